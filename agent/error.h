@@ -1,0 +1,31 @@
+/* error.h - how modules report failure.
+ *
+ * Functions return 0 on success or a negative errno. A module with more to say fills a
+ * struct kerr whose message names the file, the object and the field, e.g.
+ *   policies.yaml:7: SeccompPolicy demo/web: spec.seccomp.syscalls[1]: unknown syscall "mkdirr"
+ * Only main() and the agent's top loop print. kerr_set() returns its errno argument so that
+ * a caller can write `return kerr_set(err, -EINVAL, "...")`.
+ */
+#ifndef KSCMP_ERROR_H
+#define KSCMP_ERROR_H
+
+#include <stddef.h>
+
+#define KERR_MSG_MAX 1024
+
+struct kerr {
+    int code;                 /* negative errno, 0 when unset */
+    char msg[KERR_MSG_MAX];   /* human-readable, never ends with a newline */
+};
+
+/* Sets err (if not NULL) to code and the formatted message; returns code. */
+int kerr_set(struct kerr *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Prepends "prefix: " to the message already in err; returns err->code. */
+int kerr_wrap(struct kerr *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Clears err. */
+void kerr_clear(struct kerr *err);
+
+#endif

@@ -1,0 +1,41 @@
+/* hmap.h - a string-keyed hash map (separate chaining) owning copies of its keys.
+ *
+ * Owns nothing but its buckets and key copies; values are the caller's. Iteration order is
+ * unspecified: callers that need order sort.
+ */
+#ifndef KSCMP_HMAP_H
+#define KSCMP_HMAP_H
+
+#include <stddef.h>
+
+struct hmap_entry {
+    struct hmap_entry *next;
+    void *value;
+    char key[];
+};
+
+struct hmap {
+    struct hmap_entry **buckets;
+    size_t nbuckets;
+    size_t n;
+};
+
+void hmap_init(struct hmap *m);
+/* Frees the map; calls free_value on every value when not NULL. */
+void hmap_clear(struct hmap *m, void (*free_value)(void *));
+
+void *hmap_get(const struct hmap *m, const char *key);
+/* Sets key to value; the previous value (or NULL) is returned through *ret_old. */
+int hmap_put(struct hmap *m, const char *key, void *value, void **ret_old);
+/* Removes key; returns its value or NULL. */
+void *hmap_remove(struct hmap *m, const char *key);
+
+/* Iteration: for (e = hmap_first(m, &it); e; e = hmap_next(m, &it)) */
+struct hmap_iter {
+    size_t bucket;
+    struct hmap_entry *cur;
+};
+struct hmap_entry *hmap_first(const struct hmap *m, struct hmap_iter *it);
+struct hmap_entry *hmap_next(const struct hmap *m, struct hmap_iter *it);
+
+#endif
