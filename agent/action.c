@@ -66,8 +66,13 @@ const char *action_oci_name(enum action a)
 }
 
 static const char *const op_names[OP__MAX] = {
-    [OP_NE] = "NE", [OP_LT] = "LT", [OP_LE] = "LE",               [OP_EQ] = "EQ",
-    [OP_GE] = "GE", [OP_GT] = "GT", [OP_MASKED_EQ] = "MASKED_EQ",
+    [OP_NE] = "NE",
+    [OP_LT] = "LT",
+    [OP_LE] = "LE",
+    [OP_EQ] = "EQ",
+    [OP_GE] = "GE",
+    [OP_GT] = "GT",
+    [OP_MASKED_EQ] = "MASKED_EQ",
 };
 
 int op_parse(const char *s, enum cmp_op *ret)
@@ -85,9 +90,12 @@ int op_parse(const char *s, enum cmp_op *ret)
 const char *op_oci_name(enum cmp_op op)
 {
     static const char *const oci[OP__MAX] = {
-        [OP_NE] = "SCMP_CMP_NE", [OP_LT] = "SCMP_CMP_LT",
-        [OP_LE] = "SCMP_CMP_LE", [OP_EQ] = "SCMP_CMP_EQ",
-        [OP_GE] = "SCMP_CMP_GE", [OP_GT] = "SCMP_CMP_GT",
+        [OP_NE] = "SCMP_CMP_NE",
+        [OP_LT] = "SCMP_CMP_LT",
+        [OP_LE] = "SCMP_CMP_LE",
+        [OP_EQ] = "SCMP_CMP_EQ",
+        [OP_GE] = "SCMP_CMP_GE",
+        [OP_GT] = "SCMP_CMP_GT",
         [OP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
     };
     return op > 0 && op < OP__MAX ? oci[op] : NULL;
@@ -97,17 +105,46 @@ static const struct {
     const char *name;
     uint16_t num;
 } errnos[] = {
-    {"EPERM", EPERM},     {"ENOENT", ENOENT},   {"ESRCH", ESRCH},       {"EINTR", EINTR},
-    {"EIO", EIO},         {"ENXIO", ENXIO},     {"E2BIG", E2BIG},       {"ENOEXEC", ENOEXEC},
-    {"EBADF", EBADF},     {"ECHILD", ECHILD},   {"EAGAIN", EAGAIN},     {"ENOMEM", ENOMEM},
-    {"EACCES", EACCES},   {"EFAULT", EFAULT},   {"EBUSY", EBUSY},       {"EEXIST", EEXIST},
-    {"EXDEV", EXDEV},     {"ENODEV", ENODEV},   {"ENOTDIR", ENOTDIR},   {"EISDIR", EISDIR},
-    {"EINVAL", EINVAL},   {"ENFILE", ENFILE},   {"EMFILE", EMFILE},     {"ENOTTY", ENOTTY},
-    {"EFBIG", EFBIG},     {"ENOSPC", ENOSPC},   {"ESPIPE", ESPIPE},     {"EROFS", EROFS},
-    {"EMLINK", EMLINK},   {"EPIPE", EPIPE},     {"EDOM", EDOM},         {"ERANGE", ERANGE},
-    {"ENOSYS", ENOSYS},   {"ENOTSUP", ENOTSUP}, {"EOPNOTSUPP", EOPNOTSUPP},
-    {"EAFNOSUPPORT", EAFNOSUPPORT}, {"EPROTONOSUPPORT", EPROTONOSUPPORT},
-    {"ECONNREFUSED", ECONNREFUSED}, {"ENETUNREACH", ENETUNREACH}, {"ETIMEDOUT", ETIMEDOUT},
+    {"EPERM", EPERM},
+    {"ENOENT", ENOENT},
+    {"ESRCH", ESRCH},
+    {"EINTR", EINTR},
+    {"EIO", EIO},
+    {"ENXIO", ENXIO},
+    {"E2BIG", E2BIG},
+    {"ENOEXEC", ENOEXEC},
+    {"EBADF", EBADF},
+    {"ECHILD", ECHILD},
+    {"EAGAIN", EAGAIN},
+    {"ENOMEM", ENOMEM},
+    {"EACCES", EACCES},
+    {"EFAULT", EFAULT},
+    {"EBUSY", EBUSY},
+    {"EEXIST", EEXIST},
+    {"EXDEV", EXDEV},
+    {"ENODEV", ENODEV},
+    {"ENOTDIR", ENOTDIR},
+    {"EISDIR", EISDIR},
+    {"EINVAL", EINVAL},
+    {"ENFILE", ENFILE},
+    {"EMFILE", EMFILE},
+    {"ENOTTY", ENOTTY},
+    {"EFBIG", EFBIG},
+    {"ENOSPC", ENOSPC},
+    {"ESPIPE", ESPIPE},
+    {"EROFS", EROFS},
+    {"EMLINK", EMLINK},
+    {"EPIPE", EPIPE},
+    {"EDOM", EDOM},
+    {"ERANGE", ERANGE},
+    {"ENOSYS", ENOSYS},
+    {"ENOTSUP", ENOTSUP},
+    {"EOPNOTSUPP", EOPNOTSUPP},
+    {"EAFNOSUPPORT", EAFNOSUPPORT},
+    {"EPROTONOSUPPORT", EPROTONOSUPPORT},
+    {"ECONNREFUSED", ECONNREFUSED},
+    {"ENETUNREACH", ENETUNREACH},
+    {"ETIMEDOUT", ETIMEDOUT},
 };
 
 int errno_parse(const char *s, uint16_t *ret)

@@ -43,16 +43,7 @@ static inline bool verdict_eq(struct verdict a, struct verdict b)
 }
 
 /* Argument comparison operators, numbered as libseccomp's enum scmp_compare. */
-enum cmp_op {
-    OP_NE = 1,
-    OP_LT,
-    OP_LE,
-    OP_EQ,
-    OP_GE,
-    OP_GT,
-    OP_MASKED_EQ,
-    OP__MAX
-};
+enum cmp_op { OP_NE = 1, OP_LT, OP_LE, OP_EQ, OP_GE, OP_GT, OP_MASKED_EQ, OP__MAX };
 
 /* A condition on one syscall argument (contract: args: [{index, value, valueTwo, op}]). */
 struct sys_arg {

@@ -31,7 +31,7 @@ static const struct {
     const char *alias;
     const char *name;
 } aliases[] = {
-    {"amd64", "x86_64"}, {"i386", "x86"},  {"i686", "x86"},
+    {"amd64", "x86_64"},  {"i386", "x86"},  {"i686", "x86"},
     {"arm64", "aarch64"}, {"armhf", "arm"}, {"armv7l", "arm"},
 };
 

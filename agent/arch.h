@@ -17,10 +17,10 @@
 typedef uint32_t archmask_t; /* bit i = arch_table index i */
 
 struct arch_info {
-    const char *name;    /* "x86_64" */
-    const char *oci;     /* "SCMP_ARCH_X86_64" */
-    uint32_t token;      /* SCMP_ARCH_X86_64 */
-    const char *compat;  /* kscmp names of its compat arches, space separated, or "" */
+    const char *name;   /* "x86_64" */
+    const char *oci;    /* "SCMP_ARCH_X86_64" */
+    uint32_t token;     /* SCMP_ARCH_X86_64 */
+    const char *compat; /* kscmp names of its compat arches, space separated, or "" */
 };
 
 size_t arch_count(void);

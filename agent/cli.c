@@ -281,6 +281,8 @@ static const char *const compile_help =
 struct file_out {
     char *json;
     size_t len;
+    char *explain;
+    struct sysdb *db;
     enum file_action action;
     bool failed;
     const char *cmd;
@@ -293,7 +295,10 @@ static int cli_on_file(const struct file_result *r, void *userdata)
     if (r->action == FILE_WRITE) {
         o->json = strndup(r->json, r->len);
         o->len = r->len;
-        return o->json ? 0 : -ENOMEM;
+        if (!o->json)
+            return -ENOMEM;
+        if (o->db)
+            return profile_explain(r->prof, o->db, &o->explain);
     }
     return 0;
 }
@@ -313,9 +318,12 @@ int cli_compile(int argc, char **argv, bool explain)
 {
     const char *cmd = explain ? "explain" : "compile";
     static const struct option opts[] = {
-        {"filename", required_argument, NULL, 'f'}, {"pod", required_argument, NULL, 'p'},
-        {"profile", required_argument, NULL, 'P'},  {"policy", required_argument, NULL, 'y'},
-        {"arch", required_argument, NULL, 'a'},     {"help", no_argument, NULL, 'h'},
+        {"filename", required_argument, NULL, 'f'},
+        {"pod", required_argument, NULL, 'p'},
+        {"profile", required_argument, NULL, 'P'},
+        {"policy", required_argument, NULL, 'y'},
+        {"arch", required_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct common c = {.arch = -1};
@@ -401,7 +409,8 @@ int cli_compile(int argc, char **argv, bool explain)
     struct kerr err = {0};
     if (profile) {
         const char *ns_end = strncmp(profile, "kscmp/", 6) == 0 ? strchr(profile + 6, '/') : NULL;
-        _cleanup_free_ char *ns = ns_end ? strndup(profile + 6, (size_t)(ns_end - profile - 6)) : NULL;
+        _cleanup_free_ char *ns =
+            ns_end ? strndup(profile + 6, (size_t)(ns_end - profile - 6)) : NULL;
         if (!ns || engine_classify_ref(ns, profile, &rel, &err) != 0)
             return usage_error(cmd, "--profile \"%s\" is not kscmp/NS/NAME.json", profile);
     } else if (nfiles == 1) {
@@ -409,13 +418,9 @@ int cli_compile(int argc, char **argv, bool explain)
     }
     if (!rel) {
         /* Say why: refused references, none, or several. */
-        bool refused = false;
-        const struct policy **dummy = NULL;
-        (void)dummy;
         struct file_out fo = {.cmd = cmd};
-        struct sync_ops ops = {.event = cli_on_event, .userdata = &fo};
-        engine_sync(e, &(struct sync_ops){.event = ops.event, .userdata = &fo});
-        refused = fo.failed;
+        engine_sync(e, &(struct sync_ops){.event = cli_on_event, .userdata = &fo});
+        bool refused = fo.failed;
         if (nfiles == 0) {
             if (!refused)
                 fprintf(stderr, "kscmp: error: %s: the pods use no kscmp/ localhost profile\n",
@@ -428,7 +433,7 @@ int cli_compile(int argc, char **argv, bool explain)
         fprintf(stderr, "\npick one with --profile\n");
         return EXIT_USAGE;
     }
-    struct file_out fo = {.cmd = cmd};
+    struct file_out fo = {.cmd = cmd, .db = explain ? engine_sysdb(e) : NULL};
     struct sync_ops ops = {.file = cli_on_file, .event = cli_on_event, .userdata = &fo};
     r = engine_compute_file(e, rel, &ops);
     if (r == -ENOENT) {
@@ -436,35 +441,21 @@ int cli_compile(int argc, char **argv, bool explain)
         return EXIT_INVALID;
     }
     _cleanup_free_ char *json = fo.json;
+    _cleanup_free_ char *text = fo.explain;
     if (r < 0) {
         fprintf(stderr, "kscmp: error: %s\n", strerror(-r));
         return EXIT_INVALID;
     }
     if (fo.action != FILE_WRITE || fo.failed)
         return EXIT_INVALID;
-    if (!explain) {
-        fputs(json, stdout);
-        return 0;
-    }
-    /* explain: the merged profile with its origins. Recompute it through the policies. */
-    json_error_t jerr;
-    json_t *j = json_loads(json, 0, &jerr);
-    (void)j;
-    json_decref(j);
-    fprintf(stdout, "# kscmp/%s\n", rel);
-    const struct pod *pod = NULL;
-    const struct policy **pols = NULL;
-    size_t npols = 0;
-    (void)pod;
-    if (engine_list_policies(e, &pols, &npols) == 0) {
-        free(pols);
-    }
-    fputs(json, stdout);
+    if (explain)
+        printf("# kscmp/%s\n", rel);
+    fputs(explain ? text : json, stdout);
     return 0;
 }
 
-static int print_tree_text(struct engine *e, const struct policy *p, const char *prefix,
-                           bool last, bool root)
+static int print_tree_text(struct engine *e, const struct policy *p, const char *prefix, bool last,
+                           bool root)
 {
     char id[300];
     printf("%s%s%s\n", root ? "" : prefix, root ? "" : (last ? "└── " : "├── "),
@@ -527,8 +518,10 @@ static const char *const tree_help =
 int cli_tree(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"filename", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
-        {"arch", required_argument, NULL, 'a'},     {"help", no_argument, NULL, 'h'},
+        {"filename", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"arch", required_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct common c = {.arch = -1, .output = "text"};
@@ -767,8 +760,8 @@ int cli_validate(int argc, char **argv)
         for (size_t k = 0; k < pr.nwarnings; k++)
             fprintf(stderr, "kscmp: warning: %s\n", pr.warnings[k]);
         if (pr.nconflicts) {
-            printf("conflict  %s %s: detached from %s, loosens", policy_kind_name(all[i]->kind),
-                   id, all[i]->extends);
+            printf("conflict  %s %s: detached from %s, loosens", policy_kind_name(all[i]->kind), id,
+                   all[i]->extends);
             for (size_t k = 0; k < pr.nconflicts; k++)
                 printf(" %s", pr.conflicts[k]);
             putchar('\n');

@@ -90,9 +90,10 @@ static int parse_u64(const char *s, uint64_t *ret)
 static int get_u64(struct dctx *c, const struct ynode *n, const char *field, uint64_t *ret)
 {
     if (n->kind != YN_SCALAR || n->stype != YS_INT || parse_u64(n->str, ret) < 0)
-        return fail(c, n, field, "must be a whole number from 0 to 18446744073709551615, not %s%s%s",
-                    n->kind == YN_SCALAR ? "\"" : "", n->kind == YN_SCALAR ? n->str : ynode_kind_name(n),
-                    n->kind == YN_SCALAR ? "\"" : "");
+        return fail(
+            c, n, field, "must be a whole number from 0 to 18446744073709551615, not %s%s%s",
+            n->kind == YN_SCALAR ? "\"" : "", n->kind == YN_SCALAR ? n->str : ynode_kind_name(n),
+            n->kind == YN_SCALAR ? "\"" : "");
     return 0;
 }
 
@@ -295,10 +296,10 @@ static int decode_action(struct dctx *c, const struct ynode *n, const char *fiel
 {
     enum action a;
     if (!is_str(n) || action_parse(n->str, &a) < 0)
-        return fail(c, n, field,
-                    "unknown action %s%s%s (Allow, Audit, Block, Trap, Kill or SCMP_ACT_*)",
-                    n->kind == YN_SCALAR ? "\"" : "", n->kind == YN_SCALAR ? n->str : ynode_kind_name(n),
-                    n->kind == YN_SCALAR ? "\"" : "");
+        return fail(
+            c, n, field, "unknown action %s%s%s (Allow, Audit, Block, Trap, Kill or SCMP_ACT_*)",
+            n->kind == YN_SCALAR ? "\"" : "", n->kind == YN_SCALAR ? n->str : ynode_kind_name(n),
+            n->kind == YN_SCALAR ? "\"" : "");
     *ret = VERDICT(a);
     return 0;
 }
@@ -327,7 +328,8 @@ static int decode_args(struct dctx *c, const struct ynode *n, const char *field,
         if ((r = get_u64(c, idx, sub, &v)) < 0)
             return r;
         if (v > 5)
-            return fail(c, idx, sub, "index %" PRIu64 " is over 5 (a syscall has 6 arguments, 0 to 5)", v);
+            return fail(c, idx, sub,
+                        "index %" PRIu64 " is over 5 (a syscall has 6 arguments, 0 to 5)", v);
         x->index = (uint8_t)v;
         for (size_t j = 0; j < b->nargs; j++)
             if (b->args[j].index == x->index)
@@ -361,7 +363,7 @@ static int decode_block(struct dctx *c, const struct ynode *n, const char *field
     int r = want_kind(c, n, field, YN_MAP);
     if (r < 0)
         return r;
-    static const char *const keys[] = {"arch", "syscalls", "groups", "action",
+    static const char *const keys[] = {"arch",  "syscalls", "groups", "action",
                                        "errno", "args",     NULL};
     if ((r = check_keys(c, n, field, keys)) < 0)
         return r;
@@ -387,7 +389,8 @@ static int decode_block(struct dctx *c, const struct ynode *n, const char *field
         }
     }
     snprintf(path, sizeof(path), "%s.syscalls", field);
-    if ((r = decode_names(c, ynode_get(n, "syscalls"), path, false, &b->syscalls, &b->nsyscalls)) < 0)
+    if ((r = decode_names(c, ynode_get(n, "syscalls"), path, false, &b->syscalls, &b->nsyscalls)) <
+        0)
         return r;
     snprintf(path, sizeof(path), "%s.groups", field);
     if ((r = decode_names(c, ynode_get(n, "groups"), path, true, &b->groups, &b->ngroups)) < 0)
@@ -423,9 +426,9 @@ static int decode_policy_spec(struct dctx *c, const struct ynode *spec, struct p
     int r = want_kind(c, spec, "spec", YN_MAP);
     if (r < 0)
         return r;
-    static const char *const keys[] = {"severity", "selector", "namespaceSelector", "extends",
-                                       "defaultAction", "seccomp", "rules", "message",
-                                       "tags", NULL};
+    static const char *const keys[] = {
+        "severity", "selector", "namespaceSelector", "extends", "defaultAction",
+        "seccomp",  "rules",    "message",           "tags",    NULL};
     if ((r = check_keys(c, spec, "spec", keys)) < 0)
         return r;
     const struct ynode *n;
@@ -642,8 +645,7 @@ static int decode_container_states(struct dctx *c, const struct ynode *status, s
                 ynode_get(ynode_get(ynode_get(cs->items[i], "state"), "running"), "startedAt");
             if (!is_str(name))
                 continue;
-            struct container_state *v =
-                realloc(p->containers, (p->ncontainers + 1) * sizeof(*v));
+            struct container_state *v = realloc(p->containers, (p->ncontainers + 1) * sizeof(*v));
             if (!v)
                 return -ENOMEM;
             p->containers = v;
@@ -684,8 +686,8 @@ static int decode_pod(struct dctx *c, const struct ynode *doc, struct object *re
     _cleanup_free_ char *pod_ref = NULL;
     const struct ynode *psc = ynode_get(spec, "securityContext");
     if (psc && psc->kind == YN_MAP &&
-        (r = container_profile(c, psc, "spec.securityContext.seccompProfile", &pod_set,
-                               &pod_ref)) < 0)
+        (r = container_profile(c, psc, "spec.securityContext.seccompProfile", &pod_set, &pod_ref)) <
+            0)
         return r;
     static const char *const lists[] = {"initContainers", "containers", "ephemeralContainers"};
     bool pod_level_used = false;
@@ -703,7 +705,8 @@ static int decode_pod(struct dctx *c, const struct ynode *doc, struct object *re
             const struct ynode *csc = ynode_get(cl->items[i], "securityContext");
             bool set = false;
             _cleanup_free_ char *ref = NULL;
-            snprintf(path, sizeof(path), "spec.%s[%zu].securityContext.seccompProfile", lists[l], i);
+            snprintf(path, sizeof(path), "spec.%s[%zu].securityContext.seccompProfile", lists[l],
+                     i);
             if (csc && csc->kind == YN_MAP && (r = container_profile(c, csc, path, &set, &ref)) < 0)
                 return r;
             if (!set)
@@ -779,8 +782,7 @@ int decode_object(const struct ynode *doc, const char *file, struct object *ret,
 }
 
 int decode_documents(struct ynode *const *docs, size_t n, const char *file,
-                     int (*cb)(struct object *o, void *userdata), void *userdata,
-                     struct kerr *err)
+                     int (*cb)(struct object *o, void *userdata), void *userdata, struct kerr *err)
 {
     for (size_t i = 0; i < n; i++) {
         const struct ynode *kind = ynode_get(docs[i], "kind");

@@ -35,7 +35,6 @@ int decode_object(const struct ynode *doc, const char *file, struct object *ret,
  * ones included (ret->type tells). cb takes ownership of the object's pointers and should
  * clear them. Stops at the first error, from decode or cb. */
 int decode_documents(struct ynode *const *docs, size_t n, const char *file,
-                     int (*cb)(struct object *o, void *userdata), void *userdata,
-                     struct kerr *err);
+                     int (*cb)(struct object *o, void *userdata), void *userdata, struct kerr *err);
 
 #endif

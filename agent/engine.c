@@ -261,7 +261,8 @@ static struct pstate *find_parent(struct engine *e, const struct policy *p)
 static void invalidate_from(struct engine *e, const char *key, const char *alt_key)
 {
     struct hmap_iter it;
-    for (struct hmap_entry *h = hmap_first(&e->policies, &it); h; h = hmap_next(&e->policies, &it)) {
+    for (struct hmap_entry *h = hmap_first(&e->policies, &it); h;
+         h = hmap_next(&e->policies, &it)) {
         struct pstate *s = h->value;
         if (!s->compiled)
             continue;
@@ -270,8 +271,8 @@ static void invalidate_from(struct engine *e, const char *key, const char *alt_k
         for (int depth = 0; !hit && cur && cur->extends && depth < 64; depth++) {
             struct pstate *par = find_parent(e, cur);
             _cleanup_free_ char *pk = parent_key(cur);
-            if (pk && (strcmp(pk, key) == 0 || (pk[0] == 'P' && key[0] == 'K' &&
-                                                strcmp(pk + 1, key + 1) == 0)))
+            if (pk && (strcmp(pk, key) == 0 ||
+                       (pk[0] == 'P' && key[0] == 'K' && strcmp(pk + 1, key + 1) == 0)))
                 hit = true;
             cur = par ? par->p : NULL;
         }
@@ -631,8 +632,9 @@ static int compile_state(struct engine *e, struct pstate *s)
         for (size_t i = 0; i < s->notes.nconflicts && off < sizeof(list); i++)
             off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "",
                                     s->notes.conflicts[i]);
-        logf_(e, "conflict: %s loosens what its parent %s sets (%s): it is compiled with its own "
-                 "rules winning and detached from the parent's descendants",
+        logf_(e,
+              "conflict: %s loosens what its parent %s sets (%s): it is compiled with its own "
+              "rules winning and detached from the parent's descendants",
               where(p, w, sizeof(w)), p->extends, list);
     }
     return 0;
@@ -663,7 +665,8 @@ int engine_policy_result(struct engine *e, const struct policy *p, struct policy
 
 static int cmp_policy(const void *a, const void *b)
 {
-    const struct policy *x = *(const struct policy *const *)a, *y = *(const struct policy *const *)b;
+    const struct policy *x = *(const struct policy *const *)a,
+                        *y = *(const struct policy *const *)b;
     /* Cluster policies (no namespace) first, then by namespace and name, then kind. */
     int c = strcmp(x->ns ? x->ns : "", y->ns ? y->ns : "");
     if (c == 0)
@@ -696,7 +699,8 @@ int engine_children(struct engine *e, const struct policy *p, const struct polic
         return -ENOMEM;
     size_t n = 0;
     struct hmap_iter it;
-    for (struct hmap_entry *h = hmap_first(&e->policies, &it); h; h = hmap_next(&e->policies, &it)) {
+    for (struct hmap_entry *h = hmap_first(&e->policies, &it); h;
+         h = hmap_next(&e->policies, &it)) {
         struct pstate *s = h->value;
         if (!s->p->extends)
             continue;
@@ -744,13 +748,13 @@ static bool ns_selector_matches(const struct selector *s, const struct k8s_names
 
 static int cmp_pstate(const void *a, const void *b)
 {
-    const struct pstate *x = *(const struct pstate *const *)a, *y = *(const struct pstate *const *)b;
+    const struct pstate *x = *(const struct pstate *const *)a,
+                        *y = *(const struct pstate *const *)b;
     return strcmp(x->key, y->key);
 }
 
 /* The policies that contribute to file name for pod (contract section 2), sorted by key. */
-static int contributors(struct engine *e, const struct pod *pod, const char *name,
-                        struct pvec *out)
+static int contributors(struct engine *e, const struct pod *pod, const char *name, struct pvec *out)
 {
     struct pvec *pv = hmap_get(&e->by_ns, pod->ns);
     for (size_t i = 0; pv && i < pv->n; i++) {
@@ -892,6 +896,7 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
         free(cv.v);
     }
     _cleanup_free_ char *final = NULL;
+    _cleanup_(cprof_freep) struct cprof *inter = NULL;
     size_t final_len = 0;
     if (r >= 0) {
         if (keep) {
@@ -907,9 +912,10 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
             if (same) {
                 final = TAKE_PTR(json[0]);
                 final_len = jlen[0];
+                res.prof = merged[0];
             } else {
-                _cleanup_(cprof_freep) struct cprof *inter = NULL;
                 r = profile_merge((const struct cprof *const *)merged, nmerged, true, &inter);
+                res.prof = inter;
                 if (r >= 0)
                     r = profile_render(inter, e->db, &final, &final_len);
                 for (size_t i = 0; r >= 0 && i < npods; i++)
@@ -923,13 +929,13 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
             res.len = final_len;
         }
     }
+    if (r >= 0 && ops->file)
+        r = ops->file(&res, ops->userdata);
     for (size_t i = 0; i < nmerged; i++) {
         cprof_free(merged[i]);
         free(json[i]);
     }
-    if (r < 0)
-        return r;
-    return ops->file ? ops->file(&res, ops->userdata) : 0;
+    return r;
 }
 
 int engine_compute_file(struct engine *e, const char *rel, const struct sync_ops *ops)

@@ -38,8 +38,7 @@ void engine_set_logger(struct engine *e, void (*log)(const char *line, void *use
 /* Adding an object of an identity already known replaces it. These take ownership of the
  * object, also when they fail. */
 int engine_put_policy(struct engine *e, struct policy *p);
-int engine_delete_policy(struct engine *e, enum policy_kind kind, const char *ns,
-                         const char *name);
+int engine_delete_policy(struct engine *e, enum policy_kind kind, const char *ns, const char *name);
 int engine_put_namespace(struct engine *e, struct k8s_namespace *n);
 int engine_delete_namespace(struct engine *e, const char *name);
 int engine_put_pod(struct engine *e, struct pod *p);
@@ -79,7 +78,8 @@ struct file_result {
     enum file_action action;
     const char *json; /* FILE_WRITE: the profile */
     size_t len;
-    const char *why; /* FILE_KEEP, FILE_REMOVE: why */
+    const struct cprof *prof;      /* FILE_WRITE: the same, compiled (origins for explain) */
+    const char *why;               /* FILE_KEEP, FILE_REMOVE: why */
     const struct pod *const *pods; /* the pods that reference the file */
     size_t npods;
 };

@@ -14,8 +14,8 @@
 #define KERR_MSG_MAX 1024
 
 struct kerr {
-    int code;                 /* negative errno, 0 when unset */
-    char msg[KERR_MSG_MAX];   /* human-readable, never ends with a newline */
+    int code;               /* negative errno, 0 when unset */
+    char msg[KERR_MSG_MAX]; /* human-readable, never ends with a newline */
 };
 
 /* Sets err (if not NULL) to code and the formatted message; returns code. */

@@ -10,9 +10,9 @@
 #include <stddef.h>
 
 struct syscall_group {
-    const char *name;              /* "@basic-io", "dns", ... */
-    const char *description;       /* one line */
-    const char *const *entries;    /* NULL-terminated: syscall names or "@group" names */
+    const char *name;           /* "@basic-io", "dns", ... */
+    const char *description;    /* one line */
+    const char *const *entries; /* NULL-terminated: syscall names or "@group" names */
 };
 
 /* The group called name, or NULL. */

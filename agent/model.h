@@ -79,7 +79,7 @@ struct block {
 
 struct policy {
     enum policy_kind kind;
-    char *ns;   /* NULL for ClusterSeccompPolicy */
+    char *ns; /* NULL for ClusterSeccompPolicy */
     char *name;
     char *file; /* where it came from, for messages ("policies.yaml", "api") */
     int line;

@@ -220,7 +220,8 @@ static int add_own(struct compile_ctx *c, uint32_t sys, const struct block *b, i
 {
     if (b->nargs == 0)
         return push_ent(c->own, &c->ecap, (struct centry){sys, b->verdict, (uint16_t)origin});
-    struct ccond cond = {.sys = sys, .v = b->verdict, .origin = (uint16_t)origin, .nargs = b->nargs};
+    struct ccond cond = {
+        .sys = sys, .v = b->verdict, .origin = (uint16_t)origin, .nargs = b->nargs};
     memcpy(cond.args, b->args, sizeof(cond.args));
     return push_cond(c->own, &c->ccap, &cond);
 }
@@ -255,8 +256,9 @@ static int compile_block(struct compile_ctx *c, const struct block *b)
         uint32_t sys;
         int r = sysdb_lookup(c->db, n->name, &sys);
         if (r == -ENOENT)
-            return kerr_set(c->err, -EINVAL, "%s:%d: %s %s: %s.syscalls[%zu]: unknown syscall \"%s\"",
-                            p->file, n->line, policy_kind_name(p->kind), c->id, b->path, i, n->name);
+            return kerr_set(c->err, -EINVAL,
+                            "%s:%d: %s %s: %s.syscalls[%zu]: unknown syscall \"%s\"", p->file,
+                            n->line, policy_kind_name(p->kind), c->id, b->path, i, n->name);
         if (r < 0)
             return r;
         if (!(sysdb_arches(c->db, sys) & c->arches)) {
@@ -427,8 +429,8 @@ int profile_runtime_default(struct sysdb *db, archmask_t node_arches, struct cpr
     for (size_t i = 0; i < n; i++) {
         const struct rtdefault_rule *rr = &rules[i];
         struct verdict v = {.action = rr->action,
-                            .errno_ret = rr->action == ACT_ERRNO ? (rr->errno_ret ? rr->errno_ret : 1)
-                                                                 : 0};
+                            .errno_ret =
+                                rr->action == ACT_ERRNO ? (rr->errno_ret ? rr->errno_ret : 1) : 0};
         for (const char *const *nm = rr->names; *nm; nm++) {
             uint32_t sys;
             if (sysdb_lookup(db, *nm, &sys) < 0 || !(sysdb_arches(db, sys) & node_arches))
@@ -619,8 +621,7 @@ static bool has_conds(const struct cprof *p, uint32_t sys)
     return first_cond(p, sys) != NULL;
 }
 
-int profile_render(const struct cprof *p, const struct sysdb *db, char **ret_json,
-                   size_t *ret_len)
+int profile_render(const struct cprof *p, const struct sysdb *db, char **ret_json, size_t *ret_len)
 {
     json_t *root = json_object();
     if (!root)

@@ -75,8 +75,7 @@ int profile_merge(const struct cprof *const *in, size_t n, bool intersect, struc
 
 /* The deterministic OCI LinuxSeccomp JSON (names sorted, blocks in a fixed order, ends with
  * a newline). The caller frees *ret_json. */
-int profile_render(const struct cprof *p, const struct sysdb *db, char **ret_json,
-                   size_t *ret_len);
+int profile_render(const struct cprof *p, const struct sysdb *db, char **ret_json, size_t *ret_len);
 
 /* Plain text, one line per syscall with its action and where the action came from. */
 int profile_explain(const struct cprof *p, const struct sysdb *db, char **ret_text);

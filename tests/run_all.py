@@ -1,0 +1,171 @@
+#!/ usr / bin / env python3
+"""Runs every test suite of kscmp and closes with one line 'N passed, N failed'.
+
+Suites (each counted by its own tests):
+  format       clang-format check of the C sources (1 test)
+  unit         every build/unit/test_* (cmocka, ASan+UBSan): its test counts
+  vectors      ../shared/vectors/run.py on build/kscmp: its counts
+  libseccomp   every vector's profile is built and loaded by libseccomp (build/tools/seccomp_load)
+  fuzz         a short bounded run of every build/fuzz/fuzz_* on its seeds (1 test each)
+  scripts      every executable tests/*/suite-*.sh: each prints 'N passed, N failed'
+
+Usage: run_all.py [SUITE...]     (default: all)
+Environment: KSCMP_FUZZ_SECONDS (default 20) per fuzzer.
+"""
+import glob, json, os, re, shlex, subprocess, sys, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VECTORS = os.path.normpath(os.path.join(ROOT, "..", "shared", "vectors"))
+os.chdir(ROOT)
+results = []  # (suite, passed, failed, seconds)
+
+
+def counts_from(text, pattern):
+    m = None
+    for m in re.finditer(pattern, text):
+        pass
+    return m
+
+
+def run(cmd, timeout, env=None, **kw):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              env=env, errors="replace", **kw)
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"")
+        out = out.decode(errors="replace") if isinstance(out, bytes) else out
+        return subprocess.CompletedProcess(cmd, 124, out, f"timed out after {timeout} s")
+
+
+def record(suite, passed, failed, t0, detail=""):
+    results.append((suite, passed, failed, time.time() - t0))
+    status = "ok" if failed == 0 else "FAILED"
+    print(f"== {suite}: {passed} passed, {failed} failed ({time.time() - t0:.1f} s) {status}",
+          flush=True)
+    if failed and detail:
+        print(detail.rstrip()[-6000:], flush=True)
+
+
+def suite_format():
+    t0 = time.time()
+    files = sorted(glob.glob("agent/*.[ch]") + glob.glob("tests/unit/*.[ch]") +
+                   glob.glob("tests/fuzz/*.c") + glob.glob("tests/tools/*.c") +
+                   glob.glob("bench/*.c"))
+    p = run(["clang-format", "--dry-run", "--Werror"] + files, 120)
+    record("format", int(p.returncode == 0), int(p.returncode != 0), t0, p.stderr)
+
+
+def suite_unit():
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
+               UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
+    for binary in sorted(glob.glob("build/unit/test_*")):
+        if binary.endswith(".d"):
+            continue
+        t0 = time.time()
+        p = run([binary], 600, env=env)
+        out = p.stdout + p.stderr
+        ok = counts_from(out, r"\[  PASSED  \] (\d+) test")
+        bad = counts_from(out, r"\[  FAILED  \] (\d+) test")
+        passed = int(ok.group(1)) if ok else 0
+        failed = int(bad.group(1)) if bad else 0
+        if p.returncode != 0 and failed == 0:
+            failed = 1  # a crash, a sanitizer report or a leak
+        record("unit " + os.path.basename(binary), passed, failed, t0, out)
+
+
+def vector_cases():
+    return sorted(d for d in glob.glob(os.path.join(VECTORS, "*")) if os.path.isfile(os.path.join(d, "args")))
+
+
+def suite_vectors():
+    t0 = time.time()
+    p = run([sys.executable, os.path.join(VECTORS, "run.py"), "build/kscmp"], 900)
+    m = counts_from(p.stdout, r"(\d+) passed, (\d+) failed")
+    passed, failed = (int(m.group(1)), int(m.group(2))) if m else (0, 1)
+    if p.returncode != 0 and failed == 0:
+        failed = 1
+    record("vectors", passed, failed, t0, p.stdout + p.stderr)
+
+
+def suite_libseccomp():
+    """Every profile a vector produces must be one libseccomp builds and the kernel loads."""
+    t0 = time.time()
+    tool = "build/tools/seccomp_load"
+    if not os.access(tool, os.X_OK):
+        record("libseccomp", 0, 1, t0, f"{tool} is missing")
+        return
+    passed = failed = 0
+    detail = ""
+    binary = os.path.abspath("build/kscmp")
+    for case in vector_cases():
+        if not os.path.exists(os.path.join(case, "expect.json")):
+            continue
+        argv = [binary] + shlex.split(open(os.path.join(case, "args")).read())
+        p = run(argv, 60, cwd=case)
+        if p.returncode != 0:
+            failed += 1
+            detail += f"{os.path.basename(case)}: kscmp exit {p.returncode}\n"
+            continue
+        q = subprocess.run([tool, "-"], input=p.stdout, capture_output=True, text=True, timeout=60)
+        if q.returncode == 0:
+            passed += 1
+        else:
+            failed += 1
+            detail += f"{os.path.basename(case)}: {q.stdout}{q.stderr}\n"
+    record("libseccomp", passed, failed, t0, detail)
+
+
+def suite_fuzz():
+    seconds = int(os.environ.get("KSCMP_FUZZ_SECONDS", "20"))
+    for binary in sorted(glob.glob("build/fuzz/fuzz_*")):
+        if binary.endswith(".d"):
+            continue
+        t0 = time.time()
+        name = os.path.basename(binary)
+        seeds = os.path.join("tests", "fuzz", "seeds", name)
+        corpus = os.path.join("build", "fuzz", "corpus-" + name)
+        os.makedirs(corpus, exist_ok=True)
+        args = [binary, f"-max_total_time={seconds}", "-timeout=10", "-rss_limit_mb=2048",
+                "-print_final_stats=0", corpus]
+        if os.path.isdir(seeds):
+            args.append(seeds)
+        p = run(args, seconds + 120)
+        record("fuzz " + name, int(p.returncode == 0), int(p.returncode != 0), t0,
+               p.stdout + p.stderr)
+
+
+def suite_scripts():
+    for script in sorted(glob.glob("tests/*/suite-*.sh")):
+        t0 = time.time()
+        p = run(["bash", script], 1800)
+        out = p.stdout + p.stderr
+        m = counts_from(out, r"(\d+) passed, (\d+) failed")
+        passed, failed = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+        if p.returncode != 0 and failed == 0:
+            failed = 1
+        record(os.path.relpath(script), passed, failed, t0, out)
+
+
+SUITES = {"format": suite_format, "unit": suite_unit, "vectors": suite_vectors,
+          "libseccomp": suite_libseccomp, "fuzz": suite_fuzz, "scripts": suite_scripts}
+
+
+def main():
+    chosen = sys.argv[1:] or list(SUITES)
+    for name in chosen:
+        if name not in SUITES:
+            print(f"unknown suite {name}; known: {' '.join(SUITES)}", file=sys.stderr)
+            return 2
+        SUITES[name]()
+    passed = sum(r[1] for r in results)
+    failed = sum(r[2] for r in results)
+    print()
+    for suite, p, f, secs in results:
+        if f:
+            print(f"FAILED: {suite} ({f} failed)")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
