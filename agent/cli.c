@@ -15,8 +15,6 @@
 #include "groups.h"
 #include "ydoc.h"
 
-#define MAX_MANIFEST (64u * 1024 * 1024)
-
 int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len, struct kerr *err)
 {
     _cleanup_close_ int fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
@@ -64,12 +62,19 @@ int manifest_load_file(const char *path, int (*cb)(struct object *o, void *userd
     int r = read_file_all(path, MAX_MANIFEST, &buf, &len, err);
     if (r < 0)
         return r;
+    return manifest_load_buffer(buf, len, strcmp(path, "-") == 0 ? "<stdin>" : path, cb, userdata,
+                                err);
+}
+
+int manifest_load_buffer(const char *buf, size_t len, const char *name,
+                         int (*cb)(struct object *o, void *userdata), void *userdata,
+                         struct kerr *err)
+{
     if (memchr(buf, '\0', len))
-        return kerr_set(err, -EINVAL, "%s: not a text file (NUL byte)", path);
+        return kerr_set(err, -EINVAL, "%s: not a text file (NUL byte)", name);
     struct ynode **docs = NULL;
     size_t n = 0;
-    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    r = ydoc_parse_yaml(buf, len, name, &docs, &n, err);
+    int r = ydoc_parse_yaml(buf, len, name, &docs, &n, err);
     if (r < 0)
         return r;
     r = decode_documents(docs, n, name, cb, userdata, err);

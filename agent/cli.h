@@ -22,6 +22,13 @@
 int manifest_load_file(const char *path, int (*cb)(struct object *o, void *userdata),
                        void *userdata, struct kerr *err);
 
+/* The same for bytes already read; name is used in messages. */
+int manifest_load_buffer(const char *buf, size_t len, const char *name,
+                         int (*cb)(struct object *o, void *userdata), void *userdata,
+                         struct kerr *err);
+
+#define MAX_MANIFEST (64u * 1024 * 1024)
+
 /* Reads a whole file (at most max bytes) into a NUL-terminated buffer. */
 int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len, struct kerr *err);
 

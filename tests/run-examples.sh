@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make run`: the agent on examples/ with a kubelet root of its own, showing every profile it
+# writes. Edit a file in examples/ while it runs and watch the profile change; Ctrl-C stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=${KSCMP_RUN_ROOT:-build/run/kubelet}
+port=${KSCMP_RUN_PORT:-9750}
+mkdir -p "$root"
+echo "== kscmp agent --local examples --kubelet-root $root --metrics-addr 127.0.0.1:$port"
+build/kscmp agent --local examples --kubelet-root "$root" --metrics-addr "127.0.0.1:$port" &
+agent=$!
+trap 'kill -TERM $agent 2>/dev/null; wait $agent 2>/dev/null; exit 0' INT TERM
+for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+    kill -0 $agent 2>/dev/null || { wait $agent; exit $?; }
+    sleep 0.1
+done
+echo
+for f in $(find "$root/seccomp/kscmp" -name '*.json' | sort); do
+    echo "== $f"
+    cat "$f"
+    echo
+done
+cat <<MSG
+== The agent keeps running: edit examples/*.yaml (for example delete the second policy of
+   examples/20-merge.yaml) and the profile below $root/seccomp/kscmp changes within
+   milliseconds. Metrics: curl http://127.0.0.1:$port/metrics  Stop: Ctrl-C.
+MSG
+if [ -n "${KSCMP_RUN_SECONDS:-}" ]; then
+    sleep "$KSCMP_RUN_SECONDS"
+    kill -TERM $agent
+fi
+wait $agent
