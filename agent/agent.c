@@ -14,6 +14,8 @@
 #include "engine.h"
 #include "evloop.h"
 #include "hmap.h"
+#include "kube.h"
+#include "kubesrc.h"
 #include "localsrc.h"
 #include "log.h"
 #include "metrics.h"
@@ -27,6 +29,8 @@ struct agent {
     struct evloop *l;
     struct reconciler *rec;
     struct localsrc *local;
+    struct kube *kube;
+    struct kubesrc *ksrc;
     struct hmap events_seen; /* "ns/pod\treason\tmessage" */
     int sigfd;
 };
@@ -79,11 +83,14 @@ static void on_signal(struct evloop *l, int fd, uint32_t events, void *userdata)
         if (si.ssi_signo == SIGHUP) {
             log_info("SIGHUP: reading everything again");
             hmap_clear(&a->events_seen, NULL);
-            if (a->local)
+            if (a->local) {
                 localsrc_load_all(a->local);
-            engine_touch_all(a->e);
-            reconciler_sync(a->rec, now_us());
-            reconciler_gc(a->rec);
+                engine_touch_all(a->e);
+                reconciler_sync(a->rec, now_us());
+                reconciler_gc(a->rec);
+            }
+            if (a->ksrc)
+                kubesrc_relist(a->ksrc);
         } else {
             log_info("%s: stopping", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
             evloop_quit(l, 0);
@@ -93,6 +100,8 @@ static void on_signal(struct evloop *l, int fd, uint32_t events, void *userdata)
 
 static void agent_free(struct agent *a)
 {
+    kubesrc_free(a->ksrc);
+    kube_free(a->kube);
     localsrc_free(a->local);
     reconciler_free(a->rec);
     if (a->sigfd >= 0)
@@ -176,11 +185,13 @@ int agent_main(int argc, char **argv)
         fprintf(stderr, "kscmp agent: unexpected argument \"%s\"\n", argv[optind]);
         return EXIT_USAGE;
     }
-    if (!local) {
-        (void)node;
-        (void)kubeconfig;
-        fprintf(stderr, "kscmp agent: the Kubernetes source is not in this build yet; use "
-                        "--local DIR\n");
+    if (!local && (!node || !*node)) {
+        fprintf(stderr, "kscmp agent: the node's name is needed: --node-name NAME or $NODE_NAME "
+                        "(from the downward API), or use --local DIR\n");
+        return EXIT_USAGE;
+    }
+    if (local && once == false && kubeconfig) {
+        fprintf(stderr, "kscmp agent: --local and --kubeconfig do not go together\n");
         return EXIT_USAGE;
     }
 
@@ -228,12 +239,38 @@ int agent_main(int argc, char **argv)
         return EXIT_INVALID;
     }
     r = reconciler_new(a.e, a.store, a.m, once ? NULL : a.l, &a.rec);
-    if (r == 0)
+    if (r == 0 && local)
         r = localsrc_new(local, a.e, once ? NULL : a.l, a.m, on_change, &a, &a.local, &err);
     if (r < 0) {
         log_error("%s", err.msg[0] ? err.msg : strerror(-r));
         agent_free(&a);
         return EXIT_INVALID;
+    }
+    if (!local) {
+        struct kube_config *cfg = NULL;
+        r = kube_config_load(kubeconfig, &cfg, &err);
+        if (r == 0)
+            r = kube_new(cfg, a.l, a.m, &a.kube, &err);
+        if (r == 0)
+            r = kubesrc_new(a.kube, a.e, a.l, a.m, a.rec, a.store, node, &a.ksrc);
+        if (r < 0) {
+            log_error("%s", err.msg[0] ? err.msg : strerror(-r));
+            agent_free(&a);
+            return EXIT_INVALID;
+        }
+        reconciler_set_event_sink(a.rec, kubesrc_event, a.ksrc);
+        log_info("kscmp agent: node %s, API server %s, profiles below %s", node,
+                 kube_server(a.kube), store_path(a.store));
+        if (reconciler_start(a.rec, &err) < 0) {
+            log_error("%s", err.msg);
+            agent_free(&a);
+            return EXIT_INVALID;
+        }
+        kubesrc_start(a.ksrc);
+        r = evloop_run(a.l);
+        log_info("stopped");
+        agent_free(&a);
+        return r < 0 ? EXIT_INVALID : r;
     }
     reconciler_set_event_sink(a.rec, on_event, &a);
     log_info("kscmp agent: local source %s, profiles below %s", local, store_path(a.store));

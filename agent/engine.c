@@ -771,7 +771,8 @@ static int contributors(struct engine *e, const struct pod *pod, const char *nam
             if (pvec_add(out, s) < 0)
                 return -ENOMEM;
     }
-    qsort(out->v, out->n, sizeof(*out->v), cmp_pstate);
+    if (out->n > 1) /* out->v is NULL when nothing contributes: qsort wants an array */
+        qsort(out->v, out->n, sizeof(*out->v), cmp_pstate);
     return 0;
 }
 
@@ -845,7 +846,6 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
     bool keep = false;
     size_t nmerged = 0;
     int r = 0;
-    char id[300];
     for (size_t i = 0; i < npods && r >= 0; i++) {
         const struct pod *pod = pods[i]->pod;
         struct pvec cv = {0};
@@ -872,9 +872,9 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
             if (!cv.v[k]->valid) {
                 bad = true;
                 r = emit(ops, pod, "PolicyInvalid",
-                         "kscmp/%s keeps its last good profile: %s %s is invalid: %s", rel,
-                         policy_kind_name(cv.v[k]->p->kind), policy_id(cv.v[k]->p, id, sizeof(id)),
-                         cv.v[k]->error ? cv.v[k]->error : "?");
+                         "kscmp/%s keeps its last good profile (or stays absent) because a "
+                         "policy that contributes to it is invalid: %s",
+                         rel, cv.v[k]->error ? cv.v[k]->error : "?");
             } else
                 profs[k] = cv.v[k]->prof;
         }

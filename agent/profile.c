@@ -140,6 +140,8 @@ static int cmp_cond(const void *a, const void *b)
 static const struct centry *find_ent(const struct cprof *p, uint32_t sys)
 {
     struct centry key = {.sys = sys};
+    if (p->nents == 0) /* ents may be NULL: bsearch wants a real array */
+        return NULL;
     return bsearch(&key, p->ents, p->nents, sizeof(*p->ents), cmp_ent);
 }
 
@@ -176,7 +178,8 @@ static struct verdict else_verdict(const struct cprof *p, uint32_t sys, uint16_t
  * policy's rules, 3.2); a merge's entries are the "else" of their conditions and keep them. */
 static void normalize(struct cprof *p, bool never_widen)
 {
-    qsort(p->ents, p->nents, sizeof(*p->ents), cmp_ent);
+    if (p->nents > 1) /* ents and conds may be NULL when empty: qsort wants a real array */
+        qsort(p->ents, p->nents, sizeof(*p->ents), cmp_ent);
     size_t w = 0;
     for (size_t i = 0; i < p->nents; i++) {
         if (w > 0 && p->ents[w - 1].sys == p->ents[i].sys) {
@@ -187,7 +190,8 @@ static void normalize(struct cprof *p, bool never_widen)
         p->ents[w++] = p->ents[i];
     }
     p->nents = w;
-    qsort(p->conds, p->nconds, sizeof(*p->conds), cmp_cond);
+    if (p->nconds > 1)
+        qsort(p->conds, p->nconds, sizeof(*p->conds), cmp_cond);
     w = 0;
     for (size_t i = 0; i < p->nconds; i++) {
         struct ccond *c = &p->conds[i];
@@ -203,6 +207,16 @@ static void normalize(struct cprof *p, bool never_widen)
         p->conds[w++] = *c;
     }
     p->nconds = w;
+}
+
+/* "FILE:LINE: " for objects read from files, "" for objects from the API server. */
+static const char *loc(const struct policy *p, int line, char *buf, size_t len)
+{
+    if (p->file && *p->file)
+        snprintf(buf, len, "%s:%d: ", p->file, line);
+    else
+        buf[0] = '\0';
+    return buf;
 }
 
 struct compile_ctx {
@@ -246,6 +260,7 @@ static int group_add_one(const char *name, void *userdata)
 static int compile_block(struct compile_ctx *c, const struct block *b)
 {
     const struct policy *p = c->p;
+    char where[300];
     char origin_text[400];
     snprintf(origin_text, sizeof(origin_text), "%s %s", c->id, b->path);
     int origin = origin_add(c->own, origin_text);
@@ -264,10 +279,10 @@ static int compile_block(struct compile_ctx *c, const struct block *b)
         if (!(sysdb_arches(c->db, sys) & c->arches)) {
             char names[128];
             r = strv_addf(&c->notes->warnings, &c->notes->nwarnings,
-                          "%s:%d: %s %s: %s.syscalls[%zu]: syscall \"%s\" does not exist on %s: "
+                          "%s%s %s: %s.syscalls[%zu]: syscall \"%s\" does not exist on %s: "
                           "dropped",
-                          p->file, n->line, policy_kind_name(p->kind), c->id, b->path, i, n->name,
-                          arch_mask_names(c->arches, names, sizeof(names)));
+                          loc(p, n->line, where, sizeof(where)), policy_kind_name(p->kind), c->id,
+                          b->path, i, n->name, arch_mask_names(c->arches, names, sizeof(names)));
             if (r < 0)
                 return r;
             continue;
@@ -280,9 +295,9 @@ static int compile_block(struct compile_ctx *c, const struct block *b)
         const struct syscall_group *g = groups_lookup(n->name);
         if (!g)
             return kerr_set(c->err, -EINVAL,
-                            "%s:%d: %s %s: %s.groups[%zu]: unknown group \"%s\" (see kscmp groups)",
-                            p->file, n->line, policy_kind_name(p->kind), c->id, b->path, i,
-                            n->name);
+                            "%s%s %s: %s.groups[%zu]: unknown group \"%s\" (see kscmp groups)",
+                            loc(p, n->line, where, sizeof(where)), policy_kind_name(p->kind), c->id,
+                            b->path, i, n->name);
         struct group_add ga = {c, b, origin};
         int r = groups_expand(g, group_add_one, &ga);
         if (r < 0)
@@ -601,14 +616,45 @@ static json_t *rule_json(json_t *names, struct verdict v)
     return rule;
 }
 
+/* Argument values are uint64 (OCI) but jansson integers are signed: a value above INT64_MAX
+ * goes in as a marked string, which u64_unmark() turns back into plain digits after dumping. */
+#define U64_MARK "\\u0001u64:"
+
+static json_t *u64_json(uint64_t v)
+{
+    if (v <= INT64_MAX)
+        return json_integer((json_int_t)v);
+    char buf[32];
+    snprintf(buf, sizeof(buf), "\001u64:%llu", (unsigned long long)v);
+    return json_string(buf);
+}
+
+/* Replaces every "\u0001u64:DIGITS" (quotes included) of s by DIGITS, in place. */
+static void u64_unmark(char *s)
+{
+    char *r = s, *w = s;
+    while (*r) {
+        if (r[0] == '"' && strncmp(r + 1, U64_MARK, strlen(U64_MARK)) == 0) {
+            r += 1 + strlen(U64_MARK);
+            while (*r && *r != '"')
+                *w++ = *r++;
+            if (*r == '"')
+                r++;
+            continue;
+        }
+        *w++ = *r++;
+    }
+    *w = '\0';
+}
+
 static json_t *args_json(const struct ccond *c)
 {
     json_t *args = json_array();
     for (unsigned i = 0; args && i < c->nargs; i++) {
         json_t *a = json_object();
         json_object_set_new(a, "index", json_integer(c->args[i].index));
-        json_object_set_new(a, "value", json_integer((json_int_t)c->args[i].value));
-        json_object_set_new(a, "valueTwo", json_integer((json_int_t)c->args[i].value_two));
+        json_object_set_new(a, "value", u64_json(c->args[i].value));
+        json_object_set_new(a, "valueTwo", u64_json(c->args[i].value_two));
         json_object_set_new(a, "op", json_string(op_oci_name(c->args[i].op)));
         json_array_append_new(args, a);
     }
@@ -706,6 +752,7 @@ int profile_render(const struct cprof *p, const struct sysdb *db, char **ret_jso
     json_decref(root);
     if (!s)
         return -ENOMEM;
+    u64_unmark(s);
     size_t len = strlen(s);
     char *withnl = realloc(s, len + 2);
     if (!withnl) {

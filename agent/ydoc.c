@@ -6,9 +6,12 @@
 #include <yaml.h>
 
 #include "cleanup.h"
+#include "hmap.h"
 
 struct builder {
     yaml_parser_t parser;
+    const char *buf; /* the input, for the lines of reader errors */
+    size_t len;
     const char *file;
     size_t nodes;
     struct kerr *err;
@@ -68,49 +71,154 @@ static int push_item(struct ynode *parent, char *key, struct ynode *child)
     return 0;
 }
 
-static bool all_digits(const char *s)
+/* s is one or more characters of set (as strspn counts them). */
+static bool all_of(const char *s, const char *set)
+{
+    return *s && s[strspn(s, set)] == '\0';
+}
+
+#define DIGITS "0123456789"
+
+/* [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
+static bool is_float(const char *s)
 {
     if (*s == '-' || *s == '+')
         s++;
-    if (!*s)
+    size_t whole = strspn(s, DIGITS), frac = 0;
+    s += whole;
+    if (*s == '.') {
+        frac = strspn(s + 1, DIGITS);
+        s += 1 + frac;
+    }
+    if (whole == 0 && frac == 0)
         return false;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return false;
-    return true;
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '-' || *s == '+')
+            s++;
+        return all_of(s, DIGITS);
+    }
+    return *s == '\0';
 }
 
+/* The type of a plain scalar, exactly as the YAML 1.2 core schema reads it: what matches none
+ * of its patterns ("0xZZ", "-inf", "1_000") is a string. */
 static enum yscalar plain_type(const char *s)
 {
-    if (!*s || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 ||
-        strcmp(s, "NULL") == 0)
-        return YS_NULL;
-    if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0 || strcmp(s, "True") == 0 ||
-        strcmp(s, "False") == 0 || strcmp(s, "TRUE") == 0 || strcmp(s, "FALSE") == 0)
-        return YS_BOOL;
-    if (all_digits(s) || (strncmp(s, "0x", 2) == 0 && s[2]) || (strncmp(s, "0o", 2) == 0 && s[2]))
+    static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+    static const char *const bools[] = {"true", "True", "TRUE", "false", "False", "FALSE"};
+    static const char *const specials[] = {".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN"};
+    for (size_t i = 0; i < ELEMENTSOF(nulls); i++)
+        if (strcmp(s, nulls[i]) == 0)
+            return YS_NULL;
+    for (size_t i = 0; i < ELEMENTSOF(bools); i++)
+        if (strcmp(s, bools[i]) == 0)
+            return YS_BOOL;
+    const char *u = *s == '-' || *s == '+' ? s + 1 : s;
+    if (all_of(u, DIGITS) || (strncmp(s, "0o", 2) == 0 && all_of(s + 2, "01234567")) ||
+        (strncmp(s, "0x", 2) == 0 && all_of(s + 2, DIGITS "abcdefABCDEF")))
         return YS_INT;
-    char *end;
-    errno = 0;
-    (void)strtod(s, &end);
-    if (*end == '\0' && (s[0] == '-' || s[0] == '+' || s[0] == '.' || (s[0] >= '0' && s[0] <= '9')))
-        return YS_FLOAT;
-    return YS_STR;
+    for (size_t i = 0; i < ELEMENTSOF(specials); i++)
+        if (strcmp(u, specials[i]) == 0 && (u == s || i < 3)) /* no sign on .nan */
+            return YS_FLOAT;
+    return is_float(s) ? YS_FLOAT : YS_STR;
 }
 
 static int parse_error(struct builder *b)
 {
     const yaml_parser_t *p = &b->parser;
-    size_t line = (p->problem_mark.line ? p->problem_mark.line : p->context_mark.line) + 1;
+    if (p->error == YAML_MEMORY_ERROR)
+        return -ENOMEM;
+    size_t line;
+    if (p->error == YAML_READER_ERROR) {
+        /* The reader decodes ahead of the scanner and sets no mark, only the byte offset. */
+        line = 1;
+        for (size_t i = 0; i < p->problem_offset && i < b->len; i++)
+            line += b->buf[i] == '\n';
+    } else {
+        line = p->problem_mark.line + 1;
+    }
+    char ctx[320] = "";
+    if (p->context) {
+        if (p->context_mark.line != p->problem_mark.line && p->error != YAML_READER_ERROR)
+            snprintf(ctx, sizeof(ctx), " %s that starts at line %zu", p->context,
+                     p->context_mark.line + 1);
+        else
+            snprintf(ctx, sizeof(ctx), " %s", p->context);
+    }
+    /* libyaml's words for a tab in the indentation do not say "tab": add it. */
+    const char *hint = "";
+    const char *l = b->buf;
+    for (size_t i = 1; l && i < line; i++) {
+        l = memchr(l, '\n', b->len - (size_t)(l - b->buf));
+        l = l ? l + 1 : NULL;
+    }
+    while (l && l < b->buf + b->len && *l == ' ')
+        l++;
+    if (l && l < b->buf + b->len && *l == '\t')
+        hint = " (a tab: YAML indents with spaces)";
     return kerr_set(b->err, -EINVAL, "%s:%zu: malformed YAML: %s%s%s", b->file, line,
-                    p->problem ? p->problem : "syntax error", p->context ? " " : "",
-                    p->context ? p->context : "");
+                    p->problem ? p->problem : "syntax error", ctx, hint);
 }
 
 static int next_event(struct builder *b, yaml_event_t *ev)
 {
     if (!yaml_parser_parse(&b->parser, ev))
         return parse_error(b);
+    return 0;
+}
+
+/* Keys are looked up in a hash once a mapping has this many: a linear scan per key would make
+ * a mapping of many keys quadratic (100k keys: minutes). */
+#define KEYS_LINEAR_MAX 16
+
+static void hmap_clearp(struct hmap *m)
+{
+    hmap_clear(m, NULL);
+}
+
+/* Reads the key event ev of mapping n (consumes ev): a scalar without NUL, not "<<", not a
+ * duplicate. seen indexes n's keys once there are more than KEYS_LINEAR_MAX. */
+static int read_key(struct builder *b, yaml_event_t *ev, const struct ynode *n, struct hmap *seen,
+                    char **ret)
+{
+    int line = (int)ev->start_mark.line + 1;
+    if (ev->type != YAML_SCALAR_EVENT) {
+        bool alias = ev->type == YAML_ALIAS_EVENT, list = ev->type == YAML_SEQUENCE_START_EVENT;
+        yaml_event_delete(ev);
+        if (alias)
+            return kerr_set(b->err, -EINVAL, "%s:%d: YAML aliases (*name) are not accepted",
+                            b->file, line);
+        return kerr_set(b->err, -EINVAL, "%s:%d: a mapping key must be a string, not a %s", b->file,
+                        line, list ? "list" : "mapping");
+    }
+    size_t len = ev->data.scalar.length;
+    _cleanup_free_ char *key =
+        len > YDOC_MAX_SCALAR ? NULL : strndup((const char *)ev->data.scalar.value, len);
+    yaml_event_delete(ev);
+    if (len > YDOC_MAX_SCALAR)
+        return kerr_set(b->err, -E2BIG, "%s:%d: mapping key longer than %d bytes", b->file, line,
+                        YDOC_MAX_SCALAR);
+    if (!key)
+        return -ENOMEM;
+    if (strlen(key) != len)
+        return kerr_set(b->err, -EINVAL, "%s:%d: NUL byte in a mapping key", b->file, line);
+    if (strcmp(key, "<<") == 0)
+        return kerr_set(b->err, -EINVAL, "%s:%d: YAML merge keys (<<) are not accepted", b->file,
+                        line);
+    bool dup = false;
+    if (n->n < KEYS_LINEAR_MAX) {
+        for (size_t i = 0; i < n->n && !dup; i++)
+            dup = strcmp(n->keys[i], key) == 0;
+    } else {
+        for (size_t i = seen->n; i < n->n; i++) /* index the keys read before */
+            if (hmap_put(seen, n->keys[i], (void *)n->keys[i], NULL) < 0)
+                return -ENOMEM;
+        dup = hmap_get(seen, key) != NULL;
+    }
+    if (dup)
+        return kerr_set(b->err, -EINVAL, "%s:%d: duplicate key \"%.100s\"", b->file, line, key);
+    *ret = TAKE_PTR(key);
     return 0;
 }
 
@@ -167,6 +275,7 @@ static int build_node(struct builder *b, yaml_event_t *ev, unsigned depth, struc
         struct ynode *n = ynode_new(is_map ? YN_MAP : YN_SEQ, line);
         if (!n)
             return -ENOMEM;
+        _cleanup_(hmap_clearp) struct hmap seen = {0}; /* keys of a large mapping */
         for (;;) {
             yaml_event_t cur;
             int r = next_event(b, &cur);
@@ -180,31 +289,9 @@ static int build_node(struct builder *b, yaml_event_t *ev, unsigned depth, struc
             }
             _cleanup_free_ char *key = NULL;
             if (is_map) {
-                int kline = (int)cur.start_mark.line + 1;
-                if (cur.type != YAML_SCALAR_EVENT) {
-                    yaml_event_delete(&cur);
-                    ynode_free(n);
-                    return kerr_set(b->err, -EINVAL, "%s:%d: mapping keys must be plain strings",
-                                    b->file, kline);
-                }
-                key = strndup((const char *)cur.data.scalar.value, cur.data.scalar.length);
-                yaml_event_delete(&cur);
-                if (!key) {
-                    ynode_free(n);
-                    return -ENOMEM;
-                }
-                if (strcmp(key, "<<") == 0) {
-                    ynode_free(n);
-                    return kerr_set(b->err, -EINVAL, "%s:%d: YAML merge keys (<<) are not accepted",
-                                    b->file, kline);
-                }
-                for (size_t i = 0; i < n->n; i++)
-                    if (strcmp(n->keys[i], key) == 0) {
-                        ynode_free(n);
-                        return kerr_set(b->err, -EINVAL, "%s:%d: duplicate key \"%s\"", b->file,
-                                        kline, key);
-                    }
-                r = next_event(b, &cur);
+                r = read_key(b, &cur, n, &seen, &key); /* consumes cur */
+                if (r == 0)
+                    r = next_event(b, &cur);
                 if (r < 0) {
                     ynode_free(n);
                     return r;
@@ -238,7 +325,7 @@ int ydoc_parse_yaml(const char *buf, size_t len, const char *file, struct ynode 
 {
     if (len > YDOC_MAX_INPUT)
         return kerr_set(err, -E2BIG, "%s: larger than %u bytes", file, YDOC_MAX_INPUT);
-    struct builder b = {.file = file, .err = err};
+    struct builder b = {.buf = buf, .len = len, .file = file, .err = err};
     if (!yaml_parser_initialize(&b.parser))
         return -ENOMEM;
     yaml_parser_set_input_string(&b.parser, (const unsigned char *)buf, len);
@@ -299,7 +386,7 @@ static int from_json(const json_t *j, unsigned depth, size_t *count, struct ynod
     if (depth > YDOC_MAX_DEPTH)
         return kerr_set(err, -E2BIG, "JSON nested deeper than %d levels", YDOC_MAX_DEPTH);
     if (++*count > YDOC_MAX_NODES)
-        return kerr_set(err, -E2BIG, "JSON document too large");
+        return kerr_set(err, -E2BIG, "JSON document too large (over %d nodes)", YDOC_MAX_NODES);
     struct ynode *n = NULL;
     char buf[64];
     switch (json_typeof(j)) {
@@ -311,6 +398,12 @@ static int from_json(const json_t *j, unsigned depth, size_t *count, struct ynod
         json_t *v;
         json_object_foreach((json_t *)j, k, v)
         {
+#if JANSSON_VERSION_HEX >= 0x020e00
+            if (json_object_iter_key_len(json_object_key_to_iter(k)) != strlen(k)) {
+                ynode_free(n);
+                return kerr_set(err, -EINVAL, "JSON: NUL byte in the key \"%.100s\"", k);
+            }
+#endif
             struct ynode *c = NULL;
             int r = from_json(v, depth + 1, count, &c, err);
             char *kd = r < 0 ? NULL : strdup(k);
@@ -347,7 +440,12 @@ static int from_json(const json_t *j, unsigned depth, size_t *count, struct ynod
             return -ENOMEM;
         if (json_is_string(j)) {
             n->stype = YS_STR;
-            n->str = strndup(json_string_value(j), json_string_length(j));
+            if (strlen(json_string_value(j)) != json_string_length(j)) {
+                ynode_free(n);
+                return kerr_set(err, -EINVAL, "JSON: NUL byte in the string \"%.100s\"",
+                                json_string_value(j));
+            }
+            n->str = strdup(json_string_value(j));
         } else if (json_is_integer(j)) {
             n->stype = YS_INT;
             snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(j));
