@@ -29,7 +29,8 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=build/bench/%)
 TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=build/tools/%)
 
-.PHONY: all deps run test unit vectors fuzz fuzz-smoke format format-check bench clean install e2e
+.PHONY: all deps run test unit vectors fuzz format format-check bench clean install e2e \
+        e2e-tools image-rootfs
 
 all: build/kscmp
 
@@ -96,6 +97,18 @@ test: deps
 run: deps
 	$(MAKE) --no-print-directory build/kscmp
 	./tests/run-examples.sh
+
+# The container image's root filesystem, as the Containerfile builds it (no engine needed).
+image-rootfs: build/kscmp
+	bash tests/image/rootfs.sh build/kscmp build/rootfs
+
+# Builds (once, cached in ~/.cache/kscmp-e2e) kube-apiserver, etcd and helm for the e2e tests.
+e2e-tools:
+	bash tests/e2e/tools.sh
+
+# The real-cluster suites alone (make test runs them too).
+e2e: build/kscmp $(TOOL_BINS)
+	python3 tests/run_all.py scripts-e2e
 
 PREFIX ?= /usr/local
 install: build/kscmp

@@ -87,6 +87,7 @@ struct loader {
     struct engine *e;
     bool collect; /* validate: keep going after an invalid policy */
     bool pods_allowed;
+    bool only_pods; /* --pod FILE: its Pods, nothing else (it may be the -f folder itself) */
     unsigned invalid;
     unsigned objects;
 };
@@ -97,6 +98,8 @@ static int load_object(struct object *o, void *userdata)
     struct kerr err = {0};
     char id[300];
     int r = 0;
+    if (l->only_pods && o->type != OBJ_POD)
+        return 0;
     switch (o->type) {
     case OBJ_POLICY: {
         struct policy *p = o->policy;
@@ -402,7 +405,7 @@ int cli_compile(int argc, char **argv, bool explain)
     }
 
     /* --pod: load the pods, find the file. */
-    struct loader l = {.e = e, .pods_allowed = true};
+    struct loader l = {.e = e, .pods_allowed = true, .only_pods = true};
     if (load_path(&l, pod_file) < 0)
         return EXIT_INVALID;
     const char **files = NULL;

@@ -134,8 +134,8 @@ def suite_fuzz():
                p.stdout + p.stderr)
 
 
-def suite_scripts():
-    for script in sorted(glob.glob("tests/*/suite-*.sh")):
+def suite_scripts(pattern="tests/*/suite-*.sh"):
+    for script in sorted(glob.glob(pattern)):
         t0 = time.time()
         p = run(["bash", script], 1800)
         out = p.stdout + p.stderr
@@ -147,11 +147,13 @@ def suite_scripts():
 
 
 SUITES = {"format": suite_format, "unit": suite_unit, "vectors": suite_vectors,
-          "libseccomp": suite_libseccomp, "fuzz": suite_fuzz, "scripts": suite_scripts}
+          "libseccomp": suite_libseccomp, "fuzz": suite_fuzz, "scripts": suite_scripts,
+          "scripts-e2e": lambda: suite_scripts("tests/e2e/suite-*.sh")}
+DEFAULT = ["format", "unit", "vectors", "libseccomp", "fuzz", "scripts"]
 
 
 def main():
-    chosen = sys.argv[1:] or list(SUITES)
+    chosen = sys.argv[1:] or DEFAULT
     for name in chosen:
         if name not in SUITES:
             print(f"unknown suite {name}; known: {' '.join(SUITES)}", file=sys.stderr)
