@@ -155,7 +155,7 @@ int errno_parse(const char *s, uint16_t *ret)
         char *end;
         errno = 0;
         unsigned long v = strtoul(s, &end, 10);
-        if (errno || *end || v < 1 || v > 4095)
+        if (errno || *end || v < 1 || v > 4094) /* libseccomp refuses 4095 and over */
             return -EINVAL;
         *ret = (uint16_t)v;
         return 0;

@@ -21,6 +21,7 @@ struct pstate {
     struct cprof *prof;
     struct compile_notes notes;
     struct pstate *parent;
+    uint64_t mark; /* the last invalidation that reached it (cycles end there) */
 };
 
 struct pvec {
@@ -50,6 +51,9 @@ struct engine {
     archmask_t node_arches;
     struct cprof *runtime_default;
     struct hmap policies;   /* key "K/ns/name" -> pstate */
+    struct hmap children;   /* parent key as parent_key() spells it -> pvec of the policies
+                             * whose extends names it (found or not) */
+    uint64_t epoch;         /* counts invalidations */
     struct hmap by_ns;      /* namespace -> pvec of its namespaced policies */
     struct pvec cluster;    /* cluster policies */
     struct hmap namespaces; /* name -> k8s_namespace */
@@ -169,6 +173,7 @@ int engine_new(int native_arch, struct engine **ret)
     }
     e->node_arches = arch_with_compat(a);
     hmap_init(&e->policies);
+    hmap_init(&e->children);
     hmap_init(&e->by_ns);
     hmap_init(&e->namespaces);
     hmap_init(&e->pods);
@@ -189,6 +194,7 @@ void engine_free(struct engine *e)
     if (!e)
         return;
     hmap_clear(&e->policies, pstate_free);
+    hmap_clear(&e->children, pvec_free);
     hmap_clear(&e->by_ns, pvec_free);
     free(e->cluster.v);
     hmap_clear(&e->namespaces, ns_free);
@@ -257,33 +263,58 @@ static struct pstate *find_parent(struct engine *e, const struct policy *p)
     return s;
 }
 
-/* Drops the compiled state of every policy whose chain of parents reaches key. */
-static void invalidate_from(struct engine *e, const char *key, const char *alt_key)
+/* Records (add) or forgets (!add) that s extends what s->p->extends names. */
+static int children_index(struct engine *e, struct pstate *s, bool add)
 {
-    struct hmap_iter it;
-    for (struct hmap_entry *h = hmap_first(&e->policies, &it); h;
-         h = hmap_next(&e->policies, &it)) {
-        struct pstate *s = h->value;
-        if (!s->compiled)
-            continue;
-        const struct policy *cur = s->p;
-        bool hit = strcmp(s->key, key) == 0 || (alt_key && strcmp(s->key, alt_key) == 0);
-        for (int depth = 0; !hit && cur && cur->extends && depth < 64; depth++) {
-            struct pstate *par = find_parent(e, cur);
-            _cleanup_free_ char *pk = parent_key(cur);
-            if (pk && (strcmp(pk, key) == 0 ||
-                       (pk[0] == 'P' && key[0] == 'K' && strcmp(pk + 1, key + 1) == 0)))
-                hit = true;
-            cur = par ? par->p : NULL;
-        }
-        if (hit)
-            pstate_reset(s);
+    _cleanup_free_ char *pk = parent_key(s->p);
+    if (!pk)
+        return 0;
+    struct pvec *pv = hmap_get(&e->children, pk);
+    if (!add) {
+        if (pv)
+            pvec_del(pv, s);
+        return 0;
     }
+    if (!pv) {
+        pv = calloc(1, sizeof(*pv));
+        if (!pv || hmap_put(&e->children, pk, pv, NULL) < 0) {
+            free(pv);
+            return -ENOMEM;
+        }
+    }
+    return pvec_add(pv, s);
+}
+
+static void invalidate_tree(struct engine *e, const char *key, uint64_t epoch, int depth)
+{
+    struct pstate *s = hmap_get(&e->policies, key);
+    if (s) {
+        if (s->mark == epoch)
+            return; /* a cycle */
+        s->mark = epoch;
+        pstate_reset(s);
+    }
+    if (depth >= 64)
+        return;
+    /* A namespaced child names its parent "P/ns/name" and also finds a KubeArmor one by it. */
+    _cleanup_free_ char *alias = key[0] == 'K' ? strdup(key) : NULL;
+    if (alias)
+        alias[0] = 'P';
+    struct pvec *pv = hmap_get(&e->children, alias ? alias : key);
+    for (size_t i = 0; pv && i < pv->n; i++)
+        invalidate_tree(e, pv->v[i]->key, epoch, depth + 1);
+}
+
+/* Drops the compiled state of the policy key and of every policy whose chain of parents
+ * reaches it (also through parents that do not exist yet). */
+static void invalidate_from(struct engine *e, const char *key)
+{
+    invalidate_tree(e, key, ++e->epoch, 0);
 }
 
 static void policy_changed(struct engine *e, const struct policy *p, const char *key)
 {
-    invalidate_from(e, key, NULL);
+    invalidate_from(e, key);
     touch_namespace(e, p->kind == PK_CLUSTER ? NULL : p->ns);
 }
 
@@ -296,10 +327,12 @@ int engine_put_policy(struct engine *e, struct policy *p)
     struct pstate *s = hmap_get(&e->policies, key);
     if (s) {
         policy_changed(e, s->p, key); /* what the old version touched */
+        children_index(e, s, false);
         policy_free(s->p);
         s->p = TAKE_PTR(own);
+        int r = children_index(e, s, true);
         policy_changed(e, s->p, key);
-        return 0;
+        return r;
     }
     s = calloc(1, sizeof(*s));
     if (!s)
@@ -324,6 +357,12 @@ int engine_put_policy(struct engine *e, struct policy *p)
         }
         r = pv ? pvec_add(pv, s) : -ENOMEM;
     }
+    if (r == 0 && (r = children_index(e, s, true)) < 0) {
+        if (s->p->kind == PK_CLUSTER)
+            pvec_del(&e->cluster, s);
+        else
+            pvec_del(hmap_get(&e->by_ns, s->p->ns), s);
+    }
     if (r < 0) {
         hmap_remove(&e->policies, s->key);
         pstate_free(s);
@@ -342,6 +381,7 @@ int engine_delete_policy(struct engine *e, enum policy_kind kind, const char *ns
     if (!s)
         return -ENOENT;
     policy_changed(e, s->p, key);
+    children_index(e, s, false);
     hmap_remove(&e->policies, key);
     if (s->p->kind == PK_CLUSTER)
         pvec_del(&e->cluster, s);
@@ -756,18 +796,21 @@ static int cmp_pstate(const void *a, const void *b)
 /* The policies that contribute to file name for pod (contract section 2), sorted by key. */
 static int contributors(struct engine *e, const struct pod *pod, const char *name, struct pvec *out)
 {
+    /* An invalid policy whose selectors are unknown is taken to select every pod in reach:
+     * the files it might contribute to keep their last good profile. */
     struct pvec *pv = hmap_get(&e->by_ns, pod->ns);
     for (size_t i = 0; pv && i < pv->n; i++) {
         struct pstate *s = pv->v[i];
-        if (strcmp(s->p->name, name) == 0 || selector_matches(&s->p->selector, &pod->labels))
+        if (strcmp(s->p->name, name) == 0 || s->p->selector_unknown ||
+            selector_matches(&s->p->selector, &pod->labels))
             if (pvec_add(out, s) < 0)
                 return -ENOMEM;
     }
     const struct k8s_namespace *n = hmap_get(&e->namespaces, pod->ns);
     for (size_t i = 0; i < e->cluster.n; i++) {
         struct pstate *s = e->cluster.v[i];
-        if (selector_matches(&s->p->selector, &pod->labels) &&
-            ns_selector_matches(&s->p->ns_selector, n, pod->ns))
+        if (s->p->selector_unknown || (selector_matches(&s->p->selector, &pod->labels) &&
+                                       ns_selector_matches(&s->p->ns_selector, n, pod->ns)))
             if (pvec_add(out, s) < 0)
                 return -ENOMEM;
     }

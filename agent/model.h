@@ -95,7 +95,8 @@ struct policy {
     struct verdict default_verdict;
     struct block *blocks;
     size_t nblocks;
-    char *error; /* set when the object could not be decoded: it is invalid */
+    char *error;           /* set when the object could not be decoded: it is invalid */
+    bool selector_unknown; /* with error: the selectors could not be read either */
 };
 
 void policy_free(struct policy *p);

@@ -2,7 +2,7 @@
 #include "ocicheck.h"
 
 #include <errno.h>
-#include <inttypes.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <linux/filter.h>
@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <fcntl.h>
 
 #include "action.h"
 #include "cleanup.h"
@@ -24,7 +23,9 @@ _Static_assert((int)OP_NE == (int)SCMP_CMP_NE && (int)OP_LT == (int)SCMP_CMP_LT 
                "enum cmp_op must follow enum scmp_compare");
 
 #define ARG_INDEX_MAX 5
-#define ERRNO_RET_MAX 4095
+/* libseccomp refuses SCMP_ACT_ERRNO(x) for x >= 4095; a TRACE message is 16 bits. */
+#define ERRNO_RET_MAX 4094
+#define TRACE_RET_MAX 65535
 /* Sizes of the field paths in messages: "syscalls[N]", then ".args[N]", then ".valueTwo". */
 #define BLOCK_PATH_LEN 32
 #define ARG_PATH_LEN (BLOCK_PATH_LEN + 32)
@@ -105,7 +106,7 @@ static int decode_action(json_t *obj, const char *action_key, const char *errno_
         snprintf(epath, sizeof(epath), "%s%s%s", path, sep, errno_key);
         if (!action_takes_errno(a))
             return kerr_set(err, -EINVAL, "%s: not allowed with action \"%s\"", epath, s);
-        int r = get_int(ev, 0, ERRNO_RET_MAX, epath, &e, err);
+        int r = get_int(ev, 0, a == ACT_ERRNO ? ERRNO_RET_MAX : TRACE_RET_MAX, epath, &e, err);
         if (r < 0)
             return r;
     }

@@ -585,6 +585,146 @@ int profile_merge(const struct cprof *const *in, size_t n, bool intersect, struc
     return 0;
 }
 
+/* ---- lowering: what a runtime can enforce ----
+ *
+ * libseccomp (as runc and crun drive it) does not evaluate a syscall's rules as "the most
+ * restrictive that matches": an unconditional rule silently swallows the conditional rules of
+ * the same syscall, and when two conditional rules with different actions both match, the
+ * winner depends on the layout of the filter. So each syscall is rendered either as one
+ * unconditional rule, or as conditional rules only, which then share one action or are
+ * disjoint. Where the merged meaning cannot be written so, the stricter choice is made: the
+ * profile may deny a little more than owed, never less. */
+
+static bool conds_disjoint(const struct ccond *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (c[i].nargs != 1 || c[i].args[0].op != OP_EQ || c[i].args[0].index != c[0].args[0].index)
+            return false;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = i + 1; k < n; k++)
+            if (c[i].args[0].value == c[k].args[0].value)
+                return false;
+    return true;
+}
+
+/* The complement of a one-argument condition, when seccomp can say it in one comparison. */
+static bool complement(const struct ccond *c, struct sys_arg *ret)
+{
+    if (c->nargs != 1)
+        return false;
+    *ret = c->args[0];
+    switch (c->args[0].op) {
+    case OP_EQ:
+        ret->op = OP_NE;
+        return true;
+    case OP_NE:
+        ret->op = OP_EQ;
+        return true;
+    case OP_LT:
+        ret->op = OP_GE;
+        return true;
+    case OP_GE:
+        ret->op = OP_LT;
+        return true;
+    case OP_LE:
+        ret->op = OP_GT;
+        return true;
+    case OP_GT:
+        ret->op = OP_LE;
+        return true;
+    default:
+        return false; /* no MASKED_NE */
+    }
+}
+
+int profile_lower(const struct cprof *in, struct cprof **ret)
+{
+    _cleanup_(cprof_freep) struct cprof *out = calloc(1, sizeof(*out));
+    if (!out)
+        return -ENOMEM;
+    out->dflt = in->dflt;
+    out->arches = in->arches;
+    out->dflt_origin = in->dflt_origin;
+    out->origins = calloc(in->norigins + 1, sizeof(char *));
+    if (!out->origins)
+        return -ENOMEM;
+    for (size_t i = 0; i < in->norigins; i++)
+        if (!(out->origins[out->norigins++] = strdup(in->origins[i])))
+            return -ENOMEM;
+    size_t ecap = 0, ccap = 0;
+    /* Every syscall named, in id order: walk ents and conds together. */
+    size_t ie = 0, ic = 0;
+    while (ie < in->nents || ic < in->nconds) {
+        uint32_t sys = ie < in->nents && (ic >= in->nconds || in->ents[ie].sys <= in->conds[ic].sys)
+                           ? in->ents[ie].sys
+                           : in->conds[ic].sys;
+        const struct centry *e = ie < in->nents && in->ents[ie].sys == sys ? &in->ents[ie++] : NULL;
+        const struct ccond *c = ic < in->nconds && in->conds[ic].sys == sys ? &in->conds[ic] : NULL;
+        size_t nc = 0;
+        while (ic < in->nconds && in->conds[ic].sys == sys) {
+            ic++;
+            nc++;
+        }
+        struct verdict E = e ? e->v : in->dflt;
+        uint16_t eo = e ? e->origin : in->dflt_origin;
+        if (nc == 0) {
+            if (push_ent(out, &ecap, (struct centry){sys, E, eo}) < 0)
+                return -ENOMEM;
+            continue;
+        }
+        /* The conditions among themselves: one action, or disjoint; else all take the
+         * strictest of them. */
+        struct verdict cmax = c[0].v;
+        uint16_t cmax_origin = c[0].origin;
+        bool one_action = true;
+        for (size_t k = 1; k < nc; k++) {
+            one_action &= verdict_eq(c[k].v, c[0].v);
+            if (verdict_cmp(c[k].v, cmax) > 0) {
+                cmax = c[k].v;
+                cmax_origin = c[k].origin;
+            }
+        }
+        bool raise = !one_action && !conds_disjoint(c, nc);
+        bool widen_only = verdict_cmp(cmax, E) <= 0;
+        if (verdict_eq(E, in->dflt)) {
+            /* No unconditional rule needed: the default catches what no condition matches. */
+            for (size_t k = 0; k < nc; k++) {
+                struct ccond cc = c[k];
+                if (raise) {
+                    cc.v = cmax;
+                    cc.origin = cmax_origin;
+                }
+                if (verdict_eq(cc.v, in->dflt))
+                    continue;
+                if (push_cond(out, &ccap, &cc) < 0)
+                    return -ENOMEM;
+            }
+            continue;
+        }
+        struct sys_arg comp;
+        if (widen_only) {
+            /* The conditions only loosen E: without them the syscall gets E, stricter. */
+            if (push_ent(out, &ecap, (struct centry){sys, E, eo}) < 0)
+                return -ENOMEM;
+        } else if (nc == 1 && complement(&c[0], &comp)) {
+            /* Exactly: the condition with its action, its complement with E. */
+            struct ccond other = {.sys = sys, .v = E, .origin = eo, .nargs = 1};
+            other.args[0] = comp;
+            if (push_cond(out, &ccap, &c[0]) < 0 || push_cond(out, &ccap, &other) < 0)
+                return -ENOMEM;
+        } else {
+            /* Not expressible: the strictest action for every call of the syscall. */
+            struct verdict v = verdict_max(E, cmax);
+            uint16_t o = verdict_eq(v, E) ? eo : cmax_origin;
+            if (push_ent(out, &ecap, (struct centry){sys, v, o}) < 0)
+                return -ENOMEM;
+        }
+    }
+    normalize(out, false);
+    *ret = TAKE_PTR(out);
+    return 0;
+}
+
 /* Rendering: rules sorted by name within a block; blocks ordered by verdict. */
 struct named {
     const char *name;
@@ -778,8 +918,12 @@ static void verdict_text(struct verdict v, char *buf, size_t len)
         snprintf(buf, len, "%s", action_oci_name(v.action));
 }
 
-int profile_explain(const struct cprof *p, const struct sysdb *db, char **ret_text)
+int profile_explain(const struct cprof *in, const struct sysdb *db, char **ret_text)
 {
+    _cleanup_(cprof_freep) struct cprof *p = NULL;
+    int r = profile_lower(in, &p);
+    if (r < 0)
+        return r;
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);

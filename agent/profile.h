@@ -73,6 +73,12 @@ int profile_runtime_default(struct sysdb *db, archmask_t node_arches, struct cpr
  * on every syscall, through its default when it names none). */
 int profile_merge(const struct cprof *const *in, size_t n, bool intersect, struct cprof **ret);
 
+/* What a runtime can enforce: for each syscall either one unconditional rule or only
+ * conditional rules that share one action or are disjoint (libseccomp does not pick the most
+ * restrictive of several matching rules). Where the meaning cannot be kept exactly, the
+ * result is stricter, never looser. profile_render and profile_explain lower first. */
+int profile_lower(const struct cprof *in, struct cprof **ret);
+
 /* The deterministic OCI LinuxSeccomp JSON (names sorted, blocks in a fixed order, ends with
  * a newline). The caller frees *ret_json. */
 int profile_render(const struct cprof *p, const struct sysdb *db, char **ret_json, size_t *ret_len);

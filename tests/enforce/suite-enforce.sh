@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Enforcement by a real runtime: the agent writes profiles from policies, runc loads each into
+# a busybox container, and the syscalls the policies block fail while the rest works.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+pass=0 fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/dir" "$tmp/root"
+# Busybox's and runc's init needs (an allow-list must keep them, measured with runc 1.1.5).
+base="arch_prctl, brk, close, epoll_ctl, execve, exit_group, fstatfs, futex, getdents64,
+      getpid, getrandom, getuid, getppid, mprotect, nanosleep, openat, prctl, prlimit64,
+      readlink, rseq, sched_yield, set_robust_list, set_tid_address, write, mmap, munmap,
+      rt_sigaction, rt_sigprocmask, rt_sigreturn, newfstatat, fstat, fcntl, ioctl, read,
+      capget, capset, setgroups, setgid, setuid, chdir, getcwd, uname, dup2, dup3, exit, wait4,
+      lseek, access, faccessat, faccessat2, stat, lstat, gettid, tgkill, umask"
+cat >"$tmp/dir/policies.yaml" <<YAML
+# 1. The runtime's default, with mkdir blocked.
+apiVersion: kscmp.io/v1
+kind: SeccompPolicy
+metadata: {name: hardened, namespace: demo}
+spec:
+  extends: runtime/default
+  rules: [{syscalls: [mkdir, mkdirat], action: Block}]
+---
+# 2. A block-list with another errno: mkdir gets EACCES.
+apiVersion: kscmp.io/v1
+kind: SeccompPolicy
+metadata: {name: eacces, namespace: demo}
+spec:
+  rules: [{syscalls: [mkdir, mkdirat], action: Block, errno: EACCES}]
+---
+# 3. Two allow-lists merged: the union of what they allow, less what either blocks.
+#    "a" allows busybox's needs and mkdir; "b" allows the same but blocks mkdir: deny wins.
+apiVersion: kscmp.io/v1
+kind: SeccompPolicy
+metadata: {name: a, namespace: demo}
+spec:
+  selector: {matchLabels: {app: merged}}
+  seccomp: {syscalls: [$base, mkdir, mkdirat], action: Allow}
+---
+apiVersion: kscmp.io/v1
+kind: SeccompPolicy
+metadata: {name: b, namespace: demo}
+spec:
+  selector: {matchLabels: {app: merged}}
+  seccomp: {syscalls: [$base], action: Allow}
+  rules: [{syscalls: [mkdir, mkdirat], action: Block}]
+YAML
+pod() { # name profile labels
+    cat <<YAML
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: $1, namespace: demo, labels: {app: $3}}
+spec:
+  securityContext: {seccompProfile: {type: Localhost, localhostProfile: kscmp/demo/$2.json}}
+  containers: [{name: c, image: busybox}]
+YAML
+}
+{ pod p1 hardened x; pod p2 eacces x; pod p3 merged merged; } >"$tmp/dir/pods.yaml"
+if build/kscmp agent --local "$tmp/dir" --kubelet-root "$tmp/root" --metrics-addr off --once 2>"$tmp/agent.log"; then
+    pass=$((pass + 1)); echo "ok   the agent wrote the profiles"
+else
+    fail=$((fail + 1)); echo "FAIL agent --once: $(tail -3 "$tmp/agent.log")"
+fi
+P=$tmp/root/seccomp/kscmp/demo
+run() { # title, runc-enforce args...
+    local title=$1; shift
+    local out rc
+    out=$(bash tests/enforce/runc-enforce.sh "$@" 2>&1); rc=$?
+    if [ $rc = 77 ]; then fail=$((fail + 1)); echo "FAIL $title: runc cannot run here: $(echo "$out" | tail -2)"; return; fi
+    local p f
+    p=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' | tail -1)
+    f=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' | tail -1)
+    pass=$((pass + ${p:-0})); fail=$((fail + ${f:-1}))
+    echo "$out" | grep -E '^(PASS|FAIL)' | sed "s|^|  [$title] |"
+}
+run "runtime/default + Block mkdir" "$P/hardened.json" --allow true --allow 'echo ok' --allow 'ls /' --deny 'mkdir /tmp/x'
+run "Block mkdir with EACCES" "$P/eacces.json" --allow true --deny 'mkdir /tmp/x' --message 'Permission denied'
+run "merged allow-lists, deny wins" "$P/merged.json" --allow true --allow 'echo ok' --deny 'mkdir /tmp/x' --deny 'rmdir /tmp'
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
