@@ -235,6 +235,10 @@ static void touch_namespace(struct engine *e, const char *ns)
 void engine_touch_all(struct engine *e)
 {
     touch_namespace(e, NULL);
+    /* Refused references are told again too (a full resync re-tells everything). */
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&e->pods, &it); h; h = hmap_next(&e->pods, &it))
+        ((struct podstate *)h->value)->events_due = true;
 }
 
 /* The key of the policy p extends (NULL for none and runtime/default). */
@@ -985,15 +989,6 @@ int engine_compute_file(struct engine *e, const char *rel, const struct sync_ops
 {
     if (!hmap_get(&e->files, rel))
         return -ENOENT;
-    struct hmap_iter it;
-    for (struct hmap_entry *h = hmap_first(&e->pods, &it); h; h = hmap_next(&e->pods, &it)) {
-        struct podstate *ps = h->value;
-        for (size_t i = 0; i < ps->nrefused; i++) {
-            int r = emit(ops, ps->pod, "ProfileRefused", "%s", ps->refused[i]);
-            if (r < 0)
-                return r;
-        }
-    }
     return compute_file(e, rel, ops);
 }
 

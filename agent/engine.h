@@ -100,11 +100,11 @@ struct sync_ops {
  * pod references any more come as FILE_REMOVE, once) and the Events owed to pods. */
 int engine_sync(struct engine *e, const struct sync_ops *ops);
 
-/* Marks every file as touched (a full resync). */
+/* Marks every file as touched and every pod's refused references as due (a full resync). */
 void engine_touch_all(struct engine *e);
 
-/* Computes one file (rel "NS/NAME.json") without changing what sync will report. -ENOENT
- * when no pod references it. */
+/* Computes one file (rel "NS/NAME.json") without changing what sync will report; only the
+ * Events of that file's pods. -ENOENT when no pod references it. */
 int engine_compute_file(struct engine *e, const char *rel, const struct sync_ops *ops);
 
 /* The files the pods reference now, sorted; the caller frees the array, not the strings. */

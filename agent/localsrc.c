@@ -25,6 +25,7 @@ struct lfile {
     uint64_t hash;
     struct ident *ids;
     size_t nids;
+    bool reread; /* holds an object another file dropped: read it again */
 };
 
 struct localsrc {
@@ -137,13 +138,29 @@ static uint64_t hash_bytes(const char *p, size_t n)
     return h;
 }
 
+/* Deletes id, which the file except no longer holds, from the engine. When another file
+ * still holds it (the same object in two files), that file is marked to be read again
+ * (reread_marked), so that its definition is back in force, as after a restart. */
+static void drop_ident(struct localsrc *s, const char *except, const struct ident *id)
+{
+    delete_ident(s, id);
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&s->files, &it); h; h = hmap_next(&s->files, &it)) {
+        struct lfile *f = h->value;
+        if (except && strcmp(h->key, except) == 0)
+            continue;
+        for (size_t i = 0; i < f->nids && !f->reread; i++)
+            f->reread = same_ident(&f->ids[i], id);
+    }
+}
+
 static void remove_file(struct localsrc *s, const char *name)
 {
     struct lfile *f = hmap_remove(&s->files, name);
     if (!f)
         return;
     for (size_t i = 0; i < f->nids; i++)
-        delete_ident(s, &f->ids[i]);
+        drop_ident(s, NULL, &f->ids[i]);
     log_info("%s/%s removed: its %zu object(s) are gone", s->dir, name, f->nids);
     lfile_free(f);
 }
@@ -217,7 +234,7 @@ static bool load_file(struct localsrc *s, const char *name)
             for (size_t k = 0; k < nids && !kept; k++)
                 kept = same_ident(&old->ids[i], &ids[k]);
             if (!kept)
-                delete_ident(s, &old->ids[i]);
+                drop_ident(s, name, &old->ids[i]);
         }
     for (size_t i = 0; i < b.n; i++) {
         struct object *o = &b.v[i];
@@ -243,6 +260,32 @@ static bool load_file(struct localsrc *s, const char *name)
     f->hash = h;
     log_info("read %s: %zu object(s)", path, nids);
     return true;
+}
+
+/* Reads again the files drop_ident() marked. Returns true when the engine changed. */
+static bool reread_marked(struct localsrc *s)
+{
+    bool changed = false;
+    for (bool again = true; again;) {
+        again = false;
+        _cleanup_free_ char *name = NULL;
+        struct hmap_iter it;
+        for (struct hmap_entry *h = hmap_first(&s->files, &it); h && !name;
+             h = hmap_next(&s->files, &it)) {
+            struct lfile *f = h->value;
+            if (f->reread) {
+                f->reread = false;
+                f->hash = 0; /* read it whole, even if unchanged */
+                name = strdup(h->key);
+            }
+        }
+        if (name) {
+            log_info("%s/%s holds objects another file dropped: reading it again", s->dir, name);
+            changed |= load_file(s, name);
+            again = true;
+        }
+    }
+    return changed;
 }
 
 int localsrc_load_all(struct localsrc *s)
@@ -275,6 +318,7 @@ int localsrc_load_all(struct localsrc *s)
             remove_file(s, gone[i]);
         free(gone[i]);
     }
+    reread_marked(s);
     return 0;
 }
 
@@ -306,6 +350,7 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
                 changed |= load_file(s, ev->name);
         }
     }
+    changed |= reread_marked(s);
     if (rescan) {
         log_warning("%s: lost track of changes (inotify overflow or folder moved): reading it "
                     "all again",

@@ -139,6 +139,8 @@ static void update_gauge(struct reconciler *r)
 
 static void schedule_retry(struct reconciler *r);
 unsigned reconciler_pending(const struct reconciler *r);
+/* (Re)adds inotify watches on the kscmp folder and every namespace folder. */
+static void watch_tree(struct reconciler *r);
 
 /* Backoff: 100 ms doubling to 30 s, with up to 25% jitter. */
 static void fail_later(struct reconciler *r, struct want *w, const char *rel)
@@ -332,6 +334,7 @@ static void on_retry(struct evloop *l, void *userdata)
         if (w->pending && w->retry_at_ms <= now && (due[n] = strdup(h->key)))
             n++;
     }
+    bool wrote = false;
     for (size_t i = 0; i < n; i++) {
         _cleanup_free_ char *rel = due[i];
         struct want *w = hmap_get(&r->wants, rel);
@@ -341,13 +344,17 @@ static void on_retry(struct evloop *l, void *userdata)
             do_remove(r, rel, "retried");
         else if (w->pending_json) {
             _cleanup_free_ char *json = TAKE_PTR(w->pending_json);
-            do_write(r, w, rel, json, w->pending_len, w->event_us, NULL);
+            wrote |= do_write(r, w, rel, json, w->pending_len, w->event_us, NULL) >= 0;
         } else {
             w->pending = false; /* the bytes were lost to a failed allocation: recompute */
             engine_touch_all(r->e);
             reconciler_sync(r, 0);
         }
     }
+    /* A write that failed because a folder was missing or a link may have made the folders
+     * again, where no watch is: watch them, or later tampering there goes unnoticed. */
+    if (wrote)
+        watch_tree(r);
     update_gauge(r);
     schedule_retry(r);
 }
@@ -389,9 +396,6 @@ static int load_one(const char *rel, void *userdata)
     w->present = true;
     return 0;
 }
-
-/* (Re)adds inotify watches on the kscmp folder and every namespace folder. */
-static void watch_tree(struct reconciler *r);
 
 static void add_wdir(struct reconciler *r, const char *ns)
 {
@@ -449,8 +453,14 @@ static void verify_one(struct reconciler *r, const char *rel)
     if (w && w->pending)
         return; /* a retry is on its way */
     if (w && w->present) {
-        if (on_disk && len == w->len && memcmp(data, w->json, len) == 0)
-            return; /* our own write, or nothing changed */
+        if (on_disk && len == w->len && memcmp(data, w->json, len) == 0) {
+            /* Our own write, or nothing changed but maybe the mode: store_write() finds
+             * the bytes equal, writes nothing, and puts mode 0644 back if it was changed. */
+            struct kerr e2 = {0};
+            if (store_write(r->s, rel, w->json, w->len, NULL, &e2) < 0)
+                log_error("%s", e2.msg);
+            return;
+        }
         log_warning("kscmp/%s was %s behind the agent's back: putting it back", rel,
                     on_disk ? "changed" : "removed");
         _cleanup_free_ char *json = strndup(w->json, w->len);
@@ -522,15 +532,25 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
             struct inotify_event *ev = (struct inotify_event *)p;
             p += sizeof(*ev) + ev->len;
             const struct wdir *d = NULL;
+            size_t di = 0;
             for (size_t i = 0; i < r->nwdirs; i++)
-                if (r->wdirs[i].wd == ev->wd)
+                if (r->wdirs[i].wd == ev->wd) {
                     d = &r->wdirs[i];
+                    di = i;
+                }
             if (ev->mask & IN_Q_OVERFLOW) {
                 r->verify_all = true;
                 continue;
             }
             if (!d)
                 continue;
+            if (ev->mask & IN_IGNORED) {
+                /* The watch is gone with its folder: forget it (re-added if it comes back). */
+                free(r->wdirs[di].ns);
+                r->wdirs[di] = r->wdirs[--r->nwdirs];
+                r->verify_all = true;
+                continue;
+            }
             if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED) || (ev->mask & IN_ISDIR)) {
                 r->verify_all = true; /* a folder came or went: check everything */
                 continue;

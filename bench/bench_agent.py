@@ -1,0 +1,429 @@
+#!/usr/bin/env python3
+"""bench_agent.py - node-side figures of the real `kscmp agent --local` process.
+
+Prints figures, no pass/fail (the aims of the issue are printed next to them):
+
+  (a) latency: a policy file renamed into DIR -> the profile's new bytes on disk, p50/p99
+      over --changes changes (measured here with inotify on the profile's folder: the
+      agent's rename of the new file, whose data is fsync()ed before it; the folder's fsync
+      follows), for a small profile and for a large one (runtime/default based); and the
+      agent's own histogram kscmp_profile_write_latency_seconds (event read -> file and
+      folder durable) over the same changes.                          aim: p99 < 5 ms
+  (b) memory: VmRSS and VmHWM of the agent with 10k policies in 100 namespaces and 250
+      pods in DIR, once every profile is on disk.                     aim: RSS < 16 MiB
+  (c) full resync: N files to write on an empty kubelet root, agent start -> /readyz (and
+      the agent's own "first reconcile done in" figure), against the floor of
+      N x (write + fsync + rename + fsync of the folder) done by this script on the same
+      disk, same bytes, same folders, in the same run.               aim: within 1.5x
+
+Usage: bench/bench_agent.py [--dir DIR] [--changes N] [--resync-files N] [--quick]
+DIR (default: a temporary folder) decides the disk that is measured.
+Python 3.11 standard library only; needs build/kscmp.
+"""
+import argparse
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "tests", "integration"))
+import harness as H  # noqa: E402
+
+LAT = "kscmp_profile_write_latency_seconds"
+SYSCALLS = ["read", "write", "close", "futex", "exit_group", "openat", "mmap", "munmap", "brk",
+            "fstat", "lseek", "getpid", "gettid", "clock_gettime", "nanosleep", "epoll_wait",
+            "epoll_ctl", "accept4", "recvfrom", "sendto", "socket", "connect", "bind", "listen",
+            "getsockopt", "setsockopt", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
+            "madvise", "mprotect", "pread64", "pwrite64", "readv", "writev", "fcntl", "dup",
+            "dup3", "pipe2", "getrandom", "statx", "newfstatat", "getdents64", "uname"]
+BLOCKS = ["ptrace", "mount", "umount2", "kexec_load", "bpf", "keyctl", "add_key",
+          "perf_event_open", "reboot", "swapon"]
+
+
+def pct(values, q):
+    v = sorted(values)
+    if not v:
+        return float("nan")
+    k = (len(v) - 1) * q
+    lo = int(k)
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+
+def ms(x):
+    return f"{x * 1000:.2f} ms"
+
+
+def namespace_doc(name):
+    return f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}}}\n"
+
+
+def pod_doc(ns, name, labels, ref):
+    lab = ", ".join(f"{k}: {v}" for k, v in labels.items())
+    return (f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: {ns}, "
+            f"labels: {{{lab}}}}}\nspec:\n  securityContext:\n    seccompProfile: "
+            f"{{type: Localhost, localhostProfile: {ref}}}\n  containers:\n"
+            f"  - {{name: c, image: busybox}}\n")
+
+
+def policy_doc(ns, name, body):
+    return (f"apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {{name: {name}, "
+            f"namespace: {ns}}}\nspec:\n{body}")
+
+
+def fresh(base, name):
+    d = os.path.join(base, name)
+    shutil.rmtree(d, ignore_errors=True)
+    local, root = os.path.join(d, "local"), os.path.join(d, "kubelet")
+    os.makedirs(local)
+    os.makedirs(root)
+    return d, local, root
+
+
+def agent_metrics_delta(before, after):
+    b0, s0, c0 = H.histogram(before, LAT)
+    b1, s1, c1 = H.histogram(after, LAT)
+    delta = [(le, c - dict(b0).get(le, 0.0)) for le, c in b1]
+    return delta, s1 - s0, c1 - c0
+
+
+# -- (a) latency ------------------------------------------------------------------------------
+
+SMALL = ("  seccomp: {{syscalls: [{calls}], action: Allow}}\n"
+         "  rules:\n  - {{syscalls: [ptrace], action: Block}}\n")
+LARGE = ("  extends: runtime/default\n"
+         "  rules:\n  - {{syscalls: [{calls}], action: Block, errno: EACCES}}\n")
+
+
+def bench_latency(base, changes, kind):
+    d, local, root = fresh(base, f"latency-{kind}")
+    tmpl = SMALL if kind == "small" else LARGE
+    versions = [policy_doc("demo", "web", tmpl.format(calls="getpid, mkdir, futex")),
+                policy_doc("demo", "web", tmpl.format(calls="getpid, mkdir, futex, openat"))]
+    with open(os.path.join(local, "00.yaml"), "w") as f:
+        f.write(namespace_doc("demo") + "---\n" +
+                pod_doc("demo", "web-1", {"app": "web"}, "kscmp/demo/web.json"))
+    pol = os.path.join(local, "web.yaml")
+    expected = []
+    for v in versions:
+        with open(pol, "w") as f:
+            f.write(v)
+        expected.append(H.compile_profile(local, os.path.join(local, "00.yaml"), "demo/web.json"))
+    a = H.Agent(local, root, os.path.join(d, "agent.log")).start()
+    target = os.path.join(H.store_dir(root), "demo", "web.json")
+    H.wait_until(lambda: open(target, "rb").read() == expected[1], 10, "first write")
+    ino = H.Inotify()
+    ino.add(os.path.dirname(target), H.IN_MOVED_TO)
+    before = a.metrics()
+    cpu0 = sum(H.cpu_seconds(a.pid))
+    samples = []
+    tmp = os.path.join(local, ".web.yaml.new")
+    try:
+        for i in range(changes):
+            v = i % 2
+            with open(tmp, "w") as f:
+                f.write(versions[v])
+            t0 = time.perf_counter()
+            os.rename(tmp, pol)
+            deadline = t0 + 10
+            while True:
+                names = ino.wait(max(0.0, deadline - time.perf_counter()))
+                t1 = time.perf_counter()
+                if "web.json" in names:
+                    with open(target, "rb") as f:
+                        if f.read() == expected[v]:
+                            break
+                if t1 > deadline:
+                    raise SystemExit(f"change {i}: the new profile did not arrive in 10 s")
+            samples.append(t1 - t0)
+        # The agent records a write once the folder is fsync()ed, after the rename seen here.
+        n0 = H.histogram(before, LAT)[2]
+        H.wait_until(lambda: H.histogram(a.metrics(), LAT)[2] >= n0 + changes, 10,
+                     "the agent's histogram to count every change")
+        after = a.metrics()
+        rss = H.proc_status(a.pid)
+        rss["cpu_per_change"] = (sum(H.cpu_seconds(a.pid)) - cpu0) / changes
+    finally:
+        ino.close()
+        a.stop()
+    delta, s, c = agent_metrics_delta(before, after)
+    floor = floor_single(os.path.join(d, "floor"), expected, changes)
+    return samples, delta, s, c, len(expected[1]), rss, floor
+
+
+def floor_single(d, versions, changes):
+    """Per change: one file made durable as store.c does (temporary, write, fsync, rename,
+    fsync of the folder), alternating the same two byte strings, on the same disk."""
+    os.makedirs(d, exist_ok=True)
+    dfd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    target, tmp = os.path.join(d, "web.json"), os.path.join(d, ".web.json.tmp")
+    out = []
+    try:
+        for i in range(changes):
+            t0 = time.perf_counter()
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+            os.write(fd, versions[i % 2])
+            os.fsync(fd)
+            os.close(fd)
+            os.rename(tmp, target)
+            os.fsync(dfd)
+            out.append(time.perf_counter() - t0)
+    finally:
+        os.close(dfd)
+    return out
+
+
+# -- (b) memory -------------------------------------------------------------------------------
+
+def gen_big(local, namespaces=100, per_ns=100, pods=250):
+    """namespaces x per_ns policies and `pods` pods; each pod gets the policies of its group
+    (grp label, 10 groups per namespace) and its own named policy."""
+    with open(os.path.join(local, "00-namespaces.yaml"), "w") as f:
+        f.write("---\n".join(namespace_doc(f"team-{n:03d}") for n in range(namespaces)))
+    pod_docs = []
+    refs = []
+    for p in range(pods):
+        ns = f"team-{p % namespaces:03d}"
+        name = f"app-{p:03d}"
+        pod_docs.append(pod_doc(ns, name, {"app": name, "grp": f"g{p % 10}"},
+                                f"kscmp/{ns}/{name}.json"))
+        refs.append(f"{ns}/{name}.json")
+    with open(os.path.join(local, "90-pods.yaml"), "w") as f:
+        f.write("---\n".join(pod_docs))
+    named = {}
+    for p in range(pods):
+        named.setdefault(p % namespaces, []).append(f"app-{p:03d}")
+    total = 0
+    for n in range(namespaces):
+        ns = f"team-{n:03d}"
+        docs = []
+        names = named.get(n, [])
+        for i in range(per_ns):
+            calls = [SYSCALLS[(n * 7 + i * 3 + k) % len(SYSCALLS)] for k in range(4 + i % 6)]
+            block = BLOCKS[(n + i) % len(BLOCKS)]
+            if i < len(names):
+                name, sel = names[i], ""
+            else:
+                name, sel = f"pol-{i:03d}", f"  selector: {{matchLabels: {{grp: g{i % 10}}}}}\n"
+            body = (sel + f"  seccomp: {{syscalls: [{', '.join(sorted(set(calls)))}], "
+                    f"action: Allow}}\n  rules:\n  - {{syscalls: [{block}], action: Block}}\n")
+            docs.append(policy_doc(ns, name, body))
+            total += 1
+        with open(os.path.join(local, f"10-{ns}.yaml"), "w") as f:
+            f.write("---\n".join(docs))
+    return total, refs
+
+
+def bench_memory(base):
+    d, local, root = fresh(base, "memory")
+    npol, refs = gen_big(local)
+    size = sum(os.path.getsize(os.path.join(local, f)) for f in os.listdir(local))
+    t0 = time.monotonic()
+    a = H.Agent(local, root, os.path.join(d, "agent.log")).start(timeout=300)
+    t_ready = time.monotonic() - t0
+    try:
+        on_disk = H.profiles_on_disk(root)
+        missing = [r for r in refs if r not in on_disk]
+        st = H.proc_status(a.pid)
+        first = _first_reconcile_ms(a)
+        # A change with all of that loaded: one policy that 25 pods merge.
+        m0 = a.metrics()
+        H.write_atomic(os.path.join(local, "10-team-000.yaml"),
+                       open(os.path.join(local, "10-team-000.yaml")).read().replace(
+                           "name: pol-050", "name: pol-050x"))
+        H.wait_until(lambda: a.metric("kscmp_reconciles_total") > m0["kscmp_reconciles_total"],
+                     30, "a reconcile")
+        st2 = H.proc_status(a.pid)
+    finally:
+        a.stop()
+    return dict(policies=npol, pods=len(refs), files=len(on_disk), missing=len(missing),
+                dir_bytes=size, t_ready=t_ready, first_ms=first, rss=st["VmRSS"],
+                hwm=st["VmHWM"], rss2=st2["VmRSS"], hwm2=st2["VmHWM"])
+
+
+def _first_reconcile_ms(a):
+    import re
+    m = re.search(r"first reconcile done in ([0-9.]+) ms", a.log())
+    return float(m.group(1)) if m else float("nan")
+
+
+# -- (c) resync ---------------------------------------------------------------------------------
+
+def gen_resync(local, n, kind="groups", namespaces=10):
+    docs = [namespace_doc(f"rs-{k}") for k in range(namespaces)]
+    with open(os.path.join(local, "00-namespaces.yaml"), "w") as f:
+        f.write("---\n".join(docs))
+    pods, pols, refs = [], [], []
+    groups = ["@basic-io", "@network-io", "@signal", "@timer", "@io-event", "@process",
+              "@file-system", "malloc", "dns", "inet-client"]
+    for i in range(n):
+        ns = f"rs-{i % namespaces}"
+        name = f"svc-{i:04d}"
+        g = [groups[(i + k) % len(groups)] for k in range(1 + i % 3)]
+        calls = [SYSCALLS[(i + k) % len(SYSCALLS)] for k in range(3)]
+        if kind == "groups":
+            body = (f"  seccomp: {{groups: [{', '.join(repr(x) for x in g)}], syscalls: "
+                    f"[{', '.join(calls)}], action: Allow}}\n"
+                    f"  rules:\n  - {{syscalls: [ptrace, mount], action: Kill}}\n")
+        else:  # runtime/default and a few blocks of its own: ~10 KB each
+            body = (f"  extends: runtime/default\n  rules:\n"
+                    f"  - {{syscalls: [{', '.join(calls)}], action: Block, errno: EACCES}}\n")
+        pols.append(policy_doc(ns, name, body))
+        pods.append(pod_doc(ns, name, {"app": name}, f"kscmp/{ns}/{name}.json"))
+        refs.append(f"{ns}/{name}.json")
+    with open(os.path.join(local, "10-policies.yaml"), "w") as f:
+        f.write("---\n".join(pols))
+    with open(os.path.join(local, "90-pods.yaml"), "w") as f:
+        f.write("---\n".join(pods))
+    return refs
+
+
+def floor_writes(root, files):
+    """N x (write + fsync + rename + fsync of the folder), the way store.c does it."""
+    t0 = time.perf_counter()
+    dirfds = {}
+    for rel, data in files.items():
+        ns, name = rel.split("/")
+        d = os.path.join(root, ns)
+        if ns not in dirfds:
+            os.makedirs(d, exist_ok=True)
+            dirfds[ns] = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+        tmp = os.path.join(d, "." + name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        os.write(fd, data)
+        os.fsync(fd)
+        os.close(fd)
+        os.rename(tmp, os.path.join(d, name))
+        os.fsync(dirfds[ns])
+    secs = time.perf_counter() - t0
+    for fd in dirfds.values():
+        os.close(fd)
+    return secs
+
+
+def bench_resync(base, n, rounds, kind):
+    d, local, root = fresh(base, "resync-" + kind)
+    gen_resync(local, n, kind)
+    agent_s, agent_first, floors, cpu = [], [], [], []
+    files = {}
+    for r in range(rounds):
+        shutil.rmtree(root)
+        os.makedirs(root)
+        logp = os.path.join(d, f"agent-{r}.log")
+        t0 = time.perf_counter()
+        a = H.Agent(local, root, logp)
+        a.start(wait_ready=False, timeout=120)
+        H.wait_until(lambda: a.get("/readyz")[0] == 200, 120, "/readyz", interval=0.001)
+        agent_s.append(time.perf_counter() - t0)
+        agent_first.append(_first_reconcile_ms(a) / 1000)
+        cpu.append(H.cpu_seconds(a.pid))
+        files = H.profiles_on_disk(root)
+        a.stop()
+        assert len(files) == n, (len(files), n)
+        fl = os.path.join(d, f"floor-{r}")
+        floors.append(floor_writes(fl, files))
+        shutil.rmtree(fl)
+    # Start-up without writes: the same DIR, every file already right.
+    logp = os.path.join(d, "agent-nowrite.log")
+    t0 = time.perf_counter()
+    a = H.Agent(local, root, logp)
+    a.start(wait_ready=False, timeout=120)
+    H.wait_until(lambda: a.get("/readyz")[0] == 200, 120, "/readyz", interval=0.001)
+    nowrite = time.perf_counter() - t0
+    nowrite_first = _first_reconcile_ms(a) / 1000
+    a.stop()
+    sizes = [len(v) for v in files.values()]
+    return dict(kind=kind, n=n, agent=agent_s, cpu=cpu, first=agent_first, floor=floors, nowrite=nowrite,
+                nowrite_first=nowrite_first, bytes_min=min(sizes), bytes_max=max(sizes),
+                bytes_mean=statistics.mean(sizes))
+
+
+def bench_resync_print(r):
+    a_med, f_med = statistics.median(r["agent"]), statistics.median(r["floor"])
+    first_med = statistics.median(r["first"])
+    print(f"(c) full resync of {r['n']} files, {r['kind']} profiles ({r['bytes_min']}.."
+          f"{r['bytes_max']} bytes, mean {r['bytes_mean']:.0f}), {len(r['agent'])} round(s), "
+          f"medians:")
+    print(f"    agent start -> /readyz:             {ms(a_med)}   (rounds: "
+          + ", ".join(ms(x) for x in r["agent"]) + ")")
+    print(f"    agent's first reconcile (in-agent): {ms(first_med)}")
+    u = statistics.median(c[0] for c in r["cpu"])
+    k = statistics.median(c[1] for c in r["cpu"])
+    print(f"    agent CPU time up to /readyz: user {ms(u)} + system {ms(k)} (the rest of the "
+          f"wall time is waiting, mostly on fsync)")
+    print(f"    floor N x (write+fsync+rename+fsync dir): {ms(f_med)}   (rounds: "
+          + ", ".join(ms(x) for x in r["floor"]) + ")")
+    print(f"    start -> /readyz with every file already right (no write): "
+          f"{ms(r['nowrite'])} (first reconcile {ms(r['nowrite_first'])})")
+    print(f"    ratio start->readyz / floor: {a_med / f_med:.2f}x; first reconcile / "
+          f"floor: {first_med / f_med:.2f}x; aim 1.5x -> "
+          + ("met" if a_med <= 1.5 * f_med else "MISSED") + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--dir", help="where DIR and the kubelet roots go (decides the disk)")
+    ap.add_argument("--changes", type=int, default=1000)
+    ap.add_argument("--resync-files", type=int, default=250)
+    ap.add_argument("--rounds", type=int, default=3, help="resync rounds")
+    ap.add_argument("--quick", action="store_true", help="100 changes, 1 resync round")
+    ap.add_argument("--only", choices=["a", "b", "c"], action="append")
+    args = ap.parse_args()
+    if args.quick:
+        args.changes, args.rounds = 100, 1
+    if not os.access(H.KSCMP, os.X_OK):
+        sys.exit(f"{H.KSCMP} is missing: run `make build/kscmp` first")
+    base = tempfile.mkdtemp(prefix="kscmp-bench-", dir=args.dir)
+    bindir = H.snapshot_binary()
+    only = set(args.only or ["a", "b", "c"])
+    fs = subprocess.run(["df", "-T", base], capture_output=True, text=True).stdout.splitlines()
+    print(f"kscmp agent benchmark: {H.KSCMP}\n  disk: {fs[-1] if fs else base}\n"
+          f"  cpus: {os.cpu_count()}, kernel {os.uname().release}\n")
+    try:
+        if "a" in only:
+            for kind in ("small", "large"):
+                samples, delta, s, c, size, rss, floor = bench_latency(base, args.changes, kind)
+                print(f"(a) policy change -> new profile on disk, {kind} profile ({size} bytes), "
+                      f"{len(samples)} changes")
+                print(f"    observed (rename into DIR -> agent's rename seen):  p50 "
+                      f"{ms(pct(samples, .5))}  p90 {ms(pct(samples, .9))}  p99 "
+                      f"{ms(pct(samples, .99))}  max {ms(max(samples))}")
+                print(f"    agent histogram (event -> durable), {c:.0f} writes:      p50 "
+                      f"{ms(H.histogram_quantile(delta, .5))}  p99 "
+                      f"{ms(H.histogram_quantile(delta, .99))}  mean {ms(s / c if c else 0)}"
+                      f"   (bucket-interpolated)")
+                print(f"    disk floor (this script: write+fsync+rename+fsync dir):  p50 "
+                      f"{ms(pct(floor, .5))}  p90 {ms(pct(floor, .9))}  p99 {ms(pct(floor, .99))}"
+                      f"  max {ms(max(floor))}")
+                print("    aim: p99 < 5 ms -> "
+                      + ("met" if pct(samples, .99) < 0.005 else "MISSED"))
+                print(f"    agent CPU (user+sys) per change: {ms(rss['cpu_per_change'])}; "
+                      f"RSS after: {rss['VmRSS']} kB, HWM {rss['VmHWM']} kB\n")
+        if "b" in only:
+            m = bench_memory(base)
+            print(f"(b) memory: {m['policies']} policies in 100 namespaces, {m['pods']} pods "
+                  f"({m['dir_bytes'] / 1024:.0f} KiB of YAML), {m['files']} profiles written "
+                  f"({m['missing']} missing)")
+            print(f"    start -> /readyz {m['t_ready']:.2f} s (first reconcile "
+                  f"{m['first_ms']:.0f} ms)")
+            print(f"    VmRSS {m['rss']} kB ({m['rss'] / 1024:.1f} MiB), VmHWM {m['hwm']} kB "
+                  f"({m['hwm'] / 1024:.1f} MiB); after one more change: VmRSS {m['rss2']} kB, "
+                  f"VmHWM {m['hwm2']} kB")
+            print("    aim: RSS < 16 MiB -> "
+                  + ("met" if max(m['hwm'], m['hwm2']) < 16 * 1024 else "MISSED") + "\n")
+        if "c" in only:
+            for kind in ("groups", "runtime-default"):
+                bench_resync_print(bench_resync(base, args.resync_files, args.rounds, kind))
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(bindir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

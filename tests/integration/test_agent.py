@@ -1,0 +1,760 @@
+#!/usr/bin/env python3
+"""test_agent.py - the real `kscmp agent --local` process against files on disk.
+
+Each test starts the agent on a fresh DIR and a fresh kubelet root (metrics on a free port),
+waits for /readyz, acts on DIR or on the kubelet root, and polls (with a deadline) until the
+disk says what the contract (sections 2, 4, 6, 7) wants. Every profile the agent writes is
+compared byte for byte with `kscmp compile -f DIR --pod DIR/pods.yaml --profile ...` and, when
+build/tools/seccomp_load exists, loaded into the kernel.
+
+Ends with one line `N passed, N failed` (skipped tests count in neither; a line before it
+says how many were skipped and why).
+"""
+import errno
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as H  # noqa: E402
+
+NAMESPACES = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: demo, labels: {env: prod}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: other}
+"""
+
+# kscmp1 and kscmp2 select app=web: deny wins (contract 3.2).
+MERGE = """\
+apiVersion: kscmp.io/v1
+kind: SeccompPolicy
+metadata: {name: kscmp1, namespace: demo}
+spec:
+  selector: {matchLabels: {app: web}}
+  seccomp: {syscalls: [getpid, mkdir, futex], action: Allow}
+  rules:
+  - {syscalls: [ptrace], action: Block}
+---
+apiVersion: kscmp.io/v1
+kind: SeccompPolicy
+metadata: {name: kscmp2, namespace: demo}
+spec:
+  selector: {matchLabels: {app: web}}
+  seccomp: {syscalls: [getpid, ptrace], action: Allow}
+  rules:
+  - {syscalls: [mkdir], action: Block}
+"""
+MERGE_ONLY_1 = MERGE.split("---\n")[0]
+
+# `api` is used by name (kscmp/demo/api.json) and extends `base`.
+INHERIT = """\
+apiVersion: kscmp.io/v1
+kind: SeccompPolicy
+metadata: {name: base, namespace: demo}
+spec:
+  seccomp:
+    groups: ["@signal"]
+    syscalls: [exit_group, futex, read, write, close]
+    action: Allow
+---
+apiVersion: kscmp.io/v1
+kind: SeccompPolicy
+metadata: {name: api, namespace: demo}
+spec:
+  extends: base
+  seccomp: {syscalls: [accept4, bind, listen], action: Allow}
+"""
+
+CLUSTER = """\
+apiVersion: kscmp.io/v1
+kind: ClusterSeccompPolicy
+metadata: {name: baseline}
+spec:
+  selector: {}
+  namespaceSelector: {matchLabels: {env: prod}}
+  rules:
+  - {syscalls: [add_key, keyctl, bpf], action: Block, errno: EACCES}
+"""
+
+OTHER = """\
+apiVersion: kscmp.io/v1
+kind: SeccompPolicy
+metadata: {name: db, namespace: other}
+spec:
+  seccomp: {syscalls: [read, write, fsync], action: Allow}
+---
+apiVersion: kscmp.io/v1
+kind: SeccompPolicy
+metadata: {name: stolen, namespace: other}
+spec:
+  seccomp: {syscalls: [read], action: Allow}
+"""
+
+
+def pod(ns, name, labels, ref, where="pod"):
+    lab = ", ".join(f"{k}: {v}" for k, v in labels.items())
+    if where == "pod":
+        return f"""\
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}, namespace: {ns}, labels: {{{lab}}}}}
+spec:
+  securityContext:
+    seccompProfile: {{type: Localhost, localhostProfile: {ref}}}
+  containers:
+  - {{name: c, image: busybox:1.36}}
+"""
+    return f"""\
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}, namespace: {ns}, labels: {{{lab}}}}}
+spec:
+  containers:
+  - name: c
+    image: busybox:1.36
+    securityContext:
+      seccompProfile: {{type: Localhost, localhostProfile: {ref}}}
+"""
+
+
+POD_WEB = pod("demo", "web-1", {"app": "web"}, "kscmp/demo/web.json")
+POD_API = pod("demo", "api-1", {"app": "api"}, "kscmp/demo/api.json", where="container")
+POD_DB = pod("other", "db-0", {"app": "db"}, "kscmp/other/db.json")
+ALL_FILES = {"demo/web.json", "demo/api.json", "other/db.json"}
+
+
+class AgentTest(unittest.TestCase):
+    """A temp DIR (the manifests above), a temp kubelet root, and helpers."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="kscmp-it-")
+        self.local = os.path.join(self.tmp, "local")
+        self.root = os.path.join(self.tmp, "kubelet")
+        os.makedirs(self.local)
+        os.makedirs(self.root)
+        self.put("00-namespaces.yaml", NAMESPACES)
+        self.put("10-merge.yaml", MERGE)
+        self.put("20-inherit.yaml", INHERIT)
+        self.put("30-cluster.yaml", CLUSTER)
+        self.put("40-other.yaml", OTHER)
+        self.set_pods([POD_WEB, POD_API, POD_DB])
+        self.agents = []
+        self.mounted = None
+
+    def tearDown(self):
+        for a in self.agents:
+            a.kill()
+        # Kept for the result to print when the test failed (the folder goes now).
+        self.logs = [(a.logpath, a.log()) for a in self.agents if os.path.exists(a.logpath)]
+        if self.mounted:
+            subprocess.run(["umount", "-l", self.mounted], capture_output=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def put(self, name, text):
+        H.write_atomic(os.path.join(self.local, name), text)
+
+    def set_pods(self, pods):
+        """pods.yaml holds these Pod documents."""
+        self.pods = list(pods)
+        self.put("pods.yaml", "---\n".join(self.pods))
+
+    def agent(self, wait_ready=True, extra=()):
+        a = H.Agent(self.local, self.root, os.path.join(self.tmp, "agent.log"), extra)
+        self.agents.append(a)
+        return a.start(wait_ready=wait_ready)
+
+    def path(self, rel):
+        return os.path.join(H.store_dir(self.root), rel)
+
+    def read(self, rel):
+        try:
+            with open(self.path(rel), "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            return None
+
+    def expected(self, rel, changes=None):
+        """`kscmp compile` of rel on DIR, or on a copy of DIR with changes applied
+        ({file: text, or None to leave it out}). --pod gets the pods that reference rel
+        (compile fails on a file where any pod's reference is refused)."""
+        ref = tempfile.mkdtemp(dir=self.tmp, prefix="ref-")
+        with open(os.path.join(ref, "pods-of-file.yaml"), "w") as f:
+            f.write("---\n".join(p for p in self.pods if f"kscmp/{rel}}}" in p
+                                  or p.endswith(f"kscmp/{rel}\n")))
+        if not changes:
+            return H.compile_profile(self.local, os.path.join(ref, "pods-of-file.yaml"), rel)
+        policies = os.path.join(ref, "dir")
+        os.makedirs(policies)
+        for name in os.listdir(self.local):
+            if not name.startswith("."):
+                shutil.copy(os.path.join(self.local, name), policies)
+        for name, text in changes.items():
+            if text is None:
+                os.unlink(os.path.join(policies, name))
+            else:
+                with open(os.path.join(policies, name), "w") as f:
+                    f.write(text)
+        return H.compile_profile(policies, os.path.join(ref, "pods-of-file.yaml"), rel)
+
+    def wait_bytes(self, rel, data, timeout=10.0):
+        H.wait_until(lambda: self.read(rel) == data, timeout, f"kscmp/{rel} to hold the "
+                     f"expected {len(data)} bytes (has {len(self.read(rel) or b'')})")
+
+    def wait_absent(self, rel, timeout=10.0):
+        H.wait_until(lambda: not os.path.lexists(self.path(rel)), timeout,
+                     f"kscmp/{rel} to be removed")
+
+    def assert_converged(self, files, timeout=10.0):
+        """The store holds exactly `files`, each the bytes `kscmp compile` gives, mode 0644,
+        loadable by the kernel, and no temporary is left."""
+        want = {rel: self.expected(rel) for rel in files}
+        H.wait_until(lambda: H.profiles_on_disk(self.root) == want, timeout,
+                     f"the store to hold exactly {sorted(want)} as `kscmp compile` prints them "
+                     f"(has {sorted(H.profiles_on_disk(self.root))})")
+        for rel in files:
+            st = os.lstat(self.path(rel))
+            self.assertTrue(stat.S_ISREG(st.st_mode), rel)
+            self.assertEqual(stat.S_IMODE(st.st_mode), 0o644, rel)
+            self.assertTrue(H.is_json(want[rel]), rel)
+        self.assert_loadable(files)
+        H.wait_until(lambda: not H.temporaries(self.root), 5, "no temporary files")
+
+    def assert_loadable(self, files):
+        res = H.seccomp_load([self.path(rel) for rel in files])
+        if res is not None:
+            self.assertTrue(res[0], res[1])
+
+    # -- the tests -------------------------------------------------------------------------
+
+    def test_01_first_write(self):
+        """Start on an empty kubelet root: every referenced file is written, /readyz 200."""
+        a = self.agent()
+        self.assertEqual(a.get("/readyz")[0], 200)
+        self.assert_converged(ALL_FILES)
+
+    def test_02_policy_change(self):
+        """A changed policy changes the file (and only what it must)."""
+        self.agent()
+        self.assert_converged(ALL_FILES)
+        before = self.read("demo/web.json")
+        api_before = self.read("demo/api.json")
+        self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]",
+                                                "[getpid, mkdir, futex, openat]"))
+        new = self.expected("demo/web.json")
+        self.assertNotEqual(before, new)
+        self.wait_bytes("demo/web.json", new)
+        self.assertIn(b'"openat"', new)
+        self.assertEqual(self.read("demo/api.json"), api_before)
+        self.assert_converged(ALL_FILES)
+
+    def test_03_policy_delete(self):
+        """Deleting a policy recomputes from what is left (the KubeArmor merge example)."""
+        self.agent()
+        self.assert_converged(ALL_FILES)
+        self.put("10-merge.yaml", MERGE_ONLY_1)  # kscmp2 gone
+        new = self.expected("demo/web.json")
+        self.wait_bytes("demo/web.json", new)
+        self.assert_converged(ALL_FILES)
+        os.unlink(os.path.join(self.local, "30-cluster.yaml"))  # a whole file of policies
+        self.wait_bytes("demo/web.json", self.expected("demo/web.json"))
+        self.assertNotIn(b'"keyctl"', self.read("demo/web.json"))
+        self.assert_converged(ALL_FILES)
+
+    def test_04_pod_delete_gc(self):
+        """A file no pod references any more is removed, and its empty folder too."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        removed = a.metric("kscmp_profiles_removed_total")
+        self.set_pods([POD_WEB, POD_API])
+        self.wait_absent("other/db.json")
+        H.wait_until(lambda: not os.path.exists(self.path("other")), 5, "other/ removed")
+        self.assert_converged(ALL_FILES - {"other/db.json"})
+        self.assertGreaterEqual(a.metric("kscmp_profiles_removed_total"), removed + 1)
+
+    def test_05_orphan_at_start(self):
+        """Files no pod references and temporaries present at start are removed."""
+        os.makedirs(self.path("demo"))
+        os.makedirs(self.path("gone"))
+        for rel in ("demo/orphan.json", "gone/old.json"):
+            with open(self.path(rel), "w") as f:
+                f.write('{"defaultAction": "SCMP_ACT_ALLOW"}\n')
+        tmp = self.path("demo/.web.json.kscmp-tmp-AbC123")
+        with open(tmp, "w") as f:
+            f.write('{"defaultAct')
+        # Not ours: left alone.
+        with open(self.path("demo/README"), "w") as f:
+            f.write("not a profile\n")
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        self.assertFalse(os.path.exists(tmp))
+        self.assertTrue(os.path.exists(self.path("demo/README")))
+        self.assertIn("removed 1 temporary file", a.log())
+
+    def test_06_tamper(self):
+        """Edited, deleted, chmod-ed or replaced-by-a-link profiles are put back."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        good = self.read("demo/web.json")
+        restored = a.metric("kscmp_profiles_restored_total")
+        # Edited in place.
+        with open(self.path("demo/web.json"), "r+b") as f:
+            f.write(b'{"defaultAction": "SCMP_ACT_ALLOW"}')
+            f.truncate()
+        self.wait_bytes("demo/web.json", good)
+        # Deleted.
+        os.unlink(self.path("demo/web.json"))
+        self.wait_bytes("demo/web.json", good)
+        # Replaced through a rename (what an editor does).
+        H.write_atomic(self.path("demo/web.json"), '{"defaultAction": "SCMP_ACT_ALLOW"}')
+        self.wait_bytes("demo/web.json", good)
+        # Replaced by a symbolic link to a file outside: the link goes, its target stays.
+        outside = os.path.join(self.tmp, "outside.json")
+        with open(outside, "w") as f:
+            f.write("precious\n")
+        link = self.path("demo/.link-tmp")
+        os.symlink(outside, link)
+        os.rename(link, self.path("demo/web.json"))
+        H.wait_until(lambda: not os.path.islink(self.path("demo/web.json"))
+                     and self.read("demo/web.json") == good, 10, "the link replaced")
+        with open(outside) as f:
+            self.assertEqual(f.read(), "precious\n")
+        # A whole namespace folder gone (moved away in one step: the agent restores as fast
+        # as rmtree deletes).
+        os.rename(self.path("other"), os.path.join(self.root, "other-moved"))
+        self.assert_converged(ALL_FILES)
+        self.assertGreaterEqual(a.metric("kscmp_profiles_restored_total"), restored + 4)
+        # Mode changed: the agent puts 0644 back (contract 4).
+        os.chmod(self.path("demo/api.json"), 0o600)
+        H.wait_until(lambda: stat.S_IMODE(os.stat(self.path("demo/api.json")).st_mode) == 0o644,
+                     10, "mode 0644 back on demo/api.json")
+        # A file that nobody should have, planted while it runs, goes.
+        with open(self.path("demo/planted.json"), "w") as f:
+            f.write('{"defaultAction": "SCMP_ACT_ALLOW"}')
+        self.wait_absent("demo/planted.json")
+        self.assertTrue(a.alive())
+
+    def test_07_restart_converges(self):
+        """Changes made while the agent was down are applied when it starts again."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        self.assertEqual(a.stop(), 0)
+        self.put("10-merge.yaml", MERGE_ONLY_1)
+        self.put("50-new.yaml", """\
+apiVersion: kscmp.io/v1
+kind: SeccompPolicy
+metadata: {name: new, namespace: demo}
+spec:
+  seccomp: {syscalls: [read, nanosleep], action: Allow}
+""")
+        self.set_pods([POD_WEB, POD_DB,
+                       pod("demo", "new-1", {"app": "new"}, "kscmp/demo/new.json")])
+        os.unlink(self.path("other/db.json"))
+        with open(self.path("other/stale.json"), "w") as f:
+            f.write("{}")
+        self.agent()
+        self.assert_converged({"demo/web.json", "demo/new.json", "other/db.json"})
+
+    def test_08_symlink_namespace_refused(self):
+        """A link planted as seccomp/kscmp/NS is never followed: nothing is written outside,
+        the error is logged and counted, the agent keeps running, other namespaces work."""
+        outside = os.path.join(self.tmp, "outside")
+        os.makedirs(outside)
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        errors = a.metric("kscmp_profile_write_errors_total")
+        mark = a.log_mark()
+        # Swap the real folder for a link in one step, so the agent cannot recreate it between.
+        os.symlink(outside, self.path(".demo-link"))
+        try:
+            H.rename_exchange(self.path(".demo-link"), self.path("demo"))
+        except OSError as e:
+            self.skipTest(f"renameat2(RENAME_EXCHANGE) unavailable: {e}")
+        shutil.rmtree(self.path(".demo-link"))
+        a.wait_log(r"symbolic link", mark)
+        H.wait_until(lambda: a.metric("kscmp_profile_write_errors_total") > errors, 10,
+                     "kscmp_profile_write_errors_total to grow")
+        # A change meanwhile: other namespaces keep working.
+        self.put("40-other.yaml", OTHER.replace("[read, write, fsync]", "[read, write]"))
+        self.wait_bytes("other/db.json", self.expected("other/db.json"))
+        self.assertEqual(os.listdir(outside), [])
+        self.assertTrue(os.path.islink(self.path("demo")))
+        self.assertTrue(a.alive())
+        self.assertEqual(a.get("/healthz")[0], 200)
+        # The link removed: the agent's retry puts the folder back.
+        os.unlink(self.path("demo"))
+        self.assert_converged(ALL_FILES, timeout=20)
+        self.assertEqual(os.listdir(outside), [])
+
+    def test_08b_symlink_kscmp_folder_refused(self):
+        """seccomp/kscmp itself swapped for a link: nothing written outside; once the link is
+        gone the files come back, and tampering is still undone afterwards."""
+        outside = os.path.join(self.tmp, "outside")
+        os.makedirs(outside)
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        mark = a.log_mark()
+        seccomp = os.path.join(self.root, "seccomp")
+        os.symlink(outside, os.path.join(seccomp, "link"))
+        try:
+            H.rename_exchange(os.path.join(seccomp, "link"), H.store_dir(self.root))
+        except OSError as e:
+            self.skipTest(f"renameat2(RENAME_EXCHANGE) unavailable: {e}")
+        shutil.rmtree(os.path.join(seccomp, "link"))
+        a.wait_log(r"symbolic link", mark)
+        self.put("10-merge.yaml", MERGE_ONLY_1)
+        a.wait_log(r"read .*10-merge\.yaml", mark)
+        self.assertEqual(os.listdir(outside), [])
+        self.assertTrue(a.alive())
+        os.unlink(H.store_dir(self.root))
+        self.assert_converged(ALL_FILES, timeout=20)
+        self.assertEqual(os.listdir(outside), [])
+        # The folders the retry made are watched again: tampering is undone.
+        good = self.read("demo/api.json")
+        os.unlink(self.path("demo/api.json"))
+        self.wait_bytes("demo/api.json", good)
+
+    def test_09_symlink_namespace_at_start(self):
+        """A link planted before the agent starts: refused, healthy but not ready."""
+        outside = os.path.join(self.tmp, "outside")
+        os.makedirs(outside)
+        os.makedirs(H.store_dir(self.root))
+        os.symlink(outside, self.path("demo"))
+        a = self.agent(wait_ready=False)
+        self.wait_bytes("other/db.json", self.expected("other/db.json"))
+        a.wait_log(r"symbolic link")
+        self.assertEqual(a.get("/healthz")[0], 200)
+        self.assertEqual(a.get("/readyz")[0], 503)
+        self.assertEqual(os.listdir(outside), [])
+        os.unlink(self.path("demo"))
+        a.wait_ready(20)
+        self.assert_converged(ALL_FILES)
+        self.assertEqual(os.listdir(outside), [])
+
+    def test_10_full_disk(self):
+        """Disk full: the old file stays byte-identical, the error is logged and counted, and
+        the write is retried with backoff until space is back."""
+        try:
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k,mode=0755", "kscmp-it",
+                            self.root], check=True, capture_output=True)
+        except (subprocess.CalledProcessError, FileNotFoundError) as e:
+            self.skipTest(f"cannot mount a tmpfs as the kubelet root: {e}")
+        self.mounted = self.root
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        old = self.read("demo/web.json")
+        # Fill the disk.
+        filler = os.path.join(self.root, "filler")
+        with open(filler, "wb", buffering=0) as f:
+            try:
+                while True:
+                    f.write(b"\0" * 4096)
+                    f.flush()
+            except OSError as e:
+                self.assertTrue(H.enospc(e), e)
+        errors = a.metric("kscmp_profile_write_errors_total")
+        mark = a.log_mark()
+        self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]",
+                                                "[getpid, mkdir, futex, openat]"))
+        new = self.expected("demo/web.json")
+        H.wait_until(lambda: a.metric("kscmp_profile_write_errors_total") > errors, 10,
+                     "kscmp_profile_write_errors_total to grow")
+        a.wait_log(r"No space left on device", mark)
+        a.wait_log(r"will try again in \d+ ms \(attempt 2\)", mark)  # retried, backing off
+        self.assertEqual(self.read("demo/web.json"), old)
+        self.assertEqual(H.temporaries(self.root), [])
+        self.assertTrue(a.alive())
+        os.unlink(filler)
+        self.wait_bytes("demo/web.json", new, timeout=20)
+        self.assert_converged(ALL_FILES)
+        a.stop()
+
+    def test_11_broken_yaml(self):
+        """A broken file in DIR: the rest keeps working, and the objects a broken file held
+        before stay in place until it is fixed."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        web = self.read("demo/web.json")
+        errors = a.metric("kscmp_source_errors_total")
+        mark = a.log_mark()
+        self.put("60-broken.yaml", "apiVersion: kscmp.io/v1\nkind: [unclosed\n  : :\n")
+        a.wait_log(r"60-broken\.yaml", mark)
+        # The cluster policy's file breaks: what it held (baseline) stays.
+        self.put("30-cluster.yaml", CLUSTER + "  - {syscalls: [bpf\n")
+        a.wait_log(r"30-cluster\.yaml", mark)
+        H.wait_until(lambda: a.metric("kscmp_source_errors_total") >= errors + 2, 5,
+                     "kscmp_source_errors_total += 2")
+        # Another change still works, and the merge keeps the blocks of the broken file's
+        # previous content (baseline).
+        self.put("10-merge.yaml", MERGE_ONLY_1)
+        expect_merge_1 = self.expected("demo/web.json",
+                                       {"60-broken.yaml": None, "30-cluster.yaml": CLUSTER})
+        self.wait_bytes("demo/web.json", expect_merge_1)
+        self.assertNotEqual(web, expect_merge_1)
+        self.assertIn(b'"keyctl"', self.read("demo/web.json"))
+        self.assertTrue(a.alive())
+        # Fixed, with a change: applied.
+        os.unlink(os.path.join(self.local, "60-broken.yaml"))
+        self.put("30-cluster.yaml", CLUSTER.replace("[add_key, keyctl, bpf]", "[add_key, bpf]"))
+        self.wait_bytes("demo/web.json", self.expected("demo/web.json"))
+        self.assertNotIn(b'"keyctl"', self.read("demo/web.json"))
+        self.assert_converged(ALL_FILES)
+
+    def test_12_invalid_policy_edit(self):
+        """An edit that makes a policy invalid keeps the last good bytes; fixing it writes
+        the new profile."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        good = self.read("demo/web.json")
+        api_good = self.read("demo/api.json")
+        mark = a.log_mark()
+        self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]",
+                                                "[getpid, mkdir, futex, notasyscall]"))
+        a.wait_log(r"PolicyInvalid.*web-1|web-1.*PolicyInvalid", mark)
+        self.assertEqual(self.read("demo/web.json"), good)
+        # A parent turned invalid: its child's file (api) keeps its bytes too.
+        self.put("20-inherit.yaml", INHERIT.replace("exit_group,", "exit_group, bogus_call,"))
+        a.wait_log(r"PolicyInvalid.*api-1|api-1.*PolicyInvalid", mark)
+        self.assertEqual(self.read("demo/api.json"), api_good)
+        self.assertEqual(self.read("demo/web.json"), good)
+        # Fixed: written.
+        self.put("20-inherit.yaml", INHERIT)
+        self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]",
+                                                "[getpid, mkdir, futex, openat]"))
+        new = self.expected("demo/web.json")
+        self.assertNotEqual(new, good)
+        self.wait_bytes("demo/web.json", new)
+        self.assert_converged(ALL_FILES)
+
+    def test_13_invalid_from_start(self):
+        """A profile whose policy never was valid stays absent (and so does a file with no
+        contributing policy), with a logged Event; the rest is written."""
+        self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]", "[getpid, nosuch]"))
+        # other has no env=prod label: nothing contributes to other/nothing.json.
+        self.set_pods(self.pods + [pod("other", "lonely", {"app": "x"},
+                                       "kscmp/other/nothing.json")])
+        a = self.agent()
+        a.wait_log(r"PolicyInvalid")
+        a.wait_log(r"NoPolicy")
+        H.wait_until(lambda: set(H.profiles_on_disk(self.root)) == {"demo/api.json",
+                                                                    "other/db.json"},
+                     10, "only api.json and db.json")
+        self.assertFalse(os.path.exists(self.path("demo/web.json")))
+        self.assertFalse(os.path.exists(self.path("other/nothing.json")))
+
+    def test_14_cross_namespace_refused(self):
+        """A pod that references another namespace's folder (or a bad name) gets no file and
+        a ProfileRefused Event in the log."""
+        self.set_pods(self.pods + [
+            pod("demo", "thief", {"app": "thief"}, "kscmp/other/stolen.json"),
+            pod("demo", "odd", {"app": "odd"}, "kscmp/demo/Bad_Name.json", where="container"),
+        ])
+        a = self.agent()
+        a.wait_log(r"ProfileRefused.*demo/thief")
+        a.wait_log(r"ProfileRefused.*demo/odd")
+        self.assert_converged(ALL_FILES)
+        self.assertFalse(os.path.lexists(self.path("other/stolen.json")))
+        self.assertGreaterEqual(a.metric("kscmp_events_total"), 2)
+        self.assertTrue(a.alive())
+
+    def test_15_sigterm(self):
+        """SIGTERM: exit 0, never a temporary left, even in the middle of a stream of writes."""
+        for round_ in range(3):
+            a = self.agent()
+            stop = threading.Event()
+            variants = [MERGE, MERGE_ONLY_1]
+
+            def churn():
+                i = 0
+                while not stop.is_set():
+                    self.put("10-merge.yaml", variants[i % 2])
+                    i += 1
+                    time.sleep(0.001)
+            t = threading.Thread(target=churn)
+            t.start()
+            H.wait_until(lambda: a.metric("kscmp_profiles_written_total") >= 6, 10,
+                         "writes under way")
+            try:
+                rc = a.stop(signal.SIGTERM)
+            finally:
+                stop.set()
+                t.join()
+            self.assertEqual(rc, 0, f"round {round_}: exit status {rc}")
+            self.assertEqual(H.temporaries(self.root), [])
+            self.assertIn("stopped", a.log())
+            on_disk = H.profiles_on_disk(self.root)
+            for rel, data in on_disk.items():
+                self.assertTrue(H.is_json(data), rel)
+        self.agent()
+        self.assert_converged(ALL_FILES)
+        self.assertEqual(self.agents[-1].stop(signal.SIGINT), 0)
+
+    def test_16_sighup(self):
+        """SIGHUP reads DIR again: a change inotify cannot see (made through a hard link from
+        outside DIR) is applied on SIGHUP, and the Events files owe are told again."""
+        self.set_pods(self.pods + [pod("other", "lonely", {"app": "x"},
+                                       "kscmp/other/nothing.json")])
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        a.wait_log(r"NoPolicy on pod other/lonely")
+        outside = os.path.join(self.tmp, "hardlink.yaml")
+        os.link(os.path.join(self.local, "10-merge.yaml"), outside)
+        mark = a.log_mark()
+        with open(outside, "r+") as f:  # in place: same inode, DIR's watch sees nothing
+            f.write(MERGE_ONLY_1)
+            f.truncate()
+        new = self.expected("demo/web.json")
+        self.assertNotEqual(new, self.read("demo/web.json"))
+        a.send(signal.SIGHUP)
+        a.wait_log(r"SIGHUP", mark)
+        self.wait_bytes("demo/web.json", new)
+        self.assertNotRegex(a.log_since(mark).split("SIGHUP")[0], r"read .*10-merge\.yaml",
+                            "the agent saw the change before SIGHUP: this test proves nothing")
+        a.wait_log(r"NoPolicy on pod other/lonely", mark)
+        self.assertTrue(a.alive())
+        self.assert_converged(ALL_FILES)
+
+    def test_17_endpoints_and_metrics(self):
+        """/healthz, /readyz, /metrics with the contract's figures."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        self.assertEqual(a.get("/healthz")[0], 200)
+        self.assertEqual(a.get("/readyz")[0], 200)
+        self.assertEqual(a.get("/nope")[0], 404)
+        m = a.metrics()
+        for name in ("kscmp_profiles_written_total", "kscmp_profiles_removed_total",
+                     "kscmp_profile_write_errors_total", "kscmp_reconciles_total",
+                     "kscmp_reconcile_errors_total", "kscmp_watch_restarts_total",
+                     "kscmp_watch_relists_total", "kscmp_pods_stale_profiles",
+                     "kscmp_profiles", "kscmp_ready",
+                     "kscmp_profile_write_latency_seconds_count"):
+            self.assertIn(name, m, name)
+        for cond in ("Valid", "Invalid", "Conflict"):
+            self.assertIn(f'kscmp_policies{{condition="{cond}"}}', m)
+        self.assertGreaterEqual(m["kscmp_profiles_written_total"], 3)
+        self.assertEqual(m["kscmp_profiles"], 3)
+        self.assertEqual(m["kscmp_ready"], 1)
+        self.assertGreaterEqual(m["kscmp_profile_write_latency_seconds_count"], 3)
+        self.assertEqual(m["kscmp_profile_write_errors_total"], 0)
+        buckets, _, count = H.histogram(m, "kscmp_profile_write_latency_seconds")
+        self.assertEqual(buckets[-1], (float("inf"), count))
+        # A change is counted.
+        self.put("10-merge.yaml", MERGE_ONLY_1)
+        H.wait_until(lambda: a.metric("kscmp_profiles_written_total")
+                     >= m["kscmp_profiles_written_total"] + 1, 10, "one more write counted")
+
+    def test_18_unchanged_not_rewritten(self):
+        """Deterministic output: a change that does not change the profile writes nothing,
+        and a restart rewrites nothing (same inode, same mtime)."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        st = {rel: os.stat(self.path(rel)) for rel in ALL_FILES}
+        mark = a.log_mark()
+        # Same policies, other order and spelling: same profile.
+        self.put("10-merge.yaml", "# reordered\n" + MERGE.replace(
+            "[getpid, mkdir, futex]", "[futex, mkdir, getpid]"))
+        a.wait_log(r"read .*10-merge\.yaml", mark)
+        H.wait_until(lambda: a.metric("kscmp_reconciles_total") > 1, 5, "a reconcile")
+        self.assertEqual(a.stop(), 0)
+        b = self.agent()
+        self.assertEqual(b.metric("kscmp_profiles_written_total"), 0)
+        for rel in ALL_FILES:
+            s2 = os.stat(self.path(rel))
+            self.assertEqual((s2.st_ino, s2.st_mtime_ns), (st[rel].st_ino, st[rel].st_mtime_ns),
+                             rel)
+
+
+    def test_19_same_object_in_two_files(self):
+        """A policy defined in two files: deleting (or emptying) one of them leaves the other
+        one's definition in force (as a restart would), never a weaker profile."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        full = self.read("demo/web.json")
+        kscmp2 = MERGE.split("---\n")[1]
+        mark = a.log_mark()
+        self.put("11-dup.yaml", kscmp2)
+        a.wait_log(r"read .*11-dup\.yaml", mark)
+        os.unlink(os.path.join(self.local, "11-dup.yaml"))
+        a.wait_log(r"11-dup\.yaml removed", mark)
+        a.wait_log(r"10-merge\.yaml holds objects another file dropped", mark)
+        self.assertEqual(self.read("demo/web.json"), full)
+        # The same with an edit that drops it from the second file.
+        mark = a.log_mark()
+        self.put("11-dup.yaml", kscmp2)
+        a.wait_log(r"read .*11-dup\.yaml", mark)
+        mark = a.log_mark()
+        self.put("11-dup.yaml", OTHER.replace("name: db,", "name: db2,"))
+        a.wait_log(r"read .*11-dup\.yaml", mark)
+        self.assertEqual(self.read("demo/web.json"), full)
+        # A restart agrees.
+        self.assertEqual(a.stop(), 0)
+        b = self.agent()
+        self.assertEqual(self.read("demo/web.json"), full)
+        self.assertEqual(b.metric("kscmp_profiles_written_total"), 0)
+
+
+class CountingResult(unittest.TextTestResult):
+    """Prints the agent's log of a test that failed (once its tearDown kept it)."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.bad = set()
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self.bad.add(test.id())
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self.bad.add(test.id())
+
+    def stopTest(self, test):
+        super().stopTest(test)
+        if test.id() in self.bad:
+            for path, text in getattr(test, "logs", []):
+                self.stream.write(f"---- agent log {path} (last 6000 bytes) ----\n"
+                                  f"{text[-6000:]}\n")
+            self.stream.flush()
+
+
+def main():
+    if not os.access(H.KSCMP, os.X_OK):
+        print(f"{H.KSCMP} is missing: run `make build/kscmp` first", file=sys.stderr)
+        print("0 passed, 1 failed")
+        return 1
+    if not os.access(H.SECCOMP_LOAD, os.X_OK):
+        print(f"note: {H.SECCOMP_LOAD} is absent: profiles are not loaded into the kernel",
+              file=sys.stderr)
+    bindir = H.snapshot_binary()
+    print(f"agent: {H.KSCMP} (a copy of build/kscmp)")
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(AgentTest)
+    if len(sys.argv) > 1:
+        suite = unittest.TestSuite(t for t in suite
+                                   if any(a in t.id() for a in sys.argv[1:]))
+    res = unittest.TextTestRunner(stream=sys.stdout, verbosity=2,
+                                  resultclass=CountingResult).run(suite)
+    failed = len(res.failures) + len(res.errors) + len(res.unexpectedSuccesses)
+    skipped = len(res.skipped)
+    passed = res.testsRun - failed - skipped
+    shutil.rmtree(bindir, ignore_errors=True)
+    for t, why in res.skipped:
+        print(f"skipped: {t.id()}: {why}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
