@@ -57,7 +57,7 @@ build/unit/%: tests/unit/%.c $(SAN_OBJS) | build/unit
 
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) | build/fuzz
 	$(CLANG) -std=gnu11 -D_GNU_SOURCE -Iagent $(shell pkg-config --cflags $(PKGS)) -g -O1 \
-		-fsanitize=fuzzer,address,undefined $< $(LIB_SRCS) -o $@ $(LIBS)
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< $(LIB_SRCS) -o $@ $(LIBS)
 
 build/bench/%: bench/%.c $(LIB_OBJS) | build/bench
 	$(CC) $(BASEFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LIBS)

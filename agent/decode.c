@@ -89,12 +89,24 @@ static int parse_u64(const char *s, uint64_t *ret)
 
 static int get_u64(struct dctx *c, const struct ynode *n, const char *field, uint64_t *ret)
 {
-    if (n->kind != YN_SCALAR || n->stype != YS_INT || parse_u64(n->str, ret) < 0)
-        return fail(
-            c, n, field, "must be a whole number from 0 to 18446744073709551615, not %s%s%s",
-            n->kind == YN_SCALAR ? "\"" : "", n->kind == YN_SCALAR ? n->str : ynode_kind_name(n),
-            n->kind == YN_SCALAR ? "\"" : "");
-    return 0;
+    if (n->kind == YN_SCALAR && n->stype == YS_INT && parse_u64(n->str, ret) == 0)
+        return 0;
+    if (n->kind == YN_SCALAR && (n->stype == YS_INT || n->stype == YS_FLOAT))
+        return fail(c, n, field, "must be a whole number from 0 to 18446744073709551615, not %.64s",
+                    n->str);
+    if (is_str(n))
+        return fail(c, n, field, "must be a whole number, not the string \"%.64s\"", n->str);
+    return fail(c, n, field, "must be a whole number, not %s", ynode_kind_name(n));
+}
+
+/* A value outside a fixed set: "unknown WHAT "x" (CHOICES)", or "must be CHOICES, not a list"
+ * when it is not even a scalar. */
+static int fail_choice(struct dctx *c, const struct ynode *n, const char *field, const char *what,
+                       const char *choices)
+{
+    if (n->kind != YN_SCALAR || n->stype == YS_NULL)
+        return fail(c, n, field, "must be %s, not %s", choices, ynode_kind_name(n));
+    return fail(c, n, field, "unknown %s \"%.64s\" (%s)", what, n->str, choices);
 }
 
 static int check_keys(struct dctx *c, const struct ynode *map, const char *field,
@@ -206,8 +218,8 @@ static int decode_selector(struct dctx *c, const struct ynode *n, const char *fi
             else if (strcmp(op->str, "DoesNotExist") == 0)
                 x->op = SEL_DOES_NOT_EXIST;
             else {
-                r = fail(c, op, sub, "unknown operator \"%s\" (In, NotIn, Exists, DoesNotExist)",
-                         op->str);
+                r = fail(c, op, sub,
+                         "unknown operator \"%.100s\" (In, NotIn, Exists, DoesNotExist)", op->str);
                 goto fail;
             }
             size_t nv = 0;
@@ -271,7 +283,7 @@ static int decode_names(struct dctx *c, const struct ynode *n, const char *field
             ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
                  (groups && *p == '-');
         if (!ok) {
-            r = fail(c, it, path, "\"%s\" is not a %s name", s, groups ? "group" : "syscall");
+            r = fail(c, it, path, "\"%.100s\" is not a %s name", s, groups ? "group" : "syscall");
             goto fail;
         }
         v[cnt].name = strdup(s);
@@ -296,10 +308,7 @@ static int decode_action(struct dctx *c, const struct ynode *n, const char *fiel
 {
     enum action a;
     if (!is_str(n) || action_parse(n->str, &a) < 0)
-        return fail(
-            c, n, field, "unknown action %s%s%s (Allow, Audit, Block, Trap, Kill or SCMP_ACT_*)",
-            n->kind == YN_SCALAR ? "\"" : "", n->kind == YN_SCALAR ? n->str : ynode_kind_name(n),
-            n->kind == YN_SCALAR ? "\"" : "");
+        return fail_choice(c, n, field, "action", "Allow, Audit, Block, Trap, Kill or SCMP_ACT_*");
     *ret = VERDICT(a);
     return 0;
 }
@@ -350,8 +359,7 @@ static int decode_args(struct dctx *c, const struct ynode *n, const char *field,
         if (!op)
             return fail(c, a, sub, "required (EQ, NE, LT, LE, GT, GE, MASKED_EQ)");
         if (!is_str(op) || op_parse(op->str, &o) < 0)
-            return fail(c, op, sub, "unknown operator \"%s\" (EQ, NE, LT, LE, GT, GE, MASKED_EQ)",
-                        op->kind == YN_SCALAR ? op->str : ynode_kind_name(op));
+            return fail_choice(c, op, sub, "operator", "EQ, NE, LT, LE, GT, GE or MASKED_EQ");
         x->op = (uint8_t)o;
         b->nargs++;
     }
@@ -383,8 +391,8 @@ static int decode_block(struct dctx *c, const struct ynode *n, const char *field
             const struct ynode *a = arch->items[i];
             int idx = is_str(a) ? arch_parse(a->str) : -EINVAL;
             if (idx < 0)
-                return fail(c, a, sub, "unknown architecture \"%s\"",
-                            a->kind == YN_SCALAR ? a->str : ynode_kind_name(a));
+                return fail_choice(c, a, sub, "architecture",
+                                   "x86_64, x86, x32, aarch64, arm, ... or SCMP_ARCH_*");
             b->arches |= 1u << idx;
         }
     }
@@ -409,8 +417,7 @@ static int decode_block(struct dctx *c, const struct ynode *n, const char *field
             return fail(c, en, path, "only a Block action takes an errno");
         if (en->kind != YN_SCALAR || (en->stype != YS_STR && en->stype != YS_INT) ||
             errno_parse(en->str, &b->verdict.errno_ret) < 0)
-            return fail(c, en, path, "unknown errno \"%s\" (a name such as EPERM, or 1 to 4095)",
-                        en->kind == YN_SCALAR ? en->str : ynode_kind_name(en));
+            return fail_choice(c, en, path, "errno", "a name such as EPERM, or 1 to 4094");
     }
     const struct ynode *args = ynode_get(n, "args");
     if (args && !(args->kind == YN_SCALAR && args->stype == YS_NULL)) {
@@ -419,6 +426,19 @@ static int decode_block(struct dctx *c, const struct ynode *n, const char *field
             return r;
     }
     return 0;
+}
+
+/* The selectors come first and apart: when the rest of a policy is broken, knowing which pods
+ * it selects still tells which files must keep their last good profile. */
+static int decode_policy_selectors(struct dctx *c, const struct ynode *spec, struct policy *p)
+{
+    int r = decode_selector(c, ynode_get(spec, "selector"), "spec.selector", &p->selector);
+    if (r < 0)
+        return r;
+    const struct ynode *n = ynode_get(spec, "namespaceSelector");
+    if (n && p->kind != PK_CLUSTER)
+        return fail(c, n, "spec.namespaceSelector", "only a ClusterSeccompPolicy has one");
+    return decode_selector(c, n, "spec.namespaceSelector", &p->ns_selector);
 }
 
 static int decode_policy_spec(struct dctx *c, const struct ynode *spec, struct policy *p)
@@ -434,19 +454,15 @@ static int decode_policy_spec(struct dctx *c, const struct ynode *spec, struct p
     const struct ynode *n;
     if ((n = ynode_get(spec, "severity"))) {
         uint64_t v;
+        if (n->kind == YN_SCALAR && n->stype == YS_INT && parse_u64(n->str, &v) < 0)
+            return fail(c, n, "spec.severity", "must be from 1 to 10, not %.64s", n->str);
         if ((r = get_u64(c, n, "spec.severity", &v)) < 0)
             return r;
         if (v < 1 || v > 10)
             return fail(c, n, "spec.severity", "must be from 1 to 10, not %" PRIu64, v);
         p->severity = (int)v;
     }
-    if ((r = decode_selector(c, ynode_get(spec, "selector"), "spec.selector", &p->selector)) < 0)
-        return r;
-    n = ynode_get(spec, "namespaceSelector");
-    if (n && p->kind != PK_CLUSTER)
-        return fail(c, n, "spec.namespaceSelector", "only a ClusterSeccompPolicy has one");
-    if ((r = decode_selector(c, n, "spec.namespaceSelector", &p->ns_selector)) < 0)
-        return r;
+    /* selector and namespaceSelector: decode_policy_selectors, before everything else. */
     if ((n = ynode_get(spec, "extends"))) {
         if ((r = get_string(c, n, "spec.extends", &p->extends)) < 0)
             return r;
@@ -456,9 +472,9 @@ static int decode_policy_spec(struct dctx *c, const struct ynode *spec, struct p
                   (strncmp(e, "ClusterSeccompPolicy/", 21) == 0 && dns_subdomain_valid(e + 21)) ||
                   dns_subdomain_valid(e);
         if (!ok)
-            return fail(c, n, "spec.extends",
-                        "\"%s\" is not a policy name, ClusterSeccompPolicy/NAME or runtime/default",
-                        e);
+            return fail(
+                c, n, "spec.extends",
+                "\"%.100s\" is not a policy name, ClusterSeccompPolicy/NAME or runtime/default", e);
     }
     if ((n = ynode_get(spec, "defaultAction"))) {
         if ((r = decode_action(c, n, "spec.defaultAction", &p->default_verdict)) < 0)
@@ -504,14 +520,15 @@ static int decode_meta(struct dctx *c, const struct ynode *doc, bool namespaced,
     if ((r = get_string(c, name, "metadata.name", ret_name)) < 0)
         return r;
     if (!dns_subdomain_valid(*ret_name))
-        return fail(c, name, "metadata.name", "\"%s\" is not a DNS-1123 subdomain", *ret_name);
+        return fail(c, name, "metadata.name", "\"%.100s\" is not a DNS-1123 subdomain", *ret_name);
     const struct ynode *ns = ynode_get(meta, "namespace");
     if (namespaced) {
         if (ns) {
             if ((r = get_string(c, ns, "metadata.namespace", ret_ns)) < 0)
                 return r;
             if (!dns_label_valid(*ret_ns))
-                return fail(c, ns, "metadata.namespace", "\"%s\" is not a DNS-1123 label", *ret_ns);
+                return fail(c, ns, "metadata.namespace", "\"%.100s\" is not a DNS-1123 label",
+                            *ret_ns);
         } else if (!(*ret_ns = strdup("default")))
             return -ENOMEM;
     }
@@ -545,6 +562,7 @@ static int decode_policy(struct dctx *c, const struct ynode *doc, enum policy_ki
     if (!p->file)
         return -ENOMEM;
     const struct ynode *meta = NULL;
+    snprintf(c->who, sizeof(c->who), "%s", policy_kind_name(kind)); /* until the name is known */
     int r = decode_meta(c, doc, kind != PK_CLUSTER, &p->ns, &p->name, &meta);
     if (r < 0)
         return r;
@@ -559,8 +577,15 @@ static int decode_policy(struct dctx *c, const struct ynode *doc, enum policy_ki
     if (gen && gen->kind == YN_SCALAR && gen->stype == YS_INT && parse_u64(gen->str, &g) == 0)
         p->generation = (int64_t)g;
     static const char *const top[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
-    r = check_keys(c, doc, NULL, top);
     const struct ynode *spec = ynode_get(doc, "spec");
+    bool selectors_known = false;
+    r = 0;
+    if (spec && spec->kind == YN_MAP) {
+        r = decode_policy_selectors(c, spec, p);
+        selectors_known = r == 0;
+    }
+    if (r == 0)
+        r = check_keys(c, doc, NULL, top);
     if (r == 0 && !spec)
         r = fail(c, doc, "spec", "required");
     if (r == 0)
@@ -568,10 +593,12 @@ static int decode_policy(struct dctx *c, const struct ynode *doc, enum policy_ki
     if (r == -ENOMEM)
         return r;
     if (r < 0) {
-        /* The identity is known: hand back an invalid policy so its files stay as they were. */
+        /* The identity is known: hand back an invalid policy so its files stay as they were.
+         * Without readable selectors, it is taken to reach every pod it could (engine.c). */
         p->error = strdup(c->err ? c->err->msg : "invalid");
         if (!p->error)
             return -ENOMEM;
+        p->selector_unknown = !selectors_known;
     }
     ret->type = OBJ_POLICY;
     ret->policy = TAKE_PTR(p);
@@ -621,14 +648,34 @@ static int add_ref(struct pod *p, const char *ref)
     return 0;
 }
 
-/* RFC 3339 "2026-11-23T10:00:00Z" to unix seconds; 0 when unreadable. */
+/* RFC 3339 ("2026-11-23T10:00:00Z", "2026-11-23T12:00:00.5+02:00") to unix seconds; 0 when
+ * unreadable. */
 static int64_t parse_time(const char *s)
 {
     struct tm tm = {0};
     const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
     if (!end)
         return 0;
-    return (int64_t)timegm(&tm);
+    if (*end == '.') /* fractions of a second */
+        for (end++; *end >= '0' && *end <= '9'; end++)
+            ;
+    int64_t offset = 0;
+    if (*end == 'Z' || *end == 'z') {
+        end++;
+    } else if ((*end == '+' || *end == '-') && strlen(end) == 6 && end[3] == ':') {
+        unsigned hh, mm;
+        char sign = *end;
+        if (sscanf(end + 1, "%2u:%2u", &hh, &mm) != 2 || hh > 23 || mm > 59)
+            return 0;
+        offset = (int64_t)(hh * 3600 + mm * 60) * (sign == '+' ? 1 : -1);
+        end += 6;
+    } else {
+        return 0;
+    }
+    if (*end)
+        return 0;
+    int64_t t = (int64_t)timegm(&tm) - offset;
+    return t > 0 ? t : 0;
 }
 
 static int decode_container_states(struct dctx *c, const struct ynode *status, struct pod *p)
@@ -668,6 +715,7 @@ static int decode_pod(struct dctx *c, const struct ynode *doc, struct object *re
     if (!p->file)
         return -ENOMEM;
     const struct ynode *meta = NULL;
+    snprintf(c->who, sizeof(c->who), "Pod");
     int r = decode_meta(c, doc, true, &p->ns, &p->name, &meta);
     if (r < 0)
         return r;
@@ -731,13 +779,14 @@ static int decode_namespace(struct dctx *c, const struct ynode *doc, struct obje
     if (!n)
         return -ENOMEM;
     const struct ynode *meta = NULL;
+    snprintf(c->who, sizeof(c->who), "Namespace");
     int r = decode_meta(c, doc, false, NULL, &n->name, &meta);
     if (r < 0)
         return r;
     snprintf(c->who, sizeof(c->who), "Namespace %s", n->name);
     if (!dns_label_valid(n->name))
-        return fail(c, ynode_get(meta, "name"), "metadata.name", "\"%s\" is not a DNS-1123 label",
-                    n->name);
+        return fail(c, ynode_get(meta, "name"), "metadata.name",
+                    "\"%.100s\" is not a DNS-1123 label", n->name);
     if ((r = decode_labels(c, ynode_get(meta, "labels"), "metadata.labels", &n->labels)) < 0)
         return r;
     ret->type = OBJ_NAMESPACE;
@@ -760,10 +809,14 @@ int decode_object(const struct ynode *doc, const char *file, struct object *ret,
     if (doc->kind != YN_MAP)
         return fail(&c, doc, NULL, "a manifest must be a mapping, not %s", ynode_kind_name(doc));
     const struct ynode *av = ynode_get(doc, "apiVersion"), *kind = ynode_get(doc, "kind");
-    if (!is_str(kind))
+    if (!kind)
         return fail(&c, doc, "kind", "required");
-    if (!is_str(av))
+    if (!is_str(kind))
+        return fail(&c, kind, "kind", "must be a string, not %s", ynode_kind_name(kind));
+    if (!av)
         return fail(&c, doc, "apiVersion", "required");
+    if (!is_str(av))
+        return fail(&c, av, "apiVersion", "must be a string, not %s", ynode_kind_name(av));
     const char *k = kind->str, *v = av->str;
     if (strcmp(v, "kscmp.io/v1") == 0 && strcmp(k, "SeccompPolicy") == 0)
         return decode_policy(&c, doc, PK_POLICY, ret);
@@ -777,7 +830,7 @@ int decode_object(const struct ynode *doc, const char *file, struct object *ret,
         return decode_namespace(&c, doc, ret);
     if ((strcmp(k, "SeccompPolicy") == 0 || strcmp(k, "ClusterSeccompPolicy") == 0 ||
          strcmp(k, "KubeArmorSeccompPolicy") == 0))
-        return fail(&c, av, "apiVersion", "\"%s\" is not a version kscmp reads for %s", v, k);
+        return fail(&c, av, "apiVersion", "\"%.100s\" is not a version kscmp reads for %s", v, k);
     return 0; /* OBJ_NONE */
 }
 
@@ -787,7 +840,11 @@ int decode_documents(struct ynode *const *docs, size_t n, const char *file,
     for (size_t i = 0; i < n; i++) {
         const struct ynode *kind = ynode_get(docs[i], "kind");
         const struct ynode *items = ynode_get(docs[i], "items");
-        if (is_str(kind) && strcmp(kind->str, "List") == 0 && items && items->kind == YN_SEQ) {
+        if (is_str(kind) && strcmp(kind->str, "List") == 0 && items &&
+            !(items->kind == YN_SCALAR && items->stype == YS_NULL)) {
+            struct dctx c = {.file = file, .who = "List", .err = err};
+            if (items->kind != YN_SEQ)
+                return want_kind(&c, items, "items", YN_SEQ);
             int r = decode_documents(items->items, items->n, file, cb, userdata, err);
             if (r < 0)
                 return r;

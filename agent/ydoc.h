@@ -16,7 +16,7 @@
 #include "error.h"
 
 #define YDOC_MAX_DEPTH 64
-#define YDOC_MAX_NODES 4000000 /* per input */
+#define YDOC_MAX_NODES 1000000 /* per input */
 #define YDOC_MAX_SCALAR (256 * 1024)
 #define YDOC_MAX_INPUT (256u * 1024 * 1024)
 

@@ -302,6 +302,14 @@ else
 	fail "no conformance vectors at $VECTORS"
 fi
 
+# The README's examples (policies, Namespaces, Pods) are created for real.
+expect_ok "examples/: every object applied" kubectl apply -f "$ROOT/examples/"
+expect_ok "examples/: kubectl get kscmp shows them" kubectl get kscmp -n demo kscmp1 kscmp2 base api hardened
+# (their Namespaces stay: other steps use them, and without a controller-manager a deleted
+# namespace would stay Terminating)
+expect_ok "examples/: deleted again" kubectl delete --grace-period=0 --force --wait=false \
+	$(find "$ROOT/examples" -name '*.yaml' ! -name '00-namespaces.yaml' -printf '-f %p ')
+
 ns_ensure kscmp-valid kscmp-invalid
 expect_ok "valid/: every object created" kubectl create -f "$PKG/valid/"
 for f in "$PKG"/invalid/*.yaml; do
