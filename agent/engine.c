@@ -22,6 +22,10 @@ struct pstate {
     struct compile_notes notes;
     struct pstate *parent;
     uint64_t mark; /* the last invalidation that reached it (cycles end there) */
+    /* While the policy is invalid: the selectors of its last version that compiled, so that
+     * it still reaches the files that version reached (as if the bad edit were refused). */
+    bool has_prev;
+    struct selector prev_selector, prev_ns_selector;
 };
 
 struct pvec {
@@ -85,12 +89,22 @@ static void pstate_reset(struct pstate *s)
     s->parent = NULL;
 }
 
+static void prev_clear(struct pstate *s)
+{
+    if (!s->has_prev)
+        return;
+    selector_free(&s->prev_selector);
+    selector_free(&s->prev_ns_selector);
+    s->has_prev = false;
+}
+
 static void pstate_free(void *v)
 {
     struct pstate *s = v;
     if (!s)
         return;
     pstate_reset(s);
+    prev_clear(s);
     policy_free(s->p);
     free(s->key);
     free(s);
@@ -329,6 +343,16 @@ int engine_put_policy(struct engine *e, struct policy *p)
     if (!key)
         return -ENOMEM;
     struct pstate *s = hmap_get(&e->policies, key);
+    if (s && s->compiled && s->valid && !s->p->selector_unknown) {
+        /* The version being replaced compiled: remember what it selected, in case the new
+         * one does not compile (dropped once a version compiles again). */
+        prev_clear(s);
+        s->prev_selector = s->p->selector;
+        s->prev_ns_selector = s->p->ns_selector;
+        memset(&s->p->selector, 0, sizeof(s->p->selector));
+        memset(&s->p->ns_selector, 0, sizeof(s->p->ns_selector));
+        s->has_prev = true;
+    }
     if (s) {
         policy_changed(e, s->p, key); /* what the old version touched */
         children_index(e, s, false);
@@ -667,6 +691,7 @@ static int compile_state(struct engine *e, struct pstate *s)
         return set_error(s, "%s", err.msg);
     s->valid = true;
     s->compiled = true;
+    prev_clear(s);
     for (size_t i = 0; i < s->notes.nwarnings; i++)
         logf_(e, "warning: %s", s->notes.warnings[i]);
     if (s->notes.nconflicts) {
@@ -797,26 +822,48 @@ static int cmp_pstate(const void *a, const void *b)
     return strcmp(x->key, y->key);
 }
 
+static bool selects(const struct selector *sel, const struct selector *ns_sel, bool cluster,
+                    const struct pod *pod, const struct k8s_namespace *n)
+{
+    return selector_matches(sel, &pod->labels) &&
+           (!cluster || ns_selector_matches(ns_sel, n, pod->ns));
+}
+
+/* Whether policy s contributes to a file of pod (by_name: the file is named after it).
+ * An invalid policy also reaches what its last compiled version selected, and one whose
+ * selectors could not be read reaches every pod in its scope: the files it may contribute to
+ * keep their last good profile. 1, 0, or a negative errno. */
+static int reaches(struct engine *e, struct pstate *s, const struct pod *pod,
+                   const struct k8s_namespace *n, bool by_name)
+{
+    bool cluster = s->p->kind == PK_CLUSTER;
+    if (by_name || s->p->selector_unknown ||
+        selects(&s->p->selector, &s->p->ns_selector, cluster, pod, n))
+        return 1;
+    if (!s->has_prev || !selects(&s->prev_selector, &s->prev_ns_selector, cluster, pod, n))
+        return 0;
+    int r = compile_state(e, s);
+    if (r < 0)
+        return r;
+    return !s->valid;
+}
+
 /* The policies that contribute to file name for pod (contract section 2), sorted by key. */
 static int contributors(struct engine *e, const struct pod *pod, const char *name, struct pvec *out)
 {
-    /* An invalid policy whose selectors are unknown is taken to select every pod in reach:
-     * the files it might contribute to keep their last good profile. */
     struct pvec *pv = hmap_get(&e->by_ns, pod->ns);
+    const struct k8s_namespace *n = hmap_get(&e->namespaces, pod->ns);
     for (size_t i = 0; pv && i < pv->n; i++) {
         struct pstate *s = pv->v[i];
-        if (strcmp(s->p->name, name) == 0 || s->p->selector_unknown ||
-            selector_matches(&s->p->selector, &pod->labels))
-            if (pvec_add(out, s) < 0)
-                return -ENOMEM;
+        int r = reaches(e, s, pod, n, strcmp(s->p->name, name) == 0);
+        if (r < 0 || (r > 0 && pvec_add(out, s) < 0))
+            return -ENOMEM;
     }
-    const struct k8s_namespace *n = hmap_get(&e->namespaces, pod->ns);
     for (size_t i = 0; i < e->cluster.n; i++) {
         struct pstate *s = e->cluster.v[i];
-        if (s->p->selector_unknown || (selector_matches(&s->p->selector, &pod->labels) &&
-                                       ns_selector_matches(&s->p->ns_selector, n, pod->ns)))
-            if (pvec_add(out, s) < 0)
-                return -ENOMEM;
+        int r = reaches(e, s, pod, n, false);
+        if (r < 0 || (r > 0 && pvec_add(out, s) < 0))
+            return -ENOMEM;
     }
     if (out->n > 1) /* out->v is NULL when nothing contributes: qsort wants an array */
         qsort(out->v, out->n, sizeof(*out->v), cmp_pstate);
