@@ -65,7 +65,8 @@ int action_parse(const char *s, enum action *ret);
 /* The OCI spelling: "SCMP_ACT_ALLOW", ... */
 const char *action_oci_name(enum action a);
 
-/* Parses an errno given as a name ("EPERM") or a decimal number (1..4094, what libseccomp accepts): 0 or -EINVAL. */
+/* Parses an errno given as a name ("EPERM") or a decimal number (1..4094, what libseccomp accepts):
+ * 0 or -EINVAL. */
 int errno_parse(const char *s, uint16_t *ret);
 
 /* The name of an errno number, or NULL when unknown. */

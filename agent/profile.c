@@ -362,10 +362,12 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
     size_t ecap = 0, ccap = 0;
     if (parent) {
         /* 3.3: start from the parent; the child's rules replace the parent's for the
-         * syscalls they name. */
+         * syscalls they name. A child that names a syscall only with conditions replaces the
+         * parent's conditions; the parent's unconditional rule stays what applies when none
+         * of the child's conditions holds (else the default would: wider than either wrote). */
         for (size_t i = 0; i < parent->nents; i++) {
             const struct centry *e = &parent->ents[i];
-            if (names_sys(own, e->sys))
+            if (find_ent(own, e->sys))
                 continue;
             int r = import_origin(out, parent, e->origin);
             if (r < 0 || push_ent(out, &ecap, (struct centry){e->sys, e->v, (uint16_t)r}) < 0)
@@ -391,10 +393,19 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
             last = sys;
             struct verdict pe = else_verdict(parent, sys, NULL);
             const struct centry *oe = find_ent(own, sys);
+            if (!oe)
+                oe = find_ent(parent, sys); /* kept as the else of the child's conditions */
             bool loosen = verdict_cmp(oe ? oe->v : out->dflt, pe) < 0;
             for (const struct ccond *cc = first_cond(own, sys);
-                 cc && cc < own->conds + own->nconds && cc->sys == sys; cc++)
-                loosen |= verdict_cmp(cc->v, pe) < 0;
+                 cc && cc < own->conds + own->nconds && cc->sys == sys; cc++) {
+                /* Against what the parent gives under the same condition. */
+                struct verdict pv = pe;
+                for (const struct ccond *x = first_cond(parent, sys);
+                     x && x < parent->conds + parent->nconds && x->sys == sys; x++)
+                    if (cmp_args(x, cc) == 0)
+                        pv = x->v;
+                loosen |= verdict_cmp(cc->v, pv) < 0;
+            }
             bool seen = false;
             for (size_t j = 0; j < notes->nconflicts; j++)
                 seen |= strcmp(notes->conflicts[j], sysdb_name(db, sys)) == 0;
@@ -807,8 +818,14 @@ static bool has_conds(const struct cprof *p, uint32_t sys)
     return first_cond(p, sys) != NULL;
 }
 
-int profile_render(const struct cprof *p, const struct sysdb *db, char **ret_json, size_t *ret_len)
+int profile_render(const struct cprof *in, const struct sysdb *db, char **ret_json, size_t *ret_len)
 {
+    /* What the runtime can enforce: libseccomp lets an unconditional rule swallow the
+     * conditional ones of the same syscall (profile.h: render lowers first). */
+    _cleanup_(cprof_freep) struct cprof *p = NULL;
+    int r = profile_lower(in, &p);
+    if (r < 0)
+        return r;
     json_t *root = json_object();
     if (!root)
         return -ENOMEM;

@@ -1,0 +1,1513 @@
+/* test_engine.c - the policy engine through engine_sync(): which pods get which file (contract
+ * section 2), merges kept up to date incrementally (3.2), inheritance trees (3.3), invalid
+ * policies (3.4), and determinism.
+ *
+ * A struct sync_ops records every file result and Event of one sync; the tests look at what
+ * was reported (and what was not: incrementality), and read written profiles structurally.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+
+#include "engine_fixture.h"
+
+/* ---- recording what a sync reports ------------------------------------------------------- */
+
+struct rfile {
+    char *rel;
+    enum file_action action;
+    char *json; /* FILE_WRITE */
+    size_t len;
+    char *why;
+    size_t npods;
+};
+
+struct revent {
+    char *pod; /* "ns/name" */
+    char *reason;
+    char *message;
+};
+
+struct rec {
+    struct rfile *f;
+    size_t nf;
+    struct revent *ev;
+    size_t nev;
+};
+
+static void rec_clear(struct rec *r)
+{
+    for (size_t i = 0; i < r->nf; i++) {
+        free(r->f[i].rel);
+        free(r->f[i].json);
+        free(r->f[i].why);
+    }
+    for (size_t i = 0; i < r->nev; i++) {
+        free(r->ev[i].pod);
+        free(r->ev[i].reason);
+        free(r->ev[i].message);
+    }
+    free(r->f);
+    free(r->ev);
+    *r = (struct rec){0};
+}
+
+static int rec_file_cb(const struct file_result *res, void *userdata)
+{
+    struct rec *r = userdata;
+    struct rfile *v = realloc(r->f, (r->nf + 1) * sizeof(*v));
+    assert_non_null(v);
+    r->f = v;
+    struct rfile *f = &r->f[r->nf++];
+    *f = (struct rfile){.rel = strdup(res->rel), .action = res->action, .npods = res->npods};
+    if (res->action == FILE_WRITE) {
+        assert_non_null(res->json);
+        assert_non_null(res->prof);
+        f->json = strndup(res->json, res->len);
+        f->len = res->len;
+        json_decref(parse_profile(f->json, f->len)); /* the invariants of every profile */
+    } else {
+        assert_non_null(res->why);
+        f->why = strdup(res->why);
+    }
+    for (size_t i = 0; i < res->npods; i++)
+        assert_non_null(res->pods[i]);
+    return 0;
+}
+
+static int rec_event_cb(const struct engine_event *ev, void *userdata)
+{
+    struct rec *r = userdata;
+    struct revent *v = realloc(r->ev, (r->nev + 1) * sizeof(*v));
+    assert_non_null(v);
+    r->ev = v;
+    struct revent *e = &r->ev[r->nev++];
+    assert_non_null(ev->pod);
+    assert_non_null(ev->message);
+    if (asprintf(&e->pod, "%s/%s", ev->pod->ns, ev->pod->name) < 0)
+        fail();
+    e->reason = strdup(ev->reason);
+    e->message = strdup(ev->message);
+    return 0;
+}
+
+/* Syncs e, recording into r (cleared first). */
+static void sync_rec(struct engine *e, struct rec *r)
+{
+    rec_clear(r);
+    struct sync_ops ops = {rec_file_cb, rec_event_cb, r};
+    assert_int_equal(engine_sync(e, &ops), 0);
+    /* A sync reports each file at most once, in sorted order. */
+    for (size_t i = 1; i < r->nf; i++)
+        if (strcmp(r->f[i - 1].rel, r->f[i].rel) >= 0)
+            fail_msg("files reported out of order or twice: %s, %s", r->f[i - 1].rel, r->f[i].rel);
+}
+
+static const struct rfile *rec_file(const struct rec *r, const char *rel)
+{
+    for (size_t i = 0; i < r->nf; i++)
+        if (strcmp(r->f[i].rel, rel) == 0)
+            return &r->f[i];
+    return NULL;
+}
+
+/* The result for rel, which must have been reported with action. */
+static const struct rfile *want_file(const struct rec *r, const char *rel, enum file_action action)
+{
+    const struct rfile *f = rec_file(r, rel);
+    if (!f)
+        fail_msg("%s was not reported", rel);
+    static const char *const names[] = {"FILE_WRITE", "FILE_KEEP", "FILE_REMOVE"};
+    if (f->action != action)
+        fail_msg("%s: %s (%s), want %s", rel, names[f->action], f->why ? f->why : "",
+                 names[action]);
+    return f;
+}
+
+/* Parses the profile written for rel (caller decrefs). */
+static json_t *written(const struct rec *r, const char *rel)
+{
+    const struct rfile *f = want_file(r, rel, FILE_WRITE);
+    return parse_profile(f->json, f->len);
+}
+
+/* How many events with reason the pod ("ns/name") got; reason NULL counts all. */
+static size_t events_of(const struct rec *r, const char *pod, const char *reason)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->nev; i++)
+        if ((!pod || strcmp(r->ev[i].pod, pod) == 0) &&
+            (!reason || strcmp(r->ev[i].reason, reason) == 0))
+            n++;
+    return n;
+}
+
+static const struct revent *event_of(const struct rec *r, const char *pod, const char *reason)
+{
+    for (size_t i = 0; i < r->nev; i++)
+        if (strcmp(r->ev[i].pod, pod) == 0 && strcmp(r->ev[i].reason, reason) == 0)
+            return &r->ev[i];
+    fail_msg("no %s event for %s", reason, pod);
+    return NULL;
+}
+
+/* The set of reported file names, space separated, for readable comparisons. */
+static void rec_rels(const struct rec *r, char *buf, size_t len)
+{
+    size_t off = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < r->nf && off < len; i++)
+        off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? " " : "", r->f[i].rel);
+}
+
+static void want_rels(const struct rec *r, const char *want)
+{
+    char got[2048];
+    rec_rels(r, got, sizeof(got));
+    if (strcmp(got, want) != 0)
+        fail_msg("reported files \"%s\", want \"%s\"", got, want);
+}
+
+/* ---- 3.2 through the engine: the KubeArmor example, incrementally ------------------------ */
+
+/* s1 = read, s2 = write, s3 = mkdir, s4 = getpid. */
+#define KA_POLICY1                                                                                 \
+    POL("policy1", "  selector: {matchLabels: {app: web}}\n"                                       \
+                   "  seccomp: {syscalls: [read, write, getpid], action: Allow}\n"                 \
+                   "  rules:\n"                                                                    \
+                   "  - {syscalls: [mkdir], action: Block}\n")
+#define KA_POLICY2                                                                                 \
+    POL("policy2", "  selector: {matchLabels: {app: web}}\n"                                       \
+                   "  seccomp: {syscalls: [read, mkdir], action: Allow}\n"                         \
+                   "  rules:\n"                                                                    \
+                   "  - {syscalls: [write], action: Block}\n")
+
+static void test_kubearmor_example_incremental(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct engine *e =
+        engine_for("x86_64", OBJS(KA_POLICY1, KA_POLICY2,
+                                  POD("demo", "web-1", "{app: web}", "kscmp/demo/web.json")));
+    sync_rec(e, &r);
+    want_rels(&r, "demo/web.json");
+    assert_int_equal(r.nev, 0);
+    json_t *root = written(&r, "demo/web.json");
+    struct expect merged[] = {{"read", "ALLOW"},
+                              {"getpid", "ALLOW"},
+                              {"write", "ERRNO(1)"},
+                              {"mkdir", "ERRNO(1)"},
+                              {NULL}};
+    check_expect(root, "both", "ERRNO(1)", merged);
+    json_decref(root);
+
+    /* Nothing changed: nothing to report. */
+    sync_rec(e, &r);
+    assert_int_equal(r.nf, 0);
+    assert_int_equal(r.nev, 0);
+
+    /* Policy 2 deleted: recomputed from what is left. */
+    assert_int_equal(engine_delete_policy(e, PK_POLICY, "demo", "policy2"), 0);
+    assert_int_equal(engine_delete_policy(e, PK_POLICY, "demo", "policy2"), -ENOENT);
+    sync_rec(e, &r);
+    want_rels(&r, "demo/web.json");
+    root = written(&r, "demo/web.json");
+    struct expect after[] = {
+        {"read", "ALLOW"}, {"write", "ALLOW"}, {"getpid", "ALLOW"}, {"mkdir", "ERRNO(1)"}, {NULL}};
+    check_expect(root, "policy1 alone", "ERRNO(1)", after);
+    json_decref(root);
+
+    /* And back. */
+    load(e, OBJS(KA_POLICY2));
+    sync_rec(e, &r);
+    root = written(&r, "demo/web.json");
+    check_expect(root, "both again", "ERRNO(1)", merged);
+    json_decref(root);
+
+    rec_clear(&r);
+    engine_free(e);
+}
+
+/* The same through the compatibility kind. */
+static void test_kubearmor_kind(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct engine *e = engine_for(
+        "x86_64", OBJS("apiVersion: security.kubearmor.com/v1\n"
+                       "kind: KubeArmorSeccompPolicy\n"
+                       "metadata: {name: ksp-wordpress-block-process, namespace: wordpress-mysql}\n"
+                       "spec:\n"
+                       "  severity: 3\n"
+                       "  selector:\n"
+                       "    matchLabels:\n"
+                       "      app: wordpress\n"
+                       "  seccomp:\n"
+                       "    arch: [x86_64, x86, x32]\n"
+                       "    syscalls: [accept4, epoll_wait, pselect6, futex, madvise]\n"
+                       "    action: Allow\n",
+                       POD("wordpress-mysql", "wordpress-0", "{app: wordpress}",
+                           "kscmp/wordpress-mysql/wordpress.json")));
+    sync_rec(e, &r);
+    json_t *root = written(&r, "wordpress-mysql/wordpress.json");
+    struct expect ex[] = {
+        {"accept4", "ALLOW"}, {"futex", "ALLOW"}, {"madvise", "ALLOW"}, {"read", "-"}, {NULL}};
+    check_expect(root, "kubearmor", "ERRNO(1)", ex);
+    json_decref(root);
+    rec_clear(&r);
+    engine_free(e);
+}
+
+/* ---- section 2: which pods get which file ------------------------------------------------ */
+
+#define MAX_FILES 4
+#define MAX_EVENTS 4
+
+struct file_want {
+    const char *rel;
+    enum file_action action;
+    struct expect expect[6];
+};
+
+struct event_want {
+    const char *pod;
+    const char *reason;
+};
+
+struct contrib_case {
+    const char *title;
+    const char *const *yaml;
+    struct file_want files[MAX_FILES]; /* every file reported, in order */
+    struct event_want events[MAX_EVENTS];
+};
+
+static const struct contrib_case contrib_cases[] = {
+    {"the policy named after the file, without a selector",
+     OBJS(POL("web", "  seccomp: {syscalls: [read], action: Allow}\n"),
+          POD("demo", "web-1", "{app: other}", "kscmp/demo/web.json"),
+          POD("demo", "other-1", "{app: other}", "kscmp/demo/other.json")),
+     {{"demo/other.json", FILE_REMOVE, {{NULL}}},
+      {"demo/web.json", FILE_WRITE, {{"read", "ALLOW"}, {"write", "-"}, {NULL}}}},
+     {{"demo/other-1", "NoPolicy"}}},
+    {"the policy named after the file contributes whatever its selector says",
+     OBJS(POL("web", "  selector: {matchLabels: {app: web}}\n"
+                     "  seccomp: {syscalls: [read], action: Allow}\n"),
+          POD("demo", "p", "{app: other}", "kscmp/demo/web.json")),
+     {{"demo/web.json", FILE_WRITE, {{"read", "ALLOW"}, {NULL}}}},
+     {{NULL}}},
+    {"a selector that matches, and one that does not",
+     OBJS(POL("sel", "  selector: {matchLabels: {app: a}}\n"
+                     "  seccomp: {syscalls: [read], action: Allow}\n"),
+          POD("demo", "pa", "{app: a}", "kscmp/demo/x.json"),
+          POD("demo", "pb", "{app: b}", "kscmp/demo/y.json")),
+     {{"demo/x.json", FILE_WRITE, {{"read", "ALLOW"}, {NULL}}},
+      {"demo/y.json", FILE_REMOVE, {{NULL}}}},
+     {{"demo/pb", "NoPolicy"}}},
+    {"matchExpressions",
+     OBJS(POL("in", "  selector:\n"
+                    "    matchExpressions: [{key: tier, operator: In, values: [fe, be]}]\n"
+                    "  seccomp: {syscalls: [mkdir], action: Block}\n"),
+          POL("notin", "  selector:\n"
+                       "    matchExpressions: [{key: tier, operator: NotIn, values: [fe]}]\n"
+                       "  seccomp: {syscalls: [rmdir], action: Block}\n"),
+          POL("exists", "  selector:\n"
+                        "    matchExpressions: [{key: team, operator: Exists}]\n"
+                        "  seccomp: {syscalls: [unlink], action: Block}\n"),
+          POD("demo", "a", "{tier: fe, team: x}", "kscmp/demo/a.json"),
+          POD("demo", "b", "{tier: be}", "kscmp/demo/b.json")),
+     {{"demo/a.json",
+       FILE_WRITE,
+       {{"mkdir", "ERRNO(1)"}, {"rmdir", "-"}, {"unlink", "ERRNO(1)"}, {NULL}}},
+      {"demo/b.json",
+       FILE_WRITE,
+       {{"mkdir", "ERRNO(1)"}, {"rmdir", "ERRNO(1)"}, {"unlink", "-"}, {NULL}}}},
+     {{NULL}}},
+    {"selector {} matches every pod of its namespace, and only there",
+     OBJS(POL("all", "  selector: {}\n"
+                     "  seccomp: {syscalls: [ptrace], action: Kill}\n"),
+          POD("demo", "a", "{}", "kscmp/demo/a.json"),
+          POD("demo", "b", "{app: b}", "kscmp/demo/b.json"),
+          POD("other", "c", "{}", "kscmp/other/c.json")),
+     {{"demo/a.json", FILE_WRITE, {{"ptrace", "KILL_PROCESS"}, {NULL}}},
+      {"demo/b.json", FILE_WRITE, {{"ptrace", "KILL_PROCESS"}, {NULL}}},
+      {"other/c.json", FILE_REMOVE, {{NULL}}}},
+     {{"other/c", "NoPolicy"}}},
+    {"named policy, selected policy and cluster policy merge",
+     OBJS(POL("web", "  seccomp: {syscalls: [read, write, mkdir], action: Allow}\n"),
+          POL("sel", "  selector: {matchLabels: {app: web}}\n"
+                     "  seccomp: {syscalls: [write], action: Audit}\n"),
+          CPOL("base", "  selector: {}\n"
+                       "  seccomp: {syscalls: [mkdir], action: Block, errno: EACCES}\n"),
+          POD("demo", "web-1", "{app: web}", "kscmp/demo/web.json")),
+     {{"demo/web.json",
+       FILE_WRITE,
+       {{"read", "ALLOW"}, {"write", "LOG"}, {"mkdir", "ERRNO(13)"}, {NULL}}}},
+     {{NULL}}},
+    {"ClusterSeccompPolicy: namespaceSelector on the Namespace's labels",
+     OBJS(CPOL("baseline", "  selector: {}\n"
+                           "  namespaceSelector: {matchLabels: {env: prod}}\n"
+                           "  seccomp: {syscalls: [ptrace, keyctl], action: Block}\n"),
+          NSPOL("prod", "app", "  seccomp: {syscalls: [read, ptrace], action: Allow}\n"),
+          NSPOL("dev", "app", "  seccomp: {syscalls: [read, ptrace], action: Allow}\n"),
+          NS("prod", "{env: prod}"), NS("dev", "{}"), POD("prod", "p", "{}", "kscmp/prod/app.json"),
+          POD("dev", "p", "{}", "kscmp/dev/app.json")),
+     {{"dev/app.json", FILE_WRITE, {{"read", "ALLOW"}, {"ptrace", "ALLOW"}, {NULL}}},
+      {"prod/app.json", FILE_WRITE, {{"read", "ALLOW"}, {"ptrace", "ERRNO(1)"}, {NULL}}}},
+     {{NULL}}},
+    {"ClusterSeccompPolicy: the automatic kubernetes.io/metadata.name label",
+     OBJS(CPOL("devonly", "  selector: {}\n"
+                          "  namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: dev}}\n"
+                          "  seccomp: {syscalls: [ptrace], action: Block}\n"),
+          NSPOL("prod", "app", "  seccomp: {syscalls: [ptrace], action: Allow}\n"),
+          NSPOL("dev", "app", "  seccomp: {syscalls: [ptrace], action: Allow}\n"),
+          POD("prod", "p", "{}", "kscmp/prod/app.json"),
+          POD("dev", "p", "{}", "kscmp/dev/app.json")),
+     {{"dev/app.json", FILE_WRITE, {{"ptrace", "ERRNO(1)"}, {NULL}}},
+      {"prod/app.json", FILE_WRITE, {{"ptrace", "ALLOW"}, {NULL}}}},
+     {{NULL}}},
+    {"ClusterSeccompPolicy: namespaceSelector matchExpressions NotIn",
+     OBJS(CPOL("notprod", "  selector: {}\n"
+                          "  namespaceSelector:\n"
+                          "    matchExpressions: [{key: env, operator: NotIn, values: [prod]}]\n"
+                          "  seccomp: {syscalls: [ptrace], action: Block}\n"),
+          NSPOL("prod", "app", "  seccomp: {syscalls: [ptrace], action: Allow}\n"),
+          NSPOL("dev", "app", "  seccomp: {syscalls: [ptrace], action: Allow}\n"),
+          NS("prod", "{env: prod}"), POD("prod", "p", "{}", "kscmp/prod/app.json"),
+          POD("dev", "p", "{}", "kscmp/dev/app.json")),
+     {{"dev/app.json", FILE_WRITE, {{"ptrace", "ERRNO(1)"}, {NULL}}},
+      {"prod/app.json", FILE_WRITE, {{"ptrace", "ALLOW"}, {NULL}}}},
+     {{NULL}}},
+    {"ClusterSeccompPolicy: omitted namespaceSelector is every namespace",
+     OBJS(CPOL("everywhere", "  selector: {matchLabels: {app: x}}\n"
+                             "  seccomp: {syscalls: [ptrace], action: Trap}\n"),
+          NS("prod", "{env: prod}"), POD("prod", "p", "{app: x}", "kscmp/prod/app.json"),
+          POD("dev", "p", "{app: x}", "kscmp/dev/app.json"),
+          POD("dev", "q", "{app: y}", "kscmp/dev/q.json")),
+     {{"dev/app.json", FILE_WRITE, {{"ptrace", "TRAP"}, {NULL}}},
+      {"dev/q.json", FILE_REMOVE, {{NULL}}},
+      {"prod/app.json", FILE_WRITE, {{"ptrace", "TRAP"}, {NULL}}}},
+     {{"dev/q", "NoPolicy"}}},
+    {"ClusterSeccompPolicy without a selector contributes to nothing",
+     OBJS(CPOL("base", "  seccomp: {syscalls: [ptrace], action: Block}\n"),
+          POD("demo", "p", "{app: x}", "kscmp/demo/base.json")),
+     {{"demo/base.json", FILE_REMOVE, {{NULL}}}},
+     {{"demo/p", "NoPolicy"}}},
+    {"a SeccompPolicy of another namespace does not contribute",
+     OBJS(NSPOL("other", "web",
+                "  selector: {}\n"
+                "  seccomp: {syscalls: [read], action: Allow}\n"),
+          POD("demo", "p", "{app: x}", "kscmp/demo/web.json")),
+     {{"demo/web.json", FILE_REMOVE, {{NULL}}}},
+     {{"demo/p", "NoPolicy"}}},
+    {"the container's setting wins over the pod's",
+     OBJS(POL("strict", "  seccomp: {syscalls: [read], action: Allow}\n"),
+          POL("loose", "  seccomp: {syscalls: [mkdir], action: Block}\n"),
+          ("apiVersion: v1\n"
+           "kind: Pod\n"
+           "metadata: {name: p, namespace: demo}\n"
+           "spec:\n"
+           "  securityContext:\n"
+           "    seccompProfile: {type: Localhost, localhostProfile: kscmp/demo/loose.json}\n"
+           "  containers:\n"
+           "  - name: main\n"
+           "    image: busybox\n"
+           "    securityContext:\n"
+           "      seccompProfile: {type: Localhost, localhostProfile: "
+           "kscmp/demo/strict.json}\n")),
+     {{"demo/strict.json", FILE_WRITE, {{"read", "ALLOW"}, {NULL}}}},
+     {{NULL}}},
+    {"init and ephemeral containers count",
+     OBJS(POL("init", "  seccomp: {syscalls: [read], action: Allow}\n"),
+          POL("dbg", "  seccomp: {syscalls: [ptrace], action: Allow}\n"),
+          POL("main", "  seccomp: {syscalls: [write], action: Allow}\n"),
+          ("apiVersion: v1\n"
+           "kind: Pod\n"
+           "metadata: {name: p, namespace: demo}\n"
+           "spec:\n"
+           "  initContainers:\n"
+           "  - name: init\n"
+           "    securityContext:\n"
+           "      seccompProfile: {type: Localhost, localhostProfile: kscmp/demo/init.json}\n"
+           "  containers:\n"
+           "  - name: main\n"
+           "    securityContext:\n"
+           "      seccompProfile: {type: Localhost, localhostProfile: kscmp/demo/main.json}\n"
+           "  ephemeralContainers:\n"
+           "  - name: dbg\n"
+           "    securityContext:\n"
+           "      seccompProfile: {type: Localhost, localhostProfile: kscmp/demo/dbg.json}\n")),
+     {{"demo/dbg.json", FILE_WRITE, {{"ptrace", "ALLOW"}, {NULL}}},
+      {"demo/init.json", FILE_WRITE, {{"read", "ALLOW"}, {NULL}}},
+      {"demo/main.json", FILE_WRITE, {{"write", "ALLOW"}, {NULL}}}},
+     {{NULL}}},
+    {"a Localhost profile that is not below kscmp/ is not ours",
+     OBJS(POD("demo", "p", "{}", "profiles/audit.json")),
+     {{NULL}},
+     {{NULL}}},
+};
+
+static void test_contributions_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(contrib_cases); i++) {
+        const struct contrib_case *c = &contrib_cases[i];
+        struct engine *e = engine_for("x86_64", c->yaml);
+        struct rec r = {0};
+        sync_rec(e, &r);
+        size_t nfiles = 0;
+        for (; nfiles < MAX_FILES && c->files[nfiles].rel; nfiles++) {
+            const struct file_want *fw = &c->files[nfiles];
+            const struct rfile *f = rec_file(&r, fw->rel);
+            if (!f)
+                fail_msg("%s: %s not reported", c->title, fw->rel);
+            if (f->action != fw->action)
+                fail_msg("%s: %s action %d (%s), want %d", c->title, fw->rel, f->action,
+                         f->why ? f->why : "", fw->action);
+            if (f->action == FILE_WRITE) {
+                json_t *root = parse_profile(f->json, f->len);
+                check_expect(root, c->title, NULL, fw->expect);
+                json_decref(root);
+            }
+        }
+        if (r.nf != nfiles) {
+            char got[1024];
+            rec_rels(&r, got, sizeof(got));
+            fail_msg("%s: %zu files reported (%s), want %zu", c->title, r.nf, got, nfiles);
+        }
+        size_t nev = 0;
+        for (; nev < MAX_EVENTS && c->events[nev].pod; nev++)
+            if (events_of(&r, c->events[nev].pod, c->events[nev].reason) != 1)
+                fail_msg("%s: %zu %s events for %s, want 1", c->title,
+                         events_of(&r, c->events[nev].pod, c->events[nev].reason),
+                         c->events[nev].reason, c->events[nev].pod);
+        if (r.nev != nev)
+            fail_msg("%s: %zu events (first: %s %s), want %zu", c->title, r.nev, r.ev[0].reason,
+                     r.ev[0].message, nev);
+        /* Computing one file on its own gives what sync gave, and changes nothing. */
+        for (size_t k = 0; k < r.nf; k++) {
+            if (r.f[k].action == FILE_REMOVE)
+                continue;
+            struct rec one = {0};
+            struct sync_ops ops = {rec_file_cb, rec_event_cb, &one};
+            assert_int_equal(engine_compute_file(e, r.f[k].rel, &ops), 0);
+            assert_int_equal(one.nf, 1);
+            assert_int_equal(one.f[0].action, r.f[k].action);
+            if (r.f[k].json)
+                assert_string_equal(one.f[0].json, r.f[k].json);
+            rec_clear(&one);
+        }
+        sync_rec(e, &r);
+        if (r.nf != 0)
+            fail_msg("%s: a second sync reported %s", c->title, r.f[0].rel);
+        rec_clear(&r);
+        engine_free(e);
+    }
+}
+
+/* NoPolicy: nothing is written, the file is reported as removed, the Event says why. */
+static void test_no_policy(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct engine *e =
+        engine_for("x86_64", OBJS(POD("demo", "p", "{app: x}", "kscmp/demo/none.json")));
+    sync_rec(e, &r);
+    const struct rfile *f = want_file(&r, "demo/none.json", FILE_REMOVE);
+    assert_int_equal(f->npods, 1);
+    const struct revent *ev = event_of(&r, "demo/p", "NoPolicy");
+    assert_non_null(strstr(ev->message, "kscmp/demo/none.json"));
+    assert_non_null(strstr(ev->message, "demo/none"));
+    assert_int_equal(r.nev, 1);
+
+    /* A policy appears: the file is written. */
+    load(e, OBJS(POL("none", "  seccomp: {syscalls: [read], action: Allow}\n")));
+    sync_rec(e, &r);
+    want_file(&r, "demo/none.json", FILE_WRITE);
+    assert_int_equal(r.nev, 0);
+    rec_clear(&r);
+    engine_free(e);
+}
+
+/* References that are refused: an Event, no file. */
+static void test_refused_references(void **state)
+{
+    (void)state;
+    static const char *const refs[] = {
+        "kscmp/other/web.json", /* another namespace's folder */
+        "kscmp/demo/../web.json", "kscmp/../demo/web.json", "kscmp/demo/../../etc/passwd.json",
+        "kscmp/demo/Web.json", /* uppercase */
+        "kscmp/Demo/web.json",    "kscmp/demo/web_1.json",  "kscmp/demo/-web.json",
+        "kscmp/demo/.json",       "kscmp/demo/..json",      "kscmp/demo/sub/web.json",
+        "kscmp/demo/web",         "kscmp/demo/web.yaml",    "kscmp//web.json",
+        "kscmp/web.json",
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(refs); i++) {
+        char pod[1024];
+        snprintf(pod, sizeof(pod),
+                 "apiVersion: v1\n"
+                 "kind: Pod\n"
+                 "metadata: {name: p, namespace: demo}\n"
+                 "spec:\n"
+                 "  securityContext:\n"
+                 "    seccompProfile: {type: Localhost, localhostProfile: \"%s\"}\n"
+                 "  containers:\n"
+                 "  - {name: main, image: busybox}\n",
+                 refs[i]);
+        struct engine *e = engine_for("x86_64", OBJS(POL("web", "  selector: {}\n"
+                                                                "  seccomp: {syscalls: [read], "
+                                                                "action: Allow}\n"),
+                                                     pod));
+        struct rec r = {0};
+        sync_rec(e, &r);
+        if (r.nf != 0)
+            fail_msg("%s: file %s reported", refs[i], r.f[0].rel);
+        if (events_of(&r, "demo/p", "ProfileRefused") != 1 || r.nev != 1)
+            fail_msg("%s: %zu events, want one ProfileRefused", refs[i], r.nev);
+        assert_non_null(strstr(r.ev[0].message, refs[i]));
+        const char **files = NULL;
+        size_t n = 9;
+        assert_int_equal(engine_list_files(e, &files, &n), 0);
+        assert_int_equal(n, 0);
+        free(files);
+        char *rel = NULL;
+        struct kerr err = {0};
+        assert_int_equal(engine_classify_ref("demo", refs[i], &rel, &err), -EPERM);
+        assert_null(rel);
+        assert_non_null(strstr(err.msg, refs[i]));
+        /* Said once, not at every sync; a full resync tells it again. */
+        sync_rec(e, &r);
+        assert_int_equal(r.nev, 0);
+        engine_touch_all(e);
+        sync_rec(e, &r);
+        assert_int_equal(r.nf, 0);
+        assert_int_equal(events_of(&r, "demo/p", "ProfileRefused"), 1);
+        assert_int_equal(r.nev, 1);
+        rec_clear(&r);
+        engine_free(e);
+    }
+
+    /* Accepted ones, and ones that are not ours. */
+    static const struct {
+        const char *ref;
+        int ret;
+        const char *rel;
+    } ok[] = {
+        {"kscmp/demo/web.json", 0, "demo/web.json"},
+        {"kscmp/demo/web.v2.json", 0, "demo/web.v2.json"},
+        {"kscmp/demo/a-1.json", 0, "demo/a-1.json"},
+        {"localhost/web.json", 1, NULL},
+        {"profiles/kscmp/demo/web.json", 1, NULL},
+        {"audit.json", 1, NULL},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+        char *rel = NULL;
+        struct kerr err = {0};
+        assert_int_equal(engine_classify_ref("demo", ok[i].ref, &rel, &err), ok[i].ret);
+        if (ok[i].rel)
+            assert_string_equal(rel, ok[i].rel);
+        else
+            assert_null(rel);
+        free(rel);
+    }
+}
+
+/* An invalid contributing policy keeps the last good profile; fixing it writes again. */
+static void test_invalid_policy_keeps_file(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct engine *e =
+        engine_for("x86_64", OBJS(POL("web", "  seccomp: {syscalls: [read], action: Allow}\n"),
+                                  POL("extra", "  selector: {}\n"
+                                               "  seccomp: {syscalls: [mkdir], action: Block}\n"),
+                                  POD("demo", "w1", "{}", "kscmp/demo/web.json"),
+                                  POD("demo", "w2", "{}", "kscmp/demo/web.json")));
+    sync_rec(e, &r);
+    want_file(&r, "demo/web.json", FILE_WRITE);
+
+    /* A typo in an edit. */
+    load(e, OBJS(POL("web", "  seccomp: {syscalls: [read, wirte], action: Allow}\n")));
+    sync_rec(e, &r);
+    const struct rfile *f = want_file(&r, "demo/web.json", FILE_KEEP);
+    assert_int_equal(f->npods, 2);
+    assert_int_equal(events_of(&r, NULL, "PolicyInvalid"), 2);
+    const struct revent *ev = event_of(&r, "demo/w1", "PolicyInvalid");
+    assert_non_null(strstr(ev->message, "SeccompPolicy demo/web"));
+    assert_non_null(strstr(ev->message, "\"wirte\""));
+    assert_non_null(strstr(ev->message, "spec.seccomp.syscalls[1]"));
+    event_of(&r, "demo/w2", "PolicyInvalid");
+
+    /* Another change while it is invalid: still kept. */
+    load(e, OBJS(POL("extra", "  selector: {}\n"
+                              "  seccomp: {syscalls: [rmdir], action: Block}\n")));
+    sync_rec(e, &r);
+    want_file(&r, "demo/web.json", FILE_KEEP);
+
+    /* Fixed. */
+    load(e, OBJS(POL("web", "  seccomp: {syscalls: [read, write], action: Allow}\n")));
+    sync_rec(e, &r);
+    json_t *root = written(&r, "demo/web.json");
+    struct expect ex[] = {
+        {"read", "ALLOW"}, {"write", "ALLOW"}, {"rmdir", "ERRNO(1)"}, {"mkdir", "-"}, {NULL}};
+    check_expect(root, "fixed", "ERRNO(1)", ex);
+    json_decref(root);
+    assert_int_equal(events_of(&r, NULL, "PolicyInvalid"), 0);
+
+    /* Invalid as decoded (an unknown action): kept, and the message says why. */
+    load(e, OBJS(POL("web", "  seccomp: {syscalls: [read], action: Deny}\n")));
+    const struct policy *p = engine_get_policy(e, PK_POLICY, "demo", "web");
+    assert_non_null(p);
+    assert_non_null(p->error);
+    sync_rec(e, &r);
+    want_file(&r, "demo/web.json", FILE_KEEP);
+    ev = event_of(&r, "demo/w1", "PolicyInvalid");
+    assert_non_null(strstr(ev->message, "spec.seccomp.action"));
+    assert_non_null(strstr(ev->message, "Deny"));
+    rec_clear(&r);
+    engine_free(e);
+
+    /* Invalid from the start: kept absent (FILE_KEEP of nothing). */
+    e = engine_for("x86_64", OBJS(POL("new", "  extends: nosuch\n"
+                                             "  seccomp: {syscalls: [read], action: Allow}\n"),
+                                  POD("demo", "n", "{}", "kscmp/demo/new.json")));
+    sync_rec(e, &r);
+    want_file(&r, "demo/new.json", FILE_KEEP);
+    ev = event_of(&r, "demo/n", "PolicyInvalid");
+    assert_non_null(strstr(ev->message, "nosuch"));
+    /* The parent appears: written. */
+    load(e, OBJS(POL("nosuch", "  seccomp: {syscalls: [write], action: Allow}\n")));
+    sync_rec(e, &r);
+    root = written(&r, "demo/new.json");
+    struct expect ex2[] = {{"read", "ALLOW"}, {"write", "ALLOW"}, {NULL}};
+    check_expect(root, "parent appeared", "ERRNO(1)", ex2);
+    json_decref(root);
+    rec_clear(&r);
+    engine_free(e);
+}
+
+/* Pods sharing a file with differing merges: the strict intersection, and an Event each. */
+static void test_shared_file_conflict(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct engine *e = engine_for(
+        "x86_64", OBJS(POL("pa", "  selector: {matchLabels: {app: a}}\n"
+                                 "  seccomp: {syscalls: [read, write, mkdir], action: Allow}\n"),
+                       POL("pb", "  selector: {matchLabels: {app: b}}\n"
+                                 "  seccomp: {syscalls: [read, write, rmdir], action: Allow}\n"),
+                       POD("demo", "pod-a", "{app: a}", "kscmp/demo/shared.json"),
+                       POD("demo", "pod-b", "{app: b}", "kscmp/demo/shared.json")));
+    sync_rec(e, &r);
+    json_t *root = written(&r, "demo/shared.json");
+    struct expect ex[] = {{"read", "ALLOW"},
+                          {"write", "ALLOW"},
+                          {"mkdir", "ERRNO(1)"},
+                          {"rmdir", "ERRNO(1)"},
+                          {NULL}};
+    check_expect(root, "intersection", "ERRNO(1)", ex);
+    json_decref(root);
+    assert_int_equal(events_of(&r, "demo/pod-a", "ProfileConflict"), 1);
+    assert_int_equal(events_of(&r, "demo/pod-b", "ProfileConflict"), 1);
+    assert_int_equal(r.nev, 2);
+    assert_non_null(
+        strstr(event_of(&r, "demo/pod-a", "ProfileConflict")->message, "kscmp/demo/shared.json"));
+
+    /* A third pod agreeing with pod-a: still a conflict, for all three. */
+    load(e, OBJS(POD("demo", "pod-c", "{app: a}", "kscmp/demo/shared.json")));
+    sync_rec(e, &r);
+    want_file(&r, "demo/shared.json", FILE_WRITE);
+    assert_int_equal(events_of(&r, NULL, "ProfileConflict"), 3);
+
+    /* pod-b relabelled: the merges agree, no conflict, the file holds pa. */
+    load(e, OBJS(POD("demo", "pod-b", "{app: a}", "kscmp/demo/shared.json")));
+    sync_rec(e, &r);
+    root = written(&r, "demo/shared.json");
+    struct expect ex2[] = {{"mkdir", "ALLOW"}, {"rmdir", "-"}, {NULL}};
+    check_expect(root, "agree", "ERRNO(1)", ex2);
+    json_decref(root);
+    assert_int_equal(r.nev, 0);
+    rec_clear(&r);
+    engine_free(e);
+}
+
+/* A deleted pod's file is reported removed once, then forgotten. */
+static void test_pod_deleted(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct engine *e =
+        engine_for("x86_64", OBJS(POL("web", "  seccomp: {syscalls: [read], action: Allow}\n"),
+                                  POL("api", "  seccomp: {syscalls: [write], action: Allow}\n"),
+                                  POD("demo", "w1", "{}", "kscmp/demo/web.json"),
+                                  POD("demo", "w2", "{}", "kscmp/demo/web.json"),
+                                  POD("demo", "a1", "{}", "kscmp/demo/api.json")));
+    sync_rec(e, &r);
+    want_rels(&r, "demo/api.json demo/web.json");
+
+    /* One of two pods sharing a file: recomputed, not removed. */
+    assert_int_equal(engine_delete_pod(e, "demo", "w1"), 0);
+    assert_int_equal(engine_delete_pod(e, "demo", "w1"), -ENOENT);
+    sync_rec(e, &r);
+    want_rels(&r, "demo/web.json");
+    assert_int_equal(want_file(&r, "demo/web.json", FILE_WRITE)->npods, 1);
+
+    /* The last one. */
+    assert_int_equal(engine_delete_pod(e, "demo", "w2"), 0);
+    sync_rec(e, &r);
+    want_rels(&r, "demo/web.json");
+    const struct rfile *f = want_file(&r, "demo/web.json", FILE_REMOVE);
+    assert_int_equal(f->npods, 0);
+    assert_int_equal(r.nev, 0);
+    sync_rec(e, &r);
+    assert_int_equal(r.nf, 0);
+    engine_touch_all(e);
+    sync_rec(e, &r);
+    want_rels(&r, "demo/api.json");
+    const char **files = NULL;
+    size_t n = 0;
+    assert_int_equal(engine_list_files(e, &files, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(files[0], "demo/api.json");
+    free(files);
+    struct sync_ops ops = {rec_file_cb, rec_event_cb, &r};
+    assert_int_equal(engine_compute_file(e, "demo/web.json", &ops), -ENOENT);
+
+    /* A pod that changes its reference: the old file goes, the new one comes. */
+    load(e, OBJS(POD("demo", "a1", "{}", "kscmp/demo/web.json")));
+    sync_rec(e, &r);
+    want_rels(&r, "demo/api.json demo/web.json");
+    want_file(&r, "demo/api.json", FILE_REMOVE);
+    want_file(&r, "demo/web.json", FILE_WRITE);
+    rec_clear(&r);
+    engine_free(e);
+}
+
+/* ---- incrementality ---------------------------------------------------------------------- */
+
+#define TWO_NAMESPACES                                                                             \
+    OBJS(CPOL("prod-base", "  selector: {}\n"                                                      \
+                           "  namespaceSelector: {matchLabels: {env: prod}}\n"                     \
+                           "  seccomp: {syscalls: [ptrace], action: Kill}\n"),                     \
+         NS("a", "{env: dev}"), NS("b", "{env: dev}"),                                             \
+         NSPOL("a", "web", "  seccomp: {syscalls: [read], action: Allow}\n"),                      \
+         NSPOL("a", "api", "  seccomp: {syscalls: [write], action: Allow}\n"),                     \
+         NSPOL("b", "web", "  seccomp: {syscalls: [read], action: Allow}\n"),                      \
+         POD("a", "w", "{app: w}", "kscmp/a/web.json"),                                            \
+         POD("a", "x", "{app: x}", "kscmp/a/api.json"),                                            \
+         POD("b", "w", "{app: w}", "kscmp/b/web.json"))
+
+static void test_incremental_scope(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct engine *e = engine_for("x86_64", TWO_NAMESPACES);
+    sync_rec(e, &r);
+    want_rels(&r, "a/api.json a/web.json b/web.json");
+
+    /* A policy of namespace a: only a's files. */
+    load(e, OBJS(NSPOL("a", "web", "  seccomp: {syscalls: [read, getpid], action: Allow}\n")));
+    sync_rec(e, &r);
+    want_rels(&r, "a/api.json a/web.json");
+    json_t *root = written(&r, "a/web.json");
+    assert_string_equal(eff(root, "getpid").s, "ALLOW");
+    json_decref(root);
+
+    /* Deleting one of b's policies: only b's files. */
+    assert_int_equal(engine_delete_policy(e, PK_POLICY, "b", "web"), 0);
+    sync_rec(e, &r);
+    want_rels(&r, "b/web.json");
+    want_file(&r, "b/web.json", FILE_REMOVE);
+
+    /* A Namespace's labels change: only its files; then the cluster policy applies there. */
+    load(e, OBJS(NS("a", "{env: prod}")));
+    sync_rec(e, &r);
+    want_rels(&r, "a/api.json a/web.json");
+    root = written(&r, "a/web.json");
+    assert_string_equal(eff(root, "ptrace").s, "KILL_PROCESS");
+    json_decref(root);
+    /* The same labels again: nothing. */
+    load(e, OBJS(NS("a", "{env: prod}")));
+    sync_rec(e, &r);
+    assert_int_equal(r.nf, 0);
+    /* The Namespace deleted: its files again, without the cluster rule. */
+    assert_int_equal(engine_delete_namespace(e, "a"), 0);
+    assert_int_equal(engine_delete_namespace(e, "a"), -ENOENT);
+    sync_rec(e, &r);
+    want_rels(&r, "a/api.json a/web.json");
+    root = written(&r, "a/web.json");
+    assert_false(named(root, "ptrace"));
+    json_decref(root);
+
+    /* A cluster policy: every file. */
+    load(e, OBJS(CPOL("prod-base", "  selector: {}\n"
+                                   "  seccomp: {syscalls: [ptrace], action: Kill}\n")));
+    sync_rec(e, &r);
+    want_rels(&r, "a/api.json a/web.json b/web.json");
+
+    /* A pod: only its files. */
+    load(e, OBJS(POD("a", "x", "{app: y}", "kscmp/a/api.json")));
+    sync_rec(e, &r);
+    want_rels(&r, "a/api.json");
+
+    /* A full resync: everything. */
+    engine_touch_all(e);
+    sync_rec(e, &r);
+    want_rels(&r, "a/api.json a/web.json b/web.json");
+    sync_rec(e, &r);
+    assert_int_equal(r.nf, 0);
+    rec_clear(&r);
+    engine_free(e);
+}
+
+/* A changed parent reaches its descendants' files, in the parent's namespace or, for a
+ * cluster parent, everywhere. A changed selector reaches the pods it no longer matches. */
+static void test_incremental_parents_and_selectors(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct engine *e =
+        engine_for("x86_64", OBJS(CPOL("root", "  seccomp: {syscalls: [read], action: Allow}\n"),
+                                  NSPOL("a", "base",
+                                        "  extends: ClusterSeccompPolicy/root\n"
+                                        "  seccomp: {syscalls: [write], action: Allow}\n"),
+                                  NSPOL("a", "web",
+                                        "  extends: base\n"
+                                        "  seccomp: {syscalls: [getpid], action: Allow}\n"),
+                                  NSPOL("b", "web",
+                                        "  extends: ClusterSeccompPolicy/root\n"
+                                        "  seccomp: {syscalls: [getpid], action: Allow}\n"),
+                                  NSPOL("a", "sel",
+                                        "  selector: {matchLabels: {app: one}}\n"
+                                        "  seccomp: {syscalls: [mkdir], action: Block}\n"),
+                                  POD("a", "w", "{app: one}", "kscmp/a/web.json"),
+                                  POD("a", "v", "{app: two}", "kscmp/a/v.json"),
+                                  POD("b", "w", "{}", "kscmp/b/web.json")));
+    sync_rec(e, &r);
+    want_rels(&r, "a/v.json a/web.json b/web.json");
+    want_file(&r, "a/v.json", FILE_REMOVE);
+    json_t *root = written(&r, "a/web.json");
+    struct expect ex[] = {{"read", "ALLOW"},     {"write", "ALLOW"}, {"getpid", "ALLOW"},
+                          {"mkdir", "ERRNO(1)"}, {"rmdir", "-"},     {NULL}};
+    check_expect(root, "chain", "ERRNO(1)", ex);
+    json_decref(root);
+
+    /* The middle of the chain changes. */
+    load(e, OBJS(NSPOL("a", "base",
+                       "  extends: ClusterSeccompPolicy/root\n"
+                       "  seccomp: {syscalls: [write, rmdir], action: Allow}\n")));
+    sync_rec(e, &r);
+    want_rels(&r, "a/v.json a/web.json");
+    root = written(&r, "a/web.json");
+    assert_string_equal(eff(root, "rmdir").s, "ALLOW");
+    json_decref(root);
+
+    /* The cluster root changes: both namespaces. */
+    load(e, OBJS(CPOL("root", "  seccomp: {syscalls: [read, close], action: Allow}\n")));
+    sync_rec(e, &r);
+    want_rels(&r, "a/v.json a/web.json b/web.json");
+    root = written(&r, "b/web.json");
+    assert_string_equal(eff(root, "close").s, "ALLOW");
+    json_decref(root);
+    root = written(&r, "a/web.json");
+    assert_string_equal(eff(root, "close").s, "ALLOW");
+    json_decref(root);
+
+    /* The selector moves from app=one to app=two. */
+    load(e, OBJS(NSPOL("a", "sel",
+                       "  selector: {matchLabels: {app: two}}\n"
+                       "  seccomp: {syscalls: [mkdir], action: Block}\n")));
+    sync_rec(e, &r);
+    want_rels(&r, "a/v.json a/web.json");
+    root = written(&r, "a/web.json");
+    assert_false(named(root, "mkdir"));
+    json_decref(root);
+    root = written(&r, "a/v.json");
+    assert_string_equal(eff(root, "mkdir").s, "ERRNO(1)");
+    json_decref(root);
+    rec_clear(&r);
+    engine_free(e);
+}
+
+/* A child that changes what it extends follows its new parent, and no longer its old one. */
+static void test_incremental_extends_changes(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct engine *e =
+        engine_for("x86_64", OBJS(POL("base1", "  seccomp: {syscalls: [read], action: Allow}\n"),
+                                  POL("base2", "  seccomp: {syscalls: [write], action: Allow}\n"),
+                                  POL("child", "  extends: base1\n"
+                                               "  selector: {}\n"
+                                               "  seccomp: {syscalls: [getpid], action: Allow}\n"),
+                                  POD("demo", "p", "{}", "kscmp/demo/p.json")));
+    sync_rec(e, &r);
+    json_t *root = written(&r, "demo/p.json");
+    struct expect ex1[] = {{"read", "ALLOW"}, {"write", "-"}, {"getpid", "ALLOW"}, {NULL}};
+    check_expect(root, "extends base1", "ERRNO(1)", ex1);
+    json_decref(root);
+
+    load(e, OBJS(POL("child", "  extends: base2\n"
+                              "  selector: {}\n"
+                              "  seccomp: {syscalls: [getpid], action: Allow}\n")));
+    sync_rec(e, &r);
+    root = written(&r, "demo/p.json");
+    struct expect ex2[] = {{"read", "-"}, {"write", "ALLOW"}, {"getpid", "ALLOW"}, {NULL}};
+    check_expect(root, "extends base2", "ERRNO(1)", ex2);
+    json_decref(root);
+
+    /* The new parent changes: followed. */
+    load(e, OBJS(POL("base2", "  seccomp: {syscalls: [write, close], action: Allow}\n")));
+    sync_rec(e, &r);
+    root = written(&r, "demo/p.json");
+    assert_string_equal(eff(root, "close").s, "ALLOW");
+    json_decref(root);
+    struct policy_result res;
+    assert_int_equal(
+        engine_policy_result(e, engine_get_policy(e, PK_POLICY, "demo", "child"), &res), 0);
+    assert_ptr_equal(res.parent, engine_get_policy(e, PK_POLICY, "demo", "base2"));
+
+    /* The old parent deleted: the child does not care. */
+    assert_int_equal(engine_delete_policy(e, PK_POLICY, "demo", "base1"), 0);
+    sync_rec(e, &r);
+    root = written(&r, "demo/p.json");
+    check_expect(root, "old parent gone", "ERRNO(1)", ex2);
+    json_decref(root);
+
+    /* Extending a KubeArmorSeccompPolicy that does not exist yet, then appears, then is
+     * shadowed by a SeccompPolicy of the same name. */
+    load(e, OBJS(POL("child", "  extends: later\n"
+                              "  selector: {}\n"
+                              "  seccomp: {syscalls: [getpid], action: Allow}\n")));
+    sync_rec(e, &r);
+    want_file(&r, "demo/p.json", FILE_KEEP);
+    load(e, OBJS(KSP("later", "  seccomp: {syscalls: [futex], action: Allow}\n")));
+    sync_rec(e, &r);
+    root = written(&r, "demo/p.json");
+    assert_string_equal(eff(root, "futex").s, "ALLOW");
+    json_decref(root);
+    load(e, OBJS(POL("later", "  seccomp: {syscalls: [madvise], action: Allow}\n")));
+    sync_rec(e, &r);
+    root = written(&r, "demo/p.json");
+    assert_string_equal(eff(root, "madvise").s, "ALLOW");
+    assert_false(named(root, "futex"));
+    json_decref(root);
+    assert_int_equal(
+        engine_policy_result(e, engine_get_policy(e, PK_POLICY, "demo", "child"), &res), 0);
+    assert_ptr_equal(res.parent, engine_get_policy(e, PK_POLICY, "demo", "later"));
+    rec_clear(&r);
+    engine_free(e);
+}
+
+/* ---- 3.3: the descendants tree ----------------------------------------------------------- */
+
+static void children_of(struct engine *e, enum policy_kind kind, const char *ns, const char *name,
+                        char *buf, size_t len)
+{
+    const struct policy *p = engine_get_policy(e, kind, ns, name);
+    if (!p)
+        fail_msg("no policy %s", name);
+    const struct policy **v = NULL;
+    size_t n = 0;
+    assert_int_equal(engine_children(e, p, &v, &n), 0);
+    size_t off = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        char id[300];
+        off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? " " : "",
+                                policy_id(v[i], id, sizeof(id)));
+    }
+    free(v);
+}
+
+static void test_tree(void **state)
+{
+    (void)state;
+    struct engine *e = engine_for(
+        "x86_64", OBJS(POL("base", "  seccomp: {syscalls: [read, write], action: Allow}\n"
+                                   "  rules:\n"
+                                   "  - {syscalls: [mkdir], action: Block}\n"),
+                       POL("zchild", "  extends: base\n"
+                                     "  seccomp: {syscalls: [getpid], action: Allow}\n"),
+                       POL("achild", "  extends: base\n"
+                                     "  seccomp: {syscalls: [rmdir], action: Allow}\n"),
+                       POL("rebel", "  extends: base\n"
+                                    "  seccomp: {syscalls: [mkdir], action: Allow}\n"),
+                       POL("loose", "  extends: base\n"
+                                    "  defaultAction: Allow\n"),
+                       POL("broken", "  extends: base\n"
+                                     "  seccomp: {syscalls: [nosuchcall], action: Allow}\n"),
+                       POL("grandchild", "  extends: zchild\n"
+                                         "  seccomp: {syscalls: [close], action: Allow}\n"),
+                       POL("rebelchild", "  extends: rebel\n"
+                                         "  seccomp: {syscalls: [close], action: Allow}\n")));
+    char buf[512];
+    children_of(e, PK_POLICY, "demo", "base", buf, sizeof(buf));
+    assert_string_equal(buf, "demo/achild demo/zchild");
+    children_of(e, PK_POLICY, "demo", "zchild", buf, sizeof(buf));
+    assert_string_equal(buf, "demo/grandchild");
+    children_of(e, PK_POLICY, "demo", "grandchild", buf, sizeof(buf));
+    assert_string_equal(buf, "");
+    /* A detached child has its own descendants. */
+    children_of(e, PK_POLICY, "demo", "rebel", buf, sizeof(buf));
+    assert_string_equal(buf, "demo/rebelchild");
+
+    struct policy_result res;
+    assert_int_equal(
+        engine_policy_result(e, engine_get_policy(e, PK_POLICY, "demo", "rebel"), &res), 0);
+    assert_true(res.valid);
+    assert_int_equal(res.nconflicts, 1);
+    assert_string_equal(res.conflicts[0], "mkdir");
+    assert_ptr_equal(res.parent, engine_get_policy(e, PK_POLICY, "demo", "base"));
+    assert_int_equal(
+        engine_policy_result(e, engine_get_policy(e, PK_POLICY, "demo", "loose"), &res), 0);
+    assert_true(res.valid);
+    assert_true(strv_has(res.conflicts, res.nconflicts, "defaultAction"));
+    assert_int_equal(
+        engine_policy_result(e, engine_get_policy(e, PK_POLICY, "demo", "grandchild"), &res), 0);
+    assert_true(res.valid);
+    assert_int_equal(res.nconflicts, 0);
+    json_t *root = render(res.prof, e);
+    struct expect ex[] = {{"read", "ALLOW"},  {"write", "ALLOW"},    {"getpid", "ALLOW"},
+                          {"close", "ALLOW"}, {"mkdir", "ERRNO(1)"}, {NULL}};
+    check_expect(root, "grandchild", "ERRNO(1)", ex);
+    json_decref(root);
+
+    /* The parent changes so that the rebel no longer loosens it: attached again. */
+    load(e, OBJS(POL("base", "  seccomp: {syscalls: [read, write], action: Allow}\n")));
+    children_of(e, PK_POLICY, "demo", "base", buf, sizeof(buf));
+    assert_string_equal(buf, "demo/achild demo/rebel demo/zchild");
+    engine_free(e);
+}
+
+static void test_tree_other_parents(void **state)
+{
+    (void)state;
+    struct engine *e = engine_for(
+        "x86_64", OBJS(CPOL("root", "  seccomp: {syscalls: [read], action: Allow}\n"),
+                       CPOL("croot", "  extends: root\n"
+                                     "  seccomp: {syscalls: [write], action: Allow}\n"),
+                       NSPOL("demo", "c1", "  extends: ClusterSeccompPolicy/root\n"),
+                       NSPOL("other", "c2",
+                             "  extends: ClusterSeccompPolicy/root\n"
+                             "  seccomp: {syscalls: [getpid], action: Allow}\n"),
+                       KSP("ksp-base", "  seccomp: {syscalls: [futex], action: Allow}\n"),
+                       POL("kchild", "  extends: ksp-base\n"
+                                     "  seccomp: {syscalls: [read], action: Allow}\n"),
+                       POL("rt", "  extends: runtime/default\n"
+                                 "  seccomp: {syscalls: [mkdir], action: Block}\n")));
+    char buf[512];
+    /* Cluster children first, then by namespace. */
+    children_of(e, PK_CLUSTER, NULL, "root", buf, sizeof(buf));
+    assert_string_equal(buf, "croot demo/c1 other/c2");
+    children_of(e, PK_KUBEARMOR, "demo", "ksp-base", buf, sizeof(buf));
+    assert_string_equal(buf, "demo/kchild");
+
+    struct policy_result res;
+    assert_int_equal(
+        engine_policy_result(e, engine_get_policy(e, PK_POLICY, "demo", "kchild"), &res), 0);
+    assert_true(res.valid);
+    assert_ptr_equal(res.parent, engine_get_policy(e, PK_KUBEARMOR, "demo", "ksp-base"));
+    json_t *root = render(res.prof, e);
+    struct expect kex[] = {{"futex", "ALLOW"}, {"read", "ALLOW"}, {NULL}};
+    check_expect(root, "kubearmor parent", "ERRNO(1)", kex);
+    json_decref(root);
+
+    /* runtime/default: no parent policy, and the child blocks mkdir. */
+    assert_int_equal(engine_policy_result(e, engine_get_policy(e, PK_POLICY, "demo", "rt"), &res),
+                     0);
+    assert_true(res.valid);
+    assert_null(res.parent);
+    assert_int_equal(res.nconflicts, 0);
+    root = render(res.prof, e);
+    struct expect rex[] = {{"mkdir", "ERRNO(1)"}, {"read", "ALLOW"}, {"reboot", "-"}, {NULL}};
+    check_expect(root, "runtime/default parent", "ERRNO(1)", rex);
+    json_decref(root);
+
+    /* The KubeArmor parent edited: the child follows. */
+    load(e, OBJS(KSP("ksp-base", "  seccomp: {syscalls: [futex, madvise], action: Allow}\n")));
+    assert_int_equal(
+        engine_policy_result(e, engine_get_policy(e, PK_POLICY, "demo", "kchild"), &res), 0);
+    root = render(res.prof, e);
+    assert_string_equal(eff(root, "madvise").s, "ALLOW");
+    json_decref(root);
+    /* ... and deleted: the child misses its parent. */
+    assert_int_equal(engine_delete_policy(e, PK_KUBEARMOR, "demo", "ksp-base"), 0);
+    assert_int_equal(
+        engine_policy_result(e, engine_get_policy(e, PK_POLICY, "demo", "kchild"), &res), 0);
+    assert_false(res.valid);
+    assert_non_null(strstr(res.error, "not found"));
+    engine_free(e);
+}
+
+/* ---- 3.4: invalid policies --------------------------------------------------------------- */
+
+struct invalid_case {
+    const char *title;
+    const char *const *yaml;
+    const char *policy;   /* SeccompPolicy demo/... checked */
+    const char *want[4];  /* substrings of the error */
+    const char *valid[4]; /* policies of the same input that stay valid */
+};
+
+static const struct invalid_case invalid_cases[] = {
+    {"a cycle a -> b -> a",
+     OBJS(POL("a", "  extends: b\n"
+                   "  seccomp: {syscalls: [read], action: Allow}\n"),
+          POL("b", "  extends: a\n"
+                   "  seccomp: {syscalls: [write], action: Allow}\n")),
+     "a",
+     {"SeccompPolicy demo/a", "spec.extends", "cycle", "demo/b"},
+     {NULL}},
+    {"the other end of the cycle",
+     OBJS(POL("a", "  extends: b\n"
+                   "  seccomp: {syscalls: [read], action: Allow}\n"),
+          POL("b", "  extends: a\n"
+                   "  seccomp: {syscalls: [write], action: Allow}\n")),
+     "b",
+     {"SeccompPolicy demo/b", "spec.extends", "cycle", "demo/a"},
+     {NULL}},
+    {"a policy extending itself",
+     OBJS(POL("a", "  extends: a\n"
+                   "  seccomp: {syscalls: [read], action: Allow}\n"),
+          POL("ok", "  seccomp: {syscalls: [read], action: Allow}\n")),
+     "a",
+     {"test.yaml:", "SeccompPolicy demo/a", "spec.extends", "cycle"},
+     {"ok", NULL}},
+    {"below a cycle: invalid, naming the parent",
+     OBJS(POL("a", "  extends: b\n"), POL("b", "  extends: a\n"), POL("c", "  extends: b\n")),
+     "c",
+     {"SeccompPolicy demo/c", "spec.extends", "parent demo/b is invalid", "cycle"},
+     {NULL}},
+    {"a missing parent",
+     OBJS(POL("child", "  extends: nosuch\n"
+                       "  seccomp: {syscalls: [read], action: Allow}\n")),
+     "child",
+     {"test.yaml:", "SeccompPolicy demo/child", "spec.extends", "\"nosuch\" not found"},
+     {NULL}},
+    {"a missing cluster parent",
+     OBJS(POL("child", "  extends: ClusterSeccompPolicy/nosuch\n")),
+     "child",
+     {"spec.extends", "not found", "ClusterSeccompPolicy"},
+     {NULL}},
+    {"a parent of another namespace is not found",
+     OBJS(NSPOL("other", "base", "  seccomp: {syscalls: [read], action: Allow}\n"),
+          POL("child", "  extends: base\n")),
+     "child",
+     {"spec.extends", "not found"},
+     {NULL}},
+    {"an invalid parent makes the child invalid, naming the parent",
+     OBJS(POL("base", "  seccomp: {syscalls: [reed], action: Allow}\n"),
+          POL("child", "  extends: base\n"
+                       "  seccomp: {syscalls: [write], action: Allow}\n")),
+     "child",
+     {"SeccompPolicy demo/child", "spec.extends", "parent demo/base is invalid", "\"reed\""},
+     {NULL}},
+    {"an invalid grandparent",
+     OBJS(POL("base", "  seccomp: {syscalls: [read], action: Allow}\n"
+                      "  rules:\n"
+                      "  - {groups: [\"@nope\"], action: Block}\n"),
+          POL("mid", "  extends: base\n"), POL("child", "  extends: mid\n"),
+          POL("sibling", "  seccomp: {syscalls: [read], action: Allow}\n")),
+     "child",
+     {"parent demo/mid is invalid", "demo/base", "@nope"},
+     {"sibling", NULL}},
+    {"an unknown action",
+     OBJS(POL("bad", "  seccomp: {syscalls: [read], action: Deny}\n")),
+     "bad",
+     {"test.yaml:", "SeccompPolicy demo/bad", "spec.seccomp.action", "Deny"},
+     {NULL}},
+    {"an unknown defaultAction",
+     OBJS(POL("bad", "  defaultAction: Nope\n"
+                     "  seccomp: {syscalls: [read], action: Allow}\n")),
+     "bad",
+     {"SeccompPolicy demo/bad", "spec.defaultAction", "Nope"},
+     {NULL}},
+    {"an unknown arch",
+     OBJS(POL("bad", "  seccomp: {arch: [x86_64, mips99], syscalls: [read], action: Allow}\n")),
+     "bad",
+     {"SeccompPolicy demo/bad", "spec.seccomp.arch[1]", "mips99"},
+     {NULL}},
+    {"an unknown op",
+     OBJS(POL("bad", "  rules:\n"
+                     "  - syscalls: [personality]\n"
+                     "    action: Allow\n"
+                     "    args: [{index: 0, value: 0, op: EQUALS}]\n")),
+     "bad",
+     {"SeccompPolicy demo/bad", "spec.rules[0].args[0].op", "EQUALS"},
+     {NULL}},
+    {"an unknown errno",
+     OBJS(POL("bad", "  seccomp: {syscalls: [mkdir], action: Block, errno: EFOO}\n")),
+     "bad",
+     {"SeccompPolicy demo/bad", "spec.seccomp.errno", "EFOO"},
+     {NULL}},
+    {"an args index over 5",
+     OBJS(POL("bad", "  rules:\n"
+                     "  - syscalls: [personality]\n"
+                     "    action: Allow\n"
+                     "    args: [{index: 6, value: 0, op: EQ}]\n")),
+     "bad",
+     {"test.yaml:", "SeccompPolicy demo/bad", "spec.rules[0].args[0].index", "over 5"},
+     {NULL}},
+};
+
+static void test_invalid_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(invalid_cases); i++) {
+        const struct invalid_case *c = &invalid_cases[i];
+        struct engine *e = engine_for("x86_64", c->yaml);
+        const struct policy *p = engine_get_policy(e, PK_POLICY, "demo", c->policy);
+        if (!p)
+            fail_msg("%s: no policy %s", c->title, c->policy);
+        struct policy_result res;
+        assert_int_equal(engine_policy_result(e, p, &res), 0);
+        if (res.valid)
+            fail_msg("%s: valid", c->title);
+        assert_non_null(res.error);
+        assert_null(res.prof);
+        for (size_t k = 0; k < ARRAY_SIZE(c->want) && c->want[k]; k++)
+            if (!strstr(res.error, c->want[k]))
+                fail_msg("%s: error \"%s\" lacks \"%s\"", c->title, res.error, c->want[k]);
+        for (size_t k = 0; k < ARRAY_SIZE(c->valid) && c->valid[k]; k++) {
+            assert_int_equal(
+                engine_policy_result(e, engine_get_policy(e, PK_POLICY, "demo", c->valid[k]), &res),
+                0);
+            if (!res.valid)
+                fail_msg("%s: %s invalid: %s", c->title, c->valid[k], res.error);
+        }
+        /* Invalid policies are nobody's children. */
+        const struct policy **all = NULL;
+        size_t n = 0;
+        assert_int_equal(engine_list_policies(e, &all, &n), 0);
+        for (size_t k = 0; k < n; k++) {
+            const struct policy **v = NULL;
+            size_t nv = 0;
+            assert_int_equal(engine_children(e, all[k], &v, &nv), 0);
+            for (size_t j = 0; j < nv; j++)
+                assert_ptr_not_equal(v[j], p);
+            free(v);
+        }
+        free(all);
+        engine_free(e);
+    }
+}
+
+/* Fixing an invalid policy fixes its descendants. */
+static void test_invalid_then_fixed(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct engine *e =
+        engine_for("x86_64", OBJS(POL("a", "  extends: b\n"
+                                           "  seccomp: {syscalls: [read], action: Allow}\n"),
+                                  POL("b", "  extends: a\n"
+                                           "  seccomp: {syscalls: [write], action: Allow}\n"),
+                                  POD("demo", "p", "{}", "kscmp/demo/a.json")));
+    sync_rec(e, &r);
+    want_file(&r, "demo/a.json", FILE_KEEP);
+    assert_non_null(strstr(event_of(&r, "demo/p", "PolicyInvalid")->message, "cycle"));
+
+    /* b no longer extends a: both valid. */
+    load(e, OBJS(POL("b", "  seccomp: {syscalls: [write], action: Allow}\n")));
+    sync_rec(e, &r);
+    json_t *root = written(&r, "demo/a.json");
+    struct expect ex[] = {{"read", "ALLOW"}, {"write", "ALLOW"}, {NULL}};
+    check_expect(root, "cycle broken", "ERRNO(1)", ex);
+    json_decref(root);
+
+    /* b becomes invalid: a's file is kept; b deleted: a is missing its parent, still kept. */
+    load(e, OBJS(POL("b", "  seccomp: {syscalls: [wrte], action: Allow}\n")));
+    sync_rec(e, &r);
+    want_file(&r, "demo/a.json", FILE_KEEP);
+    assert_non_null(strstr(event_of(&r, "demo/p", "PolicyInvalid")->message, "demo/b"));
+    assert_int_equal(engine_delete_policy(e, PK_POLICY, "demo", "b"), 0);
+    sync_rec(e, &r);
+    want_file(&r, "demo/a.json", FILE_KEEP);
+    assert_non_null(strstr(event_of(&r, "demo/p", "PolicyInvalid")->message, "not found"));
+    rec_clear(&r);
+    engine_free(e);
+}
+
+/* ---- determinism ------------------------------------------------------------------------- */
+
+static const char *const *const determinism_input = OBJS(
+    NS("prod", "{env: prod}"), NS("dev", "{env: dev}"),
+    CPOL("baseline", "  selector: {}\n"
+                     "  namespaceSelector: {matchLabels: {env: prod}}\n"
+                     "  seccomp: {syscalls: [ptrace, keyctl, add_key], action: Kill}\n"
+                     "  rules:\n"
+                     "  - {groups: [\"@reboot\", \"@swap\"], action: Block}\n"),
+    CPOL("croot", "  seccomp: {groups: [\"@basic-io\"], syscalls: [exit_group], action: Allow}\n"),
+    NSPOL("prod", "base",
+          "  extends: ClusterSeccompPolicy/croot\n"
+          "  seccomp: {groups: [\"@network-io\"], action: Allow}\n"
+          "  rules:\n"
+          "  - {syscalls: [mkdir, rmdir], action: Block, errno: EACCES}\n"),
+    NSPOL("prod", "web",
+          "  extends: base\n"
+          "  selector: {matchLabels: {app: web}}\n"
+          "  seccomp: {syscalls: [futex, epoll_wait, openat, close], action: Allow}\n"
+          "  rules:\n"
+          "  - syscalls: [personality]\n"
+          "    action: Allow\n"
+          "    args: [{index: 0, value: 8, op: EQ}]\n"
+          "  - syscalls: [personality]\n"
+          "    action: Allow\n"
+          "    args: [{index: 0, value: 0, op: EQ}]\n"
+          "  - syscalls: [clone]\n"
+          "    action: Allow\n"
+          "    args: [{index: 0, value: 2114060288, valueTwo: 0, op: MASKED_EQ}]\n"),
+    NSPOL("prod", "audit",
+          "  selector: {matchExpressions: [{key: tier, operator: In, values: [fe]}]}\n"
+          "  seccomp: {syscalls: [unlink, rename], action: Audit}\n"),
+    NSPOL("prod", "rt",
+          "  extends: runtime/default\n"
+          "  selector: {matchLabels: {app: rt}}\n"
+          "  seccomp: {syscalls: [mkdir], action: Block}\n"),
+    NSPOL("dev", "web",
+          "  selector: {}\n"
+          "  seccomp: {syscalls: [read, write, getpid, mmap], action: Allow}\n"
+          "  rules:\n"
+          "  - {syscalls: [mount], action: Trap}\n"),
+    KSP("ksp", "  seccomp: {syscalls: [accept4, futex], action: Allow}\n"),
+    NSPOL("demo", "kchild",
+          "  extends: ksp\n"
+          "  selector: {}\n"
+          "  seccomp: {syscalls: [madvise], action: Allow}\n"),
+    POD("prod", "web-1", "{app: web, tier: fe}", "kscmp/prod/web.json"),
+    POD("prod", "web-2", "{app: web}", "kscmp/prod/web.json"),
+    POD("prod", "rt-1", "{app: rt}", "kscmp/prod/rt.json"),
+    POD("prod", "mix", "{app: rt}", "kscmp/prod/web.json"),
+    POD("dev", "d1", "{}", "kscmp/dev/web.json"), POD("dev", "d2", "{}", "kscmp/dev/other.json"),
+    POD("demo", "k", "{}", "kscmp/demo/k.json"));
+
+static uint64_t rng_next(uint64_t *s)
+{
+    /* xorshift64*: a fixed-seed shuffle, the same on every run */
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 2685821657736338717ull;
+}
+
+/* Loads the documents in the order of perm into a fresh engine and syncs it. */
+static void det_round(struct ynode **docs, const size_t *perm, size_t n, struct rec *r)
+{
+    struct engine *e = engine_for("x86_64", NULL);
+    struct ynode **shuffled = calloc(n, sizeof(*shuffled));
+    assert_non_null(shuffled);
+    for (size_t i = 0; i < n; i++)
+        shuffled[i] = docs[perm[i]];
+    struct kerr err = {0};
+    if (decode_documents(shuffled, n, "test.yaml", put_object, e, &err) < 0)
+        fail_msg("decode: %s", err.msg);
+    free(shuffled);
+    sync_rec(e, r);
+    engine_free(e);
+}
+
+static void test_determinism(void **state)
+{
+    (void)state;
+    /* One stream of all the documents, parsed once; each round decodes them in another order. */
+    char *stream = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&stream, &len);
+    assert_non_null(out);
+    for (const char *const *o = determinism_input; *o; o++)
+        fprintf(out, "---\n%s", *o);
+    assert_int_equal(fclose(out), 0);
+    struct ynode **docs = NULL;
+    size_t n = 0;
+    struct kerr err = {0};
+    if (ydoc_parse_yaml(stream, len, "test.yaml", &docs, &n, &err) < 0)
+        fail_msg("%s", err.msg);
+    free(stream);
+    size_t *perm = calloc(n, sizeof(*perm));
+    assert_non_null(perm);
+    for (size_t i = 0; i < n; i++)
+        perm[i] = i;
+    struct rec first = {0}, r = {0};
+    det_round(docs, perm, n, &first);
+    assert_int_equal(first.nf, 5);
+    want_file(&first, "prod/web.json", FILE_WRITE);
+    want_file(&first, "dev/other.json", FILE_WRITE);
+    assert_int_equal(events_of(&first, NULL, "ProfileConflict"), 3);
+    uint64_t seed = 0x6b73636d70ull;
+    for (int round = 0; round < 12; round++) {
+        for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates */
+            size_t j = (size_t)(rng_next(&seed) % (i + 1));
+            size_t t = perm[i];
+            perm[i] = perm[j];
+            perm[j] = t;
+        }
+        det_round(docs, perm, n, &r);
+        assert_int_equal(r.nf, first.nf);
+        for (size_t k = 0; k < r.nf; k++) {
+            assert_string_equal(r.f[k].rel, first.f[k].rel);
+            assert_int_equal(r.f[k].action, first.f[k].action);
+            if (r.f[k].action == FILE_WRITE) {
+                assert_int_equal(r.f[k].len, first.f[k].len);
+                if (memcmp(r.f[k].json, first.f[k].json, r.f[k].len) != 0)
+                    fail_msg("round %d: %s differs:\n%s\nvs\n%s", round, r.f[k].rel, r.f[k].json,
+                             first.f[k].json);
+            }
+        }
+        assert_int_equal(r.nev, first.nev);
+        for (size_t k = 0; k < r.nev; k++)
+            assert_int_equal(events_of(&r, r.ev[k].pod, r.ev[k].reason),
+                             events_of(&first, r.ev[k].pod, r.ev[k].reason));
+    }
+    /* The same profile from an engine that went through other work first (other syscall ids):
+     * the bytes do not depend on the engine's history. */
+    struct engine *e = engine_for(
+        "x86_64",
+        OBJS(POL("noise",
+                 "  seccomp: {groups: [\"@default\", \"@system-service\"], action: Audit}\n"),
+             POD("demo", "z", "{}", "kscmp/demo/noise.json")));
+    sync_rec(e, &r);
+    assert_int_equal(engine_delete_policy(e, PK_POLICY, "demo", "noise"), 0);
+    assert_int_equal(engine_delete_pod(e, "demo", "z"), 0);
+    if (decode_documents(docs, n, "test.yaml", put_object, e, &err) < 0)
+        fail_msg("decode: %s", err.msg);
+    sync_rec(e, &r);
+    for (size_t k = 0; k < first.nf; k++) {
+        const struct rfile *f = rec_file(&r, first.f[k].rel);
+        assert_non_null(f);
+        if (f->action == FILE_WRITE)
+            assert_string_equal(f->json, first.f[k].json);
+    }
+    engine_free(e);
+    rec_clear(&r);
+    rec_clear(&first);
+    free(perm);
+    ydoc_free_all(docs, n);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kubearmor_example_incremental),
+        cmocka_unit_test(test_kubearmor_kind),
+        cmocka_unit_test(test_contributions_table),
+        cmocka_unit_test(test_no_policy),
+        cmocka_unit_test(test_refused_references),
+        cmocka_unit_test(test_invalid_policy_keeps_file),
+        cmocka_unit_test(test_shared_file_conflict),
+        cmocka_unit_test(test_pod_deleted),
+        cmocka_unit_test(test_incremental_scope),
+        cmocka_unit_test(test_incremental_parents_and_selectors),
+        cmocka_unit_test(test_incremental_extends_changes),
+        cmocka_unit_test(test_tree),
+        cmocka_unit_test(test_tree_other_parents),
+        cmocka_unit_test(test_invalid_table),
+        cmocka_unit_test(test_invalid_then_fixed),
+        cmocka_unit_test(test_determinism),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1152 @@
+/* test_profile.c - compiled profiles (contract section 3 on one policy and on merges, and the
+ * rendering of section 4), checked structurally.
+ *
+ * Inputs are YAML strings decoded into an engine (engine_new for x86_64 or aarch64); compiled
+ * profiles come from engine_policy_result(), merges from profile_merge(). Every profile is
+ * rendered with profile_render() and parsed back with jansson; the tests then compute the
+ * effective action of each syscall (its unconditional rule, else the default) and look at the
+ * conditional rules, instead of comparing whole JSON strings.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+
+#include "engine_fixture.h"
+#define MAX_EXPECT 12
+
+/* The compiled result of SeccompPolicy demo/name (the policy must exist). */
+static struct policy_result result_of(struct engine *e, const char *name)
+{
+    const struct policy *p = engine_get_policy(e, PK_POLICY, "demo", name);
+    if (!p)
+        fail_msg("no SeccompPolicy demo/%s", name);
+    struct policy_result res;
+    assert_int_equal(engine_policy_result(e, p, &res), 0);
+    return res;
+}
+
+/* ---- 3.1: one policy --------------------------------------------------------------------- */
+
+struct compile_case {
+    const char *title;
+    const char *const *yaml; /* SeccompPolicies of namespace demo */
+    const char *policy;      /* the one checked */
+    const char *dflt;
+    const char *arches; /* NULL: x86_64's native set */
+    struct expect expect[MAX_EXPECT];
+};
+
+#define X86_64_SET "SCMP_ARCH_X86_64 SCMP_ARCH_X86 SCMP_ARCH_X32"
+
+static const struct compile_case compile_cases[] = {
+    {"an Allow block makes an allow-list (default ERRNO)",
+     OBJS(POL("p", "  seccomp: {syscalls: [read, write], action: Allow}\n")),
+     "p",
+     "ERRNO(1)",
+     NULL,
+     {{"read", "ALLOW"}, {"write", "ALLOW"}, {"mkdir", "-"}, {NULL}}},
+    {"only Block blocks make a block-list (default ALLOW)",
+     OBJS(POL("p", "  seccomp: {syscalls: [mkdir, rmdir], action: Block}\n")),
+     "p",
+     "ALLOW",
+     NULL,
+     {{"mkdir", "ERRNO(1)"}, {"rmdir", "ERRNO(1)"}, {"read", "-"}, {NULL}}},
+    {"only Audit blocks: default ALLOW",
+     OBJS(POL("p", "  seccomp: {syscalls: [mkdir], action: Audit}\n")),
+     "p",
+     "ALLOW",
+     NULL,
+     {{"mkdir", "LOG"}, {NULL}}},
+    {"Block and Audit blocks: default ALLOW",
+     OBJS(POL("p", "  seccomp: {syscalls: [mkdir], action: Block}\n"
+                   "  rules:\n"
+                   "  - {syscalls: [rmdir], action: Audit}\n")),
+     "p",
+     "ALLOW",
+     NULL,
+     {{"mkdir", "ERRNO(1)"}, {"rmdir", "LOG"}, {NULL}}},
+    {"an Allow block among Block blocks: default ERRNO",
+     OBJS(POL("p", "  seccomp: {syscalls: [mkdir], action: Block}\n"
+                   "  rules:\n"
+                   "  - {syscalls: [read], action: Allow}\n")),
+     "p",
+     "ERRNO(1)",
+     NULL,
+     {{"read", "ALLOW"}, {"mkdir", "ERRNO(1)"}, {NULL}}},
+    {"an Allow policy with no syscalls denies everything",
+     OBJS(POL("p", "  seccomp: {syscalls: [], action: Allow}\n")),
+     "p",
+     "ERRNO(1)",
+     NULL,
+     {{"read", "-"}, {"write", "-"}, {NULL}}},
+    {"explicit defaultAction Kill on an allow-list",
+     OBJS(POL("p", "  defaultAction: Kill\n"
+                   "  seccomp: {syscalls: [read], action: Allow}\n")),
+     "p",
+     "KILL_PROCESS",
+     NULL,
+     {{"read", "ALLOW"}, {NULL}}},
+    {"explicit defaultAction Allow on an allow-list",
+     OBJS(POL("p", "  defaultAction: Allow\n"
+                   "  seccomp: {syscalls: [read], action: Allow}\n"
+                   "  rules:\n"
+                   "  - {syscalls: [mkdir], action: Trap}\n")),
+     "p",
+     "ALLOW",
+     NULL,
+     {{"read", "ALLOW"}, {"mkdir", "TRAP"}, {NULL}}},
+    {"explicit defaultAction in SCMP_ACT_ spelling",
+     OBJS(POL("p", "  defaultAction: SCMP_ACT_LOG\n"
+                   "  seccomp: {syscalls: [mkdir], action: Block}\n")),
+     "p",
+     "LOG",
+     NULL,
+     {{"mkdir", "ERRNO(1)"}, {NULL}}},
+    {"default inherited from the parent (a block-list child of a Trap default)",
+     OBJS(POL("base", "  defaultAction: Trap\n"
+                      "  seccomp: {syscalls: [read], action: Allow}\n"),
+          POL("child", "  extends: base\n"
+                       "  seccomp: {syscalls: [mkdir], action: Block}\n")),
+     "child",
+     "TRAP",
+     NULL,
+     {{"read", "ALLOW"}, {"mkdir", "ERRNO(1)"}, {NULL}}},
+    {"default inherited from an allow-list parent by a block-list child",
+     OBJS(POL("base", "  seccomp: {syscalls: [read, mkdir], action: Allow}\n"),
+          POL("child", "  extends: base\n"
+                       "  seccomp: {syscalls: [mkdir], action: Block}\n")),
+     "child",
+     "ERRNO(1)",
+     NULL,
+     {{"read", "ALLOW"}, {"mkdir", "ERRNO(1)"}, {NULL}}},
+    {"the child's own defaultAction beats the parent's",
+     OBJS(POL("base", "  seccomp: {syscalls: [read], action: Allow}\n"),
+          POL("child", "  extends: base\n"
+                       "  defaultAction: Kill\n")),
+     "child",
+     "KILL_PROCESS",
+     NULL,
+     {{"read", "ALLOW"}, {NULL}}},
+    {"errno given by name and by number",
+     OBJS(POL("p", "  seccomp: {syscalls: [mkdir], action: Block, errno: EACCES}\n"
+                   "  rules:\n"
+                   "  - {syscalls: [rmdir], action: Block, errno: 38}\n")),
+     "p",
+     "ALLOW",
+     NULL,
+     {{"mkdir", "ERRNO(13)"}, {"rmdir", "ERRNO(38)"}, {NULL}}},
+    {"same syscall in several blocks: the most restrictive wins",
+     OBJS(POL("p", "  seccomp: {syscalls: [read, write, mkdir, getpid, kill], action: Allow}\n"
+                   "  rules:\n"
+                   "  - {syscalls: [mkdir], action: Block}\n"
+                   "  - {syscalls: [write], action: Audit}\n"
+                   "  - {syscalls: [getpid], action: Trap}\n"
+                   "  - {syscalls: [getpid, kill], action: Kill}\n"
+                   "  - {syscalls: [kill], action: SCMP_ACT_KILL_THREAD}\n"
+                   "  - {syscalls: [read], action: Allow}\n")),
+     "p",
+     "ERRNO(1)",
+     NULL,
+     {{"read", "ALLOW"},
+      {"write", "LOG"},
+      {"mkdir", "ERRNO(1)"},
+      {"getpid", "KILL_PROCESS"},
+      {"kill", "KILL_PROCESS"},
+      {NULL}}},
+    {"ties on Block: the lowest errno (EACCES then EPERM)",
+     OBJS(POL("p", "  seccomp: {syscalls: [mkdir], action: Block, errno: EACCES}\n"
+                   "  rules:\n"
+                   "  - {syscalls: [mkdir], action: Block, errno: EPERM}\n")),
+     "p",
+     "ALLOW",
+     NULL,
+     {{"mkdir", "ERRNO(1)"}, {NULL}}},
+    {"ties on Block: the lowest errno (38 then 13)",
+     OBJS(POL("p", "  seccomp: {syscalls: [mkdir], action: Block, errno: 38}\n"
+                   "  rules:\n"
+                   "  - {syscalls: [mkdir], action: Block, errno: 13}\n"
+                   "  - {syscalls: [mkdir], action: Block, errno: ENOSYS}\n")),
+     "p",
+     "ALLOW",
+     NULL,
+     {{"mkdir", "ERRNO(13)"}, {NULL}}},
+    {"groups expand",
+     OBJS(POL("p", "  seccomp: {groups: [\"@swap\"], action: Block}\n"
+                   "  rules:\n"
+                   "  - {groups: [\"@clock\"], syscalls: [read], action: Audit}\n")),
+     "p",
+     "ALLOW",
+     NULL,
+     {{"swapon", "ERRNO(1)"},
+      {"swapoff", "ERRNO(1)"},
+      {"clock_settime", "LOG"},
+      {"settimeofday", "LOG"},
+      {"adjtimex", "LOG"},
+      {"read", "LOG"},
+      {"mkdir", "-"},
+      {NULL}}},
+    {"nested groups expand (@privileged holds @clock and @reboot)",
+     OBJS(POL("p", "  seccomp: {groups: [\"@privileged\"], action: Kill}\n")),
+     "p",
+     "ALLOW",
+     NULL,
+     {{"clock_settime", "KILL_PROCESS"},
+      {"reboot", "KILL_PROCESS"},
+      {"kexec_load", "KILL_PROCESS"},
+      {"setuid", "KILL_PROCESS"},
+      {"read", "-"},
+      {NULL}}},
+    {"a syscall in a group and in a block: the most restrictive",
+     OBJS(POL("p", "  seccomp: {groups: [\"@swap\"], action: Allow}\n"
+                   "  rules:\n"
+                   "  - {syscalls: [swapon], action: Block, errno: EBUSY}\n")),
+     "p",
+     "ERRNO(1)",
+     NULL,
+     {{"swapoff", "ALLOW"}, {"swapon", "ERRNO(16)"}, {NULL}}},
+    {"arch set: only those architectures",
+     OBJS(POL("p", "  seccomp: {arch: [x86_64], syscalls: [read], action: Allow}\n")),
+     "p",
+     "ERRNO(1)",
+     "SCMP_ARCH_X86_64",
+     {{"read", "ALLOW"}, {NULL}}},
+    {"arch in the SCMP_ARCH_ spelling",
+     OBJS(POL("p", "  seccomp: {arch: [SCMP_ARCH_X86_64, SCMP_ARCH_X86], syscalls: [read], action: "
+                   "Allow}\n")),
+     "p",
+     "ERRNO(1)",
+     "SCMP_ARCH_X86_64 SCMP_ARCH_X86",
+     {{"read", "ALLOW"}, {NULL}}},
+    {"arch inherited from the parent",
+     OBJS(POL("base", "  seccomp: {arch: [x86], syscalls: [read], action: Allow}\n"),
+          POL("child", "  extends: base\n"
+                       "  seccomp: {syscalls: [write], action: Allow}\n")),
+     "child",
+     "ERRNO(1)",
+     "SCMP_ARCH_X86",
+     {{"read", "ALLOW"}, {"write", "ALLOW"}, {NULL}}},
+    {"no arch: the node's native set",
+     OBJS(POL("p", "  seccomp: {syscalls: [read], action: Allow}\n")),
+     "p",
+     "ERRNO(1)",
+     X86_64_SET,
+     {{NULL}}},
+};
+
+static void test_compile_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(compile_cases); i++) {
+        const struct compile_case *c = &compile_cases[i];
+        struct engine *e = engine_for("x86_64", c->yaml);
+        struct policy_result res = result_of(e, c->policy);
+        if (!res.valid)
+            fail_msg("%s: invalid: %s", c->title, res.error);
+        assert_int_equal(res.nconflicts, 0);
+        json_t *root = render(res.prof, e);
+        check_expect(root, c->title, c->dflt, c->expect);
+        char arches[256];
+        arches_of(root, arches, sizeof(arches));
+        const char *want = c->arches ? c->arches : X86_64_SET;
+        if (strcmp(arches, want) != 0)
+            fail_msg("%s: architectures \"%s\", want \"%s\"", c->title, arches, want);
+        json_decref(root);
+        engine_free(e);
+    }
+}
+
+struct log_capture {
+    char lines[8][512];
+    size_t n;
+};
+
+static void capture_log(const char *line, void *userdata)
+{
+    struct log_capture *c = userdata;
+    if (c->n < ARRAY_SIZE(c->lines))
+        snprintf(c->lines[c->n++], sizeof(c->lines[0]), "%s", line);
+}
+
+/* A syscall that exists, but not on the node's architectures, is dropped with a warning. */
+static void test_syscall_not_on_node_arch(void **state)
+{
+    (void)state;
+    static const char yaml[] = "apiVersion: kscmp.io/v1\n"
+                               "kind: SeccompPolicy\n"
+                               "metadata: {name: p, namespace: demo}\n"
+                               "spec:\n"
+                               "  seccomp:\n"
+                               "    syscalls:\n"
+                               "    - read\n"
+                               "    - arch_prctl\n"
+                               "    action: Allow\n";
+    struct log_capture logs = {0};
+    struct engine *e = engine_for("aarch64", NULL);
+    engine_set_logger(e, capture_log, &logs);
+    load_text(e, yaml);
+    struct policy_result res = result_of(e, "p");
+    assert_true(res.valid);
+    assert_int_equal(res.nwarnings, 1);
+    const char *w = res.warnings[0];
+    assert_non_null(strstr(w, "test.yaml:8:"));
+    assert_non_null(strstr(w, "SeccompPolicy demo/p"));
+    assert_non_null(strstr(w, "spec.seccomp.syscalls[1]"));
+    assert_non_null(strstr(w, "\"arch_prctl\""));
+    assert_non_null(strstr(w, "dropped"));
+    assert_int_equal(logs.n, 1);
+    assert_non_null(strstr(logs.lines[0], "arch_prctl"));
+    json_t *root = render(res.prof, e);
+    struct expect ex[] = {{"read", "ALLOW"}, {"arch_prctl", "-"}, {NULL}};
+    check_expect(root, "aarch64", "ERRNO(1)", ex);
+    char arches[128];
+    arches_of(root, arches, sizeof(arches));
+    assert_string_equal(arches, "SCMP_ARCH_AARCH64 SCMP_ARCH_ARM");
+    json_decref(root);
+    engine_free(e);
+
+    /* The same policy on x86_64 keeps it, without a warning. */
+    e = engine_for("x86_64", OBJS(yaml));
+    res = result_of(e, "p");
+    assert_true(res.valid);
+    assert_int_equal(res.nwarnings, 0);
+    root = render(res.prof, e);
+    struct expect ex2[] = {{"read", "ALLOW"}, {"arch_prctl", "ALLOW"}, {NULL}};
+    check_expect(root, "x86_64", "ERRNO(1)", ex2);
+    json_decref(root);
+    engine_free(e);
+}
+
+/* Unknown syscalls and groups: the policy is invalid, the message names file:line, the object
+ * and the field. */
+struct bad_name_case {
+    const char *yaml;
+    const char *want; /* the whole message */
+};
+
+static const struct bad_name_case bad_name_cases[] = {
+    {"apiVersion: kscmp.io/v1\n"
+     "kind: SeccompPolicy\n"
+     "metadata: {name: bad, namespace: demo}\n"
+     "spec:\n"
+     "  seccomp:\n"
+     "    syscalls:\n"
+     "    - read\n"
+     "    - mkdirr\n"
+     "    action: Allow\n",
+     "test.yaml:8: SeccompPolicy demo/bad: spec.seccomp.syscalls[1]: unknown syscall \"mkdirr\""},
+    {"apiVersion: kscmp.io/v1\n"
+     "kind: SeccompPolicy\n"
+     "metadata: {name: bad, namespace: demo}\n"
+     "spec:\n"
+     "  seccomp: {syscalls: [read], action: Allow}\n"
+     "  rules:\n"
+     "  - syscalls: [write]\n"
+     "    action: Allow\n"
+     "  - syscalls: [getpid, rmdirr]\n"
+     "    action: Block\n",
+     "test.yaml:9: SeccompPolicy demo/bad: spec.rules[1].syscalls[1]: unknown syscall \"rmdirr\""},
+    {"apiVersion: kscmp.io/v1\n"
+     "kind: SeccompPolicy\n"
+     "metadata: {name: bad, namespace: demo}\n"
+     "spec:\n"
+     "  rules:\n"
+     "  - groups:\n"
+     "    - \"@basic-io\"\n"
+     "    - \"@nosuchgroup\"\n"
+     "    action: Allow\n",
+     "test.yaml:8: SeccompPolicy demo/bad: spec.rules[0].groups[1]: unknown group "
+     "\"@nosuchgroup\" (see kscmp groups)"},
+    {"apiVersion: kscmp.io/v1\n"
+     "kind: ClusterSeccompPolicy\n"
+     "metadata: {name: bad}\n"
+     "spec:\n"
+     "  seccomp: {syscalls: [opnat], action: Block}\n",
+     "test.yaml:5: ClusterSeccompPolicy bad: spec.seccomp.syscalls[0]: unknown syscall "
+     "\"opnat\""},
+};
+
+static void test_unknown_names(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(bad_name_cases); i++) {
+        struct engine *e = engine_for("x86_64", OBJS(bad_name_cases[i].yaml));
+        const struct policy **v = NULL;
+        size_t n = 0;
+        assert_int_equal(engine_list_policies(e, &v, &n), 0);
+        assert_int_equal(n, 1);
+        struct policy_result res;
+        assert_int_equal(engine_policy_result(e, v[0], &res), 0);
+        free(v);
+        assert_false(res.valid);
+        assert_non_null(res.error);
+        if (strcmp(res.error, bad_name_cases[i].want) != 0)
+            fail_msg("case %zu: error\n  %s\nwant\n  %s", i, res.error, bad_name_cases[i].want);
+        engine_free(e);
+    }
+}
+
+/* ---- 3.2: merges ------------------------------------------------------------------------- */
+
+/* Merges the compiled SeccompPolicies demo/names[] (NULL-terminated). */
+static json_t *merged(struct engine *e, const char *const *names, bool intersect)
+{
+    const struct cprof *profs[8];
+    size_t n = 0;
+    for (; names[n]; n++) {
+        struct policy_result res = result_of(e, names[n]);
+        if (!res.valid)
+            fail_msg("%s invalid: %s", names[n], res.error);
+        profs[n] = res.prof;
+    }
+    struct cprof *m = NULL;
+    assert_int_equal(profile_merge(profs, n, intersect, &m), 0);
+    json_t *root = render(m, e);
+    cprof_free(m);
+    return root;
+}
+
+struct merge_case {
+    const char *title;
+    const char *const *yaml;
+    const char *names[4];
+    bool intersect;
+    const char *dflt;
+    const char *arches; /* NULL: not checked */
+    struct expect expect[MAX_EXPECT];
+};
+
+static const struct merge_case merge_cases[] = {
+    {"the KubeArmor example: allow s1 s4, block s2 s3",
+     OBJS(POL("p1", "  seccomp: {syscalls: [read, write, getpid], action: Allow}\n"
+                    "  rules:\n"
+                    "  - {syscalls: [mkdir], action: Block}\n"),
+          POL("p2", "  seccomp: {syscalls: [read, mkdir], action: Allow}\n"
+                    "  rules:\n"
+                    "  - {syscalls: [write], action: Block}\n")),
+     {"p1", "p2"},
+     false,
+     "ERRNO(1)",
+     NULL,
+     {{"read", "ALLOW"},
+      {"getpid", "ALLOW"},
+      {"write", "ERRNO(1)"},
+      {"mkdir", "ERRNO(1)"},
+      {NULL}}},
+    {"two allow-lists: the union",
+     OBJS(POL("p1", "  seccomp: {syscalls: [read, write], action: Allow}\n"),
+          POL("p2", "  seccomp: {syscalls: [read, openat], action: Allow}\n")),
+     {"p1", "p2"},
+     false,
+     "ERRNO(1)",
+     NULL,
+     {{"read", "ALLOW"}, {"write", "ALLOW"}, {"openat", "ALLOW"}, {"mkdir", "-"}, {NULL}}},
+    {"two allow-lists: the union less what either blocks",
+     OBJS(POL("p1", "  seccomp: {syscalls: [read, mkdir], action: Allow}\n"),
+          POL("p2", "  seccomp: {syscalls: [read], action: Allow}\n"
+                    "  rules:\n"
+                    "  - {syscalls: [mkdir], action: Block, errno: EACCES}\n")),
+     {"p1", "p2"},
+     false,
+     "ERRNO(1)",
+     NULL,
+     {{"read", "ALLOW"}, {"mkdir", "ERRNO(13)"}, {NULL}}},
+    {"allow-list and block-list: default the most restrictive, each names its own",
+     OBJS(POL("p1", "  seccomp: {syscalls: [read, write], action: Allow}\n"),
+          POL("p2", "  seccomp: {syscalls: [mkdir, write], action: Block}\n")),
+     {"p1", "p2"},
+     false,
+     "ERRNO(1)",
+     NULL,
+     {{"read", "ALLOW"}, {"write", "ERRNO(1)"}, {"mkdir", "ERRNO(1)"}, {"getpid", "-"}, {NULL}}},
+    {"two block-lists: default ALLOW, both blocks",
+     OBJS(POL("p1", "  seccomp: {syscalls: [mkdir], action: Block}\n"),
+          POL("p2", "  seccomp: {syscalls: [rmdir], action: Audit}\n")),
+     {"p1", "p2"},
+     false,
+     "ALLOW",
+     NULL,
+     {{"mkdir", "ERRNO(1)"}, {"rmdir", "LOG"}, {NULL}}},
+    {"merged default: the most restrictive explicit default",
+     OBJS(POL("p1", "  defaultAction: Trap\n"
+                    "  seccomp: {syscalls: [read], action: Allow}\n"),
+          POL("p2", "  defaultAction: Kill\n"
+                    "  seccomp: {syscalls: [write], action: Allow}\n"),
+          POL("p3", "  defaultAction: Audit\n"
+                    "  seccomp: {syscalls: [mkdir], action: Block}\n")),
+     {"p1", "p2", "p3"},
+     false,
+     "KILL_PROCESS",
+     NULL,
+     {{"read", "ALLOW"}, {"write", "ALLOW"}, {"mkdir", "ERRNO(1)"}, {NULL}}},
+    {"ties on Block across policies: the lowest errno",
+     OBJS(POL("p1", "  seccomp: {syscalls: [mkdir, rmdir], action: Block, errno: EACCES}\n"),
+          POL("p2", "  seccomp: {syscalls: [mkdir], action: Block, errno: ENOSYS}\n"
+                    "  rules:\n"
+                    "  - {syscalls: [rmdir], action: Block, errno: EPERM}\n")),
+     {"p1", "p2"},
+     false,
+     "ALLOW",
+     NULL,
+     {{"mkdir", "ERRNO(13)"}, {"rmdir", "ERRNO(1)"}, {NULL}}},
+    {"architectures: the union",
+     OBJS(POL("p1", "  seccomp: {arch: [x86_64], syscalls: [read], action: Allow}\n"),
+          POL("p2", "  seccomp: {arch: [x86], syscalls: [write], action: Allow}\n")),
+     {"p1", "p2"},
+     false,
+     "ERRNO(1)",
+     "SCMP_ARCH_X86_64 SCMP_ARCH_X86",
+     {{"read", "ALLOW"}, {"write", "ALLOW"}, {NULL}}},
+    {"intersection (shared file): what both allow",
+     OBJS(POL("p1", "  seccomp: {syscalls: [read, write, mkdir], action: Allow}\n"),
+          POL("p2", "  seccomp: {syscalls: [read, write, rmdir], action: Allow}\n")),
+     {"p1", "p2"},
+     true,
+     "ERRNO(1)",
+     NULL,
+     {{"read", "ALLOW"}, {"write", "ALLOW"}, {"mkdir", "ERRNO(1)"}, {"rmdir", "ERRNO(1)"}, {NULL}}},
+    {"intersection of a block-list and an allow-list",
+     OBJS(POL("p1", "  seccomp: {syscalls: [mkdir], action: Block}\n"),
+          POL("p2", "  seccomp: {syscalls: [read, mkdir], action: Allow}\n")),
+     {"p1", "p2"},
+     true,
+     "ERRNO(1)",
+     NULL,
+     {{"read", "ALLOW"}, {"mkdir", "ERRNO(1)"}, {"getpid", "-"}, {NULL}}},
+    {"a merge of one is the policy itself",
+     OBJS(POL("p1", "  seccomp: {syscalls: [read], action: Allow}\n"
+                    "  rules:\n"
+                    "  - {syscalls: [mkdir], action: Kill}\n")),
+     {"p1"},
+     false,
+     "ERRNO(1)",
+     X86_64_SET,
+     {{"read", "ALLOW"}, {"mkdir", "KILL_PROCESS"}, {NULL}}},
+};
+
+static void test_merge_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(merge_cases); i++) {
+        const struct merge_case *c = &merge_cases[i];
+        struct engine *e = engine_for("x86_64", c->yaml);
+        json_t *root = merged(e, c->names, c->intersect);
+        check_expect(root, c->title, c->dflt, c->expect);
+        if (c->arches) {
+            char arches[256];
+            arches_of(root, arches, sizeof(arches));
+            if (strcmp(arches, c->arches) != 0)
+                fail_msg("%s: architectures \"%s\", want \"%s\"", c->title, arches, c->arches);
+        }
+        json_decref(root);
+        /* The order of the inputs does not matter. */
+        size_t n = 0;
+        while (c->names[n])
+            n++;
+        const char *rev[5] = {0};
+        for (size_t k = 0; k < n; k++)
+            rev[k] = c->names[n - 1 - k];
+        root = merged(e, rev, c->intersect);
+        check_expect(root, c->title, c->dflt, c->expect);
+        json_decref(root);
+        engine_free(e);
+    }
+}
+
+/* Every pair of actions: the merge gives the more restrictive, in both orders. */
+static void test_merge_action_ranking(void **state)
+{
+    (void)state;
+    /* Most restrictive first (contract 3.2), as a policy spells them, and as rendered. */
+    static const struct {
+        const char *spelling;
+        const char *rendered;
+    } rank[] = {
+        {"Kill", "KILL_PROCESS"},
+        {"SCMP_ACT_KILL_THREAD", "KILL_THREAD"},
+        {"Trap", "TRAP"},
+        {"Block", "ERRNO(1)"},
+        {"SCMP_ACT_TRACE", "TRACE"},
+        {"Audit", "LOG"},
+        {"Allow", "ALLOW"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(rank); i++)
+        for (size_t j = i + 1; j < ARRAY_SIZE(rank); j++) {
+            char p1[256], p2[256];
+            snprintf(p1, sizeof(p1),
+                     POL("p1", "  defaultAction: Allow\n"
+                               "  seccomp: {syscalls: [getpid], action: %s}\n"),
+                     rank[i].spelling);
+            snprintf(p2, sizeof(p2),
+                     POL("p2", "  defaultAction: Allow\n"
+                               "  seccomp: {syscalls: [getpid], action: %s}\n"),
+                     rank[j].spelling);
+            struct engine *e = engine_for("x86_64", OBJS(p1, p2));
+            static const char *const fwd[] = {"p1", "p2", NULL}, *const back[] = {"p2", "p1", NULL};
+            for (int order = 0; order < 2; order++) {
+                json_t *root = merged(e, order ? back : fwd, false);
+                struct act a = eff(root, "getpid");
+                if (strcmp(a.s, rank[i].rendered) != 0)
+                    fail_msg("%s vs %s: merged %s, want %s", rank[i].spelling, rank[j].spelling,
+                             a.s, rank[i].rendered);
+                json_decref(root);
+            }
+            engine_free(e);
+        }
+}
+
+/* A conditional rule never widens an unconditional one. */
+static void test_conditional_never_widens(void **state)
+{
+    (void)state;
+    /* Across policies: one blocks personality outright, one allows personality(0). */
+    struct engine *e = engine_for(
+        "x86_64", OBJS(POL("blocker", "  seccomp: {syscalls: [personality], action: Block}\n"),
+                       POL("allower", "  seccomp: {syscalls: [read], action: Allow}\n"
+                                      "  rules:\n"
+                                      "  - syscalls: [personality]\n"
+                                      "    action: Allow\n"
+                                      "    args: [{index: 0, value: 0, op: EQ}]\n")));
+    static const char *const both[] = {"blocker", "allower", NULL};
+    for (int intersect = 0; intersect < 2; intersect++) {
+        json_t *root = merged(e, both, intersect);
+        assert_string_equal(eff(root, "personality").s, "ERRNO(1)");
+        assert_string_equal(eval1(root, "personality", 0).s, "ERRNO(1)");
+        struct act acts[4];
+        size_t n = conds_of(root, "personality", acts, 4);
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(acts[i].s, "ALLOW") == 0)
+                fail_msg("an ALLOW rule for personality survives (intersect=%d)", intersect);
+        json_decref(root);
+    }
+    engine_free(e);
+
+    /* Within one policy. */
+    e = engine_for("x86_64",
+                   OBJS(POL("p", "  seccomp: {syscalls: [personality, read], action: Allow}\n"
+                                 "  rules:\n"
+                                 "  - {syscalls: [personality], action: Block}\n"
+                                 "  - syscalls: [personality]\n"
+                                 "    action: Allow\n"
+                                 "    args: [{index: 0, value: 8, op: EQ}]\n")));
+    struct policy_result res = result_of(e, "p");
+    assert_true(res.valid);
+    json_t *root = render(res.prof, e);
+    assert_string_equal(eff(root, "personality").s, "ERRNO(1)");
+    assert_int_equal(conds_of(root, "personality", NULL, 0), 0);
+    json_decref(root);
+    engine_free(e);
+}
+
+/* A rules block allowing personality(8). */
+#define COND8                                                                                      \
+    "  rules:\n"                                                                                   \
+    "  - syscalls: [personality]\n"                                                                \
+    "    action: Allow\n"                                                                          \
+    "    args: [{index: 0, value: 8, op: EQ}]\n"
+
+/* The same conditional rule in two policies survives the merge, once. */
+static void test_identical_conditional_rules_survive(void **state)
+{
+    (void)state;
+    struct engine *e = engine_for(
+        "x86_64", OBJS(POL("p1", "  seccomp: {syscalls: [read], action: Allow}\n" COND8),
+                       POL("p2", "  seccomp: {syscalls: [write], action: Allow}\n" COND8)));
+    static const char *const names[] = {"p1", "p2", NULL};
+    for (int intersect = 0; intersect < 2; intersect++) {
+        json_t *root = merged(e, names, intersect);
+        assert_string_equal(eff(root, "personality").s, "ERRNO(1)");
+        struct act acts[4];
+        assert_int_equal(conds_of(root, "personality", acts, 4), 1);
+        assert_string_equal(acts[0].s, "ALLOW");
+        size_t i;
+        json_t *rule;
+        json_array_foreach(json_object_get(root, "syscalls"), i, rule)
+        {
+            json_t *args = json_object_get(rule, "args");
+            if (!args)
+                continue;
+            assert_int_equal(json_array_size(args), 1);
+            json_t *a = json_array_get(args, 0);
+            assert_int_equal(json_integer_value(json_object_get(a, "index")), 0);
+            assert_int_equal(json_integer_value(json_object_get(a, "value")), 8);
+            assert_string_equal(json_string_value(json_object_get(a, "op")), "SCMP_CMP_EQ");
+        }
+        json_decref(root);
+    }
+    engine_free(e);
+}
+
+/* Different conditions on one syscall: each is checked against the other policy, which says
+ * ERRNO to anything but its own condition: deny wins, nothing is allowed. */
+static void test_differing_conditional_rules(void **state)
+{
+    (void)state;
+    struct engine *e =
+        engine_for("x86_64", OBJS(POL("p1", "  seccomp: {syscalls: [read], action: Allow}\n"
+                                            "  rules:\n"
+                                            "  - syscalls: [personality]\n"
+                                            "    action: Allow\n"
+                                            "    args: [{index: 0, value: 0, op: EQ}]\n"),
+                                  POL("p2", "  seccomp: {syscalls: [read], action: Allow}\n"
+                                            "  rules:\n"
+                                            "  - syscalls: [personality]\n"
+                                            "    action: Allow\n"
+                                            "    args: [{index: 0, value: 8, op: EQ}]\n")));
+    static const char *const names[] = {"p1", "p2", NULL};
+    json_t *root = merged(e, names, false);
+    assert_string_equal(eff(root, "personality").s, "ERRNO(1)");
+    struct act acts[4];
+    size_t n = conds_of(root, "personality", acts, 4);
+    for (size_t i = 0; i < n; i++)
+        assert_string_not_equal(acts[i].s, "ALLOW");
+    json_decref(root);
+    engine_free(e);
+}
+
+/* A stricter conditional rule next to an unconditional one: written so that libseccomp
+ * enforces both (it lets an unconditional rule swallow the conditional ones of a syscall). */
+static void test_render_enforceable(void **state)
+{
+    (void)state;
+    struct engine *e =
+        engine_for("x86_64", OBJS(POL("p", "  seccomp: {syscalls: [read, personality], action: "
+                                           "Allow}\n"
+                                           "  rules:\n"
+                                           "  - syscalls: [personality]\n"
+                                           "    action: Kill\n"
+                                           "    args: [{index: 0, value: 8, op: EQ}]\n"),
+                                  POL("q", "  seccomp: {syscalls: [read, personality], action: "
+                                           "Allow}\n")));
+    struct policy_result res = result_of(e, "p");
+    assert_true(res.valid);
+    json_t *root = render(res.prof, e); /* checks: no unconditional rule next to conditions */
+    assert_string_equal(eval1(root, "personality", 8).s, "KILL_PROCESS");
+    assert_string_equal(eval1(root, "personality", 0).s, "ALLOW");
+    assert_string_equal(eval1(root, "personality", 0xffffffff).s, "ALLOW");
+    assert_string_equal(eval1(root, "read", 0).s, "ALLOW");
+    json_decref(root);
+    /* The same through a merge with a policy that allows personality outright. */
+    static const char *const both[] = {"p", "q", NULL};
+    for (int intersect = 0; intersect < 2; intersect++) {
+        root = merged(e, both, intersect);
+        assert_string_equal(eval1(root, "personality", 8).s, "KILL_PROCESS");
+        assert_string_equal(eval1(root, "personality", 0).s, "ALLOW");
+        json_decref(root);
+    }
+    engine_free(e);
+}
+
+/* ---- 3.3: inheritance (compiled content and conflicts) ----------------------------------- */
+
+struct inherit_case {
+    const char *title;
+    const char *const *yaml;
+    const char *policy;
+    const char *dflt;
+    struct expect expect[MAX_EXPECT];
+    const char *conflicts[4]; /* exactly these, NULL-terminated */
+    int nconds_personality;   /* -1: not checked */
+    struct {
+        uint64_t arg0;
+        const char *act;
+    } personality[3]; /* what personality(arg0) gets, as written; act NULL ends */
+};
+
+#define BASE_ALLOW_RW_BLOCK_MKDIR                                                                  \
+    POL("base", "  seccomp: {syscalls: [read, write], action: Allow}\n"                            \
+                "  rules:\n"                                                                       \
+                "  - {syscalls: [mkdir], action: Block}\n")
+
+static const struct inherit_case inherit_cases[] = {
+    {"extends adds to the parent's allow-list",
+     OBJS(BASE_ALLOW_RW_BLOCK_MKDIR,
+          POL("child", "  extends: base\n"
+                       "  seccomp: {syscalls: [getpid], action: Allow}\n")),
+     "child",
+     "ERRNO(1)",
+     {{"read", "ALLOW"}, {"write", "ALLOW"}, {"getpid", "ALLOW"}, {"mkdir", "ERRNO(1)"}, {NULL}},
+     {NULL},
+     -1,
+     {{0, NULL}}},
+    {"child allowing a syscall the parent does not name is not a conflict",
+     OBJS(POL("base", "  seccomp: {syscalls: [read], action: Allow}\n"),
+          POL("child", "  extends: base\n"
+                       "  seccomp: {syscalls: [rmdir], action: Allow}\n")),
+     "child",
+     "ERRNO(1)",
+     {{"read", "ALLOW"}, {"rmdir", "ALLOW"}, {NULL}},
+     {NULL},
+     -1,
+     {{0, NULL}}},
+    {"child rules replace the parent's (Audit becomes Block)",
+     OBJS(POL("base", "  seccomp: {syscalls: [mkdir, rmdir], action: Audit}\n"),
+          POL("child", "  extends: base\n"
+                       "  seccomp: {syscalls: [mkdir], action: Block}\n")),
+     "child",
+     "ALLOW",
+     {{"mkdir", "ERRNO(1)"}, {"rmdir", "LOG"}, {NULL}},
+     {NULL},
+     -1,
+     {{0, NULL}}},
+    {"child rules replace the parent's (a lower errno is stricter)",
+     OBJS(POL("base", "  seccomp: {syscalls: [mkdir], action: Block, errno: EACCES}\n"),
+          POL("child", "  extends: base\n"
+                       "  seccomp: {syscalls: [mkdir], action: Block}\n")),
+     "child",
+     "ALLOW",
+     {{"mkdir", "ERRNO(1)"}, {NULL}},
+     {NULL},
+     -1,
+     {{0, NULL}}},
+    {"conflict: the child allows what the parent blocks",
+     OBJS(BASE_ALLOW_RW_BLOCK_MKDIR,
+          POL("child", "  extends: base\n"
+                       "  seccomp: {syscalls: [mkdir], action: Allow}\n")),
+     "child",
+     "ERRNO(1)",
+     {{"read", "ALLOW"}, {"mkdir", "ALLOW"}, {NULL}},
+     {"mkdir", NULL},
+     -1,
+     {{0, NULL}}},
+    {"conflict: the child audits what the parent kills",
+     OBJS(POL("base", "  seccomp: {syscalls: [ptrace], action: Kill}\n"),
+          POL("child", "  extends: base\n"
+                       "  seccomp: {syscalls: [ptrace, getpid], action: Audit}\n")),
+     "child",
+     "ALLOW",
+     {{"ptrace", "LOG"}, {"getpid", "LOG"}, {NULL}},
+     {"ptrace", NULL},
+     -1,
+     {{0, NULL}}},
+    {"conflict: a looser defaultAction",
+     OBJS(POL("base", "  defaultAction: Kill\n"
+                      "  seccomp: {syscalls: [read], action: Allow}\n"),
+          POL("child", "  extends: base\n"
+                       "  defaultAction: Block\n")),
+     "child",
+     "ERRNO(1)",
+     {{"read", "ALLOW"}, {NULL}},
+     {"defaultAction", NULL},
+     -1,
+     {{0, NULL}}},
+    {"a stricter defaultAction is no conflict",
+     OBJS(POL("base", "  seccomp: {syscalls: [read], action: Allow}\n"),
+          POL("child", "  extends: base\n"
+                       "  defaultAction: Kill\n")),
+     "child",
+     "KILL_PROCESS",
+     {{"read", "ALLOW"}, {NULL}},
+     {NULL},
+     -1,
+     {{0, NULL}}},
+    {"conflict with an inherited rule (chain of 3)",
+     OBJS(BASE_ALLOW_RW_BLOCK_MKDIR,
+          POL("mid", "  extends: base\n"
+                     "  seccomp: {syscalls: [getpid], action: Allow}\n"),
+          POL("child", "  extends: mid\n"
+                       "  seccomp: {syscalls: [mkdir], action: Allow}\n")),
+     "child",
+     "ERRNO(1)",
+     {{"read", "ALLOW"}, {"getpid", "ALLOW"}, {"mkdir", "ALLOW"}, {NULL}},
+     {"mkdir", NULL},
+     -1,
+     {{0, NULL}}},
+    {"chain of 3 without conflict: everything inherited",
+     OBJS(BASE_ALLOW_RW_BLOCK_MKDIR,
+          POL("mid", "  extends: base\n"
+                     "  seccomp: {syscalls: [getpid], action: Allow}\n"),
+          POL("child", "  extends: mid\n"
+                       "  seccomp: {syscalls: [rmdir], action: Kill}\n")),
+     "child",
+     "ERRNO(1)",
+     {{"read", "ALLOW"},
+      {"write", "ALLOW"},
+      {"getpid", "ALLOW"},
+      {"mkdir", "ERRNO(1)"},
+      {"rmdir", "KILL_PROCESS"},
+      {NULL}},
+     {NULL},
+     -1,
+     {{0, NULL}}},
+    {"runtime/default parent: the child blocks mkdir",
+     OBJS(POL("child", "  extends: runtime/default\n"
+                       "  seccomp: {syscalls: [mkdir], action: Block}\n")),
+     "child",
+     "ERRNO(1)",
+     {{"mkdir", "ERRNO(1)"}, {"read", "ALLOW"}, {"rmdir", "ALLOW"}, {"reboot", "-"}, {NULL}},
+     {NULL},
+     -1,
+     {{0, NULL}}},
+    {"runtime/default parent: its conditional personality rules are inherited",
+     OBJS(POL("child", "  extends: runtime/default\n"
+                       "  seccomp: {syscalls: [mkdir], action: Block}\n")),
+     "child",
+     "ERRNO(1)",
+     {{"personality", "ERRNO(1)"}, {NULL}},
+     {NULL},
+     5,
+     {{0, NULL}}},
+    {"runtime/default parent: the child's rule replaces the conditional ones",
+     OBJS(POL("child", "  extends: runtime/default\n"
+                       "  seccomp: {syscalls: [personality], action: Kill}\n")),
+     "child",
+     "ERRNO(1)",
+     {{"personality", "KILL_PROCESS"}, {NULL}},
+     {NULL},
+     0,
+     {{0, NULL}}},
+    {"runtime/default parent: allowing what it does not name is no conflict",
+     OBJS(POL("child", "  extends: runtime/default\n"
+                       "  seccomp: {syscalls: [reboot], action: Allow}\n")),
+     "child",
+     "ERRNO(1)",
+     {{"reboot", "ALLOW"}, {NULL}},
+     {NULL},
+     -1,
+     {{0, NULL}}},
+    {"runtime/default parent: allowing personality outright loosens it",
+     OBJS(POL("child", "  extends: runtime/default\n"
+                       "  seccomp: {syscalls: [personality], action: Allow}\n")),
+     "child",
+     "ERRNO(1)",
+     {{"personality", "ALLOW"}, {NULL}},
+     {"personality", NULL},
+     0,
+     {{0, NULL}}},
+    {"ClusterSeccompPolicy/NAME parent",
+     OBJS("apiVersion: kscmp.io/v1\n"
+          "kind: ClusterSeccompPolicy\n"
+          "metadata: {name: base}\n"
+          "spec:\n"
+          "  seccomp: {syscalls: [read, write], action: Allow}\n",
+          POL("child", "  extends: ClusterSeccompPolicy/base\n"
+                       "  seccomp: {syscalls: [getpid], action: Allow}\n")),
+     "child",
+     "ERRNO(1)",
+     {{"read", "ALLOW"}, {"write", "ALLOW"}, {"getpid", "ALLOW"}, {NULL}},
+     {NULL},
+     -1,
+     {{0, NULL}}},
+    {"KubeArmorSeccompPolicy parent by plain name",
+     OBJS("apiVersion: security.kubearmor.com/v1\n"
+          "kind: KubeArmorSeccompPolicy\n"
+          "metadata: {name: ksp-base, namespace: demo}\n"
+          "spec:\n"
+          "  seccomp: {syscalls: [read, futex], action: Allow}\n",
+          POL("child", "  extends: ksp-base\n"
+                       "  seccomp: {syscalls: [getpid], action: Allow}\n")),
+     "child",
+     "ERRNO(1)",
+     {{"read", "ALLOW"}, {"futex", "ALLOW"}, {"getpid", "ALLOW"}, {NULL}},
+     {NULL},
+     -1,
+     {{0, NULL}}},
+    {"a stricter conditional rule over the parent's block: no conflict, the block stays",
+     OBJS(POL("base", "  seccomp: {syscalls: [personality, mkdir], action: Block}\n"),
+          POL("child", "  extends: base\n"
+                       "  rules:\n"
+                       "  - syscalls: [personality]\n"
+                       "    action: Kill\n"
+                       "    args: [{index: 0, value: 8, op: EQ}]\n")),
+     "child",
+     "ALLOW",
+     {{"mkdir", "ERRNO(1)"}, {NULL}},
+     {NULL},
+     -1,
+     {{8, "KILL_PROCESS"}, {0, "ERRNO(1)"}, {0xffff, "ERRNO(1)"}}},
+    {"a conditional Allow over the parent's block: a conflict, and never wider than that",
+     OBJS(POL("base", "  seccomp: {syscalls: [personality, mkdir], action: Block}\n"),
+          POL("child", "  extends: base\n"
+                       "  rules:\n"
+                       "  - syscalls: [personality]\n"
+                       "    action: Allow\n"
+                       "    args: [{index: 0, value: 0, op: EQ}]\n")),
+     "child",
+     "ALLOW",
+     {{"mkdir", "ERRNO(1)"}, {NULL}},
+     {"personality", NULL},
+     -1,
+     {{8, "ERRNO(1)"}, {0xffff, "ERRNO(1)"}}},
+    {"a conditional rule keeps the parent's allow for the other arguments",
+     OBJS(POL("base", "  seccomp: {syscalls: [read, personality], action: Allow}\n"),
+          POL("child", "  extends: base\n"
+                       "  rules:\n"
+                       "  - syscalls: [personality]\n"
+                       "    action: Kill\n"
+                       "    args: [{index: 0, value: 8, op: EQ}]\n")),
+     "child",
+     "ERRNO(1)",
+     {{"read", "ALLOW"}, {NULL}},
+     {NULL},
+     -1,
+     {{8, "KILL_PROCESS"}, {0, "ALLOW"}, {0xffff, "ALLOW"}}},
+    {"runtime/default parent: a conditional rule replaces its conditional ones",
+     OBJS(POL("child", "  extends: runtime/default\n"
+                       "  rules:\n"
+                       "  - syscalls: [personality]\n"
+                       "    action: Allow\n"
+                       "    args: [{index: 0, value: 8, op: EQ}]\n")),
+     "child",
+     "ERRNO(1)",
+     {{NULL}},
+     {NULL},
+     1,
+     {{8, "ALLOW"}, {0, "ERRNO(1)"}, {0xffff, "ERRNO(1)"}}},
+};
+
+static void test_inherit_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(inherit_cases); i++) {
+        const struct inherit_case *c = &inherit_cases[i];
+        struct engine *e = engine_for("x86_64", c->yaml);
+        struct policy_result res = result_of(e, c->policy);
+        if (!res.valid)
+            fail_msg("%s: invalid: %s", c->title, res.error);
+        size_t nwant = 0;
+        while (c->conflicts[nwant])
+            nwant++;
+        if (res.nconflicts != nwant)
+            fail_msg("%s: %zu conflicts (%s...), want %zu", c->title, res.nconflicts,
+                     res.nconflicts ? res.conflicts[0] : "", nwant);
+        for (size_t k = 0; k < nwant; k++)
+            if (!strv_has(res.conflicts, res.nconflicts, c->conflicts[k]))
+                fail_msg("%s: %s is not among the conflicts", c->title, c->conflicts[k]);
+        json_t *root = render(res.prof, e);
+        check_expect(root, c->title, c->dflt, c->expect);
+        if (c->nconds_personality >= 0 &&
+            conds_of(root, "personality", NULL, 0) != (size_t)c->nconds_personality)
+            fail_msg("%s: %zu conditional personality rules, want %d", c->title,
+                     conds_of(root, "personality", NULL, 0), c->nconds_personality);
+        for (size_t k = 0; k < ARRAY_SIZE(c->personality) && c->personality[k].act; k++) {
+            struct act a = eval1(root, "personality", c->personality[k].arg0);
+            if (strcmp(a.s, c->personality[k].act) != 0)
+                fail_msg("%s: personality(%llu) gets %s, want %s", c->title,
+                         (unsigned long long)c->personality[k].arg0, a.s, c->personality[k].act);
+        }
+        json_decref(root);
+        engine_free(e);
+    }
+}
+
+/* ---- section 4: rendering ---------------------------------------------------------------- */
+
+/* Argument values are unsigned 64-bit (OCI: uint64): ones above 2^63 must not come out
+ * negative, which no runtime would accept. */
+static void test_render_large_arg_values(void **state)
+{
+    (void)state;
+    struct engine *e =
+        engine_for("x86_64", OBJS(POL("p", "  seccomp: {syscalls: [read], action: Allow}\n"
+                                           "  rules:\n"
+                                           "  - syscalls: [ioctl]\n"
+                                           "    action: Allow\n"
+                                           "    args:\n"
+                                           "    - {index: 1, value: 18446744073709551615, op: EQ}\n"
+                                           "  - syscalls: [mmap]\n"
+                                           "    action: Allow\n"
+                                           "    args:\n"
+                                           "    - {index: 2, value: 9223372036854775808, valueTwo: "
+                                           "9223372036854775808, op: MASKED_EQ}\n")));
+    struct policy_result res = result_of(e, "p");
+    assert_true(res.valid);
+    char *s = NULL;
+    size_t len = 0;
+    assert_int_equal(profile_render(res.prof, engine_sysdb(e), &s, &len), 0);
+    assert_null(strstr(s, "\"value\": -"));
+    assert_null(strstr(s, "\"valueTwo\": -"));
+    assert_non_null(strstr(s, "\"value\": 18446744073709551615"));
+    assert_non_null(strstr(s, "\"value\": 9223372036854775808"));
+    assert_non_null(strstr(s, "\"valueTwo\": 9223372036854775808"));
+    /* Still JSON that a parser accepts (jansson reads such integers as reals). */
+    json_error_t jerr;
+    json_t *root = json_loads(s, JSON_DECODE_INT_AS_REAL, &jerr);
+    if (!root)
+        fail_msg("does not parse: %s\n%s", jerr.text, s);
+    json_decref(root);
+    free(s);
+    engine_free(e);
+}
+
+/* The rendered blocks: unconditional ones in a fixed verdict order, ERRNO ones with their
+ * errno, conditional ones after them, each with every field. */
+static void test_render_shape(void **state)
+{
+    (void)state;
+    struct engine *e = engine_for(
+        "x86_64",
+        OBJS(POL("p", "  seccomp: {syscalls: [write, read, close, exit_group], action: Allow}\n"
+                      "  rules:\n"
+                      "  - {syscalls: [rmdir, mkdir], action: Block, errno: EACCES}\n"
+                      "  - {syscalls: [unlink], action: Block}\n"
+                      "  - {syscalls: [ptrace, kexec_load], action: Kill}\n"
+                      "  - {syscalls: [getpid], action: Audit}\n"
+                      "  - syscalls: [personality]\n"
+                      "    action: Allow\n"
+                      "    args: [{index: 0, value: 8, op: EQ}]\n"
+                      "  - syscalls: [personality]\n"
+                      "    action: Allow\n"
+                      "    args: [{index: 0, value: 0, op: EQ}]\n")));
+    struct policy_result res = result_of(e, "p");
+    assert_true(res.valid);
+    json_t *root = render(res.prof, e);
+    assert_null(json_object_get(root, "defaultErrnoRet")); /* EPERM is the runtime's default */
+    json_t *rules = json_object_get(root, "syscalls");
+    /* ALLOW, LOG, ERRNO(1)? no: unlink ERRNO(1) equals the default and is left out;
+     * ERRNO(13), KILL_PROCESS, then 2 conditional. */
+    assert_int_equal(json_array_size(rules), 6);
+    static const char *const order[] = {"ALLOW",        "LOG",   "ERRNO(13)",
+                                        "KILL_PROCESS", "ALLOW", "ALLOW"};
+    for (size_t i = 0; i < ARRAY_SIZE(order); i++)
+        assert_string_equal(rule_act(json_array_get(rules, i)).s, order[i]);
+    json_t *allow = json_object_get(json_array_get(rules, 0), "names");
+    assert_int_equal(json_array_size(allow), 4);
+    assert_string_equal(json_string_value(json_array_get(allow, 0)), "close");
+    assert_string_equal(json_string_value(json_array_get(allow, 3)), "write");
+    /* Conditional rules ordered by condition: value 0 before value 8. */
+    json_t *a4 = json_array_get(json_object_get(json_array_get(rules, 4), "args"), 0);
+    json_t *a5 = json_array_get(json_object_get(json_array_get(rules, 5), "args"), 0);
+    assert_int_equal(json_integer_value(json_object_get(a4, "value")), 0);
+    assert_int_equal(json_integer_value(json_object_get(a5, "value")), 8);
+    assert_int_equal(json_integer_value(json_object_get(a4, "valueTwo")), 0);
+    assert_string_equal(eff(root, "unlink").s, "ERRNO(1)");
+    json_decref(root);
+    engine_free(e);
+
+    /* A default other than EPERM is spelled out. */
+    e = engine_for("x86_64", NULL);
+    struct cprof *p = calloc(1, sizeof(*p));
+    assert_non_null(p);
+    p->dflt = (struct verdict){.action = ACT_ERRNO, .errno_ret = 38};
+    p->arches = engine_node_arches(e);
+    root = render(p, e);
+    assert_int_equal(json_integer_value(json_object_get(root, "defaultErrnoRet")), 38);
+    assert_string_equal(default_of(root).s, "ERRNO(38)");
+    json_decref(root);
+    cprof_free(p);
+    engine_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_compile_table),
+        cmocka_unit_test(test_syscall_not_on_node_arch),
+        cmocka_unit_test(test_unknown_names),
+        cmocka_unit_test(test_merge_table),
+        cmocka_unit_test(test_merge_action_ranking),
+        cmocka_unit_test(test_conditional_never_widens),
+        cmocka_unit_test(test_identical_conditional_rules_survive),
+        cmocka_unit_test(test_differing_conditional_rules),
+        cmocka_unit_test(test_inherit_table),
+        cmocka_unit_test(test_render_large_arg_values),
+        cmocka_unit_test(test_render_shape),
+        cmocka_unit_test(test_render_enforceable),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
