@@ -348,11 +348,16 @@ static int decode_args(struct dctx *c, const struct ynode *n, const char *field,
             return fail(c, a, sub, "required");
         if ((r = get_u64(c, val, sub, &x->value)) < 0)
             return r;
+        if (x->value > INT64_MAX) /* as the CRD: Kubernetes integers are signed 64-bit */
+            return fail(c, val, sub, "must be at most 9223372036854775807, not %" PRIu64, x->value);
         x->value_two = 0;
         if (two) {
             snprintf(sub, sizeof(sub), "%s.valueTwo", path);
             if ((r = get_u64(c, two, sub, &x->value_two)) < 0)
                 return r;
+            if (x->value_two > INT64_MAX)
+                return fail(c, two, sub, "must be at most 9223372036854775807, not %" PRIu64,
+                            x->value_two);
         }
         snprintf(sub, sizeof(sub), "%s.op", path);
         enum cmp_op o;

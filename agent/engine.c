@@ -937,6 +937,10 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
     _cleanup_free_ size_t *jlen = calloc(npods, sizeof(*jlen));
     if (!merged || !json || !jlen)
         return -ENOMEM;
+    _cleanup_free_ const struct pod **nopolicy = calloc(npods, sizeof(*nopolicy));
+    size_t nnopolicy = 0;
+    if (!nopolicy)
+        return -ENOMEM;
     bool keep = false;
     size_t nmerged = 0;
     int r = 0;
@@ -949,11 +953,8 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
             break;
         }
         if (cv.n == 0) {
-            r = emit(ops, pod, "NoPolicy",
-                     "no policy contributes to kscmp/%s: there is no SeccompPolicy %s/%s and no "
-                     "policy selects the pod, so the file is not written and new containers "
-                     "using it cannot start",
-                     rel, pod->ns, name);
+            /* Told once the other pods are known: the file may still be theirs. */
+            nopolicy[nnopolicy++] = pod;
             free(cv.v);
             continue;
         }
@@ -989,6 +990,18 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
         }
         free(cv.v);
     }
+    for (size_t i = 0; r >= 0 && i < nnopolicy; i++)
+        r = nmerged == 0 && !keep
+                ? emit(ops, nopolicy[i], "NoPolicy",
+                       "no policy contributes to kscmp/%s: there is no SeccompPolicy %s/%s and no "
+                       "policy selects the pod, so the file is not written and new containers "
+                       "using it cannot start",
+                       rel, nopolicy[i]->ns, name)
+                : emit(ops, nopolicy[i], "NoPolicy",
+                       "no policy contributes to kscmp/%s for this pod (no SeccompPolicy %s/%s, "
+                       "no policy selects it): the file holds what the policies of the other "
+                       "pods that use it give",
+                       rel, nopolicy[i]->ns, name);
     _cleanup_free_ char *final = NULL;
     _cleanup_(cprof_freep) struct cprof *inter = NULL;
     size_t final_len = 0;

@@ -694,10 +694,10 @@ static void test_full_policy(void **state)
                                   "    action: Allow\n"                                   /* 27 */
                                   "    args:\n"                                           /* 28 */
                                   "    - {index: 0, value: 0xffffffff, op: MASKED_EQ,"
-                                  " valueTwo: 0o17}\n"                                      /* 29 */
-                                  "    - {index: 5, value: 18446744073709551615, op: NE}\n" /* 30 */
-                                  "  - {syscalls: [kill], action: Kill}\n"                  /* 31 */
-                                  "  - {syscalls: [mkdir], action: Block, errno: 38}\n"     /* 32 */
+                                  " valueTwo: 0o17}\n"                                     /* 29 */
+                                  "    - {index: 5, value: 9223372036854775807, op: NE}\n" /* 30 */
+                                  "  - {syscalls: [kill], action: Kill}\n"                 /* 31 */
+                                  "  - {syscalls: [mkdir], action: Block, errno: 38}\n"    /* 32 */
                                   "status: {message: ignored}\n",
                                   &d, OBJ_POLICY);
     const struct policy *p = o->policy;
@@ -752,7 +752,7 @@ static void test_full_policy(void **state)
     assert_int_equal(b->args[0].value_two, 017);
     assert_int_equal(b->args[1].index, 5);
     assert_int_equal(b->args[1].op, OP_NE);
-    assert_true(b->args[1].value == UINT64_MAX);
+    assert_true(b->args[1].value == INT64_MAX);
 
     assert_string_equal(p->blocks[2].path, "spec.rules[1]");
     assert_int_equal(p->blocks[2].verdict.action, ACT_KILL_PROCESS);
