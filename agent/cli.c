@@ -66,20 +66,30 @@ int manifest_load_file(const char *path, int (*cb)(struct object *o, void *userd
                                 err);
 }
 
+struct manifest_doc {
+    const char *name;
+    int (*cb)(struct object *o, void *userdata);
+    void *userdata;
+    struct kerr *err;
+};
+
+static int manifest_doc(struct ynode *doc, void *userdata)
+{
+    struct manifest_doc *m = userdata;
+    int r = decode_documents(&doc, 1, m->name, m->cb, m->userdata, m->err);
+    ynode_free(doc);
+    return r;
+}
+
 int manifest_load_buffer(const char *buf, size_t len, const char *name,
                          int (*cb)(struct object *o, void *userdata), void *userdata,
                          struct kerr *err)
 {
     if (memchr(buf, '\0', len))
         return kerr_set(err, -EINVAL, "%s: not a text file (NUL byte)", name);
-    struct ynode **docs = NULL;
-    size_t n = 0;
-    int r = ydoc_parse_yaml(buf, len, name, &docs, &n, err);
-    if (r < 0)
-        return r;
-    r = decode_documents(docs, n, name, cb, userdata, err);
-    ydoc_free_all(docs, n);
-    return r;
+    /* One document at a time: parsed, decoded, freed. */
+    struct manifest_doc m = {name, cb, userdata, err};
+    return ydoc_parse_yaml_each(buf, len, name, manifest_doc, &m, err);
 }
 
 /* State of loading -f files into an engine. */

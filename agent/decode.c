@@ -257,6 +257,8 @@ fail:
     return r;
 }
 
+/* A list of names, in one allocation: the name_ref array followed by the strings it points
+ * into (tens of thousands of policies hold hundreds of thousands of names). */
 static int decode_names(struct dctx *c, const struct ynode *n, const char *field, bool groups,
                         struct name_ref **ret, size_t *ret_n)
 {
@@ -265,17 +267,13 @@ static int decode_names(struct dctx *c, const struct ynode *n, const char *field
     int r = want_kind(c, n, field, YN_SEQ);
     if (r < 0)
         return r;
-    struct name_ref *v = calloc(n->n ? n->n : 1, sizeof(*v));
-    if (!v)
-        return -ENOMEM;
-    size_t cnt = 0;
+    size_t bytes = 0;
     for (size_t i = 0; i < n->n; i++) {
-        char path[300];
-        snprintf(path, sizeof(path), "%s[%zu]", field, i);
         const struct ynode *it = n->items[i];
+        char path[300];
         if (!is_str(it)) {
-            r = fail(c, it, path, "must be a string, not %s", ynode_kind_name(it));
-            goto fail;
+            snprintf(path, sizeof(path), "%s[%zu]", field, i);
+            return fail(c, it, path, "must be a string, not %s", ynode_kind_name(it));
         }
         const char *s = it->str;
         bool ok = *s && strlen(s) <= 64;
@@ -283,24 +281,27 @@ static int decode_names(struct dctx *c, const struct ynode *n, const char *field
             ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
                  (groups && *p == '-');
         if (!ok) {
-            r = fail(c, it, path, "\"%.100s\" is not a %s name", s, groups ? "group" : "syscall");
-            goto fail;
+            snprintf(path, sizeof(path), "%s[%zu]", field, i);
+            return fail(c, it, path, "\"%.100s\" is not a %s name", s,
+                        groups ? "group" : "syscall");
         }
-        v[cnt].name = strdup(s);
-        v[cnt].line = it->line;
-        if (!v[cnt++].name) {
-            r = -ENOMEM;
-            goto fail;
-        }
+        bytes += strlen(s) + 1;
+    }
+    size_t head = (n->n ? n->n : 1) * sizeof(struct name_ref);
+    struct name_ref *v = malloc(head + bytes);
+    if (!v)
+        return -ENOMEM;
+    char *strings = (char *)v + head;
+    for (size_t i = 0; i < n->n; i++) {
+        size_t len = strlen(n->items[i]->str) + 1;
+        memcpy(strings, n->items[i]->str, len);
+        v[i].name = strings;
+        v[i].line = n->items[i]->line;
+        strings += len;
     }
     *ret = v;
-    *ret_n = cnt;
+    *ret_n = n->n;
     return 0;
-fail:
-    for (size_t i = 0; i < cnt; i++)
-        free(v[i].name);
-    free(v);
-    return r;
 }
 
 static int decode_action(struct dctx *c, const struct ynode *n, const char *field,
@@ -320,6 +321,8 @@ static int decode_args(struct dctx *c, const struct ynode *n, const char *field,
         return r;
     if (n->n > 6)
         return fail(c, n, field, "at most 6 conditions, one per argument");
+    if (n->n && !(b->args = calloc(n->n, sizeof(*b->args))))
+        return -ENOMEM;
     for (size_t i = 0; i < n->n; i++) {
         const struct ynode *a = n->items[i];
         char path[300], sub[340];

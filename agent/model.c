@@ -101,13 +101,6 @@ void selector_free(struct selector *s)
     memset(s, 0, sizeof(*s));
 }
 
-static void name_refs_free(struct name_ref *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i].name);
-    free(v);
-}
-
 void policy_free(struct policy *p)
 {
     if (!p)
@@ -122,8 +115,9 @@ void policy_free(struct policy *p)
     free(p->extends);
     for (size_t i = 0; i < p->nblocks; i++) {
         free(p->blocks[i].path);
-        name_refs_free(p->blocks[i].syscalls, p->blocks[i].nsyscalls);
-        name_refs_free(p->blocks[i].groups, p->blocks[i].ngroups);
+        free(p->blocks[i].syscalls); /* the names are in the same allocation */
+        free(p->blocks[i].groups);
+        free(p->blocks[i].args);
     }
     free(p->blocks);
     free(p->error);

@@ -56,9 +56,10 @@ struct selector {
 bool selector_matches(const struct selector *s, const struct labels *l);
 void selector_free(struct selector *s);
 
-/* A name written in a policy (a syscall or a group), with where it was written. */
+/* A name written in a policy (a syscall or a group), with where it was written. A block's
+ * list of them is one allocation: the names live after the array. */
 struct name_ref {
-    char *name;
+    const char *name;
     int line;
 };
 
@@ -74,7 +75,7 @@ struct block {
     bool has_action;
     struct verdict verdict;
     uint8_t nargs;
-    struct sys_arg args[6];
+    struct sys_arg *args; /* nargs of them, NULL when none */
 };
 
 struct policy {

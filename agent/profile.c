@@ -236,7 +236,7 @@ static int add_own(struct compile_ctx *c, uint32_t sys, const struct block *b, i
         return push_ent(c->own, &c->ecap, (struct centry){sys, b->verdict, (uint16_t)origin});
     struct ccond cond = {
         .sys = sys, .v = b->verdict, .origin = (uint16_t)origin, .nargs = b->nargs};
-    memcpy(cond.args, b->args, sizeof(cond.args));
+    memcpy(cond.args, b->args, b->nargs * sizeof(cond.args[0]));
     return push_cond(c->own, &c->ccap, &cond);
 }
 

@@ -320,8 +320,9 @@ static int build_node(struct builder *b, yaml_event_t *ev, unsigned depth, struc
     }
 }
 
-int ydoc_parse_yaml(const char *buf, size_t len, const char *file, struct ynode ***ret_docs,
-                    size_t *ret_n, struct kerr *err)
+int ydoc_parse_yaml_each(const char *buf, size_t len, const char *file,
+                         int (*cb)(struct ynode *doc, void *userdata), void *userdata,
+                         struct kerr *err)
 {
     if (len > YDOC_MAX_INPUT)
         return kerr_set(err, -E2BIG, "%s: larger than %u bytes", file, YDOC_MAX_INPUT);
@@ -329,9 +330,6 @@ int ydoc_parse_yaml(const char *buf, size_t len, const char *file, struct ynode 
     if (!yaml_parser_initialize(&b.parser))
         return -ENOMEM;
     yaml_parser_set_input_string(&b.parser, (const unsigned char *)buf, len);
-
-    struct ynode **docs = NULL;
-    size_t n = 0;
     int r = 0;
     for (;;) {
         yaml_event_t ev;
@@ -359,24 +357,45 @@ int ydoc_parse_yaml(const char *buf, size_t len, const char *file, struct ynode 
             ynode_free(root); /* an empty document ("---" alone) */
             continue;
         }
-        struct ynode **nd = realloc(docs, (n + 1) * sizeof(*nd));
-        if (!nd) {
-            ynode_free(root);
-            r = -ENOMEM;
+        r = cb(root, userdata);
+        if (r < 0)
             break;
-        }
-        docs = nd;
-        docs[n++] = root;
     }
     yaml_parser_delete(&b.parser);
+    if (r == -ENOMEM && (!err || !err->msg[0]))
+        kerr_set(err, r, "%s: out of memory", file);
+    return r;
+}
+
+struct collect_docs {
+    struct ynode **docs;
+    size_t n;
+};
+
+static int collect_doc(struct ynode *doc, void *userdata)
+{
+    struct collect_docs *c = userdata;
+    struct ynode **nd = realloc(c->docs, (c->n + 1) * sizeof(*nd));
+    if (!nd) {
+        ynode_free(doc);
+        return -ENOMEM;
+    }
+    c->docs = nd;
+    c->docs[c->n++] = doc;
+    return 0;
+}
+
+int ydoc_parse_yaml(const char *buf, size_t len, const char *file, struct ynode ***ret_docs,
+                    size_t *ret_n, struct kerr *err)
+{
+    struct collect_docs c = {0};
+    int r = ydoc_parse_yaml_each(buf, len, file, collect_doc, &c, err);
     if (r < 0) {
-        ydoc_free_all(docs, n);
-        if (r == -ENOMEM)
-            kerr_set(err, r, "%s: out of memory", file);
+        ydoc_free_all(c.docs, c.n);
         return r;
     }
-    *ret_docs = docs;
-    *ret_n = n;
+    *ret_docs = c.docs;
+    *ret_n = c.n;
     return 0;
 }
 

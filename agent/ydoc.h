@@ -40,6 +40,12 @@ struct ynode {
 int ydoc_parse_yaml(const char *buf, size_t len, const char *file, struct ynode ***ret_docs,
                     size_t *ret_n, struct kerr *err);
 
+/* The same, one document at a time: cb takes ownership of each (and may free it at once), so
+ * a large stream is never held whole. A negative cb result stops and is returned. */
+int ydoc_parse_yaml_each(const char *buf, size_t len, const char *file,
+                         int (*cb)(struct ynode *doc, void *userdata), void *userdata,
+                         struct kerr *err);
+
 /* Converts a jansson value into a tree (lines are 0). */
 int ydoc_from_json(const json_t *j, struct ynode **ret, struct kerr *err);
 
