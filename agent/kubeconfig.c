@@ -5,6 +5,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -84,6 +85,22 @@ static int b64_decode(const char *in, char **ret)
     return 0;
 }
 
+/* The string under key, NULL when absent or null; anything else (token: 12345, a list) is an
+ * error rather than a credential silently dropped. */
+static int string_field(const struct ynode *m, const char *key, const char *what, const char *name,
+                        const char *obj, const char **ret, struct kerr *err)
+{
+    const struct ynode *v = ynode_get(m, key);
+    if (!v || (v->kind == YN_SCALAR && v->stype == YS_NULL)) {
+        *ret = NULL;
+        return 0;
+    }
+    if (!str_of(v))
+        return kerr_set(err, -EINVAL, "%s: %s \"%s\": %s must be a string", name, what, obj, key);
+    *ret = v->str;
+    return 0;
+}
+
 /* A path from the kubeconfig, relative to its folder. */
 static int resolve(const char *base_dir, const char *p, char **ret)
 {
@@ -155,15 +172,17 @@ int kubeconfig_parse(const char *buf, size_t len, const char *name, const char *
         goto out;
     }
     const char *server = str_of(ynode_get(cluster, "server"));
-    if (!server || strncmp(server, "https://", 8) != 0) {
+    if (!server || strncmp(server, "https://", 8) != 0 || server[8] == '\0' || server[8] == '/') {
         r = kerr_set(err, -EINVAL,
                      "%s: cluster \"%s\": server must be an https:// URL (kscmp always verifies "
                      "TLS)",
                      name, cl);
         goto out;
     }
+    /* Anything but false or null ("True", "yes", a quoted "true", a list) is refused. */
     const struct ynode *insecure = ynode_get(cluster, "insecure-skip-tls-verify");
-    if (insecure && insecure->kind == YN_SCALAR && strcmp(insecure->str, "true") == 0) {
+    if (insecure && !(insecure->kind == YN_SCALAR &&
+                      (insecure->stype == YS_NULL || strcasecmp(insecure->str, "false") == 0))) {
         r = kerr_set(err, -EINVAL,
                      "%s: cluster \"%s\": insecure-skip-tls-verify is refused: kscmp always "
                      "verifies the API server's certificate",
@@ -193,8 +212,10 @@ int kubeconfig_parse(const char *buf, size_t len, const char *name, const char *
             (r = take_data_or_file(user, "client-key-data", "client-key", base_dir, "user", name,
                                    &c->key_data, &c->key_file, err)) < 0)
             goto out;
-        const char *tok = str_of(ynode_get(user, "token"));
-        const char *tokf = str_of(ynode_get(user, "tokenFile"));
+        const char *tok = NULL, *tokf = NULL;
+        if ((r = string_field(user, "token", "user", name, us, &tok, err)) < 0 ||
+            (r = string_field(user, "tokenFile", "user", name, us, &tokf, err)) < 0)
+            goto out;
         if (tok && !(c->token = strdup(tok))) {
             r = -ENOMEM;
             goto out;
@@ -259,11 +280,14 @@ int kube_config_load(const char *path, struct kube_config **ret, struct kerr *er
     const char *host = getenv("KUBERNETES_SERVICE_HOST");
     if (!path && host && *host && access(SA_DIR "/token", R_OK) == 0)
         return in_cluster(ret, err);
+    const char *kc = getenv("KUBECONFIG");
+    if (kc)
+        kc += strspn(kc, ":"); /* empty entries are skipped */
     _cleanup_free_ char *chosen = NULL;
     if (path)
         chosen = strdup(path);
-    else if (getenv("KUBECONFIG") && *getenv("KUBECONFIG"))
-        chosen = strndup(getenv("KUBECONFIG"), strcspn(getenv("KUBECONFIG"), ":"));
+    else if (kc && *kc)
+        chosen = strndup(kc, strcspn(kc, ":"));
     else if (getenv("HOME") && asprintf(&chosen, "%s/.kube/config", getenv("HOME")) < 0)
         chosen = NULL;
     if (!chosen)

@@ -2,6 +2,7 @@
 #include "watch.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,7 +101,9 @@ int watch_event_decode(const char *line, size_t len, struct watch_event *ret, st
 int watch_error_code(const json_t *status)
 {
     json_t *c = json_object_get(status, "code");
-    return json_is_integer(c) ? (int)json_integer_value(c) : 0;
+    if (!json_is_integer(c) || json_integer_value(c) < 0 || json_integer_value(c) > INT_MAX)
+        return 0; /* not an HTTP code; a plain cast would turn 4294967706 into 410 */
+    return (int)json_integer_value(c);
 }
 
 const char *json_resource_version(const json_t *obj)
