@@ -11,6 +11,10 @@
 #include "hmap.h"
 
 /* One policy and what compiling it gave (cached until it or an ancestor changes). */
+struct prev_selectors {
+    struct selector selector, ns_selector;
+};
+
 struct pstate {
     struct policy *p;
     char *key;
@@ -24,8 +28,7 @@ struct pstate {
     uint64_t mark; /* the last invalidation that reached it (cycles end there) */
     /* While the policy is invalid: the selectors of its last version that compiled, so that
      * it still reaches the files that version reached (as if the bad edit were refused). */
-    bool has_prev;
-    struct selector prev_selector, prev_ns_selector;
+    struct prev_selectors *prev; /* NULL unless the policy changed since it compiled */
 };
 
 struct pvec {
@@ -91,11 +94,12 @@ static void pstate_reset(struct pstate *s)
 
 static void prev_clear(struct pstate *s)
 {
-    if (!s->has_prev)
+    if (!s->prev)
         return;
-    selector_free(&s->prev_selector);
-    selector_free(&s->prev_ns_selector);
-    s->has_prev = false;
+    selector_free(&s->prev->selector);
+    selector_free(&s->prev->ns_selector);
+    free(s->prev);
+    s->prev = NULL;
 }
 
 static void pstate_free(void *v)
@@ -347,11 +351,13 @@ int engine_put_policy(struct engine *e, struct policy *p)
         /* The version being replaced compiled: remember what it selected, in case the new
          * one does not compile (dropped once a version compiles again). */
         prev_clear(s);
-        s->prev_selector = s->p->selector;
-        s->prev_ns_selector = s->p->ns_selector;
+        s->prev = calloc(1, sizeof(*s->prev));
+        if (!s->prev)
+            return -ENOMEM;
+        s->prev->selector = s->p->selector;
+        s->prev->ns_selector = s->p->ns_selector;
         memset(&s->p->selector, 0, sizeof(s->p->selector));
         memset(&s->p->ns_selector, 0, sizeof(s->p->ns_selector));
-        s->has_prev = true;
     }
     if (s) {
         policy_changed(e, s->p, key); /* what the old version touched */
@@ -840,7 +846,7 @@ static int reaches(struct engine *e, struct pstate *s, const struct pod *pod,
     if (by_name || s->p->selector_unknown ||
         selects(&s->p->selector, &s->p->ns_selector, cluster, pod, n))
         return 1;
-    if (!s->has_prev || !selects(&s->prev_selector, &s->prev_ns_selector, cluster, pod, n))
+    if (!s->prev || !selects(&s->prev->selector, &s->prev->ns_selector, cluster, pod, n))
         return 0;
     int r = compile_state(e, s);
     if (r < 0)

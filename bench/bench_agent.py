@@ -244,6 +244,7 @@ def bench_memory(base):
         a.stop()
     return dict(policies=npol, pods=len(refs), files=len(on_disk), missing=len(missing),
                 dir_bytes=size, t_ready=t_ready, first_ms=first, rss=st["VmRSS"],
+                anon=st.get("RssAnon", 0), file=st.get("RssFile", 0),
                 hwm=st["VmHWM"], rss2=st2["VmRSS"], hwm2=st2["VmHWM"])
 
 
@@ -415,6 +416,9 @@ def main():
             print(f"    VmRSS {m['rss']} kB ({m['rss'] / 1024:.1f} MiB), VmHWM {m['hwm']} kB "
                   f"({m['hwm'] / 1024:.1f} MiB); after one more change: VmRSS {m['rss2']} kB, "
                   f"VmHWM {m['hwm2']} kB")
+            print(f"    of which private (RssAnon) {m['anon']} kB ({m['anon'] / 1024:.1f} MiB), "
+                  f"shared library and file pages (RssFile) {m['file']} kB "
+                  f"({m['file'] / 1024:.1f} MiB)")
             print("    aim: RSS < 16 MiB -> "
                   + ("met" if max(m['hwm'], m['hwm2']) < 16 * 1024 else "MISSED") + "\n")
         if "c" in only:
