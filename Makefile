@@ -84,6 +84,7 @@ format-check:
 FUZZ_SECONDS ?= 300
 fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p tests/fuzz/corpus-$$n; \
+		LSAN_OPTIONS=$$( [ $$n = fuzz_ocicheck ] && echo suppressions=$(CURDIR)/tests/fuzz/lsan-libseccomp.supp ) \
 		$$f -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus-$$n tests/fuzz/seeds/$$n || exit 1; done
 
 bench: $(BENCH_BINS) build/kscmp

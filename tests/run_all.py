@@ -129,7 +129,11 @@ def suite_fuzz():
                 "-print_final_stats=0", corpus]
         if os.path.isdir(seeds):
             args.append(seeds)
-        p = run(args, seconds + 120)
+        env = dict(os.environ)
+        supp = os.path.join("tests", "fuzz", "lsan-libseccomp.supp")
+        if name == "fuzz_ocicheck" and os.path.exists(supp):
+            env["LSAN_OPTIONS"] = "suppressions=" + os.path.abspath(supp)
+        p = run(args, seconds + 120, env=env)
         record("fuzz " + name, int(p.returncode == 0), int(p.returncode != 0), t0,
                p.stdout + p.stderr)
 
