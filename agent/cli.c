@@ -213,7 +213,11 @@ struct common {
     size_t nfiles;
     int arch; /* -1: the machine's */
     const char *output;
+    const char *pod_file, *profile, *policy; /* compile, explain */
 };
+
+/* Which options a command takes, besides -f and --help. */
+enum { OPT_ARCH = 1, OPT_OUTPUT = 2, OPT_COMPILE = 4 };
 
 static int add_file(struct common *c, const char *f)
 {
@@ -240,6 +244,55 @@ static int parse_arch(const char *cmd, const char *s, int *ret)
         return usage_error(cmd, "unknown architecture \"%s\" (x86_64, aarch64, arm, ...)", s);
     *ret = a;
     return 0;
+}
+
+/* Parses the options every offline command shares. Returns -1 to go on (optind is at the first
+ * operand), or the exit status to return (0 after --help, EXIT_USAGE, EXIT_INVALID). The
+ * caller frees c->files. */
+static int parse_options(const char *cmd, const char *help, unsigned allowed, int argc, char **argv,
+                         struct common *c)
+{
+    static const struct option opts[] = {
+        {"filename", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
+        {"arch", required_argument, NULL, 'a'},     {"pod", required_argument, NULL, 'p'},
+        {"profile", required_argument, NULL, 'P'},  {"policy", required_argument, NULL, 'y'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+    };
+    int opt, r;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
+        bool ok = opt == 'f' || opt == 'h' || (opt == 'a' && (allowed & OPT_ARCH)) ||
+                  (opt == 'o' && (allowed & OPT_OUTPUT)) ||
+                  ((opt == 'p' || opt == 'P' || opt == 'y') && (allowed & OPT_COMPILE));
+        if (!ok)
+            return usage_error(cmd, "%s", "unknown option");
+        switch (opt) {
+        case 'f':
+            if (add_file(c, optarg) < 0)
+                return EXIT_INVALID;
+            break;
+        case 'o':
+            c->output = optarg;
+            break;
+        case 'a':
+            if ((r = parse_arch(cmd, optarg, &c->arch)) != 0)
+                return r;
+            break;
+        case 'p':
+            c->pod_file = optarg;
+            break;
+        case 'P':
+            c->profile = optarg;
+            break;
+        case 'y':
+            c->policy = optarg;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return 0;
+        }
+    }
+    return -1;
 }
 
 /* Builds an engine from the -f files. Returns 0 or an exit status. */
@@ -335,47 +388,12 @@ static int cli_on_event(const struct engine_event *ev, void *userdata)
 int cli_compile(int argc, char **argv, bool explain)
 {
     const char *cmd = explain ? "explain" : "compile";
-    static const struct option opts[] = {
-        {"filename", required_argument, NULL, 'f'},
-        {"pod", required_argument, NULL, 'p'},
-        {"profile", required_argument, NULL, 'P'},
-        {"policy", required_argument, NULL, 'y'},
-        {"arch", required_argument, NULL, 'a'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct common c = {.arch = -1};
-    _cleanup_free_ char **files_owner = NULL;
-    const char *pod_file = NULL, *profile = NULL, *policy = NULL;
-    int opt, r;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'f':
-            if (add_file(&c, optarg) < 0)
-                return EXIT_INVALID;
-            break;
-        case 'p':
-            pod_file = optarg;
-            break;
-        case 'P':
-            profile = optarg;
-            break;
-        case 'y':
-            policy = optarg;
-            break;
-        case 'a':
-            if ((r = parse_arch(cmd, optarg, &c.arch)) != 0)
-                return r;
-            break;
-        case 'h':
-            fputs(compile_help, stdout);
-            return 0;
-        default:
-            return usage_error(cmd, "%s", "unknown option");
-        }
-    }
-    files_owner = c.files;
+    int r = parse_options(cmd, compile_help, OPT_ARCH | OPT_COMPILE, argc, argv, &c);
+    _cleanup_free_ char **files_owner = c.files;
+    if (r >= 0)
+        return r;
+    const char *pod_file = c.pod_file, *profile = c.profile, *policy = c.policy;
     if (optind < argc)
         return usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
     if (c.nfiles == 0)
@@ -535,37 +553,11 @@ static const char *const tree_help =
 
 int cli_tree(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"filename", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},
-        {"arch", required_argument, NULL, 'a'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct common c = {.arch = -1, .output = "text"};
-    int opt, r;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'f':
-            if (add_file(&c, optarg) < 0)
-                return EXIT_INVALID;
-            break;
-        case 'o':
-            c.output = optarg;
-            break;
-        case 'a':
-            if ((r = parse_arch("tree", optarg, &c.arch)) != 0)
-                return r;
-            break;
-        case 'h':
-            fputs(tree_help, stdout);
-            return 0;
-        default:
-            return usage_error("tree", "%s", "unknown option");
-        }
-    }
+    int r = parse_options("tree", tree_help, OPT_ARCH | OPT_OUTPUT, argc, argv, &c);
     _cleanup_free_ char **files_owner = c.files;
+    if (r >= 0)
+        return r;
     if (c.nfiles == 0)
         return usage_error("tree", "%s", "no policy file given (-f FILE)");
     if (optind + 1 != argc)
@@ -607,28 +599,11 @@ static const char *const list_help =
 
 int cli_list(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"filename", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct common c = {.arch = -1};
-    int opt, r;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'f':
-            if (add_file(&c, optarg) < 0)
-                return EXIT_INVALID;
-            break;
-        case 'h':
-            fputs(list_help, stdout);
-            return 0;
-        default:
-            return usage_error("list", "%s", "unknown option");
-        }
-    }
+    int r = parse_options("list", list_help, 0, argc, argv, &c);
     _cleanup_free_ char **files_owner = c.files;
+    if (r >= 0)
+        return r;
     if (c.nfiles == 0)
         return usage_error("list", "%s", "no policy file given (-f FILE)");
     if (argc - optind > 1)
@@ -717,37 +692,18 @@ int cli_groups(int argc, char **argv)
     return 0;
 }
 
+static const char *const validate_help =
+    "Usage: kscmp validate -f FILE... [--arch ARCH]\n\nChecks every policy: decoding, syscall "
+    "names, actions, inheritance. Prints one line\nper policy and exits 1 if any is invalid. "
+    "Conflicts (detached children) are warnings.\n";
+
 int cli_validate(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"filename", required_argument, NULL, 'f'},
-        {"arch", required_argument, NULL, 'a'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct common c = {.arch = -1};
-    int opt, r;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'f':
-            if (add_file(&c, optarg) < 0)
-                return EXIT_INVALID;
-            break;
-        case 'a':
-            if ((r = parse_arch("validate", optarg, &c.arch)) != 0)
-                return r;
-            break;
-        case 'h':
-            puts("Usage: kscmp validate -f FILE... [--arch ARCH]\n\nChecks every policy: "
-                 "decoding, syscall names, actions, inheritance. Prints one line\nper policy "
-                 "and exits 1 if any is invalid. Conflicts (detached children) are warnings.");
-            return 0;
-        default:
-            return usage_error("validate", "%s", "unknown option");
-        }
-    }
+    int r = parse_options("validate", validate_help, OPT_ARCH, argc, argv, &c);
     _cleanup_free_ char **files_owner = c.files;
+    if (r >= 0)
+        return r;
     if (c.nfiles == 0 || optind < argc)
         return usage_error("validate", "%s", "give the files with -f FILE");
     _cleanup_(engine_freep) struct engine *e = NULL;
