@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,6 +21,7 @@ enum { R_NAMESPACES, R_PODS, R_POLICIES, R_CLUSTER_POLICIES, R_KUBEARMOR, R__COU
 #define KUBESRC_TIMER_SYNC 6
 #define KUBESRC_TIMER_STATUS 7
 #define KUBESRC_TIMER_REFLECTOR 8 /* 8..12 */
+#define KUBESRC_TIMER_EVENTS 13
 #define LIST_PAGE 500
 
 static const struct {
@@ -79,8 +81,30 @@ struct kubesrc {
     uint64_t pending_event_us; /* earliest change not yet synced */
     struct hmap status_dirty;  /* "K/ns/name" of policies whose status to check */
     bool status_all;
-    struct hmap events_sent; /* "uid\treason\tmessage" */
+    struct hmap events_sent;  /* "uid\treason\tmessage" */
+    unsigned status_failures; /* retry rounds of refused status patches in a row (backoff) */
+    unsigned event_failures;  /* retry rounds of refused Events in a row (backoff) */
+    bool status_retry_armed, event_retry_armed;
+    struct event_retry *event_retries;
 };
+
+/* An Event the API server refused for a reason that may pass (401/403/429/5xx, no answer):
+ * posted again later while its pod is known. */
+struct event_retry {
+    char *key, *path, *body;
+    struct event_retry *next;
+};
+
+/* 1 s doubling to 30 s, with jitter. */
+static uint64_t retry_delay(unsigned failures)
+{
+    uint64_t delay = 1000;
+    for (unsigned i = 1; i < failures && delay < 30000; i++)
+        delay *= 2;
+    if (delay > 30000)
+        delay = 30000;
+    return delay / 2 + (uint64_t)rand() % (delay / 2 + 1);
+}
 
 static void known_free(void *v)
 {
@@ -106,6 +130,14 @@ void kubesrc_free(struct kubesrc *src)
     }
     hmap_clear(&src->status_dirty, NULL);
     hmap_clear(&src->events_sent, NULL);
+    while (src->event_retries) {
+        struct event_retry *er = src->event_retries;
+        src->event_retries = er->next;
+        free(er->key);
+        free(er->path);
+        free(er->body);
+        free(er);
+    }
     free(src->node);
     free(src->pods_query);
     free(src);
@@ -572,21 +604,47 @@ struct patch_ctx {
     json_t *status;
 };
 
+static void update_statuses(struct kubesrc *src);
+
+static void on_status_timer(struct evloop *l, void *userdata)
+{
+    struct kubesrc *src = userdata;
+    src->status_retry_armed = false;
+    if (src->initial_done)
+        update_statuses(src);
+}
+
 static void on_patch_done(long status, const char *body, size_t len, const char *error,
                           void *userdata)
 {
     struct patch_ctx *c = userdata;
     struct reflector *r = &c->src->r[c->idx];
     if (status >= 200 && status < 300) {
+        c->src->status_failures = 0;
         metrics_add(c->src->m, M_STATUS_PATCHES, 1);
         struct known *kn = hmap_get(&r->known, c->key);
         if (kn) {
             json_decref(kn->status);
             kn->status = json_incref(c->status);
         }
-    } else if (status != 404)
+    } else if (status != 404) {
         log_warning("status of %s %s: patch failed: %s HTTP %ld %.200s", kinds[c->idx].kind, c->key,
                     error ? error : "", status, body ? body : "");
+        /* The server still holds the old status: check this policy again later (cluster
+         * policies are checked on every pass). */
+        const char *slash = strchr(c->key, '/');
+        _cleanup_free_ char *ns = slash ? strndup(c->key, (size_t)(slash - c->key)) : NULL;
+        if (ns)
+            hmap_put(&c->src->status_dirty, ns, (void *)1, NULL);
+        else if (c->idx != R_CLUSTER_POLICIES)
+            c->src->status_all = true;
+        if (!c->src->status_retry_armed) {
+            c->src->status_retry_armed = true;
+            c->src->status_failures++;
+            evloop_timer(c->src->l, KUBESRC_TIMER_STATUS, retry_delay(c->src->status_failures),
+                         on_status_timer, c->src);
+        }
+    }
     json_decref(c->status);
     free(c->key);
     free(c);
@@ -692,22 +750,87 @@ static void update_statuses(struct kubesrc *src)
 
 struct event_ctx {
     struct kubesrc *src;
-    char *key;
+    char *key, *path, *body;
 };
+
+static void event_ctx_free(struct event_ctx *c)
+{
+    free(c->key);
+    free(c->path);
+    free(c->body);
+    free(c);
+}
+
+static void on_event_done(long status, const char *body, size_t len, const char *error,
+                          void *userdata);
+
+static int send_event(struct kubesrc *src, const char *key, const char *path, const char *body)
+{
+    struct event_ctx *c = calloc(1, sizeof(*c));
+    if (!c || !(c->key = strdup(key)) || !(c->path = strdup(path)) || !(c->body = strdup(body))) {
+        if (c)
+            event_ctx_free(c);
+        return -ENOMEM;
+    }
+    c->src = src;
+    struct kube_req_ops ops = {.done = on_event_done, .userdata = c};
+    int r = kube_request(src->k, "POST", path, "application/json", body, false, &ops, NULL);
+    if (r < 0)
+        event_ctx_free(c);
+    return r;
+}
+
+static void on_event_retry_timer(struct evloop *l, void *userdata)
+{
+    struct kubesrc *src = userdata;
+    struct event_retry *er = src->event_retries;
+    src->event_retries = NULL;
+    src->event_retry_armed = false;
+    while (er) {
+        struct event_retry *next = er->next;
+        /* Not when its pod went away meanwhile (forget_events_of dropped the key). */
+        if (hmap_get(&src->events_sent, er->key) &&
+            send_event(src, er->key, er->path, er->body) < 0)
+            hmap_remove(&src->events_sent, er->key);
+        free(er->key);
+        free(er->path);
+        free(er->body);
+        free(er);
+        er = next;
+    }
+}
 
 static void on_event_done(long status, const char *body, size_t len, const char *error,
                           void *userdata)
 {
     struct event_ctx *c = userdata;
-    if (status >= 200 && status < 300)
-        metrics_add(c->src->m, M_EVENTS_SENT, 1);
-    else {
+    struct kubesrc *src = c->src;
+    if (status >= 200 && status < 300) {
+        src->event_failures = 0;
+        metrics_add(src->m, M_EVENTS_SENT, 1);
+    } else {
         log_warning("posting an Event failed: %s HTTP %ld %.200s", error ? error : "", status,
                     body ? body : "");
-        hmap_remove(&c->src->events_sent, c->key); /* try again next time */
+        bool transient =
+            status == 0 || status == 401 || status == 403 || status == 429 || status >= 500;
+        struct event_retry *er = transient ? calloc(1, sizeof(*er)) : NULL;
+        if (er) {
+            /* Posted again later, as long as the pod is known (the key stays in events_sent). */
+            er->key = TAKE_PTR(c->key);
+            er->path = TAKE_PTR(c->path);
+            er->body = TAKE_PTR(c->body);
+            er->next = src->event_retries;
+            src->event_retries = er;
+            if (!src->event_retry_armed) {
+                src->event_retry_armed = true;
+                src->event_failures++;
+                evloop_timer(src->l, KUBESRC_TIMER_EVENTS, retry_delay(src->event_failures),
+                             on_event_retry_timer, src);
+            }
+        } else
+            hmap_remove(&src->events_sent, c->key); /* try again next time */
     }
-    free(c->key);
-    free(c);
+    event_ctx_free(c);
 }
 
 static int post_event(struct kubesrc *src, const struct pod *pod, const char *reason,
@@ -740,17 +863,8 @@ static int post_event(struct kubesrc *src, const struct pod *pod, const char *re
     _cleanup_free_ char *path = NULL;
     if (!body || asprintf(&path, "/api/v1/namespaces/%s/events", pod->ns) < 0)
         return -ENOMEM;
-    struct event_ctx *c = calloc(1, sizeof(*c));
-    if (!c || !(c->key = strdup(key))) {
-        free(c);
-        return -ENOMEM;
-    }
-    c->src = src;
-    struct kube_req_ops ops = {.done = on_event_done, .userdata = c};
-    if (kube_request(src->k, "POST", path, "application/json", body, false, &ops, NULL) < 0) {
-        free(c->key);
-        free(c);
-    }
+    if (send_event(src, key, path, body) < 0)
+        hmap_remove(&src->events_sent, key); /* try again next time */
     return 0;
 }
 
@@ -849,6 +963,7 @@ static void initial_sync_if_ready(struct kubesrc *src)
     update_statuses(src);
     check_stale(src);
     log_info("first sync done in %.1f ms", (double)(now_us() - t) / 1000.0);
+    malloc_trim(0); /* the list pages and their trees are freed: give the pages back */
 }
 
 int kubesrc_new(struct kube *k, struct engine *e, struct evloop *l, struct metrics *m,
