@@ -142,12 +142,16 @@ static int req_setup(struct kube_req *r)
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
     curl_easy_setopt(h, CURLOPT_USERAGENT, "kscmp/0.1");
-    /* Watches end by the server's timeoutSeconds; this bounds a dead connection. */
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, r->stream ? 600L : 30L);
-    if (r->stream) {
-        curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 420L);
-    }
+    /* HTTP/1.1: each watch on its own connection. Over HTTP/2 every request shares one
+     * connection's flow-control window, and a stall there blinds every watch at once (seen in
+     * the e2e tests with libcurl 7.88). */
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    /* Watches end by the server's timeoutSeconds (at most 6 minutes); a request that stops
+     * moving is given up on sooner: 150 s without a byte for a watch (bookmarks come about
+     * every minute), 15 s for anything else. */
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, r->stream ? 600L : 60L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, r->stream ? 150L : 15L);
     if (k->cfg->ca_data) {
         struct curl_blob b = {k->cfg->ca_data, strlen(k->cfg->ca_data), CURL_BLOB_COPY};
         curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
@@ -327,7 +331,8 @@ int kube_new(struct kube_config *cfg, struct evloop *l, struct metrics *m, struc
     curl_multi_setopt(k->multi, CURLMOPT_SOCKETDATA, k);
     curl_multi_setopt(k->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
     curl_multi_setopt(k->multi, CURLMOPT_TIMERDATA, k);
-    curl_multi_setopt(k->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 8L);
+    /* Five watches, their lists, status patches and Events: room for all at once. */
+    curl_multi_setopt(k->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 24L);
     struct kerr e2 = {0};
     int r = kube_config_token(cfg, &k->token, &e2);
     if (r < 0 && r != -ENOENT) {

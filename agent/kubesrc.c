@@ -85,6 +85,8 @@ struct kubesrc {
     unsigned status_failures; /* retry rounds of refused status patches in a row (backoff) */
     unsigned event_failures;  /* retry rounds of refused Events in a row (backoff) */
     bool status_retry_armed, event_retry_armed;
+    struct hmap status_pending; /* "IDX\tkey" of policies whose status to write */
+    unsigned status_inflight;
     struct event_retry *event_retries;
 };
 
@@ -129,6 +131,7 @@ void kubesrc_free(struct kubesrc *src)
         hmap_clear(&r->listed, NULL);
     }
     hmap_clear(&src->status_dirty, NULL);
+    hmap_clear(&src->status_pending, NULL);
     hmap_clear(&src->events_sent, NULL);
     while (src->event_retries) {
         struct event_retry *er = src->event_retries;
@@ -604,47 +607,71 @@ struct patch_ctx {
     json_t *status;
 };
 
-static void update_statuses(struct kubesrc *src);
+/* Status writes. Every node computes the same status, so a node does not write it at once:
+ * it queues the policy and, after a random delay, compares again with the status its watch
+ * delivered meanwhile (another node has usually written it by then), and writes only if it
+ * still differs, with a few patches in flight at most. A thousand nodes then mean a handful of
+ * writes per change, not a thousand. */
+#define STATUS_MAX_INFLIGHT 8
+#define STATUS_JITTER_MIN_MS 200
+#define STATUS_JITTER_MAX_MS 2000
+
+static void flush_statuses(struct kubesrc *src);
 
 static void on_status_timer(struct evloop *l, void *userdata)
 {
     struct kubesrc *src = userdata;
     src->status_retry_armed = false;
     if (src->initial_done)
-        update_statuses(src);
+        flush_statuses(src);
+}
+
+static void arm_status_timer(struct kubesrc *src, uint64_t delay_ms)
+{
+    if (src->status_retry_armed)
+        return;
+    src->status_retry_armed = true;
+    evloop_timer(src->l, KUBESRC_TIMER_STATUS, delay_ms, on_status_timer, src);
+}
+
+static void queue_status(struct kubesrc *src, int idx, const char *key)
+{
+    _cleanup_free_ char *pk = NULL;
+    if (asprintf(&pk, "%d\t%s", idx, key) < 0 ||
+        hmap_put(&src->status_pending, pk, (void *)1, NULL) < 0)
+        return;
+    arm_status_timer(src, STATUS_JITTER_MIN_MS +
+                              (uint64_t)rand() % (STATUS_JITTER_MAX_MS - STATUS_JITTER_MIN_MS));
 }
 
 static void on_patch_done(long status, const char *body, size_t len, const char *error,
                           void *userdata)
 {
     struct patch_ctx *c = userdata;
-    struct reflector *r = &c->src->r[c->idx];
+    struct kubesrc *src = c->src;
+    struct reflector *r = &src->r[c->idx];
+    src->status_inflight--;
     if (status >= 200 && status < 300) {
-        c->src->status_failures = 0;
-        metrics_add(c->src->m, M_STATUS_PATCHES, 1);
+        src->status_failures = 0;
+        metrics_add(src->m, M_STATUS_PATCHES, 1);
         struct known *kn = hmap_get(&r->known, c->key);
         if (kn) {
             json_decref(kn->status);
             kn->status = json_incref(c->status);
         }
+        if (src->status_pending.n)
+            arm_status_timer(src, 0);
     } else if (status != 404) {
         log_warning("status of %s %s: patch failed: %s HTTP %ld %.200s", kinds[c->idx].kind, c->key,
                     error ? error : "", status, body ? body : "");
-        /* The server still holds the old status: check this policy again later (cluster
-         * policies are checked on every pass). */
-        const char *slash = strchr(c->key, '/');
-        _cleanup_free_ char *ns = slash ? strndup(c->key, (size_t)(slash - c->key)) : NULL;
-        if (ns)
-            hmap_put(&c->src->status_dirty, ns, (void *)1, NULL);
-        else if (c->idx != R_CLUSTER_POLICIES)
-            c->src->status_all = true;
-        if (!c->src->status_retry_armed) {
-            c->src->status_retry_armed = true;
-            c->src->status_failures++;
-            evloop_timer(c->src->l, KUBESRC_TIMER_STATUS, retry_delay(c->src->status_failures),
-                         on_status_timer, c->src);
-        }
-    }
+        /* The server still holds the old status: write it again later, with backoff. */
+        _cleanup_free_ char *pk = NULL;
+        if (asprintf(&pk, "%d\t%s", c->idx, c->key) >= 0)
+            hmap_put(&src->status_pending, pk, (void *)1, NULL);
+        src->status_failures++;
+        arm_status_timer(src, retry_delay(src->status_failures));
+    } else if (src->status_pending.n)
+        arm_status_timer(src, 0);
     json_decref(c->status);
     free(c->key);
     free(c);
@@ -658,23 +685,35 @@ static void now_rfc3339(char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void check_status(struct kubesrc *src, int idx, const char *key, struct known *kn)
+/* The status the policy should have, when it differs from what the server holds; NULL when
+ * they agree (or the policy is gone). Sets kn->condition. */
+static json_t *status_to_write(struct kubesrc *src, int idx, const char *key, struct known *kn)
+{
+    const char *slash = strchr(key, '/');
+    _cleanup_free_ char *ns = slash ? strndup(key, (size_t)(slash - key)) : NULL;
+    const struct policy *p =
+        engine_get_policy(src->e, policy_kind_of(idx), ns, slash ? slash + 1 : key);
+    if (!p)
+        return NULL;
+    int cond = -1;
+    json_t *want = desired_status(src, p, &cond);
+    if (!want)
+        return NULL;
+    kn->condition = cond;
+    if (status_equal(kn->status, want)) {
+        json_decref(want);
+        return NULL;
+    }
+    return want;
+}
+
+/* Sends the merge-patch of want (taken) to the policy's /status. */
+static void send_status(struct kubesrc *src, int idx, const char *key, struct known *kn,
+                        json_t *want)
 {
     const char *slash = strchr(key, '/');
     _cleanup_free_ char *ns = slash ? strndup(key, (size_t)(slash - key)) : NULL;
     const char *name = slash ? slash + 1 : key;
-    const struct policy *p = engine_get_policy(src->e, policy_kind_of(idx), ns, name);
-    if (!p)
-        return;
-    int cond = -1;
-    json_t *want = desired_status(src, p, &cond);
-    if (!want)
-        return;
-    kn->condition = cond;
-    if (status_equal(kn->status, want)) {
-        json_decref(want);
-        return;
-    }
     /* lastTransitionTime moves only when Ready's status does. */
     json_t *wc = json_array_get(json_object_get(want, "conditions"), 0);
     json_t *hc = json_array_get(json_object_get(kn->status, "conditions"), 0);
@@ -711,6 +750,38 @@ static void check_status(struct kubesrc *src, int idx, const char *key, struct k
         json_decref(want);
         free(c->key);
         free(c);
+        return;
+    }
+    src->status_inflight++;
+}
+
+/* Writes the queued statuses that still differ, STATUS_MAX_INFLIGHT at a time. */
+static void flush_statuses(struct kubesrc *src)
+{
+    size_t n = 0;
+    _cleanup_free_ char **keys = calloc(src->status_pending.n + 1, sizeof(*keys));
+    if (!keys)
+        return;
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&src->status_pending, &it); h;
+         h = hmap_next(&src->status_pending, &it))
+        if ((keys[n] = strdup(h->key)))
+            n++;
+    for (size_t i = 0; i < n; i++) {
+        _cleanup_free_ char *pk = keys[i];
+        if (src->status_inflight >= STATUS_MAX_INFLIGHT)
+            continue; /* stays queued: sent when a patch in flight completes */
+        hmap_remove(&src->status_pending, pk);
+        char *tab = strchr(pk, '\t');
+        if (!tab)
+            continue;
+        int idx = atoi(pk);
+        if (idx < R_POLICIES || idx >= R__COUNT)
+            continue;
+        struct known *kn = hmap_get(&src->r[idx].known, tab + 1);
+        json_t *want = kn ? status_to_write(src, idx, tab + 1, kn) : NULL;
+        if (want)
+            send_status(src, idx, tab + 1, kn, want);
     }
 }
 
@@ -733,8 +804,12 @@ static void update_statuses(struct kubesrc *src)
                     dirty = hmap_get(&src->status_dirty, ns) != NULL;
                 }
             }
-            if (dirty)
-                check_status(src, idx, h->key, kn);
+            if (dirty) {
+                json_t *want = status_to_write(src, idx, h->key, kn);
+                if (want)
+                    queue_status(src, idx, h->key);
+                json_decref(want);
+            }
             if (kn->condition >= 0)
                 counts[kn->condition]++;
         }
@@ -974,6 +1049,7 @@ int kubesrc_new(struct kube *k, struct engine *e, struct evloop *l, struct metri
         return -ENOMEM;
     *src = (struct kubesrc){.k = k, .e = e, .l = l, .m = m, .rec = rec, .s = s};
     hmap_init(&src->status_dirty);
+    hmap_init(&src->status_pending);
     hmap_init(&src->events_sent);
     src->node = strdup(node);
     _cleanup_free_ char *sel = NULL;
