@@ -207,24 +207,17 @@ static int do_write(struct reconciler *r, struct want *w, const char *rel, const
         metrics_add(r->m, M_WRITE_ERRORS, 1);
         log_error("%s (the previous kscmp/%s stays)", err.msg, rel);
         /* Remember the bytes still owed (callers never pass w->pending_json itself). */
-        char *copy = malloc(len + 1);
-        if (copy) {
-            memcpy(copy, json, len);
-            copy[len] = '\0';
-        }
         free(w->pending_json);
-        w->pending_json = copy;
+        w->pending_json = strndup(json, len); /* a profile is text: no NUL inside */
         w->pending_len = len;
         w->event_us = event_us;
         w->pending_remove = false;
         fail_later(r, w, rel);
         return q;
     }
-    char *copy = malloc(len + 1);
+    char *copy = strndup(json, len);
     if (!copy)
         return -ENOMEM;
-    memcpy(copy, json, len);
-    copy[len] = '\0';
     free(w->json);
     w->json = copy;
     w->len = len;

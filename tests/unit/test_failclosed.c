@@ -11,9 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
-#include "engine.h"
-#include "ydoc.h"
+#include "engine_fixture.h"
 
 struct seen {
     char rel[128];
@@ -25,31 +23,6 @@ struct outcome {
     size_t nfiles;
     unsigned invalid_events;
 };
-
-static int put(struct object *o, void *userdata)
-{
-    struct engine *e = userdata;
-    switch (o->type) {
-    case OBJ_POLICY:
-        return engine_put_policy(e, TAKE_PTR(o->policy));
-    case OBJ_NAMESPACE:
-        return engine_put_namespace(e, TAKE_PTR(o->ns));
-    case OBJ_POD:
-        return engine_put_pod(e, TAKE_PTR(o->pod));
-    default:
-        return 0;
-    }
-}
-
-static void load(struct engine *e, const char *yaml)
-{
-    struct ynode **docs = NULL;
-    size_t n = 0;
-    struct kerr err = {0};
-    assert_int_equal(ydoc_parse_yaml(yaml, strlen(yaml), "t.yaml", &docs, &n, &err), 0);
-    assert_int_equal(decode_documents(docs, n, "t.yaml", put, e, &err), 0);
-    ydoc_free_all(docs, n);
-}
 
 static int on_file(const struct file_result *r, void *userdata)
 {
@@ -84,7 +57,7 @@ static int action_of(const struct outcome *o, const char *rel)
     return -1; /* not reported: untouched */
 }
 
-#define POD(ns, name, app, file)                                                                   \
+#define APOD(ns, name, app, file) /* a Pod labelled app=APP */                                     \
     "apiVersion: v1\nkind: Pod\nmetadata: {name: " name ", namespace: " ns ", labels: {app: " app  \
     "}}\nspec:\n  securityContext: {seccompProfile: {type: Localhost, localhostProfile: "          \
     "kscmp/" ns "/" file ".json}}\n  containers: [{name: c, image: x}]\n---\n"
@@ -97,12 +70,12 @@ static struct engine *start(void)
 {
     struct engine *e = NULL;
     assert_int_equal(engine_new(arch_parse("x86_64"), &e), 0);
-    load(e, POD("demo", "web-1", "web", "web") POD("demo", "db-1", "db", "db")
-                POD("prod", "api-1", "api", "api") WEB_OK
-         "---\napiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: db, namespace: "
-         "demo}\nspec:\n  seccomp: {syscalls: [read], action: Allow}\n"
-         "---\napiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: api, namespace: "
-         "prod}\nspec:\n  seccomp: {syscalls: [read], action: Allow}\n");
+    load_text(e, APOD("demo", "web-1", "web", "web") APOD("demo", "db-1", "db", "db")
+                     APOD("prod", "api-1", "api", "api") WEB_OK
+              "---\napiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: db, namespace: "
+              "demo}\nspec:\n  seccomp: {syscalls: [read], action: Allow}\n"
+              "---\napiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: api, namespace: "
+              "prod}\nspec:\n  seccomp: {syscalls: [read], action: Allow}\n");
     struct outcome o = sync_now(e);
     assert_int_equal(action_of(&o, "demo/web.json"), FILE_WRITE);
     assert_int_equal(action_of(&o, "demo/db.json"), FILE_WRITE);
@@ -114,9 +87,10 @@ static void test_unreadable_selector_keeps_what_the_old_version_reached(void **s
 {
     struct engine *e = start();
     /* The selector itself is broken: which pods it selects is unknown. */
-    load(e, "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: p, namespace: demo}\n"
-            "spec:\n  selector: {matchExpressions: [{key: app, operator: Near}]}\n"
-            "  seccomp: {syscalls: [read, write], action: Allow}\n");
+    load_text(e,
+              "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: p, namespace: demo}\n"
+              "spec:\n  selector: {matchExpressions: [{key: app, operator: Near}]}\n"
+              "  seccomp: {syscalls: [read, write], action: Allow}\n");
     struct outcome o = sync_now(e);
     assert_int_equal(action_of(&o, "demo/web.json"), FILE_KEEP);
     assert_true(o.invalid_events >= 1);
@@ -129,15 +103,17 @@ static void test_broken_edit_that_moves_the_selector_keeps_the_old_files(void **
 {
     struct engine *e = start();
     /* Selector now app=other (readable), and a typo: the web pod's file must not lose it. */
-    load(e, "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: p, namespace: demo}\n"
-            "spec:\n  selector: {matchLabels: {app: other}}\n"
-            "  seccomp: {syscalls: [read, wirte], action: Allow}\n");
+    load_text(e,
+              "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: p, namespace: demo}\n"
+              "spec:\n  selector: {matchLabels: {app: other}}\n"
+              "  seccomp: {syscalls: [read, wirte], action: Allow}\n");
     struct outcome o = sync_now(e);
     assert_int_equal(action_of(&o, "demo/web.json"), FILE_KEEP);
     /* Fixed: the new selector stands, and the web pod's file has nothing left. */
-    load(e, "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: p, namespace: demo}\n"
-            "spec:\n  selector: {matchLabels: {app: other}}\n"
-            "  seccomp: {syscalls: [read, write], action: Allow}\n");
+    load_text(e,
+              "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: p, namespace: demo}\n"
+              "spec:\n  selector: {matchLabels: {app: other}}\n"
+              "  seccomp: {syscalls: [read, write], action: Allow}\n");
     o = sync_now(e);
     assert_int_equal(action_of(&o, "demo/web.json"), FILE_REMOVE);
     engine_free(e);
@@ -146,8 +122,9 @@ static void test_broken_edit_that_moves_the_selector_keeps_the_old_files(void **
 static void test_new_policy_with_unreadable_selector_holds_its_namespace(void **state)
 {
     struct engine *e = start();
-    load(e, "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: q, namespace: demo}\n"
-            "spec:\n  bogus: 1\n  selector: {matchLabels: {app: [web]}}\n");
+    load_text(e,
+              "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: q, namespace: demo}\n"
+              "spec:\n  bogus: 1\n  selector: {matchLabels: {app: [web]}}\n");
     struct outcome o = sync_now(e);
     assert_int_equal(action_of(&o, "demo/web.json"), FILE_KEEP);
     assert_int_equal(action_of(&o, "demo/db.json"), FILE_KEEP);
@@ -158,9 +135,9 @@ static void test_new_policy_with_unreadable_selector_holds_its_namespace(void **
 static void test_broken_cluster_policy_holds_every_file(void **state)
 {
     struct engine *e = start();
-    load(e, "apiVersion: kscmp.io/v1\nkind: ClusterSeccompPolicy\nmetadata: {name: c}\nspec:\n"
-            "  namespaceSelector: {matchExpressions: [{key: env, operator: In}]}\n"
-            "  rules: [{syscalls: [ptrace], action: Block}]\n");
+    load_text(e, "apiVersion: kscmp.io/v1\nkind: ClusterSeccompPolicy\nmetadata: {name: c}\nspec:\n"
+                 "  namespaceSelector: {matchExpressions: [{key: env, operator: In}]}\n"
+                 "  rules: [{syscalls: [ptrace], action: Block}]\n");
     struct outcome o = sync_now(e);
     assert_int_equal(action_of(&o, "demo/web.json"), FILE_KEEP);
     assert_int_equal(action_of(&o, "demo/db.json"), FILE_KEEP);
@@ -171,9 +148,10 @@ static void test_broken_cluster_policy_holds_every_file(void **state)
 static void test_valid_edit_moves_the_selector_at_once(void **state)
 {
     struct engine *e = start();
-    load(e, "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: p, namespace: demo}\n"
-            "spec:\n  selector: {matchLabels: {app: db}}\n"
-            "  seccomp: {syscalls: [read, write], action: Allow}\n");
+    load_text(e,
+              "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: p, namespace: demo}\n"
+              "spec:\n  selector: {matchLabels: {app: db}}\n"
+              "  seccomp: {syscalls: [read, write], action: Allow}\n");
     struct outcome o = sync_now(e);
     assert_int_equal(action_of(&o, "demo/web.json"), FILE_REMOVE); /* nothing contributes */
     assert_int_equal(action_of(&o, "demo/db.json"), FILE_WRITE);
