@@ -37,6 +37,14 @@ uint64_t now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+uint64_t backoff_ms(unsigned attempt, uint64_t base_ms, uint64_t max_ms)
+{
+    uint64_t delay = base_ms;
+    for (unsigned i = 1; i < attempt && delay < max_ms; i++)
+        delay *= 2;
+    return delay > max_ms ? max_ms : delay;
+}
+
 uint64_t now_ms(void)
 {
     return now_us() / 1000u;

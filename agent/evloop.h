@@ -32,6 +32,10 @@ void evloop_timer_cancel(struct evloop *l, int id);
 int evloop_run(struct evloop *l);
 void evloop_quit(struct evloop *l, int code);
 
+/* Exponential backoff: base_ms doubled for each attempt after the first, capped at max_ms
+ * (attempt 0 and 1 give base_ms). Callers add their own jitter. */
+uint64_t backoff_ms(unsigned attempt, uint64_t base_ms, uint64_t max_ms);
+
 /* Monotonic milliseconds and microseconds. */
 uint64_t now_ms(void);
 uint64_t now_us(void);

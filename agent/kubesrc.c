@@ -100,11 +100,7 @@ struct event_retry {
 /* 1 s doubling to 30 s, with jitter. */
 static uint64_t retry_delay(unsigned failures)
 {
-    uint64_t delay = 1000;
-    for (unsigned i = 1; i < failures && delay < 30000; i++)
-        delay *= 2;
-    if (delay > 30000)
-        delay = 30000;
+    uint64_t delay = backoff_ms(failures, 1000, 30000);
     return delay / 2 + (uint64_t)rand() % (delay / 2 + 1);
 }
 
@@ -163,11 +159,7 @@ static void on_reflector_timer(struct evloop *l, void *userdata)
 static void retry_later(struct reflector *r, bool relist, const char *why)
 {
     r->failures++;
-    uint64_t delay = 200;
-    for (unsigned i = 1; i < r->failures && delay < 30000; i++)
-        delay *= 2;
-    if (delay > 30000)
-        delay = 30000;
+    uint64_t delay = backoff_ms(r->failures, 200, 30000);
     delay = delay / 2 + (uint64_t)rand() % (delay / 2 + 1);
     if (relist) {
         free(r->rv);

@@ -184,11 +184,7 @@ static void fail_later(struct reconciler *r, struct want *w, const char *rel)
 {
     w->pending = true;
     w->attempts++;
-    uint64_t delay = 100;
-    for (unsigned i = 1; i < w->attempts && delay < 30000; i++)
-        delay *= 2;
-    if (delay > 30000)
-        delay = 30000;
+    uint64_t delay = backoff_ms(w->attempts, 100, 30000);
     delay += (uint64_t)rand() % (delay / 4 + 1);
     w->retry_at_ms = now_ms() + delay;
     log_warning("kscmp/%s: will try again in %llu ms (attempt %u)", rel, (unsigned long long)delay,
