@@ -3,9 +3,12 @@
 
 CC       ?= cc
 CLANG    ?= clang
-PKGS     := libseccomp yaml-0.1 jansson libcurl libmicrohttpd
+# The engine (and base) link only these; the rest of the agent adds libcurl and libmicrohttpd.
+ENGINE_PKGS := libseccomp yaml-0.1 jansson
+PKGS     := $(ENGINE_PKGS) libcurl libmicrohttpd
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-unused-parameter -Wno-format-truncation -Wno-format-nonliteral
 BASEFLAGS = -std=gnu11 -D_GNU_SOURCE -Iagent -MMD -MP $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+ENGINE_LIBS = $(shell pkg-config --libs $(ENGINE_PKGS) 2>/dev/null) -lm
 LIBS      = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 CFLAGS   ?= -O2 -g
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -15,22 +18,42 @@ DEB_PKGS := build-essential pkg-config clang clang-format libclang-rt-14-dev lib
             libyaml-dev libjansson-dev libcurl4-openssl-dev libcmocka-dev libmicrohttpd-dev \
             runc busybox-static python3 openssl iproute2 util-linux curl shellcheck
 
-SRCS      := $(sort $(wildcard agent/*.c))
-LIB_SRCS  := $(filter-out agent/main.c,$(SRCS))
-OBJS      := $(SRCS:agent/%.c=build/obj/%.o)
-LIB_OBJS  := $(LIB_SRCS:agent/%.c=build/obj/%.o)
-SAN_OBJS  := $(LIB_SRCS:agent/%.c=build/san/%.o)
-UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
-UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/unit/%)
-FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-BENCH_SRCS := $(sort $(wildcard bench/bench_*.c))
-BENCH_BINS := $(BENCH_SRCS:bench/%.c=build/bench/%)
-TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
-TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=build/tools/%)
+# agent/ in layers, lowest first; a layer includes only the layers before it (make layers).
+#   base     cleanup, errors, hash map, logging, the event loop, counters, file reading
+#   engine   the pure core: documents, decoding, inheritance, merge, rendering, the proof
+#   node     the profile store, the reconciler, the --local source
+#   kube     the API server as a source: kubeconfig, requests, watch streams, reflectors,
+#            policy status and Events
+#   program  main, the command line, the agent's wiring, the HTTP endpoint
+LAYERS      := base engine node kube program
+layer_srcs   = $(sort $(wildcard agent/$(1)/*.c))
+CORE_SRCS   := $(call layer_srcs,base) $(call layer_srcs,engine)
+REST_SRCS   := $(filter-out agent/program/main.c,$(call layer_srcs,node) $(call layer_srcs,kube) $(call layer_srcs,program))
+SRCS        := $(CORE_SRCS) $(REST_SRCS) agent/program/main.c
+CORE_OBJS   := $(CORE_SRCS:agent/%.c=build/obj/%.o)
+REST_OBJS   := $(REST_SRCS:agent/%.c=build/obj/%.o)
+CORE_SAN    := $(CORE_SRCS:agent/%.c=build/san/%.o)
+REST_SAN    := $(REST_SRCS:agent/%.c=build/san/%.o)
+# The engine as a static library: `make` refuses one that reaches for libcurl, libmicrohttpd
+# or inotify, and the engine's unit tests and fuzzers link it alone (with ENGINE_LIBS).
+ENGINE_LIB  := build/libkscmp-engine.a
+ENGINE_SAN  := build/libkscmp-engine-san.a
+LIB_OBJS    := $(REST_OBJS) $(ENGINE_LIB)
+
+UNIT_ENGINE := $(sort $(wildcard tests/unit/engine/test_*.c))
+UNIT_OTHER  := $(sort $(wildcard tests/unit/kube/test_*.c tests/unit/node/test_*.c))
+UNIT_BINS   := $(addprefix build/unit/,$(basename $(notdir $(UNIT_ENGINE) $(UNIT_OTHER))))
+FUZZ_ENGINE := $(sort $(wildcard tests/fuzz/engine/fuzz_*.c))
+FUZZ_KUBE   := $(sort $(wildcard tests/fuzz/kube/fuzz_*.c))
+FUZZ_BINS   := $(addprefix build/fuzz/,$(basename $(notdir $(FUZZ_ENGINE) $(FUZZ_KUBE))))
+BENCH_SRCS  := $(sort $(wildcard bench/bench_*.c))
+BENCH_BINS  := $(BENCH_SRCS:bench/%.c=build/bench/%)
+TOOL_SRCS   := $(sort $(wildcard tests/tools/*.c))
+TOOL_BINS   := $(TOOL_SRCS:tests/tools/%.c=build/tools/%)
+C_FILES      = $(wildcard agent/*/*.[ch] tests/unit/*/*.[ch] tests/fuzz/*/*.c tests/tools/*.c bench/*.c)
 
 .PHONY: all deps run test unit vectors fuzz format format-check bench clean install e2e \
-        e2e-tools image-rootfs
+        e2e-tools image-rootfs layers
 
 all: build/kscmp
 
@@ -42,22 +65,57 @@ deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-build/obj/%.o: agent/%.c | build/obj
+build/obj/%.o: agent/%.c
+	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(CFLAGS) -c $< -o $@
 
-build/san/%.o: agent/%.c | build/san
+build/san/%.o: agent/%.c
+	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(SANFLAGS) -c $< -o $@
 
-build/kscmp: $(OBJS)
+# The layer rule, checked whenever the engine library is built: no include upwards, and no
+# libcurl, libmicrohttpd or inotify symbol in base or engine.
+layers:
+	@bad=$$(for i in $$(seq 1 $(words $(LAYERS))); do \
+		l=$$(echo $(LAYERS) | cut -d' ' -f$$i); up=$$(echo $(LAYERS) | cut -d' ' -f$$((i+1))-); \
+		for u in $$up; do grep -ln "#include \"$$u/" agent/$$l/*.[ch] 2>/dev/null | sed "s|$$| includes $$u/|"; done; \
+	done); if [ -n "$$bad" ]; then echo "layer rule broken (a lower layer includes a higher one):"; echo "$$bad"; exit 1; fi
+
+define engine_lib
+	@rm -f $@
+	ar rcs $@ $^
+	@if nm -u $@ | grep -E ' U (curl_|MHD_|inotify_)'; then \
+		echo "$@: the engine must not use libcurl, libmicrohttpd or inotify (symbols above)"; rm -f $@; exit 1; fi
+endef
+
+$(ENGINE_LIB): $(CORE_OBJS) | layers
+	$(engine_lib)
+
+$(ENGINE_SAN): $(CORE_SAN) | layers
+	$(engine_lib)
+
+build/kscmp: build/obj/program/main.o $(REST_OBJS) $(ENGINE_LIB)
 	$(CC) $(CFLAGS) $^ -o $@ $(LIBS)
 	ln -sf kscmp build/kubectl-kscmp
 
-build/unit/%: tests/unit/%.c $(SAN_OBJS) | build/unit
-	$(CC) $(BASEFLAGS) $(SANFLAGS) -Itests/unit $< $(SAN_OBJS) -o $@ $(LIBS) -lcmocka
+# Unit tests of the engine link the engine library and its three libraries, nothing else.
+build/unit/%: tests/unit/engine/%.c $(ENGINE_SAN) | build/unit
+	$(CC) $(BASEFLAGS) $(SANFLAGS) -Itests/unit/engine $< $(ENGINE_SAN) -o $@ $(ENGINE_LIBS) -lcmocka
 
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) | build/fuzz
-	$(CLANG) -std=gnu11 -D_GNU_SOURCE -Iagent $(shell pkg-config --cflags $(PKGS)) -g -O1 \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< $(LIB_SRCS) -o $@ $(LIBS)
+build/unit/%: tests/unit/kube/%.c $(REST_SAN) $(ENGINE_SAN) | build/unit
+	$(CC) $(BASEFLAGS) $(SANFLAGS) $< $(REST_SAN) $(ENGINE_SAN) -o $@ $(LIBS) -lcmocka
+
+build/unit/%: tests/unit/node/%.c $(REST_SAN) $(ENGINE_SAN) | build/unit
+	$(CC) $(BASEFLAGS) $(SANFLAGS) $< $(REST_SAN) $(ENGINE_SAN) -o $@ $(LIBS) -lcmocka
+
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Iagent $(shell pkg-config --cflags $(PKGS)) -g -O1 \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+build/fuzz/%: tests/fuzz/engine/%.c $(CORE_SRCS) | build/fuzz
+	$(CLANG) $(FUZZ_CFLAGS) $< $(CORE_SRCS) -o $@ $(ENGINE_LIBS)
+
+build/fuzz/%: tests/fuzz/kube/%.c $(CORE_SRCS) $(call layer_srcs,node) $(call layer_srcs,kube) | build/fuzz
+	$(CLANG) $(FUZZ_CFLAGS) $< $(CORE_SRCS) $(call layer_srcs,node) $(call layer_srcs,kube) -o $@ $(LIBS)
 
 build/bench/%: bench/%.c $(LIB_OBJS) | build/bench
 	$(CC) $(BASEFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LIBS)
@@ -65,7 +123,7 @@ build/bench/%: bench/%.c $(LIB_OBJS) | build/bench
 build/tools/%: tests/tools/%.c $(LIB_OBJS) | build/tools
 	$(CC) $(BASEFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LIBS)
 
-build/obj build/san build/unit build/fuzz build/bench build/tools:
+build/unit build/fuzz build/bench build/tools:
 	mkdir -p $@
 
 unit: $(UNIT_BINS)
@@ -75,16 +133,16 @@ vectors: build/kscmp
 	python3 ../shared/vectors/run.py build/kscmp
 
 format:
-	clang-format -i agent/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c tests/tools/*.c bench/*.c 2>/dev/null || true
+	clang-format -i $(C_FILES)
 
 format-check:
-	@clang-format --dry-run --Werror agent/*.[ch] $(wildcard tests/unit/*.[ch] tests/fuzz/*.c tests/tools/*.c bench/*.c)
+	@clang-format --dry-run --Werror $(C_FILES)
 
 # Long fuzzing runs: make fuzz FUZZ_SECONDS=600
 FUZZ_SECONDS ?= 300
 fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p tests/fuzz/corpus-$$n; \
-		LSAN_OPTIONS=$$( [ $$n = fuzz_ocicheck ] && echo suppressions=$(CURDIR)/tests/fuzz/lsan-libseccomp.supp ) \
+		LSAN_OPTIONS=$$( [ $$n = fuzz_proof ] && echo suppressions=$(CURDIR)/tests/fuzz/lsan-libseccomp.supp ) \
 		$$f -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus-$$n tests/fuzz/seeds/$$n || exit 1; done
 
 bench: $(BENCH_BINS) build/kscmp
@@ -120,4 +178,4 @@ install: build/kscmp
 clean:
 	rm -rf build
 
--include $(wildcard build/obj/*.d build/san/*.d build/unit/*.d)
+-include $(wildcard build/obj/*/*.d build/san/*/*.d build/unit/*.d)

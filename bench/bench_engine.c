@@ -24,11 +24,11 @@
 
 #include <jansson.h>
 
-#include "cleanup.h"
-#include "cli.h"
-#include "decode.h"
-#include "engine.h"
-#include "ydoc.h"
+#include "base/cleanup.h"
+#include "engine/manifest.h"
+#include "engine/decode.h"
+#include "engine/engine.h"
+#include "engine/doc.h"
 
 #define NAMESPACES 100
 #define APPS_PER_NS 20

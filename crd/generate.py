@@ -30,7 +30,7 @@ HEADER = (
     "# tests/packaging/sync-crds.sh.\n"
 )
 
-# Policy spellings the agent accepts (agent/action.c): kscmp's own words and the runtime's.
+# Policy spellings the agent accepts (agent/engine/action.c): kscmp's own words and the runtime's.
 ACTIONS = [
     "Allow", "Audit", "Block", "Trap", "Kill",
     "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_ERRNO", "SCMP_ACT_TRAP", "SCMP_ACT_TRACE",

@@ -1,4 +1,4 @@
-#!/ usr / bin / env python3
+#!/usr/bin/env python3
 """Runs every test suite of kscmp and closes with one line 'N passed, N failed'.
 
 Suites (each counted by its own tests):
@@ -48,8 +48,8 @@ def record(suite, passed, failed, t0, detail=""):
 
 def suite_format():
     t0 = time.time()
-    files = sorted(glob.glob("agent/*.[ch]") + glob.glob("tests/unit/*.[ch]") +
-                   glob.glob("tests/fuzz/*.c") + glob.glob("tests/tools/*.c") +
+    files = sorted(glob.glob("agent/*/*.[ch]") + glob.glob("tests/unit/*/*.[ch]") +
+                   glob.glob("tests/fuzz/*/*.c") + glob.glob("tests/tools/*.c") +
                    glob.glob("bench/*.c"))
     p = run(["clang-format", "--dry-run", "--Werror"] + files, 120)
     record("format", int(p.returncode == 0), int(p.returncode != 0), t0, p.stderr)
@@ -131,7 +131,7 @@ def suite_fuzz():
             args.append(seeds)
         env = dict(os.environ)
         supp = os.path.join("tests", "fuzz", "lsan-libseccomp.supp")
-        if name == "fuzz_ocicheck" and os.path.exists(supp):
+        if name == "fuzz_proof" and os.path.exists(supp):
             env["LSAN_OPTIONS"] = "suppressions=" + os.path.abspath(supp)
         p = run(args, seconds + 120, env=env)
         record("fuzz " + name, int(p.returncode == 0), int(p.returncode != 0), t0,

@@ -2,7 +2,7 @@
  *
  *   seccomp_load PROFILE.json...      ("-" reads a profile from standard input)
  *
- * Each profile is decoded and built as the agent checks it (ocicheck_build), then a forked
+ * Each profile is decoded and built as the agent checks it (proof_build), then a forked
  * child sets no_new_privs and loads the filter with seccomp_load(); the child then exits
  * at once, so the filter governs nothing but its own exit_group. One line per profile;
  * exit 0 when the kernel accepted every profile, 1 when one was not, 2 on usage errors.
@@ -16,9 +16,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "error.h"
-#include "ocicheck.h"
+#include "base/cleanup.h"
+#include "base/error.h"
+#include "engine/proof.h"
 
 /* What the child tells the parent through a shared page: written with plain stores, since
  * the child may not be allowed any syscall once the filter is loaded. */
@@ -123,7 +123,7 @@ static int check_one(const char *path)
 
     struct kerr err = {0};
     _cleanup_(filter_releasep) scmp_filter_ctx ctx = NULL;
-    r = ocicheck_build(json, len, &ctx, &err);
+    r = proof_build(json, len, &ctx, &err);
     if (r < 0) {
         fprintf(stderr, "%s: invalid profile: %s\n", path, err.msg);
         return r;

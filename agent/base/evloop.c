@@ -1,0 +1,190 @@
+/* evloop.c - epoll loop with a handful of one-shot timers. */
+#include "base/evloop.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+struct watch {
+    int fd;
+    evloop_fd_cb cb;
+    void *userdata;
+    struct watch *next;
+};
+
+struct timer {
+    bool armed;
+    uint64_t deadline;
+    evloop_timer_cb cb;
+    void *userdata;
+};
+
+struct evloop {
+    int epfd;
+    struct watch *watches;
+    struct watch *dead; /* removed during a round, freed after it */
+    struct timer timers[EVLOOP_MAX_TIMERS];
+    bool quit;
+    int code;
+};
+
+uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t backoff_ms(unsigned attempt, uint64_t base_ms, uint64_t max_ms)
+{
+    uint64_t delay = base_ms;
+    for (unsigned i = 1; i < attempt && delay < max_ms; i++)
+        delay *= 2;
+    return delay > max_ms ? max_ms : delay;
+}
+
+uint64_t now_ms(void)
+{
+    return now_us() / 1000u;
+}
+
+int evloop_new(struct evloop **ret)
+{
+    struct evloop *l = calloc(1, sizeof(*l));
+    if (!l)
+        return -ENOMEM;
+    l->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (l->epfd < 0) {
+        int r = -errno;
+        free(l);
+        return r;
+    }
+    *ret = l;
+    return 0;
+}
+
+void evloop_free(struct evloop *l)
+{
+    if (!l)
+        return;
+    for (struct watch **list = &l->watches; list; list = list == &l->watches ? &l->dead : NULL)
+        while (*list) {
+            struct watch *w = *list;
+            *list = w->next;
+            free(w);
+        }
+    close(l->epfd);
+    free(l);
+}
+
+int evloop_add_fd(struct evloop *l, int fd, uint32_t events, evloop_fd_cb cb, void *userdata)
+{
+    struct watch *w = calloc(1, sizeof(*w));
+    if (!w)
+        return -ENOMEM;
+    *w = (struct watch){fd, cb, userdata, l->watches};
+    struct epoll_event ev = {.events = events, .data.ptr = w};
+    if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+        int r = -errno;
+        free(w);
+        return r;
+    }
+    l->watches = w;
+    return 0;
+}
+
+static struct watch *find_watch(struct evloop *l, int fd, struct watch ***ret_prev)
+{
+    for (struct watch **pw = &l->watches; *pw; pw = &(*pw)->next)
+        if ((*pw)->fd == fd) {
+            if (ret_prev)
+                *ret_prev = pw;
+            return *pw;
+        }
+    return NULL;
+}
+
+int evloop_mod_fd(struct evloop *l, int fd, uint32_t events)
+{
+    struct watch *w = find_watch(l, fd, NULL);
+    if (!w)
+        return -ENOENT;
+    struct epoll_event ev = {.events = events, .data.ptr = w};
+    return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int evloop_del_fd(struct evloop *l, int fd)
+{
+    struct watch **prev = NULL;
+    struct watch *w = find_watch(l, fd, &prev);
+    if (!w)
+        return -ENOENT;
+    epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+    *prev = w->next;
+    /* Freed after the round: an event for it may still be pending in this one. */
+    w->cb = NULL;
+    w->fd = -1;
+    w->next = l->dead;
+    l->dead = w;
+    return 0;
+}
+
+void evloop_timer(struct evloop *l, int id, uint64_t ms, evloop_timer_cb cb, void *userdata)
+{
+    if (id < 0 || id >= EVLOOP_MAX_TIMERS)
+        return;
+    l->timers[id] = (struct timer){true, now_ms() + ms, cb, userdata};
+}
+
+void evloop_timer_cancel(struct evloop *l, int id)
+{
+    if (id >= 0 && id < EVLOOP_MAX_TIMERS)
+        l->timers[id].armed = false;
+}
+
+void evloop_quit(struct evloop *l, int code)
+{
+    l->quit = true;
+    l->code = code;
+}
+
+int evloop_run(struct evloop *l)
+{
+    while (!l->quit) {
+        uint64_t now = now_ms();
+        int timeout = -1;
+        for (int i = 0; i < EVLOOP_MAX_TIMERS; i++) {
+            if (!l->timers[i].armed)
+                continue;
+            uint64_t d = l->timers[i].deadline;
+            int t = d <= now ? 0 : (int)(d - now > 3600000 ? 3600000 : d - now);
+            if (timeout < 0 || t < timeout)
+                timeout = t;
+        }
+        struct epoll_event evs[32];
+        int n = epoll_wait(l->epfd, evs, 32, timeout);
+        if (n < 0 && errno != EINTR)
+            return -errno;
+        for (int i = 0; i < n && !l->quit; i++) {
+            struct watch *w = evs[i].data.ptr;
+            if (w->cb) /* NULL once removed by an earlier callback of this round */
+                w->cb(l, w->fd, evs[i].events, w->userdata);
+        }
+        while (l->dead) {
+            struct watch *w = l->dead;
+            l->dead = w->next;
+            free(w);
+        }
+        now = now_ms();
+        for (int i = 0; i < EVLOOP_MAX_TIMERS && !l->quit; i++) {
+            struct timer *t = &l->timers[i];
+            if (t->armed && t->deadline <= now) {
+                t->armed = false;
+                t->cb(l, t->userdata);
+            }
+        }
+    }
+    return l->code;
+}

@@ -1,0 +1,161 @@
+/* metrics.c - counters, gauges and a latency histogram, in the Prometheus text format. */
+#include "base/metrics.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                 0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+#define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
+
+static const struct {
+    const char *name, *help;
+} counter_info[M__COUNTERS] = {
+    [M_PROFILES_WRITTEN] = {"kscmp_profiles_written_total", "Profile files written."},
+    [M_PROFILES_REMOVED] = {"kscmp_profiles_removed_total", "Profile files removed."},
+    [M_PROFILES_RESTORED] = {"kscmp_profiles_restored_total",
+                             "Profile files put back after someone changed or deleted them."},
+    [M_PROFILES_UNCHANGED] = {"kscmp_profiles_unchanged_total",
+                              "Recomputed profiles whose bytes were already on disk."},
+    [M_WRITE_ERRORS] = {"kscmp_profile_write_errors_total",
+                        "Failed writes or removals (the old file stays; retried with backoff)."},
+    [M_PROFILES_REJECTED] = {"kscmp_profiles_rejected_total",
+                             "Compiled profiles libseccomp refused (not written)."},
+    [M_RECONCILES] = {"kscmp_reconciles_total", "Reconcile passes."},
+    [M_RECONCILE_ERRORS] = {"kscmp_reconcile_errors_total", "Reconcile passes that failed."},
+    [M_SOURCE_ERRORS] = {"kscmp_source_errors_total", "Manifests that could not be read."},
+    [M_WATCH_RESTARTS] = {"kscmp_watch_restarts_total", "Watches started again."},
+    [M_WATCH_RELISTS] = {"kscmp_watch_relists_total", "Full lists (start, 410 Gone)."},
+    [M_API_ERRORS] = {"kscmp_api_errors_total", "Failed requests to the API server."},
+    [M_API_REQUESTS] = {"kscmp_api_requests_total", "Requests to the API server."},
+    [M_EVENTS_SENT] = {"kscmp_events_total", "Events recorded on pods."},
+    [M_STATUS_PATCHES] = {"kscmp_status_patches_total", "Policy status patches sent."},
+};
+
+static const struct {
+    const char *name, *help, *labels;
+} gauge_info[G__GAUGES] = {
+    [G_PROFILES] = {"kscmp_profiles", "Profile files the node holds.", ""},
+    [G_PODS_STALE] = {"kscmp_pods_stale_profiles",
+                      "Pods whose running containers started before their profile last changed.",
+                      ""},
+    [G_POLICIES_VALID] = {"kscmp_policies", "Policies by condition.", "{condition=\"Valid\"}"},
+    [G_POLICIES_INVALID] = {"kscmp_policies", NULL, "{condition=\"Invalid\"}"},
+    [G_POLICIES_CONFLICT] = {"kscmp_policies", NULL, "{condition=\"Conflict\"}"},
+    [G_READY] = {"kscmp_ready", "1 once the first complete set of profiles is on disk.", ""},
+};
+
+struct metrics {
+    pthread_mutex_t lock;
+    uint64_t counters[M__COUNTERS];
+    double gauges[G__GAUGES];
+    uint64_t hist[NBUCKETS + 1];
+    double hist_sum;
+    uint64_t hist_count;
+};
+
+int metrics_new(struct metrics **ret)
+{
+    struct metrics *m = calloc(1, sizeof(*m));
+    if (!m)
+        return -ENOMEM;
+    pthread_mutex_init(&m->lock, NULL);
+    *ret = m;
+    return 0;
+}
+
+void metrics_free(struct metrics *m)
+{
+    if (!m)
+        return;
+    pthread_mutex_destroy(&m->lock);
+    free(m);
+}
+
+void metrics_add(struct metrics *m, enum metric_counter c, uint64_t n)
+{
+    if (!m)
+        return;
+    pthread_mutex_lock(&m->lock);
+    m->counters[c] += n;
+    pthread_mutex_unlock(&m->lock);
+}
+
+uint64_t metrics_get(struct metrics *m, enum metric_counter c)
+{
+    pthread_mutex_lock(&m->lock);
+    uint64_t v = m->counters[c];
+    pthread_mutex_unlock(&m->lock);
+    return v;
+}
+
+void metrics_set(struct metrics *m, enum metric_gauge g, double v)
+{
+    if (!m)
+        return;
+    pthread_mutex_lock(&m->lock);
+    m->gauges[g] = v;
+    pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_observe_latency(struct metrics *m, double seconds)
+{
+    if (!m)
+        return;
+    pthread_mutex_lock(&m->lock);
+    size_t i = 0;
+    while (i < NBUCKETS && seconds > buckets[i])
+        i++;
+    m->hist[i]++;
+    m->hist_sum += seconds;
+    m->hist_count++;
+    pthread_mutex_unlock(&m->lock);
+}
+
+char *metrics_render(struct metrics *m)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    pthread_mutex_lock(&m->lock);
+    for (int c = 0; c < M__COUNTERS; c++)
+        fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counter_info[c].name,
+                counter_info[c].help, counter_info[c].name, counter_info[c].name,
+                (unsigned long long)m->counters[c]);
+    for (int g = 0; g < G__GAUGES; g++) {
+        if (gauge_info[g].help)
+            fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", gauge_info[g].name, gauge_info[g].help,
+                    gauge_info[g].name);
+        fprintf(f, "%s%s %g\n", gauge_info[g].name, gauge_info[g].labels, m->gauges[g]);
+    }
+    const char *h = "kscmp_profile_write_latency_seconds";
+    fprintf(f, "# HELP %s From the event that changed a profile to the file being durable.\n", h);
+    fprintf(f, "# TYPE %s histogram\n", h);
+    uint64_t cum = 0;
+    for (size_t i = 0; i < NBUCKETS; i++) {
+        cum += m->hist[i];
+        fprintf(f, "%s_bucket{le=\"%g\"} %llu\n", h, buckets[i], (unsigned long long)cum);
+    }
+    cum += m->hist[NBUCKETS];
+    fprintf(f, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", h,
+            (unsigned long long)cum, h, m->hist_sum, h, (unsigned long long)m->hist_count);
+    pthread_mutex_unlock(&m->lock);
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+bool metrics_ready(struct metrics *m)
+{
+    pthread_mutex_lock(&m->lock);
+    bool ready = m->gauges[G_READY] > 0;
+    pthread_mutex_unlock(&m->lock);
+    return ready;
+}

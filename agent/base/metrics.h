@@ -1,0 +1,61 @@
+/* metrics.h - the agent's counters and gauges.
+ *
+ * Owns: what the agent measures (contract section 7) and its Prometheus text. Updates come
+ * from the event loop's thread, reads from the HTTP thread (program/http.h); a mutex guards
+ * the numbers.
+ */
+#ifndef KSCMP_METRICS_H
+#define KSCMP_METRICS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+enum metric_counter {
+    M_PROFILES_WRITTEN,
+    M_PROFILES_REMOVED,
+    M_PROFILES_RESTORED,
+    M_PROFILES_UNCHANGED,
+    M_WRITE_ERRORS,
+    M_PROFILES_REJECTED, /* libseccomp refused a compiled profile: not written */
+    M_RECONCILES,
+    M_RECONCILE_ERRORS,
+    M_SOURCE_ERRORS, /* broken files in --local DIR */
+    M_WATCH_RESTARTS,
+    M_WATCH_RELISTS,
+    M_API_ERRORS,
+    M_API_REQUESTS,
+    M_EVENTS_SENT,
+    M_STATUS_PATCHES,
+    M__COUNTERS
+};
+
+enum metric_gauge {
+    G_PROFILES,
+    G_PODS_STALE,
+    G_POLICIES_VALID,
+    G_POLICIES_INVALID,
+    G_POLICIES_CONFLICT,
+    G_READY,
+    G__GAUGES
+};
+
+struct metrics;
+
+int metrics_new(struct metrics **ret);
+void metrics_free(struct metrics *m);
+
+void metrics_add(struct metrics *m, enum metric_counter c, uint64_t n);
+void metrics_set(struct metrics *m, enum metric_gauge g, double v);
+/* One write latency: from the event that caused it to the file being durable. */
+void metrics_observe_latency(struct metrics *m, double seconds);
+uint64_t metrics_get(struct metrics *m, enum metric_counter c);
+
+/* The Prometheus text; the caller frees it. */
+char *metrics_render(struct metrics *m);
+
+/* True once the agent has set G_READY. */
+bool metrics_ready(struct metrics *m);
+
+#endif

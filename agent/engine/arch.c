@@ -1,0 +1,222 @@
+/* arch.c - architecture table and the syscall name database. */
+#include "engine/arch.h"
+
+#include <errno.h>
+#include <seccomp.h>
+#include <string.h>
+
+#include "base/cleanup.h"
+
+static const struct arch_info arches[] = {
+    {"x86_64", "SCMP_ARCH_X86_64", SCMP_ARCH_X86_64, "x86 x32"},
+    {"x86", "SCMP_ARCH_X86", SCMP_ARCH_X86, ""},
+    {"x32", "SCMP_ARCH_X32", SCMP_ARCH_X32, ""},
+    {"aarch64", "SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64, "arm"},
+    {"arm", "SCMP_ARCH_ARM", SCMP_ARCH_ARM, ""},
+    {"riscv64", "SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64, ""},
+    {"ppc64le", "SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE, ""},
+    {"ppc64", "SCMP_ARCH_PPC64", SCMP_ARCH_PPC64, "ppc"},
+    {"ppc", "SCMP_ARCH_PPC", SCMP_ARCH_PPC, ""},
+    {"s390x", "SCMP_ARCH_S390X", SCMP_ARCH_S390X, "s390"},
+    {"s390", "SCMP_ARCH_S390", SCMP_ARCH_S390, ""},
+    {"mips64", "SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64, "mips mips64n32"},
+    {"mips64n32", "SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32, ""},
+    {"mips", "SCMP_ARCH_MIPS", SCMP_ARCH_MIPS, ""},
+    {"mipsel64", "SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64, "mipsel mipsel64n32"},
+    {"mipsel64n32", "SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32, ""},
+    {"mipsel", "SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL, ""},
+};
+
+static const struct {
+    const char *alias;
+    const char *name;
+} aliases[] = {
+    {"amd64", "x86_64"},  {"i386", "x86"},  {"i686", "x86"},
+    {"arm64", "aarch64"}, {"armhf", "arm"}, {"armv7l", "arm"},
+};
+
+size_t arch_count(void)
+{
+    return ELEMENTSOF(arches);
+}
+
+const struct arch_info *arch_get(size_t i)
+{
+    return i < ELEMENTSOF(arches) ? &arches[i] : NULL;
+}
+
+int arch_parse(const char *s)
+{
+    for (size_t i = 0; i < ELEMENTSOF(aliases); i++)
+        if (strcmp(s, aliases[i].alias) == 0)
+            s = aliases[i].name;
+    for (size_t i = 0; i < ELEMENTSOF(arches); i++)
+        if (strcmp(s, arches[i].name) == 0 || strcmp(s, arches[i].oci) == 0)
+            return (int)i;
+    return -EINVAL;
+}
+
+archmask_t arch_with_compat(int index)
+{
+    if (index < 0 || (size_t)index >= ELEMENTSOF(arches))
+        return 0;
+    archmask_t m = 1u << index;
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%s", arches[index].compat);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        int c = arch_parse(t);
+        if (c >= 0)
+            m |= 1u << c;
+    }
+    return m;
+}
+
+int arch_native(void)
+{
+    uint32_t tok = seccomp_arch_native();
+    for (size_t i = 0; i < ELEMENTSOF(arches); i++)
+        if (arches[i].token == tok)
+            return (int)i;
+    return -ENOTSUP;
+}
+
+const char *arch_mask_names(archmask_t m, char *buf, size_t len)
+{
+    size_t off = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < ELEMENTSOF(arches) && off < len; i++)
+        if (m & (1u << i))
+            off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "", arches[i].name);
+    return buf;
+}
+
+/* Open-addressing hash from name to id; ids index names[] and masks[]. */
+struct sysdb {
+    char **names;
+    archmask_t *masks;
+    size_t n, cap;
+    uint32_t *slots; /* id + 1, 0 = empty */
+    size_t nslots;
+};
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+int sysdb_new(struct sysdb **ret)
+{
+    struct sysdb *db = calloc(1, sizeof(*db));
+    if (!db)
+        return -ENOMEM;
+    db->nslots = 2048;
+    db->slots = calloc(db->nslots, sizeof(*db->slots));
+    if (!db->slots) {
+        free(db);
+        return -ENOMEM;
+    }
+    *ret = db;
+    return 0;
+}
+
+void sysdb_free(struct sysdb *db)
+{
+    if (!db)
+        return;
+    for (size_t i = 0; i < db->n; i++)
+        free(db->names[i]);
+    free(db->names);
+    free(db->masks);
+    free(db->slots);
+    free(db);
+}
+
+static int sysdb_grow_slots(struct sysdb *db)
+{
+    size_t ns = db->nslots * 2;
+    uint32_t *slots = calloc(ns, sizeof(*slots));
+    if (!slots)
+        return -ENOMEM;
+    for (size_t id = 0; id < db->n; id++) {
+        size_t i = hash_str(db->names[id]) & (ns - 1);
+        while (slots[i])
+            i = (i + 1) & (ns - 1);
+        slots[i] = (uint32_t)id + 1;
+    }
+    free(db->slots);
+    db->slots = slots;
+    db->nslots = ns;
+    return 0;
+}
+
+int sysdb_lookup(struct sysdb *db, const char *name, uint32_t *ret_id)
+{
+    size_t i = hash_str(name) & (db->nslots - 1);
+    for (; db->slots[i]; i = (i + 1) & (db->nslots - 1))
+        if (strcmp(db->names[db->slots[i] - 1], name) == 0) {
+            *ret_id = db->slots[i] - 1;
+            return 0;
+        }
+    /* Not seen yet: ask libseccomp on every architecture. */
+    if (strlen(name) > 64)
+        return -ENOENT;
+    archmask_t mask = 0;
+    bool known = false;
+    for (size_t a = 0; a < ELEMENTSOF(arches); a++) {
+        int nr = seccomp_syscall_resolve_name_arch(arches[a].token, name);
+        if (nr != __NR_SCMP_ERROR)
+            known = true;
+        if (nr >= 0)
+            mask |= 1u << a;
+    }
+    if (!known)
+        return -ENOENT;
+    if (db->n == db->cap) {
+        size_t cap = db->cap ? db->cap * 2 : 512;
+        char **names = realloc(db->names, cap * sizeof(*names));
+        if (!names)
+            return -ENOMEM;
+        db->names = names;
+        archmask_t *masks = realloc(db->masks, cap * sizeof(*masks));
+        if (!masks)
+            return -ENOMEM;
+        db->masks = masks;
+        db->cap = cap;
+    }
+    if ((db->n + 1) * 2 > db->nslots) {
+        int r = sysdb_grow_slots(db);
+        if (r < 0)
+            return r;
+        i = hash_str(name) & (db->nslots - 1);
+        while (db->slots[i])
+            i = (i + 1) & (db->nslots - 1);
+    }
+    char *dup = strdup(name);
+    if (!dup)
+        return -ENOMEM;
+    uint32_t id = (uint32_t)db->n++;
+    db->names[id] = dup;
+    db->masks[id] = mask;
+    db->slots[i] = id + 1;
+    *ret_id = id;
+    return 0;
+}
+
+const char *sysdb_name(const struct sysdb *db, uint32_t id)
+{
+    return id < db->n ? db->names[id] : NULL;
+}
+
+archmask_t sysdb_arches(const struct sysdb *db, uint32_t id)
+{
+    return id < db->n ? db->masks[id] : 0;
+}
+
+size_t sysdb_count(const struct sysdb *db)
+{
+    return db->n;
+}

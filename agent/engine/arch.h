@@ -1,0 +1,58 @@
+/* arch.h - architectures and syscall names, as libseccomp knows them.
+ *
+ * Owns: the table of architectures (kscmp spelling, OCI spelling, libseccomp token, compat
+ * set), the node's native architecture, and struct sysdb, which gives every syscall name a
+ * small dense id and remembers on which architectures it exists. Pure: asks libseccomp,
+ * does no I/O; a sysdb is owned by its caller (no globals).
+ */
+#ifndef KSCMP_ARCH_H
+#define KSCMP_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+typedef uint32_t archmask_t; /* bit i = arch_table index i */
+
+struct arch_info {
+    const char *name;   /* "x86_64" */
+    const char *oci;    /* "SCMP_ARCH_X86_64" */
+    uint32_t token;     /* SCMP_ARCH_X86_64 */
+    const char *compat; /* kscmp names of its compat arches, space separated, or "" */
+};
+
+size_t arch_count(void);
+const struct arch_info *arch_get(size_t i);
+
+/* Parses "x86_64", "amd64", "SCMP_ARCH_X86_64", ...: index into the table, or -EINVAL. */
+int arch_parse(const char *s);
+
+/* The mask of an architecture and its compat ones (x86_64 -> x86_64|x86|x32). */
+archmask_t arch_with_compat(int index);
+
+/* The index of the machine's own architecture, or -ENOTSUP. */
+int arch_native(void);
+
+/* "x86_64, x86, x32" for messages; returns buf. */
+const char *arch_mask_names(archmask_t m, char *buf, size_t len);
+
+struct sysdb;
+
+int sysdb_new(struct sysdb **ret);
+void sysdb_free(struct sysdb *db);
+
+/* The id of a syscall name libseccomp knows on some architecture: 0, or -ENOENT for a name
+ * unknown everywhere (a typo). Ids are dense, starting at 0, stable for the db's life. */
+int sysdb_lookup(struct sysdb *db, const char *name, uint32_t *ret_id);
+
+const char *sysdb_name(const struct sysdb *db, uint32_t id);
+
+/* The architectures (of the table) on which the syscall exists. */
+archmask_t sysdb_arches(const struct sysdb *db, uint32_t id);
+
+/* How many ids have been given out. */
+size_t sysdb_count(const struct sysdb *db);
+
+#endif

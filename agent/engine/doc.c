@@ -1,0 +1,531 @@
+/* ydoc.c - YAML/JSON to struct ynode, with limits. */
+#include "engine/doc.h"
+
+#include <errno.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "base/cleanup.h"
+#include "base/hmap.h"
+
+struct builder {
+    yaml_parser_t parser;
+    const char *buf; /* the input, for the lines of reader errors */
+    size_t len;
+    const char *file;
+    size_t nodes;
+    struct kerr *err;
+};
+
+static struct ynode *ynode_new(enum ynode_kind kind, int line)
+{
+    struct ynode *n = calloc(1, sizeof(*n));
+    if (n) {
+        n->kind = kind;
+        n->line = line;
+    }
+    return n;
+}
+
+void ynode_free(struct ynode *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->n; i++) {
+        if (n->keys)
+            free(n->keys[i]);
+        ynode_free(n->items[i]);
+    }
+    free(n->keys);
+    free(n->items);
+    free(n->str);
+    free(n);
+}
+
+void ydoc_free_all(struct ynode **docs, size_t n)
+{
+    for (size_t i = 0; docs && i < n; i++)
+        ynode_free(docs[i]);
+    free(docs);
+}
+
+static int push_item(struct ynode *parent, char *key, struct ynode *child)
+{
+    /* Capacity is 4, then doubles: grow when n is 0 or a power of two of at least 4. */
+    if (parent->n == 0 || (parent->n >= 4 && (parent->n & (parent->n - 1)) == 0)) {
+        size_t cap = parent->n ? parent->n * 2 : 4;
+        struct ynode **items = realloc(parent->items, cap * sizeof(*items));
+        if (!items)
+            return -ENOMEM;
+        parent->items = items;
+        if (parent->kind == YN_MAP) {
+            char **keys = realloc(parent->keys, cap * sizeof(*keys));
+            if (!keys)
+                return -ENOMEM;
+            parent->keys = keys;
+        }
+    }
+    if (parent->kind == YN_MAP)
+        parent->keys[parent->n] = key;
+    parent->items[parent->n++] = child;
+    return 0;
+}
+
+/* s is one or more characters of set (as strspn counts them). */
+static bool all_of(const char *s, const char *set)
+{
+    return *s && s[strspn(s, set)] == '\0';
+}
+
+#define DIGITS "0123456789"
+
+/* [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
+static bool is_float(const char *s)
+{
+    if (*s == '-' || *s == '+')
+        s++;
+    size_t whole = strspn(s, DIGITS), frac = 0;
+    s += whole;
+    if (*s == '.') {
+        frac = strspn(s + 1, DIGITS);
+        s += 1 + frac;
+    }
+    if (whole == 0 && frac == 0)
+        return false;
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '-' || *s == '+')
+            s++;
+        return all_of(s, DIGITS);
+    }
+    return *s == '\0';
+}
+
+/* The type of a plain scalar, exactly as the YAML 1.2 core schema reads it: what matches none
+ * of its patterns ("0xZZ", "-inf", "1_000") is a string. */
+static enum yscalar plain_type(const char *s)
+{
+    static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+    static const char *const bools[] = {"true", "True", "TRUE", "false", "False", "FALSE"};
+    static const char *const specials[] = {".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN"};
+    for (size_t i = 0; i < ELEMENTSOF(nulls); i++)
+        if (strcmp(s, nulls[i]) == 0)
+            return YS_NULL;
+    for (size_t i = 0; i < ELEMENTSOF(bools); i++)
+        if (strcmp(s, bools[i]) == 0)
+            return YS_BOOL;
+    const char *u = *s == '-' || *s == '+' ? s + 1 : s;
+    if (all_of(u, DIGITS) || (strncmp(s, "0o", 2) == 0 && all_of(s + 2, "01234567")) ||
+        (strncmp(s, "0x", 2) == 0 && all_of(s + 2, DIGITS "abcdefABCDEF")))
+        return YS_INT;
+    for (size_t i = 0; i < ELEMENTSOF(specials); i++)
+        if (strcmp(u, specials[i]) == 0 && (u == s || i < 3)) /* no sign on .nan */
+            return YS_FLOAT;
+    return is_float(s) ? YS_FLOAT : YS_STR;
+}
+
+static int parse_error(struct builder *b)
+{
+    const yaml_parser_t *p = &b->parser;
+    if (p->error == YAML_MEMORY_ERROR)
+        return -ENOMEM;
+    size_t line;
+    if (p->error == YAML_READER_ERROR) {
+        /* The reader decodes ahead of the scanner and sets no mark, only the byte offset. */
+        line = 1;
+        for (size_t i = 0; i < p->problem_offset && i < b->len; i++)
+            line += b->buf[i] == '\n';
+    } else {
+        line = p->problem_mark.line + 1;
+    }
+    char ctx[320] = "";
+    if (p->context) {
+        if (p->context_mark.line != p->problem_mark.line && p->error != YAML_READER_ERROR)
+            snprintf(ctx, sizeof(ctx), " %s that starts at line %zu", p->context,
+                     p->context_mark.line + 1);
+        else
+            snprintf(ctx, sizeof(ctx), " %s", p->context);
+    }
+    /* libyaml's words for a tab in the indentation do not say "tab": add it. */
+    const char *hint = "";
+    const char *l = b->buf;
+    for (size_t i = 1; l && i < line; i++) {
+        l = memchr(l, '\n', b->len - (size_t)(l - b->buf));
+        l = l ? l + 1 : NULL;
+    }
+    while (l && l < b->buf + b->len && *l == ' ')
+        l++;
+    if (l && l < b->buf + b->len && *l == '\t')
+        hint = " (a tab: YAML indents with spaces)";
+    return kerr_set(b->err, -EINVAL, "%s:%zu: malformed YAML: %s%s%s", b->file, line,
+                    p->problem ? p->problem : "syntax error", ctx, hint);
+}
+
+static int next_event(struct builder *b, yaml_event_t *ev)
+{
+    if (!yaml_parser_parse(&b->parser, ev))
+        return parse_error(b);
+    return 0;
+}
+
+/* Keys are looked up in a hash once a mapping has this many: a linear scan per key would make
+ * a mapping of many keys quadratic (100k keys: minutes). */
+#define KEYS_LINEAR_MAX 16
+
+static void hmap_clearp(struct hmap *m)
+{
+    hmap_clear(m, NULL);
+}
+
+/* Reads the key event ev of mapping n (consumes ev): a scalar without NUL, not "<<", not a
+ * duplicate. seen indexes n's keys once there are more than KEYS_LINEAR_MAX. */
+static int read_key(struct builder *b, yaml_event_t *ev, const struct ynode *n, struct hmap *seen,
+                    char **ret)
+{
+    int line = (int)ev->start_mark.line + 1;
+    if (ev->type != YAML_SCALAR_EVENT) {
+        bool alias = ev->type == YAML_ALIAS_EVENT, list = ev->type == YAML_SEQUENCE_START_EVENT;
+        yaml_event_delete(ev);
+        if (alias)
+            return kerr_set(b->err, -EINVAL, "%s:%d: YAML aliases (*name) are not accepted",
+                            b->file, line);
+        return kerr_set(b->err, -EINVAL, "%s:%d: a mapping key must be a string, not a %s", b->file,
+                        line, list ? "list" : "mapping");
+    }
+    size_t len = ev->data.scalar.length;
+    _cleanup_free_ char *key =
+        len > YDOC_MAX_SCALAR ? NULL : strndup((const char *)ev->data.scalar.value, len);
+    yaml_event_delete(ev);
+    if (len > YDOC_MAX_SCALAR)
+        return kerr_set(b->err, -E2BIG, "%s:%d: mapping key longer than %d bytes", b->file, line,
+                        YDOC_MAX_SCALAR);
+    if (!key)
+        return -ENOMEM;
+    if (strlen(key) != len)
+        return kerr_set(b->err, -EINVAL, "%s:%d: NUL byte in a mapping key", b->file, line);
+    if (strcmp(key, "<<") == 0)
+        return kerr_set(b->err, -EINVAL, "%s:%d: YAML merge keys (<<) are not accepted", b->file,
+                        line);
+    bool dup = false;
+    if (n->n < KEYS_LINEAR_MAX) {
+        for (size_t i = 0; i < n->n && !dup; i++)
+            dup = strcmp(n->keys[i], key) == 0;
+    } else {
+        for (size_t i = seen->n; i < n->n; i++) /* index the keys read before */
+            if (hmap_put(seen, n->keys[i], (void *)n->keys[i], NULL) < 0)
+                return -ENOMEM;
+        dup = hmap_get(seen, key) != NULL;
+    }
+    if (dup)
+        return kerr_set(b->err, -EINVAL, "%s:%d: duplicate key \"%.100s\"", b->file, line, key);
+    *ret = TAKE_PTR(key);
+    return 0;
+}
+
+/* Builds the node that starts with ev (which it consumes). */
+static int build_node(struct builder *b, yaml_event_t *ev, unsigned depth, struct ynode **ret)
+{
+    int line = (int)ev->start_mark.line + 1;
+    if (++b->nodes > YDOC_MAX_NODES) {
+        yaml_event_delete(ev);
+        return kerr_set(b->err, -E2BIG, "%s:%d: document too large (over %d nodes)", b->file, line,
+                        YDOC_MAX_NODES);
+    }
+    if (depth > YDOC_MAX_DEPTH) {
+        yaml_event_delete(ev);
+        return kerr_set(b->err, -E2BIG, "%s:%d: nesting deeper than %d levels", b->file, line,
+                        YDOC_MAX_DEPTH);
+    }
+    switch (ev->type) {
+    case YAML_ALIAS_EVENT:
+        yaml_event_delete(ev);
+        return kerr_set(b->err, -EINVAL, "%s:%d: YAML aliases (*name) are not accepted", b->file,
+                        line);
+    case YAML_SCALAR_EVENT: {
+        if (ev->data.scalar.length > YDOC_MAX_SCALAR) {
+            yaml_event_delete(ev);
+            return kerr_set(b->err, -E2BIG, "%s:%d: scalar longer than %d bytes", b->file, line,
+                            YDOC_MAX_SCALAR);
+        }
+        struct ynode *n = ynode_new(YN_SCALAR, line);
+        if (!n) {
+            yaml_event_delete(ev);
+            return -ENOMEM;
+        }
+        n->str = strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+        if (!n->str || strlen(n->str) != ev->data.scalar.length) {
+            bool nul = n->str != NULL;
+            ynode_free(n);
+            yaml_event_delete(ev);
+            return nul ? kerr_set(b->err, -EINVAL, "%s:%d: NUL byte in a scalar", b->file, line)
+                       : -ENOMEM;
+        }
+        bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        bool tagged_str = ev->data.scalar.tag &&
+                          strcmp((const char *)ev->data.scalar.tag, "tag:yaml.org,2002:str") == 0;
+        n->stype = plain && !tagged_str ? plain_type(n->str) : YS_STR;
+        yaml_event_delete(ev);
+        *ret = n;
+        return 0;
+    }
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT: {
+        bool is_map = ev->type == YAML_MAPPING_START_EVENT;
+        yaml_event_delete(ev);
+        struct ynode *n = ynode_new(is_map ? YN_MAP : YN_SEQ, line);
+        if (!n)
+            return -ENOMEM;
+        _cleanup_(hmap_clearp) struct hmap seen = {0}; /* keys of a large mapping */
+        for (;;) {
+            yaml_event_t cur;
+            int r = next_event(b, &cur);
+            if (r < 0) {
+                ynode_free(n);
+                return r;
+            }
+            if (cur.type == YAML_SEQUENCE_END_EVENT || cur.type == YAML_MAPPING_END_EVENT) {
+                yaml_event_delete(&cur);
+                break;
+            }
+            _cleanup_free_ char *key = NULL;
+            if (is_map) {
+                r = read_key(b, &cur, n, &seen, &key); /* consumes cur */
+                if (r == 0)
+                    r = next_event(b, &cur);
+                if (r < 0) {
+                    ynode_free(n);
+                    return r;
+                }
+            }
+            struct ynode *child = NULL;
+            r = build_node(b, &cur, depth + 1, &child);
+            if (r < 0) {
+                ynode_free(n);
+                return r;
+            }
+            r = push_item(n, key, child);
+            if (r < 0) {
+                ynode_free(child);
+                ynode_free(n);
+                return r;
+            }
+            key = NULL; /* owned by n now */
+        }
+        *ret = n;
+        return 0;
+    }
+    default:
+        yaml_event_delete(ev);
+        return kerr_set(b->err, -EINVAL, "%s:%d: unexpected YAML event", b->file, line);
+    }
+}
+
+int ydoc_parse_yaml_each(const char *buf, size_t len, const char *file,
+                         int (*cb)(struct ynode *doc, void *userdata), void *userdata,
+                         struct kerr *err)
+{
+    if (len > YDOC_MAX_INPUT)
+        return kerr_set(err, -E2BIG, "%s: larger than %u bytes", file, YDOC_MAX_INPUT);
+    struct builder b = {.buf = buf, .len = len, .file = file, .err = err};
+    if (!yaml_parser_initialize(&b.parser))
+        return -ENOMEM;
+    yaml_parser_set_input_string(&b.parser, (const unsigned char *)buf, len);
+    int r = 0;
+    for (;;) {
+        yaml_event_t ev;
+        r = next_event(&b, &ev);
+        if (r < 0)
+            break;
+        yaml_event_type_t t = ev.type;
+        if (t == YAML_STREAM_END_EVENT) {
+            yaml_event_delete(&ev);
+            break;
+        }
+        if (t != YAML_DOCUMENT_START_EVENT) {
+            yaml_event_delete(&ev); /* stream start, document end */
+            continue;
+        }
+        yaml_event_delete(&ev);
+        r = next_event(&b, &ev);
+        if (r < 0)
+            break;
+        struct ynode *root = NULL;
+        r = build_node(&b, &ev, 0, &root);
+        if (r < 0)
+            break;
+        if (root->kind == YN_SCALAR && root->stype == YS_NULL) {
+            ynode_free(root); /* an empty document ("---" alone) */
+            continue;
+        }
+        r = cb(root, userdata);
+        if (r < 0)
+            break;
+    }
+    yaml_parser_delete(&b.parser);
+    if (r == -ENOMEM && (!err || !err->msg[0]))
+        kerr_set(err, r, "%s: out of memory", file);
+    return r;
+}
+
+struct collect_docs {
+    struct ynode **docs;
+    size_t n;
+};
+
+static int collect_doc(struct ynode *doc, void *userdata)
+{
+    struct collect_docs *c = userdata;
+    struct ynode **nd = realloc(c->docs, (c->n + 1) * sizeof(*nd));
+    if (!nd) {
+        ynode_free(doc);
+        return -ENOMEM;
+    }
+    c->docs = nd;
+    c->docs[c->n++] = doc;
+    return 0;
+}
+
+int ydoc_parse_yaml(const char *buf, size_t len, const char *file, struct ynode ***ret_docs,
+                    size_t *ret_n, struct kerr *err)
+{
+    struct collect_docs c = {0};
+    int r = ydoc_parse_yaml_each(buf, len, file, collect_doc, &c, err);
+    if (r < 0) {
+        ydoc_free_all(c.docs, c.n);
+        return r;
+    }
+    *ret_docs = c.docs;
+    *ret_n = c.n;
+    return 0;
+}
+
+static int from_json(const json_t *j, unsigned depth, size_t *count, struct ynode **ret,
+                     struct kerr *err)
+{
+    if (depth > YDOC_MAX_DEPTH)
+        return kerr_set(err, -E2BIG, "JSON nested deeper than %d levels", YDOC_MAX_DEPTH);
+    if (++*count > YDOC_MAX_NODES)
+        return kerr_set(err, -E2BIG, "JSON document too large (over %d nodes)", YDOC_MAX_NODES);
+    struct ynode *n = NULL;
+    char buf[64];
+    switch (json_typeof(j)) {
+    case JSON_OBJECT: {
+        n = ynode_new(YN_MAP, 0);
+        if (!n)
+            return -ENOMEM;
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)j, k, v)
+        {
+#if JANSSON_VERSION_HEX >= 0x020e00
+            if (json_object_iter_key_len(json_object_key_to_iter(k)) != strlen(k)) {
+                ynode_free(n);
+                return kerr_set(err, -EINVAL, "JSON: NUL byte in the key \"%.100s\"", k);
+            }
+#endif
+            struct ynode *c = NULL;
+            int r = from_json(v, depth + 1, count, &c, err);
+            char *kd = r < 0 ? NULL : strdup(k);
+            if (r < 0 || !kd || push_item(n, kd, c) < 0) {
+                free(kd);
+                ynode_free(c);
+                ynode_free(n);
+                return r < 0 ? r : -ENOMEM;
+            }
+        }
+        break;
+    }
+    case JSON_ARRAY: {
+        n = ynode_new(YN_SEQ, 0);
+        if (!n)
+            return -ENOMEM;
+        size_t i;
+        json_t *v;
+        json_array_foreach(j, i, v)
+        {
+            struct ynode *c = NULL;
+            int r = from_json(v, depth + 1, count, &c, err);
+            if (r < 0 || push_item(n, NULL, c) < 0) {
+                ynode_free(c);
+                ynode_free(n);
+                return r < 0 ? r : -ENOMEM;
+            }
+        }
+        break;
+    }
+    default:
+        n = ynode_new(YN_SCALAR, 0);
+        if (!n)
+            return -ENOMEM;
+        if (json_is_string(j)) {
+            n->stype = YS_STR;
+            if (strlen(json_string_value(j)) != json_string_length(j)) {
+                ynode_free(n);
+                return kerr_set(err, -EINVAL, "JSON: NUL byte in the string \"%.100s\"",
+                                json_string_value(j));
+            }
+            n->str = strdup(json_string_value(j));
+        } else if (json_is_integer(j)) {
+            n->stype = YS_INT;
+            snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(j));
+            n->str = strdup(buf);
+        } else if (json_is_real(j)) {
+            n->stype = YS_FLOAT;
+            snprintf(buf, sizeof(buf), "%.17g", json_real_value(j));
+            n->str = strdup(buf);
+        } else if (json_is_boolean(j)) {
+            n->stype = YS_BOOL;
+            n->str = strdup(json_is_true(j) ? "true" : "false");
+        } else {
+            n->stype = YS_NULL;
+            n->str = strdup("");
+        }
+        if (!n->str) {
+            ynode_free(n);
+            return -ENOMEM;
+        }
+    }
+    *ret = n;
+    return 0;
+}
+
+int ydoc_from_json(const json_t *j, struct ynode **ret, struct kerr *err)
+{
+    size_t count = 0;
+    return from_json(j, 0, &count, ret, err);
+}
+
+const struct ynode *ynode_get(const struct ynode *n, const char *key)
+{
+    if (!n || n->kind != YN_MAP)
+        return NULL;
+    for (size_t i = 0; i < n->n; i++)
+        if (strcmp(n->keys[i], key) == 0)
+            return n->items[i];
+    return NULL;
+}
+
+const char *ynode_kind_name(const struct ynode *n)
+{
+    if (!n)
+        return "nothing";
+    switch (n->kind) {
+    case YN_MAP:
+        return "a mapping";
+    case YN_SEQ:
+        return "a list";
+    default:
+        switch (n->stype) {
+        case YS_INT:
+            return "a number";
+        case YS_FLOAT:
+            return "a number";
+        case YS_BOOL:
+            return "a boolean";
+        case YS_NULL:
+            return "null";
+        default:
+            return "a string";
+        }
+    }
+}

@@ -1,0 +1,61 @@
+/* doc.h - a small document tree read from YAML (libyaml) or JSON (jansson).
+ *
+ * Owns: turning outside bytes into a tree of mappings, sequences and typed scalars that
+ * remembers the line of every node, so that decoders can say "policies.yaml:7: ...".
+ * Defends against hostile input: aliases are refused (no "billion laughs"), nesting depth,
+ * node count, scalar size and key count are capped, duplicate keys are refused.
+ * Pure: parses memory, does no I/O.
+ */
+#ifndef KSCMP_YDOC_H
+#define KSCMP_YDOC_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/error.h"
+
+#define YDOC_MAX_DEPTH 64
+#define YDOC_MAX_NODES 1000000 /* per input */
+#define YDOC_MAX_SCALAR (256 * 1024)
+#define YDOC_MAX_INPUT (256u * 1024 * 1024)
+
+enum ynode_kind { YN_SCALAR, YN_SEQ, YN_MAP };
+
+/* How a scalar reads (YAML 1.2 core schema for plain scalars; quoted ones are strings). */
+enum yscalar { YS_STR, YS_INT, YS_FLOAT, YS_BOOL, YS_NULL };
+
+struct ynode {
+    enum ynode_kind kind;
+    enum yscalar stype; /* YN_SCALAR only */
+    int line;           /* 1-based; 0 when the tree came from JSON */
+    char *str;          /* YN_SCALAR: the text ("true", "42", "web") */
+    size_t n;           /* YN_SEQ/YN_MAP: number of items */
+    char **keys;        /* YN_MAP: keys (NULL for YN_SEQ) */
+    struct ynode **items;
+};
+
+/* Parses every document of a YAML stream. Empty documents are skipped. On error *ret_docs is
+ * untouched and err reads "FILE:LINE: ..." (file is only used for messages). */
+int ydoc_parse_yaml(const char *buf, size_t len, const char *file, struct ynode ***ret_docs,
+                    size_t *ret_n, struct kerr *err);
+
+/* The same, one document at a time: cb takes ownership of each (and may free it at once), so
+ * a large stream is never held whole. A negative cb result stops and is returned. */
+int ydoc_parse_yaml_each(const char *buf, size_t len, const char *file,
+                         int (*cb)(struct ynode *doc, void *userdata), void *userdata,
+                         struct kerr *err);
+
+/* Converts a jansson value into a tree (lines are 0). */
+int ydoc_from_json(const json_t *j, struct ynode **ret, struct kerr *err);
+
+void ynode_free(struct ynode *n);
+void ydoc_free_all(struct ynode **docs, size_t n);
+
+/* The value under key in a mapping, or NULL (also when n is not a mapping). */
+const struct ynode *ynode_get(const struct ynode *n, const char *key);
+
+/* A readable name of the node's kind for messages: "a string", "a list", "a mapping", ... */
+const char *ynode_kind_name(const struct ynode *n);
+
+#endif

@@ -1,0 +1,1123 @@
+/* engine.c - policy state, inheritance, contributions, files and their events. */
+#include "engine/engine.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/cleanup.h"
+#include "base/hmap.h"
+
+/* One policy and what compiling it gave (cached until it or an ancestor changes). */
+struct prev_selectors {
+    struct selector selector, ns_selector;
+};
+
+struct pstate {
+    struct policy *p;
+    char *key;
+    bool compiled;
+    bool visiting; /* cycle detection while compiling */
+    bool valid;
+    char *error;
+    struct cprof *prof;
+    struct compile_notes notes;
+    struct pstate *parent;
+    uint64_t mark; /* the last invalidation that reached it (cycles end there) */
+    /* While the policy is invalid: the selectors of its last version that compiled, so that
+     * it still reaches the files that version reached (as if the bad edit were refused). */
+    struct prev_selectors *prev; /* NULL unless the policy changed since it compiled */
+};
+
+struct pvec {
+    struct pstate **v;
+    size_t n, cap;
+};
+
+struct podstate {
+    struct pod *pod;
+    char *key;
+    char **rels; /* files of ours it references */
+    size_t nrels;
+    char **refused; /* messages for refused references */
+    size_t nrefused;
+    bool events_due;
+};
+
+struct fstate {
+    char *rel;
+    char *ns;
+    bool dirty;
+    bool gone; /* no pod references it: report FILE_REMOVE once, then forget it */
+};
+
+struct engine {
+    struct sysdb *db;
+    archmask_t node_arches;
+    struct cprof *runtime_default;
+    struct hmap policies;   /* key "K/ns/name" -> pstate */
+    struct hmap children;   /* parent key as parent_key() spells it -> pvec of the policies
+                             * whose extends names it (found or not) */
+    uint64_t epoch;         /* counts invalidations */
+    struct hmap by_ns;      /* namespace -> pvec of its namespaced policies */
+    struct pvec cluster;    /* cluster policies */
+    struct hmap namespaces; /* name -> k8s_namespace */
+    struct hmap pods;       /* "ns/name" -> podstate */
+    struct hmap files;      /* rel -> fstate */
+    void (*log)(const char *line, void *userdata);
+    void *log_userdata;
+};
+
+static const char kind_letter[PK__MAX] = {'P', 'C', 'K'};
+
+static char *policy_key(enum policy_kind kind, const char *ns, const char *name)
+{
+    char *k = NULL;
+    if (asprintf(&k, "%c/%s/%s", kind_letter[kind], ns ? ns : "", name) < 0)
+        return NULL;
+    return k;
+}
+
+static void pstate_reset(struct pstate *s)
+{
+    s->compiled = false;
+    s->valid = false;
+    free(s->error);
+    s->error = NULL;
+    cprof_free(s->prof);
+    s->prof = NULL;
+    compile_notes_clear(&s->notes);
+    s->parent = NULL;
+}
+
+static void prev_clear(struct pstate *s)
+{
+    if (!s->prev)
+        return;
+    selector_free(&s->prev->selector);
+    selector_free(&s->prev->ns_selector);
+    free(s->prev);
+    s->prev = NULL;
+}
+
+static void pstate_free(void *v)
+{
+    struct pstate *s = v;
+    if (!s)
+        return;
+    pstate_reset(s);
+    prev_clear(s);
+    policy_free(s->p);
+    free(s->key);
+    free(s);
+}
+
+static void strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static void podstate_free(void *v)
+{
+    struct podstate *s = v;
+    if (!s)
+        return;
+    pod_free(s->pod);
+    free(s->key);
+    strv_free(s->rels, s->nrels);
+    strv_free(s->refused, s->nrefused);
+    free(s);
+}
+
+static void fstate_free(void *v)
+{
+    struct fstate *f = v;
+    if (!f)
+        return;
+    free(f->rel);
+    free(f->ns);
+    free(f);
+}
+
+static void pvec_free(void *v)
+{
+    struct pvec *pv = v;
+    if (pv)
+        free(pv->v);
+    free(pv);
+}
+
+static void ns_free(void *v)
+{
+    namespace_free(v);
+}
+
+static int pvec_add(struct pvec *pv, struct pstate *s)
+{
+    if (pv->n == pv->cap) {
+        size_t nc = pv->cap ? pv->cap * 2 : 8;
+        struct pstate **v = realloc(pv->v, nc * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        pv->v = v;
+        pv->cap = nc;
+    }
+    pv->v[pv->n++] = s;
+    return 0;
+}
+
+static void pvec_del(struct pvec *pv, struct pstate *s)
+{
+    for (size_t i = 0; i < pv->n; i++)
+        if (pv->v[i] == s) {
+            pv->v[i] = pv->v[--pv->n];
+            return;
+        }
+}
+
+int engine_new(int native_arch, struct engine **ret)
+{
+    struct engine *e = calloc(1, sizeof(*e));
+    if (!e)
+        return -ENOMEM;
+    int a = native_arch >= 0 ? native_arch : arch_native();
+    if (a < 0) {
+        free(e);
+        return -ENOTSUP;
+    }
+    e->node_arches = arch_with_compat(a);
+    hmap_init(&e->policies);
+    hmap_init(&e->children);
+    hmap_init(&e->by_ns);
+    hmap_init(&e->namespaces);
+    hmap_init(&e->pods);
+    hmap_init(&e->files);
+    int r = sysdb_new(&e->db);
+    if (r == 0)
+        r = profile_runtime_default(e->db, e->node_arches, &e->runtime_default);
+    if (r < 0) {
+        engine_free(e);
+        return r;
+    }
+    *ret = e;
+    return 0;
+}
+
+void engine_free(struct engine *e)
+{
+    if (!e)
+        return;
+    hmap_clear(&e->policies, pstate_free);
+    hmap_clear(&e->children, pvec_free);
+    hmap_clear(&e->by_ns, pvec_free);
+    free(e->cluster.v);
+    hmap_clear(&e->namespaces, ns_free);
+    hmap_clear(&e->pods, podstate_free);
+    hmap_clear(&e->files, fstate_free);
+    cprof_free(e->runtime_default);
+    sysdb_free(e->db);
+    free(e);
+}
+
+archmask_t engine_node_arches(const struct engine *e)
+{
+    return e->node_arches;
+}
+
+struct sysdb *engine_sysdb(struct engine *e)
+{
+    return e->db;
+}
+
+void engine_set_logger(struct engine *e, void (*log)(const char *line, void *userdata),
+                       void *userdata)
+{
+    e->log = log;
+    e->log_userdata = userdata;
+}
+
+static void touch_namespace(struct engine *e, const char *ns)
+{
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&e->files, &it); h; h = hmap_next(&e->files, &it)) {
+        struct fstate *f = h->value;
+        if (!ns || strcmp(f->ns, ns) == 0)
+            f->dirty = true;
+    }
+}
+
+void engine_touch_all(struct engine *e)
+{
+    touch_namespace(e, NULL);
+    /* Refused references are told again too (a full resync re-tells everything). */
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&e->pods, &it); h; h = hmap_next(&e->pods, &it))
+        ((struct podstate *)h->value)->events_due = true;
+}
+
+/* The key of the policy p extends (NULL for none and runtime/default). */
+static char *parent_key(const struct policy *p)
+{
+    if (!p->extends || strcmp(p->extends, "runtime/default") == 0)
+        return NULL;
+    if (strncmp(p->extends, "ClusterSeccompPolicy/", 21) == 0)
+        return policy_key(PK_CLUSTER, NULL, p->extends + 21);
+    if (p->kind == PK_CLUSTER)
+        return policy_key(PK_CLUSTER, NULL, p->extends);
+    return policy_key(PK_POLICY, p->ns, p->extends);
+}
+
+/* The namespaced parent may be a SeccompPolicy or a KubeArmorSeccompPolicy of that name. */
+static struct pstate *find_parent(struct engine *e, const struct policy *p)
+{
+    _cleanup_free_ char *k = parent_key(p);
+    if (!k)
+        return NULL;
+    struct pstate *s = hmap_get(&e->policies, k);
+    if (!s && k[0] == 'P') {
+        k[0] = 'K';
+        s = hmap_get(&e->policies, k);
+    }
+    return s;
+}
+
+/* Records (add) or forgets (!add) that s extends what s->p->extends names. */
+static int children_index(struct engine *e, struct pstate *s, bool add)
+{
+    _cleanup_free_ char *pk = parent_key(s->p);
+    if (!pk)
+        return 0;
+    struct pvec *pv = hmap_get(&e->children, pk);
+    if (!add) {
+        if (pv)
+            pvec_del(pv, s);
+        return 0;
+    }
+    if (!pv) {
+        pv = calloc(1, sizeof(*pv));
+        if (!pv || hmap_put(&e->children, pk, pv, NULL) < 0) {
+            free(pv);
+            return -ENOMEM;
+        }
+    }
+    return pvec_add(pv, s);
+}
+
+static void invalidate_tree(struct engine *e, const char *key, uint64_t epoch, int depth)
+{
+    struct pstate *s = hmap_get(&e->policies, key);
+    if (s) {
+        if (s->mark == epoch)
+            return; /* a cycle */
+        s->mark = epoch;
+        pstate_reset(s);
+    }
+    if (depth >= 64)
+        return;
+    /* A namespaced child names its parent "P/ns/name" and also finds a KubeArmor one by it. */
+    _cleanup_free_ char *alias = key[0] == 'K' ? strdup(key) : NULL;
+    if (alias)
+        alias[0] = 'P';
+    struct pvec *pv = hmap_get(&e->children, alias ? alias : key);
+    for (size_t i = 0; pv && i < pv->n; i++)
+        invalidate_tree(e, pv->v[i]->key, epoch, depth + 1);
+}
+
+/* Drops the compiled state of the policy key and of every policy whose chain of parents
+ * reaches it (also through parents that do not exist yet). */
+static void invalidate_from(struct engine *e, const char *key)
+{
+    invalidate_tree(e, key, ++e->epoch, 0);
+}
+
+static void policy_changed(struct engine *e, const struct policy *p, const char *key)
+{
+    invalidate_from(e, key);
+    touch_namespace(e, p->kind == PK_CLUSTER ? NULL : p->ns);
+}
+
+int engine_put_policy(struct engine *e, struct policy *p)
+{
+    _cleanup_(policy_freep) struct policy *own = p;
+    _cleanup_free_ char *key = policy_key(p->kind, p->ns, p->name);
+    if (!key)
+        return -ENOMEM;
+    struct pstate *s = hmap_get(&e->policies, key);
+    if (s && s->compiled && s->valid && !s->p->selector_unknown) {
+        /* The version being replaced compiled: remember what it selected, in case the new
+         * one does not compile (dropped once a version compiles again). */
+        prev_clear(s);
+        s->prev = calloc(1, sizeof(*s->prev));
+        if (!s->prev)
+            return -ENOMEM;
+        s->prev->selector = s->p->selector;
+        s->prev->ns_selector = s->p->ns_selector;
+        memset(&s->p->selector, 0, sizeof(s->p->selector));
+        memset(&s->p->ns_selector, 0, sizeof(s->p->ns_selector));
+    }
+    if (s) {
+        policy_changed(e, s->p, key); /* what the old version touched */
+        children_index(e, s, false);
+        policy_free(s->p);
+        s->p = TAKE_PTR(own);
+        int r = children_index(e, s, true);
+        policy_changed(e, s->p, key);
+        return r;
+    }
+    s = calloc(1, sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    s->key = TAKE_PTR(key);
+    s->p = TAKE_PTR(own);
+    int r = hmap_put(&e->policies, s->key, s, NULL);
+    if (r < 0) {
+        pstate_free(s);
+        return r;
+    }
+    if (s->p->kind == PK_CLUSTER)
+        r = pvec_add(&e->cluster, s);
+    else {
+        struct pvec *pv = hmap_get(&e->by_ns, s->p->ns);
+        if (!pv) {
+            pv = calloc(1, sizeof(*pv));
+            if (!pv || hmap_put(&e->by_ns, s->p->ns, pv, NULL) < 0) {
+                free(pv);
+                pv = NULL;
+            }
+        }
+        r = pv ? pvec_add(pv, s) : -ENOMEM;
+    }
+    if (r == 0 && (r = children_index(e, s, true)) < 0) {
+        if (s->p->kind == PK_CLUSTER)
+            pvec_del(&e->cluster, s);
+        else
+            pvec_del(hmap_get(&e->by_ns, s->p->ns), s);
+    }
+    if (r < 0) {
+        hmap_remove(&e->policies, s->key);
+        pstate_free(s);
+        return r;
+    }
+    policy_changed(e, s->p, s->key);
+    return 0;
+}
+
+int engine_delete_policy(struct engine *e, enum policy_kind kind, const char *ns, const char *name)
+{
+    _cleanup_free_ char *key = policy_key(kind, ns, name);
+    if (!key)
+        return -ENOMEM;
+    struct pstate *s = hmap_get(&e->policies, key);
+    if (!s)
+        return -ENOENT;
+    policy_changed(e, s->p, key);
+    children_index(e, s, false);
+    hmap_remove(&e->policies, key);
+    if (s->p->kind == PK_CLUSTER)
+        pvec_del(&e->cluster, s);
+    else {
+        struct pvec *pv = hmap_get(&e->by_ns, s->p->ns);
+        if (pv)
+            pvec_del(pv, s);
+    }
+    pstate_free(s);
+    return 0;
+}
+
+const struct policy *engine_get_policy(const struct engine *e, enum policy_kind kind,
+                                       const char *ns, const char *name)
+{
+    _cleanup_free_ char *key = policy_key(kind, ns, name);
+    struct pstate *s = key ? hmap_get(&e->policies, key) : NULL;
+    return s ? s->p : NULL;
+}
+
+int engine_put_namespace(struct engine *e, struct k8s_namespace *n)
+{
+    void *old = NULL;
+    int r = hmap_put(&e->namespaces, n->name, n, &old);
+    if (r < 0) {
+        namespace_free(n);
+        return r;
+    }
+    bool same = old && labels_equal(&((struct k8s_namespace *)old)->labels, &n->labels);
+    namespace_free(old);
+    if (!same)
+        touch_namespace(e, n->name);
+    return 0;
+}
+
+int engine_delete_namespace(struct engine *e, const char *name)
+{
+    struct k8s_namespace *n = hmap_remove(&e->namespaces, name);
+    if (!n)
+        return -ENOENT;
+    touch_namespace(e, name);
+    namespace_free(n);
+    return 0;
+}
+
+int engine_classify_ref(const char *pod_ns, const char *ref, char **ret_rel, struct kerr *err)
+{
+    if (strncmp(ref, "kscmp/", 6) != 0)
+        return 1;
+    const char *rest = ref + 6;
+    const char *slash = strchr(rest, '/');
+    size_t len = strlen(rest);
+    bool shape = slash && !strchr(slash + 1, '/') && len > 5 &&
+                 strcmp(rest + len - 5, ".json") == 0 && (size_t)(slash - rest) < 64;
+    char ns[64] = "", name[256] = "";
+    if (shape) {
+        memcpy(ns, rest, (size_t)(slash - rest));
+        ns[slash - rest] = '\0';
+        size_t nl = strlen(slash + 1) - 5;
+        shape = nl < sizeof(name);
+        if (shape) {
+            memcpy(name, slash + 1, nl);
+            name[nl] = '\0';
+        }
+    }
+    if (!shape || !dns_label_valid(ns) || !dns_subdomain_valid(name))
+        return kerr_set(err, -EPERM,
+                        "localhostProfile \"%s\" is refused: it must be kscmp/%s/NAME.json with "
+                        "NAME a DNS-1123 subdomain",
+                        ref, pod_ns);
+    if (strcmp(ns, pod_ns) != 0)
+        return kerr_set(err, -EPERM,
+                        "localhostProfile \"%s\" is refused: it is in the folder of namespace "
+                        "\"%s\", and a pod of namespace \"%s\" may only use kscmp/%s/",
+                        ref, ns, pod_ns, pod_ns);
+    char *rel = NULL;
+    if (asprintf(&rel, "%s/%s.json", ns, name) < 0)
+        return -ENOMEM;
+    *ret_rel = rel;
+    return 0;
+}
+
+static struct fstate *file_get(struct engine *e, const char *rel, const char *ns)
+{
+    struct fstate *f = hmap_get(&e->files, rel);
+    if (f)
+        return f;
+    f = calloc(1, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->rel = strdup(rel);
+    f->ns = strdup(ns);
+    if (!f->rel || !f->ns || hmap_put(&e->files, rel, f, NULL) < 0) {
+        fstate_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+/* Marks the files of a pod as touched; those no pod references any more as gone. */
+static void touch_pod_files(struct engine *e, const struct podstate *ps)
+{
+    for (size_t i = 0; i < ps->nrels; i++) {
+        struct fstate *f = hmap_get(&e->files, ps->rels[i]);
+        if (f)
+            f->dirty = true;
+    }
+}
+
+static int podstate_build(struct podstate *ps, struct kerr *err)
+{
+    const struct pod *p = ps->pod;
+    for (size_t i = 0; i < p->nrefs; i++) {
+        char *rel = NULL;
+        struct kerr e2 = {0};
+        int r = engine_classify_ref(p->ns, p->refs[i], &rel, &e2);
+        if (r == 1)
+            continue;
+        char ***v = r == 0 ? &ps->rels : &ps->refused;
+        size_t *n = r == 0 ? &ps->nrels : &ps->nrefused;
+        char *item = r == 0 ? rel : strdup(e2.msg);
+        if (r < 0 && r != -EPERM) {
+            free(item);
+            return r;
+        }
+        char **nv = item ? realloc(*v, (*n + 1) * sizeof(*nv)) : NULL;
+        if (!nv) {
+            free(item);
+            return -ENOMEM;
+        }
+        nv[(*n)++] = item;
+        *v = nv;
+    }
+    return 0;
+}
+
+int engine_put_pod(struct engine *e, struct pod *p)
+{
+    struct podstate *ps = calloc(1, sizeof(*ps));
+    if (!ps || asprintf(&ps->key, "%s/%s", p->ns, p->name) < 0) {
+        free(ps);
+        pod_free(p);
+        return -ENOMEM;
+    }
+    ps->pod = p;
+    ps->events_due = true;
+    int r = podstate_build(ps, NULL);
+    for (size_t i = 0; r == 0 && i < ps->nrels; i++)
+        if (!file_get(e, ps->rels[i], p->ns))
+            r = -ENOMEM;
+    void *old = NULL;
+    if (r == 0)
+        r = hmap_put(&e->pods, ps->key, ps, &old);
+    if (r < 0) {
+        podstate_free(ps);
+        return r;
+    }
+    if (old) {
+        touch_pod_files(e, old);
+        podstate_free(old);
+    }
+    touch_pod_files(e, ps);
+    return 0;
+}
+
+int engine_delete_pod(struct engine *e, const char *ns, const char *name)
+{
+    _cleanup_free_ char *key = NULL;
+    if (asprintf(&key, "%s/%s", ns, name) < 0)
+        return -ENOMEM;
+    struct podstate *ps = hmap_remove(&e->pods, key);
+    if (!ps)
+        return -ENOENT;
+    touch_pod_files(e, ps);
+    podstate_free(ps);
+    return 0;
+}
+
+const struct pod *engine_get_pod(const struct engine *e, const char *ns, const char *name)
+{
+    _cleanup_free_ char *key = NULL;
+    if (asprintf(&key, "%s/%s", ns, name) < 0)
+        return NULL;
+    struct podstate *ps = hmap_get(&e->pods, key);
+    return ps ? ps->pod : NULL;
+}
+
+static void logf_(struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(struct engine *e, const char *fmt, ...)
+{
+    if (!e->log)
+        return;
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    e->log(buf, e->log_userdata);
+}
+
+static int set_error(struct pstate *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int set_error(struct pstate *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vasprintf(&s->error, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        s->error = NULL;
+    s->valid = false;
+    s->compiled = true;
+    return 0;
+}
+
+static const char *where(const struct policy *p, char *buf, size_t len)
+{
+    char id[300];
+    if (p->file && *p->file)
+        snprintf(buf, len, "%s:%d: %s %s", p->file, p->line, policy_kind_name(p->kind),
+                 policy_id(p, id, sizeof(id)));
+    else
+        snprintf(buf, len, "%s %s", policy_kind_name(p->kind), policy_id(p, id, sizeof(id)));
+    return buf;
+}
+
+static int compile_state(struct engine *e, struct pstate *s)
+{
+    if (s->compiled)
+        return 0;
+    const struct policy *p = s->p;
+    char w[400], id[300];
+    if (p->error)
+        return set_error(s, "%s", p->error);
+    const struct cprof *parent_prof = NULL;
+    if (p->extends && strcmp(p->extends, "runtime/default") == 0)
+        parent_prof = e->runtime_default;
+    else if (p->extends) {
+        struct pstate *par = find_parent(e, p);
+        if (!par) {
+            _cleanup_free_ char *pk = parent_key(p);
+            return set_error(s, "%s: spec.extends: parent \"%s\" not found (%s %s)",
+                             where(p, w, sizeof(w)), p->extends,
+                             pk && pk[0] == 'C' ? "ClusterSeccompPolicy" : "SeccompPolicy",
+                             pk ? strchr(pk, '/') + 1 + (pk[0] == 'C') : "?");
+        }
+        if (par->visiting) {
+            /* Name the cycle: from the parent along extends back to it. */
+            char chain[1024];
+            size_t off = (size_t)snprintf(chain, sizeof(chain), "%s", policy_id(p, id, sizeof(id)));
+            const struct pstate *cur = par;
+            for (int d = 0; cur && d < 64 && off < sizeof(chain); d++) {
+                off += (size_t)snprintf(chain + off, sizeof(chain) - off, " -> %s",
+                                        policy_id(cur->p, id, sizeof(id)));
+                if (cur == s)
+                    break;
+                cur = find_parent(e, cur->p);
+            }
+            return set_error(s, "%s: spec.extends: cycle: %s", where(p, w, sizeof(w)), chain);
+        }
+        s->visiting = true;
+        compile_state(e, par);
+        s->visiting = false;
+        if (s->compiled) /* set while compiling a cycle through us */
+            return 0;
+        if (!par->valid) {
+            bool cycle = par->error && strstr(par->error, "cycle");
+            return set_error(s, "%s: spec.extends: parent %s is invalid%s: %s",
+                             where(p, w, sizeof(w)), policy_id(par->p, id, sizeof(id)),
+                             cycle ? " (cycle)" : "", par->error ? par->error : "?");
+        }
+        parent_prof = par->prof;
+        s->parent = par;
+    }
+    struct kerr err = {0};
+    int r = profile_compile(p, parent_prof, e->node_arches, e->db, &s->prof, &s->notes, &err);
+    if (r == -ENOMEM)
+        return r;
+    if (r < 0)
+        return set_error(s, "%s", err.msg);
+    s->valid = true;
+    s->compiled = true;
+    prev_clear(s);
+    for (size_t i = 0; i < s->notes.nwarnings; i++)
+        logf_(e, "warning: %s", s->notes.warnings[i]);
+    if (s->notes.nconflicts) {
+        char list[1024];
+        size_t off = 0;
+        list[0] = '\0';
+        for (size_t i = 0; i < s->notes.nconflicts && off < sizeof(list); i++)
+            off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "",
+                                    s->notes.conflicts[i]);
+        logf_(e,
+              "conflict: %s loosens what its parent %s sets (%s): it is compiled with its own "
+              "rules winning and detached from the parent's descendants",
+              where(p, w, sizeof(w)), p->extends, list);
+    }
+    return 0;
+}
+
+int engine_policy_result(struct engine *e, const struct policy *p, struct policy_result *ret)
+{
+    _cleanup_free_ char *key = policy_key(p->kind, p->ns, p->name);
+    struct pstate *s = key ? hmap_get(&e->policies, key) : NULL;
+    if (!s)
+        return -ENOENT;
+    int r = compile_state(e, s);
+    if (r < 0)
+        return r;
+    *ret = (struct policy_result){
+        .policy = s->p,
+        .valid = s->valid,
+        .error = s->error ? s->error : (s->valid ? NULL : "invalid"),
+        .prof = s->prof,
+        .warnings = s->notes.warnings,
+        .nwarnings = s->notes.nwarnings,
+        .conflicts = s->notes.conflicts,
+        .nconflicts = s->notes.nconflicts,
+        .parent = s->parent ? s->parent->p : NULL,
+    };
+    return 0;
+}
+
+static int cmp_policy(const void *a, const void *b)
+{
+    const struct policy *x = *(const struct policy *const *)a,
+                        *y = *(const struct policy *const *)b;
+    /* Cluster policies (no namespace) first, then by namespace and name, then kind. */
+    int c = strcmp(x->ns ? x->ns : "", y->ns ? y->ns : "");
+    if (c == 0)
+        c = strcmp(x->name, y->name);
+    if (c == 0)
+        c = (int)x->kind - (int)y->kind;
+    return c;
+}
+
+int engine_list_policies(const struct engine *e, const struct policy ***ret, size_t *ret_n)
+{
+    const struct policy **v = calloc(e->policies.n + 1, sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    size_t n = 0;
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&e->policies, &it); h; h = hmap_next(&e->policies, &it))
+        v[n++] = ((struct pstate *)h->value)->p;
+    qsort(v, n, sizeof(*v), cmp_policy);
+    *ret = v;
+    *ret_n = n;
+    return 0;
+}
+
+int engine_children(struct engine *e, const struct policy *p, const struct policy ***ret,
+                    size_t *ret_n)
+{
+    const struct policy **v = calloc(e->policies.n + 1, sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    size_t n = 0;
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&e->policies, &it); h;
+         h = hmap_next(&e->policies, &it)) {
+        struct pstate *s = h->value;
+        if (!s->p->extends)
+            continue;
+        int r = compile_state(e, s);
+        if (r < 0) {
+            free(v);
+            return r;
+        }
+        if (s->valid && s->parent && s->parent->p == p && s->notes.nconflicts == 0)
+            v[n++] = s->p;
+    }
+    qsort(v, n, sizeof(*v), cmp_policy);
+    *ret = v;
+    *ret_n = n;
+    return 0;
+}
+
+/* The labels of a namespace, with the label Kubernetes sets on every one. */
+static const char *ns_label(const struct k8s_namespace *n, const char *ns, const char *key)
+{
+    if (strcmp(key, "kubernetes.io/metadata.name") == 0)
+        return ns;
+    return n ? labels_get(&n->labels, key) : NULL;
+}
+
+static bool ns_selector_matches(const struct selector *s, const struct k8s_namespace *n,
+                                const char *ns)
+{
+    if (!s->present)
+        return true; /* omitted: every namespace */
+    struct label extra = {(char *)"kubernetes.io/metadata.name", (char *)ns};
+    size_t cnt = (n ? n->labels.n : 0) + 1;
+    _cleanup_free_ struct label *v = calloc(cnt, sizeof(*v));
+    if (!v)
+        return false;
+    size_t k = 0;
+    for (size_t i = 0; n && i < n->labels.n; i++)
+        if (strcmp(n->labels.v[i].key, extra.key) != 0)
+            v[k++] = n->labels.v[i];
+    v[k++] = extra;
+    struct labels l = {v, k};
+    (void)ns_label;
+    return selector_matches(s, &l);
+}
+
+static int cmp_pstate(const void *a, const void *b)
+{
+    const struct pstate *x = *(const struct pstate *const *)a,
+                        *y = *(const struct pstate *const *)b;
+    return strcmp(x->key, y->key);
+}
+
+static bool selects(const struct selector *sel, const struct selector *ns_sel, bool cluster,
+                    const struct pod *pod, const struct k8s_namespace *n)
+{
+    return selector_matches(sel, &pod->labels) &&
+           (!cluster || ns_selector_matches(ns_sel, n, pod->ns));
+}
+
+/* Whether policy s contributes to a file of pod (by_name: the file is named after it).
+ * An invalid policy also reaches what its last compiled version selected, and one whose
+ * selectors could not be read reaches every pod in its scope: the files it may contribute to
+ * keep their last good profile. 1, 0, or a negative errno. */
+static int reaches(struct engine *e, struct pstate *s, const struct pod *pod,
+                   const struct k8s_namespace *n, bool by_name)
+{
+    bool cluster = s->p->kind == PK_CLUSTER;
+    if (by_name || s->p->selector_unknown ||
+        selects(&s->p->selector, &s->p->ns_selector, cluster, pod, n))
+        return 1;
+    if (!s->prev || !selects(&s->prev->selector, &s->prev->ns_selector, cluster, pod, n))
+        return 0;
+    int r = compile_state(e, s);
+    if (r < 0)
+        return r;
+    return !s->valid;
+}
+
+/* The policies that contribute to file name for pod (contract section 2), sorted by key. */
+static int contributors(struct engine *e, const struct pod *pod, const char *name, struct pvec *out)
+{
+    struct pvec *pv = hmap_get(&e->by_ns, pod->ns);
+    const struct k8s_namespace *n = hmap_get(&e->namespaces, pod->ns);
+    for (size_t i = 0; pv && i < pv->n; i++) {
+        struct pstate *s = pv->v[i];
+        int r = reaches(e, s, pod, n, strcmp(s->p->name, name) == 0);
+        if (r < 0 || (r > 0 && pvec_add(out, s) < 0))
+            return -ENOMEM;
+    }
+    for (size_t i = 0; i < e->cluster.n; i++) {
+        struct pstate *s = e->cluster.v[i];
+        int r = reaches(e, s, pod, n, false);
+        if (r < 0 || (r > 0 && pvec_add(out, s) < 0))
+            return -ENOMEM;
+    }
+    if (out->n > 1) /* out->v is NULL when nothing contributes: qsort wants an array */
+        qsort(out->v, out->n, sizeof(*out->v), cmp_pstate);
+    return 0;
+}
+
+static int emit(const struct sync_ops *ops, const struct pod *pod, const char *reason,
+                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int emit(const struct sync_ops *ops, const struct pod *pod, const char *reason,
+                const char *fmt, ...)
+{
+    if (!ops->event)
+        return 0;
+    _cleanup_free_ char *msg = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        return -ENOMEM;
+    struct engine_event ev = {pod, reason, msg};
+    return ops->event(&ev, ops->userdata);
+}
+
+static int cmp_podstate(const void *a, const void *b)
+{
+    const struct podstate *x = *(const struct podstate *const *)a,
+                          *y = *(const struct podstate *const *)b;
+    return strcmp(x->key, y->key);
+}
+
+static bool pod_has_rel(const struct podstate *ps, const char *rel)
+{
+    for (size_t i = 0; i < ps->nrels; i++)
+        if (strcmp(ps->rels[i], rel) == 0)
+            return true;
+    return false;
+}
+
+/* Computes file rel and reports it through ops. */
+static int compute_file(struct engine *e, const char *rel, const struct sync_ops *ops)
+{
+    /* The pods that reference it, in a fixed order. */
+    size_t npods = 0;
+    _cleanup_free_ struct podstate **pods = calloc(e->pods.n + 1, sizeof(*pods));
+    if (!pods)
+        return -ENOMEM;
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&e->pods, &it); h; h = hmap_next(&e->pods, &it))
+        if (pod_has_rel(h->value, rel))
+            pods[npods++] = h->value;
+    qsort(pods, npods, sizeof(*pods), cmp_podstate);
+    _cleanup_free_ const struct pod **podv = calloc(npods + 1, sizeof(*podv));
+    if (!podv)
+        return -ENOMEM;
+    for (size_t i = 0; i < npods; i++)
+        podv[i] = pods[i]->pod;
+    struct file_result res = {.rel = rel, .pods = podv, .npods = npods};
+    if (npods == 0) {
+        res.action = FILE_REMOVE;
+        res.why = "no pod on the node references it";
+        return ops->file ? ops->file(&res, ops->userdata) : 0;
+    }
+
+    const char *slash = strchr(rel, '/');
+    _cleanup_free_ char *name = strndup(slash + 1, strlen(slash + 1) - 5);
+    if (!name)
+        return -ENOMEM;
+    _cleanup_free_ struct cprof **merged = calloc(npods, sizeof(*merged));
+    _cleanup_free_ char **json = calloc(npods, sizeof(*json));
+    _cleanup_free_ size_t *jlen = calloc(npods, sizeof(*jlen));
+    if (!merged || !json || !jlen)
+        return -ENOMEM;
+    _cleanup_free_ const struct pod **nopolicy = calloc(npods, sizeof(*nopolicy));
+    size_t nnopolicy = 0;
+    if (!nopolicy)
+        return -ENOMEM;
+    bool keep = false;
+    size_t nmerged = 0;
+    int r = 0;
+    for (size_t i = 0; i < npods && r >= 0; i++) {
+        const struct pod *pod = pods[i]->pod;
+        struct pvec cv = {0};
+        r = contributors(e, pod, name, &cv);
+        if (r < 0) {
+            free(cv.v);
+            break;
+        }
+        if (cv.n == 0) {
+            /* Told once the other pods are known: the file may still be theirs. */
+            nopolicy[nnopolicy++] = pod;
+            free(cv.v);
+            continue;
+        }
+        _cleanup_free_ const struct cprof **profs = calloc(cv.n, sizeof(*profs));
+        bool bad = !profs;
+        for (size_t k = 0; profs && k < cv.n && r >= 0; k++) {
+            r = compile_state(e, cv.v[k]);
+            if (r < 0)
+                break;
+            if (!cv.v[k]->valid) {
+                bad = true;
+                r = emit(ops, pod, "PolicyInvalid",
+                         "kscmp/%s keeps its last good profile (or stays absent) because a "
+                         "policy that contributes to it is invalid: %s",
+                         rel, cv.v[k]->error ? cv.v[k]->error : "?");
+            } else
+                profs[k] = cv.v[k]->prof;
+        }
+        if (r >= 0 && !profs)
+            r = -ENOMEM;
+        if (r >= 0 && bad)
+            keep = true;
+        if (r >= 0 && !bad) {
+            r = profile_merge(profs, cv.n, false, &merged[nmerged]);
+            if (r >= 0)
+                r = profile_render(merged[nmerged], e->db, &json[nmerged], &jlen[nmerged]);
+            if (r >= 0)
+                nmerged++;
+            else {
+                cprof_free(merged[nmerged]);
+                merged[nmerged] = NULL;
+            }
+        }
+        free(cv.v);
+    }
+    for (size_t i = 0; r >= 0 && i < nnopolicy; i++)
+        r = nmerged == 0 && !keep
+                ? emit(ops, nopolicy[i], "NoPolicy",
+                       "no policy contributes to kscmp/%s: there is no SeccompPolicy %s/%s and no "
+                       "policy selects the pod, so the file is not written and new containers "
+                       "using it cannot start",
+                       rel, nopolicy[i]->ns, name)
+                : emit(ops, nopolicy[i], "NoPolicy",
+                       "no policy contributes to kscmp/%s for this pod (no SeccompPolicy %s/%s, "
+                       "no policy selects it): the file holds what the policies of the other "
+                       "pods that use it give",
+                       rel, nopolicy[i]->ns, name);
+    _cleanup_free_ char *final = NULL;
+    _cleanup_(cprof_freep) struct cprof *inter = NULL;
+    size_t final_len = 0;
+    if (r >= 0) {
+        if (keep) {
+            res.action = FILE_KEEP;
+            res.why = "a contributing policy is invalid";
+        } else if (nmerged == 0) {
+            res.action = FILE_REMOVE;
+            res.why = "no policy contributes to it";
+        } else {
+            bool same = true;
+            for (size_t i = 1; i < nmerged; i++)
+                same &= jlen[i] == jlen[0] && memcmp(json[i], json[0], jlen[0]) == 0;
+            if (same) {
+                final = TAKE_PTR(json[0]);
+                final_len = jlen[0];
+                res.prof = merged[0];
+            } else {
+                r = profile_merge((const struct cprof *const *)merged, nmerged, true, &inter);
+                res.prof = inter;
+                if (r >= 0)
+                    r = profile_render(inter, e->db, &final, &final_len);
+                for (size_t i = 0; r >= 0 && i < npods; i++)
+                    r = emit(ops, pods[i]->pod, "ProfileConflict",
+                             "pods sharing kscmp/%s get different profiles from their policies: "
+                             "the file holds their strict intersection",
+                             rel);
+            }
+            res.action = FILE_WRITE;
+            res.json = final;
+            res.len = final_len;
+        }
+    }
+    if (r >= 0 && ops->file)
+        r = ops->file(&res, ops->userdata);
+    for (size_t i = 0; i < nmerged; i++) {
+        cprof_free(merged[i]);
+        free(json[i]);
+    }
+    return r;
+}
+
+int engine_compute_file(struct engine *e, const char *rel, const struct sync_ops *ops)
+{
+    if (!hmap_get(&e->files, rel))
+        return -ENOENT;
+    return compute_file(e, rel, ops);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int engine_sync(struct engine *e, const struct sync_ops *ops)
+{
+    /* Events for references refused outright. */
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&e->pods, &it); h; h = hmap_next(&e->pods, &it)) {
+        struct podstate *ps = h->value;
+        if (!ps->events_due)
+            continue;
+        for (size_t i = 0; i < ps->nrefused; i++) {
+            int r = emit(ops, ps->pod, "ProfileRefused", "%s", ps->refused[i]);
+            if (r < 0)
+                return r;
+        }
+        ps->events_due = false;
+    }
+    /* Dirty files, in a fixed order. */
+    size_t n = 0;
+    _cleanup_free_ const char **dirty = calloc(e->files.n + 1, sizeof(*dirty));
+    if (!dirty)
+        return -ENOMEM;
+    for (struct hmap_entry *h = hmap_first(&e->files, &it); h; h = hmap_next(&e->files, &it))
+        if (((struct fstate *)h->value)->dirty)
+            dirty[n++] = ((struct fstate *)h->value)->rel;
+    qsort(dirty, n, sizeof(*dirty), cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        struct fstate *f = hmap_get(&e->files, dirty[i]);
+        int r = compute_file(e, f->rel, ops);
+        if (r < 0)
+            return r; /* stays dirty: the next sync tries again */
+        f->dirty = false;
+        /* A file no pod references is reported once, then forgotten. */
+        bool referenced = false;
+        struct hmap_iter pit;
+        for (struct hmap_entry *h = hmap_first(&e->pods, &pit); h && !referenced;
+             h = hmap_next(&e->pods, &pit))
+            referenced = pod_has_rel(h->value, f->rel);
+        if (!referenced) {
+            hmap_remove(&e->files, f->rel);
+            fstate_free(f);
+        }
+    }
+    return 0;
+}
+
+int engine_list_files(const struct engine *e, const char ***ret, size_t *ret_n)
+{
+    const char **v = calloc(e->files.n + 1, sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    size_t n = 0;
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&e->files, &it); h; h = hmap_next(&e->files, &it))
+        v[n++] = ((struct fstate *)h->value)->rel;
+    qsort(v, n, sizeof(*v), cmp_str);
+    *ret = v;
+    *ret_n = n;
+    return 0;
+}

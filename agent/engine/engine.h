@@ -1,0 +1,118 @@
+/* engine.h - the policy engine: objects in, profiles (and what to tell about them) out.
+ *
+ * Owns: the set of policies, Namespaces and Pods the node knows; resolving `extends`
+ * (same namespace, ClusterSeccompPolicy/NAME, runtime/default), cycles and missing parents;
+ * which policies contribute to which file (contract section 2); the per-file result (write,
+ * keep the last good one, remove) with the Events it owes to pods; policy status.
+ *
+ * Incremental: a change marks only the files it can touch (its namespace, or every file for
+ * a ClusterSeccompPolicy) and drops only the compiled policies it can change (the policy and
+ * its descendants); engine_sync() recomputes what is marked. Pure: no I/O, no globals,
+ * not thread-safe (one engine per thread).
+ */
+#ifndef KSCMP_ENGINE_H
+#define KSCMP_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine/arch.h"
+#include "base/error.h"
+#include "engine/model.h"
+#include "engine/profile.h"
+
+struct engine;
+
+/* native_arch: an index of arch.h's table, or -1 for the machine's own. */
+int engine_new(int native_arch, struct engine **ret);
+void engine_free(struct engine *e);
+DEFINE_CLEANUP_FUNC(struct engine, engine_free)
+
+archmask_t engine_node_arches(const struct engine *e);
+struct sysdb *engine_sysdb(struct engine *e);
+
+/* Receives one line per noteworthy compile outcome (a dropped syscall, a conflict). */
+void engine_set_logger(struct engine *e, void (*log)(const char *line, void *userdata),
+                       void *userdata);
+
+/* Adding an object of an identity already known replaces it. These take ownership of the
+ * object, also when they fail. */
+int engine_put_policy(struct engine *e, struct policy *p);
+int engine_delete_policy(struct engine *e, enum policy_kind kind, const char *ns, const char *name);
+int engine_put_namespace(struct engine *e, struct k8s_namespace *n);
+int engine_delete_namespace(struct engine *e, const char *name);
+int engine_put_pod(struct engine *e, struct pod *p);
+int engine_delete_pod(struct engine *e, const char *ns, const char *name);
+
+const struct policy *engine_get_policy(const struct engine *e, enum policy_kind kind,
+                                       const char *ns, const char *name);
+const struct pod *engine_get_pod(const struct engine *e, const char *ns, const char *name);
+
+/* One policy after inheritance. Pointers stay valid until the next change to the engine. */
+struct policy_result {
+    const struct policy *policy;
+    bool valid;
+    const char *error;        /* when !valid: why, naming file, object and field */
+    const struct cprof *prof; /* when valid */
+    char *const *warnings;
+    size_t nwarnings;
+    char *const *conflicts; /* syscalls it loosens against its parent: it is detached */
+    size_t nconflicts;
+    const struct policy *parent; /* NULL for none or runtime/default */
+};
+
+/* -ENOENT when there is no such policy. */
+int engine_policy_result(struct engine *e, const struct policy *p, struct policy_result *ret);
+
+/* All policies sorted by kind then NS/NAME; the caller frees the array (not the policies). */
+int engine_list_policies(const struct engine *e, const struct policy ***ret, size_t *ret_n);
+
+/* The valid, attached children of p (its descendants tree, one level), sorted. */
+int engine_children(struct engine *e, const struct policy *p, const struct policy ***ret,
+                    size_t *ret_n);
+
+enum file_action { FILE_WRITE, FILE_KEEP, FILE_REMOVE };
+
+struct file_result {
+    const char *rel; /* "NS/NAME.json" below <kubelet root>/seccomp/kscmp */
+    enum file_action action;
+    const char *json; /* FILE_WRITE: the profile */
+    size_t len;
+    const struct cprof *prof;      /* FILE_WRITE: the same, compiled (origins for explain) */
+    const char *why;               /* FILE_KEEP, FILE_REMOVE: why */
+    const struct pod *const *pods; /* the pods that reference the file */
+    size_t npods;
+};
+
+struct engine_event {
+    const struct pod *pod;
+    const char *reason; /* ProfileRefused, NoPolicy, PolicyInvalid, ProfileConflict */
+    const char *message;
+};
+
+struct sync_ops {
+    int (*file)(const struct file_result *r, void *userdata);
+    int (*event)(const struct engine_event *ev, void *userdata);
+    void *userdata;
+};
+
+/* Recomputes every file a change touched since the last sync and reports each (files no
+ * pod references any more come as FILE_REMOVE, once) and the Events owed to pods. */
+int engine_sync(struct engine *e, const struct sync_ops *ops);
+
+/* Marks every file as touched and every pod's refused references as due (a full resync). */
+void engine_touch_all(struct engine *e);
+
+/* Computes one file (rel "NS/NAME.json") without changing what sync will report; only the
+ * Events of that file's pods. -ENOENT when no pod references it. */
+int engine_compute_file(struct engine *e, const char *rel, const struct sync_ops *ops);
+
+/* The files the pods reference now, sorted; the caller frees the array, not the strings. */
+int engine_list_files(const struct engine *e, const char ***ret, size_t *ret_n);
+
+/* Splits a localhostProfile value: 0 and *ret_rel ("NS/NAME.json", caller frees) for one of
+ * ours that the pod may use; 1 for a reference that is not below kscmp/ (not ours);
+ * -EPERM with a message for a refused one (another namespace, not a DNS-1123 name). */
+int engine_classify_ref(const char *pod_ns, const char *ref, char **ret_rel, struct kerr *err);
+
+#endif

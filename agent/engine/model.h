@@ -1,0 +1,143 @@
+/* model.h - the objects kscmp reads: policies, Pods and Namespaces.
+ *
+ * Owns: the in-memory shape of the three policy kinds (contract section 1), of the parts of
+ * a Pod and a Namespace that matter here, label selectors and their matching, and the
+ * freeing of all of these. Decoding lives in decode.h; meaning lives in the engine.
+ */
+#ifndef KSCMP_MODEL_H
+#define KSCMP_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/action.h"
+#include "engine/arch.h"
+#include "base/cleanup.h"
+
+enum policy_kind { PK_POLICY, PK_CLUSTER, PK_KUBEARMOR, PK__MAX };
+
+/* "SeccompPolicy", "ClusterSeccompPolicy", "KubeArmorSeccompPolicy" */
+const char *policy_kind_name(enum policy_kind k);
+
+struct label {
+    char *key;
+    char *value;
+};
+
+struct labels {
+    struct label *v;
+    size_t n;
+};
+
+/* The value of key, or NULL. */
+const char *labels_get(const struct labels *l, const char *key);
+void labels_free(struct labels *l);
+bool labels_equal(const struct labels *a, const struct labels *b);
+
+enum sel_op { SEL_IN, SEL_NOT_IN, SEL_EXISTS, SEL_DOES_NOT_EXIST };
+
+struct sel_expr {
+    char *key;
+    enum sel_op op;
+    char **values;
+    size_t nvalues;
+};
+
+/* A Kubernetes LabelSelector. present=false: the field was omitted. An empty one ({})
+ * matches everything. */
+struct selector {
+    bool present;
+    struct labels match;
+    struct sel_expr *exprs;
+    size_t nexprs;
+};
+
+bool selector_matches(const struct selector *s, const struct labels *l);
+void selector_free(struct selector *s);
+
+/* A name written in a policy (a syscall or a group), with where it was written. A block's
+ * list of them is one allocation: the names live after the array. */
+struct name_ref {
+    const char *name;
+    int line;
+};
+
+/* One block of rules: spec.seccomp or one of spec.rules[]. */
+struct block {
+    char *path; /* "spec.seccomp", "spec.rules[2]" */
+    int line;
+    archmask_t arches; /* 0 when `arch` is not set */
+    struct name_ref *syscalls;
+    size_t nsyscalls;
+    struct name_ref *groups;
+    size_t ngroups;
+    bool has_action;
+    struct verdict verdict;
+    uint8_t nargs;
+    struct sys_arg *args; /* nargs of them, NULL when none */
+};
+
+struct policy {
+    enum policy_kind kind;
+    char *ns; /* NULL for ClusterSeccompPolicy */
+    char *name;
+    char *file; /* where it came from, for messages ("policies.yaml", "api") */
+    int line;
+    char *uid;
+    char *resource_version;
+    int64_t generation;
+    int severity; /* 0 when unset */
+    struct selector selector;
+    struct selector ns_selector; /* ClusterSeccompPolicy only */
+    char *extends;
+    int extends_line;
+    bool has_default;
+    struct verdict default_verdict;
+    struct block *blocks;
+    size_t nblocks;
+    char *error;           /* set when the object could not be decoded: it is invalid */
+    bool selector_unknown; /* with error: the selectors could not be read either */
+};
+
+void policy_free(struct policy *p);
+DEFINE_CLEANUP_FUNC(struct policy, policy_free)
+
+/* "demo/web" or "web" (cluster) into buf; returns buf. */
+const char *policy_id(const struct policy *p, char *buf, size_t len);
+
+struct container_state {
+    char *name;
+    int64_t started_at; /* unix seconds the running container started, 0 when not running */
+};
+
+struct pod {
+    char *ns;
+    char *name;
+    char *uid;
+    char *node_name;
+    char *file;
+    int line;
+    struct labels labels;
+    char **refs; /* distinct Localhost profile references in effect for some container */
+    size_t nrefs;
+    struct container_state *containers;
+    size_t ncontainers;
+};
+
+void pod_free(struct pod *p);
+DEFINE_CLEANUP_FUNC(struct pod, pod_free)
+
+struct k8s_namespace {
+    char *name;
+    struct labels labels;
+};
+
+void namespace_free(struct k8s_namespace *n);
+DEFINE_CLEANUP_FUNC(struct k8s_namespace, namespace_free)
+
+/* DNS-1123 label (namespaces) and subdomain (object names). */
+bool dns_label_valid(const char *s);
+bool dns_subdomain_valid(const char *s);
+
+#endif

@@ -1,0 +1,982 @@
+/* profile.c - compile, merge and render seccomp profiles (contract sections 3 and 4). */
+#include "engine/profile.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/cleanup.h"
+#include "engine/groups.h"
+#include "engine/runtime_default.h"
+
+void cprof_free(struct cprof *p)
+{
+    if (!p)
+        return;
+    free(p->ents);
+    free(p->conds);
+    for (size_t i = 0; i < p->norigins; i++)
+        free(p->origins[i]);
+    free(p->origins);
+    free(p);
+}
+
+static void strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void compile_notes_clear(struct compile_notes *n)
+{
+    if (!n)
+        return;
+    strv_free(n->warnings, n->nwarnings);
+    strv_free(n->conflicts, n->nconflicts);
+    *n = (struct compile_notes){0};
+}
+
+static int __attribute__((format(printf, 3, 4)))
+strv_addf(char ***v, size_t *n, const char *fmt, ...)
+{
+    char *s = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        return -ENOMEM;
+    char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+    if (!nv) {
+        free(s);
+        return -ENOMEM;
+    }
+    nv[(*n)++] = s;
+    *v = nv;
+    return 0;
+}
+
+/* The index of origin text s in p->origins, adding it when new; -ENOMEM on failure. */
+static int origin_add(struct cprof *p, const char *s)
+{
+    for (size_t i = 0; i < p->norigins; i++)
+        if (strcmp(p->origins[i], s) == 0)
+            return (int)i;
+    if (p->norigins >= UINT16_MAX)
+        return 0; /* absurdly many: attribute to the first */
+    char **v = realloc(p->origins, (p->norigins + 1) * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    p->origins = v;
+    if (!(v[p->norigins] = strdup(s)))
+        return -ENOMEM;
+    return (int)p->norigins++;
+}
+
+static int push_ent(struct cprof *p, size_t *cap, struct centry e)
+{
+    if (p->nents == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        struct centry *v = realloc(p->ents, nc * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        p->ents = v;
+        *cap = nc;
+    }
+    p->ents[p->nents++] = e;
+    return 0;
+}
+
+static int push_cond(struct cprof *p, size_t *cap, const struct ccond *c)
+{
+    if (p->nconds == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        struct ccond *v = realloc(p->conds, nc * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        p->conds = v;
+        *cap = nc;
+    }
+    p->conds[p->nconds++] = *c;
+    return 0;
+}
+
+static int cmp_ent(const void *a, const void *b)
+{
+    const struct centry *x = a, *y = b;
+    return x->sys < y->sys ? -1 : x->sys > y->sys;
+}
+
+static int cmp_args(const struct ccond *x, const struct ccond *y)
+{
+    if (x->nargs != y->nargs)
+        return x->nargs < y->nargs ? -1 : 1;
+    for (unsigned i = 0; i < x->nargs; i++) {
+        const struct sys_arg *a = &x->args[i], *b = &y->args[i];
+        if (a->index != b->index)
+            return a->index < b->index ? -1 : 1;
+        if (a->op != b->op)
+            return a->op < b->op ? -1 : 1;
+        if (a->value != b->value)
+            return a->value < b->value ? -1 : 1;
+        if (a->value_two != b->value_two)
+            return a->value_two < b->value_two ? -1 : 1;
+    }
+    return 0;
+}
+
+static int cmp_cond(const void *a, const void *b)
+{
+    const struct ccond *x = a, *y = b;
+    if (x->sys != y->sys)
+        return x->sys < y->sys ? -1 : 1;
+    return cmp_args(x, y);
+}
+
+static const struct centry *find_ent(const struct cprof *p, uint32_t sys)
+{
+    struct centry key = {.sys = sys};
+    if (p->nents == 0) /* ents may be NULL: bsearch wants a real array */
+        return NULL;
+    return bsearch(&key, p->ents, p->nents, sizeof(*p->ents), cmp_ent);
+}
+
+/* The first conditional rule of sys (conds are sorted by sys), or NULL. */
+static const struct ccond *first_cond(const struct cprof *p, uint32_t sys)
+{
+    size_t lo = 0, hi = p->nconds;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (p->conds[mid].sys < sys)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < p->nconds && p->conds[lo].sys == sys ? &p->conds[lo] : NULL;
+}
+
+static bool names_sys(const struct cprof *p, uint32_t sys)
+{
+    return find_ent(p, sys) || first_cond(p, sys);
+}
+
+/* What p gives sys when no condition of it holds: its unconditional rule, else its default. */
+static struct verdict else_verdict(const struct cprof *p, uint32_t sys, uint16_t *ret_origin)
+{
+    const struct centry *e = find_ent(p, sys);
+    if (ret_origin)
+        *ret_origin = e ? e->origin : p->dflt_origin;
+    return e ? e->v : p->dflt;
+}
+
+/* Sorts ents (combining duplicates, the most restrictive wins) and conds. never_widen drops
+ * conditional rules that are not more restrictive than the syscall's unconditional rule (one
+ * policy's rules, 3.2); a merge's entries are the "else" of their conditions and keep them. */
+static void normalize(struct cprof *p, bool never_widen)
+{
+    if (p->nents > 1) /* ents and conds may be NULL when empty: qsort wants a real array */
+        qsort(p->ents, p->nents, sizeof(*p->ents), cmp_ent);
+    size_t w = 0;
+    for (size_t i = 0; i < p->nents; i++) {
+        if (w > 0 && p->ents[w - 1].sys == p->ents[i].sys) {
+            if (verdict_cmp(p->ents[i].v, p->ents[w - 1].v) > 0)
+                p->ents[w - 1] = p->ents[i];
+            continue;
+        }
+        p->ents[w++] = p->ents[i];
+    }
+    p->nents = w;
+    if (p->nconds > 1)
+        qsort(p->conds, p->nconds, sizeof(*p->conds), cmp_cond);
+    w = 0;
+    for (size_t i = 0; i < p->nconds; i++) {
+        struct ccond *c = &p->conds[i];
+        /* A conditional rule never widens an unconditional one. */
+        const struct centry *e = never_widen ? find_ent(p, c->sys) : NULL;
+        if (e && verdict_cmp(c->v, e->v) <= 0)
+            continue;
+        if (w > 0 && cmp_cond(&p->conds[w - 1], c) == 0) {
+            if (verdict_cmp(c->v, p->conds[w - 1].v) > 0)
+                p->conds[w - 1] = *c;
+            continue;
+        }
+        p->conds[w++] = *c;
+    }
+    p->nconds = w;
+}
+
+/* "FILE:LINE: " for objects read from files, "" for objects from the API server. */
+static const char *loc(const struct policy *p, int line, char *buf, size_t len)
+{
+    if (p->file && *p->file)
+        snprintf(buf, len, "%s:%d: ", p->file, line);
+    else
+        buf[0] = '\0';
+    return buf;
+}
+
+struct compile_ctx {
+    const struct policy *p;
+    struct sysdb *db;
+    archmask_t arches;
+    struct cprof *own; /* the policy's own rules */
+    size_t ecap, ccap;
+    struct compile_notes *notes;
+    struct kerr *err;
+    char id[300];
+};
+
+static int add_own(struct compile_ctx *c, uint32_t sys, const struct block *b, int origin)
+{
+    if (b->nargs == 0)
+        return push_ent(c->own, &c->ecap, (struct centry){sys, b->verdict, (uint16_t)origin});
+    struct ccond cond = {
+        .sys = sys, .v = b->verdict, .origin = (uint16_t)origin, .nargs = b->nargs};
+    memcpy(cond.args, b->args, b->nargs * sizeof(cond.args[0]));
+    return push_cond(c->own, &c->ccap, &cond);
+}
+
+struct group_add {
+    struct compile_ctx *c;
+    const struct block *b;
+    int origin;
+};
+
+static int group_add_one(const char *name, void *userdata)
+{
+    struct group_add *g = userdata;
+    uint32_t sys;
+    if (sysdb_lookup(g->c->db, name, &sys) < 0)
+        return 0; /* the group tables are checked against libseccomp by the tests */
+    if (!(sysdb_arches(g->c->db, sys) & g->c->arches))
+        return 0; /* groups name syscalls of every architecture: drop quietly */
+    return add_own(g->c, sys, g->b, g->origin);
+}
+
+static int compile_block(struct compile_ctx *c, const struct block *b)
+{
+    const struct policy *p = c->p;
+    char where[300];
+    char origin_text[400];
+    snprintf(origin_text, sizeof(origin_text), "%s %s", c->id, b->path);
+    int origin = origin_add(c->own, origin_text);
+    if (origin < 0)
+        return origin;
+    for (size_t i = 0; i < b->nsyscalls; i++) {
+        const struct name_ref *n = &b->syscalls[i];
+        uint32_t sys;
+        int r = sysdb_lookup(c->db, n->name, &sys);
+        if (r == -ENOENT)
+            return kerr_set(c->err, -EINVAL,
+                            "%s:%d: %s %s: %s.syscalls[%zu]: unknown syscall \"%s\"", p->file,
+                            n->line, policy_kind_name(p->kind), c->id, b->path, i, n->name);
+        if (r < 0)
+            return r;
+        if (!(sysdb_arches(c->db, sys) & c->arches)) {
+            char names[128];
+            r = strv_addf(&c->notes->warnings, &c->notes->nwarnings,
+                          "%s%s %s: %s.syscalls[%zu]: syscall \"%s\" does not exist on %s: "
+                          "dropped",
+                          loc(p, n->line, where, sizeof(where)), policy_kind_name(p->kind), c->id,
+                          b->path, i, n->name, arch_mask_names(c->arches, names, sizeof(names)));
+            if (r < 0)
+                return r;
+            continue;
+        }
+        if ((r = add_own(c, sys, b, origin)) < 0)
+            return r;
+    }
+    for (size_t i = 0; i < b->ngroups; i++) {
+        const struct name_ref *n = &b->groups[i];
+        const struct syscall_group *g = groups_lookup(n->name);
+        if (!g)
+            return kerr_set(c->err, -EINVAL,
+                            "%s%s %s: %s.groups[%zu]: unknown group \"%s\" (see kscmp groups)",
+                            loc(p, n->line, where, sizeof(where)), policy_kind_name(p->kind), c->id,
+                            b->path, i, n->name);
+        struct group_add ga = {c, b, origin};
+        int r = groups_expand(g, group_add_one, &ga);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* Copies entry e of src into dst with its origin text. */
+static int import_origin(struct cprof *dst, const struct cprof *src, uint16_t origin)
+{
+    return origin_add(dst, origin < src->norigins ? src->origins[origin] : "?");
+}
+
+int profile_compile(const struct policy *p, const struct cprof *parent, archmask_t node_arches,
+                    struct sysdb *db, struct cprof **ret, struct compile_notes *notes,
+                    struct kerr *err)
+{
+    _cleanup_(cprof_freep) struct cprof *own = calloc(1, sizeof(*own));
+    _cleanup_(cprof_freep) struct cprof *out = calloc(1, sizeof(*out));
+    if (!own || !out)
+        return -ENOMEM;
+    struct compile_ctx c = {.p = p, .db = db, .own = own, .notes = notes, .err = err};
+    policy_id(p, c.id, sizeof(c.id));
+
+    archmask_t own_arches = 0;
+    bool any_allow = false;
+    for (size_t i = 0; i < p->nblocks; i++) {
+        own_arches |= p->blocks[i].arches;
+        any_allow |= p->blocks[i].verdict.action == ACT_ALLOW;
+    }
+    c.arches = own_arches ? own_arches : parent ? parent->arches : node_arches;
+    out->arches = c.arches;
+
+    /* 3.1: the default action. */
+    char text[400];
+    int o;
+    if (p->has_default) {
+        out->dflt = p->default_verdict;
+        snprintf(text, sizeof(text), "%s spec.defaultAction", c.id);
+        o = origin_add(out, text);
+    } else if (parent) {
+        out->dflt = parent->dflt;
+        o = import_origin(out, parent, parent->dflt_origin);
+    } else {
+        out->dflt = VERDICT(any_allow ? ACT_ERRNO : ACT_ALLOW);
+        snprintf(text, sizeof(text), "%s (default of an %s)", c.id,
+                 any_allow ? "allow-list" : "block-list");
+        o = origin_add(out, text);
+    }
+    if (o < 0)
+        return o;
+    out->dflt_origin = (uint16_t)o;
+
+    for (size_t i = 0; i < p->nblocks; i++) {
+        int r = compile_block(&c, &p->blocks[i]);
+        if (r < 0)
+            return r;
+    }
+    normalize(own, true);
+
+    size_t ecap = 0, ccap = 0;
+    if (parent) {
+        /* 3.3: start from the parent; the child's rules replace the parent's for the
+         * syscalls they name. A child that names a syscall only with conditions replaces the
+         * parent's conditions; the parent's unconditional rule stays what applies when none
+         * of the child's conditions holds (else the default would: wider than either wrote). */
+        for (size_t i = 0; i < parent->nents; i++) {
+            const struct centry *e = &parent->ents[i];
+            if (find_ent(own, e->sys))
+                continue;
+            int r = import_origin(out, parent, e->origin);
+            if (r < 0 || push_ent(out, &ecap, (struct centry){e->sys, e->v, (uint16_t)r}) < 0)
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < parent->nconds; i++) {
+            struct ccond cc = parent->conds[i];
+            if (names_sys(own, cc.sys))
+                continue;
+            int r = import_origin(out, parent, cc.origin);
+            if (r < 0)
+                return -ENOMEM;
+            cc.origin = (uint16_t)r;
+            if (push_cond(out, &ccap, &cc) < 0)
+                return -ENOMEM;
+        }
+        /* Conflicts: the child loosens what the parent names explicitly. */
+        uint32_t last = UINT32_MAX;
+        for (size_t k = 0; k < own->nents + own->nconds; k++) {
+            uint32_t sys = k < own->nents ? own->ents[k].sys : own->conds[k - own->nents].sys;
+            if (sys == last || !names_sys(parent, sys))
+                continue;
+            last = sys;
+            struct verdict pe = else_verdict(parent, sys, NULL);
+            const struct centry *oe = find_ent(own, sys);
+            if (!oe)
+                oe = find_ent(parent, sys); /* kept as the else of the child's conditions */
+            bool loosen = verdict_cmp(oe ? oe->v : out->dflt, pe) < 0;
+            for (const struct ccond *cc = first_cond(own, sys);
+                 cc && cc < own->conds + own->nconds && cc->sys == sys; cc++) {
+                /* Against what the parent gives under the same condition. */
+                struct verdict pv = pe;
+                for (const struct ccond *x = first_cond(parent, sys);
+                     x && x < parent->conds + parent->nconds && x->sys == sys; x++)
+                    if (cmp_args(x, cc) == 0)
+                        pv = x->v;
+                loosen |= verdict_cmp(cc->v, pv) < 0;
+            }
+            bool seen = false;
+            for (size_t j = 0; j < notes->nconflicts; j++)
+                seen |= strcmp(notes->conflicts[j], sysdb_name(db, sys)) == 0;
+            if (loosen && !seen &&
+                strv_addf(&notes->conflicts, &notes->nconflicts, "%s", sysdb_name(db, sys)) < 0)
+                return -ENOMEM;
+        }
+        if (p->has_default && verdict_cmp(p->default_verdict, parent->dflt) < 0 &&
+            strv_addf(&notes->conflicts, &notes->nconflicts, "defaultAction") < 0)
+            return -ENOMEM;
+    }
+    for (size_t i = 0; i < own->nents; i++) {
+        struct centry e = own->ents[i];
+        int r = import_origin(out, own, e.origin);
+        if (r < 0)
+            return r;
+        e.origin = (uint16_t)r;
+        if (push_ent(out, &ecap, e) < 0)
+            return -ENOMEM;
+    }
+    for (size_t i = 0; i < own->nconds; i++) {
+        struct ccond cc = own->conds[i];
+        int r = import_origin(out, own, cc.origin);
+        if (r < 0)
+            return r;
+        cc.origin = (uint16_t)r;
+        if (push_cond(out, &ccap, &cc) < 0)
+            return -ENOMEM;
+    }
+    normalize(out, true);
+    *ret = TAKE_PTR(out);
+    return 0;
+}
+
+int profile_runtime_default(struct sysdb *db, archmask_t node_arches, struct cprof **ret)
+{
+    _cleanup_(cprof_freep) struct cprof *out = calloc(1, sizeof(*out));
+    if (!out)
+        return -ENOMEM;
+    int o = origin_add(out, "runtime/default");
+    if (o < 0)
+        return o;
+    out->dflt = runtime_default_default_action();
+    out->arches = node_arches;
+    size_t n, ecap = 0, ccap = 0;
+    const struct runtime_default_rule *rules = runtime_default_rules(&n);
+    for (size_t i = 0; i < n; i++) {
+        const struct runtime_default_rule *rr = &rules[i];
+        struct verdict v = {.action = rr->action,
+                            .errno_ret =
+                                rr->action == ACT_ERRNO ? (rr->errno_ret ? rr->errno_ret : 1) : 0};
+        for (const char *const *nm = rr->names; *nm; nm++) {
+            uint32_t sys;
+            if (sysdb_lookup(db, *nm, &sys) < 0 || !(sysdb_arches(db, sys) & node_arches))
+                continue;
+            int r;
+            if (rr->nargs == 0)
+                r = push_ent(out, &ecap, (struct centry){sys, v, (uint16_t)o});
+            else {
+                struct ccond cc = {.sys = sys, .v = v, .origin = (uint16_t)o, .nargs = rr->nargs};
+                memcpy(cc.args, rr->args, rr->nargs * sizeof(cc.args[0]));
+                r = push_cond(out, &ccap, &cc);
+            }
+            if (r < 0)
+                return r;
+        }
+    }
+    normalize(out, true);
+    *ret = TAKE_PTR(out);
+    return 0;
+}
+
+/* True when profile j has a say on sys in this merge. */
+static bool has_say(const struct cprof *p, uint32_t sys, bool intersect)
+{
+    return intersect || names_sys(p, sys);
+}
+
+int profile_merge(const struct cprof *const *in, size_t n, bool intersect, struct cprof **ret)
+{
+    _cleanup_(cprof_freep) struct cprof *out = calloc(1, sizeof(*out));
+    if (!out)
+        return -ENOMEM;
+    if (n == 0) {
+        *ret = TAKE_PTR(out);
+        return -EINVAL;
+    }
+    uint32_t maxid = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (in[i]->nents && in[i]->ents[in[i]->nents - 1].sys + 1 > maxid)
+            maxid = in[i]->ents[in[i]->nents - 1].sys + 1;
+        if (in[i]->nconds && in[i]->conds[in[i]->nconds - 1].sys + 1 > maxid)
+            maxid = in[i]->conds[in[i]->nconds - 1].sys + 1;
+    }
+    struct slot {
+        bool named;
+        struct verdict v;
+        uint16_t from; /* input index */
+        uint16_t origin;
+    };
+    _cleanup_free_ struct slot *slots = calloc(maxid ? maxid : 1, sizeof(*slots));
+    if (!slots)
+        return -ENOMEM;
+
+    /* The merged default: the most restrictive; the architectures: the union. */
+    size_t dfrom = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (verdict_cmp(in[i]->dflt, in[dfrom]->dflt) > 0)
+            dfrom = i;
+        out->arches |= in[i]->arches;
+    }
+    out->dflt = in[dfrom]->dflt;
+    int o = import_origin(out, in[dfrom], in[dfrom]->dflt_origin);
+    if (o < 0)
+        return o;
+    out->dflt_origin = (uint16_t)o;
+
+    /* Which syscalls are named at all. */
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < in[i]->nents; k++)
+            slots[in[i]->ents[k].sys].named = true;
+        for (size_t k = 0; k < in[i]->nconds; k++)
+            slots[in[i]->conds[k].sys].named = true;
+    }
+    /* E(s): the most restrictive of what each profile with a say gives s unconditionally. */
+    for (uint32_t s = 0; s < maxid; s++) {
+        if (!slots[s].named)
+            continue;
+        bool first = true;
+        for (size_t i = 0; i < n; i++) {
+            if (!has_say(in[i], s, intersect))
+                continue;
+            uint16_t origin;
+            struct verdict v = else_verdict(in[i], s, &origin);
+            if (first || verdict_cmp(v, slots[s].v) > 0) {
+                slots[s].v = v;
+                slots[s].from = (uint16_t)i;
+                slots[s].origin = origin;
+            }
+            first = false;
+        }
+    }
+    size_t ecap = 0, ccap = 0;
+    for (uint32_t s = 0; s < maxid; s++) {
+        if (!slots[s].named)
+            continue;
+        int r = import_origin(out, in[slots[s].from], slots[s].origin);
+        if (r < 0 || push_ent(out, &ecap, (struct centry){s, slots[s].v, (uint16_t)r}) < 0)
+            return -ENOMEM;
+    }
+    /* Conditional rules: each keeps the most restrictive action the others give under the
+     * same condition (their identical conditional rule, else their unconditional action). */
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < in[i]->nconds; k++) {
+            struct ccond cc = in[i]->conds[k];
+            size_t from = i;
+            uint16_t origin = cc.origin;
+            for (size_t j = 0; j < n; j++) {
+                if (j == i || !has_say(in[j], cc.sys, intersect))
+                    continue;
+                const struct ccond *same = NULL;
+                for (const struct ccond *x = first_cond(in[j], cc.sys);
+                     x && x < in[j]->conds + in[j]->nconds && x->sys == cc.sys; x++)
+                    if (cmp_args(x, &cc) == 0)
+                        same = x;
+                uint16_t jo;
+                struct verdict v = same ? same->v : else_verdict(in[j], cc.sys, &jo);
+                if (same)
+                    jo = same->origin;
+                if (verdict_cmp(v, cc.v) > 0) {
+                    cc.v = v;
+                    from = j;
+                    origin = jo;
+                }
+            }
+            if (verdict_eq(cc.v, slots[cc.sys].v))
+                continue;
+            int r = import_origin(out, in[from], origin);
+            if (r < 0)
+                return r;
+            cc.origin = (uint16_t)r;
+            if (push_cond(out, &ccap, &cc) < 0)
+                return -ENOMEM;
+        }
+    }
+    normalize(out, false);
+    *ret = TAKE_PTR(out);
+    return 0;
+}
+
+/* ---- lowering: what a runtime can enforce ----
+ *
+ * libseccomp (as runc and crun drive it) does not evaluate a syscall's rules as "the most
+ * restrictive that matches": an unconditional rule silently swallows the conditional rules of
+ * the same syscall, and when two conditional rules with different actions both match, the
+ * winner depends on the layout of the filter. So each syscall is rendered either as one
+ * unconditional rule, or as conditional rules only, which then share one action or are
+ * disjoint. Where the merged meaning cannot be written so, the stricter choice is made: the
+ * profile may deny a little more than owed, never less. */
+
+static bool conds_disjoint(const struct ccond *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (c[i].nargs != 1 || c[i].args[0].op != OP_EQ || c[i].args[0].index != c[0].args[0].index)
+            return false;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = i + 1; k < n; k++)
+            if (c[i].args[0].value == c[k].args[0].value)
+                return false;
+    return true;
+}
+
+/* The complement of a one-argument condition, when seccomp can say it in one comparison. */
+static bool complement(const struct ccond *c, struct sys_arg *ret)
+{
+    if (c->nargs != 1)
+        return false;
+    *ret = c->args[0];
+    switch (c->args[0].op) {
+    case OP_EQ:
+        ret->op = OP_NE;
+        return true;
+    case OP_NE:
+        ret->op = OP_EQ;
+        return true;
+    case OP_LT:
+        ret->op = OP_GE;
+        return true;
+    case OP_GE:
+        ret->op = OP_LT;
+        return true;
+    case OP_LE:
+        ret->op = OP_GT;
+        return true;
+    case OP_GT:
+        ret->op = OP_LE;
+        return true;
+    default:
+        return false; /* no MASKED_NE */
+    }
+}
+
+int profile_lower(const struct cprof *in, struct cprof **ret)
+{
+    _cleanup_(cprof_freep) struct cprof *out = calloc(1, sizeof(*out));
+    if (!out)
+        return -ENOMEM;
+    out->dflt = in->dflt;
+    out->arches = in->arches;
+    out->dflt_origin = in->dflt_origin;
+    out->origins = calloc(in->norigins + 1, sizeof(char *));
+    if (!out->origins)
+        return -ENOMEM;
+    for (size_t i = 0; i < in->norigins; i++)
+        if (!(out->origins[out->norigins++] = strdup(in->origins[i])))
+            return -ENOMEM;
+    size_t ecap = 0, ccap = 0;
+    /* Every syscall named, in id order: walk ents and conds together. */
+    size_t ie = 0, ic = 0;
+    while (ie < in->nents || ic < in->nconds) {
+        uint32_t sys = ie < in->nents && (ic >= in->nconds || in->ents[ie].sys <= in->conds[ic].sys)
+                           ? in->ents[ie].sys
+                           : in->conds[ic].sys;
+        const struct centry *e = ie < in->nents && in->ents[ie].sys == sys ? &in->ents[ie++] : NULL;
+        const struct ccond *c = ic < in->nconds && in->conds[ic].sys == sys ? &in->conds[ic] : NULL;
+        size_t nc = 0;
+        while (ic < in->nconds && in->conds[ic].sys == sys) {
+            ic++;
+            nc++;
+        }
+        struct verdict E = e ? e->v : in->dflt;
+        uint16_t eo = e ? e->origin : in->dflt_origin;
+        if (nc == 0) {
+            if (push_ent(out, &ecap, (struct centry){sys, E, eo}) < 0)
+                return -ENOMEM;
+            continue;
+        }
+        /* The conditions among themselves: one action, or disjoint; else all take the
+         * strictest of them. */
+        struct verdict cmax = c[0].v;
+        uint16_t cmax_origin = c[0].origin;
+        bool one_action = true;
+        for (size_t k = 1; k < nc; k++) {
+            one_action &= verdict_eq(c[k].v, c[0].v);
+            if (verdict_cmp(c[k].v, cmax) > 0) {
+                cmax = c[k].v;
+                cmax_origin = c[k].origin;
+            }
+        }
+        bool raise = !one_action && !conds_disjoint(c, nc);
+        bool widen_only = verdict_cmp(cmax, E) <= 0;
+        if (verdict_eq(E, in->dflt)) {
+            /* No unconditional rule needed: the default catches what no condition matches. */
+            for (size_t k = 0; k < nc; k++) {
+                struct ccond cc = c[k];
+                if (raise) {
+                    cc.v = cmax;
+                    cc.origin = cmax_origin;
+                }
+                if (verdict_eq(cc.v, in->dflt))
+                    continue;
+                if (push_cond(out, &ccap, &cc) < 0)
+                    return -ENOMEM;
+            }
+            continue;
+        }
+        struct sys_arg comp;
+        if (widen_only) {
+            /* The conditions only loosen E: without them the syscall gets E, stricter. */
+            if (push_ent(out, &ecap, (struct centry){sys, E, eo}) < 0)
+                return -ENOMEM;
+        } else if (nc == 1 && complement(&c[0], &comp)) {
+            /* Exactly: the condition with its action, its complement with E. */
+            struct ccond other = {.sys = sys, .v = E, .origin = eo, .nargs = 1};
+            other.args[0] = comp;
+            if (push_cond(out, &ccap, &c[0]) < 0 || push_cond(out, &ccap, &other) < 0)
+                return -ENOMEM;
+        } else {
+            /* Not expressible: the strictest action for every call of the syscall. */
+            struct verdict v = verdict_max(E, cmax);
+            uint16_t o = verdict_eq(v, E) ? eo : cmax_origin;
+            if (push_ent(out, &ecap, (struct centry){sys, v, o}) < 0)
+                return -ENOMEM;
+        }
+    }
+    normalize(out, false);
+    *ret = TAKE_PTR(out);
+    return 0;
+}
+
+/* Rendering: rules sorted by name within a block; blocks ordered by verdict. */
+struct named {
+    const char *name;
+    size_t idx;
+};
+
+static int cmp_named(const void *a, const void *b)
+{
+    const struct named *x = a, *y = b;
+    return strcmp(x->name, y->name);
+}
+
+static int cmp_verdict_order(struct verdict a, struct verdict b)
+{
+    if (a.action != b.action)
+        return a.action < b.action ? -1 : 1;
+    return a.errno_ret < b.errno_ret ? -1 : a.errno_ret > b.errno_ret;
+}
+
+static json_t *rule_json(json_t *names, struct verdict v)
+{
+    json_t *rule = json_object();
+    if (!rule)
+        return NULL;
+    json_object_set_new(rule, "names", names);
+    json_object_set_new(rule, "action", json_string(action_oci_name(v.action)));
+    if (v.action == ACT_ERRNO)
+        json_object_set_new(rule, "errnoRet", json_integer(v.errno_ret));
+    return rule;
+}
+
+/* Argument values are uint64 (OCI) but jansson integers are signed: a value above INT64_MAX
+ * goes in as a marked string, which u64_unmark() turns back into plain digits after dumping. */
+#define U64_MARK "\\u0001u64:"
+
+static json_t *u64_json(uint64_t v)
+{
+    if (v <= INT64_MAX)
+        return json_integer((json_int_t)v);
+    char buf[32];
+    snprintf(buf, sizeof(buf), "\001u64:%llu", (unsigned long long)v);
+    return json_string(buf);
+}
+
+/* Replaces every "\u0001u64:DIGITS" (quotes included) of s by DIGITS, in place. */
+static void u64_unmark(char *s)
+{
+    char *r = s, *w = s;
+    while (*r) {
+        if (r[0] == '"' && strncmp(r + 1, U64_MARK, strlen(U64_MARK)) == 0) {
+            r += 1 + strlen(U64_MARK);
+            while (*r && *r != '"')
+                *w++ = *r++;
+            if (*r == '"')
+                r++;
+            continue;
+        }
+        *w++ = *r++;
+    }
+    *w = '\0';
+}
+
+static json_t *args_json(const struct ccond *c)
+{
+    json_t *args = json_array();
+    for (unsigned i = 0; args && i < c->nargs; i++) {
+        json_t *a = json_object();
+        json_object_set_new(a, "index", json_integer(c->args[i].index));
+        json_object_set_new(a, "value", u64_json(c->args[i].value));
+        json_object_set_new(a, "valueTwo", u64_json(c->args[i].value_two));
+        json_object_set_new(a, "op", json_string(op_oci_name(c->args[i].op)));
+        json_array_append_new(args, a);
+    }
+    return args;
+}
+
+/* Whether sys has conditional rules in p. */
+static bool has_conds(const struct cprof *p, uint32_t sys)
+{
+    return first_cond(p, sys) != NULL;
+}
+
+int profile_render(const struct cprof *in, const struct sysdb *db, char **ret_json, size_t *ret_len)
+{
+    /* What the runtime can enforce: libseccomp lets an unconditional rule swallow the
+     * conditional ones of the same syscall (profile.h: render lowers first). */
+    _cleanup_(cprof_freep) struct cprof *p = NULL;
+    int r = profile_lower(in, &p);
+    if (r < 0)
+        return r;
+    json_t *root = json_object();
+    if (!root)
+        return -ENOMEM;
+    json_object_set_new(root, "defaultAction", json_string(action_oci_name(p->dflt.action)));
+    if (p->dflt.action == ACT_ERRNO && p->dflt.errno_ret != 1)
+        json_object_set_new(root, "defaultErrnoRet", json_integer(p->dflt.errno_ret));
+    json_t *arches = json_array();
+    for (size_t i = 0; i < arch_count(); i++)
+        if (p->arches & (1u << i))
+            json_array_append_new(arches, json_string(arch_get(i)->oci));
+    json_object_set_new(root, "architectures", arches);
+    json_t *rules = json_array();
+    json_object_set_new(root, "syscalls", rules);
+
+    /* Unconditional rules that differ from the default, one block per verdict. */
+    _cleanup_free_ struct named *sorted = calloc(p->nents + p->nconds + 1, sizeof(*sorted));
+    if (!sorted) {
+        json_decref(root);
+        return -ENOMEM;
+    }
+    _cleanup_free_ struct verdict *seen = calloc(p->nents + 1, sizeof(*seen));
+    size_t nseen = 0;
+    if (!seen) {
+        json_decref(root);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < p->nents; i++) {
+        struct verdict v = p->ents[i].v;
+        if (verdict_eq(v, p->dflt))
+            continue;
+        bool dup = false;
+        for (size_t k = 0; k < nseen; k++)
+            dup |= cmp_verdict_order(seen[k], v) == 0;
+        if (!dup)
+            seen[nseen++] = v;
+    }
+    for (size_t a = 1; a < nseen; a++) /* insertion sort: a handful of verdicts */
+        for (size_t b = a; b > 0 && cmp_verdict_order(seen[b - 1], seen[b]) > 0; b--) {
+            struct verdict t = seen[b];
+            seen[b] = seen[b - 1];
+            seen[b - 1] = t;
+        }
+    for (size_t k = 0; k < nseen; k++) {
+        size_t cnt = 0;
+        for (size_t i = 0; i < p->nents; i++)
+            if (cmp_verdict_order(p->ents[i].v, seen[k]) == 0)
+                sorted[cnt++] = (struct named){sysdb_name(db, p->ents[i].sys), i};
+        qsort(sorted, cnt, sizeof(*sorted), cmp_named);
+        json_t *names = json_array();
+        for (size_t i = 0; i < cnt; i++)
+            json_array_append_new(names, json_string(sorted[i].name));
+        json_array_append_new(rules, rule_json(names, seen[k]));
+    }
+    /* Conditional rules, by syscall name then condition. */
+    for (size_t i = 0; i < p->nconds; i++)
+        sorted[i] = (struct named){sysdb_name(db, p->conds[i].sys), i};
+    qsort(sorted, p->nconds, sizeof(*sorted), cmp_named);
+    for (size_t i = 0; i < p->nconds; i++) {
+        /* qsort is not stable: order equal names by their (sorted) index */
+        size_t j = i;
+        while (j + 1 < p->nconds && strcmp(sorted[j + 1].name, sorted[i].name) == 0)
+            j++;
+        for (size_t a = i + 1; a <= j; a++)
+            for (size_t b = a; b > i && sorted[b - 1].idx > sorted[b].idx; b--) {
+                struct named t = sorted[b];
+                sorted[b] = sorted[b - 1];
+                sorted[b - 1] = t;
+            }
+        for (size_t k = i; k <= j; k++) {
+            const struct ccond *c = &p->conds[sorted[k].idx];
+            json_t *names = json_array();
+            json_array_append_new(names, json_string(sorted[k].name));
+            json_t *rule = rule_json(names, c->v);
+            json_object_set_new(rule, "args", args_json(c));
+            json_array_append_new(rules, rule);
+        }
+        i = j;
+    }
+    (void)has_conds;
+    char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (!s)
+        return -ENOMEM;
+    u64_unmark(s);
+    size_t len = strlen(s);
+    char *withnl = realloc(s, len + 2);
+    if (!withnl) {
+        free(s);
+        return -ENOMEM;
+    }
+    withnl[len] = '\n';
+    withnl[len + 1] = '\0';
+    *ret_json = withnl;
+    *ret_len = len + 1;
+    return 0;
+}
+
+static void verdict_text(struct verdict v, char *buf, size_t len)
+{
+    if (v.action == ACT_ERRNO) {
+        const char *en = errno_name(v.errno_ret);
+        if (en)
+            snprintf(buf, len, "%s(%s)", action_oci_name(v.action), en);
+        else
+            snprintf(buf, len, "%s(%u)", action_oci_name(v.action), v.errno_ret);
+    } else
+        snprintf(buf, len, "%s", action_oci_name(v.action));
+}
+
+int profile_explain(const struct cprof *in, const struct sysdb *db, char **ret_text)
+{
+    _cleanup_(cprof_freep) struct cprof *p = NULL;
+    int r = profile_lower(in, &p);
+    if (r < 0)
+        return r;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return -ENOMEM;
+    char vt[64], an[256];
+    verdict_text(p->dflt, vt, sizeof(vt));
+    fprintf(f, "architectures: %s\n", arch_mask_names(p->arches, an, sizeof(an)));
+    fprintf(f, "%-24s %-28s %s\n", "(default)", vt, p->origins[p->dflt_origin]);
+    _cleanup_free_ struct named *sorted = calloc(p->nents + p->nconds + 1, sizeof(*sorted));
+    if (!sorted) {
+        fclose(f);
+        free(buf);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < p->nents; i++)
+        sorted[i] = (struct named){sysdb_name(db, p->ents[i].sys), i};
+    qsort(sorted, p->nents, sizeof(*sorted), cmp_named);
+    for (size_t i = 0; i < p->nents; i++) {
+        const struct centry *e = &p->ents[sorted[i].idx];
+        verdict_text(e->v, vt, sizeof(vt));
+        fprintf(f, "%-24s %-28s %s\n", sorted[i].name, vt, p->origins[e->origin]);
+    }
+    for (size_t i = 0; i < p->nconds; i++) {
+        const struct ccond *c = &p->conds[i];
+        verdict_text(c->v, vt, sizeof(vt));
+        fprintf(f, "%-24s %-28s %s   when", sysdb_name(db, c->sys), vt, p->origins[c->origin]);
+        for (unsigned k = 0; k < c->nargs; k++)
+            fprintf(f, "%s arg%u %s %llu", k ? " and" : "", c->args[k].index,
+                    op_oci_name(c->args[k].op) + 9, (unsigned long long)c->args[k].value);
+        fputc('\n', f);
+    }
+    if (fclose(f) != 0) {
+        free(buf);
+        return -ENOMEM;
+    }
+    *ret_text = buf;
+    return 0;
+}

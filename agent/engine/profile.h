@@ -1,0 +1,89 @@
+/* profile.h - compiled profiles: one policy after inheritance, merges, and OCI rendering.
+ *
+ * Owns: the semantics of contract section 3 on compiled data (3.1 one policy, 3.2 merge with
+ * deny wins, 3.3 inheritance and conflicts), the runtime/default profile as a struct cprof,
+ * and the deterministic OCI LinuxSeccomp JSON of section 4. Pure: no I/O, no globals; names
+ * come from the caller's struct sysdb.
+ */
+#ifndef KSCMP_PROFILE_H
+#define KSCMP_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/action.h"
+#include "engine/arch.h"
+#include "base/error.h"
+#include "engine/model.h"
+
+/* An unconditional rule: syscall sys gets v. origin indexes cprof.origins. */
+struct centry {
+    uint32_t sys;
+    struct verdict v;
+    uint16_t origin;
+};
+
+/* A conditional rule: sys gets v when every argument condition holds. */
+struct ccond {
+    uint32_t sys;
+    struct verdict v;
+    uint16_t origin;
+    uint8_t nargs;
+    struct sys_arg args[6];
+};
+
+struct cprof {
+    struct verdict dflt;
+    uint16_t dflt_origin;
+    archmask_t arches;
+    struct centry *ents; /* sorted by sys, one per sys */
+    size_t nents;
+    struct ccond *conds; /* sorted by sys, then conditions */
+    size_t nconds;
+    char **origins; /* "demo/base spec.rules[0]", "runtime/default", ... */
+    size_t norigins;
+};
+
+void cprof_free(struct cprof *p);
+DEFINE_CLEANUP_FUNC(struct cprof, cprof_free)
+
+/* What compiling one policy yields besides the profile. */
+struct compile_notes {
+    char **warnings; /* e.g. a syscall dropped because it does not exist on the arches */
+    size_t nwarnings;
+    char **conflicts; /* syscall names the policy loosens against its parent, "defaultAction" */
+    size_t nconflicts;
+};
+
+void compile_notes_clear(struct compile_notes *n);
+
+/* Compiles one policy on top of parent (NULL when it extends nothing). node_arches is the
+ * node's architecture with its compat ones. Errors (unknown syscall or group) name the file,
+ * line, object and field. */
+int profile_compile(const struct policy *p, const struct cprof *parent, archmask_t node_arches,
+                    struct sysdb *db, struct cprof **ret, struct compile_notes *notes,
+                    struct kerr *err);
+
+/* The container runtime's default profile for node_arches. */
+int profile_runtime_default(struct sysdb *db, archmask_t node_arches, struct cprof **ret);
+
+/* Merges profiles. intersect=false: contract 3.2 (a profile that does not name a syscall has
+ * no say on it). intersect=true: the strict intersection of section 2 (every profile has a say
+ * on every syscall, through its default when it names none). */
+int profile_merge(const struct cprof *const *in, size_t n, bool intersect, struct cprof **ret);
+
+/* What a runtime can enforce: for each syscall either one unconditional rule or only
+ * conditional rules that share one action or are disjoint (libseccomp does not pick the most
+ * restrictive of several matching rules). Where the meaning cannot be kept exactly, the
+ * result is stricter, never looser. profile_render and profile_explain lower first. */
+int profile_lower(const struct cprof *in, struct cprof **ret);
+
+/* The deterministic OCI LinuxSeccomp JSON (names sorted, blocks in a fixed order, ends with
+ * a newline). The caller frees *ret_json. */
+int profile_render(const struct cprof *p, const struct sysdb *db, char **ret_json, size_t *ret_len);
+
+/* Plain text, one line per syscall with its action and where the action came from. */
+int profile_explain(const struct cprof *p, const struct sysdb *db, char **ret_text);
+
+#endif

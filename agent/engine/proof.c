@@ -1,0 +1,473 @@
+/* proof.c - strict decoding of an OCI LinuxSeccomp profile and a libseccomp build of it. */
+#include "engine/proof.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <linux/filter.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "engine/action.h"
+#include "base/cleanup.h"
+
+/* enum cmp_op is numbered as libseccomp's enum scmp_compare, so one casts to the other. */
+_Static_assert((int)OP_NE == (int)SCMP_CMP_NE && (int)OP_LT == (int)SCMP_CMP_LT &&
+                   (int)OP_LE == (int)SCMP_CMP_LE && (int)OP_EQ == (int)SCMP_CMP_EQ &&
+                   (int)OP_GE == (int)SCMP_CMP_GE && (int)OP_GT == (int)SCMP_CMP_GT &&
+                   (int)OP_MASKED_EQ == (int)SCMP_CMP_MASKED_EQ,
+               "enum cmp_op must follow enum scmp_compare");
+
+#define ARG_INDEX_MAX 5
+/* libseccomp refuses SCMP_ACT_ERRNO(x) for x >= 4095; a TRACE message is 16 bits. */
+#define ERRNO_RET_MAX 4094
+#define TRACE_RET_MAX 65535
+/* Sizes of the field paths in messages: "syscalls[N]", then ".args[N]", then ".valueTwo". */
+#define BLOCK_PATH_LEN 32
+#define ARG_PATH_LEN (BLOCK_PATH_LEN + 32)
+#define FIELD_PATH_LEN (ARG_PATH_LEN + 16)
+
+/* runc asks libseccomp for its binary-tree layout above this many (syscall, rule) pairs. */
+#define OPTIMIZE_THRESHOLD 32
+
+static inline void filter_releasep(scmp_filter_ctx *ctx)
+{
+    if (*ctx)
+        seccomp_release(*ctx);
+}
+
+/* Fails with a message naming path when obj holds a key that is not in allowed. */
+static int check_keys(json_t *obj, const char *const *allowed, size_t n, const char *path,
+                      struct kerr *err)
+{
+    const char *key;
+    json_t *value;
+
+    json_object_foreach(obj, key, value)
+    {
+        bool known = false;
+        for (size_t i = 0; i < n && !known; i++)
+            known = strcmp(key, allowed[i]) == 0;
+        if (!known)
+            return kerr_set(err, -EINVAL, "%s%sunknown key \"%s\"", path, *path ? ": " : "", key);
+    }
+    return 0;
+}
+
+/* A JSON integer in [min, max]; jansson holds integers as signed 64 bits. */
+static int get_int(json_t *v, json_int_t min, json_int_t max, const char *path, json_int_t *ret,
+                   struct kerr *err)
+{
+    if (!json_is_integer(v))
+        return kerr_set(err, -EINVAL, "%s: must be an integer", path);
+    json_int_t x = json_integer_value(v);
+    if (x < min || x > max)
+        return kerr_set(err, -ERANGE,
+                        "%s: %" JSON_INTEGER_FORMAT " is out of range [%" JSON_INTEGER_FORMAT
+                        ", %" JSON_INTEGER_FORMAT "]",
+                        path, x, min, max);
+    *ret = x;
+    return 0;
+}
+
+static bool action_takes_errno(enum action a)
+{
+    return a == ACT_ERRNO || a == ACT_TRACE;
+}
+
+/* Decodes action_key (and errno_key, which only ERRNO and TRACE may carry) of obj into a
+ * libseccomp action value. The errno is EPERM when errno_key is absent, as in runc. */
+static int decode_action(json_t *obj, const char *action_key, const char *errno_key,
+                         const char *path, uint32_t *ret, struct kerr *err)
+{
+    const char *sep = *path ? "." : "";
+    json_t *v = json_object_get(obj, action_key);
+    if (!v)
+        return kerr_set(err, -EINVAL, "%s%s%s: missing", path, sep, action_key);
+    if (!json_is_string(v))
+        return kerr_set(err, -EINVAL, "%s%s%s: must be a string", path, sep, action_key);
+    const char *s = json_string_value(v);
+    enum action a;
+    if (strncmp(s, "SCMP_ACT_", 9) != 0 || action_parse(s, &a) < 0) {
+        if (strcmp(s, "SCMP_ACT_NOTIFY") == 0)
+            return kerr_set(err, -EOPNOTSUPP, "%s%s%s: unsupported action \"%s\"", path, sep,
+                            action_key, s);
+        return kerr_set(err, -EINVAL, "%s%s%s: unknown action \"%s\"", path, sep, action_key, s);
+    }
+
+    json_int_t e = EPERM;
+    json_t *ev = json_object_get(obj, errno_key);
+    if (ev) {
+        char epath[BLOCK_PATH_LEN + 32];
+        snprintf(epath, sizeof(epath), "%s%s%s", path, sep, errno_key);
+        if (!action_takes_errno(a))
+            return kerr_set(err, -EINVAL, "%s: not allowed with action \"%s\"", epath, s);
+        int r = get_int(ev, 0, a == ACT_ERRNO ? ERRNO_RET_MAX : TRACE_RET_MAX, epath, &e, err);
+        if (r < 0)
+            return r;
+    }
+
+    switch (a) {
+    case ACT_ALLOW:
+        *ret = SCMP_ACT_ALLOW;
+        break;
+    case ACT_LOG:
+        *ret = SCMP_ACT_LOG;
+        break;
+    case ACT_TRACE:
+        *ret = SCMP_ACT_TRACE((uint32_t)e);
+        break;
+    case ACT_ERRNO:
+        *ret = SCMP_ACT_ERRNO((uint32_t)e);
+        break;
+    case ACT_TRAP:
+        *ret = SCMP_ACT_TRAP;
+        break;
+    case ACT_KILL_THREAD:
+        *ret = SCMP_ACT_KILL_THREAD;
+        break;
+    case ACT_KILL_PROCESS:
+        *ret = SCMP_ACT_KILL_PROCESS;
+        break;
+    default:
+        return kerr_set(err, -EINVAL, "%s%s%s: unknown action \"%s\"", path, sep, action_key, s);
+    }
+    return 0;
+}
+
+/* Adds every architecture of the profile (the native one is in the filter already). */
+static int add_architectures(scmp_filter_ctx ctx, json_t *arches, struct kerr *err)
+{
+    if (!json_is_array(arches))
+        return kerr_set(err, -EINVAL, "architectures: must be an array of strings");
+
+    size_t i;
+    json_t *v;
+    json_array_foreach(arches, i, v)
+    {
+        if (!json_is_string(v))
+            return kerr_set(err, -EINVAL, "architectures[%zu]: must be a string", i);
+        const char *s = json_string_value(v);
+        char lower[32];
+        size_t n = 0;
+        uint32_t token = 0;
+        if (strncmp(s, "SCMP_ARCH_", 10) == 0 && strlen(s + 10) < sizeof(lower)) {
+            for (const char *p = s + 10; *p; p++)
+                lower[n++] = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
+            lower[n] = '\0';
+            token = seccomp_arch_resolve_name(lower);
+        }
+        if (token == 0)
+            return kerr_set(err, -EINVAL, "architectures[%zu]: unknown architecture \"%s\"", i, s);
+        int r = seccomp_arch_add(ctx, token);
+        if (r < 0 && r != -EEXIST)
+            return kerr_set(err, r, "architectures[%zu]: libseccomp cannot add \"%s\": %s", i, s,
+                            strerror(-r));
+    }
+    return 0;
+}
+
+/* The OCI flags runc knows; TSYNC needs nothing from libseccomp. */
+static int apply_flags(scmp_filter_ctx ctx, json_t *flags, struct kerr *err)
+{
+    if (!json_is_array(flags))
+        return kerr_set(err, -EINVAL, "flags: must be an array of strings");
+
+    size_t i;
+    json_t *v;
+    json_array_foreach(flags, i, v)
+    {
+        if (!json_is_string(v))
+            return kerr_set(err, -EINVAL, "flags[%zu]: must be a string", i);
+        const char *s = json_string_value(v);
+        int r = 0;
+        if (strcmp(s, "SECCOMP_FILTER_FLAG_TSYNC") == 0)
+            continue;
+        else if (strcmp(s, "SECCOMP_FILTER_FLAG_LOG") == 0)
+            r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
+        else if (strcmp(s, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
+            r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1);
+        else
+            return kerr_set(err, -EINVAL, "flags[%zu]: unknown flag \"%s\"", i, s);
+        if (r < 0)
+            return kerr_set(err, r, "flags[%zu]: libseccomp cannot set \"%s\": %s", i, s,
+                            strerror(-r));
+    }
+    return 0;
+}
+
+/* Decodes args of one rule into ret_cmp (n entries, caller frees) and tells whether an
+ * argument is compared more than once (runtimes then add one rule per comparison). */
+static int decode_args(json_t *args, const char *path, struct scmp_arg_cmp **ret_cmp, size_t *ret_n,
+                       bool *ret_split, struct kerr *err)
+{
+    static const char *const keys[] = {"index", "value", "valueTwo", "op"};
+    if (!json_is_array(args))
+        return kerr_set(err, -EINVAL, "%s.args: must be an array", path);
+
+    size_t n = json_array_size(args);
+    _cleanup_free_ struct scmp_arg_cmp *cmp = calloc(n ? n : 1, sizeof(*cmp));
+    if (!cmp)
+        return kerr_set(err, -ENOMEM, "%s.args: out of memory", path);
+
+    unsigned seen[ARG_INDEX_MAX + 1] = {0};
+    bool split = false;
+    size_t i;
+    json_t *a;
+    json_array_foreach(args, i, a)
+    {
+        char apath[ARG_PATH_LEN];
+        char fpath[FIELD_PATH_LEN];
+        snprintf(apath, sizeof(apath), "%s.args[%zu]", path, i);
+        if (!json_is_object(a))
+            return kerr_set(err, -EINVAL, "%s: must be an object", apath);
+        int r = check_keys(a, keys, ELEMENTSOF(keys), apath, err);
+        if (r < 0)
+            return r;
+
+        json_int_t arg_index = 0, value = 0, value_two = 0;
+        json_t *v = json_object_get(a, "index");
+        snprintf(fpath, sizeof(fpath), "%s.index", apath);
+        if (!v)
+            return kerr_set(err, -EINVAL, "%s: missing", fpath);
+        r = get_int(v, 0, ARG_INDEX_MAX, fpath, &arg_index, err);
+        if (r < 0)
+            return r;
+
+        v = json_object_get(a, "value");
+        snprintf(fpath, sizeof(fpath), "%s.value", apath);
+        if (!v)
+            return kerr_set(err, -EINVAL, "%s: missing", fpath);
+        r = get_int(v, 0, LLONG_MAX, fpath, &value, err);
+        if (r < 0)
+            return r;
+
+        v = json_object_get(a, "valueTwo");
+        snprintf(fpath, sizeof(fpath), "%s.valueTwo", apath);
+        if (v) {
+            r = get_int(v, 0, LLONG_MAX, fpath, &value_two, err);
+            if (r < 0)
+                return r;
+        }
+
+        v = json_object_get(a, "op");
+        snprintf(fpath, sizeof(fpath), "%s.op", apath);
+        if (!v)
+            return kerr_set(err, -EINVAL, "%s: missing", fpath);
+        if (!json_is_string(v))
+            return kerr_set(err, -EINVAL, "%s: must be a string", fpath);
+        const char *op_name = json_string_value(v);
+        enum cmp_op op;
+        if (strncmp(op_name, "SCMP_CMP_", 9) != 0 || op_parse(op_name, &op) < 0)
+            return kerr_set(err, -EINVAL, "%s: unknown operator \"%s\"", fpath, op_name);
+
+        if (++seen[arg_index] > 1)
+            split = true;
+        cmp[i] = (struct scmp_arg_cmp){
+            .arg = (unsigned)arg_index,
+            .op = (enum scmp_compare)op,
+            .datum_a = (scmp_datum_t)value,
+            .datum_b = (scmp_datum_t)value_two,
+        };
+    }
+
+    *ret_cmp = TAKE_PTR(cmp);
+    *ret_n = n;
+    *ret_split = split;
+    return 0;
+}
+
+/* Adds one rule for syscall nr, or one rule per comparison when split (runc and crun do
+ * this when an argument is compared twice, which libseccomp refuses within one rule). */
+static int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const struct scmp_arg_cmp *cmp,
+                    size_t n, bool split, const char *path, const char *name, struct kerr *err)
+{
+    int r = 0;
+    if (n == 0)
+        r = seccomp_rule_add_array(ctx, action, nr, 0, NULL);
+    else if (!split)
+        r = seccomp_rule_add_array(ctx, action, nr, (unsigned)n, cmp);
+    else
+        for (size_t i = 0; i < n && r == 0; i++)
+            r = seccomp_rule_add_array(ctx, action, nr, 1, &cmp[i]);
+    if (r == -EEXIST)
+        return kerr_set(err, r,
+                        "%s: \"%s\": libseccomp refuses the rule: another rule on this syscall "
+                        "has the same conditions and a different action",
+                        path, name);
+    if (r < 0)
+        return kerr_set(err, r, "%s: \"%s\": libseccomp refuses the rule: %s", path, name,
+                        strerror(-r));
+    return 0;
+}
+
+/* Decodes syscalls[index] and adds its rules. */
+static int add_syscall_block(scmp_filter_ctx ctx, uint32_t default_action, json_t *block,
+                             size_t index, struct kerr *err)
+{
+    static const char *const keys[] = {"names", "action", "errnoRet", "args"};
+    char path[BLOCK_PATH_LEN];
+    snprintf(path, sizeof(path), "syscalls[%zu]", index);
+
+    if (!json_is_object(block))
+        return kerr_set(err, -EINVAL, "%s: must be an object", path);
+    int r = check_keys(block, keys, ELEMENTSOF(keys), path, err);
+    if (r < 0)
+        return r;
+
+    json_t *names = json_object_get(block, "names");
+    if (!names)
+        return kerr_set(err, -EINVAL, "%s.names: missing", path);
+    if (!json_is_array(names) || json_array_size(names) == 0)
+        return kerr_set(err, -EINVAL, "%s.names: must be a non-empty array of strings", path);
+
+    uint32_t action;
+    r = decode_action(block, "action", "errnoRet", path, &action, err);
+    if (r < 0)
+        return r;
+
+    _cleanup_free_ struct scmp_arg_cmp *cmp = NULL;
+    size_t n = 0;
+    bool split = false;
+    json_t *args = json_object_get(block, "args");
+    if (args) {
+        r = decode_args(args, path, &cmp, &n, &split, err);
+        if (r < 0)
+            return r;
+    }
+
+    size_t i;
+    json_t *v;
+    json_array_foreach(names, i, v)
+    {
+        if (!json_is_string(v))
+            return kerr_set(err, -EINVAL, "%s.names[%zu]: must be a string", path, i);
+        const char *name = json_string_value(v);
+        int nr = seccomp_syscall_resolve_name(name);
+        if (nr == __NR_SCMP_ERROR)
+            return kerr_set(err, -EINVAL, "%s.names[%zu]: unknown syscall \"%s\"", path, i, name);
+        /* libseccomp refuses a rule with the default action; runtimes skip it. */
+        if (action == default_action)
+            continue;
+        r = add_rule(ctx, action, nr, cmp, n, split, path, name, err);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+int proof_build(const char *json, size_t len, scmp_filter_ctx *ret, struct kerr *err)
+{
+    static const char *const keys[] = {"defaultAction", "defaultErrnoRet", "architectures",
+                                       "flags",         "listenerPath",    "listenerMetadata",
+                                       "syscalls"};
+    json_error_t jerr;
+    _cleanup_(json_decrefp) json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return kerr_set(err, -EINVAL, "invalid JSON at line %d column %d: %s", jerr.line,
+                        jerr.column, jerr.text);
+    if (!json_is_object(root))
+        return kerr_set(err, -EINVAL, "the profile must be a JSON object");
+    int r = check_keys(root, keys, ELEMENTSOF(keys), "", err);
+    if (r < 0)
+        return r;
+
+    uint32_t default_action;
+    r = decode_action(root, "defaultAction", "defaultErrnoRet", "", &default_action, err);
+    if (r < 0)
+        return r;
+
+    static const char *const string_keys[] = {"listenerPath", "listenerMetadata"};
+    for (size_t i = 0; i < ELEMENTSOF(string_keys); i++) {
+        json_t *v = json_object_get(root, string_keys[i]);
+        if (v && !json_is_string(v))
+            return kerr_set(err, -EINVAL, "%s: must be a string", string_keys[i]);
+    }
+
+    _cleanup_(filter_releasep) scmp_filter_ctx ctx = seccomp_init(default_action);
+    if (!ctx)
+        return kerr_set(err, -EINVAL, "defaultAction: libseccomp refuses it");
+    /* As runc: no_new_privs is the runtime's business, not the filter's. */
+    r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+    if (r < 0)
+        return kerr_set(err, r, "libseccomp cannot clear the no_new_privs attribute: %s",
+                        strerror(-r));
+
+    json_t *v = json_object_get(root, "architectures");
+    if (v) {
+        r = add_architectures(ctx, v, err);
+        if (r < 0)
+            return r;
+    }
+    v = json_object_get(root, "flags");
+    if (v) {
+        r = apply_flags(ctx, v, err);
+        if (r < 0)
+            return r;
+    }
+
+    json_t *syscalls = json_object_get(root, "syscalls");
+    if (syscalls) {
+        if (!json_is_array(syscalls))
+            return kerr_set(err, -EINVAL, "syscalls: must be an array");
+        size_t count = 0;
+        for (size_t i = 0; i < json_array_size(syscalls); i++)
+            count += json_array_size(json_object_get(json_array_get(syscalls, i), "names"));
+        /* Not fatal when unavailable, as in runc. */
+        if (count > OPTIMIZE_THRESHOLD)
+            (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+
+        for (size_t i = 0; i < json_array_size(syscalls); i++) {
+            r = add_syscall_block(ctx, default_action, json_array_get(syscalls, i), i, err);
+            if (r < 0)
+                return r;
+        }
+    }
+
+    *ret = TAKE_PTR(ctx);
+    return 0;
+}
+
+/* Generates the BPF program into fd (nothing is loaded) and checks its length against the
+ * kernel's limit when fd is a memory file that can be measured. */
+static int export_program(scmp_filter_ctx ctx, int fd, bool measure, struct kerr *err)
+{
+    int r = seccomp_export_bpf(ctx, fd);
+    if (r < 0)
+        return kerr_set(err, r, "libseccomp cannot generate the BPF program: %s", strerror(-r));
+    if (!measure)
+        return 0;
+
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return kerr_set(err, -errno, "cannot measure the BPF program: %s", strerror(errno));
+    size_t insns = (size_t)st.st_size / sizeof(struct sock_filter);
+    if (insns > BPF_MAXINSNS)
+        return kerr_set(err, -E2BIG,
+                        "the BPF program has %zu instructions, more than the kernel's limit "
+                        "of %d",
+                        insns, BPF_MAXINSNS);
+    return 0;
+}
+
+int proof_profile(const char *json, size_t len, struct kerr *err)
+{
+    _cleanup_(filter_releasep) scmp_filter_ctx ctx = NULL;
+    int r = proof_build(json, len, &ctx, err);
+    if (r < 0)
+        return r;
+
+    bool measure = true;
+    _cleanup_close_ int fd = memfd_create("kscmp-proof", MFD_CLOEXEC);
+    if (fd < 0) {
+        measure = false;
+        fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+            return kerr_set(err, -errno, "cannot open /dev/null: %s", strerror(errno));
+    }
+    return export_program(ctx, fd, measure, err);
+}

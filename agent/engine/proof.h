@@ -1,0 +1,25 @@
+/* proof.h - proves that an OCI LinuxSeccomp profile is one a runtime accepts.
+ *
+ * Owns: decoding a profile's JSON strictly (only OCI LinuxSeccomp keys and values) and
+ * building the filter with libseccomp as runc and crun do (seccomp_init with the default
+ * action, every architecture, every rule with its conditions), then generating the BPF
+ * program (seccomp_export_bpf to /dev/null) without loading it. The agent runs this on
+ * every profile before it writes it; the tests run it on every conformance vector.
+ */
+#ifndef KSCMP_OCICHECK_H
+#define KSCMP_OCICHECK_H
+
+#include <seccomp.h>
+#include <stddef.h>
+
+#include "base/error.h"
+
+/* 0 when libseccomp accepts the profile; else a negative errno and err says why
+ * (naming the syscalls[] index and field). */
+int proof_profile(const char *json, size_t len, struct kerr *err);
+
+/* Decodes the profile and builds its filter as proof_profile() does, without generating
+ * the program; on success *ret owns the filter (seccomp_release() it). Errors as above. */
+int proof_build(const char *json, size_t len, scmp_filter_ctx *ret, struct kerr *err);
+
+#endif

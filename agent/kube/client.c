@@ -1,0 +1,440 @@
+/* client.c - libcurl multi on the event loop; tokens; line framing of streams. */
+#include "kube/client.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "base/log.h"
+#include "kube/watch_stream.h"
+
+#define MAX_BODY (64u * 1024 * 1024)
+
+struct kube_req {
+    struct kube *k;
+    CURL *h;
+    struct curl_slist *headers;
+    char *method, *path, *content_type, *body;
+    bool stream;
+    bool retried; /* after a 401, once */
+    struct kube_req_ops ops;
+    char *buf; /* non-stream body */
+    size_t len, cap;
+    struct linebuf lines;
+    bool aborted;
+    char errbuf[CURL_ERROR_SIZE];
+    struct kube_req *next;
+};
+
+struct kube {
+    struct kube_config *cfg;
+    struct evloop *l;
+    struct metrics *m;
+    CURLM *multi;
+    char *token;
+    int ifd; /* inotify on the token file's folder */
+    struct kube_req *reqs;
+};
+
+static void token_reload(struct kube *k, const char *why)
+{
+    char *t = NULL;
+    struct kerr err = {0};
+    int r = kube_config_token(k->cfg, &t, &err);
+    if (r == -ENOENT)
+        return;
+    if (r < 0) {
+        log_error("reading the token: %s", err.msg);
+        return;
+    }
+    if (k->token && strcmp(k->token, t) == 0) {
+        free(t);
+        return;
+    }
+    if (k->token) {
+        explicit_bzero(k->token, strlen(k->token));
+        log_info("service account token reloaded (%s)", why);
+    }
+    free(k->token);
+    k->token = t;
+}
+
+static void on_token_dir(struct evloop *l, int fd, uint32_t events, void *userdata)
+{
+    struct kube *k = userdata;
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    while (read(fd, buf, sizeof(buf)) > 0)
+        ;
+    token_reload(k, "its file changed");
+}
+
+static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata);
+
+static int line_cb(const char *line, size_t len, void *userdata)
+{
+    struct kube_req *r = userdata;
+    return r->ops.line ? r->ops.line(line, len, r->ops.userdata) : 0;
+}
+
+static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    struct kube_req *r = userdata;
+    size_t n = size * nmemb;
+    long status = 0;
+    curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &status);
+    if (r->stream && status >= 200 && status < 300) {
+        int q = linebuf_feed(&r->lines, data, n, line_cb, r);
+        if (q < 0) {
+            r->aborted = true;
+            if (q == -E2BIG)
+                snprintf(r->errbuf, sizeof(r->errbuf), "a watch event is larger than %u bytes",
+                         WATCH_MAX_LINE);
+            return 0; /* aborts the transfer */
+        }
+        return n;
+    }
+    if (r->len + n > MAX_BODY)
+        return 0;
+    if (r->len + n + 1 > r->cap) {
+        size_t cap = r->cap ? r->cap : 16384;
+        while (cap < r->len + n + 1)
+            cap *= 2;
+        char *nb = realloc(r->buf, cap);
+        if (!nb)
+            return 0;
+        r->buf = nb;
+        r->cap = cap;
+    }
+    memcpy(r->buf + r->len, data, n);
+    r->len += n;
+    r->buf[r->len] = '\0';
+    return n;
+}
+
+static int req_setup(struct kube_req *r)
+{
+    struct kube *k = r->k;
+    if (r->h)
+        curl_easy_cleanup(r->h);
+    curl_slist_free_all(r->headers);
+    r->headers = NULL;
+    r->h = curl_easy_init();
+    if (!r->h)
+        return -ENOMEM;
+    _cleanup_free_ char *url = NULL;
+    if (asprintf(&url, "%s%s", k->cfg->server, r->path) < 0)
+        return -ENOMEM;
+    CURL *h = r->h;
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_PRIVATE, r);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->errbuf);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "kscmp/0.1");
+    /* HTTP/1.1: each watch on its own connection. Over HTTP/2 every request shares one
+     * connection's flow-control window, and a stall there blinds every watch at once (seen in
+     * the e2e tests with libcurl 7.88). */
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    /* Watches end by the server's timeoutSeconds (at most 6 minutes); a request that stops
+     * moving is given up on sooner: 150 s without a byte for a watch (bookmarks come about
+     * every minute), 15 s for anything else. */
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, r->stream ? 600L : 60L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, r->stream ? 150L : 15L);
+    if (k->cfg->ca_data) {
+        struct curl_blob b = {k->cfg->ca_data, strlen(k->cfg->ca_data), CURL_BLOB_COPY};
+        curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
+    } else if (k->cfg->ca_file)
+        curl_easy_setopt(h, CURLOPT_CAINFO, k->cfg->ca_file);
+    if (k->cfg->cert_data) {
+        struct curl_blob b = {k->cfg->cert_data, strlen(k->cfg->cert_data), CURL_BLOB_COPY};
+        curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
+        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+    } else if (k->cfg->cert_file)
+        curl_easy_setopt(h, CURLOPT_SSLCERT, k->cfg->cert_file);
+    if (k->cfg->key_data) {
+        struct curl_blob b = {k->cfg->key_data, strlen(k->cfg->key_data), CURL_BLOB_COPY};
+        curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
+        curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+    } else if (k->cfg->key_file)
+        curl_easy_setopt(h, CURLOPT_SSLKEY, k->cfg->key_file);
+    r->headers = curl_slist_append(r->headers, "Accept: application/json");
+    if (k->token) {
+        _cleanup_free_ char *auth = NULL;
+        if (asprintf(&auth, "Authorization: Bearer %s", k->token) < 0)
+            return -ENOMEM;
+        r->headers = curl_slist_append(r->headers, auth);
+        explicit_bzero(auth, strlen(auth));
+    }
+    if (r->content_type) {
+        _cleanup_free_ char *ct = NULL;
+        if (asprintf(&ct, "Content-Type: %s", r->content_type) < 0)
+            return -ENOMEM;
+        r->headers = curl_slist_append(r->headers, ct);
+    }
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, r->headers);
+    if (strcmp(r->method, "GET") != 0)
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
+    if (r->body) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(r->body));
+    }
+    r->len = 0;
+    linebuf_clear(&r->lines);
+    r->errbuf[0] = '\0';
+    r->aborted = false;
+    metrics_add(k->m, M_API_REQUESTS, 1);
+    return curl_multi_add_handle(k->multi, h) == CURLM_OK ? 0 : -EIO;
+}
+
+static void req_free(struct kube_req *r)
+{
+    if (!r)
+        return;
+    if (r->h) {
+        curl_multi_remove_handle(r->k->multi, r->h);
+        curl_easy_cleanup(r->h);
+    }
+    curl_slist_free_all(r->headers);
+    free(r->method);
+    free(r->path);
+    free(r->content_type);
+    free(r->body);
+    free(r->buf);
+    linebuf_clear(&r->lines);
+    free(r);
+}
+
+static void unlink_req(struct kube *k, struct kube_req *r)
+{
+    for (struct kube_req **p = &k->reqs; *p; p = &(*p)->next)
+        if (*p == r) {
+            *p = r->next;
+            return;
+        }
+}
+
+static void check_done(struct kube *k)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(k->multi, &left))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        struct kube_req *r = NULL;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+        CURLcode code = msg->data.result;
+        long status = 0;
+        curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &status);
+        curl_multi_remove_handle(k->multi, r->h);
+        if (status == 401 && !r->retried) {
+            r->retried = true;
+            token_reload(k, "the API server answered 401");
+            if (req_setup(r) == 0)
+                continue;
+        }
+        if (code != CURLE_OK || status >= 400 || status == 0)
+            metrics_add(k->m, M_API_ERRORS, 1);
+        const char *error =
+            code != CURLE_OK ? (r->errbuf[0] ? r->errbuf : curl_easy_strerror(code)) : NULL;
+        unlink_req(k, r);
+        if (r->ops.done)
+            r->ops.done(status,
+                        r->stream && status >= 200 && status < 300 ? NULL : (r->buf ? r->buf : ""),
+                        r->len, error, r->ops.userdata);
+        req_free(r);
+    }
+}
+
+static void on_socket_event(struct evloop *l, int fd, uint32_t events, void *userdata)
+{
+    struct kube *k = userdata;
+    int flags = 0;
+    if (events & EPOLLIN)
+        flags |= CURL_CSELECT_IN;
+    if (events & EPOLLOUT)
+        flags |= CURL_CSELECT_OUT;
+    if (events & (EPOLLERR | EPOLLHUP))
+        flags |= CURL_CSELECT_ERR;
+    int running;
+    curl_multi_socket_action(k->multi, fd, flags, &running);
+    check_done(k);
+}
+
+static int socket_cb(CURL *h, curl_socket_t s, int what, void *userp, void *socketp)
+{
+    struct kube *k = userp;
+    uint32_t ev = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+    if (what == CURL_POLL_REMOVE) {
+        if (socketp)
+            evloop_del_fd(k->l, s);
+        curl_multi_assign(k->multi, s, NULL);
+        return 0;
+    }
+    if (!socketp) {
+        if (evloop_add_fd(k->l, s, ev, on_socket_event, k) == 0)
+            curl_multi_assign(k->multi, s, (void *)1);
+    } else
+        evloop_mod_fd(k->l, s, ev);
+    return 0;
+}
+
+static void on_curl_timer(struct evloop *l, void *userdata)
+{
+    struct kube *k = userdata;
+    int running;
+    curl_multi_socket_action(k->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    check_done(k);
+}
+
+static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+    struct kube *k = userp;
+    if (timeout_ms < 0)
+        evloop_timer_cancel(k->l, KUBE_TIMER_CURL);
+    else
+        evloop_timer(k->l, KUBE_TIMER_CURL, (uint64_t)timeout_ms, on_curl_timer, k);
+    return 0;
+}
+
+int kube_new(struct kube_config *cfg, struct evloop *l, struct metrics *m, struct kube **ret,
+             struct kerr *err)
+{
+    static bool global_done;
+    if (!global_done) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        global_done = true;
+    }
+    struct kube *k = calloc(1, sizeof(*k));
+    if (!k) {
+        kube_config_free(cfg);
+        return -ENOMEM;
+    }
+    *k = (struct kube){.cfg = cfg, .l = l, .m = m, .ifd = -1};
+    k->multi = curl_multi_init();
+    if (!k->multi) {
+        kube_free(k);
+        return -ENOMEM;
+    }
+    curl_multi_setopt(k->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+    curl_multi_setopt(k->multi, CURLMOPT_SOCKETDATA, k);
+    curl_multi_setopt(k->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+    curl_multi_setopt(k->multi, CURLMOPT_TIMERDATA, k);
+    /* Five watches, their lists, status patches and Events: room for all at once. */
+    curl_multi_setopt(k->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 24L);
+    struct kerr e2 = {0};
+    int r = kube_config_token(cfg, &k->token, &e2);
+    if (r < 0 && r != -ENOENT) {
+        kerr_set(err, r, "%s", e2.msg);
+        kube_free(k);
+        return r;
+    }
+    if (cfg->token_file) {
+        /* The kubelet rotates the token by swapping a symlink in its folder: watch the folder. */
+        _cleanup_free_ char *dir = strdup(cfg->token_file);
+        k->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (dir && k->ifd >= 0 &&
+            inotify_add_watch(k->ifd, dirname(dir),
+                              IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE) >= 0)
+            evloop_add_fd(l, k->ifd, EPOLLIN, on_token_dir, k);
+    }
+    *ret = k;
+    return 0;
+}
+
+void kube_free(struct kube *k)
+{
+    if (!k)
+        return;
+    while (k->reqs) {
+        struct kube_req *r = k->reqs;
+        k->reqs = r->next;
+        req_free(r);
+    }
+    if (k->multi)
+        curl_multi_cleanup(k->multi);
+    if (k->ifd >= 0) {
+        evloop_del_fd(k->l, k->ifd);
+        close(k->ifd);
+    }
+    if (k->token)
+        explicit_bzero(k->token, strlen(k->token));
+    free(k->token);
+    kube_config_free(k->cfg);
+    free(k);
+}
+
+int kube_request(struct kube *k, const char *method, const char *path, const char *content_type,
+                 const char *body, bool stream, const struct kube_req_ops *ops,
+                 struct kube_req **ret)
+{
+    struct kube_req *r = calloc(1, sizeof(*r));
+    if (!r)
+        return -ENOMEM;
+    r->k = k;
+    r->stream = stream;
+    r->ops = *ops;
+    r->method = strdup(method);
+    r->path = strdup(path);
+    r->content_type = content_type ? strdup(content_type) : NULL;
+    r->body = body ? strdup(body) : NULL;
+    if (!r->method || !r->path || (content_type && !r->content_type) || (body && !r->body)) {
+        req_free(r);
+        return -ENOMEM;
+    }
+    int q = req_setup(r);
+    if (q < 0) {
+        req_free(r);
+        return q;
+    }
+    r->next = k->reqs;
+    k->reqs = r;
+    if (ret)
+        *ret = r;
+    return 0;
+}
+
+void kube_cancel(struct kube_req *r)
+{
+    if (!r)
+        return;
+    unlink_req(r->k, r);
+    req_free(r);
+}
+
+const char *kube_server(const struct kube *k)
+{
+    return k->cfg->server;
+}
+
+char *kube_escape(const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = malloc(strlen(s) * 3 + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '.' || c == '~')
+            *o++ = (char)c;
+        else {
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}

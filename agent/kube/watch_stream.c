@@ -1,0 +1,112 @@
+/* watch_stream.c - watch stream framing and event decoding. */
+#include "kube/watch_stream.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+int linebuf_feed(struct linebuf *b, const char *data, size_t n,
+                 int (*cb)(const char *line, size_t len, void *userdata), void *userdata)
+{
+    size_t max = b->max ? b->max : WATCH_MAX_LINE;
+    while (n > 0) {
+        const char *nl = memchr(data, '\n', n);
+        size_t take = nl ? (size_t)(nl - data) : n;
+        if (b->len + take > max) {
+            linebuf_clear(b);
+            return -E2BIG;
+        }
+        if (b->len + take + 1 > b->cap) {
+            size_t cap = b->cap ? b->cap : 4096;
+            while (cap < b->len + take + 1)
+                cap *= 2;
+            char *nb = realloc(b->buf, cap);
+            if (!nb)
+                return -ENOMEM;
+            b->buf = nb;
+            b->cap = cap;
+        }
+        memcpy(b->buf + b->len, data, take);
+        b->len += take;
+        data += take;
+        n -= take;
+        if (!nl)
+            break;
+        data++; /* the newline */
+        n--;
+        size_t len = b->len;
+        while (len && b->buf[len - 1] == '\r')
+            len--;
+        b->buf[len] = '\0';
+        b->len = 0;
+        if (len == 0)
+            continue;
+        int r = cb(b->buf, len, userdata);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+size_t linebuf_pending(const struct linebuf *b)
+{
+    return b->len;
+}
+
+void linebuf_clear(struct linebuf *b)
+{
+    free(b->buf);
+    b->buf = NULL;
+    b->len = b->cap = 0;
+}
+
+int watch_event_decode(const char *line, size_t len, struct watch_event *ret, struct kerr *err)
+{
+    json_error_t je;
+    json_t *j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+    if (!j)
+        return kerr_set(err, -EINVAL, "watch event is not JSON: %s (column %d)", je.text,
+                        je.column);
+    const char *type = json_string_value(json_object_get(j, "type"));
+    json_t *obj = json_object_get(j, "object");
+    int r = 0;
+    enum watch_type t = WATCH_ADDED;
+    if (!type)
+        r = kerr_set(err, -EINVAL, "watch event without a type");
+    else if (strcmp(type, "ADDED") == 0)
+        t = WATCH_ADDED;
+    else if (strcmp(type, "MODIFIED") == 0)
+        t = WATCH_MODIFIED;
+    else if (strcmp(type, "DELETED") == 0)
+        t = WATCH_DELETED;
+    else if (strcmp(type, "BOOKMARK") == 0)
+        t = WATCH_BOOKMARK;
+    else if (strcmp(type, "ERROR") == 0)
+        t = WATCH_ERROR;
+    else
+        r = kerr_set(err, -EINVAL, "watch event of unknown type \"%.40s\"", type);
+    if (r == 0 && !json_is_object(obj))
+        r = kerr_set(err, -EINVAL, "watch event %s without an object", type);
+    if (r < 0) {
+        json_decref(j);
+        return r;
+    }
+    ret->type = t;
+    ret->object = json_incref(obj);
+    json_decref(j);
+    return 0;
+}
+
+int watch_error_code(const json_t *status)
+{
+    json_t *c = json_object_get(status, "code");
+    if (!json_is_integer(c) || json_integer_value(c) < 0 || json_integer_value(c) > INT_MAX)
+        return 0; /* not an HTTP code; a plain cast would turn 4294967706 into 410 */
+    return (int)json_integer_value(c);
+}
+
+const char *json_resource_version(const json_t *obj)
+{
+    return json_string_value(json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
+}

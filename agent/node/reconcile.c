@@ -1,0 +1,654 @@
+/* reconcile.c - engine results to disk; retries; GC; self-healing. */
+#include "node/reconcile.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "base/hmap.h"
+#include "base/log.h"
+#include "engine/proof.h"
+
+/* What one file must hold. */
+struct want {
+    bool present; /* false: the file must be absent */
+    char *json;   /* present: the bytes */
+    size_t len;
+    bool pending;        /* the last write or removal failed: retry */
+    bool pending_remove; /* what to retry is a removal */
+    char *pending_json;  /* the bytes still to write (NULL for a removal) */
+    size_t pending_len;
+    unsigned attempts;
+    uint64_t retry_at_ms;
+    uint64_t event_us;
+};
+
+/* Profiles libseccomp already accepted, by content hash: the same bytes (pods of many
+ * namespaces under the same policies, a flip back to an earlier version, a resync) are not
+ * built into BPF again. A ring of the last PROVEN_MAX hashes. */
+#define PROVEN_MAX 4096
+
+struct proven {
+    uint64_t hash[PROVEN_MAX];
+    uint32_t len[PROVEN_MAX];
+    size_t next, n;
+};
+
+static uint64_t content_hash(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+    return h;
+}
+
+static bool proven_has(const struct proven *pv, uint64_t h, size_t len)
+{
+    for (size_t i = 0; i < pv->n; i++)
+        if (pv->hash[i] == h && pv->len[i] == (uint32_t)len)
+            return true;
+    return false;
+}
+
+static void proven_add(struct proven *pv, uint64_t h, size_t len)
+{
+    pv->hash[pv->next] = h;
+    pv->len[pv->next] = (uint32_t)len;
+    pv->next = (pv->next + 1) % PROVEN_MAX;
+    if (pv->n < PROVEN_MAX)
+        pv->n++;
+}
+
+struct wdir {
+    int wd;
+    char *ns; /* NULL for the kscmp folder itself */
+};
+
+struct reconciler {
+    struct engine *e;
+    struct store *s;
+    struct metrics *m;
+    struct evloop *l;
+    struct hmap wants; /* rel -> want */
+    int (*event)(const struct engine_event *ev, void *userdata);
+    void *event_userdata;
+    void (*hook)(const struct file_result *res, bool changed, void *userdata);
+    void *hook_userdata;
+    int ifd;
+    struct wdir *wdirs;
+    size_t nwdirs;
+    struct hmap verify; /* rels to check against the disk */
+    bool verify_all;
+    bool started;
+    bool initial_done; /* the first complete sync ran */
+    bool ready;        /* latched: the first complete set of profiles is on disk */
+    uint64_t event_us; /* of the sync in progress */
+    struct proven proven;
+};
+
+static void want_free(void *v)
+{
+    struct want *w = v;
+    if (!w)
+        return;
+    free(w->json);
+    free(w->pending_json);
+    free(w);
+}
+
+int reconciler_new(struct engine *e, struct store *s, struct metrics *m, struct evloop *l,
+                   struct reconciler **ret)
+{
+    struct reconciler *r = calloc(1, sizeof(*r));
+    if (!r)
+        return -ENOMEM;
+    *r = (struct reconciler){.e = e, .s = s, .m = m, .l = l, .ifd = -1};
+    hmap_init(&r->wants);
+    hmap_init(&r->verify);
+    *ret = r;
+    return 0;
+}
+
+void reconciler_free(struct reconciler *r)
+{
+    if (!r)
+        return;
+    hmap_clear(&r->wants, want_free);
+    hmap_clear(&r->verify, NULL);
+    if (r->ifd >= 0) {
+        if (r->l)
+            evloop_del_fd(r->l, r->ifd);
+        close(r->ifd);
+    }
+    for (size_t i = 0; i < r->nwdirs; i++)
+        free(r->wdirs[i].ns);
+    free(r->wdirs);
+    free(r);
+}
+
+void reconciler_set_event_sink(struct reconciler *r,
+                               int (*event)(const struct engine_event *ev, void *userdata),
+                               void *userdata)
+{
+    r->event = event;
+    r->event_userdata = userdata;
+}
+
+void reconciler_set_file_hook(struct reconciler *r,
+                              void (*hook)(const struct file_result *res, bool changed,
+                                           void *userdata),
+                              void *userdata)
+{
+    r->hook = hook;
+    r->hook_userdata = userdata;
+}
+
+static struct want *want_get(struct reconciler *r, const char *rel)
+{
+    struct want *w = hmap_get(&r->wants, rel);
+    if (w)
+        return w;
+    w = calloc(1, sizeof(*w));
+    if (!w || hmap_put(&r->wants, rel, w, NULL) < 0) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+static void update_gauge(struct reconciler *r)
+{
+    size_t n = 0;
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&r->wants, &it); h; h = hmap_next(&r->wants, &it))
+        n += ((struct want *)h->value)->present;
+    metrics_set(r->m, G_PROFILES, (double)n);
+    if (r->initial_done && !r->ready && reconciler_pending(r) == 0) {
+        r->ready = true;
+        log_info("ready: the first complete set of profiles is on disk");
+    }
+    metrics_set(r->m, G_READY, r->ready);
+}
+
+static void schedule_retry(struct reconciler *r);
+unsigned reconciler_pending(const struct reconciler *r);
+/* (Re)adds inotify watches on the kscmp folder and every namespace folder. */
+static void watch_tree(struct reconciler *r);
+
+/* Backoff: 100 ms doubling to 30 s, with up to 25% jitter. */
+static void fail_later(struct reconciler *r, struct want *w, const char *rel)
+{
+    w->pending = true;
+    w->attempts++;
+    uint64_t delay = backoff_ms(w->attempts, 100, 30000);
+    delay += (uint64_t)rand() % (delay / 4 + 1);
+    w->retry_at_ms = now_ms() + delay;
+    log_warning("kscmp/%s: will try again in %llu ms (attempt %u)", rel, (unsigned long long)delay,
+                w->attempts);
+    schedule_retry(r);
+}
+
+/* Writes bytes to rel; on success w records them. */
+static int do_write(struct reconciler *r, struct want *w, const char *rel, const char *json,
+                    size_t len, uint64_t event_us, const char *why)
+{
+    struct kerr err = {0};
+    bool changed = false;
+    int q = store_write(r->s, rel, json, len, &changed, &err);
+    if (q < 0) {
+        metrics_add(r->m, M_WRITE_ERRORS, 1);
+        log_error("%s (the previous kscmp/%s stays)", err.msg, rel);
+        /* Remember the bytes still owed (callers never pass w->pending_json itself). */
+        free(w->pending_json);
+        w->pending_json = strndup(json, len); /* a profile is text: no NUL inside */
+        w->pending_len = len;
+        w->event_us = event_us;
+        w->pending_remove = false;
+        fail_later(r, w, rel);
+        return q;
+    }
+    char *copy = strndup(json, len);
+    if (!copy)
+        return -ENOMEM;
+    free(w->json);
+    w->json = copy;
+    w->len = len;
+    w->present = true;
+    w->pending = false;
+    w->attempts = 0;
+    free(w->pending_json);
+    w->pending_json = NULL;
+    if (changed) {
+        metrics_add(r->m, why ? M_PROFILES_RESTORED : M_PROFILES_WRITTEN, 1);
+        if (event_us)
+            metrics_observe_latency(r->m, (double)(now_us() - event_us) / 1e6);
+        log_info("%s %s/%s (%zu bytes)", why ? why : "wrote", store_path(r->s), rel, len);
+    } else
+        metrics_add(r->m, M_PROFILES_UNCHANGED, 1);
+    return changed;
+}
+
+static int do_remove(struct reconciler *r, const char *rel, const char *why)
+{
+    struct kerr err = {0};
+    int q = store_remove(r->s, rel, &err);
+    struct want *w = hmap_get(&r->wants, rel);
+    if (q < 0) {
+        metrics_add(r->m, M_WRITE_ERRORS, 1);
+        log_error("%s", err.msg);
+        if (w) {
+            w->present = false;
+            w->pending_remove = true;
+            free(w->pending_json);
+            w->pending_json = NULL;
+            fail_later(r, w, rel);
+        }
+        return q;
+    }
+    if (w) {
+        log_info("removed %s/%s: %s", store_path(r->s), rel, why);
+        want_free(hmap_remove(&r->wants, rel));
+        metrics_add(r->m, M_PROFILES_REMOVED, 1);
+    }
+    return 0;
+}
+
+static int on_file(const struct file_result *res, void *userdata)
+{
+    struct reconciler *r = userdata;
+    bool changed = false;
+    switch (res->action) {
+    case FILE_WRITE: {
+        struct want *w = hmap_get(&r->wants, res->rel);
+        if (w && w->present && !w->pending && w->len == res->len &&
+            memcmp(w->json, res->json, res->len) == 0) {
+            metrics_add(r->m, M_PROFILES_UNCHANGED, 1);
+            break;
+        }
+        struct kerr err = {0};
+        uint64_t h = content_hash(res->json, res->len);
+        bool known_good = proven_has(&r->proven, h, res->len);
+        if (!known_good && proof_profile(res->json, res->len, &err) < 0) {
+            /* Fail closed: a profile libseccomp refuses is never written. */
+            metrics_add(r->m, M_PROFILES_REJECTED, 1);
+            log_error("kscmp/%s: the compiled profile is refused by libseccomp, the previous "
+                      "file stays: %s",
+                      res->rel, err.msg);
+            break;
+        }
+        if (!known_good)
+            proven_add(&r->proven, h, res->len);
+        if (!w && !(w = want_get(r, res->rel)))
+            return -ENOMEM;
+        int q = do_write(r, w, res->rel, res->json, res->len, r->event_us, NULL);
+        if (q == -ENOMEM)
+            return q;
+        changed = q > 0;
+        break;
+    }
+    case FILE_KEEP: {
+        struct want *w = hmap_get(&r->wants, res->rel);
+        if (!w) { /* never had one: it stays absent */
+            if (!(w = want_get(r, res->rel)))
+                return -ENOMEM;
+            w->present = false;
+        }
+        log_warning("kscmp/%s: kept as it was: %s", res->rel, res->why);
+        break;
+    }
+    case FILE_REMOVE:
+        do_remove(r, res->rel, res->why);
+        break;
+    }
+    if (r->hook)
+        r->hook(res, changed, r->hook_userdata);
+    return 0;
+}
+
+static int on_event(const struct engine_event *ev, void *userdata)
+{
+    struct reconciler *r = userdata;
+    return r->event ? r->event(ev, r->event_userdata) : 0;
+}
+
+int reconciler_sync(struct reconciler *r, uint64_t event_us)
+{
+    r->event_us = event_us;
+    struct sync_ops ops = {.file = on_file, .event = on_event, .userdata = r};
+    int q = engine_sync(r->e, &ops);
+    metrics_add(r->m, M_RECONCILES, 1);
+    if (q < 0) {
+        metrics_add(r->m, M_RECONCILE_ERRORS, 1);
+        log_error("reconcile failed: %s", strerror(-q));
+    }
+    update_gauge(r);
+    return q;
+}
+
+void reconciler_initial_done(struct reconciler *r)
+{
+    r->initial_done = true;
+    update_gauge(r);
+}
+
+bool reconciler_ready(const struct reconciler *r)
+{
+    return r->ready;
+}
+
+unsigned reconciler_pending(const struct reconciler *r)
+{
+    unsigned n = 0;
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&r->wants, &it); h; h = hmap_next(&r->wants, &it))
+        n += ((struct want *)h->value)->pending;
+    return n;
+}
+
+static void on_retry(struct evloop *l, void *userdata)
+{
+    struct reconciler *r = userdata;
+    uint64_t now = now_ms();
+    /* Collect first: do_remove changes the map. */
+    size_t n = 0;
+    _cleanup_free_ char **due = calloc(r->wants.n + 1, sizeof(*due));
+    if (!due)
+        return;
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&r->wants, &it); h; h = hmap_next(&r->wants, &it)) {
+        struct want *w = h->value;
+        if (w->pending && w->retry_at_ms <= now && (due[n] = strdup(h->key)))
+            n++;
+    }
+    bool wrote = false;
+    for (size_t i = 0; i < n; i++) {
+        _cleanup_free_ char *rel = due[i];
+        struct want *w = hmap_get(&r->wants, rel);
+        if (!w)
+            continue;
+        if (w->pending_remove)
+            do_remove(r, rel, "retried");
+        else if (w->pending_json) {
+            _cleanup_free_ char *json = TAKE_PTR(w->pending_json);
+            wrote |= do_write(r, w, rel, json, w->pending_len, w->event_us, NULL) >= 0;
+        } else {
+            w->pending = false; /* the bytes were lost to a failed allocation: recompute */
+            engine_touch_all(r->e);
+            reconciler_sync(r, 0);
+        }
+    }
+    /* A write that failed because a folder was missing or a link may have made the folders
+     * again, where no watch is: watch them, or later tampering there goes unnoticed. */
+    if (wrote)
+        watch_tree(r);
+    update_gauge(r);
+    schedule_retry(r);
+}
+
+static void schedule_retry(struct reconciler *r)
+{
+    uint64_t next = 0;
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&r->wants, &it); h; h = hmap_next(&r->wants, &it)) {
+        struct want *w = h->value;
+        if (w->pending && (!next || w->retry_at_ms < next))
+            next = w->retry_at_ms;
+    }
+    if (!next || !r->l)
+        return;
+    uint64_t now = now_ms();
+    evloop_timer(r->l, RECONCILE_TIMER_RETRY, next > now ? next - now : 0, on_retry, r);
+}
+
+static int load_one(const char *rel, void *userdata)
+{
+    struct reconciler *r = userdata;
+    struct kerr err = {0};
+    char *data = NULL;
+    size_t len = 0;
+    int q = store_read(r->s, rel, &data, &len, &err);
+    if (q < 0) {
+        log_warning("%s", err.msg);
+        return 0;
+    }
+    struct want *w = want_get(r, rel);
+    if (!w) {
+        free(data);
+        return -ENOMEM;
+    }
+    free(w->json);
+    w->json = data;
+    w->len = len;
+    w->present = true;
+    return 0;
+}
+
+static void add_wdir(struct reconciler *r, const char *ns)
+{
+    _cleanup_free_ char *path = NULL;
+    if (asprintf(&path, "%s%s%s", store_path(r->s), ns ? "/" : "", ns ? ns : "") < 0)
+        return;
+    uint32_t mask = IN_DONT_FOLLOW | IN_ONLYDIR | IN_DELETE_SELF | IN_MOVE_SELF;
+    mask |= ns ? IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB | IN_CREATE
+               : IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM;
+    int wd = inotify_add_watch(r->ifd, path, mask);
+    if (wd < 0)
+        return;
+    for (size_t i = 0; i < r->nwdirs; i++)
+        if (r->wdirs[i].wd == wd) {
+            free(r->wdirs[i].ns);
+            r->wdirs[i].ns = ns ? strdup(ns) : NULL;
+            return;
+        }
+    struct wdir *v = realloc(r->wdirs, (r->nwdirs + 1) * sizeof(*v));
+    if (!v)
+        return;
+    r->wdirs = v;
+    r->wdirs[r->nwdirs++] = (struct wdir){wd, ns ? strdup(ns) : NULL};
+}
+
+static int watch_ns_of(const char *rel, void *userdata)
+{
+    struct reconciler *r = userdata;
+    const char *slash = strchr(rel, '/');
+    _cleanup_free_ char *ns = slash ? strndup(rel, (size_t)(slash - rel)) : NULL;
+    if (ns)
+        add_wdir(r, ns);
+    return 0;
+}
+
+static void watch_tree(struct reconciler *r)
+{
+    if (r->ifd < 0)
+        return;
+    add_wdir(r, NULL);
+    store_list(r->s, watch_ns_of, r, NULL);
+    /* Folders of files we want but that are missing are watched once they are written. */
+}
+
+static void verify_one(struct reconciler *r, const char *rel)
+{
+    if (!store_rel_valid(rel))
+        return;
+    struct want *w = hmap_get(&r->wants, rel);
+    struct kerr err = {0};
+    _cleanup_free_ char *data = NULL;
+    size_t len = 0;
+    int q = store_read(r->s, rel, &data, &len, &err);
+    bool on_disk = q == 0;
+    if (w && w->pending)
+        return; /* a retry is on its way */
+    if (w && w->present) {
+        if (on_disk && len == w->len && memcmp(data, w->json, len) == 0) {
+            /* Our own write, or nothing changed but maybe the mode: store_write() finds
+             * the bytes equal, writes nothing, and puts mode 0644 back if it was changed. */
+            struct kerr e2 = {0};
+            if (store_write(r->s, rel, w->json, w->len, NULL, &e2) < 0)
+                log_error("%s", e2.msg);
+            return;
+        }
+        log_warning("kscmp/%s was %s behind the agent's back: putting it back", rel,
+                    on_disk ? "changed" : "removed");
+        _cleanup_free_ char *json = strndup(w->json, w->len);
+        if (json)
+            do_write(r, w, rel, json, w->len, now_us(), "restored");
+        return;
+    }
+    if (on_disk) {
+        /* A file nobody should have: no pod references it, or its policy never was valid. */
+        log_warning("kscmp/%s appeared behind the agent's back and no valid profile is owed for "
+                    "it: removing it",
+                    rel);
+        struct kerr e2 = {0};
+        if (store_remove(r->s, rel, &e2) == 0)
+            metrics_add(r->m, M_PROFILES_RESTORED, 1);
+        else
+            log_error("%s", e2.msg);
+    }
+}
+
+static void on_verify(struct evloop *l, void *userdata)
+{
+    struct reconciler *r = userdata;
+    if (r->verify_all) {
+        r->verify_all = false;
+        hmap_clear(&r->verify, NULL);
+        size_t n = 0;
+        _cleanup_free_ char **all = calloc(r->wants.n + 1, sizeof(*all));
+        if (all) {
+            struct hmap_iter it;
+            for (struct hmap_entry *h = hmap_first(&r->wants, &it); h;
+                 h = hmap_next(&r->wants, &it))
+                all[n++] = strdup(h->key);
+            for (size_t i = 0; i < n; i++) {
+                if (all[i])
+                    verify_one(r, all[i]);
+                free(all[i]);
+            }
+        }
+        watch_tree(r);
+        update_gauge(r);
+        return;
+    }
+    size_t n = 0;
+    _cleanup_free_ char **rels = calloc(r->verify.n + 1, sizeof(*rels));
+    if (!rels)
+        return;
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&r->verify, &it); h; h = hmap_next(&r->verify, &it))
+        rels[n++] = strdup(h->key);
+    hmap_clear(&r->verify, NULL);
+    for (size_t i = 0; i < n; i++) {
+        if (rels[i])
+            verify_one(r, rels[i]);
+        free(rels[i]);
+    }
+    update_gauge(r);
+}
+
+static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata)
+{
+    struct reconciler *r = userdata;
+    char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n <= 0)
+            break;
+        for (char *p = buf; p < buf + n;) {
+            struct inotify_event *ev = (struct inotify_event *)p;
+            p += sizeof(*ev) + ev->len;
+            const struct wdir *d = NULL;
+            size_t di = 0;
+            for (size_t i = 0; i < r->nwdirs; i++)
+                if (r->wdirs[i].wd == ev->wd) {
+                    d = &r->wdirs[i];
+                    di = i;
+                }
+            if (ev->mask & IN_Q_OVERFLOW) {
+                r->verify_all = true;
+                continue;
+            }
+            if (!d)
+                continue;
+            if (ev->mask & IN_IGNORED) {
+                /* The watch is gone with its folder: forget it (re-added if it comes back). */
+                free(r->wdirs[di].ns);
+                r->wdirs[di] = r->wdirs[--r->nwdirs];
+                r->verify_all = true;
+                continue;
+            }
+            if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED) || (ev->mask & IN_ISDIR)) {
+                r->verify_all = true; /* a folder came or went: check everything */
+                continue;
+            }
+            if (d->ns && ev->len) {
+                char rel[PATH_MAX];
+                snprintf(rel, sizeof(rel), "%s/%s", d->ns, ev->name);
+                if (store_rel_valid(rel))
+                    hmap_put(&r->verify, rel, NULL, NULL);
+            }
+        }
+    }
+    if (r->verify_all || r->verify.n)
+        evloop_timer(r->l, RECONCILE_TIMER_VERIFY, 0, on_verify, r);
+}
+
+int reconciler_start(struct reconciler *r, struct kerr *err)
+{
+    unsigned removed = 0;
+    int q = store_clean_temporaries(r->s, &removed, err);
+    if (q < 0)
+        return q;
+    if (removed)
+        log_info("removed %u temporary file(s) left by an interrupted write", removed);
+    q = store_list(r->s, load_one, r, err);
+    if (q < 0)
+        return q;
+    log_info("%zu profile(s) on disk below %s", r->wants.n, store_path(r->s));
+    if (r->l) {
+        r->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (r->ifd < 0)
+            return kerr_set(err, -errno, "inotify_init1: %s", strerror(errno));
+        q = evloop_add_fd(r->l, r->ifd, EPOLLIN, on_inotify, r);
+        if (q < 0)
+            return kerr_set(err, q, "watching %s: %s", store_path(r->s), strerror(-q));
+        watch_tree(r);
+    }
+    r->started = true;
+    update_gauge(r);
+    return 0;
+}
+
+static int gc_one(const char *rel, void *userdata)
+{
+    struct reconciler *r = userdata;
+    const char **files = NULL;
+    size_t n = 0;
+    if (engine_list_files(r->e, &files, &n) < 0)
+        return -ENOMEM;
+    bool referenced = false;
+    for (size_t i = 0; i < n && !referenced; i++)
+        referenced = strcmp(files[i], rel) == 0;
+    free(files);
+    if (!referenced) {
+        if (!hmap_get(&r->wants, rel) && !want_get(r, rel))
+            return -ENOMEM;
+        do_remove(r, rel, "no pod on the node references it");
+    }
+    return 0;
+}
+
+int reconciler_gc(struct reconciler *r)
+{
+    struct kerr err = {0};
+    int q = store_list(r->s, gc_one, r, &err);
+    if (q < 0)
+        log_error("garbage collection: %s", err.msg[0] ? err.msg : strerror(-q));
+    watch_tree(r);
+    update_gauge(r);
+    return q;
+}

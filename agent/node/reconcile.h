@@ -1,0 +1,62 @@
+/* reconcile.h - makes the node's disk hold what the engine says, and keeps it so.
+ *
+ * Owns: applying engine results to the store (write, keep the last good file, remove),
+ * proving every profile with libseccomp before it is written (fail closed: a refused profile
+ * is never written), retries with backoff when the disk fails (the old file stays), garbage
+ * collection of files no pod references, and self-healing: an inotify watch on the store's
+ * folders puts back a file someone edited or deleted (its own writes find the bytes equal
+ * and do nothing). The files on disk are the record of the last good profiles across
+ * restarts.
+ */
+#ifndef KSCMP_RECONCILE_H
+#define KSCMP_RECONCILE_H
+
+#include <stdint.h>
+
+#include "engine/engine.h"
+#include "base/error.h"
+#include "base/evloop.h"
+#include "base/metrics.h"
+#include "node/store.h"
+
+struct reconciler;
+
+/* Timer ids of the event loop this module uses. */
+#define RECONCILE_TIMER_RETRY 1
+#define RECONCILE_TIMER_VERIFY 2
+
+int reconciler_new(struct engine *e, struct store *s, struct metrics *m, struct evloop *l,
+                   struct reconciler **ret);
+void reconciler_free(struct reconciler *r);
+
+/* Where the Events the engine owes to pods go (the agent logs them or posts them). */
+void reconciler_set_event_sink(struct reconciler *r,
+                               int (*event)(const struct engine_event *ev, void *userdata),
+                               void *userdata);
+
+/* Called after each file result is applied (the Kubernetes source uses it for staleness). */
+void reconciler_set_file_hook(struct reconciler *r,
+                              void (*hook)(const struct file_result *res, bool changed,
+                                           void *userdata),
+                              void *userdata);
+
+/* Removes temporaries a crash left, reads the files on disk as the last good profiles, and
+ * starts watching the store's folders. */
+int reconciler_start(struct reconciler *r, struct kerr *err);
+
+/* engine_sync, then makes the disk match. event_us (now_us() clock) is when the change that
+ * caused it arrived, for the latency metric; 0 when unknown. */
+int reconciler_sync(struct reconciler *r, uint64_t event_us);
+
+/* Removes profile files that no pod references (call after the first complete sync). */
+int reconciler_gc(struct reconciler *r);
+
+/* Marks the first complete sync as done: /readyz turns ready (and stays so) once no write
+ * of it is waiting for a retry. */
+void reconciler_initial_done(struct reconciler *r);
+bool reconciler_ready(const struct reconciler *r);
+
+/* Number of writes or removals waiting for a retry. */
+unsigned reconciler_pending(const struct reconciler *r);
+
+#endif

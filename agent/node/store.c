@@ -1,0 +1,850 @@
+/* store.c - the node's profile files below <kubelet root>/seccomp/kscmp/.
+ *
+ * Symbolic links: the configured kubelet root is resolved like the kubelet resolves it, so
+ * links in any of its components (/var -> /data/var, or /var/lib/kubelet itself a link) are
+ * followed: the admin chose that path. Everything the store owns below it (seccomp/, kscmp/,
+ * the namespace folders) is opened with O_NOFOLLOW, and a link there is refused with -ELOOP.
+ * A link (or any other non-folder) planted at a profile's own name is never opened: the new
+ * file is renamed over it, which replaces the link itself and leaves its target untouched.
+ * A folder at a profile's name is refused with -EISDIR.
+ *
+ * Only the kubelet root stays open; seccomp/kscmp is walked again on every call, so a store
+ * keeps working when someone deletes and recreates those folders, and a link swapped in
+ * after store_open() is still refused. Calls on one store must be serialized by the caller.
+ */
+#include "node/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+
+/* Profiles are a few KiB; anything past this is not ours. */
+#define STORE_MAX_FILE_SIZE (4u * 1024 * 1024)
+
+#define NS_MAX 63
+#define NAME_MAX_DNS 253
+#define JSON_SUFFIX ".json"
+#define JSON_SUFFIX_LEN 5
+#define TMP_MARK ".kscmp-tmp-"
+#define TMP_MARK_LEN 11
+#define TMP_RANDOM_LEN 6
+
+static const char tmp_alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+struct store {
+    int root_fd;       /* the kubelet root, O_RDONLY|O_DIRECTORY */
+    char *root_path;   /* the kubelet root, absolute, no trailing slash ("" for "/") */
+    char *path;        /* root_path + "/seccomp/kscmp" */
+    uint64_t tmp_seed; /* fallback for temporary names when getrandom() has nothing */
+};
+
+static void closedirp(DIR **d)
+{
+    if (*d) {
+        int saved = errno;
+        closedir(*d);
+        errno = saved;
+    }
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
+
+/* True when s[0..n) is a DNS-1123 label without the length limit: [a-z0-9-], alnum ends. */
+static bool label_chars_valid(const char *s, size_t n)
+{
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (!alnum && c != '-')
+            return false;
+        if (!alnum && (i == 0 || i == n - 1))
+            return false;
+    }
+    return true;
+}
+
+/* True when s[0..n) is a DNS-1123 subdomain: dot-separated labels, at most 253 bytes. */
+static bool subdomain_valid(const char *s, size_t n)
+{
+    if (n == 0 || n > NAME_MAX_DNS)
+        return false;
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++)
+        if (i == n || s[i] == '.') {
+            if (!label_chars_valid(s + start, i - start))
+                return false;
+            start = i + 1;
+        }
+    return true;
+}
+
+/* True when ns is a namespace folder name: a DNS-1123 label. */
+static bool namespace_valid(const char *ns, size_t n)
+{
+    return n <= NS_MAX && label_chars_valid(ns, n);
+}
+
+/* True when file is "NAME.json" with NAME a DNS-1123 subdomain. The name must fit in one
+ * directory entry, which caps NAME at 250 bytes rather than 253. */
+static bool file_valid(const char *file)
+{
+    if (strchr(file, '/'))
+        return false;
+    size_t n = strlen(file);
+    if (n <= JSON_SUFFIX_LEN || n > NAME_MAX)
+        return false;
+    if (strcmp(file + n - JSON_SUFFIX_LEN, JSON_SUFFIX) != 0)
+        return false;
+    return subdomain_valid(file, n - JSON_SUFFIX_LEN);
+}
+
+bool store_rel_valid(const char *rel)
+{
+    if (!rel)
+        return false;
+    const char *slash = strchr(rel, '/');
+    if (!slash)
+        return false;
+    return namespace_valid(rel, (size_t)(slash - rel)) && file_valid(slash + 1);
+}
+
+/* True when name looks like a temporary this module creates: ".<file>.kscmp-tmp-XXXXXX". */
+static bool temporary_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (name[0] != '.' || n < 1 + 1 + TMP_MARK_LEN + TMP_RANDOM_LEN)
+        return false;
+    const char *mark = name + n - TMP_RANDOM_LEN - TMP_MARK_LEN;
+    if (memcmp(mark, TMP_MARK, TMP_MARK_LEN) != 0)
+        return false;
+    for (const char *p = mark + TMP_MARK_LEN; *p; p++)
+        if (!memchr(tmp_alphabet, *p, sizeof(tmp_alphabet) - 1))
+            return false;
+    return true;
+}
+
+/* Splits a valid rel into its namespace (copied to ns) and its file name (inside rel). */
+static const char *rel_split(const char *rel, char ns[static NS_MAX + 1])
+{
+    const char *slash = strchr(rel, '/');
+    size_t n = (size_t)(slash - rel);
+    memcpy(ns, rel, n);
+    ns[n] = '\0';
+    return slash + 1;
+}
+
+/* Says why name below parent could not be opened as a folder; returns the negative errno. */
+static int dir_open_error(int dirfd, const char *parent_path, const char *name, int error,
+                          struct kerr *err)
+{
+    struct stat st;
+    if ((error == ELOOP || error == ENOTDIR) &&
+        fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (S_ISLNK(st.st_mode))
+            return kerr_set(err, -ELOOP, "%s/%s: is a symbolic link; refusing to follow it",
+                            parent_path, name);
+        if (!S_ISDIR(st.st_mode))
+            return kerr_set(err, -ENOTDIR, "%s/%s: not a directory", parent_path, name);
+    }
+    return kerr_set(err, -error, "%s/%s: open: %s", parent_path, name, strerror(error));
+}
+
+/* Opens the folder name below dirfd without following a link, creating it (mode 0755,
+ * regardless of umask, and made durable in dirfd) when create is set and it is missing. */
+static int dir_open_child(int dirfd, const char *parent_path, const char *name, bool create,
+                          int *ret_fd, struct kerr *err)
+{
+    const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    bool created = false;
+
+    _cleanup_close_ int fd = openat(dirfd, name, flags);
+    if (fd < 0 && errno == ENOENT && create) {
+        if (mkdirat(dirfd, name, 0755) == 0)
+            created = true;
+        else if (errno != EEXIST)
+            return kerr_set(err, -errno, "%s/%s: mkdir: %s", parent_path, name, strerror(errno));
+        fd = openat(dirfd, name, flags);
+    }
+    if (fd < 0)
+        return dir_open_error(dirfd, parent_path, name, errno, err);
+
+    if (created) {
+        if (fchmod(fd, 0755) < 0)
+            return kerr_set(err, -errno, "%s/%s: chmod: %s", parent_path, name, strerror(errno));
+        if (fsync(dirfd) < 0)
+            return kerr_set(err, -errno, "%s: fsync: %s", *parent_path ? parent_path : "/",
+                            strerror(errno));
+    }
+    *ret_fd = TAKE_FD(fd);
+    return 0;
+}
+
+/* Opens <kubelet root>/seccomp/kscmp, creating the two folders when create is set. */
+static int kscmp_open(struct store *s, bool create, int *ret_fd, struct kerr *err)
+{
+    _cleanup_close_ int seccomp_fd = -1;
+    _cleanup_close_ int kscmp_fd = -1;
+    int r = dir_open_child(s->root_fd, s->root_path, "seccomp", create, &seccomp_fd, err);
+    if (r < 0)
+        return r;
+    char seccomp_path[PATH_MAX];
+    snprintf(seccomp_path, sizeof(seccomp_path), "%s/seccomp", s->root_path);
+    r = dir_open_child(seccomp_fd, seccomp_path, "kscmp", create, &kscmp_fd, err);
+    if (r < 0)
+        return r;
+    *ret_fd = TAKE_FD(kscmp_fd);
+    return 0;
+}
+
+/* Opens the namespace folder ns below kscmp_fd (see dir_open_child). */
+static int namespace_open(struct store *s, int kscmp_fd, const char *ns, bool create, int *ret_fd,
+                          struct kerr *err)
+{
+    return dir_open_child(kscmp_fd, s->path, ns, create, ret_fd, err);
+}
+
+/* Opens the absolute path abs as a folder, walking it one component at a time from "/" and
+ * following links (see the top of this file). Writes the cleaned path (no "//", no "."
+ * components, no trailing "/"; "" for "/") to *ret_clean. */
+static int root_open(const char *abs, int *ret_fd, char **ret_clean, struct kerr *err)
+{
+    _cleanup_free_ char *clean = malloc(strlen(abs) + 1);
+    if (!clean)
+        return kerr_set(err, -ENOMEM, "%s: out of memory", abs);
+    size_t clean_len = 0;
+    clean[0] = '\0';
+
+    _cleanup_close_ int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return kerr_set(err, -errno, "/: open: %s", strerror(errno));
+
+    const char *p = abs;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        size_t n = strcspn(p, "/");
+        if (n == 0)
+            break;
+        if (n == 1 && p[0] == '.') {
+            p += n;
+            continue;
+        }
+        if (n > NAME_MAX)
+            return kerr_set(err, -ENAMETOOLONG, "%s: path component too long", abs);
+        char comp[NAME_MAX + 1];
+        memcpy(comp, p, n);
+        comp[n] = '\0';
+        clean[clean_len++] = '/';
+        memcpy(clean + clean_len, comp, n + 1);
+        clean_len += n;
+        p += n;
+
+        int next = openat(fd, comp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (next < 0)
+            return kerr_set(err, -errno, "%s: open: %s", clean, strerror(errno));
+        close(fd);
+        fd = next;
+    }
+
+    /* O_PATH cannot be fsync()ed; the root is fsync()ed after seccomp/ is created in it. */
+    int rfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rfd < 0)
+        return kerr_set(err, -errno, "%s: open: %s", *clean ? clean : "/", strerror(errno));
+    *ret_fd = rfd;
+    *ret_clean = TAKE_PTR(clean);
+    return 0;
+}
+
+int store_open(const char *kubelet_root, struct store **ret, struct kerr *err)
+{
+    if (!kubelet_root || !*kubelet_root)
+        return kerr_set(err, -EINVAL, "kubelet root: empty path");
+
+    _cleanup_free_ char *abs = NULL;
+    if (kubelet_root[0] == '/') {
+        abs = strdup(kubelet_root);
+    } else {
+        _cleanup_free_ char *cwd = getcwd(NULL, 0);
+        if (!cwd)
+            return kerr_set(err, -errno, "%s: current directory: %s", kubelet_root,
+                            strerror(errno));
+        if (asprintf(&abs, "%s/%s", cwd, kubelet_root) < 0)
+            abs = NULL;
+    }
+    if (!abs)
+        return kerr_set(err, -ENOMEM, "%s: out of memory", kubelet_root);
+
+    _cleanup_free_ struct store *s = calloc(1, sizeof(*s));
+    if (!s)
+        return kerr_set(err, -ENOMEM, "%s: out of memory", kubelet_root);
+    s->root_fd = -1;
+
+    _cleanup_close_ int root_fd = -1;
+    _cleanup_free_ char *root_path = NULL;
+    int r = root_open(abs, &root_fd, &root_path, err);
+    if (r < 0)
+        return r;
+
+    _cleanup_free_ char *path = NULL;
+    if (asprintf(&path, "%s/seccomp/kscmp", root_path) < 0)
+        return kerr_set(err, -ENOMEM, "%s: out of memory", kubelet_root);
+
+    s->root_fd = root_fd;
+    s->root_path = root_path;
+    s->path = path;
+    s->tmp_seed = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
+
+    _cleanup_close_ int kscmp_fd = -1;
+    r = kscmp_open(s, true, &kscmp_fd, err);
+    if (r < 0)
+        return r;
+
+    TAKE_FD(root_fd);
+    TAKE_PTR(root_path);
+    TAKE_PTR(path);
+    *ret = TAKE_PTR(s);
+    return 0;
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    if (s->root_fd >= 0)
+        close(s->root_fd);
+    free(s->root_path);
+    free(s->path);
+    free(s);
+}
+
+const char *store_path(const struct store *s)
+{
+    return s->path;
+}
+
+/* Writes all of data to fd, across short writes and EINTR. */
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        if (n == 0)
+            return -EIO;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Reads up to len bytes (fewer only at end of file), across short reads and EINTR. */
+static ssize_t read_full(int fd, void *buf, size_t len)
+{
+    char *p = buf;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = read(fd, p + done, len - done);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        if (n == 0)
+            break;
+        done += (size_t)n;
+    }
+    return (ssize_t)done;
+}
+
+/* Sets *ret_equal to whether the open regular file fd holds exactly data. */
+static int fd_equals(int fd, const void *data, size_t len, bool *ret_equal)
+{
+    char buf[16384];
+    size_t off = 0;
+    for (;;) {
+        ssize_t n = read_full(fd, buf, sizeof(buf));
+        if (n < 0)
+            return (int)n;
+        if (n == 0)
+            break;
+        if ((size_t)n > len - off || memcmp(buf, (const char *)data + off, (size_t)n) != 0) {
+            *ret_equal = false;
+            return 0;
+        }
+        off += (size_t)n;
+    }
+    *ret_equal = off == len;
+    return 0;
+}
+
+/* Looks at what is at file in nsfd: *ret_equal is true when it is a regular file holding
+ * exactly data (its mode is then set back to 0644 if someone changed it). A folder there is
+ * refused; links and other non-regular entries count as different and get replaced. */
+static int existing_check(struct store *s, int nsfd, const char *rel, const char *file,
+                          const void *data, size_t len, bool *ret_equal, struct kerr *err)
+{
+    struct stat st;
+    if (fstatat(nsfd, file, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (errno == ENOENT) {
+            *ret_equal = false;
+            return 0;
+        }
+        return kerr_set(err, -errno, "%s/%s: stat: %s", s->path, rel, strerror(errno));
+    }
+    if (S_ISDIR(st.st_mode))
+        return kerr_set(err, -EISDIR, "%s/%s: is a directory; refusing to replace it", s->path,
+                        rel);
+    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != len) {
+        *ret_equal = false;
+        return 0;
+    }
+
+    _cleanup_close_ int fd = openat(nsfd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        /* Replaced since the stat; whatever is there now gets renamed over. */
+        *ret_equal = false;
+        return 0;
+    }
+    struct stat fst;
+    if (fstat(fd, &fst) < 0)
+        return kerr_set(err, -errno, "%s/%s: stat: %s", s->path, rel, strerror(errno));
+    if (!S_ISREG(fst.st_mode)) {
+        *ret_equal = false;
+        return 0;
+    }
+    bool equal = false;
+    int r = fd_equals(fd, data, len, &equal);
+    if (r < 0)
+        return kerr_set(err, r, "%s/%s: read: %s", s->path, rel, strerror(-r));
+    if (equal && (fst.st_mode & 07777) != 0644 && fchmod(fd, 0644) < 0)
+        return kerr_set(err, -errno, "%s/%s: chmod: %s", s->path, rel, strerror(errno));
+    *ret_equal = equal;
+    return 0;
+}
+
+/* Fills suffix with TMP_RANDOM_LEN characters from tmp_alphabet and a NUL. */
+static void random_suffix(struct store *s, char suffix[static TMP_RANDOM_LEN + 1])
+{
+    uint8_t bytes[TMP_RANDOM_LEN];
+    if (getrandom(bytes, sizeof(bytes), GRND_NONBLOCK) != (ssize_t)sizeof(bytes)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t x = s->tmp_seed++ ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30);
+        for (size_t i = 0; i < sizeof(bytes); i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            bytes[i] = (uint8_t)(x >> 56);
+        }
+    }
+    for (size_t i = 0; i < TMP_RANDOM_LEN; i++)
+        suffix[i] = tmp_alphabet[bytes[i] % (sizeof(tmp_alphabet) - 1)];
+    suffix[TMP_RANDOM_LEN] = '\0';
+}
+
+/* Creates a new temporary for file in nsfd (O_EXCL, never through a link, mode 0644) and
+ * writes its name to tmp_name. */
+static int temporary_create(struct store *s, int nsfd, const char *rel, const char *file,
+                            char tmp_name[static NAME_MAX + 1], int *ret_fd, struct kerr *err)
+{
+    /* ".<file>.kscmp-tmp-XXXXXX", the file part cut so that the whole fits in NAME_MAX. */
+    const int file_max = NAME_MAX - 1 - TMP_MARK_LEN - TMP_RANDOM_LEN;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        char suffix[TMP_RANDOM_LEN + 1];
+        random_suffix(s, suffix);
+        snprintf(tmp_name, NAME_MAX + 1, ".%.*s" TMP_MARK "%s", file_max, file, suffix);
+        int fd = openat(nsfd, tmp_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            *ret_fd = fd;
+            return 0;
+        }
+        if (errno != EEXIST)
+            return kerr_set(err, -errno, "%s/%s: create temporary %s: %s", s->path, rel, tmp_name,
+                            strerror(errno));
+    }
+    return kerr_set(err, -EEXIST, "%s/%s: create temporary: no free name", s->path, rel);
+}
+
+/* Fills the new temporary fd with data and makes it durable; fd is closed either way. */
+static int temporary_fill(struct store *s, int fd, const char *rel, const char *tmp_name,
+                          const void *data, size_t len, struct kerr *err)
+{
+    _cleanup_close_ int owned = fd;
+    if (fchmod(owned, 0644) < 0)
+        return kerr_set(err, -errno, "%s/%s: chmod temporary %s: %s", s->path, rel, tmp_name,
+                        strerror(errno));
+    int r = write_all(owned, data, len);
+    if (r < 0)
+        return kerr_set(err, r, "%s/%s: write temporary %s: %s", s->path, rel, tmp_name,
+                        strerror(-r));
+    if (fsync(owned) < 0)
+        return kerr_set(err, -errno, "%s/%s: fsync temporary %s: %s", s->path, rel, tmp_name,
+                        strerror(errno));
+    if (close(TAKE_FD(owned)) < 0)
+        return kerr_set(err, -errno, "%s/%s: close temporary %s: %s", s->path, rel, tmp_name,
+                        strerror(errno));
+    return 0;
+}
+
+int store_write(struct store *s, const char *rel, const void *data, size_t len, bool *ret_changed,
+                struct kerr *err)
+{
+    if (!store_rel_valid(rel))
+        return kerr_set(err, -EINVAL, "%s: not a NAMESPACE/NAME.json profile name",
+                        rel ? rel : "(null)");
+    if (len > STORE_MAX_FILE_SIZE)
+        return kerr_set(err, -EFBIG, "%s/%s: %zu bytes is over the %u byte limit", s->path, rel,
+                        len, STORE_MAX_FILE_SIZE);
+
+    char ns[NS_MAX + 1];
+    const char *file = rel_split(rel, ns);
+
+    _cleanup_close_ int kscmp_fd = -1;
+    _cleanup_close_ int nsfd = -1;
+    int r = kscmp_open(s, true, &kscmp_fd, err);
+    if (r < 0)
+        return r;
+    r = namespace_open(s, kscmp_fd, ns, true, &nsfd, err);
+    if (r < 0)
+        return r;
+
+    bool equal = false;
+    r = existing_check(s, nsfd, rel, file, data, len, &equal, err);
+    if (r < 0)
+        return r;
+    if (equal) {
+        if (ret_changed)
+            *ret_changed = false;
+        return 0;
+    }
+
+    char tmp_name[NAME_MAX + 1];
+    int tmp_fd = -1;
+    r = temporary_create(s, nsfd, rel, file, tmp_name, &tmp_fd, err);
+    if (r < 0)
+        return r;
+    r = temporary_fill(s, tmp_fd, rel, tmp_name, data, len, err);
+    if (r >= 0 && renameat(nsfd, tmp_name, nsfd, file) < 0)
+        r = kerr_set(err, -errno, "%s/%s: rename: %s", s->path, rel, strerror(errno));
+    if (r < 0) {
+        unlinkat(nsfd, tmp_name, 0);
+        return r;
+    }
+    /* Makes the rename survive a crash. Should this fail, the new file is already in
+     * place (the one failure after which the old one is gone); the error is returned. */
+    if (fsync(nsfd) < 0)
+        return kerr_set(err, -errno, "%s/%s: fsync: %s", s->path, ns, strerror(errno));
+
+    if (ret_changed)
+        *ret_changed = true;
+    return 0;
+}
+
+/* Opens the namespace folder of rel for reading; -ENOENT (with err set) when absent. */
+static int rel_folder_open(struct store *s, const char *rel, char ns[static NS_MAX + 1],
+                           const char **ret_file, int *ret_fd, struct kerr *err)
+{
+    if (!store_rel_valid(rel))
+        return kerr_set(err, -EINVAL, "%s: not a NAMESPACE/NAME.json profile name",
+                        rel ? rel : "(null)");
+    *ret_file = rel_split(rel, ns);
+    _cleanup_close_ int kscmp_fd = -1;
+    int r = kscmp_open(s, false, &kscmp_fd, err);
+    if (r < 0)
+        return r;
+    return namespace_open(s, kscmp_fd, ns, false, ret_fd, err);
+}
+
+int store_read(struct store *s, const char *rel, char **ret_data, size_t *ret_len, struct kerr *err)
+{
+    char ns[NS_MAX + 1];
+    const char *file = NULL;
+    _cleanup_close_ int nsfd = -1;
+    int r = rel_folder_open(s, rel, ns, &file, &nsfd, err);
+    if (r < 0)
+        return r;
+
+    struct stat st;
+    if (fstatat(nsfd, file, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return kerr_set(err, -errno, "%s/%s: stat: %s", s->path, rel, strerror(errno));
+    if (S_ISLNK(st.st_mode))
+        return kerr_set(err, -ELOOP, "%s/%s: is a symbolic link; refusing to follow it", s->path,
+                        rel);
+    if (S_ISDIR(st.st_mode))
+        return kerr_set(err, -EISDIR, "%s/%s: is a directory", s->path, rel);
+    if (!S_ISREG(st.st_mode))
+        return kerr_set(err, -EINVAL, "%s/%s: not a regular file", s->path, rel);
+
+    _cleanup_close_ int fd = openat(nsfd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return kerr_set(err, -errno, "%s/%s: open: %s", s->path, rel, strerror(errno));
+    if (fstat(fd, &st) < 0)
+        return kerr_set(err, -errno, "%s/%s: stat: %s", s->path, rel, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return kerr_set(err, -EINVAL, "%s/%s: not a regular file", s->path, rel);
+    if ((uint64_t)st.st_size > STORE_MAX_FILE_SIZE)
+        return kerr_set(err, -EFBIG, "%s/%s: %jd bytes is over the %u byte limit", s->path, rel,
+                        (intmax_t)st.st_size, STORE_MAX_FILE_SIZE);
+
+    /* One byte past the limit tells a file that grew since the fstat(). */
+    size_t cap = (size_t)st.st_size + 1;
+    _cleanup_free_ char *buf = malloc(cap + 1);
+    if (!buf)
+        return kerr_set(err, -ENOMEM, "%s/%s: out of memory", s->path, rel);
+    size_t len = 0;
+    for (;;) {
+        ssize_t n = read_full(fd, buf + len, cap - len);
+        if (n < 0)
+            return kerr_set(err, (int)n, "%s/%s: read: %s", s->path, rel, strerror((int)-n));
+        len += (size_t)n;
+        if (len < cap)
+            break;
+        if (cap > STORE_MAX_FILE_SIZE)
+            return kerr_set(err, -EFBIG, "%s/%s: over the %u byte limit", s->path, rel,
+                            STORE_MAX_FILE_SIZE);
+        size_t new_cap = cap * 2 > STORE_MAX_FILE_SIZE + 1 ? STORE_MAX_FILE_SIZE + 1 : cap * 2;
+        char *grown = realloc(buf, new_cap + 1);
+        if (!grown)
+            return kerr_set(err, -ENOMEM, "%s/%s: out of memory", s->path, rel);
+        buf = grown;
+        cap = new_cap;
+    }
+    buf[len] = '\0';
+    *ret_data = TAKE_PTR(buf);
+    if (ret_len)
+        *ret_len = len;
+    return 0;
+}
+
+int store_remove(struct store *s, const char *rel, struct kerr *err)
+{
+    if (!store_rel_valid(rel))
+        return kerr_set(err, -EINVAL, "%s: not a NAMESPACE/NAME.json profile name",
+                        rel ? rel : "(null)");
+    char ns[NS_MAX + 1];
+    const char *file = rel_split(rel, ns);
+
+    _cleanup_close_ int kscmp_fd = -1;
+    _cleanup_close_ int nsfd = -1;
+    int r = kscmp_open(s, false, &kscmp_fd, err);
+    if (r == -ENOENT)
+        return 0;
+    if (r < 0)
+        return r;
+    r = namespace_open(s, kscmp_fd, ns, false, &nsfd, err);
+    if (r == -ENOENT)
+        return 0;
+    if (r < 0)
+        return r;
+
+    struct stat st;
+    if (fstatat(nsfd, file, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+        return kerr_set(err, -EISDIR, "%s/%s: is a directory; refusing to remove it", s->path, rel);
+    if (unlinkat(nsfd, file, 0) < 0) {
+        if (errno != ENOENT)
+            return kerr_set(err, -errno, "%s/%s: unlink: %s", s->path, rel, strerror(errno));
+    } else if (fsync(nsfd) < 0) {
+        return kerr_set(err, -errno, "%s/%s: fsync: %s", s->path, ns, strerror(errno));
+    }
+
+    /* The namespace folder goes once empty; still holding other files is the usual case. */
+    if (unlinkat(kscmp_fd, ns, AT_REMOVEDIR) < 0) {
+        if (errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT)
+            return kerr_set(err, -errno, "%s/%s: rmdir: %s", s->path, ns, strerror(errno));
+    } else if (fsync(kscmp_fd) < 0) {
+        return kerr_set(err, -errno, "%s: fsync: %s", s->path, strerror(errno));
+    }
+    return 0;
+}
+
+/* Opens the folder of entry name below the open folder d for listing; *ret_dir stays NULL
+ * (and 0 is returned) when it is not a real folder or no longer there. */
+static int subdir_open(struct store *s, DIR *d, const char *name, DIR **ret_dir, struct kerr *err)
+{
+    *ret_dir = NULL;
+    int fd = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR)
+            return 0;
+        return kerr_set(err, -errno, "%s/%s: open: %s", s->path, name, strerror(errno));
+    }
+    DIR *sub = fdopendir(fd);
+    if (!sub) {
+        int e = errno;
+        close(fd);
+        return kerr_set(err, -e, "%s/%s: opendir: %s", s->path, name, strerror(e));
+    }
+    *ret_dir = sub;
+    return 0;
+}
+
+/* Opens seccomp/kscmp for listing; *ret_dir stays NULL (and 0 is returned) when absent. */
+static int kscmp_dir_open(struct store *s, DIR **ret_dir, struct kerr *err)
+{
+    *ret_dir = NULL;
+    _cleanup_close_ int fd = -1;
+    int r = kscmp_open(s, false, &fd, err);
+    if (r == -ENOENT)
+        return 0;
+    if (r < 0)
+        return r;
+    DIR *d = fdopendir(fd);
+    if (!d)
+        return kerr_set(err, -errno, "%s: opendir: %s", s->path, strerror(errno));
+    TAKE_FD(fd);
+    *ret_dir = d;
+    return 0;
+}
+
+struct rel_list {
+    char **items;
+    size_t n, cap;
+};
+
+static void rel_list_free(struct rel_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i]);
+    free(l->items);
+}
+
+static int rel_list_add(struct rel_list *l, const char *ns, const char *file)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **items = realloc(l->items, cap * sizeof(*items));
+        if (!items)
+            return -ENOMEM;
+        l->items = items;
+        l->cap = cap;
+    }
+    if (asprintf(&l->items[l->n], "%s/%s", ns, file) < 0)
+        return -ENOMEM;
+    l->n++;
+    return 0;
+}
+
+static int strcmp_ptr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Appends the NAMESPACE/NAME.json regular files below kscmp to l. */
+static int rel_list_collect(struct store *s, struct rel_list *l, struct kerr *err)
+{
+    _cleanup_closedir_ DIR *d = NULL;
+    int r = kscmp_dir_open(s, &d, err);
+    if (r < 0 || !d)
+        return r;
+
+    struct dirent *de;
+    while ((errno = 0, de = readdir(d))) {
+        const char *ns = de->d_name;
+        if (!namespace_valid(ns, strlen(ns)))
+            continue;
+        _cleanup_closedir_ DIR *sub = NULL;
+        r = subdir_open(s, d, ns, &sub, err);
+        if (r < 0)
+            return r;
+        if (!sub)
+            continue;
+        struct dirent *fe;
+        while ((errno = 0, fe = readdir(sub))) {
+            if (!file_valid(fe->d_name))
+                continue;
+            struct stat st;
+            if (fstatat(dirfd(sub), fe->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                !S_ISREG(st.st_mode))
+                continue;
+            if (rel_list_add(l, ns, fe->d_name) < 0)
+                return kerr_set(err, -ENOMEM, "%s: out of memory", s->path);
+        }
+        if (errno != 0)
+            return kerr_set(err, -errno, "%s/%s: readdir: %s", s->path, ns, strerror(errno));
+    }
+    if (errno != 0)
+        return kerr_set(err, -errno, "%s: readdir: %s", s->path, strerror(errno));
+    return 0;
+}
+
+int store_list(struct store *s, int (*cb)(const char *rel, void *userdata), void *userdata,
+               struct kerr *err)
+{
+    /* Collected and sorted first: the order is stable, and cb may remove files. */
+    _cleanup_(rel_list_free) struct rel_list l = {0};
+    int r = rel_list_collect(s, &l, err);
+    if (r < 0)
+        return r;
+    if (l.n > 1)
+        qsort(l.items, l.n, sizeof(*l.items), strcmp_ptr);
+    for (size_t i = 0; i < l.n; i++) {
+        r = cb(l.items[i], userdata);
+        if (r != 0)
+            return r;
+    }
+    return 0;
+}
+
+int store_clean_temporaries(struct store *s, unsigned *ret_removed, struct kerr *err)
+{
+    _cleanup_closedir_ DIR *d = NULL;
+    int r = kscmp_dir_open(s, &d, err);
+    if (r < 0)
+        return r;
+
+    unsigned removed = 0;
+    struct dirent *de;
+    while (d && (errno = 0, de = readdir(d))) {
+        const char *ns = de->d_name;
+        if (!namespace_valid(ns, strlen(ns)))
+            continue;
+        _cleanup_closedir_ DIR *sub = NULL;
+        r = subdir_open(s, d, ns, &sub, err);
+        if (r < 0)
+            return r;
+        if (!sub)
+            continue;
+        unsigned here = 0;
+        struct dirent *fe;
+        while ((errno = 0, fe = readdir(sub))) {
+            if (!temporary_name(fe->d_name))
+                continue;
+            struct stat st;
+            if (fstatat(dirfd(sub), fe->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                !S_ISREG(st.st_mode))
+                continue;
+            if (unlinkat(dirfd(sub), fe->d_name, 0) < 0) {
+                if (errno == ENOENT)
+                    continue;
+                return kerr_set(err, -errno, "%s/%s/%s: unlink: %s", s->path, ns, fe->d_name,
+                                strerror(errno));
+            }
+            here++;
+        }
+        if (errno != 0)
+            return kerr_set(err, -errno, "%s/%s: readdir: %s", s->path, ns, strerror(errno));
+        if (here > 0 && fsync(dirfd(sub)) < 0)
+            return kerr_set(err, -errno, "%s/%s: fsync: %s", s->path, ns, strerror(errno));
+        removed += here;
+    }
+    if (d && errno != 0)
+        return kerr_set(err, -errno, "%s: readdir: %s", s->path, strerror(errno));
+
+    if (ret_removed)
+        *ret_removed = removed;
+    return 0;
+}

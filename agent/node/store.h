@@ -1,0 +1,52 @@
+/* store.h - the node's profile files below <kubelet root>/seccomp/kscmp/.
+ *
+ * Owns: every byte the agent puts on the node's disk. Writes are atomic and durable
+ * (temporary file in the same folder, fsync, rename, fsync of the folder), mode 0644, and
+ * never go through a symbolic link: every path is walked with openat(O_NOFOLLOW|O_DIRECTORY)
+ * from the kubelet root down. A file whose bytes are unchanged is left alone.
+ *
+ * A profile is named by rel = "NAMESPACE/NAME.json" (two components, each a DNS-1123
+ * label/subdomain; anything else is refused with -EINVAL).
+ */
+#ifndef KSCMP_STORE_H
+#define KSCMP_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/error.h"
+
+struct store;
+
+/* Opens (creating seccomp/ and seccomp/kscmp/ when missing, mode 0755) the store below
+ * kubelet_root. Fails if any component of the path is a symbolic link. */
+int store_open(const char *kubelet_root, struct store **ret, struct kerr *err);
+void store_close(struct store *s);
+
+/* The absolute path of <kubelet root>/seccomp/kscmp (for logs and inotify). */
+const char *store_path(const struct store *s);
+
+/* Makes rel hold exactly data. *ret_changed (may be NULL) tells whether anything was written.
+ * On failure the previous file is intact. */
+int store_write(struct store *s, const char *rel, const void *data, size_t len, bool *ret_changed,
+                struct kerr *err);
+
+/* Reads rel; -ENOENT when absent. *ret_data is NUL-terminated and the caller frees it. */
+int store_read(struct store *s, const char *rel, char **ret_data, size_t *ret_len,
+               struct kerr *err);
+
+/* Removes rel (and its namespace folder once empty); 0 when it was already absent. */
+int store_remove(struct store *s, const char *rel, struct kerr *err);
+
+/* Calls cb for every NAMESPACE/NAME.json regular file present. Entries that are not ours
+ * (other names, links, folders) are skipped. Stops at the first non-zero cb result. */
+int store_list(struct store *s, int (*cb)(const char *rel, void *userdata), void *userdata,
+               struct kerr *err);
+
+/* Removes temporary files a crash may have left behind; *ret_removed (may be NULL) counts them. */
+int store_clean_temporaries(struct store *s, unsigned *ret_removed, struct kerr *err);
+
+/* True when rel is a well-formed "NAMESPACE/NAME.json". */
+bool store_rel_valid(const char *rel);
+
+#endif

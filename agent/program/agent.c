@@ -1,0 +1,302 @@
+/* agent.c - `kscmp agent`: wires a source, the engine, the reconciler and the metrics
+ * endpoint around one event loop, and handles signals. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "program/cli.h"
+#include "engine/engine.h"
+#include "base/evloop.h"
+#include "base/hmap.h"
+#include "kube/client.h"
+#include "kube/kubesrc.h"
+#include "node/local_source.h"
+#include "base/log.h"
+#include "base/metrics.h"
+#include "program/http.h"
+#include "node/reconcile.h"
+#include "node/store.h"
+
+struct agent {
+    struct engine *e;
+    struct store *store;
+    struct metrics *m;
+    struct http_server *http;
+    struct evloop *l;
+    struct reconciler *rec;
+    struct localsrc *local;
+    struct kube *kube;
+    struct kubesrc *ksrc;
+    struct hmap events_seen; /* "ns/pod\treason\tmessage" */
+    int sigfd;
+};
+
+static const char *const agent_help =
+    "Usage: kscmp agent [--local DIR] [--kubelet-root DIR] [--metrics-addr ADDR]\n"
+    "                   [--node-name NAME] [--kubeconfig FILE] [--log-format text|json]\n\n"
+    "Runs the node agent: keeps <kubelet root>/seccomp/kscmp/NS/NAME.json equal to the merge\n"
+    "of the policies that apply to the pods that reference it.\n\n"
+    "  --local DIR          read policies, Namespaces and Pods from the YAML files in DIR\n"
+    "                       (watched with inotify; every Pod counts as on this node)\n"
+    "  --kubelet-root DIR   default $KSCMP_KUBELET_ROOT, else /var/lib/kubelet\n"
+    "  --metrics-addr ADDR  /metrics, /healthz, /readyz (default :9750; \"off\" disables)\n"
+    "  --node-name NAME     the node whose pods to handle (default $NODE_NAME)\n"
+    "  --kubeconfig FILE    outside a cluster (default $KUBECONFIG, ~/.kube/config)\n"
+    "  --log-format FMT     text (default) or json\n"
+    "  --arch ARCH          the node's architecture (default: this machine's)\n"
+    "  --once               reconcile once and exit (0 when every file is as it should be)\n\n"
+    "Signals: SIGTERM/SIGINT finish the write in progress and exit 0; SIGHUP reads everything\n"
+    "again.\n";
+
+/* Pod Events, deduplicated (one per pod, reason and cause); in --local mode they are logged. */
+static int on_event(const struct engine_event *ev, void *userdata)
+{
+    struct agent *a = userdata;
+    _cleanup_free_ char *key = NULL;
+    if (asprintf(&key, "%s/%s\t%s\t%s", ev->pod->ns, ev->pod->name, ev->reason, ev->message) < 0)
+        return -ENOMEM;
+    if (hmap_get(&a->events_seen, key))
+        return 0;
+    if (hmap_put(&a->events_seen, key, (void *)1, NULL) < 0)
+        return -ENOMEM;
+    metrics_add(a->m, M_EVENTS_SENT, 1);
+    log_warning("event Warning %s on pod %s/%s: %s", ev->reason, ev->pod->ns, ev->pod->name,
+                ev->message);
+    return 0;
+}
+
+static void on_change(uint64_t event_us, void *userdata)
+{
+    struct agent *a = userdata;
+    reconciler_sync(a->rec, event_us);
+}
+
+static void on_signal(struct evloop *l, int fd, uint32_t events, void *userdata)
+{
+    struct agent *a = userdata;
+    struct signalfd_siginfo si;
+    while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+        if (si.ssi_signo == SIGHUP) {
+            log_info("SIGHUP: reading everything again");
+            hmap_clear(&a->events_seen, NULL);
+            if (a->local) {
+                localsrc_load_all(a->local);
+                engine_touch_all(a->e);
+                reconciler_sync(a->rec, now_us());
+                reconciler_gc(a->rec);
+            }
+            if (a->ksrc)
+                kubesrc_relist(a->ksrc);
+        } else {
+            log_info("%s: stopping", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+            evloop_quit(l, 0);
+        }
+    }
+}
+
+static void agent_free(struct agent *a)
+{
+    http_free(a->http); /* its thread reads the metrics */
+    kubesrc_free(a->ksrc);
+    kube_free(a->kube);
+    localsrc_free(a->local);
+    reconciler_free(a->rec);
+    if (a->sigfd >= 0)
+        close(a->sigfd);
+    evloop_free(a->l);
+    store_close(a->store);
+    engine_free(a->e);
+    metrics_free(a->m);
+    hmap_clear(&a->events_seen, NULL);
+}
+
+static void log_engine(const char *line, void *userdata)
+{
+    log_warning("%s", line);
+}
+
+int agent_main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"local", required_argument, NULL, 'l'},
+        {"kubelet-root", required_argument, NULL, 'k'},
+        {"metrics-addr", required_argument, NULL, 'm'},
+        {"node-name", required_argument, NULL, 'n'},
+        {"kubeconfig", required_argument, NULL, 'c'},
+        {"log-format", required_argument, NULL, 'f'},
+        {"arch", required_argument, NULL, 'a'},
+        {"once", no_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *local = NULL, *metrics_addr = ":9750", *node = getenv("NODE_NAME");
+    const char *kubeconfig = NULL;
+    const char *root = getenv("KSCMP_KUBELET_ROOT");
+    if (!root || !*root)
+        root = "/var/lib/kubelet";
+    int arch = -1, opt;
+    bool once = false;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'l':
+            local = optarg;
+            break;
+        case 'k':
+            root = optarg;
+            break;
+        case 'm':
+            metrics_addr = optarg;
+            break;
+        case 'n':
+            node = optarg;
+            break;
+        case 'c':
+            kubeconfig = optarg;
+            break;
+        case 'f':
+            if (log_set_format(optarg) < 0) {
+                fprintf(stderr, "kscmp agent: --log-format is text or json, not \"%s\"\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'a':
+            arch = arch_parse(optarg);
+            if (arch < 0) {
+                fprintf(stderr, "kscmp agent: unknown architecture \"%s\"\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'o':
+            once = true;
+            break;
+        case 'h':
+            fputs(agent_help, stdout);
+            return 0;
+        default:
+            fputs("Run 'kscmp agent --help' for usage.\n", stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "kscmp agent: unexpected argument \"%s\"\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (!local && (!node || !*node)) {
+        fprintf(stderr, "kscmp agent: the node's name is needed: --node-name NAME or $NODE_NAME "
+                        "(from the downward API), or use --local DIR\n");
+        return EXIT_USAGE;
+    }
+    if (local && once == false && kubeconfig) {
+        fprintf(stderr, "kscmp agent: --local and --kubeconfig do not go together\n");
+        return EXIT_USAGE;
+    }
+
+    /* Blocked before any thread starts (libmicrohttpd's), so only signalfd sees them. */
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
+    sigaddset(&mask, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &mask, NULL);
+    sigdelset(&mask, SIGPIPE);
+
+    struct agent a = {.sigfd = -1};
+    hmap_init(&a.events_seen);
+    struct kerr err = {0};
+    int r = metrics_new(&a.m);
+    if (r == 0)
+        r = engine_new(arch, &a.e);
+    if (r == 0)
+        r = evloop_new(&a.l);
+    if (r < 0) {
+        log_error("cannot start: %s", strerror(-r));
+        agent_free(&a);
+        return EXIT_INVALID;
+    }
+    engine_set_logger(a.e, log_engine, &a);
+    if (strcmp(metrics_addr, "off") != 0 && *metrics_addr) {
+        if (http_serve(a.m, metrics_addr, &a.http, &err) < 0) {
+            log_error("%s", err.msg);
+            agent_free(&a);
+            return EXIT_INVALID;
+        }
+        log_info("serving /metrics, /healthz and /readyz on port %u", http_port(a.http));
+    }
+    if (store_open(root, &a.store, &err) < 0) {
+        log_error("%s", err.msg);
+        agent_free(&a);
+        return EXIT_INVALID;
+    }
+    a.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (a.sigfd < 0 || evloop_add_fd(a.l, a.sigfd, EPOLLIN, on_signal, &a) < 0) {
+        log_error("signalfd: %s", strerror(errno));
+        agent_free(&a);
+        return EXIT_INVALID;
+    }
+    r = reconciler_new(a.e, a.store, a.m, once ? NULL : a.l, &a.rec);
+    if (r == 0 && local)
+        r = localsrc_new(local, a.e, once ? NULL : a.l, a.m, on_change, &a, &a.local, &err);
+    if (r < 0) {
+        log_error("%s", err.msg[0] ? err.msg : strerror(-r));
+        agent_free(&a);
+        return EXIT_INVALID;
+    }
+    if (!local) {
+        struct kube_config *cfg = NULL;
+        r = kube_config_load(kubeconfig, &cfg, &err);
+        if (r == 0)
+            r = kube_new(cfg, a.l, a.m, &a.kube, &err);
+        if (r == 0)
+            r = kubesrc_new(a.kube, a.e, a.l, a.m, a.rec, a.store, node, &a.ksrc);
+        if (r < 0) {
+            log_error("%s", err.msg[0] ? err.msg : strerror(-r));
+            agent_free(&a);
+            return EXIT_INVALID;
+        }
+        reconciler_set_event_sink(a.rec, kubesrc_event, a.ksrc);
+        log_info("kscmp agent: node %s, API server %s, profiles below %s", node,
+                 kube_server(a.kube), store_path(a.store));
+        if (reconciler_start(a.rec, &err) < 0) {
+            log_error("%s", err.msg);
+            agent_free(&a);
+            return EXIT_INVALID;
+        }
+        kubesrc_start(a.ksrc);
+        r = evloop_run(a.l);
+        log_info("stopped");
+        agent_free(&a);
+        return r < 0 ? EXIT_INVALID : r;
+    }
+    reconciler_set_event_sink(a.rec, on_event, &a);
+    log_info("kscmp agent: local source %s, profiles below %s", local, store_path(a.store));
+    if (reconciler_start(a.rec, &err) < 0) {
+        log_error("%s", err.msg);
+        agent_free(&a);
+        return EXIT_INVALID;
+    }
+    uint64_t t0 = now_us();
+    localsrc_load_all(a.local);
+    reconciler_sync(a.rec, t0);
+    reconciler_gc(a.rec);
+    log_info("first reconcile done in %.1f ms", (double)(now_us() - t0) / 1000.0);
+    reconciler_initial_done(a.rec);
+    if (!reconciler_ready(a.rec))
+        log_warning("not ready: %u write(s) failed and are retried", reconciler_pending(a.rec));
+    if (once) {
+        r = reconciler_pending(a.rec) ? EXIT_INVALID : 0;
+        agent_free(&a);
+        return r;
+    }
+    r = evloop_run(a.l);
+    log_info("stopped");
+    agent_free(&a);
+    return r < 0 ? EXIT_INVALID : r;
+}

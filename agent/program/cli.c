@@ -1,0 +1,684 @@
+/* cli.c - offline commands of kscmp. */
+#include "program/cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/cleanup.h"
+#include "engine/decode.h"
+#include "engine/groups.h"
+#include "engine/doc.h"
+#include "engine/manifest.h"
+#include "base/file.h"
+
+static int manifest_load_file(const char *path, int (*cb)(struct object *o, void *userdata),
+                              void *userdata, struct kerr *err)
+{
+    _cleanup_free_ char *buf = NULL;
+    size_t len;
+    int r = read_file_all(path, MAX_MANIFEST, &buf, &len, err);
+    if (r < 0)
+        return r;
+    return manifest_load_buffer(buf, len, strcmp(path, "-") == 0 ? "<stdin>" : path, cb, userdata,
+                                err);
+}
+
+/* State of loading -f files into an engine. */
+struct loader {
+    struct engine *e;
+    bool collect; /* validate: keep going after an invalid policy */
+    bool pods_allowed;
+    bool only_pods; /* --pod FILE: its Pods, nothing else (it may be the -f folder itself) */
+    unsigned invalid;
+    unsigned objects;
+};
+
+static int load_object(struct object *o, void *userdata)
+{
+    struct loader *l = userdata;
+    struct kerr err = {0};
+    char id[300];
+    int r = 0;
+    if (l->only_pods && o->type != OBJ_POD)
+        return 0;
+    switch (o->type) {
+    case OBJ_POLICY: {
+        struct policy *p = o->policy;
+        if (engine_get_policy(l->e, p->kind, p->ns, p->name)) {
+            kerr_set(&err, -EINVAL, "%s:%d: %s %s: defined twice", p->file, p->line,
+                     policy_kind_name(p->kind), policy_id(p, id, sizeof(id)));
+            fprintf(stderr, "kscmp: error: %s\n", err.msg);
+            return -EINVAL;
+        }
+        if (p->error) {
+            fprintf(stderr, "kscmp: error: %s\n", p->error);
+            l->invalid++;
+            if (!l->collect)
+                return -EINVAL;
+        }
+        r = engine_put_policy(l->e, TAKE_PTR(o->policy));
+        break;
+    }
+    case OBJ_NAMESPACE:
+        r = engine_put_namespace(l->e, TAKE_PTR(o->ns));
+        break;
+    case OBJ_POD:
+        if (l->pods_allowed) {
+            if (engine_get_pod(l->e, o->pod->ns, o->pod->name)) {
+                fprintf(stderr, "kscmp: error: %s:%d: Pod %s/%s: defined twice\n", o->pod->file,
+                        o->pod->line, o->pod->ns, o->pod->name);
+                return -EINVAL;
+            }
+            r = engine_put_pod(l->e, TAKE_PTR(o->pod));
+        }
+        break;
+    default:
+        break;
+    }
+    l->objects++;
+    return r;
+}
+
+static bool is_manifest_name(const char *n)
+{
+    size_t l = strlen(n);
+    return n[0] != '.' && ((l > 5 && strcmp(n + l - 5, ".yaml") == 0) ||
+                           (l > 4 && strcmp(n + l - 4, ".yml") == 0) ||
+                           (l > 5 && strcmp(n + l - 5, ".json") == 0));
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Loads a file, or every *.yaml, *.yml and *.json of a folder (sorted). */
+static int load_path(struct loader *l, const char *path)
+{
+    struct kerr err = {0};
+    struct stat st;
+    if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        if (!d) {
+            fprintf(stderr, "kscmp: error: %s: %s\n", path, strerror(errno));
+            return -errno;
+        }
+        char **names = NULL;
+        size_t n = 0;
+        int r = 0;
+        for (struct dirent *de; (de = readdir(d));) {
+            if (!is_manifest_name(de->d_name))
+                continue;
+            char **nv = realloc(names, (n + 1) * sizeof(*nv));
+            if (!nv || asprintf(&nv[n], "%s/%s", path, de->d_name) < 0) {
+                names = nv ? nv : names;
+                r = -ENOMEM;
+                break;
+            }
+            names = nv;
+            n++;
+        }
+        closedir(d);
+        if (names)
+            qsort(names, n, sizeof(*names), cmp_strp);
+        for (size_t i = 0; r == 0 && i < n; i++)
+            r = load_path(l, names[i]);
+        for (size_t i = 0; i < n; i++)
+            free(names[i]);
+        free(names);
+        return r;
+    }
+    int r = manifest_load_file(path, load_object, l, &err);
+    if (r < 0 && err.msg[0])
+        fprintf(stderr, "kscmp: error: %s\n", err.msg);
+    return r;
+}
+
+static void log_stderr(const char *line, void *userdata)
+{
+    fprintf(stderr, "kscmp: %s\n", line);
+}
+
+struct common {
+    char **files;
+    size_t nfiles;
+    int arch; /* -1: the machine's */
+    const char *output;
+    const char *pod_file, *profile, *policy; /* compile, explain */
+};
+
+/* Which options a command takes, besides -f and --help. */
+enum { OPT_ARCH = 1, OPT_OUTPUT = 2, OPT_COMPILE = 4 };
+
+static int add_file(struct common *c, const char *f)
+{
+    char **v = realloc(c->files, (c->nfiles + 1) * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    c->files = v;
+    c->files[c->nfiles++] = (char *)f;
+    return 0;
+}
+
+static int usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "kscmp %s: ", cmd);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nRun 'kscmp %s --help' for usage.\n", cmd);
+    return EXIT_USAGE;
+}
+
+static int parse_arch(const char *cmd, const char *s, int *ret)
+{
+    int a = arch_parse(s);
+    if (a < 0)
+        return usage_error(cmd, "unknown architecture \"%s\" (x86_64, aarch64, arm, ...)", s);
+    *ret = a;
+    return 0;
+}
+
+/* Parses the options every offline command shares. Returns -1 to go on (optind is at the first
+ * operand), or the exit status to return (0 after --help, EXIT_USAGE, EXIT_INVALID). The
+ * caller frees c->files. */
+static int parse_options(const char *cmd, const char *help, unsigned allowed, int argc, char **argv,
+                         struct common *c)
+{
+    static const struct option opts[] = {
+        {"filename", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
+        {"arch", required_argument, NULL, 'a'},     {"pod", required_argument, NULL, 'p'},
+        {"profile", required_argument, NULL, 'P'},  {"policy", required_argument, NULL, 'y'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+    };
+    int opt, r;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
+        bool ok = opt == 'f' || opt == 'h' || (opt == 'a' && (allowed & OPT_ARCH)) ||
+                  (opt == 'o' && (allowed & OPT_OUTPUT)) ||
+                  ((opt == 'p' || opt == 'P' || opt == 'y') && (allowed & OPT_COMPILE));
+        if (!ok)
+            return usage_error(cmd, "%s", "unknown option");
+        switch (opt) {
+        case 'f':
+            if (add_file(c, optarg) < 0)
+                return EXIT_INVALID;
+            break;
+        case 'o':
+            c->output = optarg;
+            break;
+        case 'a':
+            if ((r = parse_arch(cmd, optarg, &c->arch)) != 0)
+                return r;
+            break;
+        case 'p':
+            c->pod_file = optarg;
+            break;
+        case 'P':
+            c->profile = optarg;
+            break;
+        case 'y':
+            c->policy = optarg;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Builds an engine from the -f files. Returns 0 or an exit status. */
+static int make_engine(const struct common *c, bool collect, bool pods, struct engine **ret,
+                       unsigned *ret_invalid)
+{
+    struct engine *e = NULL;
+    int r = engine_new(c->arch, &e);
+    if (r < 0) {
+        fprintf(stderr, "kscmp: error: cannot start the engine: %s\n", strerror(-r));
+        return EXIT_INVALID;
+    }
+    engine_set_logger(e, log_stderr, NULL);
+    struct loader l = {.e = e, .collect = collect, .pods_allowed = pods};
+    for (size_t i = 0; i < c->nfiles; i++) {
+        r = load_path(&l, c->files[i]);
+        if (r < 0) {
+            engine_free(e);
+            return EXIT_INVALID;
+        }
+    }
+    if (ret_invalid)
+        *ret_invalid = l.invalid;
+    *ret = e;
+    return 0;
+}
+
+/* "NS/NAME" (SeccompPolicy, else KubeArmorSeccompPolicy), "ClusterSeccompPolicy/NAME" or
+ * "NAME" (a ClusterSeccompPolicy). */
+static const struct policy *find_policy(struct engine *e, const char *ref)
+{
+    if (strncmp(ref, "ClusterSeccompPolicy/", 21) == 0)
+        return engine_get_policy(e, PK_CLUSTER, NULL, ref + 21);
+    const char *slash = strchr(ref, '/');
+    if (!slash)
+        return engine_get_policy(e, PK_CLUSTER, NULL, ref);
+    _cleanup_free_ char *ns = strndup(ref, (size_t)(slash - ref));
+    if (!ns)
+        return NULL;
+    const struct policy *p = engine_get_policy(e, PK_POLICY, ns, slash + 1);
+    return p ? p : engine_get_policy(e, PK_KUBEARMOR, ns, slash + 1);
+}
+
+static const char *const compile_help =
+    "Usage: kscmp compile -f FILE... (--pod FILE [--profile kscmp/NS/NAME.json] | --policy "
+    "[NS/]NAME) [--arch ARCH]\n"
+    "       kscmp explain  (same options)\n\n"
+    "Prints the seccomp profile the agent would write for the pods of --pod (a file of one or\n"
+    "more Pods; --profile picks the file when they reference several), or one policy after\n"
+    "inheritance with --policy. explain prints where each syscall's action comes from.\n\n"
+    "  -f, --filename FILE   policies and Namespaces (YAML or JSON; a folder: all its files)\n"
+    "      --pod FILE        Pods\n"
+    "      --profile REF     kscmp/NS/NAME.json\n"
+    "      --policy REF      NS/NAME, or NAME for a ClusterSeccompPolicy\n"
+    "      --arch ARCH       the node's architecture (default: this machine's)\n";
+
+struct file_out {
+    char *json;
+    size_t len;
+    char *explain;
+    struct sysdb *db;
+    enum file_action action;
+    bool failed;
+    const char *cmd;
+};
+
+static int cli_on_file(const struct file_result *r, void *userdata)
+{
+    struct file_out *o = userdata;
+    o->action = r->action;
+    if (r->action == FILE_WRITE) {
+        o->json = strndup(r->json, r->len);
+        o->len = r->len;
+        if (!o->json)
+            return -ENOMEM;
+        if (o->db)
+            return profile_explain(r->prof, o->db, &o->explain);
+    }
+    return 0;
+}
+
+static int cli_on_event(const struct engine_event *ev, void *userdata)
+{
+    struct file_out *o = userdata;
+    bool warning = strcmp(ev->reason, "ProfileConflict") == 0;
+    fprintf(stderr, "kscmp: %s: %s: Pod %s/%s: %s\n", warning ? "warning" : "error", ev->reason,
+            ev->pod->ns, ev->pod->name, ev->message);
+    if (!warning)
+        o->failed = true;
+    return 0;
+}
+
+int cli_compile(int argc, char **argv, bool explain)
+{
+    const char *cmd = explain ? "explain" : "compile";
+    struct common c = {.arch = -1};
+    int r = parse_options(cmd, compile_help, OPT_ARCH | OPT_COMPILE, argc, argv, &c);
+    _cleanup_free_ char **files_owner = c.files;
+    if (r >= 0)
+        return r;
+    const char *pod_file = c.pod_file, *profile = c.profile, *policy = c.policy;
+    if (optind < argc)
+        return usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
+    if (c.nfiles == 0)
+        return usage_error(cmd, "%s", "no policy file given (-f FILE)");
+    if (!!pod_file == !!policy)
+        return usage_error(cmd, "%s", "give either --pod FILE or --policy [NS/]NAME");
+    if (profile && !pod_file)
+        return usage_error(cmd, "%s", "--profile goes with --pod");
+
+    _cleanup_(engine_freep) struct engine *e = NULL;
+    if ((r = make_engine(&c, false, false, &e, NULL)) != 0)
+        return r;
+
+    if (policy) {
+        const struct policy *p = find_policy(e, policy);
+        if (!p) {
+            fprintf(stderr, "kscmp: error: no policy %s in the given files\n", policy);
+            return EXIT_INVALID;
+        }
+        struct policy_result pr;
+        if ((r = engine_policy_result(e, p, &pr)) < 0) {
+            fprintf(stderr, "kscmp: error: %s\n", strerror(-r));
+            return EXIT_INVALID;
+        }
+        if (!pr.valid) {
+            fprintf(stderr, "kscmp: error: %s\n", pr.error);
+            return EXIT_INVALID;
+        }
+        _cleanup_free_ char *out = NULL;
+        size_t len = 0;
+        r = explain ? profile_explain(pr.prof, engine_sysdb(e), &out)
+                    : profile_render(pr.prof, engine_sysdb(e), &out, &len);
+        if (r < 0)
+            return EXIT_INVALID;
+        fputs(out, stdout);
+        return 0;
+    }
+
+    /* --pod: load the pods, find the file. */
+    struct loader l = {.e = e, .pods_allowed = true, .only_pods = true};
+    if (load_path(&l, pod_file) < 0)
+        return EXIT_INVALID;
+    const char **files = NULL;
+    size_t nfiles = 0;
+    if (engine_list_files(e, &files, &nfiles) < 0)
+        return EXIT_INVALID;
+    _cleanup_free_ const char **files_free = files;
+    _cleanup_free_ char *rel = NULL;
+    struct kerr err = {0};
+    if (profile) {
+        const char *ns_end = strncmp(profile, "kscmp/", 6) == 0 ? strchr(profile + 6, '/') : NULL;
+        _cleanup_free_ char *ns =
+            ns_end ? strndup(profile + 6, (size_t)(ns_end - profile - 6)) : NULL;
+        if (!ns || engine_classify_ref(ns, profile, &rel, &err) != 0)
+            return usage_error(cmd, "--profile \"%s\" is not kscmp/NS/NAME.json", profile);
+    } else if (nfiles == 1) {
+        rel = strdup(files[0]);
+    }
+    if (!rel) {
+        /* Say why: refused references, none, or several. */
+        struct file_out fo = {.cmd = cmd};
+        engine_sync(e, &(struct sync_ops){.event = cli_on_event, .userdata = &fo});
+        bool refused = fo.failed;
+        if (nfiles == 0) {
+            if (!refused)
+                fprintf(stderr, "kscmp: error: %s: the pods use no kscmp/ localhost profile\n",
+                        pod_file);
+            return EXIT_INVALID;
+        }
+        fprintf(stderr, "kscmp %s: the pods reference several profiles:", cmd);
+        for (size_t i = 0; i < nfiles; i++)
+            fprintf(stderr, " kscmp/%s", files[i]);
+        fprintf(stderr, "\npick one with --profile\n");
+        return EXIT_USAGE;
+    }
+    struct file_out fo = {.cmd = cmd, .db = explain ? engine_sysdb(e) : NULL};
+    struct sync_ops ops = {.file = cli_on_file, .event = cli_on_event, .userdata = &fo};
+    r = engine_compute_file(e, rel, &ops);
+    if (r == -ENOENT) {
+        fprintf(stderr, "kscmp: error: no pod in %s references kscmp/%s\n", pod_file, rel);
+        return EXIT_INVALID;
+    }
+    _cleanup_free_ char *json = fo.json;
+    _cleanup_free_ char *text = fo.explain;
+    if (r < 0) {
+        fprintf(stderr, "kscmp: error: %s\n", strerror(-r));
+        return EXIT_INVALID;
+    }
+    if (fo.action != FILE_WRITE || fo.failed)
+        return EXIT_INVALID;
+    if (explain)
+        printf("# kscmp/%s\n", rel);
+    fputs(explain ? text : json, stdout);
+    return 0;
+}
+
+static int print_tree_text(struct engine *e, const struct policy *p, const char *prefix, bool last,
+                           bool root)
+{
+    char id[300];
+    printf("%s%s%s\n", root ? "" : prefix, root ? "" : (last ? "└── " : "├── "),
+           policy_id(p, id, sizeof(id)));
+    const struct policy **kids = NULL;
+    size_t n = 0;
+    int r = engine_children(e, p, &kids, &n);
+    if (r < 0)
+        return r;
+    char sub[1024];
+    snprintf(sub, sizeof(sub), "%s%s", root ? "" : prefix, root ? "" : (last ? "    " : "│   "));
+    for (size_t i = 0; i < n && r >= 0; i++)
+        r = print_tree_text(e, kids[i], sub, i + 1 == n, false);
+    free(kids);
+    return r;
+}
+
+static json_t *tree_json(struct engine *e, const struct policy *p, int depth)
+{
+    char id[300];
+    json_t *node = json_object();
+    json_object_set_new(node, "name", json_string(policy_id(p, id, sizeof(id))));
+    json_t *children = json_array();
+    json_object_set_new(node, "children", children);
+    const struct policy **kids = NULL;
+    size_t n = 0;
+    if (depth < 64 && engine_children(e, p, &kids, &n) == 0)
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(children, tree_json(e, kids[i], depth + 1));
+    free(kids);
+    return node;
+}
+
+/* Detached children of p: they extend it but loosen what it sets. */
+static void print_detached(struct engine *e, const struct policy *p)
+{
+    const struct policy **all = NULL;
+    size_t n = 0;
+    if (engine_list_policies(e, &all, &n) < 0)
+        return;
+    char id[300];
+    for (size_t i = 0; i < n; i++) {
+        struct policy_result pr;
+        if (!all[i]->extends || engine_policy_result(e, all[i], &pr) < 0 || !pr.valid ||
+            pr.parent != p || pr.nconflicts == 0)
+            continue;
+        printf("detached: %s (loosens", policy_id(all[i], id, sizeof(id)));
+        for (size_t k = 0; k < pr.nconflicts; k++)
+            printf(" %s", pr.conflicts[k]);
+        printf(")\n");
+    }
+    free(all);
+}
+
+static const char *const tree_help =
+    "Usage: kscmp tree -f FILE... [NS/]NAME [-o text|json] [--arch ARCH]\n\n"
+    "Prints the descendants of a policy: the policies that extend it, recursively. A child\n"
+    "that loosens what its parent sets is detached and not listed (text output names it).\n";
+
+int cli_tree(int argc, char **argv)
+{
+    struct common c = {.arch = -1, .output = "text"};
+    int r = parse_options("tree", tree_help, OPT_ARCH | OPT_OUTPUT, argc, argv, &c);
+    _cleanup_free_ char **files_owner = c.files;
+    if (r >= 0)
+        return r;
+    if (c.nfiles == 0)
+        return usage_error("tree", "%s", "no policy file given (-f FILE)");
+    if (optind + 1 != argc)
+        return usage_error("tree", "%s", "give one policy: [NS/]NAME");
+    if (strcmp(c.output, "json") != 0 && strcmp(c.output, "text") != 0)
+        return usage_error("tree", "unknown output format \"%s\" (text, json)", c.output);
+    _cleanup_(engine_freep) struct engine *e = NULL;
+    if ((r = make_engine(&c, false, false, &e, NULL)) != 0)
+        return r;
+    const struct policy *p = find_policy(e, argv[optind]);
+    if (!p) {
+        fprintf(stderr, "kscmp: error: no policy %s in the given files\n", argv[optind]);
+        return EXIT_INVALID;
+    }
+    struct policy_result pr;
+    if (engine_policy_result(e, p, &pr) < 0 || !pr.valid) {
+        fprintf(stderr, "kscmp: error: %s\n", pr.error ? pr.error : "invalid");
+        return EXIT_INVALID;
+    }
+    if (strcmp(c.output, "json") == 0) {
+        json_t *t = tree_json(e, p, 0);
+        char *s = json_dumps(t, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_decref(t);
+        if (!s)
+            return EXIT_INVALID;
+        puts(s);
+        free(s);
+        return 0;
+    }
+    if (print_tree_text(e, p, "", true, true) < 0)
+        return EXIT_INVALID;
+    print_detached(e, p);
+    return 0;
+}
+
+static const char *const list_help =
+    "Usage: kscmp list -f FILE... [PREFIX]\n\n"
+    "Prints the policies whose NS/NAME (NAME for a ClusterSeccompPolicy) starts with PREFIX.\n";
+
+int cli_list(int argc, char **argv)
+{
+    struct common c = {.arch = -1};
+    int r = parse_options("list", list_help, 0, argc, argv, &c);
+    _cleanup_free_ char **files_owner = c.files;
+    if (r >= 0)
+        return r;
+    if (c.nfiles == 0)
+        return usage_error("list", "%s", "no policy file given (-f FILE)");
+    if (argc - optind > 1)
+        return usage_error("list", "%s", "give at most one PREFIX");
+    const char *prefix = optind < argc ? argv[optind] : "";
+    _cleanup_(engine_freep) struct engine *e = NULL;
+    if ((r = make_engine(&c, false, false, &e, NULL)) != 0)
+        return r;
+    const struct policy **all = NULL;
+    size_t n = 0;
+    if (engine_list_policies(e, &all, &n) < 0)
+        return EXIT_INVALID;
+    char id[300];
+    for (size_t i = 0; i < n; i++) {
+        policy_id(all[i], id, sizeof(id));
+        if (strncmp(id, prefix, strlen(prefix)) == 0)
+            puts(id);
+    }
+    free(all);
+    return 0;
+}
+
+struct collect {
+    char **v;
+    size_t n;
+};
+
+static int collect_name(const char *name, void *userdata)
+{
+    struct collect *c = userdata;
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->v[i], name) == 0)
+            return 0;
+    char **nv = realloc(c->v, (c->n + 1) * sizeof(*nv));
+    if (!nv)
+        return -ENOMEM;
+    c->v = nv;
+    c->v[c->n++] = (char *)name;
+    return 0;
+}
+
+int cli_groups(int argc, char **argv)
+{
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        puts("Usage: kscmp groups [NAME]\n\nLists the named syscall groups a policy can use in "
+             "`groups:`, with their syscalls;\nwith NAME, prints that group's syscalls, one per "
+             "line.");
+        return 0;
+    }
+    if (argc > 2)
+        return usage_error("groups", "%s", "give at most one group name");
+    size_t n;
+    const struct syscall_group *all = groups_all(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (argc == 2 && strcmp(argv[1], all[i].name) != 0)
+            continue;
+        struct collect c = {0};
+        if (groups_expand(&all[i], collect_name, &c) < 0) {
+            free(c.v);
+            return EXIT_INVALID;
+        }
+        qsort(c.v, c.n, sizeof(*c.v), cmp_strp);
+        if (argc == 2) {
+            for (size_t k = 0; k < c.n; k++)
+                puts(c.v[k]);
+            free(c.v);
+            return 0;
+        }
+        printf("%s  (%zu) %s\n", all[i].name, c.n, all[i].description);
+        size_t col = 0;
+        for (size_t k = 0; k < c.n; k++) {
+            if (col == 0)
+                col = (size_t)printf("    ");
+            col += (size_t)printf("%s%s", c.v[k], k + 1 < c.n ? " " : "");
+            if (col > 90 || k + 1 == c.n) {
+                putchar('\n');
+                col = 0;
+            }
+        }
+        free(c.v);
+    }
+    if (argc == 2) {
+        fprintf(stderr, "kscmp: error: no group \"%s\" (kscmp groups lists them)\n", argv[1]);
+        return EXIT_INVALID;
+    }
+    return 0;
+}
+
+static const char *const validate_help =
+    "Usage: kscmp validate -f FILE... [--arch ARCH]\n\nChecks every policy: decoding, syscall "
+    "names, actions, inheritance. Prints one line\nper policy and exits 1 if any is invalid. "
+    "Conflicts (detached children) are warnings.\n";
+
+int cli_validate(int argc, char **argv)
+{
+    struct common c = {.arch = -1};
+    int r = parse_options("validate", validate_help, OPT_ARCH, argc, argv, &c);
+    _cleanup_free_ char **files_owner = c.files;
+    if (r >= 0)
+        return r;
+    if (c.nfiles == 0 || optind < argc)
+        return usage_error("validate", "%s", "give the files with -f FILE");
+    _cleanup_(engine_freep) struct engine *e = NULL;
+    unsigned invalid = 0;
+    if ((r = make_engine(&c, true, true, &e, &invalid)) != 0)
+        return r;
+    engine_set_logger(e, NULL, NULL);
+    const struct policy **all = NULL;
+    size_t n = 0;
+    if (engine_list_policies(e, &all, &n) < 0)
+        return EXIT_INVALID;
+    unsigned bad = 0;
+    char id[300];
+    for (size_t i = 0; i < n; i++) {
+        struct policy_result pr;
+        if (engine_policy_result(e, all[i], &pr) < 0) {
+            free(all);
+            return EXIT_INVALID;
+        }
+        policy_id(all[i], id, sizeof(id));
+        if (!pr.valid) {
+            bad++;
+            if (!all[i]->error) /* decode errors were printed while loading */
+                fprintf(stderr, "kscmp: error: %s\n", pr.error);
+            printf("invalid   %s %s\n", policy_kind_name(all[i]->kind), id);
+            continue;
+        }
+        for (size_t k = 0; k < pr.nwarnings; k++)
+            fprintf(stderr, "kscmp: warning: %s\n", pr.warnings[k]);
+        if (pr.nconflicts) {
+            printf("conflict  %s %s: detached from %s, loosens", policy_kind_name(all[i]->kind), id,
+                   all[i]->extends);
+            for (size_t k = 0; k < pr.nconflicts; k++)
+                printf(" %s", pr.conflicts[k]);
+            putchar('\n');
+        } else
+            printf("valid     %s %s\n", policy_kind_name(all[i]->kind), id);
+    }
+    free(all);
+    return bad ? EXIT_INVALID : 0;
+}

@@ -1,0 +1,28 @@
+/* cli.h - the kscmp command line: compile, explain, tree, list, groups, validate.
+ *
+ * Owns: argument parsing and output of the offline commands.
+ * Exit status: 0 done, 1 invalid input, 2 wrong usage.
+ */
+#ifndef KSCMP_CLI_H
+#define KSCMP_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "engine/decode.h"
+#include "engine/engine.h"
+#include "base/error.h"
+
+#define EXIT_INVALID 1
+#define EXIT_USAGE 2
+
+int cli_compile(int argc, char **argv, bool explain);
+int cli_tree(int argc, char **argv);
+int cli_list(int argc, char **argv);
+int cli_groups(int argc, char **argv);
+int cli_validate(int argc, char **argv);
+
+/* The agent (agent.c). */
+int agent_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,58 @@
+/* main.c - the kscmp binary: dispatches to the agent or an offline command. */
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "program/cli.h"
+
+#ifndef KSCMP_VERSION
+#define KSCMP_VERSION "0.1.0"
+#endif
+
+static const char *const help =
+    "kscmp - seccomp policies as Kubernetes resources, compiled into profiles on every node\n\n"
+    "Usage: kscmp COMMAND [OPTIONS]\n\n"
+    "Commands:\n"
+    "  agent      run the node agent (in a cluster, or --local DIR)\n"
+    "  compile    print the profile for pods (--pod) or for one policy (--policy)\n"
+    "  explain    the same, with where each syscall's action comes from\n"
+    "  tree       print the descendants of a policy\n"
+    "  list       list policies by NS/NAME prefix\n"
+    "  groups     list the named syscall groups\n"
+    "  validate   check policy files\n"
+    "  version    print the version\n\n"
+    "Run 'kscmp COMMAND --help' for a command's options. Exit status: 0 done, 1 invalid\n"
+    "input, 2 wrong usage. Installed as kubectl-kscmp, it also runs as 'kubectl kscmp'.\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(help, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(help, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("kscmp %s\n", KSCMP_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "compile") == 0)
+        return cli_compile(argc - 1, argv + 1, false);
+    if (strcmp(cmd, "explain") == 0)
+        return cli_compile(argc - 1, argv + 1, true);
+    if (strcmp(cmd, "tree") == 0)
+        return cli_tree(argc - 1, argv + 1);
+    if (strcmp(cmd, "list") == 0)
+        return cli_list(argc - 1, argv + 1);
+    if (strcmp(cmd, "groups") == 0)
+        return cli_groups(argc - 1, argv + 1);
+    if (strcmp(cmd, "validate") == 0)
+        return cli_validate(argc - 1, argv + 1);
+    if (strcmp(cmd, "agent") == 0)
+        return agent_main(argc - 1, argv + 1);
+    fprintf(stderr, "kscmp: unknown command \"%s\"\n\n%s", cmd, help);
+    return EXIT_USAGE;
+}

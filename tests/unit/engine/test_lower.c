@@ -1,0 +1,280 @@
+/* test_lower.c - profile_lower: what is rendered is what libseccomp enforces.
+ *
+ * libseccomp lets an unconditional rule swallow the conditional rules of its syscall and does
+ * not pick the most restrictive of several matching conditional rules, so a lowered profile
+ * has, per syscall, one unconditional rule or only conditional ones that share an action or
+ * are disjoint; when that cannot say the merged meaning, it says something stricter. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/arch.h"
+#include "engine/profile.h"
+
+#define ALLOW VERDICT(ACT_ALLOW)
+#define LOG VERDICT(ACT_LOG)
+#define ERRNO VERDICT(ACT_ERRNO)
+#define KILL VERDICT(ACT_KILL_PROCESS)
+
+struct fix {
+    struct sysdb *db;
+    struct cprof *p;
+};
+
+static uint32_t sys(struct fix *f, const char *name)
+{
+    uint32_t id;
+    assert_int_equal(sysdb_lookup(f->db, name, &id), 0);
+    return id;
+}
+
+static struct cprof *new_prof(struct verdict dflt)
+{
+    struct cprof *p = calloc(1, sizeof(*p));
+    assert_non_null(p);
+    p->dflt = dflt;
+    p->arches = 1; /* x86_64 */
+    p->origins = calloc(1, sizeof(char *));
+    p->origins[0] = strdup("test");
+    p->norigins = 1;
+    return p;
+}
+
+static void add_ent(struct cprof *p, uint32_t s, struct verdict v)
+{
+    p->ents = realloc(p->ents, (p->nents + 1) * sizeof(*p->ents));
+    p->ents[p->nents++] = (struct centry){s, v, 0};
+}
+
+static void add_cond(struct cprof *p, uint32_t s, struct verdict v, uint8_t index, enum cmp_op op,
+                     uint64_t value)
+{
+    p->conds = realloc(p->conds, (p->nconds + 1) * sizeof(*p->conds));
+    struct ccond c = {.sys = s, .v = v, .nargs = 1};
+    c.args[0] = (struct sys_arg){.index = index, .op = (uint8_t)op, .value = value};
+    p->conds[p->nconds++] = c;
+}
+
+static int setup(void **state)
+{
+    struct fix *f = calloc(1, sizeof(*f));
+    assert_int_equal(sysdb_new(&f->db), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fix *f = *state;
+    cprof_free(f->p);
+    sysdb_free(f->db);
+    free(f);
+    return 0;
+}
+
+/* The lowered profile's rules for syscall s. */
+static void rules_of(const struct cprof *p, uint32_t s, size_t *nents, size_t *nconds)
+{
+    *nents = *nconds = 0;
+    for (size_t i = 0; i < p->nents; i++)
+        *nents += p->ents[i].sys == s;
+    for (size_t i = 0; i < p->nconds; i++)
+        *nconds += p->conds[i].sys == s;
+}
+
+static struct cprof *lower(struct cprof *in)
+{
+    struct cprof *out = NULL;
+    assert_int_equal(profile_lower(in, &out), 0);
+    /* The invariant: no syscall has both kinds of rule, unless its one rule is the default's. */
+    for (size_t i = 0; i < out->nents; i++)
+        for (size_t k = 0; k < out->nconds; k++)
+            if (out->conds[k].sys == out->ents[i].sys)
+                assert_true(verdict_eq(out->ents[i].v, out->dflt));
+    return out;
+}
+
+static void test_conditions_under_the_default_stay(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    uint32_t s = sys(f, "personality");
+    add_cond(f->p, s, ALLOW, 0, OP_EQ, 0);
+    add_cond(f->p, s, ALLOW, 0, OP_EQ, 8);
+    struct cprof *out = lower(f->p);
+    size_t ne, nc;
+    rules_of(out, s, &ne, &nc);
+    assert_int_equal(nc, 2);
+    for (size_t i = 0; i < out->nconds; i++)
+        assert_true(verdict_eq(out->conds[i].v, ALLOW));
+    cprof_free(out);
+}
+
+static void test_overlapping_conditions_take_the_strictest(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ALLOW);
+    uint32_t s = sys(f, "getpriority");
+    /* A0 == 0 → LOG, A1 == 0 → KILL: a call with both zero must not get LOG. */
+    add_cond(f->p, s, LOG, 0, OP_EQ, 0);
+    add_cond(f->p, s, KILL, 1, OP_EQ, 0);
+    struct cprof *out = lower(f->p);
+    size_t ne, nc;
+    rules_of(out, s, &ne, &nc);
+    assert_int_equal(nc, 2);
+    for (size_t i = 0; i < out->nconds; i++)
+        assert_true(verdict_eq(out->conds[i].v, KILL));
+    cprof_free(out);
+}
+
+static void test_disjoint_conditions_keep_their_actions(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    uint32_t s = sys(f, "personality");
+    add_cond(f->p, s, ALLOW, 0, OP_EQ, 0);
+    add_cond(f->p, s, LOG, 0, OP_EQ, 8);
+    struct cprof *out = lower(f->p);
+    assert_int_equal(out->nconds, 2);
+    bool saw_allow = false, saw_log = false;
+    for (size_t i = 0; i < out->nconds; i++) {
+        saw_allow |= verdict_eq(out->conds[i].v, ALLOW) && out->conds[i].args[0].value == 0;
+        saw_log |= verdict_eq(out->conds[i].v, LOG) && out->conds[i].args[0].value == 8;
+    }
+    assert_true(saw_allow && saw_log);
+    cprof_free(out);
+}
+
+static void test_widening_conditions_under_another_action_are_dropped(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    uint32_t s = sys(f, "personality");
+    add_ent(f->p, s, LOG); /* E = LOG, not the default */
+    add_cond(f->p, s, ALLOW, 0, OP_EQ, 0);
+    struct cprof *out = lower(f->p);
+    size_t ne, nc;
+    rules_of(out, s, &ne, &nc);
+    assert_int_equal(ne, 1);
+    assert_int_equal(nc, 0);
+    assert_true(verdict_eq(out->ents[0].v, LOG));
+    cprof_free(out);
+}
+
+static void test_one_tightening_condition_gets_its_complement(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    uint32_t s = sys(f, "socket");
+    add_ent(f->p, s, ALLOW);               /* allowed ... */
+    add_cond(f->p, s, KILL, 0, OP_EQ, 40); /* ... but AF_VSOCK kills */
+    struct cprof *out = lower(f->p);
+    size_t ne, nc;
+    rules_of(out, s, &ne, &nc);
+    assert_int_equal(ne, 0);
+    assert_int_equal(nc, 2);
+    bool kill_eq = false, allow_ne = false;
+    for (size_t i = 0; i < out->nconds; i++) {
+        const struct ccond *c = &out->conds[i];
+        kill_eq |= verdict_eq(c->v, KILL) && c->args[0].op == OP_EQ && c->args[0].value == 40;
+        allow_ne |= verdict_eq(c->v, ALLOW) && c->args[0].op == OP_NE && c->args[0].value == 40;
+    }
+    assert_true(kill_eq && allow_ne);
+    cprof_free(out);
+}
+
+static void test_inexpressible_tightening_blocks_the_syscall(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    uint32_t s = sys(f, "clone");
+    add_ent(f->p, s, ALLOW);
+    add_cond(f->p, s, KILL, 0, OP_MASKED_EQ, 0x10000000); /* no MASKED_NE to complement it */
+    struct cprof *out = lower(f->p);
+    size_t ne, nc;
+    rules_of(out, s, &ne, &nc);
+    assert_int_equal(ne, 1);
+    assert_int_equal(nc, 0);
+    assert_true(verdict_eq(out->ents[0].v, KILL)); /* stricter, never looser */
+    cprof_free(out);
+}
+
+static void test_conditions_equal_to_the_default_vanish(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    uint32_t s = sys(f, "personality");
+    add_cond(f->p, s, ERRNO, 0, OP_EQ, 1); /* runc would skip it; libseccomp refuses it */
+    struct cprof *out = lower(f->p);
+    size_t ne, nc;
+    rules_of(out, s, &ne, &nc);
+    assert_int_equal(nc, 0);
+    cprof_free(out);
+}
+
+static void test_render_never_mixes(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    uint32_t s = sys(f, "socket"), t = sys(f, "personality");
+    add_ent(f->p, s, ALLOW);
+    add_cond(f->p, s, ERRNO, 0, OP_EQ, 40);
+    add_cond(f->p, s, KILL, 1, OP_EQ, 3);
+    add_ent(f->p, t, LOG);
+    add_cond(f->p, t, ALLOW, 0, OP_EQ, 0);
+    char *json = NULL;
+    size_t len = 0;
+    assert_int_equal(profile_render(f->p, f->db, &json, &len), 0);
+    json_t *j = json_loads(json, 0, NULL);
+    assert_non_null(j);
+    /* For each name: either exactly one rule without args, or only rules with args. */
+    const char *names[] = {"socket", "personality"};
+    for (size_t n = 0; n < 2; n++) {
+        int plain = 0, cond = 0;
+        size_t i;
+        json_t *r;
+        json_array_foreach(json_object_get(j, "syscalls"), i, r)
+        {
+            size_t k;
+            json_t *nm;
+            json_array_foreach(json_object_get(r, "names"), k, nm)
+            {
+                if (strcmp(json_string_value(nm), names[n]) != 0)
+                    continue;
+                if (json_array_size(json_object_get(r, "args")))
+                    cond++;
+                else
+                    plain++;
+            }
+        }
+        assert_true((plain == 1 && cond == 0) || (plain == 0 && cond > 0));
+    }
+    json_decref(j);
+    free(json);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_conditions_under_the_default_stay, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overlapping_conditions_take_the_strictest, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_disjoint_conditions_keep_their_actions, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_widening_conditions_under_another_action_are_dropped,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_tightening_condition_gets_its_complement, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_inexpressible_tightening_blocks_the_syscall, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_conditions_equal_to_the_default_vanish, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_render_never_mixes, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,904 @@
+/* test_store.c - the node file store: atomic writes, no links followed, listing, cleanup.
+ *
+ * Every test runs in its own mkdtemp() folder holding "kubelet" (the kubelet root) and
+ * "outside" (where planted links point; nothing may ever be written there).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "node/store.h"
+
+struct fixture {
+    char dir[64];      /* the mkdtemp() folder */
+    char root[128];    /* dir/kubelet */
+    char outside[128]; /* dir/outside */
+    bool mounted;      /* a tmpfs sits on root */
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    strcpy(f->dir, "/tmp/kscmp-test-store-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->root, sizeof(f->root), "%s/kubelet", f->dir);
+    snprintf(f->outside, sizeof(f->outside), "%s/outside", f->dir);
+    assert_int_equal(mkdir(f->root, 0755), 0);
+    assert_int_equal(mkdir(f->outside, 0755), 0);
+    *state = f;
+    return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    if (f->mounted)
+        umount2(f->root, MNT_DETACH);
+    /* FTW_PHYS: links are removed, never followed. */
+    nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(f);
+    return 0;
+}
+
+/* f->root + "/" + rel, in a static buffer (one at a time). */
+static const char *at(const struct fixture *f, const char *rel)
+{
+    static char buf[PATH_MAX];
+    snprintf(buf, sizeof(buf), "%s/%s", f->root, rel);
+    return buf;
+}
+
+static void write_file(const char *path, const char *content)
+{
+    FILE *fp = fopen(path, "we");
+    assert_non_null(fp);
+    fputs(content, fp);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* The content of path (NUL-terminated, caller frees). */
+static char *slurp(const char *path)
+{
+    FILE *fp = fopen(path, "re");
+    assert_non_null(fp);
+    char *buf = calloc(1, 1 << 20);
+    assert_non_null(buf);
+    size_t n = fread(buf, 1, (1 << 20) - 1, fp);
+    buf[n] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+/* Number of entries (besides . and ..) in the folder path. */
+static int count_entries(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        fail_msg("opendir %s: %s", path, strerror(errno));
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+            n++;
+    closedir(d);
+    return n;
+}
+
+static struct store *open_ok(const struct fixture *f)
+{
+    struct kerr err = {0};
+    struct store *s = NULL;
+    int r = store_open(f->root, &s, &err);
+    if (r < 0)
+        fail_msg("store_open: %s", err.msg);
+    return s;
+}
+
+static void write_ok(struct store *s, const char *rel, const char *content, bool expect_changed)
+{
+    struct kerr err = {0};
+    bool changed = !expect_changed;
+    int r = store_write(s, rel, content, strlen(content), &changed, &err);
+    if (r < 0)
+        fail_msg("store_write %s: %s", rel, err.msg);
+    assert_int_equal(changed, expect_changed);
+}
+
+static void test_open_creates_folders(void **state)
+{
+    struct fixture *f = *state;
+    mode_t old = umask(077);
+    struct store *s = open_ok(f);
+    umask(old);
+
+    char want[PATH_MAX];
+    snprintf(want, sizeof(want), "%s/seccomp/kscmp", f->root);
+    assert_string_equal(store_path(s), want);
+
+    struct stat st;
+    assert_int_equal(lstat(at(f, "seccomp"), &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(st.st_mode & 07777, 0755);
+    assert_int_equal(lstat(at(f, "seccomp/kscmp"), &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(st.st_mode & 07777, 0755);
+    store_close(s);
+
+    /* Opening again finds them in place. */
+    s = open_ok(f);
+    store_close(s);
+}
+
+static void test_open_keeps_existing_mode(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(mkdir(at(f, "seccomp"), 0700), 0);
+    assert_int_equal(chmod(at(f, "seccomp"), 0700), 0);
+    struct store *s = open_ok(f);
+    struct stat st;
+    assert_int_equal(lstat(at(f, "seccomp"), &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0700);
+    store_close(s);
+}
+
+static void test_open_missing_root(void **state)
+{
+    struct fixture *f = *state;
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/nope/kubelet", f->dir);
+    struct kerr err = {0};
+    struct store *s = NULL;
+    assert_int_equal(store_open(path, &s, &err), -ENOENT);
+    assert_null(s);
+    char want[PATH_MAX];
+    snprintf(want, sizeof(want), "%s/nope: open: No such file or directory", f->dir);
+    assert_string_equal(err.msg, want);
+    assert_int_equal(store_open("", &s, &err), -EINVAL);
+}
+
+static void test_open_relative_root(void **state)
+{
+    struct fixture *f = *state;
+    char cwd[PATH_MAX];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_int_equal(chdir(f->dir), 0);
+    struct kerr err = {0};
+    struct store *s = NULL;
+    int r = store_open("./kubelet//", &s, &err);
+    assert_int_equal(chdir(cwd), 0);
+    if (r < 0)
+        fail_msg("store_open: %s", err.msg);
+
+    /* The path is absolute and clean, the store works after the cwd moved. */
+    char want[PATH_MAX + 32];
+    char real[PATH_MAX];
+    assert_non_null(realpath(f->dir, real));
+    snprintf(want, sizeof(want), "%s/kubelet/seccomp/kscmp", real);
+    assert_string_equal(store_path(s), want);
+    write_ok(s, "demo/web.json", "{}", true);
+    struct stat st;
+    assert_int_equal(lstat(at(f, "seccomp/kscmp/demo/web.json"), &st), 0);
+    store_close(s);
+}
+
+/* Links in the configured kubelet root are followed: the admin chose that path. */
+static void test_open_root_link_followed(void **state)
+{
+    struct fixture *f = *state;
+    char link[PATH_MAX];
+    snprintf(link, sizeof(link), "%s/kubelet-link", f->dir);
+    assert_int_equal(symlink(f->root, link), 0);
+    struct kerr err = {0};
+    struct store *s = NULL;
+    int r = store_open(link, &s, &err);
+    if (r < 0)
+        fail_msg("store_open: %s", err.msg);
+    write_ok(s, "demo/web.json", "{}", true);
+    struct stat st;
+    assert_int_equal(lstat(at(f, "seccomp/kscmp/demo/web.json"), &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    store_close(s);
+}
+
+static void test_first_write(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    mode_t old = umask(077);
+    write_ok(s, "demo/web.json", "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}\n", true);
+    umask(old);
+
+    struct stat st;
+    assert_int_equal(lstat(at(f, "seccomp/kscmp/demo"), &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(st.st_mode & 07777, 0755);
+    assert_int_equal(lstat(at(f, "seccomp/kscmp/demo/web.json"), &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(st.st_mode & 07777, 0644);
+    _cleanup_free_ char *got = slurp(at(f, "seccomp/kscmp/demo/web.json"));
+    assert_string_equal(got, "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}\n");
+    /* Nothing else in the folder: no temporary left over. */
+    assert_int_equal(count_entries(at(f, "seccomp/kscmp/demo")), 1);
+    store_close(s);
+}
+
+static void test_same_bytes_not_rewritten(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    write_ok(s, "demo/web.json", "same", true);
+
+    /* An old, exact mtime: any rewrite would change it. */
+    const char *path = at(f, "seccomp/kscmp/demo/web.json");
+    struct timespec old[2] = {{.tv_sec = 1000000000, .tv_nsec = 123},
+                              {.tv_sec = 1000000000, .tv_nsec = 456}};
+    assert_int_equal(utimensat(AT_FDCWD, path, old, AT_SYMLINK_NOFOLLOW), 0);
+    struct stat before, after;
+    assert_int_equal(lstat(path, &before), 0);
+
+    write_ok(s, "demo/web.json", "same", false);
+    assert_int_equal(lstat(path, &after), 0);
+    assert_int_equal(before.st_ino, after.st_ino);
+    assert_int_equal(after.st_mtim.tv_sec, 1000000000);
+    assert_int_equal(after.st_mtim.tv_nsec, 456);
+
+    /* ret_changed may be NULL. */
+    struct kerr err = {0};
+    assert_int_equal(store_write(s, "demo/web.json", "same", 4, NULL, &err), 0);
+    store_close(s);
+}
+
+static void test_same_bytes_mode_restored(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    write_ok(s, "demo/web.json", "same", true);
+    const char *path = at(f, "seccomp/kscmp/demo/web.json");
+    assert_int_equal(chmod(path, 0600), 0);
+    struct stat before, after;
+    assert_int_equal(lstat(path, &before), 0);
+    write_ok(s, "demo/web.json", "same", false);
+    assert_int_equal(lstat(path, &after), 0);
+    assert_int_equal(before.st_ino, after.st_ino);
+    assert_int_equal(after.st_mode & 07777, 0644);
+    store_close(s);
+}
+
+static void test_different_bytes_replaced(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    write_ok(s, "demo/web.json", "old", true);
+    const char *path = at(f, "seccomp/kscmp/demo/web.json");
+    struct stat before, after;
+    assert_int_equal(lstat(path, &before), 0);
+
+    /* Same length, other bytes; then another length. */
+    write_ok(s, "demo/web.json", "new", true);
+    assert_int_equal(lstat(path, &after), 0);
+    assert_int_not_equal(before.st_ino, after.st_ino);
+    _cleanup_free_ char *got = slurp(path);
+    assert_string_equal(got, "new");
+
+    write_ok(s, "demo/web.json", "newer and longer", true);
+    _cleanup_free_ char *got2 = slurp(path);
+    assert_string_equal(got2, "newer and longer");
+    assert_int_equal(lstat(path, &after), 0);
+    assert_int_equal(after.st_mode & 07777, 0644);
+    assert_int_equal(count_entries(at(f, "seccomp/kscmp/demo")), 1);
+    store_close(s);
+}
+
+/* The longest NAME: the temporary's name is cut to fit in one directory entry. */
+static void test_longest_name(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    char rel[300];
+    snprintf(rel, sizeof(rel), "demo/%0250d.json", 0);
+    write_ok(s, rel, "v1", true);
+    write_ok(s, rel, "v2", true);
+    struct kerr err = {0};
+    char *data = NULL;
+    assert_int_equal(store_read(s, rel, &data, NULL, &err), 0);
+    assert_string_equal(data, "v2");
+    free(data);
+    assert_int_equal(count_entries(at(f, "seccomp/kscmp/demo")), 1);
+    store_close(s);
+}
+
+static void test_rel_valid_table(void **state)
+{
+    char long_ns[65], long_name[300], max_name[300], ok_ns[64];
+    memset(long_ns, 'a', 64);
+    long_ns[64] = '\0';
+    memset(ok_ns, 'a', 63);
+    ok_ns[63] = '\0';
+    /* NAME of 250 is the longest whose NAME.json fits in one directory entry. */
+    snprintf(max_name, sizeof(max_name), "ns/%0250d.json", 0);
+    snprintf(long_name, sizeof(long_name), "ns/%0251d.json", 0);
+    char huge[400];
+    snprintf(huge, sizeof(huge), "ns/%0300d.json", 0);
+    char ns_ok_rel[100], ns_long_rel[100];
+    snprintf(ns_ok_rel, sizeof(ns_ok_rel), "%s/x.json", ok_ns);
+    snprintf(ns_long_rel, sizeof(ns_long_rel), "%s/x.json", long_ns);
+
+    static const char *const good[] = {
+        "demo/web.json",     "a/b.json",       "kube-system/x.json", "0/9.json",
+        "ns/my-app.v2.json", "ns/x.json.json", "ns/a.b.c.json",
+    };
+    for (size_t i = 0; i < ELEMENTSOF(good); i++)
+        if (!store_rel_valid(good[i]))
+            fail_msg("should be valid: %s", good[i]);
+    assert_true(store_rel_valid(max_name));
+    assert_true(store_rel_valid(ns_ok_rel));
+
+    static const char *const bad[] = {
+        "",
+        "x.json",
+        "/x.json",
+        "ns/",
+        "ns/x",
+        "ns/.json",
+        "ns/x.yaml",
+        "ns/x.JSON",
+        "ns/X.json",
+        "A/x.json",
+        "../x.json",
+        "ns/../x.json",
+        "ns/..json",
+        "./x.json",
+        "ns/./x.json",
+        "a/b/c.json",
+        "ns//x.json",
+        "/ns/x.json",
+        "ns/x.json/",
+        "ns/-x.json",
+        "ns/x-.json",
+        "-ns/x.json",
+        "ns-/x.json",
+        "ns/x..y.json",
+        "ns/.x.json",
+        "ns/x_y.json",
+        "n_s/x.json",
+        "ns/x y.json",
+        "ns/x.json.kscmp-tmp-abcdef",
+        "ns/.x.json.kscmp-tmp-abcdef",
+        "ns/\xc3\xa9.json",
+    };
+    for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+        if (store_rel_valid(bad[i]))
+            fail_msg("should be invalid: %s", bad[i]);
+    assert_false(store_rel_valid(NULL));
+    assert_false(store_rel_valid(long_name));
+    assert_false(store_rel_valid(huge));
+    assert_false(store_rel_valid(ns_long_rel));
+}
+
+static void test_write_invalid_rel(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    static const char *const bad[] = {
+        "../x.json", "../../outside/x.json", "a/b/c.json", "A/x.json", "ns/x.yaml", ""};
+    for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+        struct kerr err = {0};
+        bool changed = false;
+        assert_int_equal(store_write(s, bad[i], "x", 1, &changed, &err), -EINVAL);
+        assert_non_null(strstr(err.msg, "not a NAMESPACE/NAME.json profile name"));
+        char *data = NULL;
+        assert_int_equal(store_read(s, bad[i], &data, NULL, &err), -EINVAL);
+        assert_int_equal(store_remove(s, bad[i], &err), -EINVAL);
+    }
+    assert_int_equal(count_entries(at(f, "seccomp/kscmp")), 0);
+    assert_int_equal(count_entries(f->outside), 0);
+    store_close(s);
+}
+
+static void test_link_as_seccomp_refused(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(symlink(f->outside, at(f, "seccomp")), 0);
+    struct kerr err = {0};
+    struct store *s = NULL;
+    assert_int_equal(store_open(f->root, &s, &err), -ELOOP);
+    assert_null(s);
+    char want[PATH_MAX];
+    snprintf(want, sizeof(want), "%s/seccomp: is a symbolic link; refusing to follow it", f->root);
+    assert_string_equal(err.msg, want);
+    assert_int_equal(count_entries(f->outside), 0);
+}
+
+static void test_link_as_kscmp_refused(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(mkdir(at(f, "seccomp"), 0755), 0);
+    assert_int_equal(symlink(f->outside, at(f, "seccomp/kscmp")), 0);
+    struct kerr err = {0};
+    struct store *s = NULL;
+    assert_int_equal(store_open(f->root, &s, &err), -ELOOP);
+    assert_null(s);
+    assert_non_null(strstr(err.msg, "/seccomp/kscmp: is a symbolic link"));
+    assert_int_equal(count_entries(f->outside), 0);
+
+    /* A dangling link is refused too, and nothing is created at its target. */
+    char target[PATH_MAX];
+    snprintf(target, sizeof(target), "%s/made", f->outside);
+    assert_int_equal(unlink(at(f, "seccomp/kscmp")), 0);
+    assert_int_equal(symlink(target, at(f, "seccomp/kscmp")), 0);
+    assert_int_equal(store_open(f->root, &s, &err), -ELOOP);
+    assert_int_equal(count_entries(f->outside), 0);
+}
+
+/* seccomp/ swapped for a link after store_open(): later calls walk again and refuse it. */
+static void test_link_swapped_in_after_open(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    write_ok(s, "demo/web.json", "v1", true);
+
+    char moved[PATH_MAX];
+    snprintf(moved, sizeof(moved), "%s/moved", f->dir);
+    assert_int_equal(rename(at(f, "seccomp"), moved), 0);
+    assert_int_equal(symlink(f->outside, at(f, "seccomp")), 0);
+
+    struct kerr err = {0};
+    assert_int_equal(store_write(s, "demo/web.json", "v2", 2, NULL, &err), -ELOOP);
+    assert_non_null(strstr(err.msg, "seccomp: is a symbolic link"));
+    char *data = NULL;
+    assert_int_equal(store_read(s, "demo/web.json", &data, NULL, &err), -ELOOP);
+    assert_int_equal(store_remove(s, "demo/web.json", &err), -ELOOP);
+    assert_int_equal(count_entries(f->outside), 0);
+    store_close(s);
+}
+
+/* The folders deleted under a running store come back on the next write. */
+static void test_folders_recreated(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    write_ok(s, "demo/web.json", "v1", true);
+    assert_int_equal(unlink(at(f, "seccomp/kscmp/demo/web.json")), 0);
+    assert_int_equal(rmdir(at(f, "seccomp/kscmp/demo")), 0);
+    assert_int_equal(rmdir(at(f, "seccomp/kscmp")), 0);
+    assert_int_equal(rmdir(at(f, "seccomp")), 0);
+
+    struct kerr err = {0};
+    char *data = NULL;
+    assert_int_equal(store_read(s, "demo/web.json", &data, NULL, &err), -ENOENT);
+    assert_int_equal(store_remove(s, "demo/web.json", &err), 0);
+    unsigned removed = 99;
+    assert_int_equal(store_clean_temporaries(s, &removed, &err), 0);
+    assert_int_equal(removed, 0);
+
+    write_ok(s, "demo/web.json", "v1", true);
+    _cleanup_free_ char *got = slurp(at(f, "seccomp/kscmp/demo/web.json"));
+    assert_string_equal(got, "v1");
+    store_close(s);
+}
+
+static void test_link_as_namespace_refused(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    assert_int_equal(symlink(f->outside, at(f, "seccomp/kscmp/demo")), 0);
+    write_file(at(f, "../outside/web.json"), "outside");
+
+    struct kerr err = {0};
+    bool changed = false;
+    assert_int_equal(store_write(s, "demo/web.json", "mine", 4, &changed, &err), -ELOOP);
+    char want[PATH_MAX];
+    snprintf(want, sizeof(want), "%s/demo: is a symbolic link; refusing to follow it",
+             store_path(s));
+    assert_string_equal(err.msg, want);
+    assert_false(changed);
+    assert_int_equal(store_write(s, "demo/other.json", "mine", 4, NULL, &err), -ELOOP);
+
+    char *data = NULL;
+    assert_int_equal(store_read(s, "demo/web.json", &data, NULL, &err), -ELOOP);
+    assert_null(data);
+    assert_int_equal(store_remove(s, "demo/web.json", &err), -ELOOP);
+
+    /* Outside untouched: the one file, same bytes, no temporaries. */
+    assert_int_equal(count_entries(f->outside), 1);
+    _cleanup_free_ char *got = slurp(at(f, "../outside/web.json"));
+    assert_string_equal(got, "outside");
+    struct stat st;
+    assert_int_equal(lstat(at(f, "seccomp/kscmp/demo"), &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    store_close(s);
+}
+
+/* A link at the profile's own name is replaced by the file; its target is never written. */
+static void test_link_as_file_replaced(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    assert_int_equal(mkdir(at(f, "seccomp/kscmp/demo"), 0755), 0);
+    char victim[PATH_MAX];
+    snprintf(victim, sizeof(victim), "%s/victim.json", f->outside);
+    write_file(victim, "victim");
+    struct stat vbefore, vafter;
+    assert_int_equal(lstat(victim, &vbefore), 0);
+    assert_int_equal(symlink(victim, at(f, "seccomp/kscmp/demo/web.json")), 0);
+
+    /* Reading refuses to follow it. */
+    struct kerr err = {0};
+    char *data = NULL;
+    assert_int_equal(store_read(s, "demo/web.json", &data, NULL, &err), -ELOOP);
+    assert_non_null(strstr(err.msg, "demo/web.json: is a symbolic link"));
+
+    /* The same bytes as the target still count as different: the link is never read. */
+    write_ok(s, "demo/web.json", "victim", true);
+    struct stat st;
+    assert_int_equal(lstat(at(f, "seccomp/kscmp/demo/web.json"), &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(st.st_mode & 07777, 0644);
+
+    write_ok(s, "demo/web.json", "mine", true);
+    _cleanup_free_ char *got = slurp(at(f, "seccomp/kscmp/demo/web.json"));
+    assert_string_equal(got, "mine");
+    _cleanup_free_ char *vgot = slurp(victim);
+    assert_string_equal(vgot, "victim");
+    assert_int_equal(lstat(victim, &vafter), 0);
+    assert_int_equal(vbefore.st_ino, vafter.st_ino);
+    assert_int_equal(vbefore.st_mtim.tv_sec, vafter.st_mtim.tv_sec);
+    assert_int_equal(vbefore.st_mtim.tv_nsec, vafter.st_mtim.tv_nsec);
+    assert_int_equal(count_entries(f->outside), 1);
+
+    /* A dangling link: its target is not created. */
+    char ghost[PATH_MAX];
+    snprintf(ghost, sizeof(ghost), "%s/ghost.json", f->outside);
+    assert_int_equal(symlink(ghost, at(f, "seccomp/kscmp/demo/db.json")), 0);
+    write_ok(s, "demo/db.json", "db", true);
+    assert_int_equal(access(ghost, F_OK), -1);
+    assert_int_equal(count_entries(f->outside), 1);
+    store_close(s);
+}
+
+static void test_folder_as_file_refused(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    assert_int_equal(mkdir(at(f, "seccomp/kscmp/demo"), 0755), 0);
+    assert_int_equal(mkdir(at(f, "seccomp/kscmp/demo/web.json"), 0755), 0);
+    write_file(at(f, "seccomp/kscmp/demo/web.json/keep"), "keep");
+
+    struct kerr err = {0};
+    bool changed = false;
+    assert_int_equal(store_write(s, "demo/web.json", "x", 1, &changed, &err), -EISDIR);
+    assert_non_null(strstr(err.msg, "demo/web.json: is a directory"));
+    char *data = NULL;
+    assert_int_equal(store_read(s, "demo/web.json", &data, NULL, &err), -EISDIR);
+    assert_int_equal(store_remove(s, "demo/web.json", &err), -EISDIR);
+    /* Folder and its content intact, no temporary left. */
+    assert_int_equal(count_entries(at(f, "seccomp/kscmp/demo")), 1);
+    assert_int_equal(count_entries(at(f, "seccomp/kscmp/demo/web.json")), 1);
+    store_close(s);
+}
+
+static void test_read(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    struct kerr err = {0};
+    char *data = NULL;
+    size_t len = 0;
+
+    /* Missing namespace folder, then missing file. */
+    assert_int_equal(store_read(s, "demo/web.json", &data, &len, &err), -ENOENT);
+    assert_null(data);
+    write_ok(s, "demo/other.json", "x", true);
+    assert_int_equal(store_read(s, "demo/web.json", &data, &len, &err), -ENOENT);
+    assert_null(data);
+    assert_non_null(strstr(err.msg, "demo/web.json"));
+
+    static const char content[] = "{\"a\":1}\n";
+    write_ok(s, "demo/web.json", content, true);
+    assert_int_equal(store_read(s, "demo/web.json", &data, &len, &err), 0);
+    assert_int_equal(len, strlen(content));
+    assert_string_equal(data, content);
+    free(data);
+
+    /* An empty file reads as "". */
+    write_file(at(f, "seccomp/kscmp/demo/empty.json"), "");
+    data = NULL;
+    assert_int_equal(store_read(s, "demo/empty.json", &data, &len, &err), 0);
+    assert_int_equal(len, 0);
+    assert_string_equal(data, "");
+    free(data);
+
+    /* A FIFO is not a profile, and reading it must not block. */
+    assert_int_equal(mkfifo(at(f, "seccomp/kscmp/demo/fifo.json"), 0644), 0);
+    data = NULL;
+    assert_int_equal(store_read(s, "demo/fifo.json", &data, &len, &err), -EINVAL);
+    assert_null(data);
+    store_close(s);
+}
+
+static void test_size_limit(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    const size_t big = 4u * 1024 * 1024 + 1;
+    _cleanup_free_ char *buf = malloc(big);
+    assert_non_null(buf);
+    memset(buf, 'x', big);
+
+    struct kerr err = {0};
+    assert_int_equal(store_write(s, "demo/big.json", buf, big, NULL, &err), -EFBIG);
+    assert_int_equal(store_write(s, "demo/max.json", buf, big - 1, NULL, &err), 0);
+    char *data = NULL;
+    size_t len = 0;
+    assert_int_equal(store_read(s, "demo/max.json", &data, &len, &err), 0);
+    assert_int_equal(len, big - 1);
+    free(data);
+
+    /* A file planted over the limit is refused on read. */
+    int fd = open(at(f, "seccomp/kscmp/demo/big.json"), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, buf, big), (ssize_t)big);
+    close(fd);
+    data = NULL;
+    assert_int_equal(store_read(s, "demo/big.json", &data, &len, &err), -EFBIG);
+    assert_null(data);
+    store_close(s);
+}
+
+struct seen {
+    char rels[16][300];
+    int n;
+    int stop_after;
+};
+
+static int collect(const char *rel, void *userdata)
+{
+    struct seen *seen = userdata;
+    assert_true(seen->n < 16);
+    snprintf(seen->rels[seen->n], sizeof(seen->rels[0]), "%s", rel);
+    seen->n++;
+    return seen->n == seen->stop_after ? 7 : 0;
+}
+
+static void test_list(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    struct kerr err = {0};
+
+    struct seen empty = {0};
+    assert_int_equal(store_list(s, collect, &empty, &err), 0);
+    assert_int_equal(empty.n, 0);
+
+    write_ok(s, "b/z.json", "1", true);
+    write_ok(s, "a/y.json", "2", true);
+    write_ok(s, "a/x.json", "3", true);
+
+    /* Things that are not ours. */
+    write_file(at(f, "seccomp/kscmp/a/.x.json.kscmp-tmp-abcdef"), "tmp");
+    write_file(at(f, "seccomp/kscmp/a/README"), "hi");
+    write_file(at(f, "seccomp/kscmp/a/Upper.json"), "{}");
+    write_file(at(f, "seccomp/kscmp/a/x.yaml"), "{}");
+    assert_int_equal(symlink("x.json", at(f, "seccomp/kscmp/a/link.json")), 0);
+    assert_int_equal(mkdir(at(f, "seccomp/kscmp/a/dir.json"), 0755), 0);
+    assert_int_equal(mkfifo(at(f, "seccomp/kscmp/a/fifo.json"), 0644), 0);
+    assert_int_equal(mkdir(at(f, "seccomp/kscmp/Bad_NS"), 0755), 0);
+    write_file(at(f, "seccomp/kscmp/Bad_NS/x.json"), "{}");
+    write_file(at(f, "seccomp/kscmp/top.json"), "{}");
+    write_file(at(f, "seccomp/kscmp/c"), "a file where a namespace would be");
+    write_file(at(f, "../outside/q.json"), "{}");
+    assert_int_equal(symlink(f->outside, at(f, "seccomp/kscmp/nslink")), 0);
+    assert_int_equal(mkdir(at(f, "seccomp/kscmp/emptyns"), 0755), 0);
+
+    struct seen seen = {0};
+    assert_int_equal(store_list(s, collect, &seen, &err), 0);
+    assert_int_equal(seen.n, 3);
+    assert_string_equal(seen.rels[0], "a/x.json");
+    assert_string_equal(seen.rels[1], "a/y.json");
+    assert_string_equal(seen.rels[2], "b/z.json");
+
+    /* A non-zero result stops the walk and is returned. */
+    struct seen stop = {.stop_after = 2};
+    assert_int_equal(store_list(s, collect, &stop, &err), 7);
+    assert_int_equal(stop.n, 2);
+    store_close(s);
+}
+
+static int remove_each(const char *rel, void *userdata)
+{
+    struct store *s = userdata;
+    struct kerr err = {0};
+    return store_remove(s, rel, &err);
+}
+
+/* The callback may remove what it is given (the reconciler's orphan sweep). */
+static void test_list_remove_in_callback(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    write_ok(s, "a/x.json", "1", true);
+    write_ok(s, "a/y.json", "1", true);
+    write_ok(s, "b/z.json", "1", true);
+    struct kerr err = {0};
+    assert_int_equal(store_list(s, remove_each, s, &err), 0);
+    assert_int_equal(count_entries(at(f, "seccomp/kscmp")), 0);
+    store_close(s);
+}
+
+static void test_clean_temporaries(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    write_ok(s, "a/x.json", "x", true);
+    write_ok(s, "b/y.json", "y", true);
+    write_file(at(f, "seccomp/kscmp/a/.x.json.kscmp-tmp-abc123"), "partial");
+    write_file(at(f, "seccomp/kscmp/a/.y.json.kscmp-tmp-ZZZZZZ"), "partial");
+    write_file(at(f, "seccomp/kscmp/b/.y.json.kscmp-tmp-000000"), "partial");
+    /* Look-alikes that stay: wrong suffix length, no leading dot, a folder, a link, and a
+     * temporary-looking file in a folder that is not a namespace. */
+    write_file(at(f, "seccomp/kscmp/a/.x.json.kscmp-tmp-abc12"), "keep");
+    write_file(at(f, "seccomp/kscmp/a/x.json.kscmp-tmp-abc123"), "keep");
+    write_file(at(f, "seccomp/kscmp/a/.hidden"), "keep");
+    assert_int_equal(mkdir(at(f, "seccomp/kscmp/a/.d.json.kscmp-tmp-dddddd"), 0755), 0);
+    assert_int_equal(symlink("x.json", at(f, "seccomp/kscmp/a/.l.json.kscmp-tmp-llllll")), 0);
+    assert_int_equal(mkdir(at(f, "seccomp/kscmp/Not_NS"), 0755), 0);
+    write_file(at(f, "seccomp/kscmp/Not_NS/.x.json.kscmp-tmp-abc123"), "keep");
+    write_file(at(f, "../outside/.x.json.kscmp-tmp-abc123"), "keep");
+    assert_int_equal(symlink(f->outside, at(f, "seccomp/kscmp/linked")), 0);
+
+    struct kerr err = {0};
+    unsigned removed = 0;
+    assert_int_equal(store_clean_temporaries(s, &removed, &err), 0);
+    assert_int_equal(removed, 3);
+    assert_int_equal(access(at(f, "seccomp/kscmp/a/.x.json.kscmp-tmp-abc123"), F_OK), -1);
+    assert_int_equal(access(at(f, "seccomp/kscmp/b/.y.json.kscmp-tmp-000000"), F_OK), -1);
+    /* a: x.json, the two keepers, .hidden, the folder, the link. */
+    assert_int_equal(count_entries(at(f, "seccomp/kscmp/a")), 6);
+    assert_int_equal(count_entries(at(f, "seccomp/kscmp/b")), 1);
+    assert_int_equal(count_entries(at(f, "seccomp/kscmp/Not_NS")), 1);
+    assert_int_equal(count_entries(f->outside), 1);
+
+    assert_int_equal(store_clean_temporaries(s, &removed, &err), 0);
+    assert_int_equal(removed, 0);
+    assert_int_equal(store_clean_temporaries(s, NULL, &err), 0);
+    store_close(s);
+}
+
+static void test_remove(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    struct kerr err = {0};
+    write_ok(s, "demo/a.json", "a", true);
+    write_ok(s, "demo/b.json", "b", true);
+
+    assert_int_equal(store_remove(s, "demo/a.json", &err), 0);
+    assert_int_equal(access(at(f, "seccomp/kscmp/demo/a.json"), F_OK), -1);
+    assert_int_equal(access(at(f, "seccomp/kscmp/demo"), F_OK), 0);
+
+    assert_int_equal(store_remove(s, "demo/b.json", &err), 0);
+    assert_int_equal(access(at(f, "seccomp/kscmp/demo"), F_OK), -1);
+    assert_int_equal(access(at(f, "seccomp/kscmp"), F_OK), 0);
+
+    /* Already absent, namespace folder absent: fine. */
+    assert_int_equal(store_remove(s, "demo/b.json", &err), 0);
+    assert_int_equal(store_remove(s, "other/b.json", &err), 0);
+
+    /* A link at the name is removed itself; its target stays. */
+    char victim[PATH_MAX];
+    snprintf(victim, sizeof(victim), "%s/victim.json", f->outside);
+    write_file(victim, "victim");
+    assert_int_equal(mkdir(at(f, "seccomp/kscmp/demo"), 0755), 0);
+    assert_int_equal(symlink(victim, at(f, "seccomp/kscmp/demo/web.json")), 0);
+    assert_int_equal(store_remove(s, "demo/web.json", &err), 0);
+    assert_int_equal(access(at(f, "seccomp/kscmp/demo"), F_OK), -1);
+    _cleanup_free_ char *vgot = slurp(victim);
+    assert_string_equal(vgot, "victim");
+    store_close(s);
+}
+
+/* A write that fails for lack of space leaves the old file byte for byte, and no temporary.
+ * Needs a small tmpfs: mounted in a private mount namespace, so nothing leaks on a crash. */
+static void test_enospc_keeps_old_file(void **state)
+{
+    struct fixture *f = *state;
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+        mount("tmpfs", f->root, "tmpfs", 0, "size=64k,mode=0755") < 0) {
+        print_message("skipped: cannot mount a tmpfs here (%s)\n", strerror(errno));
+        skip();
+    }
+    f->mounted = true;
+
+    struct store *s = open_ok(f);
+    char old[2048];
+    for (size_t i = 0; i < sizeof(old) - 1; i++)
+        old[i] = (char)('a' + i % 26);
+    old[sizeof(old) - 1] = '\0';
+    write_ok(s, "demo/web.json", old, true);
+    struct stat before, after;
+    assert_int_equal(lstat(at(f, "seccomp/kscmp/demo/web.json"), &before), 0);
+
+    const size_t big = 256 * 1024;
+    _cleanup_free_ char *buf = malloc(big);
+    assert_non_null(buf);
+    memset(buf, 'z', big);
+    struct kerr err = {0};
+    bool changed = false;
+    assert_int_equal(store_write(s, "demo/web.json", buf, big, &changed, &err), -ENOSPC);
+    assert_false(changed);
+    assert_non_null(strstr(err.msg, "demo/web.json: write temporary"));
+    assert_non_null(strstr(err.msg, ": No space left on device"));
+
+    _cleanup_free_ char *got = slurp(at(f, "seccomp/kscmp/demo/web.json"));
+    assert_string_equal(got, old);
+    assert_int_equal(lstat(at(f, "seccomp/kscmp/demo/web.json"), &after), 0);
+    assert_int_equal(before.st_ino, after.st_ino);
+    assert_int_equal(count_entries(at(f, "seccomp/kscmp/demo")), 1);
+
+    /* A new file that does not fit leaves nothing behind either. */
+    assert_int_equal(store_write(s, "demo/new.json", buf, big, NULL, &err), -ENOSPC);
+    assert_int_equal(count_entries(at(f, "seccomp/kscmp/demo")), 1);
+
+    /* And the store still works once there is room. */
+    write_ok(s, "demo/web.json", "small", true);
+    store_close(s);
+
+    assert_int_equal(umount2(f->root, 0), 0);
+    f->mounted = false;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_open_creates_folders, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_keeps_existing_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_missing_root, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_relative_root, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_root_link_followed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_first_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_same_bytes_not_rewritten, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_same_bytes_mode_restored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_different_bytes_replaced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_longest_name, setup, teardown),
+        cmocka_unit_test(test_rel_valid_table),
+        cmocka_unit_test_setup_teardown(test_write_invalid_rel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_link_as_seccomp_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_link_as_kscmp_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_link_swapped_in_after_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_folders_recreated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_link_as_namespace_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_link_as_file_replaced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_folder_as_file_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_size_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_remove_in_callback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clean_temporaries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_enospc_keeps_old_file, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
