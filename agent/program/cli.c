@@ -151,6 +151,7 @@ struct common {
     int arch; /* -1: the machine's */
     const char *output;
     const char *pod_file, *profile, *policy; /* compile, explain */
+    bool startup_none;                       /* --startup-syscalls none */
 };
 
 /* Which options a command takes, besides -f and --help. */
@@ -190,17 +191,23 @@ static int parse_options(const char *cmd, const char *help, unsigned allowed, in
                          struct common *c)
 {
     static const struct option opts[] = {
-        {"filename", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
-        {"arch", required_argument, NULL, 'a'},     {"pod", required_argument, NULL, 'p'},
-        {"profile", required_argument, NULL, 'P'},  {"policy", required_argument, NULL, 'y'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"filename", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"arch", required_argument, NULL, 'a'},
+        {"pod", required_argument, NULL, 'p'},
+        {"profile", required_argument, NULL, 'P'},
+        {"policy", required_argument, NULL, 'y'},
+        {"startup-syscalls", required_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int opt, r;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
-        bool ok = opt == 'f' || opt == 'h' || (opt == 'a' && (allowed & OPT_ARCH)) ||
-                  (opt == 'o' && (allowed & OPT_OUTPUT)) ||
-                  ((opt == 'p' || opt == 'P' || opt == 'y') && (allowed & OPT_COMPILE));
+        bool ok =
+            opt == 'f' || opt == 'h' || (opt == 'a' && (allowed & OPT_ARCH)) ||
+            (opt == 'o' && (allowed & OPT_OUTPUT)) ||
+            ((opt == 'p' || opt == 'P' || opt == 'y' || opt == 'S') && (allowed & OPT_COMPILE));
         if (!ok)
             return usage_error(cmd, "%s", "unknown option");
         switch (opt) {
@@ -223,6 +230,11 @@ static int parse_options(const char *cmd, const char *help, unsigned allowed, in
             break;
         case 'y':
             c->policy = optarg;
+            break;
+        case 'S':
+            if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "none") != 0)
+                return usage_error(cmd, "--startup-syscalls \"%s\": want auto or none", optarg);
+            c->startup_none = strcmp(optarg, "none") == 0;
             break;
         case 'h':
             fputs(help, stdout);
@@ -284,7 +296,10 @@ static const char *const compile_help =
     "      --pod FILE        Pods\n"
     "      --profile REF     kscmp/NS/NAME.json\n"
     "      --policy REF      NS/NAME, or NAME for a ClusterSeccompPolicy\n"
-    "      --arch ARCH       the node's architecture (default: this machine's)\n";
+    "      --arch ARCH       the node's architecture (default: this machine's)\n"
+    "      --startup-syscalls auto|none\n"
+    "                        auto (default): allow the container runtime's start-up syscalls\n"
+    "                        that no policy names; none: exactly what the policies say\n";
 
 struct file_out {
     char *json;
