@@ -198,6 +198,15 @@ def policy_spec(cluster):
         props["namespaceSelector"] = label_selector(
             "The namespaces, by their labels, whose pods the selector is applied to. "
             "Omitted: every namespace.")
+        props["ceiling"] = {
+            "type": "boolean",
+            "description": "true makes this policy a guardrail: in a merge it has a say on "
+                           "every syscall, its default speaking for those it does not name, so "
+                           "what it allows is the most any pod it selects can get, whatever "
+                           "namespace policies add. Start-up syscalls are limited only where it "
+                           "names them. Omitted or false: an ordinary policy, with a say only "
+                           "on the syscalls it names.",
+        }
     props["extends"] = {
         "type": "string",
         "description": (

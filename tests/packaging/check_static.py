@@ -186,6 +186,9 @@ def check_crds():
               ("integer", 1, 10))
         check(name + ": namespaceSelector only on the cluster kind",
               ("namespaceSelector" in spec["properties"]) == (scope == "Cluster"))
+        check(name + ": ceiling (boolean) only on the cluster kind",
+              ("ceiling" in spec["properties"]) == (scope == "Cluster") and
+              spec["properties"].get("ceiling", {"type": "boolean"})["type"] == "boolean")
         for bpath in (("seccomp",), ("rules", "[]")):
             b = dig(spec, *bpath)
             where = name + ": " + ".".join(bpath).replace(".[]", "[]")
