@@ -5,7 +5,7 @@ CC       ?= cc
 CLANG    ?= clang
 # The engine (and base) link only these; the rest of the agent adds libcurl and libmicrohttpd.
 ENGINE_PKGS := libseccomp yaml-0.1 jansson
-PKGS     := $(ENGINE_PKGS) libcurl libmicrohttpd
+PKGS     := $(ENGINE_PKGS) libcurl libmicrohttpd libcrypto
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-unused-parameter -Wno-format-truncation -Wno-format-nonliteral
 BASEFLAGS = -std=gnu11 -D_GNU_SOURCE -Iagent -MMD -MP $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ENGINE_LIBS = $(shell pkg-config --libs $(ENGINE_PKGS) 2>/dev/null) -lm
@@ -15,7 +15,7 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 
 # Debian packages the build, the tests and `make run` need.
 DEB_PKGS := build-essential pkg-config clang clang-format libclang-rt-14-dev libseccomp-dev \
-            libyaml-dev libjansson-dev libcurl4-openssl-dev libcmocka-dev libmicrohttpd-dev \
+            libyaml-dev libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev libmicrohttpd-dev \
             runc busybox-static python3 openssl iproute2 util-linux curl shellcheck
 
 # agent/ in layers, lowest first; a layer includes only the layers before it (make layers).

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
@@ -14,6 +15,17 @@
 #include "engine/manifest.h"
 #include "base/hmap.h"
 #include "base/log.h"
+#include "node/digest.h"
+
+/* Event loop timers of this module (the reconciler has 1 and 2; the API source is not used
+ * together with this one). */
+#define LOCALSRC_TIMER_SETTLE 14
+#define LOCALSRC_TIMER_RETRY 15
+
+/* A file that goes (deleted, renamed away) is dropped only after this long, and only if
+ * the folder is still there: `rm -rf DIR` deletes its files one by one before the folder,
+ * and a removed source must change nothing. */
+#define REMOVAL_SETTLE_MS 200
 
 struct ident {
     enum object_type type;
@@ -23,10 +35,13 @@ struct ident {
 };
 
 struct lfile {
-    uint64_t hash;
+    struct digest digest; /* of the bytes last read (when known) */
     struct ident *ids;
     size_t nids;
-    bool reread; /* holds an object another file dropped: read it again */
+    bool reread;  /* holds an object another file dropped: read it again */
+    bool known;   /* read once without error: ids are what it holds in the engine */
+    bool broken;  /* the last read failed: what it held before stays */
+    bool invalid; /* the last read held a policy with an error */
 };
 
 struct localsrc {
@@ -38,7 +53,13 @@ struct localsrc {
     void *userdata;
     int ifd;
     int wd;
-    struct hmap files; /* file name -> lfile */
+    dev_t dev; /* the folder watched */
+    ino_t ino;
+    struct hmap files;   /* file name -> lfile */
+    struct hmap removed; /* names inotify saw go, dropped once the folder is seen to stay */
+    bool listed;         /* the folder was listed without error at least once */
+    bool lost;           /* the folder cannot be read now: nothing changes, retrying */
+    unsigned lost_attempts;
 };
 
 static void ids_free(struct ident *ids, size_t n)
@@ -67,7 +88,12 @@ void localsrc_free(struct localsrc *s)
             evloop_del_fd(s->l, s->ifd);
         close(s->ifd);
     }
+    if (s->l) {
+        evloop_timer_cancel(s->l, LOCALSRC_TIMER_SETTLE);
+        evloop_timer_cancel(s->l, LOCALSRC_TIMER_RETRY);
+    }
     hmap_clear(&s->files, lfile_free);
+    hmap_clear(&s->removed, NULL);
     free(s->dir);
     free(s);
 }
@@ -131,14 +157,6 @@ static void batch_clear(struct batch *b)
     *b = (struct batch){0};
 }
 
-static uint64_t hash_bytes(const char *p, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
-    return h;
-}
-
 /* Deletes id, which the file except no longer holds, from the engine. When another file
  * still holds it (the same object in two files), that file is marked to be read again
  * (reread_marked), so that its definition is back in force, as after a restart. */
@@ -166,6 +184,32 @@ static void remove_file(struct localsrc *s, const char *name)
     lfile_free(f);
 }
 
+/* The entry of name, made (unknown, holding nothing) when missing; NULL without memory. */
+static struct lfile *lfile_get(struct localsrc *s, const char *name)
+{
+    struct lfile *f = hmap_get(&s->files, name);
+    if (f)
+        return f;
+    f = calloc(1, sizeof(*f));
+    if (!f || hmap_put(&s->files, name, f, NULL) < 0) {
+        free(f);
+        return NULL;
+    }
+    return f;
+}
+
+/* A read of name failed: what it held stays (or, never read, it counts as unknown and holds
+ * back the first reconcile and the removal of files). */
+static void file_failed(struct localsrc *s, const char *name)
+{
+    metrics_add(s->m, M_SOURCE_ERRORS, 1);
+    struct lfile *f = lfile_get(s, name);
+    if (f)
+        f->broken = true;
+}
+
+static void on_settle(struct evloop *l, void *userdata);
+
 /* Reads one file into the engine. Returns true when the engine changed. */
 static bool load_file(struct localsrc *s, const char *name)
 {
@@ -176,34 +220,42 @@ static bool load_file(struct localsrc *s, const char *name)
     _cleanup_free_ char *buf = NULL;
     size_t len = 0;
     int r = read_file_all(path, MAX_MANIFEST, &buf, &len, &err);
-    if (r == -ENOENT) {
-        remove_file(s, name);
-        return true;
-    }
-    struct lfile *old = hmap_get(&s->files, name);
-    if (r < 0) {
-        metrics_add(s->m, M_SOURCE_ERRORS, 1);
-        log_error("%s%s", err.msg, old ? ": keeping what it held before" : "");
+    if (r == -ENOENT && s->l) {
+        /* Gone: dropped once the folder is seen to stay (it may be going as a whole). */
+        if (hmap_get(&s->files, name)) {
+            hmap_put(&s->removed, name, (void *)1, NULL);
+            evloop_timer(s->l, LOCALSRC_TIMER_SETTLE, REMOVAL_SETTLE_MS, on_settle, s);
+        }
         return false;
     }
-    uint64_t h = hash_bytes(buf, len);
-    if (old && old->hash == h)
+    struct lfile *old = hmap_get(&s->files, name);
+    bool held = old && old->known;
+    if (r < 0) {
+        log_error("%s: %s", err.msg[0] ? err.msg : strerror(-r),
+                  held ? "keeping what it held before" : "nothing of it is used yet");
+        file_failed(s, name);
+        return false;
+    }
+    struct digest d;
+    digest_bytes(buf, len, &d);
+    if (held && !old->broken && digest_equal(&old->digest, &d))
         return false;
     struct batch b = {0};
     r = manifest_load_buffer(buf, len, path, collect, &b, &err);
     if (r < 0) {
         batch_clear(&b);
-        metrics_add(s->m, M_SOURCE_ERRORS, 1);
         log_error("%s: %s", err.msg[0] ? err.msg : strerror(-r),
-                  old ? "the file keeps what it held before" : "nothing of it is used");
+                  held ? "the file keeps what it held before" : "nothing of it is used yet");
+        file_failed(s, name);
         return false;
     }
     struct ident *ids = calloc(b.n + 1, sizeof(*ids));
     if (!ids) {
         batch_clear(&b);
+        file_failed(s, name);
         return false;
     }
-    size_t nids = 0;
+    size_t nids = 0, ninvalid = 0;
     for (size_t i = 0; i < b.n; i++) {
         struct object *o = &b.v[i];
         struct ident *id = &ids[nids++];
@@ -215,6 +267,7 @@ static bool load_file(struct localsrc *s, const char *name)
             if (o->policy->error) {
                 metrics_add(s->m, M_SOURCE_ERRORS, 1);
                 log_error("%s", o->policy->error);
+                ninvalid++;
             }
         } else if (o->type == OBJ_POD) {
             id->ns = strdup(o->pod->ns);
@@ -225,17 +278,24 @@ static bool load_file(struct localsrc *s, const char *name)
         if (!id->name) {
             ids_free(ids, nids);
             batch_clear(&b);
+            file_failed(s, name);
             return false;
         }
     }
+    struct lfile *f = lfile_get(s, name);
+    if (!f) {
+        ids_free(ids, nids);
+        batch_clear(&b);
+        return false;
+    }
     /* Objects the file no longer holds go; the others are put (replaced). */
-    if (old)
-        for (size_t i = 0; i < old->nids; i++) {
+    if (f->known)
+        for (size_t i = 0; i < f->nids; i++) {
             bool kept = false;
             for (size_t k = 0; k < nids && !kept; k++)
-                kept = same_ident(&old->ids[i], &ids[k]);
+                kept = same_ident(&f->ids[i], &ids[k]);
             if (!kept)
-                drop_ident(s, name, &old->ids[i]);
+                drop_ident(s, name, &f->ids[i]);
         }
     for (size_t i = 0; i < b.n; i++) {
         struct object *o = &b.v[i];
@@ -249,17 +309,18 @@ static bool load_file(struct localsrc *s, const char *name)
             log_error("%s: %s", path, strerror(-r));
     }
     batch_clear(&b);
-    struct lfile *f = old ? old : calloc(1, sizeof(*f));
-    if (!f || (!old && hmap_put(&s->files, name, f, NULL) < 0)) {
-        free(f);
-        ids_free(ids, nids);
-        return true;
-    }
     ids_free(f->ids, f->nids);
     f->ids = ids;
     f->nids = nids;
-    f->hash = h;
+    f->digest = d;
+    f->known = true;
     log_info("read %s: %zu object(s)", path, nids);
+    if (f->broken)
+        log_info("%s: recovered: it reads without error again", path);
+    else if (f->invalid && !ninvalid)
+        log_info("%s: recovered: every policy in it is valid again", path);
+    f->broken = false;
+    f->invalid = ninvalid > 0;
     return true;
 }
 
@@ -276,7 +337,7 @@ static bool reread_marked(struct localsrc *s)
             struct lfile *f = h->value;
             if (f->reread) {
                 f->reread = false;
-                f->hash = 0; /* read it whole, even if unchanged */
+                f->known = false; /* read it whole, even if unchanged */
                 name = strdup(h->key);
             }
         }
@@ -289,32 +350,87 @@ static bool reread_marked(struct localsrc *s)
     return changed;
 }
 
-int localsrc_load_all(struct localsrc *s)
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* The manifest names in DIR, as one listing that succeeded whole; nothing on error. */
+static int list_folder(struct localsrc *s, char ***ret, size_t *ret_n, struct stat *ret_st)
 {
     DIR *d = opendir(s->dir);
-    if (!d) {
-        int r = -errno;
-        log_error("%s: %s", s->dir, strerror(errno));
+    if (!d)
+        return -errno;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int r = fstat(dirfd(d), ret_st) < 0 ? -errno : 0;
+    for (struct dirent *de; r == 0;) {
+        errno = 0;
+        if (!(de = readdir(d))) {
+            r = -errno; /* 0 at the end, else the listing broke off: it is not used */
+            break;
+        }
+        if (!manifest_name(de->d_name))
+            continue;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            char **v = realloc(names, nc * sizeof(*v));
+            if (!v) {
+                r = -ENOMEM;
+                break;
+            }
+            names = v;
+            cap = nc;
+        }
+        if (!(names[n] = strdup(de->d_name)))
+            r = -ENOMEM;
+        else
+            n++;
+    }
+    closedir(d);
+    if (r < 0) {
+        free_names(names, n);
         return r;
     }
+    *ret = names;
+    *ret_n = n;
+    return 0;
+}
+
+static void source_lost(struct localsrc *s, const char *why);
+static int watch_folder(struct localsrc *s);
+
+/* Lists DIR and reads the files that changed; when the folder cannot be listed whole,
+ * nothing changes. */
+static int load_folder(struct localsrc *s)
+{
+    char **names = NULL;
+    size_t n = 0;
+    struct stat st;
+    int r = list_folder(s, &names, &n, &st);
+    if (r < 0)
+        return r;
+    s->listed = true;
     struct hmap seen;
     hmap_init(&seen);
-    for (struct dirent *de; (de = readdir(d));)
-        if (manifest_name(de->d_name)) {
-            load_file(s, de->d_name);
-            hmap_put(&seen, de->d_name, (void *)1, NULL);
-        }
-    closedir(d);
+    for (size_t i = 0; i < n; i++) {
+        load_file(s, names[i]);
+        hmap_put(&seen, names[i], (void *)1, NULL);
+        hmap_remove(&s->removed, names[i]);
+    }
+    free_names(names, n);
     /* Files that went away while nobody watched. */
-    size_t n = 0;
+    size_t ngone = 0;
     _cleanup_free_ char **gone = calloc(s->files.n + 1, sizeof(*gone));
     struct hmap_iter it;
     for (struct hmap_entry *h = hmap_first(&s->files, &it); gone && h;
          h = hmap_next(&s->files, &it))
-        if (!hmap_get(&seen, h->key) && !(h->key[0] == '\0'))
-            gone[n++] = strdup(h->key);
+        if (!hmap_get(&seen, h->key))
+            gone[ngone++] = strdup(h->key);
     hmap_clear(&seen, NULL);
-    for (size_t i = 0; gone && i < n; i++) {
+    for (size_t i = 0; gone && i < ngone; i++) {
         if (gone[i])
             remove_file(s, gone[i]);
         free(gone[i]);
@@ -323,12 +439,143 @@ int localsrc_load_all(struct localsrc *s)
     return 0;
 }
 
+int localsrc_load_all(struct localsrc *s)
+{
+    int r = s->l && s->wd < 0 ? watch_folder(s) : 0;
+    if (r == 0)
+        r = load_folder(s);
+    if (r < 0) {
+        if (s->l)
+            source_lost(s, strerror(-r));
+        else {
+            metrics_add(s->m, M_SOURCE_ERRORS, 1);
+            log_error("--local %s: cannot read the folder: %s: nothing is changed (every "
+                      "profile stays as it is)",
+                      s->dir, strerror(-r));
+        }
+        return r;
+    }
+    if (s->lost) {
+        log_info("--local %s: the folder can be read again: read it whole", s->dir);
+        s->lost = false;
+        s->lost_attempts = 0;
+        evloop_timer_cancel(s->l, LOCALSRC_TIMER_RETRY);
+    }
+    return 0;
+}
+
+bool localsrc_complete(const struct localsrc *s)
+{
+    if (!s->listed || s->lost)
+        return false;
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&s->files, &it); h; h = hmap_next(&s->files, &it))
+        if (!((struct lfile *)h->value)->known)
+            return false;
+    return true;
+}
+
+unsigned localsrc_unknown(const struct localsrc *s)
+{
+    unsigned n = 0;
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&s->files, &it); h; h = hmap_next(&s->files, &it))
+        n += !((struct lfile *)h->value)->known;
+    return n;
+}
+
+static void on_retry(struct evloop *l, void *userdata);
+
+/* Watches DIR (again): 0, or a negative errno (the folder is not there, not readable). */
+static int watch_folder(struct localsrc *s)
+{
+    if (s->wd >= 0)
+        inotify_rm_watch(s->ifd, s->wd);
+    s->wd = inotify_add_watch(s->ifd, s->dir,
+                              IN_ONLYDIR | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
+                                  IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB);
+    if (s->wd < 0)
+        return -errno;
+    struct stat st;
+    if (stat(s->dir, &st) < 0)
+        return -errno;
+    s->dev = st.st_dev;
+    s->ino = st.st_ino;
+    return 0;
+}
+
+/* The folder went (removed, moved away, unreadable): nothing changes, not even what the files
+ * it held put in force; it is looked for again with backoff (logged once per loss). */
+static void source_lost(struct localsrc *s, const char *why)
+{
+    if (!s->lost) {
+        metrics_add(s->m, M_SOURCE_ERRORS, 1);
+        log_error("--local %s: %s: nothing is changed (every profile stays as it is) until the "
+                  "folder can be read again",
+                  s->dir, why);
+    }
+    s->lost = true;
+    hmap_clear(&s->removed, NULL);
+    evloop_timer_cancel(s->l, LOCALSRC_TIMER_SETTLE);
+    if (s->wd >= 0)
+        inotify_rm_watch(s->ifd, s->wd);
+    s->wd = -1;
+    s->lost_attempts++;
+    evloop_timer(s->l, LOCALSRC_TIMER_RETRY, backoff_ms(s->lost_attempts, 200, 10000), on_retry, s);
+}
+
+static void on_retry(struct evloop *l, void *userdata)
+{
+    struct localsrc *s = userdata;
+    if (localsrc_load_all(s) == 0 && s->changed)
+        s->changed(now_us(), s->userdata);
+}
+
+/* Drops the files inotify saw go, once the folder is seen to be still there. */
+static void on_settle(struct evloop *l, void *userdata)
+{
+    struct localsrc *s = userdata;
+    struct stat st;
+    if (stat(s->dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_dev != s->dev ||
+        st.st_ino != s->ino) {
+        source_lost(s, "the folder is gone");
+        return;
+    }
+    size_t n = 0;
+    _cleanup_free_ char **names = calloc(s->removed.n + 1, sizeof(*names));
+    if (!names) {
+        evloop_timer(s->l, LOCALSRC_TIMER_SETTLE, REMOVAL_SETTLE_MS, on_settle, s);
+        return;
+    }
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&s->removed, &it); h; h = hmap_next(&s->removed, &it))
+        if ((names[n] = strdup(h->key)))
+            n++;
+    hmap_clear(&s->removed, NULL);
+    bool changed = false;
+    for (size_t i = 0; i < n; i++) {
+        /* Back meanwhile (an editor's rename, say): it was read when it came. */
+        _cleanup_free_ char *path = NULL;
+        struct stat fst;
+        if (hmap_get(&s->files, names[i]) && asprintf(&path, "%s/%s", s->dir, names[i]) >= 0 &&
+            lstat(path, &fst) < 0 && errno == ENOENT) {
+            remove_file(s, names[i]);
+            changed = true;
+        }
+        free(names[i]);
+    }
+    changed |= reread_marked(s);
+    if (changed && s->changed)
+        s->changed(now_us(), s->userdata);
+}
+
 static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata)
 {
     struct localsrc *s = userdata;
     uint64_t t = now_us();
     char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
     bool changed = false, rescan = false;
+    const char *lost = NULL;
     for (;;) {
         ssize_t n = read(fd, buf, sizeof(buf));
         if (n <= 0)
@@ -336,28 +583,44 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
         for (char *p = buf; p < buf + n;) {
             struct inotify_event *ev = (struct inotify_event *)p;
             p += sizeof(*ev) + ev->len;
-            if (ev->mask & (IN_Q_OVERFLOW | IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
+            if (ev->mask & IN_Q_OVERFLOW) {
                 rescan = true;
                 continue;
             }
-            if (!ev->len || !manifest_name(ev->name) || (ev->mask & IN_ISDIR))
+            if (ev->wd != s->wd || s->wd < 0)
+                continue; /* a watch dropped before */
+            if (ev->mask & (IN_DELETE_SELF | IN_IGNORED))
+                lost = "the folder was removed";
+            else if (ev->mask & IN_MOVE_SELF)
+                lost = "the folder was moved away";
+            if (lost || !ev->len || !manifest_name(ev->name) || (ev->mask & IN_ISDIR))
                 continue;
             if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
                 if (hmap_get(&s->files, ev->name)) {
-                    remove_file(s, ev->name);
-                    changed = true;
+                    hmap_put(&s->removed, ev->name, (void *)1, NULL);
+                    evloop_timer(s->l, LOCALSRC_TIMER_SETTLE, REMOVAL_SETTLE_MS, on_settle, s);
                 }
-            } else if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO))
+            } else if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
+                hmap_remove(&s->removed, ev->name);
                 changed |= load_file(s, ev->name);
+            } else if (ev->mask & IN_ATTRIB) {
+                /* A file that could not be read may be readable now (chmod, chown). */
+                struct lfile *f = hmap_get(&s->files, ev->name);
+                if (f && f->broken)
+                    changed |= load_file(s, ev->name);
+            }
         }
     }
-    changed |= reread_marked(s);
-    if (rescan) {
-        log_warning("%s: lost track of changes (inotify overflow or folder moved): reading it "
-                    "all again",
-                    s->dir);
-        localsrc_load_all(s);
-        changed = true;
+    if (lost) {
+        /* What was read before the folder went stays: it was read from the folder itself. */
+        source_lost(s, lost);
+    } else {
+        changed |= reread_marked(s);
+        if (rescan) {
+            log_warning("%s: lost track of changes (inotify overflow): reading it all again",
+                        s->dir);
+            changed |= localsrc_load_all(s) == 0;
+        }
     }
     if (changed && s->changed)
         s->changed(t, s->userdata);
@@ -373,6 +636,7 @@ int localsrc_new(const char *dir, struct engine *e, struct evloop *l, struct met
     *s = (struct localsrc){
         .e = e, .l = l, .m = m, .changed = changed, .userdata = userdata, .ifd = -1, .wd = -1};
     hmap_init(&s->files);
+    hmap_init(&s->removed);
     s->dir = strdup(dir);
     size_t dl = s->dir ? strlen(s->dir) : 0;
     while (dl > 1 && s->dir[dl - 1] == '/')
@@ -388,15 +652,13 @@ int localsrc_new(const char *dir, struct engine *e, struct evloop *l, struct met
             localsrc_free(s);
             return r;
         }
-        s->wd = inotify_add_watch(s->ifd, s->dir,
-                                  IN_ONLYDIR | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
-                                      IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF);
-        if (s->wd < 0) {
-            int r = kerr_set(err, -errno, "--local %s: %s", dir, strerror(errno));
+        int r = watch_folder(s);
+        if (r < 0) {
+            kerr_set(err, r, "--local %s: %s", dir, strerror(-r));
             localsrc_free(s);
             return r;
         }
-        int r = evloop_add_fd(l, s->ifd, EPOLLIN, on_inotify, s);
+        r = evloop_add_fd(l, s->ifd, EPOLLIN, on_inotify, s);
         if (r < 0) {
             localsrc_free(s);
             return kerr_set(err, r, "watching %s: %s", dir, strerror(-r));

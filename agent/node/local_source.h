@@ -5,6 +5,10 @@
  * folder through inotify (a file written, renamed in or out, deleted). A file that cannot be
  * read leaves what it held before in place (fail closed) and is reported; the other files
  * keep working. Each file's objects are tracked, so deleting a file deletes its objects.
+ * A folder that cannot be read (missing, not readable, a listing that breaks off, removed or
+ * moved away while watched) changes nothing at all: the objects stay, the agent is told
+ * nothing, and the folder is looked for again with backoff. A file that goes is dropped only
+ * once the folder is seen to stay (`rm -rf DIR` deletes the files first).
  */
 #ifndef KSCMP_LOCALSRC_H
 #define KSCMP_LOCALSRC_H
@@ -25,7 +29,15 @@ int localsrc_new(const char *dir, struct engine *e, struct evloop *l, struct met
                  struct localsrc **ret, struct kerr *err);
 void localsrc_free(struct localsrc *s);
 
-/* Reads the whole folder again (start, SIGHUP, lost inotify events). */
+/* Reads the whole folder again (start, SIGHUP, lost inotify events). A negative errno when
+ * the folder cannot be listed: nothing changed (with an event loop, it is retried). */
 int localsrc_load_all(struct localsrc *s);
+
+/* True once the folder was listed and every manifest in it has been read without error at
+ * least once: until then what the source says is incomplete, and a profile computed from it
+ * may be weaker than the one owed, or a file still referenced may look unreferenced. */
+bool localsrc_complete(const struct localsrc *s);
+/* Manifests never read without error (their objects are unknown). */
+unsigned localsrc_unknown(const struct localsrc *s);
 
 #endif

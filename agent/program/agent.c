@@ -35,6 +35,8 @@ struct agent {
     struct kubesrc *ksrc;
     struct hmap events_seen; /* "ns/pod\treason\tmessage" */
     int sigfd;
+    bool first_done; /* --local: the first complete reconcile ran */
+    bool waiting_told;
 };
 
 static const char *const agent_help =
@@ -71,10 +73,35 @@ static int on_event(const struct engine_event *ev, void *userdata)
     return 0;
 }
 
+/* --local: the first reconcile (writes, then removal of the files no pod references), once
+ * every manifest could be read: before that a profile could miss a policy that applies, and
+ * a file could look unreferenced because the pod that uses it is in a file not read yet. */
+static void local_first_sync(struct agent *a, uint64_t event_us)
+{
+    if (!localsrc_complete(a->local)) {
+        if (!a->waiting_told)
+            log_warning("not ready: %u manifest(s) could not be read: nothing is written or "
+                        "removed until every one can be",
+                        localsrc_unknown(a->local));
+        a->waiting_told = true;
+        return;
+    }
+    reconciler_sync(a->rec, event_us);
+    reconciler_gc(a->rec);
+    log_info("first reconcile done in %.1f ms", (double)(now_us() - event_us) / 1000.0);
+    reconciler_initial_done(a->rec);
+    a->first_done = true;
+    if (!reconciler_ready(a->rec))
+        log_warning("not ready: %u write(s) failed and are retried", reconciler_pending(a->rec));
+}
+
 static void on_change(uint64_t event_us, void *userdata)
 {
     struct agent *a = userdata;
-    reconciler_sync(a->rec, event_us);
+    if (!a->first_done)
+        local_first_sync(a, event_us);
+    else
+        reconciler_sync(a->rec, event_us);
 }
 
 static void on_signal(struct evloop *l, int fd, uint32_t events, void *userdata)
@@ -85,11 +112,15 @@ static void on_signal(struct evloop *l, int fd, uint32_t events, void *userdata)
         if (si.ssi_signo == SIGHUP) {
             log_info("SIGHUP: reading everything again");
             hmap_clear(&a->events_seen, NULL);
-            if (a->local) {
-                localsrc_load_all(a->local);
-                engine_touch_all(a->e);
-                reconciler_sync(a->rec, now_us());
-                reconciler_gc(a->rec);
+            if (a->local && localsrc_load_all(a->local) == 0) {
+                if (!a->first_done)
+                    local_first_sync(a, now_us());
+                else {
+                    engine_touch_all(a->e);
+                    reconciler_sync(a->rec, now_us());
+                    if (localsrc_complete(a->local))
+                        reconciler_gc(a->rec);
+                }
             }
             if (a->ksrc)
                 kubesrc_relist(a->ksrc);
@@ -283,18 +314,21 @@ int agent_main(int argc, char **argv)
         return EXIT_INVALID;
     }
     uint64_t t0 = now_us();
-    localsrc_load_all(a.local);
-    reconciler_sync(a.rec, t0);
-    reconciler_gc(a.rec);
-    log_info("first reconcile done in %.1f ms", (double)(now_us() - t0) / 1000.0);
-    reconciler_initial_done(a.rec);
-    if (!reconciler_ready(a.rec))
-        log_warning("not ready: %u write(s) failed and are retried", reconciler_pending(a.rec));
+    r = localsrc_load_all(a.local);
     if (once) {
-        r = reconciler_pending(a.rec) ? EXIT_INVALID : 0;
+        /* Nothing is written or removed from a source read in part. */
+        if (r == 0 && !localsrc_complete(a.local))
+            log_error("--local %s: %u manifest(s) could not be read: nothing is written or "
+                      "removed",
+                      local, localsrc_unknown(a.local));
+        if (r == 0 && localsrc_complete(a.local))
+            local_first_sync(&a, t0);
+        r = a.first_done && reconciler_pending(a.rec) == 0 ? 0 : EXIT_INVALID;
         agent_free(&a);
         return r;
     }
+    if (r == 0)
+        local_first_sync(&a, t0); /* else the source retries and calls on_change */
     r = evloop_run(a.l);
     log_info("stopped");
     agent_free(&a);

@@ -140,8 +140,10 @@ def histogram_quantile(buckets, q):
 class Agent:
     """One `kscmp agent --local DIR --kubelet-root ROOT` process, its log in a file."""
 
-    def __init__(self, local, root, logpath, extra=()):
+    def __init__(self, local, root, logpath, extra=(), prefix=()):
+        """prefix: a command the agent runs under (e.g. setpriv to drop to another user)."""
         self.local, self.root, self.logpath, self.extra = local, root, logpath, list(extra)
+        self.prefix = list(prefix)
         self.proc = None
         self.port = None
 
@@ -153,7 +155,7 @@ class Agent:
             log.flush()
             self.log_start = log.tell()
             self.proc = subprocess.Popen(
-                [KSCMP, "agent", "--local", self.local, "--kubelet-root", self.root,
+                self.prefix + [KSCMP, "agent", "--local", self.local, "--kubelet-root", self.root,
                  "--metrics-addr", f"127.0.0.1:{self.port}"] + self.extra,
                 stdout=log, stderr=log, stdin=subprocess.DEVNULL)
             log.close()

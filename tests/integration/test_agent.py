@@ -172,10 +172,36 @@ class AgentTest(unittest.TestCase):
         self.pods = list(pods)
         self.put("pods.yaml", "---\n".join(self.pods))
 
-    def agent(self, wait_ready=True, extra=()):
-        a = H.Agent(self.local, self.root, os.path.join(self.tmp, "agent.log"), extra)
+    def agent(self, wait_ready=True, extra=(), prefix=(), local=None):
+        a = H.Agent(local or self.local, self.root, os.path.join(self.tmp, "agent.log"), extra,
+                    prefix)
         self.agents.append(a)
         return a.start(wait_ready=wait_ready)
+
+    def once(self, local, prefix=[], cwd=None):
+        """(exit status, output) of `kscmp agent --local LOCAL --once` on this kubelet root."""
+        p = subprocess.run(list(prefix) + [H.KSCMP, "agent", "--local", local, "--kubelet-root",
+                                     self.root, "--once", "--metrics-addr", "off"],
+                           capture_output=True, timeout=120, cwd=cwd or self.tmp)
+        return p.returncode, (p.stdout + p.stderr).decode(errors="replace")
+
+    def disk_state(self):
+        """{rel: (bytes, inode)} of the profiles on disk: a rewrite changes the inode."""
+        return {rel: (data, os.lstat(self.path(rel)).st_ino)
+                for rel, data in H.profiles_on_disk(self.root).items()}
+
+    def as_nobody(self):
+        """A prefix that runs a command as nobody (uid/gid 65534), for permission tests: the
+        agent may write the kubelet root (so a wrong removal would happen) but reads DIR only
+        where the test lets it. Skips when setpriv is missing."""
+        if os.geteuid() != 0 or not shutil.which("setpriv"):
+            self.skipTest("needs root and setpriv to run the agent as another user")
+        for d in (self.tmp, os.path.dirname(H.KSCMP)):
+            os.chmod(d, 0o755)
+        for dirpath, dirs, files in os.walk(self.root):
+            for n in [dirpath] + [os.path.join(dirpath, x) for x in dirs + files]:
+                os.lchown(n, 65534, 65534)
+        return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 
     def path(self, rel):
         return os.path.join(H.store_dir(self.root), rel)
@@ -704,6 +730,105 @@ spec:
         b = self.agent()
         self.assertEqual(self.read("demo/web.json"), full)
         self.assertEqual(b.metric("kscmp_profiles_written_total"), 0)
+
+    def test_20_missing_source_changes_nothing(self):
+        """A --local folder that is missing (or not a folder) changes nothing on disk: exit 1
+        with --once, relative or absolute, and a running agent refuses to start."""
+        self.agent()
+        self.assert_converged(ALL_FILES)
+        self.assertEqual(self.agents[-1].stop(), 0)
+        before = self.disk_state()
+        notdir = os.path.join(self.tmp, "a-file")
+        with open(notdir, "w") as f:
+            f.write("not a folder\n")
+        for path in ("nonexistent", os.path.join(self.tmp, "nonexistent"), "a-file", notdir):
+            rc, out = self.once(path)
+            self.assertEqual(rc, 1, f"--once --local {path}: exit {rc}\n{out}")
+            self.assertIn("nothing is changed", out, path)
+            self.assertNotIn("ready", out, path)
+            self.assertEqual(self.disk_state(), before, f"--once --local {path} changed the disk")
+            p = subprocess.run([H.KSCMP, "agent", "--local", path, "--kubelet-root", self.root,
+                                "--metrics-addr", "off"], capture_output=True, timeout=60,
+                               cwd=self.tmp)
+            self.assertEqual(p.returncode, 1, f"--local {path}: exit {p.returncode}")
+            self.assertEqual(self.disk_state(), before, f"--local {path} changed the disk")
+
+    def test_21_unreadable_source_changes_nothing(self):
+        """A folder the agent may not read, or a manifest it may not read at start, changes
+        nothing on disk (--once: exit 1; running: not ready, then converges once it can
+        read); the agent runs as nobody so that permissions apply."""
+        self.agent()
+        self.assert_converged(ALL_FILES)
+        self.assertEqual(self.agents[-1].stop(), 0)
+        nobody = self.as_nobody()
+        before = self.disk_state()
+        os.chmod(self.local, 0o700)  # root's: nobody may not list it
+        rc, out = self.once(self.local, nobody)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("Permission denied", out)
+        self.assertEqual(self.disk_state(), before)
+        # The folder readable, the Pods' manifest not: nothing is removed or written.
+        os.chmod(self.local, 0o755)
+        for n in os.listdir(self.local):
+            os.chmod(os.path.join(self.local, n), 0o644)
+        pods = os.path.join(self.local, "pods.yaml")
+        os.chmod(pods, 0o600)
+        rc, out = self.once(self.local, nobody)
+        self.assertEqual(rc, 1, out)
+        self.assertRegex(out, r"pods\.yaml: Permission denied")
+        self.assertEqual(self.disk_state(), before)
+        # Running: not ready, nothing changed; readable again: converges.
+        a = self.agent(wait_ready=False, prefix=nobody)
+        a.wait_log(r"not ready: 1 manifest\(s\) could not be read")
+        self.assertEqual(a.get("/readyz")[0], 503)
+        self.assertEqual(self.disk_state(), before)
+        os.chmod(pods, 0o644)
+        a.wait_ready()
+        a.wait_log(r"pods\.yaml: recovered")
+        self.assert_converged(ALL_FILES)
+        self.assertEqual(self.disk_state(), before)  # nothing needed rewriting
+
+    def test_22_source_removed_while_running(self):
+        """The --local folder removed (or moved away) under a running agent: every profile
+        stays; when the folder is back it is read whole and the disk follows it."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        before = self.disk_state()
+        saved = os.path.join(self.tmp, "saved")
+        shutil.copytree(self.local, saved)
+        mark = a.log_mark()
+        shutil.rmtree(self.local)
+        H.wait_until(lambda: "folder was removed" in a.log_since(mark)
+                     or self.disk_state() != before, 10, "the removal to be seen")
+        self.assertEqual(self.disk_state(), before)
+        a.wait_log(r"folder was removed: nothing is changed", mark)
+        self.assertEqual(a.metric("kscmp_source_errors_total"), 1)
+        self.assertEqual(self.disk_state(), before)
+        self.assertTrue(a.alive())
+        self.assertEqual(a.get("/healthz")[0], 200)
+        # Back, without pods.yaml's db pod: read whole, and other/db.json goes.
+        mark = a.log_mark()
+        shutil.copytree(saved, self.local)
+        self.set_pods([POD_WEB, POD_API])
+        a.wait_log(r"can be read again", mark, timeout=30)
+        self.wait_absent("other/db.json", timeout=20)
+        self.assert_converged(ALL_FILES - {"other/db.json"})
+        # Moved away and back.
+        self.set_pods([POD_WEB, POD_API, POD_DB])
+        self.assert_converged(ALL_FILES)
+        before = self.disk_state()
+        mark = a.log_mark()
+        moved = os.path.join(self.tmp, "moved")
+        os.rename(self.local, moved)
+        a.wait_log(r"folder was moved away: nothing is changed", mark)
+        self.assertEqual(self.disk_state(), before)
+        os.unlink(os.path.join(moved, "pods.yaml"))  # not the source any more: no effect
+        self.assertEqual(self.disk_state(), before)
+        mark = a.log_mark()
+        shutil.copytree(saved, self.local)
+        a.wait_log(r"can be read again", mark, timeout=30)
+        self.assert_converged(ALL_FILES)
+        self.assertEqual(self.disk_state(), before)
 
 
 class CountingResult(unittest.TextTestResult):
