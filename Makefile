@@ -40,7 +40,7 @@ ENGINE_LIB  := build/libkscmp-engine.a
 ENGINE_SAN  := build/libkscmp-engine-san.a
 LIB_OBJS    := $(REST_OBJS) $(ENGINE_LIB)
 
-UNIT_ENGINE := $(sort $(wildcard tests/unit/engine/test_*.c))
+UNIT_ENGINE := $(sort $(wildcard tests/unit/base/test_*.c tests/unit/engine/test_*.c))
 UNIT_OTHER  := $(sort $(wildcard tests/unit/kube/test_*.c tests/unit/node/test_*.c))
 UNIT_BINS   := $(addprefix build/unit/,$(basename $(notdir $(UNIT_ENGINE) $(UNIT_OTHER))))
 FUZZ_ENGINE := $(sort $(wildcard tests/fuzz/engine/fuzz_*.c))
@@ -101,6 +101,10 @@ build/kscmp: build/obj/program/main.o $(REST_OBJS) $(ENGINE_LIB)
 # Unit tests of the engine link the engine library and its three libraries, nothing else.
 build/unit/%: tests/unit/engine/%.c $(ENGINE_SAN) | build/unit
 	$(CC) $(BASEFLAGS) $(SANFLAGS) -Itests/unit/engine $< $(ENGINE_SAN) -o $@ $(ENGINE_LIBS) -lcmocka
+
+# So do unit tests of base (base is part of that library).
+build/unit/%: tests/unit/base/%.c $(ENGINE_SAN) | build/unit
+	$(CC) $(BASEFLAGS) $(SANFLAGS) $< $(ENGINE_SAN) -o $@ $(ENGINE_LIBS) -lcmocka
 
 build/unit/%: tests/unit/kube/%.c $(REST_SAN) $(ENGINE_SAN) | build/unit
 	$(CC) $(BASEFLAGS) $(SANFLAGS) $< $(REST_SAN) $(ENGINE_SAN) -o $@ $(LIBS) -lcmocka

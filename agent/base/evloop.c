@@ -1,4 +1,4 @@
-/* evloop.c - epoll loop with a handful of one-shot timers. */
+/* evloop.c - epoll loop with one-shot timers that their owners hold. */
 #include "base/evloop.h"
 
 #include <errno.h>
@@ -14,18 +14,21 @@ struct watch {
     struct watch *next;
 };
 
-struct timer {
-    bool armed;
+struct evtimer {
+    struct evloop *l; /* NULL once the loop is freed */
+    struct evtimer *prev, *next;
     uint64_t deadline;
-    evloop_timer_cb cb;
+    bool armed;
+    bool due; /* fires in the current round */
+    evtimer_cb cb;
     void *userdata;
 };
 
 struct evloop {
     int epfd;
     struct watch *watches;
-    struct watch *dead; /* removed during a round, freed after it */
-    struct timer timers[EVLOOP_MAX_TIMERS];
+    struct watch *dead;     /* removed during a round, freed after it */
+    struct evtimer *timers; /* every timer of the loop, armed or not */
     bool quit;
     int code;
 };
@@ -75,6 +78,12 @@ void evloop_free(struct evloop *l)
             *list = w->next;
             free(w);
         }
+    /* Timers stay their owners' to free; they no longer belong to a loop. */
+    while (l->timers) {
+        struct evtimer *t = l->timers;
+        l->timers = t->next;
+        *t = (struct evtimer){.cb = t->cb, .userdata = t->userdata};
+    }
     close(l->epfd);
     free(l);
 }
@@ -131,17 +140,70 @@ int evloop_del_fd(struct evloop *l, int fd)
     return 0;
 }
 
-void evloop_timer(struct evloop *l, int id, uint64_t ms, evloop_timer_cb cb, void *userdata)
+int evtimer_new(struct evloop *l, evtimer_cb cb, void *userdata, struct evtimer **ret)
 {
-    if (id < 0 || id >= EVLOOP_MAX_TIMERS)
-        return;
-    l->timers[id] = (struct timer){true, now_ms() + ms, cb, userdata};
+    struct evtimer *t = calloc(1, sizeof(*t));
+    if (!t)
+        return -ENOMEM;
+    *t = (struct evtimer){.l = l, .next = l->timers, .cb = cb, .userdata = userdata};
+    if (l->timers)
+        l->timers->prev = t;
+    l->timers = t;
+    *ret = t;
+    return 0;
 }
 
-void evloop_timer_cancel(struct evloop *l, int id)
+void evtimer_free(struct evtimer *t)
 {
-    if (id >= 0 && id < EVLOOP_MAX_TIMERS)
-        l->timers[id].armed = false;
+    if (!t)
+        return;
+    if (t->l) {
+        if (t->prev)
+            t->prev->next = t->next;
+        else
+            t->l->timers = t->next;
+        if (t->next)
+            t->next->prev = t->prev;
+    }
+    free(t);
+}
+
+void evtimer_arm(struct evtimer *t, uint64_t ms)
+{
+    t->armed = t->l != NULL;
+    t->due = false;
+    t->deadline = now_ms() + ms;
+}
+
+void evtimer_cancel(struct evtimer *t)
+{
+    t->armed = false;
+    t->due = false;
+}
+
+bool evtimer_armed(const struct evtimer *t)
+{
+    return t->armed;
+}
+
+/* Runs the callbacks of the timers due now, earliest deadline first. A callback may arm,
+ * cancel or free any timer: one armed during the round waits for the next round. */
+static void fire_timers(struct evloop *l)
+{
+    uint64_t now = now_ms();
+    for (struct evtimer *t = l->timers; t; t = t->next)
+        t->due = t->armed && t->deadline <= now;
+    while (!l->quit) {
+        struct evtimer *first = NULL;
+        for (struct evtimer *t = l->timers; t; t = t->next)
+            if (t->due && (!first || t->deadline < first->deadline))
+                first = t;
+        if (!first)
+            return;
+        first->due = false;
+        first->armed = false;
+        first->cb(first, first->userdata);
+    }
 }
 
 void evloop_quit(struct evloop *l, int code)
@@ -155,10 +217,10 @@ int evloop_run(struct evloop *l)
     while (!l->quit) {
         uint64_t now = now_ms();
         int timeout = -1;
-        for (int i = 0; i < EVLOOP_MAX_TIMERS; i++) {
-            if (!l->timers[i].armed)
+        for (struct evtimer *tm = l->timers; tm; tm = tm->next) {
+            if (!tm->armed)
                 continue;
-            uint64_t d = l->timers[i].deadline;
+            uint64_t d = tm->deadline;
             int t = d <= now ? 0 : (int)(d - now > 3600000 ? 3600000 : d - now);
             if (timeout < 0 || t < timeout)
                 timeout = t;
@@ -177,14 +239,7 @@ int evloop_run(struct evloop *l)
             l->dead = w->next;
             free(w);
         }
-        now = now_ms();
-        for (int i = 0; i < EVLOOP_MAX_TIMERS && !l->quit; i++) {
-            struct timer *t = &l->timers[i];
-            if (t->armed && t->deadline <= now) {
-                t->armed = false;
-                t->cb(l, t->userdata);
-            }
-        }
+        fire_timers(l);
     }
     return l->code;
 }

@@ -1,7 +1,9 @@
 /* evloop.h - the agent's single event loop (epoll), with fd watches and one-shot timers.
  *
  * Owns: waiting. Sources (inotify, signalfd, libcurl sockets) register fds; the loop calls
- * back on the loop's thread, so nothing the agent holds needs a lock.
+ * back on the loop's thread, so nothing the agent holds needs a lock. A timer is an object
+ * its owner creates, arms, re-arms, cancels and frees (as sd-event's sources): the loop
+ * keeps no table of ids, and holds as many timers as there are owners.
  */
 #ifndef KSCMP_EVLOOP_H
 #define KSCMP_EVLOOP_H
@@ -10,10 +12,13 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 
+#include "base/cleanup.h"
+
 struct evloop;
 
 typedef void (*evloop_fd_cb)(struct evloop *l, int fd, uint32_t events, void *userdata);
-typedef void (*evloop_timer_cb)(struct evloop *l, void *userdata);
+struct evtimer;
+typedef void (*evtimer_cb)(struct evtimer *t, void *userdata);
 
 int evloop_new(struct evloop **ret);
 void evloop_free(struct evloop *l);
@@ -22,11 +27,19 @@ int evloop_add_fd(struct evloop *l, int fd, uint32_t events, evloop_fd_cb cb, vo
 int evloop_mod_fd(struct evloop *l, int fd, uint32_t events);
 int evloop_del_fd(struct evloop *l, int fd);
 
-/* Arms (or re-arms) the timer with this id to fire once after ms milliseconds. Ids are the
- * caller's small integers (0..EVLOOP_MAX_TIMERS-1). */
-#define EVLOOP_MAX_TIMERS 16
-void evloop_timer(struct evloop *l, int id, uint64_t ms, evloop_timer_cb cb, void *userdata);
-void evloop_timer_cancel(struct evloop *l, int id);
+/* Creates a timer on l, not armed, that calls cb(t, userdata) each time it fires. The caller
+ * owns it and frees it with evtimer_free(), before or after the loop. */
+int evtimer_new(struct evloop *l, evtimer_cb cb, void *userdata, struct evtimer **ret);
+void evtimer_free(struct evtimer *t);
+
+/* Arms (or re-arms) t to fire once, ms milliseconds from now. Timers that are due together
+ * fire earliest deadline first; a timer is no longer armed when its callback runs. */
+void evtimer_arm(struct evtimer *t, uint64_t ms);
+/* Disarms t (nothing happens when it is not armed). */
+void evtimer_cancel(struct evtimer *t);
+bool evtimer_armed(const struct evtimer *t);
+
+DEFINE_CLEANUP_FUNC(struct evtimer, evtimer_free)
 
 /* Runs until evloop_quit(); returns the code given to it. */
 int evloop_run(struct evloop *l);

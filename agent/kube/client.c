@@ -36,6 +36,7 @@ struct kube {
     struct evloop *l;
     struct metrics *m;
     CURLM *multi;
+    struct evtimer *curl_timer; /* the timeout libcurl asks for */
     char *token;
     int ifd; /* inotify on the token file's folder */
     struct kube_req *reqs;
@@ -290,7 +291,7 @@ static int socket_cb(CURL *h, curl_socket_t s, int what, void *userp, void *sock
     return 0;
 }
 
-static void on_curl_timer(struct evloop *l, void *userdata)
+static void on_curl_timer(struct evtimer *timer, void *userdata)
 {
     struct kube *k = userdata;
     int running;
@@ -302,9 +303,9 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 {
     struct kube *k = userp;
     if (timeout_ms < 0)
-        evloop_timer_cancel(k->l, KUBE_TIMER_CURL);
+        evtimer_cancel(k->curl_timer);
     else
-        evloop_timer(k->l, KUBE_TIMER_CURL, (uint64_t)timeout_ms, on_curl_timer, k);
+        evtimer_arm(k->curl_timer, (uint64_t)timeout_ms);
     return 0;
 }
 
@@ -323,7 +324,7 @@ int kube_new(struct kube_config *cfg, struct evloop *l, struct metrics *m, struc
     }
     *k = (struct kube){.cfg = cfg, .l = l, .m = m, .ifd = -1};
     k->multi = curl_multi_init();
-    if (!k->multi) {
+    if (!k->multi || evtimer_new(l, on_curl_timer, k, &k->curl_timer) < 0) {
         kube_free(k);
         return -ENOMEM;
     }
@@ -364,6 +365,7 @@ void kube_free(struct kube *k)
     }
     if (k->multi)
         curl_multi_cleanup(k->multi);
+    evtimer_free(k->curl_timer);
     if (k->ifd >= 0) {
         evloop_del_fd(k->l, k->ifd);
         close(k->ifd);

@@ -28,9 +28,6 @@ struct kube_req_ops {
     void *userdata;
 };
 
-#define KUBE_TIMER_CURL 4
-#define KUBE_TIMER_TOKEN 5
-
 /* Takes ownership of cfg. */
 int kube_new(struct kube_config *cfg, struct evloop *l, struct metrics *m, struct kube **ret,
              struct kerr *err);

@@ -18,10 +18,6 @@
 
 enum { R_NAMESPACES, R_PODS, R_POLICIES, R_CLUSTER_POLICIES, R_KUBEARMOR, R__COUNT };
 
-#define KUBESRC_TIMER_SYNC 6
-#define KUBESRC_TIMER_STATUS 7
-#define KUBESRC_TIMER_REFLECTOR 8 /* 8..12 */
-#define KUBESRC_TIMER_EVENTS 13
 #define LIST_PAGE 500
 
 static const struct {
@@ -61,6 +57,7 @@ struct reflector {
     struct hmap listed; /* keys seen by the list in progress */
     char *cont;
     struct kube_req *req;
+    struct evtimer *timer; /* the next list or watch, after a failure or a 404 */
     unsigned failures;
     bool synced;  /* the first complete list is in */
     bool absent;  /* the kind is not served (CRD not installed) */
@@ -81,11 +78,13 @@ struct kubesrc {
     uint64_t pending_event_us; /* earliest change not yet synced */
     struct hmap status_dirty;  /* "K/ns/name" of policies whose status to check */
     bool status_all;
-    struct hmap events_sent;  /* "uid\treason\tmessage" */
-    unsigned status_failures; /* retry rounds of refused status patches in a row (backoff) */
-    unsigned event_failures;  /* retry rounds of refused Events in a row (backoff) */
-    bool status_retry_armed, event_retry_armed;
-    struct hmap status_pending; /* "IDX\tkey" of policies whose status to write */
+    struct evtimer *sync_timer;   /* a sync after changes */
+    struct evtimer *status_timer; /* queued status writes */
+    struct evtimer *event_timer;  /* refused Events posted again */
+    struct hmap events_sent;      /* "uid\treason\tmessage" */
+    unsigned status_failures;     /* retry rounds of refused status patches in a row (backoff) */
+    unsigned event_failures;      /* retry rounds of refused Events in a row (backoff) */
+    struct hmap status_pending;   /* "IDX\tkey" of policies whose status to write */
     unsigned status_inflight;
     struct event_retry *event_retries;
 };
@@ -125,7 +124,11 @@ void kubesrc_free(struct kubesrc *src)
         free(r->cont);
         hmap_clear(&r->known, known_free);
         hmap_clear(&r->listed, NULL);
+        evtimer_free(r->timer);
     }
+    evtimer_free(src->sync_timer);
+    evtimer_free(src->status_timer);
+    evtimer_free(src->event_timer);
     hmap_clear(&src->status_dirty, NULL);
     hmap_clear(&src->status_pending, NULL);
     hmap_clear(&src->events_sent, NULL);
@@ -146,7 +149,7 @@ static void start_list(struct reflector *r);
 static void start_watch(struct reflector *r);
 static void schedule_sync(struct kubesrc *src, uint64_t event_us);
 
-static void on_reflector_timer(struct evloop *l, void *userdata)
+static void on_reflector_timer(struct evtimer *timer, void *userdata)
 {
     struct reflector *r = userdata;
     if (r->in_list || !r->rv)
@@ -168,7 +171,7 @@ static void retry_later(struct reflector *r, bool relist, const char *why)
     }
     log_warning("%s: %s; trying again in %llu ms", kinds[r->idx].name, why,
                 (unsigned long long)delay);
-    evloop_timer(r->src->l, KUBESRC_TIMER_REFLECTOR + r->idx, delay, on_reflector_timer, r);
+    evtimer_arm(r->timer, delay);
 }
 
 static char *object_key(const json_t *obj)
@@ -436,7 +439,7 @@ static void on_list_done(long status, const char *body, size_t len, const char *
         }
         r->synced = true;
         r->in_list = true;
-        evloop_timer(src->l, KUBESRC_TIMER_REFLECTOR + r->idx, 60000, on_reflector_timer, r);
+        evtimer_arm(r->timer, 60000);
         initial_sync_if_ready(src);
         return;
     }
@@ -610,20 +613,17 @@ struct patch_ctx {
 
 static void flush_statuses(struct kubesrc *src);
 
-static void on_status_timer(struct evloop *l, void *userdata)
+static void on_status_timer(struct evtimer *timer, void *userdata)
 {
     struct kubesrc *src = userdata;
-    src->status_retry_armed = false;
     if (src->initial_done)
         flush_statuses(src);
 }
 
 static void arm_status_timer(struct kubesrc *src, uint64_t delay_ms)
 {
-    if (src->status_retry_armed)
-        return;
-    src->status_retry_armed = true;
-    evloop_timer(src->l, KUBESRC_TIMER_STATUS, delay_ms, on_status_timer, src);
+    if (!evtimer_armed(src->status_timer))
+        evtimer_arm(src->status_timer, delay_ms);
 }
 
 static void queue_status(struct kubesrc *src, int idx, const char *key)
@@ -847,12 +847,11 @@ static int send_event(struct kubesrc *src, const char *key, const char *path, co
     return r;
 }
 
-static void on_event_retry_timer(struct evloop *l, void *userdata)
+static void on_event_retry_timer(struct evtimer *timer, void *userdata)
 {
     struct kubesrc *src = userdata;
     struct event_retry *er = src->event_retries;
     src->event_retries = NULL;
-    src->event_retry_armed = false;
     while (er) {
         struct event_retry *next = er->next;
         /* Not when its pod went away meanwhile (forget_events_of dropped the key). */
@@ -888,11 +887,9 @@ static void on_event_done(long status, const char *body, size_t len, const char 
             er->body = TAKE_PTR(c->body);
             er->next = src->event_retries;
             src->event_retries = er;
-            if (!src->event_retry_armed) {
-                src->event_retry_armed = true;
+            if (!evtimer_armed(src->event_timer)) {
                 src->event_failures++;
-                evloop_timer(src->l, KUBESRC_TIMER_EVENTS, retry_delay(src->event_failures),
-                             on_event_retry_timer, src);
+                evtimer_arm(src->event_timer, retry_delay(src->event_failures));
             }
         } else
             hmap_remove(&src->events_sent, c->key); /* try again next time */
@@ -991,7 +988,7 @@ static void check_stale(struct kubesrc *src)
 
 /* ---- syncing ---- */
 
-static void on_sync_timer(struct evloop *l, void *userdata)
+static void on_sync_timer(struct evtimer *timer, void *userdata)
 {
     struct kubesrc *src = userdata;
     if (!src->initial_done)
@@ -1008,7 +1005,7 @@ static void schedule_sync(struct kubesrc *src, uint64_t event_us)
     if (!src->pending_event_us || event_us < src->pending_event_us)
         src->pending_event_us = event_us;
     if (src->initial_done)
-        evloop_timer(src->l, KUBESRC_TIMER_SYNC, 0, on_sync_timer, src);
+        evtimer_arm(src->sync_timer, 0);
 }
 
 static void initial_sync_if_ready(struct kubesrc *src)
@@ -1059,6 +1056,17 @@ int kubesrc_new(struct kube *k, struct engine *e, struct evloop *l, struct metri
         src->r[i].idx = i;
         hmap_init(&src->r[i].known);
         hmap_init(&src->r[i].listed);
+    }
+    int q = evtimer_new(l, on_sync_timer, src, &src->sync_timer);
+    if (q == 0)
+        q = evtimer_new(l, on_status_timer, src, &src->status_timer);
+    if (q == 0)
+        q = evtimer_new(l, on_event_retry_timer, src, &src->event_timer);
+    for (int i = 0; i < R__COUNT && q == 0; i++)
+        q = evtimer_new(l, on_reflector_timer, &src->r[i], &src->r[i].timer);
+    if (q < 0) {
+        kubesrc_free(src);
+        return q;
     }
     *ret = src;
     return 0;

@@ -19,8 +19,6 @@
 
 /* Event loop timers of this module (the reconciler has 1 and 2; the API source is not used
  * together with this one). */
-#define LOCALSRC_TIMER_SETTLE 14
-#define LOCALSRC_TIMER_RETRY 15
 
 /* A file that goes (deleted, renamed away) is dropped only after this long, and only if
  * the folder is still there: `rm -rf DIR` deletes its files one by one before the folder,
@@ -53,7 +51,9 @@ struct localsrc {
     void *userdata;
     int ifd;
     int wd;
-    dev_t dev; /* the folder watched */
+    struct evtimer *settle_timer; /* drops the files seen to go, once the folder stays */
+    struct evtimer *retry_timer;  /* looks for a lost folder again */
+    dev_t dev;                    /* the folder watched */
     ino_t ino;
     struct hmap files;   /* file name -> lfile */
     struct hmap removed; /* names inotify saw go, dropped once the folder is seen to stay */
@@ -88,10 +88,8 @@ void localsrc_free(struct localsrc *s)
             evloop_del_fd(s->l, s->ifd);
         close(s->ifd);
     }
-    if (s->l) {
-        evloop_timer_cancel(s->l, LOCALSRC_TIMER_SETTLE);
-        evloop_timer_cancel(s->l, LOCALSRC_TIMER_RETRY);
-    }
+    evtimer_free(s->settle_timer);
+    evtimer_free(s->retry_timer);
     hmap_clear(&s->files, lfile_free);
     hmap_clear(&s->removed, NULL);
     free(s->dir);
@@ -208,7 +206,7 @@ static void file_failed(struct localsrc *s, const char *name)
         f->broken = true;
 }
 
-static void on_settle(struct evloop *l, void *userdata);
+static void on_settle(struct evtimer *timer, void *userdata);
 
 /* Reads one file into the engine. Returns true when the engine changed. */
 static bool load_file(struct localsrc *s, const char *name)
@@ -224,7 +222,7 @@ static bool load_file(struct localsrc *s, const char *name)
         /* Gone: dropped once the folder is seen to stay (it may be going as a whole). */
         if (hmap_get(&s->files, name)) {
             hmap_put(&s->removed, name, (void *)1, NULL);
-            evloop_timer(s->l, LOCALSRC_TIMER_SETTLE, REMOVAL_SETTLE_MS, on_settle, s);
+            evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
         }
         return false;
     }
@@ -459,7 +457,7 @@ int localsrc_load_all(struct localsrc *s)
         log_info("--local %s: the folder can be read again: read it whole", s->dir);
         s->lost = false;
         s->lost_attempts = 0;
-        evloop_timer_cancel(s->l, LOCALSRC_TIMER_RETRY);
+        evtimer_cancel(s->retry_timer);
     }
     return 0;
 }
@@ -484,7 +482,7 @@ unsigned localsrc_unknown(const struct localsrc *s)
     return n;
 }
 
-static void on_retry(struct evloop *l, void *userdata);
+static void on_retry(struct evtimer *timer, void *userdata);
 
 /* Watches DIR (again): 0, or a negative errno (the folder is not there, not readable). */
 static int watch_folder(struct localsrc *s)
@@ -516,15 +514,15 @@ static void source_lost(struct localsrc *s, const char *why)
     }
     s->lost = true;
     hmap_clear(&s->removed, NULL);
-    evloop_timer_cancel(s->l, LOCALSRC_TIMER_SETTLE);
+    evtimer_cancel(s->settle_timer);
     if (s->wd >= 0)
         inotify_rm_watch(s->ifd, s->wd);
     s->wd = -1;
     s->lost_attempts++;
-    evloop_timer(s->l, LOCALSRC_TIMER_RETRY, backoff_ms(s->lost_attempts, 200, 10000), on_retry, s);
+    evtimer_arm(s->retry_timer, backoff_ms(s->lost_attempts, 200, 10000));
 }
 
-static void on_retry(struct evloop *l, void *userdata)
+static void on_retry(struct evtimer *timer, void *userdata)
 {
     struct localsrc *s = userdata;
     if (localsrc_load_all(s) == 0 && s->changed)
@@ -532,7 +530,7 @@ static void on_retry(struct evloop *l, void *userdata)
 }
 
 /* Drops the files inotify saw go, once the folder is seen to be still there. */
-static void on_settle(struct evloop *l, void *userdata)
+static void on_settle(struct evtimer *timer, void *userdata)
 {
     struct localsrc *s = userdata;
     struct stat st;
@@ -544,7 +542,7 @@ static void on_settle(struct evloop *l, void *userdata)
     size_t n = 0;
     _cleanup_free_ char **names = calloc(s->removed.n + 1, sizeof(*names));
     if (!names) {
-        evloop_timer(s->l, LOCALSRC_TIMER_SETTLE, REMOVAL_SETTLE_MS, on_settle, s);
+        evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
         return;
     }
     struct hmap_iter it;
@@ -598,7 +596,7 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
             if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
                 if (hmap_get(&s->files, ev->name)) {
                     hmap_put(&s->removed, ev->name, (void *)1, NULL);
-                    evloop_timer(s->l, LOCALSRC_TIMER_SETTLE, REMOVAL_SETTLE_MS, on_settle, s);
+                    evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
                 }
             } else if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
                 hmap_remove(&s->removed, ev->name);
@@ -659,6 +657,10 @@ int localsrc_new(const char *dir, struct engine *e, struct evloop *l, struct met
             return r;
         }
         r = evloop_add_fd(l, s->ifd, EPOLLIN, on_inotify, s);
+        if (r == 0)
+            r = evtimer_new(l, on_settle, s, &s->settle_timer);
+        if (r == 0)
+            r = evtimer_new(l, on_retry, s, &s->retry_timer);
         if (r < 0) {
             localsrc_free(s);
             return kerr_set(err, r, "watching %s: %s", dir, strerror(-r));

@@ -73,7 +73,9 @@ struct reconciler {
     struct store *s;
     struct metrics *m;
     struct evloop *l;
-    struct hmap wants; /* rel -> want */
+    struct evtimer *retry_timer;  /* the earliest retry of a failed write (with l) */
+    struct evtimer *verify_timer; /* checks the disk after inotify saw a change (with l) */
+    struct hmap wants;            /* rel -> want */
     int (*event)(const struct engine_event *ev, void *userdata);
     void *event_userdata;
     void (*hook)(const struct file_result *res, bool changed, void *userdata);
@@ -100,6 +102,9 @@ static void want_free(void *v)
     free(w);
 }
 
+static void on_retry(struct evtimer *timer, void *userdata);
+static void on_verify(struct evtimer *timer, void *userdata);
+
 int reconciler_new(struct engine *e, struct store *s, struct metrics *m, struct evloop *l,
                    struct reconciler **ret)
 {
@@ -109,6 +114,15 @@ int reconciler_new(struct engine *e, struct store *s, struct metrics *m, struct 
     *r = (struct reconciler){.e = e, .s = s, .m = m, .l = l, .ifd = -1};
     hmap_init(&r->wants);
     hmap_init(&r->verify);
+    if (l) {
+        int q = evtimer_new(l, on_retry, r, &r->retry_timer);
+        if (q == 0)
+            q = evtimer_new(l, on_verify, r, &r->verify_timer);
+        if (q < 0) {
+            reconciler_free(r);
+            return q;
+        }
+    }
     *ret = r;
     return 0;
 }
@@ -119,6 +133,8 @@ void reconciler_free(struct reconciler *r)
         return;
     hmap_clear(&r->wants, want_free);
     hmap_clear(&r->verify, NULL);
+    evtimer_free(r->retry_timer);
+    evtimer_free(r->verify_timer);
     if (r->ifd >= 0) {
         if (r->l)
             evloop_del_fd(r->l, r->ifd);
@@ -349,7 +365,7 @@ unsigned reconciler_pending(const struct reconciler *r)
     return n;
 }
 
-static void on_retry(struct evloop *l, void *userdata)
+static void on_retry(struct evtimer *timer, void *userdata)
 {
     struct reconciler *r = userdata;
     uint64_t now = now_ms();
@@ -401,7 +417,7 @@ static void schedule_retry(struct reconciler *r)
     if (!next || !r->l)
         return;
     uint64_t now = now_ms();
-    evloop_timer(r->l, RECONCILE_TIMER_RETRY, next > now ? next - now : 0, on_retry, r);
+    evtimer_arm(r->retry_timer, next > now ? next - now : 0);
 }
 
 static int load_one(const char *rel, void *userdata)
@@ -511,7 +527,7 @@ static void verify_one(struct reconciler *r, const char *rel)
     }
 }
 
-static void on_verify(struct evloop *l, void *userdata)
+static void on_verify(struct evtimer *timer, void *userdata)
 {
     struct reconciler *r = userdata;
     if (r->verify_all) {
@@ -594,7 +610,7 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
         }
     }
     if (r->verify_all || r->verify.n)
-        evloop_timer(r->l, RECONCILE_TIMER_VERIFY, 0, on_verify, r);
+        evtimer_arm(r->verify_timer, 0);
 }
 
 int reconciler_start(struct reconciler *r, struct kerr *err)

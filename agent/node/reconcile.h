@@ -21,10 +21,6 @@
 
 struct reconciler;
 
-/* Timer ids of the event loop this module uses. */
-#define RECONCILE_TIMER_RETRY 1
-#define RECONCILE_TIMER_VERIFY 2
-
 int reconciler_new(struct engine *e, struct store *s, struct metrics *m, struct evloop *l,
                    struct reconciler **ret);
 void reconciler_free(struct reconciler *r);
