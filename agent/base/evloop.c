@@ -48,6 +48,12 @@ uint64_t backoff_ms(unsigned attempt, uint64_t base_ms, uint64_t max_ms)
     return delay > max_ms ? max_ms : delay;
 }
 
+uint64_t backoff_jitter_ms(unsigned attempt, uint64_t base_ms, uint64_t max_ms)
+{
+    uint64_t delay = backoff_ms(attempt, base_ms, max_ms);
+    return delay / 2 + (uint64_t)rand() % (delay / 2 + 1);
+}
+
 uint64_t now_ms(void)
 {
     return now_us() / 1000u;

@@ -46,8 +46,11 @@ int evloop_run(struct evloop *l);
 void evloop_quit(struct evloop *l, int code);
 
 /* Exponential backoff: base_ms doubled for each attempt after the first, capped at max_ms
- * (attempt 0 and 1 give base_ms). Callers add their own jitter. */
+ * (attempt 0 and 1 give base_ms). */
 uint64_t backoff_ms(unsigned attempt, uint64_t base_ms, uint64_t max_ms);
+/* The retry delay: backoff_ms() with jitter, at random between half of it and all of it, so
+ * that the nodes that failed together do not come back together. */
+uint64_t backoff_jitter_ms(unsigned attempt, uint64_t base_ms, uint64_t max_ms);
 
 /* Monotonic milliseconds and microseconds. */
 uint64_t now_ms(void);

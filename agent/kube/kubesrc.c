@@ -99,8 +99,7 @@ struct event_retry {
 /* 1 s doubling to 30 s, with jitter. */
 static uint64_t retry_delay(unsigned failures)
 {
-    uint64_t delay = backoff_ms(failures, 1000, 30000);
-    return delay / 2 + (uint64_t)rand() % (delay / 2 + 1);
+    return backoff_jitter_ms(failures, 1000, 30000);
 }
 
 static void known_free(void *v)
@@ -162,8 +161,7 @@ static void on_reflector_timer(struct evtimer *timer, void *userdata)
 static void retry_later(struct reflector *r, bool relist, const char *why)
 {
     r->failures++;
-    uint64_t delay = backoff_ms(r->failures, 200, 30000);
-    delay = delay / 2 + (uint64_t)rand() % (delay / 2 + 1);
+    uint64_t delay = backoff_jitter_ms(r->failures, 200, 30000);
     if (relist) {
         free(r->rv);
         r->rv = NULL;

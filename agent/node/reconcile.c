@@ -195,13 +195,12 @@ unsigned reconciler_pending(const struct reconciler *r);
 /* (Re)adds inotify watches on the kscmp folder and every namespace folder. */
 static void watch_tree(struct reconciler *r);
 
-/* Backoff: 100 ms doubling to 30 s, with up to 25% jitter. */
+/* Backoff: 100 ms doubling to 30 s, with jitter. */
 static void fail_later(struct reconciler *r, struct want *w, const char *rel)
 {
     w->pending = true;
     w->attempts++;
-    uint64_t delay = backoff_ms(w->attempts, 100, 30000);
-    delay += (uint64_t)rand() % (delay / 4 + 1);
+    uint64_t delay = backoff_jitter_ms(w->attempts, 100, 30000);
     w->retry_at_ms = now_ms() + delay;
     log_warning("kscmp/%s: will try again in %llu ms (attempt %u)", rel, (unsigned long long)delay,
                 w->attempts);

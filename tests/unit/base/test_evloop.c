@@ -1,6 +1,6 @@
 /* test_evloop.c - the event loop: timers their owners hold (any number, fired earliest
  * deadline first, re-armed, cancelled, freed from a callback or after the loop), fd watches,
- * and the backoff formula.
+ * and the backoff formula with its jitter.
  *
  * No test depends on how fast the machine is: deadlines are only checked from below, and
  * orders are chosen so that a delay between two arms cannot swap them.
@@ -280,6 +280,22 @@ static void test_backoff(void **state)
         assert_int_equal(backoff_ms(cases[i].attempt, cases[i].base, cases[i].max), cases[i].want);
 }
 
+/* backoff_jitter_ms: between half the backoff and all of it, and not always the same. */
+static void test_backoff_jitter(void **state)
+{
+    for (unsigned attempt = 0; attempt < 12; attempt++) {
+        uint64_t full = backoff_ms(attempt, 200, 30000), lo = UINT64_MAX, hi = 0;
+        for (int i = 0; i < 1000; i++) {
+            uint64_t d = backoff_jitter_ms(attempt, 200, 30000);
+            lo = d < lo ? d : lo;
+            hi = d > hi ? d : hi;
+        }
+        assert_true(lo >= full / 2);
+        assert_true(hi <= full);
+        assert_true(lo < hi);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_timer_outlives_loop),
         cmocka_unit_test(test_fd_watch),
         cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_backoff_jitter),
     };
     return cmocka_run_group_tests_name("evloop", tests, NULL, NULL);
 }
