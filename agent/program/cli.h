@@ -1,4 +1,4 @@
-/* cli.h - the kscmp command line: compile, explain, tree, list, groups, validate.
+/* cli.h - the kscmp command line: compile, explain, tree, list, groups, validate, import.
  *
  * Owns: argument parsing and output of the offline commands.
  * Exit status: 0 done, 1 invalid input, 2 wrong usage.
@@ -21,6 +21,9 @@ int cli_tree(int argc, char **argv);
 int cli_list(int argc, char **argv);
 int cli_groups(int argc, char **argv);
 int cli_validate(int argc, char **argv);
+
+/* import_cli.c: existing profiles to policies. */
+int cli_import(int argc, char **argv);
 
 /* The agent (agent.c). */
 int agent_main(int argc, char **argv);

@@ -1,0 +1,314 @@
+/* import_cli.c - `kscmp import`: existing seccomp profiles to SeccompPolicy YAML. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "base/cleanup.h"
+#include "base/file.h"
+#include "engine/import.h"
+#include "engine/manifest.h"
+#include "engine/model.h"
+#include "program/cli.h"
+
+static const char *const import_help =
+    "Usage: kscmp import -f FILE... [--name NAME] [-n NAMESPACE] [-o FILE]\n"
+    "                    [--arch ARCH] [--kernel X.Y] [--cap-add CAP] [--cap-drop CAP]\n"
+    "                    [--inline-bases]\n\n"
+    "Turns existing seccomp profiles into SeccompPolicy objects (YAML, one document per\n"
+    "policy) that compile to the same profile:\n"
+    "  - OCI/Docker seccomp JSON, Docker's default profile included: archMap, includes and\n"
+    "    excludes are resolved for one container (--arch, --kernel, --cap-add, --cap-drop);\n"
+    "  - Security Profiles Operator SeccompProfile objects (v1beta1, v1alpha1; Lists too),\n"
+    "    one policy per object, names and namespaces kept; baseProfileName becomes extends\n"
+    "    when the base is imported too, else the base's rules are inlined;\n"
+    "  - Inspektor Gadget seccomp advisor output (\"// CONTAINER\" then a JSON profile, for\n"
+    "    each container): one policy per container, named after it.\n"
+    "A field kscmp cannot say is an error, never dropped.\n\n"
+    "  -f, --filename FILE   a profile file (\"-\": standard input; a folder: its *.json,\n"
+    "                        *.yaml and *.yml files)\n"
+    "      --name NAME       the policy's name for an OCI or advisor profile (default: the\n"
+    "                        file's or container's name; NAME-CONTAINER for several\n"
+    "                        containers); with SeccompProfile objects, import only NAME\n"
+    "  -n, --namespace NS    the namespace of every policy (default: the object's own; none\n"
+    "                        for OCI and advisor profiles)\n"
+    "  -o, --output FILE     write the YAML to FILE (default: standard output)\n"
+    "      --arch ARCH       the node architecture to resolve for (default: this machine's)\n"
+    "      --kernel X.Y      the node kernel, for Docker's minKernel (default: this machine's)\n"
+    "      --cap-add CAP     add a capability to the container's set (CAP_SYS_ADMIN, ALL)\n"
+    "      --cap-drop CAP    remove one (the set starts as Docker's and containerd's default)\n"
+    "      --inline-bases    inline SPO base profiles even when they are imported too\n";
+
+static int import_usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "kscmp import: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nRun 'kscmp import --help' for usage.\n");
+    return EXIT_USAGE;
+}
+
+static bool profile_file_name(const char *n)
+{
+    size_t l = strlen(n);
+    return n[0] != '.' && ((l > 5 && strcmp(n + l - 5, ".json") == 0) ||
+                           (l > 5 && strcmp(n + l - 5, ".yaml") == 0) ||
+                           (l > 4 && strcmp(n + l - 4, ".yml") == 0));
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int import_file(struct import_set *s, const char *path)
+{
+    struct kerr err = {0};
+    _cleanup_free_ char *buf = NULL;
+    size_t len = 0;
+    int r = read_file_all(path, MAX_MANIFEST, &buf, &len, &err);
+    if (r == 0)
+        r = import_add(s, buf, len, strcmp(path, "-") == 0 ? "<stdin>" : path, &err);
+    if (r < 0)
+        fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
+    return r;
+}
+
+/* A file, or every profile file of a folder (sorted, not recursive). */
+static int import_path(struct import_set *s, const char *path)
+{
+    struct stat st;
+    if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return import_file(s, path);
+    DIR *d = opendir(path);
+    if (!d) {
+        fprintf(stderr, "kscmp: error: %s: %s\n", path, strerror(errno));
+        return -errno;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    int r = 0;
+    for (struct dirent *de; (de = readdir(d));) {
+        if (!profile_file_name(de->d_name))
+            continue;
+        char **nv = realloc(names, (n + 1) * sizeof(*nv));
+        if (!nv) {
+            r = -ENOMEM;
+            break;
+        }
+        names = nv;
+        if (asprintf(&names[n], "%s/%s", path, de->d_name) < 0) {
+            r = -ENOMEM;
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (names && n > 1)
+        qsort(names, n, sizeof(*names), cmp_strp);
+    for (size_t i = 0; r == 0 && i < n; i++)
+        r = import_file(s, names[i]);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return r;
+}
+
+/* Writes data to path through a temporary file in the same folder and a rename. */
+static int write_atomic(const char *path, const char *data, size_t len)
+{
+    _cleanup_free_ char *tmp = NULL;
+    if (asprintf(&tmp, "%s.kscmp-XXXXXX", path) < 0)
+        return -ENOMEM;
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return -errno;
+    int r = 0;
+    if (fchmod(fd, 0644) < 0)
+        r = -errno;
+    for (size_t off = 0; r == 0 && off < len;) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            r = -errno;
+        else
+            off += (size_t)w;
+    }
+    if (r == 0 && fsync(fd) < 0)
+        r = -errno;
+    if (close(fd) < 0 && r == 0)
+        r = -errno;
+    if (r == 0 && rename(tmp, path) < 0)
+        r = -errno;
+    if (r < 0)
+        unlink(tmp);
+    return r;
+}
+
+/* "6.1.0-18-amd64" -> 6, 1. */
+static int parse_kernel(const char *s, unsigned *maj, unsigned *min)
+{
+    unsigned a, b;
+    int used = 0;
+    if (sscanf(s, "%5u.%5u%n", &a, &b, &used) != 2 || used == 0)
+        return -EINVAL;
+    *maj = a;
+    *min = b;
+    return 0;
+}
+
+static int add_caps(const char *list, bool add, capmask_t *caps)
+{
+    _cleanup_free_ char *copy = strdup(list);
+    if (!copy)
+        return -ENOMEM;
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        capmask_t m;
+        if (import_cap_parse(t, &m) < 0)
+            return import_usage("unknown capability \"%s\"", t);
+        *caps = add ? (*caps | m) : (*caps & ~m);
+    }
+    return 0;
+}
+
+int cli_import(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"filename", required_argument, NULL, 'f'},
+        {"name", required_argument, NULL, 'N'},
+        {"namespace", required_argument, NULL, 'n'},
+        {"output", required_argument, NULL, 'o'},
+        {"arch", required_argument, NULL, 'a'},
+        {"kernel", required_argument, NULL, 'k'},
+        {"cap-add", required_argument, NULL, 'A'},
+        {"cap-drop", required_argument, NULL, 'D'},
+        {"inline-bases", no_argument, NULL, 'I'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    _cleanup_free_ const char **files = NULL;
+    size_t nfiles = 0;
+    const char *output = NULL, *kernel = NULL;
+    struct import_opts o = {.arch = arch_native(), .caps = import_default_caps()};
+    int opt, r;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "f:n:o:h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'f': {
+            const char **v = realloc(files, (nfiles + 1) * sizeof(*v));
+            if (!v)
+                return EXIT_INVALID;
+            files = v;
+            files[nfiles++] = optarg;
+            break;
+        }
+        case 'N':
+            if (!dns_subdomain_valid(optarg))
+                return import_usage("--name \"%s\" is not a DNS-1123 subdomain", optarg);
+            o.name = optarg;
+            break;
+        case 'n':
+            if (!dns_label_valid(optarg))
+                return import_usage("-n \"%s\" is not a DNS-1123 label", optarg);
+            o.ns = optarg;
+            break;
+        case 'o':
+            output = optarg;
+            break;
+        case 'a':
+            if ((o.arch = arch_parse(optarg)) < 0)
+                return import_usage("unknown architecture \"%s\" (x86_64, aarch64, arm, ...)",
+                                    optarg);
+            break;
+        case 'k':
+            if (parse_kernel(optarg, &o.kernel_major, &o.kernel_minor) < 0)
+                return import_usage("--kernel \"%s\": want MAJOR.MINOR, such as 6.1", optarg);
+            kernel = optarg;
+            break;
+        case 'A':
+        case 'D':
+            if ((r = add_caps(optarg, opt == 'A', &o.caps)) != 0)
+                return r < 0 ? EXIT_INVALID : r;
+            break;
+        case 'I':
+            o.inline_bases = true;
+            break;
+        case 'h':
+            fputs(import_help, stdout);
+            return 0;
+        default:
+            return import_usage("%s", "unknown option");
+        }
+    }
+    if (optind < argc)
+        return import_usage("unexpected argument \"%s\"", argv[optind]);
+    if (nfiles == 0)
+        return import_usage("%s", "no profile file given (-f FILE)");
+    if (o.arch < 0) {
+        fprintf(stderr, "kscmp import: this machine's architecture is not one kscmp knows: "
+                        "give --arch\n");
+        return EXIT_USAGE;
+    }
+    if (!kernel) {
+        struct utsname u;
+        if (uname(&u) < 0 || parse_kernel(u.release, &o.kernel_major, &o.kernel_minor) < 0) {
+            fprintf(stderr, "kscmp import: cannot read this machine's kernel version: give "
+                            "--kernel\n");
+            return EXIT_USAGE;
+        }
+    }
+    const struct scmp_version *v = seccomp_version();
+    char version[32] = "";
+    if (v)
+        snprintf(version, sizeof(version), "%u.%u.%u", v->major, v->minor, v->micro);
+    o.libseccomp_version = version;
+    struct sysdb *db = NULL;
+    if (sysdb_new(&db) < 0)
+        return EXIT_INVALID;
+    o.db = db;
+    struct import_set *s = NULL;
+    if (import_set_new(&o, &s) < 0) {
+        sysdb_free(db);
+        return EXIT_INVALID;
+    }
+    int ret = 0;
+    for (size_t i = 0; i < nfiles && ret == 0; i++)
+        if (import_path(s, files[i]) < 0)
+            ret = EXIT_INVALID;
+    _cleanup_free_ char *yaml = NULL;
+    char **warnings = NULL;
+    size_t nwarnings = 0;
+    if (ret == 0) {
+        struct kerr err = {0};
+        r = import_render(s, &yaml, &warnings, &nwarnings, &err);
+        if (r < 0) {
+            fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
+            ret = EXIT_INVALID;
+        }
+    }
+    for (size_t i = 0; i < nwarnings; i++) {
+        fprintf(stderr, "kscmp: warning: %s\n", warnings[i]);
+        free(warnings[i]);
+    }
+    free(warnings);
+    import_set_free(s);
+    sysdb_free(db);
+    if (ret != 0)
+        return ret;
+    if (output) {
+        if ((r = write_atomic(output, yaml, strlen(yaml))) < 0) {
+            fprintf(stderr, "kscmp: error: %s: %s\n", output, strerror(-r));
+            return EXIT_INVALID;
+        }
+        return 0;
+    }
+    fputs(yaml, stdout);
+    return fflush(stdout) == 0 ? 0 : EXIT_INVALID;
+}
