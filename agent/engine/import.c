@@ -905,7 +905,10 @@ static int add_oci(struct pctx *c, const struct ynode *doc, const char *containe
     } else if (o->name) {
         p->name = strdup(o->name);
     } else {
-        p->name = policy_name_from(container ? container : c->file);
+        /* A file's name (not standard input's) or the container's. */
+        p->name = container || strcmp(c->file, "<stdin>") != 0
+                      ? policy_name_from(container ? container : c->file)
+                      : NULL;
         if (!p->name)
             return kerr_set(err, -EINVAL,
                             "%s: %s: cannot make a policy name (a DNS-1123 subdomain) from "
@@ -1041,12 +1044,20 @@ static int add_doc(struct pctx *c, const struct ynode *doc, int index, int depth
     if (strcmp(kind->str, "SeccompProfile") == 0 &&
         strncmp(api->str, SPO_GROUP, strlen(SPO_GROUP)) == 0)
         return add_spo(c, doc, err);
-    if (strncmp(api->str, SPO_GROUP, strlen(SPO_GROUP)) == 0)
+    if (strncmp(api->str, SPO_GROUP, strlen(SPO_GROUP)) == 0) {
+        static const char *const mapped[] = {"ProfileBinding", "ProfileRecording",
+                                             "SecurityProfileNodeStatus",
+                                             "SecurityProfilesOperatorDaemon"};
+        for (size_t i = 0; i < ELEMENTSOF(mapped); i++)
+            if (strcmp(kind->str, mapped[i]) == 0)
+                return fail(c, kind, "kind",
+                            "%s is not a seccomp profile: kscmp import reads SeccompProfile "
+                            "objects (docs/migrating-from-spo.md says what replaces a %s)",
+                            mapped[i], mapped[i]);
         return fail(c, kind, "kind",
-                    "%.64s is not a seccomp profile; kscmp import reads SeccompProfile objects "
-                    "(see \"Migrating from the Security Profiles Operator\" in the docs for "
-                    "what %.64s becomes)",
-                    kind->str, kind->str);
+                    "%.64s is not a seccomp profile: kscmp import reads SeccompProfile objects",
+                    kind->str);
+    }
     return fail(c, kind, "kind",
                 "%.64s (%.100s) is not something kscmp import reads: OCI/Docker seccomp JSON, "
                 "Security Profiles Operator SeccompProfile objects, Inspektor Gadget advisor "
@@ -1341,14 +1352,17 @@ static int cmp_verdict_order(struct verdict a, struct verdict b)
     return a.errno_ret < b.errno_ret ? -1 : a.errno_ret > b.errno_ret;
 }
 
-/* Blocks order: unconditional first, by verdict (least restrictive first), then conditional
- * by verdict, conditions; names last, so that equal blocks sit together. */
+/* Blocks order: unconditional first, by verdict (least restrictive first), names last so that
+ * a verdict's names sit together; then conditional ones by syscall, verdict, conditions. */
 static int cmp_ient(const void *a, const void *b)
 {
     const struct ient *x = a, *y = b;
     if ((x->nargs > 0) != (y->nargs > 0))
         return x->nargs > 0 ? 1 : -1;
-    int c = cmp_verdict_order(x->v, y->v);
+    int c;
+    if (x->nargs && (c = strcmp(x->name, y->name))) /* conditional blocks: by syscall */
+        return c;
+    c = cmp_verdict_order(x->v, y->v);
     if (c)
         return c;
     if ((c = cmp_args_arr(x, y)))

@@ -1,0 +1,318 @@
+#!/usr/bin/env python3
+"""`kscmp import` end to end: round trips, malformed input, determinism.
+
+Round trip: import a profile, compile the policy with `kscmp compile --startup-syscalls none`,
+and have roundtrip.py (an independent reading of the input) check that every syscall gets the
+same action, and that the default and the architectures are the same. Inputs: Docker's
+default profile and the Security Profiles Operator's examples (fetched at test time through
+the Go module proxy by fetch.sh, cached, never committed), and the hand-written edge cases of
+cases/. Malformed inputs must exit 1 with a message that names the file, the line and the
+field. Prints 'N passed, N failed' (', N skipped' when the outside profiles cannot be had).
+"""
+import glob, os, subprocess, sys, tempfile
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+KSCMP = os.environ.get("KSCMP", os.path.join(ROOT, "build", "kscmp"))
+CASES = os.path.join(HERE, "cases")
+CHECK = [sys.executable, os.path.join(HERE, "roundtrip.py"), "compare"]
+DEFAULT_CAPS = ("CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FSETID,CAP_FOWNER,CAP_MKNOD,CAP_NET_RAW,"
+                "CAP_SETGID,CAP_SETUID,CAP_SETFCAP,CAP_SETPCAP,CAP_NET_BIND_SERVICE,"
+                "CAP_SYS_CHROOT,CAP_KILL,CAP_AUDIT_WRITE")
+ALL_CAPS = ("CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_DAC_READ_SEARCH,CAP_FOWNER,CAP_FSETID,CAP_KILL,"
+            "CAP_SETGID,CAP_SETUID,CAP_SETPCAP,CAP_LINUX_IMMUTABLE,CAP_NET_BIND_SERVICE,"
+            "CAP_NET_BROADCAST,CAP_NET_ADMIN,CAP_NET_RAW,CAP_IPC_LOCK,CAP_IPC_OWNER,"
+            "CAP_SYS_MODULE,CAP_SYS_RAWIO,CAP_SYS_CHROOT,CAP_SYS_PTRACE,CAP_SYS_PACCT,"
+            "CAP_SYS_ADMIN,CAP_SYS_BOOT,CAP_SYS_NICE,CAP_SYS_RESOURCE,CAP_SYS_TIME,"
+            "CAP_SYS_TTY_CONFIG,CAP_MKNOD,CAP_LEASE,CAP_AUDIT_WRITE,CAP_AUDIT_CONTROL,"
+            "CAP_SETFCAP,CAP_MAC_OVERRIDE,CAP_MAC_ADMIN,CAP_SYSLOG,CAP_WAKE_ALARM,"
+            "CAP_BLOCK_SUSPEND,CAP_AUDIT_READ,CAP_PERFMON,CAP_BPF,CAP_CHECKPOINT_RESTORE")
+
+passed = failed = skipped = 0
+TMP = tempfile.mkdtemp(prefix="kscmp-import-")
+
+
+def ok(name):
+    global passed
+    passed += 1
+    print(f"ok   {name}")
+
+
+def bad(name, why):
+    global failed
+    failed += 1
+    print(f"FAIL {name}: {why.rstrip()[-3000:]}")
+
+
+def run(args, **kw):
+    return subprocess.run(args, capture_output=True, text=True, timeout=300, **kw)
+
+
+def policies(yaml_text):
+    """(namespace, name) of every policy of an import's output."""
+    out = []
+    for d in yaml.safe_load_all(yaml_text):
+        if d:
+            out.append((d["metadata"].get("namespace", "default"), d["metadata"]["name"]))
+    return out
+
+
+def roundtrip(label, inputs, import_args, arch="x86_64", kernel="6.1", caps=DEFAULT_CAPS,
+              fmt="oci", check_input=None, objects=None, containers=None):
+    """Imports inputs, compiles every policy, compares each with the input's own reading."""
+    args = [KSCMP, "import", "--arch", arch, "--kernel", kernel]
+    for f in inputs:
+        args += ["-f", f]
+    p = run(args + import_args)
+    if p.returncode != 0:
+        bad(label, f"import exit {p.returncode}: {p.stderr}")
+        return None
+    out_yaml = os.path.join(TMP, label.replace("/", "_").replace(" ", "_") + ".yaml")
+    open(out_yaml, "w").write(p.stdout)
+    v = run([KSCMP, "validate", "--arch", arch, "-f", out_yaml])
+    if v.returncode != 0:
+        bad(label, f"validate of the import exit {v.returncode}: {v.stdout}{v.stderr}")
+        return None
+    pols = policies(p.stdout)
+    for i, (ns, name) in enumerate(pols):
+        c = run([KSCMP, "compile", "-f", out_yaml, "--policy", f"{ns}/{name}",
+                 "--startup-syscalls", "none", "--arch", arch])
+        sub = f"{label}: {ns}/{name}"
+        if c.returncode != 0:
+            bad(sub, f"compile exit {c.returncode}: {c.stderr}")
+            continue
+        out_json = out_yaml + f".{i}.json"
+        open(out_json, "w").write(c.stdout)
+        cmd = CHECK + [check_input or inputs[0], out_json, "--format", fmt, "--arch", arch,
+                       "--kernel", kernel, "--caps", caps]
+        if fmt == "spo":
+            cmd += ["--object", (objects or {}).get(name, name)]
+        if fmt == "advisor":
+            cmd += ["--container", (containers or {}).get(name, name)]
+        r = run(cmd)
+        if r.returncode == 0:
+            ok(f"{sub} ({r.stdout.strip().splitlines()[-1].replace('roundtrip: ', '')})")
+        else:
+            bad(sub, r.stdout + r.stderr)
+    return p.stdout
+
+
+def expect_error(label, text, want, args=(), name="bad.json", names_file=True):
+    """A malformed input: exit 1, and stderr names the file and contains every want."""
+    path = os.path.join(TMP, name)
+    open(path, "w").write(text)
+    p = run([KSCMP, "import", "--kernel", "6.1", "-f", path] + list(args))
+    missing = [w for w in ([path] if names_file else []) + list(want) if w not in p.stderr]
+    if p.returncode == 1 and not missing and not p.stdout:
+        ok(f"refused: {label}")
+    else:
+        bad(f"refused: {label}", f"exit {p.returncode}, missing {missing}: {p.stderr}{p.stdout}")
+
+
+def outside_profiles():
+    global skipped
+    f = run(["bash", os.path.join(HERE, "fetch.sh")])
+    if f.returncode != 0:
+        print(f"SKIP Docker's default profile and SPO's examples: {f.stderr.strip()}")
+        skipped += 1
+        return
+    cache = f.stdout.strip()
+    docker = glob.glob(os.path.join(cache, "github.com_moby_profiles_seccomp@*", "default.json"))[0]
+    for arch in ("x86_64", "aarch64"):
+        for kernel in ("6.1", "4.4"):
+            roundtrip(f"docker default {arch} kernel {kernel}", [docker], ["--name", "docker"],
+                      arch=arch, kernel=kernel)
+    roundtrip("docker default all caps", [docker], ["--name", "docker", "--cap-add", "ALL"],
+              caps=ALL_CAPS)
+    roundtrip("docker default minus NET_RAW", [docker],
+              ["--name", "docker", "--cap-drop", "CAP_NET_RAW,sys_chroot"],
+              caps=",".join(c for c in DEFAULT_CAPS.split(",")
+                            if c not in ("CAP_NET_RAW", "CAP_SYS_CHROOT")))
+    spo = sorted(glob.glob(os.path.join(cache, "sigs.k8s.io_security-profiles-operator@*",
+                                        "examples", "*.yaml")))
+    used = 0
+    runc = None
+    for f in spo:
+        docs = [d for d in yaml.safe_load_all(open(f)) if d]
+        if not docs or any(d.get("kind") != "SeccompProfile" for d in docs):
+            continue
+        used += 1
+        roundtrip(f"spo {os.path.basename(f)}", [f], [], fmt="spo")
+        if os.path.basename(f) == "baseprofile-runc.yaml":
+            runc = f
+    if used < 4:
+        bad("spo examples", f"only {used} example files with SeccompProfile objects")
+    if runc:
+        # A workload profile on SPO's runc base: extends when both are imported ...
+        child = os.path.join(CASES, "spo-child-of-runc.yaml")
+        both = os.path.join(TMP, "child-and-runc.yaml")
+        open(both, "w").write(open(child).read() + "\n---\n" + open(runc).read())
+        out = roundtrip("spo child of runc base", [child, runc], [], fmt="spo", check_input=both)
+        if out is not None and "extends: runc-v1.1.12" not in out:
+            bad("spo child of runc base: extends", out)
+        # ... inlined when only the child is imported.
+        out = roundtrip("spo child of runc base, inlined", [child, runc], ["--name", "nginx"],
+                        fmt="spo", check_input=both)
+        if out is not None and ("extends:" in out or "are inlined" not in out):
+            bad("spo child of runc base: inlined", out)
+
+
+def edge_cases():
+    roundtrip("oci edge cases", [os.path.join(CASES, "oci-edge.json")], [])
+    roundtrip("oci tab-indented", [os.path.join(CASES, "oci-tabs.json")], [])
+    for arch in ("x86_64", "aarch64"):
+        for kernel, caps in (("5.4", DEFAULT_CAPS), ("6.1", DEFAULT_CAPS + ",CAP_SYS_ADMIN"),
+                             ("9.1", DEFAULT_CAPS + ",CAP_SYS_RAWIO")):
+            extra = [] if caps == DEFAULT_CAPS else ["--cap-add", caps.split(",")[-1]]
+            roundtrip(f"docker extensions {arch} {kernel} {caps.split(',')[-1]}",
+                      [os.path.join(CASES, "docker-ext.json")], extra, arch=arch, kernel=kernel,
+                      caps=caps)
+    bases = os.path.join(CASES, "spo-bases.yaml")
+    out = roundtrip("spo bases", [bases], [], fmt="spo")
+    if out is not None and ("extends: parent" not in out or "extends: grandparent" not in out):
+        bad("spo bases: extends", out)
+    out = roundtrip("spo bases, one object", [bases], ["--name", "child"], fmt="spo")
+    if out is not None and out.count("The rules of base profile") != 2:
+        bad("spo bases, one object: both bases inlined", out)
+    out = roundtrip("spo bases, --inline-bases", [bases], ["--inline-bases", "-n", "moved"],
+                    fmt="spo")
+    if out is not None and ("extends:" in out or "namespace: moved" not in out):
+        bad("spo bases, --inline-bases", out)
+    roundtrip("spo List, v1alpha1", [os.path.join(CASES, "spo-list.yaml")], [], fmt="spo")
+    roundtrip("advisor", [os.path.join(CASES, "advisor.txt")], [], fmt="advisor")
+    roundtrip("advisor --name", [os.path.join(CASES, "advisor.txt")], ["--name", "shop"],
+              fmt="advisor", containers={"shop-web": "web", "shop-sidecar-log": "sidecar-log"})
+
+
+def malformed():
+    good_head = '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": ['
+    cases = [
+        ("notify action", good_head + '{"names": ["read"], "action": "SCMP_ACT_NOTIFY"}]}',
+         [":1:", "syscalls[0].action", "SCMP_ACT_NOTIFY"]),
+        ("unknown action", good_head + '\n{"names": ["read"], "action": "SCMP_ACT_FOO"}]}',
+         [":2:", "syscalls[0].action", "SCMP_ACT_FOO"]),
+        ("flags", '{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_LOG"]}',
+         ["flags", "SECCOMP_FILTER_FLAG_LOG"]),
+        ("listener", '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock"}',
+         ["listenerPath", "notify"]),
+        ("defaultErrnoRet", '{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38}',
+         ["defaultErrnoRet", "38"]),
+        ("unknown field", '{"defaultAction": "SCMP_ACT_ERRNO", "seccompVersion": 2}',
+         ["seccompVersion", "unknown field"]),
+        ("unknown syscall field", good_head + '{"names": ["read"], "action": "SCMP_ACT_ALLOW", '
+         '"priority": 3}]}', ["syscalls[0].priority", "unknown field"]),
+        ("unknown arch", '{"defaultAction": "SCMP_ACT_ERRNO", "architectures": '
+         '["SCMP_ARCH_PARISC"]}', ["architectures[0]", "SCMP_ARCH_PARISC"]),
+        ("value over 2^63-1", good_head + '{"names": ["read"], "action": "SCMP_ACT_ALLOW", '
+         '"args": [{"index": 0, "value": 18446744073709551615, "op": "SCMP_CMP_EQ"}]}]}',
+         ["syscalls[0].args[0].value", "18446744073709551615"]),
+        ("index over 5", good_head + '{"names": ["read"], "action": "SCMP_ACT_ALLOW", '
+         '"args": [{"index": 6, "value": 1, "op": "SCMP_CMP_EQ"}]}]}',
+         ["syscalls[0].args[0].index"]),
+        ("two conditions on one argument", good_head + '{"names": ["read"], "action": '
+         '"SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_GE"}, '
+         '{"index": 0, "value": 9, "op": "SCMP_CMP_LE"}]}]}', ["syscalls[0].args[1]"]),
+        ("errnoRet on allow", good_head + '{"names": ["read"], "action": "SCMP_ACT_ALLOW", '
+         '"errnoRet": 5}]}', ["syscalls[0].errnoRet"]),
+        ("errno 0", good_head + '{"names": ["read"], "action": "SCMP_ACT_ERRNO", '
+         '"errnoRet": 0}]}', ["syscalls[0].errnoRet"]),
+        ("bad syscall name", good_head + '{"names": ["Read()"], "action": "SCMP_ACT_ALLOW"}]}',
+         ["syscalls[0].names[0]", "Read()"]),
+        ("unknown syscall that blocks", '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": '
+         '[{"names": ["no_such_call"], "action": "SCMP_ACT_ERRNO"}]}', ["no_such_call"]),
+        ("name and names", good_head + '{"name": "read", "names": ["write"], '
+         '"action": "SCMP_ACT_ALLOW"}]}', ["syscalls[0]", "name and names"]),
+        ("architectures and archMap", '{"defaultAction": "SCMP_ACT_ERRNO", "architectures": '
+         '["SCMP_ARCH_X86_64"], "archMap": [{"architecture": "SCMP_ARCH_X86_64"}]}',
+         ["archMap", "both"]),
+        ("bad minKernel", good_head + '{"names": ["read"], "action": "SCMP_ACT_ALLOW", '
+         '"includes": {"minKernel": "four"}}]}', ["syscalls[0].includes.minKernel"]),
+        ("not JSON", '{"defaultAction": ', []),
+        ("no defaultAction", '{"syscalls": []}', ["defaultAction", "required"]),
+    ]
+    for label, text, want in cases:
+        expect_error(label, text, want)
+    spo = ("apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\n"
+           "metadata: {name: p, namespace: ns}\nspec:\n  defaultAction: SCMP_ACT_ERRNO\n")
+    spo_cases = [
+        ("spo disabled", spo + "  disabled: true\n", [":6:", "SeccompProfile ns/p", "spec.disabled"]),
+        ("spo oci base", spo + "  baseProfileName: oci://ghcr.io/x/runc:v1\n",
+         ["spec.baseProfileName", "oci://"]),
+        ("spo missing base", spo + "  baseProfileName: nowhere\n",
+         ["spec.baseProfileName", "nowhere", "not in the given files"]),
+        ("spo base cycle", spo + "  baseProfileName: q\n---\n" +
+         spo.replace("name: p", "name: q") + "  baseProfileName: p\n", ["cycle"]),
+        ("spo unknown spec field", spo + "  seccompFlags: 1\n", ["spec.seccompFlags"]),
+        ("spo syscall field", spo + "  syscalls:\n  - {names: [read], action: SCMP_ACT_ALLOW, "
+         "includes: {caps: [CAP_SYS_ADMIN]}}\n", ["spec.syscalls[0].includes", "unknown field"]),
+        ("spo newer version", spo.replace("v1beta1", "v2"), ["apiVersion", "v2"]),
+        ("spo binding", "apiVersion: security-profiles-operator.x-k8s.io/v1alpha1\nkind: "
+         "ProfileBinding\nmetadata: {name: b}\nspec: {}\n", ["ProfileBinding", "migrating"]),
+        ("spo twice", spo + "---\n" + spo, ["SeccompPolicy ns/p", "both become"]),
+        ("other kind", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", ["ConfigMap"]),
+        ("spo bad name", spo.replace("name: p", "name: P_1"), ["metadata.name", "P_1"]),
+    ]
+    for label, text, want in spo_cases:
+        expect_error(label, text, want, name="bad.yaml")
+    expect_error("advisor without profile", "// web\n", ["web", "no profile follows"],
+                 name="bad.txt")
+    expect_error("advisor text before header", "hello\n// web\n{}\n", ["before the first"],
+                 name="bad.txt")
+    expect_error("advisor two documents", "// web\n{\"defaultAction\": \"SCMP_ACT_ALLOW\"}\n"
+                 "---\n{\"defaultAction\": \"SCMP_ACT_ALLOW\"}\n", ["second document"],
+                 name="bad.txt")
+    expect_error("--name selects nothing", spo, ["no SeccompProfile named \"zz\""],
+                 args=["--name", "zz"], name="bad.yaml", names_file=False)
+
+
+def determinism_and_cli():
+    f = os.path.join(CASES, "oci-edge.json")
+    a = run([KSCMP, "import", "--kernel", "6.1", "-f", f, "-n", "team-a"])
+    b = run([KSCMP, "import", "--kernel", "6.1", "-f", f, "-n", "team-a"])
+    out = os.path.join(TMP, "written.yaml")
+    c = run([KSCMP, "import", "--kernel", "6.1", "-f", f, "-n", "team-a", "-o", out])
+    if a.returncode == 0 and a.stdout == b.stdout and c.returncode == 0 and \
+            open(out).read() == a.stdout and "namespace: team-a" in a.stdout:
+        ok("deterministic, -o writes what stdout shows, -n sets the namespace")
+    else:
+        bad("deterministic", a.stderr + c.stderr)
+    s = run([KSCMP, "import", "--kernel", "6.1", "-f", "-"], input=open(f).read())
+    if s.returncode == 1 and "--name" in s.stderr:
+        ok("standard input needs --name")
+    else:
+        bad("standard input needs --name", f"exit {s.returncode}: {s.stderr}")
+    s = run([KSCMP, "import", "--kernel", "6.1", "-f", "-", "--name", "from-stdin"],
+            input=open(f).read())
+    if s.returncode == 0 and "name: from-stdin" in s.stdout:
+        ok("standard input with --name")
+    else:
+        bad("standard input with --name", s.stderr)
+    for label, args in (("no -f", []), ("bad --kernel", ["-f", f, "--kernel", "x"]),
+                        ("bad --cap-add", ["-f", f, "--cap-add", "CAP_NOPE"]),
+                        ("bad --name", ["-f", f, "--name", "Bad_Name"]),
+                        ("bad --arch", ["-f", f, "--arch", "vax"])):
+        u = run([KSCMP, "import"] + args)
+        if u.returncode == 2:
+            ok(f"usage error: {label}")
+        else:
+            bad(f"usage error: {label}", f"exit {u.returncode}: {u.stderr}")
+
+
+def main():
+    if not os.access(KSCMP, os.X_OK):
+        print(f"{KSCMP} is missing: run make build/kscmp")
+        print("0 passed, 1 failed")
+        return 1
+    edge_cases()
+    malformed()
+    determinism_and_cli()
+    outside_profiles()
+    tail = f", {skipped} skipped" if skipped else ""
+    print(f"{passed} passed, {failed} failed{tail}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
