@@ -24,6 +24,8 @@ int cli_validate(int argc, char **argv);
 
 /* import_cli.c: existing profiles to policies. */
 int cli_import(int argc, char **argv);
+/* kscmp record (record.c). */
+int cli_record(int argc, char **argv);
 
 /* The agent (agent.c). */
 int agent_main(int argc, char **argv);

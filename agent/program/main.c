@@ -22,6 +22,7 @@ static const char *const help =
     "  validate   check policy files\n"
     "  import     turn OCI/Docker, Security Profiles Operator or advisor profiles into "
     "policies\n"
+    "  record     run a command and write the allow-list of the syscalls it made\n"
     "  version    print the version\n\n"
     "Run 'kscmp COMMAND --help' for a command's options. Exit status: 0 done, 1 invalid\n"
     "input, 2 wrong usage. Installed as kubectl-kscmp, it also runs as 'kubectl kscmp'.\n";
@@ -55,6 +56,8 @@ int main(int argc, char **argv)
         return cli_validate(argc - 1, argv + 1);
     if (strcmp(cmd, "import") == 0)
         return cli_import(argc - 1, argv + 1);
+    if (strcmp(cmd, "record") == 0)
+        return cli_record(argc - 1, argv + 1);
     if (strcmp(cmd, "agent") == 0)
         return agent_main(argc - 1, argv + 1);
     fprintf(stderr, "kscmp: unknown command \"%s\"\n\n%s", cmd, help);
