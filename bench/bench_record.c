@@ -185,8 +185,8 @@ int main(int argc, char **argv)
         long calls = count_calls(kscmp, self, kinds[k], tree);
         double aw[50], ac[50], rw[50], rc[50];
         char *alone[] = {self, "--work", (char *)kinds[k], "--tree", (char *)tree, NULL};
-        char *rec[] = {(char *)kscmp, "record", "-o",   "/dev/null",     "--", self, "--work",
-                       (char *)kinds[k], "--tree", (char *)tree, NULL};
+        char *rec[] = {(char *)kscmp, "record",         "-o",     "/dev/null",  "--", self,
+                       "--work",      (char *)kinds[k], "--tree", (char *)tree, NULL};
         int bad = 0;
         for (int r = 0; r < runs; r++) {
             struct sample a = run(alone), b = run(rec);
@@ -195,8 +195,8 @@ int main(int argc, char **argv)
         }
         double mw = median(aw, runs), mc = median(ac, runs), rmw = median(rw, runs),
                rmc = median(rc, runs);
-        printf("%-10s %10ld | %9.3f %9.3f | %9.3f %9.3f | %7.1f %12.2f%s\n", kinds[k], calls, mw, mc,
-               rmw, rmc, rmw / mw, calls ? (rmw - mw) * 1e6 / (double)calls : 0.0,
+        printf("%-10s %10ld | %9.3f %9.3f | %9.3f %9.3f | %7.1f %12.2f%s\n", kinds[k], calls, mw,
+               mc, rmw, rmc, rmw / mw, calls ? (rmw - mw) * 1e6 / (double)calls : 0.0,
                bad ? "  (a run failed)" : "");
         fflush(stdout);
     }

@@ -267,9 +267,7 @@ static void *receiver_main(void *arg)
     return NULL;
 }
 
-static void on_wake(int sig)
-{
-}
+static void on_wake(int sig) {}
 
 /* Stops the receiver: nothing uses the filter any more, so it waits in a receive that only a
  * signal ends. A signal that comes just before it blocks is lost: send again until it is
