@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "base/cleanup.h"
@@ -455,8 +456,8 @@ static int decode_policy_spec(struct dctx *c, const struct ynode *spec, struct p
     if (r < 0)
         return r;
     static const char *const keys[] = {
-        "severity", "selector", "namespaceSelector", "extends", "defaultAction",
-        "seccomp",  "rules",    "message",           "tags",    NULL};
+        "severity", "selector", "namespaceSelector", "ceiling", "extends",
+        "defaultAction", "seccomp", "rules", "message", "tags", NULL};
     if ((r = check_keys(c, spec, "spec", keys)) < 0)
         return r;
     const struct ynode *n;
@@ -471,6 +472,17 @@ static int decode_policy_spec(struct dctx *c, const struct ynode *spec, struct p
         p->severity = (int)v;
     }
     /* selector and namespaceSelector: decode_policy_selectors, before everything else. */
+    if ((n = ynode_get(spec, "ceiling")) && !(n->kind == YN_SCALAR && n->stype == YS_NULL)) {
+        if (p->kind != PK_CLUSTER)
+            return fail(c, n, "spec.ceiling",
+                        "only a ClusterSeccompPolicy can be a ceiling (a %s cannot)",
+                        policy_kind_name(p->kind));
+        if (n->kind != YN_SCALAR || n->stype != YS_BOOL)
+            return fail(c, n, "spec.ceiling", "must be true or false, not %s",
+                        n->kind == YN_SCALAR && n->stype == YS_STR ? "a string"
+                                                                    : ynode_kind_name(n));
+        p->ceiling = strcasecmp(n->str, "true") == 0;
+    }
     if ((n = ynode_get(spec, "extends"))) {
         if ((r = get_string(c, n, "spec.extends", &p->extends)) < 0)
             return r;

@@ -19,13 +19,15 @@ struct pstate {
     struct policy *p;
     char *key;
     bool compiled;
-    bool visiting; /* cycle detection while compiling */
     bool valid;
-    char *error;
+    char *error; /* when invalid: why (the whole message) */
+    char *cause; /* when invalid because an ancestor is: that ancestor's own message */
+    unsigned depth; /* when valid: policies in its extends chain, itself included */
     struct cprof *prof;
     struct compile_notes notes;
     struct pstate *parent;
     uint64_t mark; /* the last invalidation that reached it (cycles end there) */
+    struct pstate *work_next; /* the invalidation's work stack */
     /* While the policy is invalid: the selectors of its last version that compiled, so that
      * it still reaches the files that version reached (as if the bad edit were refused). */
     struct prev_selectors *prev; /* NULL unless the policy changed since it compiled */
@@ -86,6 +88,9 @@ static void pstate_reset(struct pstate *s)
     s->valid = false;
     free(s->error);
     s->error = NULL;
+    free(s->cause);
+    s->cause = NULL;
+    s->depth = 0;
     cprof_free(s->prof);
     s->prof = NULL;
     compile_notes_clear(&s->notes);
@@ -307,31 +312,46 @@ static int children_index(struct engine *e, struct pstate *s, bool add)
     return pvec_add(pv, s);
 }
 
-static void invalidate_tree(struct engine *e, const char *key, uint64_t epoch, int depth)
+/* Pushes on *stack the policies whose extends names key (a namespaced child names its parent
+ * "P/ns/name" and also finds a KubeArmor one by it) and that this invalidation has not reached
+ * yet, dropping their compiled state. */
+static void push_children(struct engine *e, const char *key, uint64_t epoch, struct pstate **stack)
 {
-    struct pstate *s = hmap_get(&e->policies, key);
-    if (s) {
-        if (s->mark == epoch)
-            return; /* a cycle */
-        s->mark = epoch;
-        pstate_reset(s);
-    }
-    if (depth >= 64)
-        return;
-    /* A namespaced child names its parent "P/ns/name" and also finds a KubeArmor one by it. */
-    _cleanup_free_ char *alias = key[0] == 'K' ? strdup(key) : NULL;
-    if (alias)
+    char alias[512];
+    snprintf(alias, sizeof(alias), "%s", key);
+    if (alias[0] == 'K')
         alias[0] = 'P';
-    struct pvec *pv = hmap_get(&e->children, alias ? alias : key);
-    for (size_t i = 0; pv && i < pv->n; i++)
-        invalidate_tree(e, pv->v[i]->key, epoch, depth + 1);
+    struct pvec *pv = hmap_get(&e->children, alias);
+    for (size_t i = 0; pv && i < pv->n; i++) {
+        struct pstate *c = pv->v[i];
+        if (c->mark == epoch)
+            continue; /* reached already (a cycle, or two paths) */
+        c->mark = epoch;
+        pstate_reset(c);
+        c->work_next = *stack;
+        *stack = c;
+    }
 }
 
 /* Drops the compiled state of the policy key and of every policy whose chain of parents
- * reaches it (also through parents that do not exist yet). */
+ * reaches it (also through parents that do not exist yet), however deep: a loop over an
+ * intrusive stack, each policy visited once. */
 static void invalidate_from(struct engine *e, const char *key)
 {
-    invalidate_tree(e, key, ++e->epoch, 0);
+    uint64_t epoch = ++e->epoch;
+    struct pstate *stack = NULL;
+    struct pstate *s = hmap_get(&e->policies, key);
+    if (s) {
+        s->mark = epoch;
+        pstate_reset(s);
+    }
+    push_children(e, key, epoch, &stack);
+    while (stack) {
+        struct pstate *c = stack;
+        stack = c->work_next;
+        c->work_next = NULL;
+        push_children(e, c->key, epoch, &stack);
+    }
 }
 
 static void policy_changed(struct engine *e, const struct policy *p, const char *key)
@@ -630,65 +650,99 @@ static int set_error(struct pstate *s, const char *fmt, ...)
     return 0;
 }
 
-static const char *where(const struct policy *p, char *buf, size_t len)
+/* "FILE:LINE: KIND ID" (line: the object's, or a field's) or "KIND ID" for API objects. */
+static const char *where_at(const struct policy *p, int line, char *buf, size_t len)
 {
     char id[300];
     if (p->file && *p->file)
-        snprintf(buf, len, "%s:%d: %s %s", p->file, p->line, policy_kind_name(p->kind),
-                 policy_id(p, id, sizeof(id)));
+        snprintf(buf, len, "%s:%d: %s %s", p->file, line > 0 ? line : p->line,
+                 policy_kind_name(p->kind), policy_id(p, id, sizeof(id)));
     else
         snprintf(buf, len, "%s %s", policy_kind_name(p->kind), policy_id(p, id, sizeof(id)));
     return buf;
 }
 
-static int compile_state(struct engine *e, struct pstate *s)
+static const char *where(const struct policy *p, char *buf, size_t len)
 {
-    if (s->compiled)
-        return 0;
-    const struct policy *p = s->p;
+    return where_at(p, p->line, buf, len);
+}
+
+static bool extends_nothing(const struct policy *p)
+{
+    return !p->extends || strcmp(p->extends, "runtime/default") == 0;
+}
+
+/* The message a descendant quotes when s is invalid: the reason of the ancestor at fault. */
+static const char *cause_of(const struct pstate *s)
+{
+    return s->cause ? s->cause : s->error ? s->error : "invalid";
+}
+
+/* s is invalid because its parent par is: one level of message, quoting the policy at fault. */
+static int set_parent_invalid(struct pstate *s, const struct pstate *par, const char *cause)
+{
     char w[400], id[300];
-    if (p->error)
-        return set_error(s, "%s", p->error);
-    const struct cprof *parent_prof = NULL;
-    if (p->extends && strcmp(p->extends, "runtime/default") == 0)
-        parent_prof = e->runtime_default;
-    else if (p->extends) {
-        struct pstate *par = find_parent(e, p);
-        if (!par) {
-            _cleanup_free_ char *pk = parent_key(p);
-            return set_error(s, "%s: spec.extends: parent \"%s\" not found (%s %s)",
-                             where(p, w, sizeof(w)), p->extends,
-                             pk && pk[0] == 'C' ? "ClusterSeccompPolicy" : "SeccompPolicy",
-                             pk ? strchr(pk, '/') + 1 + (pk[0] == 'C') : "?");
-        }
-        if (par->visiting) {
-            /* Name the cycle: from the parent along extends back to it. */
-            char chain[1024];
-            size_t off = (size_t)snprintf(chain, sizeof(chain), "%s", policy_id(p, id, sizeof(id)));
-            const struct pstate *cur = par;
-            for (int d = 0; cur && d < 64 && off < sizeof(chain); d++) {
-                off += (size_t)snprintf(chain + off, sizeof(chain) - off, " -> %s",
-                                        policy_id(cur->p, id, sizeof(id)));
-                if (cur == s)
-                    break;
-                cur = find_parent(e, cur->p);
-            }
-            return set_error(s, "%s: spec.extends: cycle: %s", where(p, w, sizeof(w)), chain);
-        }
-        s->visiting = true;
-        compile_state(e, par);
-        s->visiting = false;
-        if (s->compiled) /* set while compiling a cycle through us */
-            return 0;
-        if (!par->valid) {
-            bool cycle = par->error && strstr(par->error, "cycle");
-            return set_error(s, "%s: spec.extends: parent %s is invalid%s: %s",
-                             where(p, w, sizeof(w)), policy_id(par->p, id, sizeof(id)),
-                             cycle ? " (cycle)" : "", par->error ? par->error : "?");
-        }
-        parent_prof = par->prof;
-        s->parent = par;
+    int r = set_error(s, "%s: spec.extends: parent %s is invalid: %s",
+                      where_at(s->p, s->p->extends_line, w, sizeof(w)),
+                      policy_id(par->p, id, sizeof(id)), cause);
+    s->cause = strdup(cause);
+    return r;
+}
+
+static int set_missing_parent(struct pstate *s)
+{
+    const struct policy *p = s->p;
+    char w[400];
+    _cleanup_free_ char *pk = parent_key(p);
+    return set_error(s, "%s: spec.extends: parent \"%s\" not found (no %s %s)",
+                     where_at(p, p->extends_line, w, sizeof(w)), p->extends,
+                     pk && pk[0] == 'C' ? "ClusterSeccompPolicy" : "SeccompPolicy",
+                     pk ? strchr(pk, '/') + 1 + (pk[0] == 'C') : "?");
+}
+
+/* chain[0] extends chain[1] ... extends chain[n-1], which extends chain[0]. */
+static int set_cycle(struct pstate *s, struct pstate *const *chain, size_t n)
+{
+    char w[400], id[300];
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return -ENOMEM;
+    for (size_t i = 0; i <= n; i++)
+        fprintf(f, "%s%s", i ? " -> " : "", policy_id(chain[i % n]->p, id, sizeof(id)));
+    if (fclose(f) != 0) {
+        free(buf);
+        return -ENOMEM;
     }
+    int r = set_error(s, "%s: spec.extends: cycle: %s", where_at(s->p, s->p->extends_line, w,
+                                                                  sizeof(w)),
+                      buf);
+    free(buf);
+    return r;
+}
+
+static int set_too_deep(struct pstate *s, struct pstate *const *chain, size_t n)
+{
+    char w[400], a[300], b[300];
+    return set_error(s,
+                     "%s: spec.extends: the extends chain is longer than %d policies (%s -> %s%s "
+                     "-> ...): at most %d, this policy included, are allowed",
+                     where_at(s->p, s->p->extends_line, w, sizeof(w)), EXTENDS_MAX,
+                     policy_id(chain[0]->p, a, sizeof(a)),
+                     n > 1 ? policy_id(chain[1]->p, b, sizeof(b)) : "?", n > 2 ? " -> ..." : "",
+                     EXTENDS_MAX);
+}
+
+/* Compiles one policy on top of its parent (parent NULL: none or runtime/default), whose
+ * state is known. */
+static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
+{
+    const struct policy *p = s->p;
+    char w[400];
+    if (par && !par->valid)
+        return set_parent_invalid(s, par, cause_of(par));
+    const struct cprof *parent_prof = par ? par->prof : p->extends ? e->runtime_default : NULL;
     struct kerr err = {0};
     int r = profile_compile(p, parent_prof, e->node_arches, e->db, &s->prof, &s->notes, &err);
     if (r == -ENOMEM)
@@ -697,6 +751,8 @@ static int compile_state(struct engine *e, struct pstate *s)
         return set_error(s, "%s", err.msg);
     s->valid = true;
     s->compiled = true;
+    s->parent = par;
+    s->depth = par ? par->depth + 1 : 1;
     prev_clear(s);
     for (size_t i = 0; i < s->notes.nwarnings; i++)
         logf_(e, "warning: %s", s->notes.warnings[i]);
@@ -711,6 +767,72 @@ static int compile_state(struct engine *e, struct pstate *s)
               "conflict: %s loosens what its parent %s sets (%s): it is compiled with its own "
               "rules winning and detached from the parent's descendants",
               where(p, w, sizeof(w)), p->extends, list);
+    }
+    return 0;
+}
+
+/* Compiles s (and the ancestors it needs). No recursion: one walk up the extends chain,
+ * at most EXTENDS_MAX policies long, then a loop down it. What decides s is a function of
+ * that window alone (so the order in which policies are compiled never matters):
+ * - walking up from s, the first policy with a decode error, a missing parent, or whose
+ *   parent is already on the walk (a cycle) is at fault: s is invalid, quoting its reason
+ *   (s's own reason when s is the one at fault, or is on the cycle);
+ * - a walk that would take in more than EXTENDS_MAX policies: s is too deep;
+ * - else the chain ends (no parent, runtime/default, or a policy compiled valid whose depth
+ *   keeps the whole within EXTENDS_MAX) and is compiled from the top down. */
+static int compile_state(struct engine *e, struct pstate *s)
+{
+    if (s->compiled)
+        return 0;
+    struct pstate *chain[EXTENDS_MAX];
+    size_t n = 0;
+    struct pstate *cur = s, *top = NULL; /* top: a valid compiled ancestor the walk ends at */
+    for (;;) {
+        chain[n++] = cur;
+        const struct policy *p = cur->p;
+        if (p->error) {
+            if (cur == s)
+                return set_error(s, "%s", p->error);
+            return set_parent_invalid(s, chain[1], p->error);
+        }
+        if (extends_nothing(p))
+            break;
+        struct pstate *par = find_parent(e, p);
+        if (!par) {
+            if (cur == s)
+                return set_missing_parent(s);
+            if (!cur->compiled)
+                set_missing_parent(cur);
+            return set_parent_invalid(s, chain[1], cause_of(cur));
+        }
+        size_t j = 0;
+        while (j < n && chain[j] != par)
+            j++;
+        if (j < n) { /* chain[j..n) is a cycle */
+            if (j == 0)
+                return set_cycle(s, chain, n);
+            if (!par->compiled) {
+                int r = set_cycle(par, chain + j, n - j);
+                if (r < 0)
+                    return r;
+            }
+            return set_parent_invalid(s, chain[1], cause_of(par));
+        }
+        if (n == EXTENDS_MAX || (par->compiled && par->valid && n + par->depth > EXTENDS_MAX))
+            return set_too_deep(s, chain, n);
+        if (par->compiled && par->valid) {
+            top = par;
+            break;
+        }
+        cur = par;
+    }
+    /* Down the chain: each policy on top of its parent. */
+    for (size_t k = n; k-- > 0;) {
+        if (chain[k]->compiled)
+            continue;
+        int r = compile_on(e, chain[k], k + 1 < n ? chain[k + 1] : top);
+        if (r < 0)
+            return r;
     }
     return 0;
 }
@@ -769,25 +891,40 @@ int engine_list_policies(const struct engine *e, const struct policy ***ret, siz
 int engine_children(struct engine *e, const struct policy *p, const struct policy ***ret,
                     size_t *ret_n)
 {
-    const struct policy **v = calloc(e->policies.n + 1, sizeof(*v));
+    /* The candidates: what the children index holds under p's key (children of a KubeArmor
+     * policy name it as a SeccompPolicy), or every policy for runtime/default. */
+    struct pvec *pv = NULL;
+    if (p) {
+        _cleanup_free_ char *key = policy_key(p->kind == PK_KUBEARMOR ? PK_POLICY : p->kind, p->ns,
+                                              p->name);
+        if (!key)
+            return -ENOMEM;
+        pv = hmap_get(&e->children, key);
+    }
+    size_t cap = p ? (pv ? pv->n : 0) : e->policies.n;
+    const struct policy **v = calloc(cap + 1, sizeof(*v));
     if (!v)
         return -ENOMEM;
     size_t n = 0;
     struct hmap_iter it;
-    for (struct hmap_entry *h = hmap_first(&e->policies, &it); h;
-         h = hmap_next(&e->policies, &it)) {
-        struct pstate *s = h->value;
-        if (!s->p->extends)
+    struct hmap_entry *h = p ? NULL : hmap_first(&e->policies, &it);
+    for (size_t i = 0; p ? pv && i < pv->n : h != NULL; i++) {
+        struct pstate *s = p ? pv->v[i] : h->value;
+        if (!p)
+            h = hmap_next(&e->policies, &it);
+        if (!p && !(s->p->extends && strcmp(s->p->extends, "runtime/default") == 0))
             continue;
         int r = compile_state(e, s);
         if (r < 0) {
             free(v);
             return r;
         }
-        if (s->valid && s->parent && s->parent->p == p && s->notes.nconflicts == 0)
+        bool attached = s->valid && s->notes.nconflicts == 0;
+        if (attached && (p ? s->parent && s->parent->p == p : !s->parent))
             v[n++] = s->p;
     }
-    qsort(v, n, sizeof(*v), cmp_policy);
+    if (n > 1)
+        qsort(v, n, sizeof(*v), cmp_policy);
     *ret = v;
     *ret_n = n;
     return 0;
@@ -894,6 +1031,34 @@ static int emit(const struct sync_ops *ops, const struct pod *pod, const char *r
     return ops->event(&ev, ops->userdata);
 }
 
+/* The ProfileConflict of a pod whose contributing policies have no architecture in common:
+ * names each policy with its architectures (the first few). */
+static int emit_no_common_arch(const struct sync_ops *ops, const struct pod *pod, const char *rel,
+                               struct pstate *const *cv, size_t n)
+{
+    char *list = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&list, &len);
+    if (!f)
+        return -ENOMEM;
+    char id[300], names[128];
+    for (size_t k = 0; k < n && k < 8; k++)
+        fprintf(f, "%s%s (%s)", k ? ", " : "", policy_id(cv[k]->p, id, sizeof(id)),
+                arch_mask_names(cv[k]->prof->arches, names, sizeof(names)));
+    if (n > 8)
+        fprintf(f, ", and %zu more", n - 8);
+    if (fclose(f) != 0) {
+        free(list);
+        return -ENOMEM;
+    }
+    int r = emit(ops, pod, "ProfileConflict",
+                 "the policies that contribute to kscmp/%s have no architecture in common: %s; "
+                 "nothing is written",
+                 rel, list);
+    free(list);
+    return r;
+}
+
 static int cmp_podstate(const void *a, const void *b)
 {
     const struct podstate *x = *(const struct podstate *const *)a,
@@ -947,7 +1112,7 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
     size_t nnopolicy = 0;
     if (!nopolicy)
         return -ENOMEM;
-    bool keep = false;
+    bool keep = false, noarch = false;
     size_t nmerged = 0;
     int r = 0;
     for (size_t i = 0; i < npods && r >= 0; i++) {
@@ -985,19 +1150,27 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
             keep = true;
         if (r >= 0 && !bad) {
             r = profile_merge(profs, cv.n, false, &merged[nmerged]);
-            if (r >= 0)
-                r = profile_render(merged[nmerged], e->db, &json[nmerged], &jlen[nmerged]);
-            if (r >= 0)
-                nmerged++;
-            else {
+            if (r >= 0 && merged[nmerged]->arches == 0) {
+                /* 3.2: no architecture in common, nothing to write. */
+                noarch = true;
+                r = emit_no_common_arch(ops, pod, rel, cv.v, cv.n);
                 cprof_free(merged[nmerged]);
                 merged[nmerged] = NULL;
+            } else {
+                if (r >= 0)
+                    r = profile_render(merged[nmerged], e->db, &json[nmerged], &jlen[nmerged]);
+                if (r >= 0)
+                    nmerged++;
+                else {
+                    cprof_free(merged[nmerged]);
+                    merged[nmerged] = NULL;
+                }
             }
         }
         free(cv.v);
     }
     for (size_t i = 0; r >= 0 && i < nnopolicy; i++)
-        r = nmerged == 0 && !keep
+        r = nmerged == 0 && !keep && !noarch
                 ? emit(ops, nopolicy[i], "NoPolicy",
                        "no policy contributes to kscmp/%s: there is no SeccompPolicy %s/%s and no "
                        "policy selects the pod, so the file is not written and new containers "
@@ -1015,6 +1188,9 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
         if (keep) {
             res.action = FILE_KEEP;
             res.why = "a contributing policy is invalid";
+        } else if (noarch) {
+            res.action = FILE_REMOVE;
+            res.why = "the policies that contribute to it have no architecture in common";
         } else if (nmerged == 0) {
             res.action = FILE_REMOVE;
             res.why = "no policy contributes to it";
@@ -1029,17 +1205,27 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
             } else {
                 r = profile_merge((const struct cprof *const *)merged, nmerged, true, &inter);
                 res.prof = inter;
-                if (r >= 0)
+                bool none = r >= 0 && inter->arches == 0;
+                if (r >= 0 && !none)
                     r = profile_render(inter, e->db, &final, &final_len);
                 for (size_t i = 0; r >= 0 && i < npods; i++)
                     r = emit(ops, pods[i]->pod, "ProfileConflict",
-                             "pods sharing kscmp/%s get different profiles from their policies: "
-                             "the file holds their strict intersection",
+                             none ? "pods sharing kscmp/%s get profiles with no architecture in "
+                                    "common from their policies: nothing is written"
+                                  : "pods sharing kscmp/%s get different profiles from their "
+                                    "policies: the file holds their strict intersection",
                              rel);
+                if (none) {
+                    res.action = FILE_REMOVE;
+                    res.why = "the pods that share it get profiles with no architecture in common";
+                    res.prof = NULL;
+                }
             }
-            res.action = FILE_WRITE;
-            res.json = final;
-            res.len = final_len;
+            if (!res.why) {
+                res.action = FILE_WRITE;
+                res.json = final;
+                res.len = final_len;
+            }
         }
     }
     if (r >= 0 && ops->file)

@@ -21,6 +21,10 @@
 #include "engine/model.h"
 #include "engine/profile.h"
 
+/* The most policies one extends chain may hold, the policy itself included (runtime/default
+ * does not count); a policy deeper than that is invalid (contract 3.4). */
+#define EXTENDS_MAX 32
+
 struct engine;
 
 /* native_arch: an index of arch.h's table, or -1 for the machine's own. */
@@ -67,7 +71,8 @@ int engine_policy_result(struct engine *e, const struct policy *p, struct policy
 /* All policies sorted by kind then NS/NAME; the caller frees the array (not the policies). */
 int engine_list_policies(const struct engine *e, const struct policy ***ret, size_t *ret_n);
 
-/* The valid, attached children of p (its descendants tree, one level), sorted. */
+/* The valid, attached children of p (its descendants tree, one level), sorted; p NULL:
+ * those of runtime/default. */
 int engine_children(struct engine *e, const struct policy *p, const struct policy ***ret,
                     size_t *ret_n);
 

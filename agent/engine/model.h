@@ -90,6 +90,7 @@ struct policy {
     int severity; /* 0 when unset */
     struct selector selector;
     struct selector ns_selector; /* ClusterSeccompPolicy only */
+    bool ceiling;                /* ClusterSeccompPolicy only: a guardrail (contract 3.6) */
     char *extends;
     int extends_line;
     bool has_default;

@@ -228,6 +228,7 @@ struct compile_ctx {
     struct compile_notes *notes;
     struct kerr *err;
     char id[300];
+    char oid[320]; /* how origins name the policy: its id, "ceiling ID" for a guardrail */
 };
 
 static int add_own(struct compile_ctx *c, uint32_t sys, const struct block *b, int origin)
@@ -262,7 +263,7 @@ static int compile_block(struct compile_ctx *c, const struct block *b)
     const struct policy *p = c->p;
     char where[300];
     char origin_text[400];
-    snprintf(origin_text, sizeof(origin_text), "%s %s", c->id, b->path);
+    snprintf(origin_text, sizeof(origin_text), "%s %s", c->oid, b->path);
     int origin = origin_add(c->own, origin_text);
     if (origin < 0)
         return origin;
@@ -322,30 +323,49 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
         return -ENOMEM;
     struct compile_ctx c = {.p = p, .db = db, .own = own, .notes = notes, .err = err};
     policy_id(p, c.id, sizeof(c.id));
+    snprintf(c.oid, sizeof(c.oid), "%s%s", p->ceiling ? "ceiling " : "", c.id);
+    out->ceiling = p->ceiling;
 
     archmask_t own_arches = 0;
+    const char *arch_path = NULL;
     bool any_allow = false;
     for (size_t i = 0; i < p->nblocks; i++) {
+        if (p->blocks[i].arches && !arch_path)
+            arch_path = p->blocks[i].path;
         own_arches |= p->blocks[i].arches;
         any_allow |= p->blocks[i].verdict.action == ACT_ALLOW;
     }
     c.arches = own_arches ? own_arches : parent ? parent->arches : node_arches;
     out->arches = c.arches;
 
-    /* 3.1: the default action. */
+    /* 3.1: the architectures, and where they come from. */
     char text[400];
     int o;
+    if (own_arches) {
+        snprintf(text, sizeof(text), "%s %s.arch", c.oid, arch_path);
+        o = origin_add(out, text);
+    } else if (parent) {
+        o = import_origin(out, parent, parent->arch_origin);
+    } else {
+        snprintf(text, sizeof(text), "%s (no arch: the node's)", c.oid);
+        o = origin_add(out, text);
+    }
+    if (o < 0)
+        return o;
+    out->arch_origin = (uint16_t)o;
+
+    /* 3.1: the default action. */
     if (p->has_default) {
         out->dflt = p->default_verdict;
-        snprintf(text, sizeof(text), "%s spec.defaultAction", c.id);
+        snprintf(text, sizeof(text), "%s spec.defaultAction", c.oid);
         o = origin_add(out, text);
     } else if (parent) {
         out->dflt = parent->dflt;
         o = import_origin(out, parent, parent->dflt_origin);
     } else {
         out->dflt = VERDICT(any_allow ? ACT_ERRNO : ACT_ALLOW);
-        snprintf(text, sizeof(text), "%s (default of an %s)", c.id,
-                 any_allow ? "allow-list" : "block-list");
+        snprintf(text, sizeof(text), "%s (default of a%s)", c.oid,
+                 any_allow ? "n allow-list" : " block-list");
         o = origin_add(out, text);
     }
     if (o < 0)
@@ -416,6 +436,13 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
         if (p->has_default && verdict_cmp(p->default_verdict, parent->dflt) < 0 &&
             strv_addf(&notes->conflicts, &notes->nconflicts, "defaultAction") < 0)
             return -ENOMEM;
+        /* Listing an architecture the parent leaves out loosens it too (3.1: leaving one out
+         * blocks it). */
+        for (size_t i = 0; i < arch_count(); i++)
+            if ((own_arches & ~parent->arches) & (1u << i) &&
+                strv_addf(&notes->conflicts, &notes->nconflicts, "arch:%s", arch_get(i)->name) <
+                    0)
+                return -ENOMEM;
     }
     for (size_t i = 0; i < own->nents; i++) {
         struct centry e = own->ents[i];
@@ -448,6 +475,7 @@ int profile_runtime_default(struct sysdb *db, archmask_t node_arches, struct cpr
     int o = origin_add(out, "runtime/default");
     if (o < 0)
         return o;
+    out->arch_origin = (uint16_t)o;
     out->dflt = runtime_default_default_action();
     out->arches = node_arches;
     size_t n, ecap = 0, ccap = 0;
@@ -478,13 +506,75 @@ int profile_runtime_default(struct sysdb *db, archmask_t node_arches, struct cpr
     return 0;
 }
 
-/* True when profile j has a say on sys in this merge. */
-static bool has_say(const struct cprof *p, uint32_t sys, bool intersect)
+/* True when profile p has a say on sys in this merge. */
+static bool has_say(const struct cprof *p, uint32_t sys, const struct merge_opts *o)
 {
-    return intersect || names_sys(p, sys);
+    if (o->intersect || names_sys(p, sys))
+        return true;
+    return p->ceiling && !(o->ceiling_exempt && o->ceiling_exempt(sys, o->userdata));
+}
+
+/* The merged architectures (those every input has) and the text of where they come from. */
+static int merge_arches(const struct cprof *const *in, size_t n, struct cprof *out)
+{
+    archmask_t common = ~(archmask_t)0;
+    bool same = true;
+    for (size_t i = 0; i < n; i++) {
+        common &= in[i]->arches;
+        same &= in[i]->arches == in[0]->arches;
+    }
+    out->arches = common;
+    if (same) {
+        int o = import_origin(out, in[0], in[0]->arch_origin);
+        if (o < 0)
+            return o;
+        out->arch_origin = (uint16_t)o;
+        return 0;
+    }
+    /* "common to: A (x86_64); B (x86_64, x86, x32)", each origin once, the first few. */
+    char *buf = NULL;
+    size_t len = 0, shown = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return -ENOMEM;
+    fputs("common to:", f);
+    for (size_t i = 0; i < n; i++) {
+        const char *t = in[i]->arch_origin < in[i]->norigins ? in[i]->origins[in[i]->arch_origin]
+                                                              : "?";
+        bool dup = false;
+        for (size_t k = 0; k < i && !dup; k++)
+            dup = in[k]->arches == in[i]->arches && in[k]->arch_origin < in[k]->norigins &&
+                  strcmp(in[k]->origins[in[k]->arch_origin], t) == 0;
+        if (dup)
+            continue;
+        if (shown++ == 4) {
+            fputs(" ...", f);
+            break;
+        }
+        char names[128];
+        fprintf(f, "%s %s (%s)", shown > 1 ? ";" : "", t,
+                arch_mask_names(in[i]->arches, names, sizeof(names)));
+    }
+    if (fclose(f) != 0) {
+        free(buf);
+        return -ENOMEM;
+    }
+    int o = origin_add(out, buf);
+    free(buf);
+    if (o < 0)
+        return o;
+    out->arch_origin = (uint16_t)o;
+    return 0;
 }
 
 int profile_merge(const struct cprof *const *in, size_t n, bool intersect, struct cprof **ret)
+{
+    struct merge_opts o = {.intersect = intersect};
+    return profile_merge_opts(in, n, &o, ret);
+}
+
+int profile_merge_opts(const struct cprof *const *in, size_t n, const struct merge_opts *opts,
+                       struct cprof **ret)
 {
     _cleanup_(cprof_freep) struct cprof *out = calloc(1, sizeof(*out));
     if (!out)
@@ -510,18 +600,18 @@ int profile_merge(const struct cprof *const *in, size_t n, bool intersect, struc
     if (!slots)
         return -ENOMEM;
 
-    /* The merged default: the most restrictive; the architectures: the union. */
+    /* The merged default: the most restrictive; the architectures: those all have. */
     size_t dfrom = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         if (verdict_cmp(in[i]->dflt, in[dfrom]->dflt) > 0)
             dfrom = i;
-        out->arches |= in[i]->arches;
-    }
     out->dflt = in[dfrom]->dflt;
     int o = import_origin(out, in[dfrom], in[dfrom]->dflt_origin);
     if (o < 0)
         return o;
     out->dflt_origin = (uint16_t)o;
+    if ((o = merge_arches(in, n, out)) < 0)
+        return o;
 
     /* Which syscalls are named at all. */
     for (size_t i = 0; i < n; i++) {
@@ -536,7 +626,7 @@ int profile_merge(const struct cprof *const *in, size_t n, bool intersect, struc
             continue;
         bool first = true;
         for (size_t i = 0; i < n; i++) {
-            if (!has_say(in[i], s, intersect))
+            if (!has_say(in[i], s, opts))
                 continue;
             uint16_t origin;
             struct verdict v = else_verdict(in[i], s, &origin);
@@ -564,7 +654,7 @@ int profile_merge(const struct cprof *const *in, size_t n, bool intersect, struc
             size_t from = i;
             uint16_t origin = cc.origin;
             for (size_t j = 0; j < n; j++) {
-                if (j == i || !has_say(in[j], cc.sys, intersect))
+                if (j == i || !has_say(in[j], cc.sys, opts))
                     continue;
                 const struct ccond *same = NULL;
                 for (const struct ccond *x = first_cond(in[j], cc.sys);
@@ -655,6 +745,8 @@ int profile_lower(const struct cprof *in, struct cprof **ret)
         return -ENOMEM;
     out->dflt = in->dflt;
     out->arches = in->arches;
+    out->arch_origin = in->arch_origin;
+    out->ceiling = in->ceiling;
     out->dflt_origin = in->dflt_origin;
     out->origins = calloc(in->norigins + 1, sizeof(char *));
     if (!out->origins)
@@ -948,7 +1040,8 @@ int profile_explain(const struct cprof *in, const struct sysdb *db, char **ret_t
         return -ENOMEM;
     char vt[64], an[256];
     verdict_text(p->dflt, vt, sizeof(vt));
-    fprintf(f, "architectures: %s\n", arch_mask_names(p->arches, an, sizeof(an)));
+    fprintf(f, "architectures: %s   %s\n", arch_mask_names(p->arches, an, sizeof(an)),
+            p->origins[p->arch_origin]);
     fprintf(f, "%-24s %-28s %s\n", "(default)", vt, p->origins[p->dflt_origin]);
     _cleanup_free_ struct named *sorted = calloc(p->nents + p->nconds + 1, sizeof(*sorted));
     if (!sorted) {

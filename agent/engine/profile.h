@@ -36,7 +36,9 @@ struct ccond {
 struct cprof {
     struct verdict dflt;
     uint16_t dflt_origin;
-    archmask_t arches;
+    archmask_t arches; /* 0 after a merge: the inputs have no architecture in common */
+    uint16_t arch_origin;
+    bool ceiling; /* a guardrail's profile: it has a say on every syscall in a merge (3.6) */
     struct centry *ents; /* sorted by sys, one per sys */
     size_t nents;
     struct ccond *conds; /* sorted by sys, then conditions */
@@ -69,9 +71,23 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
 int profile_runtime_default(struct sysdb *db, archmask_t node_arches, struct cprof **ret);
 
 /* Merges profiles. intersect=false: contract 3.2 (a profile that does not name a syscall has
- * no say on it). intersect=true: the strict intersection of section 2 (every profile has a say
- * on every syscall, through its default when it names none). */
+ * no say on it, unless it is a ceiling, 3.6). intersect=true: the strict intersection of
+ * section 2 (every profile has a say on every syscall, through its default when it names
+ * none). Either way the architectures are those every input has: *ret has arches 0 when they
+ * have none in common (the caller reports the conflict; nothing may be written). */
 int profile_merge(const struct cprof *const *in, size_t n, bool intersect, struct cprof **ret);
+
+struct merge_opts {
+    bool intersect;
+    /* Syscalls on which a ceiling has a say only where it names them (the start-up set,
+     * contract 3.5-3.6); NULL: none. */
+    bool (*ceiling_exempt)(uint32_t sys, void *userdata);
+    void *userdata;
+};
+
+/* profile_merge with options. */
+int profile_merge_opts(const struct cprof *const *in, size_t n, const struct merge_opts *o,
+                       struct cprof **ret);
 
 /* What a runtime can enforce: for each syscall either one unconditional rule or only
  * conditional rules that share one action or are disjoint (libseccomp does not pick the most

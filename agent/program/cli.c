@@ -307,6 +307,7 @@ struct file_out {
     char *explain;
     struct sysdb *db;
     enum file_action action;
+    char *why; /* when not FILE_WRITE */
     bool failed;
     const char *cmd;
 };
@@ -315,6 +316,8 @@ static int cli_on_file(const struct file_result *r, void *userdata)
 {
     struct file_out *o = userdata;
     o->action = r->action;
+    if (r->action != FILE_WRITE && r->why && !(o->why = strdup(r->why)))
+        return -ENOMEM;
     if (r->action == FILE_WRITE) {
         o->json = strndup(r->json, r->len);
         o->len = r->len;
@@ -430,10 +433,13 @@ int cli_compile(int argc, char **argv, bool explain)
     }
     _cleanup_free_ char *json = fo.json;
     _cleanup_free_ char *text = fo.explain;
+    _cleanup_free_ char *why = fo.why;
     if (r < 0) {
         fprintf(stderr, "kscmp: error: %s\n", strerror(-r));
         return EXIT_INVALID;
     }
+    if (fo.action != FILE_WRITE && !fo.failed)
+        fprintf(stderr, "kscmp: error: kscmp/%s: no profile: %s\n", rel, why ? why : "?");
     if (fo.action != FILE_WRITE || fo.failed)
         return EXIT_INVALID;
     if (explain)
@@ -442,42 +448,77 @@ int cli_compile(int argc, char **argv, bool explain)
     return 0;
 }
 
-static int print_tree_text(struct engine *e, const struct policy *p, const char *prefix, bool last,
-                           bool root)
+/* The descendants tree, walked without recursion: one frame per level, at most EXTENDS_MAX
+ * levels below runtime/default (a valid policy's chain is at most that long). */
+struct tree_frame {
+    const struct policy **kids;
+    size_t n, i;
+    json_t *children; /* -o json: the array the kids go in */
+};
+
+#define TREE_DEPTH_MAX (EXTENDS_MAX + 2)
+
+static const char *tree_name(const struct policy *p, char *buf, size_t len)
 {
+    return p ? policy_id(p, buf, len) : "runtime/default";
+}
+
+/* Prints the tree below root (NULL: runtime/default) as text, or fills *ret_json. */
+static int walk_tree(struct engine *e, const struct policy *root, json_t **ret_json)
+{
+    struct tree_frame st[TREE_DEPTH_MAX] = {{0}};
+    size_t depth = 1;
     char id[300];
-    printf("%s%s%s\n", root ? "" : prefix, root ? "" : (last ? "└── " : "├── "),
-           policy_id(p, id, sizeof(id)));
-    const struct policy **kids = NULL;
-    size_t n = 0;
-    int r = engine_children(e, p, &kids, &n);
-    if (r < 0)
+    json_t *top = NULL;
+    if (ret_json) {
+        top = json_pack("{s:s, s:[]}", "name", tree_name(root, id, sizeof(id)), "children");
+        if (!top)
+            return -ENOMEM;
+        st[0].children = json_object_get(top, "children");
+    } else
+        printf("%s\n", tree_name(root, id, sizeof(id)));
+    int r = engine_children(e, root, &st[0].kids, &st[0].n);
+    while (r >= 0 && depth > 0) {
+        struct tree_frame *f = &st[depth - 1];
+        if (f->i == f->n) {
+            free(f->kids);
+            f->kids = NULL;
+            depth--;
+            continue;
+        }
+        const struct policy *c = f->kids[f->i++];
+        json_t *node = NULL;
+        if (ret_json) {
+            node = json_pack("{s:s, s:[]}", "name", tree_name(c, id, sizeof(id)), "children");
+            if (!node || json_array_append_new(f->children, node) < 0) {
+                r = -ENOMEM;
+                break;
+            }
+        } else {
+            for (size_t l = 0; l + 1 < depth; l++)
+                fputs(st[l].i == st[l].n ? "    " : "│   ", stdout);
+            printf("%s%s\n", f->i == f->n ? "└── " : "├── ", tree_name(c, id, sizeof(id)));
+        }
+        if (depth == TREE_DEPTH_MAX) {
+            r = -ELOOP; /* cannot happen: valid chains are at most EXTENDS_MAX long */
+            break;
+        }
+        struct tree_frame *next = &st[depth++];
+        *next = (struct tree_frame){.children = node ? json_object_get(node, "children") : NULL};
+        r = engine_children(e, c, &next->kids, &next->n);
+    }
+    for (size_t l = 0; l < TREE_DEPTH_MAX; l++)
+        free(st[l].kids);
+    if (r < 0) {
+        json_decref(top);
         return r;
-    char sub[1024];
-    snprintf(sub, sizeof(sub), "%s%s", root ? "" : prefix, root ? "" : (last ? "    " : "│   "));
-    for (size_t i = 0; i < n && r >= 0; i++)
-        r = print_tree_text(e, kids[i], sub, i + 1 == n, false);
-    free(kids);
-    return r;
+    }
+    if (ret_json)
+        *ret_json = top;
+    return 0;
 }
 
-static json_t *tree_json(struct engine *e, const struct policy *p, int depth)
-{
-    char id[300];
-    json_t *node = json_object();
-    json_object_set_new(node, "name", json_string(policy_id(p, id, sizeof(id))));
-    json_t *children = json_array();
-    json_object_set_new(node, "children", children);
-    const struct policy **kids = NULL;
-    size_t n = 0;
-    if (depth < 64 && engine_children(e, p, &kids, &n) == 0)
-        for (size_t i = 0; i < n; i++)
-            json_array_append_new(children, tree_json(e, kids[i], depth + 1));
-    free(kids);
-    return node;
-}
-
-/* Detached children of p: they extend it but loosen what it sets. */
+/* Detached children of p (NULL: runtime/default): they extend it but loosen what it sets. */
 static void print_detached(struct engine *e, const struct policy *p)
 {
     const struct policy **all = NULL;
@@ -488,7 +529,8 @@ static void print_detached(struct engine *e, const struct policy *p)
     for (size_t i = 0; i < n; i++) {
         struct policy_result pr;
         if (!all[i]->extends || engine_policy_result(e, all[i], &pr) < 0 || !pr.valid ||
-            pr.parent != p || pr.nconflicts == 0)
+            pr.parent != p || pr.nconflicts == 0 ||
+            (!p && strcmp(all[i]->extends, "runtime/default") != 0))
             continue;
         printf("detached: %s (loosens", policy_id(all[i], id, sizeof(id)));
         for (size_t k = 0; k < pr.nconflicts; k++)
@@ -519,18 +561,21 @@ int cli_tree(int argc, char **argv)
     _cleanup_(engine_freep) struct engine *e = NULL;
     if ((r = make_engine(&c, false, false, &e, NULL)) != 0)
         return r;
-    const struct policy *p = find_policy(e, argv[optind]);
-    if (!p) {
+    bool rtdefault = strcmp(argv[optind], "runtime/default") == 0;
+    const struct policy *p = rtdefault ? NULL : find_policy(e, argv[optind]);
+    if (!p && !rtdefault) {
         fprintf(stderr, "kscmp: error: no policy %s in the given files\n", argv[optind]);
         return EXIT_INVALID;
     }
-    struct policy_result pr;
-    if (engine_policy_result(e, p, &pr) < 0 || !pr.valid) {
+    struct policy_result pr = {0};
+    if (p && (engine_policy_result(e, p, &pr) < 0 || !pr.valid)) {
         fprintf(stderr, "kscmp: error: %s\n", pr.error ? pr.error : "invalid");
         return EXIT_INVALID;
     }
     if (strcmp(c.output, "json") == 0) {
-        json_t *t = tree_json(e, p, 0);
+        json_t *t = NULL;
+        if (walk_tree(e, p, &t) < 0)
+            return EXIT_INVALID;
         char *s = json_dumps(t, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(t);
         if (!s)
@@ -539,7 +584,7 @@ int cli_tree(int argc, char **argv)
         free(s);
         return 0;
     }
-    if (print_tree_text(e, p, "", true, true) < 0)
+    if (walk_tree(e, p, NULL) < 0)
         return EXIT_INVALID;
     print_detached(e, p);
     return 0;
