@@ -456,8 +456,8 @@ static int decode_policy_spec(struct dctx *c, const struct ynode *spec, struct p
     if (r < 0)
         return r;
     static const char *const keys[] = {
-        "severity", "selector", "namespaceSelector", "ceiling", "extends",
-        "defaultAction", "seccomp", "rules", "message", "tags", NULL};
+        "severity", "selector", "namespaceSelector", "ceiling", "extends", "defaultAction",
+        "seccomp",  "rules",    "message",           "tags",    NULL};
     if ((r = check_keys(c, spec, "spec", keys)) < 0)
         return r;
     const struct ynode *n;
@@ -480,7 +480,7 @@ static int decode_policy_spec(struct dctx *c, const struct ynode *spec, struct p
         if (n->kind != YN_SCALAR || n->stype != YS_BOOL)
             return fail(c, n, "spec.ceiling", "must be true or false, not %s",
                         n->kind == YN_SCALAR && n->stype == YS_STR ? "a string"
-                                                                    : ynode_kind_name(n));
+                                                                   : ynode_kind_name(n));
         p->ceiling = strcasecmp(n->str, "true") == 0;
     }
     if ((n = ynode_get(spec, "extends"))) {

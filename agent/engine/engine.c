@@ -20,13 +20,13 @@ struct pstate {
     char *key;
     bool compiled;
     bool valid;
-    char *error; /* when invalid: why (the whole message) */
-    char *cause; /* when invalid because an ancestor is: that ancestor's own message */
+    char *error;    /* when invalid: why (the whole message) */
+    char *cause;    /* when invalid because an ancestor is: that ancestor's own message */
     unsigned depth; /* when valid: policies in its extends chain, itself included */
     struct cprof *prof;
     struct compile_notes notes;
     struct pstate *parent;
-    uint64_t mark; /* the last invalidation that reached it (cycles end there) */
+    uint64_t mark;            /* the last invalidation that reached it (cycles end there) */
     struct pstate *work_next; /* the invalidation's work stack */
     /* While the policy is invalid: the selectors of its last version that compiled, so that
      * it still reaches the files that version reached (as if the bad edit were refused). */
@@ -448,6 +448,29 @@ int engine_delete_policy(struct engine *e, enum policy_kind kind, const char *ns
     return 0;
 }
 
+int engine_remember_policy(struct engine *e, struct policy *prev)
+{
+    _cleanup_(policy_freep) struct policy *own = prev;
+    _cleanup_free_ char *key = policy_key(prev->kind, prev->ns, prev->name);
+    if (!key)
+        return -ENOMEM;
+    struct pstate *s = hmap_get(&e->policies, key);
+    if (!s)
+        return -ENOENT;
+    if (prev->selector_unknown)
+        return 0; /* reaches nothing more than what the current version reaches */
+    prev_clear(s);
+    s->prev = calloc(1, sizeof(*s->prev));
+    if (!s->prev)
+        return -ENOMEM;
+    s->prev->selector = prev->selector;
+    s->prev->ns_selector = prev->ns_selector;
+    memset(&prev->selector, 0, sizeof(prev->selector));
+    memset(&prev->ns_selector, 0, sizeof(prev->ns_selector));
+    touch_namespace(e, prev->kind == PK_CLUSTER ? NULL : prev->ns);
+    return 0;
+}
+
 const struct policy *engine_get_policy(const struct engine *e, enum policy_kind kind,
                                        const char *ns, const char *name)
 {
@@ -715,9 +738,8 @@ static int set_cycle(struct pstate *s, struct pstate *const *chain, size_t n)
         free(buf);
         return -ENOMEM;
     }
-    int r = set_error(s, "%s: spec.extends: cycle: %s", where_at(s->p, s->p->extends_line, w,
-                                                                  sizeof(w)),
-                      buf);
+    int r = set_error(s, "%s: spec.extends: cycle: %s",
+                      where_at(s->p, s->p->extends_line, w, sizeof(w)), buf);
     free(buf);
     return r;
 }
@@ -895,8 +917,8 @@ int engine_children(struct engine *e, const struct policy *p, const struct polic
      * policy name it as a SeccompPolicy), or every policy for runtime/default. */
     struct pvec *pv = NULL;
     if (p) {
-        _cleanup_free_ char *key = policy_key(p->kind == PK_KUBEARMOR ? PK_POLICY : p->kind, p->ns,
-                                              p->name);
+        _cleanup_free_ char *key =
+            policy_key(p->kind == PK_KUBEARMOR ? PK_POLICY : p->kind, p->ns, p->name);
         if (!key)
             return -ENOMEM;
         pv = hmap_get(&e->children, key);

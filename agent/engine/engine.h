@@ -48,6 +48,12 @@ int engine_delete_namespace(struct engine *e, const char *name);
 int engine_put_pod(struct engine *e, struct pod *p);
 int engine_delete_pod(struct engine *e, const char *ns, const char *name);
 
+/* Tells the engine that prev is the last version of its policy that compiled (an agent that
+ * kept it across a restart; the property test seeding a fresh engine): while the current
+ * version is invalid, it still reaches the files prev's selectors reached, as it would had the
+ * engine seen prev compile. Takes ownership of prev; -ENOENT when the policy is unknown. */
+int engine_remember_policy(struct engine *e, struct policy *prev);
+
 const struct policy *engine_get_policy(const struct engine *e, enum policy_kind kind,
                                        const char *ns, const char *name);
 const struct pod *engine_get_pod(const struct engine *e, const char *ns, const char *name);

@@ -440,8 +440,7 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
          * blocks it). */
         for (size_t i = 0; i < arch_count(); i++)
             if ((own_arches & ~parent->arches) & (1u << i) &&
-                strv_addf(&notes->conflicts, &notes->nconflicts, "arch:%s", arch_get(i)->name) <
-                    0)
+                strv_addf(&notes->conflicts, &notes->nconflicts, "arch:%s", arch_get(i)->name) < 0)
                 return -ENOMEM;
     }
     for (size_t i = 0; i < own->nents; i++) {
@@ -539,8 +538,8 @@ static int merge_arches(const struct cprof *const *in, size_t n, struct cprof *o
         return -ENOMEM;
     fputs("common to:", f);
     for (size_t i = 0; i < n; i++) {
-        const char *t = in[i]->arch_origin < in[i]->norigins ? in[i]->origins[in[i]->arch_origin]
-                                                              : "?";
+        const char *t =
+            in[i]->arch_origin < in[i]->norigins ? in[i]->origins[in[i]->arch_origin] : "?";
         bool dup = false;
         for (size_t k = 0; k < i && !dup; k++)
             dup = in[k]->arches == in[i]->arches && in[k]->arch_origin < in[k]->norigins &&

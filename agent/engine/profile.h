@@ -38,7 +38,7 @@ struct cprof {
     uint16_t dflt_origin;
     archmask_t arches; /* 0 after a merge: the inputs have no architecture in common */
     uint16_t arch_origin;
-    bool ceiling; /* a guardrail's profile: it has a say on every syscall in a merge (3.6) */
+    bool ceiling;        /* a guardrail's profile: it has a say on every syscall in a merge (3.6) */
     struct centry *ents; /* sorted by sys, one per sys */
     size_t nents;
     struct ccond *conds; /* sorted by sys, then conditions */

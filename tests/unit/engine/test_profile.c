@@ -1025,8 +1025,9 @@ static const struct inherit_case inherit_cases[] = {
      {{0, NULL}}},
     {"a child listing an architecture its parent leaves out conflicts (3.3)",
      OBJS(POL("base", "  seccomp: {arch: [x86_64], syscalls: [read], action: Allow}\n"),
-          POL("child", "  extends: base\n"
-                       "  seccomp: {arch: [x86_64, x86, x32], syscalls: [write], action: Allow}\n")),
+          POL("child",
+              "  extends: base\n"
+              "  seccomp: {arch: [x86_64, x86, x32], syscalls: [write], action: Allow}\n")),
      "child",
      "ERRNO(1)",
      {{"read", "ALLOW"}, {"write", "ALLOW"}, {NULL}},
