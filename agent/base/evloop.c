@@ -54,6 +54,13 @@ uint64_t backoff_jitter_ms(unsigned attempt, uint64_t base_ms, uint64_t max_ms)
     return delay / 2 + (uint64_t)rand() % (delay / 2 + 1);
 }
 
+void rfc3339_utc(time_t t, char *buf, size_t len)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 uint64_t now_ms(void)
 {
     return now_us() / 1000u;

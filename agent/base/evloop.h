@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <time.h>
 
 #include "base/cleanup.h"
 
@@ -55,5 +56,8 @@ uint64_t backoff_jitter_ms(unsigned attempt, uint64_t base_ms, uint64_t max_ms);
 /* Monotonic milliseconds and microseconds. */
 uint64_t now_ms(void);
 uint64_t now_us(void);
+
+/* t in UTC as RFC 3339 to the second ("2025-01-31T12:00:00Z"), as the API server writes it. */
+void rfc3339_utc(time_t t, char *buf, size_t len);
 
 #endif

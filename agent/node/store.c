@@ -569,15 +569,16 @@ static int rel_folder_open(struct store *s, const char *rel, char ns[static NS_M
     return namespace_open(s, kscmp_fd, ns, false, ret_fd, err);
 }
 
-int store_read(struct store *s, const char *rel, char **ret_data, size_t *ret_len, struct kerr *err)
+/* Opens the namespace folder of rel (*ret_fd) and checks that rel is a regular file there
+ * (its status in *ret_st, its name in the folder in *ret_file). */
+static int rel_stat(struct store *s, const char *rel, char ns[static NS_MAX + 1],
+                    const char **ret_file, int *ret_fd, struct stat *ret_st, struct kerr *err)
 {
-    char ns[NS_MAX + 1];
     const char *file = NULL;
     _cleanup_close_ int nsfd = -1;
     int r = rel_folder_open(s, rel, ns, &file, &nsfd, err);
     if (r < 0)
         return r;
-
     struct stat st;
     if (fstatat(nsfd, file, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return kerr_set(err, -errno, "%s/%s: stat: %s", s->path, rel, strerror(errno));
@@ -588,6 +589,29 @@ int store_read(struct store *s, const char *rel, char **ret_data, size_t *ret_le
         return kerr_set(err, -EISDIR, "%s/%s: is a directory", s->path, rel);
     if (!S_ISREG(st.st_mode))
         return kerr_set(err, -EINVAL, "%s/%s: not a regular file", s->path, rel);
+    *ret_file = file;
+    *ret_fd = TAKE_FD(nsfd);
+    *ret_st = st;
+    return 0;
+}
+
+int store_stat(struct store *s, const char *rel, struct stat *ret_st, struct kerr *err)
+{
+    char ns[NS_MAX + 1];
+    const char *file = NULL;
+    _cleanup_close_ int nsfd = -1;
+    return rel_stat(s, rel, ns, &file, &nsfd, ret_st, err);
+}
+
+int store_read(struct store *s, const char *rel, char **ret_data, size_t *ret_len, struct kerr *err)
+{
+    char ns[NS_MAX + 1];
+    const char *file = NULL;
+    _cleanup_close_ int nsfd = -1;
+    struct stat st;
+    int r = rel_stat(s, rel, ns, &file, &nsfd, &st, err);
+    if (r < 0)
+        return r;
 
     _cleanup_close_ int fd = openat(nsfd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)

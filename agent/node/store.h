@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "base/error.h"
 
@@ -34,6 +35,11 @@ int store_write(struct store *s, const char *rel, const void *data, size_t len, 
 /* Reads rel; -ENOENT when absent. *ret_data is NUL-terminated and the caller frees it. */
 int store_read(struct store *s, const char *rel, char **ret_data, size_t *ret_len,
                struct kerr *err);
+
+/* The status of rel, a regular file (not a link), found by the same walk as every other
+ * call: -ENOENT when absent, -ELOOP for a link, -EISDIR for a folder, -EINVAL for anything
+ * else. */
+int store_stat(struct store *s, const char *rel, struct stat *ret_st, struct kerr *err);
 
 /* Removes rel (and its namespace folder once empty); 0 when it was already absent. */
 int store_remove(struct store *s, const char *rel, struct kerr *err);

@@ -15,7 +15,7 @@
 #include "base/evloop.h"
 #include "base/hmap.h"
 #include "kube/client.h"
-#include "kube/kubesrc.h"
+#include "kube/kube_source.h"
 #include "node/local_source.h"
 #include "base/log.h"
 #include "base/metrics.h"

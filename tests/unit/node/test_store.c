@@ -639,6 +639,43 @@ static void test_read(void **state)
     store_close(s);
 }
 
+/* store_stat walks like every other call: a link as the file or as its namespace folder is
+ * refused, never followed. */
+static void test_stat(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    struct kerr err = {0};
+    struct stat st = {0};
+
+    assert_int_equal(store_stat(s, "demo/web.json", &st, &err), -ENOENT);
+    write_ok(s, "demo/web.json", "{}", true);
+    struct timespec times[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+    assert_int_equal(utimensat(AT_FDCWD, at(f, "seccomp/kscmp/demo/web.json"), times, 0), 0);
+    assert_int_equal(store_stat(s, "demo/web.json", &st, &err), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(st.st_size, 2);
+    assert_int_equal(st.st_mtim.tv_sec, 1000000000);
+
+    /* A link as the file: refused, st left alone. */
+    char target[PATH_MAX];
+    snprintf(target, sizeof(target), "%s/web.json", f->outside);
+    write_file(target, "{}");
+    assert_int_equal(symlink(target, at(f, "seccomp/kscmp/demo/link.json")), 0);
+    struct stat before = st;
+    assert_int_equal(store_stat(s, "demo/link.json", &st, &err), -ELOOP);
+    assert_memory_equal(&st, &before, sizeof(st));
+    assert_non_null(strstr(err.msg, "demo/link.json"));
+
+    /* A link as the namespace folder. */
+    assert_int_equal(symlink(f->outside, at(f, "seccomp/kscmp/other")), 0);
+    assert_true(store_stat(s, "other/web.json", &st, &err) < 0);
+    assert_int_equal(mkdir(at(f, "seccomp/kscmp/demo/dir.json"), 0755), 0);
+    assert_int_equal(store_stat(s, "demo/dir.json", &st, &err), -EISDIR);
+    assert_int_equal(store_stat(s, "../web.json", &st, &err), -EINVAL);
+    store_close(s);
+}
+
 static void test_size_limit(void **state)
 {
     struct fixture *f = *state;
@@ -893,6 +930,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_link_as_file_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_folder_as_file_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stat, setup, teardown),
         cmocka_unit_test_setup_teardown(test_size_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_remove_in_callback, setup, teardown),

@@ -1,20 +1,20 @@
-/* kubesrc.h - the Kubernetes source of the agent: list, then watch, every kind it reads,
- * and tell the cluster what it found.
+/* kube_source.h - the Kubernetes source of the agent: every kind it reads from the API
+ * server into the engine, and what it tells the cluster back.
  *
- * Owns: one reflector per kind (SeccompPolicy, ClusterSeccompPolicy, KubeArmorSeccompPolicy
- * when its CRD exists, Namespace, and the node's Pods by field selector): paged lists,
- * resource versions, bookmarks, watch timeouts spread at random, 410 Gone → relist, other
- * errors → backoff with jitter; objects into the engine; policy status (merge-patch on
- * /status only when it differs from what is there); Events on pods (deduplicated); pods
- * running under an older version of their profile (ProfileStale).
+ * Owns: the wiring of the Kubernetes side: one reflector per kind (SeccompPolicy,
+ * ClusterSeccompPolicy, KubeArmorSeccompPolicy when its CRD exists, Namespace, and the
+ * node's Pods by field selector; reflector.h), each object decoded into the engine, a sync
+ * after changes (once every kind is listed: the first complete sync, then garbage
+ * collection), and after each sync the policy status (policy_status.h), Events on pods
+ * (pod_events.h) and stale pods (stale_pods.h).
  */
-#ifndef KSCMP_KUBESRC_H
-#define KSCMP_KUBESRC_H
+#ifndef KSCMP_KUBE_SOURCE_H
+#define KSCMP_KUBE_SOURCE_H
 
-#include "engine/engine.h"
 #include "base/evloop.h"
-#include "kube/client.h"
 #include "base/metrics.h"
+#include "engine/engine.h"
+#include "kube/client.h"
 #include "node/reconcile.h"
 #include "node/store.h"
 

@@ -1,0 +1,276 @@
+/* kube_source.c - the Kubernetes side wired together: reflectors into the engine, syncs,
+ * then status, Events and staleness. */
+#include "kube/kube_source.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/cleanup.h"
+#include "base/log.h"
+#include "engine/decode.h"
+#include "engine/doc.h"
+#include "kube/object_record.h"
+#include "kube/pod_events.h"
+#include "kube/policy_status.h"
+#include "kube/reflector.h"
+#include "kube/stale_pods.h"
+
+enum { R_NAMESPACES, R_PODS, R_POLICIES, R_CLUSTER_POLICIES, R_KUBEARMOR, R__COUNT };
+
+static const struct reflector_kind kinds[R__COUNT] = {
+    [R_NAMESPACES] = {"/api/v1", "namespaces", "v1", "Namespace", false},
+    [R_PODS] = {"/api/v1", "pods", "v1", "Pod", false},
+    [R_POLICIES] = {"/apis/kscmp.io/v1", "seccomppolicies", "kscmp.io/v1", "SeccompPolicy", true},
+    [R_CLUSTER_POLICIES] = {"/apis/kscmp.io/v1", "clusterseccomppolicies", "kscmp.io/v1",
+                            "ClusterSeccompPolicy", true},
+    [R_KUBEARMOR] = {"/apis/security.kubearmor.com/v1", "kubearmorseccomppolicies",
+                     "security.kubearmor.com/v1", "KubeArmorSeccompPolicy", true},
+};
+
+/* The reflector of each policy kind. */
+static const int policy_reflector[PK__MAX] = {
+    [PK_POLICY] = R_POLICIES,
+    [PK_CLUSTER] = R_CLUSTER_POLICIES,
+    [PK_KUBEARMOR] = R_KUBEARMOR,
+};
+
+struct kubesrc {
+    struct kube *k;
+    struct engine *e;
+    struct evloop *l;
+    struct metrics *m;
+    struct reconciler *rec;
+    struct store *s;
+    struct reflector *r[R__COUNT];
+    struct policy_status *status;
+    struct pod_events *events;
+    struct evtimer *sync_timer; /* a sync after changes */
+    bool initial_done;
+    uint64_t pending_event_us; /* earliest change not yet synced */
+};
+
+void kubesrc_free(struct kubesrc *src)
+{
+    if (!src)
+        return;
+    for (int i = 0; i < R__COUNT; i++)
+        reflector_free(src->r[i]);
+    policy_status_free(src->status);
+    pod_events_free(src->events);
+    evtimer_free(src->sync_timer);
+    free(src);
+}
+
+static int reflector_index(const struct kubesrc *src, const struct reflector *r)
+{
+    for (int i = 0; i < R__COUNT; i++)
+        if (src->r[i] == r)
+            return i;
+    return -1;
+}
+
+static enum policy_kind policy_kind_of(int idx)
+{
+    return idx == R_CLUSTER_POLICIES ? PK_CLUSTER : idx == R_KUBEARMOR ? PK_KUBEARMOR : PK_POLICY;
+}
+
+/* Puts one object from a list or a watch into the engine. Returns true when it changed. */
+static bool on_apply(struct reflector *r, const char *key, json_t *obj, void **record,
+                     void *userdata)
+{
+    struct kubesrc *src = userdata;
+    int idx = reflector_index(src, r);
+    struct object_record *rec = *record;
+    json_t *meta = json_object_get(obj, "metadata");
+    int64_t gen = json_integer_value(json_object_get(meta, "generation"));
+    const char *uid = json_string_value(json_object_get(meta, "uid"));
+    bool is_policy = idx >= R_POLICIES;
+    if (is_policy && rec && gen && rec->generation == gen && uid && rec->uid &&
+        strcmp(uid, rec->uid) == 0) {
+        /* Only its status or metadata moved (our own patch, usually): nothing to compile. */
+        json_decref(rec->status);
+        rec->status = json_deep_copy(json_object_get(obj, "status"));
+        return false;
+    }
+    struct ynode *doc = NULL;
+    struct kerr err = {0};
+    struct object o = {0};
+    int q = ydoc_from_json(obj, &doc, &err);
+    if (q == 0)
+        q = decode_object(doc, "", &o, &err);
+    ynode_free(doc);
+    if (q < 0) {
+        log_warning("%s %s: ignored: %s", kinds[idx].kind, key, err.msg);
+        object_clear(&o);
+        return false;
+    }
+    if (!rec) {
+        rec = calloc(1, sizeof(*rec));
+        if (!rec) {
+            object_clear(&o);
+            return false;
+        }
+        *record = rec;
+    }
+    rec->generation = gen;
+    free(rec->uid);
+    rec->uid = uid ? strdup(uid) : NULL;
+    json_decref(rec->status);
+    rec->status = is_policy ? json_deep_copy(json_object_get(obj, "status")) : NULL;
+    rec->condition = COND_UNKNOWN;
+    switch (o.type) {
+    case OBJ_POLICY:
+        if (o.policy->error)
+            log_warning("%s", o.policy->error);
+        policy_status_mark(src->status, o.policy->kind, o.policy->ns);
+        q = engine_put_policy(src->e, TAKE_PTR(o.policy));
+        break;
+    case OBJ_POD:
+        q = engine_put_pod(src->e, TAKE_PTR(o.pod));
+        break;
+    case OBJ_NAMESPACE:
+        q = engine_put_namespace(src->e, TAKE_PTR(o.ns));
+        break;
+    default:
+        break;
+    }
+    object_clear(&o);
+    if (q < 0)
+        log_error("%s %s: %s", kinds[idx].kind, key, strerror(-q));
+    return true;
+}
+
+/* Takes an object that is gone out of the engine. */
+static void on_remove(struct reflector *r, const char *key, void *record, void *userdata)
+{
+    struct kubesrc *src = userdata;
+    struct object_record *rec = record;
+    const char *slash = strchr(key, '/');
+    _cleanup_free_ char *ns = slash ? strndup(key, (size_t)(slash - key)) : NULL;
+    const char *name = slash ? slash + 1 : key;
+    int idx = reflector_index(src, r);
+    switch (idx) {
+    case R_NAMESPACES:
+        engine_delete_namespace(src->e, name);
+        break;
+    case R_PODS:
+        engine_delete_pod(src->e, ns, name);
+        pod_events_forget(src->events, rec->uid);
+        break;
+    default:
+        engine_delete_policy(src->e, policy_kind_of(idx), ns, name);
+        policy_status_mark(src->status, policy_kind_of(idx), ns);
+        break;
+    }
+    object_record_free(rec);
+}
+
+static void on_sync_timer(struct evtimer *timer, void *userdata)
+{
+    struct kubesrc *src = userdata;
+    if (!src->initial_done)
+        return;
+    uint64_t t = src->pending_event_us;
+    src->pending_event_us = 0;
+    reconciler_sync(src->rec, t);
+    policy_status_update(src->status);
+    stale_pods_check(src->e, src->s, src->r[R_PODS], src->events, src->m);
+}
+
+static void on_changed(struct reflector *r, void *userdata)
+{
+    struct kubesrc *src = userdata;
+    uint64_t event_us = now_us();
+    if (!src->pending_event_us || event_us < src->pending_event_us)
+        src->pending_event_us = event_us;
+    if (src->initial_done)
+        evtimer_arm(src->sync_timer, 0);
+}
+
+/* Once every kind is listed: the first complete sync. */
+static void on_listed(struct reflector *r, void *userdata)
+{
+    struct kubesrc *src = userdata;
+    if (src->initial_done)
+        return;
+    for (int i = 0; i < R__COUNT; i++)
+        if (!reflector_synced(src->r[i]))
+            return;
+    src->initial_done = true;
+    uint64_t t = now_us();
+    log_info("every kind is listed: first complete sync");
+    engine_touch_all(src->e);
+    reconciler_sync(src->rec, src->pending_event_us ? src->pending_event_us : t);
+    src->pending_event_us = 0;
+    reconciler_gc(src->rec);
+    reconciler_initial_done(src->rec);
+    policy_status_mark_all(src->status);
+    policy_status_update(src->status);
+    stale_pods_check(src->e, src->s, src->r[R_PODS], src->events, src->m);
+    log_info("first sync done in %.1f ms", (double)(now_us() - t) / 1000.0);
+    malloc_trim(0); /* the list pages and their trees are freed: give the pages back */
+}
+
+int kubesrc_new(struct kube *k, struct engine *e, struct evloop *l, struct metrics *m,
+                struct reconciler *rec, struct store *s, const char *node, struct kubesrc **ret)
+{
+    struct kubesrc *src = calloc(1, sizeof(*src));
+    if (!src)
+        return -ENOMEM;
+    *src = (struct kubesrc){.k = k, .e = e, .l = l, .m = m, .rec = rec, .s = s};
+    _cleanup_free_ char *sel = NULL, *esc = NULL, *pods_query = NULL;
+    if (asprintf(&sel, "spec.nodeName=%s", node) < 0)
+        sel = NULL;
+    if (sel && (esc = kube_escape(sel)) && asprintf(&pods_query, "&fieldSelector=%s", esc) < 0)
+        pods_query = NULL;
+    int q = pods_query ? 0 : -ENOMEM;
+    static const struct reflector_ops ops = {
+        .apply = on_apply,
+        .remove = on_remove,
+        .free_record = object_record_free,
+        .changed = on_changed,
+        .listed = on_listed,
+    };
+    for (int i = 0; i < R__COUNT && q == 0; i++)
+        q = reflector_new(k, l, m, &kinds[i], i == R_PODS ? pods_query : NULL, &ops, src,
+                          &src->r[i]);
+    if (q == 0) {
+        struct reflector *policies[PK__MAX];
+        for (int kind = 0; kind < PK__MAX; kind++)
+            policies[kind] = src->r[policy_reflector[kind]];
+        q = policy_status_new(k, e, l, m, policies, &src->status);
+    }
+    if (q == 0)
+        q = pod_events_new(k, l, m, node, &src->events);
+    if (q == 0)
+        q = evtimer_new(l, on_sync_timer, src, &src->sync_timer);
+    if (q < 0) {
+        kubesrc_free(src);
+        return q;
+    }
+    *ret = src;
+    return 0;
+}
+
+int kubesrc_start(struct kubesrc *src)
+{
+    srand((unsigned)now_us());
+    for (int i = 0; i < R__COUNT; i++)
+        reflector_list(src->r[i]);
+    return 0;
+}
+
+void kubesrc_relist(struct kubesrc *src)
+{
+    for (int i = 0; i < R__COUNT; i++)
+        reflector_list(src->r[i]);
+}
+
+int kubesrc_event(const struct engine_event *ev, void *userdata)
+{
+    struct kubesrc *src = userdata;
+    return pod_events_post(src->events, ev->pod, ev->reason, ev->message);
+}

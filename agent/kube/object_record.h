@@ -1,0 +1,41 @@
+/* object_record.h - what the Kubernetes source remembers of each object it read.
+ *
+ * Owns: the record a reflector holds per object for the Kubernetes source: the generation
+ * and uid (a policy whose generation and uid are unchanged moved only its status or
+ * metadata: nothing to compile), and for policies the status the server holds and the
+ * condition last computed for it (policy_status.h).
+ */
+#ifndef KSCMP_OBJECT_RECORD_H
+#define KSCMP_OBJECT_RECORD_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+enum policy_condition {
+    COND_UNKNOWN = -1, /* not computed since the policy last changed */
+    COND_VALID,
+    COND_INVALID,
+    COND_CONFLICT,
+    COND__COUNT
+};
+
+struct object_record {
+    int64_t generation;
+    char *uid;
+    json_t *status;                  /* policies: the status the server holds, as far as known */
+    enum policy_condition condition; /* policies */
+};
+
+/* Frees a record (a void * for reflector_ops.free_record). */
+static inline void object_record_free(void *v)
+{
+    struct object_record *rec = v;
+    if (!rec)
+        return;
+    free(rec->uid);
+    json_decref(rec->status);
+    free(rec);
+}
+
+#endif

@@ -1,0 +1,207 @@
+/* pod_events.c - Warning Events on pods: de-duplicated, retried while their pod is known. */
+#include "kube/pod_events.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/cleanup.h"
+#include "base/hmap.h"
+#include "base/log.h"
+
+/* An Event the API server refused for a reason that may pass: posted again later while its
+ * pod is known. */
+struct event_retry {
+    char *key, *path, *body;
+    struct event_retry *next;
+};
+
+struct pod_events {
+    struct kube *k;
+    struct evloop *l;
+    struct metrics *m;
+    char *node;
+    struct hmap sent; /* "uid\treason\tmessage" */
+    struct event_retry *retries;
+    struct evtimer *retry_timer;
+    unsigned failures; /* retry rounds of refused Events in a row (backoff) */
+};
+
+static void event_retry_free(struct event_retry *er)
+{
+    free(er->key);
+    free(er->path);
+    free(er->body);
+    free(er);
+}
+
+static void on_retry_timer(struct evtimer *timer, void *userdata);
+
+int pod_events_new(struct kube *k, struct evloop *l, struct metrics *m, const char *node,
+                   struct pod_events **ret)
+{
+    struct pod_events *pe = calloc(1, sizeof(*pe));
+    if (!pe)
+        return -ENOMEM;
+    *pe = (struct pod_events){.k = k, .l = l, .m = m};
+    hmap_init(&pe->sent);
+    int q = (pe->node = strdup(node)) ? 0 : -ENOMEM;
+    if (q == 0)
+        q = evtimer_new(l, on_retry_timer, pe, &pe->retry_timer);
+    if (q < 0) {
+        pod_events_free(pe);
+        return q;
+    }
+    *ret = pe;
+    return 0;
+}
+
+void pod_events_free(struct pod_events *pe)
+{
+    if (!pe)
+        return;
+    while (pe->retries) {
+        struct event_retry *er = pe->retries;
+        pe->retries = er->next;
+        event_retry_free(er);
+    }
+    evtimer_free(pe->retry_timer);
+    hmap_clear(&pe->sent, NULL);
+    free(pe->node);
+    free(pe);
+}
+
+void pod_events_forget(struct pod_events *pe, const char *uid)
+{
+    if (!uid)
+        return;
+    size_t ul = strlen(uid), n = 0;
+    _cleanup_free_ char **gone = calloc(pe->sent.n + 1, sizeof(*gone));
+    if (!gone)
+        return;
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&pe->sent, &it); h; h = hmap_next(&pe->sent, &it))
+        if (strncmp(h->key, uid, ul) == 0 && h->key[ul] == '\t')
+            gone[n++] = strdup(h->key);
+    for (size_t i = 0; i < n; i++) {
+        if (gone[i])
+            hmap_remove(&pe->sent, gone[i]);
+        free(gone[i]);
+    }
+}
+
+struct event_ctx {
+    struct pod_events *pe;
+    char *key, *path, *body;
+};
+
+static void event_ctx_free(struct event_ctx *c)
+{
+    free(c->key);
+    free(c->path);
+    free(c->body);
+    free(c);
+}
+
+static void on_event_done(long status, const char *body, size_t len, const char *error,
+                          void *userdata);
+
+static int send_event(struct pod_events *pe, const char *key, const char *path, const char *body)
+{
+    struct event_ctx *c = calloc(1, sizeof(*c));
+    if (!c || !(c->key = strdup(key)) || !(c->path = strdup(path)) || !(c->body = strdup(body))) {
+        if (c)
+            event_ctx_free(c);
+        return -ENOMEM;
+    }
+    c->pe = pe;
+    struct kube_req_ops ops = {.done = on_event_done, .userdata = c};
+    int r = kube_request(pe->k, "POST", path, "application/json", body, false, &ops, NULL);
+    if (r < 0)
+        event_ctx_free(c);
+    return r;
+}
+
+static void on_retry_timer(struct evtimer *timer, void *userdata)
+{
+    struct pod_events *pe = userdata;
+    struct event_retry *er = pe->retries;
+    pe->retries = NULL;
+    while (er) {
+        struct event_retry *next = er->next;
+        /* Not when its pod went away meanwhile (pod_events_forget dropped the key). */
+        if (hmap_get(&pe->sent, er->key) && send_event(pe, er->key, er->path, er->body) < 0)
+            hmap_remove(&pe->sent, er->key);
+        event_retry_free(er);
+        er = next;
+    }
+}
+
+static void on_event_done(long status, const char *body, size_t len, const char *error,
+                          void *userdata)
+{
+    struct event_ctx *c = userdata;
+    struct pod_events *pe = c->pe;
+    if (status >= 200 && status < 300) {
+        pe->failures = 0;
+        metrics_add(pe->m, M_EVENTS_SENT, 1);
+    } else {
+        log_warning("posting an Event failed: %s HTTP %ld %.200s", error ? error : "", status,
+                    body ? body : "");
+        bool transient =
+            status == 0 || status == 401 || status == 403 || status == 429 || status >= 500;
+        struct event_retry *er = transient ? calloc(1, sizeof(*er)) : NULL;
+        if (er) {
+            /* Posted again later, as long as the pod is known (the key stays in sent). */
+            er->key = TAKE_PTR(c->key);
+            er->path = TAKE_PTR(c->path);
+            er->body = TAKE_PTR(c->body);
+            er->next = pe->retries;
+            pe->retries = er;
+            if (!evtimer_armed(pe->retry_timer)) {
+                pe->failures++;
+                /* 1 s doubling to 30 s, with jitter. */
+                evtimer_arm(pe->retry_timer, backoff_jitter_ms(pe->failures, 1000, 30000));
+            }
+        } else
+            hmap_remove(&pe->sent, c->key); /* try again next time */
+    }
+    event_ctx_free(c);
+}
+
+int pod_events_post(struct pod_events *pe, const struct pod *pod, const char *reason,
+                    const char *message)
+{
+    _cleanup_free_ char *key = NULL;
+    if (asprintf(&key, "%s\t%s\t%s", pod->uid ? pod->uid : pod->name, reason, message) < 0)
+        return -ENOMEM;
+    if (hmap_get(&pe->sent, key))
+        return 0;
+    if (hmap_put(&pe->sent, key, (void *)1, NULL) < 0)
+        return -ENOMEM;
+    log_warning("event Warning %s on pod %s/%s: %s", reason, pod->ns, pod->name, message);
+    char ts[64];
+    rfc3339_utc(time(NULL), ts, sizeof(ts));
+    _cleanup_free_ char *gen = NULL;
+    if (asprintf(&gen, "%s.kscmp-", pod->name) < 0)
+        return -ENOMEM;
+    json_t *ev = json_pack(
+        "{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s}, s:s, s:s, s:s, s:{s:s, s:s}, s:s, "
+        "s:s, s:i, s:s, s:s}",
+        "apiVersion", "v1", "kind", "Event", "metadata", "generateName", gen, "namespace", pod->ns,
+        "involvedObject", "apiVersion", "v1", "kind", "Pod", "namespace", pod->ns, "name",
+        pod->name, "uid", pod->uid ? pod->uid : "", "reason", reason, "message", message, "type",
+        "Warning", "source", "component", "kscmp", "host", pe->node, "firstTimestamp", ts,
+        "lastTimestamp", ts, "count", 1, "reportingComponent", "kscmp", "reportingInstance",
+        pe->node);
+    _cleanup_free_ char *body = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+    json_decref(ev);
+    _cleanup_free_ char *path = NULL;
+    if (!body || asprintf(&path, "/api/v1/namespaces/%s/events", pod->ns) < 0)
+        return -ENOMEM;
+    if (send_event(pe, key, path, body) < 0)
+        hmap_remove(&pe->sent, key); /* try again next time */
+    return 0;
+}

@@ -1,0 +1,30 @@
+/* pod_events.h - Warning Events on the node's pods, through the API server.
+ *
+ * Owns: posting an Event (core/v1, involvedObject the pod, source this node), once per pod,
+ * reason and message while the pod is known (de-duplication); an Event the server refused
+ * for a reason that may pass (no answer, 401, 403, 429, 5xx) is posted again with backoff
+ * while its pod is known.
+ */
+#ifndef KSCMP_POD_EVENTS_H
+#define KSCMP_POD_EVENTS_H
+
+#include "base/evloop.h"
+#include "base/metrics.h"
+#include "engine/model.h"
+#include "kube/client.h"
+
+struct pod_events;
+
+/* k, l and m stay the caller's and must outlive it. */
+int pod_events_new(struct kube *k, struct evloop *l, struct metrics *m, const char *node,
+                   struct pod_events **ret);
+void pod_events_free(struct pod_events *pe);
+
+/* Posts a Warning Event on pod unless the same one was posted already. */
+int pod_events_post(struct pod_events *pe, const struct pod *pod, const char *reason,
+                    const char *message);
+
+/* The pod of this uid is gone: its Events are forgotten (and not retried). */
+void pod_events_forget(struct pod_events *pe, const char *uid);
+
+#endif

@@ -1,0 +1,378 @@
+/* reflector.c - list, then watch, one resource; relist on 410, backoff on failures. */
+#include "kube/reflector.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/cleanup.h"
+#include "base/log.h"
+#include "kube/watch_stream.h"
+
+#define LIST_PAGE 500
+
+struct reflector {
+    struct kube *k;
+    struct evloop *l;
+    struct metrics *m;
+    const struct reflector_kind *kind;
+    char *path;  /* api_path/resource */
+    char *query; /* added to lists and watches; "" when none */
+    struct reflector_ops ops;
+    void *userdata;
+    char *rv;
+    char *cont;
+    struct hmap records; /* key -> the owner's record */
+    struct hmap listed;  /* keys seen by the list in progress */
+    struct kube_req *req;
+    struct evtimer *timer; /* the next list or watch, after a failure or a 404 */
+    unsigned failures;
+    bool synced;  /* the first complete list is in */
+    bool absent;  /* the kind is not served (CRD not installed) */
+    bool in_list; /* a list is in progress (else a watch, or waiting) */
+};
+
+static void start_list(struct reflector *r);
+static void start_watch(struct reflector *r);
+
+static void on_timer(struct evtimer *timer, void *userdata)
+{
+    struct reflector *r = userdata;
+    if (r->in_list || !r->rv)
+        start_list(r);
+    else
+        start_watch(r);
+}
+
+int reflector_new(struct kube *k, struct evloop *l, struct metrics *m,
+                  const struct reflector_kind *kind, const char *query,
+                  const struct reflector_ops *ops, void *userdata, struct reflector **ret)
+{
+    struct reflector *r = calloc(1, sizeof(*r));
+    if (!r)
+        return -ENOMEM;
+    *r =
+        (struct reflector){.k = k, .l = l, .m = m, .kind = kind, .ops = *ops, .userdata = userdata};
+    hmap_init(&r->records);
+    hmap_init(&r->listed);
+    int q = -ENOMEM;
+    if (asprintf(&r->path, "%s/%s", kind->api_path, kind->resource) < 0)
+        r->path = NULL;
+    else if ((r->query = strdup(query ? query : "")))
+        q = evtimer_new(l, on_timer, r, &r->timer);
+    if (q < 0) {
+        reflector_free(r);
+        return q;
+    }
+    *ret = r;
+    return 0;
+}
+
+void reflector_free(struct reflector *r)
+{
+    if (!r)
+        return;
+    kube_cancel(r->req);
+    evtimer_free(r->timer);
+    hmap_clear(&r->records, r->ops.free_record);
+    hmap_clear(&r->listed, NULL);
+    free(r->rv);
+    free(r->cont);
+    free(r->path);
+    free(r->query);
+    free(r);
+}
+
+const struct reflector_kind *reflector_kind(const struct reflector *r)
+{
+    return r->kind;
+}
+
+bool reflector_synced(const struct reflector *r)
+{
+    return r->synced;
+}
+
+void *reflector_record(const struct reflector *r, const char *key)
+{
+    return hmap_get(&r->records, key);
+}
+
+const struct hmap *reflector_records(const struct reflector *r)
+{
+    return &r->records;
+}
+
+/* Backoff with jitter: 200 ms doubling to 30 s. */
+static void retry_later(struct reflector *r, bool relist, const char *why)
+{
+    r->failures++;
+    uint64_t delay = backoff_jitter_ms(r->failures, 200, 30000);
+    if (relist) {
+        free(r->rv);
+        r->rv = NULL;
+        r->in_list = true;
+    }
+    log_warning("%s: %s; trying again in %llu ms", r->kind->resource, why,
+                (unsigned long long)delay);
+    evtimer_arm(r->timer, delay);
+}
+
+static char *object_key(const json_t *obj)
+{
+    json_t *meta = json_object_get(obj, "metadata");
+    const char *ns = json_string_value(json_object_get(meta, "namespace"));
+    const char *name = json_string_value(json_object_get(meta, "name"));
+    if (!name)
+        return NULL;
+    char *k = NULL;
+    if (asprintf(&k, "%s%s%s", ns ? ns : "", ns ? "/" : "", name) < 0)
+        return NULL;
+    return k;
+}
+
+/* Hands one object of a list or a watch to the owner. Returns true when it changed. */
+static bool apply_object(struct reflector *r, json_t *obj)
+{
+    if (!json_object_get(obj, "apiVersion"))
+        json_object_set_new(obj, "apiVersion", json_string(r->kind->api_version));
+    if (!json_object_get(obj, "kind"))
+        json_object_set_new(obj, "kind", json_string(r->kind->kind));
+    _cleanup_free_ char *key = object_key(obj);
+    if (!key)
+        return false;
+    if (r->in_list)
+        hmap_put(&r->listed, key, (void *)1, NULL);
+    void *record = hmap_get(&r->records, key);
+    bool fresh = !record;
+    /* The key goes in first: once the owner applied the object, holding it cannot fail. */
+    if (fresh && hmap_put(&r->records, key, NULL, NULL) < 0)
+        return false;
+    bool changed = r->ops.apply(r, key, obj, &record, r->userdata);
+    if (record)
+        hmap_put(&r->records, key, record, NULL);
+    else if (fresh)
+        hmap_remove(&r->records, key);
+    return changed;
+}
+
+/* Tells the owner that key is gone. Returns true when it was held. */
+static bool remove_key(struct reflector *r, const char *key)
+{
+    void *record = hmap_remove(&r->records, key);
+    if (!record)
+        return false;
+    r->ops.remove(r, key, record, r->userdata);
+    return true;
+}
+
+/* Removes every key for which keep() is false (all of them when keep is NULL). */
+static bool remove_keys_unless(struct reflector *r, const struct hmap *keep)
+{
+    bool changed = false;
+    size_t n = 0;
+    _cleanup_free_ char **gone = calloc(r->records.n + 1, sizeof(*gone));
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&r->records, &it); gone && h;
+         h = hmap_next(&r->records, &it))
+        if (!keep || !hmap_get(keep, h->key))
+            gone[n++] = strdup(h->key);
+    for (size_t i = 0; i < n; i++) {
+        if (gone[i])
+            changed |= remove_key(r, gone[i]);
+        free(gone[i]);
+    }
+    return changed;
+}
+
+static int on_watch_line(const char *line, size_t len, void *userdata)
+{
+    struct reflector *r = userdata;
+    struct kerr err = {0};
+    struct watch_event ev;
+    if (watch_event_decode(line, len, &ev, &err) < 0) {
+        log_warning("%s watch: %s", r->kind->resource, err.msg);
+        return -EINVAL; /* restart the watch */
+    }
+    bool changed = false;
+    int q = 0;
+    const char *rv = json_resource_version(ev.object);
+    switch (ev.type) {
+    case WATCH_ADDED:
+    case WATCH_MODIFIED:
+        changed = apply_object(r, ev.object);
+        break;
+    case WATCH_DELETED: {
+        _cleanup_free_ char *key = object_key(ev.object);
+        changed = key && remove_key(r, key);
+        break;
+    }
+    case WATCH_BOOKMARK:
+        break;
+    case WATCH_ERROR: {
+        int code = watch_error_code(ev.object);
+        if (code == 410) {
+            log_info("%s: watch expired (410 Gone): listing again", r->kind->resource);
+            free(r->rv);
+            r->rv = NULL;
+            rv = NULL;
+        } else
+            log_warning("%s watch error %d: %s", r->kind->resource, code,
+                        json_string_value(json_object_get(ev.object, "message"))
+                            ? json_string_value(json_object_get(ev.object, "message"))
+                            : "");
+        q = -EPIPE;
+        break;
+    }
+    }
+    if (rv && ev.type != WATCH_ERROR) {
+        free(r->rv);
+        r->rv = strdup(rv);
+    }
+    json_decref(ev.object);
+    if (changed)
+        r->ops.changed(r, r->userdata);
+    return q;
+}
+
+static void on_watch_done(long status, const char *body, size_t len, const char *error,
+                          void *userdata)
+{
+    struct reflector *r = userdata;
+    r->req = NULL;
+    metrics_add(r->m, M_WATCH_RESTARTS, 1);
+    if (status == 410 || !r->rv) {
+        retry_later(r, true, "watch expired (410 Gone)");
+        return;
+    }
+    if (status >= 200 && status < 300 && !error) {
+        r->failures = 0;
+        start_watch(r); /* the server's timeout ended it: go on from the last version */
+        return;
+    }
+    char why[256];
+    snprintf(why, sizeof(why), "watch ended: %s%s%ld", error ? error : "",
+             error ? ", HTTP " : "HTTP ", status);
+    retry_later(r, false, why);
+}
+
+static void start_watch(struct reflector *r)
+{
+    r->in_list = false;
+    _cleanup_free_ char *rv = kube_escape(r->rv ? r->rv : "");
+    _cleanup_free_ char *path = NULL;
+    /* Timeouts spread at random so that a thousand nodes do not come back at once. */
+    unsigned timeout = 240 + (unsigned)(rand() % 120);
+    if (asprintf(&path,
+                 "%s?watch=1&allowWatchBookmarks=true&resourceVersion=%s&timeoutSeconds=%u%s",
+                 r->path, rv ? rv : "", timeout, r->query) < 0)
+        return;
+    struct kube_req_ops ops = {.line = on_watch_line, .done = on_watch_done, .userdata = r};
+    if (kube_request(r->k, "GET", path, NULL, NULL, true, &ops, &r->req) < 0)
+        retry_later(r, false, "cannot start the watch");
+}
+
+static void on_list_done(long status, const char *body, size_t len, const char *error,
+                         void *userdata)
+{
+    struct reflector *r = userdata;
+    r->req = NULL;
+    if (status == 404 && r->kind->optional) {
+        /* The kind is not served: its CRD is not installed (yet). Look again later. */
+        if (!r->absent)
+            log_info("%s: not served by the API server (CRD not installed); checking again "
+                     "every minute",
+                     r->kind->resource);
+        r->absent = true;
+        /* Objects we had (the CRD was removed) are gone. */
+        if (remove_keys_unless(r, NULL))
+            r->ops.changed(r, r->userdata);
+        r->synced = true;
+        r->in_list = true;
+        evtimer_arm(r->timer, 60000);
+        r->ops.listed(r, r->userdata);
+        return;
+    }
+    if (status == 410 && r->cont) {
+        free(r->cont);
+        r->cont = NULL;
+        retry_later(r, true, "the list's continue token expired");
+        return;
+    }
+    if (status < 200 || status >= 300 || error) {
+        char why[512];
+        snprintf(why, sizeof(why), "list failed: %s%sHTTP %ld %.200s", error ? error : "",
+                 error ? ", " : "", status, body ? body : "");
+        retry_later(r, true, why);
+        return;
+    }
+    json_error_t je;
+    json_t *j = json_loadb(body, len, 0, &je);
+    json_t *items = json_object_get(j, "items");
+    if (!j || !json_is_array(items)) {
+        json_decref(j);
+        retry_later(r, true, "the list answer is not a list");
+        return;
+    }
+    if (r->absent)
+        log_info("%s: now served by the API server", r->kind->resource);
+    r->absent = false;
+    bool changed = false;
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it) changed |= apply_object(r, it);
+    json_t *meta = json_object_get(j, "metadata");
+    const char *cont = json_string_value(json_object_get(meta, "continue"));
+    if (cont && *cont) {
+        free(r->cont);
+        r->cont = strdup(cont);
+        json_decref(j);
+        if (changed)
+            r->ops.changed(r, r->userdata);
+        start_list(r);
+        return;
+    }
+    free(r->cont);
+    r->cont = NULL;
+    free(r->rv);
+    r->rv = json_string_value(json_object_get(meta, "resourceVersion"))
+                ? strdup(json_string_value(json_object_get(meta, "resourceVersion")))
+                : NULL;
+    json_decref(j);
+    /* What the list no longer holds was deleted while we were not watching. */
+    changed |= remove_keys_unless(r, &r->listed);
+    hmap_clear(&r->listed, NULL);
+    r->failures = 0;
+    r->synced = true;
+    if (changed)
+        r->ops.changed(r, r->userdata);
+    r->ops.listed(r, r->userdata);
+    start_watch(r);
+}
+
+static void start_list(struct reflector *r)
+{
+    if (!r->cont) {
+        hmap_clear(&r->listed, NULL);
+        metrics_add(r->m, M_WATCH_RELISTS, 1);
+    }
+    r->in_list = true;
+    _cleanup_free_ char *cont = r->cont ? kube_escape(r->cont) : NULL;
+    _cleanup_free_ char *path = NULL;
+    if (asprintf(&path, "%s?limit=%d%s%s%s", r->path, LIST_PAGE, cont ? "&continue=" : "",
+                 cont ? cont : "", r->query) < 0)
+        return;
+    struct kube_req_ops ops = {.done = on_list_done, .userdata = r};
+    if (kube_request(r->k, "GET", path, NULL, NULL, false, &ops, &r->req) < 0)
+        retry_later(r, true, "cannot start the list");
+}
+
+void reflector_list(struct reflector *r)
+{
+    kube_cancel(r->req);
+    r->req = NULL;
+    free(r->cont);
+    r->cont = NULL;
+    start_list(r);
+}

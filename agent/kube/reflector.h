@@ -1,0 +1,68 @@
+/* reflector.h - one kind of object read from the API server: listed, then watched.
+ *
+ * Owns: the list-then-watch loop of one resource: paged lists (continue tokens), the
+ * resource version a watch resumes from, bookmarks, watch timeouts spread at random,
+ * 410 Gone → list again, other failures → backoff with jitter, a kind the server does not
+ * serve (its CRD not installed: looked for again every minute), and the key of every object
+ * it holds, so that what a new list no longer holds is reported gone. What an object means
+ * is its owner's: the reflector hands each added, changed or removed object to the owner's
+ * callbacks and keeps, per key, the record the owner gives back.
+ */
+#ifndef KSCMP_REFLECTOR_H
+#define KSCMP_REFLECTOR_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "base/evloop.h"
+#include "base/hmap.h"
+#include "base/metrics.h"
+#include "kube/client.h"
+
+struct reflector;
+
+struct reflector_kind {
+    const char *api_path;    /* "/api/v1", "/apis/kscmp.io/v1" */
+    const char *resource;    /* "pods", "seccomppolicies": paths and logs */
+    const char *api_version; /* put into list items, which come without it */
+    const char *kind;        /* likewise; "Pod", "SeccompPolicy" */
+    bool optional;           /* served only once its CRD is installed: a 404 is no error */
+};
+
+struct reflector_ops {
+    /* An object was added or modified (a list item or a watch event). key is "ns/name" or
+     * "name"; *record is the owner's record of it, NULL when new, and the owner may set or
+     * replace it; the reflector holds a key only while its record is not NULL. Returns true
+     * when anything changed. */
+    bool (*apply)(struct reflector *r, const char *key, json_t *obj, void **record, void *userdata);
+    /* The object of key is gone (deleted, missing from a new list, or its kind no longer
+     * served); the owner frees record. */
+    void (*remove)(struct reflector *r, const char *key, void *record, void *userdata);
+    /* Frees a record when the reflector is freed. */
+    void (*free_record)(void *record);
+    /* Objects changed (an apply returned true, or one was removed). */
+    void (*changed)(struct reflector *r, void *userdata);
+    /* A complete list is in (or the kind turned out not to be served). */
+    void (*listed)(struct reflector *r, void *userdata);
+};
+
+/* query ("&fieldSelector=...", may be NULL) is added to every list and watch. k, l, m and kind
+ * stay the caller's and must outlive the reflector. */
+int reflector_new(struct kube *k, struct evloop *l, struct metrics *m,
+                  const struct reflector_kind *kind, const char *query,
+                  const struct reflector_ops *ops, void *userdata, struct reflector **ret);
+/* Frees every record with ops->free_record; cancels the request in flight. */
+void reflector_free(struct reflector *r);
+
+/* Starts a list (again, from the first page: SIGHUP). */
+void reflector_list(struct reflector *r);
+
+const struct reflector_kind *reflector_kind(const struct reflector *r);
+/* True once a first complete list is in (or the kind is not served). */
+bool reflector_synced(const struct reflector *r);
+/* The owner's record of key, or NULL. */
+void *reflector_record(const struct reflector *r, const char *key);
+/* Every key held, with its record as value: iterate, do not change. */
+const struct hmap *reflector_records(const struct reflector *r);
+
+#endif
