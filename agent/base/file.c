@@ -27,7 +27,10 @@ int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len, str
     for (;;) {
         if (len == cap) {
             if (cap >= max)
-                return kerr_set(err, -EFBIG, "%s: larger than %zu bytes", path, max);
+                return kerr_set(err, -EFBIG,
+                                "%s: larger than %zu bytes (%zu MiB), the most kscmp "
+                                "reads from one file",
+                                path, max, max >> 20);
             cap = cap * 2 > max ? max : cap * 2;
             char *nb = realloc(buf, cap + 1);
             if (!nb)

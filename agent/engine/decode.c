@@ -618,6 +618,7 @@ static int decode_policy(struct dctx *c, const struct ynode *doc, enum policy_ki
         p->error = strdup(c->err ? c->err->msg : "invalid");
         if (!p->error)
             return -ENOMEM;
+        kerr_clear(c->err); /* told through the policy, not as a failure of the document */
         p->selector_unknown = !selectors_known;
     }
     ret->type = OBJ_POLICY;
@@ -848,9 +849,30 @@ int decode_object(const struct ynode *doc, const char *file, struct object *ret,
         return decode_pod(&c, doc, ret);
     if (strcmp(v, "v1") == 0 && strcmp(k, "Namespace") == 0)
         return decode_namespace(&c, doc, ret);
-    if ((strcmp(k, "SeccompPolicy") == 0 || strcmp(k, "ClusterSeccompPolicy") == 0 ||
-         strcmp(k, "KubeArmorSeccompPolicy") == 0))
-        return fail(&c, av, "apiVersion", "\"%.100s\" is not a version kscmp reads for %s", v, k);
+    /* Ours, in a version kscmp does not read: say which it reads. */
+    static const struct {
+        const char *kind, *version;
+    } ours[] = {
+        {"SeccompPolicy", "kscmp.io/v1"},
+        {"ClusterSeccompPolicy", "kscmp.io/v1"},
+        {"SeccompRecording", "kscmp.io/v1"},
+        {"KubeArmorSeccompPolicy", "security.kubearmor.com/v1"},
+    };
+    for (size_t i = 0; i < ELEMENTSOF(ours); i++)
+        if (strcmp(k, ours[i].kind) == 0) {
+            if (strcmp(v, ours[i].version) == 0)
+                return 0; /* a kind kscmp knows but does not load here (a recording) */
+            snprintf(c.who, sizeof(c.who), "%s", k);
+            return fail(&c, av, "apiVersion",
+                        "\"%.100s\" is not an apiVersion kscmp reads for %s (it reads %s)", v, k,
+                        ours[i].version);
+        }
+    /* A kind of kscmp's group that is none of kscmp's: a typo must not be silent. */
+    if (strncmp(v, "kscmp.io/", 9) == 0)
+        return fail(&c, kind, "kind",
+                    "unknown kind \"%.100s\" in apiVersion %.100s (kscmp.io/v1 has "
+                    "SeccompPolicy, ClusterSeccompPolicy and SeccompRecording)",
+                    k, v);
     return 0; /* OBJ_NONE */
 }
 

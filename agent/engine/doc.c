@@ -228,8 +228,10 @@ static int build_node(struct builder *b, yaml_event_t *ev, unsigned depth, struc
     int line = (int)ev->start_mark.line + 1;
     if (++b->nodes > YDOC_MAX_NODES) {
         yaml_event_delete(ev);
-        return kerr_set(b->err, -E2BIG, "%s:%d: document too large (over %d nodes)", b->file, line,
-                        YDOC_MAX_NODES);
+        return kerr_set(b->err, -E2BIG,
+                        "%s:%d: the file holds more than %d YAML nodes (values, lists and "
+                        "mappings), the most kscmp reads from one file: split it",
+                        b->file, line, YDOC_MAX_NODES);
     }
     if (depth > YDOC_MAX_DEPTH) {
         yaml_event_delete(ev);
@@ -405,7 +407,9 @@ static int from_json(const json_t *j, unsigned depth, size_t *count, struct ynod
     if (depth > YDOC_MAX_DEPTH)
         return kerr_set(err, -E2BIG, "JSON nested deeper than %d levels", YDOC_MAX_DEPTH);
     if (++*count > YDOC_MAX_NODES)
-        return kerr_set(err, -E2BIG, "JSON document too large (over %d nodes)", YDOC_MAX_NODES);
+        return kerr_set(err, -E2BIG,
+                        "the JSON object holds more than %d nodes, the most kscmp reads in one",
+                        YDOC_MAX_NODES);
     struct ynode *n = NULL;
     char buf[64];
     switch (json_typeof(j)) {

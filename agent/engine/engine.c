@@ -529,6 +529,12 @@ int engine_classify_ref(const char *pod_ns, const char *ref, char **ret_rel, str
                         "localhostProfile \"%s\" is refused: it must be kscmp/%s/NAME.json with "
                         "NAME a DNS-1123 subdomain",
                         ref, pod_ns);
+    if (strlen(name) > PROFILE_NAME_MAX)
+        return kerr_set(
+            err, -EPERM,
+            "localhostProfile \"%s\" is refused: NAME is %zu characters long, and the "
+            "file NAME.json must fit in a file name of 255 bytes: at most %d characters",
+            ref, strlen(name), PROFILE_NAME_MAX);
     if (strcmp(ns, pod_ns) != 0)
         return kerr_set(err, -EPERM,
                         "localhostProfile \"%s\" is refused: it is in the folder of namespace "
@@ -744,16 +750,17 @@ static int set_cycle(struct pstate *s, struct pstate *const *chain, size_t n)
     return r;
 }
 
-static int set_too_deep(struct pstate *s, struct pstate *const *chain, size_t n)
+/* s is too deep: its extends chain (s, chain[1] or par, ...) is longer than EXTENDS_MAX. */
+static int set_too_deep(struct pstate *s, struct pstate *const *chain, size_t n,
+                        const struct pstate *par)
 {
     char w[400], a[300], b[300];
     return set_error(s,
-                     "%s: spec.extends: the extends chain is longer than %d policies (%s -> %s%s "
-                     "-> ...): at most %d, this policy included, are allowed",
+                     "%s: spec.extends: the extends chain is longer than %d policies (%s -> %s -> "
+                     "...); at most %d are allowed, this policy included",
                      where_at(s->p, s->p->extends_line, w, sizeof(w)), EXTENDS_MAX,
                      policy_id(chain[0]->p, a, sizeof(a)),
-                     n > 1 ? policy_id(chain[1]->p, b, sizeof(b)) : "?", n > 2 ? " -> ..." : "",
-                     EXTENDS_MAX);
+                     policy_id((n > 1 ? chain[1] : par)->p, b, sizeof(b)), EXTENDS_MAX);
 }
 
 /* Compiles one policy on top of its parent (parent NULL: none or runtime/default), whose
@@ -771,6 +778,23 @@ static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
         return r;
     if (r < 0)
         return set_error(s, "%s", err.msg);
+    if (p->kind == PK_CLUSTER && p->ns_selector.present && !p->selector.present) {
+        /* 3.4: it applies to no pod, which is hardly what its namespaceSelector meant. */
+        char *msg = NULL;
+        if (asprintf(&msg,
+                     "%s: spec.namespaceSelector is set but spec.selector is not: the policy "
+                     "selects no pod (selector: {} selects every pod of the namespaces it "
+                     "picks)",
+                     where(p, w, sizeof(w))) < 0)
+            return -ENOMEM;
+        char **v = realloc(s->notes.warnings, (s->notes.nwarnings + 1) * sizeof(*v));
+        if (!v) {
+            free(msg);
+            return -ENOMEM;
+        }
+        s->notes.warnings = v;
+        v[s->notes.nwarnings++] = msg;
+    }
     s->valid = true;
     s->compiled = true;
     s->parent = par;
@@ -841,7 +865,7 @@ static int compile_state(struct engine *e, struct pstate *s)
             return set_parent_invalid(s, chain[1], cause_of(par));
         }
         if (n == EXTENDS_MAX || (par->compiled && par->valid && n + par->depth > EXTENDS_MAX))
-            return set_too_deep(s, chain, n);
+            return set_too_deep(s, chain, n, par);
         if (par->compiled && par->valid) {
             top = par;
             break;
@@ -1049,7 +1073,7 @@ static int emit(const struct sync_ops *ops, const struct pod *pod, const char *r
     va_end(ap);
     if (r < 0)
         return -ENOMEM;
-    struct engine_event ev = {pod, reason, msg};
+    struct engine_event ev = {pod, reason, msg, NULL};
     return ops->event(&ev, ops->userdata);
 }
 
@@ -1079,6 +1103,26 @@ static int emit_no_common_arch(const struct sync_ops *ops, const struct pod *pod
                  rel, list);
     free(list);
     return r;
+}
+
+/* emit() with the cause (a policy's own message) handed on as such. */
+static int emit_cause(const struct sync_ops *ops, const struct pod *pod, const char *reason,
+                      const char *cause, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int emit_cause(const struct sync_ops *ops, const struct pod *pod, const char *reason,
+                      const char *cause, const char *fmt, ...)
+{
+    if (!ops->event)
+        return 0;
+    _cleanup_free_ char *msg = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        return -ENOMEM;
+    struct engine_event ev = {pod, reason, msg, cause};
+    return ops->event(&ev, ops->userdata);
 }
 
 static int cmp_podstate(const void *a, const void *b)
@@ -1159,10 +1203,10 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                 break;
             if (!cv.v[k]->valid) {
                 bad = true;
-                r = emit(ops, pod, "PolicyInvalid",
-                         "kscmp/%s keeps its last good profile (or stays absent) because a "
-                         "policy that contributes to it is invalid: %s",
-                         rel, cv.v[k]->error ? cv.v[k]->error : "?");
+                r = emit_cause(ops, pod, "PolicyInvalid", cv.v[k]->error,
+                               "kscmp/%s keeps its last good profile (or stays absent) because a "
+                               "policy that contributes to it is invalid: %s",
+                               rel, cv.v[k]->error ? cv.v[k]->error : "?");
             } else
                 profs[k] = cv.v[k]->prof;
         }

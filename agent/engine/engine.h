@@ -25,6 +25,10 @@
  * does not count); a policy deeper than that is invalid (contract 3.4). */
 #define EXTENDS_MAX 32
 
+/* The longest NAME of a profile kscmp/NS/NAME.json: the file name must fit in one directory
+ * entry (255 bytes), so 250, though a DNS-1123 subdomain may have 253 characters. */
+#define PROFILE_NAME_MAX 250
+
 struct engine;
 
 /* native_arch: an index of arch.h's table, or -1 for the machine's own. */
@@ -99,6 +103,7 @@ struct engine_event {
     const struct pod *pod;
     const char *reason; /* ProfileRefused, NoPolicy, PolicyInvalid, ProfileConflict */
     const char *message;
+    const char *cause; /* PolicyInvalid: the invalid policy's own message; else NULL */
 };
 
 struct sync_ops {
@@ -123,7 +128,8 @@ int engine_list_files(const struct engine *e, const char ***ret, size_t *ret_n);
 
 /* Splits a localhostProfile value: 0 and *ret_rel ("NS/NAME.json", caller frees) for one of
  * ours that the pod may use; 1 for a reference that is not below kscmp/ (not ours);
- * -EPERM with a message for a refused one (another namespace, not a DNS-1123 name). */
+ * -EPERM with a message for a refused one (another namespace, not a DNS-1123 name, a NAME
+ * longer than PROFILE_NAME_MAX: no file could hold it). */
 int engine_classify_ref(const char *pod_ns, const char *ref, char **ret_rel, struct kerr *err);
 
 #endif

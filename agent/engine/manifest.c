@@ -8,16 +8,34 @@
 
 struct manifest_doc {
     const char *name;
-    int (*cb)(struct object *o, void *userdata);
-    void *userdata;
+    const struct manifest_ops *ops;
+    size_t ndocs;
     struct kerr *err;
 };
 
 static int manifest_doc(struct ynode *doc, void *userdata)
 {
     struct manifest_doc *m = userdata;
-    int r = decode_documents(&doc, 1, m->name, m->cb, m->userdata, m->err);
+    m->ndocs++;
+    int r = decode_documents(&doc, 1, m->name, m->ops->object, m->ops->userdata, m->err);
     ynode_free(doc);
+    if (r == -EINVAL && m->ops->doc_error) {
+        r = m->ops->doc_error(m->err, m->ops->userdata);
+        kerr_clear(m->err);
+    }
+    return r;
+}
+
+int manifest_load(const char *buf, size_t len, const char *name, const struct manifest_ops *ops,
+                  size_t *ret_ndocs, struct kerr *err)
+{
+    if (memchr(buf, '\0', len))
+        return kerr_set(err, -EINVAL, "%s: not a text file (NUL byte)", name);
+    /* One document at a time: parsed, decoded, freed. */
+    struct manifest_doc m = {name, ops, 0, err};
+    int r = ydoc_parse_yaml_each(buf, len, name, manifest_doc, &m, err);
+    if (ret_ndocs)
+        *ret_ndocs = m.ndocs;
     return r;
 }
 
@@ -25,9 +43,6 @@ int manifest_load_buffer(const char *buf, size_t len, const char *name,
                          int (*cb)(struct object *o, void *userdata), void *userdata,
                          struct kerr *err)
 {
-    if (memchr(buf, '\0', len))
-        return kerr_set(err, -EINVAL, "%s: not a text file (NUL byte)", name);
-    /* One document at a time: parsed, decoded, freed. */
-    struct manifest_doc m = {name, cb, userdata, err};
-    return ydoc_parse_yaml_each(buf, len, name, manifest_doc, &m, err);
+    struct manifest_ops ops = {.object = cb, .userdata = userdata};
+    return manifest_load(buf, len, name, &ops, NULL, err);
 }

@@ -16,9 +16,23 @@
 #define MAX_MANIFEST (64u * 1024 * 1024)
 
 /* Decodes every object of buf and hands each to cb, which takes ownership; name is used in
- * messages. */
+ * messages. Stops at the first error. */
 int manifest_load_buffer(const char *buf, size_t len, const char *name,
                          int (*cb)(struct object *o, void *userdata), void *userdata,
                          struct kerr *err);
+
+struct manifest_ops {
+    int (*object)(struct object *o, void *userdata); /* takes ownership, as cb above */
+    /* A document that does not decode: NULL stops the file with its error; otherwise it is
+     * told (a negative result stops) and the next document is read. A YAML syntax error
+     * always ends the file: the parser cannot find its footing after one. */
+    int (*doc_error)(const struct kerr *err, void *userdata);
+    void *userdata;
+};
+
+/* manifest_load_buffer with the choice of going on after a document's error; *ret_ndocs (may
+ * be NULL) counts the documents seen (0: the file holds none, it is empty or only comments). */
+int manifest_load(const char *buf, size_t len, const char *name, const struct manifest_ops *ops,
+                  size_t *ret_ndocs, struct kerr *err);
 
 #endif

@@ -17,32 +17,20 @@
 #include "engine/manifest.h"
 #include "base/file.h"
 
-static int manifest_load_file(const char *path, int (*cb)(struct object *o, void *userdata),
-                              void *userdata, struct kerr *err)
-{
-    _cleanup_free_ char *buf = NULL;
-    size_t len;
-    int r = read_file_all(path, MAX_MANIFEST, &buf, &len, err);
-    if (r < 0)
-        return r;
-    return manifest_load_buffer(buf, len, strcmp(path, "-") == 0 ? "<stdin>" : path, cb, userdata,
-                                err);
-}
-
 /* State of loading -f files into an engine. */
 struct loader {
     struct engine *e;
-    bool collect; /* validate: keep going after an invalid policy */
+    bool collect; /* validate: report every file and every object, going on after errors */
     bool pods_allowed;
     bool only_pods; /* --pod FILE: its Pods, nothing else (it may be the -f folder itself) */
     unsigned invalid;
+    unsigned errors; /* files and documents that could not be read (collect) */
     unsigned objects;
 };
 
 static int load_object(struct object *o, void *userdata)
 {
     struct loader *l = userdata;
-    struct kerr err = {0};
     char id[300];
     int r = 0;
     if (l->only_pods && o->type != OBJ_POD)
@@ -51,10 +39,10 @@ static int load_object(struct object *o, void *userdata)
     case OBJ_POLICY: {
         struct policy *p = o->policy;
         if (engine_get_policy(l->e, p->kind, p->ns, p->name)) {
-            kerr_set(&err, -EINVAL, "%s:%d: %s %s: defined twice", p->file, p->line,
-                     policy_kind_name(p->kind), policy_id(p, id, sizeof(id)));
-            fprintf(stderr, "kscmp: error: %s\n", err.msg);
-            return -EINVAL;
+            fprintf(stderr, "kscmp: error: %s:%d: %s %s: defined twice\n", p->file, p->line,
+                    policy_kind_name(p->kind), policy_id(p, id, sizeof(id)));
+            l->errors++;
+            return l->collect ? 0 : -EINVAL;
         }
         if (p->error) {
             fprintf(stderr, "kscmp: error: %s\n", p->error);
@@ -73,7 +61,8 @@ static int load_object(struct object *o, void *userdata)
             if (engine_get_pod(l->e, o->pod->ns, o->pod->name)) {
                 fprintf(stderr, "kscmp: error: %s:%d: Pod %s/%s: defined twice\n", o->pod->file,
                         o->pod->line, o->pod->ns, o->pod->name);
-                return -EINVAL;
+                l->errors++;
+                return l->collect ? 0 : -EINVAL;
             }
             r = engine_put_pod(l->e, TAKE_PTR(o->pod));
         }
@@ -83,6 +72,15 @@ static int load_object(struct object *o, void *userdata)
     }
     l->objects++;
     return r;
+}
+
+/* validate: a document that does not decode is told, and the next one read. */
+static int load_doc_error(const struct kerr *err, void *userdata)
+{
+    struct loader *l = userdata;
+    fprintf(stderr, "kscmp: error: %s\n", err->msg);
+    l->errors++;
+    return 0;
 }
 
 static bool is_manifest_name(const char *n)
@@ -98,45 +96,81 @@ static int cmp_strp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Loads a file, or every *.yaml, *.yml and *.json of a folder (sorted). */
-static int load_path(struct loader *l, const char *path)
+/* Loads one file ("-": stdin). An empty one is worth a warning: it was probably meant to hold
+ * something. */
+static int load_file(struct loader *l, const char *path)
 {
     struct kerr err = {0};
-    struct stat st;
-    if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (!d) {
-            fprintf(stderr, "kscmp: error: %s: %s\n", path, strerror(errno));
-            return -errno;
-        }
-        char **names = NULL;
-        size_t n = 0;
-        int r = 0;
-        for (struct dirent *de; (de = readdir(d));) {
-            if (!is_manifest_name(de->d_name))
-                continue;
-            char **nv = realloc(names, (n + 1) * sizeof(*nv));
-            if (!nv || asprintf(&nv[n], "%s/%s", path, de->d_name) < 0) {
-                names = nv ? nv : names;
-                r = -ENOMEM;
-                break;
-            }
-            names = nv;
-            n++;
-        }
-        closedir(d);
-        if (names)
-            qsort(names, n, sizeof(*names), cmp_strp);
-        for (size_t i = 0; r == 0 && i < n; i++)
-            r = load_path(l, names[i]);
-        for (size_t i = 0; i < n; i++)
-            free(names[i]);
-        free(names);
-        return r;
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    _cleanup_free_ char *buf = NULL;
+    size_t len = 0, ndocs = 0;
+    int r = read_file_all(path, MAX_MANIFEST, &buf, &len, &err);
+    if (r == 0) {
+        struct manifest_ops ops = {
+            .object = load_object, .doc_error = l->collect ? load_doc_error : NULL, .userdata = l};
+        r = manifest_load(buf, len, name, &ops, &ndocs, &err);
     }
-    int r = manifest_load_file(path, load_object, l, &err);
-    if (r < 0 && err.msg[0])
-        fprintf(stderr, "kscmp: error: %s\n", err.msg);
+    if (r < 0) {
+        if (err.msg[0])
+            fprintf(stderr, "kscmp: error: %s\n", err.msg);
+        else if (r != -EINVAL)
+            fprintf(stderr, "kscmp: error: %s: %s\n", name, strerror(-r));
+        if (!l->collect || r == -ENOMEM)
+            return r;
+        l->errors++;
+        return 0;
+    }
+    if (ndocs == 0)
+        fprintf(stderr, "kscmp: warning: %s: empty, no objects in it\n", name);
+    return 0;
+}
+
+/* Loads a file, or every *.yaml, *.yml and *.json file of a folder (sorted; sub-folders are
+ * not entered). */
+static int load_path(struct loader *l, const char *path)
+{
+    struct stat st;
+    if (strcmp(path, "-") == 0 || stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+        return load_file(l, path); /* which says why a path cannot be read */
+    DIR *d = opendir(path);
+    if (!d) {
+        int r = -errno;
+        fprintf(stderr, "kscmp: error: %s: %s\n", path, strerror(-r));
+        if (!l->collect)
+            return r;
+        l->errors++;
+        return 0;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    int r = 0;
+    for (struct dirent *de; (de = readdir(d));) {
+        if (!is_manifest_name(de->d_name))
+            continue;
+        char **nv = realloc(names, (n + 1) * sizeof(*nv));
+        if (!nv || asprintf(&nv[n], "%s/%s", path, de->d_name) < 0) {
+            names = nv ? nv : names;
+            r = -ENOMEM;
+            break;
+        }
+        names = nv;
+        n++;
+    }
+    closedir(d);
+    if (names)
+        qsort(names, n, sizeof(*names), cmp_strp);
+    size_t files = 0;
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        if (stat(names[i], &st) == 0 && S_ISDIR(st.st_mode))
+            continue;
+        files++;
+        r = load_file(l, names[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    if (r == 0 && files == 0)
+        fprintf(stderr, "kscmp: warning: %s: no *.yaml, *.yml or *.json file in it\n", path);
     return r;
 }
 
@@ -203,13 +237,29 @@ static int parse_options(const char *cmd, const char *help, unsigned allowed, in
     };
     int opt, r;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
+    opterr = 0; /* the messages below say it better */
+    int li = -1;
+    char name[64];
+    while ((opt = getopt_long(argc, argv, ":f:o:h", opts, &li)) != -1) {
+        /* How the user spelled the option: "--filename" or "-f". */
+        const char *prev = argv[optind - 1];
+        if (li >= 0)
+            snprintf(name, sizeof(name), "--%s", opts[li].name);
+        else if ((opt == ':' || opt == '?') && strncmp(prev, "--", 2) == 0)
+            snprintf(name, sizeof(name), "%.*s", (int)strcspn(prev, "="), prev);
+        else
+            snprintf(name, sizeof(name), "-%c", opt == ':' || opt == '?' ? optopt : opt);
+        li = -1;
+        if (opt == ':')
+            return usage_error(cmd, "option %s needs an argument", name);
+        if (opt == '?')
+            return usage_error(cmd, "unknown option %s", name);
         bool ok =
             opt == 'f' || opt == 'h' || (opt == 'a' && (allowed & OPT_ARCH)) ||
             (opt == 'o' && (allowed & OPT_OUTPUT)) ||
             ((opt == 'p' || opt == 'P' || opt == 'y' || opt == 'S') && (allowed & OPT_COMPILE));
         if (!ok)
-            return usage_error(cmd, "%s", "unknown option");
+            return usage_error(cmd, "option %s does not go with this command", name);
         switch (opt) {
         case 'f':
             if (add_file(c, optarg) < 0)
@@ -246,7 +296,7 @@ static int parse_options(const char *cmd, const char *help, unsigned allowed, in
 
 /* Builds an engine from the -f files. Returns 0 or an exit status. */
 static int make_engine(const struct common *c, bool collect, bool pods, struct engine **ret,
-                       unsigned *ret_invalid)
+                       struct loader *ret_loader)
 {
     struct engine *e = NULL;
     int r = engine_new(c->arch, &e);
@@ -263,8 +313,8 @@ static int make_engine(const struct common *c, bool collect, bool pods, struct e
             return EXIT_INVALID;
         }
     }
-    if (ret_invalid)
-        *ret_invalid = l.invalid;
+    if (ret_loader)
+        *ret_loader = l;
     *ret = e;
     return 0;
 }
@@ -307,10 +357,21 @@ struct file_out {
     char *explain;
     struct sysdb *db;
     enum file_action action;
-    char *why; /* when not FILE_WRITE */
+    char *why;   /* when not FILE_WRITE */
+    char **told; /* the invalid policies' messages already printed */
+    size_t ntold;
     bool failed;
     const char *cmd;
 };
+
+static void file_out_clear(struct file_out *o)
+{
+    for (size_t i = 0; i < o->ntold; i++)
+        free(o->told[i]);
+    free(o->told);
+    o->told = NULL;
+    o->ntold = 0;
+}
 
 static int cli_on_file(const struct file_result *r, void *userdata)
 {
@@ -329,14 +390,30 @@ static int cli_on_file(const struct file_result *r, void *userdata)
     return 0;
 }
 
+/* What the agent would tell a pod, said as compile's own error: an invalid policy once, by
+ * its own message (what the agent does with the file does not matter here). */
 static int cli_on_event(const struct engine_event *ev, void *userdata)
 {
     struct file_out *o = userdata;
     bool warning = strcmp(ev->reason, "ProfileConflict") == 0;
-    fprintf(stderr, "kscmp: %s: %s: Pod %s/%s: %s\n", warning ? "warning" : "error", ev->reason,
-            ev->pod->ns, ev->pod->name, ev->message);
     if (!warning)
         o->failed = true;
+    if (strcmp(ev->reason, "PolicyInvalid") == 0 && ev->cause) {
+        for (size_t i = 0; i < o->ntold; i++)
+            if (strcmp(o->told[i], ev->cause) == 0)
+                return 0;
+        char **v = realloc(o->told, (o->ntold + 1) * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        o->told = v;
+        if (!(o->told[o->ntold] = strdup(ev->cause)))
+            return -ENOMEM;
+        o->ntold++;
+        fprintf(stderr, "kscmp: error: %s\n", ev->cause);
+        return 0;
+    }
+    fprintf(stderr, "kscmp: %s: %s: Pod %s/%s: %s\n", warning ? "warning" : "error", ev->reason,
+            ev->pod->ns, ev->pod->name, ev->message);
     return 0;
 }
 
@@ -411,6 +488,7 @@ int cli_compile(int argc, char **argv, bool explain)
         /* Say why: refused references, none, or several. */
         struct file_out fo = {.cmd = cmd};
         engine_sync(e, &(struct sync_ops){.event = cli_on_event, .userdata = &fo});
+        file_out_clear(&fo);
         bool refused = fo.failed;
         if (nfiles == 0) {
             if (!refused)
@@ -427,6 +505,7 @@ int cli_compile(int argc, char **argv, bool explain)
     struct file_out fo = {.cmd = cmd, .db = explain ? engine_sysdb(e) : NULL};
     struct sync_ops ops = {.file = cli_on_file, .event = cli_on_event, .userdata = &fo};
     r = engine_compute_file(e, rel, &ops);
+    file_out_clear(&fo);
     if (r == -ENOENT) {
         fprintf(stderr, "kscmp: error: no pod in %s references kscmp/%s\n", pod_file, rel);
         return EXIT_INVALID;
@@ -690,9 +769,11 @@ int cli_groups(int argc, char **argv)
 }
 
 static const char *const validate_help =
-    "Usage: kscmp validate -f FILE... [--arch ARCH]\n\nChecks every policy: decoding, syscall "
-    "names, actions, inheritance. Prints one line\nper policy and exits 1 if any is invalid. "
-    "Conflicts (detached children) are warnings.\n";
+    "Usage: kscmp validate -f FILE... [--arch ARCH]\n\nChecks every policy of every file (a "
+    "folder: its *.yaml, *.yml and *.json files):\ndecoding, syscall names, actions, "
+    "inheritance. Prints one line per policy, goes on\nafter a file or document it cannot read, "
+    "and exits 1 if anything is invalid or\nunreadable, or if there is no policy at all. "
+    "Conflicts (detached children) are\nwarnings.\n";
 
 int cli_validate(int argc, char **argv)
 {
@@ -704,8 +785,8 @@ int cli_validate(int argc, char **argv)
     if (c.nfiles == 0 || optind < argc)
         return usage_error("validate", "%s", "give the files with -f FILE");
     _cleanup_(engine_freep) struct engine *e = NULL;
-    unsigned invalid = 0;
-    if ((r = make_engine(&c, true, true, &e, &invalid)) != 0)
+    struct loader l = {0};
+    if ((r = make_engine(&c, true, true, &e, &l)) != 0)
         return r;
     engine_set_logger(e, NULL, NULL);
     const struct policy **all = NULL;
@@ -740,5 +821,10 @@ int cli_validate(int argc, char **argv)
             printf("valid     %s %s\n", policy_kind_name(all[i]->kind), id);
     }
     free(all);
-    return bad ? EXIT_INVALID : 0;
+    if (n == 0 && l.errors == 0)
+        fprintf(stderr, "kscmp: error: no policy in the given files: nothing to validate\n");
+    if (l.errors)
+        fprintf(stderr, "kscmp: error: %u file%s or document%s could not be read (above)\n",
+                l.errors, l.errors == 1 ? "" : "s", l.errors == 1 ? "" : "s");
+    return bad || l.errors || n == 0 ? EXIT_INVALID : 0;
 }

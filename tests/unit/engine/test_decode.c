@@ -106,6 +106,27 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+    /* ---- spec.ceiling (contract 3.6) ---- */
+    {"ceiling on a SeccompPolicy", POLICY_HEAD "  ceiling: true\n", INVALID_POLICY, 7,
+     "SeccompPolicy demo/web: spec.ceiling: only a ClusterSeccompPolicy can be a ceiling (a "
+     "SeccompPolicy cannot)"},
+    {"ceiling false on a SeccompPolicy", POLICY_HEAD "  ceiling: false\n", INVALID_POLICY, 7,
+     "SeccompPolicy demo/web: spec.ceiling: only a ClusterSeccompPolicy can be a ceiling"},
+    {"ceiling on a KubeArmorSeccompPolicy",
+     "apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\nmetadata: {name: k, "
+     "namespace: demo}\nspec:\n  ceiling: true\n",
+     INVALID_POLICY, 5,
+     "KubeArmorSeccompPolicy demo/k: spec.ceiling: only a ClusterSeccompPolicy can be a ceiling"},
+    {"ceiling as a string",
+     "apiVersion: kscmp.io/v1\nkind: ClusterSeccompPolicy\nmetadata: {name: c}\nspec:\n"
+     "  ceiling: \"true\"\n",
+     INVALID_POLICY, 5,
+     "ClusterSeccompPolicy c: spec.ceiling: must be true or false, not a string"},
+    {"ceiling as a number",
+     "apiVersion: kscmp.io/v1\nkind: ClusterSeccompPolicy\nmetadata: {name: c}\nspec:\n"
+     "  ceiling: 1\n",
+     INVALID_POLICY, 5,
+     "ClusterSeccompPolicy c: spec.ceiling: must be true or false, not a number"},
     /* ---- wrong types ---- */
     {"syscalls as a string",
      POLICY_HEAD "  seccomp:\n"
@@ -470,10 +491,27 @@ static const struct bad_case bad_cases[] = {
      REFUSED, 5, "SeccompPolicy: metadata.namespace: must be a string, not a list"},
     /* ---- apiVersion and kind ---- */
     {"apiVersion mismatch", "apiVersion: kscmp.io/v2\nkind: SeccompPolicy\nmetadata: {name: web}\n",
-     REFUSED, 1, "apiVersion: \"kscmp.io/v2\" is not a version kscmp reads for SeccompPolicy"},
+     REFUSED, 1,
+     "SeccompPolicy: apiVersion: \"kscmp.io/v2\" is not an apiVersion kscmp reads for "
+     "SeccompPolicy (it reads kscmp.io/v1)"},
     {"apiVersion of the other group",
      "apiVersion: kscmp.io/v1\nkind: KubeArmorSeccompPolicy\nmetadata: {name: web}\n", REFUSED, 1,
-     "apiVersion: \"kscmp.io/v1\" is not a version kscmp reads for KubeArmorSeccompPolicy"},
+     "KubeArmorSeccompPolicy: apiVersion: \"kscmp.io/v1\" is not an apiVersion kscmp reads for "
+     "KubeArmorSeccompPolicy (it reads security.kubearmor.com/v1)"},
+    {"a ClusterSeccompPolicy of a beta version",
+     "apiVersion: kscmp.io/v1beta1\nkind: ClusterSeccompPolicy\nmetadata: {name: web}\n", REFUSED,
+     1, "(it reads kscmp.io/v1)"},
+    {"a kind kscmp.io does not have (a typo)",
+     "apiVersion: kscmp.io/v1\nkind: SecompPolicy\nmetadata: {name: web}\n", REFUSED, 2,
+     "kind: unknown kind \"SecompPolicy\" in apiVersion kscmp.io/v1 (kscmp.io/v1 has "
+     "SeccompPolicy, "
+     "ClusterSeccompPolicy and SeccompRecording)"},
+    {"a kind kscmp.io does not have, another version",
+     "apiVersion: kscmp.io/v2\nkind: Policy\nmetadata: {name: web}\n", REFUSED, 2,
+     "kind: unknown kind \"Policy\" in apiVersion kscmp.io/v2"},
+    {"a policy kind with a Kubernetes core version",
+     "apiVersion: v1\nkind: SeccompPolicy\nmetadata: {name: web}\n", REFUSED, 1,
+     "apiVersion: \"v1\" is not an apiVersion kscmp reads for SeccompPolicy"},
     {"apiVersion missing", "kind: SeccompPolicy\nmetadata: {name: web}\n", REFUSED, 1,
      "apiVersion: required"},
     {"kind missing", "apiVersion: kscmp.io/v1\nmetadata: {name: web}\n", REFUSED, 1,
@@ -826,6 +864,25 @@ static void test_policy_kinds(void **state)
     decoded_free(&d);
 }
 
+/* Kinds kscmp does not load are skipped without a word, a SeccompRecording too (the agent
+ * reads it elsewhere); only kscmp.io's group is checked for typos. */
+static void test_other_kinds_skipped(void **state)
+{
+    struct decoded d;
+    decode_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n---\n"
+                "apiVersion: security.kubearmor.com/v1\nkind: KubeArmorPolicy\nmetadata: {name: "
+                "k}\n---\n"
+                "apiVersion: kscmp.io/v1\nkind: SeccompRecording\nmetadata: {name: r, namespace: "
+                "demo}\nspec: {policy: web}\n---\n"
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+                &d);
+    assert_int_equal(d.r, 0);
+    assert_int_equal(d.n, 4);
+    for (size_t i = 0; i < d.n; i++)
+        assert_int_equal(d.objs[i].type, OBJ_NONE);
+    decoded_free(&d);
+}
+
 /* A List is opened up (nested ones too); objects keep their own lines. */
 static void test_list(void **state)
 {
@@ -1124,6 +1181,7 @@ int main(void)
         cmocka_unit_test(test_full_policy),
         cmocka_unit_test(test_policy_kinds),
         cmocka_unit_test(test_list),
+        cmocka_unit_test(test_other_kinds_skipped),
         cmocka_unit_test(test_pod_refs),
         cmocka_unit_test(test_pod_fields),
         cmocka_unit_test(test_container_states),

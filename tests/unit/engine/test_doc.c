@@ -427,7 +427,8 @@ static const struct bad_case bad_yaml[] = {
     {"nesting deeper than 64, block", NULL, 0, gen_deep_block, -E2BIG, YDOC_MAX_DEPTH + 3,
      "nesting deeper than 64 levels"},
     {"more nodes than the cap", NULL, 0, gen_too_many_nodes, -E2BIG, YDOC_MAX_NODES + 2,
-     "document too large (over 1000000 nodes)"},
+     "the file holds more than 1000000 YAML nodes (values, lists and mappings), the most kscmp "
+     "reads from one file: split it"},
     {"scalar over 256 KiB", NULL, 0, gen_long_scalar, -E2BIG, 2, "scalar longer than 262144 bytes"},
     {"key over 256 KiB", NULL, 0, gen_long_key, -E2BIG, 2, "mapping key longer than 262144 bytes"},
     {"NUL byte, raw", "a: 1\nb: x\0y\n", 12, NULL, -EINVAL, 2,

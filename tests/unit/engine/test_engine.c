@@ -1297,6 +1297,214 @@ static void test_invalid_table(void **state)
     }
 }
 
+/* Issue 9 item 7: the messages, word for word. extends errors point at the extends line (POL:
+ * the body starts at line 5), a cycle is named once from the policy's own place on it, and a
+ * descendant quotes the policy at fault once, however far below it is. */
+struct message_case {
+    const char *title;
+    const char *const *yaml;
+    enum policy_kind kind;
+    const char *ns, *name;
+    const char *error;   /* NULL: valid */
+    const char *warning; /* the one warning a valid policy has, or NULL for none */
+};
+
+static const struct message_case message_cases[] = {
+    {"a cycle, from one end",
+     OBJS(POL("a", "  selector: {}\n  extends: b\n"), POL("b", "  extends: a\n")), PK_POLICY,
+     "demo", "a",
+     "test.yaml:6: SeccompPolicy demo/a: spec.extends: cycle: demo/a -> demo/b -> demo/a", NULL},
+    {"a cycle, from the other end",
+     OBJS(POL("a", "  selector: {}\n  extends: b\n"), POL("b", "  extends: a\n")), PK_POLICY,
+     "demo", "b",
+     "test.yaml:5: SeccompPolicy demo/b: spec.extends: cycle: demo/b -> demo/a -> demo/b", NULL},
+    {"extending itself", OBJS(POL("a", "  extends: a\n")), PK_POLICY, "demo", "a",
+     "test.yaml:5: SeccompPolicy demo/a: spec.extends: cycle: demo/a -> demo/a", NULL},
+    {"below a cycle: the cycle quoted once",
+     OBJS(POL("a", "  extends: b\n"), POL("b", "  extends: a\n"), POL("c", "  extends: b\n")),
+     PK_POLICY, "demo", "c",
+     "test.yaml:5: SeccompPolicy demo/c: spec.extends: parent demo/b is invalid: test.yaml:5: "
+     "SeccompPolicy demo/b: spec.extends: cycle: demo/b -> demo/a -> demo/b",
+     NULL},
+    {"two below a cycle: still quoted once, not nested",
+     OBJS(POL("a", "  extends: b\n"), POL("b", "  extends: a\n"), POL("c", "  extends: b\n"),
+          POL("d", "  extends: c\n")),
+     PK_POLICY, "demo", "d",
+     "test.yaml:5: SeccompPolicy demo/d: spec.extends: parent demo/c is invalid: test.yaml:5: "
+     "SeccompPolicy demo/b: spec.extends: cycle: demo/b -> demo/a -> demo/b",
+     NULL},
+    {"a missing parent, at the extends line",
+     OBJS(POL("child", "  selector: {}\n  severity: 3\n  extends: nosuch\n")), PK_POLICY, "demo",
+     "child",
+     "test.yaml:7: SeccompPolicy demo/child: spec.extends: parent \"nosuch\" not found (no "
+     "SeccompPolicy demo/nosuch)",
+     NULL},
+    {"a missing cluster parent", OBJS(POL("child", "  extends: ClusterSeccompPolicy/nosuch\n")),
+     PK_POLICY, "demo", "child",
+     "test.yaml:5: SeccompPolicy demo/child: spec.extends: parent "
+     "\"ClusterSeccompPolicy/nosuch\" not found (no ClusterSeccompPolicy nosuch)",
+     NULL},
+    {"below a missing parent", OBJS(POL("a", "  extends: gone\n"), POL("b", "  extends: a\n")),
+     PK_POLICY, "demo", "b",
+     "test.yaml:5: SeccompPolicy demo/b: spec.extends: parent demo/a is invalid: test.yaml:5: "
+     "SeccompPolicy demo/a: spec.extends: parent \"gone\" not found (no SeccompPolicy demo/gone)",
+     NULL},
+    {"an invalid grandparent, quoted once",
+     OBJS(POL("base", "  seccomp: {syscalls: [reed], action: Allow}\n"),
+          POL("mid", "  extends: base\n"), POL("child", "  extends: mid\n")),
+     PK_POLICY, "demo", "child",
+     "test.yaml:5: SeccompPolicy demo/child: spec.extends: parent demo/mid is invalid: "
+     "test.yaml:5: SeccompPolicy demo/base: spec.seccomp.syscalls[0]: unknown syscall \"reed\"",
+     NULL},
+    {"a ClusterSeccompPolicy with a namespaceSelector and no selector: a warning",
+     OBJS(CPOL("c", "  namespaceSelector: {matchLabels: {env: prod}}\n"
+                    "  seccomp: {syscalls: [read], action: Allow}\n")),
+     PK_CLUSTER, NULL, "c", NULL,
+     "test.yaml:1: ClusterSeccompPolicy c: spec.namespaceSelector is set but spec.selector is not: "
+     "the policy selects no pod (selector: {} selects every pod of the namespaces it picks)"},
+    {"a ClusterSeccompPolicy with both: no warning",
+     OBJS(CPOL("c", "  selector: {}\n  namespaceSelector: {matchLabels: {env: prod}}\n"
+                    "  seccomp: {syscalls: [read], action: Allow}\n")),
+     PK_CLUSTER, NULL, "c", NULL, NULL},
+};
+
+static void test_messages(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(message_cases); i++) {
+        const struct message_case *c = &message_cases[i];
+        struct engine *e = engine_for("x86_64", c->yaml);
+        const struct policy *p = engine_get_policy(e, c->kind, c->ns, c->name);
+        if (!p)
+            fail_msg("%s: no policy %s", c->title, c->name);
+        struct policy_result res;
+        assert_int_equal(engine_policy_result(e, p, &res), 0);
+        if (c->error && res.valid)
+            fail_msg("%s: valid, want\n  %s", c->title, c->error);
+        if (!c->error && !res.valid)
+            fail_msg("%s: invalid: %s", c->title, res.error);
+        if (c->error && strcmp(res.error, c->error) != 0)
+            fail_msg("%s: error\n  %s\nwant\n  %s", c->title, res.error, c->error);
+        if (!c->error && (res.nwarnings != (c->warning ? 1u : 0u) ||
+                          (c->warning && strcmp(res.warnings[0], c->warning) != 0)))
+            fail_msg("%s: %zu warnings (%s), want\n  %s", c->title, res.nwarnings,
+                     res.nwarnings ? res.warnings[0] : "", c->warning ? c->warning : "none");
+        engine_free(e);
+    }
+}
+
+/* A chain of n SeccompPolicies p0 <- p1 <- ... (each extends the one before; p0 extends
+ * runtime/default when rd), as one YAML text. */
+static char *chain_yaml(size_t from, size_t n, bool rd)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    for (size_t i = from; i < from + n; i++) {
+        fprintf(f,
+                "---\napiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: p%zu, "
+                "namespace: demo}\nspec:\n",
+                i);
+        if (i > 0)
+            fprintf(f, "  extends: p%zu\n", i - 1);
+        else if (rd)
+            fprintf(f, "  extends: runtime/default\n");
+        fprintf(f, "  seccomp: {syscalls: [%s], action: Block}\n", i % 2 ? "mkdir" : "rmdir");
+    }
+    assert_int_equal(fclose(f), 0);
+    return buf;
+}
+
+static struct policy_result chain_result(struct engine *e, size_t i)
+{
+    char name[32];
+    snprintf(name, sizeof(name), "p%zu", i);
+    struct policy_result res;
+    assert_int_equal(engine_policy_result(e, engine_get_policy(e, PK_POLICY, "demo", name), &res),
+                     0);
+    return res;
+}
+
+/* Contract 3.4: at most EXTENDS_MAX policies in a chain, the policy included, runtime/default
+ * not counted; deeper ones are invalid, and say so at their extends line; incrementally, a
+ * change 40 policies up still reaches them. */
+static void test_extends_depth(void **state)
+{
+    (void)state;
+    assert_int_equal(EXTENDS_MAX, 32);
+    char *yaml = chain_yaml(0, 40, true);
+    struct engine *e = engine_for("x86_64", OBJS(yaml));
+    free(yaml);
+    for (size_t i = 0; i < 40; i++) {
+        struct policy_result res = chain_result(e, i);
+        if (res.valid != (i < EXTENDS_MAX))
+            fail_msg("p%zu: %s, want %s", i, res.valid ? "valid" : res.error,
+                     i < EXTENDS_MAX ? "valid" : "invalid");
+    }
+    struct policy_result res = chain_result(e, 32);
+    /* p32's document starts at line 1 + 32 * 7 (a "---" and 6 lines each); extends is its 6th. */
+    assert_string_equal(res.error, "test.yaml:230: SeccompPolicy demo/p32: spec.extends: the "
+                                   "extends chain is longer than 32 policies (demo/p32 -> "
+                                   "demo/p31 -> ...); at most 32 are allowed, this policy "
+                                   "included");
+    res = chain_result(e, 39); /* too deep on its own account, not "parent invalid" */
+    assert_non_null(strstr(res.error, "SeccompPolicy demo/p39: spec.extends: the extends chain is "
+                                      "longer than 32 policies"));
+    /* The 32nd keeps everything its 31 ancestors block. */
+    json_t *root = render(chain_result(e, 31).prof, e);
+    assert_string_equal(eff(root, "mkdir").s, "ERRNO(1)");
+    assert_string_equal(eff(root, "rmdir").s, "ERRNO(1)");
+    json_decref(root);
+    /* The tree below p0 is 32 deep and stops there. */
+    const struct policy *cur = engine_get_policy(e, PK_POLICY, "demo", "p0");
+    for (size_t depth = 1; cur; depth++) {
+        const struct policy **kids = NULL;
+        size_t n = 0;
+        assert_int_equal(engine_children(e, cur, &kids, &n), 0);
+        assert_int_equal(n, depth < EXTENDS_MAX ? 1 : 0);
+        cur = n ? kids[0] : NULL;
+        free(kids);
+    }
+    /* Deleting p0 shortens every chain by one: p32 becomes valid, 40 policies down the
+     * invalidation still reaches p39 (now p1..p39: 39 long, still too deep). */
+    assert_int_equal(engine_delete_policy(e, PK_POLICY, "demo", "p0"), 0);
+    assert_false(chain_result(e, 1).valid); /* its parent is gone */
+    assert_non_null(strstr(chain_result(e, 1).error, "parent \"p0\" not found"));
+    assert_non_null(strstr(chain_result(e, 32).error, "parent demo/p31 is invalid"));
+    assert_non_null(strstr(chain_result(e, 32).error, "SeccompPolicy demo/p1: spec.extends: parent "
+                                                      "\"p0\" not found"));
+    assert_non_null(strstr(chain_result(e, 33).error, "longer than 32 policies"));
+    yaml = chain_yaml(0, 1, false);
+    load(e, OBJS(yaml)); /* p0 back, without runtime/default: the same depths */
+    free(yaml);
+    assert_true(chain_result(e, 31).valid);
+    assert_false(chain_result(e, 32).valid);
+    engine_free(e);
+}
+
+/* Issue 9 item 2: 20,000 policies in one chain neither crash nor take long (the old compile
+ * recursed once per policy), and the ones past the 32nd are invalid. */
+static void test_extends_20000(void **state)
+{
+    (void)state;
+    char *yaml = chain_yaml(0, 20000, false);
+    struct engine *e = engine_for("x86_64", OBJS(yaml));
+    free(yaml);
+    struct policy_result res = chain_result(e, 19999);
+    assert_false(res.valid);
+    assert_non_null(strstr(res.error, "longer than 32 policies"));
+    assert_true(chain_result(e, 31).valid);
+    /* Every policy compiled, in an order that walks up from the deepest first. */
+    for (size_t i = 19999; i-- > 0;)
+        assert_int_equal(chain_result(e, i).valid, i < EXTENDS_MAX);
+    /* A change at the top reaches the bottom. */
+    assert_int_equal(engine_delete_policy(e, PK_POLICY, "demo", "p0"), 0);
+    assert_non_null(strstr(chain_result(e, 19999).error, "longer than 32 policies"));
+    assert_non_null(strstr(chain_result(e, 1).error, "not found"));
+    engine_free(e);
+}
+
 /* Fixing an invalid policy fixes its descendants. */
 static void test_invalid_then_fixed(void **state)
 {
@@ -1506,6 +1714,9 @@ int main(void)
         cmocka_unit_test(test_tree),
         cmocka_unit_test(test_tree_other_parents),
         cmocka_unit_test(test_invalid_table),
+        cmocka_unit_test(test_messages),
+        cmocka_unit_test(test_extends_depth),
+        cmocka_unit_test(test_extends_20000),
         cmocka_unit_test(test_invalid_then_fixed),
         cmocka_unit_test(test_determinism),
     };
