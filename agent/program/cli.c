@@ -749,11 +749,10 @@ int cli_groups(int argc, char **argv)
             return 0;
         }
         printf("%s  (%zu) %s\n", all[i].name, c.n, all[i].description);
+        /* Wrapped near 90 columns; a space only between names, never at the end of a line. */
         size_t col = 0;
         for (size_t k = 0; k < c.n; k++) {
-            if (col == 0)
-                col = (size_t)printf("    ");
-            col += (size_t)printf("%s%s", c.v[k], k + 1 < c.n ? " " : "");
+            col += (size_t)printf("%s%s", col == 0 ? "    " : " ", c.v[k]);
             if (col > 90 || k + 1 == c.n) {
                 putchar('\n');
                 col = 0;

@@ -1,0 +1,342 @@
+#!/usr/bin/env python3
+"""The offline command line, as a user runs it: build/kscmp on files in a temporary folder.
+
+Issue 9 items 2, 5, 6, 7, 12 and issue 15 items 6, 7: a 20,000-policy extends chain, the
+32-policy bound, `tree runtime/default`, `validate -f DIR` reporting everything, empty files,
+option errors, messages that point at the right line and name the right things, architectures
+merged as an intersection, ceilings, profile names the store cannot write, `kscmp groups`
+without trailing spaces, and the README's agent synopsis and metrics list.
+
+Prints one line per check and closes with 'N passed, N failed'.
+"""
+import json, os, re, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+KSCMP = os.environ.get("KSCMP_BIN") or os.path.join(ROOT, "build", "kscmp")
+passed = failed = 0
+
+
+def check(ok, what, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"ok   {what}")
+    else:
+        failed += 1
+        print(f"FAIL {what}" + (f"\n     {detail.strip()[:1500]}" if detail else ""))
+
+
+def kscmp(*args, cwd=None, timeout=120):
+    t0 = time.time()
+    p = subprocess.run([KSCMP, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    p.seconds = time.time() - t0
+    return p
+
+
+def policy(name, body, ns="demo", kind="SeccompPolicy"):
+    meta = f"{{name: {name}, namespace: {ns}}}" if ns else f"{{name: {name}}}"
+    return f"apiVersion: kscmp.io/v1\nkind: {kind}\nmetadata: {meta}\nspec:\n{body}"
+
+
+def pod(name, ref, ns="demo", labels="{app: web}"):
+    return (f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: {ns}, labels: "
+            f"{labels}}}\nspec:\n  securityContext:\n    seccompProfile: {{type: Localhost, "
+            f"localhostProfile: \"{ref}\"}}\n  containers:\n  - {{name: main, image: busybox}}\n")
+
+
+def write(d, name, *docs):
+    path = os.path.join(d, name)
+    with open(path, "w") as f:
+        f.write("---\n".join(docs))
+    return path
+
+
+def chain(d, n):
+    docs = []
+    for i in range(n):
+        ext = f"  extends: p{i - 1}\n" if i else "  extends: runtime/default\n"
+        docs.append(policy(f"p{i}", ext + f"  seccomp: {{syscalls: [{'mkdir' if i % 2 else 'rmdir'}]"
+                                          ", action: Block}\n"))
+    return write(d, f"chain{n}.yaml", *docs)
+
+
+def effective(prof, name):
+    for r in prof.get("syscalls", []):
+        if name in r["names"] and not r.get("args"):
+            return r["action"]
+    return prof.get("defaultAction")
+
+
+def json_depth(t):
+    depth, level = 0, [t]
+    while level:
+        depth += 1
+        level = [c for n in level for c in n.get("children", [])]
+    return depth
+
+
+def test_chain(d):
+    """Issue 9 item 2: a 20,000-policy chain crashed compile (SIGSEGV)."""
+    path = chain(d, 20000)
+    p = kscmp("compile", "-f", path, "--policy", "demo/p19999", "--arch", "x86_64")
+    check(p.returncode == 1 and "demo/p19999: spec.extends: the extends chain is longer than 32 "
+          "policies" in p.stderr, "20,000-policy chain: compile of the last exits 1, says why",
+          f"exit {p.returncode}: {p.stderr}")
+    check(p.seconds < 20, f"20,000-policy chain: compile takes {p.seconds:.1f} s (under 20)")
+    p = kscmp("compile", "-f", path, "--policy", "demo/p31", "--arch", "x86_64",
+              "--startup-syscalls", "none")
+    prof = json.loads(p.stdout) if p.returncode == 0 else {}
+    check(p.returncode == 0 and effective(prof, "mkdir") == "SCMP_ACT_ERRNO" and
+          effective(prof, "rmdir") == "SCMP_ACT_ERRNO" and effective(prof, "read") == "SCMP_ACT_ALLOW",
+          "20,000-policy chain: the 32nd compiles with what its ancestors block", p.stderr)
+    p = kscmp("tree", "-f", path, "demo/p0", "-o", "json", "--arch", "x86_64")
+    check(p.returncode == 0 and json_depth(json.loads(p.stdout)) == 32,
+          "20,000-policy chain: tree -o json of the root is 32 deep", p.stderr[:300])
+    p = kscmp("tree", "-f", path, "runtime/default", "--arch", "x86_64")
+    lines = p.stdout.splitlines()
+    check(p.returncode == 0 and lines[0] == "runtime/default" and len(lines) == 33 and
+          lines[-1].endswith("└── demo/p31"),
+          "20,000-policy chain: tree runtime/default prints the 32 that are valid",
+          p.stdout[-300:] + p.stderr)
+    p = kscmp("validate", "-f", path, "--arch", "x86_64")
+    out = p.stdout.splitlines()
+    check(p.returncode == 1 and len(out) == 20000 and
+          sum(l.startswith("valid ") for l in out) == 32,
+          "20,000-policy chain: validate lists all, 32 valid, exit 1",
+          f"exit {p.returncode}, {len(out)} lines")
+    # Vector 29's bound from both sides.
+    path = chain(d, 33)
+    p = kscmp("compile", "-f", path, "--policy", "demo/p31", "--arch", "x86_64")
+    check(p.returncode == 0, "a chain of exactly 32 policies compiles", p.stderr)
+    p = kscmp("compile", "-f", path, "--policy", "demo/p32", "--arch", "x86_64")
+    check(p.returncode == 1 and "at most 32 are allowed" in p.stderr,
+          "the 33rd policy of a chain is invalid", p.stderr)
+
+
+def test_tree_runtime_default(d):
+    path = write(d, "rd.yaml",
+                 policy("base", "  extends: runtime/default\n"
+                                "  seccomp: {syscalls: [mkdir], action: Block}\n"),
+                 policy("child", "  extends: base\n  seccomp: {syscalls: [rmdir], action: Block}\n"),
+                 policy("rebel", "  extends: runtime/default\n  defaultAction: Allow\n"),
+                 policy("alone", "  seccomp: {syscalls: [read], action: Allow}\n"))
+    p = kscmp("tree", "-f", path, "runtime/default", "--arch", "x86_64")
+    check(p.returncode == 0 and p.stdout == "runtime/default\n└── demo/base\n    └── demo/child\n"
+          "detached: demo/rebel (loosens defaultAction)\n",
+          "tree runtime/default: its descendants, the detached one named", p.stdout + p.stderr)
+    p = kscmp("tree", "-f", path, "runtime/default", "-o", "json", "--arch", "x86_64")
+    t = json.loads(p.stdout) if p.returncode == 0 else {}
+    check(t == {"name": "runtime/default", "children": [
+        {"name": "demo/base", "children": [{"name": "demo/child", "children": []}]}]},
+          "tree runtime/default -o json", p.stdout + p.stderr)
+
+
+def test_validate_dir(d):
+    """Issue 9 item 5: validate -f DIR stopped at the first file-level error."""
+    v = os.path.join(d, "v")
+    os.mkdir(v)
+    write(v, "1-good.yaml", policy("a", "  seccomp: {syscalls: [read], action: Allow}\n"))
+    write(v, "2-syntax.yaml", "a: [\n")
+    write(v, "3-kind.yaml", "apiVersion: kscmp.io/v1\nkind: SecompPolicy\nmetadata: {name: x}\n",
+          policy("b", "  seccomp: {syscalls: [reed], action: Allow}\n"),
+          policy("c", "  seccomp: {syscalls: [read], action: Allow}\n"))
+    write(v, "4-dup.yaml", policy("a", "  seccomp: {syscalls: [write], action: Allow}\n"))
+    write(v, "5-good.yaml", policy("e", "  seccomp: {syscalls: [read], action: Allow}\n"))
+    os.mkdir(os.path.join(v, "sub.yaml"))  # a folder named like a manifest: not entered
+    p = kscmp("validate", "-f", v, "--arch", "x86_64")
+    check(p.returncode == 1, "validate -f DIR with errors exits 1", p.stderr)
+    check(p.stdout.splitlines() == ["valid     SeccompPolicy demo/a",
+                                    "invalid   SeccompPolicy demo/b",
+                                    "valid     SeccompPolicy demo/c",
+                                    "valid     SeccompPolicy demo/e"],
+          "validate -f DIR: every policy of every file, after the errors too", p.stdout)
+    for want in ["2-syntax.yaml:2: malformed YAML",
+                 "3-kind.yaml:2: kind: unknown kind \"SecompPolicy\"",
+                 "3-kind.yaml:9: SeccompPolicy demo/b: spec.seccomp.syscalls[0]: unknown syscall \"reed\"",
+                 "4-dup.yaml:1: SeccompPolicy demo/a: defined twice",
+                 "3 files or documents could not be read"]:
+        check(want in p.stderr, f"validate -f DIR says: {want}", p.stderr)
+    os.rename(os.path.join(v, "2-syntax.yaml"), os.path.join(d, "moved.yaml"))
+    for f in ["3-kind.yaml", "4-dup.yaml"]:
+        os.remove(os.path.join(v, f))
+    p = kscmp("validate", "-f", v, "--arch", "x86_64")
+    check(p.returncode == 0 and p.stderr == "", "validate -f DIR of good files exits 0, quietly",
+          p.stderr)
+
+
+def test_empty(d):
+    empty = write(d, "empty.yaml", "")
+    comments = write(d, "comments.yaml", "# nothing yet\n---\n")
+    good = write(d, "good.yaml", policy("web", "  seccomp: {syscalls: [read], action: Allow}\n"))
+    p = kscmp("validate", "-f", empty)
+    check(p.returncode == 1 and f"warning: {empty}: empty, no objects in it" in p.stderr and
+          "no policy in the given files" in p.stderr,
+          "validate of an empty file: a warning, and nothing to validate is an error", p.stderr)
+    p = kscmp("validate", "-f", comments, "-f", good, "--arch", "x86_64")
+    check(p.returncode == 0 and "comments.yaml: empty, no objects in it" in p.stderr,
+          "an empty file among good ones: a warning, exit 0", p.stderr)
+    p = kscmp("compile", "-f", empty, "-f", good, "--policy", "demo/web", "--arch", "x86_64")
+    check(p.returncode == 0 and "empty.yaml: empty" in p.stderr,
+          "compile with an empty file: a warning", p.stderr)
+    e = os.path.join(d, "emptydir")
+    os.mkdir(e)
+    p = kscmp("validate", "-f", e)
+    check(p.returncode == 1 and "no *.yaml, *.yml or *.json file in it" in p.stderr,
+          "validate of a folder without manifests says so", p.stderr)
+
+
+def test_usage(d):
+    for args, want in [(["validate", "-f"], "kscmp validate: option -f needs an argument"),
+                       (["compile", "--filename"], "kscmp compile: option --filename needs an argument"),
+                       (["compile", "-f", "x", "--pod"], "option --pod needs an argument"),
+                       (["validate", "--bogus"], "kscmp validate: unknown option --bogus"),
+                       (["validate", "-f", "x", "-o", "json"],
+                        "kscmp validate: option -o does not go with this command")]:
+        p = kscmp(*args)
+        check(p.returncode == 2 and want in p.stderr and "unknown option" not in
+              p.stderr.replace("unknown option --bogus", ""),
+              f"{' '.join(args)}: exit 2, '{want}'", p.stderr)
+
+
+def test_messages(d):
+    """Issue 9 item 7."""
+    pods = write(d, "pods.yaml", pod("web-1", "kscmp/demo/web.json"))
+    path = write(d, "cycle.yaml",
+                 policy("web", "  selector: {}\n  severity: 2\n  extends: b\n"),
+                 policy("b", "  extends: web\n"))
+    p = kscmp("compile", "-f", path, "--pod", pods, "--arch", "x86_64")
+    check(p.returncode == 1 and p.stderr == f"kscmp: error: {path}:7: SeccompPolicy demo/web: "
+          "spec.extends: cycle: demo/web -> demo/b -> demo/web\n",
+          "a cycle: at the extends line, named once, no word of the agent", p.stderr)
+    path = write(d, "missing.yaml", policy("web", "  selector: {}\n  extends: nosuch\n"))
+    p = kscmp("compile", "-f", path, "--pod", pods, "--arch", "x86_64")
+    check(p.returncode == 1 and p.stderr == f"kscmp: error: {path}:6: SeccompPolicy demo/web: "
+          "spec.extends: parent \"nosuch\" not found (no SeccompPolicy demo/nosuch)\n",
+          "a missing parent: at the extends line", p.stderr)
+    path = write(d, "apiversion.yaml", policy("web", "  selector: {}\n").replace(
+        "kscmp.io/v1", "kscmp.io/v1beta1"))
+    p = kscmp("validate", "-f", path)
+    check(p.returncode == 1 and "apiVersion: \"kscmp.io/v1beta1\" is not an apiVersion kscmp "
+          "reads for SeccompPolicy (it reads kscmp.io/v1)" in p.stderr,
+          "a wrong apiVersion says which one is read", p.stderr)
+    path = write(d, "unknownsys.yaml", policy("web", "  selector: {}\n"
+                                                    "  seccomp: {syscalls: [mkdirr], action: Allow}\n"))
+    p = kscmp("compile", "-f", path, "--pod", pods, "--arch", "x86_64")
+    check(p.returncode == 1 and "agent" not in p.stderr and "last good" not in p.stderr and
+          "unknown syscall \"mkdirr\"" in p.stderr,
+          "compile's error speaks of the policy, not of what the agent keeps", p.stderr)
+    big = os.path.join(d, "big.yaml")
+    with open(big, "wb") as f:
+        f.truncate(64 * 1024 * 1024 + 1)
+    p = kscmp("validate", "-f", big)
+    check(p.returncode == 1 and f"{big}: larger than 67108864 bytes (64 MiB), the most kscmp "
+          "reads from one file" in p.stderr, "a too large file: named, with the limit", p.stderr)
+    os.remove(big)
+    path = write(d, "explain.yaml", policy("web", "  selector: {}\n"
+                                                  "  seccomp: {syscalls: [mkdir], action: Block}\n"))
+    p = kscmp("explain", "-f", path, "--pod", pods, "--arch", "x86_64", "--startup-syscalls", "none")
+    check(p.returncode == 0 and "demo/web (default of a block-list)" in p.stdout and
+          "an block-list" not in p.stdout, "explain: \"a block-list\"", p.stdout)
+
+
+def test_arch(d):
+    """Issue 9 item 6."""
+    pods = write(d, "pods-arch.yaml", pod("web-1", "kscmp/demo/web.json"))
+    a = policy("a", "  selector: {}\n  seccomp: {arch: [x86_64], syscalls: [read], action: Allow}\n")
+    path = write(d, "arch1.yaml", a, policy("b", "  selector: {}\n"
+                                                 "  seccomp: {syscalls: [write], action: Allow}\n"))
+    p = kscmp("explain", "-f", path, "--pod", pods, "--arch", "x86_64", "--startup-syscalls", "none")
+    check(p.returncode == 0 and "architectures: x86_64   common to: demo/a spec.seccomp.arch "
+          "(x86_64); demo/b (no arch: the node's) (x86_64, x86, x32)" in p.stdout,
+          "explain says where the architectures come from", p.stdout + p.stderr)
+    path = write(d, "arch2.yaml", a, policy("b", "  selector: {}\n  seccomp: {arch: [x86], "
+                                                 "syscalls: [write], action: Allow}\n"))
+    p = kscmp("compile", "-f", path, "--pod", pods, "--arch", "x86_64")
+    check(p.returncode == 1 and p.stdout == "" and "no architecture in common: demo/a (x86_64), "
+          "demo/b (x86)" in p.stderr, "no architecture in common: exit 1, nothing printed",
+          p.stderr)
+    path = write(d, "arch3.yaml", a, policy("c", "  extends: a\n  seccomp: {arch: [x86_64, x86], "
+                                                 "syscalls: [write], action: Allow}\n"))
+    p = kscmp("validate", "-f", path, "--arch", "x86_64")
+    check(p.returncode == 0 and "conflict  SeccompPolicy demo/c: detached from a, loosens arch:x86"
+          in p.stdout, "a child listing an architecture its parent leaves out is detached",
+          p.stdout + p.stderr)
+
+
+def test_ceiling(d):
+    """Issue 15 item 7."""
+    pods = write(d, "pods-ceiling.yaml", pod("web-1", "kscmp/demo/web.json"))
+    guard = policy("guard", "  selector: {}\n  ceiling: true\n"
+                            "  seccomp: {syscalls: [read, write], action: Allow}\n",
+                   ns=None, kind="ClusterSeccompPolicy")
+    path = write(d, "ceiling.yaml", guard,
+                 policy("web", "  seccomp: {syscalls: [read, bpf], action: Allow}\n"))
+    p = kscmp("explain", "-f", path, "--pod", pods, "--arch", "x86_64", "--startup-syscalls", "none")
+    line = [l for l in p.stdout.splitlines() if l.startswith("bpf ")]
+    check(p.returncode == 0 and line and "SCMP_ACT_ERRNO" in line[0] and
+          "ceiling guard" in line[0], "explain names the ceiling that blocks bpf",
+          p.stdout + p.stderr)
+    path = write(d, "ceiling-ns.yaml", policy("web", "  ceiling: true\n"))
+    p = kscmp("validate", "-f", path)
+    check(p.returncode == 1 and "SeccompPolicy demo/web: spec.ceiling: only a "
+          "ClusterSeccompPolicy can be a ceiling" in p.stderr,
+          "spec.ceiling on a SeccompPolicy: an error naming the field", p.stderr)
+    path = write(d, "nsonly.yaml", policy("c", "  namespaceSelector: {matchLabels: {a: b}}\n"
+                                               "  seccomp: {syscalls: [read], action: Allow}\n",
+                                          ns=None, kind="ClusterSeccompPolicy"))
+    p = kscmp("validate", "-f", path, "--arch", "x86_64")
+    check(p.returncode == 0 and "warning: " in p.stderr and "spec.namespaceSelector is set but "
+          "spec.selector is not: the policy selects no pod" in p.stderr,
+          "a namespaceSelector without a selector: validate warns", p.stderr)
+
+
+def test_name_length(d):
+    """Issue 15 item 6: the store takes NAME.json up to 255 bytes."""
+    for n in (250, 251, 252, 253):
+        name = ".".join(["a" * 63] * 4)[:n]
+        name = name[:-1] + "z" if name.endswith(".") else name
+        path = write(d, f"long{n}.yaml",
+                     policy(name, "  seccomp: {syscalls: [read], action: Allow}\n"),
+                     pod("p", f"kscmp/demo/{name}.json"))
+        p = kscmp("compile", "-f", path, "--pod", path, "--arch", "x86_64")
+        if n <= 250:
+            check(p.returncode == 0, f"a profile name of {n} characters compiles", p.stderr)
+        else:
+            check(p.returncode == 1 and f"NAME is {n} characters long" in p.stderr and
+                  "at most 250 characters" in p.stderr and "ProfileRefused" in p.stderr,
+                  f"a profile name of {n} characters is refused up front", p.stderr)
+
+
+def test_groups_and_readme():
+    p = kscmp("groups")
+    trailing = [l for l in p.stdout.splitlines() if l.endswith(" ")]
+    check(p.returncode == 0 and not trailing and p.stdout.count("\n") > 50,
+          "kscmp groups: no line ends in a space", f"{len(trailing)} lines do")
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    m = re.search(r"```\nkscmp agent (.*?)```", readme, re.S)
+    check(m and "--arch ARCH" in m.group(1) and "--once" in m.group(1),
+          "README: the agent synopsis has --arch and --once")
+    names = re.findall(r'"(kscmp_[a-z_]+)"', open(os.path.join(ROOT, "agent/base/metrics.c")).read())
+    missing = [n for n in names if f"`{n}" not in readme]
+    check(names and not missing, "README: every metric the agent serves is listed",
+          f"missing: {missing}")
+
+
+def main():
+    if not os.access(KSCMP, os.X_OK):
+        print(f"{KSCMP} is missing: make build/kscmp")
+        print("0 passed, 1 failed")
+        return 1
+    with tempfile.TemporaryDirectory(prefix="kscmp-cli-") as d:
+        for t in (test_chain, test_tree_runtime_default, test_validate_dir, test_empty,
+                  test_usage, test_messages, test_arch, test_ceiling, test_name_length):
+            sub = os.path.join(d, t.__name__)
+            os.mkdir(sub)
+            t(sub)
+        test_groups_and_readme()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
