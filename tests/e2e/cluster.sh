@@ -17,7 +17,8 @@
 #   env               shell lines to source (`. DIR/env`): KUBECONFIG, KSCMP_E2E_SERVER,
 #                     KSCMP_E2E_CA, KSCMP_E2E_ETCD, KSCMP_E2E_ETCD_PID, KSCMP_E2E_APISERVER_PID, ...
 #   admin.kubeconfig  user in group system:masters, CA and client cert inlined (*-data fields)
-#   pki/              ca.crt, server.crt (SANs 127.0.0.1, ::1, localhost), admin.crt, sa.key/pub
+#   pki/              ca.crt, server.crt (SANs 127.0.0.1, ::1, 10.96.0.1 (the `kubernetes`
+#                     Service), localhost), admin.crt, sa.key/pub
 #   etcd.log, apiserver.log, etcd/ (data)
 #
 # The API server: ports picked at run time, --authorization-mode=Node,RBAC (so a
@@ -37,6 +38,9 @@
 #                                versions older than that window (compaction alone may not do
 #                                it; an API server restart empties the window).
 #   KSCMP_E2E_APISERVER_ARGS     extra kube-apiserver flags (word-split)
+#   KSCMP_E2E_SA_ADMISSION=1     keep the ServiceAccount admission plugin on (node.sh: with a
+#                                controller-manager, pods get their token volume as in a
+#                                real cluster)
 #   KSCMP_E2E_START_TIMEOUT      seconds to wait for etcd and for /readyz (default 90)
 #
 # sa-kubeconfig writes, for `kubectl create token SA -n NS --duration DURATION` (default 1h;
@@ -129,6 +133,7 @@ export KSCMP_E2E_ETCD_PEER_PORT=$ETCD_PEER_PORT
 export KSCMP_E2E_ETCD_PID=$ETCD_PID
 export KSCMP_E2E_APISERVER_PID=${APISERVER_PID:-}
 export KSCMP_E2E_WATCH_CACHE=${WATCH_CACHE:-1}
+export KSCMP_E2E_SA_ADMISSION=${KSCMP_E2E_SA_ADMISSION:-0}
 export KSCMP_E2E_BIN='$KSCMP_E2E_BIN'
 EOF
 	mv -f "$d/env.tmp" "$d/env"
@@ -166,7 +171,7 @@ keyUsage = critical,digitalSignature,keyEncipherment
 extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
-subjectAltName = IP:127.0.0.1,IP:::1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc
+subjectAltName = IP:127.0.0.1,IP:::1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc
 [client]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
@@ -257,6 +262,7 @@ start_etcd() {
 start_apiserver() {
 	local d=$1 p=$1/pki extra=()
 	[ "${WATCH_CACHE:-1}" = 0 ] && extra+=(--watch-cache=false)
+	[ "${KSCMP_E2E_SA_ADMISSION:-0}" = 1 ] || extra+=(--disable-admission-plugins ServiceAccount)
 	# shellcheck disable=SC2206
 	[ -n "${KSCMP_E2E_APISERVER_ARGS:-}" ] && extra+=(${KSCMP_E2E_APISERVER_ARGS})
 	mkdir -p "$d/apiserver"
@@ -269,7 +275,6 @@ start_apiserver() {
 		--service-account-issuer https://kubernetes.default.svc.cluster.local \
 		--service-account-key-file "$p/sa.pub" --service-account-signing-key-file "$p/sa.key" \
 		--authorization-mode Node,RBAC \
-		--disable-admission-plugins ServiceAccount \
 		--service-cluster-ip-range 10.96.0.0/24 \
 		--endpoint-reconciler-type none \
 		--allow-privileged=true \

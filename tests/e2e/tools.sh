@@ -19,6 +19,9 @@
 #   kubectl         only when the machine has none that works (or KSCMP_E2E_BUILD_KUBECTL=1),
 #                   from k8sbuild/ like kube-apiserver. The gcloud "dispatcher" kubectl in
 #                   /usr/bin is a real kubectl and works against this API server.
+#   kubelet, kube-controller-manager, kube-scheduler
+#                   for the real node (node.sh) only, with --node: from k8sbuild/ like
+#                   kube-apiserver (each is a `tool` line of its go.mod), the same version.
 #
 # Cache: ${KSCMP_E2E_CACHE:-~/.cache/kscmp-e2e}/<K8S_VERSION>/bin, outside the repo, keyed on
 # the Kubernetes version; a binary whose --version does not print the pinned version is
@@ -29,6 +32,8 @@
 #   tests/e2e/tools.sh env      the same, then print   export KSCMP_E2E_BIN=...; export PATH=...
 #                               for  eval "$(tests/e2e/tools.sh env)"
 #   tests/e2e/tools.sh check    exit 0 only if everything is built (builds nothing)
+#   --node (after env or check, or alone) also the node's programs: kubelet,
+#                               kube-controller-manager, kube-scheduler (~10 min the first time)
 #   tests/e2e/tools.sh gomod    rewrite k8sbuild/go.mod for K8S_VERSION (when bumping)
 set -euo pipefail
 
@@ -59,7 +64,9 @@ version_ok() {
 	local name=$1 bin=$BIN/$1 out
 	[ -x "$bin" ] || return 1
 	case $name in
-	kube-apiserver) out=$("$bin" --version 2>&1) && [[ $out == *"Kubernetes $K8S_VERSION"* ]] ;;
+	kube-apiserver | kubelet | kube-controller-manager | kube-scheduler)
+		out=$("$bin" --version 2>&1) && [[ $out == *"Kubernetes $K8S_VERSION"* ]]
+		;;
 	kubectl) out=$("$bin" version --client 2>&1) && [[ $out == *"Client Version: $K8S_VERSION"* ]] ;;
 	etcd) out=$("$bin" --version 2>&1) && [[ $out == *"etcd Version: ${ETCD_VERSION#v}"* ]] ;;
 	helm) out=$(HELM_CONFIG_HOME=/nonexistent "$bin" version --short 2>&1) && [[ $out == "$HELM_VERSION"* ]] ;;
@@ -100,7 +107,7 @@ build() {
 	start=$SECONDS
 	export CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off GOFLAGS=-buildvcs=false
 	case $name in
-	kube-apiserver | kubectl)
+	kube-apiserver | kubectl | kubelet | kube-controller-manager | kube-scheduler)
 		(cd "$HERE/k8sbuild" && "$go" build -trimpath -ldflags "$(k8s_ldflags)" -o "$tmp" \
 			"k8s.io/kubernetes/cmd/$name") >"$LOGS/$name.log" 2>&1 || rc=$?
 		;;
@@ -135,6 +142,7 @@ build() {
 wanted() {
 	echo kube-apiserver etcd helm
 	if [ "${KSCMP_E2E_BUILD_KUBECTL:-0}" = 1 ] || ! system_kubectl_ok; then echo kubectl; fi
+	if [ "$NODE" = 1 ]; then echo kubelet kube-controller-manager kube-scheduler; fi
 }
 
 ensure_all() {
@@ -156,7 +164,7 @@ gomod() {
 		sed -n 's/^\t"GoMod": "\(.*\)",$/\1/p')
 	[ -f "$mod" ] || die "could not fetch the go.mod of k8s.io/kubernetes $K8S_VERSION"
 	{
-		echo "// Builds kube-apiserver (and kubectl if needed) for the e2e harness; see ../tools.sh."
+		echo "// Builds kube-apiserver, the node programs (and kubectl if needed) for the e2e harness; see ../tools.sh."
 		echo "module kscmp.io/e2e/k8sbuild"
 		echo
 		echo "go $(awk '$1=="go"{print $2; exit}' "$mod")"
@@ -172,11 +180,21 @@ gomod() {
 		echo "tool ("
 		echo "	k8s.io/kubernetes/cmd/kube-apiserver"
 		echo "	k8s.io/kubernetes/cmd/kubectl"
+		echo "	k8s.io/kubernetes/cmd/kubelet"
+		echo "	k8s.io/kubernetes/cmd/kube-controller-manager"
+		echo "	k8s.io/kubernetes/cmd/kube-scheduler"
 		echo ")"
 	} >"$HERE/k8sbuild/go.mod"
 	(cd "$HERE/k8sbuild" && GOWORK=off GOTOOLCHAIN=local "$go" mod tidy)
 	say "rewrote k8sbuild/go.mod for $K8S_VERSION"
 }
+
+NODE=0
+args=()
+for a in "$@"; do
+	if [ "$a" = --node ]; then NODE=1; else args+=("$a"); fi
+done
+set -- "${args[@]}"
 
 case ${1:-} in
 "")
