@@ -1,6 +1,7 @@
 /* agent.c - `kscmp agent`: wires a source, the engine, the reconciler and the metrics
  * endpoint around one event loop, and handles signals. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -22,6 +23,8 @@
 #include "program/http.h"
 #include "node/reconcile.h"
 #include "node/store.h"
+#include "node/kubelet_root.h"
+#include "base/file.h"
 
 struct agent {
     struct engine *e;
@@ -152,6 +155,36 @@ static void log_engine(const char *line, void *userdata)
     log_warning("%s", line);
 }
 
+/* In a pod: refuses a --kubelet-root that is not the root of the kubelet running the pod
+ * (node/kubelet_root.h), saying so in the log and in the container's termination message,
+ * which `kubectl describe pod` shows. Returns 0 when it agrees or cannot be told. */
+static int check_kubelet_root(const char *root)
+{
+    _cleanup_free_ char *info = NULL, *note = NULL;
+    size_t len = 0;
+    struct kerr err = {0};
+    int r = read_file_all("/proc/self/mountinfo", KUBELET_ROOT_MOUNTINFO_MAX, &info, &len, &err);
+    if (r < 0) {
+        log_warning("kubelet root %s not checked: %s", root, err.msg);
+        return 0;
+    }
+    r = kubelet_root_check(info, len, root, &note, &err);
+    if (r >= 0) {
+        log_info("kubelet root %s %s", root, note);
+        return 0;
+    }
+    if (r == -ENOMEM) {
+        log_error("cannot start: %s", strerror(-r));
+        return r;
+    }
+    log_error("%s", err.msg);
+    _cleanup_close_ int fd =
+        open("/dev/termination-log", O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0 && write(fd, err.msg, strlen(err.msg)) < 0)
+        log_warning("/dev/termination-log: %s", strerror(errno));
+    return r;
+}
+
 int agent_main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -260,6 +293,10 @@ int agent_main(int argc, char **argv)
             return EXIT_INVALID;
         }
         log_info("serving /metrics, /healthz and /readyz on port %u", http_port(a.http));
+    }
+    if (!local && check_kubelet_root(root) < 0) {
+        agent_free(&a);
+        return EXIT_INVALID;
     }
     if (store_open(root, &a.store, &err) < 0) {
         log_error("%s", err.msg);
