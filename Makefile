@@ -16,7 +16,8 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 # Debian packages the build, the tests and `make run` need.
 DEB_PKGS := build-essential pkg-config clang clang-format libclang-rt-14-dev libseccomp-dev \
             libyaml-dev libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev libmicrohttpd-dev \
-            runc busybox-static python3 openssl iproute2 util-linux curl shellcheck strace
+            runc busybox-static python3 openssl iproute2 util-linux curl shellcheck strace \
+            containerd containernetworking-plugins iptables
 
 # agent/ in layers, lowest first; a layer includes only the layers before it (make layers).
 #   base     cleanup, errors, hash map, logging, the event loop, counters, file reading
@@ -53,7 +54,7 @@ TOOL_BINS   := $(TOOL_SRCS:tests/tools/%.c=build/tools/%)
 C_FILES      = $(wildcard agent/*/*.[ch] tests/unit/*/*.[ch] tests/fuzz/*/*.c tests/tools/*.c bench/*.c)
 
 .PHONY: all deps run test unit vectors fuzz format format-check bench clean install e2e \
-        e2e-tools image-rootfs layers
+        e2e-tools image-rootfs layers node-e2e
 
 all: build/kscmp
 
@@ -165,13 +166,19 @@ run: deps
 image-rootfs: build/kscmp
 	bash tests/image/rootfs.sh build/kscmp build/rootfs
 
-# Builds (once, cached in ~/.cache/kscmp-e2e) kube-apiserver, etcd and helm for the e2e tests.
+# Builds (once, cached in ~/.cache/kscmp-e2e) kube-apiserver, etcd, helm, and for the node
+# the kubelet, kube-controller-manager and kube-scheduler, for the e2e tests.
 e2e-tools:
-	bash tests/e2e/tools.sh
+	bash tests/e2e/tools.sh --node
 
 # The real-cluster suites alone (make test runs them too).
 e2e: build/kscmp $(TOOL_BINS)
 	python3 tests/run_all.py scripts-e2e
+
+# kscmp on a real node: kubelet, containerd and runc start pods under its profiles (root;
+# make test runs it too). tests/e2e/README.md says what it proves.
+node-e2e: deps build/kscmp
+	python3 tests/run_all.py scripts-node
 
 PREFIX ?= /usr/local
 install: build/kscmp

@@ -152,7 +152,8 @@ def suite_scripts(pattern="tests/*/suite-*.sh"):
 
 SUITES = {"format": suite_format, "unit": suite_unit, "vectors": suite_vectors,
           "libseccomp": suite_libseccomp, "fuzz": suite_fuzz, "scripts": suite_scripts,
-          "scripts-e2e": lambda: suite_scripts("tests/e2e/suite-*.sh")}
+          "scripts-e2e": lambda: suite_scripts("tests/e2e/suite-*.sh"),
+          "scripts-node": lambda: suite_scripts("tests/e2e/suite-node.sh")}
 DEFAULT = ["format", "unit", "vectors", "libseccomp", "fuzz", "scripts"]
 
 

@@ -9,9 +9,11 @@
 #                                built here; waits until the DaemonSet's pod is Ready
 #   node.sh undeploy DIR         remove what deploy installed (the CRDs and policies stay)
 #   node.sh image DIR            rebuild kscmp's image from build/kscmp and import it
-#   node.sh stop-node DIR        stop the kubelet and containerd (containers keep running,
-#                                as on a real node whose runtime restarts)
-#   node.sh start-node DIR       start containerd and the kubelet again
+#   node.sh stop-node DIR [--kill]   stop the kubelet and containerd (containers keep running,
+#                                as on a real node whose runtime restarts); --kill: every
+#                                container killed first (SIGKILL), as in a power cut
+#   node.sh start-node DIR [--runtime-only]   start containerd and the kubelet again (only
+#                                containerd with --runtime-only)
 #   node.sh stop DIR             everything stopped and undone (see "What stop undoes")
 #   node.sh status DIR           exit 0 if every process runs and the node is Ready
 #
@@ -677,9 +679,27 @@ stop_node_processes() {
 	save_env "$D"
 }
 
+kill_all_tasks() {
+	local t
+	for t in $(ctr_ tasks ls -q 2>/dev/null); do
+		ctr_ tasks kill -s SIGKILL "$t" >/dev/null 2>&1 || true
+	done
+	for _ in $(seq 1 100); do
+		[ -z "$(ctr_ tasks ls 2>/dev/null | awk 'NR > 1 && $3 == "RUNNING"')" ] && return 0
+		sleep 0.1
+	done
+	say "some containers did not stop on SIGKILL"
+}
+
 cmd_stop_node() {
 	D=$(cd "$1" && pwd)
 	load_env "$D"
+	if [ "${2:-}" = --kill ]; then
+		kill_pid "${KUBELET_PID:-}" "$D" kubelet 30 || true
+		KUBELET_PID=
+		save_env "$D"
+		alive "${CONTAINERD_PID:-}" "$D" && kill_all_tasks
+	fi
 	stop_node_processes
 }
 
@@ -687,6 +707,7 @@ cmd_start_node() {
 	D=$(cd "$1" && pwd)
 	load_env "$D"
 	alive "${CONTAINERD_PID:-}" "$D" || start_containerd || die "containerd did not start"
+	[ "${2:-}" = --runtime-only ] && return 0
 	alive "${KUBELET_PID:-}" "$D" || start_kubelet
 }
 
@@ -742,9 +763,7 @@ cmd_stop() {
 	fi
 	if alive "${CONTAINERD_PID:-}" "$D"; then
 		local t
-		for t in $(ctr_ tasks ls -q 2>/dev/null); do
-			ctr_ tasks kill -s SIGKILL "$t" >/dev/null 2>&1 || true
-		done
+		kill_all_tasks
 		for _ in $(seq 1 50); do
 			[ -z "$(ctr_ tasks ls -q 2>/dev/null | head -n1)" ] && break
 			for t in $(ctr_ tasks ls -q 2>/dev/null); do ctr_ tasks rm -f "$t" >/dev/null 2>&1 || true; done
@@ -797,8 +816,8 @@ start) [ $# -eq 1 ] || usage; cmd_start "$1" ;;
 deploy) if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage; fi; cmd_deploy "$@" ;;
 undeploy) [ $# -eq 1 ] || usage; cmd_undeploy "$1" ;;
 image) [ $# -eq 1 ] || usage; cmd_image "$1" ;;
-stop-node) [ $# -eq 1 ] || usage; cmd_stop_node "$1" ;;
-start-node) [ $# -eq 1 ] || usage; cmd_start_node "$1" ;;
+stop-node) if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage; fi; cmd_stop_node "$@" ;;
+start-node) if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage; fi; cmd_start_node "$@" ;;
 stop) [ $# -eq 1 ] || usage; cmd_stop "$1" ;;
 status) [ $# -eq 1 ] || usage; cmd_status "$1" ;;
 *) usage ;;
