@@ -110,6 +110,7 @@ SERVICE_IP=10.96.0.1
 IMAGE_PAUSE=kscmp.local/pause:e2e
 IMAGE_BUSYBOX=kscmp.local/busybox:e2e
 IMAGE_KSCMP=kscmp.local/kscmp:e2e
+KUBELET_EXTRA=()
 CGROUP_CONTROLLERS="cpu cpuacct cpuset memory devices freezer blkio pids systemd hugetlb net_cls net_prio perf_event rdma misc"
 
 say() { printf 'node.sh: %s\n' "$*" >&2; }
@@ -446,16 +447,28 @@ kubelet_healthy() {
 }
 
 start_kubelet() {
-	kubelet --config "$D/kubelet.yaml" --kubeconfig "$D/kubelet.kubeconfig" \
-		--root-dir "$D/kubelet" --hostname-override "$NODE_NAME" --node-ip "$GATEWAY" \
-		--v=2 </dev/null >>"$D/kubelet.log" 2>&1 &
-	KUBELET_PID=$!
-	save_env "$D"
-	local deadline=$((SECONDS + TIMEOUT))
-	until kubelet_healthy; do
-		alive "$KUBELET_PID" "$D" || { tail -n 20 "$D/kubelet.log" >&2; die "the kubelet exited"; }
-		[ $SECONDS -lt $deadline ] || die "the kubelet did not become healthy within ${TIMEOUT}s"
-		sleep 0.3
+	local deadline=$((SECONDS + TIMEOUT)) mark
+	while :; do
+		mark=$(wc -c <"$D/kubelet.log" 2>/dev/null || echo 0)
+		kubelet --config "$D/kubelet.yaml" --kubeconfig "$D/kubelet.kubeconfig" \
+			--root-dir "$D/kubelet" --hostname-override "$NODE_NAME" --node-ip "$GATEWAY" \
+			"${KUBELET_EXTRA[@]}" --v=2 </dev/null >>"$D/kubelet.log" 2>&1 &
+		KUBELET_PID=$!
+		save_env "$D"
+		until kubelet_healthy; do
+			alive "$KUBELET_PID" "$D" || break
+			[ $SECONDS -lt $deadline ] || die "the kubelet did not become healthy within ${TIMEOUT}s"
+			sleep 0.3
+		done
+		kubelet_healthy && return 0
+		# A containerd that answers but whose CRI plugin is still starting makes the kubelet
+		# exit at once ("server is not initialized yet"): try again.
+		if tail -c +"$((mark + 1))" "$D/kubelet.log" | grep -q 'not initialized yet' && [ $SECONDS -lt $deadline ]; then
+			sleep 1
+			continue
+		fi
+		tail -n 20 "$D/kubelet.log" >&2
+		die "the kubelet exited"
 	done
 }
 
