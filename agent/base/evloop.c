@@ -254,5 +254,6 @@ int evloop_run(struct evloop *l)
         }
         fire_timers(l);
     }
+    l->quit = false; /* the loop may be run again (the command line runs it per request) */
     return l->code;
 }

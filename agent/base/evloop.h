@@ -42,7 +42,7 @@ bool evtimer_armed(const struct evtimer *t);
 
 DEFINE_CLEANUP_FUNC(struct evtimer, evtimer_free)
 
-/* Runs until evloop_quit(); returns the code given to it. */
+/* Runs until evloop_quit(); returns the code given to it. It can then be run again. */
 int evloop_run(struct evloop *l);
 void evloop_quit(struct evloop *l, int code);
 

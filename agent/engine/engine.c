@@ -1059,6 +1059,38 @@ static int contributors(struct engine *e, const struct pod *pod, const char *nam
     return 0;
 }
 
+int engine_contributors(struct engine *e, const struct pod *pod, const char *name,
+                        struct contributor **ret, size_t *ret_n)
+{
+    struct pvec cv = {0};
+    int r = contributors(e, pod, name, &cv);
+    if (r < 0) {
+        free(cv.v);
+        return r;
+    }
+    struct contributor *v = calloc(cv.n ? cv.n : 1, sizeof(*v));
+    if (!v) {
+        free(cv.v);
+        return -ENOMEM;
+    }
+    const struct k8s_namespace *n = hmap_get(&e->namespaces, pod->ns);
+    for (size_t i = 0; i < cv.n; i++) {
+        const struct policy *p = cv.v[i]->p;
+        bool cluster = p->kind == PK_CLUSTER;
+        v[i].policy = p;
+        if (!cluster && strcmp(p->name, name) == 0)
+            v[i].why = CONTRIB_NAME;
+        else if (!p->selector_unknown && selects(&p->selector, &p->ns_selector, cluster, pod, n))
+            v[i].why = cluster ? CONTRIB_CLUSTER : CONTRIB_SELECTOR;
+        else
+            v[i].why = CONTRIB_HELD;
+    }
+    free(cv.v);
+    *ret = v;
+    *ret_n = cv.n;
+    return 0;
+}
+
 static int emit(const struct sync_ops *ops, const struct pod *pod, const char *reason,
                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static int emit(const struct sync_ops *ops, const struct pod *pod, const char *reason,

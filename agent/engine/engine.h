@@ -86,6 +86,25 @@ int engine_list_policies(const struct engine *e, const struct policy ***ret, siz
 int engine_children(struct engine *e, const struct policy *p, const struct policy ***ret,
                     size_t *ret_n);
 
+/* Why a policy contributes to a pod's file (contract section 2). */
+enum contrib_reason {
+    CONTRIB_NAME,     /* a namespace policy named after the file */
+    CONTRIB_SELECTOR, /* a namespace policy whose selector matches the pod */
+    CONTRIB_CLUSTER,  /* a ClusterSeccompPolicy whose selectors match the pod and its namespace */
+    CONTRIB_HELD,     /* invalid, and it reached the pod in its last good version (or its
+                       * selectors cannot be read): the file keeps its last good profile */
+};
+
+struct contributor {
+    const struct policy *policy;
+    enum contrib_reason why;
+};
+
+/* The policies that contribute to the file NAME.json of pod (pod as given, not necessarily
+ * one the engine holds), sorted; the caller frees the array. For `kubectl kscmp explain`. */
+int engine_contributors(struct engine *e, const struct pod *pod, const char *name,
+                        struct contributor **ret, size_t *ret_n);
+
 enum file_action { FILE_WRITE, FILE_KEEP, FILE_REMOVE };
 
 struct file_result {

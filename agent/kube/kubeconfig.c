@@ -165,6 +165,11 @@ int kubeconfig_parse(const char *buf, size_t len, const char *name, const char *
         r = kerr_set(err, -EINVAL, "%s: contexts: no context \"%s\"", name, ctx_name);
         goto out;
     }
+    const char *ctx_ns = str_of(ynode_get(ctx, "namespace"));
+    if (ctx_ns && *ctx_ns && !(c->namespace = strdup(ctx_ns))) {
+        r = -ENOMEM;
+        goto out;
+    }
     const char *cl = str_of(ynode_get(ctx, "cluster")), *us = str_of(ynode_get(ctx, "user"));
     cluster = cl ? named(doc, "clusters", "cluster", cl) : NULL;
     if (!cluster) {

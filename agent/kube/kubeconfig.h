@@ -23,7 +23,7 @@ struct kube_config {
     char *key_data;
     char *token;      /* a bearer token given inline */
     char *token_file; /* or read from this file (re-read when it changes or after a 401) */
-    char *namespace;  /* in-cluster: the agent's own namespace */
+    char *namespace;  /* the context's namespace, or in-cluster the pod's own; may be NULL */
 };
 
 void kube_config_free(struct kube_config *c);

@@ -27,6 +27,10 @@ int cli_import(int argc, char **argv);
 /* kscmp record (record.c). */
 int cli_record(int argc, char **argv);
 
+/* cluster_cli.c: read-only looks at a live cluster (kubectl kscmp explain pod, status). */
+int cli_cluster_explain(int argc, char **argv);
+int cli_cluster_status(int argc, char **argv);
+
 /* The agent (agent.c). */
 int agent_main(int argc, char **argv);
 

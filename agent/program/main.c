@@ -15,7 +15,9 @@ static const char *const help =
     "Commands:\n"
     "  agent      run the node agent (in a cluster, or --local DIR)\n"
     "  compile    print the profile for pods (--pod) or for one policy (--policy)\n"
-    "  explain    the same, with where each syscall's action comes from\n"
+    "  explain    the same, with where each syscall's action comes from; explain pod NAME\n"
+    "             reads a live cluster: the pod's files, policies, profile and staleness\n"
+    "  status     policies that are not Ready and pods with kscmp warnings (exit 1 if any)\n"
     "  tree       print the descendants of a policy\n"
     "  list       list policies by NS/NAME prefix\n"
     "  groups     list the named syscall groups\n"
@@ -44,8 +46,25 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "compile") == 0)
         return cli_compile(argc - 1, argv + 1, false);
-    if (strcmp(cmd, "explain") == 0)
+    if (strcmp(cmd, "explain") == 0) {
+        /* explain pod NAME reads the cluster; explain -f ... the files. */
+        for (int i = 2; i < argc; i++) {
+            const char *a = argv[i];
+            if (strcmp(a, "pod") == 0 || strcmp(a, "pods") == 0 || strcmp(a, "po") == 0 ||
+                strncmp(a, "pod/", 4) == 0)
+                return cli_cluster_explain(argc - 1, argv + 1);
+            if (a[0] == '-' && strcmp(a, "-n") != 0 && strcmp(a, "--namespace") != 0 &&
+                strcmp(a, "-o") != 0 && strcmp(a, "--output") != 0 &&
+                strcmp(a, "--kubeconfig") != 0)
+                break;
+            if (strcmp(a, "-n") == 0 || strcmp(a, "--namespace") == 0 || strcmp(a, "-o") == 0 ||
+                strcmp(a, "--output") == 0 || strcmp(a, "--kubeconfig") == 0)
+                i++; /* their value */
+        }
         return cli_compile(argc - 1, argv + 1, true);
+    }
+    if (strcmp(cmd, "status") == 0)
+        return cli_cluster_status(argc - 1, argv + 1);
     if (strcmp(cmd, "tree") == 0)
         return cli_tree(argc - 1, argv + 1);
     if (strcmp(cmd, "list") == 0)

@@ -170,7 +170,10 @@ static const struct parse_case parse_cases[] = {
      "b",
      0,
      NULL,
-     {.server = "https://two.example:443", .ca_file = BASE "/two/ca.crt", .token = "two-token"}},
+     {.server = "https://two.example:443",
+      .ca_file = BASE "/two/ca.crt",
+      .token = "two-token",
+      .namespace = "kube-system"}},
     {"explicit context, no current-context",
      "clusters: [{name: c, cluster: {" SERVER "}}]\n"
      "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
@@ -238,7 +241,7 @@ static const struct parse_case parse_cases[] = {
      NULL,
      0,
      NULL,
-     {.server = URL, .token = "t"}},
+     {.server = URL, .token = "t", .namespace = "ns"}},
     {"JSON",
      "{\"kind\":\"Config\",\"current-context\":\"a\",\"clusters\":[{\"name\":\"c\","
      "\"cluster\":{\"server\":\"https://k8s.example:6443\",\"certificate-authority-data\":"
@@ -531,7 +534,7 @@ static void test_parse_table(void **state)
         expect_field(t->name, "key_data", c->key_data, t->want.key_data);
         expect_field(t->name, "token", c->token, t->want.token);
         expect_field(t->name, "token_file", c->token_file, t->want.token_file);
-        expect_field(t->name, "namespace", c->namespace, NULL);
+        expect_field(t->name, "namespace", c->namespace, t->want.namespace);
         kube_config_free(c);
     }
 }

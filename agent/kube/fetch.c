@@ -1,0 +1,201 @@
+/* fetch.c - blocking GETs for the command line, on the agent's client and a private loop. */
+#include "kube/fetch.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/cleanup.h"
+#include "base/evloop.h"
+#include "kube/client.h"
+#include "kube/kubeconfig.h"
+
+#define FETCH_DEADLINE_MS 60000 /* one request, connection included */
+#define FETCH_PAGE 500
+
+struct kube_fetch {
+    struct evloop *l;
+    struct kube *k;
+    char *ns;
+};
+
+int kube_fetch_new(const char *kubeconfig, struct kube_fetch **ret, struct kerr *err)
+{
+    /* As kubectl: a kubeconfig when there is one, the pod's service account otherwise. */
+    _cleanup_free_ char *chosen = NULL;
+    const char *path = kubeconfig;
+    const char *env = getenv("KUBECONFIG");
+    if (env)
+        env += strspn(env, ":"); /* empty entries are skipped, as kube_config_load does */
+    if (!path && env && *env && (chosen = strndup(env, strcspn(env, ":"))))
+        path = chosen;
+    else if (!path && getenv("HOME") && asprintf(&chosen, "%s/.kube/config", getenv("HOME")) >= 0) {
+        struct stat st;
+        if (stat(chosen, &st) == 0)
+            path = chosen;
+    }
+    struct kube_config *cfg = NULL;
+    int r = kube_config_load(path, &cfg, err);
+    if (r < 0)
+        return r;
+    struct kube_fetch *f = calloc(1, sizeof(*f));
+    if (!f) {
+        kube_config_free(cfg);
+        return -ENOMEM;
+    }
+    if (cfg->namespace && !(f->ns = strdup(cfg->namespace))) {
+        kube_config_free(cfg);
+        free(f);
+        return -ENOMEM;
+    }
+    if ((r = evloop_new(&f->l)) < 0) {
+        kube_config_free(cfg);
+        kube_fetch_free(f);
+        return r;
+    }
+    if ((r = kube_new(cfg, f->l, NULL, &f->k, err)) < 0) {
+        kube_fetch_free(f);
+        return r;
+    }
+    *ret = f;
+    return 0;
+}
+
+void kube_fetch_free(struct kube_fetch *f)
+{
+    if (!f)
+        return;
+    kube_free(f->k);
+    evloop_free(f->l);
+    free(f->ns);
+    free(f);
+}
+
+const char *kube_fetch_namespace(const struct kube_fetch *f)
+{
+    return f->ns;
+}
+
+struct answer {
+    struct kube_fetch *f;
+    bool done;
+    long status;
+    char *body;
+    size_t len;
+    char *error;
+};
+
+static void on_done(long status, const char *body, size_t len, const char *error, void *userdata)
+{
+    struct answer *a = userdata;
+    a->done = true;
+    a->status = status;
+    a->body = body ? strndup(body, len) : NULL;
+    a->len = len;
+    a->error = error ? strdup(error) : NULL;
+    evloop_quit(a->f->l, 0);
+}
+
+static void on_deadline(struct evtimer *t, void *userdata)
+{
+    struct answer *a = userdata;
+    evloop_quit(a->f->l, -ETIMEDOUT);
+}
+
+/* The "message" of a Kubernetes Status body, or the body's start. */
+static void status_message(const char *body, char *buf, size_t len)
+{
+    json_t *j = body ? json_loads(body, 0, NULL) : NULL;
+    const char *m = json_string_value(json_object_get(j, "message"));
+    snprintf(buf, len, "%.300s", m ? m : body ? body : "");
+    json_decref(j);
+}
+
+int kube_fetch_json(struct kube_fetch *f, const char *path, json_t **ret, struct kerr *err)
+{
+    struct answer a = {.f = f};
+    _cleanup_(evtimer_freep) struct evtimer *deadline = NULL;
+    int r = evtimer_new(f->l, on_deadline, &a, &deadline);
+    if (r < 0)
+        return r;
+    struct kube_req *req = NULL;
+    struct kube_req_ops ops = {.done = on_done, .userdata = &a};
+    if ((r = kube_request(f->k, "GET", path, NULL, NULL, false, &ops, &req)) < 0)
+        return kerr_set(err, r, "GET %s: %s", path, strerror(-r));
+    evtimer_arm(deadline, FETCH_DEADLINE_MS);
+    r = evloop_run(f->l);
+    if (!a.done) {
+        kube_cancel(req);
+        return kerr_set(err, -ETIMEDOUT, "%s%s: no answer in %d s", kube_server(f->k), path,
+                        FETCH_DEADLINE_MS / 1000);
+    }
+    _cleanup_free_ char *body = a.body;
+    _cleanup_free_ char *error = a.error;
+    char msg[400];
+    if (a.status == 0)
+        return kerr_set(err, -EIO, "%s%s: %s", kube_server(f->k), path,
+                        error ? error : "no answer");
+    if (a.status == 404) {
+        status_message(body, msg, sizeof(msg));
+        return kerr_set(err, -ENOENT, "%s: %s", path, msg);
+    }
+    if (a.status == 401 || a.status == 403) {
+        status_message(body, msg, sizeof(msg));
+        return kerr_set(err, -EACCES, "%s: %s (HTTP %ld)", path, msg, a.status);
+    }
+    if (a.status < 200 || a.status >= 300) {
+        status_message(body, msg, sizeof(msg));
+        return kerr_set(err, -EIO, "%s: HTTP %ld: %s", path, a.status, msg);
+    }
+    json_error_t jerr;
+    json_t *j = json_loadb(body ? body : "", a.len, 0, &jerr);
+    if (!j)
+        return kerr_set(err, -EBADMSG, "%s: the answer is not JSON: %s", path, jerr.text);
+    *ret = j;
+    return 0;
+}
+
+int kube_fetch_list(struct kube_fetch *f, const char *path, size_t max_items,
+                    int (*cb)(json_t *item, void *userdata), void *userdata, struct kerr *err)
+{
+    _cleanup_free_ char *cont = NULL;
+    size_t seen = 0;
+    for (;;) {
+        _cleanup_free_ char *page = NULL;
+        _cleanup_free_ char *esc = cont ? kube_escape(cont) : NULL;
+        if (cont && !esc)
+            return -ENOMEM;
+        if (asprintf(&page, "%s%slimit=%d%s%s", path, strchr(path, '?') ? "&" : "?", FETCH_PAGE,
+                     esc ? "&continue=" : "", esc ? esc : "") < 0)
+            return -ENOMEM;
+        json_t *j = NULL;
+        int r = kube_fetch_json(f, page, &j, err);
+        if (r < 0)
+            return r;
+        json_t *items = json_object_get(j, "items");
+        size_t i;
+        json_t *it;
+        r = 0;
+        json_array_foreach(items, i, it)
+        {
+            if (++seen > max_items) {
+                r = kerr_set(err, -E2BIG, "%s: more than %zu items", path, max_items);
+                break;
+            }
+            if ((r = cb(it, userdata)) < 0)
+                break;
+        }
+        const char *next =
+            json_string_value(json_object_get(json_object_get(j, "metadata"), "continue"));
+        free(cont);
+        cont = next && *next ? strdup(next) : NULL;
+        json_decref(j);
+        if (r < 0)
+            return r;
+        if (!cont)
+            return 0;
+    }
+}

@@ -1,0 +1,36 @@
+/* fetch.h - one-shot, read-only requests to the API server for the command line.
+ *
+ * Owns: running the agent's client (client.h: same kubeconfig handling, TLS always verified,
+ * token re-read after a 401) on a private event loop until one GET is answered, with an
+ * overall deadline; and paginated lists (limit/continue) handed over item by item. Nothing
+ * here writes to the cluster.
+ */
+#ifndef KSCMP_FETCH_H
+#define KSCMP_FETCH_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "base/error.h"
+
+struct kube_fetch;
+
+/* kubeconfig: a file, or NULL for $KUBECONFIG, ~/.kube/config, then in-cluster. */
+int kube_fetch_new(const char *kubeconfig, struct kube_fetch **ret, struct kerr *err);
+void kube_fetch_free(struct kube_fetch *f);
+
+/* The namespace of the kubeconfig's context (or the pod's own in a cluster), or NULL. */
+const char *kube_fetch_namespace(const struct kube_fetch *f);
+
+/* GETs path and decodes the JSON answer. 0 with *ret set; -ENOENT on 404 (err says what was
+ * missing); other failures (403, 5xx, no answer, not JSON) a negative errno with err naming
+ * the path and the server's message. */
+int kube_fetch_json(struct kube_fetch *f, const char *path, json_t **ret, struct kerr *err);
+
+/* Lists path (a collection, query allowed) page by page and calls cb for every item; a
+ * negative cb result stops. -ENOENT on 404 (an API the cluster does not serve). At most
+ * max_items items (-E2BIG past it). */
+int kube_fetch_list(struct kube_fetch *f, const char *path, size_t max_items,
+                    int (*cb)(json_t *item, void *userdata), void *userdata, struct kerr *err);
+
+#endif

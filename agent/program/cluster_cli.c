@@ -1,0 +1,1196 @@
+/* cluster_cli.c - `kubectl kscmp explain pod NAME` and `kubectl kscmp status`: read-only looks
+ * at a live cluster, with the agent's kubeconfig handling and TLS rules (kube/fetch.h).
+ *
+ * Both rebuild what the agents decide from the API objects (policies, the Namespace, the
+ * pods of a node) with the engine the agents run, and read what the agents reported (policy
+ * status, Warning Events of component kscmp). Nothing is written to the cluster.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/cleanup.h"
+#include "engine/decode.h"
+#include "engine/doc.h"
+#include "engine/engine.h"
+#include "kube/client.h"
+#include "kube/fetch.h"
+#include "program/cli.h"
+
+#define MAX_LIST 100000 /* objects of one kind that the commands read */
+#define MAX_PODS_CHECKED 2000
+
+static const char *const explain_help =
+    "Usage: kubectl kscmp explain pod NAME [-n NAMESPACE] [-o text|json] [--kubeconfig FILE]\n\n"
+    "Reads the cluster (nothing is changed) and tells, for each container of the pod, which\n"
+    "profile file it uses, the policies that contribute to that file and why (named after the\n"
+    "file, selector, cluster policy), the profile they compile to on the pod's node, the\n"
+    "file's state on the node as the policies' status and the agent's Events tell it, and\n"
+    "whether a running container is stale (started before its profile last changed).\n\n"
+    "  -n, --namespace NS   the pod's namespace (default: the kubeconfig context's, or default)\n"
+    "  -o, --output FMT     text (default) or json\n"
+    "      --kubeconfig F   default: $KUBECONFIG, ~/.kube/config, then the pod's service account\n";
+
+static const char *const status_help =
+    "Usage: kubectl kscmp status [-A | -n NAMESPACE] [-o text|json] [--kubeconfig FILE]\n\n"
+    "Lists the policies that are not Ready and why, and the pods with kscmp Warning Events\n"
+    "(NoPolicy, PolicyInvalid, ProfileRefused, ProfileConflict, ProfileStale,\n"
+    "ProfileBlocksStartup) that still hold; exits 1 if there are any, so it can gate CI.\n"
+    "ClusterSeccompPolicies are always included. Nothing is changed.\n\n"
+    "  -A, --all-namespaces every namespace\n"
+    "  -n, --namespace NS   one namespace (default: the kubeconfig context's, or default)\n"
+    "  -o, --output FMT     text (default) or json\n"
+    "      --kubeconfig F   default: $KUBECONFIG, ~/.kube/config, then the pod's service account\n";
+
+struct copts {
+    const char *ns;
+    const char *output;
+    const char *kubeconfig;
+    bool all;
+    const char *pod;
+};
+
+static int cusage(const char *cmd, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "kubectl kscmp %s: ", cmd);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nRun 'kubectl kscmp %s --help' for usage.\n", cmd);
+    return EXIT_USAGE;
+}
+
+/* Parses the options; -1 to go on, else the exit status. */
+static int parse_copts(const char *cmd, const char *help, bool explain, int argc, char **argv,
+                       struct copts *o)
+{
+    static const struct option opts[] = {
+        {"namespace", required_argument, NULL, 'n'},
+        {"output", required_argument, NULL, 'o'},
+        {"kubeconfig", required_argument, NULL, 'k'},
+        {"all-namespaces", no_argument, NULL, 'A'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, explain ? "n:o:h" : "n:o:Ah", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'n':
+            if (!dns_label_valid(optarg))
+                return cusage(cmd, "-n \"%s\" is not a namespace name", optarg);
+            o->ns = optarg;
+            break;
+        case 'o':
+            if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0)
+                return cusage(cmd, "-o \"%s\": want text or json", optarg);
+            o->output = optarg;
+            break;
+        case 'k':
+            o->kubeconfig = optarg;
+            break;
+        case 'A':
+            if (explain)
+                return cusage(cmd, "%s", "-A goes with status");
+            o->all = true;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return 0;
+        default:
+            return cusage(cmd, "%s", "unknown option");
+        }
+    }
+    if (o->all && o->ns)
+        return cusage(cmd, "%s", "-A and -n do not go together");
+    if (explain) {
+        /* explain pod NAME (or pod/NAME) */
+        if (optind < argc && strncmp(argv[optind], "pod/", 4) == 0 && optind + 1 == argc)
+            o->pod = argv[optind] + 4;
+        else if (optind + 2 == argc &&
+                 (strcmp(argv[optind], "pod") == 0 || strcmp(argv[optind], "pods") == 0 ||
+                  strcmp(argv[optind], "po") == 0))
+            o->pod = argv[optind + 1];
+        else
+            return cusage(cmd, "%s", "give one pod: explain pod NAME");
+        if (!dns_subdomain_valid(o->pod))
+            return cusage(cmd, "\"%s\" is not a pod name", o->pod);
+    } else if (optind < argc) {
+        return cusage(cmd, "unexpected argument \"%s\"", argv[optind]);
+    }
+    if (!o->output)
+        o->output = "text";
+    return -1;
+}
+
+/* ---- reading objects ---- */
+
+/* The string under key, or "" (the API server's JSON is outside input: any field may be
+ * missing or of another type). */
+static const char *str_at(json_t *obj, const char *key)
+{
+    const char *v = json_string_value(json_object_get(obj, key));
+    return v ? v : "";
+}
+
+/* Decodes an API object (kind and apiVersion filled in for list items). */
+static int decode_api(json_t *obj, const char *api, const char *kind, struct object *ret,
+                      struct kerr *err)
+{
+    if (!json_object_get(obj, "kind")) {
+        json_object_set_new(obj, "apiVersion", json_string(api));
+        json_object_set_new(obj, "kind", json_string(kind));
+    }
+    struct ynode *doc = NULL;
+    int r = ydoc_from_json(obj, &doc, err);
+    if (r == 0)
+        r = decode_object(doc, "", ret, err);
+    ynode_free(doc);
+    return r;
+}
+
+/* What the commands hold: the engine, and the policy objects as the API server sent them
+ * (their status). */
+struct world {
+    struct kube_fetch *f;
+    struct engine *e;
+    json_t *policies; /* [{kind, namespace, name, object}] */
+    bool kubearmor;   /* the KubeArmor compatibility CRD is served */
+};
+
+struct put_ctx {
+    struct world *w;
+    const char *api, *kind;
+    struct kerr *err;
+};
+
+static int put_policy(json_t *item, void *userdata)
+{
+    struct put_ctx *c = userdata;
+    struct object o = {0};
+    struct kerr err = {0};
+    int r = decode_api(item, c->api, c->kind, &o, &err);
+    if (r < 0) {
+        /* The agents skip what they cannot decode at all; so does the report, saying so. */
+        const char *name =
+            json_string_value(json_object_get(json_object_get(item, "metadata"), "name"));
+        fprintf(stderr, "kscmp: warning: %s %s: cannot be read: %s\n", c->kind, name ? name : "?",
+                err.msg);
+        object_clear(&o);
+        return r == -ENOMEM ? r : 0;
+    }
+    if (o.type != OBJ_POLICY) {
+        object_clear(&o);
+        return 0;
+    }
+    json_t *rec = json_pack("{s:s, s:s?, s:s, s:O}", "kind", c->kind, "namespace", o.policy->ns,
+                            "name", o.policy->name, "object", item);
+    if (!rec || json_array_append_new(c->w->policies, rec) < 0) {
+        object_clear(&o);
+        return -ENOMEM;
+    }
+    r = engine_put_policy(c->w->e, TAKE_PTR(o.policy));
+    object_clear(&o);
+    return r;
+}
+
+/* Lists the policies of ns (NULL: every namespace) and every ClusterSeccompPolicy. */
+static int load_policies(struct world *w, const char *ns, struct kerr *err)
+{
+    static const struct {
+        const char *api, *kind, *group_path, *resource;
+        bool namespaced, optional;
+    } kinds[] = {
+        {"kscmp.io/v1", "SeccompPolicy", "/apis/kscmp.io/v1", "seccomppolicies", true, false},
+        {"kscmp.io/v1", "ClusterSeccompPolicy", "/apis/kscmp.io/v1", "clusterseccomppolicies",
+         false, false},
+        {"security.kubearmor.com/v1", "KubeArmorSeccompPolicy", "/apis/security.kubearmor.com/v1",
+         "kubearmorseccomppolicies", true, true},
+    };
+    for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+        _cleanup_free_ char *path = NULL;
+        int r =
+            kinds[i].namespaced && ns
+                ? asprintf(&path, "%s/namespaces/%s/%s", kinds[i].group_path, ns, kinds[i].resource)
+                : asprintf(&path, "%s/%s", kinds[i].group_path, kinds[i].resource);
+        if (r < 0)
+            return -ENOMEM;
+        struct put_ctx c = {w, kinds[i].api, kinds[i].kind, err};
+        r = kube_fetch_list(w->f, path, MAX_LIST, put_policy, &c, err);
+        if (r == -ENOENT && kinds[i].optional)
+            continue;
+        if (r == -ENOENT)
+            return kerr_set(err, r,
+                            "the cluster does not serve %s (%s): are kscmp's CRDs installed?",
+                            kinds[i].kind, path);
+        if (r < 0)
+            return r;
+        if (kinds[i].optional)
+            w->kubearmor = true;
+    }
+    return 0;
+}
+
+static int put_namespace(struct world *w, const char *ns, struct kerr *err)
+{
+    _cleanup_free_ char *path = NULL;
+    if (asprintf(&path, "/api/v1/namespaces/%s", ns) < 0)
+        return -ENOMEM;
+    json_t *j = NULL;
+    int r = kube_fetch_json(w->f, path, &j, err);
+    if (r < 0)
+        return r;
+    struct object o = {0};
+    r = decode_api(j, "v1", "Namespace", &o, err);
+    json_decref(j);
+    if (r == 0 && o.type == OBJ_NAMESPACE)
+        r = engine_put_namespace(w->e, TAKE_PTR(o.ns));
+    object_clear(&o);
+    return r;
+}
+
+static void world_free(struct world *w)
+{
+    engine_free(w->e);
+    json_decref(w->policies);
+    kube_fetch_free(w->f);
+}
+
+static int world_open(struct world *w, const struct copts *o, int arch, struct kerr *err)
+{
+    *w = (struct world){0};
+    int r = kube_fetch_new(o->kubeconfig, &w->f, err);
+    if (r < 0)
+        return r;
+    if ((r = engine_new(arch, &w->e)) < 0)
+        return kerr_set(err, r, "cannot start the engine: %s", strerror(-r));
+    w->policies = json_array();
+    return w->policies ? 0 : -ENOMEM;
+}
+
+/* The Ready condition of a policy object: "True", "False", or "Pending" (no status for its
+ * generation yet); reason and message when there are. */
+static const char *ready_of(json_t *obj, const char **reason, const char **message)
+{
+    json_t *status = json_object_get(obj, "status");
+    json_t *conds = json_object_get(status, "conditions");
+    json_int_t gen =
+        json_integer_value(json_object_get(json_object_get(obj, "metadata"), "generation"));
+    size_t i;
+    json_t *c;
+    *reason = *message = NULL;
+    json_array_foreach(conds, i, c)
+    {
+        if (!json_is_string(json_object_get(c, "type")) ||
+            strcmp(json_string_value(json_object_get(c, "type")), "Ready") != 0)
+            continue;
+        json_int_t seen = json_integer_value(json_object_get(c, "observedGeneration"));
+        if (!seen)
+            seen = json_integer_value(json_object_get(status, "observedGeneration"));
+        *reason = json_string_value(json_object_get(c, "reason"));
+        *message = json_string_value(json_object_get(c, "message"));
+        if (gen && seen && seen < gen) {
+            *reason = "Pending";
+            *message = "no agent has reported on this generation yet";
+            return "Pending";
+        }
+        const char *st = json_string_value(json_object_get(c, "status"));
+        return st && strcmp(st, "True") == 0 ? "True" : "False";
+    }
+    *reason = "Pending";
+    *message = "no agent has reported on it yet (is the agent running?)";
+    return "Pending";
+}
+
+static json_t *find_policy_rec(struct world *w, const struct policy *p)
+{
+    size_t i;
+    json_t *rec;
+    json_array_foreach(w->policies, i, rec)
+    {
+        const char *kind = str_at(rec, "kind");
+        const char *ns = json_string_value(json_object_get(rec, "namespace"));
+        const char *name = str_at(rec, "name");
+        if (strcmp(kind, policy_kind_name(p->kind)) == 0 && strcmp(name, p->name) == 0 &&
+            strcmp(ns ? ns : "", p->ns ? p->ns : "") == 0)
+            return rec;
+    }
+    return NULL;
+}
+
+/* RFC 3339 to unix seconds (0 when unreadable). */
+static int64_t parse_ts(const char *s)
+{
+    if (!s)
+        return 0;
+    struct tm tm = {0};
+    const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!end)
+        return 0;
+    return (int64_t)timegm(&tm);
+}
+
+/* The kscmp Events of a pod (component kscmp), newest first. */
+struct event_list {
+    json_t *events;
+    const char *uid;
+};
+
+static int keep_event(json_t *item, void *userdata)
+{
+    struct event_list *l = userdata;
+    const char *comp = json_string_value(json_object_get(item, "reportingComponent"));
+    const char *src =
+        json_string_value(json_object_get(json_object_get(item, "source"), "component"));
+    if (!((comp && strcmp(comp, "kscmp") == 0) || (src && strcmp(src, "kscmp") == 0)))
+        return 0;
+    const char *uid =
+        json_string_value(json_object_get(json_object_get(item, "involvedObject"), "uid"));
+    if (l->uid && uid && *uid && strcmp(uid, l->uid) != 0)
+        return 0; /* an earlier pod of the same name */
+    return json_array_append(l->events, item);
+}
+
+static const char *event_time(json_t *ev)
+{
+    const char *t = str_at(ev, "lastTimestamp");
+    if (!t)
+        t = json_string_value(json_object_get(ev, "eventTime"));
+    if (!t)
+        t = json_string_value(
+            json_object_get(json_object_get(ev, "metadata"), "creationTimestamp"));
+    return t ? t : "";
+}
+
+static int cmp_event_newest(const void *a, const void *b)
+{
+    return strcmp(event_time(*(json_t *const *)b), event_time(*(json_t *const *)a));
+}
+
+static int pod_events(struct world *w, const char *ns, const char *name, const char *uid,
+                      json_t **ret, struct kerr *err)
+{
+    _cleanup_free_ char *path = NULL;
+    if (asprintf(&path,
+                 "/api/v1/namespaces/%s/events?fieldSelector=involvedObject.kind%%3DPod%%2C"
+                 "involvedObject.name%%3D%s",
+                 ns, name) < 0)
+        return -ENOMEM;
+    struct event_list l = {json_array(), uid};
+    if (!l.events)
+        return -ENOMEM;
+    int r = kube_fetch_list(w->f, path, MAX_LIST, keep_event, &l, err);
+    if (r < 0) {
+        json_decref(l.events);
+        return r;
+    }
+    size_t n = json_array_size(l.events);
+    json_t **v = calloc(n ? n : 1, sizeof(*v));
+    json_t *sorted = json_array();
+    if (!v || !sorted) {
+        free(v);
+        json_decref(sorted);
+        json_decref(l.events);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_array_get(l.events, i);
+    qsort(v, n, sizeof(*v), cmp_event_newest);
+    for (size_t i = 0; i < n; i++)
+        json_array_append(sorted, v[i]);
+    free(v);
+    json_decref(l.events);
+    *ret = sorted;
+    return 0;
+}
+
+/* Whether a ProfileStale Event still holds for a container that uses file rel (NS/NAME.json)
+ * and started at started: the agent posts one per pod ("container C started before
+ * kscmp/REL last changed (WHEN): ..."), so any container of the pod on that file that
+ * started before WHEN (else before the Event) runs under the older profile. */
+static bool stale_event_holds(json_t *ev, const char *rel, int64_t started)
+{
+    const char *reason = str_at(ev, "reason");
+    const char *msg = str_at(ev, "message");
+    if (!reason || strcmp(reason, "ProfileStale") != 0 || !msg || started <= 0)
+        return false;
+    char want[300];
+    snprintf(want, sizeof(want), " kscmp/%s last changed (", rel);
+    const char *at = strstr(msg, want);
+    if (!at)
+        return false;
+    int64_t changed = parse_ts(at + strlen(want));
+    if (changed == 0)
+        changed = parse_ts(event_time(ev));
+    return changed == 0 || started < changed;
+}
+
+/* ---- explain pod ---- */
+
+struct ctr {
+    const char *name;
+    const char *type; /* "init", "container", "ephemeral" */
+    const char *profile_type;
+    const char *ref; /* localhostProfile */
+    char *rel;       /* ours: NS/NAME.json */
+    const char *refused;
+    int64_t started;
+};
+
+static const char *profile_of(json_t *sc, const char **ref)
+{
+    json_t *sp = json_object_get(sc, "seccompProfile");
+    const char *type = json_string_value(json_object_get(sp, "type"));
+    *ref = json_string_value(json_object_get(sp, "localhostProfile"));
+    return type;
+}
+
+struct file_view {
+    char *rel;
+    enum file_action action;
+    char *json;
+    char *explain;
+    char *why;
+};
+
+/* One engine_compute_file: the file's result, and the Events the pod would get now. */
+struct file_pass {
+    struct file_view *v;
+    struct sysdb *db;
+    json_t *events;
+    const char *pod_ns, *pod_name;
+};
+
+static int explain_on_file(const struct file_result *r, void *userdata)
+{
+    struct file_pass *x = userdata;
+    struct file_view *v = x->v;
+    v->action = r->action;
+    if (r->why && !(v->why = strdup(r->why)))
+        return -ENOMEM;
+    if (r->action != FILE_WRITE)
+        return 0;
+    if (!(v->json = strndup(r->json, r->len)))
+        return -ENOMEM;
+    return profile_explain(r->prof, x->db, &v->explain);
+}
+
+static int explain_on_event(const struct engine_event *ev, void *userdata)
+{
+    struct file_pass *x = userdata;
+    if (strcmp(ev->pod->ns, x->pod_ns) != 0 || strcmp(ev->pod->name, x->pod_name) != 0)
+        return 0;
+    for (size_t i = 0; i < json_array_size(x->events); i++) {
+        json_t *e = json_array_get(x->events, i);
+        if (strcmp(str_at(e, "reason"), ev->reason) == 0 &&
+            strcmp(str_at(e, "message"), ev->message) == 0)
+            return 0;
+    }
+    return json_array_append_new(
+        x->events, json_pack("{s:s, s:s}", "reason", ev->reason, "message", ev->message));
+}
+
+static const char *why_text(enum contrib_reason why)
+{
+    switch (why) {
+    case CONTRIB_NAME:
+        return "named after the file";
+    case CONTRIB_SELECTOR:
+        return "its selector matches the pod";
+    case CONTRIB_CLUSTER:
+        return "cluster policy: its selectors match the pod and its namespace";
+    default:
+        return "invalid; it selected the pod in its last good version";
+    }
+}
+
+static const char *why_key(enum contrib_reason why)
+{
+    switch (why) {
+    case CONTRIB_NAME:
+        return "name";
+    case CONTRIB_SELECTOR:
+        return "selector";
+    case CONTRIB_CLUSTER:
+        return "cluster";
+    default:
+        return "held";
+    }
+}
+
+static int pods_on_node(json_t *item, void *userdata)
+{
+    struct world *w = userdata;
+    struct object o = {0};
+    struct kerr err = {0};
+    int r = decode_api(item, "v1", "Pod", &o, &err);
+    if (r == 0 && o.type == OBJ_POD && !engine_get_pod(w->e, o.pod->ns, o.pod->name))
+        r = engine_put_pod(w->e, TAKE_PTR(o.pod));
+    object_clear(&o);
+    return r == -ENOMEM ? r : 0;
+}
+
+static void print_ts(int64_t t, char *buf, size_t len)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int cli_cluster_explain(int argc, char **argv)
+{
+    struct copts o = {0};
+    int r = parse_copts("explain", explain_help, true, argc, argv, &o);
+    if (r >= 0)
+        return r;
+    struct kerr err = {0};
+    struct world w;
+    int arch = arch_native();
+    if ((r = world_open(&w, &o, arch, &err)) < 0) {
+        fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
+        world_free(&w);
+        return EXIT_INVALID;
+    }
+    const char *ns = o.ns                        ? o.ns
+                     : kube_fetch_namespace(w.f) ? kube_fetch_namespace(w.f)
+                                                 : "default";
+    int ret = EXIT_INVALID;
+    json_t *pod_json = NULL, *events = NULL, *out = NULL, *node = NULL, *now = NULL;
+    struct ctr *ctrs = NULL;
+    size_t nctrs = 0;
+    struct file_view *files = NULL;
+    size_t nfiles = 0;
+    struct object pod_obj = {0};
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *t = NULL;
+
+    _cleanup_free_ char *path = NULL;
+    if (asprintf(&path, "/api/v1/namespaces/%s/pods/%s", ns, o.pod) < 0)
+        goto done;
+    if ((r = kube_fetch_json(w.f, path, &pod_json, &err)) < 0) {
+        if (r == -ENOENT)
+            fprintf(stderr, "kscmp: error: no pod %s in namespace %s\n", o.pod, ns);
+        else
+            fprintf(stderr, "kscmp: error: %s\n", err.msg);
+        goto done;
+    }
+    json_t *spec = json_object_get(pod_json, "spec");
+    const char *node_name = json_string_value(json_object_get(spec, "nodeName"));
+    if (node_name && !dns_subdomain_valid(node_name))
+        node_name = NULL; /* it goes into request paths */
+    const char *uid =
+        json_string_value(json_object_get(json_object_get(pod_json, "metadata"), "uid"));
+    /* The node's architecture decides which syscalls exist. */
+    const char *arch_note = "this machine's: the pod's node could not be read";
+    if (node_name) {
+        _cleanup_free_ char *npath = NULL;
+        struct kerr nerr = {0};
+        if (asprintf(&npath, "/api/v1/nodes/%s", node_name) < 0)
+            goto done;
+        if (kube_fetch_json(w.f, npath, &node, &nerr) == 0) {
+            const char *a = json_string_value(json_object_get(
+                json_object_get(json_object_get(node, "status"), "nodeInfo"), "architecture"));
+            int na = a ? arch_parse(a) : -EINVAL;
+            if (na >= 0 && na != arch) {
+                engine_free(w.e);
+                w.e = NULL;
+                if ((r = engine_new(na, &w.e)) < 0)
+                    goto done;
+                arch = na;
+            }
+            arch_note = na >= 0 ? "the node's" : arch_note;
+        }
+    } else {
+        arch_note = "this machine's: the pod is not on a node yet";
+    }
+    if ((r = load_policies(&w, ns, &err)) < 0 || (r = put_namespace(&w, ns, &err)) < 0) {
+        fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
+        goto done;
+    }
+    /* The other pods of the node that share a file change what it holds (section 2). */
+    if (node_name) {
+        _cleanup_free_ char *ppath = NULL;
+        _cleanup_free_ char *esc = kube_escape(node_name);
+        if (!esc || asprintf(&ppath, "/api/v1/namespaces/%s/pods?fieldSelector=spec.nodeName%%3D%s",
+                             ns, esc) < 0)
+            goto done;
+        struct kerr perr = {0};
+        if (kube_fetch_list(w.f, ppath, MAX_LIST, pods_on_node, &w, &perr) < 0)
+            fprintf(stderr,
+                    "kscmp: warning: the other pods of node %s cannot be listed (%s): "
+                    "a file they share is shown for this pod alone\n",
+                    node_name, perr.msg);
+    }
+    json_t *copy = json_deep_copy(pod_json);
+    r = copy ? decode_api(copy, "v1", "Pod", &pod_obj, &err) : -ENOMEM;
+    json_decref(copy);
+    if (r < 0 || pod_obj.type != OBJ_POD) {
+        fprintf(stderr, "kscmp: error: pod %s/%s: %s\n", ns, o.pod, err.msg);
+        goto done;
+    }
+    const struct pod *pod = pod_obj.pod;
+    if (engine_get_pod(w.e, ns, o.pod))
+        engine_delete_pod(w.e, ns, o.pod);
+    struct pod *pod_copy = NULL;
+    {
+        json_t *c2 = json_deep_copy(pod_json);
+        struct object o2 = {0};
+        struct kerr e2 = {0};
+        if (c2 && decode_api(c2, "v1", "Pod", &o2, &e2) == 0 && o2.type == OBJ_POD)
+            pod_copy = TAKE_PTR(o2.pod);
+        object_clear(&o2);
+        json_decref(c2);
+    }
+    if (!pod_copy || engine_put_pod(w.e, pod_copy) < 0)
+        goto done;
+    if ((r = pod_events(&w, ns, o.pod, uid, &events, &err)) < 0) {
+        fprintf(stderr, "kscmp: warning: the pod's Events cannot be read: %s\n", err.msg);
+        events = json_array();
+    }
+
+    /* Containers and their profiles: the container's setting wins over the pod's. */
+    json_t *pod_sc = json_object_get(spec, "securityContext");
+    static const char *const lists[] = {"initContainers", "containers", "ephemeralContainers"};
+    static const char *const types[] = {"init", "container", "ephemeral"};
+    static const char *const status_lists[] = {"initContainerStatuses", "containerStatuses",
+                                               "ephemeralContainerStatuses"};
+    size_t total = 0;
+    for (size_t l = 0; l < 3; l++)
+        total += json_array_size(json_object_get(spec, lists[l]));
+    ctrs = calloc(total ? total : 1, sizeof(*ctrs));
+    if (!ctrs)
+        goto done;
+    for (size_t l = 0; l < 3; l++) {
+        size_t i;
+        json_t *c;
+        json_array_foreach(json_object_get(spec, lists[l]), i, c)
+        {
+            struct ctr *x = &ctrs[nctrs++];
+            x->name = json_string_value(json_object_get(c, "name"));
+            if (!x->name)
+                x->name = "?";
+            x->type = types[l];
+            x->profile_type = profile_of(json_object_get(c, "securityContext"), &x->ref);
+            if (!x->profile_type)
+                x->profile_type = profile_of(pod_sc, &x->ref);
+            if (x->profile_type && strcmp(x->profile_type, "Localhost") == 0 && x->ref) {
+                struct kerr cerr = {0};
+                int q = engine_classify_ref(ns, x->ref, &x->rel, &cerr);
+                if (q < 0)
+                    x->refused = "refused";
+            }
+            size_t k;
+            json_t *st;
+            json_array_foreach(
+                json_object_get(json_object_get(pod_json, "status"), status_lists[l]), k, st)
+            {
+                const char *sn = json_string_value(json_object_get(st, "name"));
+                if (sn && strcmp(sn, x->name) == 0)
+                    x->started = parse_ts(json_string_value(json_object_get(
+                        json_object_get(json_object_get(st, "state"), "running"), "startedAt")));
+            }
+        }
+    }
+
+    /* Each kscmp file once, computed as the pod's node would. */
+    files = calloc(nctrs ? nctrs : 1, sizeof(*files));
+    if (!files)
+        goto done;
+    now = json_array();
+    if (!now)
+        goto done;
+    for (size_t i = 0; i < nctrs; i++) {
+        if (!ctrs[i].rel)
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < nfiles; k++)
+            seen |= strcmp(files[k].rel, ctrs[i].rel) == 0;
+        if (seen)
+            continue;
+        struct file_view *v = &files[nfiles++];
+        if (!(v->rel = strdup(ctrs[i].rel)))
+            goto done;
+        struct file_pass fp = {v, engine_sysdb(w.e), now, ns, o.pod};
+        struct sync_ops ops = {.file = explain_on_file, .event = explain_on_event, .userdata = &fp};
+        if ((r = engine_compute_file(w.e, v->rel, &ops)) < 0 && r != -ENOENT)
+            goto done;
+    }
+
+    /* Output. */
+    out = json_object();
+    json_t *jctrs = json_array(), *jfiles = json_array();
+    json_object_set_new(out, "pod",
+                        json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:s}", "namespace", ns, "name",
+                                  o.pod, "uid", uid, "node", node_name, "architecture",
+                                  arch_get((size_t)arch)->name, "architectureFrom", arch_note));
+    json_object_set_new(out, "containers", jctrs);
+    json_object_set_new(out, "files", jfiles);
+    t = open_memstream(&text, &text_len);
+    if (!t)
+        goto done;
+    fprintf(t, "Pod %s/%s on node %s (%s, %s)\n", ns, o.pod, node_name ? node_name : "(none yet)",
+            arch_get((size_t)arch)->name, arch_note);
+    fprintf(t, "\nContainers:\n");
+    for (size_t i = 0; i < nctrs; i++) {
+        struct ctr *x = &ctrs[i];
+        bool stale = false;
+        json_t *stale_ev = NULL;
+        size_t k;
+        json_t *ev;
+        json_array_foreach(events, k,
+                           ev) if (!stale && x->rel && stale_event_holds(ev, x->rel, x->started))
+        {
+            stale = true;
+            stale_ev = ev;
+        }
+        char started[40] = "";
+        if (x->started)
+            print_ts(x->started, started, sizeof(started));
+        const char *what = x->rel ? NULL : x->profile_type ? x->profile_type : "none set";
+        json_array_append_new(
+            jctrs, json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:b, s:s?, s:b}", "name", x->name,
+                             "type", x->type, "seccompProfile", x->profile_type, "localhostProfile",
+                             x->ref, "startedAt", x->started ? started : NULL, "kscmp",
+                             x->rel != NULL, "refused", x->refused, "stale", stale));
+        fprintf(t, "  %-24s %-10s ", x->name, x->type);
+        if (x->rel)
+            fprintf(t, "kscmp/%s", x->rel);
+        else if (x->refused || (x->ref && strncmp(x->ref, "kscmp/", 6) == 0))
+            fprintf(t, "%s (refused: another namespace's folder or not a valid name)", x->ref);
+        else if (x->ref)
+            fprintf(t, "%s: %s (not a kscmp profile)", what, x->ref);
+        else
+            fprintf(t, "%s (not a kscmp profile)", what);
+        if (x->started)
+            fprintf(t, ", running since %s", started);
+        if (stale)
+            fprintf(t, ", STALE: %s", str_at(stale_ev, "message"));
+        else if (x->rel && x->started)
+            fprintf(t, ", not stale");
+        fputc('\n', t);
+    }
+    for (size_t i = 0; i < nfiles; i++) {
+        struct file_view *v = &files[i];
+        _cleanup_free_ char *name =
+            strndup(strchr(v->rel, '/') + 1, strlen(strchr(v->rel, '/') + 1) - strlen(".json"));
+        struct contributor *cv = NULL;
+        size_t ncv = 0;
+        if (!name || engine_contributors(w.e, pod, name, &cv, &ncv) < 0)
+            goto done;
+        json_t *jf = json_object(), *jc = json_array();
+        json_object_set_new(jf, "file", json_sprintf("kscmp/%s", v->rel));
+        json_object_set_new(jf, "contributors", jc);
+        fprintf(t, "\nkscmp/%s\n  Contributing policies:\n", v->rel);
+        if (ncv == 0)
+            fprintf(t, "    none: there is no SeccompPolicy %s/%s and no policy selects the pod\n",
+                    ns, name);
+        bool pending = false;
+        for (size_t k = 0; k < ncv; k++) {
+            const struct policy *p = cv[k].policy;
+            json_t *rec = find_policy_rec(&w, p);
+            const char *reason = NULL, *message = NULL;
+            const char *ready =
+                rec ? ready_of(json_object_get(rec, "object"), &reason, &message) : "Pending";
+            char id[300];
+            policy_id(p, id, sizeof(id));
+            json_array_append_new(jc, json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s?, s:s?}", "kind",
+                                                policy_kind_name(p->kind), "namespace", p->ns,
+                                                "name", p->name, "why", why_key(cv[k].why), "ready",
+                                                ready, "reason", reason, "message", message));
+            bool ok = strcmp(ready, "True") == 0;
+            pending |= strcmp(ready, "Pending") == 0;
+            fprintf(t, "    %-22s %-24s %s\n      Ready %s%s%s%s%s%s\n", policy_kind_name(p->kind),
+                    id, why_text(cv[k].why), ready, reason ? " (" : "", reason ? reason : "",
+                    message && !ok ? ": " : "", message && !ok ? message : "", reason ? ")" : "");
+        }
+        free(cv);
+        /* What the node's file holds, as the policies' status and the Events tell it. */
+        const char *state;
+        switch (v->action) {
+        case FILE_WRITE:
+            state = pending ? "the merge of the policies above once the agent has seen them "
+                              "(a contributor's status is Pending)"
+                            : "the merge of the policies above (every contributor is Ready)";
+            break;
+        case FILE_KEEP:
+            state = "kept as it was (the last profile written, or absent if there never was one)";
+            break;
+        default:
+            state = "absent";
+        }
+        json_object_set_new(jf, "state",
+                            json_string(v->action == FILE_WRITE  ? "written"
+                                        : v->action == FILE_KEEP ? "kept"
+                                                                 : "absent"));
+        if (v->why)
+            json_object_set_new(jf, "why", json_string(v->why));
+        fprintf(t, "  On the node: %s%s%s\n", state, v->why ? ": " : "", v->why ? v->why : "");
+        if (v->json) {
+            json_t *pj = json_loads(v->json, 0, NULL);
+            json_object_set_new(jf, "profile", pj ? pj : json_null());
+        }
+        json_array_append_new(jfiles, jf);
+    }
+    /* What the agent said (Events) and what it would say now. */
+    json_object_set_new(out, "events", json_incref(events));
+    json_object_set_new(out, "expectedEvents", json_incref(now));
+    if (json_array_size(events)) {
+        fprintf(t, "\nEvents from kscmp (newest first):\n");
+        size_t k;
+        json_t *ev;
+        json_array_foreach(events, k, ev)
+        {
+            fprintf(t, "  %s  %-20s %s\n", event_time(ev), str_at(ev, "reason"),
+                    str_at(ev, "message"));
+        }
+    } else {
+        fprintf(t, "\nEvents from kscmp: none\n");
+    }
+    if (json_array_size(now)) {
+        fprintf(t, "\nWhat the agent on the node says about it now:\n");
+        size_t k;
+        json_t *ev;
+        json_array_foreach(now, k, ev)
+        {
+            fprintf(t, "  %-20s %s\n", str_at(ev, "reason"), str_at(ev, "message"));
+        }
+    }
+    for (size_t i = 0; i < nfiles; i++) {
+        struct file_view *v = &files[i];
+        if (!v->explain)
+            continue;
+        fprintf(t, "\nProfile kscmp/%s (each syscall's action and where it comes from):\n", v->rel);
+        fputs(v->explain, t);
+    }
+    if (fclose(t) != 0) {
+        t = NULL;
+        goto done;
+    }
+    t = NULL;
+    if (strcmp(o.output, "json") == 0) {
+        char *s = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (!s)
+            goto done;
+        puts(s);
+        free(s);
+    } else {
+        fputs(text, stdout);
+    }
+    ret = 0;
+done:
+    if (t)
+        fclose(t);
+    free(text);
+    for (size_t i = 0; i < nctrs; i++)
+        free(ctrs[i].rel);
+    free(ctrs);
+    for (size_t i = 0; i < nfiles; i++) {
+        free(files[i].rel);
+        free(files[i].json);
+        free(files[i].explain);
+        free(files[i].why);
+    }
+    free(files);
+    object_clear(&pod_obj);
+    json_decref(pod_json);
+    json_decref(node);
+    json_decref(events);
+    json_decref(now);
+    json_decref(out);
+    world_free(&w);
+    return ret;
+}
+
+/* ---- status ---- */
+
+struct status_ctx {
+    struct world *w;
+    json_t *by_pod; /* "ns/name/uid" -> {namespace, name, uid, events: []} */
+};
+
+static int collect_warning(json_t *item, void *userdata)
+{
+    struct status_ctx *c = userdata;
+    struct event_list l = {json_array(), NULL};
+    if (!l.events)
+        return -ENOMEM;
+    int r = keep_event(item, &l);
+    bool ours = json_array_size(l.events) > 0;
+    json_decref(l.events);
+    if (r < 0 || !ours)
+        return r < 0 ? r : 0;
+    json_t *io = json_object_get(item, "involvedObject");
+    const char *kind = json_string_value(json_object_get(io, "kind"));
+    const char *ns = json_string_value(json_object_get(io, "namespace"));
+    const char *name = json_string_value(json_object_get(io, "name"));
+    const char *uid = json_string_value(json_object_get(io, "uid"));
+    if (!kind || strcmp(kind, "Pod") != 0 || !dns_label_valid(ns) || !dns_subdomain_valid(name))
+        return 0; /* names go into request paths: only valid ones */
+    _cleanup_free_ char *key = NULL;
+    if (asprintf(&key, "%s/%s/%s", ns, name, uid ? uid : "") < 0)
+        return -ENOMEM;
+    json_t *p = json_object_get(c->by_pod, key);
+    if (!p) {
+        if (json_object_size(c->by_pod) >= MAX_PODS_CHECKED)
+            return 0;
+        p = json_pack("{s:s, s:s, s:s, s:[]}", "namespace", ns, "name", name, "uid", uid ? uid : "",
+                      "events");
+        if (!p || json_object_set_new(c->by_pod, key, p) < 0)
+            return -ENOMEM;
+    }
+    json_t *ev = json_pack(
+        "{s:s?, s:s?, s:I, s:s}", "reason", json_string_value(json_object_get(item, "reason")),
+        "message", json_string_value(json_object_get(item, "message")), "count",
+        json_integer_value(json_object_get(item, "count")), "lastTimestamp", event_time(item));
+    return json_array_append_new(json_object_get(p, "events"), ev);
+}
+
+struct owed {
+    json_t *list; /* [{namespace, name, reason}] */
+};
+
+static int status_on_event(const struct engine_event *ev, void *userdata)
+{
+    struct owed *o = userdata;
+    return json_array_append_new(o->list, json_pack("{s:s, s:s, s:s}", "namespace", ev->pod->ns,
+                                                    "name", ev->pod->name, "reason", ev->reason));
+}
+
+static bool owed_now(json_t *owed, const char *ns, const char *name, const char *reason)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(owed, i, x)
+    {
+        if (strcmp(str_at(x, "namespace"), ns) == 0 && strcmp(str_at(x, "name"), name) == 0 &&
+            strcmp(str_at(x, "reason"), reason) == 0)
+            return true;
+    }
+    return false;
+}
+
+int cli_cluster_status(int argc, char **argv)
+{
+    struct copts o = {0};
+    int r = parse_copts("status", status_help, false, argc, argv, &o);
+    if (r >= 0)
+        return r;
+    struct kerr err = {0};
+    struct world w;
+    int ret = EXIT_INVALID;
+    json_t *out = NULL, *pods = NULL, *owed = NULL;
+    if ((r = world_open(&w, &o, arch_native(), &err)) < 0) {
+        fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
+        world_free(&w);
+        return EXIT_INVALID;
+    }
+    const char *ns = o.all                       ? NULL
+                     : o.ns                      ? o.ns
+                     : kube_fetch_namespace(w.f) ? kube_fetch_namespace(w.f)
+                                                 : "default";
+    if ((r = load_policies(&w, ns, &err)) < 0) {
+        fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
+        goto done;
+    }
+    out = json_object();
+    json_t *not_ready = json_array(), *detached = json_array();
+    json_object_set_new(out, "scope", ns ? json_string(ns) : json_string("all namespaces"));
+    json_object_set_new(out, "policies", json_integer((json_int_t)json_array_size(w.policies)));
+    json_object_set_new(out, "notReady", not_ready);
+    json_object_set_new(out, "detached", detached);
+    size_t i;
+    json_t *rec;
+    json_array_foreach(w.policies, i, rec)
+    {
+        const char *reason = NULL, *message = NULL;
+        const char *ready = ready_of(json_object_get(rec, "object"), &reason, &message);
+        json_t *entry = json_pack(
+            "{s:O, s:O?, s:O, s:s, s:s?, s:s?}", "kind", json_object_get(rec, "kind"), "namespace",
+            json_object_get(rec, "namespace"), "name", json_object_get(rec, "name"), "ready", ready,
+            "reason", reason, "message", message);
+        if (strcmp(ready, "True") != 0)
+            json_array_append_new(not_ready, entry);
+        else if (reason && strcmp(reason, "Conflict") == 0)
+            json_array_append_new(detached, entry);
+        else
+            json_decref(entry);
+    }
+
+    /* Warning Events of component kscmp, grouped by pod. */
+    _cleanup_free_ char *epath = NULL;
+    if ((ns ? asprintf(&epath, "/api/v1/namespaces/%s/events?fieldSelector=type%%3DWarning", ns)
+            : asprintf(&epath, "/api/v1/events?fieldSelector=type%%3DWarning")) < 0)
+        goto done;
+    struct status_ctx sc = {&w, json_object()};
+    if (!sc.by_pod)
+        goto done;
+    r = kube_fetch_list(w.f, epath, MAX_LIST, collect_warning, &sc, &err);
+    if (r < 0) {
+        json_decref(sc.by_pod);
+        fprintf(stderr, "kscmp: error: %s\n", err.msg);
+        goto done;
+    }
+    /* Which pods still exist, and what the policies owe them now. */
+    pods = json_array();
+    json_t *namespaces_done = json_object();
+    const char *key;
+    json_t *p;
+    json_object_foreach(sc.by_pod, key, p)
+    {
+        const char *pns = str_at(p, "namespace");
+        const char *pname = str_at(p, "name");
+        const char *puid = json_string_value(json_object_get(p, "uid"));
+        _cleanup_free_ char *ppath = NULL;
+        if (asprintf(&ppath, "/api/v1/namespaces/%s/pods/%s", pns, pname) < 0)
+            break;
+        json_t *pj = NULL;
+        struct kerr perr = {0};
+        if (kube_fetch_json(w.f, ppath, &pj, &perr) < 0)
+            continue; /* gone (or not ours to read): its Events speak of the past */
+        const char *uid =
+            json_string_value(json_object_get(json_object_get(pj, "metadata"), "uid"));
+        if (puid && *puid && uid && strcmp(uid, puid) != 0) {
+            json_decref(pj);
+            continue; /* a new pod of the same name */
+        }
+        json_t *copy = json_deep_copy(pj);
+        struct object po = {0};
+        struct kerr derr = {0};
+        if (copy && decode_api(copy, "v1", "Pod", &po, &derr) == 0 && po.type == OBJ_POD &&
+            !engine_get_pod(w.e, pns, pname))
+            engine_put_pod(w.e, TAKE_PTR(po.pod));
+        object_clear(&po);
+        json_decref(copy);
+        json_decref(pj);
+        if (!json_object_get(namespaces_done, pns)) {
+            struct kerr nerr = {0};
+            if (put_namespace(&w, pns, &nerr) < 0)
+                fprintf(stderr, "kscmp: warning: Namespace %s cannot be read: %s\n", pns, nerr.msg);
+            json_object_set_new(namespaces_done, pns, json_true());
+        }
+        json_array_append(pods, p);
+    }
+    json_decref(namespaces_done);
+    /* When -n limits the policies read, cluster policies still count: they are all read. */
+    struct owed ow = {json_array()};
+    owed = ow.list;
+    if (!owed ||
+        engine_sync(w.e, &(struct sync_ops){.event = status_on_event, .userdata = &ow}) < 0) {
+        json_decref(sc.by_pod);
+        goto done;
+    }
+    unsigned pods_with_problems = 0;
+    json_t *jpods = json_array();
+    json_object_set_new(out, "pods", jpods);
+    size_t k;
+    json_array_foreach(pods, k, p)
+    {
+        const char *pns = str_at(p, "namespace");
+        const char *pname = str_at(p, "name");
+        bool any = false;
+        size_t e;
+        json_t *ev;
+        json_array_foreach(json_object_get(p, "events"), e, ev)
+        {
+            const char *reason = str_at(ev, "reason");
+            bool current = true;
+            if (!reason) {
+                current = false;
+            } else if (strcmp(reason, "ProfileStale") == 0) {
+                /* Holds while a container that started before the change still runs. */
+                current = false;
+                const struct pod *ep = engine_get_pod(w.e, pns, pname);
+                json_t *fake = json_pack("{s:s, s:O, s:O?}", "reason", "ProfileStale", "message",
+                                         json_object_get(ev, "message"), "lastTimestamp",
+                                         json_object_get(ev, "lastTimestamp"));
+                for (size_t c = 0; ep && fake && c < ep->ncontainers && !current; c++)
+                    for (size_t f = 0; f < ep->nrefs && !current; f++) {
+                        _cleanup_free_ char *rel = NULL;
+                        if (engine_classify_ref(pns, ep->refs[f], &rel, NULL) == 0)
+                            current = stale_event_holds(fake, rel, ep->containers[c].started_at);
+                    }
+                json_decref(fake);
+            } else if (strcmp(reason, "NoPolicy") == 0 || strcmp(reason, "PolicyInvalid") == 0 ||
+                       strcmp(reason, "ProfileRefused") == 0) {
+                current = owed_now(owed, pns, pname, reason);
+            }
+            json_object_set_new(ev, "current", json_boolean(current));
+            any |= current;
+        }
+        json_object_set_new(p, "current", json_boolean(any));
+        pods_with_problems += any;
+        json_array_append(jpods, p);
+    }
+    json_decref(sc.by_pod);
+    size_t problems = json_array_size(not_ready) + pods_with_problems;
+    json_object_set_new(out, "problems", json_integer((json_int_t)problems));
+
+    if (strcmp(o.output, "json") == 0) {
+        char *s = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (!s)
+            goto done;
+        puts(s);
+        free(s);
+    } else {
+        printf("Scope: %s (and every ClusterSeccompPolicy); %zu policies read\n",
+               ns ? ns : "all namespaces", json_array_size(w.policies));
+        if (json_array_size(not_ready)) {
+            printf("\nPolicies not Ready:\n");
+            json_array_foreach(not_ready, i, rec)
+            {
+                const char *pns = json_string_value(json_object_get(rec, "namespace"));
+                printf("  %-22s %s%s%s  %s: %s\n", str_at(rec, "kind"), pns ? pns : "",
+                       pns ? "/" : "", str_at(rec, "name"), str_at(rec, "reason"),
+                       str_at(rec, "message"));
+            }
+        }
+        if (json_array_size(detached)) {
+            printf("\nDetached from their parent (Ready; they loosen what it sets):\n");
+            json_array_foreach(detached, i, rec)
+            {
+                const char *pns = json_string_value(json_object_get(rec, "namespace"));
+                printf("  %-22s %s%s%s  %s\n", str_at(rec, "kind"), pns ? pns : "", pns ? "/" : "",
+                       str_at(rec, "name"), str_at(rec, "message"));
+            }
+        }
+        if (json_array_size(jpods)) {
+            printf("\nPods with kscmp Warning Events:\n");
+            json_array_foreach(jpods, k, p)
+            {
+                printf("  %s/%s%s\n", str_at(p, "namespace"), str_at(p, "name"),
+                       json_is_true(json_object_get(p, "current")) ? "" : " (all resolved)");
+                size_t e;
+                json_t *ev;
+                json_array_foreach(json_object_get(p, "events"), e, ev)
+                {
+                    printf("    %-20s %s%s\n      %s\n", str_at(ev, "reason"),
+                           str_at(ev, "lastTimestamp"),
+                           json_is_true(json_object_get(ev, "current")) ? ""
+                           : strcmp(str_at(ev, "reason"), "ProfileStale") == 0
+                               ? " (resolved since: the containers restarted)"
+                               : " (resolved since: the policies no longer cause it)",
+                           str_at(ev, "message"));
+                }
+            }
+        }
+        if (problems == 0)
+            printf(
+                "\nOK: every policy is Ready and no pod has a kscmp warning that still holds.\n");
+        else
+            printf("\n%zu problem%s: %zu polic%s not Ready, %u pod%s with kscmp warnings.\n",
+                   problems, problems == 1 ? "" : "s", json_array_size(not_ready),
+                   json_array_size(not_ready) == 1 ? "y" : "ies", pods_with_problems,
+                   pods_with_problems == 1 ? "" : "s");
+    }
+    ret = problems ? EXIT_INVALID : 0;
+done:
+    json_decref(out);
+    json_decref(pods);
+    json_decref(owed);
+    world_free(&w);
+    return ret;
+}

@@ -1,0 +1,355 @@
+#!/usr/bin/env python3
+"""`kubectl kscmp explain pod` and `kubectl kscmp status` against a real API server.
+
+One control plane (cluster.sh), the CRDs and RBAC of deploy/, one agent for node-a with the
+ServiceAccount kubeconfig of deploy/ (so its status and Events are real). The commands run
+as `kubectl kscmp ...` (the kubectl-kscmp link on PATH), with a kubeconfig of a
+ServiceAccount that may only read (get/list): what they print is checked against the
+agent's files on disk, the policies' status and the Events it posted. Prints 'ok'/'FAIL'
+lines and closes with 'N passed, N failed'.
+"""
+import argparse, json, os, shutil, subprocess, sys, tempfile, time, traceback
+
+sys.dont_write_bytecode = True
+from kube_e2e import Cluster, Agent, wait_until, KSCMP, REPO  # noqa: E402
+
+T = 40
+passed = failed = 0
+NS = "shop"
+
+
+def ok(name):
+    global passed
+    passed += 1
+    print(f"ok   {name}", flush=True)
+
+
+def bad(name, why=""):
+    global failed
+    failed += 1
+    print(f"FAIL {name}", flush=True)
+    for line in str(why).strip().splitlines()[:30]:
+        print(f"     {line}", flush=True)
+
+
+def check(cond, name, why=""):
+    (ok if cond else lambda n: bad(n, why))(name)
+    return cond
+
+
+def rfc3339(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(t)))
+
+
+def pol(name, syscalls, selector=None, kind="SeccompPolicy", ns_selector=None, action="Allow"):
+    meta = {"name": name}
+    if kind != "ClusterSeccompPolicy":
+        meta["namespace"] = NS
+    spec = {"seccomp": {"syscalls": syscalls, "action": action}}
+    if selector is not None:
+        spec["selector"] = selector
+    if ns_selector is not None:
+        spec["namespaceSelector"] = ns_selector
+    return {"apiVersion": "kscmp.io/v1", "kind": kind, "metadata": meta, "spec": spec}
+
+
+def pod(name, labels, ref, sidecar_ref=None):
+    spec = {"nodeName": "node-a",
+            "securityContext": {"seccompProfile": {"type": "Localhost", "localhostProfile": ref}},
+            "initContainers": [{"name": "setup", "image": "registry.invalid/x:1",
+                                "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}}],
+            "containers": [{"name": "main", "image": "registry.invalid/x:1"}]}
+    if sidecar_ref:
+        spec["containers"].append({"name": "side", "image": "registry.invalid/x:1",
+                                   "securityContext": {"seccompProfile": {
+                                       "type": "Localhost", "localhostProfile": sidecar_ref}}})
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": NS, "labels": labels}, "spec": spec}
+
+
+class Env:
+    def __init__(self, c, scratch):
+        self.c, self.scratch = c, scratch
+        self.bin = os.path.join(scratch, "bin")
+        os.makedirs(self.bin)
+        os.symlink(KSCMP, os.path.join(self.bin, "kubectl-kscmp"))
+        self.reader_kc = None
+
+    def apply(self, *objs):
+        p = self.c.apply_objects(list(objs))
+        if p.returncode != 0:
+            raise RuntimeError(p.stderr)
+
+    def kscmp(self, *args, kubeconfig=None):
+        """kubectl kscmp ARGS, as a user would run it (kubectl finds the plugin on PATH)."""
+        env = dict(os.environ, PATH=self.bin + ":" + os.environ["PATH"],
+                   KUBECONFIG=kubeconfig or self.reader_kc)
+        p = subprocess.run(["kubectl", "kscmp"] + list(args), capture_output=True, text=True,
+                           timeout=120, env=env)
+        if os.environ.get("KSCMP_E2E_SHOW") == "1":  # to read what a user sees
+            print(f"$ kubectl kscmp {' '.join(args)}   (exit {p.returncode})\n{p.stdout}{p.stderr}")
+        return p
+
+    def set_started(self, name, t, containers=("main", "side")):
+        body = {"status": {"phase": "Running", "containerStatuses": [{
+            "name": cn, "ready": True, "restartCount": 0, "started": True,
+            "image": "registry.invalid/x:1", "imageID": "registry.invalid/x@sha256:" + "0" * 64,
+            "containerID": "containerd://" + "ab" * 32,
+            "state": {"running": {"startedAt": rfc3339(t)}}} for cn in containers]}}
+        self.c.kubectl_ok("patch", "pod", "-n", NS, name, "--subresource=status", "--type=merge",
+                          "-p", json.dumps(body))
+
+    def ready(self, kind, name, want="True"):
+        path = (f"/apis/kscmp.io/v1/namespaces/{NS}/seccomppolicies/{name}"
+                if kind == "SeccompPolicy" else f"/apis/kscmp.io/v1/clusterseccomppolicies/{name}")
+
+        def pred():
+            obj = self.c.get_ok(path)
+            conds = (obj.get("status") or {}).get("conditions") or []
+            st = [x.get("status") for x in conds if x.get("type") == "Ready" and
+                  x.get("observedGeneration") == obj["metadata"].get("generation")]
+            return st == [want] or (False, f"{st}")
+        wait_until(pred, T, f"{kind} {name} Ready={want}")
+
+
+def reader_kubeconfig(E):
+    """A ServiceAccount that may only get and list what the commands read."""
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": "kscmp-reader"},
+            "rules": [{"apiGroups": ["kscmp.io"], "resources": ["seccomppolicies",
+                                                               "clusterseccomppolicies"],
+                       "verbs": ["get", "list"]},
+                      {"apiGroups": ["security.kubearmor.com"],
+                       "resources": ["kubearmorseccomppolicies"], "verbs": ["get", "list"]},
+                      {"apiGroups": [""], "resources": ["pods", "namespaces", "nodes", "events"],
+                       "verbs": ["get", "list"]}]}
+    binding = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+               "metadata": {"name": "kscmp-reader"},
+               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                           "name": "kscmp-reader"},
+               "subjects": [{"kind": "ServiceAccount", "name": "reader", "namespace": "readers"}]}
+    out = os.path.join(E.scratch, "reader.kubeconfig")
+    E.c.sa_kubeconfig("readers", "reader", out, "2h")
+    E.apply(role, binding)
+    # The context's namespace is the default namespace of the commands.
+    cfg = open(out).read()
+    E.reader_kc = out
+    wait_until(lambda: E.c.kubectl("auth", "can-i", "list", "pods", "--as",
+                                   "system:serviceaccount:readers:reader").returncode == 0,
+               T, "the reader's RBAC")
+    return cfg
+
+
+def scenario(E, agent):
+    ts0 = time.time()
+    E.apply({"apiVersion": "v1", "kind": "Namespace",
+             "metadata": {"name": NS, "labels": {"env": "prod"}}},
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "other"}},
+            pol("web", ["read", "write", "exit_group"]),
+            pol("net", ["socket", "connect"], selector={"matchLabels": {"app": "web"}}),
+            pol("baseline", ["ptrace"], kind="ClusterSeccompPolicy", action="Block",
+                selector={"matchExpressions": [{"key": "app", "operator": "In",
+                                                "values": ["web"]}]},
+                ns_selector={"matchLabels": {"env": "prod"}}),
+            pol("broken", ["mkdirr"], selector={"matchLabels": {"app": "other"}}),
+            pod("web-1", {"app": "web"}, f"kscmp/{NS}/web.json",
+                sidecar_ref=f"kscmp/{NS}/web.json"),
+            pod("lonely", {"app": "other"}, f"kscmp/{NS}/lonely.json"),
+            pod("nothing", {"app": "none"}, f"kscmp/{NS}/nothing.json"))
+    E.ready("SeccompPolicy", "web")
+    E.ready("SeccompPolicy", "net")
+    E.ready("ClusterSeccompPolicy", "baseline")
+    E.ready("SeccompPolicy", "broken", "False")
+    wait_until(lambda: agent.read(f"{NS}/web.json") is not None, T, "web.json on node-a")
+    wait_until(lambda: E.c.events(NS, "nothing", "NoPolicy"), T, "NoPolicy on pod nothing")
+    wait_until(lambda: E.c.events(NS, "lonely", "PolicyInvalid"), T, "PolicyInvalid on lonely")
+    ok("set-up: agent Ready statuses, web.json written, NoPolicy and PolicyInvalid Events")
+
+    # explain, text
+    p = E.kscmp("explain", "pod", "web-1", "-n", NS)
+    t = p.stdout
+    check(p.returncode == 0, "explain pod web-1: exit 0", p.stderr)
+    for frag, what in ((f"kscmp/{NS}/web.json", "the file"),
+                       (f"SeccompPolicy          {NS}/web", "the policy named after the file"),
+                       ("named after the file", "why: name"),
+                       (f"{NS}/net", "the selector policy"),
+                       ("its selector matches the pod", "why: selector"),
+                       ("ClusterSeccompPolicy   baseline", "the cluster policy"),
+                       ("cluster policy: its selectors match", "why: cluster"),
+                       ("setup", "the init container"), ("RuntimeDefault", "its profile type"),
+                       ("side ", "the sidecar (container-level setting)"),
+                       ("On the node: the merge of the policies above (every contributor is Ready)",
+                        "the file's state"),
+                       ("ptrace", "the profile (the cluster policy's block)"),
+                       ("node node-a (x86_64", "the node and its architecture")):
+        check(frag in t, f"explain text names {what}", t[-2500:])
+    check("broken" not in t.split("Contributing")[1].split("On the node")[0],
+          "explain text: a policy that does not select the pod is not listed", t)
+    # explain, JSON: the profile is the agent's file, byte for byte in meaning
+    p = E.kscmp("explain", "pod", "web-1", "-n", NS, "-o", "json")
+    j = json.loads(p.stdout) if p.returncode == 0 else {}
+    files = j.get("files") or [{}]
+    contrib = {(c["kind"], c["name"], c["why"]) for c in files[0].get("contributors", [])}
+    check(contrib == {("SeccompPolicy", "web", "name"), ("SeccompPolicy", "net", "selector"),
+                      ("ClusterSeccompPolicy", "baseline", "cluster")},
+          "explain -o json: contributors and why", contrib)
+    disk = json.loads(agent.read(f"{NS}/web.json"))
+    check(files[0].get("profile") == disk,
+          "explain -o json: the profile equals the file the agent wrote on node-a",
+          json.dumps(files[0].get("profile"))[:600] + "\n---\n" + json.dumps(disk)[:600])
+    ctrs = {c["name"]: c for c in j.get("containers", [])}
+    check(set(ctrs) == {"setup", "main", "side"} and ctrs["setup"]["kscmp"] is False and
+          ctrs["main"]["localhostProfile"] == f"kscmp/{NS}/web.json" and
+          ctrs["side"]["kscmp"] is True and len(files) == 1,
+          "explain -o json: three containers, one kscmp file shared by two", ctrs)
+    check(all(c.get("ready") == "True" for c in files[0].get("contributors", [])),
+          "explain -o json: each contributor's Ready from its status", files)
+
+    # a pod whose file no policy makes: NoPolicy, nothing written
+    p = E.kscmp("explain", "pod", "nothing", "-n", NS, "-o", "json")
+    j = json.loads(p.stdout) if p.returncode == 0 else {}
+    f0 = (j.get("files") or [{}])[0]
+    check(f0.get("state") != "written" and f0.get("contributors") == [] and
+          any(e.get("reason") == "NoPolicy" for e in j.get("events", [])) and
+          any(e.get("reason") == "NoPolicy" for e in j.get("expectedEvents", [])),
+          "explain: no contributor, not written, the agent's NoPolicy Event and today's verdict",
+          p.stdout[-1500:] + p.stderr)
+    p = E.kscmp("explain", "pod", "lonely", "-n", NS)
+    check(p.returncode == 0 and "invalid; it selected the pod" not in p.stdout and
+          "broken" in p.stdout and "Ready False (Invalid" in p.stdout and
+          "PolicyInvalid" in p.stdout,
+          "explain: the invalid policy that selects the pod, its status, PolicyInvalid",
+          p.stdout[-2000:] + p.stderr)
+
+    # staleness: containers started before the file changed
+    E.set_started("web-1", time.time() - 3600)
+    mt = os.stat(agent.path(f"{NS}/web.json")).st_mtime
+    wait_until(lambda: time.time() >= int(mt) + 1.05, 5, "the next second")
+    E.c.api("PATCH", f"/apis/kscmp.io/v1/namespaces/{NS}/seccomppolicies/web",
+            {"spec": {"seccomp": {"syscalls": ["read", "write", "exit_group", "close"],
+                                  "action": "Allow"}}}, ctype="application/merge-patch+json")
+    wait_until(lambda: E.c.events(NS, "web-1", "ProfileStale"), T, "ProfileStale on web-1")
+    p = E.kscmp("explain", "pod", "web-1", "-n", NS, "-o", "json")
+    j = json.loads(p.stdout) if p.returncode == 0 else {}
+    ctrs = {c["name"]: c for c in j.get("containers", [])}
+    check(ctrs.get("main", {}).get("stale") is True and ctrs.get("side", {}).get("stale") is True,
+          "explain: containers started before the change are stale", ctrs)
+    p = E.kscmp("explain", "pod", "web-1", "-n", NS)
+    check("STALE" in p.stdout, "explain text says STALE", p.stdout[-1500:])
+    E.ready("SeccompPolicy", "web")
+
+    # status: not Ready policies and pods with warnings; exit 1
+    p = E.kscmp("status", "-n", NS, "-o", "json")
+    j = json.loads(p.stdout) if p.stdout.strip().startswith("{") else {}
+    nr = {(x["kind"], x["name"], x["ready"], x.get("reason")) for x in j.get("notReady", [])}
+    pods = {x["name"]: x for x in j.get("pods", [])}
+    check(p.returncode == 1 and nr == {("SeccompPolicy", "broken", "False", "Invalid")},
+          "status -n: exit 1, the Invalid policy", f"exit {p.returncode} {nr} {p.stderr}")
+    check(set(pods) == {"nothing", "lonely", "web-1"} and
+          all(x["current"] for x in pods.values()),
+          "status -n: the three pods with kscmp warnings that still hold", pods)
+    p = E.kscmp("status", "-n", NS)
+    check(p.returncode == 1 and "Policies not Ready" in p.stdout and "broken" in p.stdout and
+          "NoPolicy" in p.stdout and "problems:" in p.stdout.replace("4 problems:", "problems:"),
+          "status text: the same, readable", p.stdout[-2000:])
+
+    # fixed: the stale containers restart, the missing policies come, the broken one goes
+    E.set_started("web-1", time.time() + 1)
+    E.apply(pol("nothing", ["read"]), pol("lonely", ["read"]))
+    E.c.kubectl_ok("delete", "seccomppolicy", "-n", NS, "broken")
+    E.ready("SeccompPolicy", "nothing")
+    E.ready("SeccompPolicy", "lonely")
+    p = E.kscmp("status", "-n", NS, "-o", "json")
+    j = json.loads(p.stdout) if p.stdout.strip().startswith("{") else {}
+    pods = {x["name"]: x for x in j.get("pods", [])}
+    check(p.returncode == 0 and j.get("problems") == 0 and not j.get("notReady") and
+          pods and all(not x["current"] for x in pods.values()),
+          "status after the fixes: exit 0, the old Events shown as resolved",
+          f"exit {p.returncode}: {p.stdout[-1500:]}{p.stderr}")
+    p = E.kscmp("status", "-n", NS)
+    check(p.returncode == 0 and "resolved" in p.stdout and "OK:" in p.stdout,
+          "status text after the fixes: OK, resolved", p.stdout[-1500:])
+
+    # -A: another namespace's invalid policy counts
+    E.apply({"apiVersion": "kscmp.io/v1", "kind": "SeccompPolicy",
+             "metadata": {"name": "bad", "namespace": "other"},
+             "spec": {"seccomp": {"syscalls": ["nope_nope"], "action": "Allow"}}})
+    wait_until(lambda: E.kscmp("status", "-A").returncode == 1, T, "status -A to see other/bad")
+    p = E.kscmp("status", "-A", "-o", "json")
+    j = json.loads(p.stdout) if p.stdout.strip().startswith("{") else {}
+    check(any(x["namespace"] == "other" and x["name"] == "bad" for x in j.get("notReady", [])),
+          "status -A: every namespace", p.stdout[-1000:])
+    p = E.kscmp("status", "-n", NS)
+    check(p.returncode == 0, "status -n shop: the other namespace does not count", p.stdout)
+
+    # errors and usage
+    p = E.kscmp("explain", "pod", "ghost", "-n", NS)
+    check(p.returncode == 1 and "no pod ghost" in p.stderr, "explain of a missing pod: exit 1",
+          p.stderr)
+    for args in (["explain", "pod"], ["status", "-A", "-n", NS], ["status", "-o", "yaml"],
+                 ["explain", "pod", "a", "b"]):
+        p = E.kscmp(*args)
+        check(p.returncode == 2, f"usage error: {' '.join(args)} -> exit 2", p.stderr)
+    insecure = os.path.join(E.scratch, "insecure.kubeconfig")
+    txt = open(E.reader_kc).read().replace("certificate-authority-data:",
+                                           "insecure-skip-tls-verify: true\n    x-ca:")
+    open(insecure, "w").write(txt)
+    p = E.kscmp("status", kubeconfig=insecure)
+    check(p.returncode == 1 and "insecure-skip-tls-verify" in p.stderr,
+          "TLS as the agent: insecure-skip-tls-verify refused", p.stderr)
+    # the offline explain still works beside the cluster one
+    p = subprocess.run([KSCMP, "explain", "--help"], capture_output=True, text=True)
+    check(p.returncode == 0 and "--policy" in p.stdout, "kscmp explain --help is the offline one")
+    print(f"# scenario took {time.time() - ts0:.1f} s", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scratch", required=True)
+    args = ap.parse_args()
+    d = os.path.join(args.scratch, "cluster")
+    c = None
+    agent = None
+    try:
+        c = Cluster.start(d)
+        ok("cluster.sh start")
+        for f in ("crd/", "deploy/01-namespace.yaml", "deploy/02-rbac.yaml"):
+            c.kubectl_ok("apply", "-f", os.path.join(REPO, f))
+        c.kubectl_ok("wait", "--for", "condition=Established", "--timeout=60s",
+                     "crd/seccomppolicies.kscmp.io", "crd/clusterseccomppolicies.kscmp.io")
+        E = Env(c, args.scratch)
+        agent_kc = os.path.join(args.scratch, "agent.kubeconfig")
+        c.sa_kubeconfig("kscmp-system", "kscmp", agent_kc, "2h")
+        c.apply_objects([{"apiVersion": "v1", "kind": "Node", "metadata": {
+            "name": "node-a", "labels": {"kubernetes.io/arch": "amd64"}},
+            "status": {"nodeInfo": {"architecture": "amd64"}}}])
+        agent = Agent("node-a", agent_kc, "node-a", os.path.join(args.scratch, "node-a"),
+                      os.path.join(args.scratch, "logs"))
+        os.makedirs(os.path.join(args.scratch, "logs"), exist_ok=True)
+        agent.start()
+        agent.wait_ready(T)
+        ok("agent for node-a ready")
+        reader_kubeconfig(E)
+        ok("a read-only ServiceAccount for the commands")
+        scenario(E, agent)
+    except Exception as e:  # noqa: BLE001
+        bad("unexpected error", f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=6)}")
+        if agent:
+            print(agent.log_tail(20))
+    finally:
+        if agent:
+            try:
+                agent.stop(timeout=5)
+            except Exception:  # noqa: BLE001
+                pass
+        if c:
+            try:
+                c.stop()
+            except Exception:  # noqa: BLE001
+                pass
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
