@@ -360,9 +360,15 @@ static void policy_changed(struct engine *e, const struct policy *p, const char 
     touch_namespace(e, p->kind == PK_CLUSTER ? NULL : p->ns);
 }
 
+static void logf_(struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *selector_warning(const struct policy *p);
+
 int engine_put_policy(struct engine *e, struct policy *p)
 {
     _cleanup_(policy_freep) struct policy *own = p;
+    _cleanup_free_ char *nsw = selector_warning(p);
+    if (nsw)
+        logf_(e, "warning: %s", nsw);
     _cleanup_free_ char *key = policy_key(p->kind, p->ns, p->name);
     if (!key)
         return -ENOMEM;
@@ -652,7 +658,6 @@ const struct pod *engine_get_pod(const struct engine *e, const char *ns, const c
     return ps ? ps->pod : NULL;
 }
 
-static void logf_(struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void logf_(struct engine *e, const char *fmt, ...)
 {
     if (!e->log)
@@ -763,6 +768,22 @@ static int set_too_deep(struct pstate *s, struct pstate *const *chain, size_t n,
                      policy_id((n > 1 ? chain[1] : par)->p, b, sizeof(b)), EXTENDS_MAX);
 }
 
+/* 3.4: a ClusterSeccompPolicy with a namespaceSelector and no selector applies to no pod,
+ * which is hardly what its namespaceSelector meant. The warning, or NULL. */
+static char *selector_warning(const struct policy *p)
+{
+    if (p->kind != PK_CLUSTER || !p->ns_selector.present || p->selector.present ||
+        p->selector_unknown)
+        return NULL;
+    char w[400], *msg = NULL;
+    if (asprintf(&msg,
+                 "%s: spec.namespaceSelector is set but spec.selector is not: the policy selects "
+                 "no pod (selector: {} selects every pod of the namespaces it picks)",
+                 where(p, w, sizeof(w))) < 0)
+        return NULL;
+    return msg;
+}
+
 /* Compiles one policy on top of its parent (parent NULL: none or runtime/default), whose
  * state is known. */
 static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
@@ -778,23 +799,6 @@ static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
         return r;
     if (r < 0)
         return set_error(s, "%s", err.msg);
-    if (p->kind == PK_CLUSTER && p->ns_selector.present && !p->selector.present) {
-        /* 3.4: it applies to no pod, which is hardly what its namespaceSelector meant. */
-        char *msg = NULL;
-        if (asprintf(&msg,
-                     "%s: spec.namespaceSelector is set but spec.selector is not: the policy "
-                     "selects no pod (selector: {} selects every pod of the namespaces it "
-                     "picks)",
-                     where(p, w, sizeof(w))) < 0)
-            return -ENOMEM;
-        char **v = realloc(s->notes.warnings, (s->notes.nwarnings + 1) * sizeof(*v));
-        if (!v) {
-            free(msg);
-            return -ENOMEM;
-        }
-        s->notes.warnings = v;
-        v[s->notes.nwarnings++] = msg;
-    }
     s->valid = true;
     s->compiled = true;
     s->parent = par;
@@ -802,6 +806,15 @@ static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
     prev_clear(s);
     for (size_t i = 0; i < s->notes.nwarnings; i++)
         logf_(e, "warning: %s", s->notes.warnings[i]);
+    /* Told when the policy arrives (engine_put_policy), kept for its status. */
+    _cleanup_free_ char *nsw = selector_warning(p);
+    if (nsw) {
+        char **v = realloc(s->notes.warnings, (s->notes.nwarnings + 1) * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        s->notes.warnings = v;
+        v[s->notes.nwarnings++] = TAKE_PTR(nsw);
+    }
     if (s->notes.nconflicts) {
         char list[1024];
         size_t off = 0;

@@ -152,7 +152,8 @@ static void agent_free(struct agent *a)
 
 static void log_engine(const char *line, void *userdata)
 {
-    log_warning("%s", line);
+    /* The engine's lines start "warning: " or "conflict: "; the level says the first. */
+    log_warning("%s", strncmp(line, "warning: ", 9) == 0 ? line + 9 : line);
 }
 
 /* In a pod: refuses a --kubelet-root that is not the root of the kubelet running the pod

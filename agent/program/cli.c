@@ -304,7 +304,9 @@ static int make_engine(const struct common *c, bool collect, bool pods, struct e
         fprintf(stderr, "kscmp: error: cannot start the engine: %s\n", strerror(-r));
         return EXIT_INVALID;
     }
-    engine_set_logger(e, log_stderr, NULL);
+    /* validate prints every policy's warnings with its line; the others as they come. */
+    if (!collect)
+        engine_set_logger(e, log_stderr, NULL);
     struct loader l = {.e = e, .collect = collect, .pods_allowed = pods};
     for (size_t i = 0; i < c->nfiles; i++) {
         r = load_path(&l, c->files[i]);
@@ -787,7 +789,6 @@ int cli_validate(int argc, char **argv)
     struct loader l = {0};
     if ((r = make_engine(&c, true, true, &e, &l)) != 0)
         return r;
-    engine_set_logger(e, NULL, NULL);
     const struct policy **all = NULL;
     size_t n = 0;
     if (engine_list_policies(e, &all, &n) < 0)

@@ -288,6 +288,16 @@ def test_ceiling(d):
     check(p.returncode == 0 and "warning: " in p.stderr and "spec.namespaceSelector is set but "
           "spec.selector is not: the policy selects no pod" in p.stderr,
           "a namespaceSelector without a selector: validate warns", p.stderr)
+    src, root = os.path.join(d, "src"), os.path.join(d, "kubelet")
+    os.mkdir(src)
+    os.mkdir(root)
+    os.rename(path, os.path.join(src, "nsonly.yaml"))
+    p = kscmp("agent", "--local", src, "--kubelet-root", root, "--once", "--metrics-addr", "off",
+              cwd=d)
+    warn = [l for l in p.stderr.splitlines() if "spec.namespaceSelector is set but" in l]
+    check(p.returncode == 0 and len(warn) == 1 and " warning " in warn[0] and
+          "warning warning" not in warn[0],
+          "a namespaceSelector without a selector: the agent's log warns, once", p.stderr)
 
 
 def test_name_length(d):
