@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# suite-cli.sh - `kubectl kscmp explain pod` and `kubectl kscmp status` against a real API
+# suite-kubectl.sh - `kubectl kscmp explain pod` and `kubectl kscmp status` against a real API
 # server (cluster.sh: etcd + kube-apiserver) with an agent for node-a; the commands run with
-# a read-only ServiceAccount (tests/e2e/cluster_cli.py says what is checked).
+# a read-only ServiceAccount (tests/e2e/kubectl_kscmp.py says what is checked).
 # Closes with "N passed, N failed". Tools missing (no Go to build them) is a failure.
 set -uo pipefail
 
@@ -17,7 +17,7 @@ finish() {
 		kill -TERM "$PY" 2>/dev/null
 		wait "$PY" 2>/dev/null
 	fi
-	# cluster_cli.py stops its cluster; if it was killed, stop it here (by its recorded PIDs).
+	# kubectl_kscmp.py stops its cluster; if it was killed, stop it here (by its recorded PIDs).
 	if [ -n "$SCRATCH" ] && [ -f "$SCRATCH/cluster/env" ]; then
 		bash "$HERE/cluster.sh" stop "$SCRATCH/cluster" >/dev/null 2>&1
 	fi
@@ -38,8 +38,8 @@ if ! make -C "$ROOT" --no-print-directory build/kscmp >/dev/null; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-SCRATCH=$(mktemp -d /tmp/kscmp-cli-suite.XXXXXX)
-timeout "${KSCMP_E2E_SUITE_TIMEOUT:-600}" python3 "$HERE/cluster_cli.py" --scratch "$SCRATCH" &
+SCRATCH=$(mktemp -d /tmp/kscmp-kubectl-suite.XXXXXX)
+timeout "${KSCMP_E2E_SUITE_TIMEOUT:-600}" python3 "$HERE/kubectl_kscmp.py" --scratch "$SCRATCH" &
 PY=$!
 wait "$PY"
 rc=$?
