@@ -22,7 +22,8 @@ struct kube_fetch {
     char *ns;
 };
 
-int kube_fetch_new(const char *kubeconfig, struct kube_fetch **ret, struct kerr *err)
+int kube_fetch_new(const char *kubeconfig, const char *context, struct kube_fetch **ret,
+                   struct kerr *err)
 {
     /* As kubectl: a kubeconfig when there is one, the pod's service account otherwise. */
     _cleanup_free_ char *chosen = NULL;
@@ -38,7 +39,7 @@ int kube_fetch_new(const char *kubeconfig, struct kube_fetch **ret, struct kerr 
             path = chosen;
     }
     struct kube_config *cfg = NULL;
-    int r = kube_config_load(path, &cfg, err);
+    int r = kube_config_load_context(path, context, &cfg, err);
     if (r < 0)
         return r;
     struct kube_fetch *f = calloc(1, sizeof(*f));

@@ -15,8 +15,10 @@
 
 struct kube_fetch;
 
-/* kubeconfig: a file, or NULL for $KUBECONFIG, ~/.kube/config, then in-cluster. */
-int kube_fetch_new(const char *kubeconfig, struct kube_fetch **ret, struct kerr *err);
+/* kubeconfig: a file, or NULL for $KUBECONFIG, ~/.kube/config, then in-cluster; context: one
+ * of the kubeconfig's, or NULL for its current-context. */
+int kube_fetch_new(const char *kubeconfig, const char *context, struct kube_fetch **ret,
+                   struct kerr *err);
 void kube_fetch_free(struct kube_fetch *f);
 
 /* The namespace of the kubeconfig's context (or the pod's own in a cluster), or NULL. */

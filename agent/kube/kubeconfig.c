@@ -283,8 +283,14 @@ static int in_cluster(struct kube_config **ret, struct kerr *err)
 
 int kube_config_load(const char *path, struct kube_config **ret, struct kerr *err)
 {
+    return kube_config_load_context(path, NULL, ret, err);
+}
+
+int kube_config_load_context(const char *path, const char *context, struct kube_config **ret,
+                             struct kerr *err)
+{
     const char *host = getenv("KUBERNETES_SERVICE_HOST");
-    if (!path && host && *host && access(SA_DIR "/token", R_OK) == 0)
+    if (!path && !context && host && *host && access(SA_DIR "/token", R_OK) == 0)
         return in_cluster(ret, err);
     const char *kc = getenv("KUBECONFIG");
     if (kc)
@@ -308,7 +314,7 @@ int kube_config_load(const char *path, struct kube_config **ret, struct kerr *er
     _cleanup_free_ char *dir_copy = strdup(chosen);
     if (!dir_copy)
         return -ENOMEM;
-    return kubeconfig_parse(buf, len, chosen, dirname(dir_copy), NULL, ret, err);
+    return kubeconfig_parse(buf, len, chosen, dirname(dir_copy), context, ret, err);
 }
 
 int kube_config_token(const struct kube_config *c, char **ret, struct kerr *err)

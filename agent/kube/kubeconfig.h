@@ -37,6 +37,11 @@ int kubeconfig_parse(const char *buf, size_t len, const char *name, const char *
  * else path, else $KUBECONFIG (first entry), else ~/.kube/config. */
 int kube_config_load(const char *path, struct kube_config **ret, struct kerr *err);
 
+/* The same with a context other than current-context (NULL: current-context); a context
+ * always means a kubeconfig file, never the in-cluster configuration. */
+int kube_config_load_context(const char *path, const char *context, struct kube_config **ret,
+                             struct kerr *err);
+
 /* Reads the token (from token_file when set) into *ret (caller frees); -ENOENT when the
  * config has none. */
 int kube_config_token(const struct kube_config *c, char **ret, struct kerr *err);

@@ -33,7 +33,8 @@ static const char *const explain_help =
     "whether a running container is stale (started before its profile last changed).\n\n"
     "  -n, --namespace NS   the pod's namespace (default: the kubeconfig context's, or default)\n"
     "  -o, --output FMT     text (default) or json\n"
-    "      --kubeconfig F   default: $KUBECONFIG, ~/.kube/config, then the pod's service account\n";
+    "      --kubeconfig F   default: $KUBECONFIG, ~/.kube/config, then the pod's service account\n"
+    "      --context NAME   a context of the kubeconfig (default: its current-context)\n";
 
 static const char *const status_help =
     "Usage: kubectl kscmp status [-A | -n NAMESPACE] [-o text|json] [--kubeconfig FILE]\n\n"
@@ -44,12 +45,14 @@ static const char *const status_help =
     "  -A, --all-namespaces every namespace\n"
     "  -n, --namespace NS   one namespace (default: the kubeconfig context's, or default)\n"
     "  -o, --output FMT     text (default) or json\n"
-    "      --kubeconfig F   default: $KUBECONFIG, ~/.kube/config, then the pod's service account\n";
+    "      --kubeconfig F   default: $KUBECONFIG, ~/.kube/config, then the pod's service account\n"
+    "      --context NAME   a context of the kubeconfig (default: its current-context)\n";
 
 struct copts {
     const char *ns;
     const char *output;
     const char *kubeconfig;
+    const char *context;
     bool all;
     const char *pod;
 };
@@ -70,6 +73,7 @@ static int parse_copts(const char *cmd, const char *help, bool explain, int argc
         {"namespace", required_argument, NULL, 'n'},
         {"output", required_argument, NULL, 'o'},
         {"kubeconfig", required_argument, NULL, 'k'},
+        {"context", required_argument, NULL, 'c'},
         {"all-namespaces", no_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -90,6 +94,9 @@ static int parse_copts(const char *cmd, const char *help, bool explain, int argc
             break;
         case 'k':
             o->kubeconfig = optarg;
+            break;
+        case 'c':
+            o->context = optarg;
             break;
         case 'A':
             if (explain)
@@ -261,7 +268,7 @@ static void world_free(struct world *w)
 static int world_open(struct world *w, const struct copts *o, int arch, struct kerr *err)
 {
     *w = (struct world){0};
-    int r = kube_fetch_new(o->kubeconfig, &w->f, err);
+    int r = kube_fetch_new(o->kubeconfig, o->context, &w->f, err);
     if (r < 0)
         return r;
     if ((r = engine_new(arch, &w->e)) < 0)
@@ -983,6 +990,7 @@ int cli_cluster_status(int argc, char **argv)
     struct world w;
     int ret = EXIT_INVALID;
     json_t *out = NULL, *pods = NULL, *owed = NULL;
+    _cleanup_free_ char *epath = NULL; /* before any goto done */
     if ((r = world_open(&w, &o, arch_native(), &err)) < 0) {
         fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
         world_free(&w);
@@ -1021,7 +1029,6 @@ int cli_cluster_status(int argc, char **argv)
     }
 
     /* Warning Events of component kscmp, grouped by pod. */
-    _cleanup_free_ char *epath = NULL;
     if ((ns ? asprintf(&epath, "/api/v1/namespaces/%s/events?fieldSelector=type%%3DWarning", ns)
             : asprintf(&epath, "/api/v1/events?fieldSelector=type%%3DWarning")) < 0)
         goto done;

@@ -53,13 +53,15 @@ int main(int argc, char **argv)
             if (strcmp(a, "pod") == 0 || strcmp(a, "pods") == 0 || strcmp(a, "po") == 0 ||
                 strncmp(a, "pod/", 4) == 0)
                 return cli_cluster_explain(argc - 1, argv + 1);
-            if (a[0] == '-' && strcmp(a, "-n") != 0 && strcmp(a, "--namespace") != 0 &&
-                strcmp(a, "-o") != 0 && strcmp(a, "--output") != 0 &&
-                strcmp(a, "--kubeconfig") != 0)
+            static const char *const with_value[] = {"-n",       "--namespace",  "-o",
+                                                     "--output", "--kubeconfig", "--context"};
+            bool valued = false;
+            for (size_t k = 0; k < sizeof(with_value) / sizeof(*with_value); k++)
+                valued |= strcmp(a, with_value[k]) == 0;
+            if (a[0] == '-' && !valued)
                 break;
-            if (strcmp(a, "-n") == 0 || strcmp(a, "--namespace") == 0 || strcmp(a, "-o") == 0 ||
-                strcmp(a, "--output") == 0 || strcmp(a, "--kubeconfig") == 0)
-                i++; /* their value */
+            if (valued)
+                i++; /* its value */
         }
         return cli_compile(argc - 1, argv + 1, true);
     }

@@ -297,6 +297,25 @@ def scenario(E, agent):
     p = E.kscmp("status", kubeconfig=insecure)
     check(p.returncode == 1 and "insecure-skip-tls-verify" in p.stderr,
           "TLS as the agent: insecure-skip-tls-verify refused", p.stderr)
+    # --context, and the context's namespace as the default one
+    kc2 = os.path.join(E.scratch, "two-contexts.kubeconfig")
+    shutil.copy(E.reader_kc, kc2)
+    kcfg = ["kubectl", "config", "--kubeconfig", kc2]
+    good = subprocess.run(kcfg + ["current-context"], capture_output=True, text=True).stdout.strip()
+    user = subprocess.run(kcfg + ["view", "-o", "jsonpath={.contexts[0].context.user}"],
+                          capture_output=True, text=True).stdout.strip()
+    for args in (["set-cluster", "broken", "--server", "https://127.0.0.1:1"],
+                 ["set-context", "broken", "--cluster", "broken", "--user", user],
+                 ["use-context", "broken"], ["set-context", good, "--namespace", NS]):
+        subprocess.run(kcfg + args, capture_output=True, check=True)
+    p = E.kscmp("status", kubeconfig=kc2)
+    check(p.returncode == 1 and "127.0.0.1:1" in p.stderr,
+          "status on the current-context (an unreachable server): exit 1, says where",
+          f"exit {p.returncode}: {p.stderr}")
+    p = E.kscmp("status", "--context", good, kubeconfig=kc2)
+    check(p.returncode == 0 and f"Scope: {NS}" in p.stdout,
+          "--context picks the context, whose namespace is the default scope",
+          f"exit {p.returncode}: {p.stdout[:300]}{p.stderr}")
     # the offline explain still works beside the cluster one
     p = subprocess.run([KSCMP, "explain", "--help"], capture_output=True, text=True)
     check(p.returncode == 0 and "--policy" in p.stdout, "kscmp explain --help is the offline one")

@@ -716,6 +716,28 @@ static void test_load_path_wins(void **state)
     expect_load(f, at(f, "b/config"), "https://b.example");
 }
 
+/* kube_config_load_context: another context of the file, with its namespace; an unknown one
+ * is an error naming it. */
+static void test_load_context(void **state)
+{
+    struct fixture *f = *state;
+    write_file(at(f, "two"), TWO_CONTEXTS);
+    struct kube_config *c = NULL;
+    struct kerr err = {0};
+    assert_int_equal(kube_config_load_context(at(f, "two"), NULL, &c, &err), 0);
+    assert_string_equal(c->server, "https://one.example");
+    assert_null(c->namespace);
+    kube_config_free(c);
+    assert_int_equal(kube_config_load_context(at(f, "two"), "b", &c, &err), 0);
+    assert_string_equal(c->server, "https://two.example:443");
+    assert_string_equal(c->namespace, "kube-system");
+    kube_config_free(c);
+    c = (struct kube_config *)&c;
+    assert_int_equal(kube_config_load_context(at(f, "two"), "nope", &c, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "no context \"nope\""));
+    assert_ptr_equal(c, (struct kube_config *)&c);
+}
+
 /* With KUBERNETES_SERVICE_HOST set but no service account token, a kubeconfig is used. */
 static void test_load_not_in_cluster(void **state)
 {
@@ -844,6 +866,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_load_kubeconfig_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_home, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_path_wins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_load_context, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_not_in_cluster, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_token_file, setup, teardown),
