@@ -58,16 +58,16 @@ struct fstate {
 struct engine {
     struct sysdb *db;
     archmask_t node_arches;
-    struct cprof *runtime_default;
-    struct hmap policies;   /* key "K/ns/name" -> pstate */
-    struct hmap children;   /* parent key as parent_key() spells it -> pvec of the policies
-                             * whose extends names it (found or not) */
-    uint64_t epoch;         /* counts invalidations */
-    struct hmap by_ns;      /* namespace -> pvec of its namespaced policies */
-    struct pvec cluster;    /* cluster policies */
-    struct hmap namespaces; /* name -> k8s_namespace */
-    struct hmap pods;       /* "ns/name" -> podstate */
-    struct hmap files;      /* rel -> fstate */
+    struct cprof *runtime_default; /* compiled when a policy first extends it */
+    struct hmap policies;          /* key "K/ns/name" -> pstate */
+    struct hmap children;          /* parent key as parent_key() spells it -> pvec of the policies
+                                    * whose extends names it (found or not) */
+    uint64_t epoch;                /* counts invalidations */
+    struct hmap by_ns;             /* namespace -> pvec of its namespaced policies */
+    struct pvec cluster;           /* cluster policies */
+    struct hmap namespaces;        /* name -> k8s_namespace */
+    struct hmap pods;              /* "ns/name" -> podstate */
+    struct hmap files;             /* rel -> fstate */
     void (*log)(const char *line, void *userdata);
     void *log_userdata;
 };
@@ -202,8 +202,6 @@ int engine_new(int native_arch, struct engine **ret)
     hmap_init(&e->pods);
     hmap_init(&e->files);
     int r = sysdb_new(&e->db);
-    if (r == 0)
-        r = profile_runtime_default(e->db, e->node_arches, &e->runtime_default);
     if (r < 0) {
         engine_free(e);
         return r;
@@ -792,6 +790,11 @@ static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
     char w[400];
     if (par && !par->valid)
         return set_parent_invalid(s, par, cause_of(par));
+    if (!par && p->extends && !e->runtime_default) {
+        int r = profile_runtime_default(e->db, e->node_arches, &e->runtime_default);
+        if (r < 0)
+            return r;
+    }
     const struct cprof *parent_prof = par ? par->prof : p->extends ? e->runtime_default : NULL;
     struct kerr err = {0};
     int r = profile_compile(p, parent_prof, e->node_arches, e->db, &s->prof, &s->notes, &err);

@@ -24,6 +24,11 @@ void cprof_free(struct cprof *p)
     free(p);
 }
 
+static int cmp_strp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static void strv_free(char **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -462,6 +467,10 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
             return -ENOMEM;
     }
     normalize(out, true);
+    /* By name: syscall ids depend on the order a node met the names, and every node must give
+     * the same status (contract 7). */
+    if (notes->nconflicts > 1)
+        qsort(notes->conflicts, notes->nconflicts, sizeof(*notes->conflicts), cmp_strp);
     *ret = TAKE_PTR(out);
     return 0;
 }

@@ -771,9 +771,9 @@ static struct engine *prop_fresh(struct prop *p)
 }
 
 /* Whether two compiled profiles say the same (their engines number syscalls differently, so
- * each rule is looked up by name). Origins are compared as text. */
+ * each rule of a is looked up in b by its name's id in b's engine). Origins compare as text. */
 static bool prop_cprof_equal(const struct cprof *a, const struct sysdb *da, const struct cprof *b,
-                             const struct sysdb *db)
+                             struct sysdb *db)
 {
     if (!verdict_eq(a->dflt, b->dflt) || a->arches != b->arches || a->ceiling != b->ceiling ||
         a->nents != b->nents || a->nconds != b->nconds ||
@@ -781,25 +781,30 @@ static bool prop_cprof_equal(const struct cprof *a, const struct sysdb *da, cons
         strcmp(a->origins[a->arch_origin], b->origins[b->arch_origin]) != 0)
         return false;
     for (size_t i = 0; i < a->nents; i++) {
-        const char *name = sysdb_name(da, a->ents[i].sys);
-        bool found = false;
-        for (size_t k = 0; k < b->nents && !found; k++)
-            if (strcmp(sysdb_name(db, b->ents[k].sys), name) == 0) {
-                found = true;
-                if (!verdict_eq(a->ents[i].v, b->ents[k].v) ||
-                    strcmp(a->origins[a->ents[i].origin], b->origins[b->ents[k].origin]) != 0)
-                    return false;
-            }
-        if (!found)
+        uint32_t id;
+        if (sysdb_lookup(db, sysdb_name(da, a->ents[i].sys), &id) < 0)
+            return false;
+        size_t lo = 0, hi = b->nents; /* ents are sorted by id */
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (b->ents[mid].sys < id)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == b->nents || b->ents[lo].sys != id || !verdict_eq(a->ents[i].v, b->ents[lo].v) ||
+            strcmp(a->origins[a->ents[i].origin], b->origins[b->ents[lo].origin]) != 0)
             return false;
     }
     for (size_t i = 0; i < a->nconds; i++) {
         const struct ccond *x = &a->conds[i];
+        uint32_t id;
+        if (sysdb_lookup(db, sysdb_name(da, x->sys), &id) < 0)
+            return false;
         bool found = false;
         for (size_t k = 0; k < b->nconds && !found; k++) {
             const struct ccond *y = &b->conds[k];
-            found = strcmp(sysdb_name(da, x->sys), sysdb_name(db, y->sys)) == 0 &&
-                    verdict_eq(x->v, y->v) && x->nargs == y->nargs &&
+            found = y->sys == id && verdict_eq(x->v, y->v) && x->nargs == y->nargs &&
                     strcmp(a->origins[x->origin], b->origins[y->origin]) == 0;
             for (unsigned j = 0; found && j < x->nargs; j++)
                 found = x->args[j].index == y->args[j].index && x->args[j].op == y->args[j].op &&

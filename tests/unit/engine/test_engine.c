@@ -1619,6 +1619,42 @@ static void det_round(struct ynode **docs, const size_t *perm, size_t n, struct 
     engine_free(e);
 }
 
+/* A detached child's conflicts read the same on every node, whatever order the node met the
+ * syscall names in (its syscall ids follow that order): the status must not differ (contract
+ * 7), or nodes would patch it back and forth. */
+static void test_conflicts_order_independent(void **state)
+{
+    (void)state;
+    static const char *const warm[] = {"[reboot, swapon, acct]", "[acct, swapon, reboot]"};
+    char *seen[2] = {NULL, NULL};
+    for (int k = 0; k < 2; k++) {
+        char first[256];
+        snprintf(first, sizeof(first), "  seccomp: {syscalls: %s, action: Audit}\n", warm[k]);
+        struct engine *e = engine_for("x86_64", NULL);
+        char *yaml = NULL;
+        assert_true(asprintf(&yaml, NSPOL("other", "warm", "%s"), first) > 0);
+        load(e, OBJS(yaml));
+        free(yaml);
+        struct policy_result res;
+        assert_int_equal(
+            engine_policy_result(e, engine_get_policy(e, PK_POLICY, "other", "warm"), &res), 0);
+        load(e,
+             OBJS(POL("base", "  seccomp: {syscalls: [acct, swapon, reboot], action: Block}\n"),
+                  POL("child", "  extends: base\n"
+                               "  seccomp: {syscalls: [swapon, reboot, acct], action: Allow}\n")));
+        assert_int_equal(
+            engine_policy_result(e, engine_get_policy(e, PK_POLICY, "demo", "child"), &res), 0);
+        assert_int_equal(res.nconflicts, 3);
+        assert_true(asprintf(&seen[k], "%s %s %s", res.conflicts[0], res.conflicts[1],
+                             res.conflicts[2]) > 0);
+        engine_free(e);
+    }
+    assert_string_equal(seen[0], "acct reboot swapon");
+    assert_string_equal(seen[1], seen[0]);
+    free(seen[0]);
+    free(seen[1]);
+}
+
 static void test_determinism(void **state)
 {
     (void)state;
@@ -1719,6 +1755,7 @@ int main(void)
         cmocka_unit_test(test_extends_20000),
         cmocka_unit_test(test_invalid_then_fixed),
         cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_conflicts_order_independent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
