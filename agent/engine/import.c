@@ -1151,14 +1151,18 @@ int import_add(struct import_set *s, const char *buf, size_t len, const char *fi
     struct pctx c = {.s = s, .file = file, .err = err};
     size_t before = s->n;
     int r = 0;
-    /* The advisor's output: a "// CONTAINER" line before each profile. */
+    /* The advisor's output: a "// CONTAINER" line before each profile, so its first line
+     * that is not blank is one (a "//" further down a YAML file is the YAML's business). */
     bool advisor = false;
     const char *end = buf + len;
     for (const char *p = buf; p < end;) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
-        if (advisor_header(p, le)) {
-            advisor = true;
+        const char *q = p;
+        while (q < le && (*q == ' ' || *q == '\t' || *q == '\r'))
+            q++;
+        if (q < le) {
+            advisor = advisor_header(p, le) != NULL;
             break;
         }
         p = nl ? nl + 1 : end;

@@ -258,8 +258,8 @@ def malformed():
         expect_error(label, text, want, name="bad.yaml")
     expect_error("advisor without profile", "// web\n", ["web", "no profile follows"],
                  name="bad.txt")
-    expect_error("advisor text before header", "hello\n// web\n{}\n", ["before the first"],
-                 name="bad.txt")
+    expect_error("not advisor output: text before the first // line", "hello\n// web\n{}\n",
+                 [":1:"], name="bad.txt")
     expect_error("advisor two documents", "// web\n{\"defaultAction\": \"SCMP_ACT_ALLOW\"}\n"
                  "---\n{\"defaultAction\": \"SCMP_ACT_ALLOW\"}\n", ["second document"],
                  name="bad.txt")

@@ -285,7 +285,10 @@ static void test_malformed_advisor(void **state)
     } cases[] = {
         {"// web\n", {"f0.yaml:1:", "no profile follows", NULL}},
         {"//\n{\"defaultAction\": \"SCMP_ACT_ALLOW\"}\n", {"without a container name", NULL}},
-        {"x: 1\n// web\n{\"defaultAction\": \"SCMP_ACT_ALLOW\"}\n", {"before the first", NULL}},
+        /* Advisor output starts with its first "//" line; here it is YAML (and malformed). */
+        {"x: 1\n// web\n{\"defaultAction\": \"SCMP_ACT_ALLOW\"}\n", {"f0.yaml:", NULL}},
+        {"description: |\n  // not a header\ndefaultAction: SCMP_ACT_LOG\n",
+         {"f0.yaml:1:", "description", "unknown field", NULL}},
         {"// web\n{\"defaultAction\": \"SCMP_ACT_ALLOW\"}\n---\n{}\n", {"second document", NULL}},
         {"// web\napiVersion: v1\nkind: List\n", {"must follow", NULL}},
         /* Lines are counted from the top of the file. */
