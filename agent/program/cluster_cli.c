@@ -804,15 +804,18 @@ int cli_cluster_explain(int argc, char **argv)
                 rec ? ready_of(json_object_get(rec, "object"), &reason, &message) : "Pending";
             char id[300];
             policy_id(p, id, sizeof(id));
-            json_array_append_new(jc, json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s?, s:s?}", "kind",
-                                                policy_kind_name(p->kind), "namespace", p->ns,
-                                                "name", p->name, "why", why_key(cv[k].why), "ready",
-                                                ready, "reason", reason, "message", message));
+            json_array_append_new(jc, json_pack("{s:s, s:s?, s:s, s:s, s:b, s:s, s:s?, s:s?}",
+                                                "kind", policy_kind_name(p->kind), "namespace",
+                                                p->ns, "name", p->name, "why", why_key(cv[k].why),
+                                                "ceiling", p->ceiling, "ready", ready, "reason",
+                                                reason, "message", message));
             bool ok = strcmp(ready, "True") == 0;
             pending |= strcmp(ready, "Pending") == 0;
-            fprintf(t, "    %-22s %-24s %s\n      Ready %s%s%s%s%s%s\n", policy_kind_name(p->kind),
-                    id, why_text(cv[k].why), ready, reason ? " (" : "", reason ? reason : "",
-                    message && !ok ? ": " : "", message && !ok ? message : "", reason ? ")" : "");
+            fprintf(t, "    %-22s %-24s %s%s\n      Ready %s%s%s%s%s%s\n",
+                    policy_kind_name(p->kind), id, why_text(cv[k].why),
+                    p->ceiling ? "; a ceiling: it has a say on every syscall" : "", ready,
+                    reason ? " (" : "", reason ? reason : "", message && !ok ? ": " : "",
+                    message && !ok ? message : "", reason ? ")" : "");
         }
         free(cv);
         /* What the node's file holds, as the policies' status and the Events tell it. */

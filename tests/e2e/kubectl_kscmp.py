@@ -41,7 +41,8 @@ def rfc3339(t):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(t)))
 
 
-def pol(name, syscalls, selector=None, kind="SeccompPolicy", ns_selector=None, action="Allow"):
+def pol(name, syscalls, selector=None, kind="SeccompPolicy", ns_selector=None, action="Allow",
+        ceiling=False):
     meta = {"name": name}
     if kind != "ClusterSeccompPolicy":
         meta["namespace"] = NS
@@ -50,6 +51,8 @@ def pol(name, syscalls, selector=None, kind="SeccompPolicy", ns_selector=None, a
         spec["selector"] = selector
     if ns_selector is not None:
         spec["namespaceSelector"] = ns_selector
+    if ceiling:
+        spec["ceiling"] = True
     return {"apiVersion": "kscmp.io/v1", "kind": kind, "metadata": meta, "spec": spec}
 
 
@@ -150,7 +153,7 @@ def scenario(E, agent):
             pol("baseline", ["ptrace"], kind="ClusterSeccompPolicy", action="Block",
                 selector={"matchExpressions": [{"key": "app", "operator": "In",
                                                 "values": ["web"]}]},
-                ns_selector={"matchLabels": {"env": "prod"}}),
+                ns_selector={"matchLabels": {"env": "prod"}}, ceiling=True),
             pol("broken", ["mkdirr"], selector={"matchLabels": {"app": "other"}}),
             pod("web-1", {"app": "web"}, f"kscmp/{NS}/web.json",
                 sidecar_ref=f"kscmp/{NS}/web.json"),
@@ -176,6 +179,7 @@ def scenario(E, agent):
                        ("its selector matches the pod", "why: selector"),
                        ("ClusterSeccompPolicy   baseline", "the cluster policy"),
                        ("cluster policy: its selectors match", "why: cluster"),
+                       ("a ceiling: it has a say on every syscall", "the ceiling"),
                        ("setup", "the init container"), ("RuntimeDefault", "its profile type"),
                        ("side ", "the sidecar (container-level setting)"),
                        ("On the node: the merge of the policies above (every contributor is Ready)",
@@ -189,9 +193,11 @@ def scenario(E, agent):
     p = E.kscmp("explain", "pod", "web-1", "-n", NS, "-o", "json")
     j = json.loads(p.stdout) if p.returncode == 0 else {}
     files = j.get("files") or [{}]
-    contrib = {(c["kind"], c["name"], c["why"]) for c in files[0].get("contributors", [])}
-    check(contrib == {("SeccompPolicy", "web", "name"), ("SeccompPolicy", "net", "selector"),
-                      ("ClusterSeccompPolicy", "baseline", "cluster")},
+    contrib = {(c["kind"], c["name"], c["why"], c["ceiling"])
+               for c in files[0].get("contributors", [])}
+    check(contrib == {("SeccompPolicy", "web", "name", False),
+                      ("SeccompPolicy", "net", "selector", False),
+                      ("ClusterSeccompPolicy", "baseline", "cluster", True)},
           "explain -o json: contributors and why", contrib)
     disk = json.loads(agent.read(f"{NS}/web.json"))
     check(files[0].get("profile") == disk,
