@@ -489,7 +489,7 @@ static int decode_policy_spec(struct dctx *c, const struct ynode *spec, struct p
         p->extends_line = n->line;
         const char *e = p->extends;
         bool ok = strcmp(e, "runtime/default") == 0 ||
-                  (strncmp(e, "ClusterSeccompPolicy/", 21) == 0 && dns_subdomain_valid(e + 21)) ||
+                  (cluster_policy_ref(e) && dns_subdomain_valid(cluster_policy_ref(e))) ||
                   dns_subdomain_valid(e);
         if (!ok)
             return fail(

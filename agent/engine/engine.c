@@ -9,6 +9,7 @@
 
 #include "base/cleanup.h"
 #include "base/hmap.h"
+#include "base/names.h"
 
 /* One policy and what compiling it gave (cached until it or an ancestor changes). */
 struct prev_selectors {
@@ -74,11 +75,29 @@ struct engine {
 
 static const char kind_letter[PK__MAX] = {'P', 'C', 'K'};
 
-static char *policy_key(enum policy_kind kind, const char *ns, const char *name)
+/* The map key of a policy: "P/ns/name", "C//name" or "K/ns/name". */
+static char *key_string(struct policy_key k)
 {
-    char *k = NULL;
-    if (asprintf(&k, "%c/%s/%s", kind_letter[kind], ns ? ns : "", name) < 0)
+    char *s = NULL;
+    if (asprintf(&s, "%c/%s/%s", kind_letter[k.kind], k.ns ? k.ns : "", k.name) < 0)
         return NULL;
+    return s;
+}
+
+/* The same into buf; NULL when it does not fit. */
+static const char *key_format(struct policy_key k, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, "%c/%s/%s", kind_letter[k.kind], k.ns ? k.ns : "", k.name);
+    return n >= 0 && (size_t)n < len ? buf : NULL;
+}
+
+/* How the children of p name it: a namespaced child names its parent as a SeccompPolicy,
+ * and a KubeArmorSeccompPolicy answers to that name. */
+static struct policy_key children_key_of(const struct policy *p)
+{
+    struct policy_key k = policy_key_of(p);
+    if (k.kind == PK_KUBEARMOR)
+        k.kind = PK_POLICY;
     return k;
 }
 
@@ -262,28 +281,30 @@ void engine_touch_all(struct engine *e)
         ((struct podstate *)h->value)->events_due = true;
 }
 
-/* The key of the policy p extends (NULL for none and runtime/default). */
+/* The map key of the policy p extends (NULL for none and runtime/default). */
 static char *parent_key(const struct policy *p)
 {
-    if (!p->extends || strcmp(p->extends, "runtime/default") == 0)
-        return NULL;
-    if (strncmp(p->extends, "ClusterSeccompPolicy/", 21) == 0)
-        return policy_key(PK_CLUSTER, NULL, p->extends + 21);
-    if (p->kind == PK_CLUSTER)
-        return policy_key(PK_CLUSTER, NULL, p->extends);
-    return policy_key(PK_POLICY, p->ns, p->extends);
+    struct policy_key k;
+    return policy_parent(p, &k) ? key_string(k) : NULL;
+}
+
+/* The state of the policy k, or NULL. */
+static struct pstate *pstate_get(const struct engine *e, struct policy_key k)
+{
+    _cleanup_free_ char *key = key_string(k);
+    return key ? hmap_get(&e->policies, key) : NULL;
 }
 
 /* The namespaced parent may be a SeccompPolicy or a KubeArmorSeccompPolicy of that name. */
 static struct pstate *find_parent(struct engine *e, const struct policy *p)
 {
-    _cleanup_free_ char *k = parent_key(p);
-    if (!k)
+    struct policy_key k;
+    if (!policy_parent(p, &k))
         return NULL;
-    struct pstate *s = hmap_get(&e->policies, k);
-    if (!s && k[0] == 'P') {
-        k[0] = 'K';
-        s = hmap_get(&e->policies, k);
+    struct pstate *s = pstate_get(e, k);
+    if (!s && k.kind == PK_POLICY) {
+        k.kind = PK_KUBEARMOR;
+        s = pstate_get(e, k);
     }
     return s;
 }
@@ -310,16 +331,14 @@ static int children_index(struct engine *e, struct pstate *s, bool add)
     return pvec_add(pv, s);
 }
 
-/* Pushes on *stack the policies whose extends names key (a namespaced child names its parent
- * "P/ns/name" and also finds a KubeArmor one by it) and that this invalidation has not reached
- * yet, dropping their compiled state. */
-static void push_children(struct engine *e, const char *key, uint64_t epoch, struct pstate **stack)
+/* Pushes on *stack the policies whose extends names p and that this invalidation has not
+ * reached yet, dropping their compiled state. */
+static void push_children(struct engine *e, const struct policy *p, uint64_t epoch,
+                          struct pstate **stack)
 {
-    char alias[512];
-    snprintf(alias, sizeof(alias), "%s", key);
-    if (alias[0] == 'K')
-        alias[0] = 'P';
-    struct pvec *pv = hmap_get(&e->children, alias);
+    char buf[512];
+    const char *key = key_format(children_key_of(p), buf, sizeof(buf));
+    struct pvec *pv = key ? hmap_get(&e->children, key) : NULL;
     for (size_t i = 0; pv && i < pv->n; i++) {
         struct pstate *c = pv->v[i];
         if (c->mark == epoch)
@@ -331,31 +350,29 @@ static void push_children(struct engine *e, const char *key, uint64_t epoch, str
     }
 }
 
-/* Drops the compiled state of the policy key and of every policy whose chain of parents
- * reaches it (also through parents that do not exist yet), however deep: a loop over an
- * intrusive stack, each policy visited once. */
-static void invalidate_from(struct engine *e, const char *key)
+/* Drops the compiled state of s and of every policy whose chain of parents reaches it (also
+ * through parents that do not exist yet), however deep: a loop over an intrusive stack, each
+ * policy visited once. */
+static void invalidate_from(struct engine *e, struct pstate *s)
 {
     uint64_t epoch = ++e->epoch;
     struct pstate *stack = NULL;
-    struct pstate *s = hmap_get(&e->policies, key);
-    if (s) {
-        s->mark = epoch;
-        pstate_reset(s);
-    }
-    push_children(e, key, epoch, &stack);
+    s->mark = epoch;
+    pstate_reset(s);
+    push_children(e, s->p, epoch, &stack);
     while (stack) {
         struct pstate *c = stack;
         stack = c->work_next;
         c->work_next = NULL;
-        push_children(e, c->key, epoch, &stack);
+        push_children(e, c->p, epoch, &stack);
     }
 }
 
-static void policy_changed(struct engine *e, const struct policy *p, const char *key)
+/* s changed (its current policy is what changed, or what it was before). */
+static void policy_changed(struct engine *e, struct pstate *s)
 {
-    invalidate_from(e, key);
-    touch_namespace(e, p->kind == PK_CLUSTER ? NULL : p->ns);
+    invalidate_from(e, s);
+    touch_namespace(e, s->p->kind == PK_CLUSTER ? NULL : s->p->ns);
 }
 
 static void logf_(struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -367,7 +384,7 @@ int engine_put_policy(struct engine *e, struct policy *p)
     _cleanup_free_ char *nsw = selector_warning(p);
     if (nsw)
         logf_(e, "warning: %s", nsw);
-    _cleanup_free_ char *key = policy_key(p->kind, p->ns, p->name);
+    _cleanup_free_ char *key = key_string(policy_key_of(p));
     if (!key)
         return -ENOMEM;
     struct pstate *s = hmap_get(&e->policies, key);
@@ -384,12 +401,12 @@ int engine_put_policy(struct engine *e, struct policy *p)
         memset(&s->p->ns_selector, 0, sizeof(s->p->ns_selector));
     }
     if (s) {
-        policy_changed(e, s->p, key); /* what the old version touched */
+        policy_changed(e, s); /* what the old version touched */
         children_index(e, s, false);
         policy_free(s->p);
         s->p = TAKE_PTR(own);
         int r = children_index(e, s, true);
-        policy_changed(e, s->p, key);
+        policy_changed(e, s);
         return r;
     }
     s = calloc(1, sizeof(*s));
@@ -426,19 +443,19 @@ int engine_put_policy(struct engine *e, struct policy *p)
         pstate_free(s);
         return r;
     }
-    policy_changed(e, s->p, s->key);
+    policy_changed(e, s);
     return 0;
 }
 
 int engine_delete_policy(struct engine *e, enum policy_kind kind, const char *ns, const char *name)
 {
-    _cleanup_free_ char *key = policy_key(kind, ns, name);
+    _cleanup_free_ char *key = key_string((struct policy_key){kind, ns, name});
     if (!key)
         return -ENOMEM;
     struct pstate *s = hmap_get(&e->policies, key);
     if (!s)
         return -ENOENT;
-    policy_changed(e, s->p, key);
+    policy_changed(e, s);
     children_index(e, s, false);
     hmap_remove(&e->policies, key);
     if (s->p->kind == PK_CLUSTER)
@@ -455,7 +472,7 @@ int engine_delete_policy(struct engine *e, enum policy_kind kind, const char *ns
 int engine_remember_policy(struct engine *e, struct policy *prev)
 {
     _cleanup_(policy_freep) struct policy *own = prev;
-    _cleanup_free_ char *key = policy_key(prev->kind, prev->ns, prev->name);
+    _cleanup_free_ char *key = key_string(policy_key_of(prev));
     if (!key)
         return -ENOMEM;
     struct pstate *s = hmap_get(&e->policies, key);
@@ -478,8 +495,7 @@ int engine_remember_policy(struct engine *e, struct policy *prev)
 const struct policy *engine_get_policy(const struct engine *e, enum policy_kind kind,
                                        const char *ns, const char *name)
 {
-    _cleanup_free_ char *key = policy_key(kind, ns, name);
-    struct pstate *s = key ? hmap_get(&e->policies, key) : NULL;
+    struct pstate *s = pstate_get(e, (struct policy_key){kind, ns, name});
     return s ? s->p : NULL;
 }
 
@@ -512,23 +528,17 @@ int engine_classify_ref(const char *pod_ns, const char *ref, char **ret_rel, str
 {
     if (strncmp(ref, "kscmp/", 6) != 0)
         return 1;
-    const char *rest = ref + 6;
-    const char *slash = strchr(rest, '/');
-    size_t len = strlen(rest);
-    bool shape = slash && !strchr(slash + 1, '/') && len > 5 &&
-                 strcmp(rest + len - 5, ".json") == 0 && (size_t)(slash - rest) < 64;
-    char ns[64] = "", name[256] = "";
-    if (shape) {
-        memcpy(ns, rest, (size_t)(slash - rest));
-        ns[slash - rest] = '\0';
-        size_t nl = strlen(slash + 1) - 5;
-        shape = nl < sizeof(name);
-        if (shape) {
-            memcpy(name, slash + 1, nl);
-            name[nl] = '\0';
+    struct ns_name n;
+    const char *ns = NULL;
+    char name[256] = "";
+    if (ns_name_split(ref + 6, &n) == 0 && (ns = ns_name_ns(&n)) && !strchr(n.name, '/')) {
+        size_t len = strlen(n.name);
+        if (len > 5 && len - 5 < sizeof(name) && strcmp(n.name + len - 5, ".json") == 0) {
+            memcpy(name, n.name, len - 5);
+            name[len - 5] = '\0';
         }
     }
-    if (!shape || !dns_label_valid(ns) || !dns_subdomain_valid(name))
+    if (!ns || !dns_label_valid(ns) || !dns_subdomain_valid(name))
         return kerr_set(err, -EPERM,
                         "localhostProfile \"%s\" is refused: it must be kscmp/%s/NAME.json with "
                         "NAME a DNS-1123 subdomain",
@@ -725,11 +735,11 @@ static int set_missing_parent(struct pstate *s)
 {
     const struct policy *p = s->p;
     char w[400];
-    _cleanup_free_ char *pk = parent_key(p);
-    return set_error(s, "%s: spec.extends: parent \"%s\" not found (no %s %s)",
+    struct policy_key k = {PK_POLICY, NULL, "?"};
+    policy_parent(p, &k);
+    return set_error(s, "%s: spec.extends: parent \"%s\" not found (no %s %s%s%s)",
                      where_at(p, p->extends_line, w, sizeof(w)), p->extends,
-                     pk && pk[0] == 'C' ? "ClusterSeccompPolicy" : "SeccompPolicy",
-                     pk ? strchr(pk, '/') + 1 + (pk[0] == 'C') : "?");
+                     policy_kind_name(k.kind), k.ns ? k.ns : "", k.ns ? "/" : "", k.name);
 }
 
 /* chain[0] extends chain[1] ... extends chain[n-1], which extends chain[0]. */
@@ -901,8 +911,7 @@ static int compile_state(struct engine *e, struct pstate *s)
 
 int engine_policy_result(struct engine *e, const struct policy *p, struct policy_result *ret)
 {
-    _cleanup_free_ char *key = policy_key(p->kind, p->ns, p->name);
-    struct pstate *s = key ? hmap_get(&e->policies, key) : NULL;
+    struct pstate *s = pstate_get(e, policy_key_of(p));
     if (!s)
         return -ENOENT;
     int r = compile_state(e, s);
@@ -957,8 +966,7 @@ int engine_children(struct engine *e, const struct policy *p, const struct polic
      * policy name it as a SeccompPolicy), or every policy for runtime/default. */
     struct pvec *pv = NULL;
     if (p) {
-        _cleanup_free_ char *key =
-            policy_key(p->kind == PK_KUBEARMOR ? PK_POLICY : p->kind, p->ns, p->name);
+        _cleanup_free_ char *key = key_string(children_key_of(p));
         if (!key)
             return -ENOMEM;
         pv = hmap_get(&e->children, key);
@@ -1213,8 +1221,11 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
         return ops->file ? ops->file(&res, ops->userdata) : 0;
     }
 
-    const char *slash = strchr(rel, '/');
-    _cleanup_free_ char *name = strndup(slash + 1, strlen(slash + 1) - 5);
+    struct ns_name n; /* rel is NS/NAME.json */
+    int q = ns_name_split(rel, &n);
+    if (q < 0)
+        return q;
+    _cleanup_free_ char *name = strndup(n.name, strlen(n.name) - 5);
     if (!name)
         return -ENOMEM;
     _cleanup_free_ struct cprof **merged = calloc(npods, sizeof(*merged));

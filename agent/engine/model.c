@@ -5,6 +5,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define CLUSTER_REF_PREFIX "ClusterSeccompPolicy/"
+
+const char *cluster_policy_ref(const char *ref)
+{
+    size_t n = strlen(CLUSTER_REF_PREFIX);
+    return strncmp(ref, CLUSTER_REF_PREFIX, n) == 0 ? ref + n : NULL;
+}
+
+bool policy_parent(const struct policy *p, struct policy_key *ret)
+{
+    if (!p->extends || strcmp(p->extends, "runtime/default") == 0)
+        return false;
+    const char *cluster = cluster_policy_ref(p->extends);
+    if (cluster)
+        *ret = (struct policy_key){PK_CLUSTER, NULL, cluster};
+    else if (p->kind == PK_CLUSTER)
+        *ret = (struct policy_key){PK_CLUSTER, NULL, p->extends};
+    else
+        *ret = (struct policy_key){PK_POLICY, p->ns, p->extends};
+    return true;
+}
+
 const char *policy_kind_name(enum policy_kind k)
 {
     switch (k) {

@@ -107,6 +107,26 @@ DEFINE_CLEANUP_FUNC(struct policy, policy_free)
 /* "demo/web" or "web" (cluster) into buf; returns buf. */
 const char *policy_id(const struct policy *p, char *buf, size_t len);
 
+/* Who a policy is: its kind, namespace (NULL for a ClusterSeccompPolicy) and name. */
+struct policy_key {
+    enum policy_kind kind;
+    const char *ns;
+    const char *name;
+};
+
+static inline struct policy_key policy_key_of(const struct policy *p)
+{
+    return (struct policy_key){p->kind, p->ns, p->name};
+}
+
+/* The NAME of "ClusterSeccompPolicy/NAME" (spec.extends, a --policy reference), else NULL. */
+const char *cluster_policy_ref(const char *ref);
+
+/* The policy p's spec.extends names, into *ret (its strings point into p); false when p
+ * extends nothing or runtime/default. A namespaced parent is named as a SeccompPolicy: a
+ * KubeArmorSeccompPolicy of that namespace and name answers to it too. */
+bool policy_parent(const struct policy *p, struct policy_key *ret);
+
 struct container_state {
     char *name;
     int64_t started_at; /* unix seconds the running container started, 0 when not running */

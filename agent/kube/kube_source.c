@@ -10,6 +10,7 @@
 
 #include "base/cleanup.h"
 #include "base/log.h"
+#include "base/names.h"
 #include "engine/decode.h"
 #include "engine/doc.h"
 #include "kube/object_record.h"
@@ -148,22 +149,22 @@ static void on_remove(struct reflector *r, const char *key, void *record, void *
 {
     struct kubesrc *src = userdata;
     struct object_record *rec = record;
-    const char *slash = strchr(key, '/');
-    _cleanup_free_ char *ns = slash ? strndup(key, (size_t)(slash - key)) : NULL;
-    const char *name = slash ? slash + 1 : key;
     int idx = reflector_index(src, r);
-    switch (idx) {
-    case R_NAMESPACES:
-        engine_delete_namespace(src->e, name);
-        break;
-    case R_PODS:
-        engine_delete_pod(src->e, ns, name);
-        pod_events_forget(src->events, rec->uid);
-        break;
-    default:
-        engine_delete_policy(src->e, policy_kind_of(idx), ns, name);
-        policy_status_mark(src->status, policy_kind_of(idx), ns);
-        break;
+    struct ns_name n;
+    if (ns_name_split(key, &n) == 0) {
+        switch (idx) {
+        case R_NAMESPACES:
+            engine_delete_namespace(src->e, n.name);
+            break;
+        case R_PODS:
+            engine_delete_pod(src->e, ns_name_ns(&n), n.name);
+            pod_events_forget(src->events, rec->uid);
+            break;
+        default:
+            engine_delete_policy(src->e, policy_kind_of(idx), ns_name_ns(&n), n.name);
+            policy_status_mark(src->status, policy_kind_of(idx), ns_name_ns(&n));
+            break;
+        }
     }
     object_record_free(rec);
 }

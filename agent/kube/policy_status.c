@@ -9,6 +9,7 @@
 #include "base/cleanup.h"
 #include "base/hmap.h"
 #include "base/log.h"
+#include "base/names.h"
 #include "kube/object_record.h"
 
 /* Status writes. Every node computes the same status, so a node does not write it at once:
@@ -25,9 +26,9 @@ struct policy_status {
     struct engine *e;
     struct metrics *m;
     struct reflector *policies[PK__MAX];
-    struct hmap dirty;   /* namespaces whose policies' status to check */
-    bool all;            /* check every policy's */
-    struct hmap pending; /* "KIND\tkey" of policies whose status to write */
+    struct hmap dirty;            /* namespaces whose policies' status to check */
+    bool all;                     /* check every policy's */
+    struct hmap pending[PK__MAX]; /* per kind, the keys of policies whose status to write */
     unsigned inflight;
     unsigned failures; /* retry rounds of refused patches in a row (backoff) */
     struct evtimer *timer;
@@ -44,7 +45,8 @@ int policy_status_new(struct kube *k, struct engine *e, struct evloop *l, struct
     *ps = (struct policy_status){.k = k, .e = e, .m = m};
     memcpy(ps->policies, policies, sizeof(ps->policies));
     hmap_init(&ps->dirty);
-    hmap_init(&ps->pending);
+    for (int kind = 0; kind < PK__MAX; kind++)
+        hmap_init(&ps->pending[kind]);
     int q = evtimer_new(l, on_timer, ps, &ps->timer);
     if (q < 0) {
         policy_status_free(ps);
@@ -60,7 +62,8 @@ void policy_status_free(struct policy_status *ps)
         return;
     evtimer_free(ps->timer);
     hmap_clear(&ps->dirty, NULL);
-    hmap_clear(&ps->pending, NULL);
+    for (int kind = 0; kind < PK__MAX; kind++)
+        hmap_clear(&ps->pending[kind], NULL);
     free(ps);
 }
 
@@ -162,10 +165,17 @@ static void arm_timer(struct policy_status *ps, uint64_t delay_ms)
         evtimer_arm(ps->timer, delay_ms);
 }
 
+static size_t npending(const struct policy_status *ps)
+{
+    size_t n = 0;
+    for (int kind = 0; kind < PK__MAX; kind++)
+        n += ps->pending[kind].n;
+    return n;
+}
+
 static void queue(struct policy_status *ps, enum policy_kind kind, const char *key)
 {
-    _cleanup_free_ char *pk = NULL;
-    if (asprintf(&pk, "%d\t%s", kind, key) < 0 || hmap_put(&ps->pending, pk, (void *)1, NULL) < 0)
+    if (hmap_put(&ps->pending[kind], key, (void *)1, NULL) < 0)
         return;
     arm_timer(ps, STATUS_JITTER_MIN_MS +
                       (uint64_t)rand() % (STATUS_JITTER_MAX_MS - STATUS_JITTER_MIN_MS));
@@ -185,20 +195,18 @@ static void on_patch_done(long status, const char *body, size_t len, const char 
             json_decref(rec->status);
             rec->status = json_incref(c->status);
         }
-        if (ps->pending.n)
+        if (npending(ps))
             arm_timer(ps, 0);
     } else if (status != 404) {
         log_warning("status of %s %s: patch failed: %s HTTP %ld %.200s",
                     reflector_kind(ps->policies[c->kind])->kind, c->key, error ? error : "", status,
                     body ? body : "");
         /* The server still holds the old status: write it again later, with backoff. */
-        _cleanup_free_ char *pk = NULL;
-        if (asprintf(&pk, "%d\t%s", c->kind, c->key) >= 0)
-            hmap_put(&ps->pending, pk, (void *)1, NULL);
+        hmap_put(&ps->pending[c->kind], c->key, (void *)1, NULL);
         ps->failures++;
         /* 1 s doubling to 30 s, with jitter. */
         arm_timer(ps, backoff_jitter_ms(ps->failures, 1000, 30000));
-    } else if (ps->pending.n)
+    } else if (npending(ps))
         arm_timer(ps, 0);
     json_decref(c->status);
     free(c->key);
@@ -210,9 +218,9 @@ static void on_patch_done(long status, const char *body, size_t len, const char 
 static json_t *status_to_write(struct policy_status *ps, enum policy_kind kind, const char *key,
                                struct object_record *rec)
 {
-    const char *slash = strchr(key, '/');
-    _cleanup_free_ char *ns = slash ? strndup(key, (size_t)(slash - key)) : NULL;
-    const struct policy *p = engine_get_policy(ps->e, kind, ns, slash ? slash + 1 : key);
+    struct ns_name n;
+    const struct policy *p =
+        ns_name_split(key, &n) == 0 ? engine_get_policy(ps->e, kind, ns_name_ns(&n), n.name) : NULL;
     if (!p)
         return NULL;
     enum policy_condition cond = COND_UNKNOWN;
@@ -231,9 +239,12 @@ static json_t *status_to_write(struct policy_status *ps, enum policy_kind kind, 
 static void send_status(struct policy_status *ps, enum policy_kind kind, const char *key,
                         struct object_record *rec, json_t *want)
 {
-    const char *slash = strchr(key, '/');
-    _cleanup_free_ char *ns = slash ? strndup(key, (size_t)(slash - key)) : NULL;
-    const char *name = slash ? slash + 1 : key;
+    struct ns_name n;
+    if (ns_name_split(key, &n) < 0) {
+        json_decref(want);
+        return;
+    }
+    const char *ns = ns_name_ns(&n), *name = n.name;
     /* lastTransitionTime moves only when Ready's status does. */
     json_t *wc = json_array_get(json_object_get(want, "conditions"), 0);
     json_t *hc = json_array_get(json_object_get(rec->status, "conditions"), 0);
@@ -278,29 +289,26 @@ static void send_status(struct policy_status *ps, enum policy_kind kind, const c
 /* Writes the queued statuses that still differ, STATUS_MAX_INFLIGHT at a time. */
 static void flush(struct policy_status *ps)
 {
-    size_t n = 0;
-    _cleanup_free_ char **keys = calloc(ps->pending.n + 1, sizeof(*keys));
-    if (!keys)
-        return;
-    struct hmap_iter it;
-    for (struct hmap_entry *h = hmap_first(&ps->pending, &it); h; h = hmap_next(&ps->pending, &it))
-        if ((keys[n] = strdup(h->key)))
-            n++;
-    for (size_t i = 0; i < n; i++) {
-        _cleanup_free_ char *pk = keys[i];
-        if (ps->inflight >= STATUS_MAX_INFLIGHT)
-            continue; /* stays queued: sent when a patch in flight completes */
-        hmap_remove(&ps->pending, pk);
-        char *tab = strchr(pk, '\t');
-        if (!tab)
-            continue;
-        int kind = atoi(pk);
-        if (kind < 0 || kind >= PK__MAX)
-            continue;
-        struct object_record *rec = reflector_record(ps->policies[kind], tab + 1);
-        json_t *want = rec ? status_to_write(ps, kind, tab + 1, rec) : NULL;
-        if (want)
-            send_status(ps, kind, tab + 1, rec, want);
+    for (int kind = 0; kind < PK__MAX; kind++) {
+        struct hmap *pending = &ps->pending[kind];
+        size_t n = 0;
+        _cleanup_free_ char **keys = calloc(pending->n + 1, sizeof(*keys));
+        if (!keys)
+            return;
+        struct hmap_iter it;
+        for (struct hmap_entry *h = hmap_first(pending, &it); h; h = hmap_next(pending, &it))
+            if ((keys[n] = strdup(h->key)))
+                n++;
+        for (size_t i = 0; i < n; i++) {
+            _cleanup_free_ char *key = keys[i];
+            if (ps->inflight >= STATUS_MAX_INFLIGHT)
+                continue; /* stays queued: sent when a patch in flight completes */
+            hmap_remove(pending, key);
+            struct object_record *rec = reflector_record(ps->policies[kind], key);
+            json_t *want = rec ? status_to_write(ps, kind, key, rec) : NULL;
+            if (want)
+                send_status(ps, kind, key, rec, want);
+        }
     }
 }
 
@@ -312,17 +320,10 @@ void policy_status_update(struct policy_status *ps)
         struct hmap_iter it;
         for (struct hmap_entry *h = hmap_first(records, &it); h; h = hmap_next(records, &it)) {
             struct object_record *rec = h->value;
-            const char *slash = strchr(h->key, '/');
             bool dirty = ps->all || rec->condition == COND_UNKNOWN || kind == PK_CLUSTER;
-            if (!dirty && slash) {
-                char ns[64];
-                size_t nl = (size_t)(slash - h->key);
-                if (nl < sizeof(ns)) {
-                    memcpy(ns, h->key, nl);
-                    ns[nl] = '\0';
-                    dirty = hmap_get(&ps->dirty, ns) != NULL;
-                }
-            }
+            struct ns_name n;
+            if (!dirty && ns_name_split(h->key, &n) == 0 && ns_name_ns(&n))
+                dirty = hmap_get(&ps->dirty, n.ns) != NULL;
             if (dirty) {
                 json_t *want = status_to_write(ps, kind, h->key, rec);
                 if (want)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/cleanup.h"
+#include "base/names.h"
 
 /* True (and a ProfileStale Event posted) when a container of pod started before the
  * profile file rel last changed. */
@@ -39,11 +40,10 @@ void stale_pods_check(struct engine *e, struct store *s, const struct reflector 
     const struct hmap *records = reflector_records(pods);
     struct hmap_iter it;
     for (struct hmap_entry *h = hmap_first(records, &it); h; h = hmap_next(records, &it)) {
-        const char *slash = strchr(h->key, '/');
-        if (!slash)
+        struct ns_name n;
+        if (ns_name_split(h->key, &n) < 0 || !ns_name_ns(&n))
             continue;
-        _cleanup_free_ char *ns = strndup(h->key, (size_t)(slash - h->key));
-        const struct pod *pod = ns ? engine_get_pod(e, ns, slash + 1) : NULL;
+        const struct pod *pod = engine_get_pod(e, n.ns, n.name);
         if (!pod)
             continue;
         bool is_stale = false;

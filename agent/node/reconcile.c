@@ -10,6 +10,7 @@
 
 #include "base/cleanup.h"
 #include "base/hmap.h"
+#include "base/names.h"
 #include "base/log.h"
 #include "engine/proof.h"
 
@@ -469,10 +470,9 @@ static void add_wdir(struct reconciler *r, const char *ns)
 static int watch_ns_of(const char *rel, void *userdata)
 {
     struct reconciler *r = userdata;
-    const char *slash = strchr(rel, '/');
-    _cleanup_free_ char *ns = slash ? strndup(rel, (size_t)(slash - rel)) : NULL;
-    if (ns)
-        add_wdir(r, ns);
+    struct ns_name n;
+    if (ns_name_split(rel, &n) == 0 && ns_name_ns(&n))
+        add_wdir(r, n.ns);
     return 0;
 }
 

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/names.h"
 
 /* Profiles are a few KiB; anything past this is not ours. */
 #define STORE_MAX_FILE_SIZE (4u * 1024 * 1024)
@@ -110,14 +111,22 @@ static bool file_valid(const char *file)
     return subdomain_valid(file, n - JSON_SUFFIX_LEN);
 }
 
+/* Splits rel, "NAMESPACE/NAME.json", into its folder and its file name: 0, or -EINVAL when
+ * it is not one (*ret untouched then). */
+static int rel_parse(const char *rel, struct ns_name *ret)
+{
+    struct ns_name n;
+    if (!rel || ns_name_split(rel, &n) < 0 || !ns_name_ns(&n) ||
+        !namespace_valid(n.ns, strlen(n.ns)) || !file_valid(n.name))
+        return -EINVAL;
+    *ret = n;
+    return 0;
+}
+
 bool store_rel_valid(const char *rel)
 {
-    if (!rel)
-        return false;
-    const char *slash = strchr(rel, '/');
-    if (!slash)
-        return false;
-    return namespace_valid(rel, (size_t)(slash - rel)) && file_valid(slash + 1);
+    struct ns_name n;
+    return rel_parse(rel, &n) == 0;
 }
 
 /* True when name looks like a temporary this module creates: ".<file>.kscmp-tmp-XXXXXX". */
@@ -133,16 +142,6 @@ static bool temporary_name(const char *name)
         if (!memchr(tmp_alphabet, *p, sizeof(tmp_alphabet) - 1))
             return false;
     return true;
-}
-
-/* Splits a valid rel into its namespace (copied to ns) and its file name (inside rel). */
-static const char *rel_split(const char *rel, char ns[static NS_MAX + 1])
-{
-    const char *slash = strchr(rel, '/');
-    size_t n = (size_t)(slash - rel);
-    memcpy(ns, rel, n);
-    ns[n] = '\0';
-    return slash + 1;
 }
 
 /* Says why name below parent could not be opened as a folder; returns the negative errno. */
@@ -503,15 +502,14 @@ static int temporary_fill(struct store *s, int fd, const char *rel, const char *
 int store_write(struct store *s, const char *rel, const void *data, size_t len, bool *ret_changed,
                 struct kerr *err)
 {
-    if (!store_rel_valid(rel))
+    struct ns_name n;
+    if (rel_parse(rel, &n) < 0)
         return kerr_set(err, -EINVAL, "%s: not a NAMESPACE/NAME.json profile name",
                         rel ? rel : "(null)");
     if (len > STORE_MAX_FILE_SIZE)
         return kerr_set(err, -EFBIG, "%s/%s: %zu bytes is over the %u byte limit", s->path, rel,
                         len, STORE_MAX_FILE_SIZE);
-
-    char ns[NS_MAX + 1];
-    const char *file = rel_split(rel, ns);
+    const char *ns = n.ns, *file = n.name;
 
     _cleanup_close_ int kscmp_fd = -1;
     _cleanup_close_ int nsfd = -1;
@@ -554,33 +552,32 @@ int store_write(struct store *s, const char *rel, const void *data, size_t len, 
     return 0;
 }
 
-/* Opens the namespace folder of rel for reading; -ENOENT (with err set) when absent. */
-static int rel_folder_open(struct store *s, const char *rel, char ns[static NS_MAX + 1],
-                           const char **ret_file, int *ret_fd, struct kerr *err)
+/* Opens the namespace folder of rel (split into *n) for reading; -ENOENT (with err set) when
+ * absent. */
+static int rel_folder_open(struct store *s, const char *rel, struct ns_name *n, int *ret_fd,
+                           struct kerr *err)
 {
-    if (!store_rel_valid(rel))
+    if (rel_parse(rel, n) < 0)
         return kerr_set(err, -EINVAL, "%s: not a NAMESPACE/NAME.json profile name",
                         rel ? rel : "(null)");
-    *ret_file = rel_split(rel, ns);
     _cleanup_close_ int kscmp_fd = -1;
     int r = kscmp_open(s, false, &kscmp_fd, err);
     if (r < 0)
         return r;
-    return namespace_open(s, kscmp_fd, ns, false, ret_fd, err);
+    return namespace_open(s, kscmp_fd, n->ns, false, ret_fd, err);
 }
 
-/* Opens the namespace folder of rel (*ret_fd) and checks that rel is a regular file there
- * (its status in *ret_st, its name in the folder in *ret_file). */
-static int rel_stat(struct store *s, const char *rel, char ns[static NS_MAX + 1],
-                    const char **ret_file, int *ret_fd, struct stat *ret_st, struct kerr *err)
+/* Opens the namespace folder of rel (*ret_fd; rel split into *n) and checks that rel is a
+ * regular file there (its status in *ret_st). */
+static int rel_stat(struct store *s, const char *rel, struct ns_name *n, int *ret_fd,
+                    struct stat *ret_st, struct kerr *err)
 {
-    const char *file = NULL;
     _cleanup_close_ int nsfd = -1;
-    int r = rel_folder_open(s, rel, ns, &file, &nsfd, err);
+    int r = rel_folder_open(s, rel, n, &nsfd, err);
     if (r < 0)
         return r;
     struct stat st;
-    if (fstatat(nsfd, file, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    if (fstatat(nsfd, n->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return kerr_set(err, -errno, "%s/%s: stat: %s", s->path, rel, strerror(errno));
     if (S_ISLNK(st.st_mode))
         return kerr_set(err, -ELOOP, "%s/%s: is a symbolic link; refusing to follow it", s->path,
@@ -589,7 +586,6 @@ static int rel_stat(struct store *s, const char *rel, char ns[static NS_MAX + 1]
         return kerr_set(err, -EISDIR, "%s/%s: is a directory", s->path, rel);
     if (!S_ISREG(st.st_mode))
         return kerr_set(err, -EINVAL, "%s/%s: not a regular file", s->path, rel);
-    *ret_file = file;
     *ret_fd = TAKE_FD(nsfd);
     *ret_st = st;
     return 0;
@@ -597,21 +593,20 @@ static int rel_stat(struct store *s, const char *rel, char ns[static NS_MAX + 1]
 
 int store_stat(struct store *s, const char *rel, struct stat *ret_st, struct kerr *err)
 {
-    char ns[NS_MAX + 1];
-    const char *file = NULL;
+    struct ns_name n;
     _cleanup_close_ int nsfd = -1;
-    return rel_stat(s, rel, ns, &file, &nsfd, ret_st, err);
+    return rel_stat(s, rel, &n, &nsfd, ret_st, err);
 }
 
 int store_read(struct store *s, const char *rel, char **ret_data, size_t *ret_len, struct kerr *err)
 {
-    char ns[NS_MAX + 1];
-    const char *file = NULL;
+    struct ns_name split;
     _cleanup_close_ int nsfd = -1;
     struct stat st;
-    int r = rel_stat(s, rel, ns, &file, &nsfd, &st, err);
+    int r = rel_stat(s, rel, &split, &nsfd, &st, err);
     if (r < 0)
         return r;
+    const char *file = split.name;
 
     _cleanup_close_ int fd = openat(nsfd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
@@ -656,11 +651,11 @@ int store_read(struct store *s, const char *rel, char **ret_data, size_t *ret_le
 
 int store_remove(struct store *s, const char *rel, struct kerr *err)
 {
-    if (!store_rel_valid(rel))
+    struct ns_name n;
+    if (rel_parse(rel, &n) < 0)
         return kerr_set(err, -EINVAL, "%s: not a NAMESPACE/NAME.json profile name",
                         rel ? rel : "(null)");
-    char ns[NS_MAX + 1];
-    const char *file = rel_split(rel, ns);
+    const char *ns = n.ns, *file = n.name;
 
     _cleanup_close_ int kscmp_fd = -1;
     _cleanup_close_ int nsfd = -1;

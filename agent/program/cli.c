@@ -16,6 +16,7 @@
 #include "engine/doc.h"
 #include "engine/manifest.h"
 #include "base/file.h"
+#include "base/names.h"
 
 /* State of loading -f files into an engine. */
 struct loader {
@@ -325,16 +326,16 @@ static int make_engine(const struct common *c, bool collect, bool pods, struct e
  * "NAME" (a ClusterSeccompPolicy). */
 static const struct policy *find_policy(struct engine *e, const char *ref)
 {
-    if (strncmp(ref, "ClusterSeccompPolicy/", 21) == 0)
-        return engine_get_policy(e, PK_CLUSTER, NULL, ref + 21);
-    const char *slash = strchr(ref, '/');
-    if (!slash)
-        return engine_get_policy(e, PK_CLUSTER, NULL, ref);
-    _cleanup_free_ char *ns = strndup(ref, (size_t)(slash - ref));
-    if (!ns)
+    const char *cluster = cluster_policy_ref(ref);
+    if (cluster)
+        return engine_get_policy(e, PK_CLUSTER, NULL, cluster);
+    struct ns_name n;
+    if (ns_name_split(ref, &n) < 0)
         return NULL;
-    const struct policy *p = engine_get_policy(e, PK_POLICY, ns, slash + 1);
-    return p ? p : engine_get_policy(e, PK_KUBEARMOR, ns, slash + 1);
+    if (!ns_name_ns(&n))
+        return engine_get_policy(e, PK_CLUSTER, NULL, n.name);
+    const struct policy *p = engine_get_policy(e, PK_POLICY, n.ns, n.name);
+    return p ? p : engine_get_policy(e, PK_KUBEARMOR, n.ns, n.name);
 }
 
 static const char *const compile_help =
@@ -478,10 +479,10 @@ int cli_compile(int argc, char **argv, bool explain)
     _cleanup_free_ char *rel = NULL;
     struct kerr err = {0};
     if (profile) {
-        const char *ns_end = strncmp(profile, "kscmp/", 6) == 0 ? strchr(profile + 6, '/') : NULL;
-        _cleanup_free_ char *ns =
-            ns_end ? strndup(profile + 6, (size_t)(ns_end - profile - 6)) : NULL;
-        if (!ns || engine_classify_ref(ns, profile, &rel, &err) != 0)
+        /* The namespace the reference names is the pod's, for engine_classify_ref. */
+        struct ns_name n;
+        if (strncmp(profile, "kscmp/", 6) != 0 || ns_name_split(profile + 6, &n) < 0 ||
+            !ns_name_ns(&n) || engine_classify_ref(n.ns, profile, &rel, &err) != 0)
             return usage_error(cmd, "--profile \"%s\" is not kscmp/NS/NAME.json", profile);
     } else if (nfiles == 1) {
         rel = strdup(files[0]);
