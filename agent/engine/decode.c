@@ -654,18 +654,41 @@ static int container_profile(struct dctx *c, const struct ynode *sc, const char 
     return 0;
 }
 
-static int add_ref(struct pod *p, const char *ref)
+/* Adds ref (once) to the pod's references; nnp: the container that uses it sets
+ * allowPrivilegeEscalation: false (a reference keeps that only while all its containers do). */
+static int add_ref(struct pod *p, const char *ref, bool nnp)
 {
     for (size_t i = 0; i < p->nrefs; i++)
-        if (strcmp(p->refs[i], ref) == 0)
+        if (strcmp(p->refs[i], ref) == 0) {
+            p->refs_nnp[i] = p->refs_nnp[i] && nnp;
             return 0;
+        }
     char **v = realloc(p->refs, (p->nrefs + 1) * sizeof(*v));
     if (!v)
         return -ENOMEM;
     p->refs = v;
+    bool *b = realloc(p->refs_nnp, (p->nrefs + 1) * sizeof(*b));
+    if (!b)
+        return -ENOMEM;
+    p->refs_nnp = b;
+    b[p->nrefs] = nnp;
     if (!(p->refs[p->nrefs] = strdup(ref)))
         return -ENOMEM;
     p->nrefs++;
+    return 0;
+}
+
+/* A container's securityContext.allowPrivilegeEscalation: *ret_false is set when it is false
+ * (the kubelet then sets no_new_privs); unset or null count as true, as in the kubelet. */
+static int no_new_privs(struct dctx *c, const struct ynode *sc, const char *field, bool *ret_false)
+{
+    const struct ynode *v = ynode_get(sc, "allowPrivilegeEscalation");
+    *ret_false = false;
+    if (!v || (v->kind == YN_SCALAR && v->stype == YS_NULL))
+        return 0;
+    if (v->kind != YN_SCALAR || v->stype != YS_BOOL)
+        return fail(c, v, field, "want true or false, not %s", ynode_kind_name(v));
+    *ret_false = strcasecmp(v->str, "false") == 0;
     return 0;
 }
 
@@ -759,7 +782,7 @@ static int decode_pod(struct dctx *c, const struct ynode *doc, struct object *re
             0)
         return r;
     static const char *const lists[] = {"initContainers", "containers", "ephemeralContainers"};
-    bool pod_level_used = false;
+    bool pod_level_used = false, pod_level_nnp = true;
     size_t total = 0;
     for (size_t l = 0; l < ELEMENTSOF(lists); l++) {
         const struct ynode *cl = ynode_get(spec, lists[l]);
@@ -778,13 +801,20 @@ static int decode_pod(struct dctx *c, const struct ynode *doc, struct object *re
                      i);
             if (csc && csc->kind == YN_MAP && (r = container_profile(c, csc, path, &set, &ref)) < 0)
                 return r;
-            if (!set)
+            bool nnp = false;
+            snprintf(path, sizeof(path), "spec.%s[%zu].securityContext.allowPrivilegeEscalation",
+                     lists[l], i);
+            if (csc && csc->kind == YN_MAP && (r = no_new_privs(c, csc, path, &nnp)) < 0)
+                return r;
+            if (!set) {
                 pod_level_used = true;
-            else if (ref && (r = add_ref(p, ref)) < 0)
+                pod_level_nnp = pod_level_nnp && nnp;
+            } else if (ref && (r = add_ref(p, ref, nnp)) < 0)
                 return r;
         }
     }
-    if (pod_ref && (pod_level_used || total == 0) && (r = add_ref(p, pod_ref)) < 0)
+    if (pod_ref && (pod_level_used || total == 0) &&
+        (r = add_ref(p, pod_ref, pod_level_used && pod_level_nnp)) < 0)
         return r;
     const struct ynode *status = ynode_get(doc, "status");
     if (status && status->kind == YN_MAP && (r = decode_container_states(c, status, p)) < 0)

@@ -10,6 +10,7 @@
 #include "base/cleanup.h"
 #include "base/hmap.h"
 #include "base/names.h"
+#include "engine/startup.h"
 
 /* One policy and what compiling it gave (cached until it or an ancestor changes). */
 struct prev_selectors {
@@ -42,7 +43,8 @@ struct pvec {
 struct podstate {
     struct pod *pod;
     char *key;
-    char **rels; /* files of ours it references */
+    char **rels;    /* files of ours it references */
+    bool *rels_nnp; /* rels_nnp[i]: every container using rels[i] runs with no_new_privs */
     size_t nrels;
     char **refused; /* messages for refused references */
     size_t nrefused;
@@ -58,7 +60,9 @@ struct fstate {
 
 struct engine {
     struct sysdb *db;
+    int native_arch; /* arch.h index: the ABI the container runtime runs in */
     archmask_t node_arches;
+    bool startup; /* contract 3.5: add the start-up syscalls no policy names (default) */
     struct cprof *runtime_default; /* compiled when a policy first extends it */
     struct hmap policies;          /* key "K/ns/name" -> pstate */
     struct hmap children;          /* parent key as parent_key() spells it -> pvec of the policies
@@ -74,6 +78,8 @@ struct engine {
 };
 
 static const char kind_letter[PK__MAX] = {'P', 'C', 'K'};
+
+static void touch_namespace(struct engine *e, const char *ns);
 
 /* The map key of a policy: "P/ns/name", "C//name" or "K/ns/name". */
 static char *key_string(struct policy_key k)
@@ -153,6 +159,7 @@ static void podstate_free(void *v)
     pod_free(s->pod);
     free(s->key);
     strv_free(s->rels, s->nrels);
+    free(s->rels_nnp);
     strv_free(s->refused, s->nrefused);
     free(s);
 }
@@ -213,7 +220,9 @@ int engine_new(int native_arch, struct engine **ret)
         free(e);
         return -ENOTSUP;
     }
+    e->native_arch = a;
     e->node_arches = arch_with_compat(a);
+    e->startup = true;
     hmap_init(&e->policies);
     hmap_init(&e->children);
     hmap_init(&e->by_ns);
@@ -248,6 +257,24 @@ void engine_free(struct engine *e)
 archmask_t engine_node_arches(const struct engine *e)
 {
     return e->node_arches;
+}
+
+int engine_native_arch(const struct engine *e)
+{
+    return e->native_arch;
+}
+
+void engine_set_startup(struct engine *e, bool on)
+{
+    if (e->startup == on)
+        return;
+    e->startup = on;
+    touch_namespace(e, NULL);
+}
+
+bool engine_startup(const struct engine *e)
+{
+    return e->startup;
 }
 
 struct sysdb *engine_sysdb(struct engine *e)
@@ -603,6 +630,15 @@ static int podstate_build(struct podstate *ps, struct kerr *err)
         if (r < 0 && r != -EPERM) {
             free(item);
             return r;
+        }
+        if (r == 0) {
+            bool *b = item ? realloc(ps->rels_nnp, (ps->nrels + 1) * sizeof(*b)) : NULL;
+            if (!b) {
+                free(item);
+                return -ENOMEM;
+            }
+            ps->rels_nnp = b;
+            b[ps->nrels] = p->refs_nnp && p->refs_nnp[i];
         }
         char **nv = item ? realloc(*v, (*n + 1) * sizeof(*nv)) : NULL;
         if (!nv) {
@@ -1196,6 +1232,76 @@ static bool pod_has_rel(const struct podstate *ps, const char *rel)
     return false;
 }
 
+/* Contract 3.5: the short start-up set when every container of every pod that uses the file
+ * runs with no_new_privs (allowPrivilegeEscalation: false), else the long one. */
+static enum startup_mode file_startup_mode(struct podstate *const *pods, size_t npods,
+                                           const char *rel)
+{
+    for (size_t i = 0; i < npods; i++)
+        for (size_t k = 0; k < pods[i]->nrels; k++)
+            if (strcmp(pods[i]->rels[k], rel) == 0 && !pods[i]->rels_nnp[k])
+                return STARTUP_LONG;
+    return STARTUP_SHORT;
+}
+
+/* The ceiling_exempt callback of a merge: sys is in the start-up set of the file's mode. */
+struct startup_exempt {
+    struct engine *e;
+    enum startup_mode mode;
+};
+
+static bool startup_exempt(uint32_t sys, void *userdata)
+{
+    const struct startup_exempt *x = userdata;
+    return startup_has(x->mode, x->e->native_arch, x->e->db, sys);
+}
+
+/* The message of ProfileBlocksStartup (and of compile's and validate's warning) when p
+ * blocks start-up syscalls of mode m; *ret stays NULL when it blocks none. */
+static int startup_warning(struct engine *e, const struct cprof *p, enum startup_mode m, char **ret)
+{
+    _cleanup_free_ struct startup_block *v = NULL;
+    size_t n = 0;
+    int r = startup_blocked(p, m, e->native_arch, e->db, &v, &n);
+    if (r < 0 || n == 0)
+        return r;
+    _cleanup_free_ char *list = NULL;
+    if ((r = startup_blocked_text(v, n, m, &list)) < 0)
+        return r;
+    bool short_helps = m == STARTUP_LONG;
+    for (size_t i = 0; i < n; i++)
+        short_helps = short_helps && !v[i].entry->step_short;
+    if (asprintf(ret,
+                 "it blocks syscalls that the container runtime makes after loading the profile "
+                 "(the %s start-up set), so containers using it cannot start: %s. A policy "
+                 "blocks them and deny wins: allow them in the policy%s",
+                 startup_mode_name(m), list,
+                 short_helps ? ", or set allowPrivilegeEscalation: false in every container that "
+                               "uses it (the runtime then loads the profile later and needs none "
+                               "of these)"
+                             : "") < 0)
+        return -ENOMEM;
+    return 0;
+}
+
+int engine_policy_startup(struct engine *e, const struct cprof *prof, struct cprof **ret,
+                          char **ret_blocked)
+{
+    _cleanup_(cprof_freep) struct cprof *out = NULL;
+    int r = profile_merge(&prof, 1, false, &out);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *warning = NULL;
+    if (e->startup) {
+        if ((r = startup_apply(out, STARTUP_LONG, e->native_arch, e->db)) < 0 ||
+            (r = startup_warning(e, out, STARTUP_LONG, &warning)) < 0)
+            return r;
+    }
+    *ret = TAKE_PTR(out);
+    *ret_blocked = TAKE_PTR(warning);
+    return 0;
+}
+
 /* Computes file rel and reports it through ops. */
 static int compute_file(struct engine *e, const char *rel, const struct sync_ops *ops)
 {
@@ -1221,6 +1327,7 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
         return ops->file ? ops->file(&res, ops->userdata) : 0;
     }
 
+    enum startup_mode mode = file_startup_mode(pods, npods, rel);
     struct ns_name n; /* rel is NS/NAME.json */
     int q = ns_name_split(rel, &n);
     if (q < 0)
@@ -1274,7 +1381,11 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
         if (r >= 0 && bad)
             keep = true;
         if (r >= 0 && !bad) {
-            r = profile_merge(profs, cv.n, false, &merged[nmerged]);
+            /* A ceiling has no say on a start-up syscall it does not name (3.5-3.6). */
+            struct startup_exempt ex = {e, mode};
+            struct merge_opts mo = {.ceiling_exempt = e->startup ? startup_exempt : NULL,
+                                    .userdata = &ex};
+            r = profile_merge_opts(profs, cv.n, &mo, &merged[nmerged]);
             if (r >= 0 && merged[nmerged]->arches == 0) {
                 /* 3.2: no architecture in common, nothing to write. */
                 noarch = true;
@@ -1282,6 +1393,9 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                 cprof_free(merged[nmerged]);
                 merged[nmerged] = NULL;
             } else {
+                /* Contract 3.5: the start-up syscalls no contributing policy names. */
+                if (r >= 0 && e->startup)
+                    r = startup_apply(merged[nmerged], mode, e->native_arch, e->db);
                 if (r >= 0)
                     r = profile_render(merged[nmerged], e->db, &json[nmerged], &jlen[nmerged]);
                 if (r >= 0)
@@ -1351,6 +1465,11 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                 res.json = final;
                 res.len = final_len;
             }
+            _cleanup_free_ char *warning = NULL;
+            if (r >= 0 && e->startup && res.action == FILE_WRITE)
+                r = startup_warning(e, res.prof, mode, &warning);
+            for (size_t i = 0; r >= 0 && warning && i < npods; i++)
+                r = emit(ops, pods[i]->pod, "ProfileBlocksStartup", "kscmp/%s: %s", rel, warning);
         }
     }
     if (r >= 0 && ops->file)

@@ -37,6 +37,14 @@ void engine_free(struct engine *e);
 DEFINE_CLEANUP_FUNC(struct engine, engine_free)
 
 archmask_t engine_node_arches(const struct engine *e);
+
+/* The node's own architecture (an arch.h index): the container runtime runs in its ABI. */
+int engine_native_arch(const struct engine *e);
+
+/* Contract 3.5, on (the default) or off (--startup-syscalls none: a profile holds exactly what
+ * the policies say, and no ProfileBlocksStartup is told). A change recomputes every file. */
+void engine_set_startup(struct engine *e, bool on);
+bool engine_startup(const struct engine *e);
 struct sysdb *engine_sysdb(struct engine *e);
 
 /* Receives one line per noteworthy compile outcome (a dropped syscall, a conflict). */
@@ -77,6 +85,13 @@ struct policy_result {
 
 /* -ENOENT when there is no such policy. */
 int engine_policy_result(struct engine *e, const struct policy *p, struct policy_result *ret);
+
+/* One policy's profile as `compile --policy` prints it: a copy of prof with the long
+ * start-up set applied when start-up syscalls are on (contract 3.5: no pods, so the long
+ * set); *ret_blocked: a warning naming the start-up syscalls it blocks and the runtime steps
+ * that need them, or NULL (caller frees both). */
+int engine_policy_startup(struct engine *e, const struct cprof *prof, struct cprof **ret,
+                          char **ret_blocked);
 
 /* All policies sorted by kind then NS/NAME; the caller frees the array (not the policies). */
 int engine_list_policies(const struct engine *e, const struct policy ***ret, size_t *ret_n);
@@ -120,7 +135,8 @@ struct file_result {
 
 struct engine_event {
     const struct pod *pod;
-    const char *reason; /* ProfileRefused, NoPolicy, PolicyInvalid, ProfileConflict */
+    const char *reason; /* ProfileRefused, NoPolicy, PolicyInvalid, ProfileConflict,
+                         * ProfileBlocksStartup */
     const char *message;
     const char *cause; /* PolicyInvalid: the invalid policy's own message; else NULL */
 };

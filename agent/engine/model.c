@@ -168,6 +168,7 @@ void pod_free(struct pod *p)
     for (size_t i = 0; i < p->nrefs; i++)
         free(p->refs[i]);
     free(p->refs);
+    free(p->refs_nnp);
     for (size_t i = 0; i < p->ncontainers; i++)
         free(p->containers[i].name);
     free(p->containers);

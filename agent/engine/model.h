@@ -140,7 +140,9 @@ struct pod {
     char *file;
     int line;
     struct labels labels;
-    char **refs; /* distinct Localhost profile references in effect for some container */
+    char **refs;    /* distinct Localhost profile references in effect for some container */
+    bool *refs_nnp; /* refs_nnp[i]: every container using refs[i] sets allowPrivilegeEscalation:
+                     * false, so the runtime starts it with no_new_privs (contract 3.5) */
     size_t nrefs;
     struct container_state *containers;
     size_t ncontainers;

@@ -169,6 +169,31 @@ static bool names_sys(const struct cprof *p, uint32_t sys)
     return find_ent(p, sys) || first_cond(p, sys);
 }
 
+bool profile_names(const struct cprof *p, uint32_t sys)
+{
+    return names_sys(p, sys);
+}
+
+int profile_add_if_unnamed(struct cprof *p, uint32_t sys, struct verdict v, const char *origin)
+{
+    if (names_sys(p, sys))
+        return 0;
+    int o = origin_add(p, origin);
+    if (o < 0)
+        return o;
+    struct centry *nv = realloc(p->ents, (p->nents + 1) * sizeof(*nv));
+    if (!nv)
+        return -ENOMEM;
+    p->ents = nv;
+    size_t at = p->nents;
+    while (at > 0 && p->ents[at - 1].sys > sys)
+        at--;
+    memmove(p->ents + at + 1, p->ents + at, (p->nents - at) * sizeof(*nv));
+    p->ents[at] = (struct centry){sys, v, (uint16_t)o};
+    p->nents++;
+    return 1;
+}
+
 /* What p gives sys when no condition of it holds: its unconditional rule, else its default. */
 static struct verdict else_verdict(const struct cprof *p, uint32_t sys, uint16_t *ret_origin)
 {

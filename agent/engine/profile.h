@@ -89,6 +89,13 @@ struct merge_opts {
 int profile_merge_opts(const struct cprof *const *in, size_t n, const struct merge_opts *o,
                        struct cprof **ret);
 
+/* Whether p has a rule for sys (unconditional or conditional). */
+bool profile_names(const struct cprof *p, uint32_t sys);
+
+/* Gives sys the unconditional verdict v, with origin text origin, when p has no rule for it
+ * at all: 1 when added, 0 when p names it already (p is left as it is). */
+int profile_add_if_unnamed(struct cprof *p, uint32_t sys, struct verdict v, const char *origin);
+
 /* What a runtime can enforce: for each syscall either one unconditional rule or only
  * conditional rules that share one action or are disjoint (libseccomp does not pick the most
  * restrictive of several matching rules). Where the meaning cannot be kept exactly, the

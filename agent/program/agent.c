@@ -44,7 +44,8 @@ struct agent {
 
 static const char *const agent_help =
     "Usage: kscmp agent [--local DIR] [--kubelet-root DIR] [--metrics-addr ADDR]\n"
-    "                   [--node-name NAME] [--kubeconfig FILE] [--log-format text|json]\n\n"
+    "                   [--node-name NAME] [--kubeconfig FILE] [--log-format text|json]\n"
+    "                   [--startup-syscalls auto|none]\n\n"
     "Runs the node agent: keeps <kubelet root>/seccomp/kscmp/NS/NAME.json equal to the merge\n"
     "of the policies that apply to the pods that reference it.\n\n"
     "  --local DIR          read policies, Namespaces and Pods from the YAML files in DIR\n"
@@ -55,7 +56,12 @@ static const char *const agent_help =
     "  --kubeconfig FILE    outside a cluster (default $KUBECONFIG, ~/.kube/config)\n"
     "  --log-format FMT     text (default) or json\n"
     "  --arch ARCH          the node's architecture (default: this machine's)\n"
-    "  --once               reconcile once and exit (0 when every file is as it should be)\n\n"
+    "  --once               reconcile once and exit (0 when every file is as it should be)\n"
+    "  --startup-syscalls auto|none\n"
+    "                       auto (default): allow the syscalls the container runtime (runc,\n"
+    "                       crun) makes after loading a profile, where no policy names them,\n"
+    "                       and tell pods whose profile blocks one (ProfileBlocksStartup);\n"
+    "                       none: a profile holds exactly what the policies say\n\n"
     "Signals: SIGTERM/SIGINT finish the write in progress and exit 0; SIGHUP reads everything\n"
     "again.\n";
 
@@ -197,6 +203,7 @@ int agent_main(int argc, char **argv)
         {"log-format", required_argument, NULL, 'f'},
         {"arch", required_argument, NULL, 'a'},
         {"once", no_argument, NULL, 'o'},
+        {"startup-syscalls", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -206,7 +213,7 @@ int agent_main(int argc, char **argv)
     if (!root || !*root)
         root = "/var/lib/kubelet";
     int arch = -1, opt;
-    bool once = false;
+    bool once = false, startup = true;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
@@ -240,6 +247,14 @@ int agent_main(int argc, char **argv)
             break;
         case 'o':
             once = true;
+            break;
+        case 'S':
+            if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "none") != 0) {
+                fprintf(stderr, "kscmp agent: --startup-syscalls is auto or none, not \"%s\"\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            startup = strcmp(optarg, "auto") == 0;
             break;
         case 'h':
             fputs(agent_help, stdout);
@@ -287,6 +302,7 @@ int agent_main(int argc, char **argv)
         return EXIT_INVALID;
     }
     engine_set_logger(a.e, log_engine, &a);
+    engine_set_startup(a.e, startup);
     if (strcmp(metrics_addr, "off") != 0 && *metrics_addr) {
         if (http_serve(a.m, metrics_addr, &a.http, &err) < 0) {
             log_error("%s", err.msg);

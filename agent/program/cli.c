@@ -190,7 +190,7 @@ struct common {
 };
 
 /* Which options a command takes, besides -f and --help. */
-enum { OPT_ARCH = 1, OPT_OUTPUT = 2, OPT_COMPILE = 4 };
+enum { OPT_ARCH = 1, OPT_OUTPUT = 2, OPT_COMPILE = 4, OPT_STARTUP = 8 };
 
 static int add_file(struct common *c, const char *f)
 {
@@ -255,10 +255,10 @@ static int parse_options(const char *cmd, const char *help, unsigned allowed, in
             return usage_error(cmd, "option %s needs an argument", name);
         if (opt == '?')
             return usage_error(cmd, "unknown option %s", name);
-        bool ok =
-            opt == 'f' || opt == 'h' || (opt == 'a' && (allowed & OPT_ARCH)) ||
-            (opt == 'o' && (allowed & OPT_OUTPUT)) ||
-            ((opt == 'p' || opt == 'P' || opt == 'y' || opt == 'S') && (allowed & OPT_COMPILE));
+        bool ok = opt == 'f' || opt == 'h' || (opt == 'a' && (allowed & OPT_ARCH)) ||
+                  (opt == 'o' && (allowed & OPT_OUTPUT)) ||
+                  ((opt == 'p' || opt == 'P' || opt == 'y') && (allowed & OPT_COMPILE)) ||
+                  (opt == 'S' && (allowed & OPT_STARTUP));
         if (!ok)
             return usage_error(cmd, "option %s does not go with this command", name);
         switch (opt) {
@@ -308,6 +308,7 @@ static int make_engine(const struct common *c, bool collect, bool pods, struct e
     /* validate prints every policy's warnings with its line; the others as they come. */
     if (!collect)
         engine_set_logger(e, log_stderr, NULL);
+    engine_set_startup(e, !c->startup_none);
     struct loader l = {.e = e, .collect = collect, .pods_allowed = pods};
     for (size_t i = 0; i < c->nfiles; i++) {
         r = load_path(&l, c->files[i]);
@@ -341,6 +342,7 @@ static const struct policy *find_policy(struct engine *e, const char *ref)
 static const char *const compile_help =
     "Usage: kscmp compile -f FILE... (--pod FILE [--profile kscmp/NS/NAME.json] | --policy "
     "[NS/]NAME) [--arch ARCH]\n"
+    "                     [--startup-syscalls auto|none]\n"
     "       kscmp explain  (same options)\n\n"
     "Prints the seccomp profile the agent would write for the pods of --pod (a file of one or\n"
     "more Pods; --profile picks the file when they reference several), or one policy after\n"
@@ -351,8 +353,11 @@ static const char *const compile_help =
     "      --policy REF      NS/NAME, or NAME for a ClusterSeccompPolicy\n"
     "      --arch ARCH       the node's architecture (default: this machine's)\n"
     "      --startup-syscalls auto|none\n"
-    "                        auto (default): allow the container runtime's start-up syscalls\n"
-    "                        that no policy names; none: exactly what the policies say\n";
+    "                        auto (default): allow the syscalls the container runtime (runc,\n"
+    "                        crun) makes after loading the profile, where no policy names\n"
+    "                        them (fewer when every container of the pods sets\n"
+    "                        allowPrivilegeEscalation: false; all of them with --policy), and\n"
+    "                        warn when a policy blocks one; none: exactly what the policies say\n";
 
 struct file_out {
     char *json;
@@ -398,7 +403,8 @@ static int cli_on_file(const struct file_result *r, void *userdata)
 static int cli_on_event(const struct engine_event *ev, void *userdata)
 {
     struct file_out *o = userdata;
-    bool warning = strcmp(ev->reason, "ProfileConflict") == 0;
+    bool warning = strcmp(ev->reason, "ProfileConflict") == 0 ||
+                   strcmp(ev->reason, "ProfileBlocksStartup") == 0;
     if (!warning)
         o->failed = true;
     if (strcmp(ev->reason, "PolicyInvalid") == 0 && ev->cause) {
@@ -424,7 +430,7 @@ int cli_compile(int argc, char **argv, bool explain)
 {
     const char *cmd = explain ? "explain" : "compile";
     struct common c = {.arch = -1};
-    int r = parse_options(cmd, compile_help, OPT_ARCH | OPT_COMPILE, argc, argv, &c);
+    int r = parse_options(cmd, compile_help, OPT_ARCH | OPT_COMPILE | OPT_STARTUP, argc, argv, &c);
     _cleanup_free_ char **files_owner = c.files;
     if (r >= 0)
         return r;
@@ -457,10 +463,17 @@ int cli_compile(int argc, char **argv, bool explain)
             fprintf(stderr, "kscmp: error: %s\n", pr.error);
             return EXIT_INVALID;
         }
-        _cleanup_free_ char *out = NULL;
+        _cleanup_(cprof_freep) struct cprof *prof = NULL;
+        _cleanup_free_ char *blocked = NULL, *out = NULL;
         size_t len = 0;
-        r = explain ? profile_explain(pr.prof, engine_sysdb(e), &out)
-                    : profile_render(pr.prof, engine_sysdb(e), &out, &len);
+        if ((r = engine_policy_startup(e, pr.prof, &prof, &blocked)) < 0) {
+            fprintf(stderr, "kscmp: error: %s\n", strerror(-r));
+            return EXIT_INVALID;
+        }
+        if (blocked)
+            fprintf(stderr, "kscmp: warning: ProfileBlocksStartup: %s: %s\n", policy, blocked);
+        r = explain ? profile_explain(prof, engine_sysdb(e), &out)
+                    : profile_render(prof, engine_sysdb(e), &out, &len);
         if (r < 0)
             return EXIT_INVALID;
         fputs(out, stdout);
@@ -771,16 +784,18 @@ int cli_groups(int argc, char **argv)
 }
 
 static const char *const validate_help =
-    "Usage: kscmp validate -f FILE... [--arch ARCH]\n\nChecks every policy of every file (a "
-    "folder: its *.yaml, *.yml and *.json files):\ndecoding, syscall names, actions, "
-    "inheritance. Prints one line per policy, goes on\nafter a file or document it cannot read, "
-    "and exits 1 if anything is invalid or\nunreadable, or if there is no policy at all. "
-    "Conflicts (detached children) are\nwarnings.\n";
+    "Usage: kscmp validate -f FILE... [--arch ARCH] [--startup-syscalls auto|none]\n\nChecks "
+    "every policy of every file (a folder: its *.yaml, *.yml and *.json files):\ndecoding, "
+    "syscall names, actions, inheritance. Prints one line per policy, goes on\nafter a file or "
+    "document it cannot read, and exits 1 if anything is invalid or\nunreadable, or if there is "
+    "no policy at all. Conflicts (detached children) are\nwarnings, and so is a policy that "
+    "blocks a syscall the container runtime needs to\nstart a container (unless "
+    "--startup-syscalls none).\n";
 
 int cli_validate(int argc, char **argv)
 {
     struct common c = {.arch = -1};
-    int r = parse_options("validate", validate_help, OPT_ARCH, argc, argv, &c);
+    int r = parse_options("validate", validate_help, OPT_ARCH | OPT_STARTUP, argc, argv, &c);
     _cleanup_free_ char **files_owner = c.files;
     if (r >= 0)
         return r;
@@ -812,6 +827,18 @@ int cli_validate(int argc, char **argv)
         }
         for (size_t k = 0; k < pr.nwarnings; k++)
             fprintf(stderr, "kscmp: warning: %s\n", pr.warnings[k]);
+        _cleanup_(cprof_freep) struct cprof *prof = NULL;
+        _cleanup_free_ char *blocked = NULL;
+        if (engine_policy_startup(e, pr.prof, &prof, &blocked) < 0) {
+            free(all);
+            return EXIT_INVALID;
+        }
+        if (blocked && all[i]->file && *all[i]->file)
+            fprintf(stderr, "kscmp: warning: %s:%d: %s %s: %s\n", all[i]->file, all[i]->line,
+                    policy_kind_name(all[i]->kind), id, blocked);
+        else if (blocked)
+            fprintf(stderr, "kscmp: warning: %s %s: %s\n", policy_kind_name(all[i]->kind), id,
+                    blocked);
         if (pr.nconflicts) {
             printf("conflict  %s %s: detached from %s, loosens", policy_kind_name(all[i]->kind), id,
                    all[i]->extends);

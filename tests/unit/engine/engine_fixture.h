@@ -86,13 +86,28 @@ static inline void load(struct engine *e, const char *const *objs)
         load_text(e, *objs);
 }
 
-/* An engine for arch ("x86_64", "aarch64") holding objs (may be NULL). */
+/* An engine for arch ("x86_64", "aarch64") holding objs (may be NULL), with the runtime's
+ * start-up syscalls (contract 3.5) off: these tests pin exact sets, as the vectors do with
+ * --startup-syscalls none. test_startup.c uses engine_for_startup(). */
 static inline struct engine *engine_for(const char *arch, const char *const *objs)
 {
     struct engine *e = NULL;
     int a = arch_parse(arch);
     assert_true(a >= 0);
     assert_int_equal(engine_new(a, &e), 0);
+    engine_set_startup(e, false);
+    load(e, objs);
+    return e;
+}
+
+/* The same with the start-up syscalls on, as the agent runs by default. */
+static inline struct engine *engine_for_startup(const char *arch, const char *const *objs)
+{
+    struct engine *e = NULL;
+    int a = arch_parse(arch);
+    assert_true(a >= 0);
+    assert_int_equal(engine_new(a, &e), 0);
+    assert_true(engine_startup(e));
     load(e, objs);
     return e;
 }

@@ -575,6 +575,43 @@ static const struct bad_case bad_cases[] = {
     {"Pod: seccompProfile as a string",
      POD_HEAD "  containers: [{name: a, securityContext: {seccompProfile: Localhost}}]\n", REFUSED,
      7, "Pod demo/p: spec.containers[0].securityContext.seccompProfile: must be a mapping"},
+    {"Pod: allowPrivilegeEscalation as a string",
+     POD_HEAD "  containers:\n"
+              "  - name: main\n"
+              "    securityContext: {allowPrivilegeEscalation: \"false\"}\n",
+     REFUSED, 9,
+     "Pod demo/p: spec.containers[0].securityContext.allowPrivilegeEscalation: want true or "
+     "false, not a string"},
+    {"Pod: allowPrivilegeEscalation: no (a string in YAML 1.2)",
+     POD_HEAD "  initContainers:\n"
+              "  - name: init\n"
+              "    securityContext:\n"
+              "      allowPrivilegeEscalation: no\n",
+     REFUSED, 10,
+     "Pod demo/p: spec.initContainers[0].securityContext.allowPrivilegeEscalation: want true or "
+     "false, not a string"},
+    {"Pod: allowPrivilegeEscalation as a number",
+     POD_HEAD "  containers: [{name: a}]\n"
+              "  ephemeralContainers:\n"
+              "  - {name: dbg, securityContext: {allowPrivilegeEscalation: 0}}\n",
+     REFUSED, 9,
+     "Pod demo/p: spec.ephemeralContainers[0].securityContext.allowPrivilegeEscalation: want "
+     "true or false, not a number"},
+    {"Pod: allowPrivilegeEscalation as a list",
+     POD_HEAD "  containers:\n"
+              "  - {name: a, securityContext: {allowPrivilegeEscalation: [false]}}\n",
+     REFUSED, 8,
+     "Pod demo/p: spec.containers[0].securityContext.allowPrivilegeEscalation: want true or "
+     "false, not a list"},
+    {"Pod: allowPrivilegeEscalation as a mapping",
+     POD_HEAD "  containers:\n"
+              "  - name: a\n"
+              "  - name: b\n"
+              "    securityContext:\n"
+              "      allowPrivilegeEscalation: {value: false}\n",
+     REFUSED, 11,
+     "Pod demo/p: spec.containers[1].securityContext.allowPrivilegeEscalation: want true or "
+     "false, not a mapping"},
     {"Pod: containers as a mapping", POD_HEAD "  containers: {name: main}\n", REFUSED, 7,
      "Pod demo/p: spec.containers: must be a list, not a mapping"},
     {"Pod: spec missing", "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: demo}\n",
@@ -1051,6 +1088,103 @@ static void test_pod_refs(void **state)
     }
 }
 
+/* ---- Pods: which references run with no_new_privs (allowPrivilegeEscalation: false) ----- */
+
+struct nnp_case {
+    const char *name;
+    const char *spec; /* below POD_HEAD */
+    const char *ref;  /* the reference checked */
+    bool nnp;         /* every container using it sets allowPrivilegeEscalation: false */
+};
+
+#define APE(v) "allowPrivilegeEscalation: " v
+#define OWN(ref, ape) "{seccompProfile: {type: Localhost, localhostProfile: " ref "}, " ape "}"
+
+static const struct nnp_case nnp_cases[] = {
+    {"unset: the container may gain privileges",
+     "  containers:\n  - {name: a, securityContext: " LH("kscmp/demo/a.json") "}\n",
+     "kscmp/demo/a.json", false},
+    {"false on the container that uses it",
+     "  containers:\n  - {name: a, securityContext: " OWN("kscmp/demo/a.json", APE("false")) "}\n",
+     "kscmp/demo/a.json", true},
+    {"true",
+     "  containers:\n  - {name: a, securityContext: " OWN("kscmp/demo/a.json", APE("true")) "}\n",
+     "kscmp/demo/a.json", false},
+    {"null counts as unset",
+     "  containers:\n  - {name: a, securityContext: " OWN("kscmp/demo/a.json", APE("null")) "}\n",
+     "kscmp/demo/a.json", false},
+    {"YAML's False is false",
+     "  containers:\n  - {name: a, securityContext: " OWN("kscmp/demo/a.json", APE("False")) "}\n",
+     "kscmp/demo/a.json", true},
+    {"two containers share it, one may gain privileges",
+     "  containers:\n"
+     "  - {name: a, securityContext: " OWN("kscmp/demo/a.json",
+                                           APE("false")) "}\n"
+                                                         "  - {name: b, securityContext: " LH(
+                                                             "kscmp/demo/a.json") "}\n",
+     "kscmp/demo/a.json", false},
+    {"a container that does not use it does not count",
+     "  containers:\n"
+     "  - {name: a, securityContext: " OWN("kscmp/demo/a.json", APE("false")) "}\n"
+                                                                              "  - {name: b}\n",
+     "kscmp/demo/a.json", true},
+    {"pod level: every container without its own profile sets false",
+     "  securityContext: " LH(
+         "kscmp/demo/pod.json") "\n"
+                                "  initContainers: [{name: i, securityContext: {" APE(
+                                    "false") "}}]\n"
+                                             "  containers: [{name: a, securityContext: {" APE(
+                                                 "false") "}}]\n"
+                                                          "  ephemeralContainers: [{name: d, "
+                                                          "securityContext: {" APE("false") "}}]\n",
+     "kscmp/demo/pod.json", true},
+    {"pod level: an init container may gain privileges",
+     "  securityContext: " LH(
+         "kscmp/demo/pod.json") "\n"
+                                "  initContainers: [{name: i}]\n"
+                                "  containers: [{name: a, securityContext: {" APE("false") "}}]\n",
+     "kscmp/demo/pod.json", false},
+    {"pod level: an ephemeral container may gain privileges",
+     "  securityContext: " LH(
+         "kscmp/demo/pod.json") "\n"
+                                "  containers: [{name: a, securityContext: {" APE(
+                                    "false") "}}]\n"
+                                             "  ephemeralContainers: [{name: d, securityContext: "
+                                             "{" APE("true") "}}]\n",
+     "kscmp/demo/pod.json", false},
+    {"pod level: a container with its own profile does not count",
+     "  securityContext: " LH(
+         "kscmp/demo/pod.json") "\n"
+                                "  containers:\n"
+                                "  - {name: a, securityContext: {" APE(
+                                    "false") "}}\n"
+                                             "  - {name: b, securityContext: " LH(
+                                                 "kscmp/demo/b.json") "}\n",
+     "kscmp/demo/pod.json", true},
+    {"pod level without containers: may gain privileges",
+     "  securityContext: " LH("kscmp/demo/pod.json") "\n", "kscmp/demo/pod.json", false},
+};
+
+static void test_pod_no_new_privs(void **state)
+{
+    for (size_t i = 0; i < ELEMENTSOF(nnp_cases); i++) {
+        const struct nnp_case *c = &nnp_cases[i];
+        char text[2048];
+        snprintf(text, sizeof(text), POD_HEAD "%s", c->spec);
+        struct decoded d;
+        struct object *o = decode_one(text, &d, OBJ_POD);
+        const struct pod *p = o->pod;
+        size_t k = 0;
+        while (k < p->nrefs && strcmp(p->refs[k], c->ref) != 0)
+            k++;
+        if (k == p->nrefs)
+            fail_msg("%s: no reference %s", c->name, c->ref);
+        if (p->refs_nnp[k] != c->nnp)
+            fail_msg("%s: no_new_privs %d, want %d", c->name, p->refs_nnp[k], c->nnp);
+        decoded_free(&d);
+    }
+}
+
 static void test_pod_fields(void **state)
 {
     struct decoded d;
@@ -1183,6 +1317,7 @@ int main(void)
         cmocka_unit_test(test_list),
         cmocka_unit_test(test_other_kinds_skipped),
         cmocka_unit_test(test_pod_refs),
+        cmocka_unit_test(test_pod_no_new_privs),
         cmocka_unit_test(test_pod_fields),
         cmocka_unit_test(test_container_states),
         cmocka_unit_test(test_callback_error_stops),

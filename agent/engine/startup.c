@@ -1,0 +1,272 @@
+/* startup.c - the container runtime's start-up syscalls as data (contract 3.5).
+ *
+ * How the x86_64 sets were found (tests/enforce/startup.py keeps them true):
+ *   - runc 1.1.5 (Debian 12's 1.1.5+ds1-1+deb12u1, which carries the upstream security fixes
+ *     up to 1.1.12: the working-directory check and the closing of descriptors before execve)
+ *     and crun 1.8.1, on Linux 6.18, driven as containerd's shim drives them (`create`, then
+ *     `start`; `exec --detach` for kubectl exec and exec probes), with the OCI config
+ *     containerd writes for a pod's container, as root and as a non-root user with
+ *     supplementary groups, with and without no_new_privs;
+ *   - `strace -f` of each run under a filter that allows everything: every call the thread
+ *     that loaded the filter made until its execve of the program;
+ *   - then each set, with exactly the calls of a program that only calls exit, under an Errno
+ *     and under a Kill default: the container starts; and without any one entry, some
+ *     runtime, mode, user, default or exec fails to start it (the test prints which), unless
+ *     the entry says why it stays.
+ * Other architectures: no runtime runs here for them. The runtimes take the same steps
+ * there; the names come from their source (Go's syscall package and glibc call the same *at,
+ * 64-bit and rt_* calls on every 64-bit architecture; on 32-bit ones they use the *64, *32
+ * and time64 calls, mapped here through name32). startup_derivation() says which is which.
+ *
+ * An x86 or x32 process in the container does not matter: the runtime itself runs in the
+ * node's native ABI (x86_64) until execve, so only native names are needed; the rules apply
+ * to every architecture of the profile, as OCI rules do.
+ */
+#include "engine/startup.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/cleanup.h"
+
+#define GO_RUNTIME_STAYS                                                                           \
+    "not seen in these runs: runc init is a Go program whose runtime makes it on the thread "      \
+    "that loaded the filter when "
+
+/* Sorted by name. A step names the runtimes that need the call and what for; "(exec)" means
+ * only in a process started by `exec` in a running container. */
+static const struct startup_entry entries[] = {
+    {"capget", NULL, "runc: reads the capabilities it holds before it drops the others", NULL,
+     NULL},
+    {"capset", NULL, "runc, crun: set the container's capabilities", NULL, NULL},
+    {"chdir", NULL, "runc: changes to the container's working directory", NULL, NULL},
+    {"close", NULL,
+     "runc: closes its pipes and the descriptors it opened; crun: closes its sync socket and the "
+     "exec fifo",
+     "runc: closes its init and log pipes and the descriptors it must not leak before execve; "
+     "crun: closes the filter's descriptor",
+     NULL},
+    {"epoll_ctl", NULL, "runc: Go adds each file it opens to its poller (a refusal is ignored)",
+     "runc: Go adds /proc/self/fd to its poller (a refusal is ignored)", NULL},
+    {"execve", NULL, "runc, crun: start the container's program",
+     "runc, crun: start the container's program", NULL},
+    {"faccessat2", NULL, "runc: checks that the program may be executed", NULL, NULL},
+    {"fchown", "fchown32", "runc, crun (exec): hand stdin, stdout and stderr to a non-root user",
+     NULL, NULL},
+    {"fcntl", "fcntl64", "runc: marks inherited descriptors close-on-exec", NULL, NULL},
+    {"fstat", "fstat64",
+     "runc: looks at stdin, stdout and stderr before it hands them to the user, and at the files "
+     "it reads",
+     NULL, NULL},
+    {"fstatfs", "fstatfs64", "runc: checks that /proc/self/fd is on procfs",
+     "runc: checks that /proc/self/fd is on procfs before it closes descriptors", NULL},
+    {"futex", NULL, "runc: its Go runtime's waits and wake-ups",
+     "runc: its Go runtime's waits and wake-ups", NULL},
+    {"getcwd", NULL, "runc: checks that the working directory is inside the container", NULL, NULL},
+    {"getdents64", NULL, "runc: lists /proc/self/fd to mark or close inherited descriptors",
+     "runc: lists /proc/self/fd to close inherited descriptors before execve", NULL},
+    {"getpid", NULL, "runc: its own process id, for the container's state",
+     "runc: its own process id, for the container's state", NULL},
+    {"getppid", NULL, "runc: checks that its parent is still the runtime", NULL, NULL},
+    {"ioctl", NULL, "crun (exec): asks whether stdin, stdout and stderr are terminals", NULL, NULL},
+    {"mmap", "mmap2", "runc: its Go runtime maps memory as its heap grows",
+     "runc: its Go runtime maps memory as its heap grows",
+     GO_RUNTIME_STAYS "its heap grows; refused, runc dies there"},
+    {"newfstatat", "fstatat64", "runc: stats /dev/null and finds the program", NULL, NULL},
+    {"openat", NULL,
+     "runc: opens /proc/self/fd, /etc/passwd, /etc/group, /proc/self/setgroups, "
+     "/proc/self/status and the exec fifo; crun (exec): opens /proc/self/setgroups",
+     "runc: opens the exec fifo and /proc/self/fd", NULL},
+    {"prctl", NULL,
+     "runc, crun: shrink the capability bounding set, keep capabilities across the change of "
+     "user, clear the ambient set",
+     NULL, NULL},
+    {"pselect6", "pselect6_time64", "crun: waits on the exec fifo until the container is started",
+     NULL, NULL},
+    {"read", NULL,
+     "runc: reads /etc/passwd, /etc/group, /proc/self/setgroups and /proc/self/status; crun: "
+     "reads the exec fifo and (exec) /proc/self/setgroups",
+     NULL, NULL},
+    {"rt_sigaction", NULL, "crun: resets signal handlers to their defaults", NULL, NULL},
+    {"rt_sigprocmask", NULL, "crun: unblocks signals", NULL, NULL},
+    {"rt_sigreturn", NULL, "runc: its Go runtime returns from a signal (preemption by SIGURG)",
+     "runc: its Go runtime returns from a signal (preemption by SIGURG)",
+     "seen under strace only, whose slowness lets the Go scheduler preempt runc with SIGURG; "
+     "refused, runc dies when that signal comes"},
+    {"sched_yield", NULL, "runc: its Go runtime yields while a runtime lock is held elsewhere",
+     "runc: its Go runtime yields while a runtime lock is held elsewhere",
+     GO_RUNTIME_STAYS "one of its locks is contended; refused under a Kill default, runc dies"},
+    {"setgid", "setgid32", "runc: sets the container's group id", NULL, NULL},
+    {"setgroups", "setgroups32", "runc, crun (exec): set the supplementary groups", NULL, NULL},
+    {"setresgid", "setresgid32", "crun: sets the container's group ids", NULL, NULL},
+    {"setresuid", "setresuid32", "crun: sets the container's user ids", NULL, NULL},
+    {"setuid", "setuid32", "runc: sets the container's user id", NULL, NULL},
+    {"statx", NULL, "crun (exec): looks at /proc/self/setgroups before it reads it", NULL, NULL},
+    {"umask", NULL, "crun (exec): sets the umask", "crun (exec): sets the umask", NULL},
+    {"write", NULL,
+     "runc: writes to the exec fifo; crun: reports to the runtime on its sync socket",
+     "runc: writes to the exec fifo; crun (exec): tells the runtime it is about to execve", NULL},
+    /* glibc on 32-bit architectures tries pselect6_time64 and falls back to this one only when
+     * the kernel lacks it (ENOSYS); an older kernel needs it. */
+    {NULL, "pselect6", "crun: waits on the exec fifo (kernels without pselect6_time64)", NULL,
+     NULL},
+};
+
+const struct startup_entry *startup_entries(size_t *ret_n)
+{
+    *ret_n = ELEMENTSOF(entries);
+    return entries;
+}
+
+const char *startup_mode_name(enum startup_mode m)
+{
+    return m == STARTUP_SHORT ? "short" : "long";
+}
+
+/* Architectures whose native calls are the 32-bit ones (*64, *32, time64). */
+static bool arch_is_32bit(int arch)
+{
+    static const char *const names[] = {"x86",  "arm",    "ppc",       "s390",
+                                        "mips", "mipsel", "mips64n32", "mipsel64n32"};
+    const struct arch_info *a = arch_get((size_t)arch);
+    for (size_t i = 0; a && i < ELEMENTSOF(names); i++)
+        if (strcmp(a->name, names[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool exists_on(struct sysdb *db, const char *name, int arch)
+{
+    uint32_t id;
+    return name && sysdb_lookup(db, name, &id) == 0 && (sysdb_arches(db, id) & (1u << arch));
+}
+
+const char *startup_name(const struct startup_entry *e, int arch, struct sysdb *db)
+{
+    if (arch < 0 || (size_t)arch >= arch_count())
+        return NULL;
+    if (arch_is_32bit(arch)) {
+        if (exists_on(db, e->name32, arch))
+            return e->name32;
+        return e->name32 || !exists_on(db, e->name, arch) ? NULL : e->name;
+    }
+    return exists_on(db, e->name, arch) ? e->name : NULL;
+}
+
+const char *startup_step(const struct startup_entry *e, enum startup_mode m)
+{
+    return m == STARTUP_SHORT ? e->step_short : e->step_long;
+}
+
+const char *startup_derivation(int arch)
+{
+    const struct arch_info *a = arch >= 0 ? arch_get((size_t)arch) : NULL;
+    if (!a)
+        return "unknown architecture";
+    if (strcmp(a->name, "x86_64") == 0)
+        return "measured with runc 1.1.5 and crun 1.8.1 (Debian 12) on Linux 6.18: strace of "
+               "init and exec, as root and as a non-root user, with and without no_new_privs, "
+               "and start-up tests under Errno and Kill defaults";
+    if (strcmp(a->name, "aarch64") == 0 || strcmp(a->name, "riscv64") == 0)
+        return "derived from runc's and crun's source, not measured: the same steps, and Go and "
+               "glibc make the same calls there as on x86_64";
+    if (strcmp(a->name, "arm") == 0)
+        return "derived from runc's and crun's source, not measured: the same steps, with the "
+               "32-bit calls Go and glibc use there (fcntl64, fstat64, fstatfs64, fstatat64, "
+               "mmap2, setgroups32, setgid32, setuid32, setresgid32, setresuid32, fchown32, "
+               "pselect6_time64 and pselect6)";
+    if (arch_is_32bit(arch))
+        return "not measured nor checked against the source for this architecture: the 32-bit "
+               "names of the x86_64 set, where they exist";
+    return "not measured nor checked against the source for this architecture: the x86_64 "
+           "names, where they exist";
+}
+
+bool startup_has(enum startup_mode m, int arch, struct sysdb *db, uint32_t sys)
+{
+    const char *name = sysdb_name(db, sys);
+    for (size_t i = 0; name && i < ELEMENTSOF(entries); i++) {
+        if (!startup_step(&entries[i], m))
+            continue;
+        const char *n = startup_name(&entries[i], arch, db);
+        if (n && strcmp(n, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+int startup_apply(struct cprof *p, enum startup_mode m, int arch, struct sysdb *db)
+{
+    if (p->dflt.action == ACT_ALLOW)
+        return 0;
+    for (size_t i = 0; i < ELEMENTSOF(entries); i++) {
+        const char *step = startup_step(&entries[i], m);
+        const char *name = step ? startup_name(&entries[i], arch, db) : NULL;
+        uint32_t id;
+        if (!name || sysdb_lookup(db, name, &id) < 0)
+            continue;
+        char origin[300];
+        snprintf(origin, sizeof(origin), "container start-up: %s", step);
+        int r = profile_add_if_unnamed(p, id, VERDICT(ACT_ALLOW), origin);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+static bool blocks(struct verdict v)
+{
+    return v.action != ACT_ALLOW && v.action != ACT_LOG;
+}
+
+int startup_blocked(const struct cprof *p, enum startup_mode m, int arch, struct sysdb *db,
+                    struct startup_block **ret, size_t *ret_n)
+{
+    _cleanup_free_ struct startup_block *v = calloc(ELEMENTSOF(entries), sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < ELEMENTSOF(entries); i++) {
+        const char *name =
+            startup_step(&entries[i], m) ? startup_name(&entries[i], arch, db) : NULL;
+        uint32_t id;
+        if (!name || sysdb_lookup(db, name, &id) < 0)
+            continue;
+        struct verdict uncond = p->dflt;
+        for (size_t k = 0; k < p->nents; k++)
+            if (p->ents[k].sys == id)
+                uncond = p->ents[k].v;
+        /* The conditional rules' else is the unconditional rule, or the default. */
+        bool some_block = blocks(uncond), some_allow = !blocks(uncond);
+        for (size_t k = 0; k < p->nconds; k++)
+            if (p->conds[k].sys == id) {
+                some_block = some_block || blocks(p->conds[k].v);
+                some_allow = some_allow || !blocks(p->conds[k].v);
+            }
+        if (some_block)
+            v[n++] = (struct startup_block){&entries[i], name, some_allow};
+    }
+    *ret = TAKE_PTR(v);
+    *ret_n = n;
+    return 0;
+}
+
+int startup_blocked_text(const struct startup_block *v, size_t n, enum startup_mode m, char **ret)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s%s%s (%s)", i ? ", " : "", v[i].name,
+                v[i].conditional ? " for some arguments" : "", startup_step(v[i].entry, m));
+    if (fclose(f) != 0) {
+        free(buf);
+        return -ENOMEM;
+    }
+    *ret = buf;
+    return 0;
+}
