@@ -279,11 +279,11 @@ class AgentTest(unittest.TestCase):
         before = self.read("demo/web.json")
         api_before = self.read("demo/api.json")
         self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]",
-                                                "[getpid, mkdir, futex, openat]"))
+                                                "[getpid, mkdir, futex, uname]"))
         new = self.expected("demo/web.json")
         self.assertNotEqual(before, new)
         self.wait_bytes("demo/web.json", new)
-        self.assertIn(b'"openat"', new)
+        self.assertIn(b'"uname"', new)
         self.assertEqual(self.read("demo/api.json"), api_before)
         self.assert_converged(ALL_FILES)
 
@@ -494,7 +494,7 @@ spec:
         errors = a.metric("kscmp_profile_write_errors_total")
         mark = a.log_mark()
         self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]",
-                                                "[getpid, mkdir, futex, openat]"))
+                                                "[getpid, mkdir, futex, uname]"))
         new = self.expected("demo/web.json")
         H.wait_until(lambda: a.metric("kscmp_profile_write_errors_total") > errors, 10,
                      "kscmp_profile_write_errors_total to grow")
@@ -559,7 +559,7 @@ spec:
         # Fixed: written.
         self.put("20-inherit.yaml", INHERIT)
         self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]",
-                                                "[getpid, mkdir, futex, openat]"))
+                                                "[getpid, mkdir, futex, uname]"))
         new = self.expected("demo/web.json")
         self.assertNotEqual(new, good)
         self.wait_bytes("demo/web.json", new)
