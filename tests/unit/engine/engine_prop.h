@@ -532,19 +532,35 @@ static char *prop_gen_pod(struct prop_src *s, const char *ns, const char *name)
         else
             snprintf(r, 400, "kscmp/%s/%0251d.json", ns, 7); /* too long a name: refused */
     }
+    /* allowPrivilegeEscalation of each container: which start-up set the file gets (3.5). */
+    static const char *const ape[] = {"", "allowPrivilegeEscalation: false",
+                                      "allowPrivilegeEscalation: false",
+                                      "allowPrivilegeEscalation: true"};
+    const char *main_ape = ape[prop_pick(s, 4)], *side_ape = ape[prop_pick(s, 4)];
+    const char *init_ape = ape[prop_pick(s, 4)];
+    bool init = prop_chance(s, 15);
     char *buf = NULL;
     bool side = prop_chance(s, 30);
-    int r =
-        asprintf(&buf,
-                 "apiVersion: v1\nkind: Pod\nmetadata: {name: %s, namespace: %s, labels: "
-                 "{app: %s%s}}\nspec:\n  nodeName: node-1\n  securityContext:\n"
-                 "    seccompProfile: {type: Localhost, localhostProfile: \"%s\"}\n"
-                 "  containers:\n  - {name: main, image: busybox}\n%s%s%s",
-                 name, ns, prop_pick(s, 2) ? "x" : "y", prop_pick(s, 3) ? "" : ", tier: fe", ref,
-                 side ? "  - name: side\n    image: busybox\n    securityContext: "
-                        "{seccompProfile: {type: Localhost, localhostProfile: \""
-                      : "",
-                 side ? ref2 : "", side ? "\"}}\n" : "");
+    int r = asprintf(
+        &buf,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: %s, namespace: %s, labels: "
+        "{app: %s%s}}\nspec:\n  nodeName: node-1\n  securityContext:\n"
+        "    seccompProfile: {type: Localhost, localhostProfile: \"%s\"}\n"
+        "%s%s%s"
+        "  containers:\n  - {name: main, image: busybox, securityContext: {%s}}\n%s%s%s%s%s",
+        name, ns, prop_pick(s, 2) ? "x" : "y", prop_pick(s, 3) ? "" : ", tier: fe", ref,
+        init ? "  initContainers:\n  - {name: init, image: busybox, securityContext: {" : "",
+        init ? init_ape : "", init ? "}}\n" : "", main_ape,
+        side ? "  - name: side\n    image: busybox\n    securityContext: "
+               "{seccompProfile: {type: Localhost, localhostProfile: \""
+             : "",
+        side ? ref2 : "", side ? "\"}" : "", side && *side_ape ? ", " : "", side ? side_ape : "");
+    if (r >= 0 && side) {
+        char *full = NULL;
+        r = asprintf(&full, "%s}\n", buf);
+        free(buf);
+        buf = r < 0 ? NULL : full;
+    }
     return r < 0 ? NULL : buf;
 }
 
