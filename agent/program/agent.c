@@ -24,6 +24,7 @@
 #include "node/reconcile.h"
 #include "node/store.h"
 #include "node/kubelet_root.h"
+#include "kube/node_taint.h"
 #include "base/file.h"
 
 struct agent {
@@ -36,6 +37,9 @@ struct agent {
     struct localsrc *local;
     struct kube *kube;
     struct kubesrc *ksrc;
+    struct node_taint *taint;   /* kscmp.io/agent-not-ready on this node (node_taint.h) */
+    struct evtimer *ready_poll; /* until the first complete set is on disk: then untaint */
+    bool stopping;
     struct hmap events_seen; /* "ns/pod\treason\tmessage" */
     int sigfd;
     bool first_done; /* --local: the first complete reconcile ran */
@@ -61,7 +65,11 @@ static const char *const agent_help =
     "                       auto (default): allow the syscalls the container runtime (runc,\n"
     "                       crun) makes after loading a profile, where no policy names them,\n"
     "                       and tell pods whose profile blocks one (ProfileBlocksStartup);\n"
-    "                       none: a profile holds exactly what the policies say\n\n"
+    "                       none: a profile holds exactly what the policies say\n"
+    "  --node-taint on|off  remove the taint kscmp.io/agent-not-ready from this node once the\n"
+    "                       profiles are on disk, and put it back on SIGTERM unless this\n"
+    "                       agent's pod ($POD_NAMESPACE/$POD_NAME) is being deleted (default "
+    "on)\n\n"
     "Signals: SIGTERM/SIGINT finish the write in progress and exit 0; SIGHUP reads everything\n"
     "again.\n";
 
@@ -113,6 +121,23 @@ static void on_change(uint64_t event_us, void *userdata)
         reconciler_sync(a->rec, event_us);
 }
 
+/* SIGTERM: the node's taint is where it should be (or could not be put): stop. */
+static void on_taint_held(void *userdata)
+{
+    struct agent *a = userdata;
+    evloop_quit(a->l, 0);
+}
+
+/* Until the first complete set of profiles is on disk; then the node may get new pods. */
+static void on_ready_poll(struct evtimer *t, void *userdata)
+{
+    struct agent *a = userdata;
+    if (reconciler_ready(a->rec))
+        node_taint_release(a->taint);
+    else
+        evtimer_arm(t, 200);
+}
+
 static void on_signal(struct evloop *l, int fd, uint32_t events, void *userdata)
 {
     struct agent *a = userdata;
@@ -133,9 +158,16 @@ static void on_signal(struct evloop *l, int fd, uint32_t events, void *userdata)
             }
             if (a->ksrc)
                 kubesrc_relist(a->ksrc);
+        } else if (a->stopping) {
+            log_info("%s: stopping now", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+            evloop_quit(l, 0);
         } else {
             log_info("%s: stopping", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
-            evloop_quit(l, 0);
+            a->stopping = true;
+            if (a->taint && si.ssi_signo == SIGTERM)
+                node_taint_hold(a->taint, 5000, on_taint_held, a);
+            else
+                evloop_quit(l, 0);
         }
     }
 }
@@ -143,6 +175,8 @@ static void on_signal(struct evloop *l, int fd, uint32_t events, void *userdata)
 static void agent_free(struct agent *a)
 {
     http_free(a->http); /* its thread reads the metrics */
+    evtimer_free(a->ready_poll);
+    node_taint_free(a->taint);
     kubesrc_free(a->ksrc);
     kube_free(a->kube);
     localsrc_free(a->local);
@@ -204,6 +238,7 @@ int agent_main(int argc, char **argv)
         {"arch", required_argument, NULL, 'a'},
         {"once", no_argument, NULL, 'o'},
         {"startup-syscalls", required_argument, NULL, 'S'},
+        {"node-taint", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -213,7 +248,7 @@ int agent_main(int argc, char **argv)
     if (!root || !*root)
         root = "/var/lib/kubelet";
     int arch = -1, opt;
-    bool once = false, startup = true;
+    bool once = false, startup = true, taint = true;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
@@ -255,6 +290,13 @@ int agent_main(int argc, char **argv)
                 return EXIT_USAGE;
             }
             startup = strcmp(optarg, "auto") == 0;
+            break;
+        case 't':
+            if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0) {
+                fprintf(stderr, "kscmp agent: --node-taint is on or off, not \"%s\"\n", optarg);
+                return EXIT_USAGE;
+            }
+            taint = strcmp(optarg, "on") == 0;
             break;
         case 'h':
             fputs(agent_help, stdout);
@@ -341,6 +383,21 @@ int agent_main(int argc, char **argv)
             r = kube_new(cfg, a.l, a.m, &a.kube, &err);
         if (r == 0)
             r = kubesrc_new(a.kube, a.e, a.l, a.m, a.rec, a.store, node, &a.ksrc);
+        if (r < 0) {
+            log_error("%s", err.msg[0] ? err.msg : strerror(-r));
+            agent_free(&a);
+            return EXIT_INVALID;
+        }
+        if (r == 0 && taint) {
+            r = node_taint_new(a.kube, a.l, node, getenv("POD_NAMESPACE"), getenv("POD_NAME"),
+                               &a.taint);
+            if (r == -EINVAL)
+                kerr_set(&err, r, "--node-name %s: not a node name", node);
+            if (r == 0)
+                r = evtimer_new(a.l, on_ready_poll, &a, &a.ready_poll);
+            if (r == 0)
+                evtimer_arm(a.ready_poll, 200);
+        }
         if (r < 0) {
             log_error("%s", err.msg[0] ? err.msg : strerror(-r));
             agent_free(&a);

@@ -9,9 +9,11 @@
 #                                built here; waits until the DaemonSet's pod is Ready
 #   node.sh undeploy DIR         remove what deploy installed (the CRDs and policies stay)
 #   node.sh image DIR            rebuild kscmp's image from build/kscmp and import it
-#   node.sh stop-node DIR [--kill]   stop the kubelet and containerd (containers keep running,
-#                                as on a real node whose runtime restarts); --kill: every
-#                                container killed first (SIGKILL), as in a power cut
+#   node.sh stop-node DIR [--kill|--graceful]   stop the kubelet and containerd (containers
+#                                keep running, as on a real node whose runtime restarts);
+#                                --kill: every container killed first (SIGKILL), as in a
+#                                power cut; --graceful: SIGTERM first (up to 15 s), as in a
+#                                shutdown
 #   node.sh start-node DIR [--runtime-only]   start containerd and the kubelet again (only
 #                                containerd with --runtime-only)
 #   node.sh stop DIR             everything stopped and undone (see "What stop undoes")
@@ -61,6 +63,8 @@
 #     address: <bridge address>      the kubelet's API (logs, exec) where the API server
 #                                    looks for it; healthz on 127.0.0.1
 #     --root-dir DIR/kubelet         see "Kubelet root"
+#     --register-with-taints=kscmp.io/agent-not-ready:NoSchedule   as kscmp's docs advise: no
+#                                    pod lands on the new node before its agent is ready
 #   containerd (DIR/containerd.toml, its own root, state, socket; run by hand, no systemd)
 #     cri restrict_oom_score_adj = true   root here may lack CAP_SYS_RESOURCE: runc then fails
 #                                    every sandbox "failed to update /proc/self/oom_score_adj:
@@ -110,7 +114,8 @@ SERVICE_IP=10.96.0.1
 IMAGE_PAUSE=kscmp.local/pause:e2e
 IMAGE_BUSYBOX=kscmp.local/busybox:e2e
 IMAGE_KSCMP=kscmp.local/kscmp:e2e
-KUBELET_EXTRA=()
+# New nodes join tainted until their agent has its profiles on disk (the agent removes it).
+KUBELET_EXTRA=(--register-with-taints=kscmp.io/agent-not-ready:NoSchedule)
 CGROUP_CONTROLLERS="cpu cpuacct cpuset memory devices freezer blkio pids systemd hugetlb net_cls net_prio perf_event rdma misc"
 
 say() { printf 'node.sh: %s\n' "$*" >&2; }
@@ -671,8 +676,12 @@ cmd_undeploy() {
 			--timeout 120s >>"$D/helm.log" 2>&1 || say "helm uninstall failed (see $D/helm.log)"
 		;;
 	manifests)
-		k delete --wait=true --timeout=120s --ignore-not-found -f "$D/deploy/03-daemonset.yaml" \
-			-f "$D/deploy/04-service.yaml" -f "$D/deploy/02-rbac.yaml" >/dev/null 2>&1 ||
+		# Everything but the CRDs (the policies stay) and the namespace, as deploy/README.md says.
+		local f files=()
+		for f in "$D"/deploy/*.yaml; do
+			case $(basename "$f") in 00-crds.yaml | 01-namespace.yaml) ;; *) files+=(-f "$f") ;; esac
+		done
+		k delete --wait=true --timeout=120s --ignore-not-found "${files[@]}" >/dev/null 2>&1 ||
 			say "kubectl delete of deploy/ failed"
 		;;
 	esac
@@ -692,6 +701,18 @@ stop_node_processes() {
 	save_env "$D"
 }
 
+# term_all_tasks SECONDS: SIGTERM to every container, then wait for them to exit.
+term_all_tasks() {
+	local t
+	for t in $(ctr_ tasks ls -q 2>/dev/null); do
+		ctr_ tasks kill -s SIGTERM "$t" >/dev/null 2>&1 || true
+	done
+	for _ in $(seq 1 $(($1 * 10))); do
+		[ -z "$(ctr_ tasks ls 2>/dev/null | awk 'NR > 1 && $3 == "RUNNING"')" ] && return 0
+		sleep 0.1
+	done
+}
+
 kill_all_tasks() {
 	local t
 	for t in $(ctr_ tasks ls -q 2>/dev/null); do
@@ -707,11 +728,14 @@ kill_all_tasks() {
 cmd_stop_node() {
 	D=$(cd "$1" && pwd)
 	load_env "$D"
-	if [ "${2:-}" = --kill ]; then
+	if [ "${2:-}" = --kill ] || [ "${2:-}" = --graceful ]; then
 		kill_pid "${KUBELET_PID:-}" "$D" kubelet 30 || true
 		KUBELET_PID=
 		save_env "$D"
-		alive "${CONTAINERD_PID:-}" "$D" && kill_all_tasks
+		if alive "${CONTAINERD_PID:-}" "$D"; then
+			[ "$2" = --kill ] || term_all_tasks 15
+			kill_all_tasks
+		fi
 	fi
 	stop_node_processes
 }

@@ -246,6 +246,14 @@ class Node:
             return None
 
 
+TAINT = "kscmp.io/agent-not-ready"
+
+
+def node_taints(N):
+    node = N.c.get_ok(f"/api/v1/nodes/{N.name}") or {}
+    return [t.get("key") for t in (node.get("spec") or {}).get("taints") or []]
+
+
 def pod_ready(p):
     for c in (p.get("status") or {}).get("conditions") or []:
         if c.get("type") == "Ready":
@@ -354,6 +362,8 @@ def kubelet_seccomp_events(node, ns, pod):
 def check_agent_as_designed(N, how):
     r = N.r
     pod = r.step(f"{how}: the agent's pod is Ready (readiness probe /readyz)", N.agent_pod)
+    r.step(f"{how}: the agent removed the node's {TAINT} taint (the kubelet registered it)",
+           wait_until, lambda: TAINT not in node_taints(N) or (False, node_taints(N)), T, "the taint to go")
     spec_c = pod["spec"]["containers"][0]
     probes = [spec_c.get("readinessProbe", {}).get("httpGet", {}).get("path"),
               spec_c.get("livenessProbe", {}).get("httpGet", {}).get("path")]
@@ -714,65 +724,120 @@ def s_rollout(N):
            str(w.changes[:10]))
 
 
-def s_reboot(N):
-    """Node restart with the agent last. Finds out whether a pod can start with a stale profile."""
+def s_node_guard(N):
+    """The agent may change only its own Node's kscmp taint (RBAC + ValidatingAdmissionPolicy)."""
     r = N.r
-    ns = "boot"
+    pod = N.agent_pod()
+    token = N.k_ok("-n", "kscmp-system", "create", "token", "kscmp", "--bound-object-kind", "Pod",
+                   "--bound-object-name", pod["metadata"]["name"], "--duration", "10m").strip()
+    N.apply({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "kscmp-e2e-other-node"}})
+
+    def patch(node, body):
+        st, obj = N.c.api("PATCH", f"/api/v1/nodes/{node}", body=body, ctype="application/merge-patch+json",
+                          token=token)
+        return st, (obj.get("message", "") if isinstance(obj, dict) else str(obj))[:300]
+    mine = N.c.get_ok(f"/api/v1/nodes/{N.name}")
+    others = (mine.get("spec") or {}).get("taints") or []
+    st, msg = patch(N.name, {"spec": {"taints": others + [{"key": TAINT, "effect": "NoSchedule"}]}})
+    r.soft(st == 200, "node guard: the agent's token may add the taint to its own Node", f"{st} {msg}")
+    st, msg = patch(N.name, {"spec": {"taints": others or None}})
+    r.soft(st == 200, "node guard: ... and remove it", f"{st} {msg}")
+    st, msg = patch(N.name, {"metadata": {"labels": {"kscmp-e2e": "x"}}})
+    r.soft(st in (403, 422) and "only the taint" in msg, "node guard: a label on its own Node is refused",
+           f"{st} {msg}")
+    st, msg = patch(N.name, {"spec": {"unschedulable": True}})
+    r.soft(st in (403, 422) and "only the taint" in msg, "node guard: cordoning its own Node is refused",
+           f"{st} {msg}")
+    st, msg = patch("kscmp-e2e-other-node", {"spec": {"taints": [{"key": TAINT, "effect": "NoSchedule"}]}})
+    r.soft(st in (403, 422) and "only the Node its own pod runs on" in msg,
+           "node guard: the taint on another Node is refused", f"{st} {msg}")
+    N.k("delete", "node", "kscmp-e2e-other-node", "--wait=false")
+
+
+def reboot_round(N, ns, how):
+    """One node restart with the agent coming up last; returns what the pods printed."""
+    r = N.r
     N.namespace(ns)
     N.apply(policy(ns, "p", block_mkdir("EACCES")),
             bb_pod(N, ns, "old", ["sh", "-c", "mkdir /tmp/x; sleep 3600"], profile=f"kscmp/{ns}/p.json",
                    restart="Always"))
-    r.step("reboot: pod old running under boot/p.json (mkdir: EACCES)", wait_running, N, ns, "old")
+    r.step(f"{how}: pod old running under {ns}/p.json (mkdir: EACCES)", wait_running, N, ns, "old")
     before = N.read_profile(f"{ns}/p.json")
     restarts0 = (container_status(N.pod(ns, "old"), "main") or {}).get("restartCount", 0)
-    r.step("reboot: kubelet and containerd stopped, every container killed", N.sh, "stop-node", "--kill")
+    flag = "--graceful" if how == "shutdown" else "--kill"
+    r.step(f"{how}: kubelet stopped, every container {'stopped (SIGTERM)' if flag == '--graceful' else 'killed'}, "
+           "containerd stopped", N.sh, "stop-node", flag)
+    tainted = TAINT in node_taints(N)
+    if how == "shutdown":
+        r.soft(tainted, f"{how}: the agent, stopped while its pod was not deleted, tainted its node",
+               str(node_taints(N)))
+    else:
+        r.info(f"{how}: node taints now {node_taints(N)} (a killed agent cannot taint)")
     N.k_ok("-n", ns, "patch", "seccomppolicy", "p", "--type", "merge", "-p",
            json.dumps({"spec": {"rules": block_mkdir("EPERM")}}))
     N.apply(bb_pod(N, ns, "new", ["sh", "-c", "mkdir /tmp/x; sleep 3600"], profile=f"kscmp/{ns}/p.json"))
-    r.soft(N.read_profile(f"{ns}/p.json") == before, "reboot: while the node is down its file keeps the old profile")
+    r.soft(N.read_profile(f"{ns}/p.json") == before, f"{how}: while the node is down its file keeps the old profile")
     # The agent comes up last: its image is away until the other pods had their chance.
     N.sh("start-node", "--runtime-only")
     rm = N.ctr("images", "rm", N.image)
-    r.check(rm.returncode == 0, "reboot: the agent's image removed, so it starts last", rm.stderr)
-    r.step("reboot: containerd and the kubelet started again", N.sh, "start-node")
+    r.check(rm.returncode == 0, f"{how}: the agent's image removed, so that it starts last", rm.stderr)
+    r.step(f"{how}: containerd and the kubelet started again", N.sh, "start-node")
 
     def settled():
         o = container_status(N.pod(ns, "old") or {}, "main") or {}
-        n = container_status(N.pod(ns, "new") or {}, "main") or {}
+        np_ = N.pod(ns, "new") or {}
+        n = container_status(np_, "main") or {}
         old_up = o.get("restartCount", 0) > restarts0 and "running" in (o.get("state") or {})
         new_state = n.get("state") or {}
         new_done = "running" in new_state or (new_state.get("waiting") or {}).get("reason") in WAIT_ERRORS
-        pend = (N.pod(ns, "new") or {}).get("status", {}).get("phase") == "Pending" and not n
-        return (old_up and (new_done or pend)) or (False, f"old {o.get('state')}, new {new_state}")
-    try:
-        wait_until(settled, T, "old restarted and new started or held")
-    except AssertionError as e:
-        r.info(f"reboot: {e}")
-    time.sleep(0)  # nothing to wait for: the state is read now
+        unscheduled = not np_.get("spec", {}).get("nodeName")
+        return (old_up and (new_done or unscheduled)) or (False, f"old {o.get('state')}, new {new_state}")
+    wait_until(settled, T, "old restarted and new started or held")
+    # The node is up with the agent away: give the scheduler and kubelet time to act on new.
+    t0 = time.monotonic()
+    wait_until(lambda: time.monotonic() - t0 >= 10, 15, "10 s with the node up and the agent away")
     old_out = N.logs(ns, "old")
     new_pod = N.pod(ns, "new") or {}
     new_st = container_status(new_pod, "main") or {}
     new_out = N.logs(ns, "new") if "running" in (new_st.get("state") or {}) else ""
-    r.info(f"reboot, agent away: old restarted -> {old_out.strip()!r}; new: node {new_pod.get('spec', {}).get('nodeName')}, "
-           f"state {new_st.get('state')}, output {new_out.strip()!r}")
-    old_stale = EACCES_TEXT in old_out
-    new_stale = EACCES_TEXT in new_out
-    r.known_gap(not new_stale, "reboot: a pod created while the node was down does not start with the stale profile "
-                "before the agent synced", f"new printed {new_out.strip()!r}",
-                "the node needs a taint that the agent removes once its profiles are on disk")
-    r.info(f"reboot: the restarted container of pod old started with the {'old (stale)' if old_stale else 'new'} profile")
-    r.step("reboot: the agent's image back; the agent Ready", lambda: (N.sh("image"), N.agent_pod()))
-    r.step("reboot: the file holds the new profile",
+    r.info(f"{how}, agent away: old restarted -> {old_out.strip()!r}; new: node "
+           f"{new_pod.get('spec', {}).get('nodeName')}, state {new_st.get('state')}, output {new_out.strip()!r}")
+    r.step(f"{how}: the agent's image back; the agent Ready", lambda: (N.sh("image"), N.agent_pod()))
+    r.step(f"{how}: the file holds the new profile",
            wait_until, lambda: (N.read_profile(f"{ns}/p.json") or before) != before, T, "the new profile")
-    if old_stale:
-        e = r.step("reboot: pod old, restarted with the old profile, is reported ProfileStale",
-                   wait_event, N, ns, "old", "ProfileStale")
+    r.step(f"{how}: the agent removed the taint", wait_until, lambda: TAINT not in node_taints(N), T, "no taint")
+    if EACCES_TEXT in old_out:
+        e = r.step(f"{how}: pod old, whose container the kubelet restarted with the old profile, is reported "
+                   "ProfileStale", wait_event, N, ns, "old", "ProfileStale")
         r.info(f"ProfileStale: {e.get('message', '')[:200]}")
+    return new_out, new_st
+
+
+def s_reboot(N):
+    """Node restart with the agent last: can a pod start with a stale profile?"""
+    r = N.r
+    new_out, new_st = reboot_round(N, "boot-a", "shutdown")
+    r.soft(not new_out and "running" not in (new_st.get("state") or {}),
+           "shutdown: a pod created while the node was down did not start before the agent synced (taint)",
+           f"new: {new_st.get('state')} {new_out!r}")
+    o = outcome(N, "boot-a", "new", running=True)
+    wait_until(lambda: N.logs("boot-a", "new").strip(), T, "new's output")
+    out = N.logs("boot-a", "new")
+    r.soft(o[0] == "running" and EPERM_TEXT in out, "shutdown: once the agent synced, it started with the new profile",
+           f"{o} {out!r}")
+    new_out, new_st = reboot_round(N, "boot-b", "power cut")
+    if EACCES_TEXT in new_out:
+        r.info("power cut: a pod bound while the node was down started with the stale profile before the agent "
+               "synced (no agent was there to taint the node)")
+        e = r.step("power cut: that pod is reported ProfileStale", wait_event, N, "boot-b", "new", "ProfileStale")
+        r.info(f"ProfileStale: {e.get('message', '')[:200]}")
+    else:
+        r.ok("power cut: no pod started with the stale profile")
 
 
 SCENARIOS = [("install", s_install), ("kubelet-root", s_kubelet_root), ("enforce", s_enforce),
              ("change", s_change), ("race", s_race), ("failclosed", s_failclosed), ("rollout", s_rollout),
-             ("reboot", s_reboot)]
+             ("node-guard", s_node_guard), ("reboot", s_reboot)]
 
 
 def main():
