@@ -8,7 +8,8 @@
 #   install      deploy/ then the chart (helm): the agent's pod Ready through its probes, runs
 #                as designed (read-only root, no capability, no_new_privs, RuntimeDefault,
 #                only <kubelet root>/seccomp mounted from the host, checked in the agent
-#                process's /proc), and writes a profile there that a pod then uses
+#                process's /proc), removes the node's kscmp.io/agent-not-ready taint, and
+#                writes a profile there that a pod then uses
 #   kubelet-root a wrong kubeletRoot: the agent refuses to start (CrashLoopBackOff, the reason
 #                in its termination message), nothing written below the wrong root
 #   enforce      every pod of examples/ with the busybox image, each container both in the
@@ -24,9 +25,15 @@
 #                in CreateContainerError beside kscmp's Warning Event, and never runs
 #   rollout      the agent's pod deleted, then `kubectl rollout restart`, while pods start: no
 #                profile file disappears or changes, every pod starts
-#   reboot       the node restarted (kubelet and containerd stopped, every container killed), a
-#                policy changed and a pod created meanwhile, the agent coming up last: which
-#                pods start with a stale profile, and what kscmp reports
+#   node-guard   the agent's own token (bound to its pod) may add and remove the taint
+#                kscmp.io/agent-not-ready on its Node, and nothing else: no label, no cordon,
+#                no taint on another Node (RBAC + the ValidatingAdmissionPolicy of deploy/)
+#   reboot       the node restarted twice with a policy changed and a pod created while it
+#                was down, the agent coming up last (its image removed until the rest ran):
+#                after a shutdown (SIGTERM) the agent had tainted the node, so the new pod
+#                waits and starts with the new profile; after a power cut (SIGKILL) nothing
+#                could taint it: the new pod and the restarted one start with the profile on
+#                disk, and both are reported ProfileStale
 # Closes with "N passed, N failed". Checks that fail because of a known gap in another part
 # (allow-lists need the container start-up set, contract 3.5) print XFAIL and are not counted
 # unless KSCMP_E2E_STRICT=1.

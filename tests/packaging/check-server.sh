@@ -117,7 +117,12 @@ rights() {
 	cannot delete clusterseccomppolicies.kscmp.io
 	cannot patch kubearmorseccomppolicies.security.kubearmor.com -n "$ns"
 	cannot update namespaces
-	cannot get nodes
+	can get nodes
+	can patch nodes
+	cannot list nodes
+	cannot update nodes
+	cannot delete nodes
+	cannot patch nodes --subresource=status
 	cannot delete events -n "$ns"
 	cannot create events.events.k8s.io -n "$ns"
 	cannot create serviceaccounts --subresource=token -n kscmp-system
