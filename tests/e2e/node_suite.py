@@ -26,8 +26,6 @@ from kube_e2e import REPO, ApiError, Cluster, parse_metrics, read_env_file, wait
 
 NODE_SH = os.path.join(HERE, "node.sh")
 T = 120  # seconds, the default bound of a wait (pods start in seconds; the machine may be busy)
-STARTUP_BUG = ("an allow-list does not name the syscalls runc makes after loading the filter: "
-               "contract 3.5 (issue 16, the start-up set) is not in the engine yet")
 EACCES_TEXT, EPERM_TEXT = "Permission denied", "Operation not permitted"
 
 
@@ -469,7 +467,8 @@ def ran(o, out):
 
 
 # What each container of examples/90-pods.yaml runs with the busybox image, and what must come
-# out. allowlist: the profile is an allow-list (needs the start-up set, contract 3.5).
+# out. allowlist: the profile is an allow-list (it starts thanks to the runtime's start-up
+# set, contract 3.5; a StartError there fails).
 EXAMPLE_RUNS = {
     # Allow-lists: whatever the shell manages to run, the blocked mkdir never succeeds, and
     # it fails with the policy's errno (EPERM) when the shell gets as far as calling it.
@@ -547,12 +546,9 @@ def s_enforce(N):
             out = N.logs(ns, name, c["name"]) if o[0] == "terminated" else ""
             good = run["check"](o, out)
             why = f"container: {o}; output: {out[-300:]!r}"
-            start_failed = (o[0] == "terminated" and o[2] == "StartError") or (o[0] == "waiting" and o[1] in (
-                "CreateContainerError", "RunContainerError", "CrashLoopBackOff"))
-            if run["allowlist"] and not good and start_failed:
-                r.known_gap(False, title, why, STARTUP_BUG)
-            else:
-                r.soft(good, title, why)
+            if run["allowlist"]:
+                r.info(f"{ns}/{name}/{c['name']}: {o[:3]}, output {out.strip()[-160:]!r}")
+            r.soft(good, title, why)
 
 
 def s_change(N):

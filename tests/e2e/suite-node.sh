@@ -34,9 +34,8 @@
 #                waits and starts with the new profile; after a power cut (SIGKILL) nothing
 #                could taint it: the new pod and the restarted one start with the profile on
 #                disk, and both are reported ProfileStale
-# Closes with "N passed, N failed". Checks that fail because of a known gap in another part
-# (allow-lists need the container start-up set, contract 3.5) print XFAIL and are not counted
-# unless KSCMP_E2E_STRICT=1.
+# Closes with "N passed, N failed". A check that fails because of a known gap elsewhere may
+# print XFAIL, not counted unless KSCMP_E2E_STRICT=1 (none at the time of writing).
 #
 # Needs root, the Debian packages of `make deps` (containerd, runc, containernetworking-plugins,
 # iptables, busybox-static) and the Kubernetes programs tools.sh --node builds once (Go needed
