@@ -116,7 +116,7 @@ build/unit/%: tests/unit/node/%.c $(REST_SAN) $(ENGINE_SAN) | build/unit
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Iagent $(shell pkg-config --cflags $(PKGS)) -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-build/fuzz/%: tests/fuzz/engine/%.c $(CORE_SRCS) | build/fuzz
+build/fuzz/%: tests/fuzz/engine/%.c $(CORE_SRCS) $(wildcard agent/*/*.h tests/unit/engine/*.h) | build/fuzz
 	$(CLANG) $(FUZZ_CFLAGS) $< $(CORE_SRCS) -o $@ $(ENGINE_LIBS)
 
 build/fuzz/%: tests/fuzz/kube/%.c $(CORE_SRCS) $(call layer_srcs,node) $(call layer_srcs,kube) | build/fuzz
@@ -143,12 +143,18 @@ format:
 format-check:
 	@clang-format --dry-run --Werror $(C_FILES)
 
-# Long fuzzing runs: make fuzz FUZZ_SECONDS=600
+# Long fuzzing runs: make fuzz FUZZ_SECONDS=600 (each fuzzer for that long), or
+# make fuzz FUZZ_RUNS=1000000 (each for that many executions); FUZZ=fuzz_proof picks one.
+# Corpora grow in tests/fuzz/corpus-NAME (not committed); the closing stats give executions
+# and coverage.
 FUZZ_SECONDS ?= 300
+FUZZ_RUNS ?=
+FUZZ ?= $(notdir $(FUZZ_BINS))
 fuzz: $(FUZZ_BINS)
-	@for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p tests/fuzz/corpus-$$n; \
+	@for n in $(FUZZ); do f=build/fuzz/$$n; mkdir -p tests/fuzz/corpus-$$n; echo "== $$n"; \
 		LSAN_OPTIONS=$$( [ $$n = fuzz_proof ] && echo suppressions=$(CURDIR)/tests/fuzz/lsan-libseccomp.supp ) \
-		$$f -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus-$$n tests/fuzz/seeds/$$n || exit 1; done
+		$$f $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECONDS)) -timeout=10 \
+			-rss_limit_mb=2048 -print_final_stats=1 tests/fuzz/corpus-$$n tests/fuzz/seeds/$$n || exit 1; done
 
 bench: $(BENCH_BINS) build/kscmp
 	@for b in $(BENCH_BINS); do $$b || exit 1; done

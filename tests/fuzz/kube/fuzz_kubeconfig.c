@@ -51,7 +51,8 @@ static void parse_once(const uint8_t *data, size_t size, const char *context)
     check_path(c->cert_file);
     check_path(c->key_file);
     check_path(c->token_file);
-    check(c->namespace == NULL, "a kubeconfig sets no namespace");
+    /* A context may name its namespace (kubectl kscmp's default scope): never an empty one. */
+    check(c->namespace == NULL || *c->namespace, "a namespace, when set, is not empty");
     kube_config_free(c);
 }
 

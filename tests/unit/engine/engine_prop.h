@@ -864,9 +864,6 @@ static void prop_check_policy(struct prop *p, struct engine *f, const struct pro
                    rf.valid ? "" : rf.error);
         return;
     }
-    prop_set_str(&p->lastvalid, key, ri.valid ? o->yaml : NULL);
-    if (ri.valid)
-        prop_set_str(&p->prevs, key, NULL); /* a version that compiles ends what was kept */
     if (!ri.valid)
         return;
     char a[2048], b[2048];
@@ -984,14 +981,42 @@ static void prop_check(struct prop *p)
     engine_free(f);
 }
 
-/* Runs steps until the source runs dry or max steps are done, checking after each. */
-static void prop_run(struct prop *p, struct prop_src *s, unsigned max)
+/* What a node does after each change besides its files: the status of every policy (so every
+ * policy is compiled, as an agent that reports status compiles them). Records which are valid:
+ * the engine remembers a valid version that a put replaces. */
+static void prop_observe(struct prop *p)
+{
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&p->objs, &it); h; h = hmap_next(&p->objs, &it)) {
+        const struct prop_obj *o = h->value;
+        if (o->type != PROP_POLICY)
+            continue;
+        const struct policy *pol = engine_get_policy(p->e, o->kind, o->ns, o->name);
+        struct policy_result r;
+        if (!pol || engine_policy_result(p->e, pol, &r) < 0) {
+            prop_failf(p, "%s: no status", h->key);
+            continue;
+        }
+        prop_set_str(&p->lastvalid, h->key, r.valid ? o->yaml : NULL);
+        if (r.valid)
+            prop_set_str(&p->prevs, h->key, NULL); /* a version that compiles ends what was kept */
+    }
+}
+
+/* Runs steps until the source runs dry or max steps are done; checks after each step
+ * (every_step) or once at the end. The fuzzer checks at the end: every prefix of an input is
+ * an input too, so over a corpus that still checks after every step. */
+static void prop_run(struct prop *p, struct prop_src *s, unsigned max, bool every_step)
 {
     int chain_next = -1;
     for (unsigned i = 0; i < max && !prop_done(s); i++) {
         prop_step(p, s, &chain_next);
-        prop_check(p);
+        prop_observe(p);
+        if (every_step)
+            prop_check(p);
     }
+    if (!every_step)
+        prop_check(p);
 }
 
 #endif

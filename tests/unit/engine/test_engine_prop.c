@@ -2,7 +2,8 @@
  * deterministic: several seeds, thousands of random steps in all (puts, updates and deletes of
  * policies with extends, selectors, args, arch, actions and ceilings, of Namespaces and Pods,
  * and chains longer than EXTENDS_MAX), each step's result compared with a fresh engine's.
- * KSCMP_PROP_STEPS sets the steps per seed (default 500), KSCMP_PROP_SEED one seed to run.
+ * KSCMP_PROP_STEPS sets the steps per seed (default 500), KSCMP_PROP_SEED one seed to run,
+ * KSCMP_PROP_INPUT a file of fuzz_engine_prop to replay with a check after every step.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,7 +31,7 @@ static void run_seed(uint64_t seed, unsigned steps)
     struct prop p;
     assert_int_equal(prop_init(&p, prop_fail_test, NULL), 0);
     struct prop_src src = {.state = seed * 0x9e3779b97f4a7c15ull + 1};
-    prop_run(&p, &src, steps);
+    prop_run(&p, &src, steps, true);
     prop_free(&p);
 }
 
@@ -38,6 +39,20 @@ static void test_incremental_equals_fresh(void **state)
 {
     (void)state;
     unsigned steps = env_uint("KSCMP_PROP_STEPS", 500);
+    const char *input = getenv("KSCMP_PROP_INPUT"); /* a fuzzer's input, checked at every step */
+    if (input && *input) {
+        FILE *f = fopen(input, "rb");
+        assert_non_null(f);
+        static uint8_t buf[1 << 16];
+        size_t n = fread(buf, 1, sizeof(buf), f);
+        fclose(f);
+        struct prop p;
+        assert_int_equal(prop_init(&p, prop_fail_test, NULL), 0);
+        struct prop_src src = {.data = buf, .len = n};
+        prop_run(&p, &src, steps, env_uint("KSCMP_PROP_EVERY", 1) != 0);
+        prop_free(&p);
+        return;
+    }
     const char *one = getenv("KSCMP_PROP_SEED");
     if (one && *one) {
         run_seed(strtoull(one, NULL, 10), steps);
