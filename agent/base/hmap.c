@@ -1,6 +1,8 @@
 /* hmap.c - string-keyed hash map. */
 #include "base/hmap.h"
 
+#include "base/hash.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,10 +10,8 @@
 
 static uint64_t hash(const char *s)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h ^ (h >> 29);
+    uint64_t h = fnv1a64_str(s);
+    return h ^ (h >> 29); /* the low bits pick the bucket: fold the high ones in */
 }
 
 void hmap_init(struct hmap *m)

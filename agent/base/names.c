@@ -1,8 +1,51 @@
-/* names.c - "NS/NAME" split in two. */
+/* names.c - DNS-1123 names, and "NS/NAME" split in two. */
 #include "base/names.h"
 
 #include <errno.h>
 #include <string.h>
+
+/* [a-z0-9-]+, alphanumeric at both ends, of any length. */
+static bool label_chars_valid(const char *s, size_t n)
+{
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (!alnum && (c != '-' || i == 0 || i == n - 1))
+            return false;
+    }
+    return true;
+}
+
+bool dns_label_valid_n(const char *s, size_t n)
+{
+    return n <= NAMESPACE_MAX && label_chars_valid(s, n);
+}
+
+bool dns_label_valid(const char *s)
+{
+    return s && dns_label_valid_n(s, strlen(s));
+}
+
+bool dns_subdomain_valid_n(const char *s, size_t n)
+{
+    if (n == 0 || n > DNS_SUBDOMAIN_MAX)
+        return false;
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++)
+        if (i == n || s[i] == '.') {
+            if (!label_chars_valid(s + start, i - start))
+                return false;
+            start = i + 1;
+        }
+    return true;
+}
+
+bool dns_subdomain_valid(const char *s)
+{
+    return s && dns_subdomain_valid_n(s, strlen(s));
+}
 
 int ns_name_split(const char *s, struct ns_name *ret)
 {

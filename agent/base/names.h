@@ -1,15 +1,28 @@
 /* names.h - Kubernetes object names as the agent meets them.
  *
- * Owns: the split of "NS/NAME" (a namespaced object, or a profile "NS/NAME.json") into its
- * two parts, without allocation, so that no module splits it by hand.
+ * Owns: the DNS-1123 checks Kubernetes makes of names (a namespace is a label, an object's
+ * name a subdomain), and the split of "NS/NAME" (a namespaced object, or a profile
+ * "NS/NAME.json") into its two parts, without allocation, so that no module splits it by hand.
  */
 #ifndef KSCMP_NAMES_H
 #define KSCMP_NAMES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The longest namespace: a DNS-1123 label. */
 #define NAMESPACE_MAX 63
+/* The longest object name: a DNS-1123 subdomain. */
+#define DNS_SUBDOMAIN_MAX 253
+
+/* A DNS-1123 label: [a-z0-9-], alphanumeric at both ends, 1 to 63 characters. The _n forms
+ * read n bytes of s. */
+bool dns_label_valid(const char *s);
+bool dns_label_valid_n(const char *s, size_t n);
+/* A DNS-1123 subdomain: such labels joined by '.', 1 to 253 characters in all (as
+ * Kubernetes checks it, no label of it is limited to 63). */
+bool dns_subdomain_valid(const char *s);
+bool dns_subdomain_valid_n(const char *s, size_t n);
 
 /* "NS/NAME" split in two; a string without '/' is a cluster-scoped NAME. */
 struct ns_name {

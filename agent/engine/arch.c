@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/cleanup.h"
+#include "base/hash.h"
 
 static const struct arch_info arches[] = {
     {"x86_64", "SCMP_ARCH_X86_64", SCMP_ARCH_X86_64, "x86 x32"},
@@ -100,14 +101,6 @@ struct sysdb {
     size_t nslots;
 };
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 int sysdb_new(struct sysdb **ret)
 {
     struct sysdb *db = calloc(1, sizeof(*db));
@@ -142,7 +135,7 @@ static int sysdb_grow_slots(struct sysdb *db)
     if (!slots)
         return -ENOMEM;
     for (size_t id = 0; id < db->n; id++) {
-        size_t i = hash_str(db->names[id]) & (ns - 1);
+        size_t i = fnv1a64_str(db->names[id]) & (ns - 1);
         while (slots[i])
             i = (i + 1) & (ns - 1);
         slots[i] = (uint32_t)id + 1;
@@ -155,7 +148,7 @@ static int sysdb_grow_slots(struct sysdb *db)
 
 int sysdb_lookup(struct sysdb *db, const char *name, uint32_t *ret_id)
 {
-    size_t i = hash_str(name) & (db->nslots - 1);
+    size_t i = fnv1a64_str(name) & (db->nslots - 1);
     for (; db->slots[i]; i = (i + 1) & (db->nslots - 1))
         if (strcmp(db->names[db->slots[i] - 1], name) == 0) {
             *ret_id = db->slots[i] - 1;
@@ -191,7 +184,7 @@ int sysdb_lookup(struct sysdb *db, const char *name, uint32_t *ret_id)
         int r = sysdb_grow_slots(db);
         if (r < 0)
             return r;
-        i = hash_str(name) & (db->nslots - 1);
+        i = fnv1a64_str(name) & (db->nslots - 1);
         while (db->slots[i])
             i = (i + 1) & (db->nslots - 1);
     }

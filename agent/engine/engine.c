@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/cleanup.h"
+#include "base/strv.h"
 #include "base/hmap.h"
 #include "base/names.h"
 #include "engine/startup.h"
@@ -142,13 +143,6 @@ static void pstate_free(void *v)
     policy_free(s->p);
     free(s->key);
     free(s);
-}
-
-static void strv_free(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
 }
 
 static void podstate_free(void *v)
@@ -640,13 +634,9 @@ static int podstate_build(struct podstate *ps, struct kerr *err)
             ps->rels_nnp = b;
             b[ps->nrels] = p->refs_nnp && p->refs_nnp[i];
         }
-        char **nv = item ? realloc(*v, (*n + 1) * sizeof(*nv)) : NULL;
-        if (!nv) {
-            free(item);
-            return -ENOMEM;
-        }
-        nv[(*n)++] = item;
-        *v = nv;
+        r = strv_push(v, n, item);
+        if (r < 0)
+            return r;
     }
     return 0;
 }

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "base/cleanup.h"
+#include "base/strv.h"
 #include "engine/doc.h"
 #include "engine/model.h"
 
@@ -173,33 +174,6 @@ struct import_set {
     char **warnings;
     size_t nwarnings;
 };
-
-static void strv_free(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
-static int __attribute__((format(printf, 3, 4)))
-strv_addf(char ***v, size_t *n, const char *fmt, ...)
-{
-    char *s = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    int r = vasprintf(&s, fmt, ap);
-    va_end(ap);
-    if (r < 0)
-        return -ENOMEM;
-    char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
-    if (!nv) {
-        free(s);
-        return -ENOMEM;
-    }
-    nv[(*n)++] = s;
-    *v = nv;
-    return 0;
-}
 
 static void iprof_free(struct iprof *p)
 {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/cleanup.h"
 #include "engine/doc.h"
 
 struct manifest_doc {
@@ -37,6 +38,20 @@ int manifest_load(const char *buf, size_t len, const char *name, const struct ma
     if (ret_ndocs)
         *ret_ndocs = m.ndocs;
     return r;
+}
+
+bool manifest_file_name(const char *name)
+{
+    static const char *const exts[] = {".yaml", ".yml", ".json"};
+    size_t l = strlen(name);
+    if (name[0] == '.')
+        return false;
+    for (size_t i = 0; i < ELEMENTSOF(exts); i++) {
+        size_t el = strlen(exts[i]);
+        if (l > el && strcmp(name + l - el, exts[i]) == 0)
+            return true;
+    }
+    return false;
 }
 
 int manifest_load_buffer(const char *buf, size_t len, const char *name,

@@ -7,6 +7,7 @@
 #ifndef KSCMP_MANIFEST_H
 #define KSCMP_MANIFEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/error.h"
@@ -14,6 +15,10 @@
 
 /* The largest manifest file kscmp reads. */
 #define MAX_MANIFEST (64u * 1024 * 1024)
+
+/* True when a folder's entry called name is a manifest: *.yaml, *.yml or *.json, and not
+ * hidden (editors' and tools' dot files). */
+bool manifest_file_name(const char *name);
 
 /* Decodes every object of buf and hands each to cb, which takes ownership; name is used in
  * messages. Stops at the first error. */

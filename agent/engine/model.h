@@ -14,6 +14,7 @@
 #include "engine/action.h"
 #include "engine/arch.h"
 #include "base/cleanup.h"
+#include "base/names.h" /* dns_label_valid(), dns_subdomain_valid() */
 
 enum policy_kind { PK_POLICY, PK_CLUSTER, PK_KUBEARMOR, PK__MAX };
 
@@ -158,9 +159,5 @@ struct k8s_namespace {
 
 void namespace_free(struct k8s_namespace *n);
 DEFINE_CLEANUP_FUNC(struct k8s_namespace, namespace_free)
-
-/* DNS-1123 label (namespaces) and subdomain (object names). */
-bool dns_label_valid(const char *s);
-bool dns_subdomain_valid(const char *s);
 
 #endif

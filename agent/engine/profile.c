@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/cleanup.h"
+#include "base/strv.h"
 #include "engine/groups.h"
 #include "engine/runtime_default.h"
 
@@ -29,13 +30,6 @@ static int cmp_strp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void strv_free(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
 void compile_notes_clear(struct compile_notes *n)
 {
     if (!n)
@@ -43,26 +37,6 @@ void compile_notes_clear(struct compile_notes *n)
     strv_free(n->warnings, n->nwarnings);
     strv_free(n->conflicts, n->nconflicts);
     *n = (struct compile_notes){0};
-}
-
-static int __attribute__((format(printf, 3, 4)))
-strv_addf(char ***v, size_t *n, const char *fmt, ...)
-{
-    char *s = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    int r = vasprintf(&s, fmt, ap);
-    va_end(ap);
-    if (r < 0)
-        return -ENOMEM;
-    char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
-    if (!nv) {
-        free(s);
-        return -ENOMEM;
-    }
-    nv[(*n)++] = s;
-    *v = nv;
-    return 0;
 }
 
 /* The index of origin text s in p->origins, adding it when new; -ENOMEM on failure. */

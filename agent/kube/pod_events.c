@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "base/cleanup.h"
-#include "base/hmap.h"
 #include "base/log.h"
 
 /* An Event the API server refused for a reason that may pass: posted again later while its
@@ -23,7 +22,7 @@ struct pod_events {
     struct evloop *l;
     struct metrics *m;
     char *node;
-    struct hmap sent; /* "uid\treason\tmessage" */
+    struct event_dedup sent;
     struct event_retry *retries;
     struct evtimer *retry_timer;
     unsigned failures; /* retry rounds of refused Events in a row (backoff) */
@@ -46,7 +45,7 @@ int pod_events_new(struct kube *k, struct evloop *l, struct metrics *m, const ch
     if (!pe)
         return -ENOMEM;
     *pe = (struct pod_events){.k = k, .l = l, .m = m};
-    hmap_init(&pe->sent);
+    event_dedup_init(&pe->sent);
     int q = (pe->node = strdup(node)) ? 0 : -ENOMEM;
     if (q == 0)
         q = evtimer_new(l, on_retry_timer, pe, &pe->retry_timer);
@@ -68,28 +67,14 @@ void pod_events_free(struct pod_events *pe)
         event_retry_free(er);
     }
     evtimer_free(pe->retry_timer);
-    hmap_clear(&pe->sent, NULL);
+    event_dedup_clear(&pe->sent);
     free(pe->node);
     free(pe);
 }
 
 void pod_events_forget(struct pod_events *pe, const char *uid)
 {
-    if (!uid)
-        return;
-    size_t ul = strlen(uid), n = 0;
-    _cleanup_free_ char **gone = calloc(pe->sent.n + 1, sizeof(*gone));
-    if (!gone)
-        return;
-    struct hmap_iter it;
-    for (struct hmap_entry *h = hmap_first(&pe->sent, &it); h; h = hmap_next(&pe->sent, &it))
-        if (strncmp(h->key, uid, ul) == 0 && h->key[ul] == '\t')
-            gone[n++] = strdup(h->key);
-    for (size_t i = 0; i < n; i++) {
-        if (gone[i])
-            hmap_remove(&pe->sent, gone[i]);
-        free(gone[i]);
-    }
+    event_dedup_forget_pod(&pe->sent, uid);
 }
 
 struct event_ctx {
@@ -132,8 +117,8 @@ static void on_retry_timer(struct evtimer *timer, void *userdata)
     while (er) {
         struct event_retry *next = er->next;
         /* Not when its pod went away meanwhile (pod_events_forget dropped the key). */
-        if (hmap_get(&pe->sent, er->key) && send_event(pe, er->key, er->path, er->body) < 0)
-            hmap_remove(&pe->sent, er->key);
+        if (event_dedup_has(&pe->sent, er->key) && send_event(pe, er->key, er->path, er->body) < 0)
+            event_dedup_remove(&pe->sent, er->key);
         event_retry_free(er);
         er = next;
     }
@@ -166,7 +151,7 @@ static void on_event_done(long status, const char *body, size_t len, const char 
                 evtimer_arm(pe->retry_timer, backoff_jitter_ms(pe->failures, 1000, 30000));
             }
         } else
-            hmap_remove(&pe->sent, c->key); /* try again next time */
+            event_dedup_remove(&pe->sent, c->key); /* try again next time */
     }
     event_ctx_free(c);
 }
@@ -174,13 +159,12 @@ static void on_event_done(long status, const char *body, size_t len, const char 
 int pod_events_post(struct pod_events *pe, const struct pod *pod, const char *reason,
                     const char *message)
 {
-    _cleanup_free_ char *key = NULL;
-    if (asprintf(&key, "%s\t%s\t%s", pod->uid ? pod->uid : pod->name, reason, message) < 0)
+    _cleanup_free_ char *key = event_key(pod, reason, message);
+    if (!key)
         return -ENOMEM;
-    if (hmap_get(&pe->sent, key))
-        return 0;
-    if (hmap_put(&pe->sent, key, (void *)1, NULL) < 0)
-        return -ENOMEM;
+    int q = event_dedup_add(&pe->sent, key);
+    if (q <= 0)
+        return q;
     log_warning("event Warning %s on pod %s/%s: %s", reason, pod->ns, pod->name, message);
     char ts[64];
     rfc3339_utc(time(NULL), ts, sizeof(ts));
@@ -202,6 +186,6 @@ int pod_events_post(struct pod_events *pe, const struct pod *pod, const char *re
     if (!body || asprintf(&path, "/api/v1/namespaces/%s/events", pod->ns) < 0)
         return -ENOMEM;
     if (send_event(pe, key, path, body) < 0)
-        hmap_remove(&pe->sent, key); /* try again next time */
+        event_dedup_remove(&pe->sent, key); /* try again next time */
     return 0;
 }

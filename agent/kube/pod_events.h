@@ -12,6 +12,7 @@
 #include "base/metrics.h"
 #include "engine/model.h"
 #include "kube/client.h"
+#include "node/event_dedup.h"
 
 struct pod_events;
 

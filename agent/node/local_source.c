@@ -96,14 +96,6 @@ void localsrc_free(struct localsrc *s)
     free(s);
 }
 
-static bool manifest_name(const char *n)
-{
-    size_t l = strlen(n);
-    return n[0] != '.' && ((l > 5 && strcmp(n + l - 5, ".yaml") == 0) ||
-                           (l > 4 && strcmp(n + l - 4, ".yml") == 0) ||
-                           (l > 5 && strcmp(n + l - 5, ".json") == 0));
-}
-
 static bool same_ident(const struct ident *a, const struct ident *b)
 {
     return a->type == b->type && a->kind == b->kind && strcmp(a->name, b->name) == 0 &&
@@ -370,7 +362,7 @@ static int list_folder(struct localsrc *s, char ***ret, size_t *ret_n, struct st
             r = -errno; /* 0 at the end, else the listing broke off: it is not used */
             break;
         }
-        if (!manifest_name(de->d_name))
+        if (!manifest_file_name(de->d_name))
             continue;
         if (n == cap) {
             size_t nc = cap ? cap * 2 : 16;
@@ -591,7 +583,7 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
                 lost = "the folder was removed";
             else if (ev->mask & IN_MOVE_SELF)
                 lost = "the folder was moved away";
-            if (lost || !ev->len || !manifest_name(ev->name) || (ev->mask & IN_ISDIR))
+            if (lost || !ev->len || !manifest_file_name(ev->name) || (ev->mask & IN_ISDIR))
                 continue;
             if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
                 if (hmap_get(&s->files, ev->name)) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/hash.h"
 #include "base/hmap.h"
 #include "base/names.h"
 #include "base/log.h"
@@ -38,14 +39,6 @@ struct proven {
     uint32_t len[PROVEN_MAX];
     size_t next, n;
 };
-
-static uint64_t content_hash(const char *p, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
-    return h;
-}
 
 static bool proven_has(const struct proven *pv, uint64_t h, size_t len)
 {
@@ -286,7 +279,7 @@ static int on_file(const struct file_result *res, void *userdata)
             break;
         }
         struct kerr err = {0};
-        uint64_t h = content_hash(res->json, res->len);
+        uint64_t h = fnv1a64(res->json, res->len);
         bool known_good = proven_has(&r->proven, h, res->len);
         if (!known_good && proof_profile(res->json, res->len, &err) < 0) {
             /* Fail closed: a profile libseccomp refuses is never written. */

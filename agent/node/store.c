@@ -33,8 +33,6 @@
 /* Profiles are a few KiB; anything past this is not ours. */
 #define STORE_MAX_FILE_SIZE (4u * 1024 * 1024)
 
-#define NS_MAX 63
-#define NAME_MAX_DNS 253
 #define JSON_SUFFIX ".json"
 #define JSON_SUFFIX_LEN 5
 #define TMP_MARK ".kscmp-tmp-"
@@ -60,41 +58,10 @@ static void closedirp(DIR **d)
 }
 #define _cleanup_closedir_ _cleanup_(closedirp)
 
-/* True when s[0..n) is a DNS-1123 label without the length limit: [a-z0-9-], alnum ends. */
-static bool label_chars_valid(const char *s, size_t n)
-{
-    if (n == 0)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        if (!alnum && c != '-')
-            return false;
-        if (!alnum && (i == 0 || i == n - 1))
-            return false;
-    }
-    return true;
-}
-
-/* True when s[0..n) is a DNS-1123 subdomain: dot-separated labels, at most 253 bytes. */
-static bool subdomain_valid(const char *s, size_t n)
-{
-    if (n == 0 || n > NAME_MAX_DNS)
-        return false;
-    size_t start = 0;
-    for (size_t i = 0; i <= n; i++)
-        if (i == n || s[i] == '.') {
-            if (!label_chars_valid(s + start, i - start))
-                return false;
-            start = i + 1;
-        }
-    return true;
-}
-
 /* True when ns is a namespace folder name: a DNS-1123 label. */
 static bool namespace_valid(const char *ns, size_t n)
 {
-    return n <= NS_MAX && label_chars_valid(ns, n);
+    return dns_label_valid_n(ns, n);
 }
 
 /* True when file is "NAME.json" with NAME a DNS-1123 subdomain. The name must fit in one
@@ -108,7 +75,7 @@ static bool file_valid(const char *file)
         return false;
     if (strcmp(file + n - JSON_SUFFIX_LEN, JSON_SUFFIX) != 0)
         return false;
-    return subdomain_valid(file, n - JSON_SUFFIX_LEN);
+    return dns_subdomain_valid_n(file, n - JSON_SUFFIX_LEN);
 }
 
 /* Splits rel, "NAMESPACE/NAME.json", into its folder and its file name: 0, or -EINVAL when

@@ -14,9 +14,9 @@
 #include "program/cli.h"
 #include "engine/engine.h"
 #include "base/evloop.h"
-#include "base/hmap.h"
 #include "kube/client.h"
 #include "kube/kube_source.h"
+#include "node/event_dedup.h"
 #include "node/local_source.h"
 #include "base/log.h"
 #include "base/metrics.h"
@@ -40,7 +40,7 @@ struct agent {
     struct node_taint *taint;   /* kscmp.io/agent-not-ready on this node (node_taint.h) */
     struct evtimer *ready_poll; /* until the first complete set is on disk: then untaint */
     bool stopping;
-    struct hmap events_seen; /* "ns/pod\treason\tmessage" */
+    struct event_dedup events_seen;
     int sigfd;
     bool first_done; /* --local: the first complete reconcile ran */
     bool waiting_told;
@@ -77,13 +77,12 @@ static const char *const agent_help =
 static int on_event(const struct engine_event *ev, void *userdata)
 {
     struct agent *a = userdata;
-    _cleanup_free_ char *key = NULL;
-    if (asprintf(&key, "%s/%s\t%s\t%s", ev->pod->ns, ev->pod->name, ev->reason, ev->message) < 0)
+    _cleanup_free_ char *key = event_key(ev->pod, ev->reason, ev->message);
+    if (!key)
         return -ENOMEM;
-    if (hmap_get(&a->events_seen, key))
-        return 0;
-    if (hmap_put(&a->events_seen, key, (void *)1, NULL) < 0)
-        return -ENOMEM;
+    int r = event_dedup_add(&a->events_seen, key);
+    if (r <= 0)
+        return r;
     metrics_add(a->m, M_EVENTS_SENT, 1);
     log_warning("event Warning %s on pod %s/%s: %s", ev->reason, ev->pod->ns, ev->pod->name,
                 ev->message);
@@ -145,7 +144,7 @@ static void on_signal(struct evloop *l, int fd, uint32_t events, void *userdata)
     while (read(fd, &si, sizeof(si)) == sizeof(si)) {
         if (si.ssi_signo == SIGHUP) {
             log_info("SIGHUP: reading everything again");
-            hmap_clear(&a->events_seen, NULL);
+            event_dedup_clear(&a->events_seen);
             if (a->local && localsrc_load_all(a->local) == 0) {
                 if (!a->first_done)
                     local_first_sync(a, now_us());
@@ -187,7 +186,7 @@ static void agent_free(struct agent *a)
     store_close(a->store);
     engine_free(a->e);
     metrics_free(a->m);
-    hmap_clear(&a->events_seen, NULL);
+    event_dedup_clear(&a->events_seen);
 }
 
 static void log_engine(const char *line, void *userdata)
@@ -331,7 +330,7 @@ int agent_main(int argc, char **argv)
     sigdelset(&mask, SIGPIPE);
 
     struct agent a = {.sigfd = -1};
-    hmap_init(&a.events_seen);
+    event_dedup_init(&a.events_seen);
     struct kerr err = {0};
     int r = metrics_new(&a.m);
     if (r == 0)

@@ -84,14 +84,6 @@ static int load_doc_error(const struct kerr *err, void *userdata)
     return 0;
 }
 
-static bool is_manifest_name(const char *n)
-{
-    size_t l = strlen(n);
-    return n[0] != '.' && ((l > 5 && strcmp(n + l - 5, ".yaml") == 0) ||
-                           (l > 4 && strcmp(n + l - 4, ".yml") == 0) ||
-                           (l > 5 && strcmp(n + l - 5, ".json") == 0));
-}
-
 static int cmp_strp(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -146,7 +138,7 @@ static int load_path(struct loader *l, const char *path)
     size_t n = 0;
     int r = 0;
     for (struct dirent *de; (de = readdir(d));) {
-        if (!is_manifest_name(de->d_name))
+        if (!manifest_file_name(de->d_name))
             continue;
         char **nv = realloc(names, (n + 1) * sizeof(*nv));
         if (!nv || asprintf(&nv[n], "%s/%s", path, de->d_name) < 0) {

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "base/cleanup.h"
+#include "base/names.h"
 #include "engine/decode.h"
 #include "engine/doc.h"
 #include "engine/engine.h"
@@ -782,8 +783,10 @@ int cli_cluster_explain(int argc, char **argv)
     }
     for (size_t i = 0; i < nfiles; i++) {
         struct file_view *v = &files[i];
-        _cleanup_free_ char *name =
-            strndup(strchr(v->rel, '/') + 1, strlen(strchr(v->rel, '/') + 1) - strlen(".json"));
+        struct ns_name rel; /* NS/NAME.json */
+        _cleanup_free_ char *name = ns_name_split(v->rel, &rel) == 0
+                                        ? strndup(rel.name, strlen(rel.name) - strlen(".json"))
+                                        : NULL;
         struct contributor *cv = NULL;
         size_t ncv = 0;
         if (!name || engine_contributors(w.e, pod, name, &cv, &ncv) < 0)

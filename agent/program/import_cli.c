@@ -53,14 +53,6 @@ static int import_usage(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
-static bool profile_file_name(const char *n)
-{
-    size_t l = strlen(n);
-    return n[0] != '.' && ((l > 5 && strcmp(n + l - 5, ".json") == 0) ||
-                           (l > 5 && strcmp(n + l - 5, ".yaml") == 0) ||
-                           (l > 4 && strcmp(n + l - 4, ".yml") == 0));
-}
-
 static int cmp_strp(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -94,7 +86,7 @@ static int import_path(struct import_set *s, const char *path)
     size_t n = 0;
     int r = 0;
     for (struct dirent *de; (de = readdir(d));) {
-        if (!profile_file_name(de->d_name))
+        if (!manifest_file_name(de->d_name))
             continue;
         char **nv = realloc(names, (n + 1) * sizeof(*nv));
         if (!nv) {

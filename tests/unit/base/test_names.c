@@ -1,4 +1,4 @@
-/* test_names.c - "NS/NAME" split into its parts. */
+/* test_names.c - DNS-1123 names as Kubernetes checks them, and "NS/NAME" split in two. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,10 +54,59 @@ static void test_split_table(void **state)
     }
 }
 
+static void test_dns_table(void **state)
+{
+    char l63[64], l64[65], long_part[80], sub253[254], sub254[255];
+    memset(l63, 'a', 63), l63[63] = '\0';
+    memset(l64, 'a', 64), l64[64] = '\0';
+    /* Kubernetes limits a subdomain to 253 in all, not each of its labels to 63. */
+    snprintf(long_part, sizeof(long_part), "x.%s.y", l64);
+    memset(sub253, 'a', 253), sub253[253] = '\0';
+    memset(sub254, 'a', 254), sub254[254] = '\0';
+    const struct {
+        const char *s;
+        bool label, subdomain;
+    } cases[] = {
+        {"web", true, true},
+        {"a", true, true},
+        {"0", true, true},
+        {"web-1", true, true},
+        {"web.example", false, true},
+        {l63, true, true},
+        {l64, false, true},
+        {long_part, false, true},
+        {sub253, false, true},
+        {sub254, false, false},
+        {"", false, false},
+        {"-web", false, false},
+        {"web-", false, false},
+        {"Web", false, false},
+        {"web_1", false, false},
+        {"web..x", false, false},
+        {".web", false, false},
+        {"web.", false, false},
+        {"web.-x", false, false},
+        {"we b", false, false},
+        {"web/x", false, false},
+    };
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        assert_int_equal(dns_label_valid(cases[i].s), cases[i].label);
+        assert_int_equal(dns_subdomain_valid(cases[i].s), cases[i].subdomain);
+        assert_int_equal(dns_label_valid_n(cases[i].s, strlen(cases[i].s)), cases[i].label);
+        assert_int_equal(dns_subdomain_valid_n(cases[i].s, strlen(cases[i].s)), cases[i].subdomain);
+    }
+    /* The _n forms read n bytes, not to the NUL. */
+    assert_true(dns_label_valid_n("web.json", 3));
+    assert_true(dns_subdomain_valid_n("web.x.json", 5));
+    assert_false(dns_label_valid(NULL));
+    assert_false(dns_subdomain_valid(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split_table),
+        cmocka_unit_test(test_dns_table),
     };
     return cmocka_run_group_tests_name("names", tests, NULL, NULL);
 }

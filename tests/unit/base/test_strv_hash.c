@@ -1,0 +1,56 @@
+/* test_strv_hash.c - arrays of owned strings, and the one FNV-1a. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/hash.h"
+#include "base/strv.h"
+
+/* Published FNV-1a 64-bit values. */
+static void test_fnv1a64_vectors(void **state)
+{
+    static const struct {
+        const char *s;
+        uint64_t h;
+    } cases[] = {
+        {"", 0xcbf29ce484222325ull},
+        {"a", 0xaf63dc4c8601ec8cull},
+        {"foobar", 0x85944171f73967e8ull},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_true(fnv1a64_str(cases[i].s) == cases[i].h);
+        assert_true(fnv1a64(cases[i].s, strlen(cases[i].s)) == cases[i].h);
+    }
+    /* Bytes past a NUL count for fnv1a64. */
+    assert_true(fnv1a64("a\0b", 3) != fnv1a64_str("a"));
+}
+
+static void test_strv(void **state)
+{
+    char **v = NULL;
+    size_t n = 0;
+    assert_int_equal(strv_push(&v, &n, strdup("one")), 0);
+    assert_int_equal(strv_addf(&v, &n, "%s-%d", "two", 2), 0);
+    assert_int_equal(strv_push(&v, &n, NULL), -ENOMEM); /* a failed strdup, say */
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0], "one");
+    assert_string_equal(v[1], "two-2");
+    strv_free(v, n);
+    strv_free(NULL, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fnv1a64_vectors),
+        cmocka_unit_test(test_strv),
+    };
+    return cmocka_run_group_tests_name("strv_hash", tests, NULL, NULL);
+}
