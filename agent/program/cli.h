@@ -24,6 +24,8 @@ int cli_validate(int argc, char **argv);
 
 /* import_cli.c: existing profiles to policies. */
 int cli_import(int argc, char **argv);
+/* kscmp startup-syscalls (startup_cli.c): the container runtime's start-up sets. */
+int cli_startup(int argc, char **argv);
 /* kscmp record (record.c). */
 int cli_record(int argc, char **argv);
 

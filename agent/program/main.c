@@ -25,6 +25,8 @@ static const char *const help =
     "  import     turn OCI/Docker, Security Profiles Operator or advisor profiles into "
     "policies\n"
     "  record     run a command and write the allow-list of the syscalls it made\n"
+    "  startup-syscalls  the syscalls the container runtime needs to start a container, which\n"
+    "             kscmp adds to allow-lists\n"
     "  version    print the version\n\n"
     "Run 'kscmp COMMAND --help' for a command's options. Exit status: 0 done, 1 invalid\n"
     "input, 2 wrong usage. Installed as kubectl-kscmp, it also runs as 'kubectl kscmp'.\n";
@@ -77,6 +79,8 @@ int main(int argc, char **argv)
         return cli_validate(argc - 1, argv + 1);
     if (strcmp(cmd, "import") == 0)
         return cli_import(argc - 1, argv + 1);
+    if (strcmp(cmd, "startup-syscalls") == 0)
+        return cli_startup(argc - 1, argv + 1);
     if (strcmp(cmd, "record") == 0)
         return cli_record(argc - 1, argv + 1);
     if (strcmp(cmd, "agent") == 0)

@@ -317,6 +317,58 @@ def test_name_length(d):
                   f"a profile name of {n} characters is refused up front", p.stderr)
 
 
+def test_startup(d):
+    """The runtime's start-up syscalls (contract 3.5) on the command line."""
+    for args in (["agent", "--local", d, "--startup-syscalls", "some"],
+                 ["compile", "-f", d, "--policy", "demo/web", "--startup-syscalls", "on"],
+                 ["explain", "-f", d, "--policy", "demo/web", "--startup-syscalls="],
+                 ["validate", "-f", d, "--startup-syscalls", "NONE"]):
+        p = kscmp(*args)
+        check(p.returncode == 2 and "auto or none" in p.stderr,
+              f"{args[0]} --startup-syscalls {args[-1]!r}: exit 2, 'auto or none'", p.stderr)
+    p = kscmp("tree", "-f", d, "demo/web", "--startup-syscalls", "none")
+    check(p.returncode == 2, "tree --startup-syscalls: exit 2 (it does not go with tree)", p.stderr)
+    pol = write(d, "web.yaml", policy("web", "  selector: {matchLabels: {app: web}}\n"
+                                             "  seccomp: {syscalls: [read, write], action: Allow}\n"
+                                             "  rules: [{syscalls: [setgroups], action: Block}]\n"),
+                pod("web-1", "kscmp/demo/web.json"))
+    p = kscmp("compile", "-f", pol, "--pod", pol)
+    prof = json.loads(p.stdout) if p.returncode == 0 else {}
+    check(p.returncode == 0 and effective(prof, "capset") == "SCMP_ACT_ALLOW" and
+          effective(prof, "setgroups") == "SCMP_ACT_ERRNO" and
+          "warning: ProfileBlocksStartup: Pod demo/web-1: kscmp/demo/web.json: it blocks" in p.stderr and
+          "setgroups (runc, crun (exec): set the supplementary groups)" in p.stderr,
+          "compile: the start-up set added, a blocked member kept blocked and warned about (exit 0)",
+          p.stderr)
+    p = kscmp("compile", "-f", pol, "--pod", pol, "--startup-syscalls", "none")
+    prof = json.loads(p.stdout) if p.returncode == 0 else {}
+    check(p.returncode == 0 and p.stderr == "" and effective(prof, "capset") == "SCMP_ACT_ERRNO",
+          "compile --startup-syscalls none: exactly the policy, no warning", p.stderr)
+    p = kscmp("validate", "-f", pol)
+    check(p.returncode == 0 and p.stdout == "valid     SeccompPolicy demo/web\n" and
+          f"warning: {pol}:1: SeccompPolicy demo/web: it blocks syscalls that the container "
+          "runtime makes" in p.stderr and "setgroups" in p.stderr,
+          "validate: a policy that blocks a start-up syscall is valid, with a warning", p.stderr)
+    p = kscmp("validate", "-f", pol, "--startup-syscalls", "none")
+    check(p.returncode == 0 and p.stderr == "", "validate --startup-syscalls none: no warning",
+          p.stderr)
+    p = kscmp("explain", "-f", pol, "--policy", "demo/web")
+    line = [l for l in p.stdout.splitlines() if l.startswith("execve ")]
+    check(p.returncode == 0 and line and "container start-up: runc, crun: start the container's "
+          "program" in line[0], "explain --policy: the origin of execve is container start-up",
+          p.stdout[-300:])
+    p = kscmp("startup-syscalls", "--arch", "arm", "-o", "json")
+    sets = json.loads(p.stdout) if p.returncode == 0 else {}
+    names = [e["name"] for e in sets.get("long", [])]
+    check(p.returncode == 0 and "fcntl64" in names and "fcntl" not in names and
+          "not measured" in sets.get("derivation", ""),
+          "startup-syscalls --arch arm: the 32-bit names, derived from the source", p.stdout[:300])
+    p = kscmp("startup-syscalls", "--arch", "x86_64")
+    check(p.returncode == 0 and "long set (35)" in p.stdout and "short set (13)" in p.stdout and
+          "measured with runc" in p.stdout, "startup-syscalls: both sets with their sizes",
+          p.stdout[:300])
+
+
 def test_groups_and_readme():
     p = kscmp("groups")
     trailing = [l for l in p.stdout.splitlines() if l.endswith(" ")]
@@ -339,7 +391,8 @@ def main():
         return 1
     with tempfile.TemporaryDirectory(prefix="kscmp-cli-") as d:
         for t in (test_chain, test_tree_runtime_default, test_validate_dir, test_empty,
-                  test_usage, test_messages, test_arch, test_ceiling, test_name_length):
+                  test_usage, test_messages, test_arch, test_ceiling, test_name_length,
+                  test_startup):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)

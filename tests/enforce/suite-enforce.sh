@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Enforcement by a real runtime: the agent writes profiles from policies, runc loads each into
-# a busybox container, and the syscalls the policies block fail while the rest works.
+# a busybox container, and the syscalls the policies block fail while the rest works; then the
+# profiles of examples/ and of the README's first policy under runc and crun, in both start-up
+# modes (tests/enforce/examples.py).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 pass=0 fail=0
@@ -79,5 +81,13 @@ run() { # title, runc-enforce args...
 run "runtime/default + Block mkdir" "$P/hardened.json" --allow true --allow 'echo ok' --allow 'ls /' --deny 'mkdir /tmp/x'
 run "Block mkdir with EACCES" "$P/eacces.json" --allow true --deny 'mkdir /tmp/x' --message 'Permission denied'
 run "merged allow-lists, deny wins" "$P/merged.json" --allow true --allow 'echo ok' --deny 'mkdir /tmp/x' --deny 'rmdir /tmp'
+# Every profile examples/ and the README's first policy produce, under runc and crun, for
+# containers that may gain privileges and for allowPrivilegeEscalation: false.
+out=$(python3 tests/enforce/examples.py build/kscmp --jobs 2 2>&1)
+echo "$out" | grep -E '^(FAIL|PASS)' | sed 's|^|  [examples] |'
+p=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' | tail -1)
+f=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' | tail -1)
+[ -n "$f" ] || echo "$out" | tail -5
+pass=$((pass + ${p:-0})); fail=$((fail + ${f:-1}))
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
