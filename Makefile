@@ -16,7 +16,7 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 # Debian packages the build, the tests and `make run` need.
 DEB_PKGS := build-essential pkg-config clang clang-format libclang-rt-14-dev libseccomp-dev \
             libyaml-dev libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev libmicrohttpd-dev \
-            runc crun busybox-static python3 openssl iproute2 util-linux curl shellcheck strace \
+            runc crun busybox-static python3 python3-yaml openssl iproute2 util-linux curl shellcheck strace \
             containerd containernetworking-plugins iptables
 
 # agent/ in layers, lowest first; a layer includes only the layers before it (make layers).

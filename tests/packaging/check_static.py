@@ -495,6 +495,7 @@ def check_chart_files():
         "kubeletRoot with ..": {"kubeletRoot": "/var/lib/../etc"},
         "kubeletRoot /": {"kubeletRoot": "/"},
         "logFormat xml": {"logFormat": "xml"},
+        "startupSyscalls off": {"startupSyscalls": "off"},
         "a port out of range": {"metrics": {"port": 70000}},
         "pullPolicy sometimes": {"image": {"repository": "x", "pullPolicy": "Sometimes"}},
         "a CAP_ prefixed capability": {"extraCapabilities": ["CAP_DAC_OVERRIDE"]},
@@ -628,6 +629,15 @@ def check_chart_render():
               and c["securityContext"]["seLinuxOptions"] == {"type": "spc_t"})
     check("chart: logFormat, metrics.port, extraArgs, extraCapabilities, seLinuxOptions", ok,
           err[-300:])
+    for value, want in (("none", ["--startup-syscalls=none"]), ("auto", [])):
+        rc, out, err = helm_template(helm, "--set", "startupSyscalls=" + value)
+        ok = rc == 0
+        if ok:
+            ds = [o for o in yaml.safe_load_all(out) if o and o["kind"] == "DaemonSet"][0]
+            args = ds["spec"]["template"]["spec"]["containers"][0]["args"]
+            ok = [x for x in args if x.startswith("--startup-syscalls")] == want
+        check(f"chart: startupSyscalls={value} gives the agent {want or 'no flag (auto)'}", ok,
+              err[-300:])
     rc, out, err = helm_template(helm, "--set", "kubeletroot=/x")
     check("chart: helm refuses a misspelt value (values.schema.json)", rc != 0)
 
