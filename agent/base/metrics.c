@@ -23,7 +23,14 @@ static const struct {
     [M_WRITE_ERRORS] = {"kscmp_profile_write_errors_total",
                         "Failed writes or removals (the old file stays; retried with backoff)."},
     [M_PROFILES_REJECTED] = {"kscmp_profiles_rejected_total",
-                             "Compiled profiles libseccomp refused (not written)."},
+                             "Compiled profiles refused by the libseccomp proof, or remembered as "
+                             "refused (not written)."},
+    [M_PROOFS] = {"kscmp_proofs_total",
+                  "Profiles proven by libseccomp in a worker process (a verdict remembered "
+                  "from before is not counted)."},
+    [M_PROOF_WORKER_RESTARTS] = {"kscmp_proof_worker_restarts_total",
+                                 "Proof workers replaced: crashed, over their CPU, memory or "
+                                 "time limit, or stopped answering."},
     [M_RECONCILES] = {"kscmp_reconciles_total", "Reconcile passes."},
     [M_RECONCILE_ERRORS] = {"kscmp_reconcile_errors_total", "Reconcile passes that failed."},
     [M_SOURCE_ERRORS] = {"kscmp_source_errors_total", "Manifests that could not be read."},

@@ -19,6 +19,8 @@ enum metric_counter {
     M_PROFILES_UNCHANGED,
     M_WRITE_ERRORS,
     M_PROFILES_REJECTED, /* libseccomp refused a compiled profile: not written */
+    M_PROOFS,            /* profiles proven in a worker (remembered verdicts not counted) */
+    M_PROOF_WORKER_RESTARTS,
     M_RECONCILES,
     M_RECONCILE_ERRORS,
     M_SOURCE_ERRORS, /* broken files in --local DIR */

@@ -13,13 +13,14 @@
 #include "base/hmap.h"
 #include "base/names.h"
 #include "base/log.h"
-#include "engine/proof.h"
+#include "node/prover.h"
 
 /* What one file must hold. */
 struct want {
     bool present; /* false: the file must be absent */
     char *json;   /* present: the bytes */
     size_t len;
+    bool proving;        /* bytes wait for their proof (node/prover.h): written on a yes */
     bool pending;        /* the last write or removal failed: retry */
     bool pending_remove; /* what to retry is a removal */
     char *pending_json;  /* the bytes still to write (NULL for a removal) */
@@ -28,34 +29,6 @@ struct want {
     uint64_t retry_at_ms;
     uint64_t event_us;
 };
-
-/* Profiles libseccomp already accepted, by content hash: the same bytes (pods of many
- * namespaces under the same policies, a flip back to an earlier version, a resync) are not
- * built into BPF again. A ring of the last PROVEN_MAX hashes. */
-#define PROVEN_MAX 4096
-
-struct proven {
-    uint64_t hash[PROVEN_MAX];
-    uint32_t len[PROVEN_MAX];
-    size_t next, n;
-};
-
-static bool proven_has(const struct proven *pv, uint64_t h, size_t len)
-{
-    for (size_t i = 0; i < pv->n; i++)
-        if (pv->hash[i] == h && pv->len[i] == (uint32_t)len)
-            return true;
-    return false;
-}
-
-static void proven_add(struct proven *pv, uint64_t h, size_t len)
-{
-    pv->hash[pv->next] = h;
-    pv->len[pv->next] = (uint32_t)len;
-    pv->next = (pv->next + 1) % PROVEN_MAX;
-    if (pv->n < PROVEN_MAX)
-        pv->n++;
-}
 
 struct wdir {
     int wd;
@@ -83,7 +56,7 @@ struct reconciler {
     bool initial_done; /* the first complete sync ran */
     bool ready;        /* latched: the first complete set of profiles is on disk */
     uint64_t event_us; /* of the sync in progress */
-    struct proven proven;
+    struct prover *prover;
 };
 
 static void want_free(void *v)
@@ -98,9 +71,11 @@ static void want_free(void *v)
 
 static void on_retry(struct evtimer *timer, void *userdata);
 static void on_verify(struct evtimer *timer, void *userdata);
+static void on_proven(const char *rel, int verdict, const char *why, const char *bytes, size_t len,
+                      void *userdata);
 
 int reconciler_new(struct engine *e, struct store *s, struct metrics *m, struct evloop *l,
-                   struct reconciler **ret)
+                   const struct prover_opts *proof, struct reconciler **ret, struct kerr *err)
 {
     struct reconciler *r = calloc(1, sizeof(*r));
     if (!r)
@@ -117,6 +92,11 @@ int reconciler_new(struct engine *e, struct store *s, struct metrics *m, struct 
             return q;
         }
     }
+    int q = prover_new(l, m, proof, on_proven, r, &r->prover, err);
+    if (q < 0) {
+        reconciler_free(r);
+        return q;
+    }
     *ret = r;
     return 0;
 }
@@ -125,6 +105,7 @@ void reconciler_free(struct reconciler *r)
 {
     if (!r)
         return;
+    prover_free(r->prover);
     hmap_clear(&r->wants, want_free);
     hmap_clear(&r->verify, NULL);
     evtimer_free(r->retry_timer);
@@ -266,41 +247,93 @@ static int do_remove(struct reconciler *r, const char *rel, const char *why)
     return 0;
 }
 
+/* The pods of a refused profile get a Warning Event, ProfileRefused, that says why. */
+static void tell_refused(struct reconciler *r, const struct pod *const *pods, size_t npods,
+                         const char *rel, const char *why)
+{
+    if (!r->event)
+        return;
+    _cleanup_free_ char *msg = NULL;
+    if (asprintf(&msg,
+                 "the compiled profile kscmp/%s is refused by the libseccomp proof, so it is not "
+                 "written (the previous file, if any, stays): %s",
+                 rel, why) < 0)
+        return;
+    for (size_t i = 0; i < npods; i++) {
+        struct engine_event ev = {.pod = pods[i], .reason = "ProfileRefused", .message = msg};
+        r->event(&ev, r->event_userdata);
+    }
+}
+
+static void refused(struct reconciler *r, const char *rel, const char *why, bool before)
+{
+    metrics_add(r->m, M_PROFILES_REJECTED, 1);
+    log_error("kscmp/%s: the compiled profile is refused%s, the previous file stays: %s", rel,
+              before ? " (as the same bytes were before: not proven again)" : "", why);
+}
+
+/* Stops waiting for a proof of rel (the engine wants something else now). */
+static void stop_proving(struct reconciler *r, struct want *w, const char *rel)
+{
+    if (w && w->proving) {
+        prover_cancel(r->prover, rel);
+        w->proving = false;
+    }
+}
+
 static int on_file(const struct file_result *res, void *userdata)
 {
     struct reconciler *r = userdata;
     bool changed = false;
+    struct want *w = hmap_get(&r->wants, res->rel);
     switch (res->action) {
     case FILE_WRITE: {
-        struct want *w = hmap_get(&r->wants, res->rel);
         if (w && w->present && !w->pending && w->len == res->len &&
             memcmp(w->json, res->json, res->len) == 0) {
+            stop_proving(r, w, res->rel);
             metrics_add(r->m, M_PROFILES_UNCHANGED, 1);
             break;
         }
-        struct kerr err = {0};
-        uint64_t h = fnv1a64(res->json, res->len);
-        bool known_good = proven_has(&r->proven, h, res->len);
-        if (!known_good && proof_profile(res->json, res->len, &err) < 0) {
-            /* Fail closed: a profile libseccomp refuses is never written. */
-            metrics_add(r->m, M_PROFILES_REJECTED, 1);
-            log_error("kscmp/%s: the compiled profile is refused by libseccomp, the previous "
-                      "file stays: %s",
-                      res->rel, err.msg);
+        const char *why = NULL;
+        int v = prover_lookup(r->prover, res->json, res->len, &why);
+        if (v < 0) {
+            /* Fail closed: a profile refused is never written; remembered, it costs nothing. */
+            stop_proving(r, w, res->rel);
+            refused(r, res->rel, why, true);
+            tell_refused(r, res->pods, res->npods, res->rel, why);
             break;
         }
-        if (!known_good)
-            proven_add(&r->proven, h, res->len);
         if (!w && !(w = want_get(r, res->rel)))
             return -ENOMEM;
-        int q = do_write(r, w, res->rel, res->json, res->len, r->event_us, NULL);
-        if (q == -ENOMEM)
+        if (v == 1) {
+            stop_proving(r, w, res->rel);
+            int q = do_write(r, w, res->rel, res->json, res->len, r->event_us, NULL);
+            if (q == -ENOMEM)
+                return q;
+            changed = q > 0;
+            break;
+        }
+        /* Proven in a worker; written when the verdict comes (on_proven). */
+        char ns[256];
+        const char *slash = strchr(res->rel, '/');
+        snprintf(ns, sizeof(ns), "%.*s", slash ? (int)(slash - res->rel) : 0, res->rel);
+        int q = prover_submit(r->prover, res->rel, ns, res->json, res->len);
+        if (q == -EFBIG) {
+            stop_proving(r, w, res->rel);
+            char msg[128];
+            snprintf(msg, sizeof(msg), "%zu bytes is more than a profile may have", res->len);
+            refused(r, res->rel, msg, false);
+            tell_refused(r, res->pods, res->npods, res->rel, msg);
+            break;
+        }
+        if (q < 0)
             return q;
-        changed = q > 0;
+        w->proving = true;
+        w->event_us = r->event_us;
         break;
     }
     case FILE_KEEP: {
-        struct want *w = hmap_get(&r->wants, res->rel);
+        stop_proving(r, w, res->rel);
         if (!w) { /* never had one: it stays absent */
             if (!(w = want_get(r, res->rel)))
                 return -ENOMEM;
@@ -310,12 +343,40 @@ static int on_file(const struct file_result *res, void *userdata)
         break;
     }
     case FILE_REMOVE:
+        stop_proving(r, w, res->rel);
         do_remove(r, res->rel, res->why);
         break;
     }
     if (r->hook)
         r->hook(res, changed, r->hook_userdata);
     return 0;
+}
+
+static int tell_refused_file(const struct file_result *res, void *userdata)
+{
+    void **args = userdata;
+    tell_refused(args[0], res->pods, res->npods, res->rel, args[1]);
+    return 0;
+}
+
+/* A verdict from the prover: proven bytes are written, refused ones are not. */
+static void on_proven(const char *rel, int verdict, const char *why, const char *bytes, size_t len,
+                      void *userdata)
+{
+    struct reconciler *r = userdata;
+    struct want *w = hmap_get(&r->wants, rel);
+    if (!w || !w->proving)
+        return; /* the engine wants something else now */
+    w->proving = false;
+    if (verdict < 0) {
+        refused(r, rel, why, false);
+        /* The file's pods, as the engine sees them now (outside a sync, so it may compute). */
+        void *args[2] = {r, (void *)why};
+        struct sync_ops ops = {.file = tell_refused_file, .userdata = args};
+        engine_compute_file(r->e, rel, &ops);
+    } else
+        do_write(r, w, rel, bytes, len, w->event_us, NULL);
+    update_gauge(r);
 }
 
 static int on_event(const struct engine_event *ev, void *userdata)
@@ -329,6 +390,8 @@ int reconciler_sync(struct reconciler *r, uint64_t event_us)
     r->event_us = event_us;
     struct sync_ops ops = {.file = on_file, .event = on_event, .userdata = r};
     int q = engine_sync(r->e, &ops);
+    if (!r->l)
+        prover_drain(r->prover); /* --once: every verdict now */
     metrics_add(r->m, M_RECONCILES, 1);
     if (q < 0) {
         metrics_add(r->m, M_RECONCILE_ERRORS, 1);
@@ -353,8 +416,10 @@ unsigned reconciler_pending(const struct reconciler *r)
 {
     unsigned n = 0;
     struct hmap_iter it;
-    for (struct hmap_entry *h = hmap_first(&r->wants, &it); h; h = hmap_next(&r->wants, &it))
-        n += ((struct want *)h->value)->pending;
+    for (struct hmap_entry *h = hmap_first(&r->wants, &it); h; h = hmap_next(&r->wants, &it)) {
+        const struct want *w = h->value;
+        n += w->pending || w->proving;
+    }
     return n;
 }
 

@@ -2,11 +2,13 @@
  *
  * Owns: applying engine results to the store (write, keep the last good file, remove),
  * proving every profile with libseccomp before it is written (fail closed: a refused profile
- * is never written), retries with backoff when the disk fails (the old file stays), garbage
- * collection of files no pod references, and self-healing: an inotify watch on the store's
- * folders puts back a file someone edited or deleted (its own writes find the bytes equal
- * and do nothing). The files on disk are the record of the last good profiles across
- * restarts.
+ * is never written, and its pods get a ProfileRefused Event), through node/prover.h: the
+ * proof runs in worker processes, so new bytes are written when their verdict comes (at once
+ * for bytes proven before), and the loop goes on meanwhile; retries with backoff when the disk
+ * fails (the old file stays), garbage collection of files no pod references, and self-healing: an
+ * inotify watch on the store's folders puts back a file someone edited or deleted (its own writes
+ * find the bytes equal and do nothing). The files on disk are the record of the last good profiles
+ * across restarts.
  */
 #ifndef KSCMP_RECONCILE_H
 #define KSCMP_RECONCILE_H
@@ -17,12 +19,15 @@
 #include "base/error.h"
 #include "base/evloop.h"
 #include "base/metrics.h"
+#include "node/prover.h"
 #include "node/store.h"
 
 struct reconciler;
 
+/* l NULL (--once): every sync waits for its proofs. proof: the workers' limits (NULL for
+ * the defaults). */
 int reconciler_new(struct engine *e, struct store *s, struct metrics *m, struct evloop *l,
-                   struct reconciler **ret);
+                   const struct prover_opts *proof, struct reconciler **ret, struct kerr *err);
 void reconciler_free(struct reconciler *r);
 
 /* Where the Events the engine owes to pods go (the agent logs them or posts them). */
@@ -52,7 +57,8 @@ int reconciler_gc(struct reconciler *r);
 void reconciler_initial_done(struct reconciler *r);
 bool reconciler_ready(const struct reconciler *r);
 
-/* Number of writes or removals waiting for a retry. */
+/* Number of files whose bytes wait for their proof, or whose write or removal waits for a
+ * retry. */
 unsigned reconciler_pending(const struct reconciler *r);
 
 #endif

@@ -69,7 +69,12 @@ static const char *const agent_help =
     "  --node-taint on|off  remove the taint kscmp.io/agent-not-ready from this node once the\n"
     "                       profiles are on disk, and put it back on SIGTERM unless this\n"
     "                       agent's pod ($POD_NAMESPACE/$POD_NAME) is being deleted (default "
-    "on)\n\n"
+    "on)\n"
+    "  --proof-workers N    processes that prove profiles with libseccomp (default 2, 1 on one\n"
+    "                       CPU)\n"
+    "  --proof-cpu-seconds N  CPU time one proof may use (default 10; its wall-clock deadline\n"
+    "                       is three times that); a profile over it is refused\n"
+    "  --proof-memory MIB   memory a proof worker may use (default 48)\n\n"
     "Signals: SIGTERM/SIGINT finish the write in progress and exit 0; SIGHUP reads everything\n"
     "again.\n";
 
@@ -108,7 +113,8 @@ static void local_first_sync(struct agent *a, uint64_t event_us)
     reconciler_initial_done(a->rec);
     a->first_done = true;
     if (!reconciler_ready(a->rec))
-        log_warning("not ready: %u write(s) failed and are retried", reconciler_pending(a->rec));
+        log_warning("not ready yet: %u file(s) wait for their proof or a retry",
+                    reconciler_pending(a->rec));
 }
 
 static void on_change(uint64_t event_us, void *userdata)
@@ -238,6 +244,9 @@ int agent_main(int argc, char **argv)
         {"once", no_argument, NULL, 'o'},
         {"startup-syscalls", required_argument, NULL, 'S'},
         {"node-taint", required_argument, NULL, 't'},
+        {"proof-workers", required_argument, NULL, 'W'},
+        {"proof-cpu-seconds", required_argument, NULL, 'C'},
+        {"proof-memory", required_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -248,6 +257,7 @@ int agent_main(int argc, char **argv)
         root = "/var/lib/kubelet";
     int arch = -1, opt;
     bool once = false, startup = true, taint = true;
+    struct prover_opts proof = {0};
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
@@ -297,6 +307,28 @@ int agent_main(int argc, char **argv)
             }
             taint = strcmp(optarg, "on") == 0;
             break;
+        case 'W':
+        case 'C':
+        case 'M': {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            unsigned long max = opt == 'W' ? 64 : opt == 'C' ? 3600 : 65536;
+            if (*end || !*optarg || v < 1 || v > max) {
+                fprintf(stderr, "kscmp agent: --%s: want a number from 1 to %lu, not \"%s\"\n",
+                        opt == 'W'   ? "proof-workers"
+                        : opt == 'C' ? "proof-cpu-seconds"
+                                     : "proof-memory",
+                        max, optarg);
+                return EXIT_USAGE;
+            }
+            if (opt == 'W')
+                proof.workers = (unsigned)v;
+            else if (opt == 'C')
+                proof.cpu_seconds = (unsigned)v;
+            else
+                proof.memory_mib = (unsigned)v;
+            break;
+        }
         case 'h':
             fputs(agent_help, stdout);
             return 0;
@@ -367,7 +399,7 @@ int agent_main(int argc, char **argv)
         agent_free(&a);
         return EXIT_INVALID;
     }
-    r = reconciler_new(a.e, a.store, a.m, once ? NULL : a.l, &a.rec);
+    r = reconciler_new(a.e, a.store, a.m, once ? NULL : a.l, &proof, &a.rec, &err);
     if (r == 0 && local)
         r = localsrc_new(local, a.e, once ? NULL : a.l, a.m, on_change, &a, &a.local, &err);
     if (r < 0) {

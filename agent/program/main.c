@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "node/prover.h"
 #include "program/cli.h"
 
 #ifndef KSCMP_VERSION
@@ -85,6 +86,8 @@ int main(int argc, char **argv)
         return cli_record(argc - 1, argv + 1);
     if (strcmp(cmd, "agent") == 0)
         return agent_main(argc - 1, argv + 1);
+    if (strcmp(cmd, PROVER_WORKER_COMMAND) == 0) /* the agent's own, not for users */
+        return prover_worker_main(argc - 1, argv + 1);
     fprintf(stderr, "kscmp: unknown command \"%s\"\n\n%s", cmd, help);
     return EXIT_USAGE;
 }

@@ -11,13 +11,16 @@ Ends with one line `N passed, N failed` (skipped tests count in neither; a line 
 says how many were skipped and why).
 """
 import errno
+import fcntl
 import os
 import shutil
 import signal
 import stat
 import subprocess
+import struct
 import sys
 import tempfile
+import termios
 import threading
 import time
 import unittest
@@ -829,6 +832,100 @@ spec:
         a.wait_log(r"can be read again", mark, timeout=30)
         self.assert_converged(ALL_FILES)
         self.assertEqual(self.disk_state(), before)
+
+    def workers(self, a):
+        """The agent's proof workers (its child processes)."""
+        with open(f"/proc/{a.pid}/task/{a.pid}/children") as f:
+            return [int(x) for x in f.read().split()]
+
+    @staticmethod
+    def pending_input(pid):
+        """Bytes waiting in the worker's standard input (a job sent, not read yet)."""
+        try:
+            fd = os.open(f"/proc/{pid}/fd/0", os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:
+            return 0
+        try:
+            buf = fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0")
+            return struct.unpack("i", buf)[0]
+        finally:
+            os.close(fd)
+
+    def stuck_worker(self, a, change):
+        """Stops every proof worker, makes `change()`, and returns the worker that got the
+        proof (its job waits in its pipe) after letting the others go on."""
+        ws = self.workers(a)
+        self.assertGreaterEqual(len(ws), 1)
+        for w in ws:
+            os.kill(w, signal.SIGSTOP)
+        change()
+        held = H.wait_until(lambda: [w for w in ws if self.pending_input(w) > 0], 10,
+                            "a proof job sent to a worker")
+        for w in ws:
+            if w != held[0]:
+                os.kill(w, signal.SIGCONT)
+        return held[0]
+
+    def test_23_proof_worker_isolated(self):
+        """The libseccomp proof runs in worker processes: while one namespace's proof is
+        stuck, another namespace's file is written; a worker that crashes refuses its profile
+        (remembered: the same bytes are not proven again), the agent lives on, and SIGTERM does
+        not wait for a stuck proof."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        web, db = self.read("demo/web.json"), self.read("other/db.json")
+        mark = a.log_mark()
+        held = self.stuck_worker(a, lambda: self.put("10-merge.yaml", MERGE_ONLY_1))
+        other2 = OTHER.replace("[read, write, fsync]", "[read, write, fsync, fdatasync]")
+        self.put("40-other.yaml", other2)
+        self.wait_bytes("other/db.json", self.expected("other/db.json"))
+        self.assertNotEqual(self.read("other/db.json"), db)
+        self.assertEqual(self.read("demo/web.json"), web)  # its proof is still stuck
+        self.assertEqual(a.get("/healthz")[0], 200)
+        # The stuck worker crashes as glibc does on a corrupt heap.
+        proofs = a.metric("kscmp_proofs_total")
+        os.kill(held, signal.SIGABRT)
+        os.kill(held, signal.SIGCONT)
+        a.wait_log(r"kscmp/demo/web\.json: the compiled profile is refused, the previous file "
+                   r"stays: libseccomp crashed", mark)
+        a.wait_log(r"event Warning ProfileRefused on pod demo/web-1", mark)
+        self.assertTrue(a.alive())
+        self.assertEqual(self.read("demo/web.json"), web)
+        self.assertGreaterEqual(a.metric("kscmp_proof_worker_restarts_total"), 1)
+        self.assertGreaterEqual(a.metric("kscmp_profiles_rejected_total"), 1)
+        H.wait_until(lambda: len(self.workers(a)) == 2, 10, "the worker replaced")
+        # The same bytes again (a comment changes nothing): refused at once, not proven.
+        mark = a.log_mark()
+        self.put("10-merge.yaml", "# again\n" + MERGE_ONLY_1)
+        a.wait_log(r"kscmp/demo/web\.json: the compiled profile is refused \(as the same bytes "
+                   r"were before: not proven again\)", mark)
+        self.assertEqual(a.metric("kscmp_proofs_total"), proofs)
+        # Other bytes: proven and written.
+        self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]",
+                                                "[getpid, mkdir, futex, openat]"))
+        self.wait_bytes("demo/web.json", self.expected("demo/web.json"))
+        # SIGTERM while a proof is stuck: the agent stops at once.
+        self.stuck_worker(a, lambda: self.put("10-merge.yaml", MERGE.replace(
+            "[getpid, mkdir, futex]", "[getpid, mkdir, futex, close]")))
+        t0 = time.monotonic()
+        self.assertEqual(a.stop(timeout=10), 0)
+        self.assertLess(time.monotonic() - t0, 5)
+        self.assertEqual(H.temporaries(self.root), [])
+
+    def test_24_proof_deadline(self):
+        """A proof that does not answer within its deadline (three times --proof-cpu-seconds)
+        is stopped and its profile refused; the agent goes on."""
+        a = self.agent(extra=["--proof-cpu-seconds", "1"])
+        self.assert_converged(ALL_FILES)
+        web = self.read("demo/web.json")
+        mark = a.log_mark()
+        self.stuck_worker(a, lambda: self.put("10-merge.yaml", MERGE_ONLY_1))
+        a.wait_log(r"kscmp/demo/web\.json: the compiled profile is refused, the previous file "
+                   r"stays: the libseccomp proof did not finish within 3000 ms", mark, timeout=30)
+        self.assertEqual(self.read("demo/web.json"), web)
+        self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]",
+                                                "[getpid, mkdir, futex, openat]"))
+        self.wait_bytes("demo/web.json", self.expected("demo/web.json"))
 
 
 class CountingResult(unittest.TextTestResult):

@@ -1,0 +1,1074 @@
+/* prover.c - libseccomp proofs in worker processes, with limits, fairness and memory. */
+#include "node/prover.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "base/hmap.h"
+#include "base/log.h"
+#include "engine/proof.h"
+#include "node/digest.h"
+
+#define WIRE_MAGIC 0x6b737072u
+#define JOB_MAX_BYTES (8u << 20) /* larger profiles are refused without a proof */
+#define WHY_MAX 1024
+#define RECYCLE_AFTER 4096 /* proofs: a worker is replaced now and then (libseccomp's leaks) */
+#define SPAWN_TRIES_DRAIN 5
+#define HELLO 1 /* a worker's first answer: it runs (verdicts are 0 or negative) */
+
+/* Remembered verdicts: proven ones keep their bytes (compared on a digest match). */
+#define PROVEN_MAX 4096
+#define PROVEN_BYTES_MAX (8u << 20)
+#define REFUSED_MAX 1024
+
+struct req_hdr {
+    uint32_t magic;
+    uint32_t len;
+};
+
+struct resp_hdr {
+    uint32_t magic;
+    int32_t code;
+    uint32_t msglen;
+    uint32_t pad;
+};
+
+struct group;
+
+/* A key whose file waits for a job's verdict. */
+struct waiter {
+    struct waiter *next;
+    char key[];
+};
+
+/* One proof of some bytes; every key submitted with the same bytes meanwhile waits on it. */
+struct job {
+    struct group *g;
+    char *bytes;
+    size_t len;
+    struct digest d;
+    char hex[DIGEST_HEX_LEN + 1];
+    bool indexed;           /* in the in-flight map under hex */
+    bool running;           /* a worker has it */
+    struct waiter *waiters; /* none: cancelled (a running one is remembered, not told) */
+    struct job *next;       /* in its group's queue */
+    struct job *all_prev, *all_next;
+};
+
+struct group {
+    struct job *head, *tail;
+    unsigned running;
+    bool in_ring;
+    struct group *ring_next;
+    char name[];
+};
+
+struct worker {
+    struct prover *p;
+    pid_t pid;
+    int to, from;
+    bool ready; /* said hello: it runs */
+    bool to_watched;
+    struct job *job;
+    struct req_hdr hdr;
+    size_t sent;
+    uint64_t deadline;
+    bool killed; /* by us, at the deadline */
+    unsigned done;
+    struct resp_hdr rh;
+    size_t got;
+    char msg[WHY_MAX];
+};
+
+struct verdict {
+    int code;
+    char *why;
+    char *bytes; /* proven: the bytes */
+    size_t len;
+    struct verdict *newer, *older; /* proven ones: least recently used last */
+    char hex[DIGEST_HEX_LEN + 1];
+};
+
+struct prover {
+    struct evloop *l;
+    struct evtimer *timer; /* deadlines and respawns */
+    struct metrics *m;
+    struct prover_opts o;
+    char cpu_arg[16];
+    prover_done_cb done;
+    void *userdata;
+    struct worker *w;
+    unsigned nw;
+    struct hmap jobs;     /* key -> the job it waits on */
+    struct hmap inflight; /* hex digest -> job waiting or running (for the same bytes again) */
+    struct job *all;      /* every job */
+    struct hmap groups;   /* name -> group with jobs waiting or running */
+    struct group *ring_head, *ring_tail;
+    struct hmap verdicts; /* hex digest -> verdict */
+    struct verdict *newest, *oldest;
+    size_t proven_bytes;
+    unsigned nproven, nrefused;
+    unsigned spawn_failures;
+    uint64_t respawn_at;
+};
+
+/* ---- the worker process ---- */
+
+static int read_full(int fd, void *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, (char *)buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -errno;
+        if (r == 0)
+            return got ? -EPIPE : 0;
+        got += (size_t)r;
+    }
+    return 1;
+}
+
+static int write_full(int fd, const void *buf, size_t n)
+{
+    size_t put = 0;
+    while (put < n) {
+        ssize_t r = write(fd, (const char *)buf + put, n - put);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -errno;
+        put += (size_t)r;
+    }
+    return 0;
+}
+
+/* The soft RLIMIT_CPU: what this process used so far plus one proof's budget. */
+static void limit_cpu(unsigned seconds)
+{
+    struct rusage ru;
+    struct rlimit rl;
+    if (getrusage(RUSAGE_SELF, &ru) < 0 || getrlimit(RLIMIT_CPU, &rl) < 0)
+        return;
+    rlim_t used = (rlim_t)ru.ru_utime.tv_sec + (rlim_t)ru.ru_stime.tv_sec + 1;
+    rlim_t want = used + seconds;
+    if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
+        want = rl.rlim_max;
+    rl.rlim_cur = want;
+    setrlimit(RLIMIT_CPU, &rl);
+}
+
+int prover_worker_main(int argc, char **argv)
+{
+    unsigned cpu = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 10;
+    if (!cpu)
+        cpu = 10;
+    struct rlimit none = {0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+    struct resp_hdr hello = {WIRE_MAGIC, HELLO, 0, 0};
+    if (write_full(1, &hello, sizeof(hello)) < 0)
+        return 1;
+    for (;;) {
+        struct req_hdr h;
+        int r = read_full(0, &h, sizeof(h));
+        if (r == 0)
+            return 0;
+        if (r < 0 || h.magic != WIRE_MAGIC || h.len > JOB_MAX_BYTES)
+            return 1;
+        _cleanup_free_ char *buf = malloc((size_t)h.len + 1);
+        if (!buf || read_full(0, buf, h.len) != (h.len ? 1 : 0))
+            return 1;
+        buf[h.len] = '\0';
+        limit_cpu(cpu);
+        struct kerr err = {0};
+        int code = proof_profile(buf, h.len, &err);
+        if (code < 0 && !err.msg[0])
+            snprintf(err.msg, sizeof(err.msg), "%s", strerror(-code));
+        struct resp_hdr rh = {WIRE_MAGIC, code < 0 ? code : 0,
+                              code < 0 ? (uint32_t)strlen(err.msg) : 0, 0};
+        if (write_full(1, &rh, sizeof(rh)) < 0 || write_full(1, err.msg, rh.msglen) < 0)
+            return 1;
+    }
+}
+
+/* ---- remembered verdicts ---- */
+
+static void verdict_free(void *v)
+{
+    struct verdict *e = v;
+    if (!e)
+        return;
+    free(e->why);
+    free(e->bytes);
+    free(e);
+}
+
+static void lru_unlink(struct prover *p, struct verdict *e)
+{
+    if (e->newer)
+        e->newer->older = e->older;
+    else if (p->newest == e)
+        p->newest = e->older;
+    if (e->older)
+        e->older->newer = e->newer;
+    else if (p->oldest == e)
+        p->oldest = e->newer;
+    e->newer = e->older = NULL;
+}
+
+static void lru_push(struct prover *p, struct verdict *e)
+{
+    e->older = p->newest;
+    e->newer = NULL;
+    if (p->newest)
+        p->newest->newer = e;
+    p->newest = e;
+    if (!p->oldest)
+        p->oldest = e;
+}
+
+static void forget(struct prover *p, struct verdict *e)
+{
+    hmap_remove(&p->verdicts, e->hex);
+    if (e->code == 0) {
+        lru_unlink(p, e);
+        p->proven_bytes -= e->len;
+        p->nproven--;
+    } else
+        p->nrefused--;
+    verdict_free(e);
+}
+
+/* Remembers the verdict on job j (a proven one with a copy of its bytes). */
+static void remember(struct prover *p, struct job *j, int code, const char *why)
+{
+    const char *hex = j->hex;
+    struct verdict *old = hmap_get(&p->verdicts, hex);
+    if (old)
+        forget(p, old);
+    if (code == 0 && j->len > PROVEN_BYTES_MAX / 16)
+        return; /* too large to keep: proven again next time */
+    if (code < 0 && p->nrefused >= REFUSED_MAX) {
+        /* Refusals are few; past the bound, any one of them goes. */
+        struct hmap_iter it;
+        for (struct hmap_entry *h = hmap_first(&p->verdicts, &it); h;
+             h = hmap_next(&p->verdicts, &it))
+            if (((struct verdict *)h->value)->code < 0) {
+                forget(p, h->value);
+                break;
+            }
+    }
+    struct verdict *e = calloc(1, sizeof(*e));
+    if (!e)
+        return;
+    e->code = code;
+    memcpy(e->hex, hex, sizeof(e->hex));
+    if (code < 0 && !(e->why = strdup(why))) {
+        free(e);
+        return;
+    }
+    if (code == 0) {
+        if (!(e->bytes = malloc(j->len ? j->len : 1))) {
+            free(e);
+            return;
+        }
+        memcpy(e->bytes, j->bytes, j->len);
+        e->len = j->len;
+    }
+    if (hmap_put(&p->verdicts, hex, e, NULL) < 0) {
+        verdict_free(e);
+        return;
+    }
+    if (code < 0) {
+        p->nrefused++;
+        return;
+    }
+    lru_push(p, e);
+    p->proven_bytes += e->len;
+    p->nproven++;
+    while (p->oldest && (p->nproven > PROVEN_MAX || p->proven_bytes > PROVEN_BYTES_MAX))
+        forget(p, p->oldest);
+}
+
+int prover_lookup(struct prover *p, const char *bytes, size_t len, const char **ret_why)
+{
+    struct digest d;
+    char hex[DIGEST_HEX_LEN + 1];
+    digest_bytes(bytes, len, &d);
+    digest_hex(&d, hex);
+    struct verdict *e = hmap_get(&p->verdicts, hex);
+    if (!e)
+        return 0;
+    if (e->code < 0) {
+        *ret_why = e->why;
+        return e->code;
+    }
+    if (e->len != len || memcmp(e->bytes, bytes, len) != 0)
+        return 0; /* another profile with the same digest: prove it */
+    lru_unlink(p, e);
+    lru_push(p, e);
+    return 1;
+}
+
+/* ---- jobs and groups ---- */
+
+/* Frees j and takes it out of the in-flight map and the list of jobs. */
+static void job_drop(struct prover *p, struct job *j)
+{
+    if (j->indexed)
+        hmap_remove(&p->inflight, j->hex);
+    if (j->all_prev)
+        j->all_prev->all_next = j->all_next;
+    else
+        p->all = j->all_next;
+    if (j->all_next)
+        j->all_next->all_prev = j->all_prev;
+    while (j->waiters) {
+        struct waiter *x = j->waiters;
+        j->waiters = x->next;
+        free(x);
+    }
+    free(j->bytes);
+    free(j);
+}
+
+/* Drops g when nothing of it waits or runs. */
+static void group_release(struct prover *p, struct group *g)
+{
+    if (g->head || g->running || g->in_ring)
+        return;
+    hmap_remove(&p->groups, g->name);
+    free(g);
+}
+
+static void ring_append(struct prover *p, struct group *g)
+{
+    g->ring_next = NULL;
+    g->in_ring = true;
+    if (p->ring_tail)
+        p->ring_tail->ring_next = g;
+    else
+        p->ring_head = g;
+    p->ring_tail = g;
+}
+
+static void ring_unlink(struct prover *p, struct group *g, struct group *prev)
+{
+    if (prev)
+        prev->ring_next = g->ring_next;
+    else
+        p->ring_head = g->ring_next;
+    if (p->ring_tail == g)
+        p->ring_tail = prev;
+    g->ring_next = NULL;
+    g->in_ring = false;
+}
+
+/* Takes j out of its group's queue (it is waiting, not running). */
+static void unqueue(struct prover *p, struct job *j)
+{
+    struct group *g = j->g;
+    struct job *prev = NULL;
+    for (struct job *x = g->head; x; prev = x, x = x->next)
+        if (x == j) {
+            if (prev)
+                prev->next = j->next;
+            else
+                g->head = j->next;
+            if (g->tail == j)
+                g->tail = prev;
+            break;
+        }
+    if (!g->head && g->in_ring) {
+        struct group *gp = NULL;
+        for (struct group *x = p->ring_head; x; gp = x, x = x->ring_next)
+            if (x == g) {
+                ring_unlink(p, g, gp);
+                break;
+            }
+    }
+    group_release(p, g);
+}
+
+/* The next job, round-robin over the groups, a group with no proof running first. */
+static struct job *next_job(struct prover *p)
+{
+    struct group *pick = NULL, *pick_prev = NULL, *prev = NULL;
+    for (struct group *g = p->ring_head; g; prev = g, g = g->ring_next)
+        if (!g->running) {
+            pick = g;
+            pick_prev = prev;
+            break;
+        }
+    if (!pick)
+        pick = p->ring_head;
+    if (!pick)
+        return NULL;
+    ring_unlink(p, pick, pick_prev);
+    struct job *j = pick->head;
+    pick->head = j->next;
+    if (!pick->head)
+        pick->tail = NULL;
+    else
+        ring_append(p, pick);
+    j->next = NULL;
+    return j;
+}
+
+/* key stops waiting: a job nobody waits for any more goes, unless a worker has it (its
+ * verdict is still remembered). */
+static void detach(struct prover *p, const char *key)
+{
+    struct job *j = hmap_remove(&p->jobs, key);
+    if (!j)
+        return;
+    for (struct waiter **px = &j->waiters; *px; px = &(*px)->next)
+        if (strcmp((*px)->key, key) == 0) {
+            struct waiter *x = *px;
+            *px = x->next;
+            free(x);
+            break;
+        }
+    if (j->waiters || j->running)
+        return;
+    unqueue(p, j);
+    job_drop(p, j);
+}
+
+/* ---- workers ---- */
+
+static void on_worker_out(struct evloop *l, int fd, uint32_t events, void *userdata);
+static void on_worker_in(struct evloop *l, int fd, uint32_t events, void *userdata);
+static void dispatch(struct prover *p);
+static void arm_timer(struct prover *p);
+static void respawn_later(struct prover *p);
+
+static int worker_spawn(struct prover *p, struct worker *w)
+{
+    int in[2] = {-1, -1}, out[2] = {-1, -1};
+    if (pipe2(in, O_CLOEXEC) < 0)
+        return -errno;
+    if (pipe2(out, O_CLOEXEC) < 0) {
+        int r = -errno;
+        close(in[0]);
+        close(in[1]);
+        return r;
+    }
+    char *argv[] = {(char *)"kscmp", (char *)PROVER_WORKER_COMMAND, p->cpu_arg, NULL};
+    rlim_t bytes =
+        p->o.memory_mib == PROVER_NO_LIMIT ? RLIM_INFINITY : (rlim_t)p->o.memory_mib << 20;
+    struct rlimit mem = {bytes, bytes};
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* Only async-signal-safe calls until exec (the agent has other threads). */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
+            _exit(127);
+        close_range(3, ~0u, 0);
+        setrlimit(RLIMIT_DATA, &mem);
+        execv(p->o.exe, argv);
+        _exit(127);
+    }
+    int r = pid < 0 ? -errno : 0;
+    close(in[0]);
+    close(out[1]);
+    if (r < 0) {
+        close(in[1]);
+        close(out[0]);
+        return r;
+    }
+    *w = (struct worker){.p = p, .pid = pid, .to = in[1], .from = out[0]};
+    fcntl(w->to, F_SETFL, O_NONBLOCK);
+    fcntl(w->from, F_SETFL, O_NONBLOCK);
+    fcntl(w->to, F_SETPIPE_SZ, 1 << 20); /* most profiles then go in one write */
+    if (p->l && (r = evloop_add_fd(p->l, w->from, EPOLLIN, on_worker_in, w)) < 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        close(w->to);
+        close(w->from);
+        *w = (struct worker){.p = p, .to = -1, .from = -1};
+        return r;
+    }
+    return 0;
+}
+
+/* Kills and reaps w's process; returns its wait status. */
+static int worker_reap(struct worker *w)
+{
+    struct prover *p = w->p;
+    int st = 0;
+    if (w->pid > 0) {
+        kill(w->pid, SIGKILL);
+        while (waitpid(w->pid, &st, 0) < 0 && errno == EINTR)
+            ;
+    }
+    if (p->l) {
+        if (w->from >= 0)
+            evloop_del_fd(p->l, w->from);
+        if (w->to_watched)
+            evloop_del_fd(p->l, w->to);
+    }
+    if (w->to >= 0)
+        close(w->to);
+    if (w->from >= 0)
+        close(w->from);
+    *w = (struct worker){.p = p, .to = -1, .from = -1};
+    return st;
+}
+
+static void spawn_missing(struct prover *p)
+{
+    if (p->respawn_at && now_ms() < p->respawn_at)
+        return;
+    p->respawn_at = 0;
+    for (unsigned i = 0; i < p->nw; i++) {
+        struct worker *w = &p->w[i];
+        if (w->pid > 0)
+            continue;
+        int r = worker_spawn(p, w);
+        if (r < 0) {
+            log_error("cannot start a proof worker (%s): profiles wait for their proof; trying "
+                      "again",
+                      strerror(-r));
+            respawn_later(p);
+            return;
+        }
+    }
+}
+
+/* Remembers the verdict on w's job, tells every key that waits for it, and frees the job;
+ * w is idle after. */
+static void finish(struct worker *w, int code, const char *why)
+{
+    struct prover *p = w->p;
+    struct job *j = w->job;
+    w->job = NULL;
+    w->done++;
+    j->running = false;
+    struct group *g = j->g;
+    g->running--;
+    group_release(p, g);
+    remember(p, j, code, why);
+    if (j->indexed) {
+        hmap_remove(&p->inflight, j->hex);
+        j->indexed = false;
+    }
+    /* The next proof starts before the callbacks write files (fsync), and every waiter leaves
+     * the map first: a callback may submit or cancel any key. */
+    dispatch(p);
+    struct waiter *ws = TAKE_PTR(j->waiters);
+    for (struct waiter *x = ws; x; x = x->next)
+        hmap_remove(&p->jobs, x->key);
+    while (ws) {
+        struct waiter *x = ws;
+        ws = x->next;
+        p->done(x->key, code, why, j->bytes, j->len, p->userdata);
+        free(x);
+    }
+    job_drop(p, j);
+}
+
+/* Why a worker that held a job went. */
+static int death_verdict(const struct prover *p, const struct worker *w, int st, char *why,
+                         size_t n)
+{
+    if (w->killed) {
+        snprintf(why, n,
+                 "the libseccomp proof did not finish within %u ms (stopped; the profile is too "
+                 "large or too complex)",
+                 p->o.deadline_ms);
+        return -ETIMEDOUT;
+    }
+    if (WIFSIGNALED(st) && WTERMSIG(st) == SIGXCPU) {
+        snprintf(why, n,
+                 "the libseccomp proof used more than %u s of CPU time (stopped; the profile "
+                 "is too large or too complex)",
+                 p->o.cpu_seconds);
+        return -ETIMEDOUT;
+    }
+    if (WIFSIGNALED(st)) {
+        char mem[64] = "";
+        if (p->o.memory_mib != PROVER_NO_LIMIT)
+            snprintf(mem, sizeof(mem), ", or it ran out of the %u MiB it may use", p->o.memory_mib);
+        snprintf(why, n,
+                 "libseccomp crashed proving it (signal %d, %s; libseccomp 2.5 fails on programs "
+                 "over 65,535 instructions%s)",
+                 WTERMSIG(st), strsignal(WTERMSIG(st)), mem);
+        return -EFAULT;
+    }
+    snprintf(why, n, "the proof worker stopped (exit status %d) while proving it",
+             WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    return -EIO;
+}
+
+/* Puts j back at the head of its group's queue (its worker went before it had it whole). */
+static void requeue(struct prover *p, struct job *j)
+{
+    struct group *g = j->g;
+    g->running--;
+    j->next = g->head;
+    g->head = j;
+    if (!g->tail)
+        g->tail = j;
+    if (!g->in_ring)
+        ring_append(p, g);
+}
+
+static void respawn_later(struct prover *p)
+{
+    p->spawn_failures++;
+    p->respawn_at = now_ms() + backoff_ms(p->spawn_failures, 100, 10000);
+}
+
+/* The worker went (crash, limit, deadline, end of its pipe): the job it proved is refused,
+ * one it did not have whole yet waits again; the worker is replaced. */
+static void worker_died(struct worker *w)
+{
+    struct prover *p = w->p;
+    struct worker was = *w;
+    struct job *j = TAKE_PTR(w->job);
+    int st = worker_reap(w);
+    metrics_add(p->m, M_PROOF_WORKER_RESTARTS, 1);
+    if (!was.ready) {
+        log_error("proof worker %d (%s) stopped at start (wait status %d): profiles wait for "
+                  "their proof; starting another",
+                  (int)was.pid, p->o.exe, st);
+        respawn_later(p);
+    }
+    if (j && was.sent < sizeof(was.hdr) + j->len) {
+        j->running = false;
+        if (j->waiters)
+            requeue(p, j);
+        else {
+            j->g->running--;
+            group_release(p, j->g);
+            job_drop(p, j);
+        }
+    } else if (j) {
+        char why[WHY_MAX];
+        int code = death_verdict(p, &was, st, why, sizeof(why));
+        log_error("proof worker %d: %s", (int)was.pid, why);
+        w->job = j;
+        finish(w, code, why);
+    }
+    spawn_missing(p);
+}
+
+static void stop_watching_out(struct worker *w)
+{
+    if (w->to_watched && w->p->l)
+        evloop_del_fd(w->p->l, w->to);
+    w->to_watched = false;
+}
+
+/* Writes what is left of w's request; 0 when all is sent or the pipe is full, else the
+ * worker is gone (handled). */
+static int send_more(struct worker *w)
+{
+    struct job *j = w->job;
+    size_t total = sizeof(w->hdr) + j->len;
+    while (w->sent < total) {
+        struct iovec iov[2];
+        int n = 0;
+        if (w->sent < sizeof(w->hdr))
+            iov[n++] = (struct iovec){(char *)&w->hdr + w->sent, sizeof(w->hdr) - w->sent};
+        size_t off = w->sent > sizeof(w->hdr) ? w->sent - sizeof(w->hdr) : 0;
+        if (off < j->len)
+            iov[n++] = (struct iovec){j->bytes + off, j->len - off};
+        ssize_t r = writev(w->to, iov, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && errno == EAGAIN) {
+            if (!w->to_watched && w->p->l &&
+                evloop_add_fd(w->p->l, w->to, EPOLLOUT, on_worker_out, w) == 0)
+                w->to_watched = true;
+            return 0;
+        }
+        if (r < 0) {
+            worker_died(w);
+            return -EPIPE;
+        }
+        w->sent += (size_t)r;
+    }
+    stop_watching_out(w);
+    return 0;
+}
+
+static void on_worker_out(struct evloop *l, int fd, uint32_t events, void *userdata)
+{
+    struct worker *w = userdata;
+    if (w->job && send_more(w) < 0) {
+        dispatch(w->p);
+        arm_timer(w->p);
+    }
+}
+
+/* Reads what the worker said; 1 when a verdict is complete, 0 for more to come, -1 when the
+ * worker is gone (handled). */
+static int receive(struct worker *w)
+{
+    for (;;) {
+        size_t want;
+        char *dst;
+        if (w->got < sizeof(w->rh)) {
+            dst = (char *)&w->rh + w->got;
+            want = sizeof(w->rh) - w->got;
+        } else {
+            size_t m = w->got - sizeof(w->rh);
+            if (w->rh.magic != WIRE_MAGIC || w->rh.msglen >= WHY_MAX) {
+                worker_died(w);
+                return -1;
+            }
+            if (m == w->rh.msglen) {
+                w->msg[m] = '\0';
+                w->got = 0;
+                return 1;
+            }
+            dst = w->msg + m;
+            want = w->rh.msglen - m;
+        }
+        ssize_t r = read(w->from, dst, want);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && errno == EAGAIN)
+            return 0;
+        if (r <= 0) {
+            worker_died(w);
+            return -1;
+        }
+        w->got += (size_t)r;
+    }
+}
+
+static void handle_readable(struct worker *w)
+{
+    for (;;) {
+        if (receive(w) <= 0)
+            return; /* more to come, or the worker went (handled) */
+        if (w->rh.code == HELLO && !w->ready) {
+            w->ready = true;
+            w->p->spawn_failures = 0;
+            continue;
+        }
+        if (!w->job || w->rh.code > 0) {
+            worker_died(w); /* an answer nobody asked for */
+            return;
+        }
+        char why[WHY_MAX];
+        snprintf(why, sizeof(why), "%s", w->msg);
+        metrics_add(w->p->m, M_PROOFS, 1);
+        finish(w, w->rh.code, why);
+        /* Replaced now and then, when the verdict did not hand it a new job already. */
+        if (w->done >= RECYCLE_AFTER && !w->job) {
+            worker_reap(w);
+            spawn_missing(w->p);
+        }
+        return;
+    }
+}
+
+static void on_worker_in(struct evloop *l, int fd, uint32_t events, void *userdata)
+{
+    struct worker *w = userdata;
+    handle_readable(w);
+    dispatch(w->p);
+    arm_timer(w->p);
+}
+
+static void start_job(struct worker *w, struct job *j)
+{
+    struct prover *p = w->p;
+    w->job = j;
+    j->running = true;
+    j->g->running++;
+    w->hdr = (struct req_hdr){WIRE_MAGIC, (uint32_t)j->len};
+    w->sent = 0;
+    w->got = 0;
+    w->killed = false;
+    w->deadline = now_ms() + p->o.deadline_ms;
+    send_more(w);
+}
+
+static void dispatch(struct prover *p)
+{
+    spawn_missing(p);
+    for (unsigned i = 0; i < p->nw; i++) {
+        struct worker *w = &p->w[i];
+        if (w->pid <= 0 || !w->ready || w->job)
+            continue;
+        struct job *j = next_job(p);
+        if (!j)
+            return;
+        start_job(w, j);
+    }
+}
+
+/* Kills the workers past their deadline. */
+static void check_deadlines(struct prover *p)
+{
+    uint64_t now = now_ms();
+    for (unsigned i = 0; i < p->nw; i++) {
+        struct worker *w = &p->w[i];
+        if (w->job && w->deadline <= now) {
+            w->killed = true;
+            worker_died(w);
+        }
+    }
+}
+
+/* When the loop must wake next: the nearest deadline or respawn; 0 for none. */
+static uint64_t next_wake(const struct prover *p)
+{
+    uint64_t next = p->respawn_at && p->jobs.n ? p->respawn_at : 0;
+    for (unsigned i = 0; i < p->nw; i++)
+        if (p->w[i].job && (!next || p->w[i].deadline < next))
+            next = p->w[i].deadline;
+    return next;
+}
+
+static void on_timer(struct evtimer *t, void *userdata)
+{
+    struct prover *p = userdata;
+    check_deadlines(p);
+    dispatch(p);
+    arm_timer(p);
+}
+
+static void arm_timer(struct prover *p)
+{
+    if (!p->l)
+        return;
+    uint64_t next = next_wake(p), now = now_ms();
+    if (next)
+        evtimer_arm(p->timer, next > now ? next - now : 0);
+    else
+        evtimer_cancel(p->timer);
+}
+
+/* ---- the interface ---- */
+
+int prover_new(struct evloop *l, struct metrics *m, const struct prover_opts *opts,
+               prover_done_cb done, void *userdata, struct prover **ret, struct kerr *err)
+{
+    struct prover *p = calloc(1, sizeof(*p));
+    if (!p)
+        return -ENOMEM;
+    p->l = l;
+    p->m = m;
+    p->done = done;
+    p->userdata = userdata;
+    if (opts)
+        p->o = *opts;
+    if (!p->o.exe)
+        p->o.exe = "/proc/self/exe";
+    if (!p->o.workers) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        p->o.workers = cpus > 1 ? 2 : 1;
+    }
+    if (!p->o.cpu_seconds)
+        p->o.cpu_seconds = 10;
+    if (!p->o.memory_mib)
+        p->o.memory_mib = 48;
+    if (!p->o.deadline_ms)
+        p->o.deadline_ms = 3000 * p->o.cpu_seconds;
+    snprintf(p->cpu_arg, sizeof(p->cpu_arg), "%u", p->o.cpu_seconds);
+    hmap_init(&p->jobs);
+    hmap_init(&p->inflight);
+    hmap_init(&p->groups);
+    hmap_init(&p->verdicts);
+    p->nw = p->o.workers;
+    p->w = calloc(p->nw, sizeof(*p->w));
+    for (unsigned i = 0; p->w && i < p->nw; i++)
+        p->w[i] = (struct worker){.p = p, .to = -1, .from = -1};
+    int q = p->w ? 0 : -ENOMEM;
+    if (q == 0 && l)
+        q = evtimer_new(l, on_timer, p, &p->timer);
+    if (q < 0) {
+        prover_free(p);
+        return q;
+    }
+    for (unsigned i = 0; i < p->nw; i++) {
+        int r = worker_spawn(p, &p->w[i]);
+        if (r < 0) {
+            prover_free(p);
+            return kerr_set(err, r, "cannot start the proof worker %s: %s",
+                            opts && opts->exe ? opts->exe : "/proc/self/exe", strerror(-r));
+        }
+    }
+    *ret = p;
+    return 0;
+}
+
+void prover_free(struct prover *p)
+{
+    if (!p)
+        return;
+    for (unsigned i = 0; p->w && i < p->nw; i++) {
+        p->w[i].job = NULL;
+        worker_reap(&p->w[i]);
+    }
+    evtimer_free(p->timer);
+    free(p->w);
+    while (p->all)
+        job_drop(p, p->all);
+    hmap_clear(&p->jobs, NULL);
+    hmap_clear(&p->inflight, NULL);
+    hmap_clear(&p->groups, free);
+    hmap_clear(&p->verdicts, verdict_free);
+    free(p);
+}
+
+int prover_submit(struct prover *p, const char *key, const char *group, const char *bytes,
+                  size_t len)
+{
+    detach(p, key);
+    if (len > JOB_MAX_BYTES)
+        return -EFBIG;
+    size_t kl = strlen(key);
+    struct waiter *x = malloc(sizeof(*x) + kl + 1);
+    if (!x)
+        return -ENOMEM;
+    memcpy(x->key, key, kl + 1);
+    struct digest d;
+    char hex[DIGEST_HEX_LEN + 1];
+    digest_bytes(bytes, len, &d);
+    digest_hex(&d, hex);
+    /* The same bytes already wait or run: wait for that verdict. */
+    struct job *j = hmap_get(&p->inflight, hex);
+    if (j && j->len == len && memcmp(j->bytes, bytes, len) == 0) {
+        if (hmap_put(&p->jobs, key, j, NULL) < 0) {
+            free(x);
+            return -ENOMEM;
+        }
+        x->next = j->waiters;
+        j->waiters = x;
+        return 0;
+    }
+    struct group *g = hmap_get(&p->groups, group);
+    if (!g) {
+        size_t gl = strlen(group);
+        g = calloc(1, sizeof(*g) + gl + 1);
+        if (!g || hmap_put(&p->groups, group, g, NULL) < 0) {
+            free(g);
+            free(x);
+            return -ENOMEM;
+        }
+        memcpy(g->name, group, gl + 1);
+    }
+    j = calloc(1, sizeof(*j));
+    if (!j || !(j->bytes = malloc(len + 1)) || hmap_put(&p->jobs, key, j, NULL) < 0) {
+        if (j)
+            free(j->bytes);
+        free(j);
+        free(x);
+        group_release(p, g);
+        return -ENOMEM;
+    }
+    memcpy(j->bytes, bytes, len);
+    j->bytes[len] = '\0';
+    j->len = len;
+    j->d = d;
+    memcpy(j->hex, hex, sizeof(hex));
+    j->g = g;
+    x->next = NULL;
+    j->waiters = x;
+    j->all_next = p->all;
+    if (p->all)
+        p->all->all_prev = j;
+    p->all = j;
+    if (!hmap_get(&p->inflight, hex))
+        j->indexed = hmap_put(&p->inflight, hex, j, NULL) == 0;
+    if (g->tail)
+        g->tail->next = j;
+    else
+        g->head = j;
+    g->tail = j;
+    if (!g->in_ring)
+        ring_append(p, g);
+    dispatch(p);
+    arm_timer(p);
+    return 0;
+}
+
+void prover_cancel(struct prover *p, const char *key)
+{
+    detach(p, key);
+}
+
+unsigned prover_pending(const struct prover *p)
+{
+    return (unsigned)p->jobs.n;
+}
+
+int prover_drain(struct prover *p)
+{
+    while (p->jobs.n) {
+        dispatch(p);
+        if (p->spawn_failures > SPAWN_TRIES_DRAIN) {
+            /* No worker runs: refuse what waits (not remembered: not the profiles' fault). */
+            while (p->jobs.n) {
+                struct hmap_iter it;
+                _cleanup_free_ char *key = strdup(hmap_first(&p->jobs, &it)->key);
+                if (!key)
+                    return -ENOMEM;
+                detach(p, key);
+                p->done(key, -ECHILD, "no proof worker could be started", "", 0, p->userdata);
+            }
+            return -ECHILD;
+        }
+        struct pollfd fds[64];
+        struct worker *who[64];
+        nfds_t n = 0;
+        for (unsigned i = 0; i < p->nw && n + 2 <= ELEMENTSOF(fds); i++) {
+            struct worker *w = &p->w[i];
+            if (w->pid <= 0)
+                continue;
+            fds[n] = (struct pollfd){.fd = w->from, .events = POLLIN};
+            who[n++] = w;
+            if (w->job && w->sent < sizeof(w->hdr) + w->job->len) {
+                fds[n] = (struct pollfd){.fd = w->to, .events = POLLOUT};
+                who[n++] = w;
+            }
+        }
+        uint64_t wake = next_wake(p), now = now_ms();
+        int timeout = wake ? (int)(wake > now ? wake - now : 0) : -1;
+        int r = poll(fds, n, timeout);
+        if (r < 0 && errno != EINTR)
+            return -errno;
+        for (nfds_t i = 0; r > 0 && i < n; i++) {
+            struct worker *w = who[i];
+            if (!fds[i].revents || w->pid <= 0)
+                continue;
+            if (fds[i].events & POLLOUT) {
+                if (w->job && fds[i].fd == w->to)
+                    send_more(w);
+            } else if (fds[i].fd == w->from)
+                handle_readable(w);
+        }
+        check_deadlines(p);
+    }
+    return 0;
+}
+
+int prover_worker_pid(const struct prover *p, unsigned i)
+{
+    return i < p->nw ? (int)p->w[i].pid : 0;
+}

@@ -1,0 +1,86 @@
+/* prover.h - libseccomp's proof of every profile, away from the agent's process.
+ *
+ * Owns: running proof_profile() (engine/proof.h) in worker processes: this very binary run
+ * again as `kscmp __proof-worker`, fed over pipes, one profile at a time each, each proof
+ * under a CPU-time limit (RLIMIT_CPU, set per proof), a memory limit (RLIMIT_DATA) and a
+ * wall-clock deadline. A worker that crashes (libseccomp 2.5.4 corrupts its heap on programs
+ * over 65,535 instructions), runs over a limit or stops answering is killed and replaced, and
+ * the profile it held is refused: the agent itself never runs libseccomp's code on a
+ * profile.
+ *
+ * Verdicts are remembered by SHA-256 of the bytes (node/digest.h): a profile proven before
+ * is not proven again (its bytes are kept and compared, so that not even a digest collision
+ * can skip a proof), and one refused before is refused at once with the same reason, so
+ * that a tenant's later changes do not pay for it again. Both memories are bounded.
+ *
+ * Fairness: jobs wait in one queue per group (the reconciler's group is the namespace); a
+ * free worker takes the next job round-robin across groups, preferring a group that has no
+ * proof running, so one namespace's slow proofs cannot hold back the others' for more than
+ * one proof's deadline. A new job for a key replaces the one waiting or running for it.
+ *
+ * With an event loop the pipes and deadlines are watched there; without one (--once)
+ * prover_drain() waits for every job.
+ */
+#ifndef KSCMP_PROVER_H
+#define KSCMP_PROVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "base/evloop.h"
+#include "base/metrics.h"
+
+/* The hidden command that runs a worker: `kscmp __proof-worker CPU_SECONDS`. */
+#define PROVER_WORKER_COMMAND "__proof-worker"
+
+#define PROVER_NO_LIMIT 0xffffffffu
+
+struct prover_opts {
+    const char *exe;      /* the binary to run (default /proc/self/exe) */
+    unsigned workers;     /* default: 2, or 1 on a single CPU */
+    unsigned cpu_seconds; /* CPU time one proof may use (default 10) */
+    unsigned memory_mib;  /* RLIMIT_DATA of a worker (default 48; PROVER_NO_LIMIT) */
+    unsigned deadline_ms; /* wall clock for one proof (default 3 x cpu_seconds) */
+};
+
+/* A verdict on the bytes of key: 0 proven, else the negative errno of the refusal and why (a
+ * message that names the syscalls[] index and field when libseccomp said, or the limit that
+ * was hit). bytes are valid during the call. */
+typedef void (*prover_done_cb)(const char *key, int verdict, const char *why, const char *bytes,
+                               size_t len, void *userdata);
+
+struct prover;
+
+/* l may be NULL (then use prover_drain()). done is called on the loop's thread (or inside
+ * prover_drain()), never from inside prover_submit(). */
+int prover_new(struct evloop *l, struct metrics *m, const struct prover_opts *opts,
+               prover_done_cb done, void *userdata, struct prover **ret, struct kerr *err);
+/* Kills the workers (a proof in progress is not waited for) and frees. */
+void prover_free(struct prover *p);
+
+/* What is known of these bytes: 1 proven before, 0 unknown, or a negative errno when they
+ * were refused before (*ret_why, valid until the next call into the prover, says why). */
+int prover_lookup(struct prover *p, const char *bytes, size_t len, const char **ret_why);
+
+/* Queues the bytes (copied) for proof under key (e.g. "NS/NAME.json") in group (e.g. "NS");
+ * replaces a job of the same key. -EFBIG for bytes over 8 MiB (not proven: refuse them). */
+int prover_submit(struct prover *p, const char *key, const char *group, const char *bytes,
+                  size_t len);
+/* Forgets the job of key (its verdict, when it comes, is still remembered, not reported). */
+void prover_cancel(struct prover *p, const char *key);
+
+/* Jobs waiting or running. */
+unsigned prover_pending(const struct prover *p);
+
+/* Without an event loop: waits until every job has its verdict (reported through done). */
+int prover_drain(struct prover *p);
+
+/* The process id of worker i (0 when none runs): for tests that crash or stop one. */
+int prover_worker_pid(const struct prover *p, unsigned i);
+
+/* The worker process's main: reads jobs on fd 0, answers on fd 1, until end of input. */
+int prover_worker_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,314 @@
+/* test_prover.c - libseccomp proofs in worker processes: verdicts, memory of verdicts (also
+ * under a forced digest collision), one proof for many keys with the same bytes, fairness
+ * across groups, a worker that crashes or runs over its CPU time, cancellation.
+ *
+ * The workers are this test binary run again as `__proof-worker` (main() below), exactly as
+ * the agent runs itself. Without an event loop: prover_drain() waits for the verdicts.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/cleanup.h"
+#include "base/metrics.h"
+#include "node/digest.h"
+#include "node/prover.h"
+
+#define GOOD                                                                                       \
+    "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_" \
+    "ACT_ALLOW\"}]}"
+#define GOOD2                                                                                      \
+    "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"write\"],\"action\":"       \
+    "\"SCMP_ACT_ALLOW\"}]}"
+/* Valid JSON that libseccomp refuses: no such syscall. */
+#define BAD                                                                                        \
+    "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"nosuchcall\"],\"action\":"  \
+    "\"SCMP_ACT_ALLOW\"}]}"
+
+struct seen {
+    char key[64];
+    int verdict;
+    char why[1024];
+};
+
+struct rec {
+    struct seen v[64];
+    size_t n;
+};
+
+static void on_done(const char *key, int verdict, const char *why, const char *bytes, size_t len,
+                    void *userdata)
+{
+    struct rec *r = userdata;
+    assert_true(r->n < ELEMENTSOF(r->v));
+    snprintf(r->v[r->n].key, sizeof(r->v[r->n].key), "%s", key);
+    r->v[r->n].verdict = verdict;
+    snprintf(r->v[r->n].why, sizeof(r->v[r->n].why), "%s", why ? why : "");
+    r->n++;
+}
+
+static const struct seen *find(const struct rec *r, const char *key)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (strcmp(r->v[i].key, key) == 0)
+            return &r->v[i];
+    return NULL;
+}
+
+static size_t order_of(const struct rec *r, const char *key)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (strcmp(r->v[i].key, key) == 0)
+            return i;
+    fail_msg("no verdict for %s", key);
+    return 0;
+}
+
+struct fixture {
+    struct metrics *m;
+    struct prover *p;
+    struct rec rec;
+};
+
+static struct fixture *start_with(unsigned workers, unsigned cpu_seconds, unsigned deadline_ms)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    assert_int_equal(metrics_new(&f->m), 0);
+    /* No memory limit: ASan's shadow memory would not fit in one. */
+    struct prover_opts o = {.workers = workers,
+                            .cpu_seconds = cpu_seconds,
+                            .memory_mib = PROVER_NO_LIMIT,
+                            .deadline_ms = deadline_ms};
+    struct kerr err = {0};
+    assert_int_equal(prover_new(NULL, f->m, &o, on_done, &f->rec, &f->p, &err), 0);
+    return f;
+}
+
+static struct fixture *start(unsigned workers, unsigned cpu_seconds)
+{
+    return start_with(workers, cpu_seconds, 0);
+}
+
+static void stop(struct fixture *f)
+{
+    prover_free(f->p);
+    metrics_free(f->m);
+    free(f);
+}
+
+/* A profile whose proof takes a while: n conditions on one syscall (libseccomp's rule
+ * database is quadratic in them). */
+static char *slow_profile(unsigned n, unsigned salt)
+{
+    size_t cap = 200 + (size_t)n * 120;
+    char *s = malloc(cap);
+    assert_non_null(s);
+    size_t len = (size_t)snprintf(s, cap,
+                                  "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":"
+                                  "[\"SCMP_ARCH_X86_64\"],\"syscalls\":[");
+    for (unsigned i = 0; i < n; i++)
+        len += (size_t)snprintf(s + len, cap - len,
+                                "%s{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\","
+                                "\"errnoRet\":%u,\"args\":[{\"index\":0,\"value\":%u,\"op\":"
+                                "\"SCMP_CMP_EQ\"}]}",
+                                i ? "," : "", 1 + (i + salt) % 4000, i);
+    snprintf(s + len, cap - len, "]}");
+    return s;
+}
+
+static void test_verdicts(void **state)
+{
+    struct fixture *f = start(2, 10);
+    assert_int_equal(prover_submit(f->p, "a/good.json", "a", GOOD, strlen(GOOD)), 0);
+    assert_int_equal(prover_submit(f->p, "a/bad.json", "a", BAD, strlen(BAD)), 0);
+    assert_int_equal(prover_pending(f->p), 2);
+    assert_int_equal(prover_drain(f->p), 0);
+    assert_int_equal(prover_pending(f->p), 0);
+    assert_int_equal(f->rec.n, 2);
+    assert_int_equal(find(&f->rec, "a/good.json")->verdict, 0);
+    const struct seen *bad = find(&f->rec, "a/bad.json");
+    assert_true(bad->verdict < 0);
+    assert_non_null(strstr(bad->why, "nosuchcall"));
+    assert_int_equal(metrics_get(f->m, M_PROOFS), 2);
+    /* Remembered: the same bytes are known without a proof. */
+    const char *why = NULL;
+    assert_int_equal(prover_lookup(f->p, GOOD, strlen(GOOD), &why), 1);
+    assert_int_equal(prover_lookup(f->p, BAD, strlen(BAD), &why), bad->verdict);
+    assert_string_equal(why, bad->why);
+    assert_int_equal(prover_lookup(f->p, GOOD2, strlen(GOOD2), &why), 0);
+    stop(f);
+}
+
+/* Every digest the same: a profile that libseccomp refuses must not pass for the proven one
+ * whose digest it shares. */
+static void constant_digest(const void *p, size_t n, struct digest *ret)
+{
+    memset(ret->b, 0x5a, sizeof(ret->b));
+}
+
+static void test_forced_collision(void **state)
+{
+    digest_set_test_hook(constant_digest);
+    struct fixture *f = start(1, 10);
+    assert_int_equal(prover_submit(f->p, "a/good.json", "a", GOOD, strlen(GOOD)), 0);
+    assert_int_equal(prover_drain(f->p), 0);
+    assert_int_equal(find(&f->rec, "a/good.json")->verdict, 0);
+    const char *why = NULL;
+    /* Same digest, other bytes: not known, so proven, and refused. */
+    assert_int_equal(prover_lookup(f->p, BAD, strlen(BAD), &why), 0);
+    assert_int_equal(prover_submit(f->p, "a/bad.json", "a", BAD, strlen(BAD)), 0);
+    assert_int_equal(prover_drain(f->p), 0);
+    assert_true(find(&f->rec, "a/bad.json")->verdict < 0);
+    assert_int_equal(metrics_get(f->m, M_PROOFS), 2);
+    stop(f);
+    digest_set_test_hook(NULL);
+}
+
+static void test_same_bytes_one_proof(void **state)
+{
+    struct fixture *f = start(2, 10);
+    const char *keys[] = {"a/x.json", "b/y.json", "c/z.json"};
+    for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+        assert_int_equal(prover_submit(f->p, keys[i], keys[i], GOOD2, strlen(GOOD2)), 0);
+    assert_int_equal(prover_pending(f->p), 3);
+    assert_int_equal(prover_drain(f->p), 0);
+    assert_int_equal(f->rec.n, 3);
+    for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+        assert_int_equal(find(&f->rec, keys[i])->verdict, 0);
+    assert_int_equal(metrics_get(f->m, M_PROOFS), 1);
+    stop(f);
+}
+
+static void test_cancel_and_replace(void **state)
+{
+    struct fixture *f = start(1, 10);
+    assert_int_equal(prover_submit(f->p, "a/x.json", "a", BAD, strlen(BAD)), 0);
+    assert_int_equal(prover_submit(f->p, "a/x.json", "a", GOOD, strlen(GOOD)), 0); /* replaces */
+    assert_int_equal(prover_submit(f->p, "a/gone.json", "a", GOOD2, strlen(GOOD2)), 0);
+    prover_cancel(f->p, "a/gone.json");
+    assert_int_equal(prover_pending(f->p), 1);
+    assert_int_equal(prover_drain(f->p), 0);
+    assert_int_equal(f->rec.n, 1);
+    assert_string_equal(f->rec.v[0].key, "a/x.json");
+    assert_int_equal(f->rec.v[0].verdict, 0);
+    stop(f);
+}
+
+/* One worker; namespace a queues two slow proofs before b queues a quick one: b's verdict
+ * comes before a's second (round-robin), not after (first come, first served). */
+static void test_fair_across_groups(void **state)
+{
+    struct fixture *f = start(1, 60);
+    _cleanup_free_ char *s1 = slow_profile(1500, 1);
+    _cleanup_free_ char *s2 = slow_profile(1500, 2);
+    assert_int_equal(prover_submit(f->p, "a/one.json", "a", s1, strlen(s1)), 0);
+    assert_int_equal(prover_submit(f->p, "a/two.json", "a", s2, strlen(s2)), 0);
+    assert_int_equal(prover_submit(f->p, "b/quick.json", "b", GOOD, strlen(GOOD)), 0);
+    assert_int_equal(prover_drain(f->p), 0);
+    assert_int_equal(f->rec.n, 3);
+    assert_true(order_of(&f->rec, "b/quick.json") < order_of(&f->rec, "a/two.json"));
+    stop(f);
+}
+
+/* A worker that crashes while it holds a profile: the profile is refused (and remembered),
+ * the worker replaced, the next profile proven. */
+static void test_crash_refuses_and_recovers(void **state)
+{
+    struct fixture *f = start(1, 60);
+    assert_int_equal(prover_submit(f->p, "a/warm.json", "a", GOOD2, strlen(GOOD2)), 0);
+    assert_int_equal(prover_drain(f->p), 0); /* the worker runs and is idle */
+    _cleanup_free_ char *slow = slow_profile(4000, 3);
+    assert_int_equal(prover_submit(f->p, "a/crash.json", "a", slow, strlen(slow)), 0);
+    int pid = prover_worker_pid(f->p, 0);
+    assert_true(pid > 0);
+    assert_int_equal(kill(pid, SIGABRT), 0); /* as glibc on a corrupt heap */
+    assert_int_equal(prover_drain(f->p), 0);
+    const struct seen *c = find(&f->rec, "a/crash.json");
+    assert_non_null(c);
+    assert_int_equal(c->verdict, -EFAULT);
+    assert_non_null(strstr(c->why, "crashed"));
+    assert_int_equal(metrics_get(f->m, M_PROOF_WORKER_RESTARTS), 1);
+    const char *why = NULL;
+    assert_int_equal(prover_lookup(f->p, slow, strlen(slow), &why), -EFAULT);
+    assert_int_equal(prover_submit(f->p, "a/after.json", "a", GOOD, strlen(GOOD)), 0);
+    assert_int_equal(prover_drain(f->p), 0);
+    assert_int_equal(find(&f->rec, "a/after.json")->verdict, 0);
+    assert_int_not_equal(prover_worker_pid(f->p, 0), pid);
+    stop(f);
+}
+
+/* A proof over its CPU time is stopped (SIGXCPU) and the profile refused (the wall-clock
+ * deadline is far: the CPU limit is what stops it, however loaded the machine). */
+static void test_cpu_limit(void **state)
+{
+    struct fixture *f = start_with(1, 1, 600000);
+    _cleanup_free_ char *slow = slow_profile(20000, 4); /* tens of seconds of CPU */
+    time_t t0 = time(NULL);
+    assert_int_equal(prover_submit(f->p, "a/slow.json", "a", slow, strlen(slow)), 0);
+    assert_int_equal(prover_drain(f->p), 0);
+    const struct seen *s = find(&f->rec, "a/slow.json");
+    assert_non_null(s);
+    assert_int_equal(s->verdict, -ETIMEDOUT);
+    if (!strstr(s->why, "CPU time"))
+        fail_msg("%s", s->why);
+    assert_true(time(NULL) - t0 < 60);
+    stop(f);
+}
+
+/* A proof past its wall-clock deadline (a worker that stopped answering, or a starved one) is
+ * stopped and the profile refused. */
+static void test_deadline(void **state)
+{
+    struct fixture *f = start_with(1, 600, 300);
+    _cleanup_free_ char *slow = slow_profile(20000, 6);
+    assert_int_equal(prover_submit(f->p, "a/slow.json", "a", slow, strlen(slow)), 0);
+    assert_int_equal(prover_drain(f->p), 0);
+    const struct seen *s = find(&f->rec, "a/slow.json");
+    assert_non_null(s);
+    assert_int_equal(s->verdict, -ETIMEDOUT);
+    if (!strstr(s->why, "did not finish within 300 ms"))
+        fail_msg("%s", s->why);
+    stop(f);
+}
+
+/* Freeing with a proof in progress does not wait for it. */
+static void test_free_does_not_wait(void **state)
+{
+    struct fixture *f = start(1, 60);
+    _cleanup_free_ char *slow = slow_profile(20000, 5);
+    assert_int_equal(prover_submit(f->p, "a/slow.json", "a", slow, strlen(slow)), 0);
+    int pid = prover_worker_pid(f->p, 0);
+    time_t t0 = time(NULL);
+    stop(f);
+    assert_true(time(NULL) - t0 < 5);
+    assert_int_equal(kill(pid, 0), -1); /* reaped */
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], PROVER_WORKER_COMMAND) == 0)
+        return prover_worker_main(argc - 1, argv + 1);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_verdicts),
+        cmocka_unit_test(test_forced_collision),
+        cmocka_unit_test(test_same_bytes_one_proof),
+        cmocka_unit_test(test_cancel_and_replace),
+        cmocka_unit_test(test_fair_across_groups),
+        cmocka_unit_test(test_crash_refuses_and_recovers),
+        cmocka_unit_test(test_cpu_limit),
+        cmocka_unit_test(test_deadline),
+        cmocka_unit_test(test_free_does_not_wait),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
