@@ -181,6 +181,14 @@ static void on_sync_timer(struct evtimer *timer, void *userdata)
     stale_pods_check(src->e, src->s, src->r[R_PODS], src->events, src->m);
 }
 
+/* Files written after their proof came in: their pods may run stale profiles now. */
+static void on_files_written(void *userdata)
+{
+    struct kubesrc *src = userdata;
+    if (src->initial_done)
+        evtimer_arm(src->sync_timer, 0);
+}
+
 static void on_changed(struct reflector *r, void *userdata)
 {
     struct kubesrc *src = userdata;
@@ -252,6 +260,7 @@ int kubesrc_new(struct kube *k, struct engine *e, struct evloop *l, struct metri
         kubesrc_free(src);
         return q;
     }
+    reconciler_set_written_hook(rec, on_files_written, src);
     *ret = src;
     return 0;
 }

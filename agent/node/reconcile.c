@@ -57,6 +57,8 @@ struct reconciler {
     bool ready;        /* latched: the first complete set of profiles is on disk */
     uint64_t event_us; /* of the sync in progress */
     struct prover *prover;
+    void (*written)(void *userdata); /* after a file written on a late verdict */
+    void *written_userdata;
 };
 
 static void want_free(void *v)
@@ -374,9 +376,16 @@ static void on_proven(const char *rel, int verdict, const char *why, const char 
         void *args[2] = {r, (void *)why};
         struct sync_ops ops = {.file = tell_refused_file, .userdata = args};
         engine_compute_file(r->e, rel, &ops);
-    } else
-        do_write(r, w, rel, bytes, len, w->event_us, NULL);
+    } else if (do_write(r, w, rel, bytes, len, w->event_us, NULL) > 0 && r->written)
+        r->written(r->written_userdata);
     update_gauge(r);
+}
+
+void reconciler_set_written_hook(struct reconciler *r, void (*written)(void *userdata),
+                                 void *userdata)
+{
+    r->written = written;
+    r->written_userdata = userdata;
 }
 
 static int on_event(const struct engine_event *ev, void *userdata)

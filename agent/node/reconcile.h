@@ -41,6 +41,11 @@ void reconciler_set_file_hook(struct reconciler *r,
                                            void *userdata),
                               void *userdata);
 
+/* Called after a file is written once its proof came in, after the sync that computed it
+ * (the Kubernetes source checks stale pods then). */
+void reconciler_set_written_hook(struct reconciler *r, void (*written)(void *userdata),
+                                 void *userdata);
+
 /* Removes temporaries a crash left, reads the files on disk as the last good profiles, and
  * starts watching the store's folders. */
 int reconciler_start(struct reconciler *r, struct kerr *err);
