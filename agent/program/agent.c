@@ -42,7 +42,8 @@ struct agent {
     bool stopping;
     struct event_dedup events_seen;
     int sigfd;
-    bool first_done; /* --local: the first complete reconcile ran */
+    bool first_done;        /* --local: the first complete reconcile ran */
+    struct hmap conditions; /* --local: "Kind ns/name" -> 1 + its condition (0 valid ...) */
     bool waiting_told;
 };
 
@@ -94,6 +95,43 @@ static int on_event(const struct engine_event *ev, void *userdata)
     return 0;
 }
 
+/* --local: kscmp_policies{condition} after a sync, and one log line when a policy's condition
+ * changes (it recovered, or broke); in a cluster the policy status does this. */
+static void local_conditions(struct agent *a)
+{
+    static const char *const names[] = {"Valid", "Invalid", "Conflict"};
+    const struct policy **ps = NULL;
+    size_t n = 0;
+    if (engine_list_policies(a->e, &ps, &n) < 0)
+        return;
+    unsigned counts[3] = {0, 0, 0};
+    struct hmap now;
+    hmap_init(&now);
+    for (size_t i = 0; i < n; i++) {
+        const struct policy *p = ps[i];
+        struct policy_result pr;
+        if (engine_policy_result(a->e, p, &pr) < 0)
+            continue;
+        int cond = !pr.valid ? 1 : pr.nconflicts ? 2 : 0;
+        counts[cond]++;
+        _cleanup_free_ char *key = NULL;
+        if (asprintf(&key, "%s %s%s%s", policy_kind_name(p->kind), p->ns ? p->ns : "",
+                     p->ns ? "/" : "", p->name) < 0)
+            continue;
+        intptr_t before = (intptr_t)hmap_get(&a->conditions, key);
+        if (before && before - 1 != cond)
+            log_info("%s: %s -> %s%s", key, names[before - 1], names[cond],
+                     cond == 0 ? " (recovered)" : "");
+        hmap_put(&now, key, (void *)(intptr_t)(cond + 1), NULL);
+    }
+    free(ps);
+    hmap_clear(&a->conditions, NULL);
+    a->conditions = now;
+    metrics_set(a->m, G_POLICIES_VALID, counts[0]);
+    metrics_set(a->m, G_POLICIES_INVALID, counts[1]);
+    metrics_set(a->m, G_POLICIES_CONFLICT, counts[2]);
+}
+
 /* --local: the first reconcile (writes, then removal of the files no pod references), once
  * every manifest could be read: before that a profile could miss a policy that applies, and
  * a file could look unreferenced because the pod that uses it is in a file not read yet. */
@@ -109,6 +147,7 @@ static void local_first_sync(struct agent *a, uint64_t event_us)
     }
     reconciler_sync(a->rec, event_us);
     reconciler_gc(a->rec);
+    local_conditions(a);
     log_info("first reconcile done in %.1f ms", (double)(now_us() - event_us) / 1000.0);
     reconciler_initial_done(a->rec);
     a->first_done = true;
@@ -122,8 +161,10 @@ static void on_change(uint64_t event_us, void *userdata)
     struct agent *a = userdata;
     if (!a->first_done)
         local_first_sync(a, event_us);
-    else
+    else {
         reconciler_sync(a->rec, event_us);
+        local_conditions(a);
+    }
 }
 
 /* SIGTERM: the node's taint is where it should be (or could not be put): stop. */
@@ -157,6 +198,7 @@ static void on_signal(struct evloop *l, int fd, uint32_t events, void *userdata)
                 else {
                     engine_touch_all(a->e);
                     reconciler_sync(a->rec, now_us());
+                    local_conditions(a);
                     if (localsrc_complete(a->local))
                         reconciler_gc(a->rec);
                 }
@@ -193,6 +235,7 @@ static void agent_free(struct agent *a)
     engine_free(a->e);
     metrics_free(a->m);
     event_dedup_clear(&a->events_seen);
+    hmap_clear(&a->conditions, NULL);
 }
 
 static void log_engine(const char *line, void *userdata)
@@ -363,6 +406,7 @@ int agent_main(int argc, char **argv)
 
     struct agent a = {.sigfd = -1};
     event_dedup_init(&a.events_seen);
+    hmap_init(&a.conditions);
     struct kerr err = {0};
     int r = metrics_new(&a.m);
     if (r == 0)

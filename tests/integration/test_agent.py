@@ -927,6 +927,43 @@ spec:
                                                 "[getpid, mkdir, futex, openat]"))
         self.wait_bytes("demo/web.json", self.expected("demo/web.json"))
 
+    def test_25_local_conditions_and_recovery(self):
+        """--local: kscmp_policies{condition} counts the policies by condition, a policy that
+        turns invalid or conflicting and back is logged, and so is a broken file fixed."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+
+        def conds():
+            m = a.metrics()
+            return tuple(m.get(f'kscmp_policies{{condition="{c}"}}')
+                         for c in ("Valid", "Invalid", "Conflict"))
+        self.assertEqual(conds(), (7, 0, 0))
+        mark = a.log_mark()
+        self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]", "[getpid, nosuch]"))
+        H.wait_until(lambda: conds() == (6, 1, 0), 10, "one policy counted invalid")
+        a.wait_log(r"SeccompPolicy demo/kscmp1: Valid -> Invalid", mark)
+        # A child that allows what its parent's allow-list leaves out: Conflict.
+        self.put("50-child.yaml", """\
+apiVersion: kscmp.io/v1
+kind: SeccompPolicy
+metadata: {name: child, namespace: demo}
+spec:
+  extends: kscmp1
+  seccomp: {syscalls: [getpid], action: Allow}
+  rules:
+  - {syscalls: [ptrace], action: Allow}
+""")
+        self.put("10-merge.yaml", MERGE)
+        a.wait_log(r"SeccompPolicy demo/kscmp1: Invalid -> Valid \(recovered\)", mark)
+        H.wait_until(lambda: conds() == (7, 0, 1), 10, "7 valid, 1 conflict")
+        # A broken file, then fixed: the log says it recovered.
+        mark = a.log_mark()
+        self.put("30-cluster.yaml", CLUSTER + "  - {syscalls: [bpf\n")
+        a.wait_log(r"30-cluster\.yaml", mark)
+        self.put("30-cluster.yaml", CLUSTER)
+        a.wait_log(r"30-cluster\.yaml: recovered: it reads without error again", mark)
+        self.assertEqual(conds(), (7, 0, 1))
+
 
 class CountingResult(unittest.TextTestResult):
     """Prints the agent's log of a test that failed (once its tearDown kept it)."""
