@@ -3,9 +3,9 @@
 
 CC       ?= cc
 CLANG    ?= clang
-# The engine (and base) link only these; the rest of the agent adds libcurl and libmicrohttpd.
+# The engine (and base) link only these; the rest of the agent adds libcurl and libcrypto.
 ENGINE_PKGS := libseccomp yaml-0.1 jansson
-PKGS     := $(ENGINE_PKGS) libcurl libmicrohttpd libcrypto
+PKGS     := $(ENGINE_PKGS) libcurl libcrypto
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-unused-parameter -Wno-format-truncation -Wno-format-nonliteral
 BASEFLAGS = -std=gnu11 -D_GNU_SOURCE -Iagent -MMD -MP $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ENGINE_LIBS = $(shell pkg-config --libs $(ENGINE_PKGS) 2>/dev/null) -lm
@@ -15,7 +15,7 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 
 # Debian packages the build, the tests and `make run` need.
 DEB_PKGS := build-essential pkg-config clang clang-format libclang-rt-14-dev libseccomp-dev \
-            libyaml-dev libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev libmicrohttpd-dev \
+            libyaml-dev libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev \
             runc crun busybox-static python3 python3-yaml openssl iproute2 util-linux curl shellcheck strace \
             containerd containernetworking-plugins iptables
 
@@ -35,7 +35,7 @@ CORE_OBJS   := $(CORE_SRCS:agent/%.c=build/obj/%.o)
 REST_OBJS   := $(REST_SRCS:agent/%.c=build/obj/%.o)
 CORE_SAN    := $(CORE_SRCS:agent/%.c=build/san/%.o)
 REST_SAN    := $(REST_SRCS:agent/%.c=build/san/%.o)
-# The engine as a static library: `make` refuses one that reaches for libcurl, libmicrohttpd
+# The engine as a static library: `make` refuses one that reaches for libcurl
 # or inotify, and the engine's unit tests and fuzzers link it alone (with ENGINE_LIBS).
 ENGINE_LIB  := build/libkscmp-engine.a
 ENGINE_SAN  := build/libkscmp-engine-san.a
@@ -75,7 +75,7 @@ build/san/%.o: agent/%.c
 	$(CC) $(BASEFLAGS) $(SANFLAGS) -c $< -o $@
 
 # The layer rule, checked whenever the engine library is built: no include upwards, and no
-# libcurl, libmicrohttpd or inotify symbol in base or engine.
+# libcurl or inotify symbol in base or engine.
 layers:
 	@bad=$$(for i in $$(seq 1 $(words $(LAYERS))); do \
 		l=$$(echo $(LAYERS) | cut -d' ' -f$$i); up=$$(echo $(LAYERS) | cut -d' ' -f$$((i+1))-); \
@@ -85,8 +85,8 @@ layers:
 define engine_lib
 	@rm -f $@
 	ar rcs $@ $^
-	@if nm -u $@ | grep -E ' U (curl_|MHD_|inotify_)'; then \
-		echo "$@: the engine must not use libcurl, libmicrohttpd or inotify (symbols above)"; rm -f $@; exit 1; fi
+	@if nm -u $@ | grep -E ' U (curl_|inotify_)'; then \
+		echo "$@: the engine must not use libcurl or inotify (symbols above)"; rm -f $@; exit 1; fi
 endef
 
 $(ENGINE_LIB): $(CORE_OBJS) | layers

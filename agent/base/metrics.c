@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                  0.1,    0.25,  0.5,    1,     2.5,  5,     10};
@@ -62,7 +63,15 @@ struct metrics {
     uint64_t hist[NBUCKETS + 1];
     double hist_sum;
     uint64_t hist_count;
+    uint64_t heartbeat_ms;
 };
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 int metrics_new(struct metrics **ret)
 {
@@ -70,6 +79,7 @@ int metrics_new(struct metrics **ret)
     if (!m)
         return -ENOMEM;
     pthread_mutex_init(&m->lock, NULL);
+    m->heartbeat_ms = mono_ms();
     *ret = m;
     return 0;
 }
@@ -165,4 +175,20 @@ bool metrics_ready(struct metrics *m)
     bool ready = m->gauges[G_READY] > 0;
     pthread_mutex_unlock(&m->lock);
     return ready;
+}
+
+void metrics_heartbeat(struct metrics *m)
+{
+    pthread_mutex_lock(&m->lock);
+    m->heartbeat_ms = mono_ms();
+    pthread_mutex_unlock(&m->lock);
+}
+
+uint64_t metrics_heartbeat_age_ms(struct metrics *m)
+{
+    uint64_t now = mono_ms();
+    pthread_mutex_lock(&m->lock);
+    uint64_t last = m->heartbeat_ms;
+    pthread_mutex_unlock(&m->lock);
+    return now > last ? now - last : 0;
 }

@@ -60,4 +60,9 @@ char *metrics_render(struct metrics *m);
 /* True once the agent has set G_READY. */
 bool metrics_ready(struct metrics *m);
 
+/* The event loop's heartbeat: the loop calls metrics_heartbeat() every second; the health
+ * endpoint asks how old the last one is (milliseconds; from metrics_new() on). */
+void metrics_heartbeat(struct metrics *m);
+uint64_t metrics_heartbeat_age_ms(struct metrics *m);
+
 #endif

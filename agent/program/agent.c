@@ -42,8 +42,9 @@ struct agent {
     bool stopping;
     struct event_dedup events_seen;
     int sigfd;
-    bool first_done;        /* --local: the first complete reconcile ran */
-    struct hmap conditions; /* --local: "Kind ns/name" -> 1 + its condition (0 valid ...) */
+    struct evtimer *heartbeat; /* every second: the loop turns (for /healthz) */
+    bool first_done;           /* --local: the first complete reconcile ran */
+    struct hmap conditions;    /* --local: "Kind ns/name" -> 1 + its condition (0 valid ...) */
     bool waiting_told;
 };
 
@@ -75,7 +76,9 @@ static const char *const agent_help =
     "                       CPU)\n"
     "  --proof-cpu-seconds N  CPU time one proof may use (default 10; its wall-clock deadline\n"
     "                       is three times that); a profile over it is refused\n"
-    "  --proof-memory MIB   memory a proof worker may use (default 48)\n\n"
+    "  --proof-memory MIB   memory a proof worker may use (default 48)\n"
+    "  --stall-timeout S    /healthz fails when the event loop has not turned for S seconds\n"
+    "                       (default 30; 0: never)\n\n"
     "Signals: SIGTERM/SIGINT finish the write in progress and exit 0; SIGHUP reads everything\n"
     "again.\n";
 
@@ -219,11 +222,20 @@ static void on_signal(struct evloop *l, int fd, uint32_t events, void *userdata)
     }
 }
 
+/* The loop turns: tell the health endpoint, and come back in a second. */
+static void on_heartbeat(struct evtimer *t, void *userdata)
+{
+    struct agent *a = userdata;
+    metrics_heartbeat(a->m);
+    evtimer_arm(t, 1000);
+}
+
 static void agent_free(struct agent *a)
 {
     http_free(a->http); /* its thread reads the metrics */
     evtimer_free(a->ready_poll);
     node_taint_free(a->taint);
+    evtimer_free(a->heartbeat);
     kubesrc_free(a->ksrc);
     kube_free(a->kube);
     localsrc_free(a->local);
@@ -290,6 +302,7 @@ int agent_main(int argc, char **argv)
         {"proof-workers", required_argument, NULL, 'W'},
         {"proof-cpu-seconds", required_argument, NULL, 'C'},
         {"proof-memory", required_argument, NULL, 'M'},
+        {"stall-timeout", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -301,6 +314,7 @@ int agent_main(int argc, char **argv)
     int arch = -1, opt;
     bool once = false, startup = true, taint = true;
     struct prover_opts proof = {0};
+    uint64_t stall_ms = 30000;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
@@ -372,6 +386,19 @@ int agent_main(int argc, char **argv)
                 proof.memory_mib = (unsigned)v;
             break;
         }
+        case 'T': {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (*end || !*optarg || v > 86400) {
+                fprintf(stderr,
+                        "kscmp agent: --stall-timeout: want seconds from 0 to 86400, not "
+                        "\"%s\"\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            stall_ms = (uint64_t)v * 1000;
+            break;
+        }
         case 'h':
             fputs(agent_help, stdout);
             return 0;
@@ -394,7 +421,7 @@ int agent_main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    /* Blocked before any thread starts (libmicrohttpd's), so only signalfd sees them. */
+    /* Blocked before any thread starts (the HTTP endpoint's), so only signalfd sees them. */
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
@@ -413,6 +440,8 @@ int agent_main(int argc, char **argv)
         r = engine_new(arch, &a.e);
     if (r == 0)
         r = evloop_new(&a.l);
+    if (r == 0)
+        r = evtimer_new(a.l, on_heartbeat, &a, &a.heartbeat);
     if (r < 0) {
         log_error("cannot start: %s", strerror(-r));
         agent_free(&a);
@@ -421,7 +450,7 @@ int agent_main(int argc, char **argv)
     engine_set_logger(a.e, log_engine, &a);
     engine_set_startup(a.e, startup);
     if (strcmp(metrics_addr, "off") != 0 && *metrics_addr) {
-        if (http_serve(a.m, metrics_addr, &a.http, &err) < 0) {
+        if (http_serve(a.m, metrics_addr, stall_ms, &a.http, &err) < 0) {
             log_error("%s", err.msg);
             agent_free(&a);
             return EXIT_INVALID;
@@ -487,6 +516,7 @@ int agent_main(int argc, char **argv)
             return EXIT_INVALID;
         }
         kubesrc_start(a.ksrc);
+        evtimer_arm(a.heartbeat, 0);
         r = evloop_run(a.l);
         log_info("stopped");
         agent_free(&a);
@@ -515,6 +545,7 @@ int agent_main(int argc, char **argv)
     }
     if (r == 0)
         local_first_sync(&a, t0); /* else the source retries and calls on_change */
+    evtimer_arm(a.heartbeat, 0);
     r = evloop_run(a.l);
     log_info("stopped");
     agent_free(&a);

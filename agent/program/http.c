@@ -1,64 +1,297 @@
-/* http.c - /metrics, /healthz and /readyz over HTTP (libmicrohttpd, its own thread). */
+/* http.c - /metrics, /healthz and /readyz over HTTP/1.1, on a thread of their own.
+ *
+ * A small server of our own rather than a library: what matters here is that no client can
+ * keep the probes from answering. Every connection must deliver its request head within
+ * HEAD_TIMEOUT_MS of being accepted (a header line every few seconds does not extend it),
+ * and its response within WRITE_TIMEOUT_MS; each answer closes the connection. When every
+ * slot is taken, a new connection takes the slot of the oldest one; a peer address that
+ * already holds PER_PEER_MAX connections gives up its oldest. A probe, which sends its
+ * request at once, is answered in well under a millisecond whatever other clients do.
+ */
 #include "program/http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <microhttpd.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
-struct http_server {
-    struct MHD_Daemon *daemon;
-    unsigned port;
+#include "base/cleanup.h"
+#include "base/http_head.h"
+
+#define MAX_CONNS 64
+#define PER_PEER_MAX 8
+#define HEAD_MAX 4096
+#define HEAD_TIMEOUT_MS 2000
+#define WRITE_TIMEOUT_MS 10000
+
+struct conn {
+    int fd; /* -1: free */
+    struct sockaddr_in6 peer;
+    uint64_t accepted_ms;
+    uint64_t deadline_ms;
+    char in[HEAD_MAX];
+    size_t inlen;
+    char *out; /* the whole response, once the head is in */
+    size_t outlen, outoff;
 };
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
-                             char *body, bool owned)
+struct http_server {
+    struct metrics *m;
+    uint64_t stall_ms;
+    int lfd;
+    int epfd;
+    int stopfd[2];
+    pthread_t thread;
+    bool started;
+    unsigned port;
+    struct conn conns[MAX_CONNS];
+};
+
+static uint64_t mono_ms(void)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        strlen(body), body, owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-    if (!r) {
-        if (owned)
-            free(body);
-        return MHD_NO;
-    }
-    MHD_add_response_header(r, "Content-Type", type);
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return ret;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
-                              const char *method, const char *version, const char *upload,
-                              size_t *upload_size, void **con_cls)
+static void conn_close(struct http_server *s, struct conn *c)
 {
-    struct metrics *m = cls;
-    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", (char *)"method not allowed\n",
-                     false);
-    if (strcmp(url, "/metrics") == 0) {
-        char *body = metrics_render(m);
+    if (c->fd < 0)
+        return;
+    epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    free(c->out);
+    c->fd = -1;
+    c->out = NULL;
+    c->inlen = c->outlen = c->outoff = 0;
+}
+
+static bool same_peer(const struct sockaddr_in6 *a, const struct sockaddr_in6 *b)
+{
+    if (a->sin6_family != b->sin6_family)
+        return false;
+    if (a->sin6_family == AF_INET)
+        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+               ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+    return memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0;
+}
+
+/* A slot for a new connection from peer: a free one, else the one its peer has held longest
+ * when it holds PER_PEER_MAX, else the one held longest of all. */
+static struct conn *take_slot(struct http_server *s, const struct sockaddr_in6 *peer)
+{
+    struct conn *free_slot = NULL, *oldest = NULL, *peer_oldest = NULL;
+    unsigned mine = 0;
+    for (size_t i = 0; i < MAX_CONNS; i++) {
+        struct conn *c = &s->conns[i];
+        if (c->fd < 0) {
+            if (!free_slot)
+                free_slot = c;
+            continue;
+        }
+        if (!oldest || c->accepted_ms < oldest->accepted_ms)
+            oldest = c;
+        if (same_peer(&c->peer, peer)) {
+            mine++;
+            if (!peer_oldest || c->accepted_ms < peer_oldest->accepted_ms)
+                peer_oldest = c;
+        }
+    }
+    struct conn *c = mine >= PER_PEER_MAX ? peer_oldest : free_slot ? free_slot : oldest;
+    conn_close(s, c);
+    return c;
+}
+
+/* The whole response: status line, headers, and (unless HEAD) the body. */
+static char *respond(unsigned status, const char *reason, const char *type, const char *body,
+                     bool head, size_t *ret_len)
+{
+    size_t blen = strlen(body);
+    char *out = NULL;
+    int n = asprintf(&out,
+                     "HTTP/1.1 %u %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                     "Cache-Control: no-store\r\nConnection: close\r\n\r\n%s",
+                     status, reason, type, blen, head ? "" : body);
+    if (n < 0)
+        return NULL;
+    *ret_len = (size_t)n;
+    return out;
+}
+
+/* Answers the request head in c->in (whole: http_head_parse() said 1). */
+static char *answer(struct http_server *s, const struct http_request *rq, size_t *ret_len)
+{
+    bool head = strcmp(rq->method, "HEAD") == 0;
+    if (!head && strcmp(rq->method, "GET") != 0)
+        return respond(405, "Method Not Allowed", "text/plain", "method not allowed\n", false,
+                       ret_len);
+    if (strcmp(rq->path, "/healthz") == 0) {
+        uint64_t age = metrics_heartbeat_age_ms(s->m);
+        if (s->stall_ms && age > s->stall_ms) {
+            char msg[160];
+            snprintf(msg, sizeof(msg),
+                     "unhealthy: the agent's event loop has not turned for %.1f s (limit %.0f s)\n",
+                     (double)age / 1000.0, (double)s->stall_ms / 1000.0);
+            return respond(503, "Service Unavailable", "text/plain", msg, head, ret_len);
+        }
+        return respond(200, "OK", "text/plain", "ok\n", head, ret_len);
+    }
+    if (strcmp(rq->path, "/readyz") == 0) {
+        if (metrics_ready(s->m))
+            return respond(200, "OK", "text/plain", "ready\n", head, ret_len);
+        return respond(503, "Service Unavailable", "text/plain",
+                       "not ready: the first complete set of profiles is not on disk yet\n", head,
+                       ret_len);
+    }
+    if (strcmp(rq->path, "/metrics") == 0) {
+        _cleanup_free_ char *body = metrics_render(s->m);
         if (!body)
-            return MHD_NO;
-        return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4", body, true);
+            return respond(500, "Internal Server Error", "text/plain", "out of memory\n", head,
+                           ret_len);
+        return respond(200, "OK", "text/plain; version=0.0.4", body, head, ret_len);
     }
-    if (strcmp(url, "/healthz") == 0)
-        return reply(c, MHD_HTTP_OK, "text/plain", (char *)"ok\n", false);
-    if (strcmp(url, "/readyz") == 0) {
-        bool ready = metrics_ready(m);
-        return ready ? reply(c, MHD_HTTP_OK, "text/plain", (char *)"ready\n", false)
-                     : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
-                             (char *)"not ready: the first complete set of profiles is not on "
-                                     "disk yet\n",
-                             false);
-    }
-    return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", (char *)"not found\n", false);
+    return respond(404, "Not Found", "text/plain", "not found\n", head, ret_len);
 }
 
-int http_serve(struct metrics *m, const char *addr, struct http_server **ret, struct kerr *err)
+static void conn_write(struct http_server *s, struct conn *c)
+{
+    while (c->outoff < c->outlen) {
+        ssize_t n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n <= 0) {
+            conn_close(s, c);
+            return;
+        }
+        c->outoff += (size_t)n;
+    }
+    shutdown(c->fd, SHUT_WR);
+    conn_close(s, c);
+}
+
+static void conn_read(struct http_server *s, struct conn *c)
+{
+    for (;;) {
+        if (c->inlen == sizeof(c->in)) {
+            c->out = respond(431, "Request Header Fields Too Large", "text/plain",
+                             "request head too large\n", false, &c->outlen);
+            break;
+        }
+        ssize_t n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n <= 0) {
+            conn_close(s, c);
+            return;
+        }
+        c->inlen += (size_t)n;
+        struct http_request rq;
+        int q = http_head_parse(c->in, c->inlen, &rq);
+        if (q == 1) {
+            c->out = answer(s, &rq, &c->outlen);
+            break;
+        }
+        if (q == -E2BIG) {
+            c->out = respond(414, "URI Too Long", "text/plain", "request target too long\n", false,
+                             &c->outlen);
+            break;
+        }
+        if (q < 0) {
+            c->out = respond(400, "Bad Request", "text/plain", "bad request\n", false, &c->outlen);
+            break;
+        }
+    }
+    if (!c->out) {
+        conn_close(s, c);
+        return;
+    }
+    c->deadline_ms = mono_ms() + WRITE_TIMEOUT_MS;
+    struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = c};
+    epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+    conn_write(s, c);
+}
+
+static void accept_all(struct http_server *s)
+{
+    for (;;) {
+        struct sockaddr_in6 peer = {0};
+        socklen_t plen = sizeof(peer);
+        int fd = accept4(s->lfd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return; /* EAGAIN, or out of descriptors: the backlog waits */
+        struct conn *c = take_slot(s, &peer);
+        uint64_t now = mono_ms();
+        c->fd = fd;
+        c->peer = peer;
+        c->accepted_ms = now;
+        c->deadline_ms = now + HEAD_TIMEOUT_MS;
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = c};
+        if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+            conn_close(s, c);
+        else
+            conn_read(s, c); /* a probe's request is there already: answered before any
+                                other connection can take its slot */
+    }
+}
+
+static void *serve(void *userdata)
+{
+    struct http_server *s = userdata;
+    for (;;) {
+        uint64_t now = mono_ms();
+        int timeout = -1;
+        for (size_t i = 0; i < MAX_CONNS; i++) {
+            struct conn *c = &s->conns[i];
+            if (c->fd < 0)
+                continue;
+            if (c->deadline_ms <= now) {
+                conn_close(s, c); /* too slow: the request head, or reading the answer */
+                continue;
+            }
+            int t = (int)(c->deadline_ms - now);
+            if (timeout < 0 || t < timeout)
+                timeout = t;
+        }
+        struct epoll_event evs[16];
+        int n = epoll_wait(s->epfd, evs, 16, timeout);
+        if (n < 0 && errno != EINTR)
+            return NULL;
+        for (int i = 0; i < n; i++) {
+            void *p = evs[i].data.ptr;
+            if (p == &s->stopfd)
+                return NULL;
+            if (p == &s->lfd) {
+                accept_all(s);
+                continue;
+            }
+            struct conn *c = p;
+            if (c->fd < 0)
+                continue;
+            if (c->out)
+                conn_write(s, c);
+            else
+                conn_read(s, c);
+        }
+    }
+}
+
+/* addr is "[HOST]:PORT"; HOST an IPv4 or IPv6 address (in brackets), "localhost", or
+ * empty for every address. */
+static int parse_addr(const char *addr, struct sockaddr_in6 *ret, socklen_t *ret_len,
+                      struct kerr *err)
 {
     const char *colon = strrchr(addr, ':');
     if (!colon)
@@ -67,33 +300,85 @@ int http_serve(struct metrics *m, const char *addr, struct http_server **ret, st
     unsigned long port = strtoul(colon + 1, &end, 10);
     if (*end || port > 65535 || colon[1] == '\0')
         return kerr_set(err, -EINVAL, "--metrics-addr \"%s\": bad port", addr);
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     char host[64];
     size_t hl = (size_t)(colon - addr);
     if (hl >= sizeof(host))
         return kerr_set(err, -EINVAL, "--metrics-addr \"%s\": bad host", addr);
     memcpy(host, addr, hl);
     host[hl] = '\0';
-    if (hl == 0)
-        sin.sin_addr.s_addr = htonl(INADDR_ANY);
-    else if (strcmp(host, "localhost") == 0)
-        sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    else if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
-        return kerr_set(err, -EINVAL, "--metrics-addr \"%s\": host must be an IPv4 address", addr);
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, handle, m,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin, MHD_OPTION_CONNECTION_LIMIT, 32u,
-        MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
-    if (!d)
-        return kerr_set(err, -EADDRINUSE, "--metrics-addr %s: cannot listen (in use?)", addr);
-    struct http_server *s = calloc(1, sizeof(*s));
-    if (!s) {
-        MHD_stop_daemon(d);
-        return -ENOMEM;
+    memset(ret, 0, sizeof(*ret));
+    struct sockaddr_in *sin = (struct sockaddr_in *)ret;
+    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+        host[hl - 1] = '\0';
+        ret->sin6_family = AF_INET6;
+        ret->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, host + 1, &ret->sin6_addr) != 1)
+            return kerr_set(err, -EINVAL, "--metrics-addr \"%s\": bad IPv6 address", addr);
+        *ret_len = sizeof(*ret);
+        return 0;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    s->daemon = d;
-    s->port = info ? info->port : (unsigned)port;
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons((uint16_t)port);
+    *ret_len = sizeof(*sin);
+    if (hl == 0)
+        sin->sin_addr.s_addr = htonl(INADDR_ANY);
+    else if (strcmp(host, "localhost") == 0)
+        sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    else if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+        return kerr_set(err, -EINVAL,
+                        "--metrics-addr \"%s\": host must be an IPv4 address or [IPv6]", addr);
+    return 0;
+}
+
+int http_serve(struct metrics *m, const char *addr, uint64_t stall_ms, struct http_server **ret,
+               struct kerr *err)
+{
+    struct sockaddr_in6 sa;
+    socklen_t salen;
+    int r = parse_addr(addr, &sa, &salen, err);
+    if (r < 0)
+        return r;
+    struct http_server *s = calloc(1, sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    s->m = m;
+    s->stall_ms = stall_ms;
+    s->lfd = s->epfd = s->stopfd[0] = s->stopfd[1] = -1;
+    for (size_t i = 0; i < MAX_CONNS; i++)
+        s->conns[i].fd = -1;
+    s->lfd = socket(sa.sin6_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (s->lfd < 0 || setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+        bind(s->lfd, (struct sockaddr *)&sa, salen) < 0 || listen(s->lfd, 128) < 0) {
+        r = kerr_set(err, -errno, "--metrics-addr %s: cannot listen: %s", addr, strerror(errno));
+        http_free(s);
+        return r;
+    }
+    struct sockaddr_in6 bound;
+    socklen_t blen = sizeof(bound);
+    if (getsockname(s->lfd, (struct sockaddr *)&bound, &blen) == 0)
+        s->port = ntohs(bound.sin6_port); /* sin_port sits at the same offset */
+    s->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (s->epfd < 0 || pipe2(s->stopfd, O_CLOEXEC | O_NONBLOCK) < 0) {
+        r = kerr_set(err, -errno, "--metrics-addr %s: %s", addr, strerror(errno));
+        http_free(s);
+        return r;
+    }
+    struct epoll_event lev = {.events = EPOLLIN, .data.ptr = &s->lfd};
+    struct epoll_event sev = {.events = EPOLLIN, .data.ptr = &s->stopfd};
+    if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lfd, &lev) < 0 ||
+        epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->stopfd[0], &sev) < 0) {
+        r = kerr_set(err, -errno, "--metrics-addr %s: %s", addr, strerror(errno));
+        http_free(s);
+        return r;
+    }
+    r = -pthread_create(&s->thread, NULL, serve, s);
+    if (r < 0) {
+        kerr_set(err, r, "--metrics-addr %s: cannot start its thread: %s", addr, strerror(-r));
+        http_free(s);
+        return r;
+    }
+    s->started = true;
     *ret = s;
     return 0;
 }
@@ -107,6 +392,19 @@ void http_free(struct http_server *s)
 {
     if (!s)
         return;
-    MHD_stop_daemon(s->daemon);
+    if (s->started) {
+        (void)!write(s->stopfd[1], "x", 1);
+        pthread_join(s->thread, NULL);
+    }
+    for (size_t i = 0; i < MAX_CONNS; i++)
+        conn_close(s, &s->conns[i]);
+    if (s->lfd >= 0)
+        close(s->lfd);
+    if (s->epfd >= 0)
+        close(s->epfd);
+    if (s->stopfd[0] >= 0)
+        close(s->stopfd[0]);
+    if (s->stopfd[1] >= 0)
+        close(s->stopfd[1]);
     free(s);
 }

@@ -13,8 +13,10 @@ says how many were skipped and why).
 import errno
 import fcntl
 import os
+import ctypes
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import struct
@@ -963,6 +965,81 @@ spec:
         self.put("30-cluster.yaml", CLUSTER)
         a.wait_log(r"30-cluster\.yaml: recovered: it reads without error again", mark)
         self.assertEqual(conds(), (7, 0, 1))
+
+    def test_26_probes_under_slow_clients(self):
+        """100 slow clients (a request head that never ends, a header line every second, a
+        new connection for each one the agent drops) cannot keep /healthz and /readyz from
+        answering within the kubelet's 3 s probe timeout, nor the scraper from /metrics."""
+        a = self.agent()
+        stop = threading.Event()
+        socks = []
+        lock = threading.Lock()
+
+        def connect():
+            s = socket.create_connection(("127.0.0.1", a.port), timeout=5)
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            return s
+
+        def dribble():
+            while not stop.is_set():
+                with lock:
+                    for i, s in enumerate(socks):
+                        try:
+                            s.sendall(b"X-Slow: 1\r\n")
+                        except OSError:
+                            try:
+                                s.close()
+                                socks[i] = connect()
+                            except OSError:
+                                pass
+                stop.wait(1.0)
+        for _ in range(100):
+            socks.append(connect())
+        t = threading.Thread(target=dribble)
+        t.start()
+        lat = []
+        try:
+            deadline = time.monotonic() + 8
+            while time.monotonic() < deadline:
+                for path in ("/healthz", "/readyz", "/metrics"):
+                    t0 = time.monotonic()
+                    st, body = H.http_get(a.port, path, timeout=3)
+                    lat.append(time.monotonic() - t0)
+                    self.assertEqual(st, 200, f"{path} under slow clients: {st} {body[:200]}")
+                time.sleep(0.2)
+        finally:
+            stop.set()
+            t.join()
+            for s in socks:
+                s.close()
+        print(f"\n    probes under 100 slow clients: {len(lat)} answered, max "
+              f"{max(lat) * 1000:.1f} ms, median {sorted(lat)[len(lat) // 2] * 1000:.1f} ms",
+              file=sys.stderr)
+        self.assertTrue(a.alive())
+
+    def test_27_stalled_loop_fails_liveness(self):
+        """/healthz fails when the event loop does not turn (its thread stopped by ptrace, as
+        if stuck in a computation) for longer than --stall-timeout, while /readyz and
+        /metrics still answer; it is healthy again once the loop turns."""
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+        PTRACE_SEIZE, PTRACE_INTERRUPT, PTRACE_DETACH = 0x4206, 0x4207, 17
+        a = self.agent(extra=["--stall-timeout", "2"])
+        self.assertEqual(a.get("/healthz")[0], 200)
+        tid = a.pid  # the main thread runs the loop; the endpoint has its own
+        if libc.ptrace(PTRACE_SEIZE, tid, None, None) != 0:
+            self.skipTest(f"ptrace: {os.strerror(ctypes.get_errno())}")
+        try:
+            self.assertEqual(libc.ptrace(PTRACE_INTERRUPT, tid, None, None), 0)
+            os.waitpid(tid, 0x40000000)  # __WALL: the thread is stopped now
+            st, body = H.wait_until(lambda: (lambda r: r if r[0] == 503 else None)(
+                a.get("/healthz")), 15, "/healthz 503 while the loop is stopped")
+            self.assertIn("has not turned", body)
+            self.assertEqual(a.get("/readyz")[0], 200)
+            self.assertEqual(a.get("/metrics")[0], 200)
+        finally:
+            libc.ptrace(PTRACE_DETACH, tid, None, None)
+        H.wait_until(lambda: a.get("/healthz")[0] == 200, 10, "/healthz 200 again")
 
 
 class CountingResult(unittest.TextTestResult):
