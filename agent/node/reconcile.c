@@ -58,6 +58,7 @@ struct reconciler {
     uint64_t event_us; /* of the sync in progress */
     struct prover *prover;
     void (*written)(void *userdata); /* after a file written on a late verdict */
+    char last_error[KERR_MSG_MAX];   /* of the last permanent write error */
     void *written_userdata;
 };
 
@@ -184,13 +185,33 @@ static void fail_later(struct reconciler *r, struct want *w, const char *rel)
     schedule_retry(r);
 }
 
-/* Writes bytes to rel; on success w records them. */
+/* Store errors that trying again cannot cure: the profile's name or its size. */
+static bool permanent(int err)
+{
+    return err == -EINVAL || err == -EFBIG || err == -ENAMETOOLONG;
+}
+
+/* Writes bytes to rel; on success w records them. A permanent error is not retried (it holds
+ * no readiness back): the caller tells the pods (tell_refused). */
 static int do_write(struct reconciler *r, struct want *w, const char *rel, const char *json,
                     size_t len, uint64_t event_us, const char *why)
 {
     struct kerr err = {0};
     bool changed = false;
     int q = store_write(r->s, rel, json, len, &changed, &err);
+    if (q < 0 && permanent(q)) {
+        metrics_add(r->m, M_WRITE_ERRORS, 1);
+        metrics_add(r->m, M_PROFILES_REJECTED, 1);
+        log_error("%s: kscmp/%s cannot be written, and is not retried (the previous file, if "
+                  "any, stays)",
+                  err.msg, rel);
+        w->pending = false;
+        w->attempts = 0;
+        free(w->pending_json);
+        w->pending_json = NULL;
+        snprintf(r->last_error, sizeof(r->last_error), "%s", err.msg);
+        return q;
+    }
     if (q < 0) {
         metrics_add(r->m, M_WRITE_ERRORS, 1);
         log_error("%s (the previous kscmp/%s stays)", err.msg, rel);
@@ -229,6 +250,13 @@ static int do_remove(struct reconciler *r, const char *rel, const char *why)
     struct kerr err = {0};
     int q = store_remove(r->s, rel, &err);
     struct want *w = hmap_get(&r->wants, rel);
+    if (q < 0 && permanent(q)) {
+        /* Not a name the store takes: no such file can be there. */
+        metrics_add(r->m, M_WRITE_ERRORS, 1);
+        log_error("%s: not retried", err.msg);
+        want_free(hmap_remove(&r->wants, rel));
+        return q;
+    }
     if (q < 0) {
         metrics_add(r->m, M_WRITE_ERRORS, 1);
         log_error("%s", err.msg);
@@ -249,22 +277,52 @@ static int do_remove(struct reconciler *r, const char *rel, const char *why)
     return 0;
 }
 
-/* The pods of a refused profile get a Warning Event, ProfileRefused, that says why. */
+/* The pods of a profile that is not written get a Warning Event, ProfileRefused, that says
+ * why (msg). */
 static void tell_refused(struct reconciler *r, const struct pod *const *pods, size_t npods,
-                         const char *rel, const char *why)
+                         const char *msg)
 {
-    if (!r->event)
-        return;
-    _cleanup_free_ char *msg = NULL;
+    for (size_t i = 0; r->event && i < npods; i++) {
+        struct engine_event ev = {.pod = pods[i], .reason = "ProfileRefused", .message = msg};
+        r->event(&ev, r->event_userdata);
+    }
+}
+
+static char *proof_message(const char *rel, const char *why)
+{
+    char *msg = NULL;
     if (asprintf(&msg,
                  "the compiled profile kscmp/%s is refused by the libseccomp proof, so it is not "
                  "written (the previous file, if any, stays): %s",
                  rel, why) < 0)
-        return;
-    for (size_t i = 0; i < npods; i++) {
-        struct engine_event ev = {.pod = pods[i], .reason = "ProfileRefused", .message = msg};
-        r->event(&ev, r->event_userdata);
-    }
+        return NULL;
+    return msg;
+}
+
+static char *store_message(const char *rel, const char *why)
+{
+    char *msg = NULL;
+    if (asprintf(&msg,
+                 "the profile kscmp/%s cannot be written on the node, so it is not (the previous "
+                 "file, if any, stays): %s",
+                 rel, why) < 0)
+        return NULL;
+    return msg;
+}
+
+static int tell_refused_file(const struct file_result *res, void *userdata)
+{
+    void **args = userdata;
+    tell_refused(args[0], res->pods, res->npods, args[1]);
+    return 0;
+}
+
+/* The same, outside a sync: the file's pods as the engine sees them now. */
+static void tell_refused_now(struct reconciler *r, const char *rel, const char *msg)
+{
+    void *args[2] = {r, (void *)msg};
+    struct sync_ops ops = {.file = tell_refused_file, .userdata = args};
+    engine_compute_file(r->e, rel, &ops);
 }
 
 static void refused(struct reconciler *r, const char *rel, const char *why, bool before)
@@ -302,7 +360,9 @@ static int on_file(const struct file_result *res, void *userdata)
             /* Fail closed: a profile refused is never written; remembered, it costs nothing. */
             stop_proving(r, w, res->rel);
             refused(r, res->rel, why, true);
-            tell_refused(r, res->pods, res->npods, res->rel, why);
+            _cleanup_free_ char *msg = proof_message(res->rel, why);
+            if (msg)
+                tell_refused(r, res->pods, res->npods, msg);
             break;
         }
         if (!w && !(w = want_get(r, res->rel)))
@@ -312,6 +372,11 @@ static int on_file(const struct file_result *res, void *userdata)
             int q = do_write(r, w, res->rel, res->json, res->len, r->event_us, NULL);
             if (q == -ENOMEM)
                 return q;
+            if (q < 0 && permanent(q)) {
+                _cleanup_free_ char *msg = store_message(res->rel, r->last_error);
+                if (msg)
+                    tell_refused(r, res->pods, res->npods, msg);
+            }
             changed = q > 0;
             break;
         }
@@ -322,10 +387,12 @@ static int on_file(const struct file_result *res, void *userdata)
         int q = prover_submit(r->prover, res->rel, ns, res->json, res->len);
         if (q == -EFBIG) {
             stop_proving(r, w, res->rel);
-            char msg[128];
-            snprintf(msg, sizeof(msg), "%zu bytes is more than a profile may have", res->len);
-            refused(r, res->rel, msg, false);
-            tell_refused(r, res->pods, res->npods, res->rel, msg);
+            char big[128];
+            snprintf(big, sizeof(big), "%zu bytes is more than a profile may have", res->len);
+            refused(r, res->rel, big, false);
+            _cleanup_free_ char *msg = proof_message(res->rel, big);
+            if (msg)
+                tell_refused(r, res->pods, res->npods, msg);
             break;
         }
         if (q < 0)
@@ -354,13 +421,6 @@ static int on_file(const struct file_result *res, void *userdata)
     return 0;
 }
 
-static int tell_refused_file(const struct file_result *res, void *userdata)
-{
-    void **args = userdata;
-    tell_refused(args[0], res->pods, res->npods, res->rel, args[1]);
-    return 0;
-}
-
 /* A verdict from the prover: proven bytes are written, refused ones are not. */
 static void on_proven(const char *rel, int verdict, const char *why, const char *bytes, size_t len,
                       void *userdata)
@@ -372,12 +432,17 @@ static void on_proven(const char *rel, int verdict, const char *why, const char 
     w->proving = false;
     if (verdict < 0) {
         refused(r, rel, why, false);
-        /* The file's pods, as the engine sees them now (outside a sync, so it may compute). */
-        void *args[2] = {r, (void *)why};
-        struct sync_ops ops = {.file = tell_refused_file, .userdata = args};
-        engine_compute_file(r->e, rel, &ops);
-    } else if (do_write(r, w, rel, bytes, len, w->event_us, NULL) > 0 && r->written)
-        r->written(r->written_userdata);
+        _cleanup_free_ char *msg = proof_message(rel, why);
+        if (msg)
+            tell_refused_now(r, rel, msg);
+    } else {
+        int q = do_write(r, w, rel, bytes, len, w->event_us, NULL);
+        if (q > 0 && r->written)
+            r->written(r->written_userdata);
+        _cleanup_free_ char *msg = q < 0 && permanent(q) ? store_message(rel, r->last_error) : NULL;
+        if (msg)
+            tell_refused_now(r, rel, msg);
+    }
     update_gauge(r);
 }
 

@@ -1041,6 +1041,35 @@ spec:
             libc.ptrace(PTRACE_DETACH, tid, None, None)
         H.wait_until(lambda: a.get("/healthz")[0] == 200, 10, "/healthz 200 again")
 
+    def test_28_unwritable_name_does_not_hold_readiness(self):
+        """A profile the node cannot store (a valid 252-character policy name: NAME.json is
+        longer than a file name may be) is refused once, with a ProfileRefused Event on its pod,
+        is not retried in a loop, and does not keep /readyz at 503."""
+        labels = ["a" * 63, "b" * 63, "c" * 63, "d" * 60]
+        name = ".".join(labels)
+        self.assertEqual(len(name), 252)
+        self.put("60-long.yaml", f"""\
+apiVersion: kscmp.io/v1
+kind: SeccompPolicy
+metadata: {{name: {name}, namespace: demo}}
+spec:
+  seccomp: {{syscalls: [read, write, exit_group], action: Allow}}
+""")
+        self.set_pods(self.pods + [pod("demo", "long", {"app": "long"},
+                                       f"kscmp/demo/{name}.json")])
+        a = self.agent(wait_ready=False)
+        a.wait_ready(timeout=30)
+        a.wait_log(r"event Warning ProfileRefused on pod demo/long")
+        self.assert_converged(ALL_FILES)
+        errors = a.metric("kscmp_profile_write_errors_total")
+        self.assertLessEqual(errors, 1)
+        # Time passes and other work is done: the refused file is not tried again.
+        self.put("10-merge.yaml", MERGE_ONLY_1)
+        self.wait_bytes("demo/web.json", self.expected("demo/web.json"))
+        H.wait_until(lambda: a.metric("kscmp_reconciles_total") >= 2, 5, "a second reconcile")
+        self.assertEqual(a.metric("kscmp_profile_write_errors_total"), errors)
+        self.assertEqual(a.get("/readyz")[0], 200)
+
 
 class CountingResult(unittest.TextTestResult):
     """Prints the agent's log of a test that failed (once its tearDown kept it)."""
