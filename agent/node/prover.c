@@ -105,6 +105,7 @@ struct prover {
     struct evtimer *timer; /* deadlines and respawns */
     struct metrics *m;
     struct prover_opts o;
+    char *exe; /* o.exe points here */
     char cpu_arg[16];
     prover_done_cb done;
     void *userdata;
@@ -865,6 +866,29 @@ static void arm_timer(struct prover *p)
 
 /* ---- the interface ---- */
 
+/* This binary, to run again as a worker: /proc/self/exe (the very file, even when an upgrade
+ * replaced it on disk), else, without /proc (a chroot), the name it was started by, looked up
+ * in $PATH when it has no '/'. NULL when none can be found. */
+static char *self_exe(void)
+{
+    if (access("/proc/self/exe", X_OK) == 0)
+        return strdup("/proc/self/exe");
+    const char *name = program_invocation_name;
+    if (!name || !*name)
+        return NULL;
+    if (strchr(name, '/'))
+        return realpath(name, NULL);
+    const char *path = getenv("PATH");
+    for (const char *p = path ? path : "/usr/local/bin:/usr/bin:/bin"; *p;) {
+        const char *colon = strchrnul(p, ':');
+        _cleanup_free_ char *cand = NULL;
+        if (asprintf(&cand, "%.*s/%s", (int)(colon - p), p, name) >= 0 && access(cand, X_OK) == 0)
+            return TAKE_PTR(cand);
+        p = *colon ? colon + 1 : colon;
+    }
+    return NULL;
+}
+
 int prover_new(struct evloop *l, struct metrics *m, const struct prover_opts *opts,
                prover_done_cb done, void *userdata, struct prover **ret, struct kerr *err)
 {
@@ -877,8 +901,15 @@ int prover_new(struct evloop *l, struct metrics *m, const struct prover_opts *op
     p->userdata = userdata;
     if (opts)
         p->o = *opts;
-    if (!p->o.exe)
-        p->o.exe = "/proc/self/exe";
+    p->exe = p->o.exe ? strdup(p->o.exe) : self_exe();
+    if (!p->exe) {
+        free(p);
+        return kerr_set(err, -ENOENT,
+                        "cannot find this program's own file to run the proof workers (no /proc, "
+                        "and \"%s\" is not in $PATH)",
+                        program_invocation_name);
+    }
+    p->o.exe = p->exe;
     if (!p->o.workers) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         p->o.workers = cpus > 1 ? 2 : 1;
@@ -908,9 +939,9 @@ int prover_new(struct evloop *l, struct metrics *m, const struct prover_opts *op
     for (unsigned i = 0; i < p->nw; i++) {
         int r = worker_spawn(p, &p->w[i]);
         if (r < 0) {
+            kerr_set(err, r, "cannot start the proof worker %s: %s", p->exe, strerror(-r));
             prover_free(p);
-            return kerr_set(err, r, "cannot start the proof worker %s: %s",
-                            opts && opts->exe ? opts->exe : "/proc/self/exe", strerror(-r));
+            return r;
         }
     }
     *ret = p;
@@ -933,6 +964,7 @@ void prover_free(struct prover *p)
     hmap_clear(&p->inflight, NULL);
     hmap_clear(&p->groups, free);
     hmap_clear(&p->verdicts, verdict_free);
+    free(p->exe);
     free(p);
 }
 

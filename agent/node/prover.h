@@ -38,7 +38,7 @@
 #define PROVER_NO_LIMIT 0xffffffffu
 
 struct prover_opts {
-    const char *exe;      /* the binary to run (default /proc/self/exe) */
+    const char *exe;      /* the binary to run (default: this one, as self_exe() finds it) */
     unsigned workers;     /* default: 2, or 1 on a single CPU */
     unsigned cpu_seconds; /* CPU time one proof may use (default 10) */
     unsigned memory_mib;  /* RLIMIT_DATA of a worker (default 48; PROVER_NO_LIMIT) */
