@@ -903,12 +903,13 @@ spec:
                    r"were before: not proven again\)", mark)
         self.assertEqual(a.metric("kscmp_proofs_total"), proofs)
         # Other bytes: proven and written.
-        self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]",
-                                                "[getpid, mkdir, futex, openat]"))
+        self.put("10-merge.yaml", MERGE.replace("[mkdir], action: Block}",
+                                                "[mkdir], action: Block, errno: EXDEV}"))
         self.wait_bytes("demo/web.json", self.expected("demo/web.json"))
+        self.assertNotEqual(self.read("demo/web.json"), web)
         # SIGTERM while a proof is stuck: the agent stops at once.
         self.stuck_worker(a, lambda: self.put("10-merge.yaml", MERGE.replace(
-            "[getpid, mkdir, futex]", "[getpid, mkdir, futex, close]")))
+            "[ptrace], action: Block}", "[ptrace], action: Block, errno: EXDEV}")))
         t0 = time.monotonic()
         self.assertEqual(a.stop(timeout=10), 0)
         self.assertLess(time.monotonic() - t0, 5)
