@@ -1398,18 +1398,24 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
         }
         free(cv.v);
     }
-    for (size_t i = 0; r >= 0 && i < nnopolicy; i++)
-        r = nmerged == 0 && !keep && !noarch
-                ? emit(ops, nopolicy[i], "NoPolicy",
-                       "no policy contributes to kscmp/%s: there is no SeccompPolicy %s/%s and no "
-                       "policy selects the pod, so the file is not written and new containers "
-                       "using it cannot start",
-                       rel, nopolicy[i]->ns, name)
-                : emit(ops, nopolicy[i], "NoPolicy",
-                       "no policy contributes to kscmp/%s for this pod (no SeccompPolicy %s/%s, "
-                       "no policy selects it): the file holds what the policies of the other "
-                       "pods that use it give",
-                       rel, nopolicy[i]->ns, name);
+    for (size_t i = 0; r >= 0 && i < nnopolicy; i++) {
+        _cleanup_free_ char *cause = NULL;
+        if (nmerged == 0 && !keep && !noarch &&
+            asprintf(&cause,
+                     "no policy contributes to kscmp/%s: there is no SeccompPolicy %s/%s and no "
+                     "policy selects the pod",
+                     rel, nopolicy[i]->ns, name) < 0)
+            return -ENOMEM;
+        r = cause ? emit_cause(ops, nopolicy[i], "NoPolicy", cause,
+                               "%s, so the file is not written and new containers using it "
+                               "cannot start",
+                               cause)
+                  : emit(ops, nopolicy[i], "NoPolicy",
+                         "no policy contributes to kscmp/%s for this pod (no SeccompPolicy %s/%s, "
+                         "no policy selects it): the file holds what the policies of the other "
+                         "pods that use it give",
+                         rel, nopolicy[i]->ns, name);
+    }
     _cleanup_free_ char *final = NULL;
     _cleanup_(cprof_freep) struct cprof *inter = NULL;
     size_t final_len = 0;

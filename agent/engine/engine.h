@@ -138,7 +138,9 @@ struct engine_event {
     const char *reason; /* ProfileRefused, NoPolicy, PolicyInvalid, ProfileConflict,
                          * ProfileBlocksStartup */
     const char *message;
-    const char *cause; /* PolicyInvalid: the invalid policy's own message; else NULL */
+    const char *cause; /* the reason alone, without what the agent does about it: PolicyInvalid:
+                        * the invalid policy's own message; NoPolicy: why none contributes;
+                        * else NULL */
 };
 
 struct sync_ops {

@@ -414,7 +414,7 @@ static int cli_on_event(const struct engine_event *ev, void *userdata)
         return 0;
     }
     fprintf(stderr, "kscmp: %s: %s: Pod %s/%s: %s\n", warning ? "warning" : "error", ev->reason,
-            ev->pod->ns, ev->pod->name, ev->message);
+            ev->pod->ns, ev->pod->name, ev->cause ? ev->cause : ev->message);
     return 0;
 }
 

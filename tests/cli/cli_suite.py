@@ -225,6 +225,12 @@ def test_messages(d):
     check(p.returncode == 1 and "agent" not in p.stderr and "last good" not in p.stderr and
           "unknown syscall \"mkdirr\"" in p.stderr,
           "compile's error speaks of the policy, not of what the agent keeps", p.stderr)
+    path = write(d, "other.yaml", policy("other", "  seccomp: {syscalls: [read], action: Allow}\n"))
+    p = kscmp("compile", "-f", path, "--pod", pods, "--arch", "x86_64")
+    check(p.returncode == 1 and p.stderr == "kscmp: error: NoPolicy: Pod demo/web-1: no policy "
+          "contributes to kscmp/demo/web.json: there is no SeccompPolicy demo/web and no policy "
+          "selects the pod\n", "nothing contributes: compile says so, not what the agent does",
+          p.stderr)
     big = os.path.join(d, "big.yaml")
     with open(big, "wb") as f:
         f.truncate(64 * 1024 * 1024 + 1)
