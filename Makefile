@@ -5,7 +5,7 @@ CC       ?= cc
 CLANG    ?= clang
 # The engine (and base) link only these; the rest of the agent adds libcurl and libcrypto.
 ENGINE_PKGS := libseccomp yaml-0.1 jansson
-PKGS     := $(ENGINE_PKGS) libcurl libcrypto
+PKGS     := $(ENGINE_PKGS) libcurl libcrypto libbpf
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-unused-parameter -Wno-format-truncation -Wno-format-nonliteral
 BASEFLAGS = -std=gnu11 -D_GNU_SOURCE -Iagent -MMD -MP $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ENGINE_LIBS = $(shell pkg-config --libs $(ENGINE_PKGS) 2>/dev/null) -lm
@@ -17,7 +17,8 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 DEB_PKGS := build-essential pkg-config clang clang-format libclang-rt-14-dev libseccomp-dev \
             libyaml-dev libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev \
             runc crun busybox-static python3 python3-yaml openssl iproute2 util-linux curl shellcheck strace \
-            containerd containernetworking-plugins iptables
+            containerd containernetworking-plugins iptables \
+            libbpf-dev
 
 # agent/ in layers, lowest first; a layer includes only the layers before it (make layers).
 #   base     cleanup, errors, hash map, logging, the event loop, counters, file reading
@@ -32,9 +33,15 @@ CORE_SRCS   := $(call layer_srcs,base) $(call layer_srcs,engine)
 REST_SRCS   := $(filter-out agent/program/main.c,$(call layer_srcs,node) $(call layer_srcs,kube) $(call layer_srcs,program))
 SRCS        := $(CORE_SRCS) $(REST_SRCS) agent/program/main.c
 CORE_OBJS   := $(CORE_SRCS:agent/%.c=build/obj/%.o)
-REST_OBJS   := $(REST_SRCS:agent/%.c=build/obj/%.o)
+# The syscall recorder's eBPF program (agent/node/bpf/), built with clang for the BPF target and
+# carried inside the binary (agent/node/bpf_blob.S); CO-RE makes one build run on every kernel
+# with BTF.
+BPF_ARCH    := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+BPF_OBJ     := build/bpf/syscall_record.bpf.o
+BPF_BLOB    := build/obj/node/bpf_blob.o
+REST_OBJS   := $(REST_SRCS:agent/%.c=build/obj/%.o) $(BPF_BLOB)
 CORE_SAN    := $(CORE_SRCS:agent/%.c=build/san/%.o)
-REST_SAN    := $(REST_SRCS:agent/%.c=build/san/%.o)
+REST_SAN    := $(REST_SRCS:agent/%.c=build/san/%.o) $(BPF_BLOB)
 # The engine as a static library: `make` refuses one that reaches for libcurl
 # or inotify, and the engine's unit tests and fuzzers link it alone (with ENGINE_LIBS).
 ENGINE_LIB  := build/libkscmp-engine.a
@@ -73,6 +80,15 @@ build/obj/%.o: agent/%.c
 build/san/%.o: agent/%.c
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(SANFLAGS) -c $< -o $@
+
+$(BPF_OBJ): agent/node/bpf/syscall_record.bpf.c $(wildcard agent/node/bpf/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) \
+		-Iagent/node/bpf -c $< -o $@
+
+$(BPF_BLOB): agent/node/bpf_blob.S $(BPF_OBJ)
+	@mkdir -p $(@D)
+	$(CC) -c -Wa,-I,build/bpf $< -o $@
 
 # The layer rule, checked whenever the engine library is built: no include upwards, and no
 # libcurl or inotify symbol in base or engine.
@@ -119,8 +135,8 @@ FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Iagent $(shell pkg-config --cflags $(PKG
 build/fuzz/%: tests/fuzz/engine/%.c $(CORE_SRCS) $(wildcard agent/*/*.h tests/unit/engine/*.h) | build/fuzz
 	$(CLANG) $(FUZZ_CFLAGS) $< $(CORE_SRCS) -o $@ $(ENGINE_LIBS)
 
-build/fuzz/%: tests/fuzz/kube/%.c $(CORE_SRCS) $(call layer_srcs,node) $(call layer_srcs,kube) | build/fuzz
-	$(CLANG) $(FUZZ_CFLAGS) $< $(CORE_SRCS) $(call layer_srcs,node) $(call layer_srcs,kube) -o $@ $(LIBS)
+build/fuzz/%: tests/fuzz/kube/%.c $(CORE_SRCS) $(call layer_srcs,node) $(call layer_srcs,kube) $(BPF_BLOB) | build/fuzz
+	$(CLANG) $(FUZZ_CFLAGS) $< $(CORE_SRCS) $(call layer_srcs,node) $(call layer_srcs,kube) $(BPF_BLOB) -o $@ $(LIBS)
 
 build/bench/%: bench/%.c $(LIB_OBJS) | build/bench
 	$(CC) $(BASEFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LIBS)
