@@ -136,10 +136,11 @@ static int keep_old(struct bpf_recorder *r, int pods_fd)
 }
 
 /* Takes over a pinned program of our layout and mode: 1 when done. 0 when there is none to
- * take over: then *ret_old_pods (or -1) is the pods map of other or stale pins and
- * *ret_old_link (or -1) their link, both still open so that it keeps recording until ours is
+ * take over: then *ret_old_pods and *ret_old_owners (or -1) are the maps of other or stale
+ * pins and *ret_old_link (or -1) their link, both still open so that it keeps recording until ours is
  * attached; the caller reads and closes them after that. */
-static int take_over(struct bpf_recorder *r, bool use_v2, int *ret_old_pods, int *ret_old_link)
+static int take_over(struct bpf_recorder *r, bool use_v2, int *ret_old_pods, int *ret_old_owners,
+                     int *ret_old_link)
 {
     char path[4096];
     int fds[M__COUNT];
@@ -164,11 +165,27 @@ static int take_over(struct bpf_recorder *r, bool use_v2, int *ret_old_pods, int
         return 1;
     }
     for (int i = 0; i < M__COUNT; i++)
-        if (fds[i] >= 0 && i != M_PODS)
+        if (fds[i] >= 0 && i != M_PODS && i != M_OWNERS)
             close(fds[i]);
     *ret_old_pods = fds[M_PODS];
+    *ret_old_owners = fds[M_OWNERS];
     *ret_old_link = link;
     return 0;
+}
+
+/* Carries a replaced program's owner notes over into ours. */
+static void copy_owners(struct bpf_recorder *r, int old_owners)
+{
+    uint64_t key, prev = 0;
+    bool first = true;
+    struct sysrec_owner o;
+    for (int n = 0; n < 65536 && bpf_map_get_next_key(old_owners, first ? NULL : &prev, &key) == 0;
+         n++) {
+        if (bpf_map_lookup_elem(old_owners, &key, &o) == 0)
+            bpf_map_update_elem(r->fds[M_OWNERS], &key, &o, BPF_ANY);
+        prev = key;
+        first = false;
+    }
 }
 
 static int load(struct bpf_recorder *r, bool use_v2, struct kerr *err)
@@ -273,14 +290,14 @@ int bpf_recorder_open(const struct bpf_recorder_opts *o, struct bpf_recorder **r
         r->fds[i] = -1;
     init_arches(r, native);
     enum bpf_recorder_start start = BPFREC_LOADED;
-    _cleanup_close_ int old_pods = -1, old_link = -1;
+    _cleanup_close_ int old_pods = -1, old_owners = -1, old_link = -1;
     if (o->pin_dir) {
         int e = prepare_pin_dir(o->pin_dir, err);
         if (e < 0)
             return e;
         if (!(r->pin_dir = strdup(o->pin_dir)))
             return kerr_set(err, -ENOMEM, "out of memory");
-        if (take_over(r, o->use_v2, &old_pods, &old_link) == 1) {
+        if (take_over(r, o->use_v2, &old_pods, &old_owners, &old_link) == 1) {
             *ret_start = BPFREC_REUSED;
             *ret = TAKE_PTR(r);
             return 0;
@@ -296,6 +313,8 @@ int bpf_recorder_open(const struct bpf_recorder_opts *o, struct bpf_recorder **r
     if (old_pods >= 0 && (e = keep_old(r, old_pods)) < 0)
         return kerr_set(err, e, "%s: cannot read the replaced recorder: %s", o->pin_dir,
                         strerror(-e));
+    if (old_owners >= 0)
+        copy_owners(r, old_owners);
     if (r->pin_dir) {
         unpin_all(r);
         if ((e = pin(r, err)) < 0)
@@ -444,13 +463,44 @@ int bpf_recorder_foreach(struct bpf_recorder *r,
     return 0;
 }
 
-int bpf_recorder_forget(struct bpf_recorder *r, uint64_t cgroup, bool ignore)
+int bpf_recorder_set_owner(struct bpf_recorder *r, uint64_t cgroup, const char *recording_uid,
+                           const char *pod_uid)
+{
+    struct sysrec_owner o;
+    memset(&o, 0, sizeof(o));
+    snprintf(o.recording_uid, sizeof(o.recording_uid), "%s", recording_uid);
+    snprintf(o.pod_uid, sizeof(o.pod_uid), "%s", pod_uid);
+    if (bpf_map_update_elem(r->fds[M_OWNERS], &cgroup, &o, BPF_ANY) < 0)
+        return -errno;
+    return 0;
+}
+
+int bpf_recorder_owner(struct bpf_recorder *r, uint64_t cgroup, char *ret_recording_uid,
+                       char *ret_pod_uid)
+{
+    struct sysrec_owner o;
+    if (bpf_map_lookup_elem(r->fds[M_OWNERS], &cgroup, &o) < 0)
+        return -ENOENT;
+    o.recording_uid[sizeof(o.recording_uid) - 1] = '\0';
+    o.pod_uid[sizeof(o.pod_uid) - 1] = '\0';
+    memcpy(ret_recording_uid, o.recording_uid, sizeof(o.recording_uid));
+    memcpy(ret_pod_uid, o.pod_uid, sizeof(o.pod_uid));
+    return 0;
+}
+
+void bpf_recorder_forget_old(struct bpf_recorder *r, uint64_t cgroup)
 {
     for (size_t i = 0; i < r->nold; i++)
         if (r->old[i].cgroup == cgroup) {
             r->old[i] = r->old[--r->nold];
             break;
         }
+}
+
+int bpf_recorder_forget(struct bpf_recorder *r, uint64_t cgroup, bool ignore)
+{
+    bpf_map_delete_elem(r->fds[M_OWNERS], &cgroup);
+    bpf_recorder_forget_old(r, cgroup);
     if (ignore) {
         uint8_t one = 1;
         bpf_map_update_elem(r->fds[M_IGNORED], &cgroup, &one, BPF_ANY);

@@ -71,8 +71,20 @@ int bpf_recorder_foreach(struct bpf_recorder *r,
                          int (*cb)(const struct bpf_recorder_entry *e, void *userdata),
                          void *userdata);
 
-/* Forgets a container's entry; ignore: and does not record it again. */
+/* Notes (in the pinned owners map) which recording and pod a container belongs to. */
+int bpf_recorder_set_owner(struct bpf_recorder *r, uint64_t cgroup, const char *recording_uid,
+                           const char *pod_uid);
+
+/* Which recording and pod a container was noted for: 0, or -ENOENT. The buffers hold 40
+ * bytes. */
+int bpf_recorder_owner(struct bpf_recorder *r, uint64_t cgroup, char *ret_recording_uid,
+                       char *ret_pod_uid);
+
+/* Forgets a container's entry and owner; ignore: and does not record it again. */
 int bpf_recorder_forget(struct bpf_recorder *r, uint64_t cgroup, bool ignore);
+
+/* Forgets what a replaced program gathered for a container (ours keeps its own entry). */
+void bpf_recorder_forget_old(struct bpf_recorder *r, uint64_t cgroup);
 
 /* Stops ignoring a container (its pod became selected). */
 int bpf_recorder_unignore(struct bpf_recorder *r, uint64_t cgroup);

@@ -298,3 +298,16 @@ int pod_cgroups_container(const struct pod_cgroups *pc, uint64_t cgroup, const c
     *ret_container = c->name;
     return 0;
 }
+
+int pod_cgroups_foreach(const struct pod_cgroups *pc,
+                        int (*cb)(uint64_t cgroup, const char *pod_uid, const char *container,
+                                  void *userdata),
+                        void *userdata)
+{
+    for (size_t i = 0; i < pc->ncontainers; i++) {
+        int r = cb(pc->containers[i].id, pc->containers[i].uid, pc->containers[i].name, userdata);
+        if (r)
+            return r;
+    }
+    return 0;
+}

@@ -52,6 +52,13 @@ const char *pod_cgroups_pod_uid(const struct pod_cgroups *pc, uint64_t pod_cgrou
 int pod_cgroups_container(const struct pod_cgroups *pc, uint64_t cgroup, const char **ret_pod_uid,
                           const char **ret_container);
 
+/* Calls cb for every container cgroup of the last scan (a pod's own cgroup included, with
+ * container ""). Returns 0 or the first non-zero result of cb. */
+int pod_cgroups_foreach(const struct pod_cgroups *pc,
+                        int (*cb)(uint64_t cgroup, const char *pod_uid, const char *container,
+                                  void *userdata),
+                        void *userdata);
+
 /* "pod<uid>" -> uid (dashes), "kubepods-burstable-pod<uid_with_underscores>.slice" -> uid
  * (dashes): 0 and the UID in buf, or -EINVAL for a folder that is not a pod's. */
 int pod_cgroups_parse_pod_dir(const char *name, char *buf, size_t len);

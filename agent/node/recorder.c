@@ -1,0 +1,314 @@
+/* recorder.c - which pods the eBPF recorder records for which recording, and what they did. */
+#include "node/recorder.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "node/pod_cgroups.h"
+
+struct tracked {
+    char pod_uid[40];
+    char recording_uid[40];
+};
+
+struct recorder {
+    struct pod_cgroups *cgroups;
+    char (*others)[40]; /* sorted: pods known not to be recorded */
+    size_t nothers;
+    char *pin_dir;
+    struct bpf_recorder *bpf;
+    enum bpf_recorder_start start;
+    char pin_problem[512];
+    struct tracked *pods; /* sorted by pod_uid */
+    size_t npods;
+    uint64_t anchors[8];
+    size_t nanchors;
+};
+
+static int cmp_tracked(const void *a, const void *b)
+{
+    return strcmp(((const struct tracked *)a)->pod_uid, ((const struct tracked *)b)->pod_uid);
+}
+
+static const struct tracked *find_tracked(const struct recorder *r, const char *pod_uid)
+{
+    struct tracked key;
+    snprintf(key.pod_uid, sizeof(key.pod_uid), "%s", pod_uid);
+    return r->npods ? bsearch(&key, r->pods, r->npods, sizeof(*r->pods), cmp_tracked) : NULL;
+}
+
+int recorder_new(const struct recorder_opts *o, struct recorder **ret, struct kerr *err)
+{
+    _cleanup_(recorder_freep) struct recorder *r = calloc(1, sizeof(*r));
+    if (!r)
+        return kerr_set(err, -ENOMEM, "out of memory");
+    int e = pod_cgroups_open(o->cgroup_root ? o->cgroup_root : "/sys/fs/cgroup", o->kubepods,
+                             &r->cgroups, err);
+    if (e < 0)
+        return e;
+    if (o->pin_dir && !(r->pin_dir = strdup(o->pin_dir)))
+        return kerr_set(err, -ENOMEM, "out of memory");
+    *ret = TAKE_PTR(r);
+    return 0;
+}
+
+void recorder_free(struct recorder *r)
+{
+    if (!r)
+        return;
+    bpf_recorder_close(r->bpf);
+    pod_cgroups_free(r->cgroups);
+    free(r->pin_dir);
+    free(r->pods);
+    free(r->others);
+    free(r);
+}
+
+/* Gives the program the pod-parent cgroups of a fresh scan, when they changed. */
+static int refresh_anchors(struct recorder *r, struct kerr *err)
+{
+    int e = pod_cgroups_scan(r->cgroups, err);
+    if (e < 0)
+        return e;
+    size_t n;
+    const uint64_t *ids = pod_cgroups_anchors(r->cgroups, &n);
+    if (n == r->nanchors && memcmp(ids, r->anchors, n * sizeof(*ids)) == 0)
+        return 0;
+    if ((e = bpf_recorder_set_anchors(r->bpf, ids, n)) < 0)
+        return kerr_set(err, e, "cannot give the recorder the pod cgroups of %s: %s",
+                        pod_cgroups_path(r->cgroups), strerror(-e));
+    memcpy(r->anchors, ids, n * sizeof(*ids));
+    r->nanchors = n;
+    return 0;
+}
+
+/* Starts the program: pinned when a bpffs folder was given and works, else unpinned (and
+ * says why in pin_problem). */
+static int start(struct recorder *r, struct kerr *err)
+{
+    struct bpf_recorder_opts bo = {
+        .pin_dir = r->pin_dir, .use_v2 = pod_cgroups_v2(r->cgroups), .native_arch = -1};
+    r->pin_problem[0] = '\0';
+    struct kerr pin_err = {0};
+    int e = bpf_recorder_open(&bo, &r->bpf, &r->start, &pin_err);
+    if (e < 0 && r->pin_dir && (e == -ENOTSUP || e == -EACCES || e == -EPERM || e == -ENOENT ||
+                                e == -EROFS)) {
+        /* Pinning is what fails (a folder outside a bpffs, not writable): record unpinned. */
+        snprintf(r->pin_problem, sizeof(r->pin_problem), "%s", pin_err.msg);
+        bo.pin_dir = NULL;
+        e = bpf_recorder_open(&bo, &r->bpf, &r->start, err);
+    } else if (e < 0) {
+        *err = pin_err;
+    }
+    if (e < 0)
+        return e;
+    r->nanchors = 0;
+    return refresh_anchors(r, err);
+}
+
+static int cmp_uid(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+static bool is_other(const struct recorder *r, const char *pod_uid)
+{
+    return r->nothers && bsearch(pod_uid, r->others, r->nothers, sizeof(*r->others), cmp_uid);
+}
+
+/* Containers of a pod that turned recorded may have been ignored: record them again. */
+static int unignore_tracked(uint64_t cgroup, const char *pod_uid, const char *container,
+                            void *userdata)
+{
+    struct recorder *r = userdata;
+    if (find_tracked(r, pod_uid))
+        bpf_recorder_unignore(r->bpf, cgroup);
+    return 0;
+}
+
+int recorder_set_pods(struct recorder *r, const struct recorder_pod *pods, size_t n,
+                      const char *const *others, size_t nothers, struct kerr *err)
+{
+    if (n > RECORD_MAX_PODS || nothers > RECORD_MAX_PODS)
+        return kerr_set(err, -E2BIG, "more than %d pods on one node", RECORD_MAX_PODS);
+    char(*o)[40] = nothers ? calloc(nothers, sizeof(*o)) : NULL;
+    if (nothers && !o)
+        return kerr_set(err, -ENOMEM, "out of memory");
+    for (size_t i = 0; i < nothers; i++)
+        snprintf(o[i], sizeof(o[i]), "%s", others[i]);
+    if (nothers > 1)
+        qsort(o, nothers, sizeof(*o), cmp_uid);
+    free(r->others);
+    r->others = o;
+    r->nothers = nothers;
+    struct tracked *v = n ? calloc(n, sizeof(*v)) : NULL;
+    if (n && !v)
+        return kerr_set(err, -ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        snprintf(v[i].pod_uid, sizeof(v[i].pod_uid), "%s", pods[i].pod_uid);
+        snprintf(v[i].recording_uid, sizeof(v[i].recording_uid), "%s", pods[i].recording_uid);
+    }
+    if (n > 1)
+        qsort(v, n, sizeof(*v), cmp_tracked);
+    if (n == 0 && r->bpf) {
+        bpf_recorder_destroy(r->bpf);
+        r->bpf = NULL;
+        r->nanchors = 0;
+    }
+    if (n > 0 && !r->bpf) {
+        int e = start(r, err);
+        if (e < 0) {
+            bpf_recorder_destroy(r->bpf);
+            r->bpf = NULL;
+            free(v);
+            return e;
+        }
+    }
+    free(r->pods);
+    r->pods = v;
+    r->npods = n;
+    if (r->bpf)
+        pod_cgroups_foreach(r->cgroups, unignore_tracked, r);
+    return 0;
+}
+
+bool recorder_active(const struct recorder *r)
+{
+    return r->bpf != NULL;
+}
+
+enum bpf_recorder_start recorder_start_kind(const struct recorder *r)
+{
+    return r->start;
+}
+
+bool recorder_pinned(const struct recorder *r)
+{
+    return r->bpf && bpf_recorder_pinned(r->bpf);
+}
+
+uint64_t recorder_started_at(const struct recorder *r)
+{
+    return r->bpf ? bpf_recorder_loaded_at(r->bpf) : 0;
+}
+
+const char *recorder_pin_problem(const struct recorder *r)
+{
+    return r->pin_problem;
+}
+
+uint64_t recorder_lost(const struct recorder *r)
+{
+    return r->bpf ? bpf_recorder_lost(r->bpf) : 0;
+}
+
+
+struct collect {
+    struct recorder *r;
+    int (*cb)(const struct recorder_seen *s, void *userdata);
+    void *userdata;
+    uint64_t *forget; /* containers to forget once the walk is over */
+    int *how;         /* FORGET_* */
+    size_t nforget, capforget;
+    int err;
+};
+
+enum { FORGET, FORGET_AND_IGNORE, FORGET_OLD };
+
+static int later_forget(struct collect *c, uint64_t cgroup, int how)
+{
+    if (c->nforget == c->capforget) {
+        size_t cap = c->capforget ? c->capforget * 2 : 32;
+        uint64_t *f = realloc(c->forget, cap * sizeof(*f));
+        if (!f)
+            return -ENOMEM;
+        c->forget = f;
+        int *g = realloc(c->how, cap * sizeof(*g));
+        if (!g)
+            return -ENOMEM;
+        c->how = g;
+        c->capforget = cap;
+    }
+    c->forget[c->nforget] = cgroup;
+    c->how[c->nforget++] = how;
+    return 0;
+}
+
+static int collect_entry(const struct bpf_recorder_entry *e, void *userdata)
+{
+    struct collect *c = userdata;
+    struct recorder *r = c->r;
+    const char *pod_uid = NULL, *container = NULL;
+    char owner_rec[40], owner_pod[40];
+    bool gone = pod_cgroups_container(r->cgroups, e->cgroup, &pod_uid, &container) < 0;
+    const char *recording_uid = NULL;
+    if (gone) {
+        /* Its folder is gone: attribute it by what was noted when it was recorded, or by its
+         * pod if that is still there (a container that came and went while no agent ran). */
+        const struct tracked *t;
+        if (bpf_recorder_owner(r->bpf, e->cgroup, owner_rec, owner_pod) == 0) {
+            recording_uid = owner_rec;
+            pod_uid = owner_pod;
+        } else if ((pod_uid = pod_cgroups_pod_uid(r->cgroups, e->pod)) &&
+                   (t = find_tracked(r, pod_uid))) {
+            recording_uid = t->recording_uid;
+        }
+    } else {
+        const struct tracked *t = find_tracked(r, pod_uid);
+        if (t) {
+            recording_uid = t->recording_uid;
+            /* Noted once per container (the map keeps it across agents). */
+            if (bpf_recorder_owner(r->bpf, e->cgroup, owner_rec, owner_pod) < 0 ||
+                strcmp(owner_rec, recording_uid) != 0)
+                bpf_recorder_set_owner(r->bpf, e->cgroup, recording_uid, pod_uid);
+        }
+    }
+    if (recording_uid) {
+        struct recorder_seen s = {.recording_uid = recording_uid,
+                                  .pod_uid = pod_uid,
+                                  .calls = e->calls,
+                                  .gone = gone,
+                                  .others_full = e->others_full};
+        int ret = c->cb(&s, c->userdata);
+        if (ret)
+            return ret;
+    }
+    /* A gone container was reported (or belongs to nobody): forget it. A running one of a
+     * pod that is not recorded: forget it and ignore it from now on. What a replaced program
+     * gathered for a recorded one was reported: ours goes on. A pod the agent does not know
+     * yet: keep it. */
+    if (gone)
+        return later_forget(c, e->cgroup, FORGET);
+    if (recording_uid && e->from_old)
+        return later_forget(c, e->cgroup, FORGET_OLD);
+    if (!recording_uid && is_other(r, pod_uid))
+        return later_forget(c, e->cgroup, FORGET_AND_IGNORE);
+    return 0;
+}
+
+int recorder_collect(struct recorder *r, int (*cb)(const struct recorder_seen *s, void *userdata),
+                     void *userdata, struct kerr *err)
+{
+    if (!r->bpf)
+        return 0;
+    int e = refresh_anchors(r, err);
+    if (e < 0)
+        return e;
+    struct collect c = {.r = r, .cb = cb, .userdata = userdata};
+    e = bpf_recorder_foreach(r->bpf, collect_entry, &c);
+    /* Forgotten only after the walk: deleting during get_next_key would restart it. And only
+     * when the walk was complete, so that what cb did not take is offered again. */
+    for (size_t i = 0; e == 0 && i < c.nforget; i++) {
+        if (c.how[i] == FORGET_OLD)
+            bpf_recorder_forget_old(r->bpf, c.forget[i]);
+        else
+            bpf_recorder_forget(r->bpf, c.forget[i], c.how[i] == FORGET_AND_IGNORE);
+    }
+    free(c.forget);
+    free(c.how);
+    if (e < 0)
+        return kerr_set(err, e, "reading the recorder's maps: %s", strerror(-e));
+    return e;
+}
