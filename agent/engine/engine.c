@@ -12,6 +12,7 @@
 #include "base/hmap.h"
 #include "base/names.h"
 #include "engine/startup.h"
+#include "engine/recording.h"
 
 /* One policy and what compiling it gave (cached until it or an ancestor changes). */
 struct prev_selectors {
@@ -59,6 +60,22 @@ struct fstate {
     bool gone; /* no pod references it: report FILE_REMOVE once, then forget it */
 };
 
+/* A recording (contract 9) of one file: the pods it selects run under a recording profile. */
+struct rstate {
+    struct selector sel;
+    char *origin; /* "SeccompRecording NS/NAME" */
+};
+
+static void rstate_free(void *v)
+{
+    struct rstate *r = v;
+    if (!r)
+        return;
+    selector_free(&r->sel);
+    free(r->origin);
+    free(r);
+}
+
 struct engine {
     struct sysdb *db;
     int native_arch; /* arch.h index: the ABI the container runtime runs in */
@@ -74,6 +91,7 @@ struct engine {
     struct hmap namespaces;        /* name -> k8s_namespace */
     struct hmap pods;              /* "ns/name" -> podstate */
     struct hmap files;             /* rel -> fstate */
+    struct hmap recordings;        /* rel -> rstate */
     void (*log)(const char *line, void *userdata);
     void *log_userdata;
 };
@@ -223,6 +241,7 @@ int engine_new(int native_arch, struct engine **ret)
     hmap_init(&e->namespaces);
     hmap_init(&e->pods);
     hmap_init(&e->files);
+    hmap_init(&e->recordings);
     int r = sysdb_new(&e->db);
     if (r < 0) {
         engine_free(e);
@@ -243,6 +262,7 @@ void engine_free(struct engine *e)
     hmap_clear(&e->namespaces, ns_free);
     hmap_clear(&e->pods, podstate_free);
     hmap_clear(&e->files, fstate_free);
+    hmap_clear(&e->recordings, rstate_free);
     cprof_free(e->runtime_default);
     sysdb_free(e->db);
     free(e);
@@ -1292,6 +1312,27 @@ int engine_policy_startup(struct engine *e, const struct cprof *prof, struct cpr
     return 0;
 }
 
+/* The inputs of a recording profile: each contributing policy's profile relaxed (a ceiling's
+ * as it is), and the allow-all base. profs has room for one more; the relaxed copies go to
+ * owned (freed by the caller). */
+static int recording_inputs(struct engine *e, const struct rstate *rec, const struct cprof **profs,
+                            size_t *n, struct cprof **owned, size_t *nowned)
+{
+    for (size_t k = 0; k < *n; k++) {
+        if (profs[k]->ceiling)
+            continue;
+        int r = recording_relax(profs[k], e->node_arches, &owned[*nowned]);
+        if (r < 0)
+            return r;
+        profs[k] = owned[(*nowned)++];
+    }
+    int r = recording_allow_all(e->node_arches, rec->origin, &owned[*nowned]);
+    if (r < 0)
+        return r;
+    profs[(*n)++] = owned[(*nowned)++];
+    return 0;
+}
+
 /* Computes file rel and reports it through ops. */
 static int compute_file(struct engine *e, const char *rel, const struct sync_ops *ops)
 {
@@ -1325,6 +1366,12 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
     _cleanup_free_ char *name = strndup(n.name, strlen(n.name) - 5);
     if (!name)
         return -ENOMEM;
+    /* Under a recording when it selects every pod that uses the file (else the file stays the
+     * policies': it must not weaken the profile of a pod the recording does not select). */
+    const struct rstate *rec = hmap_get(&e->recordings, rel);
+    for (size_t i = 0; rec && i < npods; i++)
+        if (!selector_matches(&rec->sel, &pods[i]->pod->labels))
+            rec = NULL;
     _cleanup_free_ struct cprof **merged = calloc(npods, sizeof(*merged));
     _cleanup_free_ char **json = calloc(npods, sizeof(*json));
     _cleanup_free_ size_t *jlen = calloc(npods, sizeof(*jlen));
@@ -1345,13 +1392,13 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
             free(cv.v);
             break;
         }
-        if (cv.n == 0) {
+        if (cv.n == 0 && !rec) {
             /* Told once the other pods are known: the file may still be theirs. */
             nopolicy[nnopolicy++] = pod;
             free(cv.v);
             continue;
         }
-        _cleanup_free_ const struct cprof **profs = calloc(cv.n, sizeof(*profs));
+        _cleanup_free_ const struct cprof **profs = calloc(cv.n + 1, sizeof(*profs));
         bool bad = !profs;
         for (size_t k = 0; profs && k < cv.n && r >= 0; k++) {
             r = compile_state(e, cv.v[k]);
@@ -1370,12 +1417,19 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
             r = -ENOMEM;
         if (r >= 0 && bad)
             keep = true;
+        _cleanup_free_ struct cprof **relaxed = rec ? calloc(cv.n + 1, sizeof(*relaxed)) : NULL;
+        size_t nrelaxed = 0;
+        if (r >= 0 && rec && !relaxed)
+            r = -ENOMEM;
+        size_t nprofs = cv.n;
+        if (r >= 0 && !bad && rec)
+            r = recording_inputs(e, rec, profs, &nprofs, relaxed, &nrelaxed);
         if (r >= 0 && !bad) {
             /* A ceiling has no say on a start-up syscall it does not name (3.5-3.6). */
             struct startup_exempt ex = {e, mode};
             struct merge_opts mo = {.ceiling_exempt = e->startup ? startup_exempt : NULL,
                                     .userdata = &ex};
-            r = profile_merge_opts(profs, cv.n, &mo, &merged[nmerged]);
+            r = profile_merge_opts(profs, nprofs, &mo, &merged[nmerged]);
             if (r >= 0 && merged[nmerged]->arches == 0) {
                 /* 3.2: no architecture in common, nothing to write. */
                 noarch = true;
@@ -1396,6 +1450,8 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                 }
             }
         }
+        for (size_t k = 0; k < nrelaxed; k++)
+            cprof_free(relaxed[k]);
         free(cv.v);
     }
     for (size_t i = 0; r >= 0 && i < nnopolicy; i++) {
@@ -1460,6 +1516,7 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                 res.action = FILE_WRITE;
                 res.json = final;
                 res.len = final_len;
+                res.recording = rec != NULL;
             }
             _cleanup_free_ char *warning = NULL;
             if (r >= 0 && e->startup && res.action == FILE_WRITE)
@@ -1475,6 +1532,88 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
         free(json[i]);
     }
     return r;
+}
+
+static char *recording_rel(const char *ns, const char *policy)
+{
+    if (!dns_label_valid(ns) || !dns_subdomain_valid(policy))
+        return NULL;
+    char *rel = NULL;
+    if (asprintf(&rel, "%s/%s.json", ns, policy) < 0)
+        return NULL;
+    return rel;
+}
+
+static void touch_file(struct engine *e, const char *rel)
+{
+    struct fstate *f = hmap_get(&e->files, rel);
+    if (f)
+        f->dirty = true;
+}
+
+int engine_put_recording(struct engine *e, const char *ns, const char *policy,
+                         const char *recording_name, struct selector *sel)
+{
+    _cleanup_free_ char *rel = recording_rel(ns, policy);
+    struct rstate *rs = calloc(1, sizeof(*rs));
+    if (!rel || !rs || asprintf(&rs->origin, "SeccompRecording %s/%s", ns, recording_name) < 0) {
+        if (rs)
+            rs->origin = NULL;
+        selector_free(sel);
+        rstate_free(rs);
+        return rel ? -ENOMEM : -EINVAL;
+    }
+    rs->sel = *sel;
+    *sel = (struct selector){0};
+    void *old = NULL;
+    int r = hmap_put(&e->recordings, rel, rs, &old);
+    if (r < 0) {
+        rstate_free(rs);
+        return r;
+    }
+    rstate_free(old);
+    touch_file(e, rel);
+    return 0;
+}
+
+int engine_delete_recording(struct engine *e, const char *ns, const char *policy)
+{
+    _cleanup_free_ char *rel = recording_rel(ns, policy);
+    if (!rel)
+        return -EINVAL;
+    struct rstate *rs = hmap_remove(&e->recordings, rel);
+    if (!rs)
+        return -ENOENT;
+    rstate_free(rs);
+    touch_file(e, rel);
+    return 0;
+}
+
+int engine_recording_scope(const struct engine *e, const char *ns, const char *policy,
+                           const struct selector *sel, const struct pod ***ret_selected,
+                           size_t *ret_nselected, size_t *ret_nunselected)
+{
+    _cleanup_free_ char *rel = recording_rel(ns, policy);
+    if (!rel)
+        return -EINVAL;
+    const struct pod **v = calloc(e->pods.n + 1, sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    size_t n = 0, unselected = 0;
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&e->pods, &it); h; h = hmap_next(&e->pods, &it)) {
+        const struct podstate *ps = h->value;
+        if (!pod_has_rel(ps, rel))
+            continue;
+        if (selector_matches(sel, &ps->pod->labels))
+            v[n++] = ps->pod;
+        else
+            unselected++;
+    }
+    *ret_selected = v;
+    *ret_nselected = n;
+    *ret_nunselected = unselected;
+    return 0;
 }
 
 int engine_compute_file(struct engine *e, const char *rel, const struct sync_ops *ops)

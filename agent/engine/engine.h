@@ -131,6 +131,7 @@ struct file_result {
     const char *why;               /* FILE_KEEP, FILE_REMOVE: why */
     const struct pod *const *pods; /* the pods that reference the file */
     size_t npods;
+    bool recording; /* FILE_WRITE: a recording profile (every pod is under a recording) */
 };
 
 struct engine_event {
@@ -162,6 +163,24 @@ int engine_compute_file(struct engine *e, const char *rel, const struct sync_ops
 
 /* The files the pods reference now, sorted; the caller frees the array, not the strings. */
 int engine_list_files(const struct engine *e, const char ***ret, size_t *ret_n);
+
+/* Recordings (contract 9). While one is put for kscmp/NS/POLICY.json, the file is a recording
+ * profile when sel matches every pod that uses it: each contributing policy's explicit
+ * blocks stay, a ceiling stays whole, everything else is allowed on every architecture of
+ * the node, so the pods' calls can be seen (recording_relax). Otherwise (a pod it does not
+ * select uses the file too) the file is the policies' as ever. sel is taken over (and left
+ * empty); recording_name names it in explain. -EINVAL for a name that is not a DNS-1123
+ * label (NS) or subdomain (POLICY). The caller puts a recording only once the node can record
+ * (a recording profile blocks nothing: writing it unseen would only weaken the pods). */
+int engine_put_recording(struct engine *e, const char *ns, const char *policy,
+                         const char *recording_name, struct selector *sel);
+int engine_delete_recording(struct engine *e, const char *ns, const char *policy);
+
+/* The node's pods that use kscmp/NS/POLICY.json: those sel matches (*ret_selected, an array
+ * the caller frees) and how many it does not. */
+int engine_recording_scope(const struct engine *e, const char *ns, const char *policy,
+                           const struct selector *sel, const struct pod ***ret_selected,
+                           size_t *ret_nselected, size_t *ret_nunselected);
 
 /* Splits a localhostProfile value: 0 and *ret_rel ("NS/NAME.json", caller frees) for one of
  * ours that the pod may use; 1 for a reference that is not below kscmp/ (not ours);

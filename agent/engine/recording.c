@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine/model.h"
+#include "engine/profile.h"
 
 /* One architecture's share: sorted distinct names, sorted distinct unknown numbers. */
 struct recorded_arch {
@@ -470,5 +471,61 @@ int recorded_render_policy(const struct recorded *r, const char *ns, const char 
     }
     *ret = buf;
     *ret_len = len;
+    return 0;
+}
+
+static int copy_origins(const struct cprof *in, struct cprof *out)
+{
+    if (!in->norigins)
+        return 0;
+    out->origins = calloc(in->norigins, sizeof(*out->origins));
+    if (!out->origins)
+        return -ENOMEM;
+    for (size_t i = 0; i < in->norigins; i++) {
+        if (!(out->origins[i] = strdup(in->origins[i])))
+            return -ENOMEM;
+        out->norigins++;
+    }
+    return 0;
+}
+
+int recording_relax(const struct cprof *in, archmask_t node_arches, struct cprof **ret)
+{
+    _cleanup_(cprof_freep) struct cprof *out = calloc(1, sizeof(*out));
+    if (!out)
+        return -ENOMEM;
+    out->dflt = VERDICT(ACT_ALLOW);
+    out->dflt_origin = in->dflt_origin;
+    out->arches = node_arches;
+    out->arch_origin = in->arch_origin;
+    int r = copy_origins(in, out);
+    if (r < 0)
+        return r;
+    if (in->nents && !(out->ents = calloc(in->nents, sizeof(*out->ents))))
+        return -ENOMEM;
+    for (size_t i = 0; i < in->nents; i++)
+        if (in->ents[i].v.action != ACT_ALLOW)
+            out->ents[out->nents++] = in->ents[i];
+    if (in->nconds && !(out->conds = calloc(in->nconds, sizeof(*out->conds))))
+        return -ENOMEM;
+    for (size_t i = 0; i < in->nconds; i++)
+        if (in->conds[i].v.action != ACT_ALLOW)
+            out->conds[out->nconds++] = in->conds[i];
+    *ret = TAKE_PTR(out);
+    return 0;
+}
+
+int recording_allow_all(archmask_t node_arches, const char *origin, struct cprof **ret)
+{
+    _cleanup_(cprof_freep) struct cprof *out = calloc(1, sizeof(*out));
+    if (!out)
+        return -ENOMEM;
+    out->dflt = VERDICT(ACT_ALLOW);
+    out->arches = node_arches;
+    out->origins = calloc(1, sizeof(*out->origins));
+    if (!out->origins || !(out->origins[0] = strdup(origin)))
+        return -ENOMEM;
+    out->norigins = 1;
+    *ret = TAKE_PTR(out);
     return 0;
 }

@@ -77,6 +77,20 @@ int recorded_to_json(const struct recorded *r, json_t **ret_syscalls, json_t **r
 int recorded_from_json(const json_t *syscalls, const json_t *unknown, const char *field,
                        struct recorded **ret, struct kerr *err);
 
+struct cprof;
+
+/* What a recording profile keeps of a contributing policy's compiled profile (contract 9:
+ * nothing blocked that a policy does not block by name): its default becomes Allow, its
+ * architectures the node's, its Allow rules go (the default says the same), and its other
+ * rules stay, so what it names as blocked stays blocked (deny wins: a recording never learns
+ * what its policies forbid). A ceiling's profile is not relaxed (a guardrail stays one): the
+ * caller passes it unchanged. *ret is written only on success. */
+int recording_relax(const struct cprof *in, archmask_t node_arches, struct cprof **ret);
+
+/* The base of every recording profile: allow everything on the node's architectures; origin
+ * names where it comes from ("SeccompRecording demo/web"). */
+int recording_allow_all(archmask_t node_arches, const char *origin, struct cprof **ret);
+
 /* The SeccompPolicy NS/NAME that allows what r holds, as YAML: the `# ` comment lines of
  * comment first (may be NULL; control characters are escaped), then a summary of what was
  * seen and of the unknown numbers, then the object. name must be a DNS-1123 subdomain and ns

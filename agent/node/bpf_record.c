@@ -137,8 +137,8 @@ static int keep_old(struct bpf_recorder *r, int pods_fd)
 
 /* Takes over a pinned program of our layout and mode: 1 when done. 0 when there is none to
  * take over: then *ret_old_pods and *ret_old_owners (or -1) are the maps of other or stale
- * pins and *ret_old_link (or -1) their link, both still open so that it keeps recording until ours is
- * attached; the caller reads and closes them after that. */
+ * pins and *ret_old_link (or -1) their link, both still open so that it keeps recording until ours
+ * is attached; the caller reads and closes them after that. */
 static int take_over(struct bpf_recorder *r, bool use_v2, int *ret_old_pods, int *ret_old_owners,
                      int *ret_old_link)
 {
@@ -152,8 +152,7 @@ static int take_over(struct bpf_recorder *r, bool use_v2, int *ret_old_pods, int
     int link = bpf_obj_get(path);
     struct sysrec_meta m = {0};
     uint32_t k0 = 0;
-    bool ours = link >= 0 && fds[M_META] >= 0 &&
-                bpf_map_lookup_elem(fds[M_META], &k0, &m) == 0 &&
+    bool ours = link >= 0 && fds[M_META] >= 0 && bpf_map_lookup_elem(fds[M_META], &k0, &m) == 0 &&
                 m.abi_version == SYSREC_ABI_VERSION && m.use_v2 == (use_v2 ? 1u : 0u);
     for (int i = 0; ours && i < M__COUNT; i++)
         ours = fds[i] >= 0;
@@ -201,8 +200,8 @@ static int load(struct bpf_recorder *r, bool use_v2, struct kerr *err)
     struct bpf_program *want = NULL, *p;
     bpf_object__for_each_program(p, r->obj)
     {
-        bool mine = strcmp(bpf_program__name(p), use_v2 ? "kscmp_sys_enter_v2"
-                                                        : "kscmp_sys_enter_v1") == 0;
+        bool mine =
+            strcmp(bpf_program__name(p), use_v2 ? "kscmp_sys_enter_v2" : "kscmp_sys_enter_v1") == 0;
         bpf_program__set_autoload(p, mine);
         if (mine)
             want = p;
@@ -223,9 +222,8 @@ static int load(struct bpf_recorder *r, bool use_v2, struct kerr *err)
             return kerr_set(err, -ENOENT, "the recorder's eBPF object lacks map %s", map_names[i]);
     }
     r->loaded_at = boottime_ns();
-    struct sysrec_meta m = {.abi_version = SYSREC_ABI_VERSION,
-                            .use_v2 = use_v2 ? 1 : 0,
-                            .loaded_at_ns = r->loaded_at};
+    struct sysrec_meta m = {
+        .abi_version = SYSREC_ABI_VERSION, .use_v2 = use_v2 ? 1 : 0, .loaded_at_ns = r->loaded_at};
     uint32_t k0 = 0;
     if (bpf_map_update_elem(r->fds[M_META], &k0, &m, BPF_ANY) < 0)
         return kerr_set(err, -errno, "cannot write the recorder's meta map: %s", strerror(errno));

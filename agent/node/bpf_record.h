@@ -58,11 +58,11 @@ int bpf_recorder_set_anchors(struct bpf_recorder *r, const uint64_t *ids, size_t
 
 /* One container's (or a pod-level cgroup's) share. */
 struct bpf_recorder_entry {
-    uint64_t cgroup;         /* the container's cgroup id */
-    uint64_t pod;            /* its pod's cgroup id */
-    struct recorded *calls;  /* its syscalls, by architecture */
-    bool others_full;        /* some calls with numbers >= 1024 were not kept */
-    bool from_old;           /* gathered by a replaced program */
+    uint64_t cgroup;        /* the container's cgroup id */
+    uint64_t pod;           /* its pod's cgroup id */
+    struct recorded *calls; /* its syscalls, by architecture */
+    bool others_full;       /* some calls with numbers >= 1024 were not kept */
+    bool from_old;          /* gathered by a replaced program */
 };
 
 /* Calls cb for every container the program has seen (and what a replaced program had).

@@ -278,9 +278,8 @@ const uint64_t *pod_cgroups_anchors(const struct pod_cgroups *pc, size_t *ret_n)
 const char *pod_cgroups_pod_uid(const struct pod_cgroups *pc, uint64_t pod_cgroup)
 {
     struct pod_entry key = {.id = pod_cgroup};
-    const struct pod_entry *p = pc->pods ? bsearch(&key, pc->pods, pc->npods, sizeof(*pc->pods),
-                                                   cmp_pod)
-                                         : NULL;
+    const struct pod_entry *p =
+        pc->pods ? bsearch(&key, pc->pods, pc->npods, sizeof(*pc->pods), cmp_pod) : NULL;
     return p ? p->uid : NULL;
 }
 

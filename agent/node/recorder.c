@@ -93,8 +93,8 @@ static int start(struct recorder *r, struct kerr *err)
     r->pin_problem[0] = '\0';
     struct kerr pin_err = {0};
     int e = bpf_recorder_open(&bo, &r->bpf, &r->start, &pin_err);
-    if (e < 0 && r->pin_dir && (e == -ENOTSUP || e == -EACCES || e == -EPERM || e == -ENOENT ||
-                                e == -EROFS)) {
+    if (e < 0 && r->pin_dir &&
+        (e == -ENOTSUP || e == -EACCES || e == -EPERM || e == -ENOENT || e == -EROFS)) {
         /* Pinning is what fails (a folder outside a bpffs, not writable): record unpinned. */
         snprintf(r->pin_problem, sizeof(r->pin_problem), "%s", pin_err.msg);
         bo.pin_dir = NULL;
@@ -203,7 +203,6 @@ uint64_t recorder_lost(const struct recorder *r)
 {
     return r->bpf ? bpf_recorder_lost(r->bpf) : 0;
 }
-
 
 struct collect {
     struct recorder *r;
