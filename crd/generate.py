@@ -338,6 +338,135 @@ def crd(group, kind, plural, singular, short, cluster, what):
     }
 
 
+# SeccompRecording (contract section 9): which pods to record for which policy, and what the
+# agents saw. Its own small schema; it shares the selector and condition shapes above.
+RECORDING_SPEC = {
+    "type": "object",
+    "description": "What to record: the pods of this namespace that reference "
+                   "kscmp/NAMESPACE/POLICY.json and that the selector matches.",
+    "required": ["policy"],
+    "properties": {
+        "policy": {"type": "string", "minLength": 1, "maxLength": 253,
+                   "pattern": "^" + DNS1123_SUBDOMAIN + "$",
+                   "description": "The SeccompPolicy name the pods' profile file carries "
+                                  "(localhostProfile kscmp/NAMESPACE/POLICY.json); the policy "
+                                  "itself need not exist yet."},
+        "selector": label_selector(
+            "Which of those pods to record; omitted or {}: all of them. While the recording "
+            "exists they run under a recording profile (nothing blocked but what a policy "
+            "blocks by name); a pod that shares its file with pods the selector does not "
+            "match keeps its policies' profile and is not recorded."),
+    },
+}
+
+RECORDING_NAME = {"type": "string", "maxLength": 64, "pattern": "^[a-z0-9_]+$"}
+
+RECORDING_STATUS = {
+    "type": "object",
+    "description": "Written by the kscmp agents: each adds what its node saw (the union over "
+                   "containers, replicas and nodes).",
+    "properties": {
+        "observedGeneration": {"type": "integer", "format": "int64", "minimum": 0},
+        "conditions": copy.deepcopy(STATUS["properties"]["conditions"]),
+        "syscalls": {
+            "type": "object",
+            "description": "The syscalls seen, by architecture (x86_64, x86, aarch64, ...), "
+                           "names sorted.",
+            "maxProperties": 20,
+            "additionalProperties": {"type": "array", "maxItems": 1024,
+                                     "items": copy.deepcopy(RECORDING_NAME)},
+        },
+        "unknownSyscalls": {
+            "type": "object",
+            "description": "Syscall numbers seen that libseccomp has no name for, by "
+                           "architecture: they cannot be written in a policy.",
+            "maxProperties": 20,
+            "additionalProperties": {"type": "array", "maxItems": 256,
+                                     "items": {"type": "integer", "format": "int64",
+                                               "minimum": 0, "maximum": 4294967295}},
+        },
+        "podsSeen": {"type": "integer", "format": "int64", "minimum": 0,
+                     "description": "Pods recorded, on every node together."},
+        "nodesSeen": {"type": "integer", "format": "int64", "minimum": 0,
+                      "description": "Nodes that recorded pods."},
+        "nodes": {
+            "type": "array",
+            "description": "One entry per node that recorded pods, written by its agent.",
+            "maxItems": 5000,
+            "x-kubernetes-list-type": "map",
+            "x-kubernetes-list-map-keys": ["name"],
+            "items": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {
+                    "name": {"type": "string", "minLength": 1, "maxLength": 253},
+                    "pods": {"type": "integer", "format": "int64", "minimum": 0,
+                             "description": "Pods recorded on this node."},
+                    "active": {"type": "array", "maxItems": 1024,
+                               "description": "The pods being recorded on it now.",
+                               "items": {"type": "string", "maxLength": 253}},
+                    "lastUpdate": {"type": "string", "format": "date-time"},
+                    "missed": {"type": "string", "maxLength": 4096,
+                               "description": "What this node's recording may lack, and why."},
+                },
+            },
+        },
+    },
+}
+
+RECORDING_COLUMNS = [
+    {"name": "Policy", "type": "string", "jsonPath": ".spec.policy",
+     "description": "The policy the pods' profile file carries"},
+    {"name": "Recording", "type": "string",
+     "jsonPath": '.status.conditions[?(@.type=="Recording")].status',
+     "description": "Whether pods are being recorded"},
+    {"name": "Reason", "type": "string",
+     "jsonPath": '.status.conditions[?(@.type=="Recording")].reason', "priority": 1,
+     "description": "Recording, NoPods, Conflict, Invalid or RecorderUnavailable"},
+    {"name": "Pods", "type": "integer", "jsonPath": ".status.podsSeen"},
+    {"name": "Nodes", "type": "integer", "jsonPath": ".status.nodesSeen"},
+    {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+]
+
+
+def recording_crd():
+    schema = {
+        "type": "object",
+        "description": "SeccompRecording: records the syscalls of the pods that reference "
+                       "kscmp/NAMESPACE/POLICY.json and that its selector matches; `kubectl "
+                       "kscmp record show NAME` prints the SeccompPolicy they amount to.",
+        "required": ["spec"],
+        "properties": {
+            "apiVersion": {"type": "string"},
+            "kind": {"type": "string"},
+            "metadata": {"type": "object"},
+            "spec": RECORDING_SPEC,
+            "status": RECORDING_STATUS,
+        },
+    }
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {
+            "name": "seccomprecordings.kscmp.io",
+            "labels": {"app.kubernetes.io/name": "kscmp", "app.kubernetes.io/part-of": "kscmp"},
+        },
+        "spec": {
+            "group": "kscmp.io",
+            "names": {"kind": "SeccompRecording", "listKind": "SeccompRecordingList",
+                      "plural": "seccomprecordings", "singular": "seccomprecording",
+                      "shortNames": ["kscmprec"]},
+            "scope": "Namespaced",
+            "versions": [{
+                "name": "v1", "served": True, "storage": True,
+                "schema": {"openAPIV3Schema": schema},
+                "subresources": {"status": {}},
+                "additionalPrinterColumns": RECORDING_COLUMNS,
+            }],
+        },
+    }
+
+
 CRDS = {
     "kscmp.io_seccomppolicies.yaml": crd(
         "kscmp.io", "SeccompPolicy", "seccomppolicies", "seccomppolicy", "kscmp", False,
@@ -355,6 +484,7 @@ CRDS = {
         "kubearmorseccomppolicy", None, False,
         "KubeArmorSeccompPolicy: the KubeArmor seccomp design's manifest, handled by kscmp "
         "exactly as a SeccompPolicy."),
+    "kscmp.io_seccomprecordings.yaml": recording_crd(),
 }
 
 

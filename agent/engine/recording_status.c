@@ -1,0 +1,291 @@
+/* recording_status.c - merging what each node saw into a SeccompRecording's status. */
+#include "engine/recording_status.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/cleanup.h"
+
+#define _cleanup_json_ _cleanup_(json_decrefp)
+
+/* Appends a warning line to *w. */
+static void warn(char **w, const char *fmt, const char *arg)
+{
+    char *line = NULL;
+    if (asprintf(&line, fmt, arg) < 0)
+        return;
+    char *joined = NULL;
+    if (*w) {
+        if (asprintf(&joined, "%s; %s", *w, line) < 0)
+            joined = NULL;
+        free(line);
+        free(*w);
+        *w = joined;
+    } else {
+        *w = line;
+    }
+}
+
+/* The node entry the node would write now (lastUpdate not set). */
+static json_t *node_entry(const struct recording_contribution *c)
+{
+    json_t *e = json_object();
+    json_t *active = json_array();
+    if (!e || !active) {
+        json_decref(e);
+        json_decref(active);
+        return NULL;
+    }
+    json_object_set_new(e, "name", json_string(c->node));
+    json_object_set_new(e, "pods", json_integer(c->pods));
+    for (size_t i = 0; i < c->nactive && i < RECORDING_MAX_ACTIVE; i++)
+        json_array_append_new(active, json_string(c->active[i]));
+    json_object_set_new(e, "active", active);
+    if (c->missed && *c->missed)
+        json_object_set_new(e, "missed", json_string(c->missed));
+    return e;
+}
+
+/* Whether two node entries say the same, lastUpdate aside. */
+static bool entry_same(const json_t *a, const json_t *b)
+{
+    if (!a || !b)
+        return false;
+    json_t *x = json_copy((json_t *)a), *y = json_copy((json_t *)b);
+    if (!x || !y) {
+        json_decref(x);
+        json_decref(y);
+        return false;
+    }
+    json_object_del(x, "lastUpdate");
+    json_object_del(y, "lastUpdate");
+    bool same = json_equal(x, y);
+    json_decref(x);
+    json_decref(y);
+    return same;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const char *x = json_string_value(json_object_get(*(json_t *const *)a, "name"));
+    const char *y = json_string_value(json_object_get(*(json_t *const *)b, "name"));
+    return strcmp(x, y);
+}
+
+/* A node entry of the server's that is well formed enough to keep. */
+static bool entry_ok(const json_t *e)
+{
+    const char *name = json_string_value(json_object_get(e, "name"));
+    json_t *pods = json_object_get(e, "pods"), *active = json_object_get(e, "active");
+    return json_is_object(e) && name && *name && strlen(name) <= 253 &&
+           (!pods || (json_is_integer(pods) && json_integer_value(pods) >= 0)) &&
+           (!active || json_is_array(active));
+}
+
+/* The condition of type with status, reason and message; its lastTransitionTime stays the
+ * server's when the server's condition of that type has the same status, else now. */
+static json_t *condition(const json_t *server, const char *type, bool status, const char *reason,
+                         const char *message, int64_t generation, const char *now)
+{
+    const char *st = status ? "True" : "False";
+    const char *since = now;
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(server, "conditions"), i, c)
+    {
+        const char *t = json_string_value(json_object_get(c, "type"));
+        const char *s = json_string_value(json_object_get(c, "status"));
+        const char *ltt = json_string_value(json_object_get(c, "lastTransitionTime"));
+        if (t && s && ltt && strcmp(t, type) == 0 && strcmp(s, st) == 0)
+            since = ltt;
+    }
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "type", type, "status", st, "reason",
+                     reason, "message", message, "lastTransitionTime", since, "observedGeneration",
+                     (json_int_t)generation);
+}
+
+int recording_status_merge(const json_t *server, const struct recording_contribution *c,
+                           enum recording_state state, const char *state_message,
+                           int64_t generation, const char *now, json_t **ret, bool *ret_changed,
+                           char **ret_warning)
+{
+    char *w = NULL;
+    if (server && !json_is_object(server)) {
+        warn(&w, "%s", "status is not an object: written anew");
+        server = NULL;
+    }
+    /* The syscalls: the server's, and ours. */
+    struct kerr err = {0};
+    _cleanup_(recorded_freep) struct recorded *all = NULL;
+    if (recorded_from_json(server ? json_object_get(server, "syscalls") : NULL,
+                           server ? json_object_get(server, "unknownSyscalls") : NULL, "status",
+                           &all, &err) < 0) {
+        warn(&w, "%s (dropped)", err.msg);
+        int r = recorded_new(&all);
+        if (r < 0) {
+            free(w);
+            return r;
+        }
+    }
+    if (c && c->seen) {
+        int r = recorded_merge(all, c->seen);
+        if (r == -E2BIG)
+            warn(&w, "%s", "more syscalls than a status holds: some are left out");
+        else if (r < 0) {
+            free(w);
+            return r;
+        }
+    }
+    json_t *sys = NULL, *unk = NULL;
+    int r = recorded_to_json(all, &sys, &unk);
+    if (r < 0) {
+        free(w);
+        return r;
+    }
+    _cleanup_json_ json_t *out = json_object();
+    _cleanup_json_ json_t *nodes = json_array();
+    if (!out || !nodes) {
+        json_decref(sys);
+        json_decref(unk);
+        free(w);
+        return -ENOMEM;
+    }
+
+    /* The nodes: every other node's entry as the server holds it, ours as it is now. */
+    const json_t *old_mine = NULL;
+    size_t i;
+    json_t *e;
+    json_array_foreach(server ? json_object_get(server, "nodes") : NULL, i, e)
+    {
+        if (!entry_ok(e)) {
+            warn(&w, "%s", "a malformed node entry was dropped");
+            continue;
+        }
+        const char *name = json_string_value(json_object_get(e, "name"));
+        if (c && strcmp(name, c->node) == 0) {
+            old_mine = e;
+            continue;
+        }
+        bool dup = false;
+        size_t k;
+        json_t *f;
+        json_array_foreach(nodes, k, f) dup |=
+            strcmp(json_string_value(json_object_get(f, "name")), name) == 0;
+        if (!dup && json_array_size(nodes) < RECORDING_MAX_NODES)
+            json_array_append(nodes, e);
+    }
+    if (c && c->has_entry) {
+        json_t *mine = node_entry(c);
+        if (!mine) {
+            json_decref(sys);
+            json_decref(unk);
+            free(w);
+            return -ENOMEM;
+        }
+        if (entry_same(mine, old_mine)) {
+            json_decref(mine);
+            json_array_append(nodes, (json_t *)old_mine);
+        } else {
+            json_object_set_new(mine, "lastUpdate", json_string(now));
+            json_array_append_new(nodes, mine);
+        }
+    } else if (old_mine) {
+        json_array_append(nodes, (json_t *)old_mine);
+    }
+    /* A stable order: the same merge gives the same bytes on every node. */
+    size_t n = json_array_size(nodes);
+    json_t **v = calloc(n + 1, sizeof(*v));
+    if (!v) {
+        json_decref(sys);
+        json_decref(unk);
+        free(w);
+        return -ENOMEM;
+    }
+    for (i = 0; i < n; i++)
+        v[i] = json_incref(json_array_get(nodes, i));
+    qsort(v, n, sizeof(*v), cmp_entry);
+    json_array_clear(nodes);
+    int64_t pods = 0, nodes_seen = 0, active = 0;
+    char *missed = NULL;
+    for (i = 0; i < n; i++) {
+        json_int_t p = json_integer_value(json_object_get(v[i], "pods"));
+        pods += p;
+        nodes_seen += p > 0;
+        active += (int64_t)json_array_size(json_object_get(v[i], "active"));
+        const char *m = json_string_value(json_object_get(v[i], "missed"));
+        if (m && *m) {
+            char *line = NULL;
+            if (asprintf(&line, "%s%s%s: %s", missed ? missed : "", missed ? "; " : "",
+                         json_string_value(json_object_get(v[i], "name")), m) >= 0) {
+                free(missed);
+                missed = line;
+            }
+        }
+        json_array_append_new(nodes, v[i]);
+    }
+    free(v);
+
+    /* The conditions, which every node computes alike from the merged entries. */
+    char msg[512];
+    json_t *recording;
+    if (state == RECORDING_INVALID)
+        recording = condition(server, "Recording", false, "Invalid", state_message, generation, now);
+    else if (state == RECORDING_CONFLICT)
+        recording =
+            condition(server, "Recording", false, "Conflict", state_message, generation, now);
+    else if (active > 0) {
+        snprintf(msg, sizeof(msg), "%lld pod%s being recorded, on %lld node%s",
+                 (long long)active, active == 1 ? "" : "s", (long long)nodes_seen,
+                 nodes_seen == 1 ? "" : "s");
+        recording = condition(server, "Recording", true, "Recording", msg, generation, now);
+    } else {
+        snprintf(msg, sizeof(msg),
+                 "no pod that the recording selects runs now (%lld recorded so far): pods are "
+                 "recorded when they reference the policy's file and the selector matches them",
+                 (long long)pods);
+        recording = condition(server, "Recording", false, "NoPods", msg, generation, now);
+    }
+    json_t *complete =
+        missed ? condition(server, "Complete", false, "MayHaveMissed", missed, generation, now)
+               : condition(server, "Complete", true, "Complete",
+                           "no node knows of calls it may have missed", generation, now);
+    free(missed);
+    json_t *conds = json_array();
+    if (!recording || !complete || !conds) {
+        json_decref(recording);
+        json_decref(complete);
+        json_decref(conds);
+        json_decref(sys);
+        json_decref(unk);
+        free(w);
+        return -ENOMEM;
+    }
+    json_array_append_new(conds, recording);
+    json_array_append_new(conds, complete);
+
+    json_object_set_new(out, "observedGeneration", json_integer(generation));
+    json_object_set_new(out, "conditions", conds);
+    if (sys)
+        json_object_set_new(out, "syscalls", sys);
+    if (unk)
+        json_object_set_new(out, "unknownSyscalls", unk);
+    json_object_set_new(out, "podsSeen", json_integer(pods));
+    json_object_set_new(out, "nodesSeen", json_integer(nodes_seen));
+    if (json_array_size(nodes))
+        json_object_set(out, "nodes", nodes);
+    *ret_changed = !server || !json_equal((json_t *)server, out);
+    *ret = json_incref(out);
+    *ret_warning = w;
+    return 0;
+}
+
+int recording_status_syscalls(const json_t *status, struct recorded **ret, struct kerr *err)
+{
+    if (status && !json_is_object(status))
+        return kerr_set(err, -EINVAL, "status: must be an object");
+    return recorded_from_json(status ? json_object_get(status, "syscalls") : NULL,
+                              status ? json_object_get(status, "unknownSyscalls") : NULL, "status",
+                              ret, err);
+}

@@ -1,0 +1,58 @@
+/* recording_status.h - a SeccompRecording's status: what every node adds, merged.
+ *
+ * Owns: the one status many agents write (contract 9): the union of the syscalls they saw,
+ * per architecture; one entry per node, written by that node's agent alone (pods recorded,
+ * the pods being recorded now, what its recording may lack); podsSeen and nodesSeen summed
+ * from the entries; the conditions Recording (True: pods are being recorded; False with
+ * reason NoPods, Conflict or Invalid) and Complete (False when a node says it may have missed
+ * calls); observedGeneration. A merge only adds to what the server holds, so merges by many
+ * nodes in any order give one union, and a node whose view adds nothing writes nothing.
+ * Pure: JSON in, JSON out.
+ */
+#ifndef KSCMP_RECORDING_STATUS_H
+#define KSCMP_RECORDING_STATUS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "engine/recording.h"
+
+/* At most this many node entries (the CRD says the same). */
+#define RECORDING_MAX_NODES 5000
+/* At most this many active pods listed per node. */
+#define RECORDING_MAX_ACTIVE 1024
+
+/* What every node computes alike about the recording itself. */
+enum recording_state {
+    RECORDING_VALID,
+    RECORDING_INVALID,  /* its spec cannot be read (message says why) */
+    RECORDING_CONFLICT, /* another recording of the namespace records the same policy */
+};
+
+/* What one node adds. */
+struct recording_contribution {
+    const char *node;
+    bool has_entry;               /* false: the node has no entry to write (no pod seen) */
+    const struct recorded *seen;  /* its pods' syscalls (NULL: none) */
+    int64_t pods;                 /* pods recorded on the node */
+    const char *const *active;    /* names of the pods being recorded now, sorted */
+    size_t nactive;
+    const char *missed;           /* what its recording may lack, or NULL */
+};
+
+/* The status after adding c (and the verdict every node computes) to server (the status the
+ * server holds, NULL when none): *ret is a new reference, *ret_changed tells whether it
+ * differs from server (only then is it written; the node's lastUpdate moves only then). now is
+ * the RFC 3339 time for lastUpdate and lastTransitionTime. A malformed part of server is
+ * dropped and named in *ret_warning (a new string, or NULL). */
+int recording_status_merge(const json_t *server, const struct recording_contribution *c,
+                           enum recording_state state, const char *state_message,
+                           int64_t generation, const char *now, json_t **ret, bool *ret_changed,
+                           char **ret_warning);
+
+/* The union of the syscalls in a status (for `record show`); *ret written only on success. */
+int recording_status_syscalls(const json_t *status, struct recorded **ret, struct kerr *err);
+
+#endif

@@ -1,0 +1,229 @@
+/* test_recording_status.c - many nodes, one status: merges in any order give one union, a node
+ * that adds nothing changes nothing (no write), each node owns its entry, the conditions
+ * follow the entries, malformed server status is dropped with a warning, not a crash. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "engine/recording_status.h"
+
+#define NOW "2026-01-02T03:04:05Z"
+#define LATER "2026-01-02T03:09:00Z"
+
+static struct recorded *rec_of(const char *arch, const char *const *names)
+{
+    struct recorded *r = NULL;
+    assert_int_equal(recorded_new(&r), 0);
+    for (; names && *names; names++)
+        assert_true(recorded_add_name(r, arch_parse(arch), *names) >= 0);
+    return r;
+}
+
+static json_t *merge(const json_t *server, const struct recording_contribution *c,
+                     const char *now, bool *changed)
+{
+    json_t *out = NULL;
+    char *warning = NULL;
+    assert_int_equal(
+        recording_status_merge(server, c, RECORDING_VALID, NULL, 3, now, &out, changed, &warning),
+        0);
+    assert_null(warning);
+    return out;
+}
+
+static const char *cond(const json_t *st, const char *type, const char *field)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(st, "conditions"), i, c)
+    {
+        if (strcmp(json_string_value(json_object_get(c, "type")), type) == 0)
+            return json_string_value(json_object_get(c, field));
+    }
+    return NULL;
+}
+
+static void test_first_contribution(void **state)
+{
+    struct recorded *seen = rec_of("x86_64", (const char *[]){"read", "write", NULL});
+    const char *active[] = {"web-1"};
+    struct recording_contribution c = {.node = "n1", .has_entry = true, .seen = seen,
+                                       .pods = 1, .active = active, .nactive = 1};
+    bool changed;
+    json_t *st = merge(NULL, &c, NOW, &changed);
+    assert_true(changed);
+    assert_int_equal(json_integer_value(json_object_get(st, "podsSeen")), 1);
+    assert_int_equal(json_integer_value(json_object_get(st, "nodesSeen")), 1);
+    assert_int_equal(json_integer_value(json_object_get(st, "observedGeneration")), 3);
+    assert_string_equal(cond(st, "Recording", "status"), "True");
+    assert_string_equal(cond(st, "Recording", "reason"), "Recording");
+    assert_string_equal(cond(st, "Complete", "status"), "True");
+    json_t *x = json_object_get(json_object_get(st, "syscalls"), "x86_64");
+    assert_int_equal(json_array_size(x), 2);
+    json_t *node = json_array_get(json_object_get(st, "nodes"), 0);
+    assert_string_equal(json_string_value(json_object_get(node, "lastUpdate")), NOW);
+
+    /* The same again, later: nothing new, nothing to write, nothing moves. */
+    json_t *again = merge(st, &c, LATER, &changed);
+    assert_false(changed);
+    assert_true(json_equal(st, again));
+    json_decref(again);
+    json_decref(st);
+    recorded_free(seen);
+}
+
+/* Property: nodes merging their contributions one after another, in any order, each from the
+ * status the previous one wrote (the resourceVersion rule), end with the union of all and
+ * every node's entry; merging any contribution again changes nothing. */
+static void test_union_any_order(void **state)
+{
+    enum { NODES = 6 };
+    static const char *const pool[] = {"read",  "write", "openat", "close", "mmap",  "futex",
+                                       "brk",   "ioctl", "socket", "bind",  "accept", "clone3",
+                                       "mkdir", "rmdir", "getpid", "uname"};
+    unsigned seed = 7;
+    for (int round = 0; round < 200; round++) {
+        struct recorded *seen[NODES];
+        char names[NODES][16];
+        struct recording_contribution c[NODES];
+        const char *active[NODES][1];
+        struct recorded *want = NULL;
+        assert_int_equal(recorded_new(&want), 0);
+        for (int i = 0; i < NODES; i++) {
+            assert_int_equal(recorded_new(&seen[i]), 0);
+            int n = (int)(rand_r(&seed) % 6);
+            for (int k = 0; k < n; k++) {
+                const char *arch = rand_r(&seed) % 4 ? "x86_64" : "x86";
+                const char *s = pool[rand_r(&seed) % (sizeof(pool) / sizeof(pool[0]))];
+                assert_true(recorded_add_name(seen[i], arch_parse(arch), s) >= 0);
+                assert_true(recorded_add_name(want, arch_parse(arch), s) >= 0);
+            }
+            snprintf(names[i], sizeof(names[i]), "node-%d", i);
+            active[i][0] = "p";
+            c[i] = (struct recording_contribution){.node = names[i], .has_entry = true,
+                                                   .seen = seen[i], .pods = i + 1,
+                                                   .active = active[i], .nactive = i % 2};
+        }
+        int order[NODES];
+        for (int i = 0; i < NODES; i++)
+            order[i] = i;
+        for (int i = NODES - 1; i > 0; i--) {
+            int j = (int)(rand_r(&seed) % (unsigned)(i + 1));
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        json_t *st = NULL;
+        for (int i = 0; i < NODES; i++) {
+            bool changed;
+            json_t *next = merge(st, &c[order[i]], NOW, &changed);
+            json_decref(st);
+            st = next;
+        }
+        struct recorded *got = NULL;
+        struct kerr err = {0};
+        assert_int_equal(recording_status_syscalls(st, &got, &err), 0);
+        assert_true(recorded_equal(got, want));
+        assert_int_equal(json_array_size(json_object_get(st, "nodes")), NODES);
+        assert_int_equal(json_integer_value(json_object_get(st, "podsSeen")),
+                         NODES * (NODES + 1) / 2);
+        for (int i = 0; i < NODES; i++) {
+            bool changed;
+            json_t *again = merge(st, &c[i], LATER, &changed);
+            assert_false(changed);
+            json_decref(again);
+        }
+        json_decref(st);
+        recorded_free(got);
+        recorded_free(want);
+        for (int i = 0; i < NODES; i++)
+            recorded_free(seen[i]);
+    }
+}
+
+/* A node whose pods stopped: its entry says so; when no node has active pods, NoPods. A node
+ * that says it may have missed calls turns Complete False, naming it. */
+static void test_conditions_follow_entries(void **state)
+{
+    const char *active[] = {"web-1"};
+    struct recording_contribution a = {.node = "n1", .has_entry = true, .pods = 1,
+                                       .active = active, .nactive = 1};
+    bool changed;
+    json_t *st = merge(NULL, &a, NOW, &changed);
+    assert_string_equal(cond(st, "Recording", "status"), "True");
+    a.nactive = 0;
+    a.missed = "the agent restarted without pinned maps";
+    json_t *st2 = merge(st, &a, LATER, &changed);
+    assert_true(changed);
+    assert_string_equal(cond(st2, "Recording", "reason"), "NoPods");
+    assert_string_equal(cond(st2, "Recording", "lastTransitionTime"), LATER);
+    assert_string_equal(cond(st2, "Complete", "status"), "False");
+    assert_non_null(strstr(cond(st2, "Complete", "message"), "n1: the agent restarted"));
+    /* Another node with nothing to say keeps the entries as they are. */
+    struct recording_contribution b = {.node = "n2"};
+    json_t *st3 = merge(st2, &b, LATER, &changed);
+    assert_false(changed);
+    json_decref(st3);
+    /* Invalid and Conflict come from the verdict every node computes alike. */
+    json_t *out = NULL;
+    char *w = NULL;
+    assert_int_equal(recording_status_merge(st2, &b, RECORDING_CONFLICT,
+                                            "SeccompRecording demo/first records policy web "
+                                            "already",
+                                            3, LATER, &out, &changed, &w),
+                     0);
+    assert_true(changed);
+    assert_string_equal(cond(out, "Recording", "reason"), "Conflict");
+    json_decref(out);
+    json_decref(st2);
+    json_decref(st);
+}
+
+static void test_malformed_server(void **state)
+{
+    static const char *const bad[] = {
+        "[]",
+        "{\"syscalls\": {\"x86_64\": \"read\"}}",
+        "{\"syscalls\": {\"sparc\": [\"read\"]}, \"nodes\": 3}",
+        "{\"nodes\": [{\"pods\": 1}, {\"name\": 5}, {\"name\": \"n1\", \"pods\": -2}, 7]}",
+        "{\"conditions\": [{\"type\": 1}], \"unknownSyscalls\": {\"x86\": [-1]}}",
+    };
+    const char *active[] = {"web-1"};
+    struct recording_contribution c = {.node = "n1", .has_entry = true, .pods = 1,
+                                       .active = active, .nactive = 1};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        json_t *server = json_loads(bad[i], JSON_DECODE_ANY, NULL);
+        assert_non_null(server);
+        json_t *out = NULL;
+        bool changed;
+        char *w = NULL;
+        assert_int_equal(recording_status_merge(server, &c, RECORDING_VALID, NULL, 1, NOW, &out,
+                                                &changed, &w),
+                         0);
+        assert_true(changed);
+        assert_int_equal(json_array_size(json_object_get(out, "nodes")), 1);
+        free(w);
+        json_decref(out);
+        json_decref(server);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_first_contribution),
+        cmocka_unit_test(test_union_any_order),
+        cmocka_unit_test(test_conditions_follow_entries),
+        cmocka_unit_test(test_malformed_server),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
