@@ -406,6 +406,9 @@ RECORDING_STATUS = {
                                "description": "The pods being recorded on it now.",
                                "items": {"type": "string", "maxLength": 253}},
                     "lastUpdate": {"type": "string", "format": "date-time"},
+                    "since": {"type": "string", "format": "date-time",
+                              "description": "When recording began on this node: containers "
+                                             "that started before ran under their old profile."},
                     "missed": {"type": "string", "maxLength": 4096,
                                "description": "What this node's recording may lack, and why."},
                 },

@@ -933,3 +933,18 @@ int decode_documents(struct ynode *const *docs, size_t n, const char *file,
     }
     return 0;
 }
+
+int decode_label_selector(const struct ynode *n, const char *file, const char *who,
+                          const char *field, struct selector *ret, struct kerr *err)
+{
+    struct dctx c = {.file = file, .err = err};
+    snprintf(c.who, sizeof(c.who), "%s", who);
+    struct selector s = {0};
+    int r = decode_selector(&c, n, field, &s);
+    if (r < 0) {
+        selector_free(&s);
+        return r;
+    }
+    *ret = s;
+    return 0;
+}

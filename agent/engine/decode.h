@@ -37,4 +37,9 @@ int decode_object(const struct ynode *doc, const char *file, struct object *ret,
 int decode_documents(struct ynode *const *docs, size_t n, const char *file,
                      int (*cb)(struct object *o, void *userdata), void *userdata, struct kerr *err);
 
+/* Decodes a Kubernetes LabelSelector at field of who ("SeccompRecording demo/rec"), as the
+ * policies' selectors are (for the other kinds that carry one). Omitted: present false. */
+int decode_label_selector(const struct ynode *n, const char *file, const char *who,
+                          const char *field, struct selector *ret, struct kerr *err);
+
 #endif

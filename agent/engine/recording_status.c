@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "base/cleanup.h"
+#include "engine/decode.h"
+#include "engine/doc.h"
 
 #define _cleanup_json_ _cleanup_(json_decrefp)
 
@@ -45,6 +47,8 @@ static json_t *node_entry(const struct recording_contribution *c)
     json_object_set_new(e, "active", active);
     if (c->missed && *c->missed)
         json_object_set_new(e, "missed", json_string(c->missed));
+    if (c->since && *c->since)
+        json_object_set_new(e, "since", json_string(c->since));
     return e;
 }
 
@@ -101,8 +105,8 @@ static json_t *condition(const json_t *server, const char *type, bool status, co
         if (t && s && ltt && strcmp(t, type) == 0 && strcmp(s, st) == 0)
             since = ltt;
     }
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "type", type, "status", st, "reason",
-                     reason, "message", message, "lastTransitionTime", since, "observedGeneration",
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "type", type, "status", st, "reason", reason,
+                     "message", message, "lastTransitionTime", since, "observedGeneration",
                      (json_int_t)generation);
 }
 
@@ -231,14 +235,14 @@ int recording_status_merge(const json_t *server, const struct recording_contribu
     char msg[512];
     json_t *recording;
     if (state == RECORDING_INVALID)
-        recording = condition(server, "Recording", false, "Invalid", state_message, generation, now);
+        recording =
+            condition(server, "Recording", false, "Invalid", state_message, generation, now);
     else if (state == RECORDING_CONFLICT)
         recording =
             condition(server, "Recording", false, "Conflict", state_message, generation, now);
     else if (active > 0) {
-        snprintf(msg, sizeof(msg), "%lld pod%s being recorded, on %lld node%s",
-                 (long long)active, active == 1 ? "" : "s", (long long)nodes_seen,
-                 nodes_seen == 1 ? "" : "s");
+        snprintf(msg, sizeof(msg), "%lld pod%s being recorded, on %lld node%s", (long long)active,
+                 active == 1 ? "" : "s", (long long)nodes_seen, nodes_seen == 1 ? "" : "s");
         recording = condition(server, "Recording", true, "Recording", msg, generation, now);
     } else {
         snprintf(msg, sizeof(msg),
@@ -288,4 +292,101 @@ int recording_status_syscalls(const json_t *status, struct recorded **ret, struc
     return recorded_from_json(status ? json_object_get(status, "syscalls") : NULL,
                               status ? json_object_get(status, "unknownSyscalls") : NULL, "status",
                               ret, err);
+}
+
+void recording_spec_clear(struct recording_spec *s)
+{
+    free(s->ns);
+    free(s->name);
+    free(s->uid);
+    free(s->created);
+    free(s->policy);
+    free(s->error);
+    selector_free(&s->selector);
+    *s = (struct recording_spec){0};
+}
+
+static int spec_error(struct recording_spec *s, const char *fmt, const char *a, const char *b)
+{
+    if (asprintf(&s->error, fmt, a, b) < 0) {
+        s->error = NULL;
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+int recording_spec_decode(const json_t *obj, struct recording_spec *ret, struct kerr *err)
+{
+    json_t *meta = json_object_get(obj, "metadata");
+    const char *ns = json_string_value(json_object_get(meta, "namespace"));
+    const char *name = json_string_value(json_object_get(meta, "name"));
+    if (!ns || !name || !dns_label_valid(ns) || !dns_subdomain_valid(name))
+        return kerr_set(err, -EINVAL,
+                        "SeccompRecording: metadata.namespace and metadata.name "
+                        "must be a DNS-1123 label and subdomain");
+    struct recording_spec s = {0};
+    const char *uid = json_string_value(json_object_get(meta, "uid"));
+    const char *created = json_string_value(json_object_get(meta, "creationTimestamp"));
+    s.ns = strdup(ns);
+    s.name = strdup(name);
+    s.uid = strdup(uid ? uid : "");
+    s.created = strdup(created ? created : "");
+    s.generation = json_integer_value(json_object_get(meta, "generation"));
+    if (!s.ns || !s.name || !s.uid || !s.created) {
+        recording_spec_clear(&s);
+        return kerr_set(err, -ENOMEM, "out of memory");
+    }
+    char who[320];
+    snprintf(who, sizeof(who), "SeccompRecording %s/%s", ns, name);
+    json_t *spec = json_object_get(obj, "spec");
+    const char *key;
+    json_t *v;
+    int r = 0;
+    if (!json_is_object(spec)) {
+        r = spec_error(&s, "%s: spec: required, an object%s", who, "");
+        goto out;
+    }
+    json_object_foreach(spec, key, v)
+    {
+        if (strcmp(key, "policy") != 0 && strcmp(key, "selector") != 0) {
+            r = spec_error(&s, "%s: spec.%.64s: unknown field", who, key);
+            goto out;
+        }
+    }
+    const char *policy = json_string_value(json_object_get(spec, "policy"));
+    if (!policy || !dns_subdomain_valid(policy)) {
+        r = spec_error(&s,
+                       "%s: spec.policy: must name a SeccompPolicy (a DNS-1123 subdomain: "
+                       "lower-case letters, digits, '-' and '.'), not \"%.64s\"",
+                       who, policy ? policy : "");
+        goto out;
+    }
+    if (!(s.policy = strdup(policy))) {
+        r = -ENOMEM;
+        goto out;
+    }
+    json_t *sel = json_object_get(spec, "selector");
+    if (sel && !json_is_null(sel)) {
+        struct ynode *doc = NULL;
+        struct kerr e2 = {0};
+        r = ydoc_from_json(sel, &doc, &e2);
+        if (r == 0)
+            r = decode_label_selector(doc, "", who, "spec.selector", &s.selector, &e2);
+        ynode_free(doc);
+        if (r == -EINVAL) {
+            r = 0;
+            s.error = strdup(e2.msg);
+            if (!s.error)
+                r = -ENOMEM;
+            goto out;
+        }
+    }
+    s.selector.present = true; /* omitted or {}: every pod that uses the policy's file */
+out:
+    if (r < 0) {
+        recording_spec_clear(&s);
+        return kerr_set(err, r, "out of memory");
+    }
+    *ret = s;
+    return 0;
 }

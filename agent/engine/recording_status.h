@@ -17,12 +17,30 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "engine/model.h"
 #include "engine/recording.h"
 
 /* At most this many node entries (the CRD says the same). */
 #define RECORDING_MAX_NODES 5000
 /* At most this many active pods listed per node. */
 #define RECORDING_MAX_ACTIVE 1024
+
+/* A SeccompRecording as the API server gives it. */
+struct recording_spec {
+    char *ns, *name, *uid;
+    char *created; /* metadata.creationTimestamp (RFC 3339: compares as a string) */
+    int64_t generation;
+    char *policy;             /* spec.policy */
+    struct selector selector; /* spec.selector; omitted: present and empty (every pod) */
+    char *error;              /* set when the spec cannot be used: why, naming the field */
+};
+
+void recording_spec_clear(struct recording_spec *s);
+
+/* Decodes obj. Its identity (namespace, name) must be readable (else -EINVAL and err); a spec
+ * that is not (a policy name that is not a DNS-1123 subdomain, an unknown field, a malformed
+ * selector) sets ret->error instead, so that its status can say why. */
+int recording_spec_decode(const json_t *obj, struct recording_spec *ret, struct kerr *err);
 
 /* What every node computes alike about the recording itself. */
 enum recording_state {
@@ -34,12 +52,13 @@ enum recording_state {
 /* What one node adds. */
 struct recording_contribution {
     const char *node;
-    bool has_entry;               /* false: the node has no entry to write (no pod seen) */
-    const struct recorded *seen;  /* its pods' syscalls (NULL: none) */
-    int64_t pods;                 /* pods recorded on the node */
-    const char *const *active;    /* names of the pods being recorded now, sorted */
+    bool has_entry;              /* false: the node has no entry to write (no pod seen) */
+    const struct recorded *seen; /* its pods' syscalls (NULL: none) */
+    int64_t pods;                /* pods recorded on the node */
+    const char *const *active;   /* names of the pods being recorded now, sorted */
     size_t nactive;
-    const char *missed;           /* what its recording may lack, or NULL */
+    const char *missed; /* what its recording may lack, or NULL */
+    const char *since;  /* RFC 3339: when recording began on the node, or NULL */
 };
 
 /* The status after adding c (and the verdict every node computes) to server (the status the

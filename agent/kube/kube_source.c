@@ -16,6 +16,7 @@
 #include "kube/object_record.h"
 #include "kube/pod_events.h"
 #include "kube/policy_status.h"
+#include "kube/recordings.h"
 #include "kube/reflector.h"
 #include "kube/stale_pods.h"
 
@@ -48,7 +49,8 @@ struct kubesrc {
     struct reflector *r[R__COUNT];
     struct policy_status *status;
     struct pod_events *events;
-    struct evtimer *sync_timer; /* a sync after changes */
+    struct recordings *recordings; /* NULL unless recording is enabled */
+    struct evtimer *sync_timer;    /* a sync after changes */
     bool initial_done;
     uint64_t pending_event_us; /* earliest change not yet synced */
 };
@@ -57,6 +59,7 @@ void kubesrc_free(struct kubesrc *src)
 {
     if (!src)
         return;
+    recordings_free(src->recordings);
     for (int i = 0; i < R__COUNT; i++)
         reflector_free(src->r[i]);
     policy_status_free(src->status);
@@ -176,6 +179,8 @@ static void on_sync_timer(struct evtimer *timer, void *userdata)
         return;
     uint64_t t = src->pending_event_us;
     src->pending_event_us = 0;
+    if (src->recordings)
+        recordings_update(src->recordings);
     reconciler_sync(src->rec, t);
     policy_status_update(src->status);
     stale_pods_check(src->e, src->s, src->r[R_PODS], src->events, src->m);
@@ -208,10 +213,14 @@ static void on_listed(struct reflector *r, void *userdata)
     for (int i = 0; i < R__COUNT; i++)
         if (!reflector_synced(src->r[i]))
             return;
+    if (src->recordings && !recordings_synced(src->recordings))
+        return;
     src->initial_done = true;
     uint64_t t = now_us();
     log_info("every kind is listed: first complete sync");
     engine_touch_all(src->e);
+    if (src->recordings)
+        recordings_update(src->recordings);
     reconciler_sync(src->rec, src->pending_event_us ? src->pending_event_us : t);
     src->pending_event_us = 0;
     reconciler_gc(src->rec);
@@ -265,11 +274,34 @@ int kubesrc_new(struct kube *k, struct engine *e, struct evloop *l, struct metri
     return 0;
 }
 
+static void on_recordings_changed(void *userdata)
+{
+    on_changed(NULL, userdata);
+}
+
+static void on_recordings_listed(void *userdata)
+{
+    on_listed(NULL, userdata);
+}
+
+int kubesrc_enable_recordings(struct kubesrc *src, const char *node,
+                              const struct recordings_opts *o)
+{
+    struct recordings_opts ro = *o;
+    ro.changed = on_recordings_changed;
+    ro.listed = on_recordings_listed;
+    ro.userdata = src;
+    return recordings_new(src->k, src->e, src->l, src->m, src->r[R_PODS], node, &ro,
+                          &src->recordings);
+}
+
 int kubesrc_start(struct kubesrc *src)
 {
     srand((unsigned)now_us());
     for (int i = 0; i < R__COUNT; i++)
         reflector_list(src->r[i]);
+    if (src->recordings)
+        recordings_start(src->recordings);
     return 0;
 }
 
@@ -277,6 +309,8 @@ void kubesrc_relist(struct kubesrc *src)
 {
     for (int i = 0; i < R__COUNT; i++)
         reflector_list(src->r[i]);
+    if (src->recordings)
+        recordings_relist(src->recordings);
 }
 
 int kubesrc_event(const struct engine_event *ev, void *userdata)

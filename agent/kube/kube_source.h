@@ -25,6 +25,13 @@ int kubesrc_new(struct kube *k, struct engine *e, struct evloop *l, struct metri
                 struct reconciler *rec, struct store *s, const char *node, struct kubesrc **ret);
 void kubesrc_free(struct kubesrc *src);
 
+struct recordings_opts;
+
+/* Reads SeccompRecordings too, and records the pods they select (recordings.h); before
+ * kubesrc_start. */
+int kubesrc_enable_recordings(struct kubesrc *src, const char *node,
+                              const struct recordings_opts *o);
+
 /* Starts the lists; once every kind is listed, the first complete sync runs. */
 int kubesrc_start(struct kubesrc *src);
 

@@ -486,6 +486,25 @@ int bpf_recorder_owner(struct bpf_recorder *r, uint64_t cgroup, char *ret_record
     return 0;
 }
 
+void bpf_recorder_prune_owners(struct bpf_recorder *r,
+                               bool (*keep)(uint64_t cgroup, void *userdata), void *userdata)
+{
+    int fd = r->fds[M_OWNERS];
+    uint64_t key, prev = 0, drop[256];
+    size_t ndrop = 0;
+    bool first = true;
+    for (int n = 0; n < 65536 && ndrop < ELEMENTSOF(drop) &&
+                    bpf_map_get_next_key(fd, first ? NULL : &prev, &key) == 0;
+         n++) {
+        if (!keep(key, userdata))
+            drop[ndrop++] = key;
+        prev = key;
+        first = false;
+    }
+    for (size_t i = 0; i < ndrop; i++)
+        bpf_map_delete_elem(fd, &drop[i]);
+}
+
 void bpf_recorder_forget_old(struct bpf_recorder *r, uint64_t cgroup)
 {
     for (size_t i = 0; i < r->nold; i++)

@@ -83,6 +83,10 @@ int bpf_recorder_owner(struct bpf_recorder *r, uint64_t cgroup, char *ret_record
 /* Forgets a container's entry and owner; ignore: and does not record it again. */
 int bpf_recorder_forget(struct bpf_recorder *r, uint64_t cgroup, bool ignore);
 
+/* Deletes the owner notes of the cgroups keep() says are no longer wanted. */
+void bpf_recorder_prune_owners(struct bpf_recorder *r,
+                               bool (*keep)(uint64_t cgroup, void *userdata), void *userdata);
+
 /* Forgets what a replaced program gathered for a container (ours keeps its own entry). */
 void bpf_recorder_forget_old(struct bpf_recorder *r, uint64_t cgroup);
 

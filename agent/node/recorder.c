@@ -25,6 +25,8 @@ struct recorder {
     size_t npods;
     uint64_t anchors[8];
     size_t nanchors;
+    uint64_t *reported_gone; /* gone containers the last collect reported */
+    size_t nreported_gone, capreported_gone;
 };
 
 static int cmp_tracked(const void *a, const void *b)
@@ -63,6 +65,7 @@ void recorder_free(struct recorder *r)
     free(r->pin_dir);
     free(r->pods);
     free(r->others);
+    free(r->reported_gone);
     free(r);
 }
 
@@ -118,13 +121,17 @@ static bool is_other(const struct recorder *r, const char *pod_uid)
     return r->nothers && bsearch(pod_uid, r->others, r->nothers, sizeof(*r->others), cmp_uid);
 }
 
-/* Containers of a pod that turned recorded may have been ignored: record them again. */
-static int unignore_tracked(uint64_t cgroup, const char *pod_uid, const char *container,
-                            void *userdata)
+/* Notes a recorded pod's cgroups in the owners map at once (a container that comes and goes
+ * before the next collect is still attributed by its pod's note), and records again the
+ * containers of a pod that turned recorded (they may have been ignored). */
+static int note_tracked(uint64_t cgroup, const char *pod_uid, const char *container, void *userdata)
 {
     struct recorder *r = userdata;
-    if (find_tracked(r, pod_uid))
+    const struct tracked *t = find_tracked(r, pod_uid);
+    if (t) {
         bpf_recorder_unignore(r->bpf, cgroup);
+        bpf_recorder_set_owner(r->bpf, cgroup, t->recording_uid, pod_uid);
+    }
     return 0;
 }
 
@@ -169,8 +176,11 @@ int recorder_set_pods(struct recorder *r, const struct recorder_pod *pods, size_
     free(r->pods);
     r->pods = v;
     r->npods = n;
-    if (r->bpf)
-        pod_cgroups_foreach(r->cgroups, unignore_tracked, r);
+    if (r->bpf) {
+        struct kerr scan_err = {0};
+        if (refresh_anchors(r, &scan_err) == 0)
+            pod_cgroups_foreach(r->cgroups, note_tracked, r);
+    }
     return 0;
 }
 
@@ -206,6 +216,11 @@ uint64_t recorder_lost(const struct recorder *r)
 
 struct collect {
     struct recorder *r;
+    uint64_t *referenced; /* cgroups (containers and pods) of the entries kept */
+    size_t nreferenced, capreferenced;
+    bool persisted;
+    uint64_t *gone; /* gone containers reported now */
+    size_t ngone, capgone;
     int (*cb)(const struct recorder_seen *s, void *userdata);
     void *userdata;
     uint64_t *forget; /* containers to forget once the walk is over */
@@ -235,6 +250,38 @@ static int later_forget(struct collect *c, uint64_t cgroup, int how)
     return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int reference(struct collect *c, uint64_t a, uint64_t b)
+{
+    if (c->nreferenced + 2 > c->capreferenced) {
+        size_t cap = c->capreferenced ? c->capreferenced * 2 : 64;
+        uint64_t *v = realloc(c->referenced, cap * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        c->referenced = v;
+        c->capreferenced = cap;
+    }
+    c->referenced[c->nreferenced++] = a;
+    c->referenced[c->nreferenced++] = b;
+    return 0;
+}
+
+/* An owner note is kept while its cgroup exists or an entry still needs it. */
+static bool owner_wanted(uint64_t cgroup, void *userdata)
+{
+    struct collect *c = userdata;
+    const char *uid, *name;
+    if (pod_cgroups_container(c->r->cgroups, cgroup, &uid, &name) == 0)
+        return true;
+    return c->nreferenced &&
+           bsearch(&cgroup, c->referenced, c->nreferenced, sizeof(uint64_t), cmp_u64);
+}
+
 static int collect_entry(const struct bpf_recorder_entry *e, void *userdata)
 {
     struct collect *c = userdata;
@@ -247,7 +294,8 @@ static int collect_entry(const struct bpf_recorder_entry *e, void *userdata)
         /* Its folder is gone: attribute it by what was noted when it was recorded, or by its
          * pod if that is still there (a container that came and went while no agent ran). */
         const struct tracked *t;
-        if (bpf_recorder_owner(r->bpf, e->cgroup, owner_rec, owner_pod) == 0) {
+        if (bpf_recorder_owner(r->bpf, e->cgroup, owner_rec, owner_pod) == 0 ||
+            bpf_recorder_owner(r->bpf, e->pod, owner_rec, owner_pod) == 0) {
             recording_uid = owner_rec;
             pod_uid = owner_pod;
         } else if ((pod_uid = pod_cgroups_pod_uid(r->cgroups, e->pod)) &&
@@ -260,9 +308,19 @@ static int collect_entry(const struct bpf_recorder_entry *e, void *userdata)
             recording_uid = t->recording_uid;
             /* Noted once per container (the map keeps it across agents). */
             if (bpf_recorder_owner(r->bpf, e->cgroup, owner_rec, owner_pod) < 0 ||
-                strcmp(owner_rec, recording_uid) != 0)
+                strcmp(owner_rec, recording_uid) != 0) {
                 bpf_recorder_set_owner(r->bpf, e->cgroup, recording_uid, pod_uid);
+                bpf_recorder_set_owner(r->bpf, e->pod, recording_uid, pod_uid);
+            }
         }
+    }
+    int ref = reference(c, e->cgroup, e->pod);
+    if (ref < 0)
+        return ref;
+    if (gone && c->persisted) {
+        for (size_t i = 0; i < r->nreported_gone; i++)
+            if (r->reported_gone[i] == e->cgroup)
+                return later_forget(c, e->cgroup, FORGET); /* reported, and now durable */
     }
     if (recording_uid) {
         struct recorder_seen s = {.recording_uid = recording_uid,
@@ -278,8 +336,20 @@ static int collect_entry(const struct bpf_recorder_entry *e, void *userdata)
      * pod that is not recorded: forget it and ignore it from now on. What a replaced program
      * gathered for a recorded one was reported: ours goes on. A pod the agent does not know
      * yet: keep it. */
-    if (gone)
-        return later_forget(c, e->cgroup, FORGET);
+    if (gone && !recording_uid)
+        return later_forget(c, e->cgroup, FORGET); /* nobody to give it to */
+    if (gone) {
+        if (c->ngone == c->capgone) {
+            size_t cap = c->capgone ? c->capgone * 2 : 32;
+            uint64_t *v = realloc(c->gone, cap * sizeof(*v));
+            if (!v)
+                return -ENOMEM;
+            c->gone = v;
+            c->capgone = cap;
+        }
+        c->gone[c->ngone++] = e->cgroup;
+        return 0;
+    }
     if (recording_uid && e->from_old)
         return later_forget(c, e->cgroup, FORGET_OLD);
     if (!recording_uid && is_other(r, pod_uid))
@@ -288,14 +358,14 @@ static int collect_entry(const struct bpf_recorder_entry *e, void *userdata)
 }
 
 int recorder_collect(struct recorder *r, int (*cb)(const struct recorder_seen *s, void *userdata),
-                     void *userdata, struct kerr *err)
+                     void *userdata, bool persisted, struct kerr *err)
 {
     if (!r->bpf)
         return 0;
     int e = refresh_anchors(r, err);
     if (e < 0)
         return e;
-    struct collect c = {.r = r, .cb = cb, .userdata = userdata};
+    struct collect c = {.r = r, .cb = cb, .userdata = userdata, .persisted = persisted};
     e = bpf_recorder_foreach(r->bpf, collect_entry, &c);
     /* Forgotten only after the walk: deleting during get_next_key would restart it. And only
      * when the walk was complete, so that what cb did not take is offered again. */
@@ -307,6 +377,19 @@ int recorder_collect(struct recorder *r, int (*cb)(const struct recorder_seen *s
     }
     free(c.forget);
     free(c.how);
+    if (e == 0) {
+        qsort(c.referenced, c.nreferenced, sizeof(uint64_t), cmp_u64);
+        bpf_recorder_prune_owners(r->bpf, owner_wanted, &c);
+    }
+    free(c.referenced);
+    if (e == 0) {
+        free(r->reported_gone);
+        r->reported_gone = c.gone;
+        r->nreported_gone = c.ngone;
+        r->capreported_gone = c.capgone;
+    } else {
+        free(c.gone);
+    }
     if (e < 0)
         return kerr_set(err, e, "reading the recorder's maps: %s", strerror(-e));
     return e;

@@ -72,9 +72,12 @@ struct recorder_seen {
 };
 
 /* Reads the program's maps and calls cb once per container of a recorded pod with everything
- * it did so far (or, for one that is gone, once, after which it is forgotten). Containers of
- * the other pods are forgotten and ignored. Returns 0 or the first non-zero result of cb. */
+ * it did so far (a container that is gone has done all it will). persisted: what the previous
+ * collect reported is now durable (written to the recordings' status), so the gone containers
+ * it reported are forgotten instead of reported again; without it nothing gone is forgotten
+ * (a crash between a collect and a status write then loses nothing). Containers of the other
+ * pods are forgotten and ignored. Returns 0 or the first non-zero result of cb. */
 int recorder_collect(struct recorder *r, int (*cb)(const struct recorder_seen *s, void *userdata),
-                     void *userdata, struct kerr *err);
+                     void *userdata, bool persisted, struct kerr *err);
 
 #endif

@@ -17,6 +17,7 @@
 #include "kube/client.h"
 #include "kube/kube_source.h"
 #include "node/event_dedup.h"
+#include "kube/recordings.h"
 #include "node/local_source.h"
 #include "base/log.h"
 #include "base/metrics.h"
@@ -78,7 +79,15 @@ static const char *const agent_help =
     "                       is three times that); a profile over it is refused\n"
     "  --proof-memory MIB   memory a proof worker may use (default 48)\n"
     "  --stall-timeout S    /healthz fails when the event loop has not turned for S seconds\n"
-    "                       (default 30; 0: never)\n\n"
+    "                       (default 30; 0: never)\n"
+    "  --recording          act on SeccompRecordings: record the pods they select with an\n"
+    "                       eBPF program (needs CAP_BPF and CAP_PERFMON, Linux 5.12 with BTF)\n"
+    "  --cgroup-root DIR    the node's cgroupfs (default /sys/fs/cgroup)\n"
+    "  --kubepods-cgroup P  the kubelet's pod cgroup below it (default: kubepods or\n"
+    "                       kubepods.slice)\n"
+    "  --bpf-pin-dir DIR    where the recorder is pinned so it outlives the agent, in a bpffs\n"
+    "                       (default /sys/fs/bpf/kscmp; \"off\": not pinned)\n"
+    "  --record-interval S  seconds between reads of what was recorded (default 5)\n\n"
     "Signals: SIGTERM/SIGINT finish the write in progress and exit 0; SIGHUP reads everything\n"
     "again.\n";
 
@@ -303,6 +312,11 @@ int agent_main(int argc, char **argv)
         {"proof-cpu-seconds", required_argument, NULL, 'C'},
         {"proof-memory", required_argument, NULL, 'M'},
         {"stall-timeout", required_argument, NULL, 'T'},
+        {"recording", no_argument, NULL, 'R'},
+        {"cgroup-root", required_argument, NULL, 'G'},
+        {"kubepods-cgroup", required_argument, NULL, 'K'},
+        {"bpf-pin-dir", required_argument, NULL, 'B'},
+        {"record-interval", required_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -312,9 +326,11 @@ int agent_main(int argc, char **argv)
     if (!root || !*root)
         root = "/var/lib/kubelet";
     int arch = -1, opt;
-    bool once = false, startup = true, taint = true;
+    bool once = false, startup = true, taint = true, recording = false;
     struct prover_opts proof = {0};
     uint64_t stall_ms = 30000;
+    struct recordings_opts ro = {
+        .recorder = {.cgroup_root = "/sys/fs/cgroup", .pin_dir = "/sys/fs/bpf/kscmp"}};
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
@@ -399,6 +415,29 @@ int agent_main(int argc, char **argv)
             stall_ms = (uint64_t)v * 1000;
             break;
         }
+        case 'R':
+            recording = true;
+            break;
+        case 'G':
+            ro.recorder.cgroup_root = optarg;
+            break;
+        case 'K':
+            ro.recorder.kubepods = optarg;
+            break;
+        case 'B':
+            ro.recorder.pin_dir = strcmp(optarg, "off") == 0 ? NULL : optarg;
+            break;
+        case 'I': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > 3600) {
+                fprintf(stderr, "kscmp agent: --record-interval is 1 to 3600 seconds, not \"%s\"\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            ro.collect_ms = (unsigned)v * 1000;
+            break;
+        }
         case 'h':
             fputs(agent_help, stdout);
             return 0;
@@ -414,6 +453,11 @@ int agent_main(int argc, char **argv)
     if (!local && (!node || !*node)) {
         fprintf(stderr, "kscmp agent: the node's name is needed: --node-name NAME or $NODE_NAME "
                         "(from the downward API), or use --local DIR\n");
+        return EXIT_USAGE;
+    }
+    if (local && recording) {
+        fprintf(stderr, "kscmp agent: --recording needs the API server (SeccompRecordings), "
+                        "not --local\n");
         return EXIT_USAGE;
     }
     if (local && once == false && kubeconfig) {
@@ -487,6 +531,8 @@ int agent_main(int argc, char **argv)
             r = kube_new(cfg, a.l, a.m, &a.kube, &err);
         if (r == 0)
             r = kubesrc_new(a.kube, a.e, a.l, a.m, a.rec, a.store, node, &a.ksrc);
+        if (r == 0 && recording)
+            r = kubesrc_enable_recordings(a.ksrc, node, &ro);
         if (r < 0) {
             log_error("%s", err.msg[0] ? err.msg : strerror(-r));
             agent_free(&a);

@@ -10,8 +10,9 @@
  *   apply                         recorder_set_pods with what was given since the last apply;
  *                                 answers "started loaded|reused|replaced pinned|unpinned"
  *                                 or "idle", or "error MESSAGE"
- *   collect                       one line per container: "seen REC POD gone|running
- *                                 ARCH:NAME,NAME ..." (sorted), then "lost N"
+ *   collect [persisted]           one line per container: "seen REC POD gone|running
+ *                                 ARCH:NAME,NAME ..." (sorted), then "lost N"; persisted:
+ *                                 what the previous collect reported is durable
  *   close                         exits, leaving a pinned program running
  *   destroy                       recorder_set_pods with nothing (stops it), then exits
  */
@@ -103,7 +104,7 @@ int main(int argc, char **argv)
             ntrack = nothers = 0;
         } else if (strcmp(a, "collect") == 0) {
             kerr_clear(&err);
-            if (recorder_collect(r, print_seen, NULL, &err) < 0)
+            if (recorder_collect(r, print_seen, NULL, strcmp(b, "persisted") == 0, &err) < 0)
                 printf("error %s\n", err.msg);
             printf("lost %llu\n", (unsigned long long)recorder_lost(r));
         } else if (strcmp(a, "close") == 0) {

@@ -28,8 +28,8 @@ static struct recorded *rec_of(const char *arch, const char *const *names)
     return r;
 }
 
-static json_t *merge(const json_t *server, const struct recording_contribution *c,
-                     const char *now, bool *changed)
+static json_t *merge(const json_t *server, const struct recording_contribution *c, const char *now,
+                     bool *changed)
 {
     json_t *out = NULL;
     char *warning = NULL;
@@ -56,8 +56,8 @@ static void test_first_contribution(void **state)
 {
     struct recorded *seen = rec_of("x86_64", (const char *[]){"read", "write", NULL});
     const char *active[] = {"web-1"};
-    struct recording_contribution c = {.node = "n1", .has_entry = true, .seen = seen,
-                                       .pods = 1, .active = active, .nactive = 1};
+    struct recording_contribution c = {
+        .node = "n1", .has_entry = true, .seen = seen, .pods = 1, .active = active, .nactive = 1};
     bool changed;
     json_t *st = merge(NULL, &c, NOW, &changed);
     assert_true(changed);
@@ -87,7 +87,7 @@ static void test_first_contribution(void **state)
 static void test_union_any_order(void **state)
 {
     enum { NODES = 6 };
-    static const char *const pool[] = {"read",  "write", "openat", "close", "mmap",  "futex",
+    static const char *const pool[] = {"read",  "write", "openat", "close", "mmap",   "futex",
                                        "brk",   "ioctl", "socket", "bind",  "accept", "clone3",
                                        "mkdir", "rmdir", "getpid", "uname"};
     unsigned seed = 7;
@@ -109,9 +109,12 @@ static void test_union_any_order(void **state)
             }
             snprintf(names[i], sizeof(names[i]), "node-%d", i);
             active[i][0] = "p";
-            c[i] = (struct recording_contribution){.node = names[i], .has_entry = true,
-                                                   .seen = seen[i], .pods = i + 1,
-                                                   .active = active[i], .nactive = i % 2};
+            c[i] = (struct recording_contribution){.node = names[i],
+                                                   .has_entry = true,
+                                                   .seen = seen[i],
+                                                   .pods = i + 1,
+                                                   .active = active[i],
+                                                   .nactive = i % 2};
         }
         int order[NODES];
         for (int i = 0; i < NODES; i++)
@@ -155,8 +158,8 @@ static void test_union_any_order(void **state)
 static void test_conditions_follow_entries(void **state)
 {
     const char *active[] = {"web-1"};
-    struct recording_contribution a = {.node = "n1", .has_entry = true, .pods = 1,
-                                       .active = active, .nactive = 1};
+    struct recording_contribution a = {
+        .node = "n1", .has_entry = true, .pods = 1, .active = active, .nactive = 1};
     bool changed;
     json_t *st = merge(NULL, &a, NOW, &changed);
     assert_string_equal(cond(st, "Recording", "status"), "True");
@@ -198,17 +201,17 @@ static void test_malformed_server(void **state)
         "{\"conditions\": [{\"type\": 1}], \"unknownSyscalls\": {\"x86\": [-1]}}",
     };
     const char *active[] = {"web-1"};
-    struct recording_contribution c = {.node = "n1", .has_entry = true, .pods = 1,
-                                       .active = active, .nactive = 1};
+    struct recording_contribution c = {
+        .node = "n1", .has_entry = true, .pods = 1, .active = active, .nactive = 1};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         json_t *server = json_loads(bad[i], JSON_DECODE_ANY, NULL);
         assert_non_null(server);
         json_t *out = NULL;
         bool changed;
         char *w = NULL;
-        assert_int_equal(recording_status_merge(server, &c, RECORDING_VALID, NULL, 1, NOW, &out,
-                                                &changed, &w),
-                         0);
+        assert_int_equal(
+            recording_status_merge(server, &c, RECORDING_VALID, NULL, 1, NOW, &out, &changed, &w),
+            0);
         assert_true(changed);
         assert_int_equal(json_array_size(json_object_get(out, "nodes")), 1);
         free(w);
