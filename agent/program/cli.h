@@ -28,6 +28,8 @@ int cli_import(int argc, char **argv);
 int cli_startup(int argc, char **argv);
 /* kscmp record (record.c). */
 int cli_record(int argc, char **argv);
+/* kubectl kscmp record show NAME (record.c): a recording's policy, from the cluster. */
+int cli_record_show(int argc, char **argv);
 
 /* cluster_cli.c: read-only looks at a live cluster (kubectl kscmp explain pod, status). */
 int cli_cluster_explain(int argc, char **argv);

@@ -25,7 +25,8 @@ static const char *const help =
     "  validate   check policy files\n"
     "  import     turn OCI/Docker, Security Profiles Operator or advisor profiles into "
     "policies\n"
-    "  record     run a command and write the allow-list of the syscalls it made\n"
+    "  record     run a command and write the allow-list of the syscalls it made;\n"
+    "             record show NAME prints what a SeccompRecording in the cluster amounts to\n"
     "  startup-syscalls  the syscalls the container runtime needs to start a container, which\n"
     "             kscmp adds to allow-lists\n"
     "  version    print the version\n\n"
@@ -82,8 +83,12 @@ int main(int argc, char **argv)
         return cli_import(argc - 1, argv + 1);
     if (strcmp(cmd, "startup-syscalls") == 0)
         return cli_startup(argc - 1, argv + 1);
-    if (strcmp(cmd, "record") == 0)
+    if (strcmp(cmd, "record") == 0) {
+        /* record show NAME reads a SeccompRecording; record [--] COMMAND runs one. */
+        if (argc > 2 && strcmp(argv[2], "show") == 0)
+            return cli_record_show(argc - 2, argv + 2);
         return cli_record(argc - 1, argv + 1);
+    }
     if (strcmp(cmd, "agent") == 0)
         return agent_main(argc - 1, argv + 1);
     if (strcmp(cmd, PROVER_WORKER_COMMAND) == 0) /* the agent's own, not for users */

@@ -12,6 +12,8 @@
 #include "base/cleanup.h"
 #include "engine/model.h"
 #include "engine/recording.h"
+#include "engine/recording_status.h"
+#include "kube/fetch.h"
 #include "node/notify_record.h"
 #include "program/cli.h"
 
@@ -383,4 +385,209 @@ int cli_record(int argc, char **argv)
         fputs(")\n", stderr);
     }
     return status;
+}
+
+static const char *const show_help =
+    "Usage: kubectl kscmp record show NAME [-n NAMESPACE] [-o yaml|json] [--kubeconfig FILE]\n\n"
+    "Prints the SeccompPolicy that the SeccompRecording NAME amounts to: an allow-list of every\n"
+    "syscall its pods made, on every node, named as its spec.policy, for review and kubectl\n"
+    "apply. What the recording may lack (a node's notes, a recording that is not running) is\n"
+    "said in the policy's comments and on standard error. Exit status: 0, 1 when the\n"
+    "recording cannot be read or records nothing (Conflict, Invalid), 2 on wrong usage.\n\n"
+    "  -n, --namespace NS   the recording's namespace (default: the kubeconfig context's)\n"
+    "  -o, --output FMT     yaml (default) or json\n"
+    "      --kubeconfig F   default $KUBECONFIG, ~/.kube/config, then in-cluster\n";
+
+/* A condition of the status, or NULL. */
+static json_t *status_condition(json_t *status, const char *type)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(status, "conditions"), i, c)
+    {
+        const char *t = json_string_value(json_object_get(c, "type"));
+        if (t && strcmp(t, type) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+/* The YAML policy as JSON (for -o json): decoded back, it is the same object. */
+static int policy_json(const char *ns, const char *name, const struct recorded *rec, char **ret)
+{
+    json_t *names = json_array();
+    json_t *arches = json_array();
+    archmask_t seen = recorded_arches(rec);
+    for (size_t a = 0; a < arch_count(); a++) {
+        if (seen & (1u << a))
+            json_array_append_new(arches, json_string(arch_get(a)->name));
+    }
+    /* The union of names, sorted: the YAML renderer's order. */
+    _cleanup_free_ char *yaml = NULL;
+    size_t len;
+    int r = recorded_render_policy(rec, ns, name, NULL, &yaml, &len);
+    if (r < 0) {
+        json_decref(names);
+        json_decref(arches);
+        return r;
+    }
+    for (char *line = strstr(yaml, "\n    - "); line; line = strstr(line + 1, "\n    - ")) {
+        char *start = line + 7, *end = strchr(start, '\n');
+        _cleanup_free_ char *n = strndup(start, end ? (size_t)(end - start) : strlen(start));
+        if (n && n[0] == '"' && strlen(n) >= 2) {
+            n[strlen(n) - 1] = '\0';
+            memmove(n, n + 1, strlen(n));
+        }
+        if (n)
+            json_array_append_new(names, json_string(n));
+    }
+    json_t *seccomp = json_pack("{s:o, s:s}", "syscalls", names, "action", "Allow");
+    if (json_array_size(arches))
+        json_object_set_new(seccomp, "arch", arches);
+    else
+        json_decref(arches);
+    json_t *obj = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:o}}", "apiVersion", "kscmp.io/v1",
+                            "kind", "SeccompPolicy", "metadata", "name", name, "namespace", ns,
+                            "spec", "seccomp", seccomp);
+    *ret = obj ? json_dumps(obj, JSON_INDENT(2)) : NULL;
+    json_decref(obj);
+    return *ret ? 0 : -ENOMEM;
+}
+
+int cli_record_show(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"namespace", required_argument, NULL, 'n'},
+        {"output", required_argument, NULL, 'o'},
+        {"kubeconfig", required_argument, NULL, 'k'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *ns = NULL, *output = "yaml", *kubeconfig = NULL;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "n:o:h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'n':
+            if (!dns_label_valid(optarg)) {
+                fprintf(stderr, "kubectl kscmp record show: -n \"%s\" is not a namespace name\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            ns = optarg;
+            break;
+        case 'o':
+            if (strcmp(optarg, "yaml") != 0 && strcmp(optarg, "json") != 0) {
+                fprintf(stderr, "kubectl kscmp record show: -o \"%s\": want yaml or json\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            output = optarg;
+            break;
+        case 'k':
+            kubeconfig = optarg;
+            break;
+        case 'h':
+            fputs(show_help, stdout);
+            return 0;
+        default:
+            fputs("Run 'kubectl kscmp record show --help' for usage.\n", stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind + 1 != argc || !dns_subdomain_valid(argv[optind])) {
+        fprintf(stderr, "kubectl kscmp record show: give one SeccompRecording name\n"
+                        "Run 'kubectl kscmp record show --help' for usage.\n");
+        return EXIT_USAGE;
+    }
+    const char *name = argv[optind];
+    struct kerr err = {0};
+    struct kube_fetch *f = NULL;
+    if (kube_fetch_new(kubeconfig, &f, &err) < 0) {
+        fprintf(stderr, "kubectl kscmp record show: %s\n", err.msg);
+        return EXIT_INVALID;
+    }
+    if (!ns)
+        ns = kube_fetch_namespace(f);
+    if (!ns)
+        ns = "default";
+    _cleanup_free_ char *path = NULL;
+    if (asprintf(&path, "/apis/kscmp.io/v1/namespaces/%s/seccomprecordings/%s", ns, name) < 0) {
+        kube_fetch_free(f);
+        return EXIT_INVALID;
+    }
+    json_t *obj = NULL;
+    int r = kube_fetch_json(f, path, &obj, &err);
+    kube_fetch_free(f);
+    if (r == -ENOENT) {
+        fprintf(stderr, "kubectl kscmp record show: SeccompRecording %s/%s not found\n", ns,
+                name);
+        return EXIT_INVALID;
+    }
+    if (r < 0) {
+        fprintf(stderr, "kubectl kscmp record show: %s\n", err.msg);
+        return EXIT_INVALID;
+    }
+    struct recording_spec spec = {0};
+    if (recording_spec_decode(obj, &spec, &err) < 0 || spec.error) {
+        fprintf(stderr, "kubectl kscmp record show: %s\n", spec.error ? spec.error : err.msg);
+        recording_spec_clear(&spec);
+        json_decref(obj);
+        return EXIT_INVALID;
+    }
+    json_t *status = json_object_get(obj, "status");
+    _cleanup_(recorded_freep) struct recorded *rec = NULL;
+    if (recording_status_syscalls(status, &rec, &err) < 0) {
+        fprintf(stderr, "kubectl kscmp record show: SeccompRecording %s/%s: %s\n", ns, name,
+                err.msg);
+        recording_spec_clear(&spec);
+        json_decref(obj);
+        return EXIT_INVALID;
+    }
+    int rc = 0;
+    json_t *recording = status_condition(status, "Recording");
+    json_t *complete = status_condition(status, "Complete");
+    const char *reason = json_string_value(json_object_get(recording, "reason"));
+    const char *rmsg = json_string_value(json_object_get(recording, "message"));
+    if (reason && (strcmp(reason, "Conflict") == 0 || strcmp(reason, "Invalid") == 0)) {
+        fprintf(stderr, "kubectl kscmp record show: SeccompRecording %s/%s records nothing (%s): %s\n",
+                ns, name, reason, rmsg ? rmsg : "");
+        rc = EXIT_INVALID;
+    }
+    if (!recording)
+        fprintf(stderr, "kubectl kscmp record show: SeccompRecording %s/%s has no status yet: no "
+                        "agent with recording enabled has seen it\n",
+                ns, name);
+    const char *cstatus = json_string_value(json_object_get(complete, "status"));
+    const char *cmsg = json_string_value(json_object_get(complete, "message"));
+    if (cstatus && strcmp(cstatus, "False") == 0)
+        fprintf(stderr, "kubectl kscmp record show: warning: the recording may be incomplete: %s\n",
+                cmsg ? cmsg : "");
+    _cleanup_free_ char *comment = NULL;
+    if (asprintf(&comment,
+                 "Recorded by SeccompRecording %s/%s: %lld pod(s) on %lld node(s).\n"
+                 "Recording: %s%s%s\nComplete: %s",
+                 ns, name, (long long)json_integer_value(json_object_get(status, "podsSeen")),
+                 (long long)json_integer_value(json_object_get(status, "nodesSeen")),
+                 reason ? reason : "no status yet", rmsg ? ": " : "", rmsg ? rmsg : "",
+                 cmsg ? cmsg : "unknown") < 0)
+        comment = NULL;
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    if (strcmp(output, "json") == 0) {
+        r = policy_json(ns, spec.policy, rec, &text);
+        len = text ? strlen(text) : 0;
+    } else {
+        r = recorded_render_policy(rec, ns, spec.policy, comment, &text, &len);
+    }
+    recording_spec_clear(&spec);
+    json_decref(obj);
+    if (r < 0) {
+        fprintf(stderr, "kubectl kscmp record show: %s\n", strerror(-r));
+        return EXIT_INVALID;
+    }
+    fwrite(text, 1, len, stdout);
+    if (strcmp(output, "json") == 0)
+        fputc('\n', stdout);
+    return rc;
 }

@@ -4,7 +4,10 @@
 # crd/generate.py is the one source of the CustomResourceDefinitions. This script runs it
 # (writing crd/*.yaml), then copies them where the two install paths need them:
 #   deploy/00-crds.yaml            all three in one file, so `kubectl apply -f deploy/` is whole
-#   charts/kscmp/files/crds/*.yaml what the chart's templates/crds.yaml renders
+#   deploy/recording/00-crd-seccomprecordings.yaml
+#                                  SeccompRecording's, applied only with recording (opt-in)
+#   charts/kscmp/files/crds/*.yaml what the chart's templates/crds.yaml renders (the
+#                                  recording one only with recording.enabled)
 #
 # Usage:
 #   tests/packaging/sync-crds.sh          write
@@ -25,6 +28,9 @@ CRDS=(
 	kscmp.io_clusterseccomppolicies.yaml
 	security.kubearmor.com_kubearmorseccomppolicies.yaml
 )
+# Recording's CRD goes with the opt-in recording manifests, not into the bundle.
+RECORDING_CRD=kscmp.io_seccomprecordings.yaml
+RECORDING_DEPLOY=deploy/recording/00-crd-seccomprecordings.yaml
 
 bundle() {
 	local f first=1
@@ -41,11 +47,12 @@ stale=()
 if [ "$CHECK" = 1 ]; then
 	python3 "$ROOT/crd/generate.py" --check || stale+=("crd/")
 	if ! cmp -s <(bundle) "$ROOT/deploy/00-crds.yaml"; then stale+=("deploy/00-crds.yaml"); fi
-	for f in "${CRDS[@]}"; do
+	for f in "${CRDS[@]}" "$RECORDING_CRD"; do
 		cmp -s "$ROOT/crd/$f" "$ROOT/charts/kscmp/files/crds/$f" || stale+=("charts/kscmp/files/crds/$f")
 	done
+	cmp -s "$ROOT/crd/$RECORDING_CRD" "$ROOT/$RECORDING_DEPLOY" || stale+=("$RECORDING_DEPLOY")
 	for f in "$ROOT"/charts/kscmp/files/crds/*; do
-		case " ${CRDS[*]} " in
+		case " ${CRDS[*]} $RECORDING_CRD " in
 		*" $(basename "$f") "*) ;;
 		*) [ -e "$f" ] && stale+=("charts/kscmp/files/crds/$(basename "$f") (not from crd/)") ;;
 		esac
@@ -61,7 +68,8 @@ python3 "$ROOT/crd/generate.py"
 bundle >"$ROOT/deploy/00-crds.yaml.tmp"
 mv "$ROOT/deploy/00-crds.yaml.tmp" "$ROOT/deploy/00-crds.yaml"
 mkdir -p "$ROOT/charts/kscmp/files/crds"
-for f in "${CRDS[@]}"; do
+for f in "${CRDS[@]}" "$RECORDING_CRD"; do
 	cp "$ROOT/crd/$f" "$ROOT/charts/kscmp/files/crds/$f"
 done
+cp "$ROOT/crd/$RECORDING_CRD" "$ROOT/$RECORDING_DEPLOY"
 echo "sync-crds.sh: crd/, deploy/00-crds.yaml and charts/kscmp/files/crds/ are in step"
