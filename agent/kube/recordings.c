@@ -62,6 +62,7 @@ struct recordings {
     struct evtimer *collect_timer, *write_timer;
     unsigned inflight;
     bool unpersisted; /* a collect added what is not written yet */
+    bool stop_wanted; /* nothing to record: stop the recorder once all is written */
 };
 
 static void now_rfc3339(char *buf, size_t len)
@@ -475,6 +476,9 @@ void recordings_update(struct recordings *rs)
         if (active && !rs->was_active)
             note_start(rs);
         rs->was_active = active;
+        /* Nothing left to record: stopped by the collect timer once what it holds is
+         * collected and written. */
+        rs->stop_wanted = plan.n == 0;
     }
     free(plan.pods);
     char now[32];
@@ -570,6 +574,12 @@ static void on_collect_timer(struct evtimer *t, void *userdata)
                 if (r->nactive)
                     add_note(&r->sticky, note);
             }
+        }
+        /* Nothing left to record, and all it held is collected and written: stop it. */
+        if (rs->stop_wanted && !rs->unpersisted && !writes_pending(rs)) {
+            log_info("recorder: nothing left to record on this node: stopped");
+            recorder_stop(rs->recorder);
+            rs->was_active = false;
         }
     }
     evtimer_arm(t, rs->o.collect_ms);

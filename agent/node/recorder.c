@@ -159,11 +159,6 @@ int recorder_set_pods(struct recorder *r, const struct recorder_pod *pods, size_
     }
     if (n > 1)
         qsort(v, n, sizeof(*v), cmp_tracked);
-    if (n == 0 && r->bpf) {
-        bpf_recorder_destroy(r->bpf);
-        r->bpf = NULL;
-        r->nanchors = 0;
-    }
     if (n > 0 && !r->bpf) {
         int e = start(r, err);
         if (e < 0) {
@@ -182,6 +177,14 @@ int recorder_set_pods(struct recorder *r, const struct recorder_pod *pods, size_
             pod_cgroups_foreach(r->cgroups, note_tracked, r);
     }
     return 0;
+}
+
+void recorder_stop(struct recorder *r)
+{
+    bpf_recorder_destroy(r->bpf);
+    r->bpf = NULL;
+    r->nanchors = 0;
+    r->nreported_gone = 0;
 }
 
 bool recorder_active(const struct recorder *r)

@@ -43,10 +43,14 @@ struct recorder_pod {
  * recorded: their containers are not recorded from now on; a pod in neither list is one the
  * agent does not know yet, and is kept until it does). A non-empty set starts the program
  * first (then every call of their containers from their start on is recorded); an empty one
- * stops it (collect first). Fails, with the reason in err, when the program cannot run: then
- * nothing is recorded and recording profiles must not be written. */
+ * leaves it running (recorder_stop stops it, once what it gathered is collected and durable).
+ * Fails, with the reason in err, when the program cannot run: then nothing is recorded and
+ * recording profiles must not be written. */
 int recorder_set_pods(struct recorder *r, const struct recorder_pod *pods, size_t n,
                       const char *const *others, size_t nothers, struct kerr *err);
+
+/* Detaches the program and removes its pins: what it held and was not collected is lost. */
+void recorder_stop(struct recorder *r);
 
 /* Whether the program runs. */
 bool recorder_active(const struct recorder *r);

@@ -520,8 +520,7 @@ int cli_record_show(int argc, char **argv)
     int r = kube_fetch_json(f, path, &obj, &err);
     kube_fetch_free(f);
     if (r == -ENOENT) {
-        fprintf(stderr, "kubectl kscmp record show: SeccompRecording %s/%s not found\n", ns,
-                name);
+        fprintf(stderr, "kubectl kscmp record show: SeccompRecording %s/%s not found\n", ns, name);
         return EXIT_INVALID;
     }
     if (r < 0) {
@@ -550,13 +549,15 @@ int cli_record_show(int argc, char **argv)
     const char *reason = json_string_value(json_object_get(recording, "reason"));
     const char *rmsg = json_string_value(json_object_get(recording, "message"));
     if (reason && (strcmp(reason, "Conflict") == 0 || strcmp(reason, "Invalid") == 0)) {
-        fprintf(stderr, "kubectl kscmp record show: SeccompRecording %s/%s records nothing (%s): %s\n",
-                ns, name, reason, rmsg ? rmsg : "");
+        fprintf(stderr,
+                "kubectl kscmp record show: SeccompRecording %s/%s records nothing (%s): %s\n", ns,
+                name, reason, rmsg ? rmsg : "");
         rc = EXIT_INVALID;
     }
     if (!recording)
-        fprintf(stderr, "kubectl kscmp record show: SeccompRecording %s/%s has no status yet: no "
-                        "agent with recording enabled has seen it\n",
+        fprintf(stderr,
+                "kubectl kscmp record show: SeccompRecording %s/%s has no status yet: no "
+                "agent with recording enabled has seen it\n",
                 ns, name);
     const char *cstatus = json_string_value(json_object_get(complete, "status"));
     const char *cmsg = json_string_value(json_object_get(complete, "message"));

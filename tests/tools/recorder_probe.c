@@ -14,7 +14,7 @@
  *                                 ARCH:NAME,NAME ..." (sorted), then "lost N"; persisted:
  *                                 what the previous collect reported is durable
  *   close                         exits, leaving a pinned program running
- *   destroy                       recorder_set_pods with nothing (stops it), then exits
+ *   destroy                       recorder_stop, then exits
  */
 #include <errno.h>
 #include <stdio.h>
@@ -110,7 +110,7 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "close") == 0) {
             break;
         } else if (strcmp(a, "destroy") == 0) {
-            recorder_set_pods(r, NULL, 0, NULL, 0, &err);
+            recorder_stop(r);
             break;
         } else {
             printf("error unknown command %s\n", a);
