@@ -388,7 +388,8 @@ int cli_record(int argc, char **argv)
 }
 
 static const char *const show_help =
-    "Usage: kubectl kscmp record show NAME [-n NAMESPACE] [-o yaml|json] [--kubeconfig FILE]\n\n"
+    "Usage: kubectl kscmp record show NAME [-n NAMESPACE] [-o yaml|json] [--kubeconfig FILE]\n"
+    "                                [--context NAME]\n\n"
     "Prints the SeccompPolicy that the SeccompRecording NAME amounts to: an allow-list of every\n"
     "syscall its pods made, on every node, named as its spec.policy, for review and kubectl\n"
     "apply. What the recording may lack (a node's notes, a recording that is not running) is\n"
@@ -396,7 +397,8 @@ static const char *const show_help =
     "recording cannot be read or records nothing (Conflict, Invalid), 2 on wrong usage.\n\n"
     "  -n, --namespace NS   the recording's namespace (default: the kubeconfig context's)\n"
     "  -o, --output FMT     yaml (default) or json\n"
-    "      --kubeconfig F   default $KUBECONFIG, ~/.kube/config, then in-cluster\n";
+    "      --kubeconfig F   default $KUBECONFIG, ~/.kube/config, then in-cluster\n"
+    "      --context NAME   a context of the kubeconfig (default: its current-context)\n";
 
 /* A condition of the status, or NULL. */
 static json_t *status_condition(json_t *status, const char *type)
@@ -460,10 +462,11 @@ int cli_record_show(int argc, char **argv)
         {"namespace", required_argument, NULL, 'n'},
         {"output", required_argument, NULL, 'o'},
         {"kubeconfig", required_argument, NULL, 'k'},
+        {"context", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *ns = NULL, *output = "yaml", *kubeconfig = NULL;
+    const char *ns = NULL, *output = "yaml", *kubeconfig = NULL, *context = NULL;
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "n:o:h", opts, NULL)) != -1) {
@@ -487,6 +490,9 @@ int cli_record_show(int argc, char **argv)
         case 'k':
             kubeconfig = optarg;
             break;
+        case 'c':
+            context = optarg;
+            break;
         case 'h':
             fputs(show_help, stdout);
             return 0;
@@ -503,7 +509,7 @@ int cli_record_show(int argc, char **argv)
     const char *name = argv[optind];
     struct kerr err = {0};
     struct kube_fetch *f = NULL;
-    if (kube_fetch_new(kubeconfig, &f, &err) < 0) {
+    if (kube_fetch_new(kubeconfig, context, &f, &err) < 0) {
         fprintf(stderr, "kubectl kscmp record show: %s\n", err.msg);
         return EXIT_INVALID;
     }

@@ -152,9 +152,41 @@ def dig(node, *path):
     return node
 
 
+RECORDING_CRD = "seccomprecordings.kscmp.io"
+
+
+def check_recording_crd(c):
+    """SeccompRecording's CRD (its own schema: spec.policy and spec.selector; a status the
+    agents merge)."""
+    name = RECORDING_CRD
+    s = c["spec"]
+    check(name + ": group, kind, scope, short names",
+          (s["group"], s["names"]["kind"], s["scope"], s["names"].get("shortNames")) ==
+          ("kscmp.io", "SeccompRecording", "Namespaced", ["kscmprec"]))
+    v = s["versions"][0]
+    check(name + ": one version v1, served and stored, status subresource",
+          len(s["versions"]) == 1 and v["name"] == "v1" and v["served"] and v["storage"]
+          and v.get("subresources") == {"status": {}})
+    root = v["schema"]["openAPIV3Schema"]
+    probs = structural_problems(dig(root, "spec"), "spec")
+    probs += structural_problems(dig(root, "status"), "status")
+    check(name + ": structural, strict, bounded schema", not probs, "; ".join(probs[:5]))
+    spec = dig(root, "spec")
+    pol = spec["properties"]["policy"]
+    check(name + ": spec.policy required, a DNS-1123 subdomain",
+          spec.get("required") == ["policy"] and pol.get("maxLength") == 253
+          and pol.get("pattern", "").startswith("^[a-z0-9]"))
+    cols = {col["name"]: col["jsonPath"] for col in v.get("additionalPrinterColumns", [])}
+    check(name + ": printer columns", cols.get("Policy") == ".spec.policy" and
+          cols.get("Recording") == '.status.conditions[?(@.type=="Recording")].status', str(cols))
+
+
 def check_crds():
     got = crds()
-    check("crd/: exactly the three CRDs", set(got) == set(EXPECT_CRDS), str(sorted(got)))
+    check("crd/: exactly the three policy CRDs and SeccompRecording's",
+          set(got) == set(EXPECT_CRDS) | {RECORDING_CRD}, str(sorted(got)))
+    if RECORDING_CRD in got:
+        check_recording_crd(got[RECORDING_CRD])
     for name, (group, kind, scope, short) in EXPECT_CRDS.items():
         c = got.get(name)
         if not c:
