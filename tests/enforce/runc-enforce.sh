@@ -2,7 +2,7 @@
 # runc-enforce.sh - proves that a real runtime (runc) accepts a seccomp profile and enforces it.
 #
 #   runc-enforce.sh PROFILE.json [--allow 'CMD']... [--deny 'CMD']... [--message TEXT]
-#                   [--no-control] [--keep]
+#                   [--no-control] [--keep] [--no-new-privileges true|false]
 #   runc-enforce.sh PROFILE.json --accept-only
 #
 # Builds a throw-away OCI bundle (a rootfs holding only busybox-static), puts PROFILE.json
@@ -15,6 +15,9 @@
 #   --no-control  skip the control runs: each --deny command run without linux.seccomp
 #                 must succeed, which proves that the failure comes from the profile
 #   --keep        keep the bundle folder and print where it is
+#   --no-new-privileges true|false
+#                 the container's process.noNewPrivileges (default true, as `runc spec`;
+#                 false is Kubernetes' default, where runc loads the profile earlier)
 #   --accept-only only check that runc takes the profile: `busybox true` runs, or fails
 #                 for another reason than seccomp (an allow-list too narrow for runc's own
 #                 init, which must still close, futex, execve... after the filter is in)
@@ -34,6 +37,7 @@ denies=()
 message="Operation not permitted"
 control=1
 keep=0
+nnp=true
 accept_only=0
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -42,6 +46,9 @@ while [ $# -gt 0 ]; do
     --message) [ $# -ge 2 ] || usage; message="$2"; shift 2 ;;
     --no-control) control=0; shift ;;
     --keep) keep=1; shift ;;
+    --no-new-privileges)
+        [ $# -ge 2 ] && { [ "$2" = true ] || [ "$2" = false ]; } || usage
+        nnp="$2"; shift 2 ;;
     --accept-only) accept_only=1; shift ;;
     -h | --help) usage ;;
     -*) echo "runc-enforce: unknown option $1" >&2; usage ;;
@@ -95,12 +102,13 @@ cp "$bundle/config.json" "$work/config.base.json"
 # Writes $bundle/config.json from the base one: process args "busybox CMD...", and the
 # profile as linux.seccomp unless the profile argument is empty.
 write_config() { # CMD PROFILE-OR-EMPTY
-    python3 - "$work/config.base.json" "$bundle/config.json" "$1" "$2" <<'EOF'
+    python3 - "$work/config.base.json" "$bundle/config.json" "$1" "$2" "$nnp" <<'EOF'
 import json, shlex, sys
-base, out, cmd, profile = sys.argv[1:5]
+base, out, cmd, profile, nnp = sys.argv[1:6]
 with open(base) as f:
     c = json.load(f)
 c["process"]["terminal"] = False
+c["process"]["noNewPrivileges"] = nnp == "true"
 c["process"]["args"] = ["/bin/busybox"] + shlex.split(cmd)
 c["root"]["readonly"] = False
 c["hostname"] = "kscmp-enforce"

@@ -170,5 +170,34 @@ grep -q '^  name: busybox$' "$W/p14.yaml" && grep -q '^  namespace: default$' "$
 "$K" validate -f "$W/p15.yaml" >/dev/null 2>&1 && ! grep -q '^apiVersion: evil' "$W/p15.yaml" &&
     ok "a newline in an argument cannot break out of the comment" || bad "comment escaping: $(head -3 "$W/p15.yaml")"
 
+# 9. The recorded policy in a real runtime: compiled (kscmp adds the container runtime's
+#    start-up set), run by runc in both modes (noNewPrivileges true, and false as Kubernetes
+#    does by default): the same command runs, a call it never made (mkdir) is refused. Without
+#    the start-up set the container does not even start: the set is what the engine adds.
+if [ "$(id -u)" != 0 ] || ! command -v runc >/dev/null; then
+    bad "runc cannot run here (needs root and runc): the recorded policy was not tried in a runtime"
+else
+    cmd="sh -c 'echo ok; ls /'"
+    eval "set -- $cmd"
+    "$K" record -o "$W/rc.yaml" --name rc -n demo -- "$BB" "$@" >/dev/null 2>"$tmp/e"
+    "$K" compile -f "$W/rc.yaml" --policy demo/rc >"$tmp/rc.json" 2>>"$tmp/e" &&
+        "$K" compile -f "$W/rc.yaml" --policy demo/rc --startup-syscalls none >"$tmp/rc-none.json" 2>>"$tmp/e" ||
+        bad "compile the recorded policy: $(cat "$tmp/e")"
+    for nnp in true false; do
+        out=$(bash tests/enforce/runc-enforce.sh "$tmp/rc.json" --no-new-privileges "$nnp" \
+            --allow "$cmd" --deny 'mkdir /tmp/x' 2>&1)
+        if echo "$out" | grep -q '^3 passed, 0 failed$'; then
+            ok "runc, noNewPrivileges $nnp: the recorded command runs, mkdir (never recorded) gets EPERM"
+        else
+            bad "runc, noNewPrivileges $nnp: $(echo "$out" | tail -8)"
+        fi
+    done
+    out=$(bash tests/enforce/runc-enforce.sh "$tmp/rc-none.json" --no-new-privileges false \
+        --allow "$cmd" --deny 'mkdir /tmp/x' --no-control 2>&1)
+    echo "$out" | grep -q "^FAIL: allowed" &&
+        ok "without the start-up set (--startup-syscalls none) runc cannot start it: the engine's set is what makes it run" ||
+        bad "the recorded policy ran without the start-up set: $(echo "$out" | tail -5)"
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
