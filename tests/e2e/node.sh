@@ -454,7 +454,7 @@ kubelet_healthy() {
 start_kubelet() {
 	local deadline=$((SECONDS + TIMEOUT)) mark
 	while :; do
-		mark=$(wc -c <"$D/kubelet.log" 2>/dev/null || echo 0)
+		mark=$(wc -c 2>/dev/null <"$D/kubelet.log" || echo 0)
 		kubelet --config "$D/kubelet.yaml" --kubeconfig "$D/kubelet.kubeconfig" \
 			--root-dir "$D/kubelet" --hostname-override "$NODE_NAME" --node-ip "$GATEWAY" \
 			"${KUBELET_EXTRA[@]}" --v=2 </dev/null >>"$D/kubelet.log" 2>&1 &
