@@ -23,6 +23,7 @@ import traceback
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from kube_e2e import REPO, ApiError, Cluster, parse_metrics, read_env_file, wait_until  # noqa: E402
+import node_record  # noqa: E402
 
 NODE_SH = os.path.join(HERE, "node.sh")
 T = 120  # seconds, the default bound of a wait (pods start in seconds; the machine may be busy)
@@ -847,7 +848,7 @@ def s_reboot(N):
 
 SCENARIOS = [("install", s_install), ("kubelet-root", s_kubelet_root), ("enforce", s_enforce),
              ("change", s_change), ("race", s_race), ("failclosed", s_failclosed), ("rollout", s_rollout),
-             ("node-guard", s_node_guard), ("reboot", s_reboot)]
+             ("node-guard", s_node_guard), ("reboot", s_reboot), ("record", node_record.s_record)]
 
 
 def main():

@@ -34,6 +34,10 @@
 #                waits and starts with the new profile; after a power cut (SIGKILL) nothing
 #                could taint it: the new pod and the restarted one start with the profile on
 #                disk, and both are reported ProfileStale
+#   record       the chart with recording.enabled (tests/e2e/node_record.py): a busybox
+#                Deployment of 3 replicas recorded by a SeccompRecording, `kubectl kscmp
+#                record show` applied as its policy, the recording deleted, the pods restarted:
+#                they run, and mkdir, which they never made, is refused (EPERM)
 # Closes with "N passed, N failed". A check that fails because of a known gap elsewhere may
 # print XFAIL, not counted unless KSCMP_E2E_STRICT=1 (none at the time of writing).
 #
