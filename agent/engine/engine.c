@@ -27,6 +27,7 @@ struct pstate {
     char *error;    /* when invalid: why (the whole message) */
     char *cause;    /* when invalid because an ancestor is: that ancestor's own message */
     unsigned depth; /* when valid: policies in its extends chain, itself included */
+    bool too_deep;  /* invalid because its chain is longer than EXTENDS_MAX */
     struct cprof *prof;
     struct compile_notes notes;
     struct pstate *parent;
@@ -135,6 +136,7 @@ static void pstate_reset(struct pstate *s)
     free(s->cause);
     s->cause = NULL;
     s->depth = 0;
+    s->too_deep = false;
     cprof_free(s->prof);
     s->prof = NULL;
     compile_notes_clear(&s->notes);
@@ -814,12 +816,14 @@ static int set_too_deep(struct pstate *s, struct pstate *const *chain, size_t n,
                         const struct pstate *par)
 {
     char w[400], a[300], b[300];
-    return set_error(s,
-                     "%s: spec.extends: the extends chain is longer than %d policies (%s -> %s -> "
-                     "...); at most %d are allowed, this policy included",
-                     where_at(s->p, s->p->extends_line, w, sizeof(w)), EXTENDS_MAX,
-                     policy_id(chain[0]->p, a, sizeof(a)),
-                     policy_id((n > 1 ? chain[1] : par)->p, b, sizeof(b)), EXTENDS_MAX);
+    int r = set_error(s,
+                      "%s: spec.extends: the extends chain is longer than %d policies (%s -> %s -> "
+                      "...); at most %d are allowed, this policy included",
+                      where_at(s->p, s->p->extends_line, w, sizeof(w)), EXTENDS_MAX,
+                      policy_id(chain[0]->p, a, sizeof(a)),
+                      policy_id((n > 1 ? chain[1] : par)->p, b, sizeof(b)), EXTENDS_MAX);
+    s->too_deep = true;
+    return r;
 }
 
 /* 3.4: a ClusterSeccompPolicy with a namespaceSelector and no selector applies to no pod,
@@ -936,7 +940,11 @@ static int compile_state(struct engine *e, struct pstate *s)
             }
             return set_parent_invalid(s, chain[1], cause_of(par));
         }
-        if (n == EXTENDS_MAX || (par->compiled && par->valid && n + par->depth > EXTENDS_MAX))
+        /* Too deep: the walk would take in more than EXTENDS_MAX, or it reaches a policy known
+         * to be too deep (whose window of EXTENDS_MAX policies, free of faults, then makes
+         * all but the last of this one's). */
+        if (n == EXTENDS_MAX || (par->compiled && par->valid && n + par->depth > EXTENDS_MAX) ||
+            (par->compiled && par->too_deep))
             return set_too_deep(s, chain, n, par);
         if (par->compiled && par->valid) {
             top = par;
