@@ -2,8 +2,11 @@
  *
  * How the x86_64 sets were found (tests/enforce/startup.py keeps them true):
  *   - runc 1.1.5 (Debian 12's 1.1.5+ds1-1+deb12u1, which carries the upstream security fixes
- *     up to 1.1.12: the working-directory check and the closing of descriptors before execve)
- *     and crun 1.8.1, on Linux 6.18, driven as containerd's shim drives them (`create`, then
+ *     up to 1.1.12: the working-directory check and the closing of descriptors before execve),
+ *     crun 1.8.1, and runc 1.2.9, 1.3.6 and 1.4.3 built from source (nodes today run 1.2 to
+ *     1.4; since 1.2.8 and 1.3.3 runc opens /proc through a private procfs handle, and from
+ *     1.2 on glibc makes its set*id calls in every thread: more calls after the filter), on
+ *     Linux 6.18, driven as containerd's shim drives them (`create`, then
  *     `start`; `exec --detach` for kubectl exec and exec probes), with the OCI config
  *     containerd writes for a pod's container, as root and as a non-root user with
  *     supplementary groups, with and without no_new_privs;
@@ -35,8 +38,15 @@
     "not seen in these runs: runc init is a Go program whose runtime makes it on the thread "      \
     "that loaded the filter when "
 
-/* Sorted by name. A step names the runtimes that need the call and what for; "(exec)" means
- * only in a process started by `exec` in a running container. */
+/* A private procfs handle, in runc since 1.2.8 and 1.3.3 (openat2 beneath it, statx to check
+ * each file's mount, and for exec a procfs of its own). */
+#define PROCFS_MOUNT                                                                               \
+    "runc >= 1.2 (exec): mounts a private procfs to open /proc files safely (refused with an "     \
+    "errno, it falls back to /proc)"
+
+/* Sorted by name. A step names the runtimes that need the call and what for: "runc" for every
+ * version measured, "runc >= 1.2" for the newer releases only (Debian's 1.1.5 does not make
+ * it); "(exec)" means only in a process started by `exec` in a running container. */
 static const struct startup_entry entries[] = {
     {"capget", NULL, "runc: reads the capabilities it holds before it drops the others", NULL,
      NULL},
@@ -48,37 +58,64 @@ static const struct startup_entry entries[] = {
      "runc: closes its init and log pipes and the descriptors it must not leak before execve; "
      "crun: closes the filter's descriptor",
      NULL},
+    {"close_range", NULL, "runc >= 1.2: marks inherited descriptors close-on-exec in one call",
+     NULL, NULL},
     {"epoll_ctl", NULL, "runc: Go adds each file it opens to its poller (a refusal is ignored)",
      "runc: Go adds /proc/self/fd to its poller (a refusal is ignored)", NULL},
     {"execve", NULL, "runc, crun: start the container's program",
      "runc, crun: start the container's program", NULL},
-    {"faccessat2", NULL, "runc: checks that the program may be executed", NULL, NULL},
+    {"faccessat", NULL,
+     "runc >= 1.2 (exec): checks that /proc/thread-self exists (refused with an errno, it falls "
+     "back)",
+     NULL, NULL},
+    {"faccessat2", NULL,
+     "runc: checks that the program may be executed; runc >= 1.2 (exec): looks into its private "
+     "procfs",
+     NULL, NULL},
     {"fchown", "fchown32", "runc, crun (exec): hand stdin, stdout and stderr to a non-root user",
      NULL, NULL},
-    {"fcntl", "fcntl64", "runc: marks inherited descriptors close-on-exec", NULL, NULL},
+    {"fcntl", "fcntl64",
+     "runc: marks inherited descriptors close-on-exec; runc >= 1.2: reads the flags of the files "
+     "it opens",
+     "runc >= 1.2: reads the flags of the files it opens", NULL},
+    {"fsconfig", NULL, PROCFS_MOUNT, NULL, NULL},
+    {"fsmount", NULL, PROCFS_MOUNT, NULL, NULL},
+    {"fsopen", NULL, PROCFS_MOUNT, NULL, NULL},
     {"fstat", "fstat64",
-     "runc: looks at stdin, stdout and stderr before it hands them to the user, and at the files "
-     "it reads",
-     NULL, NULL},
-    {"fstatfs", "fstatfs64", "runc: checks that /proc/self/fd is on procfs",
-     "runc: checks that /proc/self/fd is on procfs before it closes descriptors", NULL},
-    {"futex", NULL, "runc: its Go runtime's waits and wake-ups",
+     "runc: looks at stdin, stdout and stderr before it hands them to the user, at the files it "
+     "reads and (>= 1.2) at its procfs handle",
+     "runc >= 1.2: looks at its procfs handle before it uses it", NULL},
+    {"fstatfs", "fstatfs64",
+     "runc: checks that /proc/self/fd (>= 1.2: its procfs handle) is procfs",
+     "runc: checks that /proc/self/fd (>= 1.2: its procfs handle) is procfs before it closes "
+     "descriptors",
+     NULL},
+    {"futex", NULL, "runc: its Go runtime's waits and wake-ups, and glibc's",
      "runc: its Go runtime's waits and wake-ups", NULL},
     {"getcwd", NULL, "runc: checks that the working directory is inside the container", NULL, NULL},
     {"getdents64", NULL, "runc: lists /proc/self/fd to mark or close inherited descriptors",
      "runc: lists /proc/self/fd to close inherited descriptors before execve", NULL},
-    {"getpid", NULL, "runc: its own process id, for the container's state",
+    {"getpid", NULL,
+     "runc: its own process id, for the container's state; runc >= 1.2: glibc names its other "
+     "threads with it (tgkill)",
      "runc: its own process id, for the container's state", NULL},
     {"getppid", NULL, "runc: checks that its parent is still the runtime", NULL, NULL},
     {"ioctl", NULL, "crun (exec): asks whether stdin, stdout and stderr are terminals", NULL, NULL},
     {"mmap", "mmap2", "runc: its Go runtime maps memory as its heap grows",
      "runc: its Go runtime maps memory as its heap grows",
-     GO_RUNTIME_STAYS "its heap grows; refused, runc dies there"},
+     "seen in one run only (runc 1.2.9's init, as a non-root user): the Go runtime maps memory "
+     "when its heap grows, which no test can bring about at will; refused, runc dies there"},
     {"newfstatat", "fstatat64", "runc: stats /dev/null and finds the program", NULL, NULL},
+    {"open_tree", NULL,
+     "runc >= 1.2 (exec): opens the root's mount tree when it looks for procfs (refused with an "
+     "errno, it falls back)",
+     NULL, NULL},
     {"openat", NULL,
      "runc: opens /proc/self/fd, /etc/passwd, /etc/group, /proc/self/setgroups, "
      "/proc/self/status and the exec fifo; crun (exec): opens /proc/self/setgroups",
      "runc: opens the exec fifo and /proc/self/fd", NULL},
+    {"openat2", NULL, "runc >= 1.2: opens /proc files beneath its procfs handle",
+     "runc >= 1.2: opens /proc files beneath its procfs handle", NULL},
     {"prctl", NULL,
      "runc, crun: shrink the capability bounding set, keep capabilities across the change of "
      "user, clear the ambient set",
@@ -93,8 +130,8 @@ static const struct startup_entry entries[] = {
     {"rt_sigprocmask", NULL, "crun: unblocks signals", NULL, NULL},
     {"rt_sigreturn", NULL, "runc: its Go runtime returns from a signal (preemption by SIGURG)",
      "runc: its Go runtime returns from a signal (preemption by SIGURG)",
-     "seen under strace only, whose slowness lets the Go scheduler preempt runc with SIGURG; "
-     "refused, runc dies when that signal comes"},
+     "seen under strace, whose slowness lets the Go scheduler preempt runc with SIGURG, and now "
+     "and then without: no test can bring the signal about at will; refused, runc dies then"},
     {"sched_yield", NULL, "runc: its Go runtime yields while a runtime lock is held elsewhere",
      "runc: its Go runtime yields while a runtime lock is held elsewhere",
      GO_RUNTIME_STAYS "one of its locks is contended; refused under a Kill default, runc dies"},
@@ -103,8 +140,19 @@ static const struct startup_entry entries[] = {
     {"setresgid", "setresgid32", "crun: sets the container's group ids", NULL, NULL},
     {"setresuid", "setresuid32", "crun: sets the container's user ids", NULL, NULL},
     {"setuid", "setuid32", "runc: sets the container's user id", NULL, NULL},
-    {"statx", NULL, "crun (exec): looks at /proc/self/setgroups before it reads it", NULL, NULL},
+    {"statx", NULL,
+     "runc >= 1.2: checks the mount of each /proc file it opens; crun (exec): looks at "
+     "/proc/self/setgroups before it reads it",
+     "runc >= 1.2: checks the mount of each /proc file it opens", NULL},
+    {"tgkill", NULL,
+     "runc >= 1.2: glibc has its other threads change groups and ids too (setgroups, setgid, "
+     "setuid)",
+     NULL, NULL},
     {"umask", NULL, "crun (exec): sets the umask", "crun (exec): sets the umask", NULL},
+    {"uname", NULL,
+     "runc >= 1.2 (exec): reads the kernel's version to choose how to open procfs (refused with "
+     "an errno, it falls back)",
+     NULL, NULL},
     {"write", NULL,
      "runc: writes to the exec fifo; crun: reports to the runtime on its sync socket",
      "runc: writes to the exec fifo; crun (exec): tells the runtime it is about to execve", NULL},
@@ -166,9 +214,10 @@ const char *startup_derivation(int arch)
     if (!a)
         return "unknown architecture";
     if (strcmp(a->name, "x86_64") == 0)
-        return "measured with runc 1.1.5 and crun 1.8.1 (Debian 12) on Linux 6.18: strace of "
-               "init and exec, as root and as a non-root user, with and without no_new_privs, "
-               "and start-up tests under Errno and Kill defaults";
+        return "measured on Linux 6.18 with Debian 12's runc 1.1.5 and crun 1.8.1 and with runc "
+               "1.2.9, 1.3.6 and 1.4.3 built from source: strace of init and exec, as root and "
+               "as a non-root user, with and without no_new_privs, and start-up tests under "
+               "Errno and Kill defaults";
     if (strcmp(a->name, "aarch64") == 0 || strcmp(a->name, "riscv64") == 0)
         return "derived from runc's and crun's source, not measured: the same steps, and Go and "
                "glibc make the same calls there as on x86_64";

@@ -43,7 +43,7 @@ SIGSYS = 31
 # Harmless calls whose result when allowed is never EPERM, EACCES or ENOSYS (as root or not,
 # with the default capabilities): "name": [arguments] ("@TEXT" is a pointer to TEXT).
 CALLS = {
-    "getpid": [], "getppid": [], "uname": [0], "madvise": [0, 0, 0],
+    "getpid": [], "getppid": [], "getuid": [], "uname": [0], "madvise": [0, 0, 0],
     "futex": [0, 1, 1], "write": [-1, 0, 0], "read": [-1, 0, 0], "close": [-1],
     "accept4": [-1, 0, 0, 0], "bind": [-1, 0, 0], "listen": [-1, 0],
     "epoll_wait": [-1, 0, 1, 0], "pselect6": [0, 0, 0, 0, 1, 0],
@@ -57,8 +57,8 @@ CALLS = {
 POLICY_SAYS = {
     "wordpress-mysql/wordpress.json": {
         "allow": ["accept4", "epoll_wait", "pselect6", "futex", "madvise"],
-        "EPERM": ["keyctl", "add_key", "request_key", "mkdir", "uname"]},
-    "demo/web.json": {"allow": ["getpid", "futex"], "EPERM": ["mkdir", "ptrace", "uname"]},
+        "EPERM": ["keyctl", "add_key", "request_key", "mkdir", "getuid"]},
+    "demo/web.json": {"allow": ["getpid", "futex"], "EPERM": ["mkdir", "ptrace", "getuid"]},
     "demo/api.json": {"allow": ["getpid", "futex", "accept4", "bind", "listen", "write", "read"],
                       "kill": ["ptrace", "mount"], "EPERM": ["mkdir", "syslog"]},
     "demo/hardened.json": {"allow": ["getpid", "uname", "futex", "write"],
@@ -219,15 +219,15 @@ def check_profile(pool, rel, prof, mode, runtime, nums):
     named = {nums_all(x) for rule in prof.get("syscalls") or [] for x in rule.get("names") or []}
     top = max([x for x in named if x >= 0] or [0])
     for n in plain:
-        kind, errno = calls[n]
-        if (runtime == "runc" and kind == "errno" and nums[n] > top
+        what, errno = calls[n]
+        if (ocirun.kind(runtime) == "runc" and what == "errno" and nums[n] > top
                 and effective(prof, n) == (prof["defaultAction"], prof.get("defaultErrnoRet", 1))
                 and n not in {x for rule in prof.get("syscalls") or [] for x in rule.get("names") or []}):
             errno = 38
         v = got.get(nums[n])
         if v is None:
             report(False, f"{title}: {n} gave no result ({res.describe()})")
-        elif kind == "allow":
+        elif what == "allow":
             report(v not in (-1, -13, -38), f"{title}: {n} is allowed (returned {v})")
         else:
             report(v == -errno, f"{title}: {n} fails with errno {errno}"
@@ -250,10 +250,18 @@ def main(argv):
     ap = argparse.ArgumentParser()
     ap.add_argument("kscmp")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--no-upstream", action="store_true",
+                    help="only the runtimes on PATH, not the runc releases runtimes.sh builds")
     a = ap.parse_args(argv)
-    avail = ocirun.available()
-    runtimes = [rt for rt in ("runc", "crun") if avail[rt] is None]
-    for rt in ("runc", "crun"):
+    names = ["runc", "crun"]
+    if not a.no_upstream:
+        more, why = ocirun.upstream()
+        report(not why, "upstream runc releases are built" + (f": {why}" if why else
+                                                              f": {', '.join(more)}"))
+        names += more
+    avail = ocirun.available(names)
+    runtimes = [rt for rt in names if avail[rt] is None]
+    for rt in names:
         if avail[rt]:
             report(False, f"{rt} cannot run here: {avail[rt]}")
     if not runtimes:

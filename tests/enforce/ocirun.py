@@ -69,21 +69,56 @@ def hybrid_cgroups():
         return False
 
 
-def available():
+# Runtimes by name: "runc" and "crun" are the ones on PATH ($KSCMP_RUNC, $KSCMP_CRUN override
+# them); register() adds others ("runc-1.4.3" -> a binary), whose kind is their name's prefix.
+_RUNTIMES = {"runc": None, "crun": None}
+
+
+def register(name, path):
+    _RUNTIMES[name] = path
+
+
+def kind(runtime):
+    return "crun" if runtime.startswith("crun") else "runc"
+
+
+def binary(runtime):
+    """The runtime's program."""
+    return (_RUNTIMES.get(runtime) or os.environ.get("KSCMP_" + runtime.upper())
+            or runtime)
+
+
+def available(names=None):
     """{runtime: None if it can run here, else why not}."""
     out = {}
-    for rt in ("runc", "crun"):
+    for rt in names or list(_RUNTIMES):
         if os.geteuid() != 0:
             out[rt] = "needs root"
-        elif not shutil.which(rt):
-            out[rt] = f"{rt} is not installed"
+        elif not shutil.which(binary(rt)):
+            out[rt] = f"{binary(rt)} is not installed"
         elif not find_busybox():
             out[rt] = "busybox-static is not installed"
-        elif rt == "crun" and hybrid_cgroups() and not shutil.which("unshare"):
+        elif kind(rt) == "crun" and hybrid_cgroups() and not shutil.which("unshare"):
             out[rt] = "crun needs unshare(1) on a hybrid cgroup host"
         else:
             out[rt] = None
     return out
+
+
+def upstream(build=True):
+    """Registers the upstream runc releases tests/enforce/runtimes.sh builds (once, cached);
+    returns (names, None) or ([], why not)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    p = subprocess.run(["bash", os.path.join(here, "runtimes.sh")] + ([] if build else ["check"]),
+                       capture_output=True, text=True, timeout=1800)
+    if p.returncode != 0:
+        return [], p.stderr.strip()[-500:] or f"runtimes.sh exit {p.returncode}"
+    names = []
+    for line in p.stdout.splitlines():
+        name, _, path = line.partition(" ")
+        register(name, path)
+        names.append(name)
+    return names, None
 
 
 class Result:
@@ -194,9 +229,9 @@ class Runner:
         return cfg
 
     def _cmd(self, runtime, *args):
-        if runtime == "runc":
-            return ["runc", "--root", self.state + "/runc"] + list(args)
-        base = ["crun", "--root", self.state + "/crun"] + list(args)
+        if kind(runtime) == "runc":
+            return [binary(runtime), "--root", f"{self.state}/{runtime}"] + list(args)
+        base = [binary(runtime), "--root", f"{self.state}/{runtime}"] + list(args)
         if hybrid_cgroups():
             # A private mount namespace without the cgroup2 mount that has controllers.
             return ["unshare", "-m", "--propagation", "private", "sh", "-c",
@@ -389,7 +424,7 @@ class _Reader:
 def main(argv):
     import argparse
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("runtime", choices=["runc", "crun"])
+    ap.add_argument("runtime", help="runc, crun, or a path to another runc")
     ap.add_argument("profile", help="a LinuxSeccomp JSON file, or - for none")
     ap.add_argument("--nnp", action="store_true", help="process.noNewPrivileges: true")
     ap.add_argument("--user", choices=list(USERS), default="root")
@@ -398,7 +433,10 @@ def main(argv):
                     "command (split at spaces) in it with RUNTIME exec")
     ap.add_argument("args", nargs="+")
     a = ap.parse_args(argv)
-    why = available()[a.runtime]
+    if "/" in a.runtime:
+        register("runc-" + os.path.basename(a.runtime), a.runtime)
+        a.runtime = "runc-" + os.path.basename(a.runtime)
+    why = available([a.runtime])[a.runtime]
     if why:
         print(f"ocirun: cannot run {a.runtime}: {why}", file=sys.stderr)
         return 77

@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """startup.py - keeps kscmp's start-up sets true with the real runtimes (contract 3.5).
 
-    startup.py KSCMP [--jobs N] [--only runc|crun]
+    startup.py KSCMP [--jobs N] [--only RUNTIME] [--no-upstream]
 
 The sets come from `KSCMP startup-syscalls -o json` for this machine's architecture. The
 program in the container is tests/enforce/probe.c built static without libc: `probe exit`
 makes one call, exit (and a runtime that fails may need exit_group to end), `probe pause`
 waits in pause: none of these is a member of a set, so what the profile must allow beyond
-them is the runtime's alone. Each container runs as containerd's shim runs it (ocirun.py).
+them is the runtime's alone. Each container runs as containerd's shim runs it (ocirun.py),
+under Debian's runc and crun and the upstream runc releases tests/enforce/runtimes.sh builds
+(not with --no-upstream).
 
-Checks, for each runtime (runc, crun) and each set (long: noNewPrivileges false, short:
+Checks, for each runtime (runc, crun, runc-VERSION) and each set (long: noNewPrivileges false, short:
 true), as root and as a non-root user with supplementary groups, under an Errno and under a
 Kill default, both for the container's first process and for one started by `exec`:
   1. with exactly the set plus the program's own calls, the container starts and the
@@ -107,17 +109,20 @@ class Pool:
 
 def likely_first(configs, entry):
     """The configurations that the entry's step text points at, first. A step reads
-    "runc: ...; crun (exec): ...": segments of runtimes, "(exec)" for exec only."""
+    "runc: ...; runc >= 1.2 (exec): ...; crun: ...": segments of runtimes, "(exec)" for exec
+    only, ">=" for the newer runc releases only."""
     step = entry["step"]
     segments = []
     for seg in step.split("; "):
         head = seg.split(":", 1)[0]
         rts = [rt for rt in ("runc", "crun") if rt in head]
-        segments.append((rts, "(exec)" in head))
+        segments.append((rts, "(exec)" in head, ">=" in head))
 
     def score(c):
         s = 0
-        if any(c.runtime in rts and (c.how == "exec" or not exec_only) for rts, exec_only in segments):
+        upstream = c.runtime not in ("runc", "crun")
+        if any(ocirun.kind(c.runtime) in rts and (c.how == "exec" or not exec_only)
+               and (upstream or not newer) for rts, exec_only, newer in segments):
             s += 8
         if c.how == "init":
             s += 1
@@ -133,12 +138,21 @@ def main(argv):
     ap = argparse.ArgumentParser()
     ap.add_argument("kscmp")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--only", choices=["runc", "crun"])
+    ap.add_argument("--only", help="one runtime: runc, crun or runc-VERSION")
+    ap.add_argument("--no-upstream", action="store_true",
+                    help="only the runtimes on PATH, not the runc releases runtimes.sh builds")
     a = ap.parse_args(argv)
-    avail = ocirun.available()
-    runtimes = [rt for rt in ("runc", "crun") if avail[rt] is None and a.only in (None, rt)]
-    for rt in ("runc", "crun"):
-        if avail[rt] and a.only in (None, rt):
+    names = ["runc", "crun"]
+    if not a.no_upstream:
+        more, why = ocirun.upstream()
+        report(not why, "upstream runc releases are built" + (f": {why}" if why else
+                                                              f": {', '.join(more)}"))
+        names += more
+    names = [n for n in names if a.only in (None, n)]
+    avail = ocirun.available(names)
+    runtimes = [rt for rt in names if avail[rt] is None]
+    for rt in names:
+        if avail[rt]:
             report(False, f"{rt} cannot run here: {avail[rt]}")
     if not runtimes:
         print(f"{counts['passed']} passed, {counts['failed']} failed")
