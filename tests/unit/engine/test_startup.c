@@ -488,6 +488,36 @@ static void test_other_defaults(void **state)
     }
 }
 
+/* 3.5-3.6: a ceiling has a say on a start-up syscall only where it names it. */
+static void test_ceiling_counts_where_it_names(void **state)
+{
+    struct srec r = {0};
+    struct engine *e = engine_for_startup(
+        "x86_64",
+        OBJS(CPOL("guard", "  selector: {}\n  ceiling: true\n"
+                           "  seccomp: {syscalls: [read, write, exit_group], action: Allow}\n"
+                           "  rules: [{syscalls: [fchown], action: Block, errno: EACCES}]\n"),
+             POL("web", "  selector: {matchLabels: {app: web}}\n"
+                        "  seccomp: {syscalls: [read, write, exit_group, setuid, mkdir], "
+                        "action: Allow}\n"),
+             WEB_POD("p", "  containers: [{name: a}]\n")));
+    ssync(e, &r);
+    json_t *root = profile_of(&r, "demo/web.json");
+    /* capset: named by nobody, the start-up set allows it (the ceiling's default does not
+     * count); setuid: the namespace policy allows it and the ceiling does not name it; mkdir:
+     * no start-up syscall, so the ceiling's default caps it; fchown: the ceiling names it. */
+    check_expect(root, "ceiling", "ERRNO(1)",
+                 (const struct expect[]){{"capset", "ALLOW"}, {"execve", "ALLOW"},
+                                         {"setuid", "ALLOW"}, {"mkdir", "ERRNO(1)"},
+                                         {"fchown", "ERRNO(13)"}, {NULL}});
+    json_decref(root);
+    assert_int_equal(events_with(&r, "ProfileBlocksStartup"), 1);
+    assert_int_equal(events_with(&r, "fchown (runc, crun (exec)"), 1);
+    assert_int_equal(events_with(&r, "setuid"), 0);
+    srec_clear(&r);
+    engine_free(e);
+}
+
 /* ---- off, and one policy alone ----------------------------------------------------------- */
 
 static void test_off(void **state)
@@ -623,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_explain_origin),
         cmocka_unit_test(test_blocklists),
         cmocka_unit_test(test_other_defaults),
+        cmocka_unit_test(test_ceiling_counts_where_it_names),
         cmocka_unit_test(test_off),
         cmocka_unit_test(test_policy_alone),
         cmocka_unit_test(test_apply_direct),
