@@ -11,6 +11,9 @@
 #include <time.h>
 
 #include "base/cleanup.h"
+#include "base/hmap.h"
+#include "engine/groups.h"
+#include "engine/schema.h"
 
 struct dctx {
     const char *file;
@@ -65,39 +68,146 @@ static int get_string(struct dctx *c, const struct ynode *n, const char *field, 
     return 0;
 }
 
-/* Integers as YAML 1.2 reads them: decimal, 0x hex, 0o octal. */
+/* The value under key, or NULL when it is absent or null: the API server drops a null field
+ * before it validates an object (the schema has no nullable field), so null means omitted. */
+static const struct ynode *opt(const struct ynode *map, const char *key)
+{
+    const struct ynode *n = ynode_get(map, key);
+    return n && n->kind == YN_SCALAR && n->stype == YS_NULL ? NULL : n;
+}
+
+static bool is_null(const struct ynode *n)
+{
+    return !n || (n->kind == YN_SCALAR && n->stype == YS_NULL);
+}
+
+/* A decimal whole number (the document tree writes YAML and JSON integers so). */
 static int parse_u64(const char *s, uint64_t *ret)
 {
-    int base = 10;
-    if (strncmp(s, "0x", 2) == 0) {
-        base = 16;
-        s += 2;
-    } else if (strncmp(s, "0o", 2) == 0) {
-        base = 8;
-        s += 2;
-    } else if (*s == '+')
+    if (*s == '+')
         s++;
-    if (!*s || *s == '-' || *s == '+' || *s == ' ')
+    if (*s < '0' || *s > '9')
         return -EINVAL;
     char *end;
     errno = 0;
-    unsigned long long v = strtoull(s, &end, base);
+    unsigned long long v = strtoull(s, &end, 10);
     if (errno || *end)
         return -EINVAL;
     *ret = v;
     return 0;
 }
 
-static int get_u64(struct dctx *c, const struct ynode *n, const char *field, uint64_t *ret)
+/* A number the API server takes for an integer: a whole number, or a floating-point one with
+ * no fraction that fits 64 bits (kubectl writes YAML's 5.0 or 1e3 into JSON as 5 and 1000).
+ * Sets *ret_neg for a negative one (its magnitude in *ret). */
+static int number_value(const struct ynode *n, bool *ret_neg, uint64_t *ret)
 {
-    if (n->kind == YN_SCALAR && n->stype == YS_INT && parse_u64(n->str, ret) == 0)
+    if (n->kind != YN_SCALAR)
+        return -EINVAL;
+    if (n->stype == YS_INT) {
+        bool neg = n->str[0] == '-';
+        if (parse_u64(n->str + neg, ret) < 0)
+            return -ERANGE;
+        *ret_neg = neg && *ret != 0;
         return 0;
-    if (n->kind == YN_SCALAR && (n->stype == YS_INT || n->stype == YS_FLOAT))
-        return fail(c, n, field, "must be a whole number from 0 to 18446744073709551615, not %.64s",
+    }
+    if (n->stype == YS_FLOAT) {
+        char *end;
+        double d = strtod(n->str, &end);
+        if (*end || d != d)
+            return -EINVAL;
+        if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+            return d == d + 1.0 ? -ERANGE : -EINVAL; /* beyond 2^53 every double is whole */
+        if (d != (double)(int64_t)d)
+            return -EINVAL;
+        *ret_neg = d < 0;
+        *ret = (uint64_t)(d < 0 ? -d : d);
+        return 0;
+    }
+    return -EINVAL;
+}
+
+/* An integer field from min to max (inclusive). */
+static int get_int(struct dctx *c, const struct ynode *n, const char *field, uint64_t min,
+                   uint64_t max, uint64_t *ret)
+{
+    bool neg = false;
+    uint64_t v = 0;
+    int r = number_value(n, &neg, &v);
+    if (r == 0 && !neg && v >= min && v <= max) {
+        *ret = v;
+        return 0;
+    }
+    if (r == 0 || r == -ERANGE)
+        return fail(c, n, field,
+                    "must be a whole number from %" PRIu64 " to %" PRIu64 ", not %.64s", min, max,
                     n->str);
+    if (n->kind == YN_SCALAR && n->stype == YS_FLOAT)
+        return fail(c, n, field, "must be a whole number, not %.64s", n->str);
     if (is_str(n))
         return fail(c, n, field, "must be a whole number, not the string \"%.64s\"", n->str);
     return fail(c, n, field, "must be a whole number, not %s", ynode_kind_name(n));
+}
+
+/* s is one of the n strings of set. */
+static bool one_of(const char *s, const char *const *set, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, set[i]) == 0)
+            return true;
+    return false;
+}
+
+#define ONE_OF(s, ...)                                                                             \
+    one_of((s), (const char *const[]){__VA_ARGS__},                                                \
+           sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+
+static bool label_name_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+}
+
+/* A label value (or a label key's name part): at most max characters, empty (when allowed) or
+ * alphanumeric at both ends with '-', '_' and '.' between, as Kubernetes has it. */
+static bool label_value_valid(const char *s, size_t len, size_t max, bool empty_ok)
+{
+    if (len == 0)
+        return empty_ok;
+    if (len > max || !label_name_char(s[0]) || !label_name_char(s[len - 1]))
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!label_name_char(s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
+            return false;
+    return true;
+}
+
+/* A label key: an optional DNS-1123 subdomain prefix and '/', then a name. */
+static bool label_key_valid(const char *s)
+{
+    const char *slash = strchr(s, '/');
+    if (!slash)
+        return label_value_valid(s, strlen(s), SCHEMA_MAX_LABEL_NAME_LEN, false);
+    char prefix[SCHEMA_MAX_LABEL_PREFIX_LEN + 1];
+    size_t plen = (size_t)(slash - s);
+    if (plen == 0 || plen > SCHEMA_MAX_LABEL_PREFIX_LEN)
+        return false;
+    memcpy(prefix, s, plen);
+    prefix[plen] = '\0';
+    return dns_subdomain_valid(prefix) &&
+           label_value_valid(slash + 1, strlen(slash + 1), SCHEMA_MAX_LABEL_NAME_LEN, false);
+}
+
+/* A list of at most max entries (its kind checked first). */
+static int want_list(struct dctx *c, const struct ynode *n, const char *field, size_t max,
+                     const char *what)
+{
+    int r = want_kind(c, n, field, YN_SEQ);
+    if (r < 0)
+        return r;
+    if (n->n > max)
+        return fail(c, n, field, "%zu %s, more than the %zu a policy may have here", n->n, what,
+                    max);
+    return 0;
 }
 
 /* A value outside a fixed set: "unknown WHAT "x" (CHOICES)", or "must be CHOICES, not a list"
@@ -128,23 +238,43 @@ static int check_keys(struct dctx *c, const struct ynode *map, const char *field
     return 0;
 }
 
-static int decode_labels(struct dctx *c, const struct ynode *n, const char *field,
+/* A mapping of label keys to values. strict: a selector's matchLabels, held to the label
+ * syntax and bounds the API server enforces (a Pod's or a Namespace's labels come from the
+ * API server or a kubectl-like file and are read as they are). */
+static int decode_labels(struct dctx *c, const struct ynode *n, const char *field, bool strict,
                          struct labels *ret)
 {
-    if (!n || (n->kind == YN_SCALAR && n->stype == YS_NULL))
+    if (is_null(n))
         return 0;
     int r = want_kind(c, n, field, YN_MAP);
     if (r < 0)
         return r;
+    if (strict && n->n > SCHEMA_MAX_SELECTOR_LABELS)
+        return fail(c, n, field, "%zu labels, more than the %d a selector may have", n->n,
+                    SCHEMA_MAX_SELECTOR_LABELS);
     struct labels l = {.v = calloc(n->n ? n->n : 1, sizeof(struct label))};
     if (!l.v)
         return -ENOMEM;
     for (size_t i = 0; i < n->n; i++) {
         char path[300];
         snprintf(path, sizeof(path), "%s.%s", field, n->keys[i]);
+        if (is_null(n->items[i]))
+            continue; /* the API server drops a null value from a mapping */
         char *v = NULL;
         r = get_string(c, n->items[i], path, &v);
+        if (r == 0 && strict && !label_key_valid(n->keys[i]))
+            r = fail(c, n->items[i], path,
+                     "\"%.100s\" is not a label key (an optional DNS subdomain prefix of at most "
+                     "%d characters and '/', then a name of at most %d: letters, digits, '-', "
+                     "'_', '.', alphanumeric at both ends)",
+                     n->keys[i], SCHEMA_MAX_LABEL_PREFIX_LEN, SCHEMA_MAX_LABEL_NAME_LEN);
+        if (r == 0 && strict && !label_value_valid(v, strlen(v), SCHEMA_MAX_LABEL_VALUE_LEN, true))
+            r = fail(c, n->items[i], path,
+                     "\"%.100s\" is not a label value (at most %d characters: letters, digits, "
+                     "'-', '_', '.', alphanumeric at both ends)",
+                     v, SCHEMA_MAX_LABEL_VALUE_LEN);
         if (r < 0) {
+            free(v);
             labels_free(&l);
             return r;
         }
@@ -162,7 +292,7 @@ static int decode_labels(struct dctx *c, const struct ynode *n, const char *fiel
 static int decode_selector(struct dctx *c, const struct ynode *n, const char *field,
                            struct selector *ret)
 {
-    if (!n || (n->kind == YN_SCALAR && n->stype == YS_NULL))
+    if (is_null(n))
         return 0; /* omitted: present stays false */
     int r = want_kind(c, n, field, YN_MAP);
     if (r < 0)
@@ -174,13 +304,13 @@ static int decode_selector(struct dctx *c, const struct ynode *n, const char *fi
     struct selector s = {.present = true};
     char path[300];
     snprintf(path, sizeof(path), "%s.matchLabels", field);
-    r = decode_labels(c, ynode_get(n, "matchLabels"), path, &s.match);
+    r = decode_labels(c, ynode_get(n, "matchLabels"), path, true, &s.match);
     if (r < 0)
         return r;
-    const struct ynode *ex = ynode_get(n, "matchExpressions");
-    if (ex && !(ex->kind == YN_SCALAR && ex->stype == YS_NULL)) {
+    const struct ynode *ex = opt(n, "matchExpressions");
+    if (ex) {
         snprintf(path, sizeof(path), "%s.matchExpressions", field);
-        r = want_kind(c, ex, path, YN_SEQ);
+        r = want_list(c, ex, path, SCHEMA_MAX_SELECTOR_EXPRESSIONS, "expressions");
         if (r < 0)
             goto fail;
         s.exprs = calloc(ex->n ? ex->n : 1, sizeof(*s.exprs));
@@ -195,8 +325,8 @@ static int decode_selector(struct dctx *c, const struct ynode *n, const char *fi
             if ((r = want_kind(c, e, path, YN_MAP)) < 0 || (r = check_keys(c, e, path, ekeys)) < 0)
                 goto fail;
             struct sel_expr *x = &s.exprs[s.nexprs++];
-            const struct ynode *k = ynode_get(e, "key"), *op = ynode_get(e, "operator"),
-                               *vals = ynode_get(e, "values");
+            const struct ynode *k = opt(e, "key"), *op = opt(e, "operator"),
+                               *vals = opt(e, "values");
             char sub[340];
             snprintf(sub, sizeof(sub), "%s.key", path);
             if (!k) {
@@ -205,6 +335,14 @@ static int decode_selector(struct dctx *c, const struct ynode *n, const char *fi
             }
             if ((r = get_string(c, k, sub, &x->key)) < 0)
                 goto fail;
+            if (!label_key_valid(x->key)) {
+                r = fail(c, k, sub,
+                         "\"%.100s\" is not a label key (an optional DNS subdomain prefix of at "
+                         "most %d characters and '/', then a name of at most %d: letters, digits, "
+                         "'-', '_', '.', alphanumeric at both ends)",
+                         x->key, SCHEMA_MAX_LABEL_PREFIX_LEN, SCHEMA_MAX_LABEL_NAME_LEN);
+                goto fail;
+            }
             snprintf(sub, sizeof(sub), "%s.operator", path);
             if (!op || !is_str(op)) {
                 r = fail(c, op ? op : e, sub, "required: In, NotIn, Exists or DoesNotExist");
@@ -224,9 +362,9 @@ static int decode_selector(struct dctx *c, const struct ynode *n, const char *fi
                 goto fail;
             }
             size_t nv = 0;
-            if (vals && !(vals->kind == YN_SCALAR && vals->stype == YS_NULL)) {
+            if (vals) {
                 snprintf(sub, sizeof(sub), "%s.values", path);
-                if ((r = want_kind(c, vals, sub, YN_SEQ)) < 0)
+                if ((r = want_list(c, vals, sub, SCHEMA_MAX_SELECTOR_VALUES, "values")) < 0)
                     goto fail;
                 nv = vals->n;
                 x->values = calloc(nv ? nv : 1, sizeof(char *));
@@ -238,7 +376,14 @@ static int decode_selector(struct dctx *c, const struct ynode *n, const char *fi
                     snprintf(sub, sizeof(sub), "%s.values[%zu]", path, j);
                     if ((r = get_string(c, vals->items[j], sub, &x->values[x->nvalues])) < 0)
                         goto fail;
-                    x->nvalues++;
+                    const char *v = x->values[x->nvalues++];
+                    if (!label_value_valid(v, strlen(v), SCHEMA_MAX_LABEL_VALUE_LEN, true)) {
+                        r = fail(c, vals->items[j], sub,
+                                 "\"%.100s\" is not a label value (at most %d characters: "
+                                 "letters, digits, '-', '_', '.', alphanumeric at both ends)",
+                                 v, SCHEMA_MAX_LABEL_VALUE_LEN);
+                        goto fail;
+                    }
                 }
             }
             bool needs_values = x->op == SEL_IN || x->op == SEL_NOT_IN;
@@ -263,29 +408,31 @@ fail:
 static int decode_names(struct dctx *c, const struct ynode *n, const char *field, bool groups,
                         struct name_ref **ret, size_t *ret_n)
 {
-    if (!n || (n->kind == YN_SCALAR && n->stype == YS_NULL))
+    static const char *const known_groups[] = {SCHEMA_GROUPS};
+    if (is_null(n))
         return 0;
-    int r = want_kind(c, n, field, YN_SEQ);
+    int r = want_list(c, n, field, groups ? SCHEMA_MAX_GROUPS : SCHEMA_MAX_SYSCALLS,
+                      groups ? "groups" : "syscalls");
     if (r < 0)
         return r;
     size_t bytes = 0;
     for (size_t i = 0; i < n->n; i++) {
         const struct ynode *it = n->items[i];
         char path[300];
-        if (!is_str(it)) {
-            snprintf(path, sizeof(path), "%s[%zu]", field, i);
+        snprintf(path, sizeof(path), "%s[%zu]", field, i);
+        if (!is_str(it))
             return fail(c, it, path, "must be a string, not %s", ynode_kind_name(it));
-        }
         const char *s = it->str;
-        bool ok = *s && strlen(s) <= 64;
-        for (const char *p = groups && *s == '@' ? s + 1 : s; ok && *p; p++)
-            ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
-                 (groups && *p == '-');
-        if (!ok) {
-            snprintf(path, sizeof(path), "%s[%zu]", field, i);
-            return fail(c, it, path, "\"%.100s\" is not a %s name", s,
-                        groups ? "group" : "syscall");
-        }
+        if (groups && !one_of(s, known_groups, ELEMENTSOF(known_groups)))
+            return fail(c, it, path, "unknown group \"%.100s\" (see kscmp groups)", s);
+        bool ok = *s && strlen(s) <= SCHEMA_MAX_NAME_LEN;
+        for (const char *p = s; ok && *p; p++)
+            ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_';
+        if (!groups && !ok)
+            return fail(c, it, path,
+                        "\"%.100s\" is not a syscall name (1 to %d lower-case letters, digits "
+                        "and underscores)",
+                        s, SCHEMA_MAX_NAME_LEN);
         bytes += strlen(s) + 1;
     }
     size_t head = (n->n ? n->n : 1) * sizeof(struct name_ref);
@@ -308,8 +455,10 @@ static int decode_names(struct dctx *c, const struct ynode *n, const char *field
 static int decode_action(struct dctx *c, const struct ynode *n, const char *field,
                          struct verdict *ret)
 {
+    static const char *const spellings[] = {SCHEMA_ACTIONS};
     enum action a;
-    if (!is_str(n) || action_parse(n->str, &a) < 0)
+    if (!is_str(n) || !one_of(n->str, spellings, ELEMENTSOF(spellings)) ||
+        action_parse(n->str, &a) < 0)
         return fail_choice(c, n, field, "action", "Allow, Audit, Block, Trap, Kill or SCMP_ACT_*");
     *ret = VERDICT(a);
     return 0;
@@ -317,11 +466,12 @@ static int decode_action(struct dctx *c, const struct ynode *n, const char *fiel
 
 static int decode_args(struct dctx *c, const struct ynode *n, const char *field, struct block *b)
 {
+    static const char *const ops[] = {SCHEMA_OPS};
     int r = want_kind(c, n, field, YN_SEQ);
     if (r < 0)
         return r;
-    if (n->n > 6)
-        return fail(c, n, field, "at most 6 conditions, one per argument");
+    if (n->n > SCHEMA_MAX_ARGS)
+        return fail(c, n, field, "at most %d conditions, one per argument", SCHEMA_MAX_ARGS);
     if (n->n && !(b->args = calloc(n->n, sizeof(*b->args))))
         return -ENOMEM;
     for (size_t i = 0; i < n->n; i++) {
@@ -332,17 +482,18 @@ static int decode_args(struct dctx *c, const struct ynode *n, const char *field,
         if ((r = want_kind(c, a, path, YN_MAP)) < 0 || (r = check_keys(c, a, path, keys)) < 0)
             return r;
         struct sys_arg *x = &b->args[b->nargs];
-        const struct ynode *idx = ynode_get(a, "index"), *val = ynode_get(a, "value"),
-                           *two = ynode_get(a, "valueTwo"), *op = ynode_get(a, "op");
+        const struct ynode *idx = opt(a, "index"), *val = opt(a, "value"),
+                           *two = opt(a, "valueTwo"), *op = opt(a, "op");
         snprintf(sub, sizeof(sub), "%s.index", path);
         if (!idx)
             return fail(c, a, sub, "required");
         uint64_t v;
-        if ((r = get_u64(c, idx, sub, &v)) < 0)
+        if ((r = get_int(c, idx, sub, 0, UINT64_MAX, &v)) < 0)
             return r;
-        if (v > 5)
+        if (v > SCHEMA_MAX_ARG_INDEX)
             return fail(c, idx, sub,
-                        "index %" PRIu64 " is over 5 (a syscall has 6 arguments, 0 to 5)", v);
+                        "index %" PRIu64 " is over %d (a syscall has 6 arguments, 0 to 5)", v,
+                        SCHEMA_MAX_ARG_INDEX);
         x->index = (uint8_t)v;
         for (size_t j = 0; j < b->nargs; j++)
             if (b->args[j].index == x->index)
@@ -350,24 +501,20 @@ static int decode_args(struct dctx *c, const struct ynode *n, const char *field,
         snprintf(sub, sizeof(sub), "%s.value", path);
         if (!val)
             return fail(c, a, sub, "required");
-        if ((r = get_u64(c, val, sub, &x->value)) < 0)
+        /* As the CRD says: Kubernetes integers are signed 64-bit. */
+        if ((r = get_int(c, val, sub, 0, INT64_MAX, &x->value)) < 0)
             return r;
-        if (x->value > INT64_MAX) /* as the CRD: Kubernetes integers are signed 64-bit */
-            return fail(c, val, sub, "must be at most 9223372036854775807, not %" PRIu64, x->value);
         x->value_two = 0;
         if (two) {
             snprintf(sub, sizeof(sub), "%s.valueTwo", path);
-            if ((r = get_u64(c, two, sub, &x->value_two)) < 0)
+            if ((r = get_int(c, two, sub, 0, INT64_MAX, &x->value_two)) < 0)
                 return r;
-            if (x->value_two > INT64_MAX)
-                return fail(c, two, sub, "must be at most 9223372036854775807, not %" PRIu64,
-                            x->value_two);
         }
         snprintf(sub, sizeof(sub), "%s.op", path);
         enum cmp_op o;
         if (!op)
             return fail(c, a, sub, "required (EQ, NE, LT, LE, GT, GE, MASKED_EQ)");
-        if (!is_str(op) || op_parse(op->str, &o) < 0)
+        if (!is_str(op) || !one_of(op->str, ops, ELEMENTSOF(ops)) || op_parse(op->str, &o) < 0)
             return fail_choice(c, op, sub, "operator", "EQ, NE, LT, LE, GT, GE or MASKED_EQ");
         x->op = (uint8_t)o;
         b->nargs++;
@@ -375,13 +522,76 @@ static int decode_args(struct dctx *c, const struct ynode *n, const char *field,
     return 0;
 }
 
+/* severity, tags and message: informational, as in KubeArmor policies; checked, not kept. */
+static int check_informational(struct dctx *c, const struct ynode *map, const char *field)
+{
+    char path[300];
+    const struct ynode *n;
+    uint64_t v;
+    int r;
+    snprintf(path, sizeof(path), "%s%sseverity", field, *field ? "." : "");
+    if ((n = opt(map, "severity")) &&
+        (r = get_int(c, n, path, SCHEMA_MIN_SEVERITY, SCHEMA_MAX_SEVERITY, &v)) < 0)
+        return r;
+    snprintf(path, sizeof(path), "%s%smessage", field, *field ? "." : "");
+    if ((n = opt(map, "message"))) {
+        if (!is_str(n))
+            return fail(c, n, path, "must be a string, not %s", ynode_kind_name(n));
+        if (strlen(n->str) > SCHEMA_MAX_MESSAGE_LEN)
+            return fail(c, n, path, "%zu characters, more than %d", strlen(n->str),
+                        SCHEMA_MAX_MESSAGE_LEN);
+    }
+    snprintf(path, sizeof(path), "%s%stags", field, *field ? "." : "");
+    if ((n = opt(map, "tags"))) {
+        if ((r = want_list(c, n, path, SCHEMA_MAX_TAGS, "tags")) < 0)
+            return r;
+        for (size_t i = 0; i < n->n; i++) {
+            char sub[320];
+            snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+            if (!is_str(n->items[i]))
+                return fail(c, n->items[i], sub, "must be a string, not %s",
+                            ynode_kind_name(n->items[i]));
+            if (strlen(n->items[i]->str) > SCHEMA_MAX_TAG_LEN)
+                return fail(c, n->items[i], sub, "%zu characters, more than %d",
+                            strlen(n->items[i]->str), SCHEMA_MAX_TAG_LEN);
+        }
+    }
+    return 0;
+}
+
+/* errno: a number from 1 to SCHEMA_MAX_ERRNO (an integer, or a string of decimal digits
+ * without a leading 0, as the schema has it) or one of the schema's names. */
+static int decode_errno(struct dctx *c, const struct ynode *n, const char *field, uint16_t *ret)
+{
+    static const char *const names[] = {SCHEMA_ERRNO_NAMES};
+    static const char *const choices = "a name such as EPERM, or 1 to 4094";
+    bool neg = false;
+    uint64_t v = 0;
+    if (n->kind == YN_SCALAR && (n->stype == YS_INT || n->stype == YS_FLOAT)) {
+        if (number_value(n, &neg, &v) < 0 || neg || v < 1 || v > SCHEMA_MAX_ERRNO)
+            return fail_choice(c, n, field, "errno", choices);
+        *ret = (uint16_t)v;
+        return 0;
+    }
+    if (!is_str(n))
+        return fail_choice(c, n, field, "errno", choices);
+    const char *s = n->str;
+    bool digits = *s >= '1' && *s <= '9' && strlen(s) <= 4 && strspn(s, "0123456789") == strlen(s);
+    if (digits ? strtoul(s, NULL, 10) > SCHEMA_MAX_ERRNO : !one_of(s, names, ELEMENTSOF(names)))
+        return fail_choice(c, n, field, "errno", choices);
+    if (errno_parse(s, ret) < 0)
+        return fail_choice(c, n, field, "errno", choices);
+    return 0;
+}
+
 static int decode_block(struct dctx *c, const struct ynode *n, const char *field, struct block *b)
 {
+    static const char *const arches[] = {SCHEMA_ARCHES};
     int r = want_kind(c, n, field, YN_MAP);
     if (r < 0)
         return r;
-    static const char *const keys[] = {"arch",  "syscalls", "groups", "action",
-                                       "errno", "args",     NULL};
+    static const char *const keys[] = {"arch", "syscalls", "groups", "action",  "errno",
+                                       "args", "severity", "tags",   "message", NULL};
     if ((r = check_keys(c, n, field, keys)) < 0)
         return r;
     b->line = n->line;
@@ -389,16 +599,17 @@ static int decode_block(struct dctx *c, const struct ynode *n, const char *field
     if (!b->path)
         return -ENOMEM;
     char path[300];
-    const struct ynode *arch = ynode_get(n, "arch");
+    const struct ynode *arch = opt(n, "arch");
     if (arch) {
         snprintf(path, sizeof(path), "%s.arch", field);
-        if ((r = want_kind(c, arch, path, YN_SEQ)) < 0)
+        if ((r = want_list(c, arch, path, ELEMENTSOF(arches), "architectures")) < 0)
             return r;
         for (size_t i = 0; i < arch->n; i++) {
             char sub[320];
             snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
             const struct ynode *a = arch->items[i];
-            int idx = is_str(a) ? arch_parse(a->str) : -EINVAL;
+            int idx = is_str(a) && one_of(a->str, arches, ELEMENTSOF(arches)) ? arch_parse(a->str)
+                                                                              : -EINVAL;
             if (idx < 0)
                 return fail_choice(c, a, sub, "architecture",
                                    "x86_64, x86, x32, aarch64, arm, ... or SCMP_ARCH_*");
@@ -406,33 +617,116 @@ static int decode_block(struct dctx *c, const struct ynode *n, const char *field
         }
     }
     snprintf(path, sizeof(path), "%s.syscalls", field);
-    if ((r = decode_names(c, ynode_get(n, "syscalls"), path, false, &b->syscalls, &b->nsyscalls)) <
-        0)
+    if ((r = decode_names(c, opt(n, "syscalls"), path, false, &b->syscalls, &b->nsyscalls)) < 0)
         return r;
     snprintf(path, sizeof(path), "%s.groups", field);
-    if ((r = decode_names(c, ynode_get(n, "groups"), path, true, &b->groups, &b->ngroups)) < 0)
+    if ((r = decode_names(c, opt(n, "groups"), path, true, &b->groups, &b->ngroups)) < 0)
         return r;
-    const struct ynode *act = ynode_get(n, "action");
+    const struct ynode *act = opt(n, "action");
     snprintf(path, sizeof(path), "%s.action", field);
     if (!act)
         return fail(c, n, path, "required (Allow, Audit, Block, Trap or Kill)");
     if ((r = decode_action(c, act, path, &b->verdict)) < 0)
         return r;
     b->has_action = true;
-    const struct ynode *en = ynode_get(n, "errno");
+    const struct ynode *en = opt(n, "errno");
     if (en) {
+        static const char *const errno_actions[] = {SCHEMA_ERRNO_ACTIONS};
         snprintf(path, sizeof(path), "%s.errno", field);
-        if (b->verdict.action != ACT_ERRNO)
+        if (!one_of(act->str, errno_actions, ELEMENTSOF(errno_actions)))
             return fail(c, en, path, "only a Block action takes an errno");
-        if (en->kind != YN_SCALAR || (en->stype != YS_STR && en->stype != YS_INT) ||
-            errno_parse(en->str, &b->verdict.errno_ret) < 0)
-            return fail_choice(c, en, path, "errno", "a name such as EPERM, or 1 to 4094");
+        if ((r = decode_errno(c, en, path, &b->verdict.errno_ret)) < 0)
+            return r;
     }
-    const struct ynode *args = ynode_get(n, "args");
-    if (args && !(args->kind == YN_SCALAR && args->stype == YS_NULL)) {
+    const struct ynode *args = opt(n, "args");
+    if (args) {
         snprintf(path, sizeof(path), "%s.args", field);
         if ((r = decode_args(c, args, path, b)) < 0)
             return r;
+    }
+    return check_informational(c, n, field);
+}
+
+static void hmap_clearp(struct hmap *m)
+{
+    hmap_clear(m, NULL);
+}
+
+struct cond_count {
+    struct dctx *c;
+    const struct block *b;
+    struct hmap *per_syscall; /* name -> conditions so far, as a uintptr_t */
+    struct hmap *in_block;    /* names this block already counted */
+    size_t total;
+    const char *via; /* the group being expanded, for messages */
+    char field[320]; /* the name being counted: spec.rules[2].groups[0] */
+    struct ynode at; /* its line, for messages */
+};
+
+/* Counts one syscall of a block with args (a name counts once per block). */
+static int count_one(const char *name, void *userdata)
+{
+    struct cond_count *cc = userdata;
+    if (hmap_get(cc->in_block, name))
+        return 0;
+    int r = hmap_put(cc->in_block, name, (void *)name, NULL);
+    if (r < 0)
+        return r;
+    uintptr_t n = (uintptr_t)hmap_get(cc->per_syscall, name) + cc->b->nargs;
+    if ((r = hmap_put(cc->per_syscall, name, (void *)n, NULL)) < 0)
+        return r;
+    cc->total += cc->b->nargs;
+    char via[96] = "";
+    if (cc->via)
+        snprintf(via, sizeof(via), " (through %s)", cc->via);
+    if (n > SCHEMA_MAX_CONDITIONS_PER_SYSCALL)
+        return fail(cc->c, &cc->at, cc->field,
+                    "gives %s%s its argument condition number %ju in this policy, more than the "
+                    "%d a policy may give one syscall (counted after groups are expanded; "
+                    "see docs/bounds.md)",
+                    name, via, (uintmax_t)n, SCHEMA_MAX_CONDITIONS_PER_SYSCALL);
+    if (cc->total > SCHEMA_MAX_CONDITIONS)
+        return fail(cc->c, &cc->at, cc->field,
+                    "brings the policy to %zu argument conditions at %s%s, more than the %d a "
+                    "policy may have (a rule's args count once for every syscall it names, "
+                    "after groups are expanded; see docs/bounds.md)",
+                    cc->total, name, via, SCHEMA_MAX_CONDITIONS);
+    return 0;
+}
+
+/* The argument conditions of a policy, groups expanded: at most SCHEMA_MAX_CONDITIONS, and
+ * SCHEMA_MAX_CONDITIONS_PER_SYSCALL for one syscall. Stops at the first name over either, so
+ * the work is bounded by the limits, not by the input. */
+static int check_conditions(struct dctx *c, const struct policy *p)
+{
+    _cleanup_(hmap_clearp) struct hmap per_syscall = {0};
+    struct cond_count cc = {.c = c, .per_syscall = &per_syscall};
+    for (size_t i = 0; i < p->nblocks; i++) {
+        const struct block *b = &p->blocks[i];
+        if (!b->nargs)
+            continue;
+        _cleanup_(hmap_clearp) struct hmap in_block = {0};
+        cc.b = b;
+        cc.in_block = &in_block;
+        cc.via = NULL;
+        for (size_t k = 0; k < b->nsyscalls; k++) {
+            snprintf(cc.field, sizeof(cc.field), "%s.syscalls[%zu]", b->path, k);
+            cc.at.line = b->syscalls[k].line;
+            int r = count_one(b->syscalls[k].name, &cc);
+            if (r < 0)
+                return r;
+        }
+        for (size_t k = 0; k < b->ngroups; k++) {
+            const struct syscall_group *g = groups_lookup(b->groups[k].name);
+            if (!g)
+                continue; /* refused by decode_names already */
+            snprintf(cc.field, sizeof(cc.field), "%s.groups[%zu]", b->path, k);
+            cc.at.line = b->groups[k].line;
+            cc.via = g->name;
+            int r = groups_expand(g, count_one, &cc);
+            if (r < 0)
+                return r;
+        }
     }
     return 0;
 }
@@ -444,7 +738,7 @@ static int decode_policy_selectors(struct dctx *c, const struct ynode *spec, str
     int r = decode_selector(c, ynode_get(spec, "selector"), "spec.selector", &p->selector);
     if (r < 0)
         return r;
-    const struct ynode *n = ynode_get(spec, "namespaceSelector");
+    const struct ynode *n = opt(spec, "namespaceSelector");
     if (n && p->kind != PK_CLUSTER)
         return fail(c, n, "spec.namespaceSelector", "only a ClusterSeccompPolicy has one");
     return decode_selector(c, n, "spec.namespaceSelector", &p->ns_selector);
@@ -461,18 +755,15 @@ static int decode_policy_spec(struct dctx *c, const struct ynode *spec, struct p
     if ((r = check_keys(c, spec, "spec", keys)) < 0)
         return r;
     const struct ynode *n;
-    if ((n = ynode_get(spec, "severity"))) {
+    if ((r = check_informational(c, spec, "spec")) < 0)
+        return r;
+    if ((n = opt(spec, "severity"))) {
         uint64_t v;
-        if (n->kind == YN_SCALAR && n->stype == YS_INT && parse_u64(n->str, &v) < 0)
-            return fail(c, n, "spec.severity", "must be from 1 to 10, not %.64s", n->str);
-        if ((r = get_u64(c, n, "spec.severity", &v)) < 0)
-            return r;
-        if (v < 1 || v > 10)
-            return fail(c, n, "spec.severity", "must be from 1 to 10, not %" PRIu64, v);
-        p->severity = (int)v;
+        if (get_int(c, n, "spec.severity", SCHEMA_MIN_SEVERITY, SCHEMA_MAX_SEVERITY, &v) == 0)
+            p->severity = (int)v;
     }
     /* selector and namespaceSelector: decode_policy_selectors, before everything else. */
-    if ((n = ynode_get(spec, "ceiling")) && !(n->kind == YN_SCALAR && n->stype == YS_NULL)) {
+    if ((n = opt(spec, "ceiling"))) {
         if (p->kind != PK_CLUSTER)
             return fail(c, n, "spec.ceiling",
                         "only a ClusterSeccompPolicy can be a ceiling (a %s cannot)",
@@ -481,9 +772,9 @@ static int decode_policy_spec(struct dctx *c, const struct ynode *spec, struct p
             return fail(c, n, "spec.ceiling", "must be true or false, not %s",
                         n->kind == YN_SCALAR && n->stype == YS_STR ? "a string"
                                                                    : ynode_kind_name(n));
-        p->ceiling = strcasecmp(n->str, "true") == 0;
+        p->ceiling = strcmp(n->str, "true") == 0; /* the document tree spells booleans so */
     }
-    if ((n = ynode_get(spec, "extends"))) {
+    if ((n = opt(spec, "extends"))) {
         if ((r = get_string(c, n, "spec.extends", &p->extends)) < 0)
             return r;
         p->extends_line = n->line;
@@ -496,15 +787,15 @@ static int decode_policy_spec(struct dctx *c, const struct ynode *spec, struct p
                 c, n, "spec.extends",
                 "\"%.100s\" is not a policy name, ClusterSeccompPolicy/NAME or runtime/default", e);
     }
-    if ((n = ynode_get(spec, "defaultAction"))) {
+    if ((n = opt(spec, "defaultAction"))) {
         if ((r = decode_action(c, n, "spec.defaultAction", &p->default_verdict)) < 0)
             return r;
         p->has_default = true;
     }
-    const struct ynode *sc = ynode_get(spec, "seccomp"), *rules = ynode_get(spec, "rules");
+    const struct ynode *sc = opt(spec, "seccomp"), *rules = opt(spec, "rules");
     size_t nrules = 0;
     if (rules) {
-        if ((r = want_kind(c, rules, "spec.rules", YN_SEQ)) < 0)
+        if ((r = want_list(c, rules, "spec.rules", SCHEMA_MAX_RULES, "rules")) < 0)
             return r;
         nrules = rules->n;
     }
@@ -521,7 +812,7 @@ static int decode_policy_spec(struct dctx *c, const struct ynode *spec, struct p
         if ((r = decode_block(c, rules->items[i], path, &p->blocks[p->nblocks++])) < 0)
             return r;
     }
-    return 0;
+    return check_conditions(c, p);
 }
 
 /* metadata.name/namespace; namespaced objects without one get "default", as kubectl does. */
@@ -569,6 +860,58 @@ static int opt_string(struct dctx *c, const struct ynode *map, const char *key, 
     return get_string(c, n, field, ret);
 }
 
+/* A policy's metadata as the API server checks it: known fields only, labels and annotation
+ * keys in label syntax, strings where strings belong. */
+static int check_policy_meta(struct dctx *c, const struct ynode *meta)
+{
+    static const char *const keys[] = {"name",
+                                       "generateName",
+                                       "namespace",
+                                       "selfLink",
+                                       "uid",
+                                       "resourceVersion",
+                                       "generation",
+                                       "creationTimestamp",
+                                       "deletionTimestamp",
+                                       "deletionGracePeriodSeconds",
+                                       "labels",
+                                       "annotations",
+                                       "ownerReferences",
+                                       "finalizers",
+                                       "managedFields",
+                                       NULL};
+    int r = check_keys(c, meta, "metadata", keys);
+    if (r < 0)
+        return r;
+    static const char *const strings[] = {"generateName", "selfLink", "uid", "resourceVersion"};
+    for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
+        const struct ynode *n = opt(meta, strings[i]);
+        char path[64];
+        snprintf(path, sizeof(path), "metadata.%s", strings[i]);
+        if (n && !is_str(n))
+            return fail(c, n, path, "must be a string, not %s", ynode_kind_name(n));
+    }
+    _cleanup_(labels_free) struct labels l = {0};
+    if ((r = decode_labels(c, opt(meta, "labels"), "metadata.labels", true, &l)) < 0)
+        return r;
+    const struct ynode *a = opt(meta, "annotations");
+    if (a) {
+        if ((r = want_kind(c, a, "metadata.annotations", YN_MAP)) < 0)
+            return r;
+        for (size_t i = 0; i < a->n; i++) {
+            char path[300];
+            snprintf(path, sizeof(path), "metadata.annotations.%s", a->keys[i]);
+            if (!label_key_valid(a->keys[i]))
+                return fail(c, a->items[i], path, "\"%.100s\" is not an annotation key",
+                            a->keys[i]);
+            if (!is_str(a->items[i]))
+                return fail(c, a->items[i], path, "must be a string, not %s",
+                            ynode_kind_name(a->items[i]));
+        }
+    }
+    return 0;
+}
+
 static int decode_policy(struct dctx *c, const struct ynode *doc, enum policy_kind kind,
                          struct object *ret)
 {
@@ -597,7 +940,7 @@ static int decode_policy(struct dctx *c, const struct ynode *doc, enum policy_ki
     if (gen && gen->kind == YN_SCALAR && gen->stype == YS_INT && parse_u64(gen->str, &g) == 0)
         p->generation = (int64_t)g;
     static const char *const top[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
-    const struct ynode *spec = ynode_get(doc, "spec");
+    const struct ynode *spec = ynode_get(doc, "spec"); /* null: "must be a mapping" */
     bool selectors_known = false;
     r = 0;
     if (spec && spec->kind == YN_MAP) {
@@ -606,6 +949,8 @@ static int decode_policy(struct dctx *c, const struct ynode *doc, enum policy_ki
     }
     if (r == 0)
         r = check_keys(c, doc, NULL, top);
+    if (r == 0)
+        r = check_policy_meta(c, meta);
     if (r == 0 && !spec)
         r = fail(c, doc, "spec", "required");
     if (r == 0)
@@ -765,7 +1110,7 @@ static int decode_pod(struct dctx *c, const struct ynode *doc, struct object *re
         return r;
     snprintf(c->who, sizeof(c->who), "Pod %s/%s", p->ns, p->name);
     if ((r = opt_string(c, meta, "uid", "metadata.uid", &p->uid)) < 0 ||
-        (r = decode_labels(c, ynode_get(meta, "labels"), "metadata.labels", &p->labels)) < 0)
+        (r = decode_labels(c, ynode_get(meta, "labels"), "metadata.labels", false, &p->labels)) < 0)
         return r;
     const struct ynode *spec = ynode_get(doc, "spec");
     if (!spec)
@@ -838,7 +1183,7 @@ static int decode_namespace(struct dctx *c, const struct ynode *doc, struct obje
     if (!dns_label_valid(n->name))
         return fail(c, ynode_get(meta, "name"), "metadata.name",
                     "\"%.100s\" is not a DNS-1123 label", n->name);
-    if ((r = decode_labels(c, ynode_get(meta, "labels"), "metadata.labels", &n->labels)) < 0)
+    if ((r = decode_labels(c, ynode_get(meta, "labels"), "metadata.labels", false, &n->labels)) < 0)
         return r;
     ret->type = OBJ_NAMESPACE;
     ret->ns = TAKE_PTR(n);

@@ -2,6 +2,9 @@
 #include "engine/doc.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -101,27 +104,116 @@ static bool is_float(const char *s)
     return *s == '\0';
 }
 
-/* The type of a plain scalar, exactly as the YAML 1.2 core schema reads it: what matches none
- * of its patterns ("0xZZ", "-inf", "1_000") is a string. */
-static enum yscalar plain_type(const char *s)
+/* A whole number as Go's strconv.ParseInt/ParseUint read it with base 0 (what kubectl's YAML
+ * reader uses): an optional sign, then 0x/0X hex, 0o/0O or a leading 0 octal, 0b/0B binary, or
+ * decimal. *ret_neg tells the sign; -ERANGE when the magnitude does not fit 64 bits. */
+static int go_parse_int(const char *s, bool *ret_neg, uint64_t *ret)
+{
+    bool neg = *s == '-';
+    if (*s == '-' || *s == '+')
+        s++;
+    unsigned base = 10;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        base = 16, s += 2;
+    else if (s[0] == '0' && (s[1] == 'o' || s[1] == 'O'))
+        base = 8, s += 2;
+    else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
+        base = 2, s += 2;
+    else if (s[0] == '0' && s[1])
+        base = 8, s += 1;
+    if (!*s)
+        return -EINVAL;
+    uint64_t v = 0;
+    bool range = false;
+    for (; *s; s++) {
+        unsigned d = *s >= '0' && *s <= '9'   ? (unsigned)(*s - '0')
+                     : *s >= 'a' && *s <= 'f' ? (unsigned)(*s - 'a' + 10)
+                     : *s >= 'A' && *s <= 'F' ? (unsigned)(*s - 'A' + 10)
+                                              : 99;
+        if (d >= base)
+            return -EINVAL;
+        if (v > (UINT64_MAX - d) / base)
+            range = true;
+        else
+            v = v * base + d;
+    }
+    if (range)
+        return -ERANGE;
+    *ret_neg = neg;
+    *ret = v;
+    return 0;
+}
+
+/* The type of a plain scalar as kubectl reads YAML (YAML 1.1, as go-yaml v2 resolves it), so
+ * that kscmp and the API server see the same object in the same file: y, yes, on (and n, no,
+ * off) are booleans, 010 is octal, 0b101 binary, 1_000 a thousand. Integers that fit 64 bits
+ * (signed, or unsigned) become their decimal text in *str and booleans "true" or "false", so
+ * that readers of the tree need not know these spellings; what matches nothing is a string. */
+static int resolve_plain(char **str, enum yscalar *ret)
 {
     static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
-    static const char *const bools[] = {"true", "True", "TRUE", "false", "False", "FALSE"};
+    static const char *const trues[] = {"y",    "Y",    "yes", "Yes", "YES", "true",
+                                        "True", "TRUE", "on",  "On",  "ON"};
+    static const char *const falses[] = {"n",     "N",     "no",  "No",  "NO", "false",
+                                         "False", "FALSE", "off", "Off", "OFF"};
     static const char *const specials[] = {".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN"};
+    const char *s = *str;
     for (size_t i = 0; i < ELEMENTSOF(nulls); i++)
-        if (strcmp(s, nulls[i]) == 0)
-            return YS_NULL;
-    for (size_t i = 0; i < ELEMENTSOF(bools); i++)
-        if (strcmp(s, bools[i]) == 0)
-            return YS_BOOL;
+        if (strcmp(s, nulls[i]) == 0) {
+            *ret = YS_NULL;
+            return 0;
+        }
+    for (int t = 0; t < 2; t++)
+        for (size_t i = 0; i < ELEMENTSOF(trues); i++)
+            if (strcmp(s, t ? falses[i] : trues[i]) == 0) {
+                char *b = strdup(t ? "false" : "true");
+                if (!b)
+                    return -ENOMEM;
+                free(*str);
+                *str = b;
+                *ret = YS_BOOL;
+                return 0;
+            }
     const char *u = *s == '-' || *s == '+' ? s + 1 : s;
-    if (all_of(u, DIGITS) || (strncmp(s, "0o", 2) == 0 && all_of(s + 2, "01234567")) ||
-        (strncmp(s, "0x", 2) == 0 && all_of(s + 2, DIGITS "abcdefABCDEF")))
-        return YS_INT;
     for (size_t i = 0; i < ELEMENTSOF(specials); i++)
-        if (strcmp(u, specials[i]) == 0 && (u == s || i < 3)) /* no sign on .nan */
-            return YS_FLOAT;
-    return is_float(s) ? YS_FLOAT : YS_STR;
+        if (strcmp(u, specials[i]) == 0 && (u == s || i < 3)) { /* no sign on .nan */
+            *ret = YS_FLOAT;
+            return 0;
+        }
+    *ret = YS_STR;
+    if (!((*u >= '0' && *u <= '9') || *u == '.'))
+        return 0;
+    /* Numbers: underscores are dropped first, as go-yaml does. */
+    _cleanup_free_ char *plain = strdup(s);
+    if (!plain)
+        return -ENOMEM;
+    size_t w = 0;
+    for (size_t i = 0; plain[i]; i++)
+        if (plain[i] != '_')
+            plain[w++] = plain[i];
+    plain[w] = '\0';
+    bool neg;
+    uint64_t v;
+    if (go_parse_int(plain, &neg, &v) == 0 && (!neg || v <= (uint64_t)INT64_MAX + 1)) {
+        char buf[32];
+        if (neg && v)
+            snprintf(buf, sizeof(buf), "-%" PRIu64, v);
+        else
+            snprintf(buf, sizeof(buf), "%" PRIu64, v);
+        char *b = strdup(buf);
+        if (!b)
+            return -ENOMEM;
+        free(*str);
+        *str = b;
+        *ret = YS_INT;
+        return 0;
+    }
+    if (is_float(plain)) {
+        free(*str);
+        *str = TAKE_PTR(plain);
+        *ret = YS_FLOAT;
+    }
+    return 0;
 }
 
 static int parse_error(struct builder *b)
@@ -193,6 +285,7 @@ static int read_key(struct builder *b, yaml_event_t *ev, const struct ynode *n, 
                         line, list ? "list" : "mapping");
     }
     size_t len = ev->data.scalar.length;
+    bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag;
     _cleanup_free_ char *key =
         len > YDOC_MAX_SCALAR ? NULL : strndup((const char *)ev->data.scalar.value, len);
     yaml_event_delete(ev);
@@ -206,6 +299,21 @@ static int read_key(struct builder *b, yaml_event_t *ev, const struct ynode *n, 
     if (strcmp(key, "<<") == 0)
         return kerr_set(b->err, -EINVAL, "%s:%d: YAML merge keys (<<) are not accepted", b->file,
                         line);
+    if (plain) {
+        /* A plain key that reads as a boolean or a whole number is that value's text, as
+         * kubectl turns it into a JSON key ("yes: 1" has the key "true"). */
+        _cleanup_free_ char *as = strdup(key);
+        enum yscalar t;
+        if (!as || resolve_plain(&as, &t) < 0)
+            return -ENOMEM;
+        if (t == YS_NULL)
+            return kerr_set(b->err, -EINVAL, "%s:%d: a mapping key must not be null (\"%s\")",
+                            b->file, line, key);
+        if (t == YS_BOOL || t == YS_INT) {
+            free(key);
+            key = TAKE_PTR(as);
+        }
+    }
     bool dup = false;
     if (n->n < KEYS_LINEAR_MAX) {
         for (size_t i = 0; i < n->n && !dup; i++)
@@ -265,8 +373,12 @@ static int build_node(struct builder *b, yaml_event_t *ev, unsigned depth, struc
         bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
         bool tagged_str = ev->data.scalar.tag &&
                           strcmp((const char *)ev->data.scalar.tag, "tag:yaml.org,2002:str") == 0;
-        n->stype = plain && !tagged_str ? plain_type(n->str) : YS_STR;
+        n->stype = YS_STR;
         yaml_event_delete(ev);
+        if (plain && !tagged_str && resolve_plain(&n->str, &n->stype) < 0) {
+            ynode_free(n);
+            return -ENOMEM;
+        }
         *ret = n;
         return 0;
     }

@@ -1389,7 +1389,7 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
     size_t nnopolicy = 0;
     if (!nopolicy)
         return -ENOMEM;
-    bool keep = false, noarch = false;
+    bool keep = false, noarch = false, toolarge = false;
     size_t nmerged = 0;
     int r = 0;
     for (size_t i = 0; i < npods && r >= 0; i++) {
@@ -1448,9 +1448,19 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                 /* Contract 3.5: the start-up syscalls no contributing policy names. */
                 if (r >= 0 && e->startup)
                     r = startup_apply(merged[nmerged], mode, e->native_arch, e->db);
+                struct kerr big = {0};
                 if (r >= 0)
-                    r = profile_render(merged[nmerged], e->db, &json[nmerged], &jlen[nmerged]);
-                if (r >= 0)
+                    r = profile_render_bounded(merged[nmerged], e->db, &json[nmerged],
+                                               &jlen[nmerged], &big);
+                if (r == -E2BIG) {
+                    /* Over the bounds of docs/bounds.md: refused before libseccomp sees it. */
+                    toolarge = true;
+                    r = emit(ops, pod, "ProfileRefused",
+                             "kscmp/%s keeps its last good profile (or stays absent): %s", rel,
+                             big.msg);
+                    cprof_free(merged[nmerged]);
+                    merged[nmerged] = NULL;
+                } else if (r >= 0)
                     nmerged++;
                 else {
                     cprof_free(merged[nmerged]);
@@ -1487,6 +1497,9 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
         if (keep) {
             res.action = FILE_KEEP;
             res.why = "a contributing policy is invalid";
+        } else if (toolarge) {
+            res.action = FILE_KEEP;
+            res.why = "its profile would be over kscmp's bounds";
         } else if (noarch) {
             res.action = FILE_REMOVE;
             res.why = "the policies that contribute to it have no architecture in common";
@@ -1505,8 +1518,20 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                 r = profile_merge((const struct cprof *const *)merged, nmerged, true, &inter);
                 res.prof = inter;
                 bool none = r >= 0 && inter->arches == 0;
+                struct kerr big = {0};
                 if (r >= 0 && !none)
-                    r = profile_render(inter, e->db, &final, &final_len);
+                    r = profile_render_bounded(inter, e->db, &final, &final_len, &big);
+                if (r == -E2BIG) {
+                    r = 0;
+                    for (size_t i = 0; r >= 0 && i < npods; i++)
+                        r = emit(ops, pods[i]->pod, "ProfileRefused",
+                                 "kscmp/%s keeps its last good profile (or stays absent): the "
+                                 "strict intersection of the profiles of the pods sharing it: %s",
+                                 rel, big.msg);
+                    res.action = FILE_KEEP;
+                    res.why = "its profile would be over kscmp's bounds";
+                    res.prof = NULL;
+                }
                 for (size_t i = 0; r >= 0 && i < npods; i++)
                     r = emit(ops, pods[i]->pod, "ProfileConflict",
                              none ? "pods sharing kscmp/%s get profiles with no architecture in "

@@ -11,6 +11,7 @@
 #include "base/cleanup.h"
 #include "base/strv.h"
 #include "engine/groups.h"
+#include "engine/schema.h"
 #include "engine/runtime_default.h"
 
 void cprof_free(struct cprof *p)
@@ -917,13 +918,40 @@ static bool has_conds(const struct cprof *p, uint32_t sys)
     return first_cond(p, sys) != NULL;
 }
 
+int profile_check_bounds(const struct cprof *p, struct kerr *err)
+{
+    size_t rules = p->nconds, conditions = 0;
+    for (size_t i = 0; i < p->nents; i++)
+        rules += !verdict_eq(p->ents[i].v, p->dflt);
+    for (size_t i = 0; i < p->nconds; i++)
+        conditions += p->conds[i].nargs;
+    if (rules > SCHEMA_MAX_PROFILE_RULES)
+        return kerr_set(err, -E2BIG,
+                        "the profile would hold %zu rules, more than the %d a profile may hold",
+                        rules, SCHEMA_MAX_PROFILE_RULES);
+    if (conditions > SCHEMA_MAX_PROFILE_CONDITIONS)
+        return kerr_set(err, -E2BIG,
+                        "the profile would hold %zu argument conditions, more than the %d a "
+                        "profile may hold",
+                        conditions, SCHEMA_MAX_PROFILE_CONDITIONS);
+    return 0;
+}
+
 int profile_render(const struct cprof *in, const struct sysdb *db, char **ret_json, size_t *ret_len)
+{
+    return profile_render_bounded(in, db, ret_json, ret_len, NULL);
+}
+
+int profile_render_bounded(const struct cprof *in, const struct sysdb *db, char **ret_json,
+                           size_t *ret_len, struct kerr *err)
 {
     /* What the runtime can enforce: libseccomp lets an unconditional rule swallow the
      * conditional ones of the same syscall (profile.h: render lowers first). */
     _cleanup_(cprof_freep) struct cprof *p = NULL;
     int r = profile_lower(in, &p);
     if (r < 0)
+        return r;
+    if ((r = profile_check_bounds(p, err)) < 0)
         return r;
     json_t *root = json_object();
     if (!root)
@@ -1010,6 +1038,12 @@ int profile_render(const struct cprof *in, const struct sysdb *db, char **ret_js
         return -ENOMEM;
     u64_unmark(s);
     size_t len = strlen(s);
+    if (len + 1 > SCHEMA_MAX_PROFILE_BYTES) {
+        free(s);
+        return kerr_set(err, -E2BIG,
+                        "the profile would be %zu bytes, more than the %d a profile may be",
+                        len + 1, SCHEMA_MAX_PROFILE_BYTES);
+    }
     char *withnl = realloc(s, len + 2);
     if (!withnl) {
         free(s);

@@ -106,6 +106,17 @@ int profile_lower(const struct cprof *in, struct cprof **ret);
  * a newline). The caller frees *ret_json. */
 int profile_render(const struct cprof *p, const struct sysdb *db, char **ret_json, size_t *ret_len);
 
+/* The same, saying why in err when it refuses a profile. Both refuse with -E2BIG, rendering
+ * nothing, a profile that holds more rules, argument conditions or bytes than
+ * SCHEMA_MAX_PROFILE_* (engine/schema.h): the bounds that keep the libseccomp proof of a
+ * profile short (docs/bounds.md). */
+int profile_render_bounded(const struct cprof *p, const struct sysdb *db, char **ret_json,
+                           size_t *ret_len, struct kerr *err);
+
+/* The rules and argument conditions bounds alone, on a profile as render hands it to the
+ * runtime (lowered): 0, or -E2BIG and why. */
+int profile_check_bounds(const struct cprof *p, struct kerr *err);
+
 /* Plain text, one line per syscall with its action and where the action came from. */
 int profile_explain(const struct cprof *p, const struct sysdb *db, char **ret_text);
 

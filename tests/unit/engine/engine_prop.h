@@ -378,7 +378,7 @@ static void prop_gen_selector(struct prop_src *s, FILE *f, const char *field, bo
         if (ns)
             fprintf(f, "  %s: {matchLabels: {env: %s}}\n", field, prop_pick(s, 2) ? "prod" : "dev");
         else
-            fprintf(f, "  %s: {matchLabels: {app: %s}}\n", field, prop_pick(s, 2) ? "x" : "y");
+            fprintf(f, "  %s: {matchLabels: {app: %s}}\n", field, prop_pick(s, 2) ? "x" : "z");
         return;
     case 3:
         if (ns)
@@ -548,7 +548,7 @@ static char *prop_gen_pod(struct prop_src *s, const char *ns, const char *name)
         "    seccompProfile: {type: Localhost, localhostProfile: \"%s\"}\n"
         "%s%s%s"
         "  containers:\n  - {name: main, image: busybox, securityContext: {%s}}\n%s%s%s%s%s",
-        name, ns, prop_pick(s, 2) ? "x" : "y", prop_pick(s, 3) ? "" : ", tier: fe", ref,
+        name, ns, prop_pick(s, 2) ? "x" : "z", prop_pick(s, 3) ? "" : ", tier: fe", ref,
         init ? "  initContainers:\n  - {name: init, image: busybox, securityContext: {" : "",
         init ? init_ape : "", init ? "}}\n" : "", main_ape,
         side ? "  - name: side\n    image: busybox\n    securityContext: "

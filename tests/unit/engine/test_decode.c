@@ -146,7 +146,7 @@ static const struct bad_case bad_cases[] = {
      INVALID_POLICY, 10,
      "SeccompPolicy demo/web: spec.seccomp.syscalls[1]: \"Write\" is not a syscall name"},
     {"a group name with a slash", POLICY_HEAD "  seccomp: {groups: [\"@a/b\"], action: Allow}\n",
-     INVALID_POLICY, 7, "spec.seccomp.groups[0]: \"@a/b\" is not a group name"},
+     INVALID_POLICY, 7, "spec.seccomp.groups[0]: unknown group \"@a/b\" (see kscmp groups)"},
     {"action as a list",
      POLICY_HEAD "  seccomp:\n"
                  "    syscalls: [read]\n"
@@ -172,15 +172,15 @@ static const struct bad_case bad_cases[] = {
     {"defaultAction unknown", POLICY_HEAD "  defaultAction: Deny\n", INVALID_POLICY, 7,
      "SeccompPolicy demo/web: spec.defaultAction: unknown action \"Deny\""},
     {"severity 11", POLICY_HEAD "  severity: 11\n", INVALID_POLICY, 7,
-     "SeccompPolicy demo/web: spec.severity: must be from 1 to 10, not 11"},
+     "SeccompPolicy demo/web: spec.severity: must be a whole number from 1 to 10, not 11"},
     {"severity 0", POLICY_HEAD "  severity: 0\n", INVALID_POLICY, 7,
-     "spec.severity: must be from 1 to 10, not 0"},
+     "spec.severity: must be a whole number from 1 to 10, not 0"},
     {"severity as a string", POLICY_HEAD "  severity: \"5\"\n", INVALID_POLICY, 7,
      "spec.severity: must be a whole number, not the string \"5\""},
     {"severity negative", POLICY_HEAD "  severity: -1\n", INVALID_POLICY, 7,
-     "spec.severity: must be from 1 to 10, not -1"},
+     "spec.severity: must be a whole number from 1 to 10, not -1"},
     {"severity as a float", POLICY_HEAD "  severity: 2.5\n", INVALID_POLICY, 7,
-     "spec.severity: must be a whole number from 0 to 18446744073709551615, not 2.5"},
+     "spec.severity: must be a whole number, not 2.5"},
     {"errno with Allow",
      POLICY_HEAD "  seccomp:\n"
                  "    syscalls: [mkdir]\n"
@@ -253,12 +253,12 @@ static const struct bad_case bad_cases[] = {
      POLICY_HEAD
      "  rules: [{syscalls: [x], action: Allow, args: [{index: 1, value: -1, op: EQ}]}]\n",
      INVALID_POLICY, 7,
-     "spec.rules[0].args[0].value: must be a whole number from 0 to 18446744073709551615, not -1"},
+     "spec.rules[0].args[0].value: must be a whole number from 0 to 9223372036854775807, not -1"},
     {"args value over 64 bits",
      POLICY_HEAD "  rules: [{syscalls: [x], action: Allow, args: [{index: 1, value: "
                  "18446744073709551616, op: EQ}]}]\n",
      INVALID_POLICY, 7,
-     "spec.rules[0].args[0].value: must be a whole number from 0 to 18446744073709551615, not "
+     "spec.rules[0].args[0].value: must be a whole number from 0 to 9223372036854775807, not "
      "18446744073709551616"},
     {"args value missing",
      POLICY_HEAD "  rules: [{syscalls: [x], action: Allow, args: [{index: 1, op: EQ}]}]\n",
@@ -582,11 +582,11 @@ static const struct bad_case bad_cases[] = {
      REFUSED, 9,
      "Pod demo/p: spec.containers[0].securityContext.allowPrivilegeEscalation: want true or "
      "false, not a string"},
-    {"Pod: allowPrivilegeEscalation: no (a string in YAML 1.2)",
+    {"Pod: allowPrivilegeEscalation: \"no\" (quoted: a string)",
      POD_HEAD "  initContainers:\n"
               "  - name: init\n"
               "    securityContext:\n"
-              "      allowPrivilegeEscalation: no\n",
+              "      allowPrivilegeEscalation: \"no\"\n",
      REFUSED, 10,
      "Pod demo/p: spec.initContainers[0].securityContext.allowPrivilegeEscalation: want true or "
      "false, not a string"},
@@ -696,8 +696,7 @@ static void test_api_object_messages(void **state)
         {"{\"apiVersion\":\"kscmp.io/v1\",\"kind\":\"ClusterSeccompPolicy\",\"metadata\":{\"name\":"
          "\"base\"},\"spec\":{\"severity\":1.5}}",
          INVALID_POLICY,
-         "ClusterSeccompPolicy base: spec.severity: must be a whole number from 0 to "
-         "18446744073709551615, not 1.5"},
+         "ClusterSeccompPolicy base: spec.severity: must be a whole number, not 1.5"},
         {"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"namespace\":\"d\"}"
          ","
          "\"spec\":{\"containers\":[{\"name\":\"c\",\"securityContext\":{\"seccompProfile\":{"

@@ -189,7 +189,9 @@ static void test_line_numbers(void **state)
     parsed_free(&p);
 }
 
-/* Plain scalars are typed by the YAML 1.2 core schema; quoted and !!str ones are strings. */
+/* Plain scalars are typed as kubectl reads them (YAML 1.1, as go-yaml v2 resolves it), so
+ * that kscmp and the API server see the same object in one file; whole numbers come out as
+ * their decimal text and booleans as "true" or "false". Quoted and !!str ones are strings. */
 static void test_scalar_types(void **state)
 {
     static const struct {
@@ -199,12 +201,24 @@ static void test_scalar_types(void **state)
     } cases[] = {
         {"42", YS_INT, "42"},
         {"-7", YS_INT, "-7"},
-        {"+3", YS_INT, "+3"},
+        {"+3", YS_INT, "3"},
         {"0", YS_INT, "0"},
-        {"0x1F", YS_INT, "0x1F"},
-        {"0xdeadBEEF", YS_INT, "0xdeadBEEF"},
-        {"0o17", YS_INT, "0o17"},
+        {"-0", YS_INT, "0"},
+        {"0x1F", YS_INT, "31"},
+        {"0X1f", YS_INT, "31"},
+        {"0xdeadBEEF", YS_INT, "3735928559"},
+        {"0o17", YS_INT, "15"},
+        {"010", YS_INT, "8"}, /* a leading 0 is octal in YAML 1.1 */
+        {"0b101", YS_INT, "5"},
+        {"1_000", YS_INT, "1000"},
+        {"0x_10", YS_INT, "16"},
+        {"18446744073709551615", YS_INT, "18446744073709551615"},
+        {"-9223372036854775808", YS_INT, "-9223372036854775808"},
+        {"18446744073709551616", YS_FLOAT, "18446744073709551616"},
+        {"-9223372036854775809", YS_FLOAT, "-9223372036854775809"},
+        {"089", YS_FLOAT, "089"}, /* not octal, but a float's digits */
         {"1.5", YS_FLOAT, "1.5"},
+        {"1_0.5", YS_FLOAT, "10.5"},
         {"-.5", YS_FLOAT, "-.5"},
         {"1e3", YS_FLOAT, "1e3"},
         {"2.", YS_FLOAT, "2."},
@@ -212,18 +226,24 @@ static void test_scalar_types(void **state)
         {"-.Inf", YS_FLOAT, "-.Inf"},
         {".NaN", YS_FLOAT, ".NaN"},
         {"true", YS_BOOL, "true"},
-        {"False", YS_BOOL, "False"},
-        {"TRUE", YS_BOOL, "TRUE"},
+        {"False", YS_BOOL, "false"},
+        {"TRUE", YS_BOOL, "true"},
+        {"yes", YS_BOOL, "true"},
+        {"On", YS_BOOL, "true"},
+        {"y", YS_BOOL, "true"},
+        {"NO", YS_BOOL, "false"},
+        {"off", YS_BOOL, "false"},
+        {"n", YS_BOOL, "false"},
         {"null", YS_NULL, "null"},
         {"~", YS_NULL, "~"},
         {"", YS_NULL, ""},
         {"NULL", YS_NULL, "NULL"},
-        /* Not in the core schema: strings. */
+        /* Neither: strings. */
         {"0x", YS_STR, "0x"},
         {"0xZZ", YS_STR, "0xZZ"},
         {"0x-1", YS_STR, "0x-1"},
         {"0o9", YS_STR, "0o9"},
-        {"1_000", YS_STR, "1_000"},
+        {"0x10000000000000000", YS_STR, "0x10000000000000000"},
         {"12abc", YS_STR, "12abc"},
         {"-x", YS_STR, "-x"},
         {".", YS_STR, "."},
@@ -232,9 +252,9 @@ static void test_scalar_types(void **state)
         {"nan", YS_STR, "nan"},
         {"+.nan", YS_STR, "+.nan"},
         {"Infinity", YS_STR, "Infinity"},
-        {"yes", YS_STR, "yes"},
-        {"on", YS_STR, "on"},
+        {"yEs", YS_STR, "yEs"},
         {"tRUE", YS_STR, "tRUE"},
+        {"2024-01-01", YS_STR, "2024-01-01"}, /* kubectl keeps timestamps as strings */
         {"web", YS_STR, "web"},
         /* Quoted or tagged: always strings. */
         {"\"42\"", YS_STR, "42"},
@@ -388,6 +408,10 @@ static char *gen_billion_laughs(size_t *ret_len)
 }
 
 static const struct bad_case bad_yaml[] = {
+    {"a null key (kubectl refuses it too)", "a: 1\n~: 2\n", 0, NULL, -EINVAL, 2,
+     "a mapping key must not be null"},
+    {"an empty plain key", "a: 1\nnull: 2\n", 0, NULL, -EINVAL, 2,
+     "a mapping key must not be null"},
     {"syntax: mapping in a plain scalar", "a: 1\nb: c: d\n", 0, NULL, -EINVAL, 2,
      "malformed YAML: mapping values are not allowed"},
     {"syntax: bad indentation", "a:\n  b: 1\n c: 2\n", 0, NULL, -EINVAL, 3, "malformed YAML"},
@@ -617,7 +641,7 @@ static void test_json_bad(void **state)
 
 static void test_get_and_kind_names(void **state)
 {
-    struct parsed p = parse_ok("m: {a: 1}\ns: [x]\nstr: web\nnum: 3\nf: 1.5\nb: true\nn: ~\n");
+    struct parsed p = parse_ok("m: {a: 1}\ns: [x]\nstr: web\nnum: 3\nf: 1.5\nb: true\nnil: ~\n");
     const struct ynode *d = p.docs[0];
     assert_null(ynode_get(d, "missing"));
     assert_null(ynode_get(at(d, "s"), "x"));     /* not a mapping */
@@ -629,27 +653,41 @@ static void test_get_and_kind_names(void **state)
     assert_string_equal(ynode_kind_name(at(d, "num")), "a number");
     assert_string_equal(ynode_kind_name(at(d, "f")), "a number");
     assert_string_equal(ynode_kind_name(at(d, "b")), "a boolean");
-    assert_string_equal(ynode_kind_name(at(d, "n")), "null");
+    assert_string_equal(ynode_kind_name(at(d, "nil")), "null");
     assert_string_equal(ynode_kind_name(NULL), "nothing");
     parsed_free(&p);
     ynode_free(NULL);
     ydoc_free_all(NULL, 0);
 }
 
+/* Plain keys that read as booleans or numbers become the text kubectl gives them in JSON, so
+ * that "yes: 1" and "true: 1" are the same key (and a duplicate); quoted keys stay as written. */
+static void test_key_spellings(void **state)
+{
+    struct parsed p = parse_ok("yes: a\n010: b\n0x1F: c\n\"no\": d\n1.5: e\nOff: f\n");
+    const struct ynode *d = p.docs[0];
+    static const char *const want[] = {"true", "8", "31", "no", "1.5", "false"};
+    assert_int_equal(d->n, ELEMENTSOF(want));
+    for (size_t i = 0; i < ELEMENTSOF(want); i++)
+        assert_string_equal(d->keys[i], want[i]);
+    parsed_free(&p);
+    struct ynode **docs = NULL;
+    size_t n = 0;
+    struct kerr err = {0};
+    const char *dup = "yes: 1\ntrue: 2\n";
+    assert_int_equal(ydoc_parse_yaml(dup, strlen(dup), FILE_NAME, &docs, &n, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "duplicate key \"true\""));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_multi_document),
-        cmocka_unit_test(test_empty_documents_skipped),
-        cmocka_unit_test(test_line_numbers),
-        cmocka_unit_test(test_scalar_types),
-        cmocka_unit_test(test_accepted_oddities),
-        cmocka_unit_test(test_depth_limit_exact),
-        cmocka_unit_test(test_many_keys_fast),
-        cmocka_unit_test(test_bad_yaml),
-        cmocka_unit_test(test_json),
-        cmocka_unit_test(test_json_bad),
-        cmocka_unit_test(test_get_and_kind_names),
+        cmocka_unit_test(test_multi_document),    cmocka_unit_test(test_empty_documents_skipped),
+        cmocka_unit_test(test_line_numbers),      cmocka_unit_test(test_scalar_types),
+        cmocka_unit_test(test_key_spellings),     cmocka_unit_test(test_accepted_oddities),
+        cmocka_unit_test(test_depth_limit_exact), cmocka_unit_test(test_many_keys_fast),
+        cmocka_unit_test(test_bad_yaml),          cmocka_unit_test(test_json),
+        cmocka_unit_test(test_json_bad),          cmocka_unit_test(test_get_and_kind_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -387,7 +387,7 @@ static const struct contrib_case contrib_cases[] = {
                              "  seccomp: {syscalls: [ptrace], action: Trap}\n"),
           NS("prod", "{env: prod}"), POD("prod", "p", "{app: x}", "kscmp/prod/app.json"),
           POD("dev", "p", "{app: x}", "kscmp/dev/app.json"),
-          POD("dev", "q", "{app: y}", "kscmp/dev/q.json")),
+          POD("dev", "q", "{app: other}", "kscmp/dev/q.json")),
      {{"dev/app.json", FILE_WRITE, {{"ptrace", "TRAP"}, {NULL}}},
       {"dev/q.json", FILE_REMOVE, {{NULL}}},
       {"prod/app.json", FILE_WRITE, {{"ptrace", "TRAP"}, {NULL}}}},
@@ -674,10 +674,10 @@ static void test_invalid_policy_keeps_file(void **state)
     /* Invalid from the start: kept absent (FILE_KEEP of nothing). */
     e = engine_for("x86_64", OBJS(POL("new", "  extends: nosuch\n"
                                              "  seccomp: {syscalls: [read], action: Allow}\n"),
-                                  POD("demo", "n", "{}", "kscmp/demo/new.json")));
+                                  POD("demo", "nw", "{}", "kscmp/demo/new.json")));
     sync_rec(e, &r);
     want_file(&r, "demo/new.json", FILE_KEEP);
-    ev = event_of(&r, "demo/n", "PolicyInvalid");
+    ev = event_of(&r, "demo/nw", "PolicyInvalid");
     assert_non_null(strstr(ev->message, "nosuch"));
     /* The parent appears: written. */
     load(e, OBJS(POL("nosuch", "  seccomp: {syscalls: [write], action: Allow}\n")));
@@ -850,7 +850,7 @@ static void test_incremental_scope(void **state)
     want_rels(&r, "a/api.json a/web.json b/web.json");
 
     /* A pod: only its files. */
-    load(e, OBJS(POD("a", "x", "{app: y}", "kscmp/a/api.json")));
+    load(e, OBJS(POD("a", "x", "{app: other}", "kscmp/a/api.json")));
     sync_rec(e, &r);
     want_rels(&r, "a/api.json");
 

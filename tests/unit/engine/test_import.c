@@ -230,7 +230,7 @@ static void test_malformed_spo(void **state)
         {SPO_HEAD, {"f0.yaml:1:", "SeccompProfile ns/p", "spec: required", NULL}},
         {SPO_HEAD "spec: []\n", {"SeccompProfile ns/p", "spec", "a mapping", NULL}},
         {SPO_HEAD "spec: {}\n", {"spec.defaultAction", "required", NULL}},
-        {SPO_HEAD "spec: {defaultAction: SCMP_ACT_ERRNO, disabled: yes}\n",
+        {SPO_HEAD "spec: {defaultAction: SCMP_ACT_ERRNO, disabled: \"yes\"}\n",
          {"spec.disabled", "true or false", NULL}},
         {SPO_HEAD "spec: {defaultAction: SCMP_ACT_ERRNO, disabled: true}\n",
          {"spec.disabled", "disabled", NULL}},

@@ -1111,8 +1111,9 @@ static void test_render_large_arg_values(void **state)
                                  "    - {index: 1, value: 9223372036854775808, op: EQ}\n")));
     res = result_of(e, "q");
     assert_false(res.valid);
-    assert_non_null(
-        strstr(res.error, "spec.rules[0].args[0].value: must be at most 9223372036854775807"));
+    assert_non_null(strstr(res.error,
+                           "spec.rules[0].args[0].value: must be a whole number from 0 to "
+                           "9223372036854775807, not 9223372036854775808"));
     engine_free(e);
 }
 
