@@ -821,7 +821,7 @@ def render_reference():
         "Besides `spec`: `apiVersion`, `kind`, `metadata` (the name is a DNS-1123 subdomain of",
         "at most %d characters; a namespaced policy's namespace is a DNS-1123 label) and"
         % B("MAX_OBJECT_NAME_LEN"),
-        "`status`, which the agents write ([status.md](../status.md)).",
+        "`status`, which the agents write ([agent.md](../agent.md#policy-status)).",
         "",
         "## Bounds",
         "",

@@ -1,6 +1,6 @@
 /* metrics.h - the agent's counters and gauges.
  *
- * Owns: what the agent measures (contract section 7) and its Prometheus text. Updates come
+ * Owns: what the agent measures (docs/agent.md: metrics) and its Prometheus text. Updates come
  * from the event loop's thread, reads from the HTTP thread (program/http.h); a mutex guards
  * the numbers.
  */

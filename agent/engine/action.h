@@ -1,6 +1,6 @@
 /* action.h - seccomp actions, their ranking, and errno names.
  *
- * Owns: the enum of runtime actions ordered by restrictiveness (contract 3.2), the
+ * Owns: the enum of runtime actions ordered by restrictiveness (docs/policies.md, the merge), the
  * spellings a policy may use (Allow, Audit, Block, Trap, Kill and SCMP_ACT_*), the OCI
  * spelling that profiles carry, and errno name <-> number. Pure: no I/O, no state.
  */
@@ -31,7 +31,7 @@ struct verdict {
 #define VERDICT(a) ((struct verdict){.action = (a), .errno_ret = (a) == ACT_ERRNO ? 1 : 0})
 
 /* > 0 when a is more restrictive than b, < 0 when less, 0 when equal. Ties on ERRNO: the
- * lower errno is the more restrictive (contract 3.2). */
+ * lower errno is the more restrictive (docs/policies.md, actions). */
 int verdict_cmp(struct verdict a, struct verdict b);
 
 /* The more restrictive of a and b. */
@@ -45,7 +45,7 @@ static inline bool verdict_eq(struct verdict a, struct verdict b)
 /* Argument comparison operators, numbered as libseccomp's enum scmp_compare. */
 enum cmp_op { OP_NE = 1, OP_LT, OP_LE, OP_EQ, OP_GE, OP_GT, OP_MASKED_EQ, OP__MAX };
 
-/* A condition on one syscall argument (contract: args: [{index, value, valueTwo, op}]). */
+/* A condition on one syscall argument (a policy's args: [{index, value, valueTwo, op}]). */
 struct sys_arg {
     uint8_t index; /* 0..5 */
     uint8_t op;    /* enum cmp_op */

@@ -1,6 +1,6 @@
 /* decode.h - from a document tree (doc.h) to the object model (model.h).
  *
- * Owns: the accepted manifest shapes (contract section 1), strict decoding of policy specs
+ * Owns: the accepted manifest shapes (docs/policies.md), strict decoding of policy specs
  * (unknown fields are errors, as kubectl's strict decoding), and messages of the form
  *   FILE:LINE: KIND NS/NAME: FIELD: problem
  * Pure: no I/O. Syscall names are checked by the engine, which knows the architectures.

@@ -81,7 +81,7 @@ struct engine {
     struct sysdb *db;
     int native_arch; /* arch.h index: the ABI the container runtime runs in */
     archmask_t node_arches;
-    bool startup; /* contract 3.5: add the start-up syscalls no policy names (default) */
+    bool startup;                  /* add the start-up syscalls no policy names (default) */
     struct cprof *runtime_default; /* compiled when a policy first extends it */
     struct hmap policies;          /* key "K/ns/name" -> pstate */
     struct hmap children;          /* parent key as parent_key() spells it -> pvec of the policies
@@ -1115,7 +1115,7 @@ static int reaches(struct engine *e, struct pstate *s, const struct pod *pod,
     return !s->valid;
 }
 
-/* The policies that contribute to file name for pod (contract section 2), sorted by key. */
+/* The policies that contribute to file name for pod (docs/policies.md), sorted by key. */
 static int contributors(struct engine *e, const struct pod *pod, const char *name, struct pvec *out)
 {
     struct pvec *pv = hmap_get(&e->by_ns, pod->ns);
@@ -1250,8 +1250,9 @@ static bool pod_has_rel(const struct podstate *ps, const char *rel)
     return false;
 }
 
-/* Contract 3.5: the short start-up set when every container of every pod that uses the file
- * runs with no_new_privs (allowPrivilegeEscalation: false), else the long one. */
+/* Start-up syscalls (docs/policies.md): the short start-up set when every container of every pod
+ * that uses the file runs with no_new_privs (allowPrivilegeEscalation: false), else the long one.
+ */
 static enum startup_mode file_startup_mode(struct podstate *const *pods, size_t npods,
                                            const char *rel)
 {
@@ -1445,7 +1446,7 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                 cprof_free(merged[nmerged]);
                 merged[nmerged] = NULL;
             } else {
-                /* Contract 3.5: the start-up syscalls no contributing policy names. */
+                /* The start-up syscalls no contributing policy names. */
                 if (r >= 0 && e->startup)
                     r = startup_apply(merged[nmerged], mode, e->native_arch, e->db);
                 struct kerr big = {0};

@@ -2,8 +2,9 @@
  *
  * Owns: the set of policies, Namespaces and Pods the node knows; resolving `extends`
  * (same namespace, ClusterSeccompPolicy/NAME, runtime/default), cycles and missing parents;
- * which policies contribute to which file (contract section 2); the per-file result (write,
- * keep the last good one, remove) with the Events it owes to pods; policy status.
+ * which policies contribute to which file (docs/policies.md: which pods get which file); the
+ * per-file result (write, keep the last good one, remove) with the Events it owes to pods; policy
+ * status.
  *
  * Incremental: a change marks only the files it can touch (its namespace, or every file for
  * a ClusterSeccompPolicy) and drops only the compiled policies it can change (the policy and
@@ -22,7 +23,7 @@
 #include "engine/profile.h"
 
 /* The most policies one extends chain may hold, the policy itself included (runtime/default
- * does not count); a policy deeper than that is invalid (contract 3.4). */
+ * does not count); a policy deeper than that is invalid (docs/policies.md: invalid policies). */
 #define EXTENDS_MAX 32
 
 /* The longest NAME of a profile kscmp/NS/NAME.json: the file name must fit in one directory
@@ -41,8 +42,9 @@ archmask_t engine_node_arches(const struct engine *e);
 /* The node's own architecture (an arch.h index): the container runtime runs in its ABI. */
 int engine_native_arch(const struct engine *e);
 
-/* Contract 3.5, on (the default) or off (--startup-syscalls none: a profile holds exactly what
- * the policies say, and no ProfileBlocksStartup is told). A change recomputes every file. */
+/* The start-up syscalls (docs/policies.md), on (the default) or off (--startup-syscalls none: a
+ * profile holds exactly what the policies say, and no ProfileBlocksStartup is told). A change
+ * recomputes every file. */
 void engine_set_startup(struct engine *e, bool on);
 bool engine_startup(const struct engine *e);
 struct sysdb *engine_sysdb(struct engine *e);
@@ -87,7 +89,7 @@ struct policy_result {
 int engine_policy_result(struct engine *e, const struct policy *p, struct policy_result *ret);
 
 /* One policy's profile as `compile --policy` prints it: a copy of prof with the long
- * start-up set applied when start-up syscalls are on (contract 3.5: no pods, so the long
+ * start-up set applied when start-up syscalls are on (docs/policies.md: no pods, so the long
  * set); *ret_blocked: a warning naming the start-up syscalls it blocks and the runtime steps
  * that need them, or NULL (caller frees both). */
 int engine_policy_startup(struct engine *e, const struct cprof *prof, struct cprof **ret,
@@ -101,7 +103,7 @@ int engine_list_policies(const struct engine *e, const struct policy ***ret, siz
 int engine_children(struct engine *e, const struct policy *p, const struct policy ***ret,
                     size_t *ret_n);
 
-/* Why a policy contributes to a pod's file (contract section 2). */
+/* Why a policy contributes to a pod's file (docs/policies.md: which pods get which file). */
 enum contrib_reason {
     CONTRIB_NAME,     /* a namespace policy named after the file */
     CONTRIB_SELECTOR, /* a namespace policy whose selector matches the pod */

@@ -1,4 +1,4 @@
-/* groups.c - the built-in named syscall sets (contract section 5).
+/* groups.c - the built-in named syscall sets (docs/policies.md: named syscall groups).
  *
  * Two kinds of sets live here:
  *  - "@..." sets modelled on systemd's SystemCallFilter= groups (same names, same intent; the

@@ -1,4 +1,4 @@
-/* groups.h - named syscall sets (contract section 5).
+/* groups.h - named syscall sets (docs/policies.md: named syscall groups).
  *
  * Owns: the built-in tables (systemd-style "@basic-io", ... and task-level "dns", ...).
  * Pure constant data: no I/O, no state. An entry of a group may name another group

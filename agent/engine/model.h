@@ -1,6 +1,6 @@
 /* model.h - the objects kscmp reads: policies, Pods and Namespaces.
  *
- * Owns: the in-memory shape of the three policy kinds (contract section 1), of the parts of
+ * Owns: the in-memory shape of the three policy kinds (docs/policies.md), of the parts of
  * a Pod and a Namespace that matter here, label selectors and their matching, and the
  * freeing of all of these. Decoding lives in decode.h; meaning lives in the engine.
  */
@@ -91,7 +91,7 @@ struct policy {
     int severity; /* 0 when unset */
     struct selector selector;
     struct selector ns_selector; /* ClusterSeccompPolicy only */
-    bool ceiling;                /* ClusterSeccompPolicy only: a guardrail (contract 3.6) */
+    bool ceiling;                /* ClusterSeccompPolicy only: a guardrail (docs/policies.md) */
     char *extends;
     int extends_line;
     bool has_default;
@@ -143,7 +143,7 @@ struct pod {
     struct labels labels;
     char **refs;    /* distinct Localhost profile references in effect for some container */
     bool *refs_nnp; /* refs_nnp[i]: every container using refs[i] sets allowPrivilegeEscalation:
-                     * false, so the runtime starts it with no_new_privs (contract 3.5) */
+                     * false, so the runtime starts it with no_new_privs (docs/policies.md) */
     size_t nrefs;
     struct container_state *containers;
     size_t ncontainers;

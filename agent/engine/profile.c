@@ -1,4 +1,4 @@
-/* profile.c - compile, merge and render seccomp profiles (contract sections 3 and 4). */
+/* profile.c - compile, merge and render seccomp profiles (docs/policies.md, docs/agent.md). */
 #include "engine/profile.h"
 
 #include <errno.h>
@@ -468,7 +468,7 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
     }
     normalize(out, true);
     /* By name: syscall ids depend on the order a node met the names, and every node must give
-     * the same status (contract 7). */
+     * the same status (docs/agent.md). */
     if (notes->nconflicts > 1)
         qsort(notes->conflicts, notes->nconflicts, sizeof(*notes->conflicts), cmp_strp);
     *ret = TAKE_PTR(out);

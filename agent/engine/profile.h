@@ -1,6 +1,6 @@
 /* profile.h - compiled profiles: one policy after inheritance, merges, and OCI rendering.
  *
- * Owns: the semantics of contract section 3 on compiled data (3.1 one policy, 3.2 merge with
+ * Owns: the semantics of docs/policies.md on compiled data (3.1 one policy, 3.2 merge with
  * deny wins, 3.3 inheritance and conflicts), the runtime/default profile as a struct cprof,
  * and the deterministic OCI LinuxSeccomp JSON of section 4. Pure: no I/O, no globals; names
  * come from the caller's struct sysdb.
@@ -70,17 +70,17 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
 /* The container runtime's default profile for node_arches. */
 int profile_runtime_default(struct sysdb *db, archmask_t node_arches, struct cprof **ret);
 
-/* Merges profiles. intersect=false: contract 3.2 (a profile that does not name a syscall has
- * no say on it, unless it is a ceiling, 3.6). intersect=true: the strict intersection of
- * section 2 (every profile has a say on every syscall, through its default when it names
- * none). Either way the architectures are those every input has: *ret has arches 0 when they
- * have none in common (the caller reports the conflict; nothing may be written). */
+/* Merges profiles. intersect=false: the merge of docs/policies.md (a profile that does not name a
+ * syscall has no say on it, unless it is a ceiling, 3.6). intersect=true: the strict intersection
+ * of section 2 (every profile has a say on every syscall, through its default when it names none).
+ * Either way the architectures are those every input has: *ret has arches 0 when they have none in
+ * common (the caller reports the conflict; nothing may be written). */
 int profile_merge(const struct cprof *const *in, size_t n, bool intersect, struct cprof **ret);
 
 struct merge_opts {
     bool intersect;
     /* Syscalls on which a ceiling has a say only where it names them (the start-up set,
-     * contract 3.5-3.6); NULL: none. */
+     * docs/policies.md: start-up syscalls, ceilings); NULL: none. */
     bool (*ceiling_exempt)(uint32_t sys, void *userdata);
     void *userdata;
 };

@@ -1,4 +1,4 @@
-/* startup.c - the container runtime's start-up syscalls as data (contract 3.5).
+/* startup.c - the container runtime's start-up syscalls as data (docs/policies.md).
  *
  * How the x86_64 sets were found (tests/enforce/startup.py keeps them true):
  *   - runc 1.1.5 (Debian 12's 1.1.5+ds1-1+deb12u1, which carries the upstream security fixes

@@ -1,4 +1,4 @@
-/* startup.h - the container runtime's start-up syscalls (contract 3.5).
+/* startup.h - the container runtime's start-up syscalls (docs/policies.md).
  *
  * Owns: the syscalls runc and crun make in a container's first process (and in a process
  * that `exec` starts in it) after they have loaded the container's seccomp filter and before
@@ -54,9 +54,9 @@ const char *startup_derivation(int arch);
  * has no say on those it does not name, 3.6). */
 bool startup_has(enum startup_mode m, int arch, struct sysdb *db, uint32_t sys);
 
-/* Contract 3.5 on a merged profile p of a node of architecture arch: when p's default is not
- * Allow, each syscall of the set of mode m that p does not name (no contributing policy named
- * it) gets Allow, its origin "container start-up: STEP". */
+/* The start-up rule (docs/policies.md) on a merged profile p of a node of architecture arch: when
+ * p's default is not Allow, each syscall of the set of mode m that p does not name (no contributing
+ * policy named it) gets Allow, its origin "container start-up: STEP". */
 int startup_apply(struct cprof *p, enum startup_mode m, int arch, struct sysdb *db);
 
 /* One start-up syscall a profile does not allow. */

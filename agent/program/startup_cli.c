@@ -1,4 +1,5 @@
-/* startup_cli.c - kscmp startup-syscalls: the container runtime's start-up sets (contract 3.5). */
+/* startup_cli.c - kscmp startup-syscalls: the container runtime's start-up sets (docs/policies.md).
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
