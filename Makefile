@@ -151,7 +151,7 @@ unit: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do $$t || exit 1; done
 
 vectors: build/kscmp
-	python3 ../shared/vectors/run.py build/kscmp
+	python3 tests/run_all.py vectors
 
 format:
 	clang-format -i $(C_FILES)

@@ -51,6 +51,13 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 CLUSTER=$HERE/cluster.sh
+# Its checks compare files with the conformance vectors' runner: without the vectors (a clone
+# on its own) the suite cannot run, and says so rather than failing.
+if [ ! -f "${KSCMP_VECTORS:-$ROOT/../shared/vectors}/run.py" ]; then
+	echo "skip tests/e2e/suite-e2e.sh: no conformance vectors at ${KSCMP_VECTORS:-$ROOT/../shared/vectors}"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 0
+fi
 PASS=0
 FAIL=0
 DIR=
@@ -128,10 +135,6 @@ ok "tools ready in $KSCMP_E2E_BIN"
 # 2. The agent.
 if ! make -C "$ROOT" --no-print-directory build/kscmp >/dev/null; then
 	bad "make build/kscmp"
-	exit 1
-fi
-if [ ! -f "$ROOT/../shared/vectors/run.py" ] && [ -z "${KSCMP_VECTORS:-}" ]; then
-	bad "the conformance vectors (../shared/vectors/run.py) are missing"
 	exit 1
 fi
 

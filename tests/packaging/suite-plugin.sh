@@ -16,9 +16,8 @@ if ! command -v kubectl >/dev/null; then
     bad "no kubectl to test the plugin with"
 else
     if kubectl plugin list 2>/dev/null | grep -q "$tmp/usr/bin/kubectl-kscmp"; then ok "kubectl plugin list shows kubectl-kscmp"; else bad "kubectl plugin list: $(kubectl plugin list 2>&1 | tail -3)"; fi
-    v=../shared/vectors/03-merge-deny-wins
-    want=$(build/kscmp compile -f $v/policies.yaml --pod $v/pods.yaml --arch x86_64)
-    got=$(kubectl kscmp compile -f $v/policies.yaml --pod $v/pods.yaml --arch x86_64 2>&1)
+    want=$(build/kscmp compile -f examples --pod examples/90-pods.yaml --profile kscmp/demo/web.json --arch x86_64)
+    got=$(kubectl kscmp compile -f examples --pod examples/90-pods.yaml --profile kscmp/demo/web.json --arch x86_64 2>&1)
     if [ -n "$want" ] && [ "$want" = "$got" ]; then ok "kubectl kscmp compile"; else bad "kubectl kscmp compile: $got"; fi
     kubectl kscmp compile >/dev/null 2>&1
     rc=$?
