@@ -166,9 +166,9 @@ int engine_compute_file(struct engine *e, const char *rel, const struct sync_ops
 /* The files the pods reference now, sorted; the caller frees the array, not the strings. */
 int engine_list_files(const struct engine *e, const char ***ret, size_t *ret_n);
 
-/* Recordings (contract 9). While one is put for kscmp/NS/POLICY.json, the file is a recording
- * profile when sel matches every pod that uses it: each contributing policy's explicit
- * blocks stay, a ceiling stays whole, everything else is allowed on every architecture of
+/* Recordings (README: recording in a cluster). While one is put for kscmp/NS/POLICY.json, the file
+ * is a recording profile when sel matches every pod that uses it: each contributing policy's
+ * explicit blocks stay, a ceiling stays whole, everything else is allowed on every architecture of
  * the node, so the pods' calls can be seen (recording_relax). Otherwise (a pod it does not
  * select uses the file too) the file is the policies' as ever. sel is taken over (and left
  * empty); recording_name names it in explain. -EINVAL for a name that is not a DNS-1123

@@ -79,8 +79,8 @@ int recorded_from_json(const json_t *syscalls, const json_t *unknown, const char
 
 struct cprof;
 
-/* What a recording profile keeps of a contributing policy's compiled profile (contract 9:
- * nothing blocked that a policy does not block by name): its default becomes Allow, its
+/* What a recording profile keeps of a contributing policy's compiled profile (README, recording in
+ * a cluster: nothing blocked that a policy does not block by name): its default becomes Allow, its
  * architectures the node's, its Allow rules go (the default says the same), and its other
  * rules stay, so what it names as blocked stays blocked (deny wins: a recording never learns
  * what its policies forbid). A ceiling's profile is not relaxed (a guardrail stays one): the

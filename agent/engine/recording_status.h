@@ -1,9 +1,9 @@
 /* recording_status.h - a SeccompRecording's status: what every node adds, merged.
  *
- * Owns: the one status many agents write (contract 9): the union of the syscalls they saw,
- * per architecture; one entry per node, written by that node's agent alone (pods recorded,
- * the pods being recorded now, what its recording may lack); podsSeen and nodesSeen summed
- * from the entries; the conditions Recording (True: pods are being recorded; False with
+ * Owns: the one status many agents write (README: recording in a cluster): the union of the
+ * syscalls they saw, per architecture; one entry per node, written by that node's agent alone (pods
+ * recorded, the pods being recorded now, what its recording may lack); podsSeen and nodesSeen
+ * summed from the entries; the conditions Recording (True: pods are being recorded; False with
  * reason NoPods, Conflict or Invalid) and Complete (False when a node says it may have missed
  * calls); observedGeneration. A merge only adds to what the server holds, so merges by many
  * nodes in any order give one union, and a node whose view adds nothing writes nothing.

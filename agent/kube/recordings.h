@@ -1,4 +1,4 @@
-/* recordings.h - SeccompRecordings on this node (contract 9).
+/* recordings.h - SeccompRecordings on this node (README: recording in a cluster).
  *
  * Owns: the reflector of SeccompRecordings (every namespace; none while the CRD is not
  * installed); which recording of a policy counts (the oldest; the others are in Conflict)
