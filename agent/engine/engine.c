@@ -61,7 +61,8 @@ struct fstate {
     bool gone; /* no pod references it: report FILE_REMOVE once, then forget it */
 };
 
-/* A recording (README: recording in a cluster) of one file: the pods it selects run under a recording profile. */
+/* A recording (README: recording in a cluster) of one file: the pods it selects run under a
+ * recording profile. */
 struct rstate {
     struct selector sel;
     char *origin; /* "SeccompRecording NS/NAME" */

@@ -507,9 +507,12 @@ static void test_ceiling_counts_where_it_names(void **state)
      * count); setuid: the namespace policy allows it and the ceiling does not name it; mkdir:
      * no start-up syscall, so the ceiling's default caps it; fchown: the ceiling names it. */
     check_expect(root, "ceiling", "ERRNO(1)",
-                 (const struct expect[]){{"capset", "ALLOW"}, {"execve", "ALLOW"},
-                                         {"setuid", "ALLOW"}, {"mkdir", "ERRNO(1)"},
-                                         {"fchown", "ERRNO(13)"}, {NULL}});
+                 (const struct expect[]){{"capset", "ALLOW"},
+                                         {"execve", "ALLOW"},
+                                         {"setuid", "ALLOW"},
+                                         {"mkdir", "ERRNO(1)"},
+                                         {"fchown", "ERRNO(13)"},
+                                         {NULL}});
     json_decref(root);
     assert_int_equal(events_with(&r, "ProfileBlocksStartup"), 1);
     assert_int_equal(events_with(&r, "fchown (runc, crun (exec)"), 1);
