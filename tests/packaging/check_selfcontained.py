@@ -112,6 +112,43 @@ def check_links():
         check("links resolve inside the repository: " + rel(f), not bad, "; ".join(bad[:5]))
 
 
+def check_reference_complete():
+    """docs/ name every metric, every agent option, every command and every Event reason
+    the code has (a new one without words in the reference fails here)."""
+    agent_md = open(os.path.join(ROOT, "docs", "agent.md"), encoding="utf-8").read()
+    cli_md = open(os.path.join(ROOT, "docs", "cli.md"), encoding="utf-8").read()
+    metrics = sorted(set(re.findall(r'"(kscmp_[a-z_]+)"', open(
+        os.path.join(ROOT, "agent", "base", "metrics.c"), encoding="utf-8").read())))
+    check("metrics found in agent/base/metrics.c (%d)" % len(metrics), len(metrics) > 10)
+    missing = [m for m in metrics if m not in agent_md]
+    check("docs/agent.md names every metric", not missing, ", ".join(missing))
+    reasons = set()
+    for f in glob.glob(os.path.join(ROOT, "agent", "*", "*.c")):
+        if f.endswith("import.c"):  # names the Security Profiles Operator's kinds
+            continue
+        reasons |= set(re.findall(r'"((?:Profile|Policy|No)[A-Z][A-Za-z]+)"',
+                                  open(f, encoding="utf-8").read()))
+    reasons = sorted(r for r in reasons if r in ("NoPolicy",) or r.startswith(("Profile",
+                                                                               "Policy")))
+    missing = [r for r in reasons if "`%s`" % r not in agent_md]
+    check("docs/agent.md names every Event reason (%s)" % ", ".join(reasons), not missing,
+          ", ".join(missing))
+    kscmp = os.path.join(ROOT, "build", "kscmp")
+    if not os.access(kscmp, os.X_OK):
+        check("build/kscmp to read the options from", False, "make build/kscmp first")
+        return
+    out = subprocess.run([kscmp, "agent", "--help"], capture_output=True, text=True).stdout
+    opts = sorted(set(re.findall(r"^\s+(--[a-z-]+)", out, re.M)))
+    missing = [o for o in opts if "`%s" % o not in agent_md]
+    check("docs/agent.md names every agent option (%d)" % len(opts), opts and not missing,
+          ", ".join(missing))
+    out = subprocess.run([kscmp, "--help"], capture_output=True, text=True).stdout
+    cmds = re.findall(r"^  ([a-z][a-z-]+)\s", out.split("Commands:")[1], re.M)
+    missing = [c for c in cmds if c not in ("agent", "version") and c not in cli_md]
+    check("docs/cli.md covers every command (%s)" % " ".join(cmds), cmds and not missing,
+          ", ".join(missing))
+
+
 def copy_repository(dest):
     """The files a clone would have (tracked, and new ones not ignored), as they are now."""
     files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -158,6 +195,7 @@ def check_alone():
 def main():
     check_no_outside_pointers()
     check_links()
+    check_reference_complete()
     check_alone()
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
