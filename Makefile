@@ -144,6 +144,10 @@ build/bench/%: bench/%.c $(LIB_OBJS) | build/bench
 build/tools/%: tests/tools/%.c $(LIB_OBJS) | build/tools
 	$(CC) $(BASEFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LIBS)
 
+# LD_PRELOAD fault injection for tests/fakeapi (allocations that fail at named call sites).
+build/tools/failalloc.so: tests/fakeapi/failalloc.c | build/tools
+	$(CC) -shared -fPIC -O1 -g -Wall -Wextra -Werror $< -o $@ -ldl
+
 build/unit build/fuzz build/bench build/tools:
 	mkdir -p $@
 

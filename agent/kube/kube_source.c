@@ -23,11 +23,12 @@
 enum { R_NAMESPACES, R_PODS, R_POLICIES, R_CLUSTER_POLICIES, R_KUBEARMOR, R__COUNT };
 
 static const struct reflector_kind kinds[R__COUNT] = {
+    /* kscmp's own kinds are needed: a 404 for them is waited out, nothing synced meanwhile. */
     [R_NAMESPACES] = {"/api/v1", "namespaces", "v1", "Namespace", false},
     [R_PODS] = {"/api/v1", "pods", "v1", "Pod", false},
-    [R_POLICIES] = {"/apis/kscmp.io/v1", "seccomppolicies", "kscmp.io/v1", "SeccompPolicy", true},
+    [R_POLICIES] = {"/apis/kscmp.io/v1", "seccomppolicies", "kscmp.io/v1", "SeccompPolicy", false},
     [R_CLUSTER_POLICIES] = {"/apis/kscmp.io/v1", "clusterseccomppolicies", "kscmp.io/v1",
-                            "ClusterSeccompPolicy", true},
+                            "ClusterSeccompPolicy", false},
     [R_KUBEARMOR] = {"/apis/security.kubearmor.com/v1", "kubearmorseccomppolicies",
                      "security.kubearmor.com/v1", "KubeArmorSeccompPolicy", true},
 };
@@ -81,9 +82,10 @@ static enum policy_kind policy_kind_of(int idx)
     return idx == R_CLUSTER_POLICIES ? PK_CLUSTER : idx == R_KUBEARMOR ? PK_KUBEARMOR : PK_POLICY;
 }
 
-/* Puts one object from a list or a watch into the engine. Returns true when it changed. */
-static bool on_apply(struct reflector *r, const char *key, json_t *obj, void **record,
-                     void *userdata)
+/* Puts one object from a list or a watch into the engine: 1 when it changed, 0 when not (or
+ * when it is ignored: it cannot be decoded), -ENOMEM when it could not be taken in. */
+static int on_apply(struct reflector *r, const char *key, json_t *obj, void **record,
+                    void *userdata)
 {
     struct kubesrc *src = userdata;
     int idx = reflector_index(src, r);
@@ -95,9 +97,13 @@ static bool on_apply(struct reflector *r, const char *key, json_t *obj, void **r
     if (is_policy && rec && gen && rec->generation == gen && uid && rec->uid &&
         strcmp(uid, rec->uid) == 0) {
         /* Only its status or metadata moved (our own patch, usually): nothing to compile. */
+        json_t *st = json_object_get(obj, "status");
+        json_t *copy = st ? json_deep_copy(st) : NULL;
+        if (st && !copy)
+            return -ENOMEM;
         json_decref(rec->status);
-        rec->status = json_deep_copy(json_object_get(obj, "status"));
-        return false;
+        rec->status = copy;
+        return 0;
     }
     struct ynode *doc = NULL;
     struct kerr err = {0};
@@ -106,16 +112,20 @@ static bool on_apply(struct reflector *r, const char *key, json_t *obj, void **r
     if (q == 0)
         q = decode_object(doc, "", &o, &err);
     ynode_free(doc);
+    if (q == -ENOMEM) {
+        object_clear(&o);
+        return q;
+    }
     if (q < 0) {
         log_warning("%s %s: ignored: %s", kinds[idx].kind, key, err.msg);
         object_clear(&o);
-        return false;
+        return 0;
     }
     if (!rec) {
         rec = calloc(1, sizeof(*rec));
         if (!rec) {
             object_clear(&o);
-            return false;
+            return -ENOMEM;
         }
         *record = rec;
     }
@@ -142,9 +152,11 @@ static bool on_apply(struct reflector *r, const char *key, json_t *obj, void **r
         break;
     }
     object_clear(&o);
+    if (q == -ENOMEM)
+        return q;
     if (q < 0)
         log_error("%s %s: %s", kinds[idx].kind, key, strerror(-q));
-    return true;
+    return 1;
 }
 
 /* Takes an object that is gone out of the engine. */

@@ -28,9 +28,11 @@ struct reflector {
     struct kube_req *req;
     struct evtimer *timer; /* the next list or watch, after a failure or a 404 */
     unsigned failures;
-    bool synced;  /* the first complete list is in */
-    bool absent;  /* the kind is not served (CRD not installed) */
-    bool in_list; /* a list is in progress (else a watch, or waiting) */
+    unsigned page;  /* objects per list page */
+    bool synced;    /* the first complete list is in */
+    bool absent;    /* the kind is not served (CRD not installed) */
+    bool in_list;   /* a list is in progress (else a watch, or waiting) */
+    bool said_kept; /* told once per streak that a 404 keeps what is known */
 };
 
 static void start_list(struct reflector *r);
@@ -52,8 +54,13 @@ int reflector_new(struct kube *k, struct evloop *l, struct metrics *m,
     struct reflector *r = calloc(1, sizeof(*r));
     if (!r)
         return -ENOMEM;
-    *r =
-        (struct reflector){.k = k, .l = l, .m = m, .kind = kind, .ops = *ops, .userdata = userdata};
+    *r = (struct reflector){.k = k,
+                            .l = l,
+                            .m = m,
+                            .kind = kind,
+                            .ops = *ops,
+                            .userdata = userdata,
+                            .page = kind->page ? kind->page : LIST_PAGE};
     hmap_init(&r->records);
     hmap_init(&r->listed);
     int q = -ENOMEM;
@@ -132,29 +139,36 @@ static char *object_key(const json_t *obj)
     return k;
 }
 
-/* Hands one object of a list or a watch to the owner. Returns true when it changed. */
-static bool apply_object(struct reflector *r, json_t *obj)
+/* Hands one object of a list or a watch to the owner: 1 when it changed, 0 when not, or a
+ * negative errno when it could not be taken in (out of memory: the list or watch is tried
+ * again, so that nothing is silently missed). */
+static int apply_object(struct reflector *r, json_t *obj)
 {
     if (!json_object_get(obj, "apiVersion"))
         json_object_set_new(obj, "apiVersion", json_string(r->kind->api_version));
     if (!json_object_get(obj, "kind"))
         json_object_set_new(obj, "kind", json_string(r->kind->kind));
+    json_t *meta = json_object_get(obj, "metadata");
+    if (!json_string_value(json_object_get(meta, "name"))) {
+        log_warning("%s: an object without metadata.name: ignored", r->kind->resource);
+        return 0;
+    }
     _cleanup_free_ char *key = object_key(obj);
     if (!key)
-        return false;
-    if (r->in_list)
-        hmap_put(&r->listed, key, (void *)1, NULL);
+        return -ENOMEM;
+    if (r->in_list && hmap_put(&r->listed, key, (void *)1, NULL) < 0)
+        return -ENOMEM;
     void *record = hmap_get(&r->records, key);
     bool fresh = !record;
     /* The key goes in first: once the owner applied the object, holding it cannot fail. */
     if (fresh && hmap_put(&r->records, key, NULL, NULL) < 0)
-        return false;
-    bool changed = r->ops.apply(r, key, obj, &record, r->userdata);
+        return -ENOMEM;
+    int q = r->ops.apply(r, key, obj, &record, r->userdata);
     if (record)
         hmap_put(&r->records, key, record, NULL);
     else if (fresh)
         hmap_remove(&r->records, key);
-    return changed;
+    return q;
 }
 
 /* Tells the owner that key is gone. Returns true when it was held. */
@@ -201,7 +215,16 @@ static int on_watch_line(const char *line, size_t len, void *userdata)
     switch (ev.type) {
     case WATCH_ADDED:
     case WATCH_MODIFIED:
-        changed = apply_object(r, ev.object);
+        q = apply_object(r, ev.object);
+        changed = q > 0;
+        if (q < 0) {
+            /* Not taken in: the watch starts again from the version before this event. */
+            log_warning("%s watch: an event could not be taken in: %s", r->kind->resource,
+                        strerror(-q));
+            json_decref(ev.object);
+            return q;
+        }
+        q = 0;
         break;
     case WATCH_DELETED: {
         _cleanup_free_ char *key = object_key(ev.object);
@@ -264,13 +287,81 @@ static void start_watch(struct reflector *r)
     _cleanup_free_ char *path = NULL;
     /* Timeouts spread at random so that a thousand nodes do not come back at once. */
     unsigned timeout = 240 + (unsigned)(rand() % 120);
-    if (asprintf(&path,
+    if (!rv ||
+        asprintf(&path,
                  "%s?watch=1&allowWatchBookmarks=true&resourceVersion=%s&timeoutSeconds=%u%s",
-                 r->path, rv ? rv : "", timeout, r->query) < 0)
+                 r->path, rv, timeout, r->query) < 0) {
+        path = NULL;
+        retry_later(r, false, "cannot start the watch: out of memory");
         return;
+    }
     struct kube_req_ops ops = {.line = on_watch_line, .done = on_watch_done, .userdata = r};
-    if (kube_request(r->k, "GET", path, NULL, NULL, true, &ops, &r->req) < 0)
-        retry_later(r, false, "cannot start the watch");
+    int q = kube_request(r->k, "GET", path, NULL, NULL, true, &ops, &r->req);
+    if (q < 0) {
+        char why[128];
+        snprintf(why, sizeof(why), "cannot start the watch: %s", strerror(-q));
+        retry_later(r, false, why);
+    }
+}
+
+/* The API server's /readyz answered, after a 404 for an optional kind that holds nothing. */
+static void on_readyz_done(long status, const char *body, size_t len, const char *error,
+                           void *userdata)
+{
+    struct reflector *r = userdata;
+    r->req = NULL;
+    if (status != 200) {
+        retry_later(r, true,
+                    "not served (404) while the API server is not ready: its routes may not be "
+                    "registered yet");
+        return;
+    }
+    /* A ready API server that does not serve the kind: its CRD is not installed (yet). */
+    if (!r->absent)
+        log_info("%s: not served by the API server (CRD not installed); checking again every "
+                 "minute",
+                 r->kind->resource);
+    r->absent = true;
+    r->failures = 0;
+    r->synced = true;
+    r->in_list = true;
+    evtimer_arm(r->timer, 60000);
+    r->ops.listed(r, r->userdata);
+}
+
+/* A list answered 404. Nothing leaves for it: objects leave only through DELETED events or a
+ * list that succeeds. While objects of the kind are known, a 404 is taken for an API server
+ * that has not registered the kind's routes yet (it starts): everything is kept and the list
+ * is tried again with backoff. A kind the agent needs is waited for the same way. Only for an
+ * optional kind that holds nothing does the API server's /readyz decide whether the kind is
+ * simply not installed. */
+static void not_served(struct reflector *r)
+{
+    free(r->cont);
+    r->cont = NULL;
+    if (r->records.n) {
+        char why[256];
+        snprintf(why, sizeof(why),
+                 "not served (404): the %zu object(s) known are kept (the API server may be "
+                 "starting; objects leave only when deleted, or when a list no longer holds "
+                 "them)",
+                 r->records.n);
+        if (!r->said_kept)
+            log_warning("%s: %s", r->kind->resource, why);
+        r->said_kept = true;
+        retry_later(r, true, "listing again after a 404");
+        return;
+    }
+    if (!r->kind->optional) {
+        retry_later(r, true,
+                    "not served (404): its CustomResourceDefinition is not installed, or the API "
+                    "server is still starting; nothing is synced until it is served");
+        return;
+    }
+    struct kube_req_ops ops = {.done = on_readyz_done, .userdata = r};
+    int q = kube_request(r->k, "GET", "/readyz", NULL, NULL, false, &ops, &r->req);
+    if (q < 0)
+        retry_later(r, true, "not served (404), and the API server's readiness cannot be asked");
 }
 
 static void on_list_done(long status, const char *body, size_t len, const char *error,
@@ -278,20 +369,8 @@ static void on_list_done(long status, const char *body, size_t len, const char *
 {
     struct reflector *r = userdata;
     r->req = NULL;
-    if (status == 404 && r->kind->optional) {
-        /* The kind is not served: its CRD is not installed (yet). Look again later. */
-        if (!r->absent)
-            log_info("%s: not served by the API server (CRD not installed); checking again "
-                     "every minute",
-                     r->kind->resource);
-        r->absent = true;
-        /* Objects we had (the CRD was removed) are gone. */
-        if (remove_keys_unless(r, NULL))
-            r->ops.changed(r, r->userdata);
-        r->synced = true;
-        r->in_list = true;
-        evtimer_arm(r->timer, 60000);
-        r->ops.listed(r, r->userdata);
+    if (status == 404) {
+        not_served(r);
         return;
     }
     if (status == 410 && r->cont) {
@@ -318,10 +397,24 @@ static void on_list_done(long status, const char *body, size_t len, const char *
     if (r->absent)
         log_info("%s: now served by the API server", r->kind->resource);
     r->absent = false;
+    r->said_kept = false;
     bool changed = false;
     size_t i;
     json_t *it;
-    json_array_foreach(items, i, it) changed |= apply_object(r, it);
+    json_array_foreach(items, i, it)
+    {
+        int q = apply_object(r, it);
+        if (q < 0) {
+            json_decref(j);
+            if (changed)
+                r->ops.changed(r, r->userdata);
+            char why[128];
+            snprintf(why, sizeof(why), "a listed object could not be taken in: %s", strerror(-q));
+            retry_later(r, true, why);
+            return;
+        }
+        changed |= q > 0;
+    }
     json_t *meta = json_object_get(j, "metadata");
     const char *cont = json_string_value(json_object_get(meta, "continue"));
     if (cont && *cont) {
@@ -360,12 +453,19 @@ static void start_list(struct reflector *r)
     r->in_list = true;
     _cleanup_free_ char *cont = r->cont ? kube_escape(r->cont) : NULL;
     _cleanup_free_ char *path = NULL;
-    if (asprintf(&path, "%s?limit=%d%s%s%s", r->path, LIST_PAGE, cont ? "&continue=" : "",
-                 cont ? cont : "", r->query) < 0)
+    if ((r->cont && !cont) || asprintf(&path, "%s?limit=%u%s%s%s", r->path, r->page,
+                                       cont ? "&continue=" : "", cont ? cont : "", r->query) < 0) {
+        path = NULL;
+        retry_later(r, true, "cannot start the list: out of memory");
         return;
+    }
     struct kube_req_ops ops = {.done = on_list_done, .userdata = r};
-    if (kube_request(r->k, "GET", path, NULL, NULL, false, &ops, &r->req) < 0)
-        retry_later(r, true, "cannot start the list");
+    int q = kube_request(r->k, "GET", path, NULL, NULL, false, &ops, &r->req);
+    if (q < 0) {
+        char why[128];
+        snprintf(why, sizeof(why), "cannot start the list: %s", strerror(-q));
+        retry_later(r, true, why);
+    }
 }
 
 void reflector_list(struct reflector *r)

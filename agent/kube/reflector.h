@@ -2,8 +2,10 @@
  *
  * Owns: the list-then-watch loop of one resource: paged lists (continue tokens), the
  * resource version a watch resumes from, bookmarks, watch timeouts spread at random,
- * 410 Gone → list again, other failures → backoff with jitter, a kind the server does not
- * serve (its CRD not installed: looked for again every minute), and the key of every object
+ * 410 Gone → list again, other failures → backoff with jitter (every failure to start a list
+ * or a watch included: no kind is left unwatched), a 404 that never drops what is known (the
+ * API server may be starting), an optional kind the server does not serve (its CRD not
+ * installed, as its /readyz confirms: looked for again every minute), and the key of every object
  * it holds, so that what a new list no longer holds is reported gone. What an object means
  * is its owner's: the reflector hands each added, changed or removed object to the owner's
  * callbacks and keeps, per key, the record the owner gives back.
@@ -26,15 +28,19 @@ struct reflector_kind {
     const char *resource;    /* "pods", "seccomppolicies": paths and logs */
     const char *api_version; /* put into list items, which come without it */
     const char *kind;        /* likewise; "Pod", "SeccompPolicy" */
-    bool optional;           /* served only once its CRD is installed: a 404 is no error */
+    bool optional;           /* its CRD may not be installed: a 404 while the API server is
+                                ready means no objects (else 404 is waited out) */
+    unsigned page;           /* objects per list page (0: 500) */
 };
 
 struct reflector_ops {
     /* An object was added or modified (a list item or a watch event). key is "ns/name" or
      * "name"; *record is the owner's record of it, NULL when new, and the owner may set or
-     * replace it; the reflector holds a key only while its record is not NULL. Returns true
-     * when anything changed. */
-    bool (*apply)(struct reflector *r, const char *key, json_t *obj, void **record, void *userdata);
+     * replace it; the reflector holds a key only while its record is not NULL. Returns 1 when
+     * anything changed, 0 when not (an object the owner ignores included), or a negative errno
+     * when it could not take the object in (out of memory): the list or watch is then tried
+     * again. */
+    int (*apply)(struct reflector *r, const char *key, json_t *obj, void **record, void *userdata);
     /* The object of key is gone (deleted, missing from a new list, or its kind no longer
      * served); the owner frees record. */
     void (*remove)(struct reflector *r, const char *key, void *record, void *userdata);

@@ -1,0 +1,366 @@
+#!/usr/bin/env python3
+"""test_fakeapi.py - `kscmp agent` against an API server that misbehaves on purpose.
+
+fakeapi.py stands in for kube-apiserver where a real one cannot be made to fail on cue: a
+kind that answers 404 on the relist after a 410 (as an API server that restarts and has not
+registered its CRD routes yet), 500s, bodies that are not JSON, slow answers, huge pods and
+watch events. Every test asserts what the node's disk holds and what the agent tells.
+
+Ends with one line `N passed, N failed`.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import fakeapi  # noqa: E402
+import harness as H  # noqa: E402
+
+NODE = "node-a"
+
+
+def ns(name, labels=None):
+    return {"metadata": {"name": name, "labels": labels or {}}}
+
+
+def pod(namespace, name, ref, labels=None, node=NODE, extra_spec=None):
+    spec = {"nodeName": node,
+            "securityContext": {"seccompProfile": {"type": "Localhost", "localhostProfile": ref}},
+            "containers": [{"name": "c", "image": "busybox"}]}
+    spec.update(extra_spec or {})
+    return {"metadata": {"name": name, "namespace": namespace, "labels": labels or {}},
+            "spec": spec}
+
+
+def policy(namespace, name, spec):
+    return {"metadata": {"name": name, "namespace": namespace}, "spec": spec}
+
+
+def cluster_policy(name, spec):
+    return {"metadata": {"name": name}, "spec": spec}
+
+
+BASELINE = {"selector": {}, "namespaceSelector": {"matchLabels": {"env": "prod"}},
+            "rules": [{"syscalls": ["bpf", "keyctl", "ptrace", "add_key"], "action": "Block"}]}
+WEB = {"rules": [{"syscalls": ["mkdir"], "action": "Block"}]}
+
+
+class KubeAgent:
+    """`kscmp agent --kubeconfig` for node-a against the fake, its log in a file."""
+
+    def __init__(self, kubeconfig, root, logpath, extra=(), env=None):
+        self.kubeconfig, self.root, self.logpath, self.extra = kubeconfig, root, logpath, extra
+        self.env = env
+        self.proc = None
+
+    def start(self):
+        self.port = H.free_port()
+        log = open(self.logpath, "ab")
+        self.mark = log.tell()
+        self.proc = subprocess.Popen(
+            [H.KSCMP, "agent", "--kubeconfig", self.kubeconfig, "--node-name", NODE,
+             "--kubelet-root", self.root, "--metrics-addr", f"127.0.0.1:{self.port}",
+             "--node-taint", "off"] + list(self.extra),
+            stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+            env=dict(os.environ, **self.env) if self.env else None)
+        log.close()
+        H.wait_until(lambda: self.proc.poll() is not None or self.get("/healthz")[0] == 200, 20,
+                     "/healthz")
+        if self.proc.poll() is not None:
+            raise AssertionError(f"the agent exited {self.proc.returncode}:\n{self.log()[-3000:]}")
+        return self
+
+    def get(self, path):
+        return H.http_get(self.port, path)
+
+    def ready(self):
+        return self.get("/readyz")[0] == 200
+
+    def metric(self, key):
+        st, body = self.get("/metrics")
+        return H.parse_metrics(body).get(key, 0.0) if st == 200 else 0.0
+
+    def log(self):
+        with open(self.logpath, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def log_mark(self):
+        return os.path.getsize(self.logpath)
+
+    def wait_log(self, pattern, mark=0, timeout=15):
+        import re
+        rx = re.compile(pattern)
+
+        def seen():
+            with open(self.logpath, "rb") as f:
+                f.seek(mark)
+                return rx.search(f.read().decode(errors="replace"))
+        return H.wait_until(seen, timeout, f"log line /{pattern}/")
+
+    def status(self):
+        return H.proc_status(self.proc.pid)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode if self.proc else None
+
+
+class FakeApiTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="kscmp-fake-")
+        self.api = fakeapi.FakeAPI(self.tmp).start()
+        self.kubeconfig = self.api.kubeconfig(os.path.join(self.tmp, "kubeconfig"))
+        self.root = os.path.join(self.tmp, "kubelet")
+        os.makedirs(self.root)
+        self.agents = []
+        self.api.put("namespaces", ns("demo", {"env": "prod"}))
+        self.api.put("namespaces", ns("other"))
+
+    def tearDown(self):
+        for a in self.agents:
+            a.stop()
+        self.logs = [(a.logpath, a.log()) for a in self.agents]
+        self.api.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def agent(self, wait_ready=True, extra=(), env=None):
+        a = KubeAgent(self.kubeconfig, self.root, os.path.join(self.tmp, "agent.log"), extra, env)
+        self.agents.append(a)
+        a.start()
+        if wait_ready:
+            H.wait_until(a.ready, 30, "/readyz 200")
+        return a
+
+    def read(self, rel):
+        try:
+            with open(os.path.join(H.store_dir(self.root), rel), "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            return None
+
+    def blocked(self, rel):
+        """The syscalls the profile gives a non-allow action to."""
+        data = self.read(rel)
+        if data is None:
+            return None
+        prof = json.loads(data)
+        return {n for b in prof.get("syscalls", []) if b["action"] != "SCMP_ACT_ALLOW"
+                for n in b["names"]}
+
+    def disk(self):
+        return {rel: (data, os.lstat(os.path.join(H.store_dir(self.root), rel)).st_ino)
+                for rel, data in H.profiles_on_disk(self.root).items()}
+
+    # -- issue 15 item 1: a 404 never deletes ----------------------------------------------------
+
+    def test_01_relist_404_keeps_objects(self):
+        """A watch that ends with 410, then a relist that answers 404 (an API server that has not
+        registered the CRD routes yet): the ClusterSeccompPolicy stays in force, the file keeps
+        its blocks, even when another change recomputes it; once listed again, all is well; the
+        policy leaves only when it is deleted."""
+        self.api.put("clusterseccomppolicies", cluster_policy("baseline", BASELINE))
+        self.api.put("seccomppolicies", policy("demo", "web", WEB))
+        self.api.put("pods", pod("demo", "web-1", "kscmp/demo/web.json"))
+        a = self.agent()
+        H.wait_until(lambda: self.blocked("demo/web.json") and
+                     {"bpf", "keyctl", "mkdir"} <= self.blocked("demo/web.json"), 20,
+                     "web.json with the baseline's and web's blocks")
+        mark = a.log_mark()
+        lists = self.api.count("GET", "/apis/kscmp.io/v1/clusterseccomppolicies?limit")
+        self.api.fault("clusterseccomppolicies", "list", "status", status=404)
+        self.api.fault("clusterseccomppolicies", "watch", "gone", count=1)
+        self.api.end_watches("clusterseccomppolicies")
+        relisted = lambda n: self.api.count(  # noqa: E731
+            "GET", "/apis/kscmp.io/v1/clusterseccomppolicies?limit") >= lists + n
+        H.wait_until(lambda: relisted(1), 30, "the relist after the 410, answered 404")
+        a.wait_log(r"clusterseccomppolicies: not served", mark)  # the 404 is taken in
+        # A change that recomputes the file: the baseline is still part of it.
+        self.api.put("seccomppolicies", policy("demo", "web", {
+            "rules": [{"syscalls": ["mkdir", "chmod"], "action": "Block"}]}))
+        H.wait_until(lambda: "chmod" in (self.blocked("demo/web.json") or set()), 20,
+                     "web.json recomputed")
+        self.assertTrue({"bpf", "keyctl", "ptrace", "add_key", "mkdir"}
+                        <= self.blocked("demo/web.json"))
+        self.assertEqual(a.get("/readyz")[0], 200)
+        a.wait_log(r"clusterseccomppolicies: not served \(404\): the 1 object\(s\) known are kept",
+                   mark)
+        H.wait_until(lambda: relisted(3), 30, "the list tried again (backoff)")
+        # Served again: listed, nothing lost; then deleted: it leaves.
+        self.api.clear_fault("clusterseccomppolicies")
+        a.wait_log(r"clusterseccomppolicies: now served|watch", mark)
+        self.api.delete("clusterseccomppolicies", "baseline")
+        H.wait_until(lambda: "keyctl" not in (self.blocked("demo/web.json") or {"keyctl"}), 30,
+                     "web.json without the deleted baseline")
+        self.assertIn("mkdir", self.blocked("demo/web.json"))
+
+    def test_02_start_with_404_changes_nothing(self):
+        """An agent (re)started while the API server answers 404 for kscmp's kinds does not
+        sync: the files on disk stay as they are, /readyz is 503; once the kinds are served
+        it converges."""
+        self.api.put("clusterseccomppolicies", cluster_policy("baseline", BASELINE))
+        self.api.put("seccomppolicies", policy("demo", "web", WEB))
+        self.api.put("pods", pod("demo", "web-1", "kscmp/demo/web.json"))
+        a = self.agent()
+        H.wait_until(lambda: self.read("demo/web.json"), 20, "web.json")
+        self.assertEqual(a.stop(), 0)
+        before = self.disk()
+        self.api.fault("seccomppolicies", "list", "status", status=404)
+        self.api.fault("clusterseccomppolicies", "list", "status", status=404)
+        lists = self.api.count("GET", "/apis/kscmp.io/v1/seccomppolicies?limit")
+        b = self.agent(wait_ready=False)
+        listed = lambda n: self.api.count(  # noqa: E731
+            "GET", "/apis/kscmp.io/v1/seccomppolicies?limit") >= lists + n
+        H.wait_until(lambda: listed(1) and self.api.count(
+            "GET", "/apis/kscmp.io/v1/clusterseccomppolicies?limit") >= 2, 30, "the lists")
+        time.sleep(0.5)  # what a sync after the lists would have done, it would have by now
+        self.assertEqual(b.get("/readyz")[0], 503)
+        self.assertEqual(self.disk(), before)
+        H.wait_until(lambda: listed(3), 30, "lists tried again (backoff)")
+        self.assertEqual(self.disk(), before)
+        b.wait_log(r"seccomppolicies: not served \(404\): its CustomResourceDefinition is not "
+                   r"installed, or the API server is still starting")
+        self.api.clear_fault()
+        H.wait_until(b.ready, 60, "/readyz 200 once served")
+        self.assertEqual(self.disk(), before)
+
+    def test_03_optional_kind_404_asks_readiness(self):
+        """The KubeArmor kind may be missing: a 404 for it counts as "not installed" only once
+        the API server says it is ready (/readyz); while it is not, nothing syncs. A CRD
+        installed later is picked up."""
+        self.api.put("seccomppolicies", policy("demo", "web", WEB))
+        self.api.put("pods", pod("demo", "web-1", "kscmp/demo/web.json"))
+        self.api.fault("kubearmorseccomppolicies", "list", "status", status=404)
+        self.api.readyz = 500
+        a = self.agent(wait_ready=False)
+        H.wait_until(lambda: self.api.count("GET", "/readyz") >= 2 or a.ready(), 30,
+                     "the API server's readiness asked twice (or the agent ready)")
+        self.assertEqual(a.get("/readyz")[0], 503)
+        self.assertIsNone(self.read("demo/web.json"))
+        a.wait_log(r"kubearmorseccomppolicies: not served \(404\) while the API server is not "
+                   r"ready")
+        self.api.readyz = 200
+        a.wait_log(r"kubearmorseccomppolicies: not served by the API server \(CRD not installed\)")
+        H.wait_until(a.ready, 30, "/readyz 200")
+        self.assertEqual(self.blocked("demo/web.json"), {"mkdir"})
+
+    # -- issue 9 item 10: no kind is left unwatched ------------------------------------------------
+
+    def test_04_failures_are_retried(self):
+        """Lists that answer 500, bodies that are not JSON, a slow answer and watches that fail
+        are all tried again with backoff; every kind ends up listed and watched, and the files
+        follow the objects."""
+        for res in ("pods", "seccomppolicies", "namespaces"):
+            self.api.fault(res, "list", "status", status=500, count=2)
+        self.api.fault("clusterseccomppolicies", "list", "garbage", count=2)
+        self.api.fault("kubearmorseccomppolicies", "list", "slow", seconds=3, count=1)
+        for res in fakeapi.KINDS:
+            self.api.fault(res, "watch", "status", status=500, count=1)
+        self.api.put("seccomppolicies", policy("demo", "web", WEB))
+        self.api.put("pods", pod("demo", "web-1", "kscmp/demo/web.json"))
+        a = self.agent(wait_ready=False)
+        H.wait_until(a.ready, 60, "/readyz 200 after the failures")
+        for res in ("pods", "seccomppolicies", "clusterseccomppolicies", "namespaces",
+                    "kubearmorseccomppolicies"):
+            H.wait_until(lambda: any("watch=1" in p and f"/{res}?" in p
+                                     for m, p in self.api.requests[-200:]), 30,
+                         f"a watch of {res}")
+        self.assertEqual(self.blocked("demo/web.json"), {"mkdir"})
+        # Changes still arrive through the watches.
+        self.api.put("clusterseccomppolicies", cluster_policy("baseline", BASELINE))
+        H.wait_until(lambda: "keyctl" in (self.blocked("demo/web.json") or set()), 30,
+                     "the baseline seen through the watch")
+
+    def test_05_allocation_failures_are_retried(self):
+        """Every way starting a list or a watch can fail (the request's path cannot be
+        allocated, libcurl cannot make a handle) is retried with backoff: with those failures
+        injected into the real binary (LD_PRELOAD), every kind is still listed and watched."""
+        shim = os.path.join(H.REPO, "build", "tools", "failalloc.so")
+        if not os.path.exists(shim):
+            self.skipTest("build/tools/failalloc.so is missing (make build/tools/failalloc.so)")
+        self.api.put("seccomppolicies", policy("demo", "web", WEB))
+        self.api.put("pods", pod("demo", "web-1", "kscmp/demo/web.json"))
+        a = self.agent(wait_ready=False, env={
+            "LD_PRELOAD": shim, "KSCMP_FAIL_FORMATS": "%s?watch=1,%s?limit=",
+            "KSCMP_FAIL_TIMES": "6", "KSCMP_FAIL_CURL_INIT": "4",
+            "KSCMP_FAIL_CURL_SKIP": "1"})
+        H.wait_until(a.ready, 60, "/readyz 200 despite the failures")
+        for res in ("pods", "seccomppolicies", "clusterseccomppolicies", "namespaces",
+                    "kubearmorseccomppolicies"):
+            H.wait_until(lambda: any("watch=1" in p and f"/{res}?" in p
+                                     for m, p in list(self.api.requests)), 60,
+                         f"a watch of {res}")
+        self.api.put("clusterseccomppolicies", cluster_policy("baseline", BASELINE))
+        self.api.put("pods", pod("demo", "web-2", "kscmp/demo/web2.json"))
+        self.api.put("seccomppolicies", policy("demo", "web2", WEB))
+        H.wait_until(lambda: "keyctl" in (self.blocked("demo/web.json") or set())
+                     and self.read("demo/web2.json"), 30, "changes seen through every watch")
+        self.assertEqual(a.stop(), 0)
+        log = a.log()
+        self.assertIn('asprintf "%s?watch=1" failed 6 time(s)', log)
+        self.assertIn('asprintf "%s?limit=" failed 6 time(s)', log)
+        self.assertIn("curl_easy_init failed 4 time(s)", log)
+        self.assertIn("cannot start the watch: out of memory", log)
+
+
+class CountingResult(unittest.TextTestResult):
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.bad = set()
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self.bad.add(test.id())
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self.bad.add(test.id())
+
+    def stopTest(self, test):
+        super().stopTest(test)
+        if test.id() in self.bad:
+            for path, text in getattr(test, "logs", []):
+                self.stream.write(f"---- agent log {path} (last 6000 bytes) ----\n"
+                                  f"{text[-6000:]}\n")
+
+
+def main():
+    if not os.access(H.KSCMP, os.X_OK):
+        print(f"{H.KSCMP} is missing: run `make build/kscmp` first", file=sys.stderr)
+        print("0 passed, 1 failed")
+        return 1
+    if not shutil.which("openssl"):
+        print("openssl is missing (make deps)", file=sys.stderr)
+        print("0 passed, 1 failed")
+        return 1
+    bindir = H.snapshot_binary()
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(FakeApiTest)
+    if len(sys.argv) > 1:
+        suite = unittest.TestSuite(t for t in suite if any(a in t.id() for a in sys.argv[1:]))
+    res = unittest.TextTestRunner(stream=sys.stdout, verbosity=2,
+                                  resultclass=CountingResult).run(suite)
+    shutil.rmtree(bindir, ignore_errors=True)
+    failed = len(res.failures) + len(res.errors)
+    skipped = len(res.skipped)
+    for t, why in res.skipped:
+        print(f"skipped: {t.id()}: {why}")
+    print(f"{res.testsRun - failed - skipped} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
