@@ -1309,12 +1309,77 @@ def s_final(E):
     r.check(not odd, "no temporary files left after the stop", odd)
 
 
+def set_served(E, crd, served):
+    """Turns the one version of a CRD served or not: the real API server then answers 404 for
+    its objects (lists and watches), which stay in etcd."""
+    st, obj = E.c.api("GET", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{crd}")
+    require(st == 200, f"GET CRD {crd}: HTTP {st}")
+    versions = obj["spec"]["versions"]
+    for v in versions:
+        v["served"] = served
+    st, out = E.c.api("PATCH", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{crd}",
+                      {"spec": {"versions": versions}}, ctype="application/merge-patch+json")
+    require(st == 200, f"PATCH CRD {crd} served={served}: HTTP {st} {out}")
+    path = policy_path("ClusterSeccompPolicy", None, "")
+    wait_until(lambda: (E.c.api("GET", path)[0] == 404) != served, T,
+               f"{crd} {'served' if served else 'not served'}")
+
+
+def s_crd_404(E):
+    """A relist answered 404 while objects of the kind exist (the real API server not serving
+    the CRD's version, and an API server restart) deletes nothing: the ClusterSeccompPolicy
+    stays in force in the file, even when another change recomputes it; it leaves only when
+    deleted."""
+    r, a, ns = E.r, E.a, "e2e-crd404"
+    crd = "clusterseccomppolicies.kscmp.io"
+    base = policy(None, "e2e-crd404-baseline", rules=[{"syscalls": ["bpf", "keyctl", "ptrace", "add_key"],
+                                                       "action": "Block"}],
+                  selector={}, kind="ClusterSeccompPolicy", ns_selector={"matchLabels": {"e2e-crd404": "yes"}})
+    E.apply(namespace(ns, {"e2e-crd404": "yes"}), base,
+            policy(ns, "web", rules=[{"syscalls": ["mkdir"], "action": "Block"}]),
+            pod(ns, "w1", f"kscmp/{ns}/web.json"))
+    full = exp(block=["bpf", "keyctl", "ptrace", "add_key", "mkdir"], default=ALLOW)
+    E.wait_profile(a, f"{ns}/web.json", full)
+    r.ok("crd-404: the baseline's and web's blocks in the file")
+    relists = a.metric("kscmp_watch_relists_total")
+    try:
+        set_served(E, crd, False)
+        a.signal(signal.SIGHUP)  # lists everything again: the cluster kind answers 404
+        r.step("crd-404: the relist of the unserved kind was made and answered 404", wait_until,
+               lambda: a.metric("kscmp_watch_relists_total") >= relists + 5
+               and "clusterseccomppolicies: not served" in a.log_text(), T, "relists")
+        E.patch_policy("SeccompPolicy", ns, "web", {"rules": [{"syscalls": ["mkdir", "chmod"], "action": "Block"}]})
+        r.step("crd-404: a change recomputes the file and the baseline is still in it", E.wait_profile, a,
+               f"{ns}/web.json", exp(block=["bpf", "keyctl", "ptrace", "add_key", "mkdir", "chmod"], default=ALLOW))
+        r.check(a.ready(), "crd-404: the agent stays ready", a.log_tail())
+        r.check("clusterseccomppolicies: not served (404): the 1 object(s) known are kept" in a.log_text(),
+                "crd-404: the agent says it keeps what it knows", a.log_tail())
+        r.step("crd-404: the list is tried again (backoff)", wait_until,
+               lambda: a.metric("kscmp_watch_relists_total") >= relists + 7, T, "relists")
+        # An API server restart while the version is not served: still nothing deleted.
+        E.outage_begin()
+        E.c.restart_apiserver()
+        E.outage_end()
+        a.signal(signal.SIGHUP)
+        E.patch_policy("SeccompPolicy", ns, "web", {"rules": [{"syscalls": ["mkdir", "chown"], "action": "Block"}]})
+        r.step("crd-404: after an API server restart, still in force", E.wait_profile, a, f"{ns}/web.json",
+               exp(block=["bpf", "keyctl", "ptrace", "add_key", "mkdir", "chown"], default=ALLOW))
+    finally:
+        set_served(E, crd, True)
+    r.step("crd-404: served again and listed: nothing changes", E.wait_profile, a, f"{ns}/web.json",
+           exp(block=["bpf", "keyctl", "ptrace", "add_key", "mkdir", "chown"], default=ALLOW))
+    E.delete(base)
+    r.step("crd-404: deleted, the baseline leaves the file", E.wait_profile, a, f"{ns}/web.json",
+           exp(block=["mkdir", "chown"], default=ALLOW))
+    E.delete(pod(ns, "w1"))
+
+
 SCENARIOS = [
     ("start", s_start), ("vectors", s_vectors), ("lifecycle", s_lifecycle),
     ("namespace-labels", s_namespace_labels), ("invalid", s_invalid_then_fixed), ("conflict", s_conflict),
     ("other-nodes", s_other_nodes), ("status", s_status_readback), ("stale", s_stale),
     ("status-herd", s_status_herd), ("retry", s_write_retry), ("token", s_token_rotation),
-    ("restart", s_restart_churn), ("kill", s_kill_restart), ("paging", s_paging),
+    ("restart", s_restart_churn), ("crd-404", s_crd_404), ("kill", s_kill_restart), ("paging", s_paging),
     ("compaction", s_compaction), ("final", s_final),
 ]
 

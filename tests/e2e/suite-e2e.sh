@@ -31,6 +31,9 @@
 #   token             token rotation: file swapped (inotify), and changed unseen + revoked (401)
 #   restart           API server restarted (stop-apiserver + start-apiserver) during policy
 #                     churn: 410, relist, converge
+#   crd-404           the cluster kind's CRD version not served (404, objects still in etcd) and
+#                     an API server restart, with relists: nothing is deleted, the baseline
+#                     stays in force; it leaves only when deleted
 #   kill              agent SIGKILLed, changes while down, restart: correct at /readyz
 #   paging            520 policies created while the agent is down: paged list, every status
 #                     written although the API server throttles the burst (429)
