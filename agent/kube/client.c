@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <malloc.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,8 @@
 #include "base/log.h"
 #include "kube/watch_stream.h"
 
-#define MAX_BODY (64u * 1024 * 1024)
+#define MAX_BODY KUBE_MAX_BODY
+#define BIG_ANSWER (1u << 20)
 
 struct kube_req {
     struct kube *k;
@@ -27,6 +29,8 @@ struct kube_req {
     size_t len, cap;
     struct linebuf lines;
     bool aborted;
+    bool too_large; /* the answer went over MAX_BODY: given up */
+    char why[128];  /* why we gave up on the answer (curl then says only "write error") */
     char errbuf[CURL_ERROR_SIZE];
     struct kube_req *next;
 };
@@ -89,18 +93,24 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata)
     long status = 0;
     curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &status);
     if (r->stream && status >= 200 && status < 300) {
+        size_t held = r->lines.cap;
         int q = linebuf_feed(&r->lines, data, n, line_cb, r);
+        if (held > BIG_ANSWER && r->lines.cap < held)
+            malloc_trim(0); /* a large watch event is done with: give the memory back */
         if (q < 0) {
             r->aborted = true;
             if (q == -E2BIG)
-                snprintf(r->errbuf, sizeof(r->errbuf), "a watch event is larger than %u bytes",
+                snprintf(r->why, sizeof(r->why), "a watch event is larger than %u bytes",
                          WATCH_MAX_LINE);
             return 0; /* aborts the transfer */
         }
         return n;
     }
-    if (r->len + n > MAX_BODY)
-        return 0;
+    if (r->len + n > MAX_BODY) {
+        r->too_large = true;
+        snprintf(r->why, sizeof(r->why), "the answer is larger than %u bytes", MAX_BODY);
+        return 0; /* aborts the transfer */
+    }
     if (r->len + n + 1 > r->cap) {
         size_t cap = r->cap ? r->cap : 16384;
         while (cap < r->len + n + 1)
@@ -195,6 +205,8 @@ static int req_setup(struct kube_req *r)
     linebuf_clear(&r->lines);
     r->errbuf[0] = '\0';
     r->aborted = false;
+    r->too_large = false;
+    r->why[0] = '\0';
     metrics_add(k->m, M_API_REQUESTS, 1);
     return curl_multi_add_handle(k->multi, h) == CURLM_OK ? 0 : -EIO;
 }
@@ -247,14 +259,23 @@ static void check_done(struct kube *k)
         }
         if (code != CURLE_OK || status >= 400 || status == 0)
             metrics_add(k->m, M_API_ERRORS, 1);
-        const char *error =
-            code != CURLE_OK ? (r->errbuf[0] ? r->errbuf : curl_easy_strerror(code)) : NULL;
+        const char *error = code == CURLE_OK ? NULL
+                            : r->why[0]      ? r->why
+                            : r->errbuf[0]   ? r->errbuf
+                                             : curl_easy_strerror(code);
+        if (r->too_large) {
+            status = 413; /* nothing of the answer is kept (client.h) */
+            r->len = 0;
+        }
         unlink_req(k, r);
         if (r->ops.done)
             r->ops.done(status,
                         r->stream && status >= 200 && status < 300 ? NULL : (r->buf ? r->buf : ""),
                         r->len, error, r->ops.userdata);
+        bool big = r->cap + r->lines.cap > BIG_ANSWER;
         req_free(r);
+        if (big)
+            malloc_trim(0); /* a large answer is gone: give its memory back to the system */
     }
 }
 

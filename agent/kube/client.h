@@ -16,6 +16,9 @@
 #include "kube/kubeconfig.h"
 #include "base/metrics.h"
 
+/* The largest answer kept (a list page; watch lines have their own limit, watch_stream.h). */
+#define KUBE_MAX_BODY (8u * 1024 * 1024)
+
 struct kube;
 struct kube_req;
 
@@ -23,7 +26,8 @@ struct kube_req_ops {
     /* Streams only: each line of a 2xx body. A negative result aborts the request. */
     int (*line)(const char *line, size_t len, void *userdata);
     /* Called once at the end (not after kube_cancel). status 0 when no HTTP answer came;
-     * error is curl's text then. body is NULL for streams. */
+     * error is curl's text then. body is NULL for streams. status 413 (and error): the answer
+     * was larger than KUBE_MAX_BODY and nothing of it is kept. */
     void (*done)(long status, const char *body, size_t len, const char *error, void *userdata);
     void *userdata;
 };

@@ -22,15 +22,70 @@
 
 enum { R_NAMESPACES, R_PODS, R_POLICIES, R_CLUSTER_POLICIES, R_KUBEARMOR, R__COUNT };
 
+/* What the agent uses of each kind (kube/json_prune.h): the rest of an object is skipped, not
+ * built. The keys of a metav1.Status are kept too, for the object of a watch ERROR event. */
+#define K(key)                                                                                     \
+    {                                                                                              \
+        key, NULL                                                                                  \
+    }
+#define STATUS_KEYS K("code"), K("message"), K("reason")
+static const struct prune_rule keep_meta[] = {K("name"),
+                                              K("namespace"),
+                                              K("uid"),
+                                              K("labels"),
+                                              K("generation"),
+                                              K("resourceVersion"),
+                                              K("deletionTimestamp"),
+                                              {NULL, NULL}};
+static const struct prune_rule keep_security[] = {
+    K("seccompProfile"), K("allowPrivilegeEscalation"), {NULL, NULL}};
+static const struct prune_rule keep_container[] = {
+    K("name"), {"securityContext", keep_security}, {NULL, NULL}};
+static const struct prune_rule keep_pod_spec[] = {{"securityContext", keep_security},
+                                                  {"initContainers", keep_container},
+                                                  {"containers", keep_container},
+                                                  {"ephemeralContainers", keep_container},
+                                                  K("nodeName"),
+                                                  {NULL, NULL}};
+static const struct prune_rule keep_running[] = {K("startedAt"), {NULL, NULL}};
+static const struct prune_rule keep_state[] = {{"running", keep_running}, {NULL, NULL}};
+static const struct prune_rule keep_container_status[] = {
+    K("name"), {"state", keep_state}, {NULL, NULL}};
+static const struct prune_rule keep_pod_status[] = {
+    {"initContainerStatuses", keep_container_status},
+    {"containerStatuses", keep_container_status},
+    {"ephemeralContainerStatuses", keep_container_status},
+    {NULL, NULL}};
+static const struct prune_rule keep_pod[] = {K("apiVersion"),
+                                             K("kind"),
+                                             {"metadata", keep_meta},
+                                             {"spec", keep_pod_spec},
+                                             {"status", keep_pod_status},
+                                             STATUS_KEYS,
+                                             {NULL, NULL}};
+static const struct prune_rule keep_namespace[] = {
+    K("apiVersion"), K("kind"), {"metadata", keep_meta}, STATUS_KEYS, {NULL, NULL}};
+/* A policy whole, but for the metadata it does not need (managedFields, annotations such as
+ * kubectl's last-applied-configuration, which double its size). */
+static const struct prune_rule keep_policy[] = {
+    K("apiVersion"), K("kind"),   {"metadata", keep_meta}, K("spec"), K("status"),
+    STATUS_KEYS,     {NULL, NULL}};
+#undef K
+#undef STATUS_KEYS
+
+/* Pods come in small pages: one may be up to 1.5 MiB. */
+#define POD_PAGE 10
+
 static const struct reflector_kind kinds[R__COUNT] = {
     /* kscmp's own kinds are needed: a 404 for them is waited out, nothing synced meanwhile. */
-    [R_NAMESPACES] = {"/api/v1", "namespaces", "v1", "Namespace", false},
-    [R_PODS] = {"/api/v1", "pods", "v1", "Pod", false},
-    [R_POLICIES] = {"/apis/kscmp.io/v1", "seccomppolicies", "kscmp.io/v1", "SeccompPolicy", false},
+    [R_NAMESPACES] = {"/api/v1", "namespaces", "v1", "Namespace", false, 0, keep_namespace},
+    [R_PODS] = {"/api/v1", "pods", "v1", "Pod", false, POD_PAGE, keep_pod},
+    [R_POLICIES] = {"/apis/kscmp.io/v1", "seccomppolicies", "kscmp.io/v1", "SeccompPolicy", false,
+                    0, keep_policy},
     [R_CLUSTER_POLICIES] = {"/apis/kscmp.io/v1", "clusterseccomppolicies", "kscmp.io/v1",
-                            "ClusterSeccompPolicy", false},
+                            "ClusterSeccompPolicy", false, 0, keep_policy},
     [R_KUBEARMOR] = {"/apis/security.kubearmor.com/v1", "kubearmorseccomppolicies",
-                     "security.kubearmor.com/v1", "KubeArmorSeccompPolicy", true},
+                     "security.kubearmor.com/v1", "KubeArmorSeccompPolicy", true, 0, keep_policy},
 };
 
 /* The reflector of each policy kind. */

@@ -205,9 +205,10 @@ static int on_watch_line(const char *line, size_t len, void *userdata)
     struct reflector *r = userdata;
     struct kerr err = {0};
     struct watch_event ev;
-    if (watch_event_decode(line, len, &ev, &err) < 0) {
-        log_warning("%s watch: %s", r->kind->resource, err.msg);
-        return -EINVAL; /* restart the watch */
+    int dq = watch_event_decode(line, len, r->kind->keep, &ev, &err);
+    if (dq < 0) {
+        log_warning("%s watch: %s", r->kind->resource, dq == -ENOMEM ? strerror(ENOMEM) : err.msg);
+        return dq; /* restart the watch from the version before this event */
     }
     bool changed = false;
     int q = 0;
@@ -373,6 +374,14 @@ static void on_list_done(long status, const char *body, size_t len, const char *
         not_served(r);
         return;
     }
+    if (status == 413 && r->page > 1) {
+        /* The page does not fit in an answer: smaller pages, from where the list is. */
+        r->page /= 2;
+        log_warning("%s: a list page is larger than %u bytes: %u objects per page from now on",
+                    r->kind->resource, KUBE_MAX_BODY, r->page);
+        start_list(r);
+        return;
+    }
     if (status == 410 && r->cont) {
         free(r->cont);
         r->cont = NULL;
@@ -386,12 +395,19 @@ static void on_list_done(long status, const char *body, size_t len, const char *
         retry_later(r, true, why);
         return;
     }
-    json_error_t je;
-    json_t *j = json_loadb(body, len, 0, &je);
+    /* Only what the agent uses of each item is built: a page of large pods costs little
+     * more than its text. */
+    const struct prune_rule keep[] = {{"metadata", NULL}, {"items", r->kind->keep}, {NULL, NULL}};
+    json_t *j = NULL;
+    struct kerr err = {0};
+    int pq = json_prune(body, len, keep, &j, &err);
     json_t *items = json_object_get(j, "items");
-    if (!j || !json_is_array(items)) {
+    if (pq < 0 || !json_is_array(items)) {
         json_decref(j);
-        retry_later(r, true, "the list answer is not a list");
+        char why[KERR_MSG_MAX + 64];
+        snprintf(why, sizeof(why), "the list answer is not a list%s%s", pq < 0 ? ": " : "",
+                 pq < 0 ? err.msg : "");
+        retry_later(r, true, why);
         return;
     }
     if (r->absent)
@@ -428,6 +444,7 @@ static void on_list_done(long status, const char *body, size_t len, const char *
     }
     free(r->cont);
     r->cont = NULL;
+    r->page = r->kind->page ? r->kind->page : LIST_PAGE;
     free(r->rv);
     r->rv = json_string_value(json_object_get(meta, "resourceVersion"))
                 ? strdup(json_string_value(json_object_get(meta, "resourceVersion")))

@@ -20,17 +20,20 @@
 #include "base/hmap.h"
 #include "base/metrics.h"
 #include "kube/client.h"
+#include "kube/json_prune.h"
 
 struct reflector;
 
 struct reflector_kind {
-    const char *api_path;    /* "/api/v1", "/apis/kscmp.io/v1" */
-    const char *resource;    /* "pods", "seccomppolicies": paths and logs */
-    const char *api_version; /* put into list items, which come without it */
-    const char *kind;        /* likewise; "Pod", "SeccompPolicy" */
-    bool optional;           /* its CRD may not be installed: a 404 while the API server is
-                                ready means no objects (else 404 is waited out) */
-    unsigned page;           /* objects per list page (0: 500) */
+    const char *api_path;          /* "/api/v1", "/apis/kscmp.io/v1" */
+    const char *resource;          /* "pods", "seccomppolicies": paths and logs */
+    const char *api_version;       /* put into list items, which come without it */
+    const char *kind;              /* likewise; "Pod", "SeccompPolicy" */
+    bool optional;                 /* its CRD may not be installed: a 404 while the API server is
+                                      ready means no objects (else 404 is waited out) */
+    unsigned page;                 /* objects per list page at first (0: 500); halved when a page
+                                      does not fit in the size a list answer may have */
+    const struct prune_rule *keep; /* what of an object is kept (json_prune.h; NULL: all) */
 };
 
 struct reflector_ops {

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A line buffer larger than this is let go once its line is done. */
+#define LINEBUF_KEEP (256u * 1024)
+
 int linebuf_feed(struct linebuf *b, const char *data, size_t n,
                  int (*cb)(const char *line, size_t len, void *userdata), void *userdata)
 {
@@ -45,6 +48,12 @@ int linebuf_feed(struct linebuf *b, const char *data, size_t n,
         int r = cb(b->buf, len, userdata);
         if (r < 0)
             return r;
+        if (b->cap > LINEBUF_KEEP) {
+            /* A large line is done: the next one starts small again. */
+            free(b->buf);
+            b->buf = NULL;
+            b->cap = 0;
+        }
     }
     return 0;
 }
@@ -61,13 +70,22 @@ void linebuf_clear(struct linebuf *b)
     b->len = b->cap = 0;
 }
 
-int watch_event_decode(const char *line, size_t len, struct watch_event *ret, struct kerr *err)
+int watch_event_decode(const char *line, size_t len, const struct prune_rule *keep,
+                       struct watch_event *ret, struct kerr *err)
 {
-    json_error_t je;
-    json_t *j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
-    if (!j)
-        return kerr_set(err, -EINVAL, "watch event is not JSON: %s (column %d)", je.text,
-                        je.column);
+    const struct prune_rule top[] = {{"type", NULL}, {"object", keep}, {NULL, NULL}};
+    json_t *j = NULL;
+    int q = json_prune(line, len, top, &j, err);
+    if (q == -ENOMEM)
+        return q;
+    if (q < 0) {
+        kerr_wrap(err, "watch event");
+        return q;
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return kerr_set(err, -EINVAL, "watch event is not a JSON object");
+    }
     const char *type = json_string_value(json_object_get(j, "type"));
     json_t *obj = json_object_get(j, "object");
     int r = 0;

@@ -11,8 +11,11 @@
 #include <stddef.h>
 
 #include "base/error.h"
+#include "kube/json_prune.h"
 
-#define WATCH_MAX_LINE (32u * 1024 * 1024)
+/* The longest watch event taken: an object is at most 1.5 MiB in etcd and a request at most
+ * 3 MiB at the API server; its JSON in an event, with room to spare. */
+#define WATCH_MAX_LINE (4u * 1024 * 1024)
 
 struct linebuf {
     char *buf;
@@ -37,8 +40,10 @@ struct watch_event {
     json_t *object; /* owned: json_decref it */
 };
 
-/* Decodes {"type": ..., "object": {...}}. */
-int watch_event_decode(const char *line, size_t len, struct watch_event *ret, struct kerr *err);
+/* Decodes {"type": ..., "object": {...}}; keep (may be NULL: everything) is what of the object
+ * is built (json_prune.h): the rest is skipped. */
+int watch_event_decode(const char *line, size_t len, const struct prune_rule *keep,
+                       struct watch_event *ret, struct kerr *err);
 
 /* For an ERROR event (a metav1.Status): its code, 0 when absent. */
 int watch_error_code(const json_t *status);

@@ -316,6 +316,57 @@ class FakeApiTest(unittest.TestCase):
         self.assertIn("curl_easy_init failed 4 time(s)", log)
         self.assertIn("cannot start the watch: out of memory", log)
 
+    # -- issue 15 item 4: API memory -----------------------------------------------------------
+
+    def big_pod(self, name, size):
+        """A pod of about size bytes of JSON whose bulk is a long array of small numbers (the
+        most expensive kind of JSON to hold as a tree)."""
+        groups = [1] * (size // 2)
+        return pod("demo", name, f"kscmp/demo/{name}.json",
+                   extra_spec={"securityContext": {
+                       "seccompProfile": {"type": "Localhost",
+                                          "localhostProfile": f"kscmp/demo/{name}.json"},
+                       "supplementalGroups": groups}})
+
+    def test_06_big_pods_bounded_memory(self):
+        """Five pods of 1.41 MiB each (under etcd's limit) at start: the agent's peak RSS stays
+        under 48 MiB (it was 219 MB) and every pod gets its file."""
+        for i in range(5):
+            self.api.put("seccomppolicies", policy("demo", f"big{i}", WEB))
+            self.api.put("pods", self.big_pod(f"big{i}", int(1.41 * (1 << 20))))
+        a = self.agent(wait_ready=False)
+        H.wait_until(a.ready, 60, "/readyz 200")
+        for i in range(5):
+            H.wait_until(lambda: self.read(f"demo/big{i}.json"), 20, f"demo/big{i}.json")
+        hwm = a.status()["VmHWM"]
+        print(f"\n    5 pods of 1.41 MiB at start: agent VmHWM {hwm / 1024:.1f} MiB, VmRSS "
+              f"{a.status()['VmRSS'] / 1024:.1f} MiB", file=sys.stderr)
+        self.assertLess(hwm, 48 * 1024, f"VmHWM {hwm} kB")
+
+    def test_07_huge_watch_event_bounded_memory(self):
+        """A watch event of 29.75 MiB is refused (over the 4 MiB a watch event may have) without
+        the agent's RSS following it (it reached 815 MB); a 3 MiB one is taken in; the agent
+        goes on watching and its memory comes back down."""
+        self.api.put("seccomppolicies", policy("demo", "web", WEB))
+        self.api.put("pods", pod("demo", "web-1", "kscmp/demo/web.json"))
+        a = self.agent()
+        mark = a.log_mark()
+        self.api.fault("pods", "watch", "line", size=int(29.75 * (1 << 20)), count=1)
+        self.api.end_watches("pods")
+        a.wait_log(r"larger than 4194304 bytes", mark, timeout=30)
+        # A big pod that is within the limit: taken in, its file written.
+        self.api.put("seccomppolicies", policy("demo", "big", WEB))
+        self.api.put("pods", self.big_pod("big", 3 << 20))
+        H.wait_until(lambda: self.read("demo/big.json"), 60, "demo/big.json")
+        self.api.put("pods", pod("demo", "web-2", "kscmp/demo/web2.json"))
+        self.api.put("seccomppolicies", policy("demo", "web2", WEB))
+        H.wait_until(lambda: self.read("demo/web2.json"), 30, "demo/web2.json")
+        st = a.status()
+        print(f"\n    a 29.75 MiB and a 3 MiB watch event: agent VmHWM {st['VmHWM'] / 1024:.1f} "
+              f"MiB, VmRSS after {st['VmRSS'] / 1024:.1f} MiB", file=sys.stderr)
+        self.assertLess(st["VmHWM"], 48 * 1024, f"VmHWM {st['VmHWM']} kB")
+        self.assertLess(st["VmRSS"], 32 * 1024, f"VmRSS {st['VmRSS']} kB")
+
 
 class CountingResult(unittest.TextTestResult):
     def __init__(self, *args, **kw):

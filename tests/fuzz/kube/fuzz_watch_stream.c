@@ -58,7 +58,7 @@ static int on_line(const char *line, size_t len, void *userdata)
 
     struct watch_event ev;
     struct kerr err = {0};
-    int r = watch_event_decode(line, len, &ev, &err);
+    int r = watch_event_decode(line, len, NULL, &ev, &err);
     if (r < 0) {
         check(r == -ENOMEM || (err.code == r && *err.msg), "a decode error says why");
         return 0;

@@ -410,9 +410,9 @@ static const struct event_case event_cases[] = {
     {"{\"type\":\"ADDED\",\"object\":{}}{}", -EINVAL, 0, NULL, "not JSON"},
     {"{\"type\":\"ADDED\",\"object\":{\"a\":\"\\u0000\"}}", -EINVAL, 0, NULL, "not JSON"},
     {"{\"type\":\"ADDED\",\"object\":{\"a\":\"\xff\"}}", -EINVAL, 0, NULL, "not JSON"},
-    {"\"ADDED\"", -EINVAL, 0, NULL, "not JSON"},
+    {"\"ADDED\"", -EINVAL, 0, NULL, "not a JSON object"},
     /* the envelope */
-    {"[{\"type\":\"ADDED\",\"object\":{}}]", -EINVAL, 0, NULL, "without a type"},
+    {"[{\"type\":\"ADDED\",\"object\":{}}]", -EINVAL, 0, NULL, "not a JSON object"},
     {"{\"object\":{}}", -EINVAL, 0, NULL, "without a type"},
     {"{\"type\":null,\"object\":{}}", -EINVAL, 0, NULL, "without a type"},
     {"{\"type\":1,\"object\":{}}", -EINVAL, 0, NULL, "without a type"},
@@ -437,7 +437,7 @@ static void test_event_decode(void **state)
         const struct event_case *c = &event_cases[i];
         struct watch_event ev = {.type = (enum watch_type)99, .object = (json_t *)&ev};
         struct kerr err = {0};
-        int r = watch_event_decode(c->line, strlen(c->line), &ev, &err);
+        int r = watch_event_decode(c->line, strlen(c->line), NULL, &ev, &err);
         if (r != c->r)
             fail_msg("case %zu (%s): got %d (%s), want %d", i, c->line, r, err.msg, c->r);
         if (r < 0) {
@@ -465,15 +465,15 @@ static void test_event_decode_len(void **state)
     const char *s = "{\"type\":\"ADDED\",\"object\":{}}GARBAGE";
     struct watch_event ev;
     struct kerr err = {0};
-    assert_int_equal(watch_event_decode(s, strlen(s) - 7, &ev, &err), 0);
+    assert_int_equal(watch_event_decode(s, strlen(s) - 7, NULL, &ev, &err), 0);
     assert_int_equal(ev.type, WATCH_ADDED);
     json_decref(ev.object);
-    assert_int_equal(watch_event_decode(s, strlen(s) - 8, &ev, &err), -EINVAL);
+    assert_int_equal(watch_event_decode(s, strlen(s) - 8, NULL, &ev, &err), -EINVAL);
     /* A NUL inside the line is not JSON. */
     const char nul[] = "{\"type\":\"ADDED\",\"object\":{}}\0";
-    assert_int_equal(watch_event_decode(nul, sizeof(nul) - 1, &ev, &err), -EINVAL);
+    assert_int_equal(watch_event_decode(nul, sizeof(nul) - 1, NULL, &ev, &err), -EINVAL);
     /* Without an error struct. */
-    assert_int_equal(watch_event_decode("{", 1, &ev, NULL), -EINVAL);
+    assert_int_equal(watch_event_decode("{", 1, NULL, &ev, NULL), -EINVAL);
 }
 
 /* A whole stream: framing and decoding together, as the reflector runs them. */
@@ -488,7 +488,7 @@ static int decode_line(const char *line, size_t len, void *userdata)
 {
     struct decoded *d = userdata;
     struct watch_event ev;
-    if (watch_event_decode(line, len, &ev, NULL) < 0) {
+    if (watch_event_decode(line, len, NULL, &ev, NULL) < 0) {
         d->errors++;
         return 0;
     }
