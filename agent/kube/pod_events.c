@@ -9,11 +9,12 @@
 
 #include "base/cleanup.h"
 #include "base/log.h"
+#include "kube/json_prune.h"
 
 /* An Event the API server refused for a reason that may pass: posted again later while its
  * pod is known. */
 struct event_retry {
-    char *key, *path, *body;
+    char *key, *method, *path, *body;
     struct event_retry *next;
 };
 
@@ -31,6 +32,7 @@ struct pod_events {
 static void event_retry_free(struct event_retry *er)
 {
     free(er->key);
+    free(er->method);
     free(er->path);
     free(er->body);
     free(er);
@@ -79,31 +81,43 @@ void pod_events_forget(struct pod_events *pe, const char *uid)
 
 struct event_ctx {
     struct pod_events *pe;
-    char *key, *path, *body;
+    char *key, *method, *path, *body;
+    /* A lookup of the Event first (list by involvedObject and reason): */
+    char *ns, *uid, *message; /* what to match */
 };
 
 static void event_ctx_free(struct event_ctx *c)
 {
     free(c->key);
+    free(c->method);
     free(c->path);
     free(c->body);
+    free(c->ns);
+    free(c->uid);
+    free(c->message);
     free(c);
 }
 
 static void on_event_done(long status, const char *body, size_t len, const char *error,
                           void *userdata);
 
-static int send_event(struct pod_events *pe, const char *key, const char *path, const char *body)
+/* POSTs a new Event, or merge-PATCHes an existing one (method says which). */
+static int send_event(struct pod_events *pe, const char *key, const char *method, const char *path,
+                      const char *body)
 {
     struct event_ctx *c = calloc(1, sizeof(*c));
-    if (!c || !(c->key = strdup(key)) || !(c->path = strdup(path)) || !(c->body = strdup(body))) {
+    if (!c || !(c->key = strdup(key)) || !(c->method = strdup(method)) ||
+        !(c->path = strdup(path)) || !(c->body = strdup(body))) {
         if (c)
             event_ctx_free(c);
         return -ENOMEM;
     }
     c->pe = pe;
     struct kube_req_ops ops = {.done = on_event_done, .userdata = c};
-    int r = kube_request(pe->k, "POST", path, "application/json", body, false, &ops, NULL);
+    bool post = strcmp(method, "POST") == 0;
+    int r = kube_request(pe->k, method, path,
+                         post ? "application/json" : "application/merge-patch+json", body, false,
+                         &ops, NULL);
     if (r < 0)
         event_ctx_free(c);
     return r;
@@ -117,7 +131,8 @@ static void on_retry_timer(struct evtimer *timer, void *userdata)
     while (er) {
         struct event_retry *next = er->next;
         /* Not when its pod went away meanwhile (pod_events_forget dropped the key). */
-        if (event_dedup_has(&pe->sent, er->key) && send_event(pe, er->key, er->path, er->body) < 0)
+        if (event_dedup_has(&pe->sent, er->key) &&
+            send_event(pe, er->key, er->method, er->path, er->body) < 0)
             event_dedup_remove(&pe->sent, er->key);
         event_retry_free(er);
         er = next;
@@ -141,6 +156,7 @@ static void on_event_done(long status, const char *body, size_t len, const char 
         if (er) {
             /* Posted again later, as long as the pod is known (the key stays in sent). */
             er->key = TAKE_PTR(c->key);
+            er->method = TAKE_PTR(c->method);
             er->path = TAKE_PTR(c->path);
             er->body = TAKE_PTR(c->body);
             er->next = pe->retries;
@@ -154,6 +170,106 @@ static void on_event_done(long status, const char *body, size_t len, const char 
             event_dedup_remove(&pe->sent, c->key); /* try again next time */
     }
     event_ctx_free(c);
+}
+
+/* The Event of this pod, reason and message that this node posted before (an agent that
+ * restarted does not post its standing warnings again: it counts them up), from the list the
+ * lookup answered: its name and count, or NULL. */
+static const char *find_posted(json_t *list, const struct event_ctx *c, const char *node,
+                               json_int_t *ret_count)
+{
+    size_t i;
+    json_t *ev;
+    json_array_foreach(json_object_get(list, "items"), i, ev)
+    {
+        const char *msg = json_string_value(json_object_get(ev, "message"));
+        json_t *src = json_object_get(ev, "source");
+        const char *host = json_string_value(json_object_get(src, "host"));
+        const char *inst = json_string_value(json_object_get(ev, "reportingInstance"));
+        const char *comp = json_string_value(json_object_get(src, "component"));
+        const char *uid =
+            json_string_value(json_object_get(json_object_get(ev, "involvedObject"), "uid"));
+        const char *name =
+            json_string_value(json_object_get(json_object_get(ev, "metadata"), "name"));
+        if (!msg || !name || !uid || strcmp(msg, c->message) != 0 || strcmp(uid, c->uid) != 0 ||
+            !comp || strcmp(comp, "kscmp") != 0)
+            continue;
+        if (!((host && strcmp(host, node) == 0) || (inst && strcmp(inst, node) == 0)))
+            continue;
+        json_int_t count = json_integer_value(json_object_get(ev, "count"));
+        *ret_count = count > 0 ? count : 1;
+        return name;
+    }
+    return NULL;
+}
+
+static void on_lookup_done(long status, const char *body, size_t len, const char *error,
+                           void *userdata)
+{
+    struct event_ctx *c = userdata;
+    struct pod_events *pe = c->pe;
+    _cleanup_free_ char *patch = NULL, *path = NULL;
+    json_t *list = NULL;
+    if (status >= 200 && status < 300) {
+        static const struct prune_rule src[] = {{"host", NULL}, {"component", NULL}, {NULL, NULL}};
+        static const struct prune_rule obj[] = {{"uid", NULL}, {NULL, NULL}};
+        static const struct prune_rule meta[] = {{"name", NULL}, {NULL, NULL}};
+        static const struct prune_rule item[] = {
+            {"metadata", meta},          {"message", NULL},       {"count", NULL}, {"source", src},
+            {"reportingInstance", NULL}, {"involvedObject", obj}, {NULL, NULL}};
+        static const struct prune_rule keep[] = {{"items", item}, {NULL, NULL}};
+        struct kerr err = {0};
+        if (json_prune(body, len, keep, &list, &err) < 0)
+            list = NULL;
+    } else if (status != 403)
+        log_debug("looking up the Events of pod %s: %s HTTP %ld", c->uid, error ? error : "",
+                  status);
+    json_int_t count = 0;
+    const char *name = list ? find_posted(list, c, pe->node, &count) : NULL;
+    if (name) {
+        char ts[64];
+        rfc3339_utc(time(NULL), ts, sizeof(ts));
+        json_t *p = json_pack("{s:I, s:s}", "count", count + 1, "lastTimestamp", ts);
+        patch = p ? json_dumps(p, JSON_COMPACT) : NULL;
+        json_decref(p);
+        if (!patch || asprintf(&path, "/api/v1/namespaces/%s/events/%s", c->ns, name) < 0)
+            path = NULL;
+    }
+    json_decref(list);
+    int r = path ? send_event(pe, c->key, "PATCH", path, patch)
+                 : send_event(pe, c->key, "POST", c->path, c->body);
+    if (r < 0)
+        event_dedup_remove(&pe->sent, c->key); /* try again next time */
+    event_ctx_free(c);
+}
+
+/* Looks for the same Event posted before by this node (an agent restarted: it bumps it rather
+ * than posting it again), then posts or bumps it. */
+static int lookup_then_send(struct pod_events *pe, const char *key, const struct pod *pod,
+                            const char *reason, const char *message, const char *path,
+                            const char *body)
+{
+    struct event_ctx *c = calloc(1, sizeof(*c));
+    if (!c || !(c->key = strdup(key)) || !(c->method = strdup("POST")) ||
+        !(c->path = strdup(path)) || !(c->body = strdup(body)) || !(c->ns = strdup(pod->ns)) ||
+        !(c->uid = strdup(pod->uid)) || !(c->message = strdup(message))) {
+        if (c)
+            event_ctx_free(c);
+        return -ENOMEM;
+    }
+    c->pe = pe;
+    _cleanup_free_ char *sel = NULL, *esc = NULL, *lpath = NULL;
+    if (asprintf(&sel, "involvedObject.uid=%s,reason=%s", pod->uid, reason) < 0 ||
+        !(esc = kube_escape(sel)) ||
+        asprintf(&lpath, "/api/v1/namespaces/%s/events?fieldSelector=%s", pod->ns, esc) < 0) {
+        event_ctx_free(c);
+        return -ENOMEM;
+    }
+    struct kube_req_ops ops = {.done = on_lookup_done, .userdata = c};
+    int r = kube_request(pe->k, "GET", lpath, NULL, NULL, false, &ops, NULL);
+    if (r < 0)
+        event_ctx_free(c);
+    return r;
 }
 
 int pod_events_post(struct pod_events *pe, const struct pod *pod, const char *reason,
@@ -185,7 +301,9 @@ int pod_events_post(struct pod_events *pe, const struct pod *pod, const char *re
     _cleanup_free_ char *path = NULL;
     if (!body || asprintf(&path, "/api/v1/namespaces/%s/events", pod->ns) < 0)
         return -ENOMEM;
-    if (send_event(pe, key, path, body) < 0)
+    int r = pod->uid && *pod->uid ? lookup_then_send(pe, key, pod, reason, message, path, body)
+                                  : send_event(pe, key, "POST", path, body);
+    if (r < 0)
         event_dedup_remove(&pe->sent, key); /* try again next time */
     return 0;
 }

@@ -1,9 +1,12 @@
 /* pod_events.h - Warning Events on the node's pods, through the API server.
  *
  * Owns: posting an Event (core/v1, involvedObject the pod, source this node), once per pod,
- * reason and message while the pod is known (de-duplication); an Event the server refused
- * for a reason that may pass (no answer, 401, 403, 429, 5xx) is posted again with backoff
- * while its pod is known.
+ * reason and message while the pod is known (de-duplication). The first time in the agent's
+ * life, the pod's Events of that reason are listed (field selector involvedObject.uid and
+ * reason): when this node posted the same one before (an agent that restarted), it is
+ * counted up (count and lastTimestamp, merge-patch) instead of posted again. An Event the
+ * server refused for a reason that may pass (no answer, 401, 403, 429, 5xx) is sent again
+ * with backoff while its pod is known.
  */
 #ifndef KSCMP_POD_EVENTS_H
 #define KSCMP_POD_EVENTS_H

@@ -1375,12 +1375,44 @@ def s_crd_404(E):
     E.delete(pod(ns, "w1"))
 
 
+def s_event_restart(E):
+    """A restarted agent does not post its standing warnings again: it finds the Event it
+    posted before (list by involvedObject and reason) and counts it up (count, lastTimestamp)."""
+    r, a, ns = E.r, E.a, "e2e-evrestart"
+    E.apply(namespace(ns), pod(ns, "lonely", f"kscmp/{ns}/nothing.json"))
+    ev = E.wait_event(ns, "lonely", "NoPolicy")
+    r.check(ev.get("count") == 1, "event-restart: a NoPolicy Event, count 1", json.dumps(ev)[:300])
+    name = ev["metadata"]["name"]
+    for n in (2, 3):
+        rc = a.stop()
+        r.check(rc == 0, f"event-restart: agent stopped (restart {n - 1})", f"exit {rc}")
+        a.start()
+        r.step(f"event-restart: agent ready again (restart {n - 1})", a.wait_ready, T)
+
+        def bumped():
+            evs = E.c.events(ns, "lonely", "NoPolicy")
+            if len(evs) != 1:
+                return False, f"{len(evs)} NoPolicy Events: {[e['metadata']['name'] for e in evs]}"
+            e = evs[0]
+            if e["metadata"]["name"] != name or e.get("count") != n:
+                return False, f"{e['metadata']['name']} count {e.get('count')}"
+            return e
+        e = r.step(f"event-restart: the same Event counted up to {n}, no second one", wait_until,
+                   bumped, T, "the Event counted up")
+        if e:
+            r.check(e.get("lastTimestamp", "") >= ev.get("lastTimestamp", ""),
+                    f"event-restart: lastTimestamp moved on ({n})",
+                    f"{ev.get('lastTimestamp')} -> {e.get('lastTimestamp')}")
+    E.delete(pod(ns, "lonely"))
+
+
 SCENARIOS = [
     ("start", s_start), ("vectors", s_vectors), ("lifecycle", s_lifecycle),
     ("namespace-labels", s_namespace_labels), ("invalid", s_invalid_then_fixed), ("conflict", s_conflict),
     ("other-nodes", s_other_nodes), ("status", s_status_readback), ("stale", s_stale),
     ("status-herd", s_status_herd), ("retry", s_write_retry), ("token", s_token_rotation),
-    ("restart", s_restart_churn), ("crd-404", s_crd_404), ("kill", s_kill_restart), ("paging", s_paging),
+    ("restart", s_restart_churn), ("crd-404", s_crd_404), ("event-restart", s_event_restart),
+    ("kill", s_kill_restart), ("paging", s_paging),
     ("compaction", s_compaction), ("final", s_final),
 ]
 

@@ -34,6 +34,8 @@
 #   crd-404           the cluster kind's CRD version not served (404, objects still in etcd) and
 #                     an API server restart, with relists: nothing is deleted, the baseline
 #                     stays in force; it leaves only when deleted
+#   event-restart     the agent restarted twice: its NoPolicy Event on a pod is counted up
+#                     (count 2, then 3; lastTimestamp), never posted again
 #   kill              agent SIGKILLed, changes while down, restart: correct at /readyz
 #   paging            520 policies created while the agent is down: paged list, every status
 #                     written although the API server throttles the burst (429)

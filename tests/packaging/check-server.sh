@@ -105,6 +105,7 @@ rights() {
 	can get namespaces
 	can create events -n "$ns"
 	can patch events -n "$ns"
+	can list events -n "$ns"
 	cannot create pods -n "$ns"
 	cannot delete pods -n "$ns"
 	cannot patch pods -n "$ns"

@@ -356,7 +356,7 @@ AGENT_RULES = {
     ("security.kubearmor.com", "kubearmorseccomppolicies/status", "patch"),
     ("", "namespaces", "get"), ("", "namespaces", "list"), ("", "namespaces", "watch"),
     ("", "pods", "get"), ("", "pods", "list"), ("", "pods", "watch"),
-    ("", "events", "create"), ("", "events", "patch"),
+    ("", "events", "list"), ("", "events", "create"), ("", "events", "patch"),
     # the taint kscmp.io/agent-not-ready on its own Node (narrowed by the node policy)
     ("", "nodes", "get"), ("", "nodes", "patch"),
 }
