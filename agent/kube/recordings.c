@@ -19,8 +19,8 @@
 #define WRITE_MAX_INFLIGHT 8
 #define NOTE_MAX 4096
 
-static const struct reflector_kind recording_kind = {"/apis/kscmp.io/v1", "seccomprecordings",
-                                                     "kscmp.io/v1", "SeccompRecording", true};
+static const struct reflector_kind recording_kind = {
+    "/apis/kscmp.io/v1", "seccomprecordings", "kscmp.io/v1", "SeccompRecording", true, 0, NULL};
 
 struct rec {
     struct recordings *rs;
@@ -165,15 +165,19 @@ static void adopt_server_entry(struct recordings *rs, struct rec *r)
 
 /* ---- the reflector ----------------------------------------------------------------------- */
 
-static bool on_apply(struct reflector *refl, const char *key, json_t *obj, void **record,
-                     void *userdata)
+/* 1 when the recording changed, 0 when not (or ignored), -ENOMEM: the reflector tries again. */
+static int on_apply(struct reflector *refl, const char *key, json_t *obj, void **record,
+                    void *userdata)
 {
     struct recordings *rs = userdata;
     struct recording_spec spec = {0};
     struct kerr err = {0};
-    if (recording_spec_decode(obj, &spec, &err) < 0) {
+    int q = recording_spec_decode(obj, &spec, &err);
+    if (q == -ENOMEM)
+        return q;
+    if (q < 0) {
         log_warning("SeccompRecording %s: ignored: %s", key, err.msg);
-        return false;
+        return 0;
     }
     struct rec *r = *record;
     bool changed = !r || strcmp(r->spec.uid, spec.uid) != 0 ||
@@ -191,7 +195,7 @@ static bool on_apply(struct reflector *refl, const char *key, json_t *obj, void 
         if (!r || !(r->key = strdup(key)) || recorded_new(&r->seen) < 0) {
             rec_free(r);
             recording_spec_clear(&spec);
-            return false;
+            return -ENOMEM;
         }
         r->rs = rs;
         hmap_init(&r->counted);
@@ -214,7 +218,7 @@ static bool on_apply(struct reflector *refl, const char *key, json_t *obj, void 
         adopt_server_entry(rs, r);
     /* Another node's write may have taken ours with it, or dropped our entry: look again. */
     write_later(rs, r, false);
-    return changed;
+    return changed ? 1 : 0;
 }
 
 static void on_remove(struct reflector *refl, const char *key, void *record, void *userdata)
