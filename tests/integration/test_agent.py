@@ -284,11 +284,11 @@ class AgentTest(unittest.TestCase):
         before = self.read("demo/web.json")
         api_before = self.read("demo/api.json")
         self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]",
-                                                "[getpid, mkdir, futex, uname]"))
+                                                "[getpid, mkdir, futex, sysinfo]"))
         new = self.expected("demo/web.json")
         self.assertNotEqual(before, new)
         self.wait_bytes("demo/web.json", new)
-        self.assertIn(b'"uname"', new)
+        self.assertIn(b'"sysinfo"', new)
         self.assertEqual(self.read("demo/api.json"), api_before)
         self.assert_converged(ALL_FILES)
 
@@ -499,7 +499,7 @@ spec:
         errors = a.metric("kscmp_profile_write_errors_total")
         mark = a.log_mark()
         self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]",
-                                                "[getpid, mkdir, futex, uname]"))
+                                                "[getpid, mkdir, futex, sysinfo]"))
         new = self.expected("demo/web.json")
         H.wait_until(lambda: a.metric("kscmp_profile_write_errors_total") > errors, 10,
                      "kscmp_profile_write_errors_total to grow")
@@ -564,7 +564,7 @@ spec:
         # Fixed: written.
         self.put("20-inherit.yaml", INHERIT)
         self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]",
-                                                "[getpid, mkdir, futex, uname]"))
+                                                "[getpid, mkdir, futex, sysinfo]"))
         new = self.expected("demo/web.json")
         self.assertNotEqual(new, good)
         self.wait_bytes("demo/web.json", new)
