@@ -153,9 +153,10 @@ static void on_patch(long status, const char *body, size_t len, const char *erro
         get_node(t);
         return;
     }
-    snprintf(what, sizeof(what), "PATCH node: %s", status ? "" : (error ? error : "no answer"));
     if (status)
         snprintf(what, sizeof(what), "PATCH node: HTTP %ld", status);
+    else
+        snprintf(what, sizeof(what), "PATCH node: %s", error ? error : "no answer");
     failed(t, what);
 }
 
@@ -247,8 +248,12 @@ static void on_own_pod(long status, const char *body, size_t len, const char *er
         return;
     }
     if (status != 200) {
-        log_warning("node %s: not tainted: this agent's pod %s/%s cannot be read (%s%ld)", t->node,
-                    t->pod_ns, t->pod_name, status ? "HTTP " : "no answer ", status);
+        if (status)
+            log_warning("node %s: not tainted: this agent's pod %s/%s cannot be read (HTTP %ld)",
+                        t->node, t->pod_ns, t->pod_name, status);
+        else
+            log_warning("node %s: not tainted: this agent's pod %s/%s cannot be read (%s)", t->node,
+                        t->pod_ns, t->pod_name, error ? error : "no answer");
         hold_finish(t);
         return;
     }

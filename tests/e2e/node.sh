@@ -99,7 +99,8 @@
 # onto itself; pod volumes are tmpfs); network namespaces cni-* that appeared since start
 # are removed; the bridge, the iptables chain and rules, ip_forward, /var/lib/cni entries of
 # this network, and the kubepods cgroups (when empty); then cluster.sh stop. One node at a
-# time on a machine (the kubepods cgroups are global): start refuses while another runs.
+# time on a machine (the kubepods cgroups are global): start waits while another runs
+# (KSCMP_E2E_NODE_WAIT seconds, default 900).
 #
 # Environment: KSCMP_E2E_START_TIMEOUT (default 120 s) bounds each wait of start/deploy.
 set -euo pipefail
@@ -551,22 +552,49 @@ teardown_network() {
 
 netns_list() { ls /run/netns 2>/dev/null | grep '^cni-' | sort | tr '\n' ' ' || true; }
 
+# ---- one node per machine ---------------------------------------------------------------
+
+# other_node_alive DIR: a node.sh node runs from DIR (one of its processes is alive).
+other_node_alive() {
+	local o=$1 v
+	[ -f "$o/$MARK" ] && [ -f "$o/node.env" ] || return 1
+	for v in CONTAINERD_PID KUBELET_PID KCM_PID SCHED_PID; do
+		alive "$(sed -n "s/^$v='\(.*\)'$/\1/p" "$o/node.env")" "$o" && return 0
+	done
+	alive "$(sed -n "s/^export KSCMP_E2E_APISERVER_PID=\(.*\)$/\1/p" "$o/cp/env" 2>/dev/null)" "$o/cp"
+}
+
+# The kubepods cgroups are the machine's: one node at a time. A second start (another
+# engineer's test run, say) waits for the first node to stop, up to KSCMP_E2E_NODE_WAIT
+# seconds (default 900); a node whose processes are all gone no longer counts.
+claim_machine() {
+	local deadline=$((SECONDS + ${KSCMP_E2E_NODE_WAIT:-900})) other told=
+	exec 8>"$LOCK.flock"
+	while :; do
+		flock 8
+		other=$(cat "$LOCK" 2>/dev/null || true)
+		if [ -z "$other" ] || [ "$other" = "$D" ] || ! other_node_alive "$other"; then
+			echo "$D" >"$LOCK"
+			flock -u 8
+			exec 8>&-
+			return 0
+		fi
+		flock -u 8
+		[ -n "$told" ] || say "another e2e node runs from $other: waiting for it to stop"
+		told=1
+		[ $SECONDS -lt $deadline ] || die "another e2e node still runs from $other"
+		sleep 2
+	done
+}
+
 # ---- commands ---------------------------------------------------------------------------
 
 cmd_start() {
 	D=$(abspath "$1")
 	[ -z "$(ls -A "$D")" ] || die "$D is not empty (stop the node there first)"
-	if [ -f "$LOCK" ]; then
-		local other
-		other=$(cat "$LOCK")
-		if [ -f "$other/$MARK" ]; then
-			die "another e2e node runs from $other (node.sh stop $other first)"
-		fi
-		rm -f "$LOCK"
-	fi
 	need_tools
+	claim_machine
 	touch "$D/$MARK"
-	echo "$D" >"$LOCK"
 	local t0=$SECONDS
 	NODE_ID=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 	NODE_NAME=kscmp-e2e-$NODE_ID

@@ -46,8 +46,8 @@
 # then; ~10 min on two cores, cached in ~/.cache/kscmp-e2e). Not root, or no containerd: the
 # suite says so and fails.
 #
-# Environment: KSCMP_E2E_SUITE_TIMEOUT (default 1200 s) bounds the run after the tools are
-# ready; KSCMP_E2E_KEEP=1 copies the node's logs (kubelet, containerd, control plane, pods)
+# Environment: KSCMP_E2E_SUITE_TIMEOUT (default 1200 s) bounds the run once the node is up
+# (node.sh start waits up to KSCMP_E2E_NODE_WAIT, 900 s, for another run's node to stop); KSCMP_E2E_KEEP=1 copies the node's logs (kubelet, containerd, control plane, pods)
 # into a scratch folder that is kept (the node itself is always stopped).
 set -uo pipefail
 # shellcheck disable=SC2317  # functions run from traps
@@ -81,8 +81,21 @@ finish() {
 			cp "$DIR"/*.log "$SCRATCH/node-logs/" 2>/dev/null
 			cp -r "$DIR/cp/"*.log "$DIR/pod-logs" "$SCRATCH/node-logs/" 2>/dev/null
 		fi
+		local id left
+		id=$(sed -n "s/^NODE_ID='\(.*\)'$/\1/p" "$DIR/node.env" 2>/dev/null)
 		bash "$NODE" stop "$DIR" || bad "cleanup: node.sh stop $DIR"
-		[ ! -d "$DIR" ] || bad "cleanup: $DIR is still there"
+		# Nothing of the node may stay: processes, mounts, network, cgroups.
+		left=
+		[ ! -d "$DIR" ] || left+=" folder $DIR;"
+		findmnt -rn -o TARGET | grep -qF "$DIR" && left+=" mounts below $DIR;"
+		pgrep -f -- "$DIR/" >/dev/null && left+=" processes naming $DIR;"
+		if [ -n "$id" ]; then
+			ip link show "kscmp$id" >/dev/null 2>&1 && left+=" bridge kscmp$id;"
+			iptables -w -t nat -S 2>/dev/null | grep -q "KSCMP-E2E-$id" && left+=" iptables chain;"
+			iptables -w -S FORWARD 2>/dev/null | grep -q "kscmp$id" && left+=" FORWARD rules;"
+		fi
+		[ -d /sys/fs/cgroup/memory/kubepods ] && left+=" kubepods cgroups;"
+		if [ -z "$left" ]; then ok "cleanup: node.sh stop left no process, mount, bridge, iptables rule or cgroup"; else bad "cleanup: left behind:$left"; fi
 	fi
 	if [ -n "$SCRATCH" ] && [ -f "$SCRATCH/counts" ]; then
 		read -r p f <"$SCRATCH/counts"
@@ -126,14 +139,6 @@ if ! make -C "$ROOT" --no-print-directory -j2 build/kscmp >/dev/null; then
 	exit 1
 fi
 
-(
-	sleep "${KSCMP_E2E_SUITE_TIMEOUT:-1200}" &
-	s=$!
-	trap 'kill $s 2>/dev/null; exit 0' TERM
-	wait $s && kill -TERM $$ 2>/dev/null
-) </dev/null >/dev/null 2>&1 &
-WATCHDOG=$!
-
 SCRATCH=$(mktemp -d /tmp/kscmp-node-suite.XXXXXX)
 DIR=$(mktemp -d /tmp/kscmp-node.XXXXXX)
 
@@ -144,6 +149,15 @@ if ! bash "$NODE" start "$DIR" 2>"$SCRATCH/node-start.log"; then
 	exit 1
 fi
 ok "node.sh start: control plane, controller-manager, scheduler, containerd, kubelet; node Ready ($(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s)"
+
+# The watchdog starts once the node is up (node.sh start may wait for another node to stop).
+(
+	sleep "${KSCMP_E2E_SUITE_TIMEOUT:-1200}" &
+	s=$!
+	trap 'kill $s 2>/dev/null; exit 0' TERM
+	wait $s && kill -TERM $$ 2>/dev/null
+) </dev/null >/dev/null 2>&1 &
+WATCHDOG=$!
 
 # 3. The scenarios (Python, standard library only), in the background so that a TERM from the
 # watchdog runs the trap at once.
