@@ -3,10 +3,12 @@
  * A small server of our own rather than a library: what matters here is that no client can
  * keep the probes from answering. Every connection must deliver its request head within
  * HEAD_TIMEOUT_MS of being accepted (a header line every few seconds does not extend it),
- * and its response within WRITE_TIMEOUT_MS; each answer closes the connection. When every
- * slot is taken, a new connection takes the slot of the oldest one; a peer address that
- * already holds PER_PEER_MAX connections gives up its oldest. A probe, which sends its
- * request at once, is answered in well under a millisecond whatever other clients do.
+ * and its response within WRITE_TIMEOUT_MS; each answer closes the connection. A peer address
+ * that already holds PER_PEER_MAX connections gives up one of its own for a new one; when
+ * every slot is taken, the peer that holds the most gives one up; a connection that sent part
+ * of a head gives way before one that sent nothing yet, and the oldest first. A probe, which
+ * sends its request at once, is answered as soon as it is accepted, whatever other clients
+ * do.
  */
 #include "program/http.h"
 
@@ -85,12 +87,23 @@ static bool same_peer(const struct sockaddr_in6 *a, const struct sockaddr_in6 *b
     return memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0;
 }
 
-/* A slot for a new connection from peer: a free one, else the one its peer has held longest
- * when it holds PER_PEER_MAX, else the one held longest of all. */
+/* Which of two connections gives way first: one that sent part of a request head (a slow
+ * client, not a probe that has yet to send its line), then the one held longest. */
+static bool evict_before(const struct conn *a, const struct conn *b)
+{
+    if ((a->inlen > 0) != (b->inlen > 0))
+        return a->inlen > 0;
+    return a->accepted_ms < b->accepted_ms;
+}
+
+/* A slot for a new connection from peer: a free one; else, when the peer holds PER_PEER_MAX
+ * already, one of its own; else one of the peer that holds the most (so that one client's
+ * flood makes room out of its own connections, not out of the kubelet's or the scraper's).
+ * Within a peer, evict_before() picks. */
 static struct conn *take_slot(struct http_server *s, const struct sockaddr_in6 *peer)
 {
-    struct conn *free_slot = NULL, *oldest = NULL, *peer_oldest = NULL;
-    unsigned mine = 0;
+    struct conn *free_slot = NULL, *mine = NULL;
+    unsigned nmine = 0, counts[MAX_CONNS] = {0};
     for (size_t i = 0; i < MAX_CONNS; i++) {
         struct conn *c = &s->conns[i];
         if (c->fd < 0) {
@@ -98,17 +111,38 @@ static struct conn *take_slot(struct http_server *s, const struct sockaddr_in6 *
                 free_slot = c;
             continue;
         }
-        if (!oldest || c->accepted_ms < oldest->accepted_ms)
-            oldest = c;
+        /* counts[i]: how many connections c's peer holds (counted at its first one). */
+        for (size_t j = 0; j <= i; j++)
+            if (s->conns[j].fd >= 0 && same_peer(&s->conns[j].peer, &c->peer)) {
+                counts[j]++;
+                break;
+            }
         if (same_peer(&c->peer, peer)) {
-            mine++;
-            if (!peer_oldest || c->accepted_ms < peer_oldest->accepted_ms)
-                peer_oldest = c;
+            nmine++;
+            if (!mine || evict_before(c, mine))
+                mine = c;
         }
     }
-    struct conn *c = mine >= PER_PEER_MAX ? peer_oldest : free_slot ? free_slot : oldest;
-    conn_close(s, c);
-    return c;
+    struct conn *victim = NULL;
+    if (nmine >= PER_PEER_MAX)
+        victim = mine;
+    else if (free_slot)
+        return free_slot;
+    else {
+        /* The peer that holds the most, then its connection that gives way first. */
+        size_t top = 0;
+        for (size_t j = 1; j < MAX_CONNS; j++)
+            if (counts[j] > counts[top])
+                top = j;
+        for (size_t i = 0; i < MAX_CONNS; i++) {
+            struct conn *c = &s->conns[i];
+            if (c->fd >= 0 && same_peer(&c->peer, &s->conns[top].peer) &&
+                (!victim || evict_before(c, victim)))
+                victim = c;
+        }
+    }
+    conn_close(s, victim);
+    return victim;
 }
 
 /* The whole response: status line, headers, and (unless HEAD) the body. */
