@@ -10,7 +10,6 @@
 #include <time.h>
 
 static bool json_format;
-static enum log_level min_level = LOG_INFO;
 
 int log_set_format(const char *format)
 {
@@ -23,16 +22,11 @@ int log_set_format(const char *format)
     return 0;
 }
 
-void log_set_level(enum log_level level)
-{
-    min_level = level;
-}
-
 static const char *const level_names[] = {"debug", "info", "warning", "error"};
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {
-    if (level < min_level)
+    if (level < LOG_INFO)
         return;
     char msg[4096];
     va_list ap;

@@ -1,7 +1,7 @@
 /* log.h - the agent's log: one line per decision, to stderr, plain text or JSON.
  *
- * Owns: the log format (--log-format text|json) and the process-wide log level. This is
- * program-layer state (the engine never logs; it hands lines to its caller).
+ * Owns: the log format (--log-format text|json), process-wide. This is program-layer state
+ * (the engine never logs; it hands lines to its caller).
  */
 #ifndef KSCMP_LOG_H
 #define KSCMP_LOG_H
@@ -12,10 +12,10 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERROR };
 
 /* "text" or "json": 0, or -EINVAL. */
 int log_set_format(const char *format);
-void log_set_level(enum log_level level);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Debug lines are dropped: no option turns them on yet. */
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
 #define log_warning(...) log_msg(LOG_WARNING, __VA_ARGS__)

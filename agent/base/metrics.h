@@ -50,9 +50,9 @@ void metrics_free(struct metrics *m);
 
 void metrics_add(struct metrics *m, enum metric_counter c, uint64_t n);
 void metrics_set(struct metrics *m, enum metric_gauge g, double v);
+uint64_t metrics_get(struct metrics *m, enum metric_counter c);
 /* One write latency: from the event that caused it to the file being durable. */
 void metrics_observe_latency(struct metrics *m, double seconds);
-uint64_t metrics_get(struct metrics *m, enum metric_counter c);
 
 /* The Prometheus text; the caller frees it. */
 char *metrics_render(struct metrics *m);

@@ -208,8 +208,3 @@ archmask_t sysdb_arches(const struct sysdb *db, uint32_t id)
 {
     return id < db->n ? db->masks[id] : 0;
 }
-
-size_t sysdb_count(const struct sysdb *db)
-{
-    return db->n;
-}

@@ -52,7 +52,4 @@ const char *sysdb_name(const struct sysdb *db, uint32_t id);
 /* The architectures (of the table) on which the syscall exists. */
 archmask_t sysdb_arches(const struct sysdb *db, uint32_t id);
 
-/* How many ids have been given out. */
-size_t sysdb_count(const struct sysdb *db);
-
 #endif

@@ -628,7 +628,6 @@ static int decode_block(struct dctx *c, const struct ynode *n, const char *field
         return fail(c, n, path, "required (Allow, Audit, Block, Trap or Kill)");
     if ((r = decode_action(c, act, path, &b->verdict)) < 0)
         return r;
-    b->has_action = true;
     const struct ynode *en = opt(n, "errno");
     if (en) {
         static const char *const errno_actions[] = {SCHEMA_ERRNO_ACTIONS};

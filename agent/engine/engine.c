@@ -14,11 +14,12 @@
 #include "engine/startup.h"
 #include "engine/recording.h"
 
-/* One policy and what compiling it gave (cached until it or an ancestor changes). */
+/* The selectors of a policy's last version that compiled. */
 struct prev_selectors {
     struct selector selector, ns_selector;
 };
 
+/* One policy and what compiling it gave (cached until it or an ancestor changes). */
 struct pstate {
     struct policy *p;
     char *key;
@@ -58,7 +59,6 @@ struct fstate {
     char *rel;
     char *ns;
     bool dirty;
-    bool gone; /* no pod references it: report FILE_REMOVE once, then forget it */
 };
 
 /* A recording (README: recording in a cluster) of one file: the pods it selects run under a
@@ -1055,14 +1055,6 @@ int engine_children(struct engine *e, const struct policy *p, const struct polic
     return 0;
 }
 
-/* The labels of a namespace, with the label Kubernetes sets on every one. */
-static const char *ns_label(const struct k8s_namespace *n, const char *ns, const char *key)
-{
-    if (strcmp(key, "kubernetes.io/metadata.name") == 0)
-        return ns;
-    return n ? labels_get(&n->labels, key) : NULL;
-}
-
 static bool ns_selector_matches(const struct selector *s, const struct k8s_namespace *n,
                                 const char *ns)
 {
@@ -1079,7 +1071,6 @@ static bool ns_selector_matches(const struct selector *s, const struct k8s_names
             v[k++] = n->labels.v[i];
     v[k++] = extra;
     struct labels l = {v, k};
-    (void)ns_label;
     return selector_matches(s, &l);
 }
 

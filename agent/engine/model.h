@@ -73,7 +73,6 @@ struct block {
     size_t nsyscalls;
     struct name_ref *groups;
     size_t ngroups;
-    bool has_action;
     struct verdict verdict;
     uint8_t nargs;
     struct sys_arg *args; /* nargs of them, NULL when none */

@@ -867,55 +867,30 @@ static json_t *rule_json(json_t *names, struct verdict v)
     return rule;
 }
 
-/* Argument values are uint64 (OCI) but jansson integers are signed: a value above INT64_MAX
- * goes in as a marked string, which u64_unmark() turns back into plain digits after dumping. */
-#define U64_MARK "\\u0001u64:"
-
-static json_t *u64_json(uint64_t v)
-{
-    if (v <= INT64_MAX)
-        return json_integer((json_int_t)v);
-    char buf[32];
-    snprintf(buf, sizeof(buf), "\001u64:%llu", (unsigned long long)v);
-    return json_string(buf);
-}
-
-/* Replaces every "\u0001u64:DIGITS" (quotes included) of s by DIGITS, in place. */
-static void u64_unmark(char *s)
-{
-    char *r = s, *w = s;
-    while (*r) {
-        if (r[0] == '"' && strncmp(r + 1, U64_MARK, strlen(U64_MARK)) == 0) {
-            r += 1 + strlen(U64_MARK);
-            while (*r && *r != '"')
-                *w++ = *r++;
-            if (*r == '"')
-                r++;
-            continue;
-        }
-        *w++ = *r++;
-    }
-    *w = '\0';
-}
-
 static json_t *args_json(const struct ccond *c)
 {
     json_t *args = json_array();
     for (unsigned i = 0; args && i < c->nargs; i++) {
         json_t *a = json_object();
         json_object_set_new(a, "index", json_integer(c->args[i].index));
-        json_object_set_new(a, "value", u64_json(c->args[i].value));
-        json_object_set_new(a, "valueTwo", u64_json(c->args[i].value_two));
+        json_object_set_new(a, "value", json_integer((json_int_t)c->args[i].value));
+        json_object_set_new(a, "valueTwo", json_integer((json_int_t)c->args[i].value_two));
         json_object_set_new(a, "op", json_string(op_oci_name(c->args[i].op)));
         json_array_append_new(args, a);
     }
     return args;
 }
 
-/* Whether sys has conditional rules in p. */
-static bool has_conds(const struct cprof *p, uint32_t sys)
+/* True when every argument value fits a JSON integer (jansson's are signed 64-bit). The
+ * decoder refuses larger ones, as the CRD does: one here is a bug, and rendering fails
+ * rather than write a different number. */
+static bool args_fit(const struct cprof *p)
 {
-    return first_cond(p, sys) != NULL;
+    for (size_t i = 0; i < p->nconds; i++)
+        for (unsigned a = 0; a < p->conds[i].nargs; a++)
+            if (p->conds[i].args[a].value > INT64_MAX || p->conds[i].args[a].value_two > INT64_MAX)
+                return false;
+    return true;
 }
 
 int profile_check_bounds(const struct cprof *p, struct kerr *err)
@@ -953,6 +928,8 @@ int profile_render_bounded(const struct cprof *in, const struct sysdb *db, char 
         return r;
     if ((r = profile_check_bounds(p, err)) < 0)
         return r;
+    if (!args_fit(p))
+        return -ERANGE;
     json_t *root = json_object();
     if (!root)
         return -ENOMEM;
@@ -1031,12 +1008,10 @@ int profile_render_bounded(const struct cprof *in, const struct sysdb *db, char 
         }
         i = j;
     }
-    (void)has_conds;
     char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);
     if (!s)
         return -ENOMEM;
-    u64_unmark(s);
     size_t len = strlen(s);
     if (len + 1 > SCHEMA_MAX_PROFILE_BYTES) {
         free(s);

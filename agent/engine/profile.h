@@ -103,7 +103,8 @@ int profile_add_if_unnamed(struct cprof *p, uint32_t sys, struct verdict v, cons
 int profile_lower(const struct cprof *in, struct cprof **ret);
 
 /* The deterministic OCI LinuxSeccomp JSON (names sorted, blocks in a fixed order, ends with
- * a newline). The caller frees *ret_json. */
+ * a newline). The caller frees *ret_json. -ERANGE for an argument value over 2^63-1, which
+ * JSON integers here cannot hold (the decoder refuses such values). */
 int profile_render(const struct cprof *p, const struct sysdb *db, char **ret_json, size_t *ret_len);
 
 /* The same, saying why in err when it refuses a profile. Both refuse with -E2BIG, rendering

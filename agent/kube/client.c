@@ -28,7 +28,6 @@ struct kube_req {
     char *buf; /* non-stream body */
     size_t len, cap;
     struct linebuf lines;
-    bool aborted;
     bool too_large; /* the answer went over MAX_BODY: given up */
     char why[128];  /* why we gave up on the answer (curl then says only "write error") */
     char errbuf[CURL_ERROR_SIZE];
@@ -98,7 +97,6 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata)
         if (held > BIG_ANSWER && r->lines.cap < held)
             malloc_trim(0); /* a large watch event is done with: give the memory back */
         if (q < 0) {
-            r->aborted = true;
             if (q == -E2BIG)
                 snprintf(r->why, sizeof(r->why), "a watch event is larger than %u bytes",
                          WATCH_MAX_LINE);
@@ -204,7 +202,6 @@ static int req_setup(struct kube_req *r)
     r->len = 0;
     linebuf_clear(&r->lines);
     r->errbuf[0] = '\0';
-    r->aborted = false;
     r->too_large = false;
     r->why[0] = '\0';
     metrics_add(k->m, M_API_REQUESTS, 1);

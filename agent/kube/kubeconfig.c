@@ -254,7 +254,8 @@ out:
     return 0;
 }
 
-static int in_cluster(struct kube_config **ret, struct kerr *err)
+/* The service account's own configuration, inside a pod. */
+static int in_cluster(struct kube_config **ret)
 {
     const char *host = getenv("KUBERNETES_SERVICE_HOST"), *port = getenv("KUBERNETES_SERVICE_PORT");
     struct kube_config *c = calloc(1, sizeof(*c));
@@ -276,7 +277,6 @@ static int in_cluster(struct kube_config **ret, struct kerr *err)
         ns[strcspn(ns, "\r\n")] = '\0';
         c->namespace = ns;
     }
-    (void)err;
     *ret = c;
     return 0;
 }
@@ -291,7 +291,7 @@ int kube_config_load_context(const char *path, const char *context, struct kube_
 {
     const char *host = getenv("KUBERNETES_SERVICE_HOST");
     if (!path && !context && host && *host && access(SA_DIR "/token", R_OK) == 0)
-        return in_cluster(ret, err);
+        return in_cluster(ret);
     const char *kc = getenv("KUBECONFIG");
     if (kc)
         kc += strspn(kc, ":"); /* empty entries are skipped */

@@ -45,8 +45,6 @@ struct reconciler {
     struct hmap wants;            /* rel -> want */
     int (*event)(const struct engine_event *ev, void *userdata);
     void *event_userdata;
-    void (*hook)(const struct file_result *res, bool changed, void *userdata);
-    void *hook_userdata;
     int ifd;
     struct wdir *wdirs;
     size_t nwdirs;
@@ -130,15 +128,6 @@ void reconciler_set_event_sink(struct reconciler *r,
 {
     r->event = event;
     r->event_userdata = userdata;
-}
-
-void reconciler_set_file_hook(struct reconciler *r,
-                              void (*hook)(const struct file_result *res, bool changed,
-                                           void *userdata),
-                              void *userdata)
-{
-    r->hook = hook;
-    r->hook_userdata = userdata;
 }
 
 static struct want *want_get(struct reconciler *r, const char *rel)
@@ -344,7 +333,6 @@ static void stop_proving(struct reconciler *r, struct want *w, const char *rel)
 static int on_file(const struct file_result *res, void *userdata)
 {
     struct reconciler *r = userdata;
-    bool changed = false;
     struct want *w = hmap_get(&r->wants, res->rel);
     switch (res->action) {
     case FILE_WRITE: {
@@ -377,7 +365,6 @@ static int on_file(const struct file_result *res, void *userdata)
                 if (msg)
                     tell_refused(r, res->pods, res->npods, msg);
             }
-            changed = q > 0;
             break;
         }
         /* Proven in a worker; written when the verdict comes (on_proven). */
@@ -416,8 +403,6 @@ static int on_file(const struct file_result *res, void *userdata)
         do_remove(r, res->rel, res->why);
         break;
     }
-    if (r->hook)
-        r->hook(res, changed, r->hook_userdata);
     return 0;
 }
 

@@ -35,12 +35,6 @@ void reconciler_set_event_sink(struct reconciler *r,
                                int (*event)(const struct engine_event *ev, void *userdata),
                                void *userdata);
 
-/* Called after each file result is applied (the Kubernetes source uses it for staleness). */
-void reconciler_set_file_hook(struct reconciler *r,
-                              void (*hook)(const struct file_result *res, bool changed,
-                                           void *userdata),
-                              void *userdata);
-
 /* Called after a file is written once its proof came in, after the sync that computed it
  * (the Kubernetes source checks stale pods then). */
 void reconciler_set_written_hook(struct reconciler *r, void (*written)(void *userdata),

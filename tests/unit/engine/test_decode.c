@@ -809,7 +809,6 @@ static void test_full_policy(void **state)
     assert_int_equal(b->syscalls[1].line, 20);
     assert_int_equal(b->ngroups, 2);
     assert_string_equal(b->groups[0].name, "@basic-io");
-    assert_true(b->has_action);
     assert_int_equal(b->verdict.action, ACT_ERRNO);
     assert_int_equal(b->verdict.errno_ret, EACCES);
 

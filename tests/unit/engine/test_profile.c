@@ -1101,6 +1101,22 @@ static void test_render_large_arg_values(void **state)
     assert_non_null(strstr(s, "\"value\": 9223372036854775807"));
     assert_non_null(strstr(s, "\"valueTwo\": 9223372036854775807"));
     free(s);
+    /* A profile that holds a larger one (only a bug could make it: decoding refuses them) is
+     * not rendered at all, rather than rendered with another number. */
+    assert_true(res.prof->nconds > 0);
+    struct cprof *big = calloc(1, sizeof(*big));
+    assert_non_null(big);
+    big->dflt = res.prof->dflt;
+    big->arches = res.prof->arches;
+    big->conds = calloc(1, sizeof(*big->conds));
+    assert_non_null(big->conds);
+    big->conds[0] = res.prof->conds[0];
+    big->conds[0].args[0].value = 1ull << 63;
+    big->nconds = 1;
+    s = NULL;
+    assert_int_equal(profile_render(big, engine_sysdb(e), &s, &len), -ERANGE);
+    assert_null(s);
+    cprof_free(big);
     engine_free(e);
     /* Over it, the policy is refused with the reason, as the CRD refuses it. */
     e = engine_for("x86_64",
