@@ -54,6 +54,14 @@ static inline void fclosep(FILE **f)
         _tp;                                                                                       \
     })
 
+/* Returns the struct and zeroes the variable: ownership of what it holds moves. */
+#define TAKE_STRUCT(s)                                                                             \
+    ({                                                                                             \
+        __typeof__(s) _ts = (s);                                                                   \
+        (s) = (__typeof__(s)){0};                                                                  \
+        _ts;                                                                                       \
+    })
+
 /* Returns the fd and sets the variable to -1. */
 #define TAKE_FD(fd)                                                                                \
     ({                                                                                             \

@@ -1,14 +1,69 @@
 /* file.c - reading a whole file into memory, bounded. */
 #include "base/file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/strv.h"
+
+static void closedirp(DIR **d)
+{
+    if (*d)
+        closedir(*d);
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int dir_list(const char *dir, bool (*want)(const char *name), bool with_dir, char ***ret_names,
+             size_t *ret_n, struct stat *ret_st)
+{
+    _cleanup_(closedirp) DIR *d = opendir(dir);
+    if (!d)
+        return -errno;
+    struct stat st;
+    if (fstat(dirfd(d), &st) < 0)
+        return -errno;
+    char **names = NULL;
+    size_t n = 0;
+    for (;;) {
+        errno = 0;
+        struct dirent *de = readdir(d);
+        if (!de) {
+            if (errno == 0)
+                break;
+            int r = -errno; /* the listing broke off: none of it is used */
+            strv_free(names, n);
+            return r;
+        }
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+            (want && !want(de->d_name)))
+            continue;
+        char *name = NULL;
+        int r = with_dir ? asprintf(&name, "%s/%s", dir, de->d_name)
+                         : ((name = strdup(de->d_name)) ? 0 : -1);
+        if (r < 0 || strv_push(&names, &n, name) < 0) {
+            strv_free(names, n);
+            return -ENOMEM;
+        }
+    }
+    if (n > 1)
+        qsort(names, n, sizeof(*names), cmp_strp);
+    *ret_names = names;
+    *ret_n = n;
+    if (ret_st)
+        *ret_st = st;
+    return 0;
+}
 
 int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len, struct kerr *err)
 {

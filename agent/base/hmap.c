@@ -2,6 +2,7 @@
 #include "base/hmap.h"
 
 #include "base/hash.h"
+#include "base/strv.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -133,4 +134,26 @@ struct hmap_entry *hmap_next(const struct hmap *m, struct hmap_iter *it)
     it->cur = NULL;
     it->bucket = m->nbuckets;
     return NULL;
+}
+
+int hmap_keys(const struct hmap *m, bool (*keep)(const char *key, void *value, void *userdata),
+              void *userdata, char ***ret_keys, size_t *ret_n)
+{
+    char **keys = calloc(m->n + 1, sizeof(*keys));
+    if (!keys)
+        return -ENOMEM;
+    size_t n = 0;
+    struct hmap_iter it;
+    for (struct hmap_entry *e = hmap_first(m, &it); e; e = hmap_next(m, &it)) {
+        if (keep && !keep(e->key, e->value, userdata))
+            continue;
+        if (!(keys[n] = strdup(e->key))) {
+            strv_free(keys, n);
+            return -ENOMEM;
+        }
+        n++;
+    }
+    *ret_keys = keys;
+    *ret_n = n;
+    return 0;
 }

@@ -6,6 +6,7 @@
 #ifndef KSCMP_HMAP_H
 #define KSCMP_HMAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct hmap_entry {
@@ -37,5 +38,11 @@ struct hmap_iter {
 };
 struct hmap_entry *hmap_first(const struct hmap *m, struct hmap_iter *it);
 struct hmap_entry *hmap_next(const struct hmap *m, struct hmap_iter *it);
+
+/* Copies of the keys for which keep(key, value, userdata) is true (every key when keep is
+ * NULL), to go through while changing the map. *ret_keys (free it with strv_free()) and
+ * *ret_n are written only on success; else -ENOMEM. */
+int hmap_keys(const struct hmap *m, bool (*keep)(const char *key, void *value, void *userdata),
+              void *userdata, char ***ret_keys, size_t *ret_n);
 
 #endif

@@ -301,7 +301,7 @@ static int decode_selector(struct dctx *c, const struct ynode *n, const char *fi
     r = check_keys(c, n, field, keys);
     if (r < 0)
         return r;
-    struct selector s = {.present = true};
+    _cleanup_(selector_free) struct selector s = {.present = true};
     char path[300];
     snprintf(path, sizeof(path), "%s.matchLabels", field);
     r = decode_labels(c, ynode_get(n, "matchLabels"), path, true, &s.match);
@@ -312,42 +312,35 @@ static int decode_selector(struct dctx *c, const struct ynode *n, const char *fi
         snprintf(path, sizeof(path), "%s.matchExpressions", field);
         r = want_list(c, ex, path, SCHEMA_MAX_SELECTOR_EXPRESSIONS, "expressions");
         if (r < 0)
-            goto fail;
+            return r;
         s.exprs = calloc(ex->n ? ex->n : 1, sizeof(*s.exprs));
-        if (!s.exprs) {
-            r = -ENOMEM;
-            goto fail;
-        }
+        if (!s.exprs)
+            return -ENOMEM;
         for (size_t i = 0; i < ex->n; i++) {
             const struct ynode *e = ex->items[i];
             snprintf(path, sizeof(path), "%s.matchExpressions[%zu]", field, i);
             static const char *const ekeys[] = {"key", "operator", "values", NULL};
             if ((r = want_kind(c, e, path, YN_MAP)) < 0 || (r = check_keys(c, e, path, ekeys)) < 0)
-                goto fail;
+                return r;
             struct sel_expr *x = &s.exprs[s.nexprs++];
             const struct ynode *k = opt(e, "key"), *op = opt(e, "operator"),
                                *vals = opt(e, "values");
             char sub[340];
             snprintf(sub, sizeof(sub), "%s.key", path);
-            if (!k) {
-                r = fail(c, e, sub, "required");
-                goto fail;
-            }
+            if (!k)
+                return fail(c, e, sub, "required");
             if ((r = get_string(c, k, sub, &x->key)) < 0)
-                goto fail;
-            if (!label_key_valid(x->key)) {
-                r = fail(c, k, sub,
-                         "\"%.100s\" is not a label key (an optional DNS subdomain prefix of at "
-                         "most %d characters and '/', then a name of at most %d: letters, digits, "
-                         "'-', '_', '.', alphanumeric at both ends)",
-                         x->key, SCHEMA_MAX_LABEL_PREFIX_LEN, SCHEMA_MAX_LABEL_NAME_LEN);
-                goto fail;
-            }
+                return r;
+            if (!label_key_valid(x->key))
+                return fail(
+                    c, k, sub,
+                    "\"%.100s\" is not a label key (an optional DNS subdomain prefix of at "
+                    "most %d characters and '/', then a name of at most %d: letters, digits, "
+                    "'-', '_', '.', alphanumeric at both ends)",
+                    x->key, SCHEMA_MAX_LABEL_PREFIX_LEN, SCHEMA_MAX_LABEL_NAME_LEN);
             snprintf(sub, sizeof(sub), "%s.operator", path);
-            if (!op || !is_str(op)) {
-                r = fail(c, op ? op : e, sub, "required: In, NotIn, Exists or DoesNotExist");
-                goto fail;
-            }
+            if (!op || !is_str(op))
+                return fail(c, op ? op : e, sub, "required: In, NotIn, Exists or DoesNotExist");
             if (strcmp(op->str, "In") == 0)
                 x->op = SEL_IN;
             else if (strcmp(op->str, "NotIn") == 0)
@@ -356,51 +349,42 @@ static int decode_selector(struct dctx *c, const struct ynode *n, const char *fi
                 x->op = SEL_EXISTS;
             else if (strcmp(op->str, "DoesNotExist") == 0)
                 x->op = SEL_DOES_NOT_EXIST;
-            else {
-                r = fail(c, op, sub,
-                         "unknown operator \"%.100s\" (In, NotIn, Exists, DoesNotExist)", op->str);
-                goto fail;
-            }
+            else
+                return fail(c, op, sub,
+                            "unknown operator \"%.100s\" (In, NotIn, Exists, DoesNotExist)",
+                            op->str);
             size_t nv = 0;
             if (vals) {
                 snprintf(sub, sizeof(sub), "%s.values", path);
                 if ((r = want_list(c, vals, sub, SCHEMA_MAX_SELECTOR_VALUES, "values")) < 0)
-                    goto fail;
+                    return r;
                 nv = vals->n;
                 x->values = calloc(nv ? nv : 1, sizeof(char *));
-                if (!x->values) {
-                    r = -ENOMEM;
-                    goto fail;
-                }
+                if (!x->values)
+                    return -ENOMEM;
                 for (size_t j = 0; j < nv; j++) {
                     snprintf(sub, sizeof(sub), "%s.values[%zu]", path, j);
                     if ((r = get_string(c, vals->items[j], sub, &x->values[x->nvalues])) < 0)
-                        goto fail;
+                        return r;
                     const char *v = x->values[x->nvalues++];
-                    if (!label_value_valid(v, strlen(v), SCHEMA_MAX_LABEL_VALUE_LEN, true)) {
-                        r = fail(c, vals->items[j], sub,
-                                 "\"%.100s\" is not a label value (at most %d characters: "
-                                 "letters, digits, '-', '_', '.', alphanumeric at both ends)",
-                                 v, SCHEMA_MAX_LABEL_VALUE_LEN);
-                        goto fail;
-                    }
+                    if (!label_value_valid(v, strlen(v), SCHEMA_MAX_LABEL_VALUE_LEN, true))
+                        return fail(c, vals->items[j], sub,
+                                    "\"%.100s\" is not a label value (at most %d characters: "
+                                    "letters, digits, '-', '_', '.', alphanumeric at both ends)",
+                                    v, SCHEMA_MAX_LABEL_VALUE_LEN);
                 }
             }
             bool needs_values = x->op == SEL_IN || x->op == SEL_NOT_IN;
             if (needs_values != (nv > 0)) {
                 snprintf(sub, sizeof(sub), "%s.values", path);
-                r = fail(c, vals ? vals : e, sub,
-                         needs_values ? "must not be empty for In and NotIn"
-                                      : "must be empty for Exists and DoesNotExist");
-                goto fail;
+                return fail(c, vals ? vals : e, sub,
+                            needs_values ? "must not be empty for In and NotIn"
+                                         : "must be empty for Exists and DoesNotExist");
             }
         }
     }
-    *ret = s;
+    *ret = TAKE_STRUCT(s);
     return 0;
-fail:
-    selector_free(&s);
-    return r;
 }
 
 /* A list of names, in one allocation: the name_ref array followed by the strings it points

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/cleanup.h"
 #include "base/error.h"
 
 #define YDOC_MAX_DEPTH 64
@@ -50,7 +51,19 @@ int ydoc_parse_yaml_each(const char *buf, size_t len, const char *file,
 int ydoc_from_json(const json_t *j, struct ynode **ret, struct kerr *err);
 
 void ynode_free(struct ynode *n);
+DEFINE_CLEANUP_FUNC(struct ynode, ynode_free)
 void ydoc_free_all(struct ynode **docs, size_t n);
+
+/* The documents of a file, for _cleanup_(ydoc_listp) around ydoc_parse_yaml(). */
+struct ydoc_list {
+    struct ynode **v;
+    size_t n;
+};
+
+static inline void ydoc_listp(struct ydoc_list *l)
+{
+    ydoc_free_all(l->v, l->n);
+}
 
 /* The value under key in a mapping, or NULL (also when n is not a mapping). */
 const struct ynode *ynode_get(const struct ynode *n, const char *key);

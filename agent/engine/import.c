@@ -16,7 +16,6 @@
 
 #define SPO_GROUP "security-profiles-operator.x-k8s.io/"
 
-DEFINE_CLEANUP_FUNC(struct ynode, ynode_free)
 #define MAX_NOTE 300 /* characters of outside text in one output comment */
 
 /* ---- capabilities ---- */

@@ -136,121 +136,89 @@ static int take_data_or_file(const struct ynode *m, const char *data_key, const 
 int kubeconfig_parse(const char *buf, size_t len, const char *name, const char *base_dir,
                      const char *context, struct kube_config **ret, struct kerr *err)
 {
-    struct ynode **docs = NULL;
-    size_t n = 0;
-    int r = ydoc_parse_yaml(buf, len, name, &docs, &n, err);
+    _cleanup_(ydoc_listp) struct ydoc_list docs = {0};
+    int r = ydoc_parse_yaml(buf, len, name, &docs.v, &docs.n, err);
     if (r < 0)
         return r;
-    struct kube_config *c = calloc(1, sizeof(*c));
-    if (!c) {
-        ydoc_free_all(docs, n);
+    _cleanup_(kube_config_freep) struct kube_config *c = calloc(1, sizeof(*c));
+    if (!c)
         return -ENOMEM;
-    }
-    const struct ynode *doc = n ? docs[0] : NULL;
+    const struct ynode *doc = docs.n ? docs.v[0] : NULL;
     const char *ctx_name = context ? context : str_of(ynode_get(doc, "current-context"));
     const struct ynode *ctx = NULL, *cluster = NULL, *user = NULL;
-    if (!doc || doc->kind != YN_MAP) {
-        r = kerr_set(err, -EINVAL,
-                     "%s: not a kubeconfig (a mapping with clusters, users and "
-                     "contexts)",
-                     name);
-        goto out;
-    }
-    if (!ctx_name) {
-        r = kerr_set(err, -EINVAL, "%s: current-context is not set", name);
-        goto out;
-    }
+    if (!doc || doc->kind != YN_MAP)
+        return kerr_set(err, -EINVAL,
+                        "%s: not a kubeconfig (a mapping with clusters, users and "
+                        "contexts)",
+                        name);
+    if (!ctx_name)
+        return kerr_set(err, -EINVAL, "%s: current-context is not set", name);
     ctx = named(doc, "contexts", "context", ctx_name);
-    if (!ctx) {
-        r = kerr_set(err, -EINVAL, "%s: contexts: no context \"%s\"", name, ctx_name);
-        goto out;
-    }
+    if (!ctx)
+        return kerr_set(err, -EINVAL, "%s: contexts: no context \"%s\"", name, ctx_name);
     const char *ctx_ns = str_of(ynode_get(ctx, "namespace"));
-    if (ctx_ns && *ctx_ns && !(c->namespace = strdup(ctx_ns))) {
-        r = -ENOMEM;
-        goto out;
-    }
+    if (ctx_ns && *ctx_ns && !(c->namespace = strdup(ctx_ns)))
+        return -ENOMEM;
     const char *cl = str_of(ynode_get(ctx, "cluster")), *us = str_of(ynode_get(ctx, "user"));
     cluster = cl ? named(doc, "clusters", "cluster", cl) : NULL;
-    if (!cluster) {
-        r = kerr_set(err, -EINVAL, "%s: context \"%s\": no cluster \"%s\"", name, ctx_name,
-                     cl ? cl : "");
-        goto out;
-    }
+    if (!cluster)
+        return kerr_set(err, -EINVAL, "%s: context \"%s\": no cluster \"%s\"", name, ctx_name,
+                        cl ? cl : "");
     const char *server = str_of(ynode_get(cluster, "server"));
-    if (!server || strncmp(server, "https://", 8) != 0 || server[8] == '\0' || server[8] == '/') {
-        r = kerr_set(err, -EINVAL,
-                     "%s: cluster \"%s\": server must be an https:// URL (kscmp always verifies "
-                     "TLS)",
-                     name, cl);
-        goto out;
-    }
+    if (!server || strncmp(server, "https://", 8) != 0 || server[8] == '\0' || server[8] == '/')
+        return kerr_set(err, -EINVAL,
+                        "%s: cluster \"%s\": server must be an https:// URL (kscmp always verifies "
+                        "TLS)",
+                        name, cl);
     /* Anything but false or null ("True", "yes", a quoted "true", a list) is refused. */
     const struct ynode *insecure = ynode_get(cluster, "insecure-skip-tls-verify");
     if (insecure && !(insecure->kind == YN_SCALAR &&
-                      (insecure->stype == YS_NULL || strcasecmp(insecure->str, "false") == 0))) {
-        r = kerr_set(err, -EINVAL,
-                     "%s: cluster \"%s\": insecure-skip-tls-verify is refused: kscmp always "
-                     "verifies the API server's certificate",
-                     name, cl);
-        goto out;
-    }
+                      (insecure->stype == YS_NULL || strcasecmp(insecure->str, "false") == 0)))
+        return kerr_set(err, -EINVAL,
+                        "%s: cluster \"%s\": insecure-skip-tls-verify is refused: kscmp always "
+                        "verifies the API server's certificate",
+                        name, cl);
     c->server = strdup(server);
-    if (!c->server) {
-        r = -ENOMEM;
-        goto out;
-    }
+    if (!c->server)
+        return -ENOMEM;
     size_t sl = strlen(c->server);
     while (sl > 8 && c->server[sl - 1] == '/')
         c->server[--sl] = '\0';
     r = take_data_or_file(cluster, "certificate-authority-data", "certificate-authority", base_dir,
                           "cluster", name, &c->ca_data, &c->ca_file, err);
     if (r < 0)
-        goto out;
+        return r;
     user = us ? named(doc, "users", "user", us) : NULL;
-    if (us && !user) {
-        r = kerr_set(err, -EINVAL, "%s: context \"%s\": no user \"%s\"", name, ctx_name, us);
-        goto out;
-    }
+    if (us && !user)
+        return kerr_set(err, -EINVAL, "%s: context \"%s\": no user \"%s\"", name, ctx_name, us);
     if (user) {
         if ((r = take_data_or_file(user, "client-certificate-data", "client-certificate", base_dir,
                                    "user", name, &c->cert_data, &c->cert_file, err)) < 0 ||
             (r = take_data_or_file(user, "client-key-data", "client-key", base_dir, "user", name,
                                    &c->key_data, &c->key_file, err)) < 0)
-            goto out;
+            return r;
         const char *tok = NULL, *tokf = NULL;
         if ((r = string_field(user, "token", "user", name, us, &tok, err)) < 0 ||
             (r = string_field(user, "tokenFile", "user", name, us, &tokf, err)) < 0)
-            goto out;
-        if (tok && !(c->token = strdup(tok))) {
-            r = -ENOMEM;
-            goto out;
-        }
+            return r;
+        if (tok && !(c->token = strdup(tok)))
+            return -ENOMEM;
         if (tokf && (r = resolve(base_dir, tokf, &c->token_file)) < 0)
-            goto out;
+            return r;
         if (ynode_get(user, "exec") || ynode_get(user, "auth-provider")) {
             if (!tok && !tokf && !c->cert_data && !c->cert_file) {
                 r = kerr_set(err, -ENOTSUP,
                              "%s: user \"%s\": exec and auth-provider plugins are not supported; "
                              "use a token, a token file or a client certificate",
                              name, us);
-                goto out;
+                return r;
             }
         }
-        if (!!(c->cert_data || c->cert_file) != !!(c->key_data || c->key_file)) {
-            r = kerr_set(err, -EINVAL, "%s: user \"%s\": a client certificate needs its key", name,
-                         us);
-            goto out;
-        }
+        if (!!(c->cert_data || c->cert_file) != !!(c->key_data || c->key_file))
+            return kerr_set(err, -EINVAL, "%s: user \"%s\": a client certificate needs its key",
+                            name, us);
     }
-    r = 0;
-out:
-    ydoc_free_all(docs, n);
-    if (r < 0) {
-        kube_config_free(c);
-        return r;
-    }
-    *ret = c;
+    *ret = TAKE_PTR(c);
     return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "base/cleanup.h"
 #include "base/error.h"
 
 struct kube_config {
@@ -27,6 +28,7 @@ struct kube_config {
 };
 
 void kube_config_free(struct kube_config *c);
+DEFINE_CLEANUP_FUNC(struct kube_config, kube_config_free)
 
 /* Decodes a kubeconfig document (YAML or JSON). base_dir resolves relative file paths.
  * context: NULL for current-context. */

@@ -10,6 +10,7 @@
 #include "base/hmap.h"
 #include "base/log.h"
 #include "base/names.h"
+#include "base/strv.h"
 #include "kube/object_record.h"
 
 /* Status writes. Every node computes the same status, so a node does not write it at once:
@@ -291,16 +292,12 @@ static void flush(struct policy_status *ps)
 {
     for (int kind = 0; kind < PK__MAX; kind++) {
         struct hmap *pending = &ps->pending[kind];
+        char **keys = NULL;
         size_t n = 0;
-        _cleanup_free_ char **keys = calloc(pending->n + 1, sizeof(*keys));
-        if (!keys)
+        if (hmap_keys(pending, NULL, NULL, &keys, &n) < 0)
             return;
-        struct hmap_iter it;
-        for (struct hmap_entry *h = hmap_first(pending, &it); h; h = hmap_next(pending, &it))
-            if ((keys[n] = strdup(h->key)))
-                n++;
         for (size_t i = 0; i < n; i++) {
-            _cleanup_free_ char *key = keys[i];
+            const char *key = keys[i];
             if (ps->inflight >= STATUS_MAX_INFLIGHT)
                 continue; /* stays queued: sent when a patch in flight completes */
             hmap_remove(pending, key);
@@ -309,6 +306,7 @@ static void flush(struct policy_status *ps)
             if (want)
                 send_status(ps, kind, key, rec, want);
         }
+        strv_free(keys, n);
     }
 }
 

@@ -8,6 +8,7 @@
 
 #include "base/cleanup.h"
 #include "base/log.h"
+#include "base/strv.h"
 #include "kube/watch_stream.h"
 
 #define LIST_PAGE 500
@@ -181,22 +182,22 @@ static bool remove_key(struct reflector *r, const char *key)
     return true;
 }
 
-/* Removes every key for which keep() is false (all of them when keep is NULL). */
+static bool not_in(const char *key, void *value, void *keep)
+{
+    return !keep || !hmap_get(keep, key);
+}
+
+/* Removes every key that keep does not hold (all of them when keep is NULL). */
 static bool remove_keys_unless(struct reflector *r, const struct hmap *keep)
 {
-    bool changed = false;
+    char **gone = NULL;
     size_t n = 0;
-    _cleanup_free_ char **gone = calloc(r->records.n + 1, sizeof(*gone));
-    struct hmap_iter it;
-    for (struct hmap_entry *h = hmap_first(&r->records, &it); gone && h;
-         h = hmap_next(&r->records, &it))
-        if (!keep || !hmap_get(keep, h->key))
-            gone[n++] = strdup(h->key);
-    for (size_t i = 0; i < n; i++) {
-        if (gone[i])
-            changed |= remove_key(r, gone[i]);
-        free(gone[i]);
-    }
+    if (hmap_keys(&r->records, not_in, (void *)keep, &gone, &n) < 0)
+        return false;
+    bool changed = false;
+    for (size_t i = 0; i < n; i++)
+        changed |= remove_key(r, gone[i]);
+    strv_free(gone, n);
     return changed;
 }
 

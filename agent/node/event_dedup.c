@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/cleanup.h"
+#include "base/strv.h"
 
 void event_dedup_init(struct event_dedup *d)
 {
@@ -44,21 +45,20 @@ void event_dedup_remove(struct event_dedup *d, const char *key)
     hmap_remove(&d->told, key);
 }
 
+/* True for the keys of the pod of uid ("uid\t..."). */
+static bool of_pod(const char *key, void *value, void *uid)
+{
+    size_t ul = strlen(uid);
+    return strncmp(key, uid, ul) == 0 && key[ul] == '\t';
+}
+
 void event_dedup_forget_pod(struct event_dedup *d, const char *uid)
 {
-    if (!uid)
+    char **gone = NULL;
+    size_t n = 0;
+    if (!uid || hmap_keys(&d->told, of_pod, (void *)uid, &gone, &n) < 0)
         return;
-    size_t ul = strlen(uid), n = 0;
-    _cleanup_free_ char **gone = calloc(d->told.n + 1, sizeof(*gone));
-    if (!gone)
-        return;
-    struct hmap_iter it;
-    for (struct hmap_entry *h = hmap_first(&d->told, &it); h; h = hmap_next(&d->told, &it))
-        if (strncmp(h->key, uid, ul) == 0 && h->key[ul] == '\t')
-            gone[n++] = strdup(h->key);
-    for (size_t i = 0; i < n; i++) {
-        if (gone[i])
-            hmap_remove(&d->told, gone[i]);
-        free(gone[i]);
-    }
+    for (size_t i = 0; i < n; i++)
+        hmap_remove(&d->told, gone[i]);
+    strv_free(gone, n);
 }

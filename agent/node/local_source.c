@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/strv.h"
 #include "base/file.h"
 #include "engine/manifest.h"
 #include "base/hmap.h"
@@ -340,53 +341,15 @@ static bool reread_marked(struct localsrc *s)
     return changed;
 }
 
-static void free_names(char **names, size_t n)
+static bool not_seen(const char *name, void *value, void *seen)
 {
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    return !hmap_get(seen, name);
 }
 
 /* The manifest names in DIR, as one listing that succeeded whole; nothing on error. */
 static int list_folder(struct localsrc *s, char ***ret, size_t *ret_n, struct stat *ret_st)
 {
-    DIR *d = opendir(s->dir);
-    if (!d)
-        return -errno;
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    int r = fstat(dirfd(d), ret_st) < 0 ? -errno : 0;
-    for (struct dirent *de; r == 0;) {
-        errno = 0;
-        if (!(de = readdir(d))) {
-            r = -errno; /* 0 at the end, else the listing broke off: it is not used */
-            break;
-        }
-        if (!manifest_file_name(de->d_name))
-            continue;
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            char **v = realloc(names, nc * sizeof(*v));
-            if (!v) {
-                r = -ENOMEM;
-                break;
-            }
-            names = v;
-            cap = nc;
-        }
-        if (!(names[n] = strdup(de->d_name)))
-            r = -ENOMEM;
-        else
-            n++;
-    }
-    closedir(d);
-    if (r < 0) {
-        free_names(names, n);
-        return r;
-    }
-    *ret = names;
-    *ret_n = n;
-    return 0;
+    return dir_list(s->dir, manifest_file_name, false, ret, ret_n, ret_st);
 }
 
 static void source_lost(struct localsrc *s, const char *why);
@@ -410,21 +373,16 @@ static int load_folder(struct localsrc *s)
         hmap_put(&seen, names[i], (void *)1, NULL);
         hmap_remove(&s->removed, names[i]);
     }
-    free_names(names, n);
+    strv_free(names, n);
     /* Files that went away while nobody watched. */
+    char **gone = NULL;
     size_t ngone = 0;
-    _cleanup_free_ char **gone = calloc(s->files.n + 1, sizeof(*gone));
-    struct hmap_iter it;
-    for (struct hmap_entry *h = hmap_first(&s->files, &it); gone && h;
-         h = hmap_next(&s->files, &it))
-        if (!hmap_get(&seen, h->key))
-            gone[ngone++] = strdup(h->key);
+    r = hmap_keys(&s->files, not_seen, &seen, &gone, &ngone);
     hmap_clear(&seen, NULL);
-    for (size_t i = 0; gone && i < ngone; i++) {
-        if (gone[i])
-            remove_file(s, gone[i]);
-        free(gone[i]);
-    }
+    for (size_t i = 0; r == 0 && i < ngone; i++)
+        remove_file(s, gone[i]);
+    if (r == 0)
+        strv_free(gone, ngone);
     reread_marked(s);
     return 0;
 }
@@ -531,16 +489,12 @@ static void on_settle(struct evtimer *timer, void *userdata)
         source_lost(s, "the folder is gone");
         return;
     }
+    char **names = NULL;
     size_t n = 0;
-    _cleanup_free_ char **names = calloc(s->removed.n + 1, sizeof(*names));
-    if (!names) {
+    if (hmap_keys(&s->removed, NULL, NULL, &names, &n) < 0) {
         evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
         return;
     }
-    struct hmap_iter it;
-    for (struct hmap_entry *h = hmap_first(&s->removed, &it); h; h = hmap_next(&s->removed, &it))
-        if ((names[n] = strdup(h->key)))
-            n++;
     hmap_clear(&s->removed, NULL);
     bool changed = false;
     for (size_t i = 0; i < n; i++) {
@@ -552,8 +506,8 @@ static void on_settle(struct evtimer *timer, void *userdata)
             remove_file(s, names[i]);
             changed = true;
         }
-        free(names[i]);
     }
+    strv_free(names, n);
     changed |= reread_marked(s);
     if (changed && s->changed)
         s->changed(now_us(), s->userdata);

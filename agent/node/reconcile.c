@@ -12,6 +12,7 @@
 #include "base/hash.h"
 #include "base/hmap.h"
 #include "base/names.h"
+#include "base/strv.h"
 #include "base/log.h"
 #include "node/prover.h"
 
@@ -482,24 +483,25 @@ unsigned reconciler_pending(const struct reconciler *r)
     return n;
 }
 
+/* True for a write or removal waiting for a retry that is due at *now_ms. */
+static bool retry_due(const char *rel, void *value, void *now_ms)
+{
+    const struct want *w = value;
+    return w->pending && w->retry_at_ms <= *(uint64_t *)now_ms;
+}
+
 static void on_retry(struct evtimer *timer, void *userdata)
 {
     struct reconciler *r = userdata;
     uint64_t now = now_ms();
     /* Collect first: do_remove changes the map. */
+    char **due = NULL;
     size_t n = 0;
-    _cleanup_free_ char **due = calloc(r->wants.n + 1, sizeof(*due));
-    if (!due)
+    if (hmap_keys(&r->wants, retry_due, &now, &due, &n) < 0)
         return;
-    struct hmap_iter it;
-    for (struct hmap_entry *h = hmap_first(&r->wants, &it); h; h = hmap_next(&r->wants, &it)) {
-        struct want *w = h->value;
-        if (w->pending && w->retry_at_ms <= now && (due[n] = strdup(h->key)))
-            n++;
-    }
     bool wrote = false;
     for (size_t i = 0; i < n; i++) {
-        _cleanup_free_ char *rel = due[i];
+        const char *rel = due[i];
         struct want *w = hmap_get(&r->wants, rel);
         if (!w)
             continue;
@@ -514,6 +516,7 @@ static void on_retry(struct evtimer *timer, void *userdata)
             reconciler_sync(r, 0);
         }
     }
+    strv_free(due, n);
     /* A write that failed because a folder was missing or a link may have made the folders
      * again, where no watch is: watch them, or later tampering there goes unnoticed. */
     if (wrote)
@@ -649,36 +652,25 @@ static void on_verify(struct evtimer *timer, void *userdata)
     if (r->verify_all) {
         r->verify_all = false;
         hmap_clear(&r->verify, NULL);
+        char **all = NULL;
         size_t n = 0;
-        _cleanup_free_ char **all = calloc(r->wants.n + 1, sizeof(*all));
-        if (all) {
-            struct hmap_iter it;
-            for (struct hmap_entry *h = hmap_first(&r->wants, &it); h;
-                 h = hmap_next(&r->wants, &it))
-                all[n++] = strdup(h->key);
-            for (size_t i = 0; i < n; i++) {
-                if (all[i])
-                    verify_one(r, all[i]);
-                free(all[i]);
-            }
+        if (hmap_keys(&r->wants, NULL, NULL, &all, &n) == 0) {
+            for (size_t i = 0; i < n; i++)
+                verify_one(r, all[i]);
+            strv_free(all, n);
         }
         watch_tree(r);
         update_gauge(r);
         return;
     }
+    char **rels = NULL;
     size_t n = 0;
-    _cleanup_free_ char **rels = calloc(r->verify.n + 1, sizeof(*rels));
-    if (!rels)
+    if (hmap_keys(&r->verify, NULL, NULL, &rels, &n) < 0)
         return;
-    struct hmap_iter it;
-    for (struct hmap_entry *h = hmap_first(&r->verify, &it); h; h = hmap_next(&r->verify, &it))
-        rels[n++] = strdup(h->key);
     hmap_clear(&r->verify, NULL);
-    for (size_t i = 0; i < n; i++) {
-        if (rels[i])
-            verify_one(r, rels[i]);
-        free(rels[i]);
-    }
+    for (size_t i = 0; i < n; i++)
+        verify_one(r, rels[i]);
+    strv_free(rels, n);
     update_gauge(r);
 }
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "base/cleanup.h"
+#include "base/strv.h"
 #include "engine/decode.h"
 #include "engine/groups.h"
 #include "engine/doc.h"
@@ -125,33 +126,16 @@ static int load_path(struct loader *l, const char *path)
     struct stat st;
     if (strcmp(path, "-") == 0 || stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
         return load_file(l, path); /* which says why a path cannot be read */
-    DIR *d = opendir(path);
-    if (!d) {
-        int r = -errno;
+    char **names = NULL;
+    size_t n = 0;
+    int r = dir_list(path, manifest_file_name, true, &names, &n, NULL);
+    if (r < 0) {
         fprintf(stderr, "kscmp: error: %s: %s\n", path, strerror(-r));
-        if (!l->collect)
+        if (!l->collect || r == -ENOMEM)
             return r;
         l->errors++;
         return 0;
     }
-    char **names = NULL;
-    size_t n = 0;
-    int r = 0;
-    for (struct dirent *de; (de = readdir(d));) {
-        if (!manifest_file_name(de->d_name))
-            continue;
-        char **nv = realloc(names, (n + 1) * sizeof(*nv));
-        if (!nv || asprintf(&nv[n], "%s/%s", path, de->d_name) < 0) {
-            names = nv ? nv : names;
-            r = -ENOMEM;
-            break;
-        }
-        names = nv;
-        n++;
-    }
-    closedir(d);
-    if (names)
-        qsort(names, n, sizeof(*names), cmp_strp);
     size_t files = 0;
     for (size_t i = 0; r == 0 && i < n; i++) {
         if (stat(names[i], &st) == 0 && S_ISDIR(st.st_mode))
@@ -159,9 +143,7 @@ static int load_path(struct loader *l, const char *path)
         files++;
         r = load_file(l, names[i]);
     }
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    strv_free(names, n);
     if (r == 0 && files == 0)
         fprintf(stderr, "kscmp: warning: %s: no *.yaml, *.yml or *.json file in it\n", path);
     return r;

@@ -11,6 +11,7 @@
 #include <sys/utsname.h>
 
 #include "base/cleanup.h"
+#include "base/strv.h"
 #include "base/file.h"
 #include "engine/import.h"
 #include "engine/manifest.h"
@@ -53,11 +54,6 @@ static int import_usage(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
-static int cmp_strp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int import_file(struct import_set *s, const char *path)
 {
     struct kerr err = {0};
@@ -77,37 +73,16 @@ static int import_path(struct import_set *s, const char *path)
     struct stat st;
     if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
         return import_file(s, path);
-    DIR *d = opendir(path);
-    if (!d) {
-        fprintf(stderr, "kscmp: error: %s: %s\n", path, strerror(errno));
-        return -errno;
-    }
     char **names = NULL;
     size_t n = 0;
-    int r = 0;
-    for (struct dirent *de; (de = readdir(d));) {
-        if (!manifest_file_name(de->d_name))
-            continue;
-        char **nv = realloc(names, (n + 1) * sizeof(*nv));
-        if (!nv) {
-            r = -ENOMEM;
-            break;
-        }
-        names = nv;
-        if (asprintf(&names[n], "%s/%s", path, de->d_name) < 0) {
-            r = -ENOMEM;
-            break;
-        }
-        n++;
+    int r = dir_list(path, manifest_file_name, true, &names, &n, NULL);
+    if (r < 0) {
+        fprintf(stderr, "kscmp: error: %s: %s\n", path, strerror(-r));
+        return r;
     }
-    closedir(d);
-    if (names && n > 1)
-        qsort(names, n, sizeof(*names), cmp_strp);
     for (size_t i = 0; r == 0 && i < n; i++)
         r = import_file(s, names[i]);
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    strv_free(names, n);
     return r;
 }
 
