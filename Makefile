@@ -97,6 +97,8 @@ layers:
 		l=$$(echo $(LAYERS) | cut -d' ' -f$$i); up=$$(echo $(LAYERS) | cut -d' ' -f$$((i+1))-); \
 		for u in $$up; do grep -ln "#include \"$$u/" agent/$$l/*.[ch] 2>/dev/null | sed "s|$$| includes $$u/|"; done; \
 	done); if [ -n "$$bad" ]; then echo "layer rule broken (a lower layer includes a higher one):"; echo "$$bad"; exit 1; fi
+	@bad=$$(grep -ln '#include "base/log.h"' agent/engine/*.[ch] $$(ls agent/base/*.[ch] | grep -v 'agent/base/log\.')); \
+	if [ -n "$$bad" ]; then echo "base/ and engine/ do not log (base/error.h):"; echo "$$bad"; exit 1; fi
 
 define engine_lib
 	@rm -f $@

@@ -71,8 +71,6 @@ static int grow(struct hmap *m)
 
 int hmap_put(struct hmap *m, const char *key, void *value, void **ret_old)
 {
-    if (ret_old)
-        *ret_old = NULL;
     struct hmap_entry **pe = find(m, key);
     if (pe && *pe) {
         if (ret_old)
@@ -95,6 +93,8 @@ int hmap_put(struct hmap *m, const char *key, void *value, void **ret_old)
     e->next = NULL;
     *pe = e;
     m->n++;
+    if (ret_old)
+        *ret_old = NULL;
     return 0;
 }
 

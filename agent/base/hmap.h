@@ -26,7 +26,8 @@ void hmap_init(struct hmap *m);
 void hmap_clear(struct hmap *m, void (*free_value)(void *));
 
 void *hmap_get(const struct hmap *m, const char *key);
-/* Sets key to value; the previous value (or NULL) is returned through *ret_old. */
+/* Sets key to value; the previous value (or NULL) is returned through *ret_old (may be NULL),
+ * which is left alone on failure (-ENOMEM). */
 int hmap_put(struct hmap *m, const char *key, void *value, void **ret_old);
 /* Removes key; returns its value or NULL. */
 void *hmap_remove(struct hmap *m, const char *key);

@@ -1,7 +1,8 @@
 /* log.h - the agent's log: one line per decision, to stderr, plain text or JSON.
  *
- * Owns: the log format (--log-format text|json), process-wide. This is program-layer state
- * (the engine never logs; it hands lines to its caller).
+ * Owns: the log format (--log-format text|json), process-wide. Used by the program layer
+ * and by the event-loop modules of node/ and kube/ for what happens in their callbacks;
+ * never by base/ or engine/ (error.h says who prints what).
  */
 #ifndef KSCMP_LOG_H
 #define KSCMP_LOG_H
