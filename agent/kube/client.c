@@ -433,28 +433,24 @@ void kube_cancel(struct kube_req *r)
     req_free(r);
 }
 
+static int transport_request(void *impl, const char *method, const char *path,
+                             const char *content_type, const char *body, bool stream,
+                             const struct kube_req_ops *ops, struct kube_req **ret)
+{
+    return kube_request(impl, method, path, content_type, body, stream, ops, ret);
+}
+
+static void transport_cancel(void *impl, struct kube_req *r)
+{
+    kube_cancel(r);
+}
+
+struct kube_transport kube_transport(struct kube *k)
+{
+    return (struct kube_transport){transport_request, transport_cancel, k};
+}
+
 const char *kube_server(const struct kube *k)
 {
     return k->cfg->server;
-}
-
-char *kube_escape(const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    char *out = malloc(strlen(s) * 3 + 1), *o = out;
-    if (!out)
-        return NULL;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || c == '.' || c == '~')
-            *o++ = (char)c;
-        else {
-            *o++ = '%';
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
-        }
-    }
-    *o = '\0';
-    return out;
 }

@@ -15,22 +15,9 @@
 #include "base/evloop.h"
 #include "kube/kubeconfig.h"
 #include "base/metrics.h"
-
-/* The largest answer kept (a list page; watch lines have their own limit, watch_stream.h). */
-#define KUBE_MAX_BODY (8u * 1024 * 1024)
+#include "kube/transport.h"
 
 struct kube;
-struct kube_req;
-
-struct kube_req_ops {
-    /* Streams only: each line of a 2xx body. A negative result aborts the request. */
-    int (*line)(const char *line, size_t len, void *userdata);
-    /* Called once at the end (not after kube_cancel). status 0 when no HTTP answer came;
-     * error is curl's text then. body is NULL for streams. status 413 (and error): the answer
-     * was larger than KUBE_MAX_BODY and nothing of it is kept. */
-    void (*done)(long status, const char *body, size_t len, const char *error, void *userdata);
-    void *userdata;
-};
 
 /* Takes ownership of cfg. */
 int kube_new(struct kube_config *cfg, struct evloop *l, struct metrics *m, struct kube **ret,
@@ -48,7 +35,8 @@ void kube_cancel(struct kube_req *r);
 
 const char *kube_server(const struct kube *k);
 
-/* Percent-encodes s for a URL query value into a new string. */
-char *kube_escape(const char *s);
+/* k as a transport (transport.h): what kube_source gives its reflectors, status writes and
+ * Events. */
+struct kube_transport kube_transport(struct kube *k);
 
 #endif

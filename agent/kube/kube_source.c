@@ -97,6 +97,7 @@ static const int policy_reflector[PK__MAX] = {
 
 struct kubesrc {
     struct kube *k;
+    struct kube_transport t; /* requests on k */
     struct engine *e;
     struct evloop *l;
     struct metrics *m;
@@ -305,7 +306,8 @@ int kubesrc_new(struct kube *k, struct engine *e, struct evloop *l, struct metri
     struct kubesrc *src = calloc(1, sizeof(*src));
     if (!src)
         return -ENOMEM;
-    *src = (struct kubesrc){.k = k, .e = e, .l = l, .m = m, .rec = rec, .s = s};
+    *src = (struct kubesrc){
+        .k = k, .t = kube_transport(k), .e = e, .l = l, .m = m, .rec = rec, .s = s};
     _cleanup_free_ char *sel = NULL, *esc = NULL, *pods_query = NULL;
     if (asprintf(&sel, "spec.nodeName=%s", node) < 0)
         sel = NULL;
@@ -320,16 +322,16 @@ int kubesrc_new(struct kube *k, struct engine *e, struct evloop *l, struct metri
         .listed = on_listed,
     };
     for (int i = 0; i < R__COUNT && q == 0; i++)
-        q = reflector_new(k, l, m, &kinds[i], i == R_PODS ? pods_query : NULL, &ops, src,
+        q = reflector_new(&src->t, l, m, &kinds[i], i == R_PODS ? pods_query : NULL, &ops, src,
                           &src->r[i]);
     if (q == 0) {
         struct reflector *policies[PK__MAX];
         for (int kind = 0; kind < PK__MAX; kind++)
             policies[kind] = src->r[policy_reflector[kind]];
-        q = policy_status_new(k, e, l, m, policies, &src->status);
+        q = policy_status_new(&src->t, e, l, m, policies, &src->status);
     }
     if (q == 0)
-        q = pod_events_new(k, l, m, node, &src->events);
+        q = pod_events_new(&src->t, l, m, node, &src->events);
     if (q == 0)
         q = evtimer_new(l, on_sync_timer, src, &src->sync_timer);
     if (q < 0) {

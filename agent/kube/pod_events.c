@@ -19,7 +19,7 @@ struct event_retry {
 };
 
 struct pod_events {
-    struct kube *k;
+    const struct kube_transport *t;
     struct evloop *l;
     struct metrics *m;
     char *node;
@@ -40,13 +40,13 @@ static void event_retry_free(struct event_retry *er)
 
 static void on_retry_timer(struct evtimer *timer, void *userdata);
 
-int pod_events_new(struct kube *k, struct evloop *l, struct metrics *m, const char *node,
-                   struct pod_events **ret)
+int pod_events_new(const struct kube_transport *t, struct evloop *l, struct metrics *m,
+                   const char *node, struct pod_events **ret)
 {
     struct pod_events *pe = calloc(1, sizeof(*pe));
     if (!pe)
         return -ENOMEM;
-    *pe = (struct pod_events){.k = k, .l = l, .m = m};
+    *pe = (struct pod_events){.t = t, .l = l, .m = m};
     event_dedup_init(&pe->sent);
     int q = (pe->node = strdup(node)) ? 0 : -ENOMEM;
     if (q == 0)
@@ -115,9 +115,9 @@ static int send_event(struct pod_events *pe, const char *key, const char *method
     c->pe = pe;
     struct kube_req_ops ops = {.done = on_event_done, .userdata = c};
     bool post = strcmp(method, "POST") == 0;
-    int r = kube_request(pe->k, method, path,
-                         post ? "application/json" : "application/merge-patch+json", body, false,
-                         &ops, NULL);
+    int r = pe->t->request(pe->t->impl, method, path,
+                           post ? "application/json" : "application/merge-patch+json", body, false,
+                           &ops, NULL);
     if (r < 0)
         event_ctx_free(c);
     return r;
@@ -266,7 +266,7 @@ static int lookup_then_send(struct pod_events *pe, const char *key, const struct
         return -ENOMEM;
     }
     struct kube_req_ops ops = {.done = on_lookup_done, .userdata = c};
-    int r = kube_request(pe->k, "GET", lpath, NULL, NULL, false, &ops, NULL);
+    int r = pe->t->request(pe->t->impl, "GET", lpath, NULL, NULL, false, &ops, NULL);
     if (r < 0)
         event_ctx_free(c);
     return r;

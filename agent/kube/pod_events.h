@@ -14,14 +14,14 @@
 #include "base/evloop.h"
 #include "base/metrics.h"
 #include "engine/model.h"
-#include "kube/client.h"
+#include "kube/transport.h"
 #include "node/event_dedup.h"
 
 struct pod_events;
 
-/* k, l and m stay the caller's and must outlive it. */
-int pod_events_new(struct kube *k, struct evloop *l, struct metrics *m, const char *node,
-                   struct pod_events **ret);
+/* t, l and m stay the caller's and must outlive it. */
+int pod_events_new(const struct kube_transport *t, struct evloop *l, struct metrics *m,
+                   const char *node, struct pod_events **ret);
 void pod_events_free(struct pod_events *pe);
 
 /* Posts a Warning Event on pod unless the same one was posted already. */

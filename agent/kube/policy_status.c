@@ -23,7 +23,7 @@
 #define STATUS_JITTER_MAX_MS 2000
 
 struct policy_status {
-    struct kube *k;
+    const struct kube_transport *t;
     struct engine *e;
     struct metrics *m;
     struct reflector *policies[PK__MAX];
@@ -37,13 +37,14 @@ struct policy_status {
 
 static void on_timer(struct evtimer *timer, void *userdata);
 
-int policy_status_new(struct kube *k, struct engine *e, struct evloop *l, struct metrics *m,
-                      struct reflector *const policies[PK__MAX], struct policy_status **ret)
+int policy_status_new(const struct kube_transport *t, struct engine *e, struct evloop *l,
+                      struct metrics *m, struct reflector *const policies[PK__MAX],
+                      struct policy_status **ret)
 {
     struct policy_status *ps = calloc(1, sizeof(*ps));
     if (!ps)
         return -ENOMEM;
-    *ps = (struct policy_status){.k = k, .e = e, .m = m};
+    *ps = (struct policy_status){.t = t, .e = e, .m = m};
     memcpy(ps->policies, policies, sizeof(ps->policies));
     hmap_init(&ps->dirty);
     for (int kind = 0; kind < PK__MAX; kind++)
@@ -277,8 +278,8 @@ static void send_status(struct policy_status *ps, enum policy_kind kind, const c
     c->kind = kind;
     c->status = want;
     struct kube_req_ops ops = {.done = on_patch_done, .userdata = c};
-    if (kube_request(ps->k, "PATCH", path, "application/merge-patch+json", body, false, &ops,
-                     NULL) < 0) {
+    if (ps->t->request(ps->t->impl, "PATCH", path, "application/merge-patch+json", body, false,
+                       &ops, NULL) < 0) {
         json_decref(want);
         free(c->key);
         free(c);

@@ -13,15 +13,16 @@
 #include "base/evloop.h"
 #include "base/metrics.h"
 #include "engine/engine.h"
-#include "kube/client.h"
+#include "kube/transport.h"
 #include "kube/reflector.h"
 
 struct policy_status;
 
 /* policies[kind] reads the policies of each kind; its records are struct object_record
  * (object_record.h), whose status and condition this module keeps. Takes nothing over. */
-int policy_status_new(struct kube *k, struct engine *e, struct evloop *l, struct metrics *m,
-                      struct reflector *const policies[PK__MAX], struct policy_status **ret);
+int policy_status_new(const struct kube_transport *t, struct engine *e, struct evloop *l,
+                      struct metrics *m, struct reflector *const policies[PK__MAX],
+                      struct policy_status **ret);
 void policy_status_free(struct policy_status *ps);
 
 /* A policy of kind in ns changed or went: the statuses of its namespace's policies (children,

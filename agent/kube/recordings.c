@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "base/cleanup.h"
+#include "base/strv.h"
 #include "base/hmap.h"
 #include "base/log.h"
 #include "engine/recording_status.h"
@@ -46,6 +47,7 @@ struct rec {
 
 struct recordings {
     struct kube *k;
+    struct kube_transport t; /* k's, for the reflector */
     struct engine *e;
     struct evloop *l;
     struct metrics *m;
@@ -80,13 +82,6 @@ static time_t parse_rfc3339(const char *s)
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
     return timegm(&tm);
-}
-
-static void strv_free(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
 }
 
 static void rec_free(void *v)
@@ -762,7 +757,8 @@ int recordings_new(struct kube *k, struct engine *e, struct evloop *l, struct me
     struct recordings *rs = calloc(1, sizeof(*rs));
     if (!rs)
         return -ENOMEM;
-    *rs = (struct recordings){.k = k, .e = e, .l = l, .m = m, .pods = pods, .o = *o};
+    *rs = (struct recordings){
+        .k = k, .t = kube_transport(k), .e = e, .l = l, .m = m, .pods = pods, .o = *o};
     hmap_init(&rs->by_uid);
     if (!rs->o.collect_ms)
         rs->o.collect_ms = 5000;
@@ -784,7 +780,7 @@ int recordings_new(struct kube *k, struct engine *e, struct evloop *l, struct me
     };
     int q = rs->node ? 0 : -ENOMEM;
     if (q == 0)
-        q = reflector_new(k, l, m, &recording_kind, NULL, &ops, rs, &rs->refl);
+        q = reflector_new(&rs->t, l, m, &recording_kind, NULL, &ops, rs, &rs->refl);
     if (q == 0)
         q = evtimer_new(l, on_collect_timer, rs, &rs->collect_timer);
     if (q == 0)

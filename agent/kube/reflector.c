@@ -14,7 +14,7 @@
 #define LIST_PAGE 500
 
 struct reflector {
-    struct kube *k;
+    const struct kube_transport *t;
     struct evloop *l;
     struct metrics *m;
     const struct reflector_kind *kind;
@@ -48,14 +48,14 @@ static void on_timer(struct evtimer *timer, void *userdata)
         start_watch(r);
 }
 
-int reflector_new(struct kube *k, struct evloop *l, struct metrics *m,
+int reflector_new(const struct kube_transport *t, struct evloop *l, struct metrics *m,
                   const struct reflector_kind *kind, const char *query,
                   const struct reflector_ops *ops, void *userdata, struct reflector **ret)
 {
     struct reflector *r = calloc(1, sizeof(*r));
     if (!r)
         return -ENOMEM;
-    *r = (struct reflector){.k = k,
+    *r = (struct reflector){.t = t,
                             .l = l,
                             .m = m,
                             .kind = kind,
@@ -81,7 +81,7 @@ void reflector_free(struct reflector *r)
 {
     if (!r)
         return;
-    kube_cancel(r->req);
+    r->t->cancel(r->t->impl, r->req);
     evtimer_free(r->timer);
     hmap_clear(&r->records, r->ops.free_record);
     hmap_clear(&r->listed, NULL);
@@ -298,7 +298,7 @@ static void start_watch(struct reflector *r)
         return;
     }
     struct kube_req_ops ops = {.line = on_watch_line, .done = on_watch_done, .userdata = r};
-    int q = kube_request(r->k, "GET", path, NULL, NULL, true, &ops, &r->req);
+    int q = r->t->request(r->t->impl, "GET", path, NULL, NULL, true, &ops, &r->req);
     if (q < 0) {
         char why[128];
         snprintf(why, sizeof(why), "cannot start the watch: %s", strerror(-q));
@@ -361,7 +361,7 @@ static void not_served(struct reflector *r)
         return;
     }
     struct kube_req_ops ops = {.done = on_readyz_done, .userdata = r};
-    int q = kube_request(r->k, "GET", "/readyz", NULL, NULL, false, &ops, &r->req);
+    int q = r->t->request(r->t->impl, "GET", "/readyz", NULL, NULL, false, &ops, &r->req);
     if (q < 0)
         retry_later(r, true, "not served (404), and the API server's readiness cannot be asked");
 }
@@ -478,7 +478,7 @@ static void start_list(struct reflector *r)
         return;
     }
     struct kube_req_ops ops = {.done = on_list_done, .userdata = r};
-    int q = kube_request(r->k, "GET", path, NULL, NULL, false, &ops, &r->req);
+    int q = r->t->request(r->t->impl, "GET", path, NULL, NULL, false, &ops, &r->req);
     if (q < 0) {
         char why[128];
         snprintf(why, sizeof(why), "cannot start the list: %s", strerror(-q));
@@ -488,8 +488,10 @@ static void start_list(struct reflector *r)
 
 void reflector_list(struct reflector *r)
 {
-    kube_cancel(r->req);
+    r->t->cancel(r->t->impl, r->req);
     r->req = NULL;
+    /* A retry or a look for a kind not served may be due: this list takes its place. */
+    evtimer_cancel(r->timer);
     free(r->cont);
     r->cont = NULL;
     start_list(r);

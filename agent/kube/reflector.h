@@ -19,7 +19,7 @@
 #include "base/evloop.h"
 #include "base/hmap.h"
 #include "base/metrics.h"
-#include "kube/client.h"
+#include "kube/transport.h"
 #include "kube/json_prune.h"
 
 struct reflector;
@@ -55,9 +55,9 @@ struct reflector_ops {
     void (*listed)(struct reflector *r, void *userdata);
 };
 
-/* query ("&fieldSelector=...", may be NULL) is added to every list and watch. k, l, m and kind
+/* query ("&fieldSelector=...", may be NULL) is added to every list and watch. t, l, m and kind
  * stay the caller's and must outlive the reflector. */
-int reflector_new(struct kube *k, struct evloop *l, struct metrics *m,
+int reflector_new(const struct kube_transport *t, struct evloop *l, struct metrics *m,
                   const struct reflector_kind *kind, const char *query,
                   const struct reflector_ops *ops, void *userdata, struct reflector **ret);
 /* Frees every record with ops->free_record; cancels the request in flight. */

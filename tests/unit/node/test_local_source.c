@@ -1,0 +1,248 @@
+/* test_local_source.c - the --local source: a folder of manifests into the engine, kept in
+ * step through inotify; broken files and a missing folder change nothing.
+ *
+ * Each test has its own mkdtemp() folder; the event loop runs with generous deadlines, polling
+ * for the condition it waits for.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../engine/engine_fixture.h"
+#include "base/evloop.h"
+#include "base/metrics.h"
+#include "node/local_source.h"
+
+struct fix {
+    char dir[64];
+    struct engine *e;
+    struct metrics *m;
+    struct evloop *l;
+    struct localsrc *s;
+    unsigned changes;
+};
+
+static void on_changed(uint64_t event_us, void *userdata)
+{
+    struct fix *f = userdata;
+    assert_true(event_us > 0);
+    f->changes++;
+}
+
+static void put_file(const struct fix *f, const char *name, const char *text)
+{
+    /* Written aside and renamed in, as editors and kubectl-style tools do. */
+    char tmp[256], path[256];
+    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", f->dir, name);
+    snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+    FILE *fp = fopen(tmp, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    assert_int_equal(fclose(fp), 0);
+    assert_int_equal(rename(tmp, path), 0);
+}
+
+static void rm_file(const struct fix *f, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+    assert_int_equal(unlink(path), 0);
+}
+
+static int setup(void **state)
+{
+    struct fix *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    strcpy(f->dir, "/tmp/kscmp-test-localsrc-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    assert_int_equal(engine_new(arch_parse("x86_64"), &f->e), 0);
+    assert_int_equal(metrics_new(&f->m), 0);
+    *state = f;
+    return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static int teardown(void **state)
+{
+    struct fix *f = *state;
+    localsrc_free(f->s);
+    evloop_free(f->l);
+    engine_free(f->e);
+    metrics_free(f->m);
+    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(f);
+    return 0;
+}
+
+static void open_source(struct fix *f, bool loop)
+{
+    struct kerr err = {0};
+    if (loop)
+        assert_int_equal(evloop_new(&f->l), 0);
+    assert_int_equal(localsrc_new(f->dir, f->e, f->l, f->m, on_changed, f, &f->s, &err), 0);
+}
+
+static bool has_policy(const struct fix *f, const char *name)
+{
+    return engine_get_policy(f->e, PK_POLICY, "demo", name) != NULL;
+}
+
+/* Runs the event loop until pred(f) holds; fails after 20 s. */
+struct waiter {
+    struct fix *f;
+    bool (*pred)(struct fix *f);
+    uint64_t deadline;
+    bool held;
+};
+
+static void on_poll(struct evtimer *t, void *userdata)
+{
+    struct waiter *w = userdata;
+    w->held = w->pred(w->f);
+    if (w->held || now_ms() > w->deadline)
+        evloop_quit(w->f->l, 0);
+    else
+        evtimer_arm(t, 10);
+}
+
+static void wait_for(struct fix *f, bool (*pred)(struct fix *f))
+{
+    struct waiter w = {f, pred, now_ms() + 20000, false};
+    struct evtimer *t = NULL;
+    assert_int_equal(evtimer_new(f->l, on_poll, &w, &t), 0);
+    evtimer_arm(t, 10);
+    assert_int_equal(evloop_run(f->l), 0);
+    evtimer_free(t);
+    assert_true(w.held);
+}
+
+#define A_POLICY(name) POL(name, "  seccomp: {syscalls: [read], action: Allow}\n")
+
+/* Every *.yaml, *.yml and *.json file is read; hidden and other files are not. */
+static void test_reads_manifests(void **state)
+{
+    struct fix *f = *state;
+    put_file(f, "a.yaml", A_POLICY("a"));
+    put_file(f, "b.yml", A_POLICY("b"));
+    put_file(f, "c.json",
+             "{\"apiVersion\": \"kscmp.io/v1\", \"kind\": \"SeccompPolicy\", \"metadata\": "
+             "{\"name\": \"c\", \"namespace\": \"demo\"}, \"spec\": {\"seccomp\": "
+             "{\"syscalls\": [\"read\"], \"action\": \"Allow\"}}}");
+    put_file(f, "d.txt", A_POLICY("d"));
+    put_file(f, "e.yaml~", A_POLICY("e"));
+    open_source(f, false);
+    assert_int_equal(localsrc_load_all(f->s), 0);
+    assert_true(localsrc_complete(f->s));
+    assert_true(has_policy(f, "a") && has_policy(f, "b") && has_policy(f, "c"));
+    assert_false(has_policy(f, "d") || has_policy(f, "e"));
+}
+
+/* A file that cannot be read holds nothing until it can; the source is incomplete meanwhile.
+ * Once read, a broken version keeps what the file held before (fail closed). */
+static void test_broken_file(void **state)
+{
+    struct fix *f = *state;
+    put_file(f, "a.yaml", A_POLICY("a"));
+    put_file(f, "b.yaml", "kind: [unclosed\n");
+    open_source(f, false);
+    assert_int_equal(localsrc_load_all(f->s), 0);
+    assert_true(has_policy(f, "a"));
+    assert_false(localsrc_complete(f->s));
+    assert_int_equal(localsrc_unknown(f->s), 1);
+    put_file(f, "b.yaml", A_POLICY("b"));
+    assert_int_equal(localsrc_load_all(f->s), 0);
+    assert_true(localsrc_complete(f->s));
+    assert_true(has_policy(f, "b"));
+    put_file(f, "b.yaml", "kind: [broken again\n");
+    assert_int_equal(localsrc_load_all(f->s), 0);
+    assert_true(has_policy(f, "b")); /* kept */
+}
+
+/* A folder that is not there: the source cannot start (with an event loop), and without one
+ * a load changes nothing. */
+static void test_missing_folder(void **state)
+{
+    struct fix *f = *state;
+    char missing[128];
+    snprintf(missing, sizeof(missing), "%s/nope", f->dir);
+    struct kerr err = {0};
+    struct evloop *l = NULL;
+    struct localsrc *s = NULL;
+    assert_int_equal(evloop_new(&l), 0);
+    assert_true(localsrc_new(missing, f->e, l, f->m, on_changed, f, &s, &err) < 0);
+    assert_null(s);
+    assert_non_null(strstr(err.msg, missing));
+    evloop_free(l);
+
+    put_file(f, "a.yaml", A_POLICY("a"));
+    open_source(f, false);
+    assert_int_equal(localsrc_load_all(f->s), 0);
+    assert_true(has_policy(f, "a"));
+    char moved[128];
+    snprintf(moved, sizeof(moved), "%s.moved", f->dir);
+    assert_int_equal(rename(f->dir, moved), 0);
+    assert_true(localsrc_load_all(f->s) < 0);
+    assert_true(has_policy(f, "a")); /* nothing changed */
+    assert_int_equal(rename(moved, f->dir), 0);
+}
+
+static bool b_there(struct fix *f)
+{
+    return has_policy(f, "b");
+}
+
+static bool a_gone(struct fix *f)
+{
+    return !has_policy(f, "a");
+}
+
+static bool a_changed(struct fix *f)
+{
+    const struct policy *p = engine_get_policy(f->e, PK_POLICY, "demo", "a");
+    return p && p->nblocks > 0 && p->blocks[0].nsyscalls == 2;
+}
+
+/* With the event loop: a file renamed in is read, a file changed is read again, a file
+ * deleted takes its objects with it (once the folder is seen to stay); each batch is told. */
+static void test_follows_the_folder(void **state)
+{
+    struct fix *f = *state;
+    put_file(f, "a.yaml", A_POLICY("a"));
+    open_source(f, true);
+    assert_int_equal(localsrc_load_all(f->s), 0);
+    unsigned changes = f->changes;
+    put_file(f, "b.yaml", A_POLICY("b"));
+    wait_for(f, b_there);
+    assert_true(f->changes > changes);
+    put_file(f, "a.yaml", POL("a", "  seccomp: {syscalls: [read, write], action: Allow}\n"));
+    wait_for(f, a_changed);
+    rm_file(f, "a.yaml");
+    wait_for(f, a_gone);
+    assert_true(has_policy(f, "b"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_reads_manifests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_broken_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_folder, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_follows_the_folder, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("local_source", tests, NULL, NULL);
+}

@@ -1,0 +1,389 @@
+/* test_reconcile.c - engine results to disk: writes, the last good file kept, removals,
+ * crash leftovers, Events, self-healing, and an incremental run ending where a fresh one does.
+ *
+ * A real engine (objects given as YAML, as in the engine's tests) and a real store in a
+ * mkdtemp() kubelet root; the event loop only where inotify is tested, with generous deadlines.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../engine/engine_fixture.h"
+#include "base/cleanup.h"
+#include "base/evloop.h"
+#include "base/metrics.h"
+#include "node/prover.h"
+#include "node/reconcile.h"
+#include "node/store.h"
+
+struct fix {
+    char dir[64];
+    struct engine *e;
+    struct store *s;
+    struct metrics *m;
+    struct evloop *l;
+    struct reconciler *r;
+    char events[4096]; /* "Reason:ns/pod " of each Event told */
+};
+
+static int on_event(const struct engine_event *ev, void *userdata)
+{
+    struct fix *f = userdata;
+    size_t n = strlen(f->events);
+    snprintf(f->events + n, sizeof(f->events) - n, "%s:%s/%s ", ev->reason, ev->pod->ns,
+             ev->pod->name);
+    return 0;
+}
+
+/* A fixture on dir (made when NULL is given), with an event loop when loop. */
+static void fix_open(struct fix *f, bool loop)
+{
+    if (!f->dir[0]) {
+        strcpy(f->dir, "/tmp/kscmp-test-reconcile-XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+    }
+    struct kerr err = {0};
+    assert_int_equal(engine_new(arch_parse("x86_64"), &f->e), 0);
+    assert_int_equal(metrics_new(&f->m), 0);
+    assert_int_equal(store_open(f->dir, &f->s, &err), 0);
+    if (loop)
+        assert_int_equal(evloop_new(&f->l), 0);
+    /* Proofs run in workers: this test binary run again (main() below). No memory limit:
+     * ASan's shadow memory would not fit in one. */
+    struct prover_opts proof = {.workers = 1, .memory_mib = PROVER_NO_LIMIT};
+    assert_int_equal(reconciler_new(f->e, f->s, f->m, f->l, &proof, &f->r, &err), 0);
+    reconciler_set_event_sink(f->r, on_event, f);
+    assert_int_equal(reconciler_start(f->r, &err), 0);
+}
+
+static void fix_close(struct fix *f)
+{
+    reconciler_free(f->r);
+    evloop_free(f->l);
+    store_close(f->s);
+    metrics_free(f->m);
+    engine_free(f->e);
+    f->r = NULL;
+    f->l = NULL;
+    f->s = NULL;
+    f->m = NULL;
+    f->e = NULL;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static void fix_remove(struct fix *f)
+{
+    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static const char *path_of(const struct fix *f, const char *rel)
+{
+    static char buf[512];
+    snprintf(buf, sizeof(buf), "%s/seccomp/kscmp/%s", f->dir, rel);
+    return buf;
+}
+
+/* The bytes of rel on disk, or NULL when absent. */
+static char *disk(const struct fix *f, const char *rel)
+{
+    char *data = NULL;
+    size_t len = 0;
+    struct kerr err = {0};
+    int r = store_read(f->s, rel, &data, &len, &err);
+    if (r == -ENOENT)
+        return NULL;
+    assert_int_equal(r, 0);
+    return data;
+}
+
+/* What the engine computes for rel now: the bytes it would write. */
+static int take_json(const struct file_result *res, void *userdata)
+{
+    char **out = userdata;
+    if (res->action == FILE_WRITE)
+        *out = strndup(res->json, res->len);
+    return 0;
+}
+
+static char *computed(struct fix *f, const char *rel)
+{
+    char *json = NULL;
+    struct sync_ops ops = {.file = take_json, .userdata = &json};
+    assert_int_equal(engine_compute_file(f->e, rel, &ops), 0);
+    assert_non_null(json);
+    return json;
+}
+
+static ino_t inode_of(const struct fix *f, const char *rel)
+{
+    struct stat st;
+    assert_int_equal(lstat(path_of(f, rel), &st), 0);
+    return st.st_ino;
+}
+
+#define WEB_POLICY POL("web", "  seccomp: {syscalls: [read, write], action: Allow}\n")
+#define WEB_POD POD("demo", "web-1", "{app: web}", "kscmp/demo/web.json")
+
+/* A sync writes what the engine computes; a sync with nothing new rewrites nothing. */
+static void test_sync_writes_once(void **state)
+{
+    struct fix f = {0};
+    fix_open(&f, false);
+    load_text(f.e, WEB_POLICY);
+    load_text(f.e, WEB_POD);
+    assert_false(reconciler_ready(f.r));
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    reconciler_initial_done(f.r);
+    assert_true(reconciler_ready(f.r));
+    _cleanup_free_ char *want = computed(&f, "demo/web.json");
+    _cleanup_free_ char *got = disk(&f, "demo/web.json");
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    ino_t ino = inode_of(&f, "demo/web.json");
+    engine_touch_all(f.e);
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    assert_int_equal(inode_of(&f, "demo/web.json"), ino); /* not replaced */
+    assert_int_equal(reconciler_pending(f.r), 0);
+    fix_close(&f);
+    fix_remove(&f);
+}
+
+/* A policy made invalid keeps the last good file (fail closed), and the pod is told. */
+static void test_invalid_keeps_last_good(void **state)
+{
+    struct fix f = {0};
+    fix_open(&f, false);
+    load_text(f.e, WEB_POLICY);
+    load_text(f.e, WEB_POD);
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    _cleanup_free_ char *before = disk(&f, "demo/web.json");
+    assert_non_null(before);
+    load_text(f.e, POL("web", "  extends: missing\n"
+                              "  seccomp: {syscalls: [read, write, mkdir], action: Allow}\n"));
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    _cleanup_free_ char *after = disk(&f, "demo/web.json");
+    assert_string_equal(after, before);
+    assert_non_null(strstr(f.events, "PolicyInvalid:demo/web-1"));
+    fix_close(&f);
+    fix_remove(&f);
+}
+
+/* Files no pod references go at garbage collection, not before; a reference the pod may not
+ * use is refused with an Event and writes nothing. */
+static void test_gc_and_refusals(void **state)
+{
+    struct fix f = {0};
+    strcpy(f.dir, "/tmp/kscmp-test-reconcile-XXXXXX");
+    assert_non_null(mkdtemp(f.dir));
+    /* A file left by an earlier run, and a temporary a crash left. */
+    struct store *s = NULL;
+    struct kerr err = {0};
+    assert_int_equal(store_open(f.dir, &s, &err), 0);
+    assert_int_equal(store_write(s, "demo/old.json", "{}\n", 3, NULL, &err), 0);
+    store_close(s);
+    int fd = open(path_of(&f, "demo/.old.json.kscmp-tmp-abc123"), O_CREAT | O_WRONLY, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+
+    fix_open(&f, false);
+    assert_int_equal(access(path_of(&f, "demo/.old.json.kscmp-tmp-abc123"), F_OK), -1);
+    load_text(f.e, WEB_POLICY);
+    load_text(f.e, WEB_POD);
+    load_text(f.e, POD("demo", "sneaky", "{}", "kscmp/other/web.json"));
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    assert_non_null(strstr(f.events, "ProfileRefused:demo/sneaky"));
+    _cleanup_free_ char *other = disk(&f, "other/web.json");
+    assert_null(other);
+    _cleanup_free_ char *old = disk(&f, "demo/old.json");
+    assert_non_null(old); /* still there until the first complete sync's collection */
+    assert_int_equal(reconciler_gc(f.r), 0);
+    _cleanup_free_ char *gone = disk(&f, "demo/old.json");
+    assert_null(gone);
+    _cleanup_free_ char *web = disk(&f, "demo/web.json");
+    assert_non_null(web);
+    /* The pod goes: its file goes at the next sync. */
+    assert_int_equal(engine_delete_pod(f.e, "demo", "web-1"), 0);
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    _cleanup_free_ char *web2 = disk(&f, "demo/web.json");
+    assert_null(web2);
+    fix_close(&f);
+    fix_remove(&f);
+}
+
+/* The steps of a run: each is YAML to put, or "-ns/pod" / "-P ns/name" to delete. */
+static void apply_step(struct fix *f, const char *step)
+{
+    if (strncmp(step, "-P ", 3) == 0) {
+        char ns[64], name[64];
+        assert_int_equal(sscanf(step + 3, "%63[^/]/%63s", ns, name), 2);
+        assert_int_equal(engine_delete_policy(f->e, PK_POLICY, ns, name), 0);
+    } else if (step[0] == '-') {
+        char ns[64], name[64];
+        assert_int_equal(sscanf(step + 1, "%63[^/]/%63s", ns, name), 2);
+        assert_int_equal(engine_delete_pod(f->e, ns, name), 0);
+    } else
+        load_text(f->e, step);
+}
+
+/* The files below a kubelet root, as "rel=bytes" lines sorted. */
+static int list_one(const char *rel, void *userdata)
+{
+    char *out = userdata;
+    size_t n = strlen(out);
+    snprintf(out + n, 16384 - n, "%s\n", rel);
+    return 0;
+}
+
+static void snapshot(struct fix *f, char *out)
+{
+    char rels[16384] = "";
+    struct kerr err = {0};
+    assert_int_equal(store_list(f->s, list_one, rels, &err), 0);
+    out[0] = '\0';
+    for (char *save = NULL, *rel = strtok_r(rels, "\n", &save); rel;
+         rel = strtok_r(NULL, "\n", &save)) {
+        _cleanup_free_ char *bytes = disk(f, rel);
+        size_t n = strlen(out);
+        snprintf(out + n, 65536 - n, "%s=%s\n", rel, bytes);
+    }
+}
+
+/* Synced after every step, the disk ends as a fresh reconciler fed only the final objects
+ * leaves it. */
+static void test_incremental_equals_fresh(void **state)
+{
+    static const char *const steps[] = {
+        NS("demo", "{team: a}"),
+        WEB_POLICY,
+        WEB_POD,
+        POD("demo", "db-1", "{app: db}", "kscmp/demo/db.json"),
+        POL("db", "  selector: {matchLabels: {app: db}}\n"
+                  "  seccomp: {syscalls: [read], action: Allow}\n"),
+        CPOL("base", "  namespaceSelector: {matchLabels: {team: a}}\n"
+                     "  rules: [{syscalls: [ptrace], action: Kill}]\n"),
+        POL("web", "  extends: ClusterSeccompPolicy/base\n"
+                   "  seccomp: {syscalls: [read, write, openat], action: Allow}\n"),
+        NS("demo", "{team: b}"),
+        POD("demo", "web-2", "{app: web}", "kscmp/demo/web.json"),
+        "-demo/web-1",
+        "-P demo/db",
+        POL("db", "  selector: {matchLabels: {app: db}}\n"
+                  "  seccomp: {syscalls: [read, close], action: Allow}\n"),
+        "-demo/db-1",
+        POD("demo", "db-2", "{app: db}", "kscmp/demo/db.json"),
+    };
+    struct fix inc = {0};
+    fix_open(&inc, false);
+    for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
+        apply_step(&inc, steps[i]);
+        assert_int_equal(reconciler_sync(inc.r, 0), 0);
+    }
+    assert_int_equal(reconciler_gc(inc.r), 0);
+
+    struct fix fresh = {0};
+    fix_open(&fresh, false);
+    load_text(fresh.e, NS("demo", "{team: b}"));
+    load_text(fresh.e, POL("web", "  extends: ClusterSeccompPolicy/base\n"
+                                  "  seccomp: {syscalls: [read, write, openat], action: Allow}\n"));
+    load_text(fresh.e, POD("demo", "web-2", "{app: web}", "kscmp/demo/web.json"));
+    load_text(fresh.e, POL("db", "  selector: {matchLabels: {app: db}}\n"
+                                 "  seccomp: {syscalls: [read, close], action: Allow}\n"));
+    load_text(fresh.e, CPOL("base", "  namespaceSelector: {matchLabels: {team: a}}\n"
+                                    "  rules: [{syscalls: [ptrace], action: Kill}]\n"));
+    load_text(fresh.e, POD("demo", "db-2", "{app: db}", "kscmp/demo/db.json"));
+    assert_int_equal(reconciler_sync(fresh.r, 0), 0);
+    assert_int_equal(reconciler_gc(fresh.r), 0);
+
+    static char a[65536], b[65536];
+    snapshot(&inc, a);
+    snapshot(&fresh, b);
+    assert_non_null(strstr(a, "demo/web.json="));
+    assert_non_null(strstr(a, "demo/db.json="));
+    assert_string_equal(a, b);
+    fix_close(&inc);
+    fix_close(&fresh);
+    fix_remove(&inc);
+    fix_remove(&fresh);
+}
+
+/* Self-healing: a profile edited or deleted behind the agent's back is put back (inotify on
+ * the store's folders, with the event loop). want NULL: any bytes. */
+struct heal {
+    struct fix *f;
+    const char *want;
+    uint64_t deadline;
+    bool healed;
+    struct evtimer *t;
+};
+
+static void on_heal_poll(struct evtimer *t, void *userdata)
+{
+    struct heal *h = userdata;
+    _cleanup_free_ char *now = disk(h->f, "demo/web.json");
+    h->healed = now && (!h->want || strcmp(now, h->want) == 0);
+    if (h->healed || now_ms() > h->deadline)
+        evloop_quit(h->f->l, 0);
+    else
+        evtimer_arm(t, 10);
+}
+
+static void wait_healed(struct fix *f, const char *want)
+{
+    struct heal h = {f, want, now_ms() + 20000, false, NULL};
+    assert_int_equal(evtimer_new(f->l, on_heal_poll, &h, &h.t), 0);
+    evtimer_arm(h.t, 10);
+    assert_int_equal(evloop_run(f->l), 0);
+    evtimer_free(h.t);
+    assert_true(h.healed);
+}
+
+static void test_self_heal(void **state)
+{
+    struct fix f = {0};
+    fix_open(&f, true);
+    load_text(f.e, WEB_POLICY);
+    load_text(f.e, WEB_POD);
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    wait_healed(&f, NULL); /* written once its proof comes back */
+    _cleanup_free_ char *good = disk(&f, "demo/web.json");
+    assert_non_null(good);
+
+    FILE *fp = fopen(path_of(&f, "demo/web.json"), "w");
+    assert_non_null(fp);
+    fputs("{\"defaultAction\": \"SCMP_ACT_ALLOW\"}\n", fp);
+    fclose(fp);
+    wait_healed(&f, good);
+
+    assert_int_equal(unlink(path_of(&f, "demo/web.json")), 0);
+    wait_healed(&f, good);
+    fix_close(&f);
+    fix_remove(&f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], PROVER_WORKER_COMMAND) == 0)
+        return prover_worker_main(argc - 1, argv + 1);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sync_writes_once), cmocka_unit_test(test_invalid_keeps_last_good),
+        cmocka_unit_test(test_gc_and_refusals),  cmocka_unit_test(test_incremental_equals_fresh),
+        cmocka_unit_test(test_self_heal),
+    };
+    return cmocka_run_group_tests_name("reconcile", tests, NULL, NULL);
+}
