@@ -149,6 +149,26 @@ def check_reference_complete():
           ", ".join(missing))
 
 
+def check_access_doc():
+    """docs/access.md gives the agent's ClusterRole rule by rule, verbs included."""
+    import yaml
+    doc = open(os.path.join(ROOT, "docs", "access.md"), encoding="utf-8").read()
+    rows = [ln for ln in doc.splitlines() if ln.startswith("| ")]
+    with open(os.path.join(ROOT, "deploy", "02-rbac.yaml"), encoding="utf-8") as f:
+        role = [d for d in yaml.safe_load_all(f) if d and d.get("kind") == "ClusterRole"][0]
+    for rule in role["rules"]:
+        for res in rule["resources"]:
+            base = res.split("/")[0]
+            if res.endswith("/status"):  # one row for the three kinds' status
+                row = [r for r in rows if r.startswith("| their `/status`")]
+            else:
+                row = [r for r in rows if "`%s`" % base in r.split("|")[1]]
+            missing = [v for v in rule["verbs"]
+                       if not any("`%s`" % v in r.split("|")[2] for r in row)]
+            check("docs/access.md: %s %s" % (res, ",".join(rule["verbs"])), row and not missing,
+                  "not in its table" if not row else "verbs missing: " + ", ".join(missing))
+
+
 def copy_repository(dest):
     """The files a clone would have (tracked, and new ones not ignored), as they are now."""
     files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -196,6 +216,7 @@ def main():
     check_no_outside_pointers()
     check_links()
     check_reference_complete()
+    check_access_doc()
     check_alone()
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
