@@ -105,7 +105,7 @@ def bench_latency(base, changes, kind):
     d, local, root = fresh(base, f"latency-{kind}")
     tmpl = SMALL if kind == "small" else LARGE
     versions = [policy_doc("demo", "web", tmpl.format(calls="getpid, mkdir, futex")),
-                policy_doc("demo", "web", tmpl.format(calls="getpid, mkdir, futex, openat"))]
+                policy_doc("demo", "web", tmpl.format(calls="getpid, mkdir, futex, sysinfo"))]
     with open(os.path.join(local, "00.yaml"), "w") as f:
         f.write(namespace_doc("demo") + "---\n" +
                 pod_doc("demo", "web-1", {"app": "web"}, "kscmp/demo/web.json"))
