@@ -7,6 +7,11 @@
  *   getppid-8   8 threads, 1,000,000 getppid() between them
  *   files       walks /usr/include (or --tree DIR) twice: open, fstat, read, close each file
  *
+ * Then the cluster recorder (root only): the same single-thread getppid loop with no eBPF
+ * program, with the recorder attached while the loop runs outside every pod (what every other
+ * process of a node pays while a recording runs there), and inside a recorded pod's cgroup.
+ * It makes a throw-away kubepods tree in the cgroup v1 memory hierarchy (or v2).
+ *
  * Usage: bench_record [--kscmp PATH] [--runs N] [--tree DIR]   (defaults: build/kscmp, 3)
  */
 #include <errno.h>
@@ -22,6 +27,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "node/recorder.h"
 
 #define CALLS 1000000L
 
@@ -145,6 +152,99 @@ static long count_calls(const char *kscmp, const char *self, const char *kind, c
     return n;
 }
 
+/* Runs argv with its process first moved into cgroup (a cgroup.procs path, or NULL). */
+static struct sample run_in(char *const argv[], const char *procs)
+{
+    struct sample s = {0};
+    double t0 = now();
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (procs) {
+            FILE *f = fopen(procs, "w");
+            if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f) != 0)
+                _exit(126);
+        }
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, STDOUT_FILENO);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    struct rusage ru;
+    if (pid < 0 || wait4(pid, &s.status, 0, &ru) < 0) {
+        s.status = -1;
+        return s;
+    }
+    s.wall = now() - t0;
+    s.cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+            (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    return s;
+}
+
+static double median_of(char *const argv[], const char *procs, int runs, int *bad)
+{
+    double w[50];
+    for (int r = 0; r < runs; r++) {
+        struct sample x = run_in(argv, procs);
+        *bad |= x.status != 0;
+        w[r] = x.cpu;
+    }
+    return median(w, runs);
+}
+
+/* The eBPF recorder's cost per syscall, attached or not, outside or inside a recorded pod. */
+static void bench_ebpf(const char *self, int runs)
+{
+    printf("\nThe cluster recorder (eBPF on raw_syscalls:sys_enter), one thread, 1,000,000 "
+           "getppid()\n");
+    if (geteuid() != 0) {
+        printf("skipped: needs root (CAP_BPF, CAP_PERFMON, cgroupfs writes)\n");
+        return;
+    }
+    char kubepods[64], base[256], pod[512], ctr[640], procs[700];
+    snprintf(kubepods, sizeof(kubepods), "kscmp-bench-%d", (int)getpid());
+    const char *hier =
+        access("/sys/fs/cgroup/memory", F_OK) == 0 ? "/sys/fs/cgroup/memory" : "/sys/fs/cgroup";
+    snprintf(base, sizeof(base), "%s/%s", hier, kubepods);
+    snprintf(pod, sizeof(pod), "%s/burstable/pod00000000-0000-4000-8000-000000000001", base);
+    snprintf(ctr, sizeof(ctr), "%s/c1", pod);
+    snprintf(procs, sizeof(procs), "%s/cgroup.procs", ctr);
+    char burst[300];
+    snprintf(burst, sizeof(burst), "%s/burstable", base);
+    if (mkdir(base, 0755) < 0 || mkdir(burst, 0755) < 0 || mkdir(pod, 0755) < 0 ||
+        mkdir(ctr, 0755) < 0) {
+        printf("skipped: cannot make cgroups below %s: %s\n", hier, strerror(errno));
+        return;
+    }
+    char *work[] = {(char *)self, "--work", "getppid-1", NULL};
+    int bad = 0;
+    double none = median_of(work, NULL, runs, &bad);
+    struct recorder_opts o = {.cgroup_root = "/sys/fs/cgroup", .kubepods = kubepods};
+    struct recorder *rec = NULL;
+    struct kerr err = {0};
+    struct recorder_pod rp = {"00000000-0000-4000-8000-000000000001", "bench"};
+    if (recorder_new(&o, &rec, &err) < 0 || recorder_set_pods(rec, &rp, 1, NULL, 0, &err) < 0) {
+        printf("skipped: %s\n", err.msg);
+    } else {
+        double outside = median_of(work, NULL, runs, &bad);
+        double inside = median_of(work, procs, runs, &bad);
+        printf("%-44s %9s %12s\n", "", "cpu s", "ns/syscall");
+        printf("%-44s %9.3f %12s\n", "no program attached", none, "");
+        printf("%-44s %9.3f %12.0f\n", "attached, the loop outside every pod", outside,
+               (outside - none) * 1e9 / CALLS);
+        printf("%-44s %9.3f %12.0f%s\n", "attached, the loop in a recorded pod", inside,
+               (inside - none) * 1e9 / CALLS, bad ? "  (a run failed)" : "");
+        printf("cpu s: the loop's user + system time (the program runs in it, at syscall entry);\n"
+               "ns/syscall: what the program adds to each syscall (median of %d runs).\n",
+               runs);
+        recorder_stop(rec);
+    }
+    recorder_free(rec);
+    rmdir(ctr);
+    rmdir(pod);
+    rmdir(burst);
+    rmdir(base);
+}
+
 int main(int argc, char **argv)
 {
     const char *kscmp = "build/kscmp", *tree = "/usr/include", *kind = NULL;
@@ -202,5 +302,6 @@ int main(int argc, char **argv)
     }
     printf("\nus/syscall: (recorded - alone) wall time / syscalls. Every syscall is a round trip\n"
            "to kscmp (seccomp user notification, answered with \"continue\").\n");
+    bench_ebpf(self, runs);
     return 0;
 }

@@ -383,6 +383,13 @@ int bpf_recorder_set_anchors(struct bpf_recorder *r, const uint64_t *ids, size_t
     }
     for (size_t i = 0; i < nstale; i++)
         bpf_map_delete_elem(fd, &stale[i]);
+    /* Tasks cache what their walk found: a new generation makes them walk again. */
+    struct sysrec_meta m;
+    uint32_t k0 = 0;
+    if (bpf_map_lookup_elem(r->fds[M_META], &k0, &m) == 0) {
+        m.anchors_gen++;
+        bpf_map_update_elem(r->fds[M_META], &k0, &m, BPF_ANY);
+    }
     return 0;
 }
 

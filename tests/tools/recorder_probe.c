@@ -11,17 +11,24 @@
  *                                 answers "started loaded|reused|replaced pinned|unpinned"
  *                                 or "idle", or "error MESSAGE"
  *   collect [persisted]           one line per container: "seen REC POD gone|running
- *                                 ARCH:NAME,NAME ..." (sorted), then "lost N"; persisted:
+ *                                 ARCH:NAME,NAME ... ARCH#:NUMBER,..." (names sorted; #: the
+ *                                 numbers without a name), then "lost N"; persisted:
  *                                 what the previous collect reported is durable
  *   close                         exits, leaving a pinned program running
  *   destroy                       recorder_stop, then exits
+ *   meta-abi N                    writes N as the ABI version of the pinned program (--pin),
+ *                                 as an older agent's program of another layout would have
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
 
 #include "engine/arch.h"
+#include "node/bpf/syscall_record_abi.h"
 #include "node/recorder.h"
 
 #define MAX 256
@@ -40,6 +47,15 @@ static int print_seen(const struct recorder_seen *s, void *userdata)
         printf(" %s:", arch_get(a)->name);
         for (size_t i = 0; i < n; i++)
             printf("%s%s", i ? "," : "", names[i]);
+    }
+    for (size_t a = 0; a < arch_count(); a++) {
+        size_t n;
+        const uint32_t *nums = recorded_unknown(s->calls, (int)a, &n);
+        if (!n)
+            continue;
+        printf(" %s#:", arch_get(a)->name);
+        for (size_t i = 0; i < n; i++)
+            printf("%s%u", i ? "," : "", nums[i]);
     }
     printf("\n");
     return 0;
@@ -107,6 +123,20 @@ int main(int argc, char **argv)
             if (recorder_collect(r, print_seen, NULL, strcmp(b, "persisted") == 0, &err) < 0)
                 printf("error %s\n", err.msg);
             printf("lost %llu\n", (unsigned long long)recorder_lost(r));
+        } else if (strcmp(a, "meta-abi") == 0) {
+            char path[4096];
+            snprintf(path, sizeof(path), "%s/meta", o.pin_dir ? o.pin_dir : "");
+            int fd = bpf_obj_get(path);
+            struct sysrec_meta m;
+            uint32_t k0 = 0;
+            if (fd < 0 || bpf_map_lookup_elem(fd, &k0, &m) < 0) {
+                printf("error %s: %s\n", path, strerror(errno));
+            } else {
+                m.abi_version = (uint32_t)atoi(b);
+                bpf_map_update_elem(fd, &k0, &m, BPF_ANY);
+            }
+            if (fd >= 0)
+                close(fd);
         } else if (strcmp(a, "close") == 0) {
             break;
         } else if (strcmp(a, "destroy") == 0) {

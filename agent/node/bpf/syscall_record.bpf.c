@@ -8,7 +8,7 @@
  * (no ring buffer to overflow), and the maps are pinned, so calls keep being recorded while
  * the agent restarts. The agent tells the program which cgroups have pods as children
  * (anchors), which containers it need not record (ignored), and reads the pods map. Needs
- * BTF and BPF atomics (Linux 5.12).
+ * BTF and BPF atomics (Linux 5.12; bpf_get_current_task_btf came in 5.11).
  */
 #include "kernel_types.h"
 
@@ -43,6 +43,22 @@ struct {
     __type(value, __u8);
 } ignored SEC(".maps");
 
+/* What a task's last walk found, valid while its css_set and the anchors are the same: most
+ * syscalls then skip the walk. */
+struct task_cache {
+    __u64 cset;        /* the css_set the walk started from */
+    __u64 anchors_gen; /* meta.anchors_gen then */
+    __u64 container;   /* 0: outside every pod */
+    __u64 pod;
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, int);
+    __type(value, struct task_cache);
+} task_cache SEC(".maps");
+
 /* A zeroed entry to insert from (too large for the stack). */
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -74,28 +90,27 @@ struct {
     __type(value, struct sysrec_stats);
 } stats SEC(".maps");
 
-static __always_inline __u64 css_id(struct cgroup_subsys_state *css)
+/* The cgroup ids of the container and the pod the current task is in; false outside pods.
+ * Reads through BTF pointers (tp_btf): plain loads the verifier guards, no helper calls, so the
+ * walk costs a few nanoseconds a level on every syscall of the node. */
+static __always_inline bool walk(struct css_set *cset, bool use_v2, __u64 *ret_container,
+                                 __u64 *ret_pod)
 {
-    return BPF_CORE_READ(css, cgroup, kn, id);
-}
-
-/* The cgroup ids of the container and the pod the current task is in; false outside pods. */
-static __always_inline bool current_container(bool use_v2, __u64 *ret_container, __u64 *ret_pod)
-{
-    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
     struct cgroup_subsys_state *css;
     if (use_v2) {
-        struct cgroup *dfl = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+        struct cgroup *dfl = cset->dfl_cgrp;
+        if (!dfl)
+            return false;
         css = &dfl->self;
     } else {
-        int idx = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
-        if (idx < 0 || idx >= 16)
-            return false;
-        css = BPF_CORE_READ(task, cgroups, subsys[idx]);
+        css = cset->subsys[bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id)];
     }
     __u64 child = 0, grandchild = 0;
     for (int i = 0; i < SYSREC_MAX_DEPTH && css; i++) {
-        __u64 id = css_id(css);
+        struct cgroup *cg = css->cgroup;
+        if (!cg || !cg->kn)
+            return false;
+        __u64 id = cg->kn->id;
         if (child && bpf_map_lookup_elem(&anchors, &id)) {
             /* id has pods as children: child is the pod, unless it is itself a parent of
              * pods (a task of kubepods/burstable, outside every pod). */
@@ -107,9 +122,38 @@ static __always_inline bool current_container(bool use_v2, __u64 *ret_container,
         }
         grandchild = child;
         child = id;
-        css = BPF_CORE_READ(css, parent);
+        css = css->parent;
     }
     return false;
+}
+
+static __always_inline bool current_container(bool use_v2, __u64 *ret_container, __u64 *ret_pod)
+{
+    struct task_struct *task = bpf_get_current_task_btf();
+    struct css_set *cset = task->cgroups;
+    if (!cset)
+        return false;
+    __u32 k0 = 0;
+    struct sysrec_meta *m = bpf_map_lookup_elem(&meta, &k0);
+    __u64 gen = m ? m->anchors_gen : 0;
+    struct task_cache *tc = bpf_task_storage_get(&task_cache, task, 0,
+                                                 BPF_LOCAL_STORAGE_GET_F_CREATE);
+    if (tc && tc->cset == (__u64)cset && tc->anchors_gen == gen) {
+        *ret_container = tc->container;
+        *ret_pod = tc->pod;
+        return tc->container != 0;
+    }
+    __u64 container = 0, pod = 0;
+    bool in = walk(cset, use_v2, &container, &pod);
+    if (tc) {
+        tc->cset = (__u64)cset;
+        tc->anchors_gen = gen;
+        tc->container = in ? container : 0;
+        tc->pod = in ? pod : 0;
+    }
+    *ret_container = container;
+    *ret_pod = pod;
+    return in;
 }
 
 static __always_inline void note_other(struct sysrec_pod *p, __u64 key)
@@ -163,16 +207,16 @@ static __always_inline int on_sys_enter(__u64 *ctx, bool use_v2)
     __u64 nr = (__u64)id;
     int cls = SYSREC_NATIVE;
 #if defined(__TARGET_ARCH_x86)
-    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-    if (BPF_CORE_READ(task, thread_info.status) & 0x0002) /* TS_COMPAT: an int $0x80 call */
+    struct task_struct *task = bpf_get_current_task_btf();
+    if (task->thread_info.status & 0x0002) /* TS_COMPAT: an int $0x80 call */
         cls = SYSREC_COMPAT;
     else if (nr & 0x40000000) { /* __X32_SYSCALL_BIT */
         cls = SYSREC_X32;
         nr &= ~0x40000000ULL;
     }
 #elif defined(__TARGET_ARCH_arm64)
-    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-    if (BPF_CORE_READ(task, thread_info.flags) & (1UL << 22)) /* TIF_32BIT */
+    struct task_struct *task = bpf_get_current_task_btf();
+    if (task->thread_info.flags & (1UL << 22)) /* TIF_32BIT */
         cls = SYSREC_COMPAT;
 #endif
     if (nr >= SYSREC_BITS) {

@@ -8,7 +8,7 @@
 #ifndef KSCMP_SYSCALL_RECORD_ABI_H
 #define KSCMP_SYSCALL_RECORD_ABI_H
 
-#define SYSREC_ABI_VERSION 1
+#define SYSREC_ABI_VERSION 2
 
 /* Syscall numbers below this are bits; larger ones go to the short list of others. */
 #define SYSREC_BITS 1024
@@ -37,6 +37,7 @@ struct sysrec_meta {
     __u32 abi_version;
     __u32 use_v2; /* 1: the unified hierarchy; 0: the v1 memory controller's */
     __u64 loaded_at_ns;  /* CLOCK_BOOTTIME when the agent loaded it */
+    __u64 anchors_gen;   /* bumped by the agent whenever it changes the anchors */
 };
 
 /* The owners map's values: written by the agent when it attributes a container. */
