@@ -19,6 +19,8 @@
 #define WRITE_JITTER_MAX_MS 2000
 #define WRITE_MAX_INFLIGHT 8
 #define NOTE_MAX 4096
+/* How long the first sync waits for the recordings' list. */
+#define RECORDINGS_LIST_DEADLINE_S 10
 
 static const struct reflector_kind recording_kind = {
     "/apis/kscmp.io/v1", "seccomprecordings", "kscmp.io/v1", "SeccompRecording", true, 0, NULL};
@@ -62,6 +64,8 @@ struct recordings {
     char started[32];   /* when the agent started (RFC 3339) */
     struct hmap by_uid; /* recording uid -> struct rec (the reflector's records) */
     struct evtimer *collect_timer, *write_timer;
+    struct evtimer *list_deadline; /* the first sync waits this long for the recordings */
+    bool list_late;                /* ... and then goes on without them */
     unsigned inflight;
     bool unpersisted; /* a collect added what is not written yet */
     bool stop_wanted; /* nothing to record: stop the recorder once all is written */
@@ -748,6 +752,22 @@ static void on_write_timer(struct evtimer *t, void *userdata)
     flush(userdata);
 }
 
+/* The recordings could not be listed in time (no RBAC for them, a failing API): the node's
+ * profiles must not wait for them. Files then start as their policies' (stricter), and turn
+ * into recording profiles once the list comes. */
+static void on_list_deadline(struct evtimer *t, void *userdata)
+{
+    struct recordings *rs = userdata;
+    if (reflector_synced(rs->refl))
+        return;
+    log_warning("SeccompRecordings could not be listed within %d s: the node's profiles are "
+                "written without them until they are (is the agent allowed to list them?)",
+                RECORDINGS_LIST_DEADLINE_S);
+    rs->list_late = true;
+    if (rs->o.listed)
+        rs->o.listed(rs->o.userdata);
+}
+
 /* ---- life -------------------------------------------------------------------------------- */
 
 int recordings_new(struct kube *k, struct engine *e, struct evloop *l, struct metrics *m,
@@ -785,6 +805,8 @@ int recordings_new(struct kube *k, struct engine *e, struct evloop *l, struct me
         q = evtimer_new(l, on_collect_timer, rs, &rs->collect_timer);
     if (q == 0)
         q = evtimer_new(l, on_write_timer, rs, &rs->write_timer);
+    if (q == 0)
+        q = evtimer_new(l, on_list_deadline, rs, &rs->list_deadline);
     if (q < 0) {
         recordings_free(rs);
         return q;
@@ -809,6 +831,7 @@ void recordings_free(struct recordings *rs)
     recorder_free(rs->recorder);
     evtimer_free(rs->collect_timer);
     evtimer_free(rs->write_timer);
+    evtimer_free(rs->list_deadline);
     free(rs->node);
     free(rs->cgroup_root);
     free(rs->kubepods);
@@ -820,6 +843,7 @@ void recordings_start(struct recordings *rs)
 {
     reflector_list(rs->refl);
     evtimer_arm(rs->collect_timer, rs->o.collect_ms);
+    evtimer_arm(rs->list_deadline, RECORDINGS_LIST_DEADLINE_S * 1000);
 }
 
 void recordings_relist(struct recordings *rs)
@@ -829,5 +853,5 @@ void recordings_relist(struct recordings *rs)
 
 bool recordings_synced(const struct recordings *rs)
 {
-    return reflector_synced(rs->refl);
+    return reflector_synced(rs->refl) || rs->list_late;
 }

@@ -45,6 +45,8 @@ void recordings_free(struct recordings *rs);
 
 void recordings_start(struct recordings *rs);
 void recordings_relist(struct recordings *rs);
+/* True once the recordings are listed (or 10 s went by without: the first sync does not wait
+ * longer, so an agent without the right to read them still writes every profile). */
 bool recordings_synced(const struct recordings *rs);
 
 /* Before each sync of the engine: decides what to record, starts or stops the recorder, and
