@@ -442,6 +442,29 @@ def scenario(E, nodes):
            "ptrace not)")
     except AssertionError as e:
         bad("after the recording", e)
+    # An agent with --recording but without the RBAC to read recordings: it still writes every
+    # profile (its first sync does not wait for them for ever).
+    norec_kc = os.path.join(E.scratch, "norec.kubeconfig")
+    c.sa_kubeconfig("kscmp-system", "norec", norec_kc)
+    E.apply({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+             "metadata": {"name": "kscmp-norec"},
+             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                         "name": "kscmp-agent"},
+             "subjects": [{"kind": "ServiceAccount", "name": "norec", "namespace": "kscmp-system"}]},
+            pod_obj("other-d", "node-d", {"app": "other"}, f"kscmp/{NS}/other.json"))
+    d = Node(E, "node-d")
+    d.agent.kubeconfig = norec_kc
+    nodes.append(d)
+    d.agent.start()
+    try:
+        d.agent.wait_ready(T)
+        ok("an agent that may not read SeccompRecordings is ready all the same")
+    except AssertionError as e:
+        bad("an agent that may not read SeccompRecordings", e)
+    check(d.agent.read(f"{NS}/other.json") is not None,
+          "... and writes its pods' profiles", d.agent.log_tail())
+    check("could not be listed" in d.agent.log_text(), "... and says why recordings are missing",
+          d.agent.log_tail())
     for n in nodes:
         check(n.agent.alive(), f"{n.name}'s agent is still running")
     for n in (a,):
