@@ -431,10 +431,14 @@ static int report(const struct bpf_recorder *r, uint64_t cgroup, const struct sy
                   bool old, int (*cb)(const struct bpf_recorder_entry *e, void *userdata),
                   void *userdata)
 {
+    char pod_name[sizeof(v->pod_name)];
+    memcpy(pod_name, v->pod_name, sizeof(pod_name));
+    pod_name[sizeof(pod_name) - 1] = '\0';
     struct bpf_recorder_entry e = {.cgroup = cgroup,
                                    .pod = v->pod ? v->pod : cgroup,
                                    .others_full = v->others_full != 0,
-                                   .from_old = old};
+                                   .from_old = old,
+                                   .pod_name = pod_name};
     int ret = to_recorded(r, v, &e.calls);
     if (ret < 0)
         return ret;

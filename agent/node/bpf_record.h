@@ -63,6 +63,7 @@ struct bpf_recorder_entry {
     struct recorded *calls; /* its syscalls, by architecture */
     bool others_full;       /* some calls with numbers >= 1024 were not kept */
     bool from_old;          /* gathered by a replaced program */
+    const char *pod_name;   /* the pod cgroup's folder name as the program saw it, or "" */
 };
 
 /* Calls cb for every container the program has seen (and what a replaced program had).

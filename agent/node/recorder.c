@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "node/pod_cgroups.h"
 
@@ -12,6 +13,15 @@ struct tracked {
     char pod_uid[40];
     char recording_uid[40];
 };
+
+/* A pod recorded until lately: its containers may still have calls to collect. */
+struct former {
+    struct tracked t;
+    uint64_t until_ms;
+};
+
+#define FORMER_MAX 4096
+#define FORMER_KEEP_MS (15 * 60 * 1000)
 
 struct recorder {
     struct pod_cgroups *cgroups;
@@ -25,6 +35,8 @@ struct recorder {
     size_t npods;
     uint64_t anchors[8];
     size_t nanchors;
+    struct former *former; /* pods recorded until lately */
+    size_t nformer;
     uint64_t *reported_gone; /* gone containers the last collect reported */
     size_t nreported_gone, capreported_gone;
 };
@@ -39,6 +51,43 @@ static const struct tracked *find_tracked(const struct recorder *r, const char *
     struct tracked key;
     snprintf(key.pod_uid, sizeof(key.pod_uid), "%s", pod_uid);
     return r->npods ? bsearch(&key, r->pods, r->npods, sizeof(*r->pods), cmp_tracked) : NULL;
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A pod recorded now, or until lately. */
+static const struct tracked *find_recorded(const struct recorder *r, const char *pod_uid)
+{
+    const struct tracked *t = find_tracked(r, pod_uid);
+    for (size_t i = 0; !t && i < r->nformer; i++)
+        if (strcmp(r->former[i].t.pod_uid, pod_uid) == 0)
+            t = &r->former[i].t;
+    return t;
+}
+
+/* The pods of the old set that the new one (v, sorted) drops are kept a while as former. */
+static void keep_former(struct recorder *r, const struct tracked *v, size_t n)
+{
+    uint64_t now = mono_ms();
+    size_t k = 0;
+    for (size_t i = 0; i < r->nformer; i++)
+        if (r->former[i].until_ms > now)
+            r->former[k++] = r->former[i];
+    r->nformer = k;
+    for (size_t i = 0; i < r->npods; i++) {
+        if (n && bsearch(&r->pods[i], v, n, sizeof(*v), cmp_tracked))
+            continue;
+        if (r->nformer >= FORMER_MAX)
+            break;
+        if (!r->former && !(r->former = calloc(FORMER_MAX, sizeof(*r->former))))
+            return;
+        r->former[r->nformer++] = (struct former){r->pods[i], now + FORMER_KEEP_MS};
+    }
 }
 
 int recorder_new(const struct recorder_opts *o, struct recorder **ret, struct kerr *err)
@@ -66,6 +115,7 @@ void recorder_free(struct recorder *r)
     free(r->pods);
     free(r->others);
     free(r->reported_gone);
+    free(r->former);
     free(r);
 }
 
@@ -168,6 +218,7 @@ int recorder_set_pods(struct recorder *r, const struct recorder_pod *pods, size_
             return e;
         }
     }
+    keep_former(r, v, n);
     free(r->pods);
     r->pods = v;
     r->npods = n;
@@ -302,8 +353,14 @@ static int collect_entry(const struct bpf_recorder_entry *e, void *userdata)
             recording_uid = owner_rec;
             pod_uid = owner_pod;
         } else if ((pod_uid = pod_cgroups_pod_uid(r->cgroups, e->pod)) &&
-                   (t = find_tracked(r, pod_uid))) {
+                   (t = find_recorded(r, pod_uid))) {
             recording_uid = t->recording_uid;
+        } else if (e->pod_name[0] &&
+                   pod_cgroups_parse_pod_dir(e->pod_name, owner_pod, sizeof(owner_pod)) == 0 &&
+                   (t = find_recorded(r, owner_pod))) {
+            /* Its pod came and went between two reads: the program kept its folder's name. */
+            recording_uid = t->recording_uid;
+            pod_uid = owner_pod;
         }
     } else {
         const struct tracked *t = find_tracked(r, pod_uid);

@@ -202,6 +202,24 @@ def scenario(tree, tmp, pins):
     s = seen(p.cmd("collect persisted"), gone=True)
     check(not s, "persisted: the gone container is forgotten", s)
 
+    # A whole pod that starts, runs and goes between two reads, after which the agent no longer
+    # lists it (deleted from the API): the program kept its cgroup's name, so its calls are
+    # still attributed.
+    p.cmd(f"track {u['burst']} rec-burst")
+    p.cmd(f"track {u['late']} rec-late")
+    p.cmd("apply")  # its cgroup does not exist yet: nothing noted for it
+    short = tree.container(u["late"], "besteffort")
+    tree.run(short, BUSYBOX, "uname", "-a")
+    os.rmdir(short)
+    os.rmdir(os.path.dirname(short))
+    p.cmd(f"track {u['burst']} rec-burst")
+    p.cmd("apply")
+    s = seen(p.cmd("collect"), gone=True)
+    check("uname" in s.get(("rec-late", u["late"]), {}).get("x86_64", ()),
+          "a pod that came and went between two reads, and was dropped since: its calls still "
+          "attributed (the program kept its cgroup's name)", s)
+    p.cmd("collect persisted")
+
     # The agent goes; the pinned program keeps recording; the next agent takes it over.
     p.close()
     tree.run(cg["burst"], BUSYBOX, "chmod", "644", "/dev/null")

@@ -41,6 +41,7 @@ enum {
 
 struct kernfs_node {
     __u64 id;
+    const char *name;
 };
 
 struct cgroup;

@@ -94,7 +94,7 @@ struct {
  * Reads through BTF pointers (tp_btf): plain loads the verifier guards, no helper calls, so the
  * walk costs a few nanoseconds a level on every syscall of the node. */
 static __always_inline bool walk(struct css_set *cset, bool use_v2, __u64 *ret_container,
-                                 __u64 *ret_pod)
+                                 __u64 *ret_pod, struct kernfs_node **ret_pod_kn)
 {
     struct cgroup_subsys_state *css;
     if (use_v2) {
@@ -106,11 +106,13 @@ static __always_inline bool walk(struct css_set *cset, bool use_v2, __u64 *ret_c
         css = cset->subsys[bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id)];
     }
     __u64 child = 0, grandchild = 0;
+    struct kernfs_node *child_kn = 0;
     for (int i = 0; i < SYSREC_MAX_DEPTH && css; i++) {
         struct cgroup *cg = css->cgroup;
         if (!cg || !cg->kn)
             return false;
-        __u64 id = cg->kn->id;
+        struct kernfs_node *kn = cg->kn;
+        __u64 id = kn->id;
         if (child && bpf_map_lookup_elem(&anchors, &id)) {
             /* id has pods as children: child is the pod, unless it is itself a parent of
              * pods (a task of kubepods/burstable, outside every pod). */
@@ -118,16 +120,19 @@ static __always_inline bool walk(struct css_set *cset, bool use_v2, __u64 *ret_c
                 return false;
             *ret_pod = child;
             *ret_container = grandchild ? grandchild : child;
+            *ret_pod_kn = child_kn;
             return true;
         }
         grandchild = child;
         child = id;
+        child_kn = kn;
         css = css->parent;
     }
     return false;
 }
 
-static __always_inline bool current_container(bool use_v2, __u64 *ret_container, __u64 *ret_pod)
+static __always_inline bool current_container(bool use_v2, __u64 *ret_container, __u64 *ret_pod,
+                                              struct kernfs_node **ret_pod_kn)
 {
     struct task_struct *task = bpf_get_current_task_btf();
     struct css_set *cset = task->cgroups;
@@ -138,13 +143,14 @@ static __always_inline bool current_container(bool use_v2, __u64 *ret_container,
     __u64 gen = m ? m->anchors_gen : 0;
     struct task_cache *tc = bpf_task_storage_get(&task_cache, task, 0,
                                                  BPF_LOCAL_STORAGE_GET_F_CREATE);
+    *ret_pod_kn = 0;
     if (tc && tc->cset == (__u64)cset && tc->anchors_gen == gen) {
         *ret_container = tc->container;
         *ret_pod = tc->pod;
         return tc->container != 0;
     }
     __u64 container = 0, pod = 0;
-    bool in = walk(cset, use_v2, &container, &pod);
+    bool in = walk(cset, use_v2, &container, &pod, ret_pod_kn);
     if (tc) {
         tc->cset = (__u64)cset;
         tc->anchors_gen = gen;
@@ -177,7 +183,8 @@ static __always_inline int on_sys_enter(__u64 *ctx, bool use_v2)
     if (id < 0)
         return 0;
     __u64 container, pod;
-    if (!current_container(use_v2, &container, &pod))
+    struct kernfs_node *pod_kn = 0;
+    if (!current_container(use_v2, &container, &pod, &pod_kn))
         return 0;
     struct sysrec_pod *p = bpf_map_lookup_elem(&pods, &container);
     if (!p) {
@@ -204,6 +211,9 @@ static __always_inline int on_sys_enter(__u64 *ctx, bool use_v2)
         if (!p->pod)
             p->pod = pod;
     }
+    /* The pod's folder name, once (a task whose walk was cached comes back without it). */
+    if (!p->pod_name[0] && pod_kn)
+        bpf_probe_read_kernel_str(p->pod_name, sizeof(p->pod_name), pod_kn->name);
     __u64 nr = (__u64)id;
     int cls = SYSREC_NATIVE;
 #if defined(__TARGET_ARCH_x86)

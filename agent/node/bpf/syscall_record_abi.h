@@ -8,7 +8,7 @@
 #ifndef KSCMP_SYSCALL_RECORD_ABI_H
 #define KSCMP_SYSCALL_RECORD_ABI_H
 
-#define SYSREC_ABI_VERSION 2
+#define SYSREC_ABI_VERSION 3
 
 /* Syscall numbers below this are bits; larger ones go to the short list of others. */
 #define SYSREC_BITS 1024
@@ -30,6 +30,8 @@ struct sysrec_pod {
     __u64 bits[SYSREC_CLASSES][SYSREC_WORDS];
     __u64 others[SYSREC_OTHERS]; /* (class << 32 | number) + 1, 0 = a free slot */
     __u64 others_full;           /* a number did not fit in others */
+    char pod_name[64];           /* the pod cgroup's folder name ("pod<UID>"), set on insert: a
+                                  * container that came and went unseen is still attributed */
 };
 
 /* The meta map's one value: what the pinned program is. */
