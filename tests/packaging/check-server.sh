@@ -15,6 +15,12 @@
 #      refused, for the reason its `# expect:` line names; unknown fields are never stored.
 #   5. Status: the agent's merge patch on /status is accepted and shows in the printer
 #      columns; a malformed status is refused; the agent cannot touch a spec.
+#   6. Pods: the ValidatingAdmissionPolicy of deploy/07-pod-policy.yaml (applied in step 2)
+#      refuses, by server-side dry-run, pods and ephemeral containers whose localhostProfile
+#      leads into kscmp/ but is not kscmp/<the pod's namespace>/NAME.json (pod level, init,
+#      regular and ephemeral containers; "./kscmp/", "kscmp//", "..", namespace a naming
+#      kscmp/a-b/), lets every other pod through, and refuses exactly the kscmp/ references
+#      that the agent itself refuses (`kscmp compile` says ProfileRefused).
 #
 # Prints one line per check and `N passed, N failed` last; exits 1 on any failure; stops the
 # cluster and removes its temporary files whatever happens.
@@ -425,5 +431,168 @@ expect_status "a status field the schema does not have is refused (strict field 
 	'unknown field \"status.verdict\"' PATCH "$SP/status?fieldValidation=Strict" '{"status":{"verdict":"fine"}}'
 expect_status "a spec sent to /status is ignored" 200 '"severity":10' \
 	PATCH "$SP/status" '{"spec":{"severity":2}}'
+
+
+# ------------------------------------------------------------------ 6. pods naming profiles
+
+# The policy of deploy/07-pod-policy.yaml has been in place since step 2. Namespace a and
+# namespace a-b: a pod of a must not reach a-b's folder (a prefix of the other's name).
+ns_ensure a a-b
+# seccomp_pod NAME POD_REF INIT_REF MAIN_REF: a Pod of namespace a (bound to a node that does
+# not exist, so nothing schedules or runs it); "" leaves that level without seccompProfile.
+seccomp_pod() {
+	python3 - "$@" <<'EOF'
+import json, sys
+name, pod_ref, init_ref, main_ref = sys.argv[1:5]
+def sc(ref):
+    return {"seccompProfile": {"type": "Localhost", "localhostProfile": ref}} if ref else {}
+spec = {"nodeName": "kscmp-no-node", "containers": [{"name": "main", "image": "busybox", "securityContext": sc(main_ref)}]}
+if init_ref:
+    spec["initContainers"] = [{"name": "setup", "image": "busybox", "securityContext": sc(init_ref)}]
+if pod_ref:
+    spec["securityContext"] = sc(pod_ref)
+print(json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "a"}, "spec": spec}))
+EOF
+}
+dry_create() { seccomp_pod "$@" | kubectl create --dry-run=server -f - 2>&1; }
+pod_allowed() {
+	local what=$1 out
+	shift
+	if out=$(dry_create "$@"); then pass "pod admission: allowed: $what"; else fail "pod admission: allowed: $what: $(short "$out")"; fi
+}
+# pod_refused WHAT FRAGMENT NAME POD_REF INIT_REF MAIN_REF
+pod_refused() {
+	local what=$1 frag=$2 out
+	shift 2
+	if out=$(dry_create "$@"); then
+		fail "pod admission: refused: $what: accepted"
+	elif ! grep -qF -- "$frag" <<<"$out"; then
+		fail "pod admission: refused: $what: not with \"$frag\": $(short "$out")"
+	else
+		pass "pod admission: refused: $what"
+	fi
+}
+# The policy takes effect a moment after it is created (the API server's policy informer).
+admission_active() {
+	local _ out
+	for _ in $(seq 1 120); do
+		out=$(dry_create p "" "" kscmp/a-b/x.json)
+		grep -q kscmp-profile-references <<<"$out" && return 0
+		sleep 0.5
+	done
+	return 1
+}
+if admission_active; then pass "pod admission: the policy of deploy/ is in force"; else fail "pod admission: the policy of deploy/ never refused a pod"; fi
+long=$(printf 'n%.0s' $(seq 1 250))
+pod_allowed "kscmp/a/web.json (container)" p "" "" kscmp/a/web.json
+pod_allowed "kscmp/a/web.v2-x.json at pod level, init and container" p kscmp/a/web.v2-x.json kscmp/a/init.json kscmp/a/web.v2-x.json
+pod_allowed "a 250-character name" p "" "" "kscmp/a/$long.json"
+pod_allowed "no seccompProfile at all" p "" "" ""
+pod_allowed "a Localhost profile outside kscmp/ (profiles/audit.json)" p "" "" profiles/audit.json
+pod_allowed "other/kscmp/a-b/x.json (a folder of its own, not kscmp's)" p "" "" other/kscmp/a-b/x.json
+pod_allowed "kscmpx/a-b/x.json" p "" "" kscmpx/a-b/x.json
+msg='a pod of namespace "a" may only use kscmp/a/NAME.json'
+pod_refused "a pod of a naming kscmp/a-b/x.json" "localhostProfile \"kscmp/a-b/x.json\" of container main is refused: $msg" p "" "" kscmp/a-b/x.json
+pod_refused "another namespace's folder at pod level" 'of the pod (spec.securityContext) is refused' p kscmp/a-b/x.json "" kscmp/a/x.json
+pod_refused "another namespace's folder in an init container" 'localhostProfile "kscmp/b/x.json" of init container setup' p "" kscmp/b/x.json kscmp/a/x.json
+pod_refused "./kscmp/a-b/x.json (the kubelet joins paths: the same file)" 'localhostProfile "./kscmp/a-b/x.json"' p "" "" ./kscmp/a-b/x.json
+pod_refused "./kscmp/a/x.json (not how kscmp names it)" 'localhostProfile "./kscmp/a/x.json"' p "" "" ./kscmp/a/x.json
+pod_refused ".//./kscmp/a-b/x.json" 'localhostProfile ".//./kscmp/a-b/x.json"' p "" "" .//./kscmp/a-b/x.json
+pod_refused "kscmp//a-b/x.json" 'localhostProfile "kscmp//a-b/x.json"' p "" "" kscmp//a-b/x.json
+pod_refused "kscmp/./a-b/x.json" 'localhostProfile "kscmp/./a-b/x.json"' p "" "" kscmp/./a-b/x.json
+pod_refused "kscmp/a/../a-b/x.json (the API server refuses '..' itself)" "must not contain '..'" p "" "" kscmp/a/../a-b/x.json
+pod_refused "kscmp/a/X.json (not a DNS-1123 subdomain)" 'localhostProfile "kscmp/a/X.json"' p "" "" kscmp/a/X.json
+pod_refused "kscmp/a/sub/x.json" 'localhostProfile "kscmp/a/sub/x.json"' p "" "" kscmp/a/sub/x.json
+pod_refused "kscmp/a/x.yaml" 'localhostProfile "kscmp/a/x.yaml"' p "" "" kscmp/a/x.yaml
+pod_refused "a 251-character name" "of container main is refused" p "" "" "kscmp/a/${long}n.json"
+pod_refused "kscmp (the folder itself)" 'localhostProfile "kscmp"' p "" "" kscmp
+pod_refused "two refusals: the message counts the second" "(and 1 more reference(s) like it)" p kscmp/a-b/x.json "" kscmp/b/x.json
+
+# Ephemeral containers (kubectl debug): a pod that exists, then the subresource.
+ephemeral() { # NAME PROFILE_JSON_OR_EMPTY -> the patch
+	printf '{"spec":{"ephemeralContainers":[{"name":"%s","image":"busybox"%s}]}}' "$1" \
+		"${2:+,\"securityContext\":{\"seccompProfile\":$2\}}"
+}
+add_ephemeral() { # POD NAME PROFILE_JSON_OR_EMPTY
+	kubectl -n a patch pod "$1" --subresource=ephemeralcontainers --type=strategic --dry-run=server \
+		-p "$(ephemeral "$2" "$3")" 2>&1
+}
+if out=$(seccomp_pod target kscmp/a/x.json "" "" | kubectl create -f - 2>&1); then
+	pass "pod admission: a pod of a with kscmp/a/x.json created"
+else
+	fail "pod admission: a pod of a with kscmp/a/x.json created: $(short "$out")"
+fi
+if out=$(add_ephemeral target dbg '{"type":"Localhost","localhostProfile":"kscmp/a-b/x.json"}'); then
+	fail "pod admission: refused: an ephemeral container naming kscmp/a-b/x.json: accepted"
+elif grep -qF 'localhostProfile "kscmp/a-b/x.json" of ephemeral container dbg is refused' <<<"$out"; then
+	pass "pod admission: refused: an ephemeral container naming kscmp/a-b/x.json"
+else
+	fail "pod admission: refused: an ephemeral container naming kscmp/a-b/x.json: $(short "$out")"
+fi
+if out=$(add_ephemeral target dbg '{"type":"Localhost","localhostProfile":"kscmp/a/x.json"}'); then
+	pass "pod admission: allowed: an ephemeral container naming kscmp/a/x.json"
+else
+	fail "pod admission: allowed: an ephemeral container naming kscmp/a/x.json: $(short "$out")"
+fi
+if out=$(add_ephemeral target dbg ''); then
+	pass "pod admission: allowed: an ephemeral container inheriting the pod's kscmp/a/x.json"
+else
+	fail "pod admission: allowed: an ephemeral container inheriting the pod's kscmp/a/x.json: $(short "$out")"
+fi
+# A pod made while the policy was away, with another namespace's file at pod level but its own
+# on the container: an ephemeral container that would inherit the pod's is refused; one with
+# its own profile is not, and nor is anything else done to the pod (a label).
+kubectl delete validatingadmissionpolicybinding kscmp-profile-references >/dev/null 2>&1
+for _ in $(seq 1 120); do
+	seccomp_pod old kscmp/a-b/x.json "" kscmp/a/x.json | kubectl create -f - >/dev/null 2>&1 && break
+	sleep 0.5
+done
+expect_ok "pod admission: binding deleted: a pod with kscmp/a-b/x.json at pod level gets in" \
+	kubectl -n a get pod old
+expect_ok "pod admission: binding applied again" kubectl apply -f "$ROOT/deploy/07-pod-policy.yaml"
+admission_active || fail "pod admission: the policy never took effect again"
+if out=$(add_ephemeral old dbg ''); then
+	fail "pod admission: refused: an ephemeral container that inherits kscmp/a-b/x.json: accepted"
+elif grep -qF 'localhostProfile "kscmp/a-b/x.json" of the pod (spec.securityContext)' <<<"$out"; then
+	pass "pod admission: refused: an ephemeral container that inherits kscmp/a-b/x.json"
+else
+	fail "pod admission: refused: an ephemeral container that inherits kscmp/a-b/x.json: $(short "$out")"
+fi
+if out=$(add_ephemeral old dbg '{"type":"RuntimeDefault"}'); then
+	pass "pod admission: allowed: an ephemeral container of that pod with a profile of its own"
+else
+	fail "pod admission: allowed: an ephemeral container of that pod with a profile of its own: $(short "$out")"
+fi
+expect_ok "pod admission: other updates of that pod pass (a label)" kubectl -n a label pod old checked=yes
+kubectl -n a delete pod target old --grace-period=0 --force >/dev/null 2>&1
+
+# The same verdict as the agent for every reference it calls its own (those that start with
+# kscmp/): refused at admission exactly when `kscmp compile` says ProfileRefused.
+KSCMP=$ROOT/build/kscmp
+if [ -x "$KSCMP" ]; then
+	printf 'apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: x, namespace: a}\nspec: {extends: runtime/default}\n' >"$WORK/agent-policy.yaml"
+	mismatches=
+	n=0
+	for ref in kscmp/a/x.json kscmp/a-b/x.json kscmp/a/x.y.json kscmp/a/x..json kscmp/a/.x.json \
+		kscmp/a/x-.json kscmp/a/-x.json kscmp/a/x.JSON kscmp/a/x kscmp/a/.json kscmp/a/x.json/ \
+		kscmp/a//x.json kscmp//a/x.json kscmp/./a/x.json kscmp/A/x.json kscmp/a/x_y.json \
+		kscmp/a/sub/x.json kscmp/a/x.json.json kscmp/ kscmp/a kscmp/a/ "kscmp/a/$long.json" \
+		"kscmp/a/${long}n.json" "kscmp/a/${long:0:240}.${long:0:9}.json" kscmp/a/x%.json \
+		"kscmp/a/x y.json" kscmp/kube-system/x.json kscmp/b/x.json; do
+		n=$((n + 1))
+		seccomp_pod p "" "" "$ref" >"$WORK/agent-pod.json"
+		if kubectl create --dry-run=server -f "$WORK/agent-pod.json" >/dev/null 2>&1; then admitted=yes; else admitted=no; fi
+		out=$("$KSCMP" compile -f "$WORK/agent-policy.yaml" --pod "$WORK/agent-pod.json" 2>&1)
+		if grep -q ProfileRefused <<<"$out"; then agent=no; else agent=yes; fi
+		[ "$admitted" = "$agent" ] || mismatches+=" $ref (admission: $admitted, agent: $agent);"
+	done
+	if [ -z "$mismatches" ]; then
+		pass "pod admission: the same verdict as the agent's for $n kscmp/ references"
+	else
+		fail "pod admission: verdicts differ from the agent's:$mismatches"
+	fi
+else
+	skip "pod admission against the agent's verdicts: build/kscmp is not built"
+fi
 
 finish

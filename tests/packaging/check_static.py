@@ -503,7 +503,8 @@ def check_chart_files():
     for f in ("values.yaml", "values.schema.json", "README.md", "templates/NOTES.txt",
               "templates/_helpers.tpl", "templates/crds.yaml", "templates/daemonset.yaml",
               "templates/rbac.yaml", "templates/serviceaccount.yaml", "templates/service.yaml",
-              "templates/servicemonitor.yaml", "templates/node-policy.yaml"):
+              "templates/servicemonitor.yaml", "templates/node-policy.yaml",
+              "templates/pod-policy.yaml"):
         check("chart: has " + f, os.path.isfile(os.path.join(d, f)))
     try:
         import jsonschema
@@ -616,6 +617,18 @@ def check_chart_render():
         check("chart: container %s as in deploy/" % k,
               dsd["containers"][0].get(k) == dsc["containers"][0].get(k))
 
+    for kind in ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"):
+        dep = {o["metadata"]["name"]: o["spec"] for o in by_kind(deploy, kind)}
+        for o in by_kind(objs, kind):
+            n = o["metadata"]["name"]
+            check("chart: %s %s has the same spec as deploy/" % (kind, n), dep.get(n) == o["spec"])
+    rc, out, err = helm_template(helm, "--set", "podAdmission.enabled=false")
+    kinds = sorted((o["kind"], o["metadata"]["name"]) for o in yaml.safe_load_all(out)
+                   if o and o["kind"].startswith("ValidatingAdmissionPolicy"))
+    check("chart: podAdmission.enabled=false leaves out only the pod admission policy",
+          rc == 0 and kinds == [("ValidatingAdmissionPolicy", "kscmp-agent-node-taint"),
+                                ("ValidatingAdmissionPolicyBinding", "kscmp-agent-node-taint")],
+          str(kinds) + err[-300:])
     rc, out, err = helm_template(helm, "--set", "kubeletRoot=/var/lib/k0s/kubelet")
     if check("chart: helm template with kubeletRoot=/var/lib/k0s/kubelet", rc == 0, err[-300:]):
         objs = [d for d in yaml.safe_load_all(out) if d]
