@@ -982,13 +982,15 @@ static int container_profile(struct dctx *c, const struct ynode *sc, const char 
     return 0;
 }
 
-/* Adds ref (once) to the pod's references; nnp: the container that uses it sets
- * allowPrivilegeEscalation: false (a reference keeps that only while all its containers do). */
-static int add_ref(struct pod *p, const char *ref, bool nnp)
+/* Adds ref (once) to the pod's references and puts its index in *ret_index; nnp: the container
+ * that uses it sets allowPrivilegeEscalation: false (a reference keeps that only while all its
+ * containers do). */
+static int add_ref(struct pod *p, const char *ref, bool nnp, int *ret_index)
 {
     for (size_t i = 0; i < p->nrefs; i++)
         if (strcmp(p->refs[i], ref) == 0) {
             p->refs_nnp[i] = p->refs_nnp[i] && nnp;
+            *ret_index = (int)i;
             return 0;
         }
     char **v = realloc(p->refs, (p->nrefs + 1) * sizeof(*v));
@@ -1002,8 +1004,26 @@ static int add_ref(struct pod *p, const char *ref, bool nnp)
     b[p->nrefs] = nnp;
     if (!(p->refs[p->nrefs] = strdup(ref)))
         return -ENOMEM;
-    p->nrefs++;
+    *ret_index = (int)p->nrefs++;
     return 0;
+}
+
+/* A container of the spec and the index in pod->refs of the profile it runs under (REF_NONE,
+ * or REF_POD_LEVEL until the pod-level reference has its index). */
+struct spec_container {
+    const char *name;
+    int ref;
+};
+#define REF_NONE (-1)
+#define REF_POD_LEVEL (-2)
+
+/* The reference index of the spec container named name, REF_NONE when there is none. */
+static int spec_container_ref(const struct spec_container *v, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i].name && strcmp(v[i].name, name) == 0)
+            return v[i].ref;
+    return REF_NONE;
 }
 
 /* A container's securityContext.allowPrivilegeEscalation: *ret_false is set when it is false
@@ -1050,7 +1070,10 @@ static int64_t parse_time(const char *s)
     return t > 0 ? t : 0;
 }
 
-static int decode_container_states(struct dctx *c, const struct ynode *status, struct pod *p)
+/* The running containers of status, each with the reference its spec container (of specs)
+ * runs under. */
+static int decode_container_states(struct dctx *c, const struct ynode *status, struct pod *p,
+                                   const struct spec_container *specs, size_t nspecs)
 {
     static const char *const lists[] = {"initContainerStatuses", "containerStatuses",
                                         "ephemeralContainerStatuses"};
@@ -1070,6 +1093,7 @@ static int decode_container_states(struct dctx *c, const struct ynode *status, s
             p->containers = v;
             v[p->ncontainers].name = strdup(name->str);
             v[p->ncontainers].started_at = is_str(started) ? parse_time(started->str) : 0;
+            v[p->ncontainers].ref = spec_container_ref(specs, nspecs, name->str);
             if (!v[p->ncontainers++].name)
                 return -ENOMEM;
         }
@@ -1112,6 +1136,7 @@ static int decode_pod(struct dctx *c, const struct ynode *doc, struct object *re
     static const char *const lists[] = {"initContainers", "containers", "ephemeralContainers"};
     bool pod_level_used = false, pod_level_nnp = true;
     size_t total = 0;
+    _cleanup_free_ struct spec_container *specs = NULL;
     for (size_t l = 0; l < ELEMENTSOF(lists); l++) {
         const struct ynode *cl = ynode_get(spec, lists[l]);
         if (!cl)
@@ -1134,18 +1159,30 @@ static int decode_pod(struct dctx *c, const struct ynode *doc, struct object *re
                      lists[l], i);
             if (csc && csc->kind == YN_MAP && (r = no_new_privs(c, csc, path, &nnp)) < 0)
                 return r;
+            const struct ynode *cname = ynode_get(cl->items[i], "name");
+            struct spec_container *sv = realloc(specs, total * sizeof(*sv));
+            if (!sv)
+                return -ENOMEM;
+            specs = sv;
+            specs[total - 1] = (struct spec_container){is_str(cname) ? cname->str : NULL, REF_NONE};
             if (!set) {
                 pod_level_used = true;
                 pod_level_nnp = pod_level_nnp && nnp;
-            } else if (ref && (r = add_ref(p, ref, nnp)) < 0)
+                specs[total - 1].ref = REF_POD_LEVEL;
+            } else if (ref && (r = add_ref(p, ref, nnp, &specs[total - 1].ref)) < 0)
                 return r;
         }
     }
+    int pod_index = REF_NONE;
     if (pod_ref && (pod_level_used || total == 0) &&
-        (r = add_ref(p, pod_ref, pod_level_used && pod_level_nnp)) < 0)
+        (r = add_ref(p, pod_ref, pod_level_used && pod_level_nnp, &pod_index)) < 0)
         return r;
+    for (size_t i = 0; i < total; i++)
+        if (specs[i].ref == REF_POD_LEVEL)
+            specs[i].ref = pod_index;
     const struct ynode *status = ynode_get(doc, "status");
-    if (status && status->kind == YN_MAP && (r = decode_container_states(c, status, p)) < 0)
+    if (status && status->kind == YN_MAP &&
+        (r = decode_container_states(c, status, p, specs, total)) < 0)
         return r;
     ret->type = OBJ_POD;
     ret->pod = TAKE_PTR(p);

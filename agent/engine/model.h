@@ -130,6 +130,7 @@ bool policy_parent(const struct policy *p, struct policy_key *ret);
 struct container_state {
     char *name;
     int64_t started_at; /* unix seconds the running container started, 0 when not running */
+    int ref;            /* index in the pod's refs of the profile it runs under, -1: none */
 };
 
 struct pod {

@@ -106,6 +106,7 @@ struct kubesrc {
     struct reflector *r[R__COUNT];
     struct policy_status *status;
     struct pod_events *events;
+    struct stale_pods *stale;
     struct recordings *recordings; /* NULL unless recording is enabled */
     struct evtimer *sync_timer;    /* a sync after changes */
     bool initial_done;
@@ -121,6 +122,7 @@ void kubesrc_free(struct kubesrc *src)
         reflector_free(src->r[i]);
     policy_status_free(src->status);
     pod_events_free(src->events);
+    stale_pods_free(src->stale);
     evtimer_free(src->sync_timer);
     free(src);
 }
@@ -251,7 +253,7 @@ static void on_sync_timer(struct evtimer *timer, void *userdata)
         recordings_update(src->recordings);
     reconciler_sync(src->rec, t);
     policy_status_update(src->status);
-    stale_pods_check(src->e, src->s, src->r[R_PODS], src->events, src->m);
+    stale_pods_check(src->stale, src->e, src->s, src->r[R_PODS], src->events, src->m);
 }
 
 /* Files written after their proof came in: their pods may run stale profiles now. */
@@ -295,7 +297,7 @@ static void on_listed(struct reflector *r, void *userdata)
     reconciler_initial_done(src->rec);
     policy_status_mark_all(src->status);
     policy_status_update(src->status);
-    stale_pods_check(src->e, src->s, src->r[R_PODS], src->events, src->m);
+    stale_pods_check(src->stale, src->e, src->s, src->r[R_PODS], src->events, src->m);
     log_info("first sync done in %.1f ms", (double)(now_us() - t) / 1000.0);
     malloc_trim(0); /* the list pages and their trees are freed: give the pages back */
 }
@@ -332,6 +334,8 @@ int kubesrc_new(struct kube *k, struct engine *e, struct evloop *l, struct metri
     }
     if (q == 0)
         q = pod_events_new(&src->t, l, m, node, &src->events);
+    if (q == 0)
+        q = stale_pods_new(&src->stale);
     if (q == 0)
         q = evtimer_new(l, on_sync_timer, src, &src->sync_timer);
     if (q < 0) {

@@ -275,6 +275,12 @@ static int lookup_then_send(struct pod_events *pe, const char *key, const struct
 int pod_events_post(struct pod_events *pe, const struct pod *pod, const char *reason,
                     const char *message)
 {
+    return pod_events_post_noted(pe, pod, reason, message, NULL, 0);
+}
+
+int pod_events_post_noted(struct pod_events *pe, const struct pod *pod, const char *reason,
+                          const char *message, const struct event_note *notes, size_t nnotes)
+{
     _cleanup_free_ char *key = event_key(pod, reason, message);
     if (!key)
         return -ENOMEM;
@@ -296,6 +302,17 @@ int pod_events_post(struct pod_events *pe, const struct pod *pod, const char *re
         "Warning", "source", "component", "kscmp", "host", pe->node, "firstTimestamp", ts,
         "lastTimestamp", ts, "count", 1, "reportingComponent", "kscmp", "reportingInstance",
         pe->node);
+    json_t *annotations = ev && nnotes ? json_object() : NULL;
+    for (size_t i = 0; annotations && i < nnotes; i++)
+        if (json_object_set_new(annotations, notes[i].key, json_string(notes[i].value)) < 0) {
+            json_decref(annotations);
+            annotations = NULL;
+        }
+    if (nnotes && (!annotations || json_object_set_new(json_object_get(ev, "metadata"),
+                                                       "annotations", annotations) < 0)) {
+        json_decref(ev);
+        ev = NULL;
+    }
     _cleanup_free_ char *body = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
     json_decref(ev);
     _cleanup_free_ char *path = NULL;

@@ -28,6 +28,16 @@ void pod_events_free(struct pod_events *pe);
 int pod_events_post(struct pod_events *pe, const struct pod *pod, const char *reason,
                     const char *message);
 
+/* A fact of an Event for programs to read (kubectl kscmp): one of its metadata.annotations. */
+struct event_note {
+    const char *key, *value;
+};
+
+/* The same, with nnotes annotations (they do not count in telling one Event from another: the
+ * same reason and message come with the same notes). */
+int pod_events_post_noted(struct pod_events *pe, const struct pod *pod, const char *reason,
+                          const char *message, const struct event_note *notes, size_t nnotes);
+
 /* The pod of this uid is gone: its Events are forgotten (and not retried). */
 void pod_events_forget(struct pod_events *pe, const char *uid);
 

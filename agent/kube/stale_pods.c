@@ -1,42 +1,206 @@
 /* stale_pods.c - containers older than their profile: ProfileStale Events and a gauge. */
 #include "kube/stale_pods.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/cleanup.h"
+#include "base/evloop.h"
+#include "base/hmap.h"
 #include "base/names.h"
 
-/* True (and a ProfileStale Event posted) when a container of pod started before the
- * profile file rel last changed. */
-static bool pod_stale(struct store *s, const struct pod *pod, const char *rel,
-                      struct pod_events *events)
+/* The most names of each group a message spells out; the rest are counted. */
+#define MESSAGE_NAMES 10
+
+enum staleness staleness_of(int64_t started, struct timespec changed)
 {
-    struct stat st;
-    if (store_stat(s, rel, &st, NULL) < 0)
-        return false;
-    for (size_t c = 0; c < pod->ncontainers; c++) {
-        int64_t started = pod->containers[c].started_at;
-        /* Seconds in startedAt: a change in the same second is not counted. */
-        if (started > 0 && started < (int64_t)st.st_mtim.tv_sec) {
-            char msg[512], when[64];
-            rfc3339_utc(st.st_mtim.tv_sec, when, sizeof(when));
-            snprintf(msg, sizeof(msg),
-                     "container %s started before kscmp/%s last changed (%s): it runs "
-                     "under the older profile until it restarts",
-                     pod->containers[c].name, rel, when);
-            pod_events_post(events, pod, "ProfileStale", msg);
-            return true;
-        }
-    }
-    return false;
+    if (started <= 0 || started > (int64_t)changed.tv_sec)
+        return STALE_NOT;
+    return started == (int64_t)changed.tv_sec ? STALE_SAME_SECOND : STALE_BEFORE;
 }
 
-void stale_pods_check(struct engine *e, struct store *s, const struct reflector *pods,
-                      struct pod_events *events, struct metrics *m)
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "a, b and c", at most MESSAGE_NAMES of them then "and N more". */
+static void put_names(FILE *f, const char *const *v, size_t n)
+{
+    size_t shown = n > MESSAGE_NAMES ? MESSAGE_NAMES : n;
+    for (size_t i = 0; i < shown; i++)
+        fprintf(f, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", v[i]);
+    if (shown < n)
+        fprintf(f, " and %zu more", n - shown);
+}
+
+int stale_pods_describe(const struct pod *pod, int ref, const char *rel, struct timespec changed,
+                        char **ret_message, char **ret_names)
+{
+    size_t cap = pod->ncontainers ? pod->ncontainers : 1, nb = 0, ns = 0;
+    _cleanup_free_ const char **before = calloc(cap, sizeof(*before));
+    _cleanup_free_ const char **same = calloc(cap, sizeof(*same));
+    _cleanup_free_ const char **all = calloc(cap, sizeof(*all));
+    if (!before || !same || !all)
+        return -ENOMEM;
+    for (size_t c = 0; c < pod->ncontainers; c++) {
+        if (pod->containers[c].ref != ref)
+            continue;
+        switch (staleness_of(pod->containers[c].started_at, changed)) {
+        case STALE_BEFORE:
+            before[nb++] = pod->containers[c].name;
+            break;
+        case STALE_SAME_SECOND:
+            same[ns++] = pod->containers[c].name;
+            break;
+        case STALE_NOT:
+            break;
+        }
+    }
+    size_t n = nb + ns;
+    if (n == 0) {
+        *ret_message = NULL;
+        *ret_names = NULL;
+        return 0;
+    }
+    qsort(before, nb, sizeof(*before), cmp_name);
+    qsort(same, ns, sizeof(*same), cmp_name);
+    memcpy(all, before, nb * sizeof(*all));
+    memcpy(all + nb, same, ns * sizeof(*all));
+    qsort(all, n, sizeof(*all), cmp_name);
+
+    char when[64];
+    rfc3339_utc(changed.tv_sec, when, sizeof(when));
+    _cleanup_free_ char *message = NULL, *names = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&message, &len);
+    if (!f)
+        return -ENOMEM;
+    if (nb > 0) {
+        fprintf(f, "%s ", nb == 1 ? "container" : "containers");
+        put_names(f, before, nb);
+        fprintf(f, " started before kscmp/%s last changed (%s)", rel, when);
+        if (ns > 0) {
+            fprintf(f, ", and ");
+            put_names(f, same, ns);
+            fprintf(f,
+                    " in that same second (start times have whole seconds, so %s may have "
+                    "read either version)",
+                    ns == 1 ? "it" : "they");
+        }
+        fprintf(f, ": %s under the older profile until %s", n == 1 ? "it runs" : "they run",
+                n == 1 ? "it restarts" : "they restart");
+    } else {
+        fprintf(f, "%s ", ns == 1 ? "container" : "containers");
+        put_names(f, same, ns);
+        fprintf(f,
+                " started in the same second as kscmp/%s last changed (%s): start times have "
+                "whole seconds, so %s may run under the older profile until %s",
+                rel, when, ns == 1 ? "it" : "they", ns == 1 ? "it restarts" : "they restart");
+    }
+    if (fclose(f) != 0 || !message)
+        return -ENOMEM;
+
+    f = open_memstream(&names, &len);
+    if (!f)
+        return -ENOMEM;
+    for (size_t i = 0; n <= STALE_NAMES_MAX && i < n; i++)
+        fprintf(f, "%s%s", i ? "," : "", all[i]);
+    if (fclose(f) != 0 || !names)
+        return -ENOMEM;
+    *ret_message = TAKE_PTR(message);
+    *ret_names = TAKE_PTR(names);
+    return 0;
+}
+
+/* A ProfileStale Event told: what it said, kept while its cause lasts. */
+struct told {
+    char *message, *names, *profile, *changed;
+};
+
+static void told_free(void *p)
+{
+    struct told *t = p;
+    if (!t)
+        return;
+    free(t->message);
+    free(t->names);
+    free(t->profile);
+    free(t->changed);
+    free(t);
+}
+
+struct stale_pods {
+    struct hmap told; /* "<pod uid or ns/name>\t<rel>\t<sec>.<nsec>" -> struct told */
+};
+
+int stale_pods_new(struct stale_pods **ret)
+{
+    struct stale_pods *sp = calloc(1, sizeof(*sp));
+    if (!sp)
+        return -ENOMEM;
+    hmap_init(&sp->told);
+    *ret = sp;
+    return 0;
+}
+
+void stale_pods_free(struct stale_pods *sp)
+{
+    if (!sp)
+        return;
+    hmap_clear(&sp->told, told_free);
+    free(sp);
+}
+
+/* The Event of pod for its reference ref (file rel, version changed), from what was told of
+ * the same cause before (moved from old into next), or new; NULL (and 0) when no container is
+ * stale. */
+static int stale_event(struct hmap *old, struct hmap *next, const struct pod *pod, int ref,
+                       const char *rel, struct timespec changed, struct told **ret)
+{
+    _cleanup_free_ char *key = NULL, *message = NULL, *names = NULL;
+    if (asprintf(&key, "%s/%s\t%s\t%s\t%lld.%09ld", pod->ns, pod->name, pod->uid ? pod->uid : "",
+                 rel, (long long)changed.tv_sec, (long)changed.tv_nsec) < 0)
+        return -ENOMEM;
+    int r = stale_pods_describe(pod, ref, rel, changed, &message, &names);
+    if (r < 0)
+        return r;
+    struct told *t = hmap_remove(old, key);
+    if (!message) { /* every container restarted since: the cause is over */
+        told_free(t);
+        *ret = NULL;
+        return 0;
+    }
+    if (!t) {
+        char when[64];
+        rfc3339_utc(changed.tv_sec, when, sizeof(when));
+        t = calloc(1, sizeof(*t));
+        if (!t || asprintf(&t->profile, "kscmp/%s", rel) < 0 || !(t->changed = strdup(when))) {
+            told_free(t);
+            return -ENOMEM;
+        }
+        t->message = TAKE_PTR(message);
+        t->names = TAKE_PTR(names);
+    }
+    void *dup = NULL;
+    r = hmap_put(next, key, t, &dup);
+    told_free(dup);
+    if (r < 0) {
+        told_free(t);
+        return r;
+    }
+    *ret = t;
+    return 0;
+}
+
+void stale_pods_check(struct stale_pods *sp, struct engine *e, struct store *s,
+                      const struct reflector *pods, struct pod_events *events, struct metrics *m)
 {
     unsigned stale = 0;
+    struct hmap next;
+    hmap_init(&next);
     const struct hmap *records = reflector_records(pods);
     struct hmap_iter it;
     for (struct hmap_entry *h = hmap_first(records, &it); h; h = hmap_next(records, &it)) {
@@ -47,12 +211,26 @@ void stale_pods_check(struct engine *e, struct store *s, const struct reflector 
         if (!pod)
             continue;
         bool is_stale = false;
-        for (size_t i = 0; i < pod->nrefs && !is_stale; i++) {
+        for (size_t i = 0; i < pod->nrefs; i++) {
             _cleanup_free_ char *rel = NULL;
-            if (engine_classify_ref(pod->ns, pod->refs[i], &rel, NULL) == 0)
-                is_stale = pod_stale(s, pod, rel, events);
+            struct stat st;
+            struct told *t = NULL;
+            if (engine_classify_ref(pod->ns, pod->refs[i], &rel, NULL) != 0 ||
+                store_stat(s, rel, &st, NULL) < 0)
+                continue;
+            /* Out of memory: this file is looked at again at the next check. */
+            if (stale_event(&sp->told, &next, pod, (int)i, rel, st.st_mtim, &t) < 0 || !t)
+                continue;
+            struct event_note notes[] = {{STALE_NOTE_PROFILE, t->profile},
+                                         {STALE_NOTE_CHANGED, t->changed},
+                                         {STALE_NOTE_CONTAINERS, t->names}};
+            pod_events_post_noted(events, pod, "ProfileStale", t->message, notes,
+                                  *t->names ? 3 : 2);
+            is_stale = true;
         }
         stale += is_stale;
     }
+    hmap_clear(&sp->told, told_free);
+    sp->told = next;
     metrics_set(m, G_PODS_STALE, stale);
 }

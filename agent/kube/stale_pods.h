@@ -1,12 +1,31 @@
 /* stale_pods.h - pods running under an older version of their profile.
  *
- * Owns: telling which containers started before the profile they reference last changed
- * on disk (the runtime applies a profile when a container starts, so such a container
- * keeps the old one until it restarts): a ProfileStale Event on the pod and the
- * kscmp_pods_stale_profiles gauge.
+ * Owns: telling which containers started before the profile they use last changed on disk
+ * (the runtime applies a profile when a container starts, so such a container keeps the old
+ * one until it restarts): a ProfileStale Event on the pod for each file that changed under
+ * it, naming every such container, and the kscmp_pods_stale_profiles gauge.
+ *
+ * A container's start time (status startedAt) has whole seconds, and a file's date is when
+ * its version took effect (node/store.h). A container that started in the same second as a
+ * change may have read either version: it counts as stale (fail safe), and the Event says
+ * that it may be. A file's first version is dated in the second before it was written, so
+ * that containers that started with it are not counted.
+ *
+ * One Event per pod and cause (the file's version): its message is kept while the cause lasts,
+ * so that a container that restarts meanwhile does not bring a second Event with a shorter
+ * list. The Event carries, for programs (kubectl kscmp), the annotations
+ *   kscmp.io/profile             kscmp/NS/NAME.json
+ *   kscmp.io/profile-changed     when that version took effect (RFC 3339, whole seconds: a
+ *                                container started at or before it is stale)
+ *   kscmp.io/stale-containers    the stale containers' names, sorted, comma-separated (left
+ *                                out above STALE_NAMES_MAX: then every container using the
+ *                                file that started at or before the change is)
  */
 #ifndef KSCMP_STALE_PODS_H
 #define KSCMP_STALE_PODS_H
+
+#include <stdint.h>
+#include <time.h>
 
 #include "base/metrics.h"
 #include "engine/engine.h"
@@ -14,8 +33,37 @@
 #include "kube/reflector.h"
 #include "node/store.h"
 
+#define STALE_NOTE_PROFILE "kscmp.io/profile"
+#define STALE_NOTE_CHANGED "kscmp.io/profile-changed"
+#define STALE_NOTE_CONTAINERS "kscmp.io/stale-containers"
+/* The most container names an Event's annotation lists. */
+#define STALE_NAMES_MAX 500
+
+enum staleness {
+    STALE_NOT,         /* started after the version took effect (or is not running) */
+    STALE_SAME_SECOND, /* started in the second it took effect: may have read either */
+    STALE_BEFORE,      /* started in an earlier second: runs under an older version */
+};
+
+/* How a container that started at started (unix seconds, whole; 0: not running) stands to
+ * the version of its profile that took effect at changed. */
+enum staleness staleness_of(int64_t started, struct timespec changed);
+
+/* The ProfileStale Event of pod for its reference ref (index in pod->refs), the file rel whose
+ * version took effect at changed: *ret_message, and *ret_names (the stale containers' names,
+ * sorted, comma-separated; "" above STALE_NAMES_MAX). Both NULL when no container is stale.
+ * The message names the containers that started before the change, then those of the same
+ * second, each sorted by name. */
+int stale_pods_describe(const struct pod *pod, int ref, const char *rel, struct timespec changed,
+                        char **ret_message, char **ret_names);
+
+struct stale_pods;
+
+int stale_pods_new(struct stale_pods **ret);
+void stale_pods_free(struct stale_pods *sp);
+
 /* Checks every pod the pods reflector holds against the store's files. */
-void stale_pods_check(struct engine *e, struct store *s, const struct reflector *pods,
-                      struct pod_events *events, struct metrics *m);
+void stale_pods_check(struct stale_pods *sp, struct engine *e, struct store *s,
+                      const struct reflector *pods, struct pod_events *events, struct metrics *m);
 
 #endif

@@ -360,12 +360,15 @@ static int fd_equals(int fd, const void *data, size_t len, bool *ret_equal)
 }
 
 /* Looks at what is at file in nsfd: *ret_equal is true when it is a regular file holding
- * exactly data (its mode is then set back to 0644 if someone changed it). A folder there is
- * refused; links and other non-regular entries count as different and get replaced. */
+ * exactly data (its mode is then set back to 0644 if someone changed it), *ret_exists when
+ * anything is there. A folder there is refused; links and other non-regular entries count as
+ * different and get replaced. */
 static int existing_check(struct store *s, int nsfd, const char *rel, const char *file,
-                          const void *data, size_t len, bool *ret_equal, struct kerr *err)
+                          const void *data, size_t len, bool *ret_equal, bool *ret_exists,
+                          struct kerr *err)
 {
     struct stat st;
+    *ret_exists = false;
     if (fstatat(nsfd, file, &st, AT_SYMLINK_NOFOLLOW) < 0) {
         if (errno == ENOENT) {
             *ret_equal = false;
@@ -373,6 +376,7 @@ static int existing_check(struct store *s, int nsfd, const char *rel, const char
         }
         return kerr_set(err, -errno, "%s/%s: stat: %s", s->path, rel, strerror(errno));
     }
+    *ret_exists = true;
     if (S_ISDIR(st.st_mode))
         return kerr_set(err, -EISDIR, "%s/%s: is a directory; refusing to replace it", s->path,
                         rel);
@@ -487,8 +491,8 @@ int store_write(struct store *s, const char *rel, const void *data, size_t len, 
     if (r < 0)
         return r;
 
-    bool equal = false;
-    r = existing_check(s, nsfd, rel, file, data, len, &equal, err);
+    bool equal = false, exists = false;
+    r = existing_check(s, nsfd, rel, file, data, len, &equal, &exists, err);
     if (r < 0)
         return r;
     if (equal) {
@@ -509,6 +513,13 @@ int store_write(struct store *s, const char *rel, const void *data, size_t len, 
         unlinkat(nsfd, tmp_name, 0);
         return r;
     }
+    /* Dates the version (store.h). Should that fail, the file keeps the time of its write,
+     * a little earlier: the version is in place and the write is not undone for it. */
+    struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}};
+    clock_gettime(CLOCK_REALTIME, &times[1]);
+    if (!exists)
+        times[1] = (struct timespec){times[1].tv_sec - 1, 999999999};
+    (void)utimensat(nsfd, file, times, AT_SYMLINK_NOFOLLOW);
     /* Makes the rename survive a crash. Should this fail, the new file is already in
      * place (the one failure after which the old one is gone); the error is returned. */
     if (fsync(nsfd) < 0)

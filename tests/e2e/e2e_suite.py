@@ -864,6 +864,87 @@ def s_stale(E):
            lambda: a.metric("kscmp_pods_stale_profiles") == 0, T, "the gauge at 0")
     E.delete(pod(ns, "sp"))
     r.step("stale: pod deleted -> file removed", E.wait_absent, a, rel)
+    stale_many(E, ns)
+
+
+def stale_many(E, ns):
+    """Every stale container named in one Event per file version; a start in the second of a
+    change counts (start times have whole seconds); a file's first version does not."""
+    r, a = E.r, E.a
+    rel, orel = f"{ns}/many.json", f"{ns}/other.json"
+    mp = pod(ns, "mp", f"kscmp/{ns}/many.json")
+    mp["spec"]["containers"] = [{"name": n, "image": "registry.invalid/kscmp-e2e:1"} for n in ("c", "a", "b")]
+    mp["spec"]["containers"].append({"name": "d", "image": "registry.invalid/kscmp-e2e:1", "securityContext": {
+        "seccompProfile": {"type": "Localhost", "localhostProfile": f"kscmp/{ns}/other.json"}}})
+    E.apply(policy(ns, "many", ["read"]), policy(ns, "other", ["read"]), mp)
+    r.step("stale many: files written", E.wait_profile, a, rel, exp(["read"]))
+    E.wait_profile(a, orel, exp(["read"]))
+
+    def set_started(times):
+        statuses = [{"name": n, "ready": True, "restartCount": 0, "started": True,
+                     "image": "registry.invalid/kscmp-e2e:1",
+                     "imageID": "registry.invalid/kscmp-e2e@sha256:" + "0" * 64,
+                     "containerID": "containerd://" + f"{i:02x}" * 32,
+                     "state": {"running": {"startedAt": rfc3339(t)}}} for i, (n, t) in enumerate(sorted(times.items()))]
+        rc0 = a.metric("kscmp_reconciles_total")
+        E.c.kubectl_ok("patch", "pod", "-n", ns, "mp", "--subresource=status", "--type=merge", "-p",
+                       json.dumps({"status": {"phase": "Running", "containerStatuses": statuses}}))
+        wait_until(lambda: a.metric("kscmp_reconciles_total") > rc0, T, "a reconcile after the pod status change")
+
+    # A first version is dated the last nanosecond of the second before its write: containers
+    # that started in the second it appeared read it, and are not stale.
+    st = os.stat(a.path(rel))
+    r.check(st.st_mtime_ns % 1000000000 == 999999999, "stale many: a first version is dated x.999999999",
+            st.st_mtime_ns)
+    first = st.st_mtime_ns // 1000000000 + 1  # the second it was written in
+    first_other = os.stat(a.path(orel)).st_mtime_ns // 1000000000 + 1
+    set_started({"a": first, "b": first, "c": first, "d": first_other})
+    r.check(not E.c.events(ns, "mp", "ProfileStale") and a.metric("kscmp_pods_stale_profiles") == 0,
+            "stale many: containers started in the second of a first version: not stale",
+            [e.get("message") for e in E.c.events(ns, "mp", "ProfileStale")])
+
+    # Started "in the future" while the file changes, so that nothing is stale until the test
+    # says when each started, relative to the change.
+    set_started({"a": time.time() + 3600, "b": time.time() + 3600, "c": time.time() + 3600,
+                 "d": time.time() + 3600})
+    wait_until(lambda: time.time() >= first + 1.05, 5, "the next second")
+    E.patch_policy("SeccompPolicy", ns, "many", {"seccomp": {"syscalls": ["read", "write"]}})
+    r.step("stale many: policy changed -> file rewritten", E.wait_profile, a, rel, exp(["read", "write"]))
+    st = os.stat(a.path(rel))
+    changed = st.st_mtime_ns // 1000000000
+    r.check(st.st_mtime_ns % 1000000000 != 999999999 and changed >= first,
+            "stale many: a new version is dated when it took effect", st.st_mtime_ns)
+    # c and a before the change, b in its second, d before it too but on the other file, which
+    # has not changed since d started.
+    d = max(changed - 1, first_other)
+    set_started({"a": changed - 5, "b": changed, "c": changed - 1, "d": d})
+    ev = r.step("stale many: one ProfileStale Event names every stale container", E.wait_event, ns, "mp",
+                "ProfileStale")
+    msg = ev.get("message", "")
+    notes = (ev.get("metadata") or {}).get("annotations") or {}
+    r.check(msg.startswith(f"containers a and c started before kscmp/{rel} last changed ({rfc3339(changed)}), "
+                           "and b in that same second"),
+            "stale many: the message names a and c (before), then b (the same second: may have read either)", msg)
+    r.check(notes == {"kscmp.io/profile": f"kscmp/{rel}", "kscmp.io/profile-changed": rfc3339(changed),
+                      "kscmp.io/stale-containers": "a,b,c"},
+            "stale many: annotations: the file, the change, the containers (not d, on another file)", notes)
+    r.step("stale many: kscmp_pods_stale_profiles counts the pod", wait_until,
+           lambda: a.metric("kscmp_pods_stale_profiles") == 1, T, "the gauge at 1")
+    # a restarts: b and c are still stale; the cause is the same, so no second Event.
+    set_started({"a": changed + 2, "b": changed, "c": changed - 1, "d": d})
+    evs = E.c.events(ns, "mp", "ProfileStale")
+    r.check(len(evs) == 1 and evs[0].get("message") == msg,
+            "stale many: a container restarts: still one Event for this change, as it was",
+            [e.get("message") for e in evs])
+    set_started({"a": changed + 2, "b": changed + 1, "c": changed + 3, "d": d})
+    r.step("stale many: every container restarted -> kscmp_pods_stale_profiles back to 0", wait_until,
+           lambda: a.metric("kscmp_pods_stale_profiles") == 0, T, "the gauge at 0")
+    told = [ln for ln in a.log_text().splitlines() if f"event Warning ProfileStale on pod {ns}/mp:" in ln]
+    r.check(len(E.c.events(ns, "mp", "ProfileStale")) == 1 and len(told) == 1,
+            "stale many: and no other Event (one posted, as the agent's log says)",
+            [e.get("message") for e in E.c.events(ns, "mp", "ProfileStale")] + told)
+    E.delete(mp)
+    r.step("stale many: pod deleted -> files removed", E.wait_absent, a, rel)
 
 
 def recreate_sa(E):

@@ -94,11 +94,13 @@ class Env:
         return p
 
     def set_started(self, name, t, containers=("main", "side")):
+        """t: one start time for every container, or {container: time}."""
+        times = t if isinstance(t, dict) else {cn: t for cn in containers}
         body = {"status": {"phase": "Running", "containerStatuses": [{
             "name": cn, "ready": True, "restartCount": 0, "started": True,
             "image": "registry.invalid/x:1", "imageID": "registry.invalid/x@sha256:" + "0" * 64,
             "containerID": "containerd://" + "ab" * 32,
-            "state": {"running": {"startedAt": rfc3339(t)}}} for cn in containers]}}
+            "state": {"running": {"startedAt": rfc3339(ct)}}} for cn, ct in times.items()]}}
         self.c.kubectl_ok("patch", "pod", "-n", NS, name, "--subresource=status", "--type=merge",
                           "-p", json.dumps(body))
 
@@ -232,8 +234,10 @@ def scenario(E, agent):
     mt = os.stat(agent.path(f"{NS}/web.json")).st_mtime
     wait_until(lambda: time.time() >= int(mt) + 1.05, 5, "the next second")
     E.c.api("PATCH", f"/apis/kscmp.io/v1/namespaces/{NS}/seccomppolicies/web",
-            {"spec": {"seccomp": {"syscalls": ["read", "write", "exit_group", "close"],
+            {"spec": {"seccomp": {"syscalls": ["read", "write", "exit_group", "mkdir"],
                                   "action": "Allow"}}}, ctype="application/merge-patch+json")
+    wait_until(lambda: agent.read(f"{NS}/web.json") and b"\"mkdir\"" in agent.read(f"{NS}/web.json"), T,
+               "web.json rewritten")
     wait_until(lambda: E.c.events(NS, "web-1", "ProfileStale"), T, "ProfileStale on web-1")
     p = E.kscmp("explain", "pod", "web-1", "-n", NS, "-o", "json")
     j = json.loads(p.stdout) if p.returncode == 0 else {}
@@ -243,6 +247,19 @@ def scenario(E, agent):
     p = E.kscmp("explain", "pod", "web-1", "-n", NS)
     check("STALE" in p.stdout, "explain text says STALE", p.stdout[-1500:])
     E.ready("SeccompPolicy", "web")
+    # The Event names both (annotations); main restarts: only side is still stale.
+    ev = E.c.events(NS, "web-1", "ProfileStale")[0]
+    notes = (ev.get("metadata") or {}).get("annotations") or {}
+    check(notes.get("kscmp.io/stale-containers") == "main,side" and
+          notes.get("kscmp.io/profile") == f"kscmp/{NS}/web.json",
+          "the ProfileStale Event names main and side, and the file, in its annotations", ev)
+    changed = os.stat(agent.path(f"{NS}/web.json")).st_mtime_ns // 1000000000  # (a float rounds)
+    E.set_started("web-1", {"main": changed + 1, "side": time.time() - 3600})
+    p = E.kscmp("explain", "pod", "web-1", "-n", NS, "-o", "json")
+    j = json.loads(p.stdout) if p.returncode == 0 else {}
+    ctrs = {c["name"]: c for c in j.get("containers", [])}
+    check(ctrs.get("main", {}).get("stale") is False and ctrs.get("side", {}).get("stale") is True,
+          "explain: main restarted after the change: not stale; side still is", ctrs)
 
     # status: not Ready policies and pods with warnings; exit 1
     p = E.kscmp("status", "-n", NS, "-o", "json")
@@ -254,6 +271,11 @@ def scenario(E, agent):
     check(set(pods) == {"nothing", "lonely", "web-1"} and
           all(x["current"] for x in pods.values()),
           "status -n: the three pods with kscmp warnings that still hold", pods)
+    stale = [e.get("stale") for e in pods.get("web-1", {}).get("events", []) if e.get("reason") == "ProfileStale"]
+    check({"file": f"kscmp/{NS}/web.json", "changed": rfc3339(changed), "containers": ["main", "side"]} in stale,
+          "status -o json: the ProfileStale Event's file, change and containers, as structure",
+          f"{stale}; file dated {rfc3339(changed)}; Events {[e.get('message') for e in E.c.events(NS, 'web-1', 'ProfileStale')]}; "
+          f"{[ln for ln in agent.log_text().splitlines() if 'web.json' in ln or 'ProfileStale' in ln]}")
     p = E.kscmp("status", "-n", NS)
     check(p.returncode == 1 and "Policies not Ready" in p.stdout and "broken" in p.stdout and
           "NoPolicy" in p.stdout and "problems:" in p.stdout.replace("4 problems:", "problems:"),

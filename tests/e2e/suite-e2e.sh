@@ -24,7 +24,10 @@
 #                     parent changed or deleted (child Invalid, file kept); a cluster parent
 #   other-nodes       pods of node-b and unscheduled pods: no file, no Event
 #   status            status/Events with kubectl; no status patch, no Event, no rewrite while idle
-#   stale             ProfileStale Event and kscmp_pods_stale_profiles from containerStatuses
+#   stale             ProfileStale Event and kscmp_pods_stale_profiles from containerStatuses;
+#                     every stale container of a file named in one Event (annotations too), a
+#                     start in the second of a change counted, a first version's not, one Event
+#                     per change while its containers restart
 #   status-herd       three agents (nodes), five changes: about one status write per change,
 #                     not one per node (a known agent bug: XFAIL unless KSCMP_E2E_STRICT=1)
 #   retry             status patch and Event refused (RBAC taken away, 403), then sent again

@@ -1282,6 +1282,65 @@ static void test_container_states(void **state)
     decoded_free(&d);
 }
 
+/* Each running container knows which of the pod's references it runs under: its own, the
+ * pod-level one when it sets none, or none (another type, or no status entry in the spec). */
+static void test_container_refs(void **state)
+{
+    struct decoded d;
+    struct object *o = decode_one(
+        POD_HEAD
+        "  securityContext: {seccompProfile: {type: Localhost, localhostProfile: "
+        "kscmp/demo/p.json}}\n"
+        "  initContainers:\n"
+        "  - {name: init, securityContext: {seccompProfile: {type: Localhost, localhostProfile: "
+        "kscmp/demo/i.json}}}\n"
+        "  containers:\n"
+        "  - {name: a}\n"
+        "  - {name: b, securityContext: {seccompProfile: {type: RuntimeDefault}}}\n"
+        "  - {name: c, securityContext: {seccompProfile: {type: Localhost, localhostProfile: "
+        "kscmp/demo/i.json}}}\n"
+        "  ephemeralContainers:\n"
+        "  - {name: dbg, securityContext: {allowPrivilegeEscalation: false}}\n"
+        "status:\n"
+        "  initContainerStatuses:\n"
+        "  - {name: init, state: {running: {startedAt: \"2026-01-01T00:00:00Z\"}}}\n"
+        "  containerStatuses:\n"
+        "  - {name: c, state: {running: {startedAt: \"2026-01-01T00:00:00Z\"}}}\n"
+        "  - {name: b, state: {running: {startedAt: \"2026-01-01T00:00:00Z\"}}}\n"
+        "  - {name: a, state: {running: {startedAt: \"2026-01-01T00:00:00Z\"}}}\n"
+        "  - {name: ghost, state: {running: {startedAt: \"2026-01-01T00:00:00Z\"}}}\n"
+        "  ephemeralContainerStatuses:\n"
+        "  - {name: dbg, state: {running: {startedAt: \"2026-01-02T00:00:00Z\"}}}\n",
+        &d, OBJ_POD);
+    const struct pod *p = o->pod;
+    assert_int_equal(p->nrefs, 2);
+    assert_string_equal(p->refs[0], "kscmp/demo/i.json");
+    assert_string_equal(p->refs[1], "kscmp/demo/p.json");
+    static const struct {
+        const char *name;
+        int ref;
+    } want[] = {{"init", 0}, {"c", 0}, {"b", -1}, {"a", 1}, {"ghost", -1}, {"dbg", 1}};
+    assert_int_equal(p->ncontainers, ELEMENTSOF(want));
+    for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+        assert_string_equal(p->containers[i].name, want[i].name);
+        if (p->containers[i].ref != want[i].ref)
+            fail_msg("container %s: reference %d, want %d", want[i].name, p->containers[i].ref,
+                     want[i].ref);
+    }
+    decoded_free(&d);
+
+    /* No pod-level reference: a container without its own runs under none of kscmp's. */
+    o = decode_one(POD_HEAD
+                   "  containers: [{name: a}]\n"
+                   "status:\n"
+                   "  containerStatuses:\n"
+                   "  - {name: a, state: {running: {startedAt: \"2026-01-01T00:00:00Z\"}}}\n",
+                   &d, OBJ_POD);
+    assert_int_equal(o->pod->nrefs, 0);
+    assert_int_equal(o->pod->containers[0].ref, -1);
+    decoded_free(&d);
+}
+
 /* decode_documents stops at the first error of its callback, and hands it back. */
 static int refuse_second(struct object *o, void *userdata)
 {
@@ -1308,17 +1367,12 @@ static void test_callback_error_stops(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bad_input),
-        cmocka_unit_test(test_api_object_messages),
-        cmocka_unit_test(test_full_policy),
-        cmocka_unit_test(test_policy_kinds),
-        cmocka_unit_test(test_list),
-        cmocka_unit_test(test_other_kinds_skipped),
-        cmocka_unit_test(test_pod_refs),
-        cmocka_unit_test(test_pod_no_new_privs),
-        cmocka_unit_test(test_pod_fields),
-        cmocka_unit_test(test_container_states),
-        cmocka_unit_test(test_callback_error_stops),
+        cmocka_unit_test(test_bad_input),      cmocka_unit_test(test_api_object_messages),
+        cmocka_unit_test(test_full_policy),    cmocka_unit_test(test_policy_kinds),
+        cmocka_unit_test(test_list),           cmocka_unit_test(test_other_kinds_skipped),
+        cmocka_unit_test(test_pod_refs),       cmocka_unit_test(test_pod_no_new_privs),
+        cmocka_unit_test(test_pod_fields),     cmocka_unit_test(test_container_states),
+        cmocka_unit_test(test_container_refs), cmocka_unit_test(test_callback_error_stops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

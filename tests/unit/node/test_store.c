@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
@@ -268,6 +269,53 @@ static void test_same_bytes_not_rewritten(void **state)
     /* ret_changed may be NULL. */
     struct kerr err = {0};
     assert_int_equal(store_write(s, "demo/web.json", "same", 4, NULL, &err), 0);
+    store_close(s);
+}
+
+/* A version is dated when it took effect; a first version the last nanosecond of the second
+ * before (no container can have read an older one); a removed and recreated file is a first
+ * version again. */
+static void test_version_dates(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    const char *path = at(f, "seccomp/kscmp/demo/web.json");
+    struct timespec t0, t1;
+    struct stat st;
+
+    assert_int_equal(clock_gettime(CLOCK_REALTIME, &t0), 0);
+    write_ok(s, "demo/web.json", "v1", true);
+    assert_int_equal(clock_gettime(CLOCK_REALTIME, &t1), 0);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_int_equal(st.st_mtim.tv_nsec, 999999999);
+    if (st.st_mtim.tv_sec + 1 < t0.tv_sec || st.st_mtim.tv_sec + 1 > t1.tv_sec)
+        fail_msg("first version dated %lld.999999999, written between %lld and %lld",
+                 (long long)st.st_mtim.tv_sec, (long long)t0.tv_sec, (long long)t1.tv_sec);
+
+    /* A second version: dated at or after the write began, and not in the future. */
+    assert_int_equal(clock_gettime(CLOCK_REALTIME, &t0), 0);
+    write_ok(s, "demo/web.json", "v2", true);
+    assert_int_equal(clock_gettime(CLOCK_REALTIME, &t1), 0);
+    assert_int_equal(lstat(path, &st), 0);
+    long long ns = (long long)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    long long ns0 = (long long)t0.tv_sec * 1000000000 + t0.tv_nsec;
+    long long ns1 = (long long)t1.tv_sec * 1000000000 + t1.tv_nsec;
+    if (ns < ns0 || ns > ns1)
+        fail_msg("second version dated %lld ns, written between %lld and %lld", ns, ns0, ns1);
+
+    /* The same bytes again: the date stays. */
+    write_ok(s, "demo/web.json", "v2", false);
+    struct stat again;
+    assert_int_equal(lstat(path, &again), 0);
+    assert_int_equal(again.st_mtim.tv_sec, st.st_mtim.tv_sec);
+    assert_int_equal(again.st_mtim.tv_nsec, st.st_mtim.tv_nsec);
+
+    /* Removed, then written again: a first version. */
+    struct kerr err = {0};
+    assert_int_equal(store_remove(s, "demo/web.json", &err), 0);
+    write_ok(s, "demo/web.json", "v3", true);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_int_equal(st.st_mtim.tv_nsec, 999999999);
     store_close(s);
 }
 
@@ -917,6 +965,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_root_link_followed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_first_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_bytes_not_rewritten, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_dates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_bytes_mode_restored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_different_bytes_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_longest_name, setup, teardown),

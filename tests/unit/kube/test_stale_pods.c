@@ -1,0 +1,188 @@
+/* test_stale_pods.c - which containers run under an older version of their profile
+ * (kube/stale_pods.h): the decision against a version's date, with whole-second start times
+ * (the same second counts, fail safe), and the ProfileStale message and names: every stale
+ * container of that file, sorted, none of another file.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/cleanup.h"
+#include "kube/stale_pods.h"
+
+/* 2026-12-01T13:12:50Z */
+#define T 1796130770
+
+static void test_staleness_of(void **state)
+{
+    static const struct {
+        int64_t started;
+        struct timespec changed;
+        enum staleness want;
+    } cases[] = {
+        {0, {T, 0}, STALE_NOT},                 /* not running */
+        {-5, {T, 0}, STALE_NOT},                /* unreadable start time */
+        {T + 1, {T, 500000000}, STALE_NOT},     /* the next second: after the change */
+        {T + 1, {T, 999999999}, STALE_NOT},     /* a first version: dated the second before */
+        {T, {T, 0}, STALE_SAME_SECOND},         /* the same second: either version */
+        {T, {T, 999999999}, STALE_SAME_SECOND}, /* the same second, late in it */
+        {T, {T, 1}, STALE_SAME_SECOND},         /* the same second, early in it */
+        {T - 1, {T, 0}, STALE_BEFORE},          /* the second before */
+        {T - 3600, {T, 123}, STALE_BEFORE},     /* an hour before */
+        {T + 3600, {T, 123}, STALE_NOT},        /* an hour after */
+        {1, {1, 0}, STALE_SAME_SECOND},         /* the epoch's first second */
+        {INT64_MAX, {T, 0}, STALE_NOT},         /* far future */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        enum staleness got = staleness_of(cases[i].started, cases[i].changed);
+        if (got != cases[i].want)
+            fail_msg("case %zu: started %lld, changed %lld.%09ld: %d, want %d", i,
+                     (long long)cases[i].started, (long long)cases[i].changed.tv_sec,
+                     cases[i].changed.tv_nsec, got, cases[i].want);
+    }
+}
+
+/* A pod of n containers: names[i] runs under refs[i] since started[i]. */
+static struct pod *make_pod(size_t n, const char *const *names, const int *refs,
+                            const int64_t *started)
+{
+    struct pod *p = calloc(1, sizeof(*p));
+    assert_non_null(p);
+    p->ns = strdup("shop");
+    p->name = strdup("web-1");
+    p->containers = calloc(n ? n : 1, sizeof(*p->containers));
+    assert_non_null(p->containers);
+    for (size_t i = 0; i < n; i++) {
+        p->containers[i].name = strdup(names[i]);
+        p->containers[i].ref = refs[i];
+        p->containers[i].started_at = started[i];
+    }
+    p->ncontainers = n;
+    return p;
+}
+
+static void describe(const struct pod *p, int ref, struct timespec changed, char **msg,
+                     char **names)
+{
+    assert_int_equal(stale_pods_describe(p, ref, "shop/web.json", changed, msg, names), 0);
+}
+
+static void test_describe_names_every_container(void **state)
+{
+    /* Listed out of order; "side" uses another file; "idle" is not running; "new" started
+     * after the change; "same" in its second. */
+    static const char *const names[] = {"zeta", "side", "main", "idle", "new", "same", "alpha"};
+    static const int refs[] = {0, 1, 0, 0, 0, 0, 0};
+    static const int64_t started[] = {T - 10, T - 10, T - 1, 0, T + 1, T, T - 3600};
+    _cleanup_(pod_freep) struct pod *p = make_pod(7, names, refs, started);
+    _cleanup_free_ char *msg = NULL, *list = NULL;
+    describe(p, 0, (struct timespec){T, 400000000}, &msg, &list);
+    assert_string_equal(list, "alpha,main,same,zeta");
+    assert_string_equal(msg, "containers alpha, main and zeta started before kscmp/shop/web.json "
+                             "last changed (2026-12-01T13:12:50Z), and same in that same second "
+                             "(start times have whole seconds, so it may have read either "
+                             "version): they run under the older profile until they restart");
+
+    /* The other file: only "side". */
+    _cleanup_free_ char *msg2 = NULL, *list2 = NULL;
+    describe(p, 1, (struct timespec){T, 0}, &msg2, &list2);
+    assert_string_equal(list2, "side");
+    assert_string_equal(msg2, "container side started before kscmp/shop/web.json last changed "
+                              "(2026-12-01T13:12:50Z): it runs under the older profile until it "
+                              "restarts");
+
+    /* A version of the next second: "new" is in its second, the rest before. */
+    _cleanup_free_ char *msg3 = NULL, *list3 = NULL;
+    describe(p, 0, (struct timespec){T + 1, 0}, &msg3, &list3);
+    assert_string_equal(list3, "alpha,main,new,same,zeta");
+    assert_non_null(strstr(msg3, "containers alpha, main, same and zeta started before"));
+    assert_non_null(strstr(msg3, "and new in that same second"));
+}
+
+static void test_describe_same_second_only(void **state)
+{
+    static const char *const names[] = {"b", "a"};
+    static const int refs[] = {0, 0};
+    static const int64_t started[] = {T, T};
+    _cleanup_(pod_freep) struct pod *p = make_pod(2, names, refs, started);
+    _cleanup_free_ char *msg = NULL, *list = NULL;
+    describe(p, 0, (struct timespec){T, 999999998}, &msg, &list);
+    assert_string_equal(list, "a,b");
+    assert_string_equal(msg, "containers a and b started in the same second as "
+                             "kscmp/shop/web.json last changed (2026-12-01T13:12:50Z): start "
+                             "times have whole seconds, so they may run under the older profile "
+                             "until they restart");
+    /* The old kubectl kscmp read "kscmp/REL last changed (WHEN)" from the message: kept. */
+    assert_non_null(strstr(msg, " kscmp/shop/web.json last changed (2026-12-01T13:12:50Z)"));
+}
+
+static void test_describe_nothing_stale(void **state)
+{
+    static const char *const names[] = {"a", "b", "c"};
+    static const int refs[] = {0, -1, 0};
+    static const int64_t started[] = {T + 1, T - 100, 0};
+    _cleanup_(pod_freep) struct pod *p = make_pod(3, names, refs, started);
+    char *msg = (char *)"untouched", *list = (char *)"untouched";
+    describe(p, 0, (struct timespec){T, 0}, &msg, &list);
+    assert_null(msg);
+    assert_null(list);
+    /* A first version written in second T is dated T-1 .999999999: "a" started with it. */
+    describe(p, 0, (struct timespec){T, 999999999}, &msg, &list);
+    assert_null(msg);
+    _cleanup_(pod_freep) struct pod *empty = make_pod(0, NULL, NULL, NULL);
+    describe(empty, 0, (struct timespec){T, 0}, &msg, &list);
+    assert_null(msg);
+}
+
+/* Many stale containers: the message spells out ten of each group and counts the rest; the
+ * annotation lists them all up to STALE_NAMES_MAX, and none above. */
+static void test_describe_many(void **state)
+{
+    for (size_t n = 11; n <= STALE_NAMES_MAX + 1; n += STALE_NAMES_MAX - 10) {
+        char **names = calloc(n, sizeof(*names));
+        int *refs = calloc(n, sizeof(*refs));
+        int64_t *started = calloc(n, sizeof(*started));
+        assert_true(names && refs && started);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(asprintf(&names[i], "c%04zu", i) > 0);
+            started[i] = T - 1;
+        }
+        _cleanup_(pod_freep) struct pod *p = make_pod(n, (const char *const *)names, refs, started);
+        _cleanup_free_ char *msg = NULL, *list = NULL;
+        describe(p, 0, (struct timespec){T, 0}, &msg, &list);
+        char want[64];
+        snprintf(want, sizeof(want), "c0008, c0009 and %zu more started before", n - 10);
+        if (!strstr(msg, want))
+            fail_msg("%zu containers: %s", n, msg);
+        if (n <= STALE_NAMES_MAX) {
+            assert_int_equal(strlen(list), n * 6 - 1);
+            assert_true(strncmp(list, "c0000,c0001,", 12) == 0);
+        } else {
+            assert_string_equal(list, "");
+        }
+        for (size_t i = 0; i < n; i++)
+            free(names[i]);
+        free(names);
+        free(refs);
+        free(started);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_staleness_of),
+        cmocka_unit_test(test_describe_names_every_container),
+        cmocka_unit_test(test_describe_same_second_only),
+        cmocka_unit_test(test_describe_nothing_stale),
+        cmocka_unit_test(test_describe_many),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
