@@ -18,11 +18,16 @@
 #                commands succeed, blocked calls fail with the policy's errno or kill
 #   change       a policy changed while its pod runs: a new pod gets the new profile, `kubectl
 #                exec` in the running one still sees the old, which is reported (ProfileStale
-#                Event, kscmp_pods_stale_profiles)
+#                Event, kscmp_pods_stale_profiles); a change in the very second a container
+#                started (read from its log file on the host): reported, as "may" run the older
 #   race         a policy and its pod in one `kubectl apply`, 1 pod then 20: how many
-#                containers hit CreateContainerError for a missing file; time to Running
-#   failclosed   cross-namespace reference, invalid policy, nothing contributes: the pod waits
-#                in CreateContainerError beside kscmp's Warning Event, and never runs
+#                containers hit CreateContainerError for a missing file; time to Running; none
+#                reported stale (each started with its file's first version)
+#   failclosed   a pod naming another namespace's file that is on the node (kscmp/b/x.json,
+#                ./kscmp/b/x.json, kscmp//b/x.json) refused at admission, a Deployment of such
+#                pods: FailedCreate and ReplicaFailure; invalid policy, nothing contributes and
+#                (admission policy off) a cross-namespace reference: the pod waits in
+#                CreateContainerError beside kscmp's Warning Event, and never runs
 #   rollout      the agent's pod deleted, then `kubectl rollout restart`, while pods start: no
 #                profile file disappears or changes, every pod starts
 #   node-guard   the agent's own token (bound to its pod) may add and remove the taint
