@@ -554,9 +554,14 @@ netns_list() { ls /run/netns 2>/dev/null | grep '^cni-' | sort | tr '\n' ' ' || 
 
 # ---- one node per machine ---------------------------------------------------------------
 
-# other_node_alive DIR: a node.sh node runs from DIR (one of its processes is alive).
+# other_node_alive DIR: a node.sh node runs from DIR (one of its processes is alive), or is
+# being started there (the `node.sh start` that claimed the machine still runs: it builds
+# images for a while before any daemon of the node exists).
 other_node_alive() {
-	local o=$1 v
+	local o=$1 v s c
+	s=$(cat "$o/$MARK.starting" 2>/dev/null || true)
+	c=$( [ -n "$s" ] && tr '\0' ' ' 2>/dev/null <"/proc/$s/cmdline" || true)
+	[[ $c == *"$o"* ]] && return 0
 	[ -f "$o/$MARK" ] && [ -f "$o/node.env" ] || return 1
 	for v in CONTAINERD_PID KUBELET_PID KCM_PID SCHED_PID; do
 		alive "$(sed -n "s/^$v='\(.*\)'$/\1/p" "$o/node.env")" "$o" && return 0
@@ -575,6 +580,7 @@ claim_machine() {
 		other=$(cat "$LOCK" 2>/dev/null || true)
 		if [ -z "$other" ] || [ "$other" = "$D" ] || ! other_node_alive "$other"; then
 			echo "$D" >"$LOCK"
+			echo "$$" >"$D/$MARK.starting"
 			flock -u 8
 			exec 8>&-
 			return 0
