@@ -201,6 +201,15 @@ static void file_failed(struct localsrc *s, const char *name)
 
 static void on_settle(struct evtimer *timer, void *userdata);
 
+/* True when the bytes are nothing but blanks. */
+static bool blank(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
+            return false;
+    return true;
+}
+
 /* Reads one file into the engine. Returns true when the engine changed. */
 static bool load_file(struct localsrc *s, const char *name)
 {
@@ -231,6 +240,15 @@ static bool load_file(struct localsrc *s, const char *name)
     digest_bytes(buf, len, &d);
     if (held && !old->broken && digest_equal(&old->digest, &d))
         return false;
+    if (held && old->nids && blank(buf, len)) {
+        /* Emptied, most likely by an error (a redirection that failed, a full disk): what it
+         * held stays; deleting the file is how its objects go. */
+        log_warning("%s is empty: what it held stays (delete the file to remove its %zu "
+                    "object(s))",
+                    path, old->nids);
+        metrics_add(s->m, M_SOURCE_ERRORS, 1);
+        return false;
+    }
     struct batch b = {0};
     r = manifest_load_buffer(buf, len, path, collect, &b, &err);
     if (r < 0) {

@@ -8,7 +8,9 @@
  * A folder that cannot be read (missing, not readable, a listing that breaks off, removed or
  * moved away while watched) changes nothing at all: the objects stay, the agent is told
  * nothing, and the folder is looked for again with backoff. A file that goes is dropped only
- * once the folder is seen to stay (`rm -rf DIR` deletes the files first).
+ * once the folder is seen to stay (`rm -rf DIR` deletes the files first). A file that held
+ * objects and turns empty (nothing but blanks: a redirection that failed, a full disk) keeps
+ * them, and says so: deleting the file is how its objects go.
  */
 #ifndef KSCMP_LOCALSRC_H
 #define KSCMP_LOCALSRC_H

@@ -1077,6 +1077,24 @@ spec:
         self.assertEqual(a.metric("kscmp_profile_write_errors_total"), errors)
         self.assertEqual(a.get("/readyz")[0], 200)
 
+    def test_29_emptied_file_keeps_its_objects(self):
+        """A manifest emptied by an error (truncated to nothing, as a failed `> pods.yaml`
+        leaves it) deletes nothing: what it held stays, the log says so; deleting the file
+        removes its objects."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        before = self.disk_state()
+        mark = a.log_mark()
+        with open(os.path.join(self.local, "pods.yaml"), "w"):
+            pass  # truncated in place: the file is written, and empty
+        a.wait_log(r"pods\.yaml is empty: what it held stays", mark)
+        self.put("10-merge.yaml", MERGE_ONLY_1)  # another change: the pods are still there
+        self.wait_bytes("demo/web.json", self.expected("demo/web.json"))
+        self.assertEqual(set(H.profiles_on_disk(self.root)), ALL_FILES)
+        self.assertEqual(self.disk_state()["other/db.json"], before["other/db.json"])
+        os.unlink(os.path.join(self.local, "pods.yaml"))
+        H.wait_until(lambda: not H.profiles_on_disk(self.root), 10, "every file removed")
+
 
 class CountingResult(unittest.TextTestResult):
     """Prints the agent's log of a test that failed (once its tearDown kept it)."""
