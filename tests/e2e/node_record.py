@@ -51,19 +51,24 @@ def bpffs_mounted():
         return any(line.split()[1] == "/sys/fs/bpf" and line.split()[2] == "bpf" for line in f)
 
 
+def pin_dir(N):
+    """This node's pins: a folder of its own in the machine's bpffs, so that test nodes that run
+    at the same time on one machine (each with its agent) do not take each other's recorder
+    over. A real node has one agent and keeps the chart's /sys/fs/bpf/kscmp."""
+    return f"/sys/fs/bpf/kscmp-{N.name}"
+
+
 def s_record(N):
     r = N.r
-    mounted_here = False
     if not bpffs_mounted():
+        # As systemd mounts it on most distributions; left mounted (other runs may use it).
         subprocess.run(["mount", "-t", "bpf", "bpf", "/sys/fs/bpf"], check=True)
-        mounted_here = True
     try:
         record_scenario(N)
     finally:
         if N.env.get("KSCMP_E2E_DEPLOYED") == "helm":
             N.sh("undeploy")
-        if mounted_here:
-            subprocess.run(["umount", "/sys/fs/bpf"])
+        subprocess.run(["rm", "-rf", pin_dir(N)])
         r.info("recording: the chart without recording comes back for the next scenarios")
 
 
@@ -77,7 +82,9 @@ def record_scenario(N):
     if N.env.get("KSCMP_E2E_DEPLOYED"):
         N.sh("undeploy")
     r.step("recording: helm install with recording.enabled=true",
-           N.sh, "deploy", "--helm", env={"KSCMP_E2E_HELM_ARGS": "--set recording.enabled=true"})
+           N.sh, "deploy", "--helm",
+           env={"KSCMP_E2E_HELM_ARGS": "--set recording.enabled=true "
+                                       f"--set extraArgs={{--bpf-pin-dir={pin_dir(N)}}}"})
     agent = N.agent_pod()
     ctr = agent["spec"]["containers"][0]
     caps = ((ctr.get("securityContext") or {}).get("capabilities") or {}).get("add") or []
