@@ -115,6 +115,93 @@ int stale_pods_describe(const struct pod *pod, int ref, const char *rel, struct 
     return 0;
 }
 
+/* RFC 3339 in UTC at the start of s ("2026-12-01T13:12:50Z", fractions allowed; what follows
+ * the Z is not read) to unix seconds; 0 when it is anything else. */
+static int64_t parse_utc(const char *s)
+{
+    struct tm tm = {0};
+    const char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+    if (!end)
+        return 0;
+    if (*end == '.')
+        for (end++; *end >= '0' && *end <= '9'; end++)
+            ;
+    if (*end != 'Z')
+        return 0;
+    int64_t t = (int64_t)timegm(&tm);
+    return t > 0 ? t : 0;
+}
+
+static const char *str_of(json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+json_t *stale_event_facts(json_t *ev)
+{
+    const char *reason = str_of(ev, "reason");
+    if (!reason || strcmp(reason, "ProfileStale") != 0)
+        return NULL;
+    json_t *notes = json_object_get(json_object_get(ev, "metadata"), "annotations");
+    const char *file = str_of(notes, STALE_NOTE_PROFILE);
+    if (file) {
+        const char *names = str_of(notes, STALE_NOTE_CONTAINERS);
+        const char *changed = str_of(notes, STALE_NOTE_CHANGED);
+        json_t *list = names && *names ? json_array() : json_null();
+        for (const char *p = names; list && json_is_array(list) && p && *p;) {
+            size_t n = strcspn(p, ",");
+            if (n > 0 && json_array_append_new(list, json_stringn(p, n)) < 0) {
+                json_decref(list);
+                list = NULL;
+            }
+            p += n + (p[n] == ',');
+        }
+        if (!list)
+            return NULL;
+        return json_pack("{s:s, s:s, s:o}", "file", file, "changed", changed ? changed : "",
+                         "containers", list);
+    }
+    const char *msg = str_of(ev, "message");
+    const char *at = msg ? strstr(msg, " kscmp/") : NULL;
+    const char *end = at ? strstr(at, " last changed (") : NULL;
+    if (!end)
+        return NULL;
+    int64_t t = parse_utc(end + strlen(" last changed ("));
+    if (t == 0) { /* the Event's own time */
+        const char *when = str_of(ev, "lastTimestamp");
+        if (!when)
+            when = str_of(ev, "eventTime");
+        t = parse_utc(when);
+    }
+    char changed[64] = "";
+    if (t > 0)
+        rfc3339_utc((time_t)t, changed, sizeof(changed));
+    return json_pack("{s:s%, s:s, s:n}", "file", at + 1, (size_t)(end - at - 1), "changed", changed,
+                     "containers");
+}
+
+bool stale_facts_hold(json_t *facts, const char *rel, const char *name, int64_t started)
+{
+    const char *file = str_of(facts, "file");
+    if (!file || started <= 0 || strncmp(file, "kscmp/", 6) != 0 || strcmp(file + 6, rel) != 0)
+        return false;
+    json_t *names = json_object_get(facts, "containers");
+    if (json_is_array(names)) {
+        bool named = false;
+        size_t i;
+        json_t *v;
+        json_array_foreach(names, i, v)
+        {
+            const char *n = json_string_value(v);
+            named |= n && strcmp(n, name) == 0;
+        }
+        if (!named)
+            return false;
+    }
+    int64_t changed = parse_utc(str_of(facts, "changed"));
+    return changed == 0 || started <= changed;
+}
+
 /* A ProfileStale Event told: what it said, kept while its cause lasts. */
 struct told {
     char *message, *names, *profile, *changed;

@@ -24,6 +24,8 @@
 #ifndef KSCMP_STALE_PODS_H
 #define KSCMP_STALE_PODS_H
 
+#include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -56,6 +58,20 @@ enum staleness staleness_of(int64_t started, struct timespec changed);
  * second, each sorted by name. */
 int stale_pods_describe(const struct pod *pod, int ref, const char *rel, struct timespec changed,
                         char **ret_message, char **ret_names);
+
+/* What a ProfileStale Event (a core/v1 Event as the API server returns it) says, as
+ * {"file": "kscmp/NS/NAME.json", "changed": RFC 3339 or "", "containers": [names] or null}:
+ * from its annotations. For an Event of an agent before them, the file and time its message
+ * names ("... kscmp/REL last changed (WHEN) ..."; the Event's own time when the message has
+ * none) and null containers. NULL when ev is not a ProfileStale Event, names no file, or out
+ * of memory. The caller owns the result. */
+json_t *stale_event_facts(json_t *ev);
+
+/* Whether those facts still hold for container name, which uses file rel (NS/NAME.json) and
+ * started at started (unix seconds, 0: not running): the facts name that file and that
+ * container (null containers: any), and the container started at or before the change (an
+ * unreadable change: any time), so it has not restarted since. False for NULL facts. */
+bool stale_facts_hold(json_t *facts, const char *rel, const char *name, int64_t started);
 
 struct stale_pods;
 

@@ -529,74 +529,6 @@ static void print_ts(int64_t t, char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* What a ProfileStale Event says, as {"file": "kscmp/NS/NAME.json", "changed": RFC 3339,
- * "containers": [names] or null}: from its annotations (kube/stale_pods.h). For an Event of an
- * agent before those, the file and time its message names ("... kscmp/REL last changed (WHEN)
- * ..."), the time of the Event when that has none, and no container names. NULL when ev is
- * not a ProfileStale Event, or says no file. */
-static json_t *stale_facts(json_t *ev)
-{
-    if (strcmp(str_at(ev, "reason"), "ProfileStale") != 0)
-        return NULL;
-    json_t *notes = json_object_get(json_object_get(ev, "metadata"), "annotations");
-    const char *file = json_string_value(json_object_get(notes, STALE_NOTE_PROFILE));
-    if (file) {
-        const char *names = json_string_value(json_object_get(notes, STALE_NOTE_CONTAINERS));
-        json_t *list = names && *names ? json_array() : json_null();
-        for (const char *p = names; list && json_is_array(list) && p && *p;) {
-            size_t n = strcspn(p, ",");
-            if (json_array_append_new(list, json_stringn(p, n)) < 0) {
-                json_decref(list);
-                list = NULL;
-            }
-            p += n + (p[n] == ',');
-        }
-        if (!list)
-            return NULL;
-        return json_pack("{s:s, s:s, s:o}", "file", file, "changed",
-                         str_at(notes, STALE_NOTE_CHANGED), "containers", list);
-    }
-    const char *msg = str_at(ev, "message");
-    const char *at = strstr(msg, " kscmp/");
-    const char *end = at ? strstr(at, " last changed (") : NULL;
-    if (!end)
-        return NULL;
-    char changed[64] = "";
-    int64_t t = parse_ts(end + strlen(" last changed ("));
-    if (t == 0)
-        t = parse_ts(event_time(ev));
-    if (t > 0)
-        print_ts(t, changed, sizeof(changed));
-    return json_pack("{s:s%, s:s, s:n}", "file", at + 1, (size_t)(end - at - 1), "changed", changed,
-                     "containers");
-}
-
-/* Whether the facts of a ProfileStale Event (stale_facts) still hold for container name, which
- * uses file rel (NS/NAME.json) and started at started: the Event names that file and that
- * container (or no container: then any on the file), and the container has not restarted
- * since (it started at or before the change: start times have whole seconds). */
-static bool stale_holds(json_t *facts, const char *rel, const char *name, int64_t started)
-{
-    const char *file = str_at(facts, "file");
-    if (!facts || started <= 0 || strncmp(file, "kscmp/", 6) != 0 || strcmp(file + 6, rel) != 0)
-        return false;
-    json_t *names = json_object_get(facts, "containers");
-    if (json_is_array(names)) {
-        bool named = false;
-        size_t i;
-        json_t *v;
-        json_array_foreach(names, i, v)
-        {
-            const char *n = json_string_value(v);
-            named |= n && strcmp(n, name) == 0;
-        }
-        if (!named)
-            return false;
-    }
-    int64_t changed = parse_ts(str_at(facts, "changed"));
-    return changed == 0 || started <= changed;
-}
-
 int cli_cluster_explain(int argc, char **argv)
 {
     struct copts o = {0};
@@ -800,8 +732,8 @@ int cli_cluster_explain(int argc, char **argv)
         json_t *ev;
         json_array_foreach(events, k, ev)
         {
-            json_t *facts = !stale && x->rel ? stale_facts(ev) : NULL;
-            if (facts && stale_holds(facts, x->rel, x->name, x->started)) {
+            json_t *facts = !stale && x->rel ? stale_event_facts(ev) : NULL;
+            if (facts && stale_facts_hold(facts, x->rel, x->name, x->started)) {
                 stale = true;
                 stale_ev = ev;
             }
@@ -1011,7 +943,7 @@ static int collect_warning(json_t *item, void *userdata)
         "{s:s?, s:s?, s:I, s:s}", "reason", json_string_value(json_object_get(item, "reason")),
         "message", json_string_value(json_object_get(item, "message")), "count",
         json_integer_value(json_object_get(item, "count")), "lastTimestamp", event_time(item));
-    json_t *facts = stale_facts(item); /* which file, when, which containers */
+    json_t *facts = stale_event_facts(item); /* which file, when, which containers */
     if (ev && facts && json_object_set_new(ev, "stale", facts) < 0) {
         json_decref(ev);
         return -ENOMEM;
@@ -1182,7 +1114,7 @@ int cli_cluster_status(int argc, char **argv)
                     _cleanup_free_ char *rel = NULL;
                     if (cs->ref >= 0 && (size_t)cs->ref < ep->nrefs &&
                         engine_classify_ref(pns, ep->refs[cs->ref], &rel, NULL) == 0)
-                        current = stale_holds(facts, rel, cs->name, cs->started_at);
+                        current = stale_facts_hold(facts, rel, cs->name, cs->started_at);
                 }
             } else if (strcmp(reason, "NoPolicy") == 0 || strcmp(reason, "PolicyInvalid") == 0 ||
                        strcmp(reason, "ProfileRefused") == 0) {

@@ -175,6 +175,125 @@ static void test_describe_many(void **state)
     }
 }
 
+/* Reads a JSON text, the Event under test. */
+static json_t *event(const char *text)
+{
+    json_error_t e;
+    json_t *ev = json_loads(text, JSON_DECODE_ANY, &e);
+    if (!ev)
+        fail_msg("bad test JSON: %s: %s", e.text, text);
+    return ev;
+}
+
+static json_t *facts_of(const char *text)
+{
+    json_t *ev = event(text);
+    json_t *f = stale_event_facts(ev);
+    json_decref(ev);
+    return f;
+}
+
+#define NOTES(file, changed, names)                                                                \
+    "{\"reason\":\"ProfileStale\",\"message\":\"whatever\",\"metadata\":{\"annotations\":{"        \
+    "\"kscmp.io/profile\":\"" file "\",\"kscmp.io/profile-changed\":\"" changed "\"" names "}}}"
+
+/* The annotations an agent writes, read back; a container is stale while it is named and has
+ * not started after the change. */
+static void test_event_facts_annotations(void **state)
+{
+    json_t *f = facts_of(NOTES("kscmp/shop/web.json", "2026-12-01T13:12:50Z",
+                               ",\"kscmp.io/stale-containers\":\"a,b\""));
+    assert_non_null(f);
+    char *dump = json_dumps(f, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(dump, "{\"changed\":\"2026-12-01T13:12:50Z\",\"containers\":[\"a\",\"b\"],"
+                              "\"file\":\"kscmp/shop/web.json\"}");
+    free(dump);
+    assert_true(stale_facts_hold(f, "shop/web.json", "a", T));
+    assert_true(stale_facts_hold(f, "shop/web.json", "b", T - 100));
+    assert_false(stale_facts_hold(f, "shop/web.json", "a", T + 1)); /* restarted since */
+    assert_false(stale_facts_hold(f, "shop/web.json", "c", T));     /* not named */
+    assert_false(stale_facts_hold(f, "shop/other.json", "a", T));   /* another file */
+    assert_false(stale_facts_hold(f, "shop/web.json", "a", 0));     /* not running */
+    json_decref(f);
+
+    /* No names (over the cap): any container on the file. */
+    f = facts_of(NOTES("kscmp/shop/web.json", "2026-12-01T13:12:50Z", ""));
+    assert_true(json_is_null(json_object_get(f, "containers")));
+    assert_true(stale_facts_hold(f, "shop/web.json", "anyone", T));
+    assert_false(stale_facts_hold(f, "shop/web.json", "anyone", T + 1));
+    json_decref(f);
+    assert_false(stale_facts_hold(NULL, "shop/web.json", "a", T));
+}
+
+/* Events of agents before the annotations: the file and the time from the message. */
+static void test_event_facts_message(void **state)
+{
+    json_t *f =
+        facts_of("{\"reason\":\"ProfileStale\",\"message\":\"container main started before "
+                 "kscmp/shop/web.json last changed (2026-12-01T13:12:50Z): it runs under the "
+                 "older profile until it restarts\"}");
+    assert_string_equal(json_string_value(json_object_get(f, "file")), "kscmp/shop/web.json");
+    assert_string_equal(json_string_value(json_object_get(f, "changed")), "2026-12-01T13:12:50Z");
+    assert_true(stale_facts_hold(f, "shop/web.json", "side", T));
+    assert_false(stale_facts_hold(f, "shop/web.json", "side", T + 1));
+    json_decref(f);
+    /* No time in the message: the Event's. */
+    f = facts_of("{\"reason\":\"ProfileStale\",\"lastTimestamp\":\"2026-12-01T13:12:51Z\","
+                 "\"message\":\"x kscmp/shop/web.json last changed (soon)\"}");
+    assert_string_equal(json_string_value(json_object_get(f, "changed")), "2026-12-01T13:12:51Z");
+    assert_true(stale_facts_hold(f, "shop/web.json", "main", T + 1));
+    json_decref(f);
+}
+
+/* Anything else is no ProfileStale fact, never a crash; odd annotations are read with care. */
+static void test_event_facts_malformed(void **state)
+{
+    static const char *const none[] = {
+        "{}",
+        "[]",
+        "\"ProfileStale\"",
+        "{\"reason\":\"NoPolicy\",\"message\":\"x kscmp/a/b.json last changed "
+        "(2026-12-01T13:12:50Z)\"}",
+        "{\"reason\":7}",
+        "{\"reason\":\"ProfileStale\"}",
+        "{\"reason\":\"ProfileStale\",\"message\":\"nothing of a file\"}",
+        "{\"reason\":\"ProfileStale\",\"message\":\" kscmp/a/b.json\"}",
+        "{\"reason\":\"ProfileStale\",\"message\":\"\"}",
+        "{\"reason\":\"ProfileStale\",\"message\":[1]}",
+        "{\"reason\":\"ProfileStale\",\"metadata\":{\"annotations\":{\"kscmp.io/profile\":5}}}",
+        "{\"reason\":\"ProfileStale\",\"metadata\":{\"annotations\":[]}}",
+        "{\"reason\":\"ProfileStale\",\"metadata\":7}",
+    };
+    for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+        json_t *f = facts_of(none[i]);
+        if (f)
+            fail_msg("facts from %s", none[i]);
+    }
+    /* Empty names between commas are skipped; a name list of commas names nobody (so nothing
+     * is stale by name). */
+    json_t *f = facts_of(NOTES("kscmp/a/b.json", "2026-12-01T13:12:50Z",
+                               ",\"kscmp.io/stale-containers\":\",,a,,\""));
+    assert_int_equal(json_array_size(json_object_get(f, "containers")), 1);
+    json_decref(f);
+    f = facts_of(
+        NOTES("kscmp/a/b.json", "2026-12-01T13:12:50Z", ",\"kscmp.io/stale-containers\":\",,,\""));
+    assert_int_equal(json_array_size(json_object_get(f, "containers")), 0);
+    assert_false(stale_facts_hold(f, "a/b.json", "a", T));
+    json_decref(f);
+    /* An unreadable change time: any start counts (fail safe); a file outside kscmp/ none. */
+    f = facts_of(NOTES("kscmp/a/b.json", "yesterday", ""));
+    assert_true(stale_facts_hold(f, "a/b.json", "a", T + 3600));
+    json_decref(f);
+    f = facts_of(NOTES("other/a/b.json", "2026-12-01T13:12:50Z", ""));
+    assert_false(stale_facts_hold(f, "a/b.json", "a", T));
+    json_decref(f);
+    /* A changed annotation that is not a string, or missing. */
+    f = facts_of("{\"reason\":\"ProfileStale\",\"metadata\":{\"annotations\":{\"kscmp.io/profile\":"
+                 "\"kscmp/a/b.json\",\"kscmp.io/profile-changed\":1}}}");
+    assert_string_equal(json_string_value(json_object_get(f, "changed")), "");
+    json_decref(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +302,9 @@ int main(void)
         cmocka_unit_test(test_describe_same_second_only),
         cmocka_unit_test(test_describe_nothing_stale),
         cmocka_unit_test(test_describe_many),
+        cmocka_unit_test(test_event_facts_annotations),
+        cmocka_unit_test(test_event_facts_message),
+        cmocka_unit_test(test_event_facts_malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
