@@ -14,7 +14,8 @@ tests/enforce/probe.c, built static without libc:
   - the calls the policies allow work and the ones they block fail as they say (EPERM,
     EACCES; Kill ends the probe with SIGSYS): what the written profile says (its effective
     action for each call of a table of harmless calls) and what the example's comments say;
-  - where busybox can run under the profile, busybox commands do or fail as expected.
+  - busybox (static glibc) starts under every profile, and its commands do or fail as
+    expected: the examples allow what a program calls as it starts, not only the runtime.
 Prints one PASS/FAIL line per check and closes with 'N passed, N failed'; exit 77 when no
 runtime can run here.
 """
@@ -67,8 +68,15 @@ POLICY_SAYS = {
                         "kill": ["ptrace", "mount"], "EPERM": ["mkdir", "keyctl"]},
 }
 
-# busybox commands under profiles busybox can run under: (args, exit 0?, text in the output).
+# busybox commands under each profile (every profile written must have some: a program must
+# start under every example, its own start included, not only the runtime's): (args, exit 0?,
+# text in the output).
+EPERM_TEXT = "Operation not permitted"
 BUSYBOX = {
+    "wordpress-mysql/wordpress.json": [(["echo", "ok"], True, "ok"),
+                                       (["mkdir", "/tmp/x"], False, EPERM_TEXT)],
+    "demo/web.json": [(["echo", "ok"], True, "ok"), (["mkdir", "/tmp/x"], False, EPERM_TEXT)],
+    "demo/api.json": [(["echo", "ok"], True, "ok"), (["mkdir", "/tmp/x"], False, EPERM_TEXT)],
     "demo/hardened.json": [(["echo", "ok"], True, "ok"), (["ls", "/"], True, "bin"),
                            (["mkdir", "/tmp/x"], False, "Permission denied")],
     "readme/web.json": [(["echo", "ok"], True, "ok"),
@@ -290,6 +298,8 @@ def main(argv):
                     profiles[(rel, "short" if nnp else "long")] = prof
         for rel in POLICY_SAYS:
             report((rel, "long") in profiles, f"{rel} is among the profiles written")
+        for rel, mode in sorted(profiles):
+            report(rel in BUSYBOX, f"{rel} ({mode}): busybox commands are checked under it")
         nums = syscall_numbers(CALLS)
         pool = startup.Pool(work, probe)
         jobs = [(rel, mode, rt) for (rel, mode) in sorted(profiles) for rt in runtimes]

@@ -186,6 +186,22 @@ static void test_conditions_follow_entries(void **state)
                      0);
     assert_true(changed);
     assert_string_equal(cond(out, "Recording", "reason"), "Conflict");
+    assert_string_equal(cond(out, "Recording", "status"), "False");
+    assert_non_null(strstr(cond(out, "Recording", "message"), "demo/first"));
+    json_decref(out);
+    /* A spec that cannot be read (an invalid policy name): Invalid, the reason in the message,
+     * and the entries as they were. */
+    out = NULL;
+    assert_int_equal(recording_status_merge(st2, &b, RECORDING_INVALID,
+                                            "spec.policy: \"Bad_Name\" is not a DNS-1123 "
+                                            "subdomain",
+                                            3, LATER, &out, &changed, &w),
+                     0);
+    assert_true(changed);
+    assert_string_equal(cond(out, "Recording", "reason"), "Invalid");
+    assert_string_equal(cond(out, "Recording", "status"), "False");
+    assert_non_null(strstr(cond(out, "Recording", "message"), "spec.policy"));
+    assert_non_null(json_object_get(out, "nodes"));
     json_decref(out);
     json_decref(st2);
     json_decref(st);
