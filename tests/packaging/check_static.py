@@ -687,6 +687,59 @@ def check_chart_render():
               err[-300:])
     rc, out, err = helm_template(helm, "--set", "kubeletroot=/x")
     check("chart: helm refuses a misspelt value (values.schema.json)", rc != 0)
+    check_chart_recording(helm)
+
+
+RECORDING_RULES = {("kscmp.io", "seccomprecordings", v) for v in ("get", "list", "watch")} | {
+    ("kscmp.io", "seccomprecordings/status", "patch")}
+
+
+def check_chart_recording(helm):
+    """recording.enabled=true grants the recorder what it needs and nothing more (the default
+    render, checked by check_agent_objects, has none of it): the SeccompRecording CRD, read and
+    status-patch rights on recordings, CAP_BPF and CAP_PERFMON, the node's bpffs and its
+    cgroupfs read-only, and the agent's recording flags; deploy/recording/ grants the same."""
+    rc, out, err = helm_template(helm, "--set", "recording.enabled=true")
+    if not check("chart: helm template with recording.enabled=true", rc == 0, err[-300:]):
+        return
+    objs = [d for d in yaml.safe_load_all(out) if d]
+    crds = {o["metadata"]["name"] for o in by_kind(objs, "CustomResourceDefinition")}
+    check("chart recording: the SeccompRecording CRD is installed", RECORDING_CRD in crds,
+          str(sorted(crds)))
+    cr = by_kind(objs, "ClusterRole")
+    got = rule_set(cr[0]["rules"]) if len(cr) == 1 else set()
+    check("chart recording: the ClusterRole gains exactly read and status patch of recordings",
+          got == AGENT_RULES | RECORDING_RULES,
+          "extra %s missing %s" % (sorted(got - AGENT_RULES - RECORDING_RULES),
+                                   sorted((AGENT_RULES | RECORDING_RULES) - got)))
+    dep = [o for o in objects(sorted(glob.glob(os.path.join(ROOT, "deploy", "recording",
+                                                              "*.yaml"))))
+           if o.get("kind") == "ClusterRole"]
+    check("chart recording: deploy/recording/ grants the same rights",
+          len(dep) == 1 and rule_set(dep[0]["rules"]) == RECORDING_RULES,
+          str([rule_set(d["rules"]) for d in dep]))
+    pod = by_kind(objs, "DaemonSet")[0]["spec"]["template"]["spec"]
+    c = pod["containers"][0]
+    check("chart recording: capabilities: all dropped, CAP_BPF and CAP_PERFMON added, nothing "
+          "else", c["securityContext"].get("capabilities") == {"drop": ["ALL"],
+                                                               "add": ["BPF", "PERFMON"]},
+          json.dumps(c["securityContext"].get("capabilities")))
+    check("chart recording: still no privilege escalation, read-only root, not privileged, "
+          "RuntimeDefault", c["securityContext"].get("allowPrivilegeEscalation") is False and
+          c["securityContext"].get("readOnlyRootFilesystem") is True and
+          c["securityContext"].get("privileged") is False and
+          c["securityContext"].get("seccompProfile") == {"type": "RuntimeDefault"},
+          json.dumps(c["securityContext"]))
+    vols = {v["name"]: v.get("hostPath") for v in pod.get("volumes", [])}
+    mounts = {m["name"]: m for m in c.get("volumeMounts", [])}
+    check("chart recording: host paths are the seccomp folder, the bpffs and the cgroupfs",
+          sorted(h["path"] for h in vols.values()) ==
+          ["/sys/fs/bpf", "/sys/fs/cgroup", "/var/lib/kubelet/seccomp"], json.dumps(vols))
+    cg = [m for n, m in mounts.items() if (vols.get(n) or {}).get("path") == "/sys/fs/cgroup"]
+    check("chart recording: the cgroupfs is mounted read-only",
+          len(cg) == 1 and cg[0].get("readOnly") is True, json.dumps(cg))
+    check("chart recording: the agent runs with --recording",
+          "--recording" in c.get("args", []), str(c.get("args")))
 
 
 # ---------------------------------------------------------------- scripts
