@@ -1193,6 +1193,12 @@ int import_add(struct import_set *s, const char *buf, size_t len, const char *fi
             line++;
         }
     }
+    /* A file without any profile (empty, blank, only comments or "---") is an error, not
+     * skipped: the user named it to be imported. */
+    if (r >= 0 && s->n == before)
+        r = kerr_set(err, -EINVAL,
+                     "%s: no seccomp profile in this file (it is empty, or holds only comments)",
+                     file);
     if (r < 0) {
         for (size_t i = before; i < s->n; i++)
             iprof_free(s->v[i]);

@@ -260,6 +260,14 @@ def malformed():
                  name="bad.txt")
     expect_error("not advisor output: text before the first // line", "hello\n// web\n{}\n",
                  [":1:"], name="bad.txt")
+    for label, text in (("empty file", ""), ("blank file", "\n  \n"),
+                        ("only comments", "# nothing here\n---\n# nor here\n")):
+        expect_error(label, text, ["no seccomp profile in this file"], name="empty.yaml")
+    # An empty file beside a good one is an error too, not skipped.
+    good = os.path.join(TMP, "good.json")
+    open(good, "w").write('{"defaultAction": "SCMP_ACT_ALLOW"}')
+    expect_error("empty file beside a good one", "", ["no seccomp profile in this file"],
+                 args=("-f", good), name="empty2.json")
     expect_error("advisor two documents", "// web\n{\"defaultAction\": \"SCMP_ACT_ALLOW\"}\n"
                  "---\n{\"defaultAction\": \"SCMP_ACT_ALLOW\"}\n", ["second document"],
                  name="bad.txt")

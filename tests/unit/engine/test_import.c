@@ -120,7 +120,8 @@ static void test_malformed_oci(void **state)
         const char *text;
         const char *want[4];
     } cases[] = {
-        {"", {"no profile", NULL}},
+        {"", {"f0.", "no seccomp profile in this file", NULL}},
+        {"# only a comment\n---\n", {"f0.", "no seccomp profile in this file", NULL}},
         {"[1, 2]", {"f0.yaml:1:", "a document must be a mapping", NULL}},
         {"{\"defaultAction\": 3}", {"f0.json:1:", "defaultAction", "not a number", NULL}},
         {"{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n \"defaultErrnoRet\": 38}",
