@@ -674,6 +674,42 @@ static int parse_arch_list(struct pctx *c, const struct ynode *l, const char *fi
     return 0;
 }
 
+/* Whether a is an architecture name of seccomp profiles (SCMP_ARCH_*): one kscmp knows, or one
+ * of the others libseccomp names (an archMap entry for a node kscmp does not serve). A misspelt
+ * name, or kscmp's own spelling (x86_64), is not one of them. */
+static bool oci_arch_name(const char *a)
+{
+    static const char *const others[] = {"SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_PARISC",
+                                         "SCMP_ARCH_PARISC64",    "SCMP_ARCH_M68K",
+                                         "SCMP_ARCH_SH",          "SCMP_ARCH_SHEB"};
+    if (strncmp(a, "SCMP_ARCH_", 10) == 0 && arch_parse(a) >= 0)
+        return true;
+    for (size_t i = 0; i < ELEMENTSOF(others); i++)
+        if (strcmp(a, others[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Checks that every name of an archMap entry is an architecture name (oci_arch_name). */
+static int check_arch_names(struct pctx *c, const struct ynode *an, const char *a,
+                            const char *field, const struct ynode *subs, const char *subfield)
+{
+    if (!oci_arch_name(a))
+        return fail(c, an, field, "architecture \"%.64s\" is not a seccomp architecture name", a);
+    for (size_t i = 0; subs && i < subs->n; i++) {
+        char f[160];
+        snprintf(f, sizeof(f), "%s[%zu]", subfield, i);
+        const char *s = NULL;
+        int r = get_string(c, subs->items[i], f, &s);
+        if (r < 0)
+            return r;
+        if (!oci_arch_name(s))
+            return fail(c, subs->items[i], f,
+                        "architecture \"%.64s\" is not a seccomp architecture name", s);
+    }
+    return 0;
+}
+
 /* The parts of an OCI profile, shared by the three formats. spo: the map is an SPO spec. */
 static int parse_profile_body(struct pctx *c, struct iprof *p, const struct ynode *m, bool spo)
 {
@@ -738,6 +774,10 @@ static int parse_profile_body(struct pctx *c, struct iprof *p, const struct ynod
             snprintf(sub, sizeof(sub), "%s.subArchitectures", f);
             const struct ynode *subs;
             if ((r = get_list(c, e, "subArchitectures", sub, &subs)) < 0)
+                return r;
+            char afield[96];
+            snprintf(afield, sizeof(afield), "%s.architecture", f);
+            if ((r = check_arch_names(c, an, a, afield, subs, sub)) < 0)
                 return r;
             if (!target || strcmp(a, target->oci) != 0 || p->arches)
                 continue; /* another architecture's entry: Docker uses the node's only */

@@ -224,6 +224,10 @@ def malformed():
          '[{"names": ["no_such_call"], "action": "SCMP_ACT_ERRNO"}]}', ["no_such_call"]),
         ("name and names", good_head + '{"name": "read", "names": ["write"], '
          '"action": "SCMP_ACT_ALLOW"}]}', ["syscalls[0]", "name and names"]),
+        ("misspelt archMap architecture (another node's entry)",
+         '{"defaultAction": "SCMP_ACT_ERRNO", "archMap": [{"architecture": "SCMP_ARCH_X86_64"},'
+         ' {"architecture": "SCMP_ARCH_AARCH_64", "subArchitectures": ["SCMP_ARCH_ARM"]}]}',
+         [":1:", "archMap[1].architecture", "SCMP_ARCH_AARCH_64"]),
         ("architectures and archMap", '{"defaultAction": "SCMP_ACT_ERRNO", "architectures": '
          '["SCMP_ARCH_X86_64"], "archMap": [{"architecture": "SCMP_ARCH_X86_64"}]}',
          ["archMap", "both"]),

@@ -144,6 +144,18 @@ static void test_malformed_oci(void **state)
         {"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"archMap\": [{\"architecture\": "
          "\"SCMP_ARCH_X86_64\", \"subArchitectures\": [\"SCMP_ARCH_VAX\"]}]}",
          {"archMap[0].subArchitectures[0]", "SCMP_ARCH_VAX", NULL}},
+        /* Another architecture's entry is not used, but its names are checked all the same:
+         * a misspelt one would otherwise drop that architecture silently. */
+        {"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"archMap\": [{\"architecture\": "
+         "\"SCMP_ARCH_AARCH64X\", \"subArchitectures\": [\"SCMP_ARCH_ARM\"]}]}",
+         {"archMap[0].architecture", "SCMP_ARCH_AARCH64X", NULL}},
+        {"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"archMap\": [{\"architecture\": "
+         "\"SCMP_ARCH_X86_64\"}, {\"architecture\": \"SCMP_ARCH_AARCH64\", "
+         "\"subArchitectures\": [\"SCMP_ARCH_ARMM\"]}]}",
+         {"archMap[1].subArchitectures[0]", "SCMP_ARCH_ARMM", NULL}},
+        {"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"archMap\": [{\"architecture\": "
+         "\"x86_64\"}]}",
+         {"archMap[0].architecture", "not a seccomp architecture name", NULL}},
         {"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"archMap\": [{\"subArchitectures\": []}]}",
          {"archMap[0].architecture", "required", NULL}},
         {"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"archMap\": [{\"architecture\": "
