@@ -277,9 +277,9 @@ static int compile_block(struct compile_ctx *c, const struct block *b)
         uint32_t sys;
         int r = sysdb_lookup(c->db, n->name, &sys);
         if (r == -ENOENT)
-            return kerr_set(c->err, -EINVAL,
-                            "%s:%d: %s %s: %s.syscalls[%zu]: unknown syscall \"%s\"", p->file,
-                            n->line, policy_kind_name(p->kind), c->id, b->path, i, n->name);
+            return kerr_set(c->err, -EINVAL, "%s%s %s: %s.syscalls[%zu]: unknown syscall \"%s\"",
+                            loc(p, n->line, where, sizeof(where)), policy_kind_name(p->kind), c->id,
+                            b->path, i, n->name);
         if (r < 0)
             return r;
         if (!(sysdb_arches(c->db, sys) & c->arches)) {

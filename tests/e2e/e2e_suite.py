@@ -669,6 +669,9 @@ def s_invalid_then_fixed(E):
     obj = r.step("invalid: unknown syscall -> status Ready False, reason Invalid, names it, observedGeneration 2",
                  E.wait_status, "SeccompPolicy", ns, "web", "False", "Invalid", "mkdirr")
     r.check(obj["metadata"]["generation"] == 2, "invalid: generation is 2", obj["metadata"])
+    msg = ready_condition(obj).get("message", "")
+    r.check(msg.startswith(f"SeccompPolicy {ns}/web: spec.seccomp.syscalls[2]: unknown syscall"),
+            "invalid: the message names the object first (no file location for an API object)", msg)
     r.step("invalid: PolicyInvalid Event on the pod", E.wait_event, ns, "p", "PolicyInvalid", "mkdirr")
     r.check(a.read(rel) == good, "invalid: the file keeps the last good bytes", a.read(rel))
     m = a.metrics()
