@@ -38,7 +38,7 @@ struct recorder {
     struct former *former; /* pods recorded until lately */
     size_t nformer;
     uint64_t *reported_gone; /* gone containers the last collect reported */
-    size_t nreported_gone, capreported_gone;
+    size_t nreported_gone;
 };
 
 static int cmp_tracked(const void *a, const void *b)
@@ -446,7 +446,6 @@ int recorder_collect(struct recorder *r, int (*cb)(const struct recorder_seen *s
         free(r->reported_gone);
         r->reported_gone = c.gone;
         r->nreported_gone = c.ngone;
-        r->capreported_gone = c.capgone;
     } else {
         free(c.gone);
     }

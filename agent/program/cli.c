@@ -27,7 +27,6 @@ struct loader {
     bool only_pods; /* --pod FILE: its Pods, nothing else (it may be the -f folder itself) */
     unsigned invalid;
     unsigned errors; /* files and documents that could not be read (collect) */
-    unsigned objects;
 };
 
 static int load_object(struct object *o, void *userdata)
@@ -72,7 +71,6 @@ static int load_object(struct object *o, void *userdata)
     default:
         break;
     }
-    l->objects++;
     return r;
 }
 

@@ -177,7 +177,6 @@ static int output_commit(struct output *o, const char *data, size_t len)
 struct collect {
     struct recorded *rec;
     bool print_counts;
-    unsigned unknown_arch;
     int err;
 };
 
@@ -201,7 +200,6 @@ static int collect_one(int arch, uint32_t audit_arch, uint32_t nr, uint64_t coun
             return r;
         }
     } else {
-        c->unknown_arch++;
         fprintf(stderr,
                 "kscmp record: syscall %u on architecture 0x%x, which kscmp does not know: "
                 "left out of the policy\n",
