@@ -245,43 +245,32 @@ bool recorded_equal(const struct recorded *a, const struct recorded *b)
 
 int recorded_to_json(const struct recorded *r, json_t **ret_syscalls, json_t **ret_unknown)
 {
-    json_t *sys = json_object(), *unk = json_object();
+    _cleanup_(json_decrefp) json_t *sys = json_object();
+    _cleanup_(json_decrefp) json_t *unk = json_object();
     if (!sys || !unk)
-        goto nomem;
+        return -ENOMEM;
     for (size_t a = 0; a < arch_count(); a++) {
         const struct recorded_arch *ra = &r->arch[a];
         if (ra->nnames) {
             json_t *v = json_array();
             if (!v || json_object_set_new(sys, arch_get(a)->name, v) < 0)
-                goto nomem;
+                return -ENOMEM;
             for (size_t i = 0; i < ra->nnames; i++)
                 if (json_array_append_new(v, json_string(ra->names[i])) < 0)
-                    goto nomem;
+                    return -ENOMEM;
         }
         if (ra->nunknown) {
             json_t *v = json_array();
             if (!v || json_object_set_new(unk, arch_get(a)->name, v) < 0)
-                goto nomem;
+                return -ENOMEM;
             for (size_t i = 0; i < ra->nunknown; i++)
                 if (json_array_append_new(v, json_integer(ra->unknown[i])) < 0)
-                    goto nomem;
+                    return -ENOMEM;
         }
     }
-    if (json_object_size(sys) == 0) {
-        json_decref(sys);
-        sys = NULL;
-    }
-    if (json_object_size(unk) == 0) {
-        json_decref(unk);
-        unk = NULL;
-    }
-    *ret_syscalls = sys;
-    *ret_unknown = unk;
+    *ret_syscalls = json_object_size(sys) ? TAKE_PTR(sys) : NULL;
+    *ret_unknown = json_object_size(unk) ? TAKE_PTR(unk) : NULL;
     return 0;
-nomem:
-    json_decref(sys);
-    json_decref(unk);
-    return -ENOMEM;
 }
 
 /* Reads {"arch": [items...]} for one of the two status fields. */

@@ -315,6 +315,43 @@ static int spec_error(struct recording_spec *s, const char *fmt, const char *a, 
     return 0;
 }
 
+/* Reads spec into s: 0 with s->error set when it cannot be used, -ENOMEM. */
+static int spec_parse(struct recording_spec *s, const json_t *spec, const char *who)
+{
+    const char *key;
+    json_t *v;
+    if (!json_is_object(spec))
+        return spec_error(s, "%s: spec: required, an object%s", who, "");
+    json_object_foreach((json_t *)spec, key, v)
+    {
+        if (strcmp(key, "policy") != 0 && strcmp(key, "selector") != 0)
+            return spec_error(s, "%s: spec.%.64s: unknown field", who, key);
+    }
+    const char *policy = json_string_value(json_object_get(spec, "policy"));
+    if (!policy || !dns_subdomain_valid(policy))
+        return spec_error(s,
+                          "%s: spec.policy: must name a SeccompPolicy (a DNS-1123 subdomain: "
+                          "lower-case letters, digits, '-' and '.'), not \"%.64s\"",
+                          who, policy ? policy : "");
+    if (!(s->policy = strdup(policy)))
+        return -ENOMEM;
+    json_t *sel = json_object_get(spec, "selector");
+    if (sel && !json_is_null(sel)) {
+        struct ynode *doc = NULL;
+        struct kerr e2 = {0};
+        int r = ydoc_from_json(sel, &doc, &e2);
+        if (r == 0)
+            r = decode_label_selector(doc, "", who, "spec.selector", &s->selector, &e2);
+        ynode_free(doc);
+        if (r == -EINVAL)
+            return (s->error = strdup(e2.msg)) ? 0 : -ENOMEM;
+        if (r < 0)
+            return r;
+    }
+    s->selector.present = true; /* omitted or {}: every pod that uses the policy's file */
+    return 0;
+}
+
 int recording_spec_decode(const json_t *obj, struct recording_spec *ret, struct kerr *err)
 {
     json_t *meta = json_object_get(obj, "metadata");
@@ -324,7 +361,7 @@ int recording_spec_decode(const json_t *obj, struct recording_spec *ret, struct 
         return kerr_set(err, -EINVAL,
                         "SeccompRecording: metadata.namespace and metadata.name "
                         "must be a DNS-1123 label and subdomain");
-    struct recording_spec s = {0};
+    _cleanup_(recording_spec_clear) struct recording_spec s = {0};
     const char *uid = json_string_value(json_object_get(meta, "uid"));
     const char *created = json_string_value(json_object_get(meta, "creationTimestamp"));
     s.ns = strdup(ns);
@@ -332,61 +369,13 @@ int recording_spec_decode(const json_t *obj, struct recording_spec *ret, struct 
     s.uid = strdup(uid ? uid : "");
     s.created = strdup(created ? created : "");
     s.generation = json_integer_value(json_object_get(meta, "generation"));
-    if (!s.ns || !s.name || !s.uid || !s.created) {
-        recording_spec_clear(&s);
+    if (!s.ns || !s.name || !s.uid || !s.created)
         return kerr_set(err, -ENOMEM, "out of memory");
-    }
     char who[320];
     snprintf(who, sizeof(who), "SeccompRecording %s/%s", ns, name);
-    json_t *spec = json_object_get(obj, "spec");
-    const char *key;
-    json_t *v;
-    int r = 0;
-    if (!json_is_object(spec)) {
-        r = spec_error(&s, "%s: spec: required, an object%s", who, "");
-        goto out;
-    }
-    json_object_foreach(spec, key, v)
-    {
-        if (strcmp(key, "policy") != 0 && strcmp(key, "selector") != 0) {
-            r = spec_error(&s, "%s: spec.%.64s: unknown field", who, key);
-            goto out;
-        }
-    }
-    const char *policy = json_string_value(json_object_get(spec, "policy"));
-    if (!policy || !dns_subdomain_valid(policy)) {
-        r = spec_error(&s,
-                       "%s: spec.policy: must name a SeccompPolicy (a DNS-1123 subdomain: "
-                       "lower-case letters, digits, '-' and '.'), not \"%.64s\"",
-                       who, policy ? policy : "");
-        goto out;
-    }
-    if (!(s.policy = strdup(policy))) {
-        r = -ENOMEM;
-        goto out;
-    }
-    json_t *sel = json_object_get(spec, "selector");
-    if (sel && !json_is_null(sel)) {
-        struct ynode *doc = NULL;
-        struct kerr e2 = {0};
-        r = ydoc_from_json(sel, &doc, &e2);
-        if (r == 0)
-            r = decode_label_selector(doc, "", who, "spec.selector", &s.selector, &e2);
-        ynode_free(doc);
-        if (r == -EINVAL) {
-            r = 0;
-            s.error = strdup(e2.msg);
-            if (!s.error)
-                r = -ENOMEM;
-            goto out;
-        }
-    }
-    s.selector.present = true; /* omitted or {}: every pod that uses the policy's file */
-out:
-    if (r < 0) {
-        recording_spec_clear(&s);
+    int r = spec_parse(&s, json_object_get(obj, "spec"), who);
+    if (r < 0)
         return kerr_set(err, r, "out of memory");
-    }
-    *ret = s;
+    *ret = TAKE_STRUCT(s);
     return 0;
 }

@@ -397,6 +397,35 @@ static int supervise(struct run *r, int sigfd, struct kerr *err)
     return 0;
 }
 
+enum { SHARED_LEN = 4096, STACK_LEN = 1 << 20 };
+
+/* What notify_record_run changes in the process, given back on every return: the shared
+ * mappings, the listener, the subreaper flag, signals pending for the command, the mask. */
+struct run_scope {
+    struct handoff *h; /* MAP_FAILED: none */
+    char *stack;       /* MAP_FAILED: none */
+    int *listener;
+    int was_subreaper;
+    int sigfd;
+    sigset_t orig;
+};
+
+static void run_scope_end(struct run_scope *s)
+{
+    if (*s->listener >= 0)
+        close(*s->listener);
+    if (s->h != MAP_FAILED)
+        munmap(s->h, SHARED_LEN);
+    if (s->stack != MAP_FAILED)
+        munmap(s->stack, STACK_LEN);
+    prctl(PR_SET_CHILD_SUBREAPER, s->was_subreaper);
+    /* Signals that came after the end were meant for the command: drop them. */
+    struct signalfd_siginfo si;
+    while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+        ;
+    sigprocmask(SIG_SETMASK, &s->orig, NULL);
+}
+
 int notify_record_run(char *const argv[], struct notify_counts **ret_counts,
                       struct notify_result *ret, struct kerr *err)
 {
@@ -430,28 +459,26 @@ int notify_record_run(char *const argv[], struct notify_counts **ret_counts,
         sigprocmask(SIG_SETMASK, &orig, NULL);
         return kerr_set(err, -e, "signalfd: %s", strerror(e));
     }
-    int was_subreaper = 0;
-    prctl(PR_GET_CHILD_SUBREAPER, &was_subreaper);
+    _cleanup_(run_scope_end) struct run_scope scope = {
+        .h = mmap(NULL, SHARED_LEN, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0),
+        .stack = mmap(NULL, STACK_LEN, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0),
+        .listener = &r.listener,
+        .sigfd = sigfd,
+        .orig = orig,
+    };
+    prctl(PR_GET_CHILD_SUBREAPER, &scope.was_subreaper);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
-
-    const size_t shared_len = 4096, stack_len = 1 << 20;
-    struct handoff *h =
-        mmap(NULL, shared_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    char *stack = mmap(NULL, stack_len, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    int ret_code = 0;
-    if (h == MAP_FAILED || stack == MAP_FAILED) {
-        ret_code = kerr_set(err, -ENOMEM, "out of memory");
-        goto out;
-    }
+    struct handoff *h = scope.h;
+    if (h == MAP_FAILED || scope.stack == MAP_FAILED)
+        return kerr_set(err, -ENOMEM, "out of memory");
     struct child_args a = {.h = h, .argv = argv, .mask = orig, .parent = getpid()};
-    r.pid = clone(child_main, stack + stack_len, CLONE_FILES | SIGCHLD, &a);
-    if (r.pid < 0) {
-        ret_code = kerr_set(err, -errno, "cannot start %s: %s", argv[0], strerror(errno));
-        goto out;
-    }
-    if ((ret_code = await_filter(&r, h, err)) < 0)
-        goto out;
+    r.pid = clone(child_main, scope.stack + STACK_LEN, CLONE_FILES | SIGCHLD, &a);
+    if (r.pid < 0)
+        return kerr_set(err, -errno, "cannot start %s: %s", argv[0], strerror(errno));
+    int ret_code = await_filter(&r, h, err);
+    if (ret_code < 0)
+        return ret_code;
     /* Optional (Linux 6.6); without it every round trip costs a little more. */
     ioctl(r.listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
     struct sigaction wake = {.sa_handler = on_wake}, old_wake;
@@ -462,8 +489,7 @@ int notify_record_run(char *const argv[], struct notify_counts **ret_counts,
         kill(r.pid, SIGKILL); /* nobody would answer its calls */
         waitpid(r.pid, NULL, __WALL);
         sigaction(SIGRTMIN, &old_wake, NULL);
-        ret_code = kerr_set(err, -e, "cannot start a thread: %s", strerror(e));
-        goto out;
+        return kerr_set(err, -e, "cannot start a thread: %s", strerror(e));
     }
     ret_code = supervise(&r, sigfd, err);
     if (ret_code < 0) {
@@ -478,22 +504,9 @@ int notify_record_run(char *const argv[], struct notify_counts **ret_counts,
         ret_code = r.receiver_error;
     }
     if (ret_code < 0)
-        goto out;
+        return ret_code;
     ret->wait_status = r.wait_status;
     ret->exec_errno = atomic_load(&h->state) == CHILD_EXEC_FAILED ? h->err : 0;
     *ret_counts = TAKE_PTR(counts);
-out:
-    if (r.listener >= 0)
-        close(r.listener);
-    if (h != MAP_FAILED)
-        munmap(h, shared_len);
-    if (stack != MAP_FAILED)
-        munmap(stack, stack_len);
-    prctl(PR_SET_CHILD_SUBREAPER, was_subreaper);
-    /* Signals that came after the end were meant for the command: drop them. */
-    struct signalfd_siginfo si;
-    while (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-        ;
-    sigprocmask(SIG_SETMASK, &orig, NULL);
-    return ret_code;
+    return 0;
 }

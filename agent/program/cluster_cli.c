@@ -529,6 +529,36 @@ static void print_ts(int64_t t, char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The containers of the pod explained, and what they own. */
+struct ctrs {
+    struct ctr *v;
+    size_t n;
+};
+
+static void ctrs_free(struct ctrs *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->v[i].rel);
+    free(c->v);
+}
+
+/* Each kscmp file of the pod once, and what it owns. */
+struct file_views {
+    struct file_view *v;
+    size_t n;
+};
+
+static void file_views_free(struct file_views *f)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        free(f->v[i].rel);
+        free(f->v[i].json);
+        free(f->v[i].explain);
+        free(f->v[i].why);
+    }
+    free(f->v);
+}
+
 int cli_cluster_explain(int argc, char **argv)
 {
     struct copts o = {0};
@@ -536,36 +566,36 @@ int cli_cluster_explain(int argc, char **argv)
     if (r >= 0)
         return r;
     struct kerr err = {0};
-    struct world w;
+    _cleanup_(world_free) struct world w = {0};
     int arch = arch_native();
     if ((r = world_open(&w, &o, arch, &err)) < 0) {
         fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
-        world_free(&w);
         return EXIT_INVALID;
     }
     const char *ns = o.ns                        ? o.ns
                      : kube_fetch_namespace(w.f) ? kube_fetch_namespace(w.f)
                                                  : "default";
-    int ret = EXIT_INVALID;
-    json_t *pod_json = NULL, *events = NULL, *out = NULL, *node = NULL, *now = NULL;
-    struct ctr *ctrs = NULL;
-    size_t nctrs = 0;
-    struct file_view *files = NULL;
-    size_t nfiles = 0;
-    struct object pod_obj = {0};
-    char *text = NULL;
+    _cleanup_(json_decrefp) json_t *pod_json = NULL;
+    _cleanup_(json_decrefp) json_t *events = NULL;
+    _cleanup_(json_decrefp) json_t *out = NULL;
+    _cleanup_(json_decrefp) json_t *node = NULL;
+    _cleanup_(json_decrefp) json_t *now = NULL;
+    _cleanup_(ctrs_free) struct ctrs cs = {0};
+    _cleanup_(file_views_free) struct file_views fv = {0};
+    _cleanup_(object_clear) struct object pod_obj = {0};
+    _cleanup_free_ char *text = NULL;
     size_t text_len = 0;
-    FILE *t = NULL;
+    _cleanup_fclose_ FILE *t = NULL;
 
     _cleanup_free_ char *path = NULL;
     if (asprintf(&path, "/api/v1/namespaces/%s/pods/%s", ns, o.pod) < 0)
-        goto done;
+        return EXIT_INVALID;
     if ((r = kube_fetch_json(w.f, path, &pod_json, &err)) < 0) {
         if (r == -ENOENT)
             fprintf(stderr, "kscmp: error: no pod %s in namespace %s\n", o.pod, ns);
         else
             fprintf(stderr, "kscmp: error: %s\n", err.msg);
-        goto done;
+        return EXIT_INVALID;
     }
     json_t *spec = json_object_get(pod_json, "spec");
     const char *node_name = json_string_value(json_object_get(spec, "nodeName"));
@@ -579,7 +609,7 @@ int cli_cluster_explain(int argc, char **argv)
         _cleanup_free_ char *npath = NULL;
         struct kerr nerr = {0};
         if (asprintf(&npath, "/api/v1/nodes/%s", node_name) < 0)
-            goto done;
+            return EXIT_INVALID;
         if (kube_fetch_json(w.f, npath, &node, &nerr) == 0) {
             const char *a = json_string_value(json_object_get(
                 json_object_get(json_object_get(node, "status"), "nodeInfo"), "architecture"));
@@ -588,7 +618,7 @@ int cli_cluster_explain(int argc, char **argv)
                 engine_free(w.e);
                 w.e = NULL;
                 if ((r = engine_new(na, &w.e)) < 0)
-                    goto done;
+                    return EXIT_INVALID;
                 arch = na;
             }
             arch_note = na >= 0 ? "the node's" : arch_note;
@@ -598,7 +628,7 @@ int cli_cluster_explain(int argc, char **argv)
     }
     if ((r = load_policies(&w, ns, &err)) < 0 || (r = put_namespace(&w, ns, &err)) < 0) {
         fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
-        goto done;
+        return EXIT_INVALID;
     }
     /* The other pods of the node that share a file change what it holds (section 2). */
     if (node_name) {
@@ -606,7 +636,7 @@ int cli_cluster_explain(int argc, char **argv)
         _cleanup_free_ char *esc = kube_escape(node_name);
         if (!esc || asprintf(&ppath, "/api/v1/namespaces/%s/pods?fieldSelector=spec.nodeName%%3D%s",
                              ns, esc) < 0)
-            goto done;
+            return EXIT_INVALID;
         struct kerr perr = {0};
         if (kube_fetch_list(w.f, ppath, MAX_LIST, pods_on_node, &w, &perr) < 0)
             fprintf(stderr,
@@ -619,7 +649,7 @@ int cli_cluster_explain(int argc, char **argv)
     json_decref(copy);
     if (r < 0 || pod_obj.type != OBJ_POD) {
         fprintf(stderr, "kscmp: error: pod %s/%s: %s\n", ns, o.pod, err.msg);
-        goto done;
+        return EXIT_INVALID;
     }
     const struct pod *pod = pod_obj.pod;
     if (engine_get_pod(w.e, ns, o.pod))
@@ -635,7 +665,7 @@ int cli_cluster_explain(int argc, char **argv)
         json_decref(c2);
     }
     if (!pod_copy || engine_put_pod(w.e, pod_copy) < 0)
-        goto done;
+        return EXIT_INVALID;
     if ((r = pod_events(&w, ns, o.pod, uid, &events, &err)) < 0) {
         fprintf(stderr, "kscmp: warning: the pod's Events cannot be read: %s\n", err.msg);
         events = json_array();
@@ -650,15 +680,15 @@ int cli_cluster_explain(int argc, char **argv)
     size_t total = 0;
     for (size_t l = 0; l < 3; l++)
         total += json_array_size(json_object_get(spec, lists[l]));
-    ctrs = calloc(total ? total : 1, sizeof(*ctrs));
-    if (!ctrs)
-        goto done;
+    cs.v = calloc(total ? total : 1, sizeof(*cs.v));
+    if (!cs.v)
+        return EXIT_INVALID;
     for (size_t l = 0; l < 3; l++) {
         size_t i;
         json_t *c;
         json_array_foreach(json_object_get(spec, lists[l]), i, c)
         {
-            struct ctr *x = &ctrs[nctrs++];
+            struct ctr *x = &cs.v[cs.n++];
             x->name = json_string_value(json_object_get(c, "name"));
             if (!x->name)
                 x->name = "?";
@@ -686,27 +716,27 @@ int cli_cluster_explain(int argc, char **argv)
     }
 
     /* Each kscmp file once, computed as the pod's node would. */
-    files = calloc(nctrs ? nctrs : 1, sizeof(*files));
-    if (!files)
-        goto done;
+    fv.v = calloc(cs.n ? cs.n : 1, sizeof(*fv.v));
+    if (!fv.v)
+        return EXIT_INVALID;
     now = json_array();
     if (!now)
-        goto done;
-    for (size_t i = 0; i < nctrs; i++) {
-        if (!ctrs[i].rel)
+        return EXIT_INVALID;
+    for (size_t i = 0; i < cs.n; i++) {
+        if (!cs.v[i].rel)
             continue;
         bool seen = false;
-        for (size_t k = 0; k < nfiles; k++)
-            seen |= strcmp(files[k].rel, ctrs[i].rel) == 0;
+        for (size_t k = 0; k < fv.n; k++)
+            seen |= strcmp(fv.v[k].rel, cs.v[i].rel) == 0;
         if (seen)
             continue;
-        struct file_view *v = &files[nfiles++];
-        if (!(v->rel = strdup(ctrs[i].rel)))
-            goto done;
+        struct file_view *v = &fv.v[fv.n++];
+        if (!(v->rel = strdup(cs.v[i].rel)))
+            return EXIT_INVALID;
         struct file_pass fp = {v, engine_sysdb(w.e), now, ns, o.pod};
         struct sync_ops ops = {.file = explain_on_file, .event = explain_on_event, .userdata = &fp};
         if ((r = engine_compute_file(w.e, v->rel, &ops)) < 0 && r != -ENOENT)
-            goto done;
+            return EXIT_INVALID;
     }
 
     /* Output. */
@@ -720,12 +750,12 @@ int cli_cluster_explain(int argc, char **argv)
     json_object_set_new(out, "files", jfiles);
     t = open_memstream(&text, &text_len);
     if (!t)
-        goto done;
+        return EXIT_INVALID;
     fprintf(t, "Pod %s/%s on node %s (%s, %s)\n", ns, o.pod, node_name ? node_name : "(none yet)",
             arch_get((size_t)arch)->name, arch_note);
     fprintf(t, "\nContainers:\n");
-    for (size_t i = 0; i < nctrs; i++) {
-        struct ctr *x = &ctrs[i];
+    for (size_t i = 0; i < cs.n; i++) {
+        struct ctr *x = &cs.v[i];
         bool stale = false;
         json_t *stale_ev = NULL;
         size_t k;
@@ -765,8 +795,8 @@ int cli_cluster_explain(int argc, char **argv)
             fprintf(t, ", not stale");
         fputc('\n', t);
     }
-    for (size_t i = 0; i < nfiles; i++) {
-        struct file_view *v = &files[i];
+    for (size_t i = 0; i < fv.n; i++) {
+        struct file_view *v = &fv.v[i];
         struct ns_name rel; /* NS/NAME.json */
         _cleanup_free_ char *name = ns_name_split(v->rel, &rel) == 0
                                         ? strndup(rel.name, strlen(rel.name) - strlen(".json"))
@@ -774,7 +804,7 @@ int cli_cluster_explain(int argc, char **argv)
         struct contributor *cv = NULL;
         size_t ncv = 0;
         if (!name || engine_contributors(w.e, pod, name, &cv, &ncv) < 0)
-            goto done;
+            return EXIT_INVALID;
         json_t *jf = json_object(), *jc = json_array();
         json_object_set_new(jf, "file", json_sprintf("kscmp/%s", v->rel));
         json_object_set_new(jf, "contributors", jc);
@@ -856,50 +886,25 @@ int cli_cluster_explain(int argc, char **argv)
             fprintf(t, "  %-20s %s\n", str_at(ev, "reason"), str_at(ev, "message"));
         }
     }
-    for (size_t i = 0; i < nfiles; i++) {
-        struct file_view *v = &files[i];
+    for (size_t i = 0; i < fv.n; i++) {
+        struct file_view *v = &fv.v[i];
         if (!v->explain)
             continue;
         fprintf(t, "\nProfile kscmp/%s (each syscall's action and where it comes from):\n", v->rel);
         fputs(v->explain, t);
     }
-    if (fclose(t) != 0) {
-        t = NULL;
-        goto done;
-    }
-    t = NULL;
+    if (fclose(TAKE_PTR(t)) != 0)
+        return EXIT_INVALID;
     if (strcmp(o.output, "json") == 0) {
         char *s = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         if (!s)
-            goto done;
+            return EXIT_INVALID;
         puts(s);
         free(s);
     } else {
         fputs(text, stdout);
     }
-    ret = 0;
-done:
-    if (t)
-        fclose(t);
-    free(text);
-    for (size_t i = 0; i < nctrs; i++)
-        free(ctrs[i].rel);
-    free(ctrs);
-    for (size_t i = 0; i < nfiles; i++) {
-        free(files[i].rel);
-        free(files[i].json);
-        free(files[i].explain);
-        free(files[i].why);
-    }
-    free(files);
-    object_clear(&pod_obj);
-    json_decref(pod_json);
-    json_decref(node);
-    json_decref(events);
-    json_decref(now);
-    json_decref(out);
-    world_free(&w);
-    return ret;
+    return 0;
 }
 
 /* ---- status ---- */
@@ -984,13 +989,9 @@ int cli_cluster_status(int argc, char **argv)
     if (r >= 0)
         return r;
     struct kerr err = {0};
-    struct world w;
-    int ret = EXIT_INVALID;
-    json_t *out = NULL, *pods = NULL, *owed = NULL;
-    _cleanup_free_ char *epath = NULL; /* before any goto done */
+    _cleanup_(world_free) struct world w = {0};
     if ((r = world_open(&w, &o, arch_native(), &err)) < 0) {
         fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
-        world_free(&w);
         return EXIT_INVALID;
     }
     const char *ns = o.all                       ? NULL
@@ -999,9 +1000,9 @@ int cli_cluster_status(int argc, char **argv)
                                                  : "default";
     if ((r = load_policies(&w, ns, &err)) < 0) {
         fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
-        goto done;
+        return EXIT_INVALID;
     }
-    out = json_object();
+    _cleanup_(json_decrefp) json_t *out = json_object();
     json_t *not_ready = json_array(), *detached = json_array();
     json_object_set_new(out, "scope", ns ? json_string(ns) : json_string("all namespaces"));
     json_object_set_new(out, "policies", json_integer((json_int_t)json_array_size(w.policies)));
@@ -1026,20 +1027,21 @@ int cli_cluster_status(int argc, char **argv)
     }
 
     /* Warning Events of component kscmp, grouped by pod. */
+    _cleanup_free_ char *epath = NULL;
     if ((ns ? asprintf(&epath, "/api/v1/namespaces/%s/events?fieldSelector=type%%3DWarning", ns)
             : asprintf(&epath, "/api/v1/events?fieldSelector=type%%3DWarning")) < 0)
-        goto done;
-    struct status_ctx sc = {&w, json_object()};
+        return EXIT_INVALID;
+    _cleanup_(json_decrefp) json_t *by_pod = json_object();
+    struct status_ctx sc = {&w, by_pod};
     if (!sc.by_pod)
-        goto done;
+        return EXIT_INVALID;
     r = kube_fetch_list(w.f, epath, MAX_LIST, collect_warning, &sc, &err);
     if (r < 0) {
-        json_decref(sc.by_pod);
         fprintf(stderr, "kscmp: error: %s\n", err.msg);
-        goto done;
+        return EXIT_INVALID;
     }
     /* Which pods still exist, and what the policies owe them now. */
-    pods = json_array();
+    _cleanup_(json_decrefp) json_t *pods = json_array();
     json_t *namespaces_done = json_object();
     const char *key;
     json_t *p;
@@ -1080,13 +1082,11 @@ int cli_cluster_status(int argc, char **argv)
     }
     json_decref(namespaces_done);
     /* When -n limits the policies read, cluster policies still count: they are all read. */
-    struct owed ow = {json_array()};
-    owed = ow.list;
+    _cleanup_(json_decrefp) json_t *owed = json_array();
+    struct owed ow = {owed};
     if (!owed ||
-        engine_sync(w.e, &(struct sync_ops){.event = status_on_event, .userdata = &ow}) < 0) {
-        json_decref(sc.by_pod);
-        goto done;
-    }
+        engine_sync(w.e, &(struct sync_ops){.event = status_on_event, .userdata = &ow}) < 0)
+        return EXIT_INVALID;
     unsigned pods_with_problems = 0;
     json_t *jpods = json_array();
     json_object_set_new(out, "pods", jpods);
@@ -1127,14 +1127,13 @@ int cli_cluster_status(int argc, char **argv)
         pods_with_problems += any;
         json_array_append(jpods, p);
     }
-    json_decref(sc.by_pod);
     size_t problems = json_array_size(not_ready) + pods_with_problems;
     json_object_set_new(out, "problems", json_integer((json_int_t)problems));
 
     if (strcmp(o.output, "json") == 0) {
         char *s = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         if (!s)
-            goto done;
+            return EXIT_INVALID;
         puts(s);
         free(s);
     } else {
@@ -1188,11 +1187,5 @@ int cli_cluster_status(int argc, char **argv)
                    json_array_size(not_ready) == 1 ? "y" : "ies", pods_with_problems,
                    pods_with_problems == 1 ? "" : "s");
     }
-    ret = problems ? EXIT_INVALID : 0;
-done:
-    json_decref(out);
-    json_decref(pods);
-    json_decref(owed);
-    world_free(&w);
-    return ret;
+    return problems ? EXIT_INVALID : 0;
 }
