@@ -3,9 +3,10 @@
 
 CC       ?= cc
 CLANG    ?= clang
-# The engine (and base) link only these; the rest of the agent adds libcurl and libcrypto.
+# The engine (and base) link only these; the rest of the agent adds libcurl, libmicrohttpd,
+# libcrypto and libbpf.
 ENGINE_PKGS := libseccomp yaml-0.1 jansson
-PKGS     := $(ENGINE_PKGS) libcurl libcrypto libbpf
+PKGS     := $(ENGINE_PKGS) libcurl libmicrohttpd libcrypto libbpf
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-unused-parameter -Wno-format-truncation -Wno-format-nonliteral
 BASEFLAGS = -std=gnu11 -D_GNU_SOURCE -Iagent -MMD -MP $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ENGINE_LIBS = $(shell pkg-config --libs $(ENGINE_PKGS) 2>/dev/null) -lm
@@ -15,7 +16,7 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 
 # Debian packages the build, the tests and `make run` need.
 DEB_PKGS := build-essential pkg-config clang clang-format libclang-rt-14-dev libseccomp-dev \
-            libyaml-dev libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev \
+            libyaml-dev libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev libmicrohttpd-dev \
             runc crun busybox-static python3 python3-yaml openssl iproute2 util-linux curl shellcheck strace \
             containerd containernetworking-plugins iptables \
             libbpf-dev
@@ -42,7 +43,7 @@ BPF_BLOB    := build/obj/node/bpf_blob.o
 REST_OBJS   := $(REST_SRCS:agent/%.c=build/obj/%.o) $(BPF_BLOB)
 CORE_SAN    := $(CORE_SRCS:agent/%.c=build/san/%.o)
 REST_SAN    := $(REST_SRCS:agent/%.c=build/san/%.o) $(BPF_BLOB)
-# The engine as a static library: `make` refuses one that reaches for libcurl
+# The engine as a static library: `make` refuses one that reaches for libcurl, libmicrohttpd
 # or inotify, and the engine's unit tests and fuzzers link it alone (with ENGINE_LIBS).
 ENGINE_LIB  := build/libkscmp-engine.a
 ENGINE_SAN  := build/libkscmp-engine-san.a
@@ -91,7 +92,8 @@ $(BPF_BLOB): agent/node/bpf_blob.S $(BPF_OBJ)
 	$(CC) -c -Wa,-I,build/bpf $< -o $@
 
 # The layer rule, checked whenever the engine library is built: no include upwards, and no
-# libcurl or inotify symbol in base or engine.
+# libcurl, libmicrohttpd or inotify symbol in base or engine; only program/ (the HTTP endpoint)
+# includes libmicrohttpd.
 layers:
 	@bad=$$(for i in $$(seq 1 $(words $(LAYERS))); do \
 		l=$$(echo $(LAYERS) | cut -d' ' -f$$i); up=$$(echo $(LAYERS) | cut -d' ' -f$$((i+1))-); \
@@ -99,12 +101,14 @@ layers:
 	done); if [ -n "$$bad" ]; then echo "layer rule broken (a lower layer includes a higher one):"; echo "$$bad"; exit 1; fi
 	@bad=$$(grep -ln '#include "base/log.h"' agent/engine/*.[ch] $$(ls agent/base/*.[ch] | grep -v 'agent/base/log\.')); \
 	if [ -n "$$bad" ]; then echo "base/ and engine/ do not log (base/error.h):"; echo "$$bad"; exit 1; fi
+	@bad=$$(grep -ln '#include <microhttpd.h>' agent/base/*.[ch] agent/engine/*.[ch] agent/node/*.[ch] agent/kube/*.[ch]); \
+	if [ -n "$$bad" ]; then echo "only program/ serves HTTP (libmicrohttpd):"; echo "$$bad"; exit 1; fi
 
 define engine_lib
 	@rm -f $@
 	ar rcs $@ $^
-	@if nm -u $@ | grep -E ' U (curl_|inotify_)'; then \
-		echo "$@: the engine must not use libcurl or inotify (symbols above)"; rm -f $@; exit 1; fi
+	@if nm -u $@ | grep -E ' U (curl_|MHD_|inotify_)'; then \
+		echo "$@: the engine must not use libcurl, libmicrohttpd or inotify (symbols above)"; rm -f $@; exit 1; fi
 endef
 
 $(ENGINE_LIB): $(CORE_OBJS) | layers

@@ -1,20 +1,33 @@
-/* http.c - /metrics, /healthz and /readyz over HTTP/1.1, on a thread of their own.
+/* http.c - /metrics, /healthz and /readyz over HTTP/1.1: libmicrohttpd, driven by a thread
+ * of the endpoint's own.
  *
- * A small server of our own rather than a library: what matters here is that no client can
- * keep the probes from answering. Every connection must deliver its request head within
- * HEAD_TIMEOUT_MS of being accepted (a header line every few seconds does not extend it),
- * and its response within WRITE_TIMEOUT_MS; each answer closes the connection. A peer address
- * that already holds PER_PEER_MAX connections gives up one of its own for a new one; when
- * every slot is taken, the peer that holds the most gives one up; a connection that sent part
- * of a head gives way before one that sent nothing yet, and the oldest first. A probe, which
- * sends its request at once, is answered as soon as it is accepted, whatever other clients
- * do.
+ * libmicrohttpd parses the requests and writes the answers. What it does not do is keep a
+ * client from holding up the probes: its connection timeout is an idle timeout that a header
+ * line every second resets, and at its connection limits it refuses the newest connection
+ * (which may be the kubelet's probe) or stops accepting. So the endpoint accepts connections
+ * itself and hands each one to libmicrohttpd (MHD_add_connection), and around it:
+ * - every connection must deliver its whole request head within HEAD_TIMEOUT_MS of being
+ *   accepted, and have its answer read within WRITE_TIMEOUT_MS of that; the endpoint keeps
+ *   these deadlines itself and shuts down (shutdown(2)) a connection that misses one, which
+ *   libmicrohttpd then closes;
+ * - a peer address that already holds PER_PEER_MAX connections gives up one of its own for a
+ *   new one, and when MAX_CONNS are open the peer holding the most gives one up: one that
+ *   sent part of a request head before one that sent nothing yet, the oldest first. The room
+ *   is made (the connection closed by libmicrohttpd) before the new one is handed over, so
+ *   libmicrohttpd's own limits (the same numbers) never refuse it;
+ * - a new connection is processed as soon as it is handed over: a probe, which sends its
+ *   request at once, is answered before any other connection can take its place;
+ * - each answer closes its connection (no keep-alive holding a slot).
+ * Everything, libmicrohttpd included, runs on the endpoint's thread (libmicrohttpd in external
+ * epoll mode), so the probes do not depend on the agent's event loop, and the connection
+ * table needs no lock.
  */
 #include "program/http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -27,34 +40,39 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
-#include "base/http_head.h"
 
 #define MAX_CONNS 64
 #define PER_PEER_MAX 8
-#define HEAD_MAX 4096
 #define HEAD_TIMEOUT_MS 2000
 #define WRITE_TIMEOUT_MS 10000
+/* libmicrohttpd's memory for one connection (request head, answer headers): a larger head is
+ * answered 431 by libmicrohttpd. */
+#define CONN_MEMORY (16 * 1024)
+/* Tries to have libmicrohttpd close the connections shut down to make room. */
+#define ROOM_TRIES 8
 
 struct conn {
     int fd; /* -1: free */
-    struct sockaddr_in6 peer;
+    struct sockaddr_storage peer;
+    socklen_t peerlen;
     uint64_t accepted_ms;
     uint64_t deadline_ms;
-    char in[HEAD_MAX];
-    size_t inlen;
-    char *out; /* the whole response, once the head is in */
-    size_t outlen, outoff;
+    bool line_seen; /* libmicrohttpd read the request line */
+    bool head_done; /* ... and the whole head: the request was answered */
+    bool doomed;    /* shut down; libmicrohttpd has yet to close it */
 };
 
 struct http_server {
     struct metrics *m;
     uint64_t stall_ms;
+    struct MHD_Daemon *d;
     int lfd;
     int epfd;
     int stopfd[2];
     pthread_t thread;
     bool started;
     unsigned port;
+    struct conn *adding; /* the slot of the connection being handed to libmicrohttpd */
     struct conn conns[MAX_CONNS];
 };
 
@@ -65,259 +83,274 @@ static uint64_t mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void conn_close(struct http_server *s, struct conn *c)
+static bool same_peer(const struct conn *c, const struct sockaddr *peer)
 {
-    if (c->fd < 0)
-        return;
-    epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-    close(c->fd);
-    free(c->out);
-    c->fd = -1;
-    c->out = NULL;
-    c->inlen = c->outlen = c->outoff = 0;
+    const struct sockaddr *a = (const struct sockaddr *)&c->peer;
+    if (a->sa_family != peer->sa_family)
+        return false;
+    if (a->sa_family == AF_INET)
+        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+               ((const struct sockaddr_in *)peer)->sin_addr.s_addr;
+    if (a->sa_family == AF_INET6)
+        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                      &((const struct sockaddr_in6 *)peer)->sin6_addr,
+                      sizeof(struct in6_addr)) == 0;
+    return true;
 }
 
-static bool same_peer(const struct sockaddr_in6 *a, const struct sockaddr_in6 *b)
+/* Ends a connection that must give way or missed its deadline: shut down, so that
+ * libmicrohttpd reads the end and closes it (then on_notify() frees its slot). */
+static void conn_doom(struct conn *c)
 {
-    if (a->sin6_family != b->sin6_family)
-        return false;
-    if (a->sin6_family == AF_INET)
-        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-               ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-    return memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0;
+    if (c->fd < 0 || c->doomed)
+        return;
+    shutdown(c->fd, SHUT_RDWR);
+    c->doomed = true;
 }
 
 /* Which of two connections gives way first: one that sent part of a request head (a slow
- * client, not a probe that has yet to send its line), then the one held longest. */
+ * client, not a probe whose line is yet to be read), then the one held longest. */
 static bool evict_before(const struct conn *a, const struct conn *b)
 {
-    if ((a->inlen > 0) != (b->inlen > 0))
-        return a->inlen > 0;
+    if (a->line_seen != b->line_seen)
+        return a->line_seen;
     return a->accepted_ms < b->accepted_ms;
 }
 
-/* A slot for a new connection from peer: a free one; else, when the peer holds PER_PEER_MAX
- * already, one of its own; else one of the peer that holds the most (so that one client's
- * flood makes room out of its own connections, not out of the kubelet's or the scraper's).
- * Within a peer, evict_before() picks. */
-static struct conn *take_slot(struct http_server *s, const struct sockaddr_in6 *peer)
+/* The connection of peer (NULL: of any peer) that gives way first, doomed ones left out. */
+static struct conn *victim_of(struct http_server *s, const struct sockaddr *peer)
 {
-    struct conn *free_slot = NULL, *mine = NULL;
-    unsigned nmine = 0, counts[MAX_CONNS] = {0};
+    struct conn *v = NULL;
     for (size_t i = 0; i < MAX_CONNS; i++) {
         struct conn *c = &s->conns[i];
-        if (c->fd < 0) {
-            if (!free_slot)
-                free_slot = c;
-            continue;
-        }
-        /* counts[i]: how many connections c's peer holds (counted at its first one). */
-        for (size_t j = 0; j <= i; j++)
-            if (s->conns[j].fd >= 0 && same_peer(&s->conns[j].peer, &c->peer)) {
-                counts[j]++;
-                break;
-            }
-        if (same_peer(&c->peer, peer)) {
-            nmine++;
-            if (!mine || evict_before(c, mine))
-                mine = c;
-        }
+        if (c->fd >= 0 && !c->doomed && (!peer || same_peer(c, peer)) &&
+            (!v || evict_before(c, v)))
+            v = c;
     }
-    struct conn *victim = NULL;
-    if (nmine >= PER_PEER_MAX)
-        victim = mine;
-    else if (free_slot)
-        return free_slot;
-    else {
-        /* The peer that holds the most, then its connection that gives way first. */
-        size_t top = 0;
-        for (size_t j = 1; j < MAX_CONNS; j++)
-            if (counts[j] > counts[top])
-                top = j;
+    return v;
+}
+
+/* A free slot for a new connection from peer, within the limits: when the peer holds
+ * PER_PEER_MAX already, one of its own gives way; when every slot is taken, one of the peer
+ * that holds the most (so that a flood makes room out of its own connections, not out of the
+ * kubelet's or the scraper's). The connections that give way are closed by libmicrohttpd
+ * before this returns, so its limits let the new one in. NULL when that did not happen. */
+static struct conn *take_slot(struct http_server *s, const struct sockaddr *peer)
+{
+    for (unsigned tries = 0; tries <= ROOM_TRIES; tries++) {
+        struct conn *free_slot = NULL;
+        unsigned mine = 0, mine_doomed = 0, doomed = 0;
+        unsigned counts[MAX_CONNS] = {0}; /* per peer, at its first live connection */
         for (size_t i = 0; i < MAX_CONNS; i++) {
             struct conn *c = &s->conns[i];
-            if (c->fd >= 0 && same_peer(&c->peer, &s->conns[top].peer) &&
-                (!victim || evict_before(c, victim)))
-                victim = c;
+            if (c->fd < 0) {
+                if (!free_slot)
+                    free_slot = c;
+                continue;
+            }
+            doomed += c->doomed;
+            if (same_peer(c, peer)) {
+                mine++;
+                mine_doomed += c->doomed;
+            }
+            if (c->doomed)
+                continue;
+            for (size_t j = 0; j <= i; j++)
+                if (s->conns[j].fd >= 0 && !s->conns[j].doomed &&
+                    same_peer(&s->conns[j], (const struct sockaddr *)&c->peer)) {
+                    counts[j]++;
+                    break;
+                }
         }
+        if (free_slot && mine < PER_PEER_MAX)
+            return free_slot;
+        if (tries == ROOM_TRIES)
+            break;
+        if (mine >= PER_PEER_MAX) {
+            if (mine_doomed == 0)
+                conn_doom(victim_of(s, peer));
+        } else if (doomed == 0) {
+            size_t top = 0;
+            for (size_t j = 1; j < MAX_CONNS; j++)
+                if (counts[j] > counts[top])
+                    top = j;
+            if (counts[top] > 0)
+                conn_doom(victim_of(s, (const struct sockaddr *)&s->conns[top].peer));
+        }
+        MHD_run(s->d); /* reads the ends of the doomed: closed, and their slots free */
     }
-    conn_close(s, victim);
-    return victim;
+    return NULL;
 }
 
-/* The whole response: status line, headers, and (unless HEAD) the body. */
-static char *respond(unsigned status, const char *reason, const char *type, const char *body,
-                     bool head, size_t *ret_len)
+/* libmicrohttpd took a connection (the one being added) or closed one. */
+static void on_notify(void *cls, struct MHD_Connection *mc, void **socket_context,
+                      enum MHD_ConnectionNotificationCode code)
 {
-    size_t blen = strlen(body);
-    char *out = NULL;
-    int n = asprintf(&out,
-                     "HTTP/1.1 %u %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                     "Cache-Control: no-store\r\nConnection: close\r\n\r\n%s",
-                     status, reason, type, blen, head ? "" : body);
-    if (n < 0)
-        return NULL;
-    *ret_len = (size_t)n;
-    return out;
+    struct http_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = s->adding;
+        s->adding = NULL;
+        return;
+    }
+    struct conn *c = *socket_context;
+    if (c) {
+        c->fd = -1;
+        c->line_seen = c->head_done = c->doomed = false;
+        *socket_context = NULL;
+    }
 }
 
-/* Answers the request head in c->in (whole: http_head_parse() said 1). */
-static char *answer(struct http_server *s, const struct http_request *rq, size_t *ret_len)
+static struct conn *conn_of(struct MHD_Connection *mc)
 {
-    bool head = strcmp(rq->method, "HEAD") == 0;
-    if (!head && strcmp(rq->method, "GET") != 0)
-        return respond(405, "Method Not Allowed", "text/plain", "method not allowed\n", false,
-                       ret_len);
-    if (strcmp(rq->path, "/healthz") == 0) {
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* libmicrohttpd read a request line: the connection sent part of a head. */
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *mc)
+{
+    struct conn *c = conn_of(mc);
+    if (c)
+        c->line_seen = true;
+    return NULL;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *mc, unsigned status, const char *type,
+                             char *body, bool owned)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        strlen(body), body, owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_MUST_COPY);
+    if (!r) {
+        if (owned)
+            free(body);
+        return MHD_NO;
+    }
+    if (MHD_add_response_header(r, "Content-Type", type) != MHD_YES ||
+        MHD_add_response_header(r, "Cache-Control", "no-store") != MHD_YES ||
+        MHD_add_response_header(r, "Connection", "close") != MHD_YES) {
+        MHD_destroy_response(r);
+        return MHD_NO;
+    }
+    enum MHD_Result ret = MHD_queue_response(mc, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* A whole request head is in: answer it (GET or HEAD; libmicrohttpd leaves out the body of
+ * an answer to HEAD). */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **req_cls)
+{
+    struct http_server *s = cls;
+    struct conn *c = conn_of(mc);
+    if (c && !c->head_done) {
+        c->head_done = true;
+        c->deadline_ms = mono_ms() + WRITE_TIMEOUT_MS;
+    }
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return reply(mc, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
+                     (char *)"method not allowed\n", false);
+    if (strcmp(url, "/healthz") == 0) {
         uint64_t age = metrics_heartbeat_age_ms(s->m);
         if (s->stall_ms && age > s->stall_ms) {
             char msg[160];
             snprintf(msg, sizeof(msg),
                      "unhealthy: the agent's event loop has not turned for %.1f s (limit %.0f s)\n",
                      (double)age / 1000.0, (double)s->stall_ms / 1000.0);
-            return respond(503, "Service Unavailable", "text/plain", msg, head, ret_len);
+            return reply(mc, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", msg, false);
         }
-        return respond(200, "OK", "text/plain", "ok\n", head, ret_len);
+        return reply(mc, MHD_HTTP_OK, "text/plain", (char *)"ok\n", false);
     }
-    if (strcmp(rq->path, "/readyz") == 0) {
+    if (strcmp(url, "/readyz") == 0) {
         if (metrics_ready(s->m))
-            return respond(200, "OK", "text/plain", "ready\n", head, ret_len);
-        return respond(503, "Service Unavailable", "text/plain",
-                       "not ready: the first complete set of profiles is not on disk yet\n", head,
-                       ret_len);
+            return reply(mc, MHD_HTTP_OK, "text/plain", (char *)"ready\n", false);
+        return reply(mc, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+                     (char *)"not ready: the first complete set of profiles is not on disk yet\n",
+                     false);
     }
-    if (strcmp(rq->path, "/metrics") == 0) {
-        _cleanup_free_ char *body = metrics_render(s->m);
+    if (strcmp(url, "/metrics") == 0) {
+        char *body = metrics_render(s->m);
         if (!body)
-            return respond(500, "Internal Server Error", "text/plain", "out of memory\n", head,
-                           ret_len);
-        return respond(200, "OK", "text/plain; version=0.0.4", body, head, ret_len);
+            return reply(mc, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain",
+                         (char *)"out of memory\n", false);
+        return reply(mc, MHD_HTTP_OK, "text/plain; version=0.0.4", body, true);
     }
-    return respond(404, "Not Found", "text/plain", "not found\n", head, ret_len);
+    return reply(mc, MHD_HTTP_NOT_FOUND, "text/plain", (char *)"not found\n", false);
 }
 
-static void conn_write(struct http_server *s, struct conn *c)
-{
-    while (c->outoff < c->outlen) {
-        ssize_t n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN)
-            return;
-        if (n <= 0) {
-            conn_close(s, c);
-            return;
-        }
-        c->outoff += (size_t)n;
-    }
-    shutdown(c->fd, SHUT_WR);
-    conn_close(s, c);
-}
-
-static void conn_read(struct http_server *s, struct conn *c)
-{
-    for (;;) {
-        if (c->inlen == sizeof(c->in)) {
-            c->out = respond(431, "Request Header Fields Too Large", "text/plain",
-                             "request head too large\n", false, &c->outlen);
-            break;
-        }
-        ssize_t n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN)
-            return;
-        if (n <= 0) {
-            conn_close(s, c);
-            return;
-        }
-        c->inlen += (size_t)n;
-        struct http_request rq;
-        int q = http_head_parse(c->in, c->inlen, &rq);
-        if (q == 1) {
-            c->out = answer(s, &rq, &c->outlen);
-            break;
-        }
-        if (q == -E2BIG) {
-            c->out = respond(414, "URI Too Long", "text/plain", "request target too long\n", false,
-                             &c->outlen);
-            break;
-        }
-        if (q < 0) {
-            c->out = respond(400, "Bad Request", "text/plain", "bad request\n", false, &c->outlen);
-            break;
-        }
-    }
-    if (!c->out) {
-        conn_close(s, c);
-        return;
-    }
-    c->deadline_ms = mono_ms() + WRITE_TIMEOUT_MS;
-    struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = c};
-    epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev);
-    conn_write(s, c);
-}
-
+/* Accepts what waits, each connection handed to libmicrohttpd and processed at once. */
 static void accept_all(struct http_server *s)
 {
     for (;;) {
-        struct sockaddr_in6 peer = {0};
+        struct sockaddr_storage peer = {0};
         socklen_t plen = sizeof(peer);
         int fd = accept4(s->lfd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return; /* EAGAIN, or out of descriptors: the backlog waits */
-        struct conn *c = take_slot(s, &peer);
+        struct conn *c = take_slot(s, (struct sockaddr *)&peer);
+        if (!c) {
+            close(fd);
+            continue;
+        }
         uint64_t now = mono_ms();
-        c->fd = fd;
-        c->peer = peer;
-        c->accepted_ms = now;
-        c->deadline_ms = now + HEAD_TIMEOUT_MS;
-        struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = c};
-        if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-            conn_close(s, c);
-        else
-            conn_read(s, c); /* a probe's request is there already: answered before any
-                                other connection can take its slot */
+        *c = (struct conn){.fd = fd,
+                           .peer = peer,
+                           .peerlen = plen,
+                           .accepted_ms = now,
+                           .deadline_ms = now + HEAD_TIMEOUT_MS};
+        s->adding = c;
+        if (MHD_add_connection(s->d, fd, (struct sockaddr *)&peer, plen) != MHD_YES) {
+            /* libmicrohttpd closed the socket */
+            if (s->adding == c)
+                c->fd = -1;
+        }
+        s->adding = NULL;
+        MHD_run(s->d); /* a probe's request is there already: answered now */
     }
+}
+
+/* Shuts down the connections past their deadline; the time until the next one (-1: none). */
+static int enforce_deadlines(struct http_server *s)
+{
+    uint64_t now = mono_ms();
+    int timeout = -1;
+    for (size_t i = 0; i < MAX_CONNS; i++) {
+        struct conn *c = &s->conns[i];
+        if (c->fd < 0 || c->doomed)
+            continue;
+        if (c->deadline_ms <= now) {
+            conn_doom(c); /* too slow: the request head, or reading the answer */
+            timeout = 0;  /* libmicrohttpd reads the end now */
+            continue;
+        }
+        int t = (int)(c->deadline_ms - now);
+        if (timeout < 0 || t < timeout)
+            timeout = t;
+    }
+    return timeout;
 }
 
 static void *serve(void *userdata)
 {
     struct http_server *s = userdata;
     for (;;) {
-        uint64_t now = mono_ms();
-        int timeout = -1;
-        for (size_t i = 0; i < MAX_CONNS; i++) {
-            struct conn *c = &s->conns[i];
-            if (c->fd < 0)
-                continue;
-            if (c->deadline_ms <= now) {
-                conn_close(s, c); /* too slow: the request head, or reading the answer */
-                continue;
-            }
-            int t = (int)(c->deadline_ms - now);
-            if (timeout < 0 || t < timeout)
-                timeout = t;
-        }
-        struct epoll_event evs[16];
-        int n = epoll_wait(s->epfd, evs, 16, timeout);
+        MHD_run(s->d);
+        int timeout = enforce_deadlines(s);
+        MHD_UNSIGNED_LONG_LONG mhd_ms;
+        if (MHD_get_timeout(s->d, &mhd_ms) == MHD_YES &&
+            (timeout < 0 || mhd_ms < (MHD_UNSIGNED_LONG_LONG)timeout))
+            timeout = mhd_ms > 60000 ? 60000 : (int)mhd_ms;
+        struct epoll_event evs[4];
+        int n = epoll_wait(s->epfd, evs, 4, timeout);
         if (n < 0 && errno != EINTR)
             return NULL;
         for (int i = 0; i < n; i++) {
-            void *p = evs[i].data.ptr;
-            if (p == &s->stopfd)
+            if (evs[i].data.ptr == &s->stopfd)
                 return NULL;
-            if (p == &s->lfd) {
+            if (evs[i].data.ptr == &s->lfd)
                 accept_all(s);
-                continue;
-            }
-            struct conn *c = p;
-            if (c->fd < 0)
-                continue;
-            if (c->out)
-                conn_write(s, c);
-            else
-                conn_read(s, c);
         }
     }
 }
@@ -392,6 +425,22 @@ int http_serve(struct metrics *m, const char *addr, uint64_t stall_ms, struct ht
     socklen_t blen = sizeof(bound);
     if (getsockname(s->lfd, (struct sockaddr *)&bound, &blen) == 0)
         s->port = ntohs(bound.sin6_port); /* sin_port sits at the same offset */
+    /* External epoll mode: MHD_run() on the endpoint's thread does libmicrohttpd's work; its
+     * limits are the endpoint's own, which take_slot() keeps before handing a connection. */
+    s->d = MHD_start_daemon(
+        MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, on_request, s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_notify, s, MHD_OPTION_URI_LOG_CALLBACK, on_request_line,
+        s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)PER_PEER_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)(WRITE_TIMEOUT_MS / 1000), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)CONN_MEMORY, MHD_OPTION_END);
+    const union MHD_DaemonInfo *info =
+        s->d ? MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+    if (!info) {
+        r = kerr_set(err, -ENOMEM, "--metrics-addr %s: cannot start libmicrohttpd", addr);
+        http_free(s);
+        return r;
+    }
     s->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (s->epfd < 0 || pipe2(s->stopfd, O_CLOEXEC | O_NONBLOCK) < 0) {
         r = kerr_set(err, -errno, "--metrics-addr %s: %s", addr, strerror(errno));
@@ -400,8 +449,10 @@ int http_serve(struct metrics *m, const char *addr, uint64_t stall_ms, struct ht
     }
     struct epoll_event lev = {.events = EPOLLIN, .data.ptr = &s->lfd};
     struct epoll_event sev = {.events = EPOLLIN, .data.ptr = &s->stopfd};
+    struct epoll_event mev = {.events = EPOLLIN, .data.ptr = &s->d};
     if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lfd, &lev) < 0 ||
-        epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->stopfd[0], &sev) < 0) {
+        epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->stopfd[0], &sev) < 0 ||
+        epoll_ctl(s->epfd, EPOLL_CTL_ADD, info->epoll_fd, &mev) < 0) {
         r = kerr_set(err, -errno, "--metrics-addr %s: %s", addr, strerror(errno));
         http_free(s);
         return r;
@@ -430,8 +481,8 @@ void http_free(struct http_server *s)
         (void)!write(s->stopfd[1], "x", 1);
         pthread_join(s->thread, NULL);
     }
-    for (size_t i = 0; i < MAX_CONNS; i++)
-        conn_close(s, &s->conns[i]);
+    if (s->d)
+        MHD_stop_daemon(s->d); /* closes every connection */
     if (s->lfd >= 0)
         close(s->lfd);
     if (s->epfd >= 0)

@@ -1,13 +1,14 @@
 /* http.h - the agent's HTTP endpoint.
  *
  * Owns: serving /metrics (the Prometheus text of base/metrics.h), /healthz and /readyz
- * (ready once the first complete set of profiles is on disk) on a thread of its own, so
- * that no client can keep the probes from answering: each connection must send its request
- * head within 2 s of being accepted and read its answer within 10 s, a peer holds at most 8
- * connections and the oldest connection gives way to a new one when 64 are open. /healthz
- * fails (503) when the agent's event loop has not turned for longer than the stall limit
- * (its heartbeat in base/metrics.h is older than that): a loop stuck in a computation is
- * restarted by the liveness probe rather than trusted.
+ * (ready once the first complete set of profiles is on disk) with libmicrohttpd on a thread
+ * of its own, and the protections libmicrohttpd lacks, so that no client can keep the probes
+ * from answering: each connection must send its whole request head within 2 s of being
+ * accepted and read its answer within 10 s, a peer holds at most 8 connections (one of its
+ * own gives way to a new one), and when 64 are open the peer holding the most gives one up.
+ * /healthz fails (503) when the agent's event loop has not turned for longer than the stall
+ * limit (its heartbeat in base/metrics.h is older than that): a loop stuck in a computation
+ * is restarted by the liveness probe rather than trusted.
  */
 #ifndef KSCMP_HTTP_H
 #define KSCMP_HTTP_H
