@@ -123,8 +123,7 @@ static struct conn *victim_of(struct http_server *s, const struct sockaddr *peer
     struct conn *v = NULL;
     for (size_t i = 0; i < MAX_CONNS; i++) {
         struct conn *c = &s->conns[i];
-        if (c->fd >= 0 && !c->doomed && (!peer || same_peer(c, peer)) &&
-            (!v || evict_before(c, v)))
+        if (c->fd >= 0 && !c->doomed && (!peer || same_peer(c, peer)) && (!v || evict_before(c, v)))
             v = c;
     }
     return v;
@@ -250,8 +249,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
         c->deadline_ms = mono_ms() + WRITE_TIMEOUT_MS;
     }
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return reply(mc, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
-                     (char *)"method not allowed\n", false);
+        return reply(mc, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", (char *)"method not allowed\n",
+                     false);
     if (strcmp(url, "/healthz") == 0) {
         uint64_t age = metrics_heartbeat_age_ms(s->m);
         if (s->stall_ms && age > s->stall_ms) {
@@ -280,10 +279,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
     return reply(mc, MHD_HTTP_NOT_FOUND, "text/plain", (char *)"not found\n", false);
 }
 
-/* Accepts what waits, each connection handed to libmicrohttpd and processed at once. */
+/* Accepts what waits (at most MAX_CONNS at a time, so that the deadlines are kept under a
+ * flood too), each connection handed to libmicrohttpd and processed at once. */
 static void accept_all(struct http_server *s)
 {
-    for (;;) {
+    for (size_t k = 0; k < MAX_CONNS; k++) {
         struct sockaddr_storage peer = {0};
         socklen_t plen = sizeof(peer);
         int fd = accept4(s->lfd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -429,11 +429,10 @@ int http_serve(struct metrics *m, const char *addr, uint64_t stall_ms, struct ht
      * limits are the endpoint's own, which take_slot() keeps before handing a connection. */
     s->d = MHD_start_daemon(
         MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, on_request, s,
-        MHD_OPTION_NOTIFY_CONNECTION, on_notify, s, MHD_OPTION_URI_LOG_CALLBACK, on_request_line,
-        s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)PER_PEER_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)(WRITE_TIMEOUT_MS / 1000), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)CONN_MEMORY, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_notify, s, MHD_OPTION_URI_LOG_CALLBACK, on_request_line, s,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)PER_PEER_MAX, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(WRITE_TIMEOUT_MS / 1000),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_END);
     const union MHD_DaemonInfo *info =
         s->d ? MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
     if (!info) {

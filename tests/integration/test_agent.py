@@ -14,6 +14,7 @@ import errno
 import fcntl
 import os
 import ctypes
+import select
 import shutil
 import signal
 import socket
@@ -1095,6 +1096,34 @@ spec:
         os.unlink(os.path.join(self.local, "pods.yaml"))
         H.wait_until(lambda: not H.profiles_on_disk(self.root), 10, "every file removed")
 
+
+    def test_30_request_head_deadline(self):
+        """A request head must be whole within 2 s of connecting: a client that sends a header
+        line every half second (so that no idle timeout ever fires) is cut off, without an
+        answer, long before it would stop; the probes meanwhile are answered."""
+        a = self.agent()
+        s = socket.create_connection(("127.0.0.1", a.port), timeout=5)
+        t0 = time.monotonic()
+        closed = None
+        try:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            while closed is None and time.monotonic() - t0 < 20:
+                try:
+                    s.sendall(b"X-Slow: 1\r\n")
+                    if select.select([s], [], [], 0.5)[0]:
+                        data = s.recv(4096)
+                        self.assertEqual(data, b"", "an answer to an unfinished request head")
+                        closed = time.monotonic() - t0
+                except (BrokenPipeError, ConnectionResetError):
+                    closed = time.monotonic() - t0
+                self.assertEqual(a.get("/healthz")[0], 200)
+        finally:
+            s.close()
+        self.assertIsNotNone(closed, "a request head dribbled for 20 s was never cut off")
+        # The limit is 2 s; the margin is for a loaded machine. An idle timeout (10 s) would
+        # never fire here.
+        self.assertLess(closed, 9, f"cut off after {closed:.1f} s")
+        print(f"\n    a dribbled request head is cut off after {closed:.2f} s", file=sys.stderr)
 
 class CountingResult(unittest.TextTestResult):
     """Prints the agent's log of a test that failed (once its tearDown kept it)."""
