@@ -207,6 +207,58 @@ static void test_conditions_follow_entries(void **state)
     json_decref(st);
 }
 
+/* A spec the agent cannot use (the CRD's schema refuses these, an older CRD or none may not):
+ * decoded all the same, with an error naming the recording and the field, for the Invalid
+ * condition; an unreadable identity is refused. */
+static void test_spec_decode_bad(void **state)
+{
+    static const struct {
+        const char *spec;
+        const char *want;
+    } cases[] = {
+        {"{\"policy\": \"Bad_Name\"}", "spec.policy: must name a SeccompPolicy"},
+        {"{\"policy\": \"\"}", "spec.policy"},
+        {"{\"policy\": 7}", "spec.policy"},
+        {"{}", "spec.policy"},
+        {"{\"policy\": \"web\", \"podSelector\": {}}", "spec.podSelector: unknown field"},
+        {"{\"policy\": \"web\", \"selector\": {\"matchLabels\": {\"app\": 5}}}", "spec.selector"},
+        {"[]", "spec: required"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char text[512];
+        snprintf(text, sizeof(text),
+                 "{\"metadata\": {\"namespace\": \"demo\", \"name\": \"rec\", \"uid\": "
+                 "\"u1\"}, \"spec\": %s}",
+                 cases[i].spec);
+        json_t *obj = json_loads(text, 0, NULL);
+        assert_non_null(obj);
+        struct recording_spec spec = {0};
+        struct kerr err = {0};
+        assert_int_equal(recording_spec_decode(obj, &spec, &err), 0);
+        assert_non_null(spec.error);
+        assert_non_null(strstr(spec.error, "SeccompRecording demo/rec"));
+        if (!strstr(spec.error, cases[i].want))
+            fail_msg("case %zu: \"%s\" does not say \"%s\"", i, spec.error, cases[i].want);
+        recording_spec_clear(&spec);
+        json_decref(obj);
+    }
+    /* A good one has no error; without a readable identity, -EINVAL. */
+    json_t *good = json_loads("{\"metadata\": {\"namespace\": \"demo\", \"name\": \"rec\"}, "
+                              "\"spec\": {\"policy\": \"web\"}}",
+                              0, NULL);
+    struct recording_spec spec = {0};
+    struct kerr err = {0};
+    assert_int_equal(recording_spec_decode(good, &spec, &err), 0);
+    assert_null(spec.error);
+    assert_string_equal(spec.policy, "web");
+    recording_spec_clear(&spec);
+    json_decref(good);
+    json_t *noname = json_loads("{\"metadata\": {\"namespace\": \"demo\"}, \"spec\": {}}", 0, NULL);
+    assert_int_equal(recording_spec_decode(noname, &spec, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "metadata.name"));
+    json_decref(noname);
+}
+
 static void test_malformed_server(void **state)
 {
     static const char *const bad[] = {
@@ -239,9 +291,8 @@ static void test_malformed_server(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_first_contribution),
-        cmocka_unit_test(test_union_any_order),
-        cmocka_unit_test(test_conditions_follow_entries),
+        cmocka_unit_test(test_first_contribution),        cmocka_unit_test(test_union_any_order),
+        cmocka_unit_test(test_conditions_follow_entries), cmocka_unit_test(test_spec_decode_bad),
         cmocka_unit_test(test_malformed_server),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
