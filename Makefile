@@ -12,6 +12,14 @@ BASEFLAGS = -std=gnu11 -D_GNU_SOURCE -Iagent -MMD -MP $(WARN) $(shell pkg-config
 ENGINE_LIBS = $(shell pkg-config --libs $(ENGINE_PKGS) 2>/dev/null) -lm
 LIBS      = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 CFLAGS   ?= -O2 -g
+# How build/kscmp links its libraries. static (the default): one static-pie binary, with
+# libcurl and libmicrohttpd built by deps/build.sh (HTTP(S) over OpenSSL only; HTTP only;
+# cached in ~/.cache/kscmp-deps)
+# and Debian's static archives of the rest: a process maps only the code it uses, which
+# halves an idle agent's resident memory (docs/scale.md). shared: Debian's shared libraries
+# (no download; what the unit tests, fuzzers and sanitizer builds always use).
+LINK     ?= static
+STATIC_LIBS := -lseccomp -lyaml -ljansson -lssl -lcrypto -lbpf -lelf -lz -lm -lpthread
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # Debian packages the build, the tests and `make run` need.
@@ -117,9 +125,21 @@ $(ENGINE_LIB): $(CORE_OBJS) | layers
 $(ENGINE_SAN): $(CORE_SAN) | layers
 	$(engine_lib)
 
+ifeq ($(LINK),static)
+# glibc warns that getaddrinfo in a static program needs its NSS modules at run time: files
+# and dns are built into glibc 2.34 and later, which is what the agent resolves with.
+build/kscmp: build/obj/program/main.o $(REST_OBJS) $(ENGINE_LIB)
+	@prefix=$$(bash deps/build.sh) || { echo "deps/build.sh failed: 'make LINK=shared' links Debian's shared libraries instead"; exit 1; }; \
+	echo "$(CC) $(CFLAGS) -static-pie $^ -o $@ $$prefix/lib/libcurl.a $$prefix/lib/libmicrohttpd.a $(STATIC_LIBS)"; \
+	$(CC) $(CFLAGS) -static-pie $^ -o $@ $$prefix/lib/libcurl.a $$prefix/lib/libmicrohttpd.a $(STATIC_LIBS) >$@.log 2>&1; rc=$$?; \
+	grep -v -e "requires at runtime the shared libraries" -e ": in function .[A-Za-z_]*.:$$" $@.log; \
+	rm -f $@.log; exit $$rc
+	ln -sf kscmp build/kubectl-kscmp
+else
 build/kscmp: build/obj/program/main.o $(REST_OBJS) $(ENGINE_LIB)
 	$(CC) $(CFLAGS) $^ -o $@ $(LIBS)
 	ln -sf kscmp build/kubectl-kscmp
+endif
 
 # Unit tests of the engine link the engine library and its three libraries, nothing else.
 build/unit/%: tests/unit/engine/%.c $(ENGINE_SAN) | build/unit

@@ -30,6 +30,7 @@ enum metric_counter {
     M_API_REQUESTS,
     M_EVENTS_SENT,
     M_STATUS_PATCHES,
+    M_STATUS_CONFLICTS, /* status patches refused with 409: another node wrote first */
     M__COUNTERS
 };
 

@@ -71,6 +71,22 @@ static int push_ent(struct cprof *p, size_t *cap, struct centry e)
     return 0;
 }
 
+/* Gives back the room push_ent() and push_cond() left at the end of p's arrays: a profile
+ * that is kept (one per policy, 10,000 policies) would hold 64 entries' room for a handful. */
+static void shrink(struct cprof *p)
+{
+    if (p->nents) {
+        struct centry *v = realloc(p->ents, p->nents * sizeof(*v));
+        if (v)
+            p->ents = v;
+    }
+    if (p->nconds) {
+        struct ccond *v = realloc(p->conds, p->nconds * sizeof(*v));
+        if (v)
+            p->conds = v;
+    }
+}
+
 static int push_cond(struct cprof *p, size_t *cap, const struct ccond *c)
 {
     if (p->nconds == *cap) {
@@ -471,6 +487,7 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
      * the same status (docs/agent.md). */
     if (notes->nconflicts > 1)
         qsort(notes->conflicts, notes->nconflicts, sizeof(*notes->conflicts), cmp_strp);
+    shrink(out);
     *ret = TAKE_PTR(out);
     return 0;
 }

@@ -161,6 +161,7 @@ static int on_apply(struct reflector *r, const char *key, json_t *obj, void **re
             return -ENOMEM;
         json_decref(rec->status);
         rec->status = copy;
+        object_record_set_rv(rec, json_string_value(json_object_get(meta, "resourceVersion")));
         return 0;
     }
     struct ynode *doc = NULL;
@@ -192,6 +193,8 @@ static int on_apply(struct reflector *r, const char *key, json_t *obj, void **re
     rec->uid = uid ? strdup(uid) : NULL;
     json_decref(rec->status);
     rec->status = is_policy ? json_deep_copy(json_object_get(obj, "status")) : NULL;
+    object_record_set_rv(
+        rec, is_policy ? json_string_value(json_object_get(meta, "resourceVersion")) : NULL);
     rec->condition = COND_UNKNOWN;
     switch (o.type) {
     case OBJ_POLICY:

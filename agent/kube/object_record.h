@@ -2,8 +2,9 @@
  *
  * Owns: the record a reflector holds per object for the Kubernetes source: the generation
  * and uid (a policy whose generation and uid are unchanged moved only its status or
- * metadata: nothing to compile), and for policies the status the server holds and the
- * condition last computed for it (policy_status.h).
+ * metadata: nothing to compile), and for policies the status the server holds, the
+ * resourceVersion it was read at (a status patch is conditional on it) and the condition last
+ * computed for it (policy_status.h).
  */
 #ifndef KSCMP_OBJECT_RECORD_H
 #define KSCMP_OBJECT_RECORD_H
@@ -11,6 +12,7 @@
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum policy_condition {
     COND_UNKNOWN = -1, /* not computed since the policy last changed */
@@ -24,8 +26,17 @@ struct object_record {
     int64_t generation;
     char *uid;
     json_t *status;                  /* policies: the status the server holds, as far as known */
+    char *rv;                        /* policies: the resourceVersion that status was read at */
     enum policy_condition condition; /* policies */
 };
+
+/* Sets rec->rv to a copy of rv (NULL: none; out of memory: none, so the next status patch is
+ * sent without the precondition rather than with a stale one). */
+static inline void object_record_set_rv(struct object_record *rec, const char *rv)
+{
+    free(rec->rv);
+    rec->rv = rv ? strdup(rv) : NULL;
+}
 
 /* Frees a record (a void * for reflector_ops.free_record). */
 static inline void object_record_free(void *v)
@@ -34,6 +45,7 @@ static inline void object_record_free(void *v)
     if (!rec)
         return;
     free(rec->uid);
+    free(rec->rv);
     json_decref(rec->status);
     free(rec);
 }

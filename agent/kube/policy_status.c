@@ -2,25 +2,45 @@
 #include "kube/policy_status.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "base/cleanup.h"
 #include "base/hmap.h"
 #include "base/log.h"
 #include "base/names.h"
-#include "base/strv.h"
 #include "kube/object_record.h"
 
 /* Status writes. Every node computes the same status, so a node does not write it at once:
- * it queues the policy and, after a random delay, compares again with the status its watch
- * delivered meanwhile (another node has usually written it by then), and writes only if it
- * still differs, with a few patches in flight at most. A thousand nodes then mean a handful of
- * writes per change, not a thousand. */
+ * each queued policy gets a delay of its own, and when it is due the node compares again with
+ * the status its watch delivered meanwhile (another node has usually written it by then) and
+ * writes only if it still differs, with a few patches in flight at most.
+ *
+ * The delay is STATUS_DELAY_MAX_MS minus an exponentially distributed amount with mean
+ * STATUS_SPREAD_MS. The earliest of N nodes then comes about STATUS_SPREAD_MS x ln N before
+ * STATUS_DELAY_MAX_MS, and the nodes whose turn comes within a watch's latency L of it (which
+ * write too, not having seen its write yet) number about L / STATUS_SPREAD_MS whatever N is: a
+ * change costs about one write for 5 nodes and for 5,000 (with a uniform delay, as before, they
+ * numbered N x L / window, so they grew with the cluster). The price: one node alone writes
+ * after about 3.7 s, 5,000 nodes after about 1.3 s.
+ *
+ * Many statuses at once (a first start: every policy's) stretch the delays by up to
+ * STATUS_STRETCH_MAX, one more for every STATUS_STRETCH_PER queued together: each node then
+ * writes at most a few dozen a second, and the watch has the time to tell it what the others
+ * wrote (a node busy writing its files sees them late). */
 #define STATUS_MAX_INFLIGHT 8
-#define STATUS_JITTER_MIN_MS 200
-#define STATUS_JITTER_MAX_MS 2000
+#define STATUS_DELAY_MAX_MS 4000
+#define STATUS_DELAY_MIN_MS 100
+#define STATUS_SPREAD_MS 300
+#define STATUS_STRETCH_PER 100
+#define STATUS_STRETCH_MAX 20
+/* Due times closer than this are sent together (one timer wake-up). */
+#define STATUS_TICK_MS 10
 
 struct policy_status {
     const struct kube_transport *t;
@@ -29,8 +49,9 @@ struct policy_status {
     struct reflector *policies[PK__MAX];
     struct hmap dirty;            /* namespaces whose policies' status to check */
     bool all;                     /* check every policy's */
-    struct hmap pending[PK__MAX]; /* per kind, the keys of policies whose status to write */
+    struct hmap pending[PK__MAX]; /* per kind: key -> when to compare and write (now_ms()) */
     unsigned inflight;
+    uint64_t rng;      /* xorshift64 state, seeded from getrandom(): nodes draw unlike delays */
     unsigned failures; /* retry rounds of refused patches in a row (backoff) */
     struct evtimer *timer;
 };
@@ -45,6 +66,9 @@ int policy_status_new(const struct kube_transport *t, struct engine *e, struct e
     if (!ps)
         return -ENOMEM;
     *ps = (struct policy_status){.t = t, .e = e, .m = m};
+    if (getrandom(&ps->rng, sizeof(ps->rng), GRND_NONBLOCK) != (ssize_t)sizeof(ps->rng))
+        ps->rng = now_us() ^ ((uint64_t)getpid() << 32);
+    ps->rng |= 1; /* xorshift never leaves 0 */
     memcpy(ps->policies, policies, sizeof(ps->policies));
     hmap_init(&ps->dirty);
     for (int kind = 0; kind < PK__MAX; kind++)
@@ -161,26 +185,58 @@ static void on_timer(struct evtimer *timer, void *userdata)
     flush(userdata);
 }
 
-static void arm_timer(struct policy_status *ps, uint64_t delay_ms)
+/* Arms the timer for the earliest due write (nothing when none, or when the patches in flight
+ * are at the limit: the next one to complete calls this again). */
+static void schedule(struct policy_status *ps)
 {
-    if (!evtimer_armed(ps->timer))
-        evtimer_arm(ps->timer, delay_ms);
-}
-
-static size_t npending(const struct policy_status *ps)
-{
-    size_t n = 0;
-    for (int kind = 0; kind < PK__MAX; kind++)
-        n += ps->pending[kind].n;
-    return n;
-}
-
-static void queue(struct policy_status *ps, enum policy_kind kind, const char *key)
-{
-    if (hmap_put(&ps->pending[kind], key, (void *)1, NULL) < 0)
+    if (ps->inflight >= STATUS_MAX_INFLIGHT)
         return;
-    arm_timer(ps, STATUS_JITTER_MIN_MS +
-                      (uint64_t)rand() % (STATUS_JITTER_MAX_MS - STATUS_JITTER_MIN_MS));
+    uint64_t first = UINT64_MAX;
+    for (int kind = 0; kind < PK__MAX; kind++) {
+        struct hmap_iter it;
+        for (struct hmap_entry *h = hmap_first(&ps->pending[kind], &it); h;
+             h = hmap_next(&ps->pending[kind], &it))
+            if ((uintptr_t)h->value < first)
+                first = (uintptr_t)h->value;
+    }
+    if (first == UINT64_MAX) {
+        evtimer_cancel(ps->timer);
+        return;
+    }
+    uint64_t now = now_ms();
+    evtimer_arm(ps->timer, first > now ? first - now : 0);
+}
+
+/* The delay before a node compares and writes a queued status, stretched by stretch (see the
+ * top of this file). */
+static uint64_t stagger_ms(struct policy_status *ps, unsigned stretch)
+{
+    ps->rng ^= ps->rng << 13;
+    ps->rng ^= ps->rng >> 7;
+    ps->rng ^= ps->rng << 17;
+    double u = (double)((ps->rng >> 11) + 1) / 9007199254740993.0; /* (0, 1] */
+    double d = (STATUS_DELAY_MAX_MS + STATUS_SPREAD_MS * log(u)) * stretch;
+    return d < STATUS_DELAY_MIN_MS ? STATUS_DELAY_MIN_MS : (uint64_t)d;
+}
+
+/* Queues key's status to be compared and written at due (ms, now_ms()). replace: a new draw
+ * for a change replaces the time a key already queued had (a node whose turn for the previous
+ * change was still to come would otherwise write the new status at once, before the node that
+ * draws first for this change); a retry leaves a key already queued as it is. */
+static void queue_at(struct policy_status *ps, enum policy_kind kind, const char *key, uint64_t due,
+                     bool replace)
+{
+    if (!replace && hmap_get(&ps->pending[kind], key))
+        return;
+    if (hmap_put(&ps->pending[kind], key, (void *)(uintptr_t)due, NULL) < 0)
+        return;
+    schedule(ps);
+}
+
+static void queue(struct policy_status *ps, enum policy_kind kind, const char *key,
+                  unsigned stretch)
+{
+    queue_at(ps, kind, key, now_ms() + stagger_ms(ps, stretch), true);
 }
 
 static void on_patch_done(long status, const char *body, size_t len, const char *error,
@@ -196,20 +252,29 @@ static void on_patch_done(long status, const char *body, size_t len, const char 
         if (rec) {
             json_decref(rec->status);
             rec->status = json_incref(c->status);
+            json_t *obj = body ? json_loadb(body, len, 0, NULL) : NULL;
+            const char *rv = json_string_value(
+                json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
+            if (rv)
+                object_record_set_rv(rec, rv);
+            json_decref(obj);
         }
-        if (npending(ps))
-            arm_timer(ps, 0);
+    } else if (status == 409) {
+        /* Another write came first: compare again after a new delay, by when the watch has
+         * brought it (a node that lost does not write the same status again). */
+        metrics_add(ps->m, M_STATUS_CONFLICTS, 1);
+        queue_at(ps, c->kind, c->key, now_ms() + stagger_ms(ps, 1), false);
     } else if (status != 404) {
         log_warning("status of %s %s: patch failed: %s HTTP %ld %.200s",
                     reflector_kind(ps->policies[c->kind])->kind, c->key, error ? error : "", status,
                     body ? body : "");
-        /* The server still holds the old status: write it again later, with backoff. */
-        hmap_put(&ps->pending[c->kind], c->key, (void *)1, NULL);
+        /* The server still holds the old status: write it again later, with backoff (1 s
+         * doubling to 30 s, with jitter), unless it is queued again sooner. */
         ps->failures++;
-        /* 1 s doubling to 30 s, with jitter. */
-        arm_timer(ps, backoff_jitter_ms(ps->failures, 1000, 30000));
-    } else if (npending(ps))
-        arm_timer(ps, 0);
+        queue_at(ps, c->kind, c->key, now_ms() + backoff_jitter_ms(ps->failures, 1000, 30000),
+                 false);
+    }
+    schedule(ps);
     json_decref(c->status);
     free(c->key);
     free(c);
@@ -257,7 +322,12 @@ static void send_status(struct policy_status *ps, enum policy_kind kind, const c
         hc && json_equal(json_object_get(hc, "status"), json_object_get(wc, "status"));
     json_object_set_new(wc, "lastTransitionTime",
                         json_string(same_status && old_ltt ? old_ltt : ts));
-    json_t *patch = json_pack("{s:O}", "status", want);
+    /* Conditional on the resourceVersion the status was read at: when another node wrote first
+     * (its write not yet seen here), the server answers 409 and nothing is written; the
+     * status is compared again once the watch has delivered that write. */
+    json_t *patch = rec->rv ? json_pack("{s:{s:s}, s:O}", "metadata", "resourceVersion", rec->rv,
+                                        "status", want)
+                            : json_pack("{s:O}", "status", want);
     _cleanup_free_ char *body = json_dumps(patch, JSON_COMPACT);
     json_decref(patch);
     _cleanup_free_ char *path = NULL;
@@ -288,32 +358,59 @@ static void send_status(struct policy_status *ps, enum policy_kind kind, const c
     ps->inflight++;
 }
 
-/* Writes the queued statuses that still differ, STATUS_MAX_INFLIGHT at a time. */
+struct due_key {
+    uint64_t due;
+    const char *key; /* the pending entry's own key: valid until that entry is removed */
+};
+
+static int cmp_due(const void *a, const void *b)
+{
+    const struct due_key *x = a, *y = b;
+    return x->due < y->due ? -1 : x->due > y->due ? 1 : strcmp(x->key, y->key);
+}
+
+/* Writes the queued statuses that are due and still differ, earliest due first (each node
+ * draws its own order, so nodes with a backlog do not all work down the same list together),
+ * STATUS_MAX_INFLIGHT at a time; the rest stay queued. */
 static void flush(struct policy_status *ps)
 {
-    for (int kind = 0; kind < PK__MAX; kind++) {
+    uint64_t now = now_ms() + STATUS_TICK_MS;
+    for (int kind = 0; kind < PK__MAX && ps->inflight < STATUS_MAX_INFLIGHT; kind++) {
         struct hmap *pending = &ps->pending[kind];
-        char **keys = NULL;
         size_t n = 0;
-        if (hmap_keys(pending, NULL, NULL, &keys, &n) < 0)
+        _cleanup_free_ struct due_key *due = calloc(pending->n + 1, sizeof(*due));
+        if (!due)
             return;
-        for (size_t i = 0; i < n; i++) {
-            const char *key = keys[i];
-            if (ps->inflight >= STATUS_MAX_INFLIGHT)
-                continue; /* stays queued: sent when a patch in flight completes */
-            hmap_remove(pending, key);
+        struct hmap_iter it;
+        for (struct hmap_entry *h = hmap_first(pending, &it); h; h = hmap_next(pending, &it))
+            if ((uintptr_t)h->value <= now)
+                due[n++] = (struct due_key){(uintptr_t)h->value, h->key};
+        if (n > 1)
+            qsort(due, n, sizeof(*due), cmp_due);
+        for (size_t i = 0; i < n && ps->inflight < STATUS_MAX_INFLIGHT; i++) {
+            _cleanup_free_ char *key = strdup(due[i].key);
+            if (!key)
+                return;
+            hmap_remove(pending, key); /* frees due[i].key only */
             struct object_record *rec = reflector_record(ps->policies[kind], key);
             json_t *want = rec ? status_to_write(ps, kind, key, rec) : NULL;
             if (want)
                 send_status(ps, kind, key, rec, want);
         }
-        strv_free(keys, n);
     }
+    schedule(ps);
 }
+
+struct to_queue {
+    enum policy_kind kind;
+    const char *key; /* the reflector record's key: stable while this runs */
+};
 
 void policy_status_update(struct policy_status *ps)
 {
     unsigned counts[COND__COUNT] = {0};
+    struct to_queue *q = NULL;
+    size_t nq = 0, cap = 0;
     for (int kind = 0; kind < PK__MAX; kind++) {
         const struct hmap *records = reflector_records(ps->policies[kind]);
         struct hmap_iter it;
@@ -325,14 +422,30 @@ void policy_status_update(struct policy_status *ps)
                 dirty = hmap_get(&ps->dirty, n.ns) != NULL;
             if (dirty) {
                 json_t *want = status_to_write(ps, kind, h->key, rec);
-                if (want)
-                    queue(ps, kind, h->key);
+                if (want && nq == cap) {
+                    size_t nc = cap ? cap * 2 : 64;
+                    struct to_queue *v = realloc(q, nc * sizeof(*v));
+                    if (v) {
+                        q = v;
+                        cap = nc;
+                    }
+                }
+                if (want && nq < cap)
+                    q[nq++] = (struct to_queue){kind, h->key};
+                else if (want) /* out of memory for the list: queue it unstretched */
+                    queue(ps, kind, h->key, 1);
                 json_decref(want);
             }
             if (rec->condition != COND_UNKNOWN)
                 counts[rec->condition]++;
         }
     }
+    size_t stretch = 1 + nq / STATUS_STRETCH_PER;
+    if (stretch > STATUS_STRETCH_MAX)
+        stretch = STATUS_STRETCH_MAX;
+    for (size_t i = 0; i < nq; i++)
+        queue(ps, q[i].kind, q[i].key, (unsigned)stretch);
+    free(q);
     ps->all = false;
     hmap_clear(&ps->dirty, NULL);
     metrics_set(ps->m, G_POLICIES_VALID, counts[COND_VALID]);

@@ -9,9 +9,12 @@ dest=${2:?usage: rootfs.sh BINARY DEST}
 rm -rf "$dest"
 mkdir -p "$dest/usr/bin" "$dest/tmp" "$dest/etc"
 install -m 0755 "$bin" "$dest/usr/bin/kscmp"
+# Debug information stays in the build (symbols stay too, for backtraces).
+objcopy --strip-debug "$dest/usr/bin/kscmp" 2>/dev/null || true
 ln -s kscmp "$dest/usr/bin/kubectl-kscmp"
-# Every library ldd names (absolute paths), copied at the same path, links resolved.
-ldd "$bin" | awk '/=> \//{print $3} /^[ \t]*\/[^ ]+ \(/{print $1}' | sort -u | while read -r lib; do
+# Every library ldd names (absolute paths), copied at the same path, links resolved; none for
+# the default static build (make LINK=static).
+ldd "$bin" 2>/dev/null | awk '/=> \//{print $3} /^[ \t]*\/[^ ]+ \(/{print $1}' | sort -u | while read -r lib; do
     mkdir -p "$dest$(dirname "$lib")"
     cp -L "$lib" "$dest$lib"
 done

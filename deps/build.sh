@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# deps/build.sh - libcurl (and libmicrohttpd) built from Debian's source packages with only what
+# the agent uses, as static libraries, once; the agent links them statically (make LINK=static,
+# the default when this works). Why: Debian's libcurl is built for every protocol and
+# authentication scheme, so loading it maps Kerberos, LDAP, SSH, RTMP, GnuTLS (through librtmp),
+# p11-kit, IDN, PSL, nghttp2, zstd and brotli into the agent: about 4 MiB of resident shared
+# library pages that a container is charged for, none of which the agent runs. See docs/scale.md
+# for what each costs.
+#
+# What is built:
+#   libcurl        HTTP and HTTPS only, over OpenSSL (Debian's libssl.a), threaded resolver,
+#                  proxies from the environment; no HTTP/2 (the agent asks for HTTP/1.1), no
+#                  compression, cookies, IDN, PSL, HSTS, alt-svc, DoH, NTLM, Kerberos/SPNEGO,
+#                  LDAP, FTP, ... and no other protocol.
+#   libmicrohttpd  HTTP only: no GnuTLS (--disable-https), no libcurl-based self tests.
+# Versions: whatever the machine's Debian release has (`apt-get source`), so security updates
+# come with `make deps && deps/build.sh` like the rest of the build; the version is part of the
+# cache key.
+#
+# Sources come from the deb-src twin of each `deb` entry the machine's apt already uses (a
+# private sources list and lists folder: the system's apt state is not touched). Nothing else
+# is downloaded.
+#
+# Cache: ${KSCMP_DEPS_CACHE:-~/.cache/kscmp-deps}/<key>/{include,lib}, outside the repository,
+# keyed on this script's contents and the versions built. Build logs next to them in logs/.
+#
+# Usage:
+#   deps/build.sh            build what is missing, print the prefix (include/, lib/)
+#   deps/build.sh prefix     print the prefix if everything is built, else exit 1 (no build)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=${KSCMP_DEPS_CACHE:-$HOME/.cache/kscmp-deps}
+SELF_HASH=$(sha256sum "$HERE/build.sh" | cut -c1-12)
+JOBS=${KSCMP_DEPS_JOBS:-2}
+
+say() { printf 'deps/build.sh: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# The key of a finished build is remembered in ROOT/current-<SELF_HASH>, so that a later call
+# (every `make`) finds it without asking apt which versions exist.
+current() {
+	local f=$ROOT/current-$SELF_HASH p
+	[ -f "$f" ] || return 1
+	p=$(cat "$f")
+	[ -f "$p/.done" ] || return 1
+	echo "$p"
+}
+
+# apt with a private sources list (deb-src twins of the machine's deb entries) and lists.
+APT_DIR=
+apt_src() {
+	apt_tool apt-get "$@"
+}
+apt_tool() {
+	local tool=$1
+	shift
+	"$tool" -q -o Dir::Etc::SourceList="$APT_DIR/sources.list" \
+		-o Dir::Etc::SourceParts="$APT_DIR/sources.list.d" \
+		-o Dir::State::Lists="$APT_DIR/lists" -o Dir::Cache="$APT_DIR/cache" \
+		-o APT::Sandbox::User=root "$@"
+}
+
+prepare_apt() {
+	APT_DIR=$1
+	mkdir -p "$APT_DIR/sources.list.d" "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
+	: >"$APT_DIR/sources.list"
+	local f n=0
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		sed 's/^Types:.*\bdeb\b.*$/Types: deb-src/' "$f" >"$APT_DIR/sources.list.d/$(basename "$f")"
+		n=$((n + 1))
+	done
+	if [ -f /etc/apt/sources.list ]; then
+		sed -n 's/^deb \(.*\)$/deb-src \1/p' /etc/apt/sources.list >>"$APT_DIR/sources.list"
+		[ -s "$APT_DIR/sources.list" ] && n=$((n + 1))
+	fi
+	[ $n -gt 0 ] || die "no apt sources found in /etc/apt to take the source packages from"
+	apt_src update >"$APT_DIR/update.log" 2>&1 || {
+		tail -n 20 "$APT_DIR/update.log" >&2
+		die "apt-get update of the source lists failed"
+	}
+}
+
+# src_version PACKAGE: the newest source version the lists know.
+src_version() {
+	apt_tool apt-cache showsrc "$1" 2>/dev/null | awk '/^Version:/ {print $2}' | sort -V | tail -n1
+}
+
+fetch_source() {
+	local pkg=$1 ver=$2 dest=$3
+	mkdir -p "$dest"
+	(cd "$dest" && apt_src source --download-only "$pkg=$ver") >"$dest/download.log" 2>&1 || {
+		tail -n 20 "$dest/download.log" >&2
+		die "apt-get source $pkg=$ver failed"
+	}
+	(cd "$dest" && dpkg-source --no-check -x ./*.dsc tree) >"$dest/unpack.log" 2>&1 || {
+		tail -n 20 "$dest/unpack.log" >&2
+		die "dpkg-source -x $pkg failed"
+	}
+}
+
+build_curl() {
+	local src=$1 prefix=$2 log=$3
+	(
+		cd "$src"
+		# Each feature the agent does not use is off; see the header of this file.
+		./configure --prefix="$prefix" --disable-shared --enable-static --with-pic \
+			--with-openssl --enable-threaded-resolver --enable-ipv6 --enable-proxy \
+			--with-ca-path=/etc/ssl/certs --with-ca-bundle=/etc/ssl/certs/ca-certificates.crt \
+			--without-zlib --without-brotli --without-zstd --without-libidn2 --without-libpsl \
+			--without-nghttp2 --without-ngtcp2 --without-nghttp3 --without-quiche \
+			--without-libssh2 --without-libssh --without-wolfssh --without-librtmp \
+			--without-gssapi --without-libgsasl --without-hyper \
+			--disable-ldap --disable-ldaps --disable-rtsp --disable-dict --disable-telnet \
+			--disable-tftp --disable-pop3 --disable-imap --disable-smb --disable-smtp \
+			--disable-gopher --disable-mqtt --disable-ftp --disable-file --disable-websockets \
+			--disable-manual --disable-ntlm --disable-ntlm-wb --disable-kerberos-auth \
+			--disable-negotiate-auth --disable-aws --disable-netrc --disable-cookies \
+			--disable-alt-svc --disable-hsts --disable-doh --disable-mime --disable-form-api \
+			--disable-unix-sockets --disable-socketpair --disable-verbose --disable-sspi \
+			--disable-tls-srp --disable-dnsshuffle --disable-get-easy-options \
+			--disable-progress-meter --disable-docs --disable-libcurl-option
+		make -j"$JOBS" -C lib
+		make -C lib install
+		make -C include install
+	) >"$log" 2>&1 || {
+		tail -n 30 "$log" >&2
+		die "building libcurl failed (log: $log)"
+	}
+}
+
+build_mhd() {
+	local src=$1 prefix=$2 log=$3
+	(
+		cd "$src"
+		./configure --prefix="$prefix" --disable-shared --enable-static --with-pic \
+			--disable-https --without-gnutls --disable-curl --disable-doc --disable-examples \
+			--disable-nls --disable-dauth --disable-bauth --disable-postprocessor \
+			--disable-httpupgrade
+		make -j"$JOBS" -C src/microhttpd
+		make -C src/microhttpd install
+		make -C src/include install
+	) >"$log" 2>&1 || {
+		tail -n 30 "$log" >&2
+		die "building libmicrohttpd failed (log: $log)"
+	}
+}
+
+cmd_build() {
+	local p
+	if p=$(current); then
+		echo "$p"
+		return 0
+	fi
+	command -v dpkg-source >/dev/null || die "dpkg-source is needed (apt-get install dpkg-dev)"
+	[ -f /usr/lib/"$(gcc -print-multiarch)"/libssl.a ] || die "libssl.a is needed (apt-get install libssl-dev)"
+	mkdir -p "$ROOT"
+	WORK=
+	WORK=$(mktemp -d "$ROOT/work.XXXXXX")
+	trap 'rm -rf "$WORK"' EXIT
+	say "taking curl and libmicrohttpd from the machine's Debian release (source packages)"
+	prepare_apt "$WORK/apt"
+	local cv mv
+	cv=$(src_version curl)
+	mv=$(src_version libmicrohttpd)
+	[ -n "$cv" ] || die "no source package curl in the apt lists"
+	[ -n "$mv" ] || die "no source package libmicrohttpd in the apt lists"
+	local key="curl-$cv+mhd-$mv+$SELF_HASH"
+	key=${key//[^A-Za-z0-9.+_-]/_}
+	p=$ROOT/$key
+	if [ ! -f "$p/.done" ]; then
+		rm -rf "$p"
+		mkdir -p "$p/logs"
+		fetch_source curl "$cv" "$WORK/curl"
+		fetch_source libmicrohttpd "$mv" "$WORK/mhd"
+		say "building libcurl $cv (HTTP(S) over OpenSSL only; ~1 min)"
+		build_curl "$WORK/curl/tree" "$p" "$p/logs/curl.log"
+		say "building libmicrohttpd $mv (HTTP only, no GnuTLS)"
+		build_mhd "$WORK/mhd/tree" "$p" "$p/logs/libmicrohttpd.log"
+		printf 'curl %s\nlibmicrohttpd %s\n' "$cv" "$mv" >"$p/VERSIONS"
+		touch "$p/.done"
+	fi
+	echo "$p" >"$ROOT/current-$SELF_HASH.tmp"
+	mv -f "$ROOT/current-$SELF_HASH.tmp" "$ROOT/current-$SELF_HASH"
+	echo "$p"
+}
+
+case ${1:-build} in
+build) cmd_build ;;
+prefix) current ;;
+*) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
+esac
