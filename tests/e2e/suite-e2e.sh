@@ -29,7 +29,7 @@
 #                     start in the second of a change counted, a first version's not, one Event
 #                     per change while its containers restart
 #   status-herd       three agents (nodes), five changes: about one status write per change,
-#                     not one per node (a known agent bug: XFAIL unless KSCMP_E2E_STRICT=1)
+#                     not one per node
 #   retry             status patch and Event refused (RBAC taken away, 403), then sent again
 #   token             token rotation: file swapped (inotify), and changed unseen + revoked (401)
 #   restart           API server restarted (stop-apiserver + start-apiserver) during policy

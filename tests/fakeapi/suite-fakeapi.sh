@@ -4,8 +4,8 @@
 # events). Prints `N passed, N failed` last. Needs build/kscmp and openssl.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-if [ ! -x build/kscmp ] || [ ! -f build/tools/failalloc.so ]; then
-	make --no-print-directory build/kscmp build/tools/failalloc.so >&2 ||
+if [ ! -x build/kscmp ] || [ ! -x build/kscmp-shared ] || [ ! -f build/tools/failalloc.so ]; then
+	make --no-print-directory build/kscmp build/kscmp-shared build/tools/failalloc.so >&2 ||
 		{ echo "0 passed, 1 failed"; exit 1; }
 fi
 exec timeout 900 python3 tests/fakeapi/test_fakeapi.py "$@"

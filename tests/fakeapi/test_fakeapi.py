@@ -57,9 +57,10 @@ WEB = {"rules": [{"syscalls": ["mkdir"], "action": "Block"}]}
 class KubeAgent:
     """`kscmp agent --kubeconfig` for node-a against the fake, its log in a file."""
 
-    def __init__(self, kubeconfig, root, logpath, extra=(), env=None):
+    def __init__(self, kubeconfig, root, logpath, extra=(), env=None, binary=None):
         self.kubeconfig, self.root, self.logpath, self.extra = kubeconfig, root, logpath, extra
         self.env = env
+        self.binary = binary or H.KSCMP
         self.proc = None
 
     def start(self):
@@ -67,7 +68,7 @@ class KubeAgent:
         log = open(self.logpath, "ab")
         self.mark = log.tell()
         self.proc = subprocess.Popen(
-            [H.KSCMP, "agent", "--kubeconfig", self.kubeconfig, "--node-name", NODE,
+            [self.binary, "agent", "--kubeconfig", self.kubeconfig, "--node-name", NODE,
              "--kubelet-root", self.root, "--metrics-addr", f"127.0.0.1:{self.port}",
              "--node-taint", "off"] + list(self.extra),
             stdout=log, stderr=log, stdin=subprocess.DEVNULL,
@@ -138,8 +139,8 @@ class FakeApiTest(unittest.TestCase):
         self.api.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def agent(self, wait_ready=True, extra=(), env=None):
-        a = KubeAgent(self.kubeconfig, self.root, os.path.join(self.tmp, "agent.log"), extra, env)
+    def agent(self, wait_ready=True, extra=(), env=None, binary=None):
+        a = KubeAgent(self.kubeconfig, self.root, os.path.join(self.tmp, "agent.log"), extra, env, binary)
         self.agents.append(a)
         a.start()
         if wait_ready:
@@ -292,12 +293,17 @@ class FakeApiTest(unittest.TestCase):
         shim = os.path.join(H.REPO, "build", "tools", "failalloc.so")
         if not os.path.exists(shim):
             self.skipTest("build/tools/failalloc.so is missing (make build/tools/failalloc.so)")
+        # LD_PRELOAD reaches only a dynamically linked program: build/kscmp is static
+        # (make LINK=static), build/kscmp-shared is the same objects on shared libraries.
+        shared = os.path.join(H.REPO, "build", "kscmp-shared")
+        if not os.access(shared, os.X_OK):
+            self.skipTest("build/kscmp-shared is missing (make build/kscmp-shared)")
         self.api.put("seccomppolicies", policy("demo", "web", WEB))
         self.api.put("pods", pod("demo", "web-1", "kscmp/demo/web.json"))
         a = self.agent(wait_ready=False, env={
             "LD_PRELOAD": shim, "KSCMP_FAIL_FORMATS": "%s?watch=1,%s?limit=",
             "KSCMP_FAIL_TIMES": "6", "KSCMP_FAIL_CURL_INIT": "4",
-            "KSCMP_FAIL_CURL_SKIP": "1"})
+            "KSCMP_FAIL_CURL_SKIP": "1"}, binary=shared)
         H.wait_until(a.ready, 60, "/readyz 200 despite the failures")
         for res in ("pods", "seccomppolicies", "clusterseccomppolicies", "namespaces",
                     "kubearmorseccomppolicies"):
