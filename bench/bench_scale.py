@@ -27,8 +27,9 @@ round-robin over the nodes. Measured:
   3. changes: --changes HTTPS merge-PATCHes (admin client certificate, kept-alive connection;
      the clock starts before the request is sent) of one namespace's "base" policy, which
      every node has a file of, rotating over 10 namespaces; each change gives a distinct
-     allow-list, and the next one is made once its status is written. Per change, the time until the new file is renamed into place (its data
-     fsync()ed; inotify) on the last node, and on the first; status patches per change (API
+     allow-list, and the next one is made once its status is written. Per change, the time
+     until the new file is renamed into place (its data fsync()ed; inotify) on the last node,
+     and on the first; status patches per change (API
      server's count of PATCH seccomppolicies/status answered 200, and the agents'
      kscmp_status_patches_total; and all sent, those refused with 409 included),
      the API server's CPU per change. Then --kubectl-changes `kubectl apply` changes (the clock
