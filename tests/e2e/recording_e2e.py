@@ -16,10 +16,14 @@ when nothing is new, `kubectl kscmp record show`, bad input (an invalid policy n
 the schema, a selector that matches nothing, two recordings of one policy, a pod that goes
 mid-recording, a file shared with a pod not selected), an agent SIGKILLed while its pod
 keeps calling (pinned: nothing missed) and one without pins (the status says what may be
-missing), the recording deleted (files back to the policy). Prints 'ok'/'FAIL' lines and
-closes with 'N passed, N failed'.
+missing), a node whose status write is based on what it read before another writer changed
+the status (its merge patch carries that resourceVersion: refused with 409, it reads again and
+merges again, nothing lost), the recording deleted (files back to the policy). Prints
+'ok'/'FAIL' lines and closes with 'N passed, N failed'.
 """
-import argparse, json, os, shutil, subprocess, sys, tempfile, time, traceback
+import argparse, json, os, shutil, socket, subprocess, sys, tempfile, threading, time, traceback
+
+import yaml
 
 sys.dont_write_bytecode = True
 from kube_e2e import Cluster, Agent, wait_until, KSCMP, REPO  # noqa: E402
@@ -99,6 +103,90 @@ class Node:
                 pass
 
 
+class HoldingProxy:
+    """A TCP proxy between one agent and the API server (TLS passes through untouched). hold()
+    keeps what the server sends (answers and watch events) until release(), while the agent's
+    requests still reach the server: the agent then acts on what it knew before."""
+
+    def __init__(self, host, port):
+        self.target = (host, port)
+        self.ls = socket.socket()
+        self.ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.ls.bind(("127.0.0.1", 0))
+        self.ls.listen(64)
+        self.port = self.ls.getsockname()[1]
+        self.cond = threading.Condition()
+        self.holding = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.ls.accept()
+            except OSError:
+                return
+            try:
+                s = socket.create_connection(self.target)
+            except OSError:
+                c.close()
+                continue
+            threading.Thread(target=self._pipe, args=(c, s, False), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(s, c, True), daemon=True).start()
+
+    def _pipe(self, src, dst, from_server):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if from_server:
+                    with self.cond:
+                        while self.holding:
+                            self.cond.wait()
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for x in (src, dst):
+                try:
+                    x.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def hold(self):
+        with self.cond:
+            self.holding = True
+
+    def release(self):
+        with self.cond:
+            self.holding = False
+            self.cond.notify_all()
+
+    def close(self):
+        self.release()
+        self.ls.close()
+
+
+def server_of(kubeconfig):
+    """(host, port) of a kubeconfig's first cluster."""
+    with open(kubeconfig) as f:
+        kc = yaml.safe_load(f)
+    hostport = kc["clusters"][0]["cluster"]["server"].split("://", 1)[1].split("/", 1)[0]
+    host, port = hostport.rsplit(":", 1)
+    return host, int(port)
+
+
+def proxied_kubeconfig(src, dst, proxy_port):
+    """src's kubeconfig with its server's port replaced by the proxy's (the same address, so the
+    server's certificate still matches)."""
+    with open(src) as f:
+        kc = yaml.safe_load(f)
+    host, _ = server_of(src)
+    kc["clusters"][0]["cluster"]["server"] = f"https://{host}:{proxy_port}"
+    with open(dst, "w") as f:
+        yaml.safe_dump(kc, f)
+
+
 class Env:
     def __init__(self, c, scratch):
         self.c, self.scratch = c, scratch
@@ -171,6 +259,60 @@ def profile(agent, rel):
 
 def is_recording_profile(p):
     return bool(p) and p.get("defaultAction") == "SCMP_ACT_ALLOW"
+
+
+def stale_write(E, nodes):
+    """Another writer changes the status after node-e's agent read it and before its write:
+    node-e's merge patch carries the resourceVersion it merged from, so the API server refuses
+    it (409); it reads again and merges again. Without the precondition its patch, built from
+    the older status, would replace the syscalls the other writer added."""
+    c = E.c
+    kc = os.path.join(E.scratch, "node-e.kubeconfig")
+    proxy = HoldingProxy(*server_of(E.agent_kc))
+    proxied_kubeconfig(E.agent_kc, kc, proxy.port)
+    try:
+        E.apply(pod_obj("web-e", "node-e", {"app": "web"}, f"kscmp/{NS}/web.json"))
+        uid = uid_of(E, "web-e")
+        e = Node(E, "node-e")
+        e.agent.kubeconfig = kc
+        nodes.append(e)
+        e.container_cg(uid)
+        e.agent.start()
+        e.agent.wait_ready(T)
+        e.run_in(uid, BUSYBOX, "true")
+
+        def entry():
+            st = E.status("web-rec")
+            ent = [n for n in st.get("nodes") or [] if n["name"] == "node-e"]
+            return (ent and ent[0].get("active") == ["web-e"]) or (False, json.dumps(st)[:400])
+        wait_until(entry, T, "node-e's entry in web-rec's status")
+        time.sleep(2)  # node-e's agent has read back its own write (the watch) by now
+        proxy.hold()
+        try:
+            # The other writer: acct added to the union, as another node's agent would.
+            st = E.status("web-rec")
+            names = sorted(set(syscalls(st)) | {"acct"})
+            c.kubectl_ok("patch", "seccomprecording", "-n", NS, "web-rec", "--subresource=status",
+                         "--type=merge", "-p",
+                         json.dumps({"status": {"syscalls": {"x86_64": names}}}))
+            # node-e's pod makes a new call; its agent writes it within its interval (1 s),
+            # from the status it read before the other writer's change.
+            e.run_in(uid, BUSYBOX, "ionice")  # ioprio_get
+            time.sleep(4)
+        finally:
+            proxy.release()
+
+        def both():
+            have = syscalls(E.status("web-rec"))
+            return {"acct", "ioprio_get"} <= have or (False, sorted(have))
+        try:
+            wait_until(both, T, "acct and ioprio_get in the union")
+            ok("a write based on an older status (another writer came between): refused, read "
+               "again, merged again: the other writer's acct and node-e's ioprio_get both kept")
+        except AssertionError as err:
+            bad("a write based on an older status", err)
+    finally:
+        proxy.close()
 
 
 def main():
@@ -424,6 +566,8 @@ def scenario(E, nodes):
               "missed calls")
     except AssertionError as e:
         bad("agent restart without pins", f"{e}: {json.dumps(E.status('web-rec'))[:600]}")
+
+    stale_write(E, nodes)
 
     # The policy applied, the recordings deleted: the files are the policy's again.
     c.kubectl_ok("apply", "-f", show_yaml)
