@@ -98,6 +98,19 @@ int hmap_put(struct hmap *m, const char *key, void *value, void **ret_old)
     return 0;
 }
 
+void *hmap_get_or_new(struct hmap *m, const char *key, size_t size)
+{
+    void *v = hmap_get(m, key);
+    if (v)
+        return v;
+    v = calloc(1, size);
+    if (!v || hmap_put(m, key, v, NULL) < 0) {
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
 void *hmap_remove(struct hmap *m, const char *key)
 {
     struct hmap_entry **pe = find(m, key);

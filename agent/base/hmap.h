@@ -29,6 +29,9 @@ void *hmap_get(const struct hmap *m, const char *key);
 /* Sets key to value; the previous value (or NULL) is returned through *ret_old (may be NULL),
  * which is left alone on failure (-ENOMEM). */
 int hmap_put(struct hmap *m, const char *key, void *value, void **ret_old);
+/* The value under key, or a new zeroed one of size bytes (freed by whoever frees the map's
+ * values) put under it; NULL without memory (the map unchanged). */
+void *hmap_get_or_new(struct hmap *m, const char *key, size_t size);
 /* Removes key; returns its value or NULL. */
 void *hmap_remove(struct hmap *m, const char *key);
 

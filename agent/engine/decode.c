@@ -41,25 +41,16 @@ fail(struct dctx *c, const struct ynode *n, const char *field, const char *fmt, 
                     field ? field : "", field ? ": " : "", msg);
 }
 
-static bool is_str(const struct ynode *n)
-{
-    return n && n->kind == YN_SCALAR && n->stype == YS_STR;
-}
-
 static int want_kind(struct dctx *c, const struct ynode *n, const char *field, enum ynode_kind k)
 {
     if (n->kind == k)
         return 0;
-    return fail(c, n, field, "must be %s, not %s",
-                k == YN_MAP   ? "a mapping"
-                : k == YN_SEQ ? "a list"
-                              : "a value",
-                ynode_kind_name(n));
+    return fail(c, n, field, "must be %s, not %s", ynode_kind_wanted(k), ynode_kind_name(n));
 }
 
 static int get_string(struct dctx *c, const struct ynode *n, const char *field, char **ret)
 {
-    if (!is_str(n))
+    if (!ynode_is_str(n))
         return fail(c, n, field, "must be a string, not %s", ynode_kind_name(n));
     char *s = strdup(n->str);
     if (!s)
@@ -74,11 +65,6 @@ static const struct ynode *opt(const struct ynode *map, const char *key)
 {
     const struct ynode *n = ynode_get(map, key);
     return n && n->kind == YN_SCALAR && n->stype == YS_NULL ? NULL : n;
-}
-
-static bool is_null(const struct ynode *n)
-{
-    return !n || (n->kind == YN_SCALAR && n->stype == YS_NULL);
 }
 
 /* A decimal whole number (the document tree writes YAML and JSON integers so). */
@@ -144,7 +130,7 @@ static int get_int(struct dctx *c, const struct ynode *n, const char *field, uin
                     n->str);
     if (n->kind == YN_SCALAR && n->stype == YS_FLOAT)
         return fail(c, n, field, "must be a whole number, not %.64s", n->str);
-    if (is_str(n))
+    if (ynode_is_str(n))
         return fail(c, n, field, "must be a whole number, not the string \"%.64s\"", n->str);
     return fail(c, n, field, "must be a whole number, not %s", ynode_kind_name(n));
 }
@@ -244,7 +230,7 @@ static int check_keys(struct dctx *c, const struct ynode *map, const char *field
 static int decode_labels(struct dctx *c, const struct ynode *n, const char *field, bool strict,
                          struct labels *ret)
 {
-    if (is_null(n))
+    if (ynode_is_null(n))
         return 0;
     int r = want_kind(c, n, field, YN_MAP);
     if (r < 0)
@@ -258,7 +244,7 @@ static int decode_labels(struct dctx *c, const struct ynode *n, const char *fiel
     for (size_t i = 0; i < n->n; i++) {
         char path[300];
         snprintf(path, sizeof(path), "%s.%s", field, n->keys[i]);
-        if (is_null(n->items[i]))
+        if (ynode_is_null(n->items[i]))
             continue; /* the API server drops a null value from a mapping */
         char *v = NULL;
         r = get_string(c, n->items[i], path, &v);
@@ -292,7 +278,7 @@ static int decode_labels(struct dctx *c, const struct ynode *n, const char *fiel
 static int decode_selector(struct dctx *c, const struct ynode *n, const char *field,
                            struct selector *ret)
 {
-    if (is_null(n))
+    if (ynode_is_null(n))
         return 0; /* omitted: present stays false */
     int r = want_kind(c, n, field, YN_MAP);
     if (r < 0)
@@ -339,7 +325,7 @@ static int decode_selector(struct dctx *c, const struct ynode *n, const char *fi
                     "'-', '_', '.', alphanumeric at both ends)",
                     x->key, SCHEMA_MAX_LABEL_PREFIX_LEN, SCHEMA_MAX_LABEL_NAME_LEN);
             snprintf(sub, sizeof(sub), "%s.operator", path);
-            if (!op || !is_str(op))
+            if (!op || !ynode_is_str(op))
                 return fail(c, op ? op : e, sub, "required: In, NotIn, Exists or DoesNotExist");
             if (strcmp(op->str, "In") == 0)
                 x->op = SEL_IN;
@@ -393,7 +379,7 @@ static int decode_names(struct dctx *c, const struct ynode *n, const char *field
                         struct name_ref **ret, size_t *ret_n)
 {
     static const char *const known_groups[] = {SCHEMA_GROUPS};
-    if (is_null(n))
+    if (ynode_is_null(n))
         return 0;
     int r = want_list(c, n, field, groups ? SCHEMA_MAX_GROUPS : SCHEMA_MAX_SYSCALLS,
                       groups ? "groups" : "syscalls");
@@ -404,7 +390,7 @@ static int decode_names(struct dctx *c, const struct ynode *n, const char *field
         const struct ynode *it = n->items[i];
         char path[300];
         snprintf(path, sizeof(path), "%s[%zu]", field, i);
-        if (!is_str(it))
+        if (!ynode_is_str(it))
             return fail(c, it, path, "must be a string, not %s", ynode_kind_name(it));
         const char *s = it->str;
         if (groups && !one_of(s, known_groups, ELEMENTSOF(known_groups)))
@@ -441,7 +427,7 @@ static int decode_action(struct dctx *c, const struct ynode *n, const char *fiel
 {
     static const char *const spellings[] = {SCHEMA_ACTIONS};
     enum action a;
-    if (!is_str(n) || !one_of(n->str, spellings, ELEMENTSOF(spellings)) ||
+    if (!ynode_is_str(n) || !one_of(n->str, spellings, ELEMENTSOF(spellings)) ||
         action_parse(n->str, &a) < 0)
         return fail_choice(c, n, field, "action", "Allow, Audit, Block, Trap, Kill or SCMP_ACT_*");
     *ret = VERDICT(a);
@@ -498,7 +484,8 @@ static int decode_args(struct dctx *c, const struct ynode *n, const char *field,
         enum cmp_op o;
         if (!op)
             return fail(c, a, sub, "required (EQ, NE, LT, LE, GT, GE, MASKED_EQ)");
-        if (!is_str(op) || !one_of(op->str, ops, ELEMENTSOF(ops)) || op_parse(op->str, &o) < 0)
+        if (!ynode_is_str(op) || !one_of(op->str, ops, ELEMENTSOF(ops)) ||
+            op_parse(op->str, &o) < 0)
             return fail_choice(c, op, sub, "operator", "EQ, NE, LT, LE, GT, GE or MASKED_EQ");
         x->op = (uint8_t)o;
         b->nargs++;
@@ -519,7 +506,7 @@ static int check_informational(struct dctx *c, const struct ynode *map, const ch
         return r;
     snprintf(path, sizeof(path), "%s%smessage", field, *field ? "." : "");
     if ((n = opt(map, "message"))) {
-        if (!is_str(n))
+        if (!ynode_is_str(n))
             return fail(c, n, path, "must be a string, not %s", ynode_kind_name(n));
         if (strlen(n->str) > SCHEMA_MAX_MESSAGE_LEN)
             return fail(c, n, path, "%zu characters, more than %d", strlen(n->str),
@@ -532,7 +519,7 @@ static int check_informational(struct dctx *c, const struct ynode *map, const ch
         for (size_t i = 0; i < n->n; i++) {
             char sub[320];
             snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-            if (!is_str(n->items[i]))
+            if (!ynode_is_str(n->items[i]))
                 return fail(c, n->items[i], sub, "must be a string, not %s",
                             ynode_kind_name(n->items[i]));
             if (strlen(n->items[i]->str) > SCHEMA_MAX_TAG_LEN)
@@ -557,7 +544,7 @@ static int decode_errno(struct dctx *c, const struct ynode *n, const char *field
         *ret = (uint16_t)v;
         return 0;
     }
-    if (!is_str(n))
+    if (!ynode_is_str(n))
         return fail_choice(c, n, field, "errno", choices);
     const char *s = n->str;
     bool digits = *s >= '1' && *s <= '9' && strlen(s) <= 4 && strspn(s, "0123456789") == strlen(s);
@@ -592,8 +579,9 @@ static int decode_block(struct dctx *c, const struct ynode *n, const char *field
             char sub[320];
             snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
             const struct ynode *a = arch->items[i];
-            int idx = is_str(a) && one_of(a->str, arches, ELEMENTSOF(arches)) ? arch_parse(a->str)
-                                                                              : -EINVAL;
+            int idx = ynode_is_str(a) && one_of(a->str, arches, ELEMENTSOF(arches))
+                          ? arch_parse(a->str)
+                          : -EINVAL;
             if (idx < 0)
                 return fail_choice(c, a, sub, "architecture",
                                    "x86_64, x86, x32, aarch64, arm, ... or SCMP_ARCH_*");
@@ -871,7 +859,7 @@ static int check_policy_meta(struct dctx *c, const struct ynode *meta)
         const struct ynode *n = opt(meta, strings[i]);
         char path[64];
         snprintf(path, sizeof(path), "metadata.%s", strings[i]);
-        if (n && !is_str(n))
+        if (n && !ynode_is_str(n))
             return fail(c, n, path, "must be a string, not %s", ynode_kind_name(n));
     }
     _cleanup_(labels_free) struct labels l = {0};
@@ -887,7 +875,7 @@ static int check_policy_meta(struct dctx *c, const struct ynode *meta)
             if (!label_key_valid(a->keys[i]))
                 return fail(c, a->items[i], path, "\"%.100s\" is not an annotation key",
                             a->keys[i]);
-            if (!is_str(a->items[i]))
+            if (!ynode_is_str(a->items[i]))
                 return fail(c, a->items[i], path, "must be a string, not %s",
                             ynode_kind_name(a->items[i]));
         }
@@ -965,7 +953,7 @@ static int container_profile(struct dctx *c, const struct ynode *sc, const char 
     if (r < 0)
         return r;
     const struct ynode *type = ynode_get(sp, "type");
-    if (!is_str(type)) {
+    if (!ynode_is_str(type)) {
         char path[300];
         snprintf(path, sizeof(path), "%s.type", field);
         return fail(c, type ? type : sp, path, "required (Localhost, RuntimeDefault, Unconfined)");
@@ -1085,14 +1073,14 @@ static int decode_container_states(struct dctx *c, const struct ynode *status, s
             const struct ynode *name = ynode_get(cs->items[i], "name");
             const struct ynode *started =
                 ynode_get(ynode_get(ynode_get(cs->items[i], "state"), "running"), "startedAt");
-            if (!is_str(name))
+            if (!ynode_is_str(name))
                 continue;
             struct container_state *v = realloc(p->containers, (p->ncontainers + 1) * sizeof(*v));
             if (!v)
                 return -ENOMEM;
             p->containers = v;
             v[p->ncontainers].name = strdup(name->str);
-            v[p->ncontainers].started_at = is_str(started) ? parse_time(started->str) : 0;
+            v[p->ncontainers].started_at = ynode_is_str(started) ? parse_time(started->str) : 0;
             v[p->ncontainers].ref = spec_container_ref(specs, nspecs, name->str);
             if (!v[p->ncontainers++].name)
                 return -ENOMEM;
@@ -1164,7 +1152,8 @@ static int decode_pod(struct dctx *c, const struct ynode *doc, struct object *re
             if (!sv)
                 return -ENOMEM;
             specs = sv;
-            specs[total - 1] = (struct spec_container){is_str(cname) ? cname->str : NULL, REF_NONE};
+            specs[total - 1] =
+                (struct spec_container){ynode_is_str(cname) ? cname->str : NULL, REF_NONE};
             if (!set) {
                 pod_level_used = true;
                 pod_level_nnp = pod_level_nnp && nnp;
@@ -1227,11 +1216,11 @@ int decode_object(const struct ynode *doc, const char *file, struct object *ret,
     const struct ynode *av = ynode_get(doc, "apiVersion"), *kind = ynode_get(doc, "kind");
     if (!kind)
         return fail(&c, doc, "kind", "required");
-    if (!is_str(kind))
+    if (!ynode_is_str(kind))
         return fail(&c, kind, "kind", "must be a string, not %s", ynode_kind_name(kind));
     if (!av)
         return fail(&c, doc, "apiVersion", "required");
-    if (!is_str(av))
+    if (!ynode_is_str(av))
         return fail(&c, av, "apiVersion", "must be a string, not %s", ynode_kind_name(av));
     const char *k = kind->str, *v = av->str;
     if (strcmp(v, "kscmp.io/v1") == 0 && strcmp(k, "SeccompPolicy") == 0)
@@ -1277,7 +1266,7 @@ int decode_documents(struct ynode *const *docs, size_t n, const char *file,
     for (size_t i = 0; i < n; i++) {
         const struct ynode *kind = ynode_get(docs[i], "kind");
         const struct ynode *items = ynode_get(docs[i], "items");
-        if (is_str(kind) && strcmp(kind->str, "List") == 0 && items &&
+        if (ynode_is_str(kind) && strcmp(kind->str, "List") == 0 && items &&
             !(items->kind == YN_SCALAR && items->stype == YS_NULL)) {
             struct dctx c = {.file = file, .who = "List", .err = err};
             if (items->kind != YN_SEQ)

@@ -621,6 +621,11 @@ const struct ynode *ynode_get(const struct ynode *n, const char *key)
     return NULL;
 }
 
+const char *ynode_kind_wanted(enum ynode_kind k)
+{
+    return k == YN_MAP ? "a mapping" : k == YN_SEQ ? "a list" : "a value";
+}
+
 const char *ynode_kind_name(const struct ynode *n)
 {
     if (!n)

@@ -71,4 +71,19 @@ const struct ynode *ynode_get(const struct ynode *n, const char *key);
 /* A readable name of the node's kind for messages: "a string", "a list", "a mapping", ... */
 const char *ynode_kind_name(const struct ynode *n);
 
+/* For "must be X" messages: "a mapping", "a list" or "a value". */
+const char *ynode_kind_wanted(enum ynode_kind k);
+
+/* A string scalar. */
+static inline bool ynode_is_str(const struct ynode *n)
+{
+    return n && n->kind == YN_SCALAR && n->stype == YS_STR;
+}
+
+/* Absent, or a null scalar. */
+static inline bool ynode_is_null(const struct ynode *n)
+{
+    return !n || (n->kind == YN_SCALAR && n->stype == YS_NULL);
+}
+
 #endif

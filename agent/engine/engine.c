@@ -359,20 +359,14 @@ static int children_index(struct engine *e, struct pstate *s, bool add)
     _cleanup_free_ char *pk = parent_key(s->p);
     if (!pk)
         return 0;
-    struct pvec *pv = hmap_get(&e->children, pk);
     if (!add) {
+        struct pvec *pv = hmap_get(&e->children, pk);
         if (pv)
             pvec_del(pv, s);
         return 0;
     }
-    if (!pv) {
-        pv = calloc(1, sizeof(*pv));
-        if (!pv || hmap_put(&e->children, pk, pv, NULL) < 0) {
-            free(pv);
-            return -ENOMEM;
-        }
-    }
-    return pvec_add(pv, s);
+    struct pvec *pv = hmap_get_or_new(&e->children, pk, sizeof(*pv));
+    return pv ? pvec_add(pv, s) : -ENOMEM;
 }
 
 /* Pushes on *stack the policies whose extends names p and that this invalidation has not
@@ -466,14 +460,7 @@ int engine_put_policy(struct engine *e, struct policy *p)
     if (s->p->kind == PK_CLUSTER)
         r = pvec_add(&e->cluster, s);
     else {
-        struct pvec *pv = hmap_get(&e->by_ns, s->p->ns);
-        if (!pv) {
-            pv = calloc(1, sizeof(*pv));
-            if (!pv || hmap_put(&e->by_ns, s->p->ns, pv, NULL) < 0) {
-                free(pv);
-                pv = NULL;
-            }
-        }
+        struct pvec *pv = hmap_get_or_new(&e->by_ns, s->p->ns, sizeof(*pv));
         r = pv ? pvec_add(pv, s) : -ENOMEM;
     }
     if (r == 0 && (r = children_index(e, s, true)) < 0) {
@@ -1161,22 +1148,29 @@ int engine_contributors(struct engine *e, const struct pod *pod, const char *nam
     return 0;
 }
 
+/* Hands the pod's Event to ops: the message formatted, the cause (or NULL) as given. */
+static int vemit(const struct sync_ops *ops, const struct pod *pod, const char *reason,
+                 const char *cause, const char *fmt, va_list ap)
+{
+    if (!ops->event)
+        return 0;
+    _cleanup_free_ char *msg = NULL;
+    if (vasprintf(&msg, fmt, ap) < 0)
+        return -ENOMEM;
+    struct engine_event ev = {pod, reason, msg, cause};
+    return ops->event(&ev, ops->userdata);
+}
+
 static int emit(const struct sync_ops *ops, const struct pod *pod, const char *reason,
                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static int emit(const struct sync_ops *ops, const struct pod *pod, const char *reason,
                 const char *fmt, ...)
 {
-    if (!ops->event)
-        return 0;
-    _cleanup_free_ char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    int r = vasprintf(&msg, fmt, ap);
+    int r = vemit(ops, pod, reason, NULL, fmt, ap);
     va_end(ap);
-    if (r < 0)
-        return -ENOMEM;
-    struct engine_event ev = {pod, reason, msg, NULL};
-    return ops->event(&ev, ops->userdata);
+    return r;
 }
 
 /* The ProfileConflict of a pod whose contributing policies have no architecture in common:
@@ -1214,17 +1208,11 @@ static int emit_cause(const struct sync_ops *ops, const struct pod *pod, const c
 static int emit_cause(const struct sync_ops *ops, const struct pod *pod, const char *reason,
                       const char *cause, const char *fmt, ...)
 {
-    if (!ops->event)
-        return 0;
-    _cleanup_free_ char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    int r = vasprintf(&msg, fmt, ap);
+    int r = vemit(ops, pod, reason, cause, fmt, ap);
     va_end(ap);
-    if (r < 0)
-        return -ENOMEM;
-    struct engine_event ev = {pod, reason, msg, cause};
-    return ops->event(&ev, ops->userdata);
+    return r;
 }
 
 static int cmp_podstate(const void *a, const void *b)

@@ -245,25 +245,11 @@ fail(struct pctx *c, const struct ynode *n, const char *field, const char *fmt, 
                     c->who ? ": " : "", field ? field : "", field ? ": " : "", msg);
 }
 
-static bool is_null(const struct ynode *n)
-{
-    return !n || (n->kind == YN_SCALAR && n->stype == YS_NULL);
-}
-
-static bool is_str(const struct ynode *n)
-{
-    return n && n->kind == YN_SCALAR && n->stype == YS_STR;
-}
-
 static int want(struct pctx *c, const struct ynode *n, const char *field, enum ynode_kind k)
 {
     if (n->kind == k)
         return 0;
-    return fail(c, n, field, "must be %s, not %s",
-                k == YN_MAP   ? "a mapping"
-                : k == YN_SEQ ? "a list"
-                              : "a value",
-                ynode_kind_name(n));
+    return fail(c, n, field, "must be %s, not %s", ynode_kind_wanted(k), ynode_kind_name(n));
 }
 
 static int check_keys(struct pctx *c, const struct ynode *map, const char *field,
@@ -307,7 +293,7 @@ static int get_u64(struct pctx *c, const struct ynode *n, const char *field, uin
 
 static int get_string(struct pctx *c, const struct ynode *n, const char *field, const char **ret)
 {
-    if (!is_str(n))
+    if (!ynode_is_str(n))
         return fail(c, n, field, "must be a string, not %s", ynode_kind_name(n));
     *ret = n->str;
     return 0;
@@ -319,7 +305,7 @@ static int get_list(struct pctx *c, const struct ynode *map, const char *key, co
 {
     const struct ynode *n = ynode_get(map, key);
     *ret = NULL;
-    if (is_null(n))
+    if (ynode_is_null(n))
         return 0;
     int r = want(c, n, field, YN_SEQ);
     if (r < 0)
@@ -346,7 +332,7 @@ static int parse_action(struct pctx *c, const struct ynode *n, const char *field
     };
     if (!n)
         return fail(c, NULL, field, "required");
-    if (!is_str(n))
+    if (!ynode_is_str(n))
         return fail(c, n, field, "must be an action (SCMP_ACT_*), not %s", ynode_kind_name(n));
     for (size_t i = 0; i < ELEMENTSOF(acts); i++)
         if (strcmp(n->str, acts[i].name) == 0) {
@@ -368,7 +354,7 @@ static int parse_action(struct pctx *c, const struct ynode *n, const char *field
 static int parse_errno_ret(struct pctx *c, const struct ynode *n, const char *field,
                            struct verdict *v, bool is_default)
 {
-    if (is_null(n))
+    if (ynode_is_null(n))
         return 0;
     uint64_t e;
     int r = get_u64(c, n, field, &e);
@@ -450,7 +436,7 @@ static int parse_args(struct pctx *c, const struct ynode *args, const char *fiel
         /* As the Go structs read them: an absent index or value is 0. */
         const struct ynode *n;
         uint64_t v;
-        if (!is_null(n = ynode_get(a, "index"))) {
+        if (!ynode_is_null(n = ynode_get(a, "index"))) {
             snprintf(sub, sizeof(sub), "%s.index", path);
             if ((r = get_u64(c, n, sub, &v)) < 0)
                 return r;
@@ -466,7 +452,7 @@ static int parse_args(struct pctx *c, const struct ynode *args, const char *fiel
                             x->index);
         static const char *const vkeys[] = {"value", "valueTwo"};
         for (unsigned k = 0; k < 2; k++) {
-            if (is_null(n = ynode_get(a, vkeys[k])))
+            if (ynode_is_null(n = ynode_get(a, vkeys[k])))
                 continue;
             snprintf(sub, sizeof(sub), "%s.%s", path, vkeys[k]);
             if ((r = get_u64(c, n, sub, &v)) < 0)
@@ -486,11 +472,11 @@ static int parse_args(struct pctx *c, const struct ynode *args, const char *fiel
         enum cmp_op op;
         if (!n)
             return fail(c, a, sub, "required (SCMP_CMP_EQ, SCMP_CMP_NE, ...)");
-        if (!is_str(n) || strncmp(n->str, "SCMP_CMP_", 9) != 0 || op_parse(n->str, &op) < 0)
+        if (!ynode_is_str(n) || strncmp(n->str, "SCMP_CMP_", 9) != 0 || op_parse(n->str, &op) < 0)
             return fail(c, n, sub,
                         "unknown operator \"%.64s\" (SCMP_CMP_NE, SCMP_CMP_LT, SCMP_CMP_LE, "
                         "SCMP_CMP_EQ, SCMP_CMP_GE, SCMP_CMP_GT, SCMP_CMP_MASKED_EQ)",
-                        is_str(n) ? n->str : ynode_kind_name(n));
+                        ynode_is_str(n) ? n->str : ynode_kind_name(n));
         x->op = (uint8_t)op;
         e->nargs++;
     }
@@ -555,11 +541,11 @@ static int parse_filter(struct pctx *c, const struct ynode *f, const char *field
         any |= in;
     }
     const struct ynode *mk = ynode_get(f, "minKernel");
-    if (!is_null(mk)) {
+    if (!ynode_is_null(mk)) {
         snprintf(path, sizeof(path), "%s.minKernel", field);
         unsigned maj, min;
         char tail;
-        if (!is_str(mk) || sscanf(mk->str, "%3u.%3u%c", &maj, &min, &tail) != 2 ||
+        if (!ynode_is_str(mk) || sscanf(mk->str, "%3u.%3u%c", &maj, &min, &tail) != 2 ||
             (maj == 0 && min == 0))
             return fail(c, mk, path, "must be a kernel version \"MAJOR.MINOR\" such as \"4.8\"");
         bool ge = o->kernel_major > maj || (o->kernel_major == maj && o->kernel_minor >= min);
@@ -599,11 +585,11 @@ static int parse_syscall(struct pctx *c, struct iprof *p, const struct ynode *sc
     const struct ynode *comment = ynode_get(sc, "comment");
     snprintf(path, sizeof(path), "%s.comment", field);
     const char *unused = NULL;
-    if (!is_null(comment) && (r = get_string(c, comment, path, &unused)) < 0)
+    if (!ynode_is_null(comment) && (r = get_string(c, comment, path, &unused)) < 0)
         return r;
     bool keep = true;
     const struct ynode *inc = ynode_get(sc, "includes"), *exc = ynode_get(sc, "excludes");
-    if (!is_null(exc)) {
+    if (!ynode_is_null(exc)) {
         bool m;
         snprintf(path, sizeof(path), "%s.excludes", field);
         if ((r = parse_filter(c, exc, path, false, &m)) < 0)
@@ -611,7 +597,7 @@ static int parse_syscall(struct pctx *c, struct iprof *p, const struct ynode *sc
         keep &= !m;
         p->resolved = true;
     }
-    if (!is_null(inc)) {
+    if (!ynode_is_null(inc)) {
         bool m;
         snprintf(path, sizeof(path), "%s.includes", field);
         if ((r = parse_filter(c, inc, path, true, &m)) < 0)
@@ -620,13 +606,13 @@ static int parse_syscall(struct pctx *c, struct iprof *p, const struct ynode *sc
         p->resolved = true;
     }
     const struct ynode *name = ynode_get(sc, "name"), *names = ynode_get(sc, "names");
-    if (!is_null(name) && !is_null(names))
+    if (!ynode_is_null(name) && !ynode_is_null(names))
         return fail(c, sc, field, "both name and names are given: use names");
     /* Checked even when the entry does not apply: a typo is a typo. */
     size_t n = 0;
-    if (!is_null(name)) {
+    if (!ynode_is_null(name)) {
         n = 1;
-    } else if (!is_null(names)) {
+    } else if (!ynode_is_null(names)) {
         snprintf(path, sizeof(path), "%s.names", field);
         if ((r = want(c, names, path, YN_SEQ)) < 0)
             return r;
@@ -636,12 +622,12 @@ static int parse_syscall(struct pctx *c, struct iprof *p, const struct ynode *sc
     }
     for (size_t i = 0; i < n; i++) {
         char sub[160];
-        const struct ynode *it = is_null(name) ? names->items[i] : name;
-        if (is_null(name))
+        const struct ynode *it = ynode_is_null(name) ? names->items[i] : name;
+        if (ynode_is_null(name))
             snprintf(sub, sizeof(sub), "%s.names[%zu]", field, i);
         else
             snprintf(sub, sizeof(sub), "%s.name", field);
-        if (!is_str(it))
+        if (!ynode_is_str(it))
             return fail(c, it, sub, "must be a string, not %s", ynode_kind_name(it));
         if (!syscall_name_ok(it->str))
             return fail(c, it, sub, "\"%.64s\" is not a syscall name", it->str);
@@ -729,7 +715,7 @@ static int parse_profile_body(struct pctx *c, struct iprof *p, const struct ynod
     for (size_t i = 0; i < 2; i++) {
         n = ynode_get(m, strs[i]);
         snprintf(path, sizeof(path), "%s%s", pre, strs[i]);
-        if (is_null(n) || (is_str(n) && !*n->str))
+        if (ynode_is_null(n) || (ynode_is_str(n) && !*n->str))
             continue;
         return fail(c, n, path,
                     "a seccomp notify listener (a user-space agent) cannot be said in a kscmp "
@@ -742,7 +728,7 @@ static int parse_profile_body(struct pctx *c, struct iprof *p, const struct ynod
     if (l && l->n)
         return fail(c, l->items[0], path,
                     "seccomp filter flags (%.64s) cannot be said in a kscmp policy",
-                    is_str(l->items[0]) ? l->items[0]->str : "?");
+                    ynode_is_str(l->items[0]) ? l->items[0]->str : "?");
     const struct ynode *archs, *amap = NULL;
     snprintf(path, sizeof(path), "%sarchitectures", pre);
     if ((r = get_list(c, m, "architectures", path, &archs)) < 0)
@@ -966,7 +952,7 @@ static int add_spo(struct pctx *c, const struct ynode *doc, struct kerr *err)
         return r;
     if (!dns_subdomain_valid(name))
         return fail(c, nn, "metadata.name", "\"%.100s\" is not a DNS-1123 subdomain", name);
-    if (!is_null(ns)) {
+    if (!ynode_is_null(ns)) {
         if ((r = get_string(c, ns, "metadata.namespace", &nsname)) < 0)
             return r;
         if (!dns_label_valid(nsname))
@@ -977,7 +963,7 @@ static int add_spo(struct pctx *c, const struct ynode *doc, struct kerr *err)
              name);
     c->who = who;
     const struct ynode *desc = ynode_get(ynode_get(meta, "annotations"), "description");
-    if (is_str(desc) && !(p->description = strdup(desc->str)))
+    if (ynode_is_str(desc) && !(p->description = strdup(desc->str)))
         return -ENOMEM;
     const struct ynode *spec = ynode_get(doc, "spec");
     if (!spec)
@@ -990,7 +976,7 @@ static int add_spo(struct pctx *c, const struct ynode *doc, struct kerr *err)
     if ((r = check_keys(c, spec, "spec", keys, NULL)) < 0)
         return r;
     const struct ynode *dis = ynode_get(spec, "disabled");
-    if (!is_null(dis)) {
+    if (!ynode_is_null(dis)) {
         if (dis->kind != YN_SCALAR || dis->stype != YS_BOOL)
             return fail(c, dis, "spec.disabled", "must be true or false, not %s",
                         ynode_kind_name(dis));
@@ -1000,7 +986,7 @@ static int add_spo(struct pctx *c, const struct ynode *doc, struct kerr *err)
                         "(leave the object out, or set disabled: false)");
     }
     const struct ynode *base = ynode_get(spec, "baseProfileName");
-    if (!is_null(base)) {
+    if (!ynode_is_null(base)) {
         const char *b = NULL;
         if ((r = get_string(c, base, "spec.baseProfileName", &b)) < 0)
             return r;
@@ -1038,7 +1024,7 @@ static int add_doc(struct pctx *c, const struct ynode *doc, int index, int depth
     const struct ynode *kind = ynode_get(doc, "kind"), *api = ynode_get(doc, "apiVersion");
     if (!kind && !api)
         return add_oci(c, doc, NULL, index, err);
-    if (!is_str(kind) || !is_str(api))
+    if (!ynode_is_str(kind) || !ynode_is_str(api))
         return fail(c, doc, kind ? "apiVersion" : "kind",
                     "required (a Kubernetes object), or neither (an OCI profile)");
     if ((strcmp(kind->str, "List") == 0 && strcmp(api->str, "v1") == 0) ||
@@ -1047,7 +1033,7 @@ static int add_doc(struct pctx *c, const struct ynode *doc, int index, int depth
         if (depth > 0)
             return fail(c, doc, "items", "a List inside a List");
         const struct ynode *items = ynode_get(doc, "items");
-        if (is_null(items))
+        if (ynode_is_null(items))
             return 0;
         int r = want(c, items, "items", YN_SEQ);
         for (size_t i = 0; r >= 0 && i < items->n; i++)

@@ -178,15 +178,7 @@ static void remove_file(struct localsrc *s, const char *name)
 /* The entry of name, made (unknown, holding nothing) when missing; NULL without memory. */
 static struct lfile *lfile_get(struct localsrc *s, const char *name)
 {
-    struct lfile *f = hmap_get(&s->files, name);
-    if (f)
-        return f;
-    f = calloc(1, sizeof(*f));
-    if (!f || hmap_put(&s->files, name, f, NULL) < 0) {
-        free(f);
-        return NULL;
-    }
-    return f;
+    return hmap_get_or_new(&s->files, name, sizeof(struct lfile));
 }
 
 /* A read of name failed: what it held stays (or, never read, it counts as unknown and holds

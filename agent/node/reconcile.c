@@ -133,15 +133,7 @@ void reconciler_set_event_sink(struct reconciler *r,
 
 static struct want *want_get(struct reconciler *r, const char *rel)
 {
-    struct want *w = hmap_get(&r->wants, rel);
-    if (w)
-        return w;
-    w = calloc(1, sizeof(*w));
-    if (!w || hmap_put(&r->wants, rel, w, NULL) < 0) {
-        free(w);
-        return NULL;
-    }
-    return w;
+    return hmap_get_or_new(&r->wants, rel, sizeof(struct want));
 }
 
 static void update_gauge(struct reconciler *r)

@@ -1,4 +1,4 @@
-/* test_strv_hash.c - arrays of owned strings, and the one FNV-1a. */
+/* test_strv_hash.c - arrays of owned strings, the one FNV-1a, the string-keyed hash map. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,10 +7,12 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/hash.h"
+#include "base/hmap.h"
 #include "base/strv.h"
 
 /* Published FNV-1a 64-bit values. */
@@ -46,11 +48,36 @@ static void test_strv(void **state)
     strv_free(NULL, 0);
 }
 
+/* hmap_get_or_new: a zeroed value made once, the same one found after, among many keys. */
+static void test_hmap_get_or_new(void **state)
+{
+    struct hmap m;
+    hmap_init(&m);
+    char key[32];
+    for (int i = 0; i < 100; i++) {
+        snprintf(key, sizeof(key), "k%d", i);
+        int *v = hmap_get_or_new(&m, key, sizeof(int));
+        assert_non_null(v);
+        assert_int_equal(*v, 0);
+        *v = i + 1;
+    }
+    assert_int_equal(m.n, 100);
+    for (int i = 0; i < 100; i++) {
+        snprintf(key, sizeof(key), "k%d", i);
+        int *v = hmap_get_or_new(&m, key, sizeof(int));
+        assert_ptr_equal(v, hmap_get(&m, key));
+        assert_int_equal(*v, i + 1);
+    }
+    assert_int_equal(m.n, 100);
+    hmap_clear(&m, free);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fnv1a64_vectors),
         cmocka_unit_test(test_strv),
+        cmocka_unit_test(test_hmap_get_or_new),
     };
     return cmocka_run_group_tests_name("strv_hash", tests, NULL, NULL);
 }
