@@ -3,12 +3,14 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/cleanup.h"
 #include "base/log.h"
+#include "base/names.h"
 #include "kube/json_prune.h"
 
 /* An Event the API server refused for a reason that may pass: posted again later while its
@@ -172,35 +174,48 @@ static void on_event_done(long status, const char *body, size_t len, const char 
     event_ctx_free(c);
 }
 
-/* The Event of this pod, reason and message that this node posted before (an agent that
- * restarted does not post its standing warnings again: it counts them up), from the list the
- * lookup answered: its name and count, or NULL. */
-static const char *find_posted(json_t *list, const struct event_ctx *c, const char *node,
-                               json_int_t *ret_count)
+int pod_events_find_posted(const char *body, size_t len, const char *uid, const char *message,
+                           const char *node, char **ret_name, int64_t *ret_count, struct kerr *err)
 {
+    static const struct prune_rule src[] = {{"host", NULL}, {"component", NULL}, {NULL, NULL}};
+    static const struct prune_rule obj[] = {{"uid", NULL}, {NULL, NULL}};
+    static const struct prune_rule meta[] = {{"name", NULL}, {NULL, NULL}};
+    static const struct prune_rule item[] = {
+        {"metadata", meta},          {"message", NULL},       {"count", NULL}, {"source", src},
+        {"reportingInstance", NULL}, {"involvedObject", obj}, {NULL, NULL}};
+    static const struct prune_rule keep[] = {{"items", item}, {NULL, NULL}};
+    _cleanup_(json_decrefp) json_t *list = NULL;
+    int r = json_prune(body, len, keep, &list, err);
+    if (r < 0)
+        return r;
     size_t i;
     json_t *ev;
     json_array_foreach(json_object_get(list, "items"), i, ev)
     {
         const char *msg = json_string_value(json_object_get(ev, "message"));
-        json_t *src = json_object_get(ev, "source");
-        const char *host = json_string_value(json_object_get(src, "host"));
+        json_t *src_obj = json_object_get(ev, "source");
+        const char *host = json_string_value(json_object_get(src_obj, "host"));
         const char *inst = json_string_value(json_object_get(ev, "reportingInstance"));
-        const char *comp = json_string_value(json_object_get(src, "component"));
-        const char *uid =
+        const char *comp = json_string_value(json_object_get(src_obj, "component"));
+        const char *ev_uid =
             json_string_value(json_object_get(json_object_get(ev, "involvedObject"), "uid"));
         const char *name =
             json_string_value(json_object_get(json_object_get(ev, "metadata"), "name"));
-        if (!msg || !name || !uid || strcmp(msg, c->message) != 0 || strcmp(uid, c->uid) != 0 ||
-            !comp || strcmp(comp, "kscmp") != 0)
+        if (!msg || !name || !ev_uid || strcmp(msg, message) != 0 || strcmp(ev_uid, uid) != 0 ||
+            !comp || strcmp(comp, "kscmp") != 0 || !dns_subdomain_valid(name))
             continue;
         if (!((host && strcmp(host, node) == 0) || (inst && strcmp(inst, node) == 0)))
             continue;
+        char *copy = strdup(name);
+        if (!copy)
+            return kerr_set(err, -ENOMEM, "out of memory");
         json_int_t count = json_integer_value(json_object_get(ev, "count"));
-        *ret_count = count > 0 ? count : 1;
-        return name;
+        *ret_name = copy;
+        /* Kubernetes counts in 32 bits: the count the agent sends (+1) stays in them. */
+        *ret_count = count <= 0 ? 1 : count >= INT32_MAX ? INT32_MAX - 1 : (int64_t)count;
+        return 0;
     }
-    return NULL;
+    return -ENOENT;
 }
 
 static void on_lookup_done(long status, const char *body, size_t len, const char *error,
@@ -208,34 +223,25 @@ static void on_lookup_done(long status, const char *body, size_t len, const char
 {
     struct event_ctx *c = userdata;
     struct pod_events *pe = c->pe;
-    _cleanup_free_ char *patch = NULL, *path = NULL;
-    json_t *list = NULL;
+    _cleanup_free_ char *patch = NULL, *path = NULL, *name = NULL;
+    int64_t count = 0;
     if (status >= 200 && status < 300) {
-        static const struct prune_rule src[] = {{"host", NULL}, {"component", NULL}, {NULL, NULL}};
-        static const struct prune_rule obj[] = {{"uid", NULL}, {NULL, NULL}};
-        static const struct prune_rule meta[] = {{"name", NULL}, {NULL, NULL}};
-        static const struct prune_rule item[] = {
-            {"metadata", meta},          {"message", NULL},       {"count", NULL}, {"source", src},
-            {"reportingInstance", NULL}, {"involvedObject", obj}, {NULL, NULL}};
-        static const struct prune_rule keep[] = {{"items", item}, {NULL, NULL}};
         struct kerr err = {0};
-        if (json_prune(body, len, keep, &list, &err) < 0)
-            list = NULL;
+        if (pod_events_find_posted(body, len, c->uid, c->message, pe->node, &name, &count, &err) <
+            0)
+            name = NULL; /* none, or unreadable: posted anew */
     } else if (status != 403)
         log_debug("looking up the Events of pod %s: %s HTTP %ld", c->uid, error ? error : "",
                   status);
-    json_int_t count = 0;
-    const char *name = list ? find_posted(list, c, pe->node, &count) : NULL;
     if (name) {
         char ts[64];
         rfc3339_utc(time(NULL), ts, sizeof(ts));
-        json_t *p = json_pack("{s:I, s:s}", "count", count + 1, "lastTimestamp", ts);
+        json_t *p = json_pack("{s:I, s:s}", "count", (json_int_t)(count + 1), "lastTimestamp", ts);
         patch = p ? json_dumps(p, JSON_COMPACT) : NULL;
         json_decref(p);
         if (!patch || asprintf(&path, "/api/v1/namespaces/%s/events/%s", c->ns, name) < 0)
             path = NULL;
     }
-    json_decref(list);
     int r = path ? send_event(pe, c->key, "PATCH", path, patch)
                  : send_event(pe, c->key, "POST", c->path, c->body);
     if (r < 0)

@@ -24,6 +24,14 @@ int pod_events_new(const struct kube_transport *t, struct evloop *l, struct metr
                    const char *node, struct pod_events **ret);
 void pod_events_free(struct pod_events *pe);
 
+/* Reads the answer to the lookup (an EventList, outside input): the Event that node posted
+ * before (source.host or reportingInstance, component kscmp) on the pod uid with message. On
+ * success *ret_name is its name (a DNS-1123 subdomain: it goes into the PATCH's path; caller
+ * frees) and *ret_count its count (1 to INT32_MAX - 1). -ENOENT: none; -EINVAL: the body cannot be
+ * read (err says why); -ENOMEM. */
+int pod_events_find_posted(const char *body, size_t len, const char *uid, const char *message,
+                           const char *node, char **ret_name, int64_t *ret_count, struct kerr *err);
+
 /* Posts a Warning Event on pod unless the same one was posted already. */
 int pod_events_post(struct pod_events *pe, const struct pod *pod, const char *reason,
                     const char *message);
