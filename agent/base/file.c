@@ -67,9 +67,16 @@ int dir_list(const char *dir, bool (*want)(const char *name), bool with_dir, cha
 
 int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len, struct kerr *err)
 {
-    _cleanup_close_ int fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO (or a device) put where a file is expected must not block the open
+     * until some writer comes; cleared right after, so that a pipe with a writer (-f
+     * <(command), /dev/stdin) is read to its end, and one without reads as empty. */
+    _cleanup_close_ int fd =
+        strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return kerr_set(err, -errno, "%s: %s", path, strerror(errno));
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && (fl & O_NONBLOCK) && strcmp(path, "-") != 0)
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     struct stat st;
     if (fstat(fd, &st) < 0)
         return kerr_set(err, -errno, "%s: %s", path, strerror(errno));
