@@ -164,6 +164,43 @@ static void drop_ident(struct localsrc *s, const char *except, const struct iden
     }
 }
 
+/* Another known file than name that holds id (the same object defined twice), or NULL. */
+static const char *other_holder(struct localsrc *s, const char *name, const struct ident *id)
+{
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&s->files, &it); h; h = hmap_next(&s->files, &it)) {
+        struct lfile *f = h->value;
+        if (strcmp(h->key, name) == 0 || !f->known)
+            continue;
+        for (size_t i = 0; i < f->nids; i++)
+            if (same_ident(&f->ids[i], id))
+                return h->key;
+    }
+    return NULL;
+}
+
+/* Says so when the file name brings an object that another file defines too (kscmp validate
+ * refuses that; the agent uses the definition read last, which may not be the one meant). */
+static void warn_defined_twice(struct localsrc *s, const char *name, const struct lfile *f,
+                               const struct object *o, const struct ident *id)
+{
+    bool in_engine = o->type == OBJ_POLICY
+                         ? engine_get_policy(s->e, id->kind, id->ns, id->name) != NULL
+                     : o->type == OBJ_POD ? engine_get_pod(s->e, id->ns, id->name) != NULL
+                                          : false;
+    if (!in_engine)
+        return;
+    for (size_t i = 0; f->known && i < f->nids; i++)
+        if (same_ident(&f->ids[i], id))
+            return; /* this file held it already */
+    const char *other = other_holder(s, name, id);
+    if (other)
+        log_warning("%s/%s: %s %s%s%s is defined in %s/%s too: the definition read last (this "
+                    "one) is used; keep one",
+                    s->dir, name, o->type == OBJ_POD ? "Pod" : policy_kind_name(id->kind),
+                    id->ns ? id->ns : "", id->ns ? "/" : "", id->name, s->dir, other);
+}
+
 static void remove_file(struct localsrc *s, const char *name)
 {
     struct lfile *f = hmap_remove(&s->files, name);
@@ -300,6 +337,7 @@ static bool load_file(struct localsrc *s, const char *name)
         }
     for (size_t i = 0; i < b.n; i++) {
         struct object *o = &b.v[i];
+        warn_defined_twice(s, name, f, o, &ids[i]);
         if (o->type == OBJ_POLICY)
             r = engine_put_policy(s->e, TAKE_PTR(o->policy));
         else if (o->type == OBJ_POD)

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,10 +237,57 @@ static void test_follows_the_folder(void **state)
     assert_true(has_policy(f, "b"));
 }
 
+/* Runs localsrc_load_all with stderr (the log) captured into log (NUL-terminated). */
+static void load_all_logged(struct fix *f, char *log, size_t len)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s.log", f->dir);
+    fflush(stderr);
+    int saved = dup(2);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(saved >= 0 && fd >= 0);
+    dup2(fd, 2);
+    close(fd);
+    int r = localsrc_load_all(f->s);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    assert_int_equal(r, 0);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    size_t n = fread(log, 1, len - 1, fp);
+    log[n] = '\0';
+    fclose(fp);
+    unlink(path);
+}
+
+/* The same policy in two files (kscmp validate refuses it): the agent says which files, and
+ * that the one read last is used; one file alone says nothing of the kind. */
+static void test_defined_twice_is_told(void **state)
+{
+    struct fix *f = *state;
+    put_file(f, "a.yaml", A_POLICY("web"));
+    put_file(f, "b.yaml", POL("web", "  seccomp: {syscalls: [write], action: Allow}\n"));
+    put_file(f, "c.yaml", A_POLICY("other"));
+    open_source(f, false);
+    char log[8192];
+    load_all_logged(f, log, sizeof(log));
+    assert_true(has_policy(f, "web") && has_policy(f, "other"));
+    char want[512];
+    snprintf(want, sizeof(want),
+             "%s/b.yaml: SeccompPolicy demo/web is defined in %s/a.yaml too: the definition "
+             "read last (this one) is used",
+             f->dir, f->dir);
+    if (!strstr(log, want))
+        fail_msg("no warning \"%s\" in the log:\n%s", want, log);
+    assert_null(strstr(log, "demo/other is defined"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_reads_manifests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_defined_twice_is_told, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broken_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_folder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_follows_the_folder, setup, teardown),
