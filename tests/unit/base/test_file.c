@@ -62,12 +62,15 @@ static void test_fifo_without_writer(void **state)
     free(buf);
 }
 
-/* A FIFO with a writer: everything it writes, in pieces, to its end. */
+/* A FIFO that a writer filled: everything it wrote, in pieces, to its end. A reader is held
+ * open meanwhile so that the writer's open does not wait and the bytes stay in the FIFO. */
 static void test_fifo_with_writer(void **state)
 {
     char path[128];
     snprintf(path, sizeof(path), "%s/w.yaml", dir);
     assert_int_equal(mkfifo(path, 0600), 0);
+    int hold = open(path, O_RDONLY | O_NONBLOCK);
+    assert_true(hold >= 0);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -75,8 +78,11 @@ static void test_fifo_with_writer(void **state)
         for (int i = 0; i < 1000 && fd >= 0; i++)
             if (write(fd, "0123456789abcdef", 16) != 16)
                 _exit(1);
-        _exit(0);
+        _exit(fd >= 0 ? 0 : 1);
     }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     signal(SIGALRM, on_alarm);
     alarm(10);
     _cleanup_free_ char *buf = NULL;
@@ -84,8 +90,7 @@ static void test_fifo_with_writer(void **state)
     struct kerr err = {0};
     assert_int_equal(read_file_all(path, 1 << 20, &buf, &len, &err), 0);
     alarm(0);
-    int status;
-    waitpid(pid, &status, 0);
+    close(hold);
     assert_int_equal(len, 16000);
     assert_int_equal(memcmp(buf + 15984, "0123456789abcdef", 16), 0);
 }
