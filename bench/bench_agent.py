@@ -311,11 +311,20 @@ def floor_writes(root, files):
 def bench_resync(base, n, rounds, kind):
     d, local, root = fresh(base, "resync-" + kind)
     gen_resync(local, n, kind)
-    agent_s, agent_first, floors, cpu = [], [], [], []
+    agent_s, agent_first, floors, cpu, workers_cpu = [], [], [], [], []
     files = {}
     for r in range(rounds):
         shutil.rmtree(root)
         os.makedirs(root)
+        # The floor is taken before and after each agent run and averaged: the disk's speed
+        # drifts (a virtual disk shared with other work), and a ratio of figures taken minutes
+        # apart measures the drift.
+        if files:
+            fl = os.path.join(d, f"floor-{r}-before")
+            before = floor_writes(fl, files)
+            shutil.rmtree(fl)
+        else:
+            before = None
         logp = os.path.join(d, f"agent-{r}.log")
         t0 = time.perf_counter()
         a = H.Agent(local, root, logp)
@@ -324,11 +333,14 @@ def bench_resync(base, n, rounds, kind):
         agent_s.append(time.perf_counter() - t0)
         agent_first.append(_first_reconcile_ms(a) / 1000)
         cpu.append(H.cpu_seconds(a.pid))
+        workers_cpu.append(sum(sum(H.cpu_seconds(int(k))) for k in subprocess.run(
+            ["pgrep", "-P", str(a.pid)], capture_output=True, text=True).stdout.split()))
         files = H.profiles_on_disk(root)
         a.stop()
         assert len(files) == n, (len(files), n)
         fl = os.path.join(d, f"floor-{r}")
-        floors.append(floor_writes(fl, files))
+        after = floor_writes(fl, files)
+        floors.append(after if before is None else (before + after) / 2)
         shutil.rmtree(fl)
     # Start-up without writes: the same DIR, every file already right.
     logp = os.path.join(d, "agent-nowrite.log")
@@ -340,7 +352,8 @@ def bench_resync(base, n, rounds, kind):
     nowrite_first = _first_reconcile_ms(a) / 1000
     a.stop()
     sizes = [len(v) for v in files.values()]
-    return dict(kind=kind, n=n, agent=agent_s, cpu=cpu, first=agent_first, floor=floors, nowrite=nowrite,
+    return dict(kind=kind, n=n, agent=agent_s, cpu=cpu, workers_cpu=workers_cpu, first=agent_first,
+                floor=floors, nowrite=nowrite,
                 nowrite_first=nowrite_first, bytes_min=min(sizes), bytes_max=max(sizes),
                 bytes_mean=statistics.mean(sizes))
 
@@ -358,8 +371,14 @@ def bench_resync_print(r):
     k = statistics.median(c[1] for c in r["cpu"])
     print(f"    agent CPU time up to /readyz: user {ms(u)} + system {ms(k)} (the rest of the "
           f"wall time is waiting, mostly on fsync)")
+    print(f"    its proof workers' CPU time (all {r['n']} proofs): "
+          f"{ms(statistics.median(r['workers_cpu']))}")
     print(f"    floor N x (write+fsync+rename+fsync dir): {ms(f_med)}   (rounds: "
-          + ", ".join(ms(x) for x in r["floor"]) + ")")
+          + ", ".join(ms(x) for x in r["floor"]) + "; from round 2 the mean of one taken "
+          "before and one after the agent's)")
+    paired = [x / y for x, y in zip(r["agent"], r["floor"])]
+    print("    ratio per round (agent / that round's floor): "
+          + ", ".join(f"{x:.2f}x" for x in paired) + f"; median {statistics.median(paired):.2f}x")
     print(f"    start -> /readyz with every file already right (no write): "
           f"{ms(r['nowrite'])} (first reconcile {ms(r['nowrite_first'])})")
     print(f"    ratio start->readyz / floor: {a_med / f_med:.2f}x; first reconcile / "
