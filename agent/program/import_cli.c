@@ -17,6 +17,7 @@
 #include "engine/manifest.h"
 #include "engine/model.h"
 #include "program/cli.h"
+#include "program/out_file.h"
 
 static const char *const import_help =
     "Usage: kscmp import -f FILE... [--name NAME] [-n NAMESPACE] [-o FILE]\n"
@@ -39,7 +40,8 @@ static const char *const import_help =
     "                        containers); with SeccompProfile objects, import only NAME\n"
     "  -n, --namespace NS    the namespace of every policy (default: the object's own; none\n"
     "                        for OCI and advisor profiles)\n"
-    "  -o, --output FILE     write the YAML to FILE (default: standard output)\n"
+    "  -o, --output FILE     write the YAML to FILE, replaced atomically (default or \"-\":\n"
+    "                        standard output; a device or FIFO is written in place)\n"
     "      --arch ARCH       the node architecture to resolve for (default: this machine's)\n"
     "      --kernel X.Y      the node kernel, for Docker's minKernel (default: this machine's)\n"
     "      --cap-add CAP     add a capability to the container's set (CAP_SYS_ADMIN, ALL)\n"
@@ -83,38 +85,6 @@ static int import_path(struct import_set *s, const char *path)
     for (size_t i = 0; r == 0 && i < n; i++)
         r = import_file(s, names[i]);
     strv_free(names, n);
-    return r;
-}
-
-/* Writes data to path through a temporary file in the same folder and a rename. */
-static int write_atomic(const char *path, const char *data, size_t len)
-{
-    _cleanup_free_ char *tmp = NULL;
-    if (asprintf(&tmp, "%s.kscmp-XXXXXX", path) < 0)
-        return -ENOMEM;
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return -errno;
-    int r = 0;
-    if (fchmod(fd, 0644) < 0)
-        r = -errno;
-    for (size_t off = 0; r == 0 && off < len;) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            r = -errno;
-        else
-            off += (size_t)w;
-    }
-    if (r == 0 && fsync(fd) < 0)
-        r = -errno;
-    if (close(fd) < 0 && r == 0)
-        r = -errno;
-    if (r == 0 && rename(tmp, path) < 0)
-        r = -errno;
-    if (r < 0)
-        unlink(tmp);
     return r;
 }
 
@@ -269,9 +239,11 @@ int cli_import(int argc, char **argv)
     sysdb_free(db);
     if (ret != 0)
         return ret;
-    if (output) {
-        if ((r = write_atomic(output, yaml, strlen(yaml))) < 0) {
-            fprintf(stderr, "kscmp: error: %s: %s\n", output, strerror(-r));
+    if (output && strcmp(output, "-") != 0) {
+        struct out_file out;
+        if ((r = out_file_open(&out, output)) < 0 ||
+            (r = out_file_commit(&out, yaml, strlen(yaml))) < 0) {
+            fprintf(stderr, "kscmp: error: %s: cannot write: %s\n", output, strerror(-r));
             return EXIT_INVALID;
         }
         return 0;

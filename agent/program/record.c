@@ -16,6 +16,7 @@
 #include "kube/fetch.h"
 #include "node/notify_record.h"
 #include "program/cli.h"
+#include "program/out_file.h"
 
 /* kscmp's own failure, as env(1) and timeout(1) say it; 126/127: COMMAND cannot run. */
 #define EXIT_RECORD_FAILED 125
@@ -28,7 +29,8 @@ static const char *const record_help =
     "signals sent to kscmp by another process are passed on. kscmp waits until COMMAND and\n"
     "every process it started have exited.\n\n"
     "  -o, --output FILE      where the policy goes (default: standard output, after COMMAND\n"
-    "                         has finished); written atomically\n"
+    "                         has finished); written atomically (a device or FIFO, such\n"
+    "                         as /dev/null, in place)\n"
     "      --name NAME        the policy's name (default: from COMMAND's file name)\n"
     "  -n, --namespace NS     the policy's namespace (default: default)\n"
     "      --counts           print how many times each syscall was made, on standard error\n\n"
@@ -94,84 +96,6 @@ static char *command_line(char *const argv[])
         return NULL;
     }
     return buf;
-}
-
-/* The output file: a temporary beside it, created before COMMAND runs (so a path that cannot
- * be written fails first), renamed over it at the end. */
-struct output {
-    const char *path; /* NULL: standard output */
-    char *tmp;
-    int fd;
-};
-
-static int output_open(struct output *o, const char *path)
-{
-    o->fd = -1;
-    o->path = path && strcmp(path, "-") != 0 ? path : NULL;
-    if (!o->path)
-        return 0;
-    if (asprintf(&o->tmp, "%s.kscmp-XXXXXX", o->path) < 0) {
-        o->tmp = NULL;
-        return -ENOMEM;
-    }
-    o->fd = mkostemp(o->tmp, O_CLOEXEC);
-    if (o->fd < 0) {
-        int e = errno;
-        free(o->tmp);
-        o->tmp = NULL;
-        return -e;
-    }
-    mode_t um = umask(0);
-    umask(um);
-    fchmod(o->fd, 0666 & ~um);
-    return 0;
-}
-
-static void output_discard(struct output *o)
-{
-    if (o->fd >= 0)
-        close(o->fd);
-    if (o->tmp)
-        unlink(o->tmp);
-    free(o->tmp);
-    o->fd = -1;
-    o->tmp = NULL;
-}
-
-static int write_all(int fd, const char *data, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-static int output_commit(struct output *o, const char *data, size_t len)
-{
-    if (!o->path) {
-        int r = write_all(STDOUT_FILENO, data, len);
-        return r;
-    }
-    int r = write_all(o->fd, data, len);
-    if (r == 0 && fsync(o->fd) < 0)
-        r = -errno;
-    if (r == 0 && close(o->fd) < 0)
-        r = -errno;
-    o->fd = -1;
-    if (r == 0 && rename(o->tmp, o->path) < 0)
-        r = -errno;
-    if (r < 0)
-        output_discard(o);
-    free(o->tmp);
-    o->tmp = NULL;
-    return r;
 }
 
 struct collect {
@@ -299,8 +223,8 @@ int cli_record(int argc, char **argv)
                 ns);
         return EXIT_USAGE;
     }
-    struct output out;
-    int r = output_open(&out, out_path);
+    struct out_file out;
+    int r = out_file_open(&out, out_path);
     if (r < 0) {
         fprintf(stderr, "kscmp record: %s: cannot write: %s\n", out_path, strerror(-r));
         return EXIT_RECORD_FAILED;
@@ -313,12 +237,12 @@ int cli_record(int argc, char **argv)
     r = notify_record_run(cmd, &seen, &res, &err);
     if (r < 0) {
         fprintf(stderr, "kscmp record: %s\n", err.msg);
-        output_discard(&out);
+        out_file_discard(&out);
         return EXIT_RECORD_FAILED;
     }
     if (res.exec_errno) {
         fprintf(stderr, "kscmp record: %s: %s\n", cmd[0], strerror(res.exec_errno));
-        output_discard(&out);
+        out_file_discard(&out);
         return res.exec_errno == ENOENT ? 127 : 126;
     }
     int status = exit_status_of(&res);
@@ -326,7 +250,7 @@ int cli_record(int argc, char **argv)
     _cleanup_(recorded_freep) struct recorded *rec = NULL;
     if ((r = recorded_new(&rec)) < 0) {
         fprintf(stderr, "kscmp record: out of memory\n");
-        output_discard(&out);
+        out_file_discard(&out);
         return EXIT_RECORD_FAILED;
     }
     struct collect c = {.rec = rec, .print_counts = counts};
@@ -334,7 +258,7 @@ int cli_record(int argc, char **argv)
         fprintf(stderr, "%-10s %-24s %12s\n", "ARCH", "SYSCALL", "CALLS");
     if (notify_counts_foreach(seen, collect_one, &c) < 0 || c.err < 0) {
         fprintf(stderr, "kscmp record: out of memory\n");
-        output_discard(&out);
+        out_file_discard(&out);
         return EXIT_RECORD_FAILED;
     }
     if (counts)
@@ -362,18 +286,19 @@ int cli_record(int argc, char **argv)
     r = recorded_render_policy(rec, ns, name, comment, &yaml, &len);
     if (r < 0) {
         fprintf(stderr, "kscmp record: cannot render the policy: %s\n", strerror(-r));
-        output_discard(&out);
+        out_file_discard(&out);
         return EXIT_RECORD_FAILED;
     }
-    r = output_commit(&out, yaml, len);
+    bool to_file = out.path != NULL;
+    r = out_file_commit(&out, yaml, len);
     if (r < 0) {
         fprintf(stderr, "kscmp record: %s: cannot write: %s\n", out_path ? out_path : "stdout",
                 strerror(-r));
         return EXIT_RECORD_FAILED;
     }
-    if (out.path) {
+    if (to_file) {
         fprintf(stderr, "kscmp record: SeccompPolicy %s/%s written to %s (syscalls:", ns, name,
-                out.path);
+                out_path);
         for (size_t a = 0; a < arch_count(); a++) {
             size_t n;
             recorded_names(rec, (int)a, &n);

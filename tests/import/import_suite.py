@@ -9,7 +9,7 @@ the Go module proxy by fetch.sh, cached, never committed), and the hand-written 
 cases/. Malformed inputs must exit 1 with a message that names the file, the line and the
 field. Prints 'N passed, N failed' (', N skipped' when the outside profiles cannot be had).
 """
-import glob, os, subprocess, sys, tempfile
+import glob, os, stat, subprocess, sys, tempfile
 
 import yaml
 
@@ -310,6 +310,47 @@ def determinism_and_cli():
             ok(f"usage error: {label}")
         else:
             bad(f"usage error: {label}", f"exit {u.returncode}: {u.stderr}")
+    output_targets(f, a.stdout)
+
+
+def output_targets(f, want):
+    """-o writes through what is there: "-" is standard output, a FIFO (or a device such as
+    /dev/null) is written in place and never replaced by a regular file (as root, -o
+    /dev/null used to replace the machine's /dev/null), a symbolic link keeps pointing at
+    the file it names, which gets the YAML; a folder is an error naming the path."""
+    args = [KSCMP, "import", "--kernel", "6.1", "-f", f, "-n", "team-a", "-o"]
+    d = tempfile.mkdtemp(dir=TMP)
+    s = run(args + ["-"], cwd=d)
+    if s.returncode == 0 and s.stdout == want and not os.path.exists(os.path.join(d, "-")):
+        ok('-o - is standard output')
+    else:
+        bad('-o - is standard output', f"exit {s.returncode}, files {os.listdir(d)}: {s.stderr}")
+    fifo = os.path.join(d, "fifo")
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", fifo], stdout=subprocess.PIPE, text=True)
+    s = run(args + [fifo])
+    if not stat.S_ISFIFO(os.lstat(fifo).st_mode):
+        reader.kill()  # replaced: nobody will ever write to the FIFO it waits on
+    got = reader.communicate(timeout=60)[0]
+    if s.returncode == 0 and stat.S_ISFIFO(os.lstat(fifo).st_mode) and got == want and \
+            os.listdir(d) == ["fifo"]:
+        ok("-o FIFO: written in place, still a FIFO")
+    else:
+        bad("-o FIFO", f"exit {s.returncode}, fifo={stat.S_ISFIFO(os.lstat(fifo).st_mode)}, "
+            f"read {len(got)} bytes, files {os.listdir(d)}: {s.stderr}")
+    real, link = os.path.join(d, "real.yaml"), os.path.join(d, "link.yaml")
+    open(real, "w").write("old\n")
+    os.symlink("real.yaml", link)
+    s = run(args + [link])
+    if s.returncode == 0 and os.path.islink(link) and open(real).read() == want:
+        ok("-o symbolic link: the file it names gets the YAML, the link stays")
+    else:
+        bad("-o symbolic link", f"exit {s.returncode}, link={os.path.islink(link)}: {s.stderr}")
+    s = run(args + [d])
+    if s.returncode == 1 and f"{d}: cannot write: Is a directory" in s.stderr:
+        ok("-o FOLDER: exit 1, names the path")
+    else:
+        bad("-o FOLDER", f"exit {s.returncode}: {s.stderr}")
 
 
 def main():

@@ -158,6 +158,23 @@ rc=$?; [ $rc = 126 ] && [ ! -e "$W/p13.yaml" ] && ok "not executable: 126" || ba
 "$K" record -o "$tmp/no/such/dir/p.yaml" -- "$BB" touch "$tmp/ran" 2>"$tmp/e"
 rc=$?; [ $rc = 125 ] && [ ! -e "$tmp/ran" ] && ok "an output that cannot be written fails before the command runs" ||
     bad "bad -o: rc=$rc"
+# -o onto a FIFO (or a device: as root, -o /dev/null used to replace the machine's /dev/null
+# with a regular file) writes in place; onto a symbolic link, into the file it names.
+mkfifo "$tmp/fifo16"
+cat "$tmp/fifo16" >"$tmp/got16" &
+bg=$!
+"$K" record -o "$tmp/fifo16" -- "$BB" true 2>"$tmp/e"
+rc=$?
+[ -p "$tmp/fifo16" ] || kill "$bg" 2>/dev/null # replaced: the reader would wait forever
+wait "$bg"
+bg=
+[ $rc = 0 ] && [ -p "$tmp/fifo16" ] && grep -q '^kind: SeccompPolicy$' "$tmp/got16" &&
+    ok "-o FIFO: the policy is written into it, it stays a FIFO" || bad "-o FIFO: rc=$rc $(cat "$tmp/e")"
+ln -s p17.yaml "$W/l17.yaml"
+"$K" record -o "$W/l17.yaml" -- "$BB" true 2>"$tmp/e"
+rc=$?
+[ $rc = 0 ] && [ -L "$W/l17.yaml" ] && grep -q '^kind: SeccompPolicy$' "$W/p17.yaml" &&
+    ok "-o symbolic link: the file it names gets the policy, the link stays" || bad "-o link: rc=$rc $(cat "$tmp/e")"
 for args in "--name Bad_Name -- true" "-n no/slash -- true" "" "--bogus -- true"; do
     # shellcheck disable=SC2086
     "$K" record $args >/dev/null 2>&1
