@@ -506,7 +506,7 @@ int agent_main(int argc, char **argv)
         return EXIT_INVALID;
     }
     if (store_open(root, &a.store, &err) < 0) {
-        log_error("%s", err.msg);
+        log_error("--kubelet-root: %s", err.msg);
         agent_free(&a);
         return EXIT_INVALID;
     }

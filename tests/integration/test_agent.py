@@ -758,6 +758,14 @@ spec:
                                cwd=self.tmp)
             self.assertEqual(p.returncode, 1, f"--local {path}: exit {p.returncode}")
             self.assertEqual(self.disk_state(), before, f"--local {path} changed the disk")
+        # A --kubelet-root that does not exist: exit 1, and the message says which option.
+        nokr = os.path.join(self.tmp, "no-kubelet-root")
+        p = subprocess.run([H.KSCMP, "agent", "--local", self.local, "--kubelet-root", nokr,
+                            "--metrics-addr", "off"], capture_output=True, text=True,
+                           timeout=60, cwd=self.tmp)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn(f"--kubelet-root: {nokr}: open: No such file or directory", p.stderr)
+        self.assertFalse(os.path.exists(nokr))
 
     def test_21_unreadable_source_changes_nothing(self):
         """A folder the agent may not read, or a manifest it may not read at start, changes
