@@ -311,6 +311,17 @@ static const struct policy *find_policy(struct engine *e, const char *ref)
     return p ? p : engine_get_policy(e, PK_KUBEARMOR, n.ns, n.name);
 }
 
+/* Says that ref names no policy of the files; a bare NAME is looked up as a
+ * ClusterSeccompPolicy only, which surprises whoever meant a SeccompPolicy of "default". */
+static int no_policy_error(const char *ref)
+{
+    fprintf(stderr, "kscmp: error: no policy %s in the given files%s\n", ref,
+            strchr(ref, '/') ? ""
+                             : " (a NAME alone is a ClusterSeccompPolicy; a SeccompPolicy is "
+                               "NAMESPACE/NAME)");
+    return EXIT_INVALID;
+}
+
 static const char *const compile_help =
     "Usage: kscmp compile -f FILE... (--pod FILE [--profile kscmp/NS/NAME.json] | --policy "
     "[NS/]NAME) [--arch ARCH]\n"
@@ -422,10 +433,8 @@ int cli_compile(int argc, char **argv, bool explain)
 
     if (policy) {
         const struct policy *p = find_policy(e, policy);
-        if (!p) {
-            fprintf(stderr, "kscmp: error: no policy %s in the given files\n", policy);
-            return EXIT_INVALID;
-        }
+        if (!p)
+            return no_policy_error(policy);
         struct policy_result pr;
         if ((r = engine_policy_result(e, p, &pr)) < 0) {
             fprintf(stderr, "kscmp: error: %s\n", strerror(-r));
@@ -630,10 +639,8 @@ int cli_tree(int argc, char **argv)
         return r;
     bool rtdefault = strcmp(argv[optind], "runtime/default") == 0;
     const struct policy *p = rtdefault ? NULL : find_policy(e, argv[optind]);
-    if (!p && !rtdefault) {
-        fprintf(stderr, "kscmp: error: no policy %s in the given files\n", argv[optind]);
-        return EXIT_INVALID;
-    }
+    if (!p && !rtdefault)
+        return no_policy_error(argv[optind]);
     struct policy_result pr = {0};
     if (p && (engine_policy_result(e, p, &pr) < 0 || !pr.valid)) {
         fprintf(stderr, "kscmp: error: %s\n", pr.error ? pr.error : "invalid");

@@ -178,6 +178,13 @@ def test_empty(d):
     p = kscmp("compile", "-f", empty, "-f", good, "--policy", "demo/web", "--arch", "x86_64")
     check(p.returncode == 0 and "empty.yaml: empty" in p.stderr,
           "compile with an empty file: a warning", p.stderr)
+    # A bare NAME is a ClusterSeccompPolicy: whoever meant demo/web is told how to say it.
+    for cmd in (["compile", "--policy", "web"], ["tree", "web"]):
+        p = kscmp(cmd[0], "-f", good, *cmd[1:], "--arch", "x86_64")
+        check(p.returncode == 1 and "no policy web in the given files (a NAME alone is a "
+              "ClusterSeccompPolicy; a SeccompPolicy is NAMESPACE/NAME)" in p.stderr,
+              f"{cmd[0]} with a bare NAME that is no cluster policy: exit 1, says NS/NAME",
+              p.stderr)
     e = os.path.join(d, "emptydir")
     os.mkdir(e)
     p = kscmp("validate", "-f", e)
