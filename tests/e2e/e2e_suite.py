@@ -770,15 +770,25 @@ def s_status_readback(E):
     r.step("idle: setup", E.wait_profile, a, f"{ns}/idle.json", exp(["read", "write"]))
     E.wait_status("SeccompPolicy", ns, "idle", "True", "Valid")
     E.wait_event(ns, "q", "NoPolicy")
-    out = E.c.kubectl_ok("get", "seccomppolicies", "-A", "-o", "json")
-    items = json.loads(out)["items"]
-    wrong = []
-    for o in items:
-        cond = ready_condition(o)
-        st = o.get("status") or {}
-        if not cond or st.get("observedGeneration") != o["metadata"].get("generation") \
-                or cond.get("observedGeneration") != o["metadata"].get("generation"):
-            wrong.append(f"{o['metadata']['namespace']}/{o['metadata']['name']}: {st}")
+    # Status writes are staggered (a node waits up to ~4 s, so that one node writes, not all):
+    # a policy created just before this scenario may not have its status yet. Wait for every
+    # policy's, read with kubectl, within the usual bound.
+    def all_ready():
+        out = E.c.kubectl_ok("get", "seccomppolicies", "-A", "-o", "json")
+        items = json.loads(out)["items"]
+        wrong = []
+        for o in items:
+            cond = ready_condition(o)
+            st = o.get("status") or {}
+            if not cond or st.get("observedGeneration") != o["metadata"].get("generation") \
+                    or cond.get("observedGeneration") != o["metadata"].get("generation"):
+                wrong.append(f"{o['metadata']['namespace']}/{o['metadata']['name']}: {st}")
+        return (items, wrong)
+    deadline = time.monotonic() + T
+    items, wrong = all_ready()
+    while wrong and time.monotonic() < deadline:
+        time.sleep(0.5)
+        items, wrong = all_ready()
     r.check(items and not wrong, f"kubectl get seccomppolicies -A: all {len(items)} have Ready and the current "
             "observedGeneration", "\n".join(wrong[:5]))
     out = E.c.kubectl_ok("get", "seccomppolicy", "-n", ns, "idle", "-o",
