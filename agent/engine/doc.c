@@ -149,6 +149,20 @@ static int go_parse_int(const char *s, bool *ret_neg, uint64_t *ret)
  * off) are booleans, 010 is octal, 0b101 binary, 1_000 a thousand. Integers that fit 64 bits
  * (signed, or unsigned) become their decimal text in *str and booleans "true" or "false", so
  * that readers of the tree need not know these spellings; what matches nothing is a string. */
+/* Whether a plain scalar cannot be a null, a boolean, a number or a special float, so that
+ * resolve_plain() need not compare it: every such word is at most 5 bytes long and starts with
+ * one of the letters below, and numbers start with a digit, a sign or a dot. Most scalars
+ * (syscall names, keys) take this path. */
+static bool surely_string(const char *s)
+{
+    if (!*s)
+        return false;
+    if (!strchr("~nNyYtTfFoO.+-0123456789", *s))
+        return true;
+    bool letter = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z');
+    return letter && strnlen(s, 6) > 5;
+}
+
 static int resolve_plain(char **str, enum yscalar *ret)
 {
     static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
@@ -158,6 +172,10 @@ static int resolve_plain(char **str, enum yscalar *ret)
                                          "False", "FALSE", "off", "Off", "OFF"};
     static const char *const specials[] = {".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN"};
     const char *s = *str;
+    if (surely_string(s)) {
+        *ret = YS_STR;
+        return 0;
+    }
     for (size_t i = 0; i < ELEMENTSOF(nulls); i++)
         if (strcmp(s, nulls[i]) == 0) {
             *ret = YS_NULL;
