@@ -12,29 +12,13 @@ import argparse, json, os, shutil, subprocess, sys, tempfile, time, traceback
 
 sys.dont_write_bytecode = True
 from kube_e2e import Cluster, Agent, wait_until, KSCMP, REPO  # noqa: E402
+sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
+from report import Report  # noqa: E402
 
 T = 40
-passed = failed = 0
+R = Report()
+ok, bad, check = R.ok, R.bad, R.check
 NS = "shop"
-
-
-def ok(name):
-    global passed
-    passed += 1
-    print(f"ok   {name}", flush=True)
-
-
-def bad(name, why=""):
-    global failed
-    failed += 1
-    print(f"FAIL {name}", flush=True)
-    for line in str(why).strip().splitlines()[:30]:
-        print(f"     {line}", flush=True)
-
-
-def check(cond, name, why=""):
-    (ok if cond else lambda n: bad(n, why))(name)
-    return cond
 
 
 def rfc3339(t):
@@ -394,8 +378,7 @@ def main():
                 c.stop()
             except Exception:  # noqa: BLE001
                 pass
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return R.finish()
 
 
 if __name__ == "__main__":

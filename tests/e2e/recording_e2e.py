@@ -27,30 +27,14 @@ import yaml
 
 sys.dont_write_bytecode = True
 from kube_e2e import Cluster, Agent, wait_until, KSCMP, REPO  # noqa: E402
+sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
+from report import Report  # noqa: E402
 
 T = 60
 NS = "demo"
-passed = failed = 0
+R = Report()
+ok, bad, check = R.ok, R.bad, R.check
 BUSYBOX = next((b for b in ("/bin/busybox", "/usr/bin/busybox") if os.access(b, os.X_OK)), None)
-
-
-def ok(name):
-    global passed
-    passed += 1
-    print(f"ok   {name}", flush=True)
-
-
-def bad(name, why=""):
-    global failed
-    failed += 1
-    print(f"FAIL {name}", flush=True)
-    for line in str(why).strip().splitlines()[:30]:
-        print(f"     {line}", flush=True)
-
-
-def check(cond, name, why=""):
-    (ok if cond else lambda n: bad(n, why))(name)
-    return cond
 
 
 def rec_path(name):
@@ -321,12 +305,10 @@ def main():
     a = ap.parse_args()
     if os.geteuid() != 0:
         bad("set-up", "the recorder needs root (CAP_BPF, CAP_PERFMON) and cgroupfs writes")
-        print(f"{passed} passed, {failed} failed")
-        return 1
+        return R.finish()
     if not BUSYBOX:
         bad("set-up", "busybox is not installed (make deps)")
-        print(f"{passed} passed, {failed} failed")
-        return 1
+        return R.finish()
     c = Cluster.start(os.path.join(a.scratch, "cluster"))
     E = Env(c, a.scratch)
     nodes = []
@@ -356,8 +338,8 @@ def main():
         if mounted:
             subprocess.run(["umount", E.bpffs])
         c.stop()
-    print(f"\n{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    print()
+    return R.finish()
 
 
 def scenario(E, nodes):

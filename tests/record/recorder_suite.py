@@ -15,26 +15,11 @@ import os, subprocess, sys, tempfile, uuid
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PROBE = os.path.join(ROOT, "build", "tools", "recorder_probe")
 BUSYBOX = next((b for b in ("/bin/busybox", "/usr/bin/busybox") if os.access(b, os.X_OK)), None)
-passed = failed = 0
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+from report import Report  # noqa: E402
 
-
-def ok(name):
-    global passed
-    passed += 1
-    print(f"ok   {name}", flush=True)
-
-
-def bad(name, why=""):
-    global failed
-    failed += 1
-    print(f"FAIL {name}", flush=True)
-    for line in str(why).strip().splitlines()[:20]:
-        print(f"     {line}", flush=True)
-
-
-def check(cond, name, why=""):
-    (ok if cond else lambda n: bad(n, why))(name)
-    return cond
+R = Report(why_lines=20)
+ok, bad, check = R.ok, R.bad, R.check
 
 
 class Probe:
@@ -129,10 +114,10 @@ _start:
 def main():
     if os.geteuid() != 0:
         bad("set-up", "needs root")
-        return 1
+        return R.finish()
     if not os.access(PROBE, os.X_OK) or not BUSYBOX:
         bad("set-up", f"{PROBE} or busybox missing (make build/tools/recorder_probe, make deps)")
-        return 1
+        return R.finish()
     tmp = tempfile.mkdtemp(prefix="kscmp-recorder.")
     bpffs = os.path.join(tmp, "bpffs")
     os.makedirs(bpffs)
@@ -144,8 +129,7 @@ def main():
         tree.remove()
         subprocess.run(["umount", bpffs])
         subprocess.run(["rm", "-rf", tmp])
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return R.finish()
 
 
 def scenario(tree, tmp, pins):
