@@ -23,7 +23,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kube_e2e import (KSCMP, REPO, VECTORS, Agent, ApiError, Cluster, Timeout, policy_path,  # noqa: E402
-                      profile_files, ready_condition, vectors_runner, wait_until)
+                      poll_until, profile_files, ready_condition, vectors_runner, wait_until)
 
 VR = vectors_runner()
 SA_NS, SA_NAME = "kscmp-system", "kscmp"
@@ -784,11 +784,7 @@ def s_status_readback(E):
                     or cond.get("observedGeneration") != o["metadata"].get("generation"):
                 wrong.append(f"{o['metadata']['namespace']}/{o['metadata']['name']}: {st}")
         return (items, wrong)
-    deadline = time.monotonic() + T
-    items, wrong = all_ready()
-    while wrong and time.monotonic() < deadline:
-        time.sleep(0.5)
-        items, wrong = all_ready()
+    items, wrong = poll_until(all_ready, lambda v: not v[1], T)
     r.check(items and not wrong, f"kubectl get seccomppolicies -A: all {len(items)} have Ready and the current "
             "observedGeneration", "\n".join(wrong[:5]))
     out = E.c.kubectl_ok("get", "seccomppolicy", "-n", ns, "idle", "-o",

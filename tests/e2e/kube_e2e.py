@@ -29,22 +29,35 @@ class Timeout(AssertionError):
     pass
 
 
+def poll_until(fetch, done, timeout=20.0, interval=0.05):
+    """Calls fetch() until done(value) holds or timeout seconds have passed, and returns the
+    last value either way: for a check that reports what it saw rather than raising."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = fetch()
+        if done(v) or time.monotonic() >= deadline:
+            return v
+        time.sleep(interval)
+        interval = min(interval * 1.3, 0.25)
+
+
 def wait_until(pred, timeout=20.0, what="condition", interval=0.05):
     """Polls pred() until it returns something truthy and returns that. pred may also return
     (False, why): the last why goes into the Timeout message."""
-    deadline = time.monotonic() + timeout
     last = None
-    while True:
-        v = pred()
+
+    def done(v):
+        nonlocal last
         if isinstance(v, tuple) and len(v) == 2 and v[0] is False:
             last = v[1]
-        elif v:
-            return v
-        if time.monotonic() >= deadline:
-            raise Timeout(f"timed out after {timeout:.0f} s waiting for {what}"
-                          + (f" (last: {last})" if last else ""))
-        time.sleep(interval)
-        interval = min(interval * 1.3, 0.25)
+            return False
+        return bool(v)
+
+    v = poll_until(pred, done, timeout, interval)
+    if done(v):
+        return v
+    raise Timeout(f"timed out after {timeout:.0f} s waiting for {what}"
+                  + (f" (last: {last})" if last else ""))
 
 
 def free_port():
