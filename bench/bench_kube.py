@@ -33,20 +33,18 @@ import json
 import os
 import re
 import select
-import shutil
-import signal
 import statistics
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
-from kube_e2e import Agent, Cluster, parse_metrics, policy_path, wait_until  # noqa: E402
+from kube_e2e import parse_metrics, policy_path, wait_until  # noqa: E402
+import kube_cluster  # noqa: E402
+from kube_cluster import SA_NAME, SA_NS, policy  # noqa: E402
 
-SA_NS, SA_NAME = "kscmp-system", "kscmp"
 FLOW = "kscmp-agent-bench"
 ROT = ["close", "getpid", "gettid", "dup", "dup2", "pipe", "uname", "umask", "sync", "chdir", "fsync",
        "fchdir", "getuid", "getgid", "geteuid", "getegid", "getppid", "getpgrp", "setsid", "alarm"]
@@ -119,28 +117,6 @@ class Inotify:
 
     def close(self):
         os.close(self.fd)
-
-
-def tools_env():
-    p = subprocess.run(["bash", os.path.join(ROOT, "tests", "e2e", "tools.sh"), "env"], capture_output=True,
-                       text=True)
-    if p.returncode != 0:
-        raise SystemExit(f"tests/e2e/tools.sh failed (Go is needed once to build the tools):\n{p.stderr[-1500:]}")
-    for part in p.stdout.split(";"):
-        part = part.strip()
-        if part.startswith("export "):
-            k, _, v = part[len("export "):].partition("=")
-            v = v.strip("'\"")
-            v = v.replace("$KSCMP_E2E_BIN", os.environ.get("KSCMP_E2E_BIN", "")).replace("$PATH", os.environ["PATH"])
-            os.environ[k] = v
-
-
-def policy(ns, name, syscalls, selector=None):
-    spec = {"seccomp": {"syscalls": syscalls, "action": "Allow"}}
-    if selector is not None:
-        spec["selector"] = selector
-    return {"apiVersion": "kscmp.io/v1", "kind": "SeccompPolicy", "metadata": {"name": name, "namespace": ns},
-            "spec": spec}
 
 
 def pod(ns, name, ref, labels=None, node="node-a"):
@@ -228,23 +204,13 @@ def main():
     ap.add_argument("--steady", type=float, default=60)
     ap.add_argument("--json")
     args = ap.parse_args()
-    tools_env()
-    kscmp = os.environ.get("KSCMP", os.path.join(ROOT, "build", "kscmp"))
-    if not os.access(kscmp, os.X_OK):
-        raise SystemExit(f"{kscmp} is missing: make build/kscmp")
-    scratch = tempfile.mkdtemp(prefix="kscmp-bench-kube.")
-    cdir = tempfile.mkdtemp(prefix="kscmp-e2e.")
+    _, scratch, cdir = kube_cluster.prepare("kscmp-bench-kube.")
     c = None
     agents = []
     out = {"aims": {}}
     try:
-        c = Cluster.start(cdir)
+        c, kc = kube_cluster.start(cdir, scratch, "2h")
         say(f"# cluster up: {c.server}")
-        c.kubectl_ok("apply", "-f", os.path.join(ROOT, "crd"))
-        c.wait_crds(["seccomppolicies.kscmp.io", "clusterseccomppolicies.kscmp.io",
-                     "kubearmorseccomppolicies.security.kubearmor.com"])
-        c.kubectl_ok("apply", "-f", os.path.join(ROOT, "deploy", "01-namespace.yaml"),
-                     "-f", os.path.join(ROOT, "deploy", "02-rbac.yaml"))
         flow = {"apiVersion": "flowcontrol.apiserver.k8s.io/v1", "kind": "FlowSchema", "metadata": {"name": FLOW},
                 "spec": {"priorityLevelConfiguration": {"name": "workload-low"}, "matchingPrecedence": 100,
                          "distinguisherMethod": {"type": "ByUser"},
@@ -254,12 +220,9 @@ def main():
                                                        "clusterScope": True, "namespaces": ["*"]}],
                                     "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}]}]}}
         c.apply_objects([flow])
-        kc = os.path.join(scratch, "agent.kubeconfig")
-        c.sa_kubeconfig(SA_NS, SA_NAME, kc, "2h")
-        reg = os.path.join(scratch, "pids")
 
         def agent(name, root):
-            a = Agent(name, kc + ".tokenfile", "node-a", root, scratch, registry=reg, extra=["--log-format", "text"])
+            a = kube_cluster.agent(name, "node-a", root, scratch, kc)
             agents.append(a)
             return a
 
@@ -424,19 +387,7 @@ def main():
             with open(args.json, "w") as f:
                 json.dump(out, f, indent=2)
     finally:
-        for a in agents:
-            try:
-                if a.alive():
-                    a.signal(signal.SIGCONT)
-                    a.stop(timeout=5)
-            except Exception:  # noqa: BLE001
-                pass
-        if c:
-            c.stop()
-        else:
-            subprocess.run(["bash", os.path.join(ROOT, "tests", "e2e", "cluster.sh"), "stop", cdir],
-                           capture_output=True)
-        shutil.rmtree(scratch, ignore_errors=True)
+        kube_cluster.teardown(c, cdir, agents, scratch, timeout=5)
     return 0
 
 

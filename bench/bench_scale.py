@@ -48,23 +48,22 @@ import os
 import re
 import select
 import shutil
-import signal
 import ssl
 import statistics
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
-from kube_e2e import Agent, Cluster, parse_metrics, wait_until  # noqa: E402
-from bench_kube import pct, tools_env  # noqa: E402
+from kube_e2e import parse_metrics, wait_until  # noqa: E402
+from bench_kube import pct  # noqa: E402
+import kube_cluster  # noqa: E402
+from kube_cluster import policy as policy_obj  # noqa: E402
 
-SA_NS, SA_NAME = "kscmp-system", "kscmp"
 TAINT = "kscmp.io/agent-not-ready"
 # Allowed by no other policy and in neither start-up set, so each subset makes other bytes.
 ROT = ["mlock", "munlock", "mincore", "msync", "getpriority", "setpriority", "sysinfo", "times",
@@ -186,14 +185,6 @@ class Poster:
                 f.result()
         finally:  # an error or ^C: what is not started yet is dropped
             ex.shutdown(wait=True, cancel_futures=True)
-
-
-def policy_obj(ns, name, syscalls, selector=None):
-    spec = {"seccomp": {"syscalls": syscalls, "action": "Allow"}}
-    if selector is not None:
-        spec["selector"] = selector
-    return {"apiVersion": "kscmp.io/v1", "kind": "SeccompPolicy", "metadata": {"name": name, "namespace": ns},
-            "spec": spec}
 
 
 def base_syscalls(i):
@@ -336,33 +327,21 @@ def main():
     except OSError:
         pass
     t_begin = time.monotonic()
-    tools_env()
-    kscmp = os.environ.get("KSCMP", os.path.join(ROOT, "build", "kscmp"))
-    if not os.access(kscmp, os.X_OK):
-        raise SystemExit(f"{kscmp} is missing: make build/kscmp")
-    scratch = tempfile.mkdtemp(prefix="kscmp-bench-scale.")
+    kscmp, scratch, cdir = kube_cluster.prepare("kscmp-bench-scale.")
     # A private copy: a rebuild of build/kscmp while this runs cannot change what runs.
     binary = os.path.join(scratch, "kscmp")
     shutil.copy2(kscmp, binary)
     os.environ["KSCMP"] = binary
     import kube_e2e
     kube_e2e.KSCMP = binary
-    cdir = tempfile.mkdtemp(prefix="kscmp-e2e.")
     c = None
     agents = []
     out = {"agents": n_agents, "namespaces": nns, "policies": nns * ppn, "pods": args.pods}
     try:
-        c = Cluster.start(cdir)
+        c, kc = kube_cluster.start(cdir, scratch, "4h")
         apid = int(c.env["KSCMP_E2E_APISERVER_PID"])
         say(f"# cluster up: {c.server}; {n_agents} agents, {nns * ppn} policies in {nns} namespaces, "
             f"{args.pods} pods")
-        c.kubectl_ok("apply", "-f", os.path.join(ROOT, "crd"))
-        c.wait_crds(["seccomppolicies.kscmp.io", "clusterseccomppolicies.kscmp.io",
-                     "kubearmorseccomppolicies.security.kubearmor.com"])
-        c.kubectl_ok("apply", "-f", os.path.join(ROOT, "deploy", "01-namespace.yaml"),
-                     "-f", os.path.join(ROOT, "deploy", "02-rbac.yaml"))
-        kc = os.path.join(scratch, "agent.kubeconfig")
-        c.sa_kubeconfig(SA_NS, SA_NAME, kc, "4h")
         nodes = [f"node-{i:03d}" for i in range(n_agents)]
         poster = Poster(c)
         t0 = time.perf_counter()
@@ -406,10 +385,8 @@ def main():
         m0 = api_metrics(c)
         w0 = watches(m0)[0]
         cpu0 = cpu_seconds(apid)
-        reg = os.path.join(scratch, "pids")
         for n in nodes:
-            agents.append(Agent(n, kc + ".tokenfile", n, os.path.join(scratch, "roots", n), scratch, registry=reg,
-                                extra=["--log-format", "text"]))
+            agents.append(kube_cluster.agent(n, n, os.path.join(scratch, "roots", n), scratch, kc))
         t0 = time.perf_counter()
         for a in agents:
             a.start()
@@ -577,18 +554,7 @@ def main():
             f"apply_to_last_file_p99_ms={out['patch_to_last_file_ms']['p99']:.0f} "
             f"rss_mib={out['rss_mib']['max']:.1f}")
     finally:
-        for a in agents:
-            try:
-                if a.alive():
-                    a.stop(timeout=10)
-            except Exception:  # noqa: BLE001
-                pass
-        if c:
-            c.stop()
-        else:
-            subprocess.run(["bash", os.path.join(ROOT, "tests", "e2e", "cluster.sh"), "stop", cdir],
-                           capture_output=True)
-        shutil.rmtree(scratch, ignore_errors=True)
+        kube_cluster.teardown(c, cdir, agents, scratch)
     return 0
 
 
