@@ -99,13 +99,20 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Runs argv; wall time, and the CPU time of it and its descendants. */
-static struct sample run(char *const argv[])
+/* Runs argv, its output and errors to /dev/null, its process first moved into a cgroup when
+ * procs (that cgroup's cgroup.procs path) is not NULL; wall time, and the CPU time of it and
+ * its descendants. */
+static struct sample run(char *const argv[], const char *procs)
 {
     struct sample s = {0};
     double t0 = now();
     pid_t pid = fork();
     if (pid == 0) {
+        if (procs) {
+            FILE *f = fopen(procs, "w");
+            if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f) != 0)
+                _exit(126);
+        }
         int null = open("/dev/null", O_WRONLY);
         dup2(null, STDERR_FILENO);
         dup2(null, STDOUT_FILENO);
@@ -152,39 +159,11 @@ static long count_calls(const char *kscmp, const char *self, const char *kind, c
     return n;
 }
 
-/* Runs argv with its process first moved into cgroup (a cgroup.procs path, or NULL). */
-static struct sample run_in(char *const argv[], const char *procs)
-{
-    struct sample s = {0};
-    double t0 = now();
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (procs) {
-            FILE *f = fopen(procs, "w");
-            if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f) != 0)
-                _exit(126);
-        }
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, STDOUT_FILENO);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    struct rusage ru;
-    if (pid < 0 || wait4(pid, &s.status, 0, &ru) < 0) {
-        s.status = -1;
-        return s;
-    }
-    s.wall = now() - t0;
-    s.cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-            (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-    return s;
-}
-
 static double median_of(char *const argv[], const char *procs, int runs, int *bad)
 {
     double w[50];
     for (int r = 0; r < runs; r++) {
-        struct sample x = run_in(argv, procs);
+        struct sample x = run(argv, procs);
         *bad |= x.status != 0;
         w[r] = x.cpu;
     }
@@ -289,7 +268,7 @@ int main(int argc, char **argv)
                        "--work",      (char *)kinds[k], "--tree", (char *)tree, NULL};
         int bad = 0;
         for (int r = 0; r < runs; r++) {
-            struct sample a = run(alone), b = run(rec);
+            struct sample a = run(alone, NULL), b = run(rec, NULL);
             bad |= a.status != 0 || b.status != 0;
             aw[r] = a.wall, ac[r] = a.cpu, rw[r] = b.wall, rc[r] = b.cpu;
         }
