@@ -13,17 +13,11 @@ import json, os, re, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KSCMP = os.environ.get("KSCMP_BIN") or os.path.join(ROOT, "build", "kscmp")
-passed = failed = 0
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+from report import Report  # noqa: E402
 
-
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok   {what}")
-    else:
-        failed += 1
-        print(f"FAIL {what}" + (f"\n     {detail.strip()[:1500]}" if detail else ""))
+R = Report()
+check = R.check
 
 
 def kscmp(*args, cwd=None, timeout=120):
@@ -399,9 +393,8 @@ def test_groups_and_readme():
 
 def main():
     if not os.access(KSCMP, os.X_OK):
-        print(f"{KSCMP} is missing: make build/kscmp")
-        print("0 passed, 1 failed")
-        return 1
+        R.bad("set-up", f"{KSCMP} is missing: make build/kscmp")
+        return R.finish()
     with tempfile.TemporaryDirectory(prefix="kscmp-cli-") as d:
         for t in (test_chain, test_tree_runtime_default, test_validate_dir, test_empty,
                   test_usage, test_messages, test_arch, test_ceiling, test_name_length,
@@ -410,8 +403,7 @@ def main():
             os.mkdir(sub)
             t(sub)
         test_groups_and_readme()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return R.finish()
 
 
 if __name__ == "__main__":

@@ -30,20 +30,12 @@ ALL_CAPS = ("CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_DAC_READ_SEARCH,CAP_FOWNER,CAP_FSETI
             "CAP_SETFCAP,CAP_MAC_OVERRIDE,CAP_MAC_ADMIN,CAP_SYSLOG,CAP_WAKE_ALARM,"
             "CAP_BLOCK_SUSPEND,CAP_AUDIT_READ,CAP_PERFMON,CAP_BPF,CAP_CHECKPOINT_RESTORE")
 
-passed = failed = skipped = 0
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+from report import Report  # noqa: E402
+
+R = Report()
+ok, bad = R.ok, R.bad
 TMP = tempfile.mkdtemp(prefix="kscmp-import-")
-
-
-def ok(name):
-    global passed
-    passed += 1
-    print(f"ok   {name}")
-
-
-def bad(name, why):
-    global failed
-    failed += 1
-    print(f"FAIL {name}: {why.rstrip()[-3000:]}")
 
 
 def run(args, **kw):
@@ -112,11 +104,9 @@ def expect_error(label, text, want, args=(), name="bad.json", names_file=True):
 
 
 def outside_profiles():
-    global skipped
     f = run(["bash", os.path.join(HERE, "fetch.sh")])
     if f.returncode != 0:
-        print(f"SKIP Docker's default profile and SPO's examples: {f.stderr.strip()}")
-        skipped += 1
+        R.skip("Docker's default profile and SPO's examples", f.stderr.strip())
         return
     cache = f.stdout.strip()
     docker = glob.glob(os.path.join(cache, "github.com_moby_profiles_seccomp@*", "default.json"))[0]
@@ -355,16 +345,13 @@ def output_targets(f, want):
 
 def main():
     if not os.access(KSCMP, os.X_OK):
-        print(f"{KSCMP} is missing: run make build/kscmp")
-        print("0 passed, 1 failed")
-        return 1
+        bad("set-up", f"{KSCMP} is missing: run make build/kscmp")
+        return R.finish()
     edge_cases()
     malformed()
     determinism_and_cli()
     outside_profiles()
-    tail = f", {skipped} skipped" if skipped else ""
-    print(f"{passed} passed, {failed} failed{tail}")
-    return 1 if failed else 0
+    return R.finish()
 
 
 if __name__ == "__main__":

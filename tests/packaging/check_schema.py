@@ -60,23 +60,11 @@ EXCEPTIONS = [
      "whether a parent is valid is a property of another object"),
 ]
 
-passed = failed = skipped = 0
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+from report import Report  # noqa: E402
 
-
-def report(ok, name, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok   " + name)
-    else:
-        failed += 1
-        print("FAIL " + name + (": " + detail if detail else ""))
-
-
-def skip(name, why):
-    global skipped
-    skipped += 1
-    print("skip " + name + ": " + why)
+R = Report()
+report, skip = R.check, R.skip
 
 
 def load_generate():
@@ -639,11 +627,7 @@ def main(argv):
                 continue
             judge(api, kscmp, case, workdir)
             sys.stdout.flush()
-    line = "%d passed, %d failed" % (passed, failed)
-    if skipped:
-        line += ", %d skipped" % skipped
-    print(line)
-    return 1 if failed else 0
+    return R.finish()
 
 
 if __name__ == "__main__":

@@ -21,17 +21,15 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-passed = failed = 0
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+from report import Report  # noqa: E402
+
+R = Report()
 
 
 def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok   " + name)
-    else:
-        failed += 1
-        print("FAIL " + name + (": " + detail if detail else ""))
+    """R.check with the name first, the order of this file's calls."""
+    return R.check(ok, name, detail)
 
 
 def rel(p):
@@ -218,8 +216,7 @@ def main():
     check_reference_complete()
     check_access_doc()
     check_alone()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return R.finish()
 
 
 if __name__ == "__main__":

@@ -22,24 +22,16 @@ VECTORS = os.environ.get("KSCMP_VECTORS") or os.path.join(os.path.dirname(ROOT),
 # Vectors whose policies the CRD schemas refuse (the agent would say the same in status).
 SCHEMA_INVALID_VECTORS = {"18-args-bad-index", "19-unknown-action", "30-unknown-kind"}
 
-passed = failed = skipped = 0
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+from report import Report  # noqa: E402
+
+R = Report()
+skip = R.skip
 
 
 def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok   " + name)
-    else:
-        failed += 1
-        print("FAIL " + name + (": " + detail if detail else ""))
-    return ok
-
-
-def skip(name, why):
-    global skipped
-    skipped += 1
-    print("skip " + name + ": " + why)
+    """R.check with the name first, the order of this file's calls."""
+    return R.check(ok, name, detail)
 
 
 def rel(p):
@@ -769,11 +761,7 @@ def main():
     check_deploy()
     check_chart_files()
     check_chart_render()
-    line = "%d passed, %d failed" % (passed, failed)
-    if skipped:
-        line += ", %d skipped" % skipped
-    print(line)
-    return 1 if failed else 0
+    return R.finish()
 
 
 if __name__ == "__main__":
