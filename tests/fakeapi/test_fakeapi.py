@@ -374,27 +374,6 @@ class FakeApiTest(unittest.TestCase):
         self.assertLess(st["VmRSS"], 32 * 1024, f"VmRSS {st['VmRSS']} kB")
 
 
-class CountingResult(unittest.TextTestResult):
-    def __init__(self, *args, **kw):
-        super().__init__(*args, **kw)
-        self.bad = set()
-
-    def addFailure(self, test, err):
-        super().addFailure(test, err)
-        self.bad.add(test.id())
-
-    def addError(self, test, err):
-        super().addError(test, err)
-        self.bad.add(test.id())
-
-    def stopTest(self, test):
-        super().stopTest(test)
-        if test.id() in self.bad:
-            for path, text in getattr(test, "logs", []):
-                self.stream.write(f"---- agent log {path} (last 6000 bytes) ----\n"
-                                  f"{text[-6000:]}\n")
-
-
 def main():
     if not os.access(H.KSCMP, os.X_OK):
         print(f"{H.KSCMP} is missing: run `make build/kscmp` first", file=sys.stderr)
@@ -405,18 +384,10 @@ def main():
         print("0 passed, 1 failed")
         return 1
     bindir = H.snapshot_binary()
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(FakeApiTest)
-    if len(sys.argv) > 1:
-        suite = unittest.TestSuite(t for t in suite if any(a in t.id() for a in sys.argv[1:]))
-    res = unittest.TextTestRunner(stream=sys.stdout, verbosity=2,
-                                  resultclass=CountingResult).run(suite)
-    shutil.rmtree(bindir, ignore_errors=True)
-    failed = len(res.failures) + len(res.errors)
-    skipped = len(res.skipped)
-    for t, why in res.skipped:
-        print(f"skipped: {t.id()}: {why}")
-    print(f"{res.testsRun - failed - skipped} passed, {failed} failed")
-    return 1 if failed else 0
+    try:
+        return H.run_tests(FakeApiTest, sys.argv[1:])
+    finally:
+        shutil.rmtree(bindir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """harness.py - drives the real `kscmp agent --local` process for the integration suites.
 
-Shared by test_agent.py (behaviour), crash.py (SIGKILL safety) and bench/bench_agent.py
-(figures). Python 3.11 standard library only.
+Shared by test_agent.py (behaviour), crash.py (SIGKILL safety), tests/fakeapi/test_fakeapi.py
+(run_tests) and bench/bench_agent.py (figures). Python 3.11 standard library only.
 
 Everything waits by polling with a deadline (wait_until), never by a fixed sleep.
 """
@@ -17,8 +17,10 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import tempfile
 import time
+import unittest
 import urllib.error
 import urllib.request
 
@@ -50,6 +52,47 @@ def snapshot_binary():
 
 class Timeout(AssertionError):
     pass
+
+
+class CountingResult(unittest.TextTestResult):
+    """Prints the agent's log of a test that failed: the (path, text) pairs of the test's
+    `logs`, which its tearDown kept."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.bad = set()
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self.bad.add(test.id())
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self.bad.add(test.id())
+
+    def stopTest(self, test):
+        super().stopTest(test)
+        if test.id() in self.bad:
+            for path, text in getattr(test, "logs", []):
+                self.stream.write(f"---- agent log {path} (last 6000 bytes) ----\n"
+                                  f"{text[-6000:]}\n")
+            self.stream.flush()
+
+
+def run_tests(case, names=()):
+    """Runs the tests of the unittest.TestCase class case (only those whose id contains one of
+    names, when any is given), one line each, then a line per skipped test and its reason and
+    `N passed, N failed` last (a skipped test counts in neither); returns the exit status."""
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(case)
+    if names:
+        suite = unittest.TestSuite(t for t in suite if any(a in t.id() for a in names))
+    res = unittest.TextTestRunner(stream=sys.stdout, verbosity=2, resultclass=CountingResult).run(suite)
+    failed = len(res.failures) + len(res.errors) + len(res.unexpectedSuccesses)
+    skipped = len(res.skipped)
+    for t, why in res.skipped:
+        print(f"skipped: {t.id()}: {why}")
+    print(f"{res.testsRun - failed - skipped} passed, {failed} failed")
+    return 1 if failed else 0
 
 
 def wait_until(pred, timeout=10.0, what="condition", interval=0.005):

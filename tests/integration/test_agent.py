@@ -1133,30 +1133,6 @@ spec:
         self.assertLess(closed, 9, f"cut off after {closed:.1f} s")
         print(f"\n    a dribbled request head is cut off after {closed:.2f} s", file=sys.stderr)
 
-class CountingResult(unittest.TextTestResult):
-    """Prints the agent's log of a test that failed (once its tearDown kept it)."""
-
-    def __init__(self, *args, **kw):
-        super().__init__(*args, **kw)
-        self.bad = set()
-
-    def addFailure(self, test, err):
-        super().addFailure(test, err)
-        self.bad.add(test.id())
-
-    def addError(self, test, err):
-        super().addError(test, err)
-        self.bad.add(test.id())
-
-    def stopTest(self, test):
-        super().stopTest(test)
-        if test.id() in self.bad:
-            for path, text in getattr(test, "logs", []):
-                self.stream.write(f"---- agent log {path} (last 6000 bytes) ----\n"
-                                  f"{text[-6000:]}\n")
-            self.stream.flush()
-
-
 def main():
     if not os.access(H.KSCMP, os.X_OK):
         print(f"{H.KSCMP} is missing: run `make build/kscmp` first", file=sys.stderr)
@@ -1167,20 +1143,10 @@ def main():
               file=sys.stderr)
     bindir = H.snapshot_binary()
     print(f"agent: {H.KSCMP} (a copy of build/kscmp)")
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(AgentTest)
-    if len(sys.argv) > 1:
-        suite = unittest.TestSuite(t for t in suite
-                                   if any(a in t.id() for a in sys.argv[1:]))
-    res = unittest.TextTestRunner(stream=sys.stdout, verbosity=2,
-                                  resultclass=CountingResult).run(suite)
-    failed = len(res.failures) + len(res.errors) + len(res.unexpectedSuccesses)
-    skipped = len(res.skipped)
-    passed = res.testsRun - failed - skipped
-    shutil.rmtree(bindir, ignore_errors=True)
-    for t, why in res.skipped:
-        print(f"skipped: {t.id()}: {why}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    try:
+        return H.run_tests(AgentTest, sys.argv[1:])
+    finally:
+        shutil.rmtree(bindir, ignore_errors=True)
 
 
 if __name__ == "__main__":
