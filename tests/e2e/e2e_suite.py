@@ -22,87 +22,15 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kube_e2e import (KSCMP, REPO, VECTORS, Agent, ApiError, Cluster, Timeout, policy_path,  # noqa: E402
-                      poll_until, profile_files, ready_condition, vectors_runner, wait_until)
+from kube_e2e import (KSCMP, REPO, VECTORS, Abort, Agent, ApiError, Cluster, ScenarioReport, Stop,  # noqa: E402
+                      Timeout, policy_path, poll_until, profile_files, ready_condition, require,
+                      vectors_runner, wait_until)
 
 VR = vectors_runner()
 SA_NS, SA_NAME = "kscmp-system", "kscmp"
 NATIVE_ARCH = os.uname().machine
 ALLOW, ERRNO = "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO"
 T = 40  # seconds, the default bound of every wait (a request that stalls costs the agent 30 s)
-
-
-class Abort(Exception):
-    """A step failed: the rest of its scenario is skipped."""
-
-
-class Stop(BaseException):
-    pass
-
-
-# ---------------------------------------------------------------- reporting
-class Report:
-    def __init__(self, counts_path):
-        self.passed = self.failed = 0
-        self.xfails = []
-        self.counts_path = counts_path
-        self.save()
-
-    def save(self):
-        with open(self.counts_path + ".tmp", "w") as f:
-            f.write(f"{self.passed} {self.failed}\n")
-        os.replace(self.counts_path + ".tmp", self.counts_path)
-
-    def ok(self, name):
-        self.passed += 1
-        print(f"ok   {name}", flush=True)
-        self.save()
-
-    def bad(self, name, why=""):
-        self.failed += 1
-        print(f"FAIL {name}", flush=True)
-        for line in str(why).strip().splitlines()[:25]:
-            print(f"     {line}", flush=True)
-        self.save()
-
-    def known_bug(self, ok, name, why, bug):
-        """A check that fails because of a known agent bug: FAIL with KSCMP_E2E_STRICT=1,
-        else reported as XFAIL and not counted (so that the suite can land before the fix)."""
-        if ok:
-            self.ok(name + " (was a known bug: drop the xfail)")
-        elif os.environ.get("KSCMP_E2E_STRICT") == "1":
-            self.bad(name, f"{why}\nknown agent bug: {bug}")
-        else:
-            self.xfails.append(name)
-            print(f"XFAIL {name}\n     {why}\n     known agent bug, not counted (KSCMP_E2E_STRICT=1 counts it): {bug}",
-                  flush=True)
-
-    def step(self, name, fn, *args, **kw):
-        """Runs fn; ok when it returns, FAIL (and Abort) when it raises."""
-        try:
-            v = fn(*args, **kw)
-        except Stop:
-            raise
-        except Exception as e:  # noqa: BLE001 - every failure is a test failure
-            detail = f"{type(e).__name__}: {e}"
-            if not isinstance(e, (AssertionError, RuntimeError, ApiError)):
-                detail += "\n" + traceback.format_exc(limit=4)
-            self.bad(name, detail)
-            raise Abort(name) from e
-        self.ok(name)
-        return v
-
-    def check(self, cond, name, why=""):
-        if cond:
-            self.ok(name)
-        else:
-            self.bad(name, why)
-            raise Abort(name)
-
-
-def require(cond, why):
-    if not cond:
-        raise AssertionError(why)
 
 
 # ---------------------------------------------------------------- objects
@@ -1513,7 +1441,7 @@ def main():
     ap.add_argument("--scratch", required=True)
     ap.add_argument("--only", default="")
     args = ap.parse_args()
-    report = Report(os.path.join(args.scratch, "counts"))
+    report = ScenarioReport(os.path.join(args.scratch, "counts"), why_lines=25)
 
     def on_term(sig, frame):
         raise Stop()

@@ -22,94 +22,13 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from kube_e2e import REPO, ApiError, Cluster, parse_metrics, read_env_file, wait_until  # noqa: E402
+from kube_e2e import (REPO, Abort, Cluster, ScenarioReport, Stop, parse_metrics, read_env_file,  # noqa: E402
+                      require, wait_until)
 import node_record  # noqa: E402
 
 NODE_SH = os.path.join(HERE, "node.sh")
 T = 120  # seconds, the default bound of a wait (pods start in seconds; the machine may be busy)
 EACCES_TEXT, EPERM_TEXT = "Permission denied", "Operation not permitted"
-
-
-class Abort(Exception):
-    """A step failed: the rest of its scenario is skipped."""
-
-
-class Stop(BaseException):
-    pass
-
-
-class Report:
-    def __init__(self, counts_path):
-        self.passed = self.failed = 0
-        self.xfails = []
-        self.counts_path = counts_path
-        self.save()
-
-    def save(self):
-        with open(self.counts_path + ".tmp", "w") as f:
-            f.write(f"{self.passed} {self.failed}\n")
-        os.replace(self.counts_path + ".tmp", self.counts_path)
-
-    def ok(self, name):
-        self.passed += 1
-        print(f"ok   {name}", flush=True)
-        self.save()
-
-    def bad(self, name, why=""):
-        self.failed += 1
-        print(f"FAIL {name}", flush=True)
-        for line in str(why).strip().splitlines()[:30]:
-            print(f"     {line}", flush=True)
-        self.save()
-
-    def info(self, text):
-        print(f"#    {text}", flush=True)
-
-    def known_gap(self, ok, name, why, gap):
-        """A check that fails because of a known gap elsewhere: FAIL with KSCMP_E2E_STRICT=1,
-        else XFAIL, not counted."""
-        if ok:
-            self.ok(name + " (was a known gap: drop the xfail)")
-        elif os.environ.get("KSCMP_E2E_STRICT") == "1":
-            self.bad(name, f"{why}\nknown gap: {gap}")
-        else:
-            self.xfails.append(name)
-            print(f"XFAIL {name}\n     {why}\n     known gap, not counted (KSCMP_E2E_STRICT=1 counts it): {gap}",
-                  flush=True)
-
-    def check(self, cond, name, why=""):
-        if cond:
-            self.ok(name)
-        else:
-            self.bad(name, why)
-            raise Abort(name)
-
-    def soft(self, cond, name, why=""):
-        """Like check, but the scenario goes on."""
-        if cond:
-            self.ok(name)
-        else:
-            self.bad(name, why)
-        return cond
-
-    def step(self, name, fn, *args, **kw):
-        try:
-            v = fn(*args, **kw)
-        except Stop:
-            raise
-        except Exception as e:  # noqa: BLE001 - every failure is a test failure
-            detail = f"{type(e).__name__}: {e}"
-            if not isinstance(e, (AssertionError, RuntimeError, ApiError)):
-                detail += "\n" + traceback.format_exc(limit=4)
-            self.bad(name, detail)
-            raise Abort(name) from e
-        self.ok(name)
-        return v
-
-
-def require(cond, why):
-    if not cond:
-        raise AssertionError(why)
 
 
 def pct(values, p):
@@ -987,7 +906,7 @@ def main():
     ap.add_argument("--scratch", required=True)
     ap.add_argument("--only", default="")
     args = ap.parse_args()
-    report = Report(os.path.join(args.scratch, "counts"))
+    report = ScenarioReport(os.path.join(args.scratch, "counts"))
     report.scratch = args.scratch
 
     def on_term(sig, frame):

@@ -6,6 +6,7 @@ it; `skip NAME: WHY` for what could not be checked here. A suite's last line is 
 reads that line). With counts_path, the counts are also kept in that file as `PASSED FAILED`
 after every check, for a wrapper that prints them when the suite is killed.
 
+tests/e2e/kube_e2e.py's ScenarioReport builds on it; report.sh is the shell suites' side.
 A suite imports it with tests/lib on sys.path:
     sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
     from report import Report
