@@ -11,14 +11,11 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CLUSTER=$HERE/cluster.sh
-PASS=0
-FAIL=0
+# shellcheck disable=SC1091 source=../lib/report.sh source-path=SCRIPTDIR
+. "$HERE/../lib/report.sh"
 DIR=
 WATCHDOG=
 NS=kscmp-smoke
-
-ok() { PASS=$((PASS + 1)); printf 'ok   %s\n' "$1"; }
-bad() { FAIL=$((FAIL + 1)); printf 'FAIL %s\n' "$1"; [ $# -lt 2 ] || printf '     %s\n' "${@:2}"; }
 # check NAME CMD...: passes when CMD exits 0.
 check() {
 	local name=$1 out
@@ -41,10 +38,7 @@ finish() {
 		bash "$CLUSTER" stop "$DIR" || bad "cleanup: cluster.sh stop $DIR"
 	fi
 	[ -n "${SCRATCH:-}" ] && rm -rf "$SCRATCH"
-	[ $PASS -gt 0 ] || [ $FAIL -gt 0 ] || FAIL=1
-	echo "$PASS passed, $FAIL failed"
-	[ $FAIL -eq 0 ] && [ $rc -eq 0 ] && exit 0
-	exit 1
+	report_finish "$rc"
 }
 trap finish EXIT
 trap 'bad "interrupted or timed out"; exit 1' INT TERM
@@ -58,13 +52,7 @@ eval "$env_lines"
 ok "tools.sh: kube-apiserver, etcd, helm ready in $KSCMP_E2E_BIN"
 
 # Watchdog: TERM to this script when time is up; killed (with its sleep) by finish.
-(
-	sleep "${KSCMP_E2E_SMOKE_TIMEOUT:-300}" &
-	s=$!
-	trap 'kill $s 2>/dev/null; exit 0' TERM
-	wait $s && kill -TERM $$ 2>/dev/null
-) </dev/null >/dev/null 2>&1 &
-WATCHDOG=$!
+report_watchdog "${KSCMP_E2E_SMOKE_TIMEOUT:-300}"
 
 SCRATCH=$(mktemp -d /tmp/kscmp-smoke.XXXXXX)
 DIR=$(mktemp -d /tmp/kscmp-e2e.XXXXXX)

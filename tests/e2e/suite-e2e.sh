@@ -66,15 +66,12 @@ if [ ! -f "${KSCMP_VECTORS:-$ROOT/../shared/vectors}/run.py" ]; then
 	echo "0 passed, 0 failed, 1 skipped"
 	exit 0
 fi
-PASS=0
-FAIL=0
+# shellcheck disable=SC1091 source=../lib/report.sh source-path=SCRIPTDIR
+. "$ROOT/tests/lib/report.sh"
 DIR=
 SCRATCH=
 WATCHDOG=
 PY=
-
-ok() { PASS=$((PASS + 1)); printf 'ok   %s\n' "$1"; }
-bad() { FAIL=$((FAIL + 1)); printf 'FAIL %s\n' "$1"; [ $# -lt 2 ] || printf '     %s\n' "${@:2}"; }
 
 # Processes listed in SCRATCH/pids that are still ours (their command line names SCRATCH).
 kill_ours() {
@@ -90,14 +87,9 @@ kill_ours() {
 }
 
 finish() {
-	local rc=$? d p f
+	local rc=$? d
 	trap - EXIT INT TERM
-	if [ -n "$PY" ] && kill -0 "$PY" 2>/dev/null; then
-		kill -TERM "$PY" 2>/dev/null
-		for _ in $(seq 1 100); do kill -0 "$PY" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$PY" 2>/dev/null
-		wait "$PY" 2>/dev/null
-	fi
+	report_stop "$PY"
 	[ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
 	kill_ours
 	if [ -n "$SCRATCH" ] && [ -f "$SCRATCH/clusters" ]; then
@@ -108,22 +100,15 @@ finish() {
 	if [ -n "$DIR" ] && [ -d "$DIR" ]; then
 		bash "$CLUSTER" stop "$DIR" || bad "cleanup: cluster.sh stop $DIR"
 	fi
-	if [ -n "$SCRATCH" ] && [ -f "$SCRATCH/counts" ]; then
-		read -r p f <"$SCRATCH/counts"
-		PASS=$((PASS + p))
-		FAIL=$((FAIL + f))
-	fi
 	if [ -n "$SCRATCH" ] && [ -d "$SCRATCH" ]; then
+		report_add_counts "$SCRATCH/counts"
 		if [ "${KSCMP_E2E_KEEP:-0}" = 1 ]; then
 			echo "# scratch kept: $SCRATCH"
 		else
 			rm -rf "$SCRATCH"
 		fi
 	fi
-	[ $PASS -gt 0 ] || [ $FAIL -gt 0 ] || FAIL=1
-	echo "$PASS passed, $FAIL failed"
-	[ $FAIL -eq 0 ] && [ $rc -eq 0 ] && exit 0
-	exit 1
+	report_finish "$rc"
 }
 trap finish EXIT
 trap 'bad "interrupted or timed out"; exit 1' INT TERM
@@ -147,13 +132,7 @@ if ! make -C "$ROOT" --no-print-directory build/kscmp >/dev/null; then
 fi
 
 # Watchdog: TERM to this script when time is up (finish then cleans up).
-(
-	sleep "${KSCMP_E2E_SUITE_TIMEOUT:-900}" &
-	s=$!
-	trap 'kill $s 2>/dev/null; exit 0' TERM
-	wait $s && kill -TERM $$ 2>/dev/null
-) </dev/null >/dev/null 2>&1 &
-WATCHDOG=$!
+report_watchdog "${KSCMP_E2E_SUITE_TIMEOUT:-900}"
 
 SCRATCH=$(mktemp -d /tmp/kscmp-e2e-suite.XXXXXX)
 DIR=$(mktemp -d /tmp/kscmp-e2e.XXXXXX)

@@ -60,25 +60,17 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 NODE=$HERE/node.sh
-PASS=0
-FAIL=0
+# shellcheck disable=SC1091 source=../lib/report.sh source-path=SCRIPTDIR
+. "$ROOT/tests/lib/report.sh"
 DIR=
 SCRATCH=
 WATCHDOG=
 PY=
 
-ok() { PASS=$((PASS + 1)); printf 'ok   %s\n' "$1"; }
-bad() { FAIL=$((FAIL + 1)); printf 'FAIL %s\n' "$1"; [ $# -lt 2 ] || printf '     %s\n' "${@:2}"; }
-
 finish() {
-	local rc=$? p f
+	local rc=$?
 	trap - EXIT INT TERM
-	if [ -n "$PY" ] && kill -0 "$PY" 2>/dev/null; then
-		kill -TERM "$PY" 2>/dev/null
-		for _ in $(seq 1 100); do kill -0 "$PY" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$PY" 2>/dev/null
-		wait "$PY" 2>/dev/null
-	fi
+	report_stop "$PY"
 	[ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
 	if [ -n "$DIR" ] && [ -d "$DIR" ]; then
 		if [ "${KSCMP_E2E_KEEP:-0}" = 1 ] && [ -n "$SCRATCH" ]; then
@@ -102,22 +94,15 @@ finish() {
 		[ -d /sys/fs/cgroup/memory/kubepods ] && left+=" kubepods cgroups;"
 		if [ -z "$left" ]; then ok "cleanup: node.sh stop left no process, mount, bridge, iptables rule or cgroup"; else bad "cleanup: left behind:$left"; fi
 	fi
-	if [ -n "$SCRATCH" ] && [ -f "$SCRATCH/counts" ]; then
-		read -r p f <"$SCRATCH/counts"
-		PASS=$((PASS + p))
-		FAIL=$((FAIL + f))
-	fi
 	if [ -n "$SCRATCH" ] && [ -d "$SCRATCH" ]; then
+		report_add_counts "$SCRATCH/counts"
 		if [ "${KSCMP_E2E_KEEP:-0}" = 1 ]; then
 			echo "# scratch kept: $SCRATCH"
 		else
 			rm -rf "$SCRATCH"
 		fi
 	fi
-	[ $PASS -gt 0 ] || [ $FAIL -gt 0 ] || FAIL=1
-	echo "$PASS passed, $FAIL failed"
-	[ $FAIL -eq 0 ] && [ $rc -eq 0 ] && exit 0
-	exit 1
+	report_finish "$rc"
 }
 trap finish EXIT
 trap 'bad "interrupted or timed out"; exit 1' INT TERM
@@ -156,13 +141,7 @@ fi
 ok "node.sh start: control plane, controller-manager, scheduler, containerd, kubelet; node Ready ($(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s)"
 
 # The watchdog starts once the node is up (node.sh start may wait for another node to stop).
-(
-	sleep "${KSCMP_E2E_SUITE_TIMEOUT:-1200}" &
-	s=$!
-	trap 'kill $s 2>/dev/null; exit 0' TERM
-	wait $s && kill -TERM $$ 2>/dev/null
-) </dev/null >/dev/null 2>&1 &
-WATCHDOG=$!
+report_watchdog "${KSCMP_E2E_SUITE_TIMEOUT:-1200}"
 
 # 3. The scenarios (Python, standard library only), in the background so that a TERM from the
 # watchdog runs the trap at once.
