@@ -29,13 +29,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ocirun  # noqa: E402
 import startup  # noqa: E402
+from startup import closing, report  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -84,14 +84,6 @@ BUSYBOX = {
 }
 
 ERRNO = {"EPERM": 1, "EACCES": 13}
-lock = threading.Lock()
-counts = {"passed": 0, "failed": 0}
-
-
-def report(ok, text):
-    with lock:
-        counts["passed" if ok else "failed"] += 1
-        print(("PASS: " if ok else "FAIL: ") + text, flush=True)
 
 
 _resolve = None
@@ -261,26 +253,15 @@ def main(argv):
     ap.add_argument("--no-upstream", action="store_true",
                     help="only the runtimes on PATH, not the runc releases runtimes.sh builds")
     a = ap.parse_args(argv)
-    names = ["runc", "crun"]
-    if not a.no_upstream:
-        more, why = ocirun.upstream()
-        report(not why, "upstream runc releases are built" + (f": {why}" if why else
-                                                              f": {', '.join(more)}"))
-        names += more
-    avail = ocirun.available(names)
-    runtimes = [rt for rt in names if avail[rt] is None]
-    for rt in names:
-        if avail[rt]:
-            report(False, f"{rt} cannot run here: {avail[rt]}")
+    runtimes = startup.usable_runtimes(a.no_upstream)
     if not runtimes:
-        print(f"{counts['passed']} passed, {counts['failed']} failed")
-        return 77 if counts["failed"] == 0 else 1
+        return closing(77)
     work = tempfile.mkdtemp(prefix="kscmp-examples.")
     try:
         probe, why = startup.build_probe(work)
         if not probe:
             report(False, f"cannot build probe.c: {why}")
-            return 1
+            return closing()
         ex_dir = os.path.join(REPO, "examples")
         examples = {f: open(os.path.join(ex_dir, f)).read() for f in sorted(os.listdir(ex_dir))
                     if f.endswith((".yaml", ".yml"))}
@@ -309,8 +290,7 @@ def main(argv):
                 f.result()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{counts['passed']} passed, {counts['failed']} failed")
-    return 0 if counts["failed"] == 0 else 1
+    return closing()
 
 
 if __name__ == "__main__":

@@ -48,9 +48,33 @@ counts = {"passed": 0, "failed": 0}
 
 
 def report(ok, text):
+    """One PASS or FAIL line, counted (from any thread); examples.py reports with it too."""
     with lock:
         counts["passed" if ok else "failed"] += 1
         print(("PASS: " if ok else "FAIL: ") + text, flush=True)
+
+
+def closing(status=0):
+    """Prints the closing `N passed, N failed`; returns status when nothing failed, else 1."""
+    print(f"{counts['passed']} passed, {counts['failed']} failed")
+    return status if counts["failed"] == 0 else 1
+
+
+def usable_runtimes(no_upstream, only=None):
+    """runc and crun, and unless no_upstream the runc releases runtimes.sh builds (only: just
+    that one of them): those that can run here, after a FAIL line for each that cannot."""
+    names = ["runc", "crun"]
+    if not no_upstream:
+        more, why = ocirun.upstream()
+        report(not why, "upstream runc releases are built" + (f": {why}" if why else
+                                                              f": {', '.join(more)}"))
+        names += more
+    names = [n for n in names if only in (None, n)]
+    avail = ocirun.available(names)
+    for rt in names:
+        if avail[rt]:
+            report(False, f"{rt} cannot run here: {avail[rt]}")
+    return [rt for rt in names if avail[rt] is None]
 
 
 def build_probe(work):
@@ -142,40 +166,25 @@ def main(argv):
     ap.add_argument("--no-upstream", action="store_true",
                     help="only the runtimes on PATH, not the runc releases runtimes.sh builds")
     a = ap.parse_args(argv)
-    names = ["runc", "crun"]
-    if not a.no_upstream:
-        more, why = ocirun.upstream()
-        report(not why, "upstream runc releases are built" + (f": {why}" if why else
-                                                              f": {', '.join(more)}"))
-        names += more
-    names = [n for n in names if a.only in (None, n)]
-    avail = ocirun.available(names)
-    runtimes = [rt for rt in names if avail[rt] is None]
-    for rt in names:
-        if avail[rt]:
-            report(False, f"{rt} cannot run here: {avail[rt]}")
+    runtimes = usable_runtimes(a.no_upstream, a.only)
     if not runtimes:
-        print(f"{counts['passed']} passed, {counts['failed']} failed")
-        return 77 if counts["failed"] == 0 else 1
+        return closing(77)
     p = subprocess.run([a.kscmp, "startup-syscalls", "-o", "json"], capture_output=True, text=True)
     if p.returncode != 0:
         report(False, f"kscmp startup-syscalls: exit {p.returncode}: {p.stderr.strip()}")
-        print(f"{counts['passed']} passed, {counts['failed']} failed")
-        return 1
+        return closing()
     sets = json.loads(p.stdout)
     arches = ARCHES.get(sets["arch"])
     if not arches:
         report(False, f"no start-up tests for architecture {sets['arch']}")
-        print(f"{counts['passed']} passed, {counts['failed']} failed")
-        return 1
+        return closing()
     print(f"# {sets['arch']}: {sets['derivation']}", flush=True)
     work = tempfile.mkdtemp(prefix="kscmp-startup.")
     try:
         probe, why = build_probe(work)
         if not probe:
             report(False, f"cannot build probe.c: {why}")
-            print(f"{counts['passed']} passed, {counts['failed']} failed")
-            return 1
+            return closing()
         pool = Pool(work, probe)
         ex = concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs)
         configs = {mode: [Config(*c) for c in itertools.product(
@@ -228,8 +237,7 @@ def main(argv):
         shutil.rmtree(work, ignore_errors=True)
     long_n, short_n = len(names["long"]), len(names["short"])
     print(f"# sets: long {long_n}, short {short_n}; runtimes: {', '.join(runtimes)}")
-    print(f"{counts['passed']} passed, {counts['failed']} failed")
-    return 0 if counts["failed"] == 0 else 1
+    return closing()
 
 
 if __name__ == "__main__":

@@ -67,15 +67,19 @@ else
     fail=$((fail + 1)); echo "FAIL agent --once: $(tail -3 "$tmp/agent.log")"
 fi
 P=$tmp/root/seccomp/kscmp/demo
+add_counts() { # output of a part: adds its closing "N passed, N failed" (none: 1 failed, status 1)
+    local p f
+    p=$(echo "$1" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' | tail -1)
+    f=$(echo "$1" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' | tail -1)
+    pass=$((pass + ${p:-0})); fail=$((fail + ${f:-1}))
+    [ -n "$f" ]
+}
 run() { # title, runc-enforce args...
     local title=$1; shift
     local out rc
     out=$(bash tests/enforce/runc-enforce.sh "$@" 2>&1); rc=$?
     if [ $rc = 77 ]; then fail=$((fail + 1)); echo "FAIL $title: runc cannot run here: $(echo "$out" | tail -2)"; return; fi
-    local p f
-    p=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' | tail -1)
-    f=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' | tail -1)
-    pass=$((pass + ${p:-0})); fail=$((fail + ${f:-1}))
+    add_counts "$out"
     echo "$out" | grep -E '^(PASS|FAIL)' | sed "s|^|  [$title] |"
 }
 run "runtime/default + Block mkdir" "$P/hardened.json" --allow true --allow 'echo ok' --allow 'ls /' --deny 'mkdir /tmp/x'
@@ -85,9 +89,6 @@ run "merged allow-lists, deny wins" "$P/merged.json" --allow true --allow 'echo 
 # containers that may gain privileges and for allowPrivilegeEscalation: false.
 out=$(python3 tests/enforce/examples.py build/kscmp --jobs 2 2>&1)
 echo "$out" | grep -E '^(FAIL|PASS)' | sed 's|^|  [examples] |'
-p=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' | tail -1)
-f=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' | tail -1)
-[ -n "$f" ] || echo "$out" | tail -5
-pass=$((pass + ${p:-0})); fail=$((fail + ${f:-1}))
+add_counts "$out" || echo "$out" | tail -5
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
