@@ -3,9 +3,8 @@
 # no container engine here, so chroot stands in for one.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+# shellcheck disable=SC1091 source=../lib/report.sh source-path=SCRIPTDIR
+. tests/lib/report.sh
 root=$(mktemp -d)
 trap 'kill $agent 2>/dev/null; rm -rf "$root"' EXIT
 agent=
@@ -42,5 +41,4 @@ agent=
 grep -q 'tests/image/rootfs.sh' Containerfile && grep -q 'ENTRYPOINT \["/usr/bin/kscmp"\]' Containerfile &&
     grep -q 'CMD \["agent"\]' Containerfile && ok "Containerfile builds the same rootfs and runs the agent" ||
     bad "Containerfile does not match the rootfs build"
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+report_finish 0

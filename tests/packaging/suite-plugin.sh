@@ -3,9 +3,8 @@
 # `kubectl kscmp compile` works.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+# shellcheck disable=SC1091 source=../lib/report.sh source-path=SCRIPTDIR
+. tests/lib/report.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 if make --no-print-directory install DESTDIR="$tmp" PREFIX=/usr >/dev/null; then ok "make install"; else bad "make install"; fi
@@ -23,5 +22,4 @@ else
     rc=$?
     if [ $rc = 2 ]; then ok "kubectl kscmp passes the exit status through (2, usage)"; else bad "kubectl kscmp compile without args: exit $rc, want 2"; fi
 fi
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+report_finish 0

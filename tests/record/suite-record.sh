@@ -5,9 +5,8 @@
 # waited for, bad usage; without root where the machine lets us drop it.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+# shellcheck disable=SC1091 source=../lib/report.sh source-path=SCRIPTDIR
+. tests/lib/report.sh
 K=$PWD/build/kscmp
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kscmp-record.XXXXXX")
 chmod 0755 "$tmp"
@@ -15,7 +14,7 @@ bg=
 trap '[ -n "$bg" ] && kill -9 "$bg" 2>/dev/null; rm -rf "$tmp"' EXIT
 BB=""
 for b in /bin/busybox /usr/bin/busybox; do [ -x "$b" ] && BB=$b && break; done
-[ -n "$BB" ] || { bad "busybox is not installed (make deps)"; echo "$pass passed, $fail failed"; exit 1; }
+[ -n "$BB" ] || { bad "busybox is not installed (make deps)"; report_finish 1; }
 
 # Runs as an unprivileged user when we are root, so "no root needed" is what is tested.
 AS=()
@@ -216,5 +215,4 @@ else
         bad "the recorded policy ran without the start-up set: $(echo "$out" | tail -5)"
 fi
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+report_finish 0
