@@ -183,16 +183,8 @@ def settled(agent, quiet=1.0, limit=60):
     def snap():
         m = agent.metrics()
         return tuple(m.get(n, 0) for n in names)
-    t0 = time.monotonic()
-    last, since = snap(), time.monotonic()
-    while time.monotonic() - t0 < limit:
-        time.sleep(0.05)
-        v = snap()
-        if v != last:
-            last, since = v, time.monotonic()
-        elif time.monotonic() - since >= quiet:
-            break
-    return last[0], since - t0
+    last, changed, _ = kube_cluster.until_still(snap, quiet, limit, 0.05)
+    return last[0], changed
 
 
 def main():

@@ -293,16 +293,7 @@ def quiet(c, agents, seconds=4.0, limit=300):
     counts have moved for `seconds`. Returns the seconds waited."""
     def snap():
         return (status_patches(api_metrics(c)), agents_sum(agents, "kscmp_api_requests_total"))
-    t0 = time.monotonic()
-    last, since = snap(), time.monotonic()
-    while time.monotonic() - t0 < limit:
-        time.sleep(1.0)
-        v = snap()
-        if v != last:
-            last, since = v, time.monotonic()
-        elif time.monotonic() - since >= seconds:
-            break
-    return time.monotonic() - t0
+    return kube_cluster.until_still(snap, seconds, limit, 1.0)[2]
 
 
 def main():

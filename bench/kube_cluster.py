@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
@@ -83,6 +84,22 @@ def teardown(c, cdir, agents, scratch, timeout=10):
         subprocess.run(["bash", os.path.join(ROOT, "tests", "e2e", "cluster.sh"), "stop", cdir],
                        capture_output=True)
     shutil.rmtree(scratch, ignore_errors=True)
+
+
+def until_still(snap, quiet, limit, interval):
+    """Calls snap() every interval seconds until its value has not changed for quiet seconds
+    (or limit seconds have passed): returns (that value, seconds from the start to its last
+    change, seconds waited in all)."""
+    t0 = time.monotonic()
+    last, since = snap(), time.monotonic()
+    while time.monotonic() - t0 < limit:
+        time.sleep(interval)
+        v = snap()
+        if v != last:
+            last, since = v, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            break
+    return last, since - t0, time.monotonic() - t0
 
 
 def policy(ns, name, syscalls, selector=None):
