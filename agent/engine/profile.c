@@ -18,6 +18,10 @@ void cprof_free(struct cprof *p)
 {
     if (!p)
         return;
+    if (p->packed) {
+        free(p);
+        return;
+    }
     free(p->ents);
     free(p->conds);
     for (size_t i = 0; i < p->norigins; i++)
@@ -40,6 +44,74 @@ void compile_notes_clear(struct compile_notes *n)
     *n = (struct compile_notes){0};
 }
 
+/* Copies a packed profile's arrays and origin texts into allocations of their own, so that
+ * they can grow; the struct stays where it is (its block, now partly unused, is freed with
+ * it). 0 or -ENOMEM (p unchanged). */
+static int unpack(struct cprof *p)
+{
+    if (!p->packed)
+        return 0;
+    _cleanup_free_ struct centry *ents = p->nents ? malloc(p->nents * sizeof(*ents)) : NULL;
+    _cleanup_free_ struct ccond *conds = p->nconds ? malloc(p->nconds * sizeof(*conds)) : NULL;
+    char **origins = p->norigins ? calloc(p->norigins, sizeof(*origins)) : NULL;
+    if ((p->nents && !ents) || (p->nconds && !conds) || (p->norigins && !origins)) {
+        free(origins);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < p->norigins; i++)
+        if (!(origins[i] = strdup(p->origins[i]))) {
+            strv_free(origins, i);
+            return -ENOMEM;
+        }
+    if (p->nents)
+        memcpy(ents, p->ents, p->nents * sizeof(*ents));
+    if (p->nconds)
+        memcpy(conds, p->conds, p->nconds * sizeof(*conds));
+    p->ents = TAKE_PTR(ents);
+    p->conds = TAKE_PTR(conds);
+    p->origins = origins;
+    p->packed = false;
+    return 0;
+}
+
+static size_t align8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+/* *pp in one allocation (struct, conditions, entries, origins and their texts), the old one
+ * freed; left as it is when there is no memory for the copy (it stays right, only larger). */
+static void pack(struct cprof **pp)
+{
+    struct cprof *p = *pp;
+    if (p->packed)
+        return;
+    size_t at_conds = align8(sizeof(*p));
+    size_t at_ents = at_conds + p->nconds * sizeof(*p->conds);
+    size_t at_origins = align8(at_ents + p->nents * sizeof(*p->ents));
+    size_t at_text = at_origins + p->norigins * sizeof(*p->origins);
+    size_t size = at_text;
+    for (size_t i = 0; i < p->norigins; i++)
+        size += strlen(p->origins[i]) + 1;
+    char *block = malloc(size);
+    if (!block)
+        return;
+    struct cprof *q = (struct cprof *)block;
+    *q = *p;
+    q->packed = true;
+    q->conds = p->nconds ? memcpy(block + at_conds, p->conds, p->nconds * sizeof(*p->conds)) : NULL;
+    q->ents = p->nents ? memcpy(block + at_ents, p->ents, p->nents * sizeof(*p->ents)) : NULL;
+    q->origins = p->norigins ? (char **)(block + at_origins) : NULL;
+    char *t = block + at_text;
+    for (size_t i = 0; i < p->norigins; i++) {
+        size_t len = strlen(p->origins[i]) + 1;
+        q->origins[i] = memcpy(t, p->origins[i], len);
+        t += len;
+    }
+    cprof_free(p);
+    *pp = q;
+}
+
 /* The index of origin text s in p->origins, adding it when new; -ENOMEM on failure. */
 static int origin_add(struct cprof *p, const char *s)
 {
@@ -48,6 +120,8 @@ static int origin_add(struct cprof *p, const char *s)
             return (int)i;
     if (p->norigins >= UINT16_MAX)
         return 0; /* absurdly many: attribute to the first */
+    if (unpack(p) < 0)
+        return -ENOMEM;
     char **v = realloc(p->origins, (p->norigins + 1) * sizeof(*v));
     if (!v)
         return -ENOMEM;
@@ -59,6 +133,8 @@ static int origin_add(struct cprof *p, const char *s)
 
 static int push_ent(struct cprof *p, size_t *cap, struct centry e)
 {
+    if (unpack(p) < 0)
+        return -ENOMEM;
     if (p->nents == *cap) {
         size_t nc = *cap ? *cap * 2 : 64;
         struct centry *v = realloc(p->ents, nc * sizeof(*v));
@@ -71,24 +147,10 @@ static int push_ent(struct cprof *p, size_t *cap, struct centry e)
     return 0;
 }
 
-/* Gives back the room push_ent() and push_cond() left at the end of p's arrays: a profile
- * that is kept (one per policy, 10,000 policies) would hold 64 entries' room for a handful. */
-static void shrink(struct cprof *p)
-{
-    if (p->nents) {
-        struct centry *v = realloc(p->ents, p->nents * sizeof(*v));
-        if (v)
-            p->ents = v;
-    }
-    if (p->nconds) {
-        struct ccond *v = realloc(p->conds, p->nconds * sizeof(*v));
-        if (v)
-            p->conds = v;
-    }
-}
-
 static int push_cond(struct cprof *p, size_t *cap, const struct ccond *c)
 {
+    if (unpack(p) < 0)
+        return -ENOMEM;
     if (p->nconds == *cap) {
         size_t nc = *cap ? *cap * 2 : 8;
         struct ccond *v = realloc(p->conds, nc * sizeof(*v));
@@ -169,6 +231,8 @@ int profile_add_if_unnamed(struct cprof *p, uint32_t sys, struct verdict v, cons
 {
     if (names_sys(p, sys))
         return 0;
+    if (unpack(p) < 0)
+        return -ENOMEM;
     int o = origin_add(p, origin);
     if (o < 0)
         return o;
@@ -487,7 +551,8 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
      * the same status (docs/agent.md). */
     if (notes->nconflicts > 1)
         qsort(notes->conflicts, notes->nconflicts, sizeof(*notes->conflicts), cmp_strp);
-    shrink(out);
+    /* Kept as long as the policy (one per policy, 10,000 policies): one block. */
+    pack(&out);
     *ret = TAKE_PTR(out);
     return 0;
 }

@@ -45,6 +45,10 @@ struct cprof {
     size_t nconds;
     char **origins; /* "demo/base spec.rules[0]", "runtime/default", ... */
     size_t norigins;
+    /* The arrays and origin texts live in the struct's own allocation (a compiled policy's
+     * profile, one of 10,000 kept: one block instead of one per array and text). The
+     * functions here that add to a profile copy them out first. */
+    bool packed;
 };
 
 void cprof_free(struct cprof *p);
