@@ -67,6 +67,24 @@ static const struct ynode *opt(const struct ynode *map, const char *key)
     return n && n->kind == YN_SCALAR && n->stype == YS_NULL ? NULL : n;
 }
 
+/* "a.b" (or "b" when a is empty) into buf, cut to fit: the field paths of messages, built
+ * without snprintf on the paths every valid policy takes (tens of them per policy). */
+static const char *path_join(char *buf, size_t len, const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), at = 0;
+    if (la) {
+        la = la < len - 1 ? la : len - 1;
+        memcpy(buf, a, la);
+        at = la;
+        if (at < len - 1)
+            buf[at++] = '.';
+    }
+    lb = lb < len - 1 - at ? lb : len - 1 - at;
+    memcpy(buf + at, b, lb);
+    buf[at + lb] = '\0';
+    return buf;
+}
+
 /* A decimal whole number (the document tree writes YAML and JSON integers so). */
 static int parse_u64(const char *s, uint64_t *ret)
 {
@@ -243,7 +261,7 @@ static int decode_labels(struct dctx *c, const struct ynode *n, const char *fiel
         return -ENOMEM;
     for (size_t i = 0; i < n->n; i++) {
         char path[300];
-        snprintf(path, sizeof(path), "%s.%s", field, n->keys[i]);
+        path_join(path, sizeof(path), field, n->keys[i]);
         if (ynode_is_null(n->items[i]))
             continue; /* the API server drops a null value from a mapping */
         char *v = NULL;
@@ -289,7 +307,7 @@ static int decode_selector(struct dctx *c, const struct ynode *n, const char *fi
         return r;
     _cleanup_(selector_free) struct selector s = {.present = true};
     char path[300];
-    snprintf(path, sizeof(path), "%s.matchLabels", field);
+    path_join(path, sizeof(path), field, "matchLabels");
     r = decode_labels(c, ynode_get(n, "matchLabels"), path, true, &s.match);
     if (r < 0)
         return r;
@@ -389,20 +407,25 @@ static int decode_names(struct dctx *c, const struct ynode *n, const char *field
     for (size_t i = 0; i < n->n; i++) {
         const struct ynode *it = n->items[i];
         char path[300];
-        snprintf(path, sizeof(path), "%s[%zu]", field, i);
-        if (!ynode_is_str(it))
+        if (!ynode_is_str(it)) {
+            snprintf(path, sizeof(path), "%s[%zu]", field, i);
             return fail(c, it, path, "must be a string, not %s", ynode_kind_name(it));
+        }
         const char *s = it->str;
-        if (groups && !one_of(s, known_groups, ELEMENTSOF(known_groups)))
+        if (groups && !one_of(s, known_groups, ELEMENTSOF(known_groups))) {
+            snprintf(path, sizeof(path), "%s[%zu]", field, i);
             return fail(c, it, path, "unknown group \"%.100s\" (see kscmp groups)", s);
+        }
         bool ok = *s && strlen(s) <= SCHEMA_MAX_NAME_LEN;
         for (const char *p = s; ok && *p; p++)
             ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_';
-        if (!groups && !ok)
+        if (!groups && !ok) {
+            snprintf(path, sizeof(path), "%s[%zu]", field, i);
             return fail(c, it, path,
                         "\"%.100s\" is not a syscall name (1 to %d lower-case letters, digits "
                         "and underscores)",
                         s, SCHEMA_MAX_NAME_LEN);
+        }
         bytes += strlen(s) + 1;
     }
     size_t head = (n->n ? n->n : 1) * sizeof(struct name_ref);
@@ -500,20 +523,20 @@ static int check_informational(struct dctx *c, const struct ynode *map, const ch
     const struct ynode *n;
     uint64_t v;
     int r;
-    snprintf(path, sizeof(path), "%s%sseverity", field, *field ? "." : "");
     if ((n = opt(map, "severity")) &&
-        (r = get_int(c, n, path, SCHEMA_MIN_SEVERITY, SCHEMA_MAX_SEVERITY, &v)) < 0)
+        (r = get_int(c, n, path_join(path, sizeof(path), field, "severity"), SCHEMA_MIN_SEVERITY,
+                     SCHEMA_MAX_SEVERITY, &v)) < 0)
         return r;
-    snprintf(path, sizeof(path), "%s%smessage", field, *field ? "." : "");
     if ((n = opt(map, "message"))) {
+        path_join(path, sizeof(path), field, "message");
         if (!ynode_is_str(n))
             return fail(c, n, path, "must be a string, not %s", ynode_kind_name(n));
         if (strlen(n->str) > SCHEMA_MAX_MESSAGE_LEN)
             return fail(c, n, path, "%zu characters, more than %d", strlen(n->str),
                         SCHEMA_MAX_MESSAGE_LEN);
     }
-    snprintf(path, sizeof(path), "%s%stags", field, *field ? "." : "");
     if ((n = opt(map, "tags"))) {
+        path_join(path, sizeof(path), field, "tags");
         if ((r = want_list(c, n, path, SCHEMA_MAX_TAGS, "tags")) < 0)
             return r;
         for (size_t i = 0; i < n->n; i++) {
@@ -566,9 +589,8 @@ static int decode_block(struct dctx *c, const struct ynode *n, const char *field
     if ((r = check_keys(c, n, field, keys)) < 0)
         return r;
     b->line = n->line;
-    b->path = strdup(field);
-    if (!b->path)
-        return -ENOMEM;
+    if ((size_t)snprintf(b->path, sizeof(b->path), "%s", field) >= sizeof(b->path))
+        return -EINVAL; /* decode_policy_spec's paths fit */
     char path[300];
     const struct ynode *arch = opt(n, "arch");
     if (arch) {
@@ -588,14 +610,14 @@ static int decode_block(struct dctx *c, const struct ynode *n, const char *field
             b->arches |= 1u << idx;
         }
     }
-    snprintf(path, sizeof(path), "%s.syscalls", field);
+    path_join(path, sizeof(path), field, "syscalls");
     if ((r = decode_names(c, opt(n, "syscalls"), path, false, &b->syscalls, &b->nsyscalls)) < 0)
         return r;
-    snprintf(path, sizeof(path), "%s.groups", field);
+    path_join(path, sizeof(path), field, "groups");
     if ((r = decode_names(c, opt(n, "groups"), path, true, &b->groups, &b->ngroups)) < 0)
         return r;
     const struct ynode *act = opt(n, "action");
-    snprintf(path, sizeof(path), "%s.action", field);
+    path_join(path, sizeof(path), field, "action");
     if (!act)
         return fail(c, n, path, "required (Allow, Audit, Block, Trap or Kill)");
     if ((r = decode_action(c, act, path, &b->verdict)) < 0)
@@ -858,9 +880,9 @@ static int check_policy_meta(struct dctx *c, const struct ynode *meta)
     for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
         const struct ynode *n = opt(meta, strings[i]);
         char path[64];
-        snprintf(path, sizeof(path), "metadata.%s", strings[i]);
         if (n && !ynode_is_str(n))
-            return fail(c, n, path, "must be a string, not %s", ynode_kind_name(n));
+            return fail(c, n, path_join(path, sizeof(path), "metadata", strings[i]),
+                        "must be a string, not %s", ynode_kind_name(n));
     }
     _cleanup_(labels_free) struct labels l = {0};
     if ((r = decode_labels(c, opt(meta, "labels"), "metadata.labels", true, &l)) < 0)
@@ -891,10 +913,7 @@ static int decode_policy(struct dctx *c, const struct ynode *doc, enum policy_ki
     if (!p)
         return -ENOMEM;
     p->kind = kind;
-    p->file = strdup(c->file ? c->file : "");
     p->line = doc->line;
-    if (!p->file)
-        return -ENOMEM;
     const struct ynode *meta = NULL;
     snprintf(c->who, sizeof(c->who), "%s", policy_kind_name(kind)); /* until the name is known */
     int r = decode_meta(c, doc, kind != PK_CLUSTER, &p->ns, &p->name, &meta);
@@ -937,8 +956,15 @@ static int decode_policy(struct dctx *c, const struct ynode *doc, enum policy_ki
         kerr_clear(c->err); /* told through the policy, not as a failure of the document */
         p->selector_unknown = !selectors_known;
     }
+    /* Kept in one allocation, the file name with it (p->file is NULL until here). */
+    p->file = (char *)(c->file ? c->file : "");
+    struct policy *packed = NULL;
+    r = policy_pack(p, &packed);
+    p->file = NULL;
+    if (r < 0)
+        return r;
     ret->type = OBJ_POLICY;
-    ret->policy = TAKE_PTR(p);
+    ret->policy = packed;
     return 0;
 }
 

@@ -154,6 +154,24 @@ static void prev_clear(struct pstate *s)
     s->prev = NULL;
 }
 
+/* Moves (or copies, from a packed policy) p's selectors into s->prev: 0 or -ENOMEM. */
+static int prev_take(struct pstate *s, struct policy *p)
+{
+    if (!p->packed) {
+        s->prev->selector = p->selector;
+        s->prev->ns_selector = p->ns_selector;
+        memset(&p->selector, 0, sizeof(p->selector));
+        memset(&p->ns_selector, 0, sizeof(p->ns_selector));
+        return 0;
+    }
+    if (selector_copy(&p->selector, &s->prev->selector) < 0 ||
+        selector_copy(&p->ns_selector, &s->prev->ns_selector) < 0) {
+        prev_clear(s);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
 static void pstate_free(void *v)
 {
     struct pstate *s = v;
@@ -433,10 +451,8 @@ int engine_put_policy(struct engine *e, struct policy *p)
         s->prev = calloc(1, sizeof(*s->prev));
         if (!s->prev)
             return -ENOMEM;
-        s->prev->selector = s->p->selector;
-        s->prev->ns_selector = s->p->ns_selector;
-        memset(&s->p->selector, 0, sizeof(s->p->selector));
-        memset(&s->p->ns_selector, 0, sizeof(s->p->ns_selector));
+        if (prev_take(s, s->p) < 0)
+            return -ENOMEM;
     }
     if (s) {
         policy_changed(e, s); /* what the old version touched */
@@ -515,10 +531,8 @@ int engine_remember_policy(struct engine *e, struct policy *prev)
     s->prev = calloc(1, sizeof(*s->prev));
     if (!s->prev)
         return -ENOMEM;
-    s->prev->selector = prev->selector;
-    s->prev->ns_selector = prev->ns_selector;
-    memset(&prev->selector, 0, sizeof(prev->selector));
-    memset(&prev->ns_selector, 0, sizeof(prev->ns_selector));
+    if (prev_take(s, prev) < 0)
+        return -ENOMEM;
     touch_namespace(e, prev->kind == PK_CLUSTER ? NULL : prev->ns);
     return 0;
 }

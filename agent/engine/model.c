@@ -1,6 +1,7 @@
 /* model.c - freeing and matching of the object model. */
 #include "engine/model.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,10 @@ void policy_free(struct policy *p)
 {
     if (!p)
         return;
+    if (p->packed) {
+        free(p);
+        return;
+    }
     free(p->ns);
     free(p->name);
     free(p->file);
@@ -136,7 +141,6 @@ void policy_free(struct policy *p)
     selector_free(&p->ns_selector);
     free(p->extends);
     for (size_t i = 0; i < p->nblocks; i++) {
-        free(p->blocks[i].path);
         free(p->blocks[i].syscalls); /* the names are in the same allocation */
         free(p->blocks[i].groups);
         free(p->blocks[i].args);
@@ -144,6 +148,150 @@ void policy_free(struct policy *p)
     free(p->blocks);
     free(p->error);
     free(p);
+}
+
+int selector_copy(const struct selector *in, struct selector *ret)
+{
+    _cleanup_(selector_free) struct selector s = {.present = in->present};
+    if (in->match.n && !(s.match.v = calloc(in->match.n, sizeof(*s.match.v))))
+        return -ENOMEM;
+    for (size_t i = 0; i < in->match.n; i++) {
+        struct label *l = &s.match.v[s.match.n++];
+        if (!(l->key = strdup(in->match.v[i].key)) || !(l->value = strdup(in->match.v[i].value)))
+            return -ENOMEM;
+    }
+    if (in->nexprs && !(s.exprs = calloc(in->nexprs, sizeof(*s.exprs))))
+        return -ENOMEM;
+    for (size_t i = 0; i < in->nexprs; i++) {
+        const struct sel_expr *x = &in->exprs[i];
+        struct sel_expr *y = &s.exprs[s.nexprs++];
+        y->op = x->op;
+        if (!(y->key = strdup(x->key)))
+            return -ENOMEM;
+        if (x->nvalues && !(y->values = calloc(x->nvalues, sizeof(*y->values))))
+            return -ENOMEM;
+        for (size_t j = 0; j < x->nvalues; j++)
+            if (!(y->values[y->nvalues++] = strdup(x->values[j])))
+                return -ENOMEM;
+    }
+    *ret = s;
+    s = (struct selector){0};
+    return 0;
+}
+
+/* policy_pack's two passes over a policy: the first (base NULL) only counts the bytes of
+ * the aligned parts (objs) and of the strings (text); the second copies into base, the
+ * aligned parts first, the strings after them. */
+struct packer {
+    char *base;
+    size_t obj, text_at, text;
+};
+
+static size_t align8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+static void *pack_obj(struct packer *k, const void *src, size_t n)
+{
+    if (!n)
+        return NULL;
+    void *d = k->base ? memcpy(k->base + k->obj, src, n) : NULL;
+    k->obj += align8(n);
+    return d;
+}
+
+static char *pack_str(struct packer *k, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = k->base ? memcpy(k->base + k->text_at + k->text, s, n) : NULL;
+    k->text += n;
+    return d;
+}
+
+static void pack_labels(struct packer *k, const struct labels *in, struct labels *out)
+{
+    struct label *v = pack_obj(k, in->v, in->n * sizeof(*in->v));
+    for (size_t i = 0; i < in->n; i++) {
+        char *key = pack_str(k, in->v[i].key), *value = pack_str(k, in->v[i].value);
+        if (v) {
+            v[i].key = key;
+            v[i].value = value;
+        }
+    }
+    out->v = v;
+}
+
+static void pack_selector(struct packer *k, const struct selector *in, struct selector *out)
+{
+    pack_labels(k, &in->match, &out->match);
+    struct sel_expr *x = pack_obj(k, in->exprs, in->nexprs * sizeof(*in->exprs));
+    for (size_t i = 0; i < in->nexprs; i++) {
+        const struct sel_expr *e = &in->exprs[i];
+        char *key = pack_str(k, e->key);
+        char **values = pack_obj(k, e->values, e->nvalues * sizeof(*e->values));
+        for (size_t j = 0; j < e->nvalues; j++) {
+            char *v = pack_str(k, e->values[j]);
+            if (values)
+                values[j] = v;
+        }
+        if (x) {
+            x[i].key = key;
+            x[i].values = values;
+        }
+    }
+    out->exprs = x;
+}
+
+static struct name_ref *pack_names(struct packer *k, const struct name_ref *in, size_t n)
+{
+    struct name_ref *v = pack_obj(k, in, n * sizeof(*in));
+    for (size_t i = 0; i < n; i++) {
+        char *s = pack_str(k, in[i].name);
+        if (v)
+            v[i].name = s;
+    }
+    return v;
+}
+
+/* The pass: q is the copy at the start of base (the second pass) or a scratch struct. */
+static void pack_policy(struct packer *k, const struct policy *p, struct policy *q)
+{
+    pack_obj(k, p, sizeof(*p));
+    q->ns = pack_str(k, p->ns);
+    q->name = pack_str(k, p->name);
+    q->file = pack_str(k, p->file);
+    q->uid = pack_str(k, p->uid);
+    q->resource_version = pack_str(k, p->resource_version);
+    pack_selector(k, &p->selector, &q->selector);
+    pack_selector(k, &p->ns_selector, &q->ns_selector);
+    q->extends = pack_str(k, p->extends);
+    q->error = pack_str(k, p->error);
+    q->blocks = pack_obj(k, p->blocks, p->nblocks * sizeof(*p->blocks));
+    for (size_t i = 0; i < p->nblocks; i++) {
+        const struct block *b = &p->blocks[i];
+        struct block scratch, *c = q->blocks ? &q->blocks[i] : &scratch;
+        c->syscalls = pack_names(k, b->syscalls, b->nsyscalls);
+        c->groups = pack_names(k, b->groups, b->ngroups);
+        c->args = pack_obj(k, b->args, b->nargs * sizeof(*b->args));
+    }
+}
+
+int policy_pack(const struct policy *p, struct policy **ret)
+{
+    struct policy scratch;
+    struct packer k = {0};
+    pack_policy(&k, p, &scratch);
+    char *base = malloc(k.obj + k.text);
+    if (!base)
+        return -ENOMEM;
+    k = (struct packer){.base = base, .text_at = k.obj};
+    pack_policy(&k, p, (struct policy *)base);
+    ((struct policy *)base)->packed = true;
+    *ret = (struct policy *)base;
+    return 0;
 }
 
 const char *policy_id(const struct policy *p, char *buf, size_t len)
