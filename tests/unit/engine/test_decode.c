@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <malloc.h>
 #include <string.h>
 
 #include "base/cleanup.h"
@@ -832,6 +833,43 @@ static void test_full_policy(void **state)
     assert_string_equal(p->blocks[3].path, "spec.rules[2]");
     assert_int_equal(p->blocks[3].verdict.action, ACT_ERRNO);
     assert_int_equal(p->blocks[3].verdict.errno_ret, 38);
+
+    /* One allocation (tens of thousands are kept): every string and array lies inside it. */
+    assert_true(p->packed);
+    const char *lo = (const char *)p, *hi = lo + malloc_usable_size((void *)p);
+#define INSIDE(ptr, len) assert_true((const char *)(ptr) >= lo && (const char *)(ptr) + (len) <= hi)
+    INSIDE(p->ns, 5);
+    INSIDE(p->name, 4);
+    INSIDE(p->file, strlen(FILE_NAME) + 1);
+    INSIDE(p->uid, 5);
+    INSIDE(p->resource_version, 4);
+    INSIDE(p->extends, strlen(p->extends) + 1);
+    INSIDE(p->selector.match.v, sizeof(struct label));
+    INSIDE(p->selector.match.v[0].key, 4);
+    INSIDE(p->selector.exprs, 2 * sizeof(struct sel_expr));
+    INSIDE(p->selector.exprs[0].values, 2 * sizeof(char *));
+    INSIDE(p->selector.exprs[0].values[1], 2);
+    INSIDE(p->blocks, 4 * sizeof(struct block));
+    INSIDE(p->blocks[0].syscalls, 2 * sizeof(struct name_ref));
+    INSIDE(p->blocks[0].syscalls[1].name, 6);
+    INSIDE(p->blocks[0].groups[0].name, 10);
+    INSIDE(p->blocks[1].args, 2 * sizeof(struct sys_arg));
+#undef INSIDE
+
+    /* A deep copy of a packed policy's selector (the engine keeps the selectors of a
+     * policy's last good version so): equal, and its own. */
+    struct selector copy = {0};
+    assert_int_equal(selector_copy(&p->selector, &copy), 0);
+    assert_true(copy.present);
+    assert_string_equal(labels_get(&copy.match, "app"), "web");
+    assert_int_equal(copy.nexprs, 2);
+    assert_string_equal(copy.exprs[0].key, "tier");
+    assert_int_equal(copy.exprs[0].op, SEL_NOT_IN);
+    assert_string_equal(copy.exprs[0].values[1], "x");
+    assert_true(copy.exprs[0].values[1] != p->selector.exprs[0].values[1]);
+    struct labels l = {.v = &(struct label){.key = "app", .value = "web"}, .n = 1};
+    assert_int_equal(selector_matches(&copy, &l), selector_matches(&p->selector, &l));
+    selector_free(&copy);
     decoded_free(&d);
 }
 

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <malloc.h>
 
 #include "engine_fixture.h"
 #define MAX_EXPECT 12
@@ -270,6 +271,60 @@ static void capture_log(const char *line, void *userdata)
     struct log_capture *c = userdata;
     if (c->n < ARRAY_SIZE(c->lines))
         snprintf(c->lines[c->n++], sizeof(c->lines[0]), "%s", line);
+}
+
+/* A syscall that exists, but not on the node's architectures, is dropped with a warning. */
+/* A compiled policy's profile is one allocation (10,000 are kept); adding to it (the start-up
+ * syscalls of `compile --policy`) copies it out first and keeps what it held. Under ASan, a
+ * write into the packed block's arrays or a free of one of them fails. */
+static void test_compiled_profile_packed(void **state)
+{
+    (void)state;
+    static const char yaml[] = "apiVersion: kscmp.io/v1\n"
+                               "kind: SeccompPolicy\n"
+                               "metadata: {name: p, namespace: demo}\n"
+                               "spec:\n"
+                               "  seccomp: {syscalls: [read, write, openat], action: Allow}\n"
+                               "  rules:\n"
+                               "  - syscalls: [ioctl]\n"
+                               "    action: Allow\n"
+                               "    args: [{index: 1, value: 21505, op: EQ}]\n";
+    struct engine *e = engine_for("x86_64", (const char *const[]){yaml, NULL});
+    struct policy_result res = result_of(e, "p");
+    assert_true(res.valid);
+    const struct cprof *prof = res.prof;
+    assert_true(prof->packed);
+    size_t size = malloc_usable_size((void *)prof);
+    const char *lo = (const char *)prof, *hi = lo + size;
+    assert_true((const char *)prof->ents >= lo && (const char *)(prof->ents + prof->nents) <= hi);
+    assert_true((const char *)prof->conds >= lo &&
+                (const char *)(prof->conds + prof->nconds) <= hi);
+    assert_true(prof->norigins >= 2);
+    for (size_t i = 0; i < prof->norigins; i++)
+        assert_true(prof->origins[i] >= lo && prof->origins[i] + strlen(prof->origins[i]) < hi);
+    assert_int_equal(prof->nconds, 1);
+    assert_int_equal(prof->conds[0].args[0].value, 21505);
+
+    struct cprof *copy = NULL;
+    char *blocked = NULL;
+    engine_set_startup(e, true);
+    assert_int_equal(engine_policy_startup(e, prof, &copy, &blocked), 0);
+    free(blocked);
+    assert_true(copy->nents > prof->nents);
+
+    /* In place: the packed profile itself grows (its arrays copied out first). */
+    size_t n = prof->nents;
+    uint32_t sys;
+    assert_int_equal(sysdb_lookup(engine_sysdb(e), "mkdir", &sys), 0);
+    assert_int_equal(
+        profile_add_if_unnamed((struct cprof *)prof, sys, VERDICT(ACT_ALLOW), "test: mkdir"), 1);
+    assert_false(prof->packed);
+    assert_int_equal(prof->nents, n + 1);
+    assert_true(profile_names(prof, sys));
+    assert_string_equal(prof->origins[prof->norigins - 1], "test: mkdir");
+    assert_int_equal(prof->conds[0].args[0].value, 21505);
+    cprof_free(copy);
+    engine_free(e);
 }
 
 /* A syscall that exists, but not on the node's architectures, is dropped with a warning. */
@@ -1196,6 +1251,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compile_table),
+        cmocka_unit_test(test_compiled_profile_packed),
         cmocka_unit_test(test_syscall_not_on_node_arch),
         cmocka_unit_test(test_unknown_names),
         cmocka_unit_test(test_merge_table),
