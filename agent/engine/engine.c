@@ -29,6 +29,8 @@ struct pstate {
     char *cause;    /* when invalid because an ancestor is: that ancestor's own message */
     unsigned depth; /* when valid: policies in its extends chain, itself included */
     bool too_deep;  /* invalid because its chain is longer than EXTENDS_MAX */
+    /* When valid: the profile, or NULL when it was compiled for its status alone and not
+     * kept (ensure_prof() compiles it again, the same). */
     struct cprof *prof;
     struct compile_notes notes;
     struct pstate *parent;
@@ -844,6 +846,8 @@ static char *selector_warning(const struct policy *p)
     return msg;
 }
 
+static int ensure_prof(struct engine *e, struct pstate *s);
+
 /* Compiles one policy on top of its parent (parent NULL: none or runtime/default), whose
  * state is known. */
 static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
@@ -852,6 +856,11 @@ static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
     char w[400];
     if (par && !par->valid)
         return set_parent_invalid(s, par, cause_of(par));
+    if (par) {
+        int r = ensure_prof(e, par);
+        if (r < 0)
+            return r;
+    }
     if (!par && p->extends && !e->runtime_default) {
         int r = profile_runtime_default(e->db, e->node_arches, &e->runtime_default);
         if (r < 0)
@@ -965,14 +974,79 @@ static int compile_state(struct engine *e, struct pstate *s)
     return 0;
 }
 
+/* The profile of s, valid and compiled, whose profile was not kept: compiled again (and its
+ * ancestors' that were not kept either: no recursion, the chain is at most EXTENDS_MAX long),
+ * from the same policy, parent profile, architectures and syscall table, so the same. The
+ * notes were kept the first time and are not told again. */
+static int ensure_prof(struct engine *e, struct pstate *s)
+{
+    if (s->prof)
+        return 0;
+    if (!s->compiled || !s->valid)
+        return -EINVAL; /* callers ask only for a valid policy's profile */
+    struct pstate *chain[EXTENDS_MAX + 1];
+    size_t n = 0;
+    for (struct pstate *cur = s; cur && !cur->prof; cur = cur->parent) {
+        if (n == ELEMENTSOF(chain) || !cur->compiled || !cur->valid)
+            return -EINVAL; /* a valid policy's chain is at most EXTENDS_MAX long, all valid */
+        chain[n++] = cur;
+    }
+    for (size_t k = n; k-- > 0;) {
+        struct pstate *c = chain[k];
+        const struct cprof *parent_prof = c->parent       ? c->parent->prof
+                                          : c->p->extends ? e->runtime_default
+                                                          : NULL;
+        if (!c->parent && c->p->extends && !e->runtime_default)
+            return -EINVAL;
+        struct compile_notes notes = {0};
+        struct kerr err = {0};
+        int r = profile_compile(c->p, parent_prof, e->node_arches, e->db, &c->prof, &notes, &err);
+        compile_notes_clear(&notes);
+        if (r < 0)
+            return r == -ENOMEM ? r : -EINVAL; /* it compiled before: only memory can fail */
+    }
+    return 0;
+}
+
 int engine_policy_result(struct engine *e, const struct policy *p, struct policy_result *ret)
 {
     struct pstate *s = pstate_get(e, policy_key_of(p));
     if (!s)
         return -ENOENT;
     int r = compile_state(e, s);
+    if (r >= 0 && s->valid)
+        r = ensure_prof(e, s);
     if (r < 0)
         return r;
+    *ret = (struct policy_result){
+        .policy = s->p,
+        .valid = s->valid,
+        .error = s->error ? s->error : (s->valid ? NULL : "invalid"),
+        .prof = s->prof,
+        .warnings = s->notes.warnings,
+        .nwarnings = s->notes.nwarnings,
+        .conflicts = s->notes.conflicts,
+        .nconflicts = s->notes.nconflicts,
+        .parent = s->parent ? s->parent->p : NULL,
+    };
+    return 0;
+}
+
+int engine_policy_status(struct engine *e, const struct policy *p, struct policy_result *ret)
+{
+    struct pstate *s = pstate_get(e, policy_key_of(p));
+    if (!s)
+        return -ENOENT;
+    bool was_compiled = s->compiled;
+    int r = compile_state(e, s);
+    if (r < 0)
+        return r;
+    /* Compiled for this answer alone: no file asked for it (files are computed before the
+     * statuses), so it is not kept. A child's compile or a file compiles it again. */
+    if (!was_compiled && s->valid) {
+        cprof_free(s->prof);
+        s->prof = NULL;
+    }
     *ret = (struct policy_result){
         .policy = s->p,
         .valid = s->valid,
@@ -1413,7 +1487,7 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                                "kscmp/%s keeps its last good profile (or stays absent) because a "
                                "policy that contributes to it is invalid: %s",
                                rel, cv.v[k]->error ? cv.v[k]->error : "?");
-            } else
+            } else if ((r = ensure_prof(e, cv.v[k])) >= 0)
                 profs[k] = cv.v[k]->prof;
         }
         if (r >= 0 && !profs)

@@ -88,6 +88,13 @@ struct policy_result {
 /* -ENOENT when there is no such policy. */
 int engine_policy_result(struct engine *e, const struct policy *p, struct policy_result *ret);
 
+/* The same for a policy's status (valid, error, warnings, conflicts): ret->prof is NULL unless
+ * the engine holds the profile already. A profile compiled for this answer alone is not kept:
+ * every node computes the status of every policy but writes the files of a few, and the
+ * others' profiles would stay in memory unused (ten thousand policies: a few MiB). The engine
+ * compiles it again, the same, when a file or a child needs it. */
+int engine_policy_status(struct engine *e, const struct policy *p, struct policy_result *ret);
+
 /* One policy's profile as `compile --policy` prints it: a copy of prof with the long
  * start-up set applied when start-up syscalls are on (docs/policies.md: no pods, so the long
  * set); *ret_blocked: a warning naming the start-up syscalls it blocks and the runtime steps

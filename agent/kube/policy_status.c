@@ -111,7 +111,7 @@ static json_t *desired_status(struct policy_status *ps, const struct policy *p,
                               enum policy_condition *ret_cond)
 {
     struct policy_result pr;
-    if (engine_policy_result(ps->e, p, &pr) < 0)
+    if (engine_policy_status(ps->e, p, &pr) < 0)
         return NULL;
     const char *reason, *st;
     _cleanup_free_ char *msg = NULL;

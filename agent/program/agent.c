@@ -122,7 +122,7 @@ static void local_conditions(struct agent *a)
     for (size_t i = 0; i < n; i++) {
         const struct policy *p = ps[i];
         struct policy_result pr;
-        if (engine_policy_result(a->e, p, &pr) < 0)
+        if (engine_policy_status(a->e, p, &pr) < 0)
             continue;
         int cond = !pr.valid ? 1 : pr.nconflicts ? 2 : 0;
         counts[cond]++;

@@ -982,8 +982,10 @@ static void prop_check(struct prop *p)
 }
 
 /* What a node does after each change besides its files: the status of every policy (so every
- * policy is compiled, as an agent that reports status compiles them). Records which are valid:
- * the engine remembers a valid version that a put replaces. */
+ * policy is compiled, as an agent that reports status compiles them; engine_policy_status, as
+ * the agent asks, so the profiles compiled for a status alone are dropped and compiled again
+ * when a file or a child needs them). Records which are valid: the engine remembers a valid
+ * version that a put replaces. */
 static void prop_observe(struct prop *p)
 {
     struct hmap_iter it;
@@ -993,7 +995,7 @@ static void prop_observe(struct prop *p)
             continue;
         const struct policy *pol = engine_get_policy(p->e, o->kind, o->ns, o->name);
         struct policy_result r;
-        if (!pol || engine_policy_result(p->e, pol, &r) < 0) {
+        if (!pol || engine_policy_status(p->e, pol, &r) < 0) {
             prop_failf(p, "%s: no status", h->key);
             continue;
         }

@@ -1733,11 +1733,77 @@ static void test_determinism(void **state)
     ydoc_free_all(docs, n);
 }
 
+/* A profile compiled for a status alone is not kept (every node computes the status of every
+ * policy, and writes the files of a few); a child, a file and engine_policy_result compile it
+ * again, the same as a fresh engine's. */
+static void test_status_drops_unused_profile(void **state)
+{
+    (void)state;
+    static const char *const objs[] = {
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: demo}\n",
+        "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: base, namespace: demo}\n"
+        "spec:\n  seccomp: {syscalls: [read, write, openat], action: Allow}\n"
+        "  rules: [{syscalls: [mount], action: Block}]\n",
+        "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: web, namespace: demo}\n"
+        "spec:\n  extends: base\n  seccomp: {syscalls: [getpid], action: Allow}\n",
+        NULL};
+    static const char pod[] =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: demo}\nspec:\n"
+        "  securityContext: {seccompProfile: {type: Localhost, localhostProfile: "
+        "kscmp/demo/web.json}}\n"
+        "  containers: [{name: c, image: i}]\n";
+    struct engine *e = engine_for("x86_64", objs);
+    struct engine *fresh = engine_for("x86_64", objs);
+    load_text(fresh, pod);
+    const struct policy *base = engine_get_policy(e, PK_POLICY, "demo", "base");
+    const struct policy *web = engine_get_policy(e, PK_POLICY, "demo", "web");
+    struct policy_result r;
+    assert_int_equal(engine_policy_status(e, base, &r), 0);
+    assert_true(r.valid);
+    assert_null(r.prof); /* compiled for the status, not kept */
+    assert_int_equal(engine_policy_status(e, web, &r), 0);
+    assert_true(r.valid);
+    assert_null(r.prof);
+    assert_int_equal(r.parent, base);
+
+    /* A file that needs them compiles them again: the same file as a fresh engine's. */
+    load_text(e, pod);
+    struct rec got = {0}, want = {0};
+    sync_rec(e, &got);
+    sync_rec(fresh, &want);
+    const struct rfile *g = want_file(&got, "demo/web.json", FILE_WRITE);
+    const struct rfile *w = want_file(&want, "demo/web.json", FILE_WRITE);
+    assert_int_equal(g->len, w->len);
+    assert_memory_equal(g->json, w->json, w->len);
+    /* Kept now that a file used it: the status has it. */
+    assert_int_equal(engine_policy_status(e, web, &r), 0);
+    assert_non_null(r.prof);
+
+    /* engine_policy_result always has the profile, the same as a fresh engine's. */
+    assert_int_equal(engine_policy_result(e, base, &r), 0);
+    assert_non_null(r.prof);
+    struct policy_result rf;
+    assert_int_equal(
+        engine_policy_result(fresh, engine_get_policy(fresh, PK_POLICY, "demo", "base"), &rf), 0);
+    char *ji = NULL, *jf = NULL;
+    size_t li = 0, lf = 0;
+    assert_int_equal(profile_render(r.prof, engine_sysdb(e), &ji, &li), 0);
+    assert_int_equal(profile_render(rf.prof, engine_sysdb(fresh), &jf, &lf), 0);
+    assert_string_equal(ji, jf);
+    free(ji);
+    free(jf);
+    rec_clear(&got);
+    rec_clear(&want);
+    engine_free(e);
+    engine_free(fresh);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kubearmor_example_incremental),
         cmocka_unit_test(test_kubearmor_kind),
+        cmocka_unit_test(test_status_drops_unused_profile),
         cmocka_unit_test(test_contributions_table),
         cmocka_unit_test(test_no_policy),
         cmocka_unit_test(test_refused_references),
