@@ -50,6 +50,12 @@ void *hmap_get(const struct hmap *m, const char *key)
     return pe && *pe ? (*pe)->value : NULL;
 }
 
+const char *hmap_key(const struct hmap *m, const char *key)
+{
+    struct hmap_entry **pe = find(m, key);
+    return pe && *pe ? (*pe)->key : NULL;
+}
+
 static int grow(struct hmap *m)
 {
     size_t nb = m->nbuckets ? m->nbuckets * 2 : 64;

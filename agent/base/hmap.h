@@ -32,6 +32,9 @@ int hmap_put(struct hmap *m, const char *key, void *value, void **ret_old);
 /* The value under key, or a new zeroed one of size bytes (freed by whoever frees the map's
  * values) put under it; NULL without memory (the map unchanged). */
 void *hmap_get_or_new(struct hmap *m, const char *key, size_t size);
+/* The map's own copy of key (valid until key is removed or the map cleared), or NULL: a
+ * value can name itself with it instead of a copy of its own. */
+const char *hmap_key(const struct hmap *m, const char *key);
 /* Removes key; returns its value or NULL. */
 void *hmap_remove(struct hmap *m, const char *key);
 

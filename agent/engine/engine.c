@@ -22,7 +22,7 @@ struct prev_selectors {
 /* One policy and what compiling it gave (cached until it or an ancestor changes). */
 struct pstate {
     struct policy *p;
-    char *key;
+    const char *key; /* the policies map's copy (10,000 policies: no copy of its own) */
     bool compiled;
     bool valid;
     char *error;    /* when invalid: why (the whole message) */
@@ -182,7 +182,6 @@ static void pstate_free(void *v)
     pstate_reset(s);
     prev_clear(s);
     policy_free(s->p);
-    free(s->key);
     free(s);
 }
 
@@ -468,13 +467,13 @@ int engine_put_policy(struct engine *e, struct policy *p)
     s = calloc(1, sizeof(*s));
     if (!s)
         return -ENOMEM;
-    s->key = TAKE_PTR(key);
     s->p = TAKE_PTR(own);
-    int r = hmap_put(&e->policies, s->key, s, NULL);
+    int r = hmap_put(&e->policies, key, s, NULL);
     if (r < 0) {
         pstate_free(s);
         return r;
     }
+    s->key = hmap_key(&e->policies, key);
     if (s->p->kind == PK_CLUSTER)
         r = pvec_add(&e->cluster, s);
     else {
@@ -488,7 +487,7 @@ int engine_put_policy(struct engine *e, struct policy *p)
             pvec_del(hmap_get(&e->by_ns, s->p->ns), s);
     }
     if (r < 0) {
-        hmap_remove(&e->policies, s->key);
+        hmap_remove(&e->policies, key);
         pstate_free(s);
         return r;
     }

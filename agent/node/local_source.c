@@ -29,7 +29,7 @@
 struct ident {
     enum object_type type;
     enum policy_kind kind;
-    char *ns;
+    const char *ns; /* NULL, or in name's allocation, after it */
     char *name;
 };
 
@@ -65,11 +65,21 @@ struct localsrc {
 
 static void ids_free(struct ident *ids, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(ids[i].ns);
+    for (size_t i = 0; i < n; i++)
         free(ids[i].name);
-    }
     free(ids);
+}
+
+/* id's name and namespace (may be NULL) in one allocation (one per object of every file: ten
+ * thousand policies); id->name NULL without memory. */
+static void ident_set(struct ident *id, const char *ns, const char *name)
+{
+    size_t ln = strlen(name) + 1, ls = ns ? strlen(ns) + 1 : 0;
+    id->name = malloc(ln + ls);
+    if (!id->name)
+        return;
+    memcpy(id->name, name, ln);
+    id->ns = ns ? memcpy(id->name + ln, ns, ls) : NULL;
 }
 
 static void lfile_free(void *v)
@@ -300,18 +310,16 @@ static bool load_file(struct localsrc *s, const char *name)
         id->type = o->type;
         if (o->type == OBJ_POLICY) {
             id->kind = o->policy->kind;
-            id->ns = o->policy->ns ? strdup(o->policy->ns) : NULL;
-            id->name = strdup(o->policy->name);
+            ident_set(id, o->policy->ns, o->policy->name);
             if (o->policy->error) {
                 metrics_add(s->m, M_SOURCE_ERRORS, 1);
                 log_error("%s", o->policy->error);
                 ninvalid++;
             }
         } else if (o->type == OBJ_POD) {
-            id->ns = strdup(o->pod->ns);
-            id->name = strdup(o->pod->name);
+            ident_set(id, o->pod->ns, o->pod->name);
         } else {
-            id->name = strdup(o->ns->name);
+            ident_set(id, NULL, o->ns->name);
         }
         if (!id->name) {
             ids_free(ids, nids);

@@ -72,12 +72,39 @@ static void test_hmap_get_or_new(void **state)
     hmap_clear(&m, free);
 }
 
+/* hmap_key: the map's own copy of a key, which stays where it is while the map grows (a value
+ * names itself with it), NULL for an absent key. */
+static void test_hmap_key(void **state)
+{
+    (void)state;
+    struct hmap m;
+    hmap_init(&m);
+    char key[32];
+    assert_null(hmap_key(&m, "k0"));
+    assert_int_equal(hmap_put(&m, "k0", (void *)1, NULL), 0);
+    const char *k0 = hmap_key(&m, "k0");
+    assert_non_null(k0);
+    assert_string_equal(k0, "k0");
+    for (int i = 1; i < 1000; i++) { /* several grows */
+        snprintf(key, sizeof(key), "k%d", i);
+        assert_int_equal(hmap_put(&m, key, (void *)(intptr_t)(i + 1), NULL), 0);
+    }
+    assert_ptr_equal(hmap_key(&m, "k0"), k0);
+    assert_string_equal(k0, "k0");
+    assert_ptr_not_equal(hmap_key(&m, "k999"), NULL);
+    assert_null(hmap_key(&m, "k1000"));
+    hmap_remove(&m, "k5");
+    assert_null(hmap_key(&m, "k5"));
+    hmap_clear(&m, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fnv1a64_vectors),
         cmocka_unit_test(test_strv),
         cmocka_unit_test(test_hmap_get_or_new),
+        cmocka_unit_test(test_hmap_key),
     };
     return cmocka_run_group_tests_name("strv_hash", tests, NULL, NULL);
 }
