@@ -19,7 +19,6 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kube_e2e import (KSCMP, REPO, VECTORS, Abort, Agent, ApiError, Cluster, ScenarioReport, Stop,  # noqa: E402
@@ -1442,10 +1441,7 @@ def main():
     ap.add_argument("--only", default="")
     args = ap.parse_args()
     report = ScenarioReport(os.path.join(args.scratch, "counts"), why_lines=25)
-
-    def on_term(sig, frame):
-        raise Stop()
-    signal.signal(signal.SIGTERM, on_term)
+    report.stop_on_term()
     E = Env(args, report)
     only = set(filter(None, args.only.split(",")))
     current = None
@@ -1453,18 +1449,8 @@ def main():
         for name, fn in SCENARIOS:
             if only and name not in only and name != "start":
                 continue
-            t0 = time.monotonic()
             current = name
-            print(f"# {name}", flush=True)
-            try:
-                fn(E)
-            except Abort:
-                pass
-            except Stop:
-                raise
-            except Exception as e:  # noqa: BLE001
-                report.bad(f"{name}: unexpected error", f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=5)}")
-            print(f"#   {name}: {time.monotonic() - t0:.1f} s", flush=True)
+            report.scenario(name, fn, E)
             if name == "start" and only and "vectors" not in only and E.arm:
                 E.arm.stop()  # the node-arm and node-s agents serve the vectors only
                 E.s.stop()

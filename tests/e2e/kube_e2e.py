@@ -148,6 +148,29 @@ class ScenarioReport(Report):
             print(f"XFAIL {name}\n     {why}\n     known gap, not counted (KSCMP_E2E_STRICT=1 counts it): {gap}",
                   flush=True)
 
+    def scenario(self, name, fn, *args):
+        """Runs the scenario fn(*args) between a `# NAME` line and one with its seconds: a check
+        or step that failed in it (Abort) ends it, any other error is a FAIL too; Stop goes on
+        up."""
+        t0 = time.monotonic()
+        print(f"# {name}", flush=True)
+        try:
+            fn(*args)
+        except Abort:
+            pass
+        except Stop:
+            raise
+        except Exception as e:  # noqa: BLE001 - every failure is a test failure
+            self.bad(f"{name}: unexpected error", f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=5)}")
+        print(f"#   {name}: {time.monotonic() - t0:.1f} s", flush=True)
+
+    @staticmethod
+    def stop_on_term():
+        """SIGTERM (the suite's time is up) raises Stop."""
+        def on_term(sig, frame):
+            raise Stop()
+        signal.signal(signal.SIGTERM, on_term)
+
     def step(self, name, fn, *args, **kw):
         """Runs fn; ok when it returns (returns what it did), FAIL (and Abort) when it raises."""
         try:

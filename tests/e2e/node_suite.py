@@ -13,16 +13,14 @@ import glob
 import http.client
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
 import time
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from kube_e2e import (REPO, Abort, Cluster, ScenarioReport, Stop, parse_metrics, read_env_file,  # noqa: E402
+from kube_e2e import (REPO, Cluster, ScenarioReport, Stop, parse_metrics, read_env_file,  # noqa: E402
                       require, wait_until)
 import node_record  # noqa: E402
 
@@ -908,10 +906,7 @@ def main():
     args = ap.parse_args()
     report = ScenarioReport(os.path.join(args.scratch, "counts"))
     report.scratch = args.scratch
-
-    def on_term(sig, frame):
-        raise Stop()
-    signal.signal(signal.SIGTERM, on_term)
+    report.stop_on_term()
     N = Node(args.node, report)
     only = set(filter(None, args.only.split(",")))
     current = None
@@ -921,18 +916,8 @@ def main():
                 continue
             if name != "install" and not N.env.get("KSCMP_E2E_DEPLOYED"):
                 N.sh("deploy")  # the scenarios after install need an agent
-            t0 = time.monotonic()
             current = name
-            print(f"# {name}", flush=True)
-            try:
-                fn(N)
-            except Abort:
-                pass
-            except Stop:
-                raise
-            except Exception as e:  # noqa: BLE001
-                report.bad(f"{name}: unexpected error", f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=5)}")
-            print(f"#   {name}: {time.monotonic() - t0:.1f} s", flush=True)
+            report.scenario(name, fn, N)
     except Stop:
         report.bad(f"interrupted (suite timeout) during scenario {current}")
     finally:
