@@ -13,6 +13,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+import kube_e2e  # noqa: E402
 from kube_e2e import Agent, Cluster  # noqa: E402
 
 SA_NS, SA_NAME = "kscmp-system", "kscmp"
@@ -104,8 +105,4 @@ def until_still(snap, quiet, limit, interval):
 
 def policy(ns, name, syscalls, selector=None):
     """A SeccompPolicy allowing syscalls, for the pods selector picks (None: no selector)."""
-    spec = {"seccomp": {"syscalls": syscalls, "action": "Allow"}}
-    if selector is not None:
-        spec["selector"] = selector
-    return {"apiVersion": "kscmp.io/v1", "kind": "SeccompPolicy", "metadata": {"name": name, "namespace": ns},
-            "spec": spec}
+    return kube_e2e.policy(ns, name, syscalls, selector=selector)

@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kube_e2e import (KSCMP, REPO, VECTORS, Abort, Agent, ApiError, Cluster, ScenarioReport, Stop,  # noqa: E402
-                      Timeout, policy_path, poll_until, profile_files, ready_condition, require,
+                      Timeout, policy_path, policy, poll_until, profile_files, ready_condition, require,
                       vectors_runner, wait_until)
 
 VR = vectors_runner()
@@ -44,28 +44,6 @@ def pod(ns, name, ref=None, labels=None, node="node-a", container_ref=None):
         p["spec"]["containers"][0]["securityContext"] = {
             "seccompProfile": {"type": "Localhost", "localhostProfile": container_ref}}
     return p
-
-
-def policy(ns, name, syscalls=None, action="Allow", selector=None, extends=None, rules=None,
-           kind="SeccompPolicy", ns_selector=None, default=None):
-    group = "security.kubearmor.com/v1" if kind == "KubeArmorSeccompPolicy" else "kscmp.io/v1"
-    meta = {"name": name}
-    if kind != "ClusterSeccompPolicy":
-        meta["namespace"] = ns
-    spec = {}
-    if syscalls is not None:
-        spec["seccomp"] = {"syscalls": list(syscalls), "action": action}
-    if selector is not None:
-        spec["selector"] = selector
-    if ns_selector is not None:
-        spec["namespaceSelector"] = ns_selector
-    if extends:
-        spec["extends"] = extends
-    if rules:
-        spec["rules"] = rules
-    if default:
-        spec["defaultAction"] = default
-    return {"apiVersion": group, "kind": kind, "metadata": meta, "spec": spec}
 
 
 def namespace(name, labels=None):

@@ -397,6 +397,32 @@ def split_json_stream(text):
     return out
 
 
+def policy(ns, name, syscalls=None, action="Allow", selector=None, extends=None, rules=None,
+           kind="SeccompPolicy", ns_selector=None, default=None, ceiling=False):
+    """A policy object of kind (SeccompPolicy, ClusterSeccompPolicy, KubeArmorSeccompPolicy):
+    spec.seccomp when syscalls is given, and each other field given."""
+    group = "security.kubearmor.com/v1" if kind == "KubeArmorSeccompPolicy" else "kscmp.io/v1"
+    meta = {"name": name}
+    if kind != "ClusterSeccompPolicy":
+        meta["namespace"] = ns
+    spec = {}
+    if syscalls is not None:
+        spec["seccomp"] = {"syscalls": list(syscalls), "action": action}
+    if selector is not None:
+        spec["selector"] = selector
+    if ns_selector is not None:
+        spec["namespaceSelector"] = ns_selector
+    if extends:
+        spec["extends"] = extends
+    if rules:
+        spec["rules"] = rules
+    if default:
+        spec["defaultAction"] = default
+    if ceiling:
+        spec["ceiling"] = True
+    return {"apiVersion": group, "kind": kind, "metadata": meta, "spec": spec}
+
+
 def policy_path(kind, ns, name, status=False):
     """API path of a policy (kind as in the manifests)."""
     if kind == "ClusterSeccompPolicy":

@@ -11,7 +11,7 @@ lines and closes with 'N passed, N failed'.
 import argparse, json, os, shutil, subprocess, sys, tempfile, time, traceback
 
 sys.dont_write_bytecode = True
-from kube_e2e import Cluster, Agent, wait_until, KSCMP, REPO  # noqa: E402
+from kube_e2e import Cluster, Agent, policy, wait_until, KSCMP, REPO  # noqa: E402
 sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
 from report import Report  # noqa: E402
 
@@ -25,19 +25,9 @@ def rfc3339(t):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(t)))
 
 
-def pol(name, syscalls, selector=None, kind="SeccompPolicy", ns_selector=None, action="Allow",
-        ceiling=False):
-    meta = {"name": name}
-    if kind != "ClusterSeccompPolicy":
-        meta["namespace"] = NS
-    spec = {"seccomp": {"syscalls": syscalls, "action": action}}
-    if selector is not None:
-        spec["selector"] = selector
-    if ns_selector is not None:
-        spec["namespaceSelector"] = ns_selector
-    if ceiling:
-        spec["ceiling"] = True
-    return {"apiVersion": "kscmp.io/v1", "kind": kind, "metadata": meta, "spec": spec}
+def pol(name, syscalls, selector=None, **kw):
+    """A policy of namespace NS (kube_e2e.policy)."""
+    return policy(NS, name, syscalls, selector=selector, **kw)
 
 
 def pod(name, labels, ref, sidecar_ref=None):

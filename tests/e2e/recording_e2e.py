@@ -26,7 +26,7 @@ import argparse, json, os, shutil, socket, subprocess, sys, tempfile, threading,
 import yaml
 
 sys.dont_write_bytecode = True
-from kube_e2e import Cluster, Agent, wait_until, KSCMP, REPO  # noqa: E402
+from kube_e2e import Cluster, Agent, policy, wait_until, KSCMP, REPO  # noqa: E402
 sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
 from report import Report  # noqa: E402
 
@@ -227,9 +227,7 @@ def recording_obj(name, policy, selector=None):
 
 
 def policy_obj(name, syscalls_, action="Allow"):
-    return {"apiVersion": "kscmp.io/v1", "kind": "SeccompPolicy",
-            "metadata": {"name": name, "namespace": NS},
-            "spec": {"seccomp": {"syscalls": syscalls_, "action": action}}}
+    return policy(NS, name, syscalls_, action)
 
 
 def uid_of(E, pod):
