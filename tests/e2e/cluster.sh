@@ -58,11 +58,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MARK=.kscmp-e2e-cluster
 TIMEOUT=${KSCMP_E2E_START_TIMEOUT:-90}
 
-say() { printf 'cluster.sh: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
-
-abspath() { mkdir -p "$1" && (cd "$1" && pwd); }
+# shellcheck disable=SC1091 source=proc.sh source-path=SCRIPTDIR
+. "$HERE/proc.sh"
 
 # The tools: from KSCMP_E2E_BIN if it holds them, else built/cached by tools.sh.
 need_tools() {
@@ -75,48 +72,6 @@ need_tools() {
 	for t in curl openssl kubectl; do
 		command -v "$t" >/dev/null || die "$t is needed (apt-get install $t)"
 	done
-}
-
-port_in_use() {
-	local hex
-	hex=$(printf '%04X' "$1")
-	awk -v p=":$hex" 'FNR > 1 && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
-		/proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
-
-# A free TCP port below the kernel's ephemeral range, not one of the arguments.
-free_port() {
-	local p
-	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 12000))
-		case " $* " in *" $p "*) continue ;; esac
-		port_in_use "$p" || { echo "$p"; return 0; }
-	done
-	die "no free port found"
-}
-
-# alive PID DIR: PID runs and is ours (its command line names a file below DIR), so a
-# recycled PID is never signalled. A zombie has an empty command line: not alive.
-alive() {
-	[ -n "${1:-}" ] && [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF -- "$2/"
-}
-
-# kill_pid PID DIR NAME: TERM, wait up to 15 s, then KILL.
-kill_pid() {
-	local pid=$1 dir=$2 name=$3
-	alive "$pid" "$dir" || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for _ in $(seq 1 150); do
-		alive "$pid" "$dir" || return 0
-		sleep 0.1
-	done
-	say "$name (pid $pid) did not stop on TERM; killing it"
-	kill -KILL "$pid" 2>/dev/null || true
-	for _ in $(seq 1 50); do
-		alive "$pid" "$dir" || return 0
-		sleep 0.1
-	done
-	die "$name (pid $pid) is still running"
 }
 
 write_env() {
@@ -254,7 +209,7 @@ start_etcd() {
 	local deadline=$((SECONDS + TIMEOUT))
 	while ! etcd_healthy; do
 		alive "$ETCD_PID" "$d" || return 1
-		[ $SECONDS -lt $deadline ] || { kill_pid "$ETCD_PID" "$d" etcd; return 1; }
+		[ $SECONDS -lt $deadline ] || { kill_pid "$ETCD_PID" "$d" etcd 15; return 1; }
 		sleep 0.1
 	done
 }
@@ -289,7 +244,7 @@ start_apiserver() {
 			return 1
 		fi
 		if [ $SECONDS -ge $deadline ]; then
-			kill_pid "$APISERVER_PID" "$d" kube-apiserver
+			kill_pid "$APISERVER_PID" "$d" kube-apiserver 15
 			APISERVER_PID=
 			return 1
 		fi
@@ -337,7 +292,7 @@ cmd_start() {
 			continue
 		fi
 		fail_logs "$d/apiserver.log"
-		kill_pid "$ETCD_PID" "$d" etcd
+		kill_pid "$ETCD_PID" "$d" etcd 15
 		die "kube-apiserver did not become ready within ${TIMEOUT}s (logs in $d)"
 	done
 	write_env "$d"
@@ -360,8 +315,8 @@ cmd_stop() {
 	fi
 	if [ -f "$d/env" ]; then
 		load_env "$d"
-		kill_pid "$APISERVER_PID" "$d" kube-apiserver
-		kill_pid "$ETCD_PID" "$d" etcd
+		kill_pid "$APISERVER_PID" "$d" kube-apiserver 15
+		kill_pid "$ETCD_PID" "$d" etcd 15
 	fi
 	rm -rf "$d"
 }
@@ -374,7 +329,7 @@ cmd_stop_apiserver() {
 	if [ "${2:-}" = kill ] && alive "$APISERVER_PID" "$d"; then
 		kill -KILL "$APISERVER_PID" 2>/dev/null || true
 	fi
-	kill_pid "$APISERVER_PID" "$d" kube-apiserver
+	kill_pid "$APISERVER_PID" "$d" kube-apiserver 15
 	APISERVER_PID=
 	write_env "$d"
 }
