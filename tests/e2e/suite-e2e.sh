@@ -164,14 +164,5 @@ fi
 
 # 4. The scenarios (Python, standard library only). In the background so that a TERM from
 # the watchdog runs the trap at once.
-python3 "$HERE/e2e_suite.py" --cluster "$DIR" --scratch "$SCRATCH" --only "${1:-}" &
-PY=$!
-wait "$PY"
-rc=$?
-PY=
-if [ $rc -ne 0 ]; then
-	f=0
-	[ -s "$SCRATCH/counts" ] && read -r _ f <"$SCRATCH/counts"
-	[ "$f" -gt 0 ] || bad "e2e_suite.py exited with $rc"
-fi
+report_python "$SCRATCH/counts" python3 "$HERE/e2e_suite.py" --cluster "$DIR" --scratch "$SCRATCH" --only "${1:-}"
 exit 0

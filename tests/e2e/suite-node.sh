@@ -145,14 +145,5 @@ report_watchdog "${KSCMP_E2E_SUITE_TIMEOUT:-1200}"
 
 # 3. The scenarios (Python, standard library only), in the background so that a TERM from the
 # watchdog runs the trap at once.
-python3 "$HERE/node_suite.py" --node "$DIR" --scratch "$SCRATCH" --only "${1:-}" &
-PY=$!
-wait "$PY"
-rc=$?
-PY=
-if [ $rc -ne 0 ]; then
-	f=0
-	[ -s "$SCRATCH/counts" ] && read -r _ f <"$SCRATCH/counts"
-	[ "$f" -gt 0 ] || bad "node_suite.py exited with $rc"
-fi
+report_python "$SCRATCH/counts" python3 "$HERE/node_suite.py" --node "$DIR" --scratch "$SCRATCH" --only "${1:-}"
 exit 0

@@ -49,3 +49,20 @@ report_stop() {
 	kill -KILL "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
 }
+
+# report_python COUNTS COMMAND...: runs a suite's Python part in the background (PY is its
+# PID, for the trap to stop: a TERM from the watchdog is handled at once) and waits for it. A
+# failing exit with no failure in COUNTS (report.py's counts_path) is a failure of its own.
+report_python() {
+	local counts=$1 rc f=0
+	shift
+	"$@" &
+	PY=$!
+	wait "$PY"
+	rc=$?
+	PY=
+	if [ $rc -ne 0 ]; then
+		[ -s "$counts" ] && read -r _ f <"$counts"
+		[ "$f" -gt 0 ] || bad "${2##*/} exited with $rc"
+	fi
+}
