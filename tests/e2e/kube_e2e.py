@@ -65,6 +65,17 @@ def wait_until(pred, timeout=20.0, what="condition", interval=0.05):
                   + (f" (last: {last})" if last else ""))
 
 
+def http_get(host, port, path, timeout):
+    """(status, body as text) of a plain HTTP GET: an agent's /healthz, /readyz, /metrics."""
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        r = conn.getresponse()
+        return r.status, r.read().decode(errors="replace")
+    finally:
+        conn.close()
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -506,13 +517,7 @@ class Agent:
         return self.proc is not None and self.proc.poll() is None
 
     def _get(self, path, timeout=2):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            conn.request("GET", path)
-            r = conn.getresponse()
-            return r.status, r.read().decode(errors="replace")
-        finally:
-            conn.close()
+        return http_get("127.0.0.1", self.port, path, timeout)
 
     def ready(self):
         if not self.alive():

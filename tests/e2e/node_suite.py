@@ -10,7 +10,6 @@ wait polls with a deadline; nothing sleeps and hopes. Python 3 standard library 
 import argparse
 import datetime
 import glob
-import http.client
 import json
 import os
 import subprocess
@@ -20,8 +19,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from kube_e2e import (REPO, Cluster, ScenarioReport, Stop, parse_metrics, read_env_file,  # noqa: E402
-                      require, wait_until)
+from kube_e2e import (REPO, Cluster, ScenarioReport, Stop, http_get, parse_metrics,  # noqa: E402
+                      read_env_file, require, wait_until)
 import node_record  # noqa: E402
 
 NODE_SH = os.path.join(HERE, "node.sh")
@@ -127,13 +126,7 @@ class Node:
 
     def agent_get(self, path, pod=None):
         pod = pod or self.agent_pod()
-        conn = http.client.HTTPConnection(pod["status"]["podIP"], 9750, timeout=5)
-        try:
-            conn.request("GET", path)
-            r = conn.getresponse()
-            return r.status, r.read().decode(errors="replace")
-        finally:
-            conn.close()
+        return http_get(pod["status"]["podIP"], 9750, path, 5)
 
     def agent_metrics(self):
         st, text = self.agent_get("/metrics")
