@@ -25,6 +25,7 @@ struct pstate {
     const char *key; /* the policies map's copy (10,000 policies: no copy of its own) */
     bool compiled;
     bool valid;
+    uint8_t tag;    /* the caller's (engine_policy_swap_tag) */
     char *error;    /* when invalid: why (the whole message) */
     char *cause;    /* when invalid because an ancestor is: that ancestor's own message */
     unsigned depth; /* when valid: policies in its extends chain, itself included */
@@ -1028,6 +1029,16 @@ int engine_policy_result(struct engine *e, const struct policy *p, struct policy
         .nconflicts = s->notes.nconflicts,
         .parent = s->parent ? s->parent->p : NULL,
     };
+    return 0;
+}
+
+int engine_policy_swap_tag(struct engine *e, const struct policy *p, uint8_t tag, uint8_t *ret_old)
+{
+    struct pstate *s = pstate_get(e, policy_key_of(p));
+    if (!s)
+        return -ENOENT;
+    *ret_old = s->tag;
+    s->tag = tag;
     return 0;
 }
 

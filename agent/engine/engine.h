@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine/arch.h"
 #include "base/error.h"
@@ -67,6 +68,12 @@ int engine_delete_pod(struct engine *e, const char *ns, const char *name);
  * version is invalid, it still reaches the files prev's selectors reached, as it would had the
  * engine seen prev compile. Takes ownership of prev; -ENOENT when the policy is unknown. */
 int engine_remember_policy(struct engine *e, struct policy *prev);
+
+/* A byte the caller keeps with a policy, 0 until it sets one: kept across new versions of the
+ * policy, gone when the policy is deleted (the --local agent's last told condition of each
+ * policy, without a map of its own of every policy). Sets tag and gives the one before through
+ * *ret_old; -ENOENT when the engine has no such policy. */
+int engine_policy_swap_tag(struct engine *e, const struct policy *p, uint8_t tag, uint8_t *ret_old);
 
 const struct policy *engine_get_policy(const struct engine *e, enum policy_kind kind,
                                        const char *ns, const char *name);

@@ -45,7 +45,6 @@ struct agent {
     int sigfd;
     struct evtimer *heartbeat; /* every second: the loop turns (for /healthz) */
     bool first_done;           /* --local: the first complete reconcile ran */
-    struct hmap conditions;    /* --local: "Kind ns/name" -> 1 + its condition (0 valid ...) */
     bool waiting_told;
 };
 
@@ -117,8 +116,6 @@ static void local_conditions(struct agent *a)
     if (engine_list_policies(a->e, &ps, &n) < 0)
         return;
     unsigned counts[3] = {0, 0, 0};
-    struct hmap now;
-    hmap_init(&now);
     for (size_t i = 0; i < n; i++) {
         const struct policy *p = ps[i];
         struct policy_result pr;
@@ -126,19 +123,16 @@ static void local_conditions(struct agent *a)
             continue;
         int cond = !pr.valid ? 1 : pr.nconflicts ? 2 : 0;
         counts[cond]++;
-        _cleanup_free_ char *key = NULL;
-        if (asprintf(&key, "%s %s%s%s", policy_kind_name(p->kind), p->ns ? p->ns : "",
-                     p->ns ? "/" : "", p->name) < 0)
+        /* The condition last told is kept with the policy in the engine (1 + it; 0: new). */
+        uint8_t before = 0;
+        if (engine_policy_swap_tag(a->e, p, (uint8_t)(cond + 1), &before) < 0)
             continue;
-        intptr_t before = (intptr_t)hmap_get(&a->conditions, key);
         if (before && before - 1 != cond)
-            log_info("%s: %s -> %s%s", key, names[before - 1], names[cond],
+            log_info("%s %s%s%s: %s -> %s%s", policy_kind_name(p->kind), p->ns ? p->ns : "",
+                     p->ns ? "/" : "", p->name, names[before - 1], names[cond],
                      cond == 0 ? " (recovered)" : "");
-        hmap_put(&now, key, (void *)(intptr_t)(cond + 1), NULL);
     }
     free(ps);
-    hmap_clear(&a->conditions, NULL);
-    a->conditions = now;
     metrics_set(a->m, G_POLICIES_VALID, counts[0]);
     metrics_set(a->m, G_POLICIES_INVALID, counts[1]);
     metrics_set(a->m, G_POLICIES_CONFLICT, counts[2]);
@@ -256,7 +250,6 @@ static void agent_free(struct agent *a)
     engine_free(a->e);
     metrics_free(a->m);
     event_dedup_clear(&a->events_seen);
-    hmap_clear(&a->conditions, NULL);
 }
 
 static void log_engine(const char *line, void *userdata)
@@ -477,7 +470,6 @@ int agent_main(int argc, char **argv)
 
     struct agent a = {.sigfd = -1};
     event_dedup_init(&a.events_seen);
-    hmap_init(&a.conditions);
     struct kerr err = {0};
     int r = metrics_new(&a.m);
     if (r == 0)

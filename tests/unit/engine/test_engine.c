@@ -1798,12 +1798,43 @@ static void test_status_drops_unused_profile(void **state)
     engine_free(fresh);
 }
 
+/* engine_policy_swap_tag: the caller's byte stays with a policy across its versions and goes
+ * with it (the --local agent tells a condition change by it). */
+static void test_policy_tag(void **state)
+{
+    (void)state;
+    static const char v1[] = "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\n"
+                             "metadata: {name: web, namespace: demo}\n"
+                             "spec: {seccomp: {syscalls: [read], action: Allow}}\n";
+    static const char v2[] = "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\n"
+                             "metadata: {name: web, namespace: demo}\n"
+                             "spec: {seccomp: {syscalls: [nosuchcall], action: Allow}}\n";
+    struct engine *e = engine_for("x86_64", (const char *const[]){v1, NULL});
+    uint8_t old = 9;
+    const struct policy *p = engine_get_policy(e, PK_POLICY, "demo", "web");
+    assert_int_equal(engine_policy_swap_tag(e, p, 1, &old), 0);
+    assert_int_equal(old, 0); /* new */
+    load_text(e, v2);
+    p = engine_get_policy(e, PK_POLICY, "demo", "web");
+    assert_int_equal(engine_policy_swap_tag(e, p, 2, &old), 0);
+    assert_int_equal(old, 1); /* kept across versions */
+    assert_int_equal(engine_delete_policy(e, PK_POLICY, "demo", "web"), 0);
+    struct policy gone = {.kind = PK_POLICY, .ns = "demo", .name = "web"};
+    assert_int_equal(engine_policy_swap_tag(e, &gone, 1, &old), -ENOENT);
+    load_text(e, v1);
+    p = engine_get_policy(e, PK_POLICY, "demo", "web");
+    assert_int_equal(engine_policy_swap_tag(e, p, 1, &old), 0);
+    assert_int_equal(old, 0); /* gone with the deleted policy */
+    engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kubearmor_example_incremental),
         cmocka_unit_test(test_kubearmor_kind),
         cmocka_unit_test(test_status_drops_unused_profile),
+        cmocka_unit_test(test_policy_tag),
         cmocka_unit_test(test_contributions_table),
         cmocka_unit_test(test_no_policy),
         cmocka_unit_test(test_refused_references),
