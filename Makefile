@@ -19,7 +19,7 @@ CFLAGS   ?= -O2 -g
 # halves an idle agent's resident memory (docs/scale.md). shared: Debian's shared libraries
 # (no download; what the unit tests, fuzzers and sanitizer builds always use).
 LINK     ?= static
-STATIC_LIBS := -lseccomp -lyaml -ljansson -lssl -lcrypto -lbpf -lelf -lz -lm -lpthread
+STATIC_LIBS := -lyaml -ljansson -lssl -lcrypto -lbpf -lelf -lz -lm -lpthread
 # The static-pie's relative relocations packed (DT_RELR, binutils 2.38 and glibc 2.36 on): 7 KB
 # instead of 541 KB of .rela.dyn, which start-up reads whole and keeps resident (docs/scale.md).
 # Left out where the linker does not know it (the same binary, those pages more); asked only
@@ -33,7 +33,7 @@ DEB_PKGS := build-essential pkg-config clang clang-format libclang-rt-14-dev lib
             libyaml-dev libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev libmicrohttpd-dev \
             runc crun busybox-static python3 python3-yaml openssl iproute2 util-linux curl shellcheck strace \
             containerd containernetworking-plugins iptables \
-            libbpf-dev
+            libbpf-dev gperf
 
 # agent/ in layers, lowest first; a layer includes only the layers before it (make layers).
 #   base     cleanup, errors, hash map, logging, the event loop, counters, file reading
@@ -134,6 +134,8 @@ $(ENGINE_SAN): $(CORE_SAN) | layers
 ifeq ($(LINK),static)
 # glibc warns that getaddrinfo in a static program needs its NSS modules at run time: files
 # and dns are built into glibc 2.34 and later, which is what the agent resolves with.
+# libseccomp is deps/build.sh's too: the same version, patched to prove large profiles in a
+# third of the time with the same programs (deps/patches/, tests/proof/).
 # Where deps/build.sh cannot build the trimmed libcurl (no deb-src reachable, `apt-get source`
 # refused, no network) or a static archive is missing, the same objects are linked on
 # Debian's shared libraries instead, saying so: the agent works the same, with ~9 MiB more
@@ -148,7 +150,7 @@ build/kscmp: build/obj/program/main.o $(REST_OBJS) $(ENGINE_LIB)
 	  if [ $$rc -eq 0 ]; then echo static >build/kscmp.link; \
 	  else echo "make: the static link failed (above): linking build/kscmp on Debian's shared libraries instead"; fi; \
 	else \
-	  echo "make: deps/build.sh could not build the trimmed libcurl and libmicrohttpd (above): linking build/kscmp on Debian's shared libraries instead (the same agent, ~9 MiB more resident; 'make LINK=shared' skips the attempt)"; \
+	  echo "make: deps/build.sh could not build the trimmed libcurl, libmicrohttpd and libseccomp (above): linking build/kscmp on Debian's shared libraries instead (the same agent, ~9 MiB more resident; 'make LINK=shared' skips the attempt)"; \
 	fi; \
 	if [ ! -s build/kscmp.link ]; then \
 	  echo "$(CC) $(CFLAGS) $^ -o $@ $(LIBS)"; \
@@ -202,6 +204,15 @@ build/bench/%: bench/%.c $(LIB_OBJS) | build/bench
 
 build/tools/%: tests/tools/%.c $(LIB_OBJS) | build/tools
 	$(CC) $(BASEFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LIBS)
+
+# The same tool on the libseccomp build/kscmp links (deps/build.sh's patched static archive),
+# for tests/proof/ to compare with Debian's program for program; absent when deps/build.sh has
+# not built it (then that suite says it skipped).
+build/tools/bpf_export-agent: tests/tools/bpf_export.c $(LIB_OBJS) | build/tools
+	@prefix=$$(bash deps/build.sh prefix) && [ -f "$$prefix/lib/libseccomp.a" ] || \
+	  { echo "make: no libseccomp built by deps/build.sh (run 'bash deps/build.sh')" >&2; exit 1; }; \
+	echo "$(CC) ... $$prefix/lib/libseccomp.a"; \
+	$(CC) $(BASEFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ $$prefix/lib/libseccomp.a $(LIBS)
 
 # LD_PRELOAD fault injection for tests/fakeapi (allocations that fail at named call sites).
 build/tools/failalloc.so: tests/fakeapi/failalloc.c | build/tools
