@@ -143,8 +143,8 @@ ifeq ($(LINK),static)
 build/kscmp: build/obj/program/main.o $(REST_OBJS) $(ENGINE_LIB)
 	@rm -f build/kscmp.link; \
 	if prefix=$$(bash deps/build.sh); then \
-	  echo "$(CC) $(CFLAGS) -static-pie $(STATIC_LDFLAGS) $^ -o $@ $$prefix/lib/libcurl.a $$prefix/lib/libmicrohttpd.a $(STATIC_LIBS)"; \
-	  $(CC) $(CFLAGS) -static-pie $(STATIC_LDFLAGS) $^ -o $@ $$prefix/lib/libcurl.a $$prefix/lib/libmicrohttpd.a $(STATIC_LIBS) >$@.log 2>&1; rc=$$?; \
+	  echo "$(CC) $(CFLAGS) -static-pie $(STATIC_LDFLAGS) $^ -o $@ $$prefix/lib/libcurl.a $$prefix/lib/libmicrohttpd.a $$prefix/lib/libseccomp.a $(STATIC_LIBS)"; \
+	  $(CC) $(CFLAGS) -static-pie $(STATIC_LDFLAGS) $^ -o $@ $$prefix/lib/libcurl.a $$prefix/lib/libmicrohttpd.a $$prefix/lib/libseccomp.a $(STATIC_LIBS) >$@.log 2>&1; rc=$$?; \
 	  grep -v -e "requires at runtime the shared libraries" -e ": in function .[A-Za-z_]*.:$$" $@.log; \
 	  rm -f $@.log; \
 	  if [ $$rc -eq 0 ]; then echo static >build/kscmp.link; \
