@@ -140,11 +140,13 @@ ifeq ($(LINK),static)
 # refused, no network) or a static archive is missing, the same objects are linked on
 # Debian's shared libraries instead, saying so: the agent works the same, with ~9 MiB more
 # shared library pages resident (docs/scale.md). build/kscmp.link says which was used.
-build/kscmp: build/obj/program/main.o $(REST_OBJS) $(ENGINE_LIB)
+# deps/build.sh and its patches are prerequisites too: a changed patch builds a new libseccomp
+# (a new cache key) and the agent must be linked on it.
+build/kscmp: build/obj/program/main.o $(REST_OBJS) $(ENGINE_LIB) deps/build.sh $(wildcard deps/patches/*.patch)
 	@rm -f build/kscmp.link; \
 	if prefix=$$(bash deps/build.sh); then \
-	  echo "$(CC) $(CFLAGS) -static-pie $(STATIC_LDFLAGS) $^ -o $@ $$prefix/lib/libcurl.a $$prefix/lib/libmicrohttpd.a $$prefix/lib/libseccomp.a $(STATIC_LIBS)"; \
-	  $(CC) $(CFLAGS) -static-pie $(STATIC_LDFLAGS) $^ -o $@ $$prefix/lib/libcurl.a $$prefix/lib/libmicrohttpd.a $$prefix/lib/libseccomp.a $(STATIC_LIBS) >$@.log 2>&1; rc=$$?; \
+	  echo "$(CC) $(CFLAGS) -static-pie $(STATIC_LDFLAGS) $(filter-out deps/%,$^) -o $@ $$prefix/lib/libcurl.a $$prefix/lib/libmicrohttpd.a $$prefix/lib/libseccomp.a $(STATIC_LIBS)"; \
+	  $(CC) $(CFLAGS) -static-pie $(STATIC_LDFLAGS) $(filter-out deps/%,$^) -o $@ $$prefix/lib/libcurl.a $$prefix/lib/libmicrohttpd.a $$prefix/lib/libseccomp.a $(STATIC_LIBS) >$@.log 2>&1; rc=$$?; \
 	  grep -v -e "requires at runtime the shared libraries" -e ": in function .[A-Za-z_]*.:$$" $@.log; \
 	  rm -f $@.log; \
 	  if [ $$rc -eq 0 ]; then echo static >build/kscmp.link; \
@@ -153,8 +155,8 @@ build/kscmp: build/obj/program/main.o $(REST_OBJS) $(ENGINE_LIB)
 	  echo "make: deps/build.sh could not build the trimmed libcurl, libmicrohttpd and libseccomp (above): linking build/kscmp on Debian's shared libraries instead (the same agent, ~9 MiB more resident; 'make LINK=shared' skips the attempt)"; \
 	fi; \
 	if [ ! -s build/kscmp.link ]; then \
-	  echo "$(CC) $(CFLAGS) $^ -o $@ $(LIBS)"; \
-	  $(CC) $(CFLAGS) $^ -o $@ $(LIBS) && echo shared >build/kscmp.link; \
+	  echo "$(CC) $(CFLAGS) $(filter-out deps/%,$^) -o $@ $(LIBS)"; \
+	  $(CC) $(CFLAGS) $(filter-out deps/%,$^) -o $@ $(LIBS) && echo shared >build/kscmp.link; \
 	fi
 	ln -sf kscmp build/kubectl-kscmp
 else
@@ -208,7 +210,7 @@ build/tools/%: tests/tools/%.c $(LIB_OBJS) | build/tools
 # The same tool on the libseccomp build/kscmp links (deps/build.sh's patched static archive),
 # for tests/proof/ to compare with Debian's program for program; absent when deps/build.sh has
 # not built it (then that suite says it skipped).
-build/tools/bpf_export-agent: tests/tools/bpf_export.c $(LIB_OBJS) | build/tools
+build/tools/bpf_export-agent: tests/tools/bpf_export.c $(LIB_OBJS) deps/build.sh $(wildcard deps/patches/*.patch) | build/tools
 	@prefix=$$(bash deps/build.sh prefix) && [ -f "$$prefix/lib/libseccomp.a" ] || \
 	  { echo "make: no libseccomp built by deps/build.sh (run 'bash deps/build.sh')" >&2; exit 1; }; \
 	echo "$(CC) ... $$prefix/lib/libseccomp.a"; \
