@@ -106,69 +106,57 @@ fetch_source() {
 	}
 }
 
-build_curl() {
-	local src=$1 prefix=$2 log=$3
+# autotools_build NAME SRC PREFIX LOG LIBDIR INCLUDEDIR [CONFIGURE-ARGUMENT...]: a static
+# library with position-independent code, built in SRC/LIBDIR and installed into PREFIX with the
+# headers of SRC/INCLUDEDIR; with the patches deps/patches/NAME-*.patch applied first.
+autotools_build() {
+	local name=$1 src=$2 prefix=$3 log=$4 libdir=$5 incdir=$6 p
+	shift 6
 	(
 		cd "$src"
-		# Each feature the agent does not use is off; see the header of this file.
-		./configure --prefix="$prefix" --disable-shared --enable-static --with-pic \
-			--with-openssl --enable-threaded-resolver --enable-ipv6 --enable-proxy \
-			--with-ca-path=/etc/ssl/certs --with-ca-bundle=/etc/ssl/certs/ca-certificates.crt \
-			--without-zlib --without-brotli --without-zstd --without-libidn2 --without-libpsl \
-			--without-nghttp2 --without-ngtcp2 --without-nghttp3 --without-quiche \
-			--without-libssh2 --without-libssh --without-wolfssh --without-librtmp \
-			--without-gssapi --without-libgsasl --without-hyper \
-			--disable-ldap --disable-ldaps --disable-rtsp --disable-dict --disable-telnet \
-			--disable-tftp --disable-pop3 --disable-imap --disable-smb --disable-smtp \
-			--disable-gopher --disable-mqtt --disable-ftp --disable-file --disable-websockets \
-			--disable-manual --disable-ntlm --disable-ntlm-wb --disable-kerberos-auth \
-			--disable-negotiate-auth --disable-aws --disable-netrc --disable-cookies \
-			--disable-alt-svc --disable-hsts --disable-doh --disable-mime --disable-form-api \
-			--disable-unix-sockets --disable-socketpair --disable-verbose --disable-sspi \
-			--disable-tls-srp --disable-dnsshuffle --disable-get-easy-options \
-			--disable-progress-meter --disable-docs --disable-libcurl-option
-		make -j"$JOBS" -C lib
-		make -C lib install
-		make -C include install
+		for p in "$HERE"/patches/"$name"-*.patch; do
+			[ -f "$p" ] || continue
+			patch -p1 --forward --batch <"$p"
+		done
+		./configure --prefix="$prefix" --disable-shared --enable-static --with-pic "$@"
+		make -j"$JOBS" -C "$libdir"
+		make -C "$libdir" install
+		make -C "$incdir" install
 	) >"$log" 2>&1 || {
 		tail -n 30 "$log" >&2
-		die "building libcurl failed (log: $log)"
+		die "building $name failed (log: $log)"
 	}
+}
+
+build_curl() {
+	# Each feature the agent does not use is off; see the header of this file.
+	autotools_build libcurl "$1" "$2" "$3" lib include \
+		--with-openssl --enable-threaded-resolver --enable-ipv6 --enable-proxy \
+		--with-ca-path=/etc/ssl/certs --with-ca-bundle=/etc/ssl/certs/ca-certificates.crt \
+		--without-zlib --without-brotli --without-zstd --without-libidn2 --without-libpsl \
+		--without-nghttp2 --without-ngtcp2 --without-nghttp3 --without-quiche \
+		--without-libssh2 --without-libssh --without-wolfssh --without-librtmp \
+		--without-gssapi --without-libgsasl --without-hyper \
+		--disable-ldap --disable-ldaps --disable-rtsp --disable-dict --disable-telnet \
+		--disable-tftp --disable-pop3 --disable-imap --disable-smb --disable-smtp \
+		--disable-gopher --disable-mqtt --disable-ftp --disable-file --disable-websockets \
+		--disable-manual --disable-ntlm --disable-ntlm-wb --disable-kerberos-auth \
+		--disable-negotiate-auth --disable-aws --disable-netrc --disable-cookies \
+		--disable-alt-svc --disable-hsts --disable-doh --disable-mime --disable-form-api \
+		--disable-unix-sockets --disable-socketpair --disable-verbose --disable-sspi \
+		--disable-tls-srp --disable-dnsshuffle --disable-get-easy-options \
+		--disable-progress-meter --disable-docs --disable-libcurl-option
 }
 
 build_seccomp() {
-	local src=$1 prefix=$2 log=$3 p
-	(
-		cd "$src"
-		for p in "$HERE"/patches/libseccomp-*.patch; do
-			patch -p1 --forward --batch <"$p"
-		done
-		./configure --prefix="$prefix" --disable-shared --enable-static --with-pic \
-			--disable-python
-		make -j"$JOBS" -C src
-		make -C src install
-		make -C include install
-	) >"$log" 2>&1 || {
-		tail -n 30 "$log" >&2
-		die "building libseccomp failed (log: $log)"
-	}
+	autotools_build libseccomp "$1" "$2" "$3" src include --disable-python
 }
 
 build_mhd() {
-	local src=$1 prefix=$2 log=$3
-	(
-		cd "$src"
-		./configure --prefix="$prefix" --disable-shared --enable-static --with-pic \
-			--disable-https --without-gnutls --disable-curl --disable-doc --disable-examples \
-			--disable-nls --disable-dauth --disable-bauth --disable-postprocessor \
-			--disable-httpupgrade
-		make -j"$JOBS" -C src/microhttpd
-		make -C src/microhttpd install
-		make -C src/include install
-	) >"$log" 2>&1 || {
-		tail -n 30 "$log" >&2
-		die "building libmicrohttpd failed (log: $log)"
-	}
+	autotools_build libmicrohttpd "$1" "$2" "$3" src/microhttpd src/include \
+		--disable-https --without-gnutls --disable-curl --disable-doc --disable-examples \
+		--disable-nls --disable-dauth --disable-bauth --disable-postprocessor \
+		--disable-httpupgrade
 }
 
 cmd_build() {

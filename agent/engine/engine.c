@@ -1008,17 +1008,10 @@ static int ensure_prof(struct engine *e, struct pstate *s)
     return 0;
 }
 
-int engine_policy_result(struct engine *e, const struct policy *p, struct policy_result *ret)
+/* What engine_policy_result() and engine_policy_status() answer about s. */
+static struct policy_result result_of(const struct pstate *s)
 {
-    struct pstate *s = pstate_get(e, policy_key_of(p));
-    if (!s)
-        return -ENOENT;
-    int r = compile_state(e, s);
-    if (r >= 0 && s->valid)
-        r = ensure_prof(e, s);
-    if (r < 0)
-        return r;
-    *ret = (struct policy_result){
+    return (struct policy_result){
         .policy = s->p,
         .valid = s->valid,
         .error = s->error ? s->error : (s->valid ? NULL : "invalid"),
@@ -1029,6 +1022,19 @@ int engine_policy_result(struct engine *e, const struct policy *p, struct policy
         .nconflicts = s->notes.nconflicts,
         .parent = s->parent ? s->parent->p : NULL,
     };
+}
+
+int engine_policy_result(struct engine *e, const struct policy *p, struct policy_result *ret)
+{
+    struct pstate *s = pstate_get(e, policy_key_of(p));
+    if (!s)
+        return -ENOENT;
+    int r = compile_state(e, s);
+    if (r >= 0 && s->valid)
+        r = ensure_prof(e, s);
+    if (r < 0)
+        return r;
+    *ret = result_of(s);
     return 0;
 }
 
@@ -1057,17 +1063,7 @@ int engine_policy_status(struct engine *e, const struct policy *p, struct policy
         cprof_free(s->prof);
         s->prof = NULL;
     }
-    *ret = (struct policy_result){
-        .policy = s->p,
-        .valid = s->valid,
-        .error = s->error ? s->error : (s->valid ? NULL : "invalid"),
-        .prof = s->prof,
-        .warnings = s->notes.warnings,
-        .nwarnings = s->notes.nwarnings,
-        .conflicts = s->notes.conflicts,
-        .nconflicts = s->notes.nconflicts,
-        .parent = s->parent ? s->parent->p : NULL,
-    };
+    *ret = result_of(s);
     return 0;
 }
 
