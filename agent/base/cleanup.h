@@ -72,4 +72,10 @@ static inline void fclosep(FILE **f)
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 
+/* n rounded up to a multiple of 8: where the next part of a block made of several begins. */
+static inline size_t align8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
 #endif

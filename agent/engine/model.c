@@ -187,11 +187,6 @@ struct packer {
     size_t obj, text_at, text;
 };
 
-static size_t align8(size_t n)
-{
-    return (n + 7) & ~(size_t)7;
-}
-
 static void *pack_obj(struct packer *k, const void *src, size_t n)
 {
     if (!n)

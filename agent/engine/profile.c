@@ -74,11 +74,6 @@ static int unpack(struct cprof *p)
     return 0;
 }
 
-static size_t align8(size_t n)
-{
-    return (n + 7) & ~(size_t)7;
-}
-
 /* *pp in one allocation (struct, conditions, entries, origins and their texts), the old one
  * freed; left as it is when there is no memory for the copy (it stays right, only larger). */
 static void pack(struct cprof **pp)
