@@ -848,6 +848,14 @@ static char *selector_warning(const struct policy *p)
 
 static int ensure_prof(struct engine *e, struct pstate *s);
 
+/* The profile policy p is compiled on top of: its parent par's, else runtime/default's when
+ * p extends it, else none. */
+static const struct cprof *parent_prof_of(const struct engine *e, const struct policy *p,
+                                          const struct pstate *par)
+{
+    return par ? par->prof : p->extends ? e->runtime_default : NULL;
+}
+
 /* Compiles one policy on top of its parent (parent NULL: none or runtime/default), whose
  * state is known. */
 static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
@@ -866,9 +874,9 @@ static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
         if (r < 0)
             return r;
     }
-    const struct cprof *parent_prof = par ? par->prof : p->extends ? e->runtime_default : NULL;
     struct kerr err = {0};
-    int r = profile_compile(p, parent_prof, e->node_arches, e->db, &s->prof, &s->notes, &err);
+    int r = profile_compile(p, parent_prof_of(e, p, par), e->node_arches, e->db, &s->prof,
+                            &s->notes, &err);
     if (r == -ENOMEM)
         return r;
     if (r < 0)
@@ -993,14 +1001,12 @@ static int ensure_prof(struct engine *e, struct pstate *s)
     }
     for (size_t k = n; k-- > 0;) {
         struct pstate *c = chain[k];
-        const struct cprof *parent_prof = c->parent       ? c->parent->prof
-                                          : c->p->extends ? e->runtime_default
-                                                          : NULL;
         if (!c->parent && c->p->extends && !e->runtime_default)
             return -EINVAL;
         struct compile_notes notes = {0};
         struct kerr err = {0};
-        int r = profile_compile(c->p, parent_prof, e->node_arches, e->db, &c->prof, &notes, &err);
+        int r = profile_compile(c->p, parent_prof_of(e, c->p, c->parent), e->node_arches, e->db,
+                                &c->prof, &notes, &err);
         compile_notes_clear(&notes);
         if (r < 0)
             return r == -ENOMEM ? r : -EINVAL; /* it compiled before: only memory can fail */
