@@ -21,15 +21,12 @@ struct dctx {
     struct kerr *err;
 };
 
-/* Fills err with "FILE:LINE: WHO: FIELD: message" and returns -EINVAL. */
-static int __attribute__((format(printf, 4, 5)))
-fail(struct dctx *c, const struct ynode *n, const char *field, const char *fmt, ...)
+/* fail() with the message's arguments in ap. */
+static int __attribute__((format(printf, 4, 0)))
+vfail(struct dctx *c, const struct ynode *n, const char *field, const char *fmt, va_list ap)
 {
     char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
     char where[300] = "";
     if (c->file && *c->file) {
         if (n && n->line > 0)
@@ -39,6 +36,31 @@ fail(struct dctx *c, const struct ynode *n, const char *field, const char *fmt, 
     }
     return kerr_set(c->err, -EINVAL, "%s%s%s%s%s%s", where, c->who, *c->who ? ": " : "",
                     field ? field : "", field ? ": " : "", msg);
+}
+
+/* Fills err with "FILE:LINE: WHO: FIELD: message" and returns -EINVAL. */
+static int __attribute__((format(printf, 4, 5)))
+fail(struct dctx *c, const struct ynode *n, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vfail(c, n, field, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+/* fail() for item i of the list at field: the field is "FIELD[i]" (built only here, so the
+ * items of a valid list cost no snprintf()). */
+static int __attribute__((format(printf, 5, 6)))
+fail_item(struct dctx *c, const struct ynode *n, const char *field, size_t i, const char *fmt, ...)
+{
+    char path[300];
+    snprintf(path, sizeof(path), "%s[%zu]", field, i);
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vfail(c, n, path, fmt, ap);
+    va_end(ap);
+    return r;
 }
 
 static int want_kind(struct dctx *c, const struct ynode *n, const char *field, enum ynode_kind k)
@@ -406,26 +428,19 @@ static int decode_names(struct dctx *c, const struct ynode *n, const char *field
     size_t bytes = 0;
     for (size_t i = 0; i < n->n; i++) {
         const struct ynode *it = n->items[i];
-        char path[300];
-        if (!ynode_is_str(it)) {
-            snprintf(path, sizeof(path), "%s[%zu]", field, i);
-            return fail(c, it, path, "must be a string, not %s", ynode_kind_name(it));
-        }
+        if (!ynode_is_str(it))
+            return fail_item(c, it, field, i, "must be a string, not %s", ynode_kind_name(it));
         const char *s = it->str;
-        if (groups && !one_of(s, known_groups, ELEMENTSOF(known_groups))) {
-            snprintf(path, sizeof(path), "%s[%zu]", field, i);
-            return fail(c, it, path, "unknown group \"%.100s\" (see kscmp groups)", s);
-        }
+        if (groups && !one_of(s, known_groups, ELEMENTSOF(known_groups)))
+            return fail_item(c, it, field, i, "unknown group \"%.100s\" (see kscmp groups)", s);
         bool ok = *s && strlen(s) <= SCHEMA_MAX_NAME_LEN;
         for (const char *p = s; ok && *p; p++)
             ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_';
-        if (!groups && !ok) {
-            snprintf(path, sizeof(path), "%s[%zu]", field, i);
-            return fail(c, it, path,
-                        "\"%.100s\" is not a syscall name (1 to %d lower-case letters, digits "
-                        "and underscores)",
-                        s, SCHEMA_MAX_NAME_LEN);
-        }
+        if (!groups && !ok)
+            return fail_item(c, it, field, i,
+                             "\"%.100s\" is not a syscall name (1 to %d lower-case letters, "
+                             "digits and underscores)",
+                             s, SCHEMA_MAX_NAME_LEN);
         bytes += strlen(s) + 1;
     }
     size_t head = (n->n ? n->n : 1) * sizeof(struct name_ref);
