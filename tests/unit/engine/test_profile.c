@@ -273,7 +273,6 @@ static void capture_log(const char *line, void *userdata)
         snprintf(c->lines[c->n++], sizeof(c->lines[0]), "%s", line);
 }
 
-/* A syscall that exists, but not on the node's architectures, is dropped with a warning. */
 /* A compiled policy's profile is one allocation (10,000 are kept); adding to it (the start-up
  * syscalls of `compile --policy`) copies it out first and keeps what it held. Under ASan, a
  * write into the packed block's arrays or a free of one of them fails. */
