@@ -18,6 +18,7 @@
 
 #include "base/cleanup.h"
 #include "base/error.h"
+#include "base/file.h"
 #include "engine/proof.h"
 
 /* What the child tells the parent through a shared page: written with plain stores, since
@@ -27,48 +28,13 @@ struct child_report {
     volatile int result; /* seccomp_load()'s return value */
 };
 
+/* The largest profile read, as tests/tools/bpf_export.c (kscmp's profiles are far smaller). */
+#define PROFILE_MAX (8u << 20)
+
 static inline void filter_releasep(scmp_filter_ctx *ctx)
 {
     if (*ctx)
         seccomp_release(*ctx);
-}
-
-/* Reads all of path ("-": standard input) into *ret (NUL-terminated), *ret_len bytes. */
-static int read_file(const char *path, char **ret, size_t *ret_len)
-{
-    _cleanup_fclose_ FILE *f = NULL;
-    if (strcmp(path, "-") == 0) {
-        _cleanup_close_ int fd = dup(STDIN_FILENO);
-        if (fd < 0)
-            return -errno;
-        f = fdopen(fd, "r");
-        if (f)
-            TAKE_FD(fd);
-    } else
-        f = fopen(path, "re");
-    if (!f)
-        return -errno;
-    _cleanup_free_ char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 65536;
-            char *p = realloc(buf, cap);
-            if (!p)
-                return -ENOMEM;
-            buf = p;
-        }
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (ferror(f))
-        return -EIO;
-    buf[len] = '\0';
-    *ret = TAKE_PTR(buf);
-    *ret_len = len;
-    return 0;
 }
 
 /* Loads ctx in a forked child; fills *ret_report and *ret_status (from waitpid). */
@@ -115,7 +81,7 @@ static int check_one(const char *path)
 {
     _cleanup_free_ char *json = NULL;
     size_t len = 0;
-    int r = read_file(path, &json, &len);
+    int r = read_file_all(path, PROFILE_MAX, &json, &len, NULL);
     if (r < 0) {
         fprintf(stderr, "%s: cannot read: %s\n", path, strerror(-r));
         return r;
