@@ -59,8 +59,12 @@ struct job {
     size_t len;
     struct digest d;
     char hex[DIGEST_HEX_LEN + 1];
-    bool indexed;           /* in the in-flight map under hex */
-    bool running;           /* a worker has it */
+    bool indexed;  /* in the in-flight map under hex */
+    bool running;  /* a worker has it */
+    bool finished; /* its verdict is in, not yet reported (p->reports) */
+    int code;      /* finished: the verdict and why */
+    char *why;
+    struct job *report_next;
     struct waiter *waiters; /* none: cancelled (a running one is remembered, not told) */
     struct job *next;       /* in its group's queue */
     struct job *all_prev, *all_next;
@@ -114,7 +118,8 @@ struct prover {
     struct hmap jobs;     /* key -> the job it waits on */
     struct hmap inflight; /* hex digest -> job waiting or running (for the same bytes again) */
     struct job *all;      /* every job */
-    struct hmap groups;   /* name -> group with jobs waiting or running */
+    struct job *reports, *reports_tail; /* finished jobs whose waiters are not told yet */
+    struct hmap groups;                 /* name -> group with jobs waiting or running */
     struct group *ring_head, *ring_tail;
     struct hmap verdicts; /* hex digest -> verdict */
     struct verdict *newest, *oldest;
@@ -342,6 +347,7 @@ static void job_drop(struct prover *p, struct job *j)
         free(x);
     }
     free(j->bytes);
+    free(j->why);
     free(j);
 }
 
@@ -442,8 +448,8 @@ static void detach(struct prover *p, const char *key)
             free(x);
             break;
         }
-    if (j->waiters || j->running)
-        return;
+    if (j->waiters || j->running || j->finished)
+        return; /* a finished one goes when its verdict is reported */
     unqueue(p, j);
     job_drop(p, j);
 }
@@ -555,8 +561,9 @@ static void spawn_missing(struct prover *p)
     }
 }
 
-/* Remembers the verdict on w's job, tells every key that waits for it, and frees the job;
- * w is idle after. */
+/* Remembers the verdict on w's job and queues it for report(); w is idle after. The keys that
+ * wait are told later, from the loop (never inside prover_submit(), which may find verdicts
+ * while the caller is in the middle of a sync). */
 static void finish(struct worker *w, int code, const char *why)
 {
     struct prover *p = w->p;
@@ -572,19 +579,53 @@ static void finish(struct worker *w, int code, const char *why)
         hmap_remove(&p->inflight, j->hex);
         j->indexed = false;
     }
-    /* The next proof starts before the callbacks write files (fsync), and every waiter leaves
-     * the map first: a callback may submit or cancel any key. */
+    j->finished = true;
+    j->code = code;
+    j->why = strdup(why); /* NULL (no memory): told as "out of memory" */
+    j->report_next = NULL;
+    if (p->reports_tail)
+        p->reports_tail->report_next = j;
+    else
+        p->reports = j;
+    p->reports_tail = j;
+    /* The next proof starts before the verdicts are told (their callbacks write files). */
     dispatch(p);
-    struct waiter *ws = TAKE_PTR(j->waiters);
-    for (struct waiter *x = ws; x; x = x->next)
-        hmap_remove(&p->jobs, x->key);
-    while (ws) {
-        struct waiter *x = ws;
-        ws = x->next;
-        p->done(x->key, code, why, j->bytes, j->len, p->userdata);
-        free(x);
+}
+
+/* Tells every key that waits for a finished job its verdict, and frees those jobs. Each
+ * job and each of its keys leave the queue and the map first: a callback may submit or
+ * cancel any key (and finish more jobs, told in this same call). */
+static void report(struct prover *p)
+{
+    while (p->reports) {
+        struct job *j = p->reports;
+        p->reports = j->report_next;
+        if (!p->reports)
+            p->reports_tail = NULL;
+        struct waiter *ws = TAKE_PTR(j->waiters);
+        for (struct waiter *x = ws; x; x = x->next)
+            hmap_remove(&p->jobs, x->key);
+        while (ws) {
+            struct waiter *x = ws;
+            ws = x->next;
+            p->done(x->key, j->code, j->why ? j->why : "out of memory", j->bytes, j->len,
+                    p->userdata);
+            free(x);
+        }
+        job_drop(p, j);
     }
-    job_drop(p, j);
+}
+
+/* Takes a verdict that came in meanwhile, without waiting: a worker that is done gets its
+ * next job at once (prover_submit() and prover_poll() call this, so that the workers keep
+ * proving while a long sync submits jobs or files are written; the verdicts are told from
+ * the loop). */
+static void handle_readable(struct worker *w);
+static void poll_workers(struct prover *p)
+{
+    for (unsigned i = 0; i < p->nw; i++)
+        if (p->w[i].pid > 0)
+            handle_readable(&p->w[i]);
 }
 
 /* Why a worker that held a job went. */
@@ -718,6 +759,7 @@ static void on_worker_out(struct evloop *l, int fd, uint32_t events, void *userd
     struct worker *w = userdata;
     if (w->job && send_more(w) < 0) {
         dispatch(w->p);
+        report(w->p);
         arm_timer(w->p);
     }
 }
@@ -791,6 +833,7 @@ static void on_worker_in(struct evloop *l, int fd, uint32_t events, void *userda
     struct worker *w = userdata;
     handle_readable(w);
     dispatch(w->p);
+    report(w->p);
     arm_timer(w->p);
 }
 
@@ -838,6 +881,8 @@ static void check_deadlines(struct prover *p)
 /* When the loop must wake next: the nearest deadline or respawn; 0 for none. */
 static uint64_t next_wake(const struct prover *p)
 {
+    if (p->reports)
+        return now_ms(); /* verdicts to tell: at once */
     uint64_t next = p->respawn_at && p->jobs.n ? p->respawn_at : 0;
     for (unsigned i = 0; i < p->nw; i++)
         if (p->w[i].job && (!next || p->w[i].deadline < next))
@@ -850,6 +895,7 @@ static void on_timer(struct evtimer *t, void *userdata)
     struct prover *p = userdata;
     check_deadlines(p);
     dispatch(p);
+    report(p);
     arm_timer(p);
 }
 
@@ -1035,6 +1081,7 @@ int prover_submit(struct prover *p, const char *key, const char *group, const ch
     g->tail = j;
     if (!g->in_ring)
         ring_append(p, g);
+    poll_workers(p);
     dispatch(p);
     arm_timer(p);
     return 0;
@@ -1045,6 +1092,13 @@ void prover_cancel(struct prover *p, const char *key)
     detach(p, key);
 }
 
+void prover_poll(struct prover *p)
+{
+    poll_workers(p);
+    dispatch(p);
+    arm_timer(p);
+}
+
 unsigned prover_pending(const struct prover *p)
 {
     return (unsigned)p->jobs.n;
@@ -1052,7 +1106,10 @@ unsigned prover_pending(const struct prover *p)
 
 int prover_drain(struct prover *p)
 {
-    while (p->jobs.n) {
+    for (;;) {
+        report(p);
+        if (!p->jobs.n)
+            break;
         dispatch(p);
         if (p->spawn_failures > SPAWN_TRIES_DRAIN) {
             /* No worker runs: refuse what waits (not remembered: not the profiles' fault). */

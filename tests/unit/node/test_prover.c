@@ -127,6 +127,62 @@ static char *slow_profile(unsigned n, unsigned salt)
     return s;
 }
 
+/* A verdict that comes in while jobs are submitted (each prover_submit() and prover_poll()
+ * takes what came in, to give the worker its next job) is told later, from drain (the
+ * loop, in the agent): never inside prover_submit() or prover_poll(). */
+static void test_verdict_told_outside_submit(void **state)
+{
+    struct fixture *f = start(1, 10);
+    char key[32];
+    for (unsigned i = 0; i < 30; i++) {
+        _cleanup_free_ char *prof = slow_profile(1, i); /* distinct bytes */
+        snprintf(key, sizeof(key), "a/k%u.json", i);
+        assert_int_equal(prover_submit(f->p, key, "a", prof, strlen(prof)), 0);
+        assert_int_equal(f->rec.n, 0);
+        for (unsigned k = 0; k < 5; k++) {
+            prover_poll(f->p);
+            assert_int_equal(f->rec.n, 0);
+            nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL); /* let it prove */
+        }
+    }
+    assert_int_equal(prover_drain(f->p), 0);
+    assert_int_equal(f->rec.n, 30);
+    for (unsigned i = 0; i < 30; i++) {
+        snprintf(key, sizeof(key), "a/k%u.json", i);
+        assert_non_null(find(&f->rec, key));
+        assert_int_equal(find(&f->rec, key)->verdict, 0);
+    }
+    stop(f);
+}
+
+/* A key submitted again while the verdict on its old bytes is in but not told yet hears
+ * only of the new bytes (the old verdict is still remembered). */
+static void test_resubmit_while_verdict_waits(void **state)
+{
+    struct fixture *f = start(1, 10);
+    assert_int_equal(prover_submit(f->p, "a/x.json", "a", BAD, strlen(BAD)), 0);
+    const char *why = NULL;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    /* Until the verdict is in (remembered), without telling it. */
+    while (prover_lookup(f->p, BAD, strlen(BAD), &why) == 0) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (t.tv_sec - t0.tv_sec > 60)
+            fail_msg("no verdict on BAD within 60 s");
+        prover_poll(f->p);
+        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    }
+    assert_int_equal(f->rec.n, 0);
+    assert_int_equal(prover_submit(f->p, "a/x.json", "a", GOOD, strlen(GOOD)), 0);
+    assert_int_equal(prover_drain(f->p), 0);
+    assert_int_equal(f->rec.n, 1);
+    assert_string_equal(f->rec.v[0].key, "a/x.json");
+    assert_int_equal(f->rec.v[0].verdict, 0);
+    assert_true(prover_lookup(f->p, BAD, strlen(BAD), &why) < 0);
+    stop(f);
+}
+
 static void test_verdicts(void **state)
 {
     struct fixture *f = start(2, 10);
@@ -301,6 +357,8 @@ int main(int argc, char **argv)
         return prover_worker_main(argc - 1, argv + 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_verdicts),
+        cmocka_unit_test(test_verdict_told_outside_submit),
+        cmocka_unit_test(test_resubmit_while_verdict_waits),
         cmocka_unit_test(test_forced_collision),
         cmocka_unit_test(test_same_bytes_one_proof),
         cmocka_unit_test(test_cancel_and_replace),
