@@ -449,18 +449,28 @@ static int temporary_create(struct store *s, int nsfd, const char *rel, const ch
     return kerr_set(err, -EEXIST, "%s/%s: create temporary: no free name", s->path, rel);
 }
 
-/* Fills the new temporary fd with data and makes it durable; fd is closed either way. */
+/* Fills the new temporary fd with data and starts writing it to the disk without waiting
+ * (sync_file_range: so that the files of one store_write_many() reach the disk together;
+ * store_flush() waits). */
 static int temporary_fill(struct store *s, int fd, const char *rel, const char *tmp_name,
                           const void *data, size_t len, struct kerr *err)
 {
-    _cleanup_close_ int owned = fd;
-    if (fchmod(owned, 0644) < 0)
+    if (fchmod(fd, 0644) < 0)
         return kerr_set(err, -errno, "%s/%s: chmod temporary %s: %s", s->path, rel, tmp_name,
                         strerror(errno));
-    int r = write_all(owned, data, len);
+    int r = write_all(fd, data, len);
     if (r < 0)
         return kerr_set(err, r, "%s/%s: write temporary %s: %s", s->path, rel, tmp_name,
                         strerror(-r));
+    (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* a hint: fsync() decides */
+    return 0;
+}
+
+/* Makes the filled temporary fd durable and closes it (either way). */
+static int temporary_flush(struct store *s, int fd, const char *rel, const char *tmp_name,
+                           struct kerr *err)
+{
+    _cleanup_close_ int owned = fd;
     if (fsync(owned) < 0)
         return kerr_set(err, -errno, "%s/%s: fsync temporary %s: %s", s->path, rel, tmp_name,
                         strerror(errno));
@@ -470,63 +480,140 @@ static int temporary_fill(struct store *s, int fd, const char *rel, const char *
     return 0;
 }
 
-int store_write(struct store *s, const char *rel, const void *data, size_t len, bool *ret_changed,
-                struct kerr *err)
-{
+/* Files written together: each one's temporary is filled before any is flushed, and each
+ * folder is flushed once after its renames. Bounded, so that the open descriptors are. */
+#define WRITE_CHUNK 32
+
+struct write_slot {
     struct ns_name n;
-    if (rel_parse(rel, &n) < 0)
-        return kerr_set(err, -EINVAL, "%s: not a NAMESPACE/NAME.json profile name",
-                        rel ? rel : "(null)");
-    if (len > STORE_MAX_FILE_SIZE)
-        return kerr_set(err, -EFBIG, "%s/%s: %zu bytes is over the %u byte limit", s->path, rel,
-                        len, STORE_MAX_FILE_SIZE);
-    const char *ns = n.ns, *file = n.name;
-
-    _cleanup_close_ int kscmp_fd = -1;
-    _cleanup_close_ int nsfd = -1;
-    int r = kscmp_open(s, true, &kscmp_fd, err);
-    if (r < 0)
-        return r;
-    r = namespace_open(s, kscmp_fd, ns, true, &nsfd, err);
-    if (r < 0)
-        return r;
-
-    bool equal = false, exists = false;
-    r = existing_check(s, nsfd, rel, file, data, len, &equal, &exists, err);
-    if (r < 0)
-        return r;
-    if (equal) {
-        if (ret_changed)
-            *ret_changed = false;
-        return 0;
-    }
-
+    int nsfd;
+    int tmp_fd;
+    bool exists;
+    bool renamed;
     char tmp_name[NAME_MAX + 1];
-    int tmp_fd = -1;
-    r = temporary_create(s, nsfd, rel, file, tmp_name, &tmp_fd, err);
-    if (r < 0)
-        return r;
-    r = temporary_fill(s, tmp_fd, rel, tmp_name, data, len, err);
-    if (r >= 0 && renameat(nsfd, tmp_name, nsfd, file) < 0)
-        r = kerr_set(err, -errno, "%s/%s: rename: %s", s->path, rel, strerror(errno));
-    if (r < 0) {
-        unlinkat(nsfd, tmp_name, 0);
-        return r;
+};
+
+/* Steps a slot goes through; an item whose r is set (error or unchanged) leaves them. */
+static void write_open(struct store *s, struct store_item *it, struct write_slot *w)
+{
+    if (rel_parse(it->rel, &w->n) < 0) {
+        it->r = kerr_set(&it->err, -EINVAL, "%s: not a NAMESPACE/NAME.json profile name",
+                         it->rel ? it->rel : "(null)");
+        return;
     }
+    if (it->len > STORE_MAX_FILE_SIZE) {
+        it->r = kerr_set(&it->err, -EFBIG, "%s/%s: %zu bytes is over the %u byte limit", s->path,
+                         it->rel, it->len, STORE_MAX_FILE_SIZE);
+        return;
+    }
+    _cleanup_close_ int kscmp_fd = -1;
+    int r = kscmp_open(s, true, &kscmp_fd, &it->err);
+    if (r == 0)
+        r = namespace_open(s, kscmp_fd, w->n.ns, true, &w->nsfd, &it->err);
+    bool equal = false;
+    if (r == 0)
+        r = existing_check(s, w->nsfd, it->rel, w->n.name, it->data, it->len, &equal, &w->exists,
+                           &it->err);
+    if (r == 0 && equal) {
+        it->r = 0;
+        it->changed = false;
+        return;
+    }
+    if (r == 0)
+        r = temporary_create(s, w->nsfd, it->rel, w->n.name, w->tmp_name, &w->tmp_fd, &it->err);
+    if (r == 0) {
+        r = temporary_fill(s, w->tmp_fd, it->rel, w->tmp_name, it->data, it->len, &it->err);
+        if (r < 0) {
+            close(w->tmp_fd);
+            w->tmp_fd = -1;
+            unlinkat(w->nsfd, w->tmp_name, 0);
+        }
+    }
+    if (r < 0)
+        it->r = r;
+}
+
+static void write_commit(struct store *s, struct store_item *it, struct write_slot *w)
+{
+    int r = temporary_flush(s, TAKE_FD(w->tmp_fd), it->rel, w->tmp_name, &it->err);
+    if (r == 0 && renameat(w->nsfd, w->tmp_name, w->nsfd, w->n.name) < 0)
+        r = kerr_set(&it->err, -errno, "%s/%s: rename: %s", s->path, it->rel, strerror(errno));
+    if (r < 0) {
+        unlinkat(w->nsfd, w->tmp_name, 0);
+        it->r = r;
+        return;
+    }
+    w->renamed = true;
     /* Dates the version (store.h). Should that fail, the file keeps the time of its write,
      * a little earlier: the version is in place and the write is not undone for it. */
     struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}};
     clock_gettime(CLOCK_REALTIME, &times[1]);
-    if (!exists)
+    if (!w->exists)
         times[1] = (struct timespec){times[1].tv_sec - 1, 999999999};
-    (void)utimensat(nsfd, file, times, AT_SYMLINK_NOFOLLOW);
-    /* Makes the rename survive a crash. Should this fail, the new file is already in
-     * place (the one failure after which the old one is gone); the error is returned. */
-    if (fsync(nsfd) < 0)
-        return kerr_set(err, -errno, "%s/%s: fsync: %s", s->path, ns, strerror(errno));
+    (void)utimensat(w->nsfd, w->n.name, times, AT_SYMLINK_NOFOLLOW);
+}
 
+static void write_chunk(struct store *s, struct store_item *items, size_t n,
+                        const struct store_tick *tick)
+{
+    struct write_slot slot[WRITE_CHUNK];
+    for (size_t i = 0; i < n; i++) {
+        slot[i] = (struct write_slot){.nsfd = -1, .tmp_fd = -1};
+        items[i].r = 1; /* in progress */
+        items[i].changed = false;
+        write_open(s, &items[i], &slot[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (items[i].r > 0) {
+            write_commit(s, &items[i], &slot[i]);
+            if (tick)
+                tick->fn(tick->userdata);
+        }
+    /* Makes the renames survive a crash, each folder once. Should this fail, the new files
+     * are already in place (the one failure after which the old ones are gone); each of
+     * them gets the error. */
+    for (size_t i = 0; i < n; i++) {
+        if (!slot[i].renamed || items[i].r <= 0)
+            continue;
+        int r = fsync(slot[i].nsfd) < 0 ? -errno : 0;
+        if (tick)
+            tick->fn(tick->userdata);
+        for (size_t j = i; j < n; j++) {
+            if (!slot[j].renamed || items[j].r <= 0 || strcmp(slot[j].n.ns, slot[i].n.ns) != 0)
+                continue;
+            items[j].changed = true;
+            items[j].r = r < 0 ? kerr_set(&items[j].err, r, "%s/%s: fsync: %s", s->path,
+                                          slot[j].n.ns, strerror(-r))
+                               : 0;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (slot[i].nsfd >= 0)
+            close(slot[i].nsfd);
+}
+
+size_t store_write_many(struct store *s, struct store_item *items, size_t n,
+                        const struct store_tick *tick)
+{
+    size_t failed = 0;
+    for (size_t i = 0; i < n; i += WRITE_CHUNK)
+        write_chunk(s, items + i, n - i < WRITE_CHUNK ? n - i : WRITE_CHUNK, tick);
+    for (size_t i = 0; i < n; i++)
+        failed += items[i].r < 0;
+    return failed;
+}
+
+int store_write(struct store *s, const char *rel, const void *data, size_t len, bool *ret_changed,
+                struct kerr *err)
+{
+    struct store_item it = {.rel = rel, .data = data, .len = len};
+    store_write_many(s, &it, 1, NULL);
+    if (it.r < 0) {
+        *err = it.err;
+        return it.r;
+    }
     if (ret_changed)
-        *ret_changed = true;
+        *ret_changed = it.changed;
     return 0;
 }
 

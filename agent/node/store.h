@@ -39,6 +39,30 @@ const char *store_path(const struct store *s);
 int store_write(struct store *s, const char *rel, const void *data, size_t len, bool *ret_changed,
                 struct kerr *err);
 
+/* One file of store_write_many(): rel, data and len in; r (0 or a negative errno, err says
+ * why) and changed out. */
+struct store_item {
+    const char *rel;
+    const void *data;
+    size_t len;
+    int r;
+    bool changed;
+    struct kerr err;
+};
+
+/* Called after each wait for the disk, so that the caller can serve what came in meanwhile
+ * (the agent hands its proof workers their next jobs); it must not call into the store. */
+struct store_tick {
+    void (*fn)(void *userdata);
+    void *userdata;
+};
+
+/* store_write() of each item, with the same guarantees for each file, sharing the waits:
+ * the files are written before any is flushed, and a folder is flushed once after the
+ * renames in it. tick may be NULL. Returns how many failed. */
+size_t store_write_many(struct store *s, struct store_item *items, size_t n,
+                        const struct store_tick *tick);
+
 /* Reads rel; -ENOENT when absent. *ret_data is NUL-terminated and the caller frees it. */
 int store_read(struct store *s, const char *rel, char **ret_data, size_t *ret_len,
                struct kerr *err);

@@ -872,6 +872,77 @@ static void test_clean_temporaries(void **state)
     store_close(s);
 }
 
+/* store_write_many(): each item as store_write() would have it (written, unchanged,
+ * refused), files in several folders and more than one chunk of them, no temporary left,
+ * and the tick called between the waits. */
+static unsigned ticks;
+
+static void count_tick(void *userdata)
+{
+    (*(unsigned *)userdata)++;
+}
+
+static void test_write_many(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    write_ok(s, "a/same.json", "same", true);
+    assert_int_equal(symlink(f->outside, at(f, "seccomp/kscmp/linked")), 0);
+
+    enum { N = 75 }; /* more than one chunk */
+    struct store_item items[N + 3];
+    char rels[N][32], data[N][32];
+    for (unsigned i = 0; i < N; i++) {
+        snprintf(rels[i], sizeof(rels[i]), "ns-%u/f-%u.json", i % 3, i);
+        snprintf(data[i], sizeof(data[i]), "content %u", i);
+        items[i] = (struct store_item){.rel = rels[i], .data = data[i], .len = strlen(data[i])};
+    }
+    items[N] = (struct store_item){.rel = "a/same.json", .data = "same", .len = 4};
+    items[N + 1] = (struct store_item){.rel = "linked/x.json", .data = "mine", .len = 4};
+    items[N + 2] = (struct store_item){.rel = "../x.json", .data = "mine", .len = 4};
+    ticks = 0;
+    struct store_tick tick = {.fn = count_tick, .userdata = &ticks};
+    assert_int_equal(store_write_many(s, items, N + 3, &tick), 2);
+
+    for (unsigned i = 0; i < N; i++) {
+        assert_int_equal(items[i].r, 0);
+        assert_true(items[i].changed);
+    }
+    for (unsigned i = 0; i < N; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/seccomp/kscmp/%s", f->root, rels[i]);
+        _cleanup_free_ char *got = slurp(path);
+        assert_string_equal(got, data[i]);
+    }
+    assert_int_equal(items[N].r, 0);
+    assert_false(items[N].changed);
+    assert_int_equal(items[N + 1].r, -ELOOP);
+    assert_false(items[N + 1].changed);
+    assert_non_null(strstr(items[N + 1].err.msg, "is a symbolic link"));
+    assert_int_equal(items[N + 2].r, -EINVAL);
+    /* Three folders of 25 files, nothing else in them (no temporary), nothing outside. */
+    for (unsigned k = 0; k < 3; k++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/seccomp/kscmp/ns-%u", f->root, k);
+        assert_int_equal(count_entries(path), N / 3);
+    }
+    assert_int_equal(count_entries(f->outside), 0);
+    /* A tick after each file's flush and each folder's (at least once per chunk). */
+    assert_true(ticks >= N);
+
+    /* The same again: nothing changes, nothing is flushed. */
+    for (unsigned i = 0; i < N; i++)
+        items[i].changed = true;
+    ticks = 0;
+    assert_int_equal(store_write_many(s, items, N, &tick), 0);
+    for (unsigned i = 0; i < N; i++) {
+        assert_int_equal(items[i].r, 0);
+        assert_false(items[i].changed);
+    }
+    assert_int_equal(ticks, 0);
+    store_close(s);
+}
+
 static void test_remove(void **state)
 {
     struct fixture *f = *state;
@@ -984,6 +1055,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_remove_in_callback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clean_temporaries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_many, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enospc_keeps_old_file, setup, teardown),
     };
