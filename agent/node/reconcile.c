@@ -29,6 +29,11 @@ struct want {
     unsigned attempts;
     uint64_t retry_at_ms;
     uint64_t event_us;
+    bool batched;     /* proven bytes wait in r->batch for the next flush() */
+    bool batch_late;  /* they came from a verdict after their sync (r->written is told) */
+    char *batch_json; /* those bytes */
+    size_t batch_len;
+    uint64_t batch_event_us;
 };
 
 struct wdir {
@@ -43,7 +48,10 @@ struct reconciler {
     struct evloop *l;
     struct evtimer *retry_timer;  /* the earliest retry of a failed write (with l) */
     struct evtimer *verify_timer; /* checks the disk after inotify saw a change (with l) */
-    struct hmap wants;            /* rel -> want */
+    struct evtimer *flush_timer;  /* writes the batch (with l) */
+    char **batch;                 /* rels whose proven bytes are written together (flush) */
+    size_t nbatch, batch_alloc;
+    struct hmap wants; /* rel -> want */
     int (*event)(const struct engine_event *ev, void *userdata);
     void *event_userdata;
     int ifd;
@@ -68,11 +76,13 @@ static void want_free(void *v)
         return;
     free(w->json);
     free(w->pending_json);
+    free(w->batch_json);
     free(w);
 }
 
 static void on_retry(struct evtimer *timer, void *userdata);
 static void on_verify(struct evtimer *timer, void *userdata);
+static void on_flush(struct evtimer *timer, void *userdata);
 static void on_proven(const char *rel, int verdict, const char *why, const char *bytes, size_t len,
                       void *userdata);
 
@@ -89,6 +99,8 @@ int reconciler_new(struct engine *e, struct store *s, struct metrics *m, struct 
         int q = evtimer_new(l, on_retry, r, &r->retry_timer);
         if (q == 0)
             q = evtimer_new(l, on_verify, r, &r->verify_timer);
+        if (q == 0)
+            q = evtimer_new(l, on_flush, r, &r->flush_timer);
         if (q < 0) {
             reconciler_free(r);
             return q;
@@ -112,6 +124,8 @@ void reconciler_free(struct reconciler *r)
     hmap_clear(&r->verify, NULL);
     evtimer_free(r->retry_timer);
     evtimer_free(r->verify_timer);
+    evtimer_free(r->flush_timer);
+    strv_free(r->batch, r->nbatch);
     if (r->ifd >= 0) {
         if (r->l)
             evloop_del_fd(r->l, r->ifd);
@@ -175,28 +189,40 @@ static bool permanent(int err)
 
 /* Writes bytes to rel; on success w records them. A permanent error is not retried (it holds
  * no readiness back): the caller tells the pods (tell_refused). */
+static int write_done(struct reconciler *r, struct want *w, const char *rel, const char *json,
+                      size_t len, uint64_t event_us, const char *why, int q, bool changed,
+                      const struct kerr *err);
+
 static int do_write(struct reconciler *r, struct want *w, const char *rel, const char *json,
                     size_t len, uint64_t event_us, const char *why)
 {
     struct kerr err = {0};
     bool changed = false;
     int q = store_write(r->s, rel, json, len, &changed, &err);
+    return write_done(r, w, rel, json, len, event_us, why, q, changed, &err);
+}
+
+/* What store_write() said of a write of json to rel (q, changed, err): w records it. */
+static int write_done(struct reconciler *r, struct want *w, const char *rel, const char *json,
+                      size_t len, uint64_t event_us, const char *why, int q, bool changed,
+                      const struct kerr *err)
+{
     if (q < 0 && permanent(q)) {
         metrics_add(r->m, M_WRITE_ERRORS, 1);
         metrics_add(r->m, M_PROFILES_REJECTED, 1);
         log_error("%s: kscmp/%s cannot be written, and is not retried (the previous file, if "
                   "any, stays)",
-                  err.msg, rel);
+                  err->msg, rel);
         w->pending = false;
         w->attempts = 0;
         free(w->pending_json);
         w->pending_json = NULL;
-        snprintf(r->last_error, sizeof(r->last_error), "%s", err.msg);
+        snprintf(r->last_error, sizeof(r->last_error), "%s", err->msg);
         return q;
     }
     if (q < 0) {
         metrics_add(r->m, M_WRITE_ERRORS, 1);
-        log_error("%s (the previous kscmp/%s stays)", err.msg, rel);
+        log_error("%s (the previous kscmp/%s stays)", err->msg, rel);
         /* Remember the bytes still owed (callers never pass w->pending_json itself). */
         free(w->pending_json);
         w->pending_json = strndup(json, len); /* a profile is text: no NUL inside */
@@ -323,10 +349,132 @@ static void stop_proving(struct reconciler *r, struct want *w, const char *rel)
     }
 }
 
+/* ---- the batch: proven bytes written together ----
+ *
+ * Verdicts come in bunches (two workers, a sync that compiles many files): their files are
+ * written by one store_write_many(), which waits for the disk once per bunch and once per
+ * folder instead of twice per file. A write waits in the batch until the loop turns (a
+ * timer due at once), or the end of the sync that queued it. */
+
+/* Drops rel's bytes waiting in the batch: the engine wants something else now. */
+static void unbatch(struct want *w)
+{
+    if (!w || !w->batched)
+        return;
+    w->batched = false;
+    free(w->batch_json);
+    w->batch_json = NULL;
+}
+
+/* Queues the proven json for rel (late: from a verdict after its sync). Without memory for
+ * that it is written at once. */
+static int batch_add(struct reconciler *r, struct want *w, const char *rel, const char *json,
+                     size_t len, uint64_t event_us, bool late)
+{
+    char *copy = malloc(len + 1);
+    if (copy && !w->batched && r->nbatch == r->batch_alloc) {
+        size_t alloc = r->batch_alloc ? 2 * r->batch_alloc : 64;
+        char **b = realloc(r->batch, alloc * sizeof(*b));
+        if (b) {
+            r->batch = b;
+            r->batch_alloc = alloc;
+        }
+    }
+    char *key = copy && !w->batched && r->nbatch < r->batch_alloc ? strdup(rel) : NULL;
+    if (!copy || (!w->batched && !key)) {
+        free(copy);
+        free(key);
+        unbatch(w);
+        int q = do_write(r, w, rel, json, len, event_us, NULL);
+        if (q > 0 && late && r->written)
+            r->written(r->written_userdata);
+        return q;
+    }
+    if (key)
+        r->batch[r->nbatch++] = key;
+    memcpy(copy, json, len);
+    copy[len] = '\0';
+    free(w->batch_json);
+    w->batch_json = copy;
+    w->batch_len = len;
+    w->batch_event_us = event_us;
+    w->batch_late = late;
+    w->batched = true;
+    if (r->l)
+        evtimer_arm(r->flush_timer, 0);
+    return 0;
+}
+
+static void poll_prover(void *prover)
+{
+    prover_poll(prover);
+}
+
+/* Writes what waits in the batch, and tells the pods of a file that cannot be; r->written
+ * when a file of a late verdict was written. */
+static void flush(struct reconciler *r)
+{
+    size_t n = r->nbatch;
+    char **rels = TAKE_PTR(r->batch);
+    r->nbatch = r->batch_alloc = 0;
+    if (!n)
+        return;
+    struct store_item *items = calloc(n, sizeof(*items));
+    size_t k = 0;
+    bool wrote_late = false;
+    for (size_t i = 0; i < n; i++) {
+        struct want *w = hmap_get(&r->wants, rels[i]);
+        if (!w || !w->batched)
+            continue; /* superseded */
+        if (!items) { /* no memory for the batch: one by one */
+            _cleanup_free_ char *json = TAKE_PTR(w->batch_json);
+            w->batched = false;
+            int q = do_write(r, w, rels[i], json, w->batch_len, w->batch_event_us, NULL);
+            wrote_late |= q > 0 && w->batch_late;
+            _cleanup_free_ char *msg =
+                q < 0 && permanent(q) ? store_message(rels[i], r->last_error) : NULL;
+            if (msg)
+                tell_refused_now(r, rels[i], msg);
+            continue;
+        }
+        items[k++] =
+            (struct store_item){.rel = rels[i], .data = w->batch_json, .len = w->batch_len};
+    }
+    /* The workers get their next jobs between the waits for the disk. */
+    struct store_tick tick = {.fn = poll_prover, .userdata = r->prover};
+    if (k)
+        store_write_many(r->s, items, k, &tick);
+    for (size_t j = 0; j < k; j++) {
+        const char *rel = items[j].rel;
+        struct want *w = hmap_get(&r->wants, rel);
+        if (!w || !w->batched)
+            continue;
+        _cleanup_free_ char *json = TAKE_PTR(w->batch_json);
+        w->batched = false;
+        int q = write_done(r, w, rel, json, w->batch_len, w->batch_event_us, NULL, items[j].r,
+                           items[j].changed, &items[j].err);
+        wrote_late |= q > 0 && w->batch_late;
+        _cleanup_free_ char *msg = q < 0 && permanent(q) ? store_message(rel, r->last_error) : NULL;
+        if (msg)
+            tell_refused_now(r, rel, msg);
+    }
+    free(items);
+    strv_free(rels, n);
+    if (wrote_late && r->written)
+        r->written(r->written_userdata);
+    update_gauge(r);
+}
+
+static void on_flush(struct evtimer *timer, void *userdata)
+{
+    flush(userdata);
+}
+
 static int on_file(const struct file_result *res, void *userdata)
 {
     struct reconciler *r = userdata;
     struct want *w = hmap_get(&r->wants, res->rel);
+    unbatch(w); /* what the engine says now replaces what waits */
     switch (res->action) {
     case FILE_WRITE: {
         if (w && w->present && !w->pending && w->len == res->len &&
@@ -349,8 +497,9 @@ static int on_file(const struct file_result *res, void *userdata)
         if (!w && !(w = want_get(r, res->rel)))
             return -ENOMEM;
         if (v == 1) {
+            /* Proven before: written with the batch, at the end of this sync. */
             stop_proving(r, w, res->rel);
-            int q = do_write(r, w, res->rel, res->json, res->len, r->event_us, NULL);
+            int q = batch_add(r, w, res->rel, res->json, res->len, r->event_us, false);
             if (q == -ENOMEM)
                 return q;
             if (q < 0 && permanent(q)) {
@@ -414,9 +563,8 @@ static void on_proven(const char *rel, int verdict, const char *why, const char 
         if (msg)
             tell_refused_now(r, rel, msg);
     } else {
-        int q = do_write(r, w, rel, bytes, len, w->event_us, NULL);
-        if (q > 0 && r->written)
-            r->written(r->written_userdata);
+        /* Written with the other verdicts of this bunch (flush). */
+        int q = batch_add(r, w, rel, bytes, len, w->event_us, true);
         _cleanup_free_ char *msg = q < 0 && permanent(q) ? store_message(rel, r->last_error) : NULL;
         if (msg)
             tell_refused_now(r, rel, msg);
@@ -444,6 +592,7 @@ int reconciler_sync(struct reconciler *r, uint64_t event_us)
     int q = engine_sync(r->e, &ops);
     if (!r->l)
         prover_drain(r->prover); /* --once: every verdict now */
+    flush(r);
     metrics_add(r->m, M_RECONCILES, 1);
     if (q < 0) {
         metrics_add(r->m, M_RECONCILE_ERRORS, 1);
@@ -470,7 +619,7 @@ unsigned reconciler_pending(const struct reconciler *r)
     struct hmap_iter it;
     for (struct hmap_entry *h = hmap_first(&r->wants, &it); h; h = hmap_next(&r->wants, &it)) {
         const struct want *w = h->value;
-        n += w->pending || w->proving;
+        n += w->pending || w->proving || w->batched;
     }
     return n;
 }
@@ -607,8 +756,8 @@ static void verify_one(struct reconciler *r, const char *rel)
     size_t len = 0;
     int q = store_read(r->s, rel, &data, &len, &err);
     bool on_disk = q == 0;
-    if (w && w->pending)
-        return; /* a retry is on its way */
+    if (w && (w->pending || w->batched))
+        return; /* a retry or a write is on its way */
     if (w && w->present) {
         if (on_disk && len == w->len && memcmp(data, w->json, len) == 0) {
             /* Our own write, or nothing changed but maybe the mode: store_write() finds
