@@ -16,7 +16,7 @@
 #   libseccomp     the same version as Debian's, with deps/patches/libseccomp-*.patch: the
 #                  agent proves every profile with it before writing it, and Debian's 2.5.4
 #                  takes ~10 ms for a runtime/default-based profile, walking lists; patched,
-#                  ~2 ms, with the same BPF programs byte for byte (the patch says what it
+#                  ~1 ms, with the same BPF programs byte for byte (the patch says what it
 #                  changes; tests/proof/suite-libseccomp-build.sh compares the two). Needs
 #                  gperf (make deps installs it).
 # Versions: whatever the machine's Debian release has (`apt-get source`), so security updates
