@@ -187,21 +187,6 @@ static bool permanent(int err)
     return err == -EINVAL || err == -EFBIG || err == -ENAMETOOLONG;
 }
 
-/* Writes bytes to rel; on success w records them. A permanent error is not retried (it holds
- * no readiness back): the caller tells the pods (tell_refused). */
-static int write_done(struct reconciler *r, struct want *w, const char *rel, const char *json,
-                      size_t len, uint64_t event_us, const char *why, int q, bool changed,
-                      const struct kerr *err);
-
-static int do_write(struct reconciler *r, struct want *w, const char *rel, const char *json,
-                    size_t len, uint64_t event_us, const char *why)
-{
-    struct kerr err = {0};
-    bool changed = false;
-    int q = store_write(r->s, rel, json, len, &changed, &err);
-    return write_done(r, w, rel, json, len, event_us, why, q, changed, &err);
-}
-
 /* What store_write() said of a write of json to rel (q, changed, err): w records it. */
 static int write_done(struct reconciler *r, struct want *w, const char *rel, const char *json,
                       size_t len, uint64_t event_us, const char *why, int q, bool changed,
@@ -251,6 +236,17 @@ static int write_done(struct reconciler *r, struct want *w, const char *rel, con
     } else
         metrics_add(r->m, M_PROFILES_UNCHANGED, 1);
     return changed;
+}
+
+/* Writes bytes to rel; on success w records them. A permanent error is not retried (it holds
+ * no readiness back): the caller tells the pods (tell_refused). */
+static int do_write(struct reconciler *r, struct want *w, const char *rel, const char *json,
+                    size_t len, uint64_t event_us, const char *why)
+{
+    struct kerr err = {0};
+    bool changed = false;
+    int q = store_write(r->s, rel, json, len, &changed, &err);
+    return write_done(r, w, rel, json, len, event_us, why, q, changed, &err);
 }
 
 static int do_remove(struct reconciler *r, const char *rel, const char *why)
@@ -366,32 +362,41 @@ static void unbatch(struct want *w)
     w->batch_json = NULL;
 }
 
+/* Appends a copy of rel to r->batch (doubling it as it grows: a batch may hold a node's
+ * every file). */
+static int batch_push(struct reconciler *r, const char *rel)
+{
+    if (r->nbatch == r->batch_alloc) {
+        size_t alloc = r->batch_alloc ? 2 * r->batch_alloc : 64;
+        char **b = realloc(r->batch, alloc * sizeof(*b));
+        if (!b)
+            return -ENOMEM;
+        r->batch = b;
+        r->batch_alloc = alloc;
+    }
+    if (!(r->batch[r->nbatch] = strdup(rel)))
+        return -ENOMEM;
+    r->nbatch++;
+    return 0;
+}
+
 /* Queues the proven json for rel (late: from a verdict after its sync). Without memory for
  * that it is written at once. */
 static int batch_add(struct reconciler *r, struct want *w, const char *rel, const char *json,
                      size_t len, uint64_t event_us, bool late)
 {
     char *copy = malloc(len + 1);
-    if (copy && !w->batched && r->nbatch == r->batch_alloc) {
-        size_t alloc = r->batch_alloc ? 2 * r->batch_alloc : 64;
-        char **b = realloc(r->batch, alloc * sizeof(*b));
-        if (b) {
-            r->batch = b;
-            r->batch_alloc = alloc;
-        }
-    }
-    char *key = copy && !w->batched && r->nbatch < r->batch_alloc ? strdup(rel) : NULL;
-    if (!copy || (!w->batched && !key)) {
+    if (copy && !w->batched && batch_push(r, rel) < 0) {
         free(copy);
-        free(key);
+        copy = NULL;
+    }
+    if (!copy) {
         unbatch(w);
         int q = do_write(r, w, rel, json, len, event_us, NULL);
         if (q > 0 && late && r->written)
             r->written(r->written_userdata);
         return q;
     }
-    if (key)
-        r->batch[r->nbatch++] = key;
     memcpy(copy, json, len);
     copy[len] = '\0';
     free(w->batch_json);
@@ -411,7 +416,8 @@ static void poll_prover(void *prover)
 }
 
 /* Writes what waits in the batch, and tells the pods of a file that cannot be; r->written
- * when a file of a late verdict was written. */
+ * when a file of a late verdict was written. Without memory for the whole batch, one file
+ * at a time. */
 static void flush(struct reconciler *r)
 {
     size_t n = r->nbatch;
@@ -419,46 +425,39 @@ static void flush(struct reconciler *r)
     r->nbatch = r->batch_alloc = 0;
     if (!n)
         return;
-    struct store_item *items = calloc(n, sizeof(*items));
-    size_t k = 0;
-    bool wrote_late = false;
-    for (size_t i = 0; i < n; i++) {
-        struct want *w = hmap_get(&r->wants, rels[i]);
-        if (!w || !w->batched)
-            continue; /* superseded */
-        if (!items) { /* no memory for the batch: one by one */
-            _cleanup_free_ char *json = TAKE_PTR(w->batch_json);
-            w->batched = false;
-            int q = do_write(r, w, rels[i], json, w->batch_len, w->batch_event_us, NULL);
-            wrote_late |= q > 0 && w->batch_late;
-            _cleanup_free_ char *msg =
-                q < 0 && permanent(q) ? store_message(rels[i], r->last_error) : NULL;
-            if (msg)
-                tell_refused_now(r, rels[i], msg);
-            continue;
-        }
-        items[k++] =
-            (struct store_item){.rel = rels[i], .data = w->batch_json, .len = w->batch_len};
-    }
+    struct store_item one, *all = calloc(n, sizeof(*all));
+    struct store_item *items = all ? all : &one;
+    size_t cap = all ? n : 1;
     /* The workers get their next jobs between the waits for the disk. */
     struct store_tick tick = {.fn = poll_prover, .userdata = r->prover};
-    if (k)
-        store_write_many(r->s, items, k, &tick);
-    for (size_t j = 0; j < k; j++) {
-        const char *rel = items[j].rel;
-        struct want *w = hmap_get(&r->wants, rel);
-        if (!w || !w->batched)
-            continue;
-        _cleanup_free_ char *json = TAKE_PTR(w->batch_json);
-        w->batched = false;
-        int q = write_done(r, w, rel, json, w->batch_len, w->batch_event_us, NULL, items[j].r,
-                           items[j].changed, &items[j].err);
-        wrote_late |= q > 0 && w->batch_late;
-        _cleanup_free_ char *msg = q < 0 && permanent(q) ? store_message(rel, r->last_error) : NULL;
-        if (msg)
-            tell_refused_now(r, rel, msg);
+    bool wrote_late = false;
+    for (size_t i = 0; i < n;) {
+        size_t k = 0;
+        for (; i < n && k < cap; i++) {
+            struct want *w = hmap_get(&r->wants, rels[i]);
+            if (w && w->batched) /* else superseded */
+                items[k++] =
+                    (struct store_item){.rel = rels[i], .data = w->batch_json, .len = w->batch_len};
+        }
+        if (k)
+            store_write_many(r->s, items, k, &tick);
+        for (size_t j = 0; j < k; j++) {
+            const char *rel = items[j].rel;
+            struct want *w = hmap_get(&r->wants, rel);
+            if (!w || !w->batched)
+                continue;
+            _cleanup_free_ char *json = TAKE_PTR(w->batch_json);
+            w->batched = false;
+            int q = write_done(r, w, rel, json, w->batch_len, w->batch_event_us, NULL, items[j].r,
+                               items[j].changed, &items[j].err);
+            wrote_late |= q > 0 && w->batch_late;
+            _cleanup_free_ char *msg =
+                q < 0 && permanent(q) ? store_message(rel, r->last_error) : NULL;
+            if (msg)
+                tell_refused_now(r, rel, msg);
+        }
     }
-    free(items);
+    free(all);
     strv_free(rels, n);
     if (wrote_late && r->written)
         r->written(r->written_userdata);

@@ -451,7 +451,7 @@ static int temporary_create(struct store *s, int nsfd, const char *rel, const ch
 
 /* Fills the new temporary fd with data and starts writing it to the disk without waiting
  * (sync_file_range: so that the files of one store_write_many() reach the disk together;
- * store_flush() waits). */
+ * temporary_flush() waits). */
 static int temporary_fill(struct store *s, int fd, const char *rel, const char *tmp_name,
                           const void *data, size_t len, struct kerr *err)
 {
