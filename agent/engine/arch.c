@@ -96,6 +96,8 @@ const char *arch_mask_names(archmask_t m, char *buf, size_t len)
 struct sysdb {
     char **names;
     archmask_t *masks;
+    uint32_t *order; /* ids by name (strcmp), for rendering in name order without sorting */
+    uint32_t *rank;  /* rank[id]: the id's place in order */
     size_t n, cap;
     uint32_t *slots; /* id + 1, 0 = empty */
     size_t nslots;
@@ -124,6 +126,8 @@ void sysdb_free(struct sysdb *db)
         free(db->names[i]);
     free(db->names);
     free(db->masks);
+    free(db->order);
+    free(db->rank);
     free(db->slots);
     free(db);
 }
@@ -178,6 +182,14 @@ int sysdb_lookup(struct sysdb *db, const char *name, uint32_t *ret_id)
         if (!masks)
             return -ENOMEM;
         db->masks = masks;
+        uint32_t *order = realloc(db->order, cap * sizeof(*order));
+        if (!order)
+            return -ENOMEM;
+        db->order = order;
+        uint32_t *rank = realloc(db->rank, cap * sizeof(*rank));
+        if (!rank)
+            return -ENOMEM;
+        db->rank = rank;
         db->cap = cap;
     }
     if ((db->n + 1) * 2 > db->nslots) {
@@ -195,8 +207,37 @@ int sysdb_lookup(struct sysdb *db, const char *name, uint32_t *ret_id)
     db->names[id] = dup;
     db->masks[id] = mask;
     db->slots[i] = id + 1;
+    /* Its place by name; the ids after it move one down. Names are few (those libseccomp
+     * knows), so the moves cost little and happen once per name. */
+    size_t lo = 0, hi = id;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(db->names[db->order[mid]], dup) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    memmove(db->order + lo + 1, db->order + lo, (id - lo) * sizeof(*db->order));
+    db->order[lo] = id;
+    for (size_t r = lo; r <= id; r++)
+        db->rank[db->order[r]] = (uint32_t)r;
     *ret_id = id;
     return 0;
+}
+
+size_t sysdb_count(const struct sysdb *db)
+{
+    return db->n;
+}
+
+uint32_t sysdb_rank(const struct sysdb *db, uint32_t id)
+{
+    return id < db->n ? db->rank[id] : UINT32_MAX;
+}
+
+uint32_t sysdb_by_rank(const struct sysdb *db, uint32_t rank)
+{
+    return rank < db->n ? db->order[rank] : UINT32_MAX;
 }
 
 const char *sysdb_name(const struct sysdb *db, uint32_t id)

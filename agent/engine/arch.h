@@ -49,6 +49,14 @@ int sysdb_lookup(struct sysdb *db, const char *name, uint32_t *ret_id);
 
 const char *sysdb_name(const struct sysdb *db, uint32_t id);
 
+/* How many names the db holds; ranks run from 0 to that count - 1. */
+size_t sysdb_count(const struct sysdb *db);
+
+/* The place of the id's name among all the db's names in strcmp() order (UINT32_MAX for an
+ * id the db does not hold), and the id at a place. A new name shifts the ranks after it. */
+uint32_t sysdb_rank(const struct sysdb *db, uint32_t id);
+uint32_t sysdb_by_rank(const struct sysdb *db, uint32_t rank);
+
 /* The architectures (of the table) on which the syscall exists. */
 archmask_t sysdb_arches(const struct sysdb *db, uint32_t id);
 

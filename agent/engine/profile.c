@@ -2,7 +2,6 @@
 #include "engine/profile.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -913,7 +912,7 @@ int profile_lower(const struct cprof *in, struct cprof **ret)
     return 0;
 }
 
-/* Rendering: rules sorted by name within a block; blocks ordered by verdict. */
+/* For explain: names in strcmp() order. */
 struct named {
     const char *name;
     size_t idx;
@@ -925,6 +924,105 @@ static int cmp_named(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
+/* Rendering: rules sorted by name within a block; blocks ordered by verdict.
+ *
+ * The JSON is written straight into one buffer, laid out as jansson's
+ * json_dumps(JSON_INDENT(2) | JSON_PRESERVE_ORDER) lays it out (the unit tests parse every
+ * rendered profile and compare it with jansson's own dump of it). A jansson tree cost a
+ * string object per syscall name, made and freed on every render, and the names were sorted
+ * by strcmp(): together half of the time a changed runtime/default-based profile spent
+ * before its write. Every string written here comes from the program's tables (syscall,
+ * architecture, action and operator names), so none needs escaping; one that would is
+ * refused as a bug. */
+struct jout {
+    char *s;
+    size_t len, cap; /* len counts every byte, also those past the bound, which are not kept */
+    int err;
+};
+
+#define JOUT_MAX ((size_t)SCHEMA_MAX_PROFILE_BYTES + 1) /* with the newline and the NUL */
+
+static void jout_done(struct jout *o)
+{
+    free(o->s);
+}
+
+static void jout_put(struct jout *o, const char *s, size_t n)
+{
+    if (o->err)
+        return;
+    if (o->len + n + 2 > o->cap) {
+        if (o->len + n + 2 > JOUT_MAX) {
+            o->len += n; /* too large: counted for the message, not kept */
+            return;
+        }
+        size_t cap = o->cap ? o->cap : 4096;
+        while (cap < o->len + n + 2)
+            cap *= 2;
+        if (cap > JOUT_MAX)
+            cap = JOUT_MAX;
+        char *g = realloc(o->s, cap);
+        if (!g) {
+            o->err = -ENOMEM;
+            return;
+        }
+        o->s = g;
+        o->cap = cap;
+    }
+    memcpy(o->s + o->len, s, n);
+    o->len += n;
+}
+
+static void jout_str(struct jout *o, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
+            n = 0;
+    if (n == 0) { /* no table holds an empty name or one that needs escaping */
+        o->err = o->err ? o->err : -EINVAL;
+        return;
+    }
+    jout_put(o, "\"", 1);
+    jout_put(o, s, n);
+    jout_put(o, "\"", 1);
+}
+
+static void jout_int(struct jout *o, long long v)
+{
+    char buf[24];
+    int n = snprintf(buf, sizeof(buf), "%lld", v);
+    jout_put(o, buf, (size_t)n);
+}
+
+/* The start of a member or element at depth d (at most 5): a comma after the one before, a
+ * new line, two spaces a level. */
+static void jout_item(struct jout *o, int d, bool *first)
+{
+    static const char nl_spaces[] = "\n          ";
+    if (!*first)
+        jout_put(o, ",", 1);
+    *first = false;
+    jout_put(o, nl_spaces, 1 + 2 * (size_t)d);
+}
+
+static void jout_key(struct jout *o, int d, bool *first, const char *key)
+{
+    jout_item(o, d, first);
+    jout_str(o, key);
+    jout_put(o, ": ", 2);
+}
+
+/* Closes an object or array opened at depth d ("{}" and "[]" when empty). */
+static void jout_close(struct jout *o, int d, bool first, char c)
+{
+    if (!first) {
+        bool none = true;
+        jout_item(o, d, &none);
+    }
+    jout_put(o, &c, 1);
+}
+
 static int cmp_verdict_order(struct verdict a, struct verdict b)
 {
     if (a.action != b.action)
@@ -932,30 +1030,53 @@ static int cmp_verdict_order(struct verdict a, struct verdict b)
     return a.errno_ret < b.errno_ret ? -1 : a.errno_ret > b.errno_ret;
 }
 
-static json_t *rule_json(json_t *names, struct verdict v)
+/* A rule at depth d: its one name or the names at[] marks with verdict v, its action, and
+ * the conditions of c. */
+static void jout_rule(struct jout *o, const struct cprof *p, const struct sysdb *db,
+                      const uint32_t *at, size_t nnames, struct verdict v, const struct ccond *c)
 {
-    json_t *rule = json_object();
-    if (!rule)
-        return NULL;
-    json_object_set_new(rule, "names", names);
-    json_object_set_new(rule, "action", json_string(action_oci_name(v.action)));
-    if (v.action == ACT_ERRNO)
-        json_object_set_new(rule, "errnoRet", json_integer(v.errno_ret));
-    return rule;
-}
-
-static json_t *args_json(const struct ccond *c)
-{
-    json_t *args = json_array();
-    for (unsigned i = 0; args && i < c->nargs; i++) {
-        json_t *a = json_object();
-        json_object_set_new(a, "index", json_integer(c->args[i].index));
-        json_object_set_new(a, "value", json_integer((json_int_t)c->args[i].value));
-        json_object_set_new(a, "valueTwo", json_integer((json_int_t)c->args[i].value_two));
-        json_object_set_new(a, "op", json_string(op_oci_name(c->args[i].op)));
-        json_array_append_new(args, a);
+    bool first = true;
+    jout_put(o, "{", 1);
+    jout_key(o, 3, &first, "names");
+    jout_put(o, "[", 1);
+    bool nfirst = true;
+    if (c) {
+        jout_item(o, 4, &nfirst);
+        jout_str(o, sysdb_name(db, c->sys));
+    } else
+        for (size_t rk = 0; rk < nnames; rk++)
+            if (at[rk] && cmp_verdict_order(p->ents[at[rk] - 1].v, v) == 0) {
+                jout_item(o, 4, &nfirst);
+                jout_str(o, sysdb_name(db, p->ents[at[rk] - 1].sys));
+            }
+    jout_close(o, 3, nfirst, ']');
+    jout_key(o, 3, &first, "action");
+    jout_str(o, action_oci_name(v.action));
+    if (v.action == ACT_ERRNO) {
+        jout_key(o, 3, &first, "errnoRet");
+        jout_int(o, v.errno_ret);
     }
-    return args;
+    if (c) {
+        jout_key(o, 3, &first, "args");
+        jout_put(o, "[", 1);
+        bool afirst = true;
+        for (unsigned i = 0; i < c->nargs; i++) {
+            jout_item(o, 4, &afirst);
+            jout_put(o, "{", 1);
+            bool m = true;
+            jout_key(o, 5, &m, "index");
+            jout_int(o, c->args[i].index);
+            jout_key(o, 5, &m, "value");
+            jout_int(o, (long long)c->args[i].value);
+            jout_key(o, 5, &m, "valueTwo");
+            jout_int(o, (long long)c->args[i].value_two);
+            jout_key(o, 5, &m, "op");
+            jout_str(o, op_oci_name(c->args[i].op));
+            jout_close(o, 4, m, '}');
+        }
+        jout_close(o, 3, afirst, ']');
+    }
+    jout_close(o, 2, first, '}');
 }
 
 /* True when every argument value fits a JSON integer (jansson's are signed 64-bit). The
@@ -1007,36 +1128,22 @@ int profile_render_bounded(const struct cprof *in, const struct sysdb *db, char 
         return r;
     if (!args_fit(p))
         return -ERANGE;
-    json_t *root = json_object();
-    if (!root)
-        return -ENOMEM;
-    json_object_set_new(root, "defaultAction", json_string(action_oci_name(p->dflt.action)));
-    if (p->dflt.action == ACT_ERRNO && p->dflt.errno_ret != 1)
-        json_object_set_new(root, "defaultErrnoRet", json_integer(p->dflt.errno_ret));
-    json_t *arches = json_array();
-    for (size_t i = 0; i < arch_count(); i++)
-        if (p->arches & (1u << i))
-            json_array_append_new(arches, json_string(arch_get(i)->oci));
-    json_object_set_new(root, "architectures", arches);
-    json_t *rules = json_array();
-    json_object_set_new(root, "syscalls", rules);
-
-    /* Unconditional rules that differ from the default, one block per verdict. */
-    _cleanup_free_ struct named *sorted = calloc(p->nents + p->nconds + 1, sizeof(*sorted));
-    if (!sorted) {
-        json_decref(root);
-        return -ENOMEM;
-    }
+    /* Names are listed in strcmp() order by walking the db's ranks (sysdb_rank()) rather than
+     * by sorting strings: at[rank] = the index of the entry + 1. */
+    size_t nnames = sysdb_count(db);
+    _cleanup_free_ uint32_t *at = calloc(nnames + 1, sizeof(*at));
     _cleanup_free_ struct verdict *seen = calloc(p->nents + 1, sizeof(*seen));
-    size_t nseen = 0;
-    if (!seen) {
-        json_decref(root);
+    if (!at || !seen)
         return -ENOMEM;
-    }
+    size_t nseen = 0;
     for (size_t i = 0; i < p->nents; i++) {
         struct verdict v = p->ents[i].v;
         if (verdict_eq(v, p->dflt))
             continue;
+        uint32_t rk = sysdb_rank(db, p->ents[i].sys);
+        if (rk >= nnames)
+            return -EINVAL; /* an id the db does not hold: a bug */
+        at[rk] = (uint32_t)i + 1;
         bool dup = false;
         for (size_t k = 0; k < nseen; k++)
             dup |= cmp_verdict_order(seen[k], v) == 0;
@@ -1049,62 +1156,63 @@ int profile_render_bounded(const struct cprof *in, const struct sysdb *db, char 
             seen[b] = seen[b - 1];
             seen[b - 1] = t;
         }
-    for (size_t k = 0; k < nseen; k++) {
-        size_t cnt = 0;
-        for (size_t i = 0; i < p->nents; i++)
-            if (cmp_verdict_order(p->ents[i].v, seen[k]) == 0)
-                sorted[cnt++] = (struct named){sysdb_name(db, p->ents[i].sys), i};
-        qsort(sorted, cnt, sizeof(*sorted), cmp_named);
-        json_t *names = json_array();
-        for (size_t i = 0; i < cnt; i++)
-            json_array_append_new(names, json_string(sorted[i].name));
-        json_array_append_new(rules, rule_json(names, seen[k]));
+
+    _cleanup_(jout_done) struct jout o = {0};
+    bool top = true;
+    jout_put(&o, "{", 1);
+    jout_key(&o, 1, &top, "defaultAction");
+    jout_str(&o, action_oci_name(p->dflt.action));
+    if (p->dflt.action == ACT_ERRNO && p->dflt.errno_ret != 1) {
+        jout_key(&o, 1, &top, "defaultErrnoRet");
+        jout_int(&o, p->dflt.errno_ret);
     }
-    /* Conditional rules, by syscall name then condition. */
-    for (size_t i = 0; i < p->nconds; i++)
-        sorted[i] = (struct named){sysdb_name(db, p->conds[i].sys), i};
-    qsort(sorted, p->nconds, sizeof(*sorted), cmp_named);
-    for (size_t i = 0; i < p->nconds; i++) {
-        /* qsort is not stable: order equal names by their (sorted) index */
-        size_t j = i;
-        while (j + 1 < p->nconds && strcmp(sorted[j + 1].name, sorted[i].name) == 0)
-            j++;
-        for (size_t a = i + 1; a <= j; a++)
-            for (size_t b = a; b > i && sorted[b - 1].idx > sorted[b].idx; b--) {
-                struct named t = sorted[b];
-                sorted[b] = sorted[b - 1];
-                sorted[b - 1] = t;
-            }
-        for (size_t k = i; k <= j; k++) {
-            const struct ccond *c = &p->conds[sorted[k].idx];
-            json_t *names = json_array();
-            json_array_append_new(names, json_string(sorted[k].name));
-            json_t *rule = rule_json(names, c->v);
-            json_object_set_new(rule, "args", args_json(c));
-            json_array_append_new(rules, rule);
+    jout_key(&o, 1, &top, "architectures");
+    jout_put(&o, "[", 1);
+    bool afirst = true;
+    for (size_t i = 0; i < arch_count(); i++)
+        if (p->arches & (1u << i)) {
+            jout_item(&o, 2, &afirst);
+            jout_str(&o, arch_get(i)->oci);
         }
-        i = j;
+    jout_close(&o, 1, afirst, ']');
+    jout_key(&o, 1, &top, "syscalls");
+    jout_put(&o, "[", 1);
+    bool rfirst = true;
+    /* Unconditional rules that differ from the default, one block per verdict. */
+    for (size_t k = 0; k < nseen; k++) {
+        jout_item(&o, 2, &rfirst);
+        jout_rule(&o, p, db, at, nnames, seen[k], NULL);
     }
-    char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(root);
-    if (!s)
-        return -ENOMEM;
-    size_t len = strlen(s);
-    if (len + 1 > SCHEMA_MAX_PROFILE_BYTES) {
-        free(s);
+    /* Conditional rules, by syscall name then condition: those of one syscall stand together
+     * in conds (sorted by id, then condition); at[] marks the first. */
+    memset(at, 0, (nnames + 1) * sizeof(*at));
+    for (size_t i = p->nconds; i-- > 0;) {
+        uint32_t rk = sysdb_rank(db, p->conds[i].sys);
+        if (rk >= nnames)
+            return -EINVAL;
+        at[rk] = (uint32_t)i + 1;
+    }
+    for (size_t rk = 0; rk < nnames; rk++) {
+        if (!at[rk])
+            continue;
+        uint32_t sys = p->conds[at[rk] - 1].sys;
+        for (size_t i = at[rk] - 1; i < p->nconds && p->conds[i].sys == sys; i++) {
+            jout_item(&o, 2, &rfirst);
+            jout_rule(&o, p, db, NULL, 0, p->conds[i].v, &p->conds[i]);
+        }
+    }
+    jout_close(&o, 1, rfirst, ']');
+    jout_close(&o, 0, top, '}');
+    if (o.err)
+        return o.err;
+    if (o.len + 1 > SCHEMA_MAX_PROFILE_BYTES)
         return kerr_set(err, -E2BIG,
                         "the profile would be %zu bytes, more than the %d a profile may be",
-                        len + 1, SCHEMA_MAX_PROFILE_BYTES);
-    }
-    char *withnl = realloc(s, len + 2);
-    if (!withnl) {
-        free(s);
-        return -ENOMEM;
-    }
-    withnl[len] = '\n';
-    withnl[len + 1] = '\0';
-    *ret_json = withnl;
-    *ret_len = len + 1;
+                        o.len + 1, SCHEMA_MAX_PROFILE_BYTES);
+    o.s[o.len] = '\n';
+    o.s[o.len + 1] = '\0';
+    *ret_len = o.len + 1;
+    *ret_json = TAKE_PTR(o.s);
     return 0;
 }
 

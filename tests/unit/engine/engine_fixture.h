@@ -267,6 +267,15 @@ static inline json_t *parse_profile(const char *s, size_t len)
     json_t *root = json_loadb(s, len, 0, &jerr);
     if (!root)
         fail_msg("rendered profile does not parse: %s\n%s", jerr.text, s);
+    /* The renderer writes jansson's own layout: dumping what was parsed gives the same bytes
+     * (keys in the order written, two spaces a level, a newline at the end). */
+    char *again = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    assert_non_null(again);
+    if (strlen(again) != len - 1 || memcmp(again, s, len - 1) != 0)
+        fail_msg(
+            "the rendered profile is not laid out as jansson lays it out:\n%s\n-- jansson:\n%s", s,
+            again);
+    free(again);
     check_invariants(root);
     return root;
 }

@@ -1246,6 +1246,40 @@ static void test_render_shape(void **state)
     engine_free(e);
 }
 
+/* The db keeps its names in strcmp() order as they come (the renderer walks that order):
+ * after every new name, rank and by_rank are inverse and the names ascend. */
+static void test_sysdb_rank(void **state)
+{
+    (void)state;
+    struct sysdb *db = NULL;
+    assert_int_equal(sysdb_new(&db), 0);
+    static const char *const names[] = {"write",          "close",   "read",       "accept4",
+                                        "zzz_not_a_call", "mkdir",   "write",      "accept",
+                                        "socketpair",     "_llseek", "exit_group", "read"};
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        uint32_t id;
+        int r = sysdb_lookup(db, names[i], &id);
+        if (strcmp(names[i], "zzz_not_a_call") == 0) {
+            assert_int_equal(r, -ENOENT);
+            continue;
+        }
+        assert_int_equal(r, 0);
+        size_t n = sysdb_count(db);
+        for (uint32_t k = 0; k < n; k++) {
+            assert_int_equal(sysdb_rank(db, sysdb_by_rank(db, k)), k);
+            if (k + 1 < n)
+                assert_true(strcmp(sysdb_name(db, sysdb_by_rank(db, k)),
+                                   sysdb_name(db, sysdb_by_rank(db, k + 1))) < 0);
+        }
+        assert_int_equal(sysdb_rank(db, (uint32_t)n), UINT32_MAX);
+        assert_int_equal(sysdb_by_rank(db, (uint32_t)n), UINT32_MAX);
+    }
+    assert_int_equal(sysdb_count(db), 9);
+    assert_string_equal(sysdb_name(db, sysdb_by_rank(db, 0)), "_llseek");
+    assert_string_equal(sysdb_name(db, sysdb_by_rank(db, 8)), "write");
+    sysdb_free(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1261,6 +1295,7 @@ int main(void)
         cmocka_unit_test(test_inherit_table),
         cmocka_unit_test(test_render_large_arg_values),
         cmocka_unit_test(test_render_shape),
+        cmocka_unit_test(test_sysdb_rank),
         cmocka_unit_test(test_render_enforceable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
