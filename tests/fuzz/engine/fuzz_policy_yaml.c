@@ -36,6 +36,12 @@ static void check_json(const char *s, size_t len, const char *what)
     json_error_t jerr;
     json_t *j = json_loadb(s, len, 0, &jerr);
     check(j != NULL && json_is_object(j), what);
+    /* The renderer's layout is jansson's: dumped again, the same bytes (and the newline). */
+    char *again = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    check(again && len > 0 && strlen(again) == len - 1 && memcmp(again, s, len - 1) == 0 &&
+              s[len - 1] == '\n',
+          "a rendered profile is laid out as jansson lays it out");
+    free(again);
     json_decref(j);
 }
 
