@@ -621,10 +621,12 @@ static void report(struct prover *p)
  * proving while a long sync submits jobs or files are written; the verdicts are told from
  * the loop). */
 static void handle_readable(struct worker *w);
+/* Reads what the workers with a job (or not yet started) have said. An idle worker says
+ * nothing unless it dies, which the loop's watch on its pipe sees. */
 static void poll_workers(struct prover *p)
 {
     for (unsigned i = 0; i < p->nw; i++)
-        if (p->w[i].pid > 0)
+        if (p->w[i].pid > 0 && (p->w[i].job || !p->w[i].ready))
             handle_readable(&p->w[i]);
 }
 

@@ -751,21 +751,16 @@ static void verify_one(struct reconciler *r, const char *rel)
         return;
     struct want *w = hmap_get(&r->wants, rel);
     struct kerr err = {0};
-    _cleanup_free_ char *data = NULL;
-    size_t len = 0;
-    int q = store_read(r->s, rel, &data, &len, &err);
-    bool on_disk = q == 0;
     if (w && (w->pending || w->batched))
         return; /* a retry or a write is on its way */
     if (w && w->present) {
-        if (on_disk && len == w->len && memcmp(data, w->json, len) == 0) {
-            /* Our own write, or nothing changed but maybe the mode: store_write() finds
-             * the bytes equal, writes nothing, and puts mode 0644 back if it was changed. */
-            struct kerr e2 = {0};
-            if (store_write(r->s, rel, w->json, w->len, NULL, &e2) < 0)
-                log_error("%s", e2.msg);
+        /* Our own write, or nothing changed but maybe the mode (put back by the check). */
+        bool equal = false;
+        int q = store_check(r->s, rel, w->json, w->len, &equal, &err);
+        if (q == 0 && equal)
             return;
-        }
+        struct stat st;
+        bool on_disk = store_stat(r->s, rel, &st, &err) == 0;
         log_warning("kscmp/%s was %s behind the agent's back: putting it back", rel,
                     on_disk ? "changed" : "removed");
         _cleanup_free_ char *json = strndup(w->json, w->len);
@@ -773,7 +768,9 @@ static void verify_one(struct reconciler *r, const char *rel)
             do_write(r, w, rel, json, w->len, now_us(), "restored");
         return;
     }
-    if (on_disk) {
+    _cleanup_free_ char *data = NULL;
+    size_t len = 0;
+    if (store_read(r->s, rel, &data, &len, &err) == 0) {
         /* A file nobody should have: no pod references it, or its policy never was valid. */
         log_warning("kscmp/%s appeared behind the agent's back and no valid profile is owed for "
                     "it: removing it",

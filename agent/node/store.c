@@ -449,11 +449,11 @@ static int temporary_create(struct store *s, int nsfd, const char *rel, const ch
     return kerr_set(err, -EEXIST, "%s/%s: create temporary: no free name", s->path, rel);
 }
 
-/* Fills the new temporary fd with data and starts writing it to the disk without waiting
- * (sync_file_range: so that the files of one store_write_many() reach the disk together;
- * temporary_flush() waits). */
+/* Fills the new temporary fd with data; with others (together), also starts writing it to
+ * the disk without waiting (sync_file_range: so that the files of one store_write_many()
+ * reach the disk together; temporary_flush() waits). Alone, the fsync() starts it. */
 static int temporary_fill(struct store *s, int fd, const char *rel, const char *tmp_name,
-                          const void *data, size_t len, struct kerr *err)
+                          const void *data, size_t len, bool together, struct kerr *err)
 {
     if (fchmod(fd, 0644) < 0)
         return kerr_set(err, -errno, "%s/%s: chmod temporary %s: %s", s->path, rel, tmp_name,
@@ -462,7 +462,8 @@ static int temporary_fill(struct store *s, int fd, const char *rel, const char *
     if (r < 0)
         return kerr_set(err, r, "%s/%s: write temporary %s: %s", s->path, rel, tmp_name,
                         strerror(-r));
-    (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* a hint: fsync() decides */
+    if (together)
+        (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* a hint: fsync() decides */
     return 0;
 }
 
@@ -494,7 +495,7 @@ struct write_slot {
 };
 
 /* Steps a slot goes through; an item whose r is set (error or unchanged) leaves them. */
-static void write_open(struct store *s, struct store_item *it, struct write_slot *w)
+static void write_open(struct store *s, struct store_item *it, struct write_slot *w, bool together)
 {
     if (rel_parse(it->rel, &w->n) < 0) {
         it->r = kerr_set(&it->err, -EINVAL, "%s: not a NAMESPACE/NAME.json profile name",
@@ -522,7 +523,8 @@ static void write_open(struct store *s, struct store_item *it, struct write_slot
     if (r == 0)
         r = temporary_create(s, w->nsfd, it->rel, w->n.name, w->tmp_name, &w->tmp_fd, &it->err);
     if (r == 0) {
-        r = temporary_fill(s, w->tmp_fd, it->rel, w->tmp_name, it->data, it->len, &it->err);
+        r = temporary_fill(s, w->tmp_fd, it->rel, w->tmp_name, it->data, it->len, together,
+                           &it->err);
         if (r < 0) {
             close(w->tmp_fd);
             w->tmp_fd = -1;
@@ -561,7 +563,7 @@ static void write_chunk(struct store *s, struct store_item *items, size_t n,
         slot[i] = (struct write_slot){.nsfd = -1, .tmp_fd = -1};
         items[i].r = 1; /* in progress */
         items[i].changed = false;
-        write_open(s, &items[i], &slot[i]);
+        write_open(s, &items[i], &slot[i], n > 1);
     }
     for (size_t i = 0; i < n; i++)
         if (items[i].r > 0) {
@@ -654,6 +656,21 @@ static int rel_stat(struct store *s, const char *rel, struct ns_name *n, int *re
     *ret_fd = TAKE_FD(nsfd);
     *ret_st = st;
     return 0;
+}
+
+int store_check(struct store *s, const char *rel, const void *data, size_t len, bool *ret_equal,
+                struct kerr *err)
+{
+    struct ns_name n;
+    _cleanup_close_ int nsfd = -1;
+    *ret_equal = false;
+    int r = rel_folder_open(s, rel, &n, &nsfd, err);
+    if (r == -ENOENT)
+        return 0; /* no folder: nothing there */
+    if (r < 0)
+        return r;
+    bool exists = false;
+    return existing_check(s, nsfd, rel, n.name, data, len, ret_equal, &exists, err);
 }
 
 int store_stat(struct store *s, const char *rel, struct stat *ret_st, struct kerr *err)

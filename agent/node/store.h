@@ -67,6 +67,12 @@ size_t store_write_many(struct store *s, struct store_item *items, size_t n,
 int store_read(struct store *s, const char *rel, char **ret_data, size_t *ret_len,
                struct kerr *err);
 
+/* *ret_equal: rel is a regular file holding exactly data; its mode is then put back to 0644
+ * if someone changed it (what store_write() of the same bytes would do, without the walk
+ * and the write). Absent, or anything else there: false. */
+int store_check(struct store *s, const char *rel, const void *data, size_t len, bool *ret_equal,
+                struct kerr *err);
+
 /* The status of rel, a regular file (not a link), found by the same walk as every other
  * call: -ENOENT when absent, -ELOOP for a link, -EISDIR for a folder, -EINVAL for anything
  * else. */

@@ -327,6 +327,7 @@ static void test_incremental_equals_fresh(void **state)
 struct heal {
     struct fix *f;
     const char *want;
+    mode_t mode; /* also wanted when not 0 */
     uint64_t deadline;
     bool healed;
     struct evtimer *t;
@@ -336,21 +337,29 @@ static void on_heal_poll(struct evtimer *t, void *userdata)
 {
     struct heal *h = userdata;
     _cleanup_free_ char *now = disk(h->f, "demo/web.json");
-    h->healed = now && (!h->want || strcmp(now, h->want) == 0);
+    struct stat st;
+    h->healed = now && (!h->want || strcmp(now, h->want) == 0) &&
+                (!h->mode || (stat(path_of(h->f, "demo/web.json"), &st) == 0 &&
+                              (st.st_mode & 07777) == h->mode));
     if (h->healed || now_ms() > h->deadline)
         evloop_quit(h->f->l, 0);
     else
         evtimer_arm(t, 10);
 }
 
-static void wait_healed(struct fix *f, const char *want)
+static void wait_healed_mode(struct fix *f, const char *want, mode_t mode)
 {
-    struct heal h = {f, want, now_ms() + 20000, false, NULL};
+    struct heal h = {f, want, mode, now_ms() + 20000, false, NULL};
     assert_int_equal(evtimer_new(f->l, on_heal_poll, &h, &h.t), 0);
     evtimer_arm(h.t, 10);
     assert_int_equal(evloop_run(f->l), 0);
     evtimer_free(h.t);
     assert_true(h.healed);
+}
+
+static void wait_healed(struct fix *f, const char *want)
+{
+    wait_healed_mode(f, want, 0);
 }
 
 static void test_self_heal(void **state)
@@ -372,6 +381,14 @@ static void test_self_heal(void **state)
 
     assert_int_equal(unlink(path_of(&f, "demo/web.json")), 0);
     wait_healed(&f, good);
+
+    /* Only the mode changed: put back, the same file (inode) kept. */
+    struct stat before, after;
+    assert_int_equal(stat(path_of(&f, "demo/web.json"), &before), 0);
+    assert_int_equal(chmod(path_of(&f, "demo/web.json"), 0600), 0);
+    wait_healed_mode(&f, good, 0644);
+    assert_int_equal(stat(path_of(&f, "demo/web.json"), &after), 0);
+    assert_int_equal(before.st_ino, after.st_ino);
     fix_close(&f);
     fix_remove(&f);
 }

@@ -627,6 +627,41 @@ static void test_link_as_file_replaced(void **state)
     store_close(s);
 }
 
+/* store_check: the same bytes (a changed mode put back, the inode kept), other bytes,
+ * nothing there, no folder, a link, a folder. */
+static void test_check(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    struct kerr err = {0};
+    bool equal = true;
+    assert_int_equal(store_check(s, "demo/web.json", "same", 4, &equal, &err), 0);
+    assert_false(equal); /* no folder yet */
+    write_ok(s, "demo/web.json", "same", true);
+    const char *path = at(f, "seccomp/kscmp/demo/web.json");
+    assert_int_equal(chmod(path, 0600), 0);
+    struct stat before, after;
+    assert_int_equal(lstat(path, &before), 0);
+    assert_int_equal(store_check(s, "demo/web.json", "same", 4, &equal, &err), 0);
+    assert_true(equal);
+    assert_int_equal(lstat(path, &after), 0);
+    assert_int_equal(before.st_ino, after.st_ino);
+    assert_int_equal(after.st_mode & 07777, 0644);
+    assert_int_equal(store_check(s, "demo/web.json", "sane", 4, &equal, &err), 0);
+    assert_false(equal);
+    assert_int_equal(store_check(s, "demo/web.json", "same!", 5, &equal, &err), 0);
+    assert_false(equal);
+    assert_int_equal(store_check(s, "demo/other.json", "same", 4, &equal, &err), 0);
+    assert_false(equal);
+    assert_int_equal(symlink(path, at(f, "seccomp/kscmp/demo/link.json")), 0);
+    assert_int_equal(store_check(s, "demo/link.json", "same", 4, &equal, &err), 0);
+    assert_false(equal); /* never followed: replaced by the next write */
+    assert_int_equal(mkdir(at(f, "seccomp/kscmp/demo/dir.json"), 0755), 0);
+    assert_int_equal(store_check(s, "demo/dir.json", "same", 4, &equal, &err), -EISDIR);
+    assert_false(equal);
+    store_close(s);
+}
+
 static void test_folder_as_file_refused(void **state)
 {
     struct fixture *f = *state;
@@ -1049,6 +1084,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_link_as_namespace_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_as_file_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_folder_as_file_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stat, setup, teardown),
         cmocka_unit_test_setup_teardown(test_size_limit, setup, teardown),
