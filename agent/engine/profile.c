@@ -221,6 +221,21 @@ bool profile_names(const struct cprof *p, uint32_t sys)
     return names_sys(p, sys);
 }
 
+const struct centry *profile_entry(const struct cprof *p, uint32_t sys)
+{
+    return find_ent(p, sys);
+}
+
+const struct ccond *profile_conds(const struct cprof *p, uint32_t sys, size_t *ret_n)
+{
+    const struct ccond *c = first_cond(p, sys);
+    size_t n = 0;
+    while (c && c + n < p->conds + p->nconds && c[n].sys == sys)
+        n++;
+    *ret_n = n;
+    return c;
+}
+
 int profile_add_if_unnamed(struct cprof *p, uint32_t sys, struct verdict v, const char *origin)
 {
     if (names_sys(p, sys))
@@ -255,10 +270,50 @@ static struct verdict else_verdict(const struct cprof *p, uint32_t sys, uint16_t
 /* Sorts ents (combining duplicates, the most restrictive wins) and conds. never_widen drops
  * conditional rules that are not more restrictive than the syscall's unconditional rule (one
  * policy's rules, 3.2); a merge's entries are the "else" of their conditions and keep them. */
+/* Sorts ents by sys, stably. Most arrays normalize() gets are already sorted (built in id
+ * order) or two sorted runs (a parent's rules, then the child's), which glibc's qsort()
+ * would sort again at full cost: those are checked, or merged, in one pass. */
+static void sort_ents(struct centry *e, size_t n)
+{
+    size_t i = 1;
+    while (i < n && e[i - 1].sys <= e[i].sys)
+        i++;
+    if (i >= n)
+        return;
+    size_t j = i + 1;
+    while (j < n && e[j - 1].sys <= e[j].sys)
+        j++;
+    struct centry *tmp = j == n ? malloc(n * sizeof(*tmp)) : NULL;
+    if (!tmp) { /* more than two runs, or no memory for the merge */
+        qsort(e, n, sizeof(*e), cmp_ent);
+        return;
+    }
+    size_t l = 0, r = i, k = 0;
+    while (l < i && r < n)
+        tmp[k++] = e[l].sys <= e[r].sys ? e[l++] : e[r++];
+    while (l < i)
+        tmp[k++] = e[l++];
+    while (r < n)
+        tmp[k++] = e[r++];
+    memcpy(e, tmp, n * sizeof(*e));
+    free(tmp);
+}
+
+/* Sorts conds by sys and conditions; already sorted ones are only checked. */
+static void sort_conds(struct ccond *c, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (cmp_cond(&c[i - 1], &c[i]) > 0) {
+            qsort(c, n, sizeof(*c), cmp_cond);
+            return;
+        }
+}
+
 static void normalize(struct cprof *p, bool never_widen)
 {
-    if (p->nents > 1) /* ents and conds may be NULL when empty: qsort wants a real array */
-        qsort(p->ents, p->nents, sizeof(*p->ents), cmp_ent);
+    /* ents and conds may be NULL when empty: qsort wants a real array */
+    if (p->nents > 1)
+        sort_ents(p->ents, p->nents);
     size_t w = 0;
     for (size_t i = 0; i < p->nents; i++) {
         if (w > 0 && p->ents[w - 1].sys == p->ents[i].sys) {
@@ -270,7 +325,7 @@ static void normalize(struct cprof *p, bool never_widen)
     }
     p->nents = w;
     if (p->nconds > 1)
-        qsort(p->conds, p->nconds, sizeof(*p->conds), cmp_cond);
+        sort_conds(p->conds, p->nconds);
     w = 0;
     for (size_t i = 0; i < p->nconds; i++) {
         struct ccond *c = &p->conds[i];
@@ -947,14 +1002,16 @@ static void jout_done(struct jout *o)
     free(o->s);
 }
 
-static void jout_put(struct jout *o, const char *s, size_t n)
+/* Where the next n bytes go (o->len grows by n), or NULL: out of memory, or past the bound,
+ * where bytes are only counted. */
+static char *jout_room(struct jout *o, size_t n)
 {
     if (o->err)
-        return;
+        return NULL;
     if (o->len + n + 2 > o->cap) {
         if (o->len + n + 2 > JOUT_MAX) {
             o->len += n; /* too large: counted for the message, not kept */
-            return;
+            return NULL;
         }
         size_t cap = o->cap ? o->cap : 4096;
         while (cap < o->len + n + 2)
@@ -964,28 +1021,47 @@ static void jout_put(struct jout *o, const char *s, size_t n)
         char *g = realloc(o->s, cap);
         if (!g) {
             o->err = -ENOMEM;
-            return;
+            return NULL;
         }
         o->s = g;
         o->cap = cap;
     }
-    memcpy(o->s + o->len, s, n);
+    char *at = o->s + o->len;
     o->len += n;
+    return at;
+}
+
+static void jout_put(struct jout *o, const char *s, size_t n)
+{
+    char *at = jout_room(o, n);
+    if (at)
+        memcpy(at, s, n);
+}
+
+/* The length of s when it can stand between quotes as it is (printable ASCII, no quote or
+ * backslash), else 0: no table holds an empty name or one that needs escaping. */
+static size_t plain_len(const char *s)
+{
+    size_t n = 0;
+    for (; s && s[n]; n++)
+        if (s[n] < 0x20 || s[n] > 0x7e || s[n] == '"' || s[n] == '\\')
+            return 0;
+    return n;
 }
 
 static void jout_str(struct jout *o, const char *s)
 {
-    size_t n = s ? strlen(s) : 0;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
-            n = 0;
-    if (n == 0) { /* no table holds an empty name or one that needs escaping */
+    size_t n = plain_len(s);
+    if (n == 0) {
         o->err = o->err ? o->err : -EINVAL;
         return;
     }
-    jout_put(o, "\"", 1);
-    jout_put(o, s, n);
-    jout_put(o, "\"", 1);
+    char *at = jout_room(o, n + 2);
+    if (!at)
+        return;
+    at[0] = '"';
+    memcpy(at + 1, s, n);
+    at[n + 1] = '"';
 }
 
 static void jout_int(struct jout *o, long long v)
@@ -1004,6 +1080,29 @@ static void jout_item(struct jout *o, int d, bool *first)
         jout_put(o, ",", 1);
     *first = false;
     jout_put(o, nl_spaces, 1 + 2 * (size_t)d);
+}
+
+/* jout_item() and jout_str() in one step: an element of the names arrays. */
+static void jout_item_str(struct jout *o, int d, bool *first, const char *s)
+{
+    size_t n = plain_len(s);
+    if (n == 0) {
+        o->err = o->err ? o->err : -EINVAL;
+        return;
+    }
+    size_t lead = (*first ? 0 : 1) + 1 + 2 * (size_t)d;
+    char *at = jout_room(o, lead + n + 2);
+    if (!at)
+        return;
+    if (!*first)
+        *at++ = ',';
+    *first = false;
+    *at++ = '\n';
+    memset(at, ' ', 2 * (size_t)d);
+    at += 2 * (size_t)d;
+    *at++ = '"';
+    memcpy(at, s, n);
+    at[n] = '"';
 }
 
 static void jout_key(struct jout *o, int d, bool *first, const char *key)
@@ -1045,10 +1144,8 @@ static void jout_rule(struct jout *o, const struct cprof *p, const struct sysdb 
         jout_str(o, sysdb_name(db, c->sys));
     } else
         for (size_t rk = 0; rk < nnames; rk++)
-            if (at[rk] && cmp_verdict_order(p->ents[at[rk] - 1].v, v) == 0) {
-                jout_item(o, 4, &nfirst);
-                jout_str(o, sysdb_name(db, p->ents[at[rk] - 1].sys));
-            }
+            if (at[rk] && cmp_verdict_order(p->ents[at[rk] - 1].v, v) == 0)
+                jout_item_str(o, 4, &nfirst, sysdb_name(db, p->ents[at[rk] - 1].sys));
     jout_close(o, 3, nfirst, ']');
     jout_key(o, 3, &first, "action");
     jout_str(o, action_oci_name(v.action));

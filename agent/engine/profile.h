@@ -96,6 +96,11 @@ int profile_merge_opts(const struct cprof *const *in, size_t n, const struct mer
 /* Whether p has a rule for sys (unconditional or conditional). */
 bool profile_names(const struct cprof *p, uint32_t sys);
 
+/* The unconditional rule of sys, or NULL; its conditional rules (*ret_n of them, adjacent),
+ * or NULL and 0. Binary searches: ents and conds are sorted by sys. */
+const struct centry *profile_entry(const struct cprof *p, uint32_t sys);
+const struct ccond *profile_conds(const struct cprof *p, uint32_t sys, size_t *ret_n);
+
 /* Gives sys the unconditional verdict v, with origin text origin, when p has no rule for it
  * at all: 1 when added, 0 when p names it already (p is left as it is). */
 int profile_add_if_unnamed(struct cprof *p, uint32_t sys, struct verdict v, const char *origin);

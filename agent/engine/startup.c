@@ -191,16 +191,22 @@ static bool exists_on(struct sysdb *db, const char *name, int arch)
     return name && sysdb_lookup(db, name, &id) == 0 && (sysdb_arches(db, id) & (1u << arch));
 }
 
-const char *startup_name(const struct startup_entry *e, int arch, struct sysdb *db)
+/* startup_name() with arch_is_32bit(arch) known (is32), for the loops over every entry. */
+static const char *name_on(const struct startup_entry *e, int arch, bool is32, struct sysdb *db)
 {
     if (arch < 0 || (size_t)arch >= arch_count())
         return NULL;
-    if (arch_is_32bit(arch)) {
+    if (is32) {
         if (exists_on(db, e->name32, arch))
             return e->name32;
         return e->name32 || !exists_on(db, e->name, arch) ? NULL : e->name;
     }
     return exists_on(db, e->name, arch) ? e->name : NULL;
+}
+
+const char *startup_name(const struct startup_entry *e, int arch, struct sysdb *db)
+{
+    return name_on(e, arch, arch >= 0 && arch_is_32bit(arch), db);
 }
 
 const char *startup_step(const struct startup_entry *e, enum startup_mode m)
@@ -250,11 +256,12 @@ int startup_apply(struct cprof *p, enum startup_mode m, int arch, struct sysdb *
 {
     if (p->dflt.action == ACT_ALLOW)
         return 0;
+    bool is32 = arch >= 0 && arch_is_32bit(arch);
     for (size_t i = 0; i < ELEMENTSOF(entries); i++) {
         const char *step = startup_step(&entries[i], m);
-        const char *name = step ? startup_name(&entries[i], arch, db) : NULL;
+        const char *name = step ? name_on(&entries[i], arch, is32, db) : NULL;
         uint32_t id;
-        if (!name || sysdb_lookup(db, name, &id) < 0)
+        if (!name || sysdb_lookup(db, name, &id) < 0 || profile_names(p, id))
             continue;
         char origin[300];
         snprintf(origin, sizeof(origin), "container start-up: %s", step);
@@ -277,23 +284,23 @@ int startup_blocked(const struct cprof *p, enum startup_mode m, int arch, struct
     if (!v)
         return -ENOMEM;
     size_t n = 0;
+    bool is32 = arch >= 0 && arch_is_32bit(arch);
     for (size_t i = 0; i < ELEMENTSOF(entries); i++) {
         const char *name =
-            startup_step(&entries[i], m) ? startup_name(&entries[i], arch, db) : NULL;
+            startup_step(&entries[i], m) ? name_on(&entries[i], arch, is32, db) : NULL;
         uint32_t id;
         if (!name || sysdb_lookup(db, name, &id) < 0)
             continue;
-        struct verdict uncond = p->dflt;
-        for (size_t k = 0; k < p->nents; k++)
-            if (p->ents[k].sys == id)
-                uncond = p->ents[k].v;
+        const struct centry *e = profile_entry(p, id);
+        struct verdict uncond = e ? e->v : p->dflt;
         /* The conditional rules' else is the unconditional rule, or the default. */
         bool some_block = blocks(uncond), some_allow = !blocks(uncond);
-        for (size_t k = 0; k < p->nconds; k++)
-            if (p->conds[k].sys == id) {
-                some_block = some_block || blocks(p->conds[k].v);
-                some_allow = some_allow || !blocks(p->conds[k].v);
-            }
+        size_t nc = 0;
+        const struct ccond *c = profile_conds(p, id, &nc);
+        for (size_t k = 0; k < nc; k++) {
+            some_block = some_block || blocks(c[k].v);
+            some_allow = some_allow || !blocks(c[k].v);
+        }
         if (some_block)
             v[n++] = (struct startup_block){&entries[i], name, some_allow};
     }
