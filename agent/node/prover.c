@@ -25,7 +25,8 @@
 #define WHY_MAX 1024
 #define RECYCLE_AFTER 4096 /* proofs: a worker is replaced now and then (libseccomp's leaks) */
 #define SPAWN_TRIES_DRAIN 5
-#define HELLO 1 /* a worker's first answer: it runs (verdicts are 0 or negative) */
+#define HELLO 1        /* a worker's first answer: it runs (verdicts are 0 or negative) */
+#define WORKER_NICE 10 /* added to the agent's nice value */
 
 /* Remembered verdicts: proven ones keep their bytes (compared on a digest match). */
 #define PROVEN_MAX 4096
@@ -84,9 +85,14 @@ struct worker {
     int to, from;
     bool ready; /* said hello: it runs */
     bool to_watched;
-    struct job *job;
+    struct job *job; /* the one it proves (or will, once sent whole) */
     struct req_hdr hdr;
     size_t sent;
+    /* The next one, sent while it proves job: it starts that at once when done, instead of
+     * waiting for the agent to read the verdict (the agent may be waiting for the disk). */
+    struct job *queued;
+    struct req_hdr qhdr;
+    size_t qsent;
     uint64_t deadline;
     bool killed; /* by us, at the deadline */
     unsigned done;
@@ -183,6 +189,12 @@ int prover_worker_main(int argc, char **argv)
         cpu = 10;
     struct rlimit none = {0, 0};
     setrlimit(RLIMIT_CORE, &none);
+    /* Below the agent's own priority: its loop (the watch, the health endpoint, the writes
+     * the proofs wait for) runs first, and proofs take the CPU time it leaves (a resync of
+     * 250 runtime/default-based profiles: about 1.47x -> 1.23x the disk floor). A hint: at
+     * the lowest priority already, the proofs run as they are. */
+    int niced = nice(WORKER_NICE);
+    (void)niced;
     struct resp_hdr hello = {WIRE_MAGIC, HELLO, 0, 0};
     if (write_full(1, &hello, sizeof(hello)) < 0)
         return 1;
@@ -588,6 +600,14 @@ static void finish(struct worker *w, int code, const char *why)
     else
         p->reports = j;
     p->reports_tail = j;
+    if (w->queued) { /* the worker has started it: its deadline runs from now */
+        w->job = TAKE_PTR(w->queued);
+        w->hdr = w->qhdr;
+        w->sent = w->qsent;
+        w->qsent = 0;
+        w->killed = false;
+        w->deadline = now_ms() + p->o.deadline_ms;
+    }
     /* The next proof starts before the verdicts are told (their callbacks write files). */
     dispatch(p);
 }
@@ -682,14 +702,31 @@ static void respawn_later(struct prover *p)
     p->respawn_at = now_ms() + backoff_ms(p->spawn_failures, 100, 10000);
 }
 
+/* j goes back to its group's queue (its worker went before proving it), or goes when nobody
+ * waits for it any more. */
+static void give_back(struct prover *p, struct job *j)
+{
+    j->running = false;
+    if (j->waiters)
+        requeue(p, j);
+    else {
+        j->g->running--;
+        group_release(p, j->g);
+        job_drop(p, j);
+    }
+}
+
 /* The worker went (crash, limit, deadline, end of its pipe): the job it proved is refused,
- * one it did not have whole yet waits again; the worker is replaced. */
+ * one it did not have whole yet, and the one queued behind it, wait again; the worker is
+ * replaced. */
 static void worker_died(struct worker *w)
 {
     struct prover *p = w->p;
     struct worker was = *w;
     struct job *j = TAKE_PTR(w->job);
     int st = worker_reap(w);
+    if (was.queued)
+        give_back(p, was.queued);
     metrics_add(p->m, M_PROOF_WORKER_RESTARTS, 1);
     if (!was.ready) {
         log_error("proof worker %d (%s) stopped at start (wait status %d): profiles wait for "
@@ -698,14 +735,7 @@ static void worker_died(struct worker *w)
         respawn_later(p);
     }
     if (j && was.sent < sizeof(was.hdr) + j->len) {
-        j->running = false;
-        if (j->waiters)
-            requeue(p, j);
-        else {
-            j->g->running--;
-            group_release(p, j->g);
-            job_drop(p, j);
-        }
+        give_back(p, j);
     } else if (j) {
         char why[WHY_MAX];
         int code = death_verdict(p, &was, st, why, sizeof(why));
@@ -723,34 +753,54 @@ static void stop_watching_out(struct worker *w)
     w->to_watched = false;
 }
 
-/* Writes what is left of w's request; 0 when all is sent or the pipe is full, else the
- * worker is gone (handled). */
-static int send_more(struct worker *w)
+/* Writes what is left of j's request (hdr, *sent of it written): 1 when all is sent, 0 when
+ * the pipe is full, -1 when the worker is gone (not handled). */
+static int send_one(struct worker *w, struct job *j, struct req_hdr *hdr, size_t *sent)
 {
-    struct job *j = w->job;
-    size_t total = sizeof(w->hdr) + j->len;
-    while (w->sent < total) {
+    size_t total = sizeof(*hdr) + j->len;
+    while (*sent < total) {
         struct iovec iov[2];
         int n = 0;
-        if (w->sent < sizeof(w->hdr))
-            iov[n++] = (struct iovec){(char *)&w->hdr + w->sent, sizeof(w->hdr) - w->sent};
-        size_t off = w->sent > sizeof(w->hdr) ? w->sent - sizeof(w->hdr) : 0;
+        if (*sent < sizeof(*hdr))
+            iov[n++] = (struct iovec){(char *)hdr + *sent, sizeof(*hdr) - *sent};
+        size_t off = *sent > sizeof(*hdr) ? *sent - sizeof(*hdr) : 0;
         if (off < j->len)
             iov[n++] = (struct iovec){j->bytes + off, j->len - off};
         ssize_t r = writev(w->to, iov, n);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r < 0 && errno == EAGAIN) {
-            if (!w->to_watched && w->p->l &&
-                evloop_add_fd(w->p->l, w->to, EPOLLOUT, on_worker_out, w) == 0)
-                w->to_watched = true;
+        if (r < 0 && errno == EAGAIN)
             return 0;
-        }
-        if (r < 0) {
-            worker_died(w);
-            return -EPIPE;
-        }
-        w->sent += (size_t)r;
+        if (r < 0)
+            return -1;
+        *sent += (size_t)r;
+    }
+    return 1;
+}
+
+/* True while some of w's requests is not written whole. */
+static bool sending(const struct worker *w)
+{
+    return (w->job && w->sent < sizeof(w->hdr) + w->job->len) ||
+           (w->queued && w->qsent < sizeof(w->qhdr) + w->queued->len);
+}
+
+/* Writes what is left of w's requests, the job's and then the queued one's; 0 when all is
+ * sent or the pipe is full, else the worker is gone (handled). */
+static int send_more(struct worker *w)
+{
+    int r = w->job ? send_one(w, w->job, &w->hdr, &w->sent) : 1;
+    if (r == 1 && w->queued)
+        r = send_one(w, w->queued, &w->qhdr, &w->qsent);
+    if (r < 0) {
+        worker_died(w);
+        return -EPIPE;
+    }
+    if (r == 0) {
+        if (!w->to_watched && w->p->l &&
+            evloop_add_fd(w->p->l, w->to, EPOLLOUT, on_worker_out, w) == 0)
+            w->to_watched = true;
+        return 0;
     }
     stop_watching_out(w);
     return 0;
@@ -759,7 +809,7 @@ static int send_more(struct worker *w)
 static void on_worker_out(struct evloop *l, int fd, uint32_t events, void *userdata)
 {
     struct worker *w = userdata;
-    if (w->job && send_more(w) < 0) {
+    if ((w->job || w->queued) && send_more(w) < 0) {
         dispatch(w->p);
         report(w->p);
         arm_timer(w->p);
@@ -806,7 +856,7 @@ static int receive(struct worker *w)
 static void handle_readable(struct worker *w)
 {
     for (;;) {
-        if (receive(w) <= 0)
+        if (w->pid <= 0 || receive(w) <= 0)
             return; /* more to come, or the worker went (handled) */
         if (w->rh.code == HELLO && !w->ready) {
             w->ready = true;
@@ -825,8 +875,11 @@ static void handle_readable(struct worker *w)
         if (w->done >= RECYCLE_AFTER && !w->job) {
             worker_reap(w);
             spawn_missing(w->p);
+            return;
         }
-        return;
+        if (!w->job)
+            return;
+        /* The verdict on the job queued behind may be in already. */
     }
 }
 
@@ -839,12 +892,20 @@ static void on_worker_in(struct evloop *l, int fd, uint32_t events, void *userda
     arm_timer(w->p);
 }
 
+/* Gives j to w: as its job, or queued behind the one it proves. */
 static void start_job(struct worker *w, struct job *j)
 {
     struct prover *p = w->p;
-    w->job = j;
     j->running = true;
     j->g->running++;
+    if (w->job) {
+        w->queued = j;
+        w->qhdr = (struct req_hdr){WIRE_MAGIC, (uint32_t)j->len};
+        w->qsent = 0;
+        send_more(w);
+        return;
+    }
+    w->job = j;
     w->hdr = (struct req_hdr){WIRE_MAGIC, (uint32_t)j->len};
     w->sent = 0;
     w->got = 0;
@@ -853,12 +914,23 @@ static void start_job(struct worker *w, struct job *j)
     send_more(w);
 }
 
+/* True when w can take a job: it has none, or one sent whole and nothing queued (and it is
+ * not due to be replaced after this one). */
+static bool takes_job(const struct worker *w)
+{
+    if (w->pid <= 0 || !w->ready)
+        return false;
+    if (!w->job)
+        return true;
+    return !w->queued && !sending(w) && w->done + 1 < RECYCLE_AFTER;
+}
+
 static void dispatch(struct prover *p)
 {
     spawn_missing(p);
     for (unsigned i = 0; i < p->nw; i++) {
         struct worker *w = &p->w[i];
-        if (w->pid <= 0 || !w->ready || w->job)
+        if (!takes_job(w))
             continue;
         struct job *j = next_job(p);
         if (!j)
@@ -1001,7 +1073,7 @@ void prover_free(struct prover *p)
     if (!p)
         return;
     for (unsigned i = 0; p->w && i < p->nw; i++) {
-        p->w[i].job = NULL;
+        p->w[i].job = p->w[i].queued = NULL;
         worker_reap(&p->w[i]);
     }
     evtimer_free(p->timer);
@@ -1134,7 +1206,7 @@ int prover_drain(struct prover *p)
                 continue;
             fds[n] = (struct pollfd){.fd = w->from, .events = POLLIN};
             who[n++] = w;
-            if (w->job && w->sent < sizeof(w->hdr) + w->job->len) {
+            if (sending(w)) {
                 fds[n] = (struct pollfd){.fd = w->to, .events = POLLOUT};
                 who[n++] = w;
             }
@@ -1149,7 +1221,7 @@ int prover_drain(struct prover *p)
             if (!fds[i].revents || w->pid <= 0)
                 continue;
             if (fds[i].events & POLLOUT) {
-                if (w->job && fds[i].fd == w->to)
+                if ((w->job || w->queued) && fds[i].fd == w->to)
                     send_more(w);
             } else if (fds[i].fd == w->from)
                 handle_readable(w);

@@ -564,6 +564,8 @@ static void write_chunk(struct store *s, struct store_item *items, size_t n,
         items[i].r = 1; /* in progress */
         items[i].changed = false;
         write_open(s, &items[i], &slot[i], n > 1);
+        if (tick && items[i].r > 0) /* a temporary was written */
+            tick->fn(tick->userdata);
     }
     for (size_t i = 0; i < n; i++)
         if (items[i].r > 0) {

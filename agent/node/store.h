@@ -50,7 +50,7 @@ struct store_item {
     struct kerr err;
 };
 
-/* Called after each wait for the disk, so that the caller can serve what came in meanwhile
+/* Called after each file written or flushed, so that the caller can serve what came in meanwhile
  * (the agent hands its proof workers their next jobs); it must not call into the store. */
 struct store_tick {
     void (*fn)(void *userdata);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "base/cleanup.h"
@@ -304,6 +305,67 @@ static void test_crash_refuses_and_recovers(void **state)
     stop(f);
 }
 
+/* A job queued behind the one a worker proves (sent to it already) is not refused when the
+ * worker dies on the first: it is proven again by the next worker. The worker is stopped so
+ * that it reads neither before it is killed. */
+static void test_queued_job_survives_crash(void **state)
+{
+    struct fixture *f = start(1, 60);
+    assert_int_equal(prover_submit(f->p, "a/warm.json", "a", GOOD2, strlen(GOOD2)), 0);
+    assert_int_equal(prover_drain(f->p), 0); /* the worker runs and is idle */
+    int pid = prover_worker_pid(f->p, 0);
+    assert_true(pid > 0);
+    assert_int_equal(kill(pid, SIGSTOP), 0);
+    _cleanup_free_ char *mid = slow_profile(100, 7); /* fits in the pipe with GOOD */
+    assert_true(strlen(mid) + strlen(GOOD) < 60000);
+    assert_int_equal(prover_submit(f->p, "a/first.json", "a", mid, strlen(mid)), 0);
+    assert_int_equal(prover_submit(f->p, "b/behind.json", "b", GOOD, strlen(GOOD)), 0);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    assert_int_equal(prover_drain(f->p), 0);
+    const struct seen *first = find(&f->rec, "a/first.json");
+    assert_non_null(first);
+    assert_int_equal(first->verdict, -EFAULT); /* the job it held */
+    const struct seen *behind = find(&f->rec, "b/behind.json");
+    assert_non_null(behind);
+    assert_int_equal(behind->verdict, 0);
+    assert_int_equal(metrics_get(f->m, M_PROOF_WORKER_RESTARTS), 1);
+    assert_int_not_equal(prover_worker_pid(f->p, 0), pid);
+    stop(f);
+}
+
+/* Workers run below the agent's CPU priority (nice + 10, at most 19). */
+static void test_workers_below_agent(void **state)
+{
+    struct fixture *f = start(1, 10);
+    assert_int_equal(prover_submit(f->p, "a/x.json", "a", GOOD, strlen(GOOD)), 0);
+    assert_int_equal(prover_drain(f->p), 0);
+    int pid = prover_worker_pid(f->p, 0);
+    assert_true(pid > 0);
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    /* Fields after the command's closing parenthesis: state is the 3rd, nice the 19th. */
+    char *p = strrchr(buf, ')');
+    assert_non_null(p);
+    long nice_field = 0;
+    int field = 2;
+    for (char *tok = strtok(p + 1, " "); tok; tok = strtok(NULL, " "))
+        if (++field == 19) {
+            nice_field = strtol(tok, NULL, 10);
+            break;
+        }
+    assert_int_equal(field, 19);
+    errno = 0;
+    int mine = getpriority(PRIO_PROCESS, 0);
+    assert_int_equal(errno, 0);
+    assert_int_equal(nice_field, mine + 10 > 19 ? 19 : mine + 10);
+    stop(f);
+}
+
 /* A proof over its CPU time is stopped (SIGXCPU) and the profile refused (the wall-clock
  * deadline is far: the CPU limit is what stops it, however loaded the machine). */
 static void test_cpu_limit(void **state)
@@ -364,6 +426,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cancel_and_replace),
         cmocka_unit_test(test_fair_across_groups),
         cmocka_unit_test(test_crash_refuses_and_recovers),
+        cmocka_unit_test(test_queued_job_survives_crash),
+        cmocka_unit_test(test_workers_below_agent),
         cmocka_unit_test(test_cpu_limit),
         cmocka_unit_test(test_deadline),
         cmocka_unit_test(test_free_does_not_wait),
