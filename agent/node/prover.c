@@ -27,6 +27,10 @@
 #define SPAWN_TRIES_DRAIN 5
 #define HELLO 1        /* a worker's first answer: it runs (verdicts are 0 or negative) */
 #define WORKER_NICE 10 /* added to the agent's nice value */
+/* A job queued behind a proof that has run this long goes to another worker: one slow or
+ * stuck profile holds up no other namespace's (the costliest profile within the bounds of
+ * docs/bounds.md proves in well under this). */
+#define HANDOFF_MS 250
 
 /* Remembered verdicts: proven ones keep their bytes (compared on a digest match). */
 #define PROVEN_MAX 4096
@@ -93,7 +97,11 @@ struct worker {
     struct job *queued;
     struct req_hdr qhdr;
     size_t qsent;
+    uint64_t started; /* when job started (it had the worker) */
     uint64_t deadline;
+    /* Verdicts to ignore, on jobs handed to another worker: skip of them come after job's,
+     * skipping of them come next (the worker proves one now, held to deadline). */
+    unsigned skip, skipping;
     bool killed; /* by us, at the deadline */
     unsigned done;
     struct resp_hdr rh;
@@ -600,13 +608,19 @@ static void finish(struct worker *w, int code, const char *why)
     else
         p->reports = j;
     p->reports_tail = j;
+    if (w->skip) { /* it proves the handed-off ones next: held to a deadline */
+        w->skipping += w->skip;
+        w->skip = 0;
+        w->deadline = now_ms() + p->o.deadline_ms;
+    }
     if (w->queued) { /* the worker has started it: its deadline runs from now */
         w->job = TAKE_PTR(w->queued);
         w->hdr = w->qhdr;
         w->sent = w->qsent;
         w->qsent = 0;
         w->killed = false;
-        w->deadline = now_ms() + p->o.deadline_ms;
+        w->started = now_ms();
+        w->deadline = w->started + p->o.deadline_ms;
     }
     /* The next proof starts before the verdicts are told (their callbacks write files). */
     dispatch(p);
@@ -641,12 +655,12 @@ static void report(struct prover *p)
  * proving while a long sync submits jobs or files are written; the verdicts are told from
  * the loop). */
 static void handle_readable(struct worker *w);
-/* Reads what the workers with a job (or not yet started) have said. An idle worker says
- * nothing unless it dies, which the loop's watch on its pipe sees. */
+/* Reads what the workers with a job (or one handed off, or not yet started) have said. An idle
+ * worker says nothing unless it dies, which the loop's watch on its pipe sees. */
 static void poll_workers(struct prover *p)
 {
     for (unsigned i = 0; i < p->nw; i++)
-        if (p->w[i].pid > 0 && (p->w[i].job || !p->w[i].ready))
+        if (p->w[i].pid > 0 && (p->w[i].job || p->w[i].skipping || !p->w[i].ready))
             handle_readable(&p->w[i]);
 }
 
@@ -863,6 +877,12 @@ static void handle_readable(struct worker *w)
             w->p->spawn_failures = 0;
             continue;
         }
+        if (w->skipping) {
+            w->skipping--; /* on a job handed to another worker */
+            if (w->skipping)
+                w->deadline = now_ms() + w->p->o.deadline_ms;
+            continue;
+        }
         if (!w->job || w->rh.code > 0) {
             worker_died(w); /* an answer nobody asked for */
             return;
@@ -910,44 +930,60 @@ static void start_job(struct worker *w, struct job *j)
     w->sent = 0;
     w->got = 0;
     w->killed = false;
-    w->deadline = now_ms() + p->o.deadline_ms;
+    w->started = now_ms();
+    w->deadline = w->started + p->o.deadline_ms;
     send_more(w);
 }
 
-/* True when w can take a job: it has none, or one sent whole and nothing queued (and it is
- * not due to be replaced after this one). */
-static bool takes_job(const struct worker *w)
+/* True when w can take a job: it has none, or one sent whole and nothing queued, that has
+ * not run long (and it is not due to be replaced after this one). One it proves for a job
+ * handed to another worker counts as a job. */
+static bool takes_job(const struct worker *w, uint64_t now)
 {
     if (w->pid <= 0 || !w->ready)
         return false;
+    if (w->skip || w->skipping)
+        return false;
     if (!w->job)
         return true;
-    return !w->queued && !sending(w) && w->done + 1 < RECYCLE_AFTER;
+    return !w->queued && !sending(w) && now < w->started + HANDOFF_MS &&
+           w->done + 1 < RECYCLE_AFTER;
 }
 
+/* Gives the waiting jobs to the workers: the idle ones first, then queued behind a proof. */
 static void dispatch(struct prover *p)
 {
     spawn_missing(p);
-    for (unsigned i = 0; i < p->nw; i++) {
-        struct worker *w = &p->w[i];
-        if (!takes_job(w))
-            continue;
-        struct job *j = next_job(p);
-        if (!j)
-            return;
-        start_job(w, j);
-    }
+    uint64_t now = now_ms();
+    for (int behind = 0; behind < 2; behind++)
+        for (unsigned i = 0; i < p->nw; i++) {
+            struct worker *w = &p->w[i];
+            if (!takes_job(w, now) || (!behind && w->job))
+                continue;
+            struct job *j = next_job(p);
+            if (!j)
+                return;
+            start_job(w, j);
+        }
 }
 
 /* Kills the workers past their deadline. */
+/* Kills the workers past their deadline, and hands the jobs queued behind a long proof to
+ * the others (sent whole: the worker proves them when it can, and that verdict is ignored). */
 static void check_deadlines(struct prover *p)
 {
     uint64_t now = now_ms();
     for (unsigned i = 0; i < p->nw; i++) {
         struct worker *w = &p->w[i];
-        if (w->job && w->deadline <= now) {
+        if ((w->job || w->skipping) && w->deadline <= now) {
             w->killed = true;
             worker_died(w);
+            continue;
+        }
+        if (w->job && w->queued && w->started + HANDOFF_MS <= now &&
+            w->qsent == sizeof(w->qhdr) + w->queued->len) {
+            w->skip++;
+            give_back(p, TAKE_PTR(w->queued));
         }
     }
 }
@@ -958,9 +994,13 @@ static uint64_t next_wake(const struct prover *p)
     if (p->reports)
         return now_ms(); /* verdicts to tell: at once */
     uint64_t next = p->respawn_at && p->jobs.n ? p->respawn_at : 0;
-    for (unsigned i = 0; i < p->nw; i++)
-        if (p->w[i].job && (!next || p->w[i].deadline < next))
-            next = p->w[i].deadline;
+    for (unsigned i = 0; i < p->nw; i++) {
+        const struct worker *w = &p->w[i];
+        if ((w->job || w->skipping) && (!next || w->deadline < next))
+            next = w->deadline;
+        if (w->queued && (!next || w->started + HANDOFF_MS < next))
+            next = w->started + HANDOFF_MS;
+    }
     return next;
 }
 
@@ -1169,6 +1209,7 @@ void prover_cancel(struct prover *p, const char *key)
 void prover_poll(struct prover *p)
 {
     poll_workers(p);
+    check_deadlines(p);
     dispatch(p);
     arm_timer(p);
 }

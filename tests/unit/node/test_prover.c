@@ -333,6 +333,60 @@ static void test_queued_job_survives_crash(void **state)
     stop(f);
 }
 
+/* A job queued behind a proof that does not end (its worker stopped) goes to another worker
+ * after a short while, long before that proof's deadline; the stopped worker, let go, proves
+ * its own job, and the answer it then gives on the handed-off one is ignored. */
+static void test_queued_job_handed_off(void **state)
+{
+    struct fixture *f = start_with(2, 60, 20000);
+    assert_int_equal(prover_submit(f->p, "a/warm.json", "a", GOOD2, strlen(GOOD2)), 0);
+    assert_int_equal(prover_submit(f->p, "b/warm.json", "b", GOOD, strlen(GOOD)), 0);
+    assert_int_equal(prover_drain(f->p), 0);
+    int w0 = prover_worker_pid(f->p, 0), w1 = prover_worker_pid(f->p, 1);
+    assert_true(w0 > 0 && w1 > 0);
+    assert_int_equal(kill(w0, SIGSTOP), 0);
+    assert_int_equal(kill(w1, SIGSTOP), 0);
+    _cleanup_free_ char *p1 = slow_profile(3, 1), *p2 = slow_profile(3, 2),
+                        *p3 = slow_profile(3, 3);
+    assert_int_equal(prover_submit(f->p, "a/one.json", "a", p1, strlen(p1)), 0);   /* w0 */
+    assert_int_equal(prover_submit(f->p, "b/two.json", "b", p2, strlen(p2)), 0);   /* w1 */
+    assert_int_equal(prover_submit(f->p, "c/three.json", "c", p3, strlen(p3)), 0); /* behind */
+    assert_int_equal(kill(w1, SIGCONT), 0);
+    uint64_t proofs0 = metrics_get(f->m, M_PROOFS);
+    time_t t0 = time(NULL);
+    while (metrics_get(f->m, M_PROOFS) < proofs0 + 2 && time(NULL) - t0 < 10) {
+        prover_poll(f->p);
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    /* two and three proven by w1 while w0 still holds one (its deadline is 20 s away). */
+    assert_int_equal(metrics_get(f->m, M_PROOFS), proofs0 + 2);
+    assert_true(time(NULL) - t0 < 10);
+    assert_int_equal(prover_worker_pid(f->p, 0), w0);
+    assert_int_equal(kill(w0, SIGCONT), 0);
+    assert_int_equal(prover_drain(f->p), 0);
+    assert_int_equal(find(&f->rec, "a/one.json")->verdict, 0);
+    assert_int_equal(find(&f->rec, "b/two.json")->verdict, 0);
+    assert_int_equal(find(&f->rec, "c/three.json")->verdict, 0);
+    assert_int_equal(metrics_get(f->m, M_PROOFS), proofs0 + 3);
+    assert_int_equal(metrics_get(f->m, M_PROOF_WORKER_RESTARTS), 0);
+    /* w0 goes on once its ignored answer is read: with w1 stopped, the next job is w0's
+     * (were that answer still awaited, w0 would take none and the job would wait on w1). */
+    for (int i = 0; i < 40; i++) {
+        prover_poll(f->p);
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(kill(w1, SIGSTOP), 0);
+    assert_int_equal(prover_submit(f->p, "a/four.json", "a", GOOD, strlen(GOOD)), 0);
+    assert_int_equal(prover_drain(f->p), 0);
+    assert_int_equal(find(&f->rec, "a/four.json")->verdict, 0);
+    assert_int_equal(metrics_get(f->m, M_PROOF_WORKER_RESTARTS), 0);
+    assert_int_equal(prover_worker_pid(f->p, 0), w0);
+    assert_int_equal(kill(w1, SIGCONT), 0);
+    stop(f);
+}
+
 /* Workers run below the agent's CPU priority (nice + 10, at most 19). */
 static void test_workers_below_agent(void **state)
 {
@@ -428,6 +482,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_crash_refuses_and_recovers),
         cmocka_unit_test(test_queued_job_survives_crash),
         cmocka_unit_test(test_workers_below_agent),
+        cmocka_unit_test(test_queued_job_handed_off),
         cmocka_unit_test(test_cpu_limit),
         cmocka_unit_test(test_deadline),
         cmocka_unit_test(test_free_does_not_wait),
