@@ -967,7 +967,6 @@ static void dispatch(struct prover *p)
         }
 }
 
-/* Kills the workers past their deadline. */
 /* Kills the workers past their deadline, and hands the jobs queued behind a long proof to
  * the others (sent whole: the worker proves them when it can, and that verdict is ignored). */
 static void check_deadlines(struct prover *p)

@@ -71,9 +71,9 @@ int prover_submit(struct prover *p, const char *key, const char *group, const ch
 /* Forgets the job of key (its verdict, when it comes, is still remembered, not reported). */
 void prover_cancel(struct prover *p, const char *key);
 
-/* Takes the verdicts that came in, without waiting, and gives their workers new jobs (for a
- * caller busy outside the loop for a while, e.g. writing files). The verdicts are told
- * later, from the loop (or prover_drain()). */
+/* Takes the verdicts that came in, without waiting, applies the deadlines and hand-offs,
+ * and gives the workers new jobs (for a caller busy outside the loop for a while, e.g.
+ * writing files). The verdicts are told later, from the loop (or prover_drain()). */
 void prover_poll(struct prover *p);
 
 /* Jobs waiting or running. */
