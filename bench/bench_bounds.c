@@ -72,18 +72,6 @@ static int on_event(const struct engine_event *ev, void *userdata)
     return 0;
 }
 
-static int put(struct object *o, void *userdata)
-{
-    struct engine *e = userdata;
-    if (o->type == OBJ_POLICY)
-        return engine_put_policy(e, TAKE_PTR(o->policy));
-    if (o->type == OBJ_POD)
-        return engine_put_pod(e, TAKE_PTR(o->pod));
-    if (o->type == OBJ_NAMESPACE)
-        return engine_put_namespace(e, TAKE_PTR(o->ns));
-    return 0;
-}
-
 /* The counts of a rendered profile: syscalls[] entries, and those with args. */
 static void count_entries(const char *json, size_t *ret_entries, size_t *ret_cond)
 {
@@ -115,7 +103,8 @@ static void measure(const char *input, bool raw, int arch, struct figures *f)
     if (engine_new(arch, &e) < 0)
         exit(1);
     double t0 = cpu_ms();
-    f->compile_r = manifest_load_buffer(yaml, strlen(yaml), "bench.yaml", put, e, &err);
+    f->compile_r =
+        manifest_load_buffer(yaml, strlen(yaml), "bench.yaml", engine_put_object, e, &err);
     if (f->compile_r == 0) {
         struct sync_ops ops = {.file = on_file, .event = on_event, .userdata = &cap};
         f->compile_r = engine_compute_file(e, "bench/p.json", &ops);

@@ -36,22 +36,10 @@ static void die(const char *what, const struct kerr *err)
     exit(1);
 }
 
-static int put_object(struct object *o, void *userdata)
-{
-    struct engine *e = userdata;
-    if (o->type == OBJ_POLICY)
-        return engine_put_policy(e, TAKE_PTR(o->policy));
-    if (o->type == OBJ_NAMESPACE)
-        return engine_put_namespace(e, TAKE_PTR(o->ns));
-    if (o->type == OBJ_POD)
-        return engine_put_pod(e, TAKE_PTR(o->pod));
-    return 0;
-}
-
 static void load(struct engine *e, const char *yaml)
 {
     struct kerr err = {0};
-    if (manifest_load_buffer(yaml, strlen(yaml), "bench.yaml", put_object, e, &err) < 0)
+    if (manifest_load_buffer(yaml, strlen(yaml), "bench.yaml", engine_put_object, e, &err) < 0)
         die("load", &err);
 }
 

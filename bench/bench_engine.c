@@ -453,18 +453,6 @@ struct timing {
     double parse, decode, put;
 };
 
-static int put_object(struct object *o, void *userdata)
-{
-    struct engine *e = userdata;
-    if (o->type == OBJ_POLICY)
-        return engine_put_policy(e, TAKE_PTR(o->policy));
-    if (o->type == OBJ_NAMESPACE)
-        return engine_put_namespace(e, TAKE_PTR(o->ns));
-    if (o->type == OBJ_POD)
-        return engine_put_pod(e, TAKE_PTR(o->pod));
-    return 0;
-}
-
 struct objects {
     struct object *v;
     size_t n, cap;
@@ -558,7 +546,7 @@ static void load_json(struct engine *e, const char *text, size_t len, struct tim
     double t2 = now_ms();
     ynode_free(doc);
     double t3 = now_ms();
-    if (put_object(&o, e) < 0)
+    if (engine_put_object(&o, e) < 0)
         die("put", NULL);
     object_clear(&o);
     double t4 = now_ms();
@@ -580,7 +568,7 @@ static void load_text(struct engine *e, const char *yaml, size_t len, struct tim
         die("parse", &err);
     double t3 = now_ms();
     for (size_t i = 0; i < os.n; i++) {
-        if (put_object(&os.v[i], e) < 0)
+        if (engine_put_object(&os.v[i], e) < 0)
             die("put", NULL);
         object_clear(&os.v[i]);
     }

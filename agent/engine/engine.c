@@ -11,6 +11,7 @@
 #include "base/strv.h"
 #include "base/hmap.h"
 #include "base/names.h"
+#include "engine/decode.h"
 #include "engine/startup.h"
 #include "engine/recording.h"
 
@@ -707,6 +708,21 @@ int engine_delete_pod(struct engine *e, const char *ns, const char *name)
     touch_pod_files(e, ps);
     podstate_free(ps);
     return 0;
+}
+
+int engine_put_object(struct object *o, void *engine)
+{
+    struct engine *e = engine;
+    switch (o->type) {
+    case OBJ_POLICY:
+        return engine_put_policy(e, TAKE_PTR(o->policy));
+    case OBJ_NAMESPACE:
+        return engine_put_namespace(e, TAKE_PTR(o->ns));
+    case OBJ_POD:
+        return engine_put_pod(e, TAKE_PTR(o->pod));
+    default:
+        return 0;
+    }
 }
 
 const struct pod *engine_get_pod(const struct engine *e, const char *ns, const char *name)

@@ -63,6 +63,13 @@ int engine_delete_namespace(struct engine *e, const char *name);
 int engine_put_pod(struct engine *e, struct pod *p);
 int engine_delete_pod(struct engine *e, const char *ns, const char *name);
 
+/* Puts a decoded object (engine/decode.h) into the engine through the call above for its
+ * type, taking its pointers; 0, nothing put, for a type the engine does not hold. Shaped as
+ * the object callback of decode_documents() and manifest_load(), engine being the struct
+ * engine. */
+struct object;
+int engine_put_object(struct object *o, void *engine);
+
 /* Tells the engine that prev is the last version of its policy that compiled (an agent that
  * kept it across a restart; the property test seeding a fresh engine): while the current
  * version is invalid, it still reaches the files prev's selectors reached, as it would had the

@@ -26,21 +26,6 @@
 
 /* ---- loading ----------------------------------------------------------------------------- */
 
-static inline int put_object(struct object *o, void *userdata)
-{
-    struct engine *e = userdata;
-    switch (o->type) {
-    case OBJ_POLICY:
-        return engine_put_policy(e, TAKE_PTR(o->policy));
-    case OBJ_NAMESPACE:
-        return engine_put_namespace(e, TAKE_PTR(o->ns));
-    case OBJ_POD:
-        return engine_put_pod(e, TAKE_PTR(o->pod));
-    default:
-        return 0;
-    }
-}
-
 /* Objects as YAML documents, to put in an OBJS(...) list. Policy specs are given as `body`:
  * YAML lines indented by two spaces (one string literal per line). */
 #define NSPOL(ns, name, body)                                                                      \
@@ -73,7 +58,7 @@ static inline void load_text(struct engine *e, const char *yaml)
     int r = ydoc_parse_yaml(yaml, strlen(yaml), "test.yaml", &docs, &n, &err);
     if (r < 0)
         fail_msg("YAML: %s", err.msg);
-    r = decode_documents(docs, n, "test.yaml", put_object, e, &err);
+    r = decode_documents(docs, n, "test.yaml", engine_put_object, e, &err);
     ydoc_free_all(docs, n);
     if (r < 0)
         fail_msg("decode: %s (%d)", err.msg, r);

@@ -29,7 +29,7 @@ static void put_json(struct engine *e, const char *text)
     if (decode_object(doc, "", &o, &err) < 0)
         fail_msg("decode: %s", err.msg);
     ynode_free(doc);
-    assert_int_equal(put_object(&o, e), 0);
+    assert_int_equal(engine_put_object(&o, e), 0);
     object_clear(&o);
 }
 

@@ -1612,7 +1612,7 @@ static void det_round(struct ynode **docs, const size_t *perm, size_t n, struct 
     for (size_t i = 0; i < n; i++)
         shuffled[i] = docs[perm[i]];
     struct kerr err = {0};
-    if (decode_documents(shuffled, n, "test.yaml", put_object, e, &err) < 0)
+    if (decode_documents(shuffled, n, "test.yaml", engine_put_object, e, &err) < 0)
         fail_msg("decode: %s", err.msg);
     free(shuffled);
     sync_rec(e, r);
@@ -1717,7 +1717,7 @@ static void test_determinism(void **state)
     sync_rec(e, &r);
     assert_int_equal(engine_delete_policy(e, PK_POLICY, "demo", "noise"), 0);
     assert_int_equal(engine_delete_pod(e, "demo", "z"), 0);
-    if (decode_documents(docs, n, "test.yaml", put_object, e, &err) < 0)
+    if (decode_documents(docs, n, "test.yaml", engine_put_object, e, &err) < 0)
         fail_msg("decode: %s", err.msg);
     sync_rec(e, &r);
     for (size_t k = 0; k < first.nf; k++) {
