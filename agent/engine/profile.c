@@ -1082,7 +1082,7 @@ static void jout_item(struct jout *o, int d, bool *first)
     jout_put(o, nl_spaces, 1 + 2 * (size_t)d);
 }
 
-/* jout_item() and jout_str() in one step: an element of the names arrays. */
+/* jout_item() and jout_str() in one step: a string element of an array. */
 static void jout_item_str(struct jout *o, int d, bool *first, const char *s)
 {
     size_t n = plain_len(s);
@@ -1140,8 +1140,7 @@ static void jout_rule(struct jout *o, const struct cprof *p, const struct sysdb 
     jout_put(o, "[", 1);
     bool nfirst = true;
     if (c) {
-        jout_item(o, 4, &nfirst);
-        jout_str(o, sysdb_name(db, c->sys));
+        jout_item_str(o, 4, &nfirst, sysdb_name(db, c->sys));
     } else
         for (size_t rk = 0; rk < nnames; rk++)
             if (at[rk] && cmp_verdict_order(p->ents[at[rk] - 1].v, v) == 0)
@@ -1267,10 +1266,8 @@ int profile_render_bounded(const struct cprof *in, const struct sysdb *db, char 
     jout_put(&o, "[", 1);
     bool afirst = true;
     for (size_t i = 0; i < arch_count(); i++)
-        if (p->arches & (1u << i)) {
-            jout_item(&o, 2, &afirst);
-            jout_str(&o, arch_get(i)->oci);
-        }
+        if (p->arches & (1u << i))
+            jout_item_str(&o, 2, &afirst, arch_get(i)->oci);
     jout_close(&o, 1, afirst, ']');
     jout_key(&o, 1, &top, "syscalls");
     jout_put(&o, "[", 1);
