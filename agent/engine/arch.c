@@ -92,14 +92,18 @@ const char *arch_mask_names(archmask_t m, char *buf, size_t len)
     return buf;
 }
 
-/* Open-addressing hash from name to id; ids index names[] and masks[]. */
+/* A syscall name the db holds (its id is its index in ents[]). */
+struct sysent {
+    char *name;
+    archmask_t mask; /* the architectures where it exists */
+    uint32_t rank;   /* its place in order */
+};
+
 struct sysdb {
-    char **names;
-    archmask_t *masks;
-    uint32_t *order; /* ids by name (strcmp), for rendering in name order without sorting */
-    uint32_t *rank;  /* rank[id]: the id's place in order */
+    struct sysent *ents; /* by id */
+    uint32_t *order;     /* ids by name (strcmp), for rendering in name order without sorting */
     size_t n, cap;
-    uint32_t *slots; /* id + 1, 0 = empty */
+    uint32_t *slots; /* open-addressing hash from name to id + 1, 0 = empty */
     size_t nslots;
 };
 
@@ -123,11 +127,9 @@ void sysdb_free(struct sysdb *db)
     if (!db)
         return;
     for (size_t i = 0; i < db->n; i++)
-        free(db->names[i]);
-    free(db->names);
-    free(db->masks);
+        free(db->ents[i].name);
+    free(db->ents);
     free(db->order);
-    free(db->rank);
     free(db->slots);
     free(db);
 }
@@ -139,7 +141,7 @@ static int sysdb_grow_slots(struct sysdb *db)
     if (!slots)
         return -ENOMEM;
     for (size_t id = 0; id < db->n; id++) {
-        size_t i = fnv1a64_str(db->names[id]) & (ns - 1);
+        size_t i = fnv1a64_str(db->ents[id].name) & (ns - 1);
         while (slots[i])
             i = (i + 1) & (ns - 1);
         slots[i] = (uint32_t)id + 1;
@@ -154,7 +156,7 @@ int sysdb_lookup(struct sysdb *db, const char *name, uint32_t *ret_id)
 {
     size_t i = fnv1a64_str(name) & (db->nslots - 1);
     for (; db->slots[i]; i = (i + 1) & (db->nslots - 1))
-        if (strcmp(db->names[db->slots[i] - 1], name) == 0) {
+        if (strcmp(db->ents[db->slots[i] - 1].name, name) == 0) {
             *ret_id = db->slots[i] - 1;
             return 0;
         }
@@ -174,22 +176,14 @@ int sysdb_lookup(struct sysdb *db, const char *name, uint32_t *ret_id)
         return -ENOENT;
     if (db->n == db->cap) {
         size_t cap = db->cap ? db->cap * 2 : 512;
-        char **names = realloc(db->names, cap * sizeof(*names));
-        if (!names)
+        struct sysent *ents = realloc(db->ents, cap * sizeof(*ents));
+        if (!ents)
             return -ENOMEM;
-        db->names = names;
-        archmask_t *masks = realloc(db->masks, cap * sizeof(*masks));
-        if (!masks)
-            return -ENOMEM;
-        db->masks = masks;
+        db->ents = ents;
         uint32_t *order = realloc(db->order, cap * sizeof(*order));
         if (!order)
             return -ENOMEM;
         db->order = order;
-        uint32_t *rank = realloc(db->rank, cap * sizeof(*rank));
-        if (!rank)
-            return -ENOMEM;
-        db->rank = rank;
         db->cap = cap;
     }
     if ((db->n + 1) * 2 > db->nslots) {
@@ -204,15 +198,14 @@ int sysdb_lookup(struct sysdb *db, const char *name, uint32_t *ret_id)
     if (!dup)
         return -ENOMEM;
     uint32_t id = (uint32_t)db->n++;
-    db->names[id] = dup;
-    db->masks[id] = mask;
+    db->ents[id] = (struct sysent){.name = dup, .mask = mask};
     db->slots[i] = id + 1;
     /* Its place by name; the ids after it move one down. Names are few (those libseccomp
      * knows), so the moves cost little and happen once per name. */
     size_t lo = 0, hi = id;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(db->names[db->order[mid]], dup) < 0)
+        if (strcmp(db->ents[db->order[mid]].name, dup) < 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -220,7 +213,7 @@ int sysdb_lookup(struct sysdb *db, const char *name, uint32_t *ret_id)
     memmove(db->order + lo + 1, db->order + lo, (id - lo) * sizeof(*db->order));
     db->order[lo] = id;
     for (size_t r = lo; r <= id; r++)
-        db->rank[db->order[r]] = (uint32_t)r;
+        db->ents[db->order[r]].rank = (uint32_t)r;
     *ret_id = id;
     return 0;
 }
@@ -232,7 +225,7 @@ size_t sysdb_count(const struct sysdb *db)
 
 uint32_t sysdb_rank(const struct sysdb *db, uint32_t id)
 {
-    return id < db->n ? db->rank[id] : UINT32_MAX;
+    return id < db->n ? db->ents[id].rank : UINT32_MAX;
 }
 
 uint32_t sysdb_by_rank(const struct sysdb *db, uint32_t rank)
@@ -242,10 +235,10 @@ uint32_t sysdb_by_rank(const struct sysdb *db, uint32_t rank)
 
 const char *sysdb_name(const struct sysdb *db, uint32_t id)
 {
-    return id < db->n ? db->names[id] : NULL;
+    return id < db->n ? db->ents[id].name : NULL;
 }
 
 archmask_t sysdb_arches(const struct sysdb *db, uint32_t id)
 {
-    return id < db->n ? db->masks[id] : 0;
+    return id < db->n ? db->ents[id].mask : 0;
 }
