@@ -646,11 +646,17 @@ int profile_runtime_default(struct sysdb *db, archmask_t node_arches, struct cpr
 }
 
 /* True when profile p has a say on sys in this merge. */
-static bool has_say(const struct cprof *p, uint32_t sys, const struct merge_opts *o)
+/* Whether p has a say on sys in a merge, names telling whether p has a rule for it. */
+static bool say_of(const struct cprof *p, uint32_t sys, bool names, const struct merge_opts *o)
 {
-    if (o->intersect || names_sys(p, sys))
+    if (o->intersect || names)
         return true;
     return p->ceiling && !(o->ceiling_exempt && o->ceiling_exempt(sys, o->userdata));
+}
+
+static bool has_say(const struct cprof *p, uint32_t sys, const struct merge_opts *o)
+{
+    return say_of(p, sys, names_sys(p, sys), o);
 }
 
 /* The merged architectures (those every input has) and the text of where they come from. */
@@ -759,16 +765,29 @@ int profile_merge_opts(const struct cprof *const *in, size_t n, const struct mer
         for (size_t k = 0; k < in[i]->nconds; k++)
             slots[in[i]->conds[k].sys].named = true;
     }
-    /* E(s): the most restrictive of what each profile with a say gives s unconditionally. */
+    /* E(s): the most restrictive of what each profile with a say gives s unconditionally.
+     * Each input's rules are sorted by id, so one cursor per input walks them along s
+     * (has_say() and else_verdict(), without a search each). */
+    _cleanup_free_ size_t *cur = calloc(2 * n, sizeof(*cur));
+    if (!cur)
+        return -ENOMEM;
     for (uint32_t s = 0; s < maxid; s++) {
         if (!slots[s].named)
             continue;
         bool first = true;
         for (size_t i = 0; i < n; i++) {
-            if (!has_say(in[i], s, opts))
+            const struct cprof *p = in[i];
+            size_t *e = &cur[2 * i], *c = &cur[2 * i + 1];
+            while (*e < p->nents && p->ents[*e].sys < s)
+                (*e)++;
+            while (*c < p->nconds && p->conds[*c].sys < s)
+                (*c)++;
+            const struct centry *ent = *e < p->nents && p->ents[*e].sys == s ? &p->ents[*e] : NULL;
+            bool names = ent || (*c < p->nconds && p->conds[*c].sys == s);
+            if (!say_of(p, s, names, opts))
                 continue;
-            uint16_t origin;
-            struct verdict v = else_verdict(in[i], s, &origin);
+            struct verdict v = ent ? ent->v : p->dflt;
+            uint16_t origin = ent ? ent->origin : p->dflt_origin;
             if (first || verdict_cmp(v, slots[s].v) > 0) {
                 slots[s].v = v;
                 slots[s].from = (uint16_t)i;
