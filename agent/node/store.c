@@ -29,6 +29,7 @@
 
 #include "base/cleanup.h"
 #include "base/names.h"
+#include "node/reaper.h"
 
 /* Profiles are a few KiB; anything past this is not ours. */
 #define STORE_MAX_FILE_SIZE (4u * 1024 * 1024)
@@ -42,10 +43,11 @@
 static const char tmp_alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
 struct store {
-    int root_fd;       /* the kubelet root, O_RDONLY|O_DIRECTORY */
-    char *root_path;   /* the kubelet root, absolute, no trailing slash ("" for "/") */
-    char *path;        /* root_path + "/seccomp/kscmp" */
-    uint64_t tmp_seed; /* fallback for temporary names when getrandom() has nothing */
+    int root_fd;           /* the kubelet root, O_RDONLY|O_DIRECTORY */
+    char *root_path;       /* the kubelet root, absolute, no trailing slash ("" for "/") */
+    char *path;            /* root_path + "/seccomp/kscmp" */
+    uint64_t tmp_seed;     /* fallback for temporary names when getrandom() has nothing */
+    struct reaper *reaper; /* closes the versions replaced (reaper.h); NULL: we do */
 };
 
 static void closedirp(DIR **d)
@@ -288,11 +290,17 @@ void store_close(struct store *s)
 {
     if (!s)
         return;
+    reaper_free(s->reaper);
     if (s->root_fd >= 0)
         close(s->root_fd);
     free(s->root_path);
     free(s->path);
     free(s);
+}
+
+int store_start_reaper(struct store *s)
+{
+    return s->reaper ? 0 : reaper_new(&s->reaper);
 }
 
 const char *store_path(const struct store *s)
@@ -363,48 +371,48 @@ static int fd_equals(int fd, const void *data, size_t len, bool *ret_equal)
  * exactly data (its mode is then set back to 0644 if someone changed it), *ret_exists when
  * anything is there. A folder there is refused; links and other non-regular entries count as
  * different and get replaced. */
+/* Looks at what rel holds now: *ret_exists, and *ret_equal when it is a regular file holding
+ * exactly data (its mode put back to 0644 if need be). With ret_old_fd, a regular file that
+ * differs is left open there (O_RDONLY), for the caller that replaces it (reaper.h). */
 static int existing_check(struct store *s, int nsfd, const char *rel, const char *file,
                           const void *data, size_t len, bool *ret_equal, bool *ret_exists,
-                          struct kerr *err)
+                          int *ret_old_fd, struct kerr *err)
 {
     struct stat st;
     *ret_exists = false;
+    *ret_equal = false;
     if (fstatat(nsfd, file, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-        if (errno == ENOENT) {
-            *ret_equal = false;
+        if (errno == ENOENT)
             return 0;
-        }
         return kerr_set(err, -errno, "%s/%s: stat: %s", s->path, rel, strerror(errno));
     }
     *ret_exists = true;
     if (S_ISDIR(st.st_mode))
         return kerr_set(err, -EISDIR, "%s/%s: is a directory; refusing to replace it", s->path,
                         rel);
-    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != len) {
-        *ret_equal = false;
+    /* Only a regular file is opened (opening a device or a FIFO may do something). */
+    if (!S_ISREG(st.st_mode) || ((uint64_t)st.st_size != len && !ret_old_fd))
         return 0;
-    }
 
     _cleanup_close_ int fd = openat(nsfd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        /* Replaced since the stat; whatever is there now gets renamed over. */
-        *ret_equal = false;
-        return 0;
-    }
+    if (fd < 0)
+        return 0; /* replaced since the stat; whatever is there now gets renamed over */
     struct stat fst;
     if (fstat(fd, &fst) < 0)
         return kerr_set(err, -errno, "%s/%s: stat: %s", s->path, rel, strerror(errno));
-    if (!S_ISREG(fst.st_mode)) {
-        *ret_equal = false;
+    if (!S_ISREG(fst.st_mode))
         return 0;
-    }
     bool equal = false;
-    int r = fd_equals(fd, data, len, &equal);
-    if (r < 0)
-        return kerr_set(err, r, "%s/%s: read: %s", s->path, rel, strerror(-r));
+    if ((uint64_t)fst.st_size == len) {
+        int r = fd_equals(fd, data, len, &equal);
+        if (r < 0)
+            return kerr_set(err, r, "%s/%s: read: %s", s->path, rel, strerror(-r));
+    }
     if (equal && (fst.st_mode & 07777) != 0644 && fchmod(fd, 0644) < 0)
         return kerr_set(err, -errno, "%s/%s: chmod: %s", s->path, rel, strerror(errno));
     *ret_equal = equal;
+    if (!equal && ret_old_fd)
+        *ret_old_fd = TAKE_FD(fd);
     return 0;
 }
 
@@ -489,6 +497,7 @@ struct write_slot {
     struct ns_name n;
     int nsfd;
     int tmp_fd;
+    int old_fd; /* the version replaced, held until the new one is durable (reaper.h) */
     bool exists;
     bool renamed;
     char tmp_name[NAME_MAX + 1];
@@ -514,7 +523,7 @@ static void write_open(struct store *s, struct store_item *it, struct write_slot
     bool equal = false;
     if (r == 0)
         r = existing_check(s, w->nsfd, it->rel, w->n.name, it->data, it->len, &equal, &w->exists,
-                           &it->err);
+                           &w->old_fd, &it->err);
     if (r == 0 && equal) {
         it->r = 0;
         it->changed = false;
@@ -560,7 +569,7 @@ static void write_chunk(struct store *s, struct store_item *items, size_t n,
 {
     struct write_slot slot[WRITE_CHUNK];
     for (size_t i = 0; i < n; i++) {
-        slot[i] = (struct write_slot){.nsfd = -1, .tmp_fd = -1};
+        slot[i] = (struct write_slot){.nsfd = -1, .tmp_fd = -1, .old_fd = -1};
         items[i].r = 1; /* in progress */
         items[i].changed = false;
         write_open(s, &items[i], &slot[i], n > 1);
@@ -591,9 +600,12 @@ static void write_chunk(struct store *s, struct store_item *items, size_t n,
                                : 0;
         }
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (slot[i].nsfd >= 0)
             close(slot[i].nsfd);
+        /* The version replaced: its blocks are freed off this path (reaper.h). */
+        reaper_close(s->reaper, slot[i].old_fd);
+    }
 }
 
 size_t store_write_many(struct store *s, struct store_item *items, size_t n,
@@ -672,7 +684,7 @@ int store_check(struct store *s, const char *rel, const void *data, size_t len, 
     if (r < 0)
         return r;
     bool exists = false;
-    return existing_check(s, nsfd, rel, n.name, data, len, ret_equal, &exists, err);
+    return existing_check(s, nsfd, rel, n.name, data, len, ret_equal, &exists, NULL, err);
 }
 
 int store_stat(struct store *s, const char *rel, struct stat *ret_st, struct kerr *err)

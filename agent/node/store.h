@@ -31,6 +31,12 @@ struct store;
 int store_open(const char *kubelet_root, struct store **ret, struct kerr *err);
 void store_close(struct store *s);
 
+/* From now on, the version of a file that a write replaces is held open across the rename
+ * and closed on a thread of its own once the new one is durable (node/reaper.h), so that
+ * freeing its blocks is not part of the write. store_close() stops the thread. Negative
+ * errno when it cannot start: the store then closes them itself, as without. */
+int store_start_reaper(struct store *s);
+
 /* The absolute path of <kubelet root>/seccomp/kscmp (for logs and inotify). */
 const char *store_path(const struct store *s);
 

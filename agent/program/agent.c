@@ -502,6 +502,9 @@ int agent_main(int argc, char **argv)
         agent_free(&a);
         return EXIT_INVALID;
     }
+    r = once ? 0 : store_start_reaper(a.store);
+    if (r < 0) /* slower, not weaker: replaced files are then closed inline */
+        log_warning("cannot start the thread that closes replaced files: %s", strerror(-r));
     a.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     if (a.sigfd < 0 || evloop_add_fd(a.l, a.sigfd, EPOLLIN, on_signal, &a) < 0) {
         log_error("signalfd: %s", strerror(errno));

@@ -978,6 +978,66 @@ static void test_write_many(void **state)
     store_close(s);
 }
 
+/* Open descriptors of this process (those of /proc/self/fd, less the one reading it). */
+static int count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n - 1;
+}
+
+/* The version a write replaces is held open across the rename and then closed, once: inline
+ * without a reaper (nothing is left open when store_write() returns), on the reaper's thread
+ * with one (nothing is left open once store_close() has stopped it). Each kind of
+ * replacement: another size, the same size with other bytes, the same bytes (not opened to
+ * be held), a file that is not regular (never opened). */
+static void replace_each_way(struct fixture *f, struct store *s, int base, bool inline_close)
+{
+    write_ok(s, "demo/a.json", "version one", true);
+    write_ok(s, "demo/a.json", "version two, longer", true);
+    if (inline_close)
+        assert_int_equal(count_fds(), base);
+    write_ok(s, "demo/a.json", "VERSION TWO, LONGER", true);
+    write_ok(s, "demo/a.json", "VERSION TWO, LONGER", false);
+    assert_int_equal(mkfifo(at(f, "seccomp/kscmp/demo/b.json"), 0644), 0);
+    write_ok(s, "demo/b.json", "over a fifo", true);
+    if (inline_close)
+        assert_int_equal(count_fds(), base);
+    _cleanup_free_ char *a = slurp(at(f, "seccomp/kscmp/demo/a.json"));
+    assert_string_equal(a, "VERSION TWO, LONGER");
+    _cleanup_free_ char *b = slurp(at(f, "seccomp/kscmp/demo/b.json"));
+    assert_string_equal(b, "over a fifo");
+}
+
+static void test_replaced_version_closed(void **state)
+{
+    struct fixture *f = *state;
+    int before = count_fds();
+    struct store *s = open_ok(f);
+    replace_each_way(f, s, count_fds(), true);
+    store_close(s);
+    assert_int_equal(count_fds(), before);
+
+    assert_int_equal(unlink(at(f, "seccomp/kscmp/demo/a.json")), 0);
+    assert_int_equal(unlink(at(f, "seccomp/kscmp/demo/b.json")), 0);
+    s = open_ok(f);
+    assert_int_equal(store_start_reaper(s), 0);
+    assert_int_equal(store_start_reaper(s), 0); /* once is enough */
+    replace_each_way(f, s, 0, false);
+    /* Many replacements, each handing one descriptor over. */
+    for (int i = 0; i < 300; i++) {
+        char v[32];
+        snprintf(v, sizeof(v), "version %d%s", i, i % 2 ? "" : " (even)");
+        write_ok(s, "demo/a.json", v, true);
+    }
+    store_close(s);
+    assert_int_equal(count_fds(), before);
+}
+
 static void test_remove(void **state)
 {
     struct fixture *f = *state;
@@ -1092,6 +1152,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list_remove_in_callback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clean_temporaries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_many, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replaced_version_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enospc_keeps_old_file, setup, teardown),
     };
