@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -457,6 +458,14 @@ int agent_main(int argc, char **argv)
         fprintf(stderr, "kscmp agent: --local and --kubeconfig do not go together\n");
         return EXIT_USAGE;
     }
+
+    /* Each change makes and frees about 64 KiB (the policy's YAML, the profile's text), and
+     * glibc gives the top of the heap back at once: brk() down, then up again at the next
+     * change, whose new pages fault in again. Kept up to 512 KiB (and grown 128 KiB ahead):
+     * 15-40 us less per change in bench_agent.py (a), and no RSS change in its (b) (README,
+     * Benchmarks). */
+    mallopt(M_TRIM_THRESHOLD, 512 * 1024);
+    mallopt(M_TOP_PAD, 128 * 1024);
 
     /* Blocked before any thread starts (the HTTP endpoint's), so only signalfd sees them. */
     sigset_t mask;
