@@ -104,7 +104,68 @@ LARGE = ("  extends: runtime/default\n"
          "  rules:\n  - {{syscalls: [{calls}], action: Block, errno: EACCES}}\n")
 
 
-def bench_latency(base, changes, kind):
+def change_loop(pol, versions, target, expected, changes, start=0):
+    """Renames each version in turn (from change number start) over pol and waits (inotify)
+    for target to be renamed into place holding the matching expected bytes: seconds per
+    change."""
+    ino = H.Inotify()
+    ino.add(os.path.dirname(target), H.IN_MOVED_TO)
+    samples = []
+    tmp = os.path.join(os.path.dirname(pol), "." + os.path.basename(pol) + ".new")
+    try:
+        for i in range(changes):
+            v = (start + i) % 2
+            with open(tmp, "w") as f:
+                f.write(versions[v])
+            t0 = time.perf_counter()
+            os.rename(tmp, pol)
+            deadline = t0 + 10
+            while True:
+                names = ino.wait(max(0.0, deadline - time.perf_counter()))
+                t1 = time.perf_counter()
+                if os.path.basename(target) in names:
+                    with open(target, "rb") as f:
+                        if f.read() == expected[v]:
+                            break
+                if t1 > deadline:
+                    raise SystemExit(f"change {i}: the new profile did not arrive in 10 s")
+            samples.append(t1 - t0)
+    finally:
+        ino.close()
+    return samples
+
+
+def start_null_agent(d, versions, expected):
+    """bench/null_agent.c answering changes renamed into a folder of its own (the policy
+    file, read, and the profile written as the store does, no compiling): what the wake-ups
+    and the disk cost alone. (process, its policy file, its profile file), or None when it
+    cannot be built."""
+    exe = os.path.join(H.REPO, "build", "bench", "null_agent")
+    if subprocess.run(["make", "-s", "-C", H.REPO, "build/bench/null_agent"],
+                      capture_output=True).returncode != 0:
+        return None
+    local, out = os.path.join(d, "null-local"), os.path.join(d, "null-out")
+    os.makedirs(local, exist_ok=True)
+    os.makedirs(out, exist_ok=True)
+    pairs = []
+    for i, (v, e) in enumerate(zip(versions, expected)):
+        pairs += [os.path.join(d, f"null-p{i}"), os.path.join(d, f"null-j{i}")]
+        with open(pairs[-2], "w") as f:
+            f.write(v)
+        with open(pairs[-1], "wb") as f:
+            f.write(e)
+    p = subprocess.Popen([exe, local, "web.yaml", out, "web.json"] + pairs,
+                         stderr=subprocess.PIPE, text=True)
+    p.stderr.readline()  # "watching": its inotify watch is in place
+    return p, os.path.join(local, "web.yaml"), os.path.join(out, "web.json")
+
+
+WARMUP = 20  # changes before those measured (an even number: they end on the first version)
+
+
+def bench_latency(base, changes, kind, blocks=10):
+    """The agent, the disk floor and the null agent measured in turns, blocks of
+    changes/blocks each, so that the disk's drift and its slow spells fall on all three."""
     d, local, root = fresh(base, f"latency-{kind}")
     tmpl = SMALL if kind == "small" else LARGE
     versions = [policy_doc("demo", "web", tmpl.format(calls="getpid, mkdir, futex")),
@@ -119,45 +180,41 @@ def bench_latency(base, changes, kind):
             f.write(v)
         expected.append(H.compile_profile(local, os.path.join(local, "00.yaml"), "demo/web.json"))
     a = H.Agent(local, root, os.path.join(d, "agent.log")).start()
+    null = start_null_agent(d, versions, expected)
     target = os.path.join(H.store_dir(root), "demo", "web.json")
     H.wait_until(lambda: open(target, "rb").read() == expected[1], 10, "first write")
-    ino = H.Inotify()
-    ino.add(os.path.dirname(target), H.IN_MOVED_TO)
+    # Not counted: the first proof of each version, and the disk settling after the set-up
+    # (right after a start, a dozen changes at times take ~2 ms each, then never again).
+    change_loop(pol, versions, target, expected, WARMUP)
+    if null:
+        change_loop(null[1], versions, null[2], expected, WARMUP)
     before = a.metrics()
-    cpu0 = sum(H.cpu_seconds(a.pid))
-    samples = []
-    tmp = os.path.join(local, ".web.yaml.new")
+    samples, floor, nulls = [], [], []
+    per = max(1, changes // blocks)
     try:
-        for i in range(changes):
-            v = i % 2
-            with open(tmp, "w") as f:
-                f.write(versions[v])
-            t0 = time.perf_counter()
-            os.rename(tmp, pol)
-            deadline = t0 + 10
-            while True:
-                names = ino.wait(max(0.0, deadline - time.perf_counter()))
-                t1 = time.perf_counter()
-                if "web.json" in names:
-                    with open(target, "rb") as f:
-                        if f.read() == expected[v]:
-                            break
-                if t1 > deadline:
-                    raise SystemExit(f"change {i}: the new profile did not arrive in 10 s")
-            samples.append(t1 - t0)
+        cpu = 0.0
+        for b in range(blocks):
+            n = per if b < blocks - 1 else changes - per * (blocks - 1)
+            cpu0 = sum(H.cpu_seconds(a.pid))
+            samples += change_loop(pol, versions, target, expected, n, len(samples))
+            cpu += sum(H.cpu_seconds(a.pid)) - cpu0
+            floor += floor_single(os.path.join(d, "floor"), expected, n)
+            if null:
+                nulls += change_loop(null[1], versions, null[2], expected, n, len(nulls))
         # The agent records a write once the folder is fsync()ed, after the rename seen here.
         n0 = H.histogram(before, LAT)[2]
         H.wait_until(lambda: H.histogram(a.metrics(), LAT)[2] >= n0 + changes, 10,
                      "the agent's histogram to count every change")
         after = a.metrics()
         rss = H.proc_status(a.pid)
-        rss["cpu_per_change"] = (sum(H.cpu_seconds(a.pid)) - cpu0) / changes
+        rss["cpu_per_change"] = cpu / changes
     finally:
-        ino.close()
         a.stop()
+        if null:
+            null[0].kill()
+            null[0].wait()
     delta, s, c = agent_metrics_delta(before, after)
-    floor = floor_single(os.path.join(d, "floor"), expected, changes)
-    return samples, delta, s, c, len(expected[1]), rss, floor
+    return samples, delta, s, c, len(expected[1]), rss, floor, nulls or None
 
 
 def floor_single(d, versions, changes):
@@ -428,7 +485,8 @@ def main():
     try:
         if "a" in only:
             for kind in ("small", "large"):
-                samples, delta, s, c, size, rss, floor = bench_latency(base, args.changes, kind)
+                samples, delta, s, c, size, rss, floor, null = bench_latency(base, args.changes,
+                                                                             kind)
                 print(f"(a) policy change -> new profile on disk, {kind} profile ({size} bytes), "
                       f"{len(samples)} changes")
                 print(f"    observed (rename into DIR -> agent's rename seen):  p50 "
@@ -441,6 +499,14 @@ def main():
                 print(f"    disk floor (this script: write+fsync+rename+fsync dir):  p50 "
                       f"{ms(pct(floor, .5))}  p90 {ms(pct(floor, .9))}  p99 {ms(pct(floor, .99))}"
                       f"  max {ms(max(floor))}")
+                if null:
+                    print(f"    null agent (bench/null_agent.c: the same wake-ups and writes, no "
+                          f"compiling):  p50 {ms(pct(null, .5))}  p90 {ms(pct(null, .9))}  p99 "
+                          f"{ms(pct(null, .99))}  max {ms(max(null))}")
+                print(f"    ratio to the floor: p50 {pct(samples, .5) / pct(floor, .5):.2f}x, "
+                      f"p99 {pct(samples, .99) / pct(floor, .99):.2f}x"
+                      + (f"; the null agent's: p50 {pct(null, .5) / pct(floor, .5):.2f}x, p99 "
+                         f"{pct(null, .99) / pct(floor, .99):.2f}x" if null else ""))
                 print("    aim: p99 < 5 ms -> "
                       + ("met" if pct(samples, .99) < 0.005 else "MISSED"))
                 print(f"    agent CPU (user+sys) per change: {ms(rss['cpu_per_change'])}; "
