@@ -544,8 +544,23 @@ static void write_open(struct store *s, struct store_item *it, struct write_slot
         it->r = r;
 }
 
+/* The date of a version that takes effect at now (store.h): now, or for a first version the
+ * last nanosecond of the second before. */
+static struct timespec version_date(struct timespec now, bool first)
+{
+    return first ? (struct timespec){now.tv_sec - 1, 999999999} : now;
+}
+
 static void write_commit(struct store *s, struct store_item *it, struct write_slot *w)
 {
+    /* Dates the version (store.h) on the temporary, so that its flush makes the date
+     * durable too and nothing touches the file after the rename. Only the second of a date
+     * counts, so should the rename fall in a later second the date is set again then.
+     * Should that fail, the date is the write's: the version is in place all the same. */
+    struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}}, now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    times[1] = version_date(now, !w->exists);
+    (void)futimens(w->tmp_fd, times);
     int r = temporary_flush(s, TAKE_FD(w->tmp_fd), it->rel, w->tmp_name, &it->err);
     if (r == 0 && renameat(w->nsfd, w->tmp_name, w->nsfd, w->n.name) < 0)
         r = kerr_set(&it->err, -errno, "%s/%s: rename: %s", s->path, it->rel, strerror(errno));
@@ -555,13 +570,12 @@ static void write_commit(struct store *s, struct store_item *it, struct write_sl
         return;
     }
     w->renamed = true;
-    /* Dates the version (store.h). Should that fail, the file keeps the time of its write,
-     * a little earlier: the version is in place and the write is not undone for it. */
-    struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}};
-    clock_gettime(CLOCK_REALTIME, &times[1]);
-    if (!w->exists)
-        times[1] = (struct timespec){times[1].tv_sec - 1, 999999999};
-    (void)utimensat(w->nsfd, w->n.name, times, AT_SYMLINK_NOFOLLOW);
+    struct timespec after;
+    clock_gettime(CLOCK_REALTIME, &after);
+    if (after.tv_sec != now.tv_sec) {
+        times[1] = version_date(after, !w->exists);
+        (void)utimensat(w->nsfd, w->n.name, times, AT_SYMLINK_NOFOLLOW);
+    }
 }
 
 static void write_chunk(struct store *s, struct store_item *items, size_t n,

@@ -5,12 +5,14 @@
  * never go through a symbolic link: every path is walked with openat(O_NOFOLLOW|O_DIRECTORY)
  * from the kubelet root down. A file whose bytes are unchanged is left alone.
  *
- * A file's modification time says when its version took effect: it is set just after the
- * rename. A file's first version (nothing was there) is dated the last nanosecond of the
- * second before, as no container can have read an older one: container start times have
- * whole seconds, and a container that started in the same second as a change is taken for
- * one that may run under the older version (kube/stale_pods.h), which a first version has
- * not. The date survives agent restarts, as it is the file's own.
+ * A file's modification time says when its version took effect, to the second: it is set on
+ * the temporary just before its flush (so it is as durable as the bytes), and set again just
+ * after the rename should that fall in a later second. A file's first version (nothing was
+ * there) is dated the last nanosecond of the second before, as no container can have read an
+ * older one: container start times have whole seconds, and a container that started in the
+ * same second as a change is taken for one that may run under the older version
+ * (kube/stale_pods.h), which a first version has not. The date survives agent restarts, as it
+ * is the file's own.
  *
  * A profile is named by rel = "NAMESPACE/NAME.json" (two components, each a DNS-1123
  * label/subdomain; anything else is refused with -EINVAL).
