@@ -97,6 +97,7 @@ struct sysent {
     char *name;
     archmask_t mask; /* the architectures where it exists */
     uint32_t rank;   /* its place in order */
+    uint8_t len;     /* of name (at most 64) */
 };
 
 struct sysdb {
@@ -160,8 +161,10 @@ int sysdb_lookup(struct sysdb *db, const char *name, uint32_t *ret_id)
             *ret_id = db->slots[i] - 1;
             return 0;
         }
-    /* Not seen yet: ask libseccomp on every architecture. */
-    if (strlen(name) > 64)
+    /* Not seen yet: ask libseccomp on every architecture. Its names are lower-case letters,
+     * digits and underscores (what the renderer writes without escaping: sysdb_name_len). */
+    size_t len = strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_");
+    if (len == 0 || len > 64 || name[len] != '\0')
         return -ENOENT;
     archmask_t mask = 0;
     bool known = false;
@@ -198,7 +201,7 @@ int sysdb_lookup(struct sysdb *db, const char *name, uint32_t *ret_id)
     if (!dup)
         return -ENOMEM;
     uint32_t id = (uint32_t)db->n++;
-    db->ents[id] = (struct sysent){.name = dup, .mask = mask};
+    db->ents[id] = (struct sysent){.name = dup, .mask = mask, .len = (uint8_t)len};
     db->slots[i] = id + 1;
     /* Its place by name; the ids after it move one down. Names are few (those libseccomp
      * knows), so the moves cost little and happen once per name. */
@@ -235,6 +238,12 @@ uint32_t sysdb_by_rank(const struct sysdb *db, uint32_t rank)
 
 const char *sysdb_name(const struct sysdb *db, uint32_t id)
 {
+    return id < db->n ? db->ents[id].name : NULL;
+}
+
+const char *sysdb_name_len(const struct sysdb *db, uint32_t id, size_t *ret_len)
+{
+    *ret_len = id < db->n ? db->ents[id].len : 0;
     return id < db->n ? db->ents[id].name : NULL;
 }
 

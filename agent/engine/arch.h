@@ -49,6 +49,10 @@ int sysdb_lookup(struct sysdb *db, const char *name, uint32_t *ret_id);
 
 const char *sysdb_name(const struct sysdb *db, uint32_t id);
 
+/* sysdb_name() and its length. Every name the db holds is made of lower-case letters,
+ * digits and underscores (a name of anything else is unknown: -ENOENT). */
+const char *sysdb_name_len(const struct sysdb *db, uint32_t id, size_t *ret_len);
+
 /* How many names the db holds; ranks run from 0 to that count - 1. */
 size_t sysdb_count(const struct sysdb *db);
 

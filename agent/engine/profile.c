@@ -1101,14 +1101,10 @@ static void jout_item(struct jout *o, int d, bool *first)
     jout_put(o, nl_spaces, 1 + 2 * (size_t)d);
 }
 
-/* jout_item() and jout_str() in one step: a string element of an array. */
-static void jout_item_str(struct jout *o, int d, bool *first, const char *s)
+/* jout_item() and the n bytes of s, which need no escaping, as a string: an element of an
+ * array. */
+static void jout_item_plain(struct jout *o, int d, bool *first, const char *s, size_t n)
 {
-    size_t n = plain_len(s);
-    if (n == 0) {
-        o->err = o->err ? o->err : -EINVAL;
-        return;
-    }
     size_t lead = (*first ? 0 : 1) + 1 + 2 * (size_t)d;
     char *at = jout_room(o, lead + n + 2);
     if (!at)
@@ -1122,6 +1118,29 @@ static void jout_item_str(struct jout *o, int d, bool *first, const char *s)
     *at++ = '"';
     memcpy(at, s, n);
     at[n] = '"';
+}
+
+/* jout_item() and jout_str() in one step: a string element of an array. */
+static void jout_item_str(struct jout *o, int d, bool *first, const char *s)
+{
+    size_t n = plain_len(s);
+    if (n == 0) {
+        o->err = o->err ? o->err : -EINVAL;
+        return;
+    }
+    jout_item_plain(o, d, first, s, n);
+}
+
+/* A syscall name as an element of an array (sysdb_name_len(): nothing to escape). */
+static void jout_item_sys(struct jout *o, int d, bool *first, const struct sysdb *db, uint32_t id)
+{
+    size_t n;
+    const char *s = sysdb_name_len(db, id, &n);
+    if (!s || n == 0) {
+        o->err = o->err ? o->err : -EINVAL;
+        return;
+    }
+    jout_item_plain(o, d, first, s, n);
 }
 
 static void jout_key(struct jout *o, int d, bool *first, const char *key)
@@ -1159,11 +1178,11 @@ static void jout_rule(struct jout *o, const struct cprof *p, const struct sysdb 
     jout_put(o, "[", 1);
     bool nfirst = true;
     if (c) {
-        jout_item_str(o, 4, &nfirst, sysdb_name(db, c->sys));
+        jout_item_sys(o, 4, &nfirst, db, c->sys);
     } else
         for (size_t rk = 0; rk < nnames; rk++)
             if (at[rk] && cmp_verdict_order(p->ents[at[rk] - 1].v, v) == 0)
-                jout_item_str(o, 4, &nfirst, sysdb_name(db, p->ents[at[rk] - 1].sys));
+                jout_item_sys(o, 4, &nfirst, db, p->ents[at[rk] - 1].sys);
     jout_close(o, 3, nfirst, ']');
     jout_key(o, 3, &first, "action");
     jout_str(o, action_oci_name(v.action));

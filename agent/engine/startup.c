@@ -185,28 +185,32 @@ static bool arch_is_32bit(int arch)
     return false;
 }
 
-static bool exists_on(struct sysdb *db, const char *name, int arch)
+/* Whether name is a syscall of arch; its id in *ret_id when so. */
+static bool exists_on(struct sysdb *db, const char *name, int arch, uint32_t *ret_id)
 {
-    uint32_t id;
-    return name && sysdb_lookup(db, name, &id) == 0 && (sysdb_arches(db, id) & (1u << arch));
+    return name && sysdb_lookup(db, name, ret_id) == 0 &&
+           (sysdb_arches(db, *ret_id) & (1u << arch));
 }
 
-/* startup_name() with arch_is_32bit(arch) known (is32), for the loops over every entry. */
-static const char *name_on(const struct startup_entry *e, int arch, bool is32, struct sysdb *db)
+/* startup_name() with arch_is_32bit(arch) known (is32), for the loops over every entry; the
+ * name's id in *ret_id (looked up once). */
+static const char *name_on(const struct startup_entry *e, int arch, bool is32, struct sysdb *db,
+                           uint32_t *ret_id)
 {
     if (arch < 0 || (size_t)arch >= arch_count())
         return NULL;
     if (is32) {
-        if (exists_on(db, e->name32, arch))
+        if (exists_on(db, e->name32, arch, ret_id))
             return e->name32;
-        return e->name32 || !exists_on(db, e->name, arch) ? NULL : e->name;
+        return e->name32 || !exists_on(db, e->name, arch, ret_id) ? NULL : e->name;
     }
-    return exists_on(db, e->name, arch) ? e->name : NULL;
+    return exists_on(db, e->name, arch, ret_id) ? e->name : NULL;
 }
 
 const char *startup_name(const struct startup_entry *e, int arch, struct sysdb *db)
 {
-    return name_on(e, arch, arch >= 0 && arch_is_32bit(arch), db);
+    uint32_t id;
+    return name_on(e, arch, arch >= 0 && arch_is_32bit(arch), db, &id);
 }
 
 const char *startup_step(const struct startup_entry *e, enum startup_mode m)
@@ -241,12 +245,10 @@ const char *startup_derivation(int arch)
 
 bool startup_has(enum startup_mode m, int arch, struct sysdb *db, uint32_t sys)
 {
-    const char *name = sysdb_name(db, sys);
-    for (size_t i = 0; name && i < ELEMENTSOF(entries); i++) {
-        if (!startup_step(&entries[i], m))
-            continue;
-        const char *n = startup_name(&entries[i], arch, db);
-        if (n && strcmp(n, name) == 0)
+    bool is32 = arch >= 0 && arch_is_32bit(arch);
+    for (size_t i = 0; sysdb_name(db, sys) && i < ELEMENTSOF(entries); i++) {
+        uint32_t id;
+        if (startup_step(&entries[i], m) && name_on(&entries[i], arch, is32, db, &id) && id == sys)
             return true;
     }
     return false;
@@ -259,9 +261,9 @@ int startup_apply(struct cprof *p, enum startup_mode m, int arch, struct sysdb *
     bool is32 = arch >= 0 && arch_is_32bit(arch);
     for (size_t i = 0; i < ELEMENTSOF(entries); i++) {
         const char *step = startup_step(&entries[i], m);
-        const char *name = step ? name_on(&entries[i], arch, is32, db) : NULL;
         uint32_t id;
-        if (!name || sysdb_lookup(db, name, &id) < 0 || profile_names(p, id))
+        const char *name = step ? name_on(&entries[i], arch, is32, db, &id) : NULL;
+        if (!name || profile_names(p, id))
             continue;
         char origin[300];
         snprintf(origin, sizeof(origin), "container start-up: %s", step);
@@ -286,10 +288,10 @@ int startup_blocked(const struct cprof *p, enum startup_mode m, int arch, struct
     size_t n = 0;
     bool is32 = arch >= 0 && arch_is_32bit(arch);
     for (size_t i = 0; i < ELEMENTSOF(entries); i++) {
-        const char *name =
-            startup_step(&entries[i], m) ? name_on(&entries[i], arch, is32, db) : NULL;
         uint32_t id;
-        if (!name || sysdb_lookup(db, name, &id) < 0)
+        const char *name =
+            startup_step(&entries[i], m) ? name_on(&entries[i], arch, is32, db, &id) : NULL;
+        if (!name)
             continue;
         const struct centry *e = profile_entry(p, id);
         struct verdict uncond = e ? e->v : p->dflt;

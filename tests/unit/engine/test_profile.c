@@ -1277,6 +1277,23 @@ static void test_sysdb_rank(void **state)
     assert_int_equal(sysdb_count(db), 9);
     assert_string_equal(sysdb_name(db, sysdb_by_rank(db, 0)), "_llseek");
     assert_string_equal(sysdb_name(db, sysdb_by_rank(db, 8)), "write");
+    /* Only names the renderer writes as they are (sysdb_name_len()): anything else is not a
+     * syscall name, not even a known name with something around it. */
+    static const char *const odd[] = {"READ", "read\"",  "re ad",        "read\n",
+                                      "",     "wr\\ite", "\xc3\xa9crire"};
+    for (size_t i = 0; i < ARRAY_SIZE(odd); i++) {
+        uint32_t id;
+        assert_int_equal(sysdb_lookup(db, odd[i], &id), -ENOENT);
+    }
+    assert_int_equal(sysdb_count(db), 9);
+    for (uint32_t k = 0; k < 9; k++) {
+        size_t n = 0;
+        const char *s = sysdb_name_len(db, k, &n);
+        assert_int_equal(n, strlen(s));
+    }
+    size_t none = 1;
+    assert_null(sysdb_name_len(db, 9, &none));
+    assert_int_equal(none, 0);
     sysdb_free(db);
 }
 
