@@ -1279,8 +1279,14 @@ static void test_sysdb_rank(void **state)
     assert_string_equal(sysdb_name(db, sysdb_by_rank(db, 8)), "write");
     /* Only names the renderer writes as they are (sysdb_name_len()): anything else is not a
      * syscall name, not even a known name with something around it. */
-    static const char *const odd[] = {"READ", "read\"",  "re ad",        "read\n",
-                                      "",     "wr\\ite", "\xc3\xa9crire"};
+    static const char *const odd[] = {"READ",
+                                      "read\"",
+                                      "re ad",
+                                      "read\n",
+                                      "",
+                                      "wr\\ite",
+                                      "\xc3\xa9"
+                                      "crire"};
     for (size_t i = 0; i < ARRAY_SIZE(odd); i++) {
         uint32_t id;
         assert_int_equal(sysdb_lookup(db, odd[i], &id), -ENOENT);
