@@ -3,7 +3,7 @@
 
 Suites (each counted by its own tests):
   format       clang-format check of the C sources (1 test)
-  unit         every build/unit/test_* (cmocka, ASan+UBSan): its test counts
+  unit         every build/unit/test_* (cmocka, ASan+UBSan), built first: its test counts
   vectors      the conformance vectors' run.py on build/kscmp: its counts
   libseccomp   every vector's profile is built and loaded by libseccomp (build/tools/seccomp_load)
   fuzz         a short bounded run of every build/fuzz/fuzz_* on its seeds (1 test each)
@@ -75,6 +75,15 @@ def suite_format():
 
 
 def suite_unit():
+    # Built first (nothing to do under `make test`): run alone, the suite would otherwise
+    # test whatever build/unit held, however old its binaries.
+    t0 = time.time()
+    bins = sorted({"build/unit/" + os.path.basename(c)[:-2]
+                   for c in glob.glob("tests/unit/*/test_*.c")})
+    p = run(["make", "-s"] + bins, 1800)
+    if p.returncode != 0:
+        record("unit build", 0, 1, t0, p.stdout + p.stderr)
+        return
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
                UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
     for binary in sorted(glob.glob("build/unit/test_*")):
