@@ -830,6 +830,20 @@ static char *policy_name_from(const char *s)
     return out;
 }
 
+/* key: name, name being a DNS-1123 name; in double quotes when YAML (as kubectl reads it, and
+ * kscmp: engine/doc.c) would take it for something else than a string: a number, a date (it
+ * starts with a digit: "0", "1e3", "0x1f", "2024-01-01"), a boolean or null ("yes", "off",
+ * "null"). Such a name has nothing to escape. */
+static void put_name(FILE *f, const char *key, const char *name)
+{
+    static const char *const words[] = {"y",   "n",    "yes",   "no",  "on",
+                                        "off", "true", "false", "null"};
+    bool quote = *name >= '0' && *name <= '9';
+    for (size_t i = 0; i < ELEMENTSOF(words) && !quote; i++)
+        quote = strcmp(name, words[i]) == 0;
+    fprintf(f, quote ? "%s: \"%s\"\n" : "%s: %s\n", key, name);
+}
+
 /* Outside text made safe for one YAML comment line. */
 static void sanitize(const char *s, char *buf, size_t len)
 {
@@ -1639,12 +1653,12 @@ static int render_one(struct import_set *s, struct iprof *p, FILE *f, struct ker
         qsort(ents, n, sizeof(*ents), cmp_ient);
 
     fputs("apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata:\n", f);
-    fprintf(f, "  name: %s\n", p->name);
+    put_name(f, "  name", p->name);
     if (p->ns)
-        fprintf(f, "  namespace: %s\n", p->ns);
+        put_name(f, "  namespace", p->ns);
     fputs("spec:\n", f);
     if (extends)
-        fprintf(f, "  extends: %s\n", chain[0]->name);
+        put_name(f, "  extends", chain[0]->name);
     fprintf(f, "  defaultAction: %s\n", action_word((enum action)p->dflt.action));
 
     _cleanup_free_ const char **names = calloc(n + 1, sizeof(*names));

@@ -505,6 +505,43 @@ static void expect_valid_manifest(const char *yaml, size_t want)
     engine_free(l.e);
 }
 
+/* Names YAML would read as something else than a string (a number, a date, a boolean) are
+ * written in quotes; others are not; the output decodes to those names. */
+static void test_names_quoted_when_needed(void **state)
+{
+    static const char *const text =
+        "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\n"
+        "metadata: {name: \"0\", namespace: \"007\"}\n"
+        "spec:\n  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n"
+        "  - {names: [read, write], action: SCMP_ACT_ALLOW}\n"
+        "---\n"
+        "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\n"
+        "metadata: {name: \"yes\", namespace: \"007\"}\n"
+        "spec:\n  defaultAction: SCMP_ACT_ERRNO\n  baseProfileName: \"0\"\n  syscalls:\n"
+        "  - {names: [mkdir], action: SCMP_ACT_ALLOW}\n"
+        "---\n"
+        "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\n"
+        "metadata: {name: \"1e3\", namespace: off-duty}\n"
+        "spec:\n  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n"
+        "  - {names: [read], action: SCMP_ACT_ALLOW}\n"
+        "---\n"
+        "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\n"
+        "metadata: {name: \"2024-01-01\", namespace: \"off\"}\n"
+        "spec:\n  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n"
+        "  - {names: [read], action: SCMP_ACT_ALLOW}\n";
+    struct result res;
+    import_one(text, &res);
+    if (res.r < 0)
+        fail_msg("%s", res.err.msg);
+    expect_has(&res, "  name: \"0\"\n  namespace: \"007\"\n");
+    expect_has(&res, "  name: \"yes\"\n  namespace: \"007\"\n");
+    expect_has(&res, "  extends: \"0\"\n");
+    expect_has(&res, "  name: \"1e3\"\n  namespace: off-duty\n");
+    expect_has(&res, "  name: \"2024-01-01\"\n  namespace: \"off\"\n");
+    expect_valid_manifest(res.yaml, 4);
+    result_clear(&res);
+}
+
 static const char *const spo_family =
     "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\n"
     "metadata: {name: base, namespace: ns}\n"
@@ -652,9 +689,9 @@ int main(void)
         cmocka_unit_test(test_malformed_oci),     cmocka_unit_test(test_malformed_spo),
         cmocka_unit_test(test_malformed_advisor), cmocka_unit_test(test_failed_file_keeps_nothing),
         cmocka_unit_test(test_docker_resolution), cmocka_unit_test(test_caps),
-        cmocka_unit_test(test_output_shape),      cmocka_unit_test(test_spo_bases),
-        cmocka_unit_test(test_spo_chain_bound),   cmocka_unit_test(test_advisor),
-        cmocka_unit_test(test_advisor_bound),
+        cmocka_unit_test(test_output_shape),      cmocka_unit_test(test_names_quoted_when_needed),
+        cmocka_unit_test(test_spo_bases),         cmocka_unit_test(test_spo_chain_bound),
+        cmocka_unit_test(test_advisor),           cmocka_unit_test(test_advisor_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
