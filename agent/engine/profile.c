@@ -645,8 +645,7 @@ int profile_runtime_default(struct sysdb *db, archmask_t node_arches, struct cpr
     return 0;
 }
 
-/* True when profile p has a say on sys in this merge. */
-/* Whether p has a say on sys in a merge, names telling whether p has a rule for it. */
+/* True when profile p has a say on sys in this merge; names: whether p has a rule for it. */
 static bool say_of(const struct cprof *p, uint32_t sys, bool names, const struct merge_opts *o)
 {
     if (o->intersect || names)
@@ -654,6 +653,7 @@ static bool say_of(const struct cprof *p, uint32_t sys, bool names, const struct
     return p->ceiling && !(o->ceiling_exempt && o->ceiling_exempt(sys, o->userdata));
 }
 
+/* say_of() looking up whether p names sys. */
 static bool has_say(const struct cprof *p, uint32_t sys, const struct merge_opts *o)
 {
     return say_of(p, sys, names_sys(p, sys), o);

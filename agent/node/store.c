@@ -370,10 +370,8 @@ static int fd_equals(int fd, const void *data, size_t len, bool *ret_equal)
 /* Looks at what is at file in nsfd: *ret_equal is true when it is a regular file holding
  * exactly data (its mode is then set back to 0644 if someone changed it), *ret_exists when
  * anything is there. A folder there is refused; links and other non-regular entries count as
- * different and get replaced. */
-/* Looks at what rel holds now: *ret_exists, and *ret_equal when it is a regular file holding
- * exactly data (its mode put back to 0644 if need be). With ret_old_fd, a regular file that
- * differs is left open there (O_RDONLY), for the caller that replaces it (reaper.h). */
+ * different and get replaced. With ret_old_fd (may be NULL), a regular file that differs is
+ * left open there (O_RDONLY), for the caller that replaces it (reaper.h). */
 static int existing_check(struct store *s, int nsfd, const char *rel, const char *file,
                           const void *data, size_t len, bool *ret_equal, bool *ret_exists,
                           int *ret_old_fd, struct kerr *err)
