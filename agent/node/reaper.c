@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "base/cleanup.h"
+
 struct reaper {
     pthread_t thread;
     int in;  /* the thread reads descriptor numbers from here */
@@ -32,37 +34,28 @@ static void *reaper_main(void *userdata)
 
 int reaper_new(struct reaper **ret)
 {
-    struct reaper *r = calloc(1, sizeof(*r));
+    _cleanup_free_ struct reaper *r = calloc(1, sizeof(*r));
     if (!r)
         return -ENOMEM;
     int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0) {
-        int e = -errno;
-        free(r);
-        return e;
-    }
-    r->in = p[0];
-    r->out = p[1];
-    if (fcntl(r->out, F_SETFL, O_NONBLOCK) < 0) {
-        int e = -errno;
-        close(p[0]);
-        close(p[1]);
-        free(r);
-        return e;
-    }
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -errno;
+    _cleanup_close_ int in = p[0], out = p[1];
+    if (fcntl(out, F_SETFL, O_NONBLOCK) < 0)
+        return -errno;
+    r->in = in;
+    r->out = out;
     /* The thread takes no signal: the agent reads its own through a signalfd. */
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     int e = pthread_create(&r->thread, NULL, reaper_main, r);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (e != 0) {
-        close(p[0]);
-        close(p[1]);
-        free(r);
+    if (e != 0)
         return -e;
-    }
-    *ret = r;
+    (void)TAKE_FD(in);
+    (void)TAKE_FD(out);
+    *ret = TAKE_PTR(r);
     return 0;
 }
 
