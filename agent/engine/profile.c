@@ -258,18 +258,21 @@ int profile_add_if_unnamed(struct cprof *p, uint32_t sys, struct verdict v, cons
     return 1;
 }
 
-/* What p gives sys when no condition of it holds: its unconditional rule, else its default. */
-static struct verdict else_verdict(const struct cprof *p, uint32_t sys, uint16_t *ret_origin)
+/* What p gives a syscall when no condition of it holds: e, its unconditional rule (NULL:
+ * none), else p's default. */
+static struct verdict entry_or_default(const struct cprof *p, const struct centry *e,
+                                       uint16_t *ret_origin)
 {
-    const struct centry *e = find_ent(p, sys);
     if (ret_origin)
         *ret_origin = e ? e->origin : p->dflt_origin;
     return e ? e->v : p->dflt;
 }
 
-/* Sorts ents (combining duplicates, the most restrictive wins) and conds. never_widen drops
- * conditional rules that are not more restrictive than the syscall's unconditional rule (one
- * policy's rules, 3.2); a merge's entries are the "else" of their conditions and keep them. */
+static struct verdict else_verdict(const struct cprof *p, uint32_t sys, uint16_t *ret_origin)
+{
+    return entry_or_default(p, find_ent(p, sys), ret_origin);
+}
+
 /* Sorts ents by sys, stably. Most arrays normalize() gets are already sorted (built in id
  * order) or two sorted runs (a parent's rules, then the child's), which glibc's qsort()
  * would sort again at full cost: those are checked, or merged, in one pass. */
@@ -309,6 +312,9 @@ static void sort_conds(struct ccond *c, size_t n)
         }
 }
 
+/* Sorts ents (combining duplicates, the most restrictive wins) and conds. never_widen drops
+ * conditional rules that are not more restrictive than the syscall's unconditional rule (one
+ * policy's rules, 3.2); a merge's entries are the "else" of their conditions and keep them. */
 static void normalize(struct cprof *p, bool never_widen)
 {
     /* ents and conds may be NULL when empty: qsort wants a real array */
@@ -767,7 +773,7 @@ int profile_merge_opts(const struct cprof *const *in, size_t n, const struct mer
     }
     /* E(s): the most restrictive of what each profile with a say gives s unconditionally.
      * Each input's rules are sorted by id, so one cursor per input walks them along s
-     * (has_say() and else_verdict(), without a search each). */
+     * (say_of() and entry_or_default(), without a search each). */
     _cleanup_free_ size_t *cur = calloc(2 * n, sizeof(*cur));
     if (!cur)
         return -ENOMEM;
@@ -786,8 +792,8 @@ int profile_merge_opts(const struct cprof *const *in, size_t n, const struct mer
             bool names = ent || (*c < p->nconds && p->conds[*c].sys == s);
             if (!say_of(p, s, names, opts))
                 continue;
-            struct verdict v = ent ? ent->v : p->dflt;
-            uint16_t origin = ent ? ent->origin : p->dflt_origin;
+            uint16_t origin;
+            struct verdict v = entry_or_default(p, ent, &origin);
             if (first || verdict_cmp(v, slots[s].v) > 0) {
                 slots[s].v = v;
                 slots[s].from = (uint16_t)i;

@@ -246,8 +246,8 @@ const char *startup_derivation(int arch)
 bool startup_has(enum startup_mode m, int arch, struct sysdb *db, uint32_t sys)
 {
     bool is32 = arch >= 0 && arch_is_32bit(arch);
-    for (size_t i = 0; sysdb_name(db, sys) && i < ELEMENTSOF(entries); i++) {
-        uint32_t id;
+    for (size_t i = 0; i < ELEMENTSOF(entries); i++) {
+        uint32_t id; /* of a name the db holds: never an id it does not */
         if (startup_step(&entries[i], m) && name_on(&entries[i], arch, is32, db, &id) && id == sys)
             return true;
     }
