@@ -584,6 +584,14 @@ static void spawn_missing(struct prover *p)
 /* Remembers the verdict on w's job and queues it for report(); w is idle after. The keys that
  * wait are told later, from the loop (never inside prover_submit(), which may find verdicts
  * while the caller is in the middle of a sync). */
+/* w's job starts now: held to the deadline from here. */
+static void job_started(struct worker *w)
+{
+    w->killed = false;
+    w->started = now_ms();
+    w->deadline = w->started + w->p->o.deadline_ms;
+}
+
 static void finish(struct worker *w, int code, const char *why)
 {
     struct prover *p = w->p;
@@ -618,9 +626,7 @@ static void finish(struct worker *w, int code, const char *why)
         w->hdr = w->qhdr;
         w->sent = w->qsent;
         w->qsent = 0;
-        w->killed = false;
-        w->started = now_ms();
-        w->deadline = w->started + p->o.deadline_ms;
+        job_started(w);
     }
     /* The next proof starts before the verdicts are told (their callbacks write files). */
     dispatch(p);
@@ -915,7 +921,6 @@ static void on_worker_in(struct evloop *l, int fd, uint32_t events, void *userda
 /* Gives j to w: as its job, or queued behind the one it proves. */
 static void start_job(struct worker *w, struct job *j)
 {
-    struct prover *p = w->p;
     j->running = true;
     j->g->running++;
     if (w->job) {
@@ -929,9 +934,7 @@ static void start_job(struct worker *w, struct job *j)
     w->hdr = (struct req_hdr){WIRE_MAGIC, (uint32_t)j->len};
     w->sent = 0;
     w->got = 0;
-    w->killed = false;
-    w->started = now_ms();
-    w->deadline = w->started + p->o.deadline_ms;
+    job_started(w);
     send_more(w);
 }
 
