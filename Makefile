@@ -73,7 +73,7 @@ BENCH_SRCS  := $(sort $(wildcard bench/bench_*.c))
 BENCH_BINS  := $(BENCH_SRCS:bench/%.c=build/bench/%)
 TOOL_SRCS   := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS   := $(TOOL_SRCS:tests/tools/%.c=build/tools/%)
-C_FILES      = $(wildcard agent/*/*.[ch] tests/unit/*/*.[ch] tests/fuzz/*/*.c tests/tools/*.c bench/*.c)
+C_FILES      = $(wildcard agent/*/*.[ch] tests/unit/*/*.[ch] tests/fuzz/*/*.c tests/tools/*.c bench/*.[ch])
 
 .PHONY: all deps run test unit vectors fuzz format format-check bench clean install e2e \
         e2e-tools image-rootfs layers node-e2e

@@ -21,6 +21,7 @@
 #include "engine/arch.h"
 #include "engine/engine.h"
 #include "engine/manifest.h"
+#include "bench.h"
 
 static double now_us(void)
 {
@@ -55,12 +56,6 @@ static int on_file(const struct file_result *r, void *userdata)
         s->bytes = r->len;
     }
     return 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 static const char base_yaml[] = "apiVersion: v1\n"

@@ -29,6 +29,7 @@
 #include "engine/decode.h"
 #include "engine/engine.h"
 #include "engine/doc.h"
+#include "bench.h"
 
 #define NAMESPACES 100
 #define APPS_PER_NS 20
@@ -599,12 +600,6 @@ static int count_event(const struct engine_event *ev, void *userdata)
 {
     ((struct counter *)userdata)->events++;
     return 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 struct stats {

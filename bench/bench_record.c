@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "node/recorder.h"
+#include "bench.h"
 
 #define CALLS 1000000L
 
@@ -128,12 +129,6 @@ static struct sample run(char *const argv[], const char *procs)
     s.cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
             (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
     return s;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 static double median(double *v, int n)
