@@ -6,15 +6,30 @@ cd "$(dirname "$0")/.."
 root=${KSCMP_RUN_ROOT:-build/run/kubelet}
 port=${KSCMP_RUN_PORT:-9750}
 mkdir -p "$root"
+# Something already listening there (a `make run` still running, say) would answer the
+# readiness check below for an agent that could not start.
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "make run: 127.0.0.1:$port is in use (another kscmp agent?): stop it, or pick another" \
+        "port with KSCMP_RUN_PORT=N" >&2
+    exit 1
+fi
 echo "== kscmp agent --local examples --kubelet-root $root --metrics-addr 127.0.0.1:$port"
 build/kscmp agent --local examples --kubelet-root "$root" --metrics-addr "127.0.0.1:$port" &
 agent=$!
 trap 'kill -TERM $agent 2>/dev/null; wait $agent 2>/dev/null; exit 0' INT TERM
+ready=
 for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-    kill -0 $agent 2>/dev/null || { wait $agent; exit $?; }
+    kill -0 $agent 2>/dev/null || { wait $agent && exit 1 || exit $?; }
+    curl -sf --max-time 1 "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && { ready=1; break; }
     sleep 0.1
 done
+kill -0 $agent 2>/dev/null || { wait $agent && exit 1 || exit $?; }
+if [ -z "$ready" ]; then
+    echo "make run: the agent is not ready after 10 s (its log is above): stopping it" >&2
+    kill -TERM $agent
+    wait $agent || true
+    exit 1
+fi
 echo
 for f in $(find "$root/seccomp/kscmp" -name '*.json' | sort); do
     echo "== $f"
