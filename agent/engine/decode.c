@@ -246,6 +246,9 @@ static int fail_choice(struct dctx *c, const struct ynode *n, const char *field,
     return fail(c, n, field, "unknown %s \"%.64s\" (%s)", what, n->str, choices);
 }
 
+/* The fields at the top of every object read (a policy's, a pod's, a namespace's). */
+static const char *const top_fields[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
+
 static int check_keys(struct dctx *c, const struct ynode *map, const char *field,
                       const char *const *allowed)
 {
@@ -828,8 +831,19 @@ static int decode_meta(struct dctx *c, const struct ynode *doc, bool namespaced,
                        char **ret_name, const struct ynode **ret_meta)
 {
     const struct ynode *meta = ynode_get(doc, "metadata");
-    if (!meta)
+    if (!meta) {
+        /* A key no object has at the top (a misspelt "metadata", say) is the likelier cause:
+         * named first, with where it is. */
+        for (size_t i = 0; doc->kind == YN_MAP && i < doc->n; i++) {
+            bool known = false;
+            for (const char *const *t = top_fields; *t && !known; t++)
+                known = strcmp(doc->keys[i], *t) == 0;
+            if (!known)
+                return fail(c, doc->items[i], doc->keys[i],
+                            "unknown field (and metadata, which is required, is missing)");
+        }
         return fail(c, doc, "metadata", "required");
+    }
     int r = want_kind(c, meta, "metadata", YN_MAP);
     if (r < 0)
         return r;
@@ -944,7 +958,6 @@ static int decode_policy(struct dctx *c, const struct ynode *doc, enum policy_ki
     uint64_t g;
     if (gen && gen->kind == YN_SCALAR && gen->stype == YS_INT && parse_u64(gen->str, &g) == 0)
         p->generation = (int64_t)g;
-    static const char *const top[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
     const struct ynode *spec = ynode_get(doc, "spec"); /* null: "must be a mapping" */
     bool selectors_known = false;
     r = 0;
@@ -953,7 +966,7 @@ static int decode_policy(struct dctx *c, const struct ynode *doc, enum policy_ki
         selectors_known = r == 0;
     }
     if (r == 0)
-        r = check_keys(c, doc, NULL, top);
+        r = check_keys(c, doc, NULL, top_fields);
     if (r == 0)
         r = check_policy_meta(c, meta);
     if (r == 0 && !spec)

@@ -267,7 +267,10 @@ static int parse_error(struct builder *b)
         l++;
     if (l && l < b->buf + b->len && *l == '\t')
         hint = " (a tab: YAML indents with spaces)";
-    return kerr_set(b->err, -EINVAL, "%s:%zu: malformed YAML: %s%s%s", b->file, line,
+    /* A .json file is read by the same parser (JSON is YAML), but is named for what it is. */
+    size_t fl = b->file ? strlen(b->file) : 0;
+    const char *format = fl >= 5 && strcmp(b->file + fl - 5, ".json") == 0 ? "JSON" : "YAML";
+    return kerr_set(b->err, -EINVAL, "%s:%zu: malformed %s: %s%s%s", b->file, line, format,
                     p->problem ? p->problem : "syntax error", ctx, hint);
 }
 

@@ -277,6 +277,12 @@ int kube_config_load_context(const char *path, const char *context, struct kube_
     _cleanup_free_ char *buf = NULL;
     size_t len;
     int r = read_file_all(chosen, 4u * 1024 * 1024, &buf, &len, err);
+    if (r == -ENOENT && !path && !(kc && *kc))
+        /* The last place looked in: say that the others were looked for too. */
+        return kerr_set(err, r,
+                        "no kubeconfig: not in a cluster (no service account token), neither "
+                        "--kubeconfig nor $KUBECONFIG given, and no %s",
+                        chosen);
     if (r < 0)
         return r;
     _cleanup_free_ char *dir_copy = strdup(chosen);

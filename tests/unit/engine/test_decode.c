@@ -437,6 +437,12 @@ static const struct bad_case bad_cases[] = {
     /* ---- identity: no readable identity, so refused ---- */
     {"metadata missing", "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nspec: {}\n", REFUSED, 1,
      "SeccompPolicy: metadata: required"},
+    {"metadata misspelt",
+     "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetdata: {name: web, namespace: demo}\n"
+     "spec: {}\n",
+     REFUSED, 3,
+     "SeccompPolicy: metdata: unknown field (and metadata, which is required, is "
+     "missing)"},
     {"metadata.name missing",
      "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata:\n  namespace: demo\nspec: {}\n",
      REFUSED, 4, "SeccompPolicy: metadata.name: required"},

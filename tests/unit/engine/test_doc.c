@@ -679,15 +679,33 @@ static void test_key_spellings(void **state)
     assert_non_null(strstr(err.msg, "duplicate key \"true\""));
 }
 
+/* A .json file's syntax error is called a JSON one, with its file and line. */
+static void test_json_file_named_json(void **state)
+{
+    (void)state;
+    struct ynode **docs = NULL;
+    size_t n = 0;
+    struct kerr err = {0};
+    const char *cut = "{\"apiVersion\": \"kscmp.io/v1\",\n \"kind\": ";
+    assert_int_equal(ydoc_parse_yaml(cut, strlen(cut), "trunc.json", &docs, &n, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "malformed JSON: "));
+    assert_memory_equal(err.msg, "trunc.json:", strlen("trunc.json:"));
+    kerr_clear(&err);
+    assert_int_equal(ydoc_parse_yaml(cut, strlen(cut), "trunc.yaml", &docs, &n, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "malformed YAML: "));
+    assert_memory_equal(err.msg, "trunc.yaml:", strlen("trunc.yaml:"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_multi_document),    cmocka_unit_test(test_empty_documents_skipped),
-        cmocka_unit_test(test_line_numbers),      cmocka_unit_test(test_scalar_types),
-        cmocka_unit_test(test_key_spellings),     cmocka_unit_test(test_accepted_oddities),
-        cmocka_unit_test(test_depth_limit_exact), cmocka_unit_test(test_many_keys_fast),
-        cmocka_unit_test(test_bad_yaml),          cmocka_unit_test(test_json),
-        cmocka_unit_test(test_json_bad),          cmocka_unit_test(test_get_and_kind_names),
+        cmocka_unit_test(test_multi_document),     cmocka_unit_test(test_empty_documents_skipped),
+        cmocka_unit_test(test_line_numbers),       cmocka_unit_test(test_scalar_types),
+        cmocka_unit_test(test_key_spellings),      cmocka_unit_test(test_accepted_oddities),
+        cmocka_unit_test(test_depth_limit_exact),  cmocka_unit_test(test_many_keys_fast),
+        cmocka_unit_test(test_bad_yaml),           cmocka_unit_test(test_json),
+        cmocka_unit_test(test_json_bad),           cmocka_unit_test(test_json_file_named_json),
+        cmocka_unit_test(test_get_and_kind_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

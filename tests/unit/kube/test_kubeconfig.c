@@ -771,6 +771,9 @@ static void test_load_errors(void **state)
     unsetenv("KUBECONFIG");
     assert_int_equal(kube_config_load(NULL, &c, &err), -ENOENT);
     assert_non_null(strstr(err.msg, at(f, "nohome/.kube/config")));
+    /* ~/.kube/config is the last place looked in: the message says the others were too. */
+    assert_non_null(strstr(err.msg, "no kubeconfig: not in a cluster"));
+    assert_non_null(strstr(err.msg, "$KUBECONFIG"));
     /* A folder. */
     assert_int_equal(kube_config_load(f->dir, &c, &err), -EISDIR);
     /* A bad kubeconfig: the message names the file. */
