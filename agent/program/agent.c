@@ -52,7 +52,11 @@ struct agent {
 static const char *const agent_help =
     "Usage: kscmp agent [--local DIR] [--kubelet-root DIR] [--metrics-addr ADDR]\n"
     "                   [--node-name NAME] [--kubeconfig FILE] [--log-format text|json]\n"
-    "                   [--startup-syscalls auto|none]\n\n"
+    "                   [--arch ARCH] [--once] [--startup-syscalls auto|none]\n"
+    "                   [--node-taint on|off] [--proof-workers N] [--proof-cpu-seconds N]\n"
+    "                   [--proof-memory MIB] [--stall-timeout S]\n"
+    "                   [--recording [--cgroup-root DIR] [--kubepods-cgroup P]\n"
+    "                    [--bpf-pin-dir DIR] [--record-interval S]]\n\n"
     "Runs the node agent: keeps <kubelet root>/seccomp/kscmp/NS/NAME.json equal to the merge\n"
     "of the policies that apply to the pods that reference it.\n\n"
     "  --local DIR          read policies, Namespaces and Pods from the YAML files in DIR\n"

@@ -85,6 +85,8 @@ static int import_path(struct import_set *s, const char *path)
     for (size_t i = 0; r == 0 && i < n; i++)
         r = import_file(s, names[i]);
     strv_free(names, n);
+    if (r == 0 && n == 0) /* as compile and validate say it */
+        fprintf(stderr, "kscmp: warning: %s: no *.yaml, *.yml or *.json file in it\n", path);
     return r;
 }
 

@@ -291,6 +291,14 @@ def determinism_and_cli():
         ok("standard input with --name")
     else:
         bad("standard input with --name", s.stderr)
+    empty = os.path.join(TMP, "empty-folder")
+    os.makedirs(empty, exist_ok=True)
+    e = run([KSCMP, "import", "--kernel", "6.1", "-f", empty])
+    if e.returncode == 1 and f"{empty}: no *.yaml, *.yml or *.json file in it" in e.stderr \
+            and "no profile in the given files" in e.stderr and not e.stdout:
+        ok("an empty folder: named, exit 1, nothing written")
+    else:
+        bad("an empty folder", f"exit {e.returncode}: {e.stderr}")
     for label, args in (("no -f", []), ("bad --kernel", ["-f", f, "--kernel", "x"]),
                         ("bad --cap-add", ["-f", f, "--cap-add", "CAP_NOPE"]),
                         ("bad --name", ["-f", f, "--name", "Bad_Name"]),
