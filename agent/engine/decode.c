@@ -246,6 +246,20 @@ static int fail_choice(struct dctx *c, const struct ynode *n, const char *field,
     return fail(c, n, field, "unknown %s \"%.64s\" (%s)", what, n->str, choices);
 }
 
+/* fail() for the key of item i of map: the line is the key's (a block value starts on the
+ * next one). */
+static int __attribute__((format(printf, 5, 6)))
+fail_key(struct dctx *c, const struct ynode *map, size_t i, const char *field, const char *fmt, ...)
+{
+    const struct ynode *v = map->items[i];
+    struct ynode at = {.line = v->key_line ? v->key_line : v->line};
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vfail(c, &at, field, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
 /* The fields at the top of every object read (a policy's, a pod's, a namespace's). */
 static const char *const top_fields[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
 
@@ -261,7 +275,7 @@ static int check_keys(struct dctx *c, const struct ynode *map, const char *field
             char path[256];
             snprintf(path, sizeof(path), "%s%s%s", field ? field : "", field ? "." : "",
                      map->keys[i]);
-            return fail(c, map->items[i], path, "unknown field");
+            return fail_key(c, map, i, path, "unknown field");
         }
     }
     return 0;
@@ -839,8 +853,8 @@ static int decode_meta(struct dctx *c, const struct ynode *doc, bool namespaced,
             for (const char *const *t = top_fields; *t && !known; t++)
                 known = strcmp(doc->keys[i], *t) == 0;
             if (!known)
-                return fail(c, doc->items[i], doc->keys[i],
-                            "unknown field (and metadata, which is required, is missing)");
+                return fail_key(c, doc, i, doc->keys[i],
+                                "unknown field (and metadata, which is required, is missing)");
         }
         return fail(c, doc, "metadata", "required");
     }

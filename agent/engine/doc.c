@@ -423,7 +423,9 @@ static int build_node(struct builder *b, yaml_event_t *ev, unsigned depth, struc
                 break;
             }
             _cleanup_free_ char *key = NULL;
+            int key_line = 0;
             if (is_map) {
+                key_line = (int)cur.start_mark.line + 1;
                 r = read_key(b, &cur, n, &seen, &key); /* consumes cur */
                 if (r == 0)
                     r = next_event(b, &cur);
@@ -438,6 +440,7 @@ static int build_node(struct builder *b, yaml_event_t *ev, unsigned depth, struc
                 ynode_free(n);
                 return r;
             }
+            child->key_line = key_line;
             r = push_item(n, key, child);
             if (r < 0) {
                 ynode_free(child);

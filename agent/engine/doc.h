@@ -30,6 +30,7 @@ struct ynode {
     enum ynode_kind kind;
     enum yscalar stype; /* YN_SCALAR only */
     int line;           /* 1-based; 0 when the tree came from JSON */
+    int key_line;       /* a mapping's value: its key's line (else, or from JSON, 0) */
     char *str;          /* YN_SCALAR: the text ("true", "42", "web") */
     size_t n;           /* YN_SEQ/YN_MAP: number of items */
     char **keys;        /* YN_MAP: keys (NULL for YN_SEQ) */

@@ -336,6 +336,17 @@ static const struct bad_case bad_cases[] = {
      POLICY_HEAD "  seccomp: {syscalls: [read], action: Allow}\n"
                  "extra: 1\n",
      INVALID_POLICY, 8, "SeccompPolicy demo/web: extra: unknown field"},
+    /* The key's line, not its block value's (which starts on the next). */
+    {"unknown field with a block value",
+     POLICY_HEAD "  seccomp:\n"
+                 "    syscals:\n"
+                 "    - read\n"
+                 "    action: Allow\n",
+     INVALID_POLICY, 8, "SeccompPolicy demo/web: spec.seccomp.syscals: unknown field"},
+    {"unknown top-level field with a block value",
+     "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: web, namespace: demo}\n"
+     "sepc:\n  seccomp: {syscalls: [read], action: Allow}\n",
+     INVALID_POLICY, 4, "SeccompPolicy demo/web: sepc: unknown field"},
     /* ---- shape ---- */
     {"spec missing",
      "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: web, namespace: demo}\n",
