@@ -498,14 +498,6 @@ int agent_main(int argc, char **argv)
     }
     engine_set_logger(a.e, log_engine, &a);
     engine_set_startup(a.e, startup);
-    if (strcmp(metrics_addr, "off") != 0 && *metrics_addr) {
-        if (http_serve(a.m, metrics_addr, stall_ms, &a.http, &err) < 0) {
-            log_error("%s", err.msg);
-            agent_free(&a);
-            return EXIT_INVALID;
-        }
-        log_info("serving /metrics, /healthz and /readyz on port %u", http_port(a.http));
-    }
     if (!local && check_kubelet_root(root) < 0) {
         agent_free(&a);
         return EXIT_INVALID;
@@ -514,6 +506,16 @@ int agent_main(int argc, char **argv)
         log_error("--kubelet-root: %s", err.msg);
         agent_free(&a);
         return EXIT_INVALID;
+    }
+    /* Served once the flags before it are known to be good: an agent that stops at one
+     * never said that it serves. */
+    if (strcmp(metrics_addr, "off") != 0 && *metrics_addr) {
+        if (http_serve(a.m, metrics_addr, stall_ms, &a.http, &err) < 0) {
+            log_error("%s", err.msg);
+            agent_free(&a);
+            return EXIT_INVALID;
+        }
+        log_info("serving /metrics, /healthz and /readyz on port %u", http_port(a.http));
     }
     r = once ? 0 : store_start_reaper(a.store);
     if (r < 0) /* slower, not weaker: replaced files are then closed inline */

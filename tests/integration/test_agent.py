@@ -766,6 +766,13 @@ spec:
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertIn(f"--kubelet-root: {nokr}: open: No such file or directory", p.stderr)
         self.assertFalse(os.path.exists(nokr))
+        # With the metrics port on: it never says that it serves, as it stops before.
+        p = subprocess.run([H.KSCMP, "agent", "--local", self.local, "--kubelet-root", nokr,
+                            "--metrics-addr", "127.0.0.1:0"], capture_output=True, text=True,
+                           timeout=60, cwd=self.tmp)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("--kubelet-root: ", p.stderr)
+        self.assertNotIn("serving /metrics", p.stderr)
 
     def test_21_unreadable_source_changes_nothing(self):
         """A folder the agent may not read, or a manifest it may not read at start, changes
