@@ -107,11 +107,9 @@ static void pack(struct cprof **pp)
 }
 
 /* The index of origin text s in p->origins, adding it when new; -ENOMEM on failure. */
-static int origin_add(struct cprof *p, const char *s)
+/* Appends origin text s (whether p has it or not). */
+static int origin_append(struct cprof *p, const char *s)
 {
-    for (size_t i = 0; i < p->norigins; i++)
-        if (strcmp(p->origins[i], s) == 0)
-            return (int)i;
     if (p->norigins >= UINT16_MAX)
         return 0; /* absurdly many: attribute to the first */
     if (unpack(p) < 0)
@@ -123,6 +121,14 @@ static int origin_add(struct cprof *p, const char *s)
     if (!(v[p->norigins] = strdup(s)))
         return -ENOMEM;
     return (int)p->norigins++;
+}
+
+static int origin_add(struct cprof *p, const char *s)
+{
+    for (size_t i = 0; i < p->norigins; i++)
+        if (strcmp(p->origins[i], s) == 0)
+            return (int)i;
+    return origin_append(p, s);
 }
 
 static int push_ent(struct cprof *p, size_t *cap, struct centry e)
@@ -238,24 +244,48 @@ const struct ccond *profile_conds(const struct cprof *p, uint32_t sys, size_t *r
 
 int profile_add_if_unnamed(struct cprof *p, uint32_t sys, struct verdict v, const char *origin)
 {
-    if (names_sys(p, sys))
+    return profile_add_unnamed(p, &(struct cadd){sys, origin}, 1, v);
+}
+
+static void sort_ents(struct centry *e, size_t n);
+
+int profile_add_unnamed(struct cprof *p, const struct cadd *adds, size_t n, struct verdict v)
+{
+    size_t fresh = 0;
+    for (size_t i = 0; i < n; i++)
+        fresh += !names_sys(p, adds[i].sys);
+    if (!fresh)
         return 0;
     if (unpack(p) < 0)
         return -ENOMEM;
-    int o = origin_add(p, origin);
-    if (o < 0)
-        return o;
-    struct centry *nv = realloc(p->ents, (p->nents + 1) * sizeof(*nv));
+    struct centry *nv = realloc(p->ents, (p->nents + fresh) * sizeof(*nv));
     if (!nv)
         return -ENOMEM;
     p->ents = nv;
-    size_t at = p->nents;
-    while (at > 0 && p->ents[at - 1].sys > sys)
-        at--;
-    memmove(p->ents + at + 1, p->ents + at, (p->nents - at) * sizeof(*nv));
-    p->ents[at] = (struct centry){sys, v, (uint16_t)o};
-    p->nents++;
-    return 1;
+    /* The new entries go after the sorted ones (which names_sys() still searches alone),
+     * then the two runs are merged. */
+    size_t old = p->nents, k = old;
+    const char *last = NULL;
+    int o = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool seen = names_sys(p, adds[i].sys);
+        for (size_t j = old; j < k && !seen; j++)
+            seen = p->ents[j].sys == adds[i].sys;
+        if (seen)
+            continue;
+        if (!last || strcmp(last, adds[i].origin) != 0) {
+            /* Not searched for among p's: a text there twice is the same origin. */
+            if ((o = origin_append(p, adds[i].origin)) < 0)
+                return o; /* p as it was, but for the origins added */
+            last = adds[i].origin;
+        }
+        p->ents[k++] = (struct centry){adds[i].sys, v, (uint16_t)o};
+    }
+    if (k - old > 1)
+        qsort(p->ents + old, k - old, sizeof(*p->ents), cmp_ent);
+    p->nents = k;
+    sort_ents(p->ents, p->nents);
+    return (int)(k - old);
 }
 
 /* What p gives a syscall when no condition of it holds: e, its unconditional rule (NULL:
@@ -453,6 +483,28 @@ static int import_origin(struct cprof *dst, const struct cprof *src, uint16_t or
     return origin_add(dst, origin < src->norigins ? src->origins[origin] : "?");
 }
 
+/* import_origin() remembering, in memo (src->norigins entries, zeroed before the first
+ * call; NULL: none), where each origin of src went: a profile's hundreds of rules share a few
+ * origins, each searched for once. */
+static int import_origin_memo(struct cprof *dst, const struct cprof *src, uint16_t origin,
+                              int32_t *memo)
+{
+    if (!memo || origin >= src->norigins)
+        return import_origin(dst, src, origin);
+    if (memo[origin] > 0)
+        return memo[origin] - 1;
+    int r = import_origin(dst, src, origin);
+    if (r >= 0)
+        memo[origin] = r + 1;
+    return r;
+}
+
+/* A memo for import_origin_memo() of src, or NULL (then it searches each time). */
+static int32_t *origin_memo(const struct cprof *src)
+{
+    return src->norigins ? calloc(src->norigins, sizeof(int32_t)) : NULL;
+}
+
 int profile_compile(const struct policy *p, const struct cprof *parent, archmask_t node_arches,
                     struct sysdb *db, struct cprof **ret, struct compile_notes *notes,
                     struct kerr *err)
@@ -520,6 +572,8 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
     normalize(own, true);
 
     size_t ecap = 0, ccap = 0;
+    _cleanup_free_ int32_t *pmemo = parent ? origin_memo(parent) : NULL;
+    _cleanup_free_ int32_t *omemo = origin_memo(own);
     if (parent) {
         /* 3.3: start from the parent; the child's rules replace the parent's for the
          * syscalls they name. A child that names a syscall only with conditions replaces the
@@ -529,7 +583,7 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
             const struct centry *e = &parent->ents[i];
             if (find_ent(own, e->sys))
                 continue;
-            int r = import_origin(out, parent, e->origin);
+            int r = import_origin_memo(out, parent, e->origin, pmemo);
             if (r < 0 || push_ent(out, &ecap, (struct centry){e->sys, e->v, (uint16_t)r}) < 0)
                 return -ENOMEM;
         }
@@ -537,7 +591,7 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
             struct ccond cc = parent->conds[i];
             if (names_sys(own, cc.sys))
                 continue;
-            int r = import_origin(out, parent, cc.origin);
+            int r = import_origin_memo(out, parent, cc.origin, pmemo);
             if (r < 0)
                 return -ENOMEM;
             cc.origin = (uint16_t)r;
@@ -585,7 +639,7 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
     }
     for (size_t i = 0; i < own->nents; i++) {
         struct centry e = own->ents[i];
-        int r = import_origin(out, own, e.origin);
+        int r = import_origin_memo(out, own, e.origin, omemo);
         if (r < 0)
             return r;
         e.origin = (uint16_t)r;
@@ -594,7 +648,7 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
     }
     for (size_t i = 0; i < own->nconds; i++) {
         struct ccond cc = own->conds[i];
-        int r = import_origin(out, own, cc.origin);
+        int r = import_origin_memo(out, own, cc.origin, omemo);
         if (r < 0)
             return r;
         cc.origin = (uint16_t)r;
@@ -802,11 +856,20 @@ int profile_merge_opts(const struct cprof *const *in, size_t n, const struct mer
             first = false;
         }
     }
+    /* One import_origin_memo() memo per input, in one block (NULL: a search each time). */
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += in[i]->norigins;
+    _cleanup_free_ int32_t *memo_block = total ? calloc(total, sizeof(int32_t)) : NULL;
+    _cleanup_free_ int32_t **memo = memo_block ? calloc(n, sizeof(*memo)) : NULL;
+    for (size_t i = 0, at = 0; memo && i < n; at += in[i]->norigins, i++)
+        memo[i] = memo_block + at;
     size_t ecap = 0, ccap = 0;
     for (uint32_t s = 0; s < maxid; s++) {
         if (!slots[s].named)
             continue;
-        int r = import_origin(out, in[slots[s].from], slots[s].origin);
+        size_t from = slots[s].from;
+        int r = import_origin_memo(out, in[from], slots[s].origin, memo ? memo[from] : NULL);
         if (r < 0 || push_ent(out, &ecap, (struct centry){s, slots[s].v, (uint16_t)r}) < 0)
             return -ENOMEM;
     }
@@ -837,7 +900,7 @@ int profile_merge_opts(const struct cprof *const *in, size_t n, const struct mer
             }
             if (verdict_eq(cc.v, slots[cc.sys].v))
                 continue;
-            int r = import_origin(out, in[from], origin);
+            int r = import_origin_memo(out, in[from], origin, memo ? memo[from] : NULL);
             if (r < 0)
                 return r;
             cc.origin = (uint16_t)r;

@@ -105,6 +105,18 @@ const struct ccond *profile_conds(const struct cprof *p, uint32_t sys, size_t *r
  * at all: 1 when added, 0 when p names it already (p is left as it is). */
 int profile_add_if_unnamed(struct cprof *p, uint32_t sys, struct verdict v, const char *origin);
 
+/* A syscall for profile_add_unnamed(), with the text of its origin. */
+struct cadd {
+    uint32_t sys;
+    const char *origin;
+};
+
+/* profile_add_if_unnamed() for each of adds[0..n) at once (one allocation, one merge, an
+ * origin text kept once while it repeats, and not searched for among p's: p may then hold a
+ * text twice): how many were added, or -ENOMEM. A sys given twice is added once, with its
+ * first origin. */
+int profile_add_unnamed(struct cprof *p, const struct cadd *adds, size_t n, struct verdict v);
+
 /* What a runtime can enforce: for each syscall either one unconditional rule or only
  * conditional rules that share one action or are disjoint (libseccomp does not pick the most
  * restrictive of several matching rules). Where the meaning cannot be kept exactly, the

@@ -259,19 +259,34 @@ int startup_apply(struct cprof *p, enum startup_mode m, int arch, struct sysdb *
     if (p->dflt.action == ACT_ALLOW)
         return 0;
     bool is32 = arch >= 0 && arch_is_32bit(arch);
+    /* The syscalls p does not name, added together; their origin texts in one block. */
+    static const char prefix[] = "container start-up: ";
+    struct cadd adds[ELEMENTSOF(entries)];
+    size_t n = 0, text = 0;
     for (size_t i = 0; i < ELEMENTSOF(entries); i++) {
         const char *step = startup_step(&entries[i], m);
         uint32_t id;
         const char *name = step ? name_on(&entries[i], arch, is32, db, &id) : NULL;
         if (!name || profile_names(p, id))
             continue;
-        char origin[300];
-        snprintf(origin, sizeof(origin), "container start-up: %s", step);
-        int r = profile_add_if_unnamed(p, id, VERDICT(ACT_ALLOW), origin);
-        if (r < 0)
-            return r;
+        adds[n++] = (struct cadd){id, step};
+        text += sizeof(prefix) + strlen(step);
     }
-    return 0;
+    if (!n)
+        return 0;
+    _cleanup_free_ char *block = malloc(text);
+    if (!block)
+        return -ENOMEM;
+    char *at = block;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(adds[i].origin) + 1;
+        memcpy(at, prefix, sizeof(prefix) - 1);
+        memcpy(at + sizeof(prefix) - 1, adds[i].origin, len);
+        adds[i].origin = at;
+        at += sizeof(prefix) - 1 + len;
+    }
+    int r = profile_add_unnamed(p, adds, n, VERDICT(ACT_ALLOW));
+    return r < 0 ? r : 0;
 }
 
 static bool blocks(struct verdict v)
