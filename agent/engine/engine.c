@@ -86,7 +86,10 @@ struct engine {
     struct sysdb *db;
     int native_arch; /* arch.h index: the ABI the container runtime runs in */
     archmask_t node_arches;
-    bool startup;                  /* add the start-up syscalls no policy names (default) */
+    bool startup;                       /* add the start-up syscalls no policy names (default) */
+    struct startup_set startup_sets[2]; /* by startup_mode, on native_arch: resolved when first
+                                         * used (startup_set()) */
+    bool startup_sets_ready[2];
     struct cprof *runtime_default; /* compiled when a policy first extends it */
     struct hmap policies;          /* key "K/ns/name" -> pstate */
     struct hmap children;          /* parent key as parent_key() spells it -> pvec of the policies
@@ -1359,6 +1362,16 @@ static enum startup_mode file_startup_mode(struct podstate *const *pods, size_t 
     return STARTUP_SHORT;
 }
 
+/* The start-up set of mode m on the engine's node, resolved the first time. */
+static const struct startup_set *startup_set(struct engine *e, enum startup_mode m)
+{
+    if (!e->startup_sets_ready[m]) {
+        startup_set_init(&e->startup_sets[m], m, e->native_arch, e->db);
+        e->startup_sets_ready[m] = true;
+    }
+    return &e->startup_sets[m];
+}
+
 /* The ceiling_exempt callback of a merge: sys is in the start-up set of the file's mode. */
 struct startup_exempt {
     struct engine *e;
@@ -1368,7 +1381,7 @@ struct startup_exempt {
 static bool startup_exempt(uint32_t sys, void *userdata)
 {
     const struct startup_exempt *x = userdata;
-    return startup_has(x->mode, x->e->native_arch, x->e->db, sys);
+    return startup_set_has(startup_set(x->e, x->mode), sys);
 }
 
 /* The message of ProfileBlocksStartup (and of compile's and validate's warning) when p
@@ -1377,7 +1390,7 @@ static int startup_warning(struct engine *e, const struct cprof *p, enum startup
 {
     _cleanup_free_ struct startup_block *v = NULL;
     size_t n = 0;
-    int r = startup_blocked(p, m, e->native_arch, e->db, &v, &n);
+    int r = startup_blocked_set(p, startup_set(e, m), &v, &n);
     if (r < 0 || n == 0)
         return r;
     _cleanup_free_ char *list = NULL;
@@ -1408,7 +1421,7 @@ int engine_policy_startup(struct engine *e, const struct cprof *prof, struct cpr
         return r;
     _cleanup_free_ char *warning = NULL;
     if (e->startup) {
-        if ((r = startup_apply(out, STARTUP_LONG, e->native_arch, e->db)) < 0 ||
+        if ((r = startup_apply_set(out, startup_set(e, STARTUP_LONG))) < 0 ||
             (r = startup_warning(e, out, STARTUP_LONG, &warning)) < 0)
             return r;
     }
@@ -1544,7 +1557,7 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
             } else {
                 /* The start-up syscalls no contributing policy names. */
                 if (r >= 0 && e->startup)
-                    r = startup_apply(merged[nmerged], mode, e->native_arch, e->db);
+                    r = startup_apply_set(merged[nmerged], startup_set(e, mode));
                 struct kerr big = {0};
                 if (r >= 0)
                     r = profile_render_bounded(merged[nmerged], e->db, &json[nmerged],

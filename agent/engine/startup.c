@@ -243,33 +243,51 @@ const char *startup_derivation(int arch)
            "names, where they exist";
 }
 
-bool startup_has(enum startup_mode m, int arch, struct sysdb *db, uint32_t sys)
+_Static_assert(ELEMENTSOF(entries) <= STARTUP_ENTRIES_MAX, "STARTUP_ENTRIES_MAX is too small");
+
+void startup_set_init(struct startup_set *s, enum startup_mode m, int arch, struct sysdb *db)
 {
+    s->mode = m;
+    s->n = 0;
     bool is32 = arch >= 0 && arch_is_32bit(arch);
     for (size_t i = 0; i < ELEMENTSOF(entries); i++) {
         uint32_t id; /* of a name the db holds: never an id it does not */
-        if (startup_step(&entries[i], m) && name_on(&entries[i], arch, is32, db, &id) && id == sys)
-            return true;
+        const char *name =
+            startup_step(&entries[i], m) ? name_on(&entries[i], arch, is32, db, &id) : NULL;
+        if (name)
+            s->member[s->n++] = (struct startup_member){&entries[i], name, id};
     }
+}
+
+bool startup_set_has(const struct startup_set *s, uint32_t sys)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->member[i].id == sys)
+            return true;
     return false;
 }
 
-int startup_apply(struct cprof *p, enum startup_mode m, int arch, struct sysdb *db)
+bool startup_has(enum startup_mode m, int arch, struct sysdb *db, uint32_t sys)
+{
+    struct startup_set s;
+    startup_set_init(&s, m, arch, db);
+    return startup_set_has(&s, sys);
+}
+
+int startup_apply_set(struct cprof *p, const struct startup_set *s)
 {
     if (p->dflt.action == ACT_ALLOW)
         return 0;
-    bool is32 = arch >= 0 && arch_is_32bit(arch);
     /* The syscalls p does not name, added together; their origin texts in one block. */
     static const char prefix[] = "container start-up: ";
-    struct cadd adds[ELEMENTSOF(entries)];
+    struct cadd adds[STARTUP_ENTRIES_MAX];
     size_t n = 0, text = 0;
-    for (size_t i = 0; i < ELEMENTSOF(entries); i++) {
-        const char *step = startup_step(&entries[i], m);
-        uint32_t id;
-        const char *name = step ? name_on(&entries[i], arch, is32, db, &id) : NULL;
-        if (!name || profile_names(p, id))
+    for (size_t i = 0; i < s->n; i++) {
+        const struct startup_member *m = &s->member[i];
+        if (profile_names(p, m->id))
             continue;
-        adds[n++] = (struct cadd){id, step};
+        const char *step = startup_step(m->entry, s->mode);
+        adds[n++] = (struct cadd){m->id, step};
         text += sizeof(prefix) + strlen(step);
     }
     if (!n)
@@ -289,41 +307,55 @@ int startup_apply(struct cprof *p, enum startup_mode m, int arch, struct sysdb *
     return r < 0 ? r : 0;
 }
 
+int startup_apply(struct cprof *p, enum startup_mode m, int arch, struct sysdb *db)
+{
+    if (p->dflt.action == ACT_ALLOW)
+        return 0;
+    struct startup_set s;
+    startup_set_init(&s, m, arch, db);
+    return startup_apply_set(p, &s);
+}
+
 static bool blocks(struct verdict v)
 {
     return v.action != ACT_ALLOW && v.action != ACT_LOG;
 }
 
-int startup_blocked(const struct cprof *p, enum startup_mode m, int arch, struct sysdb *db,
-                    struct startup_block **ret, size_t *ret_n)
+int startup_blocked_set(const struct cprof *p, const struct startup_set *s,
+                        struct startup_block **ret, size_t *ret_n)
 {
-    _cleanup_free_ struct startup_block *v = calloc(ELEMENTSOF(entries), sizeof(*v));
-    if (!v)
-        return -ENOMEM;
+    struct startup_block v[STARTUP_ENTRIES_MAX];
     size_t n = 0;
-    bool is32 = arch >= 0 && arch_is_32bit(arch);
-    for (size_t i = 0; i < ELEMENTSOF(entries); i++) {
-        uint32_t id;
-        const char *name =
-            startup_step(&entries[i], m) ? name_on(&entries[i], arch, is32, db, &id) : NULL;
-        if (!name)
-            continue;
-        const struct centry *e = profile_entry(p, id);
+    for (size_t i = 0; i < s->n; i++) {
+        const struct startup_member *m = &s->member[i];
+        const struct centry *e = profile_entry(p, m->id);
         struct verdict uncond = e ? e->v : p->dflt;
         /* The conditional rules' else is the unconditional rule, or the default. */
         bool some_block = blocks(uncond), some_allow = !blocks(uncond);
         size_t nc = 0;
-        const struct ccond *c = profile_conds(p, id, &nc);
+        const struct ccond *c = profile_conds(p, m->id, &nc);
         for (size_t k = 0; k < nc; k++) {
             some_block = some_block || blocks(c[k].v);
             some_allow = some_allow || !blocks(c[k].v);
         }
         if (some_block)
-            v[n++] = (struct startup_block){&entries[i], name, some_allow};
+            v[n++] = (struct startup_block){m->entry, m->name, some_allow};
     }
-    *ret = TAKE_PTR(v);
+    *ret = NULL;
     *ret_n = n;
+    if (n && !(*ret = malloc(n * sizeof(*v))))
+        return -ENOMEM;
+    if (n)
+        memcpy(*ret, v, n * sizeof(*v));
     return 0;
+}
+
+int startup_blocked(const struct cprof *p, enum startup_mode m, int arch, struct sysdb *db,
+                    struct startup_block **ret, size_t *ret_n)
+{
+    struct startup_set s;
+    startup_set_init(&s, m, arch, db);
+    return startup_blocked_set(p, &s, ret, ret_n);
 }
 
 int startup_blocked_text(const struct startup_block *v, size_t n, enum startup_mode m, char **ret)

@@ -59,6 +59,27 @@ bool startup_has(enum startup_mode m, int arch, struct sysdb *db, uint32_t sys);
  * policy named it) gets Allow, its origin "container start-up: STEP". */
 int startup_apply(struct cprof *p, enum startup_mode m, int arch, struct sysdb *db);
 
+/* The most entries the table holds (startup.c checks it). */
+#define STARTUP_ENTRIES_MAX 64
+
+/* A start-up set resolved once for a node's architecture and a db: the entries of mode m
+ * that apply there, in table order, each with the node's name for it and that name's id
+ * (looked up once: ids are stable for a db's life). The functions below that take one
+ * give what their arch-and-db forms give, without a lookup per entry per call. */
+struct startup_set {
+    enum startup_mode mode;
+    size_t n;
+    struct startup_member {
+        const struct startup_entry *entry;
+        const char *name;
+        uint32_t id;
+    } member[STARTUP_ENTRIES_MAX];
+};
+
+void startup_set_init(struct startup_set *s, enum startup_mode m, int arch, struct sysdb *db);
+bool startup_set_has(const struct startup_set *s, uint32_t sys);
+int startup_apply_set(struct cprof *p, const struct startup_set *s);
+
 /* One start-up syscall a profile does not allow. */
 struct startup_block {
     const struct startup_entry *entry;
@@ -70,6 +91,8 @@ struct startup_block {
  * or under some argument condition), in table order, into ret (the caller frees it). */
 int startup_blocked(const struct cprof *p, enum startup_mode m, int arch, struct sysdb *db,
                     struct startup_block **ret, size_t *ret_n);
+int startup_blocked_set(const struct cprof *p, const struct startup_set *s,
+                        struct startup_block **ret, size_t *ret_n);
 
 /* "execve (runc, crun: start the container's program), ..." for messages; the caller frees
  * *ret. */
