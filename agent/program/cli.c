@@ -136,8 +136,14 @@ static int load_path(struct loader *l, const char *path)
     }
     size_t files = 0;
     for (size_t i = 0; r == 0 && i < n; i++) {
-        if (stat(names[i], &st) == 0 && S_ISDIR(st.st_mode))
+        if (stat(names[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            /* Named like a manifest: said, not read (sub-folders are not entered). */
+            fprintf(stderr,
+                    "kscmp: warning: %s is a folder: not read (sub-folders are not "
+                    "entered)\n",
+                    names[i]);
             continue;
+        }
         files++;
         r = load_file(l, names[i]);
     }

@@ -154,8 +154,11 @@ def test_validate_dir(d):
     for f in ["3-kind.yaml", "4-dup.yaml"]:
         os.remove(os.path.join(v, f))
     p = kscmp("validate", "-f", v, "--arch", "x86_64")
-    check(p.returncode == 0 and p.stderr == "", "validate -f DIR of good files exits 0, quietly",
-          p.stderr)
+    sub = os.path.join(v, "sub.yaml")
+    check(p.returncode == 0 and
+          p.stderr == f"kscmp: warning: {sub} is a folder: not read (sub-folders are not "
+          "entered)\n", "validate -f DIR of good files exits 0, saying only that the sub-folder "
+          "is not read", p.stderr)
 
 
 def test_empty(d):
