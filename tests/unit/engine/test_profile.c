@@ -326,6 +326,63 @@ static void test_compiled_profile_packed(void **state)
     engine_free(e);
 }
 
+/* profile_add_unnamed(): the syscalls a profile does not name are added (ids given in any
+ * order, one given twice once, one named already left as it is), sorted among the others,
+ * each with its origin text; what the profile held stays. Equal to adding them one by one. */
+static void test_add_unnamed_batch(void **state)
+{
+    (void)state;
+    static const char yaml[] = "apiVersion: kscmp.io/v1\n"
+                               "kind: SeccompPolicy\n"
+                               "metadata: {name: p, namespace: demo}\n"
+                               "spec:\n"
+                               "  seccomp: {syscalls: [read, write, openat], action: Allow}\n";
+    struct engine *e = engine_for("x86_64", (const char *const[]){yaml, NULL});
+    struct sysdb *db = engine_sysdb(e);
+    const char *names[] = {"mkdir", "chdir", "write", "capset", "mkdir", "umask"};
+    struct cadd adds[ARRAY_SIZE(names)];
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        assert_int_equal(sysdb_lookup(db, names[i], &adds[i].sys), 0);
+        adds[i].origin = i < 2 ? "step one" : "step two";
+    }
+    struct policy_result res = result_of(e, "p");
+    struct cprof *batch = NULL, *one = NULL;
+    assert_int_equal(profile_merge(&res.prof, 1, false, &batch), 0);
+    assert_int_equal(profile_merge(&res.prof, 1, false, &one), 0);
+    size_t before = batch->nents;
+    /* mkdir, chdir, capset and umask: write is named, the second mkdir is the first's. */
+    assert_int_equal(profile_add_unnamed(batch, adds, ARRAY_SIZE(adds), VERDICT(ACT_ALLOW)), 4);
+    assert_int_equal(batch->nents, before + 4);
+    for (size_t i = 1; i < batch->nents; i++)
+        assert_true(batch->ents[i - 1].sys < batch->ents[i].sys);
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        const struct centry *en = profile_entry(batch, adds[i].sys);
+        assert_non_null(en);
+        assert_int_equal(en->v.action, ACT_ALLOW);
+        size_t first = 0; /* a syscall given twice has the origin given first */
+        while (strcmp(names[first], names[i]) != 0)
+            first++;
+        if (strcmp(names[i], "write") != 0)
+            assert_string_equal(batch->origins[en->origin], adds[first].origin);
+    }
+    /* Nothing more to add: 0, the profile as it was. */
+    assert_int_equal(profile_add_unnamed(batch, adds, ARRAY_SIZE(adds), VERDICT(ACT_ALLOW)), 0);
+    assert_int_equal(batch->nents, before + 4);
+    /* One by one gives the same entries. */
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+        assert_true(profile_add_if_unnamed(one, adds[i].sys, VERDICT(ACT_ALLOW), adds[i].origin) >=
+                    0);
+    assert_int_equal(one->nents, batch->nents);
+    for (size_t i = 0; i < one->nents; i++) {
+        assert_int_equal(one->ents[i].sys, batch->ents[i].sys);
+        assert_string_equal(one->origins[one->ents[i].origin],
+                            batch->origins[batch->ents[i].origin]);
+    }
+    cprof_free(batch);
+    cprof_free(one);
+    engine_free(e);
+}
+
 /* A syscall that exists, but not on the node's architectures, is dropped with a warning. */
 static void test_syscall_not_on_node_arch(void **state)
 {
@@ -1318,6 +1375,7 @@ int main(void)
         cmocka_unit_test(test_inherit_table),
         cmocka_unit_test(test_render_large_arg_values),
         cmocka_unit_test(test_render_shape),
+        cmocka_unit_test(test_add_unnamed_batch),
         cmocka_unit_test(test_sysdb_rank),
         cmocka_unit_test(test_render_enforceable),
     };

@@ -643,6 +643,43 @@ static void test_apply_direct(void **state)
     engine_free(e);
 }
 
+/* A set resolved once stays right as the db learns names (ids are stable): the same as one
+ * resolved after, and as the per-call forms, for both modes and a 32-bit node. */
+static void test_set_resolved_once(void **state)
+{
+    (void)state;
+    struct engine *e = engine_for("x86_64", OBJS(POL("bl", "  rules: [{syscalls: [mkdir], action: "
+                                                           "Block}]\n")));
+    struct sysdb *db = engine_sysdb(e);
+    static const char *const arches[] = {"x86_64", "x86", "aarch64"};
+    for (size_t a = 0; a < ARRAY_SIZE(arches); a++)
+        for (int m = STARTUP_LONG; m <= STARTUP_SHORT; m++) {
+            int arch = arch_parse(arches[a]);
+            struct startup_set early, late;
+            startup_set_init(&early, (enum startup_mode)m, arch, db);
+            assert_true(early.n > 0);
+            /* The db learns more names. */
+            static const char *const more[] = {"ptrace", "kexec_load", "bpf", "mount"};
+            for (size_t i = 0; i < ARRAY_SIZE(more); i++) {
+                uint32_t id;
+                assert_int_equal(sysdb_lookup(db, more[i], &id), 0);
+            }
+            startup_set_init(&late, (enum startup_mode)m, arch, db);
+            assert_int_equal(early.n, late.n);
+            for (size_t i = 0; i < early.n; i++) {
+                assert_ptr_equal(early.member[i].entry, late.member[i].entry);
+                assert_int_equal(early.member[i].id, late.member[i].id);
+                assert_string_equal(early.member[i].name, late.member[i].name);
+                assert_string_equal(early.member[i].name,
+                                    startup_name(early.member[i].entry, arch, db));
+            }
+            for (uint32_t id = 0; id < sysdb_count(db); id++)
+                assert_int_equal(startup_set_has(&early, id),
+                                 startup_has((enum startup_mode)m, arch, db, id));
+        }
+    engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -660,6 +697,7 @@ int main(void)
         cmocka_unit_test(test_off),
         cmocka_unit_test(test_policy_alone),
         cmocka_unit_test(test_apply_direct),
+        cmocka_unit_test(test_set_resolved_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
