@@ -64,10 +64,12 @@ static const char *const agent_help =
     "  --kubelet-root DIR   default $KSCMP_KUBELET_ROOT, else /var/lib/kubelet\n"
     "  --metrics-addr ADDR  /metrics, /healthz, /readyz (default :9750; \"off\" disables)\n"
     "  --node-name NAME     the node whose pods to handle (default $NODE_NAME)\n"
-    "  --kubeconfig FILE    outside a cluster (default $KUBECONFIG, ~/.kube/config)\n"
+    "  --kubeconfig FILE    used when given (not with --local); else, in a pod, its service\n"
+    "                       account; else $KUBECONFIG, else ~/.kube/config\n"
     "  --log-format FMT     text (default) or json\n"
     "  --arch ARCH          the node's architecture (default: this machine's)\n"
-    "  --once               reconcile once and exit (0 when every file is as it should be)\n"
+    "  --once               with --local: reconcile once and exit (0 when every file is as\n"
+    "                       it should be)\n"
     "  --startup-syscalls auto|none\n"
     "                       auto (default): allow the syscalls the container runtime (runc,\n"
     "                       crun) makes after loading a profile, where no policy names them,\n"
@@ -456,6 +458,11 @@ int agent_main(int argc, char **argv)
     if (local && recording) {
         fprintf(stderr, "kscmp agent: --recording needs the API server (SeccompRecordings), "
                         "not --local\n");
+        return EXIT_USAGE;
+    }
+    if (once && !local) {
+        /* Against an API server the agent keeps watching; a single pass is --local's. */
+        fprintf(stderr, "kscmp agent: --once works with --local only\n");
         return EXIT_USAGE;
     }
     if (local && once == false && kubeconfig) {

@@ -773,6 +773,12 @@ spec:
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertIn("--kubelet-root: ", p.stderr)
         self.assertNotIn("serving /metrics", p.stderr)
+        # --once against an API server: a usage error (the agent there keeps watching).
+        p = subprocess.run([H.KSCMP, "agent", "--once", "--node-name", "n1", "--kubelet-root",
+                            self.root, "--metrics-addr", "off"], capture_output=True, text=True,
+                           timeout=60, cwd=self.tmp)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("--once works with --local only", p.stderr)
 
     def test_21_unreadable_source_changes_nothing(self):
         """A folder the agent may not read, or a manifest it may not read at start, changes
