@@ -267,13 +267,6 @@ bool startup_set_has(const struct startup_set *s, uint32_t sys)
     return false;
 }
 
-bool startup_has(enum startup_mode m, int arch, struct sysdb *db, uint32_t sys)
-{
-    struct startup_set s;
-    startup_set_init(&s, m, arch, db);
-    return startup_set_has(&s, sys);
-}
-
 int startup_apply_set(struct cprof *p, const struct startup_set *s)
 {
     if (p->dflt.action == ACT_ALLOW)
@@ -307,15 +300,6 @@ int startup_apply_set(struct cprof *p, const struct startup_set *s)
     return r < 0 ? r : 0;
 }
 
-int startup_apply(struct cprof *p, enum startup_mode m, int arch, struct sysdb *db)
-{
-    if (p->dflt.action == ACT_ALLOW)
-        return 0;
-    struct startup_set s;
-    startup_set_init(&s, m, arch, db);
-    return startup_apply_set(p, &s);
-}
-
 static bool blocks(struct verdict v)
 {
     return v.action != ACT_ALLOW && v.action != ACT_LOG;
@@ -343,19 +327,12 @@ int startup_blocked_set(const struct cprof *p, const struct startup_set *s,
     }
     *ret = NULL;
     *ret_n = n;
-    if (n && !(*ret = malloc(n * sizeof(*v))))
-        return -ENOMEM;
-    if (n)
+    if (n) {
+        if (!(*ret = malloc(n * sizeof(*v))))
+            return -ENOMEM;
         memcpy(*ret, v, n * sizeof(*v));
+    }
     return 0;
-}
-
-int startup_blocked(const struct cprof *p, enum startup_mode m, int arch, struct sysdb *db,
-                    struct startup_block **ret, size_t *ret_n)
-{
-    struct startup_set s;
-    startup_set_init(&s, m, arch, db);
-    return startup_blocked_set(p, &s, ret, ret_n);
 }
 
 int startup_blocked_text(const struct startup_block *v, size_t n, enum startup_mode m, char **ret)

@@ -50,22 +50,12 @@ const char *startup_step(const struct startup_entry *e, enum startup_mode m);
 /* How the names for architecture arch were found (measured, or derived from the source). */
 const char *startup_derivation(int arch);
 
-/* Whether syscall id sys is in the set of mode m on a node of architecture arch (a ceiling
- * has no say on those it does not name, 3.6). */
-bool startup_has(enum startup_mode m, int arch, struct sysdb *db, uint32_t sys);
-
-/* The start-up rule (docs/policies.md) on a merged profile p of a node of architecture arch: when
- * p's default is not Allow, each syscall of the set of mode m that p does not name (no contributing
- * policy named it) gets Allow, its origin "container start-up: STEP". */
-int startup_apply(struct cprof *p, enum startup_mode m, int arch, struct sysdb *db);
-
 /* The most entries the table holds (startup.c checks it). */
 #define STARTUP_ENTRIES_MAX 64
 
-/* A start-up set resolved once for a node's architecture and a db: the entries of mode m
- * that apply there, in table order, each with the node's name for it and that name's id
- * (looked up once: ids are stable for a db's life). The functions below that take one
- * give what their arch-and-db forms give, without a lookup per entry per call. */
+/* The start-up set of mode m on a node of architecture arch, resolved once against a db: the
+ * entries of that mode that apply there, in table order, each with the node's name for it and
+ * that name's id (looked up once: ids are stable for a db's life). */
 struct startup_set {
     enum startup_mode mode;
     size_t n;
@@ -77,7 +67,13 @@ struct startup_set {
 };
 
 void startup_set_init(struct startup_set *s, enum startup_mode m, int arch, struct sysdb *db);
+
+/* Whether syscall id sys is in set s (a ceiling has no say on those it does not name, 3.6). */
 bool startup_set_has(const struct startup_set *s, uint32_t sys);
+
+/* The start-up rule (docs/policies.md) on a merged profile p: when p's default is not Allow,
+ * each syscall of set s that p does not name (no contributing policy named it) gets Allow, its
+ * origin "container start-up: STEP". */
 int startup_apply_set(struct cprof *p, const struct startup_set *s);
 
 /* One start-up syscall a profile does not allow. */
@@ -87,10 +83,8 @@ struct startup_block {
     bool conditional; /* blocked only when some argument condition holds */
 };
 
-/* The start-up syscalls of mode m that p blocks (an action other than Allow or Audit, always
- * or under some argument condition), in table order, into ret (the caller frees it). */
-int startup_blocked(const struct cprof *p, enum startup_mode m, int arch, struct sysdb *db,
-                    struct startup_block **ret, size_t *ret_n);
+/* The syscalls of set s that p blocks (an action other than Allow or Audit, always or under
+ * some argument condition), in table order, into ret (the caller frees it; NULL when none). */
 int startup_blocked_set(const struct cprof *p, const struct startup_set *s,
                         struct startup_block **ret, size_t *ret_n);
 
