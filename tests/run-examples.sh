@@ -17,13 +17,15 @@ echo "== kscmp agent --local examples --kubelet-root $root --metrics-addr 127.0.
 build/kscmp agent --local examples --kubelet-root "$root" --metrics-addr "127.0.0.1:$port" &
 agent=$!
 trap 'kill -TERM $agent 2>/dev/null; wait $agent 2>/dev/null; exit 0' INT TERM
+# An agent that stopped (a bad flag, a port taken meanwhile): its status, and never 0.
+stop_if_gone() { kill -0 $agent 2>/dev/null || { wait $agent && exit 1 || exit $?; }; }
 ready=
 for _ in $(seq 1 100); do
-    kill -0 $agent 2>/dev/null || { wait $agent && exit 1 || exit $?; }
+    stop_if_gone
     curl -sf --max-time 1 "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && { ready=1; break; }
     sleep 0.1
 done
-kill -0 $agent 2>/dev/null || { wait $agent && exit 1 || exit $?; }
+stop_if_gone
 if [ -z "$ready" ]; then
     echo "make run: the agent is not ready after 10 s (its log is above): stopping it" >&2
     kill -TERM $agent

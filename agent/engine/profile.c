@@ -106,8 +106,7 @@ static void pack(struct cprof **pp)
     *pp = q;
 }
 
-/* The index of origin text s in p->origins, adding it when new; -ENOMEM on failure. */
-/* Appends origin text s (whether p has it or not). */
+/* Appends origin text s (whether p has it or not): its index, or -ENOMEM. */
 static int origin_append(struct cprof *p, const char *s)
 {
     if (p->norigins >= UINT16_MAX)
@@ -123,6 +122,7 @@ static int origin_append(struct cprof *p, const char *s)
     return (int)p->norigins++;
 }
 
+/* The index of origin text s in p->origins, adding it when new; -ENOMEM on failure. */
 static int origin_add(struct cprof *p, const char *s)
 {
     for (size_t i = 0; i < p->norigins; i++)

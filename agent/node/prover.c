@@ -581,9 +581,6 @@ static void spawn_missing(struct prover *p)
     }
 }
 
-/* Remembers the verdict on w's job and queues it for report(); w is idle after. The keys that
- * wait are told later, from the loop (never inside prover_submit(), which may find verdicts
- * while the caller is in the middle of a sync). */
 /* w's job starts now: held to the deadline from here. */
 static void job_started(struct worker *w)
 {
@@ -592,6 +589,9 @@ static void job_started(struct worker *w)
     w->deadline = w->started + w->p->o.deadline_ms;
 }
 
+/* Remembers the verdict on w's job and queues it for report(); w is idle after. The keys that
+ * wait are told later, from the loop (never inside prover_submit(), which may find verdicts
+ * while the caller is in the middle of a sync). */
 static void finish(struct worker *w, int code, const char *why)
 {
     struct prover *p = w->p;

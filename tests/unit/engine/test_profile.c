@@ -273,22 +273,24 @@ static void capture_log(const char *line, void *userdata)
         snprintf(c->lines[c->n++], sizeof(c->lines[0]), "%s", line);
 }
 
+/* Allows read, write and openat, and ioctl under a condition. */
+static const char rw_ioctl_yaml[] = "apiVersion: kscmp.io/v1\n"
+                                    "kind: SeccompPolicy\n"
+                                    "metadata: {name: p, namespace: demo}\n"
+                                    "spec:\n"
+                                    "  seccomp: {syscalls: [read, write, openat], action: Allow}\n"
+                                    "  rules:\n"
+                                    "  - syscalls: [ioctl]\n"
+                                    "    action: Allow\n"
+                                    "    args: [{index: 1, value: 21505, op: EQ}]\n";
+
 /* A compiled policy's profile is one allocation (10,000 are kept); adding to it (the start-up
  * syscalls of `compile --policy`) copies it out first and keeps what it held. Under ASan, a
  * write into the packed block's arrays or a free of one of them fails. */
 static void test_compiled_profile_packed(void **state)
 {
     (void)state;
-    static const char yaml[] = "apiVersion: kscmp.io/v1\n"
-                               "kind: SeccompPolicy\n"
-                               "metadata: {name: p, namespace: demo}\n"
-                               "spec:\n"
-                               "  seccomp: {syscalls: [read, write, openat], action: Allow}\n"
-                               "  rules:\n"
-                               "  - syscalls: [ioctl]\n"
-                               "    action: Allow\n"
-                               "    args: [{index: 1, value: 21505, op: EQ}]\n";
-    struct engine *e = engine_for("x86_64", (const char *const[]){yaml, NULL});
+    struct engine *e = engine_for("x86_64", (const char *const[]){rw_ioctl_yaml, NULL});
     struct policy_result res = result_of(e, "p");
     assert_true(res.valid);
     const struct cprof *prof = res.prof;
@@ -332,12 +334,7 @@ static void test_compiled_profile_packed(void **state)
 static void test_add_unnamed_batch(void **state)
 {
     (void)state;
-    static const char yaml[] = "apiVersion: kscmp.io/v1\n"
-                               "kind: SeccompPolicy\n"
-                               "metadata: {name: p, namespace: demo}\n"
-                               "spec:\n"
-                               "  seccomp: {syscalls: [read, write, openat], action: Allow}\n";
-    struct engine *e = engine_for("x86_64", (const char *const[]){yaml, NULL});
+    struct engine *e = engine_for("x86_64", (const char *const[]){rw_ioctl_yaml, NULL});
     struct sysdb *db = engine_sysdb(e);
     const char *names[] = {"mkdir", "chdir", "write", "capset", "mkdir", "umask"};
     struct cadd adds[ARRAY_SIZE(names)];
