@@ -189,11 +189,32 @@ build/unit/test_reflector: tests/unit/kube/test_reflector.c build/san/kube/refle
 build/unit/%: tests/unit/kube/%.c $(REST_SAN) $(ENGINE_SAN) | build/unit
 	$(CC) $(BASEFLAGS) $(SANFLAGS) $< $(REST_SAN) $(ENGINE_SAN) -o $@ $(LIBS) -lcmocka
 
+# The proof arena's test links deps/build.sh's patched libseccomp when there is one, so that
+# libseccomp's allocations go through the arena as in build/kscmp (PATCHED_SECCOMP: the test
+# checks that they do); else Debian's, as the other unit tests.
+build/unit/test_proof_arena: tests/unit/node/test_proof_arena.c $(REST_SAN) $(ENGINE_SAN) deps/build.sh \
+		$(wildcard deps/patches/*.patch) | build/unit
+	@prefix=$$(bash deps/build.sh prefix 2>/dev/null); extra=; \
+	if [ -n "$$prefix" ] && [ -f "$$prefix/lib/libseccomp.a" ]; then \
+	  extra="-DPATCHED_SECCOMP $$prefix/lib/libseccomp.a"; fi; \
+	echo "$(CC) ... $< ... $$extra"; \
+	$(CC) $(BASEFLAGS) $(SANFLAGS) $< $(REST_SAN) $(ENGINE_SAN) $$extra -o $@ $(LIBS) -lcmocka
+
 build/unit/%: tests/unit/node/%.c $(REST_SAN) $(ENGINE_SAN) | build/unit
 	$(CC) $(BASEFLAGS) $(SANFLAGS) $< $(REST_SAN) $(ENGINE_SAN) -o $@ $(LIBS) -lcmocka
 
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Iagent $(shell pkg-config --cflags $(PKGS)) -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+# fuzz_proof proves each input with and without a proof worker's arena (node/proof_arena.c),
+# on deps/build.sh's patched libseccomp when there is one (its allocations go through the arena
+# only there), as build/kscmp's workers do.
+build/fuzz/fuzz_proof: tests/fuzz/engine/fuzz_proof.c $(CORE_SRCS) agent/node/proof_arena.c \
+		$(wildcard agent/*/*.h) deps/build.sh $(wildcard deps/patches/*.patch) | build/fuzz
+	@prefix=$$(bash deps/build.sh prefix 2>/dev/null); extra=; \
+	if [ -n "$$prefix" ] && [ -f "$$prefix/lib/libseccomp.a" ]; then extra=$$prefix/lib/libseccomp.a; fi; \
+	echo "$(CLANG) ... $< ... $$extra"; \
+	$(CLANG) $(FUZZ_CFLAGS) $< $(CORE_SRCS) agent/node/proof_arena.c $$extra -o $@ $(ENGINE_LIBS)
 
 build/fuzz/%: tests/fuzz/engine/%.c $(CORE_SRCS) $(wildcard agent/*/*.h tests/unit/engine/*.h) | build/fuzz
 	$(CLANG) $(FUZZ_CFLAGS) $< $(CORE_SRCS) -o $@ $(ENGINE_LIBS)

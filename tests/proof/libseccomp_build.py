@@ -11,7 +11,10 @@ must come to the same verdict and the same program. This suite runs build/tools/
   - a reproducible corpus of random profiles (tests/proof/gen_profiles.py, --count),
 and checks that each profile gets the same line from both: refused with the same errno and
 message, or accepted with the same number of instructions and the same SHA-256 of the
-program. It also checks that the corpus reaches the shapes that matter (long jumps, programs
+program; and that build/tools/bpf_export-agent with KSCMP_PROOF_ARENA=1 (jansson's and
+libseccomp's allocations in a proof worker's arena, node/proof_arena.h, reset after each
+profile, a few hundred profiles per process) gives every compared profile that same line. It
+also checks that the corpus reaches the shapes that matter (long jumps, programs
 over 1,000 instructions, refusals) and that the patched build is faster on a large profile.
 A profile on which either build runs over --timeout seconds (libseccomp 2.5.4 has inputs it
 spins on; the agent's proof workers are CPU-limited for them) is not compared, and counted.
@@ -94,12 +97,14 @@ def main():
         gen_profiles.generate(corpus, a.count, 20261201)
         files += sorted(glob.glob(os.path.join(corpus, "*.json")))
         compared = over = ok = refused = long_jumps = big = 0
+        lines = {}
         for path in files:
             x, y = export(deb, path, a.timeout), export(agent, path, a.timeout)
             if x is None or y is None:
                 over += 1
                 continue
             compared += 1
+            lines[path] = x
             R.check(x == y, f"same verdict and program: {os.path.basename(path)}",
                     f"Debian's libseccomp says {x!r}, the agent's {y!r} ({path})")
             if x.startswith("ok "):
@@ -116,6 +121,24 @@ def main():
                 f"only {compared} of {len(files)}")
         R.check(long_jumps >= 100 and big >= 20 and refused >= 50,
                 "the corpus reaches long jumps, large programs and refusals")
+        # The same with the arena, many profiles per process (its reset between them).
+        paths, same = list(lines), 0
+        env = dict(os.environ, KSCMP_PROOF_ARENA="1")
+        for k in range(0, len(paths), 300):
+            batch = paths[k:k + 300]
+            r = subprocess.run([agent] + batch, capture_output=True, text=True, env=env,
+                               timeout=a.timeout * len(batch))
+            got = {}
+            for line in r.stdout.splitlines():
+                path, _, rest = line.partition(" ")
+                got[path] = rest
+            for path in batch:
+                if R.check(got.get(path) == lines[path],
+                           f"same verdict and program in the arena: {os.path.basename(path)}",
+                           f"without it {lines[path]!r}, with it {got.get(path)!r} "
+                           f"(exit {r.returncode}: {r.stderr.strip()[-300:]})"):
+                    same += 1
+        print(f"with the proof arena: {same} of {len(paths)} profiles the same")
         # The point of the patch: the same program in less time (figures in bench/, not here;
         # this only checks that the agent's build is the patched one).
         t = {}

@@ -8,12 +8,16 @@
  *   PATH refused ERRNO MESSAGE        (proof_build or the export refused it)
  * Built twice (make build/tools/bpf_export build/tools/bpf_export-agent): on Debian's
  * libseccomp, and on the one the agent links (deps/build.sh's patched build), so that
- * tests/proof/ can compare the two program for program. Exit 0, or 2 on a usage error or a
- * file that cannot be read.
+ * tests/proof/ can compare the two program for program. With KSCMP_PROOF_ARENA=1 in the
+ * environment, jansson's and libseccomp's allocations come from a proof worker's arena
+ * (node/proof_arena.h), reset after each profile as the worker does. Exit 0, or 2 on a usage
+ * error or a file that cannot be read.
  */
 #include <errno.h>
 #include <linux/filter.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -23,6 +27,7 @@
 #include "base/file.h"
 #include "engine/proof.h"
 #include "node/digest.h"
+#include "node/proof_arena.h"
 
 #define PROFILE_MAX (8u << 20)
 
@@ -91,9 +96,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bpf_export PROFILE.json...\n");
         return 2;
     }
+    const char *arena = getenv("KSCMP_PROOF_ARENA");
+    bool reset = arena && strcmp(arena, "1") == 0;
+    if (reset && proof_arena_install() < 0) {
+        fprintf(stderr, "bpf_export: cannot reserve the proof arena\n");
+        return 2;
+    }
     int rc = 0;
-    for (int i = 1; i < argc; i++)
+    for (int i = 1; i < argc; i++) {
         if (one(argv[i]) != 0)
             rc = 2;
+        if (reset)
+            proof_arena_reset();
+    }
     return rc;
 }

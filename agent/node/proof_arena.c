@@ -1,0 +1,247 @@
+/* proof_arena.c - the allocator of a proof worker: one proof's allocations from one region. */
+#include "node/proof_arena.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN 1
+#endif
+#endif
+
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* In the libseccomp deps/build.sh builds (deps/patches/libseccomp-proof-alloc.patch); absent
+ * from Debian's shared library, which the unit tests and LINK=shared builds link. */
+extern void kscmp_seccomp_set_alloc(void *(*malloc_fn)(size_t), void *(*realloc_fn)(void *, size_t),
+                                    void (*free_fn)(void *)) __attribute__((weak));
+
+/* Before each block: its capacity (a multiple of ALIGN) and the size asked for. */
+struct blk {
+    size_t cap;
+    size_t len;
+};
+
+#define ALIGN 16 /* as glibc's malloc() on 64-bit */
+_Static_assert(sizeof(struct blk) % ALIGN == 0, "blocks stay aligned");
+
+/* Pages are made writable in steps as the cursor needs them: a worker's RLIMIT_DATA counts
+ * writable private memory, not the reserved address space. */
+#define COMMIT_STEP ((size_t)1 << 20)
+
+static struct {
+    char *base, *end; /* the region; NULL: not installed */
+    char *cur;        /* the next block's header */
+    char *committed;  /* [base, committed) is writable */
+    char *limit;      /* committed never goes past it (a quarter of RLIMIT_DATA at most) */
+    size_t spilled;
+    bool libseccomp;
+} A;
+
+static bool in_region(const void *p)
+{
+    return A.base && (const char *)p >= A.base && (const char *)p < A.end;
+}
+
+static struct blk *blk_of(void *p)
+{
+    return (struct blk *)p - 1;
+}
+
+/* A block's capacity: size rounded up to ALIGN, at least ALIGN (so that a block never ends
+ * where the region does); 0 when size is beyond any region. */
+static size_t cap_for(size_t size)
+{
+    if (size > SIZE_MAX / 2)
+        return 0;
+    size_t cap = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    return cap ? cap : ALIGN;
+}
+
+/* Makes [base, upto) writable; false when that would pass A.limit or the kernel refuses. */
+static bool commit(const char *upto)
+{
+    if (upto <= A.committed)
+        return true;
+    if (upto > A.limit)
+        return false;
+    size_t want = (size_t)(upto - A.base);
+    want = (want + COMMIT_STEP - 1) / COMMIT_STEP * COMMIT_STEP;
+    char *to = A.base + want < A.limit ? A.base + want : A.limit;
+    if (mprotect(A.committed, (size_t)(to - A.committed), PROT_READ | PROT_WRITE) < 0)
+        return false;
+    A.committed = to;
+    return true;
+}
+
+/* NULL when size does not fit what is left of the region. */
+static void *take(size_t size)
+{
+    size_t cap = cap_for(size), left = (size_t)(A.end - A.cur);
+    if (!cap || left < sizeof(struct blk) || cap > left - sizeof(struct blk) ||
+        !commit(A.cur + sizeof(struct blk) + cap))
+        return NULL;
+    struct blk *b = (struct blk *)A.cur;
+    UNPOISON(b, sizeof(*b) + size);
+    b->cap = cap;
+    b->len = size;
+    A.cur = (char *)(b + 1) + cap;
+    return b + 1;
+}
+
+void *proof_arena_malloc(size_t size)
+{
+    void *p = A.base ? take(size) : NULL;
+    if (p)
+        return p;
+    if (A.base)
+        A.spilled++;
+    return malloc(size);
+}
+
+void proof_arena_free(void *ptr)
+{
+    if (!ptr)
+        return;
+    if (!in_region(ptr)) {
+        free(ptr);
+        return;
+    }
+    struct blk *b = blk_of(ptr);
+    size_t cap = b->cap;
+    if ((char *)ptr + cap == A.cur)
+        A.cur = (char *)b;
+    POISON(b, sizeof(*b) + cap);
+}
+
+void *proof_arena_realloc(void *ptr, size_t size)
+{
+    if (!ptr)
+        return proof_arena_malloc(size);
+    if (!in_region(ptr))
+        return realloc(ptr, size);
+    struct blk *b = blk_of(ptr);
+    if ((char *)ptr + b->cap == A.cur) {
+        /* The last block: grows or shrinks where it is, when the region has room. */
+        size_t cap = cap_for(size);
+        if (cap && cap <= (size_t)(A.end - (char *)ptr) && commit((char *)ptr + cap)) {
+            if (size < b->len)
+                POISON((char *)ptr + size, b->len - size);
+            else
+                UNPOISON(ptr, size);
+            b->cap = cap;
+            b->len = size;
+            A.cur = (char *)ptr + cap;
+            return ptr;
+        }
+    } else if (size <= b->cap) {
+        if (size < b->len)
+            POISON((char *)ptr + size, b->len - size);
+        else
+            UNPOISON(ptr, size);
+        b->len = size;
+        return ptr;
+    }
+    void *q = proof_arena_malloc(size);
+    if (!q)
+        return NULL; /* ptr stays as it was, as realloc() leaves it */
+    memcpy(q, ptr, b->len < size ? b->len : size);
+    proof_arena_free(ptr);
+    return q;
+}
+
+void proof_arena_reset(void)
+{
+    if (!A.base)
+        return;
+    POISON(A.base, (size_t)(A.cur - A.base));
+    A.cur = A.base;
+    char *keep = A.base + PROOF_ARENA_RETAIN;
+    if (A.committed > keep) {
+        /* Pages beyond what a usual proof needs go back to the kernel and out of the worker's
+         * RLIMIT_DATA. When refused, they stay, which is only memory. */
+        size_t n = (size_t)(A.committed - keep);
+        if (mprotect(keep, n, PROT_NONE) == 0) {
+            (void)madvise(keep, n, MADV_DONTNEED);
+            A.committed = keep;
+        }
+    }
+}
+
+void proof_arena_stats(struct proof_arena_stats *s)
+{
+    s->used = A.base ? (size_t)(A.cur - A.base) : 0;
+    s->committed = A.base ? (size_t)(A.committed - A.base) : 0;
+    s->limit = A.base ? (size_t)(A.limit - A.base) : 0;
+    s->spilled = A.spilled;
+    s->libseccomp = A.libseccomp;
+}
+
+size_t proof_arena_limit(rlim_t data_limit)
+{
+    if (data_limit == RLIM_INFINITY || data_limit / 4 >= PROOF_ARENA_RESERVE)
+        return PROOF_ARENA_RESERVE;
+    return (size_t)(data_limit / 4) / COMMIT_STEP * COMMIT_STEP;
+}
+
+int proof_arena_install(void)
+{
+    if (A.base)
+        return 0;
+    /* Address space only: no page is writable, nor counted, until commit(). */
+    void *p = mmap(NULL, PROOF_ARENA_RESERVE, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return -errno;
+    struct rlimit rl;
+    size_t max = proof_arena_limit(getrlimit(RLIMIT_DATA, &rl) == 0 ? rl.rlim_cur : RLIM_INFINITY);
+    A.base = A.cur = A.committed = p;
+    A.end = A.base + PROOF_ARENA_RESERVE;
+    A.limit = A.base + max;
+    A.spilled = 0;
+    POISON(A.base, PROOF_ARENA_RESERVE);
+    A.libseccomp = kscmp_seccomp_set_alloc != NULL;
+    proof_arena_route(true);
+    return 0;
+}
+
+void proof_arena_route(bool on)
+{
+    if (!A.base)
+        return;
+    if (on)
+        json_set_alloc_funcs(proof_arena_malloc, proof_arena_free);
+    else
+        json_set_alloc_funcs(malloc, free);
+    if (A.libseccomp) {
+        if (on)
+            kscmp_seccomp_set_alloc(proof_arena_malloc, proof_arena_realloc, proof_arena_free);
+        else
+            kscmp_seccomp_set_alloc(NULL, NULL, NULL);
+    }
+}
+
+void proof_arena_uninstall(void)
+{
+    if (!A.base)
+        return;
+    proof_arena_route(false);
+    UNPOISON(A.base, PROOF_ARENA_RESERVE);
+    munmap(A.base, PROOF_ARENA_RESERVE);
+    memset(&A, 0, sizeof(A));
+}
