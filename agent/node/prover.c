@@ -988,7 +988,9 @@ static void check_deadlines(struct prover *p)
             worker_died(w);
             continue;
         }
-        if (w->job && w->queued && w->started + HANDOFF_MS <= now &&
+        /* With one worker there is no other to take it: given back, the worker would still
+         * prove it (and that answer be ignored) and the job would lose its turn. */
+        if (p->nw > 1 && w->job && w->queued && w->started + HANDOFF_MS <= now &&
             w->qsent == sizeof(w->qhdr) + w->queued->len) {
             w->skip++;
             give_back(p, TAKE_PTR(w->queued));
@@ -1006,7 +1008,7 @@ static uint64_t next_wake(const struct prover *p)
         const struct worker *w = &p->w[i];
         if ((w->job || w->skipping) && (!next || w->deadline < next))
             next = w->deadline;
-        if (w->queued && (!next || w->started + HANDOFF_MS < next))
+        if (p->nw > 1 && w->queued && (!next || w->started + HANDOFF_MS < next))
             next = w->started + HANDOFF_MS;
     }
     return next;
