@@ -17,13 +17,20 @@
 #endif
 #endif
 
+/* Under AddressSanitizer only what a live block holds is addressable: its header stays
+ * poisoned (read through hdr_get()/hdr_set()), and a poisoned gap follows each block, so that
+ * an overrun or an underrun is reported as on the C library's heap. */
 #ifdef ARENA_ASAN
 #include <sanitizer/asan_interface.h>
 #define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
 #define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#define REDZONE 16
+#define NO_ASAN __attribute__((no_sanitize("address")))
 #else
 #define POISON(p, n) ((void)(p), (void)(n))
 #define UNPOISON(p, n) ((void)(p), (void)(n))
+#define REDZONE 0
+#define NO_ASAN
 #endif
 
 /* In the libseccomp deps/build.sh builds (deps/patches/libseccomp-proof-alloc.patch); absent
@@ -31,7 +38,8 @@
 extern void kscmp_seccomp_set_alloc(void *(*malloc_fn)(size_t), void *(*realloc_fn)(void *, size_t),
                                     void (*free_fn)(void *)) __attribute__((weak));
 
-/* Before each block: its capacity (a multiple of ALIGN) and the size asked for. */
+/* Before each block: its capacity (a multiple of ALIGN) and the size asked for. After it,
+ * REDZONE bytes (none but under AddressSanitizer). */
 struct blk {
     size_t cap;
     size_t len;
@@ -39,6 +47,19 @@ struct blk {
 
 #define ALIGN 16 /* as glibc's malloc() on 64-bit */
 _Static_assert(sizeof(struct blk) % ALIGN == 0, "blocks stay aligned");
+_Static_assert(REDZONE % ALIGN == 0, "blocks stay aligned");
+
+static NO_ASAN void hdr_get(const struct blk *b, size_t *cap, size_t *len)
+{
+    *cap = b->cap;
+    *len = b->len;
+}
+
+static NO_ASAN void hdr_set(struct blk *b, size_t cap, size_t len)
+{
+    b->cap = cap;
+    b->len = len;
+}
 
 /* Pages are made writable in steps as the cursor needs them: a worker's RLIMIT_DATA counts
  * writable private memory, not the reserved address space. */
@@ -93,14 +114,13 @@ static bool commit(const char *upto)
 static void *take(size_t size)
 {
     size_t cap = cap_for(size), left = (size_t)(A.end - A.cur);
-    if (!cap || left < sizeof(struct blk) || cap > left - sizeof(struct blk) ||
-        !commit(A.cur + sizeof(struct blk) + cap))
+    if (!cap || left < sizeof(struct blk) + REDZONE || cap > left - sizeof(struct blk) - REDZONE ||
+        !commit(A.cur + sizeof(struct blk) + cap + REDZONE))
         return NULL;
     struct blk *b = (struct blk *)A.cur;
-    UNPOISON(b, sizeof(*b) + size);
-    b->cap = cap;
-    b->len = size;
-    A.cur = (char *)(b + 1) + cap;
+    hdr_set(b, cap, size);
+    UNPOISON(b + 1, size);
+    A.cur = (char *)(b + 1) + cap + REDZONE;
     return b + 1;
 }
 
@@ -123,10 +143,11 @@ void proof_arena_free(void *ptr)
         return;
     }
     struct blk *b = blk_of(ptr);
-    size_t cap = b->cap;
-    if ((char *)ptr + cap == A.cur)
+    size_t cap, len;
+    hdr_get(b, &cap, &len);
+    if ((char *)ptr + cap + REDZONE == A.cur)
         A.cur = (char *)b;
-    POISON(b, sizeof(*b) + cap);
+    POISON(ptr, cap);
 }
 
 void *proof_arena_realloc(void *ptr, size_t size)
@@ -136,31 +157,33 @@ void *proof_arena_realloc(void *ptr, size_t size)
     if (!in_region(ptr))
         return realloc(ptr, size);
     struct blk *b = blk_of(ptr);
-    if ((char *)ptr + b->cap == A.cur) {
+    size_t old_cap, old_len;
+    hdr_get(b, &old_cap, &old_len);
+    if ((char *)ptr + old_cap + REDZONE == A.cur) {
         /* The last block: grows or shrinks where it is, when the region has room. */
         size_t cap = cap_for(size);
-        if (cap && cap <= (size_t)(A.end - (char *)ptr) && commit((char *)ptr + cap)) {
-            if (size < b->len)
-                POISON((char *)ptr + size, b->len - size);
+        if (cap && REDZONE < (size_t)(A.end - (char *)ptr) &&
+            cap <= (size_t)(A.end - (char *)ptr) - REDZONE && commit((char *)ptr + cap + REDZONE)) {
+            if (size < old_len)
+                POISON((char *)ptr + size, old_len - size);
             else
                 UNPOISON(ptr, size);
-            b->cap = cap;
-            b->len = size;
-            A.cur = (char *)ptr + cap;
+            hdr_set(b, cap, size);
+            A.cur = (char *)ptr + cap + REDZONE;
             return ptr;
         }
-    } else if (size <= b->cap) {
-        if (size < b->len)
-            POISON((char *)ptr + size, b->len - size);
+    } else if (size <= old_cap) {
+        if (size < old_len)
+            POISON((char *)ptr + size, old_len - size);
         else
             UNPOISON(ptr, size);
-        b->len = size;
+        hdr_set(b, old_cap, size);
         return ptr;
     }
     void *q = proof_arena_malloc(size);
     if (!q)
         return NULL; /* ptr stays as it was, as realloc() leaves it */
-    memcpy(q, ptr, b->len < size ? b->len : size);
+    memcpy(q, ptr, old_len < size ? old_len : size);
     proof_arena_free(ptr);
     return q;
 }

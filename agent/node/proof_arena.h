@@ -3,23 +3,28 @@
  * Owns: a region of address space reserved once (writable, and counted, only as needed), a cursor
  * in it, and, once installed, the allocation hooks of jansson and of the libseccomp build/kscmp
  * links (deps/patches/libseccomp-proof-alloc.patch). A proof of a runtime/default-based profile
- * makes ~12,000 allocations and frees every one by its end; glibc's malloc() and free() took
- * about a quarter of its time (bench/README, (c)). Here an allocation moves the cursor,
+ * makes ~12,000 allocations and frees every one by its end; glibc's malloc() and free() had
+ * 38% of its instructions (bench/README, "Proofs"). Here an allocation moves the cursor,
  * free() gives back only the block last handed out (any other waits for the reset), realloc()
  * of that last block grows it in place, and proof_arena_reset(), after each proof, takes every
  * block back at once.
  *
  * The region is address space only until the cursor reaches it: pages become writable 1 MiB
- * at a time, up to a quarter of the worker's RLIMIT_DATA (--proof-memory), which counts them
- * with the rest of its memory. A request that does not fit goes to the C library, and its
- * free() back there: the region bounds what the arena holds, not what a proof may allocate.
- * After a reset the pages above PROOF_ARENA_RETAIN are given back (and out of the count), so
- * one large proof does not keep a worker large.
+ * at a time, up to a quarter of the worker's RLIMIT_DATA (--proof-memory; PROOF_ARENA_RESERVE
+ * at most, none under 4 MiB), which counts them with the rest of its memory. A request that
+ * does not fit goes to the C library, and its free() back there. Blocks freed during a proof
+ * stay counted until its reset, so the C library may get up to that quarter less than
+ * --proof-memory: a proof that needs nearly all of it may be refused where it was not before
+ * (a runtime/default-based proof uses ~2 MiB of the region). After a reset the pages above
+ * PROOF_ARENA_RETAIN are given back (and out of the count), so one large proof does not keep
+ * a worker large.
  *
  * Process-wide state, for the worker process only (one thread, nothing else allocating through
  * jansson or libseccomp): memory from the region must not outlive the proof it was taken for.
- * Built with AddressSanitizer, blocks given back are poisoned, so a use after free() or after
- * the reset is still reported.
+ * Built with AddressSanitizer, only the bytes of live blocks are addressable (headers and a
+ * gap after each block are poisoned), so overruns are reported, and so is a use after free()
+ * or after the reset, until that space is handed out again (the last block's at the next
+ * allocation, the rest after the reset).
  */
 #ifndef KSCMP_PROOF_ARENA_H
 #define KSCMP_PROOF_ARENA_H

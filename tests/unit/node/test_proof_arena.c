@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
@@ -191,6 +193,35 @@ static void test_limit_from_rlimit(void **state)
     assert_int_equal(s.limit, proof_arena_limit(rl.rlim_cur));
 }
 
+/* Under AddressSanitizer, writing one byte past a block, 16 bytes further (where the next
+ * block's bytes would begin without a gap between them), or just before it is reported (the
+ * child process dies of it), as on the C library's heap. */
+static void test_overrun_reported(void **state)
+{
+#ifdef TEST_ASAN
+    const int offsets[] = {32, 48, -1};
+    for (size_t k = 0; k < sizeof(offsets) / sizeof(offsets[0]); k++) {
+        fflush(NULL);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            int devnull = open("/dev/null", O_WRONLY);
+            if (devnull >= 0)
+                dup2(devnull, 2);
+            volatile char *p = proof_arena_malloc(32);
+            (void)proof_arena_malloc(32); /* a block after it */
+            p[offsets[k]] = 1;
+            _exit(0);
+        }
+        int status = 0;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_false(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+#else
+    skip();
+#endif
+}
+
 static void test_not_installed(void **state)
 {
     /* Without a region the hooks are the C library's (freed here with free()). */
@@ -345,6 +376,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_too_large_spills, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fills_then_spills, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limit_from_rlimit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overrun_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_installed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_proofs_same, setup, teardown),
     };
