@@ -189,16 +189,17 @@ build/unit/test_reflector: tests/unit/kube/test_reflector.c build/san/kube/refle
 build/unit/%: tests/unit/kube/%.c $(REST_SAN) $(ENGINE_SAN) | build/unit
 	$(CC) $(BASEFLAGS) $(SANFLAGS) $< $(REST_SAN) $(ENGINE_SAN) -o $@ $(LIBS) -lcmocka
 
+# deps/build.sh's patched libseccomp archive, when it has been built (empty otherwise); looked up
+# when a recipe that names it runs, after build/kscmp's has had the chance to build it.
+PATCHED_SECCOMP_A = $(shell p=$$(bash deps/build.sh prefix 2>/dev/null) && [ -f "$$p/lib/libseccomp.a" ] && echo "$$p/lib/libseccomp.a")
+
 # The proof arena's test links deps/build.sh's patched libseccomp when there is one, so that
 # libseccomp's allocations go through the arena as in build/kscmp (PATCHED_SECCOMP: the test
 # checks that they do); else Debian's, as the other unit tests.
 build/unit/test_proof_arena: tests/unit/node/test_proof_arena.c $(REST_SAN) $(ENGINE_SAN) deps/build.sh \
 		$(wildcard deps/patches/*.patch) | build/unit
-	@prefix=$$(bash deps/build.sh prefix 2>/dev/null); extra=; \
-	if [ -n "$$prefix" ] && [ -f "$$prefix/lib/libseccomp.a" ]; then \
-	  extra="-DPATCHED_SECCOMP $$prefix/lib/libseccomp.a"; fi; \
-	echo "$(CC) ... $< ... $$extra"; \
-	$(CC) $(BASEFLAGS) $(SANFLAGS) $< $(REST_SAN) $(ENGINE_SAN) $$extra -o $@ $(LIBS) -lcmocka
+	$(CC) $(BASEFLAGS) $(SANFLAGS) $(if $(PATCHED_SECCOMP_A),-DPATCHED_SECCOMP) $< $(REST_SAN) \
+	  $(ENGINE_SAN) $(PATCHED_SECCOMP_A) -o $@ $(LIBS) -lcmocka
 
 build/unit/%: tests/unit/node/%.c $(REST_SAN) $(ENGINE_SAN) | build/unit
 	$(CC) $(BASEFLAGS) $(SANFLAGS) $< $(REST_SAN) $(ENGINE_SAN) -o $@ $(LIBS) -lcmocka
@@ -211,10 +212,8 @@ FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Iagent $(shell pkg-config --cflags $(PKG
 # only there), as build/kscmp's workers do.
 build/fuzz/fuzz_proof: tests/fuzz/engine/fuzz_proof.c $(CORE_SRCS) agent/node/proof_arena.c \
 		$(wildcard agent/*/*.h) deps/build.sh $(wildcard deps/patches/*.patch) | build/fuzz
-	@prefix=$$(bash deps/build.sh prefix 2>/dev/null); extra=; \
-	if [ -n "$$prefix" ] && [ -f "$$prefix/lib/libseccomp.a" ]; then extra=$$prefix/lib/libseccomp.a; fi; \
-	echo "$(CLANG) ... $< ... $$extra"; \
-	$(CLANG) $(FUZZ_CFLAGS) $< $(CORE_SRCS) agent/node/proof_arena.c $$extra -o $@ $(ENGINE_LIBS)
+	$(CLANG) $(FUZZ_CFLAGS) $< $(CORE_SRCS) agent/node/proof_arena.c $(PATCHED_SECCOMP_A) -o $@ \
+	  $(ENGINE_LIBS)
 
 build/fuzz/%: tests/fuzz/engine/%.c $(CORE_SRCS) $(wildcard agent/*/*.h tests/unit/engine/*.h) | build/fuzz
 	$(CLANG) $(FUZZ_CFLAGS) $< $(CORE_SRCS) -o $@ $(ENGINE_LIBS)
@@ -232,10 +231,9 @@ build/tools/%: tests/tools/%.c $(LIB_OBJS) | build/tools
 # for tests/proof/ to compare with Debian's program for program; absent when deps/build.sh has
 # not built it (then that suite says it skipped).
 build/tools/bpf_export-agent: tests/tools/bpf_export.c $(LIB_OBJS) deps/build.sh $(wildcard deps/patches/*.patch) | build/tools
-	@prefix=$$(bash deps/build.sh prefix) && [ -f "$$prefix/lib/libseccomp.a" ] || \
-	  { echo "make: no libseccomp built by deps/build.sh (run 'bash deps/build.sh')" >&2; exit 1; }; \
-	echo "$(CC) ... $$prefix/lib/libseccomp.a"; \
-	$(CC) $(BASEFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ $$prefix/lib/libseccomp.a $(LIBS)
+	@[ -n "$(PATCHED_SECCOMP_A)" ] || \
+	  { echo "make: no libseccomp built by deps/build.sh (run 'bash deps/build.sh')" >&2; exit 1; }
+	$(CC) $(BASEFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(PATCHED_SECCOMP_A) $(LIBS)
 
 # LD_PRELOAD fault injection for tests/fakeapi (allocations that fail at named call sites).
 build/tools/failalloc.so: tests/fakeapi/failalloc.c | build/tools
