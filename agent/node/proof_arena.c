@@ -150,6 +150,17 @@ void proof_arena_free(void *ptr)
     POISON(ptr, cap);
 }
 
+/* Block b (at ptr, len bytes addressable) now holds size bytes in cap: the bytes it gained are
+ * made addressable, those it gave up poisoned. */
+static void resize_in_place(struct blk *b, void *ptr, size_t len, size_t cap, size_t size)
+{
+    if (size < len)
+        POISON((char *)ptr + size, len - size);
+    else
+        UNPOISON(ptr, size);
+    hdr_set(b, cap, size);
+}
+
 void *proof_arena_realloc(void *ptr, size_t size)
 {
     if (!ptr)
@@ -164,20 +175,12 @@ void *proof_arena_realloc(void *ptr, size_t size)
         size_t cap = cap_for(size);
         if (cap && REDZONE < (size_t)(A.end - (char *)ptr) &&
             cap <= (size_t)(A.end - (char *)ptr) - REDZONE && commit((char *)ptr + cap + REDZONE)) {
-            if (size < old_len)
-                POISON((char *)ptr + size, old_len - size);
-            else
-                UNPOISON(ptr, size);
-            hdr_set(b, cap, size);
+            resize_in_place(b, ptr, old_len, cap, size);
             A.cur = (char *)ptr + cap + REDZONE;
             return ptr;
         }
     } else if (size <= old_cap) {
-        if (size < old_len)
-            POISON((char *)ptr + size, old_len - size);
-        else
-            UNPOISON(ptr, size);
-        hdr_set(b, old_cap, size);
+        resize_in_place(b, ptr, old_len, old_cap, size);
         return ptr;
     }
     void *q = proof_arena_malloc(size);
