@@ -110,12 +110,20 @@ static bool commit(const char *upto)
     return true;
 }
 
+/* Whether lead bytes, then a block of cap bytes and its REDZONE, fit in the region from at
+ * (not past A.end); the pages they need are then made writable. */
+static bool room_at(const char *at, size_t lead, size_t cap)
+{
+    size_t left = (size_t)(A.end - at);
+    return lead + REDZONE <= left && cap <= left - lead - REDZONE &&
+           commit(at + lead + cap + REDZONE);
+}
+
 /* NULL when size does not fit what is left of the region. */
 static void *take(size_t size)
 {
-    size_t cap = cap_for(size), left = (size_t)(A.end - A.cur);
-    if (!cap || left < sizeof(struct blk) + REDZONE || cap > left - sizeof(struct blk) - REDZONE ||
-        !commit(A.cur + sizeof(struct blk) + cap + REDZONE))
+    size_t cap = cap_for(size);
+    if (!cap || !room_at(A.cur, sizeof(struct blk), cap))
         return NULL;
     struct blk *b = (struct blk *)A.cur;
     hdr_set(b, cap, size);
@@ -173,8 +181,7 @@ void *proof_arena_realloc(void *ptr, size_t size)
     if ((char *)ptr + old_cap + REDZONE == A.cur) {
         /* The last block: grows or shrinks where it is, when the region has room. */
         size_t cap = cap_for(size);
-        if (cap && REDZONE < (size_t)(A.end - (char *)ptr) &&
-            cap <= (size_t)(A.end - (char *)ptr) - REDZONE && commit((char *)ptr + cap + REDZONE)) {
+        if (cap && room_at(ptr, 0, cap)) {
             resize_in_place(b, ptr, old_len, cap, size);
             A.cur = (char *)ptr + cap + REDZONE;
             return ptr;
