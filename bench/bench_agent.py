@@ -12,7 +12,12 @@ Prints figures, no pass/fail (the aims of the issue are printed next to them):
       Back to back by default: the next change comes as soon as the last is seen, while the
       agent still fsync()s the folder. With --gap MS, changes come MS apart (as in a cluster,
       where they are seconds apart), and the floor is also given to its rename, the end
-      point observed for the agent.
+      point observed for the agent. The policy's own rename is timed too: when DIR is on
+      the kubelet root's file system, it can wait for the agent's last folder fsync
+      (ext4 without a journal writes the shared metadata blocks then), so a change cannot
+      even arrive before the previous write is durable. --policies-dir DIR puts the policy
+      folders elsewhere (e.g. /dev/shm), as a change coming from the API server's watch
+      does not touch the node's disk.
   (b) memory: VmRSS and VmHWM of the agent with 10k policies in 100 namespaces and 250
       pods in DIR, once every profile is on disk.                     aim: RSS < 16 MiB
   (c) full resync: N files to write on an empty kubelet root, agent start -> ready (the
@@ -21,7 +26,8 @@ Prints figures, no pass/fail (the aims of the issue are printed next to them):
       N x (write + fsync + rename + fsync of the folder) done by this script on the same
       disk, same bytes, same folders, in the same run.               aim: within 1.5x
 
-Usage: bench/bench_agent.py [--dir DIR] [--changes N] [--gap MS] [--resync-files N] [--quick]
+Usage: bench/bench_agent.py [--dir DIR] [--policies-dir DIR] [--changes N] [--gap MS]
+                            [--resync-files N] [--quick]
 DIR (default: a temporary folder) decides the disk that is measured.
 Python 3.11 standard library only; needs build/kscmp.
 """
@@ -108,11 +114,12 @@ LARGE = ("  extends: runtime/default\n"
          "  rules:\n  - {{syscalls: [{calls}], action: Block, errno: EACCES}}\n")
 
 
-def change_loop(pol, versions, target, expected, changes, start=0, gap=0.0):
+def change_loop(pol, versions, target, expected, changes, start=0, gap=0.0, renames=None):
     """Renames each version in turn (from change number start) over pol and waits (inotify)
     for target to be renamed into place holding the matching expected bytes: seconds per
     change. gap: seconds to wait before each change (0: the next comes as soon as the last
-    is seen)."""
+    is seen). renames: a list to which the seconds each rename of pol took are added (on the
+    same file system as target, a rename can wait for the agent's last folder fsync)."""
     ino = H.Inotify()
     ino.add(os.path.dirname(target), H.IN_MOVED_TO)
     samples = []
@@ -126,6 +133,8 @@ def change_loop(pol, versions, target, expected, changes, start=0, gap=0.0):
                 time.sleep(gap)
             t0 = time.perf_counter()
             os.rename(tmp, pol)
+            if renames is not None:
+                renames.append(time.perf_counter() - t0)
             deadline = t0 + 10
             while True:
                 names = ino.wait(max(0.0, deadline - time.perf_counter()))
@@ -142,7 +151,7 @@ def change_loop(pol, versions, target, expected, changes, start=0, gap=0.0):
     return samples
 
 
-def start_null_agent(d, versions, expected):
+def start_null_agent(d, versions, expected, policies=None):
     """bench/null_agent.c answering changes renamed into a folder of its own (the policy
     file, read, and the profile written as the store does, no compiling): what the wake-ups
     and the disk cost alone. (process, its policy file, its profile file), or None when it
@@ -151,7 +160,8 @@ def start_null_agent(d, versions, expected):
     if subprocess.run(["make", "-s", "-C", H.REPO, "build/bench/null_agent"],
                       capture_output=True).returncode != 0:
         return None
-    local, out = os.path.join(d, "null-local"), os.path.join(d, "null-out")
+    local = os.path.join(policies or d, "null-local")
+    out = os.path.join(d, "null-out")
     os.makedirs(local, exist_ok=True)
     os.makedirs(out, exist_ok=True)
     pairs = []
@@ -170,11 +180,14 @@ def start_null_agent(d, versions, expected):
 WARMUP = 20  # changes before those measured (an even number: they end on the first version)
 
 
-def bench_latency(base, changes, kind, blocks=10, gap=0.0):
+def bench_latency(base, changes, kind, blocks=10, gap=0.0, policies=None):
     """The agent, the disk floor and the null agent measured in turns, blocks of
     changes/blocks each, so that the disk's drift and its slow spells fall on all three.
-    gap: seconds between changes, for all three (0: back to back)."""
+    gap: seconds between changes, for all three (0: back to back). policies: a folder on
+    another file system for the policy folders (the changes' side), else beside the rest."""
     d, local, root = fresh(base, f"latency-{kind}")
+    if policies:
+        local = tempfile.mkdtemp(prefix=f"latency-{kind}-", dir=policies)
     tmpl = SMALL if kind == "small" else LARGE
     versions = [policy_doc("demo", "web", tmpl.format(calls="getpid, mkdir, futex")),
                 policy_doc("demo", "web", tmpl.format(calls="getpid, mkdir, futex, sysinfo"))]
@@ -188,7 +201,7 @@ def bench_latency(base, changes, kind, blocks=10, gap=0.0):
             f.write(v)
         expected.append(H.compile_profile(local, os.path.join(local, "00.yaml"), "demo/web.json"))
     a = H.Agent(local, root, os.path.join(d, "agent.log")).start()
-    null = start_null_agent(d, versions, expected)
+    null = start_null_agent(d, versions, expected, local if policies else None)
     target = os.path.join(H.store_dir(root), "demo", "web.json")
     H.wait_until(lambda: open(target, "rb").read() == expected[1], 10, "first write")
     # Not counted: the first proof of each version, and the disk settling after the set-up
@@ -198,19 +211,22 @@ def bench_latency(base, changes, kind, blocks=10, gap=0.0):
         change_loop(null[1], versions, null[2], expected, WARMUP)
     before = a.metrics()
     samples, floor, floor_rename, nulls = [], [], [], []
+    renames, null_renames = [], []
     per = max(1, changes // blocks)
     try:
         cpu = 0.0
         for b in range(blocks):
             n = per if b < blocks - 1 else changes - per * (blocks - 1)
             cpu0 = sum(H.cpu_seconds(a.pid))
-            samples += change_loop(pol, versions, target, expected, n, len(samples), gap)
+            samples += change_loop(pol, versions, target, expected, n, len(samples), gap,
+                                   renames)
             cpu += sum(H.cpu_seconds(a.pid)) - cpu0
             full, to_rename = floor_single(os.path.join(d, "floor"), expected, n, gap)
             floor += full
             floor_rename += to_rename
             if null:
-                nulls += change_loop(null[1], versions, null[2], expected, n, len(nulls), gap)
+                nulls += change_loop(null[1], versions, null[2], expected, n, len(nulls), gap,
+                                     null_renames)
         # The agent records a write once the folder is fsync()ed, after the rename seen here.
         n0 = H.histogram(before, LAT)[2]
         H.wait_until(lambda: H.histogram(a.metrics(), LAT)[2] >= n0 + changes, 10,
@@ -225,7 +241,7 @@ def bench_latency(base, changes, kind, blocks=10, gap=0.0):
             null[0].wait()
     delta, s, c = agent_metrics_delta(before, after)
     return (samples, delta, s, c, len(expected[1]), rss, floor, nulls or None,
-            floor_rename)
+            floor_rename, (renames, null_renames))
 
 
 def floor_single(d, versions, changes, gap=0.0):
@@ -487,6 +503,9 @@ def main():
     ap.add_argument("--rounds", type=int, default=3, help="resync rounds")
     ap.add_argument("--gap", type=float, default=0.0, metavar="MS",
                     help="(a): milliseconds between changes (default 0: back to back)")
+    ap.add_argument("--policies-dir", metavar="DIR",
+                    help="(a): put the policy folders (where changes come) in DIR, on another "
+                         "file system than the kubelet roots (e.g. /dev/shm)")
     ap.add_argument("--quick", action="store_true", help="100 changes, 1 resync round")
     ap.add_argument("--only", choices=["a", "b", "c"], action="append")
     args = ap.parse_args()
@@ -496,6 +515,8 @@ def main():
         sys.exit(f"{H.KSCMP} is missing: run `make build/kscmp` first")
     base = tempfile.mkdtemp(prefix="kscmp-bench-", dir=args.dir)
     bindir = H.snapshot_binary()
+    pol_base = (tempfile.mkdtemp(prefix="kscmp-bench-", dir=args.policies_dir)
+                if args.policies_dir else None)
     only = set(args.only or ["a", "b", "c"])
     fs = subprocess.run(["df", "-T", base], capture_output=True, text=True).stdout.splitlines()
     print(f"kscmp agent benchmark: {H.KSCMP}\n  disk: {fs[-1] if fs else base}\n"
@@ -503,14 +524,19 @@ def main():
     try:
         if "a" in only:
             for kind in ("small", "large"):
-                samples, delta, s, c, size, rss, floor, null, floor_rn = bench_latency(
-                    base, args.changes, kind, gap=args.gap / 1000)
+                samples, delta, s, c, size, rss, floor, null, floor_rn, rn = bench_latency(
+                    base, args.changes, kind, gap=args.gap / 1000, policies=pol_base)
                 print(f"(a) policy change -> new profile on disk, {kind} profile ({size} bytes), "
                       f"{len(samples)} changes, "
                       + (f"{args.gap:g} ms apart" if args.gap else "back to back"))
                 print(f"    observed (rename into DIR -> agent's rename seen):  p50 "
                       f"{ms(pct(samples, .5))}  p90 {ms(pct(samples, .9))}  p99 "
                       f"{ms(pct(samples, .99))}  max {ms(max(samples))}")
+                print(f"    of which the policy's own rename (the change is not there before it "
+                      f"returns): p50 {ms(pct(rn[0], .5))}  p99 {ms(pct(rn[0], .99))}  max "
+                      f"{ms(max(rn[0]))}"
+                      + (f"; beside the null agent: p50 {ms(pct(rn[1], .5))}  p99 "
+                         f"{ms(pct(rn[1], .99))}" if rn[1] else ""))
                 print(f"    agent histogram (event -> durable), {c:.0f} writes:      p50 "
                       f"{ms(H.histogram_quantile(delta, .5))}  p99 "
                       f"{ms(H.histogram_quantile(delta, .99))}  mean {ms(s / c if c else 0)}"
@@ -561,6 +587,8 @@ def main():
                 bench_resync_print(bench_resync(base, args.resync_files, args.rounds, kind))
     finally:
         shutil.rmtree(base, ignore_errors=True)
+        if pol_base:
+            shutil.rmtree(pol_base, ignore_errors=True)
         shutil.rmtree(bindir, ignore_errors=True)
 
 
