@@ -13,11 +13,10 @@ Prints figures, no pass/fail (the aims of the issue are printed next to them):
       agent still fsync()s the folder. With --gap MS, changes come MS apart (as in a cluster,
       where they are seconds apart), and the floor is also given to its rename, the end
       point observed for the agent. The policy's own rename is timed too: when DIR is on
-      the kubelet root's file system, it can wait for the agent's last folder fsync
-      (ext4 without a journal writes the shared metadata blocks then), so a change cannot
-      even arrive before the previous write is durable. --policies-dir DIR puts the policy
-      folders elsewhere (e.g. /dev/shm), as a change coming from the API server's watch
-      does not touch the node's disk.
+      the kubelet root's file system that rename can take as long as the agent's folder
+      fsync in progress (it did on ext4, bench/README), and the change is not there before
+      it returns. --policies-dir DIR puts the policy folders elsewhere (e.g. /dev/shm), as
+      a change coming from the API server's watch does not touch the node's disk.
   (b) memory: VmRSS and VmHWM of the agent with 10k policies in 100 namespaces and 250
       pods in DIR, once every profile is on disk.                     aim: RSS < 16 MiB
   (c) full resync: N files to write on an empty kubelet root, agent start -> ready (the
@@ -186,8 +185,10 @@ def bench_latency(base, changes, kind, blocks=10, gap=0.0, policies=None):
     gap: seconds between changes, for all three (0: back to back). policies: a folder on
     another file system for the policy folders (the changes' side), else beside the rest."""
     d, local, root = fresh(base, f"latency-{kind}")
-    if policies:
+    null_policies = None
+    if policies:  # the agent's and the null agent's policy folders, side by side
         local = tempfile.mkdtemp(prefix=f"latency-{kind}-", dir=policies)
+        null_policies = tempfile.mkdtemp(prefix=f"latency-{kind}-null-", dir=policies)
     tmpl = SMALL if kind == "small" else LARGE
     versions = [policy_doc("demo", "web", tmpl.format(calls="getpid, mkdir, futex")),
                 policy_doc("demo", "web", tmpl.format(calls="getpid, mkdir, futex, sysinfo"))]
@@ -201,7 +202,7 @@ def bench_latency(base, changes, kind, blocks=10, gap=0.0, policies=None):
             f.write(v)
         expected.append(H.compile_profile(local, os.path.join(local, "00.yaml"), "demo/web.json"))
     a = H.Agent(local, root, os.path.join(d, "agent.log")).start()
-    null = start_null_agent(d, versions, expected, local if policies else None)
+    null = start_null_agent(d, versions, expected, null_policies)
     target = os.path.join(H.store_dir(root), "demo", "web.json")
     H.wait_until(lambda: open(target, "rb").read() == expected[1], 10, "first write")
     # Not counted: the first proof of each version, and the disk settling after the set-up
@@ -513,10 +514,10 @@ def main():
         args.changes, args.rounds = 100, 1
     if not os.access(H.KSCMP, os.X_OK):
         sys.exit(f"{H.KSCMP} is missing: run `make build/kscmp` first")
-    base = tempfile.mkdtemp(prefix="kscmp-bench-", dir=args.dir)
-    bindir = H.snapshot_binary()
     pol_base = (tempfile.mkdtemp(prefix="kscmp-bench-", dir=args.policies_dir)
                 if args.policies_dir else None)
+    base = tempfile.mkdtemp(prefix="kscmp-bench-", dir=args.dir)
+    bindir = H.snapshot_binary()
     only = set(args.only or ["a", "b", "c"])
     fs = subprocess.run(["df", "-T", base], capture_output=True, text=True).stdout.splitlines()
     print(f"kscmp agent benchmark: {H.KSCMP}\n  disk: {fs[-1] if fs else base}\n"
