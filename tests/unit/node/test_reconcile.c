@@ -264,6 +264,34 @@ static void snapshot(struct fix *f, char *out)
     }
 }
 
+/* The objects of the incremental runs below, and the final set a fresh run is fed. */
+#define DB_POD_1 POD("demo", "db-1", "{app: db}", "kscmp/demo/db.json")
+#define DB_POD_2 POD("demo", "db-2", "{app: db}", "kscmp/demo/db.json")
+#define WEB_POD_2 POD("demo", "web-2", "{app: web}", "kscmp/demo/web.json")
+#define DB_V1                                                                                      \
+    POL("db", "  selector: {matchLabels: {app: db}}\n"                                             \
+              "  seccomp: {syscalls: [read], action: Allow}\n")
+#define DB_V2                                                                                      \
+    POL("db", "  selector: {matchLabels: {app: db}}\n"                                             \
+              "  seccomp: {syscalls: [read, close], action: Allow}\n")
+#define BASE_CPOL                                                                                  \
+    CPOL("base", "  namespaceSelector: {matchLabels: {team: a}}\n"                                 \
+                 "  rules: [{syscalls: [ptrace], action: Kill}]\n")
+#define WEB_EXTENDS                                                                                \
+    POL("web", "  extends: ClusterSeccompPolicy/base\n"                                            \
+               "  seccomp: {syscalls: [read, write, openat], action: Allow}\n")
+
+/* f (opened without a loop) fed only the final objects of those runs, synced and collected. */
+static void fresh_final(struct fix *f)
+{
+    static const char *const objs[] = {
+        NS("demo", "{team: b}"), WEB_EXTENDS, WEB_POD_2, DB_V2, BASE_CPOL, DB_POD_2};
+    for (size_t i = 0; i < ARRAY_SIZE(objs); i++)
+        load_text(f->e, objs[i]);
+    assert_int_equal(reconciler_sync(f->r, 0), 0);
+    assert_int_equal(reconciler_gc(f->r), 0);
+}
+
 /* Synced after every step, the disk ends as a fresh reconciler fed only the final objects
  * leaves it. */
 static void test_incremental_equals_fresh(void **state)
@@ -272,21 +300,17 @@ static void test_incremental_equals_fresh(void **state)
         NS("demo", "{team: a}"),
         WEB_POLICY,
         WEB_POD,
-        POD("demo", "db-1", "{app: db}", "kscmp/demo/db.json"),
-        POL("db", "  selector: {matchLabels: {app: db}}\n"
-                  "  seccomp: {syscalls: [read], action: Allow}\n"),
-        CPOL("base", "  namespaceSelector: {matchLabels: {team: a}}\n"
-                     "  rules: [{syscalls: [ptrace], action: Kill}]\n"),
-        POL("web", "  extends: ClusterSeccompPolicy/base\n"
-                   "  seccomp: {syscalls: [read, write, openat], action: Allow}\n"),
+        DB_POD_1,
+        DB_V1,
+        BASE_CPOL,
+        WEB_EXTENDS,
         NS("demo", "{team: b}"),
-        POD("demo", "web-2", "{app: web}", "kscmp/demo/web.json"),
+        WEB_POD_2,
         "-demo/web-1",
         "-P demo/db",
-        POL("db", "  selector: {matchLabels: {app: db}}\n"
-                  "  seccomp: {syscalls: [read, close], action: Allow}\n"),
+        DB_V2,
         "-demo/db-1",
-        POD("demo", "db-2", "{app: db}", "kscmp/demo/db.json"),
+        DB_POD_2,
     };
     struct fix inc = {0};
     fix_open(&inc, false);
@@ -298,17 +322,7 @@ static void test_incremental_equals_fresh(void **state)
 
     struct fix fresh = {0};
     fix_open(&fresh, false);
-    load_text(fresh.e, NS("demo", "{team: b}"));
-    load_text(fresh.e, POL("web", "  extends: ClusterSeccompPolicy/base\n"
-                                  "  seccomp: {syscalls: [read, write, openat], action: Allow}\n"));
-    load_text(fresh.e, POD("demo", "web-2", "{app: web}", "kscmp/demo/web.json"));
-    load_text(fresh.e, POL("db", "  selector: {matchLabels: {app: db}}\n"
-                                 "  seccomp: {syscalls: [read, close], action: Allow}\n"));
-    load_text(fresh.e, CPOL("base", "  namespaceSelector: {matchLabels: {team: a}}\n"
-                                    "  rules: [{syscalls: [ptrace], action: Kill}]\n"));
-    load_text(fresh.e, POD("demo", "db-2", "{app: db}", "kscmp/demo/db.json"));
-    assert_int_equal(reconciler_sync(fresh.r, 0), 0);
-    assert_int_equal(reconciler_gc(fresh.r), 0);
+    fresh_final(&fresh);
 
     static char a[65536], b[65536];
     snapshot(&inc, a);
@@ -432,47 +446,31 @@ static void test_incremental_with_loop_equals_fresh(void **state)
         NS("demo", "{team: a}"),
         WEB_POLICY,
         WEB_POD,
-        POD("demo", "db-1", "{app: db}", "kscmp/demo/db.json"),
-        POL("db", "  selector: {matchLabels: {app: db}}\n"
-                  "  seccomp: {syscalls: [read], action: Allow}\n"),
-        CPOL("base", "  namespaceSelector: {matchLabels: {team: a}}\n"
-                     "  rules: [{syscalls: [ptrace], action: Kill}]\n"),
-        POL("web", "  extends: ClusterSeccompPolicy/base\n"
-                   "  seccomp: {syscalls: [read, write, openat], action: Allow}\n"),
+        DB_POD_1,
+        DB_V1,
+        BASE_CPOL,
+        WEB_EXTENDS,
         NS("demo", "{team: b}"),
-        POD("demo", "web-2", "{app: web}", "kscmp/demo/web.json"),
+        WEB_POD_2,
         WEB_POLICY,
-        POL("web", "  extends: ClusterSeccompPolicy/base\n"
-                   "  seccomp: {syscalls: [read, write, openat], action: Allow}\n"),
+        WEB_EXTENDS,
         "=settle",
         /* A version that needs its proof, taken back before the verdict: the file stays. */
         POL("web", "  extends: ClusterSeccompPolicy/base\n"
                    "  seccomp: {syscalls: [read, write, openat], action: Allow}\n"
                    "  rules: [{syscalls: [mkdirat], action: Block}]\n"),
-        POL("web", "  extends: ClusterSeccompPolicy/base\n"
-                   "  seccomp: {syscalls: [read, write, openat], action: Allow}\n"),
+        WEB_EXTENDS,
         "=settle",
         "-demo/web-1",
         "-P demo/db",
-        POL("db", "  selector: {matchLabels: {app: db}}\n"
-                  "  seccomp: {syscalls: [read, close], action: Allow}\n"),
+        DB_V2,
         "-demo/db-1",
-        POD("demo", "db-2", "{app: db}", "kscmp/demo/db.json"),
+        DB_POD_2,
     };
     static char fresh_snap[65536], inc_snap[65536];
     struct fix fresh = {0};
     fix_open(&fresh, false);
-    load_text(fresh.e, NS("demo", "{team: b}"));
-    load_text(fresh.e, POL("web", "  extends: ClusterSeccompPolicy/base\n"
-                                  "  seccomp: {syscalls: [read, write, openat], action: Allow}\n"));
-    load_text(fresh.e, POD("demo", "web-2", "{app: web}", "kscmp/demo/web.json"));
-    load_text(fresh.e, POL("db", "  selector: {matchLabels: {app: db}}\n"
-                                 "  seccomp: {syscalls: [read, close], action: Allow}\n"));
-    load_text(fresh.e, CPOL("base", "  namespaceSelector: {matchLabels: {team: a}}\n"
-                                    "  rules: [{syscalls: [ptrace], action: Kill}]\n"));
-    load_text(fresh.e, POD("demo", "db-2", "{app: db}", "kscmp/demo/db.json"));
-    assert_int_equal(reconciler_sync(fresh.r, 0), 0);
-    assert_int_equal(reconciler_gc(fresh.r), 0);
+    fresh_final(&fresh);
     snapshot(&fresh, fresh_snap);
     assert_non_null(strstr(fresh_snap, "demo/web.json="));
     assert_non_null(strstr(fresh_snap, "demo/db.json="));
