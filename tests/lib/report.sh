@@ -1,14 +1,18 @@
 # report.sh - the pass/fail reporter of the shell suites under tests/, the shell side of
 # report.py; sourced, with bash. One line a check: `ok NAME`, or `bad NAME [DETAIL...]` (each
-# detail on its own line, indented below the FAIL line); report_finish prints the closing
-# `N passed, N failed` (a run that counted nothing is a failure) and exits.
+# detail on its own line, indented below the FAIL line), or `skip NAME WHY` for what this
+# machine cannot check (counted apart, named in run_all.py's summary); report_finish prints
+# the closing `N passed, N failed` (`, N skipped` after it when something was skipped; a run
+# that counted nothing is a failure) and exits.
 # shellcheck shell=bash
 
 PASS=0
 FAIL=0
+SKIP=0
 
 ok() { PASS=$((PASS + 1)); printf 'ok   %s\n' "$1"; }
 bad() { FAIL=$((FAIL + 1)); printf 'FAIL %s\n' "$1"; [ $# -lt 2 ] || printf '     %s\n' "${@:2}"; }
+skip() { SKIP=$((SKIP + 1)); printf 'skip %s: %s\n' "$1" "$2"; }
 
 # report_add_counts FILE: adds the counts a Python part kept in FILE (report.py's
 # counts_path: `PASSED FAILED`), when FILE is there.
@@ -20,10 +24,15 @@ report_add_counts() {
 	FAIL=$((FAIL + f))
 }
 
-# report_finish RC: prints `N passed, N failed`; exits 0 when nothing failed and RC is 0.
+# report_finish RC: prints `N passed, N failed[, N skipped]`; exits 0 when nothing failed and
+# RC is 0.
 report_finish() {
 	[ "$PASS" -gt 0 ] || [ "$FAIL" -gt 0 ] || FAIL=1
-	echo "$PASS passed, $FAIL failed"
+	if [ "$SKIP" -gt 0 ]; then
+		echo "$PASS passed, $FAIL failed, $SKIP skipped"
+	else
+		echo "$PASS passed, $FAIL failed"
+	fi
 	[ "$FAIL" -eq 0 ] && [ "$1" -eq 0 ] && exit 0
 	exit 1
 }
