@@ -306,14 +306,53 @@ static bool reap(struct run *r)
     }
 }
 
+/* The parent of process pid (from /proc/PID/stat, whose second field, the command name in
+ * parentheses, may itself hold ')'), or -1 when it cannot be read (gone already). */
+static pid_t parent_of(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    const char *close_paren = strrchr(buf, ')');
+    int ppid;
+    if (!close_paren || sscanf(close_paren + 1, " %*c %d", &ppid) != 1)
+        return -1;
+    return (pid_t)ppid;
+}
+
+/* Whether pid is one of our descendants: the command, or a process it started (which, as we
+ * are a subreaper, stays below us when its parent exits). Bounded: a chain deeper than 4096
+ * processes counts as not ours. */
+static bool is_descendant(pid_t pid)
+{
+    pid_t self = getpid();
+    for (int depth = 0; depth < 4096 && pid > 1; depth++) {
+        pid = parent_of(pid);
+        if (pid == self)
+            return true;
+    }
+    return false;
+}
+
 /* Passes a signal on: to the command while it runs, then to what it left behind (our
- * children now). A signal from the terminal (SI_KERNEL) or from a process of our own group
- * already reached them. */
+ * children now). Not passed on: a signal from the terminal (SI_KERNEL), which reached the
+ * whole foreground process group already, and one the command or its own processes sent
+ * (they signalled the group, or us: passing it back would let the command signal itself).
+ * Any other sender's signal is passed on, also from a process of our own group: a script's
+ * `kill $!` signals us alone; when a process of the group signals the whole group, the
+ * command may get it twice (once from it, once from us). */
 static void forward(const struct run *r, const struct signalfd_siginfo *si)
 {
     if (si->ssi_code == SI_KERNEL)
         return;
-    if (si->ssi_pid > 0 && getpgid((pid_t)si->ssi_pid) == getpgrp())
+    if (si->ssi_pid > 0 && is_descendant((pid_t)si->ssi_pid))
         return;
     int sig = (int)si->ssi_signo;
     if (!r->reaped) {

@@ -149,6 +149,23 @@ rc=$?
 bg=
 [ $rc = 143 ] && [ -s "$W/p10.yaml" ] && ok "SIGTERM to kscmp reaches the command (143), the policy is written" ||
     bad "forwarded SIGTERM: rc=$rc $(cat "$tmp/e10")"
+# From a process of kscmp's own process group, as a script's `kill $!` is (no job control):
+# the signal went to kscmp alone and is passed on; the command's handler ends it with 7.
+rm -f "$tmp/fifo" && mkfifo "$tmp/fifo"
+"$K" record -o "$W/p10b.yaml" -- "$BB" sh -c "trap 'exit 7' TERM; echo up >$tmp/fifo; while :; do $BB sleep 0.1; done" 2>"$tmp/e10b" &
+bg=$!
+read -r _ <"$tmp/fifo"
+same=$([ "$(ps -o pgid= -p "$bg" | tr -d ' ')" = "$(ps -o pgid= -p $$ | tr -d ' ')" ] && echo yes)
+kill -TERM "$bg"
+(sleep 10 && kill -KILL "$bg" 2>/dev/null) &
+dog=$!
+wait "$bg"
+rc=$?
+bg=
+kill "$dog" 2>/dev/null
+[ "$same" = yes ] && [ $rc = 7 ] && grep -q 'exited with status 7' "$W/p10b.yaml" &&
+    ok "SIGTERM to kscmp from its own process group (a script's kill \$!) reaches the command's handler (7)" ||
+    bad "SIGTERM from the same group: rc=$rc $(cat "$tmp/e10b") $(head -3 "$W/p10b.yaml")"
 
 # 8. Failures: kscmp's own (125), cannot execute (126), not found (127), usage (2).
 "$K" record -o "$W/p11.yaml" -- "$K" record -o "$W/p11b.yaml" -- "$BB" true 2>"$tmp/e11"
