@@ -1,6 +1,7 @@
 /* decode.c - strict decoding of policies, and of the parts of Pods and Namespaces we use. */
 #include "engine/decode.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -1126,6 +1127,33 @@ static int64_t parse_time(const char *s)
     return t > 0 ? t : 0;
 }
 
+/* Whether kind, compared without case, is within 3 edits (insert, delete, replace a letter)
+ * of want, or names "seccomp" in it: a misspelling of a kind kscmp reads. Bounded: a kind of
+ * over 63 characters is compared by its "seccomp" alone. */
+static bool kind_is_near(const char *kind, const char *want)
+{
+    enum { MAX = 64, NEAR = 3 };
+    size_t n = strlen(kind), m = strlen(want);
+    if (strcasestr(kind, "seccomp"))
+        return true;
+    if (n >= MAX || m >= MAX)
+        return false;
+    unsigned prev[MAX], cur[MAX];
+    for (size_t j = 0; j <= m; j++)
+        prev[j] = (unsigned)j;
+    for (size_t i = 1; i <= n; i++) {
+        cur[0] = (unsigned)i;
+        for (size_t j = 1; j <= m; j++) {
+            unsigned sub = prev[j - 1] + (tolower((unsigned char)kind[i - 1]) !=
+                                          tolower((unsigned char)want[j - 1]));
+            unsigned del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, sizeof(prev));
+    }
+    return prev[m] <= NEAR;
+}
+
 /* The running containers of status, each with the reference its spec container (of specs)
  * runs under. */
 static int decode_container_states(struct dctx *c, const struct ynode *status, struct pod *p,
@@ -1319,6 +1347,16 @@ int decode_object(const struct ynode *doc, const char *file, struct object *ret,
                         "\"%.100s\" is not an apiVersion kscmp reads for %s (it reads %s)", v, k,
                         ours[i].version);
         }
+    /* KubeArmor's group has kinds that are not seccomp policies (KubeArmorPolicy, ...), left
+     * alone; one that is nearly KubeArmorSeccompPolicy is a typo, and must not be silent. */
+    static const char kubearmor[] = "security.kubearmor.com/";
+    if (strncmp(v, kubearmor, sizeof(kubearmor) - 1) == 0 &&
+        kind_is_near(k, "KubeArmorSeccompPolicy"))
+        return fail(&c, kind, "kind",
+                    "unknown kind \"%.100s\" in apiVersion %.100s (kscmp reads "
+                    "KubeArmorSeccompPolicy of security.kubearmor.com/v1; KubeArmor's other kinds "
+                    "are not seccomp policies and are left alone)",
+                    k, v);
     /* A kind of kscmp's group that is none of kscmp's: a typo must not be silent. */
     if (strncmp(v, "kscmp.io/", 9) == 0)
         return fail(&c, kind, "kind",

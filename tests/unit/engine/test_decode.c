@@ -524,6 +524,24 @@ static const struct bad_case bad_cases[] = {
      "kind: unknown kind \"SecompPolicy\" in apiVersion kscmp.io/v1 (kscmp.io/v1 has "
      "SeccompPolicy, "
      "ClusterSeccompPolicy and SeccompRecording)"},
+    {"a KubeArmor kind one letter off KubeArmorSeccompPolicy",
+     "apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicyy\nmetadata: {name: "
+     "web}\n",
+     REFUSED, 2,
+     "kind: unknown kind \"KubeArmorSeccompPolicyy\" in apiVersion security.kubearmor.com/v1 "
+     "(kscmp reads KubeArmorSeccompPolicy of security.kubearmor.com/v1; KubeArmor's other kinds "
+     "are not seccomp policies and are left alone)"},
+    {"a KubeArmor kind with a letter missing (no \"seccomp\" in it)",
+     "apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSecompPolicy\nmetadata: {name: web}\n",
+     REFUSED, 2, "kind: unknown kind \"KubeArmorSecompPolicy\""},
+    {"a KubeArmor kind in the wrong case",
+     "apiVersion: security.kubearmor.com/v1\nkind: kubearmorseccomppolicy\nmetadata: {name: web}\n",
+     REFUSED, 2, "kind: unknown kind \"kubearmorseccomppolicy\""},
+    {"a KubeArmor kind that names seccomp otherwise",
+     "apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompProfile\nmetadata: {name: "
+     "web}\n",
+     REFUSED, 2,
+     "kind: unknown kind \"KubeArmorSeccompProfile\" in apiVersion security.kubearmor.com/v1"},
     {"a kind kscmp.io does not have, another version",
      "apiVersion: kscmp.io/v2\nkind: Policy\nmetadata: {name: web}\n", REFUSED, 2,
      "kind: unknown kind \"Policy\" in apiVersion kscmp.io/v2"},
@@ -959,15 +977,20 @@ static void test_policy_kinds(void **state)
 static void test_other_kinds_skipped(void **state)
 {
     struct decoded d;
-    decode_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n---\n"
-                "apiVersion: security.kubearmor.com/v1\nkind: KubeArmorPolicy\nmetadata: {name: "
-                "k}\n---\n"
-                "apiVersion: kscmp.io/v1\nkind: SeccompRecording\nmetadata: {name: r, namespace: "
-                "demo}\nspec: {policy: web}\n---\n"
-                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
-                &d);
+    decode_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n---\n"
+        "apiVersion: security.kubearmor.com/v1\nkind: KubeArmorPolicy\nmetadata: {name: "
+        "k}\n---\n"
+        "apiVersion: security.kubearmor.com/v1\nkind: KubeArmorHostPolicy\nmetadata: {name: "
+        "h}\n---\n"
+        "apiVersion: security.kubearmor.com/v1\nkind: KubeArmorClusterPolicy\nmetadata: "
+        "{name: c}\n---\n"
+        "apiVersion: kscmp.io/v1\nkind: SeccompRecording\nmetadata: {name: r, namespace: "
+        "demo}\nspec: {policy: web}\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+        &d);
     assert_int_equal(d.r, 0);
-    assert_int_equal(d.n, 4);
+    assert_int_equal(d.n, 6);
     for (size_t i = 0; i < d.n; i++)
         assert_int_equal(d.objs[i].type, OBJ_NONE);
     decoded_free(&d);
