@@ -27,6 +27,7 @@ struct loader {
     bool only_pods; /* --pod FILE: its Pods, nothing else (it may be the -f folder itself) */
     unsigned invalid;
     unsigned errors; /* files and documents that could not be read (collect) */
+    unsigned pods;   /* Pods loaded */
 };
 
 static int load_object(struct object *o, void *userdata)
@@ -66,6 +67,7 @@ static int load_object(struct object *o, void *userdata)
                 return l->collect ? 0 : -EINVAL;
             }
             r = engine_put_pod(l->e, TAKE_PTR(o->pod));
+            l->pods += r >= 0;
         }
         break;
     default:
@@ -494,7 +496,13 @@ int cli_compile(int argc, char **argv, bool explain)
         file_out_clear(&fo);
         bool refused = fo.failed;
         if (nfiles == 0) {
-            if (!refused)
+            if (l.pods == 0)
+                fprintf(stderr,
+                        "kscmp: error: %s: no Pod in it (only kind: Pod is read; for a workload "
+                        "such as a Deployment, give one of its pods: kubectl get pod NAME -o "
+                        "yaml)\n",
+                        pod_file);
+            else if (!refused)
                 fprintf(stderr, "kscmp: error: %s: the pods use no kscmp/ localhost profile\n",
                         pod_file);
             return EXIT_INVALID;

@@ -235,6 +235,20 @@ def test_messages(d):
           "contributes to kscmp/demo/web.json: there is no SeccompPolicy demo/web and no policy "
           "selects the pod\n", "nothing contributes: compile says so, not what the agent does",
           p.stderr)
+    deploy = write(d, "deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, "
+                   "namespace: demo}\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n"
+                   "        securityContext: {seccompProfile: {type: Localhost, localhostProfile: "
+                   "kscmp/demo/web.json}}\n")
+    p = kscmp("compile", "-f", path, "--pod", deploy, "--arch", "x86_64")
+    check(p.returncode == 1 and p.stderr.startswith(f"kscmp: error: {deploy}: no Pod in it (only "
+                                                    "kind: Pod is read"),
+          "--pod with a Deployment: says the file has no Pod, not that pods use no profile",
+          p.stderr)
+    nopro = write(d, "nopro.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: demo}\n"
+                  "spec:\n  containers:\n  - name: c\n")
+    p = kscmp("compile", "-f", path, "--pod", nopro, "--arch", "x86_64")
+    check(p.returncode == 1 and p.stderr == f"kscmp: error: {nopro}: the pods use no kscmp/ "
+          "localhost profile\n", "--pod with a pod that uses no kscmp/ profile: says so", p.stderr)
     big = os.path.join(d, "big.yaml")
     with open(big, "wb") as f:
         f.truncate(64 * 1024 * 1024 + 1)
