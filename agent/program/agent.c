@@ -61,7 +61,8 @@ static const char *const agent_help =
     "of the policies that apply to the pods that reference it.\n\n"
     "  --local DIR          read policies, Namespaces and Pods from the YAML files in DIR\n"
     "                       (watched with inotify; every Pod counts as on this node)\n"
-    "  --kubelet-root DIR   default $KSCMP_KUBELET_ROOT, else /var/lib/kubelet\n"
+    "  --kubelet-root DIR   default $KSCMP_KUBELET_ROOT, else /var/lib/kubelet; it must\n"
+    "                       exist (seccomp/kscmp/ below it is made when needed)\n"
     "  --metrics-addr ADDR  /metrics, /healthz, /readyz (default :9750; \"off\" disables)\n"
     "  --node-name NAME     the node whose pods to handle (default $NODE_NAME)\n"
     "  --kubeconfig FILE    used when given (not with --local); else, in a pod, its service\n"
@@ -340,9 +341,15 @@ int agent_main(int argc, char **argv)
         case 'k':
             root = optarg;
             break;
-        case 'm':
+        case 'm': {
+            struct kerr aerr = {0};
+            if (strcmp(optarg, "off") != 0 && *optarg && http_addr_check(optarg, &aerr) < 0) {
+                fprintf(stderr, "kscmp agent: %s\n", aerr.msg);
+                return EXIT_USAGE;
+            }
             metrics_addr = optarg;
             break;
+        }
         case 'n':
             node = optarg;
             break;

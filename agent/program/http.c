@@ -397,6 +397,13 @@ static int parse_addr(const char *addr, struct sockaddr_in6 *ret, socklen_t *ret
     return 0;
 }
 
+int http_addr_check(const char *addr, struct kerr *err)
+{
+    struct sockaddr_in6 sa;
+    socklen_t len;
+    return parse_addr(addr, &sa, &len, err);
+}
+
 int http_serve(struct metrics *m, const char *addr, uint64_t stall_ms, struct http_server **ret,
                struct kerr *err)
 {

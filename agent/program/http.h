@@ -24,6 +24,9 @@ struct http_server;
  * picks one). stall_ms: /healthz fails when the heartbeat is older (0: never). */
 int http_serve(struct metrics *m, const char *addr, uint64_t stall_ms, struct http_server **ret,
                struct kerr *err);
+/* Whether addr is an address http_serve() takes ("off" is the caller's); 0 or an error
+ * naming --metrics-addr. */
+int http_addr_check(const char *addr, struct kerr *err);
 /* The port served on. */
 unsigned http_port(const struct http_server *s);
 /* Stops serving and frees. */

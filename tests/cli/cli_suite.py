@@ -194,6 +194,9 @@ def test_usage(d):
                        (["compile", "--filename"], "kscmp compile: option --filename needs an argument"),
                        (["compile", "-f", "x", "--pod"], "option --pod needs an argument"),
                        (["validate", "--bogus"], "kscmp validate: unknown option --bogus"),
+                       (["agent", "--metrics-addr", "9999"],
+                        "kscmp agent: --metrics-addr \"9999\": want [HOST]:PORT"),
+                       (["agent", "--metrics-addr", "1.2.3.4:99999"], "\"1.2.3.4:99999\": bad port"),
                        (["validate", "-f", "x", "-o", "json"],
                         "kscmp validate: option -o does not go with this command")]:
         p = kscmp(*args)
