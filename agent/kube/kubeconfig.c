@@ -254,6 +254,15 @@ int kube_config_load(const char *path, struct kube_config **ret, struct kerr *er
     return kube_config_load_context(path, NULL, ret, err);
 }
 
+/* r, with "kubeconfig: " before the message err holds for it (the file's name alone does not
+ * say what it was read as). */
+static int wrap_error(int r, struct kerr *err)
+{
+    if (err && err->code == r && err->msg[0])
+        kerr_wrap(err, "kubeconfig");
+    return r;
+}
+
 int kube_config_load_context(const char *path, const char *context, struct kube_config **ret,
                              struct kerr *err)
 {
@@ -284,11 +293,12 @@ int kube_config_load_context(const char *path, const char *context, struct kube_
                         "--kubeconfig nor $KUBECONFIG given, and no %s",
                         chosen);
     if (r < 0)
-        return r;
+        return wrap_error(r, err);
     _cleanup_free_ char *dir_copy = strdup(chosen);
     if (!dir_copy)
         return -ENOMEM;
-    return kubeconfig_parse(buf, len, chosen, dirname(dir_copy), context, ret, err);
+    r = kubeconfig_parse(buf, len, chosen, dirname(dir_copy), context, ret, err);
+    return r < 0 ? wrap_error(r, err) : r;
 }
 
 int kube_config_token(const struct kube_config *c, char **ret, struct kerr *err)

@@ -767,6 +767,7 @@ static void test_load_errors(void **state)
     setenv("KUBECONFIG", at(f, "none/config"), 1);
     assert_int_equal(kube_config_load(NULL, &c, &err), -ENOENT);
     assert_non_null(strstr(err.msg, at(f, "none/config")));
+    assert_true(strncmp(err.msg, "kubeconfig: ", 12) == 0);
     setenv("HOME", at(f, "nohome"), 1);
     unsetenv("KUBECONFIG");
     assert_int_equal(kube_config_load(NULL, &c, &err), -ENOENT);
@@ -776,10 +777,12 @@ static void test_load_errors(void **state)
     assert_non_null(strstr(err.msg, "$KUBECONFIG"));
     /* A folder. */
     assert_int_equal(kube_config_load(f->dir, &c, &err), -EISDIR);
-    /* A bad kubeconfig: the message names the file. */
+    /* A bad kubeconfig: the message says it is the kubeconfig, and names the file. */
     write_file(at(f, "bad/config"), KC("server: 'http://k8s.example'", ""));
     assert_int_equal(kube_config_load(at(f, "bad/config"), &c, &err), -EINVAL);
-    assert_true(strncmp(err.msg, at(f, "bad/config"), strlen(at(f, "bad/config"))) == 0);
+    char want[PATH_MAX + 16];
+    snprintf(want, sizeof(want), "kubeconfig: %s: ", at(f, "bad/config"));
+    assert_true(strncmp(err.msg, want, strlen(want)) == 0);
     assert_non_null(strstr(err.msg, "https://"));
     assert_ptr_equal(c, (struct kube_config *)&c);
 }
