@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -18,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -160,6 +162,7 @@ struct handoff {
 
 struct child_args {
     struct handoff *h;
+    const char *file; /* what to execute: argv[0] found on $PATH here, or argv[0] */
     char *const *argv;
     sigset_t mask; /* the signal mask to restore */
     pid_t parent;
@@ -193,10 +196,41 @@ static int child_main(void *arg)
     }
     h->listener = (int)fd;
     atomic_store(&h->state, CHILD_FILTER_READY);
-    execvp(a->argv[0], a->argv);
+    execvp(a->file, a->argv);
     h->err = errno;
     atomic_store(&h->state, CHILD_EXEC_FAILED);
     _exit(errno == ENOENT ? 127 : 126);
+}
+
+/* The program execvp() would run for name, found on $PATH by us, so that the command's
+ * first recorded execve is the one that runs it, not one per $PATH entry tried before it
+ * (those would be kscmp's own). NULL when name holds a '/', or nothing executable is found:
+ * execvp() then searches and fails as it does (127 or 126). */
+static char *path_lookup(const char *name)
+{
+    if (!*name || strchr(name, '/'))
+        return NULL;
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/bin:/usr/bin"; /* the C library's default */
+    size_t nlen = strlen(name);
+    for (const char *p = path;; p++) {
+        size_t dlen = strcspn(p, ":");
+        char file[PATH_MAX];
+        /* An empty entry is the working folder. */
+        if (dlen + 2 + nlen < sizeof(file)) {
+            if (dlen == 0)
+                snprintf(file, sizeof(file), "./%s", name);
+            else
+                snprintf(file, sizeof(file), "%.*s/%s", (int)dlen, p, name);
+            struct stat st;
+            if (stat(file, &st) == 0 && S_ISREG(st.st_mode) && access(file, X_OK) == 0)
+                return strdup(file);
+        }
+        p += dlen;
+        if (!*p)
+            return NULL;
+    }
 }
 
 /* Signals passed on to the command when another process sends them to us. */
@@ -511,7 +545,9 @@ int notify_record_run(char *const argv[], struct notify_counts **ret_counts,
     struct handoff *h = scope.h;
     if (h == MAP_FAILED || scope.stack == MAP_FAILED)
         return kerr_set(err, -ENOMEM, "out of memory");
-    struct child_args a = {.h = h, .argv = argv, .mask = orig, .parent = getpid()};
+    _cleanup_free_ char *found = path_lookup(argv[0]);
+    struct child_args a = {
+        .h = h, .file = found ? found : argv[0], .argv = argv, .mask = orig, .parent = getpid()};
     r.pid = clone(child_main, scope.stack + STACK_LEN, CLONE_FILES | SIGCHLD, &a);
     if (r.pid < 0)
         return kerr_set(err, -errno, "cannot start %s: %s", argv[0], strerror(errno));

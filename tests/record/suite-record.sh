@@ -50,6 +50,13 @@ names=$(sed -n 's/^    - //p' "$W/p1.yaml")
     --startup-syscalls none >"$tmp/prof1.json" 2>>"$tmp/e" && ok "kscmp validate and compile take it" ||
     bad "recorded policy does not compile: $(cat "$tmp/e")"
 
+# A command found on $PATH: its one execve is recorded, not one per folder tried before it.
+PATH="$tmp/no1:$tmp/no2:$(dirname "$BB"):$PATH" "$K" record --counts -o "$W/p1b.yaml" -- "$(basename "$BB")" true 2>"$tmp/c1b"
+rc=$?
+[ $rc = 0 ] && [ "$(count "$tmp/c1b" x86_64 execve)" = 1 ] &&
+    ok "a command found on \$PATH after two folders without it: one execve recorded" ||
+    bad "\$PATH search: rc=$rc $(cat "$tmp/c1b")"
+
 # 2. Exit status and signals pass through (128+N, as shells say it).
 "$K" record -o "$W/p2.yaml" -- "$BB" sh -c 'exit 7' 2>/dev/null
 rc=$?; [ $rc = 7 ] && ok "exit status 7 passed through" || bad "exit 7 gave $rc"
