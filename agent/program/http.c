@@ -356,7 +356,7 @@ static void *serve(void *userdata)
 }
 
 /* addr is "[HOST]:PORT"; HOST an IPv4 or IPv6 address (in brackets), "localhost", or
- * empty for every address. */
+ * empty for every address (IPv6 and IPv4: an IPv6-only pod is probed on its IPv6 address). */
 static int parse_addr(const char *addr, struct sockaddr_in6 *ret, socklen_t *ret_len,
                       struct kerr *err)
 {
@@ -384,17 +384,40 @@ static int parse_addr(const char *addr, struct sockaddr_in6 *ret, socklen_t *ret
         *ret_len = sizeof(*ret);
         return 0;
     }
+    if (hl == 0) { /* every address, IPv6 and IPv4 (http_serve() makes it dual-stack) */
+        ret->sin6_family = AF_INET6;
+        ret->sin6_port = htons((uint16_t)port);
+        ret->sin6_addr = in6addr_any;
+        *ret_len = sizeof(*ret);
+        return 0;
+    }
     sin->sin_family = AF_INET;
     sin->sin_port = htons((uint16_t)port);
     *ret_len = sizeof(*sin);
-    if (hl == 0)
-        sin->sin_addr.s_addr = htonl(INADDR_ANY);
-    else if (strcmp(host, "localhost") == 0)
+    if (strcmp(host, "localhost") == 0)
         sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     else if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
         return kerr_set(err, -EINVAL,
                         "--metrics-addr \"%s\": host must be an IPv4 address or [IPv6]", addr);
     return 0;
+}
+
+/* A listening socket on sa (dual: IPv4 too, on an IPv6 socket), or -1 with errno set. */
+static int listen_on(const struct sockaddr_in6 *sa, socklen_t salen, bool dual)
+{
+    int fd = socket(sa->sin6_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1, zero = 0;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+        (dual && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0) ||
+        bind(fd, (const struct sockaddr *)sa, salen) < 0 || listen(fd, 128) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
 }
 
 int http_addr_check(const char *addr, struct kerr *err)
@@ -420,10 +443,15 @@ int http_serve(struct metrics *m, const char *addr, uint64_t stall_ms, struct ht
     s->lfd = s->epfd = s->stopfd[0] = s->stopfd[1] = -1;
     for (size_t i = 0; i < MAX_CONNS; i++)
         s->conns[i].fd = -1;
-    s->lfd = socket(sa.sin6_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int one = 1;
-    if (s->lfd < 0 || setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-        bind(s->lfd, (struct sockaddr *)&sa, salen) < 0 || listen(s->lfd, 128) < 0) {
+    /* Every address: IPv6 and IPv4 on one socket; IPv4 alone where IPv6 is off. */
+    bool any = addr[0] == ':';
+    s->lfd = listen_on(&sa, salen, any);
+    if (s->lfd < 0 && any && (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL)) {
+        struct sockaddr_in v4 = {
+            .sin_family = AF_INET, .sin_port = sa.sin6_port, .sin_addr.s_addr = htonl(INADDR_ANY)};
+        s->lfd = listen_on((struct sockaddr_in6 *)&v4, sizeof(v4), false);
+    }
+    if (s->lfd < 0) {
         r = kerr_set(err, -errno, "--metrics-addr %s: cannot listen: %s", addr, strerror(errno));
         http_free(s);
         return r;

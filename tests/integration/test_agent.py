@@ -27,6 +27,7 @@ import termios
 import threading
 import time
 import unittest
+import urllib.request
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -687,6 +688,33 @@ spec:
         self.put("10-merge.yaml", MERGE_ONLY_1)
         H.wait_until(lambda: a.metric("kscmp_profiles_written_total")
                      >= m["kscmp_profiles_written_total"] + 1, 10, "one more write counted")
+
+    def test_17b_every_address(self):
+        """--metrics-addr :PORT (the manifests' default) answers on IPv4 and on IPv6, as an
+        IPv6-only pod is probed on its IPv6 address."""
+        port = H.free_port()
+        log = open(os.path.join(self.tmp, "every.log"), "wb")
+        p = subprocess.Popen([H.KSCMP, "agent", "--local", self.local, "--kubelet-root", self.root,
+                              "--metrics-addr", f":{port}"], stdout=log, stderr=log,
+                             stdin=subprocess.DEVNULL)
+        try:
+            def answers(host):
+                try:
+                    with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=5) as r:
+                        return r.status == 200
+                except OSError:
+                    return False
+            H.wait_until(lambda: p.poll() is not None or answers("127.0.0.1"), 20,
+                         "/healthz on 127.0.0.1")
+            self.assertIsNone(p.poll(), open(log.name).read())
+            self.assertTrue(answers("127.0.0.1"))
+            with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s6:
+                s6.bind(("::1", 0))  # this machine has IPv6 loopback, or the test says why
+            self.assertTrue(answers("[::1]"), "no answer on [::1]")
+        finally:
+            p.send_signal(signal.SIGINT)
+            self.assertEqual(p.wait(timeout=30), 0)
+            log.close()
 
     def test_18_unchanged_not_rewritten(self):
         """Deterministic output: a change that does not change the profile writes nothing,
