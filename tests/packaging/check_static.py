@@ -621,6 +621,19 @@ def check_chart_render():
           rc == 0 and kinds == [("ValidatingAdmissionPolicy", "kscmp-agent-node-taint"),
                                 ("ValidatingAdmissionPolicyBinding", "kscmp-agent-node-taint")],
           str(kinds) + err[-300:])
+    # Binding the agent's rights yourself (rbac.create=false) keeps the Node narrowing: it is
+    # an admission policy on the agent's account, not a part of its RBAC.
+    rc, out, err = helm_template(helm, "--set", "rbac.create=false")
+    kinds = sorted((o["kind"], o["metadata"]["name"]) for o in yaml.safe_load_all(out)
+                   if o and (o["kind"].startswith("ValidatingAdmissionPolicy") or
+                             o["kind"].startswith("ClusterRole")))
+    check("chart: rbac.create=false leaves out the ClusterRole and its binding, keeps the "
+          "admission policies (the Node taint's narrowing)",
+          rc == 0 and [k for k, _ in kinds].count("ClusterRole") == 0 and
+          [k for k, _ in kinds].count("ClusterRoleBinding") == 0 and
+          ("ValidatingAdmissionPolicy", "kscmp-agent-node-taint") in kinds and
+          ("ValidatingAdmissionPolicyBinding", "kscmp-agent-node-taint") in kinds,
+          str(kinds) + err[-300:])
     rc, out, err = helm_template(helm, "--set", "kubeletRoot=/var/lib/k0s/kubelet")
     if check("chart: helm template with kubeletRoot=/var/lib/k0s/kubelet", rc == 0, err[-300:]):
         objs = [d for d in yaml.safe_load_all(out) if d]
