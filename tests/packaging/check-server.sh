@@ -257,6 +257,42 @@ out=$(kubectl get namespace kscmp-system -o jsonpath='{.metadata.labels.pod-secu
 if [ "$out" = privileged ]; then pass "deploy/: namespace kscmp-system allows the agent (Pod Security)"; else fail "deploy/: namespace Pod Security label: $out"; fi
 rights
 
+# Recording on and off as deploy/README.md says: the patch adds the flag, the two capabilities
+# and the two host folders; `kubectl replace --save-config` of 03 takes every one of them away
+# (a `kubectl apply` of 03 would keep what the patch added: it is not in its last-applied).
+ds_shape() {
+	kubectl -n kscmp-system get daemonset kscmp -o jsonpath='{.spec.template.spec.volumes[*].hostPath.path} {.spec.template.spec.containers[0].securityContext.capabilities.add} {.spec.template.spec.containers[0].args}' 2>&1
+}
+before=$(ds_shape)
+expect_ok "deploy/recording/: applied" kubectl apply -f "$ROOT/deploy/recording/"
+expect_ok "deploy/recording/: the DaemonSet patched" \
+	kubectl -n kscmp-system patch daemonset kscmp --patch-file "$ROOT/deploy/recording/patch/daemonset.yaml"
+out=$(ds_shape)
+if grep -q '/sys/fs/bpf' <<<"$out" && grep -q '/sys/fs/cgroup' <<<"$out" && grep -q '"BPF","PERFMON"' <<<"$out" &&
+	grep -q -- '--recording' <<<"$out"; then
+	pass "recording on: --recording, CAP_BPF and CAP_PERFMON, bpffs and cgroupfs"
+else
+	fail "recording on: $out"
+fi
+# What the docs warn of: an apply of 03 takes the flag away, not the rest.
+kubectl apply -f "$ROOT/deploy/03-daemonset.yaml" >/dev/null 2>&1
+out=$(ds_shape)
+if grep -q '"BPF","PERFMON"' <<<"$out" && ! grep -q -- '--recording' <<<"$out"; then
+	pass "kubectl apply of 03 after the patch keeps the capabilities (why the docs say replace)"
+else
+	fail "kubectl apply of 03 after the patch: $out"
+fi
+expect_ok "recording off: kubectl replace --save-config -f deploy/03-daemonset.yaml" \
+	kubectl replace --save-config -f "$ROOT/deploy/03-daemonset.yaml"
+out=$(ds_shape)
+if [ "$out" = "$before" ] && ! grep -q 'bpf\|BPF\|--recording' <<<"$out"; then
+	pass "recording off: the DaemonSet is as deploy/ made it (no flag, capability or host folder left)"
+else
+	fail "recording off: $out (before: $before)"
+fi
+expect_ok "kubectl apply -f deploy/ after the replace" kubectl apply -f "$ROOT/deploy/"
+expect_ok "recording off: its RBAC deleted" kubectl delete -f "$ROOT/deploy/recording/02-rbac-recording.yaml"
+
 # ------------------------------------------------------------------ 3. helm template
 
 # A stand-in for prometheus-operator's CRD, accepting any spec: enough to show the
