@@ -197,6 +197,11 @@ static int child_main(void *arg)
     h->listener = (int)fd;
     atomic_store(&h->state, CHILD_FILTER_READY);
     execvp(a->file, a->argv);
+    /* Where execvp would have gone on along $PATH (the file found cannot be run: a missing
+     * #! interpreter or loader), it does so now, from the start. */
+    if (a->file != a->argv[0] && (errno == ENOENT || errno == EACCES || errno == ENOTDIR ||
+                                  errno == ESTALE || errno == ENODEV || errno == ETIMEDOUT))
+        execvp(a->argv[0], a->argv);
     h->err = errno;
     atomic_store(&h->state, CHILD_EXEC_FAILED);
     _exit(errno == ENOENT ? 127 : 126);
@@ -224,7 +229,8 @@ static char *path_lookup(const char *name)
             else
                 snprintf(file, sizeof(file), "%.*s/%s", (int)dlen, p, name);
             struct stat st;
-            if (stat(file, &st) == 0 && S_ISREG(st.st_mode) && access(file, X_OK) == 0)
+            if (stat(file, &st) == 0 && S_ISREG(st.st_mode) &&
+                faccessat(AT_FDCWD, file, X_OK, AT_EACCESS) == 0)
                 return strdup(file);
         }
         p += dlen;

@@ -106,6 +106,8 @@ def runs_32bit(exe):
         r = subprocess.run([exe], capture_output=True, text=True, timeout=30)
     except OSError as e:
         return None if e.errno == errno.ENOEXEC else f"execve: {e}"
+    except subprocess.TimeoutExpired:
+        return "did not end within 30 s"
     return True if r.returncode == 5 and r.stdout == "x86ok\n" else f"exit {r.returncode}, output {r.stdout!r}"
 
 

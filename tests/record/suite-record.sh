@@ -57,6 +57,14 @@ rc=$?
     ok "a command found on \$PATH after two folders without it: one execve recorded" ||
     bad "\$PATH search: rc=$rc $(cat "$tmp/c1b")"
 
+# As execvp: a file found first that cannot run (its #! interpreter is missing) is passed over.
+mkdir -p "$tmp/bad" && printf '#!/nonexistent/interpreter\n' >"$tmp/bad/$(basename "$BB")" &&
+    chmod 0755 "$tmp/bad/$(basename "$BB")"
+out=$(PATH="$tmp/bad:$(dirname "$BB"):$PATH" "$K" record -o "$W/p1c.yaml" -- "$(basename "$BB")" echo ran 2>"$tmp/c1c")
+rc=$?
+[ $rc = 0 ] && [ "$out" = ran ] && ok "a file on \$PATH that cannot run is passed over, as execvp does" ||
+    bad "\$PATH with a broken file first: rc=$rc out=$out $(cat "$tmp/c1c")"
+
 # 2. Exit status and signals pass through (128+N, as shells say it).
 "$K" record -o "$W/p2.yaml" -- "$BB" sh -c 'exit 7' 2>/dev/null
 rc=$?; [ $rc = 7 ] && ok "exit status 7 passed through" || bad "exit 7 gave $rc"
@@ -161,11 +169,14 @@ bg=
 rm -f "$tmp/fifo" && mkfifo "$tmp/fifo"
 "$K" record -o "$W/p10b.yaml" -- "$BB" sh -c "trap 'exit 7' TERM; echo up >$tmp/fifo; while :; do $BB sleep 0.1; done" 2>"$tmp/e10b" &
 bg=$!
-read -r _ <"$tmp/fifo"
-same=$([ "$(ps -o pgid= -p "$bg" | tr -d ' ')" = "$(ps -o pgid= -p $$ | tr -d ' ')" ] && echo yes)
-kill -TERM "$bg"
-(sleep 10 && kill -KILL "$bg" 2>/dev/null) &
+(sleep 20 && kill -KILL "$bg" 2>/dev/null) &
 dog=$!
+exec 3<>"$tmp/fifo" # opened both ways: the read below waits 10 s at most, not for ever
+read -t 10 -r _ <&3
+exec 3<&-
+pgid() { awk '{ sub(/^.*\) /, ""); print $3 }' "/proc/$1/stat" 2>/dev/null; }
+same=$(p=$(pgid "$bg") && [ -n "$p" ] && [ "$p" = "$(pgid $$)" ] && echo yes)
+kill -TERM "$bg"
 wait "$bg"
 rc=$?
 bg=
