@@ -22,12 +22,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/hmap.h"
 #include "base/names.h"
 #include "node/reaper.h"
 
@@ -46,9 +49,16 @@ struct store {
     int root_fd;           /* the kubelet root, O_RDONLY|O_DIRECTORY */
     char *root_path;       /* the kubelet root, absolute, no trailing slash ("" for "/") */
     char *path;            /* root_path + "/seccomp/kscmp" */
-    uint64_t tmp_seed;     /* fallback for temporary names when getrandom() has nothing */
+    uint64_t tmp_seed;     /* the state of random_suffix() */
     struct reaper *reaper; /* closes the versions replaced (reaper.h); NULL: we do */
+    bool track_own;        /* store_own_renames_track() */
+    bool no_openat2;       /* openat2() failed with ENOSYS, EPERM or E2BIG: walk instead */
+    struct hmap own;       /* "NS/TEMPORARY" -> strdup("NAME.json"): own renames (store.h) */
 };
+
+/* Own renames remembered at most (each is ~100 bytes); past it, writes go unremembered and
+ * the events they cause are checked as anyone else's. */
+#define OWN_RENAMES_MAX 4096
 
 static void closedirp(DIR **d)
 {
@@ -183,6 +193,28 @@ static int namespace_open(struct store *s, int kscmp_fd, const char *ns, bool cr
     return dir_open_child(kscmp_fd, s->path, ns, create, ret_fd, err);
 }
 
+/* seccomp/kscmp/<ns> below the root in one openat2() that refuses a symbolic link in any
+ * component (RESOLVE_NO_SYMLINKS, as O_NOFOLLOW at each step of the walk does) and any
+ * escape from the root: one system call where the walk takes five. -1 when it cannot (a
+ * folder missing, a link, a kernel before 5.6 or a seccomp filter without openat2): the
+ * walk then creates what is missing and says what is wrong. */
+static int namespace_open_direct(struct store *s, const char *ns)
+{
+    if (s->no_openat2)
+        return -1;
+    char rel[sizeof("seccomp/kscmp/") + NAMESPACE_MAX];
+    if ((size_t)snprintf(rel, sizeof(rel), "seccomp/kscmp/%s", ns) >= sizeof(rel))
+        return -1;
+    struct open_how how = {
+        .flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+        .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH,
+    };
+    int fd = (int)syscall(SYS_openat2, s->root_fd, rel, &how, sizeof(how));
+    if (fd < 0 && (errno == ENOSYS || errno == EPERM || errno == E2BIG))
+        s->no_openat2 = true; /* not here: the walk from now on */
+    return fd;
+}
+
 /* Opens the absolute path abs as a folder, walking it one component at a time from "/" and
  * following links (see the top of this file). Writes the cleaned path (no "//", no "."
  * components, no trailing "/"; "" for "/") to *ret_clean. */
@@ -272,7 +304,12 @@ int store_open(const char *kubelet_root, struct store **ret, struct kerr *err)
     s->root_fd = root_fd;
     s->root_path = root_path;
     s->path = path;
-    s->tmp_seed = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
+    if (getrandom(&s->tmp_seed, sizeof(s->tmp_seed), GRND_NONBLOCK) != sizeof(s->tmp_seed)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        s->tmp_seed = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL) ^ (uint64_t)ts.tv_nsec;
+    }
+    hmap_init(&s->own);
 
     _cleanup_close_ int kscmp_fd = -1;
     r = kscmp_open(s, true, &kscmp_fd, err);
@@ -291,6 +328,7 @@ void store_close(struct store *s)
     if (!s)
         return;
     reaper_free(s->reaper);
+    hmap_clear(&s->own, free);
     if (s->root_fd >= 0)
         close(s->root_fd);
     free(s->root_path);
@@ -301,6 +339,47 @@ void store_close(struct store *s)
 int store_start_reaper(struct store *s)
 {
     return s->reaper ? 0 : reaper_new(&s->reaper);
+}
+
+void store_own_renames_track(struct store *s, bool on)
+{
+    s->track_own = on;
+    if (!on)
+        hmap_clear(&s->own, free);
+}
+
+void store_own_renames_forget(struct store *s)
+{
+    hmap_clear(&s->own, free);
+}
+
+bool store_own_rename_take(struct store *s, const char *ns, const char *tmp_name, char *ret_file,
+                           size_t size)
+{
+    if (!s->own.n || !temporary_name(tmp_name))
+        return false;
+    char key[NAMESPACE_MAX + 1 + NAME_MAX + 1];
+    if ((size_t)snprintf(key, sizeof(key), "%s/%s", ns, tmp_name) >= sizeof(key))
+        return false;
+    _cleanup_free_ char *file = hmap_remove(&s->own, key);
+    if (!file || (size_t)snprintf(ret_file, size, "%s", file) >= size)
+        return false;
+    return true;
+}
+
+/* Remembers that ns/tmp_name was renamed over ns/file by this store, durably. */
+static void own_rename_note(struct store *s, const char *ns, const char *tmp_name, const char *file)
+{
+    if (!s->track_own || s->own.n >= OWN_RENAMES_MAX)
+        return;
+    char key[NAMESPACE_MAX + 1 + NAME_MAX + 1];
+    if ((size_t)snprintf(key, sizeof(key), "%s/%s", ns, tmp_name) >= sizeof(key))
+        return;
+    char *copy = strdup(file);
+    void *old = NULL;
+    if (!copy || hmap_put(&s->own, key, copy, &old) < 0)
+        free(copy);
+    free(old);
 }
 
 const char *store_path(const struct store *s)
@@ -414,21 +493,18 @@ static int existing_check(struct store *s, int nsfd, const char *rel, const char
     return 0;
 }
 
-/* Fills suffix with TMP_RANDOM_LEN characters from tmp_alphabet and a NUL. */
+/* Fills suffix with TMP_RANDOM_LEN characters from tmp_alphabet and a NUL: the next output of
+ * a splitmix64 sequence seeded by store_open() from getrandom(). The names only need to be
+ * unlikely to be taken (O_EXCL decides; a taken one is drawn again), so one system call at
+ * the start does rather than one per write. */
 static void random_suffix(struct store *s, char suffix[static TMP_RANDOM_LEN + 1])
 {
-    uint8_t bytes[TMP_RANDOM_LEN];
-    if (getrandom(bytes, sizeof(bytes), GRND_NONBLOCK) != (ssize_t)sizeof(bytes)) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        uint64_t x = s->tmp_seed++ ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30);
-        for (size_t i = 0; i < sizeof(bytes); i++) {
-            x = x * 6364136223846793005ull + 1442695040888963407ull;
-            bytes[i] = (uint8_t)(x >> 56);
-        }
-    }
-    for (size_t i = 0; i < TMP_RANDOM_LEN; i++)
-        suffix[i] = tmp_alphabet[bytes[i] % (sizeof(tmp_alphabet) - 1)];
+    uint64_t x = (s->tmp_seed += 0x9e3779b97f4a7c15ull);
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    for (size_t i = 0; i < TMP_RANDOM_LEN; i++, x >>= 8)
+        suffix[i] = tmp_alphabet[(x & 0xff) % (sizeof(tmp_alphabet) - 1)];
     suffix[TMP_RANDOM_LEN] = '\0';
 }
 
@@ -514,10 +590,14 @@ static void write_open(struct store *s, struct store_item *it, struct write_slot
                          it->rel, it->len, STORE_MAX_FILE_SIZE);
         return;
     }
-    _cleanup_close_ int kscmp_fd = -1;
-    int r = kscmp_open(s, true, &kscmp_fd, &it->err);
-    if (r == 0)
-        r = namespace_open(s, kscmp_fd, w->n.ns, true, &w->nsfd, &it->err);
+    int r = 0;
+    w->nsfd = namespace_open_direct(s, w->n.ns);
+    if (w->nsfd < 0) {
+        _cleanup_close_ int kscmp_fd = -1;
+        r = kscmp_open(s, true, &kscmp_fd, &it->err);
+        if (r == 0)
+            r = namespace_open(s, kscmp_fd, w->n.ns, true, &w->nsfd, &it->err);
+    }
     bool equal = false;
     if (r == 0)
         r = existing_check(s, w->nsfd, it->rel, w->n.name, it->data, it->len, &equal, &w->exists,
@@ -610,6 +690,8 @@ static void write_chunk(struct store *s, struct store_item *items, size_t n,
             items[j].r = r < 0 ? kerr_set(&items[j].err, r, "%s/%s: fsync: %s", s->path,
                                           slot[j].n.ns, strerror(-r))
                                : 0;
+            if (r == 0)
+                own_rename_note(s, slot[j].n.ns, slot[j].tmp_name, slot[j].n.name);
         }
     }
     for (size_t i = 0; i < n; i++) {

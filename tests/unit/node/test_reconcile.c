@@ -436,6 +436,81 @@ static void run_loop(struct fix *f, bool until_idle, uint64_t ms)
         assert_int_equal(reconciler_pending(f->r), 0);
 }
 
+/* The events of the agent's own renames are not checked against the disk (store.h), but
+ * anything done to the file right after one is: a file renamed over it under a name shaped
+ * like the agent's temporaries, or the file rewritten in place. Each is done from the
+ * written hook, after the agent's rename and before the loop reads the events it caused. */
+struct tamper {
+    struct fix *f;
+    int kind; /* 0: nothing; 1: rename a look-alike temporary over it; 2: rewrite in place */
+};
+
+#define OPEN_PROFILE "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}\n"
+
+static void on_written_tamper(void *userdata)
+{
+    struct tamper *t = userdata;
+    const char *path = path_of(t->f, "demo/web.json");
+    if (t->kind == 1) {
+        char tmp[600];
+        snprintf(tmp, sizeof(tmp), "%s/seccomp/kscmp/demo/.web.json.kscmp-tmp-zZ0zZ0", t->f->dir);
+        FILE *fp = fopen(tmp, "w");
+        assert_non_null(fp);
+        fputs(OPEN_PROFILE, fp);
+        assert_int_equal(fclose(fp), 0);
+        assert_int_equal(rename(tmp, path), 0);
+    } else if (t->kind == 2) {
+        FILE *fp = fopen(path, "w");
+        assert_non_null(fp);
+        fputs(OPEN_PROFILE, fp);
+        assert_int_equal(fclose(fp), 0);
+    }
+    t->kind = 0;
+}
+
+static void test_own_writes_unchecked_tamper_after_caught(void **state)
+{
+    struct fix f = {0};
+    fix_open(&f, true);
+    struct tamper t = {&f, 0};
+    reconciler_set_written_hook(f.r, on_written_tamper, &t);
+    load_text(f.e, WEB_POD);
+    /* The first file: its new folder is watched from then on, every file checked once. */
+    load_text(f.e, WEB_POLICY);
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    wait_healed(&f, NULL);
+    run_loop(&f, true, 20000);
+    run_loop(&f, false, 100);
+    /* A new set of calls each time, so that each version is proven (and written) late. */
+    static const char *const calls[] = {"read, write, mkdir", "read, write, rmdir",
+                                        "read, write, sysinfo"};
+    for (int kind = 0; kind < 3; kind++) {
+        char body[256];
+        snprintf(body, sizeof(body), "  seccomp: {syscalls: [%s], action: Allow}\n", calls[kind]);
+        char *doc = NULL;
+        assert_true(asprintf(&doc, POL("web", "%s"), body) > 0);
+        load_text(f.e, doc);
+        free(doc);
+        _cleanup_free_ char *want = computed(&f, "demo/web.json");
+        unsigned long checks = reconciler_disk_checks(f.r);
+        t.kind = kind;
+        assert_int_equal(reconciler_sync(f.r, 0), 0);
+        wait_healed(&f, want);
+        run_loop(&f, true, 20000);
+        run_loop(&f, false, 100); /* the events of the last writes read, their checks done */
+        _cleanup_free_ char *now = disk(&f, "demo/web.json");
+        assert_non_null(now);
+        assert_string_equal(now, want);
+        assert_int_equal(t.kind, 0); /* the hook ran */
+        if (kind == 0)
+            assert_int_equal(reconciler_disk_checks(f.r), checks); /* its own rename only */
+        else
+            assert_true(reconciler_disk_checks(f.r) > checks); /* seen, checked, put back */
+    }
+    fix_close(&f);
+    fix_remove(&f);
+}
+
 /* The steps of test_incremental_equals_fresh and a few more, with the loop: verdicts come
  * from the workers while the next steps are synced (the loop runs 0 to ~4 ms between steps,
  * or until nothing is pending at "=settle"), so files are written late, in batches, or
@@ -527,6 +602,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_gc_and_refusals),
         cmocka_unit_test(test_incremental_equals_fresh),
         cmocka_unit_test(test_self_heal),
+        cmocka_unit_test(test_own_writes_unchecked_tamper_after_caught),
         cmocka_unit_test(test_incremental_with_loop_equals_fresh),
     };
     return cmocka_run_group_tests_name("reconcile", tests, NULL, NULL);

@@ -19,8 +19,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/inotify.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1121,6 +1128,123 @@ static void test_enospc_keeps_old_file(void **state)
     f->mounted = false;
 }
 
+/* The name of the temporary in the next IN_MOVED_FROM event read from ifd ("" if none). */
+static void moved_from(int ifd, char name[static NAME_MAX + 1])
+{
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    name[0] = '\0';
+    ssize_t n = read(ifd, buf, sizeof(buf));
+    for (char *p = buf; n > 0 && p < buf + n;) {
+        struct inotify_event *ev = (struct inotify_event *)p;
+        p += sizeof(*ev) + ev->len;
+        if ((ev->mask & IN_MOVED_FROM) && ev->len && !name[0])
+            snprintf(name, NAME_MAX + 1, "%s", ev->name);
+    }
+}
+
+/* Own renames (store.h): remembered only with tracking on, each taken once, and forgotten. */
+static void test_own_renames(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    write_ok(s, "demo/web.json", "v1", true);
+    int ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    assert_true(ifd >= 0);
+    assert_true(inotify_add_watch(ifd, at(f, "seccomp/kscmp/demo"), IN_MOVED_FROM) >= 0);
+    char tmp[NAME_MAX + 1], file[NAME_MAX + 1];
+
+    write_ok(s, "demo/web.json", "v2", true); /* tracking off */
+    moved_from(ifd, tmp);
+    assert_non_null(strstr(tmp, ".web.json.kscmp-tmp-"));
+    assert_false(store_own_rename_take(s, "demo", tmp, file, sizeof(file)));
+
+    store_own_renames_track(s, true);
+    write_ok(s, "demo/web.json", "v3", true);
+    moved_from(ifd, tmp);
+    assert_false(store_own_rename_take(s, "other", tmp, file, sizeof(file)));
+    assert_false(store_own_rename_take(s, "demo", "web.json", file, sizeof(file)));
+    assert_false(
+        store_own_rename_take(s, "demo", ".web.json.kscmp-tmp-zZ0zZ0", file, sizeof(file)));
+    assert_true(store_own_rename_take(s, "demo", tmp, file, sizeof(file)));
+    assert_string_equal(file, "web.json");
+    assert_false(store_own_rename_take(s, "demo", tmp, file, sizeof(file))); /* taken */
+
+    write_ok(s, "demo/web.json", "v3", false); /* same bytes: nothing renamed */
+    write_ok(s, "demo/web.json", "v4", true);
+    moved_from(ifd, tmp);
+    store_own_renames_forget(s);
+    assert_false(store_own_rename_take(s, "demo", tmp, file, sizeof(file)));
+
+    write_ok(s, "demo/web.json", "v5", true);
+    moved_from(ifd, tmp);
+    store_own_renames_track(s, false); /* forgets too */
+    assert_false(store_own_rename_take(s, "demo", tmp, file, sizeof(file)));
+    close(ifd);
+    store_close(s);
+}
+
+/* In a child whose seccomp filter fails openat2() with error: the store walks its folders
+ * instead, writes, refuses a link as the walk does, and reads. Exits 0 when all holds. */
+static int child_without_openat2(const struct fixture *f, int error)
+{
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (uint32_t)error),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {.len = sizeof(filter) / sizeof(filter[0]), .filter = filter};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+        return 10;
+    struct open_how how = {.flags = O_RDONLY};
+    if (syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how)) >= 0 || errno != error)
+        return 11; /* the filter does not do what this test needs */
+    struct kerr err = {0};
+    struct store *s = NULL;
+    if (store_open(f->root, &s, &err) < 0)
+        return 12;
+    int rc = 0;
+    if (store_write(s, "demo/web.json", "v2", 2, NULL, &err) < 0 ||
+        store_write(s, "fresh/web.json", "v1", 2, NULL, &err) < 0)
+        rc = 13;
+    char *data = NULL;
+    size_t len = 0;
+    if (!rc && (store_read(s, "demo/web.json", &data, &len, &err) < 0 || len != 2 ||
+                memcmp(data, "v2", 2) != 0))
+        rc = 14;
+    free(data);
+    if (!rc && (symlink(f->outside, at(f, "seccomp/kscmp/linked")) < 0 ||
+                store_write(s, "linked/web.json", "v1", 2, NULL, &err) != -ELOOP ||
+                !strstr(err.msg, "linked: is a symbolic link")))
+        rc = 15;
+    store_close(s);
+    return rc;
+}
+
+static void test_without_openat2(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    write_ok(s, "demo/web.json", "v1", true);
+    store_close(s);
+    static const int errors[] = {ENOSYS, EPERM};
+    for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0)
+            _exit(child_without_openat2(f, errors[i]));
+        int status = 0;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+        _cleanup_free_ char *got = slurp(at(f, "seccomp/kscmp/fresh/web.json"));
+        assert_string_equal(got, "v1");
+        assert_int_equal(count_entries(f->outside), 0);
+        unlink(at(f, "seccomp/kscmp/linked"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1155,6 +1279,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_replaced_version_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enospc_keeps_old_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_own_renames, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_without_openat2, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
