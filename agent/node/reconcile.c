@@ -59,12 +59,6 @@ struct reconciler {
     size_t nwdirs;
     struct hmap verify; /* rels to check against the disk */
     bool verify_all;
-    /* The IN_MOVED_FROM of the store's own last rename (store.h), until its IN_MOVED_TO. */
-    bool own_pending;
-    unsigned long disk_checks; /* reconciler_disk_checks() */
-    int own_wd;
-    uint32_t own_cookie;
-    char own_file[NAME_MAX + 1];
     bool started;
     bool initial_done; /* the first complete sync ran */
     bool ready;        /* latched: the first complete set of profiles is on disk */
@@ -618,11 +612,6 @@ bool reconciler_ready(const struct reconciler *r)
     return r->ready;
 }
 
-unsigned long reconciler_disk_checks(const struct reconciler *r)
-{
-    return r->disk_checks;
-}
-
 unsigned reconciler_pending(const struct reconciler *r)
 {
     unsigned n = 0;
@@ -760,7 +749,6 @@ static void verify_one(struct reconciler *r, const char *rel)
 {
     if (!store_rel_valid(rel))
         return;
-    r->disk_checks++;
     struct want *w = hmap_get(&r->wants, rel);
     struct kerr err = {0};
     if (w && (w->pending || w->batched))
@@ -823,43 +811,17 @@ static void on_verify(struct evtimer *timer, void *userdata)
     update_gauge(r);
 }
 
-/* True for the events of the store's own renames (store.h), which need no check: the
- * IN_MOVED_FROM of one of its temporaries, and the IN_MOVED_TO of the same rename (the same
- * cookie, watch and name) over the file it was written for. */
-static bool own_rename_event(struct reconciler *r, const struct wdir *d,
-                             const struct inotify_event *ev)
-{
-    if ((ev->mask & IN_MOVED_FROM) && d->ns && ev->len &&
-        store_own_rename_take(r->s, d->ns, ev->name, r->own_file, sizeof(r->own_file))) {
-        r->own_pending = true;
-        r->own_wd = ev->wd;
-        r->own_cookie = ev->cookie;
-        return true;
-    }
-    if (r->own_pending && (ev->mask & IN_MOVED_TO) && ev->len && ev->wd == r->own_wd &&
-        ev->cookie == r->own_cookie) {
-        r->own_pending = false;
-        return strcmp(ev->name, r->own_file) == 0;
-    }
-    return false;
-}
-
-/* An inotify read shorter than this left the queue empty (each read takes every whole event
- * that fits), so the next read would only say EAGAIN: epoll tells when more come. */
-#define INOTIFY_DRAINED(bufsize) ((bufsize) - sizeof(struct inotify_event) - NAME_MAX - 1)
-
 static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata)
 {
     struct reconciler *r = userdata;
     char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
     for (bool drained = false; !drained;) {
         ssize_t n = read(fd, buf, sizeof(buf));
-        if (n <= 0) {
-            if (n < 0 && errno == EAGAIN)
-                store_own_renames_forget(r->s); /* whatever is left made no event we watch */
+        if (n <= 0)
             break;
-        }
-        drained = (size_t)n < INOTIFY_DRAINED(sizeof(buf));
+        /* Each read takes every whole event that fits: one this much short of the buffer
+         * left the queue empty, and epoll (level-triggered) tells when more come. */
+        drained = (size_t)n < sizeof(buf) - sizeof(struct inotify_event) - NAME_MAX - 1;
         for (char *p = buf; p < buf + n;) {
             struct inotify_event *ev = (struct inotify_event *)p;
             p += sizeof(*ev) + ev->len;
@@ -872,13 +834,9 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
                 }
             if (ev->mask & IN_Q_OVERFLOW) {
                 r->verify_all = true;
-                r->own_pending = false;
-                store_own_renames_forget(r->s);
                 continue;
             }
             if (!d)
-                continue;
-            if (own_rename_event(r, d, ev))
                 continue;
             if (ev->mask & IN_IGNORED) {
                 /* The watch is gone with its folder: forget it (re-added if it comes back). */
@@ -898,8 +856,6 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
                     hmap_put(&r->verify, rel, NULL, NULL);
             }
         }
-        if (drained)
-            store_own_renames_forget(r->s); /* whatever is left made no event we watch */
     }
     if (r->verify_all || r->verify.n)
         evtimer_arm(r->verify_timer, 0);
@@ -925,7 +881,6 @@ int reconciler_start(struct reconciler *r, struct kerr *err)
         if (q < 0)
             return kerr_set(err, q, "watching %s: %s", store_path(r->s), strerror(-q));
         watch_tree(r);
-        store_own_renames_track(r->s, true);
     }
     r->started = true;
     update_gauge(r);

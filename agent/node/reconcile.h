@@ -60,8 +60,4 @@ bool reconciler_ready(const struct reconciler *r);
  * retry. */
 unsigned reconciler_pending(const struct reconciler *r);
 
-/* Number of files checked against the disk after inotify told of a change in the store's
- * folders (the events of the store's own renames cause none: store.h). For tests. */
-unsigned long reconciler_disk_checks(const struct reconciler *r);
-
 #endif

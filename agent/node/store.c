@@ -8,9 +8,10 @@
  * file is renamed over it, which replaces the link itself and leaves its target untouched.
  * A folder at a profile's name is refused with -EISDIR.
  *
- * Only the kubelet root stays open; seccomp/kscmp is walked again on every call, so a store
- * keeps working when someone deletes and recreates those folders, and a link swapped in
- * after store_open() is still refused. Calls on one store must be serialized by the caller.
+ * Only the kubelet root stays open; seccomp/kscmp/<ns> is opened again on every call (in one
+ * openat2() that refuses links, else walked one folder at a time), so a store keeps working
+ * when someone deletes and recreates those folders, and a link swapped in after store_open()
+ * is still refused. Calls on one store must be serialized by the caller.
  */
 #include "node/store.h"
 
@@ -30,7 +31,6 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
-#include "base/hmap.h"
 #include "base/names.h"
 #include "node/reaper.h"
 
@@ -51,14 +51,8 @@ struct store {
     char *path;            /* root_path + "/seccomp/kscmp" */
     uint64_t tmp_seed;     /* the state of random_suffix() */
     struct reaper *reaper; /* closes the versions replaced (reaper.h); NULL: we do */
-    bool track_own;        /* store_own_renames_track() */
     bool no_openat2;       /* openat2() failed with ENOSYS, EPERM or E2BIG: walk instead */
-    struct hmap own;       /* "NS/TEMPORARY" -> strdup("NAME.json"): own renames (store.h) */
 };
-
-/* Own renames remembered at most (each is ~100 bytes); past it, writes go unremembered and
- * the events they cause are checked as anyone else's. */
-#define OWN_RENAMES_MAX 4096
 
 static void closedirp(DIR **d)
 {
@@ -309,7 +303,6 @@ int store_open(const char *kubelet_root, struct store **ret, struct kerr *err)
         clock_gettime(CLOCK_MONOTONIC, &ts);
         s->tmp_seed = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL) ^ (uint64_t)ts.tv_nsec;
     }
-    hmap_init(&s->own);
 
     _cleanup_close_ int kscmp_fd = -1;
     r = kscmp_open(s, true, &kscmp_fd, err);
@@ -328,7 +321,6 @@ void store_close(struct store *s)
     if (!s)
         return;
     reaper_free(s->reaper);
-    hmap_clear(&s->own, free);
     if (s->root_fd >= 0)
         close(s->root_fd);
     free(s->root_path);
@@ -339,47 +331,6 @@ void store_close(struct store *s)
 int store_start_reaper(struct store *s)
 {
     return s->reaper ? 0 : reaper_new(&s->reaper);
-}
-
-void store_own_renames_track(struct store *s, bool on)
-{
-    s->track_own = on;
-    if (!on)
-        hmap_clear(&s->own, free);
-}
-
-void store_own_renames_forget(struct store *s)
-{
-    hmap_clear(&s->own, free);
-}
-
-bool store_own_rename_take(struct store *s, const char *ns, const char *tmp_name, char *ret_file,
-                           size_t size)
-{
-    if (!s->own.n || !temporary_name(tmp_name))
-        return false;
-    char key[NAMESPACE_MAX + 1 + NAME_MAX + 1];
-    if ((size_t)snprintf(key, sizeof(key), "%s/%s", ns, tmp_name) >= sizeof(key))
-        return false;
-    _cleanup_free_ char *file = hmap_remove(&s->own, key);
-    if (!file || (size_t)snprintf(ret_file, size, "%s", file) >= size)
-        return false;
-    return true;
-}
-
-/* Remembers that ns/tmp_name was renamed over ns/file by this store, durably. */
-static void own_rename_note(struct store *s, const char *ns, const char *tmp_name, const char *file)
-{
-    if (!s->track_own || s->own.n >= OWN_RENAMES_MAX)
-        return;
-    char key[NAMESPACE_MAX + 1 + NAME_MAX + 1];
-    if ((size_t)snprintf(key, sizeof(key), "%s/%s", ns, tmp_name) >= sizeof(key))
-        return;
-    char *copy = strdup(file);
-    void *old = NULL;
-    if (!copy || hmap_put(&s->own, key, copy, &old) < 0)
-        free(copy);
-    free(old);
 }
 
 const char *store_path(const struct store *s)
@@ -690,8 +641,6 @@ static void write_chunk(struct store *s, struct store_item *items, size_t n,
             items[j].r = r < 0 ? kerr_set(&items[j].err, r, "%s/%s: fsync: %s", s->path,
                                           slot[j].n.ns, strerror(-r))
                                : 0;
-            if (r == 0)
-                own_rename_note(s, slot[j].n.ns, slot[j].tmp_name, slot[j].n.name);
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -735,6 +684,9 @@ static int rel_folder_open(struct store *s, const char *rel, struct ns_name *n, 
     if (rel_parse(rel, n) < 0)
         return kerr_set(err, -EINVAL, "%s: not a NAMESPACE/NAME.json profile name",
                         rel ? rel : "(null)");
+    *ret_fd = namespace_open_direct(s, n->ns);
+    if (*ret_fd >= 0)
+        return 0;
     _cleanup_close_ int kscmp_fd = -1;
     int r = kscmp_open(s, false, &kscmp_fd, err);
     if (r < 0)

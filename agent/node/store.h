@@ -39,21 +39,6 @@ void store_close(struct store *s);
  * errno when it cannot start: the store then closes them itself, as without. */
 int store_start_reaper(struct store *s);
 
-/* Own renames: with tracking on, each file a write puts in place (its temporary renamed over
- * it, the file and its folder fsync()ed) is remembered, up to a bound, as "NS/TEMPORARY" ->
- * its name, so that a watcher of the folders (reconcile.c) can tell the inotify events of
- * the store's own renames from anyone else's: that file holds what the write made durable,
- * and reading it back would prove nothing. Temporaries are created O_EXCL under random
- * names, so a TEMPORARY in an IN_MOVED_FROM event is the store's own. Anything that
- * touches the file afterwards causes events of its own.
- * store_own_rename_take(): true when ns/tmp_name is one, forgotten then, its file's name in
- * ret_file. store_own_renames_forget(): drops them all (the watcher has read every event
- * queued, or lost some). Off by default; turning it off forgets. */
-void store_own_renames_track(struct store *s, bool on);
-bool store_own_rename_take(struct store *s, const char *ns, const char *tmp_name, char *ret_file,
-                           size_t size);
-void store_own_renames_forget(struct store *s);
-
 /* The absolute path of <kubelet root>/seccomp/kscmp (for logs and inotify). */
 const char *store_path(const struct store *s);
 

@@ -22,7 +22,6 @@
 #include <linux/openat2.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -1128,61 +1127,6 @@ static void test_enospc_keeps_old_file(void **state)
     f->mounted = false;
 }
 
-/* The name of the temporary in the next IN_MOVED_FROM event read from ifd ("" if none). */
-static void moved_from(int ifd, char name[static NAME_MAX + 1])
-{
-    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-    name[0] = '\0';
-    ssize_t n = read(ifd, buf, sizeof(buf));
-    for (char *p = buf; n > 0 && p < buf + n;) {
-        struct inotify_event *ev = (struct inotify_event *)p;
-        p += sizeof(*ev) + ev->len;
-        if ((ev->mask & IN_MOVED_FROM) && ev->len && !name[0])
-            snprintf(name, NAME_MAX + 1, "%s", ev->name);
-    }
-}
-
-/* Own renames (store.h): remembered only with tracking on, each taken once, and forgotten. */
-static void test_own_renames(void **state)
-{
-    struct fixture *f = *state;
-    struct store *s = open_ok(f);
-    write_ok(s, "demo/web.json", "v1", true);
-    int ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    assert_true(ifd >= 0);
-    assert_true(inotify_add_watch(ifd, at(f, "seccomp/kscmp/demo"), IN_MOVED_FROM) >= 0);
-    char tmp[NAME_MAX + 1], file[NAME_MAX + 1];
-
-    write_ok(s, "demo/web.json", "v2", true); /* tracking off */
-    moved_from(ifd, tmp);
-    assert_non_null(strstr(tmp, ".web.json.kscmp-tmp-"));
-    assert_false(store_own_rename_take(s, "demo", tmp, file, sizeof(file)));
-
-    store_own_renames_track(s, true);
-    write_ok(s, "demo/web.json", "v3", true);
-    moved_from(ifd, tmp);
-    assert_false(store_own_rename_take(s, "other", tmp, file, sizeof(file)));
-    assert_false(store_own_rename_take(s, "demo", "web.json", file, sizeof(file)));
-    assert_false(
-        store_own_rename_take(s, "demo", ".web.json.kscmp-tmp-zZ0zZ0", file, sizeof(file)));
-    assert_true(store_own_rename_take(s, "demo", tmp, file, sizeof(file)));
-    assert_string_equal(file, "web.json");
-    assert_false(store_own_rename_take(s, "demo", tmp, file, sizeof(file))); /* taken */
-
-    write_ok(s, "demo/web.json", "v3", false); /* same bytes: nothing renamed */
-    write_ok(s, "demo/web.json", "v4", true);
-    moved_from(ifd, tmp);
-    store_own_renames_forget(s);
-    assert_false(store_own_rename_take(s, "demo", tmp, file, sizeof(file)));
-
-    write_ok(s, "demo/web.json", "v5", true);
-    moved_from(ifd, tmp);
-    store_own_renames_track(s, false); /* forgets too */
-    assert_false(store_own_rename_take(s, "demo", tmp, file, sizeof(file)));
-    close(ifd);
-    store_close(s);
-}
-
 /* In a child whose seccomp filter fails openat2() with error: the store walks its folders
  * instead, writes, refuses a link as the walk does, and reads. Exits 0 when all holds. */
 static int child_without_openat2(const struct fixture *f, int error)
@@ -1279,7 +1223,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_replaced_version_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enospc_keeps_old_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_own_renames, setup, teardown),
         cmocka_unit_test_setup_teardown(test_without_openat2, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
