@@ -8,9 +8,12 @@
 #ifndef KSCMP_EVLOOP_H
 #define KSCMP_EVLOOP_H
 
+#include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <time.h>
 
 #include "base/cleanup.h"
@@ -24,9 +27,19 @@ typedef void (*evtimer_cb)(struct evtimer *t, void *userdata);
 int evloop_new(struct evloop **ret);
 void evloop_free(struct evloop *l);
 
+/* Fd watches are level-triggered: cb is called again while the fd stays readable. */
 int evloop_add_fd(struct evloop *l, int fd, uint32_t events, evloop_fd_cb cb, void *userdata);
 int evloop_mod_fd(struct evloop *l, int fd, uint32_t events);
 int evloop_del_fd(struct evloop *l, int fd);
+
+/* True when an inotify read of n bytes into a buffer of size bytes left the queue empty: each
+ * read takes every whole event that fits, so one this much short of the buffer had room for
+ * one more. A callback may then return without reading again for EAGAIN; the loop calls it
+ * when more come. */
+static inline bool inotify_read_drained(size_t n, size_t size)
+{
+    return n < size - sizeof(struct inotify_event) - NAME_MAX - 1;
+}
 
 /* Creates a timer on l, not armed, that calls cb(t, userdata) each time it fires. The caller
  * owns it and frees it with evtimer_free(), before or after the loop. */

@@ -580,9 +580,7 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
         ssize_t n = read(fd, buf, sizeof(buf));
         if (n <= 0)
             break;
-        /* Each read takes every whole event that fits: one this much short of the buffer
-         * left the queue empty, and epoll (level-triggered) tells when more come. */
-        drained = (size_t)n < sizeof(buf) - sizeof(struct inotify_event) - NAME_MAX - 1;
+        drained = inotify_read_drained((size_t)n, sizeof(buf));
         for (char *p = buf; p < buf + n;) {
             struct inotify_event *ev = (struct inotify_event *)p;
             p += sizeof(*ev) + ev->len;

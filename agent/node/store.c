@@ -209,6 +209,23 @@ static int namespace_open_direct(struct store *s, const char *ns)
     return fd;
 }
 
+/* seccomp/kscmp/<ns>, created with what is missing when create: in one openat2() when it
+ * can, else walked. */
+static int ns_folder_open(struct store *s, const char *ns, bool create, int *ret_fd,
+                          struct kerr *err)
+{
+    int fd = namespace_open_direct(s, ns);
+    if (fd >= 0) {
+        *ret_fd = fd;
+        return 0;
+    }
+    _cleanup_close_ int kscmp_fd = -1;
+    int r = kscmp_open(s, create, &kscmp_fd, err);
+    if (r < 0)
+        return r;
+    return namespace_open(s, kscmp_fd, ns, create, ret_fd, err);
+}
+
 /* Opens the absolute path abs as a folder, walking it one component at a time from "/" and
  * following links (see the top of this file). Writes the cleaned path (no "//", no "."
  * components, no trailing "/"; "" for "/") to *ret_clean. */
@@ -541,14 +558,7 @@ static void write_open(struct store *s, struct store_item *it, struct write_slot
                          it->rel, it->len, STORE_MAX_FILE_SIZE);
         return;
     }
-    int r = 0;
-    w->nsfd = namespace_open_direct(s, w->n.ns);
-    if (w->nsfd < 0) {
-        _cleanup_close_ int kscmp_fd = -1;
-        r = kscmp_open(s, true, &kscmp_fd, &it->err);
-        if (r == 0)
-            r = namespace_open(s, kscmp_fd, w->n.ns, true, &w->nsfd, &it->err);
-    }
+    int r = ns_folder_open(s, w->n.ns, true, &w->nsfd, &it->err);
     bool equal = false;
     if (r == 0)
         r = existing_check(s, w->nsfd, it->rel, w->n.name, it->data, it->len, &equal, &w->exists,
@@ -684,14 +694,7 @@ static int rel_folder_open(struct store *s, const char *rel, struct ns_name *n, 
     if (rel_parse(rel, n) < 0)
         return kerr_set(err, -EINVAL, "%s: not a NAMESPACE/NAME.json profile name",
                         rel ? rel : "(null)");
-    *ret_fd = namespace_open_direct(s, n->ns);
-    if (*ret_fd >= 0)
-        return 0;
-    _cleanup_close_ int kscmp_fd = -1;
-    int r = kscmp_open(s, false, &kscmp_fd, err);
-    if (r < 0)
-        return r;
-    return namespace_open(s, kscmp_fd, n->ns, false, ret_fd, err);
+    return ns_folder_open(s, n->ns, false, ret_fd, err);
 }
 
 /* Opens the namespace folder of rel (*ret_fd; rel split into *n) and checks that rel is a
