@@ -19,7 +19,8 @@ struct evtimer {
     struct evtimer *prev, *next;
     uint64_t deadline;
     bool armed;
-    bool due; /* fires in the current round */
+    bool idle; /* armed with evtimer_arm_idle(): also fires in a round with no fd ready */
+    bool due;  /* fires in the current round */
     evtimer_cb cb;
     void *userdata;
 };
@@ -184,8 +185,15 @@ void evtimer_free(struct evtimer *t)
 void evtimer_arm(struct evtimer *t, uint64_t ms)
 {
     t->armed = t->l != NULL;
+    t->idle = false;
     t->due = false;
     t->deadline = now_ms() + ms;
+}
+
+void evtimer_arm_idle(struct evtimer *t, uint64_t max_ms)
+{
+    evtimer_arm(t, max_ms);
+    t->idle = t->armed;
 }
 
 void evtimer_cancel(struct evtimer *t)
@@ -199,13 +207,14 @@ bool evtimer_armed(const struct evtimer *t)
     return t->armed;
 }
 
-/* Runs the callbacks of the timers due now, earliest deadline first. A callback may arm,
- * cancel or free any timer: one armed during the round waits for the next round. */
-static void fire_timers(struct evloop *l)
+/* Runs the callbacks of the timers due now, earliest deadline first; in a round in which no
+ * fd was ready (idle), those armed with evtimer_arm_idle() too. A callback may arm, cancel or
+ * free any timer: one armed during the round waits for the next round. */
+static void fire_timers(struct evloop *l, bool idle)
 {
     uint64_t now = now_ms();
     for (struct evtimer *t = l->timers; t; t = t->next)
-        t->due = t->armed && t->deadline <= now;
+        t->due = t->armed && (t->deadline <= now || (idle && t->idle));
     while (!l->quit) {
         struct evtimer *first = NULL;
         for (struct evtimer *t = l->timers; t; t = t->next)
@@ -234,7 +243,8 @@ int evloop_run(struct evloop *l)
             if (!tm->armed)
                 continue;
             uint64_t d = tm->deadline;
-            int t = d <= now ? 0 : (int)(d - now > 3600000 ? 3600000 : d - now);
+            /* An idle timer: a look whether an fd is ready, without waiting. */
+            int t = d <= now || tm->idle ? 0 : (int)(d - now > 3600000 ? 3600000 : d - now);
             if (timeout < 0 || t < timeout)
                 timeout = t;
         }
@@ -252,7 +262,7 @@ int evloop_run(struct evloop *l)
             l->dead = w->next;
             free(w);
         }
-        fire_timers(l);
+        fire_timers(l, n == 0);
     }
     l->quit = false; /* the loop may be run again (the command line runs it per request) */
     return l->code;

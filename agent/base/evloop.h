@@ -49,6 +49,10 @@ void evtimer_free(struct evtimer *t);
 /* Arms (or re-arms) t to fire once, ms milliseconds from now. Timers that are due together
  * fire earliest deadline first; a timer is no longer armed when its callback runs. */
 void evtimer_arm(struct evtimer *t, uint64_t ms);
+/* Arms (or re-arms) t to fire in the first round of the loop in which no fd is ready, and at
+ * the latest max_ms from now: for work that can wait while events come (a check after a
+ * write, while changes to apply keep arriving), but not longer than max_ms. */
+void evtimer_arm_idle(struct evtimer *t, uint64_t max_ms);
 /* Disarms t (nothing happens when it is not armed). */
 void evtimer_cancel(struct evtimer *t);
 bool evtimer_armed(const struct evtimer *t);

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,7 +103,8 @@ int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len, str
                 return -ENOMEM;
             buf = nb;
         }
-        ssize_t n = read(fd, buf + len, cap - len);
+        size_t want = cap - len;
+        ssize_t n = read(fd, buf + len, want);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -110,6 +112,11 @@ int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len, str
         if (n == 0)
             break;
         len += (size_t)n;
+        /* A regular file's read stops short only at its end: one that ends at the size
+         * fstat() gave is the whole file, without one more read to see 0. (A file written
+         * to afterwards is a change of its own, which the agent's watch reports.) */
+        if (S_ISREG(st.st_mode) && (size_t)n < want && (uint64_t)len == (uint64_t)st.st_size)
+            break;
     }
     buf[len] = '\0';
     *ret = TAKE_PTR(buf);

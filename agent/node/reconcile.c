@@ -16,6 +16,11 @@
 #include "base/log.h"
 #include "node/prover.h"
 
+/* The longest a look at files the folder watch reported waits for the agent to be idle (no
+ * event to handle): a file someone changed is put back at once on an idle agent, and within
+ * this while changes keep coming. */
+#define VERIFY_MAX_WAIT_MS 100
+
 /* What one file must hold. */
 struct want {
     bool present; /* false: the file must be absent */
@@ -855,8 +860,10 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
             }
         }
     }
-    if (r->verify_all || r->verify.n)
-        evtimer_arm(r->verify_timer, 0);
+    /* The check waits while events come (changes to apply first: each read-back would delay
+     * the next), at most VERIFY_MAX_WAIT_MS from the first event it has to look at. */
+    if ((r->verify_all || r->verify.n) && !evtimer_armed(r->verify_timer))
+        evtimer_arm_idle(r->verify_timer, VERIFY_MAX_WAIT_MS);
 }
 
 int reconciler_start(struct reconciler *r, struct kerr *err)

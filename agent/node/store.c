@@ -393,15 +393,20 @@ static ssize_t read_full(int fd, void *buf, size_t len)
     return (ssize_t)done;
 }
 
-/* Sets *ret_equal to whether the open regular file fd holds exactly data. */
-static int fd_equals(int fd, const void *data, size_t len, bool *ret_equal)
+/* Sets *ret_equal to whether the open regular file fd, whose fstat() gave size bytes, holds
+ * exactly data. A read shorter than asked that ends at size is taken as the end of the file
+ * without one more read to see 0 (a regular file's read stops short only at its end): a
+ * file that grows afterwards is a change the folder's watch reports, and is checked again. */
+static int fd_equals(int fd, uint64_t size, const void *data, size_t len, bool *ret_equal)
 {
     char buf[16384];
     size_t off = 0;
     for (;;) {
-        ssize_t n = read_full(fd, buf, sizeof(buf));
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
         if (n < 0)
-            return (int)n;
+            return -errno;
         if (n == 0)
             break;
         if ((size_t)n > len - off || memcmp(buf, (const char *)data + off, (size_t)n) != 0) {
@@ -409,6 +414,8 @@ static int fd_equals(int fd, const void *data, size_t len, bool *ret_equal)
             return 0;
         }
         off += (size_t)n;
+        if ((size_t)n < sizeof(buf) && off == size)
+            break;
     }
     *ret_equal = off == len;
     return 0;
@@ -449,7 +456,7 @@ static int existing_check(struct store *s, int nsfd, const char *rel, const char
         return 0;
     bool equal = false;
     if ((uint64_t)fst.st_size == len) {
-        int r = fd_equals(fd, data, len, &equal);
+        int r = fd_equals(fd, (uint64_t)fst.st_size, data, len, &equal);
         if (r < 0)
             return kerr_set(err, r, "%s/%s: read: %s", s->path, rel, strerror(-r));
     }

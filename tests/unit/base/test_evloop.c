@@ -1,6 +1,7 @@
 /* test_evloop.c - the event loop: timers their owners hold (any number, fired earliest
- * deadline first, re-armed, cancelled, freed from a callback or after the loop), fd watches,
- * and the backoff formula with its jitter.
+ * deadline first, re-armed, cancelled, freed from a callback or after the loop), idle timers
+ * (at once on an idle loop, at their deadline on a busy one), fd watches, and the backoff
+ * formula with its jitter.
  *
  * No test depends on how fast the machine is: deadlines are only checked from below, and
  * orders are chosen so that a delay between two arms cannot swap them.
@@ -264,6 +265,78 @@ static void test_fd_watch(void **state)
     evloop_free(l);
 }
 
+/* An idle timer on a loop with nothing to do fires in the first round, long before its
+ * deadline: before a plain timer due in 2 s (a stall of that long alone could swap them). */
+static void test_idle_timer_idle_loop(void **state)
+{
+    struct evloop *l = NULL;
+    assert_int_equal(evloop_new(&l), 0);
+    struct record rec = {.l = l, .quit_after = 2};
+    struct tdata idle = {.rec = &rec, .id = 1}, plain = {.rec = &rec, .id = 2};
+    assert_int_equal(evtimer_new(l, on_timer, &idle, &idle.t), 0);
+    assert_int_equal(evtimer_new(l, on_timer, &plain, &plain.t), 0);
+    arm(&plain, 2000);
+    idle.armed_ms = now_ms(); /* may fire at once: delay_ms stays 0 */
+    evtimer_arm_idle(idle.t, 60000);
+    assert_true(evtimer_armed(idle.t));
+    assert_int_equal(evloop_run(l), 7);
+    assert_int_equal(rec.nfired, 2);
+    assert_int_equal(rec.fired[0], 1);
+    assert_int_equal(rec.fired[1], 2);
+    /* Armed again as a plain timer, it waits for its deadline on the idle loop (on_timer
+     * checks it is never early). */
+    rec = (struct record){.l = l, .quit_after = 1};
+    evtimer_arm_idle(idle.t, 60000);
+    arm(&idle, 150);
+    assert_int_equal(evloop_run(l), 7);
+    assert_int_equal(rec.nfired, 1);
+    evtimer_free(idle.t);
+    evtimer_free(plain.t);
+    evloop_free(l);
+}
+
+struct busy {
+    struct evloop *l;
+    int calls;
+    uint64_t armed_ms, fired_ms;
+};
+
+static void on_always_readable(struct evloop *l, int fd, uint32_t events, void *userdata)
+{
+    ((struct busy *)userdata)->calls++; /* never reads: the fd stays ready, every round */
+}
+
+static void on_idle_busy(struct evtimer *t, void *userdata)
+{
+    struct busy *b = userdata;
+    b->fired_ms = now_ms();
+    evloop_quit(b->l, 5);
+}
+
+/* While an fd is ready in every round, an idle timer waits for its deadline, and fires then
+ * all the same. */
+static void test_idle_timer_busy_loop(void **state)
+{
+    struct evloop *l = NULL;
+    assert_int_equal(evloop_new(&l), 0);
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(write(p[1], "x", 1), 1);
+    struct busy b = {.l = l};
+    assert_int_equal(evloop_add_fd(l, p[0], EPOLLIN, on_always_readable, &b), 0);
+    struct evtimer *t = NULL;
+    assert_int_equal(evtimer_new(l, on_idle_busy, &b, &t), 0);
+    b.armed_ms = now_ms();
+    evtimer_arm_idle(t, 200);
+    assert_int_equal(evloop_run(l), 5);
+    assert_true(b.fired_ms >= b.armed_ms + 200);
+    assert_true(b.calls > 1);
+    evtimer_free(t);
+    close(p[0]);
+    close(p[1]);
+    evloop_free(l);
+}
+
 /* backoff_ms: base for attempts 0 and 1, doubling after, capped. */
 static void test_backoff(void **state)
 {
@@ -306,6 +379,8 @@ int main(void)
         cmocka_unit_test(test_free_in_callback),
         cmocka_unit_test(test_timer_outlives_loop),
         cmocka_unit_test(test_fd_watch),
+        cmocka_unit_test(test_idle_timer_idle_loop),
+        cmocka_unit_test(test_idle_timer_busy_loop),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_backoff_jitter),
     };

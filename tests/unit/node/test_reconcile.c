@@ -407,6 +407,42 @@ static void test_self_heal(void **state)
     fix_remove(&f);
 }
 
+static void on_always_ready(struct evloop *l, int fd, uint32_t events, void *userdata)
+{
+    (*(unsigned *)userdata)++; /* never reads: the loop is never idle */
+}
+
+/* The check of a changed file waits while the loop has events to handle, but not for ever:
+ * with an fd ready in every round, a file someone rewrote is put back all the same. */
+static void test_self_heal_busy_loop(void **state)
+{
+    struct fix f = {0};
+    fix_open(&f, true);
+    load_text(f.e, WEB_POLICY);
+    load_text(f.e, WEB_POD);
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    wait_healed(&f, NULL);
+    _cleanup_free_ char *good = disk(&f, "demo/web.json");
+    assert_non_null(good);
+
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(write(p[1], "x", 1), 1);
+    unsigned rounds = 0;
+    assert_int_equal(evloop_add_fd(f.l, p[0], EPOLLIN, on_always_ready, &rounds), 0);
+    FILE *fp = fopen(path_of(&f, "demo/web.json"), "w");
+    assert_non_null(fp);
+    fputs("{\"defaultAction\": \"SCMP_ACT_ALLOW\"}\n", fp);
+    fclose(fp);
+    wait_healed(&f, good);
+    assert_true(rounds > 1);
+    assert_int_equal(evloop_del_fd(f.l, p[0]), 0);
+    close(p[0]);
+    close(p[1]);
+    fix_close(&f);
+    fix_remove(&f);
+}
+
 /* Runs the loop until nothing is pending (every proof told, every file written and its
  * folder flushed), or ms have passed when idle is false. */
 struct settle {
@@ -597,6 +633,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_gc_and_refusals),
         cmocka_unit_test(test_incremental_equals_fresh),
         cmocka_unit_test(test_self_heal),
+        cmocka_unit_test(test_self_heal_busy_loop),
         cmocka_unit_test(test_tamper_right_after_write),
         cmocka_unit_test(test_incremental_with_loop_equals_fresh),
     };
