@@ -575,10 +575,42 @@ int engine_delete_namespace(struct engine *e, const char *name)
     return 0;
 }
 
+/* True when ref leads into kscmp/ as the kubelet reads it (it joins the path to its seccomp
+ * folder, which drops empty and "." elements and resolves ".."): its first element other
+ * than "" and "." is kscmp, or it has a ".." and a kscmp element (the API server refuses
+ * "..", so only a pod from a file can have one). The admission policy's rule
+ * (deploy/07-pod-policy.yaml). Iterative, bounded by the length of ref. */
+static bool ref_leads_into_kscmp(const char *ref)
+{
+    bool first = true, dotdot = false, kscmp = false, first_kscmp = false;
+    for (const char *p = ref; *p;) {
+        size_t n = strcspn(p, "/");
+        bool is_kscmp = n == 5 && memcmp(p, "kscmp", 5) == 0;
+        if (n == 2 && memcmp(p, "..", 2) == 0)
+            dotdot = true;
+        kscmp |= is_kscmp;
+        if (first && n > 0 && !(n == 1 && p[0] == '.')) {
+            first = false;
+            first_kscmp = is_kscmp;
+        }
+        p += n;
+        if (*p == '/')
+            p++;
+    }
+    return first_kscmp || (dotdot && kscmp);
+}
+
 int engine_classify_ref(const char *pod_ns, const char *ref, char **ret_rel, struct kerr *err)
 {
-    if (strncmp(ref, "kscmp/", 6) != 0)
-        return 1;
+    if (strncmp(ref, "kscmp/", 6) != 0) {
+        if (!ref_leads_into_kscmp(ref))
+            return 1;
+        return kerr_set(err, -EPERM,
+                        "localhostProfile \"%s\" is refused: the kubelet reads it as a path into "
+                        "kscmp/, and a pod of namespace \"%s\" may only name kscmp/%s/NAME.json, "
+                        "written so",
+                        ref, pod_ns, pod_ns);
+    }
     struct ns_name n;
     const char *ns = NULL;
     char name[256] = "";

@@ -539,12 +539,32 @@ static void test_refused_references(void **state)
     (void)state;
     static const char *const refs[] = {
         "kscmp/other/web.json", /* another namespace's folder */
-        "kscmp/demo/../web.json", "kscmp/../demo/web.json", "kscmp/demo/../../etc/passwd.json",
+        "kscmp/demo/../web.json",
+        "kscmp/../demo/web.json",
+        "kscmp/demo/../../etc/passwd.json",
         "kscmp/demo/Web.json", /* uppercase */
-        "kscmp/Demo/web.json",    "kscmp/demo/web_1.json",  "kscmp/demo/-web.json",
-        "kscmp/demo/.json",       "kscmp/demo/..json",      "kscmp/demo/sub/web.json",
-        "kscmp/demo/web",         "kscmp/demo/web.yaml",    "kscmp//web.json",
+        "kscmp/Demo/web.json",
+        "kscmp/demo/web_1.json",
+        "kscmp/demo/-web.json",
+        "kscmp/demo/.json",
+        "kscmp/demo/..json",
+        "kscmp/demo/sub/web.json",
+        "kscmp/demo/web",
+        "kscmp/demo/web.yaml",
+        "kscmp//web.json",
         "kscmp/web.json",
+        /* Paths the kubelet reads as leading into kscmp/ (its join drops "" and "." and
+         * resolves ".."), written otherwise: refused even for the pod's own namespace, as
+         * the admission policy does. */
+        "./kscmp/other/web.json",
+        "./kscmp/demo/web.json",
+        "/kscmp/demo/web.json",
+        ".//./kscmp/demo/web.json",
+        "kscmp",
+        "./kscmp",
+        "x/../kscmp/other/web.json",
+        "../seccomp/kscmp/other/web.json",
+        "a/../../kscmp/demo/web.json",
     };
     for (size_t i = 0; i < ARRAY_SIZE(refs); i++) {
         char pod[1024];
@@ -603,6 +623,11 @@ static void test_refused_references(void **state)
         {"localhost/web.json", 1, NULL},
         {"profiles/kscmp/demo/web.json", 1, NULL},
         {"audit.json", 1, NULL},
+        {"./profiles/web.json", 1, NULL},
+        {"other/kscmp/x.json", 1, NULL},
+        {"kscmpx/demo/web.json", 1, NULL},
+        {"./kscmp.json", 1, NULL},
+        {"../profiles/web.json", 1, NULL},
     };
     for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
         char *rel = NULL;
