@@ -799,6 +799,21 @@ def s_node_guard(N):
     st, msg = patch(N.name, {"spec": {"unschedulable": True}})
     r.soft(st in (403, 422) and "only the taint" in msg, "node guard: cordoning its own Node is refused",
            f"{st} {msg}")
+    st, msg = patch(N.name, {"metadata": {"finalizers": ["kscmp.io/e2e"]}})
+    r.soft(st in (403, 422) and "only the taint" in msg, "node guard: a finalizer on its own Node is refused",
+           f"{st} {msg}")
+    owner = {"apiVersion": "v1", "kind": "ConfigMap", "name": "gone", "uid": "00000000-0000-0000-0000-000000000001"}
+    st, msg = patch(N.name, {"metadata": {"ownerReferences": [owner]}})
+    r.soft(st in (403, 422) and "only the taint" in msg,
+           "node guard: an owner reference on its own Node (the garbage collector would delete it) is refused",
+           f"{st} {msg}")
+    for bad, what in (({"key": TAINT, "effect": "NoExecute"}, "as NoExecute"),
+                      ({"key": TAINT, "value": "x", "effect": "NoSchedule"}, "with a value"),
+                      ([{"key": TAINT, "effect": "NoSchedule"}, {"key": TAINT, "effect": "PreferNoSchedule"}],
+                       "twice")):
+        st, msg = patch(N.name, {"spec": {"taints": others + (bad if isinstance(bad, list) else [bad])}})
+        r.soft(st in (403, 422) and "only as NoSchedule" in msg, f"node guard: its taint {what} is refused",
+               f"{st} {msg}")
     st, msg = patch("kscmp-e2e-other-node", {"spec": {"taints": [{"key": TAINT, "effect": "NoSchedule"}]}})
     r.soft(st in (403, 422) and "only the Node its own pod runs on" in msg,
            "node guard: the taint on another Node is refused", f"{st} {msg}")
