@@ -83,7 +83,8 @@ BOUNDS = {
     # what a compiled profile may hold: checked when it is rendered, before libseccomp
     "MAX_PROFILE_RULES": (
         1024, "rules of a compiled profile (after merge, inheritance and the start-up set): "
-              "each syscall with an unconditional action counts one, each conditional rule one"),
+              "each syscall whose action is not the default action counts one, each conditional rule "
+              "one"),
     "MAX_PROFILE_CONDITIONS": (
         256, "argument conditions of a compiled profile (the args of all its conditional "
              "rules)"),
@@ -413,8 +414,10 @@ STATUS = {
                     "description": "Why the policy is invalid or detached, in words."},
         "conflicts": {
             "type": "array",
-            "description": "Syscalls this policy gives a less restrictive action than its "
-                           "parent does (the policy is then detached from the parent's tree).",
+            "description": "What this policy loosens against its parent (the policy is then "
+                           "detached from the parent's tree): the syscalls it gives a less "
+                           "restrictive action, defaultAction when it loosens the default, and "
+                           "arch:ARCH for an architecture it adds.",
             "maxItems": 4096,
             "items": {"type": "string", "maxLength": 128},
         },
@@ -590,7 +593,7 @@ RECORDING_COLUMNS = [
      "description": "Whether pods are being recorded"},
     {"name": "Reason", "type": "string",
      "jsonPath": '.status.conditions[?(@.type=="Recording")].reason', "priority": 1,
-     "description": "Recording, NoPods, Conflict, Invalid or RecorderUnavailable"},
+     "description": "Recording, NoPods, Conflict or Invalid"},
     {"name": "Pods", "type": "integer", "jsonPath": ".status.podsSeen"},
     {"name": "Nodes", "type": "integer", "jsonPath": ".status.nodesSeen"},
     {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
@@ -811,6 +814,9 @@ def render_reference():
         if p in nrows and nrows[p][3] != desc:
             desc = ("ClusterSeccompPolicy: " + desc + "<br>The namespaced kinds: " +
                     nrows[p][3])
+        if p in nrows and nrows[p][2] != lim:
+            lim = ("ClusterSeccompPolicy: " + lim + "<br>The namespaced kinds: " +
+                   nrows[p][2])
         seen.add(p)
         out.append("| `%s` | %s | %s | %s%s |" % (p, t, md_escape(lim), md_escape(desc), only))
     out += [

@@ -834,7 +834,7 @@ int profile_merge_opts(const struct cprof *const *in, size_t n, const struct mer
     for (uint32_t s = 0; s < maxid; s++) {
         if (!slots[s].named)
             continue;
-        bool first = true;
+        bool first = true, any_entry = false;
         for (size_t i = 0; i < n; i++) {
             const struct cprof *p = in[i];
             size_t *e = &cur[2 * i], *c = &cur[2 * i + 1];
@@ -854,6 +854,17 @@ int profile_merge_opts(const struct cprof *const *in, size_t n, const struct mer
                 slots[s].origin = origin;
             }
             first = false;
+            any_entry |= ent != NULL;
+        }
+        /* No policy gives s an unconditional rule: those with a say spoke through their
+         * defaults (s named only in conditions, or a ceiling's default). Outside the
+         * conditions s is then named by none, so the merged default applies, or a stricter
+         * one of theirs: a block-list that blocks s under a condition (its default Allow)
+         * must not open s for every other call where the other policies' default denies it. */
+        if (!any_entry && (first || verdict_cmp(out->dflt, slots[s].v) > 0)) {
+            slots[s].v = out->dflt;
+            slots[s].from = (uint16_t)dfrom;
+            slots[s].origin = in[dfrom]->dflt_origin;
         }
     }
     /* One import_origin_memo() memo per input, in one block (NULL: a search each time). */

@@ -175,6 +175,30 @@ static void test_ceiling_scope(void **state)
     engine_free(e);
 }
 
+/* A block-list ceiling that blocks a syscall only under a condition does not open the rest
+ * of it for a pod whose allow-list does not name it (its default Allow is no allow). */
+static void test_ceiling_conditional_block(void **state)
+{
+    (void)state;
+    struct engine *e = engine_for(
+        "x86_64", OBJS(CPOL("noattach", "  selector: {}\n  ceiling: true\n"
+                                        "  rules:\n"
+                                        "  - {syscalls: [ptrace], action: Kill, args: [{index: 0, "
+                                        "value: 16, op: EQ}]}\n"),
+                       POL("web", "  selector: {matchLabels: {app: web}}\n"
+                                  "  seccomp: {syscalls: [read, write], action: Allow}\n"),
+                       WEB));
+    struct seen s = compute(e, "demo/web.json");
+    assert_int_equal(s.action, FILE_WRITE);
+    json_t *root = parse_profile(s.json, strlen(s.json));
+    assert_string_equal(eval1(root, "ptrace", 16).s, "KILL_PROCESS");
+    assert_string_equal(eval1(root, "ptrace", 0).s, "ERRNO(1)");
+    assert_string_equal(eval1(root, "read", 0).s, "ALLOW");
+    json_decref(root);
+    seen_free(&s);
+    engine_free(e);
+}
+
 /* A ceiling is a ClusterSeccompPolicy of its own: a policy extending it is no ceiling. */
 static void test_ceiling_not_inherited(void **state)
 {
@@ -396,10 +420,15 @@ static void test_profile_name_length(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ceiling_caps_allow_lists), cmocka_unit_test(test_ceiling_scope),
-        cmocka_unit_test(test_ceiling_not_inherited),    cmocka_unit_test(test_ceiling_exempt_set),
-        cmocka_unit_test(test_arch_intersection),        cmocka_unit_test(test_arch_origins),
-        cmocka_unit_test(test_arch_shared_file),         cmocka_unit_test(test_profile_name_length),
+        cmocka_unit_test(test_ceiling_caps_allow_lists),
+        cmocka_unit_test(test_ceiling_scope),
+        cmocka_unit_test(test_ceiling_conditional_block),
+        cmocka_unit_test(test_ceiling_not_inherited),
+        cmocka_unit_test(test_ceiling_exempt_set),
+        cmocka_unit_test(test_arch_intersection),
+        cmocka_unit_test(test_arch_origins),
+        cmocka_unit_test(test_arch_shared_file),
+        cmocka_unit_test(test_profile_name_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -766,6 +766,46 @@ static void test_conditional_never_widens(void **state)
     engine_free(e);
 }
 
+/* A policy that only blocks a syscall under a condition (a block-list: default Allow) never
+ * opens the rest of that syscall where the other policies' default denies it: outside the
+ * condition no policy names it, so the merged default applies (3.2). */
+static void test_conditional_deny_never_opens(void **state)
+{
+    (void)state;
+    struct engine *e = engine_for(
+        "x86_64",
+        OBJS(POL("app", "  seccomp: {syscalls: [read, write], action: Allow}\n"),
+             POL("noattach", "  rules:\n"
+                             "  - {syscalls: [ptrace], action: Kill, args: [{index: 0, value: 16, "
+                             "op: EQ}]}\n"),
+             POL("tracer", "  seccomp: {syscalls: [read, ptrace], action: Allow}\n")));
+    static const char *const two[] = {"app", "noattach", NULL}, *const two_rev[] = {"noattach",
+                                                                                    "app", NULL};
+    for (int intersect = 0; intersect < 2; intersect++)
+        for (int order = 0; order < 2; order++) {
+            json_t *root = merged(e, order ? two_rev : two, intersect);
+            assert_string_equal(default_of(root).s, "ERRNO(1)");
+            assert_string_equal(eval1(root, "ptrace", 16).s, "KILL_PROCESS");
+            assert_string_equal(eval1(root, "ptrace", 0).s, "ERRNO(1)");
+            assert_string_equal(eval1(root, "ptrace", 17).s, "ERRNO(1)");
+            assert_string_equal(eval1(root, "read", 0).s, "ALLOW");
+            json_decref(root);
+        }
+    /* A policy that allows ptrace outright: allowed but for the blocked call. */
+    static const char *const three[] = {"app", "noattach", "tracer", NULL};
+    json_t *root = merged(e, three, false);
+    assert_string_equal(eval1(root, "ptrace", 16).s, "KILL_PROCESS");
+    assert_string_equal(eval1(root, "ptrace", 0).s, "ALLOW");
+    json_decref(root);
+    /* Alone, or with another block-list, the block-list's default Allow stands. */
+    static const char *const one[] = {"noattach", NULL};
+    root = merged(e, one, false);
+    assert_string_equal(eval1(root, "ptrace", 16).s, "KILL_PROCESS");
+    assert_string_equal(eval1(root, "ptrace", 0).s, "ALLOW");
+    json_decref(root);
+    engine_free(e);
+}
+
 /* A rules block allowing personality(8). */
 #define COND8                                                                                      \
     "  rules:\n"                                                                                   \
@@ -1367,6 +1407,7 @@ int main(void)
         cmocka_unit_test(test_merge_table),
         cmocka_unit_test(test_merge_action_ranking),
         cmocka_unit_test(test_conditional_never_widens),
+        cmocka_unit_test(test_conditional_deny_never_opens),
         cmocka_unit_test(test_identical_conditional_rules_survive),
         cmocka_unit_test(test_differing_conditional_rules),
         cmocka_unit_test(test_inherit_table),
