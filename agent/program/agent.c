@@ -46,6 +46,8 @@ struct agent {
     int sigfd;
     struct evtimer *heartbeat; /* every second: the loop turns (for /healthz) */
     bool first_done;           /* --local: the first complete reconcile ran */
+    unsigned warnings;         /* pod Events told (--once: exit 1 when any) */
+    unsigned invalid_policies; /* --local: after the last sync (--once: exit 1 when any) */
     bool waiting_told;
 };
 
@@ -70,7 +72,8 @@ static const char *const agent_help =
     "  --log-format FMT     text (default) or json\n"
     "  --arch ARCH          the node's architecture (default: this machine's)\n"
     "  --once               with --local: reconcile once and exit (0 when every file is as\n"
-    "                       it should be)\n"
+    "                       it should be; 1 when a pod got a Warning Event, a policy is\n"
+    "                       invalid, or a file could not be written)\n"
     "  --startup-syscalls auto|none\n"
     "                       auto (default): allow the syscalls the container runtime (runc,\n"
     "                       crun) makes after loading a profile, where no policy names them,\n"
@@ -109,6 +112,7 @@ static int on_event(const struct engine_event *ev, void *userdata)
     if (r <= 0)
         return r;
     metrics_add(a->m, M_EVENTS_SENT, 1);
+    a->warnings++;
     log_warning("event Warning %s on pod %s/%s: %s", ev->reason, ev->pod->ns, ev->pod->name,
                 ev->message);
     return 0;
@@ -143,6 +147,7 @@ static void local_conditions(struct agent *a)
     free(ps);
     metrics_set(a->m, G_POLICIES_VALID, counts[0]);
     metrics_set(a->m, G_POLICIES_INVALID, counts[1]);
+    a->invalid_policies = counts[1];
     metrics_set(a->m, G_POLICIES_CONFLICT, counts[2]);
 }
 
@@ -609,7 +614,15 @@ int agent_main(int argc, char **argv)
                       local, localsrc_unknown(a.local));
         if (r == 0 && localsrc_complete(a.local))
             local_first_sync(&a, t0);
-        r = a.first_done && reconciler_pending(a.rec) == 0 ? 0 : EXIT_INVALID;
+        /* A pod whose profile is not written as asked (a Warning Event: no policy, a policy
+         * invalid, a reference or a profile refused, no architecture in common) or an
+         * invalid policy fails the run, as compile would: the job is a gate. */
+        r = a.first_done && reconciler_pending(a.rec) == 0 && !a.warnings && !a.invalid_policies
+                ? 0
+                : EXIT_INVALID;
+        if (a.first_done && (a.warnings || a.invalid_policies))
+            log_error("--once: %u pod Event(s), %u invalid polic%s: exit 1", a.warnings,
+                      a.invalid_policies, a.invalid_policies == 1 ? "y" : "ies");
         agent_free(&a);
         return r;
     }

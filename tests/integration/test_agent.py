@@ -771,6 +771,40 @@ spec:
         self.assertEqual(self.read("demo/web.json"), full)
         self.assertEqual(b.metric("kscmp_profiles_written_total"), 0)
 
+    def test_20_once_fails_when_a_pod_is_not_served(self):
+        """--once is a gate: exit 0 when every pod's file is written; 1 (saying why) when a
+        pod gets a Warning Event (no policy, a refused reference, no architecture in common)
+        or a policy is invalid, though the files that can be written are."""
+        rc, out = self.once(self.local)
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(set(H.profiles_on_disk(self.root)), ALL_FILES)
+        bad = {
+            "NoPolicy": (None, pod("other", "lost-1", {"app": "lost"}, "kscmp/other/nothing.json")),
+            "ProfileRefused": (None, pod("demo", "thief-1", {"app": "x"}, "./kscmp/other/db.json")),
+            "invalid": ("apiVersion: kscmp.io/v1\nkind: SeccompPolicy\n"
+                        "metadata: {name: typo, namespace: demo}\n"
+                        "spec: {seccomp: {syscalls: [readd], action: Allow}}\n", None),
+            "ProfileConflict": ("apiVersion: kscmp.io/v1\nkind: SeccompPolicy\n"
+                                "metadata: {name: a64, namespace: demo}\n"
+                                "spec: {selector: {matchLabels: {app: web}}, seccomp: "
+                                "{arch: [aarch64], syscalls: [read], action: Allow}}\n", None),
+        }
+        for what, (policy_doc, pod_doc) in bad.items():
+            if policy_doc:
+                self.put("50-bad.yaml", policy_doc)
+            if pod_doc:
+                self.set_pods([POD_WEB, POD_API, POD_DB, pod_doc])
+            rc, out = self.once(self.local)
+            self.assertEqual(rc, 1, f"{what}: exit {rc}\n{out}")
+            self.assertIn("--once: ", out, what)
+            if what != "invalid":
+                self.assertIn(f"event Warning {what}", out)
+            self.assertIn("demo/api.json", H.profiles_on_disk(self.root), what)
+            os.unlink(os.path.join(self.local, "50-bad.yaml")) if policy_doc else None
+            self.set_pods([POD_WEB, POD_API, POD_DB])
+        rc, out = self.once(self.local)
+        self.assertEqual(rc, 0, out)
+
     def test_20_missing_source_changes_nothing(self):
         """A --local folder that is missing (or not a folder) changes nothing on disk: exit 1
         with --once, relative or absolute, and a running agent refuses to start."""
