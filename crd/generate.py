@@ -535,7 +535,12 @@ RECORDING_STATUS = {
                    "containers, replicas and nodes).",
     "properties": {
         "observedGeneration": {"type": "integer", "format": "int64", "minimum": 0},
-        "conditions": copy.deepcopy(STATUS["properties"]["conditions"]),
+        "conditions": dict(copy.deepcopy(STATUS["properties"]["conditions"]),
+                           description="Recording: True (reason Recording) while pods are "
+                                       "recorded, else False (NoPods, Conflict or Invalid). "
+                                       "Complete: True (reason Complete), or False "
+                                       "(MayHaveMissed: a node may have missed calls; see "
+                                       "nodes[].missed)."),
         "syscalls": {
             "type": "object",
             "description": "The syscalls seen, by architecture (x86_64, x86, aarch64, ...), "

@@ -40,7 +40,8 @@ static const struct {
     [M_API_ERRORS] = {"kscmp_api_errors_total", "Failed requests to the API server."},
     [M_API_REQUESTS] = {"kscmp_api_requests_total", "Requests to the API server."},
     [M_EVENTS_SENT] = {"kscmp_events_total", "Events recorded on pods."},
-    [M_STATUS_PATCHES] = {"kscmp_status_patches_total", "Policy status patches written."},
+    [M_STATUS_PATCHES] = {"kscmp_status_patches_total",
+                          "Status patches written (policies and SeccompRecordings)."},
     [M_STATUS_CONFLICTS] = {"kscmp_status_conflicts_total",
                             "Policy status patches refused (409): another node wrote first."},
 };

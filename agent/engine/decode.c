@@ -812,6 +812,13 @@ static int decode_policy_spec(struct dctx *c, const struct ynode *spec, struct p
             return fail(
                 c, n, "spec.extends",
                 "\"%.100s\" is not a policy name, ClusterSeccompPolicy/NAME or runtime/default", e);
+        /* A cluster policy has no namespace to find a bare name in (the CRD's pattern). */
+        if (p->kind == PK_CLUSTER && strcmp(e, "runtime/default") != 0 && !cluster_policy_ref(e))
+            return fail(c, n, "spec.extends",
+                        "\"%.100s\": a ClusterSeccompPolicy extends ClusterSeccompPolicy/NAME or "
+                        "runtime/default (it has no namespace to find a bare name in): write "
+                        "ClusterSeccompPolicy/%.100s",
+                        e, e);
     }
     if ((n = opt(spec, "defaultAction"))) {
         if ((r = decode_action(c, n, "spec.defaultAction", &p->default_verdict)) < 0)

@@ -57,7 +57,7 @@
 /* Policies in an extends chain, the policy itself included (runtime/default does not count). */
 #define SCHEMA_MAX_EXTENDS_DEPTH 32
 /* Rules of a compiled profile (after merge, inheritance and the start-up set): each syscall
- * with an unconditional action counts one, each conditional rule one. */
+ * whose action is not the default action counts one, each conditional rule one. */
 #define SCHEMA_MAX_PROFILE_RULES 1024
 /* Argument conditions of a compiled profile (the args of all its conditional rules). */
 #define SCHEMA_MAX_PROFILE_CONDITIONS 256

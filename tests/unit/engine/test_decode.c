@@ -433,6 +433,12 @@ static const struct bad_case bad_cases[] = {
      "spec.extends: \"../base\" is not a policy name"},
     {"extends an unknown runtime profile", POLICY_HEAD "  extends: runtime/unconfined\n",
      INVALID_POLICY, 7, "spec.extends: \"runtime/unconfined\" is not a policy name"},
+    {"a ClusterSeccompPolicy extends a bare name",
+     "apiVersion: kscmp.io/v1\nkind: ClusterSeccompPolicy\nmetadata: {name: c}\nspec:\n"
+     "  extends: base\n",
+     INVALID_POLICY, 5,
+     "ClusterSeccompPolicy c: spec.extends: \"base\": a ClusterSeccompPolicy extends "
+     "ClusterSeccompPolicy/NAME or runtime/default"},
     {"extends ClusterSeccompPolicy/ without a name",
      POLICY_HEAD "  extends: ClusterSeccompPolicy/\n", INVALID_POLICY, 7,
      "spec.extends: \"ClusterSeccompPolicy/\" is not a policy name"},

@@ -1114,7 +1114,7 @@ static void test_tree_other_parents(void **state)
     (void)state;
     struct engine *e = engine_for(
         "x86_64", OBJS(CPOL("root", "  seccomp: {syscalls: [read], action: Allow}\n"),
-                       CPOL("croot", "  extends: root\n"
+                       CPOL("croot", "  extends: ClusterSeccompPolicy/root\n"
                                      "  seccomp: {syscalls: [write], action: Allow}\n"),
                        NSPOL("demo", "c1", "  extends: ClusterSeccompPolicy/root\n"),
                        NSPOL("other", "c2",
