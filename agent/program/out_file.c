@@ -61,6 +61,26 @@ static int follow_links(const char *path, char **ret)
     return -ELOOP;
 }
 
+/* Makes the temporary beside o->path (mode 0666 less the umask, as a new file gets). */
+static int temporary_make(struct out_file *o)
+{
+    if (asprintf(&o->tmp, "%s.kscmp-XXXXXX", o->path) < 0) {
+        o->tmp = NULL;
+        return -ENOMEM;
+    }
+    o->fd = mkostemp(o->tmp, O_CLOEXEC);
+    if (o->fd < 0) {
+        int e = errno;
+        free(o->tmp);
+        o->tmp = NULL;
+        return -e;
+    }
+    mode_t um = umask(0);
+    umask(um);
+    (void)fchmod(o->fd, 0666 & ~um);
+    return 0;
+}
+
 /* Prepares writing to path; see out_file.h. */
 int out_file_open(struct out_file *o, const char *path)
 {
@@ -88,24 +108,32 @@ int out_file_open(struct out_file *o, const char *path)
             return 0;
         }
     }
-    if (asprintf(&o->tmp, "%s.kscmp-XXXXXX", target) < 0) {
-        o->tmp = NULL;
+    /* Whether a file can be made in the folder, without one anyone can see (the command
+     * `record` runs lists its folder, say) or one left behind when kscmp is killed: an
+     * unnamed file (O_TMPFILE), closed at once; the temporary is made at commit. Where the
+     * file system has no unnamed files, the temporary is made now. */
+    char *slash = strrchr(target, '/');
+    char *dir =
+        slash ? strndup(target, slash == target ? 1 : (size_t)(slash - target)) : strdup(".");
+    if (!dir) {
         free(target);
         return -ENOMEM;
     }
-    o->fd = mkostemp(o->tmp, O_CLOEXEC);
-    if (o->fd < 0) {
-        int e = errno;
-        free(o->tmp);
-        free(target);
-        o->tmp = NULL;
-        return -e;
+    int probe = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    int probe_errno = errno;
+    free(dir);
+    if (probe >= 0) {
+        close(probe);
+        o->path = target;
+        o->deferred = true;
+        return 0;
     }
-    mode_t um = umask(0);
-    umask(um);
-    (void)fchmod(o->fd, 0666 & ~um);
+    if (probe_errno != EOPNOTSUPP && probe_errno != EISDIR && probe_errno != EINVAL) {
+        free(target);
+        return -probe_errno;
+    }
     o->path = target;
-    return 0;
+    return temporary_make(o);
 }
 
 /* Removes the temporary; see out_file.h. */
@@ -131,6 +159,10 @@ int out_file_commit(struct out_file *o, const char *data, size_t len)
         r = fd < 0 ? -errno : write_all(fd, data, len);
         if (fd >= 0 && close(fd) < 0 && r == 0)
             r = -errno;
+        out_file_discard(o);
+        return r;
+    }
+    if (o->deferred && (r = temporary_make(o)) < 0) {
         out_file_discard(o);
         return r;
     }

@@ -13,14 +13,18 @@
 #include <stddef.h>
 
 struct out_file {
-    char *path;  /* what is written: the link's target; NULL for standard output */
-    char *tmp;   /* the temporary beside path, while open */
-    int fd;      /* the temporary's descriptor, or -1 */
-    bool direct; /* path is a device, FIFO or socket: written in place at commit */
+    char *path;    /* what is written: the link's target; NULL for standard output */
+    char *tmp;     /* the temporary beside path, while open */
+    int fd;        /* the temporary's descriptor, or -1 */
+    bool direct;   /* path is a device, FIFO or socket: written in place at commit */
+    bool deferred; /* the folder can take the temporary (an unnamed file was made there): it
+                    * is made at commit, so that nobody sees it before */
 };
 
-/* Prepares writing to path ("-" or NULL: standard output): creates the temporary, or checks
- * that a device is writable, so that a path that cannot be written fails now. */
+/* Prepares writing to path ("-" or NULL: standard output): checks that the temporary can be
+ * made beside it (with an unnamed file, so that nothing shows in the folder until commit;
+ * where the file system has none, the temporary is made now), or that a device is writable,
+ * so that a path that cannot be written fails now. */
 int out_file_open(struct out_file *o, const char *path);
 
 /* Writes data and puts it in place (the rename); the temporary is gone either way. */

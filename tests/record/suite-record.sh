@@ -198,6 +198,22 @@ rc=$?; [ $rc = 126 ] && [ ! -e "$W/p13.yaml" ] && ok "not executable: 126" || ba
 "$K" record -o "$tmp/no/such/dir/p.yaml" -- "$BB" touch "$tmp/ran" 2>"$tmp/e"
 rc=$?; [ $rc = 125 ] && [ ! -e "$tmp/ran" ] && ok "an output that cannot be written fails before the command runs" ||
     bad "bad -o: rc=$rc"
+# The output's temporary is made when the command is done: the command does not see it in
+# its folder, and kscmp killed while the command runs leaves nothing there.
+mkdir "$tmp/out18"
+(cd "$tmp/out18" && "$K" record -o p18.yaml -- "$BB" ls -a >"$tmp/ls18" 2>"$tmp/e")
+rc=$?
+[ $rc = 0 ] && [ -s "$tmp/out18/p18.yaml" ] && ! grep -q kscmp "$tmp/ls18" &&
+    ok "-o FILE: the command's folder holds no temporary while it runs" ||
+    bad "-o temporary seen: rc=$rc $(cat "$tmp/ls18")"
+mkdir "$tmp/out19"
+"$K" record -o "$tmp/out19/p19.yaml" -- "$BB" sleep 30 2>/dev/null &
+k19=$!
+sleep 0.5
+kill -KILL "$k19"
+wait "$k19" 2>/dev/null
+[ -z "$(ls -A "$tmp/out19")" ] && ok "kscmp killed while the command runs leaves nothing beside -o FILE" ||
+    bad "left behind: $(ls -A "$tmp/out19")"
 # -o onto a FIFO (or a device: as root, -o /dev/null used to replace the machine's /dev/null
 # with a regular file) writes in place; onto a symbolic link, into the file it names.
 mkfifo "$tmp/fifo16"
