@@ -45,6 +45,10 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        if (argc > 2) {
+            fprintf(stderr, "kscmp version: takes no argument (\"%s\")\n", argv[2]);
+            return EXIT_USAGE;
+        }
         printf("kscmp %s\n", KSCMP_VERSION);
         return 0;
     }

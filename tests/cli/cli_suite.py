@@ -198,7 +198,8 @@ def test_usage(d):
                         "kscmp agent: --metrics-addr \"9999\": want [HOST]:PORT"),
                        (["agent", "--metrics-addr", "1.2.3.4:99999"], "\"1.2.3.4:99999\": bad port"),
                        (["validate", "-f", "x", "-o", "json"],
-                        "kscmp validate: option -o does not go with this command")]:
+                        "kscmp validate: option -o does not go with this command"),
+                       (["version", "--bogus"], "kscmp version: takes no argument")]:
         p = kscmp(*args)
         check(p.returncode == 2 and want in p.stderr and "unknown option" not in
               p.stderr.replace("unknown option --bogus", ""),
