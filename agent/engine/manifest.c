@@ -14,16 +14,32 @@ struct manifest_doc {
     struct kerr *err;
 };
 
+/* Decodes n documents; with a doc_error callback, one that does not decode is told and the
+ * next one decoded. */
+static int decode_each(struct manifest_doc *m, struct ynode *const *docs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int r = decode_documents(&docs[i], 1, m->name, m->ops->object, m->ops->userdata, m->err);
+        if (r == -EINVAL && m->ops->doc_error) {
+            r = m->ops->doc_error(m->err, m->ops->userdata);
+            kerr_clear(m->err);
+        }
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 static int manifest_doc(struct ynode *doc, void *userdata)
 {
     struct manifest_doc *m = userdata;
     m->ndocs++;
-    int r = decode_documents(&doc, 1, m->name, m->ops->object, m->ops->userdata, m->err);
+    /* The items of a List are judged one by one too (validate names each bad one). */
+    const struct ynode *kind = ynode_get(doc, "kind"), *items = ynode_get(doc, "items");
+    bool list = m->ops->doc_error && ynode_is_str(kind) && strcmp(kind->str, "List") == 0 &&
+                items && items->kind == YN_SEQ;
+    int r = list ? decode_each(m, items->items, items->n) : decode_each(m, &doc, 1);
     ynode_free(doc);
-    if (r == -EINVAL && m->ops->doc_error) {
-        r = m->ops->doc_error(m->err, m->ops->userdata);
-        kerr_clear(m->err);
-    }
     return r;
 }
 

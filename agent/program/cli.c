@@ -792,7 +792,10 @@ int cli_validate(int argc, char **argv)
     _cleanup_free_ char **files_owner = c.files;
     if (r >= 0)
         return r;
-    if (c.nfiles == 0 || optind < argc)
+    if (optind < argc)
+        return usage_error("validate", "unexpected argument \"%s\" (give each file with -f FILE)",
+                           argv[optind]);
+    if (c.nfiles == 0)
         return usage_error("validate", "%s", "give the files with -f FILE");
     _cleanup_(engine_freep) struct engine *e = NULL;
     struct loader l = {0};

@@ -150,6 +150,20 @@ def test_validate_dir(d):
                  "4-dup.yaml:1: SeccompPolicy demo/a: defined twice",
                  "3 files or documents could not be read"]:
         check(want in p.stderr, f"validate -f DIR says: {want}", p.stderr)
+    # The items of a List too: one that is no object is told, the items after it judged.
+    lst = write(d, "list.yaml", "apiVersion: v1\nkind: List\nitems:\n"
+                "- {apiVersion: kscmp.io/v1, kind: SeccompPolicy, metadata: {name: la, namespace: demo},"
+                " spec: {}}\n- 42\n"
+                "- {apiVersion: kscmp.io/v1, kind: SeccompPolicy, metadata: {name: lb, namespace: demo},"
+                " spec: {}}\n")
+    p = kscmp("validate", "-f", lst, "--arch", "x86_64")
+    check(p.returncode == 1 and p.stdout.splitlines() == ["valid     SeccompPolicy demo/la",
+                                                          "valid     SeccompPolicy demo/lb"] and
+          "list.yaml:5: a manifest must be a mapping" in p.stderr,
+          "validate: a List's bad item is told and the items after it judged", p.stdout + p.stderr)
+    p = kscmp("compile", "-f", lst, "--arch", "x86_64", "--policy", "demo/la")
+    check(p.returncode == 1 and "list.yaml:5" in p.stderr, "compile: such a List is refused whole",
+          p.stderr)
     os.rename(os.path.join(v, "2-syntax.yaml"), os.path.join(d, "moved.yaml"))
     for f in ["3-kind.yaml", "4-dup.yaml"]:
         os.remove(os.path.join(v, f))
@@ -199,7 +213,9 @@ def test_usage(d):
                        (["agent", "--metrics-addr", "1.2.3.4:99999"], "\"1.2.3.4:99999\": bad port"),
                        (["validate", "-f", "x", "-o", "json"],
                         "kscmp validate: option -o does not go with this command"),
-                       (["version", "--bogus"], "kscmp version: takes no argument")]:
+                       (["version", "--bogus"], "kscmp version: takes no argument"),
+                       (["validate", "-f", "x.yaml", "extra"],
+                        "kscmp validate: unexpected argument \"extra\"")]:
         p = kscmp(*args)
         check(p.returncode == 2 and want in p.stderr and "unknown option" not in
               p.stderr.replace("unknown option --bogus", ""),
