@@ -571,6 +571,8 @@ static int parse_syscall(struct pctx *c, struct iprof *p, const struct ynode *sc
     char path[128];
     struct ient e = {0};
     snprintf(path, sizeof(path), "%s.action", field);
+    if (!ynode_get(sc, "action"))
+        return fail(c, sc, path, "required"); /* at the entry's line */
     if ((r = parse_action(c, ynode_get(sc, "action"), path, &e.v)) < 0)
         return r;
     snprintf(path, sizeof(path), "%s.errnoRet", field);
