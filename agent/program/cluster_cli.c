@@ -109,8 +109,9 @@ static int parse_copts(const char *cmd, const char *help, bool explain, int argc
         case 'h':
             fputs(help, stdout);
             return 0;
-        default:
-            return cusage(cmd, "%s", "unknown option");
+        default: /* getopt said which option and why */
+            fprintf(stderr, "Run 'kubectl kscmp %s --help' for usage.\n", cmd);
+            return EXIT_USAGE;
         }
     }
     if (o->all && o->ns)

@@ -182,8 +182,9 @@ int cli_import(int argc, char **argv)
         case 'h':
             fputs(import_help, stdout);
             return 0;
-        default:
-            return import_usage("%s", "unknown option");
+        default: /* getopt said which option and why */
+            fprintf(stderr, "Run 'kscmp import --help' for usage.\n");
+            return EXIT_USAGE;
         }
     }
     if (optind < argc)

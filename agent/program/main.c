@@ -40,6 +40,10 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
+    /* getopt's messages start with the command's argv[0]: "kscmp record: unrecognized
+     * option", not "record: ...". */
+    static char prog[64];
+    snprintf(prog, sizeof(prog), "kscmp %.50s", cmd);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(help, stdout);
         return 0;
@@ -73,8 +77,10 @@ int main(int argc, char **argv)
         }
         return cli_compile(argc - 1, argv + 1, true);
     }
-    if (strcmp(cmd, "status") == 0)
+    if (strcmp(cmd, "status") == 0) {
+        argv[1] = prog;
         return cli_cluster_status(argc - 1, argv + 1);
+    }
     if (strcmp(cmd, "tree") == 0)
         return cli_tree(argc - 1, argv + 1);
     if (strcmp(cmd, "list") == 0)
@@ -83,18 +89,23 @@ int main(int argc, char **argv)
         return cli_groups(argc - 1, argv + 1);
     if (strcmp(cmd, "validate") == 0)
         return cli_validate(argc - 1, argv + 1);
-    if (strcmp(cmd, "import") == 0)
+    if (strcmp(cmd, "import") == 0) {
+        argv[1] = prog;
         return cli_import(argc - 1, argv + 1);
+    }
     if (strcmp(cmd, "startup-syscalls") == 0)
         return cli_startup(argc - 1, argv + 1);
     if (strcmp(cmd, "record") == 0) {
         /* record show NAME reads a SeccompRecording; record [--] COMMAND runs one. */
         if (argc > 2 && strcmp(argv[2], "show") == 0)
             return cli_record_show(argc - 2, argv + 2);
+        argv[1] = prog;
         return cli_record(argc - 1, argv + 1);
     }
-    if (strcmp(cmd, "agent") == 0)
+    if (strcmp(cmd, "agent") == 0) {
+        argv[1] = prog;
         return agent_main(argc - 1, argv + 1);
+    }
     if (strcmp(cmd, PROVER_WORKER_COMMAND) == 0) /* the agent's own, not for users */
         return prover_worker_main(argc - 1, argv + 1);
     fprintf(stderr, "kscmp: unknown command \"%s\"\n\n%s", cmd, help);

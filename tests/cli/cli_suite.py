@@ -214,6 +214,10 @@ def test_usage(d):
                        (["validate", "-f", "x", "-o", "json"],
                         "kscmp validate: option -o does not go with this command"),
                        (["version", "--bogus"], "kscmp version: takes no argument"),
+                       (["record", "--bogus"], "kscmp record: unrecognized option '--bogus'"),
+                       (["agent", "--bogus"], "kscmp agent: unrecognized option '--bogus'"),
+                       (["import", "--bogus"], "kscmp import: unrecognized option '--bogus'"),
+                       (["status", "--bogus"], "kscmp status: unrecognized option '--bogus'"),
                        (["validate", "-f", "x.yaml", "extra"],
                         "kscmp validate: unexpected argument \"extra\"")]:
         p = kscmp(*args)
