@@ -37,9 +37,11 @@ struct lfile {
     struct digest digest; /* of the bytes last read (when known) */
     struct ident *ids;
     size_t nids;
-    bool reread;  /* holds an object another file dropped: read it again */
-    bool known;   /* read once without error: ids are what it holds in the engine */
-    bool broken;  /* the last read failed: what it held before stays */
+    bool reread; /* holds an object another file dropped: read it again */
+    bool known;  /* read once without error: ids are what it holds in the engine */
+    bool broken; /* the last read failed: what it held before stays */
+    bool told;   /* broken by the bytes of bad_digest, and that was logged */
+    struct digest bad_digest;
     bool invalid; /* the last read held a policy with an error */
 };
 
@@ -230,12 +232,17 @@ static struct lfile *lfile_get(struct localsrc *s, const char *name)
 
 /* A read of name failed: what it held stays (or, never read, it counts as unknown and holds
  * back the first reconcile and the removal of files). */
-static void file_failed(struct localsrc *s, const char *name)
+/* The file could not be read (bytes NULL) or not decoded (bytes: a digest of them). */
+static void file_failed(struct localsrc *s, const char *name, const struct digest *bytes)
 {
     metrics_add(s->m, M_SOURCE_ERRORS, 1);
     struct lfile *f = lfile_get(s, name);
-    if (f)
+    if (f) {
         f->broken = true;
+        f->told = bytes != NULL;
+        if (bytes)
+            f->bad_digest = *bytes;
+    }
 }
 
 static void on_settle(struct evtimer *timer, void *userdata);
@@ -272,12 +279,16 @@ static bool load_file(struct localsrc *s, const char *name)
     if (r < 0) {
         log_error("%s: %s", err.msg[0] ? err.msg : strerror(-r),
                   held ? "keeping what it held before" : "nothing of it is used yet");
-        file_failed(s, name);
+        file_failed(s, name, NULL);
         return false;
     }
     struct digest d;
     digest_bytes(buf, len, &d);
     if (held && !old->broken && digest_equal(&old->digest, &d))
+        return false;
+    /* The same bad bytes again (an editor's chmod after its write, a second close): said
+     * already. */
+    if (old && old->broken && old->told && digest_equal(&old->bad_digest, &d))
         return false;
     if (held && old->nids && blank(buf, len)) {
         /* Emptied, most likely by an error (a redirection that failed, a full disk): what it
@@ -294,13 +305,13 @@ static bool load_file(struct localsrc *s, const char *name)
         batch_clear(&b);
         log_error("%s: %s", err.msg[0] ? err.msg : strerror(-r),
                   held ? "the file keeps what it held before" : "nothing of it is used yet");
-        file_failed(s, name);
+        file_failed(s, name, &d);
         return false;
     }
     struct ident *ids = calloc(b.n + 1, sizeof(*ids));
     if (!ids) {
         batch_clear(&b);
-        file_failed(s, name);
+        file_failed(s, name, NULL);
         return false;
     }
     size_t nids = 0, ninvalid = 0;
@@ -324,7 +335,7 @@ static bool load_file(struct localsrc *s, const char *name)
         if (!id->name) {
             ids_free(ids, nids);
             batch_clear(&b);
-            file_failed(s, name);
+            file_failed(s, name, NULL);
             return false;
         }
     }
@@ -445,6 +456,10 @@ static int load_folder(struct localsrc *s)
 
 int localsrc_load_all(struct localsrc *s)
 {
+    /* Read whole (at start, on SIGHUP, after an overflow): a file still broken is said again. */
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&s->files, &it); h; h = hmap_next(&s->files, &it))
+        ((struct lfile *)h->value)->told = false;
     int r = s->l && s->wd < 0 ? watch_folder(s) : 0;
     if (r == 0)
         r = load_folder(s);

@@ -525,6 +525,16 @@ spec:
         mark = a.log_mark()
         self.put("60-broken.yaml", "apiVersion: kscmp.io/v1\nkind: [unclosed\n  : :\n")
         a.wait_log(r"60-broken\.yaml", mark)
+        # The same bad bytes seen again (a chmod, a close after opening to write): said once.
+        broken = os.path.join(self.local, "60-broken.yaml")
+        os.chmod(broken, 0o600)
+        with open(broken, "r+"):
+            pass
+        self.put("61-marker.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: marker}\n")
+        a.wait_log(r"61-marker\.yaml", mark)
+        told = [l for l in a.log_since(mark).splitlines() if "60-broken.yaml" in l]
+        self.assertEqual(len(told), 1, told)
+        os.unlink(os.path.join(self.local, "61-marker.yaml"))
         # The cluster policy's file breaks: what it held (baseline) stays.
         self.put("30-cluster.yaml", CLUSTER + "  - {syscalls: [bpf\n")
         a.wait_log(r"30-cluster\.yaml", mark)
