@@ -253,7 +253,7 @@ int profile_add_unnamed(struct cprof *p, const struct cadd *adds, size_t n, stru
 {
     size_t fresh = 0;
     for (size_t i = 0; i < n; i++)
-        fresh += !names_sys(p, adds[i].sys);
+        fresh += !find_ent(p, adds[i].sys);
     if (!fresh)
         return 0;
     if (unpack(p) < 0)
@@ -268,7 +268,7 @@ int profile_add_unnamed(struct cprof *p, const struct cadd *adds, size_t n, stru
     const char *last = NULL;
     int o = 0;
     for (size_t i = 0; i < n; i++) {
-        bool seen = names_sys(p, adds[i].sys);
+        bool seen = find_ent(p, adds[i].sys) != NULL;
         for (size_t j = old; j < k && !seen; j++)
             seen = p->ents[j].sys == adds[i].sys;
         if (seen)
@@ -713,6 +713,15 @@ static bool say_of(const struct cprof *p, uint32_t sys, bool names, const struct
     return p->ceiling && !(o->ceiling_exempt && o->ceiling_exempt(sys, o->userdata));
 }
 
+/* Whether p's default speaks for sys outside p's conditions on it (ent: p's unconditional rule
+ * for sys, or NULL): not a ceiling's for a start-up syscall it gives no unconditional rule,
+ * since a ceiling counts for those only where it names them (3.5-3.6). */
+static bool default_speaks(const struct cprof *p, uint32_t sys, const struct centry *ent,
+                           const struct merge_opts *o)
+{
+    return ent || !p->ceiling || !o->ceiling_exempt || !o->ceiling_exempt(sys, o->userdata);
+}
+
 /* say_of() looking up whether p names sys. */
 static bool has_say(const struct cprof *p, uint32_t sys, const struct merge_opts *o)
 {
@@ -772,6 +781,33 @@ static int merge_arches(const struct cprof *const *in, size_t n, struct cprof *o
     return 0;
 }
 
+/* After a merge: drops the conditional rules that say what the syscall's unconditional rule
+ * says, where they change nothing. Not where another conditional rule of the syscall is looser
+ * than that rule: each merged conditional rule took the others' unconditional rules but not
+ * their overlapping conditional ones, so a stricter one that overlaps a looser one must stay
+ * for profile_lower() to see the overlap (deny wins there). Nor where the syscall has no
+ * unconditional rule (profile_merge_opts): the start-up set may give it one later, which must
+ * not swallow them. */
+static void drop_redundant_conds(struct cprof *p)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < p->nconds;) {
+        uint32_t sys = p->conds[i].sys;
+        size_t end = i;
+        while (end < p->nconds && p->conds[end].sys == sys)
+            end++;
+        const struct centry *e = find_ent(p, sys);
+        bool looser = false;
+        for (size_t k = i; e && k < end; k++)
+            looser |= verdict_cmp(p->conds[k].v, e->v) < 0;
+        for (size_t k = i; k < end; k++)
+            if (!e || looser || !verdict_eq(p->conds[k].v, e->v))
+                p->conds[w++] = p->conds[k];
+        i = end;
+    }
+    p->nconds = w;
+}
+
 int profile_merge(const struct cprof *const *in, size_t n, bool intersect, struct cprof **ret)
 {
     struct merge_opts o = {.intersect = intersect};
@@ -797,6 +833,7 @@ int profile_merge_opts(const struct cprof *const *in, size_t n, const struct mer
     }
     struct slot {
         bool named;
+        bool open; /* no unconditional rule: outside its conditions s is named by none */
         struct verdict v;
         uint16_t from; /* input index */
         uint16_t origin;
@@ -844,7 +881,7 @@ int profile_merge_opts(const struct cprof *const *in, size_t n, const struct mer
                 (*c)++;
             const struct centry *ent = *e < p->nents && p->ents[*e].sys == s ? &p->ents[*e] : NULL;
             bool names = ent || (*c < p->nconds && p->conds[*c].sys == s);
-            if (!say_of(p, s, names, opts))
+            if (!say_of(p, s, names, opts) || !default_speaks(p, s, ent, opts))
                 continue;
             uint16_t origin;
             struct verdict v = entry_or_default(p, ent, &origin);
@@ -857,14 +894,15 @@ int profile_merge_opts(const struct cprof *const *in, size_t n, const struct mer
             any_entry |= ent != NULL;
         }
         /* No policy gives s an unconditional rule: those with a say spoke through their
-         * defaults (s named only in conditions, or a ceiling's default). Outside the
-         * conditions s is then named by none, so the merged default applies, or a stricter
-         * one of theirs: a block-list that blocks s under a condition (its default Allow)
-         * must not open s for every other call where the other policies' default denies it. */
+         * defaults (s named only in conditions, or a ceiling's default). When those are
+         * looser than the merged default (a block-list that blocks s under a condition, its
+         * default Allow, beside an allow-list that leaves s out), s is named by none outside
+         * the conditions: it gets no unconditional rule, so the merged default applies there
+         * (or the start-up set, which fills what no policy names: startup_apply_set()). A
+         * deny-only policy must not open s for every other call. */
         if (!any_entry && (first || verdict_cmp(out->dflt, slots[s].v) > 0)) {
             slots[s].v = out->dflt;
-            slots[s].from = (uint16_t)dfrom;
-            slots[s].origin = in[dfrom]->dflt_origin;
+            slots[s].open = true;
         }
     }
     /* One import_origin_memo() memo per input, in one block (NULL: a search each time). */
@@ -877,7 +915,7 @@ int profile_merge_opts(const struct cprof *const *in, size_t n, const struct mer
         memo[i] = memo_block + at;
     size_t ecap = 0, ccap = 0;
     for (uint32_t s = 0; s < maxid; s++) {
-        if (!slots[s].named)
+        if (!slots[s].named || slots[s].open)
             continue;
         size_t from = slots[s].from;
         int r = import_origin_memo(out, in[from], slots[s].origin, memo ? memo[from] : NULL);
@@ -899,6 +937,8 @@ int profile_merge_opts(const struct cprof *const *in, size_t n, const struct mer
                      x && x < in[j]->conds + in[j]->nconds && x->sys == cc.sys; x++)
                     if (cmp_args(x, &cc) == 0)
                         same = x;
+                if (!same && !default_speaks(in[j], cc.sys, find_ent(in[j], cc.sys), opts))
+                    continue;
                 uint16_t jo;
                 struct verdict v = same ? same->v : else_verdict(in[j], cc.sys, &jo);
                 if (same)
@@ -909,8 +949,6 @@ int profile_merge_opts(const struct cprof *const *in, size_t n, const struct mer
                     origin = jo;
                 }
             }
-            if (verdict_eq(cc.v, slots[cc.sys].v))
-                continue;
             int r = import_origin_memo(out, in[from], origin, memo ? memo[from] : NULL);
             if (r < 0)
                 return r;
@@ -920,6 +958,7 @@ int profile_merge_opts(const struct cprof *const *in, size_t n, const struct mer
         }
     }
     normalize(out, false);
+    drop_redundant_conds(out);
     *ret = TAKE_PTR(out);
     return 0;
 }

@@ -101,8 +101,11 @@ bool profile_names(const struct cprof *p, uint32_t sys);
 const struct centry *profile_entry(const struct cprof *p, uint32_t sys);
 const struct ccond *profile_conds(const struct cprof *p, uint32_t sys, size_t *ret_n);
 
-/* Gives sys the unconditional verdict v, with origin text origin, when p has no rule for it
- * at all: 1 when added, 0 when p names it already (p is left as it is). */
+/* Gives sys the unconditional verdict v, with origin text origin, when p has no unconditional
+ * rule for it (its conditional rules, if any, stay: v is for the calls they do not match):
+ * 1 when added, 0 when p has one already (p is left as it is). For a merged profile, where a
+ * syscall named only in conditions whose policies' defaults said less than the merged
+ * default has none (profile_merge_opts). */
 int profile_add_if_unnamed(struct cprof *p, uint32_t sys, struct verdict v, const char *origin);
 
 /* A syscall for profile_add_unnamed(), with the text of its origin. */

@@ -271,13 +271,15 @@ int startup_apply_set(struct cprof *p, const struct startup_set *s)
 {
     if (p->dflt.action == ACT_ALLOW)
         return 0;
-    /* The syscalls p does not name, added together; their origin texts in one block. */
+    /* The syscalls p has no unconditional rule for (it names them in no policy, or only in
+     * conditions whose policies' defaults said nothing: profile_merge_opts), added
+     * together, their conditional rules kept; their origin texts in one block. */
     static const char prefix[] = "container start-up: ";
     struct cadd adds[STARTUP_ENTRIES_MAX];
     size_t n = 0, text = 0;
     for (size_t i = 0; i < s->n; i++) {
         const struct startup_member *m = &s->member[i];
-        if (profile_names(p, m->id))
+        if (profile_entry(p, m->id))
             continue;
         const char *step = startup_step(m->entry, s->mode);
         adds[n++] = (struct cadd){m->id, step};

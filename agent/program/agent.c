@@ -614,9 +614,10 @@ int agent_main(int argc, char **argv)
                       local, localsrc_unknown(a.local));
         if (r == 0 && localsrc_complete(a.local))
             local_first_sync(&a, t0);
-        /* A pod whose profile is not written as asked (a Warning Event: no policy, a policy
-         * invalid, a reference or a profile refused, no architecture in common) or an
-         * invalid policy fails the run, as compile would: the job is a gate. */
+        /* A pod with a Warning Event (its profile not written as asked: no policy, a policy
+         * invalid, a reference or a profile refused, no architecture in common, a file shared
+         * with different policies; or written but blocking the runtime's start-up) or an
+         * invalid policy fails the run: the job is a gate. */
         r = a.first_done && reconciler_pending(a.rec) == 0 && !a.warnings && !a.invalid_policies
                 ? 0
                 : EXIT_INVALID;

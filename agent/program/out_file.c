@@ -120,19 +120,24 @@ int out_file_open(struct out_file *o, const char *path)
         return -ENOMEM;
     }
     int probe = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-    int probe_errno = errno;
     free(dir);
+    o->path = target;
+    /* The temporary's name must fit too ("FILE.kscmp-XXXXXX"). */
+    const char *base = slash ? slash + 1 : target;
+    if (strlen(base) + strlen(".kscmp-XXXXXX") > NAME_MAX) {
+        if (probe >= 0)
+            close(probe);
+        free(target);
+        o->path = NULL;
+        return -ENAMETOOLONG;
+    }
     if (probe >= 0) {
         close(probe);
-        o->path = target;
         o->deferred = true;
         return 0;
     }
-    if (probe_errno != EOPNOTSUPP && probe_errno != EISDIR && probe_errno != EINVAL) {
-        free(target);
-        return -probe_errno;
-    }
-    o->path = target;
+    /* No unnamed file here (the file system has none, or a sandbox refuses it): the
+     * temporary is made now, and says why when it cannot be. */
     return temporary_make(o);
 }
 

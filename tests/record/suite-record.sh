@@ -214,6 +214,12 @@ kill -KILL "$k19"
 wait "$k19" 2>/dev/null
 [ -z "$(ls -A "$tmp/out19")" ] && ok "kscmp killed while the command runs leaves nothing beside -o FILE" ||
     bad "left behind: $(ls -A "$tmp/out19")"
+# A name the temporary ("NAME.kscmp-XXXXXX") cannot have fails before the command runs too.
+long=$(printf 'a%.0s' $(seq 250)).yaml
+"$K" record -o "$tmp/$long" -- "$BB" touch "$tmp/ran20" 2>"$tmp/e"
+rc=$?; [ $rc = 125 ] && [ ! -e "$tmp/ran20" ] && grep -q "too long" "$tmp/e" &&
+    ok "-o FILE whose temporary's name would be too long: 125 before the command runs" ||
+    bad "long -o: rc=$rc $(cat "$tmp/e")"
 # -o onto a FIFO (or a device: as root, -o /dev/null used to replace the machine's /dev/null
 # with a regular file) writes in place; onto a symbolic link, into the file it names.
 mkfifo "$tmp/fifo16"

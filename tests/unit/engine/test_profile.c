@@ -806,6 +806,43 @@ static void test_conditional_deny_never_opens(void **state)
     engine_free(e);
 }
 
+/* Deny wins where conditional rules overlap: a block of mkdir(x >= 16) and another policy's
+ * allow of mkdir(16) (or two blocks of one policy) leave mkdir(16) denied. Each merged
+ * conditional rule takes the others' unconditional rules, not their overlapping conditional
+ * ones, so the stricter one must reach the lowering, which raises the looser one. */
+static void test_overlapping_conditions_deny_wins(void **state)
+{
+    (void)state;
+    struct engine *e = engine_for(
+        "x86_64",
+        OBJS(POL("blocker", "  rules:\n"
+                            "  - {syscalls: [mkdir], action: Block, args: [{index: 0, value: 16, "
+                            "op: GE}]}\n"),
+             POL("allower", "  rules:\n"
+                            "  - {syscalls: [mkdir], action: Allow, args: [{index: 0, value: 16, "
+                            "op: EQ}]}\n"),
+             POL("one", "  defaultAction: SCMP_ACT_KILL_THREAD\n"
+                        "  rules:\n"
+                        "  - {syscalls: [mkdir], action: Allow, args: [{index: 0, value: 16, "
+                        "op: EQ}]}\n"
+                        "  - {syscalls: [mkdir], action: SCMP_ACT_KILL_THREAD, args: [{index: 0, "
+                        "value: 255, op: NE}]}\n")));
+    static const char *const two[] = {"blocker", "allower", NULL}, *const two_rev[] = {
+                                                                       "allower", "blocker", NULL};
+    for (int order = 0; order < 2; order++) {
+        json_t *root = merged(e, order ? two_rev : two, false);
+        assert_string_equal(eval1(root, "mkdir", 16).s, "ERRNO(1)");
+        assert_string_equal(eval1(root, "mkdir", 17).s, "ERRNO(1)");
+        json_decref(root);
+    }
+    static const char *const one[] = {"one", NULL};
+    json_t *root = merged(e, one, false);
+    assert_string_equal(eval1(root, "mkdir", 16).s, "KILL_THREAD");
+    assert_string_equal(eval1(root, "mkdir", 255).s, "KILL_THREAD");
+    json_decref(root);
+    engine_free(e);
+}
+
 /* A rules block allowing personality(8). */
 #define COND8                                                                                      \
     "  rules:\n"                                                                                   \
@@ -1408,6 +1445,7 @@ int main(void)
         cmocka_unit_test(test_merge_action_ranking),
         cmocka_unit_test(test_conditional_never_widens),
         cmocka_unit_test(test_conditional_deny_never_opens),
+        cmocka_unit_test(test_overlapping_conditions_deny_wins),
         cmocka_unit_test(test_identical_conditional_rules_survive),
         cmocka_unit_test(test_differing_conditional_rules),
         cmocka_unit_test(test_inherit_table),
