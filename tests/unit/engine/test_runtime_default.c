@@ -19,6 +19,7 @@
 
 #include "engine/action.h"
 #include "engine/runtime_default.h"
+#include "sys_arg_eval.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -35,25 +36,11 @@ static bool rule_names(const struct runtime_default_rule *r, const char *name)
 /* Whether one argument condition holds for the value v of that argument. */
 static bool arg_holds(const struct sys_arg *a, uint64_t v)
 {
-    switch (a->op) {
-    case OP_NE:
-        return v != a->value;
-    case OP_LT:
-        return v < a->value;
-    case OP_LE:
-        return v <= a->value;
-    case OP_EQ:
-        return v == a->value;
-    case OP_GE:
-        return v >= a->value;
-    case OP_GT:
-        return v > a->value;
-    case OP_MASKED_EQ:
-        return (v & a->value) == a->value_two;
-    default:
+    bool ok = true;
+    bool holds = sys_arg_holds(a, v, &ok);
+    if (!ok)
         fail_msg("bad op %u", a->op);
-        return false;
-    }
+    return holds;
 }
 
 /* The verdict the profile gives name called with args (6 values): the first matching rule's
