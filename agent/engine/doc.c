@@ -267,9 +267,23 @@ static int parse_error(struct builder *b)
         l++;
     if (l && l < b->buf + b->len && *l == '\t')
         hint = " (a tab: YAML indents with spaces)";
-    /* A .json file is read by the same parser (JSON is YAML), but is named for what it is. */
+    /* A .json file, or text whose first thing (past blanks and "#" or "//" comment lines) is
+     * "{" or "[", is read by the same parser (JSON is YAML) but named for what it is. */
     size_t fl = b->file ? strlen(b->file) : 0;
-    const char *format = fl >= 5 && strcmp(b->file + fl - 5, ".json") == 0 ? "JSON" : "YAML";
+    bool json = fl >= 5 && strcmp(b->file + fl - 5, ".json") == 0;
+    for (size_t i = 0; !json && b->buf && i < b->len;) {
+        char ch = b->buf[i];
+        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
+            i++;
+        } else if (ch == '#' || (ch == '/' && i + 1 < b->len && b->buf[i + 1] == '/')) {
+            const char *nl = memchr(b->buf + i, '\n', b->len - i);
+            i = nl ? (size_t)(nl - b->buf) + 1 : b->len;
+        } else {
+            json = ch == '{' || ch == '[';
+            break;
+        }
+    }
+    const char *format = json ? "JSON" : "YAML";
     return kerr_set(b->err, -EINVAL, "%s:%zu: malformed %s: %s%s%s", b->file, line, format,
                     p->problem ? p->problem : "syntax error", ctx, hint);
 }

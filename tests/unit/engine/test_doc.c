@@ -679,7 +679,9 @@ static void test_key_spellings(void **state)
     assert_non_null(strstr(err.msg, "duplicate key \"true\""));
 }
 
-/* A .json file's syntax error is called a JSON one, with its file and line. */
+/* A .json file's syntax error is called a JSON one, with its file and line; so is that of
+ * text whose first thing (past "#" and "//" comment lines) is "{" or "[", whatever the file's
+ * name (an advisor's .txt output); YAML text's stays a YAML one. */
 static void test_json_file_named_json(void **state)
 {
     (void)state;
@@ -692,8 +694,17 @@ static void test_json_file_named_json(void **state)
     assert_memory_equal(err.msg, "trunc.json:", strlen("trunc.json:"));
     kerr_clear(&err);
     assert_int_equal(ydoc_parse_yaml(cut, strlen(cut), "trunc.yaml", &docs, &n, &err), -EINVAL);
-    assert_non_null(strstr(err.msg, "malformed YAML: "));
+    assert_non_null(strstr(err.msg, "malformed JSON: "));
     assert_memory_equal(err.msg, "trunc.yaml:", strlen("trunc.yaml:"));
+    kerr_clear(&err);
+    const char *advisor = "// web\n# note\n  [{\"defaultAction\": ";
+    assert_int_equal(ydoc_parse_yaml(advisor, strlen(advisor), "out.txt", &docs, &n, &err),
+                     -EINVAL);
+    assert_non_null(strstr(err.msg, "malformed JSON: "));
+    kerr_clear(&err);
+    const char *yaml = "# {not json}\napiVersion: [v1\n";
+    assert_int_equal(ydoc_parse_yaml(yaml, strlen(yaml), "p.json.bak", &docs, &n, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "malformed YAML: "));
 }
 
 int main(void)
