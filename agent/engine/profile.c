@@ -1015,8 +1015,38 @@ static bool complement(const struct ccond *c, struct sys_arg *ret)
     }
 }
 
-int profile_lower(const struct cprof *in, struct cprof **ret)
+/* Whether conditional rule c can never hold: a MASKED_EQ whose value (valueTwo) has bits
+ * outside its mask. libseccomp compares the masked bits only ((arg & mask) == (value & mask)),
+ * so rendered as it is, such a rule would match calls it never should. */
+static bool cond_never_holds(const struct ccond *c)
 {
+    for (size_t k = 0; k < c->nargs; k++)
+        if (c->args[k].op == OP_MASKED_EQ && (c->args[k].value_two & ~c->args[k].value))
+            return true;
+    return false;
+}
+
+int profile_lower(const struct cprof *in_all, struct cprof **ret)
+{
+    /* Conditional rules that never hold apply to no call: left out, so that they neither
+     * reach libseccomp nor raise the others. */
+    const struct cprof *in = in_all;
+    struct cprof holding;
+    _cleanup_free_ struct ccond *kept = NULL;
+    size_t never = 0;
+    for (size_t i = 0; i < in_all->nconds; i++)
+        never += cond_never_holds(&in_all->conds[i]);
+    if (never) {
+        if (!(kept = malloc((in_all->nconds - never + 1) * sizeof(*kept))))
+            return -ENOMEM;
+        holding = *in_all;
+        holding.conds = kept;
+        holding.nconds = 0;
+        for (size_t i = 0; i < in_all->nconds; i++)
+            if (!cond_never_holds(&in_all->conds[i]))
+                kept[holding.nconds++] = in_all->conds[i];
+        in = &holding;
+    }
     _cleanup_(cprof_freep) struct cprof *out = calloc(1, sizeof(*out));
     if (!out)
         return -ENOMEM;

@@ -99,6 +99,32 @@ static struct cprof *lower(struct cprof *in)
     return out;
 }
 
+/* A MASKED_EQ whose value has bits outside its mask never holds: the rule is left out
+ * (libseccomp would compare the masked bits only, and match (arg & 0xff) == 0), and it does
+ * not raise the others; one whose value fits its mask stays. */
+static void test_masked_eq_that_never_holds_is_left_out(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    uint32_t s = sys(f, "clone"), t = sys(f, "personality");
+    add_cond(f->p, s, ALLOW, 0, OP_MASKED_EQ, 0xff);
+    f->p->conds[f->p->nconds - 1].args[0].value_two = 0x100;
+    add_cond(f->p, t, ALLOW, 0, OP_MASKED_EQ, 0xff);
+    f->p->conds[f->p->nconds - 1].args[0].value_two = 0x08;
+    add_cond(f->p, t, KILL, 1, OP_MASKED_EQ, 0x0f);
+    f->p->conds[f->p->nconds - 1].args[0].value_two = 0x10;
+    struct cprof *out = lower(f->p);
+    size_t ne, nc;
+    rules_of(out, s, &ne, &nc);
+    assert_int_equal(ne + nc, 0);
+    rules_of(out, t, &ne, &nc);
+    assert_int_equal(ne, 0);
+    assert_int_equal(nc, 1);
+    for (size_t i = 0; i < out->nconds; i++)
+        assert_true(verdict_eq(out->conds[i].v, ALLOW) && out->conds[i].args[0].value_two == 8);
+    cprof_free(out);
+}
+
 static void test_conditions_under_the_default_stay(void **state)
 {
     struct fix *f = *state;
@@ -275,6 +301,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_conditions_equal_to_the_default_vanish, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_render_never_mixes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_masked_eq_that_never_holds_is_left_out, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1274,8 +1274,8 @@ static void test_render_large_arg_values(void **state)
                                            "  - syscalls: [mmap]\n"
                                            "    action: Allow\n"
                                            "    args:\n"
-                                           "    - {index: 2, value: 4294967296, valueTwo: "
-                                           "9223372036854775807, op: MASKED_EQ}\n")));
+                                           "    - {index: 2, value: 9223372036854775807, "
+                                           "valueTwo: 9223372036854775807, op: MASKED_EQ}\n")));
     struct policy_result res = result_of(e, "p");
     assert_true(res.valid);
     char *s = NULL;
