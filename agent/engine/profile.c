@@ -1097,28 +1097,6 @@ int profile_lower(const struct cprof *in_all, struct cprof **ret)
         bool raise = !one_action && !conds_disjoint(c, nc);
         bool widen_only = verdict_cmp(cmax, E) <= 0;
         if (verdict_eq(E, in->dflt)) {
-            /* libseccomp 2.5 may lose one of several conditional rules of a syscall when one
-             * compares an argument by range (LT, LE, GT, GE): two rules killing a0 < 16 and
-             * a0 < 2^32 let personality(16) run, in the kernel. Such a syscall gets one
-             * unconditional rule, the strictest of its rules and the default (stricter,
-             * never looser). */
-            size_t nrules = 0;
-            bool ranged = false;
-            for (size_t k = 0; k < nc; k++) {
-                if (verdict_eq(raise ? cmax : c[k].v, in->dflt))
-                    continue;
-                nrules++;
-                for (size_t a = 0; a < c[k].nargs; a++)
-                    ranged |= c[k].args[a].op == OP_LT || c[k].args[a].op == OP_LE ||
-                              c[k].args[a].op == OP_GT || c[k].args[a].op == OP_GE;
-            }
-            if (nrules >= 2 && ranged) {
-                struct verdict v = verdict_max(E, cmax);
-                if (!verdict_eq(v, in->dflt) &&
-                    push_ent(out, &ecap, (struct centry){sys, v, cmax_origin}) < 0)
-                    return -ENOMEM;
-                continue;
-            }
             /* No unconditional rule needed: the default catches what no condition matches. */
             for (size_t k = 0; k < nc; k++) {
                 struct ccond cc = c[k];

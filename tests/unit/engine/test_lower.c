@@ -125,32 +125,6 @@ static void test_masked_eq_that_never_holds_is_left_out(void **state)
     cprof_free(out);
 }
 
-/* Several conditional rules of a syscall where one compares by range: libseccomp 2.5 may lose
- * one of them (a0 < 16 and a0 < 2^32, both KILL, let a0 == 16 run), so the syscall gets one
- * unconditional rule, the strictest; rules by EQ alone stay conditional. */
-static void test_ranges_in_several_rules_become_one_rule(void **state)
-{
-    struct fix *f = *state;
-    f->p = new_prof(ALLOW);
-    uint32_t s = sys(f, "personality"), t = sys(f, "socket");
-    add_cond(f->p, s, KILL, 0, OP_LT, 16);
-    add_cond(f->p, s, KILL, 0, OP_LT, 1ull << 32);
-    add_cond(f->p, t, KILL, 0, OP_EQ, 16);
-    add_cond(f->p, t, KILL, 1, OP_EQ, 5);
-    struct cprof *out = lower(f->p);
-    size_t ne, nc;
-    rules_of(out, s, &ne, &nc);
-    assert_int_equal(ne, 1);
-    assert_int_equal(nc, 0);
-    for (size_t i = 0; i < out->nents; i++)
-        if (out->ents[i].sys == s)
-            assert_true(verdict_eq(out->ents[i].v, KILL));
-    rules_of(out, t, &ne, &nc);
-    assert_int_equal(ne, 0);
-    assert_int_equal(nc, 2);
-    cprof_free(out);
-}
-
 static void test_conditions_under_the_default_stay(void **state)
 {
     struct fix *f = *state;
@@ -328,8 +302,6 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_render_never_mixes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_masked_eq_that_never_holds_is_left_out, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_ranges_in_several_rules_become_one_rule, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
