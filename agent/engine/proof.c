@@ -8,11 +8,14 @@
 #include <linux/filter.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine/action.h"
+#include "engine/bpf_check.h"
 #include "base/cleanup.h"
 
 /* enum cmp_op is numbered as libseccomp's enum scmp_compare, so one casts to the other. */
@@ -140,7 +143,8 @@ static int decode_action(json_t *obj, const char *action_key, const char *errno_
 }
 
 /* Adds every architecture of the profile (the native one is in the filter already). */
-static int add_architectures(scmp_filter_ctx ctx, json_t *arches, struct kerr *err)
+static int add_architectures(scmp_filter_ctx ctx, json_t *arches, struct bpf_model *model,
+                             struct kerr *err)
 {
     if (!json_is_array(arches))
         return kerr_set(err, -EINVAL, "architectures: must be an array of strings");
@@ -167,6 +171,11 @@ static int add_architectures(scmp_filter_ctx ctx, json_t *arches, struct kerr *e
         if (r < 0 && r != -EEXIST)
             return kerr_set(err, r, "architectures[%zu]: libseccomp cannot add \"%s\": %s", i, s,
                             strerror(-r));
+        if (model && r == 0) {
+            if (model->narches == BPF_CHECK_ARCH_MAX)
+                return kerr_set(err, -E2BIG, "architectures: more than %d", BPF_CHECK_ARCH_MAX);
+            model->arches[model->narches++] = token;
+        }
     }
     return 0;
 }
@@ -305,9 +314,38 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const struct s
     return 0;
 }
 
+/* Appends the rules a runtime adds for name to model: one, or one per comparison when split. */
+static int model_add(struct bpf_model *model, const char *name, uint32_t action,
+                     const struct scmp_arg_cmp *cmp, size_t n, bool split)
+{
+    size_t add = split ? n : 1;
+    if (model->nrules + add > model->cap) {
+        size_t cap = model->cap ? model->cap : 64;
+        while (cap < model->nrules + add)
+            cap *= 2;
+        struct bpf_rule *rules = realloc(model->rules, cap * sizeof(*rules));
+        if (!rules)
+            return -ENOMEM;
+        model->rules = rules;
+        model->cap = cap;
+    }
+    for (size_t k = 0; k < add; k++) {
+        struct bpf_rule *r = &model->rules[model->nrules++];
+        *r = (struct bpf_rule){.name = name, .action = action};
+        if (split) {
+            r->cmp[0] = cmp[k];
+            r->ncmp = 1;
+        } else if (n > 0) {
+            memcpy(r->cmp, cmp, n * sizeof(*cmp));
+            r->ncmp = (unsigned)n;
+        }
+    }
+    return 0;
+}
+
 /* Decodes syscalls[index] and adds its rules. */
 static int add_syscall_block(scmp_filter_ctx ctx, uint32_t default_action, json_t *block,
-                             size_t index, struct kerr *err)
+                             size_t index, struct bpf_model *model, struct kerr *err)
 {
     static const char *const keys[] = {"names", "action", "errnoRet", "args"};
     char path[BLOCK_PATH_LEN];
@@ -350,6 +388,13 @@ static int add_syscall_block(scmp_filter_ctx ctx, uint32_t default_action, json_
         int nr = seccomp_syscall_resolve_name(name);
         if (nr == __NR_SCMP_ERROR)
             return kerr_set(err, -EINVAL, "%s.names[%zu]: unknown syscall \"%s\"", path, i, name);
+        /* The check counts a rule with the default action too: the profile says it, the
+         * runtime leaves it out, and the program must not be looser for that. */
+        if (model) {
+            r = model_add(model, name, action, cmp, n, split);
+            if (r < 0)
+                return kerr_set(err, r, "%s: out of memory", path);
+        }
         /* libseccomp refuses a rule with the default action; runtimes skip it. */
         if (action == default_action)
             continue;
@@ -360,7 +405,10 @@ static int add_syscall_block(scmp_filter_ctx ctx, uint32_t default_action, json_
     return 0;
 }
 
-int proof_build(const char *json, size_t len, scmp_filter_ctx *ret, struct kerr *err)
+/* proof_build(), and when model is not NULL the rules as a runtime adds them, for
+ * bpf_check(); their names point into *ret_root, which the caller then owns. */
+static int build(const char *json, size_t len, scmp_filter_ctx *ret, struct bpf_model *model,
+                 json_t **ret_root, struct kerr *err)
 {
     static const char *const keys[] = {"defaultAction", "defaultErrnoRet", "architectures",
                                        "flags",         "listenerPath",    "listenerMetadata",
@@ -391,6 +439,8 @@ int proof_build(const char *json, size_t len, scmp_filter_ctx *ret, struct kerr 
     _cleanup_(filter_releasep) scmp_filter_ctx ctx = seccomp_init(default_action);
     if (!ctx)
         return kerr_set(err, -EINVAL, "defaultAction: libseccomp refuses it");
+    if (model)
+        model->arches[model->narches++] = seccomp_arch_native();
     /* As runc: no_new_privs is the runtime's business, not the filter's. */
     r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
     if (r < 0)
@@ -399,7 +449,7 @@ int proof_build(const char *json, size_t len, scmp_filter_ctx *ret, struct kerr 
 
     json_t *v = json_object_get(root, "architectures");
     if (v) {
-        r = add_architectures(ctx, v, err);
+        r = add_architectures(ctx, v, model, err);
         if (r < 0)
             return r;
     }
@@ -422,25 +472,36 @@ int proof_build(const char *json, size_t len, scmp_filter_ctx *ret, struct kerr 
             (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 
         for (size_t i = 0; i < json_array_size(syscalls); i++) {
-            r = add_syscall_block(ctx, default_action, json_array_get(syscalls, i), i, err);
+            r = add_syscall_block(ctx, default_action, json_array_get(syscalls, i), i, model, err);
             if (r < 0)
                 return r;
         }
     }
 
+    if (model)
+        model->default_action = default_action;
+    if (ret_root)
+        *ret_root = TAKE_PTR(root);
     *ret = TAKE_PTR(ctx);
     return 0;
 }
 
-/* Generates the BPF program into fd (nothing is loaded) and checks its length against the
- * kernel's limit when fd is a memory file that can be measured. */
-static int export_program(scmp_filter_ctx ctx, int fd, bool measure, struct kerr *err)
+int proof_build(const char *json, size_t len, scmp_filter_ctx *ret, struct kerr *err)
 {
+    return build(json, len, ret, NULL, NULL, err);
+}
+
+/* Generates the BPF program (nothing is loaded), checks its length against the kernel's
+ * limit, and runs it against the profile (engine/bpf_check.h). */
+static int export_and_check(scmp_filter_ctx ctx, const struct bpf_model *model, struct kerr *err)
+{
+    _cleanup_close_ int fd = memfd_create("kscmp-proof", MFD_CLOEXEC);
+    if (fd < 0)
+        return kerr_set(err, -errno, "cannot make a memory file for the BPF program: %s",
+                        strerror(errno));
     int r = seccomp_export_bpf(ctx, fd);
     if (r < 0)
         return kerr_set(err, r, "libseccomp cannot generate the BPF program: %s", strerror(-r));
-    if (!measure)
-        return 0;
 
     struct stat st;
     if (fstat(fd, &st) < 0)
@@ -451,23 +512,31 @@ static int export_program(scmp_filter_ctx ctx, int fd, bool measure, struct kerr
                         "the BPF program has %zu instructions, more than the kernel's limit "
                         "of %d",
                         insns, BPF_MAXINSNS);
-    return 0;
+
+    _cleanup_free_ struct sock_filter *prog = malloc(insns ? insns * sizeof(*prog) : 1);
+    if (!prog)
+        return kerr_set(err, -ENOMEM, "out of memory reading the BPF program back");
+    size_t want = insns * sizeof(struct sock_filter), got = 0;
+    while (got < want) {
+        ssize_t k = pread(fd, (char *)prog + got, want - got, (off_t)got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return kerr_set(err, k < 0 ? -errno : -EIO, "cannot read the BPF program back: %s",
+                            k < 0 ? strerror(errno) : "short read");
+        got += (size_t)k;
+    }
+    return bpf_check(model, prog, insns, err);
 }
 
 int proof_profile(const char *json, size_t len, struct kerr *err)
 {
+    struct bpf_model model = {0};
+    _cleanup_(json_decrefp) json_t *root = NULL;
     _cleanup_(filter_releasep) scmp_filter_ctx ctx = NULL;
-    int r = proof_build(json, len, &ctx, err);
-    if (r < 0)
-        return r;
-
-    bool measure = true;
-    _cleanup_close_ int fd = memfd_create("kscmp-proof", MFD_CLOEXEC);
-    if (fd < 0) {
-        measure = false;
-        fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-            return kerr_set(err, -errno, "cannot open /dev/null: %s", strerror(errno));
-    }
-    return export_program(ctx, fd, measure, err);
+    int r = build(json, len, &ctx, &model, &root, err);
+    if (r == 0)
+        r = export_and_check(ctx, &model, err);
+    free(model.rules);
+    return r;
 }

@@ -3,8 +3,9 @@
  * Owns: decoding a profile's JSON strictly (only OCI LinuxSeccomp keys and values) and
  * building the filter with libseccomp as runc and crun do (seccomp_init with the default
  * action, every architecture, every rule with its conditions), then generating the BPF
- * program (seccomp_export_bpf to /dev/null) without loading it. The agent runs this on
- * every profile before it writes it; the tests run it on every conformance vector.
+ * program (seccomp_export_bpf to a memory file) without loading it, and running that program
+ * against the profile (engine/bpf_check.h: never looser). The agent runs this on every
+ * profile before it writes it; the tests run it on every conformance vector.
  */
 #ifndef KSCMP_OCICHECK_H
 #define KSCMP_OCICHECK_H
@@ -14,8 +15,9 @@
 
 #include "base/error.h"
 
-/* 0 when libseccomp accepts the profile; else a negative errno and err says why
- * (naming the syscalls[] index and field). */
+/* 0 when libseccomp accepts the profile and its program is never looser than it; else a
+ * negative errno and err says why (naming the syscalls[] index and field, or the syscall,
+ * architecture and arguments where the program is looser: -EPROTO). */
 int proof_profile(const char *json, size_t len, struct kerr *err);
 
 /* Decodes the profile and builds its filter as proof_profile() does, without generating

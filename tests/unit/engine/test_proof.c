@@ -134,16 +134,73 @@ static const struct valid_case valid_cases[] = {
                         "{'names':['mkdir'],'action':'SCMP_ACT_ERRNO'}]}"},
     /* libseccomp takes it, and silently drops the conditional rule: the unconditional one
      * decides, whichever comes first. */
+    /* libseccomp lets the unconditional rule decide: here it is the stricter one. */
     {"unconditional and conditional rule on one syscall",
      "{'defaultAction':'SCMP_ACT_ALLOW','syscalls':["
-     "{'names':['personality'],'action':'SCMP_ACT_ERRNO'},"
-     "{'names':['personality'],'action':'SCMP_ACT_KILL','args':[{'index':0,'value':8,"
+     "{'names':['personality'],'action':'SCMP_ACT_KILL'},"
+     "{'names':['personality'],'action':'SCMP_ACT_ERRNO','args':[{'index':0,'value':8,"
      "'op':'SCMP_CMP_EQ'}]}]}"},
+    /* Overlapping rules libseccomp 2.5.4 builds right: disjoint conditions, a range among
+     * them (Docker's socket rules), and two ranges of one action on different arguments. */
+    {"disjoint range and equality rules",
+     "{'defaultAction':'SCMP_ACT_ERRNO','architectures':['SCMP_ARCH_X86_64','SCMP_ARCH_X86',"
+     "'SCMP_ARCH_X32'],'syscalls':["
+     "{'names':['socket'],'action':'SCMP_ACT_ALLOW','args':[{'index':0,'value':3,"
+     "'op':'SCMP_CMP_LT'}]},"
+     "{'names':['socket'],'action':'SCMP_ACT_ALLOW','args':[{'index':0,'value':16,"
+     "'op':'SCMP_CMP_EQ'}]},"
+     "{'names':['socket'],'action':'SCMP_ACT_ALLOW','args':[{'index':0,'value':17,"
+     "'op':'SCMP_CMP_EQ'},{'index':2,'value':9,'op':'SCMP_CMP_EQ'}]}]}"},
+    /* A value above 32 bits that never holds on the 32-bit architecture: stricter there. */
+    {"wide value on a 32-bit architecture, stricter",
+     "{'defaultAction':'SCMP_ACT_ALLOW','architectures':['SCMP_ARCH_X86'],'syscalls':["
+     "{'names':['personality'],'action':'SCMP_ACT_KILL','args':[{'index':0,"
+     "'value':4294967300,'op':'SCMP_CMP_EQ'}]}]}"},
     {"JSON whitespace and key order", "\n {\n 'syscalls' : [ ] ,\t'defaultAction' : "
                                       "'SCMP_ACT_ALLOW' }\n"},
 };
 
 static const struct invalid_case invalid_cases[] = {
+    /* The program libseccomp builds is looser than the profile (engine/bpf_check.h). */
+    {"two overlapping ranges, one rule lost",
+     "{'defaultAction':'SCMP_ACT_ALLOW','syscalls':["
+     "{'names':['personality'],'action':'SCMP_ACT_KILL_PROCESS','args':[{'index':0,'value':16,"
+     "'op':'SCMP_CMP_LT'}]},"
+     "{'names':['personality'],'action':'SCMP_ACT_KILL_PROCESS','args':[{'index':0,"
+     "'value':4294967296,'op':'SCMP_CMP_LT'}]}]}",
+     -EPROTO,
+     "libseccomp built a filter looser than the profile: \"personality\" on SCMP_ARCH_X86_64 "
+     "called with arguments (0xffffffff, 0, 0, 0, 0, 0) gets SCMP_ACT_ALLOW where the profile "
+     "says SCMP_ACT_KILL_PROCESS (libseccomp 2.5 loses one"},
+    {"two-condition rule after a range on its argument, lost",
+     "{'defaultAction':'SCMP_ACT_ALLOW','syscalls':["
+     "{'names':['mkdir'],'action':'SCMP_ACT_ERRNO','args':[{'index':1,'value':16,"
+     "'op':'SCMP_CMP_GT'}]},"
+     "{'names':['mkdir'],'action':'SCMP_ACT_ERRNO','args':[{'index':1,'value':0,"
+     "'op':'SCMP_CMP_GT'},{'index':3,'value':16,'op':'SCMP_CMP_EQ'}]}]}",
+     -EPROTO, "\"mkdir\" on SCMP_ARCH_X86_64 called with arguments (0, 0x10, 0, 0x10, 0, 0)"},
+    {"unconditional rule looser than a conditional one",
+     "{'defaultAction':'SCMP_ACT_ALLOW','syscalls':["
+     "{'names':['personality'],'action':'SCMP_ACT_ERRNO'},"
+     "{'names':['personality'],'action':'SCMP_ACT_KILL','args':[{'index':0,'value':8,"
+     "'op':'SCMP_CMP_EQ'}]}]}",
+     -EPROTO,
+     "arguments (0x8, 0, 0, 0, 0, 0) gets SCMP_ACT_ERRNO(1) where the profile says "
+     "SCMP_ACT_KILL_THREAD"},
+    {"a rule with the default action, left out by the runtime",
+     "{'defaultAction':'SCMP_ACT_ERRNO','syscalls':["
+     "{'names':['personality'],'action':'SCMP_ACT_ALLOW','args':[{'index':0,'value':10,"
+     "'op':'SCMP_CMP_LT'}]},"
+     "{'names':['personality'],'action':'SCMP_ACT_ERRNO','args':[{'index':0,'value':5,"
+     "'op':'SCMP_CMP_LT'}]}]}",
+     -EPROTO, "(a runtime leaves out a rule whose action is the default action"},
+    {"wide value on a 32-bit architecture, looser",
+     "{'defaultAction':'SCMP_ACT_ALLOW','architectures':['SCMP_ARCH_X86'],'syscalls':["
+     "{'names':['personality'],'action':'SCMP_ACT_KILL_PROCESS','args':[{'index':0,"
+     "'value':4294967296,'op':'SCMP_CMP_LT'}]}]}",
+     -EPROTO,
+     "\"personality\" on SCMP_ARCH_X86 called with arguments (0, 0, 0, 0, 0, 0) gets "
+     "SCMP_ACT_ALLOW where the profile says SCMP_ACT_KILL_PROCESS (on a 32-bit"},
     {"malformed JSON", "{'defaultAction':", -EINVAL, "invalid JSON at line 1"},
     {"trailing garbage", "{'defaultAction':'SCMP_ACT_ALLOW'} x", -EINVAL, "invalid JSON"},
     {"duplicate key", "{'defaultAction':'SCMP_ACT_ALLOW','defaultAction':'SCMP_ACT_ERRNO'}",

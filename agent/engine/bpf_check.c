@@ -1,0 +1,606 @@
+/* bpf_check.c - the program libseccomp built, run call by call against the profile. */
+#include "engine/bpf_check.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/cleanup.h"
+
+#define DATA_LEN 64u     /* sizeof(struct seccomp_data) */
+#define SCRATCH_WORDS 16 /* BPF_MEMWORDS */
+#define ARCH_64BIT 0x80000000u
+#define ARCH_LE 0x40000000u
+#define X32_NR_BASE 0x40000000
+#define WORD_MAX 0xffffffffu
+#define NARGS 6
+/* Values one condition adds to an argument's halves, and to its whole values. */
+#define HALVES_PER_CMP 6
+#define VALUES_PER_CMP 5
+
+/* ---- the interpreter ------------------------------------------------------------------------ */
+
+/* The 32-bit word of struct seccomp_data at byte offset k (a multiple of 4 below 64), in the
+ * byte order of the call's architecture. */
+static uint32_t data_word(const struct bpf_call *c, uint32_t k)
+{
+    if (k == 0)
+        return (uint32_t)c->nr;
+    if (k == 4)
+        return c->arch;
+    if (k < 16)
+        return 0; /* instruction_pointer */
+    uint64_t v = c->args[(k - 16) / 8];
+    bool high = ((k - 16) % 8 == 4) == ((c->arch & ARCH_LE) != 0);
+    return high ? (uint32_t)(v >> 32) : (uint32_t)v;
+}
+
+static int alu(uint16_t op, uint32_t *a, uint32_t src)
+{
+    switch (op) {
+    case BPF_ADD:
+        *a += src;
+        return 0;
+    case BPF_SUB:
+        *a -= src;
+        return 0;
+    case BPF_MUL:
+        *a *= src;
+        return 0;
+    case BPF_DIV:
+        if (!src)
+            return -EINVAL;
+        *a /= src;
+        return 0;
+    case BPF_MOD:
+        if (!src)
+            return -EINVAL;
+        *a %= src;
+        return 0;
+    case BPF_AND:
+        *a &= src;
+        return 0;
+    case BPF_OR:
+        *a |= src;
+        return 0;
+    case BPF_XOR:
+        *a ^= src;
+        return 0;
+    case BPF_LSH:
+        *a = src < 32 ? *a << src : 0;
+        return 0;
+    case BPF_RSH:
+        *a = src < 32 ? *a >> src : 0;
+        return 0;
+    case BPF_NEG:
+        *a = -*a;
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+static int jump(uint16_t op, uint32_t a, uint32_t src, bool *taken)
+{
+    switch (op) {
+    case BPF_JEQ:
+        *taken = a == src;
+        return 0;
+    case BPF_JGT:
+        *taken = a > src;
+        return 0;
+    case BPF_JGE:
+        *taken = a >= src;
+        return 0;
+    case BPF_JSET:
+        *taken = (a & src) != 0;
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+int bpf_run(const struct sock_filter *prog, size_t n, const struct bpf_call *call, uint32_t *ret)
+{
+    uint32_t a = 0, x = 0, mem[SCRATCH_WORDS] = {0};
+    size_t pc = 0;
+    /* Jumps go forward only, so a program ends within n steps. */
+    while (pc < n) {
+        const struct sock_filter *f = &prog[pc++];
+        uint32_t k = f->k;
+        switch (BPF_CLASS(f->code)) {
+        case BPF_LD:
+        case BPF_LDX: {
+            uint32_t v;
+            if (f->code == (BPF_LD | BPF_W | BPF_ABS)) {
+                if (k % 4 || k > DATA_LEN - 4)
+                    return -EINVAL;
+                v = data_word(call, k);
+            } else if (BPF_MODE(f->code) == BPF_LEN && BPF_SIZE(f->code) == BPF_W) {
+                v = DATA_LEN;
+            } else if (BPF_MODE(f->code) == BPF_IMM) {
+                v = k;
+            } else if (BPF_MODE(f->code) == BPF_MEM && k < SCRATCH_WORDS) {
+                v = mem[k];
+            } else {
+                return -EINVAL;
+            }
+            if (BPF_CLASS(f->code) == BPF_LD)
+                a = v;
+            else
+                x = v;
+            break;
+        }
+        case BPF_ST:
+        case BPF_STX:
+            if (k >= SCRATCH_WORDS)
+                return -EINVAL;
+            mem[k] = BPF_CLASS(f->code) == BPF_ST ? a : x;
+            break;
+        case BPF_ALU:
+            if (alu(BPF_OP(f->code), &a, BPF_SRC(f->code) == BPF_X ? x : k) < 0)
+                return -EINVAL;
+            break;
+        case BPF_JMP: {
+            if (BPF_OP(f->code) == BPF_JA) {
+                if (k >= n - pc)
+                    return -EINVAL;
+                pc += k;
+                break;
+            }
+            bool taken;
+            if (jump(BPF_OP(f->code), a, BPF_SRC(f->code) == BPF_X ? x : k, &taken) < 0)
+                return -EINVAL;
+            uint8_t off = taken ? f->jt : f->jf;
+            if (off >= n - pc)
+                return -EINVAL;
+            pc += off;
+            break;
+        }
+        case BPF_RET:
+            if (BPF_RVAL(f->code) == BPF_K)
+                *ret = k;
+            else if (BPF_RVAL(f->code) == BPF_A)
+                *ret = a;
+            else
+                return -EINVAL;
+            return 0;
+        case BPF_MISC:
+            if (BPF_MISCOP(f->code) == BPF_TAX)
+                x = a;
+            else if (BPF_MISCOP(f->code) == BPF_TXA)
+                a = x;
+            else
+                return -EINVAL;
+            break;
+        default:
+            return -EINVAL;
+        }
+    }
+    return -EINVAL;
+}
+
+/* ---- actions -------------------------------------------------------------------------------- */
+
+/* How restrictive a SECCOMP_RET_* value (a libseccomp action value) is: 6 KILL_PROCESS ...
+ * 0 ALLOW; -1 for a value no profile gives. */
+static int rank(uint32_t v)
+{
+    if (v == SCMP_ACT_KILL_PROCESS)
+        return 6;
+    switch (v & 0xffff0000u) {
+    case SCMP_ACT_KILL_THREAD:
+        return v == SCMP_ACT_KILL_THREAD ? 5 : -1;
+    case SCMP_ACT_TRAP:
+        return 4;
+    case 0x00050000u: /* SCMP_ACT_ERRNO(x) */
+        return 3;
+    case 0x7ff00000u: /* SCMP_ACT_TRACE(x) */
+        return 2;
+    case SCMP_ACT_LOG:
+        return 1;
+    case SCMP_ACT_ALLOW:
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+static void action_text(uint32_t v, char *buf, size_t len)
+{
+    switch (rank(v)) {
+    case 6:
+        snprintf(buf, len, "SCMP_ACT_KILL_PROCESS");
+        break;
+    case 5:
+        snprintf(buf, len, "SCMP_ACT_KILL_THREAD");
+        break;
+    case 4:
+        snprintf(buf, len, "SCMP_ACT_TRAP");
+        break;
+    case 3:
+        snprintf(buf, len, "SCMP_ACT_ERRNO(%u)", v & 0xffffu);
+        break;
+    case 2:
+        snprintf(buf, len, "SCMP_ACT_TRACE(%u)", v & 0xffffu);
+        break;
+    case 1:
+        snprintf(buf, len, "SCMP_ACT_LOG");
+        break;
+    case 0:
+        snprintf(buf, len, "SCMP_ACT_ALLOW");
+        break;
+    default:
+        snprintf(buf, len, "0x%08" PRIx32, v);
+    }
+}
+
+static void arch_text(uint32_t token, char *buf, size_t len)
+{
+    static const struct {
+        uint32_t token;
+        const char *name;
+    } names[] = {
+        {SCMP_ARCH_X86_64, "SCMP_ARCH_X86_64"}, {SCMP_ARCH_X86, "SCMP_ARCH_X86"},
+        {SCMP_ARCH_X32, "SCMP_ARCH_X32"},       {SCMP_ARCH_AARCH64, "SCMP_ARCH_AARCH64"},
+        {SCMP_ARCH_ARM, "SCMP_ARCH_ARM"},       {SCMP_ARCH_PPC64LE, "SCMP_ARCH_PPC64LE"},
+        {SCMP_ARCH_S390X, "SCMP_ARCH_S390X"},   {SCMP_ARCH_RISCV64, "SCMP_ARCH_RISCV64"},
+    };
+    for (size_t i = 0; i < ELEMENTSOF(names); i++)
+        if (names[i].token == token) {
+            snprintf(buf, len, "%s", names[i].name);
+            return;
+        }
+    snprintf(buf, len, "architecture 0x%08" PRIx32, token);
+}
+
+/* ---- what the profile means ----------------------------------------------------------------- */
+
+static bool cmp_holds(const struct scmp_arg_cmp *c, uint64_t v)
+{
+    switch (c->op) {
+    case SCMP_CMP_NE:
+        return v != c->datum_a;
+    case SCMP_CMP_LT:
+        return v < c->datum_a;
+    case SCMP_CMP_LE:
+        return v <= c->datum_a;
+    case SCMP_CMP_EQ:
+        return v == c->datum_a;
+    case SCMP_CMP_GE:
+        return v >= c->datum_a;
+    case SCMP_CMP_GT:
+        return v > c->datum_a;
+    case SCMP_CMP_MASKED_EQ:
+        return (v & c->datum_a) == c->datum_b;
+    default:
+        return false;
+    }
+}
+
+static bool rule_holds(const struct bpf_rule *r, const uint64_t args[NARGS])
+{
+    for (unsigned i = 0; i < r->ncmp; i++)
+        if (!cmp_holds(&r->cmp[i], args[r->cmp[i].arg]))
+            return false;
+    return true;
+}
+
+/* ---- the calls ------------------------------------------------------------------------------ */
+
+/* A set of distinct values, kept small by the bounds of a profile (256 conditions). */
+struct vals {
+    uint64_t *v;
+    size_t n;
+};
+
+static void vals_add(struct vals *s, uint64_t x)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->v[i] == x)
+            return;
+    s->v[s->n++] = x;
+}
+
+/* The calls of one syscall on one architecture: the rules that name it and, per argument
+ * index, the high halves, low halves and whole values its conditions make interesting. */
+struct group {
+    const struct bpf_model *m;
+    const size_t *rules; /* indexes into m->rules */
+    size_t nrules;
+    uint32_t arch; /* the token */
+    bool wide;     /* 64-bit arguments (else the high halves are 0) */
+    struct vals hi[NARGS], lo[NARGS], whole[NARGS];
+    bool used[NARGS];
+};
+
+static void add_value(struct group *g, unsigned i, uint64_t x)
+{
+    if (!g->wide)
+        x &= WORD_MAX;
+    vals_add(&g->hi[i], x >> 32);
+    vals_add(&g->lo[i], x & WORD_MAX);
+    vals_add(&g->whole[i], x);
+}
+
+/* Both sides of every boundary of c, in each half. */
+static void add_cmp_values(struct group *g, const struct scmp_arg_cmp *c)
+{
+    unsigned i = c->arg;
+    g->used[i] = true;
+    if (c->op == SCMP_CMP_MASKED_EQ) {
+        uint64_t m = c->datum_a, x = c->datum_b & m;
+        add_value(g, i, c->datum_b);
+        add_value(g, i, x);
+        add_value(g, i, x | ~m);
+        if (m) {
+            add_value(g, i, x ^ (m & -m));
+            add_value(g, i, x ^ (UINT64_C(1) << (63 - __builtin_clzll(m))));
+        }
+        return;
+    }
+    uint64_t v = c->datum_a;
+    add_value(g, i, v);
+    if (v > 0)
+        add_value(g, i, v - 1);
+    if (v < UINT64_MAX)
+        add_value(g, i, v + 1);
+}
+
+/* Why the program can be looser, as far as the rules of the syscall tell. */
+static const char *hint(const struct group *g)
+{
+    size_t conditional = 0;
+    bool same_action = false, wide_value = false;
+    for (size_t i = 0; i < g->nrules; i++) {
+        const struct bpf_rule *r = &g->m->rules[g->rules[i]];
+        conditional += r->ncmp > 0;
+        same_action |= r->action == g->m->default_action;
+        for (unsigned k = 0; k < r->ncmp; k++)
+            wide_value |= (r->cmp[k].datum_a | r->cmp[k].datum_b) >> 32 != 0;
+    }
+    if (!g->wide && wide_value)
+        return " (on a 32-bit architecture libseccomp compares the low 32 bits of an argument "
+               "only, and a value above 32 bits loses its rule)";
+    if (same_action)
+        return " (a runtime leaves out a rule whose action is the default action, and a looser "
+               "rule then decides)";
+    if (conditional > 1)
+        return " (libseccomp 2.5 loses one of several overlapping conditional rules of a syscall "
+               "in some cases)";
+    return "";
+}
+
+/* Runs one call: 0, or -EPROTO when the program is looser than the profile there or cannot
+ * be run (err says so). */
+static int run_call(struct group *g, const struct sock_filter *prog, size_t n, int nr,
+                    const uint64_t args[NARGS], struct kerr *err)
+{
+    const struct bpf_model *m = g->m;
+    uint32_t want = m->default_action;
+    int want_rank = -1;
+    const char *name = NULL;
+    for (size_t i = 0; i < g->nrules; i++) {
+        const struct bpf_rule *r = &m->rules[g->rules[i]];
+        name = r->name;
+        if (rule_holds(r, args) && rank(r->action) > want_rank) {
+            want = r->action;
+            want_rank = rank(r->action);
+        }
+    }
+    if (want_rank < 0)
+        want_rank = rank(want);
+
+    struct bpf_call call = {
+        .nr = nr,
+        /* The kernel reports x32 calls as x86_64 ones with the x32 bit in the number. */
+        .arch = g->arch == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : g->arch,
+    };
+    memcpy(call.args, args, sizeof(call.args));
+    uint32_t got;
+    int r = bpf_run(prog, n, &call, &got);
+    if (r == 0 && rank(got) >= want_rank)
+        return 0;
+
+    char arch[48];
+    arch_text(g->arch, arch, sizeof(arch));
+    if (r < 0)
+        return kerr_set(err, -EPROTO,
+                        "the BPF program libseccomp generated cannot be run as seccomp runs it "
+                        "(syscall %d on %s)",
+                        nr, arch);
+    char w[48], gt[48];
+    action_text(want, w, sizeof(w));
+    action_text(got, gt, sizeof(gt));
+    return kerr_set(err, -EPROTO,
+                    "libseccomp built a filter looser than the profile: \"%s\" on %s called "
+                    "with arguments (%#" PRIx64 ", %#" PRIx64 ", %#" PRIx64 ", %#" PRIx64
+                    ", %#" PRIx64 ", %#" PRIx64 ") gets %s where the profile says %s%s",
+                    name ? name : "(a syscall no rule names)", arch, args[0], args[1], args[2],
+                    args[3], args[4], args[5], gt, w, hint(g));
+}
+
+/* Every combination of the halves of every compared argument. */
+static int run_grid(struct group *g, const struct sock_filter *prog, size_t n, int nr,
+                    struct kerr *err)
+{
+    size_t pos[NARGS] = {0}, size[NARGS];
+    for (unsigned i = 0; i < NARGS; i++)
+        size[i] = g->used[i] ? g->hi[i].n * g->lo[i].n : 1;
+    for (;;) {
+        uint64_t args[NARGS] = {0};
+        for (unsigned i = 0; i < NARGS; i++)
+            if (g->used[i])
+                args[i] = g->hi[i].v[pos[i] / g->lo[i].n] << 32 | g->lo[i].v[pos[i] % g->lo[i].n];
+        int r = run_call(g, prog, n, nr, args, err);
+        if (r < 0)
+            return r;
+        unsigned i = 0;
+        while (i < NARGS && ++pos[i] == size[i])
+            pos[i++] = 0;
+        if (i == NARGS)
+            return 0;
+    }
+}
+
+/* Each argument's values against anchors: every argument 0, and one call per rule that
+ * satisfies it (when one of the values does); at most BPF_CHECK_GRID_MAX calls. */
+static int run_anchored(struct group *g, const struct sock_filter *prog, size_t n, int nr,
+                        struct kerr *err)
+{
+    size_t budget = BPF_CHECK_GRID_MAX;
+    for (size_t a = 0; a <= g->nrules; a++) {
+        uint64_t anchor[NARGS] = {0};
+        if (a > 0) {
+            const struct bpf_rule *r = &g->m->rules[g->rules[a - 1]];
+            bool found = true;
+            for (unsigned i = 0; i < r->ncmp && found; i++) {
+                unsigned idx = r->cmp[i].arg;
+                found = false;
+                for (size_t k = 0; k < g->whole[idx].n && !found; k++) {
+                    anchor[idx] = g->whole[idx].v[k];
+                    found = true;
+                    for (unsigned j = 0; j < r->ncmp; j++)
+                        if (r->cmp[j].arg == idx && !cmp_holds(&r->cmp[j], anchor[idx]))
+                            found = false;
+                }
+            }
+            if (!found)
+                continue;
+        }
+        for (unsigned i = 0; i < NARGS; i++) {
+            if (!g->used[i])
+                continue;
+            for (size_t k = 0; k < g->whole[i].n; k++) {
+                if (budget-- == 0)
+                    return 0;
+                uint64_t args[NARGS];
+                memcpy(args, anchor, sizeof(args));
+                args[i] = g->whole[i].v[k];
+                int r = run_call(g, prog, n, nr, args, err);
+                if (r < 0)
+                    return r;
+            }
+        }
+    }
+    return 0;
+}
+
+static void group_free(struct group *g)
+{
+    for (unsigned i = 0; i < NARGS; i++) {
+        free(g->hi[i].v);
+        free(g->lo[i].v);
+        free(g->whole[i].v);
+    }
+}
+
+static int check_group(struct group *g, const struct sock_filter *prog, size_t n, int nr,
+                       struct kerr *err)
+{
+    size_t ncmp[NARGS] = {0}, total = 0;
+    for (size_t i = 0; i < g->nrules; i++) {
+        const struct bpf_rule *r = &g->m->rules[g->rules[i]];
+        for (unsigned k = 0; k < r->ncmp; k++)
+            ncmp[r->cmp[k].arg]++;
+        total += r->ncmp;
+    }
+    if (total == 0) {
+        const uint64_t zero[NARGS] = {0};
+        return run_call(g, prog, n, nr, zero, err);
+    }
+    for (unsigned i = 0; i < NARGS; i++) {
+        size_t cap = ncmp[i] * HALVES_PER_CMP + 2;
+        g->hi[i].v = malloc(cap * sizeof(uint64_t));
+        g->lo[i].v = malloc(cap * sizeof(uint64_t));
+        g->whole[i].v = malloc(cap * sizeof(uint64_t));
+        if (!g->hi[i].v || !g->lo[i].v || !g->whole[i].v)
+            return kerr_set(err, -ENOMEM, "out of memory checking the BPF program");
+        add_value(g, i, 0);
+        add_value(g, i, UINT64_MAX);
+    }
+    _Static_assert(VALUES_PER_CMP <= HALVES_PER_CMP, "value bound");
+    for (size_t i = 0; i < g->nrules; i++) {
+        const struct bpf_rule *r = &g->m->rules[g->rules[i]];
+        for (unsigned k = 0; k < r->ncmp; k++)
+            add_cmp_values(g, &r->cmp[k]);
+    }
+
+    size_t grid = 1;
+    for (unsigned i = 0; i < NARGS && grid <= BPF_CHECK_GRID_MAX; i++)
+        if (g->used[i])
+            grid *= g->hi[i].n * g->lo[i].n;
+    if (grid <= BPF_CHECK_GRID_MAX)
+        return run_grid(g, prog, n, nr, err);
+    return run_anchored(g, prog, n, nr, err);
+}
+
+struct named {
+    int nr;
+    size_t rule;
+};
+
+static int by_nr(const void *a, const void *b)
+{
+    const struct named *x = a, *y = b;
+    if (x->nr != y->nr)
+        return x->nr < y->nr ? -1 : 1;
+    return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+static int check_arch(const struct bpf_model *m, uint32_t arch, struct named *named, size_t *idx,
+                      const struct sock_filter *prog, size_t n, struct kerr *err)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < m->nrules; i++) {
+        int nr = seccomp_syscall_resolve_name_arch(arch, m->rules[i].name);
+        /* Negative: not on this architecture, or reached through a multiplexer. */
+        if (nr >= 0)
+            named[count++] = (struct named){nr, i};
+    }
+    qsort(named, count, sizeof(*named), by_nr);
+
+    int base = arch == SCMP_ARCH_X32 ? X32_NR_BASE : 0;
+    int unnamed = base;
+    for (size_t i = 0; i < count;) {
+        size_t j = i;
+        while (j < count && named[j].nr == named[i].nr) {
+            idx[j - i] = named[j].rule;
+            j++;
+        }
+        if (named[i].nr == unnamed)
+            unnamed++;
+        struct group g = {
+            .m = m,
+            .rules = idx,
+            .nrules = j - i,
+            .arch = arch,
+            .wide = (arch & ARCH_64BIT) != 0,
+        };
+        int r = check_group(&g, prog, n, named[i].nr, err);
+        group_free(&g);
+        if (r < 0)
+            return r;
+        i = j;
+    }
+    struct group none = {.m = m, .arch = arch, .wide = (arch & ARCH_64BIT) != 0};
+    uint64_t zero[NARGS] = {0};
+    return run_call(&none, prog, n, unnamed, zero, err);
+}
+
+int bpf_check(const struct bpf_model *m, const struct sock_filter *prog, size_t n, struct kerr *err)
+{
+    _cleanup_free_ struct named *named = malloc((m->nrules ? m->nrules : 1) * sizeof(*named));
+    _cleanup_free_ size_t *idx = malloc((m->nrules ? m->nrules : 1) * sizeof(*idx));
+    if (!named || !idx)
+        return kerr_set(err, -ENOMEM, "out of memory checking the BPF program");
+    for (size_t a = 0; a < m->narches; a++) {
+        int r = check_arch(m, m->arches[a], named, idx, prog, n, err);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}

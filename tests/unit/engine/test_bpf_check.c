@@ -1,0 +1,224 @@
+/* test_bpf_check.c - the seccomp BPF interpreter and the check of libseccomp's program against
+ * the profile (engine/bpf_check.h).
+ *
+ * The interpreter is pinned on hand-written programs with known answers (each load of struct
+ * seccomp_data in both byte orders, the scratch memory, ALU, every jump, both returns) and on
+ * programs seccomp would not run (it refuses them rather than guess). The check is pinned on
+ * profiles through proof_profile(): many conditions (more combinations than the grid runs,
+ * so the anchored calls) with and without a rule libseccomp loses.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/cleanup.h"
+#include "engine/bpf_check.h"
+#include "engine/proof.h"
+
+#define LE_ARCH 0xc000003eu /* AUDIT_ARCH_X86_64 */
+#define BE_ARCH 0x80000016u /* AUDIT_ARCH_S390X */
+
+static uint32_t run_ok(const struct sock_filter *prog, size_t n, const struct bpf_call *c)
+{
+    uint32_t ret = 0xdeadbeef;
+    assert_int_equal(bpf_run(prog, n, c, &ret), 0);
+    return ret;
+}
+
+/* Each word of struct seccomp_data, in the architecture's byte order. */
+static void test_loads(void **state)
+{
+    (void)state;
+    struct bpf_call le = {.nr = 7, .arch = LE_ARCH, .args = {0x1111111122222222ull}};
+    struct bpf_call be = le;
+    be.arch = BE_ARCH;
+    le.args[5] = 0x5555555566666666ull;
+    be.args[5] = le.args[5];
+    static const struct {
+        uint32_t k;
+        uint32_t le, be;
+    } rows[] = {
+        {0, 7, 7},
+        {4, LE_ARCH, BE_ARCH},
+        {8, 0, 0},
+        {12, 0, 0},
+        {16, 0x22222222u, 0x11111111u},
+        {20, 0x11111111u, 0x22222222u},
+        {56, 0x66666666u, 0x55555555u},
+        {60, 0x55555555u, 0x66666666u},
+    };
+    for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+        struct sock_filter prog[] = {
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, rows[i].k),
+            BPF_STMT(BPF_RET | BPF_A, 0),
+        };
+        assert_int_equal(run_ok(prog, 2, &le), rows[i].le);
+        assert_int_equal(run_ok(prog, 2, &be), rows[i].be);
+    }
+}
+
+/* Jumps, scratch memory, ALU with K and X, TAX/TXA, LEN, RET K. */
+static void test_program(void **state)
+{
+    (void)state;
+    /* Returns ERRNO(a0_lo + 1) when nr == 3 and (a0_lo & 0xf0) != 0, ALLOW otherwise; the
+     * errno goes through the scratch memory and X. */
+    struct sock_filter prog[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 3, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JA, 10, 0, 0),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 16),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0xf0, 0, 8),
+        BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 1),
+        BPF_STMT(BPF_ST, 3),
+        BPF_STMT(BPF_LDX | BPF_MEM, 3),
+        BPF_STMT(BPF_LD | BPF_IMM, 0x00050000u),
+        BPF_STMT(BPF_ALU | BPF_OR | BPF_X, 0),
+        BPF_STMT(BPF_MISC | BPF_TAX, 0),
+        BPF_STMT(BPF_MISC | BPF_TXA, 0),
+        BPF_STMT(BPF_RET | BPF_A, 0),
+        BPF_STMT(BPF_RET | BPF_K, 0x7fff0000u),
+    };
+    size_t n = ELEMENTSOF(prog);
+    struct bpf_call c = {.nr = 3, .arch = LE_ARCH, .args = {0x20}};
+    assert_int_equal(run_ok(prog, n, &c), 0x00050021u);
+    c.args[0] = 0x0f;
+    assert_int_equal(run_ok(prog, n, &c), 0x7fff0000u);
+    c.nr = 4;
+    c.args[0] = 0x20;
+    assert_int_equal(run_ok(prog, n, &c), 0x7fff0000u);
+
+    /* JGT, JGE with X, the length of struct seccomp_data. */
+    struct sock_filter cmp[] = {
+        BPF_STMT(BPF_LDX | BPF_W | BPF_LEN, 0),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 16),
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_X, 0, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 10, 0, 2),
+        BPF_STMT(BPF_RET | BPF_K, 2),
+        BPF_STMT(BPF_RET | BPF_K, 1),
+        BPF_STMT(BPF_RET | BPF_K, 0),
+    };
+    struct bpf_call d = {.arch = LE_ARCH, .args = {64}};
+    assert_int_equal(run_ok(cmp, ELEMENTSOF(cmp), &d), 1);
+    d.args[0] = 11;
+    assert_int_equal(run_ok(cmp, ELEMENTSOF(cmp), &d), 2);
+    d.args[0] = 10;
+    assert_int_equal(run_ok(cmp, ELEMENTSOF(cmp), &d), 0);
+}
+
+/* Programs seccomp would not run to a return are refused, not guessed. */
+static void test_malformed(void **state)
+{
+    (void)state;
+    struct bpf_call c = {.nr = 1, .arch = LE_ARCH};
+    uint32_t ret;
+    struct sock_filter misaligned[] = {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 2),
+                                       BPF_STMT(BPF_RET | BPF_K, 0)};
+    struct sock_filter beyond[] = {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 64),
+                                   BPF_STMT(BPF_RET | BPF_K, 0)};
+    struct sock_filter byte_load[] = {BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),
+                                      BPF_STMT(BPF_RET | BPF_K, 0)};
+    struct sock_filter no_ret[] = {BPF_STMT(BPF_LD | BPF_IMM, 1)};
+    struct sock_filter jump_out[] = {BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 5, 5),
+                                     BPF_STMT(BPF_RET | BPF_K, 0)};
+    struct sock_filter ja_out[] = {BPF_JUMP(BPF_JMP | BPF_JA, 1, 0, 0),
+                                   BPF_STMT(BPF_RET | BPF_K, 0)};
+    struct sock_filter div0[] = {BPF_STMT(BPF_ALU | BPF_DIV | BPF_K, 0),
+                                 BPF_STMT(BPF_RET | BPF_K, 0)};
+    struct sock_filter scratch[] = {BPF_STMT(BPF_ST, 16), BPF_STMT(BPF_RET | BPF_K, 0)};
+    struct sock_filter unknown[] = {{0xff, 0, 0, 0}, BPF_STMT(BPF_RET | BPF_K, 0)};
+    struct {
+        const struct sock_filter *p;
+        size_t n;
+    } rows[] = {
+        {misaligned, 2}, {beyond, 2}, {byte_load, 2}, {no_ret, 1},  {jump_out, 2},
+        {ja_out, 2},     {div0, 2},   {scratch, 2},   {unknown, 2}, {misaligned, 0},
+    };
+    for (size_t i = 0; i < ELEMENTSOF(rows); i++)
+        if (bpf_run(rows[i].p, rows[i].n, &c, &ret) != -EINVAL)
+            fail_msg("row %zu: the program ran", i);
+}
+
+/* A profile whose rules of one syscall compare four arguments, with more combinations than the
+ * grid runs: the anchored calls. extra is one more rule, or "". */
+static int prove_wide(const char *extra, struct kerr *err)
+{
+    char json[8192];
+    size_t off = (size_t)snprintf(json, sizeof(json),
+                                  "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[");
+    for (int idx = 1; idx <= 4; idx++)
+        for (int v = 1; v <= 8; v++)
+            off += (size_t)snprintf(json + off, sizeof(json) - off,
+                                    "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ERRNO\","
+                                    "\"args\":[{\"index\":%d,\"value\":%d,\"op\":\"SCMP_CMP_EQ\"},"
+                                    "{\"index\":0,\"value\":%d,\"op\":\"SCMP_CMP_EQ\"}]},",
+                                    idx, v * 1000 + idx, 100 + idx);
+    snprintf(json + off, sizeof(json) - off,
+             "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,"
+             "\"value\":7,\"op\":\"SCMP_CMP_EQ\"}]}%s]}",
+             extra);
+    return proof_profile(json, strlen(json), err);
+}
+
+static void test_anchored(void **state)
+{
+    (void)state;
+    struct kerr err = {0};
+    int r = prove_wide("", &err);
+    if (r < 0)
+        fail_msg("%s", err.msg);
+    /* Two ranges of one action on argument 0: libseccomp 2.5.4 loses one of them. */
+    r = prove_wide(",{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_KILL_PROCESS\",\"args\":"
+                   "[{\"index\":0,\"value\":16,\"op\":\"SCMP_CMP_LT\"}]},"
+                   "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_KILL_PROCESS\",\"args\":"
+                   "[{\"index\":0,\"value\":4294967296,\"op\":\"SCMP_CMP_LT\"}]}",
+                   &err);
+    assert_int_equal(r, -EPROTO);
+    assert_non_null(strstr(err.msg, "looser than the profile: \"personality\""));
+}
+
+/* A syscall no rule names gets the default action; a program that does not give it is
+ * looser than the profile. */
+static void test_default_checked(void **state)
+{
+    (void)state;
+    struct bpf_rule rule = {.name = "read", .action = SCMP_ACT_ALLOW};
+    struct bpf_model m = {
+        .default_action = SCMP_ACT_ERRNO(1),
+        .arches = {SCMP_ARCH_X86_64},
+        .narches = 1,
+        .rules = &rule,
+        .nrules = 1,
+    };
+    struct sock_filter allow_all[] = {BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ALLOW)};
+    struct sock_filter errno_all[] = {BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ERRNO(1))};
+    /* nr 0 is read on x86_64: allowed; nr 1 (write) no rule names. */
+    struct sock_filter right[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ERRNO(1)),
+    };
+    struct kerr err = {0};
+    assert_int_equal(bpf_check(&m, right, ELEMENTSOF(right), &err), 0);
+    assert_int_equal(bpf_check(&m, allow_all, 1, &err), -EPROTO);
+    assert_non_null(strstr(err.msg, "(a syscall no rule names)"));
+    /* Stricter than the profile for read: not looser, so not refused. */
+    assert_int_equal(bpf_check(&m, errno_all, 1, &err), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_loads),           cmocka_unit_test(test_program),
+        cmocka_unit_test(test_malformed),       cmocka_unit_test(test_anchored),
+        cmocka_unit_test(test_default_checked),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
