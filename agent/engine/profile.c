@@ -1026,6 +1026,93 @@ static bool cond_never_holds(const struct ccond *c)
     return false;
 }
 
+/* The calls one comparison holds for, as an interval [*lo, *hi] (empty when *lo > *hi);
+ * false for NE and MASKED_EQ, which are no interval. */
+static bool arg_interval(const struct sys_arg *a, uint64_t *lo, uint64_t *hi)
+{
+    *lo = 0;
+    *hi = UINT64_MAX;
+    switch (a->op) {
+    case OP_EQ:
+        *lo = *hi = a->value;
+        return true;
+    case OP_LT:
+        if (a->value == 0)
+            *lo = 1, *hi = 0;
+        else
+            *hi = a->value - 1;
+        return true;
+    case OP_LE:
+        *hi = a->value;
+        return true;
+    case OP_GT:
+        if (a->value == UINT64_MAX)
+            *lo = 1, *hi = 0;
+        else
+            *lo = a->value + 1;
+        return true;
+    case OP_GE:
+        *lo = a->value;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool arg_holds(const struct sys_arg *a, uint64_t v)
+{
+    uint64_t lo, hi;
+    if (arg_interval(a, &lo, &hi))
+        return lo <= v && v <= hi;
+    if (a->op == OP_NE)
+        return v != a->value;
+    return (v & a->value) == a->value_two; /* MASKED_EQ */
+}
+
+/* Whether every value comparison x holds for, y holds for too (false when unsure). */
+static bool arg_within(const struct sys_arg *x, const struct sys_arg *y)
+{
+    if (x->op == y->op && x->value == y->value && x->value_two == y->value_two)
+        return true;
+    if (x->op == OP_EQ)
+        return arg_holds(y, x->value);
+    uint64_t xl, xh, yl, yh;
+    if (!arg_interval(x, &xl, &xh))
+        return false;
+    if (xl > xh)
+        return true; /* x holds for no value */
+    if (arg_interval(y, &yl, &yh))
+        return yl <= xl && xh <= yh;
+    return y->op == OP_NE && (y->value < xl || y->value > xh);
+}
+
+/* Whether every call conditional rule a matches, b matches too (false when unsure). */
+static bool cond_within(const struct ccond *a, const struct ccond *b)
+{
+    for (size_t k = 0; k < b->nargs; k++) {
+        bool found = false;
+        for (size_t i = 0; i < a->nargs && !found; i++)
+            found = a->args[i].index == b->args[k].index && arg_within(&a->args[i], &b->args[k]);
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+/* Whether rule k of c[0..n), with the action v[k], adds nothing: another rule with the same
+ * action matches every call it matches (of two that match the same calls, the first stays).
+ * Leaving such rules out is more than tidy: libseccomp 2.5.4 loses one of two overlapping
+ * range rules of a syscall (Kill when arg 0 < 16, Kill when arg 0 < 2^32: personality(16)
+ * ran), and the proof refuses such a profile (engine/bpf_check.h). */
+static bool cond_subsumed(const struct ccond *c, const struct verdict *v, size_t n, size_t k)
+{
+    for (size_t j = 0; j < n; j++)
+        if (j != k && verdict_eq(v[j], v[k]) && cond_within(&c[k], &c[j]) &&
+            (j < k || !cond_within(&c[j], &c[k])))
+            return true;
+    return false;
+}
+
 int profile_lower(const struct cprof *in_all, struct cprof **ret)
 {
     /* Conditional rules that never hold apply to no call: left out, so that they neither
@@ -1098,13 +1185,18 @@ int profile_lower(const struct cprof *in_all, struct cprof **ret)
         bool widen_only = verdict_cmp(cmax, E) <= 0;
         if (verdict_eq(E, in->dflt)) {
             /* No unconditional rule needed: the default catches what no condition matches. */
+            _cleanup_free_ struct verdict *v = malloc(nc * sizeof(*v));
+            if (!v)
+                return -ENOMEM;
+            for (size_t k = 0; k < nc; k++)
+                v[k] = raise ? cmax : c[k].v;
             for (size_t k = 0; k < nc; k++) {
                 struct ccond cc = c[k];
                 if (raise) {
                     cc.v = cmax;
                     cc.origin = cmax_origin;
                 }
-                if (verdict_eq(cc.v, in->dflt))
+                if (verdict_eq(cc.v, in->dflt) || cond_subsumed(c, v, nc, k))
                     continue;
                 if (push_cond(out, &ccap, &cc) < 0)
                     return -ENOMEM;

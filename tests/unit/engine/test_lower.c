@@ -125,6 +125,59 @@ static void test_masked_eq_that_never_holds_is_left_out(void **state)
     cprof_free(out);
 }
 
+/* A conditional rule whose calls another rule of the same action matches too is left out
+ * (libseccomp 2.5.4 loses one of two overlapping range rules: Kill when arg 0 < 16 and when
+ * arg 0 < 2^32 let personality(16) run); rules that only overlap stay, and of two that match
+ * the same calls one stays. */
+static void test_subsumed_conditions_are_left_out(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ALLOW);
+    uint32_t s = sys(f, "personality"), t = sys(f, "mkdir"), u = sys(f, "ptrace");
+    struct {
+        uint32_t sys;
+        enum cmp_op op;
+        uint64_t value;
+    } rows[] = {
+        {s, OP_LT, 16}, {s, OP_LT, UINT64_C(1) << 32},
+        {s, OP_EQ, 5},  {s, OP_GT, 100},
+        {t, OP_EQ, 3},  {t, OP_NE, 4},
+        {t, OP_EQ, 4},  {u, OP_GE, 9},
+        {u, OP_GE, 9},  {u, OP_LE, 8},
+    };
+    /* The profile's conditions are sorted by syscall. */
+    uint32_t order[3] = {s, t, u};
+    for (int a = 0; a < 3; a++)
+        for (int b = a + 1; b < 3; b++)
+            if (order[b] < order[a]) {
+                uint32_t x = order[a];
+                order[a] = order[b];
+                order[b] = x;
+            }
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+            if (rows[i].sys == order[k])
+                add_cond(f->p, rows[i].sys, KILL, 0, rows[i].op, rows[i].value);
+    struct cprof *out = lower(f->p);
+    size_t ne, nc;
+    rules_of(out, s, &ne, &nc);
+    assert_int_equal(nc, 2);
+    rules_of(out, t, &ne, &nc);
+    assert_int_equal(nc, 2);
+    rules_of(out, u, &ne, &nc);
+    assert_int_equal(nc, 2);
+    for (size_t i = 0; i < out->nconds; i++) {
+        const struct sys_arg *a = &out->conds[i].args[0];
+        if (out->conds[i].sys == s)
+            assert_true((a->op == OP_LT && a->value == UINT64_C(1) << 32) ||
+                        (a->op == OP_GT && a->value == 100));
+        else if (out->conds[i].sys == t)
+            assert_true(a->op != OP_EQ || a->value == 4);
+        assert_true(verdict_eq(out->conds[i].v, KILL));
+    }
+    cprof_free(out);
+}
+
 static void test_conditions_under_the_default_stay(void **state)
 {
     struct fix *f = *state;
@@ -303,6 +356,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_render_never_mixes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_masked_eq_that_never_holds_is_left_out, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_subsumed_conditions_are_left_out, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
