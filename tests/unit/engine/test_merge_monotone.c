@@ -55,7 +55,10 @@
  * arguments and the actions of S, S+D (rendered and merged before lowering) and D alone.
  * KSCMP_MONO_CASES sets the cases per test (default 600; the start-up test runs a fifth of it
  * per class of D), KSCMP_MONO_SEED the seed (default 1), KSCMP_MONO_PRINT how many shrunk
- * repros of each kind a test prints (default 3).
+ * repros of each kind a test prints (default 3). *
+ * The policies as data, their generator, their YAML, meaning() and the argument vectors, and
+ * the shrinking steps are shared with test_bpf_agrees.c (policy_gen.h); the cases drawn, the
+ * properties and the printing are this file's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -68,73 +71,14 @@
 
 #include "engine/startup.h"
 #include "engine_fixture.h"
-#include "sys_arg_eval.h"
-
-/* ---- random numbers ------------------------------------------------------------------------ */
-
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static unsigned below(unsigned n)
-{
-    return (unsigned)(rnd() % n);
-}
-
-static bool chance(unsigned percent)
-{
-    return below(100) < percent;
-}
+#include "policy_gen.h"
 
 /* ---- cases ---------------------------------------------------------------------------------- */
 
 static const char *const SYSCALLS[] = {"ptrace", "socket", "personality", "mkdir", "read", "clone"};
 #define NSYS ARRAY_SIZE(SYSCALLS)
 
-/* Indexed by enum action. */
-static const char *const ACT_YAML[] = {
-    "Allow", "Audit", "SCMP_ACT_TRACE", "Block", "Trap", "SCMP_ACT_KILL_THREAD", "Kill"};
-static const char *const OP_YAML[] = {[OP_NE] = "NE",
-                                      [OP_LT] = "LT",
-                                      [OP_LE] = "LE",
-                                      [OP_EQ] = "EQ",
-                                      [OP_GE] = "GE",
-                                      [OP_GT] = "GT",
-                                      [OP_MASKED_EQ] = "MASKED_EQ"};
-
-#define MAX_RULES 4
 #define MAX_S 4
-
-struct cond {
-    uint8_t index, op;
-    uint64_t value, two;
-};
-
-struct rule {
-    uint8_t nsys;
-    uint8_t sys[2];
-    uint8_t action;
-    uint16_t err; /* Block only; 0: omitted (EPERM) */
-    uint8_t nargs;
-    struct cond args[2];
-};
-
-enum pol_kind { P_NAMED, P_NSSEL, P_CLUSTER, P_CEILING };
-enum target { T_ALL, T_A, T_B };
-
-struct pol {
-    enum pol_kind kind;
-    enum target target;
-    int dflt; /* an enum action, or -1: omitted */
-    uint8_t nrules;
-    struct rule rules[MAX_RULES];
-};
 
 enum dclass { D_BLOCK, D_BLOCK_CEILING, D_ALLOW_CEILING };
 static const char *const DCLASS_NAME[] = {"a block-list", "a block-list ceiling",
@@ -152,26 +96,10 @@ struct tcase {
 static const uint64_t VALUES[] = {
     0, 1, 2, 8, 16, 17, 255, 0x7fffffff, 0xffffffff, 0x100000000ull, INT64_MAX};
 static const uint64_t MASKS[] = {1, 8, 0xf0, 0xff, 0x7e020000, 0xffffffff, 0x100000003ull};
+static const struct cond_gen CONDS = {
+    {VALUES, ARRAY_SIZE(VALUES)}, {MASKS, ARRAY_SIZE(MASKS)}, .arg0_tenths = 7};
 
-static void gen_cond(struct cond *c, uint8_t index)
-{
-    c->index = index;
-    c->op = (uint8_t)(OP_NE + below(OP__MAX - OP_NE));
-    if (c->op == OP_MASKED_EQ) {
-        c->value = MASKS[below(ARRAY_SIZE(MASKS))];
-        c->two = chance(85) ? c->value & rnd() : below(512);
-    } else {
-        c->value = chance(85) ? VALUES[below(ARRAY_SIZE(VALUES))] : below(64);
-        c->two = 0;
-    }
-}
-
-static uint8_t gen_index(void)
-{
-    unsigned r = below(10);
-    return (uint8_t)(r < 7 ? 0 : r < 9 ? 1 : 2 + below(4));
-}
-
+/* One or two syscalls, one or two conditions. */
 static void gen_rule(struct rule *r, uint8_t action, unsigned cond_percent)
 {
     memset(r, 0, sizeof(*r));
@@ -183,70 +111,21 @@ static void gen_rule(struct rule *r, uint8_t action, unsigned cond_percent)
         static const uint16_t errs[] = {1, 13, 38, 95};
         r->err = errs[below(ARRAY_SIZE(errs))];
     }
-    if (chance(cond_percent)) {
-        r->nargs = (uint8_t)(chance(80) ? 1 : 2);
-        gen_cond(&r->args[0], gen_index());
-        if (r->nargs == 2) {
-            uint8_t i2;
-            do
-                i2 = gen_index();
-            while (i2 == r->args[0].index);
-            gen_cond(&r->args[1], i2);
-        }
+    if (!chance(cond_percent))
+        return;
+    r->nargs = (uint8_t)(chance(80) ? 1 : 2);
+    gen_cond(&CONDS, &r->args[0], gen_index(&CONDS));
+    if (r->nargs == 2) {
+        uint8_t i2;
+        do
+            i2 = gen_index(&CONDS);
+        while (i2 == r->args[0].index);
+        gen_cond(&CONDS, &r->args[1], i2);
     }
 }
 
-/* An action other than Allow: Audit and up (for S). */
-static uint8_t restrict_action(void)
-{
-    return (uint8_t)(ACT_LOG + below(ACT__MAX - ACT_LOG));
-}
-
-/* A deny: Block and up (for D). */
-static uint8_t deny_action(void)
-{
-    return (uint8_t)(ACT_ERRNO + below(ACT__MAX - ACT_ERRNO));
-}
-
-/* is_d: D's, deny rules only and a default Allow or omitted; S's may Audit and trace, and
- * default to Audit. */
-static void gen_blocklist(struct pol *p, bool is_d)
-{
-    p->nrules = (uint8_t)(1 + below(3));
-    for (unsigned i = 0; i < p->nrules; i++)
-        gen_rule(&p->rules[i], is_d ? deny_action() : restrict_action(), 50);
-    unsigned r = below(10);
-    p->dflt = r < 6 ? -1 : r < 9 || is_d ? ACT_ALLOW : ACT_LOG;
-}
-
-/* is_d: D's, its other rules and its default (if given) denies; S's may Audit and trace, and
- * default to Allow. */
-static void gen_allowlist(struct pol *p, bool is_d)
-{
-    p->nrules = (uint8_t)(1 + below(MAX_RULES));
-    for (unsigned i = 0; i < p->nrules; i++) {
-        bool allow = i == 0 || chance(60);
-        gen_rule(&p->rules[i],
-                 allow  ? ACT_ALLOW
-                 : is_d ? deny_action()
-                        : restrict_action(),
-                 allow ? 35 : 50);
-    }
-    if (chance(55))
-        p->dflt = -1;
-    else if (!is_d && chance(10))
-        p->dflt = ACT_ALLOW;
-    else
-        p->dflt = is_d ? deny_action() : restrict_action();
-}
-
-static void gen_mixed(struct pol *p)
-{
-    p->nrules = (uint8_t)(1 + below(MAX_RULES));
-    for (unsigned i = 0; i < p->nrules; i++)
-        gen_rule(&p->rules[i], (uint8_t)below(ACT__MAX), 45);
-    p->dflt = chance(40) ? -1 : (int)below(ACT__MAX);
-}
+static const struct pol_gen GEN = {gen_rule,         .max_rules = 4,   .cond_deny = 50,
+                                   .cond_allow = 35, .cond_mixed = 45, .nodflt = 55};
 
 static void gen_case(struct tcase *c, enum dclass dclass, bool startup)
 {
@@ -263,13 +142,7 @@ static void gen_case(struct tcase *c, enum dclass dclass, bool startup)
             c->npods == 2 && p->kind != P_NAMED && chance(60) ? (enum target)(1 + below(2)) : T_ALL;
         if (p->kind == P_CEILING)
             p->target = T_ALL;
-        unsigned shape = below(100);
-        if (shape < 45)
-            gen_allowlist(p, false);
-        else if (shape < 80)
-            gen_blocklist(p, false);
-        else
-            gen_mixed(p);
+        gen_pol(&GEN, p, 45, 35);
     }
     /* Every pod gets at least one policy: s0 applies to all of them. */
     c->s[0].target = T_ALL;
@@ -278,91 +151,20 @@ static void gen_case(struct tcase *c, enum dclass dclass, bool startup)
     case D_BLOCK:
         d->kind = chance(75) ? P_NSSEL : P_CLUSTER;
         d->target = c->npods == 2 && chance(50) ? (enum target)(1 + below(2)) : T_ALL;
-        gen_blocklist(d, true);
+        gen_blocklist(&GEN, d, true);
         break;
     case D_BLOCK_CEILING:
         d->kind = P_CEILING;
-        gen_blocklist(d, true);
+        gen_blocklist(&GEN, d, true);
         break;
     case D_ALLOW_CEILING:
         d->kind = P_CEILING;
-        gen_allowlist(d, true);
+        gen_allowlist(&GEN, d, true);
         break;
     }
 }
 
 /* ---- YAML ---------------------------------------------------------------------------------- */
-
-struct buf {
-    char s[8192];
-    size_t n;
-};
-
-__attribute__((format(printf, 2, 3))) static void bput(struct buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(b->s + b->n, sizeof(b->s) - b->n, fmt, ap);
-    va_end(ap);
-    assert_true(k >= 0 && (size_t)k < sizeof(b->s) - b->n);
-    b->n += (size_t)k;
-}
-
-static void put_num(struct buf *b, uint64_t v)
-{
-    if (v < 1000)
-        bput(b, "%" PRIu64, v);
-    else
-        bput(b, "0x%" PRIx64, v);
-}
-
-static void put_pol(struct buf *b, const struct pol *p, const char *name)
-{
-    const char *label = p->target == T_A   ? "{matchLabels: {app: a}}"
-                        : p->target == T_B ? "{matchLabels: {app: b}}"
-                                           : "{}";
-    if (p->kind == P_NAMED)
-        bput(b, "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: web, namespace: "
-                "demo}\nspec:\n");
-    else if (p->kind == P_NSSEL)
-        bput(b,
-             "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: %s, namespace: "
-             "demo}\nspec:\n  selector: %s\n",
-             name, label);
-    else
-        bput(b,
-             "apiVersion: kscmp.io/v1\nkind: ClusterSeccompPolicy\nmetadata: {name: %s}\nspec:\n"
-             "%s  selector: %s\n",
-             name, p->kind == P_CEILING ? "  ceiling: true\n" : "", label);
-    if (p->dflt >= 0)
-        bput(b, "  defaultAction: %s\n", ACT_YAML[p->dflt]);
-    if (p->nrules)
-        bput(b, "  rules:\n");
-    for (unsigned i = 0; i < p->nrules; i++) {
-        const struct rule *r = &p->rules[i];
-        bput(b, "  - {syscalls: [%s", SYSCALLS[r->sys[0]]);
-        if (r->nsys == 2)
-            bput(b, ", %s", SYSCALLS[r->sys[1]]);
-        bput(b, "], action: %s", ACT_YAML[r->action]);
-        if (r->err)
-            bput(b, ", errno: %u", r->err);
-        if (r->nargs) {
-            bput(b, ", args: [");
-            for (unsigned k = 0; k < r->nargs; k++) {
-                const struct cond *a = &r->args[k];
-                bput(b, "%s{index: %u, op: %s, value: ", k ? ", " : "", a->index, OP_YAML[a->op]);
-                put_num(b, a->value);
-                if (a->op == OP_MASKED_EQ) {
-                    bput(b, ", valueTwo: ");
-                    put_num(b, a->two);
-                }
-                bput(b, "}");
-            }
-            bput(b, "]");
-        }
-        bput(b, "}\n");
-    }
-}
 
 #define POD_A POD("demo", "web-a", "{app: a}", "kscmp/demo/web.json")
 #define POD_B POD("demo", "web-b", "{app: b}", "kscmp/demo/web.json")
@@ -377,11 +179,11 @@ static void case_yaml(const struct tcase *c, bool with_s, bool with_d, bool with
         char name[8];
         snprintf(name, sizeof(name), "s%u", i);
         bput(b, "%s", b->n ? "---\n" : "");
-        put_pol(b, &c->s[i], name);
+        put_pol(b, SYSCALLS, &c->s[i], name);
     }
     if (with_d) {
         bput(b, "%s", b->n ? "---\n" : "");
-        put_pol(b, &c->d, "d");
+        put_pol(b, SYSCALLS, &c->d, "d");
     }
     if (with_pods)
         bput(b, "---\n%s%s%s", POD_A, c->npods == 2 ? "---\n" : "", c->npods == 2 ? POD_B : "");
@@ -389,66 +191,16 @@ static void case_yaml(const struct tcase *c, bool with_s, bool with_d, bool with
 
 /* ---- computing and evaluating ------------------------------------------------------------ */
 
-/* The merged profile before lowering (file_result.prof), copied. */
-struct snap {
-    struct verdict dflt;
-    struct centry *ents;
-    size_t nents;
-    struct ccond *conds;
-    size_t nconds;
-};
-
 struct file_out {
-    enum file_action action;
-    char *json;
-    struct snap m;
+    struct merged_file f;
     uint32_t ids[NSYS];     /* of SYSCALLS in this engine's sysdb */
     bool startup_sys[NSYS]; /* SYSCALLS[k] is in the long start-up set (start-up on only) */
 };
 
-static int got_file(const struct file_result *r, void *userdata)
-{
-    struct file_out *o = userdata;
-    o->action = r->action;
-    if (r->action != FILE_WRITE)
-        return 0;
-    o->json = strndup(r->json, r->len);
-    const struct cprof *p = r->prof;
-    o->m.dflt = p->dflt;
-    o->m.nents = p->nents;
-    o->m.nconds = p->nconds;
-    o->m.ents = calloc(p->nents + 1, sizeof(*p->ents));
-    o->m.conds = calloc(p->nconds + 1, sizeof(*p->conds));
-    assert_true(o->json && o->m.ents && o->m.conds);
-    if (p->nents)
-        memcpy(o->m.ents, p->ents, p->nents * sizeof(*p->ents));
-    if (p->nconds)
-        memcpy(o->m.conds, p->conds, p->nconds * sizeof(*p->conds));
-    return 0;
-}
-
-static int got_event(const struct engine_event *ev, void *userdata)
-{
-    (void)ev;
-    (void)userdata;
-    return 0;
-}
-
-static void file_out_free(struct file_out *o)
-{
-    free(o->json);
-    free(o->m.ents);
-    free(o->m.conds);
-    memset(o, 0, sizeof(*o));
-}
-
 static struct file_out compute_yaml(const char *yaml, const struct tcase *c)
 {
-    const char *const objs[] = {yaml, NULL};
-    struct engine *e = c->startup ? engine_for_startup("x86_64", objs) : engine_for("x86_64", objs);
     struct file_out o = {0};
-    struct sync_ops ops = {got_file, got_event, &o};
-    assert_int_equal(engine_compute_file(e, "demo/web.json", &ops), 0);
+    struct engine *e = compute_file(yaml, c->startup, &o.f);
     for (size_t i = 0; i < NSYS; i++)
         assert_int_equal(sysdb_lookup(engine_sysdb(e), SYSCALLS[i], &o.ids[i]), 0);
     if (c->startup) {
@@ -460,41 +212,6 @@ static struct file_out compute_yaml(const char *yaml, const struct tcase *c)
     }
     engine_free(e);
     return o;
-}
-
-static bool cond_holds(const struct sys_arg *a, const uint64_t args[6])
-{
-    bool ok = true;
-    bool holds = sys_arg_holds(a, args[a->index], &ok);
-    if (!ok)
-        fail_msg("op %u", a->op);
-    return holds;
-}
-
-/* What the merged profile means (before lowering): the most restrictive conditional rule that
- * holds, else the unconditional rule, else the default. */
-static struct verdict meaning(const struct snap *m, uint32_t sys, const uint64_t args[6])
-{
-    bool any = false;
-    struct verdict best = {0};
-    for (size_t i = 0; i < m->nconds; i++) {
-        const struct ccond *c = &m->conds[i];
-        if (c->sys != sys)
-            continue;
-        bool all = true;
-        for (unsigned k = 0; k < c->nargs; k++)
-            all = all && cond_holds(&c->args[k], args);
-        if (all && (!any || verdict_cmp(c->v, best) > 0)) {
-            best = c->v;
-            any = true;
-        }
-    }
-    if (any)
-        return best;
-    for (size_t i = 0; i < m->nents; i++)
-        if (m->ents[i].sys == sys)
-            return m->ents[i].v;
-    return m->dflt;
 }
 
 /* The rank of an eval_call() result: 0 ALLOW ... 6 KILL_PROCESS (any ERRNO the same). */
@@ -510,138 +227,17 @@ static int act_rank(const char *s)
     return -1;
 }
 
-static void verdict_text(struct verdict v, char *buf, size_t len)
+/* The argument vectors for the rules of S and D (policy_gen.h). */
+static void case_vecs(const struct tcase *c, struct vecs *vs)
 {
-    verdict_str(action_oci_name((enum action)v.action), v.errno_ret, buf, len);
-}
-
-/* ---- argument vectors ---------------------------------------------------------------------- */
-
-#define MAX_VALS 48
-#define MAX_VECS 400
-
-struct vecs {
-    uint64_t v[MAX_VECS][6];
-    size_t n;
-};
-
-static void vec_add(struct vecs *vs, const uint64_t a[6])
-{
-    for (size_t i = 0; i < vs->n; i++)
-        if (memcmp(vs->v[i], a, sizeof(vs->v[i])) == 0)
-            return;
-    if (vs->n < MAX_VECS)
-        memcpy(vs->v[vs->n++], a, sizeof(vs->v[0]));
-}
-
-static void val_add(uint64_t *vals, size_t *n, uint64_t x)
-{
-    for (size_t i = 0; i < *n; i++)
-        if (vals[i] == x)
-            return;
-    if (*n < MAX_VALS)
-        vals[(*n)++] = x;
-}
-
-/* The values near one condition: both sides of every boundary. */
-static void cond_values(const struct cond *a, uint64_t *vals, size_t *n)
-{
-    if (a->op == OP_MASKED_EQ) {
-        uint64_t low = a->value & -a->value; /* one bit of the mask */
-        val_add(vals, n, a->two);
-        val_add(vals, n, a->two | ~a->value); /* bits outside the mask do not matter */
-        val_add(vals, n, a->two ^ low);       /* one bit of the mask differs */
-        val_add(vals, n, a->value);
-        val_add(vals, n, a->value & ~a->two);
-        return;
-    }
-    if (a->value)
-        val_add(vals, n, a->value - 1);
-    val_add(vals, n, a->value);
-    val_add(vals, n, a->value + 1);
-}
-
-static void for_each_rule(const struct tcase *c, void (*fn)(const struct rule *, void *), void *ud)
-{
+    static const struct vec_gen how = {
+        .both_words = false, .mixes = 16, .max_vals = 48, .max_vecs = 400};
+    const struct pol *pols[MAX_S + 1];
+    unsigned np = 0;
     for (unsigned i = 0; i < c->ns; i++)
-        for (unsigned k = 0; k < c->s[i].nrules; k++)
-            fn(&c->s[i].rules[k], ud);
-    for (unsigned k = 0; k < c->d.nrules; k++)
-        fn(&c->d.rules[k], ud);
-}
-
-struct idx_vals {
-    uint64_t vals[6][MAX_VALS];
-    size_t n[6];
-};
-
-static void collect_vals(const struct rule *r, void *ud)
-{
-    struct idx_vals *iv = ud;
-    for (unsigned k = 0; k < r->nargs; k++)
-        cond_values(&r->args[k], iv->vals[r->args[k].index], &iv->n[r->args[k].index]);
-}
-
-struct pair_ctx {
-    const struct idx_vals *iv;
-    struct vecs *vs;
-};
-
-/* Two-argument rules: every pair of values of their two indexes. */
-static void pair_vecs(const struct rule *r, void *ud)
-{
-    struct pair_ctx *pc = ud;
-    if (r->nargs != 2)
-        return;
-    uint8_t i = r->args[0].index, j = r->args[1].index;
-    uint64_t vi[8], vj[8];
-    size_t ni = 0, nj = 0;
-    cond_values(&r->args[0], vi, &ni);
-    cond_values(&r->args[1], vj, &nj);
-    for (size_t x = 0; x < ni; x++)
-        for (size_t y = 0; y < nj; y++) {
-            uint64_t a[6] = {0};
-            a[i] = vi[x];
-            a[j] = vj[y];
-            vec_add(pc->vs, a);
-        }
-}
-
-static void build_vecs(const struct tcase *c, struct vecs *vs)
-{
-    static struct idx_vals iv;
-    memset(&iv, 0, sizeof(iv));
-    vs->n = 0;
-    for_each_rule(c, collect_vals, &iv);
-    for (int i = 0; i < 6; i++) {
-        val_add(iv.vals[i], &iv.n[i], 0);
-        val_add(iv.vals[i], &iv.n[i], UINT64_MAX);
-    }
-    uint64_t zero[6] = {0}, ones[6];
-    memset(ones, 0xff, sizeof(ones));
-    vec_add(vs, zero);
-    vec_add(vs, ones);
-    for (int i = 0; i < 6; i++)
-        for (size_t k = 0; k < iv.n[i]; k++) {
-            uint64_t a[6] = {0};
-            a[i] = iv.vals[i][k];
-            vec_add(vs, a);
-            memcpy(a, ones, sizeof(a));
-            a[i] = iv.vals[i][k];
-            vec_add(vs, a);
-        }
-    struct pair_ctx pc = {&iv, vs};
-    for_each_rule(c, pair_vecs, &pc);
-    /* A few mixes of every index's values (a fixed stream: the same case, the same vectors). */
-    uint64_t saved = rng_state;
-    rng_state = 0x5eed;
-    for (int r = 0; r < 16; r++) {
-        uint64_t a[6];
-        for (int i = 0; i < 6; i++)
-            a[i] = iv.vals[i][below((unsigned)iv.n[i])];
-        vec_add(vs, a);
-    }
-    rng_state = saved;
+        pols[np++] = &c->s[i];
+    pols[np++] = &c->d;
+    build_vecs(&how, pols, np, vs);
 }
 
 /* ---- the properties ------------------------------------------------------------------------ */
@@ -677,7 +273,7 @@ static void print_case(FILE *f, const struct tcase *c)
     case_yaml(c, true, false, false, &b);
     fprintf(f, "# --- S:\n%s", b.s);
     b.n = 0;
-    put_pol(&b, &c->d, "d");
+    put_pol(&b, SYSCALLS, &c->d, "d");
     fprintf(f, "# --- D:\n%s", b.s);
 }
 
@@ -739,22 +335,22 @@ static bool check_case(const struct tcase *c, struct violation v[V__MAX])
     struct file_out sd = compute_yaml(b.s, c);
     case_yaml(c, false, true, true, &b);
     struct file_out d = compute_yaml(b.s, c);
-    bool counts = s.action == FILE_WRITE;
+    bool counts = s.f.action == FILE_WRITE;
     if (counts) {
         /* The policies are valid and small: adding D cannot keep S's file from being written;
          * D applies to a pod, so D alone gives one. */
-        if (sd.action != FILE_WRITE || d.action != FILE_WRITE)
-            fail_msg("S's file is written, S+D's (%d) or D's (%d) is not", sd.action, d.action);
-        json_t *rs = parse_profile(s.json, strlen(s.json));
-        json_t *rsd = parse_profile(sd.json, strlen(sd.json));
-        build_vecs(c, &vs);
+        if (sd.f.action != FILE_WRITE || d.f.action != FILE_WRITE)
+            fail_msg("S's file is written, S+D's (%d) or D's (%d) is not", sd.f.action, d.f.action);
+        json_t *rs = parse_profile(s.f.json, s.f.len);
+        json_t *rsd = parse_profile(sd.f.json, sd.f.len);
+        case_vecs(c, &vs);
         for (unsigned k = 0; k < NSYS; k++)
             for (size_t i = 0; i < vs.n; i++) {
                 struct act a2 = eval_call(rsd, SYSCALLS[k], vs.v[i]);
                 if (denies_rendered(a2))
                     continue;
-                struct verdict m = meaning(&s.m, s.ids[k], vs.v[i]);
-                struct verdict md = meaning(&d.m, d.ids[k], vs.v[i]);
+                struct verdict m = meaning(&s.f.m, s.ids[k], vs.v[i]);
+                struct verdict md = meaning(&d.f.m, d.ids[k], vs.v[i]);
                 bool lost[V__MAX] = {0};
                 if (c->dclass == D_ALLOW_CEILING)
                     lost[V_CEILING] = denies(md) && d_deny_counts(c, &sd, k, vs.v[i]);
@@ -770,7 +366,7 @@ static bool check_case(const struct tcase *c, struct violation v[V__MAX])
                                                  .before = eval_call(rs, SYSCALLS[k], vs.v[i]),
                                                  .after = a2,
                                                  .mbefore = m,
-                                                 .mafter = meaning(&sd.m, sd.ids[k], vs.v[i]),
+                                                 .mafter = meaning(&sd.f.m, sd.ids[k], vs.v[i]),
                                                  .md = md};
                     memcpy(v[kind].args, vs.v[i], sizeof(v[kind].args));
                 }
@@ -778,117 +374,57 @@ static bool check_case(const struct tcase *c, struct violation v[V__MAX])
         json_decref(rs);
         json_decref(rsd);
     }
-    file_out_free(&s);
-    file_out_free(&sd);
-    file_out_free(&d);
+    merged_file_free(&s.f);
+    merged_file_free(&sd.f);
+    merged_file_free(&d.f);
     current = prev;
     return counts;
 }
 
 /* ---- shrinking ---------------------------------------------------------------------------- */
 
-static void remove_rule(struct pol *p, unsigned k)
+/* One simplification step of c, in place (policy_gen.h, shrink_case()). */
+static int simplify(void *vc, unsigned step, unsigned *n)
 {
-    memmove(&p->rules[k], &p->rules[k + 1], (p->nrules - k - 1) * sizeof(p->rules[0]));
-    p->nrules--;
-}
-
-/* One simplification step, number `step`: 1 done, 0 no such step (the last was step - 1),
- * -1 a step that does not apply. */
-static int simplify(const struct tcase *in, unsigned step, struct tcase *out)
-{
-    *out = *in;
-    unsigned n = 0;
+    struct tcase *c = vc;
     /* Drop a policy of S (one must stay). */
-    for (unsigned i = 0; i < in->ns; i++)
-        if (in->ns > 1 && n++ == step) {
-            memmove(&out->s[i], &out->s[i + 1], (out->ns - i - 1) * sizeof(out->s[0]));
-            out->ns--;
-            return 1;
-        }
-    if (in->npods == 2 && n++ == step) {
-        out->npods = 1;
-        for (unsigned i = 0; i < out->ns; i++)
-            if (out->s[i].target == T_B)
-                out->s[i].target = T_ALL;
-        if (out->d.target == T_B)
-            out->d.target = T_ALL;
+    int r = simplify_drop_pol(c->s, &c->ns, step, n);
+    if (r)
+        return r;
+    if (c->npods == 2 && (*n)++ == step) {
+        c->npods = 1;
+        for (unsigned i = 0; i < c->ns; i++)
+            if (c->s[i].target == T_B)
+                c->s[i].target = T_ALL;
+        if (c->d.target == T_B)
+            c->d.target = T_ALL;
         return 1;
     }
     struct pol *pols[MAX_S + 1];
     unsigned np = 0;
-    for (unsigned i = 0; i < out->ns; i++)
-        pols[np++] = &out->s[i];
-    pols[np++] = &out->d;
+    for (unsigned i = 0; i < c->ns; i++)
+        pols[np++] = &c->s[i];
+    pols[np++] = &c->d;
     for (unsigned i = 0; i < np; i++) {
         struct pol *p = pols[i];
-        for (unsigned k = 0; k < p->nrules; k++)
-            if (n++ == step) {
-                remove_rule(p, k);
-                return 1;
-            }
-        if (p->dflt >= 0 && n++ == step) {
-            p->dflt = -1;
-            return 1;
-        }
-        if (p->kind == P_NAMED && n++ == step) {
+        r = simplify_drop(p, step, n);
+        if (r)
+            return r;
+        if (p->kind == P_NAMED && (*n)++ == step) {
             p->kind = P_NSSEL;
             return 1;
         }
-        if (p->kind == P_CLUSTER && n++ == step) {
+        if (p->kind == P_CLUSTER && (*n)++ == step) {
             p->kind = P_NSSEL;
             return 1;
         }
-        if (p->target != T_ALL && n++ == step) {
+        if (p->target != T_ALL && (*n)++ == step) {
             p->target = T_ALL;
             return 1;
         }
-        for (unsigned k = 0; k < p->nrules; k++) {
-            struct rule *r = &p->rules[k];
-            if (r->nsys == 2 && n++ == step) {
-                r->nsys = 1;
-                return 1;
-            }
-            if (r->nsys == 2 && n++ == step) {
-                r->sys[0] = r->sys[1];
-                r->nsys = 1;
-                return 1;
-            }
-            if (r->err && n++ == step) {
-                r->err = 0;
-                return 1;
-            }
-            for (unsigned a = 0; a < r->nargs; a++)
-                if (n++ == step) {
-                    memmove(&r->args[a], &r->args[a + 1], (r->nargs - a - 1) * sizeof(r->args[0]));
-                    r->nargs--;
-                    return 1;
-                }
-            for (unsigned a = 0; a < r->nargs; a++) {
-                if (r->args[a].index != 0 && n++ == step) {
-                    for (unsigned b = 0; b < r->nargs; b++)
-                        if (r->args[b].index == 0)
-                            return -1;
-                    r->args[a].index = 0;
-                    return 1;
-                }
-                if (r->args[a].op != OP_EQ && n++ == step) {
-                    r->args[a].op = OP_EQ;
-                    r->args[a].two = 0;
-                    return 1;
-                }
-                if (r->args[a].op != OP_MASKED_EQ && r->args[a].value > 16 && n++ == step) {
-                    r->args[a].value = 16;
-                    return 1;
-                }
-            }
-            /* Plainer actions: Kill and Block for the denies. */
-            if (r->action != ACT_ALLOW && r->action != ACT_ERRNO && r->action != ACT_KILL_PROCESS &&
-                n++ == step) {
-                r->action = r->action > ACT_ERRNO ? ACT_KILL_PROCESS : ACT_ERRNO;
-                return 1;
-            }
-        }
+        r = simplify_rules(p, step, n);
+        if (r)
+            return r;
     }
     return 0;
 }
@@ -908,38 +444,23 @@ static bool sane(const struct tcase *c)
     return true;
 }
 
-/* Simplifies c while it keeps a violation of kind; *v becomes that violation. */
-static void shrink(struct tcase *c, enum vkind kind, struct violation *v)
+/* Whether case t still has a violation of kind. */
+static bool keeps(const void *t, unsigned kind)
 {
-    static struct tcase t;
-    struct violation tv[V__MAX];
-    bool progress = true;
-    while (progress) {
-        progress = false;
-        for (unsigned step = 0;; step++) {
-            int r = simplify(c, step, &t);
-            if (r == 0)
-                break;
-            if (r < 0 || !sane(&t) || !check_case(&t, tv) || !tv[kind].found)
-                continue;
-            *c = t;
-            *v = tv[kind];
-            progress = true;
-            break;
-        }
-    }
+    static struct violation tv[V__MAX];
+    return sane(t) && check_case(t, tv) && tv[kind].found;
 }
 
 /* ---- the tests ----------------------------------------------------------------------------- */
 
-static unsigned env_uint(const char *name, unsigned dflt)
+/* Prints case c with its violation of kind (c is the shrunk case: checked again). */
+static void print_violation(const void *vc, unsigned kind)
 {
-    const char *s = getenv(name);
-    return s && *s ? (unsigned)strtoul(s, NULL, 10) : dflt;
-}
-
-static void print_violation(const struct tcase *c, enum vkind kind, const struct violation *v)
-{
+    const struct tcase *c = vc;
+    struct violation again[V__MAX];
+    assert_true(check_case(c, again));
+    const struct violation *v = &again[kind];
+    assert_true(v->found);
     char mb[48], ma[48], md[48];
     verdict_text(v->mbefore, mb, sizeof(mb));
     verdict_text(v->mafter, ma, sizeof(ma));
@@ -953,17 +474,25 @@ static void print_violation(const struct tcase *c, enum vkind kind, const struct
                   v->args[5], v->before.s, v->after.s, mb, ma, md);
 }
 
+/* The key of a printed case: S and D. */
+static void key_yaml(const void *c, struct buf *b)
+{
+    case_yaml(c, true, true, false, b);
+}
+
+static const struct shrinker SHRINK = {sizeof(struct tcase), simplify, keeps, key_yaml,
+                                       print_violation};
+
 /* Shrunk repros printed per kind and test; the others are counted. */
 #define PRINT_PER_KIND 3
-#define MAX_KEYS 64
 
 static void run(enum dclass dclass, bool startup, unsigned cases, uint64_t seed_salt)
 {
     uint64_t seed = env_uint("KSCMP_MONO_SEED", 1);
-    static struct tcase c, c2;
-    static char keys[MAX_KEYS][1024];
-    static struct buf b;
-    size_t nkeys = 0;
+    static struct tcase c;
+    static struct printed seen;
+    seen.n = 0;
+    seen.width = 1024;
     unsigned counted = 0, bad = 0, count[V__MAX] = {0}, printed[V__MAX] = {0};
     for (unsigned i = 0; i < cases; i++) {
         rng_state = (seed * 1000003u + seed_salt) * 0x9e3779b97f4a7c15ull + i;
@@ -978,21 +507,9 @@ static void run(enum dclass dclass, bool startup, unsigned cases, uint64_t seed_
                 continue;
             any = true;
             count[k]++;
-            if (printed[k] >= env_uint("KSCMP_MONO_PRINT", PRINT_PER_KIND))
-                continue;
-            c2 = c;
-            struct violation sv = v[k];
-            shrink(&c2, (enum vkind)k, &sv);
-            case_yaml(&c2, true, true, false, &b);
-            size_t j = 0;
-            while (j < nkeys && strncmp(keys[j], b.s, sizeof(keys[j]) - 1) != 0)
-                j++;
-            if (j < nkeys)
-                continue;
-            if (nkeys < MAX_KEYS)
-                snprintf(keys[nkeys++], sizeof(keys[0]), "%s", b.s);
-            printed[k]++;
-            print_violation(&c2, (enum vkind)k, &sv);
+            if (printed[k] < env_uint("KSCMP_MONO_PRINT", PRINT_PER_KIND) &&
+                shrink_print(&SHRINK, &c, (unsigned)k, &seen))
+                printed[k]++;
         }
         bad += any;
     }
