@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/cleanup.h"
+#include "engine/bpf_paths.h"
 
 #define DATA_LEN 64u     /* sizeof(struct seccomp_data) */
 #define SCRATCH_WORDS 16 /* BPF_MEMWORDS */
@@ -111,6 +112,8 @@ int bpf_run(const struct sock_filter *prog, size_t n, const struct bpf_call *cal
     while (pc < n) {
         const struct sock_filter *f = &prog[pc++];
         uint32_t k = f->k;
+        if (f->code > 0xff) /* no instruction has these bits */
+            return -EINVAL;
         switch (BPF_CLASS(f->code)) {
         case BPF_LD:
         case BPF_LDX: {
@@ -141,6 +144,11 @@ int bpf_run(const struct sock_filter *prog, size_t n, const struct bpf_call *cal
             mem[k] = BPF_CLASS(f->code) == BPF_ST ? a : x;
             break;
         case BPF_ALU:
+            if (BPF_SRC(f->code) == BPF_X && x == 0 &&
+                (BPF_OP(f->code) == BPF_DIV || BPF_OP(f->code) == BPF_MOD)) {
+                *ret = 0; /* the kernel ends the program so, with 0 (KILL_THREAD) */
+                return 0;
+            }
             if (alu(BPF_OP(f->code), &a, BPF_SRC(f->code) == BPF_X ? x : k) < 0)
                 return -EINVAL;
             break;
@@ -315,6 +323,7 @@ struct group {
     bool wide;     /* 64-bit arguments (else the high halves are 0) */
     struct vals hi[NARGS], lo[NARGS], whole[NARGS];
     bool used[NARGS];
+    void *scratch; /* struct leafctx, shared by the groups of a check */
 };
 
 static void add_value(struct group *g, unsigned i, uint64_t x)
@@ -326,11 +335,10 @@ static void add_value(struct group *g, unsigned i, uint64_t x)
     vals_add(&g->whole[i], x);
 }
 
-/* Both sides of every boundary of c, in each half. */
-static void add_cmp_values(struct group *g, const struct scmp_arg_cmp *c)
+/* Both sides of every boundary of c, in each half, as values of argument i (c's own, or
+ * another that the program might compare with c's value by mistake). */
+static void add_cmp_values(struct group *g, const struct scmp_arg_cmp *c, unsigned i)
 {
-    unsigned i = c->arg;
-    g->used[i] = true;
     if (c->op == SCMP_CMP_MASKED_EQ) {
         uint64_t m = c->datum_a, x = c->datum_b & m;
         add_value(g, i, c->datum_b);
@@ -446,6 +454,27 @@ static int run_grid(struct group *g, const struct sock_filter *prog, size_t n, i
     }
 }
 
+/* Every combination of the halves of two compared arguments i < j, the others 0, when they
+ * number at most *budget (which they then take from it); else nothing. */
+static int run_pair(struct group *g, const struct sock_filter *prog, size_t n, int nr, unsigned i,
+                    unsigned j, size_t *budget, struct kerr *err)
+{
+    size_t si = g->hi[i].n * g->lo[i].n, sj = g->hi[j].n * g->lo[j].n;
+    if (si * sj > *budget)
+        return 0;
+    *budget -= si * sj;
+    for (size_t a = 0; a < si; a++)
+        for (size_t b = 0; b < sj; b++) {
+            uint64_t args[NARGS] = {0};
+            args[i] = g->hi[i].v[a / g->lo[i].n] << 32 | g->lo[i].v[a % g->lo[i].n];
+            args[j] = g->hi[j].v[b / g->lo[j].n] << 32 | g->lo[j].v[b % g->lo[j].n];
+            int r = run_call(g, prog, n, nr, args, err);
+            if (r < 0)
+                return r;
+        }
+    return 0;
+}
+
 /* Each argument's values against anchors: every argument 0, and one call per rule that
  * satisfies it (when one of the values does); at most BPF_CHECK_GRID_MAX calls. */
 static int run_anchored(struct group *g, const struct sock_filter *prog, size_t n, int nr,
@@ -489,6 +518,280 @@ static int run_anchored(struct group *g, const struct sock_filter *prog, size_t 
     return 0;
 }
 
+/* ---- the paths of the program -------------------------------------------------------------
+ *
+ * For every path the program can take for the syscall, and the value v it returns there: is
+ * there a call on that path that the profile answers more strictly than v? Either a rule
+ * stricter than v holds for a call of the path's box (each argument on its own: the rule's
+ * conditions on it and the box's words), or, when the default is stricter than v, no rule holds
+ * for a call of the box (one condition of every rule made false, searched with a budget). A call
+ * found so is run (run_call): the box may hold calls of other paths, the run decides. */
+
+#define PATHS_MAX 4096  /* paths of one syscall's program followed */
+#define SEARCH_MAX 4096 /* steps of the search for a call no rule matches, per path */
+#define ARG_WORD0 4     /* the first word of args[] in struct seccomp_data */
+
+/* A condition on one argument, maybe negated. */
+struct acon {
+    const struct scmp_arg_cmp *c;
+    bool neg;
+};
+
+struct leafctx {
+    struct group *g;
+    const struct sock_filter *prog;
+    size_t n;
+    int nr;
+    bool gave_up; /* a search ran out of its budget: the caller samples instead */
+    struct kerr *err;
+    /* scratch: the candidates of a half, the conditions per argument */
+    uint32_t *hi, *lo;
+    size_t cand_cap;
+    struct acon *cons[NARGS];
+    size_t ncons[NARGS];
+    struct bpf_walk walk;
+};
+
+/* The scratch memory of the paths' check for a model: per argument as many conditions as the
+ * model has, and candidates for them. */
+static int leafctx_init(struct leafctx *lc, const struct bpf_model *m)
+{
+    size_t total = 1;
+    for (size_t i = 0; i < m->nrules; i++)
+        total += m->rules[i].ncmp;
+    *lc = (struct leafctx){.cand_cap = 32 + 8 * total};
+    lc->hi = malloc(lc->cand_cap * sizeof(*lc->hi));
+    lc->lo = malloc(lc->cand_cap * sizeof(*lc->lo));
+    lc->cons[0] = malloc(NARGS * total * sizeof(struct acon));
+    if (!lc->hi || !lc->lo || !lc->cons[0])
+        return -ENOMEM;
+    for (unsigned i = 1; i < NARGS; i++)
+        lc->cons[i] = lc->cons[0] + i * total;
+    return 0;
+}
+
+static void leafctx_done(struct leafctx *lc)
+{
+    free(lc->hi);
+    free(lc->lo);
+    free(lc->cons[0]);
+    bpf_walk_free(&lc->walk);
+}
+
+static void cand_add(uint32_t *out, size_t *n, size_t cap, const struct bpf_box *b, unsigned w,
+                     uint32_t v)
+{
+    if (*n == cap || !bpf_box_allows(b, w, v))
+        return;
+    for (size_t i = 0; i < *n; i++)
+        if (out[i] == v)
+            return;
+    out[(*n)++] = v;
+}
+
+/* The values of word w worth trying for a call in box b under conditions c[0..nc): both sides
+ * of every bound and every value compared, in the half (high or not) that w holds. */
+static size_t half_candidates(const struct bpf_box *b, unsigned w, bool high, const struct acon *c,
+                              size_t nc, uint32_t *out, size_t cap)
+{
+    size_t n = 0;
+    if (b->lo[w] == b->hi[w]) { /* the path pins the word */
+        cand_add(out, &n, cap, b, w, b->lo[w]);
+        return n;
+    }
+    uint32_t edge[] = {b->lo[w], b->hi[w], b->lo[w] + 1, b->hi[w] - 1, 0, UINT32_MAX};
+    for (size_t i = 0; i < ELEMENTSOF(edge); i++)
+        cand_add(out, &n, cap, b, w, edge[i]);
+    for (unsigned i = 0; i < b->nne[w]; i++) {
+        cand_add(out, &n, cap, b, w, b->ne[w][i] - 1);
+        cand_add(out, &n, cap, b, w, b->ne[w][i] + 1);
+    }
+    for (unsigned i = 0; i < b->nmask[w]; i++) {
+        const struct bpf_wmask *m = &b->mask[w][i];
+        uint32_t low = m->mask & -m->mask;
+        cand_add(out, &n, cap, b, w, m->value);
+        cand_add(out, &n, cap, b, w, m->value | ~m->mask);
+        cand_add(out, &n, cap, b, w, (b->lo[w] & ~m->mask) | m->value);
+        cand_add(out, &n, cap, b, w, m->value ^ low);
+        cand_add(out, &n, cap, b, w, (m->value ^ low) | ~m->mask);
+    }
+    for (size_t i = 0; i < nc; i++) {
+        uint64_t a = c[i].c->datum_a, v2 = c[i].c->datum_b;
+        uint32_t x = (uint32_t)(high ? a >> 32 : a);
+        if (c[i].c->op == SCMP_CMP_MASKED_EQ) {
+            uint32_t m = x, val = (uint32_t)(high ? v2 >> 32 : v2);
+            cand_add(out, &n, cap, b, w, val);
+            cand_add(out, &n, cap, b, w, val | ~m);
+            cand_add(out, &n, cap, b, w, val ^ (m & -m));
+            cand_add(out, &n, cap, b, w, (val ^ (m & -m)) | ~m);
+            continue;
+        }
+        cand_add(out, &n, cap, b, w, x - 1);
+        cand_add(out, &n, cap, b, w, x);
+        cand_add(out, &n, cap, b, w, x + 1);
+    }
+    return n;
+}
+
+/* A value of argument i in box b for which every condition of c[0..nc) holds (negated where
+ * asked); false when none of the candidates is one. */
+static bool solve_arg(struct leafctx *lc, const struct bpf_box *b, unsigned i, const struct acon *c,
+                      size_t nc, uint64_t *ret)
+{
+    bool le = (lc->g->arch & ARCH_LE) != 0;
+    unsigned wlo = ARG_WORD0 + 2 * i + (le ? 0 : 1), whi = ARG_WORD0 + 2 * i + (le ? 1 : 0);
+    if (nc == 0 && bpf_box_allows(b, wlo, 0) && bpf_box_allows(b, whi, 0)) {
+        *ret = 0;
+        return true;
+    }
+    size_t nh, nl = half_candidates(b, wlo, false, c, nc, lc->lo, lc->cand_cap);
+    if (lc->g->wide) {
+        nh = half_candidates(b, whi, true, c, nc, lc->hi, lc->cand_cap);
+    } else {
+        /* A 32-bit architecture's arguments have no high half. */
+        nh = bpf_box_allows(b, whi, 0);
+        lc->hi[0] = 0;
+    }
+    for (size_t h = 0; h < nh; h++)
+        for (size_t l = 0; l < nl; l++) {
+            uint64_t x = (uint64_t)lc->hi[h] << 32 | lc->lo[l];
+            bool all = true;
+            for (size_t k = 0; k < nc && all; k++)
+                all = cmp_holds(c[k].c, x) != c[k].neg;
+            if (all) {
+                *ret = x;
+                return true;
+            }
+        }
+    return false;
+}
+
+/* A call of box b with the conditions of lc->cons on each argument; false when there is none
+ * among the candidates. */
+static bool solve_call(struct leafctx *lc, const struct bpf_box *b, uint64_t args[NARGS])
+{
+    for (unsigned i = 0; i < NARGS; i++)
+        if (!solve_arg(lc, b, i, lc->cons[i], lc->ncons[i], &args[i]))
+            return false;
+    return true;
+}
+
+/* (a): a rule stricter than the path's value that holds for a call of its box. */
+static int stricter_rule(struct leafctx *lc, const struct bpf_box *b, int leaf_rank)
+{
+    const struct bpf_model *m = lc->g->m;
+    for (size_t j = 0; j < lc->g->nrules; j++) {
+        const struct bpf_rule *r = &m->rules[lc->g->rules[j]];
+        if (rank(r->action) <= leaf_rank)
+            continue;
+        memset(lc->ncons, 0, sizeof(lc->ncons));
+        for (unsigned k = 0; k < r->ncmp; k++) {
+            unsigned i = r->cmp[k].arg;
+            lc->cons[i][lc->ncons[i]++] = (struct acon){&r->cmp[k], false};
+        }
+        uint64_t args[NARGS];
+        if (!solve_call(lc, b, args))
+            continue;
+        int e = run_call(lc->g, lc->prog, lc->n, lc->nr, args, lc->err);
+        if (e < 0)
+            return e;
+    }
+    return 0;
+}
+
+/* (b): a call of the box no rule holds for, when the default is stricter than the path's value:
+ * one condition of every rule made false, depth first, the choices undone in turn. */
+static void unchoose(struct leafctx *lc, unsigned *choice, size_t j)
+{
+    const struct bpf_rule *r = &lc->g->m->rules[lc->g->rules[j]];
+    lc->ncons[r->cmp[choice[j]].arg]--;
+    choice[j]++;
+}
+
+static int no_rule(struct leafctx *lc, const struct bpf_box *b)
+{
+    const struct bpf_model *m = lc->g->m;
+    size_t nr = lc->g->nrules;
+    for (size_t j = 0; j < nr; j++)
+        if (m->rules[lc->g->rules[j]].ncmp == 0)
+            return 0; /* an unconditional rule holds for every call */
+    _cleanup_free_ unsigned *choice = calloc(nr + 1, sizeof(*choice));
+    if (!choice)
+        return kerr_set(lc->err, -ENOMEM, "out of memory checking the BPF program");
+    memset(lc->ncons, 0, sizeof(lc->ncons));
+    size_t j = 0, budget = SEARCH_MAX;
+    uint64_t args[NARGS];
+    for (;;) {
+        if (j == nr) {
+            if (solve_call(lc, b, args))
+                return run_call(lc->g, lc->prog, lc->n, lc->nr, args, lc->err);
+            if (nr == 0)
+                return 0;
+            unchoose(lc, choice, --j);
+            continue;
+        }
+        const struct bpf_rule *r = &m->rules[lc->g->rules[j]];
+        if (choice[j] >= r->ncmp) {
+            choice[j] = 0;
+            if (j == 0)
+                return 0; /* some rule holds for every call of the box */
+            unchoose(lc, choice, --j);
+            continue;
+        }
+        if (budget-- == 0) {
+            lc->gave_up = true;
+            return 0;
+        }
+        const struct scmp_arg_cmp *c = &r->cmp[choice[j]];
+        lc->cons[c->arg][lc->ncons[c->arg]++] = (struct acon){c, true};
+        if (solve_arg(lc, b, c->arg, lc->cons[c->arg], lc->ncons[c->arg], &args[c->arg])) {
+            j++;
+            continue;
+        }
+        lc->ncons[c->arg]--;
+        choice[j]++;
+    }
+}
+
+static int on_leaf(const struct bpf_box *b, uint32_t ret, void *userdata)
+{
+    struct leafctx *lc = userdata;
+    int leaf_rank = rank(ret);
+    int r = stricter_rule(lc, b, leaf_rank);
+    if (r == 0 && rank(lc->g->m->default_action) > leaf_rank)
+        r = no_rule(lc, b);
+    return r;
+}
+
+/* The paths of the group's syscall: 0 (none looser), 1 when they could not all be followed
+ * (the caller samples calls instead), or a negative errno. */
+static int check_paths(struct group *g, const struct sock_filter *prog, size_t n, int nr,
+                       struct kerr *err)
+{
+    struct leafctx *lc = g->scratch;
+    lc->g = g;
+    lc->prog = prog;
+    lc->n = n;
+    lc->nr = nr;
+    lc->err = err;
+    lc->gave_up = false;
+    uint32_t arch = g->arch == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : g->arch;
+    int r = bpf_paths(&lc->walk, prog, n, arch, nr, PATHS_MAX, on_leaf, lc);
+    if (r == -E2BIG || r == -EOPNOTSUPP)
+        return 1;
+    if (r == -EINVAL) {
+        char a[48];
+        arch_text(g->arch, a, sizeof(a));
+        return kerr_set(err, -EPROTO,
+                        "the BPF program libseccomp generated cannot be run as seccomp runs it "
+                        "(syscall %d on %s)",
+                        nr, a);
+    }
+    if (r < 0)
+        return err->code ? r : kerr_set(err, r, "checking the BPF program: %s", strerror(-r));
+    return lc->gave_up ? 1 : 0;
+}
+
 static void group_free(struct group *g)
 {
     for (unsigned i = 0; i < NARGS; i++) {
@@ -508,12 +811,16 @@ static int check_group(struct group *g, const struct sock_filter *prog, size_t n
             ncmp[r->cmp[k].arg]++;
         total += r->ncmp;
     }
+    int p = check_paths(g, prog, n, nr, err);
+    if (p <= 0)
+        return p;
+    /* Too many paths, or a search out of budget: calls sampled from the conditions. */
     if (total == 0) {
         const uint64_t zero[NARGS] = {0};
         return run_call(g, prog, n, nr, zero, err);
     }
     for (unsigned i = 0; i < NARGS; i++) {
-        size_t cap = ncmp[i] * HALVES_PER_CMP + 2;
+        size_t cap = total * HALVES_PER_CMP + 2;
         g->hi[i].v = malloc(cap * sizeof(uint64_t));
         g->lo[i].v = malloc(cap * sizeof(uint64_t));
         g->whole[i].v = malloc(cap * sizeof(uint64_t));
@@ -523,11 +830,17 @@ static int check_group(struct group *g, const struct sock_filter *prog, size_t n
         add_value(g, i, UINT64_MAX);
     }
     _Static_assert(VALUES_PER_CMP <= HALVES_PER_CMP, "value bound");
-    for (size_t i = 0; i < g->nrules; i++) {
-        const struct bpf_rule *r = &g->m->rules[g->rules[i]];
-        for (unsigned k = 0; k < r->ncmp; k++)
-            add_cmp_values(g, &r->cmp[k]);
-    }
+    /* Every compared argument gets the values of every condition of the syscall: libseccomp
+     * 2.5.4 can compare one argument's high half with another's value (Kill when a1 != 2^32+1,
+     * Kill when a1 != 2^32+2 and a5 == 16: read with a1 = 2^32+3 and a5 = 2^32+15 ran). */
+    for (unsigned i = 0; i < NARGS; i++)
+        g->used[i] = ncmp[i] > 0;
+    for (unsigned i = 0; i < NARGS; i++)
+        for (size_t j = 0; j < g->nrules && g->used[i]; j++) {
+            const struct bpf_rule *r = &g->m->rules[g->rules[j]];
+            for (unsigned k = 0; k < r->ncmp; k++)
+                add_cmp_values(g, &r->cmp[k], i);
+        }
 
     size_t grid = 1;
     for (unsigned i = 0; i < NARGS && grid <= BPF_CHECK_GRID_MAX; i++)
@@ -535,6 +848,17 @@ static int check_group(struct group *g, const struct sock_filter *prog, size_t n
             grid *= g->hi[i].n * g->lo[i].n;
     if (grid <= BPF_CHECK_GRID_MAX)
         return run_grid(g, prog, n, nr, err);
+    /* Too many for all: every pair of compared arguments in full (as far as another
+     * BPF_CHECK_GRID_MAX calls go), then each argument against anchors. */
+    size_t budget = BPF_CHECK_GRID_MAX;
+    for (unsigned i = 0; i < NARGS; i++)
+        for (unsigned j = i + 1; j < NARGS && g->used[i]; j++) {
+            if (!g->used[j])
+                continue;
+            int r = run_pair(g, prog, n, nr, i, j, &budget, err);
+            if (r < 0)
+                return r;
+        }
     return run_anchored(g, prog, n, nr, err);
 }
 
@@ -551,8 +875,8 @@ static int by_nr(const void *a, const void *b)
     return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
-static int check_arch(const struct bpf_model *m, uint32_t arch, struct named *named, size_t *idx,
-                      const struct sock_filter *prog, size_t n, struct kerr *err)
+static int check_arch(const struct bpf_model *m, uint32_t arch, void *scratch, struct named *named,
+                      size_t *idx, const struct sock_filter *prog, size_t n, struct kerr *err)
 {
     size_t count = 0;
     for (size_t i = 0; i < m->nrules; i++) {
@@ -574,6 +898,7 @@ static int check_arch(const struct bpf_model *m, uint32_t arch, struct named *na
         if (named[i].nr == unnamed)
             unnamed++;
         struct group g = {
+            .scratch = scratch,
             .m = m,
             .rules = idx,
             .nrules = j - i,
@@ -597,10 +922,14 @@ int bpf_check(const struct bpf_model *m, const struct sock_filter *prog, size_t 
     _cleanup_free_ size_t *idx = malloc((m->nrules ? m->nrules : 1) * sizeof(*idx));
     if (!named || !idx)
         return kerr_set(err, -ENOMEM, "out of memory checking the BPF program");
-    for (size_t a = 0; a < m->narches; a++) {
-        int r = check_arch(m, m->arches[a], named, idx, prog, n, err);
-        if (r < 0)
-            return r;
+    struct leafctx lc;
+    if (leafctx_init(&lc, m) < 0) {
+        leafctx_done(&lc);
+        return kerr_set(err, -ENOMEM, "out of memory checking the BPF program");
     }
-    return 0;
+    int r = 0;
+    for (size_t a = 0; a < m->narches && r == 0; a++)
+        r = check_arch(m, m->arches[a], &lc, named, idx, prog, n, err);
+    leafctx_done(&lc);
+    return r;
 }

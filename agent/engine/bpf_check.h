@@ -14,19 +14,24 @@
  * LOG, ALLOW. The program may be stricter than that, never looser.
  *
  * Which calls are run: for every architecture of the filter and every syscall a rule names
- * there, arguments built from the conditions on that syscall. For each argument index a
- * condition compares, the values at both sides of every boundary, in each 32-bit half (the
- * program compares the halves one by one): for a value v the halves of v-1, v and v+1, for a
- * MASKED_EQ the masked value, it with every bit outside the mask set, and with the lowest and
- * the highest bit of the mask flipped, and 0 and all ones; every high half is combined with
- * every low half. When the combinations of all compared arguments number at most
- * BPF_CHECK_GRID_MAX, every one is run: for conditions without MASKED_EQ that is one call in
- * every region where the profile's answer and the program's comparisons are constant, so the
- * check is exhaustive. Past that, each argument's values are run against a few anchors (every
- * argument 0, and for each rule one call that satisfies it), at most BPF_CHECK_GRID_MAX calls
- * for the syscall. A syscall no rule names is run once per architecture (the default action).
- * Syscalls that an architecture reaches only through a multiplexer (socket on 32-bit x86, by
- * socketcall) are not run there: libseccomp drops their conditions on purpose.
+ * there, the program's paths for that syscall (engine/bpf_paths.h: what each path asks of each
+ * 32-bit word of the arguments, and what it returns). For each path: a call on it for which a
+ * rule stricter than the path's return holds (per argument, a value that meets the rule's
+ * conditions and the path's words, tried among both sides of every bound and compared value),
+ * and when the default is stricter than the return, a call on it for which no rule holds (one
+ * condition of every rule made false, searched depth first, at most SEARCH_MAX steps). Each
+ * call found is run by the interpreter, which decides. For conditions other than MASKED_EQ the
+ * candidates hold a call in every region of a word where the comparisons give one answer, so no
+ * looser path is missed, as long as a path excludes at most BPF_WORD_CONS values of a word
+ * (past that the box holds calls of other paths, and a call tried there may take another). When
+ * the paths are more than PATHS_MAX, a path returns a value it computed from the call, or a
+ * search runs out of steps, calls sampled from the conditions are run instead: for each
+ * argument a condition compares, the values at both sides of every compared value (of every
+ * argument: a program may compare the wrong one) in each 32-bit half, all combinations when
+ * they are at most BPF_CHECK_GRID_MAX, else every pair of arguments and each argument against
+ * anchors. A syscall no rule names is run once per architecture (the default action). Syscalls
+ * that an architecture reaches only through a multiplexer (socket on 32-bit x86, by socketcall)
+ * are not run there: libseccomp drops their conditions on purpose.
  */
 #ifndef KSCMP_BPF_CHECK_H
 #define KSCMP_BPF_CHECK_H

@@ -19,6 +19,7 @@
 
 #include "base/cleanup.h"
 #include "engine/bpf_check.h"
+#include "engine/bpf_paths.h"
 #include "engine/proof.h"
 
 #define LE_ARCH 0xc000003eu /* AUDIT_ARCH_X86_64 */
@@ -213,12 +214,102 @@ static void test_default_checked(void **state)
     assert_int_equal(bpf_check(&m, errno_all, 1, &err), 0);
 }
 
+struct leaves {
+    size_t n;
+    uint32_t ret[8];
+    struct bpf_box box[8];
+};
+
+static int collect(const struct bpf_box *b, uint32_t ret, void *userdata)
+{
+    struct leaves *l = userdata;
+    assert_true(l->n < 8);
+    l->ret[l->n] = ret;
+    l->box[l->n++] = *b;
+    return 0;
+}
+
+/* The paths of a program for one syscall, and what each asks of the arguments. */
+static void test_paths(void **state)
+{
+    (void)state;
+    /* nr 5: KILL when a0's low half > 10, or when its high half & 0xf0 == 0x30; ERRNO
+     * otherwise; JSET on a1's low half picks TRAP first. Other syscalls: ALLOW. */
+    struct sock_filter prog[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 5, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ALLOW),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 24),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x4, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_TRAP),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 16),
+        BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 10, 4, 0),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 20),
+        BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x30, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ERRNO(1)),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_KILL_PROCESS),
+    };
+    size_t n = ELEMENTSOF(prog);
+    struct bpf_walk w = {0};
+    struct leaves l = {0};
+    assert_int_equal(bpf_paths(&w, prog, n, LE_ARCH, 6, 16, collect, &l), 0);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.ret[0], SCMP_ACT_ALLOW);
+
+    l = (struct leaves){0};
+    assert_int_equal(bpf_paths(&w, prog, n, LE_ARCH, 5, 16, collect, &l), 0);
+    assert_int_equal(l.n, 4);
+    size_t seen = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        const struct bpf_box *b = &l.box[i];
+        /* Word 4 is a0's low half, 5 its high half, 6 a1's low half. */
+        switch (l.ret[i]) {
+        case SCMP_ACT_TRAP:
+            assert_false(bpf_box_allows(b, 6, 0x3));
+            assert_true(bpf_box_allows(b, 6, 0x4));
+            seen |= 1;
+            break;
+        case SCMP_ACT_KILL_PROCESS:
+            if (b->lo[4] == 11) {
+                seen |= 2;
+            } else {
+                assert_int_equal(b->hi[4], 10);
+                assert_true(bpf_box_allows(b, 5, 0x1234));
+                assert_false(bpf_box_allows(b, 5, 0x1204));
+                seen |= 4;
+            }
+            assert_false(bpf_box_allows(b, 6, 0x4));
+            break;
+        case SCMP_ACT_ERRNO(1):
+            assert_int_equal(b->hi[4], 10);
+            assert_false(bpf_box_allows(b, 5, 0x30));
+            seen |= 8;
+            break;
+        default:
+            fail_msg("return 0x%x", l.ret[i]);
+        }
+    }
+    assert_int_equal(seen, 15);
+
+    /* More paths than allowed; a return computed from the call; a program without one. */
+    l = (struct leaves){0};
+    assert_int_equal(bpf_paths(&w, prog, n, LE_ARCH, 5, 3, collect, &l), -E2BIG);
+    struct sock_filter ret_a[] = {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 16),
+                                  BPF_STMT(BPF_RET | BPF_A, 0)};
+    assert_int_equal(bpf_paths(&w, ret_a, 2, LE_ARCH, 5, 16, collect, &l), -EOPNOTSUPP);
+    struct sock_filter no_ret[] = {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 16),
+                                   BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 0)};
+    assert_int_equal(bpf_paths(&w, no_ret, 2, LE_ARCH, 5, 16, collect, &l), -EINVAL);
+    bpf_walk_free(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loads),           cmocka_unit_test(test_program),
         cmocka_unit_test(test_malformed),       cmocka_unit_test(test_anchored),
-        cmocka_unit_test(test_default_checked),
+        cmocka_unit_test(test_default_checked), cmocka_unit_test(test_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
