@@ -16,6 +16,7 @@
 #include "engine/groups.h"
 #include "engine/doc.h"
 #include "engine/manifest.h"
+#include "engine/proof.h"
 #include "base/file.h"
 #include "base/names.h"
 
@@ -389,6 +390,19 @@ static int cli_on_file(const struct file_result *r, void *userdata)
     return 0;
 }
 
+/* The proof the agent runs before it writes a profile (libseccomp builds it, and its program
+ * is never looser): 0, or EXIT_INVALID after saying why, as the agent's ProfileRefused would. */
+static int prove_or_say(const char *what, const char *json, size_t len)
+{
+    struct kerr err = {0};
+    if (proof_profile(json, len, &err) == 0)
+        return 0;
+    fprintf(stderr,
+            "kscmp: error: ProfileRefused: %s: the agent would not write this profile: %s\n", what,
+            err.msg);
+    return EXIT_INVALID;
+}
+
 /* What the agent would tell a pod, said as compile's own error: an invalid policy once, by
  * its own message (what the agent does with the file does not matter here). */
 static int cli_on_event(const struct engine_event *ev, void *userdata)
@@ -461,11 +475,14 @@ int cli_compile(int argc, char **argv, bool explain)
         }
         if (blocked)
             fprintf(stderr, "kscmp: warning: ProfileBlocksStartup: %s: %s\n", policy, blocked);
-        r = explain ? profile_explain(prof, engine_sysdb(e), &out)
-                    : profile_render(prof, engine_sysdb(e), &out, &len);
-        if (r < 0)
+        _cleanup_free_ char *json = NULL;
+        if ((r = profile_render(prof, engine_sysdb(e), &json, &len)) < 0)
             return EXIT_INVALID;
-        fputs(out, stdout);
+        if ((r = prove_or_say(policy, json, len)) != 0)
+            return r;
+        if (explain && profile_explain(prof, engine_sysdb(e), &out) < 0)
+            return EXIT_INVALID;
+        fputs(explain ? out : json, stdout);
         return 0;
     }
 
@@ -532,6 +549,10 @@ int cli_compile(int argc, char **argv, bool explain)
         fprintf(stderr, "kscmp: error: kscmp/%s: no profile: %s\n", rel, why ? why : "?");
     if (fo.action != FILE_WRITE || fo.failed)
         return EXIT_INVALID;
+    char what[300];
+    snprintf(what, sizeof(what), "kscmp/%s", rel);
+    if ((r = prove_or_say(what, json, fo.len)) != 0)
+        return r;
     if (explain)
         printf("# kscmp/%s\n", rel);
     fputs(explain ? text : json, stdout);

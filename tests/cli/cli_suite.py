@@ -432,6 +432,30 @@ def test_groups_and_readme():
           f"missing: {missing}")
 
 
+def test_proof(d):
+    """compile and explain refuse what the agent's proof refuses (libseccomp's program looser
+    than the profile), naming the syscall; the same policies for x86_64 alone compile."""
+    body = ("  selector: {}\n  seccomp: {%ssyscalls: [personality], action: Kill, args: "
+            "[{index: 0, value: %s, op: LT}]}\n")
+    for arch, ok in (("", False), ("arch: [x86_64], ", True)):
+        f = write(d, f"p{int(ok)}.yaml", policy("a", body % (arch, 16)),
+                  policy("b", body % (arch, 4294967296)), pod("web", "kscmp/demo/web.json"))
+        for cmd in ("compile", "explain"):
+            p = kscmp(cmd, "-f", f, "--pod", f, "--arch", "x86_64")
+            if ok:
+                check(p.returncode == 0 and "personality" in p.stdout,
+                      f"{cmd}: nested ranges on x86_64 alone: written as one rule", p.stderr)
+            else:
+                check(p.returncode == 1 and "ProfileRefused: kscmp/demo/web.json: the agent would "
+                      "not write this profile: libseccomp built a filter looser than the profile: "
+                      "\"personality\" on SCMP_ARCH_X86" in p.stderr and p.stdout == "",
+                      f"{cmd}: a value above 32 bits with x86 is refused, as the agent refuses it",
+                      p.stderr)
+        p = kscmp("compile", "-f", f, "--policy", "demo/b", "--arch", "x86_64")
+        check((p.returncode == 0) == ok and ("ProfileRefused: demo/b:" in p.stderr) != ok,
+              f"compile --policy: refused {'never' if ok else 'with x86'}", p.stderr)
+
+
 def main():
     if not os.access(KSCMP, os.X_OK):
         R.bad("set-up", f"{KSCMP} is missing: make build/kscmp")
@@ -439,7 +463,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="kscmp-cli-") as d:
         for t in (test_chain, test_tree_runtime_default, test_validate_dir, test_empty,
                   test_usage, test_messages, test_arch, test_ceiling, test_name_length,
-                  test_startup):
+                  test_startup, test_proof):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)
