@@ -39,71 +39,6 @@ static uint32_t data_word(const struct bpf_call *c, uint32_t k)
     return high ? (uint32_t)(v >> 32) : (uint32_t)v;
 }
 
-static int alu(uint16_t op, uint32_t *a, uint32_t src)
-{
-    switch (op) {
-    case BPF_ADD:
-        *a += src;
-        return 0;
-    case BPF_SUB:
-        *a -= src;
-        return 0;
-    case BPF_MUL:
-        *a *= src;
-        return 0;
-    case BPF_DIV:
-        if (!src)
-            return -EINVAL;
-        *a /= src;
-        return 0;
-    case BPF_MOD:
-        if (!src)
-            return -EINVAL;
-        *a %= src;
-        return 0;
-    case BPF_AND:
-        *a &= src;
-        return 0;
-    case BPF_OR:
-        *a |= src;
-        return 0;
-    case BPF_XOR:
-        *a ^= src;
-        return 0;
-    case BPF_LSH:
-        *a = src < 32 ? *a << src : 0;
-        return 0;
-    case BPF_RSH:
-        *a = src < 32 ? *a >> src : 0;
-        return 0;
-    case BPF_NEG:
-        *a = -*a;
-        return 0;
-    default:
-        return -EINVAL;
-    }
-}
-
-static int jump(uint16_t op, uint32_t a, uint32_t src, bool *taken)
-{
-    switch (op) {
-    case BPF_JEQ:
-        *taken = a == src;
-        return 0;
-    case BPF_JGT:
-        *taken = a > src;
-        return 0;
-    case BPF_JGE:
-        *taken = a >= src;
-        return 0;
-    case BPF_JSET:
-        *taken = (a & src) != 0;
-        return 0;
-    default:
-        return -EINVAL;
-    }
-}
-
 int bpf_run(const struct sock_filter *prog, size_t n, const struct bpf_call *call, uint32_t *ret)
 {
     uint32_t a = 0, x = 0, mem[SCRATCH_WORDS] = {0};
@@ -149,7 +84,7 @@ int bpf_run(const struct sock_filter *prog, size_t n, const struct bpf_call *cal
                 *ret = 0; /* the kernel ends the program so, with 0 (KILL_THREAD) */
                 return 0;
             }
-            if (alu(BPF_OP(f->code), &a, BPF_SRC(f->code) == BPF_X ? x : k) < 0)
+            if (bpf_alu(BPF_OP(f->code), &a, BPF_SRC(f->code) == BPF_X ? x : k) < 0)
                 return -EINVAL;
             break;
         case BPF_JMP: {
@@ -160,7 +95,7 @@ int bpf_run(const struct sock_filter *prog, size_t n, const struct bpf_call *cal
                 break;
             }
             bool taken;
-            if (jump(BPF_OP(f->code), a, BPF_SRC(f->code) == BPF_X ? x : k, &taken) < 0)
+            if (bpf_jump(BPF_OP(f->code), a, BPF_SRC(f->code) == BPF_X ? x : k, &taken) < 0)
                 return -EINVAL;
             uint8_t off = taken ? f->jt : f->jf;
             if (off >= n - pc)

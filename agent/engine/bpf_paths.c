@@ -121,48 +121,68 @@ static bool narrow_masked(struct bpf_box *b, unsigned w, uint32_t mask, uint16_t
     }
 }
 
-static bool const_alu(uint16_t op, uint32_t *a, uint32_t src)
+int bpf_alu(uint16_t op, uint32_t *a, uint32_t src)
 {
     switch (op) {
     case BPF_ADD:
         *a += src;
-        return true;
+        return 0;
     case BPF_SUB:
         *a -= src;
-        return true;
+        return 0;
     case BPF_MUL:
         *a *= src;
-        return true;
+        return 0;
     case BPF_DIV:
         if (!src)
-            return false;
+            return -EINVAL;
         *a /= src;
-        return true;
+        return 0;
     case BPF_MOD:
         if (!src)
-            return false;
+            return -EINVAL;
         *a %= src;
-        return true;
+        return 0;
     case BPF_AND:
         *a &= src;
-        return true;
+        return 0;
     case BPF_OR:
         *a |= src;
-        return true;
+        return 0;
     case BPF_XOR:
         *a ^= src;
-        return true;
+        return 0;
     case BPF_LSH:
         *a = src < 32 ? *a << src : 0;
-        return true;
+        return 0;
     case BPF_RSH:
         *a = src < 32 ? *a >> src : 0;
-        return true;
+        return 0;
     case BPF_NEG:
         *a = -*a;
-        return true;
+        return 0;
     default:
-        return false;
+        return -EINVAL;
+    }
+}
+
+int bpf_jump(uint16_t op, uint32_t a, uint32_t src, bool *taken)
+{
+    switch (op) {
+    case BPF_JEQ:
+        *taken = a == src;
+        return 0;
+    case BPF_JGT:
+        *taken = a > src;
+        return 0;
+    case BPF_JGE:
+        *taken = a >= src;
+        return 0;
+    case BPF_JSET:
+        *taken = (a & src) != 0;
+        return 0;
+    default:
+        return -EINVAL;
     }
 }
 
@@ -179,7 +199,7 @@ static int step_alu(struct reg *a, const struct reg *x, const struct sock_filter
         return -EINVAL;
     if (a->kind == REG_CONST && (src.kind == REG_CONST || op == BPF_NEG)) {
         uint32_t v = a->v;
-        if (!const_alu(op, &v, src.v))
+        if (bpf_alu(op, &v, src.v) < 0)
             return by_x ? (a->kind = REG_OTHER, 0) : -EINVAL;
         a->v = v;
         return 0;
@@ -229,19 +249,7 @@ static int step_jump(struct bpf_walk *w, struct bpf_frame *f, const struct sock_
         BPF_SRC(ins->code) == BPF_X ? f->x : (struct reg){.kind = REG_CONST, .v = ins->k};
     if (f->a.kind == REG_CONST && src.kind == REG_CONST) {
         bool t = false;
-        switch (op) {
-        case BPF_JEQ:
-            t = f->a.v == src.v;
-            break;
-        case BPF_JGT:
-            t = f->a.v > src.v;
-            break;
-        case BPF_JGE:
-            t = f->a.v >= src.v;
-            break;
-        default:
-            t = (f->a.v & src.v) != 0;
-        }
+        (void)bpf_jump(op, f->a.v, src.v, &t);
         f->pc += t ? ins->jt : ins->jf;
         return 0;
     }

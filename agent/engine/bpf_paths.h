@@ -35,6 +35,13 @@ struct bpf_box {
 /* Whether word w (an index into struct seccomp_data's words) may be v in box b. */
 bool bpf_box_allows(const struct bpf_box *b, unsigned w, uint32_t v);
 
+/* What one ALU operation (BPF_ADD ... BPF_NEG) makes of *a with src, and whether one jump
+ * (BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET) of a against src is taken: 0, or -EINVAL for an
+ * operation seccomp does not know or a division by 0. The interpreter (bpf_run) and the walk
+ * share them. */
+int bpf_alu(uint16_t op, uint32_t *a, uint32_t src);
+int bpf_jump(uint16_t op, uint32_t a, uint32_t src, bool *taken);
+
 /* Scratch memory for bpf_paths(), kept between calls; zero it first, bpf_walk_free() it after. */
 struct bpf_walk {
     struct bpf_frame *stack;
