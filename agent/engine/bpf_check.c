@@ -16,6 +16,7 @@
 #define ARCH_64BIT 0x80000000u
 #define ARCH_LE 0x40000000u
 #define X32_NR_BASE 0x40000000
+#define UNNAMED_MAX 4096 /* syscall numbers above the first run for the default */
 #define WORD_MAX 0xffffffffu
 #define NARGS 6
 /* Values one condition adds to an argument's halves, and to its whole values. */
@@ -355,15 +356,16 @@ static int run_call(struct group *g, const struct sock_filter *prog, size_t n, i
                         "the BPF program libseccomp generated cannot be run as seccomp runs it "
                         "(syscall %d on %s)",
                         nr, arch);
-    char w[48], gt[48];
+    char w[48], gt[48], unnamed[64];
     action_text(want, w, sizeof(w));
     action_text(got, gt, sizeof(gt));
+    snprintf(unnamed, sizeof(unnamed), "syscall number %d, which no rule names,", nr);
     return kerr_set(err, -EPROTO,
-                    "libseccomp built a filter looser than the profile: \"%s\" on %s called "
+                    "libseccomp built a filter looser than the profile: %s%s%s on %s called "
                     "with arguments (%#" PRIx64 ", %#" PRIx64 ", %#" PRIx64 ", %#" PRIx64
                     ", %#" PRIx64 ", %#" PRIx64 ") gets %s where the profile says %s%s",
-                    name ? name : "(a syscall no rule names)", arch, args[0], args[1], args[2],
-                    args[3], args[4], args[5], gt, w, hint(g));
+                    name ? "\"" : "", name ? name : unnamed, name ? "\"" : "", arch, args[0],
+                    args[1], args[2], args[3], args[4], args[5], gt, w, hint(g));
 }
 
 /* Every combination of the halves of every compared argument. */
@@ -462,9 +464,10 @@ static int run_anchored(struct group *g, const struct sock_filter *prog, size_t 
  * for a call of the box (one condition of every rule made false, searched with a budget). A call
  * found so is run (run_call): the box may hold calls of other paths, the run decides. */
 
-#define PATHS_MAX 4096  /* paths of one syscall's program followed */
-#define SEARCH_MAX 4096 /* steps of the search for a call no rule matches, per path */
-#define ARG_WORD0 4     /* the first word of args[] in struct seccomp_data */
+#define PATHS_MAX 4096   /* paths of one syscall's program followed */
+#define SEARCH_MAX 4096  /* steps of the search for a call no rule matches, per path */
+#define CAND_MASKS_MAX 8 /* masks the candidates of a half make room for */
+#define ARG_WORD0 4      /* the first word of args[] in struct seccomp_data */
 
 /* A condition on one argument, maybe negated. */
 struct acon {
@@ -477,7 +480,7 @@ struct leafctx {
     const struct sock_filter *prog;
     size_t n;
     int nr;
-    bool gave_up; /* a search ran out of its budget: the caller samples instead */
+    bool gave_up; /* a path not followed exactly, or a search not finished: sample instead */
     struct kerr *err;
     /* scratch: the candidates of a half, the conditions per argument */
     uint32_t *hi, *lo;
@@ -491,10 +494,16 @@ struct leafctx {
  * model has, and candidates for them. */
 static int leafctx_init(struct leafctx *lc, const struct bpf_model *m)
 {
-    size_t total = 1;
-    for (size_t i = 0; i < m->nrules; i++)
+    size_t total = 1, masked = 0;
+    for (size_t i = 0; i < m->nrules; i++) {
         total += m->rules[i].ncmp;
-    *lc = (struct leafctx){.cand_cap = 32 + 8 * total};
+        for (unsigned k = 0; k < m->rules[i].ncmp; k++)
+            masked += m->rules[i].cmp[k].op == SCMP_CMP_MASKED_EQ;
+    }
+    /* Past this many masks the candidates may not fit: the search then samples instead. */
+    if (masked > CAND_MASKS_MAX)
+        masked = CAND_MASKS_MAX;
+    *lc = (struct leafctx){.cand_cap = (32 + 8 * total) * (1 + 2 * masked)};
     lc->hi = malloc(lc->cand_cap * sizeof(*lc->hi));
     lc->lo = malloc(lc->cand_cap * sizeof(*lc->lo));
     lc->cons[0] = malloc(NARGS * total * sizeof(struct acon));
@@ -516,7 +525,13 @@ static void leafctx_done(struct leafctx *lc)
 static void cand_add(uint32_t *out, size_t *n, size_t cap, const struct bpf_box *b, unsigned w,
                      uint32_t v)
 {
-    if (*n == cap || !bpf_box_allows(b, w, v))
+    if (!bpf_box_allows(b, w, v))
+        return;
+    if (*n == cap) {
+        *n = cap + 1; /* full: told by a count past cap */
+        return;
+    }
+    if (*n > cap)
         return;
     for (size_t i = 0; i < *n; i++)
         if (out[i] == v)
@@ -565,6 +580,19 @@ static size_t half_candidates(const struct bpf_box *b, unsigned w, bool high, co
         cand_add(out, &n, cap, b, w, x);
         cand_add(out, &n, cap, b, w, x + 1);
     }
+    /* A mask with a bound: the values next to each candidate that meet the mask (the value
+     * of 0x130 for "(x & 0xf0) == 0x30 and x >= 0x100"). */
+    size_t plain = n;
+    for (size_t i = 0; i < nc && plain <= cap; i++) {
+        if (c[i].c->op != SCMP_CMP_MASKED_EQ)
+            continue;
+        uint32_t m = (uint32_t)(high ? c[i].c->datum_a >> 32 : c[i].c->datum_a);
+        uint32_t v = (uint32_t)(high ? c[i].c->datum_b >> 32 : c[i].c->datum_b) & m;
+        for (size_t k = 0; k < plain; k++) {
+            cand_add(out, &n, cap, b, w, (out[k] & ~m) | v);
+            cand_add(out, &n, cap, b, w, (((out[k] | m) + 1) & ~m) | v);
+        }
+    }
     return n;
 }
 
@@ -587,6 +615,12 @@ static bool solve_arg(struct leafctx *lc, const struct bpf_box *b, unsigned i, c
         nh = bpf_box_allows(b, whi, 0);
         lc->hi[0] = 0;
     }
+    bool full = nh > lc->cand_cap || nl > lc->cand_cap;
+    if (full) {
+        /* More candidates than room: "none" would not be known. */
+        nh = nh > lc->cand_cap ? lc->cand_cap : nh;
+        nl = nl > lc->cand_cap ? lc->cand_cap : nl;
+    }
     for (size_t h = 0; h < nh; h++)
         for (size_t l = 0; l < nl; l++) {
             uint64_t x = (uint64_t)lc->hi[h] << 32 | lc->lo[l];
@@ -598,6 +632,13 @@ static bool solve_arg(struct leafctx *lc, const struct bpf_box *b, unsigned i, c
                 return true;
             }
         }
+    /* The candidates are complete for intervals and excluded values, not for masks: with a
+     * mask in play, "none" is not known, and the caller samples instead. */
+    bool masked = full || b->nmask[wlo] || b->nmask[whi];
+    for (size_t k = 0; k < nc && !masked; k++)
+        masked = c[k].c->op == SCMP_CMP_MASKED_EQ;
+    if (masked)
+        lc->gave_up = true;
     return false;
 }
 
@@ -691,6 +732,11 @@ static int no_rule(struct leafctx *lc, const struct bpf_box *b)
 static int on_leaf(const struct bpf_box *b, uint32_t ret, void *userdata)
 {
     struct leafctx *lc = userdata;
+    if (b->inexact) {
+        /* A call picked from the box may take another path: sample the calls instead. */
+        lc->gave_up = true;
+        return 0;
+    }
     int leaf_rank = rank(ret);
     int r = stricter_rule(lc, b, leaf_rank);
     if (r == 0 && rank(lc->g->m->default_action) > leaf_rank)
@@ -754,8 +800,16 @@ static int check_group(struct group *g, const struct sock_filter *prog, size_t n
         const uint64_t zero[NARGS] = {0};
         return run_call(g, prog, n, nr, zero, err);
     }
+    size_t masks = 0;
+    for (size_t j = 0; j < g->nrules; j++) {
+        const struct bpf_rule *r = &g->m->rules[g->rules[j]];
+        for (unsigned k = 0; k < r->ncmp; k++)
+            masks += r->cmp[k].op == SCMP_CMP_MASKED_EQ;
+    }
+    if (masks > CAND_MASKS_MAX)
+        masks = CAND_MASKS_MAX;
     for (unsigned i = 0; i < NARGS; i++) {
-        size_t cap = total * HALVES_PER_CMP + 2;
+        size_t cap = (total * HALVES_PER_CMP + 2) * (1 + 2 * masks);
         g->hi[i].v = malloc(cap * sizeof(uint64_t));
         g->lo[i].v = malloc(cap * sizeof(uint64_t));
         g->whole[i].v = malloc(cap * sizeof(uint64_t));
@@ -776,6 +830,24 @@ static int check_group(struct group *g, const struct sock_filter *prog, size_t n
             for (unsigned k = 0; k < r->ncmp; k++)
                 add_cmp_values(g, &r->cmp[k], i);
         }
+    /* A mask with a bound: next to each value, the values that meet the mask. */
+    for (unsigned i = 0; i < NARGS; i++) {
+        size_t plain = g->whole[i].n, used_masks = 0;
+        for (size_t j = 0; j < g->nrules && g->used[i]; j++) {
+            const struct bpf_rule *r = &g->m->rules[g->rules[j]];
+            for (unsigned k = 0; k < r->ncmp && used_masks < masks; k++) {
+                if (r->cmp[k].op != SCMP_CMP_MASKED_EQ)
+                    continue;
+                uint64_t m = r->cmp[k].datum_a, v = r->cmp[k].datum_b & m;
+                used_masks++;
+                for (size_t w = 0; w < plain; w++) {
+                    uint64_t x = g->whole[i].v[w];
+                    add_value(g, i, (x & ~m) | v);
+                    add_value(g, i, (((x | m) + 1) & ~m) | v);
+                }
+            }
+        }
+    }
 
     size_t grid = 1;
     for (unsigned i = 0; i < NARGS && grid <= BPF_CHECK_GRID_MAX; i++)
@@ -810,28 +882,77 @@ static int by_nr(const void *a, const void *b)
     return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
+/* On x32 libseccomp compares the low 32 bits of an argument only, while an x32 call passes
+ * 64-bit registers: a condition on a value above 32 bits does not hold as written there. */
+static int x32_wide_value(const struct group *g, struct kerr *err)
+{
+    for (size_t j = 0; j < g->nrules; j++) {
+        const struct bpf_rule *r = &g->m->rules[g->rules[j]];
+        for (unsigned k = 0; k < r->ncmp; k++) {
+            uint64_t v = r->cmp[k].op == SCMP_CMP_MASKED_EQ ? r->cmp[k].datum_a | r->cmp[k].datum_b
+                                                            : r->cmp[k].datum_a;
+            if (v >> 32)
+                return kerr_set(err, -EPROTO,
+                                "\"%s\" on SCMP_ARCH_X32: a condition on argument %u compares a "
+                                "value above 32 bits (%#" PRIx64 ") (on a 32-bit architecture, "
+                                "x32 included, libseccomp compares the low 32 bits of an argument "
+                                "only; an x32 call passes 64 bits, so the rule would not hold as "
+                                "written)",
+                                r->name, r->cmp[k].arg, v);
+        }
+    }
+    return 0;
+}
+
 static int check_arch(const struct bpf_model *m, uint32_t arch, void *scratch, struct named *named,
                       size_t *idx, const struct sock_filter *prog, size_t n, struct kerr *err)
 {
-    size_t count = 0;
+    size_t count = 0, multiplexed = 0;
+    int base = arch == SCMP_ARCH_X32 ? X32_NR_BASE : 0, top = base;
     for (size_t i = 0; i < m->nrules; i++) {
         int nr = seccomp_syscall_resolve_name_arch(arch, m->rules[i].name);
         /* Negative: not on this architecture, or reached through a multiplexer. */
-        if (nr >= 0)
+        if (nr >= 0) {
             named[count++] = (struct named){nr, i};
+            top = nr > top ? nr : top;
+        } else if (nr != __NR_SCMP_ERROR) {
+            idx[multiplexed++] = i; /* idx is free until the groups below */
+        }
+    }
+    if (top - base >= UNNAMED_MAX)
+        top = base + UNNAMED_MAX - 1;
+    int mux[2] = {-1, -1};
+    if (multiplexed) {
+        /* libseccomp gives such a rule to the multiplexer (socketcall, ipc: without its
+         * conditions, which it cannot see) and to the syscall's own number where the
+         * architecture has one (socket is 359 on x86), with its conditions: those numbers are
+         * checked as the rule's, the multiplexers not at all. */
+        mux[0] = seccomp_syscall_resolve_name_arch(arch, "socketcall");
+        mux[1] = seccomp_syscall_resolve_name_arch(arch, "ipc");
+        _cleanup_free_ bool *seen = calloc((size_t)(top - base) + 1, sizeof(*seen));
+        if (!seen)
+            return kerr_set(err, -ENOMEM, "out of memory checking the BPF program");
+        for (size_t i = 0; i < count; i++)
+            seen[named[i].nr - base] = true;
+        size_t direct = count;
+        for (int nr = base; nr <= top && direct < m->nrules; nr++) {
+            if (seen[nr - base])
+                continue;
+            _cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(arch, nr);
+            for (size_t i = 0; name && i < multiplexed && direct < m->nrules; i++)
+                if (strcmp(m->rules[idx[i]].name, name) == 0)
+                    named[direct++] = (struct named){nr, idx[i]};
+        }
+        count = direct;
     }
     qsort(named, count, sizeof(*named), by_nr);
 
-    int base = arch == SCMP_ARCH_X32 ? X32_NR_BASE : 0;
-    int unnamed = base;
     for (size_t i = 0; i < count;) {
         size_t j = i;
         while (j < count && named[j].nr == named[i].nr) {
             idx[j - i] = named[j].rule;
             j++;
         }
-        if (named[i].nr == unnamed)
-            unnamed++;
         struct group g = {
             .scratch = scratch,
             .m = m,
@@ -840,15 +961,29 @@ static int check_arch(const struct bpf_model *m, uint32_t arch, void *scratch, s
             .arch = arch,
             .wide = (arch & ARCH_64BIT) != 0,
         };
-        int r = check_group(&g, prog, n, named[i].nr, err);
+        int r = arch == SCMP_ARCH_X32 ? x32_wide_value(&g, err) : 0;
+        if (r == 0)
+            r = check_group(&g, prog, n, named[i].nr, err);
         group_free(&g);
         if (r < 0)
             return r;
         i = j;
     }
+    /* Every number no rule names, up to one past the highest named (and one far above): the
+     * default action. */
     struct group none = {.m = m, .arch = arch, .wide = (arch & ARCH_64BIT) != 0};
     uint64_t zero[NARGS] = {0};
-    return run_call(&none, prog, n, unnamed, zero, err);
+    size_t k = 0;
+    for (int nr = base; nr <= top + 1; nr++) {
+        while (k < count && named[k].nr < nr)
+            k++;
+        if ((k < count && named[k].nr == nr) || nr == mux[0] || nr == mux[1])
+            continue;
+        int r = run_call(&none, prog, n, nr, zero, err);
+        if (r < 0)
+            return r;
+    }
+    return run_call(&none, prog, n, base + UNNAMED_MAX + 1, zero, err);
 }
 
 int bpf_check(const struct bpf_model *m, const struct sock_filter *prog, size_t n, struct kerr *err)

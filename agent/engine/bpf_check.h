@@ -17,21 +17,27 @@
  * there, the program's paths for that syscall (engine/bpf_paths.h: what each path asks of each
  * 32-bit word of the arguments, and what it returns). For each path: a call on it for which a
  * rule stricter than the path's return holds (per argument, a value that meets the rule's
- * conditions and the path's words, tried among both sides of every bound and compared value),
- * and when the default is stricter than the return, a call on it for which no rule holds (one
- * condition of every rule made false, searched depth first, at most SEARCH_MAX steps). Each
- * call found is run by the interpreter, which decides. For conditions other than MASKED_EQ the
- * candidates hold a call in every region of a word where the comparisons give one answer, so no
- * looser path is missed, as long as a path excludes at most BPF_WORD_CONS values of a word
- * (past that the box holds calls of other paths, and a call tried there may take another). When
- * the paths are more than PATHS_MAX, a path returns a value it computed from the call, or a
- * search runs out of steps, calls sampled from the conditions are run instead: for each
- * argument a condition compares, the values at both sides of every compared value (of every
- * argument: a program may compare the wrong one) in each 32-bit half, all combinations when
- * they are at most BPF_CHECK_GRID_MAX, else every pair of arguments and each argument against
- * anchors. A syscall no rule names is run once per architecture (the default action). Syscalls
- * that an architecture reaches only through a multiplexer (socket on 32-bit x86, by socketcall)
- * are not run there: libseccomp drops their conditions on purpose.
+ * conditions and the path's words, tried among both sides of every bound and compared value,
+ * and the values next to each of them that meet each mask), and when the default is stricter
+ * than the return, a call on it for which no rule holds (one condition of every rule made
+ * false, searched depth first, at most SEARCH_MAX steps). Each call found is run by the
+ * interpreter, which decides. For conditions other than MASKED_EQ the candidates hold a call in
+ * every region of a word where the comparisons give one answer, so on a path the walk records
+ * exactly no looser call is missed. Calls sampled from the conditions are run instead for the
+ * syscall when a path is not recorded exactly (more than BPF_WORD_CONS excluded values or masks
+ * on a word, a comparison of a computed value), when there are more than PATHS_MAX paths, when
+ * a search runs out of steps, and when a search that meets a mask finds no call (masks are not
+ * settled exactly): for each argument a condition compares, the values at both sides of every
+ * compared value (of every argument: a program may compare the wrong one) in each 32-bit half
+ * and those next to them that meet each mask, all combinations when they are at most
+ * BPF_CHECK_GRID_MAX, else every pair of arguments and each argument against anchors. Every
+ * syscall number no rule names, up to one past the highest named, is run once per architecture
+ * (the default action). On architectures that multiplex calls (socket and the IPC calls on
+ * 32-bit x86, through socketcall and ipc), the calls are run at their own numbers, where
+ * libseccomp keeps their conditions, and the multiplexers not at all: libseccomp drops the
+ * conditions there on purpose, since the filter cannot see the arguments. On x32, whose calls
+ * pass 64-bit registers that libseccomp compares by their low halves, a condition on a value
+ * above 32 bits is refused outright.
  */
 #ifndef KSCMP_BPF_CHECK_H
 #define KSCMP_BPF_CHECK_H
@@ -47,7 +53,8 @@
 #define BPF_CHECK_ARCH_MAX 16
 
 /* One rule as a runtime adds it to libseccomp: a syscall name, an action (a libseccomp action
- * value, SCMP_ACT_*) and conditions that must all hold. */
+ * value, SCMP_ACT_*) and conditions that must all hold. A profile entry that compares one
+ * argument twice becomes one rule per comparison, as runc and crun add it. */
 struct bpf_rule {
     const char *name;
     uint32_t action;

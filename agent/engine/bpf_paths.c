@@ -43,14 +43,18 @@ bool bpf_box_allows(const struct bpf_box *b, unsigned w, uint32_t v)
 
 static void add_ne(struct bpf_box *b, unsigned w, uint32_t v)
 {
-    if (b->nne[w] < BPF_WORD_CONS) /* else left out: the box holds more than the path */
+    if (b->nne[w] < BPF_WORD_CONS)
         b->ne[w][b->nne[w]++] = v;
+    else
+        b->inexact = true; /* left out: the box holds more than the path */
 }
 
 static void add_mask(struct bpf_box *b, unsigned w, uint32_t mask, uint32_t value, bool equal)
 {
     if (b->nmask[w] < BPF_WORD_CONS)
         b->mask[w][b->nmask[w]++] = (struct bpf_wmask){mask, value, equal};
+    else
+        b->inexact = true;
 }
 
 /* Narrows f's box by "word op k" being taken (or not); false when no value of the word is left
@@ -117,7 +121,8 @@ static bool narrow_masked(struct bpf_box *b, unsigned w, uint32_t mask, uint16_t
         add_mask(b, w, mask & k, 0, !taken);
         return true;
     default:
-        return true; /* JGT, JGE on a masked word: not recorded */
+        b->inexact = true; /* JGT, JGE on a masked word: not recorded */
+        return true;
     }
 }
 
@@ -261,6 +266,9 @@ static int step_jump(struct bpf_walk *w, struct bpf_frame *f, const struct sock_
     } else if (src.kind == REG_CONST && f->a.kind == REG_MASKED) {
         can_t = narrow_masked(&f->box, f->a.word, f->a.v, op, src.v, true);
         can_f = narrow_masked(&other.box, f->a.word, f->a.v, op, src.v, false);
+    } else {
+        /* A comparison of something computed, or with X: not recorded. */
+        f->box.inexact = other.box.inexact = true;
     }
     other.pc += ins->jf;
     f->pc += ins->jt;

@@ -30,6 +30,7 @@ struct bpf_box {
     uint8_t nne[BPF_WORDS], nmask[BPF_WORDS];
     uint32_t ne[BPF_WORDS][BPF_WORD_CONS];
     struct bpf_wmask mask[BPF_WORDS][BPF_WORD_CONS];
+    bool inexact; /* a comparison on the way is not in the box: it holds calls of other paths */
 };
 
 /* Whether word w (an index into struct seccomp_data's words) may be v in box b. */

@@ -209,7 +209,24 @@ static void test_default_checked(void **state)
     struct kerr err = {0};
     assert_int_equal(bpf_check(&m, right, ELEMENTSOF(right), &err), 0);
     assert_int_equal(bpf_check(&m, allow_all, 1, &err), -EPROTO);
-    assert_non_null(strstr(err.msg, "(a syscall no rule names)"));
+    assert_non_null(strstr(err.msg, "syscall number 1, which no rule names, on SCMP_ARCH_X86_64"));
+    /* Every number up to one past the highest named is run: here 5 is allowed. */
+    struct sock_filter five[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 5, 0, 1), BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ERRNO(1)),
+    };
+    struct bpf_rule rules2[] = {{.name = "read", .action = SCMP_ACT_ALLOW},
+                                {.name = "close", .action = SCMP_ACT_ALLOW}};
+    struct bpf_model m2 = m;
+    m2.rules = rules2;
+    m2.nrules = 2; /* read 0 and close 3 */
+    assert_int_equal(bpf_check(&m2, five, ELEMENTSOF(five), &err), 0);
+    rules2[1].name = "fstat"; /* 5 */
+    assert_int_equal(bpf_check(&m2, five, ELEMENTSOF(five), &err), 0);
+    rules2[1].name = "lstat"; /* 6: now 5 is one no rule names */
+    assert_int_equal(bpf_check(&m2, five, ELEMENTSOF(five), &err), -EPROTO);
+    assert_non_null(strstr(err.msg, "syscall number 5, which no rule names, on SCMP_ARCH_X86_64"));
     /* Stricter than the profile for read: not looser, so not refused. */
     assert_int_equal(bpf_check(&m, errno_all, 1, &err), 0);
 }

@@ -151,6 +151,13 @@ static const struct valid_case valid_cases[] = {
      "'op':'SCMP_CMP_EQ'}]},"
      "{'names':['socket'],'action':'SCMP_ACT_ALLOW','args':[{'index':0,'value':17,"
      "'op':'SCMP_CMP_EQ'},{'index':2,'value':9,'op':'SCMP_CMP_EQ'}]}]}"},
+    /* The socket calls on 32-bit x86: their own numbers (socket is 359) are checked with the
+     * conditions, socketcall (which cannot see them) not at all. */
+    {"socket calls on x86 with conditions",
+     "{'defaultAction':'SCMP_ACT_ERRNO','architectures':['SCMP_ARCH_X86'],'syscalls':["
+     "{'names':['socket'],'action':'SCMP_ACT_ALLOW','args':[{'index':0,'value':40,"
+     "'op':'SCMP_CMP_NE'}]},"
+     "{'names':['bind','connect','recvmmsg','shmget'],'action':'SCMP_ACT_ALLOW'}]}"},
     /* A value above 32 bits that never holds on the 32-bit architecture: stricter there. */
     {"wide value on a 32-bit architecture, stricter",
      "{'defaultAction':'SCMP_ACT_ALLOW','architectures':['SCMP_ARCH_X86'],'syscalls':["
@@ -212,6 +219,47 @@ static const struct invalid_case invalid_cases[] = {
      -EPROTO,
      "\"mkdir\" on SCMP_ARCH_X86_64 called with arguments (0x1, 0, 0, 0x7fffffff00000000, "
      "0, 0x100000000) gets SCMP_ACT_ERRNO(1) where the profile says SCMP_ACT_KILL_PROCESS"},
+    /* From a review: the path that skips five equalities on a1 excludes more values than the
+     * walk records, so a call picked from its box took another path; such a path is sampled. */
+    {"a path past more excluded values than recorded",
+     "{'defaultAction':'SCMP_ACT_ALLOW','architectures':['SCMP_ARCH_X86_64'],'syscalls':["
+     "{'names':['mkdir'],'action':'SCMP_ACT_KILL_PROCESS','args':[{'index':1,'value':1,"
+     "'op':'SCMP_CMP_EQ'}]},"
+     "{'names':['mkdir'],'action':'SCMP_ACT_KILL_PROCESS','args':[{'index':1,'value':13,"
+     "'op':'SCMP_CMP_EQ'}]},"
+     "{'names':['mkdir'],'action':'SCMP_ACT_KILL_PROCESS','args':[{'index':1,'value':14,"
+     "'op':'SCMP_CMP_EQ'}]},"
+     "{'names':['mkdir'],'action':'SCMP_ACT_KILL_PROCESS','args':[{'index':1,'value':15,"
+     "'op':'SCMP_CMP_EQ'}]},"
+     "{'names':['mkdir'],'action':'SCMP_ACT_KILL_PROCESS','args':[{'index':1,'value':16,"
+     "'op':'SCMP_CMP_EQ'}]},"
+     "{'names':['mkdir'],'action':'SCMP_ACT_KILL_PROCESS','args':[{'index':1,'value':16,"
+     "'op':'SCMP_CMP_GT'}]},"
+     "{'names':['mkdir'],'action':'SCMP_ACT_KILL_PROCESS','args':[{'index':1,'value':0,"
+     "'op':'SCMP_CMP_GT'},{'index':3,'value':16,'op':'SCMP_CMP_EQ'}]}]}",
+     -EPROTO,
+     "\"mkdir\" on SCMP_ARCH_X86_64 called with arguments (0, 0x2, 0, 0x10, 0, 0) gets "
+     "SCMP_ACT_ALLOW"},
+    /* From a review: a mask and a bound on one argument (0x130 meets both). */
+    {"a mask and a bound",
+     "{'defaultAction':'SCMP_ACT_ERRNO','architectures':['SCMP_ARCH_X86_64'],'syscalls':["
+     "{'names':['personality'],'action':'SCMP_ACT_ERRNO','errnoRet':2,'args':[{'index':0,"
+     "'value':511,'op':'SCMP_CMP_GT'}]},"
+     "{'names':['personality'],'action':'SCMP_ACT_ALLOW','args':[{'index':0,'value':256,"
+     "'op':'SCMP_CMP_GE'}]},"
+     "{'names':['personality'],'action':'SCMP_ACT_ERRNO','args':[{'index':0,'value':240,"
+     "'valueTwo':48,'op':'SCMP_CMP_MASKED_EQ'}]}]}",
+     -EPROTO,
+     "\"personality\" on SCMP_ARCH_X86_64 called with arguments (0x130, 0, 0, 0, 0, 0) "
+     "gets SCMP_ACT_ALLOW where the profile says SCMP_ACT_ERRNO(1)"},
+    /* x32 passes 64-bit registers, libseccomp compares their low halves. */
+    {"a value above 32 bits on x32",
+     "{'defaultAction':'SCMP_ACT_ALLOW','architectures':['SCMP_ARCH_X86_64','SCMP_ARCH_X32'],"
+     "'syscalls':[{'names':['mmap'],'action':'SCMP_ACT_KILL_PROCESS','args':[{'index':1,"
+     "'value':8589934592,'op':'SCMP_CMP_GT'}]}]}",
+     -EPROTO,
+     "\"mmap\" on SCMP_ARCH_X32: a condition on argument 1 compares a value above 32 "
+     "bits (0x200000000) (on a 32-bit architecture, x32 included"},
     {"unconditional rule looser than a conditional one",
      "{'defaultAction':'SCMP_ACT_ALLOW','syscalls':["
      "{'names':['personality'],'action':'SCMP_ACT_ERRNO'},"
