@@ -463,8 +463,10 @@ def bound_cases():
               "-1", "-0", "0x10", "0X1f", "0o10", "010", "089", "0b101", "1_000", "0x_10", "+5",
               "1.0", "1.5", "1e3", "1e18", "9007199254740993.0", ".5", "5.", "0.0", "\"5\"",
               "true", "null", "~", "0x", "1__0", "1_", "_1"):
-        add("args value %s" % v, "  rules: [{syscalls: [personality], action: Allow, args: "
-            "[{index: 0, value: %s, op: EQ}]}]\n" % v, same_value=True)
+        # x86_64 alone: on x86 and x32 the agent refuses a condition on a value above 32 bits
+        # (libseccomp compares the low halves there), which is not what this case is about.
+        add("args value %s" % v, "  rules: [{syscalls: [personality], action: Allow, arch: "
+            "[x86_64], args: [{index: 0, value: %s, op: EQ}]}]\n" % v, same_value=True)
     for v in ("0", "5", "6", "-1", "5.0", "0x5", "\"5\"", "null"):
         add("args index %s" % v, "  rules: [{syscalls: [personality], action: Allow, args: "
             "[{index: %s, value: 0, op: EQ}]}]\n" % v)
