@@ -16,6 +16,10 @@
 #define ARCH_64BIT 0x80000000u
 #define ARCH_LE 0x40000000u
 #define X32_NR_BASE 0x40000000
+/* libseccomp numbers the calls an architecture multiplexes -101 (socket) to -224 (shmctl); a
+ * call an architecture lacks gets -10001 and below. */
+#define MUX_PNR_FIRST (-101)
+#define MUX_PNR_END (-1000)
 #define UNNAMED_MAX 4096 /* syscall numbers above the first run for the default */
 #define WORD_MAX 0xffffffffu
 #define NARGS 6
@@ -915,7 +919,7 @@ static int check_arch(const struct bpf_model *m, uint32_t arch, void *scratch, s
         if (nr >= 0) {
             named[count++] = (struct named){nr, i};
             top = nr > top ? nr : top;
-        } else if (nr != __NR_SCMP_ERROR) {
+        } else if (nr <= MUX_PNR_FIRST && nr > MUX_PNR_END) {
             idx[multiplexed++] = i; /* idx is free until the groups below */
         }
     }
@@ -933,7 +937,8 @@ static int check_arch(const struct bpf_model *m, uint32_t arch, void *scratch, s
         if (!seen)
             return kerr_set(err, -ENOMEM, "out of memory checking the BPF program");
         for (size_t i = 0; i < count; i++)
-            seen[named[i].nr - base] = true;
+            if (named[i].nr >= base && named[i].nr <= top) /* arm's own calls are far above */
+                seen[named[i].nr - base] = true;
         size_t direct = count;
         for (int nr = base; nr <= top && direct < m->nrules; nr++) {
             if (seen[nr - base])

@@ -158,6 +158,12 @@ static const struct valid_case valid_cases[] = {
      "{'names':['socket'],'action':'SCMP_ACT_ALLOW','args':[{'index':0,'value':40,"
      "'op':'SCMP_CMP_NE'}]},"
      "{'names':['bind','connect','recvmmsg','shmget'],'action':'SCMP_ACT_ALLOW'}]}"},
+    /* arm's own calls are numbered far above the others (cacheflush is 0xf0002). */
+    {"aarch64 and arm, with arm's own calls",
+     "{'defaultAction':'SCMP_ACT_ERRNO','architectures':['SCMP_ARCH_AARCH64','SCMP_ARCH_ARM'],"
+     "'syscalls':[{'names':['cacheflush','set_tls','breakpoint','read','socketcall','shmget'],"
+     "'action':'SCMP_ACT_ALLOW'},{'names':['socket'],'action':'SCMP_ACT_ALLOW','args':[{'index':0,"
+     "'value':40,'op':'SCMP_CMP_NE'}]}]}"},
     /* A value above 32 bits that never holds on the 32-bit architecture: stricter there. */
     {"wide value on a 32-bit architecture, stricter",
      "{'defaultAction':'SCMP_ACT_ALLOW','architectures':['SCMP_ARCH_X86'],'syscalls':["
