@@ -7,6 +7,7 @@
 #ifndef KSCMP_ACTION_H
 #define KSCMP_ACTION_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -58,6 +59,31 @@ int op_parse(const char *s, enum cmp_op *ret);
 
 /* The OCI spelling: "SCMP_CMP_EQ", ... */
 const char *op_oci_name(enum cmp_op op);
+
+/* Whether "v op value" holds ((v & value) == value_two for MASKED_EQ): 1 or 0, or -EINVAL for
+ * an operator that is not one of enum cmp_op's. The one evaluation of a condition: the
+ * renderer's subsumption, the proof's check of libseccomp's program and the tests use it. */
+static inline int op_holds(enum cmp_op op, uint64_t value, uint64_t value_two, uint64_t v)
+{
+    switch (op) {
+    case OP_NE:
+        return v != value;
+    case OP_LT:
+        return v < value;
+    case OP_LE:
+        return v <= value;
+    case OP_EQ:
+        return v == value;
+    case OP_GE:
+        return v >= value;
+    case OP_GT:
+        return v > value;
+    case OP_MASKED_EQ:
+        return (v & value) == value_two;
+    default:
+        return -EINVAL;
+    }
+}
 
 /* Parses a policy spelling (Allow, Audit, Block, Trap, Kill, or SCMP_ACT_*): 0 or -EINVAL. */
 int action_parse(const char *s, enum action *ret);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/cleanup.h"
+#include "engine/action.h"
 #include "engine/bpf_paths.h"
 
 #define DATA_LEN 64u     /* sizeof(struct seccomp_data) */
@@ -207,26 +208,10 @@ static void arch_text(uint32_t token, char *buf, size_t len)
 
 /* ---- what the profile means ----------------------------------------------------------------- */
 
+/* libseccomp's operators are numbered as the engine's (engine/proof.c asserts it). */
 static bool cmp_holds(const struct scmp_arg_cmp *c, uint64_t v)
 {
-    switch (c->op) {
-    case SCMP_CMP_NE:
-        return v != c->datum_a;
-    case SCMP_CMP_LT:
-        return v < c->datum_a;
-    case SCMP_CMP_LE:
-        return v <= c->datum_a;
-    case SCMP_CMP_EQ:
-        return v == c->datum_a;
-    case SCMP_CMP_GE:
-        return v >= c->datum_a;
-    case SCMP_CMP_GT:
-        return v > c->datum_a;
-    case SCMP_CMP_MASKED_EQ:
-        return (v & c->datum_a) == c->datum_b;
-    default:
-        return false;
-    }
+    return op_holds((enum cmp_op)c->op, c->datum_a, c->datum_b, v) == 1;
 }
 
 static bool rule_holds(const struct bpf_rule *r, const uint64_t args[NARGS])
@@ -253,49 +238,56 @@ static void vals_add(struct vals *s, uint64_t x)
     s->v[s->n++] = x;
 }
 
-/* The calls of one syscall on one architecture: the rules that name it and, per argument
- * index, the high halves, low halves and whole values its conditions make interesting. */
+struct leafctx;
+
+/* The calls of one syscall on one architecture: the rules that name it. */
 struct group {
     const struct bpf_model *m;
     const size_t *rules; /* indexes into m->rules */
     size_t nrules;
-    uint32_t arch; /* the token */
-    bool wide;     /* 64-bit arguments (else the high halves are 0) */
-    struct vals hi[NARGS], lo[NARGS], whole[NARGS];
-    bool used[NARGS];
-    void *scratch; /* struct leafctx, shared by the groups of a check */
+    uint32_t arch;      /* the token */
+    bool wide;          /* 64-bit arguments (else the high halves are 0) */
+    struct leafctx *lc; /* the paths' scratch memory, shared by the groups of a check */
 };
 
-static void add_value(struct group *g, unsigned i, uint64_t x)
+/* The calls sampled for a group whose paths could not all be followed: per argument index,
+ * the high halves, low halves and whole values its conditions make interesting. */
+struct samples {
+    struct group *g;
+    struct vals hi[NARGS], lo[NARGS], whole[NARGS];
+    bool used[NARGS];
+};
+
+static void add_value(struct samples *s, unsigned i, uint64_t x)
 {
-    if (!g->wide)
+    if (!s->g->wide)
         x &= WORD_MAX;
-    vals_add(&g->hi[i], x >> 32);
-    vals_add(&g->lo[i], x & WORD_MAX);
-    vals_add(&g->whole[i], x);
+    vals_add(&s->hi[i], x >> 32);
+    vals_add(&s->lo[i], x & WORD_MAX);
+    vals_add(&s->whole[i], x);
 }
 
 /* Both sides of every boundary of c, in each half, as values of argument i (c's own, or
  * another that the program might compare with c's value by mistake). */
-static void add_cmp_values(struct group *g, const struct scmp_arg_cmp *c, unsigned i)
+static void add_cmp_values(struct samples *s, const struct scmp_arg_cmp *c, unsigned i)
 {
     if (c->op == SCMP_CMP_MASKED_EQ) {
         uint64_t m = c->datum_a, x = c->datum_b & m;
-        add_value(g, i, c->datum_b);
-        add_value(g, i, x);
-        add_value(g, i, x | ~m);
+        add_value(s, i, c->datum_b);
+        add_value(s, i, x);
+        add_value(s, i, x | ~m);
         if (m) {
-            add_value(g, i, x ^ (m & -m));
-            add_value(g, i, x ^ (UINT64_C(1) << (63 - __builtin_clzll(m))));
+            add_value(s, i, x ^ (m & -m));
+            add_value(s, i, x ^ (UINT64_C(1) << (63 - __builtin_clzll(m))));
         }
         return;
     }
     uint64_t v = c->datum_a;
-    add_value(g, i, v);
+    add_value(s, i, v);
     if (v > 0)
-        add_value(g, i, v - 1);
+        add_value(s, i, v - 1);
     if (v < UINT64_MAX)
-        add_value(g, i, v + 1);
+        add_value(s, i, v + 1);
 }
 
 /* Why the program can be looser, as far as the rules of the syscall tell. */
@@ -373,18 +365,18 @@ static int run_call(struct group *g, const struct sock_filter *prog, size_t n, i
 }
 
 /* Every combination of the halves of every compared argument. */
-static int run_grid(struct group *g, const struct sock_filter *prog, size_t n, int nr,
+static int run_grid(struct samples *s, const struct sock_filter *prog, size_t n, int nr,
                     struct kerr *err)
 {
     size_t pos[NARGS] = {0}, size[NARGS];
     for (unsigned i = 0; i < NARGS; i++)
-        size[i] = g->used[i] ? g->hi[i].n * g->lo[i].n : 1;
+        size[i] = s->used[i] ? s->hi[i].n * s->lo[i].n : 1;
     for (;;) {
         uint64_t args[NARGS] = {0};
         for (unsigned i = 0; i < NARGS; i++)
-            if (g->used[i])
-                args[i] = g->hi[i].v[pos[i] / g->lo[i].n] << 32 | g->lo[i].v[pos[i] % g->lo[i].n];
-        int r = run_call(g, prog, n, nr, args, err);
+            if (s->used[i])
+                args[i] = s->hi[i].v[pos[i] / s->lo[i].n] << 32 | s->lo[i].v[pos[i] % s->lo[i].n];
+        int r = run_call(s->g, prog, n, nr, args, err);
         if (r < 0)
             return r;
         unsigned i = 0;
@@ -397,19 +389,19 @@ static int run_grid(struct group *g, const struct sock_filter *prog, size_t n, i
 
 /* Every combination of the halves of two compared arguments i < j, the others 0, when they
  * number at most *budget (which they then take from it); else nothing. */
-static int run_pair(struct group *g, const struct sock_filter *prog, size_t n, int nr, unsigned i,
+static int run_pair(struct samples *s, const struct sock_filter *prog, size_t n, int nr, unsigned i,
                     unsigned j, size_t *budget, struct kerr *err)
 {
-    size_t si = g->hi[i].n * g->lo[i].n, sj = g->hi[j].n * g->lo[j].n;
+    size_t si = s->hi[i].n * s->lo[i].n, sj = s->hi[j].n * s->lo[j].n;
     if (si * sj > *budget)
         return 0;
     *budget -= si * sj;
     for (size_t a = 0; a < si; a++)
         for (size_t b = 0; b < sj; b++) {
             uint64_t args[NARGS] = {0};
-            args[i] = g->hi[i].v[a / g->lo[i].n] << 32 | g->lo[i].v[a % g->lo[i].n];
-            args[j] = g->hi[j].v[b / g->lo[j].n] << 32 | g->lo[j].v[b % g->lo[j].n];
-            int r = run_call(g, prog, n, nr, args, err);
+            args[i] = s->hi[i].v[a / s->lo[i].n] << 32 | s->lo[i].v[a % s->lo[i].n];
+            args[j] = s->hi[j].v[b / s->lo[j].n] << 32 | s->lo[j].v[b % s->lo[j].n];
+            int r = run_call(s->g, prog, n, nr, args, err);
             if (r < 0)
                 return r;
         }
@@ -418,20 +410,20 @@ static int run_pair(struct group *g, const struct sock_filter *prog, size_t n, i
 
 /* Each argument's values against anchors: every argument 0, and one call per rule that
  * satisfies it (when one of the values does); at most BPF_CHECK_GRID_MAX calls. */
-static int run_anchored(struct group *g, const struct sock_filter *prog, size_t n, int nr,
+static int run_anchored(struct samples *s, const struct sock_filter *prog, size_t n, int nr,
                         struct kerr *err)
 {
     size_t budget = BPF_CHECK_GRID_MAX;
-    for (size_t a = 0; a <= g->nrules; a++) {
+    for (size_t a = 0; a <= s->g->nrules; a++) {
         uint64_t anchor[NARGS] = {0};
         if (a > 0) {
-            const struct bpf_rule *r = &g->m->rules[g->rules[a - 1]];
+            const struct bpf_rule *r = &s->g->m->rules[s->g->rules[a - 1]];
             bool found = true;
             for (unsigned i = 0; i < r->ncmp && found; i++) {
                 unsigned idx = r->cmp[i].arg;
                 found = false;
-                for (size_t k = 0; k < g->whole[idx].n && !found; k++) {
-                    anchor[idx] = g->whole[idx].v[k];
+                for (size_t k = 0; k < s->whole[idx].n && !found; k++) {
+                    anchor[idx] = s->whole[idx].v[k];
                     found = true;
                     for (unsigned j = 0; j < r->ncmp; j++)
                         if (r->cmp[j].arg == idx && !cmp_holds(&r->cmp[j], anchor[idx]))
@@ -442,15 +434,15 @@ static int run_anchored(struct group *g, const struct sock_filter *prog, size_t 
                 continue;
         }
         for (unsigned i = 0; i < NARGS; i++) {
-            if (!g->used[i])
+            if (!s->used[i])
                 continue;
-            for (size_t k = 0; k < g->whole[i].n; k++) {
+            for (size_t k = 0; k < s->whole[i].n; k++) {
                 if (budget-- == 0)
                     return 0;
                 uint64_t args[NARGS];
                 memcpy(args, anchor, sizeof(args));
-                args[i] = g->whole[i].v[k];
-                int r = run_call(g, prog, n, nr, args, err);
+                args[i] = s->whole[i].v[k];
+                int r = run_call(s->g, prog, n, nr, args, err);
                 if (r < 0)
                     return r;
             }
@@ -753,7 +745,7 @@ static int on_leaf(const struct bpf_box *b, uint32_t ret, void *userdata)
 static int check_paths(struct group *g, const struct sock_filter *prog, size_t n, int nr,
                        struct kerr *err)
 {
-    struct leafctx *lc = g->scratch;
+    struct leafctx *lc = g->lc;
     lc->g = g;
     lc->prog = prog;
     lc->n = n;
@@ -777,18 +769,35 @@ static int check_paths(struct group *g, const struct sock_filter *prog, size_t n
     return lc->gave_up ? 1 : 0;
 }
 
-static void group_free(struct group *g)
+static void samples_free(struct samples *s)
 {
     for (unsigned i = 0; i < NARGS; i++) {
-        free(g->hi[i].v);
-        free(g->lo[i].v);
-        free(g->whole[i].v);
+        free(s->hi[i].v);
+        free(s->lo[i].v);
+        free(s->whole[i].v);
     }
 }
+
+static int sample_group(struct samples *s, const struct sock_filter *prog, size_t n, int nr,
+                        struct kerr *err);
 
 static int check_group(struct group *g, const struct sock_filter *prog, size_t n, int nr,
                        struct kerr *err)
 {
+    int p = check_paths(g, prog, n, nr, err);
+    if (p <= 0)
+        return p;
+    /* Too many paths, or a search out of budget: calls sampled from the conditions. */
+    struct samples s = {.g = g};
+    p = sample_group(&s, prog, n, nr, err);
+    samples_free(&s);
+    return p;
+}
+
+static int sample_group(struct samples *s, const struct sock_filter *prog, size_t n, int nr,
+                        struct kerr *err)
+{
+    struct group *g = s->g;
     size_t ncmp[NARGS] = {0}, total = 0;
     for (size_t i = 0; i < g->nrules; i++) {
         const struct bpf_rule *r = &g->m->rules[g->rules[i]];
@@ -796,10 +805,6 @@ static int check_group(struct group *g, const struct sock_filter *prog, size_t n
             ncmp[r->cmp[k].arg]++;
         total += r->ncmp;
     }
-    int p = check_paths(g, prog, n, nr, err);
-    if (p <= 0)
-        return p;
-    /* Too many paths, or a search out of budget: calls sampled from the conditions. */
     if (total == 0) {
         const uint64_t zero[NARGS] = {0};
         return run_call(g, prog, n, nr, zero, err);
@@ -814,30 +819,30 @@ static int check_group(struct group *g, const struct sock_filter *prog, size_t n
         masks = CAND_MASKS_MAX;
     for (unsigned i = 0; i < NARGS; i++) {
         size_t cap = (total * HALVES_PER_CMP + 2) * (1 + 2 * masks);
-        g->hi[i].v = malloc(cap * sizeof(uint64_t));
-        g->lo[i].v = malloc(cap * sizeof(uint64_t));
-        g->whole[i].v = malloc(cap * sizeof(uint64_t));
-        if (!g->hi[i].v || !g->lo[i].v || !g->whole[i].v)
+        s->hi[i].v = malloc(cap * sizeof(uint64_t));
+        s->lo[i].v = malloc(cap * sizeof(uint64_t));
+        s->whole[i].v = malloc(cap * sizeof(uint64_t));
+        if (!s->hi[i].v || !s->lo[i].v || !s->whole[i].v)
             return kerr_set(err, -ENOMEM, "out of memory checking the BPF program");
-        add_value(g, i, 0);
-        add_value(g, i, UINT64_MAX);
+        add_value(s, i, 0);
+        add_value(s, i, UINT64_MAX);
     }
     _Static_assert(VALUES_PER_CMP <= HALVES_PER_CMP, "value bound");
     /* Every compared argument gets the values of every condition of the syscall: libseccomp
      * 2.5.4 can compare one argument's high half with another's value (Kill when a1 != 2^32+1,
      * Kill when a1 != 2^32+2 and a5 == 16: read with a1 = 2^32+3 and a5 = 2^32+15 ran). */
     for (unsigned i = 0; i < NARGS; i++)
-        g->used[i] = ncmp[i] > 0;
+        s->used[i] = ncmp[i] > 0;
     for (unsigned i = 0; i < NARGS; i++)
-        for (size_t j = 0; j < g->nrules && g->used[i]; j++) {
+        for (size_t j = 0; j < g->nrules && s->used[i]; j++) {
             const struct bpf_rule *r = &g->m->rules[g->rules[j]];
             for (unsigned k = 0; k < r->ncmp; k++)
-                add_cmp_values(g, &r->cmp[k], i);
+                add_cmp_values(s, &r->cmp[k], i);
         }
     /* A mask with a bound: next to each value, the values that meet the mask. */
     for (unsigned i = 0; i < NARGS; i++) {
-        size_t plain = g->whole[i].n, used_masks = 0;
-        for (size_t j = 0; j < g->nrules && g->used[i]; j++) {
+        size_t plain = s->whole[i].n, used_masks = 0;
+        for (size_t j = 0; j < g->nrules && s->used[i]; j++) {
             const struct bpf_rule *r = &g->m->rules[g->rules[j]];
             for (unsigned k = 0; k < r->ncmp && used_masks < masks; k++) {
                 if (r->cmp[k].op != SCMP_CMP_MASKED_EQ)
@@ -845,9 +850,9 @@ static int check_group(struct group *g, const struct sock_filter *prog, size_t n
                 uint64_t m = r->cmp[k].datum_a, v = r->cmp[k].datum_b & m;
                 used_masks++;
                 for (size_t w = 0; w < plain; w++) {
-                    uint64_t x = g->whole[i].v[w];
-                    add_value(g, i, (x & ~m) | v);
-                    add_value(g, i, (((x | m) + 1) & ~m) | v);
+                    uint64_t x = s->whole[i].v[w];
+                    add_value(s, i, (x & ~m) | v);
+                    add_value(s, i, (((x | m) + 1) & ~m) | v);
                 }
             }
         }
@@ -855,22 +860,22 @@ static int check_group(struct group *g, const struct sock_filter *prog, size_t n
 
     size_t grid = 1;
     for (unsigned i = 0; i < NARGS && grid <= BPF_CHECK_GRID_MAX; i++)
-        if (g->used[i])
-            grid *= g->hi[i].n * g->lo[i].n;
+        if (s->used[i])
+            grid *= s->hi[i].n * s->lo[i].n;
     if (grid <= BPF_CHECK_GRID_MAX)
-        return run_grid(g, prog, n, nr, err);
+        return run_grid(s, prog, n, nr, err);
     /* Too many for all: every pair of compared arguments in full (as far as another
      * BPF_CHECK_GRID_MAX calls go), then each argument against anchors. */
     size_t budget = BPF_CHECK_GRID_MAX;
     for (unsigned i = 0; i < NARGS; i++)
-        for (unsigned j = i + 1; j < NARGS && g->used[i]; j++) {
-            if (!g->used[j])
+        for (unsigned j = i + 1; j < NARGS && s->used[i]; j++) {
+            if (!s->used[j])
                 continue;
-            int r = run_pair(g, prog, n, nr, i, j, &budget, err);
+            int r = run_pair(s, prog, n, nr, i, j, &budget, err);
             if (r < 0)
                 return r;
         }
-    return run_anchored(g, prog, n, nr, err);
+    return run_anchored(s, prog, n, nr, err);
 }
 
 struct named {
@@ -884,6 +889,28 @@ static int by_nr(const void *a, const void *b)
     if (x->nr != y->nr)
         return x->nr < y->nr ? -1 : 1;
     return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+/* Sorts named[0..count) by number, rules of one number in the order the profile gives them
+ * (the order they came in): a counting sort over the numbers from base when they span at
+ * most COUNT_SORT_SPAN (they do but for arm's own calls), else qsort(). */
+#define COUNT_SORT_SPAN 2048
+static void sort_named(struct named *named, size_t count, int base, struct named *tmp)
+{
+    unsigned pos[COUNT_SORT_SPAN + 1];
+    for (size_t i = 0; i < count; i++)
+        if (named[i].nr < base || named[i].nr - base >= COUNT_SORT_SPAN) {
+            qsort(named, count, sizeof(*named), by_nr);
+            return;
+        }
+    memset(pos, 0, sizeof(pos));
+    for (size_t i = 0; i < count; i++)
+        pos[named[i].nr - base + 1]++;
+    for (size_t v = 1; v <= COUNT_SORT_SPAN; v++)
+        pos[v] += pos[v - 1];
+    for (size_t i = 0; i < count; i++)
+        tmp[pos[named[i].nr - base]++] = named[i];
+    memcpy(named, tmp, count * sizeof(*named));
 }
 
 /* On x32 libseccomp compares the low 32 bits of an argument only, while an x32 call passes
@@ -908,8 +935,9 @@ static int x32_wide_value(const struct group *g, struct kerr *err)
     return 0;
 }
 
-static int check_arch(const struct bpf_model *m, uint32_t arch, void *scratch, struct named *named,
-                      size_t *idx, const struct sock_filter *prog, size_t n, struct kerr *err)
+static int check_arch(const struct bpf_model *m, uint32_t arch, struct leafctx *lc,
+                      struct named *named, size_t *idx, const struct sock_filter *prog, size_t n,
+                      struct kerr *err)
 {
     size_t count = 0, multiplexed = 0;
     int base = arch == SCMP_ARCH_X32 ? X32_NR_BASE : 0, top = base;
@@ -950,7 +978,7 @@ static int check_arch(const struct bpf_model *m, uint32_t arch, void *scratch, s
         }
         count = direct;
     }
-    qsort(named, count, sizeof(*named), by_nr);
+    sort_named(named, count, base, named + m->nrules);
 
     for (size_t i = 0; i < count;) {
         size_t j = i;
@@ -959,7 +987,7 @@ static int check_arch(const struct bpf_model *m, uint32_t arch, void *scratch, s
             j++;
         }
         struct group g = {
-            .scratch = scratch,
+            .lc = lc,
             .m = m,
             .rules = idx,
             .nrules = j - i,
@@ -969,7 +997,6 @@ static int check_arch(const struct bpf_model *m, uint32_t arch, void *scratch, s
         int r = arch == SCMP_ARCH_X32 ? x32_wide_value(&g, err) : 0;
         if (r == 0)
             r = check_group(&g, prog, n, named[i].nr, err);
-        group_free(&g);
         if (r < 0)
             return r;
         i = j;
@@ -993,7 +1020,7 @@ static int check_arch(const struct bpf_model *m, uint32_t arch, void *scratch, s
 
 int bpf_check(const struct bpf_model *m, const struct sock_filter *prog, size_t n, struct kerr *err)
 {
-    _cleanup_free_ struct named *named = malloc((m->nrules ? m->nrules : 1) * sizeof(*named));
+    _cleanup_free_ struct named *named = malloc((m->nrules ? 2 * m->nrules : 1) * sizeof(*named));
     _cleanup_free_ size_t *idx = malloc((m->nrules ? m->nrules : 1) * sizeof(*idx));
     if (!named || !idx)
         return kerr_set(err, -ENOMEM, "out of memory checking the BPF program");

@@ -224,6 +224,7 @@ static int step_alu(struct reg *a, const struct reg *x, const struct sock_filter
 void bpf_walk_free(struct bpf_walk *w)
 {
     free(w->stack);
+    free(w->cur);
     *w = (struct bpf_walk){0};
 }
 
@@ -408,17 +409,26 @@ int bpf_paths(struct bpf_walk *w, const struct sock_filter *prog, size_t n, uint
               void *userdata)
 {
     w->depth = 0;
-    struct bpf_frame start = {.a = {.kind = REG_CONST}, .x = {.kind = REG_CONST}};
+    /* The frame the paths run in, zeroed once: a start sets what the paths read (the
+     * excluded values and masks past the counts are not). */
+    if (!w->cur && !(w->cur = calloc(1, sizeof(*w->cur))))
+        return -ENOMEM;
+    struct bpf_frame *f = w->cur;
+    f->pc = 0;
+    f->a = f->x = (struct reg){.kind = REG_CONST};
     for (unsigned i = 0; i < SCRATCH_WORDS; i++)
-        start.mem[i] = (struct reg){.kind = REG_CONST};
-    for (unsigned i = 0; i < BPF_WORDS; i++)
-        start.box.hi[i] = UINT32_MAX;
-    start.box.lo[WORD_NR] = start.box.hi[WORD_NR] = (uint32_t)nr;
-    start.box.lo[WORD_ARCH] = start.box.hi[WORD_ARCH] = arch;
+        f->mem[i] = (struct reg){.kind = REG_CONST};
+    for (unsigned i = 0; i < BPF_WORDS; i++) {
+        f->box.lo[i] = 0;
+        f->box.hi[i] = UINT32_MAX;
+        f->box.nne[i] = f->box.nmask[i] = 0;
+    }
+    f->box.inexact = false;
+    f->box.lo[WORD_NR] = f->box.hi[WORD_NR] = (uint32_t)nr;
+    f->box.lo[WORD_ARCH] = f->box.hi[WORD_ARCH] = arch;
 
     size_t steps = max_leaves * (n + 1), leaves = 0;
-    /* The first path from start, the others from the frames its branches pushed. */
-    struct bpf_frame *f = &start;
+    /* The first path from the start, the others from the frames its branches pushed. */
     for (;;) {
         uint32_t ret;
         int r = run_path(w, f, prog, n, arch, nr, &steps, &ret);
@@ -428,6 +438,6 @@ int bpf_paths(struct bpf_walk *w, const struct sock_filter *prog, size_t n, uint
             return r;
         if (w->depth == 0)
             return 0;
-        start = w->stack[--w->depth];
+        *f = w->stack[--w->depth];
     }
 }

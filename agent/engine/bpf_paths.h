@@ -45,6 +45,7 @@ int bpf_jump(uint16_t op, uint32_t a, uint32_t src, bool *taken);
 
 /* Scratch memory for bpf_paths(), kept between calls; zero it first, bpf_walk_free() it after. */
 struct bpf_walk {
+    struct bpf_frame *cur; /* the path being followed */
     struct bpf_frame *stack;
     size_t depth, cap;
 };

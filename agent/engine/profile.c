@@ -1061,12 +1061,7 @@ static bool arg_interval(const struct sys_arg *a, uint64_t *lo, uint64_t *hi)
 
 static bool arg_holds(const struct sys_arg *a, uint64_t v)
 {
-    uint64_t lo, hi;
-    if (arg_interval(a, &lo, &hi))
-        return lo <= v && v <= hi;
-    if (a->op == OP_NE)
-        return v != a->value;
-    return (v & a->value) == a->value_two; /* MASKED_EQ */
+    return op_holds(a->op, a->value, a->value_two, v) == 1;
 }
 
 /* Whether every value comparison x holds for, y holds for too (false when unsure). */
@@ -1148,6 +1143,11 @@ int profile_lower(const struct cprof *in_all, struct cprof **ret)
     for (size_t i = 0; i < in->norigins; i++)
         if (!(out->origins[out->norigins++] = strdup(in->origins[i])))
             return -ENOMEM;
+    /* The actions the conditions of one syscall take, for cond_subsumed(): one buffer for
+     * the largest syscall's. */
+    _cleanup_free_ struct verdict *v = malloc((in->nconds ? in->nconds : 1) * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
     size_t ecap = 0, ccap = 0;
     /* Every syscall named, in id order: walk ents and conds together. */
     size_t ie = 0, ic = 0;
@@ -1185,9 +1185,6 @@ int profile_lower(const struct cprof *in_all, struct cprof **ret)
         bool widen_only = verdict_cmp(cmax, E) <= 0;
         if (verdict_eq(E, in->dflt)) {
             /* No unconditional rule needed: the default catches what no condition matches. */
-            _cleanup_free_ struct verdict *v = malloc(nc * sizeof(*v));
-            if (!v)
-                return -ENOMEM;
             for (size_t k = 0; k < nc; k++)
                 v[k] = raise ? cmax : c[k].v;
             for (size_t k = 0; k < nc; k++) {
@@ -1216,9 +1213,9 @@ int profile_lower(const struct cprof *in_all, struct cprof **ret)
                 return -ENOMEM;
         } else {
             /* Not expressible: the strictest action for every call of the syscall. */
-            struct verdict v = verdict_max(E, cmax);
-            uint16_t o = verdict_eq(v, E) ? eo : cmax_origin;
-            if (push_ent(out, &ecap, (struct centry){sys, v, o}) < 0)
+            struct verdict strictest = verdict_max(E, cmax);
+            uint16_t o = verdict_eq(strictest, E) ? eo : cmax_origin;
+            if (push_ent(out, &ecap, (struct centry){sys, strictest, o}) < 0)
                 return -ENOMEM;
         }
     }

@@ -12,25 +12,10 @@
  * this does not know (the caller fails the test). */
 static inline bool sys_arg_holds(const struct sys_arg *a, uint64_t v, bool *ok)
 {
-    switch (a->op) {
-    case OP_NE:
-        return v != a->value;
-    case OP_LT:
-        return v < a->value;
-    case OP_LE:
-        return v <= a->value;
-    case OP_EQ:
-        return v == a->value;
-    case OP_GE:
-        return v >= a->value;
-    case OP_GT:
-        return v > a->value;
-    case OP_MASKED_EQ:
-        return (v & a->value) == a->value_two;
-    default:
+    int r = op_holds(a->op, a->value, a->value_two, v);
+    if (r < 0)
         *ok = false;
-        return false;
-    }
+    return r == 1;
 }
 
 #endif
