@@ -472,6 +472,7 @@ struct acon {
 };
 
 struct leafctx {
+    struct bpf_check_stats *st;
     struct group *g;
     const struct sock_filter *prog;
     size_t n;
@@ -712,6 +713,7 @@ static int no_rule(struct leafctx *lc, const struct bpf_box *b)
         }
         if (budget-- == 0) {
             lc->gave_up = true;
+            lc->st->searches_cut++;
             return 0;
         }
         const struct scmp_arg_cmp *c = &r->cmp[choice[j]];
@@ -728,6 +730,7 @@ static int no_rule(struct leafctx *lc, const struct bpf_box *b)
 static int on_leaf(const struct bpf_box *b, uint32_t ret, void *userdata)
 {
     struct leafctx *lc = userdata;
+    lc->st->paths++;
     if (b->inexact) {
         /* A call picked from the box may take another path: sample the calls instead. */
         lc->gave_up = true;
@@ -784,10 +787,12 @@ static int sample_group(struct samples *s, const struct sock_filter *prog, size_
 static int check_group(struct group *g, const struct sock_filter *prog, size_t n, int nr,
                        struct kerr *err)
 {
+    g->lc->st->syscalls++;
     int p = check_paths(g, prog, n, nr, err);
     if (p <= 0)
         return p;
     /* Too many paths, or a search out of budget: calls sampled from the conditions. */
+    g->lc->st->sampled++;
     struct samples s = {.g = g};
     p = sample_group(&s, prog, n, nr, err);
     samples_free(&s);
@@ -1020,12 +1025,22 @@ static int check_arch(const struct bpf_model *m, uint32_t arch, struct leafctx *
 
 int bpf_check(const struct bpf_model *m, const struct sock_filter *prog, size_t n, struct kerr *err)
 {
+    struct bpf_check_stats st;
+    return bpf_check_counted(m, prog, n, &st, err);
+}
+
+int bpf_check_counted(const struct bpf_model *m, const struct sock_filter *prog, size_t n,
+                      struct bpf_check_stats *st, struct kerr *err)
+{
+    *st = (struct bpf_check_stats){0};
     _cleanup_free_ struct named *named = malloc((m->nrules ? 2 * m->nrules : 1) * sizeof(*named));
     _cleanup_free_ size_t *idx = malloc((m->nrules ? m->nrules : 1) * sizeof(*idx));
     if (!named || !idx)
         return kerr_set(err, -ENOMEM, "out of memory checking the BPF program");
     struct leafctx lc;
-    if (leafctx_init(&lc, m) < 0) {
+    int init = leafctx_init(&lc, m);
+    lc.st = st;
+    if (init < 0) {
         leafctx_done(&lc);
         return kerr_set(err, -ENOMEM, "out of memory checking the BPF program");
     }

@@ -89,4 +89,16 @@ int bpf_run(const struct sock_filter *prog, size_t n, const struct bpf_call *cal
 int bpf_check(const struct bpf_model *m, const struct sock_filter *prog, size_t n,
               struct kerr *err);
 
+/* What a check did, counted over its architectures. */
+struct bpf_check_stats {
+    size_t syscalls;     /* syscall numbers a rule names, whose paths were followed */
+    size_t paths;        /* paths of those syscalls' programs */
+    size_t sampled;      /* syscalls checked by sampled calls instead (see above) */
+    size_t searches_cut; /* searches for a call no rule holds for that ran out of steps */
+};
+
+/* bpf_check(), and *st (zeroed first) says what it did. */
+int bpf_check_counted(const struct bpf_model *m, const struct sock_filter *prog, size_t n,
+                      struct bpf_check_stats *st, struct kerr *err);
+
 #endif

@@ -231,6 +231,63 @@ static void test_default_checked(void **state)
     assert_int_equal(bpf_check(&m, errno_all, 1, &err), 0);
 }
 
+/* Rules of read (x86_64 number 0) such that no call avoids them all when there are more rules
+ * than arguments: rule j allows read unless some argument is j ("a_i != j" for every i), and a
+ * call can make at most one rule false per argument. The search for a call no rule holds for
+ * then tries every assignment of rules to arguments, more than its SEARCH_MAX steps. */
+static void pigeon_rules(struct bpf_rule *rules, size_t nrules)
+{
+    for (size_t j = 0; j < nrules; j++) {
+        rules[j] = (struct bpf_rule){.name = "read", .action = SCMP_ACT_ALLOW, .ncmp = 6};
+        for (unsigned i = 0; i < 6; i++)
+            rules[j].cmp[i] = SCMP_CMP(i, SCMP_CMP_NE, j);
+    }
+}
+
+/* The search for a call no rule holds for runs out of steps: the syscall is then checked by
+ * sampled calls, and a right program is not refused for it. With one rule fewer such a call
+ * exists, the search finds it, and a program that allows every read is refused. */
+static void test_search_cut(void **state)
+{
+    (void)state;
+    struct bpf_rule rules[7];
+    struct bpf_model m = {
+        .default_action = SCMP_ACT_KILL_PROCESS,
+        .arches = {SCMP_ARCH_X86_64},
+        .narches = 1,
+        .rules = rules,
+    };
+    struct sock_filter allow_read[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SCMP_ARCH_X86_64, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_KILL_PROCESS),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_KILL_PROCESS),
+    };
+    struct bpf_check_stats st;
+    struct kerr err = {0};
+
+    pigeon_rules(rules, 7);
+    m.nrules = 7;
+    int r = bpf_check_counted(&m, allow_read, ELEMENTSOF(allow_read), &st, &err);
+    if (r < 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(st.syscalls, 1);
+    assert_int_equal(st.paths, 1);
+    assert_int_equal(st.searches_cut, 1);
+    assert_int_equal(st.sampled, 1);
+
+    pigeon_rules(rules, 6);
+    m.nrules = 6;
+    assert_int_equal(bpf_check_counted(&m, allow_read, ELEMENTSOF(allow_read), &st, &err), -EPROTO);
+    assert_int_equal(st.searches_cut, 0);
+    assert_int_equal(st.sampled, 0);
+    assert_non_null(strstr(err.msg, "\"read\" on SCMP_ARCH_X86_64 called with arguments"));
+    assert_non_null(strstr(err.msg, "where the profile says SCMP_ACT_KILL_PROCESS"));
+}
+
 struct leaves {
     size_t n;
     uint32_t ret[8];
@@ -327,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_loads),           cmocka_unit_test(test_program),
         cmocka_unit_test(test_malformed),       cmocka_unit_test(test_anchored),
         cmocka_unit_test(test_default_checked), cmocka_unit_test(test_paths),
+        cmocka_unit_test(test_search_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
