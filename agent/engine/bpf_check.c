@@ -10,6 +10,7 @@
 
 #include "base/cleanup.h"
 #include "engine/action.h"
+#include "engine/arch.h"
 #include "engine/bpf_paths.h"
 
 #define DATA_LEN 64u     /* sizeof(struct seccomp_data) */
@@ -22,6 +23,9 @@
 #define MUX_PNR_FIRST (-101)
 #define MUX_PNR_END (-1000)
 #define UNNAMED_MAX 4096 /* syscall numbers above the first run for the default */
+/* The direct numbers of the calls 32-bit x86 multiplexes are 337-402 in libseccomp 2.5.4's
+ * table (recvmmsg ... msgctl); the scan that finds them covers every number up to this one. */
+#define MUX_SCAN_TOP 511
 #define WORD_MAX 0xffffffffu
 #define NARGS 6
 /* Values one condition adds to an argument's halves, and to its whole values. */
@@ -189,21 +193,27 @@ static void action_text(uint32_t v, char *buf, size_t len)
 
 static void arch_text(uint32_t token, char *buf, size_t len)
 {
-    static const struct {
-        uint32_t token;
-        const char *name;
-    } names[] = {
-        {SCMP_ARCH_X86_64, "SCMP_ARCH_X86_64"}, {SCMP_ARCH_X86, "SCMP_ARCH_X86"},
-        {SCMP_ARCH_X32, "SCMP_ARCH_X32"},       {SCMP_ARCH_AARCH64, "SCMP_ARCH_AARCH64"},
-        {SCMP_ARCH_ARM, "SCMP_ARCH_ARM"},       {SCMP_ARCH_PPC64LE, "SCMP_ARCH_PPC64LE"},
-        {SCMP_ARCH_S390X, "SCMP_ARCH_S390X"},   {SCMP_ARCH_RISCV64, "SCMP_ARCH_RISCV64"},
-    };
-    for (size_t i = 0; i < ELEMENTSOF(names); i++)
-        if (names[i].token == token) {
-            snprintf(buf, len, "%s", names[i].name);
+    for (size_t i = 0; i < arch_count(); i++)
+        if (arch_get(i)->token == token) {
+            snprintf(buf, len, "%s", arch_get(i)->oci);
             return;
         }
     snprintf(buf, len, "architecture 0x%08" PRIx32, token);
+}
+
+/* Whether libseccomp compares whole 64-bit arguments on an architecture. Not on the 32-bit
+ * ones, and not on x32 or MIPS n32 either: their calls pass 64-bit registers, but libseccomp
+ * numbers them as 32-bit architectures (x32's token has no 64-bit bit; n32's has) and compares
+ * the low halves only. */
+static bool arch_wide(uint32_t arch)
+{
+    return (arch & ARCH_64BIT) && arch != SCMP_ARCH_MIPS64N32 && arch != SCMP_ARCH_MIPSEL64N32;
+}
+
+/* x32 and n32: 64-bit registers compared by their low halves. */
+static bool arch_low_halves(uint32_t arch)
+{
+    return arch == SCMP_ARCH_X32 || arch == SCMP_ARCH_MIPS64N32 || arch == SCMP_ARCH_MIPSEL64N32;
 }
 
 /* ---- what the profile means ----------------------------------------------------------------- */
@@ -918,10 +928,12 @@ static void sort_named(struct named *named, size_t count, int base, struct named
     memcpy(named, tmp, count * sizeof(*named));
 }
 
-/* On x32 libseccomp compares the low 32 bits of an argument only, while an x32 call passes
- * 64-bit registers: a condition on a value above 32 bits does not hold as written there. */
-static int x32_wide_value(const struct group *g, struct kerr *err)
+/* On x32 and MIPS n32 libseccomp compares the low 32 bits of an argument only, while a call
+ * passes 64-bit registers: a condition on a value above 32 bits does not hold as written. */
+static int low_halves_wide_value(const struct group *g, struct kerr *err)
 {
+    char arch[48];
+    arch_text(g->arch, arch, sizeof(arch));
     for (size_t j = 0; j < g->nrules; j++) {
         const struct bpf_rule *r = &g->m->rules[g->rules[j]];
         for (unsigned k = 0; k < r->ncmp; k++) {
@@ -929,15 +941,36 @@ static int x32_wide_value(const struct group *g, struct kerr *err)
                                                             : r->cmp[k].datum_a;
             if (v >> 32)
                 return kerr_set(err, -EPROTO,
-                                "\"%s\" on SCMP_ARCH_X32: a condition on argument %u compares a "
-                                "value above 32 bits (%#" PRIx64 ") (on a 32-bit architecture, "
-                                "x32 included, libseccomp compares the low 32 bits of an argument "
-                                "only; an x32 call passes 64 bits, so the rule would not hold as "
-                                "written)",
-                                r->name, r->cmp[k].arg, v);
+                                "\"%s\" on %s: a condition on argument %u compares a value "
+                                "above 32 bits (%#" PRIx64 ") (on a 32-bit architecture, x32 and "
+                                "MIPS n32 included, libseccomp compares the low 32 bits of an "
+                                "argument only; an x32 or n32 call passes 64 bits, so the rule "
+                                "would not hold as written)",
+                                r->name, arch, r->cmp[k].arg, v);
         }
     }
     return 0;
+}
+
+/* The first syscall number of an architecture: x32's calls are x86_64's with bit 30 set, and
+ * MIPS numbers its ABIs' calls from 4000 (o32), 5000 (n64) and 6000 (n32). */
+static int nr_base(uint32_t arch)
+{
+    switch (arch) {
+    case SCMP_ARCH_X32:
+        return X32_NR_BASE;
+    case SCMP_ARCH_MIPS:
+    case SCMP_ARCH_MIPSEL:
+        return 4000;
+    case SCMP_ARCH_MIPS64:
+    case SCMP_ARCH_MIPSEL64:
+        return 5000;
+    case SCMP_ARCH_MIPS64N32:
+    case SCMP_ARCH_MIPSEL64N32:
+        return 6000;
+    default:
+        return 0;
+    }
 }
 
 static int check_arch(const struct bpf_model *m, uint32_t arch, struct leafctx *lc,
@@ -945,7 +978,7 @@ static int check_arch(const struct bpf_model *m, uint32_t arch, struct leafctx *
                       struct kerr *err)
 {
     size_t count = 0, multiplexed = 0;
-    int base = arch == SCMP_ARCH_X32 ? X32_NR_BASE : 0, top = base;
+    int base = nr_base(arch), top = base;
     for (size_t i = 0; i < m->nrules; i++) {
         int nr = seccomp_syscall_resolve_name_arch(arch, m->rules[i].name);
         /* Negative: not on this architecture, or reached through a multiplexer. */
@@ -966,20 +999,25 @@ static int check_arch(const struct bpf_model *m, uint32_t arch, struct leafctx *
          * checked as the rule's, the multiplexers not at all. */
         mux[0] = seccomp_syscall_resolve_name_arch(arch, "socketcall");
         mux[1] = seccomp_syscall_resolve_name_arch(arch, "ipc");
-        _cleanup_free_ bool *seen = calloc((size_t)(top - base) + 1, sizeof(*seen));
+        /* Up to MUX_SCAN_TOP even when no rule names a number that high: a profile of read
+         * and socket has its socket rule at 359. */
+        int scan_top = top > base + MUX_SCAN_TOP ? top : base + MUX_SCAN_TOP;
+        _cleanup_free_ bool *seen = calloc((size_t)(scan_top - base) + 1, sizeof(*seen));
         if (!seen)
             return kerr_set(err, -ENOMEM, "out of memory checking the BPF program");
         for (size_t i = 0; i < count; i++)
-            if (named[i].nr >= base && named[i].nr <= top) /* arm's own calls are far above */
+            if (named[i].nr >= base && named[i].nr <= scan_top) /* arm's own calls: above */
                 seen[named[i].nr - base] = true;
         size_t direct = count;
-        for (int nr = base; nr <= top && direct < m->nrules; nr++) {
+        for (int nr = base; nr <= scan_top && direct < m->nrules; nr++) {
             if (seen[nr - base])
                 continue;
             _cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(arch, nr);
             for (size_t i = 0; name && i < multiplexed && direct < m->nrules; i++)
-                if (strcmp(m->rules[idx[i]].name, name) == 0)
+                if (strcmp(m->rules[idx[i]].name, name) == 0) {
                     named[direct++] = (struct named){nr, idx[i]};
+                    top = nr > top ? nr : top; /* the numbers below it are run too */
+                }
         }
         count = direct;
     }
@@ -997,9 +1035,9 @@ static int check_arch(const struct bpf_model *m, uint32_t arch, struct leafctx *
             .rules = idx,
             .nrules = j - i,
             .arch = arch,
-            .wide = (arch & ARCH_64BIT) != 0,
+            .wide = arch_wide(arch),
         };
-        int r = arch == SCMP_ARCH_X32 ? x32_wide_value(&g, err) : 0;
+        int r = arch_low_halves(arch) ? low_halves_wide_value(&g, err) : 0;
         if (r == 0)
             r = check_group(&g, prog, n, named[i].nr, err);
         if (r < 0)
@@ -1008,7 +1046,7 @@ static int check_arch(const struct bpf_model *m, uint32_t arch, struct leafctx *
     }
     /* Every number no rule names, up to one past the highest named (and one far above): the
      * default action. */
-    struct group none = {.m = m, .arch = arch, .wide = (arch & ARCH_64BIT) != 0};
+    struct group none = {.m = m, .arch = arch, .wide = arch_wide(arch)};
     uint64_t zero[NARGS] = {0};
     size_t k = 0;
     for (int nr = base; nr <= top + 1; nr++) {

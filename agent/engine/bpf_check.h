@@ -31,13 +31,15 @@
  * compared value (of every argument: a program may compare the wrong one) in each 32-bit half
  * and those next to them that meet each mask, all combinations when they are at most
  * BPF_CHECK_GRID_MAX, else every pair of arguments and each argument against anchors. Every
- * syscall number no rule names, up to one past the highest named, is run once per architecture
- * (the default action). On architectures that multiplex calls (socket and the IPC calls on
- * 32-bit x86, through socketcall and ipc), the calls are run at their own numbers, where
- * libseccomp keeps their conditions, and the multiplexers not at all: libseccomp drops the
- * conditions there on purpose, since the filter cannot see the arguments. On x32, whose calls
- * pass 64-bit registers that libseccomp compares by their low halves, a condition on a value
- * above 32 bits is refused outright.
+ * syscall number no rule names, from the architecture's first (0; x32 0x40000000; MIPS 4000,
+ * 5000 or 6000) up to one past the highest named, is run once per architecture (the default
+ * action), and one far above. On architectures that multiplex calls (socket and the IPC calls
+ * on 32-bit x86, through socketcall and ipc), the calls are run at their own numbers (found
+ * among the numbers up to 511 at least; 337-402 on x86), where libseccomp keeps their
+ * conditions, and the multiplexers not at all: libseccomp drops the conditions there on
+ * purpose, since the filter cannot see the arguments. On x32 and MIPS n32, whose calls pass
+ * 64-bit registers that libseccomp compares by their low halves, the arguments are 32-bit
+ * values, and a condition on a value above 32 bits is refused outright.
  */
 #ifndef KSCMP_BPF_CHECK_H
 #define KSCMP_BPF_CHECK_H

@@ -231,6 +231,107 @@ static void test_default_checked(void **state)
     assert_int_equal(bpf_check(&m, errno_all, 1, &err), 0);
 }
 
+/* The program of one architecture: its check, then ALLOW for the numbers allow[0..n), else the
+ * default, KILL_PROCESS. */
+static size_t allow_numbers(struct sock_filter *prog, uint32_t arch, const uint32_t *allow,
+                            size_t n)
+{
+    size_t k = 0;
+    prog[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4);
+    prog[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0);
+    prog[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_KILL_PROCESS);
+    prog[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0);
+    for (size_t i = 0; i < n; i++)
+        prog[k++] =
+            (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, allow[i], (uint8_t)(n - i), 0);
+    prog[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_KILL_PROCESS);
+    prog[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ALLOW);
+    return k;
+}
+
+/* Numbers are checked where the architecture has them: MIPS numbers its calls from 4000, 5000
+ * or 6000 (the check ran 0-4096 there, none of them), and on 32-bit x86 a socket rule is
+ * checked at socket's own number, 359, also when no rule names a number that high. */
+static void test_numbers_checked(void **state)
+{
+    (void)state;
+    struct sock_filter prog[16];
+    struct kerr err = {0};
+    struct bpf_rule mips_rules[] = {{.name = "read", .action = SCMP_ACT_ALLOW},
+                                    {.name = "close", .action = SCMP_ACT_ALLOW}};
+    struct bpf_model mips = {
+        .default_action = SCMP_ACT_KILL_PROCESS,
+        .arches = {SCMP_ARCH_MIPS64},
+        .narches = 1,
+        .rules = mips_rules,
+        .nrules = 2,
+    };
+    assert_int_equal(seccomp_syscall_resolve_name_arch(SCMP_ARCH_MIPS64, "read"), 5000);
+    assert_int_equal(seccomp_syscall_resolve_name_arch(SCMP_ARCH_MIPS64, "close"), 5003);
+    const uint32_t right[] = {5000, 5003}, open_too[] = {5000, 5002, 5003};
+    size_t n = allow_numbers(prog, SCMP_ARCH_MIPS64, right, 2);
+    assert_int_equal(bpf_check(&mips, prog, n, &err), 0);
+    n = allow_numbers(prog, SCMP_ARCH_MIPS64, open_too, 3);
+    assert_int_equal(bpf_check(&mips, prog, n, &err), -EPROTO);
+    assert_non_null(
+        strstr(err.msg, "syscall number 5002, which no rule names, on SCMP_ARCH_MIPS64"));
+
+    struct bpf_rule x86_rules[] = {
+        {.name = "read", .action = SCMP_ACT_ALLOW},
+        {.name = "socket", .action = SCMP_ACT_ALLOW, .ncmp = 1, .cmp = {SCMP_A0(SCMP_CMP_EQ, 1)}},
+    };
+    struct bpf_model x86 = {
+        .default_action = SCMP_ACT_KILL_PROCESS,
+        .arches = {SCMP_ARCH_X86},
+        .narches = 1,
+        .rules = x86_rules,
+        .nrules = 2,
+    };
+    /* socketcall (102) allows every socket call, as libseccomp's program does: the check
+     * leaves the multiplexer alone. socket's own number, 359, allowed for any domain. */
+    const uint32_t loose[] = {3, 102, 359};
+    n = allow_numbers(prog, SCMP_ARCH_X86, loose, 3);
+    assert_int_equal(bpf_check(&x86, prog, n, &err), -EPROTO);
+    assert_non_null(strstr(err.msg, "\"socket\" on SCMP_ARCH_X86 called with arguments (0,"));
+    /* 359 allowed for domain 1 only: right. */
+    struct sock_filter domain[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SCMP_ARCH_X86, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_KILL_PROCESS),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 3, 5, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 102, 4, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 359, 0, 2),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 16),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_KILL_PROCESS),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ALLOW),
+    };
+    int r = bpf_check(&x86, domain, ELEMENTSOF(domain), &err);
+    if (r < 0)
+        fail_msg("%s", err.msg);
+
+    /* MIPS n32 passes 64-bit registers that libseccomp compares by their low halves, as on
+     * x32: socket(0xffffffff0000002d) is allowed by "a0 == 45" there, as the profile means on
+     * that architecture (the check called that looser, and refused Docker's default profile
+     * for mipsel), and a value above 32 bits is refused. */
+    static const char n32[] =
+        "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":[\"SCMP_ARCH_MIPSEL64N32\"],"
+        "\"syscalls\":[{\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{"
+        "\"index\":0,\"value\":45,\"op\":\"SCMP_CMP_EQ\"}]}]}";
+    r = proof_profile(n32, strlen(n32), &err);
+    if (r < 0)
+        fail_msg("%s", err.msg);
+    static const char n32_wide[] =
+        "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":[\"SCMP_ARCH_MIPSEL64N32\"],"
+        "\"syscalls\":[{\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{"
+        "\"index\":0,\"value\":4294967341,\"op\":\"SCMP_CMP_EQ\"}]}]}";
+    assert_int_equal(proof_profile(n32_wide, strlen(n32_wide), &err), -EPROTO);
+    assert_non_null(strstr(err.msg,
+                           "\"socket\" on SCMP_ARCH_MIPSEL64N32: a condition on argument 0 "
+                           "compares a value above 32 bits (0x10000002d)"));
+}
+
 /* Rules of read (x86_64 number 0) such that no call avoids them all when there are more rules
  * than arguments: rule j allows read unless some argument is j ("a_i != j" for every i), and a
  * call can make at most one rule false per argument. The search for a call no rule holds for
@@ -384,7 +485,7 @@ int main(void)
         cmocka_unit_test(test_loads),           cmocka_unit_test(test_program),
         cmocka_unit_test(test_malformed),       cmocka_unit_test(test_anchored),
         cmocka_unit_test(test_default_checked), cmocka_unit_test(test_paths),
-        cmocka_unit_test(test_search_cut),
+        cmocka_unit_test(test_search_cut),      cmocka_unit_test(test_numbers_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

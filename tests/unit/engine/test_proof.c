@@ -265,7 +265,7 @@ static const struct invalid_case invalid_cases[] = {
      "'value':8589934592,'op':'SCMP_CMP_GT'}]}]}",
      -EPROTO,
      "\"mmap\" on SCMP_ARCH_X32: a condition on argument 1 compares a value above 32 "
-     "bits (0x200000000) (on a 32-bit architecture, x32 included"},
+     "bits (0x200000000) (on a 32-bit architecture, x32 and MIPS n32 included"},
     {"unconditional rule looser than a conditional one",
      "{'defaultAction':'SCMP_ACT_ALLOW','syscalls':["
      "{'names':['personality'],'action':'SCMP_ACT_ERRNO'},"
