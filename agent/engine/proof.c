@@ -407,8 +407,8 @@ static int add_syscall_block(scmp_filter_ctx ctx, uint32_t default_action, json_
 
 /* proof_build(), and when model is not NULL the rules as a runtime adds them, for
  * bpf_check(); their names point into *ret_root, which the caller then owns. */
-static int build(const char *json, size_t len, scmp_filter_ctx *ret, struct bpf_model *model,
-                 json_t **ret_root, struct kerr *err)
+static int build(const char *json, size_t len, uint32_t node_arch, scmp_filter_ctx *ret,
+                 struct bpf_model *model, json_t **ret_root, struct kerr *err)
 {
     static const char *const keys[] = {"defaultAction", "defaultErrnoRet", "architectures",
                                        "flags",         "listenerPath",    "listenerMetadata",
@@ -439,8 +439,19 @@ static int build(const char *json, size_t len, scmp_filter_ctx *ret, struct bpf_
     _cleanup_(filter_releasep) scmp_filter_ctx ctx = seccomp_init(default_action);
     if (!ctx)
         return kerr_set(err, -EINVAL, "defaultAction: libseccomp refuses it");
+    uint32_t native = seccomp_arch_native();
+    if (node_arch && node_arch != native) {
+        /* Another node's runtime: its filter starts with its own architecture. */
+        r = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
+        if (r == 0)
+            r = seccomp_arch_add(ctx, node_arch);
+        if (r < 0)
+            return kerr_set(err, r, "libseccomp cannot build a filter for architecture 0x%08x: %s",
+                            node_arch, strerror(-r));
+        native = node_arch;
+    }
     if (model)
-        model->arches[model->narches++] = seccomp_arch_native();
+        model->arches[model->narches++] = native;
     /* As runc: no_new_privs is the runtime's business, not the filter's. */
     r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
     if (r < 0)
@@ -488,8 +499,10 @@ static int build(const char *json, size_t len, scmp_filter_ctx *ret, struct bpf_
 
 int proof_build(const char *json, size_t len, scmp_filter_ctx *ret, struct kerr *err)
 {
-    return build(json, len, ret, NULL, NULL, err);
+    return build(json, len, 0, ret, NULL, NULL, err);
 }
+
+#define AUDIT_ARCH_LE_BIT 0x40000000u /* __AUDIT_ARCH_LE */
 
 /* Generates the BPF program (nothing is loaded), checks its length against the kernel's
  * limit, and runs it against the profile (engine/bpf_check.h). */
@@ -526,15 +539,28 @@ static int export_and_check(scmp_filter_ctx ctx, const struct bpf_model *model, 
                             k < 0 ? strerror(errno) : "short read");
         got += (size_t)k;
     }
+    /* libseccomp writes the program in its filter's byte order (the kernel of a big-endian
+     * node reads it so); the check reads it in this machine's. */
+    bool filter_le = (model->arches[0] & AUDIT_ARCH_LE_BIT) != 0;
+    if (filter_le != (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__))
+        for (size_t i = 0; i < insns; i++) {
+            prog[i].code = __builtin_bswap16(prog[i].code);
+            prog[i].k = __builtin_bswap32(prog[i].k);
+        }
     return bpf_check(model, prog, insns, err);
 }
 
 int proof_profile(const char *json, size_t len, struct kerr *err)
 {
+    return proof_profile_node(json, len, 0, err);
+}
+
+int proof_profile_node(const char *json, size_t len, uint32_t node_arch, struct kerr *err)
+{
     struct bpf_model model = {0};
     _cleanup_(json_decrefp) json_t *root = NULL;
     _cleanup_(filter_releasep) scmp_filter_ctx ctx = NULL;
-    int r = build(json, len, &ctx, &model, &root, err);
+    int r = build(json, len, node_arch, &ctx, &model, &root, err);
     if (r == 0)
         r = export_and_check(ctx, &model, err);
     free(model.rules);

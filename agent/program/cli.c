@@ -392,10 +392,12 @@ static int cli_on_file(const struct file_result *r, void *userdata)
 
 /* The proof the agent runs before it writes a profile (libseccomp builds it, and its program
  * is never looser): 0, or EXIT_INVALID after saying why, as the agent's ProfileRefused would. */
-static int prove_or_say(const char *what, const char *json, size_t len)
+/* Proven as the agent on a node of --arch (arch: an index into the table, -1 for this
+ * machine's) would prove it. */
+static int prove_or_say(const char *what, const char *json, size_t len, int arch)
 {
     struct kerr err = {0};
-    if (proof_profile(json, len, &err) == 0)
+    if (proof_profile_node(json, len, arch >= 0 ? arch_get((size_t)arch)->token : 0, &err) == 0)
         return 0;
     fprintf(stderr,
             "kscmp: error: ProfileRefused: %s: the agent would not write this profile: %s\n", what,
@@ -478,7 +480,7 @@ int cli_compile(int argc, char **argv, bool explain)
         _cleanup_free_ char *json = NULL;
         if ((r = profile_render(prof, engine_sysdb(e), &json, &len)) < 0)
             return EXIT_INVALID;
-        if ((r = prove_or_say(policy, json, len)) != 0)
+        if ((r = prove_or_say(policy, json, len, c.arch)) != 0)
             return r;
         if (explain && profile_explain(prof, engine_sysdb(e), &out) < 0)
             return EXIT_INVALID;
@@ -551,7 +553,7 @@ int cli_compile(int argc, char **argv, bool explain)
         return EXIT_INVALID;
     char what[300];
     snprintf(what, sizeof(what), "kscmp/%s", rel);
-    if ((r = prove_or_say(what, json, fo.len)) != 0)
+    if ((r = prove_or_say(what, json, fo.len, c.arch)) != 0)
         return r;
     if (explain)
         printf("# kscmp/%s\n", rel);
