@@ -391,9 +391,9 @@ static int cli_on_file(const struct file_result *r, void *userdata)
 }
 
 /* The proof the agent runs before it writes a profile (libseccomp builds it, and its program
- * is never looser): 0, or EXIT_INVALID after saying why, as the agent's ProfileRefused would. */
-/* Proven as the agent on a node of --arch (arch: an index into the table, -1 for this
- * machine's) would prove it. */
+ * is never looser), as the agent on a node of --arch would run it (arch: an index into the
+ * table, -1 for this machine's): 0, or EXIT_INVALID after saying why, as the agent's
+ * ProfileRefused would. */
 static int prove_or_say(const char *what, const char *json, size_t len, int arch)
 {
     struct kerr err = {0};
