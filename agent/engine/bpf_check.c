@@ -23,8 +23,10 @@
 #define MUX_PNR_FIRST (-101)
 #define MUX_PNR_END (-1000)
 #define UNNAMED_MAX 4096 /* syscall numbers above the first run for the default */
-/* The direct numbers of the calls 32-bit x86 multiplexes are 337-402 in libseccomp 2.5.4's
- * table (recvmmsg ... msgctl); the scan that finds them covers every number up to this one. */
+/* The direct numbers of the calls libseccomp 2.5.4 multiplexes (on x86, ppc, ppc64, s390,
+ * s390x and MIPS o32) are at most 402 above the architecture's first (x86 337-402, ppc
+ * 326-402, s390x 357-402, MIPS o32 4168-4402); the scan that finds them covers every number up
+ * to this far above the first. */
 #define MUX_SCAN_TOP 511
 #define WORD_MAX 0xffffffffu
 #define NARGS 6

@@ -34,8 +34,8 @@
  * syscall number no rule names, from the architecture's first (0; x32 0x40000000; MIPS 4000,
  * 5000 or 6000) up to one past the highest named, is run once per architecture (the default
  * action), and one far above. On architectures that multiplex calls (socket and the IPC calls
- * on 32-bit x86, through socketcall and ipc), the calls are run at their own numbers (found
- * among the numbers up to 511 at least; 337-402 on x86), where libseccomp keeps their
+ * on x86, ppc, s390 and MIPS o32, through socketcall and ipc), the calls are run at their own
+ * numbers (found among the first 512 at least; 337-402 on x86), where libseccomp keeps their
  * conditions, and the multiplexers not at all: libseccomp drops the conditions there on
  * purpose, since the filter cannot see the arguments. On x32 and MIPS n32, whose calls pass
  * 64-bit registers that libseccomp compares by their low halves, the arguments are 32-bit

@@ -405,6 +405,8 @@ static int add_syscall_block(scmp_filter_ctx ctx, uint32_t default_action, json_
     return 0;
 }
 
+#define AUDIT_ARCH_LE_BIT 0x40000000u /* __AUDIT_ARCH_LE */
+
 /* proof_build(), and when model is not NULL the rules as a runtime adds them, for
  * bpf_check(); their names point into *ret_root, which the caller then owns. */
 static int build(const char *json, size_t len, uint32_t node_arch, scmp_filter_ctx *ret,
@@ -440,6 +442,15 @@ static int build(const char *json, size_t len, uint32_t node_arch, scmp_filter_c
     if (!ctx)
         return kerr_set(err, -EINVAL, "defaultAction: libseccomp refuses it");
     uint32_t native = seccomp_arch_native();
+    if (node_arch && (node_arch & AUDIT_ARCH_LE_BIT) != (native & AUDIT_ARCH_LE_BIT))
+        /* libseccomp 2.5.4 builds such a filter, but writes the return it copies for a jump
+         * over 255 instructions in this machine's byte order (converted twice), so the program
+         * checked here would not be the node's. */
+        return kerr_set(err, -EXDEV,
+                        "a profile for architecture 0x%08x, of the other byte order than this "
+                        "machine's, cannot be proven here: libseccomp writes parts of its program "
+                        "in this machine's byte order; the agent on such a node proves it there",
+                        node_arch);
     if (node_arch && node_arch != native) {
         /* Another node's runtime: its filter starts with its own architecture. */
         r = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
@@ -502,8 +513,6 @@ int proof_build(const char *json, size_t len, scmp_filter_ctx *ret, struct kerr 
     return build(json, len, 0, ret, NULL, NULL, err);
 }
 
-#define AUDIT_ARCH_LE_BIT 0x40000000u /* __AUDIT_ARCH_LE */
-
 /* Generates the BPF program (nothing is loaded), checks its length against the kernel's
  * limit, and runs it against the profile (engine/bpf_check.h). */
 static int export_and_check(scmp_filter_ctx ctx, const struct bpf_model *model, struct kerr *err)
@@ -539,14 +548,6 @@ static int export_and_check(scmp_filter_ctx ctx, const struct bpf_model *model, 
                             k < 0 ? strerror(errno) : "short read");
         got += (size_t)k;
     }
-    /* libseccomp writes the program in its filter's byte order (the kernel of a big-endian
-     * node reads it so); the check reads it in this machine's. */
-    bool filter_le = (model->arches[0] & AUDIT_ARCH_LE_BIT) != 0;
-    if (filter_le != (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__))
-        for (size_t i = 0; i < insns; i++) {
-            prog[i].code = __builtin_bswap16(prog[i].code);
-            prog[i].k = __builtin_bswap32(prog[i].k);
-        }
     return bpf_check(model, prog, insns, err);
 }
 

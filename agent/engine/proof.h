@@ -22,10 +22,10 @@ int proof_profile(const char *json, size_t len, struct kerr *err);
 
 /* proof_profile() as a runtime builds the filter on a node of architecture node_arch (an
  * SCMP_ARCH_* token; 0: this machine's, as proof_profile()): libseccomp's filter starts with
- * the node's own architecture, not this machine's, and its program is read in that
- * architecture's byte order. For `kscmp compile --arch`: a profile for s390x nodes cannot be
- * built with this machine's x86_64 (libseccomp does not mix byte orders), and on an s390x node
- * the runtime's filter has s390x and the profile's architectures only. */
+ * the node's own architecture, not this machine's (`kscmp compile --arch aarch64` on x86_64).
+ * -EXDEV for a node of the other byte order (s390x, ppc64, mips64 here): libseccomp 2.5.4
+ * writes parts of such a program in this machine's byte order, so what would be checked is
+ * not the node's program; the agent on such a node proves it there. */
 int proof_profile_node(const char *json, size_t len, uint32_t node_arch, struct kerr *err);
 
 /* Decodes the profile and builds its filter as proof_profile() does, without generating

@@ -397,8 +397,13 @@ static int cli_on_file(const struct file_result *r, void *userdata)
 static int prove_or_say(const char *what, const char *json, size_t len, int arch)
 {
     struct kerr err = {0};
-    if (proof_profile_node(json, len, arch >= 0 ? arch_get((size_t)arch)->token : 0, &err) == 0)
+    int r = proof_profile_node(json, len, arch >= 0 ? arch_get((size_t)arch)->token : 0, &err);
+    if (r == 0)
         return 0;
+    if (r == -EXDEV) {
+        fprintf(stderr, "kscmp: error: %s: not proven: %s\n", what, err.msg);
+        return EXIT_INVALID;
+    }
     fprintf(stderr,
             "kscmp: error: ProfileRefused: %s: the agent would not write this profile: %s\n", what,
             err.msg);
