@@ -2,6 +2,8 @@
 #include "engine/arch.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <seccomp.h>
 #include <string.h>
 
@@ -55,6 +57,24 @@ int arch_parse(const char *s)
         if (strcmp(s, arches[i].name) == 0 || strcmp(s, arches[i].oci) == 0)
             return (int)i;
     return -EINVAL;
+}
+
+int arch_by_token(uint32_t token)
+{
+    for (size_t i = 0; i < ELEMENTSOF(arches); i++)
+        if (arches[i].token == token)
+            return (int)i;
+    return -EINVAL;
+}
+
+const char *arch_token_text(uint32_t token, char *buf, size_t len)
+{
+    int i = arch_by_token(token);
+    if (i >= 0)
+        snprintf(buf, len, "%s", arches[i].oci);
+    else
+        snprintf(buf, len, "architecture 0x%08" PRIx32, token);
+    return buf;
 }
 
 archmask_t arch_with_compat(int index)

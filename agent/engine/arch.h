@@ -29,6 +29,13 @@ const struct arch_info *arch_get(size_t i);
 /* Parses "x86_64", "amd64", "SCMP_ARCH_X86_64", ...: index into the table, or -EINVAL. */
 int arch_parse(const char *s);
 
+/* The index of the architecture of a libseccomp token (its AUDIT_ARCH_ value), or -EINVAL. */
+int arch_by_token(uint32_t token);
+
+/* For messages: the OCI name of a token's architecture ("SCMP_ARCH_S390X"), or "architecture
+ * 0x12345678" for one the table lacks; returns buf. */
+const char *arch_token_text(uint32_t token, char *buf, size_t len);
+
 /* The mask of an architecture and its compat ones (x86_64 -> x86_64|x86|x32). */
 archmask_t arch_with_compat(int index);
 

@@ -15,8 +15,6 @@
 
 #define DATA_LEN 64u     /* sizeof(struct seccomp_data) */
 #define SCRATCH_WORDS 16 /* BPF_MEMWORDS */
-#define ARCH_64BIT 0x80000000u
-#define ARCH_LE 0x40000000u
 #define X32_NR_BASE 0x40000000
 /* libseccomp numbers the calls an architecture multiplexes -101 (socket) to -224 (shmctl); a
  * call an architecture lacks gets -10001 and below. */
@@ -47,7 +45,7 @@ static uint32_t data_word(const struct bpf_call *c, uint32_t k)
     if (k < 16)
         return 0; /* instruction_pointer */
     uint64_t v = c->args[(k - 16) / 8];
-    bool high = ((k - 16) % 8 == 4) == ((c->arch & ARCH_LE) != 0);
+    bool high = ((k - 16) % 8 == 4) == ((c->arch & __AUDIT_ARCH_LE) != 0);
     return high ? (uint32_t)(v >> 32) : (uint32_t)v;
 }
 
@@ -193,23 +191,14 @@ static void action_text(uint32_t v, char *buf, size_t len)
     }
 }
 
-static void arch_text(uint32_t token, char *buf, size_t len)
-{
-    for (size_t i = 0; i < arch_count(); i++)
-        if (arch_get(i)->token == token) {
-            snprintf(buf, len, "%s", arch_get(i)->oci);
-            return;
-        }
-    snprintf(buf, len, "architecture 0x%08" PRIx32, token);
-}
-
 /* Whether libseccomp compares whole 64-bit arguments on an architecture. Not on the 32-bit
  * ones, and not on x32 or MIPS n32 either: their calls pass 64-bit registers, but libseccomp
  * numbers them as 32-bit architectures (x32's token has no 64-bit bit; n32's has) and compares
  * the low halves only. */
 static bool arch_wide(uint32_t arch)
 {
-    return (arch & ARCH_64BIT) && arch != SCMP_ARCH_MIPS64N32 && arch != SCMP_ARCH_MIPSEL64N32;
+    return (arch & __AUDIT_ARCH_64BIT) && arch != SCMP_ARCH_MIPS64N32 &&
+           arch != SCMP_ARCH_MIPSEL64N32;
 }
 
 /* x32 and n32: 64-bit registers compared by their low halves. */
@@ -358,7 +347,7 @@ static int run_call(struct group *g, const struct sock_filter *prog, size_t n, i
         return 0;
 
     char arch[48];
-    arch_text(g->arch, arch, sizeof(arch));
+    arch_token_text(g->arch, arch, sizeof(arch));
     if (r < 0)
         return kerr_set(err, -EPROTO,
                         "the BPF program libseccomp generated cannot be run as seccomp runs it "
@@ -610,7 +599,7 @@ static size_t half_candidates(const struct bpf_box *b, unsigned w, bool high, co
 static bool solve_arg(struct leafctx *lc, const struct bpf_box *b, unsigned i, const struct acon *c,
                       size_t nc, uint64_t *ret)
 {
-    bool le = (lc->g->arch & ARCH_LE) != 0;
+    bool le = (lc->g->arch & __AUDIT_ARCH_LE) != 0;
     unsigned wlo = ARG_WORD0 + 2 * i + (le ? 0 : 1), whi = ARG_WORD0 + 2 * i + (le ? 1 : 0);
     if (nc == 0 && bpf_box_allows(b, wlo, 0) && bpf_box_allows(b, whi, 0)) {
         *ret = 0;
@@ -773,7 +762,7 @@ static int check_paths(struct group *g, const struct sock_filter *prog, size_t n
         return 1;
     if (r == -EINVAL) {
         char a[48];
-        arch_text(g->arch, a, sizeof(a));
+        arch_token_text(g->arch, a, sizeof(a));
         return kerr_set(err, -EPROTO,
                         "the BPF program libseccomp generated cannot be run as seccomp runs it "
                         "(syscall %d on %s)",
@@ -935,7 +924,6 @@ static void sort_named(struct named *named, size_t count, int base, struct named
 static int low_halves_wide_value(const struct group *g, struct kerr *err)
 {
     char arch[48];
-    arch_text(g->arch, arch, sizeof(arch));
     for (size_t j = 0; j < g->nrules; j++) {
         const struct bpf_rule *r = &g->m->rules[g->rules[j]];
         for (unsigned k = 0; k < r->ncmp; k++) {
@@ -948,7 +936,8 @@ static int low_halves_wide_value(const struct group *g, struct kerr *err)
                                 "MIPS n32 included, libseccomp compares the low 32 bits of an "
                                 "argument only; an x32 or n32 call passes 64 bits, so the rule "
                                 "would not hold as written)",
-                                r->name, arch, r->cmp[k].arg, v);
+                                r->name, arch_token_text(g->arch, arch, sizeof(arch)),
+                                r->cmp[k].arg, v);
         }
     }
     return 0;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine/action.h"
+#include "engine/arch.h"
 #include "engine/bpf_check.h"
 #include "base/cleanup.h"
 
@@ -405,8 +406,6 @@ static int add_syscall_block(scmp_filter_ctx ctx, uint32_t default_action, json_
     return 0;
 }
 
-#define AUDIT_ARCH_LE_BIT 0x40000000u /* __AUDIT_ARCH_LE */
-
 /* proof_build(), and when model is not NULL the rules as a runtime adds them, for
  * bpf_check(); their names point into *ret_root, which the caller then owns. */
 static int build(const char *json, size_t len, uint32_t node_arch, scmp_filter_ctx *ret,
@@ -438,27 +437,28 @@ static int build(const char *json, size_t len, uint32_t node_arch, scmp_filter_c
             return kerr_set(err, -EINVAL, "%s: must be a string", string_keys[i]);
     }
 
-    _cleanup_(filter_releasep) scmp_filter_ctx ctx = seccomp_init(default_action);
-    if (!ctx)
-        return kerr_set(err, -EINVAL, "defaultAction: libseccomp refuses it");
     uint32_t native = seccomp_arch_native();
-    if (node_arch && (node_arch & AUDIT_ARCH_LE_BIT) != (native & AUDIT_ARCH_LE_BIT))
+    char node[48];
+    if (node_arch && (node_arch & __AUDIT_ARCH_LE) != (native & __AUDIT_ARCH_LE))
         /* libseccomp 2.5.4 builds such a filter, but writes the return it copies for a jump
          * over 255 instructions in this machine's byte order (converted twice), so the program
          * checked here would not be the node's. */
         return kerr_set(err, -EXDEV,
-                        "a profile for architecture 0x%08x, of the other byte order than this "
-                        "machine's, cannot be proven here: libseccomp writes parts of its program "
-                        "in this machine's byte order; the agent on such a node proves it there",
-                        node_arch);
+                        "a profile for %s, of the other byte order than this machine's, cannot "
+                        "be proven here: libseccomp writes parts of its program in this "
+                        "machine's byte order; the agent on such a node proves it there",
+                        arch_token_text(node_arch, node, sizeof(node)));
+    _cleanup_(filter_releasep) scmp_filter_ctx ctx = seccomp_init(default_action);
+    if (!ctx)
+        return kerr_set(err, -EINVAL, "defaultAction: libseccomp refuses it");
     if (node_arch && node_arch != native) {
         /* Another node's runtime: its filter starts with its own architecture. */
         r = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
         if (r == 0)
             r = seccomp_arch_add(ctx, node_arch);
         if (r < 0)
-            return kerr_set(err, r, "libseccomp cannot build a filter for architecture 0x%08x: %s",
-                            node_arch, strerror(-r));
+            return kerr_set(err, r, "libseccomp cannot build a filter for %s: %s",
+                            arch_token_text(node_arch, node, sizeof(node)), strerror(-r));
         native = node_arch;
     }
     if (model)

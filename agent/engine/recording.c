@@ -53,10 +53,7 @@ int recorded_arch_of(uint32_t audit_arch, uint32_t nr)
 {
     if (audit_arch == SCMP_ARCH_X86_64 && (nr & RECORDED_X32_BIT))
         audit_arch = SCMP_ARCH_X32;
-    for (size_t i = 0; i < arch_count(); i++)
-        if (arch_get(i)->token == audit_arch)
-            return (int)i;
-    return -EINVAL;
+    return arch_by_token(audit_arch);
 }
 
 static bool arch_ok(int arch)

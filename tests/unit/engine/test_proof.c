@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "engine/arch.h"
 #include "engine/proof.h"
 
 struct valid_case {
@@ -631,8 +632,17 @@ static void test_other_node(void **state)
         "'syscalls':[{'names':['read','write'],'action':'SCMP_ACT_ALLOW'}]}";
     _cleanup_free_ char *be = dq(s390x);
     assert_int_equal(proof_profile_node(be, strlen(be), SCMP_ARCH_S390X, &err), -EXDEV);
-    assert_non_null(strstr(err.msg, "of the other byte order than this machine's"));
+    assert_non_null(strstr(err.msg, "a profile for SCMP_ARCH_S390X, of the other byte order"));
     assert_int_equal(proof_profile(be, strlen(be), &err), -EDOM);
+
+    /* The names in messages: every architecture of the table by its token, others in hex. */
+    char t[48];
+    for (size_t i = 0; i < arch_count(); i++) {
+        assert_int_equal(arch_by_token(arch_get(i)->token), (int)i);
+        assert_string_equal(arch_token_text(arch_get(i)->token, t, sizeof(t)), arch_get(i)->oci);
+    }
+    assert_int_equal(arch_by_token(0x1234), -EINVAL);
+    assert_string_equal(arch_token_text(0x1234, t, sizeof(t)), "architecture 0x00001234");
 }
 
 /* What libseccomp 2.5.4 (and so runc and crun) makes of overlapping rules on one syscall;
