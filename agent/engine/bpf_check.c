@@ -943,6 +943,33 @@ static int low_halves_wide_value(const struct group *g, struct kerr *err)
     return 0;
 }
 
+/* A rule by its syscall's name, ordered by name and then by place in the profile. */
+struct by_name {
+    const char *name;
+    size_t rule;
+};
+
+static int by_name_cmp(const void *a, const void *b)
+{
+    const struct by_name *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->rule > y->rule) - (x->rule < y->rule);
+}
+
+/* The first of v[0..n) whose name is not below name (n if none). */
+static size_t by_name_first(const struct by_name *v, size_t n, const char *name)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(v[mid].name, name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* The first syscall number of an architecture: x32's calls are x86_64's with bit 30 set, and
  * MIPS numbers its ABIs' calls from 4000 (o32), 5000 (n64) and 6000 (n32). */
 static int nr_base(uint32_t arch)
@@ -999,16 +1026,26 @@ static int check_arch(const struct bpf_model *m, uint32_t arch, struct leafctx *
         for (size_t i = 0; i < count; i++)
             if (named[i].nr >= base && named[i].nr <= scan_top) /* arm's own calls: above */
                 seen[named[i].nr - base] = true;
+        /* The multiplexed rules by name, so that each number's name is looked up, not
+         * compared with each of them. */
+        _cleanup_free_ struct by_name *mx = malloc(multiplexed * sizeof(*mx));
+        if (!mx)
+            return kerr_set(err, -ENOMEM, "out of memory checking the BPF program");
+        for (size_t i = 0; i < multiplexed; i++)
+            mx[i] = (struct by_name){m->rules[idx[i]].name, idx[i]};
+        qsort(mx, multiplexed, sizeof(*mx), by_name_cmp);
         size_t direct = count;
         for (int nr = base; nr <= scan_top && direct < m->nrules; nr++) {
             if (seen[nr - base])
                 continue;
             _cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(arch, nr);
-            for (size_t i = 0; name && i < multiplexed && direct < m->nrules; i++)
-                if (strcmp(m->rules[idx[i]].name, name) == 0) {
-                    named[direct++] = (struct named){nr, idx[i]};
-                    top = nr > top ? nr : top; /* the numbers below it are run too */
-                }
+            if (!name)
+                continue;
+            for (size_t i = by_name_first(mx, multiplexed, name);
+                 i < multiplexed && strcmp(mx[i].name, name) == 0 && direct < m->nrules; i++) {
+                named[direct++] = (struct named){nr, mx[i].rule};
+                top = nr > top ? nr : top; /* the numbers below it are run too */
+            }
         }
         count = direct;
     }

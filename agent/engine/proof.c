@@ -30,10 +30,9 @@ _Static_assert((int)OP_NE == (int)SCMP_CMP_NE && (int)OP_LT == (int)SCMP_CMP_LT 
 /* libseccomp refuses SCMP_ACT_ERRNO(x) for x >= 4095; a TRACE message is 16 bits. */
 #define ERRNO_RET_MAX 4094
 #define TRACE_RET_MAX 65535
-/* Sizes of the field paths in messages: "syscalls[N]", then ".args[N]", then ".valueTwo". */
+/* Sizes of the paths in messages: "syscalls[N]", then ".args[N]". */
 #define BLOCK_PATH_LEN 32
 #define ARG_PATH_LEN (BLOCK_PATH_LEN + 32)
-#define FIELD_PATH_LEN (ARG_PATH_LEN + 16)
 
 /* runc asks libseccomp for its binary-tree layout above this many (syscall, rule) pairs. */
 #define OPTIMIZE_THRESHOLD 32
@@ -62,18 +61,20 @@ static int check_keys(json_t *obj, const char *const *allowed, size_t n, const c
     return 0;
 }
 
-/* A JSON integer in [min, max]; jansson holds integers as signed 64 bits. */
-static int get_int(json_t *v, json_int_t min, json_int_t max, const char *path, json_int_t *ret,
-                   struct kerr *err)
+/* A JSON integer in [min, max], field of the object at path (its messages say path.field);
+ * jansson holds integers as signed 64 bits. */
+static int get_int(json_t *v, json_int_t min, json_int_t max, const char *path, const char *field,
+                   json_int_t *ret, struct kerr *err)
 {
+    const char *sep = *path ? "." : "";
     if (!json_is_integer(v))
-        return kerr_set(err, -EINVAL, "%s: must be an integer", path);
+        return kerr_set(err, -EINVAL, "%s%s%s: must be an integer", path, sep, field);
     json_int_t x = json_integer_value(v);
     if (x < min || x > max)
         return kerr_set(err, -ERANGE,
-                        "%s: %" JSON_INTEGER_FORMAT " is out of range [%" JSON_INTEGER_FORMAT
+                        "%s%s%s: %" JSON_INTEGER_FORMAT " is out of range [%" JSON_INTEGER_FORMAT
                         ", %" JSON_INTEGER_FORMAT "]",
-                        path, x, min, max);
+                        path, sep, field, x, min, max);
     *ret = x;
     return 0;
 }
@@ -106,11 +107,11 @@ static int decode_action(json_t *obj, const char *action_key, const char *errno_
     json_int_t e = EPERM;
     json_t *ev = json_object_get(obj, errno_key);
     if (ev) {
-        char epath[BLOCK_PATH_LEN + 32];
-        snprintf(epath, sizeof(epath), "%s%s%s", path, sep, errno_key);
         if (!action_takes_errno(a))
-            return kerr_set(err, -EINVAL, "%s: not allowed with action \"%s\"", epath, s);
-        int r = get_int(ev, 0, a == ACT_ERRNO ? ERRNO_RET_MAX : TRACE_RET_MAX, epath, &e, err);
+            return kerr_set(err, -EINVAL, "%s%s%s: not allowed with action \"%s\"", path, sep,
+                            errno_key, s);
+        int r = get_int(ev, 0, a == ACT_ERRNO ? ERRNO_RET_MAX : TRACE_RET_MAX, path, errno_key, &e,
+                        err);
         if (r < 0)
             return r;
     }
@@ -231,7 +232,6 @@ static int decode_args(json_t *args, const char *path, struct scmp_arg_cmp **ret
     json_array_foreach(args, i, a)
     {
         char apath[ARG_PATH_LEN];
-        char fpath[FIELD_PATH_LEN];
         snprintf(apath, sizeof(apath), "%s.args[%zu]", path, i);
         if (!json_is_object(a))
             return kerr_set(err, -EINVAL, "%s: must be an object", apath);
@@ -241,39 +241,35 @@ static int decode_args(json_t *args, const char *path, struct scmp_arg_cmp **ret
 
         json_int_t arg_index = 0, value = 0, value_two = 0;
         json_t *v = json_object_get(a, "index");
-        snprintf(fpath, sizeof(fpath), "%s.index", apath);
         if (!v)
-            return kerr_set(err, -EINVAL, "%s: missing", fpath);
-        r = get_int(v, 0, ARG_INDEX_MAX, fpath, &arg_index, err);
+            return kerr_set(err, -EINVAL, "%s.index: missing", apath);
+        r = get_int(v, 0, ARG_INDEX_MAX, apath, "index", &arg_index, err);
         if (r < 0)
             return r;
 
         v = json_object_get(a, "value");
-        snprintf(fpath, sizeof(fpath), "%s.value", apath);
         if (!v)
-            return kerr_set(err, -EINVAL, "%s: missing", fpath);
-        r = get_int(v, 0, LLONG_MAX, fpath, &value, err);
+            return kerr_set(err, -EINVAL, "%s.value: missing", apath);
+        r = get_int(v, 0, LLONG_MAX, apath, "value", &value, err);
         if (r < 0)
             return r;
 
         v = json_object_get(a, "valueTwo");
-        snprintf(fpath, sizeof(fpath), "%s.valueTwo", apath);
         if (v) {
-            r = get_int(v, 0, LLONG_MAX, fpath, &value_two, err);
+            r = get_int(v, 0, LLONG_MAX, apath, "valueTwo", &value_two, err);
             if (r < 0)
                 return r;
         }
 
         v = json_object_get(a, "op");
-        snprintf(fpath, sizeof(fpath), "%s.op", apath);
         if (!v)
-            return kerr_set(err, -EINVAL, "%s: missing", fpath);
+            return kerr_set(err, -EINVAL, "%s.op: missing", apath);
         if (!json_is_string(v))
-            return kerr_set(err, -EINVAL, "%s: must be a string", fpath);
+            return kerr_set(err, -EINVAL, "%s.op: must be a string", apath);
         const char *op_name = json_string_value(v);
         enum cmp_op op;
         if (strncmp(op_name, "SCMP_CMP_", 9) != 0 || op_parse(op_name, &op) < 0)
-            return kerr_set(err, -EINVAL, "%s: unknown operator \"%s\"", fpath, op_name);
+            return kerr_set(err, -EINVAL, "%s.op: unknown operator \"%s\"", apath, op_name);
 
         if (++seen[arg_index] > 1)
             split = true;
