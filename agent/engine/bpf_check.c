@@ -943,6 +943,37 @@ static int low_halves_wide_value(const struct group *g, struct kerr *err)
     return 0;
 }
 
+struct unnamed_walk {
+    int want_rank; /* the default action's */
+    size_t paths;
+};
+
+static int unnamed_leaf(const struct bpf_box *box, uint32_t ret, void *userdata)
+{
+    (void)box;
+    struct unnamed_walk *u = userdata;
+    u->paths++;
+    return rank(ret) >= u->want_rank ? 0 : -ERANGE;
+}
+
+/* Whether every path of the numbers [lo, hi] of arch returns the default action or a stricter
+ * one, for any arguments: 0, else 1 (a looser path, or the walk stopped: run them alone). */
+static int walk_unnamed(struct leafctx *lc, const struct bpf_model *m, uint32_t arch,
+                        const struct sock_filter *prog, size_t n, int lo, int hi)
+{
+    struct unnamed_walk u = {.want_rank = rank(m->default_action)};
+    /* The kernel reports x32 calls as x86_64 ones with the x32 bit in the number. */
+    uint32_t run_arch = arch == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : arch;
+    int r = bpf_paths_range(&lc->walk, prog, n, run_arch, (uint32_t)lo, (uint32_t)hi, PATHS_MAX,
+                            unnamed_leaf, &u);
+    lc->st->ranges++;
+    lc->st->range_paths += u.paths;
+    if (r == 0)
+        return 0;
+    lc->st->ranges_run++;
+    return 1;
+}
+
 /* A rule by its syscall's name, ordered by name and then by place in the profile. */
 struct by_name {
     const char *name;
@@ -1073,18 +1104,30 @@ static int check_arch(const struct bpf_model *m, uint32_t arch, struct leafctx *
         i = j;
     }
     /* Every number no rule names, up to one past the highest named (and one far above): the
-     * default action. */
+     * default action. A run of them is walked at once (its paths for any arguments); when a
+     * path of the run is looser than the default, or the walk cannot tell, each number is run
+     * alone, which finds it and says so. */
     struct group none = {.m = m, .arch = arch, .wide = arch_wide(arch)};
     uint64_t zero[NARGS] = {0};
     size_t k = 0;
-    for (int nr = base; nr <= top + 1; nr++) {
+    for (int nr = base; nr <= top + 1;) {
         while (k < count && named[k].nr < nr)
             k++;
-        if ((k < count && named[k].nr == nr) || nr == mux[0] || nr == mux[1])
+        if ((k < count && named[k].nr == nr) || nr == mux[0] || nr == mux[1]) {
+            nr++;
             continue;
-        int r = run_call(&none, prog, n, nr, zero, err);
-        if (r < 0)
-            return r;
+        }
+        int end = nr; /* the run: [nr, end] */
+        while (end < top + 1 && !(k < count && named[k].nr == end + 1) && end + 1 != mux[0] &&
+               end + 1 != mux[1])
+            end++;
+        if (end == nr || walk_unnamed(lc, m, arch, prog, n, nr, end) != 0)
+            for (int one = nr; one <= end; one++) {
+                int r = run_call(&none, prog, n, one, zero, err);
+                if (r < 0)
+                    return r;
+            }
+        nr = end + 1;
     }
     return run_call(&none, prog, n, base + UNNAMED_MAX + 1, zero, err);
 }

@@ -32,10 +32,13 @@
  * and those next to them that meet each mask, all combinations when they are at most
  * BPF_CHECK_GRID_MAX, else every pair of arguments and each argument against anchors. Every
  * syscall number no rule names, from the architecture's first (0; x32 0x40000000; MIPS 4000,
- * 5000 or 6000) up to one past the highest named, is run once per architecture (the default
- * action), and one far above. On architectures that multiplex calls (socket and the IPC calls
- * on x86, ppc, s390 and MIPS o32, through socketcall and ipc), the calls are run at their own
- * numbers (found among the first 512 at least; 337-402 on x86), where libseccomp keeps their
+ * 5000 or 6000) up to one past the highest named, gets the default action or a stricter one
+ * on every architecture, and one far above: each run of such numbers is walked at once (its
+ * paths for any arguments, the number an interval), and when one of its paths returns
+ * something looser, or the walk cannot follow them, each number of the run is run alone
+ * (arguments 0), which finds the looser one. On architectures that multiplex calls (socket and the
+ * IPC calls on x86, ppc, s390 and MIPS o32, through socketcall and ipc), the calls are run at their
+ * own numbers (found among the first 512 at least; 337-402 on x86), where libseccomp keeps their
  * conditions, and the multiplexers not at all: libseccomp drops the conditions there on
  * purpose, since the filter cannot see the arguments. On x32 and MIPS n32, whose calls pass
  * 64-bit registers that libseccomp compares by their low halves, the arguments are 32-bit
@@ -97,6 +100,9 @@ struct bpf_check_stats {
     size_t paths;        /* paths of those syscalls' programs */
     size_t sampled;      /* syscalls checked by sampled calls instead (see above) */
     size_t searches_cut; /* searches for a call no rule holds for that ran out of steps */
+    size_t ranges;       /* runs of numbers no rule names, walked at once */
+    size_t range_paths;  /* paths of those walks */
+    size_t ranges_run;   /* of those runs, the ones whose numbers were then run one by one */
 };
 
 /* bpf_check(), and *st (zeroed first) says what it did. */

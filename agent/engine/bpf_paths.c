@@ -285,7 +285,7 @@ static int step_jump(struct bpf_walk *w, struct bpf_frame *f, const struct sock_
     return 0;
 }
 
-static int step_load(struct bpf_frame *f, const struct sock_filter *ins, uint32_t arch, int32_t nr)
+static int step_load(struct bpf_frame *f, const struct sock_filter *ins, uint32_t arch)
 {
     struct reg v;
     switch (BPF_MODE(ins->code)) {
@@ -293,8 +293,9 @@ static int step_load(struct bpf_frame *f, const struct sock_filter *ins, uint32_
         if (BPF_CLASS(ins->code) != BPF_LD || BPF_SIZE(ins->code) != BPF_W || ins->k % 4 ||
             ins->k > DATA_LEN - 4)
             return -EINVAL;
-        if (ins->k / 4 == WORD_NR)
-            v = (struct reg){.kind = REG_CONST, .v = (uint32_t)nr};
+        /* The syscall number is known, or (bpf_paths_range()) a word in an interval. */
+        if (ins->k / 4 == WORD_NR && f->box.lo[WORD_NR] == f->box.hi[WORD_NR])
+            v = (struct reg){.kind = REG_CONST, .v = f->box.lo[WORD_NR]};
         else if (ins->k / 4 == WORD_ARCH)
             v = (struct reg){.kind = REG_CONST, .v = arch};
         else
@@ -326,7 +327,7 @@ static int step_load(struct bpf_frame *f, const struct sock_filter *ins, uint32_
 /* Runs f to its next return, pushing the other side of every branch; 1 and *ret at a return,
  * 0 when the path cannot be taken, else a negative errno. */
 static int run_path(struct bpf_walk *w, struct bpf_frame *f, const struct sock_filter *prog,
-                    size_t n, uint32_t arch, int32_t nr, size_t *steps, uint32_t *ret)
+                    size_t n, uint32_t arch, size_t *steps, uint32_t *ret)
 {
     while (f->pc < n) {
         if ((*steps)-- == 0)
@@ -338,7 +339,7 @@ static int run_path(struct bpf_walk *w, struct bpf_frame *f, const struct sock_f
         switch (BPF_CLASS(ins->code)) {
         case BPF_LD:
         case BPF_LDX:
-            r = step_load(f, ins, arch, nr);
+            r = step_load(f, ins, arch);
             break;
         case BPF_ST:
         case BPF_STX:
@@ -408,6 +409,16 @@ int bpf_paths(struct bpf_walk *w, const struct sock_filter *prog, size_t n, uint
               int32_t nr, size_t max_leaves, int (*leaf)(const struct bpf_box *, uint32_t, void *),
               void *userdata)
 {
+    return bpf_paths_range(w, prog, n, arch, (uint32_t)nr, (uint32_t)nr, max_leaves, leaf,
+                           userdata);
+}
+
+int bpf_paths_range(struct bpf_walk *w, const struct sock_filter *prog, size_t n, uint32_t arch,
+                    uint32_t nr_lo, uint32_t nr_hi, size_t max_leaves,
+                    int (*leaf)(const struct bpf_box *, uint32_t, void *), void *userdata)
+{
+    if (nr_lo > nr_hi)
+        return -EINVAL;
     w->depth = 0;
     /* The frame the paths run in, zeroed once: a start sets what the paths read (the
      * excluded values and masks past the counts are not). */
@@ -424,14 +435,15 @@ int bpf_paths(struct bpf_walk *w, const struct sock_filter *prog, size_t n, uint
         f->box.nne[i] = f->box.nmask[i] = 0;
     }
     f->box.inexact = false;
-    f->box.lo[WORD_NR] = f->box.hi[WORD_NR] = (uint32_t)nr;
+    f->box.lo[WORD_NR] = nr_lo;
+    f->box.hi[WORD_NR] = nr_hi;
     f->box.lo[WORD_ARCH] = f->box.hi[WORD_ARCH] = arch;
 
     size_t steps = max_leaves * (n + 1), leaves = 0;
     /* The first path from the start, the others from the frames its branches pushed. */
     for (;;) {
         uint32_t ret;
-        int r = run_path(w, f, prog, n, arch, nr, &steps, &ret);
+        int r = run_path(w, f, prog, n, arch, &steps, &ret);
         if (r == 1)
             r = ++leaves > max_leaves ? -E2BIG : leaf(&f->box, ret, userdata);
         if (r < 0)

@@ -1,7 +1,8 @@
 /* bpf_paths.h - the paths a seccomp BPF program can take for one syscall on one architecture.
  *
  * Owns: walking every path of a program (jumps go forward only, so paths end) for a call
- * whose syscall number and architecture are known and whose arguments are not, and telling,
+ * whose architecture and syscall number (or an interval of numbers) are known and whose
+ * arguments are not, and telling,
  * for each return, what the path asked of each word of struct seccomp_data on the way: an
  * interval, values it is not, and masked comparisons (the box). libseccomp's programs load a
  * word, maybe AND it with a mask, and compare it with a constant; a path through anything else
@@ -60,5 +61,12 @@ void bpf_walk_free(struct bpf_walk *w);
 int bpf_paths(struct bpf_walk *w, const struct sock_filter *prog, size_t n, uint32_t arch,
               int32_t nr, size_t max_leaves, int (*leaf)(const struct bpf_box *, uint32_t, void *),
               void *userdata);
+
+/* The same for every syscall number in [nr_lo, nr_hi] at once: the number is then a word of
+ * the box as the arguments are (a path's box says which numbers take it). -EINVAL also for
+ * nr_lo > nr_hi. */
+int bpf_paths_range(struct bpf_walk *w, const struct sock_filter *prog, size_t n, uint32_t arch,
+                    uint32_t nr_lo, uint32_t nr_hi, size_t max_leaves,
+                    int (*leaf)(const struct bpf_box *, uint32_t, void *), void *userdata);
 
 #endif

@@ -225,8 +225,33 @@ static void test_default_checked(void **state)
     rules2[1].name = "fstat"; /* 5 */
     assert_int_equal(bpf_check(&m2, five, ELEMENTSOF(five), &err), 0);
     rules2[1].name = "lstat"; /* 6: now 5 is one no rule names */
-    assert_int_equal(bpf_check(&m2, five, ELEMENTSOF(five), &err), -EPROTO);
+    struct bpf_check_stats st;
+    assert_int_equal(bpf_check_counted(&m2, five, ELEMENTSOF(five), &st, &err), -EPROTO);
     assert_non_null(strstr(err.msg, "syscall number 5, which no rule names, on SCMP_ARCH_X86_64"));
+    /* 1-5 were walked at once; a path allows 5, so each was run alone, which named it. */
+    assert_int_equal(st.ranges, 1);
+    assert_int_equal(st.ranges_run, 1);
+    /* A program that gives 1-5 and 7 the default: one walk of 1-5 (7 is run alone). */
+    struct sock_filter six[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 6, 0, 1), BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ERRNO(1)),
+    };
+    assert_int_equal(bpf_check_counted(&m2, six, ELEMENTSOF(six), &st, &err), 0);
+    assert_int_equal(st.ranges, 1);
+    assert_int_equal(st.range_paths, 1);
+    assert_int_equal(st.ranges_run, 0);
+    /* The walk sees every argument: a path of 1-5 that allows a call with a0 == 7 only is
+     * looser than the default, so the numbers are run alone (arguments 0: the default). */
+    struct sock_filter a0[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 3, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 6, 2, 0), BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 16),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 7, 0, 1), BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ERRNO(1)),
+    };
+    assert_int_equal(bpf_check_counted(&m2, a0, ELEMENTSOF(a0), &st, &err), 0);
+    assert_int_equal(st.ranges, 1);
+    assert_int_equal(st.ranges_run, 1);
     /* Stricter than the profile for read: not looser, so not refused. */
     assert_int_equal(bpf_check(&m, errno_all, 1, &err), 0);
 }
@@ -479,6 +504,65 @@ static void test_paths(void **state)
     bpf_walk_free(&w);
 }
 
+/* The paths of an interval of syscall numbers at once. */
+static void test_paths_range(void **state)
+{
+    (void)state;
+    /* nr 5: four paths on the arguments (test_paths); other numbers ALLOW. */
+    struct sock_filter prog[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 5, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ALLOW),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 24),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x4, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_TRAP),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ERRNO(1)),
+    };
+    size_t n = ELEMENTSOF(prog);
+    struct bpf_walk w = {0};
+    struct leaves l = {0};
+    assert_int_equal(bpf_paths_range(&w, prog, n, LE_ARCH, 0, 10, 16, collect, &l), 0);
+    assert_int_equal(l.n, 3);
+    size_t seen = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        const struct bpf_box *b = &l.box[i];
+        if (l.ret[i] == SCMP_ACT_ALLOW) {
+            assert_int_equal(b->lo[0], 0);
+            assert_int_equal(b->hi[0], 10);
+            assert_true(bpf_box_allows(b, 0, 4));
+            assert_false(bpf_box_allows(b, 0, 5));
+            seen |= 1;
+        } else {
+            assert_int_equal(b->lo[0], 5);
+            assert_int_equal(b->hi[0], 5);
+            seen |= l.ret[i] == SCMP_ACT_TRAP ? 2 : 4;
+        }
+    }
+    assert_int_equal(seen, 7);
+    l = (struct leaves){0};
+    assert_int_equal(bpf_paths_range(&w, prog, n, LE_ARCH, 6, 10, 16, collect, &l), 0);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.ret[0], SCMP_ACT_ALLOW);
+    assert_int_equal(bpf_paths_range(&w, prog, n, LE_ARCH, 10, 6, 16, collect, &l), -EINVAL);
+
+    /* A bound splits the interval: [90, 99] ALLOW, [100, 110] KILL. */
+    struct sock_filter ge[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 100, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_KILL_PROCESS),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ALLOW),
+    };
+    l = (struct leaves){0};
+    assert_int_equal(bpf_paths_range(&w, ge, ELEMENTSOF(ge), LE_ARCH, 90, 110, 16, collect, &l), 0);
+    assert_int_equal(l.n, 2);
+    for (size_t i = 0; i < l.n; i++) {
+        bool kill = l.ret[i] == SCMP_ACT_KILL_PROCESS;
+        assert_int_equal(l.box[i].lo[0], kill ? 100 : 90);
+        assert_int_equal(l.box[i].hi[0], kill ? 110 : 99);
+    }
+    bpf_walk_free(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -486,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_malformed),       cmocka_unit_test(test_anchored),
         cmocka_unit_test(test_default_checked), cmocka_unit_test(test_paths),
         cmocka_unit_test(test_search_cut),      cmocka_unit_test(test_numbers_checked),
+        cmocka_unit_test(test_paths_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
