@@ -1,7 +1,7 @@
 /* fuzz_bpf.c - the seccomp BPF interpreter and the paths' walk on arbitrary programs: nothing
  * crashes, hangs or reads outside the program, and the two agree: when every path of a program
  * can be followed, the path a call takes (run by the interpreter) is one of them, with the
- * same return.
+ * same return; and so when the number is an interval around the call's (bpf_paths_range()).
  *
  * Input: one byte picking the architecture, four bytes of syscall number, six 8-byte
  * arguments, then the program (8 bytes per instruction: code, jt, jf, k, little-endian). */
@@ -19,14 +19,14 @@
 
 struct found {
     uint32_t want;
+    uint32_t nr; /* a path of the range walk must hold the call's number */
     bool seen;
 };
 
 static int on_leaf(const struct bpf_box *b, uint32_t ret, void *userdata)
 {
-    (void)b;
     struct found *f = userdata;
-    f->seen |= ret == f->want;
+    f->seen |= ret == f->want && bpf_box_allows(b, 0, f->nr);
     return 0;
 }
 
@@ -63,11 +63,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int r = bpf_run(prog, n, &call, &ret);
 
     struct bpf_walk w = {0};
-    struct found f = {.want = ret};
+    struct found f = {.want = ret, .nr = (uint32_t)call.nr};
     int p = bpf_paths(&w, prog, n, call.arch, call.nr, 64, on_leaf, &f);
-    bpf_walk_free(&w);
-    free(prog);
     if (p == 0 && (r != 0 || !f.seen))
         abort(); /* every path was followed, but not the one the call took */
+
+    /* The same with the number in an interval around it (the last argument's low bytes say
+     * how far each way): one of the paths holds the call's number and returns what it did. */
+    uint32_t below = (uint32_t)(call.args[5] & 0xff), above = (uint32_t)(call.args[5] >> 8 & 0xff);
+    uint32_t lo = f.nr >= below ? f.nr - below : 0;
+    uint32_t hi = f.nr <= UINT32_MAX - above ? f.nr + above : UINT32_MAX;
+    f.seen = false;
+    p = bpf_paths_range(&w, prog, n, call.arch, lo, hi, 64, on_leaf, &f);
+    if (p == 0 && (r != 0 || !f.seen))
+        abort();
+    bpf_walk_free(&w);
+    free(prog);
     return 0;
 }
