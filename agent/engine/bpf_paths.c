@@ -242,6 +242,31 @@ static int push(struct bpf_walk *w, const struct bpf_frame *f)
     return 0;
 }
 
+/* Whether "word op k" is taken for every value of the word's interval (1), for none (0), or
+ * for some only (-1): what narrow_word() finds for the two ways, without the copy of the frame
+ * (a value of the interval the box excludes otherwise cannot change the answer, but for an
+ * equality with the interval's only value, left to narrow_word()). */
+static int decided(const struct bpf_box *b, unsigned w, uint16_t op, uint32_t k)
+{
+    uint32_t lo = b->lo[w], hi = b->hi[w];
+    switch (op) {
+    case BPF_JEQ:
+        if (lo == k && hi == k)
+            return b->nne[w] || b->nmask[w] ? -1 : 1;
+        return k < lo || k > hi ? 0 : -1;
+    case BPF_JGT:
+        if (lo > k)
+            return 1;
+        return hi <= k ? 0 : -1;
+    case BPF_JGE:
+        if (lo >= k)
+            return 1;
+        return hi < k ? 0 : -1;
+    default:
+        return -1;
+    }
+}
+
 /* One conditional jump of f: follows one way and pushes the other when both can be taken. */
 static int step_jump(struct bpf_walk *w, struct bpf_frame *f, const struct sock_filter *ins,
                      size_t n, bool *dead)
@@ -258,6 +283,16 @@ static int step_jump(struct bpf_walk *w, struct bpf_frame *f, const struct sock_
         (void)bpf_jump(op, f->a.v, src.v, &t);
         f->pc += t ? ins->jt : ins->jf;
         return 0;
+    }
+    if (src.kind == REG_CONST && f->a.kind == REG_WORD) {
+        /* Decided by the word's interval (the syscall number's in a range walk, mostly): one
+         * way, without copying the frame (nor adding to the box an excluded value outside its
+         * interval, as narrow_word() would). */
+        int d = decided(&f->box, f->a.word, op, src.v);
+        if (d >= 0) {
+            f->pc += d ? ins->jt : ins->jf;
+            return 0;
+        }
     }
     struct bpf_frame other = *f;
     bool can_t = true, can_f = true;

@@ -543,6 +543,7 @@ static void test_paths_range(void **state)
     assert_int_equal(bpf_paths_range(&w, prog, n, LE_ARCH, 6, 10, 16, collect, &l), 0);
     assert_int_equal(l.n, 1);
     assert_int_equal(l.ret[0], SCMP_ACT_ALLOW);
+    assert_int_equal(l.box[0].nne[0], 0); /* 5 is outside [6, 10]: not kept as excluded */
     assert_int_equal(bpf_paths_range(&w, prog, n, LE_ARCH, 10, 6, 16, collect, &l), -EINVAL);
 
     /* A bound splits the interval: [90, 99] ALLOW, [100, 110] KILL. */
