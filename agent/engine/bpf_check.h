@@ -14,7 +14,8 @@
  * LOG, ALLOW. The program may be stricter than that, never looser.
  *
  * Which calls are run: for every architecture of the filter and every syscall a rule names
- * there, the program's paths for that syscall (engine/bpf_paths.h: what each path asks of each
+ * there (but those the profile allows always, whatever the arguments: nothing is looser than
+ * that), the program's paths for that syscall (engine/bpf_paths.h: what each path asks of each
  * 32-bit word of the arguments, and what it returns). For each path: a call on it for which a
  * rule stricter than the path's return holds (per argument, a value that meets the rule's
  * conditions and the path's words, tried among both sides of every bound and compared value,
@@ -97,6 +98,7 @@ int bpf_check(const struct bpf_model *m, const struct sock_filter *prog, size_t 
 /* What a check did, counted over its architectures. */
 struct bpf_check_stats {
     size_t syscalls;     /* syscall numbers a rule names, whose paths were followed */
+    size_t allowed;      /* syscall numbers the profile allows always: nothing to follow */
     size_t paths;        /* paths of those syscalls' programs */
     size_t sampled;      /* syscalls checked by sampled calls instead (see above) */
     size_t searches_cut; /* searches for a call no rule holds for that ran out of steps */

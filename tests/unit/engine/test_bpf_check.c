@@ -504,6 +504,59 @@ static void test_paths(void **state)
     bpf_walk_free(&w);
 }
 
+/* A syscall the profile allows whatever the arguments is not followed: nothing is looser. One
+ * allowed only under a condition, or also denied under one, is. */
+static void test_allowed_always(void **state)
+{
+    (void)state;
+    struct bpf_rule rules[] = {
+        {.name = "read", .action = SCMP_ACT_ALLOW},
+        {.name = "read",
+         .action = SCMP_ACT_ALLOW,
+         .ncmp = 1,
+         .cmp = {{.arg = 0, .op = SCMP_CMP_EQ, .datum_a = 3}}},
+    };
+    struct bpf_model m = {
+        .default_action = SCMP_ACT_ERRNO(1),
+        .arches = {SCMP_ARCH_X86_64},
+        .narches = 1,
+        .rules = rules,
+        .nrules = 2,
+    };
+    /* read (0): KILL_PROCESS when a0 == 7, else ALLOW; the rest the default. */
+    struct sock_filter prog[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ERRNO(1)),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 16),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 7, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_KILL_PROCESS),
+        BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ALLOW),
+    };
+    struct kerr err = {0};
+    struct bpf_check_stats st;
+    assert_int_equal(bpf_check_counted(&m, prog, ELEMENTSOF(prog), &st, &err), 0);
+    assert_int_equal(st.allowed, 1);
+    assert_int_equal(st.syscalls, 0);
+
+    /* Allowed only when a0 == 3: the default (ERRNO) otherwise, which ALLOW is looser than. */
+    m.rules = &rules[1];
+    m.nrules = 1;
+    assert_int_equal(bpf_check_counted(&m, prog, ELEMENTSOF(prog), &st, &err), -EPROTO);
+    assert_int_equal(st.allowed, 0);
+    assert_int_equal(st.syscalls, 1);
+    assert_non_null(strstr(err.msg, "\"read\" on SCMP_ARCH_X86_64"));
+
+    /* Allowed, and killed when a0 == 5: the program allows a0 == 5. */
+    rules[1].action = SCMP_ACT_KILL_PROCESS;
+    rules[1].cmp[0].datum_a = 5;
+    m.rules = rules;
+    m.nrules = 2;
+    assert_int_equal(bpf_check_counted(&m, prog, ELEMENTSOF(prog), &st, &err), -EPROTO);
+    assert_int_equal(st.allowed, 0);
+    assert_non_null(strstr(err.msg, "where the profile says SCMP_ACT_KILL_PROCESS"));
+}
+
 /* The paths of an interval of syscall numbers at once. */
 static void test_paths_range(void **state)
 {
@@ -571,7 +624,7 @@ int main(void)
         cmocka_unit_test(test_malformed),       cmocka_unit_test(test_anchored),
         cmocka_unit_test(test_default_checked), cmocka_unit_test(test_paths),
         cmocka_unit_test(test_search_cut),      cmocka_unit_test(test_numbers_checked),
-        cmocka_unit_test(test_paths_range),
+        cmocka_unit_test(test_paths_range),     cmocka_unit_test(test_allowed_always),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
