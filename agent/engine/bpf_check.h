@@ -15,15 +15,16 @@
  *
  * Which calls are run: for every architecture of the filter and every syscall a rule names
  * there (but those the profile allows always, whatever the arguments: nothing is looser than
- * that), the program's paths for that syscall (engine/bpf_paths.h: what each path asks of each
- * 32-bit word of the arguments, and what it returns). For each path: a call on it for which a
- * rule stricter than the path's return holds (per argument, a value that meets the rule's
- * conditions and the path's words, tried among both sides of every bound and compared value,
- * and the values next to each of them that meet each mask), and when the default is stricter
- * than the return, a call on it for which no rule holds (one condition of every rule made
- * false, searched depth first, at most SEARCH_MAX steps). Each call found is run by the
- * interpreter, which decides. For conditions other than MASKED_EQ the candidates hold a call in
- * every region of a word where the comparisons give one answer, so on a path the walk records
+ * that; a fault of the program on their paths is left to the kernel, which checks every
+ * instruction when the filter is loaded and refuses it), the program's paths for that syscall
+ * (engine/bpf_paths.h: what each path asks of each 32-bit word of the arguments, and what it
+ * returns). For each path: a call on it for which a rule stricter than the path's return holds (per
+ * argument, a value that meets the rule's conditions and the path's words, tried among both sides
+ * of every bound and compared value, and the values next to each of them that meet each mask), and
+ * when the default is stricter than the return, a call on it for which no rule holds (one condition
+ * of every rule made false, searched depth first, at most SEARCH_MAX steps). Each call found is run
+ * by the interpreter, which decides. For conditions other than MASKED_EQ the candidates hold a call
+ * in every region of a word where the comparisons give one answer, so on a path the walk records
  * exactly no looser call is missed. Calls sampled from the conditions are run instead for the
  * syscall when a path is not recorded exactly (more than BPF_WORD_CONS excluded values or masks
  * on a word, a comparison of a computed value), when there are more than PATHS_MAX paths, when
