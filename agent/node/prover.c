@@ -337,9 +337,15 @@ static void remember(struct prover *p, struct job *j, int code, const char *why)
 int prover_lookup(struct prover *p, const char *bytes, size_t len, const char **ret_why)
 {
     struct digest d;
-    char hex[DIGEST_HEX_LEN + 1];
     digest_bytes(bytes, len, &d);
-    digest_hex(&d, hex);
+    return prover_lookup_digest(p, bytes, len, &d, ret_why);
+}
+
+int prover_lookup_digest(struct prover *p, const char *bytes, size_t len, const struct digest *d,
+                         const char **ret_why)
+{
+    char hex[DIGEST_HEX_LEN + 1];
+    digest_hex(d, hex);
     struct verdict *e = hmap_get(&p->verdicts, hex);
     if (!e)
         return 0;
@@ -1153,6 +1159,15 @@ void prover_free(struct prover *p)
 int prover_submit(struct prover *p, const char *key, const char *group, const char *bytes,
                   size_t len)
 {
+    struct digest d;
+    if (len <= JOB_MAX_BYTES)
+        digest_bytes(bytes, len, &d);
+    return prover_submit_digest(p, key, group, bytes, len, &d);
+}
+
+int prover_submit_digest(struct prover *p, const char *key, const char *group, const char *bytes,
+                         size_t len, const struct digest *dp)
+{
     detach(p, key);
     if (len > JOB_MAX_BYTES)
         return -EFBIG;
@@ -1161,9 +1176,8 @@ int prover_submit(struct prover *p, const char *key, const char *group, const ch
     if (!x)
         return -ENOMEM;
     memcpy(x->key, key, kl + 1);
-    struct digest d;
+    struct digest d = *dp;
     char hex[DIGEST_HEX_LEN + 1];
-    digest_bytes(bytes, len, &d);
     digest_hex(&d, hex);
     /* The same bytes already wait or run: wait for that verdict. */
     struct job *j = hmap_get(&p->inflight, hex);

@@ -31,6 +31,7 @@
 #include "base/error.h"
 #include "base/evloop.h"
 #include "base/metrics.h"
+#include "node/digest.h"
 
 /* The hidden command that runs a worker: `kscmp __proof-worker CPU_SECONDS`. */
 #define PROVER_WORKER_COMMAND "__proof-worker"
@@ -63,11 +64,17 @@ void prover_free(struct prover *p);
 /* What is known of these bytes: 1 proven before, 0 unknown, or a negative errno when they
  * were refused before (*ret_why, valid until the next call into the prover, says why). */
 int prover_lookup(struct prover *p, const char *bytes, size_t len, const char **ret_why);
+/* The same, with the bytes' digest (node/digest.h) already taken: a caller that may submit the
+ * bytes after looking them up takes it once and passes it to both. d must be their digest. */
+int prover_lookup_digest(struct prover *p, const char *bytes, size_t len, const struct digest *d,
+                         const char **ret_why);
 
 /* Queues the bytes (copied) for proof under key (e.g. "NS/NAME.json") in group (e.g. "NS");
  * replaces a job of the same key. -EFBIG for bytes over 8 MiB (not proven: refuse them). */
 int prover_submit(struct prover *p, const char *key, const char *group, const char *bytes,
                   size_t len);
+int prover_submit_digest(struct prover *p, const char *key, const char *group, const char *bytes,
+                         size_t len, const struct digest *d);
 /* Forgets the job of key (its verdict, when it comes, is still remembered, not reported). */
 void prover_cancel(struct prover *p, const char *key);
 

@@ -488,7 +488,9 @@ static int on_file(const struct file_result *res, void *userdata)
             break;
         }
         const char *why = NULL;
-        int v = prover_lookup(r->prover, res->json, res->len, &why);
+        struct digest d; /* taken once for the lookup and the proof */
+        digest_bytes(res->json, res->len, &d);
+        int v = prover_lookup_digest(r->prover, res->json, res->len, &d, &why);
         if (v < 0) {
             /* Fail closed: a profile refused is never written; remembered, it costs nothing. */
             stop_proving(r, w, res->rel);
@@ -517,7 +519,7 @@ static int on_file(const struct file_result *res, void *userdata)
         char ns[256];
         const char *slash = strchr(res->rel, '/');
         snprintf(ns, sizeof(ns), "%.*s", slash ? (int)(slash - res->rel) : 0, res->rel);
-        int q = prover_submit(r->prover, res->rel, ns, res->json, res->len);
+        int q = prover_submit_digest(r->prover, res->rel, ns, res->json, res->len, &d);
         if (q == -EFBIG) {
             stop_proving(r, w, res->rel);
             char big[128];

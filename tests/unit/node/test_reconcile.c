@@ -24,6 +24,7 @@
 #include "base/cleanup.h"
 #include "base/evloop.h"
 #include "base/metrics.h"
+#include "node/digest.h"
 #include "node/prover.h"
 #include "node/reconcile.h"
 #include "node/store.h"
@@ -160,6 +161,49 @@ static void test_sync_writes_once(void **state)
     assert_int_equal(reconciler_sync(f.r, 0), 0);
     assert_int_equal(inode_of(&f, "demo/web.json"), ino); /* not replaced */
     assert_int_equal(reconciler_pending(f.r), 0);
+    fix_close(&f);
+    fix_remove(&f);
+}
+
+static unsigned digests_taken;
+
+/* Counts digests; a stand-in (FNV-1a spread over the 32 bytes) that differs for the profiles
+ * of the test below, which is all the prover needs (it compares the bytes of a match). */
+static void counting_digest(const void *p, size_t n, struct digest *ret)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ull;
+    for (size_t i = 0; i < DIGEST_LEN; i++)
+        ret->b[i] = (uint8_t)(h >> (8 * (i % 8))) ^ (uint8_t)i;
+    digests_taken++;
+}
+
+/* A new profile is digested once on its way to its proof (the lookup of a verdict and the
+ * job share the digest), and both are written, proven. */
+static void test_new_profile_digested_once(void **state)
+{
+    struct fix f = {0};
+    fix_open(&f, false);
+    load_text(f.e, WEB_POLICY);
+    load_text(f.e, WEB_POD);
+    load_text(f.e, POL("db", "  seccomp: {syscalls: [read, write, fsync], action: Allow}\n"));
+    load_text(f.e, POD("demo", "db-1", "{app: db}", "kscmp/demo/db.json"));
+    digests_taken = 0;
+    digest_set_test_hook(counting_digest);
+    int r = reconciler_sync(f.r, 0);
+    digest_set_test_hook(NULL);
+    assert_int_equal(r, 0);
+    assert_int_equal(digests_taken, 2);
+    reconciler_initial_done(f.r);
+    assert_true(reconciler_ready(f.r));
+    const char *rels[] = {"demo/web.json", "demo/db.json"};
+    for (size_t i = 0; i < 2; i++) {
+        _cleanup_free_ char *want = computed(&f, rels[i]);
+        _cleanup_free_ char *got = disk(&f, rels[i]);
+        assert_non_null(got);
+        assert_string_equal(got, want);
+    }
     fix_close(&f);
     fix_remove(&f);
 }
@@ -629,6 +673,7 @@ int main(int argc, char **argv)
         return prover_worker_main(argc - 1, argv + 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sync_writes_once),
+        cmocka_unit_test(test_new_profile_digested_once),
         cmocka_unit_test(test_invalid_keeps_last_good),
         cmocka_unit_test(test_gc_and_refusals),
         cmocka_unit_test(test_incremental_equals_fresh),
