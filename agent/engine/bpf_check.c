@@ -207,6 +207,13 @@ static bool arch_low_halves(uint32_t arch)
     return arch == SCMP_ARCH_X32 || arch == SCMP_ARCH_MIPS64N32 || arch == SCMP_ARCH_MIPSEL64N32;
 }
 
+/* The architecture the kernel reports a call of arch as: x32 calls come as x86_64 ones with
+ * the x32 bit in the number. */
+static uint32_t seen_arch(uint32_t arch)
+{
+    return arch == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : arch;
+}
+
 /* ---- what the profile means ----------------------------------------------------------------- */
 
 /* libseccomp's operators are numbered as the engine's (engine/proof.c asserts it). */
@@ -337,8 +344,7 @@ static int run_call(struct group *g, const struct sock_filter *prog, size_t n, i
 
     struct bpf_call call = {
         .nr = nr,
-        /* The kernel reports x32 calls as x86_64 ones with the x32 bit in the number. */
-        .arch = g->arch == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : g->arch,
+        .arch = seen_arch(g->arch),
     };
     memcpy(call.args, args, sizeof(call.args));
     uint32_t got;
@@ -756,8 +762,7 @@ static int check_paths(struct group *g, const struct sock_filter *prog, size_t n
     lc->nr = nr;
     lc->err = err;
     lc->gave_up = false;
-    uint32_t arch = g->arch == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : g->arch;
-    int r = bpf_paths(&lc->walk, prog, n, arch, nr, PATHS_MAX, on_leaf, lc);
+    int r = bpf_paths(&lc->walk, prog, n, seen_arch(g->arch), nr, PATHS_MAX, on_leaf, lc);
     if (r == -E2BIG || r == -EOPNOTSUPP)
         return 1;
     if (r == -EINVAL) {
@@ -977,10 +982,8 @@ static int walk_unnamed(struct leafctx *lc, const struct bpf_model *m, uint32_t 
                         const struct sock_filter *prog, size_t n, int lo, int hi)
 {
     struct unnamed_walk u = {.want_rank = rank(m->default_action)};
-    /* The kernel reports x32 calls as x86_64 ones with the x32 bit in the number. */
-    uint32_t run_arch = arch == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : arch;
-    int r = bpf_paths_range(&lc->walk, prog, n, run_arch, (uint32_t)lo, (uint32_t)hi, PATHS_MAX,
-                            unnamed_leaf, &u);
+    int r = bpf_paths_range(&lc->walk, prog, n, seen_arch(arch), (uint32_t)lo, (uint32_t)hi,
+                            PATHS_MAX, unnamed_leaf, &u);
     lc->st->ranges++;
     lc->st->range_paths += u.paths;
     if (r == 0)
