@@ -574,6 +574,8 @@ static void on_proven(const char *rel, int verdict, const char *why, const char 
         _cleanup_free_ char *msg = q < 0 && permanent(q) ? store_message(rel, r->last_error) : NULL;
         if (msg)
             tell_refused_now(r, rel, msg);
+        if (w->batched)
+            return; /* its flush updates the gauges: not once per verdict (each a walk) */
     }
     update_gauge(r);
 }
