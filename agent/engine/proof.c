@@ -37,6 +37,13 @@ _Static_assert((int)OP_NE == (int)SCMP_CMP_NE && (int)OP_LT == (int)SCMP_CMP_LT 
 /* runc asks libseccomp for its binary-tree layout above this many (syscall, rule) pairs. */
 #define OPTIMIZE_THRESHOLD 32
 
+/* Generates the program into memory: in the libseccomp deps/build.sh builds
+ * (deps/patches/libseccomp-faster-export.patch, item 15) and in upstream's since 2.6.0; absent
+ * from Debian's 2.5.4 shared library (make LINK=shared, the unit tests), where the program goes
+ * through a memory file instead. */
+extern int seccomp_export_bpf_mem(const scmp_filter_ctx ctx, void *buf, size_t *len)
+    __attribute__((weak));
+
 static inline void filter_releasep(scmp_filter_ctx *ctx)
 {
     if (*ctx)
@@ -509,10 +516,57 @@ int proof_build(const char *json, size_t len, scmp_filter_ctx *ret, struct kerr 
     return build(json, len, 0, ret, NULL, NULL, err);
 }
 
+static int too_long(size_t insns, struct kerr *err)
+{
+    return kerr_set(err, -E2BIG,
+                    "the BPF program has %zu instructions, more than the kernel's limit of %d",
+                    insns, BPF_MAXINSNS);
+}
+
+/* export_and_check() with seccomp_export_bpf_mem(): one generation into a buffer the size of
+ * the kernel's limit (-ERANGE: the program is longer, *len says how long). Upstream's 2.6.0
+ * copied *len bytes, not the program's (fixed in 2.6.1): past 2.5, the size is asked first (a
+ * 2.6 filter keeps its program, so the second call does not generate it again). */
+static int export_mem_and_check(scmp_filter_ctx ctx, const struct bpf_model *model,
+                                struct kerr *err)
+{
+    size_t len = BPF_MAXINSNS * sizeof(struct sock_filter);
+    const struct scmp_version *v = seccomp_version();
+    int r;
+    if (!v || v->major != 2 || v->minor != 5) {
+        size_t need = 0;
+        r = seccomp_export_bpf_mem(ctx, NULL, &need);
+        if (r < 0)
+            return kerr_set(err, r, "libseccomp cannot generate the BPF program: %s", strerror(-r));
+        if (need > len)
+            return too_long(need / sizeof(struct sock_filter), err);
+        len = need;
+    }
+
+    _cleanup_free_ struct sock_filter *prog = malloc(len ? len : 1);
+    if (!prog)
+        return kerr_set(err, -ENOMEM, "out of memory for the BPF program");
+    size_t cap = len;
+    r = seccomp_export_bpf_mem(ctx, prog, &len);
+    if (r == -ERANGE && len > cap)
+        return too_long(len / sizeof(struct sock_filter), err);
+    if (r < 0)
+        return kerr_set(err, r, "libseccomp cannot generate the BPF program: %s", strerror(-r));
+    if (len > cap || len % sizeof(struct sock_filter))
+        return kerr_set(err, -EIO, "libseccomp exported a BPF program of %zu bytes", len);
+    size_t insns = len / sizeof(struct sock_filter);
+    if (insns > BPF_MAXINSNS)
+        return too_long(insns, err);
+    return bpf_check(model, prog, insns, err);
+}
+
 /* Generates the BPF program (nothing is loaded), checks its length against the kernel's
  * limit, and runs it against the profile (engine/bpf_check.h). */
 static int export_and_check(scmp_filter_ctx ctx, const struct bpf_model *model, struct kerr *err)
 {
+    if (seccomp_export_bpf_mem)
+        return export_mem_and_check(ctx, model, err);
+
     _cleanup_close_ int fd = memfd_create("kscmp-proof", MFD_CLOEXEC);
     if (fd < 0)
         return kerr_set(err, -errno, "cannot make a memory file for the BPF program: %s",
@@ -526,10 +580,7 @@ static int export_and_check(scmp_filter_ctx ctx, const struct bpf_model *model, 
         return kerr_set(err, -errno, "cannot measure the BPF program: %s", strerror(errno));
     size_t insns = (size_t)st.st_size / sizeof(struct sock_filter);
     if (insns > BPF_MAXINSNS)
-        return kerr_set(err, -E2BIG,
-                        "the BPF program has %zu instructions, more than the kernel's limit "
-                        "of %d",
-                        insns, BPF_MAXINSNS);
+        return too_long(insns, err);
 
     _cleanup_free_ struct sock_filter *prog = malloc(insns ? insns * sizeof(*prog) : 1);
     if (!prog)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -61,6 +62,11 @@ static int build_sq(const char *sq, scmp_filter_ctx *ret, struct kerr *err)
     free(json);
     return r;
 }
+
+/* As agent/engine/proof.c declares it: absent from Debian's 2.5.4 shared library, which this
+ * test links unless it is built on the libseccomp of deps/build.sh. */
+extern int seccomp_export_bpf_mem(const scmp_filter_ctx ctx, void *buf, size_t *len)
+    __attribute__((weak));
 
 #define ARCH3 "'architectures':['SCMP_ARCH_X86_64','SCMP_ARCH_X86','SCMP_ARCH_X32']"
 
@@ -538,6 +544,90 @@ static void test_program_too_long(void **state)
     assert_non_null(strstr(err.msg, "more than the kernel's limit of 4096"));
 }
 
+/* The program seccomp_export_bpf() writes to a memory file, and its length. */
+static unsigned char *export_fd(scmp_filter_ctx ctx, size_t *len)
+{
+    int fd = memfd_create("test-proof", MFD_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(seccomp_export_bpf(ctx, fd), 0);
+    off_t end = lseek(fd, 0, SEEK_END);
+    assert_true(end > 0);
+    unsigned char *buf = malloc((size_t)end);
+    assert_non_null(buf);
+    assert_int_equal(pread(fd, buf, (size_t)end, 0), end);
+    close(fd);
+    *len = (size_t)end;
+    return buf;
+}
+
+/* seccomp_export_bpf_mem() (deps/patches/libseccomp-faster-export.patch, item 15; upstream's
+ * since 2.6.0) gives the program seccomp_export_bpf() writes, byte for byte: with a NULL buffer
+ * it only says the length, a buffer too small gets nothing (-ERANGE, and the length), a larger
+ * one the program and nothing past it. Skipped on a libseccomp without it. */
+static void test_export_mem(void **state)
+{
+    if (!seccomp_export_bpf_mem)
+        skip();
+    static const char *const profiles[] = {
+        "{'defaultAction':'SCMP_ACT_ALLOW'}",
+        "{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':1," ARCH3 ",'syscalls':["
+        "{'names':['exit','exit_group','read','rt_sigreturn','write','socket','accept4',"
+        "'shmget'],'action':'SCMP_ACT_ALLOW'},"
+        "{'names':['personality'],'action':'SCMP_ACT_ALLOW','args':["
+        "{'index':0,'value':8,'op':'SCMP_CMP_EQ'}]},"
+        "{'names':['clone'],'action':'SCMP_ACT_ALLOW','args':["
+        "{'index':0,'value':2114060288,'valueTwo':0,'op':'SCMP_CMP_MASKED_EQ'}]}]}",
+        "{'defaultAction':'SCMP_ACT_KILL_PROCESS','architectures':['SCMP_ARCH_AARCH64',"
+        "'SCMP_ARCH_ARM'],'syscalls':[{'names':['mkdirat','read','write'],"
+        "'action':'SCMP_ACT_ALLOW'},{'names':['reboot'],'action':'SCMP_ACT_ERRNO',"
+        "'errnoRet':1}]}",
+    };
+    for (size_t i = 0; i < ELEMENTSOF(profiles); i++) {
+        struct kerr err = {0};
+        scmp_filter_ctx ctx = NULL;
+        if (build_sq(profiles[i], &ctx, &err) != 0)
+            fail_msg("profile %zu: %s", i, err.msg);
+        size_t flen;
+        _cleanup_free_ unsigned char *want = export_fd(ctx, &flen);
+        assert_int_equal(flen % 8, 0);
+
+        size_t len = 12345;
+        assert_int_equal(seccomp_export_bpf_mem(ctx, NULL, &len), 0);
+        assert_int_equal(len, flen);
+
+        size_t cap = flen + 64;
+        _cleanup_free_ unsigned char *got = malloc(cap);
+        assert_non_null(got);
+        memset(got, 0xa5, cap);
+        len = flen;
+        assert_int_equal(seccomp_export_bpf_mem(ctx, got, &len), 0);
+        assert_int_equal(len, flen);
+        assert_memory_equal(got, want, flen);
+
+        memset(got, 0xa5, cap);
+        len = cap;
+        assert_int_equal(seccomp_export_bpf_mem(ctx, got, &len), 0);
+        assert_int_equal(len, flen);
+        assert_memory_equal(got, want, flen);
+        for (size_t k = flen; k < cap; k++)
+            assert_int_equal(got[k], 0xa5);
+
+        memset(got, 0xa5, cap);
+        len = flen - 1;
+        assert_int_equal(seccomp_export_bpf_mem(ctx, got, &len), -ERANGE);
+        assert_int_equal(len, flen);
+        len = 0;
+        assert_int_equal(seccomp_export_bpf_mem(ctx, got, &len), -ERANGE);
+        assert_int_equal(len, flen);
+        for (size_t k = 0; k < cap; k++)
+            assert_int_equal(got[k], 0xa5);
+
+        assert_int_equal(seccomp_export_bpf_mem(ctx, got, NULL), -EINVAL);
+        assert_int_equal(seccomp_export_bpf_mem(NULL, NULL, &len), -EINVAL);
+        seccomp_release(ctx);
+    }
+}
+
 /* Runs syscall(getpriority, a0, a1) under the filter in a child: the errno it fails with,
  * 0 on success. */
 static int errno_under_filter(scmp_filter_ctx ctx, long a0, long a1)
@@ -702,6 +792,7 @@ int main(void)
         cmocka_unit_test(test_null_err),
         cmocka_unit_test(test_length_bounds_input),
         cmocka_unit_test(test_program_too_long),
+        cmocka_unit_test(test_export_mem),
         cmocka_unit_test(test_enforced_semantics),
         cmocka_unit_test(test_overlapping_rules),
         cmocka_unit_test(test_other_node),
