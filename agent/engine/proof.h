@@ -3,7 +3,8 @@
  * Owns: decoding a profile's JSON strictly (only OCI LinuxSeccomp keys and values) and
  * building the filter with libseccomp as runc and crun do (seccomp_init with the default
  * action, every architecture, every rule with its conditions), then generating the BPF
- * program (seccomp_export_bpf to a memory file) without loading it, and running that program
+ * program (seccomp_export_bpf_mem() into memory where the linked libseccomp has it, else
+ * seccomp_export_bpf() to a memory file) without loading it, and running that program
  * against the profile (engine/bpf_check.h: never looser). The agent runs this on every
  * profile before it writes it; the tests run it on every conformance vector.
  */
