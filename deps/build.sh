@@ -16,10 +16,11 @@
 #   libseccomp     the same version as Debian's, with deps/patches/libseccomp-*.patch: the
 #                  agent proves every profile with it before writing it, and Debian's 2.5.4
 #                  takes ~10 ms for a runtime/default-based profile, walking lists; patched,
-#                  ~1 ms, with the same BPF programs byte for byte (the patch says what it
-#                  changes; tests/proof/suite-libseccomp-build.sh compares the two); and a
-#                  hook for the allocator libseccomp uses, which the agent's proof workers
-#                  set (agent/node/proof_arena.h). Needs gperf (make deps installs it).
+#                  ~0.4 ms, with the same BPF programs byte for byte (the patch says what it
+#                  changes; tests/proof/suite-libseccomp-build.sh compares the two), and
+#                  seccomp_export_bpf_mem() as libseccomp 2.6 has it; and a hook for the
+#                  allocator libseccomp uses, which the agent's proof workers set
+#                  (agent/node/proof_arena.h). Needs gperf (make deps installs it).
 # Versions: whatever the machine's Debian release has (`apt-get source`), so security updates
 # come with `make deps && deps/build.sh` like the rest of the build; the version is part of the
 # cache key.
