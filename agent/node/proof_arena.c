@@ -71,6 +71,7 @@ static struct {
     char *committed;  /* [base, committed) is writable */
     char *limit;      /* committed never goes past it (a quarter of RLIMIT_DATA at most) */
     size_t spilled;
+    size_t failed;
     bool libseccomp;
 } A;
 
@@ -139,7 +140,10 @@ void *proof_arena_malloc(size_t size)
         return p;
     if (A.base)
         A.spilled++;
-    return malloc(size);
+    p = malloc(size);
+    if (!p && size)
+        A.failed++;
+    return p;
 }
 
 void proof_arena_free(void *ptr)
@@ -173,8 +177,12 @@ void *proof_arena_realloc(void *ptr, size_t size)
 {
     if (!ptr)
         return proof_arena_malloc(size);
-    if (!in_region(ptr))
-        return realloc(ptr, size);
+    if (!in_region(ptr)) {
+        void *q = realloc(ptr, size);
+        if (!q && size)
+            A.failed++;
+        return q;
+    }
     struct blk *b = blk_of(ptr);
     size_t old_cap, old_len;
     hdr_get(b, &old_cap, &old_len);
@@ -222,6 +230,7 @@ void proof_arena_stats(struct proof_arena_stats *s)
     s->committed = A.base ? (size_t)(A.committed - A.base) : 0;
     s->limit = A.base ? (size_t)(A.limit - A.base) : 0;
     s->spilled = A.spilled;
+    s->failed = A.failed;
     s->libseccomp = A.libseccomp;
 }
 

@@ -41,6 +41,7 @@ struct proof_arena_stats {
     size_t committed; /* bytes of the region writable now */
     size_t limit;     /* what committed may reach */
     size_t spilled;   /* allocations the C library served since install (too large to fit) */
+    size_t failed;    /* allocations through the hooks that got no memory, since install */
     bool libseccomp;  /* libseccomp's allocations come here too (the patched build) */
 };
 

@@ -224,8 +224,18 @@ int prover_worker_main(int argc, char **argv)
         buf[h.len] = '\0';
         limit_cpu(cpu);
         struct kerr err = {0};
+        struct proof_arena_stats before, after;
+        proof_arena_stats(&before);
         int code = proof_profile(buf, h.len, &err);
+        proof_arena_stats(&after);
         proof_arena_reset(); /* nothing of the proof is held past it: err is a copy */
+        /* libseccomp 2.5.4 does not always pass an allocation's failure on: its export can
+         * then say success with part of the program (a review's fault injection). Whatever
+         * the proof said, one that ran out of memory proves nothing: refused. */
+        if (after.failed != before.failed && code >= 0)
+            code = kerr_set(&err, -ENOMEM,
+                            "out of memory while proving it (--proof-memory): libseccomp's "
+                            "answer cannot be trusted");
         if (code < 0 && !err.msg[0])
             snprintf(err.msg, sizeof(err.msg), "%s", strerror(-code));
         struct resp_hdr rh = {WIRE_MAGIC, code < 0 ? code : 0,

@@ -30,6 +30,14 @@
 #include "engine/proof.h"
 #include "node/proof_arena.h"
 
+/* Under AddressSanitizer an allocation too large for any memory returns NULL, as it does
+ * without it, instead of stopping the test (test_failure_counted). */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "allocator_may_return_null=1";
+}
+
 #if defined(__SANITIZE_ADDRESS__)
 #define TEST_ASAN 1
 #elif defined(__has_feature)
@@ -147,6 +155,31 @@ static void test_too_large_spills(void **state)
     assert_string_equal(b, "kept");
     assert_given_back(a);
     proof_arena_free(b);
+}
+
+/* An allocation no memory can serve gives NULL (with ASan too: below), and is counted, so
+ * that a worker refuses a proof during which libseccomp ran out of memory (it does not always
+ * pass the failure on). */
+static void test_failure_counted(void **state)
+{
+    struct proof_arena_stats s0, s1, s2;
+    proof_arena_stats(&s0);
+    assert_null(proof_arena_malloc((size_t)1 << 62));
+    proof_arena_stats(&s1);
+    assert_int_equal(s1.failed, s0.failed + 1);
+    char *big = proof_arena_malloc(PROOF_ARENA_RESERVE); /* the C library's */
+    assert_non_null(big);
+    big[0] = 7;
+    assert_null(proof_arena_realloc(big, (size_t)1 << 62));
+    proof_arena_stats(&s2);
+    assert_int_equal(s2.failed, s1.failed + 1);
+    assert_int_equal(big[0], 7); /* left as it was */
+    proof_arena_free(big);
+    char *small = proof_arena_malloc(16);
+    assert_non_null(small);
+    proof_arena_free(small);
+    proof_arena_stats(&s1);
+    assert_int_equal(s1.failed, s2.failed); /* successes are not counted */
 }
 
 static void test_fills_then_spills(void **state)
@@ -376,6 +409,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_grow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_large_spills, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failure_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fills_then_spills, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limit_from_rlimit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overrun_reported, setup, teardown),
