@@ -66,14 +66,26 @@ static NO_ASAN void hdr_set(struct blk *b, size_t cap, size_t len)
 #define COMMIT_STEP ((size_t)1 << 20)
 
 static struct {
-    char *base, *end; /* the region; NULL: not installed */
+    bool hooked;      /* installed: jansson's and libseccomp's allocations come through here */
+    char *base, *end; /* the region; NULL: none (not installed, or no address space for it) */
     char *cur;        /* the next block's header */
     char *committed;  /* [base, committed) is writable */
     char *limit;      /* committed never goes past it (a quarter of RLIMIT_DATA at most) */
     size_t spilled;
     size_t failed;
+    size_t calls;   /* allocations asked for through the hooks (malloc and realloc) */
+    size_t fail_at; /* tests: the value of calls whose allocation gets no memory; 0: none */
     bool libseccomp;
 } A;
+
+/* Counts an allocation asked for; true when it is the one a test wants to fail. */
+static bool injected_failure(void)
+{
+    if (++A.calls != A.fail_at)
+        return false;
+    A.failed++;
+    return true;
+}
 
 static bool in_region(const void *p)
 {
@@ -133,7 +145,8 @@ static void *take(size_t size)
     return b + 1;
 }
 
-void *proof_arena_malloc(size_t size)
+/* From the region when it fits, else from the C library; a failure is counted. */
+static void *arena_malloc(size_t size)
 {
     void *p = A.base ? take(size) : NULL;
     if (p)
@@ -144,6 +157,13 @@ void *proof_arena_malloc(size_t size)
     if (!p && size)
         A.failed++;
     return p;
+}
+
+void *proof_arena_malloc(size_t size)
+{
+    if (injected_failure())
+        return NULL;
+    return arena_malloc(size);
 }
 
 void proof_arena_free(void *ptr)
@@ -177,6 +197,8 @@ void *proof_arena_realloc(void *ptr, size_t size)
 {
     if (!ptr)
         return proof_arena_malloc(size);
+    if (injected_failure())
+        return NULL; /* ptr stays as it was */
     if (!in_region(ptr)) {
         void *q = realloc(ptr, size);
         if (!q && size)
@@ -198,7 +220,7 @@ void *proof_arena_realloc(void *ptr, size_t size)
         resize_in_place(b, ptr, old_len, old_cap, size);
         return ptr;
     }
-    void *q = proof_arena_malloc(size);
+    void *q = arena_malloc(size);
     if (!q)
         return NULL; /* ptr stays as it was, as realloc() leaves it */
     memcpy(q, ptr, old_len < size ? old_len : size);
@@ -231,6 +253,7 @@ void proof_arena_stats(struct proof_arena_stats *s)
     s->limit = A.base ? (size_t)(A.limit - A.base) : 0;
     s->spilled = A.spilled;
     s->failed = A.failed;
+    s->calls = A.calls;
     s->libseccomp = A.libseccomp;
 }
 
@@ -243,28 +266,32 @@ size_t proof_arena_limit(rlim_t data_limit)
 
 int proof_arena_install(void)
 {
-    if (A.base)
+    if (A.hooked)
         return 0;
+    A.hooked = true;
+    A.libseccomp = kscmp_seccomp_set_alloc != NULL;
     /* Address space only: no page is writable, nor counted, until commit(). */
     void *p = mmap(NULL, PROOF_ARENA_RESERVE, PROT_NONE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED)
-        return -errno;
-    struct rlimit rl;
-    size_t max = proof_arena_limit(getrlimit(RLIMIT_DATA, &rl) == 0 ? rl.rlim_cur : RLIM_INFINITY);
-    A.base = A.cur = A.committed = p;
-    A.end = A.base + PROOF_ARENA_RESERVE;
-    A.limit = A.base + max;
-    A.spilled = 0;
-    POISON(A.base, PROOF_ARENA_RESERVE);
-    A.libseccomp = kscmp_seccomp_set_alloc != NULL;
+    int r = p == MAP_FAILED ? -errno : 0;
+    if (r == 0) {
+        struct rlimit rl;
+        size_t max =
+            proof_arena_limit(getrlimit(RLIMIT_DATA, &rl) == 0 ? rl.rlim_cur : RLIM_INFINITY);
+        A.base = A.cur = A.committed = p;
+        A.end = A.base + PROOF_ARENA_RESERVE;
+        A.limit = A.base + max;
+        POISON(A.base, PROOF_ARENA_RESERVE);
+    }
+    /* Without a region too: the C library then serves every allocation, and those that get
+     * no memory are still counted (libseccomp does not always report them). */
     proof_arena_route(true);
-    return 0;
+    return r;
 }
 
 void proof_arena_route(bool on)
 {
-    if (!A.base)
+    if (!A.hooked)
         return;
     if (on)
         json_set_alloc_funcs(proof_arena_malloc, proof_arena_free);
@@ -280,10 +307,17 @@ void proof_arena_route(bool on)
 
 void proof_arena_uninstall(void)
 {
-    if (!A.base)
+    if (!A.hooked)
         return;
     proof_arena_route(false);
-    UNPOISON(A.base, PROOF_ARENA_RESERVE);
-    munmap(A.base, PROOF_ARENA_RESERVE);
+    if (A.base) {
+        UNPOISON(A.base, PROOF_ARENA_RESERVE);
+        munmap(A.base, PROOF_ARENA_RESERVE);
+    }
     memset(&A, 0, sizeof(A));
+}
+
+void proof_arena_fail_at(size_t n)
+{
+    A.fail_at = n ? A.calls + n : 0;
 }

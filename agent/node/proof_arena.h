@@ -42,19 +42,21 @@ struct proof_arena_stats {
     size_t limit;     /* what committed may reach */
     size_t spilled;   /* allocations the C library served since install (too large to fit) */
     size_t failed;    /* allocations through the hooks that got no memory, since install */
+    size_t calls;     /* allocations asked for through the hooks (malloc, realloc), since install */
     bool libseccomp;  /* libseccomp's allocations come here too (the patched build) */
 };
 
 /* Reserves the region (its limit from RLIMIT_DATA now) and routes jansson's (and, when the linked
  * libseccomp has the hook, libseccomp's) allocations here. Negative errno when the region cannot be
- * reserved: then nothing changes and the C library serves them. Installing twice is a no-op. */
+ * reserved: the hooks are installed all the same and the C library serves every allocation, so
+ * that those which get no memory are still counted. Installing twice is a no-op. */
 int proof_arena_install(void);
 
 /* Back to the C library's allocator and the region unmapped; for tests. Blocks from the region
  * must all be gone (after a reset). */
 void proof_arena_uninstall(void);
 
-/* With a region installed: whether jansson and libseccomp allocate from it (true, as after
+/* Once installed: whether jansson and libseccomp allocate from it (true, as after
  * install) or from the C library (false), e.g. to compare the two. Switch only between proofs,
  * after a reset: a block is freed by the allocator that made it only while routed so. */
 void proof_arena_route(bool on);
@@ -68,7 +70,12 @@ void proof_arena_reset(void);
 
 void proof_arena_stats(struct proof_arena_stats *s);
 
-/* The hooks themselves (exposed for tests). Without an installed region, the C library's. */
+/* Tests: the n-th allocation asked for through the hooks from now on (malloc or realloc) gets no
+ * memory, and is counted as failed; 0: none. Lets a test fail each allocation of a proof in turn
+ * (tests/unit/node/test_prover_oom.c). */
+void proof_arena_fail_at(size_t n);
+
+/* The hooks themselves (exposed for tests). Without a region, the C library's (still counted). */
 void *proof_arena_malloc(size_t size);
 void *proof_arena_realloc(void *ptr, size_t size);
 void proof_arena_free(void *ptr);

@@ -206,7 +206,8 @@ int prover_worker_main(int argc, char **argv)
     (void)niced;
     /* jansson's and libseccomp's allocations for each proof from one region, all taken back
      * after it (node/proof_arena.h): glibc's malloc() and free() had 38% of a proof's
-     * instructions. Without the region (no address space), the C library's, as before. */
+     * instructions. Without the region (no address space), the C library's, through the same
+     * hooks: an allocation that gets no memory is counted either way (below). */
     (void)proof_arena_install();
     struct resp_hdr hello = {WIRE_MAGIC, HELLO, 0, 0};
     if (write_full(1, &hello, sizeof(hello)) < 0)

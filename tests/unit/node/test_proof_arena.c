@@ -272,6 +272,59 @@ static void test_not_installed(void **state)
     assert_int_equal(proof_arena_install(), 0); /* twice: a no-op */
 }
 
+/* When the region cannot be reserved (here a seccomp filter refuses the worker's mmap() of it
+ * with ENOMEM), the hooks are installed all the same: the C library serves every allocation,
+ * and one that gets no memory is counted, so that the worker still refuses such a proof. */
+static void test_installed_without_region(void **state)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        proof_arena_uninstall();
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+        if (!ctx ||
+            seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOMEM), SCMP_SYS(mmap), 2,
+                             SCMP_A1(SCMP_CMP_EQ, PROOF_ARENA_RESERVE),
+                             SCMP_A2(SCMP_CMP_EQ, PROT_NONE)) < 0 ||
+            seccomp_load(ctx) < 0)
+            _exit(10);
+        seccomp_release(ctx);
+        if (proof_arena_install() != -ENOMEM)
+            _exit(11);
+        struct proof_arena_stats a, b;
+        proof_arena_stats(&a);
+        if (a.committed != 0 || a.limit != 0)
+            _exit(12);
+        json_t *o = json_pack("{s:i}", "k", 1); /* jansson's allocations: through the hooks */
+        if (!o)
+            _exit(13);
+        json_decref(o);
+        proof_arena_stats(&b);
+        if (b.calls <= a.calls || b.failed != a.failed)
+            _exit(14);
+        if (proof_arena_malloc((size_t)1 << 62))
+            _exit(15);
+        proof_arena_stats(&a);
+        if (a.failed != b.failed + 1)
+            _exit(16);
+#ifdef PATCHED_SECCOMP
+        ctx = seccomp_init(SCMP_ACT_ALLOW); /* libseccomp's: through them too */
+        proof_arena_stats(&b);
+        if (!ctx || b.calls <= a.calls)
+            _exit(17);
+        seccomp_release(ctx);
+#endif
+        proof_arena_reset(); /* no region: nothing to do */
+        proof_arena_uninstall();
+        _exit(0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("the child failed at check %d (status %#x)", WEXITSTATUS(status), status);
+}
+
 /* ---- proofs with and without it ---- */
 
 /* A profile with every syscall libseccomp knows on x86_64 (allowed, a few of them with
@@ -414,6 +467,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_limit_from_rlimit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overrun_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_installed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_installed_without_region, setup, teardown),
         cmocka_unit_test_setup_teardown(test_proofs_same, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
