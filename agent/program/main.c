@@ -5,6 +5,7 @@
 
 #include "node/prover.h"
 #include "program/cli.h"
+#include "program/oom_guard.h"
 
 #ifndef KSCMP_VERSION
 #define KSCMP_VERSION "0.1.0"
@@ -39,6 +40,9 @@ int main(int argc, char **argv)
         fputs(help, stderr);
         return EXIT_USAGE;
     }
+    /* jansson and libseccomp cannot be trusted after an allocation failed: this process
+     * stops then (a proof worker sets its own hooks, which refuse the proof instead). */
+    oom_guard_install();
     const char *cmd = argv[1];
     /* getopt's messages start with the command's argv[0]: "kscmp record: unrecognized
      * option", not "record: ...". */
