@@ -245,6 +245,20 @@ build/tools/bpf_export-agent: tests/tools/bpf_export.c $(LIB_OBJS) deps/build.sh
 	  { echo "make: no libseccomp built by deps/build.sh (run 'bash deps/build.sh')" >&2; exit 1; }
 	$(CC) $(BASEFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(PATCHED_SECCOMP_A) $(LIBS)
 
+# deps/build.sh's patched jansson archive, when it has been built (empty otherwise), as
+# PATCHED_SECCOMP_A. tests/jansson/ names another (PATCHED_JANSSON_A=...) to show that the
+# comparison finds a difference.
+PATCHED_JANSSON_A = $(shell p=$$(bash deps/build.sh prefix 2>/dev/null) && [ -f "$$p/lib/libjansson.a" ] && echo "$$p/lib/libjansson.a")
+
+# The patched jansson against Debian's in one program (tests/jansson/): the archive's symbols
+# renamed kpj_* so that the two copies do not clash.
+build/tools/jansson_diff: tests/tools/jansson_diff.c deps/build.sh $(wildcard deps/patches/*.patch) | build/tools
+	@[ -n "$(PATCHED_JANSSON_A)" ] || \
+	  { echo "make: no jansson built by deps/build.sh (run 'bash deps/build.sh')" >&2; exit 1; }
+	nm -g --defined-only $(PATCHED_JANSSON_A) | awk 'NF == 3 {print $$3, "kpj_" $$3}' | sort -u >$@.syms
+	objcopy --redefine-syms=$@.syms $(PATCHED_JANSSON_A) $@-kpj.a
+	$(CC) $(BASEFLAGS) $(CFLAGS) $< $@-kpj.a -o $@ $(shell pkg-config --libs jansson)
+
 # LD_PRELOAD fault injection for tests/fakeapi (allocations that fail at named call sites).
 build/tools/failalloc.so: tests/fakeapi/failalloc.c | build/tools
 	$(CC) -shared -fPIC -O1 -g -Wall -Wextra -Werror $< -o $@ -ldl
