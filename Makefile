@@ -19,7 +19,7 @@ CFLAGS   ?= -O2 -g
 # halves an idle agent's resident memory (docs/scale.md). shared: Debian's shared libraries
 # (no download; what the unit tests, fuzzers and sanitizer builds always use).
 LINK     ?= static
-STATIC_LIBS := -lyaml -ljansson -lssl -lcrypto -lbpf -lelf -lz -lm -lpthread
+STATIC_LIBS := -lyaml -lssl -lcrypto -lbpf -lelf -lz -lm -lpthread
 # The static-pie's relative relocations packed (DT_RELR, binutils 2.38 and glibc 2.36 on): 7 KB
 # instead of 541 KB of .rela.dyn, which start-up reads whole and keeps resident (docs/scale.md).
 # Left out where the linker does not know it (the same binary, those pages more); asked only
@@ -136,6 +136,8 @@ ifeq ($(LINK),static)
 # and dns are built into glibc 2.34 and later, which is what the agent resolves with.
 # libseccomp is deps/build.sh's too: the same version, patched to prove large profiles in a
 # third of the time with the same programs (deps/patches/, tests/proof/).
+# So is jansson: the same version, patched to parse a buffer without a call per byte, with the
+# same values and errors (deps/patches/, tests/jansson/); a proof costs 10% fewer instructions.
 # Where deps/build.sh cannot build the trimmed libcurl (no deb-src reachable, `apt-get source`
 # refused, no network) or a static archive is missing, the same objects are linked on
 # Debian's shared libraries instead, saying so: the agent works the same, with ~9 MiB more
@@ -145,8 +147,8 @@ ifeq ($(LINK),static)
 build/kscmp: build/obj/program/main.o $(REST_OBJS) $(ENGINE_LIB) deps/build.sh $(wildcard deps/patches/*.patch)
 	@rm -f build/kscmp.link; \
 	if prefix=$$(bash deps/build.sh); then \
-	  echo "$(CC) $(CFLAGS) -static-pie $(STATIC_LDFLAGS) $(filter-out deps/%,$^) -o $@ $$prefix/lib/libcurl.a $$prefix/lib/libmicrohttpd.a $$prefix/lib/libseccomp.a $(STATIC_LIBS)"; \
-	  $(CC) $(CFLAGS) -static-pie $(STATIC_LDFLAGS) $(filter-out deps/%,$^) -o $@ $$prefix/lib/libcurl.a $$prefix/lib/libmicrohttpd.a $$prefix/lib/libseccomp.a $(STATIC_LIBS) >$@.log 2>&1; rc=$$?; \
+	  echo "$(CC) $(CFLAGS) -static-pie $(STATIC_LDFLAGS) $(filter-out deps/%,$^) -o $@ $$prefix/lib/libcurl.a $$prefix/lib/libmicrohttpd.a $$prefix/lib/libseccomp.a $$prefix/lib/libjansson.a $(STATIC_LIBS)"; \
+	  $(CC) $(CFLAGS) -static-pie $(STATIC_LDFLAGS) $(filter-out deps/%,$^) -o $@ $$prefix/lib/libcurl.a $$prefix/lib/libmicrohttpd.a $$prefix/lib/libseccomp.a $$prefix/lib/libjansson.a $(STATIC_LIBS) >$@.log 2>&1; rc=$$?; \
 	  grep -v -e "requires at runtime the shared libraries" -e ": in function .[A-Za-z_]*.:$$" $@.log; \
 	  rm -f $@.log; \
 	  if [ $$rc -eq 0 ]; then echo static >build/kscmp.link; \
@@ -249,6 +251,20 @@ build/tools/bpf_export-agent: tests/tools/bpf_export.c $(LIB_OBJS) deps/build.sh
 	@[ -n "$(PATCHED_SECCOMP_A)" ] || \
 	  { echo "make: no libseccomp built by deps/build.sh (run 'bash deps/build.sh')" >&2; exit 1; }
 	$(CC) $(BASEFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(PATCHED_SECCOMP_A) $(LIBS)
+
+# deps/build.sh's patched jansson archive, when it has been built (empty otherwise), as
+# PATCHED_SECCOMP_A. tests/jansson/ names another (PATCHED_JANSSON_A=...) to show that the
+# comparison finds a difference.
+PATCHED_JANSSON_A = $(shell p=$$(bash deps/build.sh prefix 2>/dev/null) && [ -f "$$p/lib/libjansson.a" ] && echo "$$p/lib/libjansson.a")
+
+# The patched jansson against Debian's in one program (tests/jansson/): the archive's symbols
+# renamed kpj_* so that the two copies do not clash.
+build/tools/jansson_diff: tests/tools/jansson_diff.c deps/build.sh $(wildcard deps/patches/*.patch) | build/tools
+	@[ -n "$(PATCHED_JANSSON_A)" ] || \
+	  { echo "make: no jansson built by deps/build.sh (run 'bash deps/build.sh')" >&2; exit 1; }
+	nm -g --defined-only $(PATCHED_JANSSON_A) | awk 'NF == 3 {print $$3, "kpj_" $$3}' | sort -u >$@.syms
+	objcopy --redefine-syms=$@.syms $(PATCHED_JANSSON_A) $@-kpj.a
+	$(CC) $(BASEFLAGS) $(CFLAGS) $< $@-kpj.a -o $@ $(shell pkg-config --libs jansson)
 
 # LD_PRELOAD fault injection for tests/fakeapi (allocations that fail at named call sites).
 build/tools/failalloc.so: tests/fakeapi/failalloc.c | build/tools

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# deps/build.sh - libcurl, libmicrohttpd and libseccomp built from Debian's source packages with only what
+# deps/build.sh - libcurl, libmicrohttpd, libseccomp and jansson built from Debian's source packages with only what
 # the agent uses, as static libraries, once; the agent links them statically (make LINK=static,
 # the default when this works). Why: Debian's libcurl is built for every protocol and
 # authentication scheme, so loading it maps Kerberos, LDAP, SSH, RTMP, GnuTLS (through librtmp),
@@ -21,6 +21,14 @@
 #                  seccomp_export_bpf_mem() as libseccomp 2.6 has it; and a hook for the
 #                  allocator libseccomp uses, which the agent's proof workers set
 #                  (agent/node/proof_arena.h). Needs gperf (make deps installs it).
+#   jansson        the same version as Debian's, with deps/patches/jansson-*.patch: the proof
+#                  starts with json_loadb() of the profile, which read it a byte at a time
+#                  through a callback, ~125 instructions a byte; patched, whitespace and the
+#                  plain bytes of strings are taken in runs, with the same values and errors
+#                  (tests/jansson/ compares the two): a runtime/default-based proof 6.15M ->
+#                  5.52M instructions. jansson's source has no configure script (only
+#                  configure.ac), so its two configuration headers are written here, with
+#                  what Debian's build of it finds on Linux and glibc.
 # Versions: whatever the machine's Debian release has (`apt-get source`), so security updates
 # come with `make deps && deps/build.sh` like the rest of the build; the version is part of the
 # cache key.
@@ -108,18 +116,24 @@ fetch_source() {
 	}
 }
 
+# apply_patches NAME: deps/patches/NAME-*.patch, in the current directory (a source tree).
+apply_patches() {
+	local p
+	for p in "$HERE"/patches/"$1"-*.patch; do
+		[ -f "$p" ] || continue
+		patch -p1 --forward --batch <"$p"
+	done
+}
+
 # autotools_build NAME SRC PREFIX LOG LIBDIR INCLUDEDIR [CONFIGURE-ARGUMENT...]: a static
 # library with position-independent code, built in SRC/LIBDIR and installed into PREFIX with the
 # headers of SRC/INCLUDEDIR; with the patches deps/patches/NAME-*.patch applied first.
 autotools_build() {
-	local name=$1 src=$2 prefix=$3 log=$4 libdir=$5 incdir=$6 p
+	local name=$1 src=$2 prefix=$3 log=$4 libdir=$5 incdir=$6
 	shift 6
 	(
 		cd "$src"
-		for p in "$HERE"/patches/"$name"-*.patch; do
-			[ -f "$p" ] || continue
-			patch -p1 --forward --batch <"$p"
-		done
+		apply_patches "$name"
 		./configure --prefix="$prefix" --disable-shared --enable-static --with-pic "$@"
 		make -j"$JOBS" -C "$libdir"
 		make -C "$libdir" install
@@ -161,6 +175,66 @@ build_mhd() {
 		--disable-httpupgrade
 }
 
+# build_jansson SRC PREFIX LOG: jansson's src/*.c compiled as configure.ac and src/Makefile.am
+# would (the warnings are theirs), into PREFIX/lib/libjansson.a with jansson.h and
+# jansson_config.h; with deps/patches/jansson-*.patch applied first. The values below are
+# what Debian's build of jansson 2.14 finds on Linux with glibc: the public header comes out
+# the same as libjansson-dev's /usr/include/jansson_config.h, which the agent compiles with.
+build_jansson() {
+	local src=$1 prefix=$2 log=$3
+	(
+		cd "$src"
+		apply_patches jansson
+		mkdir -p "$prefix/include" "$prefix/lib" build
+		sed -e 's/@json_inline@/inline/' -e 's/@json_have_long_long@/1/' \
+			-e 's/@json_have_localeconv@/1/' -e 's/@json_have_atomic_builtins@/1/' \
+			-e 's/@json_have_sync_builtins@/1/' src/jansson_config.h.in >build/jansson_config.h
+		# A substitution this list does not know (a newer jansson) must not pass unnoticed.
+		if grep -n '@json_' build/jansson_config.h; then
+			echo "jansson_config.h.in has substitutions deps/build.sh does not set (above)"
+			exit 1
+		fi
+		cat >build/jansson_private_config.h <<-'EOF'
+			/* Written by kscmp's deps/build.sh: what configure finds on Linux with glibc. */
+			#define HAVE_ENDIAN_H 1
+			#define HAVE_FCNTL_H 1
+			#define HAVE_LOCALE_H 1
+			#define HAVE_SCHED_H 1
+			#define HAVE_UNISTD_H 1
+			#define HAVE_SYS_PARAM_H 1
+			#define HAVE_SYS_STAT_H 1
+			#define HAVE_SYS_TIME_H 1
+			#define HAVE_SYS_TYPES_H 1
+			#define HAVE_STDINT_H 1
+			#define HAVE_CLOSE 1
+			#define HAVE_GETPID 1
+			#define HAVE_GETTIMEOFDAY 1
+			#define HAVE_LOCALECONV 1
+			#define HAVE_OPEN 1
+			#define HAVE_READ 1
+			#define HAVE_SCHED_YIELD 1
+			#define HAVE_STRTOLL 1
+			#define HAVE_SYNC_BUILTINS 1
+			#define HAVE_ATOMIC_BUILTINS 1
+			#define USE_URANDOM 1
+			#define INITIAL_HASHTABLE_ORDER 3
+		EOF
+		local f o objs=()
+		for f in src/*.c; do
+			o=build/$(basename "$f" .c).o
+			${CC:-cc} -O2 -g -fPIC -DHAVE_CONFIG_H -Ibuild -Isrc -Wall -Wextra \
+				-Wdeclaration-after-statement -Wshadow -Wno-format-truncation -c "$f" -o "$o"
+			objs+=("$o")
+		done
+		rm -f "$prefix/lib/libjansson.a"
+		ar rcs "$prefix/lib/libjansson.a" "${objs[@]}"
+		cp src/jansson.h build/jansson_config.h "$prefix/include/"
+	) >"$log" 2>&1 || {
+		tail -n 30 "$log" >&2
+		die "building jansson failed (log: $log)"
+	}
+}
+
 cmd_build() {
 	local p
 	if p=$(current); then
@@ -174,16 +248,18 @@ cmd_build() {
 	WORK=
 	WORK=$(mktemp -d "$ROOT/work.XXXXXX")
 	trap 'rm -rf "$WORK"' EXIT
-	say "taking curl, libmicrohttpd and libseccomp from the machine's Debian release (source packages)"
+	say "taking curl, libmicrohttpd, libseccomp and jansson from the machine's Debian release (source packages)"
 	prepare_apt "$WORK/apt"
-	local cv mv sv
+	local cv mv sv jv
 	cv=$(src_version curl)
 	mv=$(src_version libmicrohttpd)
 	sv=$(src_version libseccomp)
+	jv=$(src_version jansson)
 	[ -n "$cv" ] || die "no source package curl in the apt lists"
 	[ -n "$mv" ] || die "no source package libmicrohttpd in the apt lists"
 	[ -n "$sv" ] || die "no source package libseccomp in the apt lists"
-	local key="curl-$cv+mhd-$mv+seccomp-$sv+$SELF_HASH"
+	[ -n "$jv" ] || die "no source package jansson in the apt lists"
+	local key="curl-$cv+mhd-$mv+seccomp-$sv+jansson-$jv+$SELF_HASH"
 	key=${key//[^A-Za-z0-9.+_-]/_}
 	p=$ROOT/$key
 	if [ ! -f "$p/.done" ]; then
@@ -192,13 +268,17 @@ cmd_build() {
 		fetch_source curl "$cv" "$WORK/curl"
 		fetch_source libmicrohttpd "$mv" "$WORK/mhd"
 		fetch_source libseccomp "$sv" "$WORK/seccomp"
+		fetch_source jansson "$jv" "$WORK/jansson"
 		say "building libcurl $cv (HTTP(S) over OpenSSL only; ~1 min)"
 		build_curl "$WORK/curl/tree" "$p" "$p/logs/curl.log"
 		say "building libmicrohttpd $mv (HTTP only, no GnuTLS)"
 		build_mhd "$WORK/mhd/tree" "$p" "$p/logs/libmicrohttpd.log"
 		say "building libseccomp $sv (static, with deps/patches/libseccomp-*.patch)"
 		build_seccomp "$WORK/seccomp/tree" "$p" "$p/logs/libseccomp.log"
-		printf 'curl %s\nlibmicrohttpd %s\nlibseccomp %s (patched)\n' "$cv" "$mv" "$sv" >"$p/VERSIONS"
+		say "building jansson $jv (static, with deps/patches/jansson-*.patch)"
+		build_jansson "$WORK/jansson/tree" "$p" "$p/logs/jansson.log"
+		printf 'curl %s\nlibmicrohttpd %s\nlibseccomp %s (patched)\njansson %s (patched)\n' \
+			"$cv" "$mv" "$sv" "$jv" >"$p/VERSIONS"
 		touch "$p/.done"
 	fi
 	echo "$p" >"$ROOT/current-$SELF_HASH.tmp"
