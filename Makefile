@@ -211,12 +211,13 @@ build/unit/test_proof_arena: tests/unit/node/test_proof_arena.c $(REST_SAN) $(EN
 	$(CC) $(BASEFLAGS) $(SANFLAGS) $(if $(PATCHED_SECCOMP_A),-DPATCHED_SECCOMP) $< $(REST_SAN) \
 	  $(ENGINE_SAN) $(PATCHED_SECCOMP_A) -o $@ $(LIBS) -lcmocka
 
-# A worker failing each allocation of a proof in turn: on the patched libseccomp, whose
-# allocations go through the arena's hooks as in build/kscmp (else Debian's, jansson's only).
+# A worker failing each allocation of a proof in turn, on the libseccomp and jansson build/kscmp
+# links (deps/build.sh's patched ones, whose libseccomp sends its allocations through the
+# arena's hooks; else Debian's, and then only jansson's go through them).
 build/unit/test_prover_oom: tests/unit/node/test_prover_oom.c $(REST_SAN) $(ENGINE_SAN) deps/build.sh \
 		$(wildcard deps/patches/*.patch) | build/unit
 	$(CC) $(BASEFLAGS) $(SANFLAGS) -Itests/unit/engine $< $(REST_SAN) $(ENGINE_SAN) \
-	  $(PATCHED_SECCOMP_A) -o $@ $(LIBS) -lcmocka
+	  $(PATCHED_SECCOMP_A) $(PATCHED_JANSSON_A) -o $@ $(LIBS) -lcmocka
 
 build/unit/%: tests/unit/node/%.c $(REST_SAN) $(ENGINE_SAN) | build/unit
 	$(CC) $(BASEFLAGS) $(SANFLAGS) $< $(REST_SAN) $(ENGINE_SAN) -o $@ $(LIBS) -lcmocka

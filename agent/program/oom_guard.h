@@ -1,9 +1,10 @@
 /* oom_guard.h - jansson's and libseccomp's allocations, in every process but a proof worker:
  * when one gets no memory, the process says so and exits (status 1) instead of going on.
  *
- * Why: neither library can be trusted after an allocation failed. jansson 2.14's lexer ignores
- * a failure to grow the text it saves and then writes past a buffer (upstream issue #362; a
- * proof worker failing its 5th allocation dies of it). libseccomp 2.5.4 can drop a rule, or
+ * Why: neither library can be trusted after an allocation failed. Debian's jansson 2.14 lexer
+ * ignores a failure to grow the text it saves and then writes past a buffer (upstream issue
+ * #362; deps/build.sh's jansson has it fixed, deps/patches/jansson-lex-save-oom.patch, but a
+ * LINK=shared build has Debian's). libseccomp 2.5.4 can drop a rule, or
  * return part of a program, and say success (tests/unit/node/test_prover_oom.c: without the
  * worker's rule, a failed allocation gave a passing proof). Where memory runs out, an agent
  * that restarts is safe; one that goes on with a corrupted heap or a rule less is not. (In a

@@ -16,8 +16,14 @@
  * cut UTF-8), nesting to jansson's depth limit and past it, COUNT random documents from SEED,
  * and mutations of those and of each FILE (bytes changed, inserted, deleted, repeated, cut).
  * Every input is its own allocation of exactly its size, so that a read past its end shows
- * under valgrind. Prints each difference (at most 20), one line per group of inputs, and
- * `N passed, N failed` last; exit 0 when all agree, 1 otherwise, 2 on a usage error.
+ * under valgrind.
+ *
+ * Out of memory (deps/patches/jansson-lex-save-oom.patch): for the first OOM_DOCS random
+ * documents and a few fixed inputs, the patched copy's n-th allocation fails, for every n
+ * that its decoding makes; each result must be NULL or the value decoded without a failure
+ * (Debian's jansson 2.14 can give another number, abort, or write past a buffer; under
+ * valgrind such a write shows). Prints each difference (at most 20), one line per group of inputs,
+ * and `N passed, N failed` last; exit 0 when all agree, 1 otherwise, 2 on a usage error.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -34,6 +40,7 @@ json_t *kpj_json_loadb(const char *buffer, size_t buflen, size_t flags, json_err
 json_t *kpj_json_loads(const char *input, size_t flags, json_error_t *error);
 char *kpj_json_dumps(const json_t *json, size_t flags);
 void kpj_json_delete(json_t *json);
+void kpj_json_set_alloc_funcs(json_malloc_t malloc_fn, json_free_t free_fn);
 
 /* The largest input made here; the generator and the mutations stay below it. */
 #define INPUT_MAX (64u << 10)
@@ -54,6 +61,18 @@ static const size_t flag_sets[] = {
 #define N_FLAG_SETS (sizeof flag_sets / sizeof flag_sets[0])
 
 static unsigned long passed, failed;
+
+/* The patched copy's allocator: counts allocations, and fails the fail_at-th (0: none). */
+static unsigned long alloc_calls, fail_at;
+
+static void *counting_malloc(size_t n)
+{
+    if (++alloc_calls == fail_at)
+        return NULL;
+    return malloc(n);
+}
+
+#define OOM_DOCS 40
 
 /* xorshift64*: the same SEED makes the same inputs. */
 static uint64_t rng_state;
@@ -425,6 +444,72 @@ static void mutate(struct buf *out, const char *in, size_t len)
     }
 }
 
+/* The patched copy decoding in..len with flags, its n-th allocation failing for each n its
+ * decoding makes: NULL, or the value decoded without a failure. */
+static void oom_check(const char *what, const char *input, size_t len, size_t flags)
+{
+    json_error_t e;
+    json_t *j;
+    char *whole, *v;
+    unsigned long total, n;
+    char *in = malloc(len ? len : 1); /* its own allocation, of its size (valgrind) */
+
+    if (!in) {
+        failed++;
+        return;
+    }
+    memcpy(in, input, len);
+    kpj_json_set_alloc_funcs(counting_malloc, free);
+    alloc_calls = fail_at = 0;
+    j = kpj_json_loadb(in, len, flags, &e);
+    total = alloc_calls;
+    whole = j ? kpj_json_dumps(j, JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+    if (j)
+        kpj_json_delete(j);
+    for (n = 1; n <= total; n++) {
+        alloc_calls = 0;
+        fail_at = n;
+        j = kpj_json_loadb(in, len, flags, &e);
+        fail_at = 0;
+        v = j ? kpj_json_dumps(j, JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+        if (!j || (whole && v && strcmp(v, whole) == 0))
+            passed++;
+        else {
+            failed++;
+            if (failed <= DIFFS_SHOWN) {
+                printf("OUT OF MEMORY (%s, flags 0x%zx, allocation %lu of %lu failed) on '", what,
+                       flags, n, total);
+                show_bytes(in, len);
+                printf("'\n  whole: %s\n  got:   %s\n", whole ? whole : "(null)", v ? v : "(null)");
+            }
+        }
+        free(v);
+        if (j)
+            kpj_json_delete(j);
+    }
+    free(whole);
+    free(in);
+    kpj_json_set_alloc_funcs(malloc, free);
+}
+
+static void oom_fixed_cases(void)
+{
+    static const char *const cases[] = {
+        "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"names\": [\"read\", \"write\"]}",
+        "[\"a string longer than the sixteen bytes a buffer starts with\"]",
+        "[\"escapes \\n\\t\\u00e9\\ud83d\\ude00 and UTF-8 \xc3\xa9\xe2\x82\xac in a long string\"]",
+        "[123456789012345678, -98765432109876543210, 1.25e-300, 0.000000000000000000001]",
+        "[true, false, null, truex]",
+        "{\"a\": {\"b\": [1, {\"c\": \"dddddddddddddddddddddddddddddd\"}]}}",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        oom_check("oom fixed", cases[i], strlen(cases[i]), 0);
+        oom_check("oom fixed", cases[i], strlen(cases[i]), JSON_DECODE_ANY);
+    }
+}
+
 static void fixed_cases(void)
 {
     static const char *const cases[] = {
@@ -587,6 +672,19 @@ int main(int argc, char **argv)
     }
     printf("random documents: %lu and 4 mutations each: %lu passed, %lu failed so far\n", count,
            passed, failed);
+    /* The same documents again from the start, the first OOM_DOCS of them, out of memory. */
+    rng_state = strtoull(argv[1], &end, 0) | 1;
+    oom_fixed_cases();
+    for (i = 0; i < count && i < OOM_DOCS; i++) {
+        doc.len = 0;
+        gen_document(&doc);
+        oom_check("oom random", doc.data, doc.len, JSON_DECODE_ANY);
+        for (j = 0; j < 4; j++)
+            mutate(&mut, doc.data, doc.len); /* as above, so that document i is the same */
+    }
+    printf("out of memory: every allocation in turn, 6 fixed inputs and %lu documents: %lu passed, "
+           "%lu failed so far\n",
+           count < OOM_DOCS ? count : OOM_DOCS, passed, failed);
     for (a = 3; a < argc; a++) {
         if (!read_file(argv[a], &doc)) {
             fprintf(stderr, "jansson_diff: cannot read %s\n", argv[a]);

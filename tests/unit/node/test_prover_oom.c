@@ -148,9 +148,9 @@ static void test_every_failed_allocation_refused(void **state)
         print_message("(libseccomp is Debian's shared library here: only jansson's allocations "
                       "go through the hooks)\n");
 
-    /* A worker that crashes in a library's error path (jansson 2.14's lexer writes past a
-     * buffer when it could not grow it: upstream issue #362) writes its sanitizer report
-     * there, not in this test's output. */
+    /* A worker that crashes in a library's error path writes its sanitizer report there, not
+     * in this test's output: Debian's jansson 2.14 lexer writes past a buffer when it could not
+     * grow it (upstream issue #362), which deps/build.sh's patched jansson does not. */
     char logs[] = "/tmp/kscmp-test-oom-XXXXXX";
     assert_non_null(mkdtemp(logs));
     char opts[128];
