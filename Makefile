@@ -216,8 +216,8 @@ build/unit/test_proof_arena: tests/unit/node/test_proof_arena.c $(REST_SAN) $(EN
 # arena's hooks; else Debian's, and then only jansson's go through them).
 build/unit/test_prover_oom: tests/unit/node/test_prover_oom.c $(REST_SAN) $(ENGINE_SAN) deps/build.sh \
 		$(wildcard deps/patches/*.patch) | build/unit
-	$(CC) $(BASEFLAGS) $(SANFLAGS) -Itests/unit/engine $< $(REST_SAN) $(ENGINE_SAN) \
-	  $(PATCHED_SECCOMP_A) $(PATCHED_JANSSON_A) -o $@ $(LIBS) -lcmocka
+	$(CC) $(BASEFLAGS) $(SANFLAGS) -Itests/unit/engine $(if $(PATCHED_JANSSON_A),-DPATCHED_JANSSON) $< \
+	  $(REST_SAN) $(ENGINE_SAN) $(PATCHED_SECCOMP_A) $(PATCHED_JANSSON_A) -o $@ $(LIBS) -lcmocka
 
 build/unit/%: tests/unit/node/%.c $(REST_SAN) $(ENGINE_SAN) | build/unit
 	$(CC) $(BASEFLAGS) $(SANFLAGS) $< $(REST_SAN) $(ENGINE_SAN) -o $@ $(LIBS) -lcmocka

@@ -19,8 +19,9 @@
  * under valgrind.
  *
  * Out of memory (deps/patches/jansson-lex-save-oom.patch): for the first OOM_DOCS random
- * documents and a few fixed inputs, the patched copy's n-th allocation fails, for every n
- * that its decoding makes; each result must be NULL or the value decoded without a failure
+ * documents and a few fixed inputs (under every flag set), the patched copy's n-th allocation
+ * fails, then every allocation from the n-th on, for every n that its decoding makes; each
+ * result must be NULL or the value decoded without a failure
  * (Debian's jansson 2.14 can give another number, abort, or write past a buffer; under
  * valgrind such a write shows). Prints each difference (at most 20), one line per group of inputs,
  * and `N passed, N failed` last; exit 0 when all agree, 1 otherwise, 2 on a usage error.
@@ -62,12 +63,15 @@ static const size_t flag_sets[] = {
 
 static unsigned long passed, failed;
 
-/* The patched copy's allocator: counts allocations, and fails the fail_at-th (0: none). */
+/* The patched copy's allocator: counts allocations, and fails the fail_at-th (0: none), or
+ * with fail_on every one from the fail_at-th on (memory that does not come back). */
 static unsigned long alloc_calls, fail_at;
+static bool fail_on;
 
 static void *counting_malloc(size_t n)
 {
-    if (++alloc_calls == fail_at)
+    ++alloc_calls;
+    if (fail_at && (alloc_calls == fail_at || (fail_on && alloc_calls > fail_at)))
         return NULL;
     return malloc(n);
 }
@@ -445,7 +449,8 @@ static void mutate(struct buf *out, const char *in, size_t len)
 }
 
 /* The patched copy decoding in..len with flags, its n-th allocation failing for each n its
- * decoding makes: NULL, or the value decoded without a failure. */
+ * decoding makes, then every allocation from the n-th on: NULL, or the value decoded without a
+ * failure. A crash or an assert stops the program, which the suite reports. */
 static void oom_check(const char *what, const char *input, size_t len, size_t flags)
 {
     json_error_t e;
@@ -466,9 +471,10 @@ static void oom_check(const char *what, const char *input, size_t len, size_t fl
     whole = j ? kpj_json_dumps(j, JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
     if (j)
         kpj_json_delete(j);
-    for (n = 1; n <= total; n++) {
+    for (n = 1; n <= 2 * total; n++) {
         alloc_calls = 0;
-        fail_at = n;
+        fail_on = n > total;
+        fail_at = fail_on ? n - total : n;
         j = kpj_json_loadb(in, len, flags, &e);
         fail_at = 0;
         v = j ? kpj_json_dumps(j, JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
@@ -477,8 +483,8 @@ static void oom_check(const char *what, const char *input, size_t len, size_t fl
         else {
             failed++;
             if (failed <= DIFFS_SHOWN) {
-                printf("OUT OF MEMORY (%s, flags 0x%zx, allocation %lu of %lu failed) on '", what,
-                       flags, n, total);
+                printf("OUT OF MEMORY (%s, flags 0x%zx, allocation %lu%s of %lu failed) on '", what,
+                       flags, fail_at, fail_on ? " and on" : "", total);
                 show_bytes(in, len);
                 printf("'\n  whole: %s\n  got:   %s\n", whole ? whole : "(null)", v ? v : "(null)");
             }
@@ -501,13 +507,19 @@ static void oom_fixed_cases(void)
         "[123456789012345678, -98765432109876543210, 1.25e-300, 0.000000000000000000001]",
         "[true, false, null, truex]",
         "{\"a\": {\"b\": [1, {\"c\": \"dddddddddddddddddddddddddddddd\"}]}}",
+        /* numbers whose exponent lands where the saved text must grow (16, 32 bytes) */
+        "12345678901234e5",
+        "[1234567890123e+5]",
+        "-0.00000000000e5",
+        "[1234567890123456789012345678e-7, 123456789012345678901234567890.5E+12]",
+        "[truuuuuuuuuuuuuuuuuuuuue, nullllllllllllllllllllll]",
+        "{\"k\": 1} trailing",
     };
-    size_t i;
+    size_t i, f;
 
-    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        oom_check("oom fixed", cases[i], strlen(cases[i]), 0);
-        oom_check("oom fixed", cases[i], strlen(cases[i]), JSON_DECODE_ANY);
-    }
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (f = 0; f < N_FLAG_SETS; f++)
+            oom_check("oom fixed", cases[i], strlen(cases[i]), flag_sets[f]);
 }
 
 static void fixed_cases(void)
@@ -678,12 +690,12 @@ int main(int argc, char **argv)
     for (i = 0; i < count && i < OOM_DOCS; i++) {
         doc.len = 0;
         gen_document(&doc);
-        oom_check("oom random", doc.data, doc.len, JSON_DECODE_ANY);
+        oom_check("oom random", doc.data, doc.len, flag_sets[i % N_FLAG_SETS]);
         for (j = 0; j < 4; j++)
             mutate(&mut, doc.data, doc.len); /* as above, so that document i is the same */
     }
-    printf("out of memory: every allocation in turn, 6 fixed inputs and %lu documents: %lu passed, "
-           "%lu failed so far\n",
+    printf("out of memory: every allocation in turn, and all from each on, 12 fixed inputs and %lu "
+           "documents: %lu passed, %lu failed so far\n",
            count < OOM_DOCS ? count : OOM_DOCS, passed, failed);
     for (a = 3; a < argc; a++) {
         if (!read_file(argv[a], &doc)) {
