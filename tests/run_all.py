@@ -63,7 +63,31 @@ def record(suite, passed, failed, t0, detail=""):
     print(f"== {suite}: {passed} passed, {failed} failed ({time.time() - t0:.1f} s) {status}",
           flush=True)
     if failed and detail:
+        # The failing checks' own lines first (a suite that dumps logs after them would push
+        # them out of the tail), then the tail.
+        fails = failing_lines(detail)
+        if fails:
+            print("failing checks:\n" + "\n".join(fails)[-6000:], flush=True)
         print(detail.rstrip()[-6000:], flush=True)
+
+
+def failing_lines(out, limit=40):
+    """The lines of out that name a failed check ("FAIL ...", "not ok ...", "[  FAILED  ]
+    ...") with the indented lines that follow each (its reason), at most limit checks."""
+    keep, taking, n = [], False, 0
+    for line in out.splitlines():
+        if line.startswith(("FAIL ", "FAIL:", "not ok", "[  FAILED  ]")):
+            n += 1
+            if n > limit:
+                keep.append("... and more failing lines")
+                break
+            keep.append(line)
+            taking = True
+        elif taking and line.startswith((" ", "\t")) and len(keep) < 40 * limit:
+            keep.append(line)
+        else:
+            taking = False
+    return keep
 
 
 def suite_format():
