@@ -272,17 +272,6 @@ def agents_sum(agents, name):
     return tot
 
 
-def statuses_done(c):
-    """Seconds-free check: every SeccompPolicy's status is there for its generation."""
-    st, obj = c.api("GET", "/apis/kscmp.io/v1/seccomppolicies?limit=5000", timeout=60)
-    if st != 200:
-        return False
-    items = obj.get("items", [])
-    left = sum(1 for it in items
-               if (it.get("status") or {}).get("observedGeneration") != it["metadata"].get("generation"))
-    return True if left == 0 else (False, f"{left} of {len(items)} policies without their status")
-
-
 def status_current(c, ns, name):
     st, obj = c.api("GET", f"/apis/kscmp.io/v1/namespaces/{ns}/seccomppolicies/{name}")
     return st == 200 and (obj.get("status") or {}).get("observedGeneration") == obj["metadata"].get("generation")
@@ -386,7 +375,7 @@ def main():
             a.wait_ready(timeout=600)
             ready_at.append(time.perf_counter() - t0)
         out["cold_start_last_ready_s"] = max(ready_at)
-        wait_until(lambda: statuses_done(c), 600, "every policy's status", interval=2)
+        wait_until(lambda: kube_cluster.statuses_done(c), 600, "every policy's status", interval=2)
         out["cold_start_status_done_s"] = time.perf_counter() - t0
         waited = quiet(c, agents)
         m1 = api_metrics(c)
@@ -493,7 +482,7 @@ def main():
             # The next change only once this one's status is written: each change then pays
             # for its own status (else a change overtaken by the next needs none).
             wait_until(lambda: status_current(c, ns, "base"), 60, f"the status of {ns}/base", interval=0.1)
-        wait_until(lambda: statuses_done(c), 300, "every policy's status after the changes", interval=1)
+        wait_until(lambda: kube_cluster.statuses_done(c), 300, "every policy's status after the changes", interval=1)
         quiet(c, agents)
         m1 = api_metrics(c)
         cpu1 = cpu_seconds(apid)

@@ -103,6 +103,17 @@ def until_still(snap, quiet, limit, interval):
     return last, since - t0, time.monotonic() - t0
 
 
+def statuses_done(c):
+    """Seconds-free check: every SeccompPolicy's status is there for its generation."""
+    st, obj = c.api("GET", "/apis/kscmp.io/v1/seccomppolicies?limit=5000", timeout=60)
+    if st != 200:
+        return False
+    items = obj.get("items", [])
+    left = sum(1 for it in items
+               if (it.get("status") or {}).get("observedGeneration") != it["metadata"].get("generation"))
+    return True if left == 0 else (False, f"{left} of {len(items)} policies without their status")
+
+
 def policy(ns, name, syscalls, selector=None):
     """A SeccompPolicy allowing syscalls, for the pods selector picks (None: no selector)."""
     return kube_e2e.policy(ns, name, syscalls, selector=selector)
