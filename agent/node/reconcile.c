@@ -39,6 +39,10 @@ struct want {
     char *batch_json; /* those bytes */
     size_t batch_len;
     uint64_t batch_event_us;
+    /* Renames of ours onto the file whose IN_MOVED_TO is not read yet (counted in
+     * own_epoch, when its folder was watched): the loop does not read those files back. */
+    unsigned own_moves;
+    unsigned own_epoch;
 };
 
 struct wdir {
@@ -64,6 +68,10 @@ struct reconciler {
     size_t nwdirs;
     struct hmap verify; /* rels to check against the disk */
     bool verify_all;
+    /* Moves counted in wants (own_moves) before the last time the events could have been
+     * lost (an overflow, a watch gone) belong to an older epoch and count for nothing. */
+    unsigned own_epoch;
+    unsigned long checks; /* files read back (reconciler_checks()) */
     bool started;
     bool initial_done; /* the first complete sync ran */
     bool ready;        /* latched: the first complete set of profiles is on disk */
@@ -193,9 +201,50 @@ static bool permanent(int err)
 }
 
 /* What store_write() said of a write of json to rel (q, changed, err): w records it. */
+/* The watch on the folder of namespace ns (NULL: the kscmp folder itself), or NULL. */
+static const struct wdir *wdir_of(const struct reconciler *r, const char *ns)
+{
+    for (size_t i = 0; i < r->nwdirs; i++)
+        if (ns ? r->wdirs[i].ns && strcmp(r->wdirs[i].ns, ns) == 0 : !r->wdirs[i].ns)
+            return &r->wdirs[i];
+    return NULL;
+}
+
+/* We renamed new bytes onto rel, whose folder is watched: the IN_MOVED_TO that the rename
+ * queued is ours, and on_inotify() does not read the file back for it. Events are queued in
+ * the order of the changes, so any change made by someone else after ours comes after it
+ * and is checked; one made before ours was replaced by ours. */
+static void own_move(struct reconciler *r, struct want *w, const char *rel)
+{
+    struct ns_name n;
+    if (r->ifd < 0 || ns_name_split(rel, &n) < 0 || !ns_name_ns(&n) || !wdir_of(r, n.ns))
+        return;
+    if (w->own_epoch != r->own_epoch) {
+        w->own_epoch = r->own_epoch;
+        w->own_moves = 0;
+    }
+    w->own_moves++;
+}
+
+/* Whether an IN_MOVED_TO onto w's file is the one of our renames that is due next. */
+static bool take_own_move(struct reconciler *r, struct want *w)
+{
+    if (!w || w->own_epoch != r->own_epoch || w->own_moves == 0)
+        return false;
+    w->own_moves--;
+    return true;
+}
+
+/* Events may have been lost (the queue overflowed, a watch went): no move counted before
+ * is taken as ours any more. */
+static void forget_own_moves(struct reconciler *r)
+{
+    r->own_epoch++;
+}
+
 static int write_done(struct reconciler *r, struct want *w, const char *rel, const char *json,
                       size_t len, uint64_t event_us, const char *why, int q, bool changed,
-                      const struct kerr *err)
+                      const struct kerr *err, char **take)
 {
     if (q < 0 && permanent(q)) {
         metrics_add(r->m, M_WRITE_ERRORS, 1);
@@ -215,14 +264,16 @@ static int write_done(struct reconciler *r, struct want *w, const char *rel, con
         log_error("%s (the previous kscmp/%s stays)", err->msg, rel);
         /* Remember the bytes still owed (callers never pass w->pending_json itself). */
         free(w->pending_json);
-        w->pending_json = strndup(json, len); /* a profile is text: no NUL inside */
+        /* a profile is text: no NUL inside */
+        w->pending_json = take && *take == json ? TAKE_PTR(*take) : strndup(json, len);
         w->pending_len = len;
         w->event_us = event_us;
         w->pending_remove = false;
         fail_later(r, w, rel);
         return q;
     }
-    char *copy = strndup(json, len);
+    /* take: json itself, the caller's to give (no copy then) */
+    char *copy = take && *take == json ? TAKE_PTR(*take) : strndup(json, len);
     if (!copy)
         return -ENOMEM;
     free(w->json);
@@ -234,6 +285,7 @@ static int write_done(struct reconciler *r, struct want *w, const char *rel, con
     free(w->pending_json);
     w->pending_json = NULL;
     if (changed) {
+        own_move(r, w, rel);
         metrics_add(r->m, why ? M_PROFILES_RESTORED : M_PROFILES_WRITTEN, 1);
         if (event_us)
             metrics_observe_latency(r->m, (double)(now_us() - event_us) / 1e6);
@@ -251,7 +303,7 @@ static int do_write(struct reconciler *r, struct want *w, const char *rel, const
     struct kerr err = {0};
     bool changed = false;
     int q = store_write(r->s, rel, json, len, &changed, &err);
-    return write_done(r, w, rel, json, len, event_us, why, q, changed, &err);
+    return write_done(r, w, rel, json, len, event_us, why, q, changed, &err, NULL);
 }
 
 static int do_remove(struct reconciler *r, const char *rel, const char *why)
@@ -454,7 +506,7 @@ static void flush(struct reconciler *r)
             _cleanup_free_ char *json = TAKE_PTR(w->batch_json);
             w->batched = false;
             int q = write_done(r, w, rel, json, w->batch_len, w->batch_event_us, NULL, items[j].r,
-                               items[j].changed, &items[j].err);
+                               items[j].changed, &items[j].err, &json);
             wrote_late |= q > 0 && w->batch_late;
             _cleanup_free_ char *msg =
                 q < 0 && permanent(q) ? store_message(rel, r->last_error) : NULL;
@@ -762,8 +814,10 @@ static void verify_one(struct reconciler *r, const char *rel)
     struct kerr err = {0};
     if (w && (w->pending || w->batched))
         return; /* a retry or a write is on its way */
+    r->checks++;
     if (w && w->present) {
-        /* Our own write, or nothing changed but maybe the mode (put back by the check). */
+        /* Nothing changed but maybe the mode (put back by the check), or a change of ours
+         * whose event was not counted (its folder was not watched yet). */
         bool equal = false;
         int q = store_check(r->s, rel, w->json, w->len, &equal, &err);
         if (q == 0 && equal)
@@ -820,6 +874,16 @@ static void on_verify(struct evtimer *timer, void *userdata)
     update_gauge(r);
 }
 
+/* Queues for a check every file we want in the folder of namespace ns. */
+static void verify_ns(struct reconciler *r, const char *ns)
+{
+    size_t n = strlen(ns);
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&r->wants, &it); h; h = hmap_next(&r->wants, &it))
+        if (strncmp(h->key, ns, n) == 0 && h->key[n] == '/')
+            hmap_put(&r->verify, h->key, NULL, NULL);
+}
+
 static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata)
 {
     struct reconciler *r = userdata;
@@ -841,6 +905,7 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
                 }
             if (ev->mask & IN_Q_OVERFLOW) {
                 r->verify_all = true;
+                forget_own_moves(r);
                 continue;
             }
             if (!d)
@@ -850,17 +915,31 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
                 free(r->wdirs[di].ns);
                 r->wdirs[di] = r->wdirs[--r->nwdirs];
                 r->verify_all = true;
+                forget_own_moves(r);
+                continue;
+            }
+            if (!d->ns && (ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)) &&
+                ev->len && dns_label_valid(ev->name)) {
+                /* A namespace's folder came (most often: made by our first write into it):
+                 * watched from now on, and the files we want in it checked. */
+                add_wdir(r, ev->name);
+                verify_ns(r, ev->name);
                 continue;
             }
             if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED) || (ev->mask & IN_ISDIR)) {
-                r->verify_all = true; /* a folder came or went: check everything */
+                r->verify_all = true; /* a folder went: check everything */
+                forget_own_moves(r);
                 continue;
             }
             if (d->ns && ev->len) {
                 char rel[PATH_MAX];
                 snprintf(rel, sizeof(rel), "%s/%s", d->ns, ev->name);
-                if (store_rel_valid(rel))
-                    hmap_put(&r->verify, rel, NULL, NULL);
+                if (!store_rel_valid(rel))
+                    continue;
+                /* Our own rename: the bytes are the ones we wrote. */
+                if ((ev->mask & IN_MOVED_TO) && take_own_move(r, hmap_get(&r->wants, rel)))
+                    continue;
+                hmap_put(&r->verify, rel, NULL, NULL);
             }
         }
     }
@@ -924,4 +1003,9 @@ int reconciler_gc(struct reconciler *r)
     watch_tree(r);
     update_gauge(r);
     return q;
+}
+
+unsigned long reconciler_checks(const struct reconciler *r)
+{
+    return r->checks;
 }

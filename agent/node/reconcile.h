@@ -60,4 +60,8 @@ bool reconciler_ready(const struct reconciler *r);
  * retry. */
 unsigned reconciler_pending(const struct reconciler *r);
 
+/* Number of files read back from the disk after inotify saw a change to them (our own renames
+ * are not read back). */
+unsigned long reconciler_checks(const struct reconciler *r);
+
 #endif
