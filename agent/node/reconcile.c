@@ -20,6 +20,12 @@
  * event to handle): a file someone changed is put back at once on an idle agent, and within
  * this while changes keep coming. */
 #define VERIFY_MAX_WAIT_MS 100
+/* Group commit (batch_add()): while at least GATHER_PENDING more proofs are on their way (a
+ * start, a new node), a batch waits up to GATHER_MS from its first file, or until it holds
+ * GATHER_FILES, so that the files of one folder share its fsync. */
+#define GATHER_MS 25
+#define GATHER_FILES 64
+#define GATHER_PENDING 8
 
 /* What one file must hold. */
 struct want {
@@ -462,8 +468,13 @@ static int batch_add(struct reconciler *r, struct want *w, const char *rel, cons
     w->batch_event_us = event_us;
     w->batch_late = late;
     w->batched = true;
-    if (r->l)
+    if (!r->l)
+        return 0;
+    /* A lone change, or a full batch, is written when the loop turns. */
+    if (r->nbatch >= GATHER_FILES || prover_pending(r->prover) < GATHER_PENDING)
         evtimer_arm(r->flush_timer, 0);
+    else if (!evtimer_armed(r->flush_timer))
+        evtimer_arm(r->flush_timer, GATHER_MS);
     return 0;
 }
 
@@ -475,6 +486,11 @@ static void poll_prover(void *prover)
 /* Writes what waits in the batch, and tells the pods of a file that cannot be; r->written
  * when a file of a late verdict was written. Without memory for the whole batch, one file
  * at a time. */
+static int cmp_rel(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static void flush(struct reconciler *r)
 {
     size_t n = r->nbatch;
@@ -482,6 +498,9 @@ static void flush(struct reconciler *r)
     r->nbatch = r->batch_alloc = 0;
     if (!n)
         return;
+    /* Each folder's files together: a chunk of store_write_many() fsyncs each of its folders
+     * once. */
+    qsort(rels, n, sizeof(*rels), cmp_rel);
     struct store_item one, *all = calloc(n, sizeof(*all));
     struct store_item *items = all ? all : &one;
     size_t cap = all ? n : 1;
