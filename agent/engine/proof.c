@@ -603,14 +603,29 @@ int proof_profile(const char *json, size_t len, struct kerr *err)
     return proof_profile_node(json, len, 0, err);
 }
 
-int proof_profile_node(const char *json, size_t len, uint32_t node_arch, struct kerr *err)
+int proof_profile_keep(const char *json, size_t len, uint32_t node_arch, struct proof_keep *keep,
+                       struct kerr *err)
 {
     struct bpf_model model = {0};
-    _cleanup_(json_decrefp) json_t *root = NULL;
-    _cleanup_(filter_releasep) scmp_filter_ctx ctx = NULL;
-    int r = build(json, len, node_arch, &ctx, &model, &root, err);
+    *keep = (struct proof_keep){0};
+    int r = build(json, len, node_arch, &keep->ctx, &model, &keep->root, err);
     if (r == 0)
-        r = export_and_check(ctx, &model, err);
+        r = export_and_check(keep->ctx, &model, err);
     free(model.rules);
+    return r;
+}
+
+void proof_keep_free(struct proof_keep *keep)
+{
+    filter_releasep(&keep->ctx);
+    json_decref(keep->root);
+    *keep = (struct proof_keep){0};
+}
+
+int proof_profile_node(const char *json, size_t len, uint32_t node_arch, struct kerr *err)
+{
+    struct proof_keep keep;
+    int r = proof_profile_keep(json, len, node_arch, &keep, err);
+    proof_keep_free(&keep);
     return r;
 }

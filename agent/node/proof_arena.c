@@ -76,6 +76,7 @@ static struct {
     size_t calls;   /* allocations asked for through the hooks (malloc and realloc) */
     size_t fail_at; /* tests: the value of calls whose allocation gets no memory; 0: none */
     bool libseccomp;
+    bool routed; /* jansson's and libseccomp's allocations come to the hooks now */
 } A;
 
 /* Counts an allocation asked for; true when it is the one a test wants to fail. */
@@ -255,6 +256,14 @@ void proof_arena_stats(struct proof_arena_stats *s)
     s->failed = A.failed;
     s->calls = A.calls;
     s->libseccomp = A.libseccomp;
+    s->routed = A.routed;
+}
+
+bool proof_arena_took_all(const struct proof_arena_stats *before,
+                          const struct proof_arena_stats *after)
+{
+    return after->limit && after->libseccomp && after->routed && before->routed &&
+           after->spilled == before->spilled;
 }
 
 size_t proof_arena_limit(rlim_t data_limit)
@@ -293,6 +302,7 @@ void proof_arena_route(bool on)
 {
     if (!A.hooked)
         return;
+    A.routed = on;
     if (on)
         json_set_alloc_funcs(proof_arena_malloc, proof_arena_free);
     else

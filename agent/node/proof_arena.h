@@ -44,6 +44,7 @@ struct proof_arena_stats {
     size_t failed;    /* allocations through the hooks that got no memory, since install */
     size_t calls;     /* allocations asked for through the hooks (malloc, realloc), since install */
     bool libseccomp;  /* libseccomp's allocations come here too (the patched build) */
+    bool routed;      /* jansson's (and libseccomp's) allocations come to the hooks now */
 };
 
 /* Reserves the region (its limit from RLIMIT_DATA now) and routes jansson's (and, when the linked
@@ -69,6 +70,12 @@ size_t proof_arena_limit(rlim_t data_limit);
 void proof_arena_reset(void);
 
 void proof_arena_stats(struct proof_arena_stats *s);
+
+/* Whether every block jansson and libseccomp took between the two snapshots came from the
+ * region (none from the C library): the next reset then takes all of them back, and what
+ * they built need not be freed piece by piece first. */
+bool proof_arena_took_all(const struct proof_arena_stats *before,
+                          const struct proof_arena_stats *after);
 
 /* Tests: the n-th allocation asked for through the hooks from now on (malloc or realloc) gets no
  * memory, and is counted as failed; 0: none. Lets a test fail each allocation of a proof in turn

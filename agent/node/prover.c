@@ -226,9 +226,14 @@ int prover_worker_main(int argc, char **argv)
         limit_cpu(cpu);
         struct kerr err = {0};
         struct proof_arena_stats before, after;
+        struct proof_keep keep;
         proof_arena_stats(&before);
-        int code = proof_profile(buf, h.len, &err);
+        int code = proof_profile_keep(buf, h.len, 0, &keep, &err);
         proof_arena_stats(&after);
+        /* What the proof built goes with the reset when all of it is in the region; else
+         * (a block from the C library) it is freed first, block by block. */
+        if (!proof_arena_took_all(&before, &after))
+            proof_keep_free(&keep);
         proof_arena_reset(); /* nothing of the proof is held past it: err is a copy */
         /* libseccomp 2.5.4 does not always pass an allocation's failure on: its export can
          * then say success with part of the program (a review's fault injection). Whatever

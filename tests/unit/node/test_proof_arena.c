@@ -390,6 +390,30 @@ static void prove(const char *json, struct outcome *o)
     close(fd);
 }
 
+/* Whether every block taken between two snapshots came from the region: a worker then drops
+ * what a proof built with the reset instead of freeing it block by block. */
+static void test_took_all(void **state)
+{
+    struct proof_arena_stats s0, s1;
+    proof_arena_stats(&s0);
+    char *a = proof_arena_malloc(64);
+    assert_non_null(a);
+    proof_arena_stats(&s1);
+    /* Only where libseccomp's allocations come here too (the patched build). */
+    assert_int_equal(proof_arena_took_all(&s0, &s1), s1.libseccomp);
+    char *big = proof_arena_malloc(PROOF_ARENA_RESERVE); /* from the C library */
+    assert_non_null(big);
+    proof_arena_stats(&s1);
+    assert_false(proof_arena_took_all(&s0, &s1));
+    proof_arena_free(big);
+    proof_arena_free(a);
+    proof_arena_route(false);
+    proof_arena_stats(&s0);
+    proof_arena_stats(&s1);
+    assert_false(proof_arena_took_all(&s0, &s1));
+    proof_arena_route(true);
+}
+
 static void test_proofs_same(void **state)
 {
     /* The profiles and the expected outcomes with the C library's allocator. */
@@ -448,6 +472,28 @@ static void test_proofs_same(void **state)
             if (i == 0) /* the large proof was served by the region */
                 assert_true(s.used > 16 * 1024);
         }
+    /* As the worker runs them: what proof_profile_keep() built dropped with the reset when
+     * the region served all of it (the large proof, in the patched build), freed first
+     * otherwise; the same outcomes, twice over. */
+    for (int round = 0; round < 2; round++)
+        for (size_t i = 0; i < n; i++) {
+            struct proof_arena_stats before, after;
+            struct proof_keep keep;
+            struct kerr err = {0};
+            proof_arena_stats(&before);
+            int code = proof_profile_keep(profiles[i], strlen(profiles[i]), 0, &keep, &err);
+            proof_arena_stats(&after);
+            bool drop = proof_arena_took_all(&before, &after);
+#ifdef PATCHED_SECCOMP
+            if (i == 0)
+                assert_true(drop);
+#endif
+            if (!drop)
+                proof_keep_free(&keep);
+            proof_arena_reset();
+            assert_int_equal(code, want[i].code);
+            assert_string_equal(err.msg, want[i].msg);
+        }
     for (size_t i = 0; i < n; i++)
         free(want[i].bpf);
     free(want);
@@ -468,6 +514,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_overrun_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_installed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_installed_without_region, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_took_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_proofs_same, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
