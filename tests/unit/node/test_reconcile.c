@@ -548,30 +548,43 @@ static void on_written_tamper(void *userdata)
     t->kind = 0;
 }
 
+/* The steps of both tests below: web.json's first version written and settled, its new folder
+ * watched from then on (every file in it checked once). */
+static void web_first_version(struct fix *f)
+{
+    load_text(f->e, WEB_POD);
+    load_text(f->e, WEB_POLICY);
+    assert_int_equal(reconciler_sync(f->r, 0), 0);
+    wait_healed(f, NULL);
+    run_loop(f, true, 20000);
+    run_loop(f, false, 100);
+}
+
+/* A new set of calls each time, so that each version is proven (and written) late. */
+static const char *const web_calls[] = {"read, write, mkdir", "read, write, rmdir",
+                                        "read, write, sysinfo"};
+
+/* web's policy now allows calls: what demo/web.json must hold then. */
+static char *web_with_calls(struct fix *f, const char *calls)
+{
+    char body[256];
+    snprintf(body, sizeof(body), "  seccomp: {syscalls: [%s], action: Allow}\n", calls);
+    char *doc = NULL;
+    assert_true(asprintf(&doc, POL("web", "%s"), body) > 0);
+    load_text(f->e, doc);
+    free(doc);
+    return computed(f, "demo/web.json");
+}
+
 static void test_tamper_right_after_write(void **state)
 {
     struct fix f = {0};
     fix_open(&f, true);
     struct tamper t = {&f, 0};
     reconciler_set_written_hook(f.r, on_written_tamper, &t);
-    load_text(f.e, WEB_POD);
-    /* The first file: its new folder is watched from then on, every file checked once. */
-    load_text(f.e, WEB_POLICY);
-    assert_int_equal(reconciler_sync(f.r, 0), 0);
-    wait_healed(&f, NULL);
-    run_loop(&f, true, 20000);
-    run_loop(&f, false, 100);
-    /* A new set of calls each time, so that each version is proven (and written) late. */
-    static const char *const calls[] = {"read, write, mkdir", "read, write, rmdir",
-                                        "read, write, sysinfo"};
+    web_first_version(&f);
     for (int kind = 0; kind < 3; kind++) {
-        char body[256];
-        snprintf(body, sizeof(body), "  seccomp: {syscalls: [%s], action: Allow}\n", calls[kind]);
-        char *doc = NULL;
-        assert_true(asprintf(&doc, POL("web", "%s"), body) > 0);
-        load_text(f.e, doc);
-        free(doc);
-        _cleanup_free_ char *want = computed(&f, "demo/web.json");
+        _cleanup_free_ char *want = web_with_calls(&f, web_calls[kind]);
         t.kind = kind;
         assert_int_equal(reconciler_sync(f.r, 0), 0);
         wait_healed(&f, want);
@@ -593,24 +606,11 @@ static void test_own_writes_not_read_back(void **state)
 {
     struct fix f = {0};
     fix_open(&f, true);
-    load_text(f.e, WEB_POD);
-    load_text(f.e, WEB_POLICY);
-    assert_int_equal(reconciler_sync(f.r, 0), 0);
-    wait_healed(&f, NULL);
-    run_loop(&f, true, 20000);
-    run_loop(&f, false, 100);
+    web_first_version(&f);
     unsigned long base = reconciler_checks(f.r);
     assert_true(base <= 1);
-    static const char *const calls[] = {"read, write, mkdir", "read, write, rmdir",
-                                        "read, write, sysinfo"};
     for (int i = 0; i < 3; i++) {
-        char body[256];
-        snprintf(body, sizeof(body), "  seccomp: {syscalls: [%s], action: Allow}\n", calls[i]);
-        char *doc = NULL;
-        assert_true(asprintf(&doc, POL("web", "%s"), body) > 0);
-        load_text(f.e, doc);
-        free(doc);
-        _cleanup_free_ char *want = computed(&f, "demo/web.json");
+        _cleanup_free_ char *want = web_with_calls(&f, web_calls[i]);
         assert_int_equal(reconciler_sync(f.r, 0), 0);
         wait_healed(&f, want);
         run_loop(&f, true, 20000);
