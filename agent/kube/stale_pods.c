@@ -221,7 +221,38 @@ static void told_free(void *p)
 
 struct stale_pods {
     struct hmap told; /* "<pod uid or ns/name>\t<rel>\t<sec>.<nsec>" -> struct told */
+    /* rel -> struct file_date, while store_serial() stays at dates_serial: a check after each
+     * pod change would otherwise look at every pod's files on disk again (three system calls
+     * each; most of the agent's CPU time when pods come and go on a full node). */
+    struct hmap dates;
+    uint64_t dates_serial;
 };
+
+struct file_date {
+    bool present;
+    struct timespec mtim;
+};
+
+/* The date of rel's version (store.h), *ret_present false when there is no such file: from
+ * what was learnt since the store last changed, else from the disk. */
+static void file_date(struct stale_pods *sp, struct store *s, const char *rel, bool *ret_present,
+                      struct timespec *ret)
+{
+    struct file_date *d = hmap_get(&sp->dates, rel);
+    if (!d) {
+        struct stat st;
+        bool present = store_stat(s, rel, &st, NULL) == 0;
+        d = hmap_get_or_new(&sp->dates, rel, sizeof(*d));
+        if (!d) { /* no memory to keep it: asked again next time */
+            *ret_present = present;
+            *ret = present ? st.st_mtim : (struct timespec){0};
+            return;
+        }
+        *d = (struct file_date){present, present ? st.st_mtim : (struct timespec){0}};
+    }
+    *ret_present = d->present;
+    *ret = d->mtim;
+}
 
 int stale_pods_new(struct stale_pods **ret)
 {
@@ -229,6 +260,7 @@ int stale_pods_new(struct stale_pods **ret)
     if (!sp)
         return -ENOMEM;
     hmap_init(&sp->told);
+    hmap_init(&sp->dates);
     *ret = sp;
     return 0;
 }
@@ -238,6 +270,7 @@ void stale_pods_free(struct stale_pods *sp)
     if (!sp)
         return;
     hmap_clear(&sp->told, told_free);
+    hmap_clear(&sp->dates, free);
     free(sp);
 }
 
@@ -288,6 +321,10 @@ void stale_pods_check(struct stale_pods *sp, struct engine *e, struct store *s,
     unsigned stale = 0;
     struct hmap next;
     hmap_init(&next);
+    if (store_serial(s) != sp->dates_serial) {
+        hmap_clear(&sp->dates, free);
+        sp->dates_serial = store_serial(s);
+    }
     const struct hmap *records = reflector_records(pods);
     struct hmap_iter it;
     for (struct hmap_entry *h = hmap_first(records, &it); h; h = hmap_next(records, &it)) {
@@ -300,13 +337,16 @@ void stale_pods_check(struct stale_pods *sp, struct engine *e, struct store *s,
         bool is_stale = false;
         for (size_t i = 0; i < pod->nrefs; i++) {
             _cleanup_free_ char *rel = NULL;
-            struct stat st;
+            struct timespec changed;
+            bool present = false;
             struct told *t = NULL;
-            if (engine_classify_ref(pod->ns, pod->refs[i], &rel, NULL) != 0 ||
-                store_stat(s, rel, &st, NULL) < 0)
+            if (engine_classify_ref(pod->ns, pod->refs[i], &rel, NULL) != 0)
+                continue;
+            file_date(sp, s, rel, &present, &changed);
+            if (!present)
                 continue;
             /* Out of memory: this file is looked at again at the next check. */
-            if (stale_event(&sp->told, &next, pod, (int)i, rel, st.st_mtim, &t) < 0 || !t)
+            if (stale_event(&sp->told, &next, pod, (int)i, rel, changed, &t) < 0 || !t)
                 continue;
             struct event_note notes[] = {{STALE_NOTE_PROFILE, t->profile},
                                          {STALE_NOTE_CHANGED, t->changed},

@@ -912,6 +912,7 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
         if (n <= 0)
             break;
         drained = inotify_read_drained((size_t)n, sizeof(buf));
+        store_note_change(r->s); /* what was learnt of the files (store_stat()) may be old */
         for (char *p = buf; p < buf + n;) {
             struct inotify_event *ev = (struct inotify_event *)p;
             p += sizeof(*ev) + ev->len;

@@ -52,6 +52,7 @@ struct store {
     uint64_t tmp_seed;     /* the state of random_suffix() */
     struct reaper *reaper; /* closes the versions replaced (reaper.h); NULL: we do */
     bool no_openat2;       /* openat2() failed with ENOSYS, EPERM or E2BIG: walk instead */
+    uint64_t serial;       /* store_serial() */
 };
 
 static void closedirp(DIR **d)
@@ -668,9 +669,20 @@ static void write_chunk(struct store *s, struct store_item *items, size_t n,
     }
 }
 
+uint64_t store_serial(const struct store *s)
+{
+    return s->serial;
+}
+
+void store_note_change(struct store *s)
+{
+    s->serial++;
+}
+
 size_t store_write_many(struct store *s, struct store_item *items, size_t n,
                         const struct store_tick *tick)
 {
+    s->serial++;
     size_t failed = 0;
     for (size_t i = 0; i < n; i += WRITE_CHUNK)
         write_chunk(s, items + i, n - i < WRITE_CHUNK ? n - i : WRITE_CHUNK, tick);
@@ -731,6 +743,7 @@ static int rel_stat(struct store *s, const char *rel, struct ns_name *n, int *re
 int store_check(struct store *s, const char *rel, const void *data, size_t len, bool *ret_equal,
                 struct kerr *err)
 {
+    s->serial++;
     struct ns_name n;
     _cleanup_close_ int nsfd = -1;
     *ret_equal = false;
@@ -803,6 +816,7 @@ int store_read(struct store *s, const char *rel, char **ret_data, size_t *ret_le
 
 int store_remove(struct store *s, const char *rel, struct kerr *err)
 {
+    s->serial++;
     struct ns_name n;
     if (rel_parse(rel, &n) < 0)
         return kerr_set(err, -EINVAL, "%s: not a NAMESPACE/NAME.json profile name",

@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include "base/error.h"
@@ -85,6 +86,13 @@ int store_check(struct store *s, const char *rel, const void *data, size_t len, 
  * call: -ENOENT when absent, -ELOOP for a link, -EISDIR for a folder, -EINVAL for anything
  * else. */
 int store_stat(struct store *s, const char *rel, struct stat *ret_st, struct kerr *err);
+
+/* A number that changes whenever a file below the store may have changed: at each write,
+ * check (which may put a mode back) and removal through the store, and at each change seen
+ * from outside (store_note_change(): the agent's inotify watch). While it stays the same, a
+ * store_stat() taken meanwhile still holds. */
+uint64_t store_serial(const struct store *s);
+void store_note_change(struct store *s);
 
 /* Removes rel (and its namespace folder once empty); 0 when it was already absent. */
 int store_remove(struct store *s, const char *rel, struct kerr *err);

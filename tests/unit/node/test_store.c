@@ -252,6 +252,42 @@ static void test_first_write(void **state)
     store_close(s);
 }
 
+/* store_serial() moves with every call that may change a file (a write, a check that may put
+ * a mode back, a removal, a change seen from outside) and stays put for those that only look:
+ * what a store_stat() said holds while it does (the stale-pods check keeps the dates). */
+static void test_serial(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    struct kerr err = {0};
+    const char *json = "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}\n";
+    uint64_t v = store_serial(s);
+    write_ok(s, "demo/web.json", json, true);
+    assert_true(store_serial(s) != v);
+    v = store_serial(s);
+    struct stat st;
+    assert_int_equal(store_stat(s, "demo/web.json", &st, &err), 0);
+    char *data = NULL;
+    size_t len = 0;
+    assert_int_equal(store_read(s, "demo/web.json", &data, &len, &err), 0);
+    free(data);
+    assert_true(store_serial(s) == v);
+    write_ok(s, "demo/web.json", json, false); /* the same bytes: nothing written, still counted */
+    assert_true(store_serial(s) != v);
+    v = store_serial(s);
+    bool equal = false;
+    assert_int_equal(store_check(s, "demo/web.json", json, strlen(json), &equal, &err), 0);
+    assert_true(equal);
+    assert_true(store_serial(s) != v);
+    v = store_serial(s);
+    store_note_change(s);
+    assert_true(store_serial(s) != v);
+    v = store_serial(s);
+    assert_int_equal(store_remove(s, "demo/web.json", &err), 0);
+    assert_true(store_serial(s) != v);
+    store_close(s);
+}
+
 static void test_same_bytes_not_rewritten(void **state)
 {
     struct fixture *f = *state;
@@ -1198,6 +1234,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_relative_root, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_root_link_followed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_first_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_serial, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_bytes_not_rewritten, setup, teardown),
         cmocka_unit_test_setup_teardown(test_version_dates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_bytes_mode_restored, setup, teardown),
