@@ -274,6 +274,17 @@ void stale_pods_free(struct stale_pods *sp)
     free(sp);
 }
 
+/* Whether a container of pod that uses its reference ref started at or before changed (most
+ * checks find none, and need not build a message to learn it). */
+static bool any_stale(const struct pod *pod, int ref, struct timespec changed)
+{
+    for (size_t c = 0; c < pod->ncontainers; c++)
+        if (pod->containers[c].ref == ref &&
+            staleness_of(pod->containers[c].started_at, changed) != STALE_NOT)
+            return true;
+    return false;
+}
+
 /* The Event of pod for its reference ref (file rel, version changed), from what was told of
  * the same cause before (moved from old into next), or new; NULL (and 0) when no container is
  * stale. */
@@ -343,8 +354,8 @@ void stale_pods_check(struct stale_pods *sp, struct engine *e, struct store *s,
             if (engine_classify_ref(pod->ns, pod->refs[i], &rel, NULL) != 0)
                 continue;
             file_date(sp, s, rel, &present, &changed);
-            if (!present)
-                continue;
+            if (!present || !any_stale(pod, (int)i, changed))
+                continue; /* what was told of it before, if anything, is over: dropped below */
             /* Out of memory: this file is looked at again at the next check. */
             if (stale_event(&sp->told, &next, pod, (int)i, rel, changed, &t) < 0 || !t)
                 continue;
