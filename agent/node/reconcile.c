@@ -206,7 +206,6 @@ static bool permanent(int err)
     return err == -EINVAL || err == -EFBIG || err == -ENAMETOOLONG;
 }
 
-/* What store_write() said of a write of json to rel (q, changed, err): w records it. */
 /* The watch on the folder of namespace ns (NULL: the kscmp folder itself), or NULL. */
 static const struct wdir *wdir_of(const struct reconciler *r, const char *ns)
 {
@@ -248,6 +247,7 @@ static void forget_own_moves(struct reconciler *r)
     r->own_epoch++;
 }
 
+/* What store_write() said of a write of json to rel (q, changed, err): w records it. */
 static int write_done(struct reconciler *r, struct want *w, const char *rel, const char *json,
                       size_t len, uint64_t event_us, const char *why, int q, bool changed,
                       const struct kerr *err, char **take)
@@ -483,14 +483,14 @@ static void poll_prover(void *prover)
     prover_poll(prover);
 }
 
-/* Writes what waits in the batch, and tells the pods of a file that cannot be; r->written
- * when a file of a late verdict was written. Without memory for the whole batch, one file
- * at a time. */
 static int cmp_rel(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Writes what waits in the batch, and tells the pods of a file that cannot be; r->written
+ * when a file of a late verdict was written. Without memory for the whole batch, one file
+ * at a time. */
 static void flush(struct reconciler *r)
 {
     size_t n = r->nbatch;
