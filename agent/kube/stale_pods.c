@@ -242,23 +242,27 @@ static void file_date(struct stale_pods *sp, struct hmap *next, struct store *s,
                       bool *ret_present, struct timespec *ret)
 {
     struct file_date *d = hmap_get(next, rel);
-    if (!d) {
-        d = hmap_remove(&sp->dates, rel);
-        if (!d && (d = malloc(sizeof(*d)))) {
-            struct stat st;
-            bool present = store_stat(s, rel, &st, NULL) == 0;
-            *d = (struct file_date){present, present ? st.st_mtim : (struct timespec){0}};
-        }
-        if (!d || hmap_put(next, rel, d, NULL) < 0) { /* no memory: looked at again next time */
-            free(d);
-            struct stat st;
-            *ret_present = store_stat(s, rel, &st, NULL) == 0;
-            *ret = *ret_present ? st.st_mtim : (struct timespec){0};
-            return;
-        }
+    struct file_date now;
+    if (d) { /* a second reference of the same pod or another pod to the same file */
+        *ret_present = d->present;
+        *ret = d->mtim;
+        return;
     }
-    *ret_present = d->present;
-    *ret = d->mtim;
+    if ((d = hmap_remove(&sp->dates, rel))) {
+        now = *d;
+    } else {
+        struct stat st;
+        now = (struct file_date){.present = store_stat(s, rel, &st, NULL) == 0};
+        if (now.present)
+            now.mtim = st.st_mtim;
+        if ((d = malloc(sizeof(*d))))
+            *d = now;
+    }
+    /* Moved into next for the next check; without memory, looked at again then. */
+    if (d && hmap_put(next, rel, d, NULL) < 0)
+        free(d);
+    *ret_present = now.present;
+    *ret = now.mtim;
 }
 
 int stale_pods_new(struct stale_pods **ret)
