@@ -241,6 +241,15 @@ cmd_build() {
 		echo "$p"
 		return 0
 	fi
+	# Two builds at once on one machine (a `make run` beside a `make test`) would both rebuild
+	# the same folder: the second waits for the first and takes its result.
+	mkdir -p "$ROOT"
+	exec 9>"$ROOT/.lock"
+	flock 9
+	if p=$(current); then
+		echo "$p"
+		return 0
+	fi
 	command -v dpkg-source >/dev/null || die "dpkg-source is needed (apt-get install dpkg-dev)"
 	command -v gperf >/dev/null || die "gperf is needed to build libseccomp (apt-get install gperf)"
 	[ -f /usr/lib/"$(gcc -print-multiarch)"/libssl.a ] || die "libssl.a is needed (apt-get install libssl-dev)"
