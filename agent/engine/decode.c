@@ -1310,6 +1310,21 @@ void object_clear(struct object *o)
     *o = (struct object){0};
 }
 
+/* Who an object of a kind kscmp does not read is in its errors: "KIND NAMESPACE/NAME", "KIND
+ * NAME" or "KIND", with what of its metadata is a string. */
+static void who_of_unread(struct dctx *c, const char *kind, const struct ynode *doc)
+{
+    const struct ynode *meta = ynode_get(doc, "metadata");
+    const struct ynode *name = meta && meta->kind == YN_MAP ? ynode_get(meta, "name") : NULL;
+    const struct ynode *ns = meta && meta->kind == YN_MAP ? ynode_get(meta, "namespace") : NULL;
+    if (name && ynode_is_str(name) && ns && ynode_is_str(ns))
+        snprintf(c->who, sizeof(c->who), "%.100s %.63s/%.100s", kind, ns->str, name->str);
+    else if (name && ynode_is_str(name))
+        snprintf(c->who, sizeof(c->who), "%.100s %.100s", kind, name->str);
+    else
+        snprintf(c->who, sizeof(c->who), "%.100s", kind);
+}
+
 int decode_object(const struct ynode *doc, const char *file, struct object *ret, struct kerr *err)
 {
     struct dctx c = {.file = file, .err = err};
@@ -1349,7 +1364,7 @@ int decode_object(const struct ynode *doc, const char *file, struct object *ret,
         if (strcmp(k, ours[i].kind) == 0) {
             if (strcmp(v, ours[i].version) == 0)
                 return 0; /* a kind kscmp knows but does not load here (a recording) */
-            snprintf(c.who, sizeof(c.who), "%s", k);
+            who_of_unread(&c, k, doc);
             return fail(&c, av, "apiVersion",
                         "\"%.100s\" is not an apiVersion kscmp reads for %s (it reads %s)", v, k,
                         ours[i].version);
@@ -1358,18 +1373,22 @@ int decode_object(const struct ynode *doc, const char *file, struct object *ret,
      * alone; one that is nearly KubeArmorSeccompPolicy is a typo, and must not be silent. */
     static const char kubearmor[] = "security.kubearmor.com/";
     if (strncmp(v, kubearmor, sizeof(kubearmor) - 1) == 0 &&
-        kind_is_near(k, "KubeArmorSeccompPolicy"))
+        kind_is_near(k, "KubeArmorSeccompPolicy")) {
+        who_of_unread(&c, k, doc);
         return fail(&c, kind, "kind",
                     "unknown kind \"%.100s\" in apiVersion %.100s (kscmp reads "
                     "KubeArmorSeccompPolicy of security.kubearmor.com/v1; KubeArmor's other kinds "
                     "are not seccomp policies and are left alone)",
                     k, v);
+    }
     /* A kind of kscmp's group that is none of kscmp's: a typo must not be silent. */
-    if (strncmp(v, "kscmp.io/", 9) == 0)
+    if (strncmp(v, "kscmp.io/", 9) == 0) {
+        who_of_unread(&c, k, doc);
         return fail(&c, kind, "kind",
                     "unknown kind \"%.100s\" in apiVersion %.100s (kscmp.io/v1 has "
                     "SeccompPolicy, ClusterSeccompPolicy and SeccompRecording)",
                     k, v);
+    }
     return 0; /* OBJ_NONE */
 }
 

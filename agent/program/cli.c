@@ -28,6 +28,7 @@ struct loader {
     bool only_pods; /* --pod FILE: its Pods, nothing else (it may be the -f folder itself) */
     unsigned invalid;
     unsigned errors; /* files and documents that could not be read (collect) */
+    unsigned dups;   /* objects defined a second time (collect) */
     unsigned pods;   /* Pods loaded */
 };
 
@@ -41,10 +42,14 @@ static int load_object(struct object *o, void *userdata)
     switch (o->type) {
     case OBJ_POLICY: {
         struct policy *p = o->policy;
-        if (engine_get_policy(l->e, p->kind, p->ns, p->name)) {
-            fprintf(stderr, "kscmp: error: %s:%d: %s %s: defined twice\n", p->file, p->line,
-                    policy_kind_name(p->kind), policy_id(p, id, sizeof(id)));
-            l->errors++;
+        const struct policy *first = engine_get_policy(l->e, p->kind, p->ns, p->name);
+        if (first) {
+            fprintf(stderr, "kscmp: error: %s:%d: %s %s: defined twice (first at %s:%d)\n", p->file,
+                    p->line, policy_kind_name(p->kind), policy_id(p, id, sizeof(id)), first->file,
+                    first->line);
+            if (p->error) /* what is wrong with this copy too, not only that it is one */
+                fprintf(stderr, "kscmp: error: %s\n", p->error);
+            l->dups++;
             return l->collect ? 0 : -EINVAL;
         }
         if (p->error) {
@@ -61,10 +66,12 @@ static int load_object(struct object *o, void *userdata)
         break;
     case OBJ_POD:
         if (l->pods_allowed) {
-            if (engine_get_pod(l->e, o->pod->ns, o->pod->name)) {
-                fprintf(stderr, "kscmp: error: %s:%d: Pod %s/%s: defined twice\n", o->pod->file,
-                        o->pod->line, o->pod->ns, o->pod->name);
-                l->errors++;
+            const struct pod *first = engine_get_pod(l->e, o->pod->ns, o->pod->name);
+            if (first) {
+                fprintf(stderr, "kscmp: error: %s:%d: Pod %s/%s: defined twice (first at %s:%d)\n",
+                        o->pod->file, o->pod->line, o->pod->ns, o->pod->name, first->file,
+                        first->line);
+                l->dups++;
                 return l->collect ? 0 : -EINVAL;
             }
             r = engine_put_pod(l->e, TAKE_PTR(o->pod));
@@ -873,10 +880,13 @@ int cli_validate(int argc, char **argv)
             printf("valid     %s %s\n", policy_kind_name(all[i]->kind), id);
     }
     free(all);
-    if (n == 0 && l.errors == 0)
+    if (n == 0 && l.errors == 0 && l.dups == 0)
         fprintf(stderr, "kscmp: error: no policy in the given files: nothing to validate\n");
     if (l.errors)
         fprintf(stderr, "kscmp: error: %u file%s or document%s could not be read (above)\n",
                 l.errors, l.errors == 1 ? "" : "s", l.errors == 1 ? "" : "s");
-    return bad || l.errors || n == 0 ? EXIT_INVALID : 0;
+    if (l.dups)
+        fprintf(stderr, "kscmp: error: %u object%s defined a second time (above)\n", l.dups,
+                l.dups == 1 ? "" : "s");
+    return bad || l.errors || l.dups || n == 0 ? EXIT_INVALID : 0;
 }

@@ -136,6 +136,8 @@ def test_validate_dir(d):
           policy("c", "  seccomp: {syscalls: [read], action: Allow}\n"))
     write(v, "4-dup.yaml", policy("a", "  seccomp: {syscalls: [write], action: Allow}\n"))
     write(v, "5-good.yaml", policy("e", "  seccomp: {syscalls: [read], action: Allow}\n"))
+    # A second copy that is wrong itself: both are told (that it is a copy, and what is wrong).
+    write(v, "6-dup-bad.yaml", policy("e", "  seccompp: {syscalls: [read], action: Allow}\n"))
     os.mkdir(os.path.join(v, "sub.yaml"))  # a folder named like a manifest: not entered
     p = kscmp("validate", "-f", v, "--arch", "x86_64")
     check(p.returncode == 1, "validate -f DIR with errors exits 1", p.stderr)
@@ -145,10 +147,15 @@ def test_validate_dir(d):
                                     "valid     SeccompPolicy demo/e"],
           "validate -f DIR: every policy of every file, after the errors too", p.stdout)
     for want in ["2-syntax.yaml:2: malformed YAML",
-                 "3-kind.yaml:2: kind: unknown kind \"SecompPolicy\"",
+                 "3-kind.yaml:2: SecompPolicy x: kind: unknown kind \"SecompPolicy\"",
                  "3-kind.yaml:9: SeccompPolicy demo/b: spec.seccomp.syscalls[0]: unknown syscall \"reed\"",
-                 "4-dup.yaml:1: SeccompPolicy demo/a: defined twice",
-                 "3 files or documents could not be read"]:
+                 "4-dup.yaml:1: SeccompPolicy demo/a: defined twice (first at " +
+                 os.path.join(v, "1-good.yaml") + ":1)",
+                 "6-dup-bad.yaml:1: SeccompPolicy demo/e: defined twice (first at " +
+                 os.path.join(v, "5-good.yaml") + ":1)",
+                 "6-dup-bad.yaml:5: SeccompPolicy demo/e: spec.seccompp: unknown field",
+                 "2 files or documents could not be read",
+                 "2 objects defined a second time"]:
         check(want in p.stderr, f"validate -f DIR says: {want}", p.stderr)
     # The items of a List too: one that is no object is told, the items after it judged.
     lst = write(d, "list.yaml", "apiVersion: v1\nkind: List\nitems:\n"
@@ -165,7 +172,7 @@ def test_validate_dir(d):
     check(p.returncode == 1 and "list.yaml:5" in p.stderr, "compile: such a List is refused whole",
           p.stderr)
     os.rename(os.path.join(v, "2-syntax.yaml"), os.path.join(d, "moved.yaml"))
-    for f in ["3-kind.yaml", "4-dup.yaml"]:
+    for f in ["3-kind.yaml", "4-dup.yaml", "6-dup-bad.yaml"]:
         os.remove(os.path.join(v, f))
     p = kscmp("validate", "-f", v, "--arch", "x86_64")
     sub = os.path.join(v, "sub.yaml")

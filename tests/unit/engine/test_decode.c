@@ -516,25 +516,27 @@ static const struct bad_case bad_cases[] = {
     /* ---- apiVersion and kind ---- */
     {"apiVersion mismatch", "apiVersion: kscmp.io/v2\nkind: SeccompPolicy\nmetadata: {name: web}\n",
      REFUSED, 1,
-     "SeccompPolicy: apiVersion: \"kscmp.io/v2\" is not an apiVersion kscmp reads for "
+     "SeccompPolicy web: apiVersion: \"kscmp.io/v2\" is not an apiVersion kscmp reads for "
      "SeccompPolicy (it reads kscmp.io/v1)"},
     {"apiVersion of the other group",
      "apiVersion: kscmp.io/v1\nkind: KubeArmorSeccompPolicy\nmetadata: {name: web}\n", REFUSED, 1,
-     "KubeArmorSeccompPolicy: apiVersion: \"kscmp.io/v1\" is not an apiVersion kscmp reads for "
+     "KubeArmorSeccompPolicy web: apiVersion: \"kscmp.io/v1\" is not an apiVersion kscmp reads for "
      "KubeArmorSeccompPolicy (it reads security.kubearmor.com/v1)"},
     {"a ClusterSeccompPolicy of a beta version",
      "apiVersion: kscmp.io/v1beta1\nkind: ClusterSeccompPolicy\nmetadata: {name: web}\n", REFUSED,
      1, "(it reads kscmp.io/v1)"},
     {"a kind kscmp.io does not have (a typo)",
      "apiVersion: kscmp.io/v1\nkind: SecompPolicy\nmetadata: {name: web}\n", REFUSED, 2,
-     "kind: unknown kind \"SecompPolicy\" in apiVersion kscmp.io/v1 (kscmp.io/v1 has "
+     "SecompPolicy web: kind: unknown kind \"SecompPolicy\" in apiVersion kscmp.io/v1 (kscmp.io/v1 "
+     "has "
      "SeccompPolicy, "
      "ClusterSeccompPolicy and SeccompRecording)"},
     {"a KubeArmor kind one letter off KubeArmorSeccompPolicy",
      "apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicyy\nmetadata: {name: "
      "web}\n",
      REFUSED, 2,
-     "kind: unknown kind \"KubeArmorSeccompPolicyy\" in apiVersion security.kubearmor.com/v1 "
+     "KubeArmorSeccompPolicyy web: kind: unknown kind \"KubeArmorSeccompPolicyy\" in apiVersion "
+     "security.kubearmor.com/v1 "
      "(kscmp reads KubeArmorSeccompPolicy of security.kubearmor.com/v1; KubeArmor's other kinds "
      "are not seccomp policies and are left alone)"},
     {"a KubeArmor kind with a letter missing (no \"seccomp\" in it)",
