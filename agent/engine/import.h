@@ -7,8 +7,9 @@
  *     includes/excludes (caps, arches, minKernel) resolved for one container (struct
  *     import_opts says which architecture, kernel and capabilities);
  *   - Security Profiles Operator SeccompProfile objects (v1alpha1, v1beta1), Lists of them;
- *     baseProfileName becomes `extends` when the base is imported too, else the base's rules
- *     are inlined (SPO unions a profile with its bases: the profile's own default and
+ *     baseProfileName becomes `extends` when the base is imported too, else (one object
+ *     asked for, or inline_bases) the base's rules are inlined; the base must be among the
+ *     inputs either way (SPO unions a profile with its bases: the profile's own default and
  *     architectures, the rules of both);
  *   - Inspektor Gadget's seccomp advisor output: "// CONTAINER" lines, each followed by one
  *     JSON profile.
