@@ -27,7 +27,8 @@
 #define MAX_PODS_CHECKED 2000
 
 static const char *const explain_help =
-    "Usage: kubectl kscmp explain pod NAME [-n NAMESPACE] [-o text|json] [--kubeconfig FILE]\n\n"
+    "Usage: kubectl kscmp explain pod NAME [-n NAMESPACE] [-o text|json] [--kubeconfig FILE]\n"
+    "                                  [--context NAME]\n\n"
     "Reads the cluster (nothing is changed) and tells, for each container of the pod, which\n"
     "profile file it uses, the policies that contribute to that file and why (named after the\n"
     "file, selector, cluster policy), the profile they compile to on the pod's node, the\n"
@@ -40,7 +41,8 @@ static const char *const explain_help =
     "      --context NAME   a context of the kubeconfig (default: its current-context)\n";
 
 static const char *const status_help =
-    "Usage: kubectl kscmp status [-A | -n NAMESPACE] [-o text|json] [--kubeconfig FILE]\n\n"
+    "Usage: kubectl kscmp status [-A | -n NAMESPACE] [-o text|json] [--kubeconfig FILE]\n"
+    "                            [--context NAME]\n\n"
     "Lists the policies that are not Ready and why, and the pods with kscmp Warning Events\n"
     "(NoPolicy, PolicyInvalid, ProfileRefused, ProfileConflict, ProfileStale,\n"
     "ProfileBlocksStartup) that still hold; exits 1 if there are any, so it can gate CI.\n"

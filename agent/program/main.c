@@ -53,6 +53,10 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+            puts("Usage: kscmp version\n\nPrints kscmp's version.");
+            return 0;
+        }
         if (argc > 2) {
             fprintf(stderr, "kscmp version: takes no argument (\"%s\")\n", argv[2]);
             return EXIT_USAGE;

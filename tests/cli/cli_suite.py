@@ -425,6 +425,15 @@ def test_startup(d):
 
 
 def test_groups_and_readme():
+    p = kscmp("groups", "basic-io")
+    check(p.returncode == 1 and 'no group "basic-io"; did you mean "@basic-io"?' in p.stderr,
+          "kscmp groups NAME without its @: exit 1, says the name with @", p.stderr)
+    p = kscmp("groups", "nosuch")
+    check(p.returncode == 1 and "kscmp groups lists them" in p.stderr,
+          "kscmp groups NAME of no group: exit 1", p.stderr)
+    p = kscmp("version", "--help")
+    check(p.returncode == 0 and p.stdout.startswith("Usage: kscmp version"),
+          "kscmp version --help: its usage, exit 0", p.stdout + p.stderr)
     p = kscmp("groups")
     trailing = [l for l in p.stdout.splitlines() if l.endswith(" ")]
     check(p.returncode == 0 and not trailing and p.stdout.count("\n") > 50,

@@ -148,6 +148,12 @@ static const struct bad_case bad_cases[] = {
      "SeccompPolicy demo/web: spec.seccomp.syscalls[1]: \"Write\" is not a syscall name"},
     {"a group name with a slash", POLICY_HEAD "  seccomp: {groups: [\"@a/b\"], action: Allow}\n",
      INVALID_POLICY, 7, "spec.seccomp.groups[0]: unknown group \"@a/b\" (see kscmp groups)"},
+    {"a group name without its @", POLICY_HEAD "  seccomp: {groups: [basic-io], action: Allow}\n",
+     INVALID_POLICY, 7,
+     "spec.seccomp.groups[0]: unknown group \"basic-io\"; did you mean \"@basic-io\"?"},
+    {"a name of no group, with or without @",
+     POLICY_HEAD "  seccomp: {groups: [basic-iox], action: Allow}\n", INVALID_POLICY, 7,
+     "spec.seccomp.groups[0]: unknown group \"basic-iox\" (see kscmp groups)"},
     {"action as a list",
      POLICY_HEAD "  seccomp:\n"
                  "    syscalls: [read]\n"
