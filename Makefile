@@ -325,7 +325,7 @@ e2e: build/kscmp $(TOOL_BINS)
 	python3 tests/run_all.py scripts-e2e
 
 # kscmp on a real node: kubelet, containerd and runc start pods under its profiles (root;
-# make test runs it too). tests/e2e/README.md says what it proves.
+# make test runs it too). The README's Tests section says what it proves.
 node-e2e: deps build/kscmp
 	python3 tests/run_all.py scripts-node
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: the agent on examples/ with a kubelet root of its own, showing every profile it
-# writes. Edit a file in examples/ while it runs and watch the profile change; Ctrl-C stops it.
+# `make run`: the agent on examples/ with a kubelet root of its own, showing every profile of
+# its first complete set (later writes are in its log). Edit a file in examples/ while it runs and watch the profile change; Ctrl-C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${KSCMP_RUN_ROOT:-build/run/kubelet}
