@@ -814,9 +814,10 @@ int store_read(struct store *s, const char *rel, char **ret_data, size_t *ret_le
     return 0;
 }
 
-int store_remove(struct store *s, const char *rel, struct kerr *err)
+/* The removal of rel: *ret_removed when a file went (a removal that found nothing changes
+ * nothing that a store_stat() said). */
+static int remove_rel(struct store *s, const char *rel, bool *ret_removed, struct kerr *err)
 {
-    s->serial++;
     struct ns_name n;
     if (rel_parse(rel, &n) < 0)
         return kerr_set(err, -EINVAL, "%s: not a NAMESPACE/NAME.json profile name",
@@ -842,7 +843,7 @@ int store_remove(struct store *s, const char *rel, struct kerr *err)
     if (unlinkat(nsfd, file, 0) < 0) {
         if (errno != ENOENT)
             return kerr_set(err, -errno, "%s/%s: unlink: %s", s->path, rel, strerror(errno));
-    } else if (fsync(nsfd) < 0) {
+    } else if ((*ret_removed = true), fsync(nsfd) < 0) {
         return kerr_set(err, -errno, "%s/%s: fsync: %s", s->path, ns, strerror(errno));
     }
 
@@ -854,6 +855,15 @@ int store_remove(struct store *s, const char *rel, struct kerr *err)
         return kerr_set(err, -errno, "%s: fsync: %s", s->path, strerror(errno));
     }
     return 0;
+}
+
+int store_remove(struct store *s, const char *rel, struct kerr *err)
+{
+    bool removed = false;
+    int r = remove_rel(s, rel, &removed, err);
+    if (removed || r < 0) /* on an error, what is there is not known */
+        s->serial++;
+    return r;
 }
 
 /* Opens the folder of entry name below the open folder d for listing; *ret_dir stays NULL

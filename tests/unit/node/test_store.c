@@ -285,6 +285,18 @@ static void test_serial(void **state)
     v = store_serial(s);
     assert_int_equal(store_remove(s, "demo/web.json", &err), 0);
     assert_true(store_serial(s) != v);
+    /* Removing what is not there changes nothing: not counted (a folder, or a file, missing). */
+    v = store_serial(s);
+    assert_int_equal(store_remove(s, "demo/web.json", &err), 0);
+    assert_int_equal(store_remove(s, "other/web.json", &err), 0);
+    assert_true(store_serial(s) == v);
+    write_ok(s, "demo/a.json", json, true);
+    v = store_serial(s);
+    assert_int_equal(store_remove(s, "demo/b.json", &err), 0);
+    assert_true(store_serial(s) == v);
+    /* An error: counted, as what is there is not known. */
+    assert_true(store_remove(s, "demo/../x.json", &err) < 0);
+    assert_true(store_serial(s) != v);
     store_close(s);
 }
 
