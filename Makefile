@@ -4,9 +4,9 @@
 CC       ?= cc
 CLANG    ?= clang
 # The engine (and base) link only these; the rest of the agent adds libcurl, libmicrohttpd,
-# libcrypto and libbpf.
+# libssl (one mode of libcurl's TLS connections), libcrypto and libbpf.
 ENGINE_PKGS := libseccomp yaml-0.1 jansson
-PKGS     := $(ENGINE_PKGS) libcurl libmicrohttpd libcrypto libbpf
+PKGS     := $(ENGINE_PKGS) libcurl libmicrohttpd libssl libcrypto libbpf
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-unused-parameter -Wno-format-truncation -Wno-format-nonliteral
 BASEFLAGS = -std=gnu11 -D_GNU_SOURCE -Iagent -MMD -MP $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ENGINE_LIBS = $(shell pkg-config --libs $(ENGINE_PKGS) 2>/dev/null) -lm
