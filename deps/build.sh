@@ -245,7 +245,10 @@ cmd_build() {
 	# the same folder: the second waits for the first and takes its result.
 	mkdir -p "$ROOT"
 	exec 9>"$ROOT/.lock"
-	flock 9
+	flock -n 9 || {
+		say "another deps/build.sh is building into $ROOT: waiting for it (its lock: $ROOT/.lock)"
+		flock 9
+	}
 	if p=$(current); then
 		echo "$p"
 		return 0
