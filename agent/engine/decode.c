@@ -450,10 +450,8 @@ static int decode_names(struct dctx *c, const struct ynode *n, const char *field
             return fail_item(c, it, field, i, "must be a string, not %s", ynode_kind_name(it));
         const char *s = it->str;
         if (groups && !one_of(s, known_groups, ELEMENTSOF(known_groups))) {
-            char at[SCHEMA_MAX_NAME_LEN + 2];
-            if (s[0] != '@' && strlen(s) <= SCHEMA_MAX_NAME_LEN &&
-                (snprintf(at, sizeof(at), "@%s", s),
-                 one_of(at, known_groups, ELEMENTSOF(known_groups))))
+            const char *at = groups_at_name(s);
+            if (at)
                 return fail_item(c, it, field, i, "unknown group \"%.100s\"; did you mean \"%s\"?",
                                  s, at);
             return fail_item(c, it, field, i, "unknown group \"%.100s\" (see kscmp groups)", s);

@@ -563,6 +563,16 @@ const struct syscall_group *groups_lookup(const char *name)
     return NULL;
 }
 
+const char *groups_at_name(const char *name)
+{
+    if (!name || name[0] == '@')
+        return NULL;
+    for (size_t i = 0; i < N_GROUPS; i++)
+        if (groups[i].name[0] == '@' && strcmp(groups[i].name + 1, name) == 0)
+            return groups[i].name;
+    return NULL;
+}
+
 const struct syscall_group *groups_all(size_t *ret_n)
 {
     if (ret_n)

@@ -18,6 +18,10 @@ struct syscall_group {
 /* The group called name, or NULL. */
 const struct syscall_group *groups_lookup(const char *name);
 
+/* The name of the group that name is without its leading "@" ("basic-io": "@basic-io"), for
+ * an error to suggest; NULL when name starts with "@" or there is no such group. */
+const char *groups_at_name(const char *name);
+
 /* All groups, in the order `kscmp groups` prints them; *ret_n is set to their count. */
 const struct syscall_group *groups_all(size_t *ret_n);
 

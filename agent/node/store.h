@@ -90,9 +90,8 @@ int store_stat(struct store *s, const char *rel, struct stat *ret_st, struct ker
 /* A number that changes whenever a file below the store may have changed: at each write,
  * check (which may put a mode back) and removal through the store (not one that found no
  * file: the reconciler removes files it does not want whether or not they are there), and at
- * each change seen
- * from outside (store_note_change(): the agent's inotify watch). While it stays the same, a
- * store_stat() taken meanwhile still holds. */
+ * each change seen from outside (store_note_change(): the agent's inotify watch). While it
+ * stays the same, a store_stat() taken meanwhile still holds. */
 uint64_t store_serial(const struct store *s);
 void store_note_change(struct store *s);
 

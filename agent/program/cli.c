@@ -805,13 +805,11 @@ int cli_groups(int argc, char **argv)
         free(c.v);
     }
     if (argc == 2) {
-        /* The @ forgotten: say the name that exists. */
-        for (size_t i = 0; argv[1][0] != '@' && i < n; i++)
-            if (all[i].name[0] == '@' && strcmp(all[i].name + 1, argv[1]) == 0) {
-                fprintf(stderr, "kscmp: error: no group \"%s\"; did you mean \"%s\"?\n", argv[1],
-                        all[i].name);
-                return EXIT_INVALID;
-            }
+        const char *at = groups_at_name(argv[1]); /* the @ forgotten: the name that exists */
+        if (at) {
+            fprintf(stderr, "kscmp: error: no group \"%s\"; did you mean \"%s\"?\n", argv[1], at);
+            return EXIT_INVALID;
+        }
         fprintf(stderr, "kscmp: error: no group \"%s\" (kscmp groups lists them)\n", argv[1]);
         return EXIT_INVALID;
     }

@@ -98,6 +98,22 @@ static void test_table_shape(void **state)
 
 /* Every syscall entry is a name libseccomp knows (a pseudo-number < -1 only means "not on
  * x86_64"); every "@" entry names an existing group. */
+/* The name a group has with its @, for a name written without it; nothing for any other. */
+static void test_at_name(void **state)
+{
+    (void)state;
+    assert_string_equal(groups_at_name("basic-io"), "@basic-io");
+    assert_null(groups_at_name("@basic-io"));
+    assert_null(groups_at_name("basic-iox"));
+    assert_null(groups_at_name(""));
+    assert_null(groups_at_name(NULL));
+    size_t n;
+    const struct syscall_group *all = groups_all(&n);
+    for (size_t i = 0; i < n; i++)
+        if (all[i].name[0] == '@')
+            assert_ptr_equal(groups_at_name(all[i].name + 1), all[i].name);
+}
+
 static void test_entries_known(void **state)
 {
     size_t n;
@@ -360,13 +376,10 @@ static void test_expand_stops(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table_shape),
-        cmocka_unit_test(test_entries_known),
-        cmocka_unit_test(test_no_cycles),
-        cmocka_unit_test(test_lookup_finds_all),
-        cmocka_unit_test(test_lookup_refuses_unknown),
-        cmocka_unit_test(test_membership),
-        cmocka_unit_test(test_report_sizes_and_duplicates),
+        cmocka_unit_test(test_table_shape),      cmocka_unit_test(test_at_name),
+        cmocka_unit_test(test_entries_known),    cmocka_unit_test(test_no_cycles),
+        cmocka_unit_test(test_lookup_finds_all), cmocka_unit_test(test_lookup_refuses_unknown),
+        cmocka_unit_test(test_membership),       cmocka_unit_test(test_report_sizes_and_duplicates),
         cmocka_unit_test(test_expand_stops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
