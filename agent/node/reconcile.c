@@ -912,10 +912,14 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
         if (n <= 0)
             break;
         drained = inotify_read_drained((size_t)n, sizeof(buf));
-        store_note_change(r->s); /* what was learnt of the files (store_stat()) may be old */
-        for (char *p = buf; p < buf + n;) {
+        /* What was learnt of the files (store_stat()) may be old after any event but the
+         * agent's own renames (its writes counted them) and those of names that are not
+         * profiles' (its temporaries): counts says whether this one was such. */
+        bool foreign = false, counts = false;
+        for (char *p = buf; p < buf + n; foreign |= counts) {
             struct inotify_event *ev = (struct inotify_event *)p;
             p += sizeof(*ev) + ev->len;
+            counts = true;
             const struct wdir *d = NULL;
             size_t di = 0;
             for (size_t i = 0; i < r->nwdirs; i++)
@@ -954,14 +958,20 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
             if (d->ns && ev->len) {
                 char rel[PATH_MAX];
                 snprintf(rel, sizeof(rel), "%s/%s", d->ns, ev->name);
-                if (!store_rel_valid(rel))
+                if (!store_rel_valid(rel)) {
+                    counts = false;
                     continue;
+                }
                 /* Our own rename: the bytes are the ones we wrote. */
-                if ((ev->mask & IN_MOVED_TO) && take_own_move(r, hmap_get(&r->wants, rel)))
+                if ((ev->mask & IN_MOVED_TO) && take_own_move(r, hmap_get(&r->wants, rel))) {
+                    counts = false;
                     continue;
+                }
                 hmap_put(&r->verify, rel, NULL, NULL);
             }
         }
+        if (foreign)
+            store_note_change(r->s);
     }
     /* The check waits while events come (changes to apply first: each read-back would delay
      * the next), at most VERIFY_MAX_WAIT_MS from the first event it has to look at. */

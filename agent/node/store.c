@@ -461,8 +461,11 @@ static int existing_check(struct store *s, int nsfd, const char *rel, const char
         if (r < 0)
             return kerr_set(err, r, "%s/%s: read: %s", s->path, rel, strerror(-r));
     }
-    if (equal && (fst.st_mode & 07777) != 0644 && fchmod(fd, 0644) < 0)
-        return kerr_set(err, -errno, "%s/%s: chmod: %s", s->path, rel, strerror(errno));
+    if (equal && (fst.st_mode & 07777) != 0644) {
+        s->serial++; /* a mode put back is a change (store_serial()) */
+        if (fchmod(fd, 0644) < 0)
+            return kerr_set(err, -errno, "%s/%s: chmod: %s", s->path, rel, strerror(errno));
+    }
     *ret_equal = equal;
     if (!equal && ret_old_fd)
         *ret_old_fd = TAKE_FD(fd);
@@ -682,12 +685,19 @@ void store_note_change(struct store *s)
 size_t store_write_many(struct store *s, struct store_item *items, size_t n,
                         const struct store_tick *tick)
 {
-    s->serial++;
     size_t failed = 0;
+    bool moved = false;
     for (size_t i = 0; i < n; i += WRITE_CHUNK)
         write_chunk(s, items + i, n - i < WRITE_CHUNK ? n - i : WRITE_CHUNK, tick);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         failed += items[i].r < 0;
+        moved |= items[i].r < 0 || items[i].changed;
+    }
+    /* Only when a file was replaced, or may have been (an error): files found already right
+     * (a start over a full set) leave what was learnt of them valid. A store_stat() taken
+     * during the writes (the tick) is dated before this. */
+    if (moved)
+        s->serial++;
     return failed;
 }
 
@@ -743,17 +753,21 @@ static int rel_stat(struct store *s, const char *rel, struct ns_name *n, int *re
 int store_check(struct store *s, const char *rel, const void *data, size_t len, bool *ret_equal,
                 struct kerr *err)
 {
-    s->serial++;
     struct ns_name n;
     _cleanup_close_ int nsfd = -1;
     *ret_equal = false;
     int r = rel_folder_open(s, rel, &n, &nsfd, err);
     if (r == -ENOENT)
         return 0; /* no folder: nothing there */
-    if (r < 0)
+    if (r < 0) {
+        s->serial++; /* what is there is not known */
         return r;
+    }
     bool exists = false;
-    return existing_check(s, nsfd, rel, n.name, data, len, ret_equal, &exists, NULL, err);
+    r = existing_check(s, nsfd, rel, n.name, data, len, ret_equal, &exists, NULL, err);
+    if (r < 0)
+        s->serial++;
+    return r;
 }
 
 int store_stat(struct store *s, const char *rel, struct stat *ret_st, struct kerr *err)

@@ -87,11 +87,13 @@ int store_check(struct store *s, const char *rel, const void *data, size_t len, 
  * else. */
 int store_stat(struct store *s, const char *rel, struct stat *ret_st, struct kerr *err);
 
-/* A number that changes whenever a file below the store may have changed: at each write,
- * check (which may put a mode back) and removal through the store (not one that found no
- * file: the reconciler removes files it does not want whether or not they are there), and at
- * each change seen from outside (store_note_change(): the agent's inotify watch). While it
- * stays the same, a store_stat() taken meanwhile still holds. */
+/* A number that changes whenever a file below the store may have changed: at each write
+ * that replaced a file, each write or check that put a file's mode back, each removal of a
+ * file, each of these calls that failed (what is there is then not known), and each change
+ * seen from outside (store_note_change(): the agent's inotify watch). Writes of the bytes a
+ * file already holds, checks that find it right and removals that find nothing (the
+ * reconciler removes files it does not want whether or not they are there) leave it. While
+ * it stays the same, a store_stat() taken meanwhile still holds. */
 uint64_t store_serial(const struct store *s);
 void store_note_change(struct store *s);
 

@@ -37,6 +37,7 @@ struct fix {
     struct evloop *l;
     struct reconciler *r;
     char events[4096]; /* "Reason:ns/pod " of each Event told */
+    uint64_t serial_after_write;
 };
 
 static int on_event(const struct engine_event *ev, void *userdata)
@@ -599,32 +600,54 @@ static void test_tamper_right_after_write(void **state)
     fix_remove(&f);
 }
 
-/* The agent's own renames are not read back when their events come; a change made by anyone
- * else still is, and is put back. Only the first file, written before its new folder was
- * watched, is checked once (the folder's event). */
+/* The store's serial right after the agent's last write (the written hook runs before the
+ * loop reads that write's events). */
+static void on_written_serial(void *userdata)
+{
+    struct fix *f = userdata;
+    f->serial_after_write = store_serial(f->s);
+}
+
+/* The agent's own renames are not read back when their events come, nor do they move the
+ * store's serial again (the write did); a change made by anyone else is read back, put
+ * back, and moves it. Only the first file, written before its new folder was watched, is
+ * checked once (the folder's event). */
 static void test_own_writes_not_read_back(void **state)
 {
     struct fix f = {0};
     fix_open(&f, true);
+    reconciler_set_written_hook(f.r, on_written_serial, &f);
     web_first_version(&f);
     unsigned long base = reconciler_checks(f.r);
     assert_true(base <= 1);
     for (int i = 0; i < 3; i++) {
         _cleanup_free_ char *want = web_with_calls(&f, web_calls[i]);
+        f.serial_after_write = 0;
         assert_int_equal(reconciler_sync(f.r, 0), 0);
         wait_healed(&f, want);
         run_loop(&f, true, 20000);
         run_loop(&f, false, 100); /* the events of the write read */
         assert_int_equal(reconciler_checks(f.r), base);
+        assert_true(f.serial_after_write != 0);
+        assert_true(store_serial(f.s) == f.serial_after_write);
     }
     /* Someone else's change is read back and undone; the agent's write that undoes it is
      * not read back in turn. */
     _cleanup_free_ char *good = disk(&f, "demo/web.json");
+    uint64_t before = store_serial(f.s);
     FILE *fp = fopen(path_of(&f, "demo/web.json"), "w");
     assert_non_null(fp);
     fputs(OPEN_PROFILE, fp);
     assert_int_equal(fclose(fp), 0);
     wait_healed(&f, good);
+    assert_true(store_serial(f.s) != before);
+    /* A mode changed by someone: its event moves the serial (the check that puts it back does
+     * too). */
+    run_loop(&f, false, 200);
+    before = store_serial(f.s);
+    assert_int_equal(chmod(path_of(&f, "demo/web.json"), 0600), 0);
+    wait_healed_mode(&f, good, 0644);
+    assert_true(store_serial(f.s) != before);
     run_loop(&f, false, 200);
     unsigned long after = reconciler_checks(f.r);
     assert_true(after > base);

@@ -272,12 +272,31 @@ static void test_serial(void **state)
     assert_int_equal(store_read(s, "demo/web.json", &data, &len, &err), 0);
     free(data);
     assert_true(store_serial(s) == v);
-    write_ok(s, "demo/web.json", json, false); /* the same bytes: nothing written, still counted */
-    assert_true(store_serial(s) != v);
-    v = store_serial(s);
+    /* The same bytes: nothing written, nothing counted; nor a check that finds them. */
+    write_ok(s, "demo/web.json", json, false);
+    assert_true(store_serial(s) == v);
     bool equal = false;
     assert_int_equal(store_check(s, "demo/web.json", json, strlen(json), &equal, &err), 0);
     assert_true(equal);
+    assert_true(store_serial(s) == v);
+    assert_int_equal(store_check(s, "demo/web.json", "other", 5, &equal, &err), 0);
+    assert_false(equal);
+    assert_true(store_serial(s) == v);
+    assert_int_equal(store_check(s, "none/web.json", json, strlen(json), &equal, &err), 0);
+    assert_true(store_serial(s) == v);
+    /* A mode put back is a change, by a check or by a write of the same bytes. */
+    const char *path = at(f, "seccomp/kscmp/demo/web.json");
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_int_equal(store_check(s, "demo/web.json", json, strlen(json), &equal, &err), 0);
+    assert_true(equal);
+    assert_true(store_serial(s) != v);
+    v = store_serial(s);
+    assert_int_equal(chmod(path, 0640), 0);
+    write_ok(s, "demo/web.json", json, false);
+    assert_true(store_serial(s) != v);
+    v = store_serial(s);
+    /* A check that fails: counted. */
+    assert_true(store_check(s, "demo/../x.json", json, strlen(json), &equal, &err) < 0);
     assert_true(store_serial(s) != v);
     v = store_serial(s);
     store_note_change(s);
