@@ -242,7 +242,7 @@ static int parse_options(const char *cmd, const char *help, unsigned allowed, in
         if (opt == ':')
             return usage_error(cmd, "option %s needs an argument", name);
         if (opt == '?')
-            return usage_error(cmd, "unknown option %s", name);
+            return usage_error(cmd, "unrecognized option '%s'", name); /* getopt's words */
         bool ok = opt == 'f' || opt == 'h' || (opt == 'a' && (allowed & OPT_ARCH)) ||
                   (opt == 'o' && (allowed & OPT_OUTPUT)) ||
                   ((opt == 'p' || opt == 'P' || opt == 'y') && (allowed & OPT_COMPILE)) ||
@@ -773,6 +773,9 @@ int cli_groups(int argc, char **argv)
              "line.");
         return 0;
     }
+    /* No group name starts with '-' (they start with '@'): an option this command lacks. */
+    if (argc > 1 && argv[1][0] == '-')
+        return usage_error("groups", "unrecognized option '%s'", argv[1]);
     if (argc > 2)
         return usage_error("groups", "%s", "give at most one group name");
     size_t n;
