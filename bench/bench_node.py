@@ -171,6 +171,28 @@ def cg_read(cpu, mem):
             "rss": int(stat.get("total_rss", stat.get("rss", 0)))}
 
 
+def procs_cpu(cpu):
+    """CPU seconds of the processes in the container's cgroup, from /proc/PID/stat: the agent
+    (its own, and that of children it reaped: workers replaced), and its proof workers."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"agent": 0.0, "reaped": 0.0, "workers": 0.0, "nworkers": 0}
+    for pid in open(os.path.join(cpu, "cgroup.procs")).read().split():
+        try:
+            stat = open(f"/proc/{pid}/stat").read()
+            argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+        except OSError:  # gone meanwhile
+            continue
+        f = stat[stat.rindex(")") + 2:].split()  # from field 3 (state) on
+        own = (int(f[11]) + int(f[12])) / tick  # utime, stime
+        if b"__proof-worker" in argv:
+            out["workers"] += own
+            out["nworkers"] += 1
+        else:
+            out["agent"] += own
+            out["reaped"] += (int(f[13]) + int(f[14])) / tick  # cutime, cstime
+    return out
+
+
 def mib(b):
     return f"{b / 1048576:.1f} MiB"
 
@@ -194,7 +216,13 @@ def main():
             print(f"node started and kscmp deployed in {time.monotonic() - t0:.1f} s", flush=True)
         env = read_env_file(os.path.join(d, "env"))
         c = Cluster(os.path.join(d, "cp"))
+        cpu, mem = agent_cgroup(c)
+        start, start_procs = cg_read(cpu, mem), procs_cpu(cpu)
+        print(f"0. the agent's container before part 1: CPU {start['cpu_s']:.2f} s since its start (the "
+              f"agent {start_procs['agent']:.2f} s, its {start_procs['nworkers']} proof workers "
+              f"{start_procs['workers']:.2f} s), memory {mib(start['mem'])}", flush=True)
         print(f"1. kubectl apply -> container running, {a.pods} pods one after the other", flush=True)
+        t_part1 = time.monotonic()
         for mode, title in (("runtime-default", "RuntimeDefault, no policy"),
                             ("runtime-default-2", "RuntimeDefault, a ConfigMap in the apply"),
                             ("existing", "Localhost, file already on disk"),
@@ -213,6 +241,16 @@ def main():
             wait_until(lambda: not c.get_ok(f"/api/v1/namespaces/bench-{mode}"), 600, f"bench-{mode} gone")
         print(f"   sample of kscmp pods under their policy (mkdir: EACCES): {res['kscmp']['sample_checked']}/3",
               flush=True)
+        end, end_procs = cg_read(cpu, mem), procs_cpu(cpu)
+        t_part1 = time.monotonic() - t_part1
+        npods = 4 * a.pods
+        res["part1_cpu"] = {"container": end["cpu_s"] - start["cpu_s"], "seconds": t_part1,
+                            **{k: end_procs[k] - start_procs[k] for k in ("agent", "reaped", "workers")}}
+        pc = res["part1_cpu"]
+        print(f"   the agent's container over part 1 ({t_part1:.0f} s, {npods} pods): CPU {pc['container']:.2f} s, "
+              f"{pc['container'] / npods * 1000:.1f} ms a pod; the agent {pc['agent']:.2f} s, its proof workers "
+              f"{pc['workers']:.2f} s ({end_procs['nworkers']} now), workers replaced {pc['reaped']:.2f} s",
+              flush=True)
         print(f"   kscmp adds p50 {(res['kscmp']['p50'] - res['runtime-default-2']['p50']) * 1000:.0f} ms over "
               f"RuntimeDefault with a second object in the apply "
               f"({(res['existing']['p50'] - res['runtime-default']['p50']) * 1000:.0f} ms with the file already "
@@ -220,7 +258,6 @@ def main():
 
         if a.policies > 0:
             print(f"2. the agent's container (cgroup) with {a.policies} policies", flush=True)
-            cpu, mem = agent_cgroup(c)
             base = cg_read(cpu, mem)
             ns = "bench-many"
             namespace(c, ns)

@@ -284,8 +284,8 @@ static int parse_options(const char *cmd, const char *help, unsigned allowed, in
 }
 
 /* Builds an engine from the -f files. Returns 0 or an exit status. */
-static int make_engine(const struct common *c, bool collect, bool pods, struct engine **ret,
-                       struct loader *ret_loader)
+static int make_engine(const char *cmd, const struct common *c, bool collect, bool pods,
+                       struct engine **ret, struct loader *ret_loader)
 {
     struct engine *e = NULL;
     int r = engine_new(c->arch, &e);
@@ -302,6 +302,14 @@ static int make_engine(const struct common *c, bool collect, bool pods, struct e
         r = load_path(&l, c->files[i]);
         if (r < 0) {
             engine_free(e);
+            /* The error above may be a policy that has nothing to do with what was asked (the
+             * agent would still write the files it does not contribute to): say why that
+             * stops this command. */
+            if (!collect)
+                fprintf(stderr,
+                        "kscmp %s: stopped at that error: it reads only files that are valid "
+                        "throughout ('kscmp validate -f' lists every problem)\n",
+                        cmd);
             return EXIT_INVALID;
         }
     }
@@ -464,7 +472,7 @@ int cli_compile(int argc, char **argv, bool explain)
         return usage_error(cmd, "%s", "--profile goes with --pod");
 
     _cleanup_(engine_freep) struct engine *e = NULL;
-    if ((r = make_engine(&c, false, false, &e, NULL)) != 0)
+    if ((r = make_engine(cmd, &c, false, false, &e, NULL)) != 0)
         return r;
 
     if (policy) {
@@ -684,7 +692,7 @@ int cli_tree(int argc, char **argv)
     if (strcmp(c.output, "json") != 0 && strcmp(c.output, "text") != 0)
         return usage_error("tree", "unknown output format \"%s\" (text, json)", c.output);
     _cleanup_(engine_freep) struct engine *e = NULL;
-    if ((r = make_engine(&c, false, false, &e, NULL)) != 0)
+    if ((r = make_engine("tree", &c, false, false, &e, NULL)) != 0)
         return r;
     bool rtdefault = strcmp(argv[optind], "runtime/default") == 0;
     const struct policy *p = rtdefault ? NULL : find_policy(e, argv[optind]);
@@ -730,7 +738,7 @@ int cli_list(int argc, char **argv)
         return usage_error("list", "%s", "give at most one PREFIX");
     const char *prefix = optind < argc ? argv[optind] : "";
     _cleanup_(engine_freep) struct engine *e = NULL;
-    if ((r = make_engine(&c, false, false, &e, NULL)) != 0)
+    if ((r = make_engine("list", &c, false, false, &e, NULL)) != 0)
         return r;
     const struct policy **all = NULL;
     size_t n = 0;
@@ -842,7 +850,7 @@ int cli_validate(int argc, char **argv)
         return usage_error("validate", "%s", "give the files with -f FILE");
     _cleanup_(engine_freep) struct engine *e = NULL;
     struct loader l = {0};
-    if ((r = make_engine(&c, true, true, &e, &l)) != 0)
+    if ((r = make_engine("validate", &c, true, true, &e, &l)) != 0)
         return r;
     const struct policy **all = NULL;
     size_t n = 0;

@@ -234,6 +234,23 @@ def test_usage(d):
               f"{' '.join(args)}: exit 2, '{want}'", p.stderr)
 
 
+def test_unrelated_invalid(d):
+    """compile and explain read only valid input: a policy that has nothing to do with the pod
+    but is invalid stops them, and they say so (the agent would still write the file)."""
+    path = write(d, "unrelated.yaml",
+                 policy("web", "  selector: {matchLabels: {app: web}}\n"
+                               "  seccomp: {syscalls: [read], action: Allow}\n"),
+                 policy("other", "  selector: {matchLabels: {app: none}}\n"
+                                 "  seccomp: {syscal: [read], action: Allow}\n"),
+                 pod("web-1", "kscmp/demo/web.json"))
+    for cmd in ("compile", "explain"):
+        p = kscmp(cmd, "-f", path, "--pod", path)
+        check(p.returncode == 1 and p.stdout == "" and "demo/other: spec.seccomp.syscal" in p.stderr
+              and f"kscmp {cmd}: stopped at that error" in p.stderr,
+              f"{cmd}: an unrelated invalid policy stops it, and it says why", p.stderr)
+    os.remove(path)
+
+
 def test_messages(d):
     """Issue 9 item 7."""
     pods = write(d, "pods.yaml", pod("web-1", "kscmp/demo/web.json"))
@@ -480,7 +497,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="kscmp-cli-") as d:
         for t in (test_chain, test_tree_runtime_default, test_validate_dir, test_empty,
                   test_usage, test_messages, test_arch, test_ceiling, test_name_length,
-                  test_startup, test_proof):
+                  test_startup, test_proof, test_unrelated_invalid):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)
