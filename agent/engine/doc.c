@@ -234,6 +234,21 @@ static int resolve_plain(char **str, enum yscalar *ret)
     return 0;
 }
 
+bool ydoc_plain_safe(const char *s)
+{
+    if (*s >= '0' && *s <= '9')
+        return false;
+    if (surely_string(s))
+        return true;
+    char *copy = strdup(s);
+    if (!copy)
+        return false; /* quoted: a string whatever it reads as */
+    enum yscalar t;
+    int r = resolve_plain(&copy, &t);
+    free(copy);
+    return r == 0 && t == YS_STR;
+}
+
 static int parse_error(struct builder *b)
 {
     const yaml_parser_t *p = &b->parser;

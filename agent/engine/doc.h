@@ -37,6 +37,12 @@ struct ynode {
     struct ynode **items;
 };
 
+/* Whether s, written as a plain scalar, reads back as the string s, as kubectl and kscmp read
+ * YAML: false for words and numbers such as "true", "yes", "off", "null", "0755" or "1e3",
+ * and for anything that starts with a digit (kubectl may read "2024-01-01" as a date), which
+ * a writer must put in double quotes. */
+bool ydoc_plain_safe(const char *s);
+
 /* Parses every document of a YAML stream. Empty documents are skipped. On error *ret_docs is
  * untouched and err reads "FILE:LINE: ..." (file is only used for messages). */
 int ydoc_parse_yaml(const char *buf, size_t len, const char *file, struct ynode ***ret_docs,

@@ -833,17 +833,11 @@ static char *policy_name_from(const char *s)
 }
 
 /* key: name, name being a DNS-1123 name; in double quotes when YAML (as kubectl reads it, and
- * kscmp: engine/doc.c) would take it for something else than a string: a number, a date (it
- * starts with a digit: "0", "1e3", "0x1f", "2024-01-01"), a boolean or null ("yes", "off",
- * "null"). Such a name has nothing to escape. */
+ * kscmp: engine/doc.c) could take it for something else than a string (ydoc_plain_safe()).
+ * Such a name has nothing to escape. */
 static void put_name(FILE *f, const char *key, const char *name)
 {
-    static const char *const words[] = {"y",   "n",    "yes",   "no",  "on",
-                                        "off", "true", "false", "null"};
-    bool quote = *name >= '0' && *name <= '9';
-    for (size_t i = 0; i < ELEMENTSOF(words) && !quote; i++)
-        quote = strcmp(name, words[i]) == 0;
-    fprintf(f, quote ? "%s: \"%s\"\n" : "%s: %s\n", key, name);
+    fprintf(f, ydoc_plain_safe(name) ? "%s: %s\n" : "%s: \"%s\"\n", key, name);
 }
 
 /* Outside text made safe for one YAML comment line. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/doc.h"
 #include "engine/model.h"
 #include "engine/profile.h"
 
@@ -356,14 +357,7 @@ static void put_comment(FILE *f, const char *text)
  * in YAML 1.2 and in the YAML 1.1 that kubectl speaks. Real syscall names all do. */
 static bool plain_ok(const char *name)
 {
-    static const char *const reserved[] = {"null", "true", "false", "y",  "yes",
-                                           "n",    "no",   "on",    "off"};
-    if (!((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_'))
-        return false;
-    for (size_t i = 0; i < ELEMENTSOF(reserved); i++)
-        if (strcmp(name, reserved[i]) == 0)
-            return false;
-    return true;
+    return ((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_') && ydoc_plain_safe(name);
 }
 
 static int cmp_strp(const void *a, const void *b)
@@ -430,10 +424,12 @@ int recorded_render_policy(const struct recorded *r, const char *ns, const char 
     fputs("# The container runtime's start-up syscalls are added when kscmp compiles the\n"
           "# profile (--startup-syscalls), so they are listed only if the workload made them.\n",
           f);
+    /* A name such as "true" or "0755" (a command's) in quotes, or it would not be a string. */
+    const char *nq = plain_ok(name) ? "" : "\"", *sq = plain_ok(ns) ? "" : "\"";
     fprintf(f,
-            "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata:\n  name: %s\n"
-            "  namespace: %s\nspec:\n  seccomp:\n",
-            name, ns);
+            "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata:\n  name: %s%s%s\n"
+            "  namespace: %s%s%s\nspec:\n  seccomp:\n",
+            nq, name, nq, sq, ns, sq);
     if (seen) {
         fputs("    arch: [", f);
         bool first = true;

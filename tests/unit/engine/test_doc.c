@@ -282,6 +282,34 @@ static void test_scalar_types(void **state)
     }
 }
 
+/* What a writer may put plain and read back as the same string: what the reader above takes
+ * for a string, and nothing that starts with a digit. */
+static void test_plain_safe(void **state)
+{
+    static const char *const safe[] = {"web", "_llseek", "on-call", "truex",      "nully",
+                                       "-x",  "yes-no",  "a1",      "caf\xc3\xa9"};
+    static const char *const unsafe[] = {"",     "~",          "null", "true",  "True", "yes",
+                                         "Y",    "n",          "off",  "ON",    ".inf", "-.inf",
+                                         ".nan", "1",          "-1",   "+1",    "0755", "1e3",
+                                         "0x1f", "2024-01-01", "0abc", "1_000", ".5"};
+    for (size_t i = 0; i < ELEMENTSOF(safe); i++)
+        if (!ydoc_plain_safe(safe[i]))
+            fail_msg("\"%s\" should be safe plain", safe[i]);
+    for (size_t i = 0; i < ELEMENTSOF(unsafe); i++)
+        if (ydoc_plain_safe(unsafe[i]))
+            fail_msg("\"%s\" should need quotes", unsafe[i]);
+    /* What is safe reads back as itself, as a string. */
+    for (size_t i = 0; i < ELEMENTSOF(safe); i++) {
+        char text[128];
+        snprintf(text, sizeof(text), "v: %s\n", safe[i]);
+        struct parsed p = parse_ok(text);
+        const struct ynode *v = at(p.docs[0], "v");
+        assert_int_equal(v->stype, YS_STR);
+        assert_string_equal(v->str, safe[i]);
+        parsed_free(&p);
+    }
+}
+
 /* Anchors alone are harmless and accepted; keys need not be plain. */
 static void test_accepted_oddities(void **state)
 {
@@ -716,7 +744,7 @@ int main(void)
         cmocka_unit_test(test_depth_limit_exact),  cmocka_unit_test(test_many_keys_fast),
         cmocka_unit_test(test_bad_yaml),           cmocka_unit_test(test_json),
         cmocka_unit_test(test_json_bad),           cmocka_unit_test(test_json_file_named_json),
-        cmocka_unit_test(test_get_and_kind_names),
+        cmocka_unit_test(test_get_and_kind_names), cmocka_unit_test(test_plain_safe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

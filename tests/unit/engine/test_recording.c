@@ -302,6 +302,24 @@ static void test_render_decodes(void **state)
     policy_free(d.p);
     free(yaml);
 
+    /* Names YAML would read as a boolean or a number ("kscmp record -- true" names its policy
+     * after the command) are quoted, and read back as the names. */
+    static const char *const odd[][2] = {{"yes", "true"}, {"0755", "off"}, {"demo", "1e3"}};
+    for (size_t i = 0; i < ARRAY_SIZE(odd); i++) {
+        assert_int_equal(recorded_render_policy(r, odd[i][0], odd[i][1], NULL, &yaml, &len), 0);
+        char want[64];
+        snprintf(want, sizeof(want), "  name: \"%s\"\n", odd[i][1]);
+        assert_non_null(strstr(yaml, want));
+        d = (struct decoded){0};
+        assert_int_equal(manifest_load_buffer(yaml, len, "rendered", keep_policy, &d, &err), 0);
+        assert_non_null(d.p);
+        assert_null(d.p->error);
+        assert_string_equal(d.p->ns, odd[i][0]);
+        assert_string_equal(d.p->name, odd[i][1]);
+        policy_free(d.p);
+        free(yaml);
+    }
+
     assert_int_equal(recorded_render_policy(r, "demo", "Bad_Name", NULL, &yaml, &len), -EINVAL);
     assert_int_equal(recorded_render_policy(r, "a/b", "web", NULL, &yaml, &len), -EINVAL);
 }
