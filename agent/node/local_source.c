@@ -63,6 +63,7 @@ struct localsrc {
     bool listed;         /* the folder was listed without error at least once */
     bool lost;           /* the folder cannot be read now: nothing changes, retrying */
     unsigned lost_attempts;
+    unsigned defined_twice; /* warnings that an object is defined in two files */
 };
 
 static void ids_free(struct ident *ids, size_t n)
@@ -206,11 +207,13 @@ static void warn_defined_twice(struct localsrc *s, const char *name, const struc
         if (same_ident(&f->ids[i], id))
             return; /* this file held it already */
     const char *other = other_holder(s, name, id);
-    if (other)
+    if (other) {
+        s->defined_twice++;
         log_warning("%s/%s: %s %s%s%s is defined in %s/%s too: the definition read last (this "
                     "one) is used; keep one",
                     s->dir, name, o->type == OBJ_POD ? "Pod" : policy_kind_name(id->kind),
                     id->ns ? id->ns : "", id->ns ? "/" : "", id->name, s->dir, other);
+    }
 }
 
 static void remove_file(struct localsrc *s, const char *name)
@@ -492,6 +495,11 @@ bool localsrc_complete(const struct localsrc *s)
         if (!((struct lfile *)h->value)->known)
             return false;
     return true;
+}
+
+unsigned localsrc_defined_twice(const struct localsrc *s)
+{
+    return s->defined_twice;
 }
 
 unsigned localsrc_unknown(const struct localsrc *s)

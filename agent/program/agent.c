@@ -73,7 +73,8 @@ static const char *const agent_help =
     "  --arch ARCH          the node's architecture (default: this machine's)\n"
     "  --once               with --local: reconcile once and exit (0 when every file is as\n"
     "                       it should be; 1 when a pod got a Warning Event, a policy is\n"
-    "                       invalid, or a file could not be written)\n"
+    "                       invalid, an object is defined in two files, or a file could\n"
+    "                       not be written)\n"
     "  --startup-syscalls auto|none\n"
     "                       auto (default): allow the syscalls the container runtime (runc,\n"
     "                       crun) makes after loading a profile, where no policy names them,\n"
@@ -616,14 +617,18 @@ int agent_main(int argc, char **argv)
             local_first_sync(&a, t0);
         /* A pod with a Warning Event (its profile not written as asked: no policy, a policy
          * invalid, a reference or a profile refused, no architecture in common, a file shared
-         * with different policies; or written but blocking the runtime's start-up) or an
-         * invalid policy fails the run: the job is a gate. */
-        r = a.first_done && reconciler_pending(a.rec) == 0 && !a.warnings && !a.invalid_policies
+         * with different policies; or written but blocking the runtime's start-up), an
+         * invalid policy or an object defined in two files (which one is meant is not known;
+         * validate refuses it) fails the run: the job is a gate. */
+        unsigned twice = localsrc_defined_twice(a.local);
+        r = a.first_done && reconciler_pending(a.rec) == 0 && !a.warnings && !a.invalid_policies &&
+                    !twice
                 ? 0
                 : EXIT_INVALID;
-        if (a.first_done && (a.warnings || a.invalid_policies))
-            log_error("--once: %u pod Event(s), %u invalid polic%s: exit 1", a.warnings,
-                      a.invalid_policies, a.invalid_policies == 1 ? "y" : "ies");
+        if (a.first_done && (a.warnings || a.invalid_policies || twice))
+            log_error("--once: %u pod Event(s), %u invalid polic%s, %u object(s) defined in two "
+                      "files: exit 1",
+                      a.warnings, a.invalid_policies, a.invalid_policies == 1 ? "y" : "ies", twice);
         agent_free(&a);
         return r;
     }

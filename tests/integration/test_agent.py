@@ -783,8 +783,9 @@ spec:
 
     def test_20_once_fails_when_a_pod_is_not_served(self):
         """--once is a gate: exit 0 when every pod's file is written; 1 (saying why) when a
-        pod gets a Warning Event (no policy, a refused reference, no architecture in common)
-        or a policy is invalid, though the files that can be written are."""
+        pod gets a Warning Event (no policy, a refused reference, no architecture in common),
+        a policy is invalid or one is defined in two files, though the files that can be
+        written are."""
         rc, out = self.once(self.local)
         self.assertEqual(rc, 0, out)
         self.assertEqual(set(H.profiles_on_disk(self.root)), ALL_FILES)
@@ -798,6 +799,7 @@ spec:
                                 "metadata: {name: a64, namespace: demo}\n"
                                 "spec: {selector: {matchLabels: {app: web}}, seccomp: "
                                 "{arch: [aarch64], syscalls: [read], action: Allow}}\n", None),
+            "twice": (MERGE.split("---\n")[1], None),  # demo/kscmp2 of 10-merge.yaml again
         }
         for what, (policy_doc, pod_doc) in bad.items():
             if policy_doc:
@@ -807,7 +809,10 @@ spec:
             rc, out = self.once(self.local)
             self.assertEqual(rc, 1, f"{what}: exit {rc}\n{out}")
             self.assertIn("--once: ", out, what)
-            if what != "invalid":
+            if what == "twice":
+                self.assertIn("is defined in", out)
+                self.assertIn("1 object(s) defined in two files: exit 1", out)
+            elif what != "invalid":
                 self.assertIn(f"event Warning {what}", out)
             self.assertIn("demo/api.json", H.profiles_on_disk(self.root), what)
             os.unlink(os.path.join(self.local, "50-bad.yaml")) if policy_doc else None
