@@ -453,6 +453,33 @@ static int cli_on_event(const struct engine_event *ev, void *userdata)
     return 0;
 }
 
+/* After the profile asked for was made: an invalid policy of the files given that has no part
+ * in it (the agent too would still write the file) is not an error of this profile, but it is
+ * not passed over without a word either: a warning for each, at most WARN_OTHERS of them. */
+#define WARN_OTHERS 5
+static void warn_other_invalid(struct engine *e)
+{
+    const struct policy **all = NULL;
+    size_t n = 0;
+    if (engine_list_policies(e, &all, &n) < 0)
+        return;
+    unsigned bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct policy_result pr;
+        if (engine_policy_result(e, all[i], &pr) < 0 || pr.valid)
+            continue;
+        if (bad++ < WARN_OTHERS)
+            fprintf(stderr, "kscmp: warning: not in this profile, but invalid: %s\n",
+                    pr.error ? pr.error : "?");
+    }
+    free(all);
+    if (bad > WARN_OTHERS)
+        fprintf(stderr,
+                "kscmp: warning: %u more invalid policies in the files given ('kscmp validate "
+                "-f' lists them)\n",
+                bad - WARN_OTHERS);
+}
+
 int cli_compile(int argc, char **argv, bool explain)
 {
     const char *cmd = explain ? "explain" : "compile";
@@ -502,6 +529,7 @@ int cli_compile(int argc, char **argv, bool explain)
             return EXIT_INVALID;
         if ((r = prove_or_say(policy, json, len, c.arch)) != 0)
             return r;
+        warn_other_invalid(e);
         if (explain && profile_explain(prof, engine_sysdb(e), &out) < 0)
             return EXIT_INVALID;
         fputs(explain ? out : json, stdout);
@@ -575,6 +603,7 @@ int cli_compile(int argc, char **argv, bool explain)
     snprintf(what, sizeof(what), "kscmp/%s", rel);
     if ((r = prove_or_say(what, json, fo.len, c.arch)) != 0)
         return r;
+    warn_other_invalid(e);
     if (explain)
         printf("# kscmp/%s\n", rel);
     fputs(explain ? text : json, stdout);
@@ -667,7 +696,7 @@ static void print_detached(struct engine *e, const struct policy *p)
             continue;
         printf("detached: %s (loosens", policy_id(all[i], id, sizeof(id)));
         for (size_t k = 0; k < pr.nconflicts; k++)
-            printf(" %s", pr.conflicts[k]);
+            printf("%s %s", k ? "," : "", pr.conflicts[k]);
         printf(")\n");
     }
     free(all);
@@ -890,7 +919,7 @@ int cli_validate(int argc, char **argv)
             printf("conflict  %s %s: detached from %s, loosens", policy_kind_name(all[i]->kind), id,
                    all[i]->extends);
             for (size_t k = 0; k < pr.nconflicts; k++)
-                printf(" %s", pr.conflicts[k]);
+                printf("%s %s", k ? "," : "", pr.conflicts[k]);
             putchar('\n');
         } else
             printf("valid     %s %s\n", policy_kind_name(all[i]->kind), id);

@@ -123,6 +123,18 @@ def test_tree_runtime_default(d):
     check(t == {"name": "runtime/default", "children": [
         {"name": "demo/base", "children": [{"name": "demo/child", "children": []}]}]},
           "tree runtime/default -o json", p.stdout + p.stderr)
+    # What a child loosens, listed with commas (one item reads as one word).
+    path = write(d, "rebel2.yaml",
+                 policy("base", "  seccomp: {syscalls: [read, write], action: Allow}\n"
+                                "  rules:\n  - {syscalls: [mkdir], action: Block}\n"),
+                 policy("rebel", "  extends: base\n  defaultAction: Allow\n"
+                                 "  rules:\n  - {syscalls: [mkdir], action: Allow}\n"))
+    p = kscmp("tree", "-f", path, "demo/base", "--arch", "x86_64")
+    check(p.returncode == 0 and "detached: demo/rebel (loosens defaultAction, mkdir)\n" in p.stdout,
+          "tree: what a detached child loosens, with commas", p.stdout + p.stderr)
+    p = kscmp("validate", "-f", path, "--arch", "x86_64")
+    check(p.returncode == 0 and "detached from base, loosens defaultAction, mkdir\n" in p.stdout,
+          "validate: the same list", p.stdout + p.stderr)
 
 
 def test_validate_dir(d):
@@ -247,7 +259,23 @@ def test_unrelated_invalid(d):
         p = kscmp(cmd, "-f", path, "--pod", path)
         check(p.returncode == 1 and p.stdout == "" and "demo/other: spec.seccomp.syscal" in p.stderr
               and f"kscmp {cmd}: stopped at that error" in p.stderr,
-              f"{cmd}: an unrelated invalid policy stops it, and it says why", p.stderr)
+              f"{cmd}: an unrelated policy that cannot be read stops it, and it says why", p.stderr)
+    os.remove(path)
+    # Readable but invalid (an unknown syscall is found when it is compiled), and not in the
+    # profile: printed, exit 0, as the agent would write it, with a warning that names it.
+    path = write(d, "unrelated2.yaml",
+                 policy("web", "  selector: {matchLabels: {app: web}}\n"
+                               "  seccomp: {syscalls: [read], action: Allow}\n"),
+                 policy("other", "  selector: {matchLabels: {app: none}}\n"
+                                 "  seccomp: {syscalls: [mkdirr], action: Allow}\n"),
+                 pod("web-1", "kscmp/demo/web.json"))
+    for args in (("compile", "--pod", path), ("explain", "--pod", path),
+                 ("compile", "--policy", "demo/web")):
+        p = kscmp(args[0], "-f", path, *args[1:])
+        check(p.returncode == 0 and p.stdout != "" and "kscmp: warning: not in this profile, but "
+              "invalid: " in p.stderr and 'demo/other: spec.seccomp.syscalls[0]: unknown syscall '
+              '"mkdirr"' in p.stderr,
+              f"{' '.join(args[:2])}: an unrelated invalid policy: warned about, exit 0", p.stderr)
     os.remove(path)
 
 
