@@ -703,14 +703,48 @@ static int podstate_build(struct podstate *ps, struct kerr *err)
     return 0;
 }
 
+static bool str_same(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Whether b differs from a only in what no file or Event depends on: its containers' states
+ * (the kubelet's updates of a running pod's status). */
+static bool pod_same_but_containers(const struct pod *a, const struct pod *b)
+{
+    if (!str_same(a->uid, b->uid) || !str_same(a->node_name, b->node_name) ||
+        !str_same(a->file, b->file) || a->line != b->line || a->nrefs != b->nrefs ||
+        !labels_equal(&a->labels, &b->labels))
+        return false;
+    for (size_t i = 0; i < a->nrefs; i++)
+        if (strcmp(a->refs[i], b->refs[i]) != 0 ||
+            (a->refs_nnp && a->refs_nnp[i]) != (b->refs_nnp && b->refs_nnp[i]))
+            return false;
+    return true;
+}
+
 int engine_put_pod(struct engine *e, struct pod *p)
 {
-    struct podstate *ps = calloc(1, sizeof(*ps));
-    if (!ps || asprintf(&ps->key, "%s/%s", p->ns, p->name) < 0) {
-        free(ps);
+    _cleanup_free_ char *key = NULL;
+    if (asprintf(&key, "%s/%s", p->ns, p->name) < 0) {
+        key = NULL;
         pod_free(p);
         return -ENOMEM;
     }
+    /* The same pod again but for its containers' states (a status update: several in each
+     * pod's life): it replaces the one held, and its files are not computed again. */
+    struct podstate *held = hmap_get(&e->pods, key);
+    if (held && pod_same_but_containers(held->pod, p)) {
+        pod_free(held->pod);
+        held->pod = p;
+        return 0;
+    }
+    struct podstate *ps = calloc(1, sizeof(*ps));
+    if (!ps) {
+        pod_free(p);
+        return -ENOMEM;
+    }
+    ps->key = TAKE_PTR(key);
     ps->pod = p;
     ps->events_due = true;
     int r = podstate_build(ps, NULL);

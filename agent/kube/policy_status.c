@@ -47,8 +47,12 @@ struct policy_status {
     struct engine *e;
     struct metrics *m;
     struct reflector *policies[PK__MAX];
-    struct hmap dirty;            /* namespaces whose policies' status to check */
-    bool all;                     /* check every policy's */
+    struct hmap dirty; /* namespaces whose policies' status to check */
+    bool all;          /* check every policy's */
+    /* What the last walk of every policy left: the policies by condition (the gauges), and
+     * how many namespaced ones it could not settle (condition still unknown). */
+    unsigned counts[COND__COUNT];
+    size_t unsettled;
     struct hmap pending[PK__MAX]; /* per kind: key -> when to compare and write (now_ms()) */
     unsigned inflight;
     uint64_t rng;      /* xorshift64 state, seeded from getrandom(): nodes draw unlike delays */
@@ -408,14 +412,26 @@ struct to_queue {
 
 void policy_status_update(struct policy_status *ps)
 {
+    /* After a sync that changed no policy (a pod came, changed or went: most syncs) only the
+     * ClusterSeccompPolicies, always looked at, need a walk; the namespaced ones, their
+     * conditions and the counts stand. Every change to a policy marks its namespace (or all)
+     * first, and a walk that could not settle one (out of memory) makes the next one whole. */
+    bool whole = ps->all || ps->dirty.n || ps->unsettled;
     unsigned counts[COND__COUNT] = {0};
+    if (!whole)
+        memcpy(counts, ps->counts, sizeof(counts));
+    size_t unsettled = 0;
     struct to_queue *q = NULL;
     size_t nq = 0, cap = 0;
     for (int kind = 0; kind < PK__MAX; kind++) {
+        if (!whole && kind != PK_CLUSTER)
+            continue;
         const struct hmap *records = reflector_records(ps->policies[kind]);
         struct hmap_iter it;
         for (struct hmap_entry *h = hmap_first(records, &it); h; h = hmap_next(records, &it)) {
             struct object_record *rec = h->value;
+            if (!whole && rec->condition != COND_UNKNOWN)
+                counts[rec->condition]--; /* counted again below, as it is now */
             bool dirty = ps->all || rec->condition == COND_UNKNOWN || kind == PK_CLUSTER;
             struct ns_name n;
             if (!dirty && ns_name_split(h->key, &n) == 0 && ns_name_ns(&n))
@@ -438,8 +454,14 @@ void policy_status_update(struct policy_status *ps)
             }
             if (rec->condition != COND_UNKNOWN)
                 counts[rec->condition]++;
+            else if (kind != PK_CLUSTER && ns_name_split(h->key, &n) == 0 &&
+                     engine_get_policy(ps->e, kind, ns_name_ns(&n), n.name))
+                unsettled++; /* not one the engine lacks: its next change marks it */
         }
     }
+    memcpy(ps->counts, counts, sizeof(counts));
+    if (whole)
+        ps->unsettled = unsettled;
     size_t stretch = 1 + nq / STATUS_STRETCH_PER;
     if (stretch > STATUS_STRETCH_MAX)
         stretch = STATUS_STRETCH_MAX;

@@ -564,6 +564,31 @@ def s_namespace_labels(E):
     r.step("namespace-label pod deleted -> file removed", E.wait_absent, a, rel)
 
 
+def gauges_match_statuses(E, a, title):
+    """The agent's kscmp_policies{condition} equal the policies of the cluster counted by their
+    Ready condition's reason (what the agents wrote), once both have settled."""
+    plurals = ("kscmp.io/v1/seccomppolicies", "kscmp.io/v1/clusterseccomppolicies",
+               "security.kubearmor.com/v1/kubearmorseccomppolicies")
+
+    def pred():
+        want = {"Valid": 0, "Invalid": 0, "Conflict": 0}
+        for pl in plurals:
+            st, lst = E.c.get(f"/apis/{pl}")
+            if st == 404:
+                continue
+            if st != 200:
+                return False, f"GET {pl}: {st}"
+            for o in lst.get("items", []):
+                reason = ready_condition(o).get("reason")
+                if reason not in want:
+                    return False, f"{o['metadata'].get('namespace')}/{o['metadata']['name']}: no status yet"
+                want[reason] += 1
+        m = a.metrics()
+        got = {c: int(m.get(f'kscmp_policies{{condition="{c}"}}', 0)) for c in want}
+        return got == want or (False, f"gauges {got}, statuses {want}")
+    return E.r.step(title, wait_until, pred, T, "the gauges to match the statuses")
+
+
 def s_invalid_then_fixed(E):
     r, a, ns = E.r, E.a, "e2e-inv"
     rel = f"{ns}/web.json"
@@ -582,6 +607,12 @@ def s_invalid_then_fixed(E):
     m = a.metrics()
     r.check(m.get('kscmp_policies{condition="Invalid"}', 0) >= 1, "invalid: kscmp_policies{condition=\"Invalid\"} >= 1",
             {k: v for k, v in m.items() if k.startswith("kscmp_policies")})
+    # Pods that come and go change no policy: the agent then looks at no namespaced policy's
+    # status again, and its counts must still be every policy's.
+    E.apply(pod(ns, "q1", f"kscmp/{ns}/other.json"), pod(ns, "q2"))
+    r.step("invalid: pods without a policy -> NoPolicy", E.wait_event, ns, "q1", "NoPolicy")
+    E.delete(pod(ns, "q1"), pod(ns, "q2"))
+    gauges_match_statuses(E, a, "invalid: after pod-only changes, kscmp_policies{condition} = the statuses")
     # Another contributor changes while the policy is invalid: still the last good bytes.
     E.apply(policy(ns, "extra", ["getpid"], selector={}))
     E.wait_status("SeccompPolicy", ns, "extra", "True", "Valid")
@@ -596,6 +627,7 @@ def s_invalid_then_fixed(E):
     r.check(bool(cond.get("lastTransitionTime")), "invalid: the condition has a lastTransitionTime", cond)
     E.delete(pod(ns, "p"), policy(ns, "extra"))
     r.step("invalid: pod deleted -> file removed", E.wait_absent, a, rel)
+    gauges_match_statuses(E, a, "invalid: fixed, pod deleted -> kscmp_policies{condition} = the statuses")
 
 
 def s_conflict(E):

@@ -878,6 +878,26 @@ static void test_incremental_scope(void **state)
     load(e, OBJS(POD("a", "x", "{app: other}", "kscmp/a/api.json")));
     sync_rec(e, &r);
     want_rels(&r, "a/api.json");
+    /* The same pod again, and again with its container running (the kubelet's status
+     * updates): nothing to compute, but the engine holds the pod as it is now. */
+    load(e, OBJS(POD("a", "x", "{app: other}", "kscmp/a/api.json")));
+    sync_rec(e, &r);
+    assert_int_equal(r.nf, 0);
+    load(e,
+         OBJS(POD(
+             "a", "x", "{app: other}",
+             "kscmp/a/api.json") "status:\n  containerStatuses:\n  - name: main\n"
+                                 "    state: {running: {startedAt: \"2026-01-02T03:04:05Z\"}}\n"));
+    sync_rec(e, &r);
+    assert_int_equal(r.nf, 0);
+    const struct pod *held = engine_get_pod(e, "a", "x");
+    assert_non_null(held);
+    assert_int_equal(held->ncontainers, 1);
+    assert_true(held->containers[0].started_at > 0);
+    /* Its labels change: its files again (the policies that select it may differ). */
+    load(e, OBJS(POD("a", "x", "{app: web}", "kscmp/a/api.json")));
+    sync_rec(e, &r);
+    want_rels(&r, "a/api.json");
 
     /* A full resync: everything. */
     engine_touch_all(e);
