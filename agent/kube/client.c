@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <malloc.h>
 #include <libgen.h>
 #include <openssl/ssl.h>
@@ -12,11 +13,19 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/evloop.h"
 #include "base/log.h"
 #include "kube/watch_stream.h"
 
 #define MAX_BODY KUBE_MAX_BODY
 #define BIG_ANSWER (1u << 20)
+
+/* A watch that receives nothing for stall_ms (default STREAM_STALL_MS; the environment's
+ * KSCMP_WATCH_STALL_SECONDS, 1 to 3600, for tests) is given up on (req_setup()). The watches
+ * are looked at every fifth of that (at most STALL_CHECK_MAX_MS), so one is given up on at
+ * most that much later. */
+#define STREAM_STALL_MS 150000u
+#define STALL_CHECK_MAX_MS 30000u
 
 struct kube_req {
     struct kube *k;
@@ -29,8 +38,9 @@ struct kube_req {
     char *buf; /* non-stream body */
     size_t len, cap;
     struct linebuf lines;
-    bool too_large; /* the answer went over MAX_BODY: given up */
-    char why[128];  /* why we gave up on the answer (curl then says only "write error") */
+    bool too_large;   /* the answer went over MAX_BODY: given up */
+    uint64_t last_ms; /* a watch: when it was sent or its last bytes came (now_ms()) */
+    char why[128];    /* why we gave up on the answer (curl then says only "write error") */
     char errbuf[CURL_ERROR_SIZE];
     struct kube_req *next;
 };
@@ -40,7 +50,9 @@ struct kube {
     struct evloop *l;
     struct metrics *m;
     CURLM *multi;
-    struct evtimer *curl_timer; /* the timeout libcurl asks for */
+    struct evtimer *curl_timer;  /* the timeout libcurl asks for */
+    struct evtimer *stall_timer; /* looks for watches that stopped moving (req_setup()) */
+    uint64_t stall_ms, check_ms;
     char *token;
     int ifd; /* inotify on the token file's folder */
     struct kube_req *reqs;
@@ -92,6 +104,8 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata)
     size_t n = size * nmemb;
     long status = 0;
     curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &status);
+    if (r->stream)
+        r->last_ms = now_ms();
     if (r->stream && status >= 200 && status < 300) {
         size_t held = r->lines.cap;
         int q = linebuf_feed(&r->lines, data, n, line_cb, r);
@@ -170,11 +184,19 @@ static int req_setup(struct kube_req *r)
      * the e2e tests with libcurl 7.88). */
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     /* Watches end by the server's timeoutSeconds (at most 6 minutes); a request that stops
-     * moving is given up on sooner: 150 s without a byte for a watch (bookmarks come about
-     * every minute), 15 s for anything else. */
+     * moving is given up on sooner: 15 s without a byte for anything but a watch (libcurl's
+     * low-speed limit), 150 s for a watch (bookmarks come about every minute). For a watch
+     * the agent looks itself, every check_ms (on_stall_timer()): libcurl's limit wakes
+     * the agent up once a second for each transfer, ~5 of ~13 wake-ups a second of an idle
+     * agent, for transfers that last minutes. */
     curl_easy_setopt(h, CURLOPT_TIMEOUT, r->stream ? 600L : 60L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, r->stream ? 150L : 15L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, r->stream ? 0L : 1L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, r->stream ? 0L : 15L);
+    if (r->stream) {
+        r->last_ms = now_ms();
+        if (!evtimer_armed(r->k->stall_timer))
+            evtimer_arm(r->k->stall_timer, r->k->check_ms);
+    }
     if (k->cfg->ca_data) {
         struct curl_blob b = {k->cfg->ca_data, strlen(k->cfg->ca_data), CURL_BLOB_COPY};
         curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
@@ -323,6 +345,46 @@ static int socket_cb(CURL *h, curl_socket_t s, int what, void *userp, void *sock
     return 0;
 }
 
+/* Gives up on the watch r, which has stopped moving: told to its owner as a transfer that
+ * failed (with libcurl's words for it), as libcurl's low-speed limit would. */
+static void give_up_stalled(struct kube *k, struct kube_req *r, uint64_t quiet_ms)
+{
+    long status = 0;
+    curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &status);
+    curl_multi_remove_handle(k->multi, r->h);
+    unlink_req(k, r);
+    metrics_add(k->m, M_API_ERRORS, 1);
+    snprintf(r->why, sizeof(r->why),
+             "Operation too slow: nothing received on the watch for %" PRIu64 " seconds",
+             quiet_ms / 1000);
+    if (r->ops.done)
+        r->ops.done(status, status >= 200 && status < 300 ? NULL : (r->buf ? r->buf : ""), r->len,
+                    r->why, r->ops.userdata);
+    req_free(r);
+}
+
+static void on_stall_timer(struct evtimer *timer, void *userdata)
+{
+    struct kube *k = userdata;
+    /* One at a time, from the head again: an owner told may send or cancel requests. Those
+     * sent now are not stalled, so each pass ends the list's stalled watches one by one. */
+    for (bool again = true; again;) {
+        again = false;
+        uint64_t now = now_ms();
+        for (struct kube_req *r = k->reqs; r; r = r->next)
+            if (r->stream && now - r->last_ms >= k->stall_ms) {
+                give_up_stalled(k, r, now - r->last_ms);
+                again = true;
+                break;
+            }
+    }
+    for (struct kube_req *r = k->reqs; r; r = r->next)
+        if (r->stream) {
+            evtimer_arm(k->stall_timer, k->check_ms);
+            break;
+        }
+}
+
 static void on_curl_timer(struct evtimer *timer, void *userdata)
 {
     struct kube *k = userdata;
@@ -354,9 +416,21 @@ int kube_new(struct kube_config *cfg, struct evloop *l, struct metrics *m, struc
         kube_config_free(cfg);
         return -ENOMEM;
     }
-    *k = (struct kube){.cfg = cfg, .l = l, .m = m, .ifd = -1};
+    *k = (struct kube){.cfg = cfg, .l = l, .m = m, .ifd = -1, .stall_ms = STREAM_STALL_MS};
+    const char *stall = getenv("KSCMP_WATCH_STALL_SECONDS");
+    if (stall) {
+        char *end;
+        unsigned long v = strtoul(stall, &end, 10);
+        if (*stall && !*end && v >= 1 && v <= 3600)
+            k->stall_ms = v * 1000;
+        else
+            log_warning("KSCMP_WATCH_STALL_SECONDS=\"%s\" is not 1 to 3600: %u s", stall,
+                        STREAM_STALL_MS / 1000);
+    }
+    k->check_ms = k->stall_ms / 5 < STALL_CHECK_MAX_MS ? k->stall_ms / 5 : STALL_CHECK_MAX_MS;
     k->multi = curl_multi_init();
-    if (!k->multi || evtimer_new(l, on_curl_timer, k, &k->curl_timer) < 0) {
+    if (!k->multi || evtimer_new(l, on_curl_timer, k, &k->curl_timer) < 0 ||
+        evtimer_new(l, on_stall_timer, k, &k->stall_timer) < 0) {
         kube_free(k);
         return -ENOMEM;
     }
@@ -398,6 +472,7 @@ void kube_free(struct kube *k)
     if (k->multi)
         curl_multi_cleanup(k->multi);
     evtimer_free(k->curl_timer);
+    evtimer_free(k->stall_timer);
     if (k->ifd >= 0) {
         evloop_del_fd(k->l, k->ifd);
         close(k->ifd);

@@ -132,7 +132,9 @@ class FakeAPI:
     def fault(self, resource, verb, mode, count=None, **kw):
         """Makes the next `count` (None: every) list or watch of resource misbehave:
         mode "status" (kw status=404), "garbage", "slow" (kw seconds), "line" (a watch event
-        line of kw size bytes), "gone" (a watch that answers an ERROR 410 event)."""
+        line of kw size bytes), "gone" (a watch that answers an ERROR 410 event), "mute" (a
+        watch that answers 200 and then sends nothing, its events dropped, until it times out
+        or the client leaves)."""
         with self.lock:
             self.faults[(resource, verb)] = dict(mode=mode, count=count, **kw)
 
@@ -391,6 +393,8 @@ current-context: fake
                         w.cond.wait(0.5)
                     lines, w.events = w.events, []
                     closed = w.closed or time.monotonic() >= deadline
+                if f and f["mode"] == "mute":
+                    lines = []
                 for line in lines:
                     chunk(line.encode())
                 if closed:

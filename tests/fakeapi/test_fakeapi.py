@@ -286,6 +286,20 @@ class FakeApiTest(unittest.TestCase):
         H.wait_until(lambda: "keyctl" in (self.blocked("demo/web.json") or set()), 30,
                      "the baseline seen through the watch")
 
+    def test_04_stalled_watch_given_up(self):
+        """A watch that answers and then sends nothing (a connection that died without a word)
+        is given up on once it has been quiet for KSCMP_WATCH_STALL_SECONDS (150 by default),
+        with libcurl's words for it, and watched again: a change made meanwhile arrives."""
+        self.api.put("seccomppolicies", policy("demo", "web", WEB))
+        self.api.put("pods", pod("demo", "web-1", "kscmp/demo/web.json"))
+        self.api.fault("clusterseccomppolicies", "watch", "mute", count=1)
+        a = self.agent(env={"KSCMP_WATCH_STALL_SECONDS": "3"})
+        self.api.put("clusterseccomppolicies", cluster_policy("baseline", BASELINE))
+        a.wait_log(r"clusterseccomppolicies.*Operation too slow: nothing received on the watch "
+                   r"for [34] seconds", timeout=20)
+        H.wait_until(lambda: "keyctl" in (self.blocked("demo/web.json") or set()), 30,
+                     "the baseline seen through the watch started again")
+
     def test_05_allocation_failures_are_retried(self):
         """Every way starting a list or a watch can fail (the request's path cannot be
         allocated, libcurl cannot make a handle) is retried with backoff: with those failures
