@@ -40,7 +40,9 @@ struct ynode {
 /* Whether s, written as a plain scalar, reads back as the string s, as kubectl and kscmp read
  * YAML: false for words and numbers such as "true", "yes", "off", "null", "0755" or "1e3",
  * and for anything that starts with a digit (kubectl may read "2024-01-01" as a date), which
- * a writer must put in double quotes. */
+ * a writer must put in double quotes. Only how such a scalar resolves is looked at, not YAML's
+ * syntax: s must be a name (letters, digits, '-', '.', '_'), not text with indicators such as
+ * "*a", "&a", "a: b" or "- x". */
 bool ydoc_plain_safe(const char *s);
 
 /* Parses every document of a YAML stream. Empty documents are skipped. On error *ret_docs is

@@ -49,9 +49,10 @@ struct policy_status {
     struct reflector *policies[PK__MAX];
     struct hmap dirty; /* namespaces whose policies' status to check */
     bool all;          /* check every policy's */
-    /* What the last walk of every policy left: the policies by condition (the gauges), and
-     * how many namespaced ones it could not settle (condition still unknown). */
-    unsigned counts[COND__COUNT];
+    /* What the last walk of every policy left: the namespaced policies by condition (the
+     * gauges, with the cluster ones counted afresh at each walk), and how many namespaced ones
+     * it could not settle (condition still unknown). */
+    unsigned counts_ns[COND__COUNT];
     size_t unsettled;
     struct hmap pending[PK__MAX]; /* per kind: key -> when to compare and write (now_ms()) */
     unsigned inflight;
@@ -103,7 +104,8 @@ void policy_status_mark(struct policy_status *ps, enum policy_kind kind, const c
         ps->all = true;
         return;
     }
-    hmap_put(&ps->dirty, ns, (void *)1, NULL);
+    if (hmap_put(&ps->dirty, ns, (void *)1, NULL) < 0)
+        ps->all = true; /* out of memory for the mark: look at every policy */
 }
 
 void policy_status_mark_all(struct policy_status *ps)
@@ -417,9 +419,9 @@ void policy_status_update(struct policy_status *ps)
      * conditions and the counts stand. Every change to a policy marks its namespace (or all)
      * first, and a walk that could not settle one (out of memory) makes the next one whole. */
     bool whole = ps->all || ps->dirty.n || ps->unsettled;
-    unsigned counts[COND__COUNT] = {0};
+    unsigned counts[COND__COUNT] = {0}, counts_ns[COND__COUNT] = {0};
     if (!whole)
-        memcpy(counts, ps->counts, sizeof(counts));
+        memcpy(counts_ns, ps->counts_ns, sizeof(counts_ns));
     size_t unsettled = 0;
     struct to_queue *q = NULL;
     size_t nq = 0, cap = 0;
@@ -430,8 +432,6 @@ void policy_status_update(struct policy_status *ps)
         struct hmap_iter it;
         for (struct hmap_entry *h = hmap_first(records, &it); h; h = hmap_next(records, &it)) {
             struct object_record *rec = h->value;
-            if (!whole && rec->condition != COND_UNKNOWN)
-                counts[rec->condition]--; /* counted again below, as it is now */
             bool dirty = ps->all || rec->condition == COND_UNKNOWN || kind == PK_CLUSTER;
             struct ns_name n;
             if (!dirty && ns_name_split(h->key, &n) == 0 && ns_name_ns(&n))
@@ -453,15 +453,18 @@ void policy_status_update(struct policy_status *ps)
                 json_decref(want);
             }
             if (rec->condition != COND_UNKNOWN)
-                counts[rec->condition]++;
+                (kind == PK_CLUSTER ? counts : counts_ns)[rec->condition]++;
             else if (kind != PK_CLUSTER && ns_name_split(h->key, &n) == 0 &&
                      engine_get_policy(ps->e, kind, ns_name_ns(&n), n.name))
                 unsettled++; /* not one the engine lacks: its next change marks it */
         }
     }
-    memcpy(ps->counts, counts, sizeof(counts));
-    if (whole)
+    if (whole) {
+        memcpy(ps->counts_ns, counts_ns, sizeof(counts_ns));
         ps->unsettled = unsettled;
+    }
+    for (int c = 0; c < COND__COUNT; c++)
+        counts[c] += counts_ns[c];
     size_t stretch = 1 + nq / STATUS_STRETCH_PER;
     if (stretch > STATUS_STRETCH_MAX)
         stretch = STATUS_STRETCH_MAX;

@@ -360,6 +360,17 @@ static bool load_file(struct localsrc *s, const char *name)
     for (size_t i = 0; i < b.n; i++) {
         struct object *o = &b.v[i];
         warn_defined_twice(s, name, f, o, &ids[i]);
+        /* Twice in this file: the later one is used, as between files (validate refuses). */
+        for (size_t k = 0; k < i && o->type != OBJ_NAMESPACE; k++)
+            if (same_ident(&ids[k], &ids[i])) {
+                s->defined_twice++;
+                log_warning("%s/%s: %s %s%s%s is defined twice in this file: the later "
+                            "definition is used; keep one",
+                            s->dir, name,
+                            o->type == OBJ_POD ? "Pod" : policy_kind_name(ids[i].kind),
+                            ids[i].ns ? ids[i].ns : "", ids[i].ns ? "/" : "", ids[i].name);
+                break;
+            }
         if (o->type == OBJ_POLICY)
             r = engine_put_policy(s->e, TAKE_PTR(o->policy));
         else if (o->type == OBJ_POD)

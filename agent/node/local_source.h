@@ -41,8 +41,8 @@ int localsrc_load_all(struct localsrc *s);
 bool localsrc_complete(const struct localsrc *s);
 /* Manifests never read without error (their objects are unknown). */
 unsigned localsrc_unknown(const struct localsrc *s);
-/* How many times an object was found defined in a second file (each warned about: the
- * definition read last is used), since the source was made. */
+/* How many times an object was found defined a second time, in another file or in the same
+ * one (each warned about: the definition read last is used), since the source was made. */
 unsigned localsrc_defined_twice(const struct localsrc *s);
 
 #endif

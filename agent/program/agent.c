@@ -626,8 +626,8 @@ int agent_main(int argc, char **argv)
                 ? 0
                 : EXIT_INVALID;
         if (a.first_done && (a.warnings || a.invalid_policies || twice))
-            log_error("--once: %u pod Event(s), %u invalid polic%s, %u object(s) defined in two "
-                      "files: exit 1",
+            log_error("--once: %u pod Event(s), %u invalid polic%s, %u second definition(s) of an "
+                      "object: exit 1",
                       a.warnings, a.invalid_policies, a.invalid_policies == 1 ? "y" : "ies", twice);
         agent_free(&a);
         return r;

@@ -307,8 +307,8 @@ static int make_engine(const char *cmd, const struct common *c, bool collect, bo
              * stops this command. */
             if (!collect)
                 fprintf(stderr,
-                        "kscmp %s: stopped at that error: it reads only files that are valid "
-                        "throughout ('kscmp validate -f' lists every problem)\n",
+                        "kscmp %s: stopped at that error (a document it cannot read may hold "
+                        "anything: 'kscmp validate -f' lists every problem)\n",
                         cmd);
             return EXIT_INVALID;
         }

@@ -247,8 +247,9 @@ def test_usage(d):
 
 
 def test_unrelated_invalid(d):
-    """compile and explain read only valid input: a policy that has nothing to do with the pod
-    but is invalid stops them, and they say so (the agent would still write the file)."""
+    """A policy that has nothing to do with the pod: one that cannot be read stops compile and
+    explain, and they say why; one found invalid when compiled is warned about, and the
+    profile printed (the agent too would write the file)."""
     path = write(d, "unrelated.yaml",
                  policy("web", "  selector: {matchLabels: {app: web}}\n"
                                "  seccomp: {syscalls: [read], action: Allow}\n"),

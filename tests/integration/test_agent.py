@@ -800,6 +800,12 @@ spec:
                                 "spec: {selector: {matchLabels: {app: web}}, seccomp: "
                                 "{arch: [aarch64], syscalls: [read], action: Allow}}\n", None),
             "twice": (MERGE.split("---\n")[1], None),  # demo/kscmp2 of 10-merge.yaml again
+            "twice-in-file": ("apiVersion: kscmp.io/v1\nkind: SeccompPolicy\n"
+                              "metadata: {name: dup, namespace: demo}\n"
+                              "spec: {seccomp: {syscalls: [read], action: Allow}}\n---\n"
+                              "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\n"
+                              "metadata: {name: dup, namespace: demo}\n"
+                              "spec: {seccomp: {syscalls: [write], action: Allow}}\n", None),
         }
         for what, (policy_doc, pod_doc) in bad.items():
             if policy_doc:
@@ -811,7 +817,10 @@ spec:
             self.assertIn("--once: ", out, what)
             if what == "twice":
                 self.assertIn("is defined in", out)
-                self.assertIn("1 object(s) defined in two files: exit 1", out)
+                self.assertIn("1 second definition(s) of an object: exit 1", out)
+            elif what == "twice-in-file":
+                self.assertIn("SeccompPolicy demo/dup is defined twice in this file", out)
+                self.assertIn("1 second definition(s) of an object: exit 1", out)
             elif what != "invalid":
                 self.assertIn(f"event Warning {what}", out)
             self.assertIn("demo/api.json", H.profiles_on_disk(self.root), what)
