@@ -732,11 +732,13 @@ int engine_put_pod(struct engine *e, struct pod *p)
         return -ENOMEM;
     }
     /* The same pod again but for its containers' states (a status update: several in each
-     * pod's life): it replaces the one held, and its files are not computed again. */
+     * pod's life): it replaces the one held, and its files are not computed again. Its refused
+     * references are told again, as for any put of a pod (cheap: no file is computed). */
     struct podstate *held = hmap_get(&e->pods, key);
     if (held && pod_same_but_containers(held->pod, p)) {
         pod_free(held->pod);
         held->pod = p;
+        held->events_due = true;
         return 0;
     }
     struct podstate *ps = calloc(1, sizeof(*ps));
