@@ -271,6 +271,24 @@ static void unlink_req(struct kube *k, struct kube_req *r)
         }
 }
 
+/* Tells the owner of r, already out of the multi handle, how it ended (error: NULL when the
+ * transfer itself went through, whatever the status) and frees r. A watch's owner is given
+ * no body on a 2xx: its lines went to it as they came. */
+static void finish_req(struct kube *k, struct kube_req *r, long status, const char *error)
+{
+    if (error || status >= 400 || status == 0)
+        metrics_add(k->m, M_API_ERRORS, 1);
+    unlink_req(k, r);
+    if (r->ops.done)
+        r->ops.done(status,
+                    r->stream && status >= 200 && status < 300 ? NULL : (r->buf ? r->buf : ""),
+                    r->len, error, r->ops.userdata);
+    bool big = r->cap + r->lines.cap > BIG_ANSWER;
+    req_free(r);
+    if (big)
+        malloc_trim(0); /* a large answer is gone: give its memory back to the system */
+}
+
 static void check_done(struct kube *k)
 {
     CURLMsg *msg;
@@ -290,8 +308,6 @@ static void check_done(struct kube *k)
             if (req_setup(r) == 0)
                 continue;
         }
-        if (code != CURLE_OK || status >= 400 || status == 0)
-            metrics_add(k->m, M_API_ERRORS, 1);
         const char *error = code == CURLE_OK ? NULL
                             : r->why[0]      ? r->why
                             : r->errbuf[0]   ? r->errbuf
@@ -300,15 +316,7 @@ static void check_done(struct kube *k)
             status = 413; /* nothing of the answer is kept (client.h) */
             r->len = 0;
         }
-        unlink_req(k, r);
-        if (r->ops.done)
-            r->ops.done(status,
-                        r->stream && status >= 200 && status < 300 ? NULL : (r->buf ? r->buf : ""),
-                        r->len, error, r->ops.userdata);
-        bool big = r->cap + r->lines.cap > BIG_ANSWER;
-        req_free(r);
-        if (big)
-            malloc_trim(0); /* a large answer is gone: give its memory back to the system */
+        finish_req(k, r, status, error);
     }
 }
 
@@ -352,15 +360,10 @@ static void give_up_stalled(struct kube *k, struct kube_req *r, uint64_t quiet_m
     long status = 0;
     curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &status);
     curl_multi_remove_handle(k->multi, r->h);
-    unlink_req(k, r);
-    metrics_add(k->m, M_API_ERRORS, 1);
     snprintf(r->why, sizeof(r->why),
              "Operation too slow: nothing received on the watch for %" PRIu64 " seconds",
              quiet_ms / 1000);
-    if (r->ops.done)
-        r->ops.done(status, status >= 200 && status < 300 ? NULL : (r->buf ? r->buf : ""), r->len,
-                    r->why, r->ops.userdata);
-    req_free(r);
+    finish_req(k, r, status, r->why);
 }
 
 static void on_stall_timer(struct evtimer *timer, void *userdata)

@@ -903,6 +903,56 @@ static void verify_ns(struct reconciler *r, const char *ns)
             hmap_put(&r->verify, h->key, NULL, NULL);
 }
 
+/* Acts on one event of the watch; true when it may tell of a change someone else made below
+ * the store (anything but the agent's own renames and the names of its temporaries). */
+static bool on_watch_event(struct reconciler *r, const struct inotify_event *ev)
+{
+    if (ev->mask & IN_Q_OVERFLOW) {
+        r->verify_all = true;
+        forget_own_moves(r);
+        return true;
+    }
+    size_t di = r->nwdirs;
+    for (size_t i = 0; i < r->nwdirs; i++)
+        if (r->wdirs[i].wd == ev->wd)
+            di = i;
+    if (di == r->nwdirs)
+        return true;
+    const struct wdir *d = &r->wdirs[di];
+    if (ev->mask & IN_IGNORED) {
+        /* The watch is gone with its folder: forget it (re-added if it comes back). */
+        free(r->wdirs[di].ns);
+        r->wdirs[di] = r->wdirs[--r->nwdirs];
+        r->verify_all = true;
+        forget_own_moves(r);
+        return true;
+    }
+    if (!d->ns && (ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)) && ev->len &&
+        dns_label_valid(ev->name)) {
+        /* A namespace's folder came (most often: made by our first write into it): watched
+         * from now on, and the files we want in it checked. */
+        add_wdir(r, ev->name);
+        verify_ns(r, ev->name);
+        return true;
+    }
+    if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF) || (ev->mask & IN_ISDIR)) {
+        r->verify_all = true; /* a folder went: check everything */
+        forget_own_moves(r);
+        return true;
+    }
+    if (!d->ns || !ev->len)
+        return true;
+    char rel[PATH_MAX];
+    snprintf(rel, sizeof(rel), "%s/%s", d->ns, ev->name);
+    if (!store_rel_valid(rel))
+        return false; /* not a profile's name: one of our temporaries */
+    /* Our own rename: the bytes are the ones we wrote. */
+    if ((ev->mask & IN_MOVED_TO) && take_own_move(r, hmap_get(&r->wants, rel)))
+        return false;
+    hmap_put(&r->verify, rel, NULL, NULL);
+    return true;
+}
+
 static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata)
 {
     struct reconciler *r = userdata;
@@ -913,62 +963,12 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
             break;
         drained = inotify_read_drained((size_t)n, sizeof(buf));
         /* What was learnt of the files (store_stat()) may be old after any event but the
-         * agent's own renames (its writes counted them) and those of names that are not
-         * profiles' (its temporaries): counts says whether this one was such. */
-        bool foreign = false, counts = false;
-        for (char *p = buf; p < buf + n; foreign |= counts) {
-            struct inotify_event *ev = (struct inotify_event *)p;
+         * agent's own. */
+        bool foreign = false;
+        for (char *p = buf; p < buf + n;) {
+            const struct inotify_event *ev = (const struct inotify_event *)p;
             p += sizeof(*ev) + ev->len;
-            counts = true;
-            const struct wdir *d = NULL;
-            size_t di = 0;
-            for (size_t i = 0; i < r->nwdirs; i++)
-                if (r->wdirs[i].wd == ev->wd) {
-                    d = &r->wdirs[i];
-                    di = i;
-                }
-            if (ev->mask & IN_Q_OVERFLOW) {
-                r->verify_all = true;
-                forget_own_moves(r);
-                continue;
-            }
-            if (!d)
-                continue;
-            if (ev->mask & IN_IGNORED) {
-                /* The watch is gone with its folder: forget it (re-added if it comes back). */
-                free(r->wdirs[di].ns);
-                r->wdirs[di] = r->wdirs[--r->nwdirs];
-                r->verify_all = true;
-                forget_own_moves(r);
-                continue;
-            }
-            if (!d->ns && (ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)) &&
-                ev->len && dns_label_valid(ev->name)) {
-                /* A namespace's folder came (most often: made by our first write into it):
-                 * watched from now on, and the files we want in it checked. */
-                add_wdir(r, ev->name);
-                verify_ns(r, ev->name);
-                continue;
-            }
-            if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED) || (ev->mask & IN_ISDIR)) {
-                r->verify_all = true; /* a folder went: check everything */
-                forget_own_moves(r);
-                continue;
-            }
-            if (d->ns && ev->len) {
-                char rel[PATH_MAX];
-                snprintf(rel, sizeof(rel), "%s/%s", d->ns, ev->name);
-                if (!store_rel_valid(rel)) {
-                    counts = false;
-                    continue;
-                }
-                /* Our own rename: the bytes are the ones we wrote. */
-                if ((ev->mask & IN_MOVED_TO) && take_own_move(r, hmap_get(&r->wants, rel))) {
-                    counts = false;
-                    continue;
-                }
-                hmap_put(&r->verify, rel, NULL, NULL);
-            }
+            foreign |= on_watch_event(r, ev);
         }
         if (foreign)
             store_note_change(r->s);

@@ -512,7 +512,7 @@ static int temporary_create(struct store *s, int nsfd, const char *rel, const ch
 
 /* Fills the new temporary fd with data; with others (together), also starts writing it to
  * the disk without waiting (sync_file_range: so that the files of one store_write_many()
- * reach the disk together; temporary_flush() waits). Alone, the fsync() starts it. */
+ * reach the disk together; write_commit()'s fsync() waits). Alone, the fsync() starts it. */
 static int temporary_fill(struct store *s, int fd, const char *rel, const char *tmp_name,
                           const void *data, size_t len, bool together, struct kerr *err)
 {
@@ -525,20 +525,6 @@ static int temporary_fill(struct store *s, int fd, const char *rel, const char *
                         strerror(-r));
     if (together)
         (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* a hint: fsync() decides */
-    return 0;
-}
-
-/* Makes the filled temporary fd durable and closes it (either way). */
-static int temporary_flush(struct store *s, int fd, const char *rel, const char *tmp_name,
-                           struct kerr *err)
-{
-    _cleanup_close_ int owned = fd;
-    if (fsync(owned) < 0)
-        return kerr_set(err, -errno, "%s/%s: fsync temporary %s: %s", s->path, rel, tmp_name,
-                        strerror(errno));
-    if (close(TAKE_FD(owned)) < 0)
-        return kerr_set(err, -errno, "%s/%s: close temporary %s: %s", s->path, rel, tmp_name,
-                        strerror(errno));
     return 0;
 }
 
@@ -605,13 +591,31 @@ static void write_commit(struct store *s, struct store_item *it, struct write_sl
 {
     /* Dates the version (store.h) on the temporary, so that its flush makes the date
      * durable too and nothing touches the file after the rename. Only the second of a date
-     * counts, so should the rename fall in a later second the date is set again then.
-     * Should that fail, the date is the write's: the version is in place all the same. */
-    struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}}, now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    times[1] = version_date(now, !w->exists);
+     * counts: should the flush (most of a write's time) end in a later second, the
+     * temporary is dated again, a date this write does not flush; should the rename itself
+     * fall in a later second, the file is (an IN_ATTRIB that the reconciler reads as
+     * someone's change: one check more). Should either fail, the date is the write's: the
+     * version is in place all the same. */
+    struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}}, dated, now;
+    clock_gettime(CLOCK_REALTIME, &dated);
+    times[1] = version_date(dated, !w->exists);
     (void)futimens(w->tmp_fd, times);
-    int r = temporary_flush(s, TAKE_FD(w->tmp_fd), it->rel, w->tmp_name, &it->err);
+    int r = 0;
+    if (fsync(w->tmp_fd) < 0)
+        r = kerr_set(&it->err, -errno, "%s/%s: fsync temporary %s: %s", s->path, it->rel,
+                     w->tmp_name, strerror(errno));
+    else {
+        clock_gettime(CLOCK_REALTIME, &now);
+        if (now.tv_sec != dated.tv_sec) {
+            dated = now;
+            times[1] = version_date(dated, !w->exists);
+            (void)futimens(w->tmp_fd, times);
+        }
+    }
+    int fd = TAKE_FD(w->tmp_fd);
+    if (close(fd) < 0 && r == 0)
+        r = kerr_set(&it->err, -errno, "%s/%s: close temporary %s: %s", s->path, it->rel,
+                     w->tmp_name, strerror(errno));
     if (r == 0 && renameat(w->nsfd, w->tmp_name, w->nsfd, w->n.name) < 0)
         r = kerr_set(&it->err, -errno, "%s/%s: rename: %s", s->path, it->rel, strerror(errno));
     if (r < 0) {
@@ -620,10 +624,9 @@ static void write_commit(struct store *s, struct store_item *it, struct write_sl
         return;
     }
     w->renamed = true;
-    struct timespec after;
-    clock_gettime(CLOCK_REALTIME, &after);
-    if (after.tv_sec != now.tv_sec) {
-        times[1] = version_date(after, !w->exists);
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (now.tv_sec != dated.tv_sec) {
+        times[1] = version_date(now, !w->exists);
         (void)utimensat(w->nsfd, w->n.name, times, AT_SYMLINK_NOFOLLOW);
     }
 }
