@@ -556,6 +556,35 @@ static int parse_filter(struct pctx *c, const struct ynode *f, const char *field
     return 0;
 }
 
+/* The syscalls[] entry sc's list of names: *ret_names, or NULL when it has Docker's one name
+ * instead. A name and names mixed up get a hint at the right key. */
+static int entry_names(struct pctx *c, const struct ynode *sc, const char *field,
+                       const struct ynode **ret_names)
+{
+    const struct ynode *name = ynode_get(sc, "name"), *names = ynode_get(sc, "names");
+    char path[128];
+    if (!ynode_is_null(name) && !ynode_is_null(names))
+        return fail(c, sc, field, "both name and names are given: keep names, drop name");
+    if (!ynode_is_null(name)) {
+        snprintf(path, sizeof(path), "%s.name", field);
+        if (name->kind == YN_SEQ)
+            return fail(c, name, path, "must be one syscall name, not a list: did you mean names?");
+        *ret_names = NULL;
+        return 0;
+    }
+    snprintf(path, sizeof(path), "%s.names", field);
+    if (ynode_is_null(names))
+        return fail(c, sc, path, "required (the list of syscall names this entry is for)");
+    if (ynode_is_str(names))
+        return fail(c, names, path, "must be a list such as [\"%.64s\"], not a string%s",
+                    names->str, c->docker ? " (name is the key for one syscall)" : "");
+    int r = want(c, names, path, YN_SEQ);
+    if (r < 0)
+        return r;
+    *ret_names = names;
+    return 0;
+}
+
 static int parse_syscall(struct pctx *c, struct iprof *p, const struct ynode *sc, size_t idx)
 {
     char field[64];
@@ -566,9 +595,13 @@ static int parse_syscall(struct pctx *c, struct iprof *p, const struct ynode *sc
     static const char *const oci_keys[] = {"names", "action", "errnoRet", "args", NULL};
     static const char *const docker_keys[] = {"names",   "name",     "action",   "errnoRet", "args",
                                               "comment", "includes", "excludes", NULL};
+    char path[128];
+    const struct ynode *name = ynode_get(sc, "name");
+    snprintf(path, sizeof(path), "%s.name", field);
+    if (name && !c->docker)
+        return fail(c, name, path, "unknown field: did you mean names (a list of syscall names)?");
     if ((r = check_keys(c, sc, field, c->docker ? docker_keys : oci_keys, NULL)) < 0)
         return r;
-    char path[128];
     struct ient e = {0};
     snprintf(path, sizeof(path), "%s.action", field);
     if (!ynode_get(sc, "action"))
@@ -607,25 +640,15 @@ static int parse_syscall(struct pctx *c, struct iprof *p, const struct ynode *sc
         keep &= m;
         p->resolved = true;
     }
-    const struct ynode *name = ynode_get(sc, "name"), *names = ynode_get(sc, "names");
-    if (!ynode_is_null(name) && !ynode_is_null(names))
-        return fail(c, sc, field, "both name and names are given: use names");
+    const struct ynode *names;
+    if ((r = entry_names(c, sc, field, &names)) < 0)
+        return r;
     /* Checked even when the entry does not apply: a typo is a typo. */
-    size_t n = 0;
-    if (!ynode_is_null(name)) {
-        n = 1;
-    } else if (!ynode_is_null(names)) {
-        snprintf(path, sizeof(path), "%s.names", field);
-        if ((r = want(c, names, path, YN_SEQ)) < 0)
-            return r;
-        n = names->n;
-    } else {
-        return fail(c, sc, field, "names: required");
-    }
+    size_t n = names ? names->n : 1;
     for (size_t i = 0; i < n; i++) {
         char sub[160];
-        const struct ynode *it = ynode_is_null(name) ? names->items[i] : name;
-        if (ynode_is_null(name))
+        const struct ynode *it = names ? names->items[i] : name;
+        if (names)
             snprintf(sub, sizeof(sub), "%s.names[%zu]", field, i);
         else
             snprintf(sub, sizeof(sub), "%s.name", field);

@@ -164,9 +164,15 @@ static void test_malformed_oci(void **state)
         {"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": {}}", {"syscalls", "a list", NULL}},
         {OCI("3"), {"syscalls[0]", "a mapping", NULL}},
         {OCI("{\"names\": [\"read\"]}"), {"syscalls[0].action", "required", NULL}},
-        {OCI("{\"action\": \"SCMP_ACT_ALLOW\"}"), {"syscalls[0]", "names: required", NULL}},
+        {OCI("{\"action\": \"SCMP_ACT_ALLOW\"}"), {"syscalls[0].names: required", NULL}},
         {OCI("{\"names\": \"read\", \"action\": \"SCMP_ACT_ALLOW\"}"),
-         {"syscalls[0].names", "a list", NULL}},
+         {"syscalls[0].names: must be a list such as [\"read\"]", "name is the key", NULL}},
+        /* name and names mixed up: the entry, the key written and the one meant. */
+        {OCI("{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\"}, "
+             "{\"name\": [\"write\"], \"action\": \"SCMP_ACT_ALLOW\"}"),
+         {"syscalls[1].name: must be one syscall name, not a list: did you mean names?", NULL}},
+        {OCI("{\"name\": \"read\", \"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\"}"),
+         {"syscalls[0]: both name and names are given: keep names, drop name", NULL}},
         {OCI("{\"names\": [\"read\", 4], \"action\": \"SCMP_ACT_ALLOW\"}"),
          {"syscalls[0].names[1]", "a string", NULL}},
         {OCI("{\"names\": [\"\"], \"action\": \"SCMP_ACT_ALLOW\"}"),
@@ -261,6 +267,13 @@ static void test_malformed_spo(void **state)
         {SPO_HEAD "spec:\n  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n"
                   "  - {names: [read], action: SCMP_ACT_ALLOW, comment: x}\n",
          {"f0.yaml:7:", "spec.syscalls[0].comment", "unknown field", NULL}},
+        {SPO_HEAD
+         "spec:\n  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n"
+         "  - {names: [read], action: SCMP_ACT_ALLOW}\n  - {name: write, action: SCMP_ACT_ALLOW}\n",
+         {"f0.yaml:8:", "spec.syscalls[1].name: unknown field: did you mean names", NULL}},
+        {SPO_HEAD "spec:\n  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n"
+                  "  - {names: write, action: SCMP_ACT_ALLOW}\n",
+         {"spec.syscalls[0].names: must be a list such as [\"write\"], not a string", NULL}},
         {SPO_HEAD "spec:\n  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n"
                   "  - {names: [read], action: SCMP_ACT_ALLOW, args: [{index: 9, op: "
                   "SCMP_CMP_EQ}]}\n",
