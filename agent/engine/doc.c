@@ -249,6 +249,78 @@ bool ydoc_plain_safe(const char *s)
     return r == 0 && t == YS_STR;
 }
 
+/* Whether the text's first thing, past blanks and "#" or "//" comment lines, is "{" or "[":
+ * JSON, which the YAML parser reads too (JSON is YAML); *ret_start is that byte's offset. */
+static bool json_start(const char *buf, size_t len, size_t *ret_start)
+{
+    for (size_t i = 0; buf && i < len;) {
+        char ch = buf[i];
+        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
+            i++;
+        } else if (ch == '#' || (ch == '/' && i + 1 < len && buf[i + 1] == '/')) {
+            const char *nl = memchr(buf + i, '\n', len - i);
+            i = nl ? (size_t)(nl - buf) + 1 : len;
+        } else {
+            *ret_start = i;
+            return ch == '{' || ch == '[';
+        }
+    }
+    return false;
+}
+
+/* Where JSON text breaks JSON's rules, in jansson's words, at a line and column of the whole
+ * text. */
+struct json_break {
+    size_t line;
+    int column;
+    char text[JSON_ERROR_TEXT_LENGTH];
+};
+
+/* Line (1-based) and column (1-based, bytes) of offset off in buf. */
+static void line_column(const char *buf, size_t off, size_t *ret_line, int *ret_column)
+{
+    size_t line = 1, line_start = 0;
+    for (size_t i = 0; i < off; i++)
+        if (buf[i] == '\n') {
+            line++;
+            line_start = i + 1;
+        }
+    *ret_line = line;
+    *ret_column = (int)(off - line_start) + 1;
+}
+
+/* Reads buf from start as JSON, as jansson would; fills *ret and returns true at the first
+ * fault, or where a second value starts (the YAML parser reads one JSON value a document);
+ * false when jansson reads it all (the YAML parser's words then). */
+static bool json_break_find(const char *buf, size_t len, size_t start, struct json_break *ret)
+{
+    size_t off = start;
+    json_error_t e;
+    json_t *v = json_loadb(buf + off, len - off, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &e);
+    if (v) {
+        json_decref(v);
+        for (off += e.position > 0 ? (size_t)e.position : len - off; off < len; off++)
+            if (!strchr(" \t\r\n", buf[off]))
+                break;
+        if (off >= len)
+            return false;
+        line_column(buf, off, &ret->line, &ret->column);
+        snprintf(ret->text, sizeof(ret->text),
+                 "a second JSON value starts here: a JSON file holds one (several objects go in "
+                 "the items of a kind: List)");
+        return true;
+    }
+    line_column(buf, off, &ret->line, &ret->column);
+    if (e.line > 1) {
+        ret->line += (size_t)e.line - 1;
+        ret->column = e.column;
+    } else if (e.column > 1) {
+        ret->column += e.column - 1;
+    }
+    snprintf(ret->text, sizeof(ret->text), "%s", e.text);
+    return true;
+}
+
 static int parse_error(struct builder *b)
 {
     const yaml_parser_t *p = &b->parser;
@@ -282,22 +354,15 @@ static int parse_error(struct builder *b)
         l++;
     if (l && l < b->buf + b->len && *l == '\t')
         hint = " (a tab: YAML indents with spaces)";
-    /* A .json file, or text whose first thing (past blanks and "#" or "//" comment lines) is
-     * "{" or "[", is read by the same parser (JSON is YAML) but named for what it is. */
+    size_t start;
+    bool looks_json = json_start(b->buf, b->len, &start);
+    struct json_break jb;
+    if (looks_json && json_break_find(b->buf, b->len, start, &jb))
+        return kerr_set(b->err, -EINVAL, "%s:%zu:%d: malformed JSON: %s", b->file, jb.line,
+                        jb.column, jb.text);
+    /* A .json file is named for what it should be even where jansson finds no fault. */
     size_t fl = b->file ? strlen(b->file) : 0;
-    bool json = fl >= 5 && strcmp(b->file + fl - 5, ".json") == 0;
-    for (size_t i = 0; !json && b->buf && i < b->len;) {
-        char ch = b->buf[i];
-        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
-            i++;
-        } else if (ch == '#' || (ch == '/' && i + 1 < b->len && b->buf[i + 1] == '/')) {
-            const char *nl = memchr(b->buf + i, '\n', b->len - i);
-            i = nl ? (size_t)(nl - b->buf) + 1 : b->len;
-        } else {
-            json = ch == '{' || ch == '[';
-            break;
-        }
-    }
+    bool json = looks_json || (fl >= 5 && strcmp(b->file + fl - 5, ".json") == 0);
     const char *format = json ? "JSON" : "YAML";
     return kerr_set(b->err, -EINVAL, "%s:%zu: malformed %s: %s%s%s", b->file, line, format,
                     p->problem ? p->problem : "syntax error", ctx, hint);

@@ -495,6 +495,24 @@ def test_groups_and_readme():
           f"missing: {missing}")
 
 
+def test_json_syntax(d):
+    """A JSON file's syntax error in JSON's words (jansson's, at its line and column), not
+    libyaml's flow-mapping ones, for a command that reads policies and for import."""
+    f = write(d, "pol.json", '{"apiVersion": "kscmp.io/v1", "kind": "SeccompPolicy",\n'
+              ' "metadata": {"name": "a", "namespace": "demo"},\n'
+              ' "spec": {"seccomp": {"syscalls": ["read"] "action": "Allow"}}}\n')
+    p = kscmp("validate", "-f", f)
+    check(p.returncode == 1 and f"{f}:3:51: malformed JSON: '}}' expected near '\"action\"'"
+          in p.stderr and "flow" not in p.stderr,
+          "validate: a JSON syntax error at jansson's line:column, in its words", p.stderr)
+    f = write(d, "oci.json", '{"defaultAction": "SCMP_ACT_ERRNO",\n "syscalls": [\n'
+              '  {"names": ["read"] "action": "SCMP_ACT_ALLOW"}\n ]\n}\n')
+    p = kscmp("import", "-f", f)
+    check(p.returncode == 1 and f"{f}:3:29: malformed JSON: '}}' expected near '\"action\"'"
+          in p.stderr and "flow" not in p.stderr,
+          "import: a JSON syntax error at jansson's line:column, in its words", p.stderr)
+
+
 def test_proof(d):
     """compile and explain refuse what the agent's proof refuses (libseccomp's program looser
     than the profile), naming the syscall; the same policies for x86_64 alone compile."""
@@ -526,7 +544,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="kscmp-cli-") as d:
         for t in (test_chain, test_tree_runtime_default, test_validate_dir, test_empty,
                   test_usage, test_messages, test_arch, test_ceiling, test_name_length,
-                  test_startup, test_proof, test_unrelated_invalid):
+                  test_startup, test_proof, test_unrelated_invalid, test_json_syntax):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)

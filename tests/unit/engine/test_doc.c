@@ -730,6 +730,19 @@ static void test_json_file_named_json(void **state)
                      -EINVAL);
     assert_non_null(strstr(err.msg, "malformed JSON: "));
     kerr_clear(&err);
+    /* In jansson's words, at its line and column, not libyaml's. */
+    const char *comma = "{\"a\": 1,\n \"b\": [1,\n  2,,]}";
+    assert_int_equal(ydoc_parse_yaml(comma, strlen(comma), "c.json", &docs, &n, &err), -EINVAL);
+    assert_string_equal(err.msg, "c.json:3:5: malformed JSON: unexpected token near ','");
+    kerr_clear(&err);
+    const char *first = "// web\n  [{\"a\": 1} {";
+    assert_int_equal(ydoc_parse_yaml(first, strlen(first), "out.txt", &docs, &n, &err), -EINVAL);
+    assert_string_equal(err.msg, "out.txt:2:13: malformed JSON: ']' expected near '{'");
+    kerr_clear(&err);
+    const char *two = "{\"a\": 1}\n\n {\"b\": 2}\n";
+    assert_int_equal(ydoc_parse_yaml(two, strlen(two), "s.json", &docs, &n, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "s.json:3:2: malformed JSON: a second JSON value starts here"));
+    kerr_clear(&err);
     const char *yaml = "# {not json}\napiVersion: [v1\n";
     assert_int_equal(ydoc_parse_yaml(yaml, strlen(yaml), "p.json.bak", &docs, &n, &err), -EINVAL);
     assert_non_null(strstr(err.msg, "malformed YAML: "));
