@@ -289,6 +289,63 @@ static void finish_req(struct kube *k, struct kube_req *r, long status, const ch
         malloc_trim(0); /* a large answer is gone: give its memory back to the system */
 }
 
+/* Our words for what a failed transfer met, where the operating system gave no errno. */
+static const char *curl_code_text(CURLcode code)
+{
+    switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return "the server's host name does not resolve";
+    case CURLE_COULDNT_CONNECT:
+        return "no connection to the server";
+    case CURLE_OPERATION_TIMEDOUT:
+        return "timed out";
+    case CURLE_PEER_FAILED_VERIFICATION:
+        return "the server's certificate is not signed by the kubeconfig's certificate authority";
+    case CURLE_SSL_CONNECT_ERROR:
+        return "the TLS handshake failed";
+    case CURLE_SSL_CERTPROBLEM:
+        return "the kubeconfig's client certificate cannot be used";
+    case CURLE_SSL_CACERT_BADFILE:
+        return "the kubeconfig's certificate authority cannot be read";
+    case CURLE_GOT_NOTHING:
+        return "the server closed the connection without an answer";
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+        return "the connection broke";
+    default:
+        return NULL;
+    }
+}
+
+/* What a failed transfer met, in r->errbuf: libcurl's message with a real reason. This
+ * libcurl is built without its verbose strings, so its own reason for any code is "Error"
+ * (appended to some of its messages): the operating system's errno stands in for it, else our
+ * words for the code. */
+static const char *curl_failure(struct kube_req *r, CURLcode code)
+{
+    if (strcmp(curl_easy_strerror(code), "Error") != 0)
+        return r->errbuf[0] ? r->errbuf : curl_easy_strerror(code);
+    long os_errno = 0;
+    curl_easy_getinfo(r->h, CURLINFO_OS_ERRNO, &os_errno);
+    char reason[128];
+    if (os_errno > 0)
+        snprintf(reason, sizeof(reason), "%s", strerror((int)os_errno));
+    else if (curl_code_text(code))
+        snprintf(reason, sizeof(reason), "%s", curl_code_text(code));
+    else
+        snprintf(reason, sizeof(reason), "libcurl error %d", (int)code);
+    size_t n = strlen(r->errbuf);
+    if (n >= 7 && strcmp(r->errbuf + n - 7, ": Error") == 0)
+        r->errbuf[n - 7] = '\0';
+    else if (strcmp(r->errbuf, "Error") == 0)
+        r->errbuf[0] = '\0';
+    else if (n)
+        return r->errbuf; /* libcurl's message says it itself */
+    n = strlen(r->errbuf);
+    snprintf(r->errbuf + n, sizeof(r->errbuf) - n, "%s%s", n ? ": " : "", reason);
+    return r->errbuf;
+}
+
 static void check_done(struct kube *k)
 {
     CURLMsg *msg;
@@ -308,10 +365,7 @@ static void check_done(struct kube *k)
             if (req_setup(r) == 0)
                 continue;
         }
-        const char *error = code == CURLE_OK ? NULL
-                            : r->why[0]      ? r->why
-                            : r->errbuf[0]   ? r->errbuf
-                                             : curl_easy_strerror(code);
+        const char *error = code == CURLE_OK ? NULL : r->why[0] ? r->why : curl_failure(r, code);
         if (r->too_large) {
             status = 413; /* nothing of the answer is kept (client.h) */
             r->len = 0;

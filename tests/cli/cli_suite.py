@@ -513,6 +513,18 @@ def test_json_syntax(d):
           "import: a JSON syntax error at jansson's line:column, in its words", p.stderr)
 
 
+def test_unreachable(d):
+    """A cluster command that cannot connect says why in the system's words, not the "Error"
+    of a libcurl built without its verbose strings."""
+    kc = write(d, "kubeconfig", "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: "
+               "{server: \"https://127.0.0.1:1\"}}]\nusers: [{name: u, user: {token: x}}]\n"
+               "contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n")
+    p = kscmp("status", "--kubeconfig", kc, timeout=60)
+    check(p.returncode == 1 and "Failed to connect to 127.0.0.1 port 1" in p.stderr and
+          p.stderr.rstrip().endswith(": Connection refused") and ": Error" not in p.stderr,
+          "status, nothing listening: the reason is the system's (Connection refused)", p.stderr)
+
+
 def test_proof(d):
     """compile and explain refuse what the agent's proof refuses (libseccomp's program looser
     than the profile), naming the syscall; the same policies for x86_64 alone compile."""
@@ -544,7 +556,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="kscmp-cli-") as d:
         for t in (test_chain, test_tree_runtime_default, test_validate_dir, test_empty,
                   test_usage, test_messages, test_arch, test_ceiling, test_name_length,
-                  test_startup, test_proof, test_unrelated_invalid, test_json_syntax):
+                  test_startup, test_proof, test_unrelated_invalid, test_json_syntax,
+                  test_unreachable):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)
