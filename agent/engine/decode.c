@@ -1315,21 +1315,6 @@ void object_clear(struct object *o)
     *o = (struct object){0};
 }
 
-/* Who an object of a kind kscmp does not read is in its errors: "KIND NAMESPACE/NAME", "KIND
- * NAME" or "KIND", with what of its metadata is a string. */
-static void who_of_unread(struct dctx *c, const char *kind, const struct ynode *doc)
-{
-    const struct ynode *meta = ynode_get(doc, "metadata");
-    const struct ynode *name = meta && meta->kind == YN_MAP ? ynode_get(meta, "name") : NULL;
-    const struct ynode *ns = meta && meta->kind == YN_MAP ? ynode_get(meta, "namespace") : NULL;
-    if (name && ynode_is_str(name) && ns && ynode_is_str(ns))
-        snprintf(c->who, sizeof(c->who), "%.100s %.63s/%.100s", kind, ns->str, name->str);
-    else if (name && ynode_is_str(name))
-        snprintf(c->who, sizeof(c->who), "%.100s %.100s", kind, name->str);
-    else
-        snprintf(c->who, sizeof(c->who), "%.100s", kind);
-}
-
 int decode_object(const struct ynode *doc, const char *file, struct object *ret, struct kerr *err)
 {
     struct dctx c = {.file = file, .err = err};
@@ -1369,7 +1354,7 @@ int decode_object(const struct ynode *doc, const char *file, struct object *ret,
         if (strcmp(k, ours[i].kind) == 0) {
             if (strcmp(v, ours[i].version) == 0)
                 return 0; /* a kind kscmp knows but does not load here (a recording) */
-            who_of_unread(&c, k, doc);
+            ydoc_who(doc, c.who, sizeof(c.who));
             return fail(&c, av, "apiVersion",
                         "\"%.100s\" is not an apiVersion kscmp reads for %s (it reads %s)", v, k,
                         ours[i].version);
@@ -1379,7 +1364,7 @@ int decode_object(const struct ynode *doc, const char *file, struct object *ret,
     static const char kubearmor[] = "security.kubearmor.com/";
     if (strncmp(v, kubearmor, sizeof(kubearmor) - 1) == 0 &&
         kind_is_near(k, "KubeArmorSeccompPolicy")) {
-        who_of_unread(&c, k, doc);
+        ydoc_who(doc, c.who, sizeof(c.who));
         return fail(&c, kind, "kind",
                     "unknown kind \"%.100s\" in apiVersion %.100s (kscmp reads "
                     "KubeArmorSeccompPolicy of security.kubearmor.com/v1; KubeArmor's other kinds "
@@ -1388,7 +1373,7 @@ int decode_object(const struct ynode *doc, const char *file, struct object *ret,
     }
     /* A kind of kscmp's group that is none of kscmp's: a typo must not be silent. */
     if (strncmp(v, "kscmp.io/", 9) == 0) {
-        who_of_unread(&c, k, doc);
+        ydoc_who(doc, c.who, sizeof(c.who));
         return fail(&c, kind, "kind",
                     "unknown kind \"%.100s\" in apiVersion %.100s (kscmp.io/v1 has "
                     "SeccompPolicy, ClusterSeccompPolicy and SeccompRecording)",

@@ -159,7 +159,7 @@ def test_validate_dir(d):
                                     "valid     SeccompPolicy demo/e"],
           "validate -f DIR: every policy of every file, after the errors too", p.stdout)
     for want in ["2-syntax.yaml:2: malformed YAML",
-                 "3-kind.yaml:2: SecompPolicy x: kind: unknown kind \"SecompPolicy\"",
+                 "3-kind.yaml:2: SecompPolicy default/x: kind: unknown kind \"SecompPolicy\"",
                  "3-kind.yaml:9: SeccompPolicy demo/b: spec.seccomp.syscalls[0]: unknown syscall \"reed\"",
                  "4-dup.yaml:1: SeccompPolicy demo/a: defined twice (first at " +
                  os.path.join(v, "1-good.yaml") + ":1)",

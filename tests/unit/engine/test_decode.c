@@ -522,26 +522,37 @@ static const struct bad_case bad_cases[] = {
     /* ---- apiVersion and kind ---- */
     {"apiVersion mismatch", "apiVersion: kscmp.io/v2\nkind: SeccompPolicy\nmetadata: {name: web}\n",
      REFUSED, 1,
-     "SeccompPolicy web: apiVersion: \"kscmp.io/v2\" is not an apiVersion kscmp reads for "
+     "SeccompPolicy default/web: apiVersion: \"kscmp.io/v2\" is not an apiVersion kscmp reads for "
      "SeccompPolicy (it reads kscmp.io/v1)"},
     {"apiVersion of the other group",
      "apiVersion: kscmp.io/v1\nkind: KubeArmorSeccompPolicy\nmetadata: {name: web}\n", REFUSED, 1,
-     "KubeArmorSeccompPolicy web: apiVersion: \"kscmp.io/v1\" is not an apiVersion kscmp reads for "
+     "KubeArmorSeccompPolicy default/web: apiVersion: \"kscmp.io/v1\" is not an apiVersion kscmp "
+     "reads for "
      "KubeArmorSeccompPolicy (it reads security.kubearmor.com/v1)"},
     {"a ClusterSeccompPolicy of a beta version",
      "apiVersion: kscmp.io/v1beta1\nkind: ClusterSeccompPolicy\nmetadata: {name: web}\n", REFUSED,
-     1, "(it reads kscmp.io/v1)"},
+     1,
+     "ClusterSeccompPolicy web: apiVersion: \"kscmp.io/v1beta1\" is not an apiVersion kscmp reads "
+     "for ClusterSeccompPolicy (it reads kscmp.io/v1)"},
     {"a kind kscmp.io does not have (a typo)",
      "apiVersion: kscmp.io/v1\nkind: SecompPolicy\nmetadata: {name: web}\n", REFUSED, 2,
-     "SecompPolicy web: kind: unknown kind \"SecompPolicy\" in apiVersion kscmp.io/v1 (kscmp.io/v1 "
+     "SecompPolicy default/web: kind: unknown kind \"SecompPolicy\" in apiVersion kscmp.io/v1 "
+     "(kscmp.io/v1 "
      "has "
      "SeccompPolicy, "
      "ClusterSeccompPolicy and SeccompRecording)"},
+    {"a kind kscmp.io does not have, in a namespace",
+     "apiVersion: kscmp.io/v1\nkind: SecompPolicy\nmetadata: {name: web, namespace: demo}\n",
+     REFUSED, 2, "SecompPolicy demo/web: kind: unknown kind \"SecompPolicy\""},
+    {"a cluster-scoped kind kscmp.io does not have",
+     "apiVersion: kscmp.io/v1\nkind: ClusterSecompPolicy\nmetadata: {name: web}\n", REFUSED, 2,
+     "ClusterSecompPolicy web: kind: unknown kind \"ClusterSecompPolicy\""},
     {"a KubeArmor kind one letter off KubeArmorSeccompPolicy",
      "apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicyy\nmetadata: {name: "
      "web}\n",
      REFUSED, 2,
-     "KubeArmorSeccompPolicyy web: kind: unknown kind \"KubeArmorSeccompPolicyy\" in apiVersion "
+     "KubeArmorSeccompPolicyy default/web: kind: unknown kind \"KubeArmorSeccompPolicyy\" in "
+     "apiVersion "
      "security.kubearmor.com/v1 "
      "(kscmp reads KubeArmorSeccompPolicy of security.kubearmor.com/v1; KubeArmor's other kinds "
      "are not seccomp policies and are left alone)"},
