@@ -18,6 +18,10 @@ struct builder {
     const char *file;
     size_t nodes;
     struct kerr *err;
+    /* The document's first duplicate key: told once the document is whole, naming the
+     * object it is in. */
+    int dup_line, dup_first_line; /* 0: none */
+    char dup_key[101];
 };
 
 static struct ynode *ynode_new(enum ynode_kind kind, int line)
@@ -384,8 +388,9 @@ static void hmap_clearp(struct hmap *m)
     hmap_clear(m, NULL);
 }
 
-/* Reads the key event ev of mapping n (consumes ev): a scalar without NUL, not "<<", not a
- * duplicate. seen indexes n's keys once there are more than KEYS_LINEAR_MAX. */
+/* Reads the key event ev of mapping n (consumes ev): a scalar without NUL, not "<<". A
+ * duplicate returns 1 (its value is to be left out), the document's first one noted in b.
+ * seen indexes n's keys once there are more than KEYS_LINEAR_MAX. */
 static int read_key(struct builder *b, yaml_event_t *ev, const struct ynode *n, struct hmap *seen,
                     char **ret)
 {
@@ -429,18 +434,26 @@ static int read_key(struct builder *b, yaml_event_t *ev, const struct ynode *n, 
             key = TAKE_PTR(as);
         }
     }
-    bool dup = false;
+    const char *first = NULL;
     if (n->n < KEYS_LINEAR_MAX) {
-        for (size_t i = 0; i < n->n && !dup; i++)
-            dup = strcmp(n->keys[i], key) == 0;
+        for (size_t i = 0; i < n->n && !first; i++)
+            first = strcmp(n->keys[i], key) == 0 ? n->keys[i] : NULL;
     } else {
         for (size_t i = seen->n; i < n->n; i++) /* index the keys read before */
             if (hmap_put(seen, n->keys[i], (void *)n->keys[i], NULL) < 0)
                 return -ENOMEM;
-        dup = hmap_get(seen, key) != NULL;
+        first = hmap_get(seen, key);
     }
-    if (dup)
-        return kerr_set(b->err, -EINVAL, "%s:%d: duplicate key \"%.100s\"", b->file, line, key);
+    if (first) {
+        if (!b->dup_line) {
+            b->dup_line = line;
+            for (size_t i = 0; i < n->n; i++)
+                if (n->keys[i] == first)
+                    b->dup_first_line = n->items[i]->key_line;
+            snprintf(b->dup_key, sizeof(b->dup_key), "%.100s", key);
+        }
+        return 1;
+    }
     *ret = TAKE_PTR(key);
     return 0;
 }
@@ -518,10 +531,12 @@ static int build_node(struct builder *b, yaml_event_t *ev, unsigned depth, struc
             }
             _cleanup_free_ char *key = NULL;
             int key_line = 0;
+            bool dup = false;
             if (is_map) {
                 key_line = (int)cur.start_mark.line + 1;
                 r = read_key(b, &cur, n, &seen, &key); /* consumes cur */
-                if (r == 0)
+                dup = r == 1;
+                if (r >= 0)
                     r = next_event(b, &cur);
                 if (r < 0) {
                     ynode_free(n);
@@ -533,6 +548,10 @@ static int build_node(struct builder *b, yaml_event_t *ev, unsigned depth, struc
             if (r < 0) {
                 ynode_free(n);
                 return r;
+            }
+            if (dup) { /* its value is read to the end, and left out */
+                ynode_free(child);
+                continue;
             }
             child->key_line = key_line;
             r = push_item(n, key, child);
@@ -550,6 +569,53 @@ static int build_node(struct builder *b, yaml_event_t *ev, unsigned depth, struc
         yaml_event_delete(ev);
         return kerr_set(b->err, -EINVAL, "%s:%d: unexpected YAML event", b->file, line);
     }
+}
+
+/* The innermost object (a mapping with a kind) that holds a node, and where its path starts
+ * in the path being built. */
+struct key_owner {
+    const struct ynode *obj;
+    size_t at;
+};
+
+/* Finds the mapping key key at key_line under n, its path in path (from where path ends now)
+ * and the object that holds it in *owner. */
+static bool key_path(const struct ynode *n, const char *key, int key_line, char *path, size_t len,
+                     struct key_owner *owner)
+{
+    if (n->kind == YN_SCALAR)
+        return false;
+    size_t at = strlen(path);
+    struct key_owner outer = *owner;
+    if (n->kind == YN_MAP && ynode_is_str(ynode_get(n, "kind")))
+        *owner = (struct key_owner){n, at};
+    for (size_t i = 0; i < n->n; i++) {
+        if (n->kind == YN_MAP)
+            snprintf(path + at, len - at, "%s%s", at > owner->at ? "." : "", n->keys[i]);
+        else
+            snprintf(path + at, len - at, "[%zu]", i);
+        if (n->kind == YN_MAP && n->items[i]->key_line == key_line && strcmp(n->keys[i], key) == 0)
+            return true;
+        if (key_path(n->items[i], key, key_line, path, len, owner))
+            return true;
+        path[at] = '\0';
+    }
+    *owner = outer;
+    return false;
+}
+
+/* The document's first duplicate key, with the object it is in and its path there. */
+static int duplicate_key_error(struct builder *b, const struct ynode *root)
+{
+    char path[512] = "", who[320] = "";
+    struct key_owner owner = {0};
+    const char *rel = b->dup_key;
+    if (key_path(root, b->dup_key, b->dup_first_line, path, sizeof(path), &owner))
+        rel = path + owner.at;
+    if (owner.obj)
+        ydoc_who(owner.obj, who, sizeof(who));
+    return kerr_set(b->err, -EINVAL, "%s:%d: %s%sduplicate key \"%.200s\" (first at line %d)",
+                    b->file, b->dup_line, who, *who ? ": " : "", rel, b->dup_first_line);
 }
 
 int ydoc_parse_yaml_each(const char *buf, size_t len, const char *file,
@@ -588,6 +654,11 @@ int ydoc_parse_yaml_each(const char *buf, size_t len, const char *file,
         if (root->kind == YN_SCALAR && root->stype == YS_NULL) {
             ynode_free(root); /* an empty document ("---" alone) */
             continue;
+        }
+        if (b.dup_line) {
+            r = duplicate_key_error(&b, root);
+            ynode_free(root);
+            break;
         }
         r = cb(root, userdata);
         if (r < 0)

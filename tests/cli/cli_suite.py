@@ -525,6 +525,16 @@ def test_unreachable(d):
           "status, nothing listening: the reason is the system's (Connection refused)", p.stderr)
 
 
+def test_duplicate_key(d):
+    """A duplicate key names the object it is in and the key's path there."""
+    f = write(d, "dup.yaml", policy("a", "  seccomp: {syscalls: [read], action: Allow}\n"
+                                         "  defaultAction: Block\n  defaultAction: Allow\n"))
+    p = kscmp("validate", "-f", f)
+    check(p.returncode == 1 and f"{f}:7: SeccompPolicy demo/a: duplicate key "
+          "\"spec.defaultAction\" (first at line 6)" in p.stderr,
+          "validate: a duplicate key names its object and path", p.stderr)
+
+
 def test_proof(d):
     """compile and explain refuse what the agent's proof refuses (libseccomp's program looser
     than the profile), naming the syscall; the same policies for x86_64 alone compile."""
@@ -557,7 +567,7 @@ def main():
         for t in (test_chain, test_tree_runtime_default, test_validate_dir, test_empty,
                   test_usage, test_messages, test_arch, test_ceiling, test_name_length,
                   test_startup, test_proof, test_unrelated_invalid, test_json_syntax,
-                  test_unreachable):
+                  test_unreachable, test_duplicate_key):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)

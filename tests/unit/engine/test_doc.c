@@ -471,7 +471,18 @@ static const struct bad_case bad_yaml[] = {
     {"duplicate key", "a: 1\nb: 2\na: 3\n", 0, NULL, -EINVAL, 3, "duplicate key \"a\""},
     {"duplicate key, quoted", "a: 1\n\"a\": 3\n", 0, NULL, -EINVAL, 2, "duplicate key \"a\""},
     {"duplicate key, nested flow", "m:\n  x: {k: 1, k: 2}\n", 0, NULL, -EINVAL, 2,
-     "duplicate key \"k\""},
+     "duplicate key \"m.x.k\" (first at line 2)"},
+    /* The object it is in named, and the key's path in it. */
+    {"duplicate key in a policy",
+     "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: web, namespace: demo}\n"
+     "spec:\n  defaultAction: Block\n  rules:\n  - {syscalls: [read], action: Block}\n"
+     "  - {syscalls: [read], action: Block, action: Allow}\n",
+     0, NULL, -EINVAL, 8,
+     "SeccompPolicy demo/web: duplicate key \"spec.rules[1].action\" (first at line 8)"},
+    {"duplicate key in a List's item",
+     "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n"
+     "  spec: {}\n  spec: {}\n",
+     0, NULL, -EINVAL, 8, "Pod default/p: duplicate key \"spec\" (first at line 7)"},
     {"duplicate key in a later document", "a: 1\n---\nb: 1\nb: 2\n", 0, NULL, -EINVAL, 4,
      "duplicate key \"b\""},
     {"nesting deeper than 64, flow", NULL, 0, gen_deep_flow, -E2BIG, 1,
