@@ -1,5 +1,6 @@
 /* main.c - the kscmp binary: dispatches to the agent or an offline command. */
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,8 +32,40 @@ static const char *const help =
     "  startup-syscalls  the syscalls the container runtime needs to start a container, which\n"
     "             kscmp adds to allow-lists\n"
     "  version    print the version\n\n"
-    "Run 'kscmp COMMAND --help' for a command's options. Exit status: 0 done, 1 invalid\n"
-    "input, 2 wrong usage. Installed as kubectl-kscmp, it also runs as 'kubectl kscmp'.\n";
+    "Run 'kscmp COMMAND --help' or 'kscmp help COMMAND' for a command's options. Exit\n"
+    "status: 0 done, 1 invalid input, 2 wrong usage. Installed as kubectl-kscmp, it also runs\n"
+    "as 'kubectl kscmp'.\n";
+
+/* The commands 'kscmp help COMMAND' knows (the proof worker is the agent's own). */
+static const char *const commands[] = {
+    "agent",    "compile", "explain", "status",           "tree",    "list", "groups",
+    "validate", "import",  "record",  "startup-syscalls", "version", NULL};
+
+static int dispatch(int argc, char **argv);
+
+/* kscmp help COMMAND: the command's --help; help record show, help explain pod: theirs. */
+static int help_command(int argc, char **argv)
+{
+    bool known = false;
+    for (const char *const *c = commands; *c && !known; c++)
+        known = strcmp(argv[2], *c) == 0;
+    if (!known) {
+        fprintf(stderr,
+                "kscmp help: no command \"%s\"\nRun 'kscmp help' for the list of commands.\n",
+                argv[2]);
+        return EXIT_USAGE;
+    }
+    bool sub = argc > 3 && ((strcmp(argv[2], "record") == 0 && strcmp(argv[3], "show") == 0) ||
+                            (strcmp(argv[2], "explain") == 0 && strcmp(argv[3], "pod") == 0));
+    int max = sub ? 4 : 3;
+    if (argc > max) {
+        fprintf(stderr, "kscmp help: too many arguments (\"%s\")\n", argv[max]);
+        return EXIT_USAGE;
+    }
+    char help_opt[] = "--help";
+    char *args[5] = {argv[0], argv[2], argc > 3 ? argv[3] : help_opt, help_opt, NULL};
+    return dispatch(argc > 3 ? 4 : 3, args);
+}
 
 int main(int argc, char **argv)
 {
@@ -43,6 +76,14 @@ int main(int argc, char **argv)
     /* jansson and libseccomp cannot be trusted after an allocation failed: this process
      * stops then (a proof worker sets its own hooks, which refuse the proof instead). */
     oom_guard_install();
+    if (strcmp(argv[1], "help") == 0 && argc > 2)
+        return help_command(argc, argv);
+    return dispatch(argc, argv);
+}
+
+/* Runs the command argv[1]. */
+static int dispatch(int argc, char **argv)
+{
     const char *cmd = argv[1];
     /* getopt's messages start with the command's argv[0]: "kscmp record: unrecognized
      * option", not "record: ...". */

@@ -22,7 +22,9 @@
 #define EXIT_RECORD_FAILED 125
 
 static const char *const record_help =
-    "Usage: kscmp record [-o FILE] [--name NAME] [-n NAMESPACE] [--counts] -- COMMAND [ARG...]\n\n"
+    "Usage: kscmp record [-o FILE] [--name NAME] [-n NAMESPACE] [--counts] -- COMMAND [ARG...]\n"
+    "       kscmp record show NAME [-n NAMESPACE] [-o yaml|json]   (a SeccompRecording of the\n"
+    "                                cluster: 'kscmp record show --help')\n\n"
     "Runs COMMAND and records every syscall it, its threads and its children make (through\n"
     "execve too), per architecture, then writes a SeccompPolicy that allows exactly those.\n"
     "No root needed. COMMAND keeps kscmp's standard input, output, error and process group;\n"

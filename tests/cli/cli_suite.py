@@ -471,6 +471,28 @@ def test_startup(d):
           p.stdout[:300])
 
 
+def test_help():
+    """explain --help shows explain pod, record --help shows record show; kscmp help COMMAND
+    is COMMAND --help, and help of no command is wrong usage."""
+    p = kscmp("explain", "--help")
+    check(p.returncode == 0 and "kscmp explain pod NAME" in p.stdout,
+          "explain --help mentions explain pod", p.stdout[:400])
+    p = kscmp("record", "--help")
+    check(p.returncode == 0 and "kscmp record show NAME" in p.stdout,
+          "record --help mentions record show", p.stdout[:400])
+    for args in (["validate"], ["import"], ["record", "show"], ["explain", "pod"], ["version"]):
+        h, want = kscmp("help", *args), kscmp(*args, "--help")
+        check(h.returncode == 0 and h.stdout == want.stdout and h.stdout.count("Usage:") >= 1,
+              f"kscmp help {' '.join(args)}: the same as {' '.join(args)} --help, exit 0",
+              h.stdout[:200] + h.stderr)
+    p = kscmp("help", "nosuch")
+    check(p.returncode == 2 and p.stdout == "" and 'kscmp help: no command "nosuch"' in p.stderr,
+          "kscmp help nosuch: an error, exit 2", p.stdout[:200] + p.stderr)
+    p = kscmp("help", "record", "ls")
+    check(p.returncode == 2 and 'too many arguments ("ls")' in p.stderr,
+          "kscmp help record ls: wrong usage, nothing run", p.stderr)
+
+
 def test_groups_and_readme():
     p = kscmp("groups", "basic-io")
     check(p.returncode == 1 and 'no group "basic-io"; did you mean "@basic-io"?' in p.stderr,
@@ -572,6 +594,7 @@ def main():
             os.mkdir(sub)
             t(sub)
         test_groups_and_readme()
+        test_help()
     return R.finish()
 
 
