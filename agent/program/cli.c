@@ -494,7 +494,7 @@ int cli_compile(int argc, char **argv, bool explain)
     if (optind < argc)
         return usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
     if (c.nfiles == 0)
-        return usage_error(cmd, "%s", "no policy file given (-f FILE)");
+        return usage_error(cmd, "%s", NO_FILE_GIVEN("policy"));
     if (!!pod_file == !!policy)
         return usage_error(cmd, "%s", "give either --pod FILE or --policy [NS/]NAME");
     if (profile && !pod_file)
@@ -717,7 +717,7 @@ int cli_tree(int argc, char **argv)
     if (r >= 0)
         return r;
     if (c.nfiles == 0)
-        return usage_error("tree", "%s", "no policy file given (-f FILE)");
+        return usage_error("tree", "%s", NO_FILE_GIVEN("policy"));
     if (optind + 1 != argc)
         return usage_error("tree", "%s", "give one policy: [NS/]NAME");
     if (strcmp(c.output, "json") != 0 && strcmp(c.output, "text") != 0)
@@ -764,7 +764,7 @@ int cli_list(int argc, char **argv)
     if (r >= 0)
         return r;
     if (c.nfiles == 0)
-        return usage_error("list", "%s", "no policy file given (-f FILE)");
+        return usage_error("list", "%s", NO_FILE_GIVEN("policy"));
     if (argc - optind > 1)
         return usage_error("list", "%s", "give at most one PREFIX");
     const char *prefix = optind < argc ? argv[optind] : "";
@@ -878,7 +878,7 @@ int cli_validate(int argc, char **argv)
         return usage_error("validate", "unexpected argument \"%s\" (give each file with -f FILE)",
                            argv[optind]);
     if (c.nfiles == 0)
-        return usage_error("validate", "%s", "give the files with -f FILE");
+        return usage_error("validate", "%s", NO_FILE_GIVEN("policy"));
     _cleanup_(engine_freep) struct engine *e = NULL;
     struct loader l = {0};
     if ((r = make_engine("validate", &c, true, true, &e, &l)) != 0)

@@ -16,6 +16,9 @@
 #define EXIT_INVALID 1
 #define EXIT_USAGE 2
 
+/* Every command that reads files says the same when -f is missing; what: "policy", ... */
+#define NO_FILE_GIVEN(what) "no " what " file given (-f FILE)"
+
 int cli_compile(int argc, char **argv, bool explain);
 int cli_tree(int argc, char **argv);
 int cli_list(int argc, char **argv);

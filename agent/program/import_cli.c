@@ -191,7 +191,7 @@ int cli_import(int argc, char **argv)
     if (optind < argc)
         return import_usage("unexpected argument \"%s\"", argv[optind]);
     if (nfiles == 0)
-        return import_usage("%s", "no profile file given (-f FILE)");
+        return import_usage("%s", NO_FILE_GIVEN("profile"));
     if (o.arch < 0) {
         fprintf(stderr, "kscmp import: this machine's architecture is not one kscmp knows: "
                         "give --arch\n");

@@ -223,6 +223,12 @@ def test_empty(d):
 
 
 def test_usage(d):
+    # A missing -f is said in one wording by every command that reads files.
+    for cmd, what in [("validate", "policy"), ("compile", "policy"), ("explain", "policy"),
+                      ("tree", "policy"), ("list", "policy"), ("import", "profile")]:
+        p = kscmp(cmd)
+        check(p.returncode == 2 and p.stderr.startswith(f"kscmp {cmd}: no {what} file given (-f FILE)\n"),
+              f"kscmp {cmd} without -f: 'no {what} file given (-f FILE)', exit 2", p.stderr)
     for args, want in [(["validate", "-f"], "kscmp validate: option -f needs an argument"),
                        (["compile", "--filename"], "kscmp compile: option --filename needs an argument"),
                        (["compile", "-f", "x", "--pod"], "option --pod needs an argument"),
