@@ -517,6 +517,12 @@ def test_groups_and_readme():
     m = re.search(r"```\nkscmp agent (.*?)```", readme, re.S)
     check(m and "--arch ARCH" in m.group(1) and "--once" in m.group(1),
           "README: the agent synopsis has --arch and --once")
+    docs = [os.path.join(ROOT, "README.md")] + [
+        os.path.join(ROOT, "docs", f) for f in sorted(os.listdir(os.path.join(ROOT, "docs")))
+        if f.endswith(".md")]
+    outside = [f"{os.path.relpath(f, ROOT)}: {m}" for f in docs
+               for m in re.findall(r"\]\(([a-z]+:[^)]*)\)", open(f).read())]
+    check(not outside, "README and docs/: every link stays inside the repository", f"{outside}")
     names = re.findall(r'"(kscmp_[a-z_]+)"', open(os.path.join(ROOT, "agent/base/metrics.c")).read())
     missing = [n for n in names if f"`{n}" not in readme]
     check(names and not missing, "README: every metric the agent serves is listed",
