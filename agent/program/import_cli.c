@@ -253,5 +253,5 @@ int cli_import(int argc, char **argv)
         return 0;
     }
     fputs(yaml, stdout);
-    return fflush(stdout) == 0 ? 0 : EXIT_INVALID;
+    return 0; /* main() checks that it reached stdout */
 }

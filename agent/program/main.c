@@ -1,4 +1,5 @@
 /* main.c - the kscmp binary: dispatches to the agent or an offline command. */
+#include <errno.h>
 #include <libgen.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@ static const char *const commands[] = {
     "validate", "import",  "record",  "startup-syscalls", "version", NULL};
 
 static int dispatch(int argc, char **argv);
+static int output_written(int rc);
 
 /* kscmp help COMMAND: the command's --help; help record show, help explain pod: theirs. */
 static int help_command(int argc, char **argv)
@@ -76,9 +78,24 @@ int main(int argc, char **argv)
     /* jansson and libseccomp cannot be trusted after an allocation failed: this process
      * stops then (a proof worker sets its own hooks, which refuse the proof instead). */
     oom_guard_install();
-    if (strcmp(argv[1], "help") == 0 && argc > 2)
-        return help_command(argc, argv);
-    return dispatch(argc, argv);
+    int rc =
+        strcmp(argv[1], "help") == 0 && argc > 2 ? help_command(argc, argv) : dispatch(argc, argv);
+    return output_written(rc);
+}
+
+/* rc, unless what a command printed did not all reach stdout (a full disk, a closed pipe):
+ * a profile or a list cut short is no success. */
+static int output_written(int rc)
+{
+    errno = 0;
+    bool flushed = fflush(stdout) == 0;
+    if (flushed && !ferror(stdout))
+        return rc;
+    if (!flushed && errno)
+        fprintf(stderr, "kscmp: writing to standard output: %s\n", strerror(errno));
+    else
+        fputs("kscmp: writing to standard output failed\n", stderr);
+    return rc ? rc : 1;
 }
 
 /* Runs the command argv[1]. */

@@ -593,6 +593,31 @@ def test_proof(d):
               f"compile --policy: refused {'never' if ok else 'with x86'}", p.stderr)
 
 
+def test_full_output(d):
+    """What a command prints must reach stdout: a profile cut short by a full disk is no
+    success (exit 1, the reason on stderr)."""
+    if not os.path.exists("/dev/full"):
+        R.bad("/dev/full", "this system has no /dev/full")
+        return
+    ex = os.path.join(ROOT, "examples")
+    prof = os.path.join(d, "p.json")
+    with open(prof, "w") as f:
+        f.write('{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": '
+                '[{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]}')
+    for args in (["compile", "-f", ex, "--policy", "demo/api"], ["explain", "-f", ex, "--policy", "demo/api"],
+                 ["validate", "-f", ex], ["list", "-f", ex], ["tree", "-f", ex, "demo/base"],
+                 ["groups"], ["import", "-f", prof, "--name", "x"], ["version"], ["--help"]):
+        with open("/dev/full", "w") as full:
+            p = subprocess.run([KSCMP, *args], stdout=full, stderr=subprocess.PIPE, text=True,
+                               timeout=60)
+        # The reason when stdio still knows it (a flush in the middle of a long output
+        # leaves only the stream's error mark).
+        check(p.returncode == 1 and
+              ("kscmp: writing to standard output: No space left on device\n" in p.stderr or
+               "kscmp: writing to standard output failed\n" in p.stderr),
+              f"kscmp {args[0]} to a full disk: exit 1 and the reason", p.stderr)
+
+
 def main():
     if not os.access(KSCMP, os.X_OK):
         R.bad("set-up", f"{KSCMP} is missing: make build/kscmp")
@@ -601,7 +626,7 @@ def main():
         for t in (test_chain, test_tree_runtime_default, test_validate_dir, test_empty,
                   test_usage, test_messages, test_arch, test_ceiling, test_name_length,
                   test_startup, test_proof, test_unrelated_invalid, test_json_syntax,
-                  test_unreachable, test_duplicate_key):
+                  test_unreachable, test_duplicate_key, test_full_output):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)
