@@ -472,7 +472,7 @@ static void warn_other_invalid(struct engine *e)
             continue;
         if (bad++ < WARN_OTHERS)
             fprintf(stderr, "kscmp: warning: not in this profile, but invalid: %s\n",
-                    pr.error ? pr.error : "?");
+                    pr.error ? pr.error : "(the engine gave no reason)");
     }
     free(all);
     if (bad > WARN_OTHERS)
@@ -598,7 +598,8 @@ int cli_compile(int argc, char **argv, bool explain)
         return EXIT_INVALID;
     }
     if (fo.action != FILE_WRITE && !fo.failed)
-        fprintf(stderr, "kscmp: error: kscmp/%s: no profile: %s\n", rel, why ? why : "?");
+        fprintf(stderr, "kscmp: error: kscmp/%s: no profile: %s\n", rel,
+                why ? why : "the engine gave no reason");
     if (fo.action != FILE_WRITE || fo.failed)
         return EXIT_INVALID;
     char what[300];
