@@ -619,7 +619,8 @@ static int duplicate_key_error(struct builder *b, const struct ynode *root)
 }
 
 int ydoc_parse_yaml_each(const char *buf, size_t len, const char *file,
-                         int (*cb)(struct ynode *doc, void *userdata), void *userdata,
+                         int (*cb)(struct ynode *doc, void *userdata),
+                         int (*bad_doc)(const struct kerr *err, void *userdata), void *userdata,
                          struct kerr *err)
 {
     if (len > YDOC_MAX_INPUT)
@@ -658,7 +659,15 @@ int ydoc_parse_yaml_each(const char *buf, size_t len, const char *file,
         if (b.dup_line) {
             r = duplicate_key_error(&b, root);
             ynode_free(root);
-            break;
+            if (!bad_doc)
+                break;
+            r = bad_doc(err, userdata);
+            kerr_clear(err);
+            b.dup_line = b.dup_first_line = 0;
+            b.dup_key[0] = '\0';
+            if (r < 0)
+                break;
+            continue;
         }
         r = cb(root, userdata);
         if (r < 0)
@@ -692,7 +701,7 @@ int ydoc_parse_yaml(const char *buf, size_t len, const char *file, struct ynode 
                     size_t *ret_n, struct kerr *err)
 {
     struct collect_docs c = {0};
-    int r = ydoc_parse_yaml_each(buf, len, file, collect_doc, &c, err);
+    int r = ydoc_parse_yaml_each(buf, len, file, collect_doc, NULL, &c, err);
     if (r < 0) {
         ydoc_free_all(c.docs, c.n);
         return r;

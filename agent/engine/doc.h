@@ -51,9 +51,13 @@ int ydoc_parse_yaml(const char *buf, size_t len, const char *file, struct ynode 
                     size_t *ret_n, struct kerr *err);
 
 /* The same, one document at a time: cb takes ownership of each (and may free it at once), so
- * a large stream is never held whole. A negative cb result stops and is returned. */
+ * a large stream is never held whole. A negative cb result stops and is returned. A document
+ * that parses but is refused whole (a duplicate key) stops too, unless bad_doc is given: it
+ * is then told (err says why; a negative result stops and is returned) and the next
+ * document read. A syntax error always stops: nothing after it can be trusted. */
 int ydoc_parse_yaml_each(const char *buf, size_t len, const char *file,
-                         int (*cb)(struct ynode *doc, void *userdata), void *userdata,
+                         int (*cb)(struct ynode *doc, void *userdata),
+                         int (*bad_doc)(const struct kerr *err, void *userdata), void *userdata,
                          struct kerr *err);
 
 /* Converts a jansson value into a tree (lines are 0). */

@@ -1156,7 +1156,7 @@ static int parse_chunk(struct pctx *c, const char *buf, size_t len, const char *
         buf = copy;
     }
     struct chunk_ctx k = {c, container, line_off, 0, err};
-    int r = ydoc_parse_yaml_each(buf, len, c->file, chunk_doc, &k, err);
+    int r = ydoc_parse_yaml_each(buf, len, c->file, chunk_doc, NULL, &k, err);
     if (r < 0)
         return r;
     if (container && k.ndocs == 0)

@@ -43,6 +43,14 @@ static int manifest_doc(struct ynode *doc, void *userdata)
     return r;
 }
 
+/* A document refused whole by the parser (a duplicate key): told as one that does not decode. */
+static int manifest_bad_doc(const struct kerr *err, void *userdata)
+{
+    struct manifest_doc *m = userdata;
+    m->ndocs++;
+    return m->ops->doc_error(err, m->ops->userdata);
+}
+
 int manifest_load(const char *buf, size_t len, const char *name, const struct manifest_ops *ops,
                   size_t *ret_ndocs, struct kerr *err)
 {
@@ -50,7 +58,8 @@ int manifest_load(const char *buf, size_t len, const char *name, const struct ma
         return kerr_set(err, -EINVAL, "%s: not a text file (NUL byte)", name);
     /* One document at a time: parsed, decoded, freed. */
     struct manifest_doc m = {name, ops, 0, err};
-    int r = ydoc_parse_yaml_each(buf, len, name, manifest_doc, &m, err);
+    int r = ydoc_parse_yaml_each(buf, len, name, manifest_doc,
+                                 ops->doc_error ? manifest_bad_doc : NULL, &m, err);
     if (ret_ndocs)
         *ret_ndocs = m.ndocs;
     return r;

@@ -567,6 +567,18 @@ def test_duplicate_key(d):
     check(p.returncode == 1 and f"{f}:7: SeccompPolicy demo/a: duplicate key "
           "\"spec.defaultAction\" (first at line 6)" in p.stderr,
           "validate: a duplicate key names its object and path", p.stderr)
+    # validate reads on past such a document (the next one is judged too); the agent and
+    # compile stop at it (a file that is not read whole is not taken in part).
+    f = write(d, "dup2.yaml", policy("a", "  defaultAction: Block\n  defaultAction: Allow\n"),
+              policy("b", "  bogusField: 1\n"), policy("c", "  seccomp: {syscalls: [read], action: Allow}\n"))
+    p = kscmp("validate", "-f", f)
+    check(p.returncode == 1 and "duplicate key \"spec.defaultAction\"" in p.stderr and
+          "SeccompPolicy demo/b: spec.bogusField" in p.stderr and
+          "1 file or document could not be read" in p.stderr,
+          "validate: the document after a duplicate key is judged too", p.stderr)
+    p = kscmp("compile", "-f", f, "--policy", "demo/c")
+    check(p.returncode == 1 and "duplicate key" in p.stderr and p.stdout == "",
+          "compile: a file with a duplicate key stops it", p.stderr)
 
 
 def test_proof(d):
