@@ -265,8 +265,9 @@ def block():
         "syscalls": {
             "type": "array",
             "description": "Syscall names. A name unknown on every architecture makes the "
-                           "policy invalid (the agent checks with libseccomp); one that does "
-                           "not exist on the node's architecture is dropped with a warning.",
+                           "policy invalid (the agent checks with libseccomp); one that exists "
+                           "on none of the policy's architectures (see arch: _llseek with "
+                           "arch [x86_64]) is dropped with a warning.",
             "maxItems": B("MAX_SYSCALLS"),
             "items": {"type": "string", "minLength": 1, "maxLength": B("MAX_NAME_LEN"),
                       "pattern": SYSCALL_NAME},
