@@ -530,7 +530,7 @@ RECORDING_SPEC = {
         "selector": label_selector(
             "Which of those pods to record; omitted or {}: all of them. While the recording "
             "exists they run under a recording profile (nothing blocked but what a policy "
-            "blocks by name); a pod that shares its file with pods the selector does not "
+            "blocks by name and what a ceiling forbids); a pod that shares its file with pods the selector does not "
             "match keeps its policies' profile and is not recorded."),
     },
 }
