@@ -265,8 +265,9 @@ def block():
         "syscalls": {
             "type": "array",
             "description": "Syscall names. A name unknown on every architecture makes the "
-                           "policy invalid (the agent checks with libseccomp); one that does "
-                           "not exist on the node's architecture is dropped with a warning.",
+                           "policy invalid (the agent checks with libseccomp); one that exists "
+                           "on none of the policy's architectures (see arch: _llseek with "
+                           "arch [x86_64]) is dropped with a warning.",
             "maxItems": B("MAX_SYSCALLS"),
             "items": {"type": "string", "minLength": 1, "maxLength": B("MAX_NAME_LEN"),
                       "pattern": SYSCALL_NAME},
@@ -431,13 +432,20 @@ STATUS = {
                 "type": "object",
                 "required": ["type", "status"],
                 "properties": {
-                    "type": {"type": "string", "minLength": 1, "maxLength": 316},
-                    "status": {"type": "string", "enum": ["True", "False", "Unknown"]},
+                    "type": {"type": "string", "minLength": 1, "maxLength": 316,
+                             "description": "The condition's name (see conditions)."},
+                    "status": {"type": "string", "enum": ["True", "False", "Unknown"],
+                               "description": "True, False or Unknown."},
                     "reason": {"type": "string", "maxLength": 1024,
-                               "pattern": r"^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"},
-                    "message": {"type": "string", "maxLength": 32768},
-                    "lastTransitionTime": {"type": "string", "format": "date-time"},
-                    "observedGeneration": {"type": "integer", "format": "int64", "minimum": 0},
+                               "pattern": r"^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$",
+                               "description": "One word for why (see conditions)."},
+                    "message": {"type": "string", "maxLength": 32768,
+                                "description": "Why, in words."},
+                    "lastTransitionTime": {"type": "string", "format": "date-time",
+                                           "description": "When status last changed."},
+                    "observedGeneration": {"type": "integer", "format": "int64", "minimum": 0,
+                                           "description": "The metadata.generation this "
+                                                          "condition is about."},
                 },
             },
         },
@@ -522,7 +530,7 @@ RECORDING_SPEC = {
         "selector": label_selector(
             "Which of those pods to record; omitted or {}: all of them. While the recording "
             "exists they run under a recording profile (nothing blocked but what a policy "
-            "blocks by name); a pod that shares its file with pods the selector does not "
+            "blocks by name and what a ceiling forbids); a pod that shares its file with pods the selector does not "
             "match keeps its policies' profile and is not recorded."),
     },
 }
@@ -534,7 +542,8 @@ RECORDING_STATUS = {
     "description": "Written by the kscmp agents: each adds what its node saw (the union over "
                    "containers, replicas and nodes).",
     "properties": {
-        "observedGeneration": {"type": "integer", "format": "int64", "minimum": 0},
+        "observedGeneration": {"type": "integer", "format": "int64", "minimum": 0,
+                               "description": "The metadata.generation this status is about."},
         "conditions": dict(copy.deepcopy(STATUS["properties"]["conditions"]),
                            description="Recording: True (reason Recording) while pods are "
                                        "recorded, else False (NoPods, Conflict or Invalid). "
@@ -572,13 +581,16 @@ RECORDING_STATUS = {
                 "type": "object",
                 "required": ["name"],
                 "properties": {
-                    "name": {"type": "string", "minLength": 1, "maxLength": 253},
+                    "name": {"type": "string", "minLength": 1, "maxLength": 253,
+                             "description": "The node."},
                     "pods": {"type": "integer", "format": "int64", "minimum": 0,
                              "description": "Pods recorded on this node."},
                     "active": {"type": "array", "maxItems": 1024,
                                "description": "The pods being recorded on it now.",
                                "items": {"type": "string", "maxLength": 253}},
-                    "lastUpdate": {"type": "string", "format": "date-time"},
+                    "lastUpdate": {"type": "string", "format": "date-time",
+                                   "description": "When this node's agent last changed "
+                                                  "this entry."},
                     "since": {"type": "string", "format": "date-time",
                               "description": "When recording began on this node: containers "
                                              "that started before ran under their old profile."},
