@@ -203,8 +203,19 @@ expect_ok "helm lint --strict charts/kscmp (k0s kubelet root, ServiceMonitor)" \
 expect_refused "helm lint refuses a misspelt value" "kubeletroot" \
 	helm lint --strict "$CHART" --set kubeletroot=/var/lib/kubelet
 
-expect_ok "helm install kscmp charts/kscmp -n kscmp-system --create-namespace" \
-	helm install kscmp "$CHART" -n kscmp-system --create-namespace
+if out=$(helm install kscmp "$CHART" -n kscmp-system --create-namespace 2>&1); then
+	pass "helm install kscmp charts/kscmp -n kscmp-system --create-namespace"
+else
+	fail "helm install kscmp charts/kscmp -n kscmp-system --create-namespace: $(short "$out")"
+fi
+# --create-namespace makes a namespace with no Pod Security level: the notes say what a
+# stricter cluster default would do and how to label it.
+if grep -q 'Namespace kscmp-system names no Pod Security level' <<<"$out" &&
+	grep -q 'kubectl label namespace kscmp-system pod-security.kubernetes.io/enforce=privileged' <<<"$out"; then
+	pass "helm notes: a namespace with no Pod Security level is told how to be labelled"
+else
+	fail "helm notes about a namespace with no Pod Security level: $(short "$out")"
+fi
 expect_ok "helm: the CRDs are Established" \
 	kubectl wait --for condition=Established --timeout=60s \
 	crd/seccomppolicies.kscmp.io crd/clusterseccomppolicies.kscmp.io \
