@@ -21,6 +21,7 @@ struct builder {
     /* The document's first duplicate key: told once the document is whole, naming the
      * object it is in. */
     int dup_line, dup_first_line; /* 0: none */
+    const char *dup_first; /* the first key's own text in the tree (found again by address) */
     char dup_key[101];
 };
 
@@ -293,6 +294,9 @@ static void line_column(const char *buf, size_t off, size_t *ret_line, int *ret_
     *ret_column = (int)(off - line_start) + 1;
 }
 
+/* The largest text that a syntax error has jansson read again (its tree is built whole). */
+#define JSON_WORDS_MAX_INPUT (1u << 20)
+
 /* Reads buf from start as JSON, as jansson would; fills *ret and returns true at the first
  * fault, or where a second value starts (the YAML parser reads one JSON value a document);
  * false when jansson reads it all (the YAML parser's words then). */
@@ -306,8 +310,8 @@ static bool json_break_find(const char *buf, size_t len, size_t start, struct js
         for (off += e.position > 0 ? (size_t)e.position : len - off; off < len; off++)
             if (!strchr(" \t\r\n", buf[off]))
                 break;
-        if (off >= len)
-            return false;
+        if (off >= len || (len - off >= 3 && memcmp(buf + off, "---", 3) == 0))
+            return false; /* all read, or YAML documents follow: libyaml's words then */
         line_column(buf, off, &ret->line, &ret->column);
         snprintf(ret->text, sizeof(ret->text),
                  "a second JSON value starts here: a JSON file holds one (several objects go in "
@@ -361,7 +365,11 @@ static int parse_error(struct builder *b)
     size_t start;
     bool looks_json = json_start(b->buf, b->len, &start);
     struct json_break jb;
-    if (looks_json && json_break_find(b->buf, b->len, start, &jb))
+    /* jansson's words where it stops no later than libyaml did (a later document, or what
+     * YAML takes and JSON does not, keeps libyaml's), and only for text small enough that
+     * jansson's whole tree is no burden (it has no node bound of its own). */
+    if (looks_json && b->len <= JSON_WORDS_MAX_INPUT &&
+        json_break_find(b->buf, b->len, start, &jb) && jb.line <= line)
         return kerr_set(b->err, -EINVAL, "%s:%zu:%d: malformed JSON: %s", b->file, jb.line,
                         jb.column, jb.text);
     /* A .json file is named for what it should be even where jansson finds no fault. */
@@ -447,6 +455,7 @@ static int read_key(struct builder *b, yaml_event_t *ev, const struct ynode *n, 
     if (first) {
         if (!b->dup_line) {
             b->dup_line = line;
+            b->dup_first = first;
             for (size_t i = 0; i < n->n; i++)
                 if (n->keys[i] == first)
                     b->dup_first_line = n->items[i]->key_line;
@@ -578,9 +587,10 @@ struct key_owner {
     size_t at;
 };
 
-/* Finds the mapping key key at key_line under n, its path in path (from where path ends now)
- * and the object that holds it in *owner. */
-static bool key_path(const struct ynode *n, const char *key, int key_line, char *path, size_t len,
+/* Finds the mapping key whose text is key (the very string, not an equal one) under n, its
+ * path in path (from where path ends now) and the object that holds it in *owner. Recursion
+ * as deep as the tree, which the builder bounds (YDOC_MAX_DEPTH). */
+static bool key_path(const struct ynode *n, const char *key, char *path, size_t len,
                      struct key_owner *owner)
 {
     if (n->kind == YN_SCALAR)
@@ -594,9 +604,9 @@ static bool key_path(const struct ynode *n, const char *key, int key_line, char 
             snprintf(path + at, len - at, "%s%s", at > owner->at ? "." : "", n->keys[i]);
         else
             snprintf(path + at, len - at, "[%zu]", i);
-        if (n->kind == YN_MAP && n->items[i]->key_line == key_line && strcmp(n->keys[i], key) == 0)
+        if (n->kind == YN_MAP && n->keys[i] == key)
             return true;
-        if (key_path(n->items[i], key, key_line, path, len, owner))
+        if (key_path(n->items[i], key, path, len, owner))
             return true;
         path[at] = '\0';
     }
@@ -610,7 +620,7 @@ static int duplicate_key_error(struct builder *b, const struct ynode *root)
     char path[512] = "", who[320] = "";
     struct key_owner owner = {0};
     const char *rel = b->dup_key;
-    if (key_path(root, b->dup_key, b->dup_first_line, path, sizeof(path), &owner))
+    if (b->dup_first && key_path(root, b->dup_first, path, sizeof(path), &owner))
         rel = path + owner.at;
     if (owner.obj)
         ydoc_who(owner.obj, who, sizeof(who));
@@ -664,6 +674,7 @@ int ydoc_parse_yaml_each(const char *buf, size_t len, const char *file,
             r = bad_doc(err, userdata);
             kerr_clear(err);
             b.dup_line = b.dup_first_line = 0;
+            b.dup_first = NULL;
             b.dup_key[0] = '\0';
             if (r < 0)
                 break;

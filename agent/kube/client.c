@@ -325,8 +325,13 @@ static const char *curl_failure(struct kube_req *r, CURLcode code)
 {
     if (strcmp(curl_easy_strerror(code), "Error") != 0)
         return r->errbuf[0] ? r->errbuf : curl_easy_strerror(code);
+    /* The system's errno only where the transfer failed on the socket: libcurl keeps the
+     * last one it saw, which may be older than a TLS or certificate failure. */
     long os_errno = 0;
-    curl_easy_getinfo(r->h, CURLINFO_OS_ERRNO, &os_errno);
+    bool socket_code = code == CURLE_COULDNT_CONNECT || code == CURLE_SEND_ERROR ||
+                       code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING;
+    if (socket_code)
+        curl_easy_getinfo(r->h, CURLINFO_OS_ERRNO, &os_errno);
     char reason[128];
     if (os_errno > 0)
         snprintf(reason, sizeof(reason), "%s", strerror((int)os_errno));

@@ -545,6 +545,21 @@ def test_json_syntax(d):
     check(p.returncode == 1 and f"{f}:3:29: malformed JSON: '}}' expected near '\"action\"'"
           in p.stderr and "flow" not in p.stderr,
           "import: a JSON syntax error at jansson's line:column, in its words", p.stderr)
+    # A JSON document followed by YAML ones: the error of a later document is libyaml's, at
+    # its own line, not jansson's "second value".
+    with open(os.path.join(d, "mix.yaml"), "w") as fh:
+        fh.write('{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "demo"}}\n'
+                 '---\nfoo: [bad\n')
+    p = kscmp("validate", "-f", os.path.join(d, "mix.yaml"))
+    check(p.returncode == 1 and "second JSON value" not in p.stderr and
+          "mix.yaml:4: malformed" in p.stderr,
+          "validate: YAML after a JSON document is judged as YAML", p.stderr)
+    # Past 1 MiB, jansson does not read the text again (its tree has no bound of its own).
+    with open(os.path.join(d, "big.json"), "w") as fh:
+        fh.write('{"' + "a" * 1100 + '": 1, "k": [' + "0," * 600000 + '0,]}\n')
+    p = kscmp("validate", "-f", os.path.join(d, "big.json"))
+    check(p.returncode == 1 and "big.json:1: malformed JSON:" in p.stderr,
+          "validate: a large JSON text's syntax error in libyaml's words", p.stderr)
 
 
 def test_unreachable(d):
@@ -579,6 +594,13 @@ def test_duplicate_key(d):
     p = kscmp("compile", "-f", f, "--policy", "demo/c")
     check(p.returncode == 1 and "duplicate key" in p.stderr and p.stdout == "",
           "compile: a file with a duplicate key stops it", p.stderr)
+    # The first key is found by its own text, not by line and name: a sibling on the same
+    # line with the same key is not taken for it.
+    f = write(d, "dup3.yaml", "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: "
+              "{name: a, namespace: demo}\nspec: {x: {a: 1}, z: {a: 1, a: 2}}\n")
+    p = kscmp("validate", "-f", f)
+    check(p.returncode == 1 and "duplicate key \"spec.z.a\"" in p.stderr,
+          "validate: a duplicate key's path is its own mapping's", p.stderr)
 
 
 def test_proof(d):

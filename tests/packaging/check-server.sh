@@ -210,7 +210,7 @@ else
 fi
 # --create-namespace makes a namespace with no Pod Security level: the notes say what a
 # stricter cluster default would do and how to label it.
-if grep -q 'Namespace kscmp-system names no Pod Security level' <<<"$out" &&
+if grep -q 'No Pod Security level was seen on namespace kscmp-system' <<<"$out" &&
 	grep -q 'kubectl label namespace kscmp-system pod-security.kubernetes.io/enforce=privileged' <<<"$out"; then
 	pass "helm notes: a namespace with no Pod Security level is told how to be labelled"
 else
