@@ -176,19 +176,22 @@ static int write_full(int fd, const void *buf, size_t n)
     return 0;
 }
 
-/* The soft RLIMIT_CPU: what this process used so far plus one proof's budget. */
-static void limit_cpu(unsigned seconds)
+/* The soft RLIMIT_CPU: what this process used so far plus one proof's budget. *set is the
+ * limit set last (0: none yet): it moves only when the whole seconds used do, so most proofs
+ * pay one system call here rather than three. */
+static void limit_cpu(unsigned seconds, rlim_t *set)
 {
     struct rusage ru;
     struct rlimit rl;
-    if (getrusage(RUSAGE_SELF, &ru) < 0 || getrlimit(RLIMIT_CPU, &rl) < 0)
+    if (getrusage(RUSAGE_SELF, &ru) < 0)
         return;
     rlim_t used = (rlim_t)ru.ru_utime.tv_sec + (rlim_t)ru.ru_stime.tv_sec + 1;
     rlim_t want = used + seconds;
-    if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
-        want = rl.rlim_max;
-    rl.rlim_cur = want;
-    setrlimit(RLIMIT_CPU, &rl);
+    if (want == *set || getrlimit(RLIMIT_CPU, &rl) < 0)
+        return;
+    rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max ? rl.rlim_max : want;
+    if (setrlimit(RLIMIT_CPU, &rl) == 0)
+        *set = want;
 }
 
 int prover_worker_main(int argc, char **argv)
@@ -212,6 +215,7 @@ int prover_worker_main(int argc, char **argv)
     struct resp_hdr hello = {WIRE_MAGIC, HELLO, 0, 0};
     if (write_full(1, &hello, sizeof(hello)) < 0)
         return 1;
+    rlim_t cpu_limit = 0;
     for (;;) {
         struct req_hdr h;
         int r = read_full(0, &h, sizeof(h));
@@ -223,7 +227,7 @@ int prover_worker_main(int argc, char **argv)
         if (!buf || read_full(0, buf, h.len) != (h.len ? 1 : 0))
             return 1;
         buf[h.len] = '\0';
-        limit_cpu(cpu);
+        limit_cpu(cpu, &cpu_limit);
         struct kerr err = {0};
         struct proof_arena_stats before, after;
         struct proof_keep keep;
@@ -693,9 +697,21 @@ static void handle_readable(struct worker *w);
  * worker says nothing unless it dies, which the loop's watch on its pipe sees. */
 static void poll_workers(struct prover *p)
 {
-    for (unsigned i = 0; i < p->nw; i++)
-        if (p->w[i].pid > 0 && (p->w[i].job || p->w[i].skipping || !p->w[i].ready))
-            handle_readable(&p->w[i]);
+    /* One poll() for them all: most of the time none has a verdict yet, and a read of each
+     * would be a system call apiece for nothing (this runs between each write's steps). */
+    struct pollfd fds[64];
+    struct worker *who[64];
+    nfds_t n = 0;
+    for (unsigned i = 0; i < p->nw && n < ELEMENTSOF(fds); i++)
+        if (p->w[i].pid > 0 && (p->w[i].job || p->w[i].skipping || !p->w[i].ready)) {
+            fds[n] = (struct pollfd){.fd = p->w[i].from, .events = POLLIN};
+            who[n++] = &p->w[i];
+        }
+    if (n == 0 || poll(fds, n, 0) <= 0)
+        return;
+    for (nfds_t i = 0; i < n; i++)
+        if (fds[i].revents)
+            handle_readable(who[i]);
 }
 
 /* Why a worker that held a job went. */
@@ -931,9 +947,10 @@ static void handle_readable(struct worker *w)
             spawn_missing(w->p);
             return;
         }
-        if (!w->job)
-            return;
-        /* The verdict on the job queued behind may be in already. */
+        /* The verdict on the job queued behind is rarely in already: the loop's watch on the
+         * pipe (or the next poll_workers()) takes it, without a read now that would find
+         * nothing. */
+        return;
     }
 }
 

@@ -535,6 +535,7 @@ static int temporary_fill(struct store *s, int fd, const char *rel, const char *
 struct write_slot {
     struct ns_name n;
     int nsfd;
+    bool nsfd_borrowed; /* another slot's, of the same namespace: that one closes it */
     int tmp_fd;
     int old_fd; /* the version replaced, held until the new one is durable (reaper.h) */
     bool exists;
@@ -542,9 +543,21 @@ struct write_slot {
     char tmp_name[NAME_MAX + 1];
 };
 
-/* Steps a slot goes through; an item whose r is set (error or unchanged) leaves them. */
-static void write_open(struct store *s, struct store_item *it, struct write_slot *w, bool together)
+/* The folder of an earlier slot of the chunk with the same namespace (one open per folder and
+ * chunk, not one per file), else -1. */
+static int chunk_folder(const struct write_slot *slot, size_t i)
 {
+    for (size_t j = 0; j < i; j++)
+        if (slot[j].nsfd >= 0 && !slot[j].nsfd_borrowed && strcmp(slot[j].n.ns, slot[i].n.ns) == 0)
+            return slot[j].nsfd;
+    return -1;
+}
+
+/* Steps slot[i] goes through; an item whose r is set (error or unchanged) leaves them. */
+static void write_open(struct store *s, struct store_item *it, struct write_slot *slot, size_t i,
+                       bool together)
+{
+    struct write_slot *w = &slot[i];
     if (rel_parse(it->rel, &w->n) < 0) {
         it->r = kerr_set(&it->err, -EINVAL, "%s: not a NAMESPACE/NAME.json profile name",
                          it->rel ? it->rel : "(null)");
@@ -555,7 +568,12 @@ static void write_open(struct store *s, struct store_item *it, struct write_slot
                          it->rel, it->len, STORE_MAX_FILE_SIZE);
         return;
     }
-    int r = ns_folder_open(s, w->n.ns, true, &w->nsfd, &it->err);
+    int r = 0;
+    w->nsfd = chunk_folder(slot, i);
+    if (w->nsfd >= 0)
+        w->nsfd_borrowed = true;
+    else
+        r = ns_folder_open(s, w->n.ns, true, &w->nsfd, &it->err);
     bool equal = false;
     if (r == 0)
         r = existing_check(s, w->nsfd, it->rel, w->n.name, it->data, it->len, &equal, &w->exists,
@@ -639,7 +657,7 @@ static void write_chunk(struct store *s, struct store_item *items, size_t n,
         slot[i] = (struct write_slot){.nsfd = -1, .tmp_fd = -1, .old_fd = -1};
         items[i].r = 1; /* in progress */
         items[i].changed = false;
-        write_open(s, &items[i], &slot[i], n > 1);
+        write_open(s, &items[i], slot, i, n > 1);
         if (tick && items[i].r > 0) /* a temporary was written */
             tick->fn(tick->userdata);
     }
@@ -668,7 +686,7 @@ static void write_chunk(struct store *s, struct store_item *items, size_t n,
         }
     }
     for (size_t i = 0; i < n; i++) {
-        if (slot[i].nsfd >= 0)
+        if (slot[i].nsfd >= 0 && !slot[i].nsfd_borrowed)
             close(slot[i].nsfd);
         /* The version replaced: its blocks are freed off this path (reaper.h). */
         reaper_close(s->reaper, slot[i].old_fd);

@@ -421,10 +421,15 @@ static void test_workers_below_agent(void **state)
 }
 
 /* A proof over its CPU time is stopped (SIGXCPU) and the profile refused (the wall-clock
- * deadline is far: the CPU limit is what stops it, however loaded the machine). */
+ * deadline is far: the CPU limit is what stops it, however loaded the machine); also when the
+ * worker proved others before it (the limit set for them still holds). */
 static void test_cpu_limit(void **state)
 {
     struct fixture *f = start_with(1, 1, 600000);
+    assert_int_equal(prover_submit(f->p, "a/good.json", "a", GOOD, strlen(GOOD)), 0);
+    assert_int_equal(prover_submit(f->p, "a/good2.json", "a", GOOD2, strlen(GOOD2)), 0);
+    assert_int_equal(prover_drain(f->p), 0);
+    assert_int_equal(find(&f->rec, "a/good2.json")->verdict, 0);
     _cleanup_free_ char *slow = slow_profile(20000, 4); /* tens of seconds of CPU */
     time_t t0 = time(NULL);
     assert_int_equal(prover_submit(f->p, "a/slow.json", "a", slow, strlen(slow)), 0);

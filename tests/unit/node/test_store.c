@@ -980,9 +980,22 @@ static void test_clean_temporaries(void **state)
     store_close(s);
 }
 
+/* Open descriptors of this process (those of /proc/self/fd, less the one reading it). */
+static int count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n - 1;
+}
+
 /* store_write_many(): each item as store_write() would have it (written, unchanged,
- * refused), files in several folders and more than one chunk of them, no temporary left,
- * and the tick called between the waits. */
+ * refused), files in several folders and more than one chunk of them (a folder opened once
+ * per chunk serves its other files: none is left open, and two files under a refused folder
+ * are both refused), no temporary left, and the tick called between the waits. */
 static unsigned ticks;
 
 static void count_tick(void *userdata)
@@ -998,7 +1011,7 @@ static void test_write_many(void **state)
     assert_int_equal(symlink(f->outside, at(f, "seccomp/kscmp/linked")), 0);
 
     enum { N = 75 }; /* more than one chunk */
-    struct store_item items[N + 3];
+    struct store_item items[N + 4];
     char rels[N][32], data[N][32];
     for (unsigned i = 0; i < N; i++) {
         snprintf(rels[i], sizeof(rels[i]), "ns-%u/f-%u.json", i % 3, i);
@@ -1008,9 +1021,12 @@ static void test_write_many(void **state)
     items[N] = (struct store_item){.rel = "a/same.json", .data = "same", .len = 4};
     items[N + 1] = (struct store_item){.rel = "linked/x.json", .data = "mine", .len = 4};
     items[N + 2] = (struct store_item){.rel = "../x.json", .data = "mine", .len = 4};
+    items[N + 3] = (struct store_item){.rel = "linked/y.json", .data = "mine", .len = 4};
     ticks = 0;
     struct store_tick tick = {.fn = count_tick, .userdata = &ticks};
-    assert_int_equal(store_write_many(s, items, N + 3, &tick), 2);
+    int fds = count_fds();
+    assert_int_equal(store_write_many(s, items, N + 4, &tick), 3);
+    assert_int_equal(count_fds(), fds);
 
     for (unsigned i = 0; i < N; i++) {
         assert_int_equal(items[i].r, 0);
@@ -1028,6 +1044,8 @@ static void test_write_many(void **state)
     assert_false(items[N + 1].changed);
     assert_non_null(strstr(items[N + 1].err.msg, "is a symbolic link"));
     assert_int_equal(items[N + 2].r, -EINVAL);
+    assert_int_equal(items[N + 3].r, -ELOOP);
+    assert_non_null(strstr(items[N + 3].err.msg, "is a symbolic link"));
     /* Three folders of 25 files, nothing else in them (no temporary), nothing outside. */
     for (unsigned k = 0; k < 3; k++) {
         char path[PATH_MAX];
@@ -1049,18 +1067,6 @@ static void test_write_many(void **state)
     }
     assert_int_equal(ticks, 0);
     store_close(s);
-}
-
-/* Open descriptors of this process (those of /proc/self/fd, less the one reading it). */
-static int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    assert_non_null(d);
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n - 1;
 }
 
 /* The version a write replaces is held open across the rename and then closed, once: inline
