@@ -19,10 +19,9 @@ struct builder {
     size_t nodes;
     struct kerr *err;
     /* The document's first duplicate key: told once the document is whole, naming the
-     * object it is in. */
-    int dup_line, dup_first_line; /* 0: none */
-    const char *dup_first; /* the first key's own text in the tree (found again by address) */
-    char dup_key[101];
+     * object it is in and where its first occurrence is. */
+    int dup_line;          /* 0: none */
+    const char *dup_first; /* the first occurrence's own key string in the tree */
 };
 
 static struct ynode *ynode_new(enum ynode_kind kind, int line)
@@ -456,10 +455,6 @@ static int read_key(struct builder *b, yaml_event_t *ev, const struct ynode *n, 
         if (!b->dup_line) {
             b->dup_line = line;
             b->dup_first = first;
-            for (size_t i = 0; i < n->n; i++)
-                if (n->keys[i] == first)
-                    b->dup_first_line = n->items[i]->key_line;
-            snprintf(b->dup_key, sizeof(b->dup_key), "%.100s", key);
         }
         return 1;
     }
@@ -588,13 +583,14 @@ struct key_owner {
 };
 
 /* Finds the mapping key whose text is key (the very string, not an equal one) under n, its
- * path in path (from where path ends now) and the object that holds it in *owner. Recursion
- * as deep as the tree, which the builder bounds (YDOC_MAX_DEPTH). */
-static bool key_path(const struct ynode *n, const char *key, char *path, size_t len,
-                     struct key_owner *owner)
+ * path in path (from where path ends now) and the object that holds it in *owner; returns its
+ * line, or 0 when n does not hold it. Recursion as deep as the tree, which the builder bounds
+ * (YDOC_MAX_DEPTH). */
+static int key_path(const struct ynode *n, const char *key, char *path, size_t len,
+                    struct key_owner *owner)
 {
     if (n->kind == YN_SCALAR)
-        return false;
+        return 0;
     size_t at = strlen(path);
     struct key_owner outer = *owner;
     if (n->kind == YN_MAP && ynode_is_str(ynode_get(n, "kind")))
@@ -605,13 +601,14 @@ static bool key_path(const struct ynode *n, const char *key, char *path, size_t 
         else
             snprintf(path + at, len - at, "[%zu]", i);
         if (n->kind == YN_MAP && n->keys[i] == key)
-            return true;
-        if (key_path(n->items[i], key, path, len, owner))
-            return true;
+            return n->items[i]->key_line;
+        int line = key_path(n->items[i], key, path, len, owner);
+        if (line)
+            return line;
         path[at] = '\0';
     }
     *owner = outer;
-    return false;
+    return 0;
 }
 
 /* The document's first duplicate key, with the object it is in and its path there. */
@@ -619,13 +616,14 @@ static int duplicate_key_error(struct builder *b, const struct ynode *root)
 {
     char path[512] = "", who[320] = "";
     struct key_owner owner = {0};
-    const char *rel = b->dup_key;
-    if (b->dup_first && key_path(root, b->dup_first, path, sizeof(path), &owner))
-        rel = path + owner.at;
+    /* The first occurrence is always in the tree (a value left out is a later duplicate's);
+     * without it, the key's text alone. */
+    int first_line = key_path(root, b->dup_first, path, sizeof(path), &owner);
+    const char *rel = first_line ? path + owner.at : b->dup_first;
     if (owner.obj)
         ydoc_who(owner.obj, who, sizeof(who));
     return kerr_set(b->err, -EINVAL, "%s:%d: %s%sduplicate key \"%.200s\" (first at line %d)",
-                    b->file, b->dup_line, who, *who ? ": " : "", rel, b->dup_first_line);
+                    b->file, b->dup_line, who, *who ? ": " : "", rel, first_line);
 }
 
 int ydoc_parse_yaml_each(const char *buf, size_t len, const char *file,
@@ -673,9 +671,8 @@ int ydoc_parse_yaml_each(const char *buf, size_t len, const char *file,
                 break;
             r = bad_doc(err, userdata);
             kerr_clear(err);
-            b.dup_line = b.dup_first_line = 0;
+            b.dup_line = 0;
             b.dup_first = NULL;
-            b.dup_key[0] = '\0';
             if (r < 0)
                 break;
             continue;
