@@ -10,6 +10,7 @@
 
 #include "base/cleanup.h"
 #include "base/hmap.h"
+#include "base/names.h"
 
 struct builder {
     yaml_parser_t parser;
@@ -832,43 +833,20 @@ const char *ynode_kind_wanted(enum ynode_kind k)
     return k == YN_MAP ? "a mapping" : k == YN_SEQ ? "a list" : "a value";
 }
 
-/* Kinds without a namespace that kscmp may meet in a manifest (besides Cluster*). */
-static bool kind_cluster_scoped(const char *kind)
-{
-    static const char *const kinds[] = {"Namespace",
-                                        "Node",
-                                        "PersistentVolume",
-                                        "StorageClass",
-                                        "CustomResourceDefinition",
-                                        "PriorityClass",
-                                        "RuntimeClass",
-                                        "IngressClass",
-                                        "CSIDriver",
-                                        "APIService",
-                                        "ValidatingWebhookConfiguration",
-                                        "MutatingWebhookConfiguration",
-                                        NULL};
-    if (strncmp(kind, "Cluster", 7) == 0)
-        return true;
-    for (const char *const *k = kinds; *k; k++)
-        if (strcmp(kind, *k) == 0)
-            return true;
-    return false;
-}
-
 void ydoc_who(const struct ynode *doc, char *buf, size_t len)
 {
     const struct ynode *kind = ynode_get(doc, "kind"), *meta = ynode_get(doc, "metadata");
     const struct ynode *name = ynode_get(meta, "name"), *ns = ynode_get(meta, "namespace");
-    if (!ynode_is_str(kind))
+    if (!ynode_is_str(kind)) {
         snprintf(buf, len, "%s", "");
-    else if (!ynode_is_str(name))
-        snprintf(buf, len, "%.100s", kind->str);
-    else if (kind_cluster_scoped(kind->str))
-        snprintf(buf, len, "%.100s %.100s", kind->str, name->str);
-    else
-        snprintf(buf, len, "%.100s %.63s/%.100s", kind->str, ynode_is_str(ns) ? ns->str : "default",
-                 name->str);
+        return;
+    }
+    char kind_s[101], ns_s[64], name_s[101]; /* the input's text, not yet checked: cut */
+    snprintf(kind_s, sizeof(kind_s), "%.100s", kind->str);
+    snprintf(ns_s, sizeof(ns_s), "%.63s", ynode_is_str(ns) ? ns->str : "");
+    snprintf(name_s, sizeof(name_s), "%.100s", ynode_is_str(name) ? name->str : "");
+    object_who(buf, len, kind_s, ynode_is_str(ns) ? ns_s : NULL,
+               ynode_is_str(name) ? name_s : NULL);
 }
 
 const char *ynode_kind_name(const struct ynode *n)
