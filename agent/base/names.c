@@ -1,7 +1,8 @@
-/* names.c - DNS-1123 names, and "NS/NAME" split in two. */
+/* names.c - DNS-1123 names, "NS/NAME" split in two, and objects named in messages. */
 #include "base/names.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 /* [a-z0-9-]+, alphanumeric at both ends, of any length. */
@@ -64,4 +65,37 @@ int ns_name_split(const char *s, struct ns_name *ret)
     ret->ns[n] = '\0';
     ret->name = slash + 1;
     return 0;
+}
+
+bool kind_cluster_scoped(const char *kind)
+{
+    static const char *const kinds[] = {"Namespace",
+                                        "Node",
+                                        "PersistentVolume",
+                                        "StorageClass",
+                                        "CustomResourceDefinition",
+                                        "PriorityClass",
+                                        "RuntimeClass",
+                                        "IngressClass",
+                                        "CSIDriver",
+                                        "APIService",
+                                        "ValidatingWebhookConfiguration",
+                                        "MutatingWebhookConfiguration",
+                                        NULL};
+    if (strncmp(kind, "Cluster", 7) == 0)
+        return true;
+    for (const char *const *k = kinds; *k; k++)
+        if (strcmp(kind, *k) == 0)
+            return true;
+    return false;
+}
+
+void object_who(char *buf, size_t len, const char *kind, const char *ns, const char *name)
+{
+    if (!name)
+        snprintf(buf, len, "%s", kind);
+    else if (kind_cluster_scoped(kind))
+        snprintf(buf, len, "%s %s", kind, name);
+    else
+        snprintf(buf, len, "%s %s/%s", kind, ns ? ns : "default", name);
 }

@@ -3,6 +3,7 @@
  * Owns: the DNS-1123 checks Kubernetes makes of names (a namespace is a label, an object's
  * name a subdomain), and the split of "NS/NAME" (a namespaced object, or a profile
  * "NS/NAME.json") into its two parts, without allocation, so that no module splits it by hand.
+ * Which kinds have no namespace, and how messages name an object ("KIND NS/NAME").
  */
 #ifndef KSCMP_NAMES_H
 #define KSCMP_NAMES_H
@@ -39,5 +40,14 @@ static inline const char *ns_name_ns(const struct ns_name *n)
 {
     return n->ns[0] ? n->ns : NULL;
 }
+
+/* Whether objects of kind have no namespace: any kind named Cluster... (ClusterSeccompPolicy,
+ * ClusterRole) and the others kscmp may meet in a manifest (Namespace, Node, ...). */
+bool kind_cluster_scoped(const char *kind);
+
+/* Who an object is in messages: "KIND NAMESPACE/NAME", the namespace "default" when ns is NULL,
+ * as kubectl takes it; "KIND NAME" for a cluster-scoped kind (ns not looked at); "KIND" when
+ * name is NULL. The caller bounds what it passes; buf is cut at len as snprintf() cuts. */
+void object_who(char *buf, size_t len, const char *kind, const char *ns, const char *name);
 
 #endif

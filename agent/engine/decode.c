@@ -13,6 +13,7 @@
 
 #include "base/cleanup.h"
 #include "base/hmap.h"
+#include "base/names.h"
 #include "engine/groups.h"
 #include "engine/schema.h"
 
@@ -853,10 +854,13 @@ static int decode_policy_spec(struct dctx *c, const struct ynode *spec, struct p
     return check_conditions(c, p);
 }
 
-/* metadata.name/namespace; namespaced objects without one get "default", as kubectl does. */
-static int decode_meta(struct dctx *c, const struct ynode *doc, bool namespaced, char **ret_ns,
+/* metadata.name/namespace of an object of kind, which names it in messages until the name is
+ * known (the caller then names it); a namespaced kind without one gets "default", as kubectl
+ * does, and ret_ns is only written for a namespaced kind (may be NULL for another). */
+static int decode_meta(struct dctx *c, const struct ynode *doc, const char *kind, char **ret_ns,
                        char **ret_name, const struct ynode **ret_meta)
 {
+    object_who(c->who, sizeof(c->who), kind, NULL, NULL);
     const struct ynode *meta = ynode_get(doc, "metadata");
     if (!meta) {
         /* A key no object has at the top (a misspelt "metadata", say) is the likelier cause:
@@ -882,7 +886,7 @@ static int decode_meta(struct dctx *c, const struct ynode *doc, bool namespaced,
     if (!dns_subdomain_valid(*ret_name))
         return fail(c, name, "metadata.name", "\"%.100s\" is not a DNS-1123 subdomain", *ret_name);
     const struct ynode *ns = ynode_get(meta, "namespace");
-    if (namespaced) {
+    if (!kind_cluster_scoped(kind)) {
         if (ns) {
             if ((r = get_string(c, ns, "metadata.namespace", ret_ns)) < 0)
                 return r;
@@ -971,10 +975,11 @@ static int decode_policy(struct dctx *c, const struct ynode *doc, enum policy_ki
     p->kind = kind;
     p->line = doc->line;
     const struct ynode *meta = NULL;
-    snprintf(c->who, sizeof(c->who), "%s", policy_kind_name(kind)); /* until the name is known */
-    int r = decode_meta(c, doc, kind != PK_CLUSTER, &p->ns, &p->name, &meta);
+    int r = decode_meta(c, doc, policy_kind_name(kind), &p->ns, &p->name, &meta);
     if (r < 0)
         return r;
+    /* Named as the engine names a policy: its kind and policy_id(), cut at 300 bytes (a NS/NAME
+     * of 300 or more would read longer through object_who(), cut at who's size only). */
     char id[300];
     snprintf(c->who, sizeof(c->who), "%s %s", policy_kind_name(kind), policy_id(p, id, sizeof(id)));
     if ((r = opt_string(c, meta, "uid", "metadata.uid", &p->uid)) < 0 ||
@@ -1207,11 +1212,10 @@ static int decode_pod(struct dctx *c, const struct ynode *doc, struct object *re
     if (!p->file)
         return -ENOMEM;
     const struct ynode *meta = NULL;
-    snprintf(c->who, sizeof(c->who), "Pod");
-    int r = decode_meta(c, doc, true, &p->ns, &p->name, &meta);
+    int r = decode_meta(c, doc, "Pod", &p->ns, &p->name, &meta);
     if (r < 0)
         return r;
-    snprintf(c->who, sizeof(c->who), "Pod %s/%s", p->ns, p->name);
+    object_who(c->who, sizeof(c->who), "Pod", p->ns, p->name);
     if ((r = opt_string(c, meta, "uid", "metadata.uid", &p->uid)) < 0 ||
         (r = decode_labels(c, ynode_get(meta, "labels"), "metadata.labels", false, &p->labels)) < 0)
         return r;
@@ -1292,11 +1296,10 @@ static int decode_namespace(struct dctx *c, const struct ynode *doc, struct obje
     if (!n)
         return -ENOMEM;
     const struct ynode *meta = NULL;
-    snprintf(c->who, sizeof(c->who), "Namespace");
-    int r = decode_meta(c, doc, false, NULL, &n->name, &meta);
+    int r = decode_meta(c, doc, "Namespace", NULL, &n->name, &meta);
     if (r < 0)
         return r;
-    snprintf(c->who, sizeof(c->who), "Namespace %s", n->name);
+    object_who(c->who, sizeof(c->who), "Namespace", NULL, n->name);
     if (!dns_label_valid(n->name))
         return fail(c, ynode_get(meta, "name"), "metadata.name",
                     "\"%.100s\" is not a DNS-1123 label", n->name);

@@ -10,6 +10,7 @@
 
 #include "base/cleanup.h"
 #include "base/hmap.h"
+#include "base/names.h"
 
 struct builder {
     yaml_parser_t parser;
@@ -19,10 +20,9 @@ struct builder {
     size_t nodes;
     struct kerr *err;
     /* The document's first duplicate key: told once the document is whole, naming the
-     * object it is in. */
-    int dup_line, dup_first_line; /* 0: none */
-    const char *dup_first; /* the first key's own text in the tree (found again by address) */
-    char dup_key[101];
+     * object it is in and where its first occurrence is. */
+    int dup_line;          /* 0: none */
+    const char *dup_first; /* the first occurrence's own key string in the tree */
 };
 
 static struct ynode *ynode_new(enum ynode_kind kind, int line)
@@ -456,10 +456,6 @@ static int read_key(struct builder *b, yaml_event_t *ev, const struct ynode *n, 
         if (!b->dup_line) {
             b->dup_line = line;
             b->dup_first = first;
-            for (size_t i = 0; i < n->n; i++)
-                if (n->keys[i] == first)
-                    b->dup_first_line = n->items[i]->key_line;
-            snprintf(b->dup_key, sizeof(b->dup_key), "%.100s", key);
         }
         return 1;
     }
@@ -588,13 +584,14 @@ struct key_owner {
 };
 
 /* Finds the mapping key whose text is key (the very string, not an equal one) under n, its
- * path in path (from where path ends now) and the object that holds it in *owner. Recursion
- * as deep as the tree, which the builder bounds (YDOC_MAX_DEPTH). */
-static bool key_path(const struct ynode *n, const char *key, char *path, size_t len,
-                     struct key_owner *owner)
+ * path in path (from where path ends now) and the object that holds it in *owner; returns its
+ * line, or 0 when n does not hold it. Recursion as deep as the tree, which the builder bounds
+ * (YDOC_MAX_DEPTH). */
+static int key_path(const struct ynode *n, const char *key, char *path, size_t len,
+                    struct key_owner *owner)
 {
     if (n->kind == YN_SCALAR)
-        return false;
+        return 0;
     size_t at = strlen(path);
     struct key_owner outer = *owner;
     if (n->kind == YN_MAP && ynode_is_str(ynode_get(n, "kind")))
@@ -605,13 +602,14 @@ static bool key_path(const struct ynode *n, const char *key, char *path, size_t 
         else
             snprintf(path + at, len - at, "[%zu]", i);
         if (n->kind == YN_MAP && n->keys[i] == key)
-            return true;
-        if (key_path(n->items[i], key, path, len, owner))
-            return true;
+            return n->items[i]->key_line;
+        int line = key_path(n->items[i], key, path, len, owner);
+        if (line)
+            return line;
         path[at] = '\0';
     }
     *owner = outer;
-    return false;
+    return 0;
 }
 
 /* The document's first duplicate key, with the object it is in and its path there. */
@@ -619,13 +617,14 @@ static int duplicate_key_error(struct builder *b, const struct ynode *root)
 {
     char path[512] = "", who[320] = "";
     struct key_owner owner = {0};
-    const char *rel = b->dup_key;
-    if (b->dup_first && key_path(root, b->dup_first, path, sizeof(path), &owner))
-        rel = path + owner.at;
+    /* The first occurrence is always in the tree (a value left out is a later duplicate's);
+     * without it, the key's text alone. */
+    int first_line = key_path(root, b->dup_first, path, sizeof(path), &owner);
+    const char *rel = first_line ? path + owner.at : b->dup_first;
     if (owner.obj)
         ydoc_who(owner.obj, who, sizeof(who));
     return kerr_set(b->err, -EINVAL, "%s:%d: %s%sduplicate key \"%.200s\" (first at line %d)",
-                    b->file, b->dup_line, who, *who ? ": " : "", rel, b->dup_first_line);
+                    b->file, b->dup_line, who, *who ? ": " : "", rel, first_line);
 }
 
 int ydoc_parse_yaml_each(const char *buf, size_t len, const char *file,
@@ -673,9 +672,8 @@ int ydoc_parse_yaml_each(const char *buf, size_t len, const char *file,
                 break;
             r = bad_doc(err, userdata);
             kerr_clear(err);
-            b.dup_line = b.dup_first_line = 0;
+            b.dup_line = 0;
             b.dup_first = NULL;
-            b.dup_key[0] = '\0';
             if (r < 0)
                 break;
             continue;
@@ -835,43 +833,20 @@ const char *ynode_kind_wanted(enum ynode_kind k)
     return k == YN_MAP ? "a mapping" : k == YN_SEQ ? "a list" : "a value";
 }
 
-/* Kinds without a namespace that kscmp may meet in a manifest (besides Cluster*). */
-static bool kind_cluster_scoped(const char *kind)
-{
-    static const char *const kinds[] = {"Namespace",
-                                        "Node",
-                                        "PersistentVolume",
-                                        "StorageClass",
-                                        "CustomResourceDefinition",
-                                        "PriorityClass",
-                                        "RuntimeClass",
-                                        "IngressClass",
-                                        "CSIDriver",
-                                        "APIService",
-                                        "ValidatingWebhookConfiguration",
-                                        "MutatingWebhookConfiguration",
-                                        NULL};
-    if (strncmp(kind, "Cluster", 7) == 0)
-        return true;
-    for (const char *const *k = kinds; *k; k++)
-        if (strcmp(kind, *k) == 0)
-            return true;
-    return false;
-}
-
 void ydoc_who(const struct ynode *doc, char *buf, size_t len)
 {
     const struct ynode *kind = ynode_get(doc, "kind"), *meta = ynode_get(doc, "metadata");
     const struct ynode *name = ynode_get(meta, "name"), *ns = ynode_get(meta, "namespace");
-    if (!ynode_is_str(kind))
+    if (!ynode_is_str(kind)) {
         snprintf(buf, len, "%s", "");
-    else if (!ynode_is_str(name))
-        snprintf(buf, len, "%.100s", kind->str);
-    else if (kind_cluster_scoped(kind->str))
-        snprintf(buf, len, "%.100s %.100s", kind->str, name->str);
-    else
-        snprintf(buf, len, "%.100s %.63s/%.100s", kind->str, ynode_is_str(ns) ? ns->str : "default",
-                 name->str);
+        return;
+    }
+    char kind_s[101], ns_s[64], name_s[101]; /* the input's text, not yet checked: cut */
+    snprintf(kind_s, sizeof(kind_s), "%.100s", kind->str);
+    snprintf(ns_s, sizeof(ns_s), "%.63s", ynode_is_str(ns) ? ns->str : "");
+    snprintf(name_s, sizeof(name_s), "%.100s", ynode_is_str(name) ? name->str : "");
+    object_who(buf, len, kind_s, ynode_is_str(ns) ? ns_s : NULL,
+               ynode_is_str(name) ? name_s : NULL);
 }
 
 const char *ynode_kind_name(const struct ynode *n)

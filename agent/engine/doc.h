@@ -81,10 +81,12 @@ static inline void ydoc_listp(struct ydoc_list *l)
 /* The value under key in a mapping, or NULL (also when n is not a mapping). */
 const struct ynode *ynode_get(const struct ynode *n, const char *key);
 
-/* Who a document is in messages, from its kind and metadata, as the decoded kinds are named:
- * "KIND NAMESPACE/NAME", the namespace "default" when a namespaced kind gives none; "KIND NAME"
- * for a cluster-scoped kind (Namespace, Node, ClusterSeccompPolicy, any kind named Cluster...);
- * "KIND" without a name; "" without a kind. What is not a string is left out. */
+/* Who a document is in messages, from its kind and metadata, as the decoded kinds are named
+ * (object_who() in base/names.h): "KIND NAMESPACE/NAME", the namespace "default" when a
+ * namespaced kind gives none; "KIND NAME" for a cluster-scoped kind (Namespace, Node,
+ * ClusterSeccompPolicy, any kind named Cluster...); "KIND" without a name; "" without a kind.
+ * What is not a string is left out; the kind and name are cut at 100 bytes, the namespace at
+ * 63. */
 void ydoc_who(const struct ynode *doc, char *buf, size_t len);
 
 /* A readable name of the node's kind for messages: "a string", "a list", "a mapping", ... */

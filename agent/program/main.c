@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/cleanup.h"
 #include "node/prover.h"
 #include "program/cli.h"
 #include "program/oom_guard.h"
@@ -13,34 +14,128 @@
 #define KSCMP_VERSION "0.1.0"
 #endif
 
-static const char *const help =
+static const char help_head[] =
     "kscmp - seccomp policies as Kubernetes resources, compiled into profiles on every node\n\n"
     "Usage: kscmp COMMAND [OPTIONS]\n\n"
-    "Commands:\n"
-    "  agent      run the node agent (in a cluster, or --local DIR)\n"
-    "  compile    print the profile for pods (--pod) or for one policy (--policy)\n"
-    "  explain    the same, with where each syscall's action comes from; explain pod NAME\n"
-    "             reads a live cluster: the pod's files, policies, profile and staleness\n"
-    "  status     policies that are not Ready and pods with kscmp warnings (exit 1 if any)\n"
-    "  tree       print the descendants of a policy\n"
-    "  list       list policies by NS/NAME prefix\n"
-    "  groups     list the named syscall groups\n"
-    "  validate   check policy files\n"
-    "  import     turn OCI/Docker, Security Profiles Operator or advisor profiles into "
-    "policies\n"
-    "  record     run a command and write the allow-list of the syscalls it made;\n"
-    "             record show NAME prints what a SeccompRecording in the cluster amounts to\n"
-    "  startup-syscalls  the syscalls the container runtime needs to start a container, which\n"
-    "             kscmp adds to allow-lists\n"
-    "  version    print the version\n\n"
+    "Commands:\n";
+static const char help_tail[] =
+    "\n"
     "Run 'kscmp COMMAND --help' or 'kscmp help COMMAND' for a command's options. Exit\n"
     "status: 0 done, 1 invalid input, 2 wrong usage. Installed as kubectl-kscmp, it also runs\n"
     "as 'kubectl kscmp'.\n";
 
-/* The commands 'kscmp help COMMAND' knows (the proof worker is the agent's own). */
-static const char *const commands[] = {
-    "agent",    "compile", "explain", "status",           "tree",    "list", "groups",
-    "validate", "import",  "record",  "startup-syscalls", "version", NULL};
+static int run_version(int argc, char **argv)
+{
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        puts("Usage: kscmp version\n\nPrints kscmp's version.");
+        return 0;
+    }
+    if (argc > 1) {
+        fprintf(stderr, "kscmp version: takes no argument (\"%s\")\n", argv[1]);
+        return EXIT_USAGE;
+    }
+    printf("kscmp %s\n", KSCMP_VERSION);
+    return 0;
+}
+
+static int run_compile(int argc, char **argv)
+{
+    return cli_compile(argc, argv, false);
+}
+
+/* explain pod NAME reads the cluster; explain -f ... the files. */
+static int run_explain(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "pod") == 0 || strcmp(a, "pods") == 0 || strcmp(a, "po") == 0 ||
+            strncmp(a, "pod/", 4) == 0)
+            return cli_cluster_explain(argc, argv);
+        static const char *const with_value[] = {"-n",       "--namespace",  "-o",
+                                                 "--output", "--kubeconfig", "--context"};
+        bool valued = false;
+        for (size_t k = 0; k < sizeof(with_value) / sizeof(*with_value); k++)
+            valued |= strcmp(a, with_value[k]) == 0;
+        if (a[0] == '-' && !valued)
+            break;
+        if (valued)
+            i++; /* its value */
+    }
+    return cli_compile(argc, argv, true);
+}
+
+/* record show NAME reads a SeccompRecording; record [--] COMMAND runs one. */
+static int run_record(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "show") == 0)
+        return cli_record_show(argc - 1, argv + 1);
+    return cli_record(argc, argv);
+}
+
+/* kscmp help, --help, -h (below: it prints the table). */
+static int run_overview(int argc, char **argv);
+
+/* A command: run gets the arguments from the command's name on (argv[0]). */
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    /* argv[0] is "kscmp NAME": getopt's messages start with it ("kscmp record: unrecognized
+     * option", not "record: ..."). */
+    bool prog_name;
+    /* Its lines in 'kscmp help' (a second one indented to the first one's text); NULL: not
+     * listed, and not known to 'kscmp help COMMAND' either. */
+    const char *summary;
+};
+
+/* Every command: what dispatch() runs, and what 'kscmp help' lists (in this order) and
+ * 'kscmp help COMMAND' knows. */
+static const struct command commands[] = {
+    {"agent", agent_main, true, "run the node agent (in a cluster, or --local DIR)"},
+    {"compile", run_compile, false,
+     "print the profile for pods (--pod) or for one policy (--policy)"},
+    {"explain", run_explain, false,
+     "the same, with where each syscall's action comes from; explain pod NAME\n"
+     "             reads a live cluster: the pod's files, policies, profile and staleness"},
+    {"status", cli_cluster_status, true,
+     "policies that are not Ready and pods with kscmp warnings (exit 1 if any)"},
+    {"tree", cli_tree, false, "print the descendants of a policy"},
+    {"list", cli_list, false, "list policies by NS/NAME prefix"},
+    {"groups", cli_groups, false, "list the named syscall groups"},
+    {"validate", cli_validate, false, "check policy files"},
+    {"import", cli_import, true,
+     "turn OCI/Docker, Security Profiles Operator or advisor profiles into policies"},
+    {"record", run_record, true,
+     "run a command and write the allow-list of the syscalls it made;\n"
+     "             record show NAME prints what a SeccompRecording in the cluster amounts to"},
+    {"startup-syscalls", cli_startup, false,
+     "the syscalls the container runtime needs to start a container, which\n"
+     "             kscmp adds to allow-lists"},
+    {"version", run_version, false, "print the version"},
+    /* Not listed: */
+    {"--version", run_version, false, NULL},
+    {"help", run_overview, false, NULL},
+    {"--help", run_overview, false, NULL},
+    {"-h", run_overview, false, NULL},
+    {PROVER_WORKER_COMMAND, prover_worker_main, false, NULL}, /* the agent's own */
+};
+
+static const struct command *command_find(const char *name)
+{
+    for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+/* What 'kscmp help' prints: the listed commands with their lines. */
+static void print_overview(FILE *f)
+{
+    fputs(help_head, f);
+    for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+        if (commands[i].summary)
+            fprintf(f, "  %-9s  %s\n", commands[i].name, commands[i].summary);
+    fputs(help_tail, f);
+}
 
 static int dispatch(int argc, char **argv);
 static int output_written(int rc);
@@ -48,10 +143,8 @@ static int output_written(int rc);
 /* kscmp help COMMAND: the command's --help; help record show, help explain pod: theirs. */
 static int help_command(int argc, char **argv)
 {
-    bool known = false;
-    for (const char *const *c = commands; *c && !known; c++)
-        known = strcmp(argv[2], *c) == 0;
-    if (!known) {
+    const struct command *c = command_find(argv[2]);
+    if (!c || !c->summary) {
         fprintf(stderr,
                 "kscmp help: no command \"%s\"\nRun 'kscmp help' for the list of commands.\n",
                 argv[2]);
@@ -72,7 +165,7 @@ static int help_command(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fputs(help, stderr);
+        print_overview(stderr);
         return EXIT_USAGE;
     }
     /* jansson and libseccomp cannot be trusted after an allocation failed: this process
@@ -101,79 +194,23 @@ static int output_written(int rc)
 /* Runs the command argv[1]. */
 static int dispatch(int argc, char **argv)
 {
-    const char *cmd = argv[1];
-    /* getopt's messages start with the command's argv[0]: "kscmp record: unrecognized
-     * option", not "record: ...". */
-    static char prog[64];
-    snprintf(prog, sizeof(prog), "kscmp %.50s", cmd);
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-        fputs(help, stdout);
-        return 0;
+    const struct command *c = command_find(argv[1]);
+    if (!c) {
+        fprintf(stderr, "kscmp: unknown command \"%s\"\n\n", argv[1]);
+        print_overview(stderr);
+        return EXIT_USAGE;
     }
-    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-        if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
-            puts("Usage: kscmp version\n\nPrints kscmp's version.");
-            return 0;
-        }
-        if (argc > 2) {
-            fprintf(stderr, "kscmp version: takes no argument (\"%s\")\n", argv[2]);
-            return EXIT_USAGE;
-        }
-        printf("kscmp %s\n", KSCMP_VERSION);
-        return 0;
-    }
-    if (strcmp(cmd, "compile") == 0)
-        return cli_compile(argc - 1, argv + 1, false);
-    if (strcmp(cmd, "explain") == 0) {
-        /* explain pod NAME reads the cluster; explain -f ... the files. */
-        for (int i = 2; i < argc; i++) {
-            const char *a = argv[i];
-            if (strcmp(a, "pod") == 0 || strcmp(a, "pods") == 0 || strcmp(a, "po") == 0 ||
-                strncmp(a, "pod/", 4) == 0)
-                return cli_cluster_explain(argc - 1, argv + 1);
-            static const char *const with_value[] = {"-n",       "--namespace",  "-o",
-                                                     "--output", "--kubeconfig", "--context"};
-            bool valued = false;
-            for (size_t k = 0; k < sizeof(with_value) / sizeof(*with_value); k++)
-                valued |= strcmp(a, with_value[k]) == 0;
-            if (a[0] == '-' && !valued)
-                break;
-            if (valued)
-                i++; /* its value */
-        }
-        return cli_compile(argc - 1, argv + 1, true);
-    }
-    if (strcmp(cmd, "status") == 0) {
+    if (c->prog_name) {
+        static char prog[64];
+        snprintf(prog, sizeof(prog), "kscmp %.50s", c->name);
         argv[1] = prog;
-        return cli_cluster_status(argc - 1, argv + 1);
     }
-    if (strcmp(cmd, "tree") == 0)
-        return cli_tree(argc - 1, argv + 1);
-    if (strcmp(cmd, "list") == 0)
-        return cli_list(argc - 1, argv + 1);
-    if (strcmp(cmd, "groups") == 0)
-        return cli_groups(argc - 1, argv + 1);
-    if (strcmp(cmd, "validate") == 0)
-        return cli_validate(argc - 1, argv + 1);
-    if (strcmp(cmd, "import") == 0) {
-        argv[1] = prog;
-        return cli_import(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "startup-syscalls") == 0)
-        return cli_startup(argc - 1, argv + 1);
-    if (strcmp(cmd, "record") == 0) {
-        /* record show NAME reads a SeccompRecording; record [--] COMMAND runs one. */
-        if (argc > 2 && strcmp(argv[2], "show") == 0)
-            return cli_record_show(argc - 2, argv + 2);
-        argv[1] = prog;
-        return cli_record(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "agent") == 0) {
-        argv[1] = prog;
-        return agent_main(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, PROVER_WORKER_COMMAND) == 0) /* the agent's own, not for users */
-        return prover_worker_main(argc - 1, argv + 1);
-    fprintf(stderr, "kscmp: unknown command \"%s\"\n\n%s", cmd, help);
-    return EXIT_USAGE;
+    return c->run(argc - 1, argv + 1);
+}
+
+/* kscmp help, --help, -h. */
+static int run_overview(int argc, char **argv)
+{
+    print_overview(stdout);
+    return 0;
 }

@@ -491,6 +491,16 @@ def test_help():
         check(h.returncode == 0 and h.stdout == want.stdout and h.stdout.count("Usage:") >= 1,
               f"kscmp help {' '.join(args)}: the same as {' '.join(args)} --help, exit 0",
               h.stdout[:200] + h.stderr)
+    # Every command 'kscmp help' lists is one 'kscmp help NAME' knows, and runs.
+    listed = re.findall(r"^  ([a-z-]+)  ", kscmp("help").stdout.split("Commands:\n")[1],
+                        re.M)
+    bad = []
+    for c in listed:
+        h = kscmp("help", c)
+        if h.returncode != 0 or h.stdout != kscmp(c, "--help").stdout or "Usage" not in h.stdout:
+            bad.append(c)
+    check(len(listed) >= 12 and not bad,
+          f"kscmp help NAME: each of the {len(listed)} listed commands, as NAME --help", bad)
     p = kscmp("help", "nosuch")
     check(p.returncode == 2 and p.stdout == "" and 'kscmp help: no command "nosuch"' in p.stderr,
           "kscmp help nosuch: an error, exit 2", p.stdout[:200] + p.stderr)

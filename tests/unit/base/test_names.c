@@ -1,4 +1,5 @@
-/* test_names.c - DNS-1123 names as Kubernetes checks them, and "NS/NAME" split in two. */
+/* test_names.c - DNS-1123 names as Kubernetes checks them, "NS/NAME" split in two, and
+ * objects named in messages. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -102,11 +103,41 @@ static void test_dns_table(void **state)
     assert_false(dns_subdomain_valid(NULL));
 }
 
+/* Objects named in messages: the namespace only for a namespaced kind, "default" when none. */
+static void test_object_who_table(void **state)
+{
+    const struct {
+        const char *kind, *ns, *name, *want;
+    } cases[] = {
+        {"Pod", "demo", "web", "Pod demo/web"},
+        {"Pod", NULL, "web", "Pod default/web"},
+        {"Pod", "demo", NULL, "Pod"},
+        {"SeccompPolicy", "", "p", "SeccompPolicy /p"}, /* only NULL is "no namespace" */
+        {"Namespace", "demo", "web", "Namespace web"},
+        {"ClusterSeccompPolicy", NULL, "base", "ClusterSeccompPolicy base"},
+        {"ClusterRole", "x", "r", "ClusterRole r"},
+        {"Node", NULL, "n1", "Node n1"},
+        {"KubeArmorSeccompPolicy", "a", "b", "KubeArmorSeccompPolicy a/b"},
+    };
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        char buf[64];
+        object_who(buf, sizeof(buf), cases[i].kind, cases[i].ns, cases[i].name);
+        assert_string_equal(buf, cases[i].want);
+    }
+    char small[8];
+    object_who(small, sizeof(small), "Pod", "demo", "web");
+    assert_string_equal(small, "Pod dem");
+    assert_false(kind_cluster_scoped("Pod"));
+    assert_false(kind_cluster_scoped("Namespaces"));
+    assert_true(kind_cluster_scoped("Namespace"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split_table),
         cmocka_unit_test(test_dns_table),
+        cmocka_unit_test(test_object_who_table),
     };
     return cmocka_run_group_tests_name("names", tests, NULL, NULL);
 }
