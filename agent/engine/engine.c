@@ -1229,12 +1229,15 @@ int engine_children(struct engine *e, const struct policy *p, const struct polic
     return 0;
 }
 
+/* The label every Namespace has, its name: known without the Namespace object. */
+#define NS_NAME_LABEL "kubernetes.io/metadata.name"
+
 static bool ns_selector_matches(const struct selector *s, const struct k8s_namespace *n,
                                 const char *ns)
 {
     if (!s->present)
         return true; /* omitted: every namespace */
-    struct label extra = {(char *)"kubernetes.io/metadata.name", (char *)ns};
+    struct label extra = {(char *)NS_NAME_LABEL, (char *)ns};
     size_t cnt = (n ? n->labels.n : 0) + 1;
     _cleanup_free_ struct label *v = calloc(cnt, sizeof(*v));
     if (!v)
@@ -1246,6 +1249,49 @@ static bool ns_selector_matches(const struct selector *s, const struct k8s_names
     v[k++] = extra;
     struct labels l = {v, k};
     return selector_matches(s, &l);
+}
+
+/* Whether namespace selector s reads a label other than the namespace's name. */
+static bool ns_selector_reads_labels(const struct selector *s)
+{
+    if (!s->present)
+        return false;
+    for (size_t i = 0; i < s->match.n; i++)
+        if (strcmp(s->match.v[i].key, NS_NAME_LABEL) != 0)
+            return true;
+    for (size_t i = 0; i < s->nexprs; i++)
+        if (strcmp(s->exprs[i].key, NS_NAME_LABEL) != 0)
+            return true;
+    return false;
+}
+
+/* Section 2: a ClusterSeccompPolicy contributes to a pod only if its namespaceSelector
+ * matches the labels of the pod's Namespace. While that Namespace is not known (not among
+ * the CLI's files, or not yet seen by the agent), whether such a policy contributes is not
+ * known either, and the merge owed is not. *ret: of the policies that may select the pod and
+ * whose namespaceSelector reads labels (an invalid one by its last version that compiled, as
+ * reaches() has it), the first by name, whatever order they came in; or NULL. 0 or a
+ * negative errno. */
+static int ns_labels_missing(struct engine *e, const struct pod *pod, const struct policy **ret)
+{
+    *ret = NULL;
+    if (hmap_get(&e->namespaces, pod->ns))
+        return 0;
+    for (size_t i = 0; i < e->cluster.n; i++) {
+        struct pstate *s = e->cluster.v[i];
+        bool may = ns_selector_reads_labels(&s->p->ns_selector) &&
+                   (s->p->selector_unknown || selector_matches(&s->p->selector, &pod->labels));
+        if (!may && s->prev && ns_selector_reads_labels(&s->prev->ns_selector) &&
+            selector_matches(&s->prev->selector, &pod->labels)) {
+            int r = compile_state(e, s);
+            if (r < 0)
+                return r;
+            may = !s->valid;
+        }
+        if (may && (!*ret || strcmp(s->p->name, (*ret)->name) < 0))
+            *ret = s->p;
+    }
+    return 0;
 }
 
 static int cmp_pstate(const void *a, const void *b)
@@ -1567,11 +1613,26 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
     size_t nnopolicy = 0;
     if (!nopolicy)
         return -ENOMEM;
-    bool keep = false, noarch = false, toolarge = false;
+    bool keep = false, noarch = false, toolarge = false, nsmissing = false;
     size_t nmerged = 0;
     int r = 0;
     for (size_t i = 0; i < npods && r >= 0; i++) {
         const struct pod *pod = pods[i]->pod;
+        const struct policy *needs_ns = NULL;
+        r = ns_labels_missing(e, pod, &needs_ns);
+        if (r < 0)
+            break;
+        if (needs_ns) {
+            char id[300];
+            nsmissing = true;
+            r = emit(ops, pod, "NamespaceUnknown",
+                     "kscmp/%s keeps its last good profile (or stays absent): whether %s %s "
+                     "contributes to it depends on the labels of Namespace %s, and no "
+                     "Namespace %s has been read (a file of pods needs its Namespaces too)",
+                     rel, policy_kind_name(needs_ns->kind), policy_id(needs_ns, id, sizeof(id)),
+                     pod->ns, pod->ns);
+            continue;
+        }
         struct pvec cv = {0};
         r = contributors(e, pod, name, &cv);
         if (r < 0) {
@@ -1675,6 +1736,9 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
         if (keep) {
             res.action = FILE_KEEP;
             res.why = "a contributing policy is invalid";
+        } else if (nsmissing) {
+            res.action = FILE_KEEP;
+            res.why = "the labels of its pods' Namespace are not known";
         } else if (toolarge) {
             res.action = FILE_KEEP;
             res.why = "its profile would be over kscmp's bounds";

@@ -44,8 +44,9 @@ static const char *const status_help =
     "Usage: kubectl kscmp status [-A | -n NAMESPACE] [-o text|json] [--kubeconfig FILE]\n"
     "                            [--context NAME]\n\n"
     "Lists the policies that are not Ready and why, and the pods with kscmp Warning Events\n"
-    "(NoPolicy, PolicyInvalid, ProfileRefused, ProfileConflict, ProfileStale,\n"
-    "ProfileBlocksStartup) that still hold; exits 1 if there are any, so it can gate CI.\n"
+    "(NoPolicy, PolicyInvalid, ProfileRefused, NamespaceUnknown, ProfileConflict,\n"
+    "ProfileStale, ProfileBlocksStartup) that still hold; exits 1 if there are any, so it can\n"
+    "gate CI.\n"
     "ClusterSeccompPolicies are always included. Nothing is changed.\n\n"
     "  -A, --all-namespaces every namespace\n"
     "  -n, --namespace NS   one namespace (default: the kubeconfig context's, or default)\n"
@@ -1120,7 +1121,8 @@ int cli_cluster_status(int argc, char **argv)
                         current = stale_facts_hold(facts, rel, cs->name, cs->started_at);
                 }
             } else if (strcmp(reason, "NoPolicy") == 0 || strcmp(reason, "PolicyInvalid") == 0 ||
-                       strcmp(reason, "ProfileRefused") == 0) {
+                       strcmp(reason, "ProfileRefused") == 0 ||
+                       strcmp(reason, "NamespaceUnknown") == 0) {
                 current = owed_now(owed, pns, pname, reason);
             }
             json_object_set_new(ev, "current", json_boolean(current));

@@ -662,6 +662,39 @@ def test_full_output(d):
               f"kscmp {args[0]} to a full disk: exit 1 and the reason", p.stderr)
 
 
+def test_namespace_unknown(d):
+    # A ClusterSeccompPolicy that reads Namespace labels, and a pod whose Namespace is not among
+    # the files: the profile is not printed (it could lack that policy's rules), exit 1; with the
+    # Namespace it is, with them. A selector on the name alone needs no Namespace object.
+    guard = policy("guard", "  selector: {}\n  namespaceSelector: {matchLabels: {env: prod}}\n"
+                   "  rules: [{syscalls: [ptrace], action: Kill}]\n", ns=None,
+                   kind="ClusterSeccompPolicy")
+    web = policy("web", "  defaultAction: Allow\n  rules: [{syscalls: [mount], action: Block}]\n")
+    pols = write(d, "pols.yaml", guard, web)
+    pods = write(d, "pods.yaml", pod("web-1", "kscmp/demo/web.json"))
+    ns = write(d, "ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: demo, labels: {env: prod}}\n")
+    p = kscmp("compile", "-f", pols, "--pod", pods)
+    check(p.returncode == 1 and p.stdout == "" and "NamespaceUnknown" in p.stderr and
+          "ClusterSeccompPolicy guard" in p.stderr and "Namespace demo" in p.stderr,
+          "compile: a pod's Namespace missing where a namespaceSelector reads labels: exit 1, "
+          "NamespaceUnknown naming the policy and the Namespace", p.stdout + p.stderr)
+    p = kscmp("compile", "-f", pols, "-f", ns, "--pod", pods)
+    ok = p.returncode == 0
+    prof = json.loads(p.stdout) if ok else {}
+    check(ok and effective(prof, "ptrace") == "SCMP_ACT_KILL_PROCESS",
+          "compile: with the Namespace, its labels decide (ptrace killed)", p.stdout + p.stderr)
+    byname = policy("guard", "  selector: {}\n  namespaceSelector: {matchLabels: "
+                    "{kubernetes.io/metadata.name: demo}}\n"
+                    "  rules: [{syscalls: [ptrace], action: Kill}]\n", ns=None,
+                    kind="ClusterSeccompPolicy")
+    p = kscmp("compile", "-f", write(d, "byname.yaml", byname, web), "--pod", pods)
+    ok = p.returncode == 0
+    prof = json.loads(p.stdout) if ok else {}
+    check(ok and effective(prof, "ptrace") == "SCMP_ACT_KILL_PROCESS",
+          "compile: a namespaceSelector on kubernetes.io/metadata.name needs no Namespace object",
+          p.stdout + p.stderr)
+
+
 def main():
     if not os.access(KSCMP, os.X_OK):
         R.bad("set-up", f"{KSCMP} is missing: make build/kscmp")
@@ -670,7 +703,8 @@ def main():
         for t in (test_chain, test_tree_runtime_default, test_validate_dir, test_empty,
                   test_usage, test_messages, test_arch, test_ceiling, test_name_length,
                   test_startup, test_proof, test_unrelated_invalid, test_json_syntax,
-                  test_unreachable, test_duplicate_key, test_full_output):
+                  test_unreachable, test_duplicate_key, test_full_output,
+                  test_namespace_unknown):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)

@@ -377,10 +377,39 @@ static const struct contrib_case contrib_cases[] = {
                           "  seccomp: {syscalls: [ptrace], action: Block}\n"),
           NSPOL("prod", "app", "  seccomp: {syscalls: [ptrace], action: Allow}\n"),
           NSPOL("dev", "app", "  seccomp: {syscalls: [ptrace], action: Allow}\n"),
-          NS("prod", "{env: prod}"), POD("prod", "p", "{}", "kscmp/prod/app.json"),
+          NS("prod", "{env: prod}"), NS("dev", "{}"), POD("prod", "p", "{}", "kscmp/prod/app.json"),
           POD("dev", "p", "{}", "kscmp/dev/app.json")),
      {{"dev/app.json", FILE_WRITE, {{"ptrace", "ERRNO(1)"}, {NULL}}},
       {"prod/app.json", FILE_WRITE, {{"ptrace", "ALLOW"}, {NULL}}}},
+     {{NULL}}},
+    {"ClusterSeccompPolicy: a namespaceSelector on labels, the pod's Namespace not known: held",
+     OBJS(CPOL("baseline", "  selector: {}\n"
+                           "  namespaceSelector: {matchLabels: {env: prod}}\n"
+                           "  seccomp: {syscalls: [ptrace], action: Block}\n"),
+          CPOL("other", "  selector: {matchLabels: {app: x}}\n"
+                        "  namespaceSelector:\n"
+                        "    matchExpressions: [{key: env, operator: NotIn, values: [prod]}]\n"
+                        "  seccomp: {syscalls: [keyctl], action: Block}\n"),
+          NSPOL("dev", "app", "  seccomp: {syscalls: [read, ptrace], action: Allow}\n"),
+          NSPOL("dev", "web", "  seccomp: {syscalls: [read, ptrace], action: Allow}\n"),
+          CPOL("byname", "  selector: {matchLabels: {app: web}}\n"
+                         "  namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: dev}}\n"
+                         "  seccomp: {syscalls: [keyctl], action: Block}\n"),
+          POD("dev", "p", "{}", "kscmp/dev/app.json"),
+          POD("dev", "w", "{app: web}", "kscmp/dev/web.json")),
+     {{"dev/app.json", FILE_KEEP, {{NULL}}}, {"dev/web.json", FILE_KEEP, {{NULL}}}},
+     {{"dev/p", "NamespaceUnknown"}, {"dev/w", "NamespaceUnknown"}}},
+    {"ClusterSeccompPolicy: the pod's Namespace not known, no policy reading its labels selects "
+     "the pod",
+     OBJS(CPOL("baseline", "  selector: {matchLabels: {app: x}}\n"
+                           "  namespaceSelector: {matchLabels: {env: prod}}\n"
+                           "  seccomp: {syscalls: [ptrace], action: Block}\n"),
+          CPOL("byname", "  selector: {}\n"
+                         "  namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: dev}}\n"
+                         "  seccomp: {syscalls: [keyctl], action: Block}\n"),
+          NSPOL("dev", "app", "  seccomp: {syscalls: [read, ptrace, keyctl], action: Allow}\n"),
+          POD("dev", "p", "{app: other}", "kscmp/dev/app.json")),
+     {{"dev/app.json", FILE_WRITE, {{"ptrace", "ALLOW"}, {"keyctl", "ERRNO(1)"}, {NULL}}}},
      {{NULL}}},
     {"ClusterSeccompPolicy: omitted namespaceSelector is every namespace",
      OBJS(CPOL("everywhere", "  selector: {matchLabels: {app: x}}\n"
@@ -859,9 +888,16 @@ static void test_incremental_scope(void **state)
     load(e, OBJS(NS("a", "{env: prod}")));
     sync_rec(e, &r);
     assert_int_equal(r.nf, 0);
-    /* The Namespace deleted: its files again, without the cluster rule. */
+    /* The Namespace deleted: its files again, held, as whether the cluster policy applies
+     * is not known without its labels. */
     assert_int_equal(engine_delete_namespace(e, "a"), 0);
     assert_int_equal(engine_delete_namespace(e, "a"), -ENOENT);
+    sync_rec(e, &r);
+    want_rels(&r, "a/api.json a/web.json");
+    want_file(&r, "a/web.json", FILE_KEEP);
+    want_file(&r, "a/api.json", FILE_KEEP);
+    /* Back with labels the cluster policy does not select: written without its rule. */
+    load(e, OBJS(NS("a", "{env: dev}")));
     sync_rec(e, &r);
     want_rels(&r, "a/api.json a/web.json");
     root = written(&r, "a/web.json");
