@@ -192,8 +192,9 @@ static const char *other_holder(struct localsrc *s, const char *name, const stru
     return NULL;
 }
 
-/* Says so when the file name brings an object that another file defines too (kscmp validate
- * refuses that; the agent uses the definition read last, which may not be the one meant). */
+/* Says so when the file name brings a Pod that another file defines too (kscmp validate
+ * refuses that; the agent uses the definition read last, which may not be the one meant),
+ * and counts it, a policy too (hold_defined_twice() tells of those). */
 static void warn_defined_twice(struct localsrc *s, const char *name, const struct lfile *f,
                                const struct object *o, const struct ident *id)
 {
@@ -209,11 +210,49 @@ static void warn_defined_twice(struct localsrc *s, const char *name, const struc
     const char *other = other_holder(s, name, id);
     if (other) {
         s->defined_twice++;
-        log_warning("%s/%s: %s %s%s%s is defined in %s/%s too: the definition read last (this "
-                    "one) is used; keep one",
-                    s->dir, name, o->type == OBJ_POD ? "Pod" : policy_kind_name(id->kind),
-                    id->ns ? id->ns : "", id->ns ? "/" : "", id->name, s->dir, other);
+        if (o->type == OBJ_POD)
+            log_warning("%s/%s: Pod %s/%s is defined in %s/%s too: the definition read last "
+                        "(this one) is used; keep one",
+                        s->dir, name, id->ns, id->name, s->dir, other);
     }
+}
+
+/* A policy defined twice (in this file, or in name and another file) is invalid, whichever
+ * definition came last: which one the admin meant is not known, and using the one read last
+ * could write a weaker profile (README: fail closed). The files it contributes to keep their
+ * last good profile until one definition goes; the other file is then read again and its
+ * definition used. */
+static void hold_defined_twice(struct localsrc *s, const char *name, struct policy **pp,
+                               const struct ident *id, bool twice_here)
+{
+    const char *other = twice_here ? NULL : other_holder(s, name, id);
+    if (!twice_here && !other)
+        return;
+    const char *kind = policy_kind_name(id->kind), *ns = id->ns ? id->ns : "",
+               *slash = id->ns ? "/" : "";
+    char *why = NULL;
+    int r = twice_here ? asprintf(&why,
+                                  "%s %s%s%s is defined twice in %s/%s: it is held as invalid "
+                                  "until one definition is removed",
+                                  kind, ns, slash, id->name, s->dir, name)
+                       : asprintf(&why,
+                                  "%s %s%s%s is defined in %s/%s and in %s/%s: it is held as "
+                                  "invalid until one definition is removed",
+                                  kind, ns, slash, id->name, s->dir, other, s->dir, name);
+    if (r < 0)
+        why = NULL;
+    metrics_add(s->m, M_SOURCE_ERRORS, 1);
+    log_error("%s", why ? why : "a policy is defined twice: it is held as invalid");
+    /* The decoded policy is one allocation (policy_pack()): packed again with the error. */
+    struct policy *p = *pp, *held = NULL;
+    p->error = why ? why : (char *)"defined twice";
+    r = policy_pack(p, &held);
+    p->error = NULL;
+    free(why);
+    if (r < 0)
+        return; /* without memory: the definition as read (the warning is in the log) */
+    policy_free(p);
+    *pp = held;
 }
 
 static void remove_file(struct localsrc *s, const char *name)
@@ -360,17 +399,20 @@ static bool load_file(struct localsrc *s, const char *name)
     for (size_t i = 0; i < b.n; i++) {
         struct object *o = &b.v[i];
         warn_defined_twice(s, name, f, o, &ids[i]);
-        /* Twice in this file: the later one is used, as between files (validate refuses). */
-        for (size_t k = 0; k < i && o->type != OBJ_NAMESPACE; k++)
+        /* Twice in this file: a Pod's later definition is used, as between files; a policy is
+         * held (validate refuses both). */
+        bool twice_here = false;
+        for (size_t k = 0; k < i && o->type != OBJ_NAMESPACE && !twice_here; k++)
             if (same_ident(&ids[k], &ids[i])) {
+                twice_here = true;
                 s->defined_twice++;
-                log_warning("%s/%s: %s %s%s%s is defined twice in this file: the later "
-                            "definition is used; keep one",
-                            s->dir, name,
-                            o->type == OBJ_POD ? "Pod" : policy_kind_name(ids[i].kind),
-                            ids[i].ns ? ids[i].ns : "", ids[i].ns ? "/" : "", ids[i].name);
-                break;
+                if (o->type == OBJ_POD)
+                    log_warning("%s/%s: Pod %s/%s is defined twice in this file: the later "
+                                "definition is used; keep one",
+                                s->dir, name, ids[i].ns, ids[i].name);
             }
+        if (o->type == OBJ_POLICY && !o->policy->error)
+            hold_defined_twice(s, name, &o->policy, &ids[i], twice_here);
         if (o->type == OBJ_POLICY)
             r = engine_put_policy(s->e, TAKE_PTR(o->policy));
         else if (o->type == OBJ_POD)

@@ -819,7 +819,7 @@ spec:
                 self.assertIn("is defined in", out)
                 self.assertIn("1 second definition(s) of an object: exit 1", out)
             elif what == "twice-in-file":
-                self.assertIn("SeccompPolicy demo/dup is defined twice in this file", out)
+                self.assertIn("SeccompPolicy demo/dup is defined twice in ", out)
                 self.assertIn("1 second definition(s) of an object: exit 1", out)
             elif what != "invalid":
                 self.assertIn(f"event Warning {what}", out)

@@ -261,13 +261,20 @@ static void load_all_logged(struct fix *f, char *log, size_t len)
     unlink(path);
 }
 
-/* The same policy in two files (kscmp validate refuses it): the agent says which files, and
- * that the one read last is used; one file alone says nothing of the kind. */
-static void test_defined_twice_is_told(void **state)
+static const struct policy *policy_of(const struct fix *f, const char *name)
+{
+    return engine_get_policy(f->e, PK_POLICY, "demo", name);
+}
+
+/* The same policy in two files (kscmp validate refuses it): it is invalid, whichever file was
+ * read last or edited since (which one was meant is not known: the one read last could be the
+ * weaker), and the log says which files; once one goes, the other's definition is used. One
+ * file alone says nothing of the kind. Twice in one file: the same. */
+static void test_defined_twice_is_held(void **state)
 {
     struct fix *f = *state;
     put_file(f, "a.yaml", A_POLICY("web"));
-    put_file(f, "b.yaml", POL("web", "  seccomp: {syscalls: [write], action: Allow}\n"));
+    put_file(f, "b.yaml", POL("web", "  defaultAction: Allow\n"));
     put_file(f, "c.yaml", A_POLICY("other"));
     open_source(f, false);
     char log[8192];
@@ -275,19 +282,42 @@ static void test_defined_twice_is_told(void **state)
     assert_true(has_policy(f, "web") && has_policy(f, "other"));
     char want[512];
     snprintf(want, sizeof(want),
-             "%s/b.yaml: SeccompPolicy demo/web is defined in %s/a.yaml too: the definition "
-             "read last (this one) is used",
+             "SeccompPolicy demo/web is defined in %s/a.yaml and in %s/b.yaml: it is held as "
+             "invalid until one definition is removed",
              f->dir, f->dir);
     if (!strstr(log, want))
-        fail_msg("no warning \"%s\" in the log:\n%s", want, log);
+        fail_msg("no error \"%s\" in the log:\n%s", want, log);
+    assert_non_null(policy_of(f, "web")->error);
+    assert_null(policy_of(f, "other")->error);
     assert_null(strstr(log, "demo/other is defined"));
+    assert_null(strstr(log, "read last"));
+
+    /* The first file edited (read again, last): still held. */
+    put_file(f, "a.yaml", A_POLICY("web") "# edited\n");
+    load_all_logged(f, log, sizeof(log));
+    assert_non_null(policy_of(f, "web")->error);
+
+    /* One of them gone: the other's definition, valid. */
+    rm_file(f, "b.yaml");
+    load_all_logged(f, log, sizeof(log));
+    assert_non_null(policy_of(f, "web"));
+    assert_null(policy_of(f, "web")->error);
+    assert_false(policy_of(f, "web")->has_default); /* a.yaml's, not b.yaml's */
+
+    /* Twice in one file. */
+    put_file(f, "d.yaml", A_POLICY("dup") "---\n" POL("dup", "  defaultAction: Allow\n"));
+    load_all_logged(f, log, sizeof(log));
+    snprintf(want, sizeof(want), "SeccompPolicy demo/dup is defined twice in %s/d.yaml", f->dir);
+    if (!strstr(log, want))
+        fail_msg("no error \"%s\" in the log:\n%s", want, log);
+    assert_non_null(policy_of(f, "dup")->error);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_reads_manifests, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_defined_twice_is_told, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_defined_twice_is_held, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broken_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_folder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_follows_the_folder, setup, teardown),
