@@ -317,8 +317,8 @@ static const char *hint(const struct group *g)
         return " (a runtime leaves out a rule whose action is the default action, and a looser "
                "rule then decides)";
     if (conditional > 1)
-        return " (libseccomp 2.5 loses one of several overlapping conditional rules of a syscall "
-               "in some cases)";
+        return " (libseccomp 2.5 builds a looser program for some sets of conditional rules of "
+               "one syscall, overlapping ones among them: docs/policies.md says which)";
     return "";
 }
 
