@@ -377,6 +377,17 @@ static struct pstate *find_parent(struct engine *e, const struct policy *p)
     return s;
 }
 
+/* Whether the parent p names is both a SeccompPolicy and a KubeArmorSeccompPolicy: which of
+ * the two was meant is not known, and either could be the looser. */
+static bool parent_ambiguous(struct engine *e, const struct policy *p)
+{
+    struct policy_key k;
+    if (!policy_parent(p, &k) || k.kind != PK_POLICY || !pstate_get(e, k))
+        return false;
+    k.kind = PK_KUBEARMOR;
+    return pstate_get(e, k) != NULL;
+}
+
 /* Records (add) or forgets (!add) that s extends what s->p->extends names. */
 static int children_index(struct engine *e, struct pstate *s, bool add)
 {
@@ -881,6 +892,17 @@ static int set_missing_parent(struct pstate *s)
                      policy_kind_name(k.kind), k.ns ? k.ns : "", k.ns ? "/" : "", k.name);
 }
 
+static int set_ambiguous_parent(struct pstate *s)
+{
+    const struct policy *p = s->p;
+    char w[400];
+    return set_error(s,
+                     "%s: spec.extends: parent \"%s\" is ambiguous: a SeccompPolicy and a "
+                     "KubeArmorSeccompPolicy %s/%s both exist; rename or delete one",
+                     where_at(p, p->extends_line, w, sizeof(w)), p->extends, p->ns ? p->ns : "",
+                     p->extends);
+}
+
 /* chain[0] extends chain[1] ... extends chain[n-1], which extends chain[0]. */
 static int set_cycle(struct pstate *s, struct pstate *const *chain, size_t n)
 {
@@ -1031,6 +1053,13 @@ static int compile_state(struct engine *e, struct pstate *s)
                 return set_missing_parent(s);
             if (!cur->compiled)
                 set_missing_parent(cur);
+            return set_parent_invalid(s, chain[1], cause_of(cur));
+        }
+        if (parent_ambiguous(e, p)) {
+            if (cur == s)
+                return set_ambiguous_parent(s);
+            if (!cur->compiled)
+                set_ambiguous_parent(cur);
             return set_parent_invalid(s, chain[1], cause_of(cur));
         }
         size_t j = 0;

@@ -1059,8 +1059,9 @@ static void test_incremental_extends_changes(void **state)
     check_expect(root, "old parent gone", "ERRNO(1)", ex2);
     json_decref(root);
 
-    /* Extending a KubeArmorSeccompPolicy that does not exist yet, then appears, then is
-     * shadowed by a SeccompPolicy of the same name. */
+    /* Extending a KubeArmorSeccompPolicy that does not exist yet, then appears, then gets a
+     * SeccompPolicy of the same name beside it (the child is invalid while both are there:
+     * its file is held), which takes over once the KubeArmorSeccompPolicy goes. */
     load(e, OBJS(POL("child", "  extends: later\n"
                               "  selector: {}\n"
                               "  seccomp: {syscalls: [getpid], action: Allow}\n")));
@@ -1072,6 +1073,9 @@ static void test_incremental_extends_changes(void **state)
     assert_string_equal(eff(root, "futex").s, "ALLOW");
     json_decref(root);
     load(e, OBJS(POL("later", "  seccomp: {syscalls: [madvise], action: Allow}\n")));
+    sync_rec(e, &r);
+    want_file(&r, "demo/p.json", FILE_KEEP);
+    assert_int_equal(engine_delete_policy(e, PK_KUBEARMOR, "demo", "later"), 0);
     sync_rec(e, &r);
     root = written(&r, "demo/p.json");
     assert_string_equal(eff(root, "madvise").s, "ALLOW");
@@ -1216,6 +1220,19 @@ static void test_tree_other_parents(void **state)
     root = render(res.prof, e);
     assert_string_equal(eff(root, "madvise").s, "ALLOW");
     json_decref(root);
+    /* A SeccompPolicy of the same name as well: which parent was meant is not known (either
+     * could be the looser), so the child is invalid until one goes. */
+    load(e, OBJS(POL("ksp-base", "  defaultAction: Allow\n")));
+    assert_int_equal(
+        engine_policy_result(e, engine_get_policy(e, PK_POLICY, "demo", "kchild"), &res), 0);
+    assert_false(res.valid);
+    if (!strstr(res.error, "parent \"ksp-base\" is ambiguous: a SeccompPolicy and a "
+                           "KubeArmorSeccompPolicy demo/ksp-base both exist"))
+        fail_msg("%s", res.error);
+    assert_int_equal(engine_delete_policy(e, PK_POLICY, "demo", "ksp-base"), 0);
+    assert_int_equal(
+        engine_policy_result(e, engine_get_policy(e, PK_POLICY, "demo", "kchild"), &res), 0);
+    assert_true(res.valid);
     /* ... and deleted: the child misses its parent. */
     assert_int_equal(engine_delete_policy(e, PK_KUBEARMOR, "demo", "ksp-base"), 0);
     assert_int_equal(

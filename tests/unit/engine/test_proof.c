@@ -191,7 +191,7 @@ static const struct invalid_case invalid_cases[] = {
      -EPROTO,
      "libseccomp built a filter looser than the profile: \"personality\" on SCMP_ARCH_X86_64 "
      "called with arguments (0x10, 0, 0, 0, 0, 0) gets SCMP_ACT_ALLOW where the profile "
-     "says SCMP_ACT_KILL_PROCESS (libseccomp 2.5 loses one"},
+     "says SCMP_ACT_KILL_PROCESS (libseccomp 2.5 builds a looser program"},
     {"two-condition rule after a range on its argument, lost",
      "{'defaultAction':'SCMP_ACT_ALLOW','syscalls':["
      "{'names':['mkdir'],'action':'SCMP_ACT_ERRNO','args':[{'index':1,'value':16,"
