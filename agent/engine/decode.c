@@ -283,18 +283,20 @@ static int check_keys(struct dctx *c, const struct ynode *map, const char *field
     return 0;
 }
 
-/* A mapping of label keys to values. strict: a selector's matchLabels, held to the label
- * syntax and bounds the API server enforces (a Pod's or a Namespace's labels come from the
- * API server or a kubectl-like file and are read as they are). */
+/* A mapping of label keys to values. strict: held to the label syntax the API server enforces
+ * (a selector's matchLabels, a policy's own labels; a Pod's or a Namespace's labels come from
+ * the API server or a kubectl-like file and are read as they are). selector: a matchLabels,
+ * also held to the bound of the CRD schema on its size (a policy's own labels have none, as
+ * in the API server). */
 static int decode_labels(struct dctx *c, const struct ynode *n, const char *field, bool strict,
-                         struct labels *ret)
+                         bool selector, struct labels *ret)
 {
     if (ynode_is_null(n))
         return 0;
     int r = want_kind(c, n, field, YN_MAP);
     if (r < 0)
         return r;
-    if (strict && n->n > SCHEMA_MAX_SELECTOR_LABELS)
+    if (selector && n->n > SCHEMA_MAX_SELECTOR_LABELS)
         return fail(c, n, field, "%zu labels, more than the %d a selector may have", n->n,
                     SCHEMA_MAX_SELECTOR_LABELS);
     struct labels l = {.v = calloc(n->n ? n->n : 1, sizeof(struct label))};
@@ -349,7 +351,7 @@ static int decode_selector(struct dctx *c, const struct ynode *n, const char *fi
     _cleanup_(selector_free) struct selector s = {.present = true};
     char path[300];
     path_join(path, sizeof(path), field, "matchLabels");
-    r = decode_labels(c, ynode_get(n, "matchLabels"), path, true, &s.match);
+    r = decode_labels(c, ynode_get(n, "matchLabels"), path, true, true, &s.match);
     if (r < 0)
         return r;
     const struct ynode *ex = opt(n, "matchExpressions");
@@ -945,7 +947,7 @@ static int check_policy_meta(struct dctx *c, const struct ynode *meta)
                         "must be a string, not %s", ynode_kind_name(n));
     }
     _cleanup_(labels_free) struct labels l = {0};
-    if ((r = decode_labels(c, opt(meta, "labels"), "metadata.labels", true, &l)) < 0)
+    if ((r = decode_labels(c, opt(meta, "labels"), "metadata.labels", true, false, &l)) < 0)
         return r;
     const struct ynode *a = opt(meta, "annotations");
     if (a) {
@@ -1217,7 +1219,8 @@ static int decode_pod(struct dctx *c, const struct ynode *doc, struct object *re
         return r;
     object_who(c->who, sizeof(c->who), "Pod", p->ns, p->name);
     if ((r = opt_string(c, meta, "uid", "metadata.uid", &p->uid)) < 0 ||
-        (r = decode_labels(c, ynode_get(meta, "labels"), "metadata.labels", false, &p->labels)) < 0)
+        (r = decode_labels(c, ynode_get(meta, "labels"), "metadata.labels", false, false,
+                           &p->labels)) < 0)
         return r;
     const struct ynode *spec = ynode_get(doc, "spec");
     if (!spec)
@@ -1303,7 +1306,8 @@ static int decode_namespace(struct dctx *c, const struct ynode *doc, struct obje
     if (!dns_label_valid(n->name))
         return fail(c, ynode_get(meta, "name"), "metadata.name",
                     "\"%.100s\" is not a DNS-1123 label", n->name);
-    if ((r = decode_labels(c, ynode_get(meta, "labels"), "metadata.labels", false, &n->labels)) < 0)
+    if ((r = decode_labels(c, ynode_get(meta, "labels"), "metadata.labels", false, false,
+                           &n->labels)) < 0)
         return r;
     ret->type = OBJ_NAMESPACE;
     ret->ns = TAKE_PTR(n);

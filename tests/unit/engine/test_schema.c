@@ -268,6 +268,25 @@ static void test_metadata(void **state)
         if (cases[i].want && (!error || !strstr(error, cases[i].want)))
             fail_msg("case %zu: %s, want \"%s\"", i, error ? error : "accepted", cases[i].want);
     }
+    /* A policy's own labels have no bound on their number (the API server sets none; a
+     * selector's matchLabels has the schema's 64: test_list_bounds). */
+    {
+        char *many = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&many, &len);
+        fputs("apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata:\n  name: p\n"
+              "  namespace: demo\n  labels:\n",
+              f);
+        for (unsigned k = 0; k <= SCHEMA_MAX_SELECTOR_LABELS; k++)
+            fprintf(f, "    l%u: v%u\n", k, k);
+        fputs("spec: {}\n", f);
+        assert_int_equal(fclose(f), 0);
+        _cleanup_free_ char *error = NULL;
+        decode_policy_text(many, &error);
+        free(many);
+        if (error)
+            fail_msg("%d labels refused: %s", SCHEMA_MAX_SELECTOR_LABELS + 1, error);
+    }
     /* A name is bounded as a whole (253), as Kubernetes has it, not per dot-separated part. */
     char text[512], name[300];
     memset(name, 'a', 253);
