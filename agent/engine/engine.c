@@ -1742,7 +1742,7 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
     }
     for (size_t i = 0; r >= 0 && i < nnopolicy; i++) {
         _cleanup_free_ char *cause = NULL;
-        if (nmerged == 0 && !keep && !noarch &&
+        if (nmerged == 0 && !keep && !noarch && !nsmissing &&
             asprintf(&cause,
                      "no policy contributes to kscmp/%s: there is no SeccompPolicy %s/%s and no "
                      "policy selects the pod",

@@ -30,7 +30,51 @@ struct loader {
     unsigned errors; /* files and documents that could not be read (collect) */
     unsigned dups;   /* objects defined a second time (collect) */
     unsigned pods;   /* Pods loaded */
+    struct file_seen *seen; /* the files read (one given twice, or by its folder too, once) */
+    size_t nseen;
 };
+
+struct file_seen {
+    dev_t dev;
+    ino_t ino;
+    char *name;
+};
+
+static void loader_forget_files(struct loader *l)
+{
+    for (size_t i = 0; i < l->nseen; i++)
+        free(l->seen[i].name);
+    free(l->seen);
+    l->seen = NULL;
+    l->nseen = 0;
+}
+
+/* Whether path is a file read before (under this name or another): said, and true. Else it is
+ * remembered. */
+static bool file_read_before(struct loader *l, const char *path)
+{
+    struct stat st;
+    if (strcmp(path, "-") == 0 || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+        return false; /* load_file() says what is wrong with it */
+    for (size_t i = 0; i < l->nseen; i++)
+        if (l->seen[i].dev == st.st_dev && l->seen[i].ino == st.st_ino) {
+            if (strcmp(path, l->seen[i].name) == 0)
+                fprintf(stderr, "kscmp: warning: %s: given more than once, read once\n", path);
+            else
+                fprintf(stderr, "kscmp: warning: %s: the same file as %s, read once\n", path,
+                        l->seen[i].name);
+            return true;
+        }
+    struct file_seen *v = realloc(l->seen, (l->nseen + 1) * sizeof(*v));
+    if (!v)
+        return false;
+    l->seen = v;
+    if ((v[l->nseen].name = strdup(path))) {
+        v[l->nseen].dev = st.st_dev;
+        v[l->nseen++].ino = st.st_ino;
+    }
+    return false;
+}
 
 static int load_object(struct object *o, void *userdata)
 {
@@ -102,6 +146,8 @@ static int cmp_strp(const void *a, const void *b)
  * something. */
 static int load_file(struct loader *l, const char *path)
 {
+    if (file_read_before(l, path))
+        return 0;
     struct kerr err = {0};
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
     _cleanup_free_ char *buf = NULL;
@@ -301,6 +347,7 @@ static int make_engine(const char *cmd, const struct common *c, bool collect, bo
     for (size_t i = 0; i < c->nfiles; i++) {
         r = load_path(&l, c->files[i]);
         if (r < 0) {
+            loader_forget_files(&l);
             engine_free(e);
             /* The error above may be a policy that has nothing to do with what was asked (the
              * agent would still write the files it does not contribute to): say why that
@@ -313,6 +360,7 @@ static int make_engine(const char *cmd, const struct common *c, bool collect, bo
             return EXIT_INVALID;
         }
     }
+    loader_forget_files(&l);
     if (ret_loader)
         *ret_loader = l;
     *ret = e;
@@ -540,7 +588,9 @@ int cli_compile(int argc, char **argv, bool explain)
 
     /* --pod: load the pods, find the file. */
     struct loader l = {.e = e, .pods_allowed = true, .only_pods = true};
-    if (load_path(&l, pod_file) < 0)
+    r = load_path(&l, pod_file);
+    loader_forget_files(&l);
+    if (r < 0)
         return EXIT_INVALID;
     const char **files = NULL;
     size_t nfiles = 0;

@@ -695,6 +695,20 @@ def test_namespace_unknown(d):
           p.stdout + p.stderr)
 
 
+def test_file_given_twice(d):
+    # A file given twice, or by its folder and by name, or through a link, is read once: not an
+    # object "defined twice" at the same place.
+    f = write(d, "web.yaml", policy("web", "  seccomp: {syscalls: [read], action: Allow}\n"))
+    os.symlink(f, os.path.join(d, "link.yaml.txt"))
+    for args, want in [(["-f", d, "-f", f], f"{f}: given more than once, read once"),
+                       (["-f", f, "-f", os.path.join(d, "link.yaml.txt")],
+                        f"{os.path.join(d, 'link.yaml.txt')}: the same file as {f}, read once")]:
+        p = kscmp("validate", *args)
+        check(p.returncode == 0 and want in p.stderr and "defined twice" not in p.stderr
+              and p.stdout.count("valid     SeccompPolicy demo/web") == 1,
+              f"validate {' '.join(args)}: read once, a warning, exit 0", p.stdout + p.stderr)
+
+
 def main():
     if not os.access(KSCMP, os.X_OK):
         R.bad("set-up", f"{KSCMP} is missing: make build/kscmp")
@@ -704,7 +718,7 @@ def main():
                   test_usage, test_messages, test_arch, test_ceiling, test_name_length,
                   test_startup, test_proof, test_unrelated_invalid, test_json_syntax,
                   test_unreachable, test_duplicate_key, test_full_output,
-                  test_namespace_unknown):
+                  test_namespace_unknown, test_file_given_twice):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)
