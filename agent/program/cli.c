@@ -27,9 +27,9 @@ struct loader {
     bool pods_allowed;
     bool only_pods; /* --pod FILE: its Pods, nothing else (it may be the -f folder itself) */
     unsigned invalid;
-    unsigned errors; /* files and documents that could not be read (collect) */
-    unsigned dups;   /* objects defined a second time (collect) */
-    unsigned pods;   /* Pods loaded */
+    unsigned errors;        /* files and documents that could not be read (collect) */
+    unsigned dups;          /* objects defined a second time (collect) */
+    unsigned pods;          /* Pods loaded */
     struct file_seen *seen; /* the files read (one given twice, or by its folder too, once) */
     size_t nseen;
 };
