@@ -163,18 +163,27 @@ static void batch_clear(struct batch *b)
 
 /* Deletes id, which the file except no longer holds, from the engine. When another file
  * still holds it (the same object in two files), that file is marked to be read again
- * (reread_marked), so that its definition is back in force, as after a restart. */
+ * (reread_marked), so that its definition is back in force, as after a restart, and the
+ * object is not deleted meanwhile. */
 static void drop_ident(struct localsrc *s, const char *except, const struct ident *id)
 {
-    delete_ident(s, id);
+    bool elsewhere = false;
     struct hmap_iter it;
     for (struct hmap_entry *h = hmap_first(&s->files, &it); h; h = hmap_next(&s->files, &it)) {
         struct lfile *f = h->value;
         if (except && strcmp(h->key, except) == 0)
             continue;
-        for (size_t i = 0; i < f->nids && !f->reread; i++)
-            f->reread = same_ident(&f->ids[i], id);
+        bool holds = false;
+        for (size_t i = 0; i < f->nids && !holds; i++)
+            holds = same_ident(&f->ids[i], id);
+        f->reread |= holds;
+        elsewhere |= holds;
     }
+    /* Held by another file too: that one is read again and its definition put; meanwhile, and
+     * if it cannot be read (a broken file keeps what it held), the object stays as it is,
+     * never gone from the engine with its rules. */
+    if (!elsewhere)
+        delete_ident(s, id);
 }
 
 /* Another known file than name that holds id (the same object defined twice), or NULL. */
@@ -243,11 +252,17 @@ static void hold_defined_twice(struct localsrc *s, const char *name, struct poli
         why = NULL;
     metrics_add(s->m, M_SOURCE_ERRORS, 1);
     log_error("%s", why ? why : "a policy is defined twice: it is held as invalid");
-    /* The decoded policy is one allocation (policy_pack()): packed again with the error. */
+    /* The decoded policy is one allocation (policy_pack()): packed again with the error, and
+     * with its selectors taken as unknown, so that it holds the files of every pod in its
+     * scope: the other definition may select pods this one does not, and it may never have
+     * compiled (both read before the first sync), so nothing remembers what it selected. */
     struct policy *p = *pp, *held = NULL;
+    bool unknown = p->selector_unknown;
     p->error = why ? why : (char *)"defined twice";
+    p->selector_unknown = true;
     r = policy_pack(p, &held);
     p->error = NULL;
+    p->selector_unknown = unknown;
     free(why);
     if (r < 0)
         return; /* without memory: the definition as read (the warning is in the log) */

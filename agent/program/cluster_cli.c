@@ -1046,7 +1046,7 @@ int cli_cluster_status(int argc, char **argv)
     }
     /* Which pods still exist, and what the policies owe them now. */
     _cleanup_(json_decrefp) json_t *pods = json_array();
-    json_t *namespaces_done = json_object();
+    _cleanup_(json_decrefp) json_t *namespaces_done = json_object();
     const char *key;
     json_t *p;
     json_object_foreach(sc.by_pod, key, p)
@@ -1078,13 +1078,16 @@ int cli_cluster_status(int argc, char **argv)
         json_decref(pj);
         if (!json_object_get(namespaces_done, pns)) {
             struct kerr nerr = {0};
-            if (put_namespace(&w, pns, &nerr) < 0)
-                fprintf(stderr, "kscmp: warning: Namespace %s cannot be read: %s\n", pns, nerr.msg);
-            json_object_set_new(namespaces_done, pns, json_true());
+            bool read = put_namespace(&w, pns, &nerr) >= 0;
+            if (!read)
+                fprintf(stderr,
+                        "kscmp: warning: Namespace %s cannot be read: %s (its pods' Events are "
+                        "counted as they are)\n",
+                        pns, nerr.msg);
+            json_object_set_new(namespaces_done, pns, json_boolean(read));
         }
         json_array_append(pods, p);
     }
-    json_decref(namespaces_done);
     /* When -n limits the policies read, cluster policies still count: they are all read. */
     _cleanup_(json_decrefp) json_t *owed = json_array();
     struct owed ow = {owed};
@@ -1123,7 +1126,9 @@ int cli_cluster_status(int argc, char **argv)
             } else if (strcmp(reason, "NoPolicy") == 0 || strcmp(reason, "PolicyInvalid") == 0 ||
                        strcmp(reason, "ProfileRefused") == 0 ||
                        strcmp(reason, "NamespaceUnknown") == 0) {
-                current = owed_now(owed, pns, pname, reason);
+                /* Without the Namespace's labels what is owed is not known: the Event counts. */
+                current = !json_is_true(json_object_get(namespaces_done, pns)) ||
+                          owed_now(owed, pns, pname, reason);
             }
             json_object_set_new(ev, "current", json_boolean(current));
             any |= current;

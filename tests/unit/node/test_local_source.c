@@ -288,6 +288,8 @@ static void test_defined_twice_is_held(void **state)
     if (!strstr(log, want))
         fail_msg("no error \"%s\" in the log:\n%s", want, log);
     assert_non_null(policy_of(f, "web")->error);
+    /* It holds every file of its namespace: b.yaml's selectors are not a.yaml's. */
+    assert_true(policy_of(f, "web")->selector_unknown);
     assert_null(policy_of(f, "other")->error);
     assert_null(strstr(log, "demo/other is defined"));
     assert_null(strstr(log, "read last"));
@@ -311,6 +313,21 @@ static void test_defined_twice_is_held(void **state)
     if (!strstr(log, want))
         fail_msg("no error \"%s\" in the log:\n%s", want, log);
     assert_non_null(policy_of(f, "dup")->error);
+
+    /* The other copy's file broken when one goes: the object stays (a broken file keeps what
+     * it held), never gone with its rules. */
+    put_file(f, "e.yaml", A_POLICY("guard"));
+    put_file(f, "g.yaml", A_POLICY("guard"));
+    load_all_logged(f, log, sizeof(log));
+    put_file(f, "g.yaml", "spec: [\n");
+    load_all_logged(f, log, sizeof(log));
+    rm_file(f, "e.yaml");
+    load_all_logged(f, log, sizeof(log));
+    assert_non_null(policy_of(f, "guard"));
+    /* And the broken file gone too: now it goes. */
+    rm_file(f, "g.yaml");
+    load_all_logged(f, log, sizeof(log));
+    assert_null(policy_of(f, "guard"));
 }
 
 int main(void)
