@@ -4,6 +4,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -29,7 +31,8 @@
 struct ident {
     enum object_type type;
     enum policy_kind kind;
-    const char *ns; /* NULL, or in name's allocation, after it */
+    const char *ns;  /* NULL, or in name's allocation, after it */
+    const char *key; /* type, kind, namespace and name in one string; in name's allocation */
     char *name;
 };
 
@@ -64,6 +67,10 @@ struct localsrc {
     bool lost;           /* the folder cannot be read now: nothing changes, retrying */
     unsigned lost_attempts;
     unsigned defined_twice; /* warnings that an object is defined in two files */
+    /* ident key -> how many times the files' ids hold it (the count is the value), so that
+     * most objects need no walk of every file to know that no other file holds them. */
+    struct hmap holders;
+    bool holders_lost; /* a count could not be kept (no memory): walk every time */
 };
 
 static void ids_free(struct ident *ids, size_t n)
@@ -73,16 +80,50 @@ static void ids_free(struct ident *ids, size_t n)
     free(ids);
 }
 
-/* id's name and namespace (may be NULL) in one allocation (one per object of every file: ten
- * thousand policies); id->name NULL without memory. */
+/* id's name, namespace (may be NULL) and key in one allocation (one per object of every file:
+ * ten thousand policies); id->type and id->kind are set before. id->name NULL without memory.
+ * The key gives the namespace's length, so that no two idents share one whatever their names
+ * hold (a broken policy keeps the name it was given). */
 static void ident_set(struct ident *id, const char *ns, const char *name)
 {
     size_t ln = strlen(name) + 1, ls = ns ? strlen(ns) + 1 : 0;
-    id->name = malloc(ln + ls);
+    char head[64];
+    int lh = snprintf(head, sizeof(head), "%d %d %zu ", (int)id->type, (int)id->kind,
+                      ns ? ls - 1 : (size_t)-1);
+    size_t lk = (size_t)lh + ls + ln;
+    id->name = malloc(ln + ls + lk);
     if (!id->name)
         return;
     memcpy(id->name, name, ln);
     id->ns = ns ? memcpy(id->name + ln, ns, ls) : NULL;
+    char *k = id->name + ln + ls;
+    id->key = k;
+    memcpy(k, head, (size_t)lh);
+    k += lh;
+    if (ns) {
+        memcpy(k, ns, ls - 1);
+        k += ls - 1;
+    }
+    *k++ = ' ';
+    memcpy(k, name, ln);
+}
+
+/* Counts the n ids in (by +1) or out (by -1) of s->holders. */
+static void holders_count(struct localsrc *s, const struct ident *ids, size_t n, int by)
+{
+    for (size_t i = 0; i < n && !s->holders_lost; i++) {
+        uintptr_t c = (uintptr_t)hmap_get(&s->holders, ids[i].key);
+        if (by < 0 && c <= 1)
+            hmap_remove(&s->holders, ids[i].key);
+        else if (hmap_put(&s->holders, ids[i].key, (void *)(by < 0 ? c - 1 : c + 1), NULL) < 0)
+            s->holders_lost = true;
+    }
+}
+
+/* False when no file's ids (but those counted out) hold id; true when some may. */
+static bool maybe_held(const struct localsrc *s, const struct ident *id)
+{
+    return s->holders_lost || hmap_get(&s->holders, id->key) != NULL;
 }
 
 static void lfile_free(void *v)
@@ -106,6 +147,7 @@ void localsrc_free(struct localsrc *s)
     evtimer_free(s->retry_timer);
     hmap_clear(&s->files, lfile_free);
     hmap_clear(&s->removed, NULL);
+    hmap_clear(&s->holders, NULL);
     free(s->dir);
     free(s);
 }
@@ -164,12 +206,14 @@ static void batch_clear(struct batch *b)
 /* Deletes id, which the file except no longer holds, from the engine. When another file
  * still holds it (the same object in two files), that file is marked to be read again
  * (reread_marked), so that its definition is back in force, as after a restart, and the
- * object is not deleted meanwhile. */
+ * object is not deleted meanwhile. The ids of except (or of the file gone) are counted out of
+ * s->holders before. */
 static void drop_ident(struct localsrc *s, const char *except, const struct ident *id)
 {
     bool elsewhere = false;
     struct hmap_iter it;
-    for (struct hmap_entry *h = hmap_first(&s->files, &it); h; h = hmap_next(&s->files, &it)) {
+    for (struct hmap_entry *h = maybe_held(s, id) ? hmap_first(&s->files, &it) : NULL; h;
+         h = hmap_next(&s->files, &it)) {
         struct lfile *f = h->value;
         if (except && strcmp(h->key, except) == 0)
             continue;
@@ -186,9 +230,12 @@ static void drop_ident(struct localsrc *s, const char *except, const struct iden
         delete_ident(s, id);
 }
 
-/* Another known file than name that holds id (the same object defined twice), or NULL. */
+/* Another known file than name that holds id (the same object defined twice), or NULL. The
+ * ids name held are counted out of s->holders before. */
 static const char *other_holder(struct localsrc *s, const char *name, const struct ident *id)
 {
+    if (!maybe_held(s, id))
+        return NULL;
     struct hmap_iter it;
     for (struct hmap_entry *h = hmap_first(&s->files, &it); h; h = hmap_next(&s->files, &it)) {
         struct lfile *f = h->value;
@@ -204,18 +251,15 @@ static const char *other_holder(struct localsrc *s, const char *name, const stru
 /* Says so when the file name brings a Pod that another file defines too (kscmp validate
  * refuses that; the agent uses the definition read last, which may not be the one meant),
  * and counts it, a policy too (hold_defined_twice() tells of those). */
-static void warn_defined_twice(struct localsrc *s, const char *name, const struct lfile *f,
+static void warn_defined_twice(struct localsrc *s, const char *name, bool held_here,
                                const struct object *o, const struct ident *id)
 {
     bool in_engine = o->type == OBJ_POLICY
                          ? engine_get_policy(s->e, id->kind, id->ns, id->name) != NULL
                      : o->type == OBJ_POD ? engine_get_pod(s->e, id->ns, id->name) != NULL
                                           : false;
-    if (!in_engine)
+    if (!in_engine || held_here) /* held here: told when it was read first */
         return;
-    for (size_t i = 0; f->known && i < f->nids; i++)
-        if (same_ident(&f->ids[i], id))
-            return; /* this file held it already */
     const char *other = other_holder(s, name, id);
     if (other) {
         s->defined_twice++;
@@ -275,6 +319,7 @@ static void remove_file(struct localsrc *s, const char *name)
     struct lfile *f = hmap_remove(&s->files, name);
     if (!f)
         return;
+    holders_count(s, f->ids, f->nids, -1);
     for (size_t i = 0; i < f->nids; i++)
         drop_ident(s, NULL, &f->ids[i]);
     log_info("%s/%s removed: its %zu object(s) are gone", s->dir, name, f->nids);
@@ -397,35 +442,46 @@ static bool load_file(struct localsrc *s, const char *name)
         }
     }
     struct lfile *f = lfile_get(s, name);
-    if (!f) {
+    /* The keys read now (-> index of the first definition, plus one) and held before, so that
+     * each object is looked up once (ten thousand policies in one file). */
+    struct hmap now, before;
+    hmap_init(&now);
+    hmap_init(&before);
+    bool sets = f != NULL;
+    for (size_t i = 0; sets && i < nids; i++)
+        if (!hmap_get(&now, ids[i].key))
+            sets = hmap_put(&now, ids[i].key, (void *)(uintptr_t)(i + 1), NULL) == 0;
+    for (size_t i = 0; sets && f->known && i < f->nids; i++)
+        sets = hmap_put(&before, f->ids[i].key, (void *)1, NULL) == 0;
+    if (!sets) {
+        hmap_clear(&now, NULL);
+        hmap_clear(&before, NULL);
         ids_free(ids, nids);
         batch_clear(&b);
+        file_failed(s, name, NULL);
         return false;
     }
+    /* From here to the end, the counts in s->holders are those of the other files. */
+    holders_count(s, f->ids, f->nids, -1);
     /* Objects the file no longer holds go; the others are put (replaced). */
     if (f->known)
-        for (size_t i = 0; i < f->nids; i++) {
-            bool kept = false;
-            for (size_t k = 0; k < nids && !kept; k++)
-                kept = same_ident(&f->ids[i], &ids[k]);
-            if (!kept)
+        for (size_t i = 0; i < f->nids; i++)
+            if (!hmap_get(&now, f->ids[i].key))
                 drop_ident(s, name, &f->ids[i]);
-        }
     for (size_t i = 0; i < b.n; i++) {
         struct object *o = &b.v[i];
-        warn_defined_twice(s, name, f, o, &ids[i]);
+        warn_defined_twice(s, name, hmap_get(&before, ids[i].key) != NULL, o, &ids[i]);
         /* Twice in this file: a Pod's later definition is used, as between files; a policy is
          * held (validate refuses both). */
-        bool twice_here = false;
-        for (size_t k = 0; k < i && o->type != OBJ_NAMESPACE && !twice_here; k++)
-            if (same_ident(&ids[k], &ids[i])) {
-                twice_here = true;
-                s->defined_twice++;
-                if (o->type == OBJ_POD)
-                    log_warning("%s/%s: Pod %s/%s is defined twice in this file: the later "
-                                "definition is used; keep one",
-                                s->dir, name, ids[i].ns, ids[i].name);
-            }
+        bool twice_here =
+            o->type != OBJ_NAMESPACE && (uintptr_t)hmap_get(&now, ids[i].key) != (uintptr_t)(i + 1);
+        if (twice_here) {
+            s->defined_twice++;
+            if (o->type == OBJ_POD)
+                log_warning("%s/%s: Pod %s/%s is defined twice in this file: the later "
+                            "definition is used; keep one",
+                            s->dir, name, ids[i].ns, ids[i].name);
+        }
         if (o->type == OBJ_POLICY && !o->policy->error)
             hold_defined_twice(s, name, &o->policy, &ids[i], twice_here);
         if (o->type == OBJ_POLICY)
@@ -438,9 +494,12 @@ static bool load_file(struct localsrc *s, const char *name)
             log_error("%s: %s", path, strerror(-r));
     }
     batch_clear(&b);
+    hmap_clear(&now, NULL);
+    hmap_clear(&before, NULL);
     ids_free(f->ids, f->nids);
     f->ids = ids;
     f->nids = nids;
+    holders_count(s, f->ids, f->nids, +1);
     f->digest = d;
     f->known = true;
     log_info("read %s: %zu object(s)", path, nids);
@@ -729,6 +788,7 @@ int localsrc_new(const char *dir, struct engine *e, struct evloop *l, struct met
         .e = e, .l = l, .m = m, .changed = changed, .userdata = userdata, .ifd = -1, .wd = -1};
     hmap_init(&s->files);
     hmap_init(&s->removed);
+    hmap_init(&s->holders);
     s->dir = strdup(dir);
     size_t dl = s->dir ? strlen(s->dir) : 0;
     while (dl > 1 && s->dir[dl - 1] == '/')

@@ -330,11 +330,92 @@ static void test_defined_twice_is_held(void **state)
     assert_null(policy_of(f, "guard"));
 }
 
+/* By property: after every step of a random run of writes and removals of files that define
+ * the same few policies (some twice, in one file or in two), the engine holds what a fresh
+ * source reading the folder as it now stands holds: the same policies, the same ones held as
+ * invalid, and the valid ones with the same definition. Checks the shortcuts that spare a
+ * walk of every file per object (the counts of which files hold what). */
+static uint64_t prop_rand(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static void test_incremental_equals_fresh(void **state)
+{
+    struct fix *f = *state;
+    open_source(f, false);
+    static char log[65536];
+    const char *env = getenv("KSCMP_PROP_STEPS");
+    int steps = env ? atoi(env) : 300;
+    bool exists[5] = {false};
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        uint64_t x = 0x9e3779b97f4a7c15ull * seed;
+        for (int step = 0; step < steps; step++) {
+            unsigned fi = (unsigned)(prop_rand(&x) % 5);
+            char fname[16];
+            snprintf(fname, sizeof(fname), "f%u.yaml", fi);
+            if (exists[fi] && prop_rand(&x) % 3 == 0) {
+                rm_file(f, fname);
+                exists[fi] = false;
+            } else {
+                char text[4096] = "";
+                unsigned n = (unsigned)(prop_rand(&x) % 4);
+                for (unsigned k = 0; k < n; k++) {
+                    char name[8];
+                    snprintf(name, sizeof(name), "p%u", (unsigned)(prop_rand(&x) % 4));
+                    char doc[512];
+                    if (prop_rand(&x) % 2)
+                        snprintf(doc, sizeof(doc), "---\n" POL("%s", "  defaultAction: Allow\n"),
+                                 name);
+                    else
+                        snprintf(doc, sizeof(doc), "---\n" A_POLICY("%s"), name);
+                    strcat(text, doc);
+                }
+                if (!n)
+                    strcpy(text, "# nothing yet\n");
+                put_file(f, fname, text);
+                exists[fi] = true;
+            }
+            load_all_logged(f, log, sizeof(log));
+
+            struct fix g = *f;
+            g.s = NULL;
+            assert_int_equal(engine_new(arch_parse("x86_64"), &g.e), 0);
+            open_source(&g, false);
+            load_all_logged(&g, log, sizeof(log));
+            for (unsigned k = 0; k < 4; k++) {
+                char name[8];
+                snprintf(name, sizeof(name), "p%u", k);
+                const struct policy *a = policy_of(f, name), *b = policy_of(&g, name);
+                if (!a != !b)
+                    fail_msg("seed %llu step %d: %s %s incrementally, %s fresh",
+                             (unsigned long long)seed, step, name, a ? "present" : "absent",
+                             b ? "present" : "absent");
+                if (!a)
+                    continue;
+                if (!a->error != !b->error)
+                    fail_msg("seed %llu step %d: %s is %s incrementally, %s fresh",
+                             (unsigned long long)seed, step, name, a->error ? "held" : "valid",
+                             b->error ? "held" : "valid");
+                if (!a->error && a->has_default != b->has_default)
+                    fail_msg("seed %llu step %d: %s has another definition incrementally",
+                             (unsigned long long)seed, step, name);
+            }
+            localsrc_free(g.s);
+            engine_free(g.e);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_reads_manifests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_defined_twice_is_held, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_incremental_equals_fresh, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broken_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_folder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_follows_the_folder, setup, teardown),
