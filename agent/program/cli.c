@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,6 +21,7 @@
 #include "engine/proof.h"
 #include "base/file.h"
 #include "base/names.h"
+#include "base/hmap.h"
 
 /* State of loading -f files into an engine. */
 struct loader {
@@ -27,26 +30,17 @@ struct loader {
     bool pods_allowed;
     bool only_pods; /* --pod FILE: its Pods, nothing else (it may be the -f folder itself) */
     unsigned invalid;
-    unsigned errors;        /* files and documents that could not be read (collect) */
-    unsigned dups;          /* objects defined a second time (collect) */
-    unsigned pods;          /* Pods loaded */
-    struct file_seen *seen; /* the files read (one given twice, or by its folder too, once) */
-    size_t nseen;
-};
-
-struct file_seen {
-    dev_t dev;
-    ino_t ino;
-    char *name;
+    unsigned errors; /* files and documents that could not be read (collect) */
+    unsigned dups;   /* objects defined a second time (collect) */
+    unsigned pods;   /* Pods loaded */
+    /* "dev:ino" -> the name a file was read under (one given twice, or by its folder too, is
+     * read once); zeroed is empty */
+    struct hmap seen;
 };
 
 static void loader_forget_files(struct loader *l)
 {
-    for (size_t i = 0; i < l->nseen; i++)
-        free(l->seen[i].name);
-    free(l->seen);
-    l->seen = NULL;
-    l->nseen = 0;
+    hmap_clear(&l->seen, free);
 }
 
 /* Whether path is a file read before (under this name or another): said, and true. Else it is
@@ -56,23 +50,21 @@ static bool file_read_before(struct loader *l, const char *path)
     struct stat st;
     if (strcmp(path, "-") == 0 || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
         return false; /* load_file() says what is wrong with it */
-    for (size_t i = 0; i < l->nseen; i++)
-        if (l->seen[i].dev == st.st_dev && l->seen[i].ino == st.st_ino) {
-            if (strcmp(path, l->seen[i].name) == 0)
-                fprintf(stderr, "kscmp: warning: %s: given more than once, read once\n", path);
-            else
-                fprintf(stderr, "kscmp: warning: %s: the same file as %s, read once\n", path,
-                        l->seen[i].name);
-            return true;
-        }
-    struct file_seen *v = realloc(l->seen, (l->nseen + 1) * sizeof(*v));
-    if (!v)
-        return false;
-    l->seen = v;
-    if ((v[l->nseen].name = strdup(path))) {
-        v[l->nseen].dev = st.st_dev;
-        v[l->nseen++].ino = st.st_ino;
+    char key[64];
+    snprintf(key, sizeof(key), "%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
+    const char *before = hmap_get(&l->seen, key);
+    if (before) {
+        if (strcmp(path, before) == 0)
+            fprintf(stderr, "kscmp: warning: %s: given more than once, read once\n", path);
+        else
+            fprintf(stderr, "kscmp: warning: %s: the same file as %s, read once\n", path, before);
+        return true;
     }
+    /* Without memory it is not remembered: read twice, its objects are then defined twice,
+     * which is refused (never a weaker profile). */
+    char *name = strdup(path);
+    if (name && hmap_put(&l->seen, key, name, NULL) < 0)
+        free(name);
     return false;
 }
 
