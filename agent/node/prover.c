@@ -699,8 +699,8 @@ static void poll_workers(struct prover *p)
 {
     /* One poll() for them all: most of the time none has a verdict yet, and a read of each
      * would be a system call apiece for nothing (this runs between each write's steps). */
-    struct pollfd fds[64];
-    struct worker *who[64];
+    struct pollfd fds[PROVER_MAX_WORKERS];
+    struct worker *who[PROVER_MAX_WORKERS];
     nfds_t n = 0;
     for (unsigned i = 0; i < p->nw && n < ELEMENTSOF(fds); i++)
         if (p->w[i].pid > 0 && (p->w[i].job || p->w[i].skipping || !p->w[i].ready)) {
@@ -1146,7 +1146,7 @@ int prover_new(struct evloop *l, struct metrics *m, const struct prover_opts *op
     hmap_init(&p->inflight);
     hmap_init(&p->groups);
     hmap_init(&p->verdicts);
-    p->nw = p->o.workers;
+    p->nw = p->o.workers < PROVER_MAX_WORKERS ? p->o.workers : PROVER_MAX_WORKERS;
     p->w = calloc(p->nw, sizeof(*p->w));
     for (unsigned i = 0; p->w && i < p->nw; i++)
         p->w[i] = (struct worker){.p = p, .to = -1, .from = -1};
@@ -1307,8 +1307,9 @@ int prover_drain(struct prover *p)
             }
             return -ECHILD;
         }
-        struct pollfd fds[64];
-        struct worker *who[64];
+        /* Each worker's answers, and its job's bytes while they are being sent. */
+        struct pollfd fds[2 * PROVER_MAX_WORKERS];
+        struct worker *who[2 * PROVER_MAX_WORKERS];
         nfds_t n = 0;
         for (unsigned i = 0; i < p->nw && n + 2 <= ELEMENTSOF(fds); i++) {
             struct worker *w = &p->w[i];

@@ -37,10 +37,12 @@
 #define PROVER_WORKER_COMMAND "__proof-worker"
 
 #define PROVER_NO_LIMIT 0xffffffffu
+/* The most workers a prover runs (more asked for are not started). */
+#define PROVER_MAX_WORKERS 64
 
 struct prover_opts {
     const char *exe;      /* the binary to run (default: this one, as self_exe() finds it) */
-    unsigned workers;     /* default: 2, or 1 on a single CPU */
+    unsigned workers;     /* default: 2, or 1 on a single CPU; at most PROVER_MAX_WORKERS */
     unsigned cpu_seconds; /* CPU time one proof may use (default 10) */
     unsigned memory_mib;  /* RLIMIT_DATA of a worker (default 48; PROVER_NO_LIMIT) */
     unsigned deadline_ms; /* wall clock for one proof (default 3 x cpu_seconds) */

@@ -398,7 +398,7 @@ int agent_main(int argc, char **argv)
         case 'M': {
             char *end;
             unsigned long v = strtoul(optarg, &end, 10);
-            unsigned long max = opt == 'W' ? 64 : opt == 'C' ? 3600 : 65536;
+            unsigned long max = opt == 'W' ? PROVER_MAX_WORKERS : opt == 'C' ? 3600 : 65536;
             if (*end || !*optarg || v < 1 || v > max) {
                 fprintf(stderr, "kscmp agent: --%s: want a number from 1 to %lu, not \"%s\"\n",
                         opt == 'W'   ? "proof-workers"

@@ -43,7 +43,7 @@ struct seen {
 };
 
 struct rec {
-    struct seen v[64];
+    struct seen v[160];
     size_t n;
 };
 
@@ -204,6 +204,29 @@ static void test_verdicts(void **state)
     assert_int_equal(prover_lookup(f->p, BAD, strlen(BAD), &why), bad->verdict);
     assert_string_equal(why, bad->why);
     assert_int_equal(prover_lookup(f->p, GOOD2, strlen(GOOD2), &why), 0);
+    stop(f);
+}
+
+/* The most workers there may be, each with jobs: every verdict comes, and is a proof (drain()
+ * once watched the pipes of only 62 of them). */
+static void test_most_workers(void **state)
+{
+    struct fixture *f = start_with(PROVER_MAX_WORKERS, 10, 60000);
+    char keys[2 * PROVER_MAX_WORKERS][32], bytes[2 * PROVER_MAX_WORKERS][256];
+    for (unsigned i = 0; i < 2 * PROVER_MAX_WORKERS; i++) {
+        snprintf(keys[i], sizeof(keys[i]), "a/p%u.json", i);
+        /* Other bytes each (spaces), so that each is a proof of its own. */
+        snprintf(bytes[i], sizeof(bytes[i]), "%*s%s", (int)i, "", GOOD);
+        assert_int_equal(prover_submit(f->p, keys[i], "a", bytes[i], strlen(bytes[i])), 0);
+    }
+    assert_int_equal(prover_drain(f->p), 0);
+    assert_int_equal(f->rec.n, 2 * PROVER_MAX_WORKERS);
+    for (unsigned i = 0; i < 2 * PROVER_MAX_WORKERS; i++) {
+        const struct seen *v = find(&f->rec, keys[i]);
+        assert_non_null(v);
+        if (v->verdict != 0)
+            fail_msg("%s: refused (%s)", keys[i], v->why);
+    }
     stop(f);
 }
 
@@ -487,6 +510,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_crash_refuses_and_recovers),
         cmocka_unit_test(test_queued_job_survives_crash),
         cmocka_unit_test(test_workers_below_agent),
+        cmocka_unit_test(test_most_workers),
         cmocka_unit_test(test_queued_job_handed_off),
         cmocka_unit_test(test_cpu_limit),
         cmocka_unit_test(test_deadline),
