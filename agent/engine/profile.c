@@ -505,6 +505,53 @@ static int32_t *origin_memo(const struct cprof *src)
     return src->norigins ? calloc(src->norigins, sizeof(int32_t)) : NULL;
 }
 
+static bool arg_holds(const struct sys_arg *a, uint64_t v);
+static bool arg_interval(const struct sys_arg *a, uint64_t *lo, uint64_t *hi);
+static bool cond_within(const struct ccond *a, const struct ccond *b);
+
+/* Whether some call may match both conditional rules (true when unsure): false only when, on
+ * one argument both compare, no value holds for both. */
+static bool conds_may_meet(const struct ccond *a, const struct ccond *b)
+{
+    for (size_t i = 0; i < a->nargs; i++)
+        for (size_t k = 0; k < b->nargs; k++) {
+            const struct sys_arg *x = &a->args[i], *y = &b->args[k];
+            if (x->index != y->index)
+                continue;
+            if ((x->op == OP_EQ && !arg_holds(y, x->value)) ||
+                (y->op == OP_EQ && !arg_holds(x, y->value)))
+                return false;
+            uint64_t xl, xh, yl, yh;
+            if (arg_interval(x, &xl, &xh) && arg_interval(y, &yl, &yh) &&
+                (xl > xh || yl > yh || xh < yl || yh < xl))
+                return false;
+        }
+    return true;
+}
+
+/* Whether the child's rules of sys (own's, which replace the parent's), with else_v where none
+ * of its conditions holds and uncond set when else_v is an unconditional rule (a conditional
+ * rule never widens one: one looser than it is left out), give the calls that conditional
+ * rule x of the parent matches something less restrictive than x does. True when unsure (a
+ * conflict is told, never hidden). */
+static bool loosens_cond(const struct cprof *own, uint32_t sys, struct verdict else_v,
+                         bool uncond, const struct ccond *x)
+{
+    const struct ccond *end = own->conds + own->nconds;
+    /* Every call x matches, a rule of the child as strict matches too: where conditions
+     * overlap, the stricter is what the profile gives (profile_lower()). */
+    for (const struct ccond *cc = first_cond(own, sys); cc && cc < end && cc->sys == sys; cc++)
+        if (verdict_cmp(cc->v, x->v) >= 0 && cond_within(x, cc))
+            return false;
+    if (verdict_cmp(else_v, x->v) < 0)
+        return true;
+    for (const struct ccond *cc = first_cond(own, sys); cc && cc < end && cc->sys == sys; cc++)
+        if (verdict_cmp(cc->v, x->v) < 0 && !(uncond && verdict_cmp(cc->v, else_v) < 0) &&
+            conds_may_meet(cc, x))
+            return true;
+    return false;
+}
+
 int profile_compile(const struct policy *p, const struct cprof *parent, archmask_t node_arches,
                     struct sysdb *db, struct cprof **ret, struct compile_notes *notes,
                     struct kerr *err)
@@ -620,6 +667,11 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
                         pv = x->v;
                 loosen |= verdict_cmp(cc->v, pv) < 0;
             }
+            /* The parent's conditional rules of sys go: where one held, what the child gives
+             * must be as strict (the parent kills kill(pid, 9), the child blocks kill). */
+            for (const struct ccond *x = first_cond(parent, sys);
+                 !loosen && x && x < parent->conds + parent->nconds && x->sys == sys; x++)
+                loosen = loosens_cond(own, sys, oe ? oe->v : out->dflt, oe != NULL, x);
             bool seen = false;
             for (size_t j = 0; j < notes->nconflicts; j++)
                 seen |= strcmp(notes->conflicts[j], sysdb_name(db, sys)) == 0;

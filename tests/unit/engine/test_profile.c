@@ -1147,6 +1147,102 @@ static const struct inherit_case inherit_cases[] = {
      {NULL},
      -1,
      {{0, NULL}}},
+    {"conflict: the child blocks outright what the parent kills under a condition",
+     OBJS(POL("base", "  rules:\n"
+                      "  - syscalls: [personality]\n"
+                      "    action: Kill\n"
+                      "    args: [{index: 0, value: 9, op: EQ}]\n"),
+          POL("child", "  extends: base\n"
+                       "  rules: [{syscalls: [personality], action: Block}]\n")),
+     "child",
+     "ALLOW",
+     {{NULL}},
+     {"personality", NULL},
+     0,
+     {{9, "ERRNO(1)"}, {0, "ERRNO(1)"}}},
+    {"conflict: the child's condition misses the parent's (what the parent killed is allowed)",
+     OBJS(POL("base", "  rules:\n"
+                      "  - syscalls: [personality]\n"
+                      "    action: Kill\n"
+                      "    args: [{index: 0, value: 16, op: GE}]\n"),
+          POL("child", "  extends: base\n"
+                       "  rules:\n"
+                       "  - syscalls: [personality]\n"
+                       "    action: Block\n"
+                       "    args: [{index: 0, value: 32, op: EQ}]\n")),
+     "child",
+     "ALLOW",
+     {{NULL}},
+     {"personality", NULL},
+     1,
+     {{16, "ALLOW"}, {32, "ERRNO(1)"}}},
+    {"conflict: an Audit under another condition than the parent's Block",
+     OBJS(POL("base", "  rules:\n"
+                      "  - syscalls: [personality]\n"
+                      "    action: Block\n"
+                      "    errno: EACCES\n"
+                      "    args: [{index: 0, value: 0, op: EQ}]\n"),
+          POL("child", "  extends: base\n"
+                       "  rules:\n"
+                       "  - syscalls: [personality]\n"
+                       "    action: Audit\n"
+                       "    args: [{index: 0, value: 511, op: EQ}]\n")),
+     "child",
+     "ALLOW",
+     {{NULL}},
+     {"personality", NULL},
+     1,
+     {{0, "ALLOW"}, {511, "LOG"}}},
+    {"a wider condition as strict as the parent's: no conflict",
+     OBJS(POL("base", "  rules:\n"
+                      "  - syscalls: [personality]\n"
+                      "    action: Kill\n"
+                      "    args: [{index: 0, value: 9, op: EQ}]\n"),
+          POL("child", "  extends: base\n"
+                       "  rules:\n"
+                       "  - syscalls: [personality]\n"
+                       "    action: Kill\n"
+                       "    args: [{index: 0, value: 15, op: LE}]\n")),
+     "child",
+     "ALLOW",
+     {{NULL}},
+     {NULL},
+     1,
+     {{9, "KILL_PROCESS"}, {3, "KILL_PROCESS"}, {16, "ALLOW"}}},
+    {"an allow apart from the parent's condition, under a stricter default: no conflict",
+     OBJS(POL("base", "  rules:\n"
+                      "  - syscalls: [personality]\n"
+                      "    action: Kill\n"
+                      "    args: [{index: 0, value: 9, op: EQ}]\n"),
+          POL("child", "  extends: base\n"
+                       "  defaultAction: Kill\n"
+                       "  rules:\n"
+                       "  - syscalls: [personality]\n"
+                       "    action: Allow\n"
+                       "    args: [{index: 0, value: 1, op: EQ}]\n")),
+     "child",
+     "KILL_PROCESS",
+     {{NULL}},
+     {NULL},
+     1,
+     {{9, "KILL_PROCESS"}, {1, "ALLOW"}, {2, "KILL_PROCESS"}}},
+    {"the same allow meeting the parent's condition: a conflict",
+     OBJS(POL("base", "  rules:\n"
+                      "  - syscalls: [personality]\n"
+                      "    action: Kill\n"
+                      "    args: [{index: 0, value: 9, op: EQ}]\n"),
+          POL("child", "  extends: base\n"
+                       "  defaultAction: Kill\n"
+                       "  rules:\n"
+                       "  - syscalls: [personality]\n"
+                       "    action: Allow\n"
+                       "    args: [{index: 0, value: 9, op: LE}]\n")),
+     "child",
+     "KILL_PROCESS",
+     {{NULL}},
+     {"personality", NULL},
+     1,
+     {{9, "ALLOW"}, {10, "KILL_PROCESS"}}},
     {"a stricter conditional rule over the parent's block: no conflict, the block stays",
      OBJS(POL("base", "  seccomp: {syscalls: [personality, mkdir], action: Block}\n"),
           POL("child", "  extends: base\n"
