@@ -534,8 +534,8 @@ static bool conds_may_meet(const struct ccond *a, const struct ccond *b)
  * rule never widens one: one looser than it is left out), give the calls that conditional
  * rule x of the parent matches something less restrictive than x does. True when unsure (a
  * conflict is told, never hidden). */
-static bool loosens_cond(const struct cprof *own, uint32_t sys, struct verdict else_v,
-                         bool uncond, const struct ccond *x)
+static bool loosens_cond(const struct cprof *own, uint32_t sys, struct verdict else_v, bool uncond,
+                         const struct ccond *x)
 {
     const struct ccond *end = own->conds + own->nconds;
     /* Every call x matches, a rule of the child as strict matches too: where conditions
