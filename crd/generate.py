@@ -317,7 +317,9 @@ def block():
                                              "MASKED_EQ)."},
                     "valueTwo": {"type": "integer", "format": "int64", "minimum": 0,
                                  "description": "For MASKED_EQ: the value the masked "
-                                                "argument must equal."},
+                                                "argument must equal, within the mask (a "
+                                                "bit outside it: the agent reports the "
+                                                "policy invalid)."},
                     "op": {"type": "string", "enum": OP_NAMES,
                            "description": "EQ NE LT LE GT GE MASKED_EQ, or SCMP_CMP_*."},
                 },

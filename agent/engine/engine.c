@@ -450,16 +450,13 @@ static void policy_changed(struct engine *e, struct pstate *s)
 
 static void logf_(struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static char *selector_warning(const struct policy *p);
-static char *masked_warning(const struct policy *p);
 
 int engine_put_policy(struct engine *e, struct policy *p)
 {
     _cleanup_(policy_freep) struct policy *own = p;
-    _cleanup_free_ char *nsw = selector_warning(p), *mw = masked_warning(p);
+    _cleanup_free_ char *nsw = selector_warning(p);
     if (nsw)
         logf_(e, "warning: %s", nsw);
-    if (mw)
-        logf_(e, "warning: %s", mw);
     _cleanup_free_ char *key = key_string(policy_key_of(p));
     if (!key)
         return -ENOMEM;
@@ -958,31 +955,6 @@ static char *selector_warning(const struct policy *p)
     return msg;
 }
 
-/* A MASKED_EQ condition whose valueTwo has bits outside its mask (value) matches no call: the
- * profile leaves its rule out (profile.c), which is almost surely not what was meant (a typo in
- * one of the two). The warning for the first such condition, or NULL. */
-static char *masked_warning(const struct policy *p)
-{
-    for (size_t i = 0; i < p->nblocks; i++) {
-        const struct block *b = &p->blocks[i];
-        for (size_t k = 0; k < b->nargs; k++) {
-            const struct sys_arg *a = &b->args[k];
-            if (a->op != OP_MASKED_EQ || !(a->value_two & ~a->value))
-                continue;
-            char w[400], *msg = NULL;
-            if (asprintf(&msg,
-                         "%s: %s.args: the MASKED_EQ condition on argument %u has valueTwo "
-                         "0x%llx, with bits outside its mask (value 0x%llx): it matches no call, "
-                         "so the rule is left out",
-                         where_at(p, b->line, w, sizeof(w)), b->path, (unsigned)a->index,
-                         (unsigned long long)a->value_two, (unsigned long long)a->value) < 0)
-                return NULL;
-            return msg;
-        }
-    }
-    return NULL;
-}
-
 static int ensure_prof(struct engine *e, struct pstate *s);
 
 /* The profile policy p is compiled on top of: its parent par's, else runtime/default's when
@@ -1026,7 +998,7 @@ static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
     for (size_t i = 0; i < s->notes.nwarnings; i++)
         logf_(e, "warning: %s", s->notes.warnings[i]);
     /* Told when the policy arrives (engine_put_policy), kept for its status. */
-    char *told[] = {selector_warning(p), masked_warning(p)};
+    char *told[] = {selector_warning(p)};
     for (size_t i = 0; i < ELEMENTSOF(told); i++) {
         if (!told[i])
             continue;

@@ -617,6 +617,29 @@ static int parse_syscall(struct pctx *c, struct iprof *p, const struct ynode *sc
         return r;
     if (args && (r = parse_args(c, args, path, &e)) < 0)
         return r;
+    /* libseccomp, which enforces the profile read, compares the masked bits only: a valueTwo
+     * with bits outside the mask means what it means within it (a kscmp policy must say it so:
+     * as written, it would match no call). */
+    for (unsigned k = 0; k < e.nargs; k++) {
+        struct sys_arg *a = &e.args[k];
+        if (a->op != OP_MASKED_EQ || !(a->value_two & ~a->value))
+            continue;
+        uint64_t was = a->value_two;
+        a->value_two &= a->value;
+        r = strv_addf(&p->notes, &p->nnotes,
+                      "%s[%u]: valueTwo 0x%llx has bits outside the mask 0x%llx: written as "
+                      "0x%llx, the bits libseccomp compares",
+                      path, k, (unsigned long long)was, (unsigned long long)a->value,
+                      (unsigned long long)a->value_two);
+        if (r == 0)
+            r = strv_addf(&c->s->warnings, &c->s->nwarnings,
+                          "%s: %s: %s[%u]: MASKED_EQ valueTwo 0x%llx has bits outside the mask "
+                          "0x%llx: imported as 0x%llx, the bits libseccomp compares",
+                          c->file, c->who, path, k, (unsigned long long)was,
+                          (unsigned long long)a->value, (unsigned long long)a->value_two);
+        if (r < 0)
+            return r;
+    }
     const struct ynode *comment = ynode_get(sc, "comment");
     snprintf(path, sizeof(path), "%s.comment", field);
     const char *unused = NULL;

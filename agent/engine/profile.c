@@ -437,6 +437,22 @@ static int compile_block(struct compile_ctx *c, const struct block *b)
     int origin = origin_add(c->own, origin_text);
     if (origin < 0)
         return origin;
+    /* Two readings of such a condition disagree: as written, no call matches it (its rule
+     * would be left out: a Kill gone without a word); libseccomp, which the runtime uses,
+     * compares the masked bits only, and matches calls. Which one was meant is not known. */
+    for (size_t k = 0; k < b->nargs; k++) {
+        const struct sys_arg *a = &b->args[k];
+        if (a->op == OP_MASKED_EQ && (a->value_two & ~a->value))
+            return kerr_set(c->err, -EINVAL,
+                            "%s%s %s: %s.args[%zu]: MASKED_EQ: valueTwo 0x%llx has bits outside "
+                            "the mask (value 0x%llx): as written no call matches it, while "
+                            "libseccomp would compare the masked bits only (0x%llx); write a "
+                            "valueTwo within the mask",
+                            loc(p, b->line, where, sizeof(where)), policy_kind_name(p->kind), c->id,
+                            b->path, k, (unsigned long long)a->value_two,
+                            (unsigned long long)a->value,
+                            (unsigned long long)(a->value_two & a->value));
+    }
     for (size_t i = 0; i < b->nsyscalls; i++) {
         const struct name_ref *n = &b->syscalls[i];
         uint32_t sys;

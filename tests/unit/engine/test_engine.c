@@ -1464,14 +1464,15 @@ static const struct message_case message_cases[] = {
      OBJS(CPOL("c", "  selector: {}\n  namespaceSelector: {matchLabels: {env: prod}}\n"
                     "  seccomp: {syscalls: [read], action: Allow}\n")),
      PK_CLUSTER, NULL, "c", NULL, NULL},
-    {"a MASKED_EQ condition that matches no call: a warning",
+    {"a MASKED_EQ condition whose valueTwo has bits outside its mask: invalid",
      OBJS(POL("m", "  defaultAction: Allow\n  rules:\n  - {syscalls: [mount], action: Block}\n"
                    "  - syscalls: [personality]\n    action: Kill\n"
-                   "    args: [{index: 0, value: 0xff, op: MASKED_EQ, valueTwo: 0x100}]\n")),
-     PK_POLICY, "demo", "m", NULL,
-     "test.yaml:8: SeccompPolicy demo/m: spec.rules[1].args: the MASKED_EQ condition on argument "
-     "0 has valueTwo 0x100, with bits outside its mask (value 0xff): it matches no call, so the "
-     "rule is left out"},
+                   "    args: [{index: 0, value: 0xff, op: MASKED_EQ, valueTwo: 0x1ff}]\n")),
+     PK_POLICY, "demo", "m",
+     "test.yaml:8: SeccompPolicy demo/m: spec.rules[1].args[0]: MASKED_EQ: valueTwo 0x1ff has "
+     "bits outside the mask (value 0xff): as written no call matches it, while libseccomp would "
+     "compare the masked bits only (0xff); write a valueTwo within the mask",
+     NULL},
     {"a MASKED_EQ condition within its mask: no warning",
      OBJS(POL("m", "  defaultAction: Allow\n  rules:\n  - syscalls: [personality]\n"
                    "    action: Kill\n"

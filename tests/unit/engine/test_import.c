@@ -520,6 +520,27 @@ static void expect_valid_manifest(const char *yaml, size_t want)
 
 /* Names YAML would read as something else than a string (a number, a date, a boolean) are
  * written in quotes; others are not; the output decodes to those names. */
+/* A MASKED_EQ valueTwo with bits outside the mask: libseccomp, which enforces the profile
+ * read, compares the masked bits only, so the import keeps that reading (written within the
+ * mask, with a comment and a warning), never a rule that would match no call (a Kill gone). */
+static void test_masked_eq_outside_the_mask(void **state)
+{
+    struct result res;
+    import_one("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+               "{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_KILL_PROCESS\", "
+               "\"args\": [{\"index\": 0, \"value\": 255, \"valueTwo\": 511, "
+               "\"op\": \"SCMP_CMP_MASKED_EQ\"}]}]}",
+               &res);
+    expect_has(&res, "- {index: 0, value: 255, valueTwo: 255, op: MASKED_EQ}");
+    expect_has(&res, "# syscalls[0].args[0]: valueTwo 0x1ff has bits outside the mask 0xff: "
+                     "written as 0xff");
+    bool warned = false;
+    for (size_t i = 0; i < res.nwarnings; i++)
+        warned |= strstr(res.warnings[i], "valueTwo 0x1ff has bits outside the mask") != NULL;
+    assert_true(warned);
+    result_clear(&res);
+}
+
 static void test_names_quoted_when_needed(void **state)
 {
     static const char *const text =
@@ -699,12 +720,19 @@ static void test_advisor_bound(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_malformed_oci),     cmocka_unit_test(test_malformed_spo),
-        cmocka_unit_test(test_malformed_advisor), cmocka_unit_test(test_failed_file_keeps_nothing),
-        cmocka_unit_test(test_docker_resolution), cmocka_unit_test(test_caps),
-        cmocka_unit_test(test_output_shape),      cmocka_unit_test(test_names_quoted_when_needed),
-        cmocka_unit_test(test_spo_bases),         cmocka_unit_test(test_spo_chain_bound),
-        cmocka_unit_test(test_advisor),           cmocka_unit_test(test_advisor_bound),
+        cmocka_unit_test(test_malformed_oci),
+        cmocka_unit_test(test_malformed_spo),
+        cmocka_unit_test(test_malformed_advisor),
+        cmocka_unit_test(test_failed_file_keeps_nothing),
+        cmocka_unit_test(test_docker_resolution),
+        cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_output_shape),
+        cmocka_unit_test(test_names_quoted_when_needed),
+        cmocka_unit_test(test_masked_eq_outside_the_mask),
+        cmocka_unit_test(test_spo_bases),
+        cmocka_unit_test(test_spo_chain_bound),
+        cmocka_unit_test(test_advisor),
+        cmocka_unit_test(test_advisor_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
