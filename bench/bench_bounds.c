@@ -219,7 +219,7 @@ static char *oci(size_t nsys, size_t per_sys, int nargs, bool wide)
             for (int a = 0; a < nargs; a++) {
                 size_t u = s * per_sys + k; /* every rule distinct: nothing to share */
                 unsigned long long v = wide ? 0x7fff00000000ull + u * 7 + (unsigned)a : k;
-                unsigned long long two = wide ? 0x100000000ull * (u + 1) + (unsigned)a : 0;
+                unsigned long long two = wide ? (0x100000000ull * (u + 1) + (unsigned)a) & v : 0;
                 fprintf(f, "%s{\"index\": %d, \"value\": %llu, \"valueTwo\": %llu, \"op\": \"%s\"}",
                         a ? ", " : "", a, v, two, wide ? "SCMP_CMP_MASKED_EQ" : "SCMP_CMP_EQ");
             }
@@ -264,10 +264,12 @@ static char *worst_case(size_t npol, size_t nrules)
         for (size_t i = 0; i < nrules; i++) {
             size_t k = p * nrules + i;
             fprintf(f, "  - {syscalls: [%s], action: Allow, args: [", names[k % NNAMES]);
-            for (int a = 0; a < 6; a++)
+            for (int a = 0; a < 6; a++) {
+                /* valueTwo within the mask (else the policy is invalid) */
+                unsigned long long v = 0x7fff00000000ull + k * 7 + (unsigned)a;
                 fprintf(f, "%s{index: %d, value: %llu, valueTwo: %llu, op: MASKED_EQ}",
-                        a ? ", " : "", a, 0x7fff00000000ull + k * 7 + (unsigned)a,
-                        0x100000000ull * (k + 1) + (unsigned)a);
+                        a ? ", " : "", a, v, (0x100000000ull * (k + 1) + (unsigned)a) & v);
+            }
             fprintf(f, "]}\n");
         }
     }
