@@ -13,6 +13,7 @@ says how many were skipped and why).
 import errno
 import fcntl
 import os
+import re
 import ctypes
 import select
 import shutil
@@ -1237,6 +1238,27 @@ spec:
         # never fire here.
         self.assertLess(closed, 9, f"cut off after {closed:.1f} s")
         print(f"\n    a dribbled request head is cut off after {closed:.2f} s", file=sys.stderr)
+
+    def test_31_folder_named_like_a_manifest(self):
+        """A folder in DIR named like a manifest (extra.yaml/) is not read, as `kscmp validate`
+        does not read it: a warning naming it, once, at start (--once and a running agent)
+        and when one is made while it runs; it never holds back the node's profiles."""
+        os.mkdir(os.path.join(self.local, "extra.yaml"))
+        want = f"{self.local}/extra.yaml is a folder: not read (sub-folders are not entered)"
+        rc, out = self.once(self.local)
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(out.count(want), 1, out)
+        self.assertNotIn("could not be read", out)
+        self.assert_converged(ALL_FILES)
+        a = self.agent()
+        self.assertEqual(a.log().count(want), 1, a.log())
+        mark = a.log_mark()
+        os.mkdir(os.path.join(self.local, "new.yml"))
+        a.wait_log(re.escape(f"{self.local}/new.yml is a folder: not read"), mark)
+        self.put("10-merge.yaml", MERGE_ONLY_1)  # another change: applied
+        self.wait_bytes("demo/web.json", self.expected("demo/web.json"))
+        self.assertEqual(a.log().count(want), 1, a.log())
+        self.assertNotIn("error", a.log_since(mark))
 
 def main():
     if not os.access(H.KSCMP, os.X_OK):
