@@ -1260,6 +1260,30 @@ spec:
         self.assertEqual(a.log().count(want), 1, a.log())
         self.assertNotIn("error", a.log_since(mark))
 
+    def test_32_once_symlink_namespace(self):
+        """--once with seccomp/kscmp/NS a link: refused (the error names the link), the other
+        namespaces written, no retry promised, and the run ends with its summary line, exit 1."""
+        outside = os.path.join(self.tmp, "outside")
+        os.makedirs(outside)
+        os.makedirs(H.store_dir(self.root))
+        os.symlink(outside, self.path("demo"))
+        rc, out = self.once(self.local)
+        self.assertEqual(rc, 1, out)
+        self.assertIn(f"{self.path('demo')}: is a symbolic link; refusing to follow it", out)
+        self.assertNotIn("will try again", out)
+        self.assertNotIn("not ready yet", out)
+        last = out.strip().splitlines()[-1]
+        self.assertIn("--once: 0 pod Event(s), 0 invalid policies, 2 file(s) not written or "
+                      "removed, 0 second definition(s) of an object: exit 1", last, out)
+        self.assertEqual(os.listdir(outside), [])
+        self.assertEqual(set(H.profiles_on_disk(self.root)), {"other/db.json"})
+        os.unlink(self.path("demo"))
+        rc, out = self.once(self.local)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("ready: the first complete set of profiles is on disk",
+                      out.strip().splitlines()[-1], out)
+        self.assert_converged(ALL_FILES)
+
 def main():
     if not os.access(H.KSCMP, os.X_OK):
         print(f"{H.KSCMP} is missing: run `make build/kscmp` first", file=sys.stderr)
