@@ -272,17 +272,34 @@ static void warn_defined_twice(struct localsrc *s, const char *name, bool held_h
     }
 }
 
+/* Marks the known files other than name that hold id invalid: a policy they define is held
+ * as defined twice, and each says when it is valid again (read again once one definition
+ * goes). */
+static void mark_holders_invalid(struct localsrc *s, const char *name, const struct ident *id)
+{
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&s->files, &it); h; h = hmap_next(&s->files, &it)) {
+        struct lfile *f = h->value;
+        if (strcmp(h->key, name) == 0 || !f->known)
+            continue;
+        for (size_t i = 0; i < f->nids && !f->invalid; i++)
+            f->invalid = same_ident(&f->ids[i], id);
+    }
+}
+
 /* A policy defined twice (in this file, or in name and another file) is invalid, whichever
  * definition came last: which one the admin meant is not known, and using the one read last
  * could write a weaker profile (README: fail closed). The files it contributes to keep their
  * last good profile until one definition goes; the other file is then read again and its
- * definition used. */
-static void hold_defined_twice(struct localsrc *s, const char *name, struct policy **pp,
+ * definition used. Returns true when it is held. */
+static bool hold_defined_twice(struct localsrc *s, const char *name, struct policy **pp,
                                const struct ident *id, bool twice_here)
 {
     const char *other = twice_here ? NULL : other_holder(s, name, id);
     if (!twice_here && !other)
-        return;
+        return false;
+    if (other)
+        mark_holders_invalid(s, name, id);
     const char *kind = policy_kind_name(id->kind), *ns = id->ns ? id->ns : "",
                *slash = id->ns ? "/" : "";
     char *why = NULL;
@@ -311,9 +328,10 @@ static void hold_defined_twice(struct localsrc *s, const char *name, struct poli
     p->selector_unknown = unknown;
     free(why);
     if (r < 0)
-        return; /* without memory: the definition as read (the warning is in the log) */
+        return true; /* without memory: the definition as read (the warning is in the log) */
     policy_free(p);
     *pp = held;
+    return true;
 }
 
 static void remove_file(struct localsrc *s, const char *name)
@@ -519,8 +537,9 @@ static bool load_file(struct localsrc *s, const char *name)
                             "definition is used; keep one",
                             s->dir, name, ids[i].ns, ids[i].name);
         }
-        if (o->type == OBJ_POLICY && !o->policy->error)
-            hold_defined_twice(s, name, &o->policy, &ids[i], twice_here);
+        if (o->type == OBJ_POLICY && !o->policy->error &&
+            hold_defined_twice(s, name, &o->policy, &ids[i], twice_here))
+            ninvalid++;
         if (o->type == OBJ_POLICY)
             r = engine_put_policy(s->e, TAKE_PTR(o->policy));
         else if (o->type == OBJ_POD)

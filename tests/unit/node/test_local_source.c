@@ -356,12 +356,18 @@ static void test_defined_twice_is_held(void **state)
     load_all_logged(f, log, sizeof(log));
     assert_non_null(policy_of(f, "web")->error);
 
-    /* One of them gone: the other's definition, valid. */
+    /* One of them gone: the other's definition, valid, and the log says so (once). */
     rm_file(f, "b.yaml");
     load_all_logged(f, log, sizeof(log));
     assert_non_null(policy_of(f, "web"));
     assert_null(policy_of(f, "web")->error);
     assert_false(policy_of(f, "web")->has_default); /* a.yaml's, not b.yaml's */
+    snprintf(want, sizeof(want), "%s/a.yaml: recovered: every policy in it is valid again", f->dir);
+    if (count_of(log, want) != 1)
+        fail_msg("not once \"%s\" in the log:\n%s", want, log);
+    put_file(f, "a.yaml", A_POLICY("web") "# edited again\n");
+    load_all_logged(f, log, sizeof(log));
+    assert_null(strstr(log, "recovered"));
 
     /* Twice in one file. */
     put_file(f, "d.yaml", A_POLICY("dup") "---\n" POL("dup", "  defaultAction: Allow\n"));
@@ -370,6 +376,13 @@ static void test_defined_twice_is_held(void **state)
     if (!strstr(log, want))
         fail_msg("no error \"%s\" in the log:\n%s", want, log);
     assert_non_null(policy_of(f, "dup")->error);
+    /* One definition left: valid, and said. */
+    put_file(f, "d.yaml", A_POLICY("dup"));
+    load_all_logged(f, log, sizeof(log));
+    assert_null(policy_of(f, "dup")->error);
+    snprintf(want, sizeof(want), "%s/d.yaml: recovered: every policy in it is valid again", f->dir);
+    if (count_of(log, want) != 1)
+        fail_msg("not once \"%s\" in the log:\n%s", want, log);
 
     /* The other copy's file broken when one goes: the object stays (a broken file keeps what
      * it held), never gone with its rules. */
