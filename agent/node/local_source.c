@@ -64,8 +64,10 @@ struct localsrc {
     struct hmap files;   /* file name -> lfile */
     struct hmap removed; /* names inotify saw go, dropped once the folder is seen to stay */
     struct hmap folders; /* sub-folders named like a manifest: not read, told once */
-    bool listed;         /* the folder was listed without error at least once */
-    bool lost;           /* the folder cannot be read now: nothing changes, retrying */
+    char *moved_from;    /* the file of the last IN_MOVED_FROM, and its cookie */
+    uint32_t moved_cookie;
+    bool listed; /* the folder was listed without error at least once */
+    bool lost;   /* the folder cannot be read now: nothing changes, retrying */
     unsigned lost_attempts;
     unsigned defined_twice; /* warnings that an object is defined in two files */
     /* ident key -> how many times the files' ids hold it (the count is the value), so that
@@ -150,6 +152,7 @@ void localsrc_free(struct localsrc *s)
     hmap_clear(&s->removed, NULL);
     hmap_clear(&s->folders, NULL);
     hmap_clear(&s->holders, NULL);
+    free(s->moved_from);
     free(s->dir);
     free(s);
 }
@@ -801,6 +804,22 @@ static void on_settle(struct evtimer *timer, void *userdata)
         s->changed(now_us(), s->userdata);
 }
 
+/* from was renamed to to in DIR (the IN_MOVED_FROM and IN_MOVED_TO of one rename), and no
+ * file was named to before: what from held moves with its name, so that its objects are not
+ * held as defined twice (in from and to) until from's removal settles, nor removed and put
+ * again. to is then read as any file that changed. False (nothing done) when from was not
+ * read or to was: then from goes once its removal settles, and to is read. */
+static bool rename_file(struct localsrc *s, const char *from, const char *to)
+{
+    struct lfile *f = hmap_get(&s->files, from);
+    if (!f || hmap_get(&s->files, to) || hmap_put(&s->files, to, f, NULL) < 0)
+        return false;
+    hmap_remove(&s->files, from);
+    hmap_remove(&s->removed, from);
+    log_info("%s/%s renamed to %s/%s", s->dir, from, s->dir, to);
+    return true;
+}
+
 static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata)
 {
     struct localsrc *s = userdata;
@@ -840,7 +859,16 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
                     hmap_put(&s->removed, ev->name, (void *)1, NULL);
                     evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
                 }
+                if (ev->mask & IN_MOVED_FROM) {
+                    free(s->moved_from);
+                    s->moved_from = strdup(ev->name);
+                    s->moved_cookie = ev->cookie;
+                }
             } else if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
+                if ((ev->mask & IN_MOVED_TO) && s->moved_from && ev->cookie == s->moved_cookie) {
+                    rename_file(s, s->moved_from, ev->name);
+                    free(TAKE_PTR(s->moved_from));
+                }
                 hmap_remove(&s->removed, ev->name);
                 changed |= load_file(s, ev->name);
             } else if (ev->mask & IN_ATTRIB) {

@@ -1284,6 +1284,25 @@ spec:
                       out.strip().splitlines()[-1], out)
         self.assert_converged(ALL_FILES)
 
+    def test_33_rename_is_quiet(self):
+        """mv DIR/a.yaml DIR/b.yaml: nothing changes on disk, and the log says it was renamed,
+        not that its policies are defined twice (errors, PolicyInvalid) until a.yaml's
+        removal settles."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        before = self.disk_state()
+        mark = a.log_mark()
+        os.rename(os.path.join(self.local, "10-merge.yaml"),
+                  os.path.join(self.local, "11-merge.yaml"))
+        a.wait_log(r"10-merge\.yaml renamed to .*11-merge\.yaml", mark)
+        time.sleep(0.5)  # past the removal settle time (200 ms)
+        self.put("61-marker.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: marker}\n")
+        a.wait_log(r"61-marker\.yaml", mark)
+        since = a.log_since(mark)
+        for word in ("error", "PolicyInvalid", "defined in", "removed"):
+            self.assertNotIn(word, since)
+        self.assertEqual(self.disk_state(), before)
+
 def main():
     if not os.access(H.KSCMP, os.X_OK):
         print(f"{H.KSCMP} is missing: run `make build/kscmp` first", file=sys.stderr)

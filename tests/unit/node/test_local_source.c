@@ -455,6 +455,75 @@ static void test_folder_named_like_a_manifest(void **state)
     assert_true(has_policy(f, "c"));
 }
 
+/* Runs the event loop for ms milliseconds; true when pred(f) held at some turn. */
+static bool (*watched)(struct fix *f);
+static bool watched_held;
+static uint64_t watch_until;
+
+static bool watch_pred(struct fix *f)
+{
+    watched_held |= watched(f);
+    return now_ms() >= watch_until;
+}
+
+static bool held_at_some_point(struct fix *f, unsigned ms, bool (*pred)(struct fix *f))
+{
+    watched = pred;
+    watched_held = false;
+    watch_until = now_ms() + ms;
+    wait_for(f, watch_pred);
+    return watched_held;
+}
+
+static bool web_not_valid(struct fix *f)
+{
+    const struct policy *p = policy_of(f, "web");
+    return !p || p->error;
+}
+
+static bool web_gone(struct fix *f)
+{
+    return !has_policy(f, "web");
+}
+
+/* A file renamed in DIR (mv a.yaml b.yaml): its policies stay valid all along, never held as
+ * defined in both names while the old one's removal settles, and the log says only that it was
+ * renamed (no error). Renamed out of DIR: gone, as a removed file. */
+static void test_rename_is_quiet(void **state)
+{
+    struct fix *f = *state;
+    put_file(f, "a.yaml", A_POLICY("web"));
+    open_source(f, true);
+    char log[8192], want[256], from[256], to[256];
+    load_all_logged(f, log, sizeof(log));
+    assert_null(policy_of(f, "web")->error);
+    snprintf(from, sizeof(from), "%s/a.yaml", f->dir);
+    snprintf(to, sizeof(to), "%s/b.yaml", f->dir);
+    int saved = log_start(f);
+    assert_int_equal(rename(from, to), 0);
+    bool held = held_at_some_point(f, 600, web_not_valid);
+    log_end(f, saved, log, sizeof(log));
+    if (held)
+        fail_msg("demo/web was held or gone after a rename:\n%s", log);
+    snprintf(want, sizeof(want), "%s/a.yaml renamed to %s/b.yaml", f->dir, f->dir);
+    if (count_of(log, want) != 1)
+        fail_msg("not once \"%s\" in the log:\n%s", want, log);
+    assert_null(strstr(log, "error"));
+    assert_null(strstr(log, "removed"));
+    assert_true(localsrc_complete(f->s));
+    assert_int_equal(localsrc_defined_twice(f->s), 0);
+    /* The folder read whole agrees: b.yaml holds it, a.yaml is no more. */
+    load_all_logged(f, log, sizeof(log));
+    assert_null(strstr(log, "a.yaml"));
+    assert_null(policy_of(f, "web")->error);
+    /* Renamed out of DIR: gone. */
+    char out[256];
+    snprintf(out, sizeof(out), "%s.out.yaml", f->dir);
+    assert_int_equal(rename(to, out), 0);
+    wait_for(f, web_gone);
+    unlink(out);
+}
+
 /* By property: after every step of a random run of writes and removals of files that define
  * the same few policies (some twice, in one file or in two), the engine holds what a fresh
  * source reading the folder as it now stands holds: the same policies, the same ones held as
@@ -545,6 +614,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_folder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_follows_the_folder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_folder_named_like_a_manifest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rename_is_quiet, setup, teardown),
     };
     return cmocka_run_group_tests_name("local_source", tests, NULL, NULL);
 }
