@@ -63,8 +63,11 @@ struct localsrc {
     ino_t ino;
     struct hmap files;   /* file name -> lfile */
     struct hmap removed; /* names inotify saw go, dropped once the folder is seen to stay */
-    bool listed;         /* the folder was listed without error at least once */
-    bool lost;           /* the folder cannot be read now: nothing changes, retrying */
+    struct hmap folders; /* sub-folders named like a manifest: not read, told once */
+    char *moved_from;    /* the file of the last IN_MOVED_FROM, and its cookie */
+    uint32_t moved_cookie;
+    bool listed; /* the folder was listed without error at least once */
+    bool lost;   /* the folder cannot be read now: nothing changes, retrying */
     unsigned lost_attempts;
     unsigned defined_twice; /* warnings that an object is defined in two files */
     /* ident key -> how many times the files' ids hold it (the count is the value), so that
@@ -147,7 +150,9 @@ void localsrc_free(struct localsrc *s)
     evtimer_free(s->retry_timer);
     hmap_clear(&s->files, lfile_free);
     hmap_clear(&s->removed, NULL);
+    hmap_clear(&s->folders, NULL);
     hmap_clear(&s->holders, NULL);
+    free(s->moved_from);
     free(s->dir);
     free(s);
 }
@@ -270,17 +275,34 @@ static void warn_defined_twice(struct localsrc *s, const char *name, bool held_h
     }
 }
 
+/* Marks the known files other than name that hold id invalid: a policy they define is held
+ * as defined twice, and each says when it is valid again (read again once one definition
+ * goes). */
+static void mark_holders_invalid(struct localsrc *s, const char *name, const struct ident *id)
+{
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&s->files, &it); h; h = hmap_next(&s->files, &it)) {
+        struct lfile *f = h->value;
+        if (strcmp(h->key, name) == 0 || !f->known)
+            continue;
+        for (size_t i = 0; i < f->nids && !f->invalid; i++)
+            f->invalid = same_ident(&f->ids[i], id);
+    }
+}
+
 /* A policy defined twice (in this file, or in name and another file) is invalid, whichever
  * definition came last: which one the admin meant is not known, and using the one read last
  * could write a weaker profile (README: fail closed). The files it contributes to keep their
  * last good profile until one definition goes; the other file is then read again and its
- * definition used. */
-static void hold_defined_twice(struct localsrc *s, const char *name, struct policy **pp,
+ * definition used. Returns true when it is held. */
+static bool hold_defined_twice(struct localsrc *s, const char *name, struct policy **pp,
                                const struct ident *id, bool twice_here)
 {
     const char *other = twice_here ? NULL : other_holder(s, name, id);
     if (!twice_here && !other)
-        return;
+        return false;
+    if (other)
+        mark_holders_invalid(s, name, id);
     const char *kind = policy_kind_name(id->kind), *ns = id->ns ? id->ns : "",
                *slash = id->ns ? "/" : "";
     char *why = NULL;
@@ -309,9 +331,10 @@ static void hold_defined_twice(struct localsrc *s, const char *name, struct poli
     p->selector_unknown = unknown;
     free(why);
     if (r < 0)
-        return; /* without memory: the definition as read (the warning is in the log) */
+        return true; /* without memory: the definition as read (the warning is in the log) */
     policy_free(p);
     *pp = held;
+    return true;
 }
 
 static void remove_file(struct localsrc *s, const char *name)
@@ -349,6 +372,36 @@ static void file_failed(struct localsrc *s, const char *name, const struct diges
 
 static void on_settle(struct evtimer *timer, void *userdata);
 
+/* Whether name in DIR is a folder (or a link to one). */
+static bool is_folder(const struct localsrc *s, const char *name)
+{
+    _cleanup_free_ char *path = NULL;
+    struct stat st;
+    return asprintf(&path, "%s/%s", s->dir, name) >= 0 && stat(path, &st) == 0 &&
+           S_ISDIR(st.st_mode);
+}
+
+/* name is a folder named like a manifest: not read, as no sub-folder is (kscmp validate says
+ * the same), and never counted as a file that could not be read (which would hold back every
+ * profile of the node). Said once while it stays. */
+static void folder_tell(struct localsrc *s, const char *name)
+{
+    if (hmap_get(&s->folders, name))
+        return;
+    log_warning("%s/%s is a folder: not read (sub-folders are not entered)", s->dir, name);
+    hmap_put(&s->folders, name, (void *)1, NULL);
+}
+
+/* folder_tell(); a file of that name read before is gone: dropped as a removed file is. */
+static void folder_seen(struct localsrc *s, const char *name)
+{
+    folder_tell(s, name);
+    if (s->l && hmap_get(&s->files, name)) {
+        hmap_put(&s->removed, name, (void *)1, NULL);
+        evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
+    }
+}
+
 /* True when the bytes are nothing but blanks. */
 static bool blank(const char *p, size_t n)
 {
@@ -368,6 +421,11 @@ static bool load_file(struct localsrc *s, const char *name)
     _cleanup_free_ char *buf = NULL;
     size_t len = 0;
     int r = read_file_all(path, MAX_MANIFEST, &buf, &len, &err);
+    if (r < 0 && r != -ENOENT && (r == -EISDIR || is_folder(s, name))) {
+        folder_seen(s, name);
+        return false;
+    }
+    hmap_remove(&s->folders, name);
     if (r == -ENOENT && s->l) {
         /* Gone: dropped once the folder is seen to stay (it may be going as a whole). */
         if (hmap_get(&s->files, name)) {
@@ -482,8 +540,9 @@ static bool load_file(struct localsrc *s, const char *name)
                             "definition is used; keep one",
                             s->dir, name, ids[i].ns, ids[i].name);
         }
-        if (o->type == OBJ_POLICY && !o->policy->error)
-            hold_defined_twice(s, name, &o->policy, &ids[i], twice_here);
+        if (o->type == OBJ_POLICY && !o->policy->error &&
+            hold_defined_twice(s, name, &o->policy, &ids[i], twice_here))
+            ninvalid++;
         if (o->type == OBJ_POLICY)
             r = engine_put_policy(s->e, TAKE_PTR(o->policy));
         else if (o->type == OBJ_POD)
@@ -538,7 +597,16 @@ static bool reread_marked(struct localsrc *s)
     return changed;
 }
 
+/* For load_folder(): seen maps the names listed to FILE_SEEN, or to FOLDER_SEEN. */
+#define FILE_SEEN ((void *)1)
+#define FOLDER_SEEN ((void *)2)
+
 static bool not_seen(const char *name, void *value, void *seen)
+{
+    return hmap_get(seen, name) != FILE_SEEN;
+}
+
+static bool not_listed(const char *name, void *value, void *seen)
 {
     return !hmap_get(seen, name);
 }
@@ -567,13 +635,21 @@ static int load_folder(struct localsrc *s)
     hmap_init(&seen);
     for (size_t i = 0; i < n; i++) {
         load_file(s, names[i]);
-        hmap_put(&seen, names[i], (void *)1, NULL);
+        hmap_put(&seen, names[i], hmap_get(&s->folders, names[i]) ? FOLDER_SEEN : FILE_SEEN, NULL);
         hmap_remove(&s->removed, names[i]);
     }
     strv_free(names, n);
-    /* Files that went away while nobody watched. */
+    /* Folders gone: told again if they come back. */
     char **gone = NULL;
     size_t ngone = 0;
+    if (hmap_keys(&s->folders, not_listed, &seen, &gone, &ngone) == 0) {
+        for (size_t i = 0; i < ngone; i++)
+            hmap_remove(&s->folders, gone[i]);
+        strv_free(gone, ngone);
+    }
+    /* Files that went away while nobody watched (a folder now, some of them). */
+    gone = NULL;
+    ngone = 0;
     r = hmap_keys(&s->files, not_seen, &seen, &gone, &ngone);
     hmap_clear(&seen, NULL);
     for (size_t i = 0; r == 0 && i < ngone; i++)
@@ -640,14 +716,16 @@ unsigned localsrc_unknown(const struct localsrc *s)
 
 static void on_retry(struct evtimer *timer, void *userdata);
 
-/* Watches DIR (again): 0, or a negative errno (the folder is not there, not readable). */
+/* Watches DIR (again): 0, or a negative errno (the folder is not there, not readable).
+ * IN_CREATE is for folders (mkdir): a file is read when it is closed or moved in. */
 static int watch_folder(struct localsrc *s)
 {
     if (s->wd >= 0)
         inotify_rm_watch(s->ifd, s->wd);
-    s->wd = inotify_add_watch(s->ifd, s->dir,
-                              IN_ONLYDIR | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
-                                  IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB);
+    s->wd =
+        inotify_add_watch(s->ifd, s->dir,
+                          IN_ONLYDIR | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE |
+                              IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB);
     if (s->wd < 0)
         return -errno;
     struct stat st;
@@ -704,11 +782,18 @@ static void on_settle(struct evtimer *timer, void *userdata)
     hmap_clear(&s->removed, NULL);
     bool changed = false;
     for (size_t i = 0; i < n; i++) {
-        /* Back meanwhile (an editor's rename, say): it was read when it came. */
+        /* Back meanwhile (an editor's rename, say): it was read when it came. A folder of
+         * that name now is not back. */
         _cleanup_free_ char *path = NULL;
         struct stat fst;
-        if (hmap_get(&s->files, names[i]) && asprintf(&path, "%s/%s", s->dir, names[i]) >= 0 &&
-            lstat(path, &fst) < 0 && errno == ENOENT) {
+        bool gone = false;
+        if (hmap_get(&s->files, names[i]) && asprintf(&path, "%s/%s", s->dir, names[i]) >= 0) {
+            if (lstat(path, &fst) < 0)
+                gone = errno == ENOENT;
+            else if ((gone = is_folder(s, names[i])))
+                folder_tell(s, names[i]);
+        }
+        if (gone) {
             remove_file(s, names[i]);
             changed = true;
         }
@@ -717,6 +802,22 @@ static void on_settle(struct evtimer *timer, void *userdata)
     changed |= reread_marked(s);
     if (changed && s->changed)
         s->changed(now_us(), s->userdata);
+}
+
+/* from was renamed to to in DIR (the IN_MOVED_FROM and IN_MOVED_TO of one rename), and no
+ * file was named to before: what from held moves with its name, so that its objects are not
+ * held as defined twice (in from and to) until from's removal settles, nor removed and put
+ * again. to is then read as any file that changed. False (nothing done) when from was not
+ * read or to was: then from goes once its removal settles, and to is read. */
+static bool rename_file(struct localsrc *s, const char *from, const char *to)
+{
+    struct lfile *f = hmap_get(&s->files, from);
+    if (!f || hmap_get(&s->files, to) || hmap_put(&s->files, to, f, NULL) < 0)
+        return false;
+    hmap_remove(&s->files, from);
+    hmap_remove(&s->removed, from);
+    log_info("%s/%s renamed to %s/%s", s->dir, from, s->dir, to);
+    return true;
 }
 
 static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata)
@@ -744,14 +845,30 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
                 lost = "the folder was removed";
             else if (ev->mask & IN_MOVE_SELF)
                 lost = "the folder was moved away";
-            if (lost || !ev->len || !manifest_file_name(ev->name) || (ev->mask & IN_ISDIR))
+            if (lost || !ev->len || !manifest_file_name(ev->name))
                 continue;
+            if (ev->mask & IN_ISDIR) {
+                if (ev->mask & (IN_CREATE | IN_MOVED_TO))
+                    folder_seen(s, ev->name);
+                else if (ev->mask & (IN_DELETE | IN_MOVED_FROM))
+                    hmap_remove(&s->folders, ev->name);
+                continue;
+            }
             if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
                 if (hmap_get(&s->files, ev->name)) {
                     hmap_put(&s->removed, ev->name, (void *)1, NULL);
                     evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
                 }
+                if (ev->mask & IN_MOVED_FROM) {
+                    free(s->moved_from);
+                    s->moved_from = strdup(ev->name);
+                    s->moved_cookie = ev->cookie;
+                }
             } else if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
+                if ((ev->mask & IN_MOVED_TO) && s->moved_from && ev->cookie == s->moved_cookie) {
+                    rename_file(s, s->moved_from, ev->name);
+                    free(TAKE_PTR(s->moved_from));
+                }
                 hmap_remove(&s->removed, ev->name);
                 changed |= load_file(s, ev->name);
             } else if (ev->mask & IN_ATTRIB) {
@@ -788,6 +905,7 @@ int localsrc_new(const char *dir, struct engine *e, struct evloop *l, struct met
         .e = e, .l = l, .m = m, .changed = changed, .userdata = userdata, .ifd = -1, .wd = -1};
     hmap_init(&s->files);
     hmap_init(&s->removed);
+    hmap_init(&s->folders);
     hmap_init(&s->holders);
     s->dir = strdup(dir);
     size_t dl = s->dir ? strlen(s->dir) : 0;

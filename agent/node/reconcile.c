@@ -188,15 +188,17 @@ unsigned reconciler_pending(const struct reconciler *r);
 /* (Re)adds inotify watches on the kscmp folder and every namespace folder. */
 static void watch_tree(struct reconciler *r);
 
-/* Backoff: 100 ms doubling to 30 s, with jitter. */
+/* Backoff: 100 ms doubling to 30 s, with jitter. Without an event loop (--once) nothing is
+ * tried again: the file stays pending, and the caller says so. */
 static void fail_later(struct reconciler *r, struct want *w, const char *rel)
 {
     w->pending = true;
     w->attempts++;
     uint64_t delay = backoff_jitter_ms(w->attempts, 100, 30000);
     w->retry_at_ms = now_ms() + delay;
-    log_warning("kscmp/%s: will try again in %llu ms (attempt %u)", rel, (unsigned long long)delay,
-                w->attempts);
+    if (r->l)
+        log_warning("kscmp/%s: will try again in %llu ms (attempt %u)", rel,
+                    (unsigned long long)delay, w->attempts);
     schedule_retry(r);
 }
 

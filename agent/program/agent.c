@@ -46,6 +46,7 @@ struct agent {
     int sigfd;
     struct evtimer *heartbeat; /* every second: the loop turns (for /healthz) */
     bool first_done;           /* --local: the first complete reconcile ran */
+    bool once;                 /* --once: no retry comes after the first reconcile */
     unsigned warnings;         /* pod Events told (--once: exit 1 when any) */
     unsigned invalid_policies; /* --local: after the last sync (--once: exit 1 when any) */
     bool waiting_told;
@@ -171,7 +172,7 @@ static void local_first_sync(struct agent *a, uint64_t event_us)
     log_info("first reconcile done in %.1f ms", (double)(now_us() - event_us) / 1000.0);
     reconciler_initial_done(a->rec);
     a->first_done = true;
-    if (!reconciler_ready(a->rec))
+    if (!reconciler_ready(a->rec) && !a->once)
         log_warning("not ready yet: %u file(s) wait for their proof or a retry",
                     reconciler_pending(a->rec));
 }
@@ -501,7 +502,7 @@ int agent_main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &mask, NULL);
     sigdelset(&mask, SIGPIPE);
 
-    struct agent a = {.sigfd = -1};
+    struct agent a = {.sigfd = -1, .once = once};
     event_dedup_init(&a.events_seen);
     struct kerr err = {0};
     int r = metrics_new(&a.m);
@@ -618,17 +619,20 @@ int agent_main(int argc, char **argv)
         /* A pod with a Warning Event (its profile not written as asked: no policy, a policy
          * invalid, a reference or a profile refused, no architecture in common, a file shared
          * with different policies; or written but blocking the runtime's start-up), an
-         * invalid policy or an object defined in two files (which one is meant is not known;
-         * validate refuses it) fails the run: the job is a gate. */
+         * invalid policy, a file that could not be written or removed (a folder on the way is
+         * a symbolic link, a full disk: the error above names it) or an object defined in two
+         * files (which one is meant is not known; validate refuses it) fails the run: the job
+         * is a gate. It ends with one line that says which, as "ready: ..." says all is well. */
         unsigned twice = localsrc_defined_twice(a.local);
-        r = a.first_done && reconciler_pending(a.rec) == 0 && !a.warnings && !a.invalid_policies &&
-                    !twice
+        unsigned unwritten = a.first_done ? reconciler_pending(a.rec) : 0;
+        r = a.first_done && !unwritten && !a.warnings && !a.invalid_policies && !twice
                 ? 0
                 : EXIT_INVALID;
-        if (a.first_done && (a.warnings || a.invalid_policies || twice))
-            log_error("--once: %u pod Event(s), %u invalid polic%s, %u second definition(s) of an "
-                      "object: exit 1",
-                      a.warnings, a.invalid_policies, a.invalid_policies == 1 ? "y" : "ies", twice);
+        if (a.first_done && r != 0)
+            log_error("--once: %u pod Event(s), %u invalid polic%s, %u file(s) not written or "
+                      "removed, %u second definition(s) of an object: exit 1",
+                      a.warnings, a.invalid_policies, a.invalid_policies == 1 ? "y" : "ies",
+                      unwritten, twice);
         agent_free(&a);
         return r;
     }

@@ -83,10 +83,21 @@ static int import_path(struct import_set *s, const char *path)
         fprintf(stderr, "kscmp: error: %s: %s\n", path, strerror(-r));
         return r;
     }
-    for (size_t i = 0; r == 0 && i < n; i++)
+    size_t files = 0;
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        if (stat(names[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            /* Named like a profile: said, not read, as compile and validate do. */
+            fprintf(stderr,
+                    "kscmp: warning: %s is a folder: not read (sub-folders are not "
+                    "entered)\n",
+                    names[i]);
+            continue;
+        }
+        files++;
         r = import_file(s, names[i]);
+    }
     strv_free(names, n);
-    if (r == 0 && n == 0) /* as compile and validate say it */
+    if (r == 0 && files == 0) /* as compile and validate say it */
         fprintf(stderr, "kscmp: warning: %s: no *.yaml, *.yml or *.json file in it\n", path);
     return r;
 }

@@ -709,6 +709,29 @@ def test_file_given_twice(d):
               f"validate {' '.join(args)}: read once, a warning, exit 0", p.stdout + p.stderr)
 
 
+def test_folder_named_like_a_manifest(d):
+    # A folder named like a manifest (DIR/extra.yaml/) is not entered, by any command that reads
+    # a folder, nor by the agent: a warning naming it, and the files read (exit 0).
+    write(d, "web.yaml", policy("web", "  seccomp: {syscalls: [read], action: Allow}\n"))
+    sub = os.path.join(d, "extra.yaml")
+    os.mkdir(sub)
+    want = f"kscmp: warning: {sub} is a folder: not read (sub-folders are not entered)\n"
+    for args in (["validate", "-f", d], ["compile", "-f", d, "--policy", "demo/web"]):
+        p = kscmp(*args, "--arch", "x86_64")
+        check(p.returncode == 0 and p.stderr == want,
+              f"{args[0]} -f DIR: a folder named like a manifest is said, not read", p.stderr)
+    imp = os.path.join(d, "imp")
+    os.mkdir(imp)
+    write(imp, "oci.json", '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": '
+          '[{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]}\n')
+    sub = os.path.join(imp, "extra.json")
+    os.mkdir(sub)
+    p = kscmp("import", "-f", imp, "--name", "x")
+    check(p.returncode == 0 and f"kscmp: warning: {sub} is a folder: not read" in p.stderr and
+          "kind: SeccompPolicy" in p.stdout,
+          "import -f DIR: a folder named like a profile is said, not read", p.stdout + p.stderr)
+
+
 def main():
     if not os.access(KSCMP, os.X_OK):
         R.bad("set-up", f"{KSCMP} is missing: make build/kscmp")
@@ -718,7 +741,8 @@ def main():
                   test_usage, test_messages, test_arch, test_ceiling, test_name_length,
                   test_startup, test_proof, test_unrelated_invalid, test_json_syntax,
                   test_unreachable, test_duplicate_key, test_full_output,
-                  test_namespace_unknown, test_file_given_twice):
+                  test_namespace_unknown, test_file_given_twice,
+                  test_folder_named_like_a_manifest):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)

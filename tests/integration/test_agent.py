@@ -13,6 +13,7 @@ says how many were skipped and why).
 import errno
 import fcntl
 import os
+import re
 import ctypes
 import select
 import shutil
@@ -1237,6 +1238,70 @@ spec:
         # never fire here.
         self.assertLess(closed, 9, f"cut off after {closed:.1f} s")
         print(f"\n    a dribbled request head is cut off after {closed:.2f} s", file=sys.stderr)
+
+    def test_31_folder_named_like_a_manifest(self):
+        """A folder in DIR named like a manifest (extra.yaml/) is not read, as `kscmp validate`
+        does not read it: a warning naming it, once, at start (--once and a running agent)
+        and when one is made while it runs; it never holds back the node's profiles."""
+        os.mkdir(os.path.join(self.local, "extra.yaml"))
+        want = f"{self.local}/extra.yaml is a folder: not read (sub-folders are not entered)"
+        rc, out = self.once(self.local)
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(out.count(want), 1, out)
+        self.assertNotIn("could not be read", out)
+        self.assert_converged(ALL_FILES)
+        a = self.agent()
+        self.assertEqual(a.log().count(want), 1, a.log())
+        mark = a.log_mark()
+        os.mkdir(os.path.join(self.local, "new.yml"))
+        a.wait_log(re.escape(f"{self.local}/new.yml is a folder: not read"), mark)
+        self.put("10-merge.yaml", MERGE_ONLY_1)  # another change: applied
+        self.wait_bytes("demo/web.json", self.expected("demo/web.json"))
+        self.assertEqual(a.log().count(want), 1, a.log())
+        self.assertNotIn("error", a.log_since(mark))
+
+    def test_32_once_symlink_namespace(self):
+        """--once with seccomp/kscmp/NS a link: refused (the error names the link), the other
+        namespaces written, no retry promised, and the run ends with its summary line, exit 1."""
+        outside = os.path.join(self.tmp, "outside")
+        os.makedirs(outside)
+        os.makedirs(H.store_dir(self.root))
+        os.symlink(outside, self.path("demo"))
+        rc, out = self.once(self.local)
+        self.assertEqual(rc, 1, out)
+        self.assertIn(f"{self.path('demo')}: is a symbolic link; refusing to follow it", out)
+        self.assertNotIn("will try again", out)
+        self.assertNotIn("not ready yet", out)
+        last = out.strip().splitlines()[-1]
+        self.assertIn("--once: 0 pod Event(s), 0 invalid policies, 2 file(s) not written or "
+                      "removed, 0 second definition(s) of an object: exit 1", last, out)
+        self.assertEqual(os.listdir(outside), [])
+        self.assertEqual(set(H.profiles_on_disk(self.root)), {"other/db.json"})
+        os.unlink(self.path("demo"))
+        rc, out = self.once(self.local)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("ready: the first complete set of profiles is on disk",
+                      out.strip().splitlines()[-1], out)
+        self.assert_converged(ALL_FILES)
+
+    def test_33_rename_is_quiet(self):
+        """mv DIR/a.yaml DIR/b.yaml: nothing changes on disk, and the log says it was renamed,
+        not that its policies are defined twice (errors, PolicyInvalid) until a.yaml's
+        removal settles."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        before = self.disk_state()
+        mark = a.log_mark()
+        os.rename(os.path.join(self.local, "10-merge.yaml"),
+                  os.path.join(self.local, "11-merge.yaml"))
+        a.wait_log(r"10-merge\.yaml renamed to .*11-merge\.yaml", mark)
+        time.sleep(0.5)  # past the removal settle time (200 ms)
+        self.put("61-marker.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: marker}\n")
+        a.wait_log(r"61-marker\.yaml", mark)
+        since = a.log_since(mark)
+        for word in ("error", "PolicyInvalid", "defined in", "removed"):
+            self.assertNotIn(word, since)
+        self.assertEqual(self.disk_state(), before)
 
 def main():
     if not os.access(H.KSCMP, os.X_OK):

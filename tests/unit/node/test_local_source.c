@@ -261,6 +261,63 @@ static void load_all_logged(struct fix *f, char *log, size_t len)
     unlink(path);
 }
 
+/* stderr (the log) captured into a file from log_start() to log_end(). */
+static int log_start(const struct fix *f)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s.log", f->dir);
+    fflush(stderr);
+    int saved = dup(2);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(saved >= 0 && fd >= 0);
+    dup2(fd, 2);
+    close(fd);
+    return saved;
+}
+
+static void log_end(const struct fix *f, int saved, char *log, size_t len)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s.log", f->dir);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    size_t n = fread(log, 1, len - 1, fp);
+    log[n] = '\0';
+    fclose(fp);
+    unlink(path);
+}
+
+/* How many times needle is in hay. */
+static unsigned count_of(const char *hay, const char *needle)
+{
+    unsigned n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void mkdir_in(const struct fix *f, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+    assert_int_equal(mkdir(path, 0755), 0);
+}
+
+static void rmdir_in(const struct fix *f, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+    assert_int_equal(rmdir(path), 0);
+}
+
+static bool c_gone(struct fix *f)
+{
+    return !has_policy(f, "c");
+}
+
 static const struct policy *policy_of(const struct fix *f, const char *name)
 {
     return engine_get_policy(f->e, PK_POLICY, "demo", name);
@@ -299,12 +356,18 @@ static void test_defined_twice_is_held(void **state)
     load_all_logged(f, log, sizeof(log));
     assert_non_null(policy_of(f, "web")->error);
 
-    /* One of them gone: the other's definition, valid. */
+    /* One of them gone: the other's definition, valid, and the log says so (once). */
     rm_file(f, "b.yaml");
     load_all_logged(f, log, sizeof(log));
     assert_non_null(policy_of(f, "web"));
     assert_null(policy_of(f, "web")->error);
     assert_false(policy_of(f, "web")->has_default); /* a.yaml's, not b.yaml's */
+    snprintf(want, sizeof(want), "%s/a.yaml: recovered: every policy in it is valid again", f->dir);
+    if (count_of(log, want) != 1)
+        fail_msg("not once \"%s\" in the log:\n%s", want, log);
+    put_file(f, "a.yaml", A_POLICY("web") "# edited again\n");
+    load_all_logged(f, log, sizeof(log));
+    assert_null(strstr(log, "recovered"));
 
     /* Twice in one file. */
     put_file(f, "d.yaml", A_POLICY("dup") "---\n" POL("dup", "  defaultAction: Allow\n"));
@@ -313,6 +376,13 @@ static void test_defined_twice_is_held(void **state)
     if (!strstr(log, want))
         fail_msg("no error \"%s\" in the log:\n%s", want, log);
     assert_non_null(policy_of(f, "dup")->error);
+    /* One definition left: valid, and said. */
+    put_file(f, "d.yaml", A_POLICY("dup"));
+    load_all_logged(f, log, sizeof(log));
+    assert_null(policy_of(f, "dup")->error);
+    snprintf(want, sizeof(want), "%s/d.yaml: recovered: every policy in it is valid again", f->dir);
+    if (count_of(log, want) != 1)
+        fail_msg("not once \"%s\" in the log:\n%s", want, log);
 
     /* The other copy's file broken when one goes: the object stays (a broken file keeps what
      * it held), never gone with its rules. */
@@ -328,6 +398,130 @@ static void test_defined_twice_is_held(void **state)
     rm_file(f, "g.yaml");
     load_all_logged(f, log, sizeof(log));
     assert_null(policy_of(f, "guard"));
+}
+
+/* A folder named like a manifest (DIR/extra.yaml/) is not read, as kscmp validate does not
+ * read it: a warning naming it, said once while it stays, and never a file that could not be
+ * read (which holds back every profile of the node). So at start and while running. A file
+ * replaced by such a folder is gone. */
+static void test_folder_named_like_a_manifest(void **state)
+{
+    struct fix *f = *state;
+    put_file(f, "a.yaml", A_POLICY("a"));
+    mkdir_in(f, "extra.yaml");
+    open_source(f, true);
+    char log[8192], want[256];
+    load_all_logged(f, log, sizeof(log));
+    assert_true(localsrc_complete(f->s));
+    assert_int_equal(localsrc_unknown(f->s), 0);
+    assert_true(has_policy(f, "a"));
+    snprintf(want, sizeof(want),
+             "%s/extra.yaml is a folder: not read (sub-folders are not entered)", f->dir);
+    if (count_of(log, want) != 1)
+        fail_msg("not once \"%s\" in the log:\n%s", want, log);
+    assert_null(strstr(log, "error"));
+    /* Read whole again (SIGHUP): not said again. */
+    load_all_logged(f, log, sizeof(log));
+    assert_null(strstr(log, "extra.yaml"));
+
+    /* While running: a folder made, and a file replaced by a folder. */
+    put_file(f, "c.yaml", A_POLICY("c"));
+    load_all_logged(f, log, sizeof(log));
+    int saved = log_start(f);
+    mkdir_in(f, "new.yml");
+    rm_file(f, "c.yaml");
+    mkdir_in(f, "c.yaml");
+    wait_for(f, c_gone);
+    log_end(f, saved, log, sizeof(log));
+    snprintf(want, sizeof(want), "%s/new.yml is a folder: not read", f->dir);
+    if (count_of(log, want) != 1)
+        fail_msg("not once \"%s\" in the log:\n%s", want, log);
+    snprintf(want, sizeof(want), "%s/c.yaml is a folder: not read", f->dir);
+    if (count_of(log, want) != 1)
+        fail_msg("not once \"%s\" in the log:\n%s", want, log);
+    assert_null(strstr(log, "error"));
+    assert_true(localsrc_complete(f->s));
+    assert_true(has_policy(f, "a"));
+
+    /* Gone and made again: said again; a file of that name is read. */
+    rmdir_in(f, "extra.yaml");
+    load_all_logged(f, log, sizeof(log));
+    mkdir_in(f, "extra.yaml");
+    load_all_logged(f, log, sizeof(log));
+    assert_int_equal(count_of(log, "extra.yaml is a folder"), 1);
+    rmdir_in(f, "c.yaml");
+    put_file(f, "c.yaml", A_POLICY("c"));
+    load_all_logged(f, log, sizeof(log));
+    assert_true(has_policy(f, "c"));
+}
+
+/* Runs the event loop for ms milliseconds; true when pred(f) held at some turn. */
+static bool (*watched)(struct fix *f);
+static bool watched_held;
+static uint64_t watch_until;
+
+static bool watch_pred(struct fix *f)
+{
+    watched_held |= watched(f);
+    return now_ms() >= watch_until;
+}
+
+static bool held_at_some_point(struct fix *f, unsigned ms, bool (*pred)(struct fix *f))
+{
+    watched = pred;
+    watched_held = false;
+    watch_until = now_ms() + ms;
+    wait_for(f, watch_pred);
+    return watched_held;
+}
+
+static bool web_not_valid(struct fix *f)
+{
+    const struct policy *p = policy_of(f, "web");
+    return !p || p->error;
+}
+
+static bool web_gone(struct fix *f)
+{
+    return !has_policy(f, "web");
+}
+
+/* A file renamed in DIR (mv a.yaml b.yaml): its policies stay valid all along, never held as
+ * defined in both names while the old one's removal settles, and the log says only that it was
+ * renamed (no error). Renamed out of DIR: gone, as a removed file. */
+static void test_rename_is_quiet(void **state)
+{
+    struct fix *f = *state;
+    put_file(f, "a.yaml", A_POLICY("web"));
+    open_source(f, true);
+    char log[8192], want[256], from[256], to[256];
+    load_all_logged(f, log, sizeof(log));
+    assert_null(policy_of(f, "web")->error);
+    snprintf(from, sizeof(from), "%s/a.yaml", f->dir);
+    snprintf(to, sizeof(to), "%s/b.yaml", f->dir);
+    int saved = log_start(f);
+    assert_int_equal(rename(from, to), 0);
+    bool held = held_at_some_point(f, 600, web_not_valid);
+    log_end(f, saved, log, sizeof(log));
+    if (held)
+        fail_msg("demo/web was held or gone after a rename:\n%s", log);
+    snprintf(want, sizeof(want), "%s/a.yaml renamed to %s/b.yaml", f->dir, f->dir);
+    if (count_of(log, want) != 1)
+        fail_msg("not once \"%s\" in the log:\n%s", want, log);
+    assert_null(strstr(log, "error"));
+    assert_null(strstr(log, "removed"));
+    assert_true(localsrc_complete(f->s));
+    assert_int_equal(localsrc_defined_twice(f->s), 0);
+    /* The folder read whole agrees: b.yaml holds it, a.yaml is no more. */
+    load_all_logged(f, log, sizeof(log));
+    assert_null(strstr(log, "a.yaml"));
+    assert_null(policy_of(f, "web")->error);
+    /* Renamed out of DIR: gone. */
+    char out[256];
+    snprintf(out, sizeof(out), "%s.out.yaml", f->dir);
+    assert_int_equal(rename(to, out), 0);
+    wait_for(f, web_gone);
+    unlink(out);
 }
 
 /* By property: after every step of a random run of writes and removals of files that define
@@ -419,6 +613,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_broken_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_folder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_follows_the_folder, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_folder_named_like_a_manifest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rename_is_quiet, setup, teardown),
     };
     return cmocka_run_group_tests_name("local_source", tests, NULL, NULL);
 }
