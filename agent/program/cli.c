@@ -908,7 +908,8 @@ static const char *const validate_help =
     "document it cannot read, and exits 1 if anything is invalid or\nunreadable, or if there is "
     "no policy at all. Conflicts (detached children) are\nwarnings, and so is a policy that "
     "blocks a syscall the container runtime needs to\nstart a container (unless "
-    "--startup-syscalls none).\n";
+    "--startup-syscalls none), and a policy whose profile\nalone the agent's proof would "
+    "refuse.\n";
 
 int cli_validate(int argc, char **argv)
 {
@@ -960,6 +961,29 @@ int cli_validate(int argc, char **argv)
         else if (blocked)
             fprintf(stderr, "kscmp: warning: %s %s: %s\n", policy_kind_name(all[i]->kind), id,
                     blocked);
+        /* Conditions are where libseccomp refuses a profile that compiles (a value above 32
+         * bits on x32, ...): proven here as the agent would prove a file of it alone (the
+         * others are cheap to write, and costly to prove by the thousand). */
+        if (prof->nconds) {
+            _cleanup_free_ char *json = NULL;
+            size_t len = 0;
+            struct kerr err = {0};
+            if (profile_render(prof, engine_sysdb(e), &json, &len) < 0) {
+                free(all);
+                return EXIT_INVALID;
+            }
+            int q = proof_profile_node(json, len, c.arch >= 0 ? arch_get((size_t)c.arch)->token : 0,
+                                       &err);
+            char at[300] = "";
+            if (all[i]->file && *all[i]->file)
+                snprintf(at, sizeof(at), "%s:%d: ", all[i]->file, all[i]->line);
+            if (q < 0 && q != -EXDEV)
+                fprintf(stderr,
+                        "kscmp: warning: %s%s %s: ProfileRefused: a file of this policy alone "
+                        "would not be written: %s (merged with a policy that narrows the "
+                        "architectures, it may be)\n",
+                        at, policy_kind_name(all[i]->kind), id, err.msg);
+        }
         if (pr.nconflicts) {
             printf("conflict  %s %s: detached from %s, loosens", policy_kind_name(all[i]->kind), id,
                    all[i]->extends);

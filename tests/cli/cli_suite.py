@@ -635,6 +635,15 @@ def test_proof(d):
         p = kscmp("compile", "-f", f, "--policy", "demo/b", "--arch", "x86_64")
         check((p.returncode == 0) == ok and ("ProfileRefused: demo/b:" in p.stderr) != ok,
               f"compile --policy: refused {'never' if ok else 'with x86'}", p.stderr)
+        # validate says so too (a warning: merged with a policy that narrows the
+        # architectures, the file may be written), and names b, not a.
+        p = kscmp("validate", "-f", f, "--arch", "x86_64")
+        warned = "SeccompPolicy demo/b: ProfileRefused: a file of this policy alone would not " \
+                 "be written: " in p.stderr
+        check(p.returncode == 0 and warned != ok and "demo/a: ProfileRefused" not in p.stderr
+              and "valid     SeccompPolicy demo/b" in p.stdout,
+              f"validate: {'no warning' if ok else 'a warning'} for a value above 32 bits "
+              f"{'on x86_64 alone' if ok else 'with x86'}", p.stdout + p.stderr)
 
 
 def test_full_output(d):
