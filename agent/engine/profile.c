@@ -698,6 +698,39 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
         if (p->has_default && verdict_cmp(p->default_verdict, parent->dflt) < 0 &&
             strv_addf(&notes->conflicts, &notes->nconflicts, "defaultAction") < 0)
             return -ENOMEM;
+        /* An allow-list under a block-list parent: its default is the parent's Allow (3.1),
+         * so allowing a syscall the parent does not name changes nothing. Almost surely not
+         * what was meant (a policy of its own would be an allow-list). */
+        if (any_allow && !p->has_default && out->dflt.action == ACT_ALLOW) {
+            size_t idle = 0;
+            const char *first = NULL;
+            /* The first by name: ids depend on the order a node met the names, and every node
+             * must say the same. */
+            for (size_t i = 0; i < own->nents; i++)
+                if (own->ents[i].v.action == ACT_ALLOW && !names_sys(parent, own->ents[i].sys)) {
+                    const char *n = sysdb_name(db, own->ents[i].sys);
+                    if (!idle++ || strcmp(n, first) < 0)
+                        first = n;
+                }
+            const char *path = "spec";
+            int line = p->line;
+            for (size_t i = 0; i < p->nblocks; i++)
+                if (p->blocks[i].verdict.action == ACT_ALLOW) {
+                    path = p->blocks[i].path;
+                    line = p->blocks[i].line;
+                    break;
+                }
+            char where[300];
+            if (idle &&
+                strv_addf(&notes->warnings, &notes->nwarnings,
+                          "%s%s %s: %s: Allow under the default Allow it inherits from "
+                          "%s: allowing %s (and %zu more) that the parent does not name "
+                          "changes nothing (for an allow-list, set defaultAction: Block "
+                          "or Kill)",
+                          loc(p, line, where, sizeof(where)), policy_kind_name(p->kind), c.id, path,
+                          p->extends ? p->extends : "its parent", first, idle - 1) < 0)
+                return -ENOMEM;
+        }
         /* Listing an architecture the parent leaves out loosens it too (3.1: leaving one out
          * blocks it). */
         for (size_t i = 0; i < arch_count(); i++)

@@ -1473,6 +1473,24 @@ static const struct message_case message_cases[] = {
      "bits outside the mask (value 0xff): as written no call matches it, while libseccomp would "
      "compare the masked bits only (0xff); write a valueTwo within the mask",
      NULL},
+    {"an Allow under the default Allow inherited from a block-list parent: a warning",
+     OBJS(POL("base", "  rules: [{syscalls: [ptrace], action: Kill}]\n"),
+          POL("child", "  extends: base\n"
+                       "  seccomp: {syscalls: [getpid, ptrace, read], action: Allow}\n")),
+     PK_POLICY, "demo", "child", NULL,
+     "test.yaml:6: SeccompPolicy demo/child: spec.seccomp: Allow under the default Allow it "
+     "inherits from base: allowing getpid (and 1 more) that the parent does not name changes "
+     "nothing (for an allow-list, set defaultAction: Block or Kill)"},
+    {"an Allow that adds to an allow-list parent: no warning",
+     OBJS(POL("base", "  seccomp: {syscalls: [read], action: Allow}\n"),
+          POL("child", "  extends: base\n"
+                       "  seccomp: {syscalls: [getpid], action: Allow}\n")),
+     PK_POLICY, "demo", "child", NULL, NULL},
+    {"an Allow under a default Allow the child sets itself: no warning",
+     OBJS(POL("base", "  rules: [{syscalls: [ptrace], action: Kill}]\n"),
+          POL("child", "  extends: base\n  defaultAction: Allow\n"
+                       "  seccomp: {syscalls: [getpid], action: Allow}\n")),
+     PK_POLICY, "demo", "child", NULL, NULL},
     {"a MASKED_EQ condition within its mask: no warning",
      OBJS(POL("m", "  defaultAction: Allow\n  rules:\n  - syscalls: [personality]\n"
                    "    action: Kill\n"
