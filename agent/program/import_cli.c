@@ -13,6 +13,7 @@
 #include "base/cleanup.h"
 #include "base/strv.h"
 #include "base/file.h"
+#include "engine/engine.h"
 #include "engine/import.h"
 #include "engine/manifest.h"
 #include "engine/model.h"
@@ -125,6 +126,48 @@ static int add_caps(const char *list, bool add, capmask_t *caps)
         if (import_cap_parse(t, &m) < 0)
             return import_usage("unknown capability \"%s\"", t);
         *caps = add ? (*caps | m) : (*caps & ~m);
+    }
+    return 0;
+}
+
+static int put_imported(struct object *o, void *userdata)
+{
+    struct engine *e = userdata;
+    int r = o->type == OBJ_POLICY ? engine_put_policy(e, TAKE_PTR(o->policy)) : 0;
+    object_clear(o);
+    return r;
+}
+
+/* The output as the agent and validate will read it: a profile kscmp cannot hold (more rules
+ * or conditions than a policy may have, ...) is refused here, with the reason, rather than
+ * written to fail when applied. The output holds every policy it extends. 0, or EXIT_INVALID
+ * after saying why. */
+static int check_output(const char *yaml, int arch)
+{
+    _cleanup_(engine_freep) struct engine *e = NULL;
+    struct kerr err = {0};
+    if (engine_new(arch, &e) < 0)
+        return EXIT_INVALID;
+    int r = manifest_load_buffer(yaml, strlen(yaml), "the imported policy", put_imported, e, &err);
+    if (r < 0) {
+        fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
+        return EXIT_INVALID;
+    }
+    _cleanup_free_ const struct policy **all = NULL;
+    size_t n = 0;
+    if (engine_list_policies(e, &all, &n) < 0)
+        return EXIT_INVALID;
+    for (size_t i = 0; i < n; i++) {
+        struct policy_result pr;
+        if (engine_policy_result(e, all[i], &pr) < 0)
+            return EXIT_INVALID;
+        if (!pr.valid) {
+            fprintf(stderr,
+                    "kscmp: error: the profile cannot be imported as it is, the policy would be "
+                    "invalid: %s\n",
+                    pr.error ? pr.error : "?");
+            return EXIT_INVALID;
+        }
     }
     return 0;
 }
@@ -252,6 +295,8 @@ int cli_import(int argc, char **argv)
     free(warnings);
     import_set_free(s);
     sysdb_free(db);
+    if (ret == 0)
+        ret = check_output(yaml, o.arch);
     if (ret != 0)
         return ret;
     if (output && strcmp(output, "-") != 0) {

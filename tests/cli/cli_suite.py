@@ -646,6 +646,32 @@ def test_proof(d):
               f"{'on x86_64 alone' if ok else 'with x86'}", p.stdout + p.stderr)
 
 
+def test_import_checked(d):
+    """import refuses, writing nothing, a profile whose policy would be invalid (more rules
+    than a policy may hold), naming why; and keeps libseccomp's reading of a MASKED_EQ value
+    with bits outside the mask, saying so."""
+    rules = [{"names": ["personality"], "action": "SCMP_ACT_KILL_PROCESS",
+              "args": [{"index": 0, "value": i, "op": "SCMP_CMP_EQ"}]} for i in range(300)]
+    big = write(d, "big.json", json.dumps({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": rules}))
+    out = os.path.join(d, "big.yaml")
+    p = kscmp("import", "-f", big, "--name", "big", "-n", "apps", "-o", out)
+    check(p.returncode == 1 and not os.path.exists(out) and
+          "kscmp: error: the profile cannot be imported as it is, the policy would be invalid: "
+          in p.stderr and "300 rules, more than the 256" in p.stderr,
+          "import: a profile over a policy's bounds is refused, nothing written", p.stderr)
+    m = write(d, "m.json", json.dumps({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["personality"], "action": "SCMP_ACT_KILL_PROCESS", "args": [
+            {"index": 0, "value": 255, "valueTwo": 511, "op": "SCMP_CMP_MASKED_EQ"}]}]}))
+    p = kscmp("import", "-f", m, "--name", "m", "-n", "apps")
+    check(p.returncode == 0 and "valueTwo: 255, op: MASKED_EQ" in p.stdout and
+          "MASKED_EQ valueTwo 0x1ff has bits outside the mask 0xff" in p.stderr,
+          "import: MASKED_EQ outside the mask keeps libseccomp's reading, said", p.stdout + p.stderr)
+    f = write(d, "m.yaml", p.stdout)
+    p = kscmp("compile", "-f", f, "--policy", "apps/m", "--startup-syscalls", "none")
+    check(p.returncode == 0 and '"valueTwo": 255' in p.stdout,
+          "import: that rule compiles (a Kill kept)", p.stderr)
+
+
 def test_full_output(d):
     """What a command prints must reach stdout: a profile cut short by a full disk is no
     success (exit 1, the reason on stderr)."""
@@ -750,7 +776,7 @@ def main():
                   test_usage, test_messages, test_arch, test_ceiling, test_name_length,
                   test_startup, test_proof, test_unrelated_invalid, test_json_syntax,
                   test_unreachable, test_duplicate_key, test_full_output,
-                  test_namespace_unknown, test_file_given_twice,
+                  test_namespace_unknown, test_file_given_twice, test_import_checked,
                   test_folder_named_like_a_manifest):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
