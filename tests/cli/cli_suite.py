@@ -709,6 +709,39 @@ def test_file_given_twice(d):
               f"validate {' '.join(args)}: read once, a warning, exit 0", p.stdout + p.stderr)
 
 
+def test_double_typo(d):
+    """A new-user trial: apiVersion and kind both misspelled was skipped without a word (one
+    typo was caught). It is an error in validate, compile and the --local agent alike; foreign
+    objects beside it are still skipped."""
+    bad = ("apiVersion: kscmp.oi/v1\nkind: SecompPolicy\nmetadata: {name: web, namespace: demo}\n"
+           "spec:\n  seccomp: {syscalls: [read], action: Allow}\n")
+    src = os.path.join(d, "src")
+    os.mkdir(src)
+    path = write(src, "typo.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n",
+                 "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", bad,
+                 policy("ok", "  seccomp: {syscalls: [read], action: Allow}\n"))
+    want = (f"{path}:9: SecompPolicy demo/web: apiVersion: \"kscmp.oi/v1\" with kind "
+            "\"SecompPolicy\" is not an object kscmp reads, but looks like a misspelled "
+            "SeccompPolicy of kscmp.io/v1")
+    p = kscmp("validate", "-f", path, "--arch", "x86_64")
+    check(p.returncode == 1 and want in p.stderr and
+          p.stdout == "valid     SeccompPolicy demo/ok\n" and
+          "1 file or document could not be read" in p.stderr,
+          "validate: apiVersion and kind both misspelled is an error naming file, document and "
+          "field; the Deployment and ConfigMap are skipped", p.stdout + p.stderr)
+    p = kscmp("compile", "-f", path, "--policy", "demo/ok", "--arch", "x86_64")
+    check(p.returncode == 1 and want in p.stderr and p.stdout == "",
+          "compile: apiVersion and kind both misspelled stops it, as one typo does", p.stderr)
+    root = os.path.join(d, "kubelet")
+    os.mkdir(root)
+    p = kscmp("agent", "--local", src, "--kubelet-root", root, "--once", "--metrics-addr", "off",
+              cwd=d)
+    check(p.returncode == 1 and want in p.stderr and
+          "1 manifest(s) could not be read" in p.stderr,
+          "agent --local: apiVersion and kind both misspelled: the file is not used, as with one "
+          "typo", p.stderr)
+
+
 def main():
     if not os.access(KSCMP, os.X_OK):
         R.bad("set-up", f"{KSCMP} is missing: make build/kscmp")
@@ -718,7 +751,7 @@ def main():
                   test_usage, test_messages, test_arch, test_ceiling, test_name_length,
                   test_startup, test_proof, test_unrelated_invalid, test_json_syntax,
                   test_unreachable, test_duplicate_key, test_full_output,
-                  test_namespace_unknown, test_file_given_twice):
+                  test_namespace_unknown, test_file_given_twice, test_double_typo):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)
