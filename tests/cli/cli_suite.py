@@ -744,6 +744,30 @@ def test_double_typo(d):
           "typo", p.stderr)
 
 
+def test_list_kinds(d):
+    """A new-user trial: list printed demo/web twice, for a SeccompPolicy and a
+    KubeArmorSeccompPolicy of that name, with nothing to tell them apart. Such lines name their
+    kind; the others stay NS/NAME alone (what scripts and vector 23 read)."""
+    ka = ("apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\n"
+          "metadata: {name: web, namespace: demo}\nspec:\n"
+          "  seccomp: {syscalls: [write], action: Allow}\n")
+    path = write(d, "kinds.yaml", ka,
+                 policy("web", "  seccomp: {syscalls: [read], action: Allow}\n"),
+                 policy("webz", "  seccomp: {syscalls: [read], action: Allow}\n"),
+                 policy("web", "  seccomp: {syscalls: [read], action: Allow}\n", ns="other"),
+                 policy("web", "  seccomp: {syscalls: [read], action: Allow}\n", ns=None,
+                        kind="ClusterSeccompPolicy"))
+    p = kscmp("list", "-f", path)
+    check(p.returncode == 0 and p.stdout.splitlines() == [
+        "web", "demo/web (SeccompPolicy)", "demo/web (KubeArmorSeccompPolicy)", "demo/webz",
+        "other/web"], "list: a NS/NAME two kinds share names the kind on each line",
+          p.stdout + p.stderr)
+    p = kscmp("list", "-f", path, "demo/web")
+    check(p.returncode == 0 and p.stdout.splitlines() == [
+        "demo/web (SeccompPolicy)", "demo/web (KubeArmorSeccompPolicy)", "demo/webz"],
+          "list PREFIX: the same", p.stdout + p.stderr)
+
+
 def main():
     if not os.access(KSCMP, os.X_OK):
         R.bad("set-up", f"{KSCMP} is missing: make build/kscmp")
@@ -753,7 +777,8 @@ def main():
                   test_usage, test_messages, test_arch, test_ceiling, test_name_length,
                   test_startup, test_proof, test_unrelated_invalid, test_json_syntax,
                   test_unreachable, test_duplicate_key, test_full_output,
-                  test_namespace_unknown, test_file_given_twice, test_double_typo):
+                  test_namespace_unknown, test_file_given_twice, test_double_typo,
+                  test_list_kinds):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)
