@@ -582,6 +582,17 @@ def test_unreachable(d):
     check(p.returncode == 1 and "Failed to connect to 127.0.0.1 port 1" in p.stderr and
           p.stderr.rstrip().endswith(": Connection refused") and ": Error" not in p.stderr,
           "status, nothing listening: the reason is the system's (Connection refused)", p.stderr)
+    # Exit 1 as for problems (the product's statuses are 0, 1, 2): what tells "could not ask"
+    # apart, as docs/cli.md and --help say, is an empty standard output, with -o json too.
+    for fmt in ("text", "json"):
+        p = kscmp("status", "--kubeconfig", kc, "-o", fmt, timeout=60)
+        check(p.returncode == 1 and p.stdout == "" and "Connection refused" in p.stderr,
+              f"status -o {fmt}, cluster unreachable: exit 1, nothing on stdout, the reason on "
+              "stderr", p.stdout + p.stderr)
+    p = kscmp("status", "--help")
+    check(p.returncode == 0 and "1 problems found, or the cluster could not be read" in p.stdout
+          and "standard output is empty and standard error says why" in p.stdout,
+          "status --help: its exit statuses, and how to tell the two 1s apart", p.stdout)
 
 
 def test_duplicate_key(d):
