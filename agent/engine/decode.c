@@ -1146,31 +1146,84 @@ static int64_t parse_time(const char *s)
     return t > 0 ? t : 0;
 }
 
-/* Whether kind, compared without case, is within 3 edits (insert, delete, replace a letter)
- * of want, or names "seccomp" in it: a misspelling of a kind kscmp reads. Bounded: a kind of
- * over 63 characters is compared by its "seccomp" alone. */
-static bool kind_is_near(const char *kind, const char *want)
+/* The edit distance (insert, delete or replace a letter; case not minded) between the n bytes
+ * of a and the m bytes of b, or EDIT_FAR when either has 64 bytes or more: bounded work on the
+ * short strings of a kind or an API group. */
+enum { EDIT_MAX = 64, EDIT_FAR = EDIT_MAX };
+static unsigned edit_distance(const char *a, size_t n, const char *b, size_t m)
 {
-    enum { MAX = 64, NEAR = 3 };
-    size_t n = strlen(kind), m = strlen(want);
-    if (strcasestr(kind, "seccomp"))
-        return true;
-    if (n >= MAX || m >= MAX)
-        return false;
-    unsigned prev[MAX], cur[MAX];
+    if (n >= EDIT_MAX || m >= EDIT_MAX)
+        return EDIT_FAR;
+    unsigned prev[EDIT_MAX], cur[EDIT_MAX];
     for (size_t j = 0; j <= m; j++)
         prev[j] = (unsigned)j;
     for (size_t i = 1; i <= n; i++) {
         cur[0] = (unsigned)i;
         for (size_t j = 1; j <= m; j++) {
-            unsigned sub = prev[j - 1] + (tolower((unsigned char)kind[i - 1]) !=
-                                          tolower((unsigned char)want[j - 1]));
+            unsigned sub = prev[j - 1] +
+                           (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
             unsigned del = prev[j] + 1, ins = cur[j - 1] + 1;
             cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
         }
         memcpy(prev, cur, sizeof(prev));
     }
-    return prev[m] <= NEAR;
+    return prev[m];
+}
+
+/* Whether kind, compared without case, is within 3 edits of want, or names "seccomp" in it: a
+ * misspelling of a kind kscmp reads, for a document of a group kscmp reads (or nearly). */
+static bool kind_is_near(const char *kind, const char *want)
+{
+    return strcasestr(kind, "seccomp") ||
+           edit_distance(kind, strlen(kind), want, strlen(want)) <= 3;
+}
+
+/* The kinds kscmp knows, each with the one apiVersion it reads them in. */
+static const struct our_kind {
+    const char *kind, *version;
+} ours[] = {
+    {"SeccompPolicy", "kscmp.io/v1"},
+    {"ClusterSeccompPolicy", "kscmp.io/v1"},
+    {"SeccompRecording", "kscmp.io/v1"},
+    {"KubeArmorSeccompPolicy", "security.kubearmor.com/v1"},
+};
+
+/* Which of ours a document whose apiVersion and kind are both not kscmp's looks like, both
+ * misspelled (kscmp.oi/v1 with SecompPolicy); NULL for a foreign object. It looks like one
+ * when its kind is within 2 edits of one of ours, whatever its group (Security Profiles
+ * Operator's SeccompProfile is 4 from SeccompPolicy, NetworkPolicy 5), or when its group is
+ * within 2 edits of kscmp.io, or 3 of security.kubearmor.com, and its kind near (kind_is_near)
+ * one of that group's. */
+static const struct our_kind *looks_like_ours(const char *kind, const char *api_version)
+{
+    static const struct {
+        const char *group;
+        unsigned near;
+    } groups[] = {{"kscmp.io", 2}, {"security.kubearmor.com", 3}};
+    const char *slash = strchr(api_version, '/');
+    size_t glen = slash ? (size_t)(slash - api_version) : strlen(api_version);
+    size_t klen = strlen(kind);
+    for (size_t i = 0; i < ELEMENTSOF(ours); i++)
+        if (edit_distance(kind, klen, ours[i].kind, strlen(ours[i].kind)) <= 2)
+            return &ours[i];
+    for (size_t g = 0; g < ELEMENTSOF(groups); g++) {
+        size_t n = strlen(groups[g].group);
+        if (edit_distance(api_version, glen, groups[g].group, n) > groups[g].near)
+            continue;
+        const struct our_kind *best = NULL;
+        unsigned best_d = EDIT_FAR + 1;
+        for (size_t i = 0; i < ELEMENTSOF(ours); i++) {
+            unsigned d = edit_distance(kind, klen, ours[i].kind, strlen(ours[i].kind));
+            if (strncmp(ours[i].version, groups[g].group, n) == 0 && ours[i].version[n] == '/' &&
+                d < best_d) {
+                best = &ours[i];
+                best_d = d;
+            }
+        }
+        if (best && kind_is_near(kind, best->kind))
+            return best;
+    }
+    return NULL;
 }
 
 /* The running containers of status, each with the reference its spec container (of specs)
@@ -1349,14 +1402,6 @@ int decode_object(const struct ynode *doc, const char *file, struct object *ret,
     if (strcmp(v, "v1") == 0 && strcmp(k, "Namespace") == 0)
         return decode_namespace(&c, doc, ret);
     /* Ours, in a version kscmp does not read: say which it reads. */
-    static const struct {
-        const char *kind, *version;
-    } ours[] = {
-        {"SeccompPolicy", "kscmp.io/v1"},
-        {"ClusterSeccompPolicy", "kscmp.io/v1"},
-        {"SeccompRecording", "kscmp.io/v1"},
-        {"KubeArmorSeccompPolicy", "security.kubearmor.com/v1"},
-    };
     for (size_t i = 0; i < ELEMENTSOF(ours); i++)
         if (strcmp(k, ours[i].kind) == 0) {
             if (strcmp(v, ours[i].version) == 0)
@@ -1385,6 +1430,15 @@ int decode_object(const struct ynode *doc, const char *file, struct object *ret,
                     "unknown kind \"%.100s\" in apiVersion %.100s (kscmp.io/v1 has "
                     "SeccompPolicy, ClusterSeccompPolicy and SeccompRecording)",
                     k, v);
+    }
+    /* Both misspelled: nothing above catches it, and it must not be silent either. */
+    const struct our_kind *like = looks_like_ours(k, v);
+    if (like) {
+        ydoc_who(doc, c.who, sizeof(c.who));
+        return fail(&c, av, "apiVersion",
+                    "\"%.100s\" with kind \"%.100s\" is not an object kscmp reads, but looks like "
+                    "a misspelled %s of %s (a typo must not be silent)",
+                    v, k, like->kind, like->version);
     }
     return 0; /* OBJ_NONE */
 }

@@ -116,7 +116,8 @@ int engine_policy_status(struct engine *e, const struct policy *p, struct policy
 int engine_policy_startup(struct engine *e, const struct cprof *prof, struct cprof **ret,
                           char **ret_blocked);
 
-/* All policies sorted by kind then NS/NAME; the caller frees the array (not the policies). */
+/* All policies sorted by NS/NAME (cluster policies, which have no NS, first), then kind; the
+ * caller frees the array (not the policies). */
 int engine_list_policies(const struct engine *e, const struct policy ***ret, size_t *ret_n);
 
 /* The valid, attached children of p (its descendants tree, one level), sorted; p NULL:

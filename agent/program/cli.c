@@ -797,7 +797,9 @@ int cli_tree(int argc, char **argv)
 
 static const char *const list_help =
     "Usage: kscmp list -f FILE... [PREFIX]\n\n"
-    "Prints the policies whose NS/NAME (NAME for a ClusterSeccompPolicy) starts with PREFIX.\n";
+    "Prints the policies whose NS/NAME (NAME for a ClusterSeccompPolicy) starts with PREFIX,\n"
+    "one a line, sorted. A NS/NAME that a SeccompPolicy and a KubeArmorSeccompPolicy share is\n"
+    "printed once for each, its kind after it: 'demo/web (SeccompPolicy)'.\n";
 
 int cli_list(int argc, char **argv)
 {
@@ -818,11 +820,21 @@ int cli_list(int argc, char **argv)
     size_t n = 0;
     if (engine_list_policies(e, &all, &n) < 0)
         return EXIT_INVALID;
-    char id[300];
+    char id[300], next[300] = "";
+    bool shared = false; /* all[i]'s NS/NAME is the one before it's */
+    if (n > 0)
+        policy_id(all[0], next, sizeof(next));
     for (size_t i = 0; i < n; i++) {
-        policy_id(all[i], id, sizeof(id));
-        if (strncmp(id, prefix, strlen(prefix)) == 0)
-            puts(id);
+        memcpy(id, next, sizeof(id));
+        /* Sorted by NS/NAME, then kind: the kinds of one NS/NAME are side by side. */
+        bool shared_next = i + 1 < n && strcmp(policy_id(all[i + 1], next, sizeof(next)), id) == 0;
+        if (strncmp(id, prefix, strlen(prefix)) == 0) {
+            if (shared || shared_next)
+                printf("%s (%s)\n", id, policy_kind_name(all[i]->kind));
+            else
+                puts(id);
+        }
+        shared = shared_next;
     }
     free(all);
     return 0;

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/cleanup.h"
 #include "node/prover.h"
@@ -139,6 +140,7 @@ static void print_overview(FILE *f)
 
 static int dispatch(int argc, char **argv);
 static int output_written(int rc);
+static void stdout_keep_errors(void);
 
 /* kscmp help COMMAND: the command's --help; help record show, help explain pod: theirs. */
 static int help_command(int argc, char **argv)
@@ -171,23 +173,61 @@ int main(int argc, char **argv)
     /* jansson and libseccomp cannot be trusted after an allocation failed: this process
      * stops then (a proof worker sets its own hooks, which refuse the proof instead). */
     oom_guard_install();
+    stdout_keep_errors();
     int rc =
         strcmp(argv[1], "help") == 0 && argc > 2 ? help_command(argc, argv) : dispatch(argc, argv);
     return output_written(rc);
 }
 
+/* The first error a write to standard output met, 0 for none: stdio keeps only that there was
+ * one, and a flush in the middle of a long output (explain's) leaves no errno to tell why. */
+static int stdout_errno;
+
+/* Standard output's writes, through stdio's buffer: all of buf to fd 1, else what was written
+ * (stdio then marks the stream in error) and the reason kept. */
+static ssize_t stdout_write(void *cookie, const char *buf, size_t size)
+{
+    size_t done = 0;
+    while (done < size) {
+        ssize_t n = write(STDOUT_FILENO, buf + done, size - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (!stdout_errno)
+                stdout_errno = n < 0 ? errno : EIO;
+            return (ssize_t)done;
+        }
+        done += (size_t)n;
+    }
+    return (ssize_t)size;
+}
+
+/* Makes stdout a stream that keeps why a write failed (stdout_write), buffered as before: by
+ * line on a terminal, else in blocks. Where that stream cannot be made, stdout stays as it
+ * is, its failures still found, some without their reason. */
+static void stdout_keep_errors(void)
+{
+    FILE *f = fopencookie(NULL, "w", (cookie_io_functions_t){.write = stdout_write});
+    if (!f)
+        return;
+    if (isatty(STDOUT_FILENO))
+        setvbuf(f, NULL, _IOLBF, 0);
+    stdout = f;
+}
+
 /* rc, unless what a command printed did not all reach stdout (a full disk, a closed pipe):
- * a profile or a list cut short is no success. */
+ * a profile or a list cut short is no success, and the reason is told. */
 static int output_written(int rc)
 {
     errno = 0;
     bool flushed = fflush(stdout) == 0;
     if (flushed && !ferror(stdout))
         return rc;
-    if (!flushed && errno)
-        fprintf(stderr, "kscmp: writing to standard output: %s\n", strerror(errno));
+    int e = stdout_errno ? stdout_errno : !flushed ? errno : 0;
+    if (e)
+        fprintf(stderr, "kscmp: error: writing to standard output: %s\n", strerror(e));
     else
-        fputs("kscmp: writing to standard output failed\n", stderr);
+        fputs("kscmp: error: writing to standard output failed\n", stderr);
     return rc ? rc : 1;
 }
 

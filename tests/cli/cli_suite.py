@@ -582,6 +582,17 @@ def test_unreachable(d):
     check(p.returncode == 1 and "Failed to connect to 127.0.0.1 port 1" in p.stderr and
           p.stderr.rstrip().endswith(": Connection refused") and ": Error" not in p.stderr,
           "status, nothing listening: the reason is the system's (Connection refused)", p.stderr)
+    # Exit 1 as for problems (the product's statuses are 0, 1, 2): what tells "could not ask"
+    # apart, as docs/cli.md and --help say, is an empty standard output, with -o json too.
+    for fmt in ("text", "json"):
+        p = kscmp("status", "--kubeconfig", kc, "-o", fmt, timeout=60)
+        check(p.returncode == 1 and p.stdout == "" and "Connection refused" in p.stderr,
+              f"status -o {fmt}, cluster unreachable: exit 1, nothing on stdout, the reason on "
+              "stderr", p.stdout + p.stderr)
+    p = kscmp("status", "--help")
+    check(p.returncode == 0 and "1 problems found, or the cluster could not be read" in p.stdout
+          and "standard output is empty and standard error says why" in p.stdout,
+          "status --help: its exit statuses, and how to tell the two 1s apart", p.stdout)
 
 
 def test_duplicate_key(d):
@@ -685,16 +696,18 @@ def test_full_output(d):
                 '[{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]}')
     for args in (["compile", "-f", ex, "--policy", "demo/api"], ["explain", "-f", ex, "--policy", "demo/api"],
                  ["validate", "-f", ex], ["list", "-f", ex], ["tree", "-f", ex, "demo/base"],
-                 ["groups"], ["import", "-f", prof, "--name", "x"], ["version"], ["--help"]):
+                 ["groups"], ["import", "-f", prof, "--name", "x"], ["version"], ["--help"],
+                 ["explain", "-f", ex, "--policy", "demo/api", "--arch", "x86_64"],
+                 ["help", "explain"]):
         with open("/dev/full", "w") as full:
             p = subprocess.run([KSCMP, *args], stdout=full, stderr=subprocess.PIPE, text=True,
                                timeout=60)
-        # The reason when stdio still knows it (a flush in the middle of a long output
-        # leaves only the stream's error mark).
+        # The reason, a flush in the middle of a long output (explain's) too: stdio keeps
+        # only that a write failed (a new-user trial: "writing to standard output failed").
         check(p.returncode == 1 and
-              ("kscmp: writing to standard output: No space left on device\n" in p.stderr or
-               "kscmp: writing to standard output failed\n" in p.stderr),
-              f"kscmp {args[0]} to a full disk: exit 1 and the reason", p.stderr)
+              "kscmp: error: writing to standard output: No space left on device\n" in p.stderr,
+              f"kscmp {' '.join(a for a in args if not os.path.isabs(a))} to a full disk: exit 1 and the reason",
+              p.stderr)
 
 
 def test_namespace_unknown(d):
@@ -767,6 +780,63 @@ def test_folder_named_like_a_manifest(d):
           "import -f DIR: a folder named like a profile is said, not read", p.stdout + p.stderr)
 
 
+def test_double_typo(d):
+    """A new-user trial: apiVersion and kind both misspelled was skipped without a word (one
+    typo was caught). It is an error in validate, compile and the --local agent alike; foreign
+    objects beside it are still skipped."""
+    bad = ("apiVersion: kscmp.oi/v1\nkind: SecompPolicy\nmetadata: {name: web, namespace: demo}\n"
+           "spec:\n  seccomp: {syscalls: [read], action: Allow}\n")
+    src = os.path.join(d, "src")
+    os.mkdir(src)
+    path = write(src, "typo.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n",
+                 "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", bad,
+                 policy("ok", "  seccomp: {syscalls: [read], action: Allow}\n"))
+    want = (f"{path}:9: SecompPolicy demo/web: apiVersion: \"kscmp.oi/v1\" with kind "
+            "\"SecompPolicy\" is not an object kscmp reads, but looks like a misspelled "
+            "SeccompPolicy of kscmp.io/v1")
+    p = kscmp("validate", "-f", path, "--arch", "x86_64")
+    check(p.returncode == 1 and want in p.stderr and
+          p.stdout == "valid     SeccompPolicy demo/ok\n" and
+          "1 file or document could not be read" in p.stderr,
+          "validate: apiVersion and kind both misspelled is an error naming file, document and "
+          "field; the Deployment and ConfigMap are skipped", p.stdout + p.stderr)
+    p = kscmp("compile", "-f", path, "--policy", "demo/ok", "--arch", "x86_64")
+    check(p.returncode == 1 and want in p.stderr and p.stdout == "",
+          "compile: apiVersion and kind both misspelled stops it, as one typo does", p.stderr)
+    root = os.path.join(d, "kubelet")
+    os.mkdir(root)
+    p = kscmp("agent", "--local", src, "--kubelet-root", root, "--once", "--metrics-addr", "off",
+              cwd=d)
+    check(p.returncode == 1 and want in p.stderr and
+          "1 manifest(s) could not be read" in p.stderr,
+          "agent --local: apiVersion and kind both misspelled: the file is not used, as with one "
+          "typo", p.stderr)
+
+
+def test_list_kinds(d):
+    """A new-user trial: list printed demo/web twice, for a SeccompPolicy and a
+    KubeArmorSeccompPolicy of that name, with nothing to tell them apart. Such lines name their
+    kind; the others stay NS/NAME alone (what scripts and vector 23 read)."""
+    ka = ("apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\n"
+          "metadata: {name: web, namespace: demo}\nspec:\n"
+          "  seccomp: {syscalls: [write], action: Allow}\n")
+    path = write(d, "kinds.yaml", ka,
+                 policy("web", "  seccomp: {syscalls: [read], action: Allow}\n"),
+                 policy("webz", "  seccomp: {syscalls: [read], action: Allow}\n"),
+                 policy("web", "  seccomp: {syscalls: [read], action: Allow}\n", ns="other"),
+                 policy("web", "  seccomp: {syscalls: [read], action: Allow}\n", ns=None,
+                        kind="ClusterSeccompPolicy"))
+    p = kscmp("list", "-f", path)
+    check(p.returncode == 0 and p.stdout.splitlines() == [
+        "web", "demo/web (SeccompPolicy)", "demo/web (KubeArmorSeccompPolicy)", "demo/webz",
+        "other/web"], "list: a NS/NAME two kinds share names the kind on each line",
+          p.stdout + p.stderr)
+    p = kscmp("list", "-f", path, "demo/web")
+    check(p.returncode == 0 and p.stdout.splitlines() == [
+        "demo/web (SeccompPolicy)", "demo/web (KubeArmorSeccompPolicy)", "demo/webz"],
+          "list PREFIX: the same", p.stdout + p.stderr)
+
+
 def main():
     if not os.access(KSCMP, os.X_OK):
         R.bad("set-up", f"{KSCMP} is missing: make build/kscmp")
@@ -777,7 +847,7 @@ def main():
                   test_startup, test_proof, test_unrelated_invalid, test_json_syntax,
                   test_unreachable, test_duplicate_key, test_full_output,
                   test_namespace_unknown, test_file_given_twice, test_import_checked,
-                  test_folder_named_like_a_manifest):
+                  test_folder_named_like_a_manifest, test_double_typo, test_list_kinds):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)

@@ -570,6 +570,33 @@ static const struct bad_case bad_cases[] = {
     {"a kind kscmp.io does not have, another version",
      "apiVersion: kscmp.io/v2\nkind: Policy\nmetadata: {name: web}\n", REFUSED, 2,
      "kind: unknown kind \"Policy\" in apiVersion kscmp.io/v2"},
+    /* Both apiVersion and kind misspelled: one of them near one of ours is enough. */
+    {"both misspelled: kscmp.oi/v1 and SecompPolicy",
+     "apiVersion: kscmp.oi/v1\nkind: SecompPolicy\nmetadata: {name: web, namespace: demo}\n",
+     REFUSED, 1,
+     "SecompPolicy demo/web: apiVersion: \"kscmp.oi/v1\" with kind \"SecompPolicy\" is not an "
+     "object kscmp reads, but looks like a misspelled SeccompPolicy of kscmp.io/v1 (a typo must "
+     "not be silent)"},
+    {"both misspelled: a ClusterSeccompPolicy",
+     "apiVersion: kscmp.io.v1\nkind: ClusterSeccompPolicyy\nmetadata: {name: web}\n", REFUSED, 1,
+     "ClusterSeccompPolicyy web: apiVersion: \"kscmp.io.v1\" with kind \"ClusterSeccompPolicyy\" "
+     "is not an object kscmp reads, but looks like a misspelled ClusterSeccompPolicy of "
+     "kscmp.io/v1"},
+    {"both misspelled: a group 2 edits from kscmp.io, a kind that names seccomp",
+     "apiVersion: kscmp.com/v1\nkind: SeccompPolicies\nmetadata: {name: web}\n", REFUSED, 1,
+     "looks like a misspelled SeccompPolicy of kscmp.io/v1"},
+    {"both misspelled: a KubeArmor group and kind",
+     "apiVersion: security.kubearmor.io/v1\nkind: KubeArmorSecompPolicy\nmetadata: {name: web}\n",
+     REFUSED, 1, "looks like a misspelled KubeArmorSeccompPolicy of security.kubearmor.com/v1"},
+    {"both misspelled: a kind 2 edits from SeccompPolicy in a foreign group",
+     "apiVersion: example.com/v1\nkind: SecompPolicyy\nmetadata: {name: web}\n", REFUSED, 1,
+     "looks like a misspelled SeccompPolicy of kscmp.io/v1"},
+    {"a kind near SeccompPolicy with a Kubernetes core version",
+     "apiVersion: v1\nkind: SeccomPolicy\nmetadata: {name: web}\n", REFUSED, 1,
+     "apiVersion: \"v1\" with kind \"SeccomPolicy\" is not an object kscmp reads"},
+    {"a recording, both misspelled",
+     "apiVersion: kscmp.oi/v1\nkind: SeccompRecordin\nmetadata: {name: r}\n", REFUSED, 1,
+     "looks like a misspelled SeccompRecording of kscmp.io/v1"},
     {"a policy kind with a Kubernetes core version",
      "apiVersion: v1\nkind: SeccompPolicy\nmetadata: {name: web}\n", REFUSED, 1,
      "apiVersion: \"v1\" is not an apiVersion kscmp reads for SeccompPolicy"},
@@ -998,7 +1025,7 @@ static void test_policy_kinds(void **state)
 }
 
 /* Kinds kscmp does not load are skipped without a word, a SeccompRecording too (the agent
- * reads it elsewhere); only kscmp.io's group is checked for typos. */
+ * reads it elsewhere), and foreign kinds whose names are near ours. */
 static void test_other_kinds_skipped(void **state)
 {
     struct decoded d;
@@ -1012,10 +1039,21 @@ static void test_other_kinds_skipped(void **state)
         "{name: c}\n---\n"
         "apiVersion: kscmp.io/v1\nkind: SeccompRecording\nmetadata: {name: r, namespace: "
         "demo}\nspec: {policy: web}\n---\n"
-        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n"
+        /* Foreign kinds near ours are not taken for a double typo. */
+        "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\n"
+        "metadata: {name: s}\n---\n"
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: n}\n---\n"
+        "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: ClusterNetworkPolicy\n"
+        "metadata: {name: n}\n---\n"
+        "apiVersion: networking.istio.io/v1\nkind: SecurityPolicy\nmetadata: {name: n}\n---\n"
+        /* A group near KubeArmor's, with a KubeArmor kind that is not a seccomp policy. */
+        "apiVersion: security.kubearmor.io/v1\nkind: KubeArmorPolicy\nmetadata: {name: k}\n---\n"
+        /* A group near kscmp.io whose kind is nothing like ours. */
+        "apiVersion: kcp.io/v1\nkind: Workspace\nmetadata: {name: w}\n",
         &d);
     assert_int_equal(d.r, 0);
-    assert_int_equal(d.n, 6);
+    assert_int_equal(d.n, 12);
     for (size_t i = 0; i < d.n; i++)
         assert_int_equal(d.objs[i].type, OBJ_NONE);
     decoded_free(&d);
