@@ -127,7 +127,8 @@ static inline void gen_cond(const struct cond_gen *g, struct cond *c, uint8_t in
     c->op = (uint8_t)(OP_NE + below(OP__MAX - OP_NE));
     if (c->op == OP_MASKED_EQ) {
         c->value = g->masks.v[below((unsigned)g->masks.n)];
-        c->two = chance(85) ? c->value & rnd() : below(512);
+        /* Within the mask: a valueTwo with bits outside it makes the policy invalid. */
+        c->two = (chance(85) ? rnd() : below(512)) & c->value;
     } else {
         c->value = chance(85) ? g->values.v[below((unsigned)g->values.n)] : below(64);
         c->two = 0;
