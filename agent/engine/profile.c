@@ -1209,6 +1209,127 @@ static bool cond_subsumed(const struct ccond *c, const struct verdict *v, size_t
     return false;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* One comparison that holds exactly for [lo, hi] (not all values), with a value a profile can
+ * hold (at most 2^63 - 1, as Kubernetes integers), or false. */
+static bool interval_arg(uint8_t index, uint64_t lo, uint64_t hi, struct sys_arg *ret)
+{
+    *ret = (struct sys_arg){.index = index};
+    if (lo == hi && lo <= INT64_MAX) {
+        ret->op = OP_EQ;
+        ret->value = lo;
+    } else if (lo == 0 && hi <= INT64_MAX) {
+        ret->op = OP_LE;
+        ret->value = hi;
+    } else if (lo == 0 && hi < UINT64_MAX && hi + 1 <= INT64_MAX) {
+        ret->op = OP_LT;
+        ret->value = hi + 1;
+    } else if (hi == UINT64_MAX && lo <= INT64_MAX) {
+        ret->op = OP_GE;
+        ret->value = lo;
+    } else if (hi == UINT64_MAX && lo > 0 && lo - 1 <= INT64_MAX) {
+        ret->op = OP_GT;
+        ret->value = lo - 1;
+    } else
+        return false;
+    return true;
+}
+
+/* The nc conditions of one syscall, when all compare one argument and each holds for one
+ * interval of it (EQ, LT, LE, GT, GE), rewritten exactly: the argument's values cut where a
+ * condition starts or ends, each piece given what the profile means there (the strictest
+ * condition that holds, deny wins, never looser than an unconditional rule e other than the
+ * default; e's action, or the default, where none holds), and the neighbouring pieces of one
+ * action joined. Pushed to out when each piece whose action is not the default is one comparison;
+ * *done false (out unchanged) when not. Overlapping conditions with two actions are otherwise
+ * all given the strictest (Kill when arg0 > 5 over Allow when arg0 < 10 killed personality(0)
+ * too, which no policy asked). */
+static int split_intervals(struct cprof *out, size_t *ccap, size_t *ecap, const struct ccond *c,
+                           size_t nc, const struct centry *e, struct verdict dflt,
+                           uint16_t dflt_origin, bool *done)
+{
+    *done = false;
+    if (nc > 64)
+        return 0; /* bounded work; the stricter choice then */
+    uint64_t lo[64], hi[64], cut[129];
+    size_t ncut = 0;
+    cut[ncut++] = 0;
+    for (size_t k = 0; k < nc; k++) {
+        if (c[k].nargs != 1 || c[k].args[0].index != c[0].args[0].index ||
+            !arg_interval(&c[k].args[0], &lo[k], &hi[k]) || lo[k] > hi[k])
+            return 0;
+        cut[ncut++] = lo[k];
+        if (hi[k] != UINT64_MAX)
+            cut[ncut++] = hi[k] + 1;
+    }
+    qsort(cut, ncut, sizeof(*cut), cmp_u64);
+    size_t u = 0;
+    for (size_t i = 0; i < ncut; i++)
+        if (!u || cut[i] != cut[u - 1])
+            cut[u++] = cut[i];
+    ncut = u;
+    /* The pieces [cut[i], cut[i + 1] - 1], the last to the top, joined when one action. */
+    struct piece {
+        uint64_t lo, hi;
+        struct verdict v;
+        uint16_t origin;
+    } pc[129];
+    size_t np = 0;
+    /* An unconditional rule other than the default is a floor (a conditional rule never widens
+     * one); one that says the default (where the merge left the syscall to it) is not: the
+     * conditions say what they say where they hold, as profile_lower() renders them. */
+    bool floor = e && !verdict_eq(e->v, dflt);
+    for (size_t i = 0; i < ncut; i++) {
+        uint64_t plo = cut[i], phi = i + 1 < ncut ? cut[i + 1] - 1 : UINT64_MAX;
+        bool any = false;
+        struct verdict v = e ? e->v : dflt;
+        uint16_t o = e ? e->origin : dflt_origin;
+        for (size_t k = 0; k < nc; k++) {
+            if (lo[k] > plo || phi > hi[k])
+                continue; /* a piece lies wholly inside or outside each interval */
+            if ((!any && !floor) || verdict_cmp(c[k].v, v) > 0) {
+                v = c[k].v;
+                o = c[k].origin;
+            }
+            any = true;
+        }
+        if (np && verdict_eq(pc[np - 1].v, v))
+            pc[np - 1].hi = phi;
+        else
+            pc[np++] = (struct piece){plo, phi, v, o};
+    }
+    /* A value above 32 bits where the conditions had none would make a profile that the proof
+     * refuses on a 32-bit architecture (x32): then the stricter choice, as before. */
+    bool wide = false;
+    for (size_t k = 0; k < nc; k++)
+        wide |= c[k].args[0].value > UINT32_MAX;
+    struct sys_arg a[129];
+    for (size_t i = 0; i < np; i++)
+        if (!verdict_eq(pc[i].v, dflt) &&
+            (!interval_arg(c[0].args[0].index, pc[i].lo, pc[i].hi, &a[i]) ||
+             (!wide && a[i].value > UINT32_MAX)))
+            return 0;
+    *done = true;
+    if (np == 1) /* one action for every value */
+        return verdict_eq(pc[0].v, dflt)
+                   ? 0
+                   : push_ent(out, ecap, (struct centry){c[0].sys, pc[0].v, pc[0].origin});
+    for (size_t i = 0; i < np; i++) {
+        if (verdict_eq(pc[i].v, dflt))
+            continue;
+        struct ccond cc = {.sys = c[0].sys, .v = pc[i].v, .origin = pc[i].origin, .nargs = 1};
+        cc.args[0] = a[i];
+        if (push_cond(out, ccap, &cc) < 0)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
 int profile_lower(const struct cprof *in_all, struct cprof **ret)
 {
     /* Conditional rules that never hold apply to no call: left out, so that they neither
@@ -1284,6 +1405,13 @@ int profile_lower(const struct cprof *in_all, struct cprof **ret)
         }
         bool raise = !one_action && !conds_disjoint(c, nc);
         bool widen_only = verdict_cmp(cmax, E) <= 0;
+        if (raise) {
+            bool done;
+            if (split_intervals(out, &ccap, &ecap, c, nc, e, in->dflt, in->dflt_origin, &done) < 0)
+                return -ENOMEM;
+            if (done)
+                continue;
+        }
         if (verdict_eq(E, in->dflt)) {
             /* No unconditional rule needed: the default catches what no condition matches. */
             for (size_t k = 0; k < nc; k++)
@@ -1313,6 +1441,11 @@ int profile_lower(const struct cprof *in_all, struct cprof **ret)
             if (push_cond(out, &ccap, &c[0]) < 0 || push_cond(out, &ccap, &other) < 0)
                 return -ENOMEM;
         } else {
+            bool done;
+            if (split_intervals(out, &ccap, &ecap, c, nc, e, in->dflt, in->dflt_origin, &done) < 0)
+                return -ENOMEM;
+            if (done)
+                continue;
             /* Not expressible: the strictest action for every call of the syscall. */
             struct verdict strictest = verdict_max(E, cmax);
             uint16_t o = verdict_eq(strictest, E) ? eo : cmax_origin;

@@ -107,6 +107,31 @@ static inline bool is_known_key(const char *k, const char *const *allowed)
     return false;
 }
 
+/* The values a rendered one-argument comparison holds for, as [*lo, *hi] (EQ, LT, LE, GT, GE
+ * with a non-empty range); false for the others. */
+static inline bool rule_interval(json_t *arg, uint64_t *lo, uint64_t *hi)
+{
+    const char *op = json_string_value(json_object_get(arg, "op"));
+    uint64_t v = (uint64_t)json_integer_value(json_object_get(arg, "value"));
+    *lo = 0;
+    *hi = UINT64_MAX;
+    if (!op)
+        return false;
+    if (strcmp(op, "SCMP_CMP_EQ") == 0)
+        *lo = *hi = v;
+    else if (strcmp(op, "SCMP_CMP_LT") == 0 && v > 0)
+        *hi = v - 1;
+    else if (strcmp(op, "SCMP_CMP_LE") == 0)
+        *hi = v;
+    else if (strcmp(op, "SCMP_CMP_GT") == 0 && v < UINT64_MAX)
+        *lo = v + 1;
+    else if (strcmp(op, "SCMP_CMP_GE") == 0)
+        *lo = v;
+    else
+        return false;
+    return true;
+}
+
 /* A rule's action with its errno, "SCMP_ACT_ERRNO/13", into a static buffer of two. */
 static inline const char *rule_act_str(json_t *rule)
 {
@@ -210,12 +235,13 @@ static inline void check_invariants(json_t *root)
             json_t *ra = json_array_get(v2, a), *aa = json_object_get(ra, "args");
             json_t *a0 = json_array_get(aa, 0);
             one_action &= strcmp(rule_act_str(ra), rule_act_str(json_array_get(v2, 0))) == 0;
-            disjoint &= json_array_size(aa) == 1 &&
-                        strcmp(json_string_value(json_object_get(a0, "op")), "SCMP_CMP_EQ") == 0;
+            uint64_t alo, ahi;
+            disjoint &= json_array_size(aa) == 1 && rule_interval(a0, &alo, &ahi);
             for (size_t b = 0; disjoint && b < a; b++) {
                 json_t *b0 = json_array_get(json_object_get(json_array_get(v2, b), "args"), 0);
+                uint64_t blo, bhi;
                 disjoint = json_equal(json_object_get(a0, "index"), json_object_get(b0, "index")) &&
-                           !json_equal(json_object_get(a0, "value"), json_object_get(b0, "value"));
+                           rule_interval(b0, &blo, &bhi) && (ahi < blo || bhi < alo);
             }
         }
         bool complement = false;

@@ -283,6 +283,93 @@ static void test_inexpressible_tightening_blocks_the_syscall(void **state)
     cprof_free(out);
 }
 
+/* What the lowered profile gives syscall s with argument index 0 (or 1) at value v. */
+static struct verdict lowered_at(const struct cprof *p, uint32_t s, uint8_t index, uint64_t v)
+{
+    for (size_t i = 0; i < p->nents; i++)
+        if (p->ents[i].sys == s)
+            return p->ents[i].v;
+    for (size_t i = 0; i < p->nconds; i++) {
+        const struct ccond *c = &p->conds[i];
+        if (c->sys != s || c->args[0].index != index)
+            continue;
+        const struct sys_arg *a = &c->args[0];
+        bool holds = a->op == OP_EQ   ? v == a->value
+                     : a->op == OP_NE ? v != a->value
+                     : a->op == OP_LT ? v < a->value
+                     : a->op == OP_LE ? v <= a->value
+                     : a->op == OP_GT ? v > a->value
+                     : a->op == OP_GE ? v >= a->value
+                                      : false;
+        if (holds)
+            return c->v;
+    }
+    return p->dflt;
+}
+
+/* Overlapping intervals on one argument with two actions: cut exactly, each piece given the
+ * strictest that holds there (Kill when arg0 > 5 over Allow when arg0 < 10: 0-5 allowed, the
+ * rest killed; it once killed every value), the pieces disjoint. */
+static void test_overlapping_intervals_are_cut(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    uint32_t s = sys(f, "personality");
+    add_cond(f->p, s, ALLOW, 0, OP_LT, 10);
+    add_cond(f->p, s, KILL, 0, OP_GT, 5);
+    struct cprof *out = lower(f->p);
+    size_t ne, nc;
+    rules_of(out, s, &ne, &nc);
+    assert_int_equal(ne, 0);
+    assert_int_equal(nc, 2);
+    static const struct {
+        uint64_t v;
+        struct verdict want;
+    } at[] = {{0, ALLOW}, {5, ALLOW}, {6, KILL}, {9, KILL}, {10, KILL}, {UINT64_MAX, KILL}};
+    for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++)
+        assert_true(verdict_eq(lowered_at(out, s, 0, at[i].v), at[i].want));
+    cprof_free(out);
+
+    /* Three, one inside another: Log 0-99, Kill 10-20, Allow == 50; the default elsewhere. */
+    cprof_free(f->p);
+    f->p = new_prof(ERRNO);
+    add_cond(f->p, s, LOG, 0, OP_LT, 100);
+    add_cond(f->p, s, KILL, 0, OP_GE, 10);
+    add_cond(f->p, s, ALLOW, 0, OP_EQ, 50);
+    out = lower(f->p);
+    /* Kill >= 10 covers 50 and 100 up: only 0-9 are Log's. */
+    static const struct {
+        uint64_t v;
+        struct verdict want;
+    } at2[] = {{0, LOG}, {9, LOG}, {10, KILL}, {50, KILL}, {99, KILL}, {100, KILL}};
+    for (size_t i = 0; i < sizeof(at2) / sizeof(at2[0]); i++)
+        assert_true(verdict_eq(lowered_at(out, s, 0, at2[i].v), at2[i].want));
+    cprof_free(out);
+
+    /* A piece that one comparison cannot say (Log 0-99 with Kill == 50 inside: 51-99 is
+     * Log's): the stricter choice, as before, never looser. */
+    cprof_free(f->p);
+    f->p = new_prof(ERRNO);
+    add_cond(f->p, s, LOG, 0, OP_LT, 100);
+    add_cond(f->p, s, KILL, 0, OP_EQ, 50);
+    out = lower(f->p);
+    for (uint64_t v = 0; v < 120; v++)
+        assert_true(verdict_cmp(lowered_at(out, s, 0, v), v < 100 && v != 50 ? LOG : ERRNO) >= 0 &&
+                    (v != 50 || verdict_eq(lowered_at(out, s, 0, v), KILL)));
+    cprof_free(out);
+
+    /* Under an unconditional rule other than the default: never looser than it. */
+    cprof_free(f->p);
+    f->p = new_prof(ERRNO);
+    add_ent(f->p, s, LOG);
+    add_cond(f->p, s, ALLOW, 0, OP_LT, 10);
+    add_cond(f->p, s, KILL, 0, OP_GT, 5);
+    out = lower(f->p);
+    for (uint64_t v = 0; v < 20; v++)
+        assert_true(verdict_eq(lowered_at(out, s, 0, v), v > 5 ? KILL : LOG));
+    cprof_free(out);
+}
+
 static void test_conditions_equal_to_the_default_vanish(void **state)
 {
     struct fix *f = *state;
@@ -353,6 +440,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_conditions_equal_to_the_default_vanish, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_overlapping_intervals_are_cut, setup, teardown),
         cmocka_unit_test_setup_teardown(test_render_never_mixes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_masked_eq_that_never_holds_is_left_out, setup,
                                         teardown),
