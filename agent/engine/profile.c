@@ -592,6 +592,30 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
     }
     c.arches = own_arches ? own_arches : parent ? parent->arches : node_arches;
     out->arches = c.arches;
+    /* arch on one block is the whole profile's (3.1): a block without arch does not keep the
+     * architectures it would have had, and leaving one out blocks it. Said, since a rule "for
+     * x86 only" reads as scoped to its block. */
+    archmask_t fallback = parent ? parent->arches : node_arches, lost = fallback & ~own_arches;
+    for (size_t i = 0; own_arches && lost && i < p->nblocks; i++) {
+        if (p->blocks[i].arches)
+            continue;
+        const struct block *ab = NULL;
+        for (size_t k = 0; k < p->nblocks && !ab; k++)
+            if (p->blocks[k].arches)
+                ab = &p->blocks[k];
+        char where[300], names[128], kept[128];
+        if (strv_addf(&notes->warnings, &notes->nwarnings,
+                      "%s%s %s: %s.arch: the architectures of the whole policy, not of this block "
+                      "alone: %s without arch gets %s too, and %s %s left out (the runtime kills a "
+                      "call through an architecture a profile leaves out); to keep them, list "
+                      "them in arch",
+                      loc(p, ab->line, where, sizeof(where)), policy_kind_name(p->kind), c.id,
+                      ab->path, p->blocks[i].path, arch_mask_names(own_arches, kept, sizeof(kept)),
+                      arch_mask_names(lost, names, sizeof(names)),
+                      (lost & (lost - 1)) ? "are" : "is") < 0)
+            return -ENOMEM;
+        break;
+    }
 
     /* 3.1: the architectures, and where they come from. */
     char text[400];

@@ -1491,6 +1491,18 @@ static const struct message_case message_cases[] = {
           POL("child", "  extends: base\n  defaultAction: Allow\n"
                        "  seccomp: {syscalls: [getpid], action: Allow}\n")),
      PK_POLICY, "demo", "child", NULL, NULL},
+    {"arch on one block of several: a warning (it is the whole policy's)",
+     OBJS(POL("a", "  seccomp: {syscalls: [read], action: Allow}\n"
+                   "  rules:\n  - {arch: [x86], syscalls: [ptrace], action: Kill}\n")),
+     PK_POLICY, "demo", "a", NULL,
+     "test.yaml:7: SeccompPolicy demo/a: spec.rules[0].arch: the architectures of the whole "
+     "policy, not of this block alone: spec.seccomp without arch gets x86 too, and x86_64, x32 "
+     "are left out (the runtime kills a call through an architecture a profile leaves out); to "
+     "keep them, list them in arch"},
+    {"arch on every block: no warning",
+     OBJS(POL("a", "  seccomp: {arch: [x86_64], syscalls: [read], action: Allow}\n"
+                   "  rules:\n  - {arch: [x86_64], syscalls: [ptrace], action: Kill}\n")),
+     PK_POLICY, "demo", "a", NULL, NULL},
     {"a MASKED_EQ condition within its mask: no warning",
      OBJS(POL("m", "  defaultAction: Allow\n  rules:\n  - syscalls: [personality]\n"
                    "    action: Kill\n"
