@@ -682,6 +682,17 @@ static int parse_syscall(struct pctx *c, struct iprof *p, const struct ynode *sc
         if (keep && (r = add_entry(c, p, it, &e)) < 0)
             return r;
     }
+    /* Docker leaves the entry out for this container; said, since a runtime that reads the
+     * profile itself (containerd, runc) knows no includes and would apply it. */
+    if (!keep) {
+        const struct ynode *first = names ? (names->n ? names->items[0] : NULL) : name;
+        r = strv_addf(&p->notes, &p->nnotes,
+                      "%s (%.64s%s) left out: its includes/excludes do not match this container",
+                      field, first && ynode_is_str(first) ? first->str : "",
+                      names && names->n > 1 ? ", ..." : "");
+        if (r < 0)
+            return r;
+    }
     return 0;
 }
 
