@@ -367,12 +367,25 @@ static const struct policy *find_policy(struct engine *e, const char *ref)
     if (cluster)
         return engine_get_policy(e, PK_CLUSTER, NULL, cluster);
     struct ns_name n;
+    static const char ka[] = "KubeArmorSeccompPolicy/", sp[] = "SeccompPolicy/";
+    if (strncmp(ref, ka, sizeof(ka) - 1) == 0 || strncmp(ref, sp, sizeof(sp) - 1) == 0) {
+        bool kube = ref[0] == 'K';
+        if (ns_name_split(ref + (kube ? sizeof(ka) : sizeof(sp)) - 1, &n) < 0 || !ns_name_ns(&n))
+            return NULL;
+        return engine_get_policy(e, kube ? PK_KUBEARMOR : PK_POLICY, n.ns, n.name);
+    }
     if (ns_name_split(ref, &n) < 0)
         return NULL;
     if (!ns_name_ns(&n))
         return engine_get_policy(e, PK_CLUSTER, NULL, n.name);
-    const struct policy *p = engine_get_policy(e, PK_POLICY, n.ns, n.name);
-    return p ? p : engine_get_policy(e, PK_KUBEARMOR, n.ns, n.name);
+    const struct policy *p = engine_get_policy(e, PK_POLICY, n.ns, n.name),
+                        *k = engine_get_policy(e, PK_KUBEARMOR, n.ns, n.name);
+    if (p && k)
+        fprintf(stderr,
+                "kscmp: warning: %s is both a SeccompPolicy and a KubeArmorSeccompPolicy: the "
+                "SeccompPolicy is the one used here (KubeArmorSeccompPolicy/%s names the other)\n",
+                ref, ref);
+    return p ? p : k;
 }
 
 /* Says that ref names no policy of the files; a bare NAME is looked up as a

@@ -835,6 +835,16 @@ def test_list_kinds(d):
     check(p.returncode == 0 and p.stdout.splitlines() == [
         "demo/web (SeccompPolicy)", "demo/web (KubeArmorSeccompPolicy)", "demo/webz"],
           "list PREFIX: the same", p.stdout + p.stderr)
+    # compile --policy NS/NAME with both kinds: the SeccompPolicy, said; KIND/NS/NAME picks.
+    p = kscmp("compile", "-f", path, "--policy", "demo/web", "--startup-syscalls", "none")
+    check(p.returncode == 0 and '"read"' in p.stdout and "kscmp: warning: demo/web is both a "
+          "SeccompPolicy and a KubeArmorSeccompPolicy: the SeccompPolicy is the one used here"
+          in p.stderr, "compile --policy NS/NAME of two kinds: the SeccompPolicy, said",
+          p.stdout + p.stderr)
+    p = kscmp("compile", "-f", path, "--policy", "KubeArmorSeccompPolicy/demo/web",
+              "--startup-syscalls", "none")
+    check(p.returncode == 0 and '"write"' in p.stdout and p.stderr == "",
+          "compile --policy KubeArmorSeccompPolicy/NS/NAME: that one", p.stdout + p.stderr)
 
 
 def main():
