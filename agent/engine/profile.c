@@ -553,7 +553,7 @@ static bool conds_may_meet(const struct ccond *a, const struct ccond *b)
 static bool loosens_cond(const struct cprof *own, uint32_t sys, struct verdict else_v, bool uncond,
                          const struct ccond *x)
 {
-    const struct ccond *end = own->conds + own->nconds;
+    const struct ccond *end = own->nconds ? own->conds + own->nconds : NULL; /* conds may be NULL */
     /* Every call x matches, a rule of the child as strict matches too: where conditions
      * overlap, the stricter is what the profile gives (profile_lower()). */
     for (const struct ccond *cc = first_cond(own, sys); cc && cc < end && cc->sys == sys; cc++)
