@@ -1253,12 +1253,12 @@ static bool interval_arg(uint8_t index, uint64_t lo, uint64_t hi, struct sys_arg
     } else if (lo == 0 && hi < UINT64_MAX && hi + 1 <= INT64_MAX) {
         ret->op = OP_LT;
         ret->value = hi + 1;
+    } else if (hi == UINT64_MAX && lo > 0 && lo - 1 <= INT64_MAX) {
+        ret->op = OP_GT; /* rather than GE lo: [2^32, max] is GT 0xffffffff, within 32 bits */
+        ret->value = lo - 1;
     } else if (hi == UINT64_MAX && lo <= INT64_MAX) {
         ret->op = OP_GE;
         ret->value = lo;
-    } else if (hi == UINT64_MAX && lo > 0 && lo - 1 <= INT64_MAX) {
-        ret->op = OP_GT;
-        ret->value = lo - 1;
     } else
         return false;
     return true;
@@ -1269,13 +1269,14 @@ static bool interval_arg(uint8_t index, uint64_t lo, uint64_t hi, struct sys_arg
  * condition starts or ends, each piece given what the profile means there (the strictest
  * condition that holds, deny wins, never looser than an unconditional rule e other than the
  * default; e's action, or the default, where none holds), and the neighbouring pieces of one
- * action joined. Pushed to out when each piece whose action is not the default is one comparison;
- * *done false (out unchanged) when not. Overlapping conditions with two actions are otherwise
+ * action joined. Pushed to out when each piece whose action is not the default is one comparison
+ * and they are at most max_rules (what the caller's other choice would take); *done false (out
+ * unchanged) when not. Overlapping conditions with two actions are otherwise
  * all given the strictest (Kill when arg0 > 5 over Allow when arg0 < 10 killed personality(0)
  * too, which no policy asked). */
 static int split_intervals(struct cprof *out, size_t *ccap, size_t *ecap, const struct ccond *c,
                            size_t nc, const struct centry *e, struct verdict dflt,
-                           uint16_t dflt_origin, bool *done)
+                           uint16_t dflt_origin, size_t max_rules, bool *done)
 {
     *done = false;
     if (nc > 64)
@@ -1338,6 +1339,11 @@ static int split_intervals(struct cprof *out, size_t *ccap, size_t *ecap, const 
             (!interval_arg(c[0].args[0].index, pc[i].lo, pc[i].hi, &a[i]) ||
              (!wide && a[i].value > UINT32_MAX)))
             return 0;
+    size_t rules = 0;
+    for (size_t i = 0; i < np; i++)
+        rules += !verdict_eq(pc[i].v, dflt);
+    if (rules > max_rules)
+        return 0;
     *done = true;
     if (np == 1) /* one action for every value */
         return verdict_eq(pc[0].v, dflt)
@@ -1429,17 +1435,24 @@ int profile_lower(const struct cprof *in_all, struct cprof **ret)
         }
         bool raise = !one_action && !conds_disjoint(c, nc);
         bool widen_only = verdict_cmp(cmax, E) <= 0;
-        if (raise) {
-            bool done;
-            if (split_intervals(out, &ccap, &ecap, c, nc, e, in->dflt, in->dflt_origin, &done) < 0)
-                return -ENOMEM;
-            if (done)
-                continue;
-        }
         if (verdict_eq(E, in->dflt)) {
             /* No unconditional rule needed: the default catches what no condition matches. */
             for (size_t k = 0; k < nc; k++)
                 v[k] = raise ? cmax : c[k].v;
+            if (raise) {
+                /* Cut exactly when that takes no more rules than raising them all would (the
+                 * profile's bounds are checked after lowering: a policy within its own must
+                 * not become a profile over them). */
+                size_t raised = 0;
+                for (size_t k = 0; k < nc; k++)
+                    raised += !verdict_eq(cmax, in->dflt) && !cond_subsumed(c, v, nc, k);
+                bool done;
+                if (split_intervals(out, &ccap, &ecap, c, nc, e, in->dflt, in->dflt_origin, raised,
+                                    &done) < 0)
+                    return -ENOMEM;
+                if (done)
+                    continue;
+            }
             for (size_t k = 0; k < nc; k++) {
                 struct ccond cc = c[k];
                 if (raise) {
@@ -1465,11 +1478,6 @@ int profile_lower(const struct cprof *in_all, struct cprof **ret)
             if (push_cond(out, &ccap, &c[0]) < 0 || push_cond(out, &ccap, &other) < 0)
                 return -ENOMEM;
         } else {
-            bool done;
-            if (split_intervals(out, &ccap, &ecap, c, nc, e, in->dflt, in->dflt_origin, &done) < 0)
-                return -ENOMEM;
-            if (done)
-                continue;
             /* Not expressible: the strictest action for every call of the syscall. */
             struct verdict strictest = verdict_max(E, cmax);
             uint16_t o = verdict_eq(strictest, E) ? eo : cmax_origin;

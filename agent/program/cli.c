@@ -580,8 +580,14 @@ int cli_compile(int argc, char **argv, bool explain)
         if (blocked)
             fprintf(stderr, "kscmp: warning: ProfileBlocksStartup: %s: %s\n", policy, blocked);
         _cleanup_free_ char *json = NULL;
-        if ((r = profile_render(prof, engine_sysdb(e), &json, &len)) < 0)
+        struct kerr rerr = {0};
+        if ((r = profile_render_bounded(prof, engine_sysdb(e), &json, &len, &rerr)) < 0) {
+            fprintf(stderr,
+                    "kscmp: error: ProfileRefused: %s: the agent would not write this profile: "
+                    "%s\n",
+                    policy, rerr.msg[0] ? rerr.msg : strerror(-r));
             return EXIT_INVALID;
+        }
         if ((r = prove_or_say(policy, json, len, c.arch)) != 0)
             return r;
         warn_other_invalid(e);
@@ -986,28 +992,35 @@ int cli_validate(int argc, char **argv)
         else if (blocked)
             fprintf(stderr, "kscmp: warning: %s %s: %s\n", policy_kind_name(all[i]->kind), id,
                     blocked);
-        /* Conditions are where libseccomp refuses a profile that compiles (a value above 32
-         * bits on x32, ...): proven here as the agent would prove a file of it alone (the
-         * others are cheap to write, and costly to prove by the thousand). */
-        if (prof->nconds) {
+        /* Rendered as the agent renders a file of it alone (its bounds: an extends chain can
+         * add up past them); with conditions, proven too, as they are where libseccomp
+         * refuses a profile that compiles (a value above 32 bits on x32, ...): the others are
+         * cheap to write, and costly to prove by the thousand. */
+        {
             _cleanup_free_ char *json = NULL;
             size_t len = 0;
             struct kerr err = {0};
-            if (profile_render(prof, engine_sysdb(e), &json, &len) < 0) {
+            int q = profile_render_bounded(prof, engine_sysdb(e), &json, &len, &err);
+            if (q == -ENOMEM) {
                 free(all);
                 return EXIT_INVALID;
             }
-            int q = proof_profile_node(json, len, c.arch >= 0 ? arch_get((size_t)c.arch)->token : 0,
+            bool proven = false;
+            if (q == 0 && prof->nconds) {
+                proven = true;
+                q = proof_profile_node(json, len, c.arch >= 0 ? arch_get((size_t)c.arch)->token : 0,
                                        &err);
+            }
             char at[300] = "";
             if (all[i]->file && *all[i]->file)
                 snprintf(at, sizeof(at), "%s:%d: ", all[i]->file, all[i]->line);
             if (q < 0 && q != -EXDEV)
                 fprintf(stderr,
                         "kscmp: warning: %s%s %s: ProfileRefused: a file of this policy alone "
-                        "would not be written: %s (merged with a policy that narrows the "
-                        "architectures, it may be)\n",
-                        at, policy_kind_name(all[i]->kind), id, err.msg);
+                        "would not be written: %s%s\n",
+                        at, policy_kind_name(all[i]->kind), id, err.msg[0] ? err.msg : strerror(-q),
+                        proven ? " (merged with a policy that narrows the architectures, it may be)"
+                               : "");
         }
         if (pr.nconflicts) {
             printf("conflict  %s %s: detached from %s, loosens", policy_kind_name(all[i]->kind), id,

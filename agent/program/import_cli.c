@@ -15,6 +15,7 @@
 #include "base/file.h"
 #include "engine/engine.h"
 #include "engine/import.h"
+#include "engine/profile.h"
 #include "engine/manifest.h"
 #include "engine/model.h"
 #include "program/cli.h"
@@ -166,6 +167,17 @@ static int check_output(const char *yaml, int arch)
                     "kscmp: error: the profile cannot be imported as it is, the policy would be "
                     "invalid: %s\n",
                     pr.error ? pr.error : "?");
+            return EXIT_INVALID;
+        }
+        /* And within a profile's bounds, as the agent renders it (a chain of bases adds up). */
+        _cleanup_free_ char *json = NULL;
+        size_t len = 0;
+        r = profile_render_bounded(pr.prof, engine_sysdb(e), &json, &len, &err);
+        if (r < 0) {
+            fprintf(stderr,
+                    "kscmp: error: the profile cannot be imported as it is, the agent would not "
+                    "write it: %s\n",
+                    err.msg[0] ? err.msg : strerror(-r));
             return EXIT_INVALID;
         }
     }

@@ -683,6 +683,33 @@ def test_import_checked(d):
           "import: that rule compiles (a Kill kept)", p.stderr)
 
 
+def test_over_bounds(d):
+    """A policy within its own bounds whose chain adds up past a profile's (256 argument
+    conditions): validate warns, naming the bound, and goes on to the next policy; compile
+    says why it exits 1 (both once exited 1, or validate stopped, without a word)."""
+    docs = []
+    calls = (("personality", "setns"), ("socket", "mkdir"), ("kill", "ptrace"))
+    for i in range(3):
+        # 100 conditions each (50 on each of two syscalls of its own: a child's rules replace
+        # its parent's for the syscalls they name)
+        rules = "".join(f"  - {{syscalls: [{calls[i][k % 2]}], action: Kill, args: [{{index: 0, "
+                        f"value: {k}, op: EQ}}]}}\n" for k in range(100))
+        ext = f"  extends: p{i - 1}\n" if i else ""
+        docs.append(policy(f"p{i}", ext + "  rules:\n" + rules))
+    docs.append(policy("zz", "  seccomp: {syscalls: [read], action: Allow}\n"))
+    f = write(d, "chain.yaml", *docs)
+    p = kscmp("validate", "-f", f, "--arch", "x86_64")
+    check(p.returncode == 0 and "SeccompPolicy demo/p2: ProfileRefused: a file of this policy "
+          "alone would not be written: the profile would hold" in p.stderr and
+          "valid     SeccompPolicy demo/zz" in p.stdout,
+          "validate: a chain past a profile's bounds is a warning, and the next policy is read",
+          p.stdout + p.stderr)
+    p = kscmp("compile", "-f", f, "--policy", "demo/p2", "--arch", "x86_64")
+    check(p.returncode == 1 and "kscmp: error: ProfileRefused: demo/p2: the agent would not "
+          "write this profile: the profile would hold" in p.stderr and p.stdout == "",
+          "compile: a profile past its bounds says why", p.stderr)
+
+
 def test_full_output(d):
     """What a command prints must reach stdout: a profile cut short by a full disk is no
     success (exit 1, the reason on stderr)."""
@@ -857,6 +884,7 @@ def main():
                   test_startup, test_proof, test_unrelated_invalid, test_json_syntax,
                   test_unreachable, test_duplicate_key, test_full_output,
                   test_namespace_unknown, test_file_given_twice, test_import_checked,
+                  test_over_bounds,
                   test_folder_named_like_a_manifest, test_double_typo, test_list_kinds):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)

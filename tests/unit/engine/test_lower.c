@@ -358,7 +358,8 @@ static void test_overlapping_intervals_are_cut(void **state)
                     (v != 50 || verdict_eq(lowered_at(out, s, 0, v), KILL)));
     cprof_free(out);
 
-    /* Under an unconditional rule other than the default: never looser than it. */
+    /* Under an unconditional rule other than the default (which the conditions would need
+     * more rules to say apart): never looser than it, nor than the Kill. */
     cprof_free(f->p);
     f->p = new_prof(ERRNO);
     add_ent(f->p, s, LOG);
@@ -366,7 +367,23 @@ static void test_overlapping_intervals_are_cut(void **state)
     add_cond(f->p, s, KILL, 0, OP_GT, 5);
     out = lower(f->p);
     for (uint64_t v = 0; v < 20; v++)
-        assert_true(verdict_eq(lowered_at(out, s, 0, v), v > 5 ? KILL : LOG));
+        assert_true(verdict_cmp(lowered_at(out, s, 0, v), v > 5 ? KILL : LOG) >= 0);
+    cprof_free(out);
+
+    /* Never more rules than raising them all: 64 points of one action inside a range of
+     * another would be 129 pieces; the range's action for all of them instead. */
+    cprof_free(f->p);
+    f->p = new_prof(ALLOW);
+    add_cond(f->p, s, ERRNO, 0, OP_LT, 1000);
+    for (uint64_t k = 0; k < 64; k++)
+        add_cond(f->p, s, KILL, 0, OP_EQ, 2 * k + 1);
+    out = lower(f->p);
+    rules_of(out, s, &ne, &nc);
+    assert_true(ne + nc <= 65);
+    for (uint64_t v = 0; v < 1100; v++)
+        assert_true(verdict_cmp(lowered_at(out, s, 0, v), v < 128 && v % 2 ? KILL
+                                                          : v < 1000       ? ERRNO
+                                                                           : ALLOW) >= 0);
     cprof_free(out);
 }
 
