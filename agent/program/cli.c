@@ -43,6 +43,16 @@ static void loader_forget_files(struct loader *l)
     hmap_clear(&l->seen, free);
 }
 
+bool cli_entry_is_folder(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+        return false;
+    fprintf(stderr, "kscmp: warning: %s is a folder: not read (sub-folders are not entered)\n",
+            path);
+    return true;
+}
+
 /* Whether path is a file read before (under this name or another): said, and true. Else it is
  * remembered. */
 static bool file_read_before(struct loader *l, const char *path)
@@ -184,14 +194,8 @@ static int load_path(struct loader *l, const char *path)
     }
     size_t files = 0;
     for (size_t i = 0; r == 0 && i < n; i++) {
-        if (stat(names[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            /* Named like a manifest: said, not read (sub-folders are not entered). */
-            fprintf(stderr,
-                    "kscmp: warning: %s is a folder: not read (sub-folders are not "
-                    "entered)\n",
-                    names[i]);
+        if (cli_entry_is_folder(names[i]))
             continue;
-        }
         files++;
         r = load_file(l, names[i]);
     }

@@ -19,6 +19,10 @@
 /* Every command that reads files says the same when -f is missing; what: "policy", ... */
 #define NO_FILE_GIVEN(what) "no " what " file given (-f FILE)"
 
+/* A folder's entry named like a manifest (or a profile) that is itself a folder: said with a
+ * warning naming it, and true (it is not read: sub-folders are not entered). */
+bool cli_entry_is_folder(const char *path);
+
 int cli_compile(int argc, char **argv, bool explain);
 int cli_tree(int argc, char **argv);
 int cli_list(int argc, char **argv);

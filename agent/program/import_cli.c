@@ -87,14 +87,8 @@ static int import_path(struct import_set *s, const char *path)
     }
     size_t files = 0;
     for (size_t i = 0; r == 0 && i < n; i++) {
-        if (stat(names[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            /* Named like a profile: said, not read, as compile and validate do. */
-            fprintf(stderr,
-                    "kscmp: warning: %s is a folder: not read (sub-folders are not "
-                    "entered)\n",
-                    names[i]);
+        if (cli_entry_is_folder(names[i])) /* as compile and validate say it */
             continue;
-        }
         files++;
         r = import_file(s, names[i]);
     }
