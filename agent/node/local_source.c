@@ -41,6 +41,7 @@ struct lfile {
     struct ident *ids;
     size_t nids;
     bool reread; /* holds an object another file dropped: read it again */
+    bool force;  /* read it whole at its next read, even if its bytes are unchanged */
     bool known;  /* read once without error: ids are what it holds in the engine */
     bool broken; /* the last read failed: what it held before stays */
     bool told;   /* broken by the bytes of bad_digest, and that was logged */
@@ -444,7 +445,7 @@ static bool load_file(struct localsrc *s, const char *name)
     }
     struct digest d;
     digest_bytes(buf, len, &d);
-    if (held && !old->broken && digest_equal(&old->digest, &d))
+    if (held && !old->broken && !old->force && digest_equal(&old->digest, &d))
         return false;
     /* The same bad bytes again (an editor's chmod after its write, a second close): said
      * already. */
@@ -561,6 +562,7 @@ static bool load_file(struct localsrc *s, const char *name)
     holders_count(s, f->ids, f->nids, +1);
     f->digest = d;
     f->known = true;
+    f->force = false;
     log_info("read %s: %zu object(s)", path, nids);
     if (f->broken)
         log_info("%s: recovered: it reads without error again", path);
@@ -584,7 +586,10 @@ static bool reread_marked(struct localsrc *s)
             struct lfile *f = h->value;
             if (f->reread) {
                 f->reread = false;
-                f->known = false; /* read it whole, even if unchanged */
+                /* Read whole, even if unchanged, and still known: what it held before is
+                 * in the engine, and what it no longer holds must go (unknown, a policy
+                 * it held no more stayed in force for good). */
+                f->force = true;
                 name = strdup(h->key);
             }
         }

@@ -524,6 +524,42 @@ static void test_rename_is_quiet(void **state)
     unlink(out);
 }
 
+static bool has_other(struct fix *f)
+{
+    return has_policy(f, "other");
+}
+
+static bool has_third(struct fix *f)
+{
+    return has_policy(f, "third");
+}
+
+/* A file read again because another dropped an object it holds (reread_marked) stays known:
+ * what it no longer holds goes. b.yaml, deleted (its removal settling), is marked when a.yaml
+ * drops "ghost", which b.yaml held too; it is then written again without it: "ghost" must go
+ * (a new user's storm of renames and deletes left it in force until a restart). */
+static void test_reread_file_drops_what_it_no_longer_holds(void **state)
+{
+    struct fix *f = *state;
+    put_file(f, "a.yaml", A_POLICY("ghost"));
+    put_file(f, "b.yaml", A_POLICY("ghost"));
+    open_source(f, true);
+    char log[8192];
+    load_all_logged(f, log, sizeof(log));
+    assert_true(has_policy(f, "ghost"));
+    rm_file(f, "b.yaml");
+    put_file(f, "a.yaml", A_POLICY("other"));
+    wait_for(f, has_other);
+    put_file(f, "b.yaml", A_POLICY("third"));
+    wait_for(f, has_third);
+    /* Past the removal settle: nothing more is to come. */
+    uint64_t until = now_ms() + 3 * 200;
+    while (now_ms() < until && has_policy(f, "ghost"))
+        wait_for(f, has_third);
+    assert_false(has_policy(f, "ghost"));
+    assert_true(localsrc_complete(f->s));
+}
+
 /* By property: after every step of a random run of writes and removals of files that define
  * the same few policies (some twice, in one file or in two), the engine holds what a fresh
  * source reading the folder as it now stands holds: the same policies, the same ones held as
@@ -610,6 +646,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reads_manifests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_defined_twice_is_held, setup, teardown),
         cmocka_unit_test_setup_teardown(test_incremental_equals_fresh, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reread_file_drops_what_it_no_longer_holds, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_broken_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_folder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_follows_the_folder, setup, teardown),
