@@ -75,6 +75,15 @@ struct localsrc {
      * most objects need no walk of every file to know that no other file holds them. */
     struct hmap holders;
     bool holders_lost; /* a count could not be kept (no memory): walk every time */
+    /* inotify's events, read ahead of the one being handled (at qcur), so that a file is not
+     * used when an event after the one that asked for its read says it was written since: the
+     * bytes read may be a writer's first half (a save whose close was queued, then another
+     * writer's truncation). lastev: file name -> the place of its last such event, plus one. */
+    char *q;
+    size_t qlen, qpos, qcap, qcur;
+    bool qfull;    /* events were left unread (bounded queue, or no memory): read all again */
+    bool checking; /* a read from an event of the queue: check for later events */
+    struct hmap lastev;
 };
 
 static void ids_free(struct ident *ids, size_t n)
@@ -153,6 +162,8 @@ void localsrc_free(struct localsrc *s)
     hmap_clear(&s->removed, NULL);
     hmap_clear(&s->folders, NULL);
     hmap_clear(&s->holders, NULL);
+    hmap_clear(&s->lastev, NULL);
+    free(s->q);
     free(s->moved_from);
     free(s->dir);
     free(s);
@@ -412,6 +423,51 @@ static bool blank(const char *p, size_t n)
     return true;
 }
 
+/* The events that say a file was written, replaced or removed. */
+#define WRITE_EVENTS                                                                               \
+    (IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE)
+#define QUEUE_READ 16384     /* room for one read() of events */
+#define QUEUE_MAX (4u << 20) /* ~15,000 events and more; then read all again (qfull) */
+
+/* Reads what inotify has (without waiting) to the end of the queue, noting the place of each
+ * file's last event that writes, replaces or removes it. */
+static void queue_fill(struct localsrc *s)
+{
+    while (s->ifd >= 0 && !s->qfull) {
+        if (s->qcap - s->qlen < QUEUE_READ) {
+            size_t nc = s->qcap ? 2 * s->qcap : 4 * QUEUE_READ;
+            char *nq = nc <= QUEUE_MAX ? realloc(s->q, nc) : NULL;
+            if (!nq) {
+                s->qfull = true;
+                return;
+            }
+            s->q = nq;
+            s->qcap = nc;
+        }
+        ssize_t n = read(s->ifd, s->q + s->qlen, s->qcap - s->qlen);
+        if (n <= 0)
+            return;
+        for (size_t p = s->qlen; p + sizeof(struct inotify_event) <= s->qlen + (size_t)n;) {
+            const struct inotify_event *ev = (const void *)(s->q + p);
+            if (ev->len && (ev->mask & WRITE_EVENTS) &&
+                hmap_put(&s->lastev, ev->name, (void *)(uintptr_t)(p + 1), NULL) < 0)
+                s->qfull = true;
+            p += sizeof(*ev) + ev->len;
+        }
+        s->qlen += (size_t)n;
+    }
+}
+
+/* Whether an event after the one being handled says name was written, replaced or removed
+ * since: its bytes as read may be half of a write, and that later event reads it again. True
+ * when unsure (events left unread: all is read again then). */
+static bool later_event(struct localsrc *s, const char *name)
+{
+    queue_fill(s);
+    uintptr_t at = (uintptr_t)hmap_get(&s->lastev, name);
+    return s->qfull || (at && at - 1 > s->qcur);
+}
+
 /* Reads one file into the engine. Returns true when the engine changed. */
 static bool load_file(struct localsrc *s, const char *name)
 {
@@ -443,6 +499,10 @@ static bool load_file(struct localsrc *s, const char *name)
         file_failed(s, name, NULL);
         return false;
     }
+    /* Read for an event, and written again since (after the read began, or its event was
+     * queued before this one's turn): not used; the later event reads it again. */
+    if (s->checking && later_event(s, name))
+        return false;
     struct digest d;
     digest_bytes(buf, len, &d);
     if (held && !old->broken && !old->force && digest_equal(&old->digest, &d))
@@ -730,7 +790,7 @@ static int watch_folder(struct localsrc *s)
     s->wd =
         inotify_add_watch(s->ifd, s->dir,
                           IN_ONLYDIR | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE |
-                              IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB);
+                              IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB | IN_MODIFY);
     if (s->wd < 0)
         return -errno;
     struct stat st;
@@ -825,62 +885,97 @@ static bool rename_file(struct localsrc *s, const char *from, const char *to)
     return true;
 }
 
+/* Whether DIR/name is a symbolic link or a second name of a file (a hard link). */
+static bool made_without_write(const struct localsrc *s, const char *name)
+{
+    _cleanup_free_ char *path = NULL;
+    struct stat st;
+    if (asprintf(&path, "%s/%s", s->dir, name) < 0 || lstat(path, &st) < 0)
+        return false;
+    return S_ISLNK(st.st_mode) || (S_ISREG(st.st_mode) && st.st_nlink > 1);
+}
+
 static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata)
 {
     struct localsrc *s = userdata;
     uint64_t t = now_us();
-    char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
     bool changed = false, rescan = false;
     const char *lost = NULL;
-    for (bool drained = false; !drained;) {
-        ssize_t n = read(fd, buf, sizeof(buf));
-        if (n <= 0)
-            break;
-        drained = inotify_read_drained((size_t)n, sizeof(buf));
-        for (char *p = buf; p < buf + n;) {
-            struct inotify_event *ev = (struct inotify_event *)p;
-            p += sizeof(*ev) + ev->len;
-            if (ev->mask & IN_Q_OVERFLOW) {
-                rescan = true;
-                continue;
+    for (;;) {
+        if (s->qpos >= s->qlen) {
+            /* Handled: start the queue again from what inotify has now. */
+            rescan |= s->qfull;
+            s->qpos = s->qlen = 0;
+            s->qfull = false;
+            hmap_clear(&s->lastev, NULL);
+            queue_fill(s);
+            if (s->qlen == 0)
+                break;
+        }
+        /* A copy: a read below may grow (move) the queue. */
+        struct {
+            struct inotify_event h;
+            char name[NAME_MAX + 1];
+        } copy;
+        const struct inotify_event *raw = (const void *)(s->q + s->qpos);
+        size_t size = sizeof(*raw) + raw->len;
+        memcpy(&copy, raw, size < sizeof(copy) ? size : sizeof(copy));
+        copy.name[NAME_MAX] = '\0';
+        s->qcur = s->qpos;
+        s->qpos += size;
+        struct inotify_event *ev = &copy.h;
+        if (ev->mask & IN_Q_OVERFLOW) {
+            rescan = true;
+            continue;
+        }
+        if (ev->wd != s->wd || s->wd < 0)
+            continue; /* a watch dropped before */
+        if (ev->mask & (IN_DELETE_SELF | IN_IGNORED))
+            lost = "the folder was removed";
+        else if (ev->mask & IN_MOVE_SELF)
+            lost = "the folder was moved away";
+        if (lost || !ev->len || !manifest_file_name(ev->name))
+            continue;
+        if (ev->mask & IN_ISDIR) {
+            if (ev->mask & (IN_CREATE | IN_MOVED_TO))
+                folder_seen(s, ev->name);
+            else if (ev->mask & (IN_DELETE | IN_MOVED_FROM))
+                hmap_remove(&s->folders, ev->name);
+            continue;
+        }
+        if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
+            if (hmap_get(&s->files, ev->name)) {
+                hmap_put(&s->removed, ev->name, (void *)1, NULL);
+                evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
             }
-            if (ev->wd != s->wd || s->wd < 0)
-                continue; /* a watch dropped before */
-            if (ev->mask & (IN_DELETE_SELF | IN_IGNORED))
-                lost = "the folder was removed";
-            else if (ev->mask & IN_MOVE_SELF)
-                lost = "the folder was moved away";
-            if (lost || !ev->len || !manifest_file_name(ev->name))
-                continue;
-            if (ev->mask & IN_ISDIR) {
-                if (ev->mask & (IN_CREATE | IN_MOVED_TO))
-                    folder_seen(s, ev->name);
-                else if (ev->mask & (IN_DELETE | IN_MOVED_FROM))
-                    hmap_remove(&s->folders, ev->name);
-                continue;
+            if (ev->mask & IN_MOVED_FROM) {
+                free(s->moved_from);
+                s->moved_from = strdup(ev->name);
+                s->moved_cookie = ev->cookie;
             }
-            if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
-                if (hmap_get(&s->files, ev->name)) {
-                    hmap_put(&s->removed, ev->name, (void *)1, NULL);
-                    evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
-                }
-                if (ev->mask & IN_MOVED_FROM) {
-                    free(s->moved_from);
-                    s->moved_from = strdup(ev->name);
-                    s->moved_cookie = ev->cookie;
-                }
-            } else if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
-                if ((ev->mask & IN_MOVED_TO) && s->moved_from && ev->cookie == s->moved_cookie) {
-                    rename_file(s, s->moved_from, ev->name);
-                    free(TAKE_PTR(s->moved_from));
-                }
-                hmap_remove(&s->removed, ev->name);
+        } else if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
+            if ((ev->mask & IN_MOVED_TO) && s->moved_from && ev->cookie == s->moved_cookie) {
+                rename_file(s, s->moved_from, ev->name);
+                free(TAKE_PTR(s->moved_from));
+            }
+            hmap_remove(&s->removed, ev->name);
+            s->checking = true;
+            changed |= load_file(s, ev->name);
+            s->checking = false;
+        } else if ((ev->mask & IN_CREATE) && made_without_write(s, ev->name)) {
+            /* A name made without a write to close: a symbolic link (ln -s) or a hard link
+             * (ln). A file made to be written is read when it is closed. */
+            hmap_remove(&s->removed, ev->name);
+            s->checking = true;
+            changed |= load_file(s, ev->name);
+            s->checking = false;
+        } else if (ev->mask & IN_ATTRIB) {
+            /* A file that could not be read may be readable now (chmod, chown). */
+            struct lfile *f = hmap_get(&s->files, ev->name);
+            if (f && f->broken) {
+                s->checking = true;
                 changed |= load_file(s, ev->name);
-            } else if (ev->mask & IN_ATTRIB) {
-                /* A file that could not be read may be readable now (chmod, chown). */
-                struct lfile *f = hmap_get(&s->files, ev->name);
-                if (f && f->broken)
-                    changed |= load_file(s, ev->name);
+                s->checking = false;
             }
         }
     }
@@ -912,6 +1007,7 @@ int localsrc_new(const char *dir, struct engine *e, struct evloop *l, struct met
     hmap_init(&s->removed);
     hmap_init(&s->folders);
     hmap_init(&s->holders);
+    hmap_init(&s->lastev);
     s->dir = strdup(dir);
     size_t dl = s->dir ? strlen(s->dir) : 0;
     while (dl > 1 && s->dir[dl - 1] == '/')

@@ -534,6 +534,83 @@ static bool has_third(struct fix *f)
     return has_policy(f, "third");
 }
 
+static bool other_gone(struct fix *f)
+{
+    return !has_policy(f, "other");
+}
+
+/* A save whose close was queued, then another writer's truncation and first half before the
+ * agent's turn: the half is never used (a new user's loop of generator runs dropped a policy's
+ * rules for 300 ms); once that writer closes, the whole file is read. */
+static void test_half_written_file_is_not_used(void **state)
+{
+    struct fix *f = *state;
+    const char *first = A_POLICY("web"), *second = "---\n" A_POLICY("other");
+    char full[1024];
+    snprintf(full, sizeof(full), "%s%s", first, second);
+    put_file(f, "a.yaml", full);
+    open_source(f, true);
+    char log[8192], path[256];
+    load_all_logged(f, log, sizeof(log));
+    assert_true(has_policy(f, "other"));
+    snprintf(path, sizeof(path), "%s/a.yaml", f->dir);
+    /* A whole save in place (its close queues the read)... */
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fprintf(fp, "%s# saved again\n", full);
+    assert_int_equal(fclose(fp), 0);
+    /* ...then another writer, before the agent looks: truncated, half written, still open. */
+    int fd = open(path, O_WRONLY | O_TRUNC);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, first, strlen(first)), (ssize_t)strlen(first));
+    if (held_at_some_point(f, 300, other_gone))
+        fail_msg("the half-written file was used: demo/other went");
+    assert_int_equal(write(fd, second, strlen(second)), (ssize_t)strlen(second));
+    assert_int_equal(close(fd), 0);
+    wait_for(f, has_other);
+    assert_true(has_policy(f, "web"));
+}
+
+static bool has_linked(struct fix *f)
+{
+    return has_policy(f, "linked");
+}
+
+static bool has_hard(struct fix *f)
+{
+    return has_policy(f, "hard");
+}
+
+/* A symbolic link or a hard link made in DIR (no write, no close: only IN_CREATE) is read
+ * (a new user's links went unseen until SIGHUP, the profile weaker than the folder said). */
+static void test_links_made_in_dir_are_read(void **state)
+{
+    struct fix *f = *state;
+    put_file(f, "a.yaml", A_POLICY("web"));
+    open_source(f, true);
+    char log[8192], outside[256], target[256];
+    load_all_logged(f, log, sizeof(log));
+    snprintf(outside, sizeof(outside), "%s.linked.yaml", f->dir);
+    FILE *fp = fopen(outside, "w");
+    assert_non_null(fp);
+    fputs(A_POLICY("linked"), fp);
+    assert_int_equal(fclose(fp), 0);
+    snprintf(target, sizeof(target), "%s/l.yaml", f->dir);
+    assert_int_equal(symlink(outside, target), 0);
+    wait_for(f, has_linked);
+    snprintf(outside, sizeof(outside), "%s.hard.yaml", f->dir);
+    fp = fopen(outside, "w");
+    assert_non_null(fp);
+    fputs(A_POLICY("hard"), fp);
+    assert_int_equal(fclose(fp), 0);
+    snprintf(target, sizeof(target), "%s/h.yaml", f->dir);
+    assert_int_equal(link(outside, target), 0);
+    wait_for(f, has_hard);
+    unlink(outside);
+    snprintf(outside, sizeof(outside), "%s.linked.yaml", f->dir);
+    unlink(outside);
+}
+
 /* A file read again because another dropped an object it holds (reread_marked) stays known:
  * what it no longer holds goes. b.yaml, deleted (its removal settling), is marked when a.yaml
  * drops "ghost", which b.yaml held too; it is then written again without it: "ghost" must go
@@ -646,6 +723,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reads_manifests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_defined_twice_is_held, setup, teardown),
         cmocka_unit_test_setup_teardown(test_incremental_equals_fresh, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_links_made_in_dir_are_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_half_written_file_is_not_used, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reread_file_drops_what_it_no_longer_holds, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_broken_file, setup, teardown),
