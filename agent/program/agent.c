@@ -141,10 +141,13 @@ static void local_conditions(struct agent *a)
         uint8_t before = 0;
         if (engine_policy_swap_tag(a->e, p, (uint8_t)(cond + 1), &before) < 0)
             continue;
+        /* With why it broke: the Event that says so is told once per pod and reason, so a
+         * second break of the same kind would otherwise leave no reason in the log. */
         if (before && before - 1 != cond)
-            log_info("%s %s%s%s: %s -> %s%s", policy_kind_name(p->kind), p->ns ? p->ns : "",
+            log_info("%s %s%s%s: %s -> %s%s%s%s", policy_kind_name(p->kind), p->ns ? p->ns : "",
                      p->ns ? "/" : "", p->name, names[before - 1], names[cond],
-                     cond == 0 ? " (recovered)" : "");
+                     cond == 0 ? " (recovered)" : "", cond == 1 && pr.error ? ": " : "",
+                     cond == 1 && pr.error ? pr.error : "");
     }
     free(ps);
     metrics_set(a->m, G_POLICIES_VALID, counts[0]);

@@ -1059,7 +1059,10 @@ spec:
         mark = a.log_mark()
         self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]", "[getpid, nosuch]"))
         H.wait_until(lambda: conds() == (6, 1, 0), 10, "one policy counted invalid")
-        a.wait_log(r"SeccompPolicy demo/kscmp1: Valid -> Invalid", mark)
+        # With why: the Event is told once per pod and reason, the log line each time.
+        a.wait_log(r"SeccompPolicy demo/kscmp1: Valid -> Invalid: .*10-merge.yaml:\d+: "
+                   r"SeccompPolicy demo/kscmp1: spec.seccomp.syscalls\[1\]: unknown syscall "
+                   r"\"nosuch\"", mark)
         # A child that allows what its parent's allow-list leaves out: Conflict.
         self.put("50-child.yaml", """\
 apiVersion: kscmp.io/v1
