@@ -778,6 +778,11 @@ static int load_one(const char *rel, void *userdata)
         free(data);
         return -ENOMEM;
     }
+    /* Its mode and owner put back if someone changed them while the agent was not running
+     * (the bytes are compared with what the engine owes later). */
+    bool equal = false;
+    if (store_check(r->s, rel, data, len, &equal, &err) < 0)
+        log_warning("%s", err.msg);
     free(w->json);
     w->json = data;
     w->len = len;

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "base/cleanup.h"
 #include "base/names.h"
 #include "node/reaper.h"
@@ -465,6 +466,19 @@ static int existing_check(struct store *s, int nsfd, const char *rel, const char
         s->serial++; /* a mode put back is a change (store_serial()) */
         if (fchmod(fd, 0644) < 0)
             return kerr_set(err, -errno, "%s/%s: chmod: %s", s->path, rel, strerror(errno));
+        log_warning("%s/%s had mode %04o: put back to 0644", s->path, rel,
+                    (unsigned)(fst.st_mode & 07777));
+    }
+    /* Another owner could rewrite it while the agent is not looking (or not running): the
+     * agent's own, else (it cannot chown) replaced by a file of its own. */
+    if (equal && (fst.st_uid != geteuid() || fst.st_gid != getegid())) {
+        s->serial++;
+        if (fchown(fd, geteuid(), getegid()) < 0)
+            equal = false;
+        else
+            log_warning("%s/%s was owned by %u:%u: put back to %u:%u", s->path, rel,
+                        (unsigned)fst.st_uid, (unsigned)fst.st_gid, (unsigned)geteuid(),
+                        (unsigned)getegid());
     }
     *ret_equal = equal;
     if (!equal && ret_old_fd)

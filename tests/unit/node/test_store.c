@@ -408,6 +408,27 @@ static void test_same_bytes_mode_restored(void **state)
     store_close(s);
 }
 
+/* The same bytes under another owner (who could rewrite them): the owner put back, or, where
+ * the agent cannot chown (not root), the file replaced by one of its own. */
+static void test_same_bytes_owner_restored(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    write_ok(s, "demo/web.json", "same", true);
+    const char *path = at(f, "seccomp/kscmp/demo/web.json");
+    if (geteuid() != 0) {
+        store_close(s);
+        skip(); /* chown to another user needs root */
+    }
+    assert_int_equal(chown(path, 65534, 65534), 0);
+    write_ok(s, "demo/web.json", "same", false);
+    struct stat after;
+    assert_int_equal(lstat(path, &after), 0);
+    assert_int_equal(after.st_uid, geteuid());
+    assert_int_equal(after.st_gid, getegid());
+    store_close(s);
+}
+
 static void test_different_bytes_replaced(void **state)
 {
     struct fixture *f = *state;
@@ -1275,6 +1296,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_same_bytes_not_rewritten, setup, teardown),
         cmocka_unit_test_setup_teardown(test_version_dates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_bytes_mode_restored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_same_bytes_owner_restored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_different_bytes_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_longest_name, setup, teardown),
         cmocka_unit_test(test_rel_valid_table),
