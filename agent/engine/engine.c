@@ -1648,6 +1648,7 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
     if (!nopolicy)
         return -ENOMEM;
     bool keep = false, noarch = false, toolarge = false, nsmissing = false;
+    char bad_why[400] = ""; /* the first invalid contributor met (pods by name, then rank) */
     size_t nmerged = 0;
     int r = 0;
     for (size_t i = 0; i < npods && r >= 0; i++) {
@@ -1687,6 +1688,12 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                 break;
             if (!cv.v[k]->valid) {
                 bad = true;
+                if (!bad_why[0]) {
+                    char id[300];
+                    snprintf(bad_why, sizeof(bad_why), "a contributing policy is invalid (%s %s)",
+                             policy_kind_name(cv.v[k]->p->kind),
+                             policy_id(cv.v[k]->p, id, sizeof(id)));
+                }
                 r = emit_cause(ops, pod, "PolicyInvalid", cv.v[k]->error,
                                "kscmp/%s keeps its last good profile (or stays absent) because a "
                                "policy that contributes to it is invalid: %s",
@@ -1769,7 +1776,7 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
     if (r >= 0) {
         if (keep) {
             res.action = FILE_KEEP;
-            res.why = "a contributing policy is invalid";
+            res.why = bad_why[0] ? bad_why : "a contributing policy is invalid";
         } else if (nsmissing) {
             res.action = FILE_KEEP;
             res.why = "the labels of its pods' Namespace are not known";
