@@ -81,8 +81,9 @@ struct localsrc {
      * writer's truncation). lastev: file name -> the place of its last such event, plus one. */
     char *q;
     size_t qlen, qpos, qcap, qcur;
-    bool qfull;    /* events were left unread (bounded queue, or no memory): read all again */
-    bool checking; /* a read from an event of the queue: check for later events */
+    bool qfull;       /* events were left unread (bounded queue, or no memory): read all again */
+    size_t qoverflow; /* the place of the last IN_Q_OVERFLOW in the queue, plus one (0: none) */
+    bool checking;    /* a read from an event of the queue: check for later events */
     struct hmap lastev;
 };
 
@@ -452,6 +453,8 @@ static void queue_fill(struct localsrc *s)
             if (ev->len && (ev->mask & WRITE_EVENTS) &&
                 hmap_put(&s->lastev, ev->name, (void *)(uintptr_t)(p + 1), NULL) < 0)
                 s->qfull = true;
+            if (ev->mask & IN_Q_OVERFLOW)
+                s->qoverflow = p + 1;
             p += sizeof(*ev) + ev->len;
         }
         s->qlen += (size_t)n;
@@ -465,7 +468,8 @@ static bool later_event(struct localsrc *s, const char *name)
 {
     queue_fill(s);
     uintptr_t at = (uintptr_t)hmap_get(&s->lastev, name);
-    return s->qfull || (at && at - 1 > s->qcur);
+    /* Events after an overflow were lost: any of them may have been this file's. */
+    return s->qfull || (s->qoverflow && s->qoverflow - 1 > s->qcur) || (at && at - 1 > s->qcur);
 }
 
 /* Reads one file into the engine. Returns true when the engine changed. */
@@ -899,15 +903,21 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
 {
     struct localsrc *s = userdata;
     uint64_t t = now_us();
-    bool changed = false, rescan = false;
+    bool changed = false, rescan = false, filled = false;
     const char *lost = NULL;
     for (;;) {
         if (s->qpos >= s->qlen) {
-            /* Handled: start the queue again from what inotify has now. */
+            /* Handled: the queue starts again. Once per call: events that came meanwhile wait
+             * for the loop's next turn (the fd stays readable), so that a writer that never
+             * stops cannot keep the agent here (writes, timers and signals wait on it). */
             rescan |= s->qfull;
             s->qpos = s->qlen = 0;
             s->qfull = false;
+            s->qoverflow = 0;
             hmap_clear(&s->lastev, NULL);
+            if (filled)
+                break;
+            filled = true;
             queue_fill(s);
             if (s->qlen == 0)
                 break;
