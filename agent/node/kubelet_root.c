@@ -12,6 +12,7 @@
 
 /* One mount of the table: device, the path within its filesystem, where it is mounted. */
 struct mnt {
+    unsigned long id;
     unsigned major, minor;
     char root[PATH_MAX];
     char point[PATH_MAX];
@@ -49,9 +50,14 @@ static bool parse_line(const char *s, const char *end, struct mnt *m)
 {
     char field[32];
     char *colon, *rest;
-    unsigned long maj, min;
-    if (!take_field(&s, end, field, sizeof(field)) || !take_field(&s, end, field, sizeof(field)) ||
-        !take_field(&s, end, field, sizeof(field)))
+    unsigned long maj, min, id;
+    if (!take_field(&s, end, field, sizeof(field)))
+        return false;
+    errno = 0;
+    id = strtoul(field, &rest, 10);
+    if (errno || *rest || rest == field)
+        return false;
+    if (!take_field(&s, end, field, sizeof(field)) || !take_field(&s, end, field, sizeof(field)))
         return false;
     colon = strchr(field, ':');
     if (!colon || colon == field)
@@ -63,6 +69,7 @@ static bool parse_line(const char *s, const char *end, struct mnt *m)
     min = strtoul(colon + 1, &rest, 10);
     if (errno || *rest || maj > UINT_MAX || min > UINT_MAX)
         return false;
+    m->id = id;
     m->major = (unsigned)maj;
     m->minor = (unsigned)min;
     return take_field(&s, end, m->root, sizeof(m->root)) && m->root[0] == '/' &&
@@ -184,4 +191,56 @@ int kubelet_root_check(const char *mountinfo, size_t len, const char *root, char
                     "the three /var/lib/kubelet of deploy/03-daemonset.yaml) to the kubelet's "
                     "--root-dir",
                     (int)n, root, kroot, want, sec->root, kmajor, kminor);
+}
+
+/* Whether the mount point point is path or a folder above it. */
+static bool point_holds(const char *point, const char *path)
+{
+    size_t n = strlen(point);
+    if (n == 1) /* "/" */
+        return true;
+    return strncmp(point, path, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+int kubelet_mount_of(const char *mountinfo, size_t len, const char *path, struct kubelet_mount *ret)
+{
+    if (path[0] != '/')
+        return -EINVAL;
+    _cleanup_free_ struct mnt *m = malloc(sizeof(*m));
+    if (!m)
+        return -ENOMEM;
+    if (len > KUBELET_ROOT_MOUNTINFO_MAX)
+        len = KUBELET_ROOT_MOUNTINFO_MAX;
+    size_t best = 0;
+    bool found = false;
+    for (const char *s = mountinfo, *end = mountinfo + len; s < end;) {
+        const char *eol = memchr(s, '\n', (size_t)(end - s));
+        const char *line_end = eol ? eol : end;
+        /* The longest mount point that holds path; on one point, the last mount (the one on
+         * top, the one a lookup of the path finds). */
+        if (parse_line(s, line_end, m) && point_holds(m->point, path) && strlen(m->point) >= best) {
+            best = strlen(m->point);
+            found = true;
+            ret->id = m->id;
+            ret->major = m->major;
+            ret->minor = m->minor;
+            memcpy(ret->root, m->root, sizeof(ret->root));
+            memcpy(ret->point, m->point, sizeof(ret->point));
+        }
+        s = eol ? eol + 1 : end;
+    }
+    return found ? 1 : 0;
+}
+
+bool kubelet_mount_deleted(const struct kubelet_mount *m)
+{
+    static const char mark[] = "//deleted";
+    size_t n = strlen(m->root);
+    return n >= sizeof(mark) - 1 && strcmp(m->root + n - (sizeof(mark) - 1), mark) == 0;
+}
+
+bool kubelet_mount_same(const struct kubelet_mount *a, const struct kubelet_mount *b)
+{
+    return a->id == b->id && a->major == b->major && a->minor == b->minor &&
+           strcmp(a->root, b->root) == 0 && strcmp(a->point, b->point) == 0;
 }

@@ -171,6 +171,92 @@ static void test_malformed(void **state)
     assert_int_equal(kubelet_root_check(copy, strlen(info), "/k", &note, &err), 1);
 }
 
+static int mount_of(const char *info, const char *path, struct kubelet_mount *m)
+{
+    return kubelet_mount_of(info, strlen(info), path, m);
+}
+
+static void test_mount_of(void **state)
+{
+    /* The agent's container: the seccomp folder is a bind mount of the host's. */
+    const char *info = ROOTFS HOSTS("/var/lib/kubelet")
+        SECCOMP("254:0", "/var/lib/kubelet/seccomp",
+                "/var/lib/kubelet/seccomp") "130 101 0:60 / /var/lib/kubelet/seccomp/kscmp/x rw - "
+                                            "tmpfs tmpfs rw\n"
+                                            "131 101 0:61 / /var/lib/kubelet/seccomp2 rw - tmpfs "
+                                            "tmpfs rw\n";
+    _cleanup_free_ struct kubelet_mount *m = malloc(sizeof(*m));
+    _cleanup_free_ struct kubelet_mount *m2 = malloc(sizeof(*m2));
+    assert_int_equal(mount_of(info, "/var/lib/kubelet/seccomp", m), 1);
+    assert_int_equal(m->id, 122);
+    assert_int_equal(m->major, 254);
+    assert_string_equal(m->root, "/var/lib/kubelet/seccomp");
+    assert_string_equal(m->point, "/var/lib/kubelet/seccomp");
+    assert_false(kubelet_mount_deleted(m));
+    assert_true(kubelet_mount_same(m, m));
+    /* A folder below it: the same mount; a sibling whose name starts alike is not held by
+     * seccomp2's mount; a mount below the path does not hold it. */
+    assert_int_equal(mount_of(info, "/var/lib/kubelet/seccomp/kscmp", m2), 1);
+    assert_true(kubelet_mount_same(m, m2));
+    /* Outside it: the root file system's mount. */
+    assert_int_equal(mount_of(info, "/var/lib/kubelet", m2), 1);
+    assert_int_equal(m2->id, 101);
+    assert_string_equal(m2->point, "/");
+    assert_false(kubelet_mount_same(m, m2));
+    /* A name that only starts like the mount point is not below it. */
+    assert_int_equal(mount_of(info, "/var/lib/kubelet/seccompx/a", m2), 1);
+    assert_int_equal(m2->id, 101);
+    assert_int_equal(mount_of(info, "relative/seccomp", m2), -EINVAL);
+    /* No line holds the path (no "/" mount listed). */
+    assert_int_equal(mount_of(SECCOMP("254:0", "/a", "/b"), "/c", m2), 0);
+}
+
+static void test_mount_moved_or_removed(void **state)
+{
+    /* The host's folder moved away (a new one made at its name), then removed: the mount
+     * shows it, as kernel 6.18 did. */
+    _cleanup_free_ struct kubelet_mount *was = malloc(sizeof(*was));
+    _cleanup_free_ struct kubelet_mount *now = malloc(sizeof(*now));
+    const char *point = "/var/lib/kubelet/seccomp";
+    assert_int_equal(
+        mount_of(ROOTFS SECCOMP("254:0", "/var/lib/kubelet/seccomp", "/var/lib/kubelet/seccomp"),
+                 point, was),
+        1);
+    assert_int_equal(
+        mount_of(ROOTFS SECCOMP("254:0", "/var/lib/old", "/var/lib/kubelet/seccomp"), point, now),
+        1);
+    assert_false(kubelet_mount_same(was, now));
+    assert_false(kubelet_mount_deleted(now));
+    assert_int_equal(
+        mount_of(ROOTFS SECCOMP("254:0", "/var/lib/old//deleted", "/var/lib/kubelet/seccomp"),
+                 point, now),
+        1);
+    assert_true(kubelet_mount_deleted(now));
+    /* A folder named "deleted" is not a removed one. */
+    assert_int_equal(
+        mount_of(ROOTFS SECCOMP("254:0", "/var/lib/deleted", "/var/lib/kubelet/seccomp"), point,
+                 now),
+        1);
+    assert_false(kubelet_mount_deleted(now));
+    /* Something mounted on top of it: the last line on the point, another ID. */
+    assert_int_equal(
+        mount_of(
+            ROOTFS SECCOMP("254:0", "/var/lib/kubelet/seccomp",
+                           "/var/lib/kubelet/seccomp") "140 122 0:70 / /var/lib/kubelet/seccomp rw "
+                                                       "- tmpfs t rw\n",
+            point, now),
+        1);
+    assert_int_equal(now->id, 140);
+    assert_false(kubelet_mount_same(was, now));
+    /* Escapes decoded: a folder with a space in its name. */
+    assert_int_equal(
+        mount_of(ROOTFS SECCOMP("254:0", "/my\\040dir//deleted", "/var/lib/kubelet/seccomp"), point,
+                 now),
+        1);
+    assert_string_equal(now->root, "/my dir//deleted");
+    assert_true(kubelet_mount_deleted(now));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +268,8 @@ int main(void)
         cmocka_unit_test(test_escapes_and_stacking),
         cmocka_unit_test(test_relative_root),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_mount_of),
+        cmocka_unit_test(test_mount_moved_or_removed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
