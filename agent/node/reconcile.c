@@ -81,6 +81,7 @@ struct reconciler {
     bool started;
     bool initial_done; /* the first complete sync ran */
     bool ready;        /* latched: the first complete set of profiles is on disk */
+    bool lost;         /* reconciler_lost(): never ready again */
     uint64_t event_us; /* of the sync in progress */
     struct prover *prover;
     void (*written)(void *userdata); /* after a file written on a late verdict */
@@ -176,7 +177,7 @@ static void update_gauge(struct reconciler *r)
     for (struct hmap_entry *h = hmap_first(&r->wants, &it); h; h = hmap_next(&r->wants, &it))
         n += ((struct want *)h->value)->present;
     metrics_set(r->m, G_PROFILES, (double)n);
-    if (r->initial_done && !r->ready && reconciler_pending(r) == 0) {
+    if (r->initial_done && !r->ready && !r->lost && reconciler_pending(r) == 0) {
         r->ready = true;
         log_info("ready: the first complete set of profiles is on disk");
     }
@@ -687,6 +688,13 @@ void reconciler_initial_done(struct reconciler *r)
 {
     r->initial_done = true;
     update_gauge(r);
+}
+
+void reconciler_lost(struct reconciler *r)
+{
+    r->lost = true;
+    r->ready = false;
+    metrics_set(r->m, G_READY, 0);
 }
 
 bool reconciler_ready(const struct reconciler *r)

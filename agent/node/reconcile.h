@@ -56,6 +56,10 @@ int reconciler_gc(struct reconciler *r);
 void reconciler_initial_done(struct reconciler *r);
 bool reconciler_ready(const struct reconciler *r);
 
+/* The store's folder no longer reaches the kubelet (moved or removed on the host): not ready
+ * from now on, whatever is written. */
+void reconciler_lost(struct reconciler *r);
+
 /* Number of files whose bytes wait for their proof, or whose write or removal waits for a
  * retry. */
 unsigned reconciler_pending(const struct reconciler *r);

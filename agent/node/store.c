@@ -26,6 +26,7 @@
 #include <linux/openat2.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -355,6 +356,30 @@ int store_start_reaper(struct store *s)
 const char *store_path(const struct store *s)
 {
     return s->path;
+}
+
+const char *store_root(const struct store *s)
+{
+    return s->root_path[0] ? s->root_path : "/";
+}
+
+int store_root_moved(struct store *s, struct kerr *err)
+{
+    struct stat held, now;
+    if (fstat(s->root_fd, &held) < 0)
+        return kerr_set(err, -errno, "%s: fstat: %s", store_root(s), strerror(errno));
+    if (stat(store_root(s), &now) < 0) {
+        kerr_set(err, -errno, "%s: %s", store_root(s), strerror(errno));
+        return 1;
+    }
+    if (now.st_dev == held.st_dev && now.st_ino == held.st_ino)
+        return 0;
+    kerr_set(err, -ESTALE,
+             "%s is no longer the folder the agent opened at start (device %u:%u inode %llu, "
+             "now %u:%u inode %llu): it was moved, removed or mounted over",
+             store_root(s), major(held.st_dev), minor(held.st_dev), (unsigned long long)held.st_ino,
+             major(now.st_dev), minor(now.st_dev), (unsigned long long)now.st_ino);
+    return 1;
 }
 
 /* Writes all of data to fd, across short writes and EINTR. */

@@ -43,6 +43,14 @@ int store_start_reaper(struct store *s);
 /* The absolute path of <kubelet root>/seccomp/kscmp (for logs and inotify). */
 const char *store_path(const struct store *s);
 
+/* The kubelet root as given, made absolute and clean ("/" for the file system's root). */
+const char *store_root(const struct store *s);
+
+/* Whether the kubelet root's path still leads to the folder the store opened: 0 when it does;
+ * 1 when it leads elsewhere or nowhere (the root moved or removed, a file system mounted on
+ * it since), with err saying which. Writes would then go where no kubelet looks. */
+int store_root_moved(struct store *s, struct kerr *err);
+
 /* Makes rel hold exactly data. *ret_changed (may be NULL) tells whether anything was written.
  * On failure the previous file is intact. */
 int store_write(struct store *s, const char *rel, const void *data, size_t len, bool *ret_changed,

@@ -50,7 +50,16 @@ struct agent {
     unsigned warnings;         /* pod Events told (--once: exit 1 when any) */
     unsigned invalid_policies; /* --local: after the last sync (--once: exit 1 when any) */
     bool waiting_told;
+    int exit_code; /* what the agent exits with once stopped (1: its folder was lost) */
+    /* Where the profiles go (place_check()): the seccomp folder's path with links resolved,
+     * and the mount that held it at start (NULL when none was found). */
+    char *seccomp_real;
+    struct kubelet_mount *mount;
+    struct evtimer *place_timer;
 };
+
+/* How often the agent checks that its folder is still the one the kubelet reads (ms). */
+#define PLACE_CHECK_MS 2000
 
 static const char *const agent_help =
     "Usage: kscmp agent [--local DIR] [--kubelet-root DIR] [--metrics-addr ADDR]\n"
@@ -195,7 +204,7 @@ static void on_change(uint64_t event_us, void *userdata)
 static void on_taint_held(void *userdata)
 {
     struct agent *a = userdata;
-    evloop_quit(a->l, 0);
+    evloop_quit(a->l, a->exit_code);
 }
 
 /* Until the first complete set of profiles is on disk; then the node may get new pods. */
@@ -255,6 +264,9 @@ static void agent_free(struct agent *a)
 {
     http_free(a->http); /* its thread reads the metrics */
     evtimer_free(a->ready_poll);
+    evtimer_free(a->place_timer);
+    free(a->mount);
+    free(a->seccomp_real);
     node_taint_free(a->taint);
     evtimer_free(a->heartbeat);
     kubesrc_free(a->ksrc);
@@ -274,6 +286,15 @@ static void log_engine(const char *line, void *userdata)
 {
     /* The engine's lines start "warning: " or "conflict: "; the level says the first. */
     log_warning("%s", strncmp(line, "warning: ", 9) == 0 ? line + 9 : line);
+}
+
+/* Writes msg to the container's termination message, which `kubectl describe pod` shows. */
+static void termination_message(const char *msg)
+{
+    _cleanup_close_ int fd =
+        open("/dev/termination-log", O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0 && write(fd, msg, strlen(msg)) < 0)
+        log_warning("/dev/termination-log: %s", strerror(errno));
 }
 
 /* In a pod: refuses a --kubelet-root that is not the root of the kubelet running the pod
@@ -299,11 +320,133 @@ static int check_kubelet_root(const char *root)
         return r;
     }
     log_error("%s", err.msg);
-    _cleanup_close_ int fd =
-        open("/dev/termination-log", O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
-    if (fd >= 0 && write(fd, err.msg, strlen(err.msg)) < 0)
-        log_warning("/dev/termination-log: %s", strerror(errno));
+    termination_message(err.msg);
     return r;
+}
+
+/* The mount that holds the seccomp folder now: 1 with *ret, 0 when none is listed or the
+ * table cannot be read (said once by the caller), -ENOMEM. */
+static int seccomp_mount_now(const char *real, struct kubelet_mount *ret, struct kerr *err)
+{
+    _cleanup_free_ char *info = NULL;
+    size_t len = 0;
+    int r = read_file_all("/proc/self/mountinfo", KUBELET_ROOT_MOUNTINFO_MAX, &info, &len, err);
+    if (r < 0)
+        return r == -ENOMEM ? r : 0;
+    return kubelet_mount_of(info, len, real, ret);
+}
+
+/* Whether the profiles still go where the kubelet reads them. A pod's hostPath volume is a
+ * bind mount of the host's <root>/seccomp made when the container started: should that
+ * folder be removed or moved on the host (rm -rf, then a new one made at its name), the
+ * mount keeps the old one, and every file written through it reaches no kubelet while the
+ * agent would say ready. Outside a pod, the kubelet root itself may be moved, or a file
+ * system mounted on it, after the agent opened it. Returns 0 when all is well or it cannot
+ * be told, 1 with err saying what changed. */
+static int place_check(struct agent *a, struct kerr *err)
+{
+    int r = store_root_moved(a->store, err);
+    if (r != 0)
+        return r > 0 ? 1 : 0;
+    if (!a->mount || !a->seccomp_real)
+        return 0;
+    _cleanup_free_ struct kubelet_mount *now = malloc(sizeof(*now));
+    if (!now)
+        return 0;
+    r = seccomp_mount_now(a->seccomp_real, now, err);
+    if (r < 0)
+        return 0;
+    const struct kubelet_mount *was = a->mount;
+    if (r == 0 || now->id != was->id || strcmp(now->point, was->point) != 0) {
+        kerr_set(err, -ESTALE,
+                 "the mount that held %s at start (mount %lu at %s, folder %s of device %u:%u) "
+                 "is gone: something was mounted on it or it was unmounted",
+                 a->seccomp_real, was->id, was->point, was->root, was->major, was->minor);
+        return 1;
+    }
+    if (kubelet_mount_deleted(now)) {
+        kerr_set(err, -ESTALE,
+                 "the folder mounted at %s (%s of device %u:%u) was removed on the host",
+                 now->point, was->root, was->major, was->minor);
+        return 1;
+    }
+    if (!kubelet_mount_same(now, was)) {
+        kerr_set(err, -ESTALE,
+                 "the folder mounted at %s was moved on the host: it was %s, it is now %s (device "
+                 "%u:%u)",
+                 now->point, was->root, now->root, now->major, now->minor);
+        return 1;
+    }
+    return 0;
+}
+
+/* The agent's folder no longer reaches the kubelet: not ready from now on, and stop with
+ * status 1, so that the kubelet (or the service manager) starts the agent again on the folder
+ * the kubelet reads now (a container started again gets its volume mounted anew). */
+static void place_lost(struct agent *a, const char *why)
+{
+    _cleanup_free_ char *msg = NULL;
+    if (asprintf(&msg,
+                 "%s; profiles written below %s would reach no kubelet: stopping (exit status 1) "
+                 "so that the agent starts again on the folder the kubelet reads",
+                 why, store_path(a->store)) < 0)
+        msg = NULL;
+    log_error("%s", msg ? msg : why);
+    termination_message(msg ? msg : why);
+    reconciler_lost(a->rec);
+    a->exit_code = EXIT_INVALID;
+    if (a->stopping)
+        return;
+    a->stopping = true;
+    if (a->taint)
+        node_taint_hold(a->taint, 5000, on_taint_held, a);
+    else
+        evloop_quit(a->l, EXIT_INVALID);
+}
+
+static void on_place_check(struct evtimer *t, void *userdata)
+{
+    struct agent *a = userdata;
+    struct kerr err = {0};
+    if (place_check(a, &err) > 0)
+        place_lost(a, err.msg);
+    else
+        evtimer_arm(t, PLACE_CHECK_MS);
+}
+
+/* At start: where root's seccomp folder is mounted from, for place_check(). A folder already
+ * removed on the host is refused (-ESTALE, err says so). */
+static int place_start(struct agent *a, const char *root, struct kerr *err)
+{
+    _cleanup_free_ char *real = realpath(root, NULL);
+    if (!real)
+        return 0; /* cannot be told: the store's check still runs */
+    if (asprintf(&a->seccomp_real, "%s/seccomp", strcmp(real, "/") ? real : "") < 0) {
+        a->seccomp_real = NULL;
+        return -ENOMEM;
+    }
+    _cleanup_free_ struct kubelet_mount *m = malloc(sizeof(*m));
+    if (!m)
+        return -ENOMEM;
+    struct kerr e2 = {0};
+    int r = seccomp_mount_now(a->seccomp_real, m, &e2);
+    if (r < 0)
+        return r;
+    if (r == 0) {
+        log_info("%s: no mount listed in /proc/self/mountinfo holds it (%s): only the kubelet "
+                 "root is checked while running",
+                 a->seccomp_real, e2.msg[0] ? e2.msg : "none");
+        return 0;
+    }
+    if (kubelet_mount_deleted(m))
+        return kerr_set(err, -ESTALE,
+                        "the folder mounted at %s (%s of device %u:%u) was removed on the host: "
+                        "profiles written there would reach no kubelet. Start the agent again "
+                        "once the folder is there (a pod's container started again gets it "
+                        "mounted anew)",
+                        m->point, m->root, m->major, m->minor);
+    a->mount = TAKE_PTR(m);
+    return 0;
 }
 
 int agent_main(int argc, char **argv)
@@ -526,11 +669,23 @@ int agent_main(int argc, char **argv)
         agent_free(&a);
         return EXIT_INVALID;
     }
-    if (store_open(root, &a.store, &err) < 0) {
+    /* Before the store is opened: its folders cannot be made in a removed one. */
+    r = place_start(&a, root, &err);
+    if (r == 0 && store_open(root, &a.store, &err) < 0) {
         log_error("--kubelet-root: %s", err.msg);
         agent_free(&a);
         return EXIT_INVALID;
     }
+    if (r == 0 && !once)
+        r = evtimer_new(a.l, on_place_check, &a, &a.place_timer);
+    if (r < 0) {
+        log_error("--kubelet-root %s: %s", root, err.msg[0] ? err.msg : strerror(-r));
+        termination_message(err.msg);
+        agent_free(&a);
+        return EXIT_INVALID;
+    }
+    if (a.place_timer)
+        evtimer_arm(a.place_timer, PLACE_CHECK_MS);
     /* Served once the flags before it are known to be good: an agent that stops at one
      * never said that it serves. */
     if (strcmp(metrics_addr, "off") != 0 && *metrics_addr) {

@@ -1306,6 +1306,61 @@ spec:
             self.assertNotIn(word, since)
         self.assertEqual(self.disk_state(), before)
 
+    def test_34_seccomp_folder_moved_on_host(self):
+        """<root>/seccomp a bind mount of another folder, as a pod's hostPath volume is. The
+        host's folder moved away and a new one made at its name: the mount keeps the old one,
+        where no kubelet reads, so the agent says so and exits 1 (started again, a container
+        gets its volume mounted anew). A mounted folder already removed is refused at start."""
+        host = os.path.join(self.tmp, "host-seccomp")
+        seccomp = os.path.join(self.root, "seccomp")
+        os.makedirs(host)
+        os.makedirs(seccomp)
+        try:
+            subprocess.run(["mount", "--bind", host, seccomp], check=True, capture_output=True)
+        except (subprocess.CalledProcessError, FileNotFoundError) as e:
+            self.skipTest(f"cannot bind-mount a folder: {e}")
+        self.mounted = seccomp
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        self.assertTrue(os.path.isfile(os.path.join(host, "kscmp", "demo", "web.json")))
+        os.rename(host, host + ".old")
+        os.makedirs(host)
+        H.wait_until(lambda: not a.alive(), 10, "the agent to stop")
+        self.assertEqual(a.proc.returncode, 1, a.log()[-2000:])
+        self.assertRegex(a.log(), r"the folder mounted at \S+/seccomp was moved on the host: it "
+                                  r"was \S+/host-seccomp, it is now \S+/host-seccomp\.old")
+        self.assertEqual(os.listdir(host), [])
+        # Removed (the mount still shows it): refused at start, naming the folder.
+        shutil.rmtree(host + ".old")
+        code, out = self.once(self.local)
+        self.assertEqual(code, 1, out)
+        self.assertRegex(out, r"the folder mounted at \S+/seccomp \(\S+/host-seccomp\.old//"
+                              r"deleted of device \d+:\d+\) was removed on the host")
+        self.assertEqual(os.listdir(host), [])
+        # Mounted anew: the agent writes where the host looks.
+        subprocess.run(["umount", seccomp], check=True, capture_output=True)
+        subprocess.run(["mount", "--bind", host, seccomp], check=True, capture_output=True)
+        self.agent()
+        self.assert_converged(ALL_FILES)
+        self.assertTrue(os.path.isfile(os.path.join(host, "kscmp", "demo", "web.json")))
+
+    def test_35_kubelet_root_moved(self):
+        """The kubelet root moved away and made again while the agent runs (outside a pod, the
+        agent holds the root it opened): it says so and exits 1; started again, it writes
+        into the new one."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        os.rename(self.root, self.root + ".old")
+        os.makedirs(self.root)
+        H.wait_until(lambda: not a.alive(), 10, "the agent to stop")
+        self.assertEqual(a.proc.returncode, 1, a.log()[-2000:])
+        self.assertRegex(a.log(), r"\S+/kubelet is no longer the folder the agent opened at start "
+                                  r"\(device \d+:\d+ inode \d+, now \d+:\d+ inode \d+\): it was "
+                                  r"moved, removed or mounted over; profiles written below \S+ "
+                                  r"would reach no kubelet: stopping \(exit status 1\)")
+        self.agent()
+        self.assert_converged(ALL_FILES)
+
 def main():
     if not os.access(H.KSCMP, os.X_OK):
         print(f"{H.KSCMP} is missing: run `make build/kscmp` first", file=sys.stderr)
