@@ -176,6 +176,15 @@ static bool same_ident(const struct ident *a, const struct ident *b)
            strcmp(a->ns ? a->ns : "", b->ns ? b->ns : "") == 0;
 }
 
+/* Whether f's ids hold id. */
+static bool file_holds(const struct lfile *f, const struct ident *id)
+{
+    for (size_t i = 0; i < f->nids; i++)
+        if (same_ident(&f->ids[i], id))
+            return true;
+    return false;
+}
+
 static void delete_ident(struct localsrc *s, const struct ident *id)
 {
     switch (id->type) {
@@ -235,9 +244,7 @@ static void drop_ident(struct localsrc *s, const char *except, const struct iden
         struct lfile *f = h->value;
         if (except && strcmp(h->key, except) == 0)
             continue;
-        bool holds = false;
-        for (size_t i = 0; i < f->nids && !holds; i++)
-            holds = same_ident(&f->ids[i], id);
+        bool holds = file_holds(f, id);
         f->reread |= holds;
         elsewhere |= holds;
     }
@@ -259,9 +266,8 @@ static const char *other_holder(struct localsrc *s, const char *name, const stru
         struct lfile *f = h->value;
         if (strcmp(h->key, name) == 0 || !f->known)
             continue;
-        for (size_t i = 0; i < f->nids; i++)
-            if (same_ident(&f->ids[i], id))
-                return h->key;
+        if (file_holds(f, id))
+            return h->key;
     }
     return NULL;
 }
@@ -290,17 +296,24 @@ static void warn_defined_twice(struct localsrc *s, const char *name, bool held_h
 
 /* Marks the known files other than name that hold id invalid: a policy they define is held
  * as defined twice, and each says when it is valid again (read again once one definition
- * goes). */
-static void mark_holders_invalid(struct localsrc *s, const char *name, const struct ident *id)
+ * goes). Returns the first of them (what other_holder() returns), or NULL when there is none.
+ * The ids name held are counted out of s->holders before. */
+static const char *mark_holders_invalid(struct localsrc *s, const char *name,
+                                        const struct ident *id)
 {
+    if (!maybe_held(s, id))
+        return NULL;
+    const char *first = NULL;
     struct hmap_iter it;
     for (struct hmap_entry *h = hmap_first(&s->files, &it); h; h = hmap_next(&s->files, &it)) {
         struct lfile *f = h->value;
-        if (strcmp(h->key, name) == 0 || !f->known)
+        if (strcmp(h->key, name) == 0 || !f->known || !file_holds(f, id))
             continue;
-        for (size_t i = 0; i < f->nids && !f->invalid; i++)
-            f->invalid = same_ident(&f->ids[i], id);
+        f->invalid = true;
+        if (!first)
+            first = h->key;
     }
+    return first;
 }
 
 /* A policy defined twice (in this file, or in name and another file) is invalid, whichever
@@ -311,11 +324,9 @@ static void mark_holders_invalid(struct localsrc *s, const char *name, const str
 static bool hold_defined_twice(struct localsrc *s, const char *name, struct policy **pp,
                                const struct ident *id, bool twice_here)
 {
-    const char *other = twice_here ? NULL : other_holder(s, name, id);
+    const char *other = twice_here ? NULL : mark_holders_invalid(s, name, id);
     if (!twice_here && !other)
         return false;
-    if (other)
-        mark_holders_invalid(s, name, id);
     const char *kind = policy_kind_name(id->kind), *ns = id->ns ? id->ns : "",
                *slash = id->ns ? "/" : "";
     char *why = NULL;
