@@ -416,14 +416,22 @@ static void folder_tell(struct localsrc *s, const char *name)
     hmap_put(&s->folders, name, (void *)1, NULL);
 }
 
-/* folder_tell(); a file of that name read before is gone: dropped as a removed file is. */
-static void folder_seen(struct localsrc *s, const char *name)
+/* name went (deleted, renamed away, a folder now): what it held is dropped once the folder is
+ * seen to stay (on_settle(): the folder may be going as a whole). Nothing when it was never
+ * read, or without an event loop. */
+static void mark_removed(struct localsrc *s, const char *name)
 {
-    folder_tell(s, name);
     if (s->l && hmap_get(&s->files, name)) {
         hmap_put(&s->removed, name, (void *)1, NULL);
         evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
     }
+}
+
+/* folder_tell(); a file of that name read before is gone: dropped as a removed file is. */
+static void folder_seen(struct localsrc *s, const char *name)
+{
+    folder_tell(s, name);
+    mark_removed(s, name);
 }
 
 /* True when the bytes are nothing but blanks. */
@@ -500,10 +508,7 @@ static bool load_file(struct localsrc *s, const char *name)
     hmap_remove(&s->folders, name);
     if (r == -ENOENT && s->l) {
         /* Gone: dropped once the folder is seen to stay (it may be going as a whole). */
-        if (hmap_get(&s->files, name)) {
-            hmap_put(&s->removed, name, (void *)1, NULL);
-            evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
-        }
+        mark_removed(s, name);
         return false;
     }
     struct lfile *old = hmap_get(&s->files, name);
@@ -965,10 +970,7 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
             continue;
         }
         if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
-            if (hmap_get(&s->files, ev->name)) {
-                hmap_put(&s->removed, ev->name, (void *)1, NULL);
-                evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
-            }
+            mark_removed(s, ev->name);
             if (ev->mask & IN_MOVED_FROM) {
                 free(s->moved_from);
                 s->moved_from = strdup(ev->name);
