@@ -83,7 +83,6 @@ struct localsrc {
     size_t qlen, qpos, qcap, qcur;
     bool qfull;       /* events were left unread (bounded queue, or no memory): read all again */
     size_t qoverflow; /* the place of the last IN_Q_OVERFLOW in the queue, plus one (0: none) */
-    bool checking;    /* a read from an event of the queue: check for later events */
     struct hmap lastev;
 };
 
@@ -491,8 +490,10 @@ static bool later_event(struct localsrc *s, const char *name)
     return s->qfull || (s->qoverflow && s->qoverflow - 1 > s->qcur) || (at && at - 1 > s->qcur);
 }
 
-/* Reads one file into the engine. Returns true when the engine changed. */
-static bool load_file(struct localsrc *s, const char *name)
+/* Reads one file into the engine. for_event: read for an event of the queue (on_inotify()),
+ * not used when a later event says it was written since (later_event()). Returns true when
+ * the engine changed. */
+static bool load_file(struct localsrc *s, const char *name, bool for_event)
 {
     _cleanup_free_ char *path = NULL;
     if (asprintf(&path, "%s/%s", s->dir, name) < 0)
@@ -521,7 +522,7 @@ static bool load_file(struct localsrc *s, const char *name)
     }
     /* Read for an event, and written again since (after the read began, or its event was
      * queued before this one's turn): not used; the later event reads it again. */
-    if (s->checking && later_event(s, name))
+    if (for_event && later_event(s, name))
         return false;
     struct digest d;
     digest_bytes(buf, len, &d);
@@ -675,7 +676,7 @@ static bool reread_marked(struct localsrc *s)
         }
         if (name) {
             log_info("%s/%s holds objects another file dropped: reading it again", s->dir, name);
-            changed |= load_file(s, name);
+            changed |= load_file(s, name, false);
             again = true;
         }
     }
@@ -719,7 +720,7 @@ static int load_folder(struct localsrc *s)
     struct hmap seen;
     hmap_init(&seen);
     for (size_t i = 0; i < n; i++) {
-        load_file(s, names[i]);
+        load_file(s, names[i], false);
         hmap_put(&seen, names[i], hmap_get(&s->folders, names[i]) ? FOLDER_SEEN : FILE_SEEN, NULL);
         hmap_remove(&s->removed, names[i]);
     }
@@ -982,24 +983,17 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
                 free(TAKE_PTR(s->moved_from));
             }
             hmap_remove(&s->removed, ev->name);
-            s->checking = true;
-            changed |= load_file(s, ev->name);
-            s->checking = false;
+            changed |= load_file(s, ev->name, true);
         } else if ((ev->mask & IN_CREATE) && made_without_write(s, ev->name)) {
             /* A name made without a write to close: a symbolic link (ln -s) or a hard link
              * (ln). A file made to be written is read when it is closed. */
             hmap_remove(&s->removed, ev->name);
-            s->checking = true;
-            changed |= load_file(s, ev->name);
-            s->checking = false;
+            changed |= load_file(s, ev->name, true);
         } else if (ev->mask & IN_ATTRIB) {
             /* A file that could not be read may be readable now (chmod, chown). */
             struct lfile *f = hmap_get(&s->files, ev->name);
-            if (f && f->broken) {
-                s->checking = true;
-                changed |= load_file(s, ev->name);
-                s->checking = false;
-            }
+            if (f && f->broken)
+                changed |= load_file(s, ev->name, true);
         }
     }
     if (lost) {
