@@ -445,8 +445,17 @@ static bool blank(const char *p, size_t n)
 /* The events that say a file was written, replaced or removed. */
 #define WRITE_EVENTS                                                                               \
     (IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE)
-#define QUEUE_READ 16384     /* room for one read() of events */
-#define QUEUE_MAX (4u << 20) /* ~15,000 events and more; then read all again (qfull) */
+#define QUEUE_READ 16384 /* room for one read() of events */
+/* The most bytes of inotify events the queue (s->q) holds, those handled and those waiting,
+ * within one call of on_inotify(). An event is 16 bytes plus its name, NUL included, rounded
+ * up to 16: 4 MiB holds ~15,400 events with the longest names (NAME_MAX), more with shorter
+ * ones (~131,000 under 16 bytes), near the kernel's own default queue even at the worst
+ * (fs.inotify.max_queued_events: 16,384 events). Bounded so that writers that never stop
+ * cannot grow the agent's memory without end. Past it (and when memory runs out) qfull is
+ * set: the events left wait in the kernel for the loop's next turn, a file read for an event
+ * meanwhile is not used (later_event() cannot know what came after), and once the queue is
+ * handled the whole folder is read again, as after an inotify overflow. */
+#define QUEUE_MAX (4u << 20)
 
 /* Reads what inotify has (without waiting) to the end of the queue, noting the place of each
  * file's last event that writes, replaces or removes it. */
