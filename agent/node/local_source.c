@@ -83,7 +83,6 @@ struct localsrc {
     size_t qlen, qpos, qcap, qcur;
     bool qfull;       /* events were left unread (bounded queue, or no memory): read all again */
     size_t qoverflow; /* the place of the last IN_Q_OVERFLOW in the queue, plus one (0: none) */
-    bool checking;    /* a read from an event of the queue: check for later events */
     struct hmap lastev;
 };
 
@@ -176,6 +175,15 @@ static bool same_ident(const struct ident *a, const struct ident *b)
            strcmp(a->ns ? a->ns : "", b->ns ? b->ns : "") == 0;
 }
 
+/* Whether f's ids hold id. */
+static bool file_holds(const struct lfile *f, const struct ident *id)
+{
+    for (size_t i = 0; i < f->nids; i++)
+        if (same_ident(&f->ids[i], id))
+            return true;
+    return false;
+}
+
 static void delete_ident(struct localsrc *s, const struct ident *id)
 {
     switch (id->type) {
@@ -235,9 +243,7 @@ static void drop_ident(struct localsrc *s, const char *except, const struct iden
         struct lfile *f = h->value;
         if (except && strcmp(h->key, except) == 0)
             continue;
-        bool holds = false;
-        for (size_t i = 0; i < f->nids && !holds; i++)
-            holds = same_ident(&f->ids[i], id);
+        bool holds = file_holds(f, id);
         f->reread |= holds;
         elsewhere |= holds;
     }
@@ -259,9 +265,8 @@ static const char *other_holder(struct localsrc *s, const char *name, const stru
         struct lfile *f = h->value;
         if (strcmp(h->key, name) == 0 || !f->known)
             continue;
-        for (size_t i = 0; i < f->nids; i++)
-            if (same_ident(&f->ids[i], id))
-                return h->key;
+        if (file_holds(f, id))
+            return h->key;
     }
     return NULL;
 }
@@ -290,17 +295,24 @@ static void warn_defined_twice(struct localsrc *s, const char *name, bool held_h
 
 /* Marks the known files other than name that hold id invalid: a policy they define is held
  * as defined twice, and each says when it is valid again (read again once one definition
- * goes). */
-static void mark_holders_invalid(struct localsrc *s, const char *name, const struct ident *id)
+ * goes). Returns the first of them (what other_holder() returns), or NULL when there is none.
+ * The ids name held are counted out of s->holders before. */
+static const char *mark_holders_invalid(struct localsrc *s, const char *name,
+                                        const struct ident *id)
 {
+    if (!maybe_held(s, id))
+        return NULL;
+    const char *first = NULL;
     struct hmap_iter it;
     for (struct hmap_entry *h = hmap_first(&s->files, &it); h; h = hmap_next(&s->files, &it)) {
         struct lfile *f = h->value;
-        if (strcmp(h->key, name) == 0 || !f->known)
+        if (strcmp(h->key, name) == 0 || !f->known || !file_holds(f, id))
             continue;
-        for (size_t i = 0; i < f->nids && !f->invalid; i++)
-            f->invalid = same_ident(&f->ids[i], id);
+        f->invalid = true;
+        if (!first)
+            first = h->key;
     }
+    return first;
 }
 
 /* A policy defined twice (in this file, or in name and another file) is invalid, whichever
@@ -311,11 +323,9 @@ static void mark_holders_invalid(struct localsrc *s, const char *name, const str
 static bool hold_defined_twice(struct localsrc *s, const char *name, struct policy **pp,
                                const struct ident *id, bool twice_here)
 {
-    const char *other = twice_here ? NULL : other_holder(s, name, id);
+    const char *other = twice_here ? NULL : mark_holders_invalid(s, name, id);
     if (!twice_here && !other)
         return false;
-    if (other)
-        mark_holders_invalid(s, name, id);
     const char *kind = policy_kind_name(id->kind), *ns = id->ns ? id->ns : "",
                *slash = id->ns ? "/" : "";
     char *why = NULL;
@@ -405,14 +415,22 @@ static void folder_tell(struct localsrc *s, const char *name)
     hmap_put(&s->folders, name, (void *)1, NULL);
 }
 
-/* folder_tell(); a file of that name read before is gone: dropped as a removed file is. */
-static void folder_seen(struct localsrc *s, const char *name)
+/* name went (deleted, renamed away, a folder now): what it held is dropped once the folder is
+ * seen to stay (on_settle(): the folder may be going as a whole). Nothing when it was never
+ * read, or without an event loop. */
+static void mark_removed(struct localsrc *s, const char *name)
 {
-    folder_tell(s, name);
     if (s->l && hmap_get(&s->files, name)) {
         hmap_put(&s->removed, name, (void *)1, NULL);
         evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
     }
+}
+
+/* folder_tell(); a file of that name read before is gone: dropped as a removed file is. */
+static void folder_seen(struct localsrc *s, const char *name)
+{
+    folder_tell(s, name);
+    mark_removed(s, name);
 }
 
 /* True when the bytes are nothing but blanks. */
@@ -427,8 +445,17 @@ static bool blank(const char *p, size_t n)
 /* The events that say a file was written, replaced or removed. */
 #define WRITE_EVENTS                                                                               \
     (IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE)
-#define QUEUE_READ 16384     /* room for one read() of events */
-#define QUEUE_MAX (4u << 20) /* ~15,000 events and more; then read all again (qfull) */
+#define QUEUE_READ 16384 /* room for one read() of events */
+/* The most bytes of inotify events the queue (s->q) holds, those handled and those waiting,
+ * within one call of on_inotify(). An event is 16 bytes plus its name, NUL included, rounded
+ * up to 16: 4 MiB holds ~15,400 events with the longest names (NAME_MAX), more with shorter
+ * ones (~131,000 under 16 bytes), near the kernel's own default queue even at the worst
+ * (fs.inotify.max_queued_events: 16,384 events). Bounded so that writers that never stop
+ * cannot grow the agent's memory without end. Past it (and when memory runs out) qfull is
+ * set: the events left wait in the kernel for the loop's next turn, a file read for an event
+ * meanwhile is not used (later_event() cannot know what came after), and once the queue is
+ * handled the whole folder is read again, as after an inotify overflow. */
+#define QUEUE_MAX (4u << 20)
 
 /* Reads what inotify has (without waiting) to the end of the queue, noting the place of each
  * file's last event that writes, replaces or removes it. */
@@ -472,8 +499,10 @@ static bool later_event(struct localsrc *s, const char *name)
     return s->qfull || (s->qoverflow && s->qoverflow - 1 > s->qcur) || (at && at - 1 > s->qcur);
 }
 
-/* Reads one file into the engine. Returns true when the engine changed. */
-static bool load_file(struct localsrc *s, const char *name)
+/* Reads one file into the engine. for_event: read for an event of the queue (on_inotify()),
+ * not used when a later event says it was written since (later_event()). Returns true when
+ * the engine changed. */
+static bool load_file(struct localsrc *s, const char *name, bool for_event)
 {
     _cleanup_free_ char *path = NULL;
     if (asprintf(&path, "%s/%s", s->dir, name) < 0)
@@ -489,10 +518,7 @@ static bool load_file(struct localsrc *s, const char *name)
     hmap_remove(&s->folders, name);
     if (r == -ENOENT && s->l) {
         /* Gone: dropped once the folder is seen to stay (it may be going as a whole). */
-        if (hmap_get(&s->files, name)) {
-            hmap_put(&s->removed, name, (void *)1, NULL);
-            evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
-        }
+        mark_removed(s, name);
         return false;
     }
     struct lfile *old = hmap_get(&s->files, name);
@@ -505,7 +531,7 @@ static bool load_file(struct localsrc *s, const char *name)
     }
     /* Read for an event, and written again since (after the read began, or its event was
      * queued before this one's turn): not used; the later event reads it again. */
-    if (s->checking && later_event(s, name))
+    if (for_event && later_event(s, name))
         return false;
     struct digest d;
     digest_bytes(buf, len, &d);
@@ -659,7 +685,7 @@ static bool reread_marked(struct localsrc *s)
         }
         if (name) {
             log_info("%s/%s holds objects another file dropped: reading it again", s->dir, name);
-            changed |= load_file(s, name);
+            changed |= load_file(s, name, false);
             again = true;
         }
     }
@@ -703,7 +729,7 @@ static int load_folder(struct localsrc *s)
     struct hmap seen;
     hmap_init(&seen);
     for (size_t i = 0; i < n; i++) {
-        load_file(s, names[i]);
+        load_file(s, names[i], false);
         hmap_put(&seen, names[i], hmap_get(&s->folders, names[i]) ? FOLDER_SEEN : FILE_SEEN, NULL);
         hmap_remove(&s->removed, names[i]);
     }
@@ -954,10 +980,7 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
             continue;
         }
         if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
-            if (hmap_get(&s->files, ev->name)) {
-                hmap_put(&s->removed, ev->name, (void *)1, NULL);
-                evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
-            }
+            mark_removed(s, ev->name);
             if (ev->mask & IN_MOVED_FROM) {
                 free(s->moved_from);
                 s->moved_from = strdup(ev->name);
@@ -969,24 +992,17 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
                 free(TAKE_PTR(s->moved_from));
             }
             hmap_remove(&s->removed, ev->name);
-            s->checking = true;
-            changed |= load_file(s, ev->name);
-            s->checking = false;
+            changed |= load_file(s, ev->name, true);
         } else if ((ev->mask & IN_CREATE) && made_without_write(s, ev->name)) {
             /* A name made without a write to close: a symbolic link (ln -s) or a hard link
              * (ln). A file made to be written is read when it is closed. */
             hmap_remove(&s->removed, ev->name);
-            s->checking = true;
-            changed |= load_file(s, ev->name);
-            s->checking = false;
+            changed |= load_file(s, ev->name, true);
         } else if (ev->mask & IN_ATTRIB) {
             /* A file that could not be read may be readable now (chmod, chown). */
             struct lfile *f = hmap_get(&s->files, ev->name);
-            if (f && f->broken) {
-                s->checking = true;
-                changed |= load_file(s, ev->name);
-                s->checking = false;
-            }
+            if (f && f->broken)
+                changed |= load_file(s, ev->name, true);
         }
     }
     if (lost) {

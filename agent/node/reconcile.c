@@ -773,24 +773,23 @@ static void schedule_retry(struct reconciler *r)
 static int load_one(const char *rel, void *userdata)
 {
     struct reconciler *r = userdata;
-    struct kerr err = {0};
+    struct kerr err = {0}, put_back_err = {0};
     char *data = NULL;
     size_t len = 0;
-    int q = store_read(r->s, rel, &data, &len, &err);
+    /* Its mode and owner put back as it is read, if someone changed them while the agent was
+     * not running (the bytes are compared with what the engine owes later). */
+    int q = store_read_restore(r->s, rel, &data, &len, &put_back_err, &err);
     if (q < 0) {
         log_warning("%s", err.msg);
         return 0;
     }
+    if (put_back_err.code < 0)
+        log_warning("%s", put_back_err.msg);
     struct want *w = want_get(r, rel);
     if (!w) {
         free(data);
         return -ENOMEM;
     }
-    /* Its mode and owner put back if someone changed them while the agent was not running
-     * (the bytes are compared with what the engine owes later). */
-    bool equal = false;
-    if (store_check(r->s, rel, data, len, &equal, &err) < 0)
-        log_warning("%s", err.msg);
     free(w->json);
     w->json = data;
     w->len = len;

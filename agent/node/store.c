@@ -448,6 +448,35 @@ static int fd_equals(int fd, uint64_t size, const void *data, size_t len, bool *
     return 0;
 }
 
+/* rel, open at fd (a regular file, whose fstat() gave st), holds the bytes the agent wants
+ * there: its mode is put back to 0644 and its owner to the agent's if someone changed them, a
+ * warning each. *ret_kept is false when the owner cannot be put back (the agent cannot chown:
+ * not root), so that a write replaces the file by one of its own. */
+static int put_back(struct store *s, int fd, const struct stat *st, const char *rel, bool *ret_kept,
+                    struct kerr *err)
+{
+    *ret_kept = true;
+    if ((st->st_mode & 07777) != 0644) {
+        s->serial++; /* a mode put back is a change (store_serial()) */
+        if (fchmod(fd, 0644) < 0)
+            return kerr_set(err, -errno, "%s/%s: chmod: %s", s->path, rel, strerror(errno));
+        log_warning("%s/%s had mode %04o: put back to 0644", s->path, rel,
+                    (unsigned)(st->st_mode & 07777));
+    }
+    /* Another owner could rewrite it while the agent is not looking (or not running): the
+     * agent's own, else (it cannot chown) replaced by a file of its own. */
+    if (st->st_uid != geteuid() || st->st_gid != getegid()) {
+        s->serial++;
+        if (fchown(fd, geteuid(), getegid()) < 0)
+            *ret_kept = false;
+        else
+            log_warning("%s/%s was owned by %u:%u: put back to %u:%u", s->path, rel,
+                        (unsigned)st->st_uid, (unsigned)st->st_gid, (unsigned)geteuid(),
+                        (unsigned)getegid());
+    }
+    return 0;
+}
+
 /* Looks at what is at file in nsfd: *ret_equal is true when it is a regular file holding
  * exactly data (its mode is then set back to 0644 if someone changed it), *ret_exists when
  * anything is there. A folder there is refused; links and other non-regular entries count as
@@ -487,23 +516,10 @@ static int existing_check(struct store *s, int nsfd, const char *rel, const char
         if (r < 0)
             return kerr_set(err, r, "%s/%s: read: %s", s->path, rel, strerror(-r));
     }
-    if (equal && (fst.st_mode & 07777) != 0644) {
-        s->serial++; /* a mode put back is a change (store_serial()) */
-        if (fchmod(fd, 0644) < 0)
-            return kerr_set(err, -errno, "%s/%s: chmod: %s", s->path, rel, strerror(errno));
-        log_warning("%s/%s had mode %04o: put back to 0644", s->path, rel,
-                    (unsigned)(fst.st_mode & 07777));
-    }
-    /* Another owner could rewrite it while the agent is not looking (or not running): the
-     * agent's own, else (it cannot chown) replaced by a file of its own. */
-    if (equal && (fst.st_uid != geteuid() || fst.st_gid != getegid())) {
-        s->serial++;
-        if (fchown(fd, geteuid(), getegid()) < 0)
-            equal = false;
-        else
-            log_warning("%s/%s was owned by %u:%u: put back to %u:%u", s->path, rel,
-                        (unsigned)fst.st_uid, (unsigned)fst.st_gid, (unsigned)geteuid(),
-                        (unsigned)getegid());
+    if (equal) {
+        int r = put_back(s, fd, &fst, rel, &equal, err);
+        if (r < 0)
+            return r;
     }
     *ret_equal = equal;
     if (!equal && ret_old_fd)
@@ -837,7 +853,9 @@ int store_stat(struct store *s, const char *rel, struct stat *ret_st, struct ker
     return rel_stat(s, rel, &n, &nsfd, ret_st, err);
 }
 
-int store_read(struct store *s, const char *rel, char **ret_data, size_t *ret_len, struct kerr *err)
+/* store_read(), and with restore store_read_restore(). */
+static int read_rel(struct store *s, const char *rel, bool restore, char **ret_data,
+                    size_t *ret_len, struct kerr *put_back_err, struct kerr *err)
 {
     struct ns_name split;
     _cleanup_close_ int nsfd = -1;
@@ -882,10 +900,24 @@ int store_read(struct store *s, const char *rel, char **ret_data, size_t *ret_le
         cap = new_cap;
     }
     buf[len] = '\0';
+    bool kept; /* false: an owner left as it was, which a check takes for other bytes */
+    if (restore)
+        put_back(s, fd, &st, rel, &kept, put_back_err);
     *ret_data = TAKE_PTR(buf);
     if (ret_len)
         *ret_len = len;
     return 0;
+}
+
+int store_read(struct store *s, const char *rel, char **ret_data, size_t *ret_len, struct kerr *err)
+{
+    return read_rel(s, rel, false, ret_data, ret_len, NULL, err);
+}
+
+int store_read_restore(struct store *s, const char *rel, char **ret_data, size_t *ret_len,
+                       struct kerr *put_back_err, struct kerr *err)
+{
+    return read_rel(s, rel, true, ret_data, ret_len, put_back_err, err);
 }
 
 /* The removal of rel: *ret_removed when a file went (a removal that found nothing changes

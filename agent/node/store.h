@@ -84,6 +84,14 @@ size_t store_write_many(struct store *s, struct store_item *items, size_t n,
 int store_read(struct store *s, const char *rel, char **ret_data, size_t *ret_len,
                struct kerr *err);
 
+/* store_read(), and then what store_check() of the bytes read does, on the file opened for the
+ * read (one walk, one open, one read): its mode is put back to 0644 and its owner to the
+ * agent's if someone changed them, a warning each. An owner the agent cannot put back (not
+ * root) is left. A mode that cannot be put back leaves the bytes read and 0 returned:
+ * put_back_err (may be NULL) then says why, its code negative. */
+int store_read_restore(struct store *s, const char *rel, char **ret_data, size_t *ret_len,
+                       struct kerr *put_back_err, struct kerr *err);
+
 /* *ret_equal: rel is a regular file holding exactly data; its mode is then put back to 0644
  * if someone changed it (what store_write() of the same bytes would do, without the walk
  * and the write). Absent, or anything else there: false. */
@@ -96,12 +104,13 @@ int store_check(struct store *s, const char *rel, const void *data, size_t len, 
 int store_stat(struct store *s, const char *rel, struct stat *ret_st, struct kerr *err);
 
 /* A number that changes whenever a file below the store may have changed: at each write
- * that replaced a file, each write or check that put a file's mode back, each removal of a
- * file, each of these calls that failed (what is there is then not known), and each change
- * seen from outside (store_note_change(): the agent's inotify watch). Writes of the bytes a
- * file already holds, checks that find it right and removals that find nothing (the
- * reconciler removes files it does not want whether or not they are there) leave it. While
- * it stays the same, a store_stat() taken meanwhile still holds. */
+ * that replaced a file, each write or check that put a file's mode back (a
+ * store_read_restore() too), each removal of a file, each of these calls that failed (what
+ * is there is then not known), and each change seen from outside (store_note_change(): the
+ * agent's inotify watch). Writes of the bytes a file already holds, checks that find it
+ * right and removals that find nothing (the reconciler removes files it does not want
+ * whether or not they are there) leave it. While it stays the same, a store_stat() taken
+ * meanwhile still holds. */
 uint64_t store_serial(const struct store *s);
 void store_note_change(struct store *s);
 

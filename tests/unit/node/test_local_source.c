@@ -398,6 +398,19 @@ static void test_defined_twice_is_held(void **state)
     rm_file(f, "g.yaml");
     load_all_logged(f, log, sizeof(log));
     assert_null(policy_of(f, "guard"));
+
+    /* The file read first (h.yaml, valid then) is marked invalid by the read of the second:
+     * once that one goes, it is read again and says it is valid again. */
+    put_file(f, "h.yaml", A_POLICY("pair"));
+    put_file(f, "i.yaml", A_POLICY("pair"));
+    load_all_logged(f, log, sizeof(log));
+    assert_non_null(policy_of(f, "pair")->error);
+    rm_file(f, "i.yaml");
+    load_all_logged(f, log, sizeof(log));
+    assert_null(policy_of(f, "pair")->error);
+    snprintf(want, sizeof(want), "%s/h.yaml: recovered: every policy in it is valid again", f->dir);
+    if (count_of(log, want) != 1)
+        fail_msg("not once \"%s\" in the log:\n%s", want, log);
 }
 
 /* A folder named like a manifest (DIR/extra.yaml/) is not read, as kscmp validate does not

@@ -229,19 +229,25 @@ static void test_invalid_keeps_last_good(void **state)
     fix_remove(&f);
 }
 
+/* A kubelet root made for f (not opened) holding rel with bytes: what an earlier run left. */
+static void fix_dir_with(struct fix *f, const char *rel, const char *bytes)
+{
+    strcpy(f->dir, "/tmp/kscmp-test-reconcile-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    struct store *s = NULL;
+    struct kerr err = {0};
+    assert_int_equal(store_open(f->dir, &s, &err), 0);
+    assert_int_equal(store_write(s, rel, bytes, strlen(bytes), NULL, &err), 0);
+    store_close(s);
+}
+
 /* Files no pod references go at garbage collection, not before; a reference the pod may not
  * use is refused with an Event and writes nothing. */
 static void test_gc_and_refusals(void **state)
 {
     struct fix f = {0};
-    strcpy(f.dir, "/tmp/kscmp-test-reconcile-XXXXXX");
-    assert_non_null(mkdtemp(f.dir));
     /* A file left by an earlier run, and a temporary a crash left. */
-    struct store *s = NULL;
-    struct kerr err = {0};
-    assert_int_equal(store_open(f.dir, &s, &err), 0);
-    assert_int_equal(store_write(s, "demo/old.json", "{}\n", 3, NULL, &err), 0);
-    store_close(s);
+    fix_dir_with(&f, "demo/old.json", "{}\n");
     int fd = open(path_of(&f, "demo/.old.json.kscmp-tmp-abc123"), O_CREAT | O_WRONLY, 0644);
     assert_true(fd >= 0);
     close(fd);
@@ -267,6 +273,55 @@ static void test_gc_and_refusals(void **state)
     assert_int_equal(reconciler_sync(f.r, 0), 0);
     _cleanup_free_ char *web2 = disk(&f, "demo/web.json");
     assert_null(web2);
+    fix_close(&f);
+    fix_remove(&f);
+}
+
+/* A profile whose mode and owner someone changed while the agent was not running: put back at
+ * start, as the files on disk are first read, before any sync, with a warning each (the same
+ * file and bytes). */
+static void test_start_puts_back_mode_and_owner(void **state)
+{
+    struct fix f = {0};
+    fix_dir_with(&f, "demo/web.json", "{}\n");
+    char path[512];
+    snprintf(path, sizeof(path), "%s", path_of(&f, "demo/web.json"));
+    bool root = geteuid() == 0; /* chown to another user needs root */
+    assert_int_equal(chmod(path, 0666), 0);
+    if (root)
+        assert_int_equal(chown(path, 65534, 65534), 0);
+    ino_t ino = inode_of(&f, "demo/web.json");
+
+    /* The log (stderr) of the start, into a file. */
+    char log_path[128], log[8192];
+    snprintf(log_path, sizeof(log_path), "%s.log", f.dir);
+    fflush(stderr);
+    int saved = dup(2), fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(saved >= 0 && fd >= 0);
+    dup2(fd, 2);
+    close(fd);
+    fix_open(&f, false);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    FILE *fp = fopen(log_path, "r");
+    assert_non_null(fp);
+    log[fread(log, 1, sizeof(log) - 1, fp)] = '\0';
+    fclose(fp);
+    unlink(log_path);
+
+    struct stat st;
+    assert_int_equal(lstat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0644);
+    assert_non_null(strstr(log, "demo/web.json had mode 0666: put back to 0644"));
+    if (root) {
+        assert_int_equal(st.st_uid, geteuid());
+        assert_int_equal(st.st_gid, getegid());
+        assert_non_null(strstr(log, "demo/web.json was owned by 65534:65534: put back to"));
+    }
+    assert_int_equal(st.st_ino, ino);
+    _cleanup_free_ char *bytes = disk(&f, "demo/web.json");
+    assert_string_equal(bytes, "{}\n");
     fix_close(&f);
     fix_remove(&f);
 }
@@ -747,6 +802,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_new_profile_digested_once),
         cmocka_unit_test(test_invalid_keeps_last_good),
         cmocka_unit_test(test_gc_and_refusals),
+        cmocka_unit_test(test_start_puts_back_mode_and_owner),
         cmocka_unit_test(test_incremental_equals_fresh),
         cmocka_unit_test(test_self_heal),
         cmocka_unit_test(test_self_heal_busy_loop),

@@ -756,6 +756,54 @@ static void test_check(void **state)
     store_close(s);
 }
 
+/* store_read_restore: the bytes, and a mode and an owner someone changed put back on the file
+ * read (the inode kept; counted by the serial); right already, nothing counted. Absent, a
+ * link: as store_read(). */
+static void test_read_restore(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    struct kerr err = {0}, put_back_err = {0};
+    char *data = NULL;
+    size_t len = 0;
+    assert_int_equal(store_read_restore(s, "demo/web.json", &data, &len, &put_back_err, &err),
+                     -ENOENT);
+    write_ok(s, "demo/web.json", "same", true);
+    uint64_t v = store_serial(s);
+    assert_int_equal(store_read_restore(s, "demo/web.json", &data, &len, &put_back_err, &err), 0);
+    assert_int_equal(len, 4);
+    assert_string_equal(data, "same");
+    free(data);
+    assert_true(store_serial(s) == v);
+    const char *path = at(f, "seccomp/kscmp/demo/web.json");
+    bool root = geteuid() == 0; /* chown to another user needs root */
+    assert_int_equal(chmod(path, 0666), 0);
+    if (root)
+        assert_int_equal(chown(path, 65534, 65534), 0);
+    struct stat before, after;
+    assert_int_equal(lstat(path, &before), 0);
+    data = NULL;
+    assert_int_equal(store_read_restore(s, "demo/web.json", &data, &len, &put_back_err, &err), 0);
+    assert_int_equal(put_back_err.code, 0);
+    assert_int_equal(len, 4);
+    assert_string_equal(data, "same");
+    free(data);
+    assert_int_equal(lstat(path, &after), 0);
+    assert_int_equal(before.st_ino, after.st_ino);
+    assert_int_equal(after.st_mode & 07777, 0644);
+    if (root) {
+        assert_int_equal(after.st_uid, geteuid());
+        assert_int_equal(after.st_gid, getegid());
+    }
+    assert_true(store_serial(s) != v);
+    assert_int_equal(symlink(path, at(f, "seccomp/kscmp/demo/link.json")), 0);
+    data = NULL;
+    assert_int_equal(store_read_restore(s, "demo/link.json", &data, &len, &put_back_err, &err),
+                     -ELOOP);
+    assert_null(data);
+    store_close(s);
+}
+
 static void test_folder_as_file_refused(void **state)
 {
     struct fixture *f = *state;
@@ -1309,6 +1357,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_link_as_file_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_folder_as_file_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_restore, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stat, setup, teardown),
         cmocka_unit_test_setup_teardown(test_size_limit, setup, teardown),
