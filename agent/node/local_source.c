@@ -34,6 +34,9 @@ struct ident {
     const char *ns;  /* NULL, or in name's allocation, after it */
     const char *key; /* type, kind, namespace and name in one string; in name's allocation */
     char *name;
+    /* A policy's selectors' digest (selectors_digest()), in name's allocation; NULL when
+     * they could not be read, or not a policy. */
+    const struct digest *sel;
 };
 
 struct lfile {
@@ -93,20 +96,68 @@ static void ids_free(struct ident *ids, size_t n)
     free(ids);
 }
 
+/* Writes s to f, its length first (no two lists of strings write the same bytes). */
+static void sel_str(FILE *f, const char *s)
+{
+    fprintf(f, "%zu:%s", strlen(s), s);
+}
+
+static void sel_write(FILE *f, const struct selector *sel)
+{
+    fprintf(f, "p%d m%zu ", (int)sel->present, sel->match.n);
+    for (size_t i = 0; i < sel->match.n; i++) {
+        sel_str(f, sel->match.v[i].key);
+        sel_str(f, sel->match.v[i].value);
+    }
+    fprintf(f, " e%zu ", sel->nexprs);
+    for (size_t i = 0; i < sel->nexprs; i++) {
+        const struct sel_expr *x = &sel->exprs[i];
+        sel_str(f, x->key);
+        fprintf(f, "o%d v%zu ", (int)x->op, x->nvalues);
+        for (size_t j = 0; j < x->nvalues; j++)
+            sel_str(f, x->values[j]);
+    }
+}
+
+/* A digest of what p selects (its selector and namespaceSelector, as written: the same
+ * selection written in another order digests otherwise, which only costs precision), so that
+ * two definitions of one policy can be told to select alike without keeping either.
+ * 0, or -ENOMEM. */
+static int selectors_digest(const struct policy *p, struct digest *ret)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return -ENOMEM;
+    sel_write(f, &p->selector);
+    fputc('|', f);
+    sel_write(f, &p->ns_selector);
+    bool bad = ferror(f) != 0;
+    if (fclose(f) != 0 || bad) {
+        free(buf);
+        return -ENOMEM;
+    }
+    digest_bytes(buf, len, ret);
+    free(buf);
+    return 0;
+}
+
 /* id's name, namespace (may be NULL) and key in one allocation (one per object of every file:
  * ten thousand policies); id->type and id->kind are set before. id->name NULL without memory.
  * The key gives the namespace's length, so that no two idents share one whatever their names
  * hold (a broken policy keeps the name it was given). */
-static void ident_set(struct ident *id, const char *ns, const char *name)
+static void ident_set(struct ident *id, const char *ns, const char *name, const struct digest *sel)
 {
     size_t ln = strlen(name) + 1, ls = ns ? strlen(ns) + 1 : 0;
     char head[64];
     int lh = snprintf(head, sizeof(head), "%d %d %zu ", (int)id->type, (int)id->kind,
                       ns ? ls - 1 : (size_t)-1);
     size_t lk = (size_t)lh + ls + ln;
-    id->name = malloc(ln + ls + lk);
+    id->name = malloc(ln + ls + lk + (sel ? sizeof(*sel) : 0));
     if (!id->name)
         return;
+    id->sel = sel ? memcpy(id->name + ln + ls + lk, sel, sizeof(*sel)) : NULL;
     memcpy(id->name, name, ln);
     id->ns = ns ? memcpy(id->name + ln, ns, ls) : NULL;
     char *k = id->name + ln + ls;
@@ -182,6 +233,38 @@ static bool file_holds(const struct lfile *f, const struct ident *id)
         if (same_ident(&f->ids[i], id))
             return true;
     return false;
+}
+
+/* Whether a and b are definitions known to select alike. */
+static bool select_alike(const struct ident *a, const struct ident *b)
+{
+    return a->sel && b->sel && digest_equal(a->sel, b->sel);
+}
+
+/* Whether each of the n ids that names the object id does selects as id does. */
+static bool ids_select_alike(const struct ident *ids, size_t n, const struct ident *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (same_ident(&ids[i], id) && !select_alike(&ids[i], id))
+            return false;
+    return true;
+}
+
+/* Whether every definition of id in the known files other than name (a file may hold two)
+ * selects as id does. */
+static bool others_select_alike(struct localsrc *s, const char *name, const struct ident *id)
+{
+    if (!id->sel)
+        return false;
+    if (!maybe_held(s, id))
+        return true;
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&s->files, &it); h; h = hmap_next(&s->files, &it)) {
+        const struct lfile *f = h->value;
+        if (strcmp(h->key, name) != 0 && f->known && !ids_select_alike(f->ids, f->nids, id))
+            return false;
+    }
+    return true;
 }
 
 static void delete_ident(struct localsrc *s, const struct ident *id)
@@ -321,7 +404,8 @@ static const char *mark_holders_invalid(struct localsrc *s, const char *name,
  * last good profile until one definition goes; the other file is then read again and its
  * definition used. Returns true when it is held. */
 static bool hold_defined_twice(struct localsrc *s, const char *name, struct policy **pp,
-                               const struct ident *id, bool twice_here)
+                               const struct ident *id, const struct ident *here, size_t nhere,
+                               bool twice_here)
 {
     const char *other = twice_here ? NULL : mark_holders_invalid(s, name, id);
     if (!twice_here && !other)
@@ -341,14 +425,19 @@ static bool hold_defined_twice(struct localsrc *s, const char *name, struct poli
         why = NULL;
     metrics_add(s->m, M_SOURCE_ERRORS, 1);
     log_error("%s", why ? why : "a policy is defined twice: it is held as invalid");
-    /* The decoded policy is one allocation (policy_pack()): packed again with the error, and
-     * with its selectors taken as unknown, so that it holds the files of every pod in its
-     * scope: the other definition may select pods this one does not, and it may never have
-     * compiled (both read before the first sync), so nothing remembers what it selected. */
+    /* The decoded policy is one allocation (policy_pack()): packed again with the error. The
+     * other definitions may select pods this one does not, and may never have compiled (all
+     * read before the first sync), so that nothing remembers what they selected: unless each
+     * selects as this one does (a copy of a file kept beside it, most often), its selectors
+     * are taken as unknown, and it holds the files of every pod in its scope (a namespace's,
+     * or the node's for a ClusterSeccompPolicy). When they select alike, it holds the files
+     * of the pods they select, and those of the pods its last compiled version selected (the
+     * engine remembers them), no more. */
     struct policy *p = *pp, *held = NULL;
     bool unknown = p->selector_unknown;
+    bool alike = others_select_alike(s, name, id) && ids_select_alike(here, nhere, id);
     p->error = why ? why : (char *)"defined twice";
-    p->selector_unknown = true;
+    p->selector_unknown = !alike;
     r = policy_pack(p, &held);
     p->error = NULL;
     p->selector_unknown = unknown;
@@ -572,16 +661,18 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
         id->type = o->type;
         if (o->type == OBJ_POLICY) {
             id->kind = o->policy->kind;
-            ident_set(id, o->policy->ns, o->policy->name);
+            struct digest sel;
+            bool known = !o->policy->selector_unknown && selectors_digest(o->policy, &sel) == 0;
+            ident_set(id, o->policy->ns, o->policy->name, known ? &sel : NULL);
             if (o->policy->error) {
                 metrics_add(s->m, M_SOURCE_ERRORS, 1);
                 log_error("%s", o->policy->error);
                 ninvalid++;
             }
         } else if (o->type == OBJ_POD) {
-            ident_set(id, o->pod->ns, o->pod->name);
+            ident_set(id, o->pod->ns, o->pod->name, NULL);
         } else {
-            ident_set(id, NULL, o->ns->name);
+            ident_set(id, NULL, o->ns->name, NULL);
         }
         if (!id->name) {
             ids_free(ids, nids);
@@ -632,7 +723,7 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
                             s->dir, name, ids[i].ns, ids[i].name);
         }
         if (o->type == OBJ_POLICY && !o->policy->error &&
-            hold_defined_twice(s, name, &o->policy, &ids[i], twice_here))
+            hold_defined_twice(s, name, &o->policy, &ids[i], ids, nids, twice_here))
             ninvalid++;
         if (o->type == OBJ_POLICY)
             r = engine_put_policy(s->e, TAKE_PTR(o->policy));

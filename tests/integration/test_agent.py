@@ -1361,6 +1361,37 @@ spec:
         self.agent()
         self.assert_converged(ALL_FILES)
 
+    def test_36_policy_copied_beside_holds_only_its_files(self):
+        """A copy of 10-merge.yaml kept in DIR: kscmp1 and kscmp2 are defined twice, selecting
+        alike: web.json (theirs) keeps its last good profile, while api.json, which they do
+        not reach, still takes a change of its own policy. A copy that selects otherwise holds
+        every file of the namespace (which pods it is meant for is not known) until removed."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        web = self.read("demo/web.json")
+        mark = a.log_mark()
+        self.put("11-merge-copy.yaml", MERGE)
+        a.wait_log(r"SeccompPolicy demo/kscmp1 is defined in \S+10-merge\.yaml and in "
+                   r"\S+11-merge-copy\.yaml", mark)
+        tighter = INHERIT.replace("[accept4, bind, listen]", "[accept4, bind]")
+        self.put("20-inherit.yaml", tighter)
+        self.wait_bytes("demo/api.json",
+                        self.expected("demo/api.json", {"11-merge-copy.yaml": None}))
+        self.assertNotIn(b'"listen"', self.read("demo/api.json"))
+        self.assertEqual(self.read("demo/web.json"), web)
+        # The copy selects app=api: api.json is held too.
+        self.put("11-merge-copy.yaml", MERGE.replace("app: web", "app: api"))
+        a.wait_log(r"kscmp/demo/api\.json: kept as it was: a contributing policy is invalid",
+                   mark)
+        api = self.read("demo/api.json")
+        mark = a.log_mark()
+        self.put("20-inherit.yaml", INHERIT)
+        a.wait_log(r"kscmp/demo/api\.json: kept as it was", mark)
+        self.assertEqual(self.read("demo/api.json"), api)
+        # The copy removed: every file as compiled.
+        os.unlink(os.path.join(self.local, "11-merge-copy.yaml"))
+        self.assert_converged(ALL_FILES)
+
 def main():
     if not os.access(H.KSCMP, os.X_OK):
         print(f"{H.KSCMP} is missing: run `make build/kscmp` first", file=sys.stderr)

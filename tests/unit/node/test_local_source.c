@@ -345,8 +345,30 @@ static void test_defined_twice_is_held(void **state)
     if (!strstr(log, want))
         fail_msg("no error \"%s\" in the log:\n%s", want, log);
     assert_non_null(policy_of(f, "web")->error);
-    /* It holds every file of its namespace: b.yaml's selectors are not a.yaml's. */
+    /* Neither selects by labels: it holds the files of what they select (its name's), no more.
+     * Once b.yaml's selects otherwise, it holds every file of its namespace, as it does while
+     * any definition's selectors differ (which one was meant is not known). */
+    assert_false(policy_of(f, "web")->selector_unknown);
+    put_file(f, "b.yaml",
+             POL("web", "  selector: {matchLabels: {app: web}}\n"
+                        "  defaultAction: Allow\n"));
+    load_all_logged(f, log, sizeof(log));
+    assert_non_null(policy_of(f, "web")->error);
     assert_true(policy_of(f, "web")->selector_unknown);
+    put_file(f, "a.yaml",
+             POL("web", "  selector: {matchLabels: {app: web}}\n"
+                        "  seccomp: {syscalls: [read], action: Allow}\n"));
+    load_all_logged(f, log, sizeof(log));
+    assert_false(policy_of(f, "web")->selector_unknown);
+    put_file(f, "b.yaml",
+             POL("web", "  selector: {matchLabels: {app: api}}\n"
+                        "  defaultAction: Allow\n"));
+    load_all_logged(f, log, sizeof(log));
+    assert_true(policy_of(f, "web")->selector_unknown);
+    put_file(f, "b.yaml", POL("web", "  defaultAction: Allow\n"));
+    put_file(f, "a.yaml", A_POLICY("web"));
+    load_all_logged(f, log, sizeof(log));
+    assert_non_null(policy_of(f, "web")->error);
     assert_null(policy_of(f, "other")->error);
     assert_null(strstr(log, "demo/other is defined"));
     assert_null(strstr(log, "read last"));
@@ -376,6 +398,13 @@ static void test_defined_twice_is_held(void **state)
     if (!strstr(log, want))
         fail_msg("no error \"%s\" in the log:\n%s", want, log);
     assert_non_null(policy_of(f, "dup")->error);
+    assert_false(policy_of(f, "dup")->selector_unknown);
+    put_file(f, "d.yaml",
+             A_POLICY("dup") "---\n" POL("dup", "  selector: {matchLabels: {app: web}}\n"
+                                                "  defaultAction: Allow\n"));
+    load_all_logged(f, log, sizeof(log));
+    assert_non_null(policy_of(f, "dup")->error);
+    assert_true(policy_of(f, "dup")->selector_unknown);
     /* One definition left: valid, and said. */
     put_file(f, "d.yaml", A_POLICY("dup"));
     load_all_logged(f, log, sizeof(log));
@@ -687,11 +716,17 @@ static void test_incremental_equals_fresh(void **state)
                     char name[8];
                     snprintf(name, sizeof(name), "p%u", (unsigned)(prop_rand(&x) % 4));
                     char doc[512];
-                    if (prop_rand(&x) % 2)
+                    unsigned v = (unsigned)(prop_rand(&x) % 3);
+                    if (v == 0)
                         snprintf(doc, sizeof(doc), "---\n" POL("%s", "  defaultAction: Allow\n"),
                                  name);
-                    else
+                    else if (v == 1)
                         snprintf(doc, sizeof(doc), "---\n" A_POLICY("%s"), name);
+                    else
+                        snprintf(doc, sizeof(doc),
+                                 "---\n" POL("%s", "  selector: {matchLabels: {app: web}}\n"
+                                                   "  defaultAction: Allow\n"),
+                                 name);
                     strcat(text, doc);
                 }
                 if (!n)
@@ -720,6 +755,14 @@ static void test_incremental_equals_fresh(void **state)
                     fail_msg("seed %llu step %d: %s is %s incrementally, %s fresh",
                              (unsigned long long)seed, step, name, a->error ? "held" : "valid",
                              b->error ? "held" : "valid");
+                /* Held: what it reaches (every pod of its namespace, or what its
+                 * definitions select) does not depend on the order they were read in. */
+                if (a->error && a->selector_unknown != b->selector_unknown)
+                    fail_msg("seed %llu step %d: held %s has its selectors %s incrementally, %s "
+                             "fresh",
+                             (unsigned long long)seed, step, name,
+                             a->selector_unknown ? "unknown" : "known",
+                             b->selector_unknown ? "unknown" : "known");
                 if (!a->error && a->has_default != b->has_default)
                     fail_msg("seed %llu step %d: %s has another definition incrementally",
                              (unsigned long long)seed, step, name);
