@@ -179,7 +179,9 @@ static void update_gauge(struct reconciler *r)
     metrics_set(r->m, G_PROFILES, (double)n);
     if (r->initial_done && !r->ready && !r->lost && reconciler_pending(r) == 0) {
         r->ready = true;
-        log_info("ready: the first complete set of profiles is on disk");
+        /* --once (no loop) says it at its end, when the run passes as a whole. */
+        if (r->l)
+            log_info("ready: the first complete set of profiles is on disk");
     }
     metrics_set(r->m, G_READY, r->ready);
 }

@@ -786,6 +786,8 @@ int agent_main(int argc, char **argv)
         r = a.first_done && !unwritten && !a.warnings && !a.invalid_policies && !twice
                 ? 0
                 : EXIT_INVALID;
+        if (r == 0)
+            log_info("ready: the first complete set of profiles is on disk");
         if (a.first_done && r != 0)
             log_error("--once: %u pod Event(s), %u invalid polic%s, %u file(s) not written or "
                       "removed, %u second definition(s) of an object: exit 1",
