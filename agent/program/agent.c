@@ -260,6 +260,19 @@ static void on_heartbeat(struct evtimer *t, void *userdata)
     evtimer_arm(t, 1000);
 }
 
+/* The last line: what was left undone, if anything (a full disk, a read-only folder: the
+ * next start tries again). */
+static void log_stopped(struct agent *a)
+{
+    unsigned pending = reconciler_pending(a->rec);
+    if (pending)
+        log_warning("stopped with %u file(s) not written or removed as owed (retried until "
+                    "now; the next start tries again)",
+                    pending);
+    else
+        log_info("stopped");
+}
+
 static void agent_free(struct agent *a)
 {
     http_free(a->http); /* its thread reads the metrics */
@@ -753,7 +766,7 @@ int agent_main(int argc, char **argv)
         kubesrc_start(a.ksrc);
         evtimer_arm(a.heartbeat, 0);
         r = evloop_run(a.l);
-        log_info("stopped");
+        log_stopped(&a);
         agent_free(&a);
         return r < 0 ? EXIT_INVALID : r;
     }
@@ -800,7 +813,7 @@ int agent_main(int argc, char **argv)
         local_first_sync(&a, t0); /* else the source retries and calls on_change */
     evtimer_arm(a.heartbeat, 0);
     r = evloop_run(a.l);
-    log_info("stopped");
+    log_stopped(&a);
     agent_free(&a);
     return r < 0 ? EXIT_INVALID : r;
 }

@@ -1393,6 +1393,34 @@ spec:
         os.unlink(os.path.join(self.local, "11-merge-copy.yaml"))
         self.assert_converged(ALL_FILES)
 
+    def test_37_stop_says_what_is_left(self):
+        """SIGTERM while a write fails (a full disk): exit 0, and the last line says how many
+        files were left as they were, not only "stopped"."""
+        try:
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k,mode=0755", "kscmp-it",
+                            self.root], check=True, capture_output=True)
+        except (subprocess.CalledProcessError, FileNotFoundError) as e:
+            self.skipTest(f"cannot mount a tmpfs as the kubelet root: {e}")
+        self.mounted = self.root
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        filler = os.path.join(self.root, "filler")
+        with open(filler, "wb", buffering=0) as f:
+            try:
+                while True:
+                    f.write(b"\0" * 4096)
+            except OSError as e:
+                self.assertTrue(H.enospc(e), e)
+        mark = a.log_mark()
+        self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]",
+                                                "[getpid, mkdir, futex, sysinfo]"))
+        a.wait_log(r"will try again", mark)
+        self.assertEqual(a.stop(), 0)
+        last = a.log().strip().splitlines()[-1]
+        self.assertRegex(last, r"warning\s+stopped with 1 file\(s\) not written or removed as "
+                               r"owed")
+        os.unlink(filler)
+
 def main():
     if not os.access(H.KSCMP, os.X_OK):
         print(f"{H.KSCMP} is missing: run `make build/kscmp` first", file=sys.stderr)
