@@ -36,7 +36,16 @@ struct loader {
     /* "dev:ino" -> the name a file was read under (one given twice, or by its folder too, is
      * read once); zeroed is empty */
     struct hmap seen;
+    struct hmap twice; /* "KIND ns/name" of the policies defined twice (collect) */
 };
+
+/* "KIND ns/name" of p into buf. */
+static const char *twice_key(const struct policy *p, char *buf, size_t len)
+{
+    char id[300];
+    snprintf(buf, len, "%s %s", policy_kind_name(p->kind), policy_id(p, id, sizeof(id)));
+    return buf;
+}
 
 static void loader_forget_files(struct loader *l)
 {
@@ -96,6 +105,9 @@ static int load_object(struct object *o, void *userdata)
             if (p->error) /* what is wrong with this copy too, not only that it is one */
                 fprintf(stderr, "kscmp: error: %s\n", p->error);
             l->dups++;
+            char key[400];
+            if (l->collect)
+                hmap_put(&l->twice, twice_key(p, key, sizeof(key)), (void *)1, NULL);
             return l->collect ? 0 : -EINVAL;
         }
         if (p->error) {
@@ -344,6 +356,7 @@ static int make_engine(const char *cmd, const struct common *c, bool collect, bo
         r = load_path(&l, c->files[i]);
         if (r < 0) {
             loader_forget_files(&l);
+            hmap_clear(&l.twice, NULL);
             engine_free(e);
             /* The error above may be a policy that has nothing to do with what was asked (the
              * agent would still write the files it does not contribute to): say why that
@@ -975,6 +988,12 @@ int cli_validate(int argc, char **argv)
             return EXIT_INVALID;
         }
         policy_id(all[i], id, sizeof(id));
+        char key[400];
+        if (hmap_get(&l.twice, twice_key(all[i], key, sizeof(key)))) {
+            /* As the agent holds it: which definition was meant is not known. */
+            printf("invalid   %s %s (defined twice)\n", policy_kind_name(all[i]->kind), id);
+            continue;
+        }
         if (!pr.valid) {
             bad++;
             if (!all[i]->error) /* decode errors were printed while loading */
@@ -1036,6 +1055,7 @@ int cli_validate(int argc, char **argv)
             printf("valid     %s %s\n", policy_kind_name(all[i]->kind), id);
     }
     free(all);
+    hmap_clear(&l.twice, NULL);
     if (n == 0 && l.errors == 0 && l.dups == 0)
         fprintf(stderr, "kscmp: error: no policy in the given files: nothing to validate\n");
     if (l.errors)

@@ -153,10 +153,11 @@ def test_validate_dir(d):
     os.mkdir(os.path.join(v, "sub.yaml"))  # a folder named like a manifest: not entered
     p = kscmp("validate", "-f", v, "--arch", "x86_64")
     check(p.returncode == 1, "validate -f DIR with errors exits 1", p.stderr)
-    check(p.stdout.splitlines() == ["valid     SeccompPolicy demo/a",
+    # A policy defined twice is invalid, as the agent holds it (which one was meant?).
+    check(p.stdout.splitlines() == ["invalid   SeccompPolicy demo/a (defined twice)",
                                     "invalid   SeccompPolicy demo/b",
                                     "valid     SeccompPolicy demo/c",
-                                    "valid     SeccompPolicy demo/e"],
+                                    "invalid   SeccompPolicy demo/e (defined twice)"],
           "validate -f DIR: every policy of every file, after the errors too", p.stdout)
     for want in ["2-syntax.yaml:2: malformed YAML",
                  "3-kind.yaml:2: SecompPolicy default/x: kind: unknown kind \"SecompPolicy\"",
