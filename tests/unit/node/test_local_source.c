@@ -440,6 +440,17 @@ static void test_defined_twice_is_held(void **state)
     snprintf(want, sizeof(want), "%s/h.yaml: recovered: every policy in it is valid again", f->dir);
     if (count_of(log, want) != 1)
         fail_msg("not once \"%s\" in the log:\n%s", want, log);
+
+    /* A hard link: two names of one file, said so (kscmp validate reads it once). */
+    char pa[256], pb[256];
+    snprintf(pa, sizeof(pa), "%s/h.yaml", f->dir);
+    snprintf(pb, sizeof(pb), "%s/j.yaml", f->dir);
+    assert_int_equal(link(pa, pb), 0);
+    load_all_logged(f, log, sizeof(log));
+    assert_non_null(policy_of(f, "pair")->error);
+    assert_false(policy_of(f, "pair")->selector_unknown);
+    if (!strstr(log, "(two names of one file, a hard link: keep one name in the folder)"))
+        fail_msg("no word of the hard link in the log:\n%s", log);
 }
 
 /* A folder named like a manifest (DIR/extra.yaml/) is not read, as kscmp validate does not
