@@ -3,7 +3,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +89,17 @@ struct localsrc {
     bool qfull;       /* events were left unread (bounded queue, or no memory): read all again */
     size_t qoverflow; /* the place of the last IN_Q_OVERFLOW in the queue, plus one (0: none) */
     struct hmap lastev;
+    /* Files another process holds open for writing (held_for_writing()): name -> when that
+     * was first seen (ms, plus one). Read once closed, or after BUSY_MAX_MS as they are. */
+    struct hmap busy;
+    struct evtimer *busy_timer;
+    bool busy_read; /* load_file() reads without asking (the wait is over) */
 };
+
+/* How long a file held open for writing is waited for, and how often it is looked at. */
+#define BUSY_MAX_MS 10000
+#define BUSY_POLL_MS 200
+#define BUSY_TELL_MS 1000
 
 static void ids_free(struct ident *ids, size_t n)
 {
@@ -208,6 +220,8 @@ void localsrc_free(struct localsrc *s)
         close(s->ifd);
     }
     evtimer_free(s->settle_timer);
+    evtimer_free(s->busy_timer);
+    hmap_clear(&s->busy, NULL);
     evtimer_free(s->retry_timer);
     hmap_clear(&s->files, lfile_free);
     hmap_clear(&s->removed, NULL);
@@ -604,11 +618,48 @@ static bool later_event(struct localsrc *s, const char *name)
 /* Reads one file into the engine. for_event: read for an event of the queue (on_inotify()),
  * not used when a later event says it was written since (later_event()). Returns true when
  * the engine changed. */
+/* Whether another process holds path open for writing (or mapped to write): the kernel then
+ * refuses a read lease (EAGAIN). 1 when it does; 0 when not, or when it cannot be told (not a
+ * regular file, a file system without leases, another user's file without CAP_LEASE). The
+ * lease, when granted, is given back at once: a writer's open() waits for that, microseconds
+ * (the break's SIGIO is ignored: localsrc_new()). */
+static int held_for_writing(const char *path)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        return 0;
+    if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+        (void)fcntl(fd, F_SETLEASE, F_UNLCK);
+        return 0;
+    }
+    return errno == EAGAIN ? 1 : 0;
+}
+
+/* name is held open for writing: not read now (what it held stays; never read, it holds back
+ * the first reconcile as a file not read yet does); read once it is closed (its event), or
+ * by on_busy() within BUSY_MAX_MS. */
+static void busy_wait(struct localsrc *s, const char *name)
+{
+    (void)lfile_get(s, name);
+    if (!hmap_get(&s->busy, name))
+        hmap_put(&s->busy, name, (void *)(uintptr_t)(now_ms() + 1), NULL);
+    if (!evtimer_armed(s->busy_timer))
+        evtimer_arm(s->busy_timer, BUSY_POLL_MS);
+}
+
 static bool load_file(struct localsrc *s, const char *name, bool for_event)
 {
     _cleanup_free_ char *path = NULL;
     if (asprintf(&path, "%s/%s", s->dir, name) < 0)
         return false;
+    /* A writer at work: its half may read as a valid manifest that lacks the rest (a rule,
+     * a policy: a weaker profile until the next read). Its close reads it. */
+    if (s->l && s->busy_timer && !s->busy_read && held_for_writing(path) > 0) {
+        busy_wait(s, name);
+        return false;
+    }
+    hmap_remove(&s->busy, name);
     struct kerr err = {0};
     _cleanup_free_ char *buf = NULL;
     size_t len = 0;
@@ -1029,6 +1080,50 @@ static bool made_without_write(const struct localsrc *s, const char *name)
     return S_ISLNK(st.st_mode) || (S_ISREG(st.st_mode) && st.st_nlink > 1);
 }
 
+static void on_busy(struct evtimer *timer, void *userdata)
+{
+    struct localsrc *s = userdata;
+    char **names = NULL;
+    size_t n = 0;
+    if (hmap_keys(&s->busy, NULL, NULL, &names, &n) < 0) {
+        evtimer_arm(timer, BUSY_POLL_MS);
+        return;
+    }
+    uint64_t now = now_ms();
+    bool changed = false, waiting = false;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t since = (uint64_t)(uintptr_t)hmap_get(&s->busy, names[i]) - 1;
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/%s", s->dir, names[i]) < 0) {
+            waiting = true;
+            continue;
+        }
+        bool held = held_for_writing(path) > 0;
+        if (held && now - since < BUSY_MAX_MS) {
+            if (now - since >= BUSY_TELL_MS && now - since < BUSY_TELL_MS + BUSY_POLL_MS)
+                log_info("%s is held open for writing by another process: read once it is "
+                         "closed, or in %d s as it is",
+                         path, (int)((BUSY_MAX_MS - (now - since)) / 1000));
+            waiting = true;
+            continue;
+        }
+        hmap_remove(&s->busy, names[i]);
+        if (held)
+            log_warning("%s is still held open for writing by another process after %d s: "
+                        "read as it is (write files aside and rename them into the folder)",
+                        path, BUSY_MAX_MS / 1000);
+        s->busy_read = held;
+        changed |= load_file(s, names[i], false);
+        s->busy_read = false;
+    }
+    strv_free(names, n);
+    if (waiting || s->busy.n)
+        evtimer_arm(timer, BUSY_POLL_MS);
+    changed |= reread_marked(s);
+    if (changed && s->changed)
+        s->changed(now_us(), s->userdata);
+}
+
 static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata)
 {
     struct localsrc *s = userdata;
@@ -1097,6 +1192,10 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
             }
             hmap_remove(&s->removed, ev->name);
             changed |= load_file(s, ev->name, true);
+        } else if (ev->mask & IN_MODIFY) {
+            /* Written and not closed yet (then its close reads it), or changed without an open
+             * to close (truncate(1) by name): read once no writer holds it. */
+            changed |= load_file(s, ev->name, true);
         } else if ((ev->mask & IN_CREATE) && made_without_write(s, ev->name)) {
             /* A name made without a write to close: a symbolic link (ln -s) or a hard link
              * (ln). A file made to be written is read when it is closed. */
@@ -1138,6 +1237,7 @@ int localsrc_new(const char *dir, struct engine *e, struct evloop *l, struct met
     hmap_init(&s->folders);
     hmap_init(&s->holders);
     hmap_init(&s->lastev);
+    hmap_init(&s->busy);
     s->dir = strdup(dir);
     size_t dl = s->dir ? strlen(s->dir) : 0;
     while (dl > 1 && s->dir[dl - 1] == '/')
@@ -1159,9 +1259,14 @@ int localsrc_new(const char *dir, struct engine *e, struct evloop *l, struct met
             localsrc_free(s);
             return r;
         }
+        /* A lease held_for_writing() takes is broken by a writer's open() with SIGIO, whose
+         * default is to end the process: the lease is given back at once anyway. */
+        signal(SIGIO, SIG_IGN);
         r = evloop_add_fd(l, s->ifd, EPOLLIN, on_inotify, s);
         if (r == 0)
             r = evtimer_new(l, on_settle, s, &s->settle_timer);
+        if (r == 0)
+            r = evtimer_new(l, on_busy, s, &s->busy_timer);
         if (r == 0)
             r = evtimer_new(l, on_retry, s, &s->retry_timer);
         if (r < 0) {

@@ -592,6 +592,19 @@ static bool other_gone(struct fix *f)
     return !has_policy(f, "other");
 }
 
+static bool has_late(struct fix *f)
+{
+    return has_policy(f, "late");
+}
+
+/* A source error was counted since errors_before (an emptied file is one), or demo/other
+ * went (then the test fails). */
+static uint64_t errors_before;
+static bool other_gone_or_told(struct fix *f)
+{
+    return !has_policy(f, "other") || metrics_get(f->m, M_SOURCE_ERRORS) > errors_before;
+}
+
 /* A save whose close was queued, then another writer's truncation and first half before the
  * agent's turn: the half is never used (a new user's loop of generator runs dropped a policy's
  * rules for 300 ms); once that writer closes, the whole file is read. */
@@ -622,6 +635,56 @@ static void test_half_written_file_is_not_used(void **state)
     assert_int_equal(close(fd), 0);
     wait_for(f, has_other);
     assert_true(has_policy(f, "web"));
+}
+
+static bool sighup_then(struct fix *f)
+{
+    return localsrc_load_all(f->s) == 0;
+}
+
+/* A writer holding the file open, its first half written: a read that no event of the file
+ * asks for (SIGHUP, here localsrc_load_all()) does not use it, nor does the writer's
+ * IN_MODIFY; its close does. A file changed by name without an open (truncate(2)) is read
+ * on its IN_MODIFY (emptied: what it held stays, said). A writer that keeps it open past
+ * BUSY_MAX_MS: read as it is then. */
+static void test_file_held_for_writing_waits(void **state)
+{
+    struct fix *f = *state;
+    const char *first = A_POLICY("web"), *second = "---\n" A_POLICY("other");
+    char full[1024], path[256], log[8192];
+    snprintf(full, sizeof(full), "%s%s", first, second);
+    put_file(f, "a.yaml", full);
+    open_source(f, true);
+    load_all_logged(f, log, sizeof(log));
+    assert_true(has_policy(f, "other"));
+    snprintf(path, sizeof(path), "%s/a.yaml", f->dir);
+    int fd = open(path, O_WRONLY | O_TRUNC);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, first, strlen(first)), (ssize_t)strlen(first));
+    assert_true(sighup_then(f));
+    assert_true(has_policy(f, "other"));
+    if (held_at_some_point(f, 600, other_gone))
+        fail_msg("the half-written file was used: demo/other went");
+    assert_int_equal(write(fd, second, strlen(second)), (ssize_t)strlen(second));
+    assert_int_equal(close(fd), 0);
+    wait_for(f, has_other);
+
+    /* truncate(2): no open, no close; its IN_MODIFY reads it. */
+    errors_before = metrics_get(f->m, M_SOURCE_ERRORS);
+    assert_int_equal(truncate(path, 0), 0);
+    wait_for(f, other_gone_or_told);
+    assert_true(has_policy(f, "other"));
+
+    /* Held open for good: read as it is after BUSY_MAX_MS (10 s). */
+    put_file(f, "b.yaml", A_POLICY("late"));
+    char pb[256];
+    snprintf(pb, sizeof(pb), "%s/b.yaml", f->dir);
+    fd = open(pb, O_WRONLY | O_APPEND);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "# more\n", 7), 7);
+    assert_true(sighup_then(f));
+    wait_for(f, has_late);
+    assert_int_equal(close(fd), 0);
 }
 
 static bool has_linked(struct fix *f)
@@ -792,6 +855,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_incremental_equals_fresh, setup, teardown),
         cmocka_unit_test_setup_teardown(test_links_made_in_dir_are_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_half_written_file_is_not_used, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_held_for_writing_waits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reread_file_drops_what_it_no_longer_holds, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_broken_file, setup, teardown),
