@@ -462,12 +462,17 @@ static bool hold_defined_twice(struct localsrc *s, const char *name, struct poli
      * engine remembers them), no more. */
     struct policy *p = *pp, *held = NULL;
     bool unknown = p->selector_unknown;
-    bool alike = others_select_alike(s, name, id) && ids_select_alike(here, nhere, id);
-    p->error = why ? why : (char *)"defined twice";
+    bool alike = !unknown && others_select_alike(s, name, id) && ids_select_alike(here, nhere, id);
+    /* A definition that is invalid itself keeps its own error too. */
+    char *own = p->error, *both = NULL;
+    if (own && why && asprintf(&both, "%s (this definition is invalid too: %s)", why, own) < 0)
+        both = NULL;
+    p->error = both ? both : why ? why : own ? own : (char *)"defined twice";
     p->selector_unknown = !alike;
     r = policy_pack(p, &held);
-    p->error = NULL;
+    p->error = own;
     p->selector_unknown = unknown;
+    free(both);
     free(why);
     if (r < 0)
         return true; /* without memory: the definition as read (the warning is in the log) */
@@ -786,9 +791,14 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
                             "definition is used; keep one",
                             s->dir, name, ids[i].ns, ids[i].name);
         }
-        if (o->type == OBJ_POLICY && !o->policy->error &&
-            hold_defined_twice(s, name, &o->policy, &ids[i], ids, nids, twice_here))
-            ninvalid++;
+        /* Held whether this definition is valid or not: an invalid one still must not let
+         * the pods only another definition selects go without it (counted once). */
+        if (o->type == OBJ_POLICY) {
+            bool was_invalid = o->policy->error != NULL;
+            if (hold_defined_twice(s, name, &o->policy, &ids[i], ids, nids, twice_here) &&
+                !was_invalid)
+                ninvalid++;
+        }
         if (o->type == OBJ_POLICY)
             r = engine_put_policy(s->e, TAKE_PTR(o->policy));
         else if (o->type == OBJ_POD)

@@ -441,6 +441,30 @@ static void test_defined_twice_is_held(void **state)
     if (count_of(log, want) != 1)
         fail_msg("not once \"%s\" in the log:\n%s", want, log);
 
+    /* One definition invalid itself (its action misspelled) and selecting other pods: held
+     * all the same, its selectors taken as unknown, read in either order (an invalid copy
+     * read last let the pods only the valid one selects go without it). */
+    for (int order = 0; order < 2; order++) {
+        const char *valid = POL("guard", "  selector: {matchLabels: {app: web}}\n"
+                                         "  rules:\n  - {syscalls: [ptrace], action: Block}\n"),
+                   *bad = POL("guard", "  selector: {matchLabels: {app: api}}\n"
+                                       "  rules:\n  - {syscalls: [ptrace], action: Blok}\n");
+        put_file(f, "k1.yaml", order ? bad : valid);
+        put_file(f, "k2.yaml", order ? valid : bad);
+        load_all_logged(f, log, sizeof(log));
+        assert_non_null(policy_of(f, "guard")->error);
+        assert_true(policy_of(f, "guard")->selector_unknown);
+        snprintf(want, sizeof(want),
+                 "SeccompPolicy demo/guard is defined in %s/k1.yaml and in "
+                 "%s/k2.yaml",
+                 f->dir, f->dir);
+        if (!strstr(log, want))
+            fail_msg("no error \"%s\" in the log:\n%s", want, log);
+        rm_file(f, "k1.yaml");
+        rm_file(f, "k2.yaml");
+        load_all_logged(f, log, sizeof(log));
+    }
+
     /* A hard link: two names of one file, said so (kscmp validate reads it once). */
     char pa[256], pb[256];
     snprintf(pa, sizeof(pa), "%s/h.yaml", f->dir);
@@ -790,16 +814,21 @@ static void test_incremental_equals_fresh(void **state)
                     char name[8];
                     snprintf(name, sizeof(name), "p%u", (unsigned)(prop_rand(&x) % 4));
                     char doc[512];
-                    unsigned v = (unsigned)(prop_rand(&x) % 3);
+                    unsigned v = (unsigned)(prop_rand(&x) % 4);
                     if (v == 0)
                         snprintf(doc, sizeof(doc), "---\n" POL("%s", "  defaultAction: Allow\n"),
                                  name);
                     else if (v == 1)
                         snprintf(doc, sizeof(doc), "---\n" A_POLICY("%s"), name);
-                    else
+                    else if (v == 2)
                         snprintf(doc, sizeof(doc),
                                  "---\n" POL("%s", "  selector: {matchLabels: {app: web}}\n"
                                                    "  defaultAction: Allow\n"),
+                                 name);
+                    else /* invalid: its action misspelled, its selectors readable */
+                        snprintf(doc, sizeof(doc),
+                                 "---\n" POL("%s", "  selector: {matchLabels: {app: api}}\n"
+                                                   "  defaultAction: Alow\n"),
                                  name);
                     strcat(text, doc);
                 }
