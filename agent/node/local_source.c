@@ -426,15 +426,22 @@ static bool hold_defined_twice(struct localsrc *s, const char *name, struct poli
         return false;
     const char *kind = policy_kind_name(id->kind), *ns = id->ns ? id->ns : "",
                *slash = id->ns ? "/" : "";
-    /* Two names of one file (a hard link): said, as kscmp validate reads such a file once. */
-    bool linked = false;
+    /* Two names of one file (a hard or symbolic link): said, as kscmp validate reads such a
+     * file once. */
+    const char *linked = "";
     if (other) {
-        struct stat a, b;
+        struct stat a, b, la, lb;
         char pa[PATH_MAX], pb[PATH_MAX];
         snprintf(pa, sizeof(pa), "%s/%s", s->dir, other);
         snprintf(pb, sizeof(pb), "%s/%s", s->dir, name);
-        linked =
-            stat(pa, &a) == 0 && stat(pb, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+        if (stat(pa, &a) == 0 && stat(pb, &b) == 0 && a.st_dev == b.st_dev &&
+            a.st_ino == b.st_ino) {
+            bool hard = lstat(pa, &la) == 0 && lstat(pb, &lb) == 0 && !S_ISLNK(la.st_mode) &&
+                        !S_ISLNK(lb.st_mode);
+            linked = hard ? " (two names of one file, a hard link: keep one name in the folder)"
+                          : " (two names of one file, through a symbolic link: keep one name in "
+                            "the folder)";
+        }
     }
     char *why = NULL;
     int r = twice_here ? asprintf(&why,
@@ -444,10 +451,7 @@ static bool hold_defined_twice(struct localsrc *s, const char *name, struct poli
                        : asprintf(&why,
                                   "%s %s%s%s is defined in %s/%s and in %s/%s%s: it is held as "
                                   "invalid until one definition is removed",
-                                  kind, ns, slash, id->name, s->dir, other, s->dir, name,
-                                  linked ? " (two names of one file, a hard link: keep one name "
-                                           "in the folder)"
-                                         : "");
+                                  kind, ns, slash, id->name, s->dir, other, s->dir, name, linked);
     if (r < 0)
         why = NULL;
     metrics_add(s->m, M_SOURCE_ERRORS, 1);

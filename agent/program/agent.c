@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
@@ -55,6 +56,8 @@ struct agent {
      * and the mount that held it at start (NULL when none was found). */
     char *seccomp_real;
     struct kubelet_mount *mount;
+    int seccomp_fd; /* the seccomp folder when it is a mount itself (O_PATH), else -1 */
+    bool mount_unread_told;
     struct evtimer *place_timer;
 };
 
@@ -240,7 +243,7 @@ static void on_signal(struct evloop *l, int fd, uint32_t events, void *userdata)
                 kubesrc_relist(a->ksrc);
         } else if (a->stopping) {
             log_info("%s: stopping now", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
-            evloop_quit(l, 0);
+            evloop_quit(l, a->exit_code);
         } else {
             log_info("%s: stopping", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
             a->stopping = true;
@@ -280,6 +283,8 @@ static void agent_free(struct agent *a)
     evtimer_free(a->place_timer);
     free(a->mount);
     free(a->seccomp_real);
+    if (a->seccomp_fd >= 0)
+        close(a->seccomp_fd);
     node_taint_free(a->taint);
     evtimer_free(a->heartbeat);
     kubesrc_free(a->ksrc);
@@ -345,8 +350,22 @@ static int seccomp_mount_now(const char *real, struct kubelet_mount *ret, struct
     size_t len = 0;
     int r = read_file_all("/proc/self/mountinfo", KUBELET_ROOT_MOUNTINFO_MAX, &info, &len, err);
     if (r < 0)
-        return r == -ENOMEM ? r : 0;
+        return r;
     return kubelet_mount_of(info, len, real, ret);
+}
+
+/* The mount on top changed: whether the seccomp folder's path still leads to the folder the
+ * agent writes to. For a mount of the folder itself, the folder held open since the start is
+ * compared with the one the path leads to; below a mount of a folder above it (the kubelet
+ * root's file system), the store's check of the root, which passed, says so. */
+static bool same_folder(const struct agent *a)
+{
+    if (strcmp(a->mount->point, a->seccomp_real) != 0)
+        return true;
+    struct stat held, now;
+    return a->seccomp_fd >= 0 && fstat(a->seccomp_fd, &held) == 0 &&
+           stat(a->seccomp_real, &now) == 0 && held.st_dev == now.st_dev &&
+           held.st_ino == now.st_ino;
 }
 
 /* Whether the profiles still go where the kubelet reads them. A pod's hostPath volume is a
@@ -366,11 +385,28 @@ static int place_check(struct agent *a, struct kerr *err)
     _cleanup_free_ struct kubelet_mount *now = malloc(sizeof(*now));
     if (!now)
         return 0;
-    r = seccomp_mount_now(a->seccomp_real, now, err);
-    if (r < 0)
+    struct kerr e2 = {0};
+    r = seccomp_mount_now(a->seccomp_real, now, &e2);
+    if (r < 0) {
+        /* Cannot be told (no file descriptor left, a table over the bound): said once. */
+        if (!a->mount_unread_told)
+            log_warning("%s: %s: its mount is not checked until the table can be read",
+                        a->seccomp_real, e2.msg[0] ? e2.msg : strerror(-r));
+        a->mount_unread_told = true;
         return 0;
+    }
+    a->mount_unread_told = false;
     const struct kubelet_mount *was = a->mount;
     if (r == 0 || now->id != was->id || strcmp(now->point, was->point) != 0) {
+        /* Another mount on top (the same tree bound over itself, as a kubelet's start may do
+         * with its root; a remount above), or none: lost only when the path now leads to
+         * another folder. */
+        if (r == 1 && same_folder(a)) {
+            log_info("%s: now below mount %lu at %s (was %lu at %s), the same folder",
+                     a->seccomp_real, now->id, now->point, was->id, was->point);
+            *a->mount = *now;
+            return 0;
+        }
         kerr_set(err, -ESTALE,
                  "the mount that held %s at start (mount %lu at %s, folder %s of device %u:%u) "
                  "is gone: something was mounted on it or it was unmounted",
@@ -443,8 +479,13 @@ static int place_start(struct agent *a, const char *root, struct kerr *err)
         return -ENOMEM;
     struct kerr e2 = {0};
     int r = seccomp_mount_now(a->seccomp_real, m, &e2);
-    if (r < 0)
+    if (r == -ENOMEM)
         return r;
+    if (r < 0) {
+        log_warning("%s: %s: its mount is not checked (only the kubelet root is)", a->seccomp_real,
+                    e2.msg[0] ? e2.msg : strerror(-r));
+        return 0;
+    }
     if (r == 0) {
         log_info("%s: no mount listed in /proc/self/mountinfo holds it (%s): only the kubelet "
                  "root is checked while running",
@@ -458,6 +499,8 @@ static int place_start(struct agent *a, const char *root, struct kerr *err)
                         "once the folder is there (a pod's container started again gets it "
                         "mounted anew)",
                         m->point, m->root, m->major, m->minor);
+    if (strcmp(m->point, a->seccomp_real) == 0)
+        a->seccomp_fd = open(a->seccomp_real, O_PATH | O_DIRECTORY | O_CLOEXEC);
     a->mount = TAKE_PTR(m);
     return 0;
 }
@@ -661,7 +704,7 @@ int agent_main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &mask, NULL);
     sigdelset(&mask, SIGPIPE);
 
-    struct agent a = {.sigfd = -1, .once = once};
+    struct agent a = {.sigfd = -1, .once = once, .seccomp_fd = -1};
     event_dedup_init(&a.events_seen);
     struct kerr err = {0};
     int r = metrics_new(&a.m);
@@ -693,7 +736,7 @@ int agent_main(int argc, char **argv)
         r = evtimer_new(a.l, on_place_check, &a, &a.place_timer);
     if (r < 0) {
         log_error("--kubelet-root %s: %s", root, err.msg[0] ? err.msg : strerror(-r));
-        termination_message(err.msg);
+        termination_message(err.msg[0] ? err.msg : strerror(-r));
         agent_free(&a);
         return EXIT_INVALID;
     }

@@ -42,7 +42,7 @@ struct loader {
 /* "KIND ns/name" of p into buf. */
 static const char *twice_key(const struct policy *p, char *buf, size_t len)
 {
-    char id[300];
+    char id[600];
     snprintf(buf, len, "%s %s", policy_kind_name(p->kind), policy_id(p, id, sizeof(id)));
     return buf;
 }
@@ -105,7 +105,7 @@ static int load_object(struct object *o, void *userdata)
             if (p->error) /* what is wrong with this copy too, not only that it is one */
                 fprintf(stderr, "kscmp: error: %s\n", p->error);
             l->dups++;
-            char key[400];
+            char key[700];
             if (l->collect)
                 hmap_put(&l->twice, twice_key(p, key, sizeof(key)), (void *)1, NULL);
             return l->collect ? 0 : -EINVAL;
@@ -988,7 +988,7 @@ int cli_validate(int argc, char **argv)
             return EXIT_INVALID;
         }
         policy_id(all[i], id, sizeof(id));
-        char key[400];
+        char key[700];
         if (hmap_get(&l.twice, twice_key(all[i], key, sizeof(key)))) {
             /* As the agent holds it: which definition was meant is not known. */
             printf("invalid   %s %s (defined twice)\n", policy_kind_name(all[i]->kind), id);

@@ -1324,6 +1324,19 @@ spec:
         a = self.agent()
         self.assert_converged(ALL_FILES)
         self.assertTrue(os.path.isfile(os.path.join(host, "kscmp", "demo", "web.json")))
+        # The same folder bound over itself (a kubelet's start may do so with its root): the
+        # path leads to the same folder: nothing to say.
+        mark = a.log_mark()
+        subprocess.run(["mount", "--bind", seccomp, seccomp], check=True, capture_output=True)
+        try:
+            a.wait_log(r"now below mount \d+ at \S+/seccomp \(was \d+ at \S+/seccomp\), the "
+                       r"same folder", mark)
+            self.assertTrue(a.alive())
+            self.assertEqual(a.get("/readyz")[0], 200)
+        finally:
+            subprocess.run(["umount", seccomp], check=True, capture_output=True)
+        time.sleep(2.5)
+        self.assertTrue(a.alive(), a.log()[-2000:])
         os.rename(host, host + ".old")
         os.makedirs(host)
         H.wait_until(lambda: not a.alive(), 10, "the agent to stop")
@@ -1341,9 +1354,20 @@ spec:
         # Mounted anew: the agent writes where the host looks.
         subprocess.run(["umount", seccomp], check=True, capture_output=True)
         subprocess.run(["mount", "--bind", host, seccomp], check=True, capture_output=True)
-        self.agent()
+        a = self.agent()
         self.assert_converged(ALL_FILES)
         self.assertTrue(os.path.isfile(os.path.join(host, "kscmp", "demo", "web.json")))
+        # Another file system mounted over it: the path leads elsewhere.
+        subprocess.run(["mount", "-t", "tmpfs", "kscmp-it", seccomp], check=True,
+                       capture_output=True)
+        try:
+            H.wait_until(lambda: not a.alive(), 10, "the agent to stop")
+            self.assertEqual(a.proc.returncode, 1, a.log()[-2000:])
+            self.assertRegex(a.log(), r"the mount that held \S+/seccomp at start \(mount \d+ "
+                                      r"at \S+/seccomp, folder \S+/host-seccomp of device "
+                                      r"\d+:\d+\) is gone")
+        finally:
+            subprocess.run(["umount", seccomp], check=True, capture_output=True)
 
     def test_35_kubelet_root_moved(self):
         """The kubelet root moved away and made again while the agent runs (outside a pod, the
