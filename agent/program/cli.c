@@ -994,6 +994,20 @@ int cli_validate(int argc, char **argv)
             printf("invalid   %s %s (defined twice)\n", policy_kind_name(all[i]->kind), id);
             continue;
         }
+        /* So are its descendants: their parent's rules are not known either. */
+        const struct policy *anc = pr.parent;
+        for (unsigned depth = 0; anc && depth <= 64; depth++) {
+            if (hmap_get(&l.twice, twice_key(anc, key, sizeof(key))))
+                break;
+            struct policy_result ar;
+            anc = engine_policy_result(e, anc, &ar) == 0 ? ar.parent : NULL;
+        }
+        if (anc) {
+            char pid[600];
+            printf("invalid   %s %s (built on %s, which is defined twice)\n",
+                   policy_kind_name(all[i]->kind), id, policy_id(anc, pid, sizeof(pid)));
+            continue;
+        }
         if (!pr.valid) {
             bad++;
             if (!all[i]->error) /* decode errors were printed while loading */

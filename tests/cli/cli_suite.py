@@ -170,6 +170,21 @@ def test_validate_dir(d):
                  "2 files or documents could not be read",
                  "2 objects defined a second time"]:
         check(want in p.stderr, f"validate -f DIR says: {want}", p.stderr)
+    # The descendants of a policy defined twice are invalid too (their parent is not known).
+    fam = os.path.join(d, "fam")
+    os.mkdir(fam)
+    write(fam, "a.yaml", policy("base", "  seccomp: {syscalls: [read], action: Allow}\n"),
+          policy("child", "  extends: base\n  seccomp: {syscalls: [write], action: Allow}\n"),
+          policy("grandchild", "  extends: child\n  seccomp: {syscalls: [close], action: Allow}\n"),
+          policy("other", "  seccomp: {syscalls: [read], action: Allow}\n"))
+    write(fam, "b.yaml", policy("base", "  seccomp: {syscalls: [getpid], action: Allow}\n"))
+    p = kscmp("validate", "-f", fam, "--arch", "x86_64")
+    check(p.returncode == 1 and p.stdout.splitlines() == [
+        "invalid   SeccompPolicy demo/base (defined twice)",
+        "invalid   SeccompPolicy demo/child (built on demo/base, which is defined twice)",
+        "invalid   SeccompPolicy demo/grandchild (built on demo/base, which is defined twice)",
+        "valid     SeccompPolicy demo/other"],
+        "validate: the descendants of a policy defined twice are invalid", p.stdout + p.stderr)
     # The items of a List too: one that is no object is told, the items after it judged.
     lst = write(d, "list.yaml", "apiVersion: v1\nkind: List\nitems:\n"
                 "- {apiVersion: kscmp.io/v1, kind: SeccompPolicy, metadata: {name: la, namespace: demo},"
