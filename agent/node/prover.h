@@ -4,9 +4,13 @@
  * again as `kscmp __proof-worker`, fed over pipes, one profile at a time each, each proof
  * under a CPU-time limit (RLIMIT_CPU, set per proof), a memory limit (RLIMIT_DATA) and a
  * wall-clock deadline. A worker that crashes (libseccomp 2.5.4 corrupts its heap on programs
- * over 65,535 instructions), runs over a limit or stops answering is killed and replaced, and
- * the profile it held is refused: the agent itself never runs libseccomp's code on a
- * profile.
+ * over 65,535 instructions), runs over a limit or stops answering is killed and replaced: the
+ * agent itself never runs libseccomp's code on a profile. The profile it held is refused when
+ * the cause is the profile's (libseccomp crashed, or the proof used more than its CPU time);
+ * when it is not (the wall-clock deadline passed while the proof used less than its CPU time:
+ * the worker was stopped or starved; a signal the agent did not send killed it, such as the
+ * kernel's out-of-memory killer; it exited), the proof came to no verdict: -EAGAIN, and
+ * nothing is remembered.
  *
  * Verdicts are remembered by SHA-256 of the bytes (node/digest.h): a profile proven before
  * is not proven again (its bytes are kept and compared, so that not even a digest collision
@@ -50,7 +54,9 @@ struct prover_opts {
 
 /* A verdict on the bytes of key: 0 proven, else the negative errno of the refusal and why (a
  * message that names the syscalls[] index and field when libseccomp said, or the limit that
- * was hit). bytes are valid during the call. */
+ * was hit). -EAGAIN is no verdict: the proof failed for a reason that is not the bytes' (why
+ * says which); nothing is remembered, and the caller submits them again later. bytes are valid
+ * during the call. */
 typedef void (*prover_done_cb)(const char *key, int verdict, const char *why, const char *bytes,
                                size_t len, void *userdata);
 
