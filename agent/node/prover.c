@@ -17,6 +17,7 @@
 #include "base/cleanup.h"
 #include "base/hmap.h"
 #include "base/log.h"
+#include "base/strv.h"
 #include "engine/proof.h"
 #include "node/digest.h"
 #include "node/proof_arena.h"
@@ -1340,6 +1341,23 @@ int prover_submit_digest(struct prover *p, const char *key, const char *group, c
 void prover_cancel(struct prover *p, const char *key)
 {
     detach(p, key);
+}
+
+static bool is_refusal(const char *hex, void *value, void *userdata)
+{
+    return ((const struct verdict *)value)->code < 0;
+}
+
+int prover_forget_refusals(struct prover *p)
+{
+    char **hexes = NULL;
+    size_t n = 0;
+    if (hmap_keys(&p->verdicts, is_refusal, NULL, &hexes, &n) < 0)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        forget(p, hmap_get(&p->verdicts, hexes[i]));
+    strv_free(hexes, n);
+    return (int)n;
 }
 
 void prover_poll(struct prover *p)

@@ -15,7 +15,8 @@
  * Verdicts are remembered by SHA-256 of the bytes (node/digest.h): a profile proven before
  * is not proven again (its bytes are kept and compared, so that not even a digest collision
  * can skip a proof), and one refused before is refused at once with the same reason, so
- * that a tenant's later changes do not pay for it again. Both memories are bounded.
+ * that a tenant's later changes do not pay for it again, until prover_forget_refusals().
+ * Both memories are bounded.
  *
  * Fairness: jobs wait in one queue per group (the reconciler's group is the namespace); a
  * free worker takes the next job round-robin across groups, preferring a group that has no
@@ -85,6 +86,11 @@ int prover_submit_digest(struct prover *p, const char *key, const char *group, c
                          size_t len, const struct digest *d);
 /* Forgets the job of key (its verdict, when it comes, is still remembered, not reported). */
 void prover_cancel(struct prover *p, const char *key);
+
+/* Forgets every refusal remembered (SIGHUP: an admin asks for new proofs), so that those bytes
+ * are proven again when they are submitted; proven ones stay remembered. Returns how many were
+ * forgotten, or -ENOMEM (none). */
+int prover_forget_refusals(struct prover *p);
 
 /* Takes the verdicts that came in, without waiting, applies the deadlines and hand-offs,
  * and gives the workers new jobs (for a caller busy outside the loop for a while, e.g.

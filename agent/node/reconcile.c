@@ -817,6 +817,11 @@ static bool retry_due(const char *rel, void *value, void *now_ms)
            (w->proving && w->proof_at_ms && w->proof_at_ms <= now);
 }
 
+int reconciler_forget_refusals(struct reconciler *r)
+{
+    return prover_forget_refusals(r->prover);
+}
+
 static void on_retry(struct evtimer *timer, void *userdata)
 {
     struct reconciler *r = userdata;

@@ -65,6 +65,10 @@ void reconciler_lost(struct reconciler *r);
  * to no verdict), or whose write or removal waits for a retry. */
 unsigned reconciler_pending(const struct reconciler *r);
 
+/* Forgets the refusals the prover remembers (SIGHUP): the next sync that computes a refused
+ * profile proves it again (engine_touch_all() computes them all). How many, or -ENOMEM. */
+int reconciler_forget_refusals(struct reconciler *r);
+
 /* Number of files read back from the disk after inotify saw a change to them (our own renames
  * are not read back). */
 unsigned long reconciler_checks(const struct reconciler *r);

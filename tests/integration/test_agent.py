@@ -11,7 +11,6 @@ Ends with one line `N passed, N failed` (skipped tests count in neither; a line 
 says how many were skipped and why).
 """
 import errno
-import fcntl
 import os
 import re
 import ctypes
@@ -21,10 +20,8 @@ import signal
 import socket
 import stat
 import subprocess
-import struct
 import sys
 import tempfile
-import termios
 import threading
 import time
 import unittest
@@ -955,19 +952,6 @@ spec:
         with open(f"/proc/{a.pid}/task/{a.pid}/children") as f:
             return [int(x) for x in f.read().split()]
 
-    @staticmethod
-    def pending_input(pid):
-        """Bytes waiting in the worker's standard input (a job sent, not read yet)."""
-        try:
-            fd = os.open(f"/proc/{pid}/fd/0", os.O_RDONLY | os.O_NONBLOCK)
-        except OSError:
-            return 0
-        try:
-            buf = fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0")
-            return struct.unpack("i", buf)[0]
-        finally:
-            os.close(fd)
-
     def stuck_worker(self, a, change):
         """Stops every proof worker, makes `change()`, and returns the worker that got the
         proof (its job waits in its pipe) after letting the others go on."""
@@ -976,7 +960,7 @@ spec:
         for w in ws:
             os.kill(w, signal.SIGSTOP)
         change()
-        held = H.wait_until(lambda: [w for w in ws if self.pending_input(w) > 0], 10,
+        held = H.wait_until(lambda: [w for w in ws if H.pending_input(w) > 0], 10,
                             "a proof job sent to a worker")
         for w in ws:
             if w != held[0]:
@@ -986,8 +970,8 @@ spec:
     def test_23_proof_worker_isolated(self):
         """The libseccomp proof runs in worker processes: while one namespace's proof is
         stuck, another namespace's file is written; a worker that crashes refuses its profile
-        (remembered: the same bytes are not proven again), the agent lives on, and SIGTERM does
-        not wait for a stuck proof."""
+        (remembered: the same bytes are not proven again, until SIGHUP), the agent lives on,
+        and SIGTERM does not wait for a stuck proof."""
         a = self.agent()
         self.assert_converged(ALL_FILES)
         web, db = self.read("demo/web.json"), self.read("other/db.json")
@@ -1017,6 +1001,12 @@ spec:
         a.wait_log(r"kscmp/demo/web\.json: the compiled profile is refused \(as the same bytes "
                    r"were before: not proven again\)", mark)
         self.assertEqual(a.metric("kscmp_proofs_total"), proofs)
+        # SIGHUP forgets the refusal: those bytes are proven again (no crash now) and written.
+        mark = a.log_mark()
+        a.send(signal.SIGHUP)
+        a.wait_log(r"SIGHUP: 1 refused profile\(s\) forgotten", mark)
+        self.wait_bytes("demo/web.json", self.expected("demo/web.json"))
+        self.assertEqual(a.metric("kscmp_proofs_total"), proofs + 1)
         # Other bytes: proven and written.
         self.put("10-merge.yaml", MERGE.replace("[mkdir], action: Block}",
                                                 "[mkdir], action: Block, errno: EXDEV}"))

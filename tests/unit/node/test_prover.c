@@ -1,5 +1,5 @@
 /* test_prover.c - libseccomp proofs in worker processes: verdicts, memory of verdicts (also
- * under a forced digest collision), one proof for many keys with the same bytes,
+ * under a forced digest collision) and its reset, one proof for many keys with the same bytes,
  * fairness across groups, a worker that crashes or runs over its CPU time (a verdict), one
  * stopped past its deadline or killed by someone (no verdict), cancellation.
  *
@@ -205,6 +205,30 @@ static void test_verdicts(void **state)
     assert_int_equal(prover_lookup(f->p, BAD, strlen(BAD), &why), bad->verdict);
     assert_string_equal(why, bad->why);
     assert_int_equal(prover_lookup(f->p, GOOD2, strlen(GOOD2), &why), 0);
+    stop(f);
+}
+
+/* Refusals are forgotten on demand (SIGHUP), proven verdicts are not: the refused bytes are
+ * proven again, and refused again. */
+static void test_forget_refusals(void **state)
+{
+    struct fixture *f = start(1, 10);
+    assert_int_equal(prover_submit(f->p, "a/good.json", "a", GOOD, strlen(GOOD)), 0);
+    assert_int_equal(prover_submit(f->p, "a/bad.json", "a", BAD, strlen(BAD)), 0);
+    assert_int_equal(prover_drain(f->p), 0);
+    const char *why = NULL;
+    assert_true(prover_lookup(f->p, BAD, strlen(BAD), &why) < 0);
+    assert_int_equal(prover_forget_refusals(f->p), 1);
+    assert_int_equal(prover_lookup(f->p, BAD, strlen(BAD), &why), 0);
+    assert_int_equal(prover_lookup(f->p, GOOD, strlen(GOOD), &why), 1);
+    assert_int_equal(prover_forget_refusals(f->p), 0);
+    assert_int_equal(prover_submit(f->p, "a/bad.json", "a", BAD, strlen(BAD)), 0);
+    assert_int_equal(prover_drain(f->p), 0);
+    assert_int_equal(metrics_get(f->m, M_PROOFS), 3);
+    assert_int_equal(f->rec.n, 3);
+    assert_string_equal(f->rec.v[2].key, "a/bad.json");
+    assert_true(f->rec.v[2].verdict < 0);
+    assert_true(prover_lookup(f->p, BAD, strlen(BAD), &why) < 0);
     stop(f);
 }
 
@@ -572,6 +596,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cpu_limit),
         cmocka_unit_test(test_deadline),
         cmocka_unit_test(test_stopped_worker_no_verdict),
+        cmocka_unit_test(test_forget_refusals),
         cmocka_unit_test(test_free_does_not_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
 /* test_reconcile.c - engine results to disk: writes, the last good file kept, removals,
- * crash leftovers, Events, self-healing, proofs that came to no verdict tried again, and an
- * incremental run ending where a fresh one does.
+ * crash leftovers, Events, self-healing, proofs that came to no verdict tried again, refusals
+ * forgotten, and an incremental run ending where a fresh one does.
  *
  * A real engine (objects given as YAML, as in the engine's tests) and a real store in a
  * mkdtemp() kubelet root; the event loop only where inotify is tested, with generous deadlines.
@@ -769,6 +769,48 @@ static void test_stalled_proof_tried_again(void **state)
     fix_remove(&f);
 }
 
+/* A profile refused (its worker crashed) stays refused when computed again (not proven again),
+ * until the refusals are forgotten (SIGHUP): then it is proven again, and written. */
+static void test_forgotten_refusal_proven_again(void **state)
+{
+    struct fix f = {0};
+    fix_open(&f, true);
+    load_text(f.e, WEB_POLICY);
+    load_text(f.e, WEB_POD);
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    wait_healed(&f, NULL);
+    _cleanup_free_ char *before = disk(&f, "demo/web.json");
+    /* The worker crashes on the next proof, as glibc aborts on a heap libseccomp corrupted. */
+    int pid = the_worker();
+    assert_int_equal(kill(pid, SIGSTOP), 0);
+    _cleanup_free_ char *want = web_with_calls(&f, "read, write, mkdir");
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    run_loop(&f, false, 50); /* sent to the worker */
+    assert_int_equal(kill(pid, SIGABRT), 0);
+    assert_int_equal(kill(pid, SIGCONT), 0);
+    run_loop(&f, true, 20000);
+    assert_non_null(strstr(f.events, "ProfileRefused:demo/web-1"));
+    assert_int_equal(metrics_get(f.m, M_PROFILES_REJECTED), 1);
+    /* Computed again: refused at once, as before. */
+    engine_touch_all(f.e);
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    run_loop(&f, true, 20000);
+    assert_int_equal(metrics_get(f.m, M_PROFILES_REJECTED), 2);
+    _cleanup_free_ char *kept = disk(&f, "demo/web.json");
+    assert_string_equal(kept, before);
+    uint64_t proofs = metrics_get(f.m, M_PROOFS);
+    /* Forgotten: proven again, and written. */
+    assert_int_equal(reconciler_forget_refusals(f.r), 1);
+    engine_touch_all(f.e);
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    wait_healed(&f, want);
+    run_loop(&f, true, 20000);
+    assert_int_equal(metrics_get(f.m, M_PROOFS), proofs + 1);
+    assert_int_equal(metrics_get(f.m, M_PROFILES_REJECTED), 2);
+    fix_close(&f);
+    fix_remove(&f);
+}
+
 /* The steps of test_incremental_equals_fresh and a few more, with the loop: verdicts come
  * from the workers while the next steps are synced (the loop runs 0 to ~4 ms between steps,
  * or until nothing is pending at "=settle"), so files are written late, in batches, or
@@ -866,6 +908,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_tamper_right_after_write),
         cmocka_unit_test(test_own_writes_not_read_back),
         cmocka_unit_test(test_stalled_proof_tried_again),
+        cmocka_unit_test(test_forgotten_refusal_proven_again),
         cmocka_unit_test(test_incremental_with_loop_equals_fresh),
     };
     return cmocka_run_group_tests_name("reconcile", tests, NULL, NULL);
