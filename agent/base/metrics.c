@@ -32,6 +32,10 @@ static const struct {
     [M_PROOF_WORKER_RESTARTS] = {"kscmp_proof_worker_restarts_total",
                                  "Proof workers replaced: crashed, over their CPU, memory or "
                                  "time limit, or stopped answering."},
+    [M_PROOF_RETRIES] = {"kscmp_proof_retries_total",
+                         "Proofs that came to no verdict for a reason that is not the profile's "
+                         "(the worker stopped, starved or killed by someone): not remembered, the "
+                         "profile is proven again later."},
     [M_RECONCILES] = {"kscmp_reconciles_total", "Reconcile passes."},
     [M_RECONCILE_ERRORS] = {"kscmp_reconcile_errors_total", "Reconcile passes that failed."},
     [M_SOURCE_ERRORS] = {"kscmp_source_errors_total", "Manifests that could not be read."},

@@ -21,6 +21,7 @@ enum metric_counter {
     M_PROFILES_REJECTED, /* libseccomp refused a compiled profile: not written */
     M_PROOFS,            /* profiles proven in a worker (remembered verdicts not counted) */
     M_PROOF_WORKER_RESTARTS,
+    M_PROOF_RETRIES, /* proofs that came to no verdict (not the profile's fault): proven again */
     M_RECONCILES,
     M_RECONCILE_ERRORS,
     M_SOURCE_ERRORS, /* broken files in --local DIR */

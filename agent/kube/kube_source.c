@@ -387,6 +387,11 @@ void kubesrc_relist(struct kubesrc *src)
         reflector_list(src->r[i]);
     if (src->recordings)
         recordings_relist(src->recordings);
+    /* Every file computed again, changed or not (a profile refused before is proven again when
+     * the agent forgot the refusals), once the first sync ran: it computes them all. */
+    engine_touch_all(src->e);
+    if (src->initial_done)
+        evtimer_arm(src->sync_timer, 0);
 }
 
 int kubesrc_event(const struct engine_event *ev, void *userdata)

@@ -38,7 +38,7 @@ int kubesrc_start(struct kubesrc *src);
 /* The Events sink for the reconciler (Events on pods, through the API). */
 int kubesrc_event(const struct engine_event *ev, void *userdata);
 
-/* Lists everything again (SIGHUP). */
+/* Lists everything again, and computes every file again (SIGHUP). */
 void kubesrc_relist(struct kubesrc *src);
 
 #endif

@@ -17,6 +17,7 @@
 #include "base/cleanup.h"
 #include "base/hmap.h"
 #include "base/log.h"
+#include "base/strv.h"
 #include "engine/proof.h"
 #include "node/digest.h"
 #include "node/proof_arena.h"
@@ -47,7 +48,7 @@ struct resp_hdr {
     uint32_t magic;
     int32_t code;
     uint32_t msglen;
-    uint32_t pad;
+    uint32_t cpu_ms; /* the worker's CPU time when it answered (its next proof starts there) */
 };
 
 struct group;
@@ -103,7 +104,8 @@ struct worker {
     /* Verdicts to ignore, on jobs handed to another worker: skip of them come after job's,
      * skipping of them come next (the worker proves one now, held to deadline). */
     unsigned skip, skipping;
-    bool killed; /* by us, at the deadline */
+    enum { KILL_NONE, KILL_DEADLINE, KILL_GARBLED } killed; /* by us, and why */
+    uint32_t cpu_ms; /* its CPU time at its last answer: when the proof it makes now began */
     unsigned done;
     struct resp_hdr rh;
     size_t got;
@@ -176,16 +178,24 @@ static int write_full(int fd, const void *buf, size_t n)
     return 0;
 }
 
-/* The soft RLIMIT_CPU: what this process used so far plus one proof's budget. *set is the
- * limit set last (0: none yet): it moves only when the whole seconds used do, so most proofs
- * pay one system call here rather than three. */
-static void limit_cpu(unsigned seconds, rlim_t *set)
+/* The CPU time this process used so far, in microseconds. */
+static uint64_t cpu_used_us(void)
 {
     struct rusage ru;
-    struct rlimit rl;
     if (getrusage(RUSAGE_SELF, &ru) < 0)
-        return;
-    rlim_t used = (rlim_t)ru.ru_utime.tv_sec + (rlim_t)ru.ru_stime.tv_sec + 1;
+        return 0;
+    return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+           (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+/* The soft RLIMIT_CPU: used_us (what this process used so far, rounded up to a second) plus
+ * one proof's budget, so that SIGXCPU means the proof itself used more than its seconds. *set
+ * is the limit set last (0: none yet): it moves only when the whole seconds used do, so most
+ * proofs pay no system call here (the caller's getrusage() serves the answer too). */
+static void limit_cpu(unsigned seconds, uint64_t used_us, rlim_t *set)
+{
+    struct rlimit rl;
+    rlim_t used = (rlim_t)(used_us / 1000000u) + 1;
     rlim_t want = used + seconds;
     if (want == *set || getrlimit(RLIMIT_CPU, &rl) < 0)
         return;
@@ -212,7 +222,10 @@ int prover_worker_main(int argc, char **argv)
      * instructions. Without the region (no address space), the C library's, through the same
      * hooks: an allocation that gets no memory is counted either way (below). */
     (void)proof_arena_install();
-    struct resp_hdr hello = {WIRE_MAGIC, HELLO, 0, 0};
+    /* Each answer says how much CPU time the worker used so far: the agent tells from it how
+     * much a proof it had to stop used (a stopped or starved worker's, or one over its time). */
+    uint64_t used_us = cpu_used_us();
+    struct resp_hdr hello = {WIRE_MAGIC, HELLO, 0, (uint32_t)(used_us / 1000u)};
     if (write_full(1, &hello, sizeof(hello)) < 0)
         return 1;
     rlim_t cpu_limit = 0;
@@ -227,7 +240,9 @@ int prover_worker_main(int argc, char **argv)
         if (!buf || read_full(0, buf, h.len) != (h.len ? 1 : 0))
             return 1;
         buf[h.len] = '\0';
-        limit_cpu(cpu, &cpu_limit);
+        /* The time used at the last answer: reading the request since is counted in the
+         * proof's budget, as the agent counts it. */
+        limit_cpu(cpu, used_us, &cpu_limit);
         struct kerr err = {0};
         struct proof_arena_stats before, after;
         struct proof_keep keep;
@@ -248,8 +263,10 @@ int prover_worker_main(int argc, char **argv)
                             "answer cannot be trusted");
         if (code < 0 && !err.msg[0])
             snprintf(err.msg, sizeof(err.msg), "%s", strerror(-code));
+        used_us = cpu_used_us();
         struct resp_hdr rh = {WIRE_MAGIC, code < 0 ? code : 0,
-                              code < 0 ? (uint32_t)strlen(err.msg) : 0, 0};
+                              code < 0 ? (uint32_t)strlen(err.msg) : 0,
+                              (uint32_t)(used_us / 1000u)};
         if (write_full(1, &rh, sizeof(rh)) < 0 || write_full(1, err.msg, rh.msglen) < 0)
             return 1;
     }
@@ -569,16 +586,21 @@ static int worker_spawn(struct prover *p, struct worker *w)
     return 0;
 }
 
-/* Kills and reaps w's process; returns its wait status. */
-static int worker_reap(struct worker *w)
+/* Kills and reaps w's process; returns its wait status, and the CPU time it used in all in
+ * *ret_cpu_ms (may be NULL). */
+static int worker_reap(struct worker *w, uint64_t *ret_cpu_ms)
 {
     struct prover *p = w->p;
     int st = 0;
+    struct rusage ru = {0};
     if (w->pid > 0) {
         kill(w->pid, SIGKILL);
-        while (waitpid(w->pid, &st, 0) < 0 && errno == EINTR)
+        while (wait4(w->pid, &st, 0, &ru) < 0 && errno == EINTR)
             ;
     }
+    if (ret_cpu_ms)
+        *ret_cpu_ms = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000u +
+                      (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000u;
     if (p->l) {
         if (w->from >= 0)
             evloop_del_fd(p->l, w->from);
@@ -616,7 +638,7 @@ static void spawn_missing(struct prover *p)
 /* w's job starts now: held to the deadline from here. */
 static void job_started(struct worker *w)
 {
-    w->killed = false;
+    w->killed = KILL_NONE;
     w->started = now_ms();
     w->deadline = w->started + w->p->o.deadline_ms;
 }
@@ -634,7 +656,8 @@ static void finish(struct worker *w, int code, const char *why)
     struct group *g = j->g;
     g->running--;
     group_release(p, g);
-    remember(p, j, code, why);
+    if (code != -EAGAIN) /* no verdict: the bytes are proven again when they come next */
+        remember(p, j, code, why);
     if (j->indexed) {
         hmap_remove(&p->inflight, j->hex);
         j->indexed = false;
@@ -714,37 +737,70 @@ static void poll_workers(struct prover *p)
             handle_readable(who[i]);
 }
 
-/* Why a worker that held a job went. */
-static int death_verdict(const struct prover *p, const struct worker *w, int st, char *why,
-                         size_t n)
+/* Signals a process gets from its own fault: a worker killed by one crashed on the profile
+ * it proved (libseccomp corrupts its heap on some; glibc then aborts). */
+static bool crash_signal(int sig)
 {
-    if (w->killed) {
-        snprintf(why, n,
-                 "the libseccomp proof did not finish within %u ms (stopped; the profile is too "
-                 "large or too complex)",
-                 p->o.deadline_ms);
-        return -ETIMEDOUT;
-    }
-    if (WIFSIGNALED(st) && WTERMSIG(st) == SIGXCPU) {
+    return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGABRT ||
+           sig == SIGSYS || sig == SIGTRAP;
+}
+
+/* Why a worker that held a job went (wait status st, cpu_ms of CPU time in its life): the
+ * refusal of the job's bytes when the cause is theirs, what a proof of the same bytes would
+ * meet again (libseccomp crashed; the proof used more than its CPU time; the worker answered
+ * garbage), else -EAGAIN, no verdict (the wall-clock deadline passed while the proof used less
+ * than its CPU time: the worker was stopped, frozen or starved; a signal the agent did not send
+ * killed it, as someone's kill or the kernel's out-of-memory killer, whose choice depends on the
+ * whole container; it exited). */
+static int death_verdict(const struct prover *p, const struct worker *w, int st, uint64_t cpu_ms,
+                         char *why, size_t n)
+{
+    /* By this proof (both counts wrap alike at 2^32 ms, 49 days). */
+    unsigned long long used = (uint32_t)((uint32_t)cpu_ms - w->cpu_ms);
+    int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+    /* Killed by the agent's SIGKILL: else it went on its own before that came. */
+    bool deadline = sig == SIGKILL && w->killed == KILL_DEADLINE;
+    bool garbled = sig == SIGKILL && w->killed == KILL_GARBLED;
+    if (sig == SIGXCPU || (deadline && used >= 1000ull * p->o.cpu_seconds)) {
         snprintf(why, n,
                  "the libseccomp proof used more than %u s of CPU time (stopped; the profile "
                  "is too large or too complex)",
                  p->o.cpu_seconds);
         return -ETIMEDOUT;
     }
-    if (WIFSIGNALED(st)) {
+    if (deadline) {
+        snprintf(why, n,
+                 "the libseccomp proof did not finish within %u ms of wall-clock time while "
+                 "using %llu ms of CPU: the worker was stopped or starved",
+                 p->o.deadline_ms, used);
+        return -EAGAIN;
+    }
+    if (garbled) {
+        snprintf(why, n,
+                 "the proof worker answered what no proof answers while proving it (libseccomp "
+                 "may have corrupted its memory)");
+        return -EFAULT;
+    }
+    if (crash_signal(sig)) {
         char mem[64] = "";
         if (p->o.memory_mib != PROVER_NO_LIMIT)
             snprintf(mem, sizeof(mem), ", or it ran out of the %u MiB it may use", p->o.memory_mib);
         snprintf(why, n,
                  "libseccomp crashed proving it (signal %d, %s; libseccomp 2.5 fails on programs "
                  "over 65,535 instructions%s)",
-                 WTERMSIG(st), strsignal(WTERMSIG(st)), mem);
+                 sig, strsignal(sig), mem);
         return -EFAULT;
     }
-    snprintf(why, n, "the proof worker stopped (exit status %d) while proving it",
+    if (sig) {
+        snprintf(why, n,
+                 "the proof worker was killed while proving it (signal %d, %s), not by the agent: "
+                 "by someone, or by the kernel's out-of-memory killer",
+                 sig, strsignal(sig));
+        return -EAGAIN;
+    }
+    snprintf(why, n, "the proof worker exited (status %d) while proving it",
              WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-    return -EIO;
+    return -EAGAIN;
 }
 
 /* Puts j back at the head of its group's queue (its worker went before it had it whole). */
@@ -788,7 +844,8 @@ static void worker_died(struct worker *w)
     struct prover *p = w->p;
     struct worker was = *w;
     struct job *j = TAKE_PTR(w->job);
-    int st = worker_reap(w);
+    uint64_t cpu_ms = 0;
+    int st = worker_reap(w, &cpu_ms);
     if (was.queued)
         give_back(p, was.queued);
     metrics_add(p->m, M_PROOF_WORKER_RESTARTS, 1);
@@ -802,8 +859,12 @@ static void worker_died(struct worker *w)
         give_back(p, j);
     } else if (j) {
         char why[WHY_MAX];
-        int code = death_verdict(p, &was, st, why, sizeof(why));
-        log_error("proof worker %d: %s", (int)was.pid, why);
+        int code = death_verdict(p, &was, st, cpu_ms, why, sizeof(why));
+        if (code == -EAGAIN) {
+            metrics_add(p->m, M_PROOF_RETRIES, 1);
+            log_warning("proof worker %d: %s; will try again", (int)was.pid, why);
+        } else
+            log_error("proof worker %d: %s", (int)was.pid, why);
         w->job = j;
         finish(w, code, why);
     }
@@ -893,6 +954,7 @@ static int receive(struct worker *w)
         } else {
             size_t m = w->got - sizeof(w->rh);
             if (w->rh.magic != WIRE_MAGIC || w->rh.msglen >= WHY_MAX) {
+                w->killed = KILL_GARBLED;
                 worker_died(w);
                 return -1;
             }
@@ -921,7 +983,8 @@ static void handle_readable(struct worker *w)
 {
     for (;;) {
         if (w->pid <= 0 || receive(w) <= 0)
-            return; /* more to come, or the worker went (handled) */
+            return;               /* more to come, or the worker went (handled) */
+        w->cpu_ms = w->rh.cpu_ms; /* its next proof starts there */
         if (w->rh.code == HELLO && !w->ready) {
             w->ready = true;
             w->p->spawn_failures = 0;
@@ -934,16 +997,18 @@ static void handle_readable(struct worker *w)
             continue;
         }
         if (!w->job || w->rh.code > 0) {
+            w->killed = KILL_GARBLED;
             worker_died(w); /* an answer nobody asked for */
             return;
         }
         char why[WHY_MAX];
         snprintf(why, sizeof(why), "%s", w->msg);
         metrics_add(w->p->m, M_PROOFS, 1);
-        finish(w, w->rh.code, why);
+        /* -EAGAIN is the prover's own "no verdict": from libseccomp it is a refusal like any. */
+        finish(w, w->rh.code == -EAGAIN ? -EIO : w->rh.code, why);
         /* Replaced now and then, when the verdict did not hand it a new job already. */
         if (w->done >= RECYCLE_AFTER && !w->job) {
-            worker_reap(w);
+            worker_reap(w, NULL);
             spawn_missing(w->p);
             return;
         }
@@ -1032,8 +1097,11 @@ static void check_deadlines(struct prover *p)
     uint64_t now = now_ms();
     for (unsigned i = 0; i < p->nw; i++) {
         struct worker *w = &p->w[i];
+        /* An answer that came meanwhile is taken first (the loop may not have read it yet). */
+        if ((w->job || w->skipping) && w->deadline <= now)
+            handle_readable(w);
         if ((w->job || w->skipping) && w->deadline <= now) {
-            w->killed = true;
+            w->killed = KILL_DEADLINE;
             worker_died(w);
             continue;
         }
@@ -1175,7 +1243,7 @@ void prover_free(struct prover *p)
         return;
     for (unsigned i = 0; p->w && i < p->nw; i++) {
         p->w[i].job = p->w[i].queued = NULL;
-        worker_reap(&p->w[i]);
+        worker_reap(&p->w[i], NULL);
     }
     evtimer_free(p->timer);
     free(p->w);
@@ -1273,6 +1341,23 @@ int prover_submit_digest(struct prover *p, const char *key, const char *group, c
 void prover_cancel(struct prover *p, const char *key)
 {
     detach(p, key);
+}
+
+static bool is_refusal(const char *hex, void *value, void *userdata)
+{
+    return ((const struct verdict *)value)->code < 0;
+}
+
+int prover_forget_refusals(struct prover *p)
+{
+    char **hexes = NULL;
+    size_t n = 0;
+    if (hmap_keys(&p->verdicts, is_refusal, NULL, &hexes, &n) < 0)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        forget(p, hmap_get(&p->verdicts, hexes[i]));
+    strv_free(hexes, n);
+    return (int)n;
 }
 
 void prover_poll(struct prover *p)

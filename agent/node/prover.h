@@ -4,14 +4,19 @@
  * again as `kscmp __proof-worker`, fed over pipes, one profile at a time each, each proof
  * under a CPU-time limit (RLIMIT_CPU, set per proof), a memory limit (RLIMIT_DATA) and a
  * wall-clock deadline. A worker that crashes (libseccomp 2.5.4 corrupts its heap on programs
- * over 65,535 instructions), runs over a limit or stops answering is killed and replaced, and
- * the profile it held is refused: the agent itself never runs libseccomp's code on a
- * profile.
+ * over 65,535 instructions), runs over a limit or stops answering is killed and replaced: the
+ * agent itself never runs libseccomp's code on a profile. The profile it held is refused when
+ * the cause is the profile's (libseccomp crashed, or the proof used more than its CPU time);
+ * when it is not (the wall-clock deadline passed while the proof used less than its CPU time:
+ * the worker was stopped or starved; a signal the agent did not send killed it, such as the
+ * kernel's out-of-memory killer; it exited), the proof came to no verdict: -EAGAIN, and
+ * nothing is remembered.
  *
  * Verdicts are remembered by SHA-256 of the bytes (node/digest.h): a profile proven before
  * is not proven again (its bytes are kept and compared, so that not even a digest collision
  * can skip a proof), and one refused before is refused at once with the same reason, so
- * that a tenant's later changes do not pay for it again. Both memories are bounded.
+ * that a tenant's later changes do not pay for it again, until prover_forget_refusals().
+ * Both memories are bounded.
  *
  * Fairness: jobs wait in one queue per group (the reconciler's group is the namespace); a
  * free worker takes the next job round-robin across groups, preferring a group that has no
@@ -50,7 +55,9 @@ struct prover_opts {
 
 /* A verdict on the bytes of key: 0 proven, else the negative errno of the refusal and why (a
  * message that names the syscalls[] index and field when libseccomp said, or the limit that
- * was hit). bytes are valid during the call. */
+ * was hit). -EAGAIN is no verdict: the proof failed for a reason that is not the bytes' (why
+ * says which); nothing is remembered, and the caller submits them again later. bytes are valid
+ * during the call. */
 typedef void (*prover_done_cb)(const char *key, int verdict, const char *why, const char *bytes,
                                size_t len, void *userdata);
 
@@ -79,6 +86,11 @@ int prover_submit_digest(struct prover *p, const char *key, const char *group, c
                          size_t len, const struct digest *d);
 /* Forgets the job of key (its verdict, when it comes, is still remembered, not reported). */
 void prover_cancel(struct prover *p, const char *key);
+
+/* Forgets every refusal remembered (SIGHUP: an admin asks for new proofs), so that those bytes
+ * are proven again when they are submitted; proven ones stay remembered. Returns how many were
+ * forgotten, or -ENOMEM (none). */
+int prover_forget_refusals(struct prover *p);
 
 /* Takes the verdicts that came in, without waiting, applies the deadlines and hand-offs,
  * and gives the workers new jobs (for a caller busy outside the loop for a while, e.g.

@@ -40,6 +40,13 @@ struct want {
     unsigned attempts;
     uint64_t retry_at_ms;
     uint64_t event_us;
+    /* Proving, and the last proof came to no verdict (its worker stalled or was killed: not the
+     * bytes' fault): these bytes are proven again at proof_at_ms (0: no such wait), after
+     * proof_attempts such proofs in a row. */
+    char *proof_json;
+    size_t proof_len;
+    uint64_t proof_at_ms;
+    unsigned proof_attempts;
     bool batched;     /* proven bytes wait in r->batch for the next flush() */
     bool batch_late;  /* they came from a verdict after their sync (r->written is told) */
     char *batch_json; /* those bytes */
@@ -96,6 +103,7 @@ static void want_free(void *v)
         return;
     free(w->json);
     free(w->pending_json);
+    free(w->proof_json);
     free(w->batch_json);
     free(w);
 }
@@ -404,13 +412,58 @@ static void refused(struct reconciler *r, const char *rel, const char *why, bool
               before ? " (as the same bytes were before: not proven again)" : "", why);
 }
 
+/* Drops the bytes kept to be proven again (prove_later()): a new proof is on its way, or none
+ * is wanted. */
+static void drop_proof_retry(struct want *w)
+{
+    free(w->proof_json);
+    w->proof_json = NULL;
+    w->proof_at_ms = 0;
+}
+
 /* Stops waiting for a proof of rel (the engine wants something else now). */
 static void stop_proving(struct reconciler *r, struct want *w, const char *rel)
 {
     if (w && w->proving) {
         prover_cancel(r->prover, rel);
         w->proving = false;
+        drop_proof_retry(w);
+        w->proof_attempts = 0;
     }
+}
+
+/* The folder of rel ("NS/NAME.json"): the group its proofs wait in. */
+static void ns_of(const char *rel, char ns[static 256])
+{
+    const char *slash = strchr(rel, '/');
+    snprintf(ns, 256, "%.*s", slash ? (int)(slash - rel) : 0, rel);
+}
+
+/* The proof of rel's bytes came to no verdict, for a reason that is not theirs (node/prover.h:
+ * -EAGAIN, why says which): they are proven again with backoff, as a failed write is written
+ * again (fail_later()). Meanwhile the file keeps its previous version and waits, as a write
+ * does (it holds readiness). Without an event loop (--once) nothing is tried again. */
+static void prove_later(struct reconciler *r, struct want *w, const char *rel, const char *why,
+                        const char *bytes, size_t len)
+{
+    drop_proof_retry(w);
+    /* Without memory for the bytes, the file is computed again instead (prove_again()). */
+    if ((w->proof_json = malloc(len + 1))) {
+        memcpy(w->proof_json, bytes, len);
+        w->proof_json[len] = '\0';
+        w->proof_len = len;
+    }
+    w->proof_attempts++;
+    uint64_t delay = backoff_jitter_ms(w->proof_attempts, 100, 30000);
+    w->proof_at_ms = now_ms() + delay;
+    if (!r->l) {
+        log_error("kscmp/%s: not proven, the previous file stays: %s", rel, why);
+        return;
+    }
+    log_warning("kscmp/%s: not proven yet, the previous file stays: %s; will try again in %llu ms "
+                "(attempt %u)",
+                rel, why, (unsigned long long)delay, w->proof_attempts);
+    schedule_retry(r);
 }
 
 /* ---- the batch: proven bytes written together ----
@@ -593,8 +646,8 @@ static int on_file(const struct file_result *res, void *userdata)
         }
         /* Proven in a worker; written when the verdict comes (on_proven). */
         char ns[256];
-        const char *slash = strchr(res->rel, '/');
-        snprintf(ns, sizeof(ns), "%.*s", slash ? (int)(slash - res->rel) : 0, res->rel);
+        ns_of(res->rel, ns);
+        drop_proof_retry(w); /* proven now, not later */
         int q = prover_submit_digest(r->prover, res->rel, ns, res->json, res->len, &d);
         if (q == -EFBIG) {
             stop_proving(r, w, res->rel);
@@ -630,17 +683,15 @@ static int on_file(const struct file_result *res, void *userdata)
     return 0;
 }
 
-/* A verdict from the prover: proven bytes are written, refused ones are not. */
-static void on_proven(const char *rel, int verdict, const char *why, const char *bytes, size_t len,
-                      void *userdata)
+/* A verdict on rel's bytes, told by the prover or found remembered (before): proven bytes are
+ * written, refused ones are not. */
+static void take_verdict(struct reconciler *r, struct want *w, const char *rel, int verdict,
+                         const char *why, const char *bytes, size_t len, bool before)
 {
-    struct reconciler *r = userdata;
-    struct want *w = hmap_get(&r->wants, rel);
-    if (!w || !w->proving)
-        return; /* the engine wants something else now */
     w->proving = false;
+    w->proof_attempts = 0;
     if (verdict < 0) {
-        refused(r, rel, why, false);
+        refused(r, rel, why, before);
         _cleanup_free_ char *msg = proof_message(rel, why);
         if (msg)
             tell_refused_now(r, rel, msg);
@@ -654,6 +705,50 @@ static void on_proven(const char *rel, int verdict, const char *why, const char 
             return; /* its flush updates the gauges: not once per verdict (each a walk) */
     }
     update_gauge(r);
+}
+
+/* A verdict from the prover: proven bytes are written, refused ones are not, and those that
+ * came to none are proven again later. */
+static void on_proven(const char *rel, int verdict, const char *why, const char *bytes, size_t len,
+                      void *userdata)
+{
+    struct reconciler *r = userdata;
+    struct want *w = hmap_get(&r->wants, rel);
+    if (!w || !w->proving)
+        return; /* the engine wants something else now */
+    if (verdict == -EAGAIN)
+        prove_later(r, w, rel, why, bytes, len); /* still proving: nothing written meanwhile */
+    else
+        take_verdict(r, w, rel, verdict, why, bytes, len, false);
+}
+
+/* Proves rel's bytes again, whose last proof came to no verdict (prove_later()), unless their
+ * verdict is known by now (the same bytes of another file were proven meanwhile). */
+static void prove_again(struct reconciler *r, struct want *w, const char *rel)
+{
+    _cleanup_free_ char *json = TAKE_PTR(w->proof_json);
+    size_t len = w->proof_len;
+    w->proof_at_ms = 0;
+    if (!json) {
+        /* The bytes were lost to a failed allocation: recompute */
+        stop_proving(r, w, rel);
+        engine_touch_all(r->e);
+        reconciler_sync(r, 0);
+        return;
+    }
+    struct digest d;
+    digest_bytes(json, len, &d);
+    const char *why = NULL;
+    int v = prover_lookup_digest(r->prover, json, len, &d, &why);
+    if (v != 0) {
+        take_verdict(r, w, rel, v < 0 ? v : 0, why, json, len, v < 0);
+        return;
+    }
+    char ns[256];
+    ns_of(rel, ns);
+    int q = prover_submit_digest(r->prover, rel, ns, json, len, &d);
+    if (q < 0)
+        prove_later(r, w, rel, strerror(-q), json, len);
 }
 
 void reconciler_set_written_hook(struct reconciler *r, void (*written)(void *userdata),
@@ -715,11 +810,18 @@ unsigned reconciler_pending(const struct reconciler *r)
     return n;
 }
 
-/* True for a write or removal waiting for a retry that is due at *now_ms. */
+/* True for a write or removal, or a proof, waiting for a retry that is due at *now_ms. */
 static bool retry_due(const char *rel, void *value, void *now_ms)
 {
     const struct want *w = value;
-    return w->pending && w->retry_at_ms <= *(uint64_t *)now_ms;
+    uint64_t now = *(uint64_t *)now_ms;
+    return (w->pending && w->retry_at_ms <= now) ||
+           (w->proving && w->proof_at_ms && w->proof_at_ms <= now);
+}
+
+int reconciler_forget_refusals(struct reconciler *r)
+{
+    return prover_forget_refusals(r->prover);
 }
 
 static void on_retry(struct evtimer *timer, void *userdata)
@@ -735,7 +837,11 @@ static void on_retry(struct evtimer *timer, void *userdata)
     for (size_t i = 0; i < n; i++) {
         const char *rel = due[i];
         struct want *w = hmap_get(&r->wants, rel);
-        if (!w)
+        if (w && w->proving && w->proof_at_ms && w->proof_at_ms <= now) {
+            prove_again(r, w, rel);
+            w = hmap_get(&r->wants, rel); /* a recompute may have changed the map */
+        }
+        if (!w || !w->pending || w->retry_at_ms > now)
             continue;
         if (w->pending_remove)
             do_remove(r, rel, "retried");
@@ -765,6 +871,8 @@ static void schedule_retry(struct reconciler *r)
         struct want *w = h->value;
         if (w->pending && (!next || w->retry_at_ms < next))
             next = w->retry_at_ms;
+        if (w->proving && w->proof_at_ms && (!next || w->proof_at_ms < next))
+            next = w->proof_at_ms;
     }
     if (!next || !r->l)
         return;

@@ -5,10 +5,11 @@
  * is never written, and its pods get a ProfileRefused Event), through node/prover.h: the
  * proof runs in worker processes, so new bytes are written when their verdict comes (at once
  * for bytes proven before), and the loop goes on meanwhile; retries with backoff when the disk
- * fails (the old file stays), garbage collection of files no pod references, and self-healing: an
- * inotify watch on the store's folders puts back a file someone edited or deleted (its own writes
- * find the bytes equal and do nothing). The files on disk are the record of the last good profiles
- * across restarts.
+ * fails (the old file stays) or a proof comes to no verdict (its worker stalled or was killed:
+ * proven again, nothing written meanwhile), garbage collection of files no pod references, and
+ * self-healing: an inotify watch on the store's folders puts back a file someone edited or deleted
+ * (its own writes find the bytes equal and do nothing). The files on disk are the record of the
+ * last good profiles across restarts.
  */
 #ifndef KSCMP_RECONCILE_H
 #define KSCMP_RECONCILE_H
@@ -60,9 +61,13 @@ bool reconciler_ready(const struct reconciler *r);
  * from now on, whatever is written. */
 void reconciler_lost(struct reconciler *r);
 
-/* Number of files whose bytes wait for their proof, or whose write or removal waits for a
- * retry. */
+/* Number of files whose bytes wait for their proof (or to be proven again: their last proof came
+ * to no verdict), or whose write or removal waits for a retry. */
 unsigned reconciler_pending(const struct reconciler *r);
+
+/* Forgets the refusals the prover remembers (SIGHUP): the next sync that computes a refused
+ * profile proves it again (engine_touch_all() computes them all). How many, or -ENOMEM. */
+int reconciler_forget_refusals(struct reconciler *r);
 
 /* Number of files read back from the disk after inotify saw a change to them (our own renames
  * are not read back). */

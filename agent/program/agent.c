@@ -113,7 +113,7 @@ static const char *const agent_help =
     "                       (default /sys/fs/bpf/kscmp; \"off\": not pinned)\n"
     "  --record-interval S  seconds between reads of what was recorded (default 5)\n\n"
     "Signals: SIGTERM/SIGINT finish the write in progress and exit 0; SIGHUP reads everything\n"
-    "again.\n";
+    "again and proves the profiles refused before again.\n";
 
 /* Pod Events, deduplicated (one per pod, reason and cause); in --local mode they are logged. */
 static int on_event(const struct engine_event *ev, void *userdata)
@@ -228,6 +228,10 @@ static void on_signal(struct evloop *l, int fd, uint32_t events, void *userdata)
         if (si.ssi_signo == SIGHUP) {
             log_info("SIGHUP: reading everything again");
             event_dedup_clear(&a->events_seen);
+            /* A refused profile is proven again when it is computed next (below). */
+            int forgot = reconciler_forget_refusals(a->rec);
+            if (forgot > 0)
+                log_info("SIGHUP: %d refused profile(s) forgotten: each is proven again", forgot);
             if (a->local && localsrc_load_all(a->local) == 0) {
                 if (!a->first_done)
                     local_first_sync(a, now_us());

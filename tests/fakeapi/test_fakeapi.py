@@ -338,6 +338,36 @@ class FakeApiTest(unittest.TestCase):
 
     # -- issue 15 item 4: API memory -----------------------------------------------------------
 
+    def test_08_sighup_proves_refused_profiles_again(self):
+        """In a cluster too, SIGHUP forgets the profiles refused before and computes every file
+        again, though the relist brings no change: a profile refused because its proof worker
+        crashed is proven again, and written."""
+        self.api.put("seccomppolicies", policy("demo", "web", WEB))
+        self.api.put("pods", pod("demo", "web-1", "kscmp/demo/web.json"))
+        a = self.agent()
+        H.wait_until(lambda: self.blocked("demo/web.json") == {"mkdir"}, 20, "web.json")
+        with open(f"/proc/{a.proc.pid}/task/{a.proc.pid}/children") as f:
+            workers = [int(x) for x in f.read().split()]
+        for w in workers:
+            os.kill(w, signal.SIGSTOP)
+        mark = a.log_mark()
+        self.api.put("seccomppolicies", policy("demo", "web", {
+            "rules": [{"syscalls": ["mkdir", "chmod"], "action": "Block"}]}))
+        held = H.wait_until(lambda: [w for w in workers if H.pending_input(w) > 0], 20,
+                            "the proof sent to a stopped worker")[0]
+        os.kill(held, signal.SIGABRT)  # as glibc aborts on a heap libseccomp corrupted
+        for w in workers:
+            os.kill(w, signal.SIGCONT)
+        a.wait_log(r"kscmp/demo/web\.json: the compiled profile is refused, the previous file "
+                   r"stays: libseccomp crashed", mark)
+        self.assertEqual(self.blocked("demo/web.json"), {"mkdir"})
+        mark = a.log_mark()
+        a.proc.send_signal(signal.SIGHUP)
+        a.wait_log(r"SIGHUP: 1 refused profile\(s\) forgotten", mark)
+        H.wait_until(lambda: self.blocked("demo/web.json") == {"mkdir", "chmod"}, 20,
+                     "web.json proven again and written")
+        self.assertTrue(a.ready())
+
     def big_pod(self, name, size):
         """A pod of about size bytes of JSON whose bulk is a long array of small numbers (the
         most expensive kind of JSON to hold as a tree)."""

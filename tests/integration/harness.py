@@ -8,6 +8,7 @@ Everything waits by polling with a deadline (wait_until), never by a fixed sleep
 import ctypes
 import ctypes.util
 import errno
+import fcntl
 import json
 import os
 import re
@@ -19,6 +20,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 import unittest
 import urllib.error
@@ -399,6 +401,20 @@ def proc_status(pid):
             if v.strip().endswith("kB"):
                 out[k] = int(v.split()[0])
     return out
+
+
+def pending_input(pid):
+    """Bytes waiting in the standard input of process pid: a proof worker's job sent, not read
+    yet (0 when it cannot be seen)."""
+    try:
+        fd = os.open(f"/proc/{pid}/fd/0", os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return 0
+    try:
+        buf = fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0")
+        return struct.unpack("i", buf)[0]
+    finally:
+        os.close(fd)
 
 
 def cpu_seconds(pid):

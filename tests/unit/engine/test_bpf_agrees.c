@@ -283,11 +283,12 @@ static struct sock_filter *export_bpf(scmp_filter_ctx ctx, size_t *ret_n)
 }
 
 /* libseccomp 2.5.4 can spin for ever on some rule sets (seen in seccomp_rule_add_array): the
- * agent's prover kills such a worker at its deadline and refuses the profile. So do these
- * tests: proofs run in a worker process (forked once, while the heap is small: a fork per
- * proof costs more than the proof under ASan), each held to this many milliseconds (a small
- * profile takes a few under ASan, the slowest of the default cases about 120); a worker past it
- * is killed and replaced. Each of the few that never end costs this much of the test's time. */
+ * agent's prover stops such a worker once the proof has used its CPU time, and refuses the
+ * profile. These tests stop it at a deadline: proofs run in a worker process (forked once, while
+ * the heap is small: a fork per proof costs more than the proof under ASan), each held to this many
+ * milliseconds (a small profile takes a few under ASan, the slowest of the default cases about
+ * 120); a worker past it is killed and replaced. Each of the few that never end costs this much of
+ * the test's time. */
 #define PROOF_MS 300
 
 /* Room for the proof's reason whole (its end tells the kinds of refusal apart). */
@@ -714,8 +715,8 @@ static const char *const VKIND_NAME[] = {
     "the proof (proof_profile) refuses the rendered profile (the agent would not write it)",
     "(by design) the proof refuses a value above 32 bits on a 32-bit architecture (libseccomp "
     "compares the low 32 bits there; the agent would not write it)",
-    "the proof does not finish (libseccomp spins: the agent's prover kills it and refuses the "
-    "profile)",
+    "the proof does not finish (libseccomp spins: the agent's prover stops it at its CPU time "
+    "and refuses the profile)",
     "(information) the BPF program and the meaning say ERRNO with different errnos"};
 
 struct finding {

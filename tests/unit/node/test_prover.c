@@ -1,6 +1,7 @@
 /* test_prover.c - libseccomp proofs in worker processes: verdicts, memory of verdicts (also
- * under a forced digest collision), one proof for many keys with the same bytes, fairness
- * across groups, a worker that crashes or runs over its CPU time, cancellation.
+ * under a forced digest collision) and its reset, one proof for many keys with the same bytes,
+ * fairness across groups, a worker that crashes or runs over its CPU time (a verdict), one
+ * stopped past its deadline or killed by someone (no verdict), cancellation.
  *
  * The workers are this test binary run again as `__proof-worker` (main() below), exactly as
  * the agent runs itself. Without an event loop: prover_drain() waits for the verdicts.
@@ -207,6 +208,30 @@ static void test_verdicts(void **state)
     stop(f);
 }
 
+/* Refusals are forgotten on demand (SIGHUP), proven verdicts are not: the refused bytes are
+ * proven again, and refused again. */
+static void test_forget_refusals(void **state)
+{
+    struct fixture *f = start(1, 10);
+    assert_int_equal(prover_submit(f->p, "a/good.json", "a", GOOD, strlen(GOOD)), 0);
+    assert_int_equal(prover_submit(f->p, "a/bad.json", "a", BAD, strlen(BAD)), 0);
+    assert_int_equal(prover_drain(f->p), 0);
+    const char *why = NULL;
+    assert_true(prover_lookup(f->p, BAD, strlen(BAD), &why) < 0);
+    assert_int_equal(prover_forget_refusals(f->p), 1);
+    assert_int_equal(prover_lookup(f->p, BAD, strlen(BAD), &why), 0);
+    assert_int_equal(prover_lookup(f->p, GOOD, strlen(GOOD), &why), 1);
+    assert_int_equal(prover_forget_refusals(f->p), 0);
+    assert_int_equal(prover_submit(f->p, "a/bad.json", "a", BAD, strlen(BAD)), 0);
+    assert_int_equal(prover_drain(f->p), 0);
+    assert_int_equal(metrics_get(f->m, M_PROOFS), 3);
+    assert_int_equal(f->rec.n, 3);
+    assert_string_equal(f->rec.v[2].key, "a/bad.json");
+    assert_true(f->rec.v[2].verdict < 0);
+    assert_true(prover_lookup(f->p, BAD, strlen(BAD), &why) < 0);
+    stop(f);
+}
+
 /* The most workers there may be, each with jobs: every verdict comes, and is a proof (drain()
  * once watched the pipes of only 62 of them). */
 static void test_most_workers(void **state)
@@ -330,7 +355,9 @@ static void test_crash_refuses_and_recovers(void **state)
 
 /* A job queued behind the one a worker proves (sent to it already) is not refused when the
  * worker dies on the first: it is proven again by the next worker. The worker is stopped so
- * that it reads neither before it is killed. */
+ * that it reads neither before it is killed. The job it held comes to no verdict: a SIGKILL
+ * the prover did not send (someone's, the kernel's out-of-memory killer's) is not the
+ * profile's doing, and is not remembered. */
 static void test_queued_job_survives_crash(void **state)
 {
     struct fixture *f = start(1, 60);
@@ -347,11 +374,17 @@ static void test_queued_job_survives_crash(void **state)
     assert_int_equal(prover_drain(f->p), 0);
     const struct seen *first = find(&f->rec, "a/first.json");
     assert_non_null(first);
-    assert_int_equal(first->verdict, -EFAULT); /* the job it held */
+    assert_int_equal(first->verdict, -EAGAIN); /* the job it held */
+    if (!strstr(first->why, "killed while proving it (signal 9") ||
+        !strstr(first->why, "not by the agent"))
+        fail_msg("%s", first->why);
+    const char *why = NULL;
+    assert_int_equal(prover_lookup(f->p, mid, strlen(mid), &why), 0);
     const struct seen *behind = find(&f->rec, "b/behind.json");
     assert_non_null(behind);
     assert_int_equal(behind->verdict, 0);
     assert_int_equal(metrics_get(f->m, M_PROOF_WORKER_RESTARTS), 1);
+    assert_int_equal(metrics_get(f->m, M_PROOF_RETRIES), 1);
     assert_int_not_equal(prover_worker_pid(f->p, 0), pid);
     stop(f);
 }
@@ -443,9 +476,10 @@ static void test_workers_below_agent(void **state)
     stop(f);
 }
 
-/* A proof over its CPU time is stopped (SIGXCPU) and the profile refused (the wall-clock
- * deadline is far: the CPU limit is what stops it, however loaded the machine); also when the
- * worker proved others before it (the limit set for them still holds). */
+/* A proof over its CPU time is stopped (SIGXCPU) and the profile refused, and remembered: the
+ * same bytes are refused at once (the wall-clock deadline is far: the CPU limit is what stops
+ * it, however loaded the machine); also when the worker proved others before it (the limit set
+ * for them still holds). */
 static void test_cpu_limit(void **state)
 {
     struct fixture *f = start_with(1, 1, 600000);
@@ -463,11 +497,15 @@ static void test_cpu_limit(void **state)
     if (!strstr(s->why, "CPU time"))
         fail_msg("%s", s->why);
     assert_true(time(NULL) - t0 < 60);
+    const char *why = NULL;
+    assert_int_equal(prover_lookup(f->p, slow, strlen(slow), &why), -ETIMEDOUT);
+    assert_string_equal(why, s->why);
+    assert_int_equal(metrics_get(f->m, M_PROOF_RETRIES), 0);
     stop(f);
 }
 
-/* A proof past its wall-clock deadline (a worker that stopped answering, or a starved one) is
- * stopped and the profile refused. */
+/* A proof past its wall-clock deadline while it used less than its CPU time (here it runs, but
+ * may use 600 s: a starved worker) is stopped and comes to no verdict, not remembered. */
 static void test_deadline(void **state)
 {
     struct fixture *f = start_with(1, 600, 300);
@@ -476,9 +514,52 @@ static void test_deadline(void **state)
     assert_int_equal(prover_drain(f->p), 0);
     const struct seen *s = find(&f->rec, "a/slow.json");
     assert_non_null(s);
-    assert_int_equal(s->verdict, -ETIMEDOUT);
-    if (!strstr(s->why, "did not finish within 300 ms"))
+    assert_int_equal(s->verdict, -EAGAIN);
+    if (!strstr(s->why, "did not finish within 300 ms of wall-clock time while using ") ||
+        !strstr(s->why, " ms of CPU: the worker was stopped or starved"))
         fail_msg("%s", s->why);
+    const char *why = NULL;
+    assert_int_equal(prover_lookup(f->p, slow, strlen(slow), &why), 0);
+    assert_int_equal(metrics_get(f->m, M_PROOF_RETRIES), 1);
+    stop(f);
+}
+
+/* A worker stopped (SIGSTOP; a frozen cgroup) while it holds a proof: at the wall-clock
+ * deadline it is killed and replaced, the proof comes to no verdict, says so (no CPU time was
+ * used: not the profile's fault), and is not remembered; the same bytes submitted again are
+ * proven. */
+static void test_stopped_worker_no_verdict(void **state)
+{
+    struct fixture *f = start_with(1, 10, 300);
+    assert_int_equal(prover_submit(f->p, "a/warm.json", "a", GOOD2, strlen(GOOD2)), 0);
+    assert_int_equal(prover_drain(f->p), 0); /* the worker runs and is idle */
+    int pid = prover_worker_pid(f->p, 0);
+    assert_true(pid > 0);
+    assert_int_equal(kill(pid, SIGSTOP), 0);
+    assert_int_equal(prover_submit(f->p, "a/web.json", "a", GOOD, strlen(GOOD)), 0);
+    assert_int_equal(prover_drain(f->p), 0);
+    const struct seen *s = find(&f->rec, "a/web.json");
+    assert_non_null(s);
+    assert_int_equal(s->verdict, -EAGAIN);
+    if (!strstr(s->why, "did not finish within 300 ms of wall-clock time while using ") ||
+        !strstr(s->why, "the worker was stopped or starved"))
+        fail_msg("%s", s->why);
+    unsigned long cpu = strtoul(strstr(s->why, "while using ") + strlen("while using "), NULL, 10);
+    assert_true(cpu < 100);
+    const char *why = NULL;
+    assert_int_equal(prover_lookup(f->p, GOOD, strlen(GOOD), &why), 0);
+    assert_int_equal(metrics_get(f->m, M_PROOF_RETRIES), 1);
+    assert_int_equal(metrics_get(f->m, M_PROOF_WORKER_RESTARTS), 1);
+    assert_int_equal(metrics_get(f->m, M_PROOFS), 1);
+    /* Tried again: a new worker proves it. */
+    assert_int_not_equal(prover_worker_pid(f->p, 0), pid);
+    assert_int_equal(prover_submit(f->p, "a/web.json", "a", GOOD, strlen(GOOD)), 0);
+    assert_int_equal(prover_drain(f->p), 0);
+    assert_int_equal(f->rec.n, 3);
+    assert_string_equal(f->rec.v[2].key, "a/web.json");
+    assert_int_equal(f->rec.v[2].verdict, 0);
+    assert_int_equal(prover_lookup(f->p, GOOD, strlen(GOOD), &why), 1);
+    assert_int_equal(metrics_get(f->m, M_PROOFS), 2);
     stop(f);
 }
 
@@ -514,6 +595,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_queued_job_handed_off),
         cmocka_unit_test(test_cpu_limit),
         cmocka_unit_test(test_deadline),
+        cmocka_unit_test(test_stopped_worker_no_verdict),
+        cmocka_unit_test(test_forget_refusals),
         cmocka_unit_test(test_free_does_not_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -171,7 +171,7 @@ static void test_every_failed_allocation_refused(void **state)
             fail_msg("allocation %zu of %zu failed and the proof passed", n, total);
         if (strstr(v.why, "out of memory while proving it"))
             refused_by_worker++;
-        else if (strstr(v.why, "crashed") || strstr(v.why, "worker stopped")) {
+        else if (strstr(v.why, "crashed") || strstr(v.why, "worker exited")) {
             crashed++;
         } else
             by_libseccomp++;

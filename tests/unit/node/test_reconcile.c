@@ -1,5 +1,6 @@
 /* test_reconcile.c - engine results to disk: writes, the last good file kept, removals,
- * crash leftovers, Events, self-healing, and an incremental run ending where a fresh one does.
+ * crash leftovers, Events, self-healing, proofs that came to no verdict tried again, refusals
+ * forgotten, and an incremental run ending where a fresh one does.
  *
  * A real engine (objects given as YAML, as in the engine's tests) and a real store in a
  * mkdtemp() kubelet root; the event loop only where inotify is tested, with generous deadlines.
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,7 @@ struct fix {
     struct reconciler *r;
     char events[4096]; /* "Reason:ns/pod " of each Event told */
     uint64_t serial_after_write;
+    unsigned proof_deadline_ms; /* 0: the default */
 };
 
 static int on_event(const struct engine_event *ev, void *userdata)
@@ -64,7 +67,8 @@ static void fix_open(struct fix *f, bool loop)
         assert_int_equal(evloop_new(&f->l), 0);
     /* Proofs run in workers: this test binary run again (main() below). No memory limit:
      * ASan's shadow memory would not fit in one. */
-    struct prover_opts proof = {.workers = 1, .memory_mib = PROVER_NO_LIMIT};
+    struct prover_opts proof = {
+        .workers = 1, .memory_mib = PROVER_NO_LIMIT, .deadline_ms = f->proof_deadline_ms};
     assert_int_equal(reconciler_new(f->e, f->s, f->m, f->l, &proof, &f->r, &err), 0);
     reconciler_set_event_sink(f->r, on_event, f);
     assert_int_equal(reconciler_start(f->r, &err), 0);
@@ -712,6 +716,101 @@ static void test_own_writes_not_read_back(void **state)
     fix_remove(&f);
 }
 
+/* The reconciler's one proof worker: the test's newest child process (a test that failed may
+ * have left others). */
+static int the_worker(void)
+{
+    char path[64], buf[1024] = "";
+    snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    int pid = 0;
+    for (char *tok = strtok(buf, " \n"); tok; tok = strtok(NULL, " \n"))
+        pid = atoi(tok);
+    assert_true(pid > 0);
+    return pid;
+}
+
+/* A proof whose worker was stopped (SIGSTOP, a frozen cgroup) past its wall-clock deadline
+ * comes to no verdict: the file keeps its previous version meanwhile, holds readiness, and is
+ * proven again with backoff (a new worker), then written; nothing is refused, no pod told.
+ * (Once the deadline passed the stopped worker is killed: continuing it changes nothing.) */
+static void test_stalled_proof_tried_again(void **state)
+{
+    struct fix f = {.proof_deadline_ms = 400};
+    fix_open(&f, true);
+    load_text(f.e, WEB_POLICY);
+    load_text(f.e, WEB_POD);
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    wait_healed(&f, NULL); /* the worker runs, and is idle */
+    _cleanup_free_ char *before = disk(&f, "demo/web.json");
+    int pid = the_worker();
+    assert_int_equal(kill(pid, SIGSTOP), 0);
+    _cleanup_free_ char *want = web_with_calls(&f, "read, write, mkdir");
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    reconciler_initial_done(f.r); /* the first complete sync: not ready while it waits */
+    assert_false(reconciler_ready(f.r));
+    run_loop(&f, false, 200);
+    _cleanup_free_ char *stalled = disk(&f, "demo/web.json");
+    assert_string_equal(stalled, before);
+    assert_int_equal(reconciler_pending(f.r), 1);
+    wait_healed(&f, want); /* killed at 400 ms, proven again by a new worker */
+    run_loop(&f, true, 20000);
+    assert_true(reconciler_ready(f.r));
+    assert_int_equal(metrics_get(f.m, M_PROOF_RETRIES), 1);
+    assert_int_equal(metrics_get(f.m, M_PROOF_WORKER_RESTARTS), 1);
+    assert_int_equal(metrics_get(f.m, M_PROFILES_REJECTED), 0);
+    assert_null(strstr(f.events, "ProfileRefused"));
+    assert_int_not_equal(the_worker(), pid);
+    fix_close(&f);
+    fix_remove(&f);
+}
+
+/* A profile refused (its worker crashed) stays refused when computed again (not proven again),
+ * until the refusals are forgotten (SIGHUP): then it is proven again, and written. */
+static void test_forgotten_refusal_proven_again(void **state)
+{
+    struct fix f = {0};
+    fix_open(&f, true);
+    load_text(f.e, WEB_POLICY);
+    load_text(f.e, WEB_POD);
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    wait_healed(&f, NULL);
+    _cleanup_free_ char *before = disk(&f, "demo/web.json");
+    /* The worker crashes on the next proof, as glibc aborts on a heap libseccomp corrupted. */
+    int pid = the_worker();
+    assert_int_equal(kill(pid, SIGSTOP), 0);
+    _cleanup_free_ char *want = web_with_calls(&f, "read, write, mkdir");
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    run_loop(&f, false, 50); /* sent to the worker */
+    assert_int_equal(kill(pid, SIGABRT), 0);
+    assert_int_equal(kill(pid, SIGCONT), 0);
+    run_loop(&f, true, 20000);
+    assert_non_null(strstr(f.events, "ProfileRefused:demo/web-1"));
+    assert_int_equal(metrics_get(f.m, M_PROFILES_REJECTED), 1);
+    /* Computed again: refused at once, as before. */
+    engine_touch_all(f.e);
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    run_loop(&f, true, 20000);
+    assert_int_equal(metrics_get(f.m, M_PROFILES_REJECTED), 2);
+    _cleanup_free_ char *kept = disk(&f, "demo/web.json");
+    assert_string_equal(kept, before);
+    uint64_t proofs = metrics_get(f.m, M_PROOFS);
+    /* Forgotten: proven again, and written. */
+    assert_int_equal(reconciler_forget_refusals(f.r), 1);
+    engine_touch_all(f.e);
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    wait_healed(&f, want);
+    run_loop(&f, true, 20000);
+    assert_int_equal(metrics_get(f.m, M_PROOFS), proofs + 1);
+    assert_int_equal(metrics_get(f.m, M_PROFILES_REJECTED), 2);
+    fix_close(&f);
+    fix_remove(&f);
+}
+
 /* The steps of test_incremental_equals_fresh and a few more, with the loop: verdicts come
  * from the workers while the next steps are synced (the loop runs 0 to ~4 ms between steps,
  * or until nothing is pending at "=settle"), so files are written late, in batches, or
@@ -808,6 +907,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_self_heal_busy_loop),
         cmocka_unit_test(test_tamper_right_after_write),
         cmocka_unit_test(test_own_writes_not_read_back),
+        cmocka_unit_test(test_stalled_proof_tried_again),
+        cmocka_unit_test(test_forgotten_refusal_proven_again),
         cmocka_unit_test(test_incremental_with_loop_equals_fresh),
     };
     return cmocka_run_group_tests_name("reconcile", tests, NULL, NULL);
