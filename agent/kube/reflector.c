@@ -268,6 +268,9 @@ static void on_watch_done(long status, const char *body, size_t len, const char 
     r->req = NULL;
     metrics_add(r->m, M_WATCH_RESTARTS, 1);
     if (status == 410 || !r->rv) {
+        /* Normal (the API server kept no history that old, or restarted): listed again soon,
+         * not after the backoff earlier failures built up (a 404 while a CRD was away). */
+        r->failures = 0;
         retry_later(r, true, "watch expired (410 Gone)");
         return;
     }
@@ -386,6 +389,7 @@ static void on_list_done(long status, const char *body, size_t len, const char *
     if (status == 410 && r->cont) {
         free(r->cont);
         r->cont = NULL;
+        r->failures = 0;
         retry_later(r, true, "the list's continue token expired");
         return;
     }

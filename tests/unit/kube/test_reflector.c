@@ -381,6 +381,27 @@ static void test_410_relists(void **state)
     assert_false(live(&e->fake)->stream);
 }
 
+/* A 410 after failures (a watch answered 404 while a CRD was away, then 410 once it is back:
+ * its history is new) lists again at once, not after the backoff the failures built up. */
+static void test_410_after_failures_is_prompt(void **state)
+{
+    struct env *e = *state;
+    reflector_list(e->r);
+    answer_page(e, "a/one@1", "10", NULL);
+    for (int i = 0; i < 4; i++) {
+        answer(live(&e->fake), 404, NULL);
+        wait_new_request(e);
+        assert_true(live(&e->fake)->stream); /* the watch again, from version 10 */
+    }
+    uint64_t t0 = now_ms();
+    answer(live(&e->fake), 410, NULL);
+    wait_new_request(e);
+    uint64_t took = now_ms() - t0;
+    if (took >= 1000)
+        fail_msg("listed again after %llu ms", (unsigned long long)took);
+    assert_false(live(&e->fake)->stream);
+}
+
 /* Failures back off and try again; the list that fails is not half-applied; an expired
  * continue token starts the list over. */
 static void test_backoff(void **state)
@@ -483,6 +504,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bookmark_and_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_410_relists, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_410_after_failures_is_prompt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_served, setup, teardown),
