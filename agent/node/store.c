@@ -565,19 +565,48 @@ static int temporary_create(struct store *s, int nsfd, const char *rel, const ch
     return kerr_set(err, -EEXIST, "%s/%s: create temporary: no free name", s->path, rel);
 }
 
-/* Fills the new temporary fd with data; with others (together), also starts writing it to
- * the disk without waiting (sync_file_range: so that the files of one store_write_many()
- * reach the disk together; write_commit()'s fsync() waits). Alone, the fsync() starts it. */
-static int temporary_fill(struct store *s, int fd, const char *rel, const char *tmp_name,
-                          const void *data, size_t len, bool together, struct kerr *err)
+/* The date of a version that takes effect at now (store.h): now, or for a first version the
+ * last nanosecond of the second before. */
+static struct timespec version_date(struct timespec now, bool first)
 {
-    if (fchmod(fd, 0644) < 0)
+    return first ? (struct timespec){now.tv_sec - 1, 999999999} : now;
+}
+
+/* Dates the open file fd as a version (first: nothing was there) that takes effect at now
+ * (store.h). Only its modification time is set: an IN_MODIFY for a watch of its folder. */
+static void version_set_date(int fd, struct timespec now, bool first)
+{
+    struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}, version_date(now, first)};
+    (void)futimens(fd, times); /* should it fail, the date is the write's */
+}
+
+/* Fills the new temporary fd with data, mode 0644 whatever the umask, and dates it (*ret_dated:
+ * when) as the version it will be (first: nothing is at its name); with others (together),
+ * also starts writing it to the disk without waiting (sync_file_range: so that the files of
+ * one store_write_many() reach the disk together; write_commit()'s fsync() waits). Alone, the
+ * fsync() starts it.
+ *
+ * What a watch of the folder sees stays few events per file (the reconciler reads every one,
+ * and the kernel queues 16384 at most): a chmod only when the umask took bits away (an
+ * IN_ATTRIB), and the date set right after the bytes, so that its IN_MODIFY and theirs, the
+ * same event back to back, are queued as one. */
+static int temporary_fill(struct store *s, int fd, const char *rel, const char *tmp_name,
+                          const void *data, size_t len, bool together, bool first,
+                          struct timespec *ret_dated, struct kerr *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return kerr_set(err, -errno, "%s/%s: stat temporary %s: %s", s->path, rel, tmp_name,
+                        strerror(errno));
+    if ((st.st_mode & 07777) != 0644 && fchmod(fd, 0644) < 0)
         return kerr_set(err, -errno, "%s/%s: chmod temporary %s: %s", s->path, rel, tmp_name,
                         strerror(errno));
     int r = write_all(fd, data, len);
     if (r < 0)
         return kerr_set(err, r, "%s/%s: write temporary %s: %s", s->path, rel, tmp_name,
                         strerror(-r));
+    clock_gettime(CLOCK_REALTIME, ret_dated);
+    version_set_date(fd, *ret_dated, first);
     if (together)
         (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* a hint: fsync() decides */
     return 0;
@@ -595,6 +624,7 @@ struct write_slot {
     int old_fd; /* the version replaced, held until the new one is durable (reaper.h) */
     bool exists;
     bool renamed;
+    struct timespec dated; /* the time the temporary's date was taken from */
     char tmp_name[NAME_MAX + 1];
 };
 
@@ -642,7 +672,7 @@ static void write_open(struct store *s, struct store_item *it, struct write_slot
         r = temporary_create(s, w->nsfd, it->rel, w->n.name, w->tmp_name, &w->tmp_fd, &it->err);
     if (r == 0) {
         r = temporary_fill(s, w->tmp_fd, it->rel, w->tmp_name, it->data, it->len, together,
-                           &it->err);
+                           !w->exists, &w->dated, &it->err);
         if (r < 0) {
             close(w->tmp_fd);
             w->tmp_fd = -1;
@@ -653,36 +683,26 @@ static void write_open(struct store *s, struct store_item *it, struct write_slot
         it->r = r;
 }
 
-/* The date of a version that takes effect at now (store.h): now, or for a first version the
- * last nanosecond of the second before. */
-static struct timespec version_date(struct timespec now, bool first)
-{
-    return first ? (struct timespec){now.tv_sec - 1, 999999999} : now;
-}
-
 static void write_commit(struct store *s, struct store_item *it, struct write_slot *w)
 {
-    /* Dates the version (store.h) on the temporary, so that its flush makes the date
-     * durable too and nothing touches the file after the rename. Only the second of a date
-     * counts: should the flush (most of a write's time) end in a later second, the
-     * temporary is dated again, a date this write does not flush; should the rename itself
-     * fall in a later second, the file is (an IN_ATTRIB that the reconciler reads as
-     * someone's change: one check more). Should either fail, the date is the write's: the
-     * version is in place all the same. */
-    struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}}, dated, now;
-    clock_gettime(CLOCK_REALTIME, &dated);
-    times[1] = version_date(dated, !w->exists);
-    (void)futimens(w->tmp_fd, times);
+    /* The temporary was dated as its bytes were written (temporary_fill()), before its flush,
+     * so that the flush makes the date durable too and nothing touches the file after the
+     * rename. Only the second of a date counts: should the flush (most of a write's time) end
+     * in a later second, the temporary is dated again, a date this write does not flush;
+     * should the rename itself fall in a later second, the file is (an IN_MODIFY under its own
+     * name, which the reconciler reads as someone's change: one check more, for about one
+     * write in 50,000, the microseconds of a close and a rename in a second). Should either
+     * fail, the date is the write's: the version is in place all the same. */
+    struct timespec now;
     int r = 0;
     if (fsync(w->tmp_fd) < 0)
         r = kerr_set(&it->err, -errno, "%s/%s: fsync temporary %s: %s", s->path, it->rel,
                      w->tmp_name, strerror(errno));
     else {
         clock_gettime(CLOCK_REALTIME, &now);
-        if (now.tv_sec != dated.tv_sec) {
-            dated = now;
-            times[1] = version_date(dated, !w->exists);
-            (void)futimens(w->tmp_fd, times);
+        if (now.tv_sec != w->dated.tv_sec) {
+            w->dated = now;
+            version_set_date(w->tmp_fd, now, !w->exists);
         }
     }
     int fd = TAKE_FD(w->tmp_fd);
@@ -698,8 +718,8 @@ static void write_commit(struct store *s, struct store_item *it, struct write_sl
     }
     w->renamed = true;
     clock_gettime(CLOCK_REALTIME, &now);
-    if (now.tv_sec != dated.tv_sec) {
-        times[1] = version_date(now, !w->exists);
+    if (now.tv_sec != w->dated.tv_sec) {
+        struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}, version_date(now, !w->exists)};
         (void)utimensat(w->nsfd, w->n.name, times, AT_SYMLINK_NOFOLLOW);
     }
 }

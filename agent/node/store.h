@@ -6,8 +6,9 @@
  * from the kubelet root down. A file whose bytes are unchanged is left alone.
  *
  * A file's modification time says when its version took effect, to the second: it is set on
- * the temporary just before its flush (so it is as durable as the bytes), and set again just
- * after the rename should that fall in a later second. A file's first version (nothing was
+ * the temporary as its bytes are written, before its flush (so it is as durable as the
+ * bytes), again after the flush should that end in a later second, and again just after the
+ * rename should that fall in a later second. A file's first version (nothing was
  * there) is dated the last nanosecond of the second before, as no container can have read an
  * older one: container start times have whole seconds, and a container that started in the
  * same second as a change is taken for one that may run under the older version

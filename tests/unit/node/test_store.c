@@ -22,6 +22,7 @@
 #include <linux/openat2.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -1186,6 +1187,76 @@ static void test_replaced_version_closed(void **state)
     assert_int_equal(count_fds(), before);
 }
 
+/* The events a watch of a namespace folder for every change (what the reconciler watches)
+ * gets for the files store_write_many() and store_write() write. */
+struct events {
+    unsigned total;
+    unsigned moved_to; /* onto a profile's name */
+    unsigned other;    /* anything else under a profile's name */
+};
+
+static void events_read(int fd, struct events *ret)
+{
+    *ret = (struct events){0};
+    char buf[1 << 16] __attribute__((aligned(__alignof__(struct inotify_event))));
+    for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;)
+        for (char *p = buf; p < buf + n;) {
+            const struct inotify_event *ev = (const struct inotify_event *)p;
+            p += sizeof(*ev) + ev->len;
+            ret->total++;
+            if (ev->len && ev->name[0] != '.')
+                *(ev->mask & IN_MOVED_TO ? &ret->moved_to : &ret->other) += 1;
+        }
+}
+
+/* A file written queues at most 5 events on its folder's watch (it queued 5 when the watch
+ * had no IN_MODIFY, 7 with it: the chmod of the temporary and its date, each an event of its
+ * own): the temporary's IN_CREATE, IN_MODIFY (its bytes and date, queued as one), IN_CLOSE_WRITE
+ * and IN_MOVED_FROM, and the IN_MOVED_TO of the rename, the one event under the profile's own
+ * name (but for a write whose rename falls in a later second than its date: an IN_MODIFY more). */
+static void test_write_events(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    write_ok(s, "demo/first.json", "1", true);
+    mode_t mask = umask(022);
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_true(inotify_add_watch(fd, at(f, "seccomp/kscmp/demo"),
+                                  IN_CREATE | IN_ATTRIB | IN_MODIFY | IN_CLOSE_WRITE |
+                                      IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE) >= 0);
+    enum { N = 40 }; /* more than one chunk */
+    struct store_item items[N];
+    char rels[N][32];
+    for (unsigned round = 0; round < 2; round++) { /* new files, then new versions of them */
+        for (unsigned i = 0; i < N; i++) {
+            snprintf(rels[i], sizeof(rels[i]), "demo/f-%u.json", i);
+            items[i] = (struct store_item){.rel = rels[i], .data = round ? "v2" : "v1", .len = 2};
+        }
+        assert_int_equal(store_write_many(s, items, N, NULL), 0);
+        struct events ev;
+        events_read(fd, &ev);
+        assert_int_equal(ev.moved_to, N);
+        assert_true(ev.other <= 1);
+        if (ev.total > 5 * N + ev.other)
+            fail_msg("%u events for %u files", ev.total, N);
+    }
+    write_ok(s, "demo/first.json", "2", true);
+    struct events one;
+    events_read(fd, &one);
+    assert_int_equal(one.moved_to, 1);
+    assert_true(one.total <= 5 + one.other);
+    /* Whatever the umask, the mode is 0644 (a chmod then: one event more). */
+    umask(077);
+    write_ok(s, "demo/first.json", "3", true);
+    struct stat st;
+    assert_int_equal(lstat(at(f, "seccomp/kscmp/demo/first.json"), &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0644);
+    umask(mask);
+    close(fd);
+    store_close(s);
+}
+
 static void test_remove(void **state)
 {
     struct fixture *f = *state;
@@ -1366,6 +1437,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_clean_temporaries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_many, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replaced_version_closed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enospc_keeps_old_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_without_openat2, setup, teardown),
