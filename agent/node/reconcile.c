@@ -803,7 +803,12 @@ static void add_wdir(struct reconciler *r, const char *ns)
     if (asprintf(&path, "%s%s%s", store_path(r->s), ns ? "/" : "", ns ? ns : "") < 0)
         return;
     uint32_t mask = IN_DONT_FOLLOW | IN_ONLYDIR | IN_DELETE_SELF | IN_MOVE_SELF;
-    mask |= ns ? IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB | IN_CREATE
+    /* A namespace folder: every change to its files, IN_MODIFY for those made in place by a
+     * writer that has not closed yet (or never does: a truncate() closes nothing). The events
+     * of the agent's own temporaries (IN_MODIFY among them) are told apart by their names in
+     * on_watch_event(), without a look at the disk. */
+    mask |= ns ? IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB |
+                     IN_CREATE
                : IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM;
     int wd = inotify_add_watch(r->ifd, path, mask);
     if (wd < 0)

@@ -1361,6 +1361,23 @@ spec:
         self.agent()
         self.assert_converged(ALL_FILES)
 
+    def test_36_changed_in_place(self):
+        """A profile cut to 0 bytes (truncate, which closes nothing) or rewritten by a writer
+        that keeps it open is put back at once, not at the next unrelated change."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        good = self.read("demo/web.json")
+        restored = a.metric("kscmp_profiles_restored_total")
+        os.truncate(self.path("demo/web.json"), 0)
+        self.wait_bytes("demo/web.json", good, timeout=5)
+        with open(self.path("demo/web.json"), "r+b") as f:
+            f.write(b'{"defaultAction": "SCMP_ACT_ALLOW"}')
+            f.truncate()  # written out, and cut there: the file is open still
+            self.wait_bytes("demo/web.json", good, timeout=5)
+        self.assertGreaterEqual(a.metric("kscmp_profiles_restored_total"), restored + 2)
+        self.assert_converged(ALL_FILES)
+
+
 def main():
     if not os.access(H.KSCMP, os.X_OK):
         print(f"{H.KSCMP} is missing: run `make build/kscmp` first", file=sys.stderr)
