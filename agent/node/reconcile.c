@@ -318,7 +318,7 @@ static int do_write(struct reconciler *r, struct want *w, const char *rel, const
 static int do_remove(struct reconciler *r, const char *rel, const char *why)
 {
     struct kerr err = {0};
-    int q = store_remove(r->s, rel, &err);
+    int q = store_remove(r->s, rel, NULL, &err);
     struct want *w = hmap_get(&r->wants, rel);
     if (q < 0 && permanent(q)) {
         /* Not a name the store takes: no such file can be there. */
@@ -770,9 +770,11 @@ static void schedule_retry(struct reconciler *r)
     evtimer_arm(r->retry_timer, next > now ? next - now : 0);
 }
 
-static int load_one(const char *rel, void *userdata)
+static int load_one(const char *rel, enum store_kind kind, void *userdata)
 {
     struct reconciler *r = userdata;
+    if (kind != STORE_FILE)
+        return 0;
     struct kerr err = {0}, put_back_err = {0};
     char *data = NULL;
     size_t len = 0;
@@ -826,9 +828,11 @@ static void add_wdir(struct reconciler *r, const char *ns)
     r->wdirs[r->nwdirs++] = (struct wdir){wd, ns ? strdup(ns) : NULL};
 }
 
-static int watch_ns_of(const char *rel, void *userdata)
+static int watch_ns_of(const char *rel, enum store_kind kind, void *userdata)
 {
     struct reconciler *r = userdata;
+    if (kind != STORE_FILE)
+        return 0;
     struct ns_name n;
     if (ns_name_split(rel, &n) == 0 && ns_name_ns(&n))
         add_wdir(r, n.ns);
@@ -877,7 +881,7 @@ static void verify_one(struct reconciler *r, const char *rel)
                     "it: removing it",
                     rel);
         struct kerr e2 = {0};
-        if (store_remove(r->s, rel, &e2) == 0)
+        if (store_remove(r->s, rel, NULL, &e2) == 0)
             metrics_add(r->m, M_PROFILES_RESTORED, 1);
         else
             log_error("%s", e2.msg);
@@ -1024,9 +1028,11 @@ int reconciler_start(struct reconciler *r, struct kerr *err)
     return 0;
 }
 
-static int gc_one(const char *rel, void *userdata)
+static int gc_one(const char *rel, enum store_kind kind, void *userdata)
 {
     struct reconciler *r = userdata;
+    if (kind != STORE_FILE)
+        return 0;
     const char **files = NULL;
     size_t n = 0;
     if (engine_list_files(r->e, &files, &n) < 0)

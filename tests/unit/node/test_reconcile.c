@@ -342,9 +342,10 @@ static void apply_step(struct fix *f, const char *step)
 }
 
 /* The files below a kubelet root, as "rel=bytes" lines sorted. */
-static int list_one(const char *rel, void *userdata)
+static int list_one(const char *rel, enum store_kind kind, void *userdata)
 {
     char *out = userdata;
+    assert_int_equal(kind, STORE_FILE);
     size_t n = strlen(out);
     snprintf(out + n, 16384 - n, "%s\n", rel);
     return 0;
