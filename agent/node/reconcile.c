@@ -250,17 +250,37 @@ static void forget_own_moves(struct reconciler *r)
     r->own_epoch++;
 }
 
+/* What stays at rel after a write of it failed, for its log line: "the previous kscmp/rel
+ * stays", or that there is none (a first write, a folder that cannot be made). */
+static void left_as_it_was(struct reconciler *r, const char *rel, char *buf, size_t size)
+{
+    enum store_kind k = STORE_ABSENT;
+    int q = store_kind_of(r->s, rel, &k, NULL);
+    if (q == -ENOTDIR || (q == 0 && k == STORE_ABSENT))
+        snprintf(buf, size, "there is no previous kscmp/%s: it stays absent", rel);
+    else if (q < 0)
+        snprintf(buf, size, "whatever is at kscmp/%s stays", rel);
+    else
+        snprintf(buf, size, "the %s kscmp/%s stays",
+                 k == STORE_FILE     ? "previous"
+                 : k == STORE_LINK   ? "symbolic link at"
+                 : k == STORE_FOLDER ? "folder at"
+                                     : "FIFO, socket or device at",
+                 rel);
+}
+
 /* What store_write() said of a write of json to rel (q, changed, err): w records it. */
 static int write_done(struct reconciler *r, struct want *w, const char *rel, const char *json,
                       size_t len, uint64_t event_us, const char *why, int q, bool changed,
                       const struct kerr *err, char **take)
 {
+    char left[PATH_MAX + 64];
+    if (q < 0)
+        left_as_it_was(r, rel, left, sizeof(left));
     if (q < 0 && permanent(q)) {
         metrics_add(r->m, M_WRITE_ERRORS, 1);
         metrics_add(r->m, M_PROFILES_REJECTED, 1);
-        log_error("%s: kscmp/%s cannot be written, and is not retried (the previous file, if "
-                  "any, stays)",
-                  err->msg, rel);
+        log_error("%s: kscmp/%s cannot be written, and is not retried (%s)", err->msg, rel, left);
         w->pending = false;
         w->attempts = 0;
         free(w->pending_json);
@@ -270,7 +290,7 @@ static int write_done(struct reconciler *r, struct want *w, const char *rel, con
     }
     if (q < 0) {
         metrics_add(r->m, M_WRITE_ERRORS, 1);
-        log_error("%s (the previous kscmp/%s stays)", err->msg, rel);
+        log_error("%s (%s)", err->msg, left);
         /* Remember the bytes still owed (callers never pass w->pending_json itself). */
         free(w->pending_json);
         /* a profile is text: no NUL inside */
@@ -315,10 +335,13 @@ static int do_write(struct reconciler *r, struct want *w, const char *rel, const
     return write_done(r, w, rel, json, len, event_us, why, q, changed, &err, NULL);
 }
 
+/* Removes rel, and forgets what was wanted of it; only a file that was there is logged and
+ * counted as removed (the engine says to remove files that may never have been written). */
 static int do_remove(struct reconciler *r, const char *rel, const char *why)
 {
     struct kerr err = {0};
-    int q = store_remove(r->s, rel, NULL, &err);
+    bool removed = false;
+    int q = store_remove(r->s, rel, &removed, &err);
     struct want *w = hmap_get(&r->wants, rel);
     if (q < 0 && permanent(q)) {
         /* Not a name the store takes: no such file can be there. */
@@ -339,11 +362,12 @@ static int do_remove(struct reconciler *r, const char *rel, const char *why)
         }
         return q;
     }
-    if (w) {
+    if (removed) {
         log_info("removed %s/%s: %s", store_path(r->s), rel, why);
-        want_free(hmap_remove(&r->wants, rel));
         metrics_add(r->m, M_PROFILES_REMOVED, 1);
     }
+    if (w)
+        want_free(hmap_remove(&r->wants, rel));
     return 0;
 }
 
@@ -864,10 +888,14 @@ static void verify_one(struct reconciler *r, const char *rel)
         int q = store_check(r->s, rel, w->json, w->len, &equal, &err);
         if (q == 0 && equal)
             return;
-        struct stat st;
-        bool on_disk = store_stat(r->s, rel, &st, &err) == 0;
+        enum store_kind k = STORE_FILE; /* when it cannot be told: changed */
+        store_kind_of(r->s, rel, &k, NULL);
         log_warning("kscmp/%s was %s behind the agent's back: putting it back", rel,
-                    on_disk ? "changed" : "removed");
+                    k == STORE_ABSENT   ? "removed"
+                    : k == STORE_LINK   ? "replaced by a symbolic link"
+                    : k == STORE_FOLDER ? "replaced by a folder"
+                    : k == STORE_FILE   ? "changed"
+                                        : "replaced by a FIFO, socket or device");
         _cleanup_free_ char *json = strndup(w->json, w->len);
         if (json)
             do_write(r, w, rel, json, w->len, now_us(), "restored");

@@ -361,9 +361,12 @@ class AgentTest(unittest.TestCase):
             f.write("precious\n")
         link = self.path("demo/.link-tmp")
         os.symlink(outside, link)
+        mark = a.log_mark()
         os.rename(link, self.path("demo/web.json"))
         H.wait_until(lambda: not os.path.islink(self.path("demo/web.json"))
                      and self.read("demo/web.json") == good, 10, "the link replaced")
+        a.wait_log(r"kscmp/demo/web\.json was replaced by a symbolic link behind the agent's "
+                   r"back: putting it back", mark)
         with open(outside) as f:
             self.assertEqual(f.read(), "precious\n")
         # A whole namespace folder gone (moved away in one step: the agent restores as fast

@@ -139,6 +139,9 @@ static ino_t inode_of(const struct fix *f, const char *rel)
     return st.st_ino;
 }
 
+/* What someone may put in a profile: everything allowed. */
+#define OPEN_PROFILE "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}\n"
+
 #define WEB_POLICY POL("web", "  seccomp: {syscalls: [read, write], action: Allow}\n")
 #define WEB_POD POD("demo", "web-1", "{app: web}", "kscmp/demo/web.json")
 
@@ -277,6 +280,48 @@ static void test_gc_and_refusals(void **state)
     fix_remove(&f);
 }
 
+/* The log (stderr) of what runs between log_begin() and log_end(), through a file. */
+struct logcap {
+    char path[128];
+    int saved;
+    char text[16384];
+};
+
+static void log_begin(struct logcap *c, const struct fix *f)
+{
+    snprintf(c->path, sizeof(c->path), "%s.log", f->dir);
+    fflush(stderr);
+    c->saved = dup(2);
+    int fd = open(c->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    assert_true(c->saved >= 0 && fd >= 0);
+    dup2(fd, 2);
+    close(fd);
+}
+
+/* The log since log_begin(): also written to stderr again. */
+static const char *log_end(struct logcap *c)
+{
+    fflush(stderr);
+    dup2(c->saved, 2);
+    close(c->saved);
+    FILE *fp = fopen(c->path, "r");
+    assert_non_null(fp);
+    c->text[fread(c->text, 1, sizeof(c->text) - 1, fp)] = '\0';
+    fclose(fp);
+    unlink(c->path);
+    fputs(c->text, stderr);
+    return c->text;
+}
+
+/* How many times needle is in text. */
+static unsigned count_of(const char *text, const char *needle)
+{
+    unsigned n = 0;
+    for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
 /* A profile whose mode and owner someone changed while the agent was not running: put back at
  * start, as the files on disk are first read, before any sync, with a warning each (the same
  * file and bytes). */
@@ -292,23 +337,11 @@ static void test_start_puts_back_mode_and_owner(void **state)
         assert_int_equal(chown(path, 65534, 65534), 0);
     ino_t ino = inode_of(&f, "demo/web.json");
 
-    /* The log (stderr) of the start, into a file. */
-    char log_path[128], log[8192];
-    snprintf(log_path, sizeof(log_path), "%s.log", f.dir);
-    fflush(stderr);
-    int saved = dup(2), fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    assert_true(saved >= 0 && fd >= 0);
-    dup2(fd, 2);
-    close(fd);
+    /* The log of the start. */
+    struct logcap cap;
+    log_begin(&cap, &f);
     fix_open(&f, false);
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    FILE *fp = fopen(log_path, "r");
-    assert_non_null(fp);
-    log[fread(log, 1, sizeof(log) - 1, fp)] = '\0';
-    fclose(fp);
-    unlink(log_path);
+    const char *log = log_end(&cap);
 
     struct stat st;
     assert_int_equal(lstat(path, &st), 0);
@@ -322,6 +355,59 @@ static void test_start_puts_back_mode_and_owner(void **state)
     assert_int_equal(st.st_ino, ino);
     _cleanup_free_ char *bytes = disk(&f, "demo/web.json");
     assert_string_equal(bytes, "{}\n");
+    fix_close(&f);
+    fix_remove(&f);
+}
+
+/* Only a file that was there is logged and counted as removed: the engine says to remove
+ * files it never had (a policy invalid from the start, then deleted: "no policy contributes
+ * to it"), and a removal of nothing said "removed" and counted one at every such turn. */
+static void test_remove_only_what_is_there(void **state)
+{
+    struct fix f = {0};
+    fix_open(&f, false);
+    load_text(f.e, WEB_POLICY);
+    load_text(f.e, WEB_POD);
+    load_text(f.e, POD("demo", "other-1", "{app: other}", "kscmp/demo/other.json"));
+    load_text(f.e, POL("other", "  extends: missing\n"
+                                "  seccomp: {syscalls: [read], action: Allow}\n"));
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    assert_int_equal(reconciler_gc(f.r), 0);
+    assert_null(disk(&f, "demo/other.json"));
+    struct logcap cap;
+    log_begin(&cap, &f);
+    assert_int_equal(engine_delete_policy(f.e, PK_POLICY, "demo", "other"), 0);
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    assert_int_equal(engine_delete_pod(f.e, "demo", "web-1"), 0);
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    const char *log = log_end(&cap);
+    assert_null(strstr(log, "other.json: no policy contributes to it"));
+    assert_int_equal(count_of(log, "removed "), 1);
+    assert_non_null(strstr(log, "demo/web.json: no pod on the node references it"));
+    assert_int_equal(metrics_get(f.m, M_PROFILES_REMOVED), 1);
+    fix_close(&f);
+    fix_remove(&f);
+}
+
+/* A write that fails where no file was says so, not that "the previous one stays". */
+static void test_failed_first_write_says_none(void **state)
+{
+    struct fix f = {0};
+    fix_open(&f, false);
+    /* A file where the namespace's folder goes: the folder cannot be made. */
+    FILE *fp = fopen(path_of(&f, "demo"), "w");
+    assert_non_null(fp);
+    assert_int_equal(fclose(fp), 0);
+    load_text(f.e, WEB_POLICY);
+    load_text(f.e, WEB_POD);
+    struct logcap cap;
+    log_begin(&cap, &f);
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    const char *log = log_end(&cap);
+    assert_non_null(strstr(log, "demo: not a directory (there is no previous kscmp/demo/web.json: "
+                                "it stays absent)"));
+    assert_int_equal(count_of(log, "stays"), 1);
+    assert_int_equal(reconciler_pending(f.r), 1);
     fix_close(&f);
     fix_remove(&f);
 }
@@ -504,6 +590,34 @@ static void test_self_heal(void **state)
     wait_healed_mode(&f, good, 0644);
     assert_int_equal(stat(path_of(&f, "demo/web.json"), &after), 0);
     assert_int_equal(before.st_ino, after.st_ino);
+
+    /* A symbolic link renamed over it: replaced, its target left alone, and the log says it
+     * was replaced by a link (it said "removed"). */
+    char target[128], link[600];
+    snprintf(target, sizeof(target), "%s.target", f.dir);
+    fp = fopen(target, "w");
+    assert_non_null(fp);
+    fputs(OPEN_PROFILE, fp);
+    assert_int_equal(fclose(fp), 0);
+    snprintf(link, sizeof(link), "%s/seccomp/kscmp/demo/.link", f.dir);
+    assert_int_equal(symlink(target, link), 0);
+    struct logcap cap;
+    log_begin(&cap, &f);
+    assert_int_equal(rename(link, path_of(&f, "demo/web.json")), 0);
+    wait_healed(&f, good);
+    const char *log = log_end(&cap);
+    assert_non_null(strstr(log, "kscmp/demo/web.json was replaced by a symbolic link behind the "
+                                "agent's back: putting it back"));
+    assert_int_equal(lstat(path_of(&f, "demo/web.json"), &after), 0);
+    assert_true(S_ISREG(after.st_mode));
+    _cleanup_free_ char *kept = NULL;
+    size_t n = 0;
+    fp = fopen(target, "r");
+    assert_non_null(fp);
+    assert_int_equal(getdelim(&kept, &n, '\0', fp), (ssize_t)strlen(OPEN_PROFILE));
+    fclose(fp);
+    assert_string_equal(kept, OPEN_PROFILE);
+    unlink(target);
     fix_close(&f);
     fix_remove(&f);
 }
@@ -581,8 +695,6 @@ struct tamper {
     struct fix *f;
     int kind; /* 0: nothing; 1: rename a look-alike temporary over it; 2: rewrite in place */
 };
-
-#define OPEN_PROFILE "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}\n"
 
 static void on_written_tamper(void *userdata)
 {
@@ -887,6 +999,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_invalid_keeps_last_good),
         cmocka_unit_test(test_gc_and_refusals),
         cmocka_unit_test(test_start_puts_back_mode_and_owner),
+        cmocka_unit_test(test_remove_only_what_is_there),
+        cmocka_unit_test(test_failed_first_write_says_none),
         cmocka_unit_test(test_incremental_equals_fresh),
         cmocka_unit_test(test_self_heal),
         cmocka_unit_test(test_self_heal_busy_loop),
