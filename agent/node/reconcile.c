@@ -916,22 +916,27 @@ static void verify_one(struct reconciler *r, const char *rel)
     }
 }
 
+/* Queues rel, listed on disk, for a check (verify_one() removes it if nobody owes it). */
+static int queue_listed(const char *rel, enum store_kind kind, void *userdata)
+{
+    struct reconciler *r = userdata;
+    return hmap_put(&r->verify, rel, NULL, NULL) < 0 ? -ENOMEM : 0;
+}
+
 static void on_verify(struct evtimer *timer, void *userdata)
 {
     struct reconciler *r = userdata;
-    if (r->verify_all) {
+    bool all = r->verify_all;
+    if (all) {
+        /* Every file owed, and every entry at a profile's name on disk: one nobody owes (that
+         * no event told of) goes too. */
         r->verify_all = false;
-        hmap_clear(&r->verify, NULL);
-        char **all = NULL;
-        size_t n = 0;
-        if (hmap_keys(&r->wants, NULL, NULL, &all, &n) == 0) {
-            for (size_t i = 0; i < n; i++)
-                verify_one(r, all[i]);
-            strv_free(all, n);
-        }
-        watch_tree(r);
-        update_gauge(r);
-        return;
+        struct hmap_iter it;
+        for (struct hmap_entry *h = hmap_first(&r->wants, &it); h; h = hmap_next(&r->wants, &it))
+            hmap_put(&r->verify, h->key, NULL, NULL);
+        struct kerr err = {0};
+        if (store_list(r->s, queue_listed, r, &err) < 0 && err.msg[0])
+            log_warning("checking the files on disk: %s", err.msg);
     }
     char **rels = NULL;
     size_t n = 0;
@@ -941,7 +946,19 @@ static void on_verify(struct evtimer *timer, void *userdata)
     for (size_t i = 0; i < n; i++)
         verify_one(r, rels[i]);
     strv_free(rels, n);
+    if (all)
+        watch_tree(r);
     update_gauge(r);
+}
+
+void reconciler_check_all(struct reconciler *r)
+{
+    if (!r->started || !r->l)
+        return;
+    r->verify_all = true;
+    watch_tree(r);
+    if (!evtimer_armed(r->verify_timer))
+        evtimer_arm_idle(r->verify_timer, VERIFY_MAX_WAIT_MS);
 }
 
 /* Queues for a check every file we want in the folder of namespace ns. */

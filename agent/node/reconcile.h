@@ -64,6 +64,12 @@ void reconciler_lost(struct reconciler *r);
  * retry. */
 unsigned reconciler_pending(const struct reconciler *r);
 
+/* Looks at every file on disk again once the loop is idle (SIGHUP): a file owed that differs is
+ * put back, and anything else at a profile's name that nobody owes is removed. For changes no
+ * watch reports: a write through a hard link in another folder, or through a shared mapping.
+ * Nothing without an event loop (--once looks at every file anyway). */
+void reconciler_check_all(struct reconciler *r);
+
 /* Number of files read back from the disk after inotify saw a change to them (our own renames
  * are not read back). */
 unsigned long reconciler_checks(const struct reconciler *r);

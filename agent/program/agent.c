@@ -110,7 +110,7 @@ static const char *const agent_help =
     "                       (default /sys/fs/bpf/kscmp; \"off\": not pinned)\n"
     "  --record-interval S  seconds between reads of what was recorded (default 5)\n\n"
     "Signals: SIGTERM/SIGINT finish the write in progress and exit 0; SIGHUP reads everything\n"
-    "again.\n";
+    "again, and checks every profile file on disk.\n";
 
 /* Pod Events, deduplicated (one per pod, reason and cause); in --local mode they are logged. */
 static int on_event(const struct engine_event *ev, void *userdata)
@@ -225,6 +225,7 @@ static void on_signal(struct evloop *l, int fd, uint32_t events, void *userdata)
         if (si.ssi_signo == SIGHUP) {
             log_info("SIGHUP: reading everything again");
             event_dedup_clear(&a->events_seen);
+            reconciler_check_all(a->rec); /* every file on disk, once the loop is idle */
             if (a->local && localsrc_load_all(a->local) == 0) {
                 if (!a->first_done)
                     local_first_sync(a, now_us());

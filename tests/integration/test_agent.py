@@ -1380,6 +1380,27 @@ spec:
         self.assertGreaterEqual(a.metric("kscmp_profiles_restored_total"), restored + 2)
         self.assert_converged(ALL_FILES)
 
+    def test_37_sighup_checks_every_file(self):
+        """SIGHUP looks at every profile on disk: a change no watch reports (written through a
+        hard link in another folder) is put back, which it was not until an unrelated
+        change."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        good = self.read("demo/web.json")
+        hard = os.path.join(self.tmp, "hard.json")
+        os.link(self.path("demo/web.json"), hard)
+        with open(hard, "r+b") as f:
+            f.write(b'{"defaultAction": "SCMP_ACT_ALLOW"}')
+            f.truncate()
+        time.sleep(0.3)
+        self.assertNotEqual(self.read("demo/web.json"), good,
+                            "the agent saw the change: this test proves nothing")
+        mark = a.log_mark()
+        a.send(signal.SIGHUP)
+        self.wait_bytes("demo/web.json", good, timeout=5)
+        a.wait_log(r"kscmp/demo/web\.json was changed behind the agent's back", mark)
+        self.assert_converged(ALL_FILES)
+
 
 def main():
     if not os.access(H.KSCMP, os.X_OK):

@@ -854,6 +854,32 @@ static void test_self_heal_in_place(void **state)
     fix_remove(&f);
 }
 
+/* SIGHUP (reconciler_check_all()) looks at every file: a change no watch reports, made through
+ * a hard link in another folder, is put back (it stayed until an unrelated change). */
+static void test_check_all(void **state)
+{
+    struct fix f = {0};
+    fix_open(&f, true);
+    web_first_version(&f);
+    _cleanup_free_ char *good = disk(&f, "demo/web.json");
+    assert_non_null(good);
+    char hard[128];
+    snprintf(hard, sizeof(hard), "%s.hard", f.dir);
+    assert_int_equal(link(path_of(&f, "demo/web.json"), hard), 0);
+    int fd = open(hard, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, OPEN_PROFILE, strlen(OPEN_PROFILE)), (ssize_t)strlen(OPEN_PROFILE));
+    assert_int_equal(close(fd), 0);
+    run_loop(&f, false, 200);
+    _cleanup_free_ char *unseen = disk(&f, "demo/web.json");
+    assert_string_equal(unseen, OPEN_PROFILE); /* else this test proves nothing */
+    reconciler_check_all(f.r);
+    wait_healed(&f, good);
+    assert_int_equal(unlink(hard), 0);
+    fix_close(&f);
+    fix_remove(&f);
+}
+
 /* Many files, each rewritten a few times with the loop running: none of the agent's own writes
  * is read back (the events of its temporaries, IN_MODIFY included, are not checks), but for
  * the first version of each, written before their new folder was watched (the folder's event
@@ -1007,6 +1033,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_tamper_right_after_write),
         cmocka_unit_test(test_own_writes_not_read_back),
         cmocka_unit_test(test_self_heal_in_place),
+        cmocka_unit_test(test_check_all),
         cmocka_unit_test(test_many_own_writes_not_read_back),
         cmocka_unit_test(test_incremental_with_loop_equals_fresh),
     };
