@@ -1121,8 +1121,9 @@ static int rel_item_cmp(const void *a, const void *b)
 }
 
 /* Appends the namespace folders below kscmp to l, and with files the entries at a profile's
- * name in them that are not folders. */
-static int rel_list_collect(struct store *s, struct rel_list *l, bool files, struct kerr *err)
+ * name in them that are not folders; only_ns (may be NULL): of that namespace only. */
+static int rel_list_collect(struct store *s, struct rel_list *l, bool files, const char *only_ns,
+                            struct kerr *err)
 {
     _cleanup_closedir_ DIR *d = NULL;
     int r = kscmp_dir_open(s, &d, err);
@@ -1132,7 +1133,7 @@ static int rel_list_collect(struct store *s, struct rel_list *l, bool files, str
     struct dirent *de;
     while ((errno = 0, de = readdir(d))) {
         const char *ns = de->d_name;
-        if (!namespace_valid(ns, strlen(ns)))
+        if (!namespace_valid(ns, strlen(ns)) || (only_ns && strcmp(ns, only_ns) != 0))
             continue;
         _cleanup_closedir_ DIR *sub = NULL;
         r = subdir_open(s, d, ns, &sub, err);
@@ -1165,9 +1166,10 @@ static int rel_list_collect(struct store *s, struct rel_list *l, bool files, str
 }
 
 /* What rel_list_collect() finds, sorted. */
-static int rel_list_sorted(struct store *s, struct rel_list *l, bool files, struct kerr *err)
+static int rel_list_sorted(struct store *s, struct rel_list *l, bool files, const char *only_ns,
+                           struct kerr *err)
 {
-    int r = rel_list_collect(s, l, files, err);
+    int r = rel_list_collect(s, l, files, only_ns, err);
     if (r < 0)
         return r;
     if (l->n > 1)
@@ -1175,21 +1177,28 @@ static int rel_list_sorted(struct store *s, struct rel_list *l, bool files, stru
     return 0;
 }
 
-int store_list(struct store *s, int (*cb)(const char *rel, enum store_kind kind, void *userdata),
-               void *userdata, struct kerr *err)
+int store_list_in(struct store *s, const char *ns,
+                  int (*cb)(const char *rel, enum store_kind kind, void *userdata), void *userdata,
+                  struct kerr *err)
 {
     _cleanup_(rel_list_free) struct rel_list l = {0};
-    int r = rel_list_sorted(s, &l, true, err);
+    int r = rel_list_sorted(s, &l, true, ns, err);
     for (size_t i = 0; r == 0 && i < l.n; i++)
         r = cb(l.items[i].rel, l.items[i].kind, userdata);
     return r;
+}
+
+int store_list(struct store *s, int (*cb)(const char *rel, enum store_kind kind, void *userdata),
+               void *userdata, struct kerr *err)
+{
+    return store_list_in(s, NULL, cb, userdata, err);
 }
 
 int store_list_namespaces(struct store *s, int (*cb)(const char *ns, void *userdata),
                           void *userdata, struct kerr *err)
 {
     _cleanup_(rel_list_free) struct rel_list l = {0};
-    int r = rel_list_sorted(s, &l, false, err);
+    int r = rel_list_sorted(s, &l, false, NULL, err);
     for (size_t i = 0; r == 0 && i < l.n; i++)
         r = cb(l.items[i].rel, userdata);
     return r;

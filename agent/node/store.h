@@ -150,6 +150,11 @@ int store_remove(struct store *s, const char *rel, bool *ret_removed, struct ker
 int store_list(struct store *s, int (*cb)(const char *rel, enum store_kind kind, void *userdata),
                void *userdata, struct kerr *err);
 
+/* store_list() of the folder of namespace ns only (ns NULL: every one). */
+int store_list_in(struct store *s, const char *ns,
+                  int (*cb)(const char *rel, enum store_kind kind, void *userdata), void *userdata,
+                  struct kerr *err);
+
 /* Calls cb for every namespace folder (a real folder with a namespace's name) below
  * seccomp/kscmp, whatever it holds. Stops at the first non-zero cb result. */
 int store_list_namespaces(struct store *s, int (*cb)(const char *ns, void *userdata),

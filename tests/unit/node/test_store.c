@@ -1010,6 +1010,16 @@ static void test_list(void **state)
     struct seen stop = {.stop_after = 2};
     assert_int_equal(store_list(s, collect, &stop, &err), 7);
     assert_int_equal(stop.n, 2);
+    /* One namespace's. */
+    struct seen in_b = {0};
+    assert_int_equal(store_list_in(s, "b", collect, &in_b, &err), 0);
+    assert_int_equal(in_b.n, 3);
+    assert_string_equal(in_b.rels[0], "b/out.json");
+    assert_string_equal(in_b.rels[2], "b/z.json");
+    struct seen in_none = {0};
+    assert_int_equal(store_list_in(s, "nslink", collect, &in_none, &err), 0);
+    assert_int_equal(store_list_in(s, "gone", collect, &in_none, &err), 0);
+    assert_int_equal(in_none.n, 0);
 
     /* The namespace folders, whatever they hold (not a link, not a file, not another name). */
     struct seen ns = {0};
