@@ -250,12 +250,42 @@ static void forget_own_moves(struct reconciler *r)
     r->own_epoch++;
 }
 
-/* What stays at rel after a write of it failed, for its log line: "the previous kscmp/rel
- * stays", or that there is none (a first write, a folder that cannot be made). */
-static void left_as_it_was(struct reconciler *r, const char *rel, char *buf, size_t size)
+/* Removes what is at rel (of kind k, a regular file or a stray) that nobody owes, or that the
+ * agent never writes (a stray: the kubelet would follow a link, and load what it points to):
+ * a warning, and counted with the files put back. The entry itself goes, never what a link
+ * points to. */
+static void remove_unowed(struct reconciler *r, const char *rel, enum store_kind k)
+{
+    if (k == STORE_FILE)
+        log_warning("kscmp/%s appeared behind the agent's back and no valid profile is owed for "
+                    "it: removing it",
+                    rel);
+    else
+        log_warning("kscmp/%s appeared behind the agent's back (%s), which the agent never "
+                    "writes: removing it",
+                    rel,
+                    k == STORE_LINK ? "a symbolic link; what it points to is left alone"
+                                    : "a FIFO, socket or device");
+    struct kerr err = {0};
+    bool removed = false;
+    if (store_remove(r->s, rel, &removed, &err) < 0)
+        log_error("%s", err.msg);
+    else if (removed)
+        metrics_add(r->m, M_PROFILES_RESTORED, 1);
+}
+
+/* After a write of rel failed: a stray at its name is removed (until a retry replaces it, the
+ * kubelet would follow a link), and buf says what stays in its place, for the write's log
+ * line: "the previous kscmp/rel stays", or that there is none (a first write, a folder that
+ * cannot be made). */
+static void after_failed_write(struct reconciler *r, const char *rel, char *buf, size_t size)
 {
     enum store_kind k = STORE_ABSENT;
     int q = store_kind_of(r->s, rel, &k, NULL);
+    if (q == 0 && store_kind_stray(k)) {
+        remove_unowed(r, rel, k);
+        q = store_kind_of(r->s, rel, &k, NULL);
+    }
     if (q == -ENOTDIR || (q == 0 && k == STORE_ABSENT))
         snprintf(buf, size, "there is no previous kscmp/%s: it stays absent", rel);
     else if (q < 0)
@@ -263,8 +293,8 @@ static void left_as_it_was(struct reconciler *r, const char *rel, char *buf, siz
     else
         snprintf(buf, size, "the %s kscmp/%s stays",
                  k == STORE_FILE     ? "previous"
-                 : k == STORE_LINK   ? "symbolic link at"
                  : k == STORE_FOLDER ? "folder at"
+                 : k == STORE_LINK   ? "symbolic link at"
                                      : "FIFO, socket or device at",
                  rel);
 }
@@ -276,7 +306,7 @@ static int write_done(struct reconciler *r, struct want *w, const char *rel, con
 {
     char left[PATH_MAX + 64];
     if (q < 0)
-        left_as_it_was(r, rel, left, sizeof(left));
+        after_failed_write(r, rel, left, sizeof(left));
     if (q < 0 && permanent(q)) {
         metrics_add(r->m, M_WRITE_ERRORS, 1);
         metrics_add(r->m, M_PROFILES_REJECTED, 1);
@@ -797,8 +827,10 @@ static void schedule_retry(struct reconciler *r)
 static int load_one(const char *rel, enum store_kind kind, void *userdata)
 {
     struct reconciler *r = userdata;
-    if (kind != STORE_FILE)
+    if (kind != STORE_FILE) {
+        remove_unowed(r, rel, kind); /* never a last good profile: the agent writes none */
         return 0;
+    }
     struct kerr err = {0}, put_back_err = {0};
     char *data = NULL;
     size_t len = 0;
@@ -878,8 +910,13 @@ static void verify_one(struct reconciler *r, const char *rel)
         return;
     struct want *w = hmap_get(&r->wants, rel);
     struct kerr err = {0};
-    if (w && (w->pending || w->batched))
-        return; /* a retry or a write is on its way */
+    enum store_kind k = STORE_ABSENT;
+    if (w && (w->pending || w->batched)) {
+        /* A retry or a write is on its way: only a stray goes meanwhile. */
+        if (store_kind_of(r->s, rel, &k, NULL) == 0 && store_kind_stray(k))
+            remove_unowed(r, rel, k);
+        return;
+    }
     r->checks++;
     if (w && w->present) {
         /* Nothing changed but maybe the mode (put back by the check), or a change of ours
@@ -888,7 +925,7 @@ static void verify_one(struct reconciler *r, const char *rel)
         int q = store_check(r->s, rel, w->json, w->len, &equal, &err);
         if (q == 0 && equal)
             return;
-        enum store_kind k = STORE_FILE; /* when it cannot be told: changed */
+        k = STORE_FILE; /* when it cannot be told: changed */
         store_kind_of(r->s, rel, &k, NULL);
         log_warning("kscmp/%s was %s behind the agent's back: putting it back", rel,
                     k == STORE_ABSENT   ? "removed"
@@ -896,24 +933,16 @@ static void verify_one(struct reconciler *r, const char *rel)
                     : k == STORE_FOLDER ? "replaced by a folder"
                     : k == STORE_FILE   ? "changed"
                                         : "replaced by a FIFO, socket or device");
+        /* Renamed over whatever is there (a link itself, never what it points to). */
         _cleanup_free_ char *json = strndup(w->json, w->len);
         if (json)
             do_write(r, w, rel, json, w->len, now_us(), "restored");
         return;
     }
-    _cleanup_free_ char *data = NULL;
-    size_t len = 0;
-    if (store_read(r->s, rel, &data, &len, &err) == 0) {
-        /* A file nobody should have: no pod references it, or its policy never was valid. */
-        log_warning("kscmp/%s appeared behind the agent's back and no valid profile is owed for "
-                    "it: removing it",
-                    rel);
-        struct kerr e2 = {0};
-        if (store_remove(r->s, rel, NULL, &e2) == 0)
-            metrics_add(r->m, M_PROFILES_RESTORED, 1);
-        else
-            log_error("%s", e2.msg);
-    }
+    /* Nothing is owed (no pod references it, its policy never was valid, its proof is on its
+     * way): whatever is there goes, but a folder (refused by every write). */
+    if (store_kind_of(r->s, rel, &k, NULL) == 0 && (k == STORE_FILE || store_kind_stray(k)))
+        remove_unowed(r, rel, k);
 }
 
 /* Queues rel, listed on disk, for a check (verify_one() removes it if nobody owes it). */
@@ -961,7 +990,9 @@ void reconciler_check_all(struct reconciler *r)
         evtimer_arm_idle(r->verify_timer, VERIFY_MAX_WAIT_MS);
 }
 
-/* Queues for a check every file we want in the folder of namespace ns. */
+/* Queues for a check every file we want in the folder of namespace ns, and whatever else is
+ * at a profile's name there (files made before its watch was added, or a folder moved in with
+ * its files: no event told of them). */
 static void verify_ns(struct reconciler *r, const char *ns)
 {
     size_t n = strlen(ns);
@@ -969,6 +1000,7 @@ static void verify_ns(struct reconciler *r, const char *ns)
     for (struct hmap_entry *h = hmap_first(&r->wants, &it); h; h = hmap_next(&r->wants, &it))
         if (strncmp(h->key, ns, n) == 0 && h->key[n] == '/')
             hmap_put(&r->verify, h->key, NULL, NULL);
+    store_list_in(r->s, ns, queue_listed, r, NULL);
 }
 
 /* Acts on one event of the watch; true when it may tell of a change someone else made below
@@ -1076,8 +1108,10 @@ int reconciler_start(struct reconciler *r, struct kerr *err)
 static int gc_one(const char *rel, enum store_kind kind, void *userdata)
 {
     struct reconciler *r = userdata;
-    if (kind != STORE_FILE)
+    if (kind != STORE_FILE) {
+        remove_unowed(r, rel, kind); /* referenced or not: the kubelet would follow a link */
         return 0;
+    }
     const char **files = NULL;
     size_t n = 0;
     if (engine_list_files(r->e, &files, &n) < 0)

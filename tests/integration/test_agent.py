@@ -1401,6 +1401,46 @@ spec:
         a.wait_log(r"kscmp/demo/web\.json was changed behind the agent's back", mark)
         self.assert_converged(ALL_FILES)
 
+    def test_38_strays_removed(self):
+        """A symbolic link or a FIFO planted at a profile's name is removed, the entry itself,
+        never what a link points to: by --once, at start, and while the agent runs (a link
+        stayed: fail open, as a pod that later referenced the name with no policy got what it
+        points to until the agent noticed). Such a pod finds no file (NoPolicy)."""
+        weak = os.path.join(self.tmp, "weak.json")
+        with open(weak, "w") as f:
+            f.write('{"defaultAction": "SCMP_ACT_ALLOW"}\n')
+        os.makedirs(self.path("other"))
+        os.symlink(weak, self.path("other/sym.json"))
+        os.mkfifo(self.path("other/fifo.json"))
+        rc, out = self.once(self.local)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("kscmp/other/sym.json appeared behind the agent's back (a symbolic link; "
+                      "what it points to is left alone), which the agent never writes: removing "
+                      "it", out)
+        self.assertIn("kscmp/other/fifo.json appeared behind the agent's back", out)
+        self.assertFalse(os.path.lexists(self.path("other/sym.json")))
+        self.assertFalse(os.path.lexists(self.path("other/fifo.json")))
+        # At start.
+        os.symlink(weak, self.path("other/sym.json"))
+        a = self.agent()
+        self.assertFalse(os.path.lexists(self.path("other/sym.json")))
+        self.assertIn("kscmp/other/sym.json appeared behind the agent's back", a.log())
+        self.assertEqual(a.metric("kscmp_profiles_restored_total"), 1)
+        # While it runs.
+        os.symlink(weak, self.path("other/sym.json"))
+        self.wait_absent("other/sym.json", timeout=5)
+        H.wait_until(lambda: a.metric("kscmp_profiles_restored_total") == 2, 5,
+                     "kscmp_profiles_restored_total to count the link")
+        # A pod that references the name with no policy: nothing there, it cannot start.
+        mark = a.log_mark()
+        self.set_pods(self.pods + [pod("other", "sym-1", {"app": "sym"},
+                                       "kscmp/other/sym.json")])
+        a.wait_log(r"NoPolicy on pod other/sym-1", mark)
+        self.assertFalse(os.path.lexists(self.path("other/sym.json")))
+        with open(weak) as f:
+            self.assertEqual(f.read(), '{"defaultAction": "SCMP_ACT_ALLOW"}\n')
+        self.assert_converged(ALL_FILES)
+
 
 def main():
     if not os.access(H.KSCMP, os.X_OK):

@@ -880,6 +880,176 @@ static void test_check_all(void **state)
     fix_remove(&f);
 }
 
+/* A file made outside f's store (f->dir + suffix) holding OPEN_PROFILE: what a planted link
+ * points to. */
+static void outside_file(const struct fix *f, const char *suffix, char *path, size_t size)
+{
+    snprintf(path, size, "%s%s", f->dir, suffix);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(OPEN_PROFILE, fp);
+    assert_int_equal(fclose(fp), 0);
+}
+
+static void assert_outside_intact(const char *path)
+{
+    char buf[256] = "";
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    buf[fread(buf, 1, sizeof(buf) - 1, fp)] = '\0';
+    fclose(fp);
+    assert_string_equal(buf, OPEN_PROFILE);
+}
+
+/* A symbolic link, a FIFO or a socket at a profile's name is never the agent's: at start (no
+ * loop, as --once) each is removed, the entry itself, never what a link points to, with the
+ * warning and counter of a planted file (a link stayed, and a pod that later referenced it
+ * with no policy got what it points to). A folder at a profile's name stays. */
+static void test_strays_removed_at_start(void **state)
+{
+    struct fix f = {0};
+    fix_dir_with(&f, "demo/web.json", "{}\n");
+    char target[128];
+    outside_file(&f, ".target", target, sizeof(target));
+    assert_int_equal(symlink(target, path_of(&f, "demo/sym.json")), 0);
+    assert_int_equal(mkfifo(path_of(&f, "demo/fifo.json"), 0644), 0);
+    assert_int_equal(mkdir(path_of(&f, "demo/dir.json"), 0755), 0);
+    struct logcap cap;
+    log_begin(&cap, &f);
+    fix_open(&f, false);
+    const char *log = log_end(&cap);
+    assert_non_null(strstr(log, "kscmp/demo/sym.json appeared behind the agent's back (a symbolic "
+                                "link; what it points to is left alone), which the agent never "
+                                "writes: removing it"));
+    assert_non_null(strstr(log, "kscmp/demo/fifo.json appeared behind the agent's back (a FIFO, "
+                                "socket or device), which the agent never writes: removing it"));
+    assert_int_equal(metrics_get(f.m, M_PROFILES_RESTORED), 2);
+    struct stat st;
+    assert_int_equal(lstat(path_of(&f, "demo/sym.json"), &st), -1);
+    assert_int_equal(lstat(path_of(&f, "demo/fifo.json"), &st), -1);
+    assert_int_equal(lstat(path_of(&f, "demo/dir.json"), &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_outside_intact(target);
+    _cleanup_free_ char *web = disk(&f, "demo/web.json");
+    assert_string_equal(web, "{}\n"); /* a last good profile, as before */
+    /* A pod referencing the name with no policy: nothing there, it cannot start (NoPolicy). */
+    load_text(f.e, POD("demo", "sym-1", "{app: sym}", "kscmp/demo/sym.json"));
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    assert_non_null(strstr(f.events, "NoPolicy:demo/sym-1"));
+    assert_int_equal(lstat(path_of(&f, "demo/sym.json"), &st), -1);
+    unlink(target);
+    fix_close(&f);
+    fix_remove(&f);
+}
+
+/* Runs the loop until nothing is at rel (a link is not followed), for at most 20 s. */
+struct gone {
+    struct fix *f;
+    const char *rel;
+    uint64_t deadline;
+    bool gone;
+};
+
+static void on_gone_poll(struct evtimer *t, void *userdata)
+{
+    struct gone *g = userdata;
+    struct stat st;
+    g->gone = lstat(path_of(g->f, g->rel), &st) < 0 && errno == ENOENT;
+    if (g->gone || now_ms() > g->deadline)
+        evloop_quit(g->f->l, 0);
+    else
+        evtimer_arm(t, 10);
+}
+
+static void wait_gone(struct fix *f, const char *rel)
+{
+    struct gone g = {f, rel, now_ms() + 20000, false};
+    struct evtimer *t = NULL;
+    assert_int_equal(evtimer_new(f->l, on_gone_poll, &g, &t), 0);
+    evtimer_arm(t, 10);
+    assert_int_equal(evloop_run(f->l), 0);
+    evtimer_free(t);
+    assert_true(g.gone);
+}
+
+/* While the agent runs, a stray is removed on its event: a link (made there, or renamed in),
+ * a FIFO, and a link inside a namespace folder moved in whole (no event of its own: the
+ * folder's files are checked once it is watched). A folder at a profile's name stays. */
+static void test_strays_removed_on_event(void **state)
+{
+    struct fix f = {0};
+    fix_open(&f, true);
+    web_first_version(&f);
+    char target[128];
+    outside_file(&f, ".target", target, sizeof(target));
+    uint64_t restored = metrics_get(f.m, M_PROFILES_RESTORED);
+    assert_int_equal(symlink(target, path_of(&f, "demo/sym.json")), 0);
+    wait_gone(&f, "demo/sym.json");
+    assert_int_equal(mkfifo(path_of(&f, "demo/fifo.json"), 0644), 0);
+    wait_gone(&f, "demo/fifo.json");
+    char moved[128], inside[300];
+    snprintf(moved, sizeof(moved), "%s.ns", f.dir);
+    assert_int_equal(mkdir(moved, 0755), 0);
+    snprintf(inside, sizeof(inside), "%s/sym.json", moved);
+    assert_int_equal(symlink(target, inside), 0);
+    assert_int_equal(rename(moved, path_of(&f, "other")), 0);
+    wait_gone(&f, "other/sym.json");
+    assert_int_equal(mkdir(path_of(&f, "demo/dir.json"), 0755), 0);
+    run_loop(&f, false, 200);
+    struct stat st;
+    assert_int_equal(lstat(path_of(&f, "demo/dir.json"), &st), 0);
+    assert_int_equal(metrics_get(f.m, M_PROFILES_RESTORED), restored + 3);
+    assert_outside_intact(target);
+    unlink(target);
+    fix_close(&f);
+    fix_remove(&f);
+}
+
+/* The watch's queue overflows (its events lost): every file is checked, the ones nobody owes
+ * too. A link planted and a profile rewritten once the queue was full (no event of either) are
+ * found: the link goes, the profile is put back. */
+static void test_overflow_checks_every_file(void **state)
+{
+    long max = 0;
+    FILE *fp = fopen("/proc/sys/fs/inotify/max_queued_events", "r");
+    if (!fp || fscanf(fp, "%ld", &max) != 1 || max > 1000000) {
+        if (fp)
+            fclose(fp);
+        print_message("skipped: no inotify queue size to fill\n");
+        skip();
+    }
+    fclose(fp);
+    struct fix f = {0};
+    fix_open(&f, true);
+    web_first_version(&f);
+    _cleanup_free_ char *good = disk(&f, "demo/web.json");
+    char target[128], a[300], b[300];
+    outside_file(&f, ".target", target, sizeof(target));
+    /* Events on two names that are no profile's, one after the other (two alike in a row are
+     * queued as one), until the queue is full. */
+    snprintf(a, sizeof(a), "%s/seccomp/kscmp/demo/a", f.dir);
+    snprintf(b, sizeof(b), "%s/seccomp/kscmp/demo/b", f.dir);
+    const char *names[] = {a, b};
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        int fd = open(names[i], O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        close(fd);
+    }
+    for (long i = 0; i < max + 16; i++)
+        assert_int_equal(chmod(i % 2 ? a : b, i % 4 < 2 ? 0644 : 0640), 0);
+    assert_int_equal(symlink(target, path_of(&f, "demo/sym.json")), 0);
+    fp = fopen(path_of(&f, "demo/web.json"), "w");
+    assert_non_null(fp);
+    fputs(OPEN_PROFILE, fp);
+    assert_int_equal(fclose(fp), 0);
+    wait_gone(&f, "demo/sym.json");
+    wait_healed(&f, good);
+    assert_outside_intact(target);
+    unlink(target);
+    fix_close(&f);
+    fix_remove(&f);
+}
+
 /* Many files, each rewritten a few times with the loop running: none of the agent's own writes
  * is read back (the events of its temporaries, IN_MODIFY included, are not checks), but for
  * the first version of each, written before their new folder was watched (the folder's event
@@ -1034,6 +1204,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_own_writes_not_read_back),
         cmocka_unit_test(test_self_heal_in_place),
         cmocka_unit_test(test_check_all),
+        cmocka_unit_test(test_strays_removed_at_start),
+        cmocka_unit_test(test_strays_removed_on_event),
+        cmocka_unit_test(test_overflow_checks_every_file),
         cmocka_unit_test(test_many_own_writes_not_read_back),
         cmocka_unit_test(test_incremental_with_loop_equals_fresh),
     };
