@@ -51,9 +51,15 @@ struct want {
     unsigned own_epoch;
 };
 
+/* The folders watched, all by their paths: <root>/seccomp (itself, and its entry kscmp), the
+ * kscmp folder, and each namespace folder in it. */
+enum wdir_kind { WDIR_SECCOMP, WDIR_KSCMP, WDIR_NS };
+
 struct wdir {
     int wd;
-    char *ns; /* NULL for the kscmp folder itself */
+    enum wdir_kind kind;
+    char *ns;   /* WDIR_NS: the namespace */
+    bool found; /* watch_tree(): its folder is at its path */
 };
 
 struct reconciler {
@@ -74,6 +80,7 @@ struct reconciler {
     size_t nwdirs;
     struct hmap verify; /* rels to check against the disk */
     bool verify_all;
+    bool rewatch; /* the tree may have changed: watch_tree() once the events read are handled */
     /* Moves counted in wants (own_moves) before the last time the events could have been
      * lost (an overflow, a watch gone) belong to an older epoch and count for nothing. */
     unsigned own_epoch;
@@ -186,8 +193,9 @@ static void update_gauge(struct reconciler *r)
 
 static void schedule_retry(struct reconciler *r);
 unsigned reconciler_pending(const struct reconciler *r);
-/* (Re)adds inotify watches on the kscmp folder and every namespace folder. */
+/* Makes the watches what the paths lead to now (see its definition). */
 static void watch_tree(struct reconciler *r);
+static bool tree_watched(const struct reconciler *r);
 
 /* Backoff: 100 ms doubling to 30 s, with jitter. Without an event loop (--once) nothing is
  * tried again: the file stays pending, and the caller says so. */
@@ -209,11 +217,11 @@ static bool permanent(int err)
     return err == -EINVAL || err == -EFBIG || err == -ENAMETOOLONG;
 }
 
-/* The watch on the folder of namespace ns (NULL: the kscmp folder itself), or NULL. */
+/* The watch on the folder of namespace ns, or NULL. */
 static const struct wdir *wdir_of(const struct reconciler *r, const char *ns)
 {
     for (size_t i = 0; i < r->nwdirs; i++)
-        if (ns ? r->wdirs[i].ns && strcmp(r->wdirs[i].ns, ns) == 0 : !r->wdirs[i].ns)
+        if (r->wdirs[i].kind == WDIR_NS && strcmp(r->wdirs[i].ns, ns) == 0)
             return &r->wdirs[i];
     return NULL;
 }
@@ -344,7 +352,11 @@ static int write_done(struct reconciler *r, struct want *w, const char *rel, con
     free(w->pending_json);
     w->pending_json = NULL;
     if (changed) {
-        own_move(r, w, rel);
+        own_move(r, w, rel); /* before a watch is added: its rename's event is not in it */
+        /* Its folders made by this write (someone removed them), where no watch is yet: watched
+         * from now on, their files checked (events before the watch were not seen). */
+        if (r->ifd >= 0 && !tree_watched(r))
+            watch_tree(r);
         metrics_add(r->m, why ? M_PROFILES_RESTORED : M_PROFILES_WRITTEN, 1);
         if (event_us)
             metrics_observe_latency(r->m, (double)(now_us() - event_us) / 1e6);
@@ -855,53 +867,103 @@ static int load_one(const char *rel, enum store_kind kind, void *userdata)
     return 0;
 }
 
-static void add_wdir(struct reconciler *r, const char *ns)
+/* Drops the watch at index i of r->wdirs (its watch already gone, or removed). */
+static void drop_wdir(struct reconciler *r, size_t i)
+{
+    free(r->wdirs[i].ns);
+    r->wdirs[i] = r->wdirs[--r->nwdirs];
+}
+
+/* Watches the folder of kind (WDIR_NS: of namespace ns) at its path now; true when no watch
+ * was on that folder yet (one made, moved in, or put in the place of another). */
+static bool add_wdir(struct reconciler *r, enum wdir_kind kind, const char *ns)
 {
     _cleanup_free_ char *path = NULL;
-    if (asprintf(&path, "%s%s%s", store_path(r->s), ns ? "/" : "", ns ? ns : "") < 0)
-        return;
+    const char *kscmp = store_path(r->s);
+    int q = kind == WDIR_SECCOMP
+                ? asprintf(&path, "%.*s", (int)(strrchr(kscmp, '/') - kscmp), kscmp)
+            : kind == WDIR_KSCMP ? asprintf(&path, "%s", kscmp)
+                                 : asprintf(&path, "%s/%s", kscmp, ns);
+    if (q < 0)
+        return false;
     uint32_t mask = IN_DONT_FOLLOW | IN_ONLYDIR | IN_DELETE_SELF | IN_MOVE_SELF;
     /* A namespace folder: every change to its files, IN_MODIFY for those made in place by a
      * writer that has not closed yet (or never does: a truncate() closes nothing). The events
      * of the agent's own temporaries (IN_MODIFY among them) are told apart by their names in
-     * on_watch_event(), without a look at the disk. */
-    mask |= ns ? IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB |
-                     IN_CREATE
-               : IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM;
+     * on_watch_event(), without a look at the disk. The others: their entries made, moved or
+     * removed (of seccomp, only kscmp is the agent's). */
+    mask |= kind == WDIR_NS ? IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+                                  IN_ATTRIB | IN_CREATE
+                            : IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM;
     int wd = inotify_add_watch(r->ifd, path, mask);
     if (wd < 0)
-        return;
+        return false;
+    _cleanup_free_ char *name = kind == WDIR_NS ? strdup(ns) : NULL;
+    if (kind == WDIR_NS && !name) {
+        inotify_rm_watch(r->ifd, wd);
+        return false;
+    }
     for (size_t i = 0; i < r->nwdirs; i++)
-        if (r->wdirs[i].wd == wd) {
+        if (r->wdirs[i].wd == wd) { /* watched already (renamed: the same folder at a new name) */
             free(r->wdirs[i].ns);
-            r->wdirs[i].ns = ns ? strdup(ns) : NULL;
-            return;
+            r->wdirs[i] = (struct wdir){wd, kind, TAKE_PTR(name), true};
+            return false;
         }
     struct wdir *v = realloc(r->wdirs, (r->nwdirs + 1) * sizeof(*v));
-    if (!v)
-        return;
+    if (!v) {
+        inotify_rm_watch(r->ifd, wd);
+        return false;
+    }
     r->wdirs = v;
-    r->wdirs[r->nwdirs++] = (struct wdir){wd, ns ? strdup(ns) : NULL};
+    r->wdirs[r->nwdirs++] = (struct wdir){wd, kind, TAKE_PTR(name), true};
+    return true;
 }
 
-static int watch_ns_of(const char *rel, enum store_kind kind, void *userdata)
+static void verify_ns(struct reconciler *r, const char *ns);
+
+static int watch_ns(const char *ns, void *userdata)
 {
     struct reconciler *r = userdata;
-    if (kind != STORE_FILE)
-        return 0;
-    struct ns_name n;
-    if (ns_name_split(rel, &n) == 0 && ns_name_ns(&n))
-        add_wdir(r, n.ns);
+    /* A folder not watched yet: the changes made in it before were not seen. Not at start,
+     * where every file was just read. */
+    if (add_wdir(r, WDIR_NS, ns) && r->started)
+        verify_ns(r, ns);
     return 0;
 }
 
+/* Whether seccomp and kscmp are watched (else a write may make them where no watch is). */
+static bool tree_watched(const struct reconciler *r)
+{
+    bool seccomp = false, kscmp = false;
+    for (size_t i = 0; i < r->nwdirs; i++) {
+        seccomp |= r->wdirs[i].kind == WDIR_SECCOMP;
+        kscmp |= r->wdirs[i].kind == WDIR_KSCMP;
+    }
+    return seccomp && kscmp;
+}
+
+/* Makes the watches what the paths lead to now: seccomp, kscmp and each namespace folder in it
+ * (whatever it holds) are watched, a folder made, moved in or put in the place of another gets a
+ * watch of its own, and the watches of folders no longer at their paths (moved away with their
+ * files, as to a backup, or removed) are removed, so that changes there are not taken for the
+ * store's. Files in a namespace folder watched anew are checked (verify_ns()). */
 static void watch_tree(struct reconciler *r)
 {
     if (r->ifd < 0)
         return;
-    add_wdir(r, NULL);
-    store_list(r->s, watch_ns_of, r, NULL);
-    /* Folders of files we want but that are missing are watched once they are written. */
+    for (size_t i = 0; i < r->nwdirs; i++)
+        r->wdirs[i].found = false;
+    add_wdir(r, WDIR_SECCOMP, NULL);
+    add_wdir(r, WDIR_KSCMP, NULL);
+    /* Should the folders not be listed, the namespace folders' watches stay as they are. */
+    bool listed = store_list_namespaces(r->s, watch_ns, r, NULL) == 0;
+    for (size_t i = r->nwdirs; i-- > 0;)
+        if (!r->wdirs[i].found && (listed || r->wdirs[i].kind != WDIR_NS)) {
+            inotify_rm_watch(r->ifd, r->wdirs[i].wd); /* its IN_IGNORED finds no watch */
+            drop_wdir(r, i);
+        }
+    if (r->l && (r->verify_all || r->verify.n) && !evtimer_armed(r->verify_timer))
+        evtimer_arm_idle(r->verify_timer, VERIFY_MAX_WAIT_MS);
 }
 
 static void verify_one(struct reconciler *r, const char *rel)
@@ -1003,13 +1065,22 @@ static void verify_ns(struct reconciler *r, const char *ns)
     store_list_in(r->s, ns, queue_listed, r, NULL);
 }
 
+/* The tree may have changed (the queue overflowed, a watch was lost, a folder moved or was
+ * removed): the watches are made again from the paths once the events read are handled, and
+ * every file is checked. A move of ours counted before may have lost its event. */
+static void tree_changed(struct reconciler *r)
+{
+    r->rewatch = true;
+    r->verify_all = true;
+    forget_own_moves(r);
+}
+
 /* Acts on one event of the watch; true when it may tell of a change someone else made below
  * the store (anything but the agent's own renames and the names of its temporaries). */
 static bool on_watch_event(struct reconciler *r, const struct inotify_event *ev)
 {
     if (ev->mask & IN_Q_OVERFLOW) {
-        r->verify_all = true;
-        forget_own_moves(r);
+        tree_changed(r);
         return true;
     }
     size_t di = r->nwdirs;
@@ -1017,39 +1088,47 @@ static bool on_watch_event(struct reconciler *r, const struct inotify_event *ev)
         if (r->wdirs[i].wd == ev->wd)
             di = i;
     if (di == r->nwdirs)
-        return true;
+        return true; /* of a watch removed: a folder no longer at its path */
     const struct wdir *d = &r->wdirs[di];
     if (ev->mask & IN_IGNORED) {
-        /* The watch is gone with its folder: forget it (re-added if it comes back). */
-        free(r->wdirs[di].ns);
-        r->wdirs[di] = r->wdirs[--r->nwdirs];
-        r->verify_all = true;
-        forget_own_moves(r);
+        /* The watch is gone with its folder (or its file system): forget it. */
+        drop_wdir(r, di);
+        tree_changed(r);
         return true;
     }
-    if (!d->ns && (ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)) && ev->len &&
-        dns_label_valid(ev->name)) {
-        /* A namespace's folder came (most often: made by our first write into it): watched
-         * from now on, and the files we want in it checked. */
-        add_wdir(r, ev->name);
-        verify_ns(r, ev->name);
+    if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+        tree_changed(r); /* a folder went (moved: its watch would follow it) */
         return true;
     }
-    if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF) || (ev->mask & IN_ISDIR)) {
-        r->verify_all = true; /* a folder went: check everything */
-        forget_own_moves(r);
+    if (d->kind == WDIR_SECCOMP) {
+        /* Of seccomp's entries, only kscmp is the store's: made, moved in or away, removed. */
+        if (!ev->len || strcmp(ev->name, "kscmp") != 0)
+            return false;
+        tree_changed(r);
         return true;
     }
-    if (!d->ns || !ev->len)
+    if (d->kind == WDIR_KSCMP) {
+        if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)) && ev->len &&
+            dns_label_valid(ev->name)) {
+            /* A namespace's folder came (most often: made by our first write into it): watched
+             * from now on, and its files checked. */
+            add_wdir(r, WDIR_NS, ev->name);
+            verify_ns(r, ev->name);
+        } else if (ev->mask & IN_ISDIR)
+            tree_changed(r); /* a folder went */
+        return true;
+    }
+    if (!ev->len)
         return true;
     char rel[PATH_MAX];
     snprintf(rel, sizeof(rel), "%s/%s", d->ns, ev->name);
     if (!store_rel_valid(rel))
         return false; /* not a profile's name: one of our temporaries */
     /* Our own rename: the bytes are the ones we wrote. */
-    if ((ev->mask & IN_MOVED_TO) && take_own_move(r, hmap_get(&r->wants, rel)))
+    if ((ev->mask & IN_MOVED_TO) && !(ev->mask & IN_ISDIR) &&
+        take_own_move(r, hmap_get(&r->wants, rel)))
         return false;
-    hmap_put(&r->verify, rel, NULL, NULL);
+    hmap_put(&r->verify, rel, NULL, NULL); /* a folder at the name too: refused */
     return true;
 }
 
@@ -1072,6 +1151,11 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
         }
         if (foreign)
             store_note_change(r->s);
+    }
+    /* At once, so that the changes made from now on in the folders at the paths are seen. */
+    if (r->rewatch) {
+        r->rewatch = false;
+        watch_tree(r);
     }
     /* The check waits while events come (changes to apply first: each read-back would delay
      * the next), at most VERIFY_MAX_WAIT_MS from the first event it has to look at. */

@@ -6,8 +6,9 @@
  * proof runs in worker processes, so new bytes are written when their verdict comes (at once
  * for bytes proven before), and the loop goes on meanwhile; retries with backoff when the disk
  * fails (the old file stays), garbage collection of files no pod references, and self-healing: an
- * inotify watch on the store's folders puts back a file someone edited or deleted (its own writes
- * find the bytes equal and do nothing), and removes a file nobody owes and anything but a
+ * inotify watch on the store's folders (seccomp, kscmp, each namespace folder, by their paths:
+ * made again when one is moved or removed) puts back a file someone edited or deleted (its own
+ * writes find the bytes equal and do nothing), and removes a file nobody owes and anything but a
  * regular file at a profile's name (a link itself, never what it points to). The files on disk are
  * the record of the last good profiles across restarts.
  */

@@ -1441,6 +1441,36 @@ spec:
             self.assertEqual(f.read(), '{"defaultAction": "SCMP_ACT_ALLOW"}\n')
         self.assert_converged(ALL_FILES)
 
+    def test_39_store_folders_swapped(self):
+        """mv <root>/seccomp seccomp.bak; cp -a seccomp.bak seccomp (then the same of
+        seccomp/kscmp): the agent watches the folders the paths lead to, not the old ones. A
+        hand edit or deletion in the live folder is put back (it went unnoticed), an edit of
+        the backup is left alone."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        good = self.read("demo/web.json")
+        open_profile = b'{"defaultAction": "SCMP_ACT_ALLOW"}'
+        for name in ("seccomp", "seccomp/kscmp"):
+            live = os.path.join(self.root, name)
+            bak = live + ".bak"
+            subprocess.run(["sh", "-c", 'mv "$1" "$2" && cp -a "$2" "$1"', "sh", live, bak],
+                           check=True)
+            time.sleep(0.3)
+            backup = os.path.join(bak, "kscmp" if name == "seccomp" else "", "demo", "web.json")
+            with open(backup, "r+b") as f:
+                f.write(open_profile)
+                f.truncate()
+            with open(self.path("demo/web.json"), "r+b") as f:
+                f.write(open_profile)
+                f.truncate()
+            self.wait_bytes("demo/web.json", good, timeout=5)
+            os.unlink(self.path("demo/web.json"))
+            self.wait_bytes("demo/web.json", good, timeout=5)
+            with open(backup, "rb") as f:
+                self.assertEqual(f.read(), open_profile)
+            self.assert_converged(ALL_FILES)
+        self.assertTrue(a.alive())
+
 
 def main():
     if not os.access(H.KSCMP, os.X_OK):

@@ -1050,6 +1050,95 @@ static void test_overflow_checks_every_file(void **state)
     fix_remove(&f);
 }
 
+/* Writes bytes to path (made or cut to 0 first). */
+static void put_bytes(const char *path, const char *bytes)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(bytes, fp);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* The bytes at path, or NULL when absent. */
+static char *bytes_at(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return NULL;
+    char *buf = NULL;
+    size_t n = 0;
+    if (getdelim(&buf, &n, '\0', fp) < 0) {
+        free(buf);
+        buf = strdup("");
+    }
+    fclose(fp);
+    return buf;
+}
+
+/* Copies f's store folder name (seccomp or seccomp/kscmp) to copy, holding demo/web.json with
+ * bytes: what `cp -a` of it makes. */
+static void copy_tree(const struct fix *f, const char *name, const char *copy, const char *bytes)
+{
+    char path[600];
+    bool whole = strcmp(name, "seccomp") == 0;
+    assert_int_equal(mkdir(copy, 0755), 0);
+    snprintf(path, sizeof(path), "%s%s", copy, whole ? "/kscmp" : "");
+    if (whole)
+        assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s%s/demo", copy, whole ? "/kscmp" : "");
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s%s/demo/web.json", copy, whole ? "/kscmp" : "");
+    put_bytes(path, bytes);
+}
+
+/* mv <root>/seccomp seccomp.bak; cp -a seccomp.bak seccomp (and the same of seccomp/kscmp):
+ * the watches are made again on the folders the paths lead to, those on the old ones dropped.
+ * A hand edit or deletion in the live folder is put back (it went unnoticed: the watches
+ * followed the old folders), and an edit of the backup is not read back. Then the seccomp
+ * folder removed (rm -rf): every file put back, and watched again. */
+static void test_store_folders_swapped(void **state)
+{
+    static const char *const names[] = {"seccomp", "seccomp/kscmp"};
+    struct fix f = {0};
+    fix_open(&f, true);
+    web_first_version(&f);
+    _cleanup_free_ char *good = disk(&f, "demo/web.json");
+    assert_non_null(good);
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        char live[300], bak[300], copy[300], path[600];
+        snprintf(live, sizeof(live), "%s/%s", f.dir, names[i]);
+        snprintf(bak, sizeof(bak), "%s.bak", live);
+        snprintf(copy, sizeof(copy), "%s.new", live);
+        copy_tree(&f, names[i], copy, good);
+        assert_int_equal(rename(live, bak), 0);
+        assert_int_equal(rename(copy, live), 0);
+        run_loop(&f, false, 200);
+        unsigned long checks = reconciler_checks(f.r);
+        /* The backup's file: an edit there is none of the agent's business. */
+        snprintf(path, sizeof(path), "%s%s/demo/web.json", bak, i == 0 ? "/kscmp" : "");
+        put_bytes(path, OPEN_PROFILE);
+        run_loop(&f, false, 200);
+        assert_int_equal(reconciler_checks(f.r), checks);
+        _cleanup_free_ char *kept = bytes_at(path);
+        assert_string_equal(kept, OPEN_PROFILE);
+        /* The live file: edited, then deleted, put back each time. */
+        put_bytes(path_of(&f, "demo/web.json"), OPEN_PROFILE);
+        wait_healed(&f, good);
+        assert_int_equal(unlink(path_of(&f, "demo/web.json")), 0);
+        wait_healed(&f, good);
+    }
+    char seccomp[300], path[600];
+    snprintf(seccomp, sizeof(seccomp), "%s/seccomp", f.dir);
+    snprintf(path, sizeof(path), "rm -rf '%s'", seccomp);
+    assert_int_equal(system(path), 0);
+    wait_healed(&f, good);
+    run_loop(&f, false, 200);
+    put_bytes(path_of(&f, "demo/web.json"), OPEN_PROFILE);
+    wait_healed(&f, good);
+    fix_close(&f);
+    fix_remove(&f);
+}
+
 /* Many files, each rewritten a few times with the loop running: none of the agent's own writes
  * is read back (the events of its temporaries, IN_MODIFY included, are not checks), but for
  * the first version of each, written before their new folder was watched (the folder's event
@@ -1207,6 +1296,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_strays_removed_at_start),
         cmocka_unit_test(test_strays_removed_on_event),
         cmocka_unit_test(test_overflow_checks_every_file),
+        cmocka_unit_test(test_store_folders_swapped),
         cmocka_unit_test(test_many_own_writes_not_read_back),
         cmocka_unit_test(test_incremental_with_loop_equals_fresh),
     };
