@@ -691,9 +691,9 @@ static void write_commit(struct store *s, struct store_item *it, struct write_sl
      * rename. Only the second of a date counts: should the flush (most of a write's time) end
      * in a later second, the temporary is dated again, a date this write does not flush;
      * should the rename itself fall in a later second, the file is (an IN_MODIFY under its own
-     * name, which the reconciler reads as someone's change: one check more, for about one
-     * write in 50,000, the microseconds of a close and a rename in a second). Should either
-     * fail, the date is the write's: the version is in place all the same. */
+     * name, which the reconciler reads as someone's change: one check more, for the rare
+     * write whose close and rename, a few microseconds, span the end of a second). Should
+     * either fail, the date is the write's: the version is in place all the same. */
     struct timespec now;
     int r = 0;
     if (fsync(w->tmp_fd) < 0)

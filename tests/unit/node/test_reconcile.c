@@ -1143,8 +1143,8 @@ static void test_store_folders_swapped(void **state)
  * is read back (the events of its temporaries, IN_MODIFY included, are not checks), but for
  * the first version of each, written before their new folder was watched (the folder's event
  * checks them once). A write whose rename falls in a later second than its date sets the date
- * again, an IN_MODIFY under the file's name that is checked (one write in about 50,000): one
- * such check is let pass. */
+ * again, an IN_MODIFY under the file's name that is checked (rare: its close and rename, a
+ * few microseconds, span the end of a second): one such check is let pass. */
 static void test_many_own_writes_not_read_back(void **state)
 {
     enum { N = 30 };
