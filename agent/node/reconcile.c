@@ -58,9 +58,15 @@ struct want {
     unsigned own_epoch;
 };
 
+/* The folders watched, all by their paths: <root>/seccomp (itself, and its entry kscmp), the
+ * kscmp folder, and each namespace folder in it. */
+enum wdir_kind { WDIR_SECCOMP, WDIR_KSCMP, WDIR_NS };
+
 struct wdir {
     int wd;
-    char *ns; /* NULL for the kscmp folder itself */
+    enum wdir_kind kind;
+    char *ns;   /* WDIR_NS: the namespace */
+    bool found; /* watch_tree(): its folder is at its path */
 };
 
 struct reconciler {
@@ -81,6 +87,7 @@ struct reconciler {
     size_t nwdirs;
     struct hmap verify; /* rels to check against the disk */
     bool verify_all;
+    bool rewatch; /* the tree may have changed: watch_tree() once the events read are handled */
     /* Moves counted in wants (own_moves) before the last time the events could have been
      * lost (an overflow, a watch gone) belong to an older epoch and count for nothing. */
     unsigned own_epoch;
@@ -196,8 +203,9 @@ static void update_gauge(struct reconciler *r)
 
 static void schedule_retry(struct reconciler *r);
 unsigned reconciler_pending(const struct reconciler *r);
-/* (Re)adds inotify watches on the kscmp folder and every namespace folder. */
+/* Makes the watches what the paths lead to now (see its definition). */
 static void watch_tree(struct reconciler *r);
+static bool tree_watched(const struct reconciler *r);
 
 /* Backoff: 100 ms doubling to 30 s, with jitter. Without an event loop (--once) nothing is
  * tried again: the file stays pending, and the caller says so. */
@@ -219,11 +227,11 @@ static bool permanent(int err)
     return err == -EINVAL || err == -EFBIG || err == -ENAMETOOLONG;
 }
 
-/* The watch on the folder of namespace ns (NULL: the kscmp folder itself), or NULL. */
+/* The watch on the folder of namespace ns, or NULL. */
 static const struct wdir *wdir_of(const struct reconciler *r, const char *ns)
 {
     for (size_t i = 0; i < r->nwdirs; i++)
-        if (ns ? r->wdirs[i].ns && strcmp(r->wdirs[i].ns, ns) == 0 : !r->wdirs[i].ns)
+        if (r->wdirs[i].kind == WDIR_NS && strcmp(r->wdirs[i].ns, ns) == 0)
             return &r->wdirs[i];
     return NULL;
 }
@@ -260,17 +268,67 @@ static void forget_own_moves(struct reconciler *r)
     r->own_epoch++;
 }
 
+/* Removes what is at rel (of kind k, a regular file or a stray) that nobody owes, or that the
+ * agent never writes (a stray: the kubelet would follow a link, and load what it points to):
+ * a warning, and counted with the files put back. The entry itself goes, never what a link
+ * points to. */
+static void remove_unowed(struct reconciler *r, const char *rel, enum store_kind k)
+{
+    if (k == STORE_FILE)
+        log_warning("kscmp/%s appeared behind the agent's back and no valid profile is owed for "
+                    "it: removing it",
+                    rel);
+    else
+        log_warning("kscmp/%s appeared behind the agent's back (%s), which the agent never "
+                    "writes: removing it",
+                    rel,
+                    k == STORE_LINK ? "a symbolic link; what it points to is left alone"
+                                    : "a FIFO, socket or device");
+    struct kerr err = {0};
+    bool removed = false;
+    if (store_remove(r->s, rel, &removed, &err) < 0)
+        log_error("%s", err.msg);
+    else if (removed)
+        metrics_add(r->m, M_PROFILES_RESTORED, 1);
+}
+
+/* After a write of rel failed: a stray at its name is removed (until a retry replaces it, the
+ * kubelet would follow a link), and buf says what stays in its place, for the write's log
+ * line: "the previous kscmp/rel stays", or that there is none (a first write, a folder that
+ * cannot be made). */
+static void after_failed_write(struct reconciler *r, const char *rel, char *buf, size_t size)
+{
+    enum store_kind k = STORE_ABSENT;
+    int q = store_kind_of(r->s, rel, &k, NULL);
+    if (q == 0 && store_kind_stray(k)) {
+        remove_unowed(r, rel, k);
+        q = store_kind_of(r->s, rel, &k, NULL);
+    }
+    if (q == -ENOTDIR || (q == 0 && k == STORE_ABSENT))
+        snprintf(buf, size, "there is no previous kscmp/%s: it stays absent", rel);
+    else if (q < 0)
+        snprintf(buf, size, "whatever is at kscmp/%s stays", rel);
+    else
+        snprintf(buf, size, "the %s kscmp/%s stays",
+                 k == STORE_FILE     ? "previous"
+                 : k == STORE_FOLDER ? "folder at"
+                 : k == STORE_LINK   ? "symbolic link at"
+                                     : "FIFO, socket or device at",
+                 rel);
+}
+
 /* What store_write() said of a write of json to rel (q, changed, err): w records it. */
 static int write_done(struct reconciler *r, struct want *w, const char *rel, const char *json,
                       size_t len, uint64_t event_us, const char *why, int q, bool changed,
                       const struct kerr *err, char **take)
 {
+    char left[PATH_MAX + 64];
+    if (q < 0)
+        after_failed_write(r, rel, left, sizeof(left));
     if (q < 0 && permanent(q)) {
         metrics_add(r->m, M_WRITE_ERRORS, 1);
         metrics_add(r->m, M_PROFILES_REJECTED, 1);
-        log_error("%s: kscmp/%s cannot be written, and is not retried (the previous file, if "
-                  "any, stays)",
-                  err->msg, rel);
+        log_error("%s: kscmp/%s cannot be written, and is not retried (%s)", err->msg, rel, left);
         w->pending = false;
         w->attempts = 0;
         free(w->pending_json);
@@ -280,7 +338,7 @@ static int write_done(struct reconciler *r, struct want *w, const char *rel, con
     }
     if (q < 0) {
         metrics_add(r->m, M_WRITE_ERRORS, 1);
-        log_error("%s (the previous kscmp/%s stays)", err->msg, rel);
+        log_error("%s (%s)", err->msg, left);
         /* Remember the bytes still owed (callers never pass w->pending_json itself). */
         free(w->pending_json);
         /* a profile is text: no NUL inside */
@@ -304,7 +362,11 @@ static int write_done(struct reconciler *r, struct want *w, const char *rel, con
     free(w->pending_json);
     w->pending_json = NULL;
     if (changed) {
-        own_move(r, w, rel);
+        own_move(r, w, rel); /* before a watch is added: its rename's event is not in it */
+        /* Its folders made by this write (someone removed them), where no watch is yet: watched
+         * from now on, their files checked (events before the watch were not seen). */
+        if (r->ifd >= 0 && !tree_watched(r))
+            watch_tree(r);
         metrics_add(r->m, why ? M_PROFILES_RESTORED : M_PROFILES_WRITTEN, 1);
         if (event_us)
             metrics_observe_latency(r->m, (double)(now_us() - event_us) / 1e6);
@@ -325,10 +387,13 @@ static int do_write(struct reconciler *r, struct want *w, const char *rel, const
     return write_done(r, w, rel, json, len, event_us, why, q, changed, &err, NULL);
 }
 
+/* Removes rel, and forgets what was wanted of it; only a file that was there is logged and
+ * counted as removed (the engine says to remove files that may never have been written). */
 static int do_remove(struct reconciler *r, const char *rel, const char *why)
 {
     struct kerr err = {0};
-    int q = store_remove(r->s, rel, &err);
+    bool removed = false;
+    int q = store_remove(r->s, rel, &removed, &err);
     struct want *w = hmap_get(&r->wants, rel);
     if (q < 0 && permanent(q)) {
         /* Not a name the store takes: no such file can be there. */
@@ -349,11 +414,12 @@ static int do_remove(struct reconciler *r, const char *rel, const char *why)
         }
         return q;
     }
-    if (w) {
+    if (removed) {
         log_info("removed %s/%s: %s", store_path(r->s), rel, why);
-        want_free(hmap_remove(&r->wants, rel));
         metrics_add(r->m, M_PROFILES_REMOVED, 1);
     }
+    if (w)
+        want_free(hmap_remove(&r->wants, rel));
     return 0;
 }
 
@@ -880,9 +946,13 @@ static void schedule_retry(struct reconciler *r)
     evtimer_arm(r->retry_timer, next > now ? next - now : 0);
 }
 
-static int load_one(const char *rel, void *userdata)
+static int load_one(const char *rel, enum store_kind kind, void *userdata)
 {
     struct reconciler *r = userdata;
+    if (kind != STORE_FILE) {
+        remove_unowed(r, rel, kind); /* never a last good profile: the agent writes none */
+        return 0;
+    }
     struct kerr err = {0}, put_back_err = {0};
     char *data = NULL;
     size_t len = 0;
@@ -907,46 +977,103 @@ static int load_one(const char *rel, void *userdata)
     return 0;
 }
 
-static void add_wdir(struct reconciler *r, const char *ns)
+/* Drops the watch at index i of r->wdirs (its watch already gone, or removed). */
+static void drop_wdir(struct reconciler *r, size_t i)
 {
-    _cleanup_free_ char *path = NULL;
-    if (asprintf(&path, "%s%s%s", store_path(r->s), ns ? "/" : "", ns ? ns : "") < 0)
-        return;
-    uint32_t mask = IN_DONT_FOLLOW | IN_ONLYDIR | IN_DELETE_SELF | IN_MOVE_SELF;
-    mask |= ns ? IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB | IN_CREATE
-               : IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM;
-    int wd = inotify_add_watch(r->ifd, path, mask);
-    if (wd < 0)
-        return;
-    for (size_t i = 0; i < r->nwdirs; i++)
-        if (r->wdirs[i].wd == wd) {
-            free(r->wdirs[i].ns);
-            r->wdirs[i].ns = ns ? strdup(ns) : NULL;
-            return;
-        }
-    struct wdir *v = realloc(r->wdirs, (r->nwdirs + 1) * sizeof(*v));
-    if (!v)
-        return;
-    r->wdirs = v;
-    r->wdirs[r->nwdirs++] = (struct wdir){wd, ns ? strdup(ns) : NULL};
+    free(r->wdirs[i].ns);
+    r->wdirs[i] = r->wdirs[--r->nwdirs];
 }
 
-static int watch_ns_of(const char *rel, void *userdata)
+/* Watches the folder of kind (WDIR_NS: of namespace ns) at its path now; true when no watch
+ * was on that folder yet (one made, moved in, or put in the place of another). */
+static bool add_wdir(struct reconciler *r, enum wdir_kind kind, const char *ns)
+{
+    _cleanup_free_ char *path = NULL;
+    const char *kscmp = store_path(r->s);
+    int q = kind == WDIR_SECCOMP
+                ? asprintf(&path, "%.*s", (int)(strrchr(kscmp, '/') - kscmp), kscmp)
+            : kind == WDIR_KSCMP ? asprintf(&path, "%s", kscmp)
+                                 : asprintf(&path, "%s/%s", kscmp, ns);
+    if (q < 0)
+        return false;
+    uint32_t mask = IN_DONT_FOLLOW | IN_ONLYDIR | IN_DELETE_SELF | IN_MOVE_SELF;
+    /* A namespace folder: every change to its files, IN_MODIFY for those made in place by a
+     * writer that has not closed yet (or never does: a truncate() closes nothing). The events
+     * of the agent's own temporaries (IN_MODIFY among them) are told apart by their names in
+     * on_watch_event(), without a look at the disk. The others: their entries made, moved or
+     * removed (of seccomp, only kscmp is the agent's). */
+    mask |= kind == WDIR_NS ? IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+                                  IN_ATTRIB | IN_CREATE
+                            : IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM;
+    int wd = inotify_add_watch(r->ifd, path, mask);
+    if (wd < 0)
+        return false;
+    _cleanup_free_ char *name = kind == WDIR_NS ? strdup(ns) : NULL;
+    if (kind == WDIR_NS && !name) {
+        inotify_rm_watch(r->ifd, wd);
+        return false;
+    }
+    for (size_t i = 0; i < r->nwdirs; i++)
+        if (r->wdirs[i].wd == wd) { /* watched already (renamed: the same folder at a new name) */
+            free(r->wdirs[i].ns);
+            r->wdirs[i] = (struct wdir){wd, kind, TAKE_PTR(name), true};
+            return false;
+        }
+    struct wdir *v = realloc(r->wdirs, (r->nwdirs + 1) * sizeof(*v));
+    if (!v) {
+        inotify_rm_watch(r->ifd, wd);
+        return false;
+    }
+    r->wdirs = v;
+    r->wdirs[r->nwdirs++] = (struct wdir){wd, kind, TAKE_PTR(name), true};
+    return true;
+}
+
+static void verify_ns(struct reconciler *r, const char *ns);
+
+static int watch_ns(const char *ns, void *userdata)
 {
     struct reconciler *r = userdata;
-    struct ns_name n;
-    if (ns_name_split(rel, &n) == 0 && ns_name_ns(&n))
-        add_wdir(r, n.ns);
+    /* A folder not watched yet: the changes made in it before were not seen. Not at start,
+     * where every file was just read. */
+    if (add_wdir(r, WDIR_NS, ns) && r->started)
+        verify_ns(r, ns);
     return 0;
 }
 
+/* Whether seccomp and kscmp are watched (else a write may make them where no watch is). */
+static bool tree_watched(const struct reconciler *r)
+{
+    bool seccomp = false, kscmp = false;
+    for (size_t i = 0; i < r->nwdirs; i++) {
+        seccomp |= r->wdirs[i].kind == WDIR_SECCOMP;
+        kscmp |= r->wdirs[i].kind == WDIR_KSCMP;
+    }
+    return seccomp && kscmp;
+}
+
+/* Makes the watches what the paths lead to now: seccomp, kscmp and each namespace folder in it
+ * (whatever it holds) are watched, a folder made, moved in or put in the place of another gets a
+ * watch of its own, and the watches of folders no longer at their paths (moved away with their
+ * files, as to a backup, or removed) are removed, so that changes there are not taken for the
+ * store's. Files in a namespace folder watched anew are checked (verify_ns()). */
 static void watch_tree(struct reconciler *r)
 {
     if (r->ifd < 0)
         return;
-    add_wdir(r, NULL);
-    store_list(r->s, watch_ns_of, r, NULL);
-    /* Folders of files we want but that are missing are watched once they are written. */
+    for (size_t i = 0; i < r->nwdirs; i++)
+        r->wdirs[i].found = false;
+    add_wdir(r, WDIR_SECCOMP, NULL);
+    add_wdir(r, WDIR_KSCMP, NULL);
+    /* Should the folders not be listed, the namespace folders' watches stay as they are. */
+    bool listed = store_list_namespaces(r->s, watch_ns, r, NULL) == 0;
+    for (size_t i = r->nwdirs; i-- > 0;)
+        if (!r->wdirs[i].found && (listed || r->wdirs[i].kind != WDIR_NS)) {
+            inotify_rm_watch(r->ifd, r->wdirs[i].wd); /* its IN_IGNORED finds no watch */
+            drop_wdir(r, i);
+        }
+    if (r->l && (r->verify_all || r->verify.n) && !evtimer_armed(r->verify_timer))
+        evtimer_arm_idle(r->verify_timer, VERIFY_MAX_WAIT_MS);
 }
 
 static void verify_one(struct reconciler *r, const char *rel)
@@ -955,8 +1082,13 @@ static void verify_one(struct reconciler *r, const char *rel)
         return;
     struct want *w = hmap_get(&r->wants, rel);
     struct kerr err = {0};
-    if (w && (w->pending || w->batched))
-        return; /* a retry or a write is on its way */
+    enum store_kind k = STORE_ABSENT;
+    if (w && (w->pending || w->batched)) {
+        /* A retry or a write is on its way: only a stray goes meanwhile. */
+        if (store_kind_of(r->s, rel, &k, NULL) == 0 && store_kind_stray(k))
+            remove_unowed(r, rel, k);
+        return;
+    }
     r->checks++;
     if (w && w->present) {
         /* Nothing changed but maybe the mode (put back by the check), or a change of ours
@@ -965,46 +1097,47 @@ static void verify_one(struct reconciler *r, const char *rel)
         int q = store_check(r->s, rel, w->json, w->len, &equal, &err);
         if (q == 0 && equal)
             return;
-        struct stat st;
-        bool on_disk = store_stat(r->s, rel, &st, &err) == 0;
+        k = STORE_FILE; /* when it cannot be told: changed */
+        store_kind_of(r->s, rel, &k, NULL);
         log_warning("kscmp/%s was %s behind the agent's back: putting it back", rel,
-                    on_disk ? "changed" : "removed");
+                    k == STORE_ABSENT   ? "removed"
+                    : k == STORE_LINK   ? "replaced by a symbolic link"
+                    : k == STORE_FOLDER ? "replaced by a folder"
+                    : k == STORE_FILE   ? "changed"
+                                        : "replaced by a FIFO, socket or device");
+        /* Renamed over whatever is there (a link itself, never what it points to). */
         _cleanup_free_ char *json = strndup(w->json, w->len);
         if (json)
             do_write(r, w, rel, json, w->len, now_us(), "restored");
         return;
     }
-    _cleanup_free_ char *data = NULL;
-    size_t len = 0;
-    if (store_read(r->s, rel, &data, &len, &err) == 0) {
-        /* A file nobody should have: no pod references it, or its policy never was valid. */
-        log_warning("kscmp/%s appeared behind the agent's back and no valid profile is owed for "
-                    "it: removing it",
-                    rel);
-        struct kerr e2 = {0};
-        if (store_remove(r->s, rel, &e2) == 0)
-            metrics_add(r->m, M_PROFILES_RESTORED, 1);
-        else
-            log_error("%s", e2.msg);
-    }
+    /* Nothing is owed (no pod references it, its policy never was valid, its proof is on its
+     * way): whatever is there goes, but a folder (refused by every write). */
+    if (store_kind_of(r->s, rel, &k, NULL) == 0 && (k == STORE_FILE || store_kind_stray(k)))
+        remove_unowed(r, rel, k);
+}
+
+/* Queues rel, listed on disk, for a check (verify_one() removes it if nobody owes it). */
+static int queue_listed(const char *rel, enum store_kind kind, void *userdata)
+{
+    struct reconciler *r = userdata;
+    return hmap_put(&r->verify, rel, NULL, NULL) < 0 ? -ENOMEM : 0;
 }
 
 static void on_verify(struct evtimer *timer, void *userdata)
 {
     struct reconciler *r = userdata;
-    if (r->verify_all) {
+    bool all = r->verify_all;
+    if (all) {
+        /* Every file owed, and every entry at a profile's name on disk: one nobody owes (that
+         * no event told of) goes too. */
         r->verify_all = false;
-        hmap_clear(&r->verify, NULL);
-        char **all = NULL;
-        size_t n = 0;
-        if (hmap_keys(&r->wants, NULL, NULL, &all, &n) == 0) {
-            for (size_t i = 0; i < n; i++)
-                verify_one(r, all[i]);
-            strv_free(all, n);
-        }
-        watch_tree(r);
-        update_gauge(r);
-        return;
+        struct hmap_iter it;
+        for (struct hmap_entry *h = hmap_first(&r->wants, &it); h; h = hmap_next(&r->wants, &it))
+            hmap_put(&r->verify, h->key, NULL, NULL);
+        struct kerr err = {0};
+        if (store_list(r->s, queue_listed, r, &err) < 0 && err.msg[0])
+            log_warning("checking the files on disk: %s", err.msg);
     }
     char **rels = NULL;
     size_t n = 0;
@@ -1014,10 +1147,24 @@ static void on_verify(struct evtimer *timer, void *userdata)
     for (size_t i = 0; i < n; i++)
         verify_one(r, rels[i]);
     strv_free(rels, n);
+    if (all)
+        watch_tree(r);
     update_gauge(r);
 }
 
-/* Queues for a check every file we want in the folder of namespace ns. */
+void reconciler_check_all(struct reconciler *r)
+{
+    if (!r->started || !r->l)
+        return;
+    r->verify_all = true;
+    watch_tree(r);
+    if (!evtimer_armed(r->verify_timer))
+        evtimer_arm_idle(r->verify_timer, VERIFY_MAX_WAIT_MS);
+}
+
+/* Queues for a check every file we want in the folder of namespace ns, and whatever else is
+ * at a profile's name there (files made before its watch was added, or a folder moved in with
+ * its files: no event told of them). */
 static void verify_ns(struct reconciler *r, const char *ns)
 {
     size_t n = strlen(ns);
@@ -1025,6 +1172,17 @@ static void verify_ns(struct reconciler *r, const char *ns)
     for (struct hmap_entry *h = hmap_first(&r->wants, &it); h; h = hmap_next(&r->wants, &it))
         if (strncmp(h->key, ns, n) == 0 && h->key[n] == '/')
             hmap_put(&r->verify, h->key, NULL, NULL);
+    store_list_in(r->s, ns, queue_listed, r, NULL);
+}
+
+/* The tree may have changed (the queue overflowed, a watch was lost, a folder moved or was
+ * removed): the watches are made again from the paths once the events read are handled, and
+ * every file is checked. A move of ours counted before may have lost its event. */
+static void tree_changed(struct reconciler *r)
+{
+    r->rewatch = true;
+    r->verify_all = true;
+    forget_own_moves(r);
 }
 
 /* Acts on one event of the watch; true when it may tell of a change someone else made below
@@ -1032,8 +1190,7 @@ static void verify_ns(struct reconciler *r, const char *ns)
 static bool on_watch_event(struct reconciler *r, const struct inotify_event *ev)
 {
     if (ev->mask & IN_Q_OVERFLOW) {
-        r->verify_all = true;
-        forget_own_moves(r);
+        tree_changed(r);
         return true;
     }
     size_t di = r->nwdirs;
@@ -1041,39 +1198,47 @@ static bool on_watch_event(struct reconciler *r, const struct inotify_event *ev)
         if (r->wdirs[i].wd == ev->wd)
             di = i;
     if (di == r->nwdirs)
-        return true;
+        return true; /* of a watch removed: a folder no longer at its path */
     const struct wdir *d = &r->wdirs[di];
     if (ev->mask & IN_IGNORED) {
-        /* The watch is gone with its folder: forget it (re-added if it comes back). */
-        free(r->wdirs[di].ns);
-        r->wdirs[di] = r->wdirs[--r->nwdirs];
-        r->verify_all = true;
-        forget_own_moves(r);
+        /* The watch is gone with its folder (or its file system): forget it. */
+        drop_wdir(r, di);
+        tree_changed(r);
         return true;
     }
-    if (!d->ns && (ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)) && ev->len &&
-        dns_label_valid(ev->name)) {
-        /* A namespace's folder came (most often: made by our first write into it): watched
-         * from now on, and the files we want in it checked. */
-        add_wdir(r, ev->name);
-        verify_ns(r, ev->name);
+    if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+        tree_changed(r); /* a folder went (moved: its watch would follow it) */
         return true;
     }
-    if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF) || (ev->mask & IN_ISDIR)) {
-        r->verify_all = true; /* a folder went: check everything */
-        forget_own_moves(r);
+    if (d->kind == WDIR_SECCOMP) {
+        /* Of seccomp's entries, only kscmp is the store's: made, moved in or away, removed. */
+        if (!ev->len || strcmp(ev->name, "kscmp") != 0)
+            return false;
+        tree_changed(r);
         return true;
     }
-    if (!d->ns || !ev->len)
+    if (d->kind == WDIR_KSCMP) {
+        if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)) && ev->len &&
+            dns_label_valid(ev->name)) {
+            /* A namespace's folder came (most often: made by our first write into it): watched
+             * from now on, and its files checked. */
+            add_wdir(r, WDIR_NS, ev->name);
+            verify_ns(r, ev->name);
+        } else if (ev->mask & IN_ISDIR)
+            tree_changed(r); /* a folder went */
+        return true;
+    }
+    if (!ev->len)
         return true;
     char rel[PATH_MAX];
     snprintf(rel, sizeof(rel), "%s/%s", d->ns, ev->name);
     if (!store_rel_valid(rel))
         return false; /* not a profile's name: one of our temporaries */
     /* Our own rename: the bytes are the ones we wrote. */
-    if ((ev->mask & IN_MOVED_TO) && take_own_move(r, hmap_get(&r->wants, rel)))
+    if ((ev->mask & IN_MOVED_TO) && !(ev->mask & IN_ISDIR) &&
+        take_own_move(r, hmap_get(&r->wants, rel)))
         return false;
-    hmap_put(&r->verify, rel, NULL, NULL);
+    hmap_put(&r->verify, rel, NULL, NULL); /* a folder at the name too: refused */
     return true;
 }
 
@@ -1096,6 +1261,11 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
         }
         if (foreign)
             store_note_change(r->s);
+    }
+    /* At once, so that the changes made from now on in the folders at the paths are seen. */
+    if (r->rewatch) {
+        r->rewatch = false;
+        watch_tree(r);
     }
     /* The check waits while events come (changes to apply first: each read-back would delay
      * the next), at most VERIFY_MAX_WAIT_MS from the first event it has to look at. */
@@ -1129,9 +1299,13 @@ int reconciler_start(struct reconciler *r, struct kerr *err)
     return 0;
 }
 
-static int gc_one(const char *rel, void *userdata)
+static int gc_one(const char *rel, enum store_kind kind, void *userdata)
 {
     struct reconciler *r = userdata;
+    if (kind != STORE_FILE) {
+        remove_unowed(r, rel, kind); /* referenced or not: the kubelet would follow a link */
+        return 0;
+    }
     const char **files = NULL;
     size_t n = 0;
     if (engine_list_files(r->e, &files, &n) < 0)

@@ -7,9 +7,11 @@
  * for bytes proven before), and the loop goes on meanwhile; retries with backoff when the disk
  * fails (the old file stays) or a proof comes to no verdict (its worker stalled or was killed:
  * proven again, nothing written meanwhile), garbage collection of files no pod references, and
- * self-healing: an inotify watch on the store's folders puts back a file someone edited or deleted
- * (its own writes find the bytes equal and do nothing). The files on disk are the record of the
- * last good profiles across restarts.
+ * self-healing: an inotify watch on the store's folders (seccomp, kscmp, each namespace folder,
+ * by their paths: made again when one is moved or removed) puts back a file someone edited or
+ * deleted (its own writes find the bytes equal and do nothing), and removes a file nobody owes
+ * and anything but a regular file at a profile's name (a link itself, never what it points to).
+ * The files on disk are the record of the last good profiles across restarts.
  */
 #ifndef KSCMP_RECONCILE_H
 #define KSCMP_RECONCILE_H
@@ -68,6 +70,12 @@ unsigned reconciler_pending(const struct reconciler *r);
 /* Forgets the refusals the prover remembers (SIGHUP): the next sync that computes a refused
  * profile proves it again (engine_touch_all() computes them all). How many, or -ENOMEM. */
 int reconciler_forget_refusals(struct reconciler *r);
+
+/* Looks at every file on disk again once the loop is idle (SIGHUP): a file owed that differs is
+ * put back, and anything else at a profile's name that nobody owes is removed. For changes no
+ * watch reports: a write through a hard link in another folder, or through a shared mapping.
+ * Nothing without an event loop (--once looks at every file anyway). */
+void reconciler_check_all(struct reconciler *r);
 
 /* Number of files read back from the disk after inotify saw a change to them (our own renames
  * are not read back). */

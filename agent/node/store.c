@@ -5,8 +5,9 @@
  * followed: the admin chose that path. Everything the store owns below it (seccomp/, kscmp/,
  * the namespace folders) is opened with O_NOFOLLOW, and a link there is refused with -ELOOP.
  * A link (or any other non-folder) planted at a profile's own name is never opened: the new
- * file is renamed over it, which replaces the link itself and leaves its target untouched.
- * A folder at a profile's name is refused with -EISDIR.
+ * file is renamed over it, which replaces the link itself and leaves its target untouched;
+ * store_list() reports it as a stray, and store_remove() removes the link itself. A folder at
+ * a profile's name is refused with -EISDIR.
  *
  * Only the kubelet root stays open; seccomp/kscmp/<ns> is opened again on every call (in one
  * openat2() that refuses links, else walked one folder at a time), so a store keeps working
@@ -565,19 +566,48 @@ static int temporary_create(struct store *s, int nsfd, const char *rel, const ch
     return kerr_set(err, -EEXIST, "%s/%s: create temporary: no free name", s->path, rel);
 }
 
-/* Fills the new temporary fd with data; with others (together), also starts writing it to
- * the disk without waiting (sync_file_range: so that the files of one store_write_many()
- * reach the disk together; write_commit()'s fsync() waits). Alone, the fsync() starts it. */
-static int temporary_fill(struct store *s, int fd, const char *rel, const char *tmp_name,
-                          const void *data, size_t len, bool together, struct kerr *err)
+/* The date of a version that takes effect at now (store.h): now, or for a first version the
+ * last nanosecond of the second before. */
+static struct timespec version_date(struct timespec now, bool first)
 {
-    if (fchmod(fd, 0644) < 0)
+    return first ? (struct timespec){now.tv_sec - 1, 999999999} : now;
+}
+
+/* Dates the open file fd as a version (first: nothing was there) that takes effect at now
+ * (store.h). Only its modification time is set: an IN_MODIFY for a watch of its folder. */
+static void version_set_date(int fd, struct timespec now, bool first)
+{
+    struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}, version_date(now, first)};
+    (void)futimens(fd, times); /* should it fail, the date is the write's */
+}
+
+/* Fills the new temporary fd with data, mode 0644 whatever the umask, and dates it (*ret_dated:
+ * when) as the version it will be (first: nothing is at its name); with others (together),
+ * also starts writing it to the disk without waiting (sync_file_range: so that the files of
+ * one store_write_many() reach the disk together; write_commit()'s fsync() waits). Alone, the
+ * fsync() starts it.
+ *
+ * What a watch of the folder sees stays few events per file (the reconciler reads every one,
+ * and the kernel queues 16384 at most): a chmod only when the umask took bits away (an
+ * IN_ATTRIB), and the date set right after the bytes, so that its IN_MODIFY and theirs, the
+ * same event back to back, are queued as one. */
+static int temporary_fill(struct store *s, int fd, const char *rel, const char *tmp_name,
+                          const void *data, size_t len, bool together, bool first,
+                          struct timespec *ret_dated, struct kerr *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return kerr_set(err, -errno, "%s/%s: stat temporary %s: %s", s->path, rel, tmp_name,
+                        strerror(errno));
+    if ((st.st_mode & 07777) != 0644 && fchmod(fd, 0644) < 0)
         return kerr_set(err, -errno, "%s/%s: chmod temporary %s: %s", s->path, rel, tmp_name,
                         strerror(errno));
     int r = write_all(fd, data, len);
     if (r < 0)
         return kerr_set(err, r, "%s/%s: write temporary %s: %s", s->path, rel, tmp_name,
                         strerror(-r));
+    clock_gettime(CLOCK_REALTIME, ret_dated);
+    version_set_date(fd, *ret_dated, first);
     if (together)
         (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* a hint: fsync() decides */
     return 0;
@@ -595,6 +625,7 @@ struct write_slot {
     int old_fd; /* the version replaced, held until the new one is durable (reaper.h) */
     bool exists;
     bool renamed;
+    struct timespec dated; /* the time the temporary's date was taken from */
     char tmp_name[NAME_MAX + 1];
 };
 
@@ -642,7 +673,7 @@ static void write_open(struct store *s, struct store_item *it, struct write_slot
         r = temporary_create(s, w->nsfd, it->rel, w->n.name, w->tmp_name, &w->tmp_fd, &it->err);
     if (r == 0) {
         r = temporary_fill(s, w->tmp_fd, it->rel, w->tmp_name, it->data, it->len, together,
-                           &it->err);
+                           !w->exists, &w->dated, &it->err);
         if (r < 0) {
             close(w->tmp_fd);
             w->tmp_fd = -1;
@@ -653,36 +684,26 @@ static void write_open(struct store *s, struct store_item *it, struct write_slot
         it->r = r;
 }
 
-/* The date of a version that takes effect at now (store.h): now, or for a first version the
- * last nanosecond of the second before. */
-static struct timespec version_date(struct timespec now, bool first)
-{
-    return first ? (struct timespec){now.tv_sec - 1, 999999999} : now;
-}
-
 static void write_commit(struct store *s, struct store_item *it, struct write_slot *w)
 {
-    /* Dates the version (store.h) on the temporary, so that its flush makes the date
-     * durable too and nothing touches the file after the rename. Only the second of a date
-     * counts: should the flush (most of a write's time) end in a later second, the
-     * temporary is dated again, a date this write does not flush; should the rename itself
-     * fall in a later second, the file is (an IN_ATTRIB that the reconciler reads as
-     * someone's change: one check more). Should either fail, the date is the write's: the
-     * version is in place all the same. */
-    struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}}, dated, now;
-    clock_gettime(CLOCK_REALTIME, &dated);
-    times[1] = version_date(dated, !w->exists);
-    (void)futimens(w->tmp_fd, times);
+    /* The temporary was dated as its bytes were written (temporary_fill()), before its flush,
+     * so that the flush makes the date durable too and nothing touches the file after the
+     * rename. Only the second of a date counts: should the flush (most of a write's time) end
+     * in a later second, the temporary is dated again, a date this write does not flush;
+     * should the rename itself fall in a later second, the file is (an IN_MODIFY under its own
+     * name, which the reconciler reads as someone's change: one check more, for the rare
+     * write whose close and rename, a few microseconds, span the end of a second). Should
+     * either fail, the date is the write's: the version is in place all the same. */
+    struct timespec now;
     int r = 0;
     if (fsync(w->tmp_fd) < 0)
         r = kerr_set(&it->err, -errno, "%s/%s: fsync temporary %s: %s", s->path, it->rel,
                      w->tmp_name, strerror(errno));
     else {
         clock_gettime(CLOCK_REALTIME, &now);
-        if (now.tv_sec != dated.tv_sec) {
-            dated = now;
-            times[1] = version_date(dated, !w->exists);
-            (void)futimens(w->tmp_fd, times);
+        if (now.tv_sec != w->dated.tv_sec) {
+            w->dated = now;
+            version_set_date(w->tmp_fd, now, !w->exists);
         }
     }
     int fd = TAKE_FD(w->tmp_fd);
@@ -698,8 +719,8 @@ static void write_commit(struct store *s, struct store_item *it, struct write_sl
     }
     w->renamed = true;
     clock_gettime(CLOCK_REALTIME, &now);
-    if (now.tv_sec != dated.tv_sec) {
-        times[1] = version_date(now, !w->exists);
+    if (now.tv_sec != w->dated.tv_sec) {
+        struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}, version_date(now, !w->exists)};
         (void)utimensat(w->nsfd, w->n.name, times, AT_SYMLINK_NOFOLLOW);
     }
 }
@@ -853,6 +874,38 @@ int store_stat(struct store *s, const char *rel, struct stat *ret_st, struct ker
     return rel_stat(s, rel, &n, &nsfd, ret_st, err);
 }
 
+/* What an entry of mode is (store.h). */
+static enum store_kind kind_of_mode(mode_t mode)
+{
+    if (S_ISREG(mode))
+        return STORE_FILE;
+    if (S_ISDIR(mode))
+        return STORE_FOLDER;
+    return S_ISLNK(mode) ? STORE_LINK : STORE_SPECIAL;
+}
+
+int store_kind_of(struct store *s, const char *rel, enum store_kind *ret_kind, struct kerr *err)
+{
+    struct ns_name n;
+    _cleanup_close_ int nsfd = -1;
+    int r = rel_folder_open(s, rel, &n, &nsfd, err);
+    if (r == -ENOENT) {
+        *ret_kind = STORE_ABSENT; /* no folder: nothing there */
+        return 0;
+    }
+    if (r < 0)
+        return r;
+    struct stat st;
+    if (fstatat(nsfd, n.name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (errno != ENOENT)
+            return kerr_set(err, -errno, "%s/%s: stat: %s", s->path, rel, strerror(errno));
+        *ret_kind = STORE_ABSENT;
+        return 0;
+    }
+    *ret_kind = kind_of_mode(st.st_mode);
+    return 0;
+}
+
 /* store_read(), and with restore store_read_restore(). */
 static int read_rel(struct store *s, const char *rel, bool restore, char **ret_data,
                     size_t *ret_len, struct kerr *put_back_err, struct kerr *err)
@@ -920,7 +973,7 @@ int store_read_restore(struct store *s, const char *rel, char **ret_data, size_t
     return read_rel(s, rel, true, ret_data, ret_len, put_back_err, err);
 }
 
-/* The removal of rel: *ret_removed when a file went (a removal that found nothing changes
+/* The removal of rel: *ret_removed when something went (a removal that found nothing changes
  * nothing that a store_stat() said). */
 static int remove_rel(struct store *s, const char *rel, bool *ret_removed, struct kerr *err)
 {
@@ -944,8 +997,18 @@ static int remove_rel(struct store *s, const char *rel, bool *ret_removed, struc
         return r;
 
     struct stat st;
-    if (fstatat(nsfd, file, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+    int q = fstatat(nsfd, file, &st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+    if (q == -ENOENT) {
+        /* Nothing to remove, so nothing to say: should someone have removed the file, its
+         * folder goes once empty if it can (on a read-only file system an unlink of nothing
+         * fails too). */
+        if (unlinkat(kscmp_fd, ns, AT_REMOVEDIR) == 0)
+            (void)fsync(kscmp_fd);
+        return 0;
+    }
+    if (q == 0 && S_ISDIR(st.st_mode))
         return kerr_set(err, -EISDIR, "%s/%s: is a directory; refusing to remove it", s->path, rel);
+    /* unlinkat() removes a link itself, never what it points to. */
     if (unlinkat(nsfd, file, 0) < 0) {
         if (errno != ENOENT)
             return kerr_set(err, -errno, "%s/%s: unlink: %s", s->path, rel, strerror(errno));
@@ -963,12 +1026,14 @@ static int remove_rel(struct store *s, const char *rel, bool *ret_removed, struc
     return 0;
 }
 
-int store_remove(struct store *s, const char *rel, struct kerr *err)
+int store_remove(struct store *s, const char *rel, bool *ret_removed, struct kerr *err)
 {
     bool removed = false;
     int r = remove_rel(s, rel, &removed, err);
     if (removed || r < 0) /* on an error, what is there is not known */
         s->serial++;
+    if (ret_removed)
+        *ret_removed = removed;
     return r;
 }
 
@@ -1011,41 +1076,54 @@ static int kscmp_dir_open(struct store *s, DIR **ret_dir, struct kerr *err)
     return 0;
 }
 
+/* Names found below the store (profiles, or namespace folders), collected before any is handed
+ * on: the order is stable, and a callback may remove files. */
+struct rel_item {
+    char *rel;
+    enum store_kind kind;
+};
+
 struct rel_list {
-    char **items;
+    struct rel_item *items;
     size_t n, cap;
 };
 
 static void rel_list_free(struct rel_list *l)
 {
     for (size_t i = 0; i < l->n; i++)
-        free(l->items[i]);
+        free(l->items[i].rel);
     free(l->items);
 }
 
-static int rel_list_add(struct rel_list *l, const char *ns, const char *file)
+/* Appends ns, or ns/file when file is not NULL. */
+static int rel_list_add(struct rel_list *l, const char *ns, const char *file, enum store_kind kind)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
-        char **items = realloc(l->items, cap * sizeof(*items));
+        struct rel_item *items = realloc(l->items, cap * sizeof(*items));
         if (!items)
             return -ENOMEM;
         l->items = items;
         l->cap = cap;
     }
-    if (asprintf(&l->items[l->n], "%s/%s", ns, file) < 0)
+    char *rel = file ? NULL : strdup(ns);
+    if (file && asprintf(&rel, "%s/%s", ns, file) < 0)
+        rel = NULL;
+    if (!rel)
         return -ENOMEM;
-    l->n++;
+    l->items[l->n++] = (struct rel_item){rel, kind};
     return 0;
 }
 
-static int strcmp_ptr(const void *a, const void *b)
+static int rel_item_cmp(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const struct rel_item *)a)->rel, ((const struct rel_item *)b)->rel);
 }
 
-/* Appends the NAMESPACE/NAME.json regular files below kscmp to l. */
-static int rel_list_collect(struct store *s, struct rel_list *l, struct kerr *err)
+/* Appends the namespace folders below kscmp to l, and with files the entries at a profile's
+ * name in them that are not folders; only_ns (may be NULL): of that namespace only. */
+static int rel_list_collect(struct store *s, struct rel_list *l, bool files, const char *only_ns,
+                            struct kerr *err)
 {
     _cleanup_closedir_ DIR *d = NULL;
     int r = kscmp_dir_open(s, &d, err);
@@ -1055,7 +1133,7 @@ static int rel_list_collect(struct store *s, struct rel_list *l, struct kerr *er
     struct dirent *de;
     while ((errno = 0, de = readdir(d))) {
         const char *ns = de->d_name;
-        if (!namespace_valid(ns, strlen(ns)))
+        if (!namespace_valid(ns, strlen(ns)) || (only_ns && strcmp(ns, only_ns) != 0))
             continue;
         _cleanup_closedir_ DIR *sub = NULL;
         r = subdir_open(s, d, ns, &sub, err);
@@ -1063,15 +1141,20 @@ static int rel_list_collect(struct store *s, struct rel_list *l, struct kerr *er
             return r;
         if (!sub)
             continue;
+        if (!files) {
+            if (rel_list_add(l, ns, NULL, STORE_FOLDER) < 0)
+                return kerr_set(err, -ENOMEM, "%s: out of memory", s->path);
+            continue;
+        }
         struct dirent *fe;
         while ((errno = 0, fe = readdir(sub))) {
             if (!file_valid(fe->d_name))
                 continue;
             struct stat st;
             if (fstatat(dirfd(sub), fe->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-                !S_ISREG(st.st_mode))
+                S_ISDIR(st.st_mode))
                 continue;
-            if (rel_list_add(l, ns, fe->d_name) < 0)
+            if (rel_list_add(l, ns, fe->d_name, kind_of_mode(st.st_mode)) < 0)
                 return kerr_set(err, -ENOMEM, "%s: out of memory", s->path);
         }
         if (errno != 0)
@@ -1082,22 +1165,43 @@ static int rel_list_collect(struct store *s, struct rel_list *l, struct kerr *er
     return 0;
 }
 
-int store_list(struct store *s, int (*cb)(const char *rel, void *userdata), void *userdata,
-               struct kerr *err)
+/* What rel_list_collect() finds, sorted. */
+static int rel_list_sorted(struct store *s, struct rel_list *l, bool files, const char *only_ns,
+                           struct kerr *err)
 {
-    /* Collected and sorted first: the order is stable, and cb may remove files. */
-    _cleanup_(rel_list_free) struct rel_list l = {0};
-    int r = rel_list_collect(s, &l, err);
+    int r = rel_list_collect(s, l, files, only_ns, err);
     if (r < 0)
         return r;
-    if (l.n > 1)
-        qsort(l.items, l.n, sizeof(*l.items), strcmp_ptr);
-    for (size_t i = 0; i < l.n; i++) {
-        r = cb(l.items[i], userdata);
-        if (r != 0)
-            return r;
-    }
+    if (l->n > 1)
+        qsort(l->items, l->n, sizeof(*l->items), rel_item_cmp);
     return 0;
+}
+
+int store_list_in(struct store *s, const char *ns,
+                  int (*cb)(const char *rel, enum store_kind kind, void *userdata), void *userdata,
+                  struct kerr *err)
+{
+    _cleanup_(rel_list_free) struct rel_list l = {0};
+    int r = rel_list_sorted(s, &l, true, ns, err);
+    for (size_t i = 0; r == 0 && i < l.n; i++)
+        r = cb(l.items[i].rel, l.items[i].kind, userdata);
+    return r;
+}
+
+int store_list(struct store *s, int (*cb)(const char *rel, enum store_kind kind, void *userdata),
+               void *userdata, struct kerr *err)
+{
+    return store_list_in(s, NULL, cb, userdata, err);
+}
+
+int store_list_namespaces(struct store *s, int (*cb)(const char *ns, void *userdata),
+                          void *userdata, struct kerr *err)
+{
+    _cleanup_(rel_list_free) struct rel_list l = {0};
+    int r = rel_list_sorted(s, &l, false, NULL, err);
+    for (size_t i = 0; r == 0 && i < l.n; i++)
+        r = cb(l.items[i].rel, userdata);
+    return r;
 }
 
 int store_clean_temporaries(struct store *s, unsigned *ret_removed, struct kerr *err)

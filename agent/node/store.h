@@ -6,8 +6,9 @@
  * from the kubelet root down. A file whose bytes are unchanged is left alone.
  *
  * A file's modification time says when its version took effect, to the second: it is set on
- * the temporary just before its flush (so it is as durable as the bytes), and set again just
- * after the rename should that fall in a later second. A file's first version (nothing was
+ * the temporary as its bytes are written, before its flush (so it is as durable as the
+ * bytes), again after the flush should that end in a later second, and again just after the
+ * rename should that fall in a later second. A file's first version (nothing was
  * there) is dated the last nanosecond of the second before, as no container can have read an
  * older one: container start times have whole seconds, and a container that started in the
  * same second as a change is taken for one that may run under the older version
@@ -103,6 +104,28 @@ int store_check(struct store *s, const char *rel, const void *data, size_t len, 
  * else. */
 int store_stat(struct store *s, const char *rel, struct stat *ret_st, struct kerr *err);
 
+/* What is at a profile's name. The agent only ever writes regular files there: anything else
+ * but a folder is a stray, that store_remove() takes away (a link itself, never what it points
+ * to); a folder is refused by every call. */
+enum store_kind {
+    STORE_ABSENT,
+    STORE_FILE,    /* a regular file */
+    STORE_LINK,    /* a symbolic link */
+    STORE_SPECIAL, /* a FIFO, a socket or a device */
+    STORE_FOLDER,
+};
+
+static inline bool store_kind_stray(enum store_kind k)
+{
+    return k == STORE_LINK || k == STORE_SPECIAL;
+}
+
+/* What is at rel (*ret_kind), found by the same walk as every other call without following a
+ * link: STORE_ABSENT also when its folders are missing. Negative errno when rel is not a
+ * profile's name or its namespace folder cannot be opened (a link, not a folder: err says
+ * which). */
+int store_kind_of(struct store *s, const char *rel, enum store_kind *ret_kind, struct kerr *err);
+
 /* A number that changes whenever a file below the store may have changed: at each write
  * that replaced a file, each write or check that put a file's mode back (a
  * store_read_restore() too), each removal of a file, each of these calls that failed (what
@@ -114,13 +137,28 @@ int store_stat(struct store *s, const char *rel, struct stat *ret_st, struct ker
 uint64_t store_serial(const struct store *s);
 void store_note_change(struct store *s);
 
-/* Removes rel (and its namespace folder once empty); 0 when it was already absent. */
-int store_remove(struct store *s, const char *rel, struct kerr *err);
+/* Removes what is at rel, a regular file or a stray (a link itself, never what it points to),
+ * and its namespace folder once empty; *ret_removed (may be NULL) tells whether anything was
+ * there. 0 when nothing was, even where nothing could be removed (a read-only file system);
+ * -EISDIR for a folder, left as it is. */
+int store_remove(struct store *s, const char *rel, bool *ret_removed, struct kerr *err);
 
-/* Calls cb for every NAMESPACE/NAME.json regular file present. Entries that are not ours
- * (other names, links, folders) are skipped. Stops at the first non-zero cb result. */
-int store_list(struct store *s, int (*cb)(const char *rel, void *userdata), void *userdata,
-               struct kerr *err);
+/* Calls cb for every entry at a NAMESPACE/NAME.json name in a namespace folder, but folders:
+ * the regular files (STORE_FILE), and the strays (STORE_LINK, STORE_SPECIAL) that someone
+ * put there. Entries that are not ours (other names, folders, namespace folders that are
+ * links) are skipped. Stops at the first non-zero cb result. */
+int store_list(struct store *s, int (*cb)(const char *rel, enum store_kind kind, void *userdata),
+               void *userdata, struct kerr *err);
+
+/* store_list() of the folder of namespace ns only (ns NULL: every one). */
+int store_list_in(struct store *s, const char *ns,
+                  int (*cb)(const char *rel, enum store_kind kind, void *userdata), void *userdata,
+                  struct kerr *err);
+
+/* Calls cb for every namespace folder (a real folder with a namespace's name) below
+ * seccomp/kscmp, whatever it holds. Stops at the first non-zero cb result. */
+int store_list_namespaces(struct store *s, int (*cb)(const char *ns, void *userdata),
+                          void *userdata, struct kerr *err);
 
 /* Removes temporary files a crash may have left behind; *ret_removed (may be NULL) counts them. */
 int store_clean_temporaries(struct store *s, unsigned *ret_removed, struct kerr *err);

@@ -113,7 +113,7 @@ static const char *const agent_help =
     "                       (default /sys/fs/bpf/kscmp; \"off\": not pinned)\n"
     "  --record-interval S  seconds between reads of what was recorded (default 5)\n\n"
     "Signals: SIGTERM/SIGINT finish the write in progress and exit 0; SIGHUP reads everything\n"
-    "again and proves the profiles refused before again.\n";
+    "again, proves the profiles refused before again, and checks every profile file on disk.\n";
 
 /* Pod Events, deduplicated (one per pod, reason and cause); in --local mode they are logged. */
 static int on_event(const struct engine_event *ev, void *userdata)
@@ -232,6 +232,7 @@ static void on_signal(struct evloop *l, int fd, uint32_t events, void *userdata)
             int forgot = reconciler_forget_refusals(a->rec);
             if (forgot > 0)
                 log_info("SIGHUP: %d refused profile(s) forgotten: each is proven again", forgot);
+            reconciler_check_all(a->rec); /* every file on disk, once the loop is idle */
             if (a->local && localsrc_load_all(a->local) == 0) {
                 if (!a->first_done)
                     local_first_sync(a, now_us());

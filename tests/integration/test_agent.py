@@ -358,9 +358,12 @@ class AgentTest(unittest.TestCase):
             f.write("precious\n")
         link = self.path("demo/.link-tmp")
         os.symlink(outside, link)
+        mark = a.log_mark()
         os.rename(link, self.path("demo/web.json"))
         H.wait_until(lambda: not os.path.islink(self.path("demo/web.json"))
                      and self.read("demo/web.json") == good, 10, "the link replaced")
+        a.wait_log(r"kscmp/demo/web\.json was replaced by a symbolic link behind the agent's "
+                   r"back: putting it back", mark)
         with open(outside) as f:
             self.assertEqual(f.read(), "precious\n")
         # A whole namespace folder gone (moved away in one step: the agent restores as fast
@@ -1389,7 +1392,114 @@ spec:
         self.agent()
         self.assert_converged(ALL_FILES)
 
-    def test_36_policy_copied_beside_holds_only_its_files(self):
+    def test_36_changed_in_place(self):
+        """A profile cut to 0 bytes (truncate, which closes nothing) or rewritten by a writer
+        that keeps it open is put back at once, not at the next unrelated change."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        good = self.read("demo/web.json")
+        restored = a.metric("kscmp_profiles_restored_total")
+        os.truncate(self.path("demo/web.json"), 0)
+        self.wait_bytes("demo/web.json", good, timeout=5)
+        with open(self.path("demo/web.json"), "r+b") as f:
+            f.write(b'{"defaultAction": "SCMP_ACT_ALLOW"}')
+            f.truncate()  # written out, and cut there: the file is open still
+            self.wait_bytes("demo/web.json", good, timeout=5)
+        self.assertGreaterEqual(a.metric("kscmp_profiles_restored_total"), restored + 2)
+        self.assert_converged(ALL_FILES)
+
+    def test_37_sighup_checks_every_file(self):
+        """SIGHUP looks at every profile on disk: a change no watch reports (written through a
+        hard link in another folder) is put back, which it was not until an unrelated
+        change."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        good = self.read("demo/web.json")
+        hard = os.path.join(self.tmp, "hard.json")
+        os.link(self.path("demo/web.json"), hard)
+        with open(hard, "r+b") as f:
+            f.write(b'{"defaultAction": "SCMP_ACT_ALLOW"}')
+            f.truncate()
+        time.sleep(0.3)
+        self.assertNotEqual(self.read("demo/web.json"), good,
+                            "the agent saw the change: this test proves nothing")
+        mark = a.log_mark()
+        a.send(signal.SIGHUP)
+        self.wait_bytes("demo/web.json", good, timeout=5)
+        a.wait_log(r"kscmp/demo/web\.json was changed behind the agent's back", mark)
+        self.assert_converged(ALL_FILES)
+
+    def test_38_strays_removed(self):
+        """A symbolic link or a FIFO planted at a profile's name is removed, the entry itself,
+        never what a link points to: by --once, at start, and while the agent runs (a link
+        stayed: fail open, as a pod that later referenced the name with no policy got what it
+        points to until the agent noticed). Such a pod finds no file (NoPolicy)."""
+        weak = os.path.join(self.tmp, "weak.json")
+        with open(weak, "w") as f:
+            f.write('{"defaultAction": "SCMP_ACT_ALLOW"}\n')
+        os.makedirs(self.path("other"))
+        os.symlink(weak, self.path("other/sym.json"))
+        os.mkfifo(self.path("other/fifo.json"))
+        rc, out = self.once(self.local)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("kscmp/other/sym.json appeared behind the agent's back (a symbolic link; "
+                      "what it points to is left alone), which the agent never writes: removing "
+                      "it", out)
+        self.assertIn("kscmp/other/fifo.json appeared behind the agent's back", out)
+        self.assertFalse(os.path.lexists(self.path("other/sym.json")))
+        self.assertFalse(os.path.lexists(self.path("other/fifo.json")))
+        # At start.
+        os.symlink(weak, self.path("other/sym.json"))
+        a = self.agent()
+        self.assertFalse(os.path.lexists(self.path("other/sym.json")))
+        self.assertIn("kscmp/other/sym.json appeared behind the agent's back", a.log())
+        self.assertEqual(a.metric("kscmp_profiles_restored_total"), 1)
+        # While it runs.
+        os.symlink(weak, self.path("other/sym.json"))
+        self.wait_absent("other/sym.json", timeout=5)
+        H.wait_until(lambda: a.metric("kscmp_profiles_restored_total") == 2, 5,
+                     "kscmp_profiles_restored_total to count the link")
+        # A pod that references the name with no policy: nothing there, it cannot start.
+        mark = a.log_mark()
+        self.set_pods(self.pods + [pod("other", "sym-1", {"app": "sym"},
+                                       "kscmp/other/sym.json")])
+        a.wait_log(r"NoPolicy on pod other/sym-1", mark)
+        self.assertFalse(os.path.lexists(self.path("other/sym.json")))
+        with open(weak) as f:
+            self.assertEqual(f.read(), '{"defaultAction": "SCMP_ACT_ALLOW"}\n')
+        self.assert_converged(ALL_FILES)
+
+    def test_39_store_folders_swapped(self):
+        """mv <root>/seccomp seccomp.bak; cp -a seccomp.bak seccomp (then the same of
+        seccomp/kscmp): the agent watches the folders the paths lead to, not the old ones. A
+        hand edit or deletion in the live folder is put back (it went unnoticed), an edit of
+        the backup is left alone."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        good = self.read("demo/web.json")
+        open_profile = b'{"defaultAction": "SCMP_ACT_ALLOW"}'
+        for name in ("seccomp", "seccomp/kscmp"):
+            live = os.path.join(self.root, name)
+            bak = live + ".bak"
+            subprocess.run(["sh", "-c", 'mv "$1" "$2" && cp -a "$2" "$1"', "sh", live, bak],
+                           check=True)
+            time.sleep(0.3)
+            backup = os.path.join(bak, "kscmp" if name == "seccomp" else "", "demo", "web.json")
+            with open(backup, "r+b") as f:
+                f.write(open_profile)
+                f.truncate()
+            with open(self.path("demo/web.json"), "r+b") as f:
+                f.write(open_profile)
+                f.truncate()
+            self.wait_bytes("demo/web.json", good, timeout=5)
+            os.unlink(self.path("demo/web.json"))
+            self.wait_bytes("demo/web.json", good, timeout=5)
+            with open(backup, "rb") as f:
+                self.assertEqual(f.read(), open_profile)
+            self.assert_converged(ALL_FILES)
+        self.assertTrue(a.alive())
+
+    def test_40_policy_copied_beside_holds_only_its_files(self):
         """A copy of 10-merge.yaml kept in DIR: kscmp1 and kscmp2 are defined twice, selecting
         alike: web.json (theirs) keeps its last good profile, while api.json, which they do
         not reach, still takes a change of its own policy. A copy that selects otherwise holds
@@ -1420,7 +1530,7 @@ spec:
         os.unlink(os.path.join(self.local, "11-merge-copy.yaml"))
         self.assert_converged(ALL_FILES)
 
-    def test_37_stop_says_what_is_left(self):
+    def test_41_stop_says_what_is_left(self):
         """SIGTERM while a write fails (a full disk): exit 0, and the last line says how many
         files were left as they were, not only "stopped"."""
         try:

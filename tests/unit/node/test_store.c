@@ -22,8 +22,11 @@
 #include <linux/openat2.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -302,19 +305,19 @@ static void test_serial(void **state)
     store_note_change(s);
     assert_true(store_serial(s) != v);
     v = store_serial(s);
-    assert_int_equal(store_remove(s, "demo/web.json", &err), 0);
+    assert_int_equal(store_remove(s, "demo/web.json", NULL, &err), 0);
     assert_true(store_serial(s) != v);
     /* Removing what is not there changes nothing: not counted (a folder, or a file, missing). */
     v = store_serial(s);
-    assert_int_equal(store_remove(s, "demo/web.json", &err), 0);
-    assert_int_equal(store_remove(s, "other/web.json", &err), 0);
+    assert_int_equal(store_remove(s, "demo/web.json", NULL, &err), 0);
+    assert_int_equal(store_remove(s, "other/web.json", NULL, &err), 0);
     assert_true(store_serial(s) == v);
     write_ok(s, "demo/a.json", json, true);
     v = store_serial(s);
-    assert_int_equal(store_remove(s, "demo/b.json", &err), 0);
+    assert_int_equal(store_remove(s, "demo/b.json", NULL, &err), 0);
     assert_true(store_serial(s) == v);
     /* An error: counted, as what is there is not known. */
-    assert_true(store_remove(s, "demo/../x.json", &err) < 0);
+    assert_true(store_remove(s, "demo/../x.json", NULL, &err) < 0);
     assert_true(store_serial(s) != v);
     store_close(s);
 }
@@ -385,7 +388,7 @@ static void test_version_dates(void **state)
 
     /* Removed, then written again: a first version. */
     struct kerr err = {0};
-    assert_int_equal(store_remove(s, "demo/web.json", &err), 0);
+    assert_int_equal(store_remove(s, "demo/web.json", NULL, &err), 0);
     write_ok(s, "demo/web.json", "v3", true);
     assert_int_equal(lstat(path, &st), 0);
     assert_int_equal(st.st_mtim.tv_nsec, 999999999);
@@ -553,7 +556,7 @@ static void test_write_invalid_rel(void **state)
         assert_non_null(strstr(err.msg, "not a NAMESPACE/NAME.json profile name"));
         char *data = NULL;
         assert_int_equal(store_read(s, bad[i], &data, NULL, &err), -EINVAL);
-        assert_int_equal(store_remove(s, bad[i], &err), -EINVAL);
+        assert_int_equal(store_remove(s, bad[i], NULL, &err), -EINVAL);
     }
     assert_int_equal(count_entries(at(f, "seccomp/kscmp")), 0);
     assert_int_equal(count_entries(f->outside), 0);
@@ -612,7 +615,7 @@ static void test_link_swapped_in_after_open(void **state)
     assert_non_null(strstr(err.msg, "seccomp: is a symbolic link"));
     char *data = NULL;
     assert_int_equal(store_read(s, "demo/web.json", &data, NULL, &err), -ELOOP);
-    assert_int_equal(store_remove(s, "demo/web.json", &err), -ELOOP);
+    assert_int_equal(store_remove(s, "demo/web.json", NULL, &err), -ELOOP);
     assert_int_equal(count_entries(f->outside), 0);
     store_close(s);
 }
@@ -631,7 +634,7 @@ static void test_folders_recreated(void **state)
     struct kerr err = {0};
     char *data = NULL;
     assert_int_equal(store_read(s, "demo/web.json", &data, NULL, &err), -ENOENT);
-    assert_int_equal(store_remove(s, "demo/web.json", &err), 0);
+    assert_int_equal(store_remove(s, "demo/web.json", NULL, &err), 0);
     unsigned removed = 99;
     assert_int_equal(store_clean_temporaries(s, &removed, &err), 0);
     assert_int_equal(removed, 0);
@@ -662,7 +665,7 @@ static void test_link_as_namespace_refused(void **state)
     char *data = NULL;
     assert_int_equal(store_read(s, "demo/web.json", &data, NULL, &err), -ELOOP);
     assert_null(data);
-    assert_int_equal(store_remove(s, "demo/web.json", &err), -ELOOP);
+    assert_int_equal(store_remove(s, "demo/web.json", NULL, &err), -ELOOP);
 
     /* Outside untouched: the one file, same bytes, no temporaries. */
     assert_int_equal(count_entries(f->outside), 1);
@@ -818,7 +821,7 @@ static void test_folder_as_file_refused(void **state)
     assert_non_null(strstr(err.msg, "demo/web.json: is a directory"));
     char *data = NULL;
     assert_int_equal(store_read(s, "demo/web.json", &data, NULL, &err), -EISDIR);
-    assert_int_equal(store_remove(s, "demo/web.json", &err), -EISDIR);
+    assert_int_equal(store_remove(s, "demo/web.json", NULL, &err), -EISDIR);
     /* Folder and its content intact, no temporary left. */
     assert_int_equal(count_entries(at(f, "seccomp/kscmp/demo")), 1);
     assert_int_equal(count_entries(at(f, "seccomp/kscmp/demo/web.json")), 1);
@@ -932,17 +935,24 @@ static void test_size_limit(void **state)
 
 struct seen {
     char rels[16][300];
+    enum store_kind kinds[16];
     int n;
     int stop_after;
 };
 
-static int collect(const char *rel, void *userdata)
+static int collect(const char *rel, enum store_kind kind, void *userdata)
 {
     struct seen *seen = userdata;
     assert_true(seen->n < 16);
     snprintf(seen->rels[seen->n], sizeof(seen->rels[0]), "%s", rel);
+    seen->kinds[seen->n] = kind;
     seen->n++;
     return seen->n == seen->stop_after ? 7 : 0;
+}
+
+static int collect_ns(const char *ns, void *userdata)
+{
+    return collect(ns, STORE_FOLDER, userdata);
 }
 
 static void test_list(void **state)
@@ -975,25 +985,96 @@ static void test_list(void **state)
     assert_int_equal(symlink(f->outside, at(f, "seccomp/kscmp/nslink")), 0);
     assert_int_equal(mkdir(at(f, "seccomp/kscmp/emptyns"), 0755), 0);
 
+    /* Strays at a profile's name: a link, a FIFO, a socket (a folder there is skipped). */
+    assert_int_equal(symlink("../../../../outside/q.json", at(f, "seccomp/kscmp/b/out.json")), 0);
+    int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(sock >= 0);
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", at(f, "seccomp/kscmp/b/sock.json"));
+    assert_int_equal(bind(sock, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    close(sock);
+
     struct seen seen = {0};
     assert_int_equal(store_list(s, collect, &seen, &err), 0);
-    assert_int_equal(seen.n, 3);
-    assert_string_equal(seen.rels[0], "a/x.json");
-    assert_string_equal(seen.rels[1], "a/y.json");
-    assert_string_equal(seen.rels[2], "b/z.json");
+    static const char *const rels[] = {"a/fifo.json", "a/link.json", "a/x.json", "a/y.json",
+                                       "b/out.json",  "b/sock.json", "b/z.json"};
+    static const enum store_kind kinds[] = {STORE_SPECIAL, STORE_LINK,    STORE_FILE, STORE_FILE,
+                                            STORE_LINK,    STORE_SPECIAL, STORE_FILE};
+    assert_int_equal(seen.n, 7);
+    for (int i = 0; i < 7; i++) {
+        assert_string_equal(seen.rels[i], rels[i]);
+        assert_int_equal(seen.kinds[i], kinds[i]);
+    }
 
     /* A non-zero result stops the walk and is returned. */
     struct seen stop = {.stop_after = 2};
     assert_int_equal(store_list(s, collect, &stop, &err), 7);
     assert_int_equal(stop.n, 2);
+    /* One namespace's. */
+    struct seen in_b = {0};
+    assert_int_equal(store_list_in(s, "b", collect, &in_b, &err), 0);
+    assert_int_equal(in_b.n, 3);
+    assert_string_equal(in_b.rels[0], "b/out.json");
+    assert_string_equal(in_b.rels[2], "b/z.json");
+    struct seen in_none = {0};
+    assert_int_equal(store_list_in(s, "nslink", collect, &in_none, &err), 0);
+    assert_int_equal(store_list_in(s, "gone", collect, &in_none, &err), 0);
+    assert_int_equal(in_none.n, 0);
+
+    /* The namespace folders, whatever they hold (not a link, not a file, not another name). */
+    struct seen ns = {0};
+    assert_int_equal(store_list_namespaces(s, collect_ns, &ns, &err), 0);
+    assert_int_equal(ns.n, 3);
+    assert_string_equal(ns.rels[0], "a");
+    assert_string_equal(ns.rels[1], "b");
+    assert_string_equal(ns.rels[2], "emptyns");
+    struct seen ns_stop = {.stop_after = 1};
+    assert_int_equal(store_list_namespaces(s, collect_ns, &ns_stop, &err), 7);
+    assert_int_equal(ns_stop.n, 1);
     store_close(s);
 }
 
-static int remove_each(const char *rel, void *userdata)
+/* store_kind_of() tells what is at a name, never following a link, nor opening a FIFO. */
+static void test_kind_of(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    struct kerr err = {0};
+    enum store_kind k = STORE_FOLDER;
+    assert_int_equal(store_kind_of(s, "demo/web.json", &k, &err), 0);
+    assert_int_equal(k, STORE_ABSENT); /* no folder */
+    write_ok(s, "demo/web.json", "{}", true);
+    assert_int_equal(store_kind_of(s, "demo/web.json", &k, &err), 0);
+    assert_int_equal(k, STORE_FILE);
+    assert_int_equal(store_kind_of(s, "demo/none.json", &k, &err), 0);
+    assert_int_equal(k, STORE_ABSENT);
+    char target[PATH_MAX];
+    snprintf(target, sizeof(target), "%s/web.json", f->outside);
+    write_file(target, "outside");
+    assert_int_equal(symlink(target, at(f, "seccomp/kscmp/demo/l.json")), 0);
+    assert_int_equal(store_kind_of(s, "demo/l.json", &k, &err), 0);
+    assert_int_equal(k, STORE_LINK);
+    assert_true(store_kind_stray(k));
+    assert_int_equal(mkfifo(at(f, "seccomp/kscmp/demo/p.json"), 0644), 0);
+    assert_int_equal(store_kind_of(s, "demo/p.json", &k, &err), 0);
+    assert_int_equal(k, STORE_SPECIAL);
+    assert_true(store_kind_stray(k));
+    assert_int_equal(mkdir(at(f, "seccomp/kscmp/demo/d.json"), 0755), 0);
+    assert_int_equal(store_kind_of(s, "demo/d.json", &k, &err), 0);
+    assert_int_equal(k, STORE_FOLDER);
+    assert_false(store_kind_stray(k));
+    /* A namespace folder that is a link, and a name that is not a profile's: errors. */
+    assert_int_equal(symlink(f->outside, at(f, "seccomp/kscmp/other")), 0);
+    assert_int_equal(store_kind_of(s, "other/web.json", &k, &err), -ELOOP);
+    assert_int_equal(store_kind_of(s, "demo/../web.json", &k, &err), -EINVAL);
+    store_close(s);
+}
+
+static int remove_each(const char *rel, enum store_kind kind, void *userdata)
 {
     struct store *s = userdata;
     struct kerr err = {0};
-    return store_remove(s, rel, &err);
+    return store_remove(s, rel, NULL, &err);
 }
 
 /* The callback may remove what it is given (the reconciler's orphan sweep). */
@@ -1186,6 +1267,76 @@ static void test_replaced_version_closed(void **state)
     assert_int_equal(count_fds(), before);
 }
 
+/* The events a watch of a namespace folder for every change (what the reconciler watches)
+ * gets for the files store_write_many() and store_write() write. */
+struct events {
+    unsigned total;
+    unsigned moved_to; /* onto a profile's name */
+    unsigned other;    /* anything else under a profile's name */
+};
+
+static void events_read(int fd, struct events *ret)
+{
+    *ret = (struct events){0};
+    char buf[1 << 16] __attribute__((aligned(__alignof__(struct inotify_event))));
+    for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;)
+        for (char *p = buf; p < buf + n;) {
+            const struct inotify_event *ev = (const struct inotify_event *)p;
+            p += sizeof(*ev) + ev->len;
+            ret->total++;
+            if (ev->len && ev->name[0] != '.')
+                *(ev->mask & IN_MOVED_TO ? &ret->moved_to : &ret->other) += 1;
+        }
+}
+
+/* A file written queues at most 5 events on its folder's watch (it queued 5 when the watch
+ * had no IN_MODIFY, 7 with it: the chmod of the temporary and its date, each an event of its
+ * own): the temporary's IN_CREATE, IN_MODIFY (its bytes and date, queued as one), IN_CLOSE_WRITE
+ * and IN_MOVED_FROM, and the IN_MOVED_TO of the rename, the one event under the profile's own
+ * name (but for a write whose rename falls in a later second than its date: an IN_MODIFY more). */
+static void test_write_events(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    write_ok(s, "demo/first.json", "1", true);
+    mode_t mask = umask(022);
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_true(inotify_add_watch(fd, at(f, "seccomp/kscmp/demo"),
+                                  IN_CREATE | IN_ATTRIB | IN_MODIFY | IN_CLOSE_WRITE |
+                                      IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE) >= 0);
+    enum { N = 40 }; /* more than one chunk */
+    struct store_item items[N];
+    char rels[N][32];
+    for (unsigned round = 0; round < 2; round++) { /* new files, then new versions of them */
+        for (unsigned i = 0; i < N; i++) {
+            snprintf(rels[i], sizeof(rels[i]), "demo/f-%u.json", i);
+            items[i] = (struct store_item){.rel = rels[i], .data = round ? "v2" : "v1", .len = 2};
+        }
+        assert_int_equal(store_write_many(s, items, N, NULL), 0);
+        struct events ev;
+        events_read(fd, &ev);
+        assert_int_equal(ev.moved_to, N);
+        assert_true(ev.other <= 1);
+        if (ev.total > 5 * N + ev.other)
+            fail_msg("%u events for %u files", ev.total, N);
+    }
+    write_ok(s, "demo/first.json", "2", true);
+    struct events one;
+    events_read(fd, &one);
+    assert_int_equal(one.moved_to, 1);
+    assert_true(one.total <= 5 + one.other);
+    /* Whatever the umask, the mode is 0644 (a chmod then: one event more). */
+    umask(077);
+    write_ok(s, "demo/first.json", "3", true);
+    struct stat st;
+    assert_int_equal(lstat(at(f, "seccomp/kscmp/demo/first.json"), &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0644);
+    umask(mask);
+    close(fd);
+    store_close(s);
+}
+
 static void test_remove(void **state)
 {
     struct fixture *f = *state;
@@ -1194,29 +1345,76 @@ static void test_remove(void **state)
     write_ok(s, "demo/a.json", "a", true);
     write_ok(s, "demo/b.json", "b", true);
 
-    assert_int_equal(store_remove(s, "demo/a.json", &err), 0);
+    bool removed = false;
+    assert_int_equal(store_remove(s, "demo/a.json", &removed, &err), 0);
+    assert_true(removed);
     assert_int_equal(access(at(f, "seccomp/kscmp/demo/a.json"), F_OK), -1);
     assert_int_equal(access(at(f, "seccomp/kscmp/demo"), F_OK), 0);
 
-    assert_int_equal(store_remove(s, "demo/b.json", &err), 0);
+    assert_int_equal(store_remove(s, "demo/b.json", &removed, &err), 0);
+    assert_true(removed);
     assert_int_equal(access(at(f, "seccomp/kscmp/demo"), F_OK), -1);
     assert_int_equal(access(at(f, "seccomp/kscmp"), F_OK), 0);
 
-    /* Already absent, namespace folder absent: fine. */
-    assert_int_equal(store_remove(s, "demo/b.json", &err), 0);
-    assert_int_equal(store_remove(s, "other/b.json", &err), 0);
+    /* Already absent, namespace folder absent: fine, and nothing removed. */
+    assert_int_equal(store_remove(s, "demo/b.json", &removed, &err), 0);
+    assert_false(removed);
+    assert_int_equal(store_remove(s, "other/b.json", &removed, &err), 0);
+    assert_false(removed);
+    /* Absent from a namespace folder someone emptied: the folder goes. */
+    assert_int_equal(mkdir(at(f, "seccomp/kscmp/demo"), 0755), 0);
+    assert_int_equal(store_remove(s, "demo/b.json", &removed, &err), 0);
+    assert_false(removed);
+    assert_int_equal(access(at(f, "seccomp/kscmp/demo"), F_OK), -1);
 
-    /* A link at the name is removed itself; its target stays. */
+    /* A link at the name is removed itself; its target stays. A FIFO goes too. */
     char victim[PATH_MAX];
     snprintf(victim, sizeof(victim), "%s/victim.json", f->outside);
     write_file(victim, "victim");
     assert_int_equal(mkdir(at(f, "seccomp/kscmp/demo"), 0755), 0);
     assert_int_equal(symlink(victim, at(f, "seccomp/kscmp/demo/web.json")), 0);
-    assert_int_equal(store_remove(s, "demo/web.json", &err), 0);
+    assert_int_equal(mkfifo(at(f, "seccomp/kscmp/demo/fifo.json"), 0644), 0);
+    assert_int_equal(store_remove(s, "demo/web.json", &removed, &err), 0);
+    assert_true(removed);
+    assert_int_equal(store_remove(s, "demo/fifo.json", &removed, &err), 0);
+    assert_true(removed);
     assert_int_equal(access(at(f, "seccomp/kscmp/demo"), F_OK), -1);
     _cleanup_free_ char *vgot = slurp(victim);
     assert_string_equal(vgot, "victim");
     store_close(s);
+}
+
+/* On a read-only file system, removing a file that is not there is no error (an unlink of it
+ * fails there all the same: the agent said "unlink: Read-only file system" of files that never
+ * existed); one that is there cannot be removed, and says so. */
+static void test_remove_read_only(void **state)
+{
+    struct fixture *f = *state;
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+        mount("tmpfs", f->root, "tmpfs", 0, "size=64k,mode=0755") < 0) {
+        print_message("skipped: cannot mount a tmpfs here (%s)\n", strerror(errno));
+        skip();
+    }
+    f->mounted = true;
+    struct store *s = open_ok(f);
+    write_ok(s, "demo/web.json", "{}", true);
+    assert_int_equal(mkdir(at(f, "seccomp/kscmp/empty"), 0755), 0);
+    assert_int_equal(mount(NULL, f->root, NULL, MS_REMOUNT | MS_RDONLY, NULL), 0);
+
+    struct kerr err = {0};
+    bool removed = true;
+    uint64_t v = store_serial(s);
+    assert_int_equal(store_remove(s, "demo/other.json", &removed, &err), 0);
+    assert_false(removed);
+    assert_int_equal(store_remove(s, "empty/other.json", &removed, &err), 0);
+    assert_int_equal(store_remove(s, "gone/other.json", &removed, &err), 0);
+    assert_int_equal(store_serial(s), v);
+    assert_int_equal(store_remove(s, "demo/web.json", &removed, &err), -EROFS);
+    assert_false(removed);
+    assert_non_null(strstr(err.msg, "demo/web.json: unlink: Read-only file system"));
+    store_close(s);
+    assert_int_equal(umount2(f->root, 0), 0);
+    f->mounted = false;
 }
 
 /* A write that fails for lack of space leaves the old file byte for byte, and no temporary.
@@ -1362,11 +1560,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stat, setup, teardown),
         cmocka_unit_test_setup_teardown(test_size_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kind_of, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_remove_in_callback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clean_temporaries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_many, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replaced_version_closed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remove_read_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enospc_keeps_old_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_without_openat2, setup, teardown),
     };
