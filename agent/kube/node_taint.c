@@ -129,10 +129,22 @@ static void failed(struct node_taint *t, const char *what)
     evtimer_arm(t->retry, ms);
 }
 
+/* " (the API server's message)" of a Kubernetes Status body into buf, or "" when it has none:
+ * a refusal's reason (an admission policy's, RBAC's) is what the admin needs to read. */
+static void status_text(const char *body, size_t len, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    json_t *j = body && len ? json_loadb(body, len, 0, NULL) : NULL;
+    const char *m = json_string_value(json_object_get(j, "message"));
+    if (m && *m)
+        snprintf(buf, size, ": %.300s", m);
+    json_decref(j);
+}
+
 static void on_patch(long status, const char *body, size_t len, const char *error, void *userdata)
 {
     struct node_taint *t = userdata;
-    char what[160];
+    char what[512], msg[320];
     t->req = NULL;
     if (status == 200) {
         if (t->mode == M_HOLD) {
@@ -153,9 +165,10 @@ static void on_patch(long status, const char *body, size_t len, const char *erro
         get_node(t);
         return;
     }
-    if (status)
-        snprintf(what, sizeof(what), "PATCH node: HTTP %ld", status);
-    else
+    if (status) {
+        status_text(body, len, msg, sizeof(msg));
+        snprintf(what, sizeof(what), "PATCH node: HTTP %ld%s", status, msg);
+    } else
         snprintf(what, sizeof(what), "PATCH node: %s", error ? error : "no answer");
     failed(t, what);
 }
@@ -163,7 +176,7 @@ static void on_patch(long status, const char *body, size_t len, const char *erro
 static void on_node(long status, const char *body, size_t len, const char *error, void *userdata)
 {
     struct node_taint *t = userdata;
-    char what[160];
+    char what[512], msg[320];
     t->req = NULL;
     if (status == 404) { /* no Node object (an agent outside a cluster's nodes): no taint */
         log_info("node %s: no such Node: no taint to %s", t->node,
@@ -177,9 +190,10 @@ static void on_node(long status, const char *body, size_t len, const char *error
         return;
     }
     if (status != 200) {
-        if (status)
-            snprintf(what, sizeof(what), "GET node: HTTP %ld", status);
-        else
+        if (status) {
+            status_text(body, len, msg, sizeof(msg));
+            snprintf(what, sizeof(what), "GET node: HTTP %ld%s", status, msg);
+        } else
             snprintf(what, sizeof(what), "GET node: %s", error ? error : "no answer");
         failed(t, what);
         return;

@@ -28,6 +28,7 @@ KINDS = {
     "namespaces": ("/api/v1", "v1", "Namespace", False),
     "pods": ("/api/v1", "v1", "Pod", True),
     "events": ("/api/v1", "v1", "Event", True),
+    "nodes": ("/api/v1", "v1", "Node", False),
     "seccomppolicies": ("/apis/kscmp.io/v1", "kscmp.io/v1", "SeccompPolicy", True),
     "clusterseccomppolicies": ("/apis/kscmp.io/v1", "kscmp.io/v1", "ClusterSeccompPolicy", False),
     "kubearmorseccomppolicies": ("/apis/security.kubearmor.com/v1", "security.kubearmor.com/v1",
@@ -130,7 +131,7 @@ class FakeAPI:
             return copy.deepcopy(o) if o else None
 
     def fault(self, resource, verb, mode, count=None, **kw):
-        """Makes the next `count` (None: every) list or watch of resource misbehave:
+        """Makes the next `count` (None: every) list, watch or patch of resource misbehave:
         mode "status" (kw status=404), "garbage", "slow" (kw seconds), "line" (a watch event
         line of kw size bytes), "gone" (a watch that answers an ERROR 410 event), "mute" (a
         watch that answers 200 and then sends nothing, its events dropped, until it times out
@@ -309,6 +310,9 @@ current-context: fake
             meta["namespace"] = ns
             return self._reply(h, 201, self.put("events", ev))
         if method == "PATCH" and name:
+            f = self._take_fault(res, "patch")
+            if f and f["mode"] == "status":
+                return self._status(h, f.get("status", 500), f.get("message", "refused"))
             key = f"{ns}/{name}" if ns else name
             with self.lock:
                 obj = self.get(res, key)

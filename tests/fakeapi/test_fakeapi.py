@@ -368,6 +368,22 @@ class FakeApiTest(unittest.TestCase):
                      "web.json proven again and written")
         self.assertTrue(a.ready())
 
+    def test_09_taint_refusal_says_why(self):
+        """The API server refuses to take the node's taint off (an admission policy: an agent
+        run outside its pod may change no Node): the log gives the API server's reason, not
+        only its HTTP status."""
+        self.api.put("nodes", {"metadata": {"name": NODE}, "spec": {"taints": [
+            {"key": "kscmp.io/agent-not-ready", "effect": "NoSchedule"}]}})
+        why = ("ValidatingAdmissionPolicy 'kscmp-agent-node-taint' with binding "
+               "'kscmp-agent-node-taint' denied request: the kscmp agent may change only the "
+               "Node its own pod runs on")
+        self.api.fault("nodes", "patch", "status", status=422, message=why)
+        a = self.agent(extra=["--node-taint", "on"])
+        a.wait_log(r"node node-a: taint kscmp\.io/agent-not-ready not removed yet: PATCH node: "
+                   r"HTTP 422: ValidatingAdmissionPolicy 'kscmp-agent-node-taint' with binding "
+                   r"'kscmp-agent-node-taint' denied request: the kscmp agent may change only "
+                   r"the Node its own pod runs on \(again in \d+ ms\)")
+
     def big_pod(self, name, size):
         """A pod of about size bytes of JSON whose bulk is a long array of small numbers (the
         most expensive kind of JSON to hold as a tree)."""
