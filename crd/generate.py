@@ -468,6 +468,10 @@ COLUMNS = [
     {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
 ]
 
+# A ClusterSeccompPolicy's guardrails told from its other policies at a glance.
+CEILING_COLUMN = {"name": "Ceiling", "type": "boolean", "jsonPath": ".spec.ceiling",
+                  "description": "A guardrail: the most the pods it selects can get"}
+
 
 def crd(group, kind, plural, singular, short, cluster, what):
     if cluster:
@@ -510,7 +514,8 @@ def crd(group, kind, plural, singular, short, cluster, what):
                 "storage": True,
                 "schema": {"openAPIV3Schema": schema},
                 "subresources": {"status": {}},
-                "additionalPrinterColumns": copy.deepcopy(COLUMNS),
+                "additionalPrinterColumns": copy.deepcopy(COLUMNS) if not cluster else
+                [COLUMNS[0], CEILING_COLUMN] + copy.deepcopy(COLUMNS[1:]),
             }],
         },
     }

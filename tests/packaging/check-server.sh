@@ -457,6 +457,11 @@ else
 	fail "printer columns: $(short "$out")"
 fi
 out=$(kubectl get clusterseccomppolicy kscmp-valid-child -o wide 2>&1)
+if grep -q 'NAME *DEFAULT *CEILING *EXTENDS *READY *REASON *AGE' <<<"$out"; then
+	pass "printer columns of a ClusterSeccompPolicy: Ceiling after Default"
+else
+	fail "printer columns of a ClusterSeccompPolicy: $(short "$out")"
+fi
 if grep -q 'kscmp-valid-child *ClusterSeccompPolicy/kscmp-valid-base *False *Conflict' <<<"$out"; then
 	pass "printer columns: Extends, Ready False, Reason (-o wide)"
 else

@@ -200,6 +200,9 @@ def check_crds():
               and cols.get("Extends") == ".spec.extends"
               and cols.get("Ready") == '.status.conditions[?(@.type=="Ready")].status'
               and cols.get("Age") == ".metadata.creationTimestamp", str(cols))
+        if scope == "Cluster":
+            check(name + ": a Ceiling column (guardrails at a glance)",
+                  cols.get("Ceiling") == ".spec.ceiling", str(cols))
         root = v["schema"]["openAPIV3Schema"]
         probs = structural_problems(dig(root, "spec"), "spec")
         probs += structural_problems(dig(root, "status"), "status")
