@@ -1641,7 +1641,8 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
     _cleanup_free_ struct cprof **merged = calloc(npods, sizeof(*merged));
     _cleanup_free_ char **json = calloc(npods, sizeof(*json));
     _cleanup_free_ size_t *jlen = calloc(npods, sizeof(*jlen));
-    if (!merged || !json || !jlen)
+    _cleanup_free_ const struct pod **mpod = calloc(npods, sizeof(*mpod)); /* merged[i]'s pod */
+    if (!merged || !json || !jlen || !mpod)
         return -ENOMEM;
     _cleanup_free_ const struct pod **nopolicy = calloc(npods, sizeof(*nopolicy));
     size_t nnopolicy = 0;
@@ -1741,7 +1742,7 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                     cprof_free(merged[nmerged]);
                     merged[nmerged] = NULL;
                 } else if (r >= 0)
-                    nmerged++;
+                    mpod[nmerged++] = pod;
                 else {
                     cprof_free(merged[nmerged]);
                     merged[nmerged] = NULL;
@@ -1815,13 +1816,21 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                     res.why = "its profile would be over kscmp's bounds";
                     res.prof = NULL;
                 }
+                /* Two of them that differ, named: where to look (their policies). */
+                size_t other = 1;
+                while (other + 1 < nmerged && jlen[other] == jlen[0] &&
+                       memcmp(json[other], json[0], jlen[0]) == 0)
+                    other++;
                 for (size_t i = 0; r >= 0 && i < npods; i++)
-                    r = emit(ops, pods[i]->pod, "ProfileConflict",
-                             none ? "pods sharing kscmp/%s get profiles with no architecture in "
-                                    "common from their policies: nothing is written"
-                                  : "pods sharing kscmp/%s get different profiles from their "
-                                    "policies: the file holds their strict intersection",
-                             rel);
+                    r = emit(
+                        ops, pods[i]->pod, "ProfileConflict",
+                        "pods sharing kscmp/%s get %s from their policies (%s/%s and %s/%s "
+                        "differ, of %zu pods; `kubectl kscmp explain pod` shows each one's "
+                        "policies): %s",
+                        rel,
+                        none ? "profiles with no architecture in common" : "different profiles",
+                        mpod[0]->ns, mpod[0]->name, mpod[other]->ns, mpod[other]->name, npods,
+                        none ? "nothing is written" : "the file holds their strict intersection");
                 if (none) {
                     res.action = FILE_REMOVE;
                     res.why = "the pods that share it get profiles with no architecture in common";

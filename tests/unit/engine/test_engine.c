@@ -776,6 +776,10 @@ static void test_shared_file_conflict(void **state)
     sync_rec(e, &r);
     want_file(&r, "demo/shared.json", FILE_WRITE);
     assert_int_equal(events_of(&r, NULL, "ProfileConflict"), 3);
+    /* It names two pods that differ, where to look. */
+    assert_non_null(strstr(event_of(&r, "demo/pod-c", "ProfileConflict")->message,
+                           "(demo/pod-a and demo/pod-b differ, of 3 pods; `kubectl kscmp explain "
+                           "pod` shows each one's policies)"));
 
     /* pod-b relabelled: the merges agree, no conflict, the file holds pa. */
     load(e, OBJS(POD("demo", "pod-b", "{app: a}", "kscmp/demo/shared.json")));
