@@ -211,6 +211,17 @@ class AgentTest(unittest.TestCase):
     def path(self, rel):
         return os.path.join(H.store_dir(self.root), rel)
 
+    def fill_disk(self):
+        """Fills the kubelet root's file system (a small tmpfs) with one file: its path."""
+        filler = os.path.join(self.root, "filler")
+        with open(filler, "wb", buffering=0) as f:
+            try:
+                while True:
+                    f.write(b"\0" * 4096)
+            except OSError as e:
+                self.assertTrue(H.enospc(e), e)
+        return filler
+
     def read(self, rel):
         try:
             with open(self.path(rel), "rb") as f:
@@ -491,14 +502,7 @@ spec:
         self.assert_converged(ALL_FILES)
         old = self.read("demo/web.json")
         # Fill the disk.
-        filler = os.path.join(self.root, "filler")
-        with open(filler, "wb", buffering=0) as f:
-            try:
-                while True:
-                    f.write(b"\0" * 4096)
-                    f.flush()
-            except OSError as e:
-                self.assertTrue(H.enospc(e), e)
+        filler = self.fill_disk()
         errors = a.metric("kscmp_profile_write_errors_total")
         mark = a.log_mark()
         self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]",
@@ -1541,13 +1545,7 @@ spec:
         self.mounted = self.root
         a = self.agent()
         self.assert_converged(ALL_FILES)
-        filler = os.path.join(self.root, "filler")
-        with open(filler, "wb", buffering=0) as f:
-            try:
-                while True:
-                    f.write(b"\0" * 4096)
-            except OSError as e:
-                self.assertTrue(H.enospc(e), e)
+        filler = self.fill_disk()
         mark = a.log_mark()
         self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]",
                                                 "[getpid, mkdir, futex, sysinfo]"))
