@@ -640,6 +640,141 @@ static void test_harness_catches_a_loosening(void **state)
     }
 }
 
+/* ---- a file held by an invalid policy (sync_ops.last_bytes) ----------------------------------
+ * S's file is on disk; s0 becomes invalid (it extends a policy that does not exist: its
+ * selectors still read) and D comes. The agent then writes the strict intersection of the
+ * bytes on disk (read back as kscmp import reads a profile) and the valid policies' merge:
+ *   H1 it never loosens: every call the rendered S denies, the held file denies;
+ *   H2 what the valid policies block reaches it: every call the merged meaning of the file
+ *      without s0 (S less s0, with D) denies, the held file denies.
+ * Our own bytes must read back: the file is written (FILE_WRITE), never merely kept. */
+struct held_ctx {
+    struct merged_file f;
+    const char *disk;
+    size_t len;
+};
+
+static int held_bytes(const char *rel, const char **data, size_t *len, void *userdata)
+{
+    (void)rel;
+    struct held_ctx *h = userdata;
+    *data = h->disk;
+    *len = h->len;
+    return 1;
+}
+
+static int held_file(const struct file_result *r, void *userdata)
+{
+    return got_file(r, &((struct held_ctx *)userdata)->f);
+}
+
+/* s0 made invalid in a case's YAML (its first document). */
+static void invalidate_s0(struct buf *b)
+{
+    char *spec = strstr(b->s, "spec:\n");
+    assert_non_null(spec);
+    static struct buf t;
+    t.n = 0;
+    t.s[0] = '\0';
+    size_t head = (size_t)(spec - b->s) + strlen("spec:\n");
+    bput(&t, "%.*s  extends: nosuch-parent\n%s", (int)head, b->s, b->s + head);
+    b->n = 0;
+    bput(b, "%s", t.s);
+}
+
+/* H1 and H2 for one case; true when it counts (S's file and the file without s0 written). */
+static bool check_held(const struct tcase *c, const char **what, unsigned *sys, uint64_t args[6])
+{
+    static struct buf b;
+    static struct vecs vs;
+    *what = NULL;
+    const struct tcase *prev = current;
+    current = c;
+    case_yaml(c, true, false, true, &b);
+    struct file_out s = compute_yaml(b.s, c);
+    /* Without s0: S less its first policy, with D. */
+    static struct tcase c2;
+    c2 = *c;
+    c2.ns = (uint8_t)(c->ns - 1);
+    memmove(c2.s, c->s + 1, (MAX_S - 1) * sizeof(c->s[0]));
+    case_yaml(&c2, c2.ns > 0, true, true, &b);
+    struct file_out v = compute_yaml(b.s, c);
+    bool counts = s.f.action == FILE_WRITE && v.f.action == FILE_WRITE;
+    if (counts) {
+        case_yaml(c, true, true, true, &b);
+        invalidate_s0(&b);
+        const char *const objs[] = {b.s, NULL};
+        struct engine *e =
+            c->startup ? engine_for_startup("x86_64", objs) : engine_for("x86_64", objs);
+        struct held_ctx h = {.disk = s.f.json, .len = s.f.len};
+        struct sync_ops ops = {
+            .file = held_file, .event = got_event, .userdata = &h, .last_bytes = held_bytes};
+        assert_int_equal(engine_compute_file(e, "demo/web.json", &ops), 0);
+        engine_free(e);
+        if (h.f.action != FILE_WRITE)
+            fail_msg("the held file was not written (%d): the bytes on disk did not read back",
+                     h.f.action);
+        json_t *rs = parse_profile(s.f.json, s.f.len);
+        json_t *rt = parse_profile(h.f.json, h.f.len);
+        case_vecs(c, &vs);
+        for (unsigned k = 0; k < NSYS && !*what; k++)
+            for (size_t i = 0; i < vs.n && !*what; i++) {
+                if (denies_rendered(eval_call(rt, SYSCALLS[k], vs.v[i])))
+                    continue;
+                if (denies_rendered(eval_call(rs, SYSCALLS[k], vs.v[i])))
+                    *what = "H1: a call the file on disk denies, the held file lets run";
+                else if (denies(meaning(&v.f.m, v.ids[k], vs.v[i])))
+                    *what = "H2: a call the valid policies' merge denies, the held file lets run";
+                if (*what) {
+                    *sys = k;
+                    memcpy(args, vs.v[i], 6 * sizeof(args[0]));
+                }
+            }
+        json_decref(rs);
+        json_decref(rt);
+        merged_file_free(&h.f);
+    }
+    merged_file_free(&s.f);
+    merged_file_free(&v.f);
+    if (!*what)
+        current = prev;
+    return counts;
+}
+
+static void run_held(enum dclass dclass, bool startup, unsigned cases, uint64_t seed_salt)
+{
+    uint64_t seed = env_uint("KSCMP_MONO_SEED", 1);
+    static struct tcase c;
+    unsigned counted = 0;
+    for (unsigned i = 0; i < cases; i++) {
+        rng_state = (seed * 1000003u + seed_salt) * 0x9e3779b97f4a7c15ull + i;
+        gen_case(&c, dclass, startup);
+        if (c.ns < 2)
+            continue; /* s0 and one more: the valid policies give a file */
+        const char *what;
+        unsigned sys;
+        uint64_t args[6];
+        if (!check_held(&c, &what, &sys, args))
+            continue;
+        counted++;
+        if (what)
+            fail_msg("%s: %s(%#" PRIx64 ", %#" PRIx64 ", %#" PRIx64 ")", what, SYSCALLS[sys],
+                     args[0], args[1], args[2]);
+    }
+    assert_true(counted * 4 >= cases); /* enough cases count */
+}
+
+/* H1 and H2 over the classes of D, start-up syscalls off and on. */
+static void test_held_file_only_tightens(void **state)
+{
+    (void)state;
+    unsigned n = ncases() / 3;
+    run_held(D_BLOCK, false, n, 7);
+    run_held(D_BLOCK_CEILING, false, n, 8);
+    run_held(D_ALLOW_CEILING, false, n, 9);
+    run_held(D_BLOCK, true, n / 3, 10);
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -659,6 +794,7 @@ int main(void)
         cmocka_unit_test_teardown(test_blocklist_ceiling_only_restricts, teardown),
         cmocka_unit_test_teardown(test_allowlist_ceiling_only_restricts, teardown),
         cmocka_unit_test_teardown(test_with_startup_syscalls, teardown),
+        cmocka_unit_test_teardown(test_held_file_only_tightens, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
