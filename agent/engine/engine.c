@@ -451,12 +451,11 @@ static void policy_changed(struct engine *e, struct pstate *s)
 }
 
 static void logf_(struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static char *selector_warning(const struct policy *p);
 
 int engine_put_policy(struct engine *e, struct policy *p)
 {
     _cleanup_(policy_freep) struct policy *own = p;
-    _cleanup_free_ char *nsw = selector_warning(p);
+    _cleanup_free_ char *nsw = engine_selector_warning(p);
     if (nsw)
         logf_(e, "warning: %s", nsw);
     _cleanup_free_ char *key = key_string(policy_key_of(p));
@@ -943,7 +942,7 @@ static int set_too_deep(struct pstate *s, struct pstate *const *chain, size_t n,
 
 /* 3.4: a ClusterSeccompPolicy with a namespaceSelector and no selector applies to no pod,
  * which is hardly what its namespaceSelector meant. The warning, or NULL. */
-static char *selector_warning(const struct policy *p)
+char *engine_selector_warning(const struct policy *p)
 {
     if (p->kind != PK_CLUSTER || !p->ns_selector.present || p->selector.present ||
         p->selector_unknown)
@@ -1000,7 +999,7 @@ static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
     for (size_t i = 0; i < s->notes.nwarnings; i++)
         logf_(e, "warning: %s", s->notes.warnings[i]);
     /* Told when the policy arrives (engine_put_policy), kept for its status. */
-    char *told[] = {selector_warning(p)};
+    char *told[] = {engine_selector_warning(p)};
     for (size_t i = 0; i < ELEMENTSOF(told); i++) {
         if (!told[i])
             continue;

@@ -150,7 +150,9 @@ static json_t *desired_status(struct policy_status *ps, const struct policy *p,
     } else {
         reason = "Valid";
         st = "True";
-        msg = strdup("compiled");
+        _cleanup_free_ char *w = engine_selector_warning(p);
+        if (!w || asprintf(&msg, "compiled; warning: %s", w) < 0)
+            msg = strdup("compiled");
         *ret_cond = COND_VALID;
     }
     json_t *cond =

@@ -384,6 +384,22 @@ class FakeApiTest(unittest.TestCase):
                    r"'kscmp-agent-node-taint' denied request: the kscmp agent may change only "
                    r"the Node its own pod runs on \(again in \d+ ms\)")
 
+    def test_10_status_says_the_selector_warning(self):
+        """A ClusterSeccompPolicy with a namespaceSelector and no selector selects no pod: its
+        status says so (Valid, with the warning), not only the agent's log."""
+        self.api.put("clusterseccomppolicies", cluster_policy("nosel", {
+            "namespaceSelector": {"matchLabels": {"env": "prod"}},
+            "rules": [{"syscalls": ["bpf"], "action": "Block"}]}))
+        self.agent()
+
+        def message():
+            o = self.api.get("clusterseccomppolicies", "nosel") or {}
+            conds = (o.get("status") or {}).get("conditions") or [{}]
+            return conds[0].get("message", "")
+        H.wait_until(lambda: "warning" in message(), 30, "the status of nosel")
+        self.assertRegex(message(), r"^compiled; warning: .*spec\.namespaceSelector is set but "
+                                    r"spec\.selector is not: the policy selects no pod")
+
     def big_pod(self, name, size):
         """A pod of about size bytes of JSON whose bulk is a long array of small numbers (the
         most expensive kind of JSON to hold as a tree)."""
