@@ -697,7 +697,7 @@ static void scenario(size_t npolicies, enum mode m, int runs, struct result *res
 
     /* A full sync of 250 pods, cold (nothing compiled) and warm (policies compiled). */
     struct counter cold = {0}, warm = {0};
-    struct sync_ops ops = {.file = count_file, .event = count_event, .userdata = &cold};
+    struct sync_ops ops = {count_file, count_event, &cold};
     double t0 = now_ms();
     if (engine_sync(e, &ops) < 0)
         die("sync", NULL);
@@ -714,7 +714,7 @@ static void scenario(size_t npolicies, enum mode m, int runs, struct result *res
 
     /* One pod's file that 50 policies match. g.hot: [0] the base, [1..50] the 50. */
     struct counter hot = {0};
-    struct sync_ops hops = {.file = count_file, .event = count_event, .userdata = &hot};
+    struct sync_ops hops = {count_file, count_event, &hot};
     double *one = calloc((size_t)runs, sizeof(double));
     double *all = calloc((size_t)runs, sizeof(double));
     double *put = calloc((size_t)runs, sizeof(double));

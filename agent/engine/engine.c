@@ -12,8 +12,6 @@
 #include "base/hmap.h"
 #include "base/names.h"
 #include "engine/decode.h"
-#include "engine/import.h"
-#include "engine/manifest.h"
 #include "engine/startup.h"
 #include "engine/recording.h"
 
@@ -1600,99 +1598,6 @@ static int recording_inputs(struct engine *e, const struct rstate *rec, const st
     return 0;
 }
 
-/* The first policy of an import's YAML (it holds one), taken. */
-static int take_first_policy(struct object *o, void *userdata)
-{
-    struct policy **pp = userdata;
-    if (o->type == OBJ_POLICY && !*pp)
-        *pp = TAKE_PTR(o->policy);
-    object_clear(o);
-    return 0;
-}
-
-/* The profile the bytes of file rel hold, read back as `kscmp import` reads an OCI profile
- * and compiled for the node: 0 and *ret, -EINVAL when they cannot be (not a profile kscmp can
- * say), -ENOMEM. */
-static int disk_profile(struct engine *e, const char *rel, const char *data, size_t len,
-                        struct cprof **ret)
-{
-    struct import_opts o = {.arch = e->native_arch,
-                            .caps = import_default_caps(),
-                            .ns = "kscmp",
-                            .name = "on-disk",
-                            .db = e->db};
-    struct import_set *set = NULL;
-    struct kerr err = {0};
-    int r = import_set_new(&o, &set);
-    if (r < 0)
-        return r;
-    _cleanup_free_ char *yaml = NULL;
-    char **warnings = NULL;
-    size_t nwarnings = 0;
-    r = import_add(set, data, len, rel, &err);
-    if (r == 0)
-        r = import_render(set, &yaml, &warnings, &nwarnings, &err);
-    import_set_free(set);
-    strv_free(warnings, nwarnings);
-    if (r < 0)
-        return r == -ENOMEM ? r : -EINVAL;
-    struct policy *p = NULL;
-    r = manifest_load_buffer(yaml, strlen(yaml), rel, take_first_policy, &p, &err);
-    if (r < 0 || !p || p->error) {
-        policy_free(p);
-        return r == -ENOMEM ? r : -EINVAL;
-    }
-    struct compile_notes notes = {0};
-    r = profile_compile(p, NULL, e->node_arches, e->db, ret, &notes, &err);
-    compile_notes_clear(&notes);
-    policy_free(p);
-    return r < 0 ? (r == -ENOMEM ? r : -EINVAL) : 0;
-}
-
-/* A file a contributing policy's invalid version holds (rel, its pods' merges: merged[] of
- * those whose contributors are all valid, partial[] the valid contributors of the others): the
- * strict intersection of what it holds on disk and those merges, so that nothing it holds is
- * loosened and what the valid policies block now reaches it. 1 with *ret_prof and its JSON,
- * 0 when the file stays as it is (no bytes on disk, bytes kscmp cannot read back, no
- * architecture in common, over the bounds), or a negative errno. */
-static int held_tightened(struct engine *e, const char *rel, const struct sync_ops *ops,
-                          struct cprof *const *merged, size_t nmerged, struct cprof *const *partial,
-                          size_t npartial, struct cprof **ret_prof, char **ret_json,
-                          size_t *ret_len)
-{
-    const char *data = NULL;
-    size_t len = 0;
-    if (ops->last_bytes(rel, &data, &len, ops->userdata) <= 0 || !data)
-        return 0;
-    _cleanup_(cprof_freep) struct cprof *disk = NULL;
-    int r = disk_profile(e, rel, data, len, &disk);
-    if (r < 0)
-        return r == -ENOMEM ? r : 0;
-    _cleanup_free_ const struct cprof **in = calloc(1 + nmerged + npartial, sizeof(*in));
-    if (!in)
-        return -ENOMEM;
-    size_t n = 0;
-    in[n++] = disk;
-    for (size_t i = 0; i < nmerged; i++)
-        in[n++] = merged[i];
-    for (size_t i = 0; i < npartial; i++)
-        in[n++] = partial[i];
-    _cleanup_(cprof_freep) struct cprof *tight = NULL;
-    r = profile_merge(in, n, true, &tight);
-    if (r < 0)
-        return r;
-    if (tight->arches == 0)
-        return 0;
-    struct kerr big = {0};
-    r = profile_render_bounded(tight, e->db, ret_json, ret_len, &big);
-    if (r == -E2BIG)
-        return 0;
-    if (r < 0)
-        return r;
-    *ret_prof = TAKE_PTR(tight);
-    return 1;
-}
-
 /* Computes file rel and reports it through ops. */
 static int compute_file(struct engine *e, const char *rel, const struct sync_ops *ops)
 {
@@ -1736,10 +1641,7 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
     _cleanup_free_ char **json = calloc(npods, sizeof(*json));
     _cleanup_free_ size_t *jlen = calloc(npods, sizeof(*jlen));
     _cleanup_free_ const struct pod **mpod = calloc(npods, sizeof(*mpod)); /* merged[i]'s pod */
-    /* A pod with an invalid contributor: the merge of its valid ones (ops->last_bytes). */
-    _cleanup_free_ struct cprof **partial = calloc(npods, sizeof(*partial));
-    size_t npartial = 0;
-    if (!merged || !json || !jlen || !mpod || !partial)
+    if (!merged || !json || !jlen || !mpod)
         return -ENOMEM;
     _cleanup_free_ const struct pod **nopolicy = calloc(npods, sizeof(*nopolicy));
     size_t nnopolicy = 0;
@@ -1793,11 +1695,9 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                              policy_id(cv.v[k]->p, id, sizeof(id)));
                 }
                 r = emit_cause(ops, pod, "PolicyInvalid", cv.v[k]->error,
-                               "kscmp/%s keeps its last good profile%s (or stays absent) because "
-                               "a policy that contributes to it is invalid: %s",
-                               rel,
-                               ops->last_bytes ? ", with what the valid policies block added" : "",
-                               cv.v[k]->error ? cv.v[k]->error : "?");
+                               "kscmp/%s keeps its last good profile (or stays absent) because a "
+                               "policy that contributes to it is invalid: %s",
+                               rel, cv.v[k]->error ? cv.v[k]->error : "?");
             } else if ((r = ensure_prof(e, cv.v[k])) >= 0)
                 profs[k] = cv.v[k]->prof;
         }
@@ -1812,27 +1712,6 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
         size_t nprofs = cv.n;
         if (r >= 0 && !bad && rec)
             r = recording_inputs(e, rec, profs, &nprofs, relaxed, &nrelaxed);
-        if (r >= 0 && bad && profs && ops->last_bytes && !rec) {
-            /* What the valid contributors give, for the held file's tightening below. */
-            size_t nvalid = 0;
-            for (size_t k = 0; k < cv.n; k++)
-                if (profs[k])
-                    profs[nvalid++] = profs[k];
-            if (nvalid) {
-                struct startup_exempt ex = {e, mode};
-                struct merge_opts mo = {.ceiling_exempt = e->startup ? startup_exempt : NULL,
-                                        .userdata = &ex};
-                r = profile_merge_opts(profs, nvalid, &mo, &partial[npartial]);
-                if (r >= 0 && e->startup)
-                    r = startup_apply_set(partial[npartial], startup_set(e, mode));
-                if (r >= 0)
-                    npartial++;
-                else {
-                    cprof_free(partial[npartial]);
-                    partial[npartial] = NULL;
-                }
-            }
-        }
         if (r >= 0 && !bad) {
             /* A ceiling has no say on a start-up syscall it does not name (3.5-3.6). */
             struct startup_exempt ex = {e, mode};
@@ -1893,27 +1772,9 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
     }
     _cleanup_free_ char *final = NULL;
     _cleanup_(cprof_freep) struct cprof *inter = NULL;
-    _cleanup_(cprof_freep) struct cprof *tight = NULL;
     size_t final_len = 0;
-    char tight_why[600] = "";
     if (r >= 0) {
-        if (keep && !nsmissing && !toolarge && !noarch && ops->last_bytes) {
-            r = held_tightened(e, rel, ops, merged, nmerged, partial, npartial, &tight, &final,
-                               &final_len);
-            if (r > 0)
-                snprintf(tight_why, sizeof(tight_why),
-                         "%s: its last good profile stays, with what the valid policies block "
-                         "now added",
-                         bad_why[0] ? bad_why : "a contributing policy is invalid");
-            r = r < 0 ? r : 0;
-        }
-        if (tight_why[0]) {
-            res.action = FILE_WRITE;
-            res.json = final;
-            res.len = final_len;
-            res.prof = tight;
-            res.why = tight_why;
-        } else if (keep) {
+        if (keep) {
             res.action = FILE_KEEP;
             res.why = bad_why[0] ? bad_why : "a contributing policy is invalid";
         } else if (nsmissing) {
@@ -1994,8 +1855,6 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
         cprof_free(merged[i]);
         free(json[i]);
     }
-    for (size_t i = 0; i < npartial; i++)
-        cprof_free(partial[i]);
     return r;
 }
 

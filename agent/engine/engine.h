@@ -157,10 +157,8 @@ struct file_result {
     enum file_action action;
     const char *json; /* FILE_WRITE: the profile */
     size_t len;
-    const struct cprof *prof; /* FILE_WRITE: the same, compiled (origins for explain) */
-    const char *why;          /* FILE_KEEP, FILE_REMOVE: why; FILE_WRITE: set when a contributing
-                               * policy is invalid and the file is its last good profile tightened by
-                               * what the valid policies block (sync_ops.last_bytes) */
+    const struct cprof *prof;      /* FILE_WRITE: the same, compiled (origins for explain) */
+    const char *why;               /* FILE_KEEP, FILE_REMOVE: why */
     const struct pod *const *pods; /* the pods that reference the file */
     size_t npods;
     bool recording; /* FILE_WRITE: a recording profile (every pod is under a recording) */
@@ -180,14 +178,6 @@ struct sync_ops {
     int (*file)(const struct file_result *r, void *userdata);
     int (*event)(const struct engine_event *ev, void *userdata);
     void *userdata;
-    /* May be NULL. The bytes file rel holds on disk (the last good profile the agent wrote, or
-     * what it found there at start): *data and *len, 1; 0 when it holds none. With it, a file
-     * a contributing policy's invalid version holds is not only kept: it becomes the strict
-     * intersection of those bytes (read back as `kscmp import` reads a profile) and the merge
-     * of the valid policies, so that what they block since (a new guardrail, a new pod's
-     * policy) reaches it, and nothing it held is loosened. Bytes that cannot be read back
-     * leave the file as it is. */
-    int (*last_bytes)(const char *rel, const char **data, size_t *len, void *userdata);
 };
 
 /* Recomputes every file a change touched since the last sync and reports each (files no

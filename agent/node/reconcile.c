@@ -669,18 +669,6 @@ static void on_flush(struct evtimer *timer, void *userdata)
     flush(userdata);
 }
 
-/* What file rel holds on disk, as far as the agent knows (sync_ops.last_bytes). */
-static int last_bytes(const char *rel, const char **data, size_t *len, void *userdata)
-{
-    struct reconciler *r = userdata;
-    const struct want *w = hmap_get(&r->wants, rel);
-    if (!w || !w->present || !w->json)
-        return 0;
-    *data = w->json;
-    *len = w->len;
-    return 1;
-}
-
 static int on_file(const struct file_result *res, void *userdata)
 {
     struct reconciler *r = userdata;
@@ -688,8 +676,6 @@ static int on_file(const struct file_result *res, void *userdata)
     unbatch(w); /* what the engine says now replaces what waits */
     switch (res->action) {
     case FILE_WRITE: {
-        if (res->why) /* held by an invalid policy, tightened by the valid ones */
-            log_warning("kscmp/%s: %s", res->rel, res->why);
         if (w && w->present && !w->pending && w->len == res->len &&
             memcmp(w->json, res->json, res->len) == 0) {
             stop_proving(r, w, res->rel);
@@ -847,8 +833,7 @@ static int on_event(const struct engine_event *ev, void *userdata)
 int reconciler_sync(struct reconciler *r, uint64_t event_us)
 {
     r->event_us = event_us;
-    struct sync_ops ops = {
-        .file = on_file, .event = on_event, .last_bytes = last_bytes, .userdata = r};
+    struct sync_ops ops = {.file = on_file, .event = on_event, .userdata = r};
     int q = engine_sync(r->e, &ops);
     if (!r->l)
         prover_drain(r->prover); /* --once: every verdict now */

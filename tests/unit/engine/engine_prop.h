@@ -276,7 +276,7 @@ static int prop_on_file(const struct file_result *r, void *userdata)
 
 static int prop_sync(struct engine *e, struct prop_model *m)
 {
-    struct sync_ops ops = {.file = prop_on_file, .event = prop_on_event, .userdata = m};
+    struct sync_ops ops = {prop_on_file, prop_on_event, m};
     int r = engine_sync(e, &ops);
     for (size_t i = 0; i < m->npending; i++)
         free(m->pending[i]);

@@ -370,7 +370,7 @@ static inline struct engine *compute_file(const char *yaml, bool startup, struct
     const char *const objs[] = {yaml, NULL};
     struct engine *e = startup ? engine_for_startup("x86_64", objs) : engine_for("x86_64", objs);
     memset(out, 0, sizeof(*out));
-    struct sync_ops ops = {.file = got_file, .event = got_event, .userdata = out};
+    struct sync_ops ops = {got_file, got_event, out};
     assert_int_equal(engine_compute_file(e, "demo/web.json", &ops), 0);
     return e;
 }

@@ -71,7 +71,6 @@ static int rec_file_cb(const struct file_result *res, void *userdata)
         f->json = strndup(res->json, res->len);
         f->len = res->len;
         json_decref(parse_profile(f->json, f->len)); /* the invariants of every profile */
-        f->why = res->why ? strdup(res->why) : NULL;
     } else {
         assert_non_null(res->why);
         f->why = strdup(res->why);
@@ -97,35 +96,11 @@ static int rec_event_cb(const struct engine_event *ev, void *userdata)
     return 0;
 }
 
-/* A sync that gives the engine the bytes on disk, as the agent does (sync_ops.last_bytes). */
-struct disk_rec {
-    struct rec r;      /* first: the rec callbacks take a struct disk_rec * as a struct rec * */
-    const char *bytes; /* what every file holds on disk; NULL: none */
-};
-
-static int disk_bytes(const char *rel, const char **data, size_t *len, void *userdata)
-{
-    const struct disk_rec *d = userdata;
-    if (!d->bytes)
-        return 0;
-    *data = d->bytes;
-    *len = strlen(d->bytes);
-    return 1;
-}
-
-static void sync_disk(struct engine *e, struct disk_rec *d)
-{
-    rec_clear(&d->r);
-    struct sync_ops ops = {
-        .file = rec_file_cb, .event = rec_event_cb, .userdata = d, .last_bytes = disk_bytes};
-    assert_int_equal(engine_sync(e, &ops), 0);
-}
-
 /* Syncs e, recording into r (cleared first). */
 static void sync_rec(struct engine *e, struct rec *r)
 {
     rec_clear(r);
-    struct sync_ops ops = {.file = rec_file_cb, .event = rec_event_cb, .userdata = r};
+    struct sync_ops ops = {rec_file_cb, rec_event_cb, r};
     assert_int_equal(engine_sync(e, &ops), 0);
     /* A sync reports each file at most once, in sorted order. */
     for (size_t i = 1; i < r->nf; i++)
@@ -547,7 +522,7 @@ static void test_contributions_table(void **state)
             if (r.f[k].action == FILE_REMOVE)
                 continue;
             struct rec one = {0};
-            struct sync_ops ops = {.file = rec_file_cb, .event = rec_event_cb, .userdata = &one};
+            struct sync_ops ops = {rec_file_cb, rec_event_cb, &one};
             assert_int_equal(engine_compute_file(e, r.f[k].rel, &ops), 0);
             assert_int_equal(one.nf, 1);
             assert_int_equal(one.f[0].action, r.f[k].action);
@@ -857,7 +832,7 @@ static void test_pod_deleted(void **state)
     assert_int_equal(n, 1);
     assert_string_equal(files[0], "demo/api.json");
     free(files);
-    struct sync_ops ops = {.file = rec_file_cb, .event = rec_event_cb, .userdata = &r};
+    struct sync_ops ops = {rec_file_cb, rec_event_cb, &r};
     assert_int_equal(engine_compute_file(e, "demo/web.json", &ops), -ENOENT);
 
     /* A pod that changes its reference: the old file goes, the new one comes. */
@@ -1999,90 +1974,9 @@ static void test_policy_tag(void **state)
     engine_free(e);
 }
 
-/* With the bytes on disk (sync_ops.last_bytes): a file an invalid policy holds is its last good
- * profile (read back as kscmp import reads one: the same bytes again), tightened by what the
- * valid policies block now (a new guardrail); never loosened (a valid policy's Block taken
- * back stays); a pod's new policy reaches a file it joins; bytes that cannot be read back leave
- * the file as it is; bytes changed by hand (allow-all) give way to the valid policies. */
-static void test_invalid_tightened_by_valid_blocks(void **state)
-{
-    struct engine *e =
-        engine_for("x86_64", OBJS(POL("web", "  seccomp: {syscalls: [read, write, mkdir, rmdir, "
-                                             "getpid], action: Allow}\n"),
-                                  POL("extra", "  selector: {}\n"
-                                               "  seccomp: {syscalls: [rmdir], action: Block}\n"),
-                                  POD("demo", "w1", "{}", "kscmp/demo/web.json")));
-    struct disk_rec d = {0};
-    sync_disk(e, &d);
-    const struct rfile *f = want_file(&d.r, "demo/web.json", FILE_WRITE);
-    assert_null(f->why);
-    _cleanup_free_ char *good = strdup(f->json);
-    d.bytes = good;
-
-    /* A typo: held, the same bytes (what is on disk, read back, and nothing new to block). */
-    load(e, OBJS(POL("web", "  seccomp: {syscalls: [read, wirte], action: Allow}\n")));
-    sync_disk(e, &d);
-    f = want_file(&d.r, "demo/web.json", FILE_WRITE);
-    assert_non_null(f->why);
-    assert_non_null(strstr(f->why, "a contributing policy is invalid (SeccompPolicy demo/web)"));
-    assert_string_equal(f->json, good);
-    assert_non_null(strstr(event_of(&d.r, "demo/w1", "PolicyInvalid")->message,
-                           "keeps its last good profile, with what the valid policies block "
-                           "added"));
-
-    /* A guardrail for every pod, and extra's Block taken back: mkdir blocked, rmdir still. */
-    load(e, OBJS(POL("guard", "  selector: {}\n"
-                              "  seccomp: {syscalls: [mkdir], action: Block}\n"),
-                 POL("extra", "  selector: {}\n"
-                              "  seccomp: {syscalls: [chdir], action: Block}\n")));
-    sync_disk(e, &d);
-    json_t *root = written(&d.r, "demo/web.json");
-    struct expect ex[] = {{"read", "ALLOW"},
-                          {"write", "ALLOW"},
-                          {"getpid", "ALLOW"},
-                          {"mkdir", "ERRNO(1)"},
-                          {"rmdir", "ERRNO(1)"},
-                          {"chdir", "ERRNO(1)"},
-                          {NULL}};
-    check_expect(root, "tightened", "ERRNO(1)", ex);
-    json_decref(root);
-
-    /* A new pod joins the file with a policy of its own (it kills write). */
-    load(e, OBJS(POL("strict", "  selector: {matchLabels: {role: x}}\n"
-                               "  rules: [{syscalls: [write], action: Kill}]\n"),
-                 POD("demo", "w2", "{role: x}", "kscmp/demo/web.json")));
-    sync_disk(e, &d);
-    root = written(&d.r, "demo/web.json");
-    struct expect ex2[] = {{"read", "ALLOW"}, {"write", "KILL_PROCESS"}, {NULL}};
-    check_expect(root, "a new pod's policy", "ERRNO(1)", ex2);
-    json_decref(root);
-
-    /* Bytes changed by hand to allow everything: the valid policies' merge. */
-    d.bytes = "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}";
-    engine_touch_all(e); /* the disk changed: computed again */
-    sync_disk(e, &d);
-    root = written(&d.r, "demo/web.json");
-    struct expect ex3[] = {{"write", "KILL_PROCESS"}, {"mkdir", "ERRNO(1)"}, {NULL}};
-    check_expect(root, "allow-all on disk", "ALLOW", ex3);
-    json_decref(root);
-
-    /* Bytes that are no profile: kept as they are; none: stays absent. */
-    d.bytes = "not a profile";
-    engine_touch_all(e); /* the disk changed: computed again */
-    sync_disk(e, &d);
-    want_file(&d.r, "demo/web.json", FILE_KEEP);
-    d.bytes = NULL;
-    engine_touch_all(e); /* the disk changed: computed again */
-    sync_disk(e, &d);
-    want_file(&d.r, "demo/web.json", FILE_KEEP);
-    rec_clear(&d.r);
-    engine_free(e);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_invalid_tightened_by_valid_blocks),
         cmocka_unit_test(test_kubearmor_example_incremental),
         cmocka_unit_test(test_kubearmor_kind),
         cmocka_unit_test(test_status_drops_unused_profile),

@@ -60,7 +60,7 @@ static void cap_clear(struct captured *c)
 static void sync_cap(struct engine *e, struct captured *c)
 {
     cap_clear(c);
-    struct sync_ops ops = {.file = cap_file, .event = cap_event, .userdata = c};
+    struct sync_ops ops = {cap_file, cap_event, c};
     assert_int_equal(engine_sync(e, &ops), 0);
 }
 

@@ -44,7 +44,7 @@ static int on_event(const struct engine_event *ev, void *userdata)
 static struct outcome sync_now(struct engine *e)
 {
     struct outcome o = {0};
-    struct sync_ops ops = {.file = on_file, .event = on_event, .userdata = &o};
+    struct sync_ops ops = {on_file, on_event, &o};
     assert_int_equal(engine_sync(e, &ops), 0);
     return o;
 }

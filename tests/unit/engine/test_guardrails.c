@@ -68,7 +68,7 @@ static struct seen compute(struct engine *e, const char *rel)
 {
     struct seen s = {0};
     struct explain_ctx c = {&s, e};
-    struct sync_ops ops = {.file = seen_file_explain, .event = seen_event_explain, .userdata = &c};
+    struct sync_ops ops = {seen_file_explain, seen_event_explain, &c};
     assert_int_equal(engine_compute_file(e, rel, &ops), 0);
     return s;
 }
@@ -395,7 +395,7 @@ static void test_profile_name_length(void **state)
         assert_int_equal(engine_list_files(e, &files, &n), 0);
         free(files);
         struct seen s = {0};
-        struct sync_ops ops = {.file = seen_file, .event = seen_event, .userdata = &s};
+        struct sync_ops ops = {seen_file, seen_event, &s};
         assert_int_equal(engine_sync(e, &ops), 0);
         if (len <= PROFILE_NAME_MAX) {
             assert_int_equal(n, 1);

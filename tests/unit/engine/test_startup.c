@@ -63,7 +63,7 @@ static int srec_event(const struct engine_event *ev, void *userdata)
 static void ssync(struct engine *e, struct srec *r)
 {
     srec_clear(r);
-    struct sync_ops ops = {.file = srec_file, .event = srec_event, .userdata = r};
+    struct sync_ops ops = {srec_file, srec_event, r};
     assert_int_equal(engine_sync(e, &ops), 0);
 }
 
