@@ -38,6 +38,13 @@
 #define PROVEN_MAX 4096
 #define PROVEN_BYTES_MAX (8u << 20)
 #define REFUSED_MAX 1024
+/* Proofs of the same bytes in a row that may come to no verdict before it counts as a refusal:
+ * a worker that gets too little CPU to finish within the wall-clock deadline every time (a CPU
+ * limit too small for the profile, a node that busy), or that the out-of-memory killer takes
+ * every time, would else be tried again forever, holding readiness, a worker busy each time.
+ * The stalls of at most STALLS_KEPT different bytes are counted (past it, counted again). */
+#define STALLS_MAX 3
+#define STALLS_KEPT 4096
 
 struct req_hdr {
     uint32_t magic;
@@ -139,6 +146,9 @@ struct prover {
     struct hmap groups;                 /* name -> group with jobs waiting or running */
     struct group *ring_head, *ring_tail;
     struct hmap verdicts; /* hex digest -> verdict */
+    /* hex digest -> proofs of those bytes in a row that came to no verdict (plus nothing: the
+     * count is the value); at STALLS_MAX the next is a refusal (stalls_refuse()). */
+    struct hmap stalls;
     struct verdict *newest, *oldest;
     size_t proven_bytes;
     unsigned nproven, nrefused;
@@ -656,8 +666,10 @@ static void finish(struct worker *w, int code, const char *why)
     struct group *g = j->g;
     g->running--;
     group_release(p, g);
-    if (code != -EAGAIN) /* no verdict: the bytes are proven again when they come next */
+    if (code != -EAGAIN) { /* no verdict: the bytes are proven again when they come next */
         remember(p, j, code, why);
+        hmap_remove(&p->stalls, j->hex);
+    }
     if (j->indexed) {
         hmap_remove(&p->inflight, j->hex);
         j->indexed = false;
@@ -803,6 +815,30 @@ static int death_verdict(const struct prover *p, const struct worker *w, int st,
     return -EAGAIN;
 }
 
+/* One more proof of j's bytes came to no verdict (why says why): -EAGAIN, or, the STALLS_MAX-th
+ * in a row, a refusal (-ETIMEDOUT, why rewritten), remembered as any: what failed every time
+ * is what the next proof would meet (forgotten at SIGHUP with the other refusals). */
+static int stalls_count(struct prover *p, const struct job *j, char *why, size_t n)
+{
+    if (p->stalls.n >= STALLS_KEPT)
+        hmap_clear(&p->stalls, NULL);
+    uintptr_t c = (uintptr_t)hmap_get(&p->stalls, j->hex) + 1;
+    if (c < STALLS_MAX) {
+        /* Without memory it is not counted: tried again, as any stall. */
+        (void)hmap_put(&p->stalls, j->hex, (void *)c, NULL);
+        return -EAGAIN;
+    }
+    hmap_remove(&p->stalls, j->hex);
+    char last[WHY_MAX];
+    snprintf(last, sizeof(last), "%s", why);
+    snprintf(why, n,
+             "no proof of it came to a verdict %u times in a row (the last: %s): refused (a "
+             "worker with too little CPU or memory for it; raise the agent's CPU limit or "
+             "--proof-cpu-seconds, or --proof-memory; SIGHUP proves it again)",
+             (unsigned)STALLS_MAX, last);
+    return -ETIMEDOUT;
+}
+
 /* Puts j back at the head of its group's queue (its worker went before it had it whole). */
 static void requeue(struct prover *p, struct job *j)
 {
@@ -860,6 +896,8 @@ static void worker_died(struct worker *w)
     } else if (j) {
         char why[WHY_MAX];
         int code = death_verdict(p, &was, st, cpu_ms, why, sizeof(why));
+        if (code == -EAGAIN)
+            code = stalls_count(p, j, why, sizeof(why));
         if (code == -EAGAIN) {
             metrics_add(p->m, M_PROOF_RETRIES, 1);
             log_warning("proof worker %d: %s; will try again", (int)was.pid, why);
@@ -1214,6 +1252,7 @@ int prover_new(struct evloop *l, struct metrics *m, const struct prover_opts *op
     hmap_init(&p->inflight);
     hmap_init(&p->groups);
     hmap_init(&p->verdicts);
+    hmap_init(&p->stalls);
     p->nw = p->o.workers < PROVER_MAX_WORKERS ? p->o.workers : PROVER_MAX_WORKERS;
     p->w = calloc(p->nw, sizeof(*p->w));
     for (unsigned i = 0; p->w && i < p->nw; i++)
@@ -1253,6 +1292,7 @@ void prover_free(struct prover *p)
     hmap_clear(&p->inflight, NULL);
     hmap_clear(&p->groups, free);
     hmap_clear(&p->verdicts, verdict_free);
+    hmap_clear(&p->stalls, NULL);
     free(p->exe);
     free(p);
 }
@@ -1357,6 +1397,7 @@ int prover_forget_refusals(struct prover *p)
     for (size_t i = 0; i < n; i++)
         forget(p, hmap_get(&p->verdicts, hexes[i]));
     strv_free(hexes, n);
+    hmap_clear(&p->stalls, NULL);
     return (int)n;
 }
 

@@ -524,6 +524,40 @@ static void test_deadline(void **state)
     stop(f);
 }
 
+/* The same bytes coming to no verdict STALLS_MAX (3) times in a row (a worker starved every
+ * time: here a proof that needs more than the deadline's wall-clock time, under a CPU budget it
+ * never reaches): the third is a refusal, remembered, naming why; SIGHUP's forgetting proves
+ * them again. Not forever retried, holding readiness and a worker. */
+static void test_stalls_become_a_refusal(void **state)
+{
+    struct fixture *f = start_with(1, 600, 300);
+    _cleanup_free_ char *slow = slow_profile(20000, 6);
+    const char *why = NULL;
+    for (int i = 1; i <= 3; i++) {
+        char key[32]; /* a key per attempt: the bytes are what counts */
+        snprintf(key, sizeof(key), "a/slow%d.json", i);
+        assert_int_equal(prover_submit(f->p, key, "a", slow, strlen(slow)), 0);
+        assert_int_equal(prover_drain(f->p), 0);
+        const struct seen *s = find(&f->rec, key);
+        assert_non_null(s);
+        if (i < 3) {
+            assert_int_equal(s->verdict, -EAGAIN);
+            assert_int_equal(prover_lookup(f->p, slow, strlen(slow), &why), 0);
+            continue;
+        }
+        assert_int_equal(s->verdict, -ETIMEDOUT);
+        if (!strstr(s->why, "no proof of it came to a verdict 3 times in a row (the last: the "
+                            "libseccomp proof did not finish within 300 ms") ||
+            !strstr(s->why, "SIGHUP proves it again"))
+            fail_msg("%s", s->why);
+    }
+    assert_int_equal(prover_lookup(f->p, slow, strlen(slow), &why), -ETIMEDOUT);
+    assert_int_equal(metrics_get(f->m, M_PROOF_RETRIES), 2);
+    assert_int_equal(prover_forget_refusals(f->p), 1);
+    assert_int_equal(prover_lookup(f->p, slow, strlen(slow), &why), 0);
+    stop(f);
+}
+
 /* A worker stopped (SIGSTOP; a frozen cgroup) while it holds a proof: at the wall-clock
  * deadline it is killed and replaced, the proof comes to no verdict, says so (no CPU time was
  * used: not the profile's fault), and is not remembered; the same bytes submitted again are
@@ -595,6 +629,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_queued_job_handed_off),
         cmocka_unit_test(test_cpu_limit),
         cmocka_unit_test(test_deadline),
+        cmocka_unit_test(test_stalls_become_a_refusal),
         cmocka_unit_test(test_stopped_worker_no_verdict),
         cmocka_unit_test(test_forget_refusals),
         cmocka_unit_test(test_free_does_not_wait),
