@@ -211,6 +211,15 @@ class AgentTest(unittest.TestCase):
     def path(self, rel):
         return os.path.join(H.store_dir(self.root), rel)
 
+    def small_tmpfs_root(self):
+        """Mounts a 512 KiB tmpfs as the kubelet root (skips when mount is not allowed)."""
+        try:
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k,mode=0755", "kscmp-it",
+                            self.root], check=True, capture_output=True)
+        except (subprocess.CalledProcessError, FileNotFoundError) as e:
+            self.skipTest(f"cannot mount a tmpfs as the kubelet root: {e}")
+        self.mounted = self.root
+
     def fill_disk(self):
         """Fills the kubelet root's file system (a small tmpfs) with one file: its path."""
         filler = os.path.join(self.root, "filler")
@@ -492,12 +501,7 @@ spec:
     def test_10_full_disk(self):
         """Disk full: the old file stays byte-identical, the error is logged and counted, and
         the write is retried with backoff until space is back."""
-        try:
-            subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k,mode=0755", "kscmp-it",
-                            self.root], check=True, capture_output=True)
-        except (subprocess.CalledProcessError, FileNotFoundError) as e:
-            self.skipTest(f"cannot mount a tmpfs as the kubelet root: {e}")
-        self.mounted = self.root
+        self.small_tmpfs_root()
         a = self.agent()
         self.assert_converged(ALL_FILES)
         old = self.read("demo/web.json")
@@ -1537,12 +1541,7 @@ spec:
     def test_41_stop_says_what_is_left(self):
         """SIGTERM while a write fails (a full disk): exit 0, and the last line says how many
         files were left as they were, not only "stopped"."""
-        try:
-            subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k,mode=0755", "kscmp-it",
-                            self.root], check=True, capture_output=True)
-        except (subprocess.CalledProcessError, FileNotFoundError) as e:
-            self.skipTest(f"cannot mount a tmpfs as the kubelet root: {e}")
-        self.mounted = self.root
+        self.small_tmpfs_root()
         a = self.agent()
         self.assert_converged(ALL_FILES)
         filler = self.fill_disk()
