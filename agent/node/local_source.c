@@ -264,23 +264,6 @@ static bool ids_select_alike(const struct ident *ids, size_t n, const struct ide
     return true;
 }
 
-/* Whether every definition of id in the known files other than name (a file may hold two)
- * selects as id does. */
-static bool others_select_alike(struct localsrc *s, const char *name, const struct ident *id)
-{
-    if (!id->sel)
-        return false;
-    if (!maybe_held(s, id))
-        return true;
-    struct hmap_iter it;
-    for (struct hmap_entry *h = hmap_first(&s->files, &it); h; h = hmap_next(&s->files, &it)) {
-        const struct lfile *f = h->value;
-        if (strcmp(h->key, name) != 0 && f->known && !ids_select_alike(f->ids, f->nids, id))
-            return false;
-    }
-    return true;
-}
-
 static void delete_ident(struct localsrc *s, const struct ident *id)
 {
     switch (id->type) {
@@ -392,10 +375,11 @@ static void warn_defined_twice(struct localsrc *s, const char *name, bool held_h
 
 /* Marks the known files other than name that hold id invalid: a policy they define is held
  * as defined twice, and each says when it is valid again (read again once one definition
- * goes). Returns the first of them (what other_holder() returns), or NULL when there is none.
- * The ids name held are counted out of s->holders before. */
+ * goes). Returns the first of them (what other_holder() returns), or NULL when there is none;
+ * *alike is cleared unless each of their definitions of id (a file may hold two) selects as
+ * id does. The ids name held are counted out of s->holders before. */
 static const char *mark_holders_invalid(struct localsrc *s, const char *name,
-                                        const struct ident *id)
+                                        const struct ident *id, bool *alike)
 {
     if (!maybe_held(s, id))
         return NULL;
@@ -406,6 +390,7 @@ static const char *mark_holders_invalid(struct localsrc *s, const char *name,
         if (strcmp(h->key, name) == 0 || !f->known || !file_holds(f, id))
             continue;
         f->invalid = true;
+        *alike = *alike && ids_select_alike(f->ids, f->nids, id);
         if (!first)
             first = h->key;
     }
@@ -421,8 +406,13 @@ static bool hold_defined_twice(struct localsrc *s, const char *name, struct poli
                                const struct ident *id, const struct ident *here, size_t nhere,
                                bool twice_here)
 {
-    const char *other = twice_here ? NULL : mark_holders_invalid(s, name, id);
-    if (!twice_here && !other)
+    /* Twice here, the other files were marked when its first definition here was read
+     * (marking them again changes nothing); what they select is looked at either way. */
+    bool alike = !(*pp)->selector_unknown && id->sel;
+    const char *other = mark_holders_invalid(s, name, id, &alike);
+    if (twice_here)
+        other = NULL;
+    else if (!other)
         return false;
     const char *kind = policy_kind_name(id->kind), *ns = id->ns ? id->ns : "",
                *slash = id->ns ? "/" : "";
@@ -466,7 +456,7 @@ static bool hold_defined_twice(struct localsrc *s, const char *name, struct poli
      * engine remembers them), no more. */
     struct policy *p = *pp, *held = NULL;
     bool unknown = p->selector_unknown;
-    bool alike = !unknown && others_select_alike(s, name, id) && ids_select_alike(here, nhere, id);
+    alike = alike && ids_select_alike(here, nhere, id);
     /* A definition that is invalid itself keeps its own error too. */
     char *own = p->error, *both = NULL;
     if (own && why && asprintf(&both, "%s (this definition is invalid too: %s)", why, own) < 0)
@@ -624,9 +614,6 @@ static bool later_event(struct localsrc *s, const char *name)
     return s->qfull || (s->qoverflow && s->qoverflow - 1 > s->qcur) || (at && at - 1 > s->qcur);
 }
 
-/* Reads one file into the engine. for_event: read for an event of the queue (on_inotify()),
- * not used when a later event says it was written since (later_event()). Returns true when
- * the engine changed. */
 /* Whether another process holds path open for writing (or mapped to write): the kernel then
  * refuses a read lease (EAGAIN). 1 when it does; 0 when not, or when it cannot be told (not a
  * regular file, a file system without leases, another user's file without CAP_LEASE). The
@@ -657,6 +644,9 @@ static void busy_wait(struct localsrc *s, const char *name)
         evtimer_arm(s->busy_timer, BUSY_POLL_MS);
 }
 
+/* Reads one file into the engine. for_event: read for an event of the queue (on_inotify()),
+ * not used when a later event says it was written since (later_event()). Returns true when
+ * the engine changed. */
 static bool load_file(struct localsrc *s, const char *name, bool for_event)
 {
     _cleanup_free_ char *path = NULL;
