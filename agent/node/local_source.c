@@ -93,7 +93,7 @@ struct localsrc {
      * was first seen (ms, plus one). Read once closed, or after BUSY_MAX_MS as they are. */
     struct hmap busy;
     struct evtimer *busy_timer;
-    bool busy_read; /* load_file() reads without asking (the wait is over) */
+    bool busy_read; /* load_file() reads without asking (on_busy() has just asked) */
 };
 
 /* How long a file held open for writing is waited for, and how often it is looked at. */
@@ -652,6 +652,10 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
     _cleanup_free_ char *path = NULL;
     if (asprintf(&path, "%s/%s", s->dir, name) < 0)
         return false;
+    /* Written again since its event was queued: the later event reads it (asked again after
+     * the read below, which may take a while); nothing to ask the kernel or read now. */
+    if (for_event && later_event(s, name))
+        return false;
     /* A writer at work: its half may read as a valid manifest that lacks the rest (a rule,
      * a policy: a weaker profile until the next read). Its close reads it. */
     if (s->l && s->busy_timer && !s->busy_read && held_for_writing(path) > 0) {
@@ -1116,7 +1120,7 @@ static void on_busy(struct evtimer *timer, void *userdata)
             log_warning("%s is still held open for writing by another process after %d s: "
                         "read as it is (write files aside and rename them into the folder)",
                         path, BUSY_MAX_MS / 1000);
-        s->busy_read = held;
+        s->busy_read = true; /* just asked: not again */
         changed |= load_file(s, names[i], false);
         s->busy_read = false;
     }
