@@ -147,7 +147,7 @@ struct prover {
     struct group *ring_head, *ring_tail;
     struct hmap verdicts; /* hex digest -> verdict */
     /* hex digest -> proofs of those bytes in a row that came to no verdict (plus nothing: the
-     * count is the value); at STALLS_MAX the next is a refusal (stalls_refuse()). */
+     * count is the value); at STALLS_MAX the next is a refusal (stalls_count()). */
     struct hmap stalls;
     struct verdict *newest, *oldest;
     size_t proven_bytes;
@@ -188,14 +188,20 @@ static int write_full(int fd, const void *buf, size_t n)
     return 0;
 }
 
+/* The CPU time (user and system) ru counts, in microseconds. */
+static uint64_t rusage_cpu_us(const struct rusage *ru)
+{
+    return (uint64_t)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000u +
+           (uint64_t)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec);
+}
+
 /* The CPU time this process used so far, in microseconds. */
 static uint64_t cpu_used_us(void)
 {
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) < 0)
         return 0;
-    return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
-           (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+    return rusage_cpu_us(&ru);
 }
 
 /* The soft RLIMIT_CPU: used_us (what this process used so far, rounded up to a second) plus
@@ -609,8 +615,7 @@ static int worker_reap(struct worker *w, uint64_t *ret_cpu_ms)
             ;
     }
     if (ret_cpu_ms)
-        *ret_cpu_ms = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000u +
-                      (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000u;
+        *ret_cpu_ms = rusage_cpu_us(&ru) / 1000u;
     if (p->l) {
         if (w->from >= 0)
             evloop_del_fd(p->l, w->from);
