@@ -498,13 +498,6 @@ static void stop_proving(struct reconciler *r, struct want *w, const char *rel)
     }
 }
 
-/* The folder of rel ("NS/NAME.json"): the group its proofs wait in. */
-static void ns_of(const char *rel, char ns[static 256])
-{
-    const char *slash = strchr(rel, '/');
-    snprintf(ns, 256, "%.*s", slash ? (int)(slash - rel) : 0, rel);
-}
-
 /* The proof of rel's bytes came to no verdict, for a reason that is not theirs (node/prover.h:
  * -EAGAIN, why says which): they are proven again with backoff, as a failed write is written
  * again (fail_later()). Meanwhile the file keeps its previous version and waits, as a write
@@ -711,10 +704,10 @@ static int on_file(const struct file_result *res, void *userdata)
             break;
         }
         /* Proven in a worker; written when the verdict comes (on_proven). */
-        char ns[256];
-        ns_of(res->rel, ns);
+        struct ns_name n = {0}; /* its folder: the group its proofs wait in */
+        (void)ns_name_split(res->rel, &n);
         drop_proof_retry(w); /* proven now, not later */
-        int q = prover_submit_digest(r->prover, res->rel, ns, res->json, res->len, &d);
+        int q = prover_submit_digest(r->prover, res->rel, n.ns, res->json, res->len, &d);
         if (q == -EFBIG) {
             stop_proving(r, w, res->rel);
             char big[128];
@@ -810,9 +803,9 @@ static void prove_again(struct reconciler *r, struct want *w, const char *rel)
         take_verdict(r, w, rel, v < 0 ? v : 0, why, json, len, v < 0);
         return;
     }
-    char ns[256];
-    ns_of(rel, ns);
-    int q = prover_submit_digest(r->prover, rel, ns, json, len, &d);
+    struct ns_name n = {0};
+    (void)ns_name_split(rel, &n);
+    int q = prover_submit_digest(r->prover, rel, n.ns, json, len, &d);
     if (q < 0)
         prove_later(r, w, rel, strerror(-q), json, len);
 }
