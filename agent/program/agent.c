@@ -347,8 +347,8 @@ static int check_kubelet_root(const char *root)
     return r;
 }
 
-/* The mount that holds the seccomp folder now: 1 with *ret, 0 when none is listed or the
- * table cannot be read (said once by the caller), -ENOMEM. */
+/* The mount that holds the seccomp folder now: 1 with *ret, 0 when none is listed, or a
+ * negative errno when the table cannot be read (err says why; -ENOMEM). */
 static int seccomp_mount_now(const char *real, struct kubelet_mount *ret, struct kerr *err)
 {
     _cleanup_free_ char *info = NULL;
