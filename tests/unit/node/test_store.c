@@ -1384,18 +1384,25 @@ static void test_remove(void **state)
     store_close(s);
 }
 
-/* On a read-only file system, removing a file that is not there is no error (an unlink of it
- * fails there all the same: the agent said "unlink: Read-only file system" of files that never
- * existed); one that is there cannot be removed, and says so. */
-static void test_remove_read_only(void **state)
+/* A 64 KiB tmpfs at f->root, mounted in a private mount namespace, so that nothing leaks on a
+ * crash; skips the test when mounting is not allowed here. */
+static void mount_small_tmpfs(struct fixture *f)
 {
-    struct fixture *f = *state;
     if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
         mount("tmpfs", f->root, "tmpfs", 0, "size=64k,mode=0755") < 0) {
         print_message("skipped: cannot mount a tmpfs here (%s)\n", strerror(errno));
         skip();
     }
     f->mounted = true;
+}
+
+/* On a read-only file system, removing a file that is not there is no error (an unlink of it
+ * fails there all the same: the agent said "unlink: Read-only file system" of files that never
+ * existed); one that is there cannot be removed, and says so. */
+static void test_remove_read_only(void **state)
+{
+    struct fixture *f = *state;
+    mount_small_tmpfs(f);
     struct store *s = open_ok(f);
     write_ok(s, "demo/web.json", "{}", true);
     assert_int_equal(mkdir(at(f, "seccomp/kscmp/empty"), 0755), 0);
@@ -1422,12 +1429,7 @@ static void test_remove_read_only(void **state)
 static void test_enospc_keeps_old_file(void **state)
 {
     struct fixture *f = *state;
-    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-        mount("tmpfs", f->root, "tmpfs", 0, "size=64k,mode=0755") < 0) {
-        print_message("skipped: cannot mount a tmpfs here (%s)\n", strerror(errno));
-        skip();
-    }
-    f->mounted = true;
+    mount_small_tmpfs(f);
 
     struct store *s = open_ok(f);
     char old[2048];
