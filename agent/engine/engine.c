@@ -15,11 +15,6 @@
 #include "engine/startup.h"
 #include "engine/recording.h"
 
-/* The selectors of a policy's last version that compiled. */
-struct prev_selectors {
-    struct selector selector, ns_selector;
-};
-
 /* One policy and what compiling it gave (cached until it or an ancestor changes). */
 struct pstate {
     struct policy *p;
@@ -38,9 +33,15 @@ struct pstate {
     struct pstate *parent;
     uint64_t mark;            /* the last invalidation that reached it (cycles end there) */
     struct pstate *work_next; /* the invalidation's work stack */
-    /* While the policy is invalid: the selectors of its last version that compiled, so that
-     * it still reaches the files that version reached (as if the bad edit were refused). */
-    struct prev_selectors *prev; /* NULL unless the policy changed since it compiled */
+    /* The last version of the policy that compiled (contract 2: a bad edit counts as
+     * refused): p itself once it has compiled (p_good), else good, the version p replaced
+     * when that one had compiled (NULL if none did). While p is invalid, that version still
+     * reaches the files it reached, and gives them its rules (good_prof()). */
+    bool p_good;
+    struct policy *good;
+    struct cprof *good_prof; /* that version's profile, compiled at good_epoch (a cache) */
+    uint64_t good_epoch;
+    unsigned good_depth; /* its chain's length, as depth */
 };
 
 struct pvec {
@@ -149,34 +150,22 @@ static void pstate_reset(struct pstate *s)
     s->prof = NULL;
     compile_notes_clear(&s->notes);
     s->parent = NULL;
+    cprof_free(s->good_prof);
+    s->good_prof = NULL;
 }
 
-static void prev_clear(struct pstate *s)
+static void good_clear(struct pstate *s)
 {
-    if (!s->prev)
-        return;
-    selector_free(&s->prev->selector);
-    selector_free(&s->prev->ns_selector);
-    free(s->prev);
-    s->prev = NULL;
+    policy_free(s->good);
+    s->good = NULL;
+    cprof_free(s->good_prof);
+    s->good_prof = NULL;
 }
 
-/* Moves (or copies, from a packed policy) p's selectors into s->prev: 0 or -ENOMEM. */
-static int prev_take(struct pstate *s, struct policy *p)
+/* The last version of s's policy that compiled, or NULL. */
+static const struct policy *good_version(const struct pstate *s)
 {
-    if (!p->packed) {
-        s->prev->selector = p->selector;
-        s->prev->ns_selector = p->ns_selector;
-        memset(&p->selector, 0, sizeof(p->selector));
-        memset(&p->ns_selector, 0, sizeof(p->ns_selector));
-        return 0;
-    }
-    if (selector_copy(&p->selector, &s->prev->selector) < 0 ||
-        selector_copy(&p->ns_selector, &s->prev->ns_selector) < 0) {
-        prev_clear(s);
-        return -ENOMEM;
-    }
-    return 0;
+    return s->p_good ? s->p : s->good;
 }
 
 static void pstate_free(void *v)
@@ -185,7 +174,7 @@ static void pstate_free(void *v)
     if (!s)
         return;
     pstate_reset(s);
-    prev_clear(s);
+    good_clear(s);
     policy_free(s->p);
     free(s);
 }
@@ -460,20 +449,17 @@ int engine_put_policy(struct engine *e, struct policy *p)
     if (!key)
         return -ENOMEM;
     struct pstate *s = hmap_get(&e->policies, key);
-    if (s && s->compiled && s->valid && !s->p->selector_unknown) {
-        /* The version being replaced compiled: remember what it selected, in case the new
-         * one does not compile (dropped once a version compiles again). */
-        prev_clear(s);
-        s->prev = calloc(1, sizeof(*s->prev));
-        if (!s->prev)
-            return -ENOMEM;
-        if (prev_take(s, s->p) < 0)
-            return -ENOMEM;
-    }
     if (s) {
         policy_changed(e, s); /* what the old version touched */
         children_index(e, s, false);
-        policy_free(s->p);
+        if (s->p_good) {
+            /* The version being replaced compiled: kept in case the new one does not
+             * (dropped once a version compiles again). */
+            good_clear(s);
+            s->good = s->p;
+        } else
+            policy_free(s->p);
+        s->p_good = false;
         s->p = TAKE_PTR(own);
         int r = children_index(e, s, true);
         policy_changed(e, s);
@@ -541,14 +527,11 @@ int engine_remember_policy(struct engine *e, struct policy *prev)
     struct pstate *s = hmap_get(&e->policies, key);
     if (!s)
         return -ENOENT;
-    if (prev->selector_unknown)
-        return 0; /* reaches nothing more than what the current version reaches */
-    prev_clear(s);
-    s->prev = calloc(1, sizeof(*s->prev));
-    if (!s->prev)
-        return -ENOMEM;
-    if (prev_take(s, prev) < 0)
-        return -ENOMEM;
+    if (prev->selector_unknown || prev->error || s->p_good)
+        return 0; /* not a version that compiled, or the current one compiled since */
+    good_clear(s);
+    s->good = TAKE_PTR(own);
+    e->epoch++; /* the profiles of last good versions change (good_prof()) */
     touch_namespace(e, prev->kind == PK_CLUSTER ? NULL : prev->ns);
     return 0;
 }
@@ -993,7 +976,8 @@ static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
     s->compiled = true;
     s->parent = par;
     s->depth = par ? par->depth + 1 : 1;
-    prev_clear(s);
+    s->p_good = true;
+    good_clear(s);
     for (size_t i = 0; i < s->notes.nwarnings; i++)
         logf_(e, "warning: %s", s->notes.warnings[i]);
     /* Told when the policy arrives (engine_put_policy), kept for its status. */
@@ -1314,8 +1298,8 @@ static int ns_labels_missing(struct engine *e, const struct pod *pod, const stru
         struct pstate *s = e->cluster.v[i];
         bool may = ns_selector_reads_labels(&s->p->ns_selector) &&
                    (s->p->selector_unknown || selector_matches(&s->p->selector, &pod->labels));
-        if (!may && s->prev && ns_selector_reads_labels(&s->prev->ns_selector) &&
-            selector_matches(&s->prev->selector, &pod->labels)) {
+        if (!may && s->good && ns_selector_reads_labels(&s->good->ns_selector) &&
+            selector_matches(&s->good->selector, &pod->labels)) {
             int r = compile_state(e, s);
             if (r < 0)
                 return r;
@@ -1324,6 +1308,79 @@ static int ns_labels_missing(struct engine *e, const struct pod *pod, const stru
         if (may && (!*ret || strcmp(s->p->name, (*ret)->name) < 0))
             *ret = s->p;
     }
+    return 0;
+}
+
+/* The profile of the last version of invalid policy s that compiled (good_version()), on top
+ * of what its parent gives now: the parent's profile when it is valid, else that of the
+ * parent's own last version that compiled, and so up the chain. That is what s gives had its
+ * bad edit, and its ancestors' bad edits, been refused (contract 2). *ret is NULL when there
+ * is none: no version of s (or of an ancestor on the way) ever compiled, or those versions do
+ * not compile together now (a parent gone or ambiguous, a cycle, a chain too long, a rule
+ * that no longer compiles on its new parent): the files then keep what they hold. No
+ * recursion: one walk up, at most EXTENDS_MAX policies, then a loop down. Each profile made
+ * is kept until the next change of any policy (e->epoch). 0 or a negative errno. */
+static int good_prof(struct engine *e, struct pstate *s, const struct cprof **ret)
+{
+    *ret = NULL;
+    struct pstate *chain[EXTENDS_MAX];
+    size_t n = 0;
+    const struct cprof *base = NULL;
+    unsigned depth = 0;
+    for (struct pstate *cur = s;;) {
+        int r = compile_state(e, cur);
+        if (r < 0)
+            return r;
+        if (cur->valid) {
+            if ((r = ensure_prof(e, cur)) < 0)
+                return r;
+            base = cur->prof;
+            depth = cur->depth;
+            break;
+        }
+        if (cur->good_prof && cur->good_epoch == e->epoch) {
+            base = cur->good_prof;
+            depth = cur->good_depth;
+            break;
+        }
+        const struct policy *v = good_version(cur);
+        if (!v || n == EXTENDS_MAX)
+            return 0;
+        for (size_t k = 0; k < n; k++)
+            if (chain[k] == cur)
+                return 0; /* a cycle of last good versions */
+        chain[n++] = cur;
+        if (extends_nothing(v)) {
+            if (v->extends && !e->runtime_default &&
+                (r = profile_runtime_default(e->db, e->node_arches, &e->runtime_default)) < 0)
+                return r;
+            base = v->extends ? e->runtime_default : NULL;
+            break;
+        }
+        cur = find_parent(e, v);
+        if (!cur || parent_ambiguous(e, v))
+            return 0;
+    }
+    if (n + depth > EXTENDS_MAX)
+        return 0;
+    for (size_t k = n; k-- > 0;) {
+        struct pstate *c = chain[k];
+        struct cprof *prof = NULL;
+        struct compile_notes notes = {0};
+        struct kerr err = {0};
+        int r = profile_compile(good_version(c), base, e->node_arches, e->db, &prof, &notes, &err);
+        compile_notes_clear(&notes);
+        if (r == -ENOMEM)
+            return r;
+        if (r < 0)
+            return 0;
+        cprof_free(c->good_prof);
+        c->good_prof = prof;
+        c->good_epoch = e->epoch;
+        c->good_depth = ++depth;
+        base = prof;
+    }
+    *ret = base;
     return 0;
 }
 
@@ -1341,6 +1398,19 @@ static bool selects(const struct selector *sel, const struct selector *ns_sel, b
            (!cluster || ns_selector_matches(ns_sel, n, pod->ns));
 }
 
+/* Whether the last version of s that compiled reaches pod's file name (as reaches() has it). */
+static bool good_reaches(const struct engine *e, const struct pstate *s, const struct pod *pod,
+                         const char *name)
+{
+    const struct policy *v = good_version(s);
+    if (!v)
+        return false;
+    bool cluster = v->kind == PK_CLUSTER;
+    if (!cluster && strcmp(v->name, name) == 0)
+        return true;
+    return selects(&v->selector, &v->ns_selector, cluster, pod, hmap_get(&e->namespaces, pod->ns));
+}
+
 /* Whether policy s contributes to a file of pod (by_name: the file is named after it).
  * An invalid policy also reaches what its last compiled version selected, and one whose
  * selectors could not be read reaches every pod in its scope: the files it may contribute to
@@ -1352,7 +1422,7 @@ static int reaches(struct engine *e, struct pstate *s, const struct pod *pod,
     if (by_name || s->p->selector_unknown ||
         selects(&s->p->selector, &s->p->ns_selector, cluster, pod, n))
         return 1;
-    if (!s->prev || !selects(&s->prev->selector, &s->prev->ns_selector, cluster, pod, n))
+    if (!s->good || !selects(&s->good->selector, &s->good->ns_selector, cluster, pod, n))
         return 0;
     int r = compile_state(e, s);
     if (r < 0)
@@ -1440,9 +1510,9 @@ static int emit(const struct sync_ops *ops, const struct pod *pod, const char *r
 }
 
 /* The ProfileConflict of a pod whose contributing policies have no architecture in common:
- * names each policy with its architectures (the first few). */
+ * names each policy with its architectures (the first few); profs[k] is what cv[k] gives. */
 static int emit_no_common_arch(const struct sync_ops *ops, const struct pod *pod, const char *rel,
-                               struct pstate *const *cv, size_t n)
+                               struct pstate *const *cv, const struct cprof *const *profs, size_t n)
 {
     char *list = NULL;
     size_t len = 0;
@@ -1452,7 +1522,7 @@ static int emit_no_common_arch(const struct sync_ops *ops, const struct pod *pod
     char id[300], names[128];
     for (size_t k = 0; k < n && k < 8; k++)
         fprintf(f, "%s%s (%s)", k ? ", " : "", policy_id(cv[k]->p, id, sizeof(id)),
-                arch_mask_names(cv[k]->prof->arches, names, sizeof(names)));
+                arch_mask_names(profs[k]->arches, names, sizeof(names)));
     if (n > 8)
         fprintf(f, ", and %zu more", n - 8);
     if (fclose(f) != 0) {
@@ -1686,7 +1756,21 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
             r = compile_state(e, cv.v[k]);
             if (r < 0)
                 break;
-            if (!cv.v[k]->valid) {
+            const struct cprof *gp = NULL;
+            if (!cv.v[k]->valid && good_reaches(e, cv.v[k], pod, name) &&
+                (r = good_prof(e, cv.v[k], &gp)) < 0)
+                break;
+            if (gp) {
+                /* As if its bad edit had been refused (contract 2): its last valid version. */
+                char id[300];
+                profs[k] = gp;
+                r = emit_cause(ops, pod, "PolicyInvalid", cv.v[k]->error,
+                               "kscmp/%s takes the rules of the last valid version of %s %s, as "
+                               "if its bad edit had been refused: %s",
+                               rel, policy_kind_name(cv.v[k]->p->kind),
+                               policy_id(cv.v[k]->p, id, sizeof(id)),
+                               cv.v[k]->error ? cv.v[k]->error : "?");
+            } else if (!cv.v[k]->valid) {
                 bad = true;
                 if (!bad_why[0]) {
                     char id[300];
@@ -1721,7 +1805,7 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
             if (r >= 0 && merged[nmerged]->arches == 0) {
                 /* 3.2: no architecture in common, nothing to write. */
                 noarch = true;
-                r = emit_no_common_arch(ops, pod, rel, cv.v, cv.n);
+                r = emit_no_common_arch(ops, pod, rel, cv.v, profs, cv.n);
                 cprof_free(merged[nmerged]);
                 merged[nmerged] = NULL;
             } else {

@@ -566,8 +566,9 @@ spec:
         self.assert_converged(ALL_FILES)
 
     def test_12_invalid_policy_edit(self):
-        """An edit that makes a policy invalid keeps the last good bytes; fixing it writes
-        the new profile."""
+        """An edit that makes a policy invalid keeps the last good bytes, as if refused, while
+        another policy's new block still reaches the file; fixing it writes the new
+        profile."""
         a = self.agent()
         self.assert_converged(ALL_FILES)
         good = self.read("demo/web.json")
@@ -582,6 +583,17 @@ spec:
         a.wait_log(r"PolicyInvalid.*api-1|api-1.*PolicyInvalid", mark)
         self.assertEqual(self.read("demo/api.json"), api_good)
         self.assertEqual(self.read("demo/web.json"), good)
+        # A new block of the cluster policy meanwhile: it reaches both files, merged with the
+        # two policies as they were before their bad edits.
+        tighter = CLUSTER.replace("[add_key, keyctl, bpf]", "[add_key, keyctl, bpf, kexec_load]")
+        self.put("30-cluster.yaml", tighter)
+        as_refused = {"10-merge.yaml": MERGE, "20-inherit.yaml": INHERIT, "30-cluster.yaml": tighter}
+        for rel in ("demo/web.json", "demo/api.json"):
+            self.wait_bytes(rel, self.expected(rel, as_refused))
+            self.assertIn(b'"kexec_load"', self.read(rel))
+        self.put("30-cluster.yaml", CLUSTER)
+        self.wait_bytes("demo/web.json", good)
+        self.wait_bytes("demo/api.json", api_good)
         # Fixed: written.
         self.put("20-inherit.yaml", INHERIT)
         self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]",

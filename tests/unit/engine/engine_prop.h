@@ -127,7 +127,7 @@ struct prop {
     struct engine *e;
     int arch;
     struct hmap objs;      /* "pol/K/ns/name", "ns/name", "pod/ns/name" -> prop_obj */
-    struct hmap lastvalid; /* policy key -> the YAML of it, when it was valid at the last check */
+    struct hmap lastvalid; /* policy key -> the YAML of its current version, once that compiled */
     struct hmap prevs;     /* policy key -> the YAML of its last version that compiled, while the
                             * current one has not */
     struct prop_model m;
@@ -774,15 +774,19 @@ static struct engine *prop_fresh(struct prop *p)
             prop_failf(p, "fresh engine: put failed (%s):\n%s", strerror(-r), o->yaml);
     }
     free(keys);
-    for (struct hmap_entry *h = hmap_first(&p->prevs, &it); h; h = hmap_next(&p->prevs, &it)) {
-        struct object o = {0};
-        int r = prop_decode(h->value, &o);
-        if (r == 0 && o.type == OBJ_POLICY)
-            r = engine_remember_policy(f, TAKE_PTR(o.policy));
-        object_clear(&o);
-        if (r < 0)
-            prop_failf(p, "fresh engine: remembering %s failed (%s)", h->key, strerror(-r));
-    }
+    /* The last version of each policy that compiled: its current one (an engine that saw it
+     * compile still takes its rules when an ancestor makes it invalid), or the one before. */
+    struct hmap *lasts[] = {&p->lastvalid, &p->prevs};
+    for (size_t l = 0; l < ELEMENTSOF(lasts); l++)
+        for (struct hmap_entry *h = hmap_first(lasts[l], &it); h; h = hmap_next(lasts[l], &it)) {
+            struct object o = {0};
+            int r = prop_decode(h->value, &o);
+            if (r == 0 && o.type == OBJ_POLICY)
+                r = engine_remember_policy(f, TAKE_PTR(o.policy));
+            object_clear(&o);
+            if (r < 0)
+                prop_failf(p, "fresh engine: remembering %s failed (%s)", h->key, strerror(-r));
+        }
     return f;
 }
 
@@ -999,9 +1003,11 @@ static void prop_observe(struct prop *p)
             prop_failf(p, "%s: no status", h->key);
             continue;
         }
-        prop_set_str(&p->lastvalid, h->key, r.valid ? o->yaml : NULL);
-        if (r.valid)
-            prop_set_str(&p->prevs, h->key, NULL); /* a version that compiles ends what was kept */
+        if (r.valid) { /* a version that compiles ends what was kept, and stays the last good one
+                        * while an ancestor's change makes it invalid */
+            prop_set_str(&p->lastvalid, h->key, o->yaml);
+            prop_set_str(&p->prevs, h->key, NULL);
+        }
     }
 }
 

@@ -684,41 +684,57 @@ static void test_invalid_policy_keeps_file(void **state)
     sync_rec(e, &r);
     want_file(&r, "demo/web.json", FILE_WRITE);
 
-    /* A typo in an edit. */
+    json_t *root = written(&r, "demo/web.json");
+    struct expect ex0[] = {{"read", "ALLOW"}, {"mkdir", "ERRNO(1)"}, {"write", "-"}, {NULL}};
+    check_expect(root, "first", "ERRNO(1)", ex0);
+    json_decref(root);
+
+    /* A typo in an edit: the file takes web as it was, as if the edit had been refused. */
     load(e, OBJS(POL("web", "  seccomp: {syscalls: [read, wirte], action: Allow}\n")));
     sync_rec(e, &r);
-    const struct rfile *f = want_file(&r, "demo/web.json", FILE_KEEP);
+    root = written(&r, "demo/web.json");
+    check_expect(root, "web's edit refused", "ERRNO(1)", ex0);
+    json_decref(root);
+    const struct rfile *f = want_file(&r, "demo/web.json", FILE_WRITE);
     assert_int_equal(f->npods, 2);
     assert_int_equal(events_of(&r, NULL, "PolicyInvalid"), 2);
     const struct revent *ev = event_of(&r, "demo/w1", "PolicyInvalid");
-    assert_non_null(strstr(ev->message, "SeccompPolicy demo/web"));
+    assert_non_null(strstr(ev->message, "last valid version of SeccompPolicy demo/web"));
     assert_non_null(strstr(ev->message, "\"wirte\""));
     assert_non_null(strstr(ev->message, "spec.seccomp.syscalls[1]"));
     event_of(&r, "demo/w2", "PolicyInvalid");
 
-    /* Another change while it is invalid: still kept. */
+    /* Another policy's change while web is invalid reaches the file: its new block with the
+     * rest (contract 2: as if web's bad edit had been refused). */
     load(e, OBJS(POL("extra", "  selector: {}\n"
                               "  seccomp: {syscalls: [rmdir], action: Block}\n")));
     sync_rec(e, &r);
-    want_file(&r, "demo/web.json", FILE_KEEP);
+    root = written(&r, "demo/web.json");
+    struct expect ex1[] = {{"read", "ALLOW"}, {"rmdir", "ERRNO(1)"}, {"mkdir", "-"}, {NULL}};
+    check_expect(root, "extra changed, web invalid", "ERRNO(1)", ex1);
+    json_decref(root);
+    assert_int_equal(events_of(&r, NULL, "PolicyInvalid"), 2);
 
     /* Fixed. */
     load(e, OBJS(POL("web", "  seccomp: {syscalls: [read, write], action: Allow}\n")));
     sync_rec(e, &r);
-    json_t *root = written(&r, "demo/web.json");
+    root = written(&r, "demo/web.json");
     struct expect ex[] = {
         {"read", "ALLOW"}, {"write", "ALLOW"}, {"rmdir", "ERRNO(1)"}, {"mkdir", "-"}, {NULL}};
     check_expect(root, "fixed", "ERRNO(1)", ex);
     json_decref(root);
     assert_int_equal(events_of(&r, NULL, "PolicyInvalid"), 0);
 
-    /* Invalid as decoded (an unknown action): kept, and the message says why. */
+    /* Invalid as decoded (an unknown action): the fixed version stays, and the message says
+     * why. */
     load(e, OBJS(POL("web", "  seccomp: {syscalls: [read], action: Deny}\n")));
     const struct policy *p = engine_get_policy(e, PK_POLICY, "demo", "web");
     assert_non_null(p);
     assert_non_null(p->error);
     sync_rec(e, &r);
-    want_file(&r, "demo/web.json", FILE_KEEP);
+    root = written(&r, "demo/web.json");
+    check_expect(root, "fixed, then an unknown action", "ERRNO(1)", ex);
+    json_decref(root);
     ev = event_of(&r, "demo/w1", "PolicyInvalid");
     assert_non_null(strstr(ev->message, "spec.seccomp.action"));
     assert_non_null(strstr(ev->message, "Deny"));
@@ -1070,7 +1086,10 @@ static void test_incremental_extends_changes(void **state)
                               "  selector: {}\n"
                               "  seccomp: {syscalls: [getpid], action: Allow}\n")));
     sync_rec(e, &r);
-    want_file(&r, "demo/p.json", FILE_KEEP);
+    root = written(&r, "demo/p.json"); /* the child as it was (extending base2) */
+    assert_string_equal(eff(root, "close").s, "ALLOW");
+    assert_false(named(root, "futex"));
+    json_decref(root);
     load(e, OBJS(KSP("later", "  seccomp: {syscalls: [futex], action: Allow}\n")));
     sync_rec(e, &r);
     root = written(&r, "demo/p.json");
@@ -1674,10 +1693,13 @@ static void test_invalid_then_fixed(void **state)
     check_expect(root, "cycle broken", "ERRNO(1)", ex);
     json_decref(root);
 
-    /* b becomes invalid: a's file is kept; b deleted: a is missing its parent, still kept. */
+    /* b becomes invalid: a's file takes b as it was; b deleted: a is missing its parent, and
+     * its file is kept. */
     load(e, OBJS(POL("b", "  seccomp: {syscalls: [wrte], action: Allow}\n")));
     sync_rec(e, &r);
-    want_file(&r, "demo/a.json", FILE_KEEP);
+    root = written(&r, "demo/a.json");
+    check_expect(root, "b's edit refused", "ERRNO(1)", ex);
+    json_decref(root);
     assert_non_null(strstr(event_of(&r, "demo/p", "PolicyInvalid")->message, "demo/b"));
     assert_int_equal(engine_delete_policy(e, PK_POLICY, "demo", "b"), 0);
     sync_rec(e, &r);

@@ -1,8 +1,9 @@
 /* test_failclosed.c - an invalid edit never makes a profile weaker (contract section 2).
  *
- * The engine must keep the last good profile of every file a broken policy may contribute
- * to: where its current selectors reach, where its last compiled version reached, and, when
- * its selectors cannot be read at all, every pod in its scope. */
+ * A broken edit counts as refused: where the policy's last version that compiled reached, the
+ * files take that version's rules; where only the broken version may reach (its new selectors,
+ * or, when its selectors cannot be read at all, every pod in its scope), and for a policy that
+ * never compiled, the files keep their last good profile. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 struct seen {
     char rel[128];
     enum file_action action;
+    bool allows_write; /* written, and the profile names write */
 };
 
 struct outcome {
@@ -29,6 +31,8 @@ static int on_file(const struct file_result *r, void *userdata)
     struct outcome *o = userdata;
     assert_true(o->nfiles < 16);
     snprintf(o->files[o->nfiles].rel, sizeof(o->files[0].rel), "%s", r->rel);
+    o->files[o->nfiles].allows_write =
+        r->action == FILE_WRITE && memmem(r->json, r->len, "\"write\"", 7) != NULL;
     o->files[o->nfiles++].action = r->action;
     return 0;
 }
@@ -47,6 +51,14 @@ static struct outcome sync_now(struct engine *e)
     struct sync_ops ops = {on_file, on_event, &o};
     assert_int_equal(engine_sync(e, &ops), 0);
     return o;
+}
+
+static bool allows_write(const struct outcome *o, const char *rel)
+{
+    for (size_t i = 0; i < o->nfiles; i++)
+        if (strcmp(o->files[i].rel, rel) == 0)
+            return o->files[i].allows_write;
+    return false;
 }
 
 static int action_of(const struct outcome *o, const char *rel)
@@ -86,14 +98,18 @@ static struct engine *start(void)
 static void test_unreadable_selector_keeps_what_the_old_version_reached(void **state)
 {
     struct engine *e = start();
-    /* The selector itself is broken: which pods it selects is unknown. */
+    /* The selector itself is broken: which pods it selects is unknown. The web pod's file
+     * takes the last version that compiled; the db pod's file, which the broken version may
+     * reach, is kept. */
     load_text(e,
               "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: p, namespace: demo}\n"
               "spec:\n  selector: {matchExpressions: [{key: app, operator: Near}]}\n"
-              "  seccomp: {syscalls: [read, write], action: Allow}\n");
+              "  seccomp: {syscalls: [read], action: Allow}\n");
     struct outcome o = sync_now(e);
-    assert_int_equal(action_of(&o, "demo/web.json"), FILE_KEEP);
-    assert_true(o.invalid_events >= 1);
+    assert_int_equal(action_of(&o, "demo/web.json"), FILE_WRITE);
+    assert_true(allows_write(&o, "demo/web.json"));
+    assert_int_equal(action_of(&o, "demo/db.json"), FILE_KEEP);
+    assert_true(o.invalid_events >= 2);
     /* A namespace it cannot reach is not held back. */
     assert_int_equal(action_of(&o, "prod/api.json"), -1);
     engine_free(e);
@@ -108,13 +124,25 @@ static void test_broken_edit_that_moves_the_selector_keeps_the_old_files(void **
               "spec:\n  selector: {matchLabels: {app: other}}\n"
               "  seccomp: {syscalls: [read, wirte], action: Allow}\n");
     struct outcome o = sync_now(e);
-    assert_int_equal(action_of(&o, "demo/web.json"), FILE_KEEP);
+    assert_int_equal(action_of(&o, "demo/web.json"), FILE_WRITE);
+    assert_true(allows_write(&o, "demo/web.json"));
+    /* Broken again, now selecting the db pod: its file is kept, the web pod's file still
+     * takes the last version that compiled. */
+    load_text(e,
+              "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: p, namespace: demo}\n"
+              "spec:\n  selector: {matchLabels: {app: db}}\n"
+              "  seccomp: {syscalls: [read, wirte], action: Allow}\n");
+    o = sync_now(e);
+    assert_int_equal(action_of(&o, "demo/db.json"), FILE_KEEP);
+    assert_int_equal(action_of(&o, "demo/web.json"), FILE_WRITE);
+    assert_true(allows_write(&o, "demo/web.json"));
     /* Fixed: the new selector stands, and the web pod's file has nothing left. */
     load_text(e,
               "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: p, namespace: demo}\n"
               "spec:\n  selector: {matchLabels: {app: other}}\n"
               "  seccomp: {syscalls: [read, write], action: Allow}\n");
     o = sync_now(e);
+    assert_int_equal(action_of(&o, "demo/db.json"), FILE_WRITE);
     assert_int_equal(action_of(&o, "demo/web.json"), FILE_REMOVE);
     engine_free(e);
 }
