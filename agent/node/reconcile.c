@@ -718,10 +718,17 @@ static int on_file(const struct file_result *res, void *userdata)
                 tell_refused(r, res->pods, res->npods, msg);
             break;
         }
-        if (q < 0)
-            return q;
-        w->proving = true;
         w->event_us = r->event_us;
+        if (q < 0) {
+            /* No memory to queue it (and the proof of rel's earlier bytes no longer reports
+             * here): proven later, as a proof that came to no verdict is, so that rel neither
+             * waits for a verdict that will not come nor takes the earlier bytes' one. */
+            stop_proving(r, w, res->rel);
+            w->proving = true;
+            prove_later(r, w, res->rel, strerror(-q), res->json, res->len);
+            break;
+        }
+        w->proving = true;
         break;
     }
     case FILE_KEEP: {
