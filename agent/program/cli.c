@@ -406,13 +406,20 @@ static const struct policy *find_policy(struct engine *e, const char *ref)
 }
 
 /* Says that ref names no policy of the files; a bare NAME is looked up as a
- * ClusterSeccompPolicy only, which surprises whoever meant a SeccompPolicy of "default". */
+ * ClusterSeccompPolicy only, which surprises whoever meant a SeccompPolicy of "default", and
+ * a kind without a namespace (SeccompPolicy/NAME) names none. */
 static int no_policy_error(const char *ref)
 {
-    fprintf(stderr, "kscmp: error: no policy %s in the given files%s\n", ref,
-            strchr(ref, '/') ? ""
-                             : " (a NAME alone is a ClusterSeccompPolicy; a SeccompPolicy is "
-                               "NAMESPACE/NAME)");
+    const char *slash = strchr(ref, '/');
+    bool kind_only = slash && !strchr(slash + 1, '/') &&
+                     (strncmp(ref, "SeccompPolicy/", 14) == 0 ||
+                      strncmp(ref, "KubeArmorSeccompPolicy/", 23) == 0);
+    fprintf(stderr, "kscmp: error: no policy %s in the given files%s%.*s%s\n", ref,
+            !slash      ? " (a NAME alone is a ClusterSeccompPolicy; a SeccompPolicy is "
+                          "NAMESPACE/NAME)"
+            : kind_only ? " (a namespaced policy needs its namespace: "
+                        : "",
+            kind_only ? (int)(slash - ref + 1) : 0, ref, kind_only ? "NAMESPACE/NAME)" : "");
     return EXIT_INVALID;
 }
 

@@ -231,6 +231,12 @@ def test_empty(d):
               "ClusterSeccompPolicy; a SeccompPolicy is NAMESPACE/NAME)" in p.stderr,
               f"{cmd[0]} with a bare NAME that is no cluster policy: exit 1, says NS/NAME",
               p.stderr)
+    # A kind with no namespace: told where the namespace goes.
+    for kind in ("SeccompPolicy", "KubeArmorSeccompPolicy"):
+        p = kscmp("compile", "-f", good, "--policy", f"{kind}/web", "--arch", "x86_64")
+        check(p.returncode == 1 and f"no policy {kind}/web in the given files (a namespaced "
+              f"policy needs its namespace: {kind}/NAMESPACE/NAME)" in p.stderr,
+              f"compile --policy {kind}/NAME: exit 1, says {kind}/NAMESPACE/NAME", p.stderr)
     e = os.path.join(d, "emptydir")
     os.mkdir(e)
     p = kscmp("validate", "-f", e)
