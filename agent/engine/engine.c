@@ -1719,6 +1719,11 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
         return -ENOMEM;
     bool keep = false, noarch = false, toolarge = false, nsmissing = false;
     char bad_why[400] = ""; /* the first invalid contributor met (pods by name, then rank) */
+    const struct pstate *bad_ps = NULL; /* that contributor, and the pod it was met for */
+    const struct pod *bad_pod = NULL;
+    _cleanup_free_ bool *told_invalid = calloc(npods, sizeof(*told_invalid));
+    if (!told_invalid)
+        return -ENOMEM;
     size_t nmerged = 0;
     int r = 0;
     for (size_t i = 0; i < npods && r >= 0; i++) {
@@ -1772,6 +1777,11 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                                cv.v[k]->error ? cv.v[k]->error : "?");
             } else if (!cv.v[k]->valid) {
                 bad = true;
+                told_invalid[i] = true;
+                if (!bad_ps) {
+                    bad_ps = cv.v[k];
+                    bad_pod = pod;
+                }
                 if (!bad_why[0]) {
                     char id[300];
                     snprintf(bad_why, sizeof(bad_why), "a contributing policy is invalid (%s %s)",
@@ -1853,6 +1863,18 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                          "no policy selects it): the file holds what the policies of the other "
                          "pods that use it give",
                          rel, nopolicy[i]->ns, name);
+    }
+    /* The other pods of a held file are told why too: their own policies are valid. */
+    for (size_t i = 0; r >= 0 && keep && bad_ps && i < npods; i++) {
+        char id[300];
+        if (!told_invalid[i])
+            r = emit_cause(ops, pods[i]->pod, "PolicyInvalid", bad_ps->error,
+                           "kscmp/%s keeps its last good profile (or stays absent): pod %s/%s "
+                           "shares it, and %s %s, which contributes to it for that pod, is "
+                           "invalid: %s",
+                           rel, bad_pod->ns, bad_pod->name, policy_kind_name(bad_ps->p->kind),
+                           policy_id(bad_ps->p, id, sizeof(id)),
+                           bad_ps->error ? bad_ps->error : "?");
     }
     _cleanup_free_ char *final = NULL;
     _cleanup_(cprof_freep) struct cprof *inter = NULL;

@@ -760,6 +760,31 @@ static void test_invalid_policy_keeps_file(void **state)
     engine_free(e);
 }
 
+/* A shared file held for one pod's invalid policy: every pod that uses it is told why, the
+ * others with the pod and the policy named. */
+static void test_held_shared_file_tells_every_pod(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct engine *e = engine_for(
+        "x86_64", OBJS(POL("pa", "  selector: {matchLabels: {app: a}}\n"
+                                 "  seccomp: {syscalls: [read, wirte], action: Allow}\n"),
+                       POL("pb", "  selector: {matchLabels: {app: b}}\n"
+                                 "  seccomp: {syscalls: [read], action: Allow}\n"),
+                       POD("demo", "pod-a", "{app: a}", "kscmp/demo/shared.json"),
+                       POD("demo", "pod-b", "{app: b}", "kscmp/demo/shared.json")));
+    sync_rec(e, &r);
+    want_file(&r, "demo/shared.json", FILE_KEEP);
+    assert_int_equal(events_of(&r, NULL, "PolicyInvalid"), 2);
+    assert_non_null(strstr(event_of(&r, "demo/pod-a", "PolicyInvalid")->message, "\"wirte\""));
+    const struct revent *ev = event_of(&r, "demo/pod-b", "PolicyInvalid");
+    assert_non_null(strstr(ev->message, "pod demo/pod-a shares it"));
+    assert_non_null(strstr(ev->message, "SeccompPolicy demo/pa"));
+    assert_non_null(strstr(ev->message, "\"wirte\""));
+    rec_clear(&r);
+    engine_free(e);
+}
+
 /* Pods sharing a file with differing merges: the strict intersection, and an Event each. */
 static void test_shared_file_conflict(void **state)
 {
@@ -2007,6 +2032,7 @@ int main(void)
         cmocka_unit_test(test_no_policy),
         cmocka_unit_test(test_refused_references),
         cmocka_unit_test(test_invalid_policy_keeps_file),
+        cmocka_unit_test(test_held_shared_file_tells_every_pod),
         cmocka_unit_test(test_shared_file_conflict),
         cmocka_unit_test(test_pod_deleted),
         cmocka_unit_test(test_incremental_scope),
