@@ -687,6 +687,8 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
         }
         /* Conflicts: the child loosens what the parent names explicitly. */
         uint32_t last = UINT32_MAX;
+        size_t shadowed = 0; /* syscalls whose looser conditional rules change nothing */
+        const char *first_shadowed = NULL;
         for (size_t k = 0; k < own->nents + own->nconds; k++) {
             uint32_t sys = k < own->nents ? own->ents[k].sys : own->conds[k - own->nents].sys;
             if (sys == last || !names_sys(parent, sys))
@@ -694,11 +696,16 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
             last = sys;
             struct verdict pe = else_verdict(parent, sys, NULL);
             const struct centry *oe = find_ent(own, sys);
+            bool kept_else = !oe;
             if (!oe)
                 oe = find_ent(parent, sys); /* kept as the else of the child's conditions */
-            bool loosen = verdict_cmp(oe ? oe->v : out->dflt, pe) < 0;
+            kept_else &= oe != NULL;
+            bool loosen = verdict_cmp(oe ? oe->v : out->dflt, pe) < 0, shadows = false;
             for (const struct ccond *cc = first_cond(own, sys);
                  cc && cc < own->conds + own->nconds && cc->sys == sys; cc++) {
+                /* Looser than the parent's unconditional rule it keeps: a conditional rule
+                 * never widens an unconditional one, so it changes nothing. */
+                shadows |= kept_else && verdict_cmp(cc->v, oe->v) < 0;
                 /* Against what the parent gives under the same condition. */
                 struct verdict pv = pe;
                 for (const struct ccond *x = first_cond(parent, sys);
@@ -712,6 +719,8 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
             for (const struct ccond *x = first_cond(parent, sys);
                  !loosen && x && x < parent->conds + parent->nconds && x->sys == sys; x++)
                 loosen = loosens_cond(own, sys, oe ? oe->v : out->dflt, oe != NULL, x);
+            if (shadows && (!shadowed++ || strcmp(sysdb_name(db, sys), first_shadowed) < 0))
+                first_shadowed = sysdb_name(db, sys); /* by name: every node says the same */
             bool seen = false;
             for (size_t j = 0; j < notes->nconflicts; j++)
                 seen |= strcmp(notes->conflicts[j], sysdb_name(db, sys)) == 0;
@@ -719,6 +728,17 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
                 strv_addf(&notes->conflicts, &notes->nconflicts, "%s", sysdb_name(db, sys)) < 0)
                 return -ENOMEM;
         }
+        char at[300];
+        if (shadowed &&
+            strv_addf(&notes->warnings, &notes->nwarnings,
+                      "%s%s %s: a conditional rule of %s%s is looser than the action %s gives "
+                      "it without conditions, which stays: a conditional rule never widens an "
+                      "unconditional one, so it changes nothing (to replace the parent's rule, "
+                      "give the syscall an action without conditions too)",
+                      loc(p, p->line, at, sizeof(at)), policy_kind_name(p->kind), c.id,
+                      first_shadowed, shadowed > 1 ? " (and of more syscalls)" : "",
+                      p->extends ? p->extends : "its parent") < 0)
+            return -ENOMEM;
         if (p->has_default && verdict_cmp(p->default_verdict, parent->dflt) < 0 &&
             strv_addf(&notes->conflicts, &notes->nconflicts, "defaultAction") < 0)
             return -ENOMEM;

@@ -1530,10 +1530,46 @@ static void test_sysdb_rank(void **state)
     sysdb_free(db);
 }
 
+/* A child's conditional Allow of a syscall its parent blocks without conditions changes nothing
+ * (a conditional rule never widens an unconditional one): a conflict all the same (it means to
+ * loosen), and a warning that says the parent's rule stays and how to replace it. */
+static void test_child_conditional_under_parent_rule_warns(void **state)
+{
+    (void)state;
+    struct engine *e = engine_for(
+        "x86_64", OBJS(POL("base", "  seccomp: {syscalls: [read, exit_group], action: Allow}\n"
+                                   "  rules: [{syscalls: [write], action: Block}]\n"),
+                       POL("child", "  extends: base\n"
+                                    "  rules:\n"
+                                    "  - syscalls: [write]\n"
+                                    "    action: Allow\n"
+                                    "    args: [{index: 0, value: 1, op: EQ}]\n"),
+                       POL("plain", "  extends: base\n"
+                                    "  rules: [{syscalls: [write], action: Allow}]\n")));
+    struct policy_result res = result_of(e, "child");
+    assert_true(res.valid);
+    assert_int_equal(res.nconflicts, 1);
+    assert_string_equal(res.conflicts[0], "write");
+    assert_int_equal(res.nwarnings, 1);
+    assert_non_null(strstr(res.warnings[0], "SeccompPolicy demo/child"));
+    assert_non_null(strstr(res.warnings[0], "conditional rule of write is looser than the action "
+                                            "base gives it without conditions"));
+    json_t *root = render(res.prof, e);
+    struct expect ex[] = {{"read", "ALLOW"}, {"write", "ERRNO(1)"}, {NULL}};
+    check_expect(root, "child", "ERRNO(1)", ex);
+    json_decref(root);
+    /* Without conditions the child's rule replaces the parent's: no warning. */
+    res = result_of(e, "plain");
+    assert_int_equal(res.nconflicts, 1);
+    assert_int_equal(res.nwarnings, 0);
+    engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compile_table),
+        cmocka_unit_test(test_child_conditional_under_parent_rule_warns),
         cmocka_unit_test(test_compiled_profile_packed),
         cmocka_unit_test(test_syscall_not_on_node_arch),
         cmocka_unit_test(test_unknown_names),
