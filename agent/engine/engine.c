@@ -38,6 +38,10 @@ struct pstate {
      * when that one had compiled (NULL if none did). While p is invalid, that version still
      * reaches the files it reached, and gives them its rules (good_prof()). */
     bool p_good;
+    /* It came before engine_past_known(): versions of it before the engine's start, unseen,
+     * may have reached any pod of its scope. Until a version compiles, an invalid p reaches
+     * them all (their files keep what they hold). */
+    bool past_unseen;
     struct policy *good;
     struct cprof *good_prof; /* that version's profile, compiled at good_epoch (a cache) */
     uint64_t good_epoch;
@@ -88,6 +92,7 @@ struct engine {
     int native_arch; /* arch.h index: the ABI the container runtime runs in */
     archmask_t node_arches;
     bool startup;                       /* add the start-up syscalls no policy names (default) */
+    bool past_known;                    /* engine_past_known(): a policy put now is new */
     struct startup_set startup_sets[2]; /* by startup_mode, on native_arch: resolved when first
                                          * used (startup_set()) */
     bool startup_sets_ready[2];
@@ -162,11 +167,17 @@ static void good_clear(struct pstate *s)
     s->good_prof = NULL;
 }
 
-/* The last version of s's policy that compiled, or NULL. */
-static const struct policy *good_version(const struct pstate *s)
+/* The version of invalid policy s whose rules its files take, as if the bad edits were
+ * refused (good_prof()): its current one when that one compiled once (another policy's edit
+ * made it invalid) or when it is invalid through an ancestor alone (its own edit is not known
+ * to be at fault: whether it compiles on what the ancestor gives is found then), else its last
+ * version that compiled, or NULL. Known once s is compiled. */
+static const struct policy *fallback_version(const struct pstate *s)
 {
-    return s->p_good ? s->p : s->good;
+    return s->p_good || s->cause ? s->p : s->good;
 }
+
+static int compile_state(struct engine *e, struct pstate *s);
 
 static void pstate_free(void *v)
 {
@@ -449,6 +460,11 @@ int engine_put_policy(struct engine *e, struct policy *p)
     if (!key)
         return -ENOMEM;
     struct pstate *s = hmap_get(&e->policies, key);
+    /* Whether the version being replaced compiles, if not known yet (two puts with no sync
+     * between): a bad edit that follows falls back to it, not to an older one. */
+    int q = s ? compile_state(e, s) : 0;
+    if (q < 0)
+        return q;
     if (s) {
         policy_changed(e, s); /* what the old version touched */
         children_index(e, s, false);
@@ -469,6 +485,7 @@ int engine_put_policy(struct engine *e, struct policy *p)
     if (!s)
         return -ENOMEM;
     s->p = TAKE_PTR(own);
+    s->past_unseen = !e->past_known;
     int r = hmap_put(&e->policies, key, s, NULL);
     if (r < 0) {
         pstate_free(s);
@@ -516,6 +533,11 @@ int engine_delete_policy(struct engine *e, enum policy_kind kind, const char *ns
     }
     pstate_free(s);
     return 0;
+}
+
+void engine_past_known(struct engine *e)
+{
+    e->past_known = true;
 }
 
 int engine_remember_policy(struct engine *e, struct policy *prev)
@@ -977,6 +999,7 @@ static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
     s->parent = par;
     s->depth = par ? par->depth + 1 : 1;
     s->p_good = true;
+    s->past_unseen = false; /* its files are written from this version on */
     good_clear(s);
     for (size_t i = 0; i < s->notes.nwarnings; i++)
         logf_(e, "warning: %s", s->notes.warnings[i]);
@@ -1311,15 +1334,15 @@ static int ns_labels_missing(struct engine *e, const struct pod *pod, const stru
     return 0;
 }
 
-/* The profile of the last version of invalid policy s that compiled (good_version()), on top
- * of what its parent gives now: the parent's profile when it is valid, else that of the
- * parent's own last version that compiled, and so up the chain. That is what s gives had its
- * bad edit, and its ancestors' bad edits, been refused (contract 2). *ret is NULL when there
- * is none: no version of s (or of an ancestor on the way) ever compiled, or those versions do
- * not compile together now (a parent gone or ambiguous, a cycle, a chain too long, a rule
- * that no longer compiles on its new parent): the files then keep what they hold. No
- * recursion: one walk up, at most EXTENDS_MAX policies, then a loop down. Each profile made
- * is kept until the next change of any policy (e->epoch). 0 or a negative errno. */
+/* The profile of invalid policy s as if every bad edit had been refused (contract 2): the
+ * version fallback_version() gives, on top of what its parent gives so: the parent's profile
+ * when it is valid, else that of the parent's own fallback version, and so up the chain. *ret
+ * is NULL when there is none: no version of s (or of an ancestor on the way) to fall back on,
+ * or those versions do not compile together now (a parent gone or ambiguous, a cycle, a chain
+ * too long, a current version that does not compile on what its parent gives): the files then
+ * keep what they hold. No recursion: one walk up, at most EXTENDS_MAX policies, then a loop
+ * down. Each profile made is kept until the next change of any policy (e->epoch). 0 or a
+ * negative errno. */
 static int good_prof(struct engine *e, struct pstate *s, const struct cprof **ret)
 {
     *ret = NULL;
@@ -1343,7 +1366,7 @@ static int good_prof(struct engine *e, struct pstate *s, const struct cprof **re
             depth = cur->good_depth;
             break;
         }
-        const struct policy *v = good_version(cur);
+        const struct policy *v = fallback_version(cur);
         if (!v || n == EXTENDS_MAX)
             return 0;
         for (size_t k = 0; k < n; k++)
@@ -1368,7 +1391,8 @@ static int good_prof(struct engine *e, struct pstate *s, const struct cprof **re
         struct cprof *prof = NULL;
         struct compile_notes notes = {0};
         struct kerr err = {0};
-        int r = profile_compile(good_version(c), base, e->node_arches, e->db, &prof, &notes, &err);
+        int r =
+            profile_compile(fallback_version(c), base, e->node_arches, e->db, &prof, &notes, &err);
         compile_notes_clear(&notes);
         if (r == -ENOMEM)
             return r;
@@ -1402,7 +1426,7 @@ static bool selects(const struct selector *sel, const struct selector *ns_sel, b
 static bool good_reaches(const struct engine *e, const struct pstate *s, const struct pod *pod,
                          const char *name)
 {
-    const struct policy *v = good_version(s);
+    const struct policy *v = fallback_version(s);
     if (!v)
         return false;
     bool cluster = v->kind == PK_CLUSTER;
@@ -1412,9 +1436,10 @@ static bool good_reaches(const struct engine *e, const struct pstate *s, const s
 }
 
 /* Whether policy s contributes to a file of pod (by_name: the file is named after it).
- * An invalid policy also reaches what its last compiled version selected, and one whose
- * selectors could not be read reaches every pod in its scope: the files it may contribute to
- * keep their last good profile. 1, 0, or a negative errno. */
+ * An invalid policy also reaches what its last compiled version selected; one whose selectors
+ * could not be read, or that has not compiled since it came before engine_past_known() (what
+ * it selected before the engine's start is not known), reaches every pod in its scope: the
+ * files it may contribute to keep their last good profile. 1, 0, or a negative errno. */
 static int reaches(struct engine *e, struct pstate *s, const struct pod *pod,
                    const struct k8s_namespace *n, bool by_name)
 {
@@ -1422,7 +1447,9 @@ static int reaches(struct engine *e, struct pstate *s, const struct pod *pod,
     if (by_name || s->p->selector_unknown ||
         selects(&s->p->selector, &s->p->ns_selector, cluster, pod, n))
         return 1;
-    if (!s->good || !selects(&s->good->selector, &s->good->ns_selector, cluster, pod, n))
+    bool unseen = s->past_unseen && !s->good; /* no version of it compiled since the start */
+    if (!unseen &&
+        (!s->good || !selects(&s->good->selector, &s->good->ns_selector, cluster, pod, n)))
         return 0;
     int r = compile_state(e, s);
     if (r < 0)
@@ -1724,6 +1751,13 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
     _cleanup_free_ bool *told_invalid = calloc(npods, sizeof(*told_invalid));
     if (!told_invalid)
         return -ENOMEM;
+    /* The invalid policies taken as if their bad edits were refused, and for which pod. */
+    struct refused_use {
+        const struct pod *pod;
+        const struct pstate *s;
+    };
+    _cleanup_free_ struct refused_use *refused = NULL;
+    size_t nrefused = 0, crefused = 0;
     size_t nmerged = 0;
     int r = 0;
     for (size_t i = 0; i < npods && r >= 0; i++) {
@@ -1766,15 +1800,20 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                 (r = good_prof(e, cv.v[k], &gp)) < 0)
                 break;
             if (gp) {
-                /* As if its bad edit had been refused (contract 2): its last valid version. */
-                char id[300];
+                /* As if its bad edit had been refused (contract 2): told once the file is
+                 * known to be written (another pod's view may keep it). */
                 profs[k] = gp;
-                r = emit_cause(ops, pod, "PolicyInvalid", cv.v[k]->error,
-                               "kscmp/%s takes the rules of the last valid version of %s %s, as "
-                               "if its bad edit had been refused: %s",
-                               rel, policy_kind_name(cv.v[k]->p->kind),
-                               policy_id(cv.v[k]->p, id, sizeof(id)),
-                               cv.v[k]->error ? cv.v[k]->error : "?");
+                if (nrefused == crefused) {
+                    size_t nc = crefused ? 2 * crefused : 4;
+                    struct refused_use *v = realloc(refused, nc * sizeof(*v));
+                    if (!v) {
+                        r = -ENOMEM;
+                        break;
+                    }
+                    refused = v;
+                    crefused = nc;
+                }
+                refused[nrefused++] = (struct refused_use){pod, cv.v[k]};
             } else if (!cv.v[k]->valid) {
                 bad = true;
                 told_invalid[i] = true;
@@ -1954,6 +1993,15 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
             for (size_t i = 0; r >= 0 && warning && i < npods; i++)
                 r = emit(ops, pods[i]->pod, "ProfileBlocksStartup", "kscmp/%s: %s", rel, warning);
         }
+    }
+    for (size_t i = 0; r >= 0 && res.action == FILE_WRITE && i < nrefused; i++) {
+        char id[300];
+        const struct pstate *s = refused[i].s;
+        r = emit_cause(ops, refused[i].pod, "PolicyInvalid", s->error,
+                       "kscmp/%s takes %s %s as if the bad edit that makes it invalid had "
+                       "been refused: %s",
+                       rel, policy_kind_name(s->p->kind), policy_id(s->p, id, sizeof(id)),
+                       s->error ? s->error : "?");
     }
     if (r >= 0 && ops->file)
         r = ops->file(&res, ops->userdata);

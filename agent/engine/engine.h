@@ -76,6 +76,14 @@ int engine_put_object(struct object *o, void *engine);
  * engine seen prev compile. Takes ownership of prev; -ENOENT when the policy is unknown. */
 int engine_remember_policy(struct engine *e, struct policy *prev);
 
+/* Tells the engine that what it holds is the whole world as it was when its owner started (the
+ * first complete sync is done): a policy put from now on that the engine does not know is new,
+ * with no earlier version. Until then (and for good in the CLI), every policy may have had
+ * versions before the engine's start, unseen: while such a policy is invalid and no version of
+ * it has compiled, it holds every file of its scope (its namespace; the node, for a
+ * ClusterSeccompPolicy), since which pods its earlier versions selected is not known. */
+void engine_past_known(struct engine *e);
+
 /* A byte the caller keeps with a policy, 0 until it sets one: kept across new versions of the
  * policy, gone when the policy is deleted (the --local agent's last told condition of each
  * policy, without a map of its own of every policy). Sets tag and gives the one before through

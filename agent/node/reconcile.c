@@ -850,6 +850,7 @@ int reconciler_sync(struct reconciler *r, uint64_t event_us)
 void reconciler_initial_done(struct reconciler *r)
 {
     r->initial_done = true;
+    engine_past_known(r->e); /* a policy that comes from now on is new */
     update_gauge(r);
 }
 

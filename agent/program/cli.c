@@ -347,6 +347,9 @@ static int make_engine(const char *cmd, const struct common *c, bool collect, bo
         fprintf(stderr, "kscmp: error: cannot start the engine: %s\n", strerror(-r));
         return EXIT_INVALID;
     }
+    /* The files are the whole story: a policy in them has no earlier version (an agent that
+     * has run a while sees the same). */
+    engine_past_known(e);
     /* validate prints every policy's warnings with its line; the others as they come. */
     if (!collect)
         engine_set_logger(e, log_stderr, NULL);

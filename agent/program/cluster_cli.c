@@ -284,6 +284,7 @@ static int world_open(struct world *w, const struct copts *o, int arch, struct k
         return r;
     if ((r = engine_new(arch, &w->e)) < 0)
         return kerr_set(err, r, "cannot start the engine: %s", strerror(-r));
+    engine_past_known(w->e); /* as the node's agent, running since before the policies came */
     w->policies = json_array();
     return w->policies ? 0 : -ENOMEM;
 }
@@ -627,6 +628,7 @@ int cli_cluster_explain(int argc, char **argv)
                 w.e = NULL;
                 if ((r = engine_new(na, &w.e)) < 0)
                     return EXIT_INVALID;
+                engine_past_known(w.e);
                 arch = na;
             }
             arch_note = na >= 0 ? "the node's" : arch_note;

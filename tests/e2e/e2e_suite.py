@@ -1113,16 +1113,20 @@ def s_restart_churn(E):
 
 
 def s_kill_restart(E):
-    r, a, ns = E.r, E.a, "e2e-kill"
-    E.apply(namespace(ns), policy(ns, "web", ["read", "write"], selector={"matchLabels": {"app": "web"}}),
+    # The policy that turns invalid while the agent is down has a namespace of its own: at the
+    # restart, which pods its earlier versions selected is not known, so it holds every file
+    # of its namespace (docs/policies.md, invalid policies).
+    r, a, ns, nsi = E.r, E.a, "e2e-kill", "e2e-kill-inv"
+    E.apply(namespace(ns), namespace(nsi),
+            policy(ns, "web", ["read", "write"], selector={"matchLabels": {"app": "web"}}),
             policy(ns, "db", ["read"]), policy(ns, "gone", ["write"]), policy(ns, "new", ["getpid"]),
-            policy(ns, "inv", ["read", "futex"]),
+            policy(nsi, "inv", ["read", "futex"]),
             pod(ns, "k1", f"kscmp/{ns}/web.json", {"app": "web"}), pod(ns, "k2", f"kscmp/{ns}/db.json"),
-            pod(ns, "k3", f"kscmp/{ns}/gone.json"), pod(ns, "k5", f"kscmp/{ns}/inv.json"))
+            pod(ns, "k3", f"kscmp/{ns}/gone.json"), pod(nsi, "k5", f"kscmp/{nsi}/inv.json"))
     for rel, e in ((f"{ns}/web.json", exp(["read", "write"])), (f"{ns}/db.json", exp(["read"])),
-                   (f"{ns}/gone.json", exp(["write"])), (f"{ns}/inv.json", exp(["read", "futex"]))):
+                   (f"{ns}/gone.json", exp(["write"])), (f"{nsi}/inv.json", exp(["read", "futex"]))):
         E.wait_profile(a, rel, e)
-    inv_bytes = a.read(f"{ns}/inv.json")
+    inv_bytes = a.read(f"{nsi}/inv.json")
     r.ok("kill: four files written")
     a.kill()
     r.check(not a.alive(), "kill: agent SIGKILLed", "")
@@ -1134,7 +1138,7 @@ def s_kill_restart(E):
     csp = policy(None, "e2e-kill-baseline", ["ptrace"], action="Block", selector={"matchLabels": {"csp": "yes"}},
                  kind="ClusterSeccompPolicy", ns_selector={"matchLabels": {"e2e-kill": "yes"}})
     E.apply(csp)
-    E.patch_policy("SeccompPolicy", ns, "inv", {"seccomp": {"syscalls": ["read", "futex", "nosuchcall"]}})
+    E.patch_policy("SeccompPolicy", nsi, "inv", {"seccomp": {"syscalls": ["read", "futex", "nosuchcall"]}})
     E.wait_pods_gone(ns, ["k3"])
     t0 = time.monotonic()
     a.start()
@@ -1153,17 +1157,17 @@ def s_kill_restart(E):
             profile_files(a))
     r.check(a.read(f"{ns}/db.json") is None, "kill: at /readyz, the file whose policy was deleted while down is removed",
             profile_files(a))
-    r.check(a.read(f"{ns}/inv.json") == inv_bytes,
+    r.check(a.read(f"{nsi}/inv.json") == inv_bytes,
             "kill: at /readyz, the file whose policy turned invalid while down keeps its last good bytes",
-            a.read(f"{ns}/inv.json"))
+            a.read(f"{nsi}/inv.json"))
     r.step("kill: NoPolicy Event for the pod whose policy was deleted while down", E.wait_event, ns, "k2", "NoPolicy")
-    r.step("kill: PolicyInvalid Event for the pod whose policy turned invalid while down", E.wait_event, ns, "k5",
+    r.step("kill: PolicyInvalid Event for the pod whose policy turned invalid while down", E.wait_event, nsi, "k5",
            "PolicyInvalid", "nosuchcall")
     odd = [f for f in profile_files(a) if not f.endswith(".json") or os.path.basename(f).startswith(".")]
     r.check(not odd, f"kill: no temporary files left below the profile folder (ready {ready_s:.2f} s after start)", odd)
-    E.delete(csp, pod(ns, "k1"), pod(ns, "k2"), pod(ns, "k4"), pod(ns, "k5"))
+    E.delete(csp, pod(ns, "k1"), pod(ns, "k2"), pod(ns, "k4"), pod(nsi, "k5"), policy(nsi, "inv"))
     r.step("kill: pods deleted -> files removed", wait_until,
-           lambda: not [f for f in profile_files(a) if f.startswith(ns + "/")], T, "removal")
+           lambda: not [f for f in profile_files(a) if f.startswith((ns + "/", nsi + "/"))], T, "removal")
 
 
 def s_paging(E):

@@ -604,8 +604,10 @@ spec:
         self.assert_converged(ALL_FILES)
 
     def test_13_invalid_from_start(self):
-        """A profile whose policy never was valid stays absent (and so does a file with no
-        contributing policy), with a logged Event; the rest is written."""
+        """A policy invalid when the agent starts: which pods its earlier versions selected
+        is not known, so every file of its namespace stays as it is (absent here), with a
+        logged Event; a file with no contributing policy stays absent; the other namespaces
+        are written. Fixed, the namespace's files follow."""
         self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]", "[getpid, nosuch]"))
         # other has no env=prod label: nothing contributes to other/nothing.json.
         self.set_pods(self.pods + [pod("other", "lonely", {"app": "x"},
@@ -613,11 +615,14 @@ spec:
         a = self.agent()
         a.wait_log(r"PolicyInvalid")
         a.wait_log(r"NoPolicy")
-        H.wait_until(lambda: set(H.profiles_on_disk(self.root)) == {"demo/api.json",
-                                                                    "other/db.json"},
-                     10, "only api.json and db.json")
+        H.wait_until(lambda: set(H.profiles_on_disk(self.root)) == {"other/db.json"},
+                     10, "only db.json")
         self.assertFalse(os.path.exists(self.path("demo/web.json")))
+        self.assertFalse(os.path.exists(self.path("demo/api.json")))
         self.assertFalse(os.path.exists(self.path("other/nothing.json")))
+        self.put("10-merge.yaml", MERGE)
+        for rel in ("demo/web.json", "demo/api.json"):
+            self.wait_bytes(rel, self.expected(rel))
 
     def test_14_cross_namespace_refused(self):
         """A pod that references another namespace's folder (or a bad name) gets no file and

@@ -699,7 +699,8 @@ static void test_invalid_policy_keeps_file(void **state)
     assert_int_equal(f->npods, 2);
     assert_int_equal(events_of(&r, NULL, "PolicyInvalid"), 2);
     const struct revent *ev = event_of(&r, "demo/w1", "PolicyInvalid");
-    assert_non_null(strstr(ev->message, "last valid version of SeccompPolicy demo/web"));
+    assert_non_null(strstr(ev->message, "takes SeccompPolicy demo/web as if the bad edit that "
+                                        "makes it invalid had been refused"));
     assert_non_null(strstr(ev->message, "\"wirte\""));
     assert_non_null(strstr(ev->message, "spec.seccomp.syscalls[1]"));
     event_of(&r, "demo/w2", "PolicyInvalid");
@@ -760,19 +761,94 @@ static void test_invalid_policy_keeps_file(void **state)
     engine_free(e);
 }
 
+/* A bad edit refused, what comes after stays: a child edited while its parent (or grandparent)
+ * is broken takes its new version, on the ancestors' last good ones; a valid version replaced
+ * before any sync is the one a bad edit after it falls back to. Each file blocks mkdir, which
+ * the version before allowed. */
+static void want_mkdir_blocked(const struct rec *r, const char *rel, const char *title)
+{
+    json_t *root = written(r, rel);
+    if (strcmp(eff(root, "mkdir").s, "ALLOW") == 0)
+        fail_msg("%s: %s allows mkdir: an earlier version of the policy that blocks it", title,
+                 rel);
+    assert_string_equal(eff(root, "read").s, "ALLOW");
+    json_decref(root);
+}
+
+static void test_refused_edit_keeps_what_came_after(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    /* The child edited while its parent is broken. */
+    struct engine *e = engine_for(
+        "x86_64", OBJS(POL("base", "  seccomp: {syscalls: [read, write, mkdir], action: Allow}\n"),
+                       POL("web", "  extends: base\n  selector: {matchLabels: {app: web}}\n"
+                                  "  seccomp: {syscalls: [getpid], action: Allow}\n"),
+                       POD("demo", "w1", "{app: web}", "kscmp/demo/web.json")));
+    sync_rec(e, &r);
+    load(e, OBJS(POL("base", "  seccomp: {syscalls: [read, wirte, mkdir], action: Allow}\n")));
+    sync_rec(e, &r);
+    load(e, OBJS(POL("web", "  extends: base\n  selector: {matchLabels: {app: web}}\n"
+                            "  seccomp: {syscalls: [getpid], action: Allow}\n"
+                            "  rules: [{syscalls: [mkdir], action: Block}]\n"),
+                 POD("demo", "w2", "{app: web}", "kscmp/demo/fresh.json")));
+    sync_rec(e, &r);
+    want_mkdir_blocked(&r, "demo/web.json", "child edited, parent broken");
+    want_mkdir_blocked(&r, "demo/fresh.json", "child edited, parent broken");
+    rec_clear(&r);
+    engine_free(e);
+
+    /* One level up: the grandparent broken, the parent edited, the child unchanged. */
+    e = engine_for("x86_64",
+                   OBJS(POL("g", "  seccomp: {syscalls: [read, write, mkdir], action: Allow}\n"),
+                        POL("a", "  extends: g\n  seccomp: {syscalls: [futex], action: Allow}\n"),
+                        POL("web", "  extends: a\n  selector: {matchLabels: {app: web}}\n"
+                                   "  seccomp: {syscalls: [getpid], action: Allow}\n"),
+                        POD("demo", "w1", "{app: web}", "kscmp/demo/web.json")));
+    sync_rec(e, &r);
+    load(e, OBJS(POL("g", "  seccomp: {syscalls: [read, wirte, mkdir], action: Allow}\n")));
+    sync_rec(e, &r);
+    load(e, OBJS(POL("a", "  extends: g\n  seccomp: {syscalls: [futex], action: Allow}\n"
+                          "  rules: [{syscalls: [mkdir], action: Block}]\n"),
+                 POD("demo", "w2", "{app: web}", "kscmp/demo/fresh.json")));
+    sync_rec(e, &r);
+    want_mkdir_blocked(&r, "demo/fresh.json", "parent edited, grandparent broken");
+    rec_clear(&r);
+    engine_free(e);
+
+    /* A valid edit, then a bad one, with no sync between (one read of a watch). */
+    e = engine_for("x86_64",
+                   OBJS(POL("web", "  selector: {matchLabels: {app: web}}\n"
+                                   "  seccomp: {syscalls: [read, write, mkdir], action: Allow}\n"),
+                        POD("demo", "w1", "{app: web}", "kscmp/demo/web.json")));
+    sync_rec(e, &r);
+    load(e, OBJS(POL("web", "  selector: {matchLabels: {app: web}}\n"
+                            "  seccomp: {syscalls: [read, write], action: Allow}\n")));
+    load(e, OBJS(POL("web", "  selector: {matchLabels: {app: web}}\n"
+                            "  seccomp: {syscalls: [read, wirte], action: Allow}\n"),
+                 POD("demo", "w2", "{app: web}", "kscmp/demo/fresh.json")));
+    sync_rec(e, &r);
+    want_mkdir_blocked(&r, "demo/web.json", "valid edit, then a bad one");
+    want_mkdir_blocked(&r, "demo/fresh.json", "valid edit, then a bad one");
+    rec_clear(&r);
+    engine_free(e);
+}
+
 /* A shared file held for one pod's invalid policy: every pod that uses it is told why, the
  * others with the pod and the policy named. */
 static void test_held_shared_file_tells_every_pod(void **state)
 {
     (void)state;
     struct rec r = {0};
-    struct engine *e = engine_for(
-        "x86_64", OBJS(POL("pa", "  selector: {matchLabels: {app: a}}\n"
-                                 "  seccomp: {syscalls: [read, wirte], action: Allow}\n"),
-                       POL("pb", "  selector: {matchLabels: {app: b}}\n"
-                                 "  seccomp: {syscalls: [read], action: Allow}\n"),
-                       POD("demo", "pod-a", "{app: a}", "kscmp/demo/shared.json"),
-                       POD("demo", "pod-b", "{app: b}", "kscmp/demo/shared.json")));
+    /* pa comes after the start: new, it reaches only what it selects (engine_past_known). */
+    struct engine *e = engine_for("x86_64", NULL);
+    engine_past_known(e);
+    load(e, OBJS(POL("pa", "  selector: {matchLabels: {app: a}}\n"
+                           "  seccomp: {syscalls: [read, wirte], action: Allow}\n"),
+                 POL("pb", "  selector: {matchLabels: {app: b}}\n"
+                           "  seccomp: {syscalls: [read], action: Allow}\n"),
+                 POD("demo", "pod-a", "{app: a}", "kscmp/demo/shared.json"),
+                 POD("demo", "pod-b", "{app: b}", "kscmp/demo/shared.json")));
     sync_rec(e, &r);
     want_file(&r, "demo/shared.json", FILE_KEEP);
     assert_int_equal(events_of(&r, NULL, "PolicyInvalid"), 2);
@@ -781,6 +857,34 @@ static void test_held_shared_file_tells_every_pod(void **state)
     assert_non_null(strstr(ev->message, "pod demo/pod-a shares it"));
     assert_non_null(strstr(ev->message, "SeccompPolicy demo/pa"));
     assert_non_null(strstr(ev->message, "\"wirte\""));
+    rec_clear(&r);
+    engine_free(e);
+}
+
+/* A shared file that one pod's view keeps (the broken version may select it) and another's
+ * would write (the last good version selects it): kept, and no pod is told it is written. */
+static void test_shared_file_kept_tells_no_pod_it_is_written(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct engine *e =
+        engine_for("x86_64", OBJS(POL("p", "  selector: {matchLabels: {app: a}}\n"
+                                           "  seccomp: {syscalls: [read], action: Allow}\n"),
+                                  POL("q", "  selector: {matchLabels: {app: b}}\n"
+                                           "  seccomp: {syscalls: [read], action: Allow}\n"),
+                                  POD("demo", "pod-a", "{app: a}", "kscmp/demo/shared.json"),
+                                  POD("demo", "pod-b", "{app: b}", "kscmp/demo/shared.json")));
+    sync_rec(e, &r);
+    json_decref(written(&r, "demo/shared.json"));
+    load(e, OBJS(POL("p", "  selector: {matchExpressions: [{key: app, operator: Near}]}\n"
+                          "  seccomp: {syscalls: [read], action: Allow}\n")));
+    sync_rec(e, &r);
+    want_file(&r, "demo/shared.json", FILE_KEEP);
+    for (size_t i = 0; i < r.nev; i++)
+        if (strstr(r.ev[i].message, "had been refused"))
+            fail_msg("%s told the kept file is written: %s", r.ev[i].pod, r.ev[i].message);
+    assert_non_null(strstr(event_of(&r, "demo/pod-a", "PolicyInvalid")->message, "pod demo/pod-b "
+                                                                                 "shares it"));
     rec_clear(&r);
     engine_free(e);
 }
@@ -2033,6 +2137,8 @@ int main(void)
         cmocka_unit_test(test_refused_references),
         cmocka_unit_test(test_invalid_policy_keeps_file),
         cmocka_unit_test(test_held_shared_file_tells_every_pod),
+        cmocka_unit_test(test_shared_file_kept_tells_no_pod_it_is_written),
+        cmocka_unit_test(test_refused_edit_keeps_what_came_after),
         cmocka_unit_test(test_shared_file_conflict),
         cmocka_unit_test(test_pod_deleted),
         cmocka_unit_test(test_incremental_scope),

@@ -17,6 +17,7 @@
 static void prop_fail_test(const char *msg, void *userdata)
 {
     (void)userdata;
+    fputs(msg, stderr);
     fail_msg("%s", msg);
 }
 

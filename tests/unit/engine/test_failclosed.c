@@ -173,6 +173,46 @@ static void test_broken_cluster_policy_holds_every_file(void **state)
     engine_free(e);
 }
 
+/* An agent that starts (a fresh engine) with a guard already broken, its selectors changed too
+ * while it was down: which pods its earlier versions reached is not known, so every file of
+ * its scope is kept (before, the files it no longer selected were written without it, or
+ * removed when it was their only policy). Once the engine's past is known, a policy that comes
+ * broken is new, and reaches only what it selects. */
+static void test_broken_at_start_holds_its_scope(void **state)
+{
+    struct engine *e = NULL;
+    assert_int_equal(engine_new(arch_parse("x86_64"), &e), 0);
+    load_text(e, APOD("demo", "web-1", "web", "web") APOD("demo", "db-1", "db", "db")
+                     APOD("prod", "api-1", "api", "api") WEB_OK
+              "---\napiVersion: kscmp.io/v1\nkind: ClusterSeccompPolicy\nmetadata: {name: guard}\n"
+              "spec:\n  ceiling: true\n  selector: {matchLabels: {app: nothing}}\n"
+              "  defaultAction: Allow\n  rules: [{syscalls: [ptrac], action: Kill}]\n");
+    struct outcome o = sync_now(e);
+    assert_int_equal(action_of(&o, "demo/web.json"), FILE_KEEP);
+    assert_int_equal(action_of(&o, "demo/db.json"), FILE_KEEP); /* its only policy: kept */
+    assert_int_equal(action_of(&o, "prod/api.json"), FILE_KEEP);
+    assert_true(o.invalid_events >= 3);
+    /* Fixed: written, and the guard's new selector decides. */
+    load_text(e, "apiVersion: kscmp.io/v1\nkind: ClusterSeccompPolicy\nmetadata: {name: guard}\n"
+                 "spec:\n  ceiling: true\n  selector: {matchLabels: {app: nothing}}\n"
+                 "  defaultAction: Allow\n  rules: [{syscalls: [ptrace], action: Kill}]\n");
+    o = sync_now(e);
+    assert_int_equal(action_of(&o, "demo/web.json"), FILE_WRITE);
+    assert_int_equal(action_of(&o, "demo/db.json"), FILE_REMOVE);
+    engine_free(e);
+
+    /* After the first sync: a policy that comes broken holds only what it selects. */
+    e = start();
+    engine_past_known(e);
+    load_text(e, "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: q, namespace: "
+                 "demo}\nspec:\n  selector: {matchLabels: {app: db}}\n"
+                 "  seccomp: {syscalls: [wirte], action: Allow}\n");
+    o = sync_now(e);
+    assert_int_equal(action_of(&o, "demo/db.json"), FILE_KEEP);
+    assert_int_equal(action_of(&o, "demo/web.json"), FILE_WRITE); /* not held */
+    engine_free(e);
+}
+
 static void test_valid_edit_moves_the_selector_at_once(void **state)
 {
     struct engine *e = start();
@@ -194,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_new_policy_with_unreadable_selector_holds_its_namespace),
         cmocka_unit_test(test_broken_cluster_policy_holds_every_file),
         cmocka_unit_test(test_valid_edit_moves_the_selector_at_once),
+        cmocka_unit_test(test_broken_at_start_holds_its_scope),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
