@@ -160,6 +160,9 @@ static void local_conditions(struct agent *a)
                      p->ns ? "/" : "", p->name, names[before - 1], names[cond],
                      cond == 0 ? " (recovered)" : "", cond == 1 && pr.error ? ": " : "",
                      cond == 1 && pr.error ? pr.error : "");
+        else if (!before && cond == 1) /* invalid as it comes: said once, even if no pod uses it */
+            log_warning("%s %s%s%s: Invalid: %s", policy_kind_name(p->kind), p->ns ? p->ns : "",
+                        p->ns ? "/" : "", p->name, pr.error ? pr.error : "?");
     }
     free(ps);
     metrics_set(a->m, G_POLICIES_VALID, counts[0]);

@@ -623,6 +623,15 @@ spec:
         self.put("10-merge.yaml", MERGE)
         for rel in ("demo/web.json", "demo/api.json"):
             self.wait_bytes(rel, self.expected(rel))
+        # A new policy, invalid, that selects no pod: named in the log all the same, and,
+        # new, it holds nothing.
+        mark = a.log_mark()
+        self.put("70-orphan.yaml", "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: "
+                 "{name: orphan, namespace: demo}\nspec:\n  selector: {matchLabels: {app: none}}\n"
+                 "  seccomp: {syscalls: [nosuchcall], action: Allow}\n")
+        a.wait_log(r'SeccompPolicy demo/orphan: Invalid: .*unknown syscall "nosuchcall"', mark)
+        self.put("10-merge.yaml", MERGE.replace("[getpid, mkdir, futex]", "[getpid, futex]"))
+        self.wait_bytes("demo/web.json", self.expected("demo/web.json"))
 
     def test_14_cross_namespace_refused(self):
         """A pod that references another namespace's folder (or a bad name) gets no file and
