@@ -475,6 +475,32 @@ static bool hold_defined_twice(struct localsrc *s, const char *name, struct poli
     return true;
 }
 
+/* Up to four of the objects ids[i] with gone[i] (all when gone is NULL), by kind and name,
+ * into buf: "ClusterSeccompPolicy guard, Pod demo/web-1 and 3 more". */
+static void name_gone(const struct ident *ids, size_t n, const bool *gone, char *buf, size_t len)
+{
+    size_t off = 0, told = 0, more = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (gone && !gone[i])
+            continue;
+        if (told == 4) {
+            more++;
+            continue;
+        }
+        const struct ident *id = &ids[i];
+        const char *kind = id->type == OBJ_POLICY ? policy_kind_name(id->kind)
+                           : id->type == OBJ_POD  ? "Pod"
+                                                  : "Namespace";
+        int w = snprintf(buf + off, off < len ? len - off : 0, "%s%s %s%s%s", told ? ", " : "",
+                         kind, id->ns ? id->ns : "", id->ns ? "/" : "", id->name);
+        off += w > 0 ? (size_t)w : 0;
+        told++;
+    }
+    if (more && off < len)
+        snprintf(buf + off, len - off, " and %zu more", more);
+}
+
 static void remove_file(struct localsrc *s, const char *name)
 {
     struct lfile *f = hmap_remove(&s->files, name);
@@ -483,7 +509,10 @@ static void remove_file(struct localsrc *s, const char *name)
     holders_count(s, f->ids, f->nids, -1);
     for (size_t i = 0; i < f->nids; i++)
         drop_ident(s, NULL, &f->ids[i]);
-    log_info("%s/%s removed: its %zu object(s) are gone", s->dir, name, f->nids);
+    char gone[512];
+    name_gone(f->ids, f->nids, NULL, gone, sizeof(gone));
+    log_info("%s/%s removed: its %zu object(s) are gone%s%s", s->dir, name, f->nids,
+             f->nids ? ": " : "", gone);
     lfile_free(f);
 }
 
@@ -770,11 +799,26 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
     }
     /* From here to the end, the counts in s->holders are those of the other files. */
     holders_count(s, f->ids, f->nids, -1);
-    /* Objects the file no longer holds go; the others are put (replaced). */
+    /* Objects the file no longer holds go, named in the log; the others are put (replaced). */
+    size_t ngone = 0;
+    _cleanup_free_ bool *gone = f->known && f->nids ? calloc(f->nids, sizeof(*gone)) : NULL;
     if (f->known)
         for (size_t i = 0; i < f->nids; i++)
-            if (!hmap_get(&now, f->ids[i].key))
+            if (!hmap_get(&now, f->ids[i].key)) {
                 drop_ident(s, name, &f->ids[i]);
+                ngone++;
+                if (gone)
+                    gone[i] = true;
+            }
+    if (ngone && gone) {
+        char what[512];
+        name_gone(f->ids, f->nids, gone, what, sizeof(what));
+        if (b.n == 0) /* all of them: a file commented out, say, is not an empty one */
+            log_warning("%s holds no object any more: its %zu object(s) are gone: %s", path, ngone,
+                        what);
+        else
+            log_info("%s: %zu object(s) no longer in it are gone: %s", path, ngone, what);
+    }
     for (size_t i = 0; i < b.n; i++) {
         struct object *o = &b.v[i];
         warn_defined_twice(s, name, hmap_get(&before, ids[i].key) != NULL, o, &ids[i]);

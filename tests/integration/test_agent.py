@@ -1581,6 +1581,26 @@ spec:
                                r"owed")
         os.unlink(filler)
 
+    def test_42_objects_gone_are_named(self):
+        """Objects that go with a file are named in the log: a file commented out whole (a
+        warning, as it is not an empty file, whose objects stay), objects taken out of a
+        file, a file removed."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        mark = a.log_mark()
+        self.put("30-cluster.yaml", "".join("# " + ln + "\n" for ln in CLUSTER.splitlines()))
+        a.wait_log(r"warning\s+\S+30-cluster\.yaml holds no object any more: its 1 object\(s\) "
+                   r"are gone: ClusterSeccompPolicy baseline", mark)
+        self.put("30-cluster.yaml", CLUSTER)
+        self.wait_bytes("demo/web.json", self.expected("demo/web.json"))
+        mark = a.log_mark()
+        self.put("20-inherit.yaml", INHERIT.split("---")[0])
+        a.wait_log(r"20-inherit\.yaml: 1 object\(s\) no longer in it are gone: SeccompPolicy "
+                   r"demo/api", mark)
+        os.unlink(os.path.join(self.local, "30-cluster.yaml"))
+        a.wait_log(r"30-cluster\.yaml removed: its 1 object\(s\) are gone: ClusterSeccompPolicy "
+                   r"baseline", mark)
+
 def main():
     if not os.access(H.KSCMP, os.X_OK):
         print(f"{H.KSCMP} is missing: run `make build/kscmp` first", file=sys.stderr)
