@@ -978,7 +978,8 @@ int profile_merge_opts(const struct cprof *const *in, size_t n, const struct mer
     }
     struct slot {
         bool named;
-        bool open; /* no unconditional rule: outside its conditions s is named by none */
+        bool open;    /* no unconditional rule: outside its conditions s is named by none */
+        bool by_rule; /* v's origin is a rule that names s, not a default */
         struct verdict v;
         uint16_t from; /* input index */
         uint16_t origin;
@@ -1030,10 +1031,14 @@ int profile_merge_opts(const struct cprof *const *in, size_t n, const struct mer
                 continue;
             uint16_t origin;
             struct verdict v = entry_or_default(p, ent, &origin);
-            if (first || verdict_cmp(v, slots[s].v) > 0) {
+            int cmp = first ? 1 : verdict_cmp(v, slots[s].v);
+            /* On a tie, a rule that names s is where its action comes from, rather than a
+             * default that agrees (a ceiling's Allow beside an allow-list's Allow). */
+            if (cmp > 0 || (cmp == 0 && ent && !slots[s].by_rule)) {
                 slots[s].v = v;
                 slots[s].from = (uint16_t)i;
                 slots[s].origin = origin;
+                slots[s].by_rule = ent != NULL;
             }
             first = false;
             any_entry |= ent != NULL;

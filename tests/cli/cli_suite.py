@@ -406,6 +406,19 @@ def test_ceiling(d):
     check(p.returncode == 0 and line and "SCMP_ACT_ERRNO" in line[0] and
           "ceiling guard" in line[0], "explain names the ceiling that blocks bpf",
           p.stdout + p.stderr)
+    # A ceiling whose default is Allow agrees with the allow-list on read: read comes from the
+    # allow-list's rule, not from the ceiling's default.
+    open_guard = policy("guard", "  selector: {}\n  ceiling: true\n  defaultAction: Allow\n"
+                                 "  rules: [{syscalls: [ptrace], action: Kill}]\n",
+                        ns=None, kind="ClusterSeccompPolicy")
+    path = write(d, "ceiling-open.yaml", open_guard,
+                 policy("web", "  seccomp: {syscalls: [read, bpf], action: Allow}\n"))
+    p = kscmp("explain", "-f", path, "--pod", pods, "--arch", "x86_64", "--startup-syscalls", "none")
+    line = [l for l in p.stdout.splitlines() if l.startswith("read ")]
+    check(p.returncode == 0 and line and "SCMP_ACT_ALLOW" in line[0] and
+          "demo/web spec.seccomp" in line[0],
+          "explain credits an allowed syscall to the allow-list, not an open ceiling's default",
+          p.stdout + p.stderr)
     path = write(d, "ceiling-ns.yaml", policy("web", "  ceiling: true\n"))
     p = kscmp("validate", "-f", path)
     check(p.returncode == 1 and "SeccompPolicy demo/web: spec.ceiling: only a "
