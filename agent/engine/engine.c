@@ -1827,10 +1827,28 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                              policy_kind_name(cv.v[k]->p->kind),
                              policy_id(cv.v[k]->p, id, sizeof(id)));
                 }
+                /* Reached for want of knowing what it selects: said, or the hold of an
+                 * unrelated pod's file reads as a mystery. */
+                const struct policy *cp = cv.v[k]->p;
+                bool cl = cp->kind == PK_CLUSTER;
+                const char *may =
+                    (!cl && strcmp(cp->name, name) == 0) ||
+                            (!cp->selector_unknown &&
+                             selects(&cp->selector, &cp->ns_selector, cl, pod,
+                                     hmap_get(&e->namespaces, pod->ns)))
+                        ? NULL
+                    : cp->selector_unknown
+                        ? "its selectors cannot be read, so it may select any pod of its scope"
+                    : cv.v[k]->past_unseen && !cv.v[k]->good
+                        ? "it was invalid when the agent started, and which pods its earlier "
+                          "versions selected is not known"
+                        : "its last valid version selected this pod";
                 r = emit_cause(ops, pod, "PolicyInvalid", cv.v[k]->error,
                                "kscmp/%s keeps its last good profile (or stays absent) because a "
-                               "policy that contributes to it is invalid: %s",
-                               rel, cv.v[k]->error ? cv.v[k]->error : "?");
+                               "policy that %s to it is invalid%s%s%s: %s",
+                               rel, may ? "may contribute" : "contributes", may ? " (" : "",
+                               may ? may : "", may ? ")" : "",
+                               cv.v[k]->error ? cv.v[k]->error : "?");
             } else if ((r = ensure_prof(e, cv.v[k])) >= 0)
                 profs[k] = cv.v[k]->prof;
         }

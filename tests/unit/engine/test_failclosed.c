@@ -24,6 +24,7 @@ struct outcome {
     struct seen files[16];
     size_t nfiles;
     unsigned invalid_events;
+    unsigned unseen_told; /* of them, those that say its earlier versions are not known */
 };
 
 static int on_file(const struct file_result *r, void *userdata)
@@ -40,8 +41,11 @@ static int on_file(const struct file_result *r, void *userdata)
 static int on_event(const struct engine_event *ev, void *userdata)
 {
     struct outcome *o = userdata;
-    if (strcmp(ev->reason, "PolicyInvalid") == 0)
+    if (strcmp(ev->reason, "PolicyInvalid") == 0) {
         o->invalid_events++;
+        o->unseen_told += strstr(ev->message, "may contribute to it is invalid (it was invalid "
+                                              "when the agent started") != NULL;
+    }
     return 0;
 }
 
@@ -192,6 +196,7 @@ static void test_broken_at_start_holds_its_scope(void **state)
     assert_int_equal(action_of(&o, "demo/db.json"), FILE_KEEP); /* its only policy: kept */
     assert_int_equal(action_of(&o, "prod/api.json"), FILE_KEEP);
     assert_true(o.invalid_events >= 3);
+    assert_int_equal(o.unseen_told, 3); /* why an unrelated pod's file is held */
     /* Fixed: written, and the guard's new selector decides. */
     load_text(e, "apiVersion: kscmp.io/v1\nkind: ClusterSeccompPolicy\nmetadata: {name: guard}\n"
                  "spec:\n  ceiling: true\n  selector: {matchLabels: {app: nothing}}\n"
