@@ -811,6 +811,17 @@ int engine_put_object(struct object *o, void *engine)
     }
 }
 
+bool engine_namespace_known(const struct engine *e, const char *ns)
+{
+    if (hmap_get(&e->namespaces, ns))
+        return true;
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&e->pods, &it); h; h = hmap_next(&e->pods, &it))
+        if (strcmp(((struct podstate *)h->value)->pod->ns, ns) == 0)
+            return true;
+    return false;
+}
+
 const struct pod *engine_get_pod(const struct engine *e, const char *ns, const char *name)
 {
     _cleanup_free_ char *key = NULL;

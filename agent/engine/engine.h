@@ -93,6 +93,9 @@ int engine_policy_swap_tag(struct engine *e, const struct policy *p, uint8_t tag
 const struct policy *engine_get_policy(const struct engine *e, enum policy_kind kind,
                                        const char *ns, const char *name);
 const struct pod *engine_get_pod(const struct engine *e, const char *ns, const char *name);
+/* Whether the engine holds Namespace ns, or a pod in it (a walk of the pods when there is no
+ * such Namespace). */
+bool engine_namespace_known(const struct engine *e, const char *ns);
 
 /* One policy after inheritance. Pointers stay valid until the next change to the engine. */
 struct policy_result {

@@ -29,8 +29,10 @@
 #include "node/kubelet_root.h"
 #include "kube/node_taint.h"
 #include "base/file.h"
+#include "base/hmap.h"
 
 struct agent {
+    const char *local_dir; /* --local DIR */
     struct engine *e;
     struct store *store;
     struct metrics *m;
@@ -142,6 +144,8 @@ static void local_conditions(struct agent *a)
     if (engine_list_policies(a->e, &ps, &n) < 0)
         return;
     unsigned counts[3] = {0, 0, 0};
+    struct hmap unknown_ns; /* namespaces found with no Namespace and no pod, in this call */
+    hmap_init(&unknown_ns);
     for (size_t i = 0; i < n; i++) {
         const struct policy *p = ps[i];
         struct policy_result pr;
@@ -163,7 +167,16 @@ static void local_conditions(struct agent *a)
         else if (!before && cond == 1) /* invalid as it comes: said once, even if no pod uses it */
             log_warning("%s %s%s%s: Invalid: %s", policy_kind_name(p->kind), p->ns ? p->ns : "",
                         p->ns ? "/" : "", p->name, pr.error ? pr.error : "?");
+        /* New, in a namespace DIR has no sign of: a typo in metadata.namespace moves a policy
+         * away from its pods, silently (a cluster's API server refuses such an object). */
+        if (!before && p->ns &&
+            (hmap_get(&unknown_ns, p->ns) || (!engine_namespace_known(a->e, p->ns) &&
+                                              hmap_put(&unknown_ns, p->ns, (void *)1, NULL) >= 0)))
+            log_warning("%s %s/%s: %s has no Namespace %s and no pod in it: the policy applies "
+                        "to no pod here (a typo in metadata.namespace?)",
+                        policy_kind_name(p->kind), p->ns, p->name, a->local_dir, p->ns);
     }
+    hmap_clear(&unknown_ns, NULL);
     free(ps);
     metrics_set(a->m, G_POLICIES_VALID, counts[0]);
     metrics_set(a->m, G_POLICIES_INVALID, counts[1]);
@@ -771,7 +784,8 @@ int agent_main(int argc, char **argv)
     }
     r = reconciler_new(a.e, a.store, a.m, once ? NULL : a.l, &proof, &a.rec, &err);
     if (r == 0 && local)
-        r = localsrc_new(local, a.e, once ? NULL : a.l, a.m, on_change, &a, &a.local, &err);
+        a.local_dir = local;
+    r = localsrc_new(local, a.e, once ? NULL : a.l, a.m, on_change, &a, &a.local, &err);
     if (r < 0) {
         log_error("%s", err.msg[0] ? err.msg : strerror(-r));
         agent_free(&a);

@@ -1601,6 +1601,19 @@ spec:
         a.wait_log(r"30-cluster\.yaml removed: its 1 object\(s\) are gone: ClusterSeccompPolicy "
                    r"baseline", mark)
 
+    def test_43_policy_in_a_namespace_dir_does_not_have(self):
+        """A policy whose namespace has no Namespace and no pod in DIR (a typo in
+        metadata.namespace moves it away from its pods): a warning naming both; none at start
+        for the namespaces DIR has."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        self.assertNotIn("has no Namespace", a.log())
+        mark = a.log_mark()
+        self.put("80-typo.yaml", MERGE.split("---")[0].replace("namespace: demo", "namespace: dmeo"))
+        a.wait_log(r"warning\s+SeccompPolicy dmeo/kscmp1: \S+ has no Namespace dmeo and no pod in "
+                   r"it: the policy applies to no pod here \(a typo in metadata\.namespace\?\)",
+                   mark)
+
 def main():
     if not os.access(H.KSCMP, os.X_OK):
         print(f"{H.KSCMP} is missing: run `make build/kscmp` first", file=sys.stderr)
