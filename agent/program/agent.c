@@ -144,8 +144,8 @@ static void local_conditions(struct agent *a)
     if (engine_list_policies(a->e, &ps, &n) < 0)
         return;
     unsigned counts[3] = {0, 0, 0};
-    struct hmap unknown_ns; /* namespaces found with no Namespace and no pod, in this call */
-    hmap_init(&unknown_ns);
+    struct hmap namespaces; /* those of new policies, looked at in this call */
+    hmap_init(&namespaces);
     for (size_t i = 0; i < n; i++) {
         const struct policy *p = ps[i];
         struct policy_result pr;
@@ -168,15 +168,20 @@ static void local_conditions(struct agent *a)
             log_warning("%s %s%s%s: Invalid: %s", policy_kind_name(p->kind), p->ns ? p->ns : "",
                         p->ns ? "/" : "", p->name, pr.error ? pr.error : "?");
         /* New, in a namespace DIR has no sign of: a typo in metadata.namespace moves a policy
-         * away from its pods, silently (a cluster's API server refuses such an object). */
-        if (!before && p->ns &&
-            (hmap_get(&unknown_ns, p->ns) || (!engine_namespace_known(a->e, p->ns) &&
-                                              hmap_put(&unknown_ns, p->ns, (void *)1, NULL) >= 0)))
-            log_warning("%s %s/%s: %s has no Namespace %s and no pod in it: the policy applies "
-                        "to no pod here (a typo in metadata.namespace?)",
-                        policy_kind_name(p->kind), p->ns, p->name, a->local_dir, p->ns);
+         * away from its pods, silently (a cluster's API server refuses such an object). Once
+         * a namespace in each call (1: known, 2: not). */
+        uintptr_t seen = p->ns && !before ? (uintptr_t)hmap_get(&namespaces, p->ns) : 1;
+        if (!seen) {
+            seen = engine_namespace_known(a->e, p->ns) ? 1 : 2;
+            (void)hmap_put(&namespaces, p->ns, (void *)seen, NULL);
+            if (seen == 2)
+                log_warning("%s %s/%s: %s has no Namespace %s and no pod in it: the policy "
+                            "applies to no pod here, nor does any other new one of %s (a typo "
+                            "in metadata.namespace?)",
+                            policy_kind_name(p->kind), p->ns, p->name, a->local_dir, p->ns, p->ns);
+        }
     }
-    hmap_clear(&unknown_ns, NULL);
+    hmap_clear(&namespaces, NULL);
     free(ps);
     metrics_set(a->m, G_POLICIES_VALID, counts[0]);
     metrics_set(a->m, G_POLICIES_INVALID, counts[1]);

@@ -1611,7 +1611,8 @@ spec:
         mark = a.log_mark()
         self.put("80-typo.yaml", MERGE.split("---")[0].replace("namespace: demo", "namespace: dmeo"))
         a.wait_log(r"warning\s+SeccompPolicy dmeo/kscmp1: \S+ has no Namespace dmeo and no pod in "
-                   r"it: the policy applies to no pod here \(a typo in metadata\.namespace\?\)",
+                   r"it: the policy applies to no pod here, nor does any other new one of dmeo "
+                   r"\(a typo in metadata\.namespace\?\)",
                    mark)
 
 def main():
