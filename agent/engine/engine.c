@@ -178,6 +178,7 @@ static const struct policy *fallback_version(const struct pstate *s)
 }
 
 static int compile_state(struct engine *e, struct pstate *s);
+static struct pstate *pstate_get(const struct engine *e, struct policy_key k);
 
 static void pstate_free(void *v)
 {
@@ -450,7 +451,45 @@ static void policy_changed(struct engine *e, struct pstate *s)
 
 static void logf_(struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+static int good_prof(struct engine *e, struct pstate *s, const struct cprof **ret);
+
+/* Whether the current version of s is what its files take (the version a bad edit after it
+ * falls back to): it compiled, or it is invalid through an ancestor alone, not since before
+ * the engine's past is known, and compiles on the ancestors' fallbacks (good_prof()). Compiles
+ * s when it was not (two puts with no sync between). 0 or a negative errno. */
+static int in_force(struct engine *e, struct pstate *s, bool *ret)
+{
+    *ret = false;
+    int r = compile_state(e, s);
+    if (r < 0)
+        return r;
+    if (s->p_good) {
+        *ret = true;
+        return 0;
+    }
+    if (s->valid || !s->cause || s->past_unseen)
+        return 0;
+    const struct cprof *gp = NULL;
+    if ((r = good_prof(e, s, &gp)) < 0)
+        return r;
+    *ret = gp != NULL;
+    return 0;
+}
+
+int engine_policy_in_force(struct engine *e, const struct policy *p, bool *ret)
+{
+    struct pstate *s = pstate_get(e, policy_key_of(p));
+    if (!s)
+        return -ENOENT;
+    return in_force(e, s, ret);
+}
+
 int engine_put_policy(struct engine *e, struct policy *p)
+{
+    return engine_put_policy_held(e, p, false);
+}
+
+int engine_put_policy_held(struct engine *e, struct policy *p, bool held)
 {
     _cleanup_(policy_freep) struct policy *own = p;
     _cleanup_free_ char *nsw = engine_selector_warning(p);
@@ -460,17 +499,21 @@ int engine_put_policy(struct engine *e, struct policy *p)
     if (!key)
         return -ENOMEM;
     struct pstate *s = hmap_get(&e->policies, key);
-    /* Whether the version being replaced compiles, if not known yet (two puts with no sync
-     * between): a bad edit that follows falls back to it, not to an older one. */
-    int q = s ? compile_state(e, s) : 0;
-    if (q < 0)
-        return q;
+    /* Whether the version being replaced is in force (compiled when it was not: two puts
+     * with no sync between): a bad edit that follows falls back to it, not to an older one.
+     * Not for a held definition (the source does not know which of two was meant): the one it
+     * replaces was never in force unless it had compiled already. */
+    bool keep_old = s && s->p_good;
+    if (s && !held) {
+        int q = in_force(e, s, &keep_old);
+        if (q < 0)
+            return q;
+    }
     if (s) {
         policy_changed(e, s); /* what the old version touched */
         children_index(e, s, false);
-        if (s->p_good) {
-            /* The version being replaced compiled: kept in case the new one does not
-             * (dropped once a version compiles again). */
+        if (keep_old) {
+            /* Kept in case the new one does not compile (dropped once a version does). */
             good_clear(s);
             s->good = s->p;
         } else

@@ -57,6 +57,12 @@ void engine_set_logger(struct engine *e, void (*log)(const char *line, void *use
 /* Adding an object of an identity already known replaces it. These take ownership of the
  * object, also when they fail. */
 int engine_put_policy(struct engine *e, struct policy *p);
+/* The same for a definition the source holds (a policy defined twice: which one was meant is
+ * not known): the version it replaces counts as in force only if it had compiled already. */
+int engine_put_policy_held(struct engine *e, struct policy *p, bool held);
+/* Whether the current version of p is in force: what its files take, and what a bad edit
+ * after it falls back to (docs/policies.md: invalid policies). 0 or a negative errno. */
+int engine_policy_in_force(struct engine *e, const struct policy *p, bool *ret);
 int engine_delete_policy(struct engine *e, enum policy_kind kind, const char *ns, const char *name);
 int engine_put_namespace(struct engine *e, struct k8s_namespace *n);
 int engine_delete_namespace(struct engine *e, const char *name);

@@ -452,8 +452,9 @@ static bool hold_defined_twice(struct localsrc *s, const char *name, struct poli
      * selects as this one does (a copy of a file kept beside it, most often), its selectors
      * are taken as unknown, and it holds the files of every pod in its scope (a namespace's,
      * or the node's for a ClusterSeccompPolicy). When they select alike, it holds the files
-     * of the pods they select, and those of the pods its last compiled version selected (the
-     * engine remembers them), no more. */
+     * of the pods they select, and those of the pods its last version in force selected (the
+     * engine remembers it; put held, the other definition never counts as in force), no
+     * more. */
     struct policy *p = *pp, *held = NULL;
     bool unknown = p->selector_unknown;
     alike = alike && ids_select_alike(here, nhere, id);
@@ -835,14 +836,15 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
         }
         /* Held whether this definition is valid or not: an invalid one still must not let
          * the pods only another definition selects go without it (counted once). */
+        bool put_held = false;
         if (o->type == OBJ_POLICY) {
             bool was_invalid = o->policy->error != NULL;
-            if (hold_defined_twice(s, name, &o->policy, &ids[i], ids, nids, twice_here) &&
-                !was_invalid)
+            put_held = hold_defined_twice(s, name, &o->policy, &ids[i], ids, nids, twice_here);
+            if (put_held && !was_invalid)
                 ninvalid++;
         }
-        if (o->type == OBJ_POLICY)
-            r = engine_put_policy(s->e, TAKE_PTR(o->policy));
+        if (o->type == OBJ_POLICY) /* a held one does not make the other definition in force */
+            r = engine_put_policy_held(s->e, TAKE_PTR(o->policy), put_held);
         else if (o->type == OBJ_POD)
             r = engine_put_pod(s->e, TAKE_PTR(o->pod));
         else

@@ -788,9 +788,9 @@ int agent_main(int argc, char **argv)
         return EXIT_INVALID;
     }
     r = reconciler_new(a.e, a.store, a.m, once ? NULL : a.l, &proof, &a.rec, &err);
+    a.local_dir = local;
     if (r == 0 && local)
-        a.local_dir = local;
-    r = localsrc_new(local, a.e, once ? NULL : a.l, a.m, on_change, &a, &a.local, &err);
+        r = localsrc_new(local, a.e, once ? NULL : a.l, a.m, on_change, &a, &a.local, &err);
     if (r < 0) {
         log_error("%s", err.msg[0] ? err.msg : strerror(-r));
         agent_free(&a);

@@ -284,7 +284,9 @@ static int world_open(struct world *w, const struct copts *o, int arch, struct k
         return r;
     if ((r = engine_new(arch, &w->e)) < 0)
         return kerr_set(err, r, "cannot start the engine: %s", strerror(-r));
-    engine_past_known(w->e); /* as the node's agent, running since before the policies came */
+    /* As an agent that has run since before the policies came: a broken policy holds what it
+     * selects now (what its earlier versions selected is not known here; docs/policies.md). */
+    engine_past_known(w->e);
     w->policies = json_array();
     return w->policies ? 0 : -ENOMEM;
 }

@@ -707,9 +707,14 @@ static void prop_step(struct prop *p, struct prop_src *s, int *chain_next)
         return;
     }
     if (tmpl.type == PROP_POLICY) {
-        /* The engine remembers the version it replaces when that one compiled. */
-        const char *lv = hmap_get(&p->lastvalid, key);
-        if (cur && lv)
+        /* The engine remembers the version it replaces when that one is in force: it compiled,
+         * or is invalid through an ancestor alone and compiles on the ancestors' fallbacks
+         * (asked of the engine: that walk is the engine's, checked by the rest). */
+        const struct policy *was = cur ? engine_get_policy(p->e, tmpl.kind, ns, name) : NULL;
+        bool in_force = false;
+        if (was && engine_policy_in_force(p->e, was, &in_force) < 0)
+            prop_failf(p, "%s: engine_policy_in_force failed", what);
+        if (cur && in_force)
             prop_set_str(&p->prevs, key, cur->yaml);
         if (!put)
             prop_set_str(&p->prevs, key, NULL);
