@@ -1476,17 +1476,46 @@ static bool selects(const struct selector *sel, const struct selector *ns_sel, b
            (!cluster || ns_selector_matches(ns_sel, n, pod->ns));
 }
 
-/* Whether the last version of s that compiled reaches pod's file name (as reaches() has it). */
+/* Whether version v of a policy reaches pod's file name: named after it, or selecting the pod
+ * (its selectors read). */
+static bool version_reaches(const struct engine *e, const struct policy *v, const struct pod *pod,
+                            const char *name)
+{
+    bool cluster = v->kind == PK_CLUSTER;
+    if (!cluster && strcmp(v->name, name) == 0)
+        return true;
+    return !v->selector_unknown &&
+           selects(&v->selector, &v->ns_selector, cluster, pod, hmap_get(&e->namespaces, pod->ns));
+}
+
+/* Whether s has had no version compile since it came before engine_past_known(): what its
+ * earlier versions selected is not known. */
+static bool past_unknown(const struct pstate *s)
+{
+    return s->past_unseen && !s->good;
+}
+
+/* Whether the fallback version of invalid s reaches pod's file name. */
 static bool good_reaches(const struct engine *e, const struct pstate *s, const struct pod *pod,
                          const char *name)
 {
     const struct policy *v = fallback_version(s);
-    if (!v)
-        return false;
-    bool cluster = v->kind == PK_CLUSTER;
-    if (!cluster && strcmp(v->name, name) == 0)
-        return true;
-    return selects(&v->selector, &v->ns_selector, cluster, pod, hmap_get(&e->namespaces, pod->ns));
+    return v && version_reaches(e, v, pod, name);
+}
+
+/* Why invalid s may contribute to pod's file name though its current version does not select
+ * the pod (reaches()), said in its PolicyInvalid Event; NULL when the current version does. */
+static const char *held_reason(const struct engine *e, const struct pstate *s,
+                               const struct pod *pod, const char *name)
+{
+    if (version_reaches(e, s->p, pod, name))
+        return NULL;
+    if (s->p->selector_unknown)
+        return "its selectors cannot be read, so it may select any pod of its scope";
+    if (past_unknown(s))
+        return "it was invalid when the agent started, and which pods its earlier versions "
+               "selected is not known";
+    return "its last valid version selected this pod";
 }
 
 /* Whether policy s contributes to a file of pod (by_name: the file is named after it).
@@ -1501,8 +1530,7 @@ static int reaches(struct engine *e, struct pstate *s, const struct pod *pod,
     if (by_name || s->p->selector_unknown ||
         selects(&s->p->selector, &s->p->ns_selector, cluster, pod, n))
         return 1;
-    bool unseen = s->past_unseen && !s->good; /* no version of it compiled since the start */
-    if (!unseen &&
+    if (!past_unknown(s) &&
         (!s->good || !selects(&s->good->selector, &s->good->ns_selector, cluster, pod, n)))
         return 0;
     int r = compile_state(e, s);
@@ -1799,8 +1827,8 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
     if (!nopolicy)
         return -ENOMEM;
     bool keep = false, noarch = false, toolarge = false, nsmissing = false;
-    char bad_why[400] = ""; /* the first invalid contributor met (pods by name, then rank) */
-    const struct pstate *bad_ps = NULL; /* that contributor, and the pod it was met for */
+    /* The first invalid contributor met (pods by name, then rank), and the pod it was met for. */
+    const struct pstate *bad_ps = NULL;
     const struct pod *bad_pod = NULL;
     _cleanup_free_ bool *told_invalid = calloc(npods, sizeof(*told_invalid));
     if (!told_invalid)
@@ -1875,28 +1903,9 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                     bad_ps = cv.v[k];
                     bad_pod = pod;
                 }
-                if (!bad_why[0]) {
-                    char id[300];
-                    snprintf(bad_why, sizeof(bad_why), "a contributing policy is invalid (%s %s)",
-                             policy_kind_name(cv.v[k]->p->kind),
-                             policy_id(cv.v[k]->p, id, sizeof(id)));
-                }
                 /* Reached for want of knowing what it selects: said, or the hold of an
                  * unrelated pod's file reads as a mystery. */
-                const struct policy *cp = cv.v[k]->p;
-                bool cl = cp->kind == PK_CLUSTER;
-                const char *may =
-                    (!cl && strcmp(cp->name, name) == 0) ||
-                            (!cp->selector_unknown &&
-                             selects(&cp->selector, &cp->ns_selector, cl, pod,
-                                     hmap_get(&e->namespaces, pod->ns)))
-                        ? NULL
-                    : cp->selector_unknown
-                        ? "its selectors cannot be read, so it may select any pod of its scope"
-                    : cv.v[k]->past_unseen && !cv.v[k]->good
-                        ? "it was invalid when the agent started, and which pods its earlier "
-                          "versions selected is not known"
-                        : "its last valid version selected this pod";
+                const char *may = held_reason(e, cv.v[k], pod, name);
                 r = emit_cause(ops, pod, "PolicyInvalid", cv.v[k]->error,
                                "kscmp/%s keeps its last good profile (or stays absent) because a "
                                "policy that %s to it is invalid%s%s%s: %s",
@@ -1990,10 +1999,16 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
     _cleanup_free_ char *final = NULL;
     _cleanup_(cprof_freep) struct cprof *inter = NULL;
     size_t final_len = 0;
+    char bad_why[400];
     if (r >= 0) {
         if (keep) {
+            char id[300];
             res.action = FILE_KEEP;
-            res.why = bad_why[0] ? bad_why : "a contributing policy is invalid";
+            res.why = "a contributing policy is invalid";
+            if (bad_ps && snprintf(bad_why, sizeof(bad_why), "%s (%s %s)", res.why,
+                                   policy_kind_name(bad_ps->p->kind),
+                                   policy_id(bad_ps->p, id, sizeof(id))) > 0)
+                res.why = bad_why;
         } else if (nsmissing) {
             res.action = FILE_KEEP;
             res.why = "the labels of its pods' Namespace are not known";
