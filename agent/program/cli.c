@@ -381,16 +381,25 @@ static int make_engine(const char *cmd, const struct common *c, bool collect, bo
 
 /* "NS/NAME" (SeccompPolicy, else KubeArmorSeccompPolicy), "ClusterSeccompPolicy/NAME" or
  * "NAME" (a ClusterSeccompPolicy). */
+/* The length of ref's namespaced kind ("SeccompPolicy/", "KubeArmorSeccompPolicy/"), or 0. */
+static size_t namespaced_kind_len(const char *ref)
+{
+    static const char ka[] = "KubeArmorSeccompPolicy/", sp[] = "SeccompPolicy/";
+    return strncmp(ref, ka, sizeof(ka) - 1) == 0   ? sizeof(ka) - 1
+           : strncmp(ref, sp, sizeof(sp) - 1) == 0 ? sizeof(sp) - 1
+                                                   : 0;
+}
+
 static const struct policy *find_policy(struct engine *e, const char *ref)
 {
     const char *cluster = cluster_policy_ref(ref);
     if (cluster)
         return engine_get_policy(e, PK_CLUSTER, NULL, cluster);
     struct ns_name n;
-    static const char ka[] = "KubeArmorSeccompPolicy/", sp[] = "SeccompPolicy/";
-    if (strncmp(ref, ka, sizeof(ka) - 1) == 0 || strncmp(ref, sp, sizeof(sp) - 1) == 0) {
+    size_t kind = namespaced_kind_len(ref);
+    if (kind) {
         bool kube = ref[0] == 'K';
-        if (ns_name_split(ref + (kube ? sizeof(ka) : sizeof(sp)) - 1, &n) < 0 || !ns_name_ns(&n))
+        if (ns_name_split(ref + kind, &n) < 0 || !ns_name_ns(&n))
             return NULL;
         return engine_get_policy(e, kube ? PK_KUBEARMOR : PK_POLICY, n.ns, n.name);
     }
@@ -413,16 +422,19 @@ static const struct policy *find_policy(struct engine *e, const char *ref)
  * a kind without a namespace (SeccompPolicy/NAME) names none. */
 static int no_policy_error(const char *ref)
 {
-    const char *slash = strchr(ref, '/');
-    bool kind_only = slash && !strchr(slash + 1, '/') &&
-                     (strncmp(ref, "SeccompPolicy/", 14) == 0 ||
-                      strncmp(ref, "KubeArmorSeccompPolicy/", 23) == 0);
-    fprintf(stderr, "kscmp: error: no policy %s in the given files%s%.*s%s\n", ref,
-            !slash      ? " (a NAME alone is a ClusterSeccompPolicy; a SeccompPolicy is "
-                          "NAMESPACE/NAME)"
-            : kind_only ? " (a namespaced policy needs its namespace: "
-                        : "",
-            kind_only ? (int)(slash - ref + 1) : 0, ref, kind_only ? "NAMESPACE/NAME)" : "");
+    size_t kind = namespaced_kind_len(ref);
+    if (!strchr(ref, '/'))
+        fprintf(stderr,
+                "kscmp: error: no policy %s in the given files (a NAME alone is a "
+                "ClusterSeccompPolicy; a SeccompPolicy is NAMESPACE/NAME)\n",
+                ref);
+    else if (kind && !strchr(ref + kind, '/'))
+        fprintf(stderr,
+                "kscmp: error: no policy %s in the given files (a namespaced policy needs "
+                "its namespace: %.*sNAMESPACE/NAME)\n",
+                ref, (int)kind, ref);
+    else
+        fprintf(stderr, "kscmp: error: no policy %s in the given files\n", ref);
     return EXIT_INVALID;
 }
 
