@@ -68,34 +68,47 @@ static int on_file(const struct file_result *r, void *userdata)
     return 0;
 }
 
-static void run(const char *first_name, const char *first, const char *second_name,
-                const char *second, struct out *o)
+/* An empty DIR and the engine the source puts into. */
+static void fix_start(struct fix *f)
 {
-    struct fix f = {0};
-    strcpy(f.dir, "/tmp/kscmp-rev2-local-XXXXXX");
-    assert_non_null(mkdtemp(f.dir));
-    assert_int_equal(engine_new(arch_parse("x86_64"), &f.e), 0);
-    engine_set_startup(f.e, false);
-    assert_int_equal(metrics_new(&f.m), 0);
-    put_file(&f, first_name, first);
-    put_file(&f, second_name, second);
-    put_file(&f, "pod.yaml", POD("demo", "w1", "{app: web}", "kscmp/demo/web.json"));
+    strcpy(f->dir, "/tmp/kscmp-rev2-local-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    assert_int_equal(engine_new(arch_parse("x86_64"), &f->e), 0);
+    engine_set_startup(f->e, false);
+    assert_int_equal(metrics_new(&f->m), 0);
+    put_file(f, "pod.yaml", POD("demo", "w1", "{app: web}", "kscmp/demo/web.json"));
+}
+
+/* The agent's start on DIR: every file read, then the first reconcile (local_first_sync():
+ * a sync, then the engine's past known), its web.json verdict into o. */
+static void fix_first_sync(struct fix *f, struct out *o)
+{
     struct kerr err = {0};
-    assert_int_equal(localsrc_new(f.dir, f.e, NULL, f.m, on_changed, &f, &f.s, &err), 0);
-    assert_int_equal(localsrc_load_all(f.s), 0);
-    assert_true(localsrc_complete(f.s));
-    /* The first reconcile (local_first_sync): sync, then past known. */
+    assert_int_equal(localsrc_new(f->dir, f->e, NULL, f->m, on_changed, f, &f->s, &err), 0);
+    assert_int_equal(localsrc_load_all(f->s), 0);
+    assert_true(localsrc_complete(f->s));
     struct sync_ops ops = {on_file, NULL, o};
-    assert_int_equal(engine_sync(f.e, &ops), 0);
-    engine_past_known(f.e);
-    localsrc_free(f.s);
-    engine_free(f.e);
-    metrics_free(f.m);
-    nftw(f.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    assert_int_equal(engine_sync(f->e, &ops), 0);
+    engine_past_known(f->e);
+}
+
+static void fix_stop(struct fix *f)
+{
+    localsrc_free(f->s);
+    engine_free(f->e);
+    metrics_free(f->m);
+    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 #define STRICT POL("web", "  seccomp: {syscalls: [read], action: Allow}\n")
 #define LOOSE POL("web", "  defaultAction: Allow\n  rules: [{syscalls: [ptrace], action: Block}]\n")
+
+/* Whether web.json was written from LOOSE (its default Allow). */
+static bool loose_written(const struct out *o)
+{
+    return o->seen && o->action == FILE_WRITE &&
+           strstr(o->json, "SCMP_ACT_ALLOW\",\n  \"architectures") != NULL;
+}
 
 /* An admin keeps an older, looser copy beside the file (web-old.yaml sorts before web.yaml): the
  * agent starts with both. Which one was meant is not known (docs/agent.md): nothing may be
@@ -104,12 +117,18 @@ static void test_defined_twice_at_start_writes_neither(void **state)
 {
     (void)state;
     struct out *o = calloc(1, sizeof(*o));
-    run("web-old.yaml", LOOSE, "web.yaml", STRICT, o);
-    assert_true(o->seen);
-    if (o->action == FILE_WRITE && strstr(o->json, "SCMP_ACT_ALLOW\",\n  \"architectures"))
+    struct fix f = {0};
+    fix_start(&f);
+    put_file(&f, "web-old.yaml", LOOSE);
+    put_file(&f, "web.yaml", STRICT);
+    fix_first_sync(&f, o);
+    fix_stop(&f);
+    bool seen = o->seen, loose = loose_written(o);
+    free(o);
+    assert_true(seen);
+    if (loose)
         fail_msg("web.json written from the looser definition (default Allow), read first; "
                  "which one was meant is not known");
-    free(o);
 }
 
 /* After the start: web.yaml (strict) is in force and written; then it is rewritten with a new
@@ -119,31 +138,18 @@ static void test_defined_twice_in_one_file_after_start(void **state)
     (void)state;
     struct out *o = calloc(1, sizeof(*o));
     struct fix f = {0};
-    strcpy(f.dir, "/tmp/kscmp-rev2-local-XXXXXX");
-    assert_non_null(mkdtemp(f.dir));
-    assert_int_equal(engine_new(arch_parse("x86_64"), &f.e), 0);
-    engine_set_startup(f.e, false);
-    assert_int_equal(metrics_new(&f.m), 0);
+    fix_start(&f);
     put_file(&f, "web.yaml", STRICT);
-    put_file(&f, "pod.yaml", POD("demo", "w1", "{app: web}", "kscmp/demo/web.json"));
-    struct kerr err = {0};
-    assert_int_equal(localsrc_new(f.dir, f.e, NULL, f.m, on_changed, &f, &f.s, &err), 0);
-    assert_int_equal(localsrc_load_all(f.s), 0);
-    struct sync_ops ops = {on_file, NULL, o};
-    assert_int_equal(engine_sync(f.e, &ops), 0);
-    engine_past_known(f.e);
+    fix_first_sync(&f, o);
     assert_int_equal(o->action, FILE_WRITE);
-    assert_null(strstr(o->json, "SCMP_ACT_ALLOW\",\n  \"architectures"));
+    assert_false(loose_written(o));
     put_file(&f, "web.yaml", LOOSE "---\n" STRICT);
     assert_int_equal(localsrc_load_all(f.s), 0);
     o->seen = false;
+    struct sync_ops ops = {on_file, NULL, o};
     assert_int_equal(engine_sync(f.e, &ops), 0);
-    bool loose = o->seen && o->action == FILE_WRITE &&
-                 strstr(o->json, "SCMP_ACT_ALLOW\",\n  \"architectures");
-    localsrc_free(f.s);
-    engine_free(f.e);
-    metrics_free(f.m);
-    nftw(f.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    bool loose = loose_written(o);
+    fix_stop(&f);
     free(o);
     if (loose)
         fail_msg("web.json written from the looser of two definitions in one file");
