@@ -1351,6 +1351,10 @@ static int decode_namespace(struct dctx *c, const struct ynode *doc, struct obje
     _cleanup_(namespace_freep) struct k8s_namespace *n = calloc(1, sizeof(*n));
     if (!n)
         return -ENOMEM;
+    n->file = strdup(c->file ? c->file : "");
+    n->line = doc->line;
+    if (!n->file)
+        return -ENOMEM;
     const struct ynode *meta = NULL;
     int r = decode_meta(c, doc, "Namespace", NULL, &n->name, &meta);
     if (r < 0)

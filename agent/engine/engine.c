@@ -104,6 +104,7 @@ struct engine {
     struct hmap by_ns;             /* namespace -> pvec of its namespaced policies */
     struct pvec cluster;           /* cluster policies */
     struct hmap namespaces;        /* name -> k8s_namespace */
+    struct hmap ns_unknown;        /* name -> why its labels are not known (the source said) */
     struct hmap pods;              /* "ns/name" -> podstate */
     struct hmap files;             /* rel -> fstate */
     struct hmap recordings;        /* rel -> rstate */
@@ -267,6 +268,7 @@ int engine_new(int native_arch, struct engine **ret)
     hmap_init(&e->children);
     hmap_init(&e->by_ns);
     hmap_init(&e->namespaces);
+    hmap_init(&e->ns_unknown);
     hmap_init(&e->pods);
     hmap_init(&e->files);
     hmap_init(&e->recordings);
@@ -288,6 +290,7 @@ void engine_free(struct engine *e)
     hmap_clear(&e->by_ns, pvec_free);
     free(e->cluster.v);
     hmap_clear(&e->namespaces, ns_free);
+    hmap_clear(&e->ns_unknown, free);
     hmap_clear(&e->pods, podstate_free);
     hmap_clear(&e->files, fstate_free);
     hmap_clear(&e->recordings, rstate_free);
@@ -618,6 +621,7 @@ int engine_put_namespace(struct engine *e, struct k8s_namespace *n)
     }
     bool same = old && labels_equal(&((struct k8s_namespace *)old)->labels, &n->labels);
     namespace_free(old);
+    free(hmap_remove(&e->ns_unknown, n->name));
     if (!same)
         touch_namespace(e, n->name);
     return 0;
@@ -625,12 +629,30 @@ int engine_put_namespace(struct engine *e, struct k8s_namespace *n)
 
 int engine_delete_namespace(struct engine *e, const char *name)
 {
+    free(hmap_remove(&e->ns_unknown, name));
     struct k8s_namespace *n = hmap_remove(&e->namespaces, name);
     if (!n)
         return -ENOENT;
     touch_namespace(e, name);
     namespace_free(n);
     return 0;
+}
+
+int engine_namespace_unknown(struct engine *e, const char *name, const char *why)
+{
+    char *copy = strdup(why);
+    void *old = NULL;
+    if (!copy || hmap_put(&e->ns_unknown, name, copy, &old) < 0) {
+        free(copy);
+        copy = NULL;
+    }
+    free(old);
+    struct k8s_namespace *n = hmap_remove(&e->namespaces, name);
+    if (n) {
+        touch_namespace(e, name);
+        namespace_free(n);
+    }
+    return copy ? 0 : -ENOMEM;
 }
 
 /* True when ref leads into kscmp/ as the kubelet reads it (it joins the path to its seccomp
@@ -852,6 +874,11 @@ int engine_put_object(struct object *o, void *engine)
     default:
         return 0;
     }
+}
+
+const struct k8s_namespace *engine_get_namespace(const struct engine *e, const char *name)
+{
+    return hmap_get(&e->namespaces, name);
 }
 
 bool engine_namespace_known(const struct engine *e, const char *ns)
@@ -1848,6 +1875,18 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
         r = ns_labels_missing(e, pod, &needs_ns);
         if (r < 0)
             break;
+        const char *unknown = needs_ns ? hmap_get(&e->ns_unknown, pod->ns) : NULL;
+        if (unknown) {
+            char id[300];
+            nsmissing = true;
+            r = emit(ops, pod, "NamespaceUnknown",
+                     "kscmp/%s keeps its last good profile (or stays absent): whether %s %s "
+                     "contributes to it depends on the labels of Namespace %s, which are not "
+                     "known: %s",
+                     rel, policy_kind_name(needs_ns->kind), policy_id(needs_ns, id, sizeof(id)),
+                     pod->ns, unknown);
+            continue;
+        }
         if (needs_ns) {
             char id[300];
             nsmissing = true;

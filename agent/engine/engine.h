@@ -66,6 +66,11 @@ int engine_policy_in_force(struct engine *e, const struct policy *p, bool *ret);
 int engine_delete_policy(struct engine *e, enum policy_kind kind, const char *ns, const char *name);
 int engine_put_namespace(struct engine *e, struct k8s_namespace *n);
 int engine_delete_namespace(struct engine *e, const char *name);
+/* Takes Namespace name as one whose labels are not known (why: the source's reason, e.g. two
+ * definitions with other labels), as if it had not been read, and why names it in the Events
+ * of its pods held for it; until it is put or deleted. 0, or -ENOMEM (then taken as unknown
+ * all the same, without why). */
+int engine_namespace_unknown(struct engine *e, const char *name, const char *why);
 int engine_put_pod(struct engine *e, struct pod *p);
 int engine_delete_pod(struct engine *e, const char *ns, const char *name);
 
@@ -99,6 +104,8 @@ int engine_policy_swap_tag(struct engine *e, const struct policy *p, uint8_t tag
 const struct policy *engine_get_policy(const struct engine *e, enum policy_kind kind,
                                        const char *ns, const char *name);
 const struct pod *engine_get_pod(const struct engine *e, const char *ns, const char *name);
+/* Namespace name as the engine holds it, or NULL. */
+const struct k8s_namespace *engine_get_namespace(const struct engine *e, const char *name);
 /* Whether the engine holds Namespace ns, or a pod in it (a walk of the pods when there is no
  * such Namespace). */
 bool engine_namespace_known(const struct engine *e, const char *ns);

@@ -323,6 +323,7 @@ void namespace_free(struct k8s_namespace *n)
     if (!n)
         return;
     free(n->name);
+    free(n->file);
     labels_free(&n->labels);
     free(n);
 }

@@ -166,6 +166,8 @@ DEFINE_CLEANUP_FUNC(struct pod, pod_free)
 
 struct k8s_namespace {
     char *name;
+    char *file; /* where it was read ("" from the API server; NULL when made by hand) */
+    int line;
     struct labels labels;
 };
 

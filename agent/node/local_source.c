@@ -70,7 +70,10 @@ struct localsrc {
     struct hmap files;   /* file name -> lfile */
     struct hmap removed; /* names inotify saw go, dropped once the folder is seen to stay */
     struct hmap folders; /* sub-folders named like a manifest: not read, told once */
-    char *moved_from;    /* the file of the last IN_MOVED_FROM, and its cookie */
+    /* Namespaces defined more than once with other labels, taken as unknown meanwhile
+     * (namespace_unknown()): name -> 1 */
+    struct hmap ns_conflict;
+    char *moved_from; /* the file of the last IN_MOVED_FROM, and its cookie */
     uint32_t moved_cookie;
     bool listed; /* the folder was listed without error at least once */
     bool lost;   /* the folder cannot be read now: nothing changes, retrying */
@@ -155,6 +158,41 @@ static int selectors_digest(const struct policy *p, struct digest *ret)
     return 0;
 }
 
+static int cmp_label(const void *a, const void *b)
+{
+    return strcmp((*(const struct label *const *)a)->key, (*(const struct label *const *)b)->key);
+}
+
+/* A digest of a Namespace's labels, whatever order they are written in, so that two
+ * definitions of it can be told to say the same without keeping either. 0, or -ENOMEM. */
+static int labels_digest(const struct labels *l, struct digest *ret)
+{
+    _cleanup_free_ const struct label **v = calloc(l->n ? l->n : 1, sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    for (size_t i = 0; i < l->n; i++)
+        v[i] = &l->v[i];
+    qsort(v, l->n, sizeof(*v), cmp_label);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return -ENOMEM;
+    fprintf(f, "n%zu ", l->n);
+    for (size_t i = 0; i < l->n; i++) {
+        sel_str(f, v[i]->key);
+        sel_str(f, v[i]->value);
+    }
+    bool bad = ferror(f) != 0;
+    if (fclose(f) != 0 || bad) {
+        free(buf);
+        return -ENOMEM;
+    }
+    digest_bytes(buf, len, ret);
+    free(buf);
+    return 0;
+}
+
 /* id's name, namespace (may be NULL) and key in one allocation (one per object of every file:
  * ten thousand policies); id->type and id->kind are set before. id->name NULL without memory.
  * The key gives the namespace's length, so that no two idents share one whatever their names
@@ -226,6 +264,7 @@ void localsrc_free(struct localsrc *s)
     hmap_clear(&s->files, lfile_free);
     hmap_clear(&s->removed, NULL);
     hmap_clear(&s->folders, NULL);
+    hmap_clear(&s->ns_conflict, NULL);
     hmap_clear(&s->holders, NULL);
     hmap_clear(&s->lastev, NULL);
     free(s->q);
@@ -275,6 +314,7 @@ static void delete_ident(struct localsrc *s, const struct ident *id)
         break;
     case OBJ_NAMESPACE:
         engine_delete_namespace(s->e, id->name);
+        hmap_remove(&s->ns_conflict, id->name);
         break;
     default:
         break;
@@ -473,6 +513,76 @@ static bool hold_defined_twice(struct localsrc *s, const char *name, struct poli
         return true; /* without memory: the definition as read (the warning is in the log) */
     policy_free(p);
     *pp = held;
+    return true;
+}
+
+/* A Namespace defined more than once (twice in the file name, or in name and another file)
+ * with other labels: which labels it has is not known, and a ClusterSeccompPolicy that picks
+ * namespaces by label may or may not reach its pods. It is taken as unknown (not in the
+ * engine) until its definitions agree or all but one go, so that such a policy holds the
+ * files of its pods (docs/policies.md), never the labels of the definition read last, which
+ * could drop a guardrail from them. Said once per read of name (first: this is the first
+ * definition in it); the same labels twice are said too, and used. Returns true when it is
+ * held unknown. */
+static bool namespace_unknown(struct localsrc *s, const char *name, const struct ident *id,
+                              const struct ident *here, size_t nhere, bool first)
+{
+    bool alike = id->sel != NULL && ids_select_alike(here, nhere, id);
+    unsigned defs = 0;
+    for (size_t i = 0; i < nhere; i++)
+        defs += same_ident(&here[i], id);
+    const char *other = NULL;
+    struct hmap_iter it;
+    for (struct hmap_entry *h = maybe_held(s, id) ? hmap_first(&s->files, &it) : NULL; h;
+         h = hmap_next(&s->files, &it)) {
+        struct lfile *f = h->value;
+        if (strcmp(h->key, name) == 0 || !f->known || !file_holds(f, id))
+            continue;
+        alike = alike && ids_select_alike(f->ids, f->nids, id);
+        if (!other)
+            other = h->key;
+    }
+    bool was = hmap_get(&s->ns_conflict, id->name) != NULL;
+    if (!other && defs < 2) {
+        if (was) {
+            log_info("%s/%s: Namespace %s is defined once again: its labels are known again",
+                     s->dir, name, id->name);
+            hmap_remove(&s->ns_conflict, id->name);
+        }
+        return false;
+    }
+    char where[PATH_MAX + 64];
+    if (other)
+        snprintf(where, sizeof(where), "in %s/%s and in %s/%s", s->dir, other, s->dir, name);
+    else
+        snprintf(where, sizeof(where), "twice in %s/%s", s->dir, name);
+    if (alike) {
+        if (first)
+            log_warning("Namespace %s is defined %s, with the same labels: keep one", id->name,
+                        where);
+        if (was) {
+            log_info("%s/%s: the definitions of Namespace %s agree again: its labels are known "
+                     "again",
+                     s->dir, name, id->name);
+            hmap_remove(&s->ns_conflict, id->name);
+        }
+        return false;
+    }
+    if (first) {
+        s->defined_twice++;
+        metrics_add(s->m, M_SOURCE_ERRORS, 1);
+        log_error("Namespace %s is defined %s, with other labels: its labels are taken as unknown "
+                  "until one definition is removed or they agree (a ClusterSeccompPolicy that "
+                  "picks namespaces by label holds the files of its pods meanwhile)",
+                  id->name, where);
+    }
+    if (!was && hmap_put(&s->ns_conflict, id->name, (void *)1, NULL) < 0)
+        log_error("Namespace %s: no memory to remember that its labels are not known",
+                  id->name); /* still held: it is not put */
+    char why[PATH_MAX + 128];
+    snprintf(why, sizeof(why), "it is defined %s, with other labels (keep one)", where);
+    if (engine_namespace_unknown(s->e, id->name, why) < 0)
+        log_error("Namespace %s: no memory to say why its labels are not known", id->name);
     return true;
 }
 
@@ -769,7 +879,9 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
         } else if (o->type == OBJ_POD) {
             ident_set(id, o->pod->ns, o->pod->name, NULL);
         } else {
-            ident_set(id, NULL, o->ns->name, NULL);
+            struct digest lab; /* without memory, unknown: taken as other labels */
+            bool known = labels_digest(&o->ns->labels, &lab) == 0;
+            ident_set(id, NULL, o->ns->name, known ? &lab : NULL);
         }
         if (!id->name) {
             ids_free(ids, nids);
@@ -847,6 +959,9 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
             r = engine_put_policy_held(s->e, TAKE_PTR(o->policy), put_held);
         else if (o->type == OBJ_POD)
             r = engine_put_pod(s->e, TAKE_PTR(o->pod));
+        else if (namespace_unknown(s, name, &ids[i], ids, nids,
+                                   (uintptr_t)hmap_get(&now, ids[i].key) == (uintptr_t)(i + 1)))
+            r = 0;
         else
             r = engine_put_namespace(s->e, TAKE_PTR(o->ns));
         if (r < 0)
@@ -1289,6 +1404,7 @@ int localsrc_new(const char *dir, struct engine *e, struct evloop *l, struct met
     hmap_init(&s->files);
     hmap_init(&s->removed);
     hmap_init(&s->folders);
+    hmap_init(&s->ns_conflict);
     hmap_init(&s->holders);
     hmap_init(&s->lastev);
     hmap_init(&s->busy);

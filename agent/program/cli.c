@@ -119,9 +119,31 @@ static int load_object(struct object *o, void *userdata)
         r = engine_put_policy(l->e, TAKE_PTR(o->policy));
         break;
     }
-    case OBJ_NAMESPACE:
+    case OBJ_NAMESPACE: {
+        /* Two definitions with other labels: which labels it has is not known, and the
+         * ClusterSeccompPolicies that pick namespaces by label may or may not reach its pods
+         * (never the later one silently). The same labels twice: said, read once. */
+        const struct k8s_namespace *first = engine_get_namespace(l->e, o->ns->name);
+        if (first && labels_equal(&first->labels, &o->ns->labels)) {
+            fprintf(stderr,
+                    "kscmp: warning: %s:%d: Namespace %s: defined twice (first at %s:%d), with "
+                    "the same labels: read once\n",
+                    o->ns->file, o->ns->line, o->ns->name, first->file ? first->file : "",
+                    first->line);
+            return 0;
+        }
+        if (first) {
+            fprintf(stderr,
+                    "kscmp: error: %s:%d: Namespace %s: defined twice (first at %s:%d), with other "
+                    "labels: keep one\n",
+                    o->ns->file, o->ns->line, o->ns->name, first->file ? first->file : "",
+                    first->line);
+            l->dups++;
+            return l->collect ? 0 : -EINVAL;
+        }
         r = engine_put_namespace(l->e, TAKE_PTR(o->ns));
         break;
+    }
     case OBJ_POD:
         if (l->pods_allowed) {
             const struct pod *first = engine_get_pod(l->e, o->pod->ns, o->pod->name);

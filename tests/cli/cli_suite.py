@@ -804,6 +804,30 @@ def test_namespace_unknown(d):
           "compile: a namespaceSelector on kubernetes.io/metadata.name needs no Namespace object",
           p.stdout + p.stderr)
 
+    # The Namespace in two files with other labels: which labels it has is not known; the
+    # one read last never decides silently (env: dev would drop the guard). The same labels
+    # twice: a warning, read once.
+    dev = write(d, "ns-dev.yaml", "apiVersion: v1\nkind: Namespace\n"
+                "metadata: {name: demo, labels: {env: dev}}\n")
+    p = kscmp("compile", "-f", pols, "-f", ns, "-f", dev, "--pod", pods)
+    check(p.returncode == 1 and p.stdout == "" and
+          f"{dev}:1: Namespace demo: defined twice (first at {ns}:1), with other labels" in p.stderr,
+          "compile: a Namespace defined twice with other labels: exit 1, both places named",
+          p.stdout + p.stderr)
+    p = kscmp("validate", "-f", pols, "-f", ns, "-f", dev)
+    check(p.returncode == 1 and "Namespace demo: defined twice" in p.stderr and
+          "1 object defined a second time" in p.stderr,
+          "validate: a Namespace defined twice with other labels: exit 1", p.stdout + p.stderr)
+    same = write(d, "ns-same.yaml", "apiVersion: v1\nkind: Namespace\n"
+                 "metadata: {name: demo, labels: {env: prod}}\n")
+    p = kscmp("compile", "-f", pols, "-f", ns, "-f", same, "--pod", pods)
+    ok = p.returncode == 0
+    prof = json.loads(p.stdout) if ok else {}
+    check(ok and effective(prof, "ptrace") == "SCMP_ACT_KILL_PROCESS" and
+          "with the same labels: read once" in p.stderr,
+          "compile: a Namespace defined twice with the same labels: a warning, used",
+          p.stdout + p.stderr)
+
 
 def test_file_given_twice(d):
     # A file given twice, or by its folder and by name, or through a link, is read once: not an

@@ -2,7 +2,9 @@
  * ever taken as in force (which one was meant is not known, and the other could be weaker),
  * when the agent starts with both, or when a file gets a second definition pasted above the one
  * in force (its file keeps that one). Through the real source (node/local_source.c) and engine.
- * (Reproducers of a review of 3af5898..490f603; both failed before engine_put_policy_held().) */
+ * (Reproducers of a review of 3af5898..490f603; both failed before engine_put_policy_held().)
+ * A Namespace defined twice with other labels is taken as unknown, so that a guardrail that
+ * picks namespaces by label is never dropped by the definition read last (it was, silently). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -155,9 +157,113 @@ static void test_defined_twice_in_one_file_after_start(void **state)
         fail_msg("web.json written from the looser of two definitions in one file");
 }
 
+#define GUARD                                                                                      \
+    CPOL("guard", "  selector: {}\n  namespaceSelector: {matchLabels: {env: prod}}\n"              \
+                  "  rules: [{syscalls: [mkdir], action: Block, errno: EPERM}]\n")
+
+/* Whether web.json was written without the guard's block of mkdir (LOOSE allows it). */
+static bool unguarded_written(const struct out *o)
+{
+    return o->seen && o->action == FILE_WRITE && strstr(o->json, "\"mkdir\"") == NULL;
+}
+
+/* Whether the engine holds Namespace demo with label env=value. */
+static bool demo_env(const struct fix *f, const char *value)
+{
+    const struct k8s_namespace *n = engine_get_namespace(f->e, "demo");
+    const char *v = n ? labels_get(&n->labels, "env") : NULL;
+    return v && strcmp(v, value) == 0;
+}
+
+static void sync_again(struct fix *f, struct out *o)
+{
+    assert_int_equal(localsrc_load_all(f->s), 0);
+    o->seen = false;
+    struct sync_ops ops = {on_file, NULL, o};
+    assert_int_equal(engine_sync(f->e, &ops), 0);
+}
+
+/* Namespace demo in two files, env=prod (the guard picks it) and env=dev, read last: its
+ * labels are not known, and web.json is not written without the guard. */
+static void test_namespace_twice_at_start_keeps_guard(void **state)
+{
+    (void)state;
+    struct out *o = calloc(1, sizeof(*o));
+    struct fix f = {0};
+    fix_start(&f);
+    put_file(&f, "guard.yaml", GUARD);
+    put_file(&f, "ns-a.yaml", NS("demo", "{env: prod}"));
+    put_file(&f, "ns-b.yaml", NS("demo", "{env: dev}"));
+    put_file(&f, "web.yaml", LOOSE);
+    fix_first_sync(&f, o);
+    bool unguarded = unguarded_written(o), known = engine_get_namespace(f.e, "demo") != NULL;
+    unsigned twice = localsrc_defined_twice(f.s);
+    fix_stop(&f);
+    free(o);
+    if (unguarded)
+        fail_msg("web.json written without the guard: Namespace demo taken from the file read "
+                 "last (env=dev)");
+    assert_false(known);
+    assert_int_equal(twice, 1); /* --once fails */
+}
+
+/* After the start with one definition (written with the guard): a second definition with
+ * other labels holds the file; made alike, the labels are known again; other again, held
+ * again; the second file gone, the first one's labels are back. Twice in one file too. */
+static void test_namespace_twice_after_start(void **state)
+{
+    (void)state;
+    struct out *o = calloc(1, sizeof(*o));
+    struct fix f = {0};
+    fix_start(&f);
+    put_file(&f, "guard.yaml", GUARD);
+    put_file(&f, "ns-a.yaml", NS("demo", "{env: prod}"));
+    put_file(&f, "web.yaml", LOOSE);
+    fix_first_sync(&f, o);
+    assert_true(o->seen && o->action == FILE_WRITE);
+    assert_false(unguarded_written(o));
+    assert_true(demo_env(&f, "prod"));
+
+    put_file(&f, "ns-b.yaml", NS("demo", "{env: dev}"));
+    sync_again(&f, o);
+    assert_false(unguarded_written(o));
+    assert_null(engine_get_namespace(f.e, "demo"));
+
+    put_file(&f, "ns-b.yaml", NS("demo", "{tier: x, env: prod}"));
+    sync_again(&f, o);
+    assert_null(engine_get_namespace(f.e, "demo")); /* one more label: other labels */
+    put_file(&f, "ns-b.yaml", "# the same labels, another order\n" NS("demo", "{env: prod}"));
+    sync_again(&f, o);
+    assert_true(demo_env(&f, "prod"));
+    assert_false(unguarded_written(o));
+
+    put_file(&f, "ns-b.yaml", NS("demo", "{env: dev}"));
+    sync_again(&f, o);
+    assert_null(engine_get_namespace(f.e, "demo"));
+    assert_false(unguarded_written(o));
+    char path[300];
+    snprintf(path, sizeof(path), "%s/ns-b.yaml", f.dir);
+    assert_int_equal(unlink(path), 0);
+    sync_again(&f, o);
+    assert_true(demo_env(&f, "prod"));
+    assert_false(unguarded_written(o));
+
+    put_file(&f, "ns-a.yaml", NS("demo", "{env: prod}") "---\n" NS("demo", "{env: dev}"));
+    sync_again(&f, o);
+    assert_null(engine_get_namespace(f.e, "demo"));
+    assert_false(unguarded_written(o));
+    put_file(&f, "ns-a.yaml", NS("demo", "{env: dev}"));
+    sync_again(&f, o);
+    assert_true(demo_env(&f, "dev")); /* one definition: the admin's word */
+    fix_stop(&f);
+    free(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_namespace_twice_at_start_keeps_guard),
+        cmocka_unit_test(test_namespace_twice_after_start),
         cmocka_unit_test(test_defined_twice_at_start_writes_neither),
         cmocka_unit_test(test_defined_twice_in_one_file_after_start),
     };
