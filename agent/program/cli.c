@@ -750,9 +750,23 @@ static const char *tree_name(const struct policy *p, char *buf, size_t len)
     return p ? policy_id(p, buf, len) : "runtime/default";
 }
 
-/* Prints the tree below root (NULL: runtime/default) as text, or fills *ret_json. */
-static int walk_tree(struct engine *e, const struct policy *root, json_t **ret_json)
+/* A key for p (NULL: runtime/default) in a set of the policies a tree lists: its kind and id
+ * (a SeccompPolicy and a KubeArmorSeccompPolicy may share NS/NAME). */
+static const char *tree_key(const struct policy *p, char *buf, size_t len)
 {
+    char id[300];
+    snprintf(buf, len, "%d %s", p ? (int)p->kind : -1, tree_name(p, id, sizeof(id)));
+    return buf;
+}
+
+/* Prints the tree below root (NULL: runtime/default) as text, or fills *ret_json; listed (may
+ * be NULL) gets the key of every policy printed, root included (-ENOMEM when it cannot). */
+static int walk_tree(struct engine *e, const struct policy *root, json_t **ret_json,
+                     struct hmap *listed)
+{
+    char key[400];
+    if (listed && hmap_put(listed, tree_key(root, key, sizeof(key)), (void *)1, NULL) < 0)
+        return -ENOMEM;
     struct tree_frame st[TREE_DEPTH_MAX] = {{0}};
     size_t depth = 1;
     char id[300];
@@ -786,6 +800,10 @@ static int walk_tree(struct engine *e, const struct policy *root, json_t **ret_j
                 fputs(st[l].i == st[l].n ? "    " : "│   ", stdout);
             printf("%s%s\n", f->i == f->n ? "└── " : "├── ", tree_name(c, id, sizeof(id)));
         }
+        if (listed && hmap_put(listed, tree_key(c, key, sizeof(key)), (void *)1, NULL) < 0) {
+            r = -ENOMEM;
+            break;
+        }
         if (depth == TREE_DEPTH_MAX) {
             r = -ELOOP; /* cannot happen: valid chains are at most EXTENDS_MAX long */
             break;
@@ -805,21 +823,26 @@ static int walk_tree(struct engine *e, const struct policy *root, json_t **ret_j
     return 0;
 }
 
-/* Detached children of p (NULL: runtime/default): they extend it but loosen what it sets. */
-static void print_detached(struct engine *e, const struct policy *p)
+/* Detached children of p (NULL: runtime/default) and of the descendants the tree listed (keys
+ * in listed): they extend one of them but loosen what it sets. One detached below p names the
+ * parent it is detached from. */
+static void print_detached(struct engine *e, const struct policy *p, const struct hmap *listed)
 {
     const struct policy **all = NULL;
     size_t n = 0;
     if (engine_list_policies(e, &all, &n) < 0)
         return;
-    char id[300];
+    char id[300], key[400];
     for (size_t i = 0; i < n; i++) {
         struct policy_result pr;
         if (!all[i]->extends || engine_policy_result(e, all[i], &pr) < 0 || !pr.valid ||
-            pr.parent != p || pr.nconflicts == 0 ||
-            (!p && strcmp(all[i]->extends, "runtime/default") != 0))
+            pr.nconflicts == 0 || (!pr.parent && strcmp(all[i]->extends, "runtime/default") != 0) ||
+            !hmap_get(listed, tree_key(pr.parent, key, sizeof(key))))
             continue;
-        printf("detached: %s (loosens", policy_id(all[i], id, sizeof(id)));
+        printf("detached: %s", policy_id(all[i], id, sizeof(id)));
+        if (pr.parent != p)
+            printf(" from %s", policy_id(pr.parent, id, sizeof(id)));
+        printf(" (loosens");
         for (size_t k = 0; k < pr.nconflicts; k++)
             printf("%s %s", k ? "," : "", pr.conflicts[k]);
         printf(")\n");
@@ -859,7 +882,7 @@ int cli_tree(int argc, char **argv)
     }
     if (strcmp(c.output, "json") == 0) {
         json_t *t = NULL;
-        if (walk_tree(e, p, &t) < 0)
+        if (walk_tree(e, p, &t, NULL) < 0)
             return EXIT_INVALID;
         char *s = json_dumps(t, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(t);
@@ -869,10 +892,13 @@ int cli_tree(int argc, char **argv)
         free(s);
         return 0;
     }
-    if (walk_tree(e, p, NULL) < 0)
-        return EXIT_INVALID;
-    print_detached(e, p);
-    return 0;
+    struct hmap listed;
+    hmap_init(&listed);
+    r = walk_tree(e, p, NULL, &listed);
+    if (r >= 0)
+        print_detached(e, p, &listed);
+    hmap_clear(&listed, NULL);
+    return r < 0 ? EXIT_INVALID : 0;
 }
 
 static const char *const list_help =

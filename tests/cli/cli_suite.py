@@ -113,11 +113,18 @@ def test_tree_runtime_default(d):
                                 "  seccomp: {syscalls: [mkdir], action: Block}\n"),
                  policy("child", "  extends: base\n  seccomp: {syscalls: [rmdir], action: Block}\n"),
                  policy("rebel", "  extends: runtime/default\n  defaultAction: Allow\n"),
-                 policy("alone", "  seccomp: {syscalls: [read], action: Allow}\n"))
+                 policy("alone", "  seccomp: {syscalls: [read], action: Allow}\n"),
+                 policy("grandrebel", "  extends: child\n"
+                                      "  seccomp: {syscalls: [rmdir], action: Allow}\n"))
     p = kscmp("tree", "-f", path, "runtime/default", "--arch", "x86_64")
     check(p.returncode == 0 and p.stdout == "runtime/default\n└── demo/base\n    └── demo/child\n"
+          "detached: demo/grandrebel from demo/child (loosens rmdir)\n"
           "detached: demo/rebel (loosens defaultAction)\n",
-          "tree runtime/default: its descendants, the detached one named", p.stdout + p.stderr)
+          "tree runtime/default: its descendants, the detached ones named (one below, with the "
+          "parent it is detached from)", p.stdout + p.stderr)
+    p = kscmp("tree", "-f", path, "demo/child", "--arch", "x86_64")
+    check(p.returncode == 0 and p.stdout == "demo/child\ndetached: demo/grandrebel (loosens rmdir)\n",
+          "tree of the parent it is detached from: named without 'from'", p.stdout + p.stderr)
     p = kscmp("tree", "-f", path, "runtime/default", "-o", "json", "--arch", "x86_64")
     t = json.loads(p.stdout) if p.returncode == 0 else {}
     check(t == {"name": "runtime/default", "children": [
