@@ -388,8 +388,9 @@ static int make_engine(const char *cmd, const struct common *c, bool collect, bo
              * stops this command. */
             if (!collect)
                 fprintf(stderr,
-                        "kscmp %s: stopped at that error (a document it cannot read may hold "
-                        "anything: 'kscmp validate -f' lists every problem)\n",
+                        "kscmp %s: stopped at that error (a document that cannot be read, an "
+                        "invalid policy or an object defined twice may bear on what was asked: "
+                        "'kscmp validate -f' lists every problem)\n",
                         cmd);
             return EXIT_INVALID;
         }
