@@ -1875,27 +1875,19 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
         r = ns_labels_missing(e, pod, &needs_ns);
         if (r < 0)
             break;
-        const char *unknown = needs_ns ? hmap_get(&e->ns_unknown, pod->ns) : NULL;
-        if (unknown) {
-            char id[300];
-            nsmissing = true;
-            r = emit(ops, pod, "NamespaceUnknown",
-                     "kscmp/%s keeps its last good profile (or stays absent): whether %s %s "
-                     "contributes to it depends on the labels of Namespace %s, which are not "
-                     "known: %s",
-                     rel, policy_kind_name(needs_ns->kind), policy_id(needs_ns, id, sizeof(id)),
-                     pod->ns, unknown);
-            continue;
-        }
         if (needs_ns) {
-            char id[300];
+            /* Not read, or read with labels the source says are not known (why). */
+            const char *why = hmap_get(&e->ns_unknown, pod->ns);
+            char id[300], unread[300];
+            snprintf(unread, sizeof(unread),
+                     "no Namespace %s has been read (a file of pods needs its Namespaces too)",
+                     pod->ns);
             nsmissing = true;
             r = emit(ops, pod, "NamespaceUnknown",
                      "kscmp/%s keeps its last good profile (or stays absent): whether %s %s "
-                     "contributes to it depends on the labels of Namespace %s, and no "
-                     "Namespace %s has been read (a file of pods needs its Namespaces too)",
+                     "contributes to it depends on the labels of Namespace %s, %s%s",
                      rel, policy_kind_name(needs_ns->kind), policy_id(needs_ns, id, sizeof(id)),
-                     pod->ns, pod->ns);
+                     pod->ns, why ? "which are not known: " : "and ", why ? why : unread);
             continue;
         }
         struct pvec cv = {0};

@@ -138,16 +138,24 @@ static void sel_write(FILE *f, const struct selector *sel)
  * selection written in another order digests otherwise, which only costs precision), so that
  * two definitions of one policy can be told to select alike without keeping either.
  * 0, or -ENOMEM. */
-static int selectors_digest(const struct policy *p, struct digest *ret)
+static void selectors_write(FILE *f, const void *what)
+{
+    const struct policy *p = what;
+    sel_write(f, &p->selector);
+    fputc('|', f);
+    sel_write(f, &p->ns_selector);
+}
+
+/* The digest of what write() writes of what. 0, or -ENOMEM. */
+static int written_digest(void (*write)(FILE *f, const void *what), const void *what,
+                          struct digest *ret)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f)
         return -ENOMEM;
-    sel_write(f, &p->selector);
-    fputc('|', f);
-    sel_write(f, &p->ns_selector);
+    write(f, what);
     bool bad = ferror(f) != 0;
     if (fclose(f) != 0 || bad) {
         free(buf);
@@ -158,9 +166,30 @@ static int selectors_digest(const struct policy *p, struct digest *ret)
     return 0;
 }
 
+static int selectors_digest(const struct policy *p, struct digest *ret)
+{
+    return written_digest(selectors_write, p, ret);
+}
+
 static int cmp_label(const void *a, const void *b)
 {
     return strcmp((*(const struct label *const *)a)->key, (*(const struct label *const *)b)->key);
+}
+
+/* Labels sorted by key: n of them in v. */
+struct sorted_labels {
+    const struct label **v;
+    size_t n;
+};
+
+static void labels_write(FILE *f, const void *what)
+{
+    const struct sorted_labels *l = what;
+    fprintf(f, "n%zu ", l->n);
+    for (size_t i = 0; i < l->n; i++) {
+        sel_str(f, l->v[i]->key);
+        sel_str(f, l->v[i]->value);
+    }
 }
 
 /* A digest of a Namespace's labels, whatever order they are written in, so that two
@@ -173,24 +202,7 @@ static int labels_digest(const struct labels *l, struct digest *ret)
     for (size_t i = 0; i < l->n; i++)
         v[i] = &l->v[i];
     qsort(v, l->n, sizeof(*v), cmp_label);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return -ENOMEM;
-    fprintf(f, "n%zu ", l->n);
-    for (size_t i = 0; i < l->n; i++) {
-        sel_str(f, v[i]->key);
-        sel_str(f, v[i]->value);
-    }
-    bool bad = ferror(f) != 0;
-    if (fclose(f) != 0 || bad) {
-        free(buf);
-        return -ENOMEM;
-    }
-    digest_bytes(buf, len, ret);
-    free(buf);
-    return 0;
+    return written_digest(labels_write, &(struct sorted_labels){v, l->n}, ret);
 }
 
 /* id's name, namespace (may be NULL) and key in one allocation (one per object of every file:

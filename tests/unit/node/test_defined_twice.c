@@ -56,7 +56,16 @@ struct out {
     enum file_action action;
     char json[65536];
     bool seen;
+    char ns_event[1024]; /* the last NamespaceUnknown Event's message */
 };
+
+static int on_event(const struct engine_event *ev, void *userdata)
+{
+    struct out *o = userdata;
+    if (strcmp(ev->reason, "NamespaceUnknown") == 0)
+        snprintf(o->ns_event, sizeof(o->ns_event), "%s", ev->message);
+    return 0;
+}
 
 static int on_file(const struct file_result *r, void *userdata)
 {
@@ -89,7 +98,7 @@ static void fix_first_sync(struct fix *f, struct out *o)
     assert_int_equal(localsrc_new(f->dir, f->e, NULL, f->m, on_changed, f, &f->s, &err), 0);
     assert_int_equal(localsrc_load_all(f->s), 0);
     assert_true(localsrc_complete(f->s));
-    struct sync_ops ops = {on_file, NULL, o};
+    struct sync_ops ops = {on_file, on_event, o};
     assert_int_equal(engine_sync(f->e, &ops), 0);
     engine_past_known(f->e);
 }
@@ -148,7 +157,7 @@ static void test_defined_twice_in_one_file_after_start(void **state)
     put_file(&f, "web.yaml", LOOSE "---\n" STRICT);
     assert_int_equal(localsrc_load_all(f.s), 0);
     o->seen = false;
-    struct sync_ops ops = {on_file, NULL, o};
+    struct sync_ops ops = {on_file, on_event, o};
     assert_int_equal(engine_sync(f.e, &ops), 0);
     bool loose = loose_written(o);
     fix_stop(&f);
@@ -179,7 +188,7 @@ static void sync_again(struct fix *f, struct out *o)
 {
     assert_int_equal(localsrc_load_all(f->s), 0);
     o->seen = false;
-    struct sync_ops ops = {on_file, NULL, o};
+    struct sync_ops ops = {on_file, on_event, o};
     assert_int_equal(engine_sync(f->e, &ops), 0);
 }
 
@@ -198,7 +207,15 @@ static void test_namespace_twice_at_start_keeps_guard(void **state)
     fix_first_sync(&f, o);
     bool unguarded = unguarded_written(o), known = engine_get_namespace(f.e, "demo") != NULL;
     unsigned twice = localsrc_defined_twice(f.s);
+    char want[300];
+    snprintf(want, sizeof(want),
+             "the labels of Namespace demo, which are not known: it is defined in %s/ns-a.yaml "
+             "and in %s/ns-b.yaml, with other labels (keep one)",
+             f.dir, f.dir);
+    bool told = strstr(o->ns_event, want) != NULL;
     fix_stop(&f);
+    if (!told)
+        fail_msg("the pod's NamespaceUnknown Event does not name both places: %s", o->ns_event);
     free(o);
     if (unguarded)
         fail_msg("web.json written without the guard: Namespace demo taken from the file read "
