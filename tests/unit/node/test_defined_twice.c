@@ -192,6 +192,19 @@ static void sync_again(struct fix *f, struct out *o)
     assert_int_equal(engine_sync(f->e, &ops), 0);
 }
 
+/* The guard, Namespace demo (env=prod) in ns-a.yaml, a second text in ns-b.yaml when not NULL, the
+ * pod's LOOSE policy; then the agent's start. */
+static void guard_start(struct fix *f, struct out *o, const char *and_then)
+{
+    fix_start(f);
+    put_file(f, "guard.yaml", GUARD);
+    put_file(f, "ns-a.yaml", NS("demo", "{env: prod}"));
+    if (and_then)
+        put_file(f, "ns-b.yaml", and_then);
+    put_file(f, "web.yaml", LOOSE);
+    fix_first_sync(f, o);
+}
+
 /* Namespace demo in two files, env=prod (the guard picks it) and env=dev, read last: its
  * labels are not known, and web.json is not written without the guard. */
 static void test_namespace_twice_at_start_keeps_guard(void **state)
@@ -199,12 +212,7 @@ static void test_namespace_twice_at_start_keeps_guard(void **state)
     (void)state;
     struct out *o = calloc(1, sizeof(*o));
     struct fix f = {0};
-    fix_start(&f);
-    put_file(&f, "guard.yaml", GUARD);
-    put_file(&f, "ns-a.yaml", NS("demo", "{env: prod}"));
-    put_file(&f, "ns-b.yaml", NS("demo", "{env: dev}"));
-    put_file(&f, "web.yaml", LOOSE);
-    fix_first_sync(&f, o);
+    guard_start(&f, o, NS("demo", "{env: dev}"));
     bool unguarded = unguarded_written(o), known = engine_get_namespace(f.e, "demo") != NULL;
     unsigned twice = localsrc_defined_twice(f.s);
     char want[300];
@@ -232,11 +240,7 @@ static void test_namespace_twice_after_start(void **state)
     (void)state;
     struct out *o = calloc(1, sizeof(*o));
     struct fix f = {0};
-    fix_start(&f);
-    put_file(&f, "guard.yaml", GUARD);
-    put_file(&f, "ns-a.yaml", NS("demo", "{env: prod}"));
-    put_file(&f, "web.yaml", LOOSE);
-    fix_first_sync(&f, o);
+    guard_start(&f, o, NULL);
     assert_true(o->seen && o->action == FILE_WRITE);
     assert_false(unguarded_written(o));
     assert_true(demo_env(&f, "prod"));
