@@ -629,8 +629,11 @@ int engine_put_namespace(struct engine *e, struct k8s_namespace *n)
 
 int engine_delete_namespace(struct engine *e, const char *name)
 {
-    free(hmap_remove(&e->ns_unknown, name));
+    char *why = hmap_remove(&e->ns_unknown, name);
     struct k8s_namespace *n = hmap_remove(&e->namespaces, name);
+    if (why)
+        touch_namespace(e, name); /* its pods' Events no longer say why */
+    free(why);
     if (!n)
         return -ENOENT;
     touch_namespace(e, name);
@@ -646,12 +649,11 @@ int engine_namespace_unknown(struct engine *e, const char *name, const char *why
         free(copy);
         copy = NULL;
     }
-    free(old);
     struct k8s_namespace *n = hmap_remove(&e->namespaces, name);
-    if (n) {
-        touch_namespace(e, name);
-        namespace_free(n);
-    }
+    if (n || !old || !copy || strcmp(old, copy) != 0)
+        touch_namespace(e, name); /* the held files' Events say the new why */
+    free(old);
+    namespace_free(n);
     return copy ? 0 : -ENOMEM;
 }
 
@@ -883,7 +885,7 @@ const struct k8s_namespace *engine_get_namespace(const struct engine *e, const c
 
 bool engine_namespace_known(const struct engine *e, const char *ns)
 {
-    if (hmap_get(&e->namespaces, ns))
+    if (hmap_get(&e->namespaces, ns) || hmap_get(&e->ns_unknown, ns))
         return true;
     struct hmap_iter it;
     for (struct hmap_entry *h = hmap_first(&e->pods, &it); h; h = hmap_next(&e->pods, &it))

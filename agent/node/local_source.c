@@ -368,7 +368,7 @@ static void batch_clear(struct batch *b)
  * s->holders before. */
 static void drop_ident(struct localsrc *s, const char *except, const struct ident *id)
 {
-    bool elsewhere = false;
+    const char *elsewhere = NULL;
     struct hmap_iter it;
     for (struct hmap_entry *h = maybe_held(s, id) ? hmap_first(&s->files, &it) : NULL; h;
          h = hmap_next(&s->files, &it)) {
@@ -377,13 +377,23 @@ static void drop_ident(struct localsrc *s, const char *except, const struct iden
             continue;
         bool holds = file_holds(f, id);
         f->reread |= holds;
-        elsewhere |= holds;
+        if (holds && !elsewhere)
+            elsewhere = h->key;
     }
     /* Held by another file too: that one is read again and its definition put; meanwhile, and
      * if it cannot be read (a broken file keeps what it held), the object stays as it is,
-     * never gone from the engine with its rules. */
+     * never gone from the engine with its rules. A Namespace whose labels were not known (two
+     * definitions) stays so until that file reads, and its pods' Events say which file. */
     if (!elsewhere)
         delete_ident(s, id);
+    else if (id->type == OBJ_NAMESPACE && hmap_get(&s->ns_conflict, id->name)) {
+        char why[PATH_MAX + 128];
+        snprintf(why, sizeof(why),
+                 "a definition with other labels went; the one in %s/%s is read again, and "
+                 "until it reads (fix it if it cannot be read) the labels are not known",
+                 s->dir, elsewhere);
+        (void)engine_namespace_unknown(s->e, id->name, why);
+    }
 }
 
 /* Another known file than name that holds id (the same object defined twice), or NULL. The
@@ -449,6 +459,23 @@ static const char *mark_holders_invalid(struct localsrc *s, const char *name,
     return first;
 }
 
+/* When DIR/a and DIR/b are two names of one file (a hard or symbolic link), a hint that says
+ * so, as kscmp validate reads such a file once; else "". */
+static const char *link_hint(const struct localsrc *s, const char *a, const char *b)
+{
+    struct stat sa, sb, la, lb;
+    char pa[PATH_MAX], pb[PATH_MAX];
+    snprintf(pa, sizeof(pa), "%s/%s", s->dir, a);
+    snprintf(pb, sizeof(pb), "%s/%s", s->dir, b);
+    if (stat(pa, &sa) < 0 || stat(pb, &sb) < 0 || sa.st_dev != sb.st_dev || sa.st_ino != sb.st_ino)
+        return "";
+    bool hard =
+        lstat(pa, &la) == 0 && lstat(pb, &lb) == 0 && !S_ISLNK(la.st_mode) && !S_ISLNK(lb.st_mode);
+    return hard ? " (two names of one file, a hard link: keep one name in the folder)"
+                : " (two names of one file, through a symbolic link: keep one name in the "
+                  "folder)";
+}
+
 /* A policy defined twice (in this file, or in name and another file) is invalid, whichever
  * definition came last: which one the admin meant is not known, and using the one read last
  * could write a weaker profile (README: fail closed). The files it contributes to keep their
@@ -468,23 +495,7 @@ static bool hold_defined_twice(struct localsrc *s, const char *name, struct poli
         return false;
     const char *kind = policy_kind_name(id->kind), *ns = id->ns ? id->ns : "",
                *slash = id->ns ? "/" : "";
-    /* Two names of one file (a hard or symbolic link): said, as kscmp validate reads such a
-     * file once. */
-    const char *linked = "";
-    if (other) {
-        struct stat a, b, la, lb;
-        char pa[PATH_MAX], pb[PATH_MAX];
-        snprintf(pa, sizeof(pa), "%s/%s", s->dir, other);
-        snprintf(pb, sizeof(pb), "%s/%s", s->dir, name);
-        if (stat(pa, &a) == 0 && stat(pb, &b) == 0 && a.st_dev == b.st_dev &&
-            a.st_ino == b.st_ino) {
-            bool hard = lstat(pa, &la) == 0 && lstat(pb, &lb) == 0 && !S_ISLNK(la.st_mode) &&
-                        !S_ISLNK(lb.st_mode);
-            linked = hard ? " (two names of one file, a hard link: keep one name in the folder)"
-                          : " (two names of one file, through a symbolic link: keep one name in "
-                            "the folder)";
-        }
-    }
+    const char *linked = other ? link_hint(s, other, name) : "";
     char *why = NULL;
     int r = twice_here ? asprintf(&why,
                                   "%s %s%s%s is defined twice in %s/%s: it is held as invalid "
@@ -540,6 +551,7 @@ static bool namespace_unknown(struct localsrc *s, const char *name, const struct
                               const struct ident *here, size_t nhere, bool first)
 {
     bool alike = id->sel != NULL && ids_select_alike(here, nhere, id);
+    const char *linked = "";
     unsigned defs = 0;
     for (size_t i = 0; i < nhere; i++)
         defs += same_ident(&here[i], id);
@@ -550,9 +562,16 @@ static bool namespace_unknown(struct localsrc *s, const char *name, const struct
         struct lfile *f = h->value;
         if (strcmp(h->key, name) == 0 || !f->known || !file_holds(f, id))
             continue;
-        alike = alike && ids_select_alike(f->ids, f->nids, id);
-        if (!other)
+        const char *hint = link_hint(s, h->key, name);
+        /* The same bytes under another name, read before they changed: its event may not come
+         * (an edit through this name), so it is read again, as it now holds what this one
+         * holds (once: read again, it says what this one says). */
+        f->reread |= hint[0] != '\0' && !ids_select_alike(f->ids, f->nids, id);
+        if (!other) {
             other = h->key;
+            linked = hint;
+        }
+        alike = alike && ids_select_alike(f->ids, f->nids, id);
     }
     bool was = hmap_get(&s->ns_conflict, id->name) != NULL;
     if (!other && defs < 2) {
@@ -565,7 +584,8 @@ static bool namespace_unknown(struct localsrc *s, const char *name, const struct
     }
     char where[PATH_MAX + 64];
     if (other)
-        snprintf(where, sizeof(where), "in %s/%s and in %s/%s", s->dir, other, s->dir, name);
+        snprintf(where, sizeof(where), "in %s/%s and in %s/%s%s", s->dir, other, s->dir, name,
+                 linked);
     else
         snprintf(where, sizeof(where), "twice in %s/%s", s->dir, name);
     if (alike) {
@@ -1247,6 +1267,9 @@ static bool rename_file(struct localsrc *s, const char *from, const char *to)
         return false;
     hmap_remove(&s->files, from);
     hmap_remove(&s->removed, from);
+    /* Read whole, even if unchanged: what names from (an object defined in it and in
+     * another file: the error, the Events of the pods held for it) names to from now on. */
+    f->force = true;
     log_info("%s/%s renamed to %s/%s", s->dir, from, s->dir, to);
     return true;
 }

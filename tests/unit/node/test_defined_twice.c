@@ -280,11 +280,39 @@ static void test_namespace_twice_after_start(void **state)
     free(o);
 }
 
+/* ns-a.yaml and ns-a2.yaml are two names of one file (a hard link), edited in place through
+ * one name: the other is read again once, its labels are the same, and the Namespace is known
+ * with the new labels (the two names once marked each other to be read again, for ever: the
+ * alarm ends such a loop). */
+static void test_namespace_hard_link_edited(void **state)
+{
+    (void)state;
+    struct out *o = calloc(1, sizeof(*o));
+    struct fix f = {0};
+    guard_start(&f, o, NULL);
+    char a[300], b[300];
+    snprintf(a, sizeof(a), "%s/ns-a.yaml", f.dir);
+    snprintf(b, sizeof(b), "%s/ns-a2.yaml", f.dir);
+    alarm(30);
+    assert_int_equal(link(a, b), 0);
+    sync_again(&f, o);
+    assert_true(demo_env(&f, "prod"));
+    put_file(&f, "ns-a.yaml", NS("demo", "{env: prod, tier: x}")); /* the same inode */
+    sync_again(&f, o);
+    alarm(0);
+    const struct k8s_namespace *n = engine_get_namespace(f.e, "demo");
+    bool tier = n && labels_get(&n->labels, "tier") != NULL;
+    fix_stop(&f);
+    free(o);
+    assert_true(tier);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_namespace_twice_at_start_keeps_guard),
         cmocka_unit_test(test_namespace_twice_after_start),
+        cmocka_unit_test(test_namespace_hard_link_edited),
         cmocka_unit_test(test_defined_twice_at_start_writes_neither),
         cmocka_unit_test(test_defined_twice_in_one_file_after_start),
     };
