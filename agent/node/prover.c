@@ -272,11 +272,17 @@ int prover_worker_main(int argc, char **argv)
         proof_arena_reset(); /* nothing of the proof is held past it: err is a copy */
         /* libseccomp 2.5.4 does not always pass an allocation's failure on: its export can
          * then say success with part of the program (a review's fault injection). Whatever
-         * the proof said, one that ran out of memory proves nothing: refused. */
+         * the proof said, one that ran out of memory proves nothing: refused, and said so
+         * whatever the proof's own message (libseccomp's "out of memory" names no limit). */
         if (after.failed != before.failed && code >= 0)
             code = kerr_set(&err, -ENOMEM,
                             "out of memory while proving it (--proof-memory): libseccomp's "
                             "answer cannot be trusted");
+        else if (after.failed != before.failed) {
+            char own[sizeof(err.msg)];
+            snprintf(own, sizeof(own), "%s", err.msg[0] ? err.msg : strerror(-code));
+            code = kerr_set(&err, code, "out of memory while proving it (--proof-memory): %s", own);
+        }
         if (code < 0 && !err.msg[0])
             snprintf(err.msg, sizeof(err.msg), "%s", strerror(-code));
         used_us = cpu_used_us();

@@ -82,7 +82,7 @@ static const char *const agent_help =
     "                       exist (seccomp/kscmp/ below it is made when needed)\n"
     "  --metrics-addr ADDR  /metrics, /healthz, /readyz (default :9750; \"off\" disables)\n"
     "  --node-name NAME     the node whose pods to handle (default $NODE_NAME)\n"
-    "  --kubeconfig FILE    used when given (with --local only for --once); else, in a pod,\n"
+    "  --kubeconfig FILE    used when given (not with --local); else, in a pod,\n"
     "                       its service account; else $KUBECONFIG, else ~/.kube/config\n"
     "  --log-format FMT     text (default) or json\n"
     "  --arch ARCH          the node's architecture (default: this machine's)\n"
@@ -707,8 +707,11 @@ int agent_main(int argc, char **argv)
         fprintf(stderr, "kscmp agent: --once works with --local only\n");
         return EXIT_USAGE;
     }
-    if (local && once == false && kubeconfig) {
-        fprintf(stderr, "kscmp agent: --local and --kubeconfig do not go together\n");
+    if (local && kubeconfig) {
+        /* --local reads no object from an API server and sends it nothing (no Event, no
+         * status), --once included: a kubeconfig given would be ignored. */
+        fprintf(stderr, "kscmp agent: --local and --kubeconfig do not go together (--local reads "
+                        "its objects from DIR and sends nothing to an API server)\n");
         return EXIT_USAGE;
     }
 
