@@ -940,6 +940,29 @@ def test_list_kinds(d):
           "compile --policy KubeArmorSeccompPolicy/NS/NAME: that one", p.stdout + p.stderr)
 
 
+def test_refused_hint(d):
+    # validate's ProfileRefused hint that a merge which narrows the architectures may be
+    # written: only where the proof names an architecture other than the node's.
+    x32 = write(d, "x32.yaml", policy("a", "  defaultAction: Allow\n  rules:\n  - {syscalls: [kill], "
+                "action: Block, args: [{index: 1, value: 4294967296, op: EQ}], "
+                "arch: [x86_64, x32]}\n"))
+    p = kscmp("validate", "-f", x32, "--arch", "x86_64")
+    check(p.returncode == 0 and "on SCMP_ARCH_X32" in p.stderr and
+          "narrows the architectures, it may be" in p.stderr,
+          "validate: a refusal on x32 says a merge that leaves x32 out may be written",
+          p.stdout + p.stderr)
+    own = write(d, "own.yaml", policy("c", "  defaultAction: Allow\n  rules:\n"
+                "  - {syscalls: [mkdir], action: Block, args: [{index: 1, value: 16, op: GT}], "
+                "arch: [x86_64]}\n"
+                "  - {syscalls: [mkdir], action: Block, args: [{index: 1, value: 0, op: GT}, "
+                "{index: 3, value: 16, op: EQ}], arch: [x86_64]}\n"))
+    p = kscmp("validate", "-f", own, "--arch", "x86_64")
+    check(p.returncode == 0 and "on SCMP_ARCH_X86_64" in p.stderr and "ProfileRefused" in p.stderr
+          and "narrows the architectures" not in p.stderr,
+          "validate: a refusal on the node's own architecture gives no such hint",
+          p.stdout + p.stderr)
+
+
 def main():
     if not os.access(KSCMP, os.X_OK):
         R.bad("set-up", f"{KSCMP} is missing: make build/kscmp")
@@ -951,7 +974,8 @@ def main():
                   test_unreachable, test_duplicate_key, test_full_output,
                   test_namespace_unknown, test_file_given_twice, test_import_checked,
                   test_over_bounds,
-                  test_folder_named_like_a_manifest, test_double_typo, test_list_kinds):
+                  test_folder_named_like_a_manifest, test_double_typo, test_list_kinds,
+                  test_refused_hint):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)
