@@ -692,6 +692,11 @@ int agent_main(int argc, char **argv)
         fprintf(stderr, "kscmp agent: unexpected argument \"%s\"\n", argv[optind]);
         return EXIT_USAGE;
     }
+    if (once && !local) {
+        /* Against an API server the agent keeps watching; a single pass is --local's. */
+        fprintf(stderr, "kscmp agent: --once works with --local only\n");
+        return EXIT_USAGE;
+    }
     if (!local && (!node || !*node)) {
         fprintf(stderr, "kscmp agent: the node's name is needed: --node-name NAME or $NODE_NAME "
                         "(from the downward API), or use --local DIR\n");
@@ -700,11 +705,6 @@ int agent_main(int argc, char **argv)
     if (local && recording) {
         fprintf(stderr, "kscmp agent: --recording needs the API server (SeccompRecordings), "
                         "not --local\n");
-        return EXIT_USAGE;
-    }
-    if (once && !local) {
-        /* Against an API server the agent keeps watching; a single pass is --local's. */
-        fprintf(stderr, "kscmp agent: --once works with --local only\n");
         return EXIT_USAGE;
     }
     if (local && kubeconfig) {
