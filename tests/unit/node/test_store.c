@@ -1293,7 +1293,9 @@ static void events_read(int fd, struct events *ret)
  * had no IN_MODIFY, 7 with it: the chmod of the temporary and its date, each an event of its
  * own): the temporary's IN_CREATE, IN_MODIFY (its bytes and date, queued as one), IN_CLOSE_WRITE
  * and IN_MOVED_FROM, and the IN_MOVED_TO of the rename, the one event under the profile's own
- * name (but for a write whose rename falls in a later second than its date: an IN_MODIFY more). */
+ * name (but for a write whose rename falls in a later second than its date: an IN_MODIFY more;
+ * and a temporary whose flush ends in a later second is dated again, an IN_MODIFY more on it:
+ * allowed only when the writes spanned the end of a second, as they did on a loaded machine). */
 static void test_write_events(void **state)
 {
     struct fixture *f = *state;
@@ -1313,13 +1315,17 @@ static void test_write_events(void **state)
             snprintf(rels[i], sizeof(rels[i]), "demo/f-%u.json", i);
             items[i] = (struct store_item){.rel = rels[i], .data = round ? "v2" : "v1", .len = 2};
         }
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_REALTIME, &t0);
         assert_int_equal(store_write_many(s, items, N, NULL), 0);
+        clock_gettime(CLOCK_REALTIME, &t1);
+        unsigned redated = t0.tv_sec != t1.tv_sec ? N : 0;
         struct events ev;
         events_read(fd, &ev);
         assert_int_equal(ev.moved_to, N);
         assert_true(ev.other <= 1);
-        if (ev.total > 5 * N + ev.other)
-            fail_msg("%u events for %u files", ev.total, N);
+        if (ev.total > 5 * N + ev.other + redated)
+            fail_msg("%u events for %u files (%u may be dated again)", ev.total, N, redated);
     }
     write_ok(s, "demo/first.json", "2", true);
     struct events one;
