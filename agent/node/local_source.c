@@ -556,6 +556,7 @@ static bool namespace_unknown(struct localsrc *s, const char *name, const struct
     for (size_t i = 0; i < nhere; i++)
         defs += same_ident(&here[i], id);
     const char *other = NULL;
+    unsigned nothers = 0;
     struct hmap_iter it;
     for (struct hmap_entry *h = maybe_held(s, id) ? hmap_first(&s->files, &it) : NULL; h;
          h = hmap_next(&s->files, &it)) {
@@ -571,6 +572,7 @@ static bool namespace_unknown(struct localsrc *s, const char *name, const struct
             other = h->key;
             linked = hint;
         }
+        nothers++;
         alike = alike && ids_select_alike(f->ids, f->nids, id);
     }
     bool was = hmap_get(&s->ns_conflict, id->name) != NULL;
@@ -582,10 +584,13 @@ static bool namespace_unknown(struct localsrc *s, const char *name, const struct
         }
         return false;
     }
-    char where[PATH_MAX + 64];
+    char where[PATH_MAX + 96], more[48] = "";
+    if (nothers > 1)
+        snprintf(more, sizeof(more), " (and in %u more file%s)", nothers - 1,
+                 nothers > 2 ? "s" : "");
     if (other)
-        snprintf(where, sizeof(where), "in %s/%s and in %s/%s%s", s->dir, other, s->dir, name,
-                 linked);
+        snprintf(where, sizeof(where), "in %s/%s and in %s/%s%s%s", s->dir, other, s->dir, name,
+                 linked, more);
     else
         snprintf(where, sizeof(where), "twice in %s/%s", s->dir, name);
     if (alike) {
@@ -1040,7 +1045,8 @@ static bool reread_marked(struct localsrc *s)
             }
         }
         if (name) {
-            log_info("%s/%s holds objects another file dropped: reading it again", s->dir, name);
+            log_info("%s/%s holds objects another file dropped or changed: reading it again",
+                     s->dir, name);
             changed |= load_file(s, name, false);
             again = true;
         }
