@@ -45,11 +45,12 @@ struct lfile {
     struct digest digest; /* of the bytes last read (when known) */
     struct ident *ids;
     size_t nids;
-    bool reread; /* holds an object another file dropped: read it again */
-    bool force;  /* read it whole at its next read, even if its bytes are unchanged */
-    bool known;  /* read once without error: ids are what it holds in the engine */
-    bool broken; /* the last read failed: what it held before stays */
-    bool told;   /* broken by the bytes of bad_digest, and that was logged */
+    bool reread;  /* holds an object another file dropped: read it again */
+    bool force;   /* read it whole at its next read, even if its bytes are unchanged */
+    bool renamed; /* force comes from a rename: its Pods in force stay as they are */
+    bool known;   /* read once without error: ids are what it holds in the engine */
+    bool broken;  /* the last read failed: what it held before stays */
+    bool told;    /* broken by the bytes of bad_digest, and that was logged */
     struct digest bad_digest;
     bool invalid; /* the last read held a policy with an error */
 };
@@ -389,8 +390,8 @@ static void drop_ident(struct localsrc *s, const char *except, const struct iden
     else if (id->type == OBJ_NAMESPACE && hmap_get(&s->ns_conflict, id->name)) {
         char why[PATH_MAX + 128];
         snprintf(why, sizeof(why),
-                 "a definition with other labels went; the one in %s/%s is read again, and "
-                 "until it reads (fix it if it cannot be read) the labels are not known",
+                 "its definition in %s/%s has not been read since a definition with other labels "
+                 "went (fix that file if it cannot be read)",
                  s->dir, elsewhere);
         (void)engine_namespace_unknown(s->e, id->name, why);
     }
@@ -547,8 +548,9 @@ static bool hold_defined_twice(struct localsrc *s, const char *name, struct poli
  * could drop a guardrail from them. Said once per read of name (first: this is the first
  * definition in it); the same labels twice are said too, and used. Returns true when it is
  * held unknown. */
-static bool namespace_unknown(struct localsrc *s, const char *name, const struct ident *id,
-                              const struct ident *here, size_t nhere, bool first)
+static bool namespace_unknown(struct localsrc *s, const char *name, const struct digest *bytes,
+                              const struct ident *id, const struct ident *here, size_t nhere,
+                              bool first)
 {
     bool alike = id->sel != NULL && ids_select_alike(here, nhere, id);
     const char *linked = "";
@@ -564,10 +566,17 @@ static bool namespace_unknown(struct localsrc *s, const char *name, const struct
         if (strcmp(h->key, name) == 0 || !f->known || !file_holds(f, id))
             continue;
         const char *hint = link_hint(s, h->key, name);
-        /* The same bytes under another name, read before they changed: its event may not come
-         * (an edit through this name), so it is read again, as it now holds what this one
-         * holds (once: read again, it says what this one says). */
-        f->reread |= hint[0] != '\0' && !ids_select_alike(f->ids, f->nids, id);
+        /* The same file under another name, read before its bytes changed: its event may not
+         * come (an edit through this name), so it is read again, as it now holds what this
+         * one holds. Its bytes, not its labels, say whether it is behind: read again, they
+         * are these (unless the file changed meanwhile), and it marks this one no more, even
+         * when the file defines the Namespace twice with other labels itself. */
+        if (hint[0] != '\0' && !digest_equal(&f->digest, bytes)) {
+            /* Not another definition: these bytes, once it is read again (below, in
+             * reread_marked()); its recorded labels are those of an older version. */
+            f->reread = true;
+            continue;
+        }
         if (!other) {
             other = h->key;
             linked = hint;
@@ -588,7 +597,10 @@ static bool namespace_unknown(struct localsrc *s, const char *name, const struct
     if (nothers > 1)
         snprintf(more, sizeof(more), " (and in %u more file%s)", nothers - 1,
                  nothers > 2 ? "s" : "");
-    if (other)
+    if (other && defs >= 2)
+        snprintf(where, sizeof(where), "twice in %s/%s, and in %s/%s%s%s", s->dir, name, s->dir,
+                 other, linked, more);
+    else if (other)
         snprintf(where, sizeof(where), "in %s/%s and in %s/%s%s%s", s->dir, other, s->dir, name,
                  linked, more);
     else
@@ -868,6 +880,9 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
         return false;
     struct digest d;
     digest_bytes(buf, len, &d);
+    /* Renamed, its bytes unchanged: no Pod it defines that another file defines too becomes
+     * "the definition read last" (that would swap, silently, which one is in force). */
+    bool rename_only = held && old->renamed && !old->broken && digest_equal(&old->digest, &d);
     if (held && !old->broken && !old->force && digest_equal(&old->digest, &d))
         return false;
     /* The same bad bytes again (an editor's chmod after its write, a second close): said
@@ -994,9 +1009,12 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
         }
         if (o->type == OBJ_POLICY) /* a held one does not make the other definition in force */
             r = engine_put_policy_held(s->e, TAKE_PTR(o->policy), put_held);
+        else if (o->type == OBJ_POD && rename_only && hmap_get(&before, ids[i].key) &&
+                 other_holder(s, name, &ids[i]))
+            r = 0; /* the definition in force stays (batch_clear() frees this one) */
         else if (o->type == OBJ_POD)
             r = engine_put_pod(s->e, TAKE_PTR(o->pod));
-        else if (namespace_unknown(s, name, &ids[i], ids, nids,
+        else if (namespace_unknown(s, name, &d, &ids[i], ids, nids,
                                    (uintptr_t)hmap_get(&now, ids[i].key) == (uintptr_t)(i + 1)))
             r = 0;
         else
@@ -1014,6 +1032,7 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
     f->digest = d;
     f->known = true;
     f->force = false;
+    f->renamed = false;
     log_info("read %s: %zu object(s)", path, nids);
     if (f->broken)
         log_info("%s: recovered: it reads without error again", path);
@@ -1045,7 +1064,8 @@ static bool reread_marked(struct localsrc *s)
             }
         }
         if (name) {
-            log_info("%s/%s holds objects another file dropped or changed: reading it again",
+            log_info("%s/%s: reading it again (it holds objects another file dropped, or it is "
+                     "another name of a file read since)",
                      s->dir, name);
             changed |= load_file(s, name, false);
             again = true;
@@ -1276,6 +1296,7 @@ static bool rename_file(struct localsrc *s, const char *from, const char *to)
     /* Read whole, even if unchanged: what names from (an object defined in it and in
      * another file: the error, the Events of the pods held for it) names to from now on. */
     f->force = true;
+    f->renamed = true;
     log_info("%s/%s renamed to %s/%s", s->dir, from, s->dir, to);
     return true;
 }

@@ -800,7 +800,7 @@ spec:
         a.wait_log(r"read .*11-dup\.yaml", mark)
         os.unlink(os.path.join(self.local, "11-dup.yaml"))
         a.wait_log(r"11-dup\.yaml removed", mark)
-        a.wait_log(r"10-merge\.yaml holds objects another file dropped", mark)
+        a.wait_log(r"10-merge\.yaml: reading it again \(it holds objects another file dropped", mark)
         self.assertEqual(self.read("demo/web.json"), full)
         # The same with an edit that drops it from the second file.
         mark = a.log_mark()
@@ -1328,6 +1328,15 @@ spec:
                       out.strip().splitlines()[-1], out)
         self.assert_converged(ALL_FILES)
 
+    def rename_settled(self, a, old, new, marker, mark):
+        """mv DIR/old DIR/new, seen by agent a, then past the removal settle time: a marker
+        file (a Namespace named marker) read after it."""
+        os.rename(os.path.join(self.local, old), os.path.join(self.local, new))
+        a.wait_log(re.escape(old) + " renamed to .*" + re.escape(new), mark)
+        time.sleep(0.5)  # past the removal settle time (200 ms)
+        self.put(marker + ".yaml", f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {marker}}}\n")
+        a.wait_log(re.escape(marker) + r"\.yaml", mark)
+
     def test_33_rename_is_quiet(self):
         """mv DIR/a.yaml DIR/b.yaml: nothing changes on disk, and the log says it was renamed,
         not that its policies are defined twice (errors, PolicyInvalid) until a.yaml's
@@ -1336,16 +1345,39 @@ spec:
         self.assert_converged(ALL_FILES)
         before = self.disk_state()
         mark = a.log_mark()
-        os.rename(os.path.join(self.local, "10-merge.yaml"),
-                  os.path.join(self.local, "11-merge.yaml"))
-        a.wait_log(r"10-merge\.yaml renamed to .*11-merge\.yaml", mark)
-        time.sleep(0.5)  # past the removal settle time (200 ms)
-        self.put("61-marker.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: marker}\n")
-        a.wait_log(r"61-marker\.yaml", mark)
+        self.rename_settled(a, "10-merge.yaml", "11-merge.yaml", "marker", mark)
         since = a.log_since(mark)
         for word in ("error", "PolicyInvalid", "defined in", "removed"):
             self.assertNotIn(word, since)
         self.assertEqual(self.disk_state(), before)
+
+    def test_33b_rename_keeps_the_pod_in_force(self):
+        """A Pod defined in two files, the one read last in force; mv of the other file: the
+        definition in force stays (a rename read the file whole and made its Pod the one read
+        last: the pod went from a strict policy to a loose one, silently)."""
+        pod = ("apiVersion: v1\nkind: Pod\nmetadata: {{name: w1, namespace: twice, labels: "
+               "{{app: {app}}}}}\nspec:\n  nodeName: node-1\n  securityContext:\n"
+               "    seccompProfile: {{type: Localhost, localhostProfile: kscmp/twice/w.json}}\n"
+               "  containers:\n  - {{name: main, image: busybox}}\n")
+        self.put("62-twice.yaml",
+                 "apiVersion: v1\nkind: Namespace\nmetadata: {name: twice}\n---\n"
+                 "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: strict, "
+                 "namespace: twice}\nspec:\n  selector: {matchLabels: {app: web}}\n"
+                 "  seccomp: {syscalls: [read], action: Allow}\n---\n"
+                 "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: loose, "
+                 "namespace: twice}\nspec:\n  selector: {matchLabels: {app: other}}\n"
+                 "  defaultAction: Allow\n")
+        self.put("63-pod-a.yaml", pod.format(app="other"))
+        self.put("64-pod-b.yaml", pod.format(app="web"))  # read last: in force
+        a = self.agent()
+        H.wait_until(lambda: os.path.exists(self.path("twice/w.json")), 10, "twice/w.json")
+        with open(self.path("twice/w.json")) as f:
+            before = f.read()
+        self.assertIn('"defaultAction": "SCMP_ACT_ERRNO"', before)
+        mark = a.log_mark()
+        self.rename_settled(a, "63-pod-a.yaml", "65-pod-c.yaml", "marker2", mark)
+        with open(self.path("twice/w.json")) as f:
+            self.assertEqual(f.read(), before, a.log_since(mark))
 
     def test_34_seccomp_folder_moved_on_host(self):
         """<root>/seccomp a bind mount of another folder, as a pod's hostPath volume is. The

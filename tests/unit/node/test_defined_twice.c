@@ -280,6 +280,22 @@ static void test_namespace_twice_after_start(void **state)
     free(o);
 }
 
+/* DIR/ns-a.yaml gets another name, DIR/to (a hard link). */
+static void link_ns_a(const struct fix *f, const char *to)
+{
+    char a[300], b[300];
+    snprintf(a, sizeof(a), "%s/ns-a.yaml", f->dir);
+    snprintf(b, sizeof(b), "%s/%s", f->dir, to);
+    assert_int_equal(link(a, b), 0);
+}
+
+/* Whether the engine holds Namespace demo with a label tier. */
+static bool demo_tier(const struct fix *f)
+{
+    const struct k8s_namespace *n = engine_get_namespace(f->e, "demo");
+    return n && labels_get(&n->labels, "tier") != NULL;
+}
+
 /* ns-a.yaml and ns-a2.yaml are two names of one file (a hard link), edited in place through
  * one name: the other is read again once, its labels are the same, and the Namespace is known
  * with the new labels (the two names once marked each other to be read again, for ever: the
@@ -290,21 +306,62 @@ static void test_namespace_hard_link_edited(void **state)
     struct out *o = calloc(1, sizeof(*o));
     struct fix f = {0};
     guard_start(&f, o, NULL);
-    char a[300], b[300];
-    snprintf(a, sizeof(a), "%s/ns-a.yaml", f.dir);
-    snprintf(b, sizeof(b), "%s/ns-a2.yaml", f.dir);
     alarm(30);
-    assert_int_equal(link(a, b), 0);
+    link_ns_a(&f, "ns-a2.yaml");
     sync_again(&f, o);
     assert_true(demo_env(&f, "prod"));
     put_file(&f, "ns-a.yaml", NS("demo", "{env: prod, tier: x}")); /* the same inode */
     sync_again(&f, o);
     alarm(0);
-    const struct k8s_namespace *n = engine_get_namespace(f.e, "demo");
-    bool tier = n && labels_get(&n->labels, "tier") != NULL;
+    bool tier = demo_tier(&f);
     fix_stop(&f);
     free(o);
     assert_true(tier);
+}
+
+/* ns-a.yaml defines Namespace demo twice with other labels, and ns-a2.yaml is a second name of
+ * it (a hard link): each name's recorded labels always differ from the other's definitions, so
+ * the two must not mark each other to be read again for ever (they did: the alarm ends it). */
+static void test_namespace_twice_in_hard_linked_file(void **state)
+{
+    (void)state;
+    struct out *o = calloc(1, sizeof(*o));
+    struct fix f = {0};
+    guard_start(&f, o, NULL);
+    alarm(30);
+    put_file(&f, "ns-a.yaml", NS("demo", "{env: prod}") "---\n" NS("demo", "{env: dev}"));
+    link_ns_a(&f, "ns-a2.yaml");
+    sync_again(&f, o);
+    alarm(0);
+    bool known = engine_get_namespace(f.e, "demo") != NULL, unguarded = unguarded_written(o);
+    fix_stop(&f);
+    free(o);
+    assert_false(known);
+    assert_false(unguarded);
+}
+
+/* Three names of one file, edited in place through one: no definition "with other labels" is
+ * counted (the two others are read again and say the same). */
+static void test_namespace_three_names_edited(void **state)
+{
+    (void)state;
+    struct out *o = calloc(1, sizeof(*o));
+    struct fix f = {0};
+    guard_start(&f, o, NULL);
+    alarm(30);
+    link_ns_a(&f, "ns-a2.yaml");
+    link_ns_a(&f, "ns-a3.yaml");
+    sync_again(&f, o);
+    unsigned twice = localsrc_defined_twice(f.s);
+    put_file(&f, "ns-a.yaml", NS("demo", "{env: prod, tier: x}"));
+    sync_again(&f, o);
+    alarm(0);
+    bool tier = demo_tier(&f);
+    unsigned twice_after = localsrc_defined_twice(f.s);
+    fix_stop(&f);
+    free(o);
+    assert_true(tier);
+    assert_int_equal(twice_after, twice);
 }
 
 int main(void)
@@ -313,6 +370,8 @@ int main(void)
         cmocka_unit_test(test_namespace_twice_at_start_keeps_guard),
         cmocka_unit_test(test_namespace_twice_after_start),
         cmocka_unit_test(test_namespace_hard_link_edited),
+        cmocka_unit_test(test_namespace_twice_in_hard_linked_file),
+        cmocka_unit_test(test_namespace_three_names_edited),
         cmocka_unit_test(test_defined_twice_at_start_writes_neither),
         cmocka_unit_test(test_defined_twice_in_one_file_after_start),
     };
