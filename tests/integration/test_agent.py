@@ -1334,7 +1334,8 @@ spec:
         os.rename(os.path.join(self.local, old), os.path.join(self.local, new))
         a.wait_log(re.escape(old) + " renamed to .*" + re.escape(new), mark)
         time.sleep(0.5)  # past the removal settle time (200 ms)
-        self.put(marker + ".yaml", f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {marker}}}\n")
+        self.put(marker + ".yaml",
+                 f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {marker}}}\n")
         a.wait_log(re.escape(marker) + r"\.yaml", mark)
 
     def test_33_rename_is_quiet(self):
