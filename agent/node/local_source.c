@@ -45,12 +45,11 @@ struct lfile {
     struct digest digest; /* of the bytes last read (when known) */
     struct ident *ids;
     size_t nids;
-    bool reread;  /* holds an object another file dropped: read it again */
-    bool force;   /* read it whole at its next read, even if its bytes are unchanged */
-    bool renamed; /* force comes from a rename: its Pods in force stay as they are */
-    bool known;   /* read once without error: ids are what it holds in the engine */
-    bool broken;  /* the last read failed: what it held before stays */
-    bool told;    /* broken by the bytes of bad_digest, and that was logged */
+    bool reread; /* holds an object another file dropped: read it again */
+    bool force;  /* read it whole at its next read, even if its bytes are unchanged */
+    bool known;  /* read once without error: ids are what it holds in the engine */
+    bool broken; /* the last read failed: what it held before stays */
+    bool told;   /* broken by the bytes of bad_digest, and that was logged */
     struct digest bad_digest;
     bool invalid; /* the last read held a policy with an error */
 };
@@ -74,7 +73,12 @@ struct localsrc {
     /* Namespaces defined more than once with other labels, taken as unknown meanwhile
      * (namespace_unknown()): name -> 1 */
     struct hmap ns_conflict;
-    char *moved_from; /* the file of the last IN_MOVED_FROM, and its cookie */
+    /* Pods a file dropped while another file still defines them, the dropped definition being
+     * the one in force (ident key -> 1): the next read of a holder puts its definition, even
+     * with its bytes unchanged (load_file()). */
+    struct hmap pod_dropped;
+    struct hmap pod_from; /* Pod ident key -> the file whose definition is in force (a copy) */
+    char *moved_from;     /* the file of the last IN_MOVED_FROM, and its cookie */
     uint32_t moved_cookie;
     bool listed; /* the folder was listed without error at least once */
     bool lost;   /* the folder cannot be read now: nothing changes, retrying */
@@ -278,6 +282,8 @@ void localsrc_free(struct localsrc *s)
     hmap_clear(&s->removed, NULL);
     hmap_clear(&s->folders, NULL);
     hmap_clear(&s->ns_conflict, NULL);
+    hmap_clear(&s->pod_dropped, NULL);
+    hmap_clear(&s->pod_from, free);
     hmap_clear(&s->holders, NULL);
     hmap_clear(&s->lastev, NULL);
     free(s->q);
@@ -314,6 +320,20 @@ static bool ids_select_alike(const struct ident *ids, size_t n, const struct ide
         if (same_ident(&ids[i], id) && !select_alike(&ids[i], id))
             return false;
     return true;
+}
+
+/* The definition of the Pod of key in force came from the file name (unknown without memory:
+ * drop_ident() then takes it as dropped, which puts the next definition read). */
+static void pod_from_set(struct localsrc *s, const char *key, const char *name)
+{
+    char *copy = strdup(name);
+    void *old = NULL;
+    if (!copy || hmap_put(&s->pod_from, key, copy, &old) < 0) {
+        free(copy);
+        free(hmap_remove(&s->pod_from, key));
+        return;
+    }
+    free(old);
 }
 
 static void delete_ident(struct localsrc *s, const struct ident *id)
@@ -385,9 +405,19 @@ static void drop_ident(struct localsrc *s, const char *except, const struct iden
      * if it cannot be read (a broken file keeps what it held), the object stays as it is,
      * never gone from the engine with its rules. A Namespace whose labels were not known (two
      * definitions) stays so until that file reads, and its pods' Events say which file. */
-    if (!elsewhere)
+    if (!elsewhere) {
         delete_ident(s, id);
-    else if (id->type == OBJ_NAMESPACE && hmap_get(&s->ns_conflict, id->name)) {
+        if (id->type == OBJ_POD) {
+            hmap_remove(&s->pod_dropped, id->key);
+            free(hmap_remove(&s->pod_from, id->key));
+        }
+    } else if (id->type == OBJ_POD) {
+        /* The definition in force went (or where it came from is not known): another file's
+         * is put at its next read. Another definition went: the one in force stays. */
+        const char *from = hmap_get(&s->pod_from, id->key);
+        if (!from || (except && strcmp(from, except) == 0))
+            (void)hmap_put(&s->pod_dropped, id->key, (void *)1, NULL); /* no memory: kept */
+    } else if (id->type == OBJ_NAMESPACE && hmap_get(&s->ns_conflict, id->name)) {
         char why[PATH_MAX + 128];
         snprintf(why, sizeof(why),
                  "its definition in %s/%s has not been read since a definition with other labels "
@@ -668,7 +698,7 @@ static void remove_file(struct localsrc *s, const char *name)
         return;
     holders_count(s, f->ids, f->nids, -1);
     for (size_t i = 0; i < f->nids; i++)
-        drop_ident(s, NULL, &f->ids[i]);
+        drop_ident(s, name, &f->ids[i]);
     char gone[512];
     name_gone(f->ids, f->nids, NULL, gone, sizeof(gone));
     log_info("%s/%s removed: its %zu object(s) are gone%s%s", s->dir, name, f->nids,
@@ -880,9 +910,11 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
         return false;
     struct digest d;
     digest_bytes(buf, len, &d);
-    /* Renamed, its bytes unchanged: no Pod it defines that another file defines too becomes
-     * "the definition read last" (that would swap, silently, which one is in force). */
-    bool rename_only = held && old->renamed && !old->broken && digest_equal(&old->digest, &d);
+    /* Read again with its bytes unchanged (renamed, or another file dropped an object it
+     * holds): no Pod it defines that another file defines too becomes "the definition read
+     * last" (that would swap, silently, which one is in force), unless the file that dropped
+     * it held the definition in force (pod_dropped). */
+    bool unchanged = held && !old->broken && digest_equal(&old->digest, &d);
     if (held && !old->broken && !old->force && digest_equal(&old->digest, &d))
         return false;
     /* The same bad bytes again (an editor's chmod after its write, a second close): said
@@ -1009,13 +1041,15 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
         }
         if (o->type == OBJ_POLICY) /* a held one does not make the other definition in force */
             r = engine_put_policy_held(s->e, TAKE_PTR(o->policy), put_held);
-        else if (o->type == OBJ_POD && rename_only && hmap_get(&before, ids[i].key) &&
-                 other_holder(s, name, &ids[i]))
+        else if (o->type == OBJ_POD && unchanged && hmap_get(&before, ids[i].key) &&
+                 !hmap_get(&s->pod_dropped, ids[i].key) && other_holder(s, name, &ids[i]))
             r = 0; /* the definition in force stays (batch_clear() frees this one) */
-        else if (o->type == OBJ_POD)
+        else if (o->type == OBJ_POD) {
+            hmap_remove(&s->pod_dropped, ids[i].key);
             r = engine_put_pod(s->e, TAKE_PTR(o->pod));
-        else if (namespace_unknown(s, name, &d, &ids[i], ids, nids,
-                                   (uintptr_t)hmap_get(&now, ids[i].key) == (uintptr_t)(i + 1)))
+            pod_from_set(s, ids[i].key, name);
+        } else if (namespace_unknown(s, name, &d, &ids[i], ids, nids,
+                                     (uintptr_t)hmap_get(&now, ids[i].key) == (uintptr_t)(i + 1)))
             r = 0;
         else
             r = engine_put_namespace(s->e, TAKE_PTR(o->ns));
@@ -1032,7 +1066,6 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
     f->digest = d;
     f->known = true;
     f->force = false;
-    f->renamed = false;
     log_info("read %s: %zu object(s)", path, nids);
     if (f->broken)
         log_info("%s: recovered: it reads without error again", path);
@@ -1296,7 +1329,16 @@ static bool rename_file(struct localsrc *s, const char *from, const char *to)
     /* Read whole, even if unchanged: what names from (an object defined in it and in
      * another file: the error, the Events of the pods held for it) names to from now on. */
     f->force = true;
-    f->renamed = true;
+    /* The Pods whose definition in force came from it come from to now. */
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&s->pod_from, &it); h; h = hmap_next(&s->pod_from, &it))
+        if (strcmp(h->value, from) == 0) {
+            char *copy = strdup(to);
+            if (copy) {
+                free(h->value);
+                h->value = copy;
+            } /* else: taken as not known, which puts the next definition read */
+        }
     log_info("%s/%s renamed to %s/%s", s->dir, from, s->dir, to);
     return true;
 }
@@ -1467,6 +1509,8 @@ int localsrc_new(const char *dir, struct engine *e, struct evloop *l, struct met
     hmap_init(&s->removed);
     hmap_init(&s->folders);
     hmap_init(&s->ns_conflict);
+    hmap_init(&s->pod_dropped);
+    hmap_init(&s->pod_from);
     hmap_init(&s->holders);
     hmap_init(&s->lastev);
     hmap_init(&s->busy);

@@ -53,6 +53,7 @@ static int rm_entry(const char *path, const struct stat *st, int type, struct FT
 }
 
 struct out {
+    const char *rel; /* the file looked at (NULL: demo/web.json) */
     enum file_action action;
     char json[65536];
     bool seen;
@@ -70,7 +71,7 @@ static int on_event(const struct engine_event *ev, void *userdata)
 static int on_file(const struct file_result *r, void *userdata)
 {
     struct out *o = userdata;
-    if (strcmp(r->rel, "demo/web.json") != 0)
+    if (strcmp(r->rel, o->rel ? o->rel : "demo/web.json") != 0)
         return 0;
     o->seen = true;
     o->action = r->action;
@@ -364,6 +365,59 @@ static void test_namespace_three_names_edited(void **state)
     assert_int_equal(twice_after, twice);
 }
 
+/* Pod w2 is defined in pod-0.yaml (app: other: a loose policy) and in pod-1.yaml (app: web: a
+ * strict one), read last, in force. Another file drops an object pod-0.yaml holds too (a
+ * Namespace), so pod-0.yaml is read again, its bytes unchanged: its Pod must not become the one
+ * in force (it did, silently: w.json went to the loose policy). */
+static void test_pod_twice_kept_when_another_object_drops(void **state)
+{
+    (void)state;
+    struct out *o = calloc(1, sizeof(*o));
+    o->rel = "demo/w.json";
+    struct fix f = {0};
+    fix_start(&f);
+    put_file(&f, "pols.yaml",
+             POL("strict",
+                 "  selector: {matchLabels: {app: web}}\n"
+                 "  seccomp: {syscalls: [read], action: Allow}\n") "---\n" POL("loose",
+                                                                               "  selector: "
+                                                                               "{matchLabels: "
+                                                                               "{app: other}}\n  "
+                                                                               "defaultAction: "
+                                                                               "Allow\n"));
+    put_file(&f, "pod-0.yaml",
+             POD("demo", "w2", "{app: other}", "kscmp/demo/w.json") "---\n" NS("extra", "{}"));
+    put_file(&f, "pod-1.yaml", POD("demo", "w2", "{app: web}", "kscmp/demo/w.json"));
+    put_file(&f, "x-extra.yaml", NS("extra", "{}"));
+    fix_first_sync(&f, o);
+    assert_true(o->seen && o->action == FILE_WRITE);
+    assert_null(strstr(o->json, "\"defaultAction\": \"SCMP_ACT_ALLOW\""));
+    char path[300];
+    snprintf(path, sizeof(path), "%s/x-extra.yaml", f.dir);
+    assert_int_equal(unlink(path), 0);
+    sync_again(&f, o);
+    bool loose = o->seen && o->action == FILE_WRITE &&
+                 strstr(o->json, "\"defaultAction\": \"SCMP_ACT_ALLOW\"") != NULL;
+    const struct pod *p = engine_get_pod(f.e, "demo", "w2");
+    char app[64];
+    snprintf(app, sizeof(app), "%s",
+             p && labels_get(&p->labels, "app") ? labels_get(&p->labels, "app") : "none");
+    /* The file of the definition in force drops it: the other one, the only one left, is
+     * in force (not the one no file holds any more). */
+    put_file(&f, "pod-1.yaml", NS("other", "{}"));
+    sync_again(&f, o);
+    p = engine_get_pod(f.e, "demo", "w2");
+    const char *left = p ? labels_get(&p->labels, "app") : NULL;
+    bool other = left && strcmp(left, "other") == 0;
+    fix_stop(&f);
+    free(o);
+    if (loose || strcmp(app, "web") != 0)
+        fail_msg("pod demo/w2 swapped to its other definition (app: %s) when another file "
+                 "dropped an object",
+                 app);
+    assert_true(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_namespace_hard_link_edited),
         cmocka_unit_test(test_namespace_twice_in_hard_linked_file),
         cmocka_unit_test(test_namespace_three_names_edited),
+        cmocka_unit_test(test_pod_twice_kept_when_another_object_drops),
         cmocka_unit_test(test_defined_twice_at_start_writes_neither),
         cmocka_unit_test(test_defined_twice_in_one_file_after_start),
     };
