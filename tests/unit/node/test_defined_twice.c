@@ -297,6 +297,24 @@ static bool demo_tier(const struct fix *f)
     return n && labels_get(&n->labels, "tier") != NULL;
 }
 
+/* The links' tests: guard_start() with an alarm that ends the test should the source loop
+ * (the returned out is the test's); links_stop() undoes both. */
+static struct out *links_start(struct fix *f)
+{
+    struct out *o = calloc(1, sizeof(*o));
+    assert_non_null(o);
+    guard_start(f, o, NULL);
+    alarm(30);
+    return o;
+}
+
+static void links_stop(struct fix *f, struct out *o)
+{
+    alarm(0);
+    fix_stop(f);
+    free(o);
+}
+
 /* ns-a.yaml and ns-a2.yaml are two names of one file (a hard link), edited in place through
  * one name: the other is read again once, its labels are the same, and the Namespace is known
  * with the new labels (the two names once marked each other to be read again, for ever: the
@@ -304,19 +322,15 @@ static bool demo_tier(const struct fix *f)
 static void test_namespace_hard_link_edited(void **state)
 {
     (void)state;
-    struct out *o = calloc(1, sizeof(*o));
     struct fix f = {0};
-    guard_start(&f, o, NULL);
-    alarm(30);
+    struct out *o = links_start(&f);
     link_ns_a(&f, "ns-a2.yaml");
     sync_again(&f, o);
     assert_true(demo_env(&f, "prod"));
     put_file(&f, "ns-a.yaml", NS("demo", "{env: prod, tier: x}")); /* the same inode */
     sync_again(&f, o);
-    alarm(0);
     bool tier = demo_tier(&f);
-    fix_stop(&f);
-    free(o);
+    links_stop(&f, o);
     assert_true(tier);
 }
 
@@ -326,17 +340,13 @@ static void test_namespace_hard_link_edited(void **state)
 static void test_namespace_twice_in_hard_linked_file(void **state)
 {
     (void)state;
-    struct out *o = calloc(1, sizeof(*o));
     struct fix f = {0};
-    guard_start(&f, o, NULL);
-    alarm(30);
+    struct out *o = links_start(&f);
     put_file(&f, "ns-a.yaml", NS("demo", "{env: prod}") "---\n" NS("demo", "{env: dev}"));
     link_ns_a(&f, "ns-a2.yaml");
     sync_again(&f, o);
-    alarm(0);
     bool known = engine_get_namespace(f.e, "demo") != NULL, unguarded = unguarded_written(o);
-    fix_stop(&f);
-    free(o);
+    links_stop(&f, o);
     assert_false(known);
     assert_false(unguarded);
 }
@@ -346,21 +356,17 @@ static void test_namespace_twice_in_hard_linked_file(void **state)
 static void test_namespace_three_names_edited(void **state)
 {
     (void)state;
-    struct out *o = calloc(1, sizeof(*o));
     struct fix f = {0};
-    guard_start(&f, o, NULL);
-    alarm(30);
+    struct out *o = links_start(&f);
     link_ns_a(&f, "ns-a2.yaml");
     link_ns_a(&f, "ns-a3.yaml");
     sync_again(&f, o);
     unsigned twice = localsrc_defined_twice(f.s);
     put_file(&f, "ns-a.yaml", NS("demo", "{env: prod, tier: x}"));
     sync_again(&f, o);
-    alarm(0);
     bool tier = demo_tier(&f);
     unsigned twice_after = localsrc_defined_twice(f.s);
-    fix_stop(&f);
-    free(o);
+    links_stop(&f, o);
     assert_true(tier);
     assert_int_equal(twice_after, twice);
 }
