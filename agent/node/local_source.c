@@ -197,17 +197,61 @@ static void labels_write(FILE *f, const void *what)
     }
 }
 
+/* l's labels sorted by key (free() the array), or NULL without memory. */
+static const struct label **labels_sorted(const struct labels *l)
+{
+    const struct label **v = calloc(l->n ? l->n : 1, sizeof(*v));
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < l->n; i++)
+        v[i] = &l->v[i];
+    qsort(v, l->n, sizeof(*v), cmp_label);
+    return v;
+}
+
 /* A digest of a Namespace's labels, whatever order they are written in, so that two
  * definitions of it can be told to say the same without keeping either. 0, or -ENOMEM. */
 static int labels_digest(const struct labels *l, struct digest *ret)
 {
-    _cleanup_free_ const struct label **v = calloc(l->n ? l->n : 1, sizeof(*v));
+    _cleanup_free_ const struct label **v = labels_sorted(l);
     if (!v)
         return -ENOMEM;
-    for (size_t i = 0; i < l->n; i++)
-        v[i] = &l->v[i];
-    qsort(v, l->n, sizeof(*v), cmp_label);
     return written_digest(labels_write, &(struct sorted_labels){v, l->n}, ret);
+}
+
+/* A Pod and its labels sorted by key. */
+struct sorted_pod {
+    const struct pod *p;
+    struct sorted_labels l;
+};
+
+static void pod_write(FILE *f, const void *what)
+{
+    const struct sorted_pod *sp = what;
+    const struct pod *p = sp->p;
+    sel_str(f, p->uid ? p->uid : "");
+    sel_str(f, p->node_name ? p->node_name : "");
+    labels_write(f, &sp->l);
+    fprintf(f, " r%zu ", p->nrefs);
+    for (size_t i = 0; i < p->nrefs; i++) {
+        sel_str(f, p->refs[i]);
+        fprintf(f, "%d ", p->refs_nnp ? (int)p->refs_nnp[i] : -1);
+    }
+    fprintf(f, " c%zu ", p->ncontainers);
+    for (size_t i = 0; i < p->ncontainers; i++) {
+        sel_str(f, p->containers[i].name ? p->containers[i].name : "");
+        fprintf(f, "%lld %d ", (long long)p->containers[i].started_at, p->containers[i].ref);
+    }
+}
+
+/* A digest of what a Pod's definition says (its labels in any order), so that a file read
+ * again can tell a Pod whose own definition did not change (pod_kept()). 0, or -ENOMEM. */
+static int pod_digest(const struct pod *p, struct digest *ret)
+{
+    _cleanup_free_ const struct label **v = labels_sorted(&p->labels);
+    if (!v)
+        return -ENOMEM;
+    return written_digest(pod_write, &(struct sorted_pod){p, {v, p->labels.n}}, ret);
 }
 
 /* id's name, namespace (may be NULL) and key in one allocation (one per object of every file:
@@ -464,6 +508,26 @@ static void warn_defined_twice(struct localsrc *s, const char *name, bool held_h
                         "(this one) is used; keep one",
                         s->dir, name, id->ns, id->name, s->dir, other);
     }
+}
+
+/* Whether the Pod id, read again in the file name (f, whose ids are still those of its last
+ * read; before: their keys -> index + 1), keeps the definition in force from another file: it
+ * was defined here before, its own definition here did not change (the file was renamed, read
+ * again for another file's drop, or another object in it changed), the one in force came from
+ * another file that still holds it. Else it is put, and is "the definition read last". */
+static bool pod_kept(struct localsrc *s, const char *name, const struct lfile *f,
+                     const struct hmap *before, const struct ident *id)
+{
+    uintptr_t b = (uintptr_t)hmap_get(before, id->key);
+    if (!b || hmap_get(&s->pod_dropped, id->key))
+        return false;
+    const struct ident *was = &f->ids[b - 1];
+    if (!id->sel || !was->sel || !digest_equal(id->sel, was->sel))
+        return false;
+    const char *from = hmap_get(&s->pod_from, id->key);
+    if (!from || strcmp(from, name) == 0)
+        return false;
+    return other_holder(s, name, id) != NULL;
 }
 
 /* Marks the known files other than name that hold id invalid: a policy they define is held
@@ -910,11 +974,6 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
         return false;
     struct digest d;
     digest_bytes(buf, len, &d);
-    /* Read again with its bytes unchanged (renamed, or another file dropped an object it
-     * holds): no Pod it defines that another file defines too becomes "the definition read
-     * last" (that would swap, silently, which one is in force), unless the file that dropped
-     * it held the definition in force (pod_dropped). */
-    bool unchanged = held && !old->broken && digest_equal(&old->digest, &d);
     if (held && !old->broken && !old->force && digest_equal(&old->digest, &d))
         return false;
     /* The same bad bytes again (an editor's chmod after its write, a second close): said
@@ -961,7 +1020,9 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
                 ninvalid++;
             }
         } else if (o->type == OBJ_POD) {
-            ident_set(id, o->pod->ns, o->pod->name, NULL);
+            struct digest def; /* without memory, unknown: taken as changed */
+            bool known = pod_digest(o->pod, &def) == 0;
+            ident_set(id, o->pod->ns, o->pod->name, known ? &def : NULL);
         } else {
             struct digest lab; /* without memory, unknown: taken as other labels */
             bool known = labels_digest(&o->ns->labels, &lab) == 0;
@@ -985,7 +1046,7 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
         if (!hmap_get(&now, ids[i].key))
             sets = hmap_put(&now, ids[i].key, (void *)(uintptr_t)(i + 1), NULL) == 0;
     for (size_t i = 0; sets && f->known && i < f->nids; i++)
-        sets = hmap_put(&before, f->ids[i].key, (void *)1, NULL) == 0;
+        sets = hmap_put(&before, f->ids[i].key, (void *)(uintptr_t)(i + 1), NULL) == 0;
     if (!sets) {
         hmap_clear(&now, NULL);
         hmap_clear(&before, NULL);
@@ -1041,8 +1102,7 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
         }
         if (o->type == OBJ_POLICY) /* a held one does not make the other definition in force */
             r = engine_put_policy_held(s->e, TAKE_PTR(o->policy), put_held);
-        else if (o->type == OBJ_POD && unchanged && hmap_get(&before, ids[i].key) &&
-                 !hmap_get(&s->pod_dropped, ids[i].key) && other_holder(s, name, &ids[i]))
+        else if (o->type == OBJ_POD && pod_kept(s, name, f, &before, &ids[i]))
             r = 0; /* the definition in force stays (batch_clear() frees this one) */
         else if (o->type == OBJ_POD) {
             hmap_remove(&s->pod_dropped, ids[i].key);

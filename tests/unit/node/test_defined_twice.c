@@ -408,6 +408,27 @@ static void test_pod_twice_kept_when_another_object_drops(void **state)
     char app[64];
     snprintf(app, sizeof(app), "%s",
              p && labels_get(&p->labels, "app") ? labels_get(&p->labels, "app") : "none");
+    /* An edit of something else in pod-0.yaml (a comment): its Pod is not read as new. Then
+     * an edit of that Pod's own definition: it is the one read last, as documented. */
+    put_file(&f, "pod-0.yaml",
+             "# the loose one\n" POD("demo", "w2", "{app: other}",
+                                     "kscmp/demo/w.json") "---\n" NS("extra", "{}"));
+    sync_again(&f, o);
+    p = engine_get_pod(f.e, "demo", "w2");
+    const char *after_comment = p ? labels_get(&p->labels, "app") : NULL;
+    assert_non_null(after_comment);
+    assert_string_equal(after_comment, "web");
+    put_file(
+        &f, "pod-0.yaml",
+        POD("demo", "w2", "{app: other, v: '2'}", "kscmp/demo/w.json") "---\n" NS("extra", "{}"));
+    sync_again(&f, o);
+    p = engine_get_pod(f.e, "demo", "w2");
+    assert_non_null(p);
+    assert_non_null(labels_get(&p->labels, "v"));
+    put_file(&f, "pod-0.yaml",
+             POD("demo", "w2", "{app: other}", "kscmp/demo/w.json") "---\n" NS("extra", "{}"));
+    put_file(&f, "pod-1.yaml", POD("demo", "w2", "{app: web, v: '3'}", "kscmp/demo/w.json"));
+    sync_again(&f, o);
     /* The file of the definition in force drops it: the other one, the only one left, is
      * in force (not the one no file holds any more). */
     put_file(&f, "pod-1.yaml", NS("other", "{}"));
