@@ -380,6 +380,15 @@ static void pod_from_set(struct localsrc *s, const char *key, const char *name)
     free(old);
 }
 
+/* f's last definition of id (the one its read leaves in force), or NULL. */
+static const struct ident *file_last_def(const struct lfile *f, const struct ident *id)
+{
+    for (size_t i = f->nids; i-- > 0;)
+        if (same_ident(&f->ids[i], id))
+            return &f->ids[i];
+    return NULL;
+}
+
 static void delete_ident(struct localsrc *s, const struct ident *id)
 {
     switch (id->type) {
@@ -433,7 +442,7 @@ static void batch_clear(struct batch *b)
  * s->holders before. */
 static void drop_ident(struct localsrc *s, const char *except, const struct ident *id)
 {
-    const char *elsewhere = NULL;
+    const char *elsewhere = NULL, *same = NULL, *last = NULL;
     struct hmap_iter it;
     for (struct hmap_entry *h = maybe_held(s, id) ? hmap_first(&s->files, &it) : NULL; h;
          h = hmap_next(&s->files, &it)) {
@@ -444,6 +453,13 @@ static void drop_ident(struct localsrc *s, const char *except, const struct iden
         f->reread |= holds;
         if (holds && !elsewhere)
             elsewhere = h->key;
+        if (holds && id->type == OBJ_POD && f->known && !f->broken) {
+            if (!last || strcmp(h->key, last) > 0)
+                last = h->key;
+            const struct ident *fd = file_last_def(f, id);
+            if (fd && select_alike(fd, id) && (!same || strcmp(h->key, same) > 0))
+                same = h->key;
+        }
     }
     /* Held by another file too: that one is read again and its definition put; meanwhile, and
      * if it cannot be read (a broken file keeps what it held), the object stays as it is,
@@ -459,7 +475,10 @@ static void drop_ident(struct localsrc *s, const char *except, const struct iden
         /* The definition in force went (or where it came from is not known): another file's
          * is put at its next read. Another definition went: the one in force stays. */
         const char *from = hmap_get(&s->pod_from, id->key);
-        if (!from || (except && strcmp(from, except) == 0))
+        const char *next = same ? same : last;
+        if (from && except && strcmp(from, except) == 0 && next)
+            pod_from_set(s, id->key, next); /* its read puts it; the others keep it */
+        else if (!from || (except && strcmp(from, except) == 0))
             (void)hmap_put(&s->pod_dropped, id->key, (void *)1, NULL); /* no memory: kept */
     } else if (id->type == OBJ_NAMESPACE && hmap_get(&s->ns_conflict, id->name)) {
         char why[PATH_MAX + 128];
@@ -1038,18 +1057,23 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
     struct lfile *f = lfile_get(s, name);
     /* The keys read now (-> index of the first definition, plus one) and held before, so that
      * each object is looked up once (ten thousand policies in one file). */
-    struct hmap now, before;
+    struct hmap now, before, last; /* last: the keys read now -> index of the last one, + 1 */
     hmap_init(&now);
     hmap_init(&before);
+    hmap_init(&last);
     bool sets = f != NULL;
-    for (size_t i = 0; sets && i < nids; i++)
+    for (size_t i = 0; sets && i < nids; i++) {
         if (!hmap_get(&now, ids[i].key))
             sets = hmap_put(&now, ids[i].key, (void *)(uintptr_t)(i + 1), NULL) == 0;
+        if (sets)
+            sets = hmap_put(&last, ids[i].key, (void *)(uintptr_t)(i + 1), NULL) == 0;
+    }
     for (size_t i = 0; sets && f->known && i < f->nids; i++)
         sets = hmap_put(&before, f->ids[i].key, (void *)(uintptr_t)(i + 1), NULL) == 0;
     if (!sets) {
         hmap_clear(&now, NULL);
         hmap_clear(&before, NULL);
+        hmap_clear(&last, NULL);
         ids_free(ids, nids);
         batch_clear(&b);
         file_failed(s, name, NULL);
@@ -1102,7 +1126,8 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
         }
         if (o->type == OBJ_POLICY) /* a held one does not make the other definition in force */
             r = engine_put_policy_held(s->e, TAKE_PTR(o->policy), put_held);
-        else if (o->type == OBJ_POD && pod_kept(s, name, f, &before, &ids[i]))
+        else if (o->type == OBJ_POD &&
+                 pod_kept(s, name, f, &before, &ids[(uintptr_t)hmap_get(&last, ids[i].key) - 1]))
             r = 0; /* the definition in force stays (batch_clear() frees this one) */
         else if (o->type == OBJ_POD) {
             hmap_remove(&s->pod_dropped, ids[i].key);
@@ -1119,6 +1144,7 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
     batch_clear(&b);
     hmap_clear(&now, NULL);
     hmap_clear(&before, NULL);
+    hmap_clear(&last, NULL);
     ids_free(f->ids, f->nids);
     f->ids = ids;
     f->nids = nids;
@@ -1392,12 +1418,9 @@ static bool rename_file(struct localsrc *s, const char *from, const char *to)
     /* The Pods whose definition in force came from it come from to now. */
     struct hmap_iter it;
     for (struct hmap_entry *h = hmap_first(&s->pod_from, &it); h; h = hmap_next(&s->pod_from, &it))
-        if (strcmp(h->value, from) == 0) {
-            char *copy = strdup(to);
-            if (copy) {
-                free(h->value);
-                h->value = copy;
-            } /* else: taken as not known, which puts the next definition read */
+        if (h->value && strcmp(h->value, from) == 0) {
+            free(h->value);
+            h->value = strdup(to); /* NULL: taken as not known, which puts the next one read */
         }
     log_info("%s/%s renamed to %s/%s", s->dir, from, s->dir, to);
     return true;

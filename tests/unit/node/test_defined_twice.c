@@ -298,7 +298,7 @@ static bool demo_tier(const struct fix *f)
 }
 
 /* The links' tests: guard_start() with an alarm that ends the test should the source loop
- * (the returned out is the test's); links_stop() undoes both. */
+ * (the returned out is the test's); links_stop() undoes both (and ends the other tests). */
 static struct out *links_start(struct fix *f)
 {
     struct out *o = calloc(1, sizeof(*o));
@@ -313,6 +313,16 @@ static void links_stop(struct fix *f, struct out *o)
     alarm(0);
     fix_stop(f);
     free(o);
+}
+
+/* fix_start() and an out that looks at demo/w.json (the file of pod demo/w2 below). */
+static struct out *w_start(struct fix *f)
+{
+    struct out *o = calloc(1, sizeof(*o));
+    assert_non_null(o);
+    o->rel = "demo/w.json";
+    fix_start(f);
+    return o;
 }
 
 /* ns-a.yaml and ns-a2.yaml are two names of one file (a hard link), edited in place through
@@ -378,10 +388,8 @@ static void test_namespace_three_names_edited(void **state)
 static void test_pod_twice_kept_when_another_object_drops(void **state)
 {
     (void)state;
-    struct out *o = calloc(1, sizeof(*o));
-    o->rel = "demo/w.json";
     struct fix f = {0};
-    fix_start(&f);
+    struct out *o = w_start(&f);
     put_file(&f, "pols.yaml",
              POL("strict",
                  "  selector: {matchLabels: {app: web}}\n"
@@ -445,6 +453,191 @@ static void test_pod_twice_kept_when_another_object_drops(void **state)
     assert_true(other);
 }
 
+#define WPOD(labels) POD("demo", "w2", labels, "kscmp/demo/w.json")
+
+static void app_of(const struct fix *f, char *buf, size_t len)
+{
+    const struct pod *p = engine_get_pod(f->e, "demo", "w2");
+    const char *a = p ? labels_get(&p->labels, "app") : NULL;
+    const char *v = p ? labels_get(&p->labels, "v") : NULL;
+    snprintf(buf, len, "%s%s%s", a ? a : (p ? "?" : "GONE"), v ? "/v=" : "", v ? v : "");
+}
+
+static void rm_file(const struct fix *f, const char *name)
+{
+    char path[300];
+    snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+    assert_int_equal(unlink(path), 0);
+}
+
+/* w2 twice in pod-0.yaml (two different definitions), once in pod-1.yaml (read last, in
+ * force). A comment edit in pod-0.yaml must keep pod-1's. */
+static void test_pod_twice_in_one_file_comment(void **state)
+{
+    struct fix f = {0};
+    struct out *o = w_start(&f);
+    put_file(&f, "pod-0.yaml", WPOD("{app: other, v: '1'}") "---\n" WPOD("{app: other}"));
+    put_file(&f, "pod-1.yaml", WPOD("{app: web}"));
+    fix_first_sync(&f, o);
+    char a0[64], a1[64];
+    app_of(&f, a0, sizeof(a0));
+    put_file(&f, "pod-0.yaml",
+             "# a comment\n" WPOD("{app: other, v: '1'}") "---\n" WPOD("{app: other}"));
+    sync_again(&f, o);
+    app_of(&f, a1, sizeof(a1));
+    links_stop(&f, o);
+    fprintf(stderr, "T1: start %s, after comment in pod-0 %s\n", a0, a1);
+    assert_string_equal(a0, "web");
+    assert_string_equal(a1, "web");
+}
+
+/* the same definition in a.yaml and b.yaml (a copy), a loose one in 0.yaml; read order 0, a,
+ * b: b's in force (== a's). rm b: a still holds the very definition in force; nothing should
+ * change (a restart reads 0 then a: a's). */
+static void t2_run(const char *n0, const char *na, const char *nb, char *out, size_t len)
+{
+    struct fix f = {0};
+    struct out *o = w_start(&f);
+    put_file(&f, n0, WPOD("{app: other}"));
+    put_file(&f, na, WPOD("{app: web}"));
+    put_file(&f, nb, WPOD("{app: web}"));
+    fix_first_sync(&f, o);
+    char a0[64], a1[64];
+    app_of(&f, a0, sizeof(a0));
+    rm_file(&f, nb);
+    sync_again(&f, o);
+    app_of(&f, a1, sizeof(a1));
+    links_stop(&f, o);
+    snprintf(out, len, "%s -> %s", a0, a1);
+}
+
+static void test_pod_copy_removed_keeps_its_definition(void **state)
+{
+    char res[200];
+    int bad = 0;
+    char names[3][32];
+    for (int i = 0; i < 20; i++) {
+        snprintf(names[0], 32, "%c0.yaml", 'a' + i);
+        snprintf(names[1], 32, "%c1.yaml", 'a' + i);
+        snprintf(names[2], 32, "%c2.yaml", 'a' + i);
+        t2_run(names[0], names[1], names[2], res, sizeof(res));
+        fprintf(stderr, "T2 %s %s %s: %s\n", names[0], names[1], names[2], res);
+        bad += strcmp(res, "web -> web") != 0;
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* three files, from = c; c drops it; a and b reread: in force must be one held (any). Then
+ * a comment edit anywhere keeps it, then its file drops it, the other is used. */
+static void test_pod_in_three_files(void **state)
+{
+    struct fix f = {0};
+    struct out *o = w_start(&f);
+    put_file(&f, "a.yaml", WPOD("{app: a}"));
+    put_file(&f, "b.yaml", WPOD("{app: b}"));
+    put_file(&f, "c.yaml", WPOD("{app: c}"));
+    fix_first_sync(&f, o);
+    char s0[64], s1[64], s2[64], s3[64];
+    app_of(&f, s0, sizeof(s0));
+    put_file(&f, "c.yaml", NS("x", "{}"));
+    sync_again(&f, o);
+    app_of(&f, s1, sizeof(s1));
+    put_file(&f, "a.yaml", "# c\n" WPOD("{app: a}"));
+    put_file(&f, "b.yaml", "# c\n" WPOD("{app: b}"));
+    sync_again(&f, o);
+    app_of(&f, s2, sizeof(s2));
+    char drop[32];
+    snprintf(drop, sizeof(drop), "%s.yaml", s2);
+    put_file(&f, drop, NS("yy", "{}"));
+    sync_again(&f, o);
+    app_of(&f, s3, sizeof(s3));
+    links_stop(&f, o);
+    fprintf(stderr, "T3: %s, c drops: %s, comments: %s, %s drops: %s\n", s0, s1, s2, drop, s3);
+    assert_string_equal(s0, "c");
+    assert_string_equal(s2, s1);
+    assert_true(strcmp(s3, "a") == 0 || strcmp(s3, "b") == 0);
+    assert_string_not_equal(s3, s2);
+}
+
+/* a broken holder: a (web) and b (other, in force). b goes broken, then a comment in a, then
+ * b fixed dropping the pod: a's in force. */
+static void test_pod_beside_a_broken_file(void **state)
+{
+    struct fix f = {0};
+    struct out *o = w_start(&f);
+    put_file(&f, "a.yaml", WPOD("{app: web}"));
+    put_file(&f, "b.yaml", WPOD("{app: other}"));
+    fix_first_sync(&f, o);
+    char s0[64], s1[64], s2[64], s3[64];
+    app_of(&f, s0, sizeof(s0));
+    put_file(&f, "b.yaml", "kind: [\n");
+    localsrc_load_all(f.s);
+    put_file(&f, "a.yaml", "# c\n" WPOD("{app: web}"));
+    sync_again(&f, o);
+    app_of(&f, s1, sizeof(s1));
+    put_file(&f, "b.yaml", NS("x", "{}"));
+    sync_again(&f, o);
+    app_of(&f, s2, sizeof(s2));
+    rm_file(&f, "a.yaml");
+    sync_again(&f, o);
+    app_of(&f, s3, sizeof(s3));
+    links_stop(&f, o);
+    fprintf(stderr, "T4: %s, b broken+comment a: %s, b drops: %s, rm a: %s\n", s0, s1, s2, s3);
+    assert_string_equal(s1, "other");
+    assert_string_equal(s2, "web");
+    assert_string_equal(s3, "GONE");
+}
+
+/* pod once, label edits always put; comment keeps; its file twice-defined edits. */
+static void test_pod_once_always_put(void **state)
+{
+    struct fix f = {0};
+    struct out *o = w_start(&f);
+    put_file(&f, "a.yaml", WPOD("{app: web}"));
+    fix_first_sync(&f, o);
+    char s[4][64];
+    put_file(&f, "a.yaml", WPOD("{app: web, v: '1'}"));
+    sync_again(&f, o);
+    app_of(&f, s[0], 64);
+    put_file(&f, "a.yaml", WPOD("{app: web, v: '1'}") "---\n" WPOD("{app: web, v: '2'}"));
+    sync_again(&f, o);
+    app_of(&f, s[1], 64);
+    put_file(&f, "a.yaml", WPOD("{app: web, v: '3'}") "---\n" WPOD("{app: web, v: '2'}"));
+    sync_again(&f, o);
+    app_of(&f, s[2], 64);
+    put_file(&f, "a.yaml", WPOD("{app: web, v: '2'}") "---\n" WPOD("{app: web, v: '3'}"));
+    sync_again(&f, o);
+    app_of(&f, s[3], 64);
+    links_stop(&f, o);
+    fprintf(stderr, "T5: %s %s %s %s\n", s[0], s[1], s[2], s[3]);
+    assert_string_equal(s[0], "web/v=1");
+    assert_string_equal(s[1], "web/v=2");
+    assert_string_equal(s[2], "web/v=2");
+    assert_string_equal(s[3], "web/v=3");
+}
+
+/* a (web), b (other), c (loose2, in force). b broken; c drops: a's (the only readable one)
+ * must be put, not c's kept for no file. */
+static void test_pod_successor_not_broken(void **state)
+{
+    struct fix f = {0};
+    struct out *o = w_start(&f);
+    put_file(&f, "a.yaml", WPOD("{app: web}"));
+    put_file(&f, "b.yaml", WPOD("{app: other}"));
+    put_file(&f, "c.yaml", WPOD("{app: c}"));
+    fix_first_sync(&f, o);
+    char s0[64], s1[64];
+    put_file(&f, "b.yaml", "kind: [\n");
+    localsrc_load_all(f.s);
+    app_of(&f, s0, sizeof(s0));
+    put_file(&f, "c.yaml", NS("x", "{}"));
+    sync_again(&f, o);
+    app_of(&f, s1, sizeof(s1));
+    links_stop(&f, o);
+    fprintf(stderr, "T6: %s, c drops (b broken): %s\n", s0, s1);
+    assert_string_equal(s1, "web");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -454,6 +647,12 @@ int main(void)
         cmocka_unit_test(test_namespace_twice_in_hard_linked_file),
         cmocka_unit_test(test_namespace_three_names_edited),
         cmocka_unit_test(test_pod_twice_kept_when_another_object_drops),
+        cmocka_unit_test(test_pod_twice_in_one_file_comment),
+        cmocka_unit_test(test_pod_copy_removed_keeps_its_definition),
+        cmocka_unit_test(test_pod_in_three_files),
+        cmocka_unit_test(test_pod_beside_a_broken_file),
+        cmocka_unit_test(test_pod_once_always_put),
+        cmocka_unit_test(test_pod_successor_not_broken),
         cmocka_unit_test(test_defined_twice_at_start_writes_neither),
         cmocka_unit_test(test_defined_twice_in_one_file_after_start),
     };
