@@ -657,6 +657,11 @@ int engine_namespace_unknown(struct engine *e, const char *name, const char *why
     return copy ? 0 : -ENOMEM;
 }
 
+const char *engine_namespace_why(const struct engine *e, const char *name)
+{
+    return hmap_get(&e->ns_unknown, name);
+}
+
 /* True when ref leads into kscmp/ as the kubelet reads it (it joins the path to its seccomp
  * folder, which drops empty and "." elements and resolves ".."): its first element other
  * than "" and "." is kscmp, or it has a ".." and a kscmp element (the API server refuses

@@ -71,6 +71,9 @@ int engine_delete_namespace(struct engine *e, const char *name);
  * of its pods held for it; until it is put or deleted. 0, or -ENOMEM (then taken as unknown
  * all the same, without why). */
 int engine_namespace_unknown(struct engine *e, const char *name, const char *why);
+/* The reason given to engine_namespace_unknown() for Namespace name while it stands, or NULL
+ * (known, never read, or no memory was left to keep the reason). */
+const char *engine_namespace_why(const struct engine *e, const char *name);
 int engine_put_pod(struct engine *e, struct pod *p);
 int engine_delete_pod(struct engine *e, const char *ns, const char *name);
 

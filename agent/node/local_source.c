@@ -70,9 +70,6 @@ struct localsrc {
     struct hmap files;   /* file name -> lfile */
     struct hmap removed; /* names inotify saw go, dropped once the folder is seen to stay */
     struct hmap folders; /* sub-folders named like a manifest: not read, told once */
-    /* Namespaces defined more than once with other labels, taken as unknown meanwhile
-     * (namespace_unknown()): name -> 1 */
-    struct hmap ns_conflict;
     /* Pods a file dropped while another file still defines them, the dropped definition being
      * the one in force (ident key -> 1): the next read of a holder puts its definition, even
      * with its bytes unchanged (load_file()). */
@@ -325,7 +322,6 @@ void localsrc_free(struct localsrc *s)
     hmap_clear(&s->files, lfile_free);
     hmap_clear(&s->removed, NULL);
     hmap_clear(&s->folders, NULL);
-    hmap_clear(&s->ns_conflict, NULL);
     hmap_clear(&s->pod_dropped, NULL);
     hmap_clear(&s->pod_from, free);
     hmap_clear(&s->holders, NULL);
@@ -399,8 +395,7 @@ static void delete_ident(struct localsrc *s, const struct ident *id)
         engine_delete_pod(s->e, id->ns, id->name);
         break;
     case OBJ_NAMESPACE:
-        engine_delete_namespace(s->e, id->name);
-        hmap_remove(&s->ns_conflict, id->name);
+        engine_delete_namespace(s->e, id->name); /* and why it was unknown */
         break;
     default:
         break;
@@ -480,7 +475,7 @@ static void drop_ident(struct localsrc *s, const char *except, const struct iden
             pod_from_set(s, id->key, next); /* its read puts it; the others keep it */
         else if (!from || (except && strcmp(from, except) == 0))
             (void)hmap_put(&s->pod_dropped, id->key, (void *)1, NULL); /* no memory: kept */
-    } else if (id->type == OBJ_NAMESPACE && hmap_get(&s->ns_conflict, id->name)) {
+    } else if (id->type == OBJ_NAMESPACE && engine_namespace_why(s->e, id->name)) {
         char why[PATH_MAX + 128];
         snprintf(why, sizeof(why),
                  "its definition in %s/%s has not been read since a definition with other labels "
@@ -697,12 +692,12 @@ static bool namespace_unknown(struct localsrc *s, const char *name, const struct
         nothers++;
         alike = alike && ids_select_alike(f->ids, f->nids, id);
     }
-    bool was = hmap_get(&s->ns_conflict, id->name) != NULL;
+    /* Held unknown by the last read (the engine keeps the reason until it is put). */
+    bool was = engine_namespace_why(s->e, id->name) != NULL;
     if (!other && defs < 2) {
         if (was) {
             log_info("%s/%s: Namespace %s is defined once again: its labels are known again",
                      s->dir, name, id->name);
-            hmap_remove(&s->ns_conflict, id->name);
         }
         return false;
     }
@@ -726,7 +721,6 @@ static bool namespace_unknown(struct localsrc *s, const char *name, const struct
             log_info("%s/%s: the definitions of Namespace %s agree again: its labels are known "
                      "again",
                      s->dir, name, id->name);
-            hmap_remove(&s->ns_conflict, id->name);
         }
         return false;
     }
@@ -738,9 +732,6 @@ static bool namespace_unknown(struct localsrc *s, const char *name, const struct
                   "picks namespaces by label holds the files of its pods meanwhile)",
                   id->name, where);
     }
-    if (!was && hmap_put(&s->ns_conflict, id->name, (void *)1, NULL) < 0)
-        log_error("Namespace %s: no memory to remember that its labels are not known",
-                  id->name); /* still held: it is not put */
     char why[PATH_MAX + 128];
     snprintf(why, sizeof(why), "it is defined %s, with other labels (keep one)", where);
     if (engine_namespace_unknown(s->e, id->name, why) < 0)
@@ -1591,7 +1582,6 @@ int localsrc_new(const char *dir, struct engine *e, struct evloop *l, struct met
     hmap_init(&s->files);
     hmap_init(&s->removed);
     hmap_init(&s->folders);
-    hmap_init(&s->ns_conflict);
     hmap_init(&s->pod_dropped);
     hmap_init(&s->pod_from);
     hmap_init(&s->holders);

@@ -140,6 +140,42 @@ static void test_ceiling_caps_allow_lists(void **state)
     engine_free(e);
 }
 
+/* A Namespace the source takes as unknown (engine_namespace_unknown(): two definitions with
+ * other labels) holds the file of a pod that a label-reading guardrail may reach, and its reason
+ * is in the Event; engine_namespace_why() gives that reason until the Namespace is put or
+ * deleted, and the last reason given wins (the local source asks it instead of keeping a set). */
+static void test_namespace_unknown_why(void **state)
+{
+    (void)state;
+    struct engine *e = engine_for(
+        "x86_64",
+        OBJS(NS("prod", "{env: prod}"), GUARD("  namespaceSelector: {matchLabels: {env: prod}}\n"),
+             NSPOL("prod", "web", "  seccomp: {syscalls: [read, bpf], action: Allow}\n"),
+             POD("prod", "p", "{app: web}", "kscmp/prod/web.json")));
+    assert_null(engine_namespace_why(e, "prod"));
+    assert_int_equal(engine_namespace_unknown(e, "prod", "first reason"), 0);
+    assert_int_equal(engine_namespace_unknown(e, "prod", "second reason"), 0);
+    assert_string_equal(engine_namespace_why(e, "prod"), "second reason");
+    assert_null(engine_get_namespace(e, "prod"));
+    struct seen s = compute(e, "prod/web.json");
+    assert_int_equal(s.action, FILE_KEEP);
+    assert_non_null(strstr(s.events, "NamespaceUnknown"));
+    assert_non_null(strstr(s.events, "which are not known: second reason"));
+    seen_free(&s);
+    load_text(e, NS("prod", "{env: prod}"));
+    assert_null(engine_namespace_why(e, "prod"));
+    s = compute(e, "prod/web.json");
+    assert_int_equal(s.action, FILE_WRITE);
+    json_t *root = parse_profile(s.json, strlen(s.json));
+    assert_string_equal(eff(root, "bpf").s, "ERRNO(1)"); /* the guard reaches it again */
+    json_decref(root);
+    seen_free(&s);
+    assert_int_equal(engine_namespace_unknown(e, "prod", "third reason"), 0);
+    assert_int_equal(engine_delete_namespace(e, "prod"), -ENOENT); /* not held: unknown */
+    assert_null(engine_namespace_why(e, "prod"));
+    engine_free(e);
+}
+
 /* A ceiling only caps the pods it selects; a block-list ceiling caps nothing it does not
  * block; what it names itself wins by deny-wins as usual. */
 static void test_ceiling_scope(void **state)
@@ -429,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_arch_origins),
         cmocka_unit_test(test_arch_shared_file),
         cmocka_unit_test(test_profile_name_length),
+        cmocka_unit_test(test_namespace_unknown_why),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
