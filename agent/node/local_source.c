@@ -77,8 +77,9 @@ struct localsrc {
     struct hmap pod_from; /* Pod ident key -> the file whose definition is in force (a copy) */
     char *moved_from;     /* the file of the last IN_MOVED_FROM, and its cookie */
     uint32_t moved_cookie;
-    bool listed; /* the folder was listed without error at least once */
-    bool lost;   /* the folder cannot be read now: nothing changes, retrying */
+    bool listed;    /* the folder was listed without error at least once */
+    bool swap_seen; /* ..data was replaced: every file is read at the settle timer */
+    bool lost;      /* the folder cannot be read now: nothing changes, retrying */
     unsigned lost_attempts;
     unsigned defined_twice; /* warnings that an object is defined in two files */
     /* ident key -> how many times the files' ids hold it (the count is the value), so that
@@ -965,7 +966,13 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
         return false;
     }
     hmap_remove(&s->folders, name);
-    if (r == -ENOENT && s->l) {
+    struct stat lst;
+    if (r == -ENOENT && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
+        /* A link whose target went (no event in DIR says so) or is not there yet: a file that
+         * cannot be read, never one that went (its objects stay; removing the link is how
+         * they go). */
+        r = kerr_set(&err, -ENOENT, "%s: a symbolic link to a file that does not exist", path);
+    else if (r == -ENOENT && s->l) {
         /* Gone: dropped once the folder is seen to stay (it may be going as a whole). */
         mark_removed(s, name);
         return false;
@@ -1334,6 +1341,7 @@ static void source_lost(struct localsrc *s, const char *why)
                   s->dir, why);
     }
     s->lost = true;
+    s->swap_seen = false; /* read whole when found again */
     hmap_clear(&s->removed, NULL);
     evtimer_cancel(s->settle_timer);
     if (s->wd >= 0)
@@ -1387,6 +1395,13 @@ static void on_settle(struct evtimer *timer, void *userdata)
     }
     strv_free(names, n);
     changed |= reread_marked(s);
+    if (s->swap_seen) {
+        s->swap_seen = false;
+        log_info("%s: ..data was replaced (a ConfigMap or Secret volume was updated): every file "
+                 "read again",
+                 s->dir);
+        changed |= localsrc_load_all(s) == 0;
+    }
     if (changed && s->changed)
         s->changed(now_us(), s->userdata);
 }
@@ -1475,7 +1490,7 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
 {
     struct localsrc *s = userdata;
     uint64_t t = now_us();
-    bool changed = false, rescan = false, filled = false;
+    bool changed = false, rescan = false, filled = false, swapped = false;
     const char *lost = NULL;
     for (;;) {
         if (s->qpos >= s->qlen) {
@@ -1516,6 +1531,14 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
             lost = "the folder was removed";
         else if (ev->mask & IN_MOVE_SELF)
             lost = "the folder was moved away";
+        if (!lost && ev->len && strcmp(ev->name, "..data") == 0 &&
+            (ev->mask & (IN_MOVED_TO | IN_CREATE))) {
+            /* A ConfigMap, Secret or projected volume: its files are links through ..data,
+             * which the kubelet points at a new folder of the new files (a rename over it).
+             * No event comes for the files themselves: every file is read again. */
+            swapped = true;
+            continue;
+        }
         if (lost || !ev->len || !manifest_file_name(ev->name))
             continue;
         if (ev->mask & IN_ISDIR) {
@@ -1564,6 +1587,12 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
             log_warning("%s: lost track of changes (inotify overflow): reading it all again",
                         s->dir);
             changed |= localsrc_load_all(s) == 0;
+        } else if (swapped && s->settle_timer) {
+            /* Read once the kubelet's links for new names are made and those of names gone
+             * removed (right after its swap), with the removals (a link of a name gone dangles
+             * meanwhile: it would read as a file that cannot be read). */
+            s->swap_seen = true;
+            evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
         }
     }
     if (changed && s->changed)

@@ -134,6 +134,29 @@ spec:
 """
 
 
+def atomic_volume_write(d, files, pause=0.0):
+    """Writes {name: text} into d as the kubelet writes a ConfigMap volume: the files in a new
+    hidden folder, a link ..data_tmp to it renamed over ..data, (pause seconds), links name ->
+    ..data/name for new names, the names no longer in files unlinked, the old folder removed."""
+    old = os.readlink(os.path.join(d, "..data")) if os.path.lexists(os.path.join(d, "..data")) \
+        else None
+    ts = tempfile.mkdtemp(dir=d, prefix="..2026_12_05_")
+    for name, text in files.items():
+        with open(os.path.join(ts, name), "w") as f:
+            f.write(text)
+    os.symlink(os.path.basename(ts), os.path.join(d, "..data_tmp"))
+    os.rename(os.path.join(d, "..data_tmp"), os.path.join(d, "..data"))
+    time.sleep(pause)
+    for name in files:
+        if not os.path.lexists(os.path.join(d, name)):
+            os.symlink(os.path.join("..data", name), os.path.join(d, name))
+    for name in os.listdir(d):
+        if not name.startswith(".") and name not in files:
+            os.unlink(os.path.join(d, name))
+    if old:
+        shutil.rmtree(os.path.join(d, old))
+
+
 POD_WEB = pod("demo", "web-1", {"app": "web"}, "kscmp/demo/web.json")
 POD_API = pod("demo", "api-1", {"app": "api"}, "kscmp/demo/api.json", where="container")
 POD_DB = pod("other", "db-0", {"app": "db"}, "kscmp/other/db.json")
@@ -1647,6 +1670,77 @@ spec:
                    r"it: the policy applies to no pod here, nor does any other new one of dmeo "
                    r"\(a typo in metadata\.namespace\?\)",
                    mark)
+
+    def test_44_configmap_volume(self):
+        """DIR is a ConfigMap volume: its files are links through ..data, which the kubelet
+        swaps for a new folder on update (the steps of its atomic writer, below). No event
+        comes for the files themselves; the swap reads every file again: an edited file is
+        used, a removed key's objects go, an added one is read."""
+        cm = os.path.join(self.tmp, "cm")
+        os.makedirs(cm)
+        files = {}
+        for name in sorted(os.listdir(self.local)):
+            with open(os.path.join(self.local, name)) as f:
+                files[name] = f.read()
+        atomic_volume_write(cm, files)
+        a = self.agent(local=cm)
+        self.assert_converged(ALL_FILES)
+        self.assertNotRegex(a.log(), r"\berror\b")
+        mark = a.log_mark()
+        new = self.expected("demo/web.json", {"10-merge.yaml": MERGE_ONLY_1})
+        self.assertNotEqual(new, self.read("demo/web.json"))
+        files["10-merge.yaml"] = MERGE_ONLY_1
+        atomic_volume_write(cm, files)
+        self.wait_bytes("demo/web.json", new)
+        a.wait_log(r"\.\.data was replaced \(a ConfigMap or Secret volume was updated\): every "
+                   r"file read again", mark)
+        # A key removed (the guardrail), one added (a pod of a new file): the removed key's
+        # link dangles between the swap and its removal, and must not hold anything back.
+        mark = a.log_mark()
+        del files["30-cluster.yaml"]
+        extra = pod("demo", "web-2", {"app": "web"}, "kscmp/demo/web2.json")
+        files["60-more.yaml"] = extra
+        atomic_volume_write(cm, files, pause=0.02)
+        new = self.expected("demo/web.json", {"10-merge.yaml": MERGE_ONLY_1,
+                                              "30-cluster.yaml": None})
+        self.wait_bytes("demo/web.json", new)
+        self.pods.append(extra)
+        want2 = self.expected("demo/web2.json", {"10-merge.yaml": MERGE_ONLY_1,
+                                                 "30-cluster.yaml": None})
+        self.wait_bytes("demo/web2.json", want2)
+        a.wait_log(r"ClusterSeccompPolicy baseline", mark)
+        self.assertNotRegex(a.log_since(mark), r"\berror\b")
+        self.assertTrue(a.alive())
+
+    def test_45_dangling_link_keeps_its_objects(self):
+        """A link in DIR whose target goes (outside DIR: no event for it) keeps what it held,
+        and the next read of DIR (SIGHUP) says so, as for a file that cannot be read (it was
+        skipped in silence); removing the link removes its objects."""
+        outside = os.path.join(self.tmp, "cluster-outside.yaml")
+        shutil.move(os.path.join(self.local, "30-cluster.yaml"), outside)
+        os.symlink(outside, os.path.join(self.local, "30-cluster.yaml"))
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        good = self.read("demo/web.json")
+        os.unlink(outside)
+        mark = a.log_mark()
+        a.send(signal.SIGHUP)
+        a.wait_log(r"error\s+\S+/30-cluster\.yaml: a symbolic link to a file that does not "
+                   r"exist: keeping what it held before", mark)
+        self.assertEqual(self.read("demo/web.json"), good)
+        # Not a file that went: --once fails, as for a file it cannot read.
+        rc, out = self.once(self.local)
+        self.assertEqual(rc, 1, out)
+        self.assertRegex(out, r"30-cluster\.yaml: a symbolic link to a file that does not exist: "
+                              r"nothing of it is used yet")
+        self.assertEqual(self.read("demo/web.json"), good)
+        mark = a.log_mark()
+        os.unlink(os.path.join(self.local, "30-cluster.yaml"))
+        without = self.expected("demo/web.json")
+        self.assertNotEqual(without, good)
+        self.wait_bytes("demo/web.json", without)
+        a.wait_log(r"ClusterSeccompPolicy baseline", mark)
+
 
 def main():
     if not os.access(H.KSCMP, os.X_OK):
