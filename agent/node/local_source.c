@@ -967,12 +967,20 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
     }
     hmap_remove(&s->folders, name);
     struct stat lst;
-    if (r == -ENOENT && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
+    bool in_volume = false;
+    if (r == -ENOENT && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
         /* A link whose target went (no event in DIR says so) or is not there yet: a file that
          * cannot be read, never one that went (its objects stay; removing the link is how
-         * they go). */
-        r = kerr_set(&err, -ENOENT, "%s: a symbolic link to a file that does not exist", path);
-    else if (r == -ENOENT && s->l) {
+         * they go). A link into ..data: a volume's key in the middle of an update. */
+        char target[8];
+        ssize_t tl = readlink(path, target, sizeof(target));
+        in_volume = tl >= 7 && memcmp(target, "..data/", 7) == 0;
+        r = kerr_set(&err, -ENOENT,
+                     in_volume ? "%s: a link into ..data whose file is not there (a volume in the "
+                                 "middle of an update? read again when ..data is replaced)"
+                               : "%s: a symbolic link to a file that does not exist",
+                     path);
+    } else if (r == -ENOENT && s->l) {
         /* Gone: dropped once the folder is seen to stay (it may be going as a whole). */
         mark_removed(s, name);
         return false;
@@ -980,8 +988,8 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
     struct lfile *old = hmap_get(&s->files, name);
     bool held = old && old->known;
     if (r < 0) {
-        log_error("%s: %s", err.msg[0] ? err.msg : strerror(-r),
-                  held ? "keeping what it held before" : "nothing of it is used yet");
+        log_msg(in_volume ? LOG_WARNING : LOG_ERROR, "%s: %s", err.msg[0] ? err.msg : strerror(-r),
+                held ? "keeping what it held before" : "nothing of it is used yet");
         file_failed(s, name, NULL);
         return false;
     }
@@ -1397,8 +1405,8 @@ static void on_settle(struct evtimer *timer, void *userdata)
     changed |= reread_marked(s);
     if (s->swap_seen) {
         s->swap_seen = false;
-        log_info("%s: ..data was replaced (a ConfigMap or Secret volume was updated): every file "
-                 "read again",
+        log_info("%s: ..data was replaced (a ConfigMap, Secret or projected volume was updated): "
+                 "every file read again",
                  s->dir);
         changed |= localsrc_load_all(s) == 0;
     }
@@ -1561,7 +1569,8 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
                 free(TAKE_PTR(s->moved_from));
             }
             hmap_remove(&s->removed, ev->name);
-            changed |= load_file(s, ev->name, true);
+            if (!swapped && !s->swap_seen) /* else read with the rest of the update */
+                changed |= load_file(s, ev->name, true);
         } else if (ev->mask & IN_MODIFY) {
             /* Written and not closed yet (then its close reads it), or changed without an open
              * to close (truncate(1) by name): read once no writer holds it. */
@@ -1570,7 +1579,10 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
             /* A name made without a write to close: a symbolic link (ln -s) or a hard link
              * (ln). A file made to be written is read when it is closed. */
             hmap_remove(&s->removed, ev->name);
-            changed |= load_file(s, ev->name, true);
+            /* While a volume's update settles, its new keys' links are read with the rest of
+             * it: read now, a new key's Pod would get a profile of the old keys' policies. */
+            if (!swapped && !s->swap_seen)
+                changed |= load_file(s, ev->name, true);
         } else if (ev->mask & IN_ATTRIB) {
             /* A file that could not be read may be readable now (chmod, chown). */
             struct lfile *f = hmap_get(&s->files, ev->name);
@@ -1588,9 +1600,11 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
                         s->dir);
             changed |= localsrc_load_all(s) == 0;
         } else if (swapped && s->settle_timer) {
-            /* Read once the kubelet's links for new names are made and those of names gone
-             * removed (right after its swap), with the removals (a link of a name gone dangles
-             * meanwhile: it would read as a file that cannot be read). */
+            /* Every file read together, 200 ms after the swap: the kubelet makes the links of
+             * new keys and removes those of keys gone right after it (a link of a key gone
+             * dangles meanwhile, and would read as a file that cannot be read). Meanwhile no
+             * file is read for its own event (above), so that no profile is computed from a
+             * mix of the old keys and the new. */
             s->swap_seen = true;
             evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
         }

@@ -1692,8 +1692,8 @@ spec:
         files["10-merge.yaml"] = MERGE_ONLY_1
         atomic_volume_write(cm, files)
         self.wait_bytes("demo/web.json", new)
-        a.wait_log(r"\.\.data was replaced \(a ConfigMap or Secret volume was updated\): every "
-                   r"file read again", mark)
+        a.wait_log(r"\.\.data was replaced \(a ConfigMap, Secret or projected volume was "
+                   r"updated\): every file read again", mark)
         # A key removed (the guardrail), one added (a pod of a new file): the removed key's
         # link dangles between the swap and its removal, and must not hold anything back.
         mark = a.log_mark()
@@ -1710,6 +1710,29 @@ spec:
         self.wait_bytes("demo/web2.json", want2)
         a.wait_log(r"ClusterSeccompPolicy baseline", mark)
         self.assertNotRegex(a.log_since(mark), r"\berror\b")
+        # One update adds a key with a Pod and, in a key that was there, a rule that applies
+        # to it: the new key's link comes with its own event, the old key's change with none,
+        # and the Pod's profile must never be computed from the old policy (it was, for the
+        # 200 ms before the whole read).
+        stricter = MERGE_ONLY_1 + "  - {syscalls: [bpf], action: Block, errno: EACCES}\n"
+        files["10-merge.yaml"] = stricter
+        web3 = pod("demo", "web-3", {"app": "web"}, "kscmp/demo/web3.json")
+        files["70-web3.yaml"] = web3
+        self.pods.append(web3)
+        want3 = self.expected("demo/web3.json", {"10-merge.yaml": stricter,
+                                                 "30-cluster.yaml": None})
+        self.assertNotEqual(want3, self.expected("demo/web3.json", {"30-cluster.yaml": None,
+                                                                    "10-merge.yaml": MERGE_ONLY_1}))
+        atomic_volume_write(cm, files)
+        seen, first, end = [], None, time.monotonic() + 10
+        while time.monotonic() < end and (first is None or time.monotonic() < first + 1.0):
+            data = self.read("demo/web3.json")
+            if data is not None and (not seen or seen[-1] != data):
+                seen.append(data)
+                first = first or time.monotonic()
+            time.sleep(0.002)
+        self.assertEqual(seen, [want3], "kscmp/demo/web3.json was written from a mix of the "
+                                        "volume's old and new keys")
         self.assertTrue(a.alive())
 
     def test_45_dangling_link_keeps_its_objects(self):
