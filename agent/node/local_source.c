@@ -976,10 +976,15 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
         ssize_t tl = readlink(path, target, sizeof(target));
         in_volume = tl >= 7 && memcmp(target, "..data/", 7) == 0;
         r = kerr_set(&err, -ENOENT,
-                     in_volume ? "%s: a link into ..data whose file is not there (a volume in the "
-                                 "middle of an update? read again when ..data is replaced)"
-                               : "%s: a symbolic link to a file that does not exist",
+                     !in_volume ? "%s: a symbolic link to a file that does not exist"
+                     : s->l     ? "%s: a link into ..data whose file is not there (a key of a "
+                                  "volume in the middle of an update: read again with the "
+                                  "update, or a link left behind)"
+                                : "%s: a link into ..data whose file is not there (a key of a "
+                                  "volume in the middle of an update: run again, or a link left "
+                                  "behind)",
                      path);
+        in_volume = in_volume && s->l; /* a warning while an update may still come */
     } else if (r == -ENOENT && s->l) {
         /* Gone: dropped once the folder is seen to stay (it may be going as a whole). */
         mark_removed(s, name);
@@ -1405,8 +1410,8 @@ static void on_settle(struct evtimer *timer, void *userdata)
     changed |= reread_marked(s);
     if (s->swap_seen) {
         s->swap_seen = false;
-        log_info("%s: ..data was replaced (a ConfigMap, Secret or projected volume was updated): "
-                 "every file read again",
+        log_info("%s: a ConfigMap, Secret or projected volume changed (..data replaced, or a "
+                 "link made): every file read again",
                  s->dir);
         changed |= localsrc_load_all(s) == 0;
     }
@@ -1448,6 +1453,33 @@ static bool made_without_write(const struct localsrc *s, const char *name)
     if (asprintf(&path, "%s/%s", s->dir, name) < 0 || lstat(path, &st) < 0)
         return false;
     return S_ISLNK(st.st_mode) || (S_ISREG(st.st_mode) && st.st_nlink > 1);
+}
+
+/* Whether DIR is a ConfigMap, Secret or projected volume: ..data is a link (to the folder of
+ * the files in force), and the files are links through it. */
+static bool is_volume(const struct localsrc *s)
+{
+    _cleanup_free_ char *path = NULL;
+    struct stat st;
+    return asprintf(&path, "%s/..data", s->dir) >= 0 && lstat(path, &st) == 0 &&
+           S_ISLNK(st.st_mode);
+}
+
+/* Whether a file is read for its own event now: not while a volume's update is pending, nor
+ * ever in a volume (*volume: -1 not asked yet), whose files change together with a swap of
+ * ..data (kubelets make the links of new keys after the swap, older ones before it; a chown
+ * of the links comes before it): then *swapped is set, and every file is read together at
+ * the settle, so that no profile is computed from a mix of an update's old and new keys. */
+static bool read_now(const struct localsrc *s, int *volume, bool *swapped)
+{
+    if (!*swapped && !s->swap_seen) {
+        if (*volume < 0)
+            *volume = is_volume(s);
+        if (!*volume)
+            return true;
+    }
+    *swapped = true;
+    return false;
 }
 
 static void on_busy(struct evtimer *timer, void *userdata)
@@ -1499,6 +1531,7 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
     struct localsrc *s = userdata;
     uint64_t t = now_us();
     bool changed = false, rescan = false, filled = false, swapped = false;
+    int volume = -1; /* is_volume(), asked once per call when needed */
     const char *lost = NULL;
     for (;;) {
         if (s->qpos >= s->qlen) {
@@ -1569,24 +1602,25 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
                 free(TAKE_PTR(s->moved_from));
             }
             hmap_remove(&s->removed, ev->name);
-            if (!swapped && !s->swap_seen) /* else read with the rest of the update */
+            if (read_now(s, &volume, &swapped))
                 changed |= load_file(s, ev->name, true);
         } else if (ev->mask & IN_MODIFY) {
             /* Written and not closed yet (then its close reads it), or changed without an open
              * to close (truncate(1) by name): read once no writer holds it. */
-            changed |= load_file(s, ev->name, true);
+            if (read_now(s, &volume, &swapped))
+                changed |= load_file(s, ev->name, true);
         } else if ((ev->mask & IN_CREATE) && made_without_write(s, ev->name)) {
             /* A name made without a write to close: a symbolic link (ln -s) or a hard link
              * (ln). A file made to be written is read when it is closed. */
             hmap_remove(&s->removed, ev->name);
-            /* While a volume's update settles, its new keys' links are read with the rest of
-             * it: read now, a new key's Pod would get a profile of the old keys' policies. */
-            if (!swapped && !s->swap_seen)
+            /* A volume's new key: read alone, its Pod would get a profile of the old keys'
+             * policies until the whole read. */
+            if (read_now(s, &volume, &swapped))
                 changed |= load_file(s, ev->name, true);
         } else if (ev->mask & IN_ATTRIB) {
             /* A file that could not be read may be readable now (chmod, chown). */
             struct lfile *f = hmap_get(&s->files, ev->name);
-            if (f && f->broken)
+            if (f && f->broken && read_now(s, &volume, &swapped))
                 changed |= load_file(s, ev->name, true);
         }
     }
@@ -1600,11 +1634,10 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
                         s->dir);
             changed |= localsrc_load_all(s) == 0;
         } else if (swapped && s->settle_timer) {
-            /* Every file read together, 200 ms after the swap: the kubelet makes the links of
-             * new keys and removes those of keys gone right after it (a link of a key gone
-             * dangles meanwhile, and would read as a file that cannot be read). Meanwhile no
-             * file is read for its own event (above), so that no profile is computed from a
-             * mix of the old keys and the new. */
+            /* Every file read together, 200 ms after the last change to the volume: the
+             * kubelet makes the links of new keys and removes those of keys gone right after
+             * its swap (a link of a key gone dangles meanwhile, and would read as a file that
+             * cannot be read). Meanwhile no file is read for its own event (read_now()). */
             s->swap_seen = true;
             evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
         }

@@ -134,22 +134,30 @@ spec:
 """
 
 
-def atomic_volume_write(d, files, pause=0.0):
+def atomic_volume_write(d, files, pause=0.0, links_first=False):
     """Writes {name: text} into d as the kubelet writes a ConfigMap volume: the files in a new
     hidden folder, a link ..data_tmp to it renamed over ..data, (pause seconds), links name ->
-    ..data/name for new names, the names no longer in files unlinked, the old folder removed."""
+    ..data/name for new names, the names no longer in files unlinked, the old folder removed.
+    links_first: the new names' links are made before the swap (older kubelets; pause seconds
+    between them and the swap)."""
     old = os.readlink(os.path.join(d, "..data")) if os.path.lexists(os.path.join(d, "..data")) \
         else None
     ts = tempfile.mkdtemp(dir=d, prefix="..2026_12_05_")
     for name, text in files.items():
         with open(os.path.join(ts, name), "w") as f:
             f.write(text)
+    def make_links():
+        for name in files:
+            if not os.path.lexists(os.path.join(d, name)):
+                os.symlink(os.path.join("..data", name), os.path.join(d, name))
+    if links_first:
+        make_links()
+        time.sleep(pause)
     os.symlink(os.path.basename(ts), os.path.join(d, "..data_tmp"))
     os.rename(os.path.join(d, "..data_tmp"), os.path.join(d, "..data"))
-    time.sleep(pause)
-    for name in files:
-        if not os.path.lexists(os.path.join(d, name)):
-            os.symlink(os.path.join("..data", name), os.path.join(d, name))
+    if not links_first:
+        time.sleep(pause)
+        make_links()
     for name in os.listdir(d):
         if not name.startswith(".") and name not in files:
             os.unlink(os.path.join(d, name))
@@ -1692,8 +1700,8 @@ spec:
         files["10-merge.yaml"] = MERGE_ONLY_1
         atomic_volume_write(cm, files)
         self.wait_bytes("demo/web.json", new)
-        a.wait_log(r"\.\.data was replaced \(a ConfigMap, Secret or projected volume was "
-                   r"updated\): every file read again", mark)
+        a.wait_log(r"a ConfigMap, Secret or projected volume changed \(\.\.data replaced, or a "
+                   r"link made\): every file read again", mark)
         # A key removed (the guardrail), one added (a pod of a new file): the removed key's
         # link dangles between the swap and its removal, and must not hold anything back.
         mark = a.log_mark()
@@ -1733,6 +1741,30 @@ spec:
             time.sleep(0.002)
         self.assertEqual(seen, [want3], "kscmp/demo/web3.json was written from a mix of the "
                                         "volume's old and new keys")
+        # The same with the order of kubelets that make the new keys' links before the swap
+        # (the link dangles until it): the new key must not be read alone either.
+        stricter2 = stricter + "  - {syscalls: [mount], action: Block, errno: EACCES}\n"
+        files["10-merge.yaml"] = stricter2
+        web4 = pod("demo", "web-4", {"app": "web"}, "kscmp/demo/web4.json")
+        files["80-web4.yaml"] = web4
+        self.pods.append(web4)
+        want4 = self.expected("demo/web4.json", {"10-merge.yaml": stricter2,
+                                                 "30-cluster.yaml": None})
+        mark = a.log_mark()
+        atomic_volume_write(cm, files, links_first=True, pause=0.02)
+        seen, first, end = [], None, time.monotonic() + 10
+        while time.monotonic() < end and (first is None or time.monotonic() < first + 1.0):
+            data = self.read("demo/web4.json")
+            if data is not None and (not seen or seen[-1] != data):
+                seen.append(data)
+                first = first or time.monotonic()
+            time.sleep(0.002)
+        self.assertEqual(seen, [want4], "kscmp/demo/web4.json was written from a mix of the "
+                                        "volume's old and new keys (links made before the swap)")
+        log = a.log_since(mark)
+        self.assertNotRegex(log, r"\berror\b")
+        self.assertNotIn("whose file is not there", log)  # the new link was not read alone
+        self.assertLess(log.index("every file read again"), log.index("80-web4.yaml"), log)
         self.assertTrue(a.alive())
 
     def test_45_dangling_link_keeps_its_objects(self):
