@@ -29,6 +29,7 @@
  * the folder is still there: `rm -rf DIR` deletes its files one by one before the folder,
  * and a removed source must change nothing. */
 #define REMOVAL_SETTLE_MS 200
+#define SWAP_MAX_MS 2000 /* the longest a volume's whole read is put off (settle_arm()) */
 
 struct ident {
     enum object_type type;
@@ -77,9 +78,10 @@ struct localsrc {
     struct hmap pod_from; /* Pod ident key -> the file whose definition is in force (a copy) */
     char *moved_from;     /* the file of the last IN_MOVED_FROM, and its cookie */
     uint32_t moved_cookie;
-    bool listed;    /* the folder was listed without error at least once */
-    bool swap_seen; /* ..data was replaced: every file is read at the settle timer */
-    bool lost;      /* the folder cannot be read now: nothing changes, retrying */
+    bool listed;         /* the folder was listed without error at least once */
+    bool swap_seen;      /* ..data was replaced: every file is read at the settle timer */
+    uint64_t swap_since; /* when swap_seen was set (now_us()) */
+    bool lost;           /* the folder cannot be read now: nothing changes, retrying */
     unsigned lost_attempts;
     unsigned defined_twice; /* warnings that an object is defined in two files */
     /* ident key -> how many times the files' ids hold it (the count is the value), so that
@@ -827,11 +829,24 @@ static void folder_tell(struct localsrc *s, const char *name)
 /* name went (deleted, renamed away, a folder now): what it held is dropped once the folder is
  * seen to stay (on_settle(): the folder may be going as a whole). Nothing when it was never
  * read, or without an event loop. */
+/* Arms the settle timer REMOVAL_SETTLE_MS from now; no later than SWAP_MAX_MS after a volume's
+ * change was first seen, so that changes that keep coming (a folder with ..data that is also
+ * written to) cannot put its whole read off for ever. */
+static void settle_arm(struct localsrc *s)
+{
+    uint64_t ms = REMOVAL_SETTLE_MS;
+    if (s->swap_seen) {
+        uint64_t waited = (now_us() - s->swap_since) / 1000;
+        ms = waited >= SWAP_MAX_MS ? 0 : SWAP_MAX_MS - waited < ms ? SWAP_MAX_MS - waited : ms;
+    }
+    evtimer_arm(s->settle_timer, ms);
+}
+
 static void mark_removed(struct localsrc *s, const char *name)
 {
     if (s->l && hmap_get(&s->files, name)) {
         hmap_put(&s->removed, name, (void *)1, NULL);
-        evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
+        settle_arm(s);
     }
 }
 
@@ -1467,9 +1482,9 @@ static bool is_volume(const struct localsrc *s)
 
 /* Whether a file is read for its own event now: not while a volume's update is pending, nor
  * ever in a volume (*volume: -1 not asked yet), whose files change together with a swap of
- * ..data (kubelets make the links of new keys after the swap, older ones before it; a chown
- * of the links comes before it): then *swapped is set, and every file is read together at
- * the settle, so that no profile is computed from a mix of an update's old and new keys. */
+ * ..data (kubelets make the links of new keys after the swap, older ones before it): then
+ * *swapped is set, and every file is read together at the settle, so that no profile is
+ * computed from a mix of an update's old and new keys. */
 static bool read_now(const struct localsrc *s, int *volume, bool *swapped)
 {
     if (!*swapped && !s->swap_seen) {
@@ -1620,8 +1635,15 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
         } else if (ev->mask & IN_ATTRIB) {
             /* A file that could not be read may be readable now (chmod, chown). */
             struct lfile *f = hmap_get(&s->files, ev->name);
-            if (f && f->broken && read_now(s, &volume, &swapped))
-                changed |= load_file(s, ev->name, true);
+            if (f && f->broken && !swapped && !s->swap_seen) {
+                /* Not in a volume: the kubelet changes the links' owner (fsGroup) on its
+                 * syncs, which would read the folder again, and say its errors, each time;
+                 * a volume's key is read again with its next update. */
+                if (volume < 0)
+                    volume = is_volume(s);
+                if (!volume)
+                    changed |= load_file(s, ev->name, true);
+            }
         }
     }
     if (lost) {
@@ -1638,8 +1660,10 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
              * kubelet makes the links of new keys and removes those of keys gone right after
              * its swap (a link of a key gone dangles meanwhile, and would read as a file that
              * cannot be read). Meanwhile no file is read for its own event (read_now()). */
+            if (!s->swap_seen)
+                s->swap_since = t;
             s->swap_seen = true;
-            evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
+            settle_arm(s);
         }
     }
     if (changed && s->changed)

@@ -1767,6 +1767,43 @@ spec:
         self.assertLess(log.index("every file read again"), log.index("80-web4.yaml"), log)
         self.assertTrue(a.alive())
 
+    def test_46_volume_read_not_put_off(self):
+        """In a volume, a change of the links' owner (the kubelet's fsGroup on each sync) reads
+        nothing; events that keep coming (a file written beside the volume's, every 100 ms)
+        put its whole read off by 2 seconds at the most."""
+        cm = os.path.join(self.tmp, "cm")
+        os.makedirs(cm)
+        files = {}
+        for name in sorted(os.listdir(self.local)):
+            with open(os.path.join(self.local, name)) as f:
+                files[name] = f.read()
+        files["40-other.yaml"] = "kind: [\n"  # broken: an owner change used to read it again
+        atomic_volume_write(cm, files)
+        a = self.agent(local=cm, wait_ready=False)
+        a.wait_log(r"40-other\.yaml.*nothing of it is used yet")
+        mark = a.log_mark()
+        for _ in range(3):
+            for name in files:
+                os.lchown(os.path.join(cm, name), 0, 0)
+            time.sleep(0.3)
+        self.assertNotIn("volume changed", a.log_since(mark))
+        files["40-other.yaml"] = OTHER
+        new = self.expected("demo/web.json", {"10-merge.yaml": MERGE_ONLY_1})
+        files["10-merge.yaml"] = MERGE_ONLY_1
+        atomic_volume_write(cm, files)
+        t0 = time.monotonic()
+        took = None
+        while time.monotonic() - t0 < 4.0:
+            with open(os.path.join(cm, "99-beside.yaml"), "w") as f:
+                f.write(f"# {time.monotonic()}\n")
+            if took is None and self.read("demo/web.json") == new:
+                took = time.monotonic() - t0
+            time.sleep(0.1)
+        self.assertIsNotNone(took, "the volume's update was never read while writes went on")
+        self.assertLess(took, 3.0)
+        self.assertGreater(took, 1.5, "read before 2 s: the writes did not put it off, and this "
+                                      "test proves nothing")
+
     def test_45_dangling_link_keeps_its_objects(self):
         """A link in DIR whose target goes (outside DIR: no event for it) keeps what it held,
         and the next read of DIR (SIGHUP) says so, as for a file that cannot be read (it was
