@@ -81,6 +81,7 @@ struct localsrc {
     bool listed;         /* the folder was listed without error at least once */
     bool swap_seen;      /* ..data was replaced: every file is read at the settle timer */
     uint64_t swap_since; /* when swap_seen was set (now_us()) */
+    bool whole_read;     /* in load_folder(): every file is read, the folder listed */
     bool lost;           /* the folder cannot be read now: nothing changes, retrying */
     unsigned lost_attempts;
     unsigned defined_twice; /* warnings that an object is defined in two files */
@@ -953,6 +954,32 @@ static void busy_wait(struct localsrc *s, const char *name)
         evtimer_arm(s->busy_timer, BUSY_POLL_MS);
 }
 
+/* Whether DIR is a ConfigMap, Secret or projected volume: ..data is a link (to the folder of
+ * the files in force), and the files are links through it. */
+static bool is_volume(const struct localsrc *s)
+{
+    _cleanup_free_ char *path = NULL;
+    struct stat st;
+    return asprintf(&path, "%s/..data", s->dir) >= 0 && lstat(path, &st) == 0 &&
+           S_ISLNK(st.st_mode);
+}
+
+/* Whether path (DIR/name) is a link into ..data whose file is not there, DIR being a volume:
+ * a key that is not in the volume's data, which is what ..data holds (a key gone, whose link
+ * the kubelet removes after its swap, or left behind; or a key to come, whose link older
+ * kubelets make before the swap). Taken as absent, so that a read of the folder is the
+ * volume's content at one moment, never old keys beside new ones. */
+static bool volume_key_missing(const struct localsrc *s, const char *path)
+{
+    struct stat st;
+    char target[8];
+    if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
+        return false;
+    ssize_t tl = readlink(path, target, sizeof(target));
+    if (tl < 7 || memcmp(target, "..data/", 7) != 0)
+        return false;
+    return stat(path, &st) < 0 && errno == ENOENT && is_volume(s);
+}
 /* Reads one file into the engine. for_event: read for an event of the queue (on_inotify()),
  * not used when a later event says it was written since (later_event()). Returns true when
  * the engine changed. */
@@ -981,6 +1008,19 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
         return false;
     }
     hmap_remove(&s->folders, name);
+    if (r == -ENOENT && s->l && volume_key_missing(s, path)) {
+        log_warning("%s: not in the volume's data (..data has no such file: a key removed, or "
+                    "one to come): taken as absent",
+                    path);
+        if (s->whole_read && hmap_get(&s->files, name)) {
+            /* Gone now, in the read of the whole folder (listed: it is not going as a whole),
+             * so that this read is the volume's content, not the new keys beside an old one. */
+            remove_file(s, name);
+            return true;
+        }
+        mark_removed(s, name); /* what it held goes at the settle, if it is still so */
+        return false;
+    }
     struct stat lst;
     bool in_volume = false;
     if (r == -ENOENT && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
@@ -1255,11 +1295,18 @@ static int load_folder(struct localsrc *s)
     s->listed = true;
     struct hmap seen;
     hmap_init(&seen);
+    s->whole_read = true;
     for (size_t i = 0; i < n; i++) {
         load_file(s, names[i], false);
         hmap_put(&seen, names[i], hmap_get(&s->folders, names[i]) ? FOLDER_SEEN : FILE_SEEN, NULL);
-        hmap_remove(&s->removed, names[i]);
+        /* Listed, so not gone; unless a key not in the volume's data, which goes at the settle
+         * (load_file() marked it). */
+        _cleanup_free_ char *path = NULL;
+        if (!hmap_get(&s->removed, names[i]) || asprintf(&path, "%s/%s", s->dir, names[i]) < 0 ||
+            !volume_key_missing(s, path))
+            hmap_remove(&s->removed, names[i]);
     }
+    s->whole_read = false;
     strv_free(names, n);
     /* Folders gone: told again if they come back. */
     char **gone = NULL;
@@ -1415,6 +1462,8 @@ static void on_settle(struct evtimer *timer, void *userdata)
                 gone = errno == ENOENT;
             else if ((gone = is_folder(s, names[i])))
                 folder_tell(s, names[i]);
+            else
+                gone = volume_key_missing(s, path);
         }
         if (gone) {
             remove_file(s, names[i]);
@@ -1468,16 +1517,6 @@ static bool made_without_write(const struct localsrc *s, const char *name)
     if (asprintf(&path, "%s/%s", s->dir, name) < 0 || lstat(path, &st) < 0)
         return false;
     return S_ISLNK(st.st_mode) || (S_ISREG(st.st_mode) && st.st_nlink > 1);
-}
-
-/* Whether DIR is a ConfigMap, Secret or projected volume: ..data is a link (to the folder of
- * the files in force), and the files are links through it. */
-static bool is_volume(const struct localsrc *s)
-{
-    _cleanup_free_ char *path = NULL;
-    struct stat st;
-    return asprintf(&path, "%s/..data", s->dir) >= 0 && lstat(path, &st) == 0 &&
-           S_ISLNK(st.st_mode);
 }
 
 /* Whether a file is read for its own event now: not while a volume's update is pending, nor

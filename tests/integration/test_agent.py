@@ -134,12 +134,13 @@ spec:
 """
 
 
-def atomic_volume_write(d, files, pause=0.0, links_first=False):
+def atomic_volume_write(d, files, pause=0.0, links_first=False, keep_links=False):
     """Writes {name: text} into d as the kubelet writes a ConfigMap volume: the files in a new
     hidden folder, a link ..data_tmp to it renamed over ..data, (pause seconds), links name ->
     ..data/name for new names, the names no longer in files unlinked, the old folder removed.
     links_first: the new names' links are made before the swap (older kubelets; pause seconds
-    between them and the swap)."""
+    between them and the swap). keep_links: the links of names gone are left (a kubelet that
+    stopped before removing them)."""
     old = os.readlink(os.path.join(d, "..data")) if os.path.lexists(os.path.join(d, "..data")) \
         else None
     ts = tempfile.mkdtemp(dir=d, prefix="..2026_12_05_")
@@ -159,7 +160,7 @@ def atomic_volume_write(d, files, pause=0.0, links_first=False):
         time.sleep(pause)
         make_links()
     for name in os.listdir(d):
-        if not name.startswith(".") and name not in files:
+        if not name.startswith(".") and name not in files and not keep_links:
             os.unlink(os.path.join(d, name))
     if old:
         shutil.rmtree(os.path.join(d, old))
@@ -1718,6 +1719,8 @@ spec:
         self.wait_bytes("demo/web2.json", want2)
         a.wait_log(r"ClusterSeccompPolicy baseline", mark)
         self.assertNotRegex(a.log_since(mark), r"\berror\b")
+        self.assertNotIn("whose file is not there", a.log_since(mark))
+        self.assertNotIn("not in the volume's data", a.log_since(mark))  # read at the settle
         # One update adds a key with a Pod and, in a key that was there, a rule that applies
         # to it: the new key's link comes with its own event, the old key's change with none,
         # and the Pod's profile must never be computed from the old policy (it was, for the
@@ -1764,6 +1767,7 @@ spec:
         log = a.log_since(mark)
         self.assertNotRegex(log, r"\berror\b")
         self.assertNotIn("whose file is not there", log)  # the new link was not read alone
+        self.assertNotIn("not in the volume's data", log)
         self.assertLess(log.index("every file read again"), log.index("80-web4.yaml"), log)
         self.assertTrue(a.alive())
 
@@ -1803,6 +1807,34 @@ spec:
         self.assertLess(took, 3.0)
         self.assertGreater(took, 1.5, "read before 2 s: the writes did not put it off, and this "
                                       "test proves nothing")
+
+    def test_47_volume_link_left_behind(self):
+        """A removed key whose link the kubelet left behind (a crash between its swap and its
+        unlinks: no later update removes it) is not in the volume's data: its objects go, and
+        an agent started on such a volume gets ready (it waited for the file for ever)."""
+        cm = os.path.join(self.tmp, "cm")
+        os.makedirs(cm)
+        files = {}
+        for name in sorted(os.listdir(self.local)):
+            with open(os.path.join(self.local, name)) as f:
+                files[name] = f.read()
+        atomic_volume_write(cm, files)
+        a = self.agent(local=cm)
+        self.assert_converged(ALL_FILES)
+        mark = a.log_mark()
+        del files["30-cluster.yaml"]
+        atomic_volume_write(cm, files, keep_links=True)
+        self.assertTrue(os.path.islink(os.path.join(cm, "30-cluster.yaml")))
+        self.wait_bytes("demo/web.json", self.expected("demo/web.json", {"30-cluster.yaml": None}))
+        a.wait_log(r"30-cluster\.yaml: not in the volume's data \(\.\.data has no such file", mark)
+        a.wait_log(r"30-cluster\.yaml removed: its 1 object\(s\) are gone", mark)
+        a.stop()
+        self.agents.clear()
+        b = self.agent(local=cm)  # waits for /readyz
+        self.assertEqual(b.get("/readyz")[0], 200)
+        rc, out = self.once(cm)  # --once: the file cannot be read, an error
+        self.assertEqual(rc, 1, out)
+        self.assertRegex(out, r"30-cluster\.yaml: a link into \.\.data whose file is not there")
 
     def test_45_dangling_link_keeps_its_objects(self):
         """A link in DIR whose target goes (outside DIR: no event for it) keeps what it held,
