@@ -64,7 +64,8 @@ struct localsrc {
     void *userdata;
     int ifd;
     int wd;
-    struct evtimer *settle_timer; /* drops the files seen to go, once the folder stays */
+    struct evtimer *settle_timer; /* drops the files seen to go, once the folder stays, and
+                                   * reads a volume whole after a change (swap_seen) */
     struct evtimer *retry_timer;  /* looks for a lost folder again */
     dev_t dev;                    /* the folder watched */
     ino_t ino;
@@ -827,9 +828,6 @@ static void folder_tell(struct localsrc *s, const char *name)
     hmap_put(&s->folders, name, (void *)1, NULL);
 }
 
-/* name went (deleted, renamed away, a folder now): what it held is dropped once the folder is
- * seen to stay (on_settle(): the folder may be going as a whole). Nothing when it was never
- * read, or without an event loop. */
 /* Arms the settle timer REMOVAL_SETTLE_MS from now; no later than SWAP_MAX_MS after a volume's
  * change was first seen, so that changes that keep coming (a folder with ..data that is also
  * written to) cannot put its whole read off for ever. */
@@ -843,6 +841,9 @@ static void settle_arm(struct localsrc *s)
     evtimer_arm(s->settle_timer, ms);
 }
 
+/* name went (deleted, renamed away, a folder now): what it held is dropped once the folder is
+ * seen to stay (on_settle(): the folder may be going as a whole). Nothing when it was never
+ * read, or without an event loop. */
 static void mark_removed(struct localsrc *s, const char *name)
 {
     if (s->l && hmap_get(&s->files, name)) {
@@ -1386,7 +1387,8 @@ unsigned localsrc_unknown(const struct localsrc *s)
 static void on_retry(struct evtimer *timer, void *userdata);
 
 /* Watches DIR (again): 0, or a negative errno (the folder is not there, not readable).
- * IN_CREATE is for folders (mkdir): a file is read when it is closed or moved in. */
+ * IN_CREATE is for folders (mkdir), links (ln, ln -s) and a volume's ..data: a file is read
+ * when it is closed or moved in (in a volume, with every other file: read_now()). */
 static int watch_folder(struct localsrc *s)
 {
     if (s->wd >= 0)
@@ -1433,7 +1435,8 @@ static void on_retry(struct evtimer *timer, void *userdata)
         s->changed(now_us(), s->userdata);
 }
 
-/* Drops the files inotify saw go, once the folder is seen to be still there. */
+/* Drops the files inotify saw go, once the folder is seen to be still there; then, after a
+ * change to a volume (swap_seen), reads every file. */
 static void on_settle(struct evtimer *timer, void *userdata)
 {
     struct localsrc *s = userdata;
