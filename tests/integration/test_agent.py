@@ -293,6 +293,28 @@ class AgentTest(unittest.TestCase):
                     f.write(text)
         return H.compile_profile(policies, os.path.join(ref, "pods-of-file.yaml"), rel)
 
+    def volume_of_local(self):
+        """A folder "cm" and {name: text} of the files of DIR, for atomic_volume_write()."""
+        cm = os.path.join(self.tmp, "cm")
+        os.makedirs(cm)
+        files = {}
+        for name in sorted(os.listdir(self.local)):
+            with open(os.path.join(self.local, name)) as f:
+                files[name] = f.read()
+        return cm, files
+
+    def versions_seen(self, rel):
+        """Every version of kscmp/rel seen, polled every 2 ms, from its first up to 1 s after
+        it (10 s at most for the first)."""
+        seen, first, end = [], None, time.monotonic() + 10
+        while time.monotonic() < end and (first is None or time.monotonic() < first + 1.0):
+            data = self.read(rel)
+            if data is not None and (not seen or seen[-1] != data):
+                seen.append(data)
+                first = first or time.monotonic()
+            time.sleep(0.002)
+        return seen
+
     def wait_bytes(self, rel, data, timeout=10.0):
         H.wait_until(lambda: self.read(rel) == data, timeout, f"kscmp/{rel} to hold the "
                      f"expected {len(data)} bytes (has {len(self.read(rel) or b'')})")
@@ -1685,12 +1707,7 @@ spec:
         swaps for a new folder on update (the steps of its atomic writer, below). No event
         comes for the files themselves; the swap reads every file again: an edited file is
         used, a removed key's objects go, an added one is read."""
-        cm = os.path.join(self.tmp, "cm")
-        os.makedirs(cm)
-        files = {}
-        for name in sorted(os.listdir(self.local)):
-            with open(os.path.join(self.local, name)) as f:
-                files[name] = f.read()
+        cm, files = self.volume_of_local()
         atomic_volume_write(cm, files)
         a = self.agent(local=cm)
         self.assert_converged(ALL_FILES)
@@ -1725,62 +1742,44 @@ spec:
         # to it: the new key's link comes with its own event, the old key's change with none,
         # and the Pod's profile must never be computed from the old policy (it was, for the
         # 200 ms before the whole read).
-        stricter = MERGE_ONLY_1 + "  - {syscalls: [bpf], action: Block, errno: EACCES}\n"
-        files["10-merge.yaml"] = stricter
-        web3 = pod("demo", "web-3", {"app": "web"}, "kscmp/demo/web3.json")
-        files["70-web3.yaml"] = web3
-        self.pods.append(web3)
-        want3 = self.expected("demo/web3.json", {"10-merge.yaml": stricter,
-                                                 "30-cluster.yaml": None})
-        self.assertNotEqual(want3, self.expected("demo/web3.json", {"30-cluster.yaml": None,
-                                                                    "10-merge.yaml": MERGE_ONLY_1}))
-        atomic_volume_write(cm, files)
-        seen, first, end = [], None, time.monotonic() + 10
-        while time.monotonic() < end and (first is None or time.monotonic() < first + 1.0):
-            data = self.read("demo/web3.json")
-            if data is not None and (not seen or seen[-1] != data):
-                seen.append(data)
-                first = first or time.monotonic()
-            time.sleep(0.002)
-        self.assertEqual(seen, [want3], "kscmp/demo/web3.json was written from a mix of the "
-                                        "volume's old and new keys")
+        merge = MERGE_ONLY_1
+
+        def new_pod_and_rule(call, n, **how):
+            """Adds Block call to kscmp1 (in 10-merge.yaml) and Pod web-n in a new key, in one
+            update written `how`; web-n's profile must only ever be the one with the rule."""
+            nonlocal merge
+            p = pod("demo", f"web-{n}", {"app": "web"}, f"kscmp/demo/web{n}.json")
+            self.pods.append(p)
+            old = self.expected(f"demo/web{n}.json", {"10-merge.yaml": merge,
+                                                      "30-cluster.yaml": None})
+            merge += f"  - {{syscalls: [{call}], action: Block, errno: EACCES}}\n"
+            files["10-merge.yaml"] = merge
+            files[f"{n}0-web{n}.yaml"] = p
+            want = self.expected(f"demo/web{n}.json", {"10-merge.yaml": merge,
+                                                       "30-cluster.yaml": None})
+            self.assertNotEqual(want, old)  # else a mix could not be told from the right one
+            atomic_volume_write(cm, files, **how)
+            self.assertEqual(self.versions_seen(f"demo/web{n}.json"), [want],
+                             f"kscmp/demo/web{n}.json was written from a mix of the volume's old "
+                             f"and new keys ({how})")
+
+        new_pod_and_rule("bpf", 7)
         # The same with the order of kubelets that make the new keys' links before the swap
         # (the link dangles until it): the new key must not be read alone either.
-        stricter2 = stricter + "  - {syscalls: [mount], action: Block, errno: EACCES}\n"
-        files["10-merge.yaml"] = stricter2
-        web4 = pod("demo", "web-4", {"app": "web"}, "kscmp/demo/web4.json")
-        files["80-web4.yaml"] = web4
-        self.pods.append(web4)
-        want4 = self.expected("demo/web4.json", {"10-merge.yaml": stricter2,
-                                                 "30-cluster.yaml": None})
         mark = a.log_mark()
-        atomic_volume_write(cm, files, links_first=True, pause=0.02)
-        seen, first, end = [], None, time.monotonic() + 10
-        while time.monotonic() < end and (first is None or time.monotonic() < first + 1.0):
-            data = self.read("demo/web4.json")
-            if data is not None and (not seen or seen[-1] != data):
-                seen.append(data)
-                first = first or time.monotonic()
-            time.sleep(0.002)
-        self.assertEqual(seen, [want4], "kscmp/demo/web4.json was written from a mix of the "
-                                        "volume's old and new keys (links made before the swap)")
+        new_pod_and_rule("mount", 8, links_first=True, pause=0.02)
         log = a.log_since(mark)
         self.assertNotRegex(log, r"\berror\b")
         self.assertNotIn("whose file is not there", log)  # the new link was not read alone
         self.assertNotIn("not in the volume's data", log)
-        self.assertLess(log.index("every file read again"), log.index("80-web4.yaml"), log)
+        self.assertLess(log.index("every file read again"), log.index("80-web8.yaml"), log)
         self.assertTrue(a.alive())
 
     def test_46_volume_read_not_put_off(self):
         """In a volume, a change of the links' owner (the kubelet's fsGroup on each sync) reads
         nothing; events that keep coming (a file written beside the volume's, every 100 ms)
         put its whole read off by 2 seconds at the most."""
-        cm = os.path.join(self.tmp, "cm")
-        os.makedirs(cm)
-        files = {}
-        for name in sorted(os.listdir(self.local)):
-            with open(os.path.join(self.local, name)) as f:
-                files[name] = f.read()
+        cm, files = self.volume_of_local()
         files["40-other.yaml"] = "kind: [\n"  # broken: an owner change used to read it again
         atomic_volume_write(cm, files)
         a = self.agent(local=cm, wait_ready=False)
@@ -1812,12 +1811,7 @@ spec:
         """A removed key whose link the kubelet left behind (a crash between its swap and its
         unlinks: no later update removes it) is not in the volume's data: its objects go, and
         an agent started on such a volume gets ready (it waited for the file for ever)."""
-        cm = os.path.join(self.tmp, "cm")
-        os.makedirs(cm)
-        files = {}
-        for name in sorted(os.listdir(self.local)):
-            with open(os.path.join(self.local, name)) as f:
-                files[name] = f.read()
+        cm, files = self.volume_of_local()
         atomic_volume_write(cm, files)
         a = self.agent(local=cm)
         self.assert_converged(ALL_FILES)
