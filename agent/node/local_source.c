@@ -83,6 +83,8 @@ struct localsrc {
     bool swap_seen;      /* ..data was replaced: every file is read at the settle timer */
     uint64_t swap_since; /* when swap_seen was set (now_us()) */
     bool whole_read;     /* in load_folder(): every file is read, the folder listed */
+    bool data_swapped;   /* in load_folder(): ..data moved since the last whole read */
+    char *data_target;   /* ..data's target at the last whole read, NULL: none, or no volume */
     bool lost;           /* the folder cannot be read now: nothing changes, retrying */
     unsigned lost_attempts;
     unsigned defined_twice; /* warnings that an object is defined in two files */
@@ -333,6 +335,7 @@ void localsrc_free(struct localsrc *s)
     hmap_clear(&s->lastev, NULL);
     free(s->q);
     free(s->moved_from);
+    free(s->data_target);
     free(s->dir);
     free(s);
 }
@@ -965,22 +968,43 @@ static bool is_volume(const struct localsrc *s)
            S_ISLNK(st.st_mode);
 }
 
-/* Whether path (DIR/name) is a link into ..data whose file is not there, DIR being a volume:
- * a key that is not in the volume's data, which is what ..data holds (a key gone, whose link
- * the kubelet removes after its swap, or left behind; or a key to come, whose link older
- * kubelets make before the swap). Taken as absent, so that a read of the folder is the
- * volume's content at one moment, never old keys beside new ones. */
-static bool volume_key_missing(const struct localsrc *s, const char *path)
+/* ..data's target now (a copy), when it is a link to a folder; else NULL. */
+static char *data_target_now(const struct localsrc *s)
+{
+    _cleanup_free_ char *path = NULL;
+    struct stat st;
+    char buf[PATH_MAX];
+    if (asprintf(&path, "%s/..data", s->dir) < 0 || stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+        return NULL;
+    ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+    if (n <= 0)
+        return NULL;
+    buf[n] = '\0';
+    return strdup(buf);
+}
+
+/* Whether DIR/name (path) is a volume's link to a key not in its data: a link whose target is
+ * exactly ..data/NAME, ..data being a link to a folder that has no NAME. After a swap of
+ * ..data (s->data_swapped), that is a key the update removed (the kubelet removes its link
+ * after the swap, or left it behind). */
+static bool volume_key_missing(const struct localsrc *s, const char *name, const char *path)
 {
     struct stat st;
-    char target[8];
+    char target[NAME_MAX + 16];
     if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
         return false;
-    ssize_t tl = readlink(path, target, sizeof(target));
-    if (tl < 7 || memcmp(target, "..data/", 7) != 0)
+    ssize_t tl = readlink(path, target, sizeof(target) - 1);
+    if (tl <= 7 || (size_t)tl >= sizeof(target) - 1)
         return false;
-    return stat(path, &st) < 0 && errno == ENOENT && is_volume(s);
+    target[tl] = '\0';
+    if (memcmp(target, "..data/", 7) != 0 || strcmp(target + 7, name) != 0)
+        return false;
+    _cleanup_free_ char *data = NULL, *key = NULL;
+    return is_volume(s) && asprintf(&data, "%s/..data", s->dir) >= 0 && stat(data, &st) == 0 &&
+           S_ISDIR(st.st_mode) && asprintf(&key, "%s/%s", data, name) >= 0 && lstat(key, &st) < 0 &&
+           errno == ENOENT;
 }
+
 /* Reads one file into the engine. for_event: read for an event of the queue (on_inotify()),
  * not used when a later event says it was written since (later_event()). Returns true when
  * the engine changed. */
@@ -1009,17 +1033,20 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
         return false;
     }
     hmap_remove(&s->folders, name);
-    if (r == -ENOENT && s->l && volume_key_missing(s, path)) {
-        log_warning("%s: not in the volume's data (..data has no such file: a key removed, or "
-                    "one to come): taken as absent",
+    if (r == -ENOENT && s->l && s->whole_read && s->data_swapped &&
+        volume_key_missing(s, name, path)) {
+        /* Read whole after ..data moved to a new folder, which lacks this key: the update
+         * removed it (its link goes after the swap, or was left behind). What it held goes
+         * now, so that this read is the volume's new content, not its new keys beside an old
+         * one. Never when ..data did not move (a volume being torn down, its folder emptied:
+         * every key would seem missing) nor at start: then a file that cannot be read. */
+        log_warning("%s: not in the volume's new data (..data moved to a folder without it: a "
+                    "key the update removed): taken as absent",
                     path);
-        if (s->whole_read && hmap_get(&s->files, name)) {
-            /* Gone now, in the read of the whole folder (listed: it is not going as a whole),
-             * so that this read is the volume's content, not the new keys beside an old one. */
+        if (hmap_get(&s->files, name)) {
             remove_file(s, name);
             return true;
         }
-        mark_removed(s, name); /* what it held goes at the settle, if it is still so */
         return false;
     }
     struct stat lst;
@@ -1035,10 +1062,10 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
                      !in_volume ? "%s: a symbolic link to a file that does not exist"
                      : s->l     ? "%s: a link into ..data whose file is not there (a key of a "
                                   "volume in the middle of an update: read again with the "
-                                  "update, or a link left behind)"
+                                  "update; or a link left behind: remove it)"
                                 : "%s: a link into ..data whose file is not there (a key of a "
-                                  "volume in the middle of an update: run again, or a link left "
-                                  "behind)",
+                                  "volume in the middle of an update: run again; or a link left "
+                                  "behind: remove it)",
                      path);
         in_volume = in_volume && s->l; /* a warning while an update may still come */
     } else if (r == -ENOENT && s->l) {
@@ -1296,18 +1323,19 @@ static int load_folder(struct localsrc *s)
     s->listed = true;
     struct hmap seen;
     hmap_init(&seen);
+    /* A volume: whether ..data moved to another folder since the last whole read. */
+    char *target = data_target_now(s);
+    s->data_swapped = target && s->data_target && strcmp(target, s->data_target) != 0;
     s->whole_read = true;
     for (size_t i = 0; i < n; i++) {
         load_file(s, names[i], false);
         hmap_put(&seen, names[i], hmap_get(&s->folders, names[i]) ? FOLDER_SEEN : FILE_SEEN, NULL);
-        /* Listed, so not gone; unless a key not in the volume's data, which goes at the settle
-         * (load_file() marked it). */
-        _cleanup_free_ char *path = NULL;
-        if (!hmap_get(&s->removed, names[i]) || asprintf(&path, "%s/%s", s->dir, names[i]) < 0 ||
-            !volume_key_missing(s, path))
-            hmap_remove(&s->removed, names[i]);
+        hmap_remove(&s->removed, names[i]);
     }
     s->whole_read = false;
+    s->data_swapped = false;
+    free(s->data_target);
+    s->data_target = target;
     strv_free(names, n);
     /* Folders gone: told again if they come back. */
     char **gone = NULL;
@@ -1465,8 +1493,6 @@ static void on_settle(struct evtimer *timer, void *userdata)
                 gone = errno == ENOENT;
             else if ((gone = is_folder(s, names[i])))
                 folder_tell(s, names[i]);
-            else
-                gone = volume_key_missing(s, path);
         }
         if (gone) {
             remove_file(s, names[i]);

@@ -1809,8 +1809,10 @@ spec:
 
     def test_47_volume_link_left_behind(self):
         """A removed key whose link the kubelet left behind (a crash between its swap and its
-        unlinks: no later update removes it) is not in the volume's data: its objects go, and
-        an agent started on such a volume gets ready (it waited for the file for ever)."""
+        unlinks: no later update removes it) is not in the volume's new data: its objects go
+        (they stayed for good). An agent started on such a volume, which cannot tell it from a
+        volume being torn down (its folder emptied), waits, and says to remove the link; so
+        does a volume whose data folder empties while the agent runs: nothing goes."""
         cm, files = self.volume_of_local()
         atomic_volume_write(cm, files)
         a = self.agent(local=cm)
@@ -1820,15 +1822,36 @@ spec:
         atomic_volume_write(cm, files, keep_links=True)
         self.assertTrue(os.path.islink(os.path.join(cm, "30-cluster.yaml")))
         self.wait_bytes("demo/web.json", self.expected("demo/web.json", {"30-cluster.yaml": None}))
-        a.wait_log(r"30-cluster\.yaml: not in the volume's data \(\.\.data has no such file", mark)
+        a.wait_log(r"30-cluster\.yaml: not in the volume's new data \(\.\.data moved to a folder "
+                   r"without it", mark)
         a.wait_log(r"30-cluster\.yaml removed: its 1 object\(s\) are gone", mark)
+        # The data folder emptied in place (a teardown): every key seems missing, and nothing
+        # goes (a SIGHUP reads the folder whole meanwhile).
+        data = os.path.join(cm, os.readlink(os.path.join(cm, "..data")))
+        before = self.disk_state()
+        mark = a.log_mark()
+        for name in os.listdir(data):
+            os.unlink(os.path.join(data, name))
+        a.send(signal.SIGHUP)
+        a.wait_log(r"pods\.yaml: a link into \.\.data whose file is not there .*keeping what it "
+                   r"held before", mark)
+        time.sleep(0.5)
+        self.assertEqual(self.disk_state(), before)
+        self.assertNotIn("removed: its", a.log_since(mark))
+        for name, text in files.items():
+            with open(os.path.join(data, name), "w") as f:
+                f.write(text)
         a.stop()
         self.agents.clear()
-        b = self.agent(local=cm)  # waits for /readyz
-        self.assertEqual(b.get("/readyz")[0], 200)
-        rc, out = self.once(cm)  # --once: the file cannot be read, an error
+        rc, out = self.once(cm)  # --once: the link left behind cannot be read, an error
         self.assertEqual(rc, 1, out)
-        self.assertRegex(out, r"30-cluster\.yaml: a link into \.\.data whose file is not there")
+        self.assertRegex(out, r"30-cluster\.yaml: a link into \.\.data whose file is not there "
+                              r"\(.*a link left behind: remove it\)")
+        b = self.agent(local=cm, wait_ready=False)
+        b.wait_log(r"30-cluster\.yaml: a link into \.\.data whose file is not there .*remove it")
+        self.assertNotEqual(b.get("/readyz")[0], 200)
+        os.unlink(os.path.join(cm, "30-cluster.yaml"))
+        H.wait_until(lambda: b.get("/readyz")[0] == 200, 10, "ready once the link is removed")
 
     def test_45_dangling_link_keeps_its_objects(self):
         """A link in DIR whose target goes (outside DIR: no event for it) keeps what it held,
