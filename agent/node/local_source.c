@@ -82,8 +82,8 @@ struct localsrc {
     bool listed;         /* the folder was listed without error at least once */
     bool swap_seen;      /* ..data was replaced: every file is read at the settle timer */
     uint64_t swap_since; /* when swap_seen was set (now_us()) */
-    bool whole_read;     /* in load_folder(): every file is read, the folder listed */
-    bool data_swapped;   /* in load_folder(): ..data moved since the last whole read */
+    bool data_swapped;   /* in load_folder(), reading every file: ..data moved since the
+                          * last whole read */
     char *data_target;   /* ..data's target at the last whole read, NULL: none, or no volume */
     bool lost;           /* the folder cannot be read now: nothing changes, retrying */
     unsigned lost_attempts;
@@ -837,10 +837,9 @@ static void folder_tell(struct localsrc *s, const char *name)
 static void settle_arm(struct localsrc *s)
 {
     uint64_t ms = REMOVAL_SETTLE_MS;
-    if (s->swap_seen) {
-        uint64_t waited = (now_us() - s->swap_since) / 1000;
-        ms = waited >= SWAP_MAX_MS ? 0 : SWAP_MAX_MS - waited < ms ? SWAP_MAX_MS - waited : ms;
-    }
+    uint64_t waited = s->swap_seen ? (now_us() - s->swap_since) / 1000 : 0;
+    if (waited + ms > SWAP_MAX_MS)
+        ms = waited >= SWAP_MAX_MS ? 0 : SWAP_MAX_MS - waited;
     evtimer_arm(s->settle_timer, ms);
 }
 
@@ -983,6 +982,22 @@ static char *data_target_now(const struct localsrc *s)
     return strdup(buf);
 }
 
+/* Whether path is a symbolic link into ..data/: to ..data/NAME exactly when name is given (the
+ * kubelet's link to a volume's key), to anything below it otherwise. */
+static bool link_into_data(const char *path, const char *name)
+{
+    char target[NAME_MAX + 16];
+    ssize_t tl = readlink(path, target, sizeof(target) - 1);
+    if (tl < 7 || memcmp(target, "..data/", 7) != 0)
+        return false;
+    if (!name)
+        return true;
+    if ((size_t)tl >= sizeof(target) - 1)
+        return false;
+    target[tl] = '\0';
+    return strcmp(target + 7, name) == 0;
+}
+
 /* Whether DIR/name (path) is a volume's link to a key not in its data: a link whose target is
  * exactly ..data/NAME, ..data being a link to a folder that has no NAME. After a swap of
  * ..data (s->data_swapped), that is a key the update removed (the kubelet removes its link
@@ -990,14 +1005,7 @@ static char *data_target_now(const struct localsrc *s)
 static bool volume_key_missing(const struct localsrc *s, const char *name, const char *path)
 {
     struct stat st;
-    char target[NAME_MAX + 16];
-    if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
-        return false;
-    ssize_t tl = readlink(path, target, sizeof(target) - 1);
-    if (tl <= 7 || (size_t)tl >= sizeof(target) - 1)
-        return false;
-    target[tl] = '\0';
-    if (memcmp(target, "..data/", 7) != 0 || strcmp(target + 7, name) != 0)
+    if (!link_into_data(path, name))
         return false;
     _cleanup_free_ char *data = NULL, *key = NULL;
     return is_volume(s) && asprintf(&data, "%s/..data", s->dir) >= 0 && stat(data, &st) == 0 &&
@@ -1033,8 +1041,7 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
         return false;
     }
     hmap_remove(&s->folders, name);
-    if (r == -ENOENT && s->l && s->whole_read && s->data_swapped &&
-        volume_key_missing(s, name, path)) {
+    if (r == -ENOENT && s->l && s->data_swapped && volume_key_missing(s, name, path)) {
         /* Read whole after ..data moved to a new folder, which lacks this key: the update
          * removed it (its link goes after the swap, or was left behind). What it held goes
          * now, so that this read is the volume's new content, not its new keys beside an old
@@ -1055,9 +1062,7 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
         /* A link whose target went (no event in DIR says so) or is not there yet: a file that
          * cannot be read, never one that went (its objects stay; removing the link is how
          * they go). A link into ..data: a volume's key in the middle of an update. */
-        char target[8];
-        ssize_t tl = readlink(path, target, sizeof(target));
-        in_volume = tl >= 7 && memcmp(target, "..data/", 7) == 0;
+        in_volume = link_into_data(path, NULL);
         r = kerr_set(&err, -ENOENT,
                      !in_volume ? "%s: a symbolic link to a file that does not exist"
                      : s->l     ? "%s: a link into ..data whose file is not there (a key of a "
@@ -1326,13 +1331,11 @@ static int load_folder(struct localsrc *s)
     /* A volume: whether ..data moved to another folder since the last whole read. */
     char *target = data_target_now(s);
     s->data_swapped = target && s->data_target && strcmp(target, s->data_target) != 0;
-    s->whole_read = true;
     for (size_t i = 0; i < n; i++) {
         load_file(s, names[i], false);
         hmap_put(&seen, names[i], hmap_get(&s->folders, names[i]) ? FOLDER_SEEN : FILE_SEEN, NULL);
         hmap_remove(&s->removed, names[i]);
     }
-    s->whole_read = false;
     s->data_swapped = false;
     free(s->data_target);
     s->data_target = target;
@@ -1548,6 +1551,14 @@ static bool made_without_write(const struct localsrc *s, const char *name)
     return S_ISLNK(st.st_mode) || (S_ISREG(st.st_mode) && st.st_nlink > 1);
 }
 
+/* is_volume(), asked once per on_inotify() call (*volume: -1 not asked yet). */
+static bool volume_cached(const struct localsrc *s, int *volume)
+{
+    if (*volume < 0)
+        *volume = is_volume(s);
+    return *volume;
+}
+
 /* Whether a file is read for its own event now: not while a volume's update is pending, nor
  * ever in a volume (*volume: -1 not asked yet), whose files change together with a swap of
  * ..data (kubelets make the links of new keys after the swap, older ones before it): then
@@ -1555,12 +1566,8 @@ static bool made_without_write(const struct localsrc *s, const char *name)
  * computed from a mix of an update's old and new keys. */
 static bool read_now(const struct localsrc *s, int *volume, bool *swapped)
 {
-    if (!*swapped && !s->swap_seen) {
-        if (*volume < 0)
-            *volume = is_volume(s);
-        if (!*volume)
-            return true;
-    }
+    if (!*swapped && !s->swap_seen && !volume_cached(s, volume))
+        return true;
     *swapped = true;
     return false;
 }
@@ -1703,15 +1710,11 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
         } else if (ev->mask & IN_ATTRIB) {
             /* A file that could not be read may be readable now (chmod, chown). */
             struct lfile *f = hmap_get(&s->files, ev->name);
-            if (f && f->broken && !swapped && !s->swap_seen) {
-                /* Not in a volume: the kubelet changes the links' owner (fsGroup) on its
-                 * syncs, which would read the folder again, and say its errors, each time;
-                 * a volume's key is read again with its next update. */
-                if (volume < 0)
-                    volume = is_volume(s);
-                if (!volume)
-                    changed |= load_file(s, ev->name, true);
-            }
+            /* Not in a volume: the kubelet changes the links' owner (fsGroup) on its syncs,
+             * which would read the folder again, and say its errors, each time; a volume's
+             * key is read again with its next update. */
+            if (f && f->broken && !swapped && !s->swap_seen && !volume_cached(s, &volume))
+                changed |= load_file(s, ev->name, true);
         }
     }
     if (lost) {
