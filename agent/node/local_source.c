@@ -268,7 +268,7 @@ static void ident_set(struct ident *id, const char *ns, const char *name, const 
     char head[64];
     int lh = snprintf(head, sizeof(head), "%d %d %zu ", (int)id->type, (int)id->kind,
                       ns ? ls - 1 : (size_t)-1);
-    size_t lk = (size_t)lh + ls + ln;
+    size_t lk = (size_t)lh + (ns ? ls : 1) + ln; /* head, "NS " or " ", name and its NUL */
     id->name = malloc(ln + ls + lk + (sel ? sizeof(*sel) : 0));
     if (!id->name)
         return;
@@ -1016,7 +1016,42 @@ static bool volume_key_missing(const struct localsrc *s, const char *name, const
 /* Reads one file into the engine. for_event: read for an event of the queue (on_inotify()),
  * not used when a later event says it was written since (later_event()). Returns true when
  * the engine changed. */
-static bool load_file(struct localsrc *s, const char *name, bool for_event)
+/* Read whole after ..data moved to a new folder, which lacks the key name (path): the update
+ * removed it (its link goes after the swap, or was left behind). What it held goes now, so that
+ * this read is the volume's new content, not its new keys beside an old one. Never when ..data
+ * did not move (a volume being torn down, its folder emptied: every key would seem missing) nor
+ * at start: then a file that cannot be read. Returns true when the engine changed. */
+static bool volume_key_removed(struct localsrc *s, const char *name, const char *path)
+{
+    log_warning("%s: not in the volume's new data (..data moved to a folder without it: a key "
+                "the update removed): taken as absent",
+                path);
+    if (!hmap_get(&s->files, name))
+        return false;
+    remove_file(s, name);
+    return true;
+}
+
+/* A file's bytes and objects, read and decoded by drops_first() for load_file(). */
+struct preread {
+    char *buf;
+    size_t len;
+    struct batch b;
+};
+
+static void preread_free(void *v)
+{
+    struct preread *p = v;
+    if (!p)
+        return;
+    free(p->buf);
+    batch_clear(&p->b);
+    free(p);
+}
+
+/* Reads DIR/name and puts what it holds, or, with pre, uses the bytes and objects drops_first()
+ * took from it (the same snapshot for the drops and the additions, read once). */
+static bool load_file(struct localsrc *s, const char *name, bool for_event, struct preread *pre)
 {
     _cleanup_free_ char *path = NULL;
     if (asprintf(&path, "%s/%s", s->dir, name) < 0)
@@ -1027,35 +1062,22 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
         return false;
     /* A writer at work: its half may read as a valid manifest that lacks the rest (a rule,
      * a policy: a weaker profile until the next read). Its close reads it. */
-    if (s->l && s->busy_timer && !s->busy_read && held_for_writing(path) > 0) {
+    if (!pre && s->l && s->busy_timer && !s->busy_read && held_for_writing(path) > 0) {
         busy_wait(s, name);
         return false;
     }
     hmap_remove(&s->busy, name);
     struct kerr err = {0};
-    _cleanup_free_ char *buf = NULL;
-    size_t len = 0;
-    int r = read_file_all(path, MAX_MANIFEST, &buf, &len, &err);
+    _cleanup_free_ char *buf = pre ? TAKE_PTR(pre->buf) : NULL;
+    size_t len = pre ? pre->len : 0;
+    int r = pre ? 0 : read_file_all(path, MAX_MANIFEST, &buf, &len, &err);
     if (r < 0 && r != -ENOENT && (r == -EISDIR || is_folder(s, name))) {
         folder_seen(s, name);
         return false;
     }
     hmap_remove(&s->folders, name);
-    if (r == -ENOENT && s->l && s->data_swapped && volume_key_missing(s, name, path)) {
-        /* Read whole after ..data moved to a new folder, which lacks this key: the update
-         * removed it (its link goes after the swap, or was left behind). What it held goes
-         * now, so that this read is the volume's new content, not its new keys beside an old
-         * one. Never when ..data did not move (a volume being torn down, its folder emptied:
-         * every key would seem missing) nor at start: then a file that cannot be read. */
-        log_warning("%s: not in the volume's new data (..data moved to a folder without it: a "
-                    "key the update removed): taken as absent",
-                    path);
-        if (hmap_get(&s->files, name)) {
-            remove_file(s, name);
-            return true;
-        }
-        return false;
-    }
+    if (r == -ENOENT && s->l && s->data_swapped && volume_key_missing(s, name, path))
+        return volume_key_removed(s, name, path);
     struct stat lst;
     bool in_volume = false;
     if (r == -ENOENT && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
@@ -1108,7 +1130,11 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
         return false;
     }
     struct batch b = {0};
-    r = manifest_load_buffer(buf, len, path, collect, &b, &err);
+    if (pre) {
+        b = pre->b;
+        pre->b = (struct batch){0};
+    } else
+        r = manifest_load_buffer(buf, len, path, collect, &b, &err);
     if (r < 0) {
         batch_clear(&b);
         log_error("%s: %s", err.msg[0] ? err.msg : strerror(-r),
@@ -1261,6 +1287,92 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event)
     return true;
 }
 
+/* For a whole read (load_folder()), before any file's objects are put: the objects a file
+ * read before no longer holds go (its drops), so that an object moved from one file to another
+ * in one change (a volume's update, edits made while the agent did not watch) is never seen in
+ * both, whichever is read first (a false "defined in two files", an error, and a count in
+ * kscmp_source_errors_total). The bytes and objects read are kept in *ret for load_file(),
+ * which puts the rest: one snapshot of the file, read and decoded once. Nothing is said of a
+ * file that cannot be read or decoded, nor of one held open for writing (its half may lack
+ * what the rest holds): load_file() reads it again and tells or waits. Returns true when name
+ * was handled whole (a volume's key that the update removed). */
+static bool drops_first(struct localsrc *s, const char *name, struct preread **ret)
+{
+    *ret = NULL;
+    struct lfile *f = hmap_get(&s->files, name);
+    _cleanup_free_ char *path = NULL;
+    if (!f || !f->known || !f->nids || asprintf(&path, "%s/%s", s->dir, name) < 0)
+        return false;
+    if (s->l && s->busy_timer && !s->busy_read && held_for_writing(path) > 0)
+        return false;
+    struct kerr err = {0};
+    struct preread *pre = calloc(1, sizeof(*pre));
+    if (!pre)
+        return false;
+    int r = read_file_all(path, MAX_MANIFEST, &pre->buf, &pre->len, &err);
+    if (r == -ENOENT && s->l && s->data_swapped && volume_key_missing(s, name, path)) {
+        preread_free(pre);
+        volume_key_removed(s, name, path);
+        return true;
+    }
+    struct digest d;
+    if (r == 0)
+        digest_bytes(pre->buf, pre->len, &d);
+    if (r < 0 || blank(pre->buf, pre->len) ||
+        (!f->broken && !f->force && digest_equal(&f->digest, &d)) ||
+        manifest_load_buffer(pre->buf, pre->len, path, collect, &pre->b, &err) < 0) {
+        preread_free(pre);
+        return false;
+    }
+    struct hmap now;
+    hmap_init(&now);
+    bool keys = true;
+    for (size_t i = 0; keys && i < pre->b.n; i++) {
+        const struct object *o = &pre->b.v[i];
+        struct ident id = {.type = o->type};
+        if (o->type == OBJ_POLICY) {
+            id.kind = o->policy->kind;
+            ident_set(&id, o->policy->ns, o->policy->name, NULL);
+        } else if (o->type == OBJ_POD)
+            ident_set(&id, o->pod->ns, o->pod->name, NULL);
+        else
+            ident_set(&id, NULL, o->ns->name, NULL);
+        keys = id.name && hmap_put(&now, id.key, (void *)1, NULL) == 0;
+        free(id.name);
+    }
+    *ret = pre;
+    /* Without memory for the keys: none dropped here; load_file() drops them as before. */
+    _cleanup_free_ bool *gone = keys ? calloc(f->nids, sizeof(*gone)) : NULL;
+    size_t ngone = 0;
+    for (size_t i = 0; gone && i < f->nids; i++)
+        if (!hmap_get(&now, f->ids[i].key)) {
+            gone[i] = true;
+            ngone++;
+        }
+    hmap_clear(&now, NULL);
+    if (!ngone)
+        return false;
+    char what[512];
+    name_gone(f->ids, f->nids, gone, what, sizeof(what));
+    if (pre->b.n == 0)
+        log_warning("%s holds no object any more: its %zu object(s) are gone: %s", path, ngone,
+                    what);
+    else
+        log_info("%s: %zu object(s) no longer in it are gone: %s", path, ngone, what);
+    size_t kept = 0;
+    for (size_t i = 0; i < f->nids; i++) {
+        if (!gone[i]) {
+            f->ids[kept++] = f->ids[i];
+            continue;
+        }
+        holders_count(s, &f->ids[i], 1, -1);
+        drop_ident(s, name, &f->ids[i]);
+        free(f->ids[i].name);
+    }
+    f->nids = kept;
+    return false;
+}
+
 /* Reads again the files drop_ident() marked. Returns true when the engine changed. */
 static bool reread_marked(struct localsrc *s)
 {
@@ -1285,7 +1397,7 @@ static bool reread_marked(struct localsrc *s)
             log_info("%s/%s: reading it again (it holds objects another file dropped, or it is "
                      "another name of a file read since)",
                      s->dir, name);
-            changed |= load_file(s, name, false);
+            changed |= load_file(s, name, false, NULL);
             again = true;
         }
     }
@@ -1295,6 +1407,7 @@ static bool reread_marked(struct localsrc *s)
 /* For load_folder(): seen maps the names listed to FILE_SEEN, or to FOLDER_SEEN. */
 #define FILE_SEEN ((void *)1)
 #define FOLDER_SEEN ((void *)2)
+#define KEY_REMOVED ((void *)3) /* in load_folder(): a volume's key drops_first() took as gone */
 
 static bool not_seen(const char *name, void *value, void *seen)
 {
@@ -1316,8 +1429,8 @@ static void source_lost(struct localsrc *s, const char *why);
 static int watch_folder(struct localsrc *s);
 
 /* Lists DIR and reads the files that changed; when the folder cannot be listed whole,
- * nothing changes. */
-static int load_folder(struct localsrc *s)
+ * nothing changes. *moved: a volume's ..data moved to another folder during the read. */
+static int load_folder_once(struct localsrc *s, bool *moved)
 {
     char **names = NULL;
     size_t n = 0;
@@ -1331,18 +1444,44 @@ static int load_folder(struct localsrc *s)
     /* A volume: whether ..data moved to another folder since the last whole read. */
     char *target = data_target_now(s);
     s->data_swapped = target && s->data_target && strcmp(target, s->data_target) != 0;
+    /* Every file's drops before any file's additions (drops_first()): the files gone, then
+     * what each file no longer holds; then each file is read. */
+    struct hmap whole;
+    hmap_init(&whole);
+    bool listed = true;
+    for (size_t i = 0; i < n && listed; i++)
+        listed = hmap_put(&whole, names[i], FILE_SEEN, NULL) == 0;
+    char **gone = NULL;
+    size_t ngone = 0;
+    if (listed && hmap_keys(&s->files, not_listed, &whole, &gone, &ngone) == 0) {
+        for (size_t i = 0; i < ngone; i++)
+            remove_file(s, gone[i]);
+        strv_free(gone, ngone);
+    }
     for (size_t i = 0; i < n; i++) {
-        load_file(s, names[i], false);
+        struct preread *pre = NULL;
+        if (drops_first(s, names[i], &pre))
+            (void)hmap_put(&whole, names[i], KEY_REMOVED, NULL);
+        else if (pre && hmap_put(&whole, names[i], pre, NULL) < 0)
+            preread_free(pre); /* without memory: load_file() reads it again */
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct preread *pre = hmap_get(&whole, names[i]);
+        if (pre != KEY_REMOVED)
+            load_file(s, names[i], false, pre != FILE_SEEN ? pre : NULL);
+        if (pre != KEY_REMOVED && pre != FILE_SEEN)
+            preread_free(pre);
         hmap_put(&seen, names[i], hmap_get(&s->folders, names[i]) ? FOLDER_SEEN : FILE_SEEN, NULL);
         hmap_remove(&s->removed, names[i]);
     }
+    hmap_clear(&whole, NULL);
     s->data_swapped = false;
     free(s->data_target);
     s->data_target = target;
     strv_free(names, n);
     /* Folders gone: told again if they come back. */
-    char **gone = NULL;
-    size_t ngone = 0;
+    gone = NULL;
+    ngone = 0;
     if (hmap_keys(&s->folders, not_listed, &seen, &gone, &ngone) == 0) {
         for (size_t i = 0; i < ngone; i++)
             hmap_remove(&s->folders, gone[i]);
@@ -1358,7 +1497,36 @@ static int load_folder(struct localsrc *s)
     if (r == 0)
         strv_free(gone, ngone);
     reread_marked(s);
+    _cleanup_free_ char *after = data_target_now(s); /* NULL: not a volume (or no memory) */
+    *moved = after && (!s->data_target || strcmp(after, s->data_target) != 0);
     return 0;
+}
+
+/* How many times a volume is read again when its ..data moved during the read. */
+#define MOVED_READS 3
+
+/* load_folder_once(); a volume whose ..data moved while it was read (updated during the read)
+ * is read again, so that what is put is one update's content, not the first files of one beside
+ * the last files of the next: MOVED_READS times at the most (then the next update's events,
+ * queued meanwhile, read it again). */
+static int load_folder(struct localsrc *s)
+{
+    for (unsigned i = 0;; i++) {
+        bool moved = false;
+        int r = load_folder_once(s, &moved);
+        if (r < 0 || !moved)
+            return r;
+        if (i + 1 == MOVED_READS) {
+            log_warning("%s: ..data moved during each of %u reads of the folder (a volume "
+                        "updated again and again): what was read last is used until the next "
+                        "update's read",
+                        s->dir, MOVED_READS);
+            return r;
+        }
+        log_info("%s: ..data moved while the folder was read (a volume updated meanwhile): "
+                 "every file read again",
+                 s->dir);
+    }
 }
 
 int localsrc_load_all(struct localsrc *s)
@@ -1605,7 +1773,7 @@ static void on_busy(struct evtimer *timer, void *userdata)
                         "read as it is (write files aside and rename them into the folder)",
                         path, BUSY_MAX_MS / 1000);
         s->busy_read = true; /* just asked: not again */
-        changed |= load_file(s, names[i], false);
+        changed |= load_file(s, names[i], false, NULL);
         s->busy_read = false;
     }
     strv_free(names, n);
@@ -1693,12 +1861,12 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
             }
             hmap_remove(&s->removed, ev->name);
             if (read_now(s, &volume, &swapped))
-                changed |= load_file(s, ev->name, true);
+                changed |= load_file(s, ev->name, true, NULL);
         } else if (ev->mask & IN_MODIFY) {
             /* Written and not closed yet (then its close reads it), or changed without an open
              * to close (truncate(1) by name): read once no writer holds it. */
             if (read_now(s, &volume, &swapped))
-                changed |= load_file(s, ev->name, true);
+                changed |= load_file(s, ev->name, true, NULL);
         } else if ((ev->mask & IN_CREATE) && made_without_write(s, ev->name)) {
             /* A name made without a write to close: a symbolic link (ln -s) or a hard link
              * (ln). A file made to be written is read when it is closed. */
@@ -1706,7 +1874,7 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
             /* A volume's new key: read alone, its Pod would get a profile of the old keys'
              * policies until the whole read. */
             if (read_now(s, &volume, &swapped))
-                changed |= load_file(s, ev->name, true);
+                changed |= load_file(s, ev->name, true, NULL);
         } else if (ev->mask & IN_ATTRIB) {
             /* A file that could not be read may be readable now (chmod, chown). */
             struct lfile *f = hmap_get(&s->files, ev->name);
@@ -1714,7 +1882,7 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
              * which would read the folder again, and say its errors, each time; a volume's
              * key is read again with its next update. */
             if (f && f->broken && !swapped && !s->swap_seen && !volume_cached(s, &volume))
-                changed |= load_file(s, ev->name, true);
+                changed |= load_file(s, ev->name, true, NULL);
         }
     }
     if (lost) {

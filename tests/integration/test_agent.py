@@ -1853,6 +1853,80 @@ spec:
         os.unlink(os.path.join(cm, "30-cluster.yaml"))
         H.wait_until(lambda: b.get("/readyz")[0] == 200, 10, "ready once the link is removed")
 
+    def test_48_volume_objects_move_between_keys(self):
+        """One update of a volume moves objects between keys: a Pod from pods.yaml and the
+        guardrail from 30-cluster.yaml (a key the update removes) into 00-namespaces.yaml, read
+        first. No object is in two keys of either version: nothing may be said or counted as
+        defined twice (it was, with a "recovered" in the same read), and the profiles stay as
+        they were."""
+        cm, files = self.volume_of_local()
+        atomic_volume_write(cm, files)
+        a = self.agent(local=cm)
+        self.assert_converged(ALL_FILES)
+        before = self.disk_state()
+        errors = a.metric("kscmp_source_errors_total")
+        mark = a.log_mark()
+        files["00-namespaces.yaml"] = "---\n".join([NAMESPACES, CLUSTER, POD_DB])
+        del files["30-cluster.yaml"]
+        files["pods.yaml"] = "---\n".join([POD_WEB, POD_API])
+        atomic_volume_write(cm, files)
+        a.wait_log(r"pods\.yaml: 1 object\(s\) no longer in it are gone: Pod other/db-0", mark)
+        a.wait_log(r"read .*/00-namespaces\.yaml: 4 object\(s\)", mark)
+        time.sleep(0.3)
+        log = a.log_since(mark)
+        self.assertNotIn("defined in", log)
+        self.assertNotIn("recovered", log)
+        self.assertNotRegex(log, r"\berror\b")
+        self.assertEqual(a.metric("kscmp_source_errors_total"), errors)
+        self.assertEqual(self.disk_state(), before)
+
+    def test_49_volume_updated_during_its_read(self):
+        """A volume updated again while the agent reads it whole (a key of 4,000 policies, read
+        first, takes a while): the files read after the second update's swap are its version,
+        those before the first's; what is put must be one version, never the first key of one
+        beside the last key of the other (read again when ..data moved during the read)."""
+        filler = "---\n".join(
+            f"apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {{name: f{i}, "
+            f"namespace: demo}}\nspec:\n  selector: {{matchLabels: {{app: none}}}}\n"
+            f"  seccomp: {{syscalls: [read, write], action: Allow}}\n" for i in range(4000))
+
+        def rule(name, call):
+            return (f"apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {{name: {name}, "
+                    f"namespace: demo}}\nspec:\n  selector: {{matchLabels: {{app: web}}}}\n"
+                    f"  rules:\n  - {{syscalls: [{call}], action: Block, errno: EPERM}}\n")
+
+        cm, files = self.volume_of_local()
+        v = {0: ("getcwd", "chdir"), 1: ("uname", "umask"), 2: ("getppid", "statx")}
+
+        def version(n):
+            return {"00-big.yaml": filler + "---\n" + rule("early", v[n][0]),
+                    "zz-late.yaml": rule("late", v[n][1])}
+
+        files.update(version(0))
+        atomic_volume_write(cm, files)
+        a = self.agent(local=cm)
+        mix = self.expected("demo/web.json", {"00-big.yaml": version(1)["00-big.yaml"],
+                                              "zz-late.yaml": version(2)["zz-late.yaml"]})
+        want = self.expected("demo/web.json", version(2))
+        self.assertNotEqual(mix, want)
+        seen = []
+        poll = threading.Thread(target=lambda: seen.extend(self.versions_seen("demo/web.json")))
+        mark = a.log_mark()
+        files.update(version(1))
+        atomic_volume_write(cm, files)
+        end = time.monotonic() + 5  # the read has begun: update again at once
+        while "every file read again" not in a.log_since(mark) and time.monotonic() < end:
+            time.sleep(0.001)
+        files.update(version(2))
+        atomic_volume_write(cm, files)
+        poll.start()
+        self.wait_bytes("demo/web.json", want)
+        poll.join()
+        self.assertFalse(mix in seen, "kscmp/demo/web.json was written from the first update's "
+                                    "first key beside the second update's last key")
+        a.wait_log(r"\.\.data moved while the folder was read \(a volume updated meanwhile\): "
+                   r"every file read again", mark)
+
     def test_45_dangling_link_keeps_its_objects(self):
         """A link in DIR whose target goes (outside DIR: no event for it) keeps what it held,
         and the next read of DIR (SIGHUP) says so, as for a file that cannot be read (it was

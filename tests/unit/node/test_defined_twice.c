@@ -638,6 +638,51 @@ static void test_pod_successor_not_broken(void **state)
     assert_string_equal(s1, "web");
 }
 
+/* Objects move between files in one change read whole (a SIGHUP, a ConfigMap volume's update):
+ * a policy, a Pod and a Namespace go from z.yaml and pod.yaml to a.yaml, read first, and back.
+ * No object is ever in two files on disk: nothing may be said or counted as defined twice (it
+ * was, then "recovered" in the same read), and the end is the one a fresh read gives. */
+static void test_moved_between_files_in_one_read(void **state)
+{
+    (void)state;
+    struct fix f = {0};
+    struct out *o = calloc(1, sizeof(*o));
+    assert_non_null(o);
+    fix_start(&f);
+    put_file(&f, "a.yaml", NS("nx", "{}"));
+    put_file(&f, "z.yaml", STRICT "---\n" NS("ny", "{}") "---\n" NS("nq", "{k: v}"));
+    fix_first_sync(&f, o);
+    uint64_t errs = metrics_get(f.m, M_SOURCE_ERRORS);
+    unsigned twice = localsrc_defined_twice(f.s);
+    put_file(&f, "a.yaml",
+             NS("nx", "{}") "---\n" STRICT "---\n" NS("nq", "{k: v}") "---\n" POD(
+                 "demo", "w1", "{app: web}", "kscmp/demo/web.json"));
+    put_file(&f, "z.yaml", NS("ny", "{}"));
+    put_file(&f, "pod.yaml", NS("np", "{}"));
+    sync_again(&f, o);
+    uint64_t errs1 = metrics_get(f.m, M_SOURCE_ERRORS);
+    unsigned twice1 = localsrc_defined_twice(f.s);
+    bool in_force1 = engine_get_policy(f.e, PK_POLICY, "demo", "web") &&
+                     engine_get_namespace(f.e, "nq") && engine_get_pod(f.e, "demo", "w1");
+    put_file(&f, "a.yaml", NS("ny", "{}"));
+    put_file(&f, "z.yaml",
+             NS("nx", "{}") "---\n" STRICT "---\n" NS("nq", "{k: v}") "---\n" POD(
+                 "demo", "w1", "{app: web}", "kscmp/demo/web.json"));
+    sync_again(&f, o);
+    uint64_t errs2 = metrics_get(f.m, M_SOURCE_ERRORS);
+    unsigned twice2 = localsrc_defined_twice(f.s);
+    bool in_force2 = engine_get_policy(f.e, PK_POLICY, "demo", "web") &&
+                     engine_get_namespace(f.e, "nq") && engine_get_pod(f.e, "demo", "w1");
+    fix_stop(&f);
+    free(o);
+    assert_true(in_force1);
+    assert_true(in_force2);
+    assert_int_equal(twice1, twice);
+    assert_int_equal(twice2, twice);
+    assert_int_equal(errs1, errs);
+    assert_int_equal(errs2, errs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -653,6 +698,7 @@ int main(void)
         cmocka_unit_test(test_pod_beside_a_broken_file),
         cmocka_unit_test(test_pod_once_always_put),
         cmocka_unit_test(test_pod_successor_not_broken),
+        cmocka_unit_test(test_moved_between_files_in_one_read),
         cmocka_unit_test(test_defined_twice_at_start_writes_neither),
         cmocka_unit_test(test_defined_twice_in_one_file_after_start),
     };
