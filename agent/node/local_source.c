@@ -18,6 +18,7 @@
 #include "base/strv.h"
 #include "base/file.h"
 #include "engine/manifest.h"
+#include "base/hash.h"
 #include "base/hmap.h"
 #include "base/log.h"
 #include "node/digest.h"
@@ -90,7 +91,13 @@ struct localsrc {
     unsigned defined_twice; /* warnings that an object is defined in two files */
     /* ident key -> how many times the files' ids hold it (the count is the value), so that
      * most objects need no walk of every file to know that no other file holds them. */
-    struct hmap holders;
+    /* A counting filter of the files' ids: held[h & (nheld_slots - 1)] counts the ids whose
+     * key hashes to h (fnv1a64), so that a zero says no file holds an object of that key and
+     * most objects need no walk of every file; keys that share a slot only cost a walk. Sized
+     * to twice the ids counted (nheld) at least, and counted again from every file when it
+     * grows (no copy of the keys: ten thousand policies held 0.7 MiB in a map of them). */
+    uint32_t *held;
+    size_t nheld_slots, nheld;
     bool holders_lost; /* a count could not be kept (no memory): walk every time */
     /* inotify's events, read ahead of the one being handled (at qcur), so that a file is not
      * used when an event after the one that asked for its read says it was written since: the
@@ -287,22 +294,59 @@ static void ident_set(struct ident *id, const char *ns, const char *name, const 
     memcpy(k, name, ln);
 }
 
-/* Counts the n ids in (by +1) or out (by -1) of s->holders. */
+static uint32_t *held_slot(const struct localsrc *s, const char *key)
+{
+    return &s->held[fnv1a64_str(key) & (s->nheld_slots - 1)];
+}
+
+/* Counts every file's ids into a filter of at least twice want slots; without memory, the
+ * counts are lost (every look walks the files). */
+static void holders_recount(struct localsrc *s, size_t want)
+{
+    size_t slots = 1024;
+    while (slots < 2 * want && slots < ((size_t)1 << 40))
+        slots *= 2;
+    uint32_t *held = calloc(slots, sizeof(*held));
+    free(s->held);
+    s->held = held;
+    s->nheld_slots = held ? slots : 0;
+    s->nheld = 0;
+    s->holders_lost = !held;
+    struct hmap_iter it;
+    for (struct hmap_entry *h = held ? hmap_first(&s->files, &it) : NULL; h;
+         h = hmap_next(&s->files, &it)) {
+        const struct lfile *f = h->value;
+        for (size_t i = 0; i < f->nids; i++)
+            (*held_slot(s, f->ids[i].key))++;
+        s->nheld += f->nids;
+    }
+}
+
+/* Counts the n ids in (by +1) or out (by -1) of the filter. Ids counted in are those of a file
+ * of s->files already (a growth counts every file again, them too). */
 static void holders_count(struct localsrc *s, const struct ident *ids, size_t n, int by)
 {
-    for (size_t i = 0; i < n && !s->holders_lost; i++) {
-        uintptr_t c = (uintptr_t)hmap_get(&s->holders, ids[i].key);
-        if (by < 0 && c <= 1)
-            hmap_remove(&s->holders, ids[i].key);
-        else if (hmap_put(&s->holders, ids[i].key, (void *)(by < 0 ? c - 1 : c + 1), NULL) < 0)
-            s->holders_lost = true;
+    if (s->holders_lost)
+        return;
+    if (by > 0 && 2 * (s->nheld + n) > s->nheld_slots) {
+        holders_recount(s, s->nheld + n);
+        return;
     }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t *c = held_slot(s, ids[i].key);
+        if (by < 0 && *c == 0) {
+            s->holders_lost = true; /* never: counted out what was not counted in */
+            return;
+        }
+        *c = by < 0 ? *c - 1 : *c + 1;
+    }
+    s->nheld = by < 0 ? s->nheld - n : s->nheld + n;
 }
 
 /* False when no file's ids (but those counted out) hold id; true when some may. */
 static bool maybe_held(const struct localsrc *s, const struct ident *id)
 {
-    return s->holders_lost || hmap_get(&s->holders, id->key) != NULL;
+    return s->holders_lost || (s->nheld_slots && *held_slot(s, id->key) > 0);
 }
 
 static void lfile_free(void *v)
@@ -331,7 +375,7 @@ void localsrc_free(struct localsrc *s)
     hmap_clear(&s->folders, NULL);
     hmap_clear(&s->pod_dropped, NULL);
     hmap_clear(&s->pod_from, free);
-    hmap_clear(&s->holders, NULL);
+    free(s->held);
     hmap_clear(&s->lastev, NULL);
     free(s->q);
     free(s->moved_from);
@@ -1032,9 +1076,10 @@ static bool volume_key_removed(struct localsrc *s, const char *name, const char 
     return true;
 }
 
-/* A file's bytes and objects, read and decoded by drops_first() for load_file(). */
+/* What drops_first() read of a file and decoded, for load_file(): the digest of its bytes and
+ * its objects (the bytes themselves are not kept). */
 struct preread {
-    char *buf;
+    struct digest digest;
     size_t len;
     struct batch b;
 };
@@ -1044,13 +1089,12 @@ static void preread_free(void *v)
     struct preread *p = v;
     if (!p)
         return;
-    free(p->buf);
     batch_clear(&p->b);
     free(p);
 }
 
-/* Reads DIR/name and puts what it holds, or, with pre, uses the bytes and objects drops_first()
- * took from it (the same snapshot for the drops and the additions, read once). */
+/* Reads DIR/name and puts what it holds, or, with pre, uses what drops_first() decoded of it
+ * (the same snapshot for its drops and its additions, decoded once). */
 static bool load_file(struct localsrc *s, const char *name, bool for_event, struct preread *pre)
 {
     _cleanup_free_ char *path = NULL;
@@ -1068,7 +1112,7 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event, stru
     }
     hmap_remove(&s->busy, name);
     struct kerr err = {0};
-    _cleanup_free_ char *buf = pre ? TAKE_PTR(pre->buf) : NULL;
+    _cleanup_free_ char *buf = NULL;
     size_t len = pre ? pre->len : 0;
     int r = pre ? 0 : read_file_all(path, MAX_MANIFEST, &buf, &len, &err);
     if (r < 0 && r != -ENOENT && (r == -EISDIR || is_folder(s, name))) {
@@ -1113,14 +1157,17 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event, stru
     if (for_event && later_event(s, name))
         return false;
     struct digest d;
-    digest_bytes(buf, len, &d);
+    if (pre)
+        d = pre->digest;
+    else
+        digest_bytes(buf, len, &d);
     if (held && !old->broken && !old->force && digest_equal(&old->digest, &d))
         return false;
     /* The same bad bytes again (an editor's chmod after its write, a second close): said
      * already. */
     if (old && old->broken && old->told && digest_equal(&old->bad_digest, &d))
         return false;
-    if (held && old->nids && blank(buf, len)) {
+    if (!pre && held && old->nids && blank(buf, len)) {
         /* Emptied, most likely by an error (a redirection that failed, a full disk): what it
          * held stays; deleting the file is how its objects go. */
         log_warning("%s is empty: what it held stays (delete the file to remove its %zu "
@@ -1287,16 +1334,75 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event, stru
     return true;
 }
 
-/* For a whole read (load_folder()), before any file's objects are put: the objects a file
- * read before no longer holds go (its drops), so that an object moved from one file to another
- * in one change (a volume's update, edits made while the agent did not watch) is never seen in
- * both, whichever is read first (a false "defined in two files", an error, and a count in
- * kscmp_source_errors_total). The bytes and objects read are kept in *ret for load_file(),
- * which puts the rest: one snapshot of the file, read and decoded once. Nothing is said of a
- * file that cannot be read or decoded, nor of one held open for writing (its half may lack
- * what the rest holds): load_file() reads it again and tells or waits. Returns true when name
- * was handled whole (a volume's key that the update removed). */
-static bool drops_first(struct localsrc *s, const char *name, struct preread **ret)
+/* An object a file no longer holds, found by a whole read before any file's objects are put,
+ * taken out of the engine only after every file is read (finish_drops()). */
+struct dropped {
+    char *file; /* the file that held it */
+    struct ident id;
+};
+
+struct drops {
+    struct dropped *v;
+    size_t n, cap;
+};
+
+/* Keeps id (taken: its memory is the list's now), which file no longer holds, for
+ * finish_drops(); without memory, it is dropped now (as a read of one file does). */
+static void drop_later(struct localsrc *s, struct drops *d, const char *file, struct ident id)
+{
+    char *copy = NULL;
+    if (d->n == d->cap) {
+        size_t nc = d->cap ? 2 * d->cap : 16;
+        struct dropped *v = realloc(d->v, nc * sizeof(*v));
+        if (v) {
+            d->v = v;
+            d->cap = nc;
+        }
+    }
+    if (d->n < d->cap && (copy = strdup(file))) {
+        d->v[d->n++] = (struct dropped){copy, id};
+        return;
+    }
+    drop_ident(s, file, &id);
+    free(id.name);
+}
+
+/* For load_folder(): file name is gone from DIR (or, a volume's key, from its data): its
+ * objects go, through d. */
+static void remove_file_later(struct localsrc *s, const char *name, struct drops *d)
+{
+    struct lfile *f = hmap_remove(&s->files, name);
+    if (!f)
+        return;
+    holders_count(s, f->ids, f->nids, -1);
+    char gone[512];
+    name_gone(f->ids, f->nids, NULL, gone, sizeof(gone));
+    log_info("%s/%s removed: its %zu object(s) are gone%s%s", s->dir, name, f->nids,
+             f->nids ? ": " : "", gone);
+    for (size_t i = 0; i < f->nids; i++)
+        drop_later(s, d, name, f->ids[i]);
+    f->nids = 0;
+    lfile_free(f);
+}
+
+/* The bytes of the files whose objects are kept between drops_first() and load_file() in one
+ * whole read, at the most: past it, load_file() reads a file again. */
+#define PREREAD_MAX (8u << 20)
+
+/* For a whole read (load_folder()), before any file's objects are put: the objects a file read
+ * before no longer holds are taken out of its ids (and of the holders' counts), and kept in d
+ * for finish_drops(), so that an object moved from one file to another in one change (a
+ * volume's update, edits made while the agent did not watch) is never seen in both, whichever
+ * is read first (a false "defined in two files", an error, and a count in
+ * kscmp_source_errors_total), and so that, put again by the file that holds it now, it is
+ * replaced in the engine, never deleted and made anew (which would lose its last version that
+ * compiled, what an invalid edit falls back on). What is decoded is kept in *ret for
+ * load_file() while *budget allows (the bytes count against it). Nothing is said of a file
+ * that cannot be read or decoded, nor of one held open for writing (its half may lack what the
+ * rest holds): load_file() reads it again and tells or waits. Returns true when name was
+ * handled whole (a volume's key that the update removed). */
+static bool drops_first(struct localsrc *s, const char *name, struct drops *d, struct preread **ret,
+                        size_t *budget)
 {
     *ret = NULL;
     struct lfile *f = hmap_get(&s->files, name);
@@ -1306,21 +1412,25 @@ static bool drops_first(struct localsrc *s, const char *name, struct preread **r
     if (s->l && s->busy_timer && !s->busy_read && held_for_writing(path) > 0)
         return false;
     struct kerr err = {0};
-    struct preread *pre = calloc(1, sizeof(*pre));
-    if (!pre)
-        return false;
-    int r = read_file_all(path, MAX_MANIFEST, &pre->buf, &pre->len, &err);
+    _cleanup_free_ char *buf = NULL;
+    size_t len = 0;
+    int r = read_file_all(path, MAX_MANIFEST, &buf, &len, &err);
     if (r == -ENOENT && s->l && s->data_swapped && volume_key_missing(s, name, path)) {
-        preread_free(pre);
-        volume_key_removed(s, name, path);
+        log_warning("%s: not in the volume's new data (..data moved to a folder without it: a "
+                    "key the update removed): taken as absent",
+                    path);
+        remove_file_later(s, name, d);
         return true;
     }
-    struct digest d;
-    if (r == 0)
-        digest_bytes(pre->buf, pre->len, &d);
-    if (r < 0 || blank(pre->buf, pre->len) ||
-        (!f->broken && !f->force && digest_equal(&f->digest, &d)) ||
-        manifest_load_buffer(pre->buf, pre->len, path, collect, &pre->b, &err) < 0) {
+    struct preread *pre = r == 0 ? calloc(1, sizeof(*pre)) : NULL;
+    if (!pre || blank(buf, len)) {
+        free(pre);
+        return false;
+    }
+    digest_bytes(buf, len, &pre->digest);
+    pre->len = len;
+    if ((!f->broken && !f->force && digest_equal(&f->digest, &pre->digest)) ||
+        manifest_load_buffer(buf, len, path, collect, &pre->b, &err) < 0) {
         preread_free(pre);
         return false;
     }
@@ -1340,8 +1450,7 @@ static bool drops_first(struct localsrc *s, const char *name, struct preread **r
         keys = id.name && hmap_put(&now, id.key, (void *)1, NULL) == 0;
         free(id.name);
     }
-    *ret = pre;
-    /* Without memory for the keys: none dropped here; load_file() drops them as before. */
+    /* Without memory for the keys: none taken out here; load_file() drops them as before. */
     _cleanup_free_ bool *gone = keys ? calloc(f->nids, sizeof(*gone)) : NULL;
     size_t ngone = 0;
     for (size_t i = 0; gone && i < f->nids; i++)
@@ -1350,27 +1459,61 @@ static bool drops_first(struct localsrc *s, const char *name, struct preread **r
             ngone++;
         }
     hmap_clear(&now, NULL);
-    if (!ngone)
-        return false;
-    char what[512];
-    name_gone(f->ids, f->nids, gone, what, sizeof(what));
-    if (pre->b.n == 0)
-        log_warning("%s holds no object any more: its %zu object(s) are gone: %s", path, ngone,
-                    what);
-    else
-        log_info("%s: %zu object(s) no longer in it are gone: %s", path, ngone, what);
-    size_t kept = 0;
-    for (size_t i = 0; i < f->nids; i++) {
-        if (!gone[i]) {
-            f->ids[kept++] = f->ids[i];
-            continue;
+    if (ngone) {
+        char what[512];
+        name_gone(f->ids, f->nids, gone, what, sizeof(what));
+        if (pre->b.n == 0)
+            log_warning("%s holds no object any more: its %zu object(s) are gone: %s", path, ngone,
+                        what);
+        else
+            log_info("%s: %zu object(s) no longer in it are gone: %s", path, ngone, what);
+        size_t kept = 0;
+        for (size_t i = 0; i < f->nids; i++) {
+            if (!gone[i]) {
+                f->ids[kept++] = f->ids[i];
+                continue;
+            }
+            holders_count(s, &f->ids[i], 1, -1);
+            drop_later(s, d, name, f->ids[i]);
         }
-        holders_count(s, &f->ids[i], 1, -1);
-        drop_ident(s, name, &f->ids[i]);
-        free(f->ids[i].name);
+        f->nids = kept;
     }
-    f->nids = kept;
+    if (len > *budget) {
+        preread_free(pre);
+        return false;
+    }
+    *budget -= len;
+    *ret = pre;
     return false;
+}
+
+/* The end of a whole read: each object a file no longer holds (drops_first(),
+ * remove_file_later()) goes from the engine, unless files read in this read (put: the names in
+ * fresh) hold it now and no other file does: then it moved, and is in force as put. Another
+ * file that holds it too is read again (drop_ident()). */
+static void finish_drops(struct localsrc *s, struct drops *d, const struct hmap *fresh)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        const struct ident *id = &d->v[i].id;
+        bool put = false, other = false;
+        struct hmap_iter it;
+        for (struct hmap_entry *h = maybe_held(s, id) ? hmap_first(&s->files, &it) : NULL;
+             h && !other; h = hmap_next(&s->files, &it)) {
+            const struct lfile *f = h->value;
+            if (!file_holds(f, id))
+                continue;
+            if (f->known && !f->broken && hmap_get(fresh, h->key))
+                put = true;
+            else
+                other = true;
+        }
+        if (!put || other)
+            drop_ident(s, d->v[i].file, id);
+        free(d->v[i].file);
+        free(d->v[i].id.name);
+    }
+    free(d->v);
+    *d = (struct drops){0};
 }
 
 /* Reads again the files drop_ident() marked. Returns true when the engine changed. */
@@ -1445,9 +1588,12 @@ static int load_folder_once(struct localsrc *s, bool *moved)
     char *target = data_target_now(s);
     s->data_swapped = target && s->data_target && strcmp(target, s->data_target) != 0;
     /* Every file's drops before any file's additions (drops_first()): the files gone, then
-     * what each file no longer holds; then each file is read. */
-    struct hmap whole;
+     * what each file no longer holds; then each file is read; then what went is deleted
+     * (finish_drops()). */
+    struct hmap whole, fresh;
     hmap_init(&whole);
+    hmap_init(&fresh);
+    struct drops drops = {0};
     bool listed = true;
     for (size_t i = 0; i < n && listed; i++)
         listed = hmap_put(&whole, names[i], FILE_SEEN, NULL) == 0;
@@ -1455,26 +1601,29 @@ static int load_folder_once(struct localsrc *s, bool *moved)
     size_t ngone = 0;
     if (listed && hmap_keys(&s->files, not_listed, &whole, &gone, &ngone) == 0) {
         for (size_t i = 0; i < ngone; i++)
-            remove_file(s, gone[i]);
+            remove_file_later(s, gone[i], &drops);
         strv_free(gone, ngone);
     }
+    size_t budget = PREREAD_MAX;
     for (size_t i = 0; i < n; i++) {
         struct preread *pre = NULL;
-        if (drops_first(s, names[i], &pre))
+        if (drops_first(s, names[i], &drops, &pre, &budget))
             (void)hmap_put(&whole, names[i], KEY_REMOVED, NULL);
         else if (pre && hmap_put(&whole, names[i], pre, NULL) < 0)
             preread_free(pre); /* without memory: load_file() reads it again */
     }
     for (size_t i = 0; i < n; i++) {
         struct preread *pre = hmap_get(&whole, names[i]);
-        if (pre != KEY_REMOVED)
-            load_file(s, names[i], false, pre != FILE_SEEN ? pre : NULL);
+        if (pre != KEY_REMOVED && load_file(s, names[i], false, pre != FILE_SEEN ? pre : NULL))
+            (void)hmap_put(&fresh, names[i], FILE_SEEN, NULL); /* no memory: read again */
         if (pre != KEY_REMOVED && pre != FILE_SEEN)
             preread_free(pre);
         hmap_put(&seen, names[i], hmap_get(&s->folders, names[i]) ? FOLDER_SEEN : FILE_SEEN, NULL);
         hmap_remove(&s->removed, names[i]);
     }
     hmap_clear(&whole, NULL);
+    finish_drops(s, &drops, &fresh);
+    hmap_clear(&fresh, NULL);
     s->data_swapped = false;
     free(s->data_target);
     s->data_target = target;
@@ -1647,7 +1796,9 @@ static void on_settle(struct evtimer *timer, void *userdata)
     }
     char **names = NULL;
     size_t n = 0;
-    if (hmap_keys(&s->removed, NULL, NULL, &names, &n) < 0) {
+    /* A volume changed: its whole read below drops the files gone with what the others no
+     * longer hold, before it puts what they hold now (an object moved between keys). */
+    if (!s->swap_seen && hmap_keys(&s->removed, NULL, NULL, &names, &n) < 0) {
         evtimer_arm(s->settle_timer, REMOVAL_SETTLE_MS);
         return;
     }
@@ -1923,7 +2074,6 @@ int localsrc_new(const char *dir, struct engine *e, struct evloop *l, struct met
     hmap_init(&s->folders);
     hmap_init(&s->pod_dropped);
     hmap_init(&s->pod_from);
-    hmap_init(&s->holders);
     hmap_init(&s->lastev);
     hmap_init(&s->busy);
     s->dir = strdup(dir);

@@ -683,6 +683,73 @@ static void test_moved_between_files_in_one_read(void **state)
     assert_int_equal(errs2, errs);
 }
 
+/* Policy web (by name) allows all for pod w1 (app=web); guard, which selects app=web and blocks
+ * ptrace, is in m-guard.yaml. */
+#define OPEN_WEB POL("web", "  defaultAction: Allow\n")
+#define GUARD_OK                                                                                   \
+    POL("guard", "  selector: {matchLabels: {app: web}}\n"                                         \
+                 "  rules: [{syscalls: [ptrace], action: Block}]\n")
+/* A bad edit of guard: another selector, and its action misspelled (invalid). */
+#define GUARD_BAD                                                                                  \
+    POL("guard", "  selector: {matchLabels: {app: api}}\n"                                         \
+                 "  rules: [{syscalls: [ptrace], action: Blok}]\n")
+
+/* Starts with guard (text) in m-guard.yaml; then, in one change read whole, m-guard.yaml holds
+ * a Namespace instead and `to` holds guard_after. Whether web.json was written, and with
+ * ptrace blocked, at the start (*start_*) and after the move. */
+static void guard_moves(const char *guard, const char *to, const char *guard_after,
+                        bool *start_written, bool *written, bool *ptrace)
+{
+    struct fix f = {0};
+    struct out *o = calloc(1, sizeof(*o));
+    assert_non_null(o);
+    fix_start(&f);
+    put_file(&f, "base.yaml", OPEN_WEB);
+    put_file(&f, "m-guard.yaml", guard);
+    fix_first_sync(&f, o);
+    *start_written = o->seen && o->action == FILE_WRITE && strstr(o->json, "\"ptrace\"");
+    put_file(&f, "m-guard.yaml", NS("nx", "{}"));
+    put_file(&f, to, guard_after);
+    sync_again(&f, o);
+    *written = o->seen && o->action == FILE_WRITE;
+    *ptrace = strstr(o->json, "\"ptrace\"") != NULL;
+    fix_stop(&f);
+    free(o);
+}
+
+/* A policy moved to another file with a bad edit in one change: the edit counts as refused
+ * (docs/policies.md), so web.json keeps ptrace blocked, whichever file is read first. Its move
+ * deleted it from the engine, then put it anew, with no version that compiled: web.json lost
+ * the guard (a review's reproducer). */
+static void test_moved_with_bad_edit_keeps_last_good(void **state)
+{
+    (void)state;
+    const char *to[] = {"a-guard.yaml", "z-guard.yaml"};
+    for (size_t i = 0; i < 2; i++) {
+        bool start, written, ptrace;
+        guard_moves(GUARD_OK, to[i], GUARD_BAD, &start, &written, &ptrace);
+        assert_true(start);
+        if (written && !ptrace)
+            fail_msg("guard moved to %s with a bad edit: web.json written without it", to[i]);
+    }
+}
+
+/* A policy invalid since the start (which pods its earlier versions selected is not known: every
+ * file of its namespace is held) moved unchanged to another file: still held, as a fresh start
+ * on the final folder holds it. */
+static void test_moved_invalid_since_start_still_holds(void **state)
+{
+    (void)state;
+    const char *to[] = {"a-guard.yaml", "z-guard.yaml"};
+    for (size_t i = 0; i < 2; i++) {
+        bool start, written, ptrace;
+        guard_moves(GUARD_BAD, to[i], GUARD_BAD, &start, &written, &ptrace);
+        assert_false(start);
+        if (written)
+            fail_msg("a guard invalid since the start moved to %s: web.json written", to[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -699,6 +766,8 @@ int main(void)
         cmocka_unit_test(test_pod_once_always_put),
         cmocka_unit_test(test_pod_successor_not_broken),
         cmocka_unit_test(test_moved_between_files_in_one_read),
+        cmocka_unit_test(test_moved_with_bad_edit_keeps_last_good),
+        cmocka_unit_test(test_moved_invalid_since_start_still_holds),
         cmocka_unit_test(test_defined_twice_at_start_writes_neither),
         cmocka_unit_test(test_defined_twice_in_one_file_after_start),
     };
