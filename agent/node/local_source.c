@@ -593,7 +593,8 @@ static bool pod_kept(struct localsrc *s, const char *name, const struct lfile *f
     const char *from = hmap_get(&s->pod_from, id->key);
     if (!from || strcmp(from, name) == 0)
         return false;
-    return other_holder(s, name, id) != NULL;
+    const struct lfile *ff = hmap_get(&s->files, from); /* still holds it: stays in force */
+    return ff && ff->known && file_holds(ff, id);
 }
 
 /* Marks the known files other than name that hold id invalid: a policy they define is held
@@ -1477,6 +1478,7 @@ static bool drops_first(struct localsrc *s, const char *name, struct drops *d, s
             drop_later(s, d, name, f->ids[i]);
         }
         f->nids = kept;
+        f->force = true; /* its ids are no longer those of its digest's bytes: read it whole */
     }
     if (len > *budget) {
         preread_free(pre);

@@ -750,6 +750,35 @@ static void test_moved_invalid_since_start_still_holds(void **state)
     }
 }
 
+/* Pod w2 in a.yaml and b.yaml (app: web), and in c.yaml (app: other), read last, in force. One
+ * change read whole: c.yaml drops it, a.yaml and b.yaml change something else and keep theirs.
+ * The definition in force went: theirs is put (a fresh read's), never c.yaml's kept because
+ * each of a.yaml and b.yaml saw the other hold it (a review's reproducer). */
+static void test_pod_in_force_dropped_beside_two_copies(void **state)
+{
+    (void)state;
+    struct fix f = {0};
+    struct out *o = w_start(&f);
+    put_file(&f, "a.yaml", WPOD("{app: web}"));
+    put_file(&f, "b.yaml", WPOD("{app: web}"));
+    fix_first_sync(&f, o);
+    put_file(&f, "c.yaml", WPOD("{app: other}"));
+    sync_again(&f, o);
+    char s0[64], s1[64], s2[64];
+    app_of(&f, s0, sizeof(s0));
+    put_file(&f, "c.yaml", "# nothing\n");
+    put_file(&f, "a.yaml", WPOD("{app: web}") "---\n" NS("n1", "{}"));
+    put_file(&f, "b.yaml", WPOD("{app: web}") "---\n" NS("n2", "{}"));
+    sync_again(&f, o);
+    app_of(&f, s1, sizeof(s1));
+    sync_again(&f, o); /* nothing changed on disk */
+    app_of(&f, s2, sizeof(s2));
+    links_stop(&f, o);
+    assert_string_equal(s0, "other");
+    assert_string_equal(s1, "web");
+    assert_string_equal(s2, "web");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -768,6 +797,7 @@ int main(void)
         cmocka_unit_test(test_moved_between_files_in_one_read),
         cmocka_unit_test(test_moved_with_bad_edit_keeps_last_good),
         cmocka_unit_test(test_moved_invalid_since_start_still_holds),
+        cmocka_unit_test(test_pod_in_force_dropped_beside_two_copies),
         cmocka_unit_test(test_defined_twice_at_start_writes_neither),
         cmocka_unit_test(test_defined_twice_in_one_file_after_start),
     };
