@@ -16,23 +16,17 @@
 #include "engine/recording.h"
 
 /* One policy and what compiling it gave (cached until it or an ancestor changes). */
+/* One per policy (ten thousand and more): the small fields share a word, and the notes, which
+ * most policies have none of, are a pointer (152 bytes a policy before, 104 now). */
 struct pstate {
     struct policy *p;
     const char *key; /* the policies map's copy (10,000 policies: no copy of its own) */
     bool compiled;
     bool valid;
-    uint8_t tag;    /* the caller's (engine_policy_swap_tag) */
-    char *error;    /* when invalid: why (the whole message) */
-    char *cause;    /* when invalid because an ancestor is: that ancestor's own message */
-    unsigned depth; /* when valid: policies in its extends chain, itself included */
-    bool too_deep;  /* invalid because its chain is longer than EXTENDS_MAX */
-    /* When valid: the profile, or NULL when it was compiled for its status alone and not
-     * kept (ensure_prof() compiles it again, the same). */
-    struct cprof *prof;
-    struct compile_notes notes;
-    struct pstate *parent;
-    uint64_t mark;            /* the last invalidation that reached it (cycles end there) */
-    struct pstate *work_next; /* the invalidation's work stack */
+    uint8_t tag;        /* the caller's (engine_policy_swap_tag) */
+    bool too_deep;      /* invalid because its chain is longer than EXTENDS_MAX */
+    uint8_t depth;      /* when valid: policies in its extends chain, itself included */
+    uint8_t good_depth; /* good's chain's length, as depth (both at most EXTENDS_MAX) */
     /* The last version of the policy that compiled (contract 2: a bad edit counts as
      * refused): p itself once it has compiled (p_good), else good, the version p replaced
      * when that one had compiled (NULL if none did). While p is invalid, that version still
@@ -42,11 +36,51 @@ struct pstate {
      * may have reached any pod of its scope. Until a version compiles, an invalid p reaches
      * them all (their files keep what they hold). */
     bool past_unseen;
+    char *error; /* when invalid: why (the whole message) */
+    char *cause; /* when invalid because an ancestor is: that ancestor's own message */
+    /* When valid: the profile, or NULL when it was compiled for its status alone and not
+     * kept (ensure_prof() compiles it again, the same). */
+    struct cprof *prof;
+    struct compile_notes *notes; /* its compile's warnings and conflicts; NULL: none */
+    struct pstate *parent;
+    uint64_t mark;            /* the last invalidation that reached it (cycles end there) */
+    struct pstate *work_next; /* the invalidation's work stack */
     struct policy *good;
     struct cprof *good_prof; /* that version's profile, compiled at good_epoch (a cache) */
     uint64_t good_epoch;
-    unsigned good_depth; /* its chain's length, as depth */
 };
+
+_Static_assert(EXTENDS_MAX <= UINT8_MAX, "a chain's length fits in pstate's depth");
+
+static const struct compile_notes no_notes;
+
+static const struct compile_notes *notes_of(const struct pstate *s)
+{
+    return s->notes ? s->notes : &no_notes;
+}
+
+static void notes_free(struct pstate *s)
+{
+    compile_notes_clear(s->notes);
+    free(s->notes);
+    s->notes = NULL;
+}
+
+/* Keeps n as s's notes when it holds any (taken), else clears it. 0, or -ENOMEM (n cleared). */
+static int notes_keep(struct pstate *s, struct compile_notes *n)
+{
+    notes_free(s);
+    if (!n->nwarnings && !n->nconflicts)
+        return 0;
+    s->notes = malloc(sizeof(*s->notes));
+    if (!s->notes) {
+        compile_notes_clear(n);
+        return -ENOMEM;
+    }
+    *s->notes = *n;
+    *n = (struct compile_notes){0};
+    return 0;
+}
 
 struct pvec {
     struct pstate **v;
@@ -154,7 +188,7 @@ static void pstate_reset(struct pstate *s)
     s->too_deep = false;
     cprof_free(s->prof);
     s->prof = NULL;
-    compile_notes_clear(&s->notes);
+    notes_free(s);
     s->parent = NULL;
     cprof_free(s->good_prof);
     s->good_prof = NULL;
@@ -1076,10 +1110,31 @@ static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
             return r;
     }
     struct kerr err = {0};
-    int r = profile_compile(p, parent_prof_of(e, p, par), e->node_arches, e->db, &s->prof,
-                            &s->notes, &err);
-    if (r == -ENOMEM)
+    struct compile_notes notes = {0};
+    int r = profile_compile(p, parent_prof_of(e, p, par), e->node_arches, e->db, &s->prof, &notes,
+                            &err);
+    if (r == -ENOMEM) {
+        compile_notes_clear(&notes);
         return r;
+    }
+    /* Told when the policy arrives (engine_put_policy), kept for its status. */
+    char *told[] = {r < 0 ? NULL : engine_selector_warning(p)};
+    for (size_t i = 0; i < ELEMENTSOF(told); i++) {
+        if (!told[i])
+            continue;
+        char **v = realloc(notes.warnings, (notes.nwarnings + 1) * sizeof(*v));
+        if (!v) {
+            for (size_t k = i; k < ELEMENTSOF(told); k++)
+                free(told[k]);
+            compile_notes_clear(&notes);
+            return -ENOMEM;
+        }
+        notes.warnings = v;
+        v[notes.nwarnings++] = told[i];
+    }
+    int k = notes_keep(s, &notes);
+    if (k < 0)
+        return k;
     if (r < 0)
         return set_error(s, "%s", err.msg);
     s->valid = true;
@@ -1089,29 +1144,16 @@ static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
     s->p_good = true;
     s->past_unseen = false; /* its files are written from this version on */
     good_clear(s);
-    for (size_t i = 0; i < s->notes.nwarnings; i++)
-        logf_(e, "warning: %s", s->notes.warnings[i]);
-    /* Told when the policy arrives (engine_put_policy), kept for its status. */
-    char *told[] = {engine_selector_warning(p)};
-    for (size_t i = 0; i < ELEMENTSOF(told); i++) {
-        if (!told[i])
-            continue;
-        char **v = realloc(s->notes.warnings, (s->notes.nwarnings + 1) * sizeof(*v));
-        if (!v) {
-            for (size_t k = i; k < ELEMENTSOF(told); k++)
-                free(told[k]);
-            return -ENOMEM;
-        }
-        s->notes.warnings = v;
-        v[s->notes.nwarnings++] = told[i];
-    }
-    if (s->notes.nconflicts) {
+    const struct compile_notes *n = notes_of(s);
+    for (size_t i = 0; i < n->nwarnings - (told[0] != NULL); i++)
+        logf_(e, "warning: %s", n->warnings[i]);
+    if (n->nconflicts) {
         char list[1024];
         size_t off = 0;
         list[0] = '\0';
-        for (size_t i = 0; i < s->notes.nconflicts && off < sizeof(list); i++)
+        for (size_t i = 0; i < n->nconflicts && off < sizeof(list); i++)
             off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "",
-                                    s->notes.conflicts[i]);
+                                    n->conflicts[i]);
         logf_(e,
               "conflict: %s loosens what its parent %s sets (%s): it is compiled with its own "
               "rules winning and detached from the parent's descendants",
@@ -1237,10 +1279,10 @@ static struct policy_result result_of(const struct pstate *s)
         .valid = s->valid,
         .error = s->error ? s->error : (s->valid ? NULL : "invalid"),
         .prof = s->prof,
-        .warnings = s->notes.warnings,
-        .nwarnings = s->notes.nwarnings,
-        .conflicts = s->notes.conflicts,
-        .nconflicts = s->notes.nconflicts,
+        .warnings = notes_of(s)->warnings,
+        .nwarnings = notes_of(s)->nwarnings,
+        .conflicts = notes_of(s)->conflicts,
+        .nconflicts = notes_of(s)->nconflicts,
         .parent = s->parent ? s->parent->p : NULL,
     };
 }
@@ -1346,7 +1388,7 @@ int engine_children(struct engine *e, const struct policy *p, const struct polic
             free(v);
             return r;
         }
-        bool attached = s->valid && s->notes.nconflicts == 0;
+        bool attached = s->valid && notes_of(s)->nconflicts == 0;
         if (attached && (p ? s->parent && s->parent->p == p : !s->parent))
             v[n++] = s->p;
     }
