@@ -1111,8 +1111,9 @@ static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
     }
     struct kerr err = {0};
     struct compile_notes notes = {0};
-    int r = profile_compile(p, parent_prof_of(e, p, par), e->node_arches, e->db, &s->prof, &notes,
-                            &err);
+    _cleanup_(cprof_freep) struct cprof *prof = NULL;
+    int r =
+        profile_compile(p, parent_prof_of(e, p, par), e->node_arches, e->db, &prof, &notes, &err);
     if (r == -ENOMEM) {
         compile_notes_clear(&notes);
         return r;
@@ -1137,6 +1138,8 @@ static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
         return k;
     if (r < 0)
         return set_error(s, "%s", err.msg);
+    cprof_free(s->prof);
+    s->prof = TAKE_PTR(prof);
     s->valid = true;
     s->compiled = true;
     s->parent = par;
