@@ -15,9 +15,9 @@
 #include "engine/startup.h"
 #include "engine/recording.h"
 
-/* One policy and what compiling it gave (cached until it or an ancestor changes). */
-/* One per policy (ten thousand and more): the small fields share a word, and the notes, which
- * most policies have none of, are a pointer (152 bytes a policy before, 104 now). */
+/* One policy and what compiling it gave (cached until it or an ancestor changes). There are
+ * ten thousand and more: the small fields share a word, and the notes, which most policies
+ * have none of, are a pointer (104 bytes a policy; 152 before). */
 struct pstate {
     struct policy *p;
     const char *key; /* the policies map's copy (10,000 policies: no copy of its own) */

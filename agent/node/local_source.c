@@ -89,8 +89,6 @@ struct localsrc {
     bool lost;           /* the folder cannot be read now: nothing changes, retrying */
     unsigned lost_attempts;
     unsigned defined_twice; /* warnings that an object is defined in two files */
-    /* ident key -> how many times the files' ids hold it (the count is the value), so that
-     * most objects need no walk of every file to know that no other file holds them. */
     /* A counting filter of the files' ids: held[h & (nheld_slots - 1)] counts the ids whose
      * key hashes to h (fnv1a64), so that a zero says no file holds an object of that key and
      * most objects need no walk of every file; keys that share a slot only cost a walk. Sized
@@ -297,6 +295,20 @@ static void ident_set(struct ident *id, const char *ns, const char *name, const 
 static uint32_t *held_slot(const struct localsrc *s, const char *key)
 {
     return &s->held[fnv1a64_str(key) & (s->nheld_slots - 1)];
+}
+
+/* The ident of object o (a policy, a Pod or a Namespace), with the digest sel; id->name is
+ * NULL without memory. */
+static void ident_of(struct ident *id, const struct object *o, const struct digest *sel)
+{
+    *id = (struct ident){.type = o->type};
+    if (o->type == OBJ_POLICY) {
+        id->kind = o->policy->kind;
+        ident_set(id, o->policy->ns, o->policy->name, sel);
+    } else if (o->type == OBJ_POD)
+        ident_set(id, o->pod->ns, o->pod->name, sel);
+    else
+        ident_set(id, NULL, o->ns->name, sel);
 }
 
 /* Counts every file's ids into a filter of at least twice want slots; without memory, the
@@ -818,18 +830,70 @@ static void name_gone(const struct ident *ids, size_t n, const bool *gone, char 
         snprintf(buf + off, len - off, " and %zu more", more);
 }
 
-static void remove_file(struct localsrc *s, const char *name)
+/* An object a file no longer holds, found by a whole read before any file's objects are put,
+ * taken out of the engine only after every file is read (finish_drops()). */
+struct dropped {
+    char *file; /* the file that held it */
+    struct ident id;
+};
+
+struct drops {
+    struct dropped *v;
+    size_t n, cap;
+};
+
+/* Keeps id (taken: its memory is the list's now), which file no longer holds, for
+ * finish_drops(); without memory, it is dropped now (as a read of one file does). */
+static void drop_later(struct localsrc *s, struct drops *d, const char *file, struct ident id)
+{
+    char *copy = NULL;
+    if (d->n == d->cap) {
+        size_t nc = d->cap ? 2 * d->cap : 16;
+        struct dropped *v = realloc(d->v, nc * sizeof(*v));
+        if (v) {
+            d->v = v;
+            d->cap = nc;
+        }
+    }
+    if (d->n < d->cap && (copy = strdup(file))) {
+        d->v[d->n++] = (struct dropped){copy, id};
+        return;
+    }
+    drop_ident(s, file, &id);
+    free(id.name);
+}
+
+/* Names the ngone ids of f that its read at path (nobjects objects) no longer holds (gone[i]). */
+static void tell_gone(const char *path, const struct lfile *f, const bool *gone, size_t ngone,
+                      size_t nobjects)
+{
+    char what[512];
+    name_gone(f->ids, f->nids, gone, what, sizeof(what));
+    if (nobjects == 0) /* all of them: a file commented out, say, is not an empty one */
+        log_warning("%s holds no object any more: its %zu object(s) are gone: %s", path, ngone,
+                    what);
+    else
+        log_info("%s: %zu object(s) no longer in it are gone: %s", path, ngone, what);
+}
+
+/* File name is gone from DIR (or, a volume's key, from its data): its objects go, now, or
+ * through d in a whole read (finish_drops()). */
+static void remove_file(struct localsrc *s, const char *name, struct drops *d)
 {
     struct lfile *f = hmap_remove(&s->files, name);
     if (!f)
         return;
     holders_count(s, f->ids, f->nids, -1);
-    for (size_t i = 0; i < f->nids; i++)
+    for (size_t i = 0; !d && i < f->nids; i++)
         drop_ident(s, name, &f->ids[i]);
     char gone[512];
     name_gone(f->ids, f->nids, NULL, gone, sizeof(gone));
     log_info("%s/%s removed: its %zu object(s) are gone%s%s", s->dir, name, f->nids,
              f->nids ? ": " : "", gone);
+    for (size_t i = 0; d && i < f->nids; i++)
+        drop_later(s, d, name, f->ids[i]); /* taken */
+    if (d)
+        f->nids = 0;
     lfile_free(f);
 }
 
@@ -1058,22 +1122,20 @@ static bool volume_key_missing(const struct localsrc *s, const char *name, const
            errno == ENOENT;
 }
 
-/* Reads one file into the engine. for_event: read for an event of the queue (on_inotify()),
- * not used when a later event says it was written since (later_event()). Returns true when
- * the engine changed. */
 /* Read whole after ..data moved to a new folder, which lacks the key name (path): the update
  * removed it (its link goes after the swap, or was left behind). What it held goes now, so that
  * this read is the volume's new content, not its new keys beside an old one. Never when ..data
  * did not move (a volume being torn down, its folder emptied: every key would seem missing) nor
  * at start: then a file that cannot be read. Returns true when the engine changed. */
-static bool volume_key_removed(struct localsrc *s, const char *name, const char *path)
+static bool volume_key_removed(struct localsrc *s, const char *name, const char *path,
+                               struct drops *d)
 {
     log_warning("%s: not in the volume's new data (..data moved to a folder without it: a key "
                 "the update removed): taken as absent",
                 path);
     if (!hmap_get(&s->files, name))
         return false;
-    remove_file(s, name);
+    remove_file(s, name, d);
     return true;
 }
 
@@ -1081,7 +1143,6 @@ static bool volume_key_removed(struct localsrc *s, const char *name, const char 
  * its objects (the bytes themselves are not kept). */
 struct preread {
     struct digest digest;
-    size_t len;
     struct batch b;
 };
 
@@ -1094,8 +1155,10 @@ static void preread_free(void *v)
     free(p);
 }
 
-/* Reads DIR/name and puts what it holds, or, with pre, uses what drops_first() decoded of it
- * (the same snapshot for its drops and its additions, decoded once). */
+/* Reads one file into the engine, or, with pre, uses what drops_first() decoded of it (the
+ * same snapshot for its drops and its additions, decoded once). for_event: read for an event of
+ * the queue (on_inotify()), not used when a later event says it was written since
+ * (later_event()). Returns true when the engine changed. */
 static bool load_file(struct localsrc *s, const char *name, bool for_event, struct preread *pre)
 {
     _cleanup_free_ char *path = NULL;
@@ -1114,7 +1177,7 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event, stru
     hmap_remove(&s->busy, name);
     struct kerr err = {0};
     _cleanup_free_ char *buf = NULL;
-    size_t len = pre ? pre->len : 0;
+    size_t len = 0;
     int r = pre ? 0 : read_file_all(path, MAX_MANIFEST, &buf, &len, &err);
     if (r < 0 && r != -ENOENT && (r == -EISDIR || is_folder(s, name))) {
         folder_seen(s, name);
@@ -1122,7 +1185,7 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event, stru
     }
     hmap_remove(&s->folders, name);
     if (r == -ENOENT && s->l && s->data_swapped && volume_key_missing(s, name, path))
-        return volume_key_removed(s, name, path);
+        return volume_key_removed(s, name, path, NULL);
     struct stat lst;
     bool in_volume = false;
     if (r == -ENOENT && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
@@ -1200,25 +1263,18 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event, stru
     for (size_t i = 0; i < b.n; i++) {
         struct object *o = &b.v[i];
         struct ident *id = &ids[nids++];
-        id->type = o->type;
-        if (o->type == OBJ_POLICY) {
-            id->kind = o->policy->kind;
-            struct digest sel;
-            bool known = !o->policy->selector_unknown && selectors_digest(o->policy, &sel) == 0;
-            ident_set(id, o->policy->ns, o->policy->name, known ? &sel : NULL);
-            if (o->policy->error) {
-                metrics_add(s->m, M_SOURCE_ERRORS, 1);
-                log_error("%s", o->policy->error);
-                ninvalid++;
-            }
-        } else if (o->type == OBJ_POD) {
-            struct digest def; /* without memory, unknown: taken as changed */
-            bool known = pod_digest(o->pod, &def) == 0;
-            ident_set(id, o->pod->ns, o->pod->name, known ? &def : NULL);
-        } else {
-            struct digest lab; /* without memory, unknown: taken as other labels */
-            bool known = labels_digest(&o->ns->labels, &lab) == 0;
-            ident_set(id, NULL, o->ns->name, known ? &lab : NULL);
+        /* A policy's selectors; a Pod's definition (without memory, unknown: taken as
+         * changed); a Namespace's labels (without memory, unknown: other labels). */
+        struct digest dg;
+        bool known = o->type == OBJ_POLICY
+                         ? !o->policy->selector_unknown && selectors_digest(o->policy, &dg) == 0
+                     : o->type == OBJ_POD ? pod_digest(o->pod, &dg) == 0
+                                          : labels_digest(&o->ns->labels, &dg) == 0;
+        ident_of(id, o, known ? &dg : NULL);
+        if (o->type == OBJ_POLICY && o->policy->error) {
+            metrics_add(s->m, M_SOURCE_ERRORS, 1);
+            log_error("%s", o->policy->error);
+            ninvalid++;
         }
         if (!id->name) {
             ids_free(ids, nids);
@@ -1265,15 +1321,8 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event, stru
                 if (gone)
                     gone[i] = true;
             }
-    if (ngone && gone) {
-        char what[512];
-        name_gone(f->ids, f->nids, gone, what, sizeof(what));
-        if (b.n == 0) /* all of them: a file commented out, say, is not an empty one */
-            log_warning("%s holds no object any more: its %zu object(s) are gone: %s", path, ngone,
-                        what);
-        else
-            log_info("%s: %zu object(s) no longer in it are gone: %s", path, ngone, what);
-    }
+    if (ngone && gone)
+        tell_gone(path, f, gone, ngone, b.n);
     for (size_t i = 0; i < b.n; i++) {
         struct object *o = &b.v[i];
         warn_defined_twice(s, name, hmap_get(&before, ids[i].key) != NULL, o, &ids[i]);
@@ -1335,57 +1384,6 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event, stru
     return true;
 }
 
-/* An object a file no longer holds, found by a whole read before any file's objects are put,
- * taken out of the engine only after every file is read (finish_drops()). */
-struct dropped {
-    char *file; /* the file that held it */
-    struct ident id;
-};
-
-struct drops {
-    struct dropped *v;
-    size_t n, cap;
-};
-
-/* Keeps id (taken: its memory is the list's now), which file no longer holds, for
- * finish_drops(); without memory, it is dropped now (as a read of one file does). */
-static void drop_later(struct localsrc *s, struct drops *d, const char *file, struct ident id)
-{
-    char *copy = NULL;
-    if (d->n == d->cap) {
-        size_t nc = d->cap ? 2 * d->cap : 16;
-        struct dropped *v = realloc(d->v, nc * sizeof(*v));
-        if (v) {
-            d->v = v;
-            d->cap = nc;
-        }
-    }
-    if (d->n < d->cap && (copy = strdup(file))) {
-        d->v[d->n++] = (struct dropped){copy, id};
-        return;
-    }
-    drop_ident(s, file, &id);
-    free(id.name);
-}
-
-/* For load_folder(): file name is gone from DIR (or, a volume's key, from its data): its
- * objects go, through d. */
-static void remove_file_later(struct localsrc *s, const char *name, struct drops *d)
-{
-    struct lfile *f = hmap_remove(&s->files, name);
-    if (!f)
-        return;
-    holders_count(s, f->ids, f->nids, -1);
-    char gone[512];
-    name_gone(f->ids, f->nids, NULL, gone, sizeof(gone));
-    log_info("%s/%s removed: its %zu object(s) are gone%s%s", s->dir, name, f->nids,
-             f->nids ? ": " : "", gone);
-    for (size_t i = 0; i < f->nids; i++)
-        drop_later(s, d, name, f->ids[i]);
-    f->nids = 0;
-    lfile_free(f);
-}
-
 /* The bytes of the files whose objects are kept between drops_first() and load_file() in one
  * whole read, at the most: past it, load_file() reads a file again. */
 #define PREREAD_MAX (8u << 20)
@@ -1417,10 +1415,7 @@ static bool drops_first(struct localsrc *s, const char *name, struct drops *d, s
     size_t len = 0;
     int r = read_file_all(path, MAX_MANIFEST, &buf, &len, &err);
     if (r == -ENOENT && s->l && s->data_swapped && volume_key_missing(s, name, path)) {
-        log_warning("%s: not in the volume's new data (..data moved to a folder without it: a "
-                    "key the update removed): taken as absent",
-                    path);
-        remove_file_later(s, name, d);
+        volume_key_removed(s, name, path, d);
         return true;
     }
     struct preread *pre = r == 0 ? calloc(1, sizeof(*pre)) : NULL;
@@ -1429,7 +1424,6 @@ static bool drops_first(struct localsrc *s, const char *name, struct drops *d, s
         return false;
     }
     digest_bytes(buf, len, &pre->digest);
-    pre->len = len;
     if ((!f->broken && !f->force && digest_equal(&f->digest, &pre->digest)) ||
         manifest_load_buffer(buf, len, path, collect, &pre->b, &err) < 0) {
         preread_free(pre);
@@ -1440,14 +1434,8 @@ static bool drops_first(struct localsrc *s, const char *name, struct drops *d, s
     bool keys = true;
     for (size_t i = 0; keys && i < pre->b.n; i++) {
         const struct object *o = &pre->b.v[i];
-        struct ident id = {.type = o->type};
-        if (o->type == OBJ_POLICY) {
-            id.kind = o->policy->kind;
-            ident_set(&id, o->policy->ns, o->policy->name, NULL);
-        } else if (o->type == OBJ_POD)
-            ident_set(&id, o->pod->ns, o->pod->name, NULL);
-        else
-            ident_set(&id, NULL, o->ns->name, NULL);
+        struct ident id;
+        ident_of(&id, o, NULL);
         keys = id.name && hmap_put(&now, id.key, (void *)1, NULL) == 0;
         free(id.name);
     }
@@ -1461,13 +1449,7 @@ static bool drops_first(struct localsrc *s, const char *name, struct drops *d, s
         }
     hmap_clear(&now, NULL);
     if (ngone) {
-        char what[512];
-        name_gone(f->ids, f->nids, gone, what, sizeof(what));
-        if (pre->b.n == 0)
-            log_warning("%s holds no object any more: its %zu object(s) are gone: %s", path, ngone,
-                        what);
-        else
-            log_info("%s: %zu object(s) no longer in it are gone: %s", path, ngone, what);
+        tell_gone(path, f, gone, ngone, pre->b.n);
         size_t kept = 0;
         for (size_t i = 0; i < f->nids; i++) {
             if (!gone[i]) {
@@ -1490,7 +1472,7 @@ static bool drops_first(struct localsrc *s, const char *name, struct drops *d, s
 }
 
 /* The end of a whole read: each object a file no longer holds (drops_first(),
- * remove_file_later()) goes from the engine, unless files read in this read (put: the names in
+ * remove_file()) goes from the engine, unless files read in this read (put: the names in
  * fresh) hold it now and no other file does: then it moved, and is in force as put. Another
  * file that holds it too is read again (drop_ident()). */
 static void finish_drops(struct localsrc *s, struct drops *d, const struct hmap *fresh)
@@ -1603,7 +1585,7 @@ static int load_folder_once(struct localsrc *s, bool *moved)
     size_t ngone = 0;
     if (listed && hmap_keys(&s->files, not_listed, &whole, &gone, &ngone) == 0) {
         for (size_t i = 0; i < ngone; i++)
-            remove_file_later(s, gone[i], &drops);
+            remove_file(s, gone[i], &drops);
         strv_free(gone, ngone);
     }
     size_t budget = PREREAD_MAX;
@@ -1644,7 +1626,7 @@ static int load_folder_once(struct localsrc *s, bool *moved)
     r = hmap_keys(&s->files, not_seen, &seen, &gone, &ngone);
     hmap_clear(&seen, NULL);
     for (size_t i = 0; r == 0 && i < ngone; i++)
-        remove_file(s, gone[i]);
+        remove_file(s, gone[i], NULL);
     if (r == 0)
         strv_free(gone, ngone);
     reread_marked(s);
@@ -1819,7 +1801,7 @@ static void on_settle(struct evtimer *timer, void *userdata)
                 folder_tell(s, names[i]);
         }
         if (gone) {
-            remove_file(s, names[i]);
+            remove_file(s, names[i], NULL);
             changed = true;
         }
     }
