@@ -66,16 +66,9 @@ int dir_list(const char *dir, bool (*want)(const char *name), bool with_dir, cha
     return 0;
 }
 
-int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len, struct kerr *err)
+int read_fd_all(int fd, const char *path, size_t max, char **ret, size_t *ret_len, struct kerr *err)
 {
-    /* O_NONBLOCK: a FIFO (or a device) put where a file is expected must not block the open
-     * until some writer comes; cleared right after, so that a pipe with a writer (-f
-     * <(command), /dev/stdin) is read to its end, and one without reads as empty. A regular
-     * file's reads ignore it, so it stays (two system calls less per file the agent reads). */
-    _cleanup_close_ int fd =
-        strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0)
-        return kerr_set(err, -errno, "%s: %s", path, strerror(errno));
+    /* An fd opened with O_NONBLOCK (read_file_all()) is made blocking unless a regular file. */
     struct stat st;
     if (fstat(fd, &st) < 0)
         return kerr_set(err, -errno, "%s: %s", path, strerror(errno));
@@ -122,4 +115,17 @@ int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len, str
     *ret = TAKE_PTR(buf);
     *ret_len = len;
     return 0;
+}
+
+int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len, struct kerr *err)
+{
+    /* O_NONBLOCK: a FIFO (or a device) put where a file is expected must not block the open
+     * until some writer comes; cleared right after, so that a pipe with a writer (-f
+     * <(command), /dev/stdin) is read to its end, and one without reads as empty. A regular
+     * file's reads ignore it, so it stays (two system calls less per file the agent reads). */
+    _cleanup_close_ int fd =
+        strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return kerr_set(err, -errno, "%s: %s", path, strerror(errno));
+    return read_fd_all(fd, path, max, ret, ret_len, err);
 }

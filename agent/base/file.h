@@ -17,6 +17,10 @@
  * buffer; *ret and *ret_len are written only on success. */
 int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len, struct kerr *err);
 
+/* The same from fd, open for reading, from its offset (path: for messages); fd stays open. */
+int read_fd_all(int fd, const char *path, size_t max, char **ret, size_t *ret_len,
+                struct kerr *err);
+
 /* The names of the entries of folder dir for which want(name) is true (every entry but "."
  * and ".." when want is NULL), sorted, from one listing that went through whole: prefixed
  * with "dir/" when with_dir. *ret_names (free with strv_free()), *ret_n and *ret_st (the

@@ -86,7 +86,9 @@ struct localsrc {
     bool data_swapped;   /* in load_folder(), reading every file: ..data moved since the
                           * last whole read */
     char *data_target;   /* ..data's target at the last whole read, NULL: none, or no volume */
-    bool lost;           /* the folder cannot be read now: nothing changes, retrying */
+    struct hmap
+        pins;  /* in a volume's whole read: key -> its file in one data folder (pin_data()) */
+    bool lost; /* the folder cannot be read now: nothing changes, retrying */
     unsigned lost_attempts;
     unsigned defined_twice; /* warnings that an object is defined in two files */
     /* A counting filter of the files' ids: held[h & (nheld_slots - 1)] counts the ids whose
@@ -381,6 +383,7 @@ void localsrc_free(struct localsrc *s)
     evtimer_free(s->settle_timer);
     evtimer_free(s->busy_timer);
     hmap_clear(&s->busy, NULL);
+    hmap_clear(&s->pins, NULL); /* empty but within load_folder_once() */
     evtimer_free(s->retry_timer);
     hmap_clear(&s->files, lfile_free);
     hmap_clear(&s->removed, NULL);
@@ -1107,6 +1110,100 @@ static bool link_into_data(const char *path, const char *name)
     return strcmp(target + 7, name) == 0;
 }
 
+/* A volume's whole read takes every key from one data folder: the one ..data pointed to when
+ * the read began. The kubelet writes an update into a new folder and then moves ..data, never
+ * the files of a folder in place, so files opened there all hold one version of the volume,
+ * even when ..data moves and the old folder is removed while they are read. Read through the
+ * links instead, the first keys of one update were put beside the last keys of the next.
+ * Values of s->pins: PIN_FD(fd), or PIN_MISSING (the link's key is not in that folder). */
+#define PIN_MISSING ((void *)1)
+#define PIN_FD(fd) ((void *)(uintptr_t)((fd) + 2))
+#define PIN_MAX 256   /* keys held open at once; a volume with more is read through its links */
+#define MOVED_READS 3 /* reads of a volume whose ..data moves during each (load_folder()) */
+
+static bool is_missing(const char *name, void *value, void *data)
+{
+    return value == PIN_MISSING;
+}
+
+static void unpin(struct localsrc *s)
+{
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&s->pins, &it); h; h = hmap_next(&s->pins, &it))
+        if (h->value != PIN_MISSING)
+            close((int)((uintptr_t)h->value - 2));
+    hmap_clear(&s->pins, NULL);
+}
+
+/* Opens the names of a volume (the links to ..data/NAME) in ..data's folder, and returns that
+ * folder's name (a copy), or NULL when DIR is not a volume. A key missing there while ..data
+ * moved again (its old folder being removed) is opened again in the new one, MOVED_READS times
+ * at the most. Without memory or above PIN_MAX, names are read through their links. */
+static char *pin_data(struct localsrc *s, char *const *names, size_t n)
+{
+    for (unsigned attempt = 1;; attempt++) {
+        char *target = data_target_now(s);
+        _cleanup_free_ char *folder = NULL;
+        if (!target || n > PIN_MAX || asprintf(&folder, "%s/%s", s->dir, target) < 0)
+            return target;
+        _cleanup_close_ int dfd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        bool missing = dfd < 0;
+        for (size_t i = 0; i < n && dfd >= 0; i++) {
+            _cleanup_free_ char *path = NULL;
+            if (asprintf(&path, "%s/%s", s->dir, names[i]) < 0 || !link_into_data(path, names[i]))
+                continue;
+            int fd = openat(dfd, names[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+            struct stat st;
+            if (fd < 0) {
+                if (errno == ENOENT) {
+                    missing = true;
+                    (void)hmap_put(&s->pins, names[i], PIN_MISSING, NULL);
+                }
+                continue;
+            }
+            /* Only a regular file (a key's folder, a special file: read as before). */
+            if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+                hmap_put(&s->pins, names[i], PIN_FD(fd), NULL) < 0)
+                close(fd);
+        }
+        if (!missing)
+            return target;
+        _cleanup_free_ char *now = data_target_now(s);
+        if (now && strcmp(now, target) == 0 && dfd >= 0)
+            return target; /* keys the update removed, in a folder still in force */
+        if (attempt >= MOVED_READS) {
+            /* Still moving: what is missing is read through its link (load_folder() reads
+             * again when ..data moved). */
+            char **miss = NULL;
+            size_t nmiss = 0;
+            if (hmap_keys(&s->pins, is_missing, NULL, &miss, &nmiss) == 0) {
+                for (size_t i = 0; i < nmiss; i++)
+                    hmap_remove(&s->pins, miss[i]);
+                strv_free(miss, nmiss);
+            } else
+                unpin(s);
+            return target;
+        }
+        unpin(s);
+        free(target);
+    }
+}
+
+/* Reads DIR/name (path) whole: from the file pin_data() opened, when it did. */
+static int read_name(struct localsrc *s, const char *name, const char *path, char **buf,
+                     size_t *len, struct kerr *err)
+{
+    void *pin = hmap_get(&s->pins, name);
+    if (!pin)
+        return read_file_all(path, MAX_MANIFEST, buf, len, err);
+    if (pin == PIN_MISSING)
+        return kerr_set(err, -ENOENT, "%s: %s", path, strerror(ENOENT));
+    int fd = (int)((uintptr_t)pin - 2);
+    if (lseek(fd, 0, SEEK_SET) < 0)
+        return kerr_set(err, -errno, "%s: %s", path, strerror(errno));
+    return read_fd_all(fd, path, MAX_MANIFEST, buf, len, err);
+}
+
 /* Whether DIR/name (path) is a volume's link to a key not in its data: a link whose target is
  * exactly ..data/NAME, ..data being a link to a folder that has no NAME. After a swap of
  * ..data (s->data_swapped), that is a key the update removed (the kubelet removes its link
@@ -1114,6 +1211,8 @@ static bool link_into_data(const char *path, const char *name)
 static bool volume_key_missing(const struct localsrc *s, const char *name, const char *path)
 {
     struct stat st;
+    if (hmap_get(&s->pins, name) == PIN_MISSING)
+        return true;
     if (!link_into_data(path, name))
         return false;
     _cleanup_free_ char *data = NULL, *key = NULL;
@@ -1178,7 +1277,7 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event, stru
     struct kerr err = {0};
     _cleanup_free_ char *buf = NULL;
     size_t len = 0;
-    int r = pre ? 0 : read_file_all(path, MAX_MANIFEST, &buf, &len, &err);
+    int r = pre ? 0 : read_name(s, name, path, &buf, &len, &err);
     if (r < 0 && r != -ENOENT && (r == -EISDIR || is_folder(s, name))) {
         folder_seen(s, name);
         return false;
@@ -1413,7 +1512,7 @@ static bool drops_first(struct localsrc *s, const char *name, struct drops *d, s
     struct kerr err = {0};
     _cleanup_free_ char *buf = NULL;
     size_t len = 0;
-    int r = read_file_all(path, MAX_MANIFEST, &buf, &len, &err);
+    int r = read_name(s, name, path, &buf, &len, &err);
     if (r == -ENOENT && s->l && s->data_swapped && volume_key_missing(s, name, path)) {
         volume_key_removed(s, name, path, d);
         return true;
@@ -1568,8 +1667,9 @@ static int load_folder_once(struct localsrc *s, bool *moved)
     s->listed = true;
     struct hmap seen;
     hmap_init(&seen);
-    /* A volume: whether ..data moved to another folder since the last whole read. */
-    char *target = data_target_now(s);
+    /* A volume: its keys from one folder of ..data (pin_data()), and whether ..data moved to
+     * another folder since the last whole read. */
+    char *target = pin_data(s, names, n);
     s->data_swapped = target && s->data_target && strcmp(target, s->data_target) != 0;
     /* Every file's drops before any file's additions (drops_first()): the files gone, then
      * what each file no longer holds; then each file is read; then what went is deleted
@@ -1630,13 +1730,11 @@ static int load_folder_once(struct localsrc *s, bool *moved)
     if (r == 0)
         strv_free(gone, ngone);
     reread_marked(s);
+    unpin(s);
     _cleanup_free_ char *after = data_target_now(s); /* NULL: not a volume (or no memory) */
     *moved = after && (!s->data_target || strcmp(after, s->data_target) != 0);
     return 0;
 }
-
-/* How many times a volume is read again when its ..data moved during the read. */
-#define MOVED_READS 3
 
 /* load_folder_once(); a volume whose ..data moved while it was read (updated during the read)
  * is read again, so that what is put is one update's content, not the first files of one beside
@@ -2060,6 +2158,7 @@ int localsrc_new(const char *dir, struct engine *e, struct evloop *l, struct met
     hmap_init(&s->pod_from);
     hmap_init(&s->lastev);
     hmap_init(&s->busy);
+    hmap_init(&s->pins);
     s->dir = strdup(dir);
     size_t dl = s->dir ? strlen(s->dir) : 0;
     while (dl > 1 && s->dir[dl - 1] == '/')

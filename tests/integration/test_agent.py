@@ -166,6 +166,21 @@ def atomic_volume_write(d, files, pause=0.0, links_first=False, keep_links=False
         shutil.rmtree(os.path.join(d, old))
 
 
+def many_policies(n):
+    """n policies of namespace demo that select no pod (a key that takes a while to read)."""
+    return "---\n".join(
+        f"apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {{name: f{i}, "
+        f"namespace: demo}}\nspec:\n  selector: {{matchLabels: {{app: none}}}}\n"
+        f"  seccomp: {{syscalls: [read, write], action: Allow}}\n" for i in range(n))
+
+
+def block_rule(name, call):
+    """A policy of demo's web pods that blocks call with EPERM."""
+    return (f"apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {{name: {name}, "
+            f"namespace: demo}}\nspec:\n  selector: {{matchLabels: {{app: web}}}}\n"
+            f"  rules:\n  - {{syscalls: [{call}], action: Block, errno: EPERM}}\n")
+
+
 POD_WEB = pod("demo", "web-1", {"app": "web"}, "kscmp/demo/web.json")
 POD_API = pod("demo", "api-1", {"app": "api"}, "kscmp/demo/api.json", where="container")
 POD_DB = pod("other", "db-0", {"app": "db"}, "kscmp/other/db.json")
@@ -1885,16 +1900,8 @@ spec:
         first, takes a while): the files read after the second update's swap are its version,
         those before the first's; what is put must be one version, never the first key of one
         beside the last key of the other (read again when ..data moved during the read)."""
-        filler = "---\n".join(
-            f"apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {{name: f{i}, "
-            f"namespace: demo}}\nspec:\n  selector: {{matchLabels: {{app: none}}}}\n"
-            f"  seccomp: {{syscalls: [read, write], action: Allow}}\n" for i in range(4000))
-
-        def rule(name, call):
-            return (f"apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {{name: {name}, "
-                    f"namespace: demo}}\nspec:\n  selector: {{matchLabels: {{app: web}}}}\n"
-                    f"  rules:\n  - {{syscalls: [{call}], action: Block, errno: EPERM}}\n")
-
+        filler = many_policies(4000)
+        rule = block_rule
         cm, files = self.volume_of_local()
         v = {0: ("getcwd", "chdir"), 1: ("uname", "umask"), 2: ("getppid", "statx")}
 
@@ -1926,6 +1933,73 @@ spec:
                                     "first key beside the second update's last key")
         a.wait_log(r"\.\.data moved while the folder was read \(a volume updated meanwhile\): "
                    r"every file read again", mark)
+
+    def update_during_read(self, versions):
+        """A volume holding versions[0] read by an agent; versions[1] written, and versions[2]
+        at once while the agent reads the update (its first key, of 4,000 policies, takes a
+        while). Returns the agent and kscmp_source_errors_total before the update."""
+        cm, files = self.volume_of_local()
+        files.update(versions[0])
+        atomic_volume_write(cm, files)
+        a = self.agent(local=cm)
+        a.wait_log(r"ready: the first complete set")
+        errors = a.metric("kscmp_source_errors_total")
+        mark = a.log_mark()
+        files.update(versions[1])
+        atomic_volume_write(cm, files)
+        end = time.monotonic() + 5  # the read has begun: update again at once
+        while "every file read again" not in a.log_since(mark) and time.monotonic() < end:
+            time.sleep(0.001)
+        files.update(versions[2])
+        atomic_volume_write(cm, files)
+        a.wait_log(r"\.\.data moved while the folder was read \(a volume updated meanwhile\): "
+                   r"every file read again", mark)
+        return a, errors, mark
+
+    def test_50_volume_read_of_one_version_moves_a_policy(self):
+        """An update during a volume's read moves a policy from the key read first to the key
+        read last: each of the two reads takes one version of the volume, so the policy is never
+        seen in both keys (a false "defined in two files", an error counted)."""
+        filler = many_policies(4000)
+        moving = block_rule("moving", "statx")
+        v = [{"00-big.yaml": "---\n".join([filler, block_rule("early", "getcwd"), moving]),
+              "zz-late.yaml": block_rule("late", "chdir")},
+             {"00-big.yaml": "---\n".join([filler, block_rule("early", "uname"), moving]),
+              "zz-late.yaml": block_rule("late", "chdir")},
+             {"00-big.yaml": "---\n".join([filler, block_rule("early", "uname")]),
+              "zz-late.yaml": "---\n".join([block_rule("late", "chdir"), moving])}]
+        a, errors, mark = self.update_during_read(v)
+        self.wait_bytes("demo/web.json", self.expected("demo/web.json", v[2]))
+        a.wait_log(r"00-big\.yaml: 1 object\(s\) no longer in it are gone: SeccompPolicy "
+                   r"demo/moving", mark)
+        log = a.log_since(mark)
+        self.assertNotRegex(log, r"defined in \S+ and in|defined twice")
+        self.assertEqual(a.metric("kscmp_source_errors_total"), errors, log)
+
+    def test_51_volume_read_of_one_version_keeps_last_good(self):
+        """An update during a volume's read moves a policy from the key read last to the key
+        read first, with a bad edit: the read of one version sees it leave one key and come
+        into the other, so it keeps its last good version (the refused edit's fallback), as
+        when no update comes during the read (a mixed read saw it in neither key, deleted it,
+        and held web.json as it was)."""
+        filler = many_policies(4000)
+        v = [{"00-big.yaml": "---\n".join([filler, block_rule("early", "getcwd")]),
+              "zz-late.yaml": "---\n".join([block_rule("late", "chdir"),
+                                            block_rule("moving", "statx")])},
+             {"00-big.yaml": "---\n".join([filler, block_rule("early", "uname")]),
+              "zz-late.yaml": "---\n".join([block_rule("late", "chdir"),
+                                            block_rule("moving", "statx")])},
+             {"00-big.yaml": "---\n".join([filler, block_rule("early", "uname"),
+                                           block_rule("moving", "nosuchcall")]),
+              "zz-late.yaml": block_rule("late", "chdir")}]
+        a, _, mark = self.update_during_read(v)
+        want = self.expected("demo/web.json", v[1])  # moving's last good version, early's new
+        self.assertNotEqual(want, self.expected("demo/web.json", v[0]))
+        self.wait_bytes("demo/web.json", want)
+        a.wait_log(r"takes SeccompPolicy demo/moving as if the bad edit that makes it invalid "
+                   r"had been refused", mark)
+        a.wait_log(r"SeccompPolicy demo/moving: Valid -> Invalid", mark)
+        self.assertNotIn("kept as it was", a.log_since(mark))
 
     def test_45_dangling_link_keeps_its_objects(self):
         """A link in DIR whose target goes (outside DIR: no event for it) keeps what it held,
