@@ -91,12 +91,16 @@ struct localsrc {
     bool lost; /* the folder cannot be read now: nothing changes, retrying */
     unsigned lost_attempts;
     unsigned defined_twice; /* warnings that an object is defined in two files */
-    /* A counting filter of the files' ids: held[h & (nheld_slots - 1)] counts the ids whose
-     * key hashes to h (fnv1a64), so that a zero says no file holds an object of that key and
-     * most objects need no walk of every file; keys that share a slot only cost a walk. Sized
-     * to twice the ids counted (nheld) at least, and counted again from every file when it
-     * grows (no copy of the keys: ten thousand policies held 0.7 MiB in a map of them). */
-    uint32_t *held;
+    /* The files' ids counted by key, without a copy of the keys (ten thousand policies held
+     * 0.7 MiB in a map of them): an open-addressed table of 64-bit entries, each a key's
+     * fingerprint (40 bits of its fnv1a64 hash, HELD_FP()) and how many ids have it (24 bits).
+     * No entry: no file holds an object of that key, and no walk of every file is needed; keys
+     * that share a fingerprint (one lookup in 2^40 per key held) only cost a walk. A filter
+     * of 32-bit counts by slot before it shared a slot among a quarter of the keys at start,
+     * and each such key walked every file's ids (a fifth of the start with 10k policies).
+     * Sized to twice the ids counted (nheld) at least, and counted again from every file when
+     * it grows. */
+    uint64_t *held;
     size_t nheld_slots, nheld;
     bool holders_lost; /* a count could not be kept (no memory): walk every time */
     /* inotify's events, read ahead of the one being handled (at qcur), so that a file is not
@@ -294,9 +298,57 @@ static void ident_set(struct ident *id, const char *ns, const char *name, const 
     memcpy(k, name, ln);
 }
 
-static uint32_t *held_slot(const struct localsrc *s, const char *key)
+#define HELD_COUNT_BITS 24
+#define HELD_COUNT_MAX ((UINT64_C(1) << HELD_COUNT_BITS) - 1)
+#define HELD_FP(e) ((e) >> HELD_COUNT_BITS)
+
+/* The fingerprint of key (never 0, which marks a free slot), and where its search begins. */
+static uint64_t held_fp(const char *key)
 {
-    return &s->held[fnv1a64_str(key) & (s->nheld_slots - 1)];
+    uint64_t fp = fnv1a64_str(key) >> HELD_COUNT_BITS;
+    return fp ? fp : 1;
+}
+
+/* The slot of fingerprint fp in the table, or the free slot where it would go. */
+static size_t held_find(const struct localsrc *s, uint64_t fp)
+{
+    size_t mask = s->nheld_slots - 1, i = fp & mask;
+    while (s->held[i] && HELD_FP(s->held[i]) != fp)
+        i = (i + 1) & mask;
+    return i;
+}
+
+/* Adds by (+1 or -1) to key's count: false when that cannot be (a count out of nothing, or
+ * past HELD_COUNT_MAX). A count that reaches 0 frees its slot, and the entries after it that
+ * would be found from before it move back into it (no tombstones). */
+static bool held_add(struct localsrc *s, const char *key, int by)
+{
+    uint64_t fp = held_fp(key);
+    size_t mask = s->nheld_slots - 1, i = held_find(s, fp);
+    uint64_t e = s->held[i], n = e & HELD_COUNT_MAX;
+    if (by > 0) {
+        if (n == HELD_COUNT_MAX)
+            return false;
+        s->held[i] = (fp << HELD_COUNT_BITS) | (n + 1);
+        return true;
+    }
+    if (!e)
+        return false;
+    if (n > 1) {
+        s->held[i] = e - 1;
+        return true;
+    }
+    s->held[i] = 0;
+    for (size_t j = (i + 1) & mask; s->held[j]; j = (j + 1) & mask) {
+        size_t home = HELD_FP(s->held[j]) & mask;
+        /* Found from home, j's entry passes the free slot i on its way: it moves there. */
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            s->held[i] = s->held[j];
+            s->held[j] = 0;
+            i = j;
+        }
+    }
+    return true;
 }
 
 /* The ident of object o (a policy, a Pod or a Namespace), with the digest sel; id->name is
@@ -313,14 +365,14 @@ static void ident_of(struct ident *id, const struct object *o, const struct dige
         ident_set(id, NULL, o->ns->name, sel);
 }
 
-/* Counts every file's ids into a filter of at least twice want slots; without memory, the
+/* Counts every file's ids into a table of at least twice want slots; without memory, the
  * counts are lost (every look walks the files). */
 static void holders_recount(struct localsrc *s, size_t want)
 {
     size_t slots = 1024;
     while (slots < 2 * want && slots < ((size_t)1 << 40))
         slots *= 2;
-    uint32_t *held = calloc(slots, sizeof(*held));
+    uint64_t *held = calloc(slots, sizeof(*held));
     free(s->held);
     s->held = held;
     s->nheld_slots = held ? slots : 0;
@@ -330,8 +382,8 @@ static void holders_recount(struct localsrc *s, size_t want)
     for (struct hmap_entry *h = held ? hmap_first(&s->files, &it) : NULL; h;
          h = hmap_next(&s->files, &it)) {
         const struct lfile *f = h->value;
-        for (size_t i = 0; i < f->nids; i++)
-            (*held_slot(s, f->ids[i].key))++;
+        for (size_t i = 0; i < f->nids && !s->holders_lost; i++)
+            s->holders_lost = !held_add(s, f->ids[i].key, 1);
         s->nheld += f->nids;
     }
 }
@@ -346,21 +398,19 @@ static void holders_count(struct localsrc *s, const struct ident *ids, size_t n,
         holders_recount(s, s->nheld + n);
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        uint32_t *c = held_slot(s, ids[i].key);
-        if (by < 0 && *c == 0) {
-            s->holders_lost = true; /* never: counted out what was not counted in */
+    for (size_t i = 0; i < n; i++)
+        if (!held_add(s, ids[i].key, by)) {
+            /* Never: counted out what was not counted in, or 2^24 files holding one key. */
+            s->holders_lost = true;
             return;
         }
-        *c = by < 0 ? *c - 1 : *c + 1;
-    }
     s->nheld = by < 0 ? s->nheld - n : s->nheld + n;
 }
 
 /* False when no file's ids (but those counted out) hold id; true when some may. */
 static bool maybe_held(const struct localsrc *s, const struct ident *id)
 {
-    return s->holders_lost || (s->nheld_slots && *held_slot(s, id->key) > 0);
+    return s->holders_lost || (s->nheld_slots && s->held[held_find(s, held_fp(id->key))]);
 }
 
 static void lfile_free(void *v)
@@ -1798,6 +1848,11 @@ bool localsrc_complete(const struct localsrc *s)
         if (!((struct lfile *)h->value)->known)
             return false;
     return true;
+}
+
+bool localsrc_holders_counted(const struct localsrc *s)
+{
+    return !s->holders_lost;
 }
 
 unsigned localsrc_defined_twice(const struct localsrc *s)

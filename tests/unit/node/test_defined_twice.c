@@ -779,6 +779,83 @@ static void test_pod_in_force_dropped_beside_two_copies(void **state)
     assert_string_equal(s2, "web");
 }
 
+/* Many files, many keys: the source counts which keys the files hold in a table of
+ * fingerprints (an entry freed when its count reaches 0 moves later entries back). After a
+ * whole read drops a scattered two thirds of the files, every key still held must be found: a file
+ * that copies the policies of the files left makes each of them defined twice (one source
+ * error each), and every file can be removed with its keys found to count out. The copies are
+ * few enough that the table does not grow (a growth counts every file again, which would hide
+ * a lost entry). */
+#define MANY_FILES 400
+#define MANY_PER_FILE 8
+#define MANY_DOC 256
+
+static bool many_dropped(unsigned i)
+{
+    return ((i * 2654435761u) >> 13) % 3 != 0;
+}
+
+static void many_file(char *buf, size_t size, unsigned i)
+{
+    size_t len = 0;
+    for (unsigned j = 0; j < MANY_PER_FILE; j++)
+        len += (size_t)snprintf(buf + len, size - len,
+                                "---\napiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: "
+                                "{name: p%u-%u, namespace: demo}\nspec:\n  selector: "
+                                "{matchLabels: {app: none}}\n  seccomp: {syscalls: [read], "
+                                "action: Allow}\n",
+                                i, j);
+}
+
+static void test_defined_twice_among_many(void **state)
+{
+    struct fix f;
+    fix_start(&f);
+    char *copies = malloc(MANY_FILES * MANY_PER_FILE * MANY_DOC);
+    assert_non_null(copies);
+    size_t len = 0;
+    char buf[MANY_PER_FILE * MANY_DOC], name[128];
+    unsigned kept = 0;
+    for (unsigned i = 0; i < MANY_FILES; i++) {
+        many_file(buf, sizeof(buf), i);
+        snprintf(name, sizeof(name), "f%03u.yaml", i);
+        put_file(&f, name, buf);
+        if (!many_dropped(i)) {
+            len += (size_t)sprintf(copies + len, "%s", buf);
+            kept++;
+        }
+    }
+    assert_true(kept > MANY_FILES / 5 && kept < MANY_FILES / 2);
+    struct out o = {0};
+    fix_first_sync(&f, &o);
+    uint64_t errors = metrics_get(f.m, M_SOURCE_ERRORS);
+    for (unsigned i = 0; i < MANY_FILES; i++) {
+        snprintf(name, sizeof(name), "%s/f%03u.yaml", f.dir, i);
+        if (many_dropped(i))
+            assert_int_equal(unlink(name), 0);
+    }
+    assert_int_equal(localsrc_load_all(f.s), 0);
+    assert_int_equal(metrics_get(f.m, M_SOURCE_ERRORS), errors);
+    put_file(&f, "zz-copies.yaml", copies);
+    assert_int_equal(localsrc_load_all(f.s), 0);
+    assert_int_equal(metrics_get(f.m, M_SOURCE_ERRORS) - errors, kept * MANY_PER_FILE);
+    assert_int_equal(localsrc_defined_twice(f.s), kept * MANY_PER_FILE);
+    /* A key lost from the table is found missing when it is counted out (the copies go):
+     * the source then stops counting and walks every file (right, but slow). */
+    snprintf(name, sizeof(name), "%s/zz-copies.yaml", f.dir);
+    assert_int_equal(unlink(name), 0);
+    assert_int_equal(localsrc_load_all(f.s), 0);
+    for (unsigned i = 0; i < MANY_FILES; i++) {
+        snprintf(name, sizeof(name), "%s/f%03u.yaml", f.dir, i);
+        if (!many_dropped(i))
+            assert_int_equal(unlink(name), 0);
+    }
+    assert_int_equal(localsrc_load_all(f.s), 0);
+    assert_true(localsrc_holders_counted(f.s));
+    free(copies);
+    fix_stop(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -798,6 +875,7 @@ int main(void)
         cmocka_unit_test(test_moved_with_bad_edit_keeps_last_good),
         cmocka_unit_test(test_moved_invalid_since_start_still_holds),
         cmocka_unit_test(test_pod_in_force_dropped_beside_two_copies),
+        cmocka_unit_test(test_defined_twice_among_many),
         cmocka_unit_test(test_defined_twice_at_start_writes_neither),
         cmocka_unit_test(test_defined_twice_in_one_file_after_start),
     };
