@@ -47,11 +47,12 @@ struct lfile {
     struct digest digest; /* of the bytes last read (when known) */
     struct ident *ids;
     size_t nids;
-    bool reread; /* holds an object another file dropped: read it again */
-    bool force;  /* read it whole at its next read, even if its bytes are unchanged */
-    bool known;  /* read once without error: ids are what it holds in the engine */
-    bool broken; /* the last read failed: what it held before stays */
-    bool told;   /* broken by the bytes of bad_digest, and that was logged */
+    bool reread;    /* holds an object another file dropped: read it again */
+    bool force;     /* read it whole at its next read, even if its bytes are unchanged */
+    bool known;     /* read once without error: ids are what it holds in the engine */
+    bool broken;    /* the last read failed: what it held before stays */
+    bool told;      /* broken by the bytes of bad_digest, and that was logged */
+    int read_errno; /* broken: why its last read failed (0: its bytes did not decode) */
     struct digest bad_digest;
     bool invalid; /* the last read held a policy with an error */
 };
@@ -83,6 +84,7 @@ struct localsrc {
     bool listed;         /* the folder was listed without error at least once */
     bool swap_seen;      /* ..data was replaced: every file is read at the settle timer */
     uint64_t swap_since; /* when swap_seen was set (now_us()) */
+    bool reading_again;  /* in load_folder(): a pass after the first (..data moved meanwhile) */
     bool data_swapped;   /* in load_folder(), reading every file: ..data moved since the
                           * last whole read */
     char *data_target;   /* ..data's target at the last whole read, NULL: none, or no volume */
@@ -957,14 +959,16 @@ static struct lfile *lfile_get(struct localsrc *s, const char *name)
 }
 
 /* A read of name failed: what it held stays (or, never read, it counts as unknown and holds
- * back the first reconcile and the removal of files). */
-/* The file could not be read (bytes NULL) or not decoded (bytes: a digest of them). */
-static void file_failed(struct localsrc *s, const char *name, const struct digest *bytes)
+ * back the first reconcile and the removal of files). It could not be read (bytes NULL; why:
+ * read_errno, or 0 without memory) or not decoded (bytes: a digest of them). */
+static void file_failed(struct localsrc *s, const char *name, const struct digest *bytes,
+                        int read_errno)
 {
     metrics_add(s->m, M_SOURCE_ERRORS, 1);
     struct lfile *f = lfile_get(s, name);
     if (f) {
         f->broken = true;
+        f->read_errno = read_errno;
         f->told = bytes != NULL;
         if (bytes)
             f->bad_digest = *bytes;
@@ -1360,9 +1364,13 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event, stru
     struct lfile *old = hmap_get(&s->files, name);
     bool held = old && old->known;
     if (r < 0) {
+        /* The same failure in a second pass of one whole read (..data moved during the first):
+         * said and counted once. */
+        if (s->reading_again && old && old->broken && old->read_errno == -r)
+            return false;
         log_msg(in_volume ? LOG_WARNING : LOG_ERROR, "%s: %s", err.msg[0] ? err.msg : strerror(-r),
                 held ? "keeping what it held before" : "nothing of it is used yet");
-        file_failed(s, name, NULL);
+        file_failed(s, name, NULL, -r);
         return false;
     }
     /* Read for an event, and written again since (after the read began, or its event was
@@ -1399,13 +1407,13 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event, stru
         batch_clear(&b);
         log_error("%s: %s", err.msg[0] ? err.msg : strerror(-r),
                   held ? "the file keeps what it held before" : "nothing of it is used yet");
-        file_failed(s, name, &d);
+        file_failed(s, name, &d, 0);
         return false;
     }
     struct ident *ids = calloc(b.n + 1, sizeof(*ids));
     if (!ids) {
         batch_clear(&b);
-        file_failed(s, name, NULL);
+        file_failed(s, name, NULL, 0);
         return false;
     }
     size_t nids = 0, ninvalid = 0;
@@ -1428,7 +1436,7 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event, stru
         if (!id->name) {
             ids_free(ids, nids);
             batch_clear(&b);
-            file_failed(s, name, NULL);
+            file_failed(s, name, NULL, 0);
             return false;
         }
     }
@@ -1454,7 +1462,7 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event, stru
         hmap_clear(&last, NULL);
         ids_free(ids, nids);
         batch_clear(&b);
-        file_failed(s, name, NULL);
+        file_failed(s, name, NULL, 0);
         return false;
     }
     /* From here to the end, the counts in s->holders are those of the other files. */
@@ -1794,7 +1802,9 @@ static int load_folder(struct localsrc *s)
 {
     for (unsigned i = 0;; i++) {
         bool moved = false;
+        s->reading_again = i > 0;
         int r = load_folder_once(s, &moved);
+        s->reading_again = false;
         if (r < 0 || !moved)
             return r;
         if (i + 1 == MOVED_READS) {

@@ -1934,15 +1934,18 @@ spec:
         a.wait_log(r"\.\.data moved while the folder was read \(a volume updated meanwhile\): "
                    r"every file read again", mark)
 
-    def update_during_read(self, versions):
+    def update_during_read(self, versions, before_update=None):
         """A volume holding versions[0] read by an agent; versions[1] written, and versions[2]
         at once while the agent reads the update (its first key, of 4,000 policies, takes a
-        while). Returns the agent and kscmp_source_errors_total before the update."""
+        while); before_update(folder, files) is called once the agent is ready. Returns the
+        agent, kscmp_source_errors_total before the update, and the log mark."""
         cm, files = self.volume_of_local()
         files.update(versions[0])
         atomic_volume_write(cm, files)
         a = self.agent(local=cm)
         a.wait_log(r"ready: the first complete set")
+        if before_update:
+            before_update(cm, files)
         errors = a.metric("kscmp_source_errors_total")
         mark = a.log_mark()
         files.update(versions[1])
@@ -2000,6 +2003,29 @@ spec:
                    r"had been refused", mark)
         a.wait_log(r"SeccompPolicy demo/moving: Valid -> Invalid", mark)
         self.assertNotIn("kept as it was", a.log_since(mark))
+
+    def test_52_volume_read_again_says_a_failure_once(self):
+        """A file that cannot be read is said (and counted) once per whole read, not once more
+        in the pass made again because ..data moved during the first."""
+        filler = many_policies(4000)
+        v = [{"00-big.yaml": "---\n".join([filler, block_rule("early", c)])}
+             for c in ("getcwd", "uname", "statx")]
+
+        def loop(cm, files):
+            # A link to itself beside the volume's keys (kept by the writes below: its name is
+            # one of theirs, and a link that is there already is not made again).
+            os.symlink("zz-loop.yaml", os.path.join(cm, "zz-loop.yaml"))
+            files["zz-loop.yaml"] = ""
+
+        a, errors, mark = self.update_during_read(v, loop)
+        self.wait_bytes("demo/web.json", self.expected("demo/web.json", v[2]))
+        log = a.log_since(mark)
+        moved = log.index("..data moved while the folder was read")
+        again = log.find("projected volume changed", moved)
+        said = [m.start() for m in re.finditer(r"zz-loop\.yaml: Too many levels of symbolic links",
+                                               log)]
+        self.assertTrue(said and said[0] < moved, log)
+        self.assertFalse([i for i in said if moved < i and (again < 0 or i < again)], log)
 
     def test_45_dangling_link_keeps_its_objects(self):
         """A link in DIR whose target goes (outside DIR: no event for it) keeps what it held,
