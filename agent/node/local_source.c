@@ -524,7 +524,7 @@ static void delete_ident(struct localsrc *s, const struct ident *id)
 /* Objects of one file, decoded before any of them reaches the engine. */
 struct batch {
     struct object *v;
-    size_t n;
+    size_t n, cap;
 };
 
 static int collect(struct object *o, void *userdata)
@@ -532,10 +532,16 @@ static int collect(struct object *o, void *userdata)
     struct batch *b = userdata;
     if (o->type == OBJ_NONE)
         return 0;
-    struct object *v = realloc(b->v, (b->n + 1) * sizeof(*v));
-    if (!v)
-        return -ENOMEM;
-    b->v = v;
+    if (b->n == b->cap) {
+        /* Doubled: one object more each time copied the whole array for every object of a
+         * file (ten thousand policies in one file). */
+        size_t cap = b->cap ? b->cap * 2 : 16;
+        struct object *v = reallocarray(b->v, cap, sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        b->v = v;
+        b->cap = cap;
+    }
     b->v[b->n++] = *o;
     *o = (struct object){0};
     return 0;
