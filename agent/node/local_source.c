@@ -85,12 +85,14 @@ struct localsrc {
     bool swap_seen;      /* ..data was replaced: every file is read at the settle timer */
     uint64_t swap_since; /* when swap_seen was set (now_us()) */
     bool reading_again;  /* in load_folder(): a pass after the first (..data moved meanwhile) */
+    bool last_pass;      /* in load_folder(): the last pass (MOVED_READS) */
     bool data_swapped;   /* in load_folder(), reading every file: ..data moved since the
                           * last whole read */
     char *data_target;   /* ..data's target at the last whole read, NULL: none, or no volume */
     struct hmap
-        pins;  /* in a volume's whole read: key -> its file in one data folder (pin_data()) */
-    bool lost; /* the folder cannot be read now: nothing changes, retrying */
+        pins; /* in a volume's whole read: key -> its file in one data folder (pin_data()) */
+    const char *pin_target; /* in load_folder_once(): the folder pin_data() opened them in */
+    bool lost;              /* the folder cannot be read now: nothing changes, retrying */
     unsigned lost_attempts;
     unsigned defined_twice; /* warnings that an object is defined in two files */
     /* The files' ids counted by key, without a copy of the keys (ten thousand policies held
@@ -104,7 +106,8 @@ struct localsrc {
      * it grows. */
     uint64_t *held;
     size_t nheld_slots, nheld;
-    bool holders_lost; /* a count could not be kept (no memory): walk every time */
+    bool holders_lost; /* a count could not be kept (no memory, a count past 2^24): walk every time
+                        */
     /* inotify's events, read ahead of the one being handled (at qcur), so that a file is not
      * used when an event after the one that asked for its read says it was written since: the
      * bytes read may be a writer's first half (a save whose close was queued, then another
@@ -390,7 +393,7 @@ static void holders_recount(struct localsrc *s, size_t want)
     }
 }
 
-/* Counts the n ids in (by +1) or out (by -1) of the filter. Ids counted in are those of a file
+/* Counts the n ids in (by +1) or out (by -1) of the table. Ids counted in are those of a file
  * of s->files already (a growth counts every file again, them too). */
 static void holders_count(struct localsrc *s, const struct ident *ids, size_t n, int by)
 {
@@ -1254,6 +1257,18 @@ static int read_name(struct localsrc *s, const char *name, const char *path, cha
                      size_t *len, struct kerr *err)
 {
     void *pin = hmap_get(&s->pins, name);
+    if (pin == PIN_MISSING && s->pin_target) {
+        /* Not in the folder pinned, and ..data has moved since: an older kubelet makes the
+         * link of a new key before its swap. The read that follows (load_folder() reads
+         * again) tells whether it is in the volume: -EAGAIN, said nowhere. On the last pass,
+         * read through its link. */
+        _cleanup_free_ char *now = data_target_now(s);
+        if (now && strcmp(now, s->pin_target) != 0) {
+            if (!s->last_pass)
+                return -EAGAIN;
+            pin = NULL;
+        }
+    }
     if (!pin)
         return read_file_all(path, MAX_MANIFEST, buf, len, err);
     if (pin == PIN_MISSING)
@@ -1338,6 +1353,8 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event, stru
     _cleanup_free_ char *buf = NULL;
     size_t len = 0;
     int r = pre ? 0 : read_name(s, name, path, &buf, &len, &err);
+    if (r == -EAGAIN)
+        return false; /* a key of the next update: load_folder() reads again */
     if (r < 0 && r != -ENOENT && (r == -EISDIR || is_folder(s, name))) {
         folder_seen(s, name);
         return false;
@@ -1734,6 +1751,7 @@ static int load_folder_once(struct localsrc *s, bool *moved)
     /* A volume: its keys from one folder of ..data (pin_data()), and whether ..data moved to
      * another folder since the last whole read. */
     char *target = pin_data(s, names, n);
+    s->pin_target = target;
     s->data_swapped = target && s->data_target && strcmp(target, s->data_target) != 0;
     /* Every file's drops before any file's additions (drops_first()): the files gone, then
      * what each file no longer holds; then each file is read; then what went is deleted
@@ -1795,6 +1813,7 @@ static int load_folder_once(struct localsrc *s, bool *moved)
         strv_free(gone, ngone);
     reread_marked(s);
     unpin(s);
+    s->pin_target = NULL;
     _cleanup_free_ char *after = data_target_now(s); /* NULL: not a volume (or no memory) */
     *moved = after && (!s->data_target || strcmp(after, s->data_target) != 0);
     return 0;
@@ -1809,8 +1828,9 @@ static int load_folder(struct localsrc *s)
     for (unsigned i = 0;; i++) {
         bool moved = false;
         s->reading_again = i > 0;
+        s->last_pass = i + 1 == MOVED_READS;
         int r = load_folder_once(s, &moved);
-        s->reading_again = false;
+        s->reading_again = s->last_pass = false;
         if (r < 0 || !moved)
             return r;
         if (i + 1 == MOVED_READS) {

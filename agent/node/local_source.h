@@ -45,7 +45,8 @@ unsigned localsrc_unknown(const struct localsrc *s);
  * one (each warned about: the definition read last is used), since the source was made. */
 unsigned localsrc_defined_twice(const struct localsrc *s);
 /* Whether the source still counts which files hold each object's key; false once a count could
- * not be kept (no memory: every lookup then walks every file's objects, as correct, slower). */
+ * not be kept (no memory, or 2^24 ids of one key: every lookup then walks every file's objects,
+ * as correct, slower). */
 bool localsrc_holders_counted(const struct localsrc *s);
 
 #endif

@@ -2027,6 +2027,33 @@ spec:
         self.assertTrue(said and said[0] < moved, log)
         self.assertFalse([i for i in said if moved < i and (again < 0 or i < again)], log)
 
+    def test_53_volume_key_linked_before_the_swap_during_a_read(self):
+        """An older kubelet makes a new key's link before it swaps ..data. Made, with the swap
+        after it, while the agent reads the previous update (from the folder it pinned, which
+        lacks the key): the key is left to the read that follows the move, never said to be a
+        key the update removed, nor a link whose file is not there."""
+        cm, files = self.volume_of_local()
+        files["00-big.yaml"] = many_policies(8000)
+        atomic_volume_write(cm, files)
+        a = self.agent(local=cm)
+        errors = a.metric("kscmp_source_errors_total")
+        mark = a.log_mark()
+        files["00-big.yaml"] = many_policies(8000) + "---\n" + block_rule("early", "uname")
+        atomic_volume_write(cm, files)
+        os.symlink("..data/zz-new.yaml", os.path.join(cm, "zz-new.yaml"))
+        a.wait_log(r"every file read again", mark)  # the first update's read has begun
+        time.sleep(0.03)
+        new = block_rule("newrule", "statx")
+        files["zz-new.yaml"] = new
+        atomic_volume_write(cm, files)  # the second's swap, during that read
+        self.wait_bytes("demo/web.json", self.expected(
+            "demo/web.json", {"00-big.yaml": files["00-big.yaml"], "zz-new.yaml": new}))
+        log = a.log_since(mark)
+        self.assertIn("..data moved while the folder was read", log)
+        self.assertNotIn("zz-new.yaml: not in the volume's new data", log)
+        self.assertNotIn("zz-new.yaml: a link into", log)
+        self.assertEqual(a.metric("kscmp_source_errors_total"), errors, log)
+
     def test_45_dangling_link_keeps_its_objects(self):
         """A link in DIR whose target goes (outside DIR: no event for it) keeps what it held,
         and the next read of DIR (SIGHUP) says so, as for a file that cannot be read (it was
