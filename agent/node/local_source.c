@@ -102,8 +102,8 @@ struct localsrc {
      * that share a fingerprint (one lookup in 2^40 per key held) only cost a walk. A filter
      * of 32-bit counts by slot before it shared a slot among a quarter of the keys at start,
      * and each such key walked every file's ids (a fifth of the start with 10k policies).
-     * Sized to twice the ids counted (nheld) at least, and counted again from every file when
-     * it grows. */
+     * Sized to 4/3 of the ids counted (nheld) at least (filled to 3/4 at most: 128 KiB for
+     * 10k policies), and counted again from every file when it grows. */
     uint64_t *held;
     size_t nheld_slots, nheld;
     bool holders_lost; /* a count could not be kept (no memory, a count past 2^24): walk every time
@@ -370,12 +370,12 @@ static void ident_of(struct ident *id, const struct object *o, const struct dige
         ident_set(id, NULL, o->ns->name, sel);
 }
 
-/* Counts every file's ids into a table of at least twice want slots; without memory, the
+/* Counts every file's ids into a table of at least 4/3 of want slots; without memory, the
  * counts are lost (every look walks the files). */
 static void holders_recount(struct localsrc *s, size_t want)
 {
     size_t slots = 1024;
-    while (slots < 2 * want && slots < ((size_t)1 << 40))
+    while (3 * slots < 4 * want && slots < ((size_t)1 << 40))
         slots *= 2;
     uint64_t *held = calloc(slots, sizeof(*held));
     free(s->held);
@@ -399,7 +399,7 @@ static void holders_count(struct localsrc *s, const struct ident *ids, size_t n,
 {
     if (s->holders_lost)
         return;
-    if (by > 0 && 2 * (s->nheld + n) > s->nheld_slots) {
+    if (by > 0 && 4 * (s->nheld + n) > 3 * s->nheld_slots) {
         holders_recount(s, s->nheld + n);
         return;
     }
