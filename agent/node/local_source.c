@@ -47,12 +47,13 @@ struct lfile {
     struct digest digest; /* of the bytes last read (when known) */
     struct ident *ids;
     size_t nids;
-    bool reread;    /* holds an object another file dropped: read it again */
-    bool force;     /* read it whole at its next read, even if its bytes are unchanged */
-    bool known;     /* read once without error: ids are what it holds in the engine */
-    bool broken;    /* the last read failed: what it held before stays */
-    bool told;      /* broken by the bytes of bad_digest, and that was logged */
-    int read_errno; /* broken: why its last read failed (0: its bytes did not decode) */
+    bool reread;        /* holds an object another file dropped: read it again */
+    bool force;         /* read it whole at its next read, even if its bytes are unchanged */
+    bool known;         /* read once without error: ids are what it holds in the engine */
+    bool broken;        /* the last read failed: what it held before stays */
+    bool told;          /* broken by the bytes of bad_digest, and that was logged */
+    int read_errno;     /* broken: why its last read failed (0: its bytes did not decode) */
+    unsigned failed_in; /* the whole read (localsrc.whole_reads) of that failure, 0: none */
     struct digest bad_digest;
     bool invalid; /* the last read held a policy with an error */
 };
@@ -81,14 +82,15 @@ struct localsrc {
     struct hmap pod_from; /* Pod ident key -> the file whose definition is in force (a copy) */
     char *moved_from;     /* the file of the last IN_MOVED_FROM, and its cookie */
     uint32_t moved_cookie;
-    bool listed;         /* the folder was listed without error at least once */
-    bool swap_seen;      /* ..data was replaced: every file is read at the settle timer */
-    uint64_t swap_since; /* when swap_seen was set (now_us()) */
-    bool reading_again;  /* in load_folder(): a pass after the first (..data moved meanwhile) */
-    bool last_pass;      /* in load_folder(): the last pass (MOVED_READS) */
-    bool data_swapped;   /* in load_folder(), reading every file: ..data moved since the
-                          * last whole read */
-    char *data_target;   /* ..data's target at the last whole read, NULL: none, or no volume */
+    bool listed;          /* the folder was listed without error at least once */
+    bool swap_seen;       /* ..data was replaced: every file is read at the settle timer */
+    uint64_t swap_since;  /* when swap_seen was set (now_us()) */
+    bool reading_again;   /* in load_folder(): a pass after the first (..data moved meanwhile) */
+    unsigned whole_reads; /* load_folder() calls, numbering them (never 0 once one began) */
+    bool last_pass;       /* in load_folder(): the last pass (MOVED_READS) */
+    bool data_swapped;    /* in load_folder(), reading every file: ..data moved since the
+                           * last whole read */
+    char *data_target;    /* ..data's target at the last whole read, NULL: none, or no volume */
     struct hmap
         pins; /* in a volume's whole read: key -> its file in one data folder (pin_data()) */
     const char *pin_target; /* in load_folder_once(): the folder pin_data() opened them in */
@@ -106,8 +108,8 @@ struct localsrc {
      * 10k policies), and counted again from every file when it grows. */
     uint64_t *held;
     size_t nheld_slots, nheld;
-    bool holders_lost; /* a count could not be kept (no memory, a count past 2^24): walk every time
-                        */
+    /* A count could not be kept (no memory, past 2^24 - 1): every look walks the files. */
+    bool holders_lost;
     /* inotify's events, read ahead of the one being handled (at qcur), so that a file is not
      * used when an event after the one that asked for its read says it was written since: the
      * bytes read may be a writer's first half (a save whose close was queued, then another
@@ -405,7 +407,7 @@ static void holders_count(struct localsrc *s, const struct ident *ids, size_t n,
     }
     for (size_t i = 0; i < n; i++)
         if (!held_add(s, ids[i].key, by)) {
-            /* Never: counted out what was not counted in, or 2^24 files holding one key. */
+            /* Never: counted out what was not counted in, or 2^24 ids of one key. */
             s->holders_lost = true;
             return;
         }
@@ -536,8 +538,8 @@ static int collect(struct object *o, void *userdata)
     if (o->type == OBJ_NONE)
         return 0;
     if (b->n == b->cap) {
-        /* Doubled: one object more each time copied the whole array for every object of a
-         * file (ten thousand policies in one file). */
+        /* Doubled: one object more each time could copy the whole array for every object of
+         * a file (ten thousand policies in one file). */
         size_t cap = b->cap ? b->cap * 2 : 16;
         struct object *v = reallocarray(b->v, cap, sizeof(*v));
         if (!v)
@@ -978,6 +980,7 @@ static void file_failed(struct localsrc *s, const char *name, const struct diges
     if (f) {
         f->broken = true;
         f->read_errno = read_errno;
+        f->failed_in = s->whole_reads;
         f->told = bytes != NULL;
         if (bytes)
             f->bad_digest = *bytes;
@@ -1257,11 +1260,13 @@ static int read_name(struct localsrc *s, const char *name, const char *path, cha
                      size_t *len, struct kerr *err)
 {
     void *pin = hmap_get(&s->pins, name);
-    if (pin == PIN_MISSING && s->pin_target) {
-        /* Not in the folder pinned, and ..data has moved since: an older kubelet makes the
-         * link of a new key before its swap. The read that follows (load_folder() reads
-         * again) tells whether it is in the volume: -EAGAIN, said nowhere. On the last pass,
-         * read through its link. */
+    const struct lfile *f = hmap_get(&s->files, name);
+    if (pin == PIN_MISSING && s->pin_target && !(f && f->known)) {
+        /* A new key not in the folder pinned, and ..data has moved since: an older kubelet
+         * makes the link of a new key before its swap. The read that follows (load_folder()
+         * reads again) tells whether it is in the volume: -EAGAIN, said nowhere. On the last
+         * pass, read through its link. A known key the folder lacks is one that version
+         * removed: it goes in this pass (else it still held what moved to another key). */
         _cleanup_free_ char *now = data_target_now(s);
         if (now && strcmp(now, s->pin_target) != 0) {
             if (!s->last_pass)
@@ -1389,7 +1394,8 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event, stru
     if (r < 0) {
         /* The same failure in a second pass of one whole read (..data moved during the first):
          * said and counted once. */
-        if (s->reading_again && old && old->broken && old->read_errno == -r)
+        if (s->reading_again && old && old->broken && old->read_errno == -r &&
+            old->failed_in == s->whole_reads)
             return false;
         log_msg(in_volume ? LOG_WARNING : LOG_ERROR, "%s: %s", err.msg[0] ? err.msg : strerror(-r),
                 held ? "keeping what it held before" : "nothing of it is used yet");
@@ -1827,6 +1833,8 @@ static int load_folder(struct localsrc *s)
 {
     for (unsigned i = 0;; i++) {
         bool moved = false;
+        if (i == 0 && ++s->whole_reads == 0)
+            s->whole_reads = 1;
         s->reading_again = i > 0;
         s->last_pass = i + 1 == MOVED_READS;
         int r = load_folder_once(s, &moved);

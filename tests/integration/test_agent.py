@@ -2054,6 +2054,32 @@ spec:
         self.assertNotIn("zz-new.yaml: a link into", log)
         self.assertEqual(a.metric("kscmp_source_errors_total"), errors, log)
 
+    def test_54_volume_key_removed_link_left_during_a_read(self):
+        """An update removes a key whose link stays (a kubelet that stopped before removing
+        it) and moves its policy to another key; ..data moves again during the read. The key
+        is gone in the version read (its objects go in that pass), so the policy is never
+        seen in both keys (a false "defined in two files")."""
+        filler = many_policies(4000)
+        moving = block_rule("moving", "statx")
+        cm, files = self.volume_of_local()
+        files["00-big.yaml"] = "---\n".join([filler, block_rule("early", "getcwd")])
+        files["mm-x.yaml"] = moving
+        files["zz-y.yaml"] = block_rule("late", "chdir")
+        atomic_volume_write(cm, files)
+        a = self.agent(local=cm)
+        mark = a.log_mark()
+        del files["mm-x.yaml"]
+        files["00-big.yaml"] = "---\n".join([filler, block_rule("early", "uname")])
+        files["zz-y.yaml"] = "---\n".join([block_rule("late", "chdir"), moving])
+        atomic_volume_write(cm, files, keep_links=True)
+        a.wait_log(r"every file read again", mark)  # the update's read has begun
+        atomic_volume_write(cm, files, keep_links=True)  # the same content: ..data moves
+        a.wait_log(r"\.\.data moved while the folder was read", mark)
+        self.wait_bytes("demo/web.json", self.expected("demo/web.json", files))
+        log = a.log_since(mark)
+        self.assertIn("mm-x.yaml: not in the volume's new data", log)
+        self.assertNotRegex(log, r"defined in \S+ and in|defined twice")
+
     def test_45_dangling_link_keeps_its_objects(self):
         """A link in DIR whose target goes (outside DIR: no event for it) keeps what it held,
         and the next read of DIR (SIGHUP) says so, as for a file that cannot be read (it was
