@@ -2141,14 +2141,14 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
                 break;
         }
         /* A copy: a read below may grow (move) the queue. */
-        struct {
-            struct inotify_event h;
-            char name[NAME_MAX + 1];
+        union {
+            struct inotify_event h; /* for its alignment; its name follows it in bytes */
+            char bytes[sizeof(struct inotify_event) + NAME_MAX + 1];
         } copy;
         const struct inotify_event *raw = (const void *)(s->q + s->qpos);
         size_t size = sizeof(*raw) + raw->len;
         memcpy(&copy, raw, size < sizeof(copy) ? size : sizeof(copy));
-        copy.name[NAME_MAX] = '\0';
+        copy.bytes[sizeof(copy.bytes) - 1] = '\0';
         s->qcur = s->qpos;
         s->qpos += size;
         struct inotify_event *ev = &copy.h;
