@@ -10,7 +10,8 @@ Suites (each counted by its own tests):
   scripts      every executable tests/*/suite-*.sh: each prints 'N passed, N failed'
 
 Usage: run_all.py [SUITE...]     (default: all)
-Environment: KSCMP_FUZZ_SECONDS (default 20) per fuzzer; KSCMP_VECTORS, the conformance
+Environment: KSCMP_FUZZ_SECONDS (default 20) per fuzzer, KSCMP_FUZZ_JOBS of them at once
+(default: one per CPU); KSCMP_VECTORS, the conformance
 vectors (default: ../shared/vectors beside the repository).
 
 The conformance vectors are a test set kept outside the repository: CI puts them beside it.
@@ -20,7 +21,7 @@ run. So does a check this machine cannot make (a kernel that runs no 32-bit x86 
 suite script reports its own skips as "skip WHAT: WHY" lines and ", N skipped" after its
 counts. The last line stays 'N passed, N failed'; the number skipped is on the line before.
 """
-import glob, json, os, re, shlex, subprocess, sys, time
+import concurrent.futures, glob, json, os, re, shlex, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VECTORS = os.path.normpath(os.environ.get("KSCMP_VECTORS") or
@@ -175,10 +176,12 @@ def suite_libseccomp():
 
 
 def suite_fuzz():
+    """Each fuzzer runs single-threaded for KSCMP_FUZZ_SECONDS: KSCMP_FUZZ_JOBS of them at once
+    (default: one per CPU), so that each still has a CPU of its own."""
     seconds = int(os.environ.get("KSCMP_FUZZ_SECONDS", "20"))
-    for binary in sorted(glob.glob("build/fuzz/fuzz_*")):
-        if binary.endswith(".d"):
-            continue
+    jobs = max(1, int(os.environ.get("KSCMP_FUZZ_JOBS", "0")) or os.cpu_count() or 1)
+
+    def one(binary):
         t0 = time.time()
         name = os.path.basename(binary)
         seeds = os.path.join("tests", "fuzz", "seeds", name)
@@ -192,9 +195,14 @@ def suite_fuzz():
         supp = os.path.join("tests", "fuzz", "lsan-libseccomp.supp")
         if name == "fuzz_proof" and os.path.exists(supp):
             env["LSAN_OPTIONS"] = "suppressions=" + os.path.abspath(supp)
-        p = run(args, seconds + 120, env=env)
-        record("fuzz " + name, int(p.returncode == 0), int(p.returncode != 0), t0,
-               p.stdout + p.stderr)
+        return name, t0, run(args, seconds + 120, env=env)
+
+    binaries = [b for b in sorted(glob.glob("build/fuzz/fuzz_*")) if not b.endswith(".d")]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        for f in concurrent.futures.as_completed([pool.submit(one, b) for b in binaries]):
+            name, t0, p = f.result()
+            record("fuzz " + name, int(p.returncode == 0), int(p.returncode != 0), t0,
+                   p.stdout + p.stderr)
 
 
 def suite_scripts(pattern="tests/*/suite-*.sh"):
