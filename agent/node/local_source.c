@@ -85,9 +85,8 @@ struct localsrc {
     bool listed;          /* the folder was listed without error at least once */
     bool swap_seen;       /* ..data was replaced: every file is read at the settle timer */
     uint64_t swap_since;  /* when swap_seen was set (now_us()) */
-    bool reading_again;   /* in load_folder(): a pass after the first (..data moved meanwhile) */
+    unsigned pass;        /* in load_folder(): 0, then one more each time ..data moved meanwhile */
     unsigned whole_reads; /* load_folder() calls, numbering them (never 0 once one began) */
-    bool last_pass;       /* in load_folder(): the last pass (MOVED_READS) */
     bool data_swapped;    /* in load_folder(), reading every file: ..data moved since the
                            * last whole read */
     char *data_target;    /* ..data's target at the last whole read, NULL: none, or no volume */
@@ -1184,6 +1183,7 @@ static bool link_into_data(const char *path, const char *name)
  * Values of s->pins: PIN_FD(fd), or PIN_MISSING (the link's key is not in that folder). */
 #define PIN_MISSING ((void *)1)
 #define PIN_FD(fd) ((void *)(uintptr_t)((fd) + 2))
+#define PIN_FD_OF(v) ((int)((uintptr_t)(v)-2))
 #define PIN_MAX 256   /* keys held open at once; a volume with more is read through its links */
 #define MOVED_READS 3 /* reads of a volume whose ..data moves during each (load_folder()) */
 
@@ -1197,7 +1197,7 @@ static void unpin(struct localsrc *s)
     struct hmap_iter it;
     for (struct hmap_entry *h = hmap_first(&s->pins, &it); h; h = hmap_next(&s->pins, &it))
         if (h->value != PIN_MISSING)
-            close((int)((uintptr_t)h->value - 2));
+            close(PIN_FD_OF(h->value));
     hmap_clear(&s->pins, NULL);
 }
 
@@ -1260,7 +1260,7 @@ static int read_name(struct localsrc *s, const char *name, const char *path, cha
                      size_t *len, struct kerr *err)
 {
     void *pin = hmap_get(&s->pins, name);
-    const struct lfile *f = hmap_get(&s->files, name);
+    const struct lfile *f = pin == PIN_MISSING ? hmap_get(&s->files, name) : NULL;
     if (pin == PIN_MISSING && s->pin_target && !(f && f->known)) {
         /* A new key not in the folder pinned, and ..data has moved since: an older kubelet
          * makes the link of a new key before its swap. The read that follows (load_folder()
@@ -1269,7 +1269,7 @@ static int read_name(struct localsrc *s, const char *name, const char *path, cha
          * removed: it goes in this pass (else it still held what moved to another key). */
         _cleanup_free_ char *now = data_target_now(s);
         if (now && strcmp(now, s->pin_target) != 0) {
-            if (!s->last_pass)
+            if (s->pass + 1 < MOVED_READS)
                 return -EAGAIN;
             pin = NULL;
         }
@@ -1278,7 +1278,7 @@ static int read_name(struct localsrc *s, const char *name, const char *path, cha
         return read_file_all(path, MAX_MANIFEST, buf, len, err);
     if (pin == PIN_MISSING)
         return kerr_set(err, -ENOENT, "%s: %s", path, strerror(ENOENT));
-    int fd = (int)((uintptr_t)pin - 2);
+    int fd = PIN_FD_OF(pin);
     if (lseek(fd, 0, SEEK_SET) < 0)
         return kerr_set(err, -errno, "%s: %s", path, strerror(errno));
     return read_fd_all(fd, path, MAX_MANIFEST, buf, len, err);
@@ -1394,7 +1394,7 @@ static bool load_file(struct localsrc *s, const char *name, bool for_event, stru
     if (r < 0) {
         /* The same failure in a second pass of one whole read (..data moved during the first):
          * said and counted once. */
-        if (s->reading_again && old && old->broken && old->read_errno == -r &&
+        if (s->pass > 0 && old && old->broken && old->read_errno == -r &&
             old->failed_in == s->whole_reads)
             return false;
         log_msg(in_volume ? LOG_WARNING : LOG_ERROR, "%s: %s", err.msg[0] ? err.msg : strerror(-r),
@@ -1835,10 +1835,9 @@ static int load_folder(struct localsrc *s)
         bool moved = false;
         if (i == 0 && ++s->whole_reads == 0)
             s->whole_reads = 1;
-        s->reading_again = i > 0;
-        s->last_pass = i + 1 == MOVED_READS;
+        s->pass = i;
         int r = load_folder_once(s, &moved);
-        s->reading_again = s->last_pass = false;
+        s->pass = 0;
         if (r < 0 || !moved)
             return r;
         if (i + 1 == MOVED_READS) {
