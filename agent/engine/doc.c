@@ -12,42 +12,105 @@
 #include "base/hmap.h"
 #include "base/names.h"
 
-struct builder {
-    yaml_parser_t parser;
-    const char *buf; /* the input, for the lines of reader errors */
-    size_t len;
-    const char *file;
-    size_t nodes;
-    struct kerr *err;
-    /* The document's first duplicate key: told once the document is whole, naming the
-     * object it is in and where its first occurrence is. */
-    int dup_line;          /* 0: none */
-    const char *dup_first; /* the first occurrence's own key string in the tree */
+/* A tree's nodes, keys, strings and lists are cut from blocks that one ynode_free() of its
+ * root gives back at once (the root holds them): a policy's tree is a hundred small pieces or
+ * so, and a malloc() and a free() for each was about a third of its parse. A block holds
+ * twice what the one before held, up to YBLOCK_MAX; a piece larger than that gets a block of
+ * its own. */
+struct yblock {
+    struct yblock *next;
+    size_t used, cap;
+    _Alignas(max_align_t) unsigned char data[];
 };
 
-static struct ynode *ynode_new(enum ynode_kind kind, int line)
+#define YBLOCK_FIRST 2048
+#define YBLOCK_MAX (1u << 20)
+
+static void blocks_free(struct yblock *b)
 {
-    struct ynode *n = calloc(1, sizeof(*n));
-    if (n) {
-        n->kind = kind;
-        n->line = line;
+    while (b) {
+        struct yblock *next = b->next;
+        free(b);
+        b = next;
     }
+}
+
+/* size bytes aligned for any of the tree's pieces (8 bytes), or for a string (align 1). */
+static void *tree_alloc(struct yblock **blocks, size_t size, size_t align)
+{
+    struct yblock *b = *blocks;
+    if (b) {
+        size_t at = (b->used + align - 1) & ~(align - 1);
+        if (at <= b->cap && size <= b->cap - at) {
+            b->used = at + size;
+            return b->data + at;
+        }
+    }
+    size_t cap = b && b->cap < YBLOCK_MAX ? b->cap * 2 : b ? YBLOCK_MAX : YBLOCK_FIRST;
+    if (cap < size)
+        cap = size;
+    if (cap > SIZE_MAX - sizeof(*b))
+        return NULL;
+    struct yblock *nb = malloc(sizeof(*nb) + cap);
+    if (!nb)
+        return NULL;
+    nb->next = b;
+    nb->used = size;
+    nb->cap = cap;
+    *blocks = nb;
+    return nb->data;
+}
+
+#define TREE_ALIGN (sizeof(void *))
+
+static char *tree_strndup(struct yblock **blocks, const char *s, size_t len)
+{
+    if (len == SIZE_MAX)
+        return NULL;
+    char *d = tree_alloc(blocks, len + 1, 1);
+    if (d) {
+        memcpy(d, s, len);
+        d[len] = '\0';
+    }
+    return d;
+}
+
+static struct ynode *ynode_new(struct yblock **blocks, enum ynode_kind kind, int line)
+{
+    struct ynode *n = tree_alloc(blocks, sizeof(*n), TREE_ALIGN);
+    if (n)
+        *n = (struct ynode){.kind = kind, .line = line};
     return n;
+}
+
+/* The n children (and, for a mapping, keys) of a list or mapping, copied from where the
+ * builder gathered them into pieces of the tree's own size. */
+static int set_items(struct yblock **blocks, struct ynode *parent, char *const *keys,
+                     struct ynode *const *items, size_t n)
+{
+    parent->n = n;
+    if (!n)
+        return 0;
+    if (n > SIZE_MAX / sizeof(*items))
+        return -ENOMEM;
+    parent->items = tree_alloc(blocks, n * sizeof(*items), TREE_ALIGN);
+    if (!parent->items)
+        return -ENOMEM;
+    memcpy(parent->items, items, n * sizeof(*items));
+    if (parent->kind == YN_MAP) {
+        parent->keys = tree_alloc(blocks, n * sizeof(*keys), TREE_ALIGN);
+        if (!parent->keys)
+            return -ENOMEM;
+        memcpy(parent->keys, keys, n * sizeof(*keys));
+    }
+    return 0;
 }
 
 void ynode_free(struct ynode *n)
 {
-    if (!n)
-        return;
-    for (size_t i = 0; i < n->n; i++) {
-        if (n->keys)
-            free(n->keys[i]);
-        ynode_free(n->items[i]);
-    }
-    free(n->keys);
-    free(n->items);
-    free(n->str);
-    free(n);
+    /* Only a root holds blocks: its children are given back with it. */
+    if (n)
+        blocks_free(n->mem);
 }
 
 void ydoc_free_all(struct ynode **docs, size_t n)
@@ -57,27 +120,59 @@ void ydoc_free_all(struct ynode **docs, size_t n)
     free(docs);
 }
 
-static int push_item(struct ynode *parent, char *key, struct ynode *child)
+/* The children of the lists and mappings being built, from the outermost one open to the
+ * innermost: each takes its own when it ends. One per document node at most (bounded by
+ * YDOC_MAX_NODES), kept from one document to the next. */
+struct gathered {
+    char **keys;
+    struct ynode **items;
+    size_t n, cap;
+};
+
+static int gather(struct gathered *g, char *key, struct ynode *child)
 {
-    /* Capacity is 4, then doubles: grow when n is 0 or a power of two of at least 4. */
-    if (parent->n == 0 || (parent->n >= 4 && (parent->n & (parent->n - 1)) == 0)) {
-        size_t cap = parent->n ? parent->n * 2 : 4;
-        struct ynode **items = realloc(parent->items, cap * sizeof(*items));
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 64;
+        char **keys = realloc(g->keys, cap * sizeof(*keys));
+        if (!keys)
+            return -ENOMEM;
+        g->keys = keys;
+        struct ynode **items = realloc(g->items, cap * sizeof(*items));
         if (!items)
             return -ENOMEM;
-        parent->items = items;
-        if (parent->kind == YN_MAP) {
-            char **keys = realloc(parent->keys, cap * sizeof(*keys));
-            if (!keys)
-                return -ENOMEM;
-            parent->keys = keys;
-        }
+        g->items = items;
+        g->cap = cap;
     }
-    if (parent->kind == YN_MAP)
-        parent->keys[parent->n] = key;
-    parent->items[parent->n++] = child;
+    g->keys[g->n] = key;
+    g->items[g->n++] = child;
     return 0;
 }
+
+/* The keys and children gathered since base (pointers valid until the next gather()). */
+static char *const *gathered_keys(const struct gathered *g, size_t base)
+{
+    return g->keys ? g->keys + base : NULL;
+}
+
+static struct ynode *const *gathered_items(const struct gathered *g, size_t base)
+{
+    return g->items ? g->items + base : NULL;
+}
+
+struct builder {
+    yaml_parser_t parser;
+    const char *buf; /* the input, for the lines of reader errors */
+    size_t len;
+    const char *file;
+    size_t nodes;
+    struct kerr *err;
+    struct yblock *blocks; /* the document being built */
+    struct gathered open;
+    /* The document's first duplicate key: told once the document is whole, naming the
+     * object it is in and where its first occurrence is. */
+    int dup_line;          /* 0: none */
+    const char *dup_first; /* the first occurrence's own key string in the tree */
+};
 
 /* s is one or more characters of set (as strspn counts them). */
 static bool all_of(const char *s, const char *set)
@@ -168,35 +263,42 @@ static bool surely_string(const char *s)
     return letter && strnlen(s, 6) > 5;
 }
 
-static int resolve_plain(char **str, enum yscalar *ret)
+/* *ret_text: NULL when s reads as itself, else the text it stands for (malloc()ed). */
+static int resolve_plain(const char *s, enum yscalar *ret, char **ret_text)
 {
-    static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
-    static const char *const trues[] = {"y",    "Y",    "yes", "Yes", "YES", "true",
-                                        "True", "TRUE", "on",  "On",  "ON"};
-    static const char *const falses[] = {"n",     "N",     "no",  "No",  "NO", "false",
-                                         "False", "FALSE", "off", "Off", "OFF"};
+    /* The words that read as a null or a boolean: each is compared only with a scalar of its
+     * length (most that get here are short syscall names such as "fstat" or "open"). */
+    static const struct {
+        char word[6];
+        unsigned char len;
+        enum yscalar type;
+        bool truth;
+    } words[] = {
+        {"", 0, YS_NULL, false},      {"~", 1, YS_NULL, false},     {"null", 4, YS_NULL, false},
+        {"Null", 4, YS_NULL, false},  {"NULL", 4, YS_NULL, false},  {"y", 1, YS_BOOL, true},
+        {"Y", 1, YS_BOOL, true},      {"yes", 3, YS_BOOL, true},    {"Yes", 3, YS_BOOL, true},
+        {"YES", 3, YS_BOOL, true},    {"true", 4, YS_BOOL, true},   {"True", 4, YS_BOOL, true},
+        {"TRUE", 4, YS_BOOL, true},   {"on", 2, YS_BOOL, true},     {"On", 2, YS_BOOL, true},
+        {"ON", 2, YS_BOOL, true},     {"n", 1, YS_BOOL, false},     {"N", 1, YS_BOOL, false},
+        {"no", 2, YS_BOOL, false},    {"No", 2, YS_BOOL, false},    {"NO", 2, YS_BOOL, false},
+        {"false", 5, YS_BOOL, false}, {"False", 5, YS_BOOL, false}, {"FALSE", 5, YS_BOOL, false},
+        {"off", 3, YS_BOOL, false},   {"Off", 3, YS_BOOL, false},   {"OFF", 3, YS_BOOL, false},
+    };
     static const char *const specials[] = {".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN"};
-    const char *s = *str;
+    *ret_text = NULL;
     if (surely_string(s)) {
         *ret = YS_STR;
         return 0;
     }
-    for (size_t i = 0; i < ELEMENTSOF(nulls); i++)
-        if (strcmp(s, nulls[i]) == 0) {
-            *ret = YS_NULL;
-            return 0;
-        }
-    for (int t = 0; t < 2; t++)
-        for (size_t i = 0; i < ELEMENTSOF(trues); i++)
-            if (strcmp(s, t ? falses[i] : trues[i]) == 0) {
-                char *b = strdup(t ? "false" : "true");
-                if (!b)
-                    return -ENOMEM;
-                free(*str);
-                *str = b;
-                *ret = YS_BOOL;
-                return 0;
-            }
+    size_t len = strnlen(s, sizeof(words[0].word));
+    for (size_t i = 0; i < ELEMENTSOF(words); i++) {
+        if (words[i].len != len || memcmp(s, words[i].word, len) != 0)
+            continue;
+        *ret = words[i].type;
+        if (words[i].type == YS_BOOL && !(*ret_text = strdup(words[i].truth ? "true" : "false")))
+            return -ENOMEM;
+        return 0;
+    }
     const char *u = *s == '-' || *s == '+' ? s + 1 : s;
     for (size_t i = 0; i < ELEMENTSOF(specials); i++)
         if (strcmp(u, specials[i]) == 0 && (u == s || i < 3)) { /* no sign on .nan */
@@ -223,19 +325,27 @@ static int resolve_plain(char **str, enum yscalar *ret)
             snprintf(buf, sizeof(buf), "-%" PRIu64, v);
         else
             snprintf(buf, sizeof(buf), "%" PRIu64, v);
-        char *b = strdup(buf);
-        if (!b)
+        *ret_text = strdup(buf);
+        if (!*ret_text)
             return -ENOMEM;
-        free(*str);
-        *str = b;
         *ret = YS_INT;
         return 0;
     }
     if (is_float(plain)) {
-        free(*str);
-        *str = TAKE_PTR(plain);
+        *ret_text = TAKE_PTR(plain);
         *ret = YS_FLOAT;
     }
+    return 0;
+}
+
+/* resolve_plain() on a string of the tree, which is replaced by the text it stands for. */
+static int resolve_in_tree(struct yblock **blocks, char **str, enum yscalar *ret)
+{
+    _cleanup_free_ char *text = NULL;
+    if (resolve_plain(*str, ret, &text) < 0)
+        return -ENOMEM;
+    if (text && !(*str = tree_strndup(blocks, text, strlen(text))))
+        return -ENOMEM;
     return 0;
 }
 
@@ -245,13 +355,11 @@ bool ydoc_plain_safe(const char *s)
         return false;
     if (surely_string(s))
         return true;
-    char *copy = strdup(s);
-    if (!copy)
-        return false; /* quoted: a string whatever it reads as */
     enum yscalar t;
-    int r = resolve_plain(&copy, &t);
-    free(copy);
-    return r == 0 && t == YS_STR;
+    _cleanup_free_ char *text = NULL;
+    if (resolve_plain(s, &t, &text) < 0)
+        return false; /* quoted: a string whatever it reads as */
+    return t == YS_STR;
 }
 
 /* Whether the text's first thing, past blanks and "#" or "//" comment lines, is "{" or "[":
@@ -396,11 +504,12 @@ static void hmap_clearp(struct hmap *m)
     hmap_clear(m, NULL);
 }
 
-/* Reads the key event ev of mapping n (consumes ev): a scalar without NUL, not "<<". A
- * duplicate returns 1 (its value is to be left out), the document's first one noted in b.
- * seen indexes n's keys once there are more than KEYS_LINEAR_MAX. */
-static int read_key(struct builder *b, yaml_event_t *ev, const struct ynode *n, struct hmap *seen,
-                    char **ret)
+/* Reads the key event ev of a mapping (consumes ev): a scalar without NUL, not "<<". keys are
+ * the nkeys keys the mapping has so far, indexed in seen once there are more than
+ * KEYS_LINEAR_MAX. A duplicate returns 1 (its value is to be left out), the document's first
+ * one noted in b. */
+static int read_key(struct builder *b, yaml_event_t *ev, char *const *keys, size_t nkeys,
+                    struct hmap *seen, char **ret)
 {
     int line = (int)ev->start_mark.line + 1;
     if (ev->type != YAML_SCALAR_EVENT) {
@@ -414,8 +523,9 @@ static int read_key(struct builder *b, yaml_event_t *ev, const struct ynode *n, 
     }
     size_t len = ev->data.scalar.length;
     bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag;
-    _cleanup_free_ char *key =
-        len > YDOC_MAX_SCALAR ? NULL : strndup((const char *)ev->data.scalar.value, len);
+    char *key = len > YDOC_MAX_SCALAR
+                    ? NULL
+                    : tree_strndup(&b->blocks, (const char *)ev->data.scalar.value, len);
     yaml_event_delete(ev);
     if (len > YDOC_MAX_SCALAR)
         return kerr_set(b->err, -E2BIG, "%s:%d: mapping key longer than %d bytes", b->file, line,
@@ -430,25 +540,23 @@ static int read_key(struct builder *b, yaml_event_t *ev, const struct ynode *n, 
     if (plain) {
         /* A plain key that reads as a boolean or a whole number is that value's text, as
          * kubectl turns it into a JSON key ("yes: 1" has the key "true"). */
-        _cleanup_free_ char *as = strdup(key);
+        _cleanup_free_ char *as = NULL;
         enum yscalar t;
-        if (!as || resolve_plain(&as, &t) < 0)
+        if (resolve_plain(key, &t, &as) < 0)
             return -ENOMEM;
         if (t == YS_NULL)
             return kerr_set(b->err, -EINVAL, "%s:%d: a mapping key must not be null (\"%s\")",
                             b->file, line, key);
-        if (t == YS_BOOL || t == YS_INT) {
-            free(key);
-            key = TAKE_PTR(as);
-        }
+        if ((t == YS_BOOL || t == YS_INT) && !(key = tree_strndup(&b->blocks, as, strlen(as))))
+            return -ENOMEM;
     }
     const char *first = NULL;
-    if (n->n < KEYS_LINEAR_MAX) {
-        for (size_t i = 0; i < n->n && !first; i++)
-            first = strcmp(n->keys[i], key) == 0 ? n->keys[i] : NULL;
+    if (nkeys < KEYS_LINEAR_MAX) {
+        for (size_t i = 0; i < nkeys && !first; i++)
+            first = strcmp(keys[i], key) == 0 ? keys[i] : NULL;
     } else {
-        for (size_t i = seen->n; i < n->n; i++) /* index the keys read before */
-            if (hmap_put(seen, n->keys[i], (void *)n->keys[i], NULL) < 0)
+        for (size_t i = seen->n; i < nkeys; i++) /* index the keys read before */
+            if (hmap_put(seen, keys[i], (void *)keys[i], NULL) < 0)
                 return -ENOMEM;
         first = hmap_get(seen, key);
     }
@@ -459,11 +567,12 @@ static int read_key(struct builder *b, yaml_event_t *ev, const struct ynode *n, 
         }
         return 1;
     }
-    *ret = TAKE_PTR(key);
+    *ret = key;
     return 0;
 }
 
-/* Builds the node that starts with ev (which it consumes). */
+/* Builds the node that starts with ev (which it consumes). On error what it built stays in
+ * b->blocks, which the caller frees. */
 static int build_node(struct builder *b, yaml_event_t *ev, unsigned depth, struct ynode **ret)
 {
     int line = (int)ev->start_mark.line + 1;
@@ -485,33 +594,26 @@ static int build_node(struct builder *b, yaml_event_t *ev, unsigned depth, struc
         return kerr_set(b->err, -EINVAL, "%s:%d: YAML aliases (*name) are not accepted", b->file,
                         line);
     case YAML_SCALAR_EVENT: {
-        if (ev->data.scalar.length > YDOC_MAX_SCALAR) {
+        size_t len = ev->data.scalar.length;
+        if (len > YDOC_MAX_SCALAR) {
             yaml_event_delete(ev);
             return kerr_set(b->err, -E2BIG, "%s:%d: scalar longer than %d bytes", b->file, line,
                             YDOC_MAX_SCALAR);
         }
-        struct ynode *n = ynode_new(YN_SCALAR, line);
-        if (!n) {
-            yaml_event_delete(ev);
-            return -ENOMEM;
-        }
-        n->str = strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
-        if (!n->str || strlen(n->str) != ev->data.scalar.length) {
-            bool nul = n->str != NULL;
-            ynode_free(n);
-            yaml_event_delete(ev);
-            return nul ? kerr_set(b->err, -EINVAL, "%s:%d: NUL byte in a scalar", b->file, line)
-                       : -ENOMEM;
-        }
+        struct ynode *n = ynode_new(&b->blocks, YN_SCALAR, line);
+        if (n)
+            n->str = tree_strndup(&b->blocks, (const char *)ev->data.scalar.value, len);
         bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
         bool tagged_str = ev->data.scalar.tag &&
                           strcmp((const char *)ev->data.scalar.tag, "tag:yaml.org,2002:str") == 0;
-        n->stype = YS_STR;
         yaml_event_delete(ev);
-        if (plain && !tagged_str && resolve_plain(&n->str, &n->stype) < 0) {
-            ynode_free(n);
+        if (!n || !n->str)
             return -ENOMEM;
-        }
+        if (strlen(n->str) != len)
+            return kerr_set(b->err, -EINVAL, "%s:%d: NUL byte in a scalar", b->file, line);
+        n->stype = YS_STR;
+        if (plain && !tagged_str && resolve_in_tree(&b->blocks, &n->str, &n->stype) < 0)
+            return -ENOMEM;
         *ret = n;
         return 0;
     }
@@ -519,54 +621,51 @@ static int build_node(struct builder *b, yaml_event_t *ev, unsigned depth, struc
     case YAML_MAPPING_START_EVENT: {
         bool is_map = ev->type == YAML_MAPPING_START_EVENT;
         yaml_event_delete(ev);
-        struct ynode *n = ynode_new(is_map ? YN_MAP : YN_SEQ, line);
+        struct ynode *n = ynode_new(&b->blocks, is_map ? YN_MAP : YN_SEQ, line);
         if (!n)
             return -ENOMEM;
+        /* Its children are gathered after those of the lists and mappings around it. */
+        const size_t base = b->open.n;
         _cleanup_(hmap_clearp) struct hmap seen = {0}; /* keys of a large mapping */
+        int r;
         for (;;) {
             yaml_event_t cur;
-            int r = next_event(b, &cur);
-            if (r < 0) {
-                ynode_free(n);
-                return r;
-            }
+            r = next_event(b, &cur);
+            if (r < 0)
+                break;
             if (cur.type == YAML_SEQUENCE_END_EVENT || cur.type == YAML_MAPPING_END_EVENT) {
                 yaml_event_delete(&cur);
+                r = set_items(&b->blocks, n, gathered_keys(&b->open, base),
+                              gathered_items(&b->open, base), b->open.n - base);
                 break;
             }
-            _cleanup_free_ char *key = NULL;
+            char *key = NULL;
             int key_line = 0;
             bool dup = false;
             if (is_map) {
                 key_line = (int)cur.start_mark.line + 1;
-                r = read_key(b, &cur, n, &seen, &key); /* consumes cur */
+                r = read_key(b, &cur, gathered_keys(&b->open, base), b->open.n - base, &seen,
+                             &key); /* consumes cur */
                 dup = r == 1;
                 if (r >= 0)
                     r = next_event(b, &cur);
-                if (r < 0) {
-                    ynode_free(n);
-                    return r;
-                }
+                if (r < 0)
+                    break;
             }
             struct ynode *child = NULL;
             r = build_node(b, &cur, depth + 1, &child);
-            if (r < 0) {
-                ynode_free(n);
-                return r;
-            }
-            if (dup) { /* its value is read to the end, and left out */
-                ynode_free(child);
+            if (r < 0)
+                break;
+            if (dup) /* its value is read to the end, and left out */
                 continue;
-            }
             child->key_line = key_line;
-            r = push_item(n, key, child);
-            if (r < 0) {
-                ynode_free(child);
-                ynode_free(n);
-                return r;
-            }
-            key = NULL; /* owned by n now */
+            r = gather(&b->open, key, child);
+            if (r < 0)
+                break;
         }
+        b->open.n = base;
+        if (r < 0)
+            return r;
         *ret = n;
         return 0;
     }
@@ -661,6 +760,8 @@ int ydoc_parse_yaml_each(const char *buf, size_t len, const char *file,
         r = build_node(&b, &ev, 0, &root);
         if (r < 0)
             break;
+        root->mem = b.blocks; /* the tree's now: freed with it */
+        b.blocks = NULL;
         if (root->kind == YN_SCALAR && root->stype == YS_NULL) {
             ynode_free(root); /* an empty document ("---" alone) */
             continue;
@@ -683,6 +784,9 @@ int ydoc_parse_yaml_each(const char *buf, size_t len, const char *file,
             break;
     }
     yaml_parser_delete(&b.parser);
+    blocks_free(b.blocks); /* a document left half built */
+    free(b.open.keys);
+    free(b.open.items);
     if (r == -ENOMEM && (!err || !err->msg[0]))
         kerr_set(err, r, "%s: out of memory", file);
     return r;
@@ -720,8 +824,8 @@ int ydoc_parse_yaml(const char *buf, size_t len, const char *file, struct ynode 
     return 0;
 }
 
-static int from_json(const json_t *j, unsigned depth, size_t *count, struct ynode **ret,
-                     struct kerr *err)
+static int from_json(struct yblock **blocks, const json_t *j, unsigned depth, size_t *count,
+                     struct ynode **ret, struct kerr *err)
 {
     if (depth > YDOC_MAX_DEPTH)
         return kerr_set(err, -E2BIG, "JSON nested deeper than %d levels", YDOC_MAX_DEPTH);
@@ -731,82 +835,78 @@ static int from_json(const json_t *j, unsigned depth, size_t *count, struct ynod
                         YDOC_MAX_NODES);
     struct ynode *n = NULL;
     char buf[64];
+    const char *text = buf;
+    size_t len;
     switch (json_typeof(j)) {
-    case JSON_OBJECT: {
-        n = ynode_new(YN_MAP, 0);
-        if (!n)
+    case JSON_OBJECT:
+    case JSON_ARRAY: {
+        bool is_map = json_is_object(j);
+        size_t size = is_map ? json_object_size(j) : json_array_size(j);
+        n = ynode_new(blocks, is_map ? YN_MAP : YN_SEQ, 0);
+        if (!n || size > SIZE_MAX / sizeof(*n->items))
+            return -ENOMEM;
+        if (!size)
+            break;
+        n->items = tree_alloc(blocks, size * sizeof(*n->items), TREE_ALIGN);
+        if (!n->items ||
+            (is_map && !(n->keys = tree_alloc(blocks, size * sizeof(*n->keys), TREE_ALIGN))))
             return -ENOMEM;
         const char *k;
         json_t *v;
-        json_object_foreach((json_t *)j, k, v)
-        {
+        size_t i = 0;
+        if (is_map) {
+            json_object_foreach((json_t *)j, k, v)
+            {
+                if (i == size)
+                    break;
 #if JANSSON_VERSION_HEX >= 0x020e00
-            if (json_object_iter_key_len(json_object_key_to_iter(k)) != strlen(k)) {
-                ynode_free(n);
-                return kerr_set(err, -EINVAL, "JSON: NUL byte in the key \"%.100s\"", k);
-            }
+                if (json_object_iter_key_len(json_object_key_to_iter(k)) != strlen(k))
+                    return kerr_set(err, -EINVAL, "JSON: NUL byte in the key \"%.100s\"", k);
 #endif
-            struct ynode *c = NULL;
-            int r = from_json(v, depth + 1, count, &c, err);
-            char *kd = r < 0 ? NULL : strdup(k);
-            if (r < 0 || !kd || push_item(n, kd, c) < 0) {
-                free(kd);
-                ynode_free(c);
-                ynode_free(n);
-                return r < 0 ? r : -ENOMEM;
+                int r = from_json(blocks, v, depth + 1, count, &n->items[i], err);
+                if (r < 0)
+                    return r;
+                if (!(n->keys[i++] = tree_strndup(blocks, k, strlen(k))))
+                    return -ENOMEM;
+            }
+        } else {
+            json_array_foreach(j, i, v)
+            {
+                if (i == size)
+                    break;
+                int r = from_json(blocks, v, depth + 1, count, &n->items[i], err);
+                if (r < 0)
+                    return r;
             }
         }
-        break;
-    }
-    case JSON_ARRAY: {
-        n = ynode_new(YN_SEQ, 0);
-        if (!n)
-            return -ENOMEM;
-        size_t i;
-        json_t *v;
-        json_array_foreach(j, i, v)
-        {
-            struct ynode *c = NULL;
-            int r = from_json(v, depth + 1, count, &c, err);
-            if (r < 0 || push_item(n, NULL, c) < 0) {
-                ynode_free(c);
-                ynode_free(n);
-                return r < 0 ? r : -ENOMEM;
-            }
-        }
+        n->n = i;
         break;
     }
     default:
-        n = ynode_new(YN_SCALAR, 0);
+        n = ynode_new(blocks, YN_SCALAR, 0);
         if (!n)
             return -ENOMEM;
         if (json_is_string(j)) {
             n->stype = YS_STR;
-            if (strlen(json_string_value(j)) != json_string_length(j)) {
-                ynode_free(n);
-                return kerr_set(err, -EINVAL, "JSON: NUL byte in the string \"%.100s\"",
-                                json_string_value(j));
-            }
-            n->str = strdup(json_string_value(j));
+            text = json_string_value(j);
+            len = json_string_length(j);
+            if (strlen(text) != len)
+                return kerr_set(err, -EINVAL, "JSON: NUL byte in the string \"%.100s\"", text);
         } else if (json_is_integer(j)) {
             n->stype = YS_INT;
             snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(j));
-            n->str = strdup(buf);
         } else if (json_is_real(j)) {
             n->stype = YS_FLOAT;
             snprintf(buf, sizeof(buf), "%.17g", json_real_value(j));
-            n->str = strdup(buf);
         } else if (json_is_boolean(j)) {
             n->stype = YS_BOOL;
-            n->str = strdup(json_is_true(j) ? "true" : "false");
+            snprintf(buf, sizeof(buf), "%s", json_is_true(j) ? "true" : "false");
         } else {
             n->stype = YS_NULL;
-            n->str = strdup("");
+            buf[0] = '\0';
         }
-        if (!n->str) {
-            ynode_free(n);
+        if (!(n->str = tree_strndup(blocks, text, strlen(text))))
             return -ENOMEM;
-        }
     }
     *ret = n;
     return 0;
@@ -815,7 +915,16 @@ static int from_json(const json_t *j, unsigned depth, size_t *count, struct ynod
 int ydoc_from_json(const json_t *j, struct ynode **ret, struct kerr *err)
 {
     size_t count = 0;
-    return from_json(j, 0, &count, ret, err);
+    struct yblock *blocks = NULL;
+    struct ynode *root = NULL;
+    int r = from_json(&blocks, j, 0, &count, &root, err);
+    if (r < 0) {
+        blocks_free(blocks);
+        return r;
+    }
+    root->mem = blocks;
+    *ret = root;
+    return 0;
 }
 
 const struct ynode *ynode_get(const struct ynode *n, const char *key)

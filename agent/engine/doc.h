@@ -26,6 +26,10 @@ enum ynode_kind { YN_SCALAR, YN_SEQ, YN_MAP };
 /* How a scalar reads (YAML 1.2 core schema for plain scalars; quoted ones are strings). */
 enum yscalar { YS_STR, YS_INT, YS_FLOAT, YS_BOOL, YS_NULL };
 
+struct yblock;
+
+/* A tree's nodes share their root's memory: ynode_free() takes a root (what the functions
+ * below return) and frees the whole tree; the others are never freed alone. */
 struct ynode {
     enum ynode_kind kind;
     enum yscalar stype; /* YN_SCALAR only */
@@ -35,6 +39,7 @@ struct ynode {
     size_t n;           /* YN_SEQ/YN_MAP: number of items */
     char **keys;        /* YN_MAP: keys (NULL for YN_SEQ) */
     struct ynode **items;
+    struct yblock *mem; /* a root's: the memory of its whole tree (NULL in the others) */
 };
 
 /* Whether s, written as a plain scalar, reads back as the string s, as kubectl and kscmp read
@@ -63,6 +68,7 @@ int ydoc_parse_yaml_each(const char *buf, size_t len, const char *file,
 /* Converts a jansson value into a tree (lines are 0). */
 int ydoc_from_json(const json_t *j, struct ynode **ret, struct kerr *err);
 
+/* Frees a tree: n is a root that the functions above returned (a no-op on any other node). */
 void ynode_free(struct ynode *n);
 DEFINE_CLEANUP_FUNC(struct ynode, ynode_free)
 void ydoc_free_all(struct ynode **docs, size_t n);
