@@ -242,6 +242,13 @@ build/fuzz/%: tests/fuzz/kube/%.c $(CORE_SRCS) $(call layer_srcs,node) $(call la
 build/bench/%: bench/%.c $(LIB_OBJS) | build/bench
 	$(CC) $(BASEFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LIBS)
 
+# The engine's benchmark parses API JSON with the jansson the agent is linked on (deps/build.sh's,
+# when it is built: `deps/build.sh prefix` builds nothing), not Debian's.
+build/bench/bench_engine: bench/bench_engine.c $(LIB_OBJS) | build/bench
+	@j=$$(bash deps/build.sh prefix 2>/dev/null)/lib/libjansson.a; [ -f "$$j" ] || j=; \
+	echo "$(CC) $(BASEFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ $$j $(LIBS)"; \
+	$(CC) $(BASEFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ $$j $(LIBS)
+
 build/tools/%: tests/tools/%.c $(LIB_OBJS) | build/tools
 	$(CC) $(BASEFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LIBS)
 
