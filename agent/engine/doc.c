@@ -14,16 +14,17 @@
 
 /* A tree's nodes, keys, strings and lists are cut from blocks that one ynode_free() of its
  * root gives back at once (the root holds them): a policy's tree is a hundred small pieces or
- * so, and a malloc() and a free() for each was about a third of its parse. A block holds
- * twice what the one before held, up to YBLOCK_MAX; a piece larger than that gets a block of
- * its own. */
+ * so, and a malloc() and a free() for each was about a third of its parse. The first block is
+ * small (a stream of tiny documents kept whole must not cost a large block each), and a
+ * block holds twice what the one before held, up to YBLOCK_MAX; a piece larger than that gets
+ * a block of its own. */
 struct yblock {
     struct yblock *next;
     size_t used, cap;
     _Alignas(max_align_t) unsigned char data[];
 };
 
-#define YBLOCK_FIRST 2048
+#define YBLOCK_FIRST 256
 #define YBLOCK_MAX (1u << 20)
 
 static void blocks_free(struct yblock *b)

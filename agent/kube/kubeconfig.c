@@ -133,17 +133,28 @@ static int take_data_or_file(const struct ynode *m, const char *data_key, const 
     return 0;
 }
 
+/* The first document of the file is the kubeconfig; the others are read (a syntax error
+ * anywhere is one) and freed at once. */
+static int keep_first(struct ynode *doc, void *userdata)
+{
+    struct ynode **first = userdata;
+    if (*first)
+        ynode_free(doc);
+    else
+        *first = doc;
+    return 0;
+}
+
 int kubeconfig_parse(const char *buf, size_t len, const char *name, const char *base_dir,
                      const char *context, struct kube_config **ret, struct kerr *err)
 {
-    _cleanup_(ydoc_listp) struct ydoc_list docs = {0};
-    int r = ydoc_parse_yaml(buf, len, name, &docs.v, &docs.n, err);
+    _cleanup_(ynode_freep) struct ynode *doc = NULL;
+    int r = ydoc_parse_yaml_each(buf, len, name, keep_first, NULL, &doc, err);
     if (r < 0)
         return r;
     _cleanup_(kube_config_freep) struct kube_config *c = calloc(1, sizeof(*c));
     if (!c)
         return -ENOMEM;
-    const struct ynode *doc = docs.n ? docs.v[0] : NULL;
     const char *ctx_name = context ? context : str_of(ynode_get(doc, "current-context"));
     const struct ynode *ctx = NULL, *cluster = NULL, *user = NULL;
     if (!doc || doc->kind != YN_MAP)

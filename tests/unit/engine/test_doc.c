@@ -18,6 +18,22 @@
 #include "base/cleanup.h"
 #include "engine/doc.h"
 
+/* The bytes the program has allocated and not freed: ASan's count under ASan (its allocator
+ * replaces glibc's), else glibc's. */
+#if defined(__SANITIZE_ADDRESS__)
+size_t __sanitizer_get_current_allocated_bytes(void); /* the ASan runtime's */
+static size_t heap_in_use(void)
+{
+    return __sanitizer_get_current_allocated_bytes();
+}
+#else
+#include <malloc.h>
+static size_t heap_in_use(void)
+{
+    return mallinfo2().uordblks;
+}
+#endif
+
 #define FILE_NAME "t.yaml"
 
 /* ---- helpers ----------------------------------------------------------------------------- */
@@ -716,6 +732,31 @@ static void test_get_and_kind_names(void **state)
     ydoc_free_all(NULL, 0);
 }
 
+/* A tree's memory is cut from blocks that start small: a stream of tiny documents kept whole
+ * (ydoc_parse_yaml(), a kubeconfig of many documents) costs a few hundred bytes a document, not
+ * a large block each. */
+static void test_tiny_documents_small(void **state)
+{
+    (void)state;
+    const size_t n = 20000;
+    char *text = malloc(n * 6 + 1);
+    assert_non_null(text);
+    for (size_t i = 0; i < n; i++)
+        memcpy(text + 6 * i, "---\na\n", 6);
+    text[6 * n] = '\0';
+    size_t before = heap_in_use();
+    struct ynode **docs = NULL;
+    size_t got = 0;
+    struct kerr err = {0};
+    assert_int_equal(ydoc_parse_yaml(text, 6 * n, FILE_NAME, &docs, &got, &err), 0);
+    assert_int_equal(got, n);
+    size_t used = heap_in_use() - before;
+    assert_true(used < 400 * n);
+    assert_string_equal(docs[n - 1]->str, "a");
+    ydoc_free_all(docs, got);
+    free(text);
+}
+
 /* Plain keys that read as booleans or numbers become the text kubectl gives them in JSON, so
  * that "yes: 1" and "true: 1" are the same key (and a duplicate); quoted keys stay as written. */
 static void test_key_spellings(void **state)
@@ -779,13 +820,21 @@ static void test_json_file_named_json(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_multi_document),     cmocka_unit_test(test_empty_documents_skipped),
-        cmocka_unit_test(test_line_numbers),       cmocka_unit_test(test_scalar_types),
-        cmocka_unit_test(test_key_spellings),      cmocka_unit_test(test_accepted_oddities),
-        cmocka_unit_test(test_depth_limit_exact),  cmocka_unit_test(test_many_keys_fast),
-        cmocka_unit_test(test_bad_yaml),           cmocka_unit_test(test_json),
-        cmocka_unit_test(test_json_bad),           cmocka_unit_test(test_json_file_named_json),
-        cmocka_unit_test(test_get_and_kind_names), cmocka_unit_test(test_plain_safe),
+        cmocka_unit_test(test_multi_document),
+        cmocka_unit_test(test_empty_documents_skipped),
+        cmocka_unit_test(test_line_numbers),
+        cmocka_unit_test(test_scalar_types),
+        cmocka_unit_test(test_key_spellings),
+        cmocka_unit_test(test_accepted_oddities),
+        cmocka_unit_test(test_depth_limit_exact),
+        cmocka_unit_test(test_many_keys_fast),
+        cmocka_unit_test(test_bad_yaml),
+        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_json_bad),
+        cmocka_unit_test(test_json_file_named_json),
+        cmocka_unit_test(test_get_and_kind_names),
+        cmocka_unit_test(test_plain_safe),
+        cmocka_unit_test(test_tiny_documents_small),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
