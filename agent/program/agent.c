@@ -208,9 +208,11 @@ static void local_first_sync(struct agent *a, uint64_t event_us)
     log_info("first reconcile done in %.1f ms", (double)(now_us() - event_us) / 1000.0);
     reconciler_initial_done(a->rec);
     a->first_done = true;
+    /* The usual start: the proofs run after the reconcile (an info, not a warning; what keeps
+     * a file from being written is said where it happens). */
     if (!reconciler_ready(a->rec) && !a->once)
-        log_warning("not ready yet: %u file(s) wait for their proof or a retry",
-                    reconciler_pending(a->rec));
+        log_info("not ready yet: %u file(s) wait for their proof or a retry",
+                 reconciler_pending(a->rec));
 }
 
 static void on_change(uint64_t event_us, void *userdata)
