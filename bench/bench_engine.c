@@ -788,8 +788,8 @@ static void scenario(size_t npolicies, enum mode m, int runs, struct result *res
     res->done = true;
 }
 
-/* Runs a scenario in a child process, so that its peak RSS is its own. */
-/* scenario() in a child of its own, or with whole, load_whole(). */
+/* scenario() (or with whole, load_whole()) in a child process, so that its peak RSS is its
+ * own. */
 static int in_child(size_t npolicies, enum mode m, int runs, bool whole, struct result *res)
 {
     fflush(stdout);

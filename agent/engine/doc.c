@@ -84,26 +84,35 @@ static struct ynode *ynode_new(struct yblock **blocks, enum ynode_kind kind, int
     return n;
 }
 
+/* Room in the tree for the n children (and, for a mapping, keys) of a list or mapping; none
+ * for n 0 (items and keys stay NULL). parent->n is set by the caller once they are filled. */
+static int new_items(struct yblock **blocks, struct ynode *parent, size_t n)
+{
+    if (!n)
+        return 0;
+    if (n > SIZE_MAX / sizeof(*parent->items))
+        return -ENOMEM;
+    parent->items = tree_alloc(blocks, n * sizeof(*parent->items), TREE_ALIGN);
+    if (!parent->items)
+        return -ENOMEM;
+    if (parent->kind == YN_MAP &&
+        !(parent->keys = tree_alloc(blocks, n * sizeof(*parent->keys), TREE_ALIGN)))
+        return -ENOMEM;
+    return 0;
+}
+
 /* The n children (and, for a mapping, keys) of a list or mapping, copied from where the
  * builder gathered them into pieces of the tree's own size. */
 static int set_items(struct yblock **blocks, struct ynode *parent, char *const *keys,
                      struct ynode *const *items, size_t n)
 {
-    parent->n = n;
-    if (!n)
-        return 0;
-    if (n > SIZE_MAX / sizeof(*items))
-        return -ENOMEM;
-    parent->items = tree_alloc(blocks, n * sizeof(*items), TREE_ALIGN);
-    if (!parent->items)
-        return -ENOMEM;
+    int r = new_items(blocks, parent, n);
+    if (r < 0 || !n)
+        return r;
     memcpy(parent->items, items, n * sizeof(*items));
-    if (parent->kind == YN_MAP) {
-        parent->keys = tree_alloc(blocks, n * sizeof(*keys), TREE_ALIGN);
-        if (!parent->keys)
-            return -ENOMEM;
+    if (parent->kind == YN_MAP)
         memcpy(parent->keys, keys, n * sizeof(*keys));
-    }
+    parent->n = n;
     return 0;
 }
 
@@ -837,21 +846,16 @@ static int from_json(struct yblock **blocks, const json_t *j, unsigned depth, si
     struct ynode *n = NULL;
     char buf[64];
     const char *text = buf;
-    size_t len;
     switch (json_typeof(j)) {
     case JSON_OBJECT:
     case JSON_ARRAY: {
         bool is_map = json_is_object(j);
         size_t size = is_map ? json_object_size(j) : json_array_size(j);
         n = ynode_new(blocks, is_map ? YN_MAP : YN_SEQ, 0);
-        if (!n || size > SIZE_MAX / sizeof(*n->items))
+        if (!n || new_items(blocks, n, size) < 0)
             return -ENOMEM;
         if (!size)
             break;
-        n->items = tree_alloc(blocks, size * sizeof(*n->items), TREE_ALIGN);
-        if (!n->items ||
-            (is_map && !(n->keys = tree_alloc(blocks, size * sizeof(*n->keys), TREE_ALIGN))))
-            return -ENOMEM;
         const char *k;
         json_t *v;
         size_t i = 0;
@@ -890,8 +894,7 @@ static int from_json(struct yblock **blocks, const json_t *j, unsigned depth, si
         if (json_is_string(j)) {
             n->stype = YS_STR;
             text = json_string_value(j);
-            len = json_string_length(j);
-            if (strlen(text) != len)
+            if (strlen(text) != json_string_length(j))
                 return kerr_set(err, -EINVAL, "JSON: NUL byte in the string \"%.100s\"", text);
         } else if (json_is_integer(j)) {
             n->stype = YS_INT;
@@ -901,10 +904,10 @@ static int from_json(struct yblock **blocks, const json_t *j, unsigned depth, si
             snprintf(buf, sizeof(buf), "%.17g", json_real_value(j));
         } else if (json_is_boolean(j)) {
             n->stype = YS_BOOL;
-            snprintf(buf, sizeof(buf), "%s", json_is_true(j) ? "true" : "false");
+            text = json_is_true(j) ? "true" : "false";
         } else {
             n->stype = YS_NULL;
-            buf[0] = '\0';
+            text = "";
         }
         if (!(n->str = tree_strndup(blocks, text, strlen(text))))
             return -ENOMEM;
