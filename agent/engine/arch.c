@@ -9,6 +9,8 @@
 
 #include "base/cleanup.h"
 #include "base/hash.h"
+#include "base/spell.h"
+#include "base/strv.h"
 
 static const struct arch_info arches[] = {
     {"x86_64", "SCMP_ARCH_X86_64", SCMP_ARCH_X86_64, "x86 x32"},
@@ -126,6 +128,10 @@ struct sysdb {
     size_t n, cap;
     uint32_t *slots; /* open-addressing hash from name to id + 1, 0 = empty */
     size_t nslots;
+    /* Every name of the tables sysdb_nearest() looks in, gathered at its first call. */
+    char **known;
+    size_t nknown;
+    bool known_tried;
 };
 
 int sysdb_new(struct sysdb **ret)
@@ -152,6 +158,7 @@ void sysdb_free(struct sysdb *db)
     free(db->ents);
     free(db->order);
     free(db->slots);
+    strv_free(db->known, db->nknown);
     free(db);
 }
 
@@ -270,4 +277,47 @@ const char *sysdb_name_len(const struct sysdb *db, uint32_t id, size_t *ret_len)
 archmask_t sysdb_arches(const struct sysdb *db, uint32_t id)
 {
     return id < db->n ? db->ents[id].mask : 0;
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Gathers the names of the syscalls numbered below 1024 on x86_64, x86 and aarch64 (where
+ * almost every name of the other tables is too) into db->known, sorted, each once. Without
+ * memory the list is what was gathered until then. */
+static void gather_known(struct sysdb *db)
+{
+    static const uint32_t tables[] = {SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_AARCH64};
+    db->known_tried = true;
+    for (size_t t = 0; t < ELEMENTSOF(tables); t++)
+        for (int nr = 0; nr < 1024; nr++) {
+            char *name = seccomp_syscall_resolve_num_arch(tables[t], nr);
+            if (name && strv_push(&db->known, &db->nknown, name) < 0)
+                goto sort;
+        }
+sort:
+    if (!db->nknown)
+        return;
+    qsort(db->known, db->nknown, sizeof(*db->known), cmp_strp);
+    size_t k = 1;
+    for (size_t i = 1; i < db->nknown; i++) {
+        if (strcmp(db->known[i], db->known[k - 1]) == 0)
+            free(db->known[i]);
+        else
+            db->known[k++] = db->known[i];
+    }
+    db->nknown = k;
+}
+
+const char *sysdb_nearest(struct sysdb *db, const char *name)
+{
+    if (!db->known_tried)
+        gather_known(db);
+    struct spell near;
+    spell_init(&near, name);
+    for (size_t i = 0; i < db->nknown; i++)
+        spell_offer(&near, db->known[i]);
+    return near.best;
 }

@@ -68,6 +68,11 @@ size_t sysdb_count(const struct sysdb *db);
 uint32_t sysdb_rank(const struct sysdb *db, uint32_t id);
 uint32_t sysdb_by_rank(const struct sysdb *db, uint32_t rank);
 
+/* The syscall name libseccomp knows that is nearest to name, a misspelling, for "did you
+ * mean" (base/spell.h), or NULL when none is near enough. The names it looks in are gathered
+ * at the first call (a few hundred; the db keeps them). */
+const char *sysdb_nearest(struct sysdb *db, const char *name);
+
 /* The architectures (of the table) on which the syscall exists. */
 archmask_t sysdb_arches(const struct sysdb *db, uint32_t id);
 

@@ -14,6 +14,7 @@
 #include "base/cleanup.h"
 #include "base/hmap.h"
 #include "base/names.h"
+#include "base/spell.h"
 #include "engine/groups.h"
 #include "engine/schema.h"
 
@@ -277,6 +278,12 @@ static int check_keys(struct dctx *c, const struct ynode *map, const char *field
             char path[256];
             snprintf(path, sizeof(path), "%s%s%s", field ? field : "", field ? "." : "",
                      map->keys[i]);
+            struct spell near;
+            spell_init(&near, map->keys[i]);
+            for (const char *const *a = allowed; *a; a++)
+                spell_offer(&near, *a);
+            if (near.best)
+                return fail_key(c, map, i, path, "unknown field; did you mean \"%s\"?", near.best);
             return fail_key(c, map, i, path, "unknown field");
         }
     }
@@ -1146,36 +1153,12 @@ static int64_t parse_time(const char *s)
     return t > 0 ? t : 0;
 }
 
-/* The edit distance (insert, delete or replace a letter; case not minded) between the n bytes
- * of a and the m bytes of b, or EDIT_FAR when either has 64 bytes or more: bounded work on the
- * short strings of a kind or an API group. */
-enum { EDIT_MAX = 64, EDIT_FAR = EDIT_MAX };
-static unsigned edit_distance(const char *a, size_t n, const char *b, size_t m)
-{
-    if (n >= EDIT_MAX || m >= EDIT_MAX)
-        return EDIT_FAR;
-    unsigned prev[EDIT_MAX], cur[EDIT_MAX];
-    for (size_t j = 0; j <= m; j++)
-        prev[j] = (unsigned)j;
-    for (size_t i = 1; i <= n; i++) {
-        cur[0] = (unsigned)i;
-        for (size_t j = 1; j <= m; j++) {
-            unsigned sub = prev[j - 1] +
-                           (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
-            unsigned del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-        memcpy(prev, cur, sizeof(prev));
-    }
-    return prev[m];
-}
-
 /* Whether kind, compared without case, is within 3 edits of want, or names "seccomp" in it: a
  * misspelling of a kind kscmp reads, for a document of a group kscmp reads (or nearly). */
 static bool kind_is_near(const char *kind, const char *want)
 {
     return strcasestr(kind, "seccomp") ||
-           edit_distance(kind, strlen(kind), want, strlen(want)) <= 3;
+           spell_distance(kind, strlen(kind), want, strlen(want)) <= 3;
 }
 
 /* The kinds kscmp knows, each with the one apiVersion it reads them in. */
@@ -1204,16 +1187,16 @@ static const struct our_kind *looks_like_ours(const char *kind, const char *api_
     size_t glen = slash ? (size_t)(slash - api_version) : strlen(api_version);
     size_t klen = strlen(kind);
     for (size_t i = 0; i < ELEMENTSOF(ours); i++)
-        if (edit_distance(kind, klen, ours[i].kind, strlen(ours[i].kind)) <= 2)
+        if (spell_distance(kind, klen, ours[i].kind, strlen(ours[i].kind)) <= 2)
             return &ours[i];
     for (size_t g = 0; g < ELEMENTSOF(groups); g++) {
         size_t n = strlen(groups[g].group);
-        if (edit_distance(api_version, glen, groups[g].group, n) > groups[g].near)
+        if (spell_distance(api_version, glen, groups[g].group, n) > groups[g].near)
             continue;
         const struct our_kind *best = NULL;
-        unsigned best_d = EDIT_FAR + 1;
+        unsigned best_d = SPELL_MAX + 1;
         for (size_t i = 0; i < ELEMENTSOF(ours); i++) {
-            unsigned d = edit_distance(kind, klen, ours[i].kind, strlen(ours[i].kind));
+            unsigned d = spell_distance(kind, klen, ours[i].kind, strlen(ours[i].kind));
             if (strncmp(ours[i].version, groups[g].group, n) == 0 && ours[i].version[n] == '/' &&
                 d < best_d) {
                 best = &ours[i];

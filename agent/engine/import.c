@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "base/cleanup.h"
+#include "base/spell.h"
 #include "base/strv.h"
 #include "engine/doc.h"
 #include "engine/model.h"
@@ -263,6 +264,13 @@ static int check_keys(struct pctx *c, const struct ynode *map, const char *field
             char path[300];
             snprintf(path, sizeof(path), "%s%s%.100s", field ? field : "", field ? "." : "",
                      map->keys[i]);
+            struct spell near;
+            spell_init(&near, map->keys[i]);
+            for (const char *const *a = allowed; *a; a++)
+                spell_offer(&near, *a);
+            if (near.best)
+                return fail(c, map->items[i], path, "unknown field%s; did you mean \"%s\"?",
+                            why ? why : "", near.best);
             return fail(c, map->items[i], path, "unknown field%s", why ? why : "");
         }
     }

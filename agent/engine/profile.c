@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/cleanup.h"
+#include "base/spell.h"
 #include "base/strv.h"
 #include "engine/groups.h"
 #include "engine/schema.h"
@@ -457,10 +458,13 @@ static int compile_block(struct compile_ctx *c, const struct block *b)
         const struct name_ref *n = &b->syscalls[i];
         uint32_t sys;
         int r = sysdb_lookup(c->db, n->name, &sys);
-        if (r == -ENOENT)
-            return kerr_set(c->err, -EINVAL, "%s%s %s: %s.syscalls[%zu]: unknown syscall \"%s\"",
-                            loc(p, n->line, where, sizeof(where)), policy_kind_name(p->kind), c->id,
-                            b->path, i, n->name);
+        if (r == -ENOENT) {
+            const char *near = sysdb_nearest(c->db, n->name);
+            return kerr_set(
+                c->err, -EINVAL, "%s%s %s: %s.syscalls[%zu]: unknown syscall \"%s\"%s%s%s",
+                loc(p, n->line, where, sizeof(where)), policy_kind_name(p->kind), c->id, b->path, i,
+                n->name, near ? "; did you mean \"" : "", near ? near : "", near ? "\"?" : "");
+        }
         if (r < 0)
             return r;
         if (!(sysdb_arches(c->db, sys) & c->arches)) {

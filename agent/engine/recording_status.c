@@ -2,11 +2,13 @@
 #include "engine/recording_status.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/cleanup.h"
+#include "base/spell.h"
 #include "engine/decode.h"
 #include "engine/doc.h"
 
@@ -306,9 +308,14 @@ void recording_spec_clear(struct recording_spec *s)
     *s = (struct recording_spec){0};
 }
 
-static int spec_error(struct recording_spec *s, const char *fmt, const char *a, const char *b)
+static int __attribute__((format(printf, 2, 3)))
+spec_error(struct recording_spec *s, const char *fmt, ...)
 {
-    if (asprintf(&s->error, fmt, a, b) < 0) {
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vasprintf(&s->error, fmt, ap);
+    va_end(ap);
+    if (r < 0) {
         s->error = NULL;
         return -ENOMEM;
     }
@@ -321,11 +328,19 @@ static int spec_parse(struct recording_spec *s, const json_t *spec, const char *
     const char *key;
     json_t *v;
     if (!json_is_object(spec))
-        return spec_error(s, "%s: spec: required, an object%s", who, "");
+        return spec_error(s, "%s: spec: required, an object", who);
     json_object_foreach((json_t *)spec, key, v)
     {
-        if (strcmp(key, "policy") != 0 && strcmp(key, "selector") != 0)
+        if (strcmp(key, "policy") != 0 && strcmp(key, "selector") != 0) {
+            struct spell near;
+            spell_init(&near, key);
+            spell_offer(&near, "policy");
+            spell_offer(&near, "selector");
+            if (near.best)
+                return spec_error(s, "%s: spec.%.64s: unknown field; did you mean \"%s\"?", who,
+                                  key, near.best);
             return spec_error(s, "%s: spec.%.64s: unknown field", who, key);
+        }
     }
     const char *policy = json_string_value(json_object_get(spec, "policy"));
     if (!policy || !dns_subdomain_valid(policy))

@@ -90,6 +90,9 @@ static void test_policy_errors_from_the_api_name_the_object(void **state)
          API_POL("unknown-rule",
                  "\"rules\":[{\"syscalls\":[\"nosuchcall\"],\"action\":\"Block\"}]"),
          "unknown syscall \"nosuchcall\""},
+        {"typo-rule",
+         API_POL("typo-rule", "\"rules\":[{\"syscalls\":[\"ptarce\"],\"action\":\"Block\"}]"),
+         "unknown syscall \"ptarce\"; did you mean \"ptrace\"?"},
         {"orphan",
          API_POL("orphan", "\"extends\":\"missing\",\"seccomp\":{\"syscalls\":[\"getpid\"],"
                            "\"action\":\"Allow\"}"),

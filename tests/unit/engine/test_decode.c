@@ -307,18 +307,21 @@ static const struct bad_case bad_cases[] = {
      INVALID_POLICY, 7, "spec.rules[0].args[0]: must be a mapping, not a list"},
     /* ---- unknown fields ---- */
     {"unknown field in spec", POLICY_HEAD "  severity: 1\n  sevrity: 2\n", INVALID_POLICY, 8,
-     "SeccompPolicy demo/web: spec.sevrity: unknown field"},
+     "SeccompPolicy demo/web: spec.sevrity: unknown field; did you mean \"severity\"?"},
     {"unknown field in spec.seccomp",
      POLICY_HEAD "  seccomp:\n"
                  "    syscall: [read]\n"
                  "    action: Allow\n",
-     INVALID_POLICY, 8, "SeccompPolicy demo/web: spec.seccomp.syscall: unknown field"},
+     INVALID_POLICY, 8,
+     "SeccompPolicy demo/web: spec.seccomp.syscall: unknown field; did you mean \"syscalls\"?"},
     {"unknown field in spec.rules[1]",
      POLICY_HEAD "  rules:\n"
                  "  - {syscalls: [read], action: Allow}\n"
                  "  - sycalls: [write]\n"
                  "    action: Allow\n",
-     INVALID_POLICY, 9, "SeccompPolicy demo/web: spec.rules[1].sycalls: unknown field"},
+     INVALID_POLICY, 9,
+     "SeccompPolicy demo/web: spec.rules[1].sycalls: unknown field; did you mean "
+     "\"syscalls\"?"},
     {"unknown field in spec.rules[0].args[0]",
      POLICY_HEAD "  rules:\n"
                  "  - syscalls: [personality]\n"
@@ -332,12 +335,15 @@ static const struct bad_case bad_cases[] = {
     {"unknown field in spec.selector",
      POLICY_HEAD "  selector:\n"
                  "    matchLabel: {app: web}\n",
-     INVALID_POLICY, 8, "SeccompPolicy demo/web: spec.selector.matchLabel: unknown field"},
+     INVALID_POLICY, 8,
+     "SeccompPolicy demo/web: spec.selector.matchLabel: unknown field; did you mean "
+     "\"matchLabels\"?"},
     {"unknown field in a matchExpression",
      POLICY_HEAD "  selector:\n"
                  "    matchExpressions:\n"
                  "    - {key: tier, operator: In, value: [fe]}\n",
-     INVALID_POLICY, 9, "spec.selector.matchExpressions[0].value: unknown field"},
+     INVALID_POLICY, 9,
+     "spec.selector.matchExpressions[0].value: unknown field; did you mean \"values\"?"},
     {"unknown top-level field",
      POLICY_HEAD "  seccomp: {syscalls: [read], action: Allow}\n"
                  "extra: 1\n",
@@ -348,11 +354,12 @@ static const struct bad_case bad_cases[] = {
                  "    syscals:\n"
                  "    - read\n"
                  "    action: Allow\n",
-     INVALID_POLICY, 8, "SeccompPolicy demo/web: spec.seccomp.syscals: unknown field"},
+     INVALID_POLICY, 8,
+     "SeccompPolicy demo/web: spec.seccomp.syscals: unknown field; did you mean \"syscalls\"?"},
     {"unknown top-level field with a block value",
      "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: web, namespace: demo}\n"
      "sepc:\n  seccomp: {syscalls: [read], action: Allow}\n",
-     INVALID_POLICY, 4, "SeccompPolicy demo/web: sepc: unknown field"},
+     INVALID_POLICY, 4, "SeccompPolicy demo/web: sepc: unknown field; did you mean \"spec\"?"},
     /* ---- shape ---- */
     {"spec missing",
      "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: web, namespace: demo}\n",

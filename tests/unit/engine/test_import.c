@@ -234,6 +234,9 @@ static void test_malformed_oci(void **state)
         {OCI("{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\", \"excludes\": "
              "{\"os\": \"linux\"}}"),
          {"syscalls[0].excludes.os", "unknown field", NULL}},
+        {OCI("{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": "
+             "[{\"index\": 1, \"op\": \"SCMP_CMP_EQ\", \"vaule\": 1}]}"),
+         {"syscalls[0].args[0].vaule", "unknown field; did you mean \"value\"?", NULL}},
         {OCI("{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\", \"comment\": 5}"),
          {"syscalls[0].comment", "a string", NULL}},
         /* A name libseccomp does not know may go only where the default is stricter. */

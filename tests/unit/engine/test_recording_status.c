@@ -220,7 +220,10 @@ static void test_spec_decode_bad(void **state)
         {"{\"policy\": \"\"}", "spec.policy"},
         {"{\"policy\": 7}", "spec.policy"},
         {"{}", "spec.policy"},
-        {"{\"policy\": \"web\", \"podSelector\": {}}", "spec.podSelector: unknown field"},
+        {"{\"policy\": \"web\", \"podSelector\": {}}",
+         "spec.podSelector: unknown field; did you mean \"selector\"?"},
+        {"{\"policy\": \"web\", \"polcy\": \"x\"}",
+         "spec.polcy: unknown field; did you mean \"policy\"?"},
         {"{\"policy\": \"web\", \"selector\": {\"matchLabels\": {\"app\": 5}}}", "spec.selector"},
         {"[]", "spec: required"},
     };

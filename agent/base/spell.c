@@ -1,0 +1,57 @@
+/* spell.c - the nearest of a set of names to one misspelt (spell.h). */
+#include "base/spell.h"
+
+#include <ctype.h>
+#include <string.h>
+
+unsigned spell_distance(const char *a, size_t n, const char *b, size_t m)
+{
+    if (n >= SPELL_MAX || m >= SPELL_MAX)
+        return SPELL_MAX;
+    /* Three rows of the usual table: the one being filled and the two before it (a swap of
+     * two letters looks two back). */
+    unsigned back[SPELL_MAX], prev[SPELL_MAX], cur[SPELL_MAX];
+    for (size_t j = 0; j <= m; j++)
+        prev[j] = (unsigned)j;
+    for (size_t i = 1; i <= n; i++) {
+        int ai = tolower((unsigned char)a[i - 1]);
+        cur[0] = (unsigned)i;
+        for (size_t j = 1; j <= m; j++) {
+            int bj = tolower((unsigned char)b[j - 1]);
+            unsigned sub = prev[j - 1] + (ai != bj);
+            unsigned del = prev[j] + 1, ins = cur[j - 1] + 1;
+            unsigned d = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            if (i > 1 && j > 1 && ai == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == bj && back[j - 2] + 1 < d)
+                d = back[j - 2] + 1;
+            cur[j] = d;
+        }
+        memcpy(back, prev, sizeof(back));
+        memcpy(prev, cur, sizeof(prev));
+    }
+    return prev[m];
+}
+
+void spell_init(struct spell *s, const char *word)
+{
+    size_t len = strlen(word);
+    *s = (struct spell){.word = word, .len = len, .limit = len <= 4 ? 1 : len <= 8 ? 2 : 3};
+}
+
+void spell_offer(struct spell *s, const char *name)
+{
+    size_t m = strlen(name);
+    /* Lengths further apart than the limit cannot be within it. */
+    if ((m > s->len ? m - s->len : s->len - m) > s->limit || strcmp(name, s->word) == 0)
+        return;
+    unsigned d = spell_distance(s->word, s->len, name, m);
+    if (d > s->limit || (s->best && d > s->best_d))
+        return;
+    /* Of two as near, the one of the word's length: a letter mistyped (clone4: clone3) is
+     * likelier than one added (clone). */
+    if (s->best && d == s->best_d && (m != s->len || s->best_len == s->len))
+        return;
+    s->best = name;
+    s->best_d = d;
+    s->best_len = m;
+}

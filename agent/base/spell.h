@@ -1,0 +1,39 @@
+/* spell.h - the nearest of a set of names to one misspelt, for "did you mean" in messages.
+ *
+ * Owns: the edit distance between two short names (case not minded) and the choice of the
+ * nearest candidate close enough to be worth suggesting. The caller walks its own set (a
+ * list of fields, the syscall table) and offers each name; nothing is allocated.
+ */
+#ifndef KSCMP_SPELL_H
+#define KSCMP_SPELL_H
+
+#include <stddef.h>
+
+/* Names this long or longer are too far from anything (bounded work on outside input). */
+#define SPELL_MAX 64
+
+/* The edit distance (insert, delete or replace a letter, or swap two letters side by side;
+ * case not minded) between the n bytes of a and the m bytes of b, or SPELL_MAX when either
+ * has SPELL_MAX bytes or more. */
+unsigned spell_distance(const char *a, size_t n, const char *b, size_t m);
+
+/* The search for the nearest name to word. */
+struct spell {
+    const char *word;
+    size_t len;
+    unsigned limit;   /* the most edits a suggestion may be away */
+    const char *best; /* the nearest offered so far within limit, else NULL */
+    unsigned best_d;
+    size_t best_len;
+};
+
+/* Starts a search: the limit grows with the word's length (1 edit up to 4 letters, 2 up to 8,
+ * 3 beyond), so that a short word is not matched with an unrelated short name. */
+void spell_init(struct spell *s, const char *word);
+
+/* Offers a candidate: kept when nearer than every one offered before; of candidates as near,
+ * the first of the word's length, else the first. A candidate equal to the word, case and
+ * all, is not a suggestion and is passed over. */
+void spell_offer(struct spell *s, const char *name);
+
+#endif
