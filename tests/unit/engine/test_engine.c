@@ -1604,7 +1604,8 @@ static const struct message_case message_cases[] = {
           POL("mid", "  extends: base\n"), POL("child", "  extends: mid\n")),
      PK_POLICY, "demo", "child",
      "test.yaml:5: SeccompPolicy demo/child: spec.extends: parent demo/mid is invalid: "
-     "test.yaml:5: SeccompPolicy demo/base: spec.seccomp.syscalls[0]: unknown syscall \"reed\"",
+     "test.yaml:5: SeccompPolicy demo/base: spec.seccomp.syscalls[0]: unknown syscall \"reed\"; "
+     "did you mean \"read\"?",
      NULL},
     {"a ClusterSeccompPolicy with a namespaceSelector and no selector: a warning",
      OBJS(CPOL("c", "  namespaceSelector: {matchLabels: {env: prod}}\n"

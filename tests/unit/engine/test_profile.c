@@ -446,7 +446,8 @@ static const struct bad_name_case bad_name_cases[] = {
      "    - read\n"
      "    - mkdirr\n"
      "    action: Allow\n",
-     "test.yaml:8: SeccompPolicy demo/bad: spec.seccomp.syscalls[1]: unknown syscall \"mkdirr\""},
+     "test.yaml:8: SeccompPolicy demo/bad: spec.seccomp.syscalls[1]: unknown syscall \"mkdirr\"; "
+     "did you mean \"mkdir\"?"},
     {"apiVersion: kscmp.io/v1\n"
      "kind: SeccompPolicy\n"
      "metadata: {name: bad, namespace: demo}\n"
@@ -457,7 +458,8 @@ static const struct bad_name_case bad_name_cases[] = {
      "    action: Allow\n"
      "  - syscalls: [getpid, rmdirr]\n"
      "    action: Block\n",
-     "test.yaml:9: SeccompPolicy demo/bad: spec.rules[1].syscalls[1]: unknown syscall \"rmdirr\""},
+     "test.yaml:9: SeccompPolicy demo/bad: spec.rules[1].syscalls[1]: unknown syscall \"rmdirr\"; "
+     "did you mean \"rmdir\"?"},
     {"apiVersion: kscmp.io/v1\n"
      "kind: SeccompPolicy\n"
      "metadata: {name: bad, namespace: demo}\n"
@@ -475,7 +477,7 @@ static const struct bad_name_case bad_name_cases[] = {
      "spec:\n"
      "  seccomp: {syscalls: [opnat], action: Block}\n",
      "test.yaml:5: ClusterSeccompPolicy bad: spec.seccomp.syscalls[0]: unknown syscall "
-     "\"opnat\""},
+     "\"opnat\"; did you mean \"openat\"?"},
 };
 
 static void test_unknown_names(void **state)
