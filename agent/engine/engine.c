@@ -142,7 +142,7 @@ struct engine {
     struct hmap pods;              /* "ns/name" -> podstate */
     struct hmap files;             /* rel -> fstate */
     struct hmap recordings;        /* rel -> rstate */
-    void (*log)(const char *line, void *userdata);
+    void (*log)(const struct policy *p, const char *line, void *userdata);
     void *log_userdata;
 };
 
@@ -361,7 +361,8 @@ struct sysdb *engine_sysdb(struct engine *e)
     return e->db;
 }
 
-void engine_set_logger(struct engine *e, void (*log)(const char *line, void *userdata),
+void engine_set_logger(struct engine *e,
+                       void (*log)(const struct policy *p, const char *line, void *userdata),
                        void *userdata)
 {
     e->log = log;
@@ -486,7 +487,8 @@ static void policy_changed(struct engine *e, struct pstate *s)
     touch_namespace(e, s->p->kind == PK_CLUSTER ? NULL : s->p->ns);
 }
 
-static void logf_(struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(struct engine *e, const struct policy *p, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static int good_prof(struct engine *e, struct pstate *s, const struct cprof **ret);
 
@@ -531,7 +533,7 @@ int engine_put_policy_held(struct engine *e, struct policy *p, bool held)
     _cleanup_(policy_freep) struct policy *own = p;
     _cleanup_free_ char *nsw = engine_selector_warning(p);
     if (nsw)
-        logf_(e, "warning: %s", nsw);
+        logf_(e, p, "warning: %s", nsw);
     _cleanup_free_ char *key = key_string(policy_key_of(p));
     if (!key)
         return -ENOMEM;
@@ -942,7 +944,8 @@ const struct pod *engine_get_pod(const struct engine *e, const char *ns, const c
     return ps ? ps->pod : NULL;
 }
 
-static void logf_(struct engine *e, const char *fmt, ...)
+/* Hands the logger one line about policy p. */
+static void logf_(struct engine *e, const struct policy *p, const char *fmt, ...)
 {
     if (!e->log)
         return;
@@ -951,7 +954,7 @@ static void logf_(struct engine *e, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    e->log(buf, e->log_userdata);
+    e->log(p, buf, e->log_userdata);
 }
 
 static int set_error(struct pstate *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -1149,7 +1152,7 @@ static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
     good_clear(s);
     const struct compile_notes *n = notes_of(s);
     for (size_t i = 0; i < n->nwarnings - (told[0] != NULL); i++)
-        logf_(e, "warning: %s", n->warnings[i]);
+        logf_(e, p, "warning: %s", n->warnings[i]);
     if (n->nconflicts) {
         char list[1024];
         size_t off = 0;
@@ -1157,7 +1160,7 @@ static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
         for (size_t i = 0; i < n->nconflicts && off < sizeof(list); i++)
             off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "",
                                     n->conflicts[i]);
-        logf_(e,
+        logf_(e, p,
               "conflict: %s loosens what its parent %s sets (%s): it is compiled with its own "
               "rules winning and detached from the parent's descendants",
               where(p, w, sizeof(w)), p->extends, list);

@@ -50,8 +50,11 @@ void engine_set_startup(struct engine *e, bool on);
 bool engine_startup(const struct engine *e);
 struct sysdb *engine_sysdb(struct engine *e);
 
-/* Receives one line per noteworthy compile outcome (a dropped syscall, a conflict). */
-void engine_set_logger(struct engine *e, void (*log)(const char *line, void *userdata),
+/* Receives one line per noteworthy compile outcome (a dropped syscall, a conflict), with the
+ * policy it is about (the CLI tells those of the policies that make the profile asked for
+ * apart from the others'). */
+void engine_set_logger(struct engine *e,
+                       void (*log)(const struct policy *p, const char *line, void *userdata),
                        void *userdata);
 
 /* Adding an object of an identity already known replaces it. These take ownership of the

@@ -328,7 +328,7 @@ static void agent_free(struct agent *a)
     event_dedup_clear(&a->events_seen);
 }
 
-static void log_engine(const char *line, void *userdata)
+static void log_engine(const struct policy *p, const char *line, void *userdata)
 {
     /* The engine's lines start "warning: " or "conflict: "; the level says the first. */
     log_warning("%s", strncmp(line, "warning: ", 9) == 0 ? line + 9 : line);

@@ -239,7 +239,7 @@ static int load_path(struct loader *l, const char *path)
     return r;
 }
 
-static void log_stderr(const char *line, void *userdata)
+static void log_stderr(const struct policy *p, const char *line, void *userdata)
 {
     fprintf(stderr, "kscmp: %s\n", line);
 }

@@ -263,14 +263,17 @@ static void test_compile_table(void **state)
 
 struct log_capture {
     char lines[8][512];
+    const struct policy *about[8]; /* the policy each line is about */
     size_t n;
 };
 
-static void capture_log(const char *line, void *userdata)
+static void capture_log(const struct policy *p, const char *line, void *userdata)
 {
     struct log_capture *c = userdata;
-    if (c->n < ARRAY_SIZE(c->lines))
+    if (c->n < ARRAY_SIZE(c->lines)) {
+        c->about[c->n] = p;
         snprintf(c->lines[c->n++], sizeof(c->lines[0]), "%s", line);
+    }
 }
 
 /* Allows read, write and openat, and ioctl under a condition. */
@@ -408,6 +411,7 @@ static void test_syscall_not_on_node_arch(void **state)
     assert_non_null(strstr(w, "dropped"));
     assert_int_equal(logs.n, 1);
     assert_non_null(strstr(logs.lines[0], "arch_prctl"));
+    assert_ptr_equal(logs.about[0], res.policy); /* the CLI keeps a policy's lines by it */
     json_t *root = render(res.prof, e);
     struct expect ex[] = {{"read", "ALLOW"}, {"arch_prctl", "-"}, {NULL}};
     check_expect(root, "aarch64", "ERRNO(1)", ex);
