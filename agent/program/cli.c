@@ -244,6 +244,127 @@ static void log_stderr(const struct policy *p, const char *line, void *userdata)
     fprintf(stderr, "kscmp: %s\n", line);
 }
 
+/* compile, explain: the engine's lines about a policy (its warnings, its conflict), held until
+ * the policies whose rules make the profile asked for are known. Theirs are printed, in the
+ * order they came; the others' are only counted, since the files may hold many policies that
+ * have no part in that profile (every one is compiled, to tell the invalid ones), and a
+ * warning of one of them reads as a problem of the profile. */
+struct held_line {
+    const struct policy *p;
+    char *line;
+};
+
+struct held_log {
+    struct held_line *v; /* while the makers are not known */
+    size_t n;
+    const struct policy **makers; /* the contributors and their ancestors */
+    size_t nmakers;
+    bool known;
+    bool all;        /* known, but the makers could not be told: every line is printed */
+    unsigned others; /* lines not shown */
+    char what[300];  /* the profile asked for, for the line that counts them */
+};
+
+static bool held_log_maker(const struct held_log *h, const struct policy *p)
+{
+    for (size_t i = 0; i < h->nmakers; i++)
+        if (h->makers[i] == p)
+            return true;
+    return false;
+}
+
+static void held_log_line(const struct policy *p, const char *line, void *userdata)
+{
+    struct held_log *h = userdata;
+    if (h->known) {
+        if (h->all || held_log_maker(h, p))
+            log_stderr(p, line, NULL);
+        else
+            h->others++;
+        return;
+    }
+    struct held_line *v = realloc(h->v, (h->n + 1) * sizeof(*v));
+    char *copy = v ? strdup(line) : NULL;
+    if (v)
+        h->v = v;
+    if (!copy) {
+        log_stderr(p, line, NULL); /* never hidden for want of memory */
+        return;
+    }
+    h->v[h->n++] = (struct held_line){p, copy};
+}
+
+/* Adds p to the makers once. 0 or -ENOMEM. */
+static int held_log_add(struct held_log *h, const struct policy *p)
+{
+    if (held_log_maker(h, p))
+        return 0;
+    const struct policy **v = realloc(h->makers, (h->nmakers + 1) * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    h->makers = v;
+    h->makers[h->nmakers++] = p;
+    return 0;
+}
+
+/* The profile what (printed in the line that counts the others) is made of v[0..n) and the
+ * policies they extend, whose rules reach it through them: their lines held are printed, the
+ * others counted, and so are the lines that come after. When they cannot be told (an invalid
+ * one that extends a policy: the engine names no parent for it; no memory left), every line
+ * is printed, as before. */
+static void held_log_know(struct engine *e, struct held_log *h, const struct policy *const *v,
+                          size_t n, const char *what)
+{
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < n; i++)
+        r = held_log_add(h, v[i]);
+    /* The list grows as it is walked: each maker's parent is added after it. */
+    for (size_t i = 0; r == 0 && i < h->nmakers; i++) {
+        struct policy_result pr;
+        struct policy_key parent;
+        if (engine_policy_result(e, h->makers[i], &pr) < 0 ||
+            (!pr.valid && policy_parent(h->makers[i], &parent)))
+            r = -ENOENT;
+        else if (pr.parent)
+            r = held_log_add(h, pr.parent);
+    }
+    snprintf(h->what, sizeof(h->what), "%s", what);
+    h->known = true;
+    h->all = r < 0;
+    for (size_t i = 0; i < h->n; i++) {
+        held_log_line(h->v[i].p, h->v[i].line, h);
+        free(h->v[i].line);
+    }
+    free(h->v);
+    h->v = NULL;
+    h->n = 0;
+}
+
+/* Says how many lines were not shown, once. */
+static void held_log_note(struct held_log *h)
+{
+    if (h->others)
+        fprintf(stderr,
+                "kscmp: note: %u warning%s of policies that do not contribute to %s not shown "
+                "('kscmp validate -f' lists them)\n",
+                h->others, h->others == 1 ? "" : "s", h->what);
+    h->others = 0;
+}
+
+/* The lines still held (the makers never known: an error came first) are printed, as they are
+ * not known not to be the profile's; then the count of those not shown. */
+static void held_log_finish(struct held_log *h)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        log_stderr(h->v[i].p, h->v[i].line, NULL);
+        free(h->v[i].line);
+    }
+    free(h->v);
+    held_log_note(h);
+    free(h->makers);
+    *h = (struct held_log){0};
+}
+
 struct common {
     char **files;
     size_t nfiles;
@@ -359,9 +480,10 @@ static int parse_options(const char *cmd, const char *help, unsigned allowed, in
     return -1;
 }
 
-/* Builds an engine from the -f files. Returns 0 or an exit status. */
+/* Builds an engine from the -f files; held: where its lines go (NULL: printed as they come).
+ * Returns 0 or an exit status. */
 static int make_engine(const char *cmd, const struct common *c, bool collect, bool pods,
-                       struct engine **ret, struct loader *ret_loader)
+                       struct held_log *held, struct engine **ret, struct loader *ret_loader)
 {
     struct engine *e = NULL;
     int r = engine_new(c->arch, &e);
@@ -372,8 +494,11 @@ static int make_engine(const char *cmd, const struct common *c, bool collect, bo
     /* The files are the whole story: a policy in them has no earlier version (an agent that
      * has run a while sees the same). */
     engine_past_known(e);
-    /* validate prints every policy's warnings with its line; the others as they come. */
-    if (!collect)
+    /* validate prints every policy's warnings with its line; compile and explain those of the
+     * policies that make the profile asked for; the others as they come. */
+    if (held)
+        engine_set_logger(e, held_log_line, held);
+    else if (!collect)
         engine_set_logger(e, log_stderr, NULL);
     engine_set_startup(e, !c->startup_none);
     struct loader l = {.e = e, .collect = collect, .pods_allowed = pods};
@@ -492,6 +617,8 @@ struct file_out {
     char *why;   /* when not FILE_WRITE */
     char **told; /* the invalid policies' messages already printed */
     size_t ntold;
+    const struct pod **pods; /* those that reference the file */
+    size_t npods;
     bool failed;
     const char *cmd;
 };
@@ -503,12 +630,21 @@ static void file_out_clear(struct file_out *o)
     free(o->told);
     o->told = NULL;
     o->ntold = 0;
+    free(o->pods);
+    o->pods = NULL;
+    o->npods = 0;
 }
 
 static int cli_on_file(const struct file_result *r, void *userdata)
 {
     struct file_out *o = userdata;
     o->action = r->action;
+    /* Kept to ask which policies contribute, once the engine is done with the file. */
+    if (r->npods && !(o->pods = malloc(r->npods * sizeof(*o->pods))))
+        return -ENOMEM;
+    if (r->npods)
+        memcpy(o->pods, r->pods, r->npods * sizeof(*o->pods));
+    o->npods = r->npods;
     if (r->action != FILE_WRITE && r->why && !(o->why = strdup(r->why)))
         return -ENOMEM;
     if (r->action == FILE_WRITE) {
@@ -572,9 +708,10 @@ static int cli_on_event(const struct engine_event *ev, void *userdata)
 
 /* After the profile asked for was made: an invalid policy of the files given that has no part
  * in it (the agent too would still write the file) is not an error of this profile, but it is
- * not passed over without a word either: a warning for each, at most WARN_OTHERS of them. */
+ * not passed over without a word either: a warning for each, at most WARN_OTHERS of them. The
+ * other policies' warnings, which compiling them all brings, are counted in one line. */
 #define WARN_OTHERS 5
-static void warn_other_invalid(struct engine *e)
+static void warn_other_invalid(struct engine *e, struct held_log *held)
 {
     const struct policy **all = NULL;
     size_t n = 0;
@@ -595,9 +732,42 @@ static void warn_other_invalid(struct engine *e)
                 "kscmp: warning: %u more invalid policies in the files given ('kscmp validate "
                 "-f' lists them)\n",
                 bad - WARN_OTHERS);
+    held_log_note(held);
 }
 
-int cli_compile(int argc, char **argv, bool explain)
+/* The policies that contribute to file rel ("NS/NAME.json") for its pods, and their
+ * ancestors, are the makers of its lines. */
+static void held_log_know_file(struct engine *e, struct held_log *h, const struct file_out *fo,
+                               const char *rel)
+{
+    const char *slash = strchr(rel, '/');
+    size_t len = slash ? strlen(slash + 1) : 0;
+    _cleanup_free_ char *name = len > 5 ? strndup(slash + 1, len - 5) : NULL;
+    _cleanup_free_ const struct policy **v = NULL;
+    size_t n = 0;
+    if (!name)
+        return; /* the lines are all printed at the end */
+    for (size_t i = 0; i < fo->npods; i++) {
+        struct contributor *cv = NULL;
+        size_t ncv = 0;
+        if (engine_contributors(e, fo->pods[i], name, &cv, &ncv) < 0)
+            return;
+        const struct policy **nv = realloc(v, (n + ncv + 1) * sizeof(*nv));
+        if (!nv) {
+            free(cv);
+            return;
+        }
+        v = nv;
+        for (size_t k = 0; k < ncv; k++)
+            v[n++] = cv[k].policy;
+        free(cv);
+    }
+    char what[300];
+    snprintf(what, sizeof(what), "kscmp/%s", rel);
+    held_log_know(e, h, v, n, what);
+}
+
+static int compile_or_explain(int argc, char **argv, bool explain, struct held_log *held)
 {
     const char *cmd = explain ? "explain" : "compile";
     struct common c = {.arch = -1};
@@ -616,7 +786,7 @@ int cli_compile(int argc, char **argv, bool explain)
         return usage_error(cmd, "%s", "--profile goes with --pod");
 
     _cleanup_(engine_freep) struct engine *e = NULL;
-    if ((r = make_engine(cmd, &c, false, false, &e, NULL)) != 0)
+    if ((r = make_engine(cmd, &c, false, false, held, &e, NULL)) != 0)
         return r;
 
     if (policy) {
@@ -628,6 +798,9 @@ int cli_compile(int argc, char **argv, bool explain)
             fprintf(stderr, "kscmp: error: %s\n", strerror(-r));
             return EXIT_INVALID;
         }
+        char what[300];
+        snprintf(what, sizeof(what), "the profile of %s", policy);
+        held_log_know(e, held, &p, 1, what);
         if (!pr.valid) {
             fprintf(stderr, "kscmp: error: %s\n", pr.error);
             return EXIT_INVALID;
@@ -652,7 +825,7 @@ int cli_compile(int argc, char **argv, bool explain)
         }
         if ((r = prove_or_say(policy, json, len, c.arch)) != 0)
             return r;
-        warn_other_invalid(e);
+        warn_other_invalid(e, held);
         if (explain && profile_explain(prof, engine_sysdb(e), &out) < 0)
             return EXIT_INVALID;
         fputs(explain ? out : json, stdout);
@@ -708,6 +881,8 @@ int cli_compile(int argc, char **argv, bool explain)
     struct file_out fo = {.cmd = cmd, .db = explain ? engine_sysdb(e) : NULL};
     struct sync_ops ops = {.file = cli_on_file, .event = cli_on_event, .userdata = &fo};
     r = engine_compute_file(e, rel, &ops);
+    if (r >= 0)
+        held_log_know_file(e, held, &fo, rel);
     file_out_clear(&fo);
     if (r == -ENOENT) {
         fprintf(stderr, "kscmp: error: no pod in %s references kscmp/%s\n", pod_file, rel);
@@ -729,11 +904,19 @@ int cli_compile(int argc, char **argv, bool explain)
     snprintf(what, sizeof(what), "kscmp/%s", rel);
     if ((r = prove_or_say(what, json, fo.len, c.arch)) != 0)
         return r;
-    warn_other_invalid(e);
+    warn_other_invalid(e, held);
     if (explain)
         printf("# kscmp/%s\n", rel);
     fputs(explain ? text : json, stdout);
     return 0;
+}
+
+int cli_compile(int argc, char **argv, bool explain)
+{
+    struct held_log held = {0};
+    int r = compile_or_explain(argc, argv, explain, &held);
+    held_log_finish(&held);
+    return r;
 }
 
 /* The descendants tree, walked without recursion: one frame per level, at most EXTENDS_MAX
@@ -870,7 +1053,7 @@ int cli_tree(int argc, char **argv)
     if (strcmp(c.output, "json") != 0 && strcmp(c.output, "text") != 0)
         return usage_error("tree", "unknown output format \"%s\" (text, json)", c.output);
     _cleanup_(engine_freep) struct engine *e = NULL;
-    if ((r = make_engine("tree", &c, false, false, &e, NULL)) != 0)
+    if ((r = make_engine("tree", &c, false, false, NULL, &e, NULL)) != 0)
         return r;
     bool rtdefault = strcmp(argv[optind], "runtime/default") == 0;
     const struct policy *p = rtdefault ? NULL : find_policy(e, argv[optind]);
@@ -921,7 +1104,7 @@ int cli_list(int argc, char **argv)
         return usage_error("list", "%s", "give at most one PREFIX");
     const char *prefix = optind < argc ? argv[optind] : "";
     _cleanup_(engine_freep) struct engine *e = NULL;
-    if ((r = make_engine("list", &c, false, false, &e, NULL)) != 0)
+    if ((r = make_engine("list", &c, false, false, NULL, &e, NULL)) != 0)
         return r;
     const struct policy **all = NULL;
     size_t n = 0;
@@ -1044,7 +1227,7 @@ int cli_validate(int argc, char **argv)
         return usage_error("validate", "%s", NO_FILE_GIVEN("policy"));
     _cleanup_(engine_freep) struct engine *e = NULL;
     struct loader l = {0};
-    if ((r = make_engine("validate", &c, true, true, &e, &l)) != 0)
+    if ((r = make_engine("validate", &c, true, true, NULL, &e, &l)) != 0)
         return r;
     const struct policy **all = NULL;
     size_t n = 0;

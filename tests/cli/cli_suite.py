@@ -963,6 +963,60 @@ def test_refused_hint(d):
           p.stdout + p.stderr)
 
 
+def test_warnings_of_others(d):
+    """compile and explain print the warnings of the policies that make the profile asked for
+    (the contributors and the policies they extend), and count the others' in one line: a
+    warning of a policy that selects another pod reads as a problem of this profile."""
+    a = policy("a", "  selector: {matchLabels: {app: a}}\n"
+                    "  rules: [{syscalls: [arch_prctl, read], action: Allow}]\n")
+    b = policy("b", "  selector: {matchLabels: {app: b}}\n"
+                    "  rules: [{syscalls: [iopl, write], action: Allow}]\n")
+    pods = write(d, "pods.yaml", pod("a-1", "kscmp/demo/a.json", labels="{app: a}"))
+    note = ("kscmp: note: 1 warning of policies that do not contribute to {} not shown "
+            "('kscmp validate -f' lists them)\n")
+    path = write(d, "two.yaml", a, b)
+    for cmd in ("compile", "explain"):
+        p = kscmp(cmd, "-f", path, "--arch", "aarch64", "--pod", pods)
+        check(p.returncode == 0 and p.stdout != "" and "demo/b" not in p.stderr and
+              'SeccompPolicy demo/a: spec.rules[0].syscalls[0]: syscall "arch_prctl" does not '
+              "exist on aarch64, arm: dropped\n" in p.stderr and
+              p.stderr.endswith(note.format("kscmp/demo/a.json")),
+              f"{cmd} --pod: the contributor's warning, one line counting the other's", p.stderr)
+    p = kscmp("compile", "-f", write(d, "one.yaml", a), "--arch", "aarch64", "--pod", pods)
+    check(p.returncode == 0 and p.stderr.count("\n") == 1 and "arch_prctl" in p.stderr,
+          "compile --pod: no other policy, no line counting them", p.stderr)
+    p = kscmp("validate", "-f", path, "--arch", "aarch64")
+    check(p.returncode == 0 and '"arch_prctl"' in p.stderr and '"iopl"' in p.stderr and
+          "note:" not in p.stderr, "validate: every policy's warnings", p.stderr)
+    # A parent's warning is one of its child's profile; its sibling's is not.
+    base = policy("base", "  rules: [{syscalls: [iopl, read], action: Allow}]\n")
+    child = policy("a", "  extends: base\n  selector: {matchLabels: {app: a}}\n"
+                        "  rules: [{syscalls: [write], action: Allow}]\n")
+    other = policy("b", "  selector: {matchLabels: {app: b}}\n"
+                        "  rules: [{syscalls: [ioperm, write], action: Allow}]\n")
+    path = write(d, "extends.yaml", base, child, other)
+    for cmd, args, what in (("compile", ("--pod", pods), "kscmp/demo/a.json"),
+                            ("explain", ("--pod", pods), "kscmp/demo/a.json"),
+                            ("compile", ("--policy", "demo/a"), "the profile of demo/a"),
+                            ("explain", ("--policy", "demo/a"), "the profile of demo/a")):
+        p = kscmp(cmd, "-f", path, "--arch", "aarch64", *args)
+        check(p.returncode == 0 and p.stdout != "" and 'SeccompPolicy demo/base: '
+              'spec.rules[0].syscalls[0]: syscall "iopl" does not exist' in p.stderr and
+              "ioperm" not in p.stderr and p.stderr.endswith(note.format(what)),
+              f"{cmd} {args[0]}: the parent's warning, not the other policy's", p.stderr)
+    # An invalid child: the engine names no parent for it, so nothing is held back.
+    child = policy("a", "  extends: base\n  selector: {matchLabels: {app: a}}\n"
+                        "  rules: [{syscalls: [mkdirr], action: Allow}]\n")
+    path = write(d, "invalid-child.yaml", base, child, other)
+    for args in (("--pod", pods), ("--policy", "demo/a")):
+        p = kscmp("compile", "-f", path, "--arch", "aarch64", *args)
+        check(p.returncode == 1 and 'unknown syscall "mkdirr"' in p.stderr and
+              'SeccompPolicy demo/base: spec.rules[0].syscalls[0]: syscall "iopl"' in p.stderr
+              and "note:" not in p.stderr,
+              f"compile {args[0]} of an invalid child: its parent's warning still printed",
+              p.stderr)
+
+
 def main():
     if not os.access(KSCMP, os.X_OK):
         R.bad("set-up", f"{KSCMP} is missing: make build/kscmp")
@@ -975,7 +1029,7 @@ def main():
                   test_namespace_unknown, test_file_given_twice, test_import_checked,
                   test_over_bounds,
                   test_folder_named_like_a_manifest, test_double_typo, test_list_kinds,
-                  test_refused_hint):
+                  test_refused_hint, test_warnings_of_others):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)
