@@ -315,6 +315,11 @@ const char *sysdb_nearest(struct sysdb *db, const char *name)
 {
     if (!db->known_tried)
         gather_known(db);
+    /* The kernel's own name of the call (sys_ptrace, as in its sources): the name without. */
+    if (strncmp(name, "sys_", 4) == 0)
+        for (size_t i = 0; i < db->nknown; i++)
+            if (strcmp(db->known[i], name + 4) == 0)
+                return db->known[i];
     struct spell near;
     spell_init(&near, name);
     for (size_t i = 0; i < db->nknown; i++)

@@ -73,10 +73,25 @@ static int want_kind(struct dctx *c, const struct ynode *n, const char *field, e
     return fail(c, n, field, "must be %s, not %s", ynode_kind_wanted(k), ynode_kind_name(n));
 }
 
+/* "must be a string, not ...", and for a plain word that YAML reads as a boolean or a number
+ * (yes, on, 2, 1.10), how to keep it a string. */
+static int fail_not_string(struct dctx *c, const struct ynode *n, const char *field)
+{
+    if (n->kind == YN_SCALAR && n->stype == YS_BOOL)
+        return fail(c, n, field,
+                    "must be a string, not a boolean (quote it: YAML reads an "
+                    "unquoted yes, no, on, off, true or false as a boolean)");
+    if (n->kind == YN_SCALAR && (n->stype == YS_INT || n->stype == YS_FLOAT))
+        return fail(c, n, field,
+                    "must be a string, not a number (quote it: unquoted, YAML reads "
+                    "it as a number)");
+    return fail(c, n, field, "must be a string, not %s", ynode_kind_name(n));
+}
+
 static int get_string(struct dctx *c, const struct ynode *n, const char *field, char **ret)
 {
     if (!ynode_is_str(n))
-        return fail(c, n, field, "must be a string, not %s", ynode_kind_name(n));
+        return fail_not_string(c, n, field);
     char *s = strdup(n->str);
     if (!s)
         return -ENOMEM;
@@ -239,14 +254,39 @@ static int want_list(struct dctx *c, const struct ynode *n, const char *field, s
     return 0;
 }
 
-/* A value outside a fixed set: "unknown WHAT "x" (CHOICES)", or "must be CHOICES, not a list"
- * when it is not even a scalar. */
+/* A value outside a fixed set: "unknown WHAT "x" (CHOICES)", with "; did you mean "NEAR"?"
+ * when NEAR is not NULL, or "must be CHOICES, not a list" when it is not even a scalar. */
 static int fail_choice(struct dctx *c, const struct ynode *n, const char *field, const char *what,
-                       const char *choices)
+                       const char *choices, const char *near)
 {
     if (n->kind != YN_SCALAR || n->stype == YS_NULL)
         return fail(c, n, field, "must be %s, not %s", choices, ynode_kind_name(n));
+    if (near)
+        return fail(c, n, field, "unknown %s \"%.64s\" (%s); did you mean \"%s\"?", what, n->str,
+                    choices, near);
     return fail(c, n, field, "unknown %s \"%.64s\" (%s)", what, n->str, choices);
+}
+
+/* Another tool's name for one of ours (Go's amd64 for x86_64, OCI's Log for Audit). */
+struct alias {
+    const char *from, *to;
+};
+
+/* The one of names (n of them) nearest to n's text, or the one an alias gives it (case not
+ * minded), for "did you mean"; NULL when none is near or n is not a scalar. */
+static const char *choice_near(const struct ynode *n, const char *const *names, size_t count,
+                               const struct alias *aliases)
+{
+    if (n->kind != YN_SCALAR || !n->str)
+        return NULL;
+    for (const struct alias *a = aliases; a && a->from; a++)
+        if (strcasecmp(n->str, a->from) == 0)
+            return a->to;
+    struct spell near;
+    spell_init(&near, n->str);
+    for (size_t i = 0; i < count; i++)
+        spell_offer(&near, names[i]);
+    return near.best;
 }
 
 /* fail() for the key of item i of map: the line is the key's (a block value starts on the
@@ -441,6 +481,35 @@ static int decode_selector(struct dctx *c, const struct ynode *n, const char *fi
     return 0;
 }
 
+/* 1 to SCHEMA_MAX_NAME_LEN lower-case letters, digits and underscores. */
+static bool syscall_name_valid(const char *s)
+{
+    size_t len = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_");
+    return len > 0 && len <= SCHEMA_MAX_NAME_LEN && s[len] == '\0';
+}
+
+/* The syscall name s was likely meant as, in fix: without the spaces around it, in lower case,
+ * '-' as '_', without the prefix of C's and Go's constants (SYS_open, __NR_open). False when
+ * that is still no name. */
+static bool syscall_name_fix(const char *s, char fix[static SCHEMA_MAX_NAME_LEN + 1])
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t len = strlen(s);
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    if (len >= 4 && strncasecmp(s, "sys_", 4) == 0)
+        s += 4, len -= 4;
+    else if (len >= 5 && strncasecmp(s, "__nr_", 5) == 0)
+        s += 5, len -= 5;
+    if (len == 0 || len > SCHEMA_MAX_NAME_LEN)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        fix[i] = s[i] == '-' ? '_' : (char)tolower((unsigned char)s[i]);
+    fix[len] = '\0';
+    return syscall_name_valid(fix);
+}
+
 /* A list of names, in one allocation: the name_ref array followed by the strings it points
  * into (tens of thousands of policies hold hundreds of thousands of names). */
 static int decode_names(struct dctx *c, const struct ynode *n, const char *field, bool groups,
@@ -459,21 +528,37 @@ static int decode_names(struct dctx *c, const struct ynode *n, const char *field
         if (!ynode_is_str(it))
             return fail_item(c, it, field, i, "must be a string, not %s", ynode_kind_name(it));
         const char *s = it->str;
+        bool ok = syscall_name_valid(s);
         if (groups && !one_of(s, known_groups, ELEMENTSOF(known_groups))) {
-            const char *at = groups_at_name(s);
-            if (at)
+            const char *near = groups_at_name(s);
+            if (!near) {
+                struct spell sp;
+                spell_init(&sp, s);
+                for (size_t k = 0; k < ELEMENTSOF(known_groups); k++)
+                    spell_offer(&sp, known_groups[k]);
+                near = sp.best;
+            }
+            if (near)
                 return fail_item(c, it, field, i, "unknown group \"%.100s\"; did you mean \"%s\"?",
-                                 s, at);
-            return fail_item(c, it, field, i, "unknown group \"%.100s\" (see kscmp groups)", s);
+                                 s, near);
+            return fail_item(c, it, field, i, "unknown group \"%.100s\" (see kscmp groups%s)", s,
+                             ok ? "; a syscall goes under syscalls" : "");
         }
-        bool ok = *s && strlen(s) <= SCHEMA_MAX_NAME_LEN;
-        for (const char *p = s; ok && *p; p++)
-            ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_';
-        if (!groups && !ok)
+        if (!groups && !ok) {
+            if (one_of(s, known_groups, ELEMENTSOF(known_groups)))
+                return fail_item(c, it, field, i,
+                                 "\"%.100s\" is a group, not a syscall: list it under groups", s);
+            char fix[SCHEMA_MAX_NAME_LEN + 1];
+            if (syscall_name_fix(s, fix))
+                return fail_item(c, it, field, i,
+                                 "\"%.100s\" is not a syscall name (1 to %d lower-case letters, "
+                                 "digits and underscores); did you mean \"%s\"?",
+                                 s, SCHEMA_MAX_NAME_LEN, fix);
             return fail_item(c, it, field, i,
                              "\"%.100s\" is not a syscall name (1 to %d lower-case letters, "
                              "digits and underscores)",
                              s, SCHEMA_MAX_NAME_LEN);
+        }
         bytes += strlen(s) + 1;
     }
     size_t head = (n->n ? n->n : 1) * sizeof(struct name_ref);
@@ -497,10 +582,26 @@ static int decode_action(struct dctx *c, const struct ynode *n, const char *fiel
                          struct verdict *ret)
 {
     static const char *const spellings[] = {SCHEMA_ACTIONS};
+    static const struct alias aliases[] = {{"Log", "Audit"},    {"SCMP_ACT_LOG()", "Audit"},
+                                           {"Deny", "Block"},   {"Errno", "Block"},
+                                           {"Reject", "Block"}, {NULL, NULL}};
+    static const char choices[] = "Allow, Audit, Block, Trap, Kill or SCMP_ACT_*";
     enum action a;
     if (!ynode_is_str(n) || !one_of(n->str, spellings, ELEMENTSOF(spellings)) ||
-        action_parse(n->str, &a) < 0)
-        return fail_choice(c, n, field, "action", "Allow, Audit, Block, Trap, Kill or SCMP_ACT_*");
+        action_parse(n->str, &a) < 0) {
+        /* SCMP_ACT_ERRNO(EPERM), as libseccomp's documentation writes it. */
+        if (ynode_is_str(n) && strncmp(n->str, "SCMP_ACT_ERRNO(", 15) == 0) {
+            size_t fl = strlen(field);
+            bool dflt = fl >= 13 && strcmp(field + fl - 13, "defaultAction") == 0;
+            return fail(c, n, field,
+                        "unknown action \"%.64s\" (%s): write Block or SCMP_ACT_ERRNO%s", n->str,
+                        choices,
+                        dflt ? " (a default Block returns EPERM)"
+                             : ", and the errno apart, in errno: (EPERM when it is left out)");
+        }
+        return fail_choice(c, n, field, "action", choices,
+                           choice_near(n, spellings, ELEMENTSOF(spellings), aliases));
+    }
     *ret = VERDICT(a);
     return 0;
 }
@@ -508,6 +609,18 @@ static int decode_action(struct dctx *c, const struct ynode *n, const char *fiel
 static int decode_args(struct dctx *c, const struct ynode *n, const char *field, struct block *b)
 {
     static const char *const ops[] = {SCHEMA_OPS};
+    /* Other spellings: C's and Go's, and the words. */
+    static const struct alias op_aliases[] = {{"==", "EQ"},
+                                              {"!=", "NE"},
+                                              {"<", "LT"},
+                                              {"<=", "LE"},
+                                              {">", "GT"},
+                                              {">=", "GE"},
+                                              {"EQUALS", "EQ"},
+                                              {"EQUAL", "EQ"},
+                                              {"MASKEDEQ", "MASKED_EQ"},
+                                              {"MASKED", "MASKED_EQ"},
+                                              {NULL, NULL}};
     int r = want_kind(c, n, field, YN_SEQ);
     if (r < 0)
         return r;
@@ -557,7 +670,8 @@ static int decode_args(struct dctx *c, const struct ynode *n, const char *field,
             return fail(c, a, sub, "required (EQ, NE, LT, LE, GT, GE, MASKED_EQ)");
         if (!ynode_is_str(op) || !one_of(op->str, ops, ELEMENTSOF(ops)) ||
             op_parse(op->str, &o) < 0)
-            return fail_choice(c, op, sub, "operator", "EQ, NE, LT, LE, GT, GE or MASKED_EQ");
+            return fail_choice(c, op, sub, "operator", "EQ, NE, LT, LE, GT, GE or MASKED_EQ",
+                               choice_near(op, ops, ELEMENTSOF(ops), op_aliases));
         x->op = (uint8_t)o;
         b->nargs++;
     }
@@ -611,24 +725,30 @@ static int decode_errno(struct dctx *c, const struct ynode *n, const char *field
     uint64_t v = 0;
     if (n->kind == YN_SCALAR && (n->stype == YS_INT || n->stype == YS_FLOAT)) {
         if (number_value(n, &neg, &v) < 0 || neg || v < 1 || v > SCHEMA_MAX_ERRNO)
-            return fail_choice(c, n, field, "errno", choices);
+            return fail_choice(c, n, field, "errno", choices, NULL);
         *ret = (uint16_t)v;
         return 0;
     }
     if (!ynode_is_str(n))
-        return fail_choice(c, n, field, "errno", choices);
+        return fail_choice(c, n, field, "errno", choices, NULL);
     const char *s = n->str;
     bool digits = *s >= '1' && *s <= '9' && strlen(s) <= 4 && strspn(s, "0123456789") == strlen(s);
     if (digits ? strtoul(s, NULL, 10) > SCHEMA_MAX_ERRNO : !one_of(s, names, ELEMENTSOF(names)))
-        return fail_choice(c, n, field, "errno", choices);
+        return fail_choice(c, n, field, "errno", choices,
+                           digits ? NULL : choice_near(n, names, ELEMENTSOF(names), NULL));
     if (errno_parse(s, ret) < 0)
-        return fail_choice(c, n, field, "errno", choices);
+        return fail_choice(c, n, field, "errno", choices, NULL);
     return 0;
 }
 
 static int decode_block(struct dctx *c, const struct ynode *n, const char *field, struct block *b)
 {
     static const char *const arches[] = {SCHEMA_ARCHES};
+    /* The names Go, Debian and the kernel's uname give them. */
+    static const struct alias arch_aliases[] = {
+        {"amd64", "x86_64"},    {"arm64", "aarch64"},     {"i386", "x86"},      {"i686", "x86"},
+        {"386", "x86"},         {"armhf", "arm"},         {"armel", "arm"},     {"armv7l", "arm"},
+        {"ppc64el", "ppc64le"}, {"mips64le", "mipsel64"}, {"mipsle", "mipsel"}, {NULL, NULL}};
     int r = want_kind(c, n, field, YN_MAP);
     if (r < 0)
         return r;
@@ -654,7 +774,8 @@ static int decode_block(struct dctx *c, const struct ynode *n, const char *field
                           : -EINVAL;
             if (idx < 0)
                 return fail_choice(c, a, sub, "architecture",
-                                   "x86_64, x86, x32, aarch64, arm, ... or SCMP_ARCH_*");
+                                   "x86_64, x86, x32, aarch64, arm, ... or SCMP_ARCH_*",
+                                   choice_near(a, arches, ELEMENTSOF(arches), arch_aliases));
             b->arches |= 1u << idx;
         }
     }
@@ -785,6 +906,44 @@ static int decode_policy_selectors(struct dctx *c, const struct ynode *spec, str
     return decode_selector(c, n, "spec.namespaceSelector", &p->ns_selector);
 }
 
+/* spec.extends is no reference at all: says so, with the reference e was likely meant as. */
+static int fail_extends(struct dctx *c, const struct ynode *n, const struct policy *p,
+                        const char *e)
+{
+    static const char what[] = "is not a policy name, ClusterSeccompPolicy/NAME or runtime/default";
+    static const char cluster[] = "ClusterSeccompPolicy/";
+    const char *slash = strchr(e, '/');
+    size_t pre = slash ? (size_t)(slash - e) : 0;
+    struct spell near;
+    spell_init(&near, e);
+    spell_offer(&near, "runtime/default");
+    if (near.best)
+        return fail(c, n, "spec.extends", "\"%.100s\" %s; did you mean \"%s\"?", e, what,
+                    near.best);
+    /* The kind in another case, or misspelt: ClusterSeccompPolicy/NAME. */
+    if (slash && dns_subdomain_valid(slash + 1)) {
+        char kind[sizeof(cluster)];
+        snprintf(kind, sizeof(kind), "%.*s", (int)(pre < sizeof(kind) - 1 ? pre : 0), e);
+        spell_init(&near, kind);
+        spell_offer(&near, "ClusterSeccompPolicy");
+        if (near.best)
+            return fail(c, n, "spec.extends", "\"%.100s\" %s; did you mean \"%s%.100s\"?", e, what,
+                        cluster, slash + 1);
+        /* NAMESPACE/NAME: a parent is looked for in the policy's own namespace, by its name. */
+        if (p->kind != PK_CLUSTER && p->ns && pre == strlen(p->ns) && strncmp(e, p->ns, pre) == 0)
+            return fail(c, n, "spec.extends",
+                        "\"%.100s\" %s: a parent in the policy's own namespace is named alone, "
+                        "write \"%.100s\"",
+                        e, what, slash + 1);
+        if (p->kind != PK_CLUSTER)
+            return fail(c, n, "spec.extends",
+                        "\"%.100s\" %s: a %s extends a policy of its own namespace (by its "
+                        "name alone), a ClusterSeccompPolicy or runtime/default",
+                        e, what, policy_kind_name(p->kind));
+    }
+    return fail(c, n, "spec.extends", "\"%.100s\" %s", e, what);
+}
+
 static int decode_policy_spec(struct dctx *c, const struct ynode *spec, struct policy *p)
 {
     int r = want_kind(c, spec, "spec", YN_MAP);
@@ -824,9 +983,7 @@ static int decode_policy_spec(struct dctx *c, const struct ynode *spec, struct p
                   (cluster_policy_ref(e) && dns_subdomain_valid(cluster_policy_ref(e))) ||
                   dns_subdomain_valid(e);
         if (!ok)
-            return fail(
-                c, n, "spec.extends",
-                "\"%.100s\" is not a policy name, ClusterSeccompPolicy/NAME or runtime/default", e);
+            return fail_extends(c, n, p, e);
         /* A cluster policy has no namespace to find a bare name in (the CRD's pattern). */
         if (p->kind == PK_CLUSTER && strcmp(e, "runtime/default") != 0 && !cluster_policy_ref(e))
             return fail(c, n, "spec.extends",
@@ -987,6 +1144,9 @@ static int decode_policy(struct dctx *c, const struct ynode *doc, enum policy_ki
     int r = decode_meta(c, doc, policy_kind_name(kind), &p->ns, &p->name, &meta);
     if (r < 0)
         return r;
+    const struct ynode *ns = opt(meta, "namespace");
+    p->ns_defaulted = kind != PK_CLUSTER && !ns;
+    p->ns_ignored = kind == PK_CLUSTER && ns;
     /* Named as the engine names a policy: its kind and policy_id(), cut at 300 bytes (a NS/NAME
      * of 300 or more would read longer through object_who(), cut at who's size only). */
     char id[300];

@@ -531,7 +531,7 @@ int engine_put_policy(struct engine *e, struct policy *p)
 int engine_put_policy_held(struct engine *e, struct policy *p, bool held)
 {
     _cleanup_(policy_freep) struct policy *own = p;
-    _cleanup_free_ char *nsw = engine_selector_warning(p);
+    _cleanup_free_ char *nsw = engine_policy_warning(p);
     if (nsw)
         logf_(e, p, "warning: %s", nsw);
     _cleanup_free_ char *key = key_string(policy_key_of(p));
@@ -1016,9 +1016,12 @@ static int set_missing_parent(struct pstate *s)
     char w[400];
     struct policy_key k = {PK_POLICY, NULL, "?"};
     policy_parent(p, &k);
-    return set_error(s, "%s: spec.extends: parent \"%s\" not found (no %s %s%s%s)",
+    return set_error(s, "%s: spec.extends: parent \"%s\" not found (no %s %s%s%s%s)",
                      where_at(p, p->extends_line, w, sizeof(w)), p->extends,
-                     policy_kind_name(k.kind), k.ns ? k.ns : "", k.ns ? "/" : "", k.name);
+                     policy_kind_name(k.kind), k.ns ? k.ns : "", k.ns ? "/" : "", k.name,
+                     p->ns_defaulted ? "; the policy has no metadata.namespace: it is in "
+                                       "\"default\", where its parent is looked for"
+                                     : "");
 }
 
 static int set_ambiguous_parent(struct pstate *s)
@@ -1070,16 +1073,28 @@ static int set_too_deep(struct pstate *s, struct pstate *const *chain, size_t n,
 
 /* 3.4: a ClusterSeccompPolicy with a namespaceSelector and no selector applies to no pod,
  * which is hardly what its namespaceSelector meant. The warning, or NULL. */
-char *engine_selector_warning(const struct policy *p)
+char *engine_policy_warning(const struct policy *p)
 {
-    if (p->kind != PK_CLUSTER || !p->ns_selector.present || p->selector.present ||
-        p->selector_unknown)
+    const char *ns =
+        p->ns_defaulted ? "no metadata.namespace: it is in namespace \"default\" (kubectl apply "
+                          "would put it in the namespace of its context), where it selects "
+                          "pods and finds its parent"
+        : p->ns_ignored ? "metadata.namespace is ignored: a ClusterSeccompPolicy is in no "
+                          "namespace and applies in every namespace its namespaceSelector picks "
+                          "(every one without it); to limit it to one, give it a "
+                          "namespaceSelector, or make it a SeccompPolicy"
+                        : NULL;
+    const char *sel = p->kind == PK_CLUSTER && p->ns_selector.present && !p->selector.present &&
+                              !p->selector_unknown
+                          ? "spec.namespaceSelector is set but spec.selector is not: the policy "
+                            "selects no pod (selector: {} selects every pod of the namespaces it "
+                            "picks)"
+                          : NULL;
+    if (!ns && !sel)
         return NULL;
     char w[400], *msg = NULL;
-    if (asprintf(&msg,
-                 "%s: spec.namespaceSelector is set but spec.selector is not: the policy selects "
-                 "no pod (selector: {} selects every pod of the namespaces it picks)",
-                 where(p, w, sizeof(w))) < 0)
+    if (asprintf(&msg, "%s: %s%s%s", where(p, w, sizeof(w)), ns ? ns : "", ns && sel ? "; " : "",
+                 sel ? sel : "") < 0)
         return NULL;
     return msg;
 }
@@ -1122,7 +1137,7 @@ static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
         return r;
     }
     /* Told when the policy arrives (engine_put_policy), kept for its status. */
-    char *told[] = {r < 0 ? NULL : engine_selector_warning(p)};
+    char *told[] = {r < 0 ? NULL : engine_policy_warning(p)};
     for (size_t i = 0; i < ELEMENTSOF(told); i++) {
         if (!told[i])
             continue;

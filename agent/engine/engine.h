@@ -139,11 +139,12 @@ int engine_policy_result(struct engine *e, const struct policy *p, struct policy
  * compiles it again, the same, when a file or a child needs it. */
 int engine_policy_status(struct engine *e, const struct policy *p, struct policy_result *ret);
 
-/* The warning a policy's selectors call for, the same on every node (a ClusterSeccompPolicy
- * with a namespaceSelector and no selector selects no pod), or NULL; the caller frees it. For
- * its status: warnings that depend on the node's architectures stay in the agents' logs, as
+/* The warning a policy calls for whatever it is compiled against, the same on every node (a
+ * ClusterSeccompPolicy with a namespaceSelector and no selector selects no pod; a policy of a
+ * file whose metadata.namespace was put in "default" or ignored), or NULL; the caller frees it.
+ * For its status: warnings that depend on the node's architectures stay in the agents' logs, as
  * nodes of other architectures would write another status. */
-char *engine_selector_warning(const struct policy *p);
+char *engine_policy_warning(const struct policy *p);
 
 /* One policy's profile as `compile --policy` prints it: a copy of prof with the long
  * start-up set applied when start-up syscalls are on (docs/policies.md: no pods, so the long

@@ -84,12 +84,16 @@ struct policy {
     int line;
     int severity; /* 0 when unset */
     int extends_line;
-    bool ceiling; /* ClusterSeccompPolicy only: a guardrail (docs/policies.md) */
-    bool has_default;
-    bool selector_unknown; /* with error: the selectors could not be read either */
+    bool ceiling : 1; /* ClusterSeccompPolicy only: a guardrail (docs/policies.md) */
+    bool has_default : 1;
+    bool selector_unknown : 1; /* with error: the selectors could not be read either */
     /* Everything here lives in the struct's own allocation (policy_pack): free nothing
      * apart, take nothing out (copy it). */
-    bool packed;
+    bool packed : 1;
+    /* Read from a file: a SeccompPolicy without metadata.namespace (put in "default"), a
+     * ClusterSeccompPolicy with one (ignored). Worth a warning: the file says otherwise. */
+    bool ns_defaulted : 1;
+    bool ns_ignored : 1;
     struct verdict default_verdict;
     char *ns; /* NULL for ClusterSeccompPolicy */
     char *name;

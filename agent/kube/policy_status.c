@@ -150,7 +150,7 @@ static json_t *desired_status(struct policy_status *ps, const struct policy *p,
     } else {
         reason = "Valid";
         st = "True";
-        _cleanup_free_ char *w = engine_selector_warning(p);
+        _cleanup_free_ char *w = engine_policy_warning(p);
         if (!w || asprintf(&msg, "compiled; warning: %s", w) < 0)
             msg = strdup("compiled");
         *ret_cond = COND_VALID;

@@ -276,6 +276,12 @@ static bool held_log_maker(const struct held_log *h, const struct policy *p)
 static void held_log_line(const struct policy *p, const char *line, void *userdata)
 {
     struct held_log *h = userdata;
+    /* A policy whose file's metadata.namespace was not taken as written: likely the reason it
+     * makes no part of the profile asked for. */
+    if (p && (p->ns_defaulted || p->ns_ignored)) {
+        log_stderr(p, line, NULL);
+        return;
+    }
     if (h->known) {
         if (h->all || held_log_maker(h, p))
             log_stderr(p, line, NULL);

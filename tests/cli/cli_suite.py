@@ -1016,6 +1016,16 @@ def test_warnings_of_others(d):
               f"compile {args[0]} of an invalid child: its parent's warning still printed",
               p.stderr)
 
+    # A policy of the files whose metadata.namespace was not taken as written: its warning is
+    # printed, contributor or not (it is likely why it does not contribute).
+    nons = ("apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: a}\nspec:\n"
+            "  selector: {matchLabels: {app: a}}\n  rules: [{syscalls: [mkdir], action: Block}]\n")
+    path = write(d, "no-namespace.yaml", a, nons)
+    p = kscmp("compile", "-f", path, "--pod", pods)
+    check(p.returncode == 0 and 'SeccompPolicy default/a: no metadata.namespace: it is in '
+          'namespace "default"' in p.stderr and "note:" not in p.stderr,
+          "compile --pod: a policy put in default for want of a namespace is said", p.stderr)
+
 
 def main():
     if not os.access(KSCMP, os.X_OK):

@@ -1613,6 +1613,39 @@ static const struct message_case message_cases[] = {
      PK_CLUSTER, NULL, "c", NULL,
      "test.yaml:1: ClusterSeccompPolicy c: spec.namespaceSelector is set but spec.selector is not: "
      "the policy selects no pod (selector: {} selects every pod of the namespaces it picks)"},
+    {"a ClusterSeccompPolicy with a namespace: a warning (it is ignored)",
+     OBJS("apiVersion: kscmp.io/v1\nkind: ClusterSeccompPolicy\nmetadata: {name: c, namespace: "
+          "demo}\nspec:\n  selector: {}\n  seccomp: {syscalls: [read], action: Allow}\n"),
+     PK_CLUSTER, NULL, "c", NULL,
+     "test.yaml:1: ClusterSeccompPolicy c: metadata.namespace is ignored: a ClusterSeccompPolicy "
+     "is in no namespace and applies in every namespace its namespaceSelector picks (every one "
+     "without it); to limit it to one, give it a namespaceSelector, or make it a SeccompPolicy"},
+    {"a ClusterSeccompPolicy with a namespace and no selector: both warnings in one",
+     OBJS("apiVersion: kscmp.io/v1\nkind: ClusterSeccompPolicy\nmetadata: {name: c, namespace: "
+          "demo}\nspec:\n  namespaceSelector: {matchLabels: {env: prod}}\n"
+          "  seccomp: {syscalls: [read], action: Allow}\n"),
+     PK_CLUSTER, NULL, "c", NULL,
+     "test.yaml:1: ClusterSeccompPolicy c: metadata.namespace is ignored: a ClusterSeccompPolicy "
+     "is in no namespace and applies in every namespace its namespaceSelector picks (every one "
+     "without it); to limit it to one, give it a namespaceSelector, or make it a SeccompPolicy; "
+     "spec.namespaceSelector is set but spec.selector is not: the policy selects no pod "
+     "(selector: {} selects every pod of the namespaces it picks)"},
+    {"a SeccompPolicy without a namespace: a warning (it is in default)",
+     OBJS("apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: p}\nspec:\n"
+          "  seccomp: {syscalls: [read], action: Allow}\n"),
+     PK_POLICY, "default", "p", NULL,
+     "test.yaml:1: SeccompPolicy default/p: no metadata.namespace: it is in namespace \"default\" "
+     "(kubectl apply would put it in the namespace of its context), where it selects pods and "
+     "finds its parent"},
+    {"a SeccompPolicy without a namespace whose parent is elsewhere: said in the error",
+     OBJS(POL("base", "  seccomp: {syscalls: [read], action: Allow}\n"),
+          "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: p}\nspec:\n"
+          "  extends: base\n"),
+     PK_POLICY, "default", "p",
+     "test.yaml:5: SeccompPolicy default/p: spec.extends: parent \"base\" not found (no "
+     "SeccompPolicy default/base; the policy has no metadata.namespace: it is in \"default\", "
+     "where its parent is looked for)",
+     NULL},
     {"a ClusterSeccompPolicy with both: no warning",
      OBJS(CPOL("c", "  selector: {}\n  namespaceSelector: {matchLabels: {env: prod}}\n"
                     "  seccomp: {syscalls: [read], action: Allow}\n")),

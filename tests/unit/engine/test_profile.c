@@ -482,6 +482,22 @@ static const struct bad_name_case bad_name_cases[] = {
      "  seccomp: {syscalls: [opnat], action: Block}\n",
      "test.yaml:5: ClusterSeccompPolicy bad: spec.seccomp.syscalls[0]: unknown syscall "
      "\"opnat\"; did you mean \"openat\"?"},
+    /* The kernel's name of the call: the name without its prefix. */
+    {"apiVersion: kscmp.io/v1\n"
+     "kind: ClusterSeccompPolicy\n"
+     "metadata: {name: bad}\n"
+     "spec:\n"
+     "  seccomp: {syscalls: [sys_ptrace], action: Block}\n",
+     "test.yaml:5: ClusterSeccompPolicy bad: spec.seccomp.syscalls[0]: unknown syscall "
+     "\"sys_ptrace\"; did you mean \"ptrace\"?"},
+    /* Nothing near: no suggestion. */
+    {"apiVersion: kscmp.io/v1\n"
+     "kind: ClusterSeccompPolicy\n"
+     "metadata: {name: bad}\n"
+     "spec:\n"
+     "  seccomp: {syscalls: [xyzzy], action: Block}\n",
+     "test.yaml:5: ClusterSeccompPolicy bad: spec.seccomp.syscalls[0]: unknown syscall "
+     "\"xyzzy\""},
 };
 
 static void test_unknown_names(void **state)
