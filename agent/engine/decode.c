@@ -305,6 +305,73 @@ fail_key(struct dctx *c, const struct ynode *map, size_t i, const char *field, c
 
 /* The fields at the top of every object read (a policy's, a pod's, a namespace's). */
 static const char *const top_fields[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
+/* The fields of a policy's spec, of a block (spec.seccomp, each of spec.rules), of a
+ * condition, of a label selector and of one of its expressions. */
+static const char *const spec_keys[] = {
+    "severity", "selector", "namespaceSelector", "ceiling", "extends", "defaultAction",
+    "seccomp",  "rules",    "message",           "tags",    NULL};
+static const char *const block_keys[] = {"arch", "syscalls", "groups", "action",  "errno",
+                                         "args", "severity", "tags",   "message", NULL};
+static const char *const arg_keys[] = {"index", "value", "valueTwo", "op", NULL};
+static const char *const selector_keys[] = {"matchLabels", "matchExpressions", NULL};
+static const char *const expr_keys[] = {"key", "operator", "values", NULL};
+
+/* The fields of the mapping at path in a policy (path without its list indexes: spec.rules,
+ * not spec.rules[2]), or NULL when it is none of those above. */
+static const char *const *keys_at(const char *path)
+{
+    static const struct {
+        const char *path;
+        const char *const *keys;
+    } at[] = {
+        {"", top_fields},
+        {"spec", spec_keys},
+        {"spec.seccomp", block_keys},
+        {"spec.rules", block_keys},
+        {"spec.seccomp.args", arg_keys},
+        {"spec.rules.args", arg_keys},
+        {"spec.selector", selector_keys},
+        {"spec.namespaceSelector", selector_keys},
+        {"spec.selector.matchExpressions", expr_keys},
+        {"spec.namespaceSelector.matchExpressions", expr_keys},
+    };
+    for (size_t i = 0; i < ELEMENTSOF(at); i++)
+        if (strcmp(at[i].path, path) == 0)
+            return at[i].keys;
+    return NULL;
+}
+
+/* The nearest mapping above the one at field (a policy's path: "spec.rules[0].args[1]") of
+ * which key is a field, into buf ("spec.rules[0]"; "" for the object itself), or NULL: a key
+ * indented too far. */
+static const char *field_above(const char *field, const char *key, char *buf, size_t size)
+{
+    for (size_t cut = strlen(field); cut > 0;) {
+        while (cut > 0 && field[cut - 1] != '.')
+            cut--;
+        size_t above = cut ? cut - 1 : 0; /* field[0..above): the mapping above */
+        /* Its path without list indexes, for keys_at(). */
+        char bare[256];
+        size_t n = 0;
+        for (size_t i = 0; i < above && n + 1 < sizeof(bare); i++) {
+            if (field[i] == '[') {
+                while (i < above && field[i] != ']')
+                    i++;
+                continue;
+            }
+            bare[n++] = field[i];
+        }
+        bare[n] = '\0';
+        const char *const *keys = keys_at(bare);
+        for (size_t i = 0; keys && keys[i]; i++)
+            if (strcmp(keys[i], key) == 0) {
+                snprintf(buf, size, "%.*s", (int)above, field);
+                return buf;
+            }
+        cut = above;
+    }
+    return NULL;
+}
 
 static int check_keys(struct dctx *c, const struct ynode *map, const char *field,
                       const char *const *allowed)
@@ -324,6 +391,11 @@ static int check_keys(struct dctx *c, const struct ynode *map, const char *field
                 spell_offer(&near, *a);
             if (near.best)
                 return fail_key(c, map, i, path, "unknown field; did you mean \"%s\"?", near.best);
+            char above[256];
+            if (field_above(field ? field : "", map->keys[i], above, sizeof(above)))
+                return fail_key(c, map, i, path,
+                                "unknown field; %s is a field of %s: indented too far?",
+                                map->keys[i], above[0] ? above : "the object itself");
             return fail_key(c, map, i, path, "unknown field");
         }
     }
@@ -391,8 +463,7 @@ static int decode_selector(struct dctx *c, const struct ynode *n, const char *fi
     int r = want_kind(c, n, field, YN_MAP);
     if (r < 0)
         return r;
-    static const char *const keys[] = {"matchLabels", "matchExpressions", NULL};
-    r = check_keys(c, n, field, keys);
+    r = check_keys(c, n, field, selector_keys);
     if (r < 0)
         return r;
     _cleanup_(selector_free) struct selector s = {.present = true};
@@ -413,8 +484,8 @@ static int decode_selector(struct dctx *c, const struct ynode *n, const char *fi
         for (size_t i = 0; i < ex->n; i++) {
             const struct ynode *e = ex->items[i];
             snprintf(path, sizeof(path), "%s.matchExpressions[%zu]", field, i);
-            static const char *const ekeys[] = {"key", "operator", "values", NULL};
-            if ((r = want_kind(c, e, path, YN_MAP)) < 0 || (r = check_keys(c, e, path, ekeys)) < 0)
+            if ((r = want_kind(c, e, path, YN_MAP)) < 0 ||
+                (r = check_keys(c, e, path, expr_keys)) < 0)
                 return r;
             struct sel_expr *x = &s.exprs[s.nexprs++];
             const struct ynode *k = opt(e, "key"), *op = opt(e, "operator"),
@@ -632,8 +703,7 @@ static int decode_args(struct dctx *c, const struct ynode *n, const char *field,
         const struct ynode *a = n->items[i];
         char path[300], sub[340];
         snprintf(path, sizeof(path), "%s[%zu]", field, i);
-        static const char *const keys[] = {"index", "value", "valueTwo", "op", NULL};
-        if ((r = want_kind(c, a, path, YN_MAP)) < 0 || (r = check_keys(c, a, path, keys)) < 0)
+        if ((r = want_kind(c, a, path, YN_MAP)) < 0 || (r = check_keys(c, a, path, arg_keys)) < 0)
             return r;
         struct sys_arg *x = &b->args[b->nargs];
         const struct ynode *idx = opt(a, "index"), *val = opt(a, "value"),
@@ -752,9 +822,7 @@ static int decode_block(struct dctx *c, const struct ynode *n, const char *field
     int r = want_kind(c, n, field, YN_MAP);
     if (r < 0)
         return r;
-    static const char *const keys[] = {"arch", "syscalls", "groups", "action",  "errno",
-                                       "args", "severity", "tags",   "message", NULL};
-    if ((r = check_keys(c, n, field, keys)) < 0)
+    if ((r = check_keys(c, n, field, block_keys)) < 0)
         return r;
     b->line = n->line;
     if ((size_t)snprintf(b->path, sizeof(b->path), "%s", field) >= sizeof(b->path))
@@ -949,10 +1017,7 @@ static int decode_policy_spec(struct dctx *c, const struct ynode *spec, struct p
     int r = want_kind(c, spec, "spec", YN_MAP);
     if (r < 0)
         return r;
-    static const char *const keys[] = {
-        "severity", "selector", "namespaceSelector", "ceiling", "extends", "defaultAction",
-        "seccomp",  "rules",    "message",           "tags",    NULL};
-    if ((r = check_keys(c, spec, "spec", keys)) < 0)
+    if ((r = check_keys(c, spec, "spec", spec_keys)) < 0)
         return r;
     const struct ynode *n;
     if ((r = check_informational(c, spec, "spec")) < 0)

@@ -441,6 +441,28 @@ static const struct bad_case bad_cases[] = {
                  "    action: Allow\n",
      INVALID_POLICY, 8,
      "SeccompPolicy demo/web: spec.seccomp.syscals: unknown field; did you mean \"syscalls\"?"},
+    /* A field of a mapping above, indented as one of this one: said so. */
+    {"a field of spec under selector",
+     POLICY_HEAD "  selector:\n"
+                 "    matchLabels: {app: web}\n"
+                 "    defaultAction: Block\n",
+     INVALID_POLICY, 9,
+     "spec.selector.defaultAction: unknown field; defaultAction is a field of spec: indented "
+     "too far?"},
+    {"a field of a rule under its condition",
+     POLICY_HEAD "  rules:\n"
+                 "  - syscalls: [personality]\n"
+                 "    action: Allow\n"
+                 "    args:\n"
+                 "    - {index: 0, value: 0, op: EQ, errno: EPERM}\n",
+     INVALID_POLICY, 11,
+     "spec.rules[0].args[0].errno: unknown field; errno is a field of spec.rules[0]: indented "
+     "too far?"},
+    {"spec under metadata",
+     "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata:\n  name: web\n  namespace: demo\n"
+     "  spec:\n    seccomp: {syscalls: [read], action: Allow}\n",
+     INVALID_POLICY, 6,
+     "metadata.spec: unknown field; spec is a field of the object itself: indented too far?"},
     {"unknown top-level field with a block value",
      "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: web, namespace: demo}\n"
      "sepc:\n  seccomp: {syscalls: [read], action: Allow}\n",
