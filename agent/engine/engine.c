@@ -10,6 +10,7 @@
 #include "base/cleanup.h"
 #include "base/strv.h"
 #include "base/hmap.h"
+#include "base/spell.h"
 #include "base/names.h"
 #include "engine/decode.h"
 #include "engine/startup.h"
@@ -1022,6 +1023,37 @@ static int set_missing_parent(struct pstate *s)
                      p->ns_defaulted ? "; the policy has no metadata.namespace: it is in "
                                        "\"default\", where its parent is looked for"
                                      : "");
+}
+
+int engine_parent_hint(struct engine *e, const struct policy *p, char *buf, size_t size)
+{
+    struct policy_key k;
+    if (!policy_parent(p, &k) || find_parent(e, p))
+        return 0;
+    /* A bare name that is a ClusterSeccompPolicy's: its kind was left out. */
+    struct policy_key ck = {PK_CLUSTER, NULL, k.name};
+    if (k.kind != PK_CLUSTER && pstate_get(e, ck)) {
+        snprintf(buf, size, "there is a ClusterSeccompPolicy %s: write ClusterSeccompPolicy/%s",
+                 k.name, k.name);
+        return 1;
+    }
+    /* Else the name of the kind and namespace looked in that is nearest. */
+    struct spell near;
+    spell_init(&near, k.name);
+    struct hmap_iter it;
+    for (struct hmap_entry *h = hmap_first(&e->policies, &it); h;
+         h = hmap_next(&e->policies, &it)) {
+        const struct policy *q = ((const struct pstate *)h->value)->p;
+        bool kind = k.kind == PK_CLUSTER ? q->kind == PK_CLUSTER : q->kind != PK_CLUSTER;
+        if (kind && (k.kind == PK_CLUSTER || (q->ns && strcmp(q->ns, k.ns) == 0)))
+            spell_offer(&near, q->name);
+    }
+    if (!near.best)
+        return 0;
+    snprintf(buf, size, "did you mean \"%s%s\"?",
+             k.kind == PK_CLUSTER && cluster_policy_ref(p->extends) ? "ClusterSeccompPolicy/" : "",
+             near.best);
+    return 1;
 }
 
 static int set_ambiguous_parent(struct pstate *s)

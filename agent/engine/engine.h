@@ -139,6 +139,12 @@ int engine_policy_result(struct engine *e, const struct policy *p, struct policy
  * compiles it again, the same, when a file or a child needs it. */
 int engine_policy_status(struct engine *e, const struct policy *p, struct policy_result *ret);
 
+/* For the command line, beside the error of p when the parent it extends is not there: what
+ * was likely meant (a ClusterSeccompPolicy of that name; the nearest name of the policies its
+ * parent is looked for among), into buf: 1, or 0 when there is nothing to say. Not part of the
+ * error itself, which names p's own fields only (the same whatever else is known). */
+int engine_parent_hint(struct engine *e, const struct policy *p, char *buf, size_t size);
+
 /* The warning a policy calls for whatever it is compiled against, the same on every node (a
  * ClusterSeccompPolicy with a namespaceSelector and no selector selects no pod; a policy of a
  * file whose metadata.namespace was put in "default" or ignored), or NULL; the caller frees it.

@@ -244,6 +244,16 @@ static void log_stderr(const struct policy *p, const char *line, void *userdata)
     fprintf(stderr, "kscmp: %s\n", line);
 }
 
+/* The error of invalid policy p (prefix before it), and what was likely meant when its parent
+ * is missing. */
+static void print_invalid(struct engine *e, const struct policy *p, const char *prefix,
+                          const char *error)
+{
+    char hint[600];
+    bool h = engine_parent_hint(e, p, hint, sizeof(hint)) > 0;
+    fprintf(stderr, "kscmp: %s%s%s%s\n", prefix, error, h ? "; " : "", h ? hint : "");
+}
+
 /* compile, explain: the engine's lines about a policy (its warnings, its conflict), held until
  * the policies whose rules make the profile asked for are known. Theirs are printed, in the
  * order they came; the others' are only counted, since the files may hold many policies that
@@ -729,8 +739,8 @@ static void warn_other_invalid(struct engine *e, struct held_log *held)
         if (engine_policy_result(e, all[i], &pr) < 0 || pr.valid)
             continue;
         if (bad++ < WARN_OTHERS)
-            fprintf(stderr, "kscmp: warning: not in this profile, but invalid: %s\n",
-                    pr.error ? pr.error : "(the engine gave no reason)");
+            print_invalid(e, all[i], "warning: not in this profile, but invalid: ",
+                          pr.error ? pr.error : "(the engine gave no reason)");
     }
     free(all);
     if (bad > WARN_OTHERS)
@@ -808,7 +818,7 @@ static int compile_or_explain(int argc, char **argv, bool explain, struct held_l
         snprintf(what, sizeof(what), "the profile of %s", policy);
         held_log_know(e, held, &p, 1, what);
         if (!pr.valid) {
-            fprintf(stderr, "kscmp: error: %s\n", pr.error);
+            print_invalid(e, p, "error: ", pr.error);
             return EXIT_INVALID;
         }
         _cleanup_(cprof_freep) struct cprof *prof = NULL;
@@ -1067,7 +1077,7 @@ int cli_tree(int argc, char **argv)
         return no_policy_error(argv[optind]);
     struct policy_result pr = {0};
     if (p && (engine_policy_result(e, p, &pr) < 0 || !pr.valid)) {
-        fprintf(stderr, "kscmp: error: %s\n", pr.error ? pr.error : "invalid");
+        print_invalid(e, p, "error: ", pr.error ? pr.error : "invalid");
         return EXIT_INVALID;
     }
     if (strcmp(c.output, "json") == 0) {
@@ -1271,7 +1281,7 @@ int cli_validate(int argc, char **argv)
         if (!pr.valid) {
             bad++;
             if (!all[i]->error) /* decode errors were printed while loading */
-                fprintf(stderr, "kscmp: error: %s\n", pr.error);
+                print_invalid(e, all[i], "error: ", pr.error);
             printf("invalid   %s %s\n", policy_kind_name(all[i]->kind), id);
             continue;
         }

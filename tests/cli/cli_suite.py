@@ -1027,6 +1027,30 @@ def test_warnings_of_others(d):
           "compile --pod: a policy put in default for want of a namespace is said", p.stderr)
 
 
+def test_parent_hints(d):
+    """A missing parent's error is followed by what was likely meant: a ClusterSeccompPolicy of
+    that name, or the nearest name among the policies the parent is looked for in."""
+    cluster = policy("baseline", "  rules: [{syscalls: [ptrace], action: Block}]\n", ns=None,
+                     kind="ClusterSeccompPolicy")
+    base = policy("base", "  rules: [{syscalls: [mount], action: Block}]\n")
+    web = policy("web", "  extends: baseline\n  rules: [{syscalls: [mkdir], action: Block}]\n")
+    p = kscmp("validate", "-f", write(d, "hint-cluster.yaml", cluster, base, web))
+    check(p.returncode == 1 and 'parent "baseline" not found (no SeccompPolicy demo/baseline); '
+          "there is a ClusterSeccompPolicy baseline: write ClusterSeccompPolicy/baseline\n"
+          in p.stderr, "validate: a bare name of a ClusterSeccompPolicy", p.stderr)
+    web = policy("web", "  extends: bsae\n  rules: [{syscalls: [mkdir], action: Block}]\n")
+    path = write(d, "hint-near.yaml", cluster, base, web)
+    for args in (("validate", "-f", path), ("compile", "-f", path, "--policy", "demo/web"),
+                 ("tree", "-f", path, "demo/web")):
+        p = kscmp(*args)
+        check(p.returncode == 1 and 'parent "bsae" not found (no SeccompPolicy demo/bsae); did '
+              'you mean "base"?\n' in p.stderr, f"{args[0]}: the nearest name", p.stderr)
+    web = policy("web", "  extends: zzz\n  rules: [{syscalls: [mkdir], action: Block}]\n")
+    p = kscmp("validate", "-f", write(d, "hint-none.yaml", cluster, base, web))
+    check(p.returncode == 1 and 'parent "zzz" not found (no SeccompPolicy demo/zzz)\n'
+          in p.stderr, "validate: nothing near, no hint", p.stderr)
+
+
 def main():
     if not os.access(KSCMP, os.X_OK):
         R.bad("set-up", f"{KSCMP} is missing: make build/kscmp")
@@ -1039,7 +1063,7 @@ def main():
                   test_namespace_unknown, test_file_given_twice, test_import_checked,
                   test_over_bounds,
                   test_folder_named_like_a_manifest, test_double_typo, test_list_kinds,
-                  test_refused_hint, test_warnings_of_others):
+                  test_refused_hint, test_warnings_of_others, test_parent_hints):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)
