@@ -1262,8 +1262,53 @@ static int decode_policy(struct dctx *c, const struct ynode *doc, enum policy_ki
     return 0;
 }
 
+/* The seccompProfile types of Kubernetes, spelt as the API server wants them. */
+static const char *const profile_types[] = {"Localhost", "RuntimeDefault", "Unconfined", NULL};
+
+/* A type outside profile_types, read from a file: the API server refuses it ("Unsupported
+ * value"), so a pod file that has one would never run; without this, the container (or the pod)
+ * would be read as using no localhost profile, and the CLI would blame that instead. An object
+ * of the API server (no file) has passed that check, and is read as before. */
+static int check_profile_type(struct dctx *c, const struct ynode *type, const char *field)
+{
+    if (!c->file || !*c->file || one_of(type->str, profile_types, ELEMENTSOF(profile_types) - 1))
+        return 0;
+    char path[300];
+    snprintf(path, sizeof(path), "%s.type", field);
+    struct spell near;
+    spell_init(&near, type->str);
+    for (const char *const *t = profile_types; *t; t++)
+        spell_offer(&near, *t);
+    return fail(c, type, path,
+                "unknown type \"%.64s\" (Localhost, RuntimeDefault or Unconfined)%s%s%s", type->str,
+                near.best ? "; did you mean \"" : "", near.best ? near.best : "",
+                near.best ? "\"?" : "");
+}
+
+/* Type Localhost without localhostProfile: a key of sp near that name is most likely it,
+ * misspelt, and is named at its own line rather than the missing one at the mapping's. */
+static int fail_no_localhost_profile(struct dctx *c, const struct ynode *sp, const char *field)
+{
+    char path[300];
+    for (size_t i = 0; i < sp->n; i++) {
+        struct spell near;
+        spell_init(&near, sp->keys[i]);
+        spell_offer(&near, "localhostProfile");
+        if (!near.best)
+            continue;
+        snprintf(path, sizeof(path), "%s.%s", field, sp->keys[i]);
+        return fail_key(c, sp, i, path,
+                        "unknown field; did you mean \"localhostProfile\"? (required when type "
+                        "is Localhost)");
+    }
+    snprintf(path, sizeof(path), "%s.localhostProfile", field);
+    return fail(c, sp, path, "required when type is Localhost");
+}
+
+/* The seccompProfile of the securityContext sc: *ret_set when it has one, and *ret_ref with
+ * the line *ret_line of its localhostProfile when its type is Localhost. */
 static int container_profile(struct dctx *c, const struct ynode *sc, const char *field,
-                             bool *ret_set, char **ret_ref)
+                             bool *ret_set, char **ret_ref, int *ret_line)
 {
     const struct ynode *sp = ynode_get(sc, "seccompProfile");
     *ret_set = false;
@@ -1278,13 +1323,16 @@ static int container_profile(struct dctx *c, const struct ynode *sc, const char 
         snprintf(path, sizeof(path), "%s.type", field);
         return fail(c, type ? type : sp, path, "required (Localhost, RuntimeDefault, Unconfined)");
     }
+    if ((r = check_profile_type(c, type, field)) < 0)
+        return r;
     *ret_set = true;
     if (strcmp(type->str, "Localhost") == 0) {
-        char path[300];
-        snprintf(path, sizeof(path), "%s.localhostProfile", field);
         const struct ynode *lp = ynode_get(sp, "localhostProfile");
         if (!lp)
-            return fail(c, sp, path, "required when type is Localhost");
+            return fail_no_localhost_profile(c, sp, field);
+        char path[300];
+        snprintf(path, sizeof(path), "%s.localhostProfile", field);
+        *ret_line = lp->key_line ? lp->key_line : lp->line;
         return get_string(c, lp, path, ret_ref);
     }
     return 0;
@@ -1292,8 +1340,8 @@ static int container_profile(struct dctx *c, const struct ynode *sc, const char 
 
 /* Adds ref (once) to the pod's references and puts its index in *ret_index; nnp: the container
  * that uses it sets allowPrivilegeEscalation: false (a reference keeps that only while all its
- * containers do). */
-static int add_ref(struct pod *p, const char *ref, bool nnp, int *ret_index)
+ * containers do); line: where it is written (the first place kept). */
+static int add_ref(struct pod *p, const char *ref, bool nnp, int line, int *ret_index)
 {
     for (size_t i = 0; i < p->nrefs; i++)
         if (strcmp(p->refs[i], ref) == 0) {
@@ -1310,6 +1358,11 @@ static int add_ref(struct pod *p, const char *ref, bool nnp, int *ret_index)
         return -ENOMEM;
     p->refs_nnp = b;
     b[p->nrefs] = nnp;
+    int *lines = realloc(p->refs_line, (p->nrefs + 1) * sizeof(*lines));
+    if (!lines)
+        return -ENOMEM;
+    p->refs_line = lines;
+    lines[p->nrefs] = line;
     if (!(p->refs[p->nrefs] = strdup(ref)))
         return -ENOMEM;
     *ret_index = (int)p->nrefs++;
@@ -1492,10 +1545,11 @@ static int decode_pod(struct dctx *c, const struct ynode *doc, struct object *re
         return r;
     bool pod_set = false;
     _cleanup_free_ char *pod_ref = NULL;
+    int pod_line = 0;
     const struct ynode *psc = ynode_get(spec, "securityContext");
     if (psc && psc->kind == YN_MAP &&
-        (r = container_profile(c, psc, "spec.securityContext.seccompProfile", &pod_set, &pod_ref)) <
-            0)
+        (r = container_profile(c, psc, "spec.securityContext.seccompProfile", &pod_set, &pod_ref,
+                               &pod_line)) < 0)
         return r;
     static const char *const lists[] = {"initContainers", "containers", "ephemeralContainers"};
     bool pod_level_used = false, pod_level_nnp = true;
@@ -1514,9 +1568,11 @@ static int decode_pod(struct dctx *c, const struct ynode *doc, struct object *re
             const struct ynode *csc = ynode_get(cl->items[i], "securityContext");
             bool set = false;
             _cleanup_free_ char *ref = NULL;
+            int line = 0;
             snprintf(path, sizeof(path), "spec.%s[%zu].securityContext.seccompProfile", lists[l],
                      i);
-            if (csc && csc->kind == YN_MAP && (r = container_profile(c, csc, path, &set, &ref)) < 0)
+            if (csc && csc->kind == YN_MAP &&
+                (r = container_profile(c, csc, path, &set, &ref, &line)) < 0)
                 return r;
             bool nnp = false;
             snprintf(path, sizeof(path), "spec.%s[%zu].securityContext.allowPrivilegeEscalation",
@@ -1534,13 +1590,13 @@ static int decode_pod(struct dctx *c, const struct ynode *doc, struct object *re
                 pod_level_used = true;
                 pod_level_nnp = pod_level_nnp && nnp;
                 specs[total - 1].ref = REF_POD_LEVEL;
-            } else if (ref && (r = add_ref(p, ref, nnp, &specs[total - 1].ref)) < 0)
+            } else if (ref && (r = add_ref(p, ref, nnp, line, &specs[total - 1].ref)) < 0)
                 return r;
         }
     }
     int pod_index = REF_NONE;
     if (pod_ref && (pod_level_used || total == 0) &&
-        (r = add_ref(p, pod_ref, pod_level_used && pod_level_nnp, &pod_index)) < 0)
+        (r = add_ref(p, pod_ref, pod_level_used && pod_level_nnp, pod_line, &pod_index)) < 0)
         return r;
     for (size_t i = 0; i < total; i++)
         if (specs[i].ref == REF_POD_LEVEL)

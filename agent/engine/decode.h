@@ -28,7 +28,8 @@ void object_clear(struct object *o);
  *   comes back as OBJ_POLICY with policy->error set (so the caller can mark it invalid).
  * - Anything else malformed: a negative errno and err.
  * - A kind kscmp does not read: OBJ_NONE and 0.
- * file names the source in messages (may be "" for objects from the API server). */
+ * file names the source in messages (may be "" for objects from the API server). A Pod of a
+ * file is also held to what the API server checks of it and kscmp reads (seccompProfile.type). */
 int decode_object(const struct ynode *doc, const char *file, struct object *ret, struct kerr *err);
 
 /* Calls cb for every object of the documents (a `kind: List` is opened up), OBJ_NONE

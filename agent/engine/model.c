@@ -312,6 +312,7 @@ void pod_free(struct pod *p)
         free(p->refs[i]);
     free(p->refs);
     free(p->refs_nnp);
+    free(p->refs_line);
     for (size_t i = 0; i < p->ncontainers; i++)
         free(p->containers[i].name);
     free(p->containers);

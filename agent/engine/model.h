@@ -160,6 +160,8 @@ struct pod {
     char **refs;    /* distinct Localhost profile references in effect for some container */
     bool *refs_nnp; /* refs_nnp[i]: every container using refs[i] sets allowPrivilegeEscalation:
                      * false, so the runtime starts it with no_new_privs (docs/policies.md) */
+    int *refs_line; /* refs_line[i]: the line of a localhostProfile naming refs[i] in file (0:
+                     * not known; NULL for a pod made by hand) */
     size_t nrefs;
     struct container_state *containers;
     size_t ncontainers;

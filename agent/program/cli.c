@@ -37,7 +37,78 @@ struct loader {
      * read once); zeroed is empty */
     struct hmap seen;
     struct hmap twice; /* "KIND ns/name" of the policies defined twice (collect) */
+    /* --pod: the localhost profiles the pods use that are not kscmp's, for the message when
+     * no pod uses one of kscmp's (a few, each with a fix when one is near; the place of the
+     * first) */
+    char **other_refs;
+    size_t nother_refs, nother_total;
+    char *other_where;
 };
+
+/* The localhostProfile kscmp writes that ref (not below kscmp/) most likely meant: the same
+ * path with kscmp/ before it (and the pod's namespace, .json), when the pod may use it. */
+static char *near_kscmp_ref(const char *pod_ns, const char *ref)
+{
+    size_t len = strlen(ref);
+    bool json = len > 5 && strcmp(ref + len - 5, ".json") == 0;
+    _cleanup_free_ char *cand = NULL, *rel = NULL;
+    if (asprintf(&cand, "kscmp/%s%s%s%s", strchr(ref, '/') ? "" : pod_ns,
+                 strchr(ref, '/') ? "" : "/", ref, json ? "" : ".json") < 0)
+        return NULL;
+    struct kerr err = {0};
+    if (engine_classify_ref(pod_ns, cand, &rel, &err) != 0)
+        return NULL;
+    return TAKE_PTR(cand);
+}
+
+/* Keeps the references of pod that are not kscmp's (a few of them) for other_refs_say(). */
+static int keep_other_refs(struct loader *l, const struct pod *pod)
+{
+    enum { SHOWN = 3 };
+    for (size_t i = 0; i < pod->nrefs; i++) {
+        _cleanup_free_ char *rel = NULL;
+        struct kerr err = {0};
+        if (engine_classify_ref(pod->ns, pod->refs[i], &rel, &err) != 1)
+            continue;
+        int line = pod->refs_line ? pod->refs_line[i] : 0;
+        if (l->nother_total++ >= SHOWN)
+            continue;
+        if (!l->other_where && asprintf(&l->other_where, "%s:%d: Pod %s/%s", pod->file,
+                                        line ? line : pod->line, pod->ns, pod->name) < 0) {
+            l->other_where = NULL;
+            return -ENOMEM;
+        }
+        _cleanup_free_ char *near = near_kscmp_ref(pod->ns, pod->refs[i]);
+        if (strv_addf(&l->other_refs, &l->nother_refs, "%s%s%s%s", pod->refs[i],
+                      near ? " (did you mean " : "", near ? near : "", near ? "?)" : "") < 0)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+/* Says that the pods of pod_file use no profile of kscmp's, and which they use instead. */
+static void other_refs_say(const struct loader *l, const char *pod_file)
+{
+    if (!l->nother_total) {
+        fprintf(stderr, "kscmp: error: %s: the pods use no kscmp/ localhost profile\n", pod_file);
+        return;
+    }
+    fprintf(stderr,
+            "kscmp: error: %s: the pods use no kscmp/ localhost profile (kscmp writes "
+            "kscmp/NAMESPACE/NAME.json); their localhostProfile: ",
+            l->other_where);
+    for (size_t i = 0; i < l->nother_refs; i++)
+        fprintf(stderr, "%s%s", i ? ", " : "", l->other_refs[i]);
+    if (l->nother_total > l->nother_refs)
+        fprintf(stderr, " and %zu more", l->nother_total - l->nother_refs);
+    fputc('\n', stderr);
+}
+
+static void loader_clear_other_refs(struct loader *l)
+{
+    strv_free(l->other_refs, l->nother_refs);
+    free(l->other_where);
+}
 
 /* "KIND ns/name" of p into buf. */
 static const char *twice_key(const struct policy *p, char *buf, size_t len)
@@ -154,6 +225,8 @@ static int load_object(struct object *o, void *userdata)
                 l->dups++;
                 return l->collect ? 0 : -EINVAL;
             }
+            if (l->only_pods && (r = keep_other_refs(l, o->pod)) < 0)
+                return r;
             r = engine_put_pod(l->e, TAKE_PTR(o->pod));
             l->pods += r >= 0;
         }
@@ -849,7 +922,8 @@ static int compile_or_explain(int argc, char **argv, bool explain, struct held_l
     }
 
     /* --pod: load the pods, find the file. */
-    struct loader l = {.e = e, .pods_allowed = true, .only_pods = true};
+    _cleanup_(loader_clear_other_refs) struct loader l = {
+        .e = e, .pods_allowed = true, .only_pods = true};
     r = load_path(&l, pod_file);
     loader_forget_files(&l);
     if (r < 0)
@@ -884,8 +958,7 @@ static int compile_or_explain(int argc, char **argv, bool explain, struct held_l
                         "yaml)\n",
                         pod_file);
             else if (!refused)
-                fprintf(stderr, "kscmp: error: %s: the pods use no kscmp/ localhost profile\n",
-                        pod_file);
+                other_refs_say(&l, pod_file);
             return EXIT_INVALID;
         }
         fprintf(stderr, "kscmp %s: the pods reference several profiles:", cmd);

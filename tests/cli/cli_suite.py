@@ -1051,6 +1051,55 @@ def test_parent_hints(d):
           in p.stderr, "validate: nothing near, no hint", p.stderr)
 
 
+def typo_policies(d):
+    """demo/base, demo/web extending it and ClusterSeccompPolicy baseline, for the typo tests."""
+    return write(d, "good.yaml",
+                 policy("base", "  seccomp: {syscalls: [read], action: Allow}\n"),
+                 policy("web", "  extends: base\n  seccomp: {syscalls: [write], action: Allow}\n"),
+                 policy("baseline", "  seccomp: {syscalls: [bpf], action: Block}\n", ns=None,
+                        kind="ClusterSeccompPolicy"))
+
+
+ARCH = ("--arch", "x86_64")
+
+
+def test_pod_typos(d):
+    """Typos in a --pod file (trial-typos): the field at fault is named, with the fix."""
+    good = typo_policies(d)
+    # seccompProfile.type in the wrong case: the type is blamed, not the profile.
+    typed = write(d, "typed.yaml", pod("web-1", "kscmp/demo/web.json").replace(
+        "type: Localhost", "type: localhost"))
+    p = kscmp("compile", "-f", good, "--pod", typed, *ARCH)
+    check(p.returncode == 1 and p.stderr == f"kscmp: error: {typed}:6: Pod demo/web-1: "
+          "spec.securityContext.seccompProfile.type: unknown type \"localhost\" (Localhost, "
+          "RuntimeDefault or Unconfined); did you mean \"Localhost\"?\n",
+          "--pod with type: localhost: names the type and Localhost", p.stderr)
+    # A localhostProfile without kscmp/: the pods' own profile is named, with the fix.
+    for ref, near in (("demo/web.json", "kscmp/demo/web.json"), ("web.json", "kscmp/demo/web.json"),
+                      ("profiles/web.json", None)):
+        nopre = write(d, "nopre.yaml", pod("web-1", ref))
+        p = kscmp("compile", "-f", good, "--pod", nopre, *ARCH)
+        hint = f" (did you mean {near}?)" if near else ""
+        check(p.returncode == 1 and p.stderr == f"kscmp: error: {nopre}:6: Pod demo/web-1: the "
+              "pods use no kscmp/ localhost profile (kscmp writes kscmp/NAMESPACE/NAME.json); "
+              f"their localhostProfile: {ref}{hint}\n",
+              f"--pod with localhostProfile {ref}: says which profile the pods use", p.stderr)
+    several = write(d, "several.yaml", *(pod(f"p{i}", f"other/p{i}.json") for i in range(5)))
+    p = kscmp("explain", "-f", good, "--pod", several, *ARCH)
+    check(p.returncode == 1 and "their localhostProfile: other/p0.json, other/p1.json, "
+          "other/p2.json and 2 more\n" in p.stderr, "five foreign profiles: three named, and the "
+          "count of the others", p.stderr)
+    # localHostProfile (misspelt key) next to type Localhost: the key is named, at its line.
+    keytypo = write(d, "keytypo.yaml", pod("web-1", "kscmp/demo/web.json").replace(
+        "{type: Localhost, localhostProfile:", "\n      type: Localhost\n      localHostProfile:")
+                    .replace("\"}", "\""))
+    p = kscmp("compile", "-f", good, "--pod", keytypo, *ARCH)
+    check(p.returncode == 1 and p.stderr == f"kscmp: error: {keytypo}:8: Pod demo/web-1: "
+          "spec.securityContext.seccompProfile.localHostProfile: unknown field; did you mean "
+          "\"localhostProfile\"? (required when type is Localhost)\n",
+          "--pod with localHostProfile: names the misspelt key at its line", p.stderr)
+
+
 def main():
     if not os.access(KSCMP, os.X_OK):
         R.bad("set-up", f"{KSCMP} is missing: make build/kscmp")
@@ -1063,7 +1112,8 @@ def main():
                   test_namespace_unknown, test_file_given_twice, test_import_checked,
                   test_over_bounds,
                   test_folder_named_like_a_manifest, test_double_typo, test_list_kinds,
-                  test_refused_hint, test_warnings_of_others, test_parent_hints):
+                  test_refused_hint, test_warnings_of_others, test_parent_hints,
+                  test_pod_typos):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)

@@ -774,6 +774,44 @@ static const struct bad_case bad_cases[] = {
      REFUSED, 10,
      "Pod demo/p: spec.ephemeralContainers[0].securityContext.seccompProfile.type: "
      "required (Localhost, RuntimeDefault, Unconfined)"},
+    {"Pod: type in the wrong case at the pod level",
+     POD_HEAD "  securityContext:\n"
+              "    seccompProfile: {type: localhost, localhostProfile: kscmp/demo/p.json}\n"
+              "  containers: [{name: a}]\n",
+     REFUSED, 8,
+     "Pod demo/p: spec.securityContext.seccompProfile.type: unknown type \"localhost\" "
+     "(Localhost, RuntimeDefault or Unconfined); did you mean \"Localhost\"?"},
+    {"Pod: type misspelt in a container",
+     POD_HEAD "  containers:\n"
+              "  - name: a\n"
+              "    securityContext:\n"
+              "      seccompProfile:\n"
+              "        type: RuntimDefault\n",
+     REFUSED, 11,
+     "Pod demo/p: spec.containers[0].securityContext.seccompProfile.type: unknown type "
+     "\"RuntimDefault\" (Localhost, RuntimeDefault or Unconfined); did you mean "
+     "\"RuntimeDefault\"?"},
+    {"Pod: a type near none",
+     POD_HEAD "  containers: [{name: a, securityContext: {seccompProfile: {type: Custom}}}]\n",
+     REFUSED, 7,
+     "Pod demo/p: spec.containers[0].securityContext.seccompProfile.type: unknown type "
+     "\"Custom\" (Localhost, RuntimeDefault or Unconfined)"},
+    {"Pod: localhostProfile misspelt next to type Localhost",
+     POD_HEAD "  containers:\n"
+              "  - name: main\n"
+              "    securityContext:\n"
+              "      seccompProfile:\n"
+              "        type: Localhost\n"
+              "        localHostProfile: kscmp/demo/p.json\n",
+     REFUSED, 12,
+     "Pod demo/p: spec.containers[0].securityContext.seccompProfile.localHostProfile: unknown "
+     "field; did you mean \"localhostProfile\"? (required when type is Localhost)"},
+    {"Pod: pod-level localhostProfile misspelt",
+     POD_HEAD "  securityContext:\n"
+              "    seccompProfile: {type: Localhost, localhostProfil: kscmp/demo/p.json}\n",
+     REFUSED, 8,
+     "Pod demo/p: spec.securityContext.seccompProfile.localhostProfil: unknown field; did you "
+     "mean \"localhostProfile\"?"},
     {"Pod: seccompProfile as a string",
      POD_HEAD "  containers: [{name: a, securityContext: {seccompProfile: Localhost}}]\n", REFUSED,
      7, "Pod demo/p: spec.containers[0].securityContext.seccompProfile: must be a mapping"},
@@ -1539,6 +1577,56 @@ static void test_container_states(void **state)
 
 /* Each running container knows which of the pod's references it runs under: its own, the
  * pod-level one when it sets none, or none (another type, or no status entry in the spec). */
+/* A Pod from the API server has passed its check of seccompProfile.type (which refuses an
+ * unknown one): it is read as before, a type other than Localhost giving no reference. */
+static void test_api_pod_type_unchecked(void **state)
+{
+    json_error_t jerr;
+    json_t *j = json_loads("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":"
+                           "\"p\",\"namespace\":\"d\"},\"spec\":{\"containers\":[{\"name\":"
+                           "\"c\",\"securityContext\":{\"seccompProfile\":{\"type\":"
+                           "\"localhost\"}}}]}}",
+                           0, &jerr);
+    assert_non_null(j);
+    struct ynode *doc = NULL;
+    struct kerr err = {0};
+    assert_int_equal(ydoc_from_json(j, &doc, &err), 0);
+    json_decref(j);
+    struct object o;
+    assert_int_equal(decode_object(doc, "", &o, &err), 0);
+    assert_int_equal(o.type, OBJ_POD);
+    assert_int_equal(o.pod->nrefs, 0);
+    object_clear(&o);
+    ynode_free(doc);
+}
+
+/* Each reference keeps the line of its localhostProfile, the first one where it is used twice
+ * (for the CLI's messages about references that are not kscmp's). */
+static void test_pod_ref_lines(void **state)
+{
+    struct decoded d;
+    struct object *o =
+        decode_one(POD_HEAD "  securityContext:\n"                    /* 7 */
+                            "    seccompProfile:\n"                   /* 8 */
+                            "      type: Localhost\n"                 /* 9 */
+                            "      localhostProfile: p.json\n"        /* 10 */
+                            "  containers:\n"                         /* 11 */
+                            "  - name: a\n"                           /* 12 */
+                            "  - name: b\n"                           /* 13 */
+                            "    securityContext:\n"                  /* 14 */
+                            "      seccompProfile:\n"                 /* 15 */
+                            "        type: Localhost\n"               /* 16 */
+                            "        localhostProfile: demo/b.json\n" /* 17 */
+                            "  - {name: c, securityContext: " LH("demo/b.json") "}\n",
+                   &d, OBJ_POD);
+    const struct pod *p = o->pod;
+    assert_int_equal(p->nrefs, 2);
+    assert_non_null(p->refs_line);
+    for (size_t i = 0; i < p->nrefs; i++)
+        assert_int_equal(p->refs_line[i], strcmp(p->refs[i], "p.json") == 0 ? 10 : 17);
+    decoded_free(&d);
+}
+
 static void test_container_refs(void **state)
 {
     struct decoded d;
@@ -1622,12 +1710,20 @@ static void test_callback_error_stops(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bad_input),      cmocka_unit_test(test_api_object_messages),
-        cmocka_unit_test(test_full_policy),    cmocka_unit_test(test_policy_kinds),
-        cmocka_unit_test(test_list),           cmocka_unit_test(test_other_kinds_skipped),
-        cmocka_unit_test(test_pod_refs),       cmocka_unit_test(test_pod_no_new_privs),
-        cmocka_unit_test(test_pod_fields),     cmocka_unit_test(test_container_states),
-        cmocka_unit_test(test_container_refs), cmocka_unit_test(test_callback_error_stops),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_api_object_messages),
+        cmocka_unit_test(test_full_policy),
+        cmocka_unit_test(test_policy_kinds),
+        cmocka_unit_test(test_list),
+        cmocka_unit_test(test_other_kinds_skipped),
+        cmocka_unit_test(test_pod_refs),
+        cmocka_unit_test(test_pod_no_new_privs),
+        cmocka_unit_test(test_pod_fields),
+        cmocka_unit_test(test_container_states),
+        cmocka_unit_test(test_container_refs),
+        cmocka_unit_test(test_callback_error_stops),
+        cmocka_unit_test(test_api_pod_type_unchecked),
+        cmocka_unit_test(test_pod_ref_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
