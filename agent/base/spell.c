@@ -55,3 +55,12 @@ void spell_offer(struct spell *s, const char *name)
     s->best_d = d;
     s->best_len = m;
 }
+
+size_t spell_glued_colon(const char *key)
+{
+    const char *colon = strchr(key, ':');
+    if (!colon || colon == key || colon - key >= SPELL_MAX || !colon[1] ||
+        isspace((unsigned char)colon[1]))
+        return 0;
+    return (size_t)(colon - key);
+}

@@ -36,4 +36,8 @@ void spell_init(struct spell *s, const char *word);
  * all, is not a suggestion and is passed over. */
 void spell_offer(struct spell *s, const char *name);
 
+/* Where key, an unknown mapping key, has a colon with no space after it ("action:Allow": YAML
+ * reads that as one key, not a key and a value): the colon's offset, below SPELL_MAX; else 0. */
+size_t spell_glued_colon(const char *key);
+
 #endif

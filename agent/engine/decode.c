@@ -385,6 +385,11 @@ static int check_keys(struct dctx *c, const struct ynode *map, const char *field
             char path[256];
             snprintf(path, sizeof(path), "%s%s%s", field ? field : "", field ? "." : "",
                      map->keys[i]);
+            size_t colon = spell_glued_colon(map->keys[i]);
+            if (colon)
+                return fail_key(c, map, i, path,
+                                "unknown field; a colon needs a space after it (\"%.*s: %.64s\")",
+                                (int)colon, map->keys[i], map->keys[i] + colon + 1);
             struct spell near;
             spell_init(&near, map->keys[i]);
             for (const char *const *a = allowed; *a; a++)

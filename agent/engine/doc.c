@@ -447,6 +447,27 @@ static bool json_break_find(const char *buf, size_t len, size_t start, struct js
     return true;
 }
 
+/* libyaml's words for '@' or '`' at the start of a plain value ("found character that cannot
+ * start any token") do not say that YAML reserves them: " (@ cannot start a plain value: quote
+ * it: \"@basic-io\")" into buf when the problem of p is there, at its mark on the line that
+ * starts at l. */
+static bool reserved_start_hint(const struct builder *b, const char *l, const yaml_parser_t *p,
+                                char *buf, size_t len)
+{
+    const char *end = b->buf + b->len;
+    /* The mark's column counts characters: step over UTF-8 continuation bytes. */
+    for (size_t col = 0; l < end && *l != '\n' && col < p->problem_mark.column; col++)
+        for (l++; l < end && ((unsigned char)*l & 0xC0) == 0x80; l++)
+            ;
+    if (l >= end || (*l != '@' && *l != '`'))
+        return false;
+    size_t n = 0;
+    while (l + n < end && n < 64 && !strchr(" \t\r\n,[]{}#", l[n]))
+        n++;
+    snprintf(buf, len, " (%c cannot start a plain value: quote it: \"%.*s\")", *l, (int)n, l);
+    return true;
+}
+
 static int parse_error(struct builder *b)
 {
     const yaml_parser_t *p = &b->parser;
@@ -476,10 +497,16 @@ static int parse_error(struct builder *b)
         l = memchr(l, '\n', b->len - (size_t)(l - b->buf));
         l = l ? l + 1 : NULL;
     }
+    const char *line_start = l;
     while (l && l < b->buf + b->len && *l == ' ')
         l++;
+    char quote[100];
     if (l && l < b->buf + b->len && *l == '\t')
         hint = " (a tab: YAML indents with spaces)";
+    else if (p->error == YAML_SCANNER_ERROR && p->problem &&
+             strstr(p->problem, "cannot start any token") && line_start &&
+             reserved_start_hint(b, line_start, p, quote, sizeof(quote)))
+        hint = quote;
     size_t start;
     bool looks_json = json_start(b->buf, b->len, &start);
     struct json_break jb;

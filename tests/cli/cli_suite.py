@@ -1100,6 +1100,21 @@ def test_pod_typos(d):
           "--pod with localHostProfile: names the misspelt key at its line", p.stderr)
 
 
+def test_yaml_typos(d):
+    """YAML typos (trial-typos): an unquoted @, a colon without a space after it."""
+    for name, body, line, want, title in (
+            ("at.yaml", "  seccomp:\n    groups: [@basic-io]\n    action: Allow\n", 6,
+             "malformed YAML: found character that cannot start any token while scanning for "
+             "the next token (@ cannot start a plain value: quote it: \"@basic-io\")",
+             "an unquoted @group: told to quote it"),
+            ("glued.yaml", "  seccomp: {syscalls: [read], action:Allow}\n", 5,
+             "SeccompPolicy demo/web: spec.seccomp.action:Allow: unknown field; a colon needs a "
+             "space after it (\"action: Allow\")",
+             "action:Allow in a flow mapping: told the colon needs a space")):
+        f = write(d, name, policy("web", body))
+        p = kscmp("validate", "-f", f)
+        check(p.returncode == 1 and f"{f}:{line}: {want}\n" in p.stderr, title, p.stderr)
+
 def main():
     if not os.access(KSCMP, os.X_OK):
         R.bad("set-up", f"{KSCMP} is missing: make build/kscmp")
@@ -1113,7 +1128,7 @@ def main():
                   test_over_bounds,
                   test_folder_named_like_a_manifest, test_double_typo, test_list_kinds,
                   test_refused_hint, test_warnings_of_others, test_parent_hints,
-                  test_pod_typos):
+                  test_pod_typos, test_yaml_typos):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)

@@ -102,12 +102,30 @@ static void test_nearest(void **state)
     assert_string_equal(nearest("opn", (const char *const[]){"open", "opan", NULL}), "open");
 }
 
+/* A key with a colon glued to what follows (YAML's one key "action:Allow"): where. */
+static void test_glued_colon(void **state)
+{
+    (void)state;
+    assert_int_equal(spell_glued_colon("action:Allow"), 6);
+    assert_int_equal(spell_glued_colon("a:b:c"), 1);
+    assert_int_equal(spell_glued_colon("action"), 0);
+    assert_int_equal(spell_glued_colon(":Allow"), 0);  /* no key before it */
+    assert_int_equal(spell_glued_colon("action:"), 0); /* nothing after it */
+    assert_int_equal(spell_glued_colon("action: Allow"), 0);
+    assert_int_equal(spell_glued_colon(""), 0);
+    char longer[SPELL_MAX + 8];
+    memset(longer, 'k', SPELL_MAX);
+    strcpy(longer + SPELL_MAX, ":v");
+    assert_int_equal(spell_glued_colon(longer), 0); /* past the bound */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_distance),
         cmocka_unit_test(test_long_words_are_far),
         cmocka_unit_test(test_nearest),
+        cmocka_unit_test(test_glued_colon),
     };
     return cmocka_run_group_tests_name("spell", tests, NULL, NULL);
 }

@@ -741,6 +741,15 @@ static const struct bad_case bad_cases[] = {
      "  spec:\n"
      "    seccomp: {syscalls: [read], action: Permit}\n",
      INVALID_POLICY, 8, "SeccompPolicy demo/web: spec.seccomp.action: unknown action \"Permit\""},
+    {"a key and its value without a space after the colon (flow)",
+     POLICY_HEAD "  seccomp: {syscalls: [read], action:Allow}\n", INVALID_POLICY, 7,
+     "SeccompPolicy demo/web: spec.seccomp.action:Allow: unknown field; a colon needs a space "
+     "after it (\"action: Allow\")"},
+    {"a key and its value without a space after the colon (in a rule)",
+     POLICY_HEAD "  rules:\n  - {syscalls: [read], action: Block, errno:EPERM}\n", INVALID_POLICY,
+     8,
+     "SeccompPolicy demo/web: spec.rules[0].errno:EPERM: unknown field; a colon needs a space "
+     "after it (\"errno: EPERM\")"},
     /* ---- Pods and Namespaces ---- */
     {"Pod: Localhost without localhostProfile",
      POD_HEAD "  containers:\n"

@@ -237,6 +237,10 @@ static void test_malformed_oci(void **state)
         {OCI("{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": "
              "[{\"index\": 1, \"op\": \"SCMP_CMP_EQ\", \"vaule\": 1}]}"),
          {"syscalls[0].args[0].vaule", "unknown field; did you mean \"value\"?", NULL}},
+        {"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{names: [read], "
+         "action:SCMP_ACT_ALLOW}]}",
+         {"syscalls[0].action:SCMP_ACT_ALLOW",
+          "unknown field; a colon needs a space after it (\"action: SCMP_ACT_ALLOW\")", NULL}},
         {OCI("{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\", \"comment\": 5}"),
          {"syscalls[0].comment", "a string", NULL}},
         /* A name libseccomp does not know may go only where the default is stricter. */
