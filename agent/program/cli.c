@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "base/cleanup.h"
+#include "base/spell.h"
 #include "base/strv.h"
 #include "engine/decode.h"
 #include "engine/groups.h"
@@ -654,24 +655,64 @@ static const struct policy *find_policy(struct engine *e, const char *ref)
     return p ? p : k;
 }
 
+/* The id (NS/NAME, or NAME) of the policy of e nearest to ref, misspelt, into buf; NULL when
+ * none is near (or no memory was left to look). namespaced: only namespaced policies. */
+static const char *nearest_policy(const struct engine *e, const char *ref, bool namespaced,
+                                  char *buf, size_t len)
+{
+    _cleanup_free_ const struct policy **all = NULL;
+    size_t n = 0;
+    if (engine_list_policies(e, &all, &n) < 0)
+        return NULL;
+    char **ids = NULL;
+    size_t nids = 0;
+    char id[300];
+    for (size_t i = 0; i < n; i++)
+        if ((!namespaced || all[i]->kind != PK_CLUSTER) &&
+            strv_addf(&ids, &nids, "%s", policy_id(all[i], id, sizeof(id))) < 0) {
+            strv_free(ids, nids);
+            return NULL;
+        }
+    struct spell near;
+    spell_init(&near, ref);
+    for (size_t i = 0; i < nids; i++)
+        spell_offer(&near, ids[i]);
+    if (near.best)
+        snprintf(buf, len, "%s", near.best);
+    strv_free(ids, nids);
+    return near.best ? buf : NULL;
+}
+
 /* Says that ref names no policy of the files; a bare NAME is looked up as a
  * ClusterSeccompPolicy only, which surprises whoever meant a SeccompPolicy of "default", and
- * a kind without a namespace (SeccompPolicy/NAME) names none. */
-static int no_policy_error(const char *ref)
+ * a kind without a namespace (SeccompPolicy/NAME) names none. NS/NAME where NAME is a
+ * ClusterSeccompPolicy is told how that one is named; else a policy near ref is named. */
+static int no_policy_error(const struct engine *e, const char *ref)
 {
     size_t kind = namespaced_kind_len(ref);
-    if (!strchr(ref, '/'))
+    const char *slash = strrchr(ref, '/');
+    char near[300];
+    if (!slash)
         fprintf(stderr,
                 "kscmp: error: no policy %s in the given files (a NAME alone is a "
-                "ClusterSeccompPolicy; a SeccompPolicy is NAMESPACE/NAME)\n",
+                "ClusterSeccompPolicy; a SeccompPolicy is NAMESPACE/NAME)",
                 ref);
     else if (kind && !strchr(ref + kind, '/'))
         fprintf(stderr,
                 "kscmp: error: no policy %s in the given files (a namespaced policy needs "
-                "its namespace: %.*sNAMESPACE/NAME)\n",
+                "its namespace: %.*sNAMESPACE/NAME)",
                 ref, (int)kind, ref);
-    else
-        fprintf(stderr, "kscmp: error: no policy %s in the given files\n", ref);
+    else if (!kind && engine_get_policy(e, PK_CLUSTER, NULL, slash + 1)) {
+        fprintf(stderr,
+                "kscmp: error: no policy %s in the given files (%s is a ClusterSeccompPolicy, "
+                "named without a namespace: %s)\n",
+                ref, slash + 1, slash + 1);
+        return EXIT_INVALID;
+    } else
+        fprintf(stderr, "kscmp: error: no policy %s in the given files", ref);
+    if (nearest_policy(e, ref + kind, kind, near, sizeof(near)))
+        fprintf(stderr, "; did you mean %.*s%s?", (int)kind, ref, near);
+    fputc('\n', stderr);
     return EXIT_INVALID;
 }
 
@@ -881,7 +922,7 @@ static int compile_or_explain(int argc, char **argv, bool explain, struct held_l
     if (policy) {
         const struct policy *p = find_policy(e, policy);
         if (!p)
-            return no_policy_error(policy);
+            return no_policy_error(e, policy);
         struct policy_result pr;
         if ((r = engine_policy_result(e, p, &pr)) < 0) {
             fprintf(stderr, "kscmp: error: %s\n", strerror(-r));
@@ -1147,7 +1188,7 @@ int cli_tree(int argc, char **argv)
     bool rtdefault = strcmp(argv[optind], "runtime/default") == 0;
     const struct policy *p = rtdefault ? NULL : find_policy(e, argv[optind]);
     if (!p && !rtdefault)
-        return no_policy_error(argv[optind]);
+        return no_policy_error(e, argv[optind]);
     struct policy_result pr = {0};
     if (p && (engine_policy_result(e, p, &pr) < 0 || !pr.valid)) {
         print_invalid(e, p, "error: ", pr.error ? pr.error : "invalid");

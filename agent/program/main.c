@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/spell.h"
 #include "node/prover.h"
 #include "program/cli.h"
 #include "program/oom_guard.h"
@@ -236,6 +237,20 @@ static int dispatch(int argc, char **argv)
 {
     const struct command *c = command_find(argv[1]);
     if (!c) {
+        /* A command near a listed one is most likely it, misspelt: name it, rather than the
+         * whole list. */
+        struct spell near;
+        spell_init(&near, argv[1]);
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+            if (commands[i].summary)
+                spell_offer(&near, commands[i].name);
+        if (near.best) {
+            fprintf(stderr,
+                    "kscmp: unknown command \"%s\"; did you mean \"%s\"?\nRun 'kscmp help' for "
+                    "the list of commands.\n",
+                    argv[1], near.best);
+            return EXIT_USAGE;
+        }
         fprintf(stderr, "kscmp: unknown command \"%s\"\n\n", argv[1]);
         print_overview(stderr);
         return EXIT_USAGE;

@@ -1115,6 +1115,31 @@ def test_yaml_typos(d):
         p = kscmp("validate", "-f", f)
         check(p.returncode == 1 and f"{f}:{line}: {want}\n" in p.stderr, title, p.stderr)
 
+def test_name_typos(d):
+    """Commands and policy names near a known one (trial-typos): the nearest is named."""
+    good = typo_policies(d)
+    p = kscmp("valdiate", "-f", good)
+    check(p.returncode == 2 and p.stderr == "kscmp: unknown command \"valdiate\"; did you mean "
+          "\"validate\"?\nRun 'kscmp help' for the list of commands.\n",
+          "a misspelt command: the nearest named, exit 2", p.stderr)
+    p = kscmp("frobnicate")
+    check(p.returncode == 2 and p.stderr.startswith("kscmp: unknown command \"frobnicate\"\n\n")
+          and "Commands:" in p.stderr, "a command near none: the list of commands, exit 2",
+          p.stderr)
+    for cmd in (["tree", "demo/bsae"], ["compile", "--policy", "demo/bsae"]):
+        p = kscmp(cmd[0], "-f", good, *cmd[1:], *ARCH)
+        check(p.returncode == 1 and p.stderr == "kscmp: error: no policy demo/bsae in the given "
+              "files; did you mean demo/base?\n", f"{cmd[0]} demo/bsae: did you mean demo/base",
+              p.stderr)
+    p = kscmp("explain", "-f", good, "--policy", "demo/baseline", *ARCH)
+    check(p.returncode == 1 and p.stderr == "kscmp: error: no policy demo/baseline in the given "
+          "files (baseline is a ClusterSeccompPolicy, named without a namespace: baseline)\n",
+          "--policy NS/NAME of a ClusterSeccompPolicy: told to drop the namespace", p.stderr)
+    p = kscmp("explain", "-f", good, "--policy", "demo/zzzzzz", *ARCH)
+    check(p.returncode == 1 and p.stderr == "kscmp: error: no policy demo/zzzzzz in the given "
+          "files\n", "a policy near none: no suggestion", p.stderr)
+
+
 def main():
     if not os.access(KSCMP, os.X_OK):
         R.bad("set-up", f"{KSCMP} is missing: make build/kscmp")
@@ -1128,7 +1153,7 @@ def main():
                   test_over_bounds,
                   test_folder_named_like_a_manifest, test_double_typo, test_list_kinds,
                   test_refused_hint, test_warnings_of_others, test_parent_hints,
-                  test_pod_typos, test_yaml_typos):
+                  test_pod_typos, test_yaml_typos, test_name_typos):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)
