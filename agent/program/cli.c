@@ -897,6 +897,38 @@ static void held_log_know_file(struct engine *e, struct held_log *h, const struc
     held_log_know(e, h, v, n, what);
 }
 
+/* The file rel ("NS/NAME.json") was made though no policy is named NS/NAME: only policies
+ * that select its pods made it. Legitimate, but also what a misspelt localhostProfile gives
+ * (with a ClusterSeccompPolicy for every pod), so it is said, with the nearest name. */
+static void note_unnamed(struct engine *e, const char *rel)
+{
+    struct ns_name n;
+    size_t len;
+    if (ns_name_split(rel, &n) < 0 || !ns_name_ns(&n) || (len = strlen(n.name)) <= 5)
+        return;
+    char name[DNS_SUBDOMAIN_MAX + 1];
+    snprintf(name, sizeof(name), "%.*s", (int)(len - 5), n.name);
+    if (engine_get_policy(e, PK_POLICY, n.ns, name) ||
+        engine_get_policy(e, PK_KUBEARMOR, n.ns, name))
+        return;
+    const struct policy **all = NULL;
+    size_t count = 0;
+    struct spell near;
+    spell_init(&near, name);
+    if (engine_list_policies(e, &all, &count) == 0)
+        for (size_t i = 0; i < count; i++)
+            if (all[i]->kind != PK_CLUSTER && strcmp(all[i]->ns, n.ns) == 0)
+                spell_offer(&near, all[i]->name);
+    char hint[DNS_SUBDOMAIN_MAX + NAMESPACE_MAX + 40] = "";
+    if (near.best)
+        snprintf(hint, sizeof(hint), " (did you mean kscmp/%s/%s.json?)", n.ns, near.best);
+    fprintf(stderr,
+            "kscmp: note: there is no SeccompPolicy %s/%s: kscmp/%s holds only what the policies "
+            "that select its pods give%s\n",
+            n.ns, name, rel, hint);
+    free(all);
+}
+
 static int compile_or_explain(int argc, char **argv, bool explain, struct held_log *held)
 {
     const char *cmd = explain ? "explain" : "compile";
@@ -1035,6 +1067,7 @@ static int compile_or_explain(int argc, char **argv, bool explain, struct held_l
     if ((r = prove_or_say(what, json, fo.len, c.arch)) != 0)
         return r;
     warn_other_invalid(e, held);
+    note_unnamed(e, rel);
     if (explain)
         printf("# kscmp/%s\n", rel);
     fputs(explain ? text : json, stdout);

@@ -1140,6 +1140,24 @@ def test_name_typos(d):
           "files\n", "a policy near none: no suggestion", p.stderr)
 
 
+def test_unnamed_profile(d):
+    """A file no policy is named after, made by the policies that select its pods alone: said,
+    with the nearest policy's file (a misspelt localhostProfile under a cluster-wide policy)."""
+    cluster = policy("baseline", "  selector: {}\n  rules: [{syscalls: [ptrace], action: Block}]\n",
+                     ns=None, kind="ClusterSeccompPolicy")
+    web = policy("web", "  rules: [{syscalls: [mkdir], action: Block}]\n")
+    path = write(d, "policies.yaml", cluster, web)
+    for cmd in ("compile", "explain"):
+        p = kscmp(cmd, "-f", path, "--pod", write(d, "typo.yaml", pod("w", "kscmp/demo/wbe.json")))
+        check(p.returncode == 0 and "kscmp: note: there is no SeccompPolicy demo/wbe: "
+              "kscmp/demo/wbe.json holds only what the policies that select its pods give (did "
+              "you mean kscmp/demo/web.json?)\n" in p.stderr, f"{cmd}: a file named after no policy",
+              p.stderr)
+    p = kscmp("compile", "-f", path, "--pod", write(d, "right.yaml", pod("w", "kscmp/demo/web.json")))
+    check(p.returncode == 0 and "note:" not in p.stderr, "compile: a file named after a policy",
+          p.stderr)
+
+
 def main():
     if not os.access(KSCMP, os.X_OK):
         R.bad("set-up", f"{KSCMP} is missing: make build/kscmp")
@@ -1153,7 +1171,7 @@ def main():
                   test_over_bounds,
                   test_folder_named_like_a_manifest, test_double_typo, test_list_kinds,
                   test_refused_hint, test_warnings_of_others, test_parent_hints,
-                  test_pod_typos, test_yaml_typos, test_name_typos):
+                  test_pod_typos, test_yaml_typos, test_name_typos, test_unnamed_profile):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)
