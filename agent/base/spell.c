@@ -2,6 +2,7 @@
 #include "base/spell.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <string.h>
 
 unsigned spell_distance(const char *a, size_t n, const char *b, size_t m)
@@ -45,13 +46,22 @@ void spell_offer(struct spell *s, const char *name)
     if ((m > s->len ? m - s->len : s->len - m) > s->limit || strcmp(name, s->word) == 0)
         return;
     unsigned d = spell_distance(s->word, s->len, name, m);
-    if (d > s->limit || (s->best && d > s->best_d))
+    if (d > s->limit || (s->cand && d > s->best_d))
         return;
-    /* Of two as near, the one of the word's length: a letter mistyped (clone4: clone3) is
-     * likelier than one added (clone). */
-    if (s->best && d == s->best_d && (m != s->len || s->best_len == s->len))
-        return;
-    s->best = name;
+    if (s->cand && d == s->best_d && strcmp(name, s->cand) == 0)
+        return; /* the same name offered again */
+    if (s->cand && d == s->best_d) {
+        /* Of two as near, the one of the word's length: a letter mistyped (clone4: clone3) is
+         * likelier than one added (clone). Else neither is named. */
+        bool mine = m == s->len, theirs = s->best_len == s->len;
+        if (theirs && !mine)
+            return;
+        if (mine == theirs) {
+            s->best = NULL;
+            return;
+        }
+    }
+    s->cand = s->best = name;
     s->best_d = d;
     s->best_len = m;
 }

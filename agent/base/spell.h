@@ -21,8 +21,12 @@ unsigned spell_distance(const char *a, size_t n, const char *b, size_t m);
 struct spell {
     const char *word;
     size_t len;
-    unsigned limit;   /* the most edits a suggestion may be away */
-    const char *best; /* the nearest offered so far within limit, else NULL */
+    unsigned limit; /* the most edits a suggestion may be away */
+    /* The suggestion: the nearest offered so far within limit, NULL when there is none or
+     * when two are as near and neither is likelier (an operator NEQ is as near EQ as NE:
+     * naming one could turn the meaning around). */
+    const char *best;
+    const char *cand; /* the nearest so far, even when tied */
     unsigned best_d;
     size_t best_len;
 };
@@ -32,8 +36,9 @@ struct spell {
 void spell_init(struct spell *s, const char *word);
 
 /* Offers a candidate: kept when nearer than every one offered before; of candidates as near,
- * the first of the word's length, else the first. A candidate equal to the word, case and
- * all, is not a suggestion and is passed over. */
+ * the one of the word's length (a letter mistyped rather than one left out or added), and
+ * none when that does not tell them apart. A candidate equal to the word, case and all, is not
+ * a suggestion and is passed over. */
 void spell_offer(struct spell *s, const char *name);
 
 /* Where key, an unknown mapping key, has a colon with no space after it ("action:Allow": YAML

@@ -180,6 +180,14 @@ static int sysdb_grow_slots(struct sysdb *db)
     return 0;
 }
 
+bool syscall_name_known(const char *name)
+{
+    for (size_t a = 0; a < ELEMENTSOF(arches); a++)
+        if (seccomp_syscall_resolve_name_arch(arches[a].token, name) != __NR_SCMP_ERROR)
+            return true;
+    return false;
+}
+
 int sysdb_lookup(struct sysdb *db, const char *name, uint32_t *ret_id)
 {
     size_t i = fnv1a64_str(name) & (db->nslots - 1);
@@ -284,19 +292,28 @@ static int cmp_strp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Gathers the names of the syscalls numbered below 1024 on x86_64, x86 and aarch64 (where
- * almost every name of the other tables is too) into db->known, sorted, each once. Without
- * memory the list is what was gathered until then. */
+/* Gathers the names of every table of arches[] into db->known, sorted, each once: the
+ * numbers 0 to 1023 from each table's base (MIPS counts from 4000, 5000 or 6000, x32 from bit
+ * 30), and ARM's own calls from 0xf0000 (cacheflush, set_tls). Once per db, at its first
+ * unknown name (a few milliseconds). Without memory the list is what was gathered until then. */
 static void gather_known(struct sysdb *db)
 {
-    static const uint32_t tables[] = {SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_AARCH64};
     db->known_tried = true;
-    for (size_t t = 0; t < ELEMENTSOF(tables); t++)
-        for (int nr = 0; nr < 1024; nr++) {
-            char *name = seccomp_syscall_resolve_num_arch(tables[t], nr);
+    for (size_t a = 0; a < ELEMENTSOF(arches); a++) {
+        uint32_t t = arches[a].token;
+        int base = t == SCMP_ARCH_MIPS || t == SCMP_ARCH_MIPSEL             ? 4000
+                   : t == SCMP_ARCH_MIPS64 || t == SCMP_ARCH_MIPSEL64       ? 5000
+                   : t == SCMP_ARCH_MIPS64N32 || t == SCMP_ARCH_MIPSEL64N32 ? 6000
+                   : t == SCMP_ARCH_X32                                     ? 0x40000000
+                                                                            : 0;
+        for (int nr = base; nr < base + 1024 + (t == SCMP_ARCH_ARM ? 16 : 0); nr++) {
+            /* ARM's own calls follow its table's 1024. */
+            int at = t == SCMP_ARCH_ARM && nr >= 1024 ? 0xf0000 + (nr - 1024) : nr;
+            char *name = seccomp_syscall_resolve_num_arch(t, at);
             if (name && strv_push(&db->known, &db->nknown, name) < 0)
                 goto sort;
         }
+    }
 sort:
     if (!db->nknown)
         return;

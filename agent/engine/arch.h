@@ -68,6 +68,10 @@ size_t sysdb_count(const struct sysdb *db);
 uint32_t sysdb_rank(const struct sysdb *db, uint32_t id);
 uint32_t sysdb_by_rank(const struct sysdb *db, uint32_t rank);
 
+/* Whether libseccomp knows name as a syscall on some architecture (sysdb_lookup() without a
+ * db: for messages). */
+bool syscall_name_known(const char *name);
+
 /* The syscall name libseccomp knows that is nearest to name, a misspelling, for "did you
  * mean" (base/spell.h), or NULL when none is near enough. The names it looks in are gathered
  * at the first call (a few hundred; the db keeps them). */

@@ -22,6 +22,7 @@ struct dctx {
     const char *file;
     char who[320]; /* "SeccompPolicy demo/web" */
     struct kerr *err;
+    bool policy; /* decoding a policy: its paths are those keys_at() knows */
 };
 
 /* fail() with the message's arguments in ap. */
@@ -397,7 +398,7 @@ static int check_keys(struct dctx *c, const struct ynode *map, const char *field
             if (near.best)
                 return fail_key(c, map, i, path, "unknown field; did you mean \"%s\"?", near.best);
             char above[256];
-            if (field_above(field ? field : "", map->keys[i], above, sizeof(above)))
+            if (c->policy && field_above(field ? field : "", map->keys[i], above, sizeof(above)))
                 return fail_key(c, map, i, path,
                                 "unknown field; %s is a field of %s: indented too far?",
                                 map->keys[i], above[0] ? above : "the object itself");
@@ -566,7 +567,7 @@ static bool syscall_name_valid(const char *s)
 
 /* The syscall name s was likely meant as, in fix: without the spaces around it, in lower case,
  * '-' as '_', without the prefix of C's and Go's constants (SYS_open, __NR_open). False when
- * that is still no name. */
+ * that is still no syscall libseccomp knows (CAP_SYS_ADMIN is no cap_sys_admin). */
 static bool syscall_name_fix(const char *s, char fix[static SCHEMA_MAX_NAME_LEN + 1])
 {
     while (*s == ' ' || *s == '\t')
@@ -583,7 +584,7 @@ static bool syscall_name_fix(const char *s, char fix[static SCHEMA_MAX_NAME_LEN 
     for (size_t i = 0; i < len; i++)
         fix[i] = s[i] == '-' ? '_' : (char)tolower((unsigned char)s[i]);
     fix[len] = '\0';
-    return syscall_name_valid(fix);
+    return syscall_name_valid(fix) && syscall_name_known(fix);
 }
 
 /* A list of names, in one allocation: the name_ref array followed by the strings it points
@@ -606,6 +607,11 @@ static int decode_names(struct dctx *c, const struct ynode *n, const char *field
         const char *s = it->str;
         bool ok = syscall_name_valid(s);
         if (groups && !one_of(s, known_groups, ELEMENTSOF(known_groups))) {
+            /* A syscall is not spelt against the groups: a group near its name (getuid:
+             * @setuid) would allow far more than it. */
+            if (ok && syscall_name_known(s))
+                return fail_item(c, it, field, i,
+                                 "\"%.100s\" is a syscall, not a group: list it under syscalls", s);
             const char *near = groups_at_name(s);
             if (!near) {
                 struct spell sp;
@@ -617,8 +623,7 @@ static int decode_names(struct dctx *c, const struct ynode *n, const char *field
             if (near)
                 return fail_item(c, it, field, i, "unknown group \"%.100s\"; did you mean \"%s\"?",
                                  s, near);
-            return fail_item(c, it, field, i, "unknown group \"%.100s\" (see kscmp groups%s)", s,
-                             ok ? "; a syscall goes under syscalls" : "");
+            return fail_item(c, it, field, i, "unknown group \"%.100s\" (see kscmp groups)", s);
         }
         if (!groups && !ok) {
             if (one_of(s, known_groups, ELEMENTSOF(known_groups)))
@@ -658,9 +663,9 @@ static int decode_action(struct dctx *c, const struct ynode *n, const char *fiel
                          struct verdict *ret)
 {
     static const char *const spellings[] = {SCHEMA_ACTIONS};
-    static const struct alias aliases[] = {{"Log", "Audit"},    {"SCMP_ACT_LOG()", "Audit"},
-                                           {"Deny", "Block"},   {"Errno", "Block"},
-                                           {"Reject", "Block"}, {NULL, NULL}};
+    static const struct alias aliases[] = {
+        {"Log", "Audit"},    {"SCMP_ACT_LOG()", "Audit"}, {"Deny", "Block"}, {"Errno", "Block"},
+        {"Reject", "Block"}, {"Trace", "SCMP_ACT_TRACE"}, {NULL, NULL}};
     static const char choices[] = "Allow, Audit, Block, Trap, Kill or SCMP_ACT_*";
     enum action a;
     if (!ynode_is_str(n) || !one_of(n->str, spellings, ELEMENTSOF(spellings)) ||
@@ -696,6 +701,13 @@ static int decode_args(struct dctx *c, const struct ynode *n, const char *field,
                                               {"EQUAL", "EQ"},
                                               {"MASKEDEQ", "MASKED_EQ"},
                                               {"MASKED", "MASKED_EQ"},
+                                              {"NEQ", "NE"},
+                                              {"<>", "NE"},
+                                              {"GTE", "GE"},
+                                              {"LTE", "LE"},
+                                              {"=>", "GE"},
+                                              {"=<", "LE"},
+                                              {"=", "EQ"},
                                               {NULL, NULL}};
     int r = want_kind(c, n, field, YN_SEQ);
     if (r < 0)
@@ -821,9 +833,11 @@ static int decode_block(struct dctx *c, const struct ynode *n, const char *field
     static const char *const arches[] = {SCHEMA_ARCHES};
     /* The names Go, Debian and the kernel's uname give them. */
     static const struct alias arch_aliases[] = {
-        {"amd64", "x86_64"},    {"arm64", "aarch64"},     {"i386", "x86"},      {"i686", "x86"},
-        {"386", "x86"},         {"armhf", "arm"},         {"armel", "arm"},     {"armv7l", "arm"},
-        {"ppc64el", "ppc64le"}, {"mips64le", "mipsel64"}, {"mipsle", "mipsel"}, {NULL, NULL}};
+        {"amd64", "x86_64"},      {"arm64", "aarch64"}, {"i386", "x86"},
+        {"i686", "x86"},          {"386", "x86"},       {"armhf", "arm"},
+        {"armel", "arm"},         {"armv7l", "arm"},    {"ppc64el", "ppc64le"},
+        {"mips64le", "mipsel64"}, {"mipsle", "mipsel"}, {"x86_32", "x86"},
+        {"ia32", "x86"},          {NULL, NULL}};
     int r = want_kind(c, n, field, YN_MAP);
     if (r < 0)
         return r;
@@ -993,13 +1007,11 @@ static int fail_extends(struct dctx *c, const struct ynode *n, const struct poli
     if (near.best)
         return fail(c, n, "spec.extends", "\"%.100s\" %s; did you mean \"%s\"?", e, what,
                     near.best);
-    /* The kind in another case, or misspelt: ClusterSeccompPolicy/NAME. */
+    /* The kind in another case, misspelt, or plural (kubectl's resource name):
+     * ClusterSeccompPolicy/NAME. */
     if (slash && dns_subdomain_valid(slash + 1)) {
-        char kind[sizeof(cluster)];
-        snprintf(kind, sizeof(kind), "%.*s", (int)(pre < sizeof(kind) - 1 ? pre : 0), e);
-        spell_init(&near, kind);
-        spell_offer(&near, "ClusterSeccompPolicy");
-        if (near.best)
+        if (spell_distance(e, pre, "ClusterSeccompPolicy", 20) <= 3 ||
+            (pre == 22 && strncasecmp(e, "clusterseccomppolicies", pre) == 0))
             return fail(c, n, "spec.extends", "\"%.100s\" %s; did you mean \"%s%.100s\"?", e, what,
                         cluster, slash + 1);
         /* NAMESPACE/NAME: a parent is looked for in the policy's own namespace, by its name. */
@@ -1210,6 +1222,7 @@ static int decode_policy(struct dctx *c, const struct ynode *doc, enum policy_ki
         return -ENOMEM;
     p->kind = kind;
     p->line = doc->line;
+    c->policy = true;
     const struct ynode *meta = NULL;
     int r = decode_meta(c, doc, policy_kind_name(kind), &p->ns, &p->name, &meta);
     if (r < 0)

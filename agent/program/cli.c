@@ -360,11 +360,14 @@ static bool held_log_maker(const struct held_log *h, const struct policy *p)
 static void held_log_line(const struct policy *p, const char *line, void *userdata)
 {
     struct held_log *h = userdata;
-    /* A policy whose file's metadata.namespace was not taken as written: likely the reason it
-     * makes no part of the profile asked for. */
-    if (p && (p->ns_defaulted || p->ns_ignored)) {
-        log_stderr(p, line, NULL);
-        return;
+    /* The warning that a policy's metadata.namespace was not taken as written: likely the
+     * reason it makes no part of the profile asked for. Its other lines are held as any. */
+    if (p && (p->ns_defaulted || p->ns_ignored) && strncmp(line, "warning: ", 9) == 0) {
+        _cleanup_free_ char *w = engine_policy_warning(p);
+        if (w && strcmp(line + 9, w) == 0) {
+            log_stderr(p, line, NULL);
+            return;
+        }
     }
     if (h->known) {
         if (h->all || held_log_maker(h, p))

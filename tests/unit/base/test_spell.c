@@ -99,7 +99,18 @@ static void test_nearest(void **state)
                         "clone3");
     assert_string_equal(nearest("clone4", (const char *const[]){"clone3", "clone", NULL}),
                         "clone3");
-    assert_string_equal(nearest("opn", (const char *const[]){"open", "opan", NULL}), "open");
+    /* Two as near, neither of the word's length: neither is named (NEQ is as near EQ as NE,
+     * and naming EQ would turn its meaning around). */
+    assert_null(nearest("opn", (const char *const[]){"open", "opan", NULL}));
+    assert_null(nearest("NEQ", (const char *const[]){"EQ", "NE", NULL}));
+    /* ... until a nearer one comes. */
+    assert_string_equal(nearest("opn", (const char *const[]){"open", "opan", "opn2", "OPN", NULL}),
+                        "OPN");
+    /* Of two as near, one of the word's length decides even after a tie. */
+    assert_string_equal(
+        nearest("clone4", (const char *const[]){"clone", "clone5x", "clone3", NULL}), "clone3");
+    /* The same name offered twice is no tie. */
+    assert_string_equal(nearest("opn", (const char *const[]){"open", "open", NULL}), "open");
 }
 
 /* A key with a colon glued to what follows (YAML's one key "action:Allow"): where. */

@@ -158,10 +158,21 @@ static const struct bad_case bad_cases[] = {
      INVALID_POLICY, 7, "unknown group \"@basic-i0\"; did you mean \"@basic-io\"?"},
     {"an @ too many", POLICY_HEAD "  seccomp: {groups: [\"@inet-client\"], action: Allow}\n",
      INVALID_POLICY, 7, "unknown group \"@inet-client\"; did you mean \"inet-client\"?"},
-    {"a name of no group, a syscall's perhaps",
-     POLICY_HEAD "  seccomp: {groups: [futex], action: Allow}\n", INVALID_POLICY, 7,
-     "spec.seccomp.groups[0]: unknown group \"futex\" (see kscmp groups; a syscall goes under "
-     "syscalls)"},
+    {"a syscall among the groups", POLICY_HEAD "  seccomp: {groups: [futex], action: Allow}\n",
+     INVALID_POLICY, 7,
+     "spec.seccomp.groups[0]: \"futex\" is a syscall, not a group: list it under syscalls"},
+    /* Not spelt against the groups: @setuid would allow far more than getuid. */
+    {"a syscall near a group among the groups",
+     POLICY_HEAD "  seccomp: {groups: [getuid], action: Allow}\n", INVALID_POLICY, 7,
+     "spec.seccomp.groups[0]: \"getuid\" is a syscall, not a group: list it under syscalls"},
+    {"a name in capitals that is no syscall: nothing suggested",
+     POLICY_HEAD "  seccomp: {syscalls: [CAP_SYS_ADMIN], action: Allow}\n", INVALID_POLICY, 7,
+     "spec.seccomp.syscalls[0]: \"CAP_SYS_ADMIN\" is not a syscall name (1 to 64 lower-case "
+     "letters, digits and underscores)"},
+    {"an operator as near two: the alias decides",
+     POLICY_HEAD "  rules: [{syscalls: [personality], action: Allow, args: [{index: 0, value: 0, "
+                 "op: NEQ}]}]\n",
+     INVALID_POLICY, 7, "did you mean \"NE\"?"},
     {"a name of no group, no syscall's either",
      POLICY_HEAD "  seccomp: {groups: [\"no such group\"], action: Allow}\n", INVALID_POLICY, 7,
      "spec.seccomp.groups[0]: unknown group \"no such group\" (see kscmp groups)"},
