@@ -438,6 +438,16 @@ static int compile_block(struct compile_ctx *c, const struct block *b)
     int origin = origin_add(c->own, origin_text);
     if (origin < 0)
         return origin;
+    /* A block of nothing is most likely a list left empty by mistake (an Allow block still
+     * counts for the default: docs/policies.md). */
+    if (b->nsyscalls == 0 && b->ngroups == 0) {
+        int r = strv_addf(&c->notes->warnings, &c->notes->nwarnings,
+                          "%s%s %s: %s: no syscalls and no groups: it names no call",
+                          loc(p, b->line, where, sizeof(where)), policy_kind_name(p->kind), c->id,
+                          b->path);
+        if (r < 0)
+            return r;
+    }
     /* Two readings of such a condition disagree: as written, no call matches it (its rule
      * would be left out: a Kill gone without a word); libseccomp, which the runtime uses,
      * compares the masked bits only, and matches calls. Which one was meant is not known. */

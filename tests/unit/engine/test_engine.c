@@ -1646,6 +1646,12 @@ static const struct message_case message_cases[] = {
      "SeccompPolicy default/base; the policy has no metadata.namespace: it is in \"default\", "
      "where its parent is looked for)",
      NULL},
+    {"a rule of no syscalls and no groups: a warning",
+     OBJS(POL("e", "  seccomp: {syscalls: [read], action: Allow}\n"
+                   "  rules:\n  - {syscalls: [], action: Block}\n")),
+     PK_POLICY, "demo", "e", NULL,
+     "test.yaml:7: SeccompPolicy demo/e: spec.rules[0]: no syscalls and no groups: it names no "
+     "call"},
     {"a ClusterSeccompPolicy with both: no warning",
      OBJS(CPOL("c", "  selector: {}\n  namespaceSelector: {matchLabels: {env: prod}}\n"
                     "  seccomp: {syscalls: [read], action: Allow}\n")),
