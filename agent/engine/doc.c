@@ -759,8 +759,12 @@ static int duplicate_key_error(struct builder *b, const struct ynode *root)
     const char *rel = first_line ? path + owner.at : b->dup_first;
     if (owner.obj)
         ydoc_who(owner.obj, who, sizeof(who));
-    return kerr_set(b->err, -EINVAL, "%s:%d: %s%sduplicate key \"%.200s\" (first at line %d)",
-                    b->file, b->dup_line, who, *who ? ": " : "", rel, first_line);
+    /* apiVersion or kind twice at the top: two objects run together, the line between them
+     * forgotten (and the document, refused whole, takes both with it). */
+    bool two = owner.obj == root && (strcmp(rel, "apiVersion") == 0 || strcmp(rel, "kind") == 0);
+    return kerr_set(b->err, -EINVAL, "%s:%d: %s%sduplicate key \"%.200s\" (first at line %d)%s",
+                    b->file, b->dup_line, who, *who ? ": " : "", rel, first_line,
+                    two ? ": two objects without a '---' line between them?" : "");
 }
 
 int ydoc_parse_yaml_each(const char *buf, size_t len, const char *file,

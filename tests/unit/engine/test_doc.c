@@ -512,6 +512,12 @@ static const struct bad_case bad_yaml[] = {
     {"merge key in flow", "a: 1\nb: {<<: {q: 2}}\n", 0, NULL, -EINVAL, 2, "YAML merge keys"},
     {"duplicate key", "a: 1\nb: 2\na: 3\n", 0, NULL, -EINVAL, 3, "duplicate key \"a\""},
     {"duplicate key, quoted", "a: 1\n\"a\": 3\n", 0, NULL, -EINVAL, 2, "duplicate key \"a\""},
+    {"two objects run together", "apiVersion: v1\nkind: A\napiVersion: v1\nkind: B\n", 0, NULL,
+     -EINVAL, 3,
+     "duplicate key \"apiVersion\" (first at line 1): two objects without a '---' line between "
+     "them?"},
+    {"apiVersion twice deeper: no such hint", "m:\n  apiVersion: 1\n  apiVersion: 2\n", 0, NULL,
+     -EINVAL, 3, "duplicate key \"m.apiVersion\" (first at line 2)"},
     {"duplicate key, nested flow", "m:\n  x: {k: 1, k: 2}\n", 0, NULL, -EINVAL, 2,
      "duplicate key \"m.x.k\" (first at line 2)"},
     /* The object it is in named, and the key's path in it. */
