@@ -468,6 +468,40 @@ static bool reserved_start_hint(const struct builder *b, const char *l, const ya
     return true;
 }
 
+/* libyaml's "could not find expected ':'" names the line after a key without its colon, or
+ * with one glued to the value ("action:Allow" is one plain word in a block mapping): the line
+ * where the key starts says which, into buf. */
+static bool simple_key_hint(const struct builder *b, const yaml_parser_t *p, char *buf, size_t len)
+{
+    const char *l = b->buf, *end = b->buf + b->len;
+    for (size_t i = 0; l && i < p->context_mark.line; i++) {
+        l = memchr(l, '\n', (size_t)(end - l));
+        l = l ? l + 1 : NULL;
+    }
+    if (!l)
+        return false;
+    while (l < end && (*l == ' ' || *l == '-'))
+        l++;
+    const char *eol = memchr(l, '\n', (size_t)(end - l));
+    size_t n = (size_t)((eol ? eol : end) - l);
+    while (n && (l[n - 1] == ' ' || l[n - 1] == '\r'))
+        n--;
+    if (n == 0 || n > 80)
+        return false;
+    const char *colon = memchr(l, ':', n);
+    if (colon && colon + 1 < l + n && colon[1] != ' ')
+        snprintf(buf, len, " (line %zu, \"%.*s\": a colon needs a space after it)",
+                 p->context_mark.line + 1, (int)n, l);
+    else if (!colon)
+        snprintf(buf, len,
+                 " (line %zu, \"%.*s\", has no colon: write \"KEY: VALUE\", or \"KEY:\" "
+                 "above a block)",
+                 p->context_mark.line + 1, (int)n, l);
+    else
+        return false;
+    return true;
+}
+
 static int parse_error(struct builder *b)
 {
     const yaml_parser_t *p = &b->parser;
@@ -500,9 +534,13 @@ static int parse_error(struct builder *b)
     const char *line_start = l;
     while (l && l < b->buf + b->len && *l == ' ')
         l++;
-    char quote[100];
+    char quote[200];
     if (l && l < b->buf + b->len && *l == '\t')
         hint = " (a tab: YAML indents with spaces)";
+    else if (p->error == YAML_SCANNER_ERROR && p->problem &&
+             strcmp(p->problem, "could not find expected ':'") == 0 && p->context &&
+             strstr(p->context, "simple key") && simple_key_hint(b, p, quote, sizeof(quote)))
+        hint = quote;
     else if (p->error == YAML_SCANNER_ERROR && p->problem &&
              strstr(p->problem, "cannot start any token") && line_start &&
              reserved_start_hint(b, line_start, p, quote, sizeof(quote)))

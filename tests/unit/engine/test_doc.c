@@ -512,6 +512,16 @@ static const struct bad_case bad_yaml[] = {
     {"merge key in flow", "a: 1\nb: {<<: {q: 2}}\n", 0, NULL, -EINVAL, 2, "YAML merge keys"},
     {"duplicate key", "a: 1\nb: 2\na: 3\n", 0, NULL, -EINVAL, 3, "duplicate key \"a\""},
     {"duplicate key, quoted", "a: 1\n\"a\": 3\n", 0, NULL, -EINVAL, 2, "duplicate key \"a\""},
+    {"a key without its colon",
+     "spec:\n  extends: base\n  defaultAction Block\n  seccomp:\n    a: 1\n", 0, NULL, -EINVAL, 4,
+     "could not find expected ':' while scanning a simple key that starts at line 3 (line 3, "
+     "\"defaultAction Block\", has no colon: write \"KEY: VALUE\", or \"KEY:\" above a block)"},
+    {"a colon glued to the value",
+     "spec:\n  seccomp:\n    syscalls: [read]\n    action:Allow\n"
+     "  extends: base\n",
+     0, NULL, -EINVAL, 5,
+     "could not find expected ':' while scanning a simple key that starts at line 4 (line 4, "
+     "\"action:Allow\": a colon needs a space after it)"},
     {"two objects run together", "apiVersion: v1\nkind: A\napiVersion: v1\nkind: B\n", 0, NULL,
      -EINVAL, 3,
      "duplicate key \"apiVersion\" (first at line 1): two objects without a '---' line between "
