@@ -515,6 +515,22 @@ static int parse_options(const char *cmd, const char *help, unsigned allowed, in
         {NULL, 0, NULL, 0},
     };
     int opt, r;
+    /* -pod, -filename: a long option with one dash, which getopt would read as -p -o -d, or as
+     * -f with "ilename" (what follows says nothing of the dash). */
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || a[1] == '-' || strlen(a) <= 2)
+            continue;
+        size_t n = strcspn(a + 1, "=");
+        for (const struct option *o = opts; o->name; o++)
+            if (strlen(o->name) == n && strncmp(a + 1, o->name, n) == 0) {
+                char what[200];
+                snprintf(what, sizeof(what),
+                         "unrecognized option '%.64s': a long option takes two dashes (-%.64s)", a,
+                         a);
+                return usage_error(cmd, "%s", what);
+            }
+    }
     optind = 1;
     opterr = 0; /* the messages below say it better */
     int li = -1;

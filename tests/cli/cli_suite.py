@@ -1126,6 +1126,13 @@ def test_name_typos(d):
     check(p.returncode == 2 and p.stderr.startswith("kscmp: unknown command \"frobnicate\"\n\n")
           and "Commands:" in p.stderr, "a command near none: the list of commands, exit 2",
           p.stderr)
+    # A long option with one dash: getopt would read -pod as -p -o -d, -filename as -f ilename.
+    for args, opt in ((("compile", "-f", good, "-pod", good), "-pod"),
+                      (("validate", "-filename", good), "-filename")):
+        p = kscmp(*args)
+        check(p.returncode == 2 and p.stderr.startswith(
+              f"kscmp {args[0]}: unrecognized option '{opt}': a long option takes two dashes "
+              f"(-{opt})\n"), f"{args[0]} {opt}: two dashes said, exit 2", p.stderr)
     for cmd in (["tree", "demo/bsae"], ["compile", "--policy", "demo/bsae"]):
         p = kscmp(cmd[0], "-f", good, *cmd[1:], *ARCH)
         check(p.returncode == 1 and p.stderr == "kscmp: error: no policy demo/bsae in the given "
