@@ -502,6 +502,38 @@ static bool simple_key_hint(const struct builder *b, const yaml_parser_t *p, cha
     return true;
 }
 
+/* libyaml's "did not find expected key while parsing a block mapping" names no indentation:
+ * into buf, how the problem's line is indented against the mapping's keys (a key indented one
+ * space off), or that it is a list item among them (a list above that lost its "- "). */
+static bool block_mapping_hint(const struct builder *b, const yaml_parser_t *p, char *buf,
+                               size_t len)
+{
+    const char *l = b->buf, *end = b->buf + b->len;
+    for (size_t i = 0; l && i < p->problem_mark.line; i++) {
+        l = memchr(l, '\n', (size_t)(end - l));
+        l = l ? l + 1 : NULL;
+    }
+    if (!l)
+        return false;
+    size_t ind = 0;
+    while (l + ind < end && l[ind] == ' ')
+        ind++;
+    size_t keys = p->context_mark.column;
+    if (l + ind < end && l[ind] == '-' && (l + ind + 1 == end || l[ind + 1] == ' '))
+        snprintf(buf, len,
+                 " (line %zu is a list item among the keys of that mapping: did the list above "
+                 "lose the \"- \" of its first item?)",
+                 p->problem_mark.line + 1);
+    else if (ind != keys)
+        snprintf(buf, len,
+                 " (line %zu is indented %zu space%s, the keys of that mapping %zu: keys of one "
+                 "mapping line up)",
+                 p->problem_mark.line + 1, ind, ind == 1 ? "" : "s", keys);
+    else
+        return false;
+    return true;
+}
+
 static int parse_error(struct builder *b)
 {
     const yaml_parser_t *p = &b->parser;
@@ -540,6 +572,11 @@ static int parse_error(struct builder *b)
     else if (p->error == YAML_SCANNER_ERROR && p->problem &&
              strcmp(p->problem, "could not find expected ':'") == 0 && p->context &&
              strstr(p->context, "simple key") && simple_key_hint(b, p, quote, sizeof(quote)))
+        hint = quote;
+    else if (p->error == YAML_PARSER_ERROR && p->problem &&
+             strcmp(p->problem, "did not find expected key") == 0 && p->context &&
+             strcmp(p->context, "while parsing a block mapping") == 0 &&
+             block_mapping_hint(b, p, quote, sizeof(quote)))
         hint = quote;
     else if (p->error == YAML_SCANNER_ERROR && p->problem &&
              strstr(p->problem, "cannot start any token") && line_start &&

@@ -522,6 +522,15 @@ static const struct bad_case bad_yaml[] = {
      0, NULL, -EINVAL, 5,
      "could not find expected ':' while scanning a simple key that starts at line 4 (line 4, "
      "\"action:Allow\": a colon needs a space after it)"},
+    {"a key indented off its mapping's", "spec:\n selector: {}\n  extends: base\n", 0, NULL,
+     -EINVAL, 3,
+     "did not find expected key while parsing a block mapping that starts at line 2 (line 3 is "
+     "indented 2 spaces, the keys of that mapping 1: keys of one mapping line up)"},
+    {"a list item among a mapping's keys",
+     "spec:\n  rules:\n    syscalls: [a]\n    action: Kill\n  - syscalls: [b]\n", 0, NULL, -EINVAL,
+     5,
+     "(line 5 is a list item among the keys of that mapping: did the list above lose the \"- \" "
+     "of its first item?)"},
     {"two objects run together", "apiVersion: v1\nkind: A\napiVersion: v1\nkind: B\n", 0, NULL,
      -EINVAL, 3,
      "duplicate key \"apiVersion\" (first at line 1): two objects without a '---' line between "
