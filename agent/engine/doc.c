@@ -480,16 +480,33 @@ static bool simple_key_hint(const struct builder *b, const yaml_parser_t *p, cha
     }
     if (!l)
         return false;
-    while (l < end && (*l == ' ' || *l == '-'))
-        l++;
+    /* The line's key: past the indentation and the "- " of list items, up to a comment. */
+    for (;;) {
+        while (l < end && *l == ' ')
+            l++;
+        if (l + 1 < end && l[0] == '-' && l[1] == ' ')
+            l += 2;
+        else
+            break;
+    }
     const char *eol = memchr(l, '\n', (size_t)(end - l));
     size_t n = (size_t)((eol ? eol : end) - l);
-    while (n && (l[n - 1] == ' ' || l[n - 1] == '\r'))
+    for (size_t i = 0; i + 1 < n; i++)
+        if ((l[i] == ' ' || l[i] == '\t') && l[i + 1] == '#') {
+            n = i;
+            break;
+        }
+    while (n && (l[n - 1] == ' ' || l[n - 1] == '\t' || l[n - 1] == '\r'))
         n--;
-    if (n == 0 || n > 80)
+    if (n == 0 || n > 80 || *l == '"' || *l == '\'')
         return false;
-    const char *colon = memchr(l, ':', n);
-    if (colon && colon + 1 < l + n && colon[1] != ' ')
+    /* A colon in the first word ("action:Allow"), not in a value after a space (an image
+     * "nginx:1.25" of a key that lost its colon). */
+    size_t word = 0;
+    while (word < n && l[word] != ' ' && l[word] != '\t')
+        word++;
+    const char *colon = memchr(l, ':', word);
+    if (colon && colon + 1 < l + word)
         snprintf(buf, len, " (line %zu, \"%.*s\": a colon needs a space after it)",
                  p->context_mark.line + 1, (int)n, l);
     else if (!colon)
@@ -519,10 +536,13 @@ static bool block_mapping_hint(const struct builder *b, const yaml_parser_t *p, 
     while (l + ind < end && l[ind] == ' ')
         ind++;
     size_t keys = p->context_mark.column;
-    if (l + ind < end && l[ind] == '-' && (l + ind + 1 == end || l[ind + 1] == ' '))
+    bool item =
+        l + ind < end && l[ind] == '-' && (l + ind + 1 == end || strchr(" \r\n", l[ind + 1]));
+    if (item && ind == keys)
         snprintf(buf, len,
-                 " (line %zu is a list item among the keys of that mapping: did the list above "
-                 "lose the \"- \" of its first item?)",
+                 " (line %zu is a list item among the keys of that mapping: is a key such as "
+                 "\"rules:\" missing above it, or did the list above lose the \"- \" of its "
+                 "first item?)",
                  p->problem_mark.line + 1);
     else if (ind != keys)
         snprintf(buf, len,

@@ -438,9 +438,10 @@ static int compile_block(struct compile_ctx *c, const struct block *b)
     int origin = origin_add(c->own, origin_text);
     if (origin < 0)
         return origin;
-    /* A block of nothing is most likely a list left empty by mistake (an Allow block still
-     * counts for the default: docs/policies.md). */
-    if (b->nsyscalls == 0 && b->ngroups == 0) {
+    /* A rule of nothing is most likely a list left empty by mistake. Not spec.seccomp: an
+     * Allow policy of no syscalls is how one that allows nothing is written (a recording that
+     * saw no named call writes it so), its default then Block (docs/policies.md). */
+    if (b->nsyscalls == 0 && b->ngroups == 0 && strncmp(b->path, "spec.rules[", 11) == 0) {
         int r = strv_addf(&c->notes->warnings, &c->notes->nwarnings,
                           "%s%s %s: %s: no syscalls and no groups: it names no call",
                           loc(p, b->line, where, sizeof(where)), policy_kind_name(p->kind), c->id,

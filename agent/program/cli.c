@@ -519,7 +519,22 @@ static int parse_options(const char *cmd, const char *help, unsigned allowed, in
      * -f with "ilename" (what follows says nothing of the dash). */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (a[0] != '-' || a[1] == '-' || strlen(a) <= 2)
+        if (strcmp(a, "--") == 0)
+            break;
+        if (a[0] != '-')
+            continue;
+        /* An option's value is not looked at (a file named -pod after -f is a file). */
+        if (strcmp(a, "-f") == 0 || strcmp(a, "-o") == 0) {
+            i++;
+            continue;
+        }
+        if (a[1] == '-') {
+            for (const struct option *o = opts; o->name; o++)
+                if (o->has_arg == required_argument && strcmp(a + 2, o->name) == 0)
+                    i++;
+            continue;
+        }
+        if (strlen(a) <= 2)
             continue;
         size_t n = strcspn(a + 1, "=");
         for (const struct option *o = opts; o->name; o++)

@@ -1133,6 +1133,12 @@ def test_name_typos(d):
         check(p.returncode == 2 and p.stderr.startswith(
               f"kscmp {args[0]}: unrecognized option '{opt}': a long option takes two dashes "
               f"(-{opt})\n"), f"{args[0]} {opt}: two dashes said, exit 2", p.stderr)
+    # An option's value is not an option: a file named -pod after -f is read as a file.
+    dash = os.path.join(d, "-pod")
+    with open(good) as src, open(dash, "w") as dst:
+        dst.write(src.read())
+    p = kscmp("validate", "-f", "-pod", cwd=d)
+    check(p.returncode == 0 and "two dashes" not in p.stderr, "validate -f -pod: a file", p.stderr)
     for cmd in (["tree", "demo/bsae"], ["compile", "--policy", "demo/bsae"]):
         p = kscmp(cmd[0], "-f", good, *cmd[1:], *ARCH)
         check(p.returncode == 1 and p.stderr == "kscmp: error: no policy demo/bsae in the given "

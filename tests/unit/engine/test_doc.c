@@ -529,8 +529,19 @@ static const struct bad_case bad_yaml[] = {
     {"a list item among a mapping's keys",
      "spec:\n  rules:\n    syscalls: [a]\n    action: Kill\n  - syscalls: [b]\n", 0, NULL, -EINVAL,
      5,
-     "(line 5 is a list item among the keys of that mapping: did the list above lose the \"- \" "
-     "of its first item?)"},
+     "(line 5 is a list item among the keys of that mapping: is a key such as \"rules:\" missing "
+     "above it, or did the list above lose the \"- \" of its first item?)"},
+    /* A colon in the value, not in the key's word: the key lost its colon. */
+    {"a key without its colon, a colon in its value",
+     "c:\n  - name: web\n    image nginx:1.25\n    ports: []\n", 0, NULL, -EINVAL, 4,
+     "(line 3, \"image nginx:1.25\", has no colon: write \"KEY: VALUE\", or \"KEY:\" above a "
+     "block)"},
+    {"a key without its colon, a comment after it",
+     "spec:\n  extends: base\n  defaultAction Block # see:docs\n  seccomp:\n    a: 1\n", 0, NULL,
+     -EINVAL, 4, "(line 3, \"defaultAction Block\", has no colon"},
+    /* A list item off its list's column, not among the mapping's keys: the indentation. */
+    {"a list item off its list", "spec:\n  rules:\n    - a\n   - b\n", 0, NULL, -EINVAL, 4,
+     "(line 4 is indented 3 spaces, the keys of that mapping 2: keys of one mapping line up)"},
     {"two objects run together", "apiVersion: v1\nkind: A\napiVersion: v1\nkind: B\n", 0, NULL,
      -EINVAL, 3,
      "duplicate key \"apiVersion\" (first at line 1): two objects without a '---' line between "
