@@ -447,6 +447,17 @@ static bool json_break_find(const char *buf, size_t len, size_t start, struct js
     return true;
 }
 
+/* Where line n (from 0) of the text starts, or NULL past its last line. */
+static const char *line_at(const struct builder *b, size_t n)
+{
+    const char *l = b->buf, *end = b->buf + b->len;
+    for (size_t i = 0; l && i < n; i++) {
+        l = memchr(l, '\n', (size_t)(end - l));
+        l = l ? l + 1 : NULL;
+    }
+    return l;
+}
+
 /* libyaml's words for '@' or '`' at the start of a plain value ("found character that cannot
  * start any token") do not say that YAML reserves them: " (@ cannot start a plain value: quote
  * it: \"@basic-io\")" into buf when the problem of p is there, at its mark on the line that
@@ -473,11 +484,7 @@ static bool reserved_start_hint(const struct builder *b, const char *l, const ya
  * where the key starts says which, into buf. */
 static bool simple_key_hint(const struct builder *b, const yaml_parser_t *p, char *buf, size_t len)
 {
-    const char *l = b->buf, *end = b->buf + b->len;
-    for (size_t i = 0; l && i < p->context_mark.line; i++) {
-        l = memchr(l, '\n', (size_t)(end - l));
-        l = l ? l + 1 : NULL;
-    }
+    const char *l = line_at(b, p->context_mark.line), *end = b->buf + b->len;
     if (!l)
         return false;
     /* The line's key: past the indentation and the "- " of list items, up to a comment. */
@@ -525,11 +532,7 @@ static bool simple_key_hint(const struct builder *b, const yaml_parser_t *p, cha
 static bool block_mapping_hint(const struct builder *b, const yaml_parser_t *p, char *buf,
                                size_t len)
 {
-    const char *l = b->buf, *end = b->buf + b->len;
-    for (size_t i = 0; l && i < p->problem_mark.line; i++) {
-        l = memchr(l, '\n', (size_t)(end - l));
-        l = l ? l + 1 : NULL;
-    }
+    const char *l = line_at(b, p->problem_mark.line), *end = b->buf + b->len;
     if (!l)
         return false;
     size_t ind = 0;
@@ -578,11 +581,7 @@ static int parse_error(struct builder *b)
     }
     /* libyaml's words for a tab in the indentation do not say "tab": add it. */
     const char *hint = "";
-    const char *l = b->buf;
-    for (size_t i = 1; l && i < line; i++) {
-        l = memchr(l, '\n', b->len - (size_t)(l - b->buf));
-        l = l ? l + 1 : NULL;
-    }
+    const char *l = line_at(b, line - 1);
     const char *line_start = l;
     while (l && l < b->buf + b->len && *l == ' ')
         l++;
