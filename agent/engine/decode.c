@@ -612,6 +612,11 @@ static int decode_names(struct dctx *c, const struct ynode *n, const char *field
             if (ok && syscall_name_known(s))
                 return fail_item(c, it, field, i,
                                  "\"%.100s\" is a syscall, not a group: list it under syscalls", s);
+            if (s[0] == '@' && syscall_name_valid(s + 1) && syscall_name_known(s + 1))
+                return fail_item(c, it, field, i,
+                                 "\"%.100s\": %.100s is a syscall, not a group: list it under "
+                                 "syscalls, without the @",
+                                 s, s + 1);
             const char *near = groups_at_name(s);
             if (!near) {
                 struct spell sp;

@@ -481,10 +481,10 @@ static bool reserved_start_hint(const struct builder *b, const char *l, const ya
 
 /* libyaml's "could not find expected ':'" names the line after a key without its colon, or
  * with one glued to the value ("action:Allow" is one plain word in a block mapping): the line
- * where the key starts says which, into buf. */
-static bool simple_key_hint(const struct builder *b, const yaml_parser_t *p, char *buf, size_t len)
+ * where the key starts (at, from 0) says which, into buf. */
+static bool simple_key_hint(const struct builder *b, size_t at, char *buf, size_t len)
 {
-    const char *l = line_at(b, p->context_mark.line), *end = b->buf + b->len;
+    const char *l = line_at(b, at), *end = b->buf + b->len;
     if (!l)
         return false;
     /* The line's key: past the indentation and the "- " of list items, up to a comment. */
@@ -514,16 +514,70 @@ static bool simple_key_hint(const struct builder *b, const yaml_parser_t *p, cha
         word++;
     const char *colon = memchr(l, ':', word);
     if (colon && colon + 1 < l + word)
-        snprintf(buf, len, " (line %zu, \"%.*s\": a colon needs a space after it)",
-                 p->context_mark.line + 1, (int)n, l);
+        snprintf(buf, len, " (line %zu, \"%.*s\": a colon needs a space after it)", at + 1, (int)n,
+                 l);
     else if (!colon)
         snprintf(buf, len,
                  " (line %zu, \"%.*s\", has no colon: write \"KEY: VALUE\", or \"KEY:\" "
                  "above a block)",
-                 p->context_mark.line + 1, (int)n, l);
+                 at + 1, (int)n, l);
     else
         return false;
     return true;
+}
+
+/* libyaml's "mapping values are not allowed in this context": a value holding ": " (message:
+ * note: this), which is quoted, or a key above that lost its colon, whose line ran into this
+ * one as a plain value ("name web" above "namespace: demo"). Into buf. */
+static bool mapping_value_hint(const struct builder *b, const yaml_parser_t *p, char *buf,
+                               size_t len)
+{
+    const char *l = line_at(b, p->problem_mark.line), *end = b->buf + b->len;
+    if (!l)
+        return false;
+    const char *eol = memchr(l, '\n', (size_t)(end - l));
+    size_t n = (size_t)((eol ? eol : end) - l);
+    const char *first = n > 1 ? memmem(l, n, ": ", 2) : NULL;
+    if (first && memmem(first + 2, n - (size_t)(first + 2 - l), ": ", 2)) {
+        snprintf(buf, len, " (line %zu: a value that holds \": \" is written quoted)",
+                 p->problem_mark.line + 1);
+        return true;
+    }
+    /* The line above that holds something (not blank, not a comment). */
+    for (size_t at = p->problem_mark.line; at-- > 0;) {
+        const char *a = line_at(b, at);
+        size_t c = 0;
+        while (a && a + c < end && a[c] == ' ')
+            c++;
+        if (!a || a + c >= end || a[c] == '\n' || a[c] == '\r' || a[c] == '#')
+            continue;
+        if (simple_key_hint(b, at, buf, len))
+            return true;
+        /* A key indented deeper than the one above, whose value is a scalar ("extends:
+         * base"): read as more of that value. */
+        size_t ind = 0;
+        while (l + ind < end && l[ind] == ' ')
+            ind++;
+        const char *aeol = memchr(a, '\n', (size_t)(end - a));
+        size_t an = (size_t)((aeol ? aeol : end) - a);
+        while (an > c && (a[an - 1] == ' ' || a[an - 1] == '\r'))
+            an--;
+        const char *colon = memmem(a + c, an - c, ": ", 2);
+        if (ind <= c || !colon || an - c > 80)
+            return false;
+        snprintf(buf, len,
+                 " (line %zu is indented deeper than line %zu, \"%.*s\", whose value is no "
+                 "mapping: the keys of one mapping line up)",
+                 p->problem_mark.line + 1, at + 1, (int)(an - c), a + c);
+        return true;
+    }
+    return false;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
 }
 
 /* libyaml's "did not find expected key while parsing a block mapping" names no indentation:
@@ -547,12 +601,50 @@ static bool block_mapping_hint(const struct builder *b, const yaml_parser_t *p, 
                  "\"rules:\" missing above it, or did the list above lose the \"- \" of its "
                  "first item?)",
                  p->problem_mark.line + 1);
-    else if (ind != keys)
+    else if (ind != keys) {
+        /* The columns of the keys above it, from the mapping's first line: the line lines up
+         * with none of them (one level or another would have taken it). */
+        size_t cols[8], ncols = 0;
+        for (const char *k = line_at(b, p->context_mark.line); k && k < l;) {
+            const char *eol = memchr(k, '\n', (size_t)(l - k));
+            size_t c = 0;
+            while (k + c < l && k[c] == ' ')
+                c++;
+            bool blank = k + c >= l || k[c] == '\n' || k[c] == '\r' || k[c] == '#';
+            /* A key's column; for "- key:", the item's keys' too. */
+            for (int pass = 0; !blank && pass < 2; pass++) {
+                bool seen = false;
+                for (size_t i = 0; i < ncols; i++)
+                    seen |= cols[i] == c;
+                if (c == ind)
+                    return false; /* it does line up with one: something else is wrong */
+                if (!seen && ncols < ELEMENTSOF(cols))
+                    cols[ncols++] = c;
+                if (pass || k + c + 1 >= l || k[c] != '-' || k[c + 1] != ' ')
+                    break;
+                /* The item's own column counts only when it holds a key ("- name: x"). */
+                const char *e = eol ? eol : l;
+                const char *colon = memchr(k + c, ':', (size_t)(e - (k + c)));
+                if (!colon || (colon + 1 < e && colon[1] != ' ' && colon[1] != '\r'))
+                    break;
+                c += 2;
+            }
+            k = eol ? eol + 1 : NULL;
+        }
+        qsort(cols, ncols, sizeof(*cols), cmp_size);
+        char list[64] = "";
+        for (size_t i = 0, off = 0; i < ncols && off < sizeof(list); i++)
+            off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%zu",
+                                    i == 0           ? ""
+                                    : i + 1 == ncols ? " and "
+                                                     : ", ",
+                                    cols[i]);
         snprintf(buf, len,
-                 " (line %zu is indented %zu space%s, the keys of that mapping %zu: keys of one "
-                 "mapping line up)",
-                 p->problem_mark.line + 1, ind, ind == 1 ? "" : "s", keys);
-    else
+                 " (line %zu is indented %zu space%s, in line with no key above it (%s at %s): "
+                 "the keys of one mapping line up)",
+                 p->problem_mark.line + 1, ind, ind == 1 ? "" : "s",
+                 ncols == 1 ? "the key above is" : "the keys above are", list);
+    } else
         return false;
     return true;
 }
@@ -590,7 +682,12 @@ static int parse_error(struct builder *b)
         hint = " (a tab: YAML indents with spaces)";
     else if (p->error == YAML_SCANNER_ERROR && p->problem &&
              strcmp(p->problem, "could not find expected ':'") == 0 && p->context &&
-             strstr(p->context, "simple key") && simple_key_hint(b, p, quote, sizeof(quote)))
+             strstr(p->context, "simple key") &&
+             simple_key_hint(b, p->context_mark.line, quote, sizeof(quote)))
+        hint = quote;
+    else if (p->error == YAML_SCANNER_ERROR && p->problem &&
+             strcmp(p->problem, "mapping values are not allowed in this context") == 0 &&
+             mapping_value_hint(b, p, quote, sizeof(quote)))
         hint = quote;
     else if (p->error == YAML_PARSER_ERROR && p->problem &&
              strcmp(p->problem, "did not find expected key") == 0 && p->context &&

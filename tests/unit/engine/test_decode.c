@@ -162,6 +162,10 @@ static const struct bad_case bad_cases[] = {
      INVALID_POLICY, 7,
      "spec.seccomp.groups[0]: \"futex\" is a syscall, not a group: list it under syscalls"},
     /* Not spelt against the groups: @setuid would allow far more than getuid. */
+    {"a syscall with an @ among the groups",
+     POLICY_HEAD "  seccomp: {groups: [\"@futex\"], action: Allow}\n", INVALID_POLICY, 7,
+     "spec.seccomp.groups[0]: \"@futex\": futex is a syscall, not a group: list it under "
+     "syscalls, without the @"},
     {"a syscall near a group among the groups",
      POLICY_HEAD "  seccomp: {groups: [getuid], action: Allow}\n", INVALID_POLICY, 7,
      "spec.seccomp.groups[0]: \"getuid\" is a syscall, not a group: list it under syscalls"},

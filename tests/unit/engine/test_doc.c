@@ -525,7 +525,14 @@ static const struct bad_case bad_yaml[] = {
     {"a key indented off its mapping's", "spec:\n selector: {}\n  extends: base\n", 0, NULL,
      -EINVAL, 3,
      "did not find expected key while parsing a block mapping that starts at line 2 (line 3 is "
-     "indented 2 spaces, the keys of that mapping 1: keys of one mapping line up)"},
+     "indented 2 spaces, in line with no key above it (the key above is at 1): the keys of one "
+     "mapping line up)"},
+    /* Between two levels: the columns above are named, not only the outer mapping's. */
+    {"a key between two levels",
+     "a: 1\nspec:\n  extends: base\n  seccomp:\n    b: 2\n defaultAction: Block\n", 0, NULL,
+     -EINVAL, 6,
+     "(line 6 is indented 1 space, in line with no key above it (the keys above are at 0, 2 and "
+     "4): the keys of one mapping line up)"},
     {"a list item among a mapping's keys",
      "spec:\n  rules:\n    syscalls: [a]\n    action: Kill\n  - syscalls: [b]\n", 0, NULL, -EINVAL,
      5,
@@ -541,7 +548,19 @@ static const struct bad_case bad_yaml[] = {
      -EINVAL, 4, "(line 3, \"defaultAction Block\", has no colon"},
     /* A list item off its list's column, not among the mapping's keys: the indentation. */
     {"a list item off its list", "spec:\n  rules:\n    - a\n   - b\n", 0, NULL, -EINVAL, 4,
-     "(line 4 is indented 3 spaces, the keys of that mapping 2: keys of one mapping line up)"},
+     "(line 4 is indented 3 spaces, in line with no key above it (the keys above are at 2 and "
+     "4): the keys of one mapping line up)"},
+    {"a key without its colon, run into the next line",
+     "metadata:\n  name web\n  namespace: demo\n", 0, NULL, -EINVAL, 3,
+     "mapping values are not allowed in this context (line 2, \"name web\", has no colon: write "
+     "\"KEY: VALUE\", or \"KEY:\" above a block)"},
+    {"a value holding a colon and a space", "a:\n  message: note: this\n", 0, NULL, -EINVAL, 2,
+     "mapping values are not allowed in this context (line 2: a value that holds \": \" is "
+     "written quoted)"},
+    {"a key deeper than the one above", "spec:\n  extends: base\n   defaultAction: Block\n", 0,
+     NULL, -EINVAL, 3,
+     "mapping values are not allowed in this context (line 3 is indented deeper than line 2, "
+     "\"extends: base\", whose value is no mapping: the keys of one mapping line up)"},
     {"two objects run together", "apiVersion: v1\nkind: A\napiVersion: v1\nkind: B\n", 0, NULL,
      -EINVAL, 3,
      "duplicate key \"apiVersion\" (first at line 1): two objects without a '---' line between "
