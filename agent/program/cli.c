@@ -931,10 +931,12 @@ static void held_log_know_file(struct engine *e, struct held_log *h, const struc
     held_log_know(e, h, v, n, what);
 }
 
-/* The file rel ("NS/NAME.json") was made though no policy is named NS/NAME: only policies
- * that select its pods made it. Legitimate, but also what a misspelt localhostProfile gives
- * (with a ClusterSeccompPolicy for every pod), so it is said, with the nearest name. */
-static void note_unnamed(struct engine *e, const char *rel)
+/* The file rel ("NS/NAME.json") of pods fo->pods was made by ClusterSeccompPolicies alone:
+ * no policy of its namespace is named NS/NAME or selects its pods. What a misspelt
+ * localhostProfile gives where a cluster-wide policy selects every pod (the pod then runs
+ * under that baseline alone), so it is said, with the nearest name. Policies of the namespace
+ * that select the pods (kscmp/demo/web.json of two merged policies) make it as meant. */
+static void note_unnamed(struct engine *e, const struct file_out *fo, const char *rel)
 {
     struct ns_name n;
     size_t len;
@@ -945,6 +947,18 @@ static void note_unnamed(struct engine *e, const char *rel)
     if (engine_get_policy(e, PK_POLICY, n.ns, name) ||
         engine_get_policy(e, PK_KUBEARMOR, n.ns, name))
         return;
+    for (size_t i = 0; i < fo->npods; i++) {
+        struct contributor *cv = NULL;
+        size_t ncv = 0;
+        if (engine_contributors(e, fo->pods[i], name, &cv, &ncv) < 0)
+            return;
+        bool own = false;
+        for (size_t k = 0; k < ncv; k++)
+            own |= cv[k].policy->kind != PK_CLUSTER;
+        free(cv);
+        if (own)
+            return;
+    }
     const struct policy **all = NULL;
     size_t count = 0;
     struct spell near;
@@ -957,9 +971,9 @@ static void note_unnamed(struct engine *e, const char *rel)
     if (near.best)
         snprintf(hint, sizeof(hint), " (did you mean kscmp/%s/%s.json?)", n.ns, near.best);
     fprintf(stderr,
-            "kscmp: note: there is no SeccompPolicy %s/%s: kscmp/%s holds only what the policies "
-            "that select its pods give%s\n",
-            n.ns, name, rel, hint);
+            "kscmp: note: no SeccompPolicy %s/%s, and none of %s selects its pods: kscmp/%s "
+            "holds only what ClusterSeccompPolicies give%s\n",
+            n.ns, name, n.ns, rel, hint);
     free(all);
 }
 
@@ -1079,6 +1093,8 @@ static int compile_or_explain(int argc, char **argv, bool explain, struct held_l
     r = engine_compute_file(e, rel, &ops);
     if (r >= 0)
         held_log_know_file(e, held, &fo, rel);
+    if (r >= 0 && fo.action == FILE_WRITE && !fo.failed)
+        note_unnamed(e, &fo, rel);
     file_out_clear(&fo);
     if (r == -ENOENT) {
         fprintf(stderr, "kscmp: error: no pod in %s references kscmp/%s\n", pod_file, rel);
@@ -1101,7 +1117,6 @@ static int compile_or_explain(int argc, char **argv, bool explain, struct held_l
     if ((r = prove_or_say(what, json, fo.len, c.arch)) != 0)
         return r;
     warn_other_invalid(e, held);
-    note_unnamed(e, rel);
     if (explain)
         printf("# kscmp/%s\n", rel);
     fputs(explain ? text : json, stdout);

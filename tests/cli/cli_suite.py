@@ -1162,13 +1162,21 @@ def test_unnamed_profile(d):
     path = write(d, "policies.yaml", cluster, web)
     for cmd in ("compile", "explain"):
         p = kscmp(cmd, "-f", path, "--pod", write(d, "typo.yaml", pod("w", "kscmp/demo/wbe.json")))
-        check(p.returncode == 0 and "kscmp: note: there is no SeccompPolicy demo/wbe: "
-              "kscmp/demo/wbe.json holds only what the policies that select its pods give (did "
-              "you mean kscmp/demo/web.json?)\n" in p.stderr, f"{cmd}: a file named after no policy",
-              p.stderr)
+        check(p.returncode == 0 and "kscmp: note: no SeccompPolicy demo/wbe, and none of demo "
+              "selects its pods: kscmp/demo/wbe.json holds only what ClusterSeccompPolicies give "
+              "(did you mean kscmp/demo/web.json?)\n" in p.stderr,
+              f"{cmd}: a file the cluster-wide policy alone makes", p.stderr)
     p = kscmp("compile", "-f", path, "--pod", write(d, "right.yaml", pod("w", "kscmp/demo/web.json")))
     check(p.returncode == 0 and "note:" not in p.stderr, "compile: a file named after a policy",
           p.stderr)
+    # A file named after no policy, made by policies of its namespace that select its pods (as
+    # examples/20-merge.yaml makes kscmp/demo/web.json): as meant, nothing said.
+    sel = policy("frontend", "  selector: {matchLabels: {app: web}}\n"
+                             "  rules: [{syscalls: [mount], action: Block}]\n")
+    p = kscmp("compile", "-f", write(d, "merged.yaml", cluster, sel), "--pod",
+              write(d, "merged-pod.yaml", pod("w", "kscmp/demo/merged.json")))
+    check(p.returncode == 0 and "note:" not in p.stderr,
+          "compile: a file of policies that select its pods", p.stderr)
 
 
 def main():
