@@ -3,6 +3,8 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 unsigned spell_distance(const char *a, size_t n, const char *b, size_t m)
@@ -64,6 +66,29 @@ void spell_offer(struct spell *s, const char *name)
     s->cand = s->best = name;
     s->best_d = d;
     s->best_len = m;
+}
+
+const char *spell_nearest(const char *word, const char *const *names, size_t n)
+{
+    struct spell near;
+    spell_init(&near, word);
+    for (size_t i = 0; i < n && names[i]; i++)
+        spell_offer(&near, names[i]);
+    return near.best;
+}
+
+const char *spell_key_hint(const char *key, const char *const *allowed, char *buf, size_t len)
+{
+    size_t colon = spell_glued_colon(key);
+    const char *near = colon ? NULL : spell_nearest(key, allowed, SIZE_MAX);
+    if (colon)
+        snprintf(buf, len, "; a colon needs a space after it (\"%.*s: %.64s\")", (int)colon, key,
+                 key + colon + 1);
+    else if (near)
+        snprintf(buf, len, "; did you mean \"%s\"?", near);
+    else if (len)
+        buf[0] = '\0';
+    return buf;
 }
 
 size_t spell_glued_colon(const char *key)

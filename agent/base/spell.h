@@ -41,6 +41,15 @@ void spell_init(struct spell *s, const char *word);
  * a suggestion and is passed over. */
 void spell_offer(struct spell *s, const char *name);
 
+/* The suggestion for word among the first n of names (up to a NULL among them: a
+ * NULL-terminated list may give SIZE_MAX), as spell_offer() chooses it, or NULL. */
+const char *spell_nearest(const char *word, const char *const *names, size_t n);
+
+/* What to add to "unknown field" for key, a mapping key not among allowed (NULL-terminated),
+ * into buf: "; a colon needs a space after it (...)" or "; did you mean \"...\"?", else "".
+ * Returns buf. */
+const char *spell_key_hint(const char *key, const char *const *allowed, char *buf, size_t len);
+
 /* Where key, an unknown mapping key, has a colon with no space after it ("action:Allow": YAML
  * reads that as one key, not a key and a value): the colon's offset, below SPELL_MAX; else 0. */
 size_t spell_glued_colon(const char *key);

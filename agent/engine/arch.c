@@ -180,12 +180,28 @@ static int sysdb_grow_slots(struct sysdb *db)
     return 0;
 }
 
+/* The architectures of arches[] on which libseccomp numbers name; *ret_known: it knows the
+ * name on one at least (some name a call that exists only as a multiplexer's, such as
+ * socketcall's: no number of its own there). */
+static archmask_t name_arches(const char *name, bool *ret_known)
+{
+    archmask_t mask = 0;
+    *ret_known = false;
+    for (size_t a = 0; a < ELEMENTSOF(arches); a++) {
+        int nr = seccomp_syscall_resolve_name_arch(arches[a].token, name);
+        if (nr != __NR_SCMP_ERROR)
+            *ret_known = true;
+        if (nr >= 0)
+            mask |= 1u << a;
+    }
+    return mask;
+}
+
 bool syscall_name_known(const char *name)
 {
-    for (size_t a = 0; a < ELEMENTSOF(arches); a++)
-        if (seccomp_syscall_resolve_name_arch(arches[a].token, name) != __NR_SCMP_ERROR)
-            return true;
-    return false;
+    bool known;
+    (void)name_arches(name, &known);
+    return known;
 }
 
 int sysdb_lookup(struct sysdb *db, const char *name, uint32_t *ret_id)
@@ -201,15 +217,8 @@ int sysdb_lookup(struct sysdb *db, const char *name, uint32_t *ret_id)
     size_t len = strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_");
     if (len == 0 || len > 64 || name[len] != '\0')
         return -ENOENT;
-    archmask_t mask = 0;
-    bool known = false;
-    for (size_t a = 0; a < ELEMENTSOF(arches); a++) {
-        int nr = seccomp_syscall_resolve_name_arch(arches[a].token, name);
-        if (nr != __NR_SCMP_ERROR)
-            known = true;
-        if (nr >= 0)
-            mask |= 1u << a;
-    }
+    bool known;
+    archmask_t mask = name_arches(name, &known);
     if (!known)
         return -ENOENT;
     if (db->n == db->cap) {
@@ -292,6 +301,17 @@ static int cmp_strp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Adds the names of table t numbered from to from + count - 1 to db->known: 0 or -ENOMEM. */
+static int gather_range(struct sysdb *db, uint32_t t, int from, int count)
+{
+    for (int nr = from; nr < from + count; nr++) {
+        char *name = seccomp_syscall_resolve_num_arch(t, nr);
+        if (name && strv_push(&db->known, &db->nknown, name) < 0)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
 /* Gathers the names of every table of arches[] into db->known, sorted, each once: the
  * numbers 0 to 1023 from each table's base (MIPS counts from 4000, 5000 or 6000, x32 from bit
  * 30), and ARM's own calls from 0xf0000 (cacheflush, set_tls). Once per db, at its first
@@ -306,15 +326,10 @@ static void gather_known(struct sysdb *db)
                    : t == SCMP_ARCH_MIPS64N32 || t == SCMP_ARCH_MIPSEL64N32 ? 6000
                    : t == SCMP_ARCH_X32                                     ? 0x40000000
                                                                             : 0;
-        for (int nr = base; nr < base + 1024 + (t == SCMP_ARCH_ARM ? 16 : 0); nr++) {
-            /* ARM's own calls follow its table's 1024. */
-            int at = t == SCMP_ARCH_ARM && nr >= 1024 ? 0xf0000 + (nr - 1024) : nr;
-            char *name = seccomp_syscall_resolve_num_arch(t, at);
-            if (name && strv_push(&db->known, &db->nknown, name) < 0)
-                goto sort;
-        }
+        if (gather_range(db, t, base, 1024) < 0 ||
+            (t == SCMP_ARCH_ARM && gather_range(db, t, 0xf0000, 16) < 0))
+            break;
     }
-sort:
     if (!db->nknown)
         return;
     qsort(db->known, db->nknown, sizeof(*db->known), cmp_strp);
@@ -337,9 +352,5 @@ const char *sysdb_nearest(struct sysdb *db, const char *name)
         for (size_t i = 0; i < db->nknown; i++)
             if (strcmp(db->known[i], name + 4) == 0)
                 return db->known[i];
-    struct spell near;
-    spell_init(&near, name);
-    for (size_t i = 0; i < db->nknown; i++)
-        spell_offer(&near, db->known[i]);
-    return near.best;
+    return spell_nearest(name, (const char *const *)db->known, db->nknown);
 }

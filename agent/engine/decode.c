@@ -283,11 +283,7 @@ static const char *choice_near(const struct ynode *n, const char *const *names, 
     for (const struct alias *a = aliases; a && a->from; a++)
         if (strcasecmp(n->str, a->from) == 0)
             return a->to;
-    struct spell near;
-    spell_init(&near, n->str);
-    for (size_t i = 0; i < count; i++)
-        spell_offer(&near, names[i]);
-    return near.best;
+    return spell_nearest(n->str, names, count);
 }
 
 /* fail() for the key of item i of map: the line is the key's (a block value starts on the
@@ -386,17 +382,9 @@ static int check_keys(struct dctx *c, const struct ynode *map, const char *field
             char path[256];
             snprintf(path, sizeof(path), "%s%s%s", field ? field : "", field ? "." : "",
                      map->keys[i]);
-            size_t colon = spell_glued_colon(map->keys[i]);
-            if (colon)
-                return fail_key(c, map, i, path,
-                                "unknown field; a colon needs a space after it (\"%.*s: %.64s\")",
-                                (int)colon, map->keys[i], map->keys[i] + colon + 1);
-            struct spell near;
-            spell_init(&near, map->keys[i]);
-            for (const char *const *a = allowed; *a; a++)
-                spell_offer(&near, *a);
-            if (near.best)
-                return fail_key(c, map, i, path, "unknown field; did you mean \"%s\"?", near.best);
+            char hint[200];
+            if (*spell_key_hint(map->keys[i], allowed, hint, sizeof(hint)))
+                return fail_key(c, map, i, path, "unknown field%s", hint);
             char above[256];
             if (c->policy && field_above(field ? field : "", map->keys[i], above, sizeof(above)))
                 return fail_key(c, map, i, path,
@@ -618,13 +606,8 @@ static int decode_names(struct dctx *c, const struct ynode *n, const char *field
                                  "syscalls, without the @",
                                  s, s + 1);
             const char *near = groups_at_name(s);
-            if (!near) {
-                struct spell sp;
-                spell_init(&sp, s);
-                for (size_t k = 0; k < ELEMENTSOF(known_groups); k++)
-                    spell_offer(&sp, known_groups[k]);
-                near = sp.best;
-            }
+            if (!near)
+                near = spell_nearest(s, known_groups, ELEMENTSOF(known_groups));
             if (near)
                 return fail_item(c, it, field, i, "unknown group \"%.100s\"; did you mean \"%s\"?",
                                  s, near);
@@ -1298,14 +1281,10 @@ static int check_profile_type(struct dctx *c, const struct ynode *type, const ch
         return 0;
     char path[300];
     snprintf(path, sizeof(path), "%s.type", field);
-    struct spell near;
-    spell_init(&near, type->str);
-    for (const char *const *t = profile_types; *t; t++)
-        spell_offer(&near, *t);
+    const char *near = spell_nearest(type->str, profile_types, SIZE_MAX);
     return fail(c, type, path,
                 "unknown type \"%.64s\" (Localhost, RuntimeDefault or Unconfined)%s%s%s", type->str,
-                near.best ? "; did you mean \"" : "", near.best ? near.best : "",
-                near.best ? "\"?" : "");
+                near ? "; did you mean \"" : "", near ? near : "", near ? "\"?" : "");
 }
 
 /* Type Localhost without localhostProfile: a key of sp near that name is most likely it,

@@ -264,19 +264,9 @@ static int check_keys(struct pctx *c, const struct ynode *map, const char *field
             char path[300];
             snprintf(path, sizeof(path), "%s%s%.100s", field ? field : "", field ? "." : "",
                      map->keys[i]);
-            size_t colon = spell_glued_colon(map->keys[i]);
-            if (colon)
-                return fail(c, map->items[i], path,
-                            "unknown field%s; a colon needs a space after it (\"%.*s: %.64s\")",
-                            why ? why : "", (int)colon, map->keys[i], map->keys[i] + colon + 1);
-            struct spell near;
-            spell_init(&near, map->keys[i]);
-            for (const char *const *a = allowed; *a; a++)
-                spell_offer(&near, *a);
-            if (near.best)
-                return fail(c, map->items[i], path, "unknown field%s; did you mean \"%s\"?",
-                            why ? why : "", near.best);
-            return fail(c, map->items[i], path, "unknown field%s", why ? why : "");
+            char hint[200];
+            return fail(c, map->items[i], path, "unknown field%s%s", why ? why : "",
+                        spell_key_hint(map->keys[i], allowed, hint, sizeof(hint)));
         }
     }
     return 0;

@@ -332,14 +332,10 @@ static int spec_parse(struct recording_spec *s, const json_t *spec, const char *
     json_object_foreach((json_t *)spec, key, v)
     {
         if (strcmp(key, "policy") != 0 && strcmp(key, "selector") != 0) {
-            struct spell near;
-            spell_init(&near, key);
-            spell_offer(&near, "policy");
-            spell_offer(&near, "selector");
-            if (near.best)
-                return spec_error(s, "%s: spec.%.64s: unknown field; did you mean \"%s\"?", who,
-                                  key, near.best);
-            return spec_error(s, "%s: spec.%.64s: unknown field", who, key);
+            static const char *const fields[] = {"policy", "selector", NULL};
+            char hint[200];
+            return spec_error(s, "%s: spec.%.64s: unknown field%s", who, key,
+                              spell_key_hint(key, fields, hint, sizeof(hint)));
         }
     }
     const char *policy = json_string_value(json_object_get(spec, "policy"));

@@ -400,6 +400,18 @@ static int held_log_add(struct held_log *h, const struct policy *p)
     return 0;
 }
 
+/* The lines held go where held_log_line() sends them now that the makers are known. */
+static void held_log_flush(struct held_log *h)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        held_log_line(h->v[i].p, h->v[i].line, h);
+        free(h->v[i].line);
+    }
+    free(h->v);
+    h->v = NULL;
+    h->n = 0;
+}
+
 /* The profile what (printed in the line that counts the others) is made of v[0..n) and the
  * policies they extend, whose rules reach it through them: their lines held are printed, the
  * others counted, and so are the lines that come after. When they cannot be told (an invalid
@@ -424,13 +436,7 @@ static void held_log_know(struct engine *e, struct held_log *h, const struct pol
     snprintf(h->what, sizeof(h->what), "%s", what);
     h->known = true;
     h->all = r < 0;
-    for (size_t i = 0; i < h->n; i++) {
-        held_log_line(h->v[i].p, h->v[i].line, h);
-        free(h->v[i].line);
-    }
-    free(h->v);
-    h->v = NULL;
-    h->n = 0;
+    held_log_flush(h);
 }
 
 /* Says how many lines were not shown, once. */
@@ -448,11 +454,9 @@ static void held_log_note(struct held_log *h)
  * not known not to be the profile's; then the count of those not shown. */
 static void held_log_finish(struct held_log *h)
 {
-    for (size_t i = 0; i < h->n; i++) {
-        log_stderr(h->v[i].p, h->v[i].line, NULL);
-        free(h->v[i].line);
-    }
-    free(h->v);
+    if (!h->known)
+        h->known = h->all = true;
+    held_log_flush(h);
     held_log_note(h);
     free(h->makers);
     *h = (struct held_log){0};
