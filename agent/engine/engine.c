@@ -1029,7 +1029,7 @@ int engine_parent_hint(struct engine *e, const struct policy *p, char *buf, size
 {
     struct policy_key k;
     if (!policy_parent(p, &k) || find_parent(e, p))
-        return 0;
+        return -1;
     /* A bare name that is a ClusterSeccompPolicy's: its kind was left out. */
     struct policy_key ck = {PK_CLUSTER, NULL, k.name};
     if (k.kind != PK_CLUSTER && pstate_get(e, ck)) {

@@ -141,8 +141,9 @@ int engine_policy_status(struct engine *e, const struct policy *p, struct policy
 
 /* For the command line, beside the error of p when the parent it extends is not there: what
  * was likely meant (a ClusterSeccompPolicy of that name; the nearest name of the policies its
- * parent is looked for among), into buf: 1, or 0 when there is nothing to say. Not part of the
- * error itself, which names p's own fields only (the same whatever else is known). */
+ * parent is looked for among), into buf: 1, or 0 when there is nothing to say; -1 when p
+ * extends nothing or its parent is there. Not part of the error itself, which names p's own
+ * fields only (the same whatever else is known). */
 int engine_parent_hint(struct engine *e, const struct policy *p, char *buf, size_t size);
 
 /* The warning a policy calls for whatever it is compiled against, the same on every node (a

@@ -319,13 +319,18 @@ static void log_stderr(const struct policy *p, const char *line, void *userdata)
 }
 
 /* The error of invalid policy p (prefix before it), and what was likely meant when its parent
- * is missing. */
+ * is missing; unread: some file or document could not be read (validate goes on after one),
+ * and the parent may be in it (two objects without '---' between them are refused whole, and a
+ * YAML syntax error ends its file). */
 static void print_invalid(struct engine *e, const struct policy *p, const char *prefix,
-                          const char *error)
+                          const char *error, bool unread)
 {
     char hint[600];
-    bool h = engine_parent_hint(e, p, hint, sizeof(hint)) > 0;
-    fprintf(stderr, "kscmp: %s%s%s%s\n", prefix, error, h ? "; " : "", h ? hint : "");
+    int h = engine_parent_hint(e, p, hint, sizeof(hint));
+    fprintf(stderr, "kscmp: %s%s%s%s%s\n", prefix, error, h > 0 ? "; " : "", h > 0 ? hint : "",
+            h < 0 || !unread ? ""
+            : h > 0          ? " Or it is in a file or document that could not be read (above)"
+                             : "; it may be in a file or document that could not be read (above)");
 }
 
 /* compile, explain: the engine's lines about a policy (its warnings, its conflict), held until
@@ -892,7 +897,7 @@ static void warn_other_invalid(struct engine *e, struct held_log *held)
             continue;
         if (bad++ < WARN_OTHERS)
             print_invalid(e, all[i], "warning: not in this profile, but invalid: ",
-                          pr.error ? pr.error : "(the engine gave no reason)");
+                          pr.error ? pr.error : "(the engine gave no reason)", false);
     }
     free(all);
     if (bad > WARN_OTHERS)
@@ -1016,7 +1021,7 @@ static int compile_or_explain(int argc, char **argv, bool explain, struct held_l
         snprintf(what, sizeof(what), "the profile of %s", policy);
         held_log_know(e, held, &p, 1, what);
         if (!pr.valid) {
-            print_invalid(e, p, "error: ", pr.error);
+            print_invalid(e, p, "error: ", pr.error, false);
             return EXIT_INVALID;
         }
         _cleanup_(cprof_freep) struct cprof *prof = NULL;
@@ -1277,7 +1282,7 @@ int cli_tree(int argc, char **argv)
         return no_policy_error(e, argv[optind]);
     struct policy_result pr = {0};
     if (p && (engine_policy_result(e, p, &pr) < 0 || !pr.valid)) {
-        print_invalid(e, p, "error: ", pr.error ? pr.error : "invalid");
+        print_invalid(e, p, "error: ", pr.error ? pr.error : "invalid", false);
         return EXIT_INVALID;
     }
     if (strcmp(c.output, "json") == 0) {
@@ -1481,7 +1486,7 @@ int cli_validate(int argc, char **argv)
         if (!pr.valid) {
             bad++;
             if (!all[i]->error) /* decode errors were printed while loading */
-                print_invalid(e, all[i], "error: ", pr.error);
+                print_invalid(e, all[i], "error: ", pr.error, l.errors > 0);
             printf("invalid   %s %s\n", policy_kind_name(all[i]->kind), id);
             continue;
         }

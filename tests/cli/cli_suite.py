@@ -664,6 +664,23 @@ def test_duplicate_key(d):
     p = kscmp("validate", "-f", f)
     check(p.returncode == 1 and "duplicate key \"spec.z.a\"" in p.stderr,
           "validate: a duplicate key's path is its own mapping's", p.stderr)
+    # Two objects without '---' between them are refused whole: a child of the first is told
+    # where its parent may be, beside "not found", and no nearer name is offered for it alone.
+    f = write(d, "nodash.yaml", policy("base", "  seccomp: {syscalls: [read], action: Allow}\n") +
+              policy("web", "  seccomp: {syscalls: [write], action: Allow}\n"),
+              policy("app", "  extends: base\n  seccomp: {syscalls: [open], action: Allow}\n"))
+    p = kscmp("validate", "-f", f)
+    check(p.returncode == 1 and "two objects without a '---' line" in p.stderr and
+          "parent \"base\" not found (no SeccompPolicy demo/base); it may be in a file or "
+          "document that could not be read (above)" in p.stderr,
+          "validate: a parent in a document that could not be read is said to be maybe there",
+          p.stderr)
+    f = write(d, "nodash-ok.yaml",
+              policy("app", "  extends: base\n  seccomp: {syscalls: [open], action: Allow}\n"))
+    p = kscmp("validate", "-f", f)
+    check(p.returncode == 1 and "parent \"base\" not found" in p.stderr and
+          "could not be read" not in p.stderr,
+          "validate: with every document read, a missing parent is only missing", p.stderr)
 
 
 def test_proof(d):
