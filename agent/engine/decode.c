@@ -611,6 +611,14 @@ static int decode_names(struct dctx *c, const struct ynode *n, const char *field
             if (near)
                 return fail_item(c, it, field, i, "unknown group \"%.100s\"; did you mean \"%s\"?",
                                  s, near);
+            /* No group near it: a misspelt syscall listed here? */
+            bool at = s[0] == '@';
+            _cleanup_free_ char *sys = syscall_name_valid(s + at) ? syscall_nearest(s + at) : NULL;
+            if (sys)
+                return fail_item(c, it, field, i,
+                                 "unknown group \"%.100s\" (see kscmp groups); did you mean the "
+                                 "syscall \"%s\"? It goes under syscalls%s",
+                                 s, sys, at ? ", without the @" : "");
             return fail_item(c, it, field, i, "unknown group \"%.100s\" (see kscmp groups)", s);
         }
         if (!groups && !ok) {

@@ -166,6 +166,14 @@ static const struct bad_case bad_cases[] = {
      POLICY_HEAD "  seccomp: {groups: [\"@futex\"], action: Allow}\n", INVALID_POLICY, 7,
      "spec.seccomp.groups[0]: \"@futex\": futex is a syscall, not a group: list it under "
      "syscalls, without the @"},
+    {"a misspelt syscall among the groups, no group near it",
+     POLICY_HEAD "  seccomp: {groups: [ptrce], action: Allow}\n", INVALID_POLICY, 7,
+     "spec.seccomp.groups[0]: unknown group \"ptrce\" (see kscmp groups); did you mean the "
+     "syscall \"ptrace\"? It goes under syscalls"},
+    {"a misspelt syscall with an @ among the groups",
+     POLICY_HEAD "  seccomp: {groups: [\"@ptrce\"], action: Allow}\n", INVALID_POLICY, 7,
+     "unknown group \"@ptrce\" (see kscmp groups); did you mean the syscall \"ptrace\"? It goes "
+     "under syscalls, without the @"},
     {"a syscall near a group among the groups",
      POLICY_HEAD "  seccomp: {groups: [getuid], action: Allow}\n", INVALID_POLICY, 7,
      "spec.seccomp.groups[0]: \"getuid\" is a syscall, not a group: list it under syscalls"},
