@@ -1226,6 +1226,9 @@ static int decode_policy(struct dctx *c, const struct ynode *doc, enum policy_ki
     const struct ynode *ns = opt(meta, "namespace");
     p->ns_defaulted = kind != PK_CLUSTER && !ns;
     p->ns_ignored = kind == PK_CLUSTER && ns;
+    const struct ynode *at = ns ? ns : meta;
+    if (at && at->line > p->line && at->line - p->line <= UINT16_MAX)
+        p->ns_line_delta = (uint16_t)(at->line - p->line);
     /* Named as the engine names a policy: its kind and policy_id(), cut at 300 bytes (a NS/NAME
      * of 300 or more would read longer through object_who(), cut at who's size only). */
     char id[300];

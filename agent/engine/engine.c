@@ -1125,8 +1125,9 @@ char *engine_policy_warning(const struct policy *p)
     if (!ns && !sel)
         return NULL;
     char w[400], *msg = NULL;
-    if (asprintf(&msg, "%s: %s%s%s", where(p, w, sizeof(w)), ns ? ns : "", ns && sel ? "; " : "",
-                 sel ? sel : "") < 0)
+    int line = ns && p->ns_line_delta ? p->line + p->ns_line_delta : p->line;
+    if (asprintf(&msg, "%s: %s%s%s", where_at(p, line, w, sizeof(w)), ns ? ns : "",
+                 ns && sel ? "; " : "", sel ? sel : "") < 0)
         return NULL;
     return msg;
 }

@@ -95,6 +95,9 @@ struct policy {
     bool ns_defaulted : 1;
     bool ns_ignored : 1;
     struct verdict default_verdict;
+    /* The line of metadata.namespace (of metadata when it has none) less line, for the warning
+     * above; 0 when not known or more than 65535 lines on (the warning names line then). */
+    uint16_t ns_line_delta;
     char *ns; /* NULL for ClusterSeccompPolicy */
     char *name;
     char *file; /* where it came from, for messages ("policies.yaml", "api") */

@@ -1617,7 +1617,7 @@ static const struct message_case message_cases[] = {
      OBJS("apiVersion: kscmp.io/v1\nkind: ClusterSeccompPolicy\nmetadata: {name: c, namespace: "
           "demo}\nspec:\n  selector: {}\n  seccomp: {syscalls: [read], action: Allow}\n"),
      PK_CLUSTER, NULL, "c", NULL,
-     "test.yaml:1: ClusterSeccompPolicy c: metadata.namespace is ignored: a ClusterSeccompPolicy "
+     "test.yaml:3: ClusterSeccompPolicy c: metadata.namespace is ignored: a ClusterSeccompPolicy "
      "is in no namespace and applies in every namespace its namespaceSelector picks (every one "
      "without it); to limit it to one, give it a namespaceSelector, or make it a SeccompPolicy"},
     {"a ClusterSeccompPolicy with a namespace and no selector: both warnings in one",
@@ -1625,7 +1625,7 @@ static const struct message_case message_cases[] = {
           "demo}\nspec:\n  namespaceSelector: {matchLabels: {env: prod}}\n"
           "  seccomp: {syscalls: [read], action: Allow}\n"),
      PK_CLUSTER, NULL, "c", NULL,
-     "test.yaml:1: ClusterSeccompPolicy c: metadata.namespace is ignored: a ClusterSeccompPolicy "
+     "test.yaml:3: ClusterSeccompPolicy c: metadata.namespace is ignored: a ClusterSeccompPolicy "
      "is in no namespace and applies in every namespace its namespaceSelector picks (every one "
      "without it); to limit it to one, give it a namespaceSelector, or make it a SeccompPolicy; "
      "spec.namespaceSelector is set but spec.selector is not: the policy selects no pod "
@@ -1634,9 +1634,17 @@ static const struct message_case message_cases[] = {
      OBJS("apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: p}\nspec:\n"
           "  seccomp: {syscalls: [read], action: Allow}\n"),
      PK_POLICY, "default", "p", NULL,
-     "test.yaml:1: SeccompPolicy default/p: no metadata.namespace: it is in namespace \"default\" "
+     "test.yaml:3: SeccompPolicy default/p: no metadata.namespace: it is in namespace \"default\" "
      "(kubectl apply would put it in the namespace of its context), where it selects pods and "
      "finds its parent"},
+    {"the namespace warning names the line of metadata.namespace",
+     OBJS("# a comment\napiVersion: kscmp.io/v1\nkind: ClusterSeccompPolicy\nmetadata:\n  name: c"
+          "\n  labels: {a: b}\n  namespace: demo\nspec:\n  selector: {}\n"
+          "  seccomp: {syscalls: [read], action: Allow}\n"),
+     PK_CLUSTER, NULL, "c", NULL,
+     "test.yaml:7: ClusterSeccompPolicy c: metadata.namespace is ignored: a ClusterSeccompPolicy "
+     "is in no namespace and applies in every namespace its namespaceSelector picks (every one "
+     "without it); to limit it to one, give it a namespaceSelector, or make it a SeccompPolicy"},
     {"a SeccompPolicy without a namespace whose parent is elsewhere: said in the error",
      OBJS(POL("base", "  seccomp: {syscalls: [read], action: Allow}\n"),
           "apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {name: p}\nspec:\n"
