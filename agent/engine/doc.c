@@ -580,6 +580,106 @@ static int cmp_size(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The indentation of the line that starts at k, or SIZE_MAX when it holds nothing (blank, a
+ * comment). */
+static size_t indent_at(const struct builder *b, const char *k)
+{
+    const char *end = b->buf + b->len;
+    size_t c = 0;
+    while (k + c < end && k[c] == ' ')
+        c++;
+    return k + c < end && k[c] != '\n' && k[c] != '\r' && k[c] != '#' ? c : SIZE_MAX;
+}
+
+/* The indentation of the nearest line above line n (0-based) that holds something: the key a
+ * block that starts at line n is the value of; SIZE_MAX for none. */
+static size_t parent_column(const struct builder *b, size_t n)
+{
+    const char *l = line_at(b, n);
+    while (l && l > b->buf) {
+        const char *k = l - 1; /* the '\n' that ends the line above */
+        while (k > b->buf && k[-1] != '\n')
+            k--;
+        size_t c = indent_at(b, k);
+        if (c != SIZE_MAX)
+            return c;
+        l = k;
+    }
+    return SIZE_MAX;
+}
+
+/* The indentation of the first line from line n (0-based) on that holds something (SIZE_MAX:
+ * none). */
+static size_t content_column(const struct builder *b, size_t n)
+{
+    const char *end = b->buf + b->len;
+    for (const char *k = line_at(b, n); k && k < end;) {
+        size_t c = indent_at(b, k);
+        if (c != SIZE_MAX)
+            return c;
+        const char *eol = memchr(k, '\n', (size_t)(end - k));
+        k = eol ? eol + 1 : NULL;
+    }
+    return SIZE_MAX;
+}
+
+/* Whether a line below line n (0-based) is indented ind, before any line indented less: a key
+ * in line with the key of line n, after the deeper lines of its value. */
+static bool sibling_below(const struct builder *b, size_t n, size_t ind)
+{
+    const char *end = b->buf + b->len;
+    for (const char *k = line_at(b, n + 1); k && k < end;) {
+        size_t c = 0;
+        while (k + c < end && k[c] == ' ')
+            c++;
+        bool blank = k + c >= end || k[c] == '\n' || k[c] == '\r' || k[c] == '#';
+        if (!blank && c <= ind)
+            return c == ind &&
+                   !(k + c + 2 < end && k[c] == '-' && k[c + 1] == '-' && k[c + 2] == '-');
+        const char *eol = memchr(k, '\n', (size_t)(end - k));
+        k = eol ? eol + 1 : NULL;
+    }
+    return false;
+}
+
+/* libyaml's "did not find expected '-' indicator while parsing a block collection" names no
+ * indentation either: a line deeper than the list's "- " that is not in line with the keys of
+ * the item above it (" (line 30 is indented 6 spaces: the keys of the list item on line 29 are
+ * at 7, after its \"- \")") into buf. */
+static bool block_collection_hint(const struct builder *b, const yaml_parser_t *p, char *buf,
+                                  size_t len)
+{
+    const char *end = b->buf + b->len, *l = line_at(b, p->problem_mark.line);
+    size_t ind = 0, dash = p->context_mark.column;
+    while (l && l + ind < end && l[ind] == ' ')
+        ind++;
+    if (!l || ind <= dash)
+        return false;
+    /* The item above it: its "- " at the list's column, and the column of what follows (the
+     * lines walked back one at a time, from the problem's line to the list's first). */
+    size_t i = p->problem_mark.line;
+    for (const char *k = l; k > b->buf && i-- > p->context_mark.line;) {
+        for (k--; k > b->buf && k[-1] != '\n';)
+            k--;
+        size_t c = 0;
+        while (k + c < end && k[c] == ' ')
+            c++;
+        if (c != dash || k + c + 1 >= end || k[c] != '-' || k[c + 1] != ' ')
+            continue;
+        size_t at = c + 1;
+        while (k + at < end && k[at] == ' ')
+            at++;
+        if (at == ind || k + at >= end || k[at] == '\n' || k[at] == '#')
+            return false;
+        snprintf(buf, len,
+                 " (line %zu is indented %zu space%s: the keys of the list item on line %zu are "
+                 "at %zu, after its \"- \")",
+                 p->problem_mark.line + 1, ind, ind == 1 ? "" : "s", i + 1, at);
+        return true;
+    }
+    return false;
+}
+
 /* libyaml's "did not find expected key while parsing a block mapping" names no indentation:
  * into buf, how the problem's line is indented against the mapping's keys (a key indented one
  * space off), or that it is a list item among them (a list above that lost its "- "). */
@@ -639,11 +739,22 @@ static bool block_mapping_hint(const struct builder *b, const yaml_parser_t *p, 
                                     : i + 1 == ncols ? " and "
                                                      : ", ",
                                     cols[i]);
+        /* Deeper than the mapping's first key, under a parent key: that first key may be the
+         * one off (its siblings below all line up with this line). */
+        char first[96] = "";
+        size_t pc = parent_column(b, p->context_mark.line),
+               cc = content_column(b, p->context_mark.line + 1);
+        if (ind > keys && pc < keys && cc != SIZE_MAX && cc > ind && cc - ind == ind - pc &&
+            sibling_below(b, p->problem_mark.line, ind))
+            snprintf(first, sizeof(first),
+                     "; or line %zu, the first key of that mapping, is %zu "
+                     "space%s short",
+                     p->context_mark.line + 1, ind - keys, ind - keys == 1 ? "" : "s");
         snprintf(buf, len,
                  " (line %zu is indented %zu space%s, in line with no key above it (%s at %s): "
-                 "the keys of one mapping line up)",
+                 "the keys of one mapping line up%s)",
                  p->problem_mark.line + 1, ind, ind == 1 ? "" : "s",
-                 ncols == 1 ? "the key above is" : "the keys above are", list);
+                 ncols == 1 ? "the key above is" : "the keys above are", list, first);
     } else
         return false;
     return true;
@@ -677,7 +788,7 @@ static int parse_error(struct builder *b)
     const char *line_start = l;
     while (l && l < b->buf + b->len && *l == ' ')
         l++;
-    char quote[200];
+    char quote[320];
     if (l && l < b->buf + b->len && *l == '\t')
         hint = " (a tab: YAML indents with spaces)";
     else if (p->error == YAML_SCANNER_ERROR && p->problem &&
@@ -693,6 +804,11 @@ static int parse_error(struct builder *b)
              strcmp(p->problem, "did not find expected key") == 0 && p->context &&
              strcmp(p->context, "while parsing a block mapping") == 0 &&
              block_mapping_hint(b, p, quote, sizeof(quote)))
+        hint = quote;
+    else if (p->error == YAML_PARSER_ERROR && p->problem &&
+             strcmp(p->problem, "did not find expected '-' indicator") == 0 && p->context &&
+             strcmp(p->context, "while parsing a block collection") == 0 &&
+             block_collection_hint(b, p, quote, sizeof(quote)))
         hint = quote;
     else if (p->error == YAML_SCANNER_ERROR && p->problem &&
              strstr(p->problem, "cannot start any token") && line_start &&

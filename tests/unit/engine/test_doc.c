@@ -533,6 +533,24 @@ static const struct bad_case bad_yaml[] = {
      -EINVAL, 6,
      "(line 6 is indented 1 space, in line with no key above it (the keys above are at 0, 2 and "
      "4): the keys of one mapping line up)"},
+    /* The mapping's first key one space short: the line libyaml names lines up with the keys
+     * after it, and with a step of its parent's. */
+    {"a mapping's first key one space short",
+     "spec:\n selector:\n    matchLabels: {}\n  extends: base\n  seccomp: {}\n", 0, NULL, -EINVAL,
+     4,
+     "(line 4 is indented 2 spaces, in line with no key above it (the keys above are at 1 and 4): "
+     "the keys of one mapping line up; or line 2, the first key of that mapping, is 1 space "
+     "short)"},
+    {"keys one space short of their siblings: the first key is not blamed",
+     "spec:\n  seccomp:\n    syscalls: [read]\n   action: Allow\n   errno: EPERM\n", 0, NULL,
+     -EINVAL, 4,
+     "(line 4 is indented 3 spaces, in line with no key above it (the keys above are at 2 and 4): "
+     "the keys of one mapping line up)"},
+    {"a key of a list item off the item's keys",
+     "rules:\n  - index: 0\n    value: 0\n  - index: 1\n   value: 1\n", 0, NULL, -EINVAL, 5,
+     "did not find expected '-' indicator while parsing a block collection that starts at line 2 "
+     "(line 5 is indented 3 spaces: the keys of the list item on line 4 are at 4, after its \"- "
+     "\")"},
     {"a list item among a mapping's keys",
      "spec:\n  rules:\n    syscalls: [a]\n    action: Kill\n  - syscalls: [b]\n", 0, NULL, -EINVAL,
      5,
