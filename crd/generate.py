@@ -294,7 +294,8 @@ def block():
             "x-kubernetes-validations": [{
                 "rule": ERRNO_RULE,
                 "message": "errno must be a number from 1 to %d or one of the names kscmp "
-                           "knows (EPERM, EACCES, ...; %s lists them)" % (B("MAX_ERRNO"), DOCS),
+                           "knows (EPERM, EACCES, ...; docs/reference/fields.md lists them)"
+                           % B("MAX_ERRNO"),
             }],
         },
         "args": {
