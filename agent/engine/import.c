@@ -165,6 +165,9 @@ struct iprof {
     char **notes; /* comment lines for the output */
     size_t nnotes;
     bool selected;
+    /* SPO's spec.disabled: true, at this line (0: not disabled). Refused when it is imported
+     * or its rules are (a base), not when --name picks another object of the same file. */
+    int disabled_line;
 };
 
 struct import_set {
@@ -1051,9 +1054,7 @@ static int add_spo(struct pctx *c, const struct ynode *doc, struct kerr *err)
             return fail(c, dis, "spec.disabled", "must be true or false, not %s",
                         ynode_kind_name(dis));
         if (strcmp(dis->str, "true") == 0)
-            return fail(c, dis, "spec.disabled",
-                        "a disabled profile is not imported: kscmp has no disabled policies "
-                        "(leave the object out, or set disabled: false)");
+            p->disabled_line = dis->line > 0 ? dis->line : p->line;
     }
     const struct ynode *base = ynode_get(spec, "baseProfileName");
     if (!ynode_is_null(base)) {
@@ -1628,6 +1629,20 @@ static int render_one(struct import_set *s, struct iprof *p, FILE *f, struct ker
     int r = p->base ? base_chain(s, p, chain, &nchain, err) : 0;
     if (r < 0)
         return r;
+    if (p->disabled_line)
+        return kerr_set(err, -EINVAL,
+                        "%s:%d: %s: spec.disabled: a disabled profile is not imported: kscmp has "
+                        "no disabled policies (leave the object out, pick others with --name, or "
+                        "set disabled: false)",
+                        p->file, p->disabled_line, p->who);
+    for (size_t k = 0; k < nchain; k++)
+        if (chain[k]->disabled_line)
+            return kerr_set(err, -EINVAL,
+                            "%s:%d: %s: spec.baseProfileName: its base %s is disabled (%s:%d): "
+                            "kscmp imports no disabled profile's rules (set disabled: false "
+                            "there, or drop the base)",
+                            p->file, p->base_line, p->who, chain[k]->who, chain[k]->file,
+                            chain[k]->disabled_line);
     bool extends = nchain > 0 && chain[0]->selected && !o->inline_bases;
     _cleanup_free_ struct ient *ents = NULL;
     size_t n = 0, from_bases = 0;

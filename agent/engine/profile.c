@@ -779,15 +779,16 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
                     line = p->blocks[i].line;
                     break;
                 }
-            char where[300];
+            char where[300], more[48] = "";
+            if (idle > 1)
+                snprintf(more, sizeof(more), " (and %zu more)", idle - 1);
             if (idle &&
                 strv_addf(&notes->warnings, &notes->nwarnings,
                           "%s%s %s: %s: Allow under the default Allow it inherits from "
-                          "%s: allowing %s (and %zu more) that the parent does not name "
-                          "changes nothing (for an allow-list, set defaultAction: Block "
-                          "or Kill)",
+                          "%s: allowing %s%s that the parent does not name changes nothing "
+                          "(for an allow-list, set defaultAction: Block or Kill)",
                           loc(p, line, where, sizeof(where)), policy_kind_name(p->kind), c.id, path,
-                          p->extends ? p->extends : "its parent", first, idle - 1) < 0)
+                          p->extends ? p->extends : "its parent", first, more) < 0)
                 return -ENOMEM;
         }
         /* Listing an architecture the parent leaves out loosens it too (3.1: leaving one out

@@ -267,6 +267,21 @@ def malformed():
                  name="bad.txt")
     expect_error("--name selects nothing", spo, ["no SeccompProfile named \"zz\""],
                  args=["--name", "zz"], name="bad.yaml", names_file=False)
+    # A disabled profile is refused where it would be imported or inlined as a base, not when
+    # --name picks another object of the same file.
+    disabled = spo.replace("name: p", "name: old") + "  disabled: true\n"
+    path = os.path.join(TMP, "with-disabled.yaml")
+    open(path, "w").write(spo + "---\n" + disabled)
+    p = run([KSCMP, "import", "--kernel", "6.1", "-f", path, "--name", "p"])
+    if p.returncode == 0 and "name: p" in p.stdout and "old" not in p.stdout:
+        ok("spo --name past a disabled object of the same file")
+    else:
+        bad("spo --name past a disabled object of the same file", f"exit {p.returncode}: {p.stderr}")
+    expect_error("spo disabled, all imported", spo + "---\n" + disabled,
+                 [":12:", "SeccompProfile ns/old", "spec.disabled"], name="bad.yaml")
+    expect_error("spo disabled base", spo + "  baseProfileName: old\n---\n" + disabled,
+                 [":6:", "SeccompProfile ns/p", "spec.baseProfileName", "ns/old is disabled"],
+                 args=["--name", "p"], name="bad.yaml")
 
 
 def determinism_and_cli():

@@ -1681,6 +1681,13 @@ static const struct message_case message_cases[] = {
      "test.yaml:6: SeccompPolicy demo/child: spec.seccomp: Allow under the default Allow it "
      "inherits from base: allowing getpid (and 1 more) that the parent does not name changes "
      "nothing (for an allow-list, set defaultAction: Block or Kill)"},
+    {"one such Allow: no \"and 0 more\"",
+     OBJS(POL("base", "  rules: [{syscalls: [ptrace], action: Kill}]\n"),
+          POL("child", "  extends: base\n  seccomp: {syscalls: [read], action: Allow}\n")),
+     PK_POLICY, "demo", "child", NULL,
+     "test.yaml:6: SeccompPolicy demo/child: spec.seccomp: Allow under the default Allow it "
+     "inherits from base: allowing read that the parent does not name changes nothing (for an "
+     "allow-list, set defaultAction: Block or Kill)"},
     {"an Allow that adds to an allow-list parent: no warning",
      OBJS(POL("base", "  seccomp: {syscalls: [read], action: Allow}\n"),
           POL("child", "  extends: base\n"
