@@ -162,6 +162,19 @@ static const struct startup_entry entries[] = {
      NULL},
 };
 
+/* The entries whose step ends "(refused with an errno, it falls back...)": runc >= 1.2 looks
+ * for a safe way to open procfs and takes the plain /proc when these fail. */
+static const char *const errno_fallbacks[] = {"faccessat", "fsconfig",  "fsmount",
+                                              "fsopen",    "open_tree", "uname"};
+
+bool startup_errno_falls_back(const struct startup_entry *e)
+{
+    for (size_t i = 0; e->name && i < ELEMENTSOF(errno_fallbacks); i++)
+        if (strcmp(e->name, errno_fallbacks[i]) == 0)
+            return true;
+    return false;
+}
+
 const struct startup_entry *startup_entries(size_t *ret_n)
 {
     *ret_n = ELEMENTSOF(entries);
@@ -307,6 +320,12 @@ static bool blocks(struct verdict v)
     return v.action != ACT_ALLOW && v.action != ACT_LOG;
 }
 
+/* Whether v keeps the runtime from starting the container (fb: an errno does not). */
+static bool stops(struct verdict v, bool fb)
+{
+    return blocks(v) && !(fb && v.action == ACT_ERRNO);
+}
+
 int startup_blocked_set(const struct cprof *p, const struct startup_set *s,
                         struct startup_block **ret, size_t *ret_n)
 {
@@ -316,13 +335,14 @@ int startup_blocked_set(const struct cprof *p, const struct startup_set *s,
         const struct startup_member *m = &s->member[i];
         const struct centry *e = profile_entry(p, m->id);
         struct verdict uncond = e ? e->v : p->dflt;
+        bool fb = startup_errno_falls_back(m->entry);
         /* The conditional rules' else is the unconditional rule, or the default. */
-        bool some_block = blocks(uncond), some_allow = !blocks(uncond);
+        bool some_block = stops(uncond, fb), some_allow = !stops(uncond, fb);
         size_t nc = 0;
         const struct ccond *c = profile_conds(p, m->id, &nc);
         for (size_t k = 0; k < nc; k++) {
-            some_block = some_block || blocks(c[k].v);
-            some_allow = some_allow || !blocks(c[k].v);
+            some_block = some_block || stops(c[k].v, fb);
+            some_allow = some_allow || !stops(c[k].v, fb);
         }
         if (some_block)
             v[n++] = (struct startup_block){m->entry, m->name, some_allow};

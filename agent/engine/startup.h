@@ -83,8 +83,13 @@ struct startup_block {
     bool conditional; /* blocked only when some argument condition holds */
 };
 
+/* Whether a refusal of e with an errno lets the runtime take another way, the container
+ * starting all the same (its step says so): only a kill or a trap stops it there. */
+bool startup_errno_falls_back(const struct startup_entry *e);
+
 /* The syscalls of set s that p blocks (an action other than Allow or Audit, always or under
- * some argument condition), in table order, into ret (the caller frees it; NULL when none). */
+ * some argument condition; for an entry the runtime falls back from, an action other than
+ * those and Errno), in table order, into ret (the caller frees it; NULL when none). */
 int startup_blocked_set(const struct cprof *p, const struct startup_set *s,
                         struct startup_block **ret, size_t *ret_n);
 

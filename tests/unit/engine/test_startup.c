@@ -178,6 +178,10 @@ static void test_data(void **state)
             fail_msg("%s after a 32-bit-only entry", e->name);
         if (e->stays && strlen(e->stays) < 20)
             fail_msg("%s: say why it stays", id);
+        /* The runtime falls back from an errno where the step says so, and only there. */
+        bool says = e->step_long && strstr(e->step_long, "refused with an errno, it falls back");
+        if (says != startup_errno_falls_back(e))
+            fail_msg("%s: its step and startup_errno_falls_back() disagree", id);
     }
     /* The sizes, so that a change of the sets is a deliberate one. */
     const char *names[64];
@@ -461,6 +465,27 @@ static void test_blocklists(void **state)
     ssync(e, &r);
     assert_int_equal(r.nf, 1);
     assert_int_equal(r.nev, 0);
+    srec_clear(&r);
+    engine_free(e);
+
+    /* uname refused with an errno: runc takes another way to procfs, the container starts;
+     * killed, it does not. */
+    static const char *const uname_errno = POL("web", "  selector: {matchLabels: {app: web}}\n"
+                                                      "  rules: [{syscalls: [uname, open_tree], "
+                                                      "action: Block}]\n");
+    e = engine_for_startup("x86_64",
+                           OBJS(uname_errno, WEB_POD("p", "  containers: [{name: a}]\n")));
+    ssync(e, &r);
+    assert_int_equal(r.nev, 0);
+    srec_clear(&r);
+    engine_free(e);
+    static const char *const uname_kill = POL("web", "  selector: {matchLabels: {app: web}}\n"
+                                                     "  rules: [{syscalls: [uname], action: "
+                                                     "Kill}]\n");
+    e = engine_for_startup("x86_64", OBJS(uname_kill, WEB_POD("p", "  containers: [{name: a}]\n")));
+    ssync(e, &r);
+    assert_int_equal(events_with(&r, "ProfileBlocksStartup"), 1);
+    assert_int_equal(events_with(&r, "uname (runc >= 1.2 (exec): reads the kernel's version"), 1);
     srec_clear(&r);
     engine_free(e);
 }
