@@ -1740,7 +1740,26 @@ static int vemit(const struct sync_ops *ops, const struct pod *pod, const char *
     _cleanup_free_ char *msg = NULL;
     if (vasprintf(&msg, fmt, ap) < 0)
         return -ENOMEM;
-    struct engine_event ev = {pod, reason, msg, cause};
+    struct engine_event ev = {.pod = pod, .reason = reason, .message = msg, .cause = cause};
+    return ops->event(&ev, ops->userdata);
+}
+
+/* An Event of type Normal (engine_event.normal). */
+static int emit_normal(const struct sync_ops *ops, const struct pod *pod, const char *reason,
+                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int emit_normal(const struct sync_ops *ops, const struct pod *pod, const char *reason,
+                       const char *fmt, ...)
+{
+    if (!ops->event)
+        return 0;
+    va_list ap;
+    va_start(ap, fmt);
+    _cleanup_free_ char *msg = NULL;
+    int n = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return -ENOMEM;
+    struct engine_event ev = {.pod = pod, .reason = reason, .message = msg, .normal = true};
     return ops->event(&ev, ops->userdata);
 }
 
@@ -1964,6 +1983,17 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
     size_t nnopolicy = 0;
     if (!nopolicy)
         return -ENOMEM;
+    /* The pods whose contributors are all ClusterSeccompPolicies, each with the first of them
+     * (told once the file is known to be written). */
+    struct cluster_only {
+        const struct pod *pod;
+        const struct policy *first;
+        size_t n;
+    };
+    _cleanup_free_ struct cluster_only *conly = calloc(npods, sizeof(*conly));
+    size_t nconly = 0;
+    if (!conly)
+        return -ENOMEM;
     bool keep = false, noarch = false, toolarge = false, nsmissing = false;
     /* The first invalid contributor met (pods by name, then rank), and the pod it was met for. */
     const struct pstate *bad_ps = NULL;
@@ -2013,6 +2043,11 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
             free(cv.v);
             continue;
         }
+        bool all_cluster = cv.n > 0 && !rec;
+        for (size_t k = 0; all_cluster && k < cv.n; k++)
+            all_cluster = cv.v[k]->p->kind == PK_CLUSTER;
+        if (all_cluster)
+            conly[nconly++] = (struct cluster_only){pod, cv.v[0]->p, cv.n};
         _cleanup_free_ const struct cprof **profs = calloc(cv.n + 1, sizeof(*profs));
         bool bad = !profs;
         for (size_t k = 0; profs && k < cv.n && r >= 0; k++) {
@@ -2222,6 +2257,16 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
             for (size_t i = 0; r >= 0 && warning && i < npods; i++)
                 r = emit(ops, pods[i]->pod, "ProfileBlocksStartup", "kscmp/%s: %s", rel, warning);
         }
+    }
+    for (size_t i = 0; r >= 0 && res.action == FILE_WRITE && i < nconly; i++) {
+        char more[48] = "";
+        if (conly[i].n > 1)
+            snprintf(more, sizeof(more), " and %zu more", conly[i].n - 1);
+        r = emit_normal(ops, conly[i].pod, "ClusterPoliciesOnly",
+                        "kscmp/%s holds only what ClusterSeccompPolicies give (%s%s) for this "
+                        "pod: there is no SeccompPolicy %s/%s and none of %s selects the pod (a "
+                        "misspelt localhostProfile, or a deleted policy?)",
+                        rel, conly[i].first->name, more, conly[i].pod->ns, name, conly[i].pod->ns);
     }
     for (size_t i = 0; r >= 0 && res.action == FILE_WRITE && i < nrefused; i++) {
         char id[300];

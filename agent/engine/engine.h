@@ -205,11 +205,16 @@ struct file_result {
 struct engine_event {
     const struct pod *pod;
     const char *reason; /* ProfileRefused, NoPolicy, PolicyInvalid, ProfileConflict,
-                         * ProfileBlocksStartup */
+                         * ProfileBlocksStartup, ClusterPoliciesOnly */
     const char *message;
     const char *cause; /* the reason alone, without what the agent does about it: PolicyInvalid:
                         * the invalid policy's own message; NoPolicy: why none contributes;
                         * else NULL */
+    /* An Event of type Normal, not Warning: ClusterPoliciesOnly (the pod's file is written,
+     * made by ClusterSeccompPolicies alone: no SeccompPolicy named after it, none selecting the
+     * pod; a misspelt localhostProfile or a deleted policy reads so, and so does a pod meant
+     * to run under the cluster's policies only). */
+    bool normal;
 };
 
 struct sync_ops {

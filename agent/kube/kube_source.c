@@ -397,5 +397,6 @@ void kubesrc_relist(struct kubesrc *src)
 int kubesrc_event(const struct engine_event *ev, void *userdata)
 {
     struct kubesrc *src = userdata;
-    return pod_events_post(src->events, ev->pod, ev->reason, ev->message);
+    return ev->normal ? pod_events_post_normal(src->events, ev->pod, ev->reason, ev->message)
+                      : pod_events_post(src->events, ev->pod, ev->reason, ev->message);
 }

@@ -278,14 +278,29 @@ static int lookup_then_send(struct pod_events *pe, const char *key, const struct
     return r;
 }
 
+static int post(struct pod_events *pe, const struct pod *pod, const char *type, const char *reason,
+                const char *message, const struct event_note *notes, size_t nnotes);
+
 int pod_events_post(struct pod_events *pe, const struct pod *pod, const char *reason,
                     const char *message)
 {
-    return pod_events_post_noted(pe, pod, reason, message, NULL, 0);
+    return post(pe, pod, "Warning", reason, message, NULL, 0);
+}
+
+int pod_events_post_normal(struct pod_events *pe, const struct pod *pod, const char *reason,
+                           const char *message)
+{
+    return post(pe, pod, "Normal", reason, message, NULL, 0);
 }
 
 int pod_events_post_noted(struct pod_events *pe, const struct pod *pod, const char *reason,
                           const char *message, const struct event_note *notes, size_t nnotes)
+{
+    return post(pe, pod, "Warning", reason, message, notes, nnotes);
+}
+
+static int post(struct pod_events *pe, const struct pod *pod, const char *type, const char *reason,
+                const char *message, const struct event_note *notes, size_t nnotes)
 {
     _cleanup_free_ char *key = event_key(pod, reason, message);
     if (!key)
@@ -293,7 +308,10 @@ int pod_events_post_noted(struct pod_events *pe, const struct pod *pod, const ch
     int q = event_dedup_add(&pe->sent, key);
     if (q <= 0)
         return q;
-    log_warning("event Warning %s on pod %s/%s: %s", reason, pod->ns, pod->name, message);
+    if (strcmp(type, "Warning") == 0)
+        log_warning("event Warning %s on pod %s/%s: %s", reason, pod->ns, pod->name, message);
+    else
+        log_info("event %s %s on pod %s/%s: %s", type, reason, pod->ns, pod->name, message);
     char ts[64];
     rfc3339_utc(time(NULL), ts, sizeof(ts));
     _cleanup_free_ char *gen = NULL;
@@ -305,7 +323,7 @@ int pod_events_post_noted(struct pod_events *pe, const struct pod *pod, const ch
         "apiVersion", "v1", "kind", "Event", "metadata", "generateName", gen, "namespace", pod->ns,
         "involvedObject", "apiVersion", "v1", "kind", "Pod", "namespace", pod->ns, "name",
         pod->name, "uid", pod->uid ? pod->uid : "", "reason", reason, "message", message, "type",
-        "Warning", "source", "component", "kscmp", "host", pe->node, "firstTimestamp", ts,
+        type, "source", "component", "kscmp", "host", pe->node, "firstTimestamp", ts,
         "lastTimestamp", ts, "count", 1, "reportingComponent", "kscmp", "reportingInstance",
         pe->node);
     json_t *annotations = ev && nnotes ? json_object() : NULL;

@@ -36,6 +36,10 @@ int pod_events_find_posted(const char *body, size_t len, const char *uid, const 
 int pod_events_post(struct pod_events *pe, const struct pod *pod, const char *reason,
                     const char *message);
 
+/* The same, of type Normal: a fact worth seeing in `kubectl describe pod`, not a problem. */
+int pod_events_post_normal(struct pod_events *pe, const struct pod *pod, const char *reason,
+                           const char *message);
+
 /* A fact of an Event for programs to read (kubectl kscmp): one of its metadata.annotations. */
 struct event_note {
     const char *key, *value;

@@ -128,6 +128,11 @@ static int on_event(const struct engine_event *ev, void *userdata)
     if (r <= 0)
         return r;
     metrics_add(a->m, M_EVENTS_SENT, 1);
+    if (ev->normal) {
+        log_info("event Normal %s on pod %s/%s: %s", ev->reason, ev->pod->ns, ev->pod->name,
+                 ev->message);
+        return 0;
+    }
     a->warnings++;
     log_warning("event Warning %s on pod %s/%s: %s", ev->reason, ev->pod->ns, ev->pod->name,
                 ev->message);

@@ -856,6 +856,8 @@ static int prove_or_say(const char *what, const char *json, size_t len, int arch
 static int cli_on_event(const struct engine_event *ev, void *userdata)
 {
     struct file_out *o = userdata;
+    if (ev->normal)
+        return 0; /* ClusterPoliciesOnly: note_unnamed() says it */
     bool warning = strcmp(ev->reason, "ProfileConflict") == 0 ||
                    strcmp(ev->reason, "ProfileBlocksStartup") == 0;
     if (!warning)

@@ -977,6 +977,8 @@ struct owed {
 static int status_on_event(const struct engine_event *ev, void *userdata)
 {
     struct owed *o = userdata;
+    if (ev->normal)
+        return 0; /* status lists Warning Events only */
     return json_array_append_new(o->list, json_pack("{s:s, s:s, s:s}", "namespace", ev->pod->ns,
                                                     "name", ev->pod->name, "reason", ev->reason));
 }

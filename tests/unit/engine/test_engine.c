@@ -31,6 +31,7 @@ struct revent {
     char *pod; /* "ns/name" */
     char *reason;
     char *message;
+    bool normal;
 };
 
 struct rec {
@@ -93,6 +94,9 @@ static int rec_event_cb(const struct engine_event *ev, void *userdata)
         fail();
     e->reason = strdup(ev->reason);
     e->message = strdup(ev->message);
+    e->normal = ev->normal;
+    /* Only ClusterPoliciesOnly is a Normal Event. */
+    assert_int_equal(ev->normal, strcmp(ev->reason, "ClusterPoliciesOnly") == 0);
     return 0;
 }
 
@@ -420,7 +424,7 @@ static const struct contrib_case contrib_cases[] = {
      {{"dev/app.json", FILE_WRITE, {{"ptrace", "TRAP"}, {NULL}}},
       {"dev/q.json", FILE_REMOVE, {{NULL}}},
       {"prod/app.json", FILE_WRITE, {{"ptrace", "TRAP"}, {NULL}}}},
-     {{"dev/q", "NoPolicy"}}},
+     {{"dev/q", "NoPolicy"}, {"dev/p", "ClusterPoliciesOnly"}, {"prod/p", "ClusterPoliciesOnly"}}},
     {"ClusterSeccompPolicy without a selector contributes to nothing",
      OBJS(CPOL("base", "  seccomp: {syscalls: [ptrace], action: Block}\n"),
           POD("demo", "p", "{app: x}", "kscmp/demo/base.json")),
@@ -557,6 +561,48 @@ static void test_no_policy(void **state)
     load(e, OBJS(POL("none", "  seccomp: {syscalls: [read], action: Allow}\n")));
     sync_rec(e, &r);
     want_file(&r, "demo/none.json", FILE_WRITE);
+    assert_int_equal(r.nev, 0);
+    rec_clear(&r);
+    engine_free(e);
+}
+
+/* A file that ClusterSeccompPolicies alone make is written, and its pod told so by a Normal
+ * Event (a misspelt localhostProfile, a deleted policy), until a SeccompPolicy of its own
+ * contributes. */
+static void test_cluster_policies_only(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct engine *e =
+        engine_for("x86_64", OBJS(CPOL("guard", "  selector: {}\n  ceiling: true\n"
+                                                "  rules: [{syscalls: [ptrace], action: Block}]\n"),
+                                  POL("web", "  selector: {matchLabels: {app: web}}\n"
+                                             "  seccomp: {syscalls: [read], action: Allow}\n"),
+                                  POD("demo", "p", "{app: x}", "kscmp/demo/wbe.json")));
+    sync_rec(e, &r);
+    want_file(&r, "demo/wbe.json", FILE_WRITE);
+    const struct revent *ev = event_of(&r, "demo/p", "ClusterPoliciesOnly");
+    assert_true(ev->normal);
+    assert_non_null(strstr(ev->message, "kscmp/demo/wbe.json holds only what "
+                                        "ClusterSeccompPolicies give (guard)"));
+    assert_non_null(strstr(ev->message, "no SeccompPolicy demo/wbe"));
+    assert_int_equal(r.nev, 1);
+    /* A policy of its own, by name: no more Event. */
+    load(e, OBJS(POL("wbe", "  seccomp: {syscalls: [write], action: Allow}\n")));
+    sync_rec(e, &r);
+    want_file(&r, "demo/wbe.json", FILE_WRITE);
+    assert_int_equal(r.nev, 0);
+    rec_clear(&r);
+    engine_free(e);
+    /* One that selects the pod does as well. */
+    e = engine_for("x86_64",
+                   OBJS(CPOL("guard", "  selector: {}\n  rules: [{syscalls: [ptrace], action: "
+                                      "Block}]\n"),
+                        POL("web", "  selector: {matchLabels: {app: x}}\n"
+                                   "  seccomp: {syscalls: [read], action: Allow}\n"),
+                        POD("demo", "p", "{app: x}", "kscmp/demo/wbe.json")));
+    sync_rec(e, &r);
+    want_file(&r, "demo/wbe.json", FILE_WRITE);
     assert_int_equal(r.nev, 0);
     rec_clear(&r);
     engine_free(e);
@@ -2440,6 +2486,7 @@ int main(void)
         cmocka_unit_test(test_policy_tag),
         cmocka_unit_test(test_contributions_table),
         cmocka_unit_test(test_no_policy),
+        cmocka_unit_test(test_cluster_policies_only),
         cmocka_unit_test(test_refused_references),
         cmocka_unit_test(test_invalid_policy_keeps_file),
         cmocka_unit_test(test_held_shared_file_tells_every_pod),
