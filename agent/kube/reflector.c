@@ -280,8 +280,11 @@ static void on_watch_done(long status, const char *body, size_t len, const char 
         return;
     }
     char why[256];
-    snprintf(why, sizeof(why), "watch ended: %s%s%ld", error ? error : "",
-             error ? ", HTTP " : "HTTP ", status);
+    snprintf(why, sizeof(why), "watch ended: %s%s%ld%s", error ? error : "",
+             error ? ", HTTP " : "HTTP ", status,
+             status == 429 ? " (Too Many Requests: the API server is busy, or holds this agent to "
+                             "its API Priority and Fairness share; usual while many clients start)"
+                           : "");
     retry_later(r, false, why);
 }
 
