@@ -1731,36 +1731,31 @@ int engine_contributors(struct engine *e, const struct pod *pod, const char *nam
     return 0;
 }
 
-/* Hands the pod's Event to ops: the message formatted, the cause (or NULL) as given. */
+/* Hands the pod's Event to ops: the message formatted, the cause (or NULL) as given; normal:
+ * of type Normal (engine_event.normal). */
 static int vemit(const struct sync_ops *ops, const struct pod *pod, const char *reason,
-                 const char *cause, const char *fmt, va_list ap)
+                 const char *cause, bool normal, const char *fmt, va_list ap)
 {
     if (!ops->event)
         return 0;
     _cleanup_free_ char *msg = NULL;
     if (vasprintf(&msg, fmt, ap) < 0)
         return -ENOMEM;
-    struct engine_event ev = {.pod = pod, .reason = reason, .message = msg, .cause = cause};
+    struct engine_event ev = {
+        .pod = pod, .reason = reason, .message = msg, .cause = cause, .normal = normal};
     return ops->event(&ev, ops->userdata);
 }
 
-/* An Event of type Normal (engine_event.normal). */
 static int emit_normal(const struct sync_ops *ops, const struct pod *pod, const char *reason,
                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static int emit_normal(const struct sync_ops *ops, const struct pod *pod, const char *reason,
                        const char *fmt, ...)
 {
-    if (!ops->event)
-        return 0;
     va_list ap;
     va_start(ap, fmt);
-    _cleanup_free_ char *msg = NULL;
-    int n = vasprintf(&msg, fmt, ap);
+    int r = vemit(ops, pod, reason, NULL, true, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return -ENOMEM;
-    struct engine_event ev = {.pod = pod, .reason = reason, .message = msg, .normal = true};
-    return ops->event(&ev, ops->userdata);
+    return r;
 }
 
 static int emit(const struct sync_ops *ops, const struct pod *pod, const char *reason,
@@ -1770,7 +1765,7 @@ static int emit(const struct sync_ops *ops, const struct pod *pod, const char *r
 {
     va_list ap;
     va_start(ap, fmt);
-    int r = vemit(ops, pod, reason, NULL, fmt, ap);
+    int r = vemit(ops, pod, reason, NULL, false, fmt, ap);
     va_end(ap);
     return r;
 }
@@ -1812,7 +1807,7 @@ static int emit_cause(const struct sync_ops *ops, const struct pod *pod, const c
 {
     va_list ap;
     va_start(ap, fmt);
-    int r = vemit(ops, pod, reason, cause, fmt, ap);
+    int r = vemit(ops, pod, reason, cause, false, fmt, ap);
     va_end(ap);
     return r;
 }
