@@ -15,6 +15,7 @@
 
 #include "base/cleanup.h"
 #include "base/names.h"
+#include "base/spell.h"
 #include "engine/decode.h"
 #include "engine/doc.h"
 #include "engine/engine.h"
@@ -570,6 +571,33 @@ static void file_views_free(struct file_views *f)
     free(f->v);
 }
 
+static int keep_pod_name(json_t *item, void *userdata)
+{
+    json_t *name = json_object_get(json_object_get(item, "metadata"), "name");
+    return json_is_string(name) ? json_array_append(userdata, name) : 0;
+}
+
+/* The pod of namespace ns whose name is nearest to name, for "did you mean" (NULL: none, or
+ * the pods cannot be listed); the names listed are kept in names, which the result points
+ * into. */
+static const char *nearest_pod(struct world *w, const char *ns, const char *name, json_t *names)
+{
+    _cleanup_free_ char *path = NULL;
+    struct kerr err = {0};
+    if (asprintf(&path, "/api/v1/namespaces/%s/pods", ns) < 0 ||
+        kube_fetch_list(w->f, path, MAX_LIST, keep_pod_name, names, &err) < 0)
+        return NULL;
+    struct spell near;
+    spell_init(&near, name);
+    size_t i;
+    json_t *n;
+    json_array_foreach(names, i, n)
+    {
+        spell_offer(&near, json_string_value(n));
+    }
+    return near.best;
+}
+
 int cli_cluster_explain(int argc, char **argv)
 {
     struct copts o = {0};
@@ -602,9 +630,12 @@ int cli_cluster_explain(int argc, char **argv)
     if (asprintf(&path, "/api/v1/namespaces/%s/pods/%s", ns, o.pod) < 0)
         return EXIT_INVALID;
     if ((r = kube_fetch_json(w.f, path, &pod_json, &err)) < 0) {
-        if (r == -ENOENT)
-            fprintf(stderr, "kscmp: error: no pod %s in namespace %s\n", o.pod, ns);
-        else
+        if (r == -ENOENT) {
+            _cleanup_(json_decrefp) json_t *names = json_array();
+            const char *near = names ? nearest_pod(&w, ns, o.pod, names) : NULL;
+            fprintf(stderr, "kscmp: error: no pod %s in namespace %s%s%s%s\n", o.pod, ns,
+                    near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+        } else
             fprintf(stderr, "kscmp: error: %s\n", err.msg);
         return EXIT_INVALID;
     }

@@ -45,9 +45,12 @@ static int run_compile(int argc, char **argv)
     return cli_compile(argc, argv, false);
 }
 
-/* explain pod NAME reads the cluster; explain -f ... the files. */
+/* explain pod NAME reads the cluster; explain -f ... the files. A word before any other
+ * option that is neither (explain web-1 -n demo) is told the form, not a getopt complaint
+ * about the options that follow it. */
 static int run_explain(int argc, char **argv)
 {
+    const char *word = NULL; /* the first argument that is not an option or its value */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "pod") == 0 || strcmp(a, "pods") == 0 || strcmp(a, "po") == 0 ||
@@ -62,6 +65,16 @@ static int run_explain(int argc, char **argv)
             break;
         if (valued)
             i++; /* its value */
+        else if (a[0] != '-' && !word)
+            word = a;
+    }
+    if (word) {
+        fprintf(stderr,
+                "kscmp explain: \"%s\" is not something explain takes: for a pod of the "
+                "cluster write 'explain pod %s'; for files, 'explain -f FILE --pod FILE'\n"
+                "Run 'kscmp explain --help' for usage.\n",
+                word, word);
+        return EXIT_USAGE;
     }
     return cli_compile(argc, argv, true);
 }

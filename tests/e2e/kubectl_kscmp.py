@@ -321,7 +321,19 @@ def scenario(E, agent):
     # the offline explain still works beside the cluster one
     p = subprocess.run([KSCMP, "explain", "--help"], capture_output=True, text=True)
     check(p.returncode == 0 and "--policy" in p.stdout, "kscmp explain --help is the offline one")
+    trial_findings(E, agent)
     print(f"# scenario took {time.time() - ts0:.1f} s", flush=True)
+
+
+def trial_findings(E, agent):
+    """What the real-node trial found explain pod getting wrong (/work/coord/trial-node.md)."""
+    # A name one letter off: did you mean; the word pod left out: the form to write
+    p = E.kscmp("explain", "pod", "web1", "-n", NS)
+    check(p.returncode == 1 and "did you mean web-1?" in p.stderr,
+          "explain pod web1: did you mean web-1", p.stderr)
+    p = E.kscmp("explain", "web-1", "-n", NS)
+    check(p.returncode == 2 and "explain pod web-1" in p.stderr and "unrecognized" not in p.stderr,
+          "explain web-1 -n NS: tells to write explain pod web-1", p.stderr)
 
 
 def main():
