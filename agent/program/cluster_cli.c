@@ -598,6 +598,33 @@ static const char *nearest_pod(struct world *w, const char *ns, const char *name
     return near.best;
 }
 
+/* The note for file rel ("NS/NAME.json") that ClusterSeccompPolicies alone make: no policy of
+ * ns is named name or selects the pod. A misspelt localhostProfile, or a deleted policy, under
+ * a cluster-wide policy that covers the pod gives the pod that baseline alone (the agent posts
+ * no NoPolicy), so it is said, with the nearest policy of ns, as the offline explain does. */
+static char *cluster_only_note(struct world *w, const char *ns, const char *name, const char *rel)
+{
+    struct spell near;
+    spell_init(&near, name);
+    size_t i;
+    json_t *rec;
+    json_array_foreach(w->policies, i, rec)
+    {
+        const char *kind = str_at(rec, "kind");
+        if (strcmp(str_at(rec, "namespace"), ns) == 0 &&
+            (strcmp(kind, "SeccompPolicy") == 0 || strcmp(kind, "KubeArmorSeccompPolicy") == 0))
+            spell_offer(&near, str_at(rec, "name"));
+    }
+    char *note = NULL;
+    if (asprintf(&note,
+                 "there is no SeccompPolicy %s/%s, and no policy of %s selects the pod: kscmp/%s "
+                 "holds only what ClusterSeccompPolicies give%s%s%s%s%s",
+                 ns, name, ns, rel, near.best ? " (did you mean kscmp/" : "", near.best ? ns : "",
+                 near.best ? "/" : "", near.best ? near.best : "", near.best ? ".json?)" : "") < 0)
+        return NULL;
+    return note;
+}
+
 int cli_cluster_explain(int argc, char **argv)
 {
     struct copts o = {0};
@@ -855,9 +882,10 @@ int cli_cluster_explain(int argc, char **argv)
         if (ncv == 0)
             fprintf(t, "    none: there is no SeccompPolicy %s/%s and no policy selects the pod\n",
                     ns, name);
-        bool pending = false;
+        bool pending = false, own = false;
         for (size_t k = 0; k < ncv; k++) {
             const struct policy *p = cv[k].policy;
+            own |= p->kind != PK_CLUSTER;
             json_t *rec = find_policy_rec(&w, p);
             const char *reason = NULL, *message = NULL;
             const char *ready =
@@ -878,6 +906,14 @@ int cli_cluster_explain(int argc, char **argv)
                     message && !ok ? message : "", reason ? ")" : "");
         }
         free(cv);
+        if (ncv && !own && !engine_get_policy(w.e, PK_POLICY, ns, name) &&
+            !engine_get_policy(w.e, PK_KUBEARMOR, ns, name)) {
+            _cleanup_free_ char *note = cluster_only_note(&w, ns, name, v->rel);
+            if (!note)
+                return EXIT_INVALID;
+            fprintf(t, "  Note: %s\n", note);
+            json_object_set_new(jf, "note", json_string(note));
+        }
         /* What the node's file holds, as the policies' status and the Events tell it. */
         const char *state;
         switch (v->action) {

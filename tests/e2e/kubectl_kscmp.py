@@ -325,8 +325,39 @@ def scenario(E, agent):
     print(f"# scenario took {time.time() - ts0:.1f} s", flush=True)
 
 
+def pod_in(ns, name, labels, ref):
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": ns, "labels": labels},
+            "spec": {"nodeName": "node-a",
+                     "securityContext": {"seccompProfile": {"type": "Localhost",
+                                                            "localhostProfile": ref}},
+                     "containers": [{"name": "main", "image": "registry.invalid/x:1"}]}}
+
+
+def explain_json(E, *args):
+    p = E.kscmp("explain", "pod", *args, "-o", "json")
+    return p, (json.loads(p.stdout) if p.returncode == 0 else {})
+
 def trial_findings(E, agent):
     """What the real-node trial found explain pod getting wrong (/work/coord/trial-node.md)."""
+    # A misspelt localhostProfile that a cluster policy alone makes: a note names the missing
+    # SeccompPolicy and the nearest one (the agent writes the file and posts no NoPolicy).
+    E.apply(pol("guard", ["capset"], kind="ClusterSeccompPolicy", action="Block",
+                selector={"matchLabels": {"tier": "guarded"}},
+                ns_selector={"matchLabels": {"env": "prod"}}, ceiling=True),
+            pod_in(NS, "typo-1", {"tier": "guarded"}, f"kscmp/{NS}/wbe.json"))
+    E.ready("ClusterSeccompPolicy", "guard")
+    wait_until(lambda: agent.read(f"{NS}/wbe.json") is not None, T, "wbe.json from guard alone")
+    p = E.kscmp("explain", "pod", "typo-1", "-n", NS)
+    check(p.returncode == 0 and f"Note: there is no SeccompPolicy {NS}/wbe" in p.stdout and
+          "holds only what ClusterSeccompPolicies give (did you mean "
+          f"kscmp/{NS}/web.json?)" in p.stdout,
+          "explain: a file of cluster policies alone gets the note, with the nearest file",
+          p.stdout[-2500:] + p.stderr)
+    p, j = explain_json(E, "web-1", "-n", NS)
+    check(p.returncode == 0 and j.get("files") and "note" not in j["files"][0],
+          "explain: no note on a file its namespace's policies make", p.stdout[-1500:])
+
     # A name one letter off: did you mean; the word pod left out: the form to write
     p = E.kscmp("explain", "pod", "web1", "-n", NS)
     check(p.returncode == 1 and "did you mean web-1?" in p.stderr,
