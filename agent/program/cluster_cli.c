@@ -29,7 +29,7 @@
 
 static const char *const explain_help =
     "Usage: kubectl kscmp explain pod NAME [-n NAMESPACE] [-o text|json] [--kubeconfig FILE]\n"
-    "                                  [--context NAME]\n\n"
+    "                                  [--context NAME] [--startup-syscalls auto|none]\n\n"
     "Reads the cluster (nothing is changed) and tells, for each container of the pod, which\n"
     "profile file it uses, the policies that contribute to that file and why (named after the\n"
     "file, selector, cluster policy), the profile they compile to on the pod's node, the\n"
@@ -39,7 +39,11 @@ static const char *const explain_help =
     "  -n, --namespace NS   the pod's namespace (default: the kubeconfig context's, or default)\n"
     "  -o, --output FMT     text (default) or json\n"
     "      --kubeconfig F   default: $KUBECONFIG, ~/.kube/config, then the pod's service account\n"
-    "      --context NAME   a context of the kubeconfig (default: its current-context)\n";
+    "      --context NAME   a context of the kubeconfig (default: its current-context)\n"
+    "      --startup-syscalls auto|none\n"
+    "                       the agent's --startup-syscalls (the chart's startupSyscalls):\n"
+    "                       auto (default) or none; the profile and the Events it would post\n"
+    "                       are those of an agent run so\n";
 
 static const char *const status_help =
     "Usage: kubectl kscmp status [-A | -n NAMESPACE] [-o text|json] [--kubeconfig FILE]\n"
@@ -65,6 +69,7 @@ struct copts {
     const char *kubeconfig;
     const char *context;
     bool all;
+    bool startup_none; /* explain: --startup-syscalls none */
     const char *pod;
 };
 
@@ -86,6 +91,7 @@ static int parse_copts(const char *cmd, const char *help, bool explain, int argc
         {"kubeconfig", required_argument, NULL, 'k'},
         {"context", required_argument, NULL, 'c'},
         {"all-namespaces", no_argument, NULL, 'A'},
+        {"startup-syscalls", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -113,6 +119,13 @@ static int parse_copts(const char *cmd, const char *help, bool explain, int argc
             if (explain)
                 return cusage(cmd, "%s", "-A goes with status");
             o->all = true;
+            break;
+        case 'S':
+            if (!explain)
+                return cusage(cmd, "%s", "--startup-syscalls goes with explain pod");
+            if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "none") != 0)
+                return cusage(cmd, "--startup-syscalls \"%s\": want auto or none", optarg);
+            o->startup_none = strcmp(optarg, "none") == 0;
             break;
         case 'h':
             fputs(help, stdout);
@@ -638,6 +651,7 @@ int cli_cluster_explain(int argc, char **argv)
         fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
         return EXIT_INVALID;
     }
+    engine_set_startup(w.e, !o.startup_none); /* as the agent was started */
     const char *ns = o.ns                        ? o.ns
                      : kube_fetch_namespace(w.f) ? kube_fetch_namespace(w.f)
                                                  : "default";
@@ -689,6 +703,7 @@ int cli_cluster_explain(int argc, char **argv)
                 if ((r = engine_new(na, &w.e)) < 0)
                     return EXIT_INVALID;
                 engine_past_known(w.e);
+                engine_set_startup(w.e, !o.startup_none);
                 arch = na;
             }
             arch_note = na >= 0 ? "the node's" : arch_note;

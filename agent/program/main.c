@@ -56,12 +56,16 @@ static int run_explain(int argc, char **argv)
         if (strcmp(a, "pod") == 0 || strcmp(a, "pods") == 0 || strcmp(a, "po") == 0 ||
             strncmp(a, "pod/", 4) == 0)
             return cli_cluster_explain(argc, argv);
-        static const char *const with_value[] = {"-n",       "--namespace",  "-o",
-                                                 "--output", "--kubeconfig", "--context"};
-        bool valued = false;
-        for (size_t k = 0; k < sizeof(with_value) / sizeof(*with_value); k++)
+        static const char *const with_value[] = {
+            "-n",        "--namespace",       "-o", "--output", "--kubeconfig",
+            "--context", "--startup-syscalls"};
+        bool valued = false, joined = false;
+        for (size_t k = 0; k < sizeof(with_value) / sizeof(*with_value); k++) {
+            size_t n = strlen(with_value[k]);
             valued |= strcmp(a, with_value[k]) == 0;
-        if (a[0] == '-' && !valued)
+            joined |= strncmp(a, with_value[k], n) == 0 && a[n] == '=' && a[1] == '-';
+        }
+        if (a[0] == '-' && !valued && !joined)
             break;
         if (valued)
             i++; /* its value */

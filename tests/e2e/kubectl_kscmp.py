@@ -358,6 +358,26 @@ def trial_findings(E, agent):
     check(p.returncode == 0 and j.get("files") and "note" not in j["files"][0],
           "explain: no note on a file its namespace's policies make", p.stdout[-1500:])
 
+    # --startup-syscalls: the profile and the Events of an agent run with that mode
+    p, j = explain_json(E, "typo-1", "-n", NS)
+    check(any(e.get("reason") == "ProfileBlocksStartup" for e in j.get("expectedEvents", [])),
+          "explain (auto): a policy that blocks capset gets ProfileBlocksStartup",
+          p.stdout[-1500:] + p.stderr)
+    p, j = explain_json(E, "typo-1", "-n", NS, "--startup-syscalls", "none")
+    check(p.returncode == 0 and
+          not any(e.get("reason") == "ProfileBlocksStartup" for e in j.get("expectedEvents", [])),
+          "explain --startup-syscalls none: no ProfileBlocksStartup", p.stdout[-1500:] + p.stderr)
+    p = E.kscmp("explain", "pod", "web-1", "-n", NS, "--startup-syscalls", "none")
+    check(p.returncode == 0 and "container start-up" not in p.stdout,
+          "explain --startup-syscalls none: no start-up rules in the profile", p.stdout[-2500:])
+    p = E.kscmp("explain", "pod", "web-1", "-n", NS)
+    check("container start-up" in p.stdout, "explain (auto): start-up rules in the profile",
+          p.stdout[-2500:])
+    for args in (["explain", "pod", "web-1", "--startup-syscalls", "some"],
+                 ["status", "--startup-syscalls", "none"]):
+        p = E.kscmp(*args)
+        check(p.returncode == 2, f"usage error: {' '.join(args)} -> exit 2", p.stderr)
+
     # A name one letter off: did you mean; the word pod left out: the form to write
     p = E.kscmp("explain", "pod", "web1", "-n", NS)
     check(p.returncode == 1 and "did you mean web-1?" in p.stderr,
