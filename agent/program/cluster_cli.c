@@ -467,6 +467,9 @@ struct file_view {
     char *json;
     char *explain;
     char *why;
+    /* The action of an agent started after the policies (engine_as_started_now()) */
+    enum file_action action_restarted;
+    bool held; /* the agent said it keeps the file for a policy invalid since its start */
 };
 
 /* One engine_compute_file: the file's result, and the Events the pod would get now. */
@@ -534,16 +537,77 @@ static const char *why_key(enum contrib_reason why)
     }
 }
 
-static int pods_on_node(json_t *item, void *userdata)
+/* Puts a pod (an API object) into e unless e has it or it is the one explained (skip_name). */
+static int put_pod_json(struct engine *e, json_t *item, const char *skip_name)
 {
-    struct world *w = userdata;
     struct object o = {0};
     struct kerr err = {0};
     int r = decode_api(item, "v1", "Pod", &o, &err);
-    if (r == 0 && o.type == OBJ_POD && !engine_get_pod(w->e, o.pod->ns, o.pod->name))
-        r = engine_put_pod(w->e, TAKE_PTR(o.pod));
+    if (r == 0 && o.type == OBJ_POD && !engine_get_pod(e, o.pod->ns, o.pod->name) &&
+        !(skip_name && strcmp(o.pod->name, skip_name) == 0))
+        r = engine_put_pod(e, TAKE_PTR(o.pod));
     object_clear(&o);
     return r == -ENOMEM ? r : 0;
+}
+
+/* The pods of the node: into the engine, and kept (items) for the restarted agent's view. */
+struct node_pods {
+    struct engine *e;
+    json_t *items;
+};
+
+static int pods_on_node(json_t *item, void *userdata)
+{
+    struct node_pods *np = userdata;
+    int r = put_pod_json(np->e, item, NULL);
+    return r < 0 ? r : json_array_append(np->items, item);
+}
+
+/* An engine as the agent of the pod's node holds the world when it started after the
+ * policies were last changed (engine_past_known() not called): a policy invalid then, of
+ * which it never saw a version compile, may have selected any pod of its scope, so it holds
+ * every file there (engine.h). The agent that has run since before sees what w->e shows. The
+ * node's pods are items (API objects), the pod explained pod_json. */
+static int engine_as_started_now(struct world *w, int arch, bool startup, const char *ns,
+                                 json_t *items, json_t *pod_json, struct engine **ret,
+                                 struct kerr *err)
+{
+    _cleanup_(engine_freep) struct engine *e = NULL;
+    int r = engine_new(arch, &e);
+    if (r < 0)
+        return kerr_set(err, r, "cannot start the engine: %s", strerror(-r));
+    engine_set_startup(e, startup);
+    size_t i;
+    json_t *rec;
+    json_array_foreach(w->policies, i, rec)
+    {
+        struct object o = {0};
+        struct kerr perr = {0};
+        /* kind and apiVersion were filled in by put_policy() */
+        r = decode_api(json_object_get(rec, "object"), "kscmp.io/v1", str_at(rec, "kind"), &o,
+                       &perr);
+        if (r == 0 && o.type == OBJ_POLICY)
+            r = engine_put_policy(e, TAKE_PTR(o.policy));
+        object_clear(&o);
+        if (r < 0)
+            return r;
+    }
+    struct world fw = {.f = w->f, .e = e};
+    if ((r = put_namespace(&fw, ns, err)) < 0)
+        return r;
+    const char *name =
+        json_string_value(json_object_get(json_object_get(pod_json, "metadata"), "name"));
+    json_t *item;
+    json_array_foreach(items, i, item)
+    {
+        if ((r = put_pod_json(e, item, name)) < 0)
+            return r;
+    }
+    _cleanup_(json_decrefp) json_t *copy = json_deep_copy(pod_json);
+    if (!copy || (r = put_pod_json(e, copy, NULL)) < 0)
+        return -ENOMEM;
+    *ret = TAKE_PTR(e);
+    return 0;
 }
 
 static void print_ts(int64_t t, char *buf, size_t len)
@@ -611,6 +675,71 @@ static const char *nearest_pod(struct world *w, const char *ns, const char *name
     return near.best;
 }
 
+/* The policies that hold file name of pod for an agent started now (restarted) but not for
+ * one that has run since before (cv, ncv): invalid since before it started, never seen to
+ * compile. Appends their ids to ids. */
+static int held_since_start(struct engine *restarted, const struct pod *pod, const char *name,
+                            const struct contributor *cv, size_t ncv, json_t *ids)
+{
+    struct contributor *rv = NULL;
+    size_t nrv = 0;
+    int r = engine_contributors(restarted, pod, name, &rv, &nrv);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < nrv && r == 0; i++) {
+        const struct policy *p = rv[i].policy;
+        bool known = false;
+        for (size_t k = 0; k < ncv; k++)
+            known |= cv[k].policy->kind == p->kind && strcmp(cv[k].policy->name, p->name) == 0 &&
+                     strcmp(cv[k].policy->ns ? cv[k].policy->ns : "", p->ns ? p->ns : "") == 0;
+        if (known || rv[i].why != CONTRIB_HELD)
+            continue;
+        char id[300];
+        policy_id(p, id, sizeof(id));
+        r = json_array_append_new(ids, json_sprintf("%s %s", policy_kind_name(p->kind), id));
+    }
+    free(rv);
+    return r;
+}
+
+/* Whether the pod's Events (events) have the agent's PolicyInvalid saying it keeps kscmp/rel
+ * for a policy that was invalid when it started (engine.c, held_reason()). */
+static bool told_held_since_start(json_t *events, const char *rel)
+{
+    size_t n = strlen(rel), i;
+    json_t *ev;
+    json_array_foreach(events, i, ev)
+    {
+        const char *msg = str_at(ev, "message");
+        if (strcmp(str_at(ev, "reason"), "PolicyInvalid") == 0 && strncmp(msg, "kscmp/", 6) == 0 &&
+            strncmp(msg + 6, rel, n) == 0 && msg[6 + n] == ' ' &&
+            strstr(msg, "it was invalid when the agent started"))
+            return true;
+    }
+    return false;
+}
+
+/* The ids of a JSON array of strings, ", " between them (NULL: no memory). */
+static char *join_ids(json_t *ids)
+{
+    char *s = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&s, &len);
+    if (!f)
+        return NULL;
+    size_t i;
+    json_t *id;
+    json_array_foreach(ids, i, id)
+    {
+        fprintf(f, "%s%s", i ? ", " : "", json_string_value(id));
+    }
+    if (fclose(f) != 0) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
 /* The note for file rel ("NS/NAME.json") that ClusterSeccompPolicies alone make: no policy of
  * ns is named name or selects the pod. A misspelt localhostProfile, or a deleted policy, under
  * a cluster-wide policy that covers the pod gives the pod that baseline alone (the agent posts
@@ -660,6 +789,8 @@ int cli_cluster_explain(int argc, char **argv)
     _cleanup_(json_decrefp) json_t *out = NULL;
     _cleanup_(json_decrefp) json_t *node = NULL;
     _cleanup_(json_decrefp) json_t *now = NULL;
+    _cleanup_(json_decrefp) json_t *now_restarted = json_array();
+    _cleanup_(json_decrefp) json_t *node_pods = json_array();
     _cleanup_(ctrs_free) struct ctrs cs = {0};
     _cleanup_(file_views_free) struct file_views fv = {0};
     _cleanup_(object_clear) struct object pod_obj = {0};
@@ -723,7 +854,8 @@ int cli_cluster_explain(int argc, char **argv)
                              ns, esc) < 0)
             return EXIT_INVALID;
         struct kerr perr = {0};
-        if (kube_fetch_list(w.f, ppath, MAX_LIST, pods_on_node, &w, &perr) < 0)
+        struct node_pods np = {w.e, node_pods};
+        if (kube_fetch_list(w.f, ppath, MAX_LIST, pods_on_node, &np, &perr) < 0)
             fprintf(stderr,
                     "kscmp: warning: the other pods of node %s cannot be listed (%s): "
                     "a file they share is shown for this pod alone\n",
@@ -755,6 +887,15 @@ int cli_cluster_explain(int argc, char **argv)
         fprintf(stderr, "kscmp: warning: the pod's Events cannot be read: %s\n", err.msg);
         events = json_array();
     }
+    /* What the agent holds depends on whether it saw the policies invalid now ever compile:
+     * the view of one that started after them too. */
+    _cleanup_(engine_freep) struct engine *restarted = NULL;
+    if (!now_restarted || !node_pods)
+        return EXIT_INVALID;
+    if ((r = engine_as_started_now(&w, arch, !o.startup_none, ns, node_pods, pod_json, &restarted,
+                                   &err)) < 0)
+        fprintf(stderr, "kscmp: warning: what an agent started now would hold is not shown: %s\n",
+                err.msg[0] ? err.msg : strerror(-r));
 
     /* Containers and their profiles: the container's setting wins over the pod's. */
     json_t *pod_sc = json_object_get(spec, "securityContext");
@@ -822,6 +963,20 @@ int cli_cluster_explain(int argc, char **argv)
         struct sync_ops ops = {.file = explain_on_file, .event = explain_on_event, .userdata = &fp};
         if ((r = engine_compute_file(w.e, v->rel, &ops)) < 0 && r != -ENOENT)
             return EXIT_INVALID;
+        v->action_restarted = v->action;
+        if (restarted) {
+            struct file_view rv = {0};
+            struct file_pass rp = {&rv, engine_sysdb(restarted), now_restarted, ns, o.pod};
+            struct sync_ops rops = {
+                .file = explain_on_file, .event = explain_on_event, .userdata = &rp};
+            r = engine_compute_file(restarted, v->rel, &rops);
+            v->action_restarted = rv.action;
+            free(rv.json);
+            free(rv.explain);
+            free(rv.why);
+            if (r < 0 && r != -ENOENT)
+                return EXIT_INVALID;
+        }
     }
 
     /* Output. */
@@ -920,6 +1075,12 @@ int cli_cluster_explain(int argc, char **argv)
                     reason ? " (" : "", reason ? reason : "", message && !ok ? ": " : "",
                     message && !ok ? message : "", reason ? ")" : "");
         }
+        _cleanup_(json_decrefp) json_t *held_by = json_array();
+        if (!held_by || (restarted && v->action != FILE_KEEP && v->action_restarted == FILE_KEEP &&
+                         held_since_start(restarted, pod, name, cv, ncv, held_by) < 0)) {
+            free(cv);
+            return EXIT_INVALID;
+        }
         free(cv);
         if (ncv && !own && !engine_get_policy(w.e, PK_POLICY, ns, name) &&
             !engine_get_policy(w.e, PK_KUBEARMOR, ns, name)) {
@@ -943,18 +1104,64 @@ int cli_cluster_explain(int argc, char **argv)
         default:
             state = "absent";
         }
+        /* A policy invalid since before the agent started holds what it may have selected:
+         * said by the agent's Event, it is what the node does; else it depends on when the
+         * agent started, which the API does not tell. */
+        _cleanup_free_ char *held_ids = json_array_size(held_by) ? join_ids(held_by) : NULL;
+        if (json_array_size(held_by) && !held_ids)
+            return EXIT_INVALID;
+        v->held = held_ids && told_held_since_start(events, v->rel);
+        if (v->held) {
+            state = "kept as it was (the last profile written, or absent if there never was one)";
+            json_object_set_new(jf, "heldBy", json_incref(held_by));
+        } else if (held_ids) {
+            json_object_set_new(jf, "keptIfAgentStartedWhileInvalid", json_incref(held_by));
+        }
         json_object_set_new(jf, "state",
-                            json_string(v->action == FILE_WRITE  ? "written"
-                                        : v->action == FILE_KEEP ? "kept"
-                                                                 : "absent"));
-        if (v->why)
+                            json_string(v->held                   ? "kept"
+                                        : v->action == FILE_WRITE ? "written"
+                                        : v->action == FILE_KEEP  ? "kept"
+                                                                  : "absent"));
+        if (v->why && !v->held)
             json_object_set_new(jf, "why", json_string(v->why));
-        fprintf(t, "  On the node: %s%s%s\n", state, v->why ? ": " : "", v->why ? v->why : "");
+        if (v->held)
+            fprintf(t,
+                    "  On the node: %s: %s invalid since before the agent started: which pods it "
+                    "selected before is not known to the agent, so it takes it to select any pod "
+                    "of its scope (its PolicyInvalid Event on this pod says so)\n",
+                    state, held_ids);
+        else
+            fprintf(t, "  On the node: %s%s%s\n", state, v->why ? ": " : "", v->why ? v->why : "");
+        if (held_ids && !v->held)
+            fprintf(t,
+                    "  Unless the agent started while %s was invalid: then it keeps the file as "
+                    "it was (which pods that policy selected before is not known to it) and says "
+                    "so in a PolicyInvalid Event on this pod\n",
+                    held_ids);
         if (v->json) {
             json_t *pj = json_loads(v->json, 0, NULL);
             json_object_set_new(jf, "profile", pj ? pj : json_null());
         }
         json_array_append_new(jfiles, jf);
+    }
+    /* What the agent said (Events) and what it would say now: where it holds a file for a
+     * policy invalid since its start, as an agent started now would. */
+    for (size_t i = 0; i < fv.n; i++) {
+        if (!fv.v[i].held)
+            continue;
+        size_t k;
+        json_t *ev;
+        json_array_foreach(now_restarted, k, ev)
+        {
+            bool dup = false;
+            for (size_t m = 0; m < json_array_size(now); m++)
+                dup |=
+                    strcmp(str_at(json_array_get(now, m), "message"), str_at(ev, "message")) == 0;
+            if (!dup && strcmp(str_at(ev, "reason"), "PolicyInvalid") == 0 &&
+                json_array_append(now, ev) < 0)
+                return EXIT_INVALID;
+        }
+        break;
     }
     /* What the agent said (Events) and what it would say now. */
     json_object_set_new(out, "events", json_incref(events));
@@ -984,7 +1191,8 @@ int cli_cluster_explain(int argc, char **argv)
         struct file_view *v = &fv.v[i];
         if (!v->explain)
             continue;
-        fprintf(t, "\nProfile kscmp/%s (each syscall's action and where it comes from):\n", v->rel);
+        fprintf(t, "\nProfile kscmp/%s (each syscall's action and where it comes from)%s:\n",
+                v->rel, v->held ? ", once the policy that holds it is fixed" : "");
         fputs(v->explain, t);
     }
     if (fclose(TAKE_PTR(t)) != 0)

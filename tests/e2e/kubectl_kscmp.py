@@ -338,6 +338,7 @@ def explain_json(E, *args):
     p = E.kscmp("explain", "pod", *args, "-o", "json")
     return p, (json.loads(p.stdout) if p.returncode == 0 else {})
 
+
 def trial_findings(E, agent):
     """What the real-node trial found explain pod getting wrong (/work/coord/trial-node.md)."""
     # A misspelt localhostProfile that a cluster policy alone makes: a note names the missing
@@ -377,6 +378,50 @@ def trial_findings(E, agent):
                  ["status", "--startup-syscalls", "none"]):
         p = E.kscmp(*args)
         check(p.returncode == 2, f"usage error: {' '.join(args)} -> exit 2", p.stderr)
+
+    # A policy invalid since before the agent started holds its whole namespace (the agent
+    # does not know what it selected before); one that went invalid while it ran does not.
+    E.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ci"}},
+            policy("ci", "early", ["read", "write", "exit_group"]),
+            pod_in("ci", "early-1", {"app": "early"}, "kscmp/ci/early.json"))
+    wait_until(lambda: agent.read("ci/early.json") is not None, T, "ci/early.json")
+    E.apply(policy("ci", "t-parent", ["read"], extends="missing"))
+    wait_until(lambda: (E.c.get_ok("/apis/kscmp.io/v1/namespaces/ci/seccomppolicies/t-parent")
+                        .get("status") or {}).get("conditions"), T, "t-parent's status")
+    p, j = explain_json(E, "early-1", "-n", "ci")
+    f0 = (j.get("files") or [{}])[0]
+    check(f0.get("state") == "written" and
+          f0.get("keptIfAgentStartedWhileInvalid") == ["SeccompPolicy ci/t-parent"],
+          "explain: an agent that ran before t-parent broke writes early.json; one started "
+          "since would keep it: said", p.stdout[-1500:] + p.stderr)
+    # The agent restarts (with --startup-syscalls none, as helm startupSyscalls=none)
+    agent.stop()
+    agent.extra = agent.extra + ["--startup-syscalls", "none"]
+    agent.start()
+    agent.wait_ready(T)
+    E.apply(policy("ci", "later", ["read", "write", "exit_group"]),
+            pod_in("ci", "later-1", {"app": "later"}, "kscmp/ci/later.json"))
+    wait_until(lambda: E.c.events("ci", "later-1", "PolicyInvalid"), T, "PolicyInvalid on later-1")
+    p = E.kscmp("explain", "pod", "later-1", "-n", "ci")
+    check(p.returncode == 0 and "On the node: kept as it was" in p.stdout and
+          "SeccompPolicy ci/t-parent invalid since before the agent started" in p.stdout and
+          "every contributor is Ready" not in p.stdout and agent.read("ci/later.json") is None,
+          "explain: a file held by a policy invalid since the agent started reads as kept",
+          p.stdout[-2500:] + p.stderr)
+    p, j = explain_json(E, "later-1", "-n", "ci")
+    f0 = (j.get("files") or [{}])[0]
+    check(f0.get("state") == "kept" and f0.get("heldBy") == ["SeccompPolicy ci/t-parent"] and
+          any(e.get("reason") == "PolicyInvalid" for e in j.get("expectedEvents", [])),
+          "explain -o json: state kept, heldBy t-parent, PolicyInvalid expected", j.get("files"))
+    # --startup-syscalls none is what that agent writes, byte for byte in meaning
+    wait_until(lambda: b'"capset"' not in (agent.read(f"{NS}/web.json") or b'"capset"'), T,
+               "web.json rewritten without the start-up syscalls")
+    p, j = explain_json(E, "web-1", "-n", NS, "--startup-syscalls", "none")
+    disk = json.loads(agent.read(f"{NS}/web.json"))
+    check(((j.get("files") or [{}])[0]).get("profile") == disk,
+          "explain --startup-syscalls none: the profile equals the file of an agent run so",
+          json.dumps(((j.get("files") or [{}])[0]).get("profile"))[:600] + "\n---\n" +
+          json.dumps(disk)[:600])
 
     # A name one letter off: did you mean; the word pod left out: the form to write
     p = E.kscmp("explain", "pod", "web1", "-n", NS)
