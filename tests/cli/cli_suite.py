@@ -525,6 +525,16 @@ def test_help():
     p = kscmp("explain", "--help")
     check(p.returncode == 0 and "kscmp explain pod NAME" in p.stdout,
           "explain --help mentions explain pod", p.stdout[:400])
+    p = kscmp("explain", "pod", "--help")
+    check(p.returncode == 0 and "--startup-syscalls auto|none" in p.stdout,
+          "explain pod --help has --startup-syscalls", p.stdout[:600])
+    # the word pod left out: the form to write, not getopt on the options after the name
+    for args in (["web-1", "-n", "demo"], ["-n", "demo", "web-1"],
+                 ["web-1", "--startup-syscalls=none"]):
+        p = kscmp("explain", *args)
+        check(p.returncode == 2 and "explain pod web-1" in p.stderr and
+              "unrecognized" not in p.stderr,
+              f"explain {' '.join(args)}: says to write explain pod web-1", p.stderr)
     p = kscmp("record", "--help")
     check(p.returncode == 0 and "kscmp record show NAME" in p.stdout,
           "record --help mentions record show", p.stdout[:400])
