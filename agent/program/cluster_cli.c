@@ -1286,6 +1286,60 @@ static bool owed_now(json_t *owed, const char *ns, const char *name, const char 
     return false;
 }
 
+/* The words of the agent's PolicyInvalid Event (engine.c, held_reason()) when the policy has
+ * been invalid since before the agent started: the agent then holds every file of the
+ * policy's scope until a version of it compiles, whatever it selects. */
+#define HELD_SINCE_START                                                                           \
+    "(it was invalid when the agent started, and which pods its earlier versions selected is "     \
+    "not known): "
+
+/* Whether a PolicyInvalid Event (ev, from collect_warning) of a pod still holds because its
+ * policy has been invalid since before the agent started: the Event says so, and that policy
+ * is still there, not re-created since the Event, and has no version in force (the CLI's
+ * engine knows the past of every policy, as an agent that has run since before they came,
+ * so it does not owe this Event itself). */
+static bool held_since_start(struct world *w, json_t *ev)
+{
+    const char *msg = str_at(ev, "message");
+    const char *at = strstr(msg, HELD_SINCE_START);
+    if (!at)
+        return false;
+    at += strlen(HELD_SINCE_START);
+    /* "KIND NS/NAME: why" or "ClusterSeccompPolicy NAME: why" */
+    const char *sp = strchr(at, ' ');
+    const char *colon = sp ? strchr(sp + 1, ':') : NULL;
+    if (!colon)
+        return false;
+    _cleanup_free_ char *kind = strndup(at, (size_t)(sp - at));
+    _cleanup_free_ char *id = strndup(sp + 1, (size_t)(colon - sp - 1));
+    if (!kind || !id)
+        return true; /* out of memory: the Event counts as it is */
+    char *slash = strchr(id, '/');
+    const char *ns = slash ? id : NULL;
+    const char *name = slash ? slash + 1 : id;
+    if (slash)
+        *slash = '\0';
+    enum policy_kind k = PK__MAX;
+    for (int i = 0; i < PK__MAX; i++)
+        if (strcmp(kind, policy_kind_name((enum policy_kind)i)) == 0)
+            k = (enum policy_kind)i;
+    if (k == PK__MAX || (k == PK_CLUSTER) != (ns == NULL))
+        return false;
+    const struct policy *p = engine_get_policy(w->e, k, ns, name);
+    if (!p)
+        return false; /* deleted since: the agent lets go */
+    json_t *rec = find_policy_rec(w, p);
+    const char *created = json_string_value(json_object_get(
+        json_object_get(json_object_get(rec, "object"), "metadata"), "creationTimestamp"));
+    int64_t told = parse_ts(str_at(ev, "lastTimestamp"));
+    if (told && parse_ts(created) > told)
+        return false; /* re-created after the Event: a new policy to the agent too */
+    bool in_force = false;
+    if (engine_policy_in_force(w->e, p, &in_force) < 0)
+        return true;
+    return !in_force;
+}
+
 int cli_cluster_status(int argc, char **argv)
 {
     struct copts o = {0};
@@ -1428,7 +1482,8 @@ int cli_cluster_status(int argc, char **argv)
                        strcmp(reason, "NamespaceUnknown") == 0) {
                 /* Without the Namespace's labels what is owed is not known: the Event counts. */
                 current = !json_is_true(json_object_get(namespaces_done, pns)) ||
-                          owed_now(owed, pns, pname, reason);
+                          owed_now(owed, pns, pname, reason) ||
+                          (strcmp(reason, "PolicyInvalid") == 0 && held_since_start(&w, ev));
             }
             json_object_set_new(ev, "current", json_boolean(current));
             any |= current;
