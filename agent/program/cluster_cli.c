@@ -52,7 +52,8 @@ static const char *const status_help =
     "(NoPolicy, PolicyInvalid, ProfileRefused, NamespaceUnknown, ProfileConflict,\n"
     "ProfileStale, ProfileBlocksStartup) that still hold; exits 1 if there are any, so it can\n"
     "gate CI.\n"
-    "ClusterSeccompPolicies are always included. Nothing is changed.\n\n"
+    "ClusterSeccompPolicies are always included. A namespace that does not exist is an\n"
+    "error. Nothing is changed.\n\n"
     "Exit status: 0 no problem; 1 problems found, or the cluster could not be read; 2 wrong\n"
     "usage (kscmp's three statuses). To tell the two 1s apart: with problems the report is on\n"
     "standard output (-o json: \"problems\" above 0); when the cluster could not be read,\n"
@@ -1286,6 +1287,18 @@ static bool owed_now(json_t *owed, const char *ns, const char *name, const char 
     return false;
 }
 
+/* Whether Namespace ns exists: 1, 0, or a negative errno (-EACCES: not ours to read). */
+static int namespace_exists(struct world *w, const char *ns, struct kerr *err)
+{
+    _cleanup_free_ char *path = NULL;
+    if (asprintf(&path, "/api/v1/namespaces/%s", ns) < 0)
+        return -ENOMEM;
+    json_t *j = NULL;
+    int r = kube_fetch_json(w->f, path, &j, err);
+    json_decref(j);
+    return r == -ENOENT ? 0 : r < 0 ? r : 1;
+}
+
 /* The words of the agent's PolicyInvalid Event (engine.c, held_reason()) when the policy has
  * been invalid since before the agent started: the agent then holds every file of the
  * policy's scope until a version of it compiles, whatever it selects. */
@@ -1356,6 +1369,16 @@ int cli_cluster_status(int argc, char **argv)
                      : o.ns                      ? o.ns
                      : kube_fetch_namespace(w.f) ? kube_fetch_namespace(w.f)
                                                  : "default";
+    /* Listing a namespace that does not exist gives nothing, which would read as OK. A
+     * namespace owner may not read Namespaces (HTTP 403): then it is not known. */
+    if (ns && (r = namespace_exists(&w, ns, &err)) <= 0 && r != -EACCES) {
+        if (r == 0)
+            fprintf(stderr, "kscmp: error: namespace %s does not exist\n", ns);
+        else
+            fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
+        return EXIT_INVALID;
+    }
+    err = (struct kerr){0};
     if ((r = load_policies(&w, ns, &err)) < 0) {
         fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
         return EXIT_INVALID;
