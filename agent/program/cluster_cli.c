@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/cleanup.h"
 #include "base/names.h"
@@ -46,8 +47,8 @@ static const char *const explain_help =
     "                       are those of an agent run so\n";
 
 static const char *const status_help =
-    "Usage: kubectl kscmp status [-A | -n NAMESPACE] [-o text|json] [--kubeconfig FILE]\n"
-    "                            [--context NAME]\n\n"
+    "Usage: kubectl kscmp status [-A | -n NAMESPACE] [--wait[=DURATION]] [-o text|json]\n"
+    "                            [--kubeconfig FILE] [--context NAME]\n\n"
     "Lists the policies that are not Ready and why, and the pods with kscmp Warning Events\n"
     "(NoPolicy, PolicyInvalid, ProfileRefused, NamespaceUnknown, ProfileConflict,\n"
     "ProfileStale, ProfileBlocksStartup) that still hold; exits 1 if there are any, so it can\n"
@@ -60,9 +61,15 @@ static const char *const status_help =
     "standard output is empty and standard error says why.\n\n"
     "  -A, --all-namespaces every namespace\n"
     "  -n, --namespace NS   one namespace (default: the kubeconfig context's, or default)\n"
+    "      --wait[=DUR]     first wait until no policy read is Pending (no agent has reported\n"
+    "                       on its current version yet), at most DUR (default 60s; N, Ns, Nm,\n"
+    "                       Nh); then report as usual (what is still Pending counts)\n"
     "  -o, --output FMT     text (default) or json\n"
     "      --kubeconfig F   default: $KUBECONFIG, ~/.kube/config, then the pod's service account\n"
     "      --context NAME   a context of the kubeconfig (default: its current-context)\n";
+
+#define WAIT_DEFAULT_S 60
+#define WAIT_MAX_S (24 * 3600)
 
 struct copts {
     const char *ns;
@@ -72,7 +79,22 @@ struct copts {
     bool all;
     bool startup_none; /* explain: --startup-syscalls none */
     const char *pod;
+    long wait_s; /* --wait: at most this long; 0: no waiting */
 };
+
+/* A --wait duration: N, Ns, Nm or Nh, above 0 and at most a day; -1 when it is not one. */
+static long parse_wait(const char *s)
+{
+    char *end = NULL;
+    errno = 0;
+    long n = strtol(s, &end, 10);
+    if (errno || end == s || n <= 0 || *s == '+' || *s == '-')
+        return -1;
+    long unit = *end == 's' || *end == '\0' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : 0;
+    if (!unit || (*end && end[1]) || n > WAIT_MAX_S / unit)
+        return -1;
+    return n * unit;
+}
 
 static int cusage(const char *cmd, const char *fmt, const char *arg)
 {
@@ -93,6 +115,7 @@ static int parse_copts(const char *cmd, const char *help, bool explain, int argc
         {"context", required_argument, NULL, 'c'},
         {"all-namespaces", no_argument, NULL, 'A'},
         {"startup-syscalls", required_argument, NULL, 'S'},
+        {"wait", optional_argument, NULL, 'w'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -127,6 +150,14 @@ static int parse_copts(const char *cmd, const char *help, bool explain, int argc
             if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "none") != 0)
                 return cusage(cmd, "--startup-syscalls \"%s\": want auto or none", optarg);
             o->startup_none = strcmp(optarg, "none") == 0;
+            break;
+        case 'w':
+            if (explain)
+                return cusage(cmd, "%s", "--wait goes with status");
+            o->wait_s = optarg ? parse_wait(optarg) : WAIT_DEFAULT_S;
+            if (o->wait_s < 0)
+                return cusage(cmd, "--wait=%s: want a duration such as 30s, 2m or 1h (at most 24h)",
+                              optarg);
             break;
         case 'h':
             fputs(help, stdout);
@@ -1287,6 +1318,19 @@ static bool owed_now(json_t *owed, const char *ns, const char *name, const char 
     return false;
 }
 
+/* The policies read that no agent has reported on in their current version. */
+static size_t pending_count(struct world *w)
+{
+    size_t i, n = 0;
+    json_t *rec;
+    json_array_foreach(w->policies, i, rec)
+    {
+        const char *reason, *message;
+        n += strcmp(ready_of(json_object_get(rec, "object"), &reason, &message), "Pending") == 0;
+    }
+    return n;
+}
+
 /* Whether Namespace ns exists: 1, 0, or a negative errno (-EACCES: not ours to read). */
 static int namespace_exists(struct world *w, const char *ns, struct kerr *err)
 {
@@ -1361,27 +1405,47 @@ int cli_cluster_status(int argc, char **argv)
         return r;
     struct kerr err = {0};
     _cleanup_(world_free) struct world w = {0};
-    if ((r = world_open(&w, &o, arch_native(), &err)) < 0) {
-        fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
-        return EXIT_INVALID;
-    }
-    const char *ns = o.all                       ? NULL
-                     : o.ns                      ? o.ns
-                     : kube_fetch_namespace(w.f) ? kube_fetch_namespace(w.f)
-                                                 : "default";
-    /* Listing a namespace that does not exist gives nothing, which would read as OK. A
-     * namespace owner may not read Namespaces (HTTP 403): then it is not known. */
-    if (ns && (r = namespace_exists(&w, ns, &err)) <= 0 && r != -EACCES) {
-        if (r == 0)
-            fprintf(stderr, "kscmp: error: namespace %s does not exist\n", ns);
-        else
+    const char *ns = NULL;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (bool first = true;; first = false) {
+        if ((r = world_open(&w, &o, arch_native(), &err)) < 0) {
             fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
-        return EXIT_INVALID;
-    }
-    err = (struct kerr){0};
-    if ((r = load_policies(&w, ns, &err)) < 0) {
-        fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
-        return EXIT_INVALID;
+            return EXIT_INVALID;
+        }
+        ns = o.all                       ? NULL
+             : o.ns                      ? o.ns
+             : kube_fetch_namespace(w.f) ? kube_fetch_namespace(w.f)
+                                         : "default";
+        /* Listing a namespace that does not exist gives nothing, which would read as OK. A
+         * namespace owner may not read Namespaces (HTTP 403): then it is not known. */
+        if (first && ns && (r = namespace_exists(&w, ns, &err)) <= 0 && r != -EACCES) {
+            if (r == 0)
+                fprintf(stderr, "kscmp: error: namespace %s does not exist\n", ns);
+            else
+                fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
+            return EXIT_INVALID;
+        }
+        err = (struct kerr){0};
+        if ((r = load_policies(&w, ns, &err)) < 0) {
+            fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
+            return EXIT_INVALID;
+        }
+        if (!o.wait_s)
+            break;
+        size_t pending = pending_count(&w);
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (!pending)
+            break;
+        if (now.tv_sec - start.tv_sec >= o.wait_s) {
+            fprintf(stderr, "kscmp: warning: --wait: %zu polic%s still Pending after %lds\n",
+                    pending, pending == 1 ? "y" : "ies", o.wait_s);
+            break;
+        }
+        world_free(&w);
+        w = (struct world){0};
+        sleep(1);
     }
     _cleanup_(json_decrefp) json_t *out = json_object();
     json_t *not_ready = json_array(), *detached = json_array();

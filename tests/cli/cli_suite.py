@@ -274,6 +274,14 @@ def test_usage(d):
                        (["agent", "--bogus"], "kscmp agent: unrecognized option '--bogus'"),
                        (["import", "--bogus"], "kscmp import: unrecognized option '--bogus'"),
                        (["status", "--bogus"], "kscmp status: unrecognized option '--bogus'"),
+                       (["status", "--wait=5x"],
+                        "kubectl kscmp status: --wait=5x: want a duration such as 30s, 2m or 1h"),
+                       (["status", "--wait=0"], "kubectl kscmp status: --wait=0: want a duration"),
+                       (["status", "--wait=25h"], "--wait=25h: want a duration"),
+                       (["status", "--wait", "30s"],
+                        "kubectl kscmp status: unexpected argument \"30s\""),
+                       (["explain", "pod", "x", "--wait"],
+                        "kubectl kscmp explain: --wait goes with status"),
                        (["validate", "-f", "x.yaml", "extra"],
                         "kscmp validate: unexpected argument \"extra\"")]:
         p = kscmp(*args)
