@@ -53,8 +53,9 @@ static const char *const status_help =
     "(NoPolicy, PolicyInvalid, ProfileRefused, NamespaceUnknown, ProfileConflict,\n"
     "ProfileStale, ProfileBlocksStartup) that still hold; exits 1 if there are any, so it can\n"
     "gate CI.\n"
-    "ClusterSeccompPolicies are always included. A namespace that does not exist is an\n"
-    "error. Nothing is changed.\n\n"
+    "ClusterSeccompPolicies are always included; when they cannot be read (a namespace\n"
+    "owner's Role), the report says so and covers the namespace alone. A namespace that does\n"
+    "not exist is an error. Nothing is changed.\n\n"
     "Exit status: 0 no problem; 1 problems found, or the cluster could not be read; 2 wrong\n"
     "usage (kscmp's three statuses). To tell the two 1s apart: with problems the report is on\n"
     "standard output (-o json: \"problems\" above 0); when the cluster could not be read,\n"
@@ -222,6 +223,10 @@ struct world {
     struct engine *e;
     json_t *policies; /* [{kind, namespace, name, object}] */
     bool kubearmor;   /* the KubeArmor compatibility CRD is served */
+    /* Set by status: a kind other than SeccompPolicy that the API server refuses to list
+     * (HTTP 401/403) is left out and noted in unreadable ([{kind, message}]), not an error. */
+    bool partial_ok;
+    json_t *unreadable;
 };
 
 struct put_ctx {
@@ -285,6 +290,13 @@ static int load_policies(struct world *w, const char *ns, struct kerr *err)
         r = kube_fetch_list(w->f, path, MAX_LIST, put_policy, &c, err);
         if (r == -ENOENT && kinds[i].optional)
             continue;
+        if (r == -EACCES && w->partial_ok && i > 0) {
+            json_t *u = json_pack("{s:s, s:s}", "kind", kinds[i].kind, "message", err->msg);
+            if (!u || json_array_append_new(w->unreadable, u) < 0)
+                return -ENOMEM;
+            *err = (struct kerr){0};
+            continue;
+        }
         if (r == -ENOENT)
             return kerr_set(err, r,
                             "the cluster does not serve %s (%s): are kscmp's CRDs installed?",
@@ -319,6 +331,7 @@ static void world_free(struct world *w)
 {
     engine_free(w->e);
     json_decref(w->policies);
+    json_decref(w->unreadable);
     kube_fetch_free(w->f);
 }
 
@@ -334,7 +347,8 @@ static int world_open(struct world *w, const struct copts *o, int arch, struct k
      * selects now (what its earlier versions selected is not known here; docs/policies.md). */
     engine_past_known(w->e);
     w->policies = json_array();
-    return w->policies ? 0 : -ENOMEM;
+    w->unreadable = json_array();
+    return w->policies && w->unreadable ? 0 : -ENOMEM;
 }
 
 /* The Ready condition of a policy object: "True", "False", or "Pending" (no status for its
@@ -1413,6 +1427,7 @@ int cli_cluster_status(int argc, char **argv)
             fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
             return EXIT_INVALID;
         }
+        w.partial_ok = true;
         ns = o.all                       ? NULL
              : o.ns                      ? o.ns
              : kube_fetch_namespace(w.f) ? kube_fetch_namespace(w.f)
@@ -1447,14 +1462,22 @@ int cli_cluster_status(int argc, char **argv)
         w = (struct world){0};
         sleep(1);
     }
+    bool cluster_unread = false;
+    size_t i;
+    json_t *rec;
+    json_array_foreach(w.unreadable, i, rec)
+    {
+        cluster_unread |= strcmp(str_at(rec, "kind"), "ClusterSeccompPolicy") == 0;
+        fprintf(stderr, "kscmp: warning: %s cannot be listed: %s\n", str_at(rec, "kind"),
+                str_at(rec, "message"));
+    }
     _cleanup_(json_decrefp) json_t *out = json_object();
     json_t *not_ready = json_array(), *detached = json_array();
     json_object_set_new(out, "scope", ns ? json_string(ns) : json_string("all namespaces"));
     json_object_set_new(out, "policies", json_integer((json_int_t)json_array_size(w.policies)));
     json_object_set_new(out, "notReady", not_ready);
     json_object_set_new(out, "detached", detached);
-    size_t i;
-    json_t *rec;
+    json_object_set_new(out, "unreadable", json_incref(w.unreadable));
     json_array_foreach(w.policies, i, rec)
     {
         const char *reason = NULL, *message = NULL;
@@ -1567,8 +1590,9 @@ int cli_cluster_status(int argc, char **argv)
             } else if (strcmp(reason, "NoPolicy") == 0 || strcmp(reason, "PolicyInvalid") == 0 ||
                        strcmp(reason, "ProfileRefused") == 0 ||
                        strcmp(reason, "NamespaceUnknown") == 0) {
-                /* Without the Namespace's labels what is owed is not known: the Event counts. */
-                current = !json_is_true(json_object_get(namespaces_done, pns)) ||
+                /* Without the Namespace's labels or the cluster policies what is owed is not
+                 * known: the Event counts. */
+                current = !json_is_true(json_object_get(namespaces_done, pns)) || cluster_unread ||
                           owed_now(owed, pns, pname, reason) ||
                           (strcmp(reason, "PolicyInvalid") == 0 && held_since_start(&w, ev));
             }
@@ -1589,8 +1613,27 @@ int cli_cluster_status(int argc, char **argv)
         puts(s);
         free(s);
     } else {
-        printf("Scope: %s (and every ClusterSeccompPolicy); %zu policies read\n",
-               ns ? ns : "all namespaces", json_array_size(w.policies));
+        printf("Scope: %s (and every ClusterSeccompPolicy%s); %zu policies read\n",
+               ns ? ns : "all namespaces", cluster_unread ? ", but they could not be read" : "",
+               json_array_size(w.policies));
+        json_array_foreach(w.unreadable, i, rec)
+        {
+            if (strcmp(str_at(rec, "kind"), "ClusterSeccompPolicy") == 0)
+                printf("\nClusterSeccompPolicies could not be read: %s\n"
+                       "  They are left out: one that is not Ready is not listed, and a pod's\n"
+                       "  NoPolicy or PolicyInvalid Event counts as it is (what the policies owe\n"
+                       "  it now is not known). To read them, grant get and list on\n"
+                       "  clusterseccomppolicies (kscmp.io): docs/access.md has a ClusterRole\n"
+                       "  for namespace owners.\n",
+                       str_at(rec, "message"));
+            else
+                printf("\nKubeArmorSeccompPolicies could not be read: %s\n"
+                       "  They are left out: one that is not Ready is not listed, and what they\n"
+                       "  give a pod is not known. To read them, grant get and list on\n"
+                       "  kubearmorseccomppolicies (security.kubearmor.com): docs/access.md has\n"
+                       "  a Role for namespace owners.\n",
+                       str_at(rec, "message"));
+        }
         if (json_array_size(not_ready)) {
             printf("\nPolicies not Ready:\n");
             json_array_foreach(not_ready, i, rec)
@@ -1630,7 +1673,10 @@ int cli_cluster_status(int argc, char **argv)
                 }
             }
         }
-        if (problems == 0)
+        if (problems == 0 && json_array_size(w.unreadable))
+            printf("\nOK as far as could be read: every policy read is Ready and no pod has a "
+                   "kscmp\nwarning that still holds.\n");
+        else if (problems == 0)
             printf(
                 "\nOK: every policy is Ready and no pod has a kscmp warning that still holds.\n");
         else
