@@ -1369,7 +1369,7 @@ static int namespace_exists(struct world *w, const char *ns, struct kerr *err)
  * is still there, not re-created since the Event, and has no version in force (the CLI's
  * engine knows the past of every policy, as an agent that has run since before they came,
  * so it does not owe this Event itself). */
-static bool held_since_start(struct world *w, json_t *ev)
+static bool event_holds_since_start(struct world *w, json_t *ev)
 {
     const char *msg = str_at(ev, "message");
     const char *at = strstr(msg, HELD_SINCE_START);
@@ -1594,7 +1594,7 @@ int cli_cluster_status(int argc, char **argv)
                  * known: the Event counts. */
                 current = !json_is_true(json_object_get(namespaces_done, pns)) || cluster_unread ||
                           owed_now(owed, pns, pname, reason) ||
-                          (strcmp(reason, "PolicyInvalid") == 0 && held_since_start(&w, ev));
+                          (strcmp(reason, "PolicyInvalid") == 0 && event_holds_since_start(&w, ev));
             }
             json_object_set_new(ev, "current", json_boolean(current));
             any |= current;

@@ -432,6 +432,135 @@ def trial_findings(E, agent):
           "explain web-1 -n NS: tells to write explain pod web-1", p.stderr)
 
 
+CI = "ci-status"
+
+
+def status_json(E, *args, kubeconfig=None):
+    p = E.kscmp("status", *args, "-o", "json", kubeconfig=kubeconfig)
+    return p, (json.loads(p.stdout) if p.stdout.strip().startswith("{") else {})
+
+
+def event_current(j, pod, reason):
+    """The 'current' of each Event of reason on pod in a status -o json report."""
+    return [e.get("current") for x in j.get("pods", []) if x.get("name") == pod
+            for e in x.get("events", []) if e.get("reason") == reason]
+
+
+def docs_access_yaml(marker):
+    """The fenced YAML block of docs/access.md that holds marker."""
+    text = open(os.path.join(REPO, "docs", "access.md")).read()
+    for block in text.split("```yaml\n")[1:]:
+        block = block.split("```")[0]
+        if marker in block:
+            return block
+    raise AssertionError(f"docs/access.md: no YAML block with {marker}")
+
+
+def scenario_status_trial(E, agent):
+    """Findings of the real-node trial (coord/trial-node.md): status of a namespace that does
+    not exist; --wait for Pending policies; a policy invalid since before the agent started
+    holds its namespace's files (BUG 3); a namespace owner who cannot read the
+    ClusterSeccompPolicies (DOC 7)."""
+    # ROUGH 14: a namespace that does not exist is not "OK"
+    p = E.kscmp("status", "-n", "nosuchns")
+    check(p.returncode == 1 and p.stdout == "" and "namespace nosuchns does not exist" in p.stderr,
+          "status -n nosuchns: exit 1, the namespace does not exist",
+          f"exit {p.returncode}: {p.stdout[-300:]}{p.stderr}")
+
+    # ROUGH 9: --wait. No agent runs while the policies come: they stay Pending.
+    agent.stop(timeout=10)
+    E.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": CI}},
+            policy(CI, "t-parent", extends="bsae"),
+            policy(CI, "waity", ["read"], selector={"matchLabels": {"app": "none"}}))
+    t0 = time.time()
+    p, j = status_json(E, "-n", CI, "--wait=2s")
+    pend = {x["name"] for x in j.get("notReady", []) if x.get("ready") == "Pending"}
+    check(p.returncode == 1 and pend == {"t-parent", "waity"} and time.time() - t0 >= 2 and
+          "still Pending after 2s" in p.stderr,
+          "status --wait=2s with no agent: waits 2 s, then reports the Pending policies",
+          f"exit {p.returncode} {pend} {p.stderr}")
+    env = dict(os.environ, PATH=E.bin + ":" + os.environ["PATH"], KUBECONFIG=E.reader_kc)
+    bg = subprocess.Popen(["kubectl", "kscmp", "status", "-n", CI, "--wait", "-o", "json"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(1.5)
+    agent.start()  # t-parent is invalid when the agent starts
+    agent.wait_ready(T)
+    out, errs = bg.communicate(timeout=90)
+    j = json.loads(out) if out.strip().startswith("{") else {}
+    nr = {(x["name"], x["ready"]) for x in j.get("notReady", [])}
+    check(nr == {("t-parent", "False")} and bg.returncode == 1,
+          "status --wait: waits for the agent, then reports (t-parent Invalid, waity Ready)",
+          f"exit {bg.returncode} {nr} {errs}")
+
+    # BUG 3: t-parent (no selector) has been invalid since before the agent started: the agent
+    # holds every file of the namespace, so a new pod's file stays absent.
+    E.apply({"apiVersion": "v1", "kind": "Pod",
+             "metadata": {"name": "later-1", "namespace": CI, "labels": {"app": "later"}},
+             "spec": {"nodeName": "node-a", "securityContext": {"seccompProfile": {
+                 "type": "Localhost", "localhostProfile": f"kscmp/{CI}/later.json"}},
+                 "containers": [{"name": "main", "image": "registry.invalid/x:1"}]}})
+    wait_until(lambda: E.c.events(CI, "later-1", "PolicyInvalid"), T, "PolicyInvalid on later-1")
+    msg = E.c.events(CI, "later-1", "PolicyInvalid")[0].get("message", "")
+    check("invalid when the agent started" in msg and agent.read(f"{CI}/later.json") is None,
+          "the agent holds later.json for t-parent, invalid since before it started", msg)
+    p, j = status_json(E, "-n", CI)
+    check(p.returncode == 1 and event_current(j, "later-1", "PolicyInvalid") == [True] and
+          j.get("problems") == 2,
+          "status: the PolicyInvalid of a policy invalid since the agent started still holds",
+          f"exit {p.returncode}: {p.stdout[-1500:]}{p.stderr}")
+    p = E.kscmp("status", "-n", CI)
+    check("1 pod with kscmp warnings" in p.stdout and "resolved" not in p.stdout,
+          "status text: later-1 counted, not 'resolved'", p.stdout[-1500:])
+    # t-parent goes: the agent lets go (NoPolicy), and so does status
+    E.c.kubectl_ok("delete", "seccomppolicy", "-n", CI, "t-parent")
+    wait_until(lambda: E.c.events(CI, "later-1", "NoPolicy"), T, "NoPolicy on later-1")
+    p, j = status_json(E, "-n", CI)
+    check(event_current(j, "later-1", "PolicyInvalid") == [False] and
+          event_current(j, "later-1", "NoPolicy") == [True],
+          "status after t-parent is deleted: PolicyInvalid resolved, NoPolicy holds",
+          p.stdout[-1500:] + p.stderr)
+
+    # DOC 7: a namespace owner with a namespaced Role only (docs/access.md's reader Role)
+    role = docs_access_yaml("kind: Role\nmetadata: {name: seccomp-policy-reader").replace(
+        "namespace: shop", f"namespace: {CI}")
+    E.c.kubectl_ok("create", "serviceaccount", "-n", CI, "owner")
+    E.c.kubectl_ok("apply", "-f", "-", input=role)
+    E.c.kubectl_ok("create", "rolebinding", "-n", CI, "owner-reader",
+                   "--role=seccomp-policy-reader", f"--serviceaccount={CI}:owner")
+    owner_kc = os.path.join(E.scratch, "owner.kubeconfig")
+    E.c.sa_kubeconfig(CI, "owner", owner_kc, "2h")
+    wait_until(lambda: E.c.kubectl("auth", "can-i", "list", "seccomppolicies.kscmp.io", "-n", CI,
+                                   "--as", f"system:serviceaccount:{CI}:owner").returncode == 0,
+               T, "the owner's Role")
+    p, j = status_json(E, "-n", CI, kubeconfig=owner_kc)
+    unread = [x.get("kind") for x in j.get("unreadable", [])]
+    check(p.returncode == 1 and unread == ["ClusterSeccompPolicy"] and
+          event_current(j, "later-1", "NoPolicy") == [True],
+          "status -n as a namespace owner (HTTP 403 on clusterseccomppolicies): reports the "
+          "namespace, the cluster policies unreadable", f"exit {p.returncode}: {p.stdout[-800:]}"
+          f"{p.stderr}")
+    p = E.kscmp("status", "-n", CI, kubeconfig=owner_kc)
+    check("ClusterSeccompPolicies could not be read" in p.stdout and
+          "clusterseccomppolicies (kscmp.io)" in p.stdout and "HTTP 403" in p.stdout and
+          "later-1" in p.stdout,
+          "status text as a namespace owner: says the cluster policies could not be read, and "
+          "which right reads them", p.stdout[-1500:] + p.stderr)
+    # docs/access.md's ClusterRole for namespace owners, bound to the owner: all is read
+    cr = docs_access_yaml("kind: ClusterRole")
+    E.c.kubectl_ok("apply", "-f", "-", input=cr)
+    E.c.kubectl_ok("create", "clusterrolebinding", "owner-kscmp-cluster-reader",
+                   "--clusterrole=kscmp-cluster-reader", f"--serviceaccount={CI}:owner")
+    wait_until(lambda: E.c.kubectl("auth", "can-i", "list", "clusterseccomppolicies.kscmp.io",
+                                   "--as", f"system:serviceaccount:{CI}:owner").returncode == 0,
+               T, "the owner's ClusterRole")
+    p, j = status_json(E, "-n", CI, kubeconfig=owner_kc)
+    check(p.stdout and not j.get("unreadable") and "could not be read" not in p.stderr,
+          "status -n as a namespace owner bound to docs/access.md's ClusterRole: all read",
+          f"exit {p.returncode}: {p.stdout[-800:]}{p.stderr}")
+    p = E.kscmp("explain", "pod", "later-1", "-n", CI, kubeconfig=owner_kc)
+    check(p.returncode == 0, "explain pod as that namespace owner", p.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scratch", required=True)
@@ -461,6 +590,7 @@ def main():
         reader_kubeconfig(E)
         ok("a read-only ServiceAccount for the commands")
         scenario(E, agent)
+        scenario_status_trial(E, agent)
     except Exception as e:  # noqa: BLE001
         bad("unexpected error", f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=6)}")
         if agent:
