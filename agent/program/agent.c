@@ -6,6 +6,8 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -339,13 +341,59 @@ static void log_engine(const struct policy *p, const char *line, void *userdata)
     log_warning("%s", strncmp(line, "warning: ", 9) == 0 ? line + 9 : line);
 }
 
-/* Writes msg to the container's termination message, which `kubectl describe pod` shows. */
+/* Writes msg to the container's termination message, which `kubectl describe pod` shows:
+ * the file $KSCMP_TERMINATION_MESSAGE_PATH names (for a pod whose terminationMessagePath is
+ * not the default), else /dev/termination-log. Only a file that is there is written (outside
+ * a pod there is none). */
 static void termination_message(const char *msg)
 {
-    _cleanup_close_ int fd =
-        open("/dev/termination-log", O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+    const char *path = getenv("KSCMP_TERMINATION_MESSAGE_PATH");
+    if (!path || !*path)
+        path = "/dev/termination-log";
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
     if (fd >= 0 && write(fd, msg, strlen(msg)) < 0)
-        log_warning("/dev/termination-log: %s", strerror(errno));
+        log_warning("%s: %s", path, strerror(errno));
+}
+
+/* A command line the agent refuses: "kscmp agent: <why>" on stderr and in the termination
+ * message (a pod's container then shows why it exited 2, not only the log). Returns
+ * EXIT_USAGE. */
+__attribute__((format(printf, 1, 2))) static int usage_refused(const char *fmt, ...)
+{
+    char why[512], msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    snprintf(msg, sizeof(msg), "kscmp agent: %s", why);
+    fprintf(stderr, "%s\n", msg);
+    termination_message(msg);
+    return EXIT_USAGE;
+}
+
+/* How the user spelled the option getopt refused, prev being the argument it read last:
+ * "--proof-workers" (without "=VALUE"), or "-z". */
+static const char *opt_spelled(const char *prev, int optopt_)
+{
+    static char name[80];
+    if (strncmp(prev, "--", 2) == 0)
+        snprintf(name, sizeof(name), "%.*s", (int)strcspn(prev, "="), prev);
+    else
+        snprintf(name, sizeof(name), "-%c", optopt_);
+    return name;
+}
+
+/* The agent cannot start (after its command line was read): why in the log and in the
+ * termination message. */
+__attribute__((format(printf, 1, 2))) static void start_refused(const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    log_error("%s", msg);
+    termination_message(msg);
 }
 
 /* In a pod: refuses a --kubelet-root that is not the root of the kubelet running the pod
@@ -575,7 +623,8 @@ int agent_main(int argc, char **argv)
     struct recordings_opts ro = {
         .recorder = {.cgroup_root = "/sys/fs/cgroup", .pin_dir = "/sys/fs/bpf/kscmp"}};
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (opt) {
         case 'l':
             local = optarg;
@@ -586,8 +635,7 @@ int agent_main(int argc, char **argv)
         case 'm': {
             struct kerr aerr = {0};
             if (strcmp(optarg, "off") != 0 && *optarg && http_addr_check(optarg, &aerr) < 0) {
-                fprintf(stderr, "kscmp agent: %s\n", aerr.msg);
-                return EXIT_USAGE;
+                return usage_refused("%s", aerr.msg);
             }
             metrics_addr = optarg;
             break;
@@ -600,15 +648,13 @@ int agent_main(int argc, char **argv)
             break;
         case 'f':
             if (log_set_format(optarg) < 0) {
-                fprintf(stderr, "kscmp agent: --log-format is text or json, not \"%s\"\n", optarg);
-                return EXIT_USAGE;
+                return usage_refused("--log-format is text or json, not \"%s\"", optarg);
             }
             break;
         case 'a':
             arch = arch_parse(optarg);
             if (arch < 0) {
-                fprintf(stderr, "kscmp agent: unknown architecture \"%s\"\n", optarg);
-                return EXIT_USAGE;
+                return usage_refused("unknown architecture \"%s\"", optarg);
             }
             break;
         case 'o':
@@ -616,16 +662,13 @@ int agent_main(int argc, char **argv)
             break;
         case 'S':
             if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "none") != 0) {
-                fprintf(stderr, "kscmp agent: --startup-syscalls is auto or none, not \"%s\"\n",
-                        optarg);
-                return EXIT_USAGE;
+                return usage_refused("--startup-syscalls is auto or none, not \"%s\"", optarg);
             }
             startup = strcmp(optarg, "auto") == 0;
             break;
         case 't':
             if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0) {
-                fprintf(stderr, "kscmp agent: --node-taint is on or off, not \"%s\"\n", optarg);
-                return EXIT_USAGE;
+                return usage_refused("--node-taint is on or off, not \"%s\"", optarg);
             }
             taint = strcmp(optarg, "on") == 0;
             break;
@@ -635,14 +678,12 @@ int agent_main(int argc, char **argv)
             char *end;
             unsigned long v = strtoul(optarg, &end, 10);
             unsigned long max = opt == 'W' ? PROVER_MAX_WORKERS : opt == 'C' ? 3600 : 65536;
-            if (*end || !*optarg || v < 1 || v > max) {
-                fprintf(stderr, "kscmp agent: --%s: want a number from 1 to %lu, not \"%s\"\n",
-                        opt == 'W'   ? "proof-workers"
-                        : opt == 'C' ? "proof-cpu-seconds"
-                                     : "proof-memory",
-                        max, optarg);
-                return EXIT_USAGE;
-            }
+            if (*end || !*optarg || v < 1 || v > max)
+                return usage_refused("--%s: want a number from 1 to %lu, not \"%s\"",
+                                     opt == 'W'   ? "proof-workers"
+                                     : opt == 'C' ? "proof-cpu-seconds"
+                                                  : "proof-memory",
+                                     max, optarg);
             if (opt == 'W')
                 proof.workers = (unsigned)v;
             else if (opt == 'C')
@@ -654,13 +695,9 @@ int agent_main(int argc, char **argv)
         case 'T': {
             char *end;
             unsigned long v = strtoul(optarg, &end, 10);
-            if (*end || !*optarg || v > 86400) {
-                fprintf(stderr,
-                        "kscmp agent: --stall-timeout: want seconds from 0 to 86400, not "
-                        "\"%s\"\n",
-                        optarg);
-                return EXIT_USAGE;
-            }
+            if (*end || !*optarg || v > 86400)
+                return usage_refused("--stall-timeout: want seconds from 0 to 86400, not \"%s\"",
+                                     optarg);
             stall_ms = (uint64_t)v * 1000;
             break;
         }
@@ -679,48 +716,38 @@ int agent_main(int argc, char **argv)
         case 'I': {
             char *end;
             long v = strtol(optarg, &end, 10);
-            if (*end || v < 1 || v > 3600) {
-                fprintf(stderr, "kscmp agent: --record-interval is 1 to 3600 seconds, not \"%s\"\n",
-                        optarg);
-                return EXIT_USAGE;
-            }
+            if (*end || v < 1 || v > 3600)
+                return usage_refused("--record-interval is 1 to 3600 seconds, not \"%s\"", optarg);
             ro.collect_ms = (unsigned)v * 1000;
             break;
         }
         case 'h':
             fputs(agent_help, stdout);
             return 0;
+        case ':': /* getopt's words; opterr is 0 so that they reach the termination message */
+            return usage_refused("option '%s' requires an argument\nRun 'kscmp agent --help' for "
+                                 "usage.",
+                                 opt_spelled(argv[optind - 1], optopt));
         default:
-            fputs("Run 'kscmp agent --help' for usage.\n", stderr);
-            return EXIT_USAGE;
+            return usage_refused("unrecognized option '%s'\nRun 'kscmp agent --help' for usage.",
+                                 opt_spelled(argv[optind - 1], optopt));
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "kscmp agent: unexpected argument \"%s\"\n", argv[optind]);
-        return EXIT_USAGE;
-    }
-    if (once && !local) {
-        /* Against an API server the agent keeps watching; a single pass is --local's. */
-        fprintf(stderr, "kscmp agent: --once works with --local only\n");
-        return EXIT_USAGE;
-    }
-    if (!local && (!node || !*node)) {
-        fprintf(stderr, "kscmp agent: the node's name is needed: --node-name NAME or $NODE_NAME "
-                        "(from the downward API), or use --local DIR\n");
-        return EXIT_USAGE;
-    }
-    if (local && recording) {
-        fprintf(stderr, "kscmp agent: --recording needs the API server (SeccompRecordings), "
-                        "not --local\n");
-        return EXIT_USAGE;
-    }
-    if (local && kubeconfig) {
-        /* --local reads no object from an API server and sends it nothing (no Event, no
-         * status), --once included: a kubeconfig given would be ignored. */
-        fprintf(stderr, "kscmp agent: --local and --kubeconfig do not go together (--local reads "
-                        "its objects from DIR and sends nothing to an API server)\n");
-        return EXIT_USAGE;
-    }
+    if (optind < argc)
+        return usage_refused("unexpected argument \"%s\"", argv[optind]);
+    /* Against an API server the agent keeps watching; a single pass is --local's. */
+    if (once && !local)
+        return usage_refused("--once works with --local only");
+    if (!local && (!node || !*node))
+        return usage_refused("the node's name is needed: --node-name NAME or $NODE_NAME (from "
+                             "the downward API), or use --local DIR");
+    if (local && recording)
+        return usage_refused("--recording needs the API server (SeccompRecordings), not --local");
+    /* --local reads no object from an API server and sends it nothing (no Event, no status),
+     * --once included: a kubeconfig given would be ignored. */
+    if (local && kubeconfig)
+        return usage_refused("--local and --kubeconfig do not go together (--local reads its "
+                             "objects from DIR and sends nothing to an API server)");
 
     /* Each change makes and frees about 64 KiB (the policy's YAML, the profile's text), and
      * glibc gives the top of the heap back at once: brk() down, then up again at the next
@@ -751,7 +778,7 @@ int agent_main(int argc, char **argv)
     if (r == 0)
         r = evtimer_new(a.l, on_heartbeat, &a, &a.heartbeat);
     if (r < 0) {
-        log_error("cannot start: %s", strerror(-r));
+        start_refused("cannot start: %s", strerror(-r));
         agent_free(&a);
         return EXIT_INVALID;
     }
@@ -764,15 +791,14 @@ int agent_main(int argc, char **argv)
     /* Before the store is opened: its folders cannot be made in a removed one. */
     r = place_start(&a, root, &err);
     if (r == 0 && store_open(root, &a.store, &err) < 0) {
-        log_error("--kubelet-root: %s", err.msg);
+        start_refused("--kubelet-root: %s", err.msg);
         agent_free(&a);
         return EXIT_INVALID;
     }
     if (r == 0 && !once)
         r = evtimer_new(a.l, on_place_check, &a, &a.place_timer);
     if (r < 0) {
-        log_error("--kubelet-root %s: %s", root, err.msg[0] ? err.msg : strerror(-r));
-        termination_message(err.msg[0] ? err.msg : strerror(-r));
+        start_refused("--kubelet-root %s: %s", root, err.msg[0] ? err.msg : strerror(-r));
         agent_free(&a);
         return EXIT_INVALID;
     }
@@ -782,7 +808,7 @@ int agent_main(int argc, char **argv)
      * never said that it serves. */
     if (strcmp(metrics_addr, "off") != 0 && *metrics_addr) {
         if (http_serve(a.m, metrics_addr, stall_ms, &a.http, &err) < 0) {
-            log_error("%s", err.msg);
+            start_refused("%s", err.msg);
             agent_free(&a);
             return EXIT_INVALID;
         }
@@ -793,7 +819,7 @@ int agent_main(int argc, char **argv)
         log_warning("cannot start the thread that closes replaced files: %s", strerror(-r));
     a.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     if (a.sigfd < 0 || evloop_add_fd(a.l, a.sigfd, EPOLLIN, on_signal, &a) < 0) {
-        log_error("signalfd: %s", strerror(errno));
+        start_refused("signalfd: %s", strerror(errno));
         agent_free(&a);
         return EXIT_INVALID;
     }
@@ -802,7 +828,7 @@ int agent_main(int argc, char **argv)
     if (r == 0 && local)
         r = localsrc_new(local, a.e, once ? NULL : a.l, a.m, on_change, &a, &a.local, &err);
     if (r < 0) {
-        log_error("%s", err.msg[0] ? err.msg : strerror(-r));
+        start_refused("%s", err.msg[0] ? err.msg : strerror(-r));
         agent_free(&a);
         return EXIT_INVALID;
     }
@@ -816,7 +842,7 @@ int agent_main(int argc, char **argv)
         if (r == 0 && recording)
             r = kubesrc_enable_recordings(a.ksrc, node, &ro);
         if (r < 0) {
-            log_error("%s", err.msg[0] ? err.msg : strerror(-r));
+            start_refused("%s", err.msg[0] ? err.msg : strerror(-r));
             agent_free(&a);
             return EXIT_INVALID;
         }
@@ -831,7 +857,7 @@ int agent_main(int argc, char **argv)
                 evtimer_arm(a.ready_poll, 200);
         }
         if (r < 0) {
-            log_error("%s", err.msg[0] ? err.msg : strerror(-r));
+            start_refused("%s", err.msg[0] ? err.msg : strerror(-r));
             agent_free(&a);
             return EXIT_INVALID;
         }
@@ -839,7 +865,7 @@ int agent_main(int argc, char **argv)
         log_info("kscmp agent: node %s, API server %s, profiles below %s", node,
                  kube_server(a.kube), store_path(a.store));
         if (reconciler_start(a.rec, &err) < 0) {
-            log_error("%s", err.msg);
+            start_refused("%s", err.msg);
             agent_free(&a);
             return EXIT_INVALID;
         }
@@ -853,7 +879,7 @@ int agent_main(int argc, char **argv)
     reconciler_set_event_sink(a.rec, on_event, &a);
     log_info("kscmp agent: local source %s, profiles below %s", local, store_path(a.store));
     if (reconciler_start(a.rec, &err) < 0) {
-        log_error("%s", err.msg);
+        start_refused("%s", err.msg);
         agent_free(&a);
         return EXIT_INVALID;
     }

@@ -289,6 +289,47 @@ def test_usage(d):
               f"{' '.join(args)}: exit 2, '{want}'", p.stderr)
 
 
+def test_termination_message(d):
+    # Trial ROUGH 13: a command line the agent refuses (a chart's extraArgs flag without its
+    # value) reaches the container's termination message, which `kubectl describe pod` shows,
+    # not only the log; $KSCMP_TERMINATION_MESSAGE_PATH stands for /dev/termination-log.
+    term = os.path.join(d, "termination-log")
+    env = dict(os.environ, KSCMP_TERMINATION_MESSAGE_PATH=term, NODE_NAME="n1")
+    for args, want in [(["--proof-workers"], "kscmp agent: option '--proof-workers' requires an argument"),
+                       (["--proof-workers", "--kubelet-root", "/x"],
+                        "kscmp agent: --proof-workers: want a number from 1 to 64, not \"--kubelet-root\""),
+                       (["--bogus=1"], "kscmp agent: unrecognized option '--bogus'"),
+                       (["--node-taint", "maybe"], "kscmp agent: --node-taint is on or off, not \"maybe\""),
+                       (["--once"], "kscmp agent: --once works with --local only"),
+                       (["extra"], "kscmp agent: unexpected argument \"extra\"")]:
+        with open(term, "w") as f:
+            f.write("stale text from an earlier run that is longer than any message here " * 3)
+        p = subprocess.run([KSCMP, "agent", *args], capture_output=True, text=True, env=env, timeout=60)
+        with open(term) as f:
+            got = f.read()
+        check(p.returncode == 2 and got.startswith(want) and want in p.stderr and "stale text" not in got,
+              f"agent {' '.join(args)}: exit 2, termination message '{want}'", f"{got!r} {p.stderr!r}")
+    # An early refusal after the command line (a store that cannot be opened) too, exit 1.
+    with open(term, "w"):
+        pass
+    root = os.path.join(d, "file-not-folder")
+    with open(root, "w"):
+        pass
+    p = subprocess.run([KSCMP, "agent", "--local", d, "--kubelet-root", root, "--once",
+                        "--metrics-addr", "off"], capture_output=True, text=True, env=env, timeout=60)
+    with open(term) as f:
+        got = f.read()
+    check(p.returncode == 1 and "--kubelet-root" in got and got in p.stderr,
+          "agent with a kubelet root that is a file: exit 1, the reason in the termination message",
+          f"{got!r} {p.stderr!r}")
+    # Where there is no such file (outside a pod) none is made.
+    os.unlink(term)
+    p = subprocess.run([KSCMP, "agent", "--proof-workers"], capture_output=True, text=True, env=env,
+                       timeout=60)
+    check(p.returncode == 2 and not os.path.exists(term), "no termination message file: none made",
+          p.stderr)
+
+
 def test_unrelated_invalid(d):
     """A policy that has nothing to do with the pod: one that cannot be read stops compile and
     explain, and they say why; one found invalid when compiled is warned about, and the
@@ -1220,7 +1261,7 @@ def main():
         return R.finish()
     with tempfile.TemporaryDirectory(prefix="kscmp-cli-") as d:
         for t in (test_chain, test_tree_runtime_default, test_validate_dir, test_empty,
-                  test_usage, test_messages, test_arch, test_ceiling, test_name_length,
+                  test_usage, test_termination_message, test_messages, test_arch, test_ceiling, test_name_length,
                   test_startup, test_proof, test_unrelated_invalid, test_json_syntax,
                   test_unreachable, test_duplicate_key, test_full_output,
                   test_namespace_unknown, test_file_given_twice, test_import_checked,
