@@ -2,6 +2,7 @@
 #include "kube/stale_pods.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,38 @@ enum staleness staleness_of(int64_t started, struct timespec changed)
     return started == (int64_t)changed.tv_sec ? STALE_SAME_SECOND : STALE_BEFORE;
 }
 
+static bool same_date(struct timespec a, struct timespec b)
+{
+    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+enum staleness staleness_by_content(int64_t started, struct timespec changed,
+                                    const struct store_version *v, size_t n)
+{
+    if (started <= 0)
+        return STALE_NOT;
+    if (!v || n == 0 || v[n - 1].kind != STORE_VERSION_BYTES ||
+        !same_date(v[n - 1].date, changed) || started < (int64_t)v[0].date.tv_sec)
+        return staleness_of(started, changed);
+    const struct digest *now = &v[n - 1].digest;
+    /* In the second of v[0]'s date, the version before it (not known) may have been read. */
+    bool same = false, other = started == (int64_t)v[0].date.tv_sec;
+    for (size_t i = 0; i < n; i++) {
+        /* v[i] was there from its date to the next one's: both seconds count (whole seconds). */
+        int64_t from = (int64_t)v[i].date.tv_sec;
+        int64_t to = i + 1 < n ? (int64_t)v[i + 1].date.tv_sec : INT64_MAX;
+        if (started < from || started > to || v[i].kind == STORE_VERSION_ABSENT)
+            continue;
+        if (v[i].kind == STORE_VERSION_BYTES && digest_equal(&v[i].digest, now))
+            same = true;
+        else
+            other = true;
+    }
+    if (!other)
+        return same ? STALE_NOT : STALE_BEFORE; /* none: only while there was no file */
+    return same ? STALE_SAME_SECOND : STALE_BEFORE;
+}
+
 static int cmp_name(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -37,7 +70,8 @@ static void put_names(FILE *f, const char *const *v, size_t n)
 }
 
 int stale_pods_describe(const struct pod *pod, int ref, const char *rel, struct timespec changed,
-                        char **ret_message, char **ret_names)
+                        const struct store_version *v, size_t nv, char **ret_message,
+                        char **ret_names)
 {
     size_t cap = pod->ncontainers ? pod->ncontainers : 1, nb = 0, ns = 0;
     _cleanup_free_ const char **before = calloc(cap, sizeof(*before));
@@ -48,7 +82,7 @@ int stale_pods_describe(const struct pod *pod, int ref, const char *rel, struct 
     for (size_t c = 0; c < pod->ncontainers; c++) {
         if (pod->containers[c].ref != ref)
             continue;
-        switch (staleness_of(pod->containers[c].started_at, changed)) {
+        switch (staleness_by_content(pod->containers[c].started_at, changed, v, nv)) {
         case STALE_BEFORE:
             before[nb++] = pod->containers[c].name;
             break;
@@ -287,11 +321,12 @@ void stale_pods_free(struct stale_pods *sp)
 
 /* Whether a container of pod that uses its reference ref started at or before changed (most
  * checks find none, and need not build a message to learn it). */
-static bool any_stale(const struct pod *pod, int ref, struct timespec changed)
+static bool any_stale(const struct pod *pod, int ref, struct timespec changed,
+                      const struct store_version *v, size_t nv)
 {
     for (size_t c = 0; c < pod->ncontainers; c++)
         if (pod->containers[c].ref == ref &&
-            staleness_of(pod->containers[c].started_at, changed) != STALE_NOT)
+            staleness_by_content(pod->containers[c].started_at, changed, v, nv) != STALE_NOT)
             return true;
     return false;
 }
@@ -300,13 +335,14 @@ static bool any_stale(const struct pod *pod, int ref, struct timespec changed)
  * the same cause before (moved from old into next), or new; NULL (and 0) when no container is
  * stale. */
 static int stale_event(struct hmap *old, struct hmap *next, const struct pod *pod, int ref,
-                       const char *rel, struct timespec changed, struct told **ret)
+                       const char *rel, struct timespec changed, const struct store_version *v,
+                       size_t nv, struct told **ret)
 {
     _cleanup_free_ char *key = NULL, *message = NULL, *names = NULL;
     if (asprintf(&key, "%s/%s\t%s\t%s\t%lld.%09ld", pod->ns, pod->name, pod->uid ? pod->uid : "",
                  rel, (long long)changed.tv_sec, (long)changed.tv_nsec) < 0)
         return -ENOMEM;
-    int r = stale_pods_describe(pod, ref, rel, changed, &message, &names);
+    int r = stale_pods_describe(pod, ref, rel, changed, v, nv, &message, &names);
     if (r < 0)
         return r;
     struct told *t = hmap_remove(old, key);
@@ -366,10 +402,12 @@ void stale_pods_check(struct stale_pods *sp, struct engine *e, struct store *s,
             if (engine_classify_ref(pod->ns, pod->refs[i], &rel, NULL) != 0)
                 continue;
             file_date(sp, &dates, s, rel, &present, &changed);
-            if (!present || !any_stale(pod, (int)i, changed))
+            size_t nv = 0;
+            const struct store_version *v = store_versions(s, rel, &nv);
+            if (!present || !any_stale(pod, (int)i, changed, v, nv))
                 continue; /* what was told of it before, if anything, is over: dropped below */
             /* Out of memory: this file is looked at again at the next check. */
-            if (stale_event(&sp->told, &next, pod, (int)i, rel, changed, &t) < 0 || !t)
+            if (stale_event(&sp->told, &next, pod, (int)i, rel, changed, v, nv, &t) < 0 || !t)
                 continue;
             struct event_note notes[] = {{STALE_NOTE_PROFILE, t->profile},
                                          {STALE_NOTE_CHANGED, t->changed},

@@ -3,7 +3,9 @@
  * Owns: telling which containers started before the profile they use last changed on disk
  * (the runtime applies a profile when a container starts, so such a container keeps the old
  * one until it restarts): a ProfileStale Event on the pod for each file that changed under
- * it, naming every such container, and the kscmp_pods_stale_profiles gauge.
+ * it, naming every such container, and the kscmp_pods_stale_profiles gauge. A change is one
+ * of the bytes: a container that started under the bytes on disk now is not stale, however
+ * often the file was written since (store_versions(), staleness_by_content()).
  *
  * A container's start time (status startedAt) has whole seconds, and a file's date is when
  * its version took effect (node/store.h). A container that started in the same second as a
@@ -51,13 +53,26 @@ enum staleness {
  * the version of its profile that took effect at changed. */
 enum staleness staleness_of(int64_t started, struct timespec changed);
 
+/* The same by content: whether the versions of the file that the container may have read as
+ * it started (those in effect during its second: v, n, what the store remembers, oldest
+ * first; store_versions()) hold the bytes on disk now, the last of v (dated changed). Every
+ * one of them does: STALE_NOT, whatever the dates (a file removed and written again with the
+ * same bytes, changed and changed back); none: STALE_BEFORE; some: STALE_SAME_SECOND. A
+ * version without a file is none the container started under (the kubelet refuses to start
+ * it). Where the history does not reach (a start before its first version, or no history
+ * that ends at changed): staleness_of(). */
+enum staleness staleness_by_content(int64_t started, struct timespec changed,
+                                    const struct store_version *v, size_t n);
+
 /* The ProfileStale Event of pod for its reference ref (index in pod->refs), the file rel whose
- * version took effect at changed: *ret_message, and *ret_names (the stale containers' names,
- * sorted, comma-separated; "" above STALE_NAMES_MAX). Both NULL when no container is stale.
- * The message names the containers that started before the change, then those of the same
+ * version took effect at changed, v and n its versions (staleness_by_content(); NULL and 0:
+ * by date alone): *ret_message, and *ret_names (the stale containers' names, sorted,
+ * comma-separated; "" above STALE_NAMES_MAX). Both NULL when no container is stale. The
+ * message names the containers that started before the change, then those of the same
  * second, each sorted by name. */
 int stale_pods_describe(const struct pod *pod, int ref, const char *rel, struct timespec changed,
-                        char **ret_message, char **ret_names);
+                        const struct store_version *v, size_t n, char **ret_message,
+                        char **ret_names);
 
 /* What a ProfileStale Event (a core/v1 Event as the API server returns it) says, as
  * {"file": "kscmp/NS/NAME.json", "changed": RFC 3339 or "", "containers": [names] or null}:

@@ -34,6 +34,7 @@
 
 #include "base/log.h"
 #include "base/cleanup.h"
+#include "base/hmap.h"
 #include "base/names.h"
 #include "node/reaper.h"
 
@@ -56,7 +57,92 @@ struct store {
     struct reaper *reaper; /* closes the versions replaced (reaper.h); NULL: we do */
     bool no_openat2;       /* openat2() failed with ENOSYS, EPERM or E2BIG: walk instead */
     uint64_t serial;       /* store_serial() */
+    struct hmap versions;  /* rel -> struct version_log (store_versions()) */
+    size_t gone;           /* the logs there whose last version is STORE_VERSION_ABSENT */
 };
+
+/* What the store remembers of one file (store_versions()). */
+struct version_log {
+    size_t n;
+    struct store_version v[STORE_VERSIONS_MAX];
+};
+
+static bool log_gone(const struct version_log *l)
+{
+    return l->n > 0 && l->v[l->n - 1].kind == STORE_VERSION_ABSENT;
+}
+
+/* Drops the history of the file removed longest ago. */
+static void versions_forget_oldest_gone(struct store *s)
+{
+    struct hmap_iter it;
+    const char *oldest = NULL;
+    struct timespec when = {0};
+    for (struct hmap_entry *h = hmap_first(&s->versions, &it); h;
+         h = hmap_next(&s->versions, &it)) {
+        const struct version_log *l = h->value;
+        if (!log_gone(l))
+            continue;
+        struct timespec t = l->v[l->n - 1].date;
+        if (!oldest || t.tv_sec < when.tv_sec ||
+            (t.tv_sec == when.tv_sec && t.tv_nsec < when.tv_nsec)) {
+            oldest = h->key;
+            when = t;
+        }
+    }
+    if (oldest) {
+        free(hmap_remove(&s->versions, oldest));
+        s->gone--;
+    }
+}
+
+/* Adds v as rel's newest version (the oldest dropped past STORE_VERSIONS_MAX). Without
+ * memory nothing is remembered: the newest version then does not match the file's date, and
+ * store_versions()'s reader goes by the date alone. */
+static void versions_push(struct store *s, const char *rel, struct store_version v)
+{
+    struct version_log *l = hmap_get_or_new(&s->versions, rel, sizeof(*l));
+    if (!l)
+        return;
+    s->gone -= log_gone(l);
+    if (l->n == STORE_VERSIONS_MAX) {
+        memmove(l->v, l->v + 1, (STORE_VERSIONS_MAX - 1) * sizeof(l->v[0]));
+        l->n--;
+    }
+    l->v[l->n++] = v;
+    if (log_gone(l) && ++s->gone > STORE_GONE_MAX)
+        versions_forget_oldest_gone(s);
+}
+
+/* A version of rel found on disk, dated mtime, holding data (NULL: not read): remembered when
+ * it is not the newest one already (the digest is taken then only). */
+static void versions_seen(struct store *s, const char *rel, struct timespec mtime, const void *data,
+                          size_t len)
+{
+    struct version_log *l = hmap_get(&s->versions, rel);
+    const struct store_version *last = l && l->n ? &l->v[l->n - 1] : NULL;
+    if (last && last->kind != STORE_VERSION_ABSENT && last->date.tv_sec == mtime.tv_sec &&
+        last->date.tv_nsec == mtime.tv_nsec && (last->kind == STORE_VERSION_BYTES || !data))
+        return;
+    struct store_version v = {.date = mtime, .kind = STORE_VERSION_UNKNOWN};
+    if (data) {
+        v.kind = STORE_VERSION_BYTES;
+        digest_bytes(data, len, &v.digest);
+    }
+    if (last && last->date.tv_sec == mtime.tv_sec && last->date.tv_nsec == mtime.tv_nsec &&
+        last->kind == STORE_VERSION_UNKNOWN) { /* now read: the same version */
+        l->v[l->n - 1] = v;
+        return;
+    }
+    versions_push(s, rel, v);
+}
+
+const struct store_version *store_versions(const struct store *s, const char *rel, size_t *ret_n)
+{
+    const struct version_log *l = hmap_get(&s->versions, rel);
+    *ret_n = l ? l->n : 0;
+    return l && l->n ? l->v : NULL;
+}
 
 static void closedirp(DIR **d)
 {
@@ -305,6 +391,7 @@ int store_open(const char *kubelet_root, struct store **ret, struct kerr *err)
     if (!s)
         return kerr_set(err, -ENOMEM, "%s: out of memory", kubelet_root);
     s->root_fd = -1;
+    hmap_init(&s->versions);
 
     _cleanup_close_ int root_fd = -1;
     _cleanup_free_ char *root_path = NULL;
@@ -346,6 +433,7 @@ void store_close(struct store *s)
         close(s->root_fd);
     free(s->root_path);
     free(s->path);
+    hmap_clear(&s->versions, free);
     free(s);
 }
 
@@ -500,8 +588,12 @@ static int existing_check(struct store *s, int nsfd, const char *rel, const char
         return kerr_set(err, -EISDIR, "%s/%s: is a directory; refusing to replace it", s->path,
                         rel);
     /* Only a regular file is opened (opening a device or a FIFO may do something). */
-    if (!S_ISREG(st.st_mode) || ((uint64_t)st.st_size != len && !ret_old_fd))
+    if (!S_ISREG(st.st_mode))
         return 0;
+    if ((uint64_t)st.st_size != len && !ret_old_fd) {
+        versions_seen(s, rel, st.st_mtim, NULL, 0);
+        return 0;
+    }
 
     _cleanup_close_ int fd = openat(nsfd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
@@ -517,6 +609,7 @@ static int existing_check(struct store *s, int nsfd, const char *rel, const char
         if (r < 0)
             return kerr_set(err, r, "%s/%s: read: %s", s->path, rel, strerror(-r));
     }
+    versions_seen(s, rel, fst.st_mtim, equal ? data : NULL, len);
     if (equal) {
         int r = put_back(s, fd, &fst, rel, &equal, err);
         if (r < 0)
@@ -718,11 +811,16 @@ static void write_commit(struct store *s, struct store_item *it, struct write_sl
         return;
     }
     w->renamed = true;
+    struct store_version v = {.date = version_date(w->dated, !w->exists),
+                              .kind = STORE_VERSION_BYTES};
     clock_gettime(CLOCK_REALTIME, &now);
     if (now.tv_sec != w->dated.tv_sec) {
         struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}, version_date(now, !w->exists)};
-        (void)utimensat(w->nsfd, w->n.name, times, AT_SYMLINK_NOFOLLOW);
+        if (utimensat(w->nsfd, w->n.name, times, AT_SYMLINK_NOFOLLOW) == 0)
+            v.date = times[1];
     }
+    digest_bytes(it->data, it->len, &v.digest);
+    versions_push(s, it->rel, v);
 }
 
 static void write_chunk(struct store *s, struct store_item *items, size_t n,
@@ -1032,6 +1130,11 @@ int store_remove(struct store *s, const char *rel, bool *ret_removed, struct ker
     int r = remove_rel(s, rel, &removed, err);
     if (removed || r < 0) /* on an error, what is there is not known */
         s->serial++;
+    if (removed) {
+        struct store_version v = {.kind = STORE_VERSION_ABSENT};
+        clock_gettime(CLOCK_REALTIME, &v.date);
+        versions_push(s, rel, v);
+    }
     if (ret_removed)
         *ret_removed = removed;
     return r;

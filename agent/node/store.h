@@ -15,6 +15,14 @@
  * (kube/stale_pods.h), which a first version has not. The date survives agent restarts, as it
  * is the file's own.
  *
+ * The store also remembers, in memory, the last STORE_VERSIONS_MAX versions of each file it
+ * wrote, found or removed (store_versions()): when each took effect and a digest of its bytes,
+ * so that a container that started under the bytes on disk now is not taken for one that runs
+ * under an older profile because the file was written again (removed, then written with the
+ * same bytes; changed, then changed back). About 300 bytes per file (232 of history, the rest
+ * its name and map entry), kept also for the last STORE_GONE_MAX files removed; lost when the
+ * agent restarts (what is on disk then is the first version known).
+ *
  * A profile is named by rel = "NAMESPACE/NAME.json" (two components, each a DNS-1123
  * label/subdomain; anything else is refused with -EINVAL).
  */
@@ -25,8 +33,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "base/error.h"
+#include "node/digest.h"
 
 struct store;
 
@@ -103,6 +113,33 @@ int store_check(struct store *s, const char *rel, const void *data, size_t len, 
  * call: -ENOENT when absent, -ELOOP for a link, -EISDIR for a folder, -EINVAL for anything
  * else. */
 int store_stat(struct store *s, const char *rel, struct stat *ret_st, struct kerr *err);
+
+/* The versions of a file that store_versions() remembers, and the files removed whose history
+ * it keeps. */
+#define STORE_VERSIONS_MAX 4
+#define STORE_GONE_MAX 256
+
+enum store_version_kind {
+    STORE_VERSION_BYTES,   /* the bytes of digest */
+    STORE_VERSION_UNKNOWN, /* bytes the store did not write nor read (someone else's) */
+    STORE_VERSION_ABSENT,  /* no file: the store removed it */
+};
+
+/* A version of a file: what was there from date on (a file's modification time, as store.h
+ * says; the time of the removal for STORE_VERSION_ABSENT). */
+struct store_version {
+    struct timespec date;
+    enum store_version_kind kind;
+    struct digest digest; /* STORE_VERSION_BYTES */
+};
+
+/* The versions of rel the store remembers, oldest first (*ret_n of them, at most
+ * STORE_VERSIONS_MAX; NULL and 0 when none), valid until the next call on the store: each
+ * write that changed rel, each removal of it, and each time a call found there a version
+ * dated otherwise than the last one remembered (the first time after a start, or someone
+ * else's change). The last one describes what is on disk only when its date is the file's
+ * modification time. */
+const struct store_version *store_versions(const struct store *s, const char *rel, size_t *ret_n);
 
 /* What is at a profile's name. The agent only ever writes regular files there: anything else
  * but a folder is a stray, that store_remove() takes away (a link itself, never what it points

@@ -1,7 +1,9 @@
 /* test_stale_pods.c - which containers run under an older version of their profile
  * (kube/stale_pods.h): the decision against a version's date, with whole-second start times
- * (the same second counts, fail safe), and the ProfileStale message and names: every stale
- * container of that file, sorted, none of another file.
+ * (the same second counts, fail safe), by content where the store's history of the file
+ * reaches (a file written again with the bytes a container started under is no change), and
+ * the ProfileStale message and names: every stale container of that file, sorted, none of
+ * another file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,6 +51,132 @@ static void test_staleness_of(void **state)
     }
 }
 
+/* Versions of a file (store_versions()): bytes 'A', 'B' (their digest's first byte), a
+ * removal ('-') or someone else's bytes ('?'), dated sec .nsec. */
+struct ver {
+    char what;
+    int64_t sec;
+    long nsec;
+};
+
+static size_t versions(const struct ver *w, struct store_version *v)
+{
+    size_t n = 0;
+    for (; w[n].what; n++) {
+        v[n] = (struct store_version){.date = {w[n].sec, w[n].nsec}};
+        v[n].kind = w[n].what == '-'   ? STORE_VERSION_ABSENT
+                    : w[n].what == '?' ? STORE_VERSION_UNKNOWN
+                                       : STORE_VERSION_BYTES;
+        v[n].digest.b[0] = (uint8_t)w[n].what;
+    }
+    return n;
+}
+
+/* A T-1 (a first version, dated the second before it was written at T) ... */
+#define FIRST(what, at)                                                                            \
+    {                                                                                              \
+        what, (at)-1, 999999999                                                                    \
+    }
+
+/* Staleness by content (trial ROUGH 11): what a container started under against the bytes on
+ * disk now, whatever the dates; by date where the history does not reach. */
+static void test_staleness_by_content(void **state)
+{
+    static const struct {
+        const char *what;
+        struct ver v[STORE_VERSIONS_MAX + 1];
+        int64_t started;
+        enum staleness want;
+    } cases[] = {
+        /* ROUGH 11: A written at T-100, removed at T-50 (NoPolicy), written again at T with
+         * the same bytes: containers that started under A are not stale. */
+        {"removed, same bytes again",
+         {FIRST('A', T - 100), {'-', T - 50, 7}, FIRST('A', T)},
+         T - 80,
+         STALE_NOT},
+        {"removed, same bytes again, start in the first's second",
+         {FIRST('A', T - 100), {'-', T - 50, 7}, FIRST('A', T)},
+         T - 101,
+         STALE_SAME_SECOND},
+        {"removed, same bytes again, start in the removal's second",
+         {FIRST('A', T - 100), {'-', T - 50, 7}, FIRST('A', T)},
+         T - 50,
+         STALE_NOT},
+        {"removed, same bytes again, start after",
+         {FIRST('A', T - 100), {'-', T - 50, 7}, FIRST('A', T)},
+         T + 5,
+         STALE_NOT},
+        {"removed, other bytes",
+         {FIRST('A', T - 100), {'-', T - 50, 7}, FIRST('B', T)},
+         T - 80,
+         STALE_BEFORE},
+        /* Changed, then changed back: under A not stale, under B stale. */
+        {"A B A, under A", {FIRST('A', T - 100), {'B', T - 50, 5}, {'A', T, 5}}, T - 80, STALE_NOT},
+        {"A B A, under B",
+         {FIRST('A', T - 100), {'B', T - 50, 5}, {'A', T, 5}},
+         T - 20,
+         STALE_BEFORE},
+        {"A B A, A then B in its second",
+         {FIRST('A', T - 100), {'B', T - 50, 5}, {'A', T, 5}},
+         T - 50,
+         STALE_SAME_SECOND},
+        {"A B A, B then A in its second",
+         {FIRST('A', T - 100), {'B', T - 50, 5}, {'A', T, 5}},
+         T,
+         STALE_SAME_SECOND},
+        {"A B A, after", {FIRST('A', T - 100), {'B', T - 50, 5}, {'A', T, 5}}, T + 1, STALE_NOT},
+        /* Someone else's bytes in between: stale, fail safe. */
+        {"A ? A", {FIRST('A', T - 100), {'?', T - 50, 5}, {'A', T, 5}}, T - 20, STALE_BEFORE},
+        /* An ordinary change: as by date. */
+        {"A B, under A", {FIRST('A', T - 100), {'B', T, 5}}, T - 20, STALE_BEFORE},
+        {"A B, same second", {FIRST('A', T - 100), {'B', T, 5}}, T, STALE_SAME_SECOND},
+        {"A B, under B", {FIRST('A', T - 100), {'B', T, 5}}, T + 1, STALE_NOT},
+        /* Before the history: by date (the version before the first known may differ). */
+        {"A found at T-100, started before",
+         {{'A', T - 100, 5}, {'-', T - 50, 7}, FIRST('A', T)},
+         T - 200,
+         STALE_BEFORE},
+        {"A found at T-100, started in its second",
+         {{'A', T - 100, 5}, {'-', T - 50, 7}, FIRST('A', T)},
+         T - 100,
+         STALE_SAME_SECOND},
+        {"A found at T-100, started after",
+         {{'A', T - 100, 5}, {'-', T - 50, 7}, FIRST('A', T)},
+         T - 99,
+         STALE_NOT},
+        /* A history that does not end at the file's date (changed from outside since): by date. */
+        {"history not of the file now",
+         {FIRST('A', T - 100), {'-', T - 50, 7}, {'A', T - 10, 0}},
+         T - 80,
+         STALE_BEFORE},
+        {"history ending in a removal",
+         {FIRST('A', T - 100), {'-', T, 999999999}},
+         T - 80,
+         STALE_BEFORE},
+        /* Only while there was no file: not a start the kubelet allows; fail safe. */
+        {"started while removed",
+         {FIRST('A', T - 100), {'-', T - 50, 7}, FIRST('A', T)},
+         T - 30,
+         STALE_BEFORE},
+        {"not running", {FIRST('A', T - 100), {'B', T, 5}}, 0, STALE_NOT},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct store_version v[STORE_VERSIONS_MAX];
+        size_t n = versions(cases[i].v, v);
+        /* The file's date: its last version's, but where the history is not of it. */
+        struct timespec changed = v[n - 1].date;
+        if (strcmp(cases[i].what, "history not of the file now") == 0)
+            changed = (struct timespec){T, 5};
+        enum staleness got = staleness_by_content(cases[i].started, changed, v, n);
+        if (got != cases[i].want)
+            fail_msg("%s: started %lld: %d, want %d", cases[i].what,
+                     (long long)(cases[i].started - T), got, cases[i].want);
+    }
+    /* No history: by date. */
+    assert_int_equal(staleness_by_content(T - 1, (struct timespec){T, 0}, NULL, 0), STALE_BEFORE);
+    assert_int_equal(staleness_by_content(T + 1, (struct timespec){T, 0}, NULL, 0), STALE_NOT);
+}
+
 /* A pod of n containers: names[i] runs under refs[i] since started[i]. */
 static struct pod *make_pod(size_t n, const char *const *names, const int *refs,
                             const int64_t *started)
@@ -71,7 +199,7 @@ static struct pod *make_pod(size_t n, const char *const *names, const int *refs,
 static void describe(const struct pod *p, int ref, struct timespec changed, char **msg,
                      char **names)
 {
-    assert_int_equal(stale_pods_describe(p, ref, "shop/web.json", changed, msg, names), 0);
+    assert_int_equal(stale_pods_describe(p, ref, "shop/web.json", changed, NULL, 0, msg, names), 0);
 }
 
 static void test_describe_names_every_container(void **state)
@@ -139,6 +267,33 @@ static void test_describe_nothing_stale(void **state)
     _cleanup_(pod_freep) struct pod *empty = make_pod(0, NULL, NULL, NULL);
     describe(empty, 0, (struct timespec){T, 0}, &msg, &list);
     assert_null(msg);
+}
+
+/* Trial ROUGH 11 end to end of the message: the policy removed (NoPolicy, the file removed)
+ * and made again identical; the file is written again with the same bytes: no Event for the
+ * containers that started under them, one for those that started under other bytes. */
+static void test_describe_same_bytes_again(void **state)
+{
+    static const char *const names[] = {"app", "sidecar", "late"};
+    static const int refs[] = {0, 0, 0};
+    static const int64_t started[] = {T - 80, T - 101, T + 3};
+    static const struct ver same[] = {FIRST('A', T - 100), {'-', T - 50, 7}, FIRST('A', T), {0}};
+    static const struct ver other[] = {FIRST('A', T - 100), {'-', T - 50, 7}, FIRST('B', T), {0}};
+    _cleanup_(pod_freep) struct pod *p = make_pod(3, names, refs, started);
+    struct store_version v[STORE_VERSIONS_MAX];
+    size_t n = versions(same, v);
+    _cleanup_free_ char *msg = NULL, *list = NULL;
+    assert_int_equal(stale_pods_describe(p, 0, "shop/web.json", v[n - 1].date, v, n, &msg, &list),
+                     0);
+    /* "sidecar" started in the second of the first version known: the one before may differ. */
+    assert_string_equal(list, "sidecar");
+    assert_non_null(strstr(msg, "container sidecar started in the same second as"));
+    free(TAKE_PTR(msg));
+    free(TAKE_PTR(list));
+    n = versions(other, v);
+    assert_int_equal(stale_pods_describe(p, 0, "shop/web.json", v[n - 1].date, v, n, &msg, &list),
+                     0);
+    assert_string_equal(list, "app,sidecar");
 }
 
 /* Many stale containers: the message spells out ten of each group and counts the rest; the
@@ -298,6 +453,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_staleness_of),
+        cmocka_unit_test(test_staleness_by_content),
+        cmocka_unit_test(test_describe_same_bytes_again),
         cmocka_unit_test(test_describe_names_every_container),
         cmocka_unit_test(test_describe_same_second_only),
         cmocka_unit_test(test_describe_nothing_stale),

@@ -255,6 +255,112 @@ static void test_first_write(void **state)
     store_close(s);
 }
 
+/* rel's newest remembered version is what is on disk: its date the file's modification time,
+ * its digest that of content. */
+static void assert_newest(struct store *s, const struct fixture *f, const char *rel,
+                          const char *content, size_t want_n)
+{
+    size_t n = 0;
+    const struct store_version *v = store_versions(s, rel, &n);
+    assert_int_equal(n, want_n);
+    assert_non_null(v);
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/seccomp/kscmp/%s", f->root, rel);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(v[n - 1].kind, STORE_VERSION_BYTES);
+    assert_int_equal(v[n - 1].date.tv_sec, st.st_mtim.tv_sec);
+    assert_int_equal(v[n - 1].date.tv_nsec, st.st_mtim.tv_nsec);
+    struct digest d;
+    digest_bytes(content, strlen(content), &d);
+    assert_true(digest_equal(&v[n - 1].digest, &d));
+}
+
+/* The versions the store remembers (store_versions(), trial ROUGH 11): each write that
+ * changed a file, each removal, each version found dated otherwise (after a start, or
+ * someone else's); the same bytes written again add none; at most STORE_VERSIONS_MAX, and
+ * the history of at most STORE_GONE_MAX files removed. */
+static void test_versions(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    struct kerr err = {0};
+    const char *a = "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}\n",
+               *b = "{\"defaultAction\":\"SCMP_ACT_LOG\"}\n";
+    size_t n = 1;
+    assert_null(store_versions(s, "demo/web.json", &n));
+    assert_int_equal(n, 0);
+    write_ok(s, "demo/web.json", a, true);
+    assert_newest(s, f, "demo/web.json", a, 1);
+    write_ok(s, "demo/web.json", a, false);
+    assert_newest(s, f, "demo/web.json", a, 1);
+    /* Removed (NoPolicy), then written again with the same bytes: the digest says so. */
+    bool removed = false;
+    assert_int_equal(store_remove(s, "demo/web.json", &removed, &err), 0);
+    assert_true(removed);
+    const struct store_version *v = store_versions(s, "demo/web.json", &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(v[1].kind, STORE_VERSION_ABSENT);
+    assert_int_equal(store_remove(s, "demo/web.json", &removed, &err), 0); /* nothing there */
+    assert_false(removed);
+    store_versions(s, "demo/web.json", &n);
+    assert_int_equal(n, 2);
+    write_ok(s, "demo/web.json", a, true);
+    assert_newest(s, f, "demo/web.json", a, 3);
+    v = store_versions(s, "demo/web.json", &n);
+    assert_true(digest_equal(&v[0].digest, &v[2].digest));
+    /* Past STORE_VERSIONS_MAX the oldest go. */
+    write_ok(s, "demo/web.json", b, true);
+    write_ok(s, "demo/web.json", a, true);
+    assert_newest(s, f, "demo/web.json", a, STORE_VERSIONS_MAX);
+    v = store_versions(s, "demo/web.json", &n);
+    assert_int_equal(v[0].kind, STORE_VERSION_ABSENT);
+
+    /* Someone else's bytes: a version not known (found by a check, or before a write). */
+    const char *path = at(f, "seccomp/kscmp/demo/web.json");
+    struct timespec later[2] = {{.tv_nsec = UTIME_OMIT}, {v[n - 1].date.tv_sec + 5, 0}};
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("{}", fp);
+    fclose(fp);
+    assert_int_equal(utimensat(AT_FDCWD, path, later, 0), 0);
+    bool equal = true;
+    assert_int_equal(store_check(s, "demo/web.json", a, strlen(a), &equal, &err), 0);
+    assert_false(equal);
+    v = store_versions(s, "demo/web.json", &n);
+    assert_int_equal(v[n - 1].kind, STORE_VERSION_UNKNOWN);
+    assert_int_equal(v[n - 1].date.tv_sec, later[1].tv_sec);
+    write_ok(s, "demo/web.json", a, true);
+    assert_newest(s, f, "demo/web.json", a, STORE_VERSIONS_MAX);
+    v = store_versions(s, "demo/web.json", &n);
+    assert_int_equal(v[n - 2].kind, STORE_VERSION_UNKNOWN);
+    store_close(s);
+
+    /* A new store (the agent started again) knows a file once it has found it. */
+    s = open_ok(f);
+    assert_null(store_versions(s, "demo/web.json", &n));
+    assert_int_equal(store_check(s, "demo/web.json", a, strlen(a), &equal, &err), 0);
+    assert_true(equal);
+    assert_newest(s, f, "demo/web.json", a, 1);
+    write_ok(s, "demo/web.json", a, false);
+    assert_newest(s, f, "demo/web.json", a, 1);
+
+    /* The history of files removed is bounded: the one removed longest ago goes first. */
+    char rel[64];
+    for (int i = 0; i <= STORE_GONE_MAX; i++) {
+        snprintf(rel, sizeof(rel), "gone/f%d.json", i);
+        write_ok(s, rel, a, true);
+        assert_int_equal(store_remove(s, rel, &removed, &err), 0);
+        assert_true(removed);
+    }
+    assert_null(store_versions(s, "gone/f0.json", &n));
+    assert_non_null(store_versions(s, "gone/f1.json", &n));
+    snprintf(rel, sizeof(rel), "gone/f%d.json", STORE_GONE_MAX);
+    assert_non_null(store_versions(s, rel, &n));
+    assert_newest(s, f, "demo/web.json", a, 1); /* a file there is not one removed */
+    store_close(s);
+}
+
 /* store_serial() moves with every call that may change a file (a write, a check that may put
  * a mode back, a removal, a change seen from outside) and stays put for those that only look:
  * what a store_stat() said holds while it does (the stale-pods check keeps the dates). */
@@ -1547,6 +1653,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_root_link_followed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_first_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serial, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_bytes_not_rewritten, setup, teardown),
         cmocka_unit_test_setup_teardown(test_version_dates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_bytes_mode_restored, setup, teardown),
