@@ -4,7 +4,9 @@
 fakeapi.py stands in for kube-apiserver where a real one cannot be made to fail on cue: a
 kind that answers 404 on the relist after a 410 (as an API server that restarts and has not
 registered its CRD routes yet), 500s, bodies that are not JSON, slow answers, huge pods and
-watch events. Every test asserts what the node's disk holds and what the agent tells.
+watch events; and, where a cluster is too slow a place for it, what the agent tells of pods
+running under an older profile. Every test asserts what the node's disk holds and what the
+agent tells.
 
 Ends with one line `N passed, N failed`.
 """
@@ -409,6 +411,43 @@ class FakeApiTest(unittest.TestCase):
                        "seccompProfile": {"type": "Localhost",
                                           "localhostProfile": f"kscmp/demo/{name}.json"},
                        "supplementalGroups": groups}})
+
+    # -- trial ROUGH 11: staleness by content ------------------------------------------------------
+
+    def test_11_same_bytes_again_not_stale(self):
+        """Trial ROUGH 11: a policy deleted (its pod's file removed: NoPolicy) and made again
+        identical writes the file again with the same bytes: the running container, which
+        started under them, is not reported ProfileStale. A change of the bytes is."""
+        self.api.put("seccomppolicies", policy("demo", "web", WEB))
+        p = pod("demo", "web-1", "kscmp/demo/web.json")
+        self.api.put("pods", p)
+        a = self.agent()
+        first = H.wait_until(lambda: self.read("demo/web.json"), 20, "demo/web.json")
+        mtime = os.stat(os.path.join(H.store_dir(self.root), "demo/web.json")).st_mtime
+        time.sleep(max(0.0, int(mtime) + 2 - time.time()))  # the container starts after it
+        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        p["status"] = {"phase": "Running", "containerStatuses": [
+            {"name": "c", "state": {"running": {"startedAt": started}}}]}
+        self.api.put("pods", p)
+
+        def stale_events():
+            return [e for e in self.api.objects.get("events", {}).values()
+                    if e.get("reason") == "ProfileStale"]
+        self.api.delete("seccomppolicies", "demo/web")
+        H.wait_until(lambda: self.read("demo/web.json") is None, 20, "demo/web.json removed")
+        time.sleep(1.1)  # written again in a later second
+        self.api.put("seccomppolicies", policy("demo", "web", WEB))
+        H.wait_until(lambda: self.read("demo/web.json"), 20, "demo/web.json written again")
+        self.assertEqual(self.read("demo/web.json"), first)
+        time.sleep(1.5)  # the check after the write
+        self.assertEqual(stale_events(), [])
+        self.assertEqual(a.metric("kscmp_pods_stale_profiles"), 0)
+        # Other bytes: the container runs under the older profile.
+        self.api.put("seccomppolicies", policy("demo", "web", {
+            "rules": [{"syscalls": ["mkdir", "chmod"], "action": "Block"}]}))
+        evs = H.wait_until(stale_events, 20, "a ProfileStale Event")
+        self.assertIn("kscmp/demo/web.json", evs[0]["message"])
+        self.assertEqual(evs[0]["involvedObject"]["name"], "web-1")
 
     def test_06_big_pods_bounded_memory(self):
         """Five pods of 1.41 MiB each (under etcd's limit) at start: the agent's peak RSS stays
