@@ -383,6 +383,18 @@ static const char *opt_spelled(const char *prev, int optopt_)
     return name;
 }
 
+/* How many of opts a long option spelled name ("--proof") abbreviates (getopt_long takes an
+ * abbreviation that only one option starts with). */
+static size_t long_prefix_count(const struct option *opts, const char *name)
+{
+    size_t n = 0, len = strlen(name);
+    if (len <= 2 || strncmp(name, "--", 2) != 0)
+        return 0;
+    for (const struct option *o = opts; o->name; o++)
+        n += strncmp(o->name, name + 2, len - 2) == 0;
+    return n;
+}
+
 /* The agent cannot start (after its command line was read): why in the log and in the
  * termination message. */
 __attribute__((format(printf, 1, 2))) static void start_refused(const char *fmt, ...)
@@ -728,9 +740,12 @@ int agent_main(int argc, char **argv)
             return usage_refused("option '%s' requires an argument\nRun 'kscmp agent --help' for "
                                  "usage.",
                                  opt_spelled(argv[optind - 1], optopt));
-        default:
-            return usage_refused("unrecognized option '%s'\nRun 'kscmp agent --help' for usage.",
-                                 opt_spelled(argv[optind - 1], optopt));
+        default: {
+            const char *name = opt_spelled(argv[optind - 1], optopt);
+            return usage_refused("%s option '%s'\nRun 'kscmp agent --help' for usage.",
+                                 long_prefix_count(opts, name) > 1 ? "ambiguous" : "unrecognized",
+                                 name);
+        }
         }
     }
     if (optind < argc)

@@ -299,6 +299,7 @@ def test_termination_message(d):
                        (["--proof-workers", "--kubelet-root", "/x"],
                         "kscmp agent: --proof-workers: want a number from 1 to 64, not \"--kubelet-root\""),
                        (["--bogus=1"], "kscmp agent: unrecognized option '--bogus'"),
+                       (["--proof"], "kscmp agent: ambiguous option '--proof'"),
                        (["--node-taint", "maybe"], "kscmp agent: --node-taint is on or off, not \"maybe\""),
                        (["--once"], "kscmp agent: --once works with --local only"),
                        (["extra"], "kscmp agent: unexpected argument \"extra\"")]:
