@@ -1051,6 +1051,9 @@ static int read_rel(struct store *s, const char *rel, bool restore, char **ret_d
         cap = new_cap;
     }
     buf[len] = '\0';
+    /* Remembered as a version (the agent reads its files so at its start: a container that
+     * started under these bytes is not stale when the same bytes come back later). */
+    versions_seen(s, rel, st.st_mtim, buf, len);
     bool kept; /* false: an owner left as it was, which a check takes for other bytes */
     if (restore)
         put_back(s, fd, &st, rel, &kept, put_back_err);

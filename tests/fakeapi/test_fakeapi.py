@@ -449,6 +449,42 @@ class FakeApiTest(unittest.TestCase):
         self.assertIn("kscmp/demo/web.json", evs[0]["message"])
         self.assertEqual(evs[0]["involvedObject"]["name"], "web-1")
 
+    def test_12_same_bytes_again_after_a_restart(self):
+        """The same as test_11 with the agent restarted between the container's start and the
+        policy's deletion (a rollout): the new agent knows the bytes on disk from its first
+        check, so the same bytes written again are no ProfileStale either (the second trial's
+        B2)."""
+        self.api.put("seccomppolicies", policy("demo", "web", WEB))
+        p = pod("demo", "web-1", "kscmp/demo/web.json")
+        self.api.put("pods", p)
+        a = self.agent()
+        first = H.wait_until(lambda: self.read("demo/web.json"), 20, "demo/web.json")
+        mtime = os.stat(os.path.join(H.store_dir(self.root), "demo/web.json")).st_mtime
+        time.sleep(max(0.0, int(mtime) + 2 - time.time()))  # the container starts after it
+        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        p["status"] = {"phase": "Running", "containerStatuses": [
+            {"name": "c", "state": {"running": {"startedAt": started}}}]}
+        self.api.put("pods", p)
+        time.sleep(1.5)
+        self.assertEqual(a.stop(), 0)
+        self.agents.remove(a)
+        a = self.agent()
+
+        def stale_events():
+            return [e for e in self.api.objects.get("events", {}).values()
+                    if e.get("reason") == "ProfileStale"]
+        time.sleep(1.1)
+        self.assertEqual(stale_events(), [])
+        self.api.delete("seccomppolicies", "demo/web")
+        H.wait_until(lambda: self.read("demo/web.json") is None, 20, "demo/web.json removed")
+        time.sleep(1.1)  # written again in a later second
+        self.api.put("seccomppolicies", policy("demo", "web", WEB))
+        H.wait_until(lambda: self.read("demo/web.json"), 20, "demo/web.json written again")
+        self.assertEqual(self.read("demo/web.json"), first)
+        time.sleep(1.5)  # the check after the write
+        self.assertEqual([e.get("message") for e in stale_events()], [])
+        self.assertEqual(a.metric("kscmp_pods_stale_profiles"), 0)
+
     def test_06_big_pods_bounded_memory(self):
         """Five pods of 1.41 MiB each (under etcd's limit) at start: the agent's peak RSS stays
         under 48 MiB (it was 219 MB) and every pod gets its file."""

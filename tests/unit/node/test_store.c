@@ -344,6 +344,14 @@ static void test_versions(void **state)
     assert_newest(s, f, "demo/web.json", a, 1);
     write_ok(s, "demo/web.json", a, false);
     assert_newest(s, f, "demo/web.json", a, 1);
+    store_close(s);
+    /* So does one that reads its files at its start (the reconciler's load). */
+    s = open_ok(f);
+    char *data = NULL;
+    size_t len = 0;
+    assert_int_equal(store_read(s, "demo/web.json", &data, &len, &err), 0);
+    free(data);
+    assert_newest(s, f, "demo/web.json", a, 1);
 
     /* The history of files removed is bounded: the one removed longest ago goes first. */
     char rel[64];
