@@ -457,15 +457,15 @@ STATUS = {
 
 COLUMNS = [
     {"name": "Default", "type": "string", "jsonPath": ".spec.defaultAction",
-     "description": "The default action, when set"},
+     "description": "The default action, when set (blank: inherited or implied, see kscmp explain)"},
     {"name": "Extends", "type": "string", "jsonPath": ".spec.extends",
      "description": "The parent policy"},
     {"name": "Ready", "type": "string",
      "jsonPath": '.status.conditions[?(@.type=="Ready")].status',
      "description": "Whether the policy is valid"},
     {"name": "Reason", "type": "string",
-     "jsonPath": '.status.conditions[?(@.type=="Ready")].reason', "priority": 1,
-     "description": "Valid, Invalid or Conflict"},
+     "jsonPath": '.status.conditions[?(@.type=="Ready")].reason',
+     "description": "Valid, Invalid or Conflict (Ready True: a child that loosens its parent)"},
     {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
 ]
 

@@ -451,8 +451,8 @@ expect_status "the agent merge-patches a KubeArmorSeccompPolicy's status (Invali
 	'"reason":"Invalid"' PATCH "$KSP/status" \
 	"$(ready_patch False Invalid 'unknown syscall mkdirr' 'unknown syscall mkdirr' '[]')"
 out=$(kubectl get seccomppolicy -n kscmp-valid runtime-spellings 2>&1)
-if grep -q 'NAME *DEFAULT *EXTENDS *READY *AGE' <<<"$out" && grep -q 'runtime-spellings *SCMP_ACT_KILL_PROCESS *True' <<<"$out"; then
-	pass "printer columns: Default, Extends, Ready, Age"
+if grep -q 'NAME *DEFAULT *EXTENDS *READY *REASON *AGE' <<<"$out" && grep -q 'runtime-spellings *SCMP_ACT_KILL_PROCESS *True *Valid' <<<"$out"; then
+	pass "printer columns: Default, Extends, Ready, Reason, Age"
 else
 	fail "printer columns: $(short "$out")"
 fi
@@ -463,7 +463,7 @@ else
 	fail "printer columns of a ClusterSeccompPolicy: $(short "$out")"
 fi
 if grep -q 'kscmp-valid-child *ClusterSeccompPolicy/kscmp-valid-base *False *Conflict' <<<"$out"; then
-	pass "printer columns: Extends, Ready False, Reason (-o wide)"
+	pass "printer columns: Extends, Ready False, Reason"
 else
 	fail "printer columns (-o wide): $(short "$out")"
 fi
