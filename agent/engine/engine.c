@@ -1209,7 +1209,7 @@ static int compile_on(struct engine *e, struct pstate *s, struct pstate *par)
             off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "",
                                     n->conflicts[i]);
         logf_(e, p,
-              "conflict: %s loosens what its parent %s sets (%s): it is compiled with its own "
+              "conflict: %s loosens what its parent, %s, sets (%s): it is compiled with its own "
               "rules winning and detached from the parent's descendants",
               where(p, w, sizeof(w)), p->extends, list);
     }

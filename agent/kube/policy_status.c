@@ -141,7 +141,7 @@ static json_t *desired_status(struct policy_status *ps, const struct policy *p,
             json_array_append_new(conflicts, json_string(pr.conflicts[i]));
         }
         if (asprintf(&msg,
-                     "loosens what its parent %s sets (%s): compiled with its own rules winning, "
+                     "loosens what its parent, %s, sets (%s): compiled with its own rules winning, "
                      "and detached from the parent's descendants",
                      p->extends, list ? list : "?") < 0)
             msg = NULL;
