@@ -365,8 +365,10 @@ int startup_blocked_text(const struct startup_block *v, size_t n, enum startup_m
     if (!f)
         return -ENOMEM;
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "%s%s%s (%s)", i ? ", " : "", v[i].name,
-                v[i].conditional ? " for some arguments" : "", startup_step(v[i].entry, m));
+        fprintf(f, "%s%s%s (%s%s)", i ? ", " : "", v[i].name,
+                v[i].conditional ? " for some arguments" : "", startup_step(v[i].entry, m),
+                startup_errno_falls_back(v[i].entry) ? "; this profile kills or traps it instead"
+                                                     : "");
     if (fclose(f) != 0) {
         free(buf);
         return -ENOMEM;

@@ -486,6 +486,7 @@ static void test_blocklists(void **state)
     ssync(e, &r);
     assert_int_equal(events_with(&r, "ProfileBlocksStartup"), 1);
     assert_int_equal(events_with(&r, "uname (runc >= 1.2 (exec): reads the kernel's version"), 1);
+    assert_int_equal(events_with(&r, "it falls back); this profile kills or traps it instead)"), 1);
     srec_clear(&r);
     engine_free(e);
 }
