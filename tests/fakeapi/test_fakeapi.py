@@ -414,10 +414,9 @@ class FakeApiTest(unittest.TestCase):
 
     # -- trial ROUGH 11: staleness by content ------------------------------------------------------
 
-    def test_11_same_bytes_again_not_stale(self):
-        """Trial ROUGH 11: a policy deleted (its pod's file removed: NoPolicy) and made again
-        identical writes the file again with the same bytes: the running container, which
-        started under them, is not reported ProfileStale. A change of the bytes is."""
+    def web_running_after_its_file(self):
+        """demo/web and its pod web-1, whose container started (its status says) a second after
+        its file was written: the agent and the file's bytes."""
         self.api.put("seccomppolicies", policy("demo", "web", WEB))
         p = pod("demo", "web-1", "kscmp/demo/web.json")
         self.api.put("pods", p)
@@ -429,6 +428,13 @@ class FakeApiTest(unittest.TestCase):
         p["status"] = {"phase": "Running", "containerStatuses": [
             {"name": "c", "state": {"running": {"startedAt": started}}}]}
         self.api.put("pods", p)
+        return a, first
+
+    def test_11_same_bytes_again_not_stale(self):
+        """Trial ROUGH 11: a policy deleted (its pod's file removed: NoPolicy) and made again
+        identical writes the file again with the same bytes: the running container, which
+        started under them, is not reported ProfileStale. A change of the bytes is."""
+        a, first = self.web_running_after_its_file()
 
         def stale_events():
             return [e for e in self.api.objects.get("events", {}).values()
@@ -454,17 +460,7 @@ class FakeApiTest(unittest.TestCase):
         policy's deletion (a rollout): the new agent knows the bytes on disk from its first
         check, so the same bytes written again are no ProfileStale either (the second trial's
         B2)."""
-        self.api.put("seccomppolicies", policy("demo", "web", WEB))
-        p = pod("demo", "web-1", "kscmp/demo/web.json")
-        self.api.put("pods", p)
-        a = self.agent()
-        first = H.wait_until(lambda: self.read("demo/web.json"), 20, "demo/web.json")
-        mtime = os.stat(os.path.join(H.store_dir(self.root), "demo/web.json")).st_mtime
-        time.sleep(max(0.0, int(mtime) + 2 - time.time()))  # the container starts after it
-        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        p["status"] = {"phase": "Running", "containerStatuses": [
-            {"name": "c", "state": {"running": {"startedAt": started}}}]}
-        self.api.put("pods", p)
+        a, first = self.web_running_after_its_file()
         time.sleep(1.5)
         self.assertEqual(a.stop(), 0)
         self.agents.remove(a)
