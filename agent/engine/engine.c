@@ -1643,8 +1643,7 @@ static const char *held_reason(const struct engine *e, const struct pstate *s,
     if (s->p->selector_unknown)
         return "its selectors cannot be read, so it may select any pod of its scope";
     if (past_unknown(s))
-        return "it was invalid when the agent started, and which pods its earlier versions "
-               "selected is not known";
+        return ENGINE_HELD_SINCE_START;
     return "its last valid version selected this pod";
 }
 

@@ -202,6 +202,13 @@ struct file_result {
     bool recording; /* FILE_WRITE: a recording profile (every pod is under a recording) */
 };
 
+/* The words of a PolicyInvalid Event whose policy has been invalid since before the agent
+ * started (its earlier versions' selectors not known: the agent holds every file of its scope);
+ * the command line reads them back from the Events (kubectl kscmp status, explain pod). */
+#define ENGINE_HELD_SINCE_START                                                                    \
+    "it was invalid when the agent started, and which pods its earlier versions selected is "      \
+    "not known"
+
 struct engine_event {
     const struct pod *pod;
     const char *reason; /* ProfileRefused, NoPolicy, PolicyInvalid, ProfileConflict,

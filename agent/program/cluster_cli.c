@@ -759,7 +759,7 @@ static bool told_held_since_start(json_t *events, const char *rel)
         const char *msg = str_at(ev, "message");
         if (strcmp(str_at(ev, "reason"), "PolicyInvalid") == 0 && strncmp(msg, "kscmp/", 6) == 0 &&
             strncmp(msg + 6, rel, n) == 0 && msg[6 + n] == ' ' &&
-            strstr(msg, "it was invalid when the agent started"))
+            strstr(msg, ENGINE_HELD_SINCE_START))
             return true;
     }
     return false;
@@ -1360,9 +1360,7 @@ static int namespace_exists(struct world *w, const char *ns, struct kerr *err)
 /* The words of the agent's PolicyInvalid Event (engine.c, held_reason()) when the policy has
  * been invalid since before the agent started: the agent then holds every file of the
  * policy's scope until a version of it compiles, whatever it selects. */
-#define HELD_SINCE_START                                                                           \
-    "(it was invalid when the agent started, and which pods its earlier versions selected is "     \
-    "not known): "
+#define HELD_SINCE_START "(" ENGINE_HELD_SINCE_START "): "
 
 /* Whether a PolicyInvalid Event (ev, from collect_warning) of a pod still holds because its
  * policy has been invalid since before the agent started: the Event says so, and that policy
