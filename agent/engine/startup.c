@@ -320,10 +320,11 @@ static bool blocks(struct verdict v)
     return v.action != ACT_ALLOW && v.action != ACT_LOG;
 }
 
-/* Whether v keeps the runtime from starting the container (fb: an errno does not). */
+/* Whether v keeps the runtime from starting the container (fb: an errno does not, nor Trace,
+ * which fails the call with ENOSYS where no tracer is attached, as in a container). */
 static bool stops(struct verdict v, bool fb)
 {
-    return blocks(v) && !(fb && v.action == ACT_ERRNO);
+    return blocks(v) && !(fb && (v.action == ACT_ERRNO || v.action == ACT_TRACE));
 }
 
 int startup_blocked_set(const struct cprof *p, const struct startup_set *s,

@@ -89,7 +89,7 @@ bool startup_errno_falls_back(const struct startup_entry *e);
 
 /* The syscalls of set s that p blocks (an action other than Allow or Audit, always or under
  * some argument condition; for an entry the runtime falls back from, an action other than
- * those and Errno), in table order, into ret (the caller frees it; NULL when none). */
+ * those, Errno and Trace), in table order, into ret (the caller frees it; NULL when none). */
 int startup_blocked_set(const struct cprof *p, const struct startup_set *s,
                         struct startup_block **ret, size_t *ret_n);
 

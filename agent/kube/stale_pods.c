@@ -44,6 +44,9 @@ enum staleness staleness_by_content(int64_t started, struct timespec changed,
         int64_t to = i + 1 < n ? (int64_t)v[i + 1].date.tv_sec : INT64_MAX;
         if (started < from || started > to || v[i].kind == STORE_VERSION_ABSENT)
             continue;
+        /* The next one found on disk, not written here: other bytes may have come between. */
+        if (i + 1 < n && v[i + 1].found)
+            other = true;
         if (v[i].kind == STORE_VERSION_BYTES && digest_equal(&v[i].digest, now))
             same = true;
         else

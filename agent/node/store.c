@@ -124,7 +124,7 @@ static void versions_seen(struct store *s, const char *rel, struct timespec mtim
     if (last && last->kind != STORE_VERSION_ABSENT && last->date.tv_sec == mtime.tv_sec &&
         last->date.tv_nsec == mtime.tv_nsec && (last->kind == STORE_VERSION_BYTES || !data))
         return;
-    struct store_version v = {.date = mtime, .kind = STORE_VERSION_UNKNOWN};
+    struct store_version v = {.date = mtime, .kind = STORE_VERSION_UNKNOWN, .found = true};
     if (data) {
         v.kind = STORE_VERSION_BYTES;
         digest_bytes(data, len, &v.digest);

@@ -130,6 +130,10 @@ enum store_version_kind {
 struct store_version {
     struct timespec date;
     enum store_version_kind kind;
+    /* Found on disk (read or checked), not written nor removed by the store: what was there
+     * between the version before it and this one is not known (someone may have written other
+     * bytes and these again). */
+    bool found;
     struct digest digest; /* STORE_VERSION_BYTES */
 };
 

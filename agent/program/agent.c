@@ -371,15 +371,25 @@ __attribute__((format(printf, 1, 2))) static int usage_refused(const char *fmt, 
     return EXIT_USAGE;
 }
 
-/* How the user spelled the option getopt refused, prev being the argument it read last:
- * "--proof-workers" (without "=VALUE"), or "-z". */
-static const char *opt_spelled(const char *prev, int optopt_)
+/* The option getopt refused, as the user spelled it: prev is the argument before optind. A long
+ * option ("--proof-workers", "--proof-workers=x" without its "=x") when prev is one and getopt
+ * was on it (optopt 0: an unknown or ambiguous one; else the val of one that prev abbreviates);
+ * else the short option optopt ("-x", also inside a cluster such as -xh, where optind has not
+ * moved past the cluster yet and prev is the argument before it). */
+static const char *opt_spelled(const struct option *opts, const char *prev, int optopt_)
 {
     static char name[80];
-    if (strncmp(prev, "--", 2) == 0)
-        snprintf(name, sizeof(name), "%.*s", (int)strcspn(prev, "="), prev);
-    else
-        snprintf(name, sizeof(name), "-%c", optopt_);
+    if (strncmp(prev, "--", 2) == 0) {
+        size_t len = strcspn(prev, "=");
+        bool on_it = optopt_ == 0;
+        for (const struct option *o = opts; !on_it && o->name; o++)
+            on_it = o->val == optopt_ && strncmp(o->name, prev + 2, len - 2) == 0;
+        if (on_it) {
+            snprintf(name, sizeof(name), "%.*s", (int)len, prev);
+            return name;
+        }
+    }
+    snprintf(name, sizeof(name), "-%c", optopt_);
     return name;
 }
 
@@ -739,9 +749,9 @@ int agent_main(int argc, char **argv)
         case ':': /* getopt's words; opterr is 0 so that they reach the termination message */
             return usage_refused("option '%s' requires an argument\nRun 'kscmp agent --help' for "
                                  "usage.",
-                                 opt_spelled(argv[optind - 1], optopt));
+                                 opt_spelled(opts, argv[optind - 1], optopt));
         default: {
-            const char *name = opt_spelled(argv[optind - 1], optopt);
+            const char *name = opt_spelled(opts, argv[optind - 1], optopt);
             return usage_refused("%s option '%s'\nRun 'kscmp agent --help' for usage.",
                                  long_prefix_count(opts, name) > 1 ? "ambiguous" : "unrecognized",
                                  name);

@@ -938,6 +938,7 @@ int cli_cluster_explain(int argc, char **argv)
     _cleanup_(engine_freep) struct engine *restarted = NULL;
     if (!now_restarted || !node_pods)
         return EXIT_INVALID;
+    kerr_clear(&err); /* an earlier warning's words are not this one's */
     if ((r = engine_as_started_now(&w, arch, !o.startup_none, ns, node_pods, pod_json, &restarted,
                                    &err)) < 0)
         fprintf(stderr, "kscmp: warning: what an agent started now would hold is not shown: %s\n",
@@ -1460,7 +1461,8 @@ int cli_cluster_status(int argc, char **argv)
         w = (struct world){0};
         sleep(1);
     }
-    bool cluster_unread = false;
+    /* Some kind could not be listed: what its policies owe the pods is not known. */
+    bool cluster_unread = false, any_unread = json_array_size(w.unreadable) > 0;
     size_t i;
     json_t *rec;
     json_array_foreach(w.unreadable, i, rec)
@@ -1588,9 +1590,10 @@ int cli_cluster_status(int argc, char **argv)
             } else if (strcmp(reason, "NoPolicy") == 0 || strcmp(reason, "PolicyInvalid") == 0 ||
                        strcmp(reason, "ProfileRefused") == 0 ||
                        strcmp(reason, "NamespaceUnknown") == 0) {
-                /* Without the Namespace's labels or the cluster policies what is owed is not
-                 * known: the Event counts. */
-                current = !json_is_true(json_object_get(namespaces_done, pns)) || cluster_unread ||
+                /* Without the Namespace's labels or the policies of a kind that could not be
+                 * listed (the cluster's, or KubeArmor's), what is owed is not known: the Event
+                 * counts. */
+                current = !json_is_true(json_object_get(namespaces_done, pns)) || any_unread ||
                           owed_now(owed, pns, pname, reason) ||
                           (strcmp(reason, "PolicyInvalid") == 0 && event_holds_since_start(&w, ev));
             }

@@ -300,6 +300,7 @@ def test_termination_message(d):
                         "kscmp agent: --proof-workers: want a number from 1 to 64, not \"--kubelet-root\""),
                        (["--bogus=1"], "kscmp agent: unrecognized option '--bogus'"),
                        (["--proof"], "kscmp agent: ambiguous option '--proof'"),
+                       (["--local=/d", "-xh"], "kscmp agent: unrecognized option '-x'"),
                        (["--node-taint", "maybe"], "kscmp agent: --node-taint is on or off, not \"maybe\""),
                        (["--once"], "kscmp agent: --once works with --local only"),
                        (["extra"], "kscmp agent: unexpected argument \"extra\"")]:

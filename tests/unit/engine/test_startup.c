@@ -479,6 +479,15 @@ static void test_blocklists(void **state)
     assert_int_equal(r.nev, 0);
     srec_clear(&r);
     engine_free(e);
+    static const char *const uname_trace = POL("web", "  selector: {matchLabels: {app: web}}\n"
+                                                      "  rules: [{syscalls: [uname], action: "
+                                                      "SCMP_ACT_TRACE}]\n");
+    e = engine_for_startup("x86_64",
+                           OBJS(uname_trace, WEB_POD("p", "  containers: [{name: a}]\n")));
+    ssync(e, &r);
+    assert_int_equal(r.nev, 0);
+    srec_clear(&r);
+    engine_free(e);
     static const char *const uname_kill = POL("web", "  selector: {matchLabels: {app: web}}\n"
                                                      "  rules: [{syscalls: [uname], action: "
                                                      "Kill}]\n");

@@ -5,6 +5,7 @@
  * the ProfileStale message and names: every stale container of that file, sorted, none of
  * another file.
  */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -51,8 +52,9 @@ static void test_staleness_of(void **state)
     }
 }
 
-/* Versions of a file (store_versions()): bytes 'A', 'B' (their digest's first byte), a
- * removal ('-') or someone else's bytes ('?'), dated sec .nsec. */
+/* Versions of a file (store_versions()): bytes 'A', 'B' (their digest's first byte; 'a', 'b':
+ * the same found on disk, not written by the store), a removal ('-') or someone else's bytes
+ * ('?'), dated sec .nsec. */
 struct ver {
     char what;
     int64_t sec;
@@ -67,7 +69,8 @@ static size_t versions(const struct ver *w, struct store_version *v)
         v[n].kind = w[n].what == '-'   ? STORE_VERSION_ABSENT
                     : w[n].what == '?' ? STORE_VERSION_UNKNOWN
                                        : STORE_VERSION_BYTES;
-        v[n].digest.b[0] = (uint8_t)w[n].what;
+        v[n].found = (w[n].what >= 'a' && w[n].what <= 'z') || w[n].what == '?';
+        v[n].digest.b[0] = (uint8_t)toupper((unsigned char)w[n].what);
     }
     return n;
 }
@@ -127,6 +130,13 @@ static void test_staleness_by_content(void **state)
         {"A B A, after", {FIRST('A', T - 100), {'B', T - 50, 5}, {'A', T, 5}}, T + 1, STALE_NOT},
         /* Someone else's bytes in between: stale, fail safe. */
         {"A ? A", {FIRST('A', T - 100), {'?', T - 50, 5}, {'A', T, 5}}, T - 20, STALE_BEFORE},
+        /* A found again on disk: someone else's bytes may have been there between (not seen),
+         * so a container that started under the first A may have read them. */
+        {"A, a found later", {FIRST('A', T - 100), {'a', T, 5}}, T - 20, STALE_SAME_SECOND},
+        {"A, a found later, started after it",
+         {FIRST('A', T - 100), {'a', T, 5}},
+         T + 1,
+         STALE_NOT},
         /* An ordinary change: as by date. */
         {"A B, under A", {FIRST('A', T - 100), {'B', T, 5}}, T - 20, STALE_BEFORE},
         {"A B, same second", {FIRST('A', T - 100), {'B', T, 5}}, T, STALE_SAME_SECOND},
