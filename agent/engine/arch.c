@@ -354,14 +354,3 @@ const char *sysdb_nearest(struct sysdb *db, const char *name)
                 return db->known[i];
     return spell_nearest(name, (const char *const *)db->known, db->nknown);
 }
-
-char *syscall_nearest(const char *name)
-{
-    struct sysdb *db = NULL;
-    if (sysdb_new(&db) < 0)
-        return NULL;
-    const char *near = sysdb_nearest(db, name);
-    char *copy = near ? strdup(near) : NULL;
-    sysdb_free(db);
-    return copy;
-}

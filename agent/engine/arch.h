@@ -77,10 +77,6 @@ bool syscall_name_known(const char *name);
  * at the first call (a few hundred; the db keeps them). */
 const char *sysdb_nearest(struct sysdb *db, const char *name);
 
-/* sysdb_nearest() without a db (one is made for the call and freed: a few milliseconds, for a
- * message): a copy the caller frees, or NULL. */
-char *syscall_nearest(const char *name);
-
 /* The architectures (of the table) on which the syscall exists. */
 archmask_t sysdb_arches(const struct sysdb *db, uint32_t id);
 

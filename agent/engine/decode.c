@@ -547,6 +547,22 @@ static int decode_selector(struct dctx *c, const struct ynode *n, const char *fi
 }
 
 /* 1 to SCHEMA_MAX_NAME_LEN lower-case letters, digits and underscores. */
+/* The syscall that name most likely misspells among those the groups hold (a few hundred,
+ * looked at without libseccomp: cheap on a path any file may take, once per such name), or
+ * NULL. */
+static const char *group_member_nearest(const char *name)
+{
+    struct spell near;
+    spell_init(&near, name);
+    size_t n;
+    const struct syscall_group *g = groups_all(&n);
+    for (size_t i = 0; i < n; i++)
+        for (const char *const *e = g[i].entries; *e; e++)
+            if ((*e)[0] != '@')
+                spell_offer(&near, *e);
+    return near.best;
+}
+
 static bool syscall_name_valid(const char *s)
 {
     size_t len = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_");
@@ -613,7 +629,7 @@ static int decode_names(struct dctx *c, const struct ynode *n, const char *field
                                  s, near);
             /* No group near it: a misspelt syscall listed here? */
             bool at = s[0] == '@';
-            _cleanup_free_ char *sys = syscall_name_valid(s + at) ? syscall_nearest(s + at) : NULL;
+            const char *sys = syscall_name_valid(s + at) ? group_member_nearest(s + at) : NULL;
             if (sys)
                 return fail_item(c, it, field, i,
                                  "unknown group \"%.100s\" (see kscmp groups); did you mean the "
