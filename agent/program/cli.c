@@ -792,6 +792,7 @@ struct file_out {
     size_t ntold;
     const struct pod **pods; /* those that reference the file */
     size_t npods;
+    size_t cluster_only; /* pods the engine told ClusterPoliciesOnly */
     bool failed;
     const char *cmd;
 };
@@ -856,8 +857,10 @@ static int prove_or_say(const char *what, const char *json, size_t len, int arch
 static int cli_on_event(const struct engine_event *ev, void *userdata)
 {
     struct file_out *o = userdata;
-    if (ev->normal)
-        return 0; /* ClusterPoliciesOnly: note_unnamed() says it */
+    if (ev->normal) {
+        o->cluster_only += strcmp(ev->reason, "ClusterPoliciesOnly") == 0;
+        return 0; /* note_unnamed() says it */
+    }
     bool warning = strcmp(ev->reason, "ProfileConflict") == 0 ||
                    strcmp(ev->reason, "ProfileBlocksStartup") == 0;
     if (!warning)
@@ -943,33 +946,20 @@ static void held_log_know_file(struct engine *e, struct held_log *h, const struc
 }
 
 /* The file rel ("NS/NAME.json") of pods fo->pods was made by ClusterSeccompPolicies alone:
- * no policy of its namespace is named NS/NAME or selects its pods. What a misspelt
- * localhostProfile gives where a cluster-wide policy selects every pod (the pod then runs
- * under that baseline alone), so it is said, with the nearest name. Policies of the namespace
- * that select the pods (kscmp/demo/web.json of two merged policies) make it as meant. */
+ * the engine told each pod ClusterPoliciesOnly (no policy of its namespace is named NS/NAME or
+ * selects it). What a misspelt localhostProfile gives where a cluster-wide policy selects every
+ * pod (the pod then runs under that baseline alone), so it is said, with the nearest name.
+ * Policies of the namespace that select the pods (kscmp/demo/web.json of two merged policies)
+ * make it as meant. */
 static void note_unnamed(struct engine *e, const struct file_out *fo, const char *rel)
 {
     struct ns_name n;
     size_t len;
-    if (ns_name_split(rel, &n) < 0 || !ns_name_ns(&n) || (len = strlen(n.name)) <= 5)
+    if (fo->cluster_only == 0 || fo->cluster_only < fo->npods || ns_name_split(rel, &n) < 0 ||
+        !ns_name_ns(&n) || (len = strlen(n.name)) <= 5)
         return;
     char name[DNS_SUBDOMAIN_MAX + 1];
     snprintf(name, sizeof(name), "%.*s", (int)(len - 5), n.name);
-    if (engine_get_policy(e, PK_POLICY, n.ns, name) ||
-        engine_get_policy(e, PK_KUBEARMOR, n.ns, name))
-        return;
-    for (size_t i = 0; i < fo->npods; i++) {
-        struct contributor *cv = NULL;
-        size_t ncv = 0;
-        if (engine_contributors(e, fo->pods[i], name, &cv, &ncv) < 0)
-            return;
-        bool own = false;
-        for (size_t k = 0; k < ncv; k++)
-            own |= cv[k].policy->kind != PK_CLUSTER;
-        free(cv);
-        if (own)
-            return;
-    }
     const struct policy **all = NULL;
     size_t count = 0;
     struct spell near;

@@ -515,7 +515,8 @@ struct file_view {
     char *why;
     /* The action of an agent started after the policies (engine_as_started_now()) */
     enum file_action action_restarted;
-    bool held; /* the agent said it keeps the file for a policy invalid since its start */
+    bool held;         /* the agent said it keeps the file for a policy invalid since its start */
+    bool cluster_only; /* the engine told the pod ClusterPoliciesOnly */
 };
 
 /* One engine_compute_file: the file's result, and the Events the pod would get now. */
@@ -545,6 +546,7 @@ static int explain_on_event(const struct engine_event *ev, void *userdata)
     struct file_pass *x = userdata;
     if (strcmp(ev->pod->ns, x->pod_ns) != 0 || strcmp(ev->pod->name, x->pod_name) != 0)
         return 0;
+    x->v->cluster_only |= ev->normal && strcmp(ev->reason, "ClusterPoliciesOnly") == 0;
     for (size_t i = 0; i < json_array_size(x->events); i++) {
         json_t *e = json_array_get(x->events, i);
         if (strcmp(str_at(e, "reason"), ev->reason) == 0 &&
@@ -786,10 +788,11 @@ static char *join_ids(json_t *ids)
     return s;
 }
 
-/* The note for file rel ("NS/NAME.json") that ClusterSeccompPolicies alone make: no policy of
- * ns is named name or selects the pod. A misspelt localhostProfile, or a deleted policy, under
- * a cluster-wide policy that covers the pod gives the pod that baseline alone (the agent posts
- * no NoPolicy), so it is said, with the nearest policy of ns, as the offline explain does. */
+/* The note for file rel ("NS/NAME.json") that ClusterSeccompPolicies alone make (the engine
+ * told the pod ClusterPoliciesOnly): no policy of ns is named name or selects the pod. A
+ * misspelt localhostProfile, or a deleted policy, under a cluster-wide policy that covers the
+ * pod gives the pod that baseline alone (the agent posts no NoPolicy), so it is said, with the
+ * nearest policy of ns, as the offline explain does. */
 static char *cluster_only_note(struct world *w, const char *ns, const char *name, const char *rel)
 {
     struct spell near;
@@ -1099,10 +1102,9 @@ int cli_cluster_explain(int argc, char **argv)
         if (ncv == 0)
             fprintf(t, "    none: there is no SeccompPolicy %s/%s and no policy selects the pod\n",
                     ns, name);
-        bool pending = false, own = false;
+        bool pending = false;
         for (size_t k = 0; k < ncv; k++) {
             const struct policy *p = cv[k].policy;
-            own |= p->kind != PK_CLUSTER;
             json_t *rec = find_policy_rec(&w, p);
             const char *reason = NULL, *message = NULL;
             const char *ready =
@@ -1129,8 +1131,7 @@ int cli_cluster_explain(int argc, char **argv)
             return EXIT_INVALID;
         }
         free(cv);
-        if (ncv && !own && !engine_get_policy(w.e, PK_POLICY, ns, name) &&
-            !engine_get_policy(w.e, PK_KUBEARMOR, ns, name)) {
+        if (v->cluster_only) {
             _cleanup_free_ char *note = cluster_only_note(&w, ns, name, v->rel);
             if (!note)
                 return EXIT_INVALID;
