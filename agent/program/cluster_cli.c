@@ -327,12 +327,36 @@ static int put_namespace(struct world *w, const char *ns, struct kerr *err)
     return r;
 }
 
-static void world_free(struct world *w)
+/* What world_fill() made: the engine and the objects read (the connection stays). */
+static void world_empty(struct world *w)
 {
     engine_free(w->e);
+    w->e = NULL;
     json_decref(w->policies);
+    w->policies = NULL;
     json_decref(w->unreadable);
+    w->unreadable = NULL;
+    w->kubearmor = false;
+}
+
+static void world_free(struct world *w)
+{
+    world_empty(w);
     kube_fetch_free(w->f);
+}
+
+/* A new engine and nothing read yet. */
+static int world_fill(struct world *w, int arch, struct kerr *err)
+{
+    int r = engine_new(arch, &w->e);
+    if (r < 0)
+        return kerr_set(err, r, "cannot start the engine: %s", strerror(-r));
+    /* As an agent that has run since before the policies came: a broken policy holds what it
+     * selects now (what its earlier versions selected is not known here; docs/policies.md). */
+    engine_past_known(w->e);
+    w->policies = json_array();
+    w->unreadable = json_array();
+    return w->policies && w->unreadable ? 0 : -ENOMEM;
 }
 
 static int world_open(struct world *w, const struct copts *o, int arch, struct kerr *err)
@@ -341,14 +365,7 @@ static int world_open(struct world *w, const struct copts *o, int arch, struct k
     int r = kube_fetch_new(o->kubeconfig, o->context, &w->f, err);
     if (r < 0)
         return r;
-    if ((r = engine_new(arch, &w->e)) < 0)
-        return kerr_set(err, r, "cannot start the engine: %s", strerror(-r));
-    /* As an agent that has run since before the policies came: a broken policy holds what it
-     * selects now (what its earlier versions selected is not known here; docs/policies.md). */
-    engine_past_known(w->e);
-    w->policies = json_array();
-    w->unreadable = json_array();
-    return w->policies && w->unreadable ? 0 : -ENOMEM;
+    return world_fill(w, arch, err);
 }
 
 /* The Ready condition of a policy object: "True", "False", or "Pending" (no status for its
@@ -1423,7 +1440,9 @@ int cli_cluster_status(int argc, char **argv)
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (bool first = true;; first = false) {
-        if ((r = world_open(&w, &o, arch_native(), &err)) < 0) {
+        /* --wait reads the policies again each second over the same connection. */
+        if ((r = first ? world_open(&w, &o, arch_native(), &err)
+                       : world_fill(&w, arch_native(), &err)) < 0) {
             fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
             return EXIT_INVALID;
         }
@@ -1458,8 +1477,7 @@ int cli_cluster_status(int argc, char **argv)
                     pending, pending == 1 ? "y" : "ies", o.wait_s);
             break;
         }
-        world_free(&w);
-        w = (struct world){0};
+        world_empty(&w);
         sleep(1);
     }
     /* Some kind could not be listed: what its policies owe the pods is not known. */
