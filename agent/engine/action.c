@@ -75,6 +75,23 @@ static const char *const op_names[OP__MAX] = {
     [OP_MASKED_EQ] = "MASKED_EQ",
 };
 
+int sys_args_cmp(const struct sys_arg *a, unsigned na, const struct sys_arg *b, unsigned nb)
+{
+    if (na != nb)
+        return na < nb ? -1 : 1;
+    for (unsigned i = 0; i < na; i++) {
+        if (a[i].index != b[i].index)
+            return a[i].index < b[i].index ? -1 : 1;
+        if (a[i].op != b[i].op)
+            return a[i].op < b[i].op ? -1 : 1;
+        if (a[i].value != b[i].value)
+            return a[i].value < b[i].value ? -1 : 1;
+        if (a[i].value_two != b[i].value_two)
+            return a[i].value_two < b[i].value_two ? -1 : 1;
+    }
+    return 0;
+}
+
 int op_parse(const char *s, enum cmp_op *ret)
 {
     if (strncmp(s, "SCMP_CMP_", 9) == 0)

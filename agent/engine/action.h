@@ -54,6 +54,10 @@ struct sys_arg {
     uint64_t value_two;
 };
 
+/* Orders two lists of conditions (the shorter first, then by index, op, value, value_two of
+ * the first that differs): 0 when they are the same list. */
+int sys_args_cmp(const struct sys_arg *a, unsigned na, const struct sys_arg *b, unsigned nb);
+
 /* Parses EQ, NE, ..., MASKED_EQ or the SCMP_CMP_* spelling: 0 or -EINVAL. */
 int op_parse(const char *s, enum cmp_op *ret);
 

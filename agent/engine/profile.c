@@ -172,20 +172,7 @@ static int cmp_ent(const void *a, const void *b)
 
 static int cmp_args(const struct ccond *x, const struct ccond *y)
 {
-    if (x->nargs != y->nargs)
-        return x->nargs < y->nargs ? -1 : 1;
-    for (unsigned i = 0; i < x->nargs; i++) {
-        const struct sys_arg *a = &x->args[i], *b = &y->args[i];
-        if (a->index != b->index)
-            return a->index < b->index ? -1 : 1;
-        if (a->op != b->op)
-            return a->op < b->op ? -1 : 1;
-        if (a->value != b->value)
-            return a->value < b->value ? -1 : 1;
-        if (a->value_two != b->value_two)
-            return a->value_two < b->value_two ? -1 : 1;
-    }
-    return 0;
+    return sys_args_cmp(x->args, x->nargs, y->args, y->nargs);
 }
 
 static int cmp_cond(const void *a, const void *b)
