@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "engine/decode.h"
 #include "engine/doc.h"
 #include "engine/engine.h"
+#include "kube/agent_pods.h"
 #include "kube/client.h"
 #include "kube/fetch.h"
 #include "kube/stale_pods.h"
@@ -51,8 +53,9 @@ static const char *const status_help =
     "                            [--kubeconfig FILE] [--context NAME]\n\n"
     "Lists the policies that are not Ready and why, and the pods with kscmp Warning Events\n"
     "(NoPolicy, PolicyInvalid, ProfileRefused, NamespaceUnknown, ProfileConflict,\n"
-    "ProfileStale, ProfileBlocksStartup) that still hold; exits 1 if there are any, so it can\n"
-    "gate CI.\n"
+    "ProfileStale, ProfileBlocksStartup) that still hold, and the agents not Ready (kscmp's\n"
+    "DaemonSets, labelled app.kubernetes.io/part-of=kscmp, app.kubernetes.io/component=agent,\n"
+    "with why each pod is not); exits 1 if there are any, so it can gate CI.\n"
     "ClusterSeccompPolicies are always included; when they cannot be read (a namespace\n"
     "owner's Role), the report says so and covers the namespace alone. A namespace that does\n"
     "not exist is an error. Nothing is changed.\n\n"
@@ -63,8 +66,9 @@ static const char *const status_help =
     "  -A, --all-namespaces every namespace\n"
     "  -n, --namespace NS   one namespace (default: the kubeconfig context's, or default)\n"
     "      --wait[=DUR]     first wait until no policy read is Pending (no agent has reported\n"
-    "                       on its current version yet), at most DUR (default 60s; N, Ns, Nm,\n"
-    "                       Nh); then report as usual (what is still Pending counts)\n"
+    "                       on its current version yet) and every agent is Ready, at most DUR\n"
+    "                       (default 60s; N, Ns, Nm, Nh); then report as usual (what is still\n"
+    "                       Pending or not Ready counts)\n"
     "  -o, --output FMT     text (default) or json\n"
     "      --kubeconfig F   default: $KUBECONFIG, ~/.kube/config, then the pod's service account\n"
     "      --context NAME   a context of the kubeconfig (default: its current-context)\n";
@@ -1364,6 +1368,140 @@ static size_t pending_count(struct world *w)
     return n;
 }
 
+/* The agents: kscmp's DaemonSets are those labelled as the chart's and deploy/'s are. */
+#define AGENT_SELECTOR_TEXT "app.kubernetes.io/part-of=kscmp,app.kubernetes.io/component=agent"
+#define AGENT_SELECTOR                                                                             \
+    "labelSelector=app.kubernetes.io%2Fpart-of%3Dkscmp%2Capp.kubernetes.io%2Fcomponent%3Dagent"
+#define MAX_AGENT_SETS 64     /* DaemonSets reported */
+#define MAX_AGENT_PODS 100000 /* agent pods read, one per node */
+
+static int collect_agent_set(json_t *item, void *userdata)
+{
+    json_t *sets = userdata;
+    json_t *md = json_object_get(item, "metadata"), *st = json_object_get(item, "status");
+    const char *ns = str_at(md, "namespace"), *name = str_at(md, "name");
+    if (!dns_label_valid(ns) || json_array_size(sets) >= MAX_AGENT_SETS)
+        return 0; /* its namespace goes into a request path: a valid one only */
+    json_int_t desired = json_integer_value(json_object_get(st, "desiredNumberScheduled"));
+    json_int_t ready = json_integer_value(json_object_get(st, "numberReady"));
+    return json_array_append_new(sets, json_pack("{s:s, s:s, s:s, s:I, s:I}", "namespace", ns,
+                                                 "name", name, "uid", str_at(md, "uid"), "desired",
+                                                 desired, "ready", ready));
+}
+
+struct agent_pods {
+    json_t *sets;      /* the DaemonSets read */
+    json_t *not_ready; /* every agent pod not Ready: {namespace, name, node, daemonSet, why} */
+};
+
+static int collect_agent_pod(json_t *item, void *userdata)
+{
+    struct agent_pods *c = userdata;
+    const char *owner = agent_pod_daemonset_uid(item);
+    json_t *set = NULL, *x;
+    size_t i;
+    json_array_foreach(c->sets, i, x) if (owner && strcmp(str_at(x, "uid"), owner) == 0) set = x;
+    if (!set || agent_pod_ready(item) || json_array_size(c->not_ready) >= MAX_AGENT_SETS * 4)
+        return 0; /* not one of the DaemonSets' pods, or Ready */
+    char why[AGENT_WHY_QUOTE + 200];
+    agent_pod_why(item, why, sizeof(why));
+    json_t *md = json_object_get(item, "metadata");
+    const char *node = str_at(json_object_get(item, "spec"), "nodeName");
+    return json_array_append_new(
+        c->not_ready, json_pack("{s:s, s:s, s:s, s:s, s:s}", "namespace", str_at(md, "namespace"),
+                                "name", str_at(md, "name"), "node", *node ? node : "(none)",
+                                "daemonSet", str_at(set, "name"), "why", why));
+}
+
+/* Reads kscmp's agent DaemonSets into agents {daemonSets, notReady} and returns how many
+ * agents are missing (desired less Ready, or the pods found not Ready if more); -EACCES when
+ * DaemonSets cannot be listed (agents then holds "unreadable", the server's words). */
+static int read_agents(struct world *w, json_t *agents, struct kerr *err)
+{
+    json_t *sets = json_array(), *not_ready = json_array();
+    if (!sets || !not_ready || json_object_set_new(agents, "daemonSets", sets) < 0 ||
+        json_object_set_new(agents, "notReady", not_ready) < 0)
+        return -ENOMEM;
+    int r = kube_fetch_list(w->f, "/apis/apps/v1/daemonsets?" AGENT_SELECTOR, MAX_AGENT_SETS * 4,
+                            collect_agent_set, sets, err);
+    if (r == -EACCES || r == -EPERM) {
+        json_object_set_new(agents, "unreadable", json_string(err->msg));
+        *err = (struct kerr){0};
+        return -EACCES;
+    }
+    if (r < 0)
+        return r;
+    long missing = 0;
+    size_t i;
+    json_t *set;
+    struct agent_pods c = {sets, not_ready};
+    json_array_foreach(sets, i, set)
+    {
+        json_int_t gap = json_integer_value(json_object_get(set, "desired")) -
+                         json_integer_value(json_object_get(set, "ready"));
+        if (gap <= 0)
+            continue;
+        missing += gap;
+        /* Once per namespace: the pods of every DaemonSet of it come in one list. */
+        bool listed = false;
+        for (size_t k = 0; k < i; k++) {
+            json_t *o = json_array_get(sets, k);
+            listed |= strcmp(str_at(o, "namespace"), str_at(set, "namespace")) == 0 &&
+                      json_integer_value(json_object_get(o, "desired")) >
+                          json_integer_value(json_object_get(o, "ready"));
+        }
+        if (listed)
+            continue;
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "/api/v1/namespaces/%s/pods?%s", str_at(set, "namespace"),
+                     AGENT_SELECTOR) < 0)
+            return -ENOMEM;
+        r = kube_fetch_list(w->f, path, MAX_AGENT_PODS, collect_agent_pod, &c, err);
+        if (r == -EACCES || r == -EPERM) {
+            *err = (struct kerr){0}; /* the DaemonSet's counts still tell */
+            continue;
+        }
+        if (r < 0)
+            return r;
+    }
+    if ((long)json_array_size(not_ready) > missing)
+        missing = (long)json_array_size(not_ready);
+    return missing > INT_MAX ? INT_MAX : (int)missing;
+}
+
+/* The text report's lines on the agents (read_agents()). */
+static void print_agents(json_t *agents)
+{
+    json_t *sets = json_object_get(agents, "daemonSets");
+    if (json_object_get(agents, "unreadable")) {
+        printf("Agents: not read (DaemonSets cannot be listed: %s)\n",
+               str_at(agents, "unreadable"));
+        return;
+    }
+    if (!json_array_size(sets)) {
+        printf("Agents: no DaemonSet labelled %s (the chart's and deploy/'s are)\n",
+               AGENT_SELECTOR_TEXT);
+        return;
+    }
+    size_t i;
+    json_t *set;
+    json_array_foreach(sets, i, set)
+    {
+        printf("Agents: DaemonSet %s/%s, %lld of %lld Ready\n", str_at(set, "namespace"),
+               str_at(set, "name"), (long long)json_integer_value(json_object_get(set, "ready")),
+               (long long)json_integer_value(json_object_get(set, "desired")));
+    }
+    json_t *not_ready = json_object_get(agents, "notReady");
+    if (!json_array_size(not_ready))
+        return;
+    printf("\nAgents not Ready (their nodes' files are not kept up to date):\n");
+    json_array_foreach(not_ready, i, set)
+    {
+        printf("  %s/%s on node %s: %s\n", str_at(set, "namespace"), str_at(set, "name"),
+               str_at(set, "node"), str_at(set, "why"));
+    }
+}
+
 /* Whether Namespace ns exists: 1, 0, or a negative errno (-EACCES: not ours to read). */
 static int namespace_exists(struct world *w, const char *ns, struct kerr *err)
 {
@@ -1436,6 +1574,8 @@ int cli_cluster_status(int argc, char **argv)
         return r;
     struct kerr err = {0};
     _cleanup_(world_free) struct world w = {0};
+    _cleanup_(json_decrefp) json_t *agents = NULL; /* read_agents() */
+    int missing = 0;
     const char *ns = NULL;
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -1465,16 +1605,27 @@ int cli_cluster_status(int argc, char **argv)
             fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
             return EXIT_INVALID;
         }
+        json_decref(agents);
+        if (!(agents = json_object()))
+            return EXIT_INVALID;
+        if ((missing = read_agents(&w, agents, &err)) < 0 && missing != -EACCES) {
+            fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-missing));
+            return EXIT_INVALID;
+        }
         if (!o.wait_s)
             break;
         size_t pending = pending_count(&w);
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        if (!pending)
+        if (!pending && missing <= 0)
             break;
         if (now.tv_sec - start.tv_sec >= o.wait_s) {
-            fprintf(stderr, "kscmp: warning: --wait: %zu polic%s still Pending after %lds\n",
-                    pending, pending == 1 ? "y" : "ies", o.wait_s);
+            if (pending)
+                fprintf(stderr, "kscmp: warning: --wait: %zu polic%s still Pending after %lds\n",
+                        pending, pending == 1 ? "y" : "ies", o.wait_s);
+            if (missing > 0)
+                fprintf(stderr, "kscmp: warning: --wait: %d agent%s still not Ready after %lds\n",
+                        missing, missing == 1 ? "" : "s", o.wait_s);
             break;
         }
         world_empty(&w);
@@ -1623,7 +1774,9 @@ int cli_cluster_status(int argc, char **argv)
         pods_with_problems += any;
         json_array_append(jpods, p);
     }
-    size_t problems = json_array_size(not_ready) + pods_with_problems;
+    size_t agents_missing = missing > 0 ? (size_t)missing : 0;
+    size_t problems = json_array_size(not_ready) + pods_with_problems + agents_missing;
+    json_object_set_new(out, "agents", json_incref(agents));
     json_object_set_new(out, "problems", json_integer((json_int_t)problems));
 
     if (strcmp(o.output, "json") == 0) {
@@ -1636,6 +1789,7 @@ int cli_cluster_status(int argc, char **argv)
         printf("Scope: %s (and every ClusterSeccompPolicy%s); %zu policies read\n",
                ns ? ns : "all namespaces", cluster_unread ? ", but they could not be read" : "",
                json_array_size(w.policies));
+        print_agents(agents);
         json_array_foreach(w.unreadable, i, rec)
         {
             if (strcmp(str_at(rec, "kind"), "ClusterSeccompPolicy") == 0)
@@ -1699,6 +1853,13 @@ int cli_cluster_status(int argc, char **argv)
         else if (problems == 0)
             printf(
                 "\nOK: every policy is Ready and no pod has a kscmp warning that still holds.\n");
+        else if (agents_missing)
+            printf("\n%zu problem%s: %zu polic%s not Ready, %u pod%s with kscmp warnings, %zu "
+                   "agent%s not Ready.\n",
+                   problems, problems == 1 ? "" : "s", json_array_size(not_ready),
+                   json_array_size(not_ready) == 1 ? "y" : "ies", pods_with_problems,
+                   pods_with_problems == 1 ? "" : "s", agents_missing,
+                   agents_missing == 1 ? "" : "s");
         else
             printf("\n%zu problem%s: %zu polic%s not Ready, %u pod%s with kscmp warnings.\n",
                    problems, problems == 1 ? "" : "s", json_array_size(not_ready),

@@ -101,7 +101,8 @@ def reader_kubeconfig(E):
                       {"apiGroups": ["security.kubearmor.com"],
                        "resources": ["kubearmorseccomppolicies"], "verbs": ["get", "list"]},
                       {"apiGroups": [""], "resources": ["pods", "namespaces", "nodes", "events"],
-                       "verbs": ["get", "list"]}]}
+                       "verbs": ["get", "list"]},
+                      {"apiGroups": ["apps"], "resources": ["daemonsets"], "verbs": ["get", "list"]}]}
     binding = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
                "metadata": {"name": "kscmp-reader"},
                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
@@ -561,6 +562,98 @@ def scenario_status_trial(E, agent):
     check(p.returncode == 0, "explain pod as that namespace owner", p.stderr)
 
 
+AGENT_LABELS = {"app.kubernetes.io/part-of": "kscmp", "app.kubernetes.io/component": "agent"}
+
+
+def scenario_agents(E, agent):
+    """status reports the agents: kscmp's DaemonSets (labelled as the chart's and deploy/'s)
+    with fewer agents Ready than nodes, and why each pod is not Ready, from its container's
+    status (the agent writes why it refused to start as its termination message). No
+    controller-manager runs here: the DaemonSet's and the pod's status are written as the
+    controllers and the kubelet would, and the API server checks them."""
+    p, j = status_json(E, "-n", NS)
+    check(p.returncode == 0 and j.get("agents", {}).get("daemonSets") == [] and
+          not j["agents"].get("notReady"),
+          "status with no kscmp DaemonSet: no agent problem, nothing listed",
+          f"exit {p.returncode}: {p.stdout[-800:]}{p.stderr}")
+    p = E.kscmp("status", "-n", NS)
+    check("Agents: no DaemonSet labelled app.kubernetes.io/part-of=kscmp,"
+          "app.kubernetes.io/component=agent" in p.stdout, "status text: no DaemonSet, said",
+          p.stdout[-800:])
+    sel = {"app.kubernetes.io/name": "kscmp-t"}
+    labels = dict(sel, **AGENT_LABELS)
+    E.apply({"apiVersion": "apps/v1", "kind": "DaemonSet",
+             "metadata": {"name": "kscmp-t", "namespace": "kscmp-system", "labels": labels},
+             "spec": {"selector": {"matchLabels": sel}, "template": {
+                 "metadata": {"labels": labels},
+                 "spec": {"containers": [{"name": "agent", "image": "registry.invalid/x:1"}]}}}})
+    ds = E.c.get_ok("/apis/apps/v1/namespaces/kscmp-system/daemonsets/kscmp-t")
+
+    def ds_status(ready):
+        E.c.kubectl_ok("patch", "daemonset", "-n", "kscmp-system", "kscmp-t", "--subresource=status",
+                       "--type=merge", "-p", json.dumps({"status": {
+                           "desiredNumberScheduled": 1, "currentNumberScheduled": 1,
+                           "numberMisscheduled": 0, "numberReady": ready,
+                           "numberAvailable": ready, "updatedNumberScheduled": 1}}))
+    ds_status(0)
+    E.apply({"apiVersion": "v1", "kind": "Pod",
+             "metadata": {"name": "kscmp-t-x1", "namespace": "kscmp-system", "labels": labels,
+                          "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet",
+                                               "name": "kscmp-t", "uid": ds["metadata"]["uid"],
+                                               "controller": True}]},
+             "spec": {"nodeName": "node-a",
+                      "containers": [{"name": "agent", "image": "registry.invalid/x:1"}]}})
+    refusal = ("kscmp: error: --kubelet-root /var/lib/kubelet is not this node's kubelet root "
+               "(no pod folder of its own)\nsecond line")
+    E.c.kubectl_ok("patch", "pod", "-n", "kscmp-system", "kscmp-t-x1", "--subresource=status",
+                   "--type=merge", "-p", json.dumps({"status": {
+                       "phase": "Running",
+                       "conditions": [{"type": "Ready", "status": "False",
+                                       "reason": "ContainersNotReady"}],
+                       "containerStatuses": [{
+                           "name": "agent", "ready": False, "restartCount": 3,
+                           "image": "registry.invalid/x:1", "imageID": "",
+                           "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                           "lastState": {"terminated": {"exitCode": 1, "reason": "Error",
+                                                        "message": refusal}}}]}}))
+    p, j = status_json(E, "-n", NS)
+    nr = j.get("agents", {}).get("notReady", [])
+    why = nr[0].get("why", "") if nr else ""
+    check(p.returncode == 1 and j.get("problems") == 1 and len(nr) == 1 and
+          nr[0].get("node") == "node-a" and nr[0].get("name") == "kscmp-t-x1" and
+          why.startswith("CrashLoopBackOff, restarted 3 times; last exit status 1 (Error): "
+                         "kscmp: error: --kubelet-root") and why.endswith("root (no pod folder "
+                                                                          "of its own) ..."),
+          "status: an agent in CrashLoopBackOff is a problem, with its node, restarts and the "
+          "first line of its termination message", f"exit {p.returncode}: {nr} {p.stderr}")
+    p = E.kscmp("status", "-n", NS)
+    check(p.returncode == 1 and "Agents: DaemonSet kscmp-system/kscmp-t, 0 of 1 Ready" in p.stdout
+          and "kscmp-system/kscmp-t-x1 on node node-a: CrashLoopBackOff" in p.stdout and
+          "1 agent not Ready." in p.stdout,
+          "status text: the agent not Ready, where and why", p.stdout[-1500:])
+    t0 = time.time()
+    p = E.kscmp("status", "-n", NS, "--wait=2s")
+    check(p.returncode == 1 and time.time() - t0 >= 2 and
+          "1 agent still not Ready after 2s" in p.stderr,
+          "status --wait=2s waits for the agents too", f"exit {p.returncode}: {p.stderr}")
+    # A namespace owner who cannot list DaemonSets: said, not a problem of its own.
+    owner_kc = os.path.join(E.scratch, "owner.kubeconfig")
+    p = E.kscmp("status", "-n", CI, kubeconfig=owner_kc)
+    check("Agents: not read (DaemonSets cannot be listed" in p.stdout,
+          "status as a namespace owner: the agents could not be read, said", p.stdout[-800:])
+    # Ready again: no problem; the count is said.
+    ds_status(1)
+    E.c.kubectl_ok("patch", "pod", "-n", "kscmp-system", "kscmp-t-x1", "--subresource=status",
+                   "--type=merge", "-p", json.dumps({"status": {"conditions": [
+                       {"type": "Ready", "status": "True"}]}}))
+    p = E.kscmp("status", "-n", NS)
+    check(p.returncode == 0 and "Agents: DaemonSet kscmp-system/kscmp-t, 1 of 1 Ready" in p.stdout
+          and "not Ready" not in p.stdout, "status once the agent is Ready: exit 0",
+          f"exit {p.returncode}: {p.stdout[-1200:]}{p.stderr}")
+    E.c.kubectl_ok("delete", "-n", "kscmp-system", "daemonset/kscmp-t", "pod/kscmp-t-x1",
+                   "--wait=false")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scratch", required=True)
@@ -591,6 +684,7 @@ def main():
         ok("a read-only ServiceAccount for the commands")
         scenario(E, agent)
         scenario_status_trial(E, agent)
+        scenario_agents(E, agent)
     except Exception as e:  # noqa: BLE001
         bad("unexpected error", f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=6)}")
         if agent:

@@ -329,11 +329,25 @@ def write_and_use(N, how, ns):
            f"{how}: a pod started by the kubelet under it: mkdir refused with EACCES", f"{o} {out!r}")
 
 
+def agents_status(N):
+    """kubectl kscmp status -A -o json as an admin runs it on this cluster: (exit, report)."""
+    p = subprocess.run([os.path.join(REPO, "build", "kscmp"), "status", "-A", "-o", "json"],
+                       capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, KUBECONFIG=N.env["KUBECONFIG"]))
+    j = json.loads(p.stdout) if p.stdout.strip().startswith("{") else {}
+    return p, (j.get("agents") or {})
+
+
 def s_install(N):
     r = N.r
     r.step("deploy/: kubectl apply (kubelet root and local image set as deploy/README.md says)",
            N.sh, "deploy")
     check_agent_as_designed(N, "deploy/")
+    p, a = agents_status(N)
+    sets = a.get("daemonSets") or []
+    r.soft(len(sets) == 1 and sets[0].get("desired") == 1 and sets[0].get("ready") == 1 and
+           not a.get("notReady"), "deploy/: kubectl kscmp status -A finds the DaemonSet, 1 of 1 agents Ready",
+           f"exit {p.returncode}: {a} {p.stderr[-300:]}")
     write_and_use(N, "deploy/", "inst-a")
     r.step("deploy/: removed (kubectl delete of the DaemonSet, Service, RBAC)", N.sh, "undeploy")
     r.step("chart: helm install (kubeletRoot and image as values)", N.sh, "deploy", "--helm")
@@ -366,6 +380,12 @@ def s_kubelet_root(N):
                wait_until, crashed, T, "the agent's termination message")
     r.info(f"termination message: {t.get('message', '')[:300]}")
     r.soft(t.get("exitCode") == 1, "wrong kubeletRoot: exit status 1", str(t.get("exitCode")))
+    p, a = agents_status(N)
+    nr = a.get("notReady") or []
+    r.soft(p.returncode == 1 and any(x.get("node") == N.name and "is not this node's kubelet root" in x.get("why", "")
+                                     for x in nr),
+           "wrong kubeletRoot: kubectl kscmp status -A reports the agent not Ready on its node, with its "
+           "termination message", f"exit {p.returncode}: {a} {p.stderr[-300:]}")
     r.soft(not os.path.exists(os.path.join(wrong, "seccomp", "kscmp")),
            "wrong kubeletRoot: nothing written below the wrong root (only the hostPath's empty folder)",
            str(os.listdir(os.path.join(wrong, "seccomp"))) if os.path.isdir(os.path.join(wrong, "seccomp")) else "")

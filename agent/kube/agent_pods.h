@@ -1,0 +1,31 @@
+/* agent_pods.h - what `kubectl kscmp status` says of an agent pod that is not Ready.
+ *
+ * Owns: reading one Pod object as the API server returns it (outside input: any field may be
+ * missing or of another type) for whether it is Ready, which DaemonSet owns it, and one line
+ * of why it is not Ready, from its container's status. Pure: no I/O.
+ */
+#ifndef KSCMP_AGENT_PODS_H
+#define KSCMP_AGENT_PODS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Bytes of a termination message quoted (its first line, at most). */
+#define AGENT_WHY_QUOTE 400
+
+/* Whether the pod's Ready condition is True. */
+bool agent_pod_ready(json_t *pod);
+
+/* The uid of the DaemonSet that owns the pod (its ownerReferences), or NULL. */
+const char *agent_pod_daemonset_uid(json_t *pod);
+
+/* Writes to out (size > 0; always NUL-terminated, "..." at its end when cut) why the pod is
+ * not Ready, in one line: from the container named "agent" (else the first), its waiting
+ * reason, its restarts, its last exit status and reason and the first line of its
+ * termination message (where the agent writes why it refused to start; at most
+ * AGENT_WHY_QUOTE bytes of it); for a pod with no container status, its phase and the first
+ * condition that is not True, with reason and message. */
+void agent_pod_why(json_t *pod, char *out, size_t size);
+
+#endif
