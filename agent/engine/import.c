@@ -14,6 +14,7 @@
 #include "base/strv.h"
 #include "engine/doc.h"
 #include "engine/model.h"
+#include "engine/startup.h"
 
 #define SPO_GROUP "security-profiles-operator.x-k8s.io/"
 
@@ -165,9 +166,11 @@ struct iprof {
     char **notes; /* comment lines for the output */
     size_t nnotes;
     bool selected;
-    /* SPO's spec.disabled: true, at this line (0: not disabled). Refused when it is imported
-     * or its rules are (a base), not when --name picks another object of the same file. */
+    /* SPO's spec.disabled: true (up to 0.9) or spec.state: Disabled (1.0 on), at this line
+     * (0: not disabled), and which of the two said it. Refused when it is imported or its
+     * rules are (a base), not when --name picks another object of the same file. */
     int disabled_line;
+    bool disabled_by_state;
 };
 
 struct import_set {
@@ -713,7 +716,8 @@ static int parse_arch_list(struct pctx *c, const struct ynode *l, const char *fi
         int r = get_string(c, l->items[i], sub, &a);
         if (r < 0)
             return r;
-        int idx = arch_parse(a);
+        /* SCMP_ARCH_NATIVE: the node's own, the one imported for (--arch). */
+        int idx = strcmp(a, "SCMP_ARCH_NATIVE") == 0 ? c->s->o.arch : arch_parse(a);
         if (idx < 0)
             return fail(c, l->items[i], sub,
                         "architecture \"%.64s\" is not one kscmp knows (SCMP_ARCH_X86_64, "
@@ -1002,9 +1006,11 @@ static int add_spo(struct pctx *c, const struct ynode *doc, struct kerr *err)
     c->who = "SeccompProfile";
     c->docker = false;
     const struct ynode *api = ynode_get(doc, "apiVersion");
-    if (strcmp(api->str, SPO_GROUP "v1beta1") != 0 && strcmp(api->str, SPO_GROUP "v1alpha1") != 0)
+    if (strcmp(api->str, SPO_GROUP "v1") != 0 && strcmp(api->str, SPO_GROUP "v1beta1") != 0 &&
+        strcmp(api->str, SPO_GROUP "v1alpha1") != 0)
         return fail(c, api, "apiVersion",
-                    "\"%.100s\" is not a version kscmp reads (" SPO_GROUP "v1beta1, v1alpha1)",
+                    "\"%.100s\" is not a version kscmp reads (" SPO_GROUP "v1, v1beta1, "
+                    "v1alpha1)",
                     api->str);
     if (!(p->api = strdup(api->str)))
         return -ENOMEM;
@@ -1043,9 +1049,11 @@ static int add_spo(struct pctx *c, const struct ynode *doc, struct kerr *err)
         return fail(c, doc, "spec", "required");
     if ((r = want(c, spec, "spec", YN_MAP)) < 0)
         return r;
-    static const char *const keys[] = {"defaultAction",    "architectures", "listenerPath",
-                                       "listenerMetadata", "syscalls",      "flags",
-                                       "baseProfileName",  "disabled",      NULL};
+    static const char *const keys[] = {"defaultAction",   "architectures",
+                                       "listenerPath",    "listenerMetadata",
+                                       "syscalls",        "flags",
+                                       "baseProfileName", "disabled",
+                                       "state",           NULL};
     if ((r = check_keys(c, spec, "spec", keys, NULL)) < 0)
         return r;
     const struct ynode *dis = ynode_get(spec, "disabled");
@@ -1055,6 +1063,19 @@ static int add_spo(struct pctx *c, const struct ynode *doc, struct kerr *err)
                         ynode_kind_name(dis));
         if (strcmp(dis->str, "true") == 0)
             p->disabled_line = dis->line > 0 ? dis->line : p->line;
+    }
+    /* SPO 1.0's spec.state (its CRD writes Enabled where it is not set). */
+    const struct ynode *state = ynode_get(spec, "state");
+    if (!ynode_is_null(state)) {
+        const char *st = NULL;
+        if ((r = get_string(c, state, "spec.state", &st)) < 0)
+            return r;
+        if (strcmp(st, "Disabled") == 0 && !p->disabled_line) {
+            p->disabled_line = state->line > 0 ? state->line : p->line;
+            p->disabled_by_state = true;
+        } else if (strcmp(st, "Enabled") != 0 && strcmp(st, "Disabled") != 0) {
+            return fail(c, state, "spec.state", "\"%.100s\" is not Enabled or Disabled", st);
+        }
     }
     const struct ynode *base = ynode_get(spec, "baseProfileName");
     if (!ynode_is_null(base)) {
@@ -1081,6 +1102,15 @@ static int add_spo(struct pctx *c, const struct ynode *doc, struct kerr *err)
     const char *out_ns = c->s->o.ns ? c->s->o.ns : nsname;
     if (out_ns && !(p->ns = strdup(out_ns)))
         return -ENOMEM;
+    if (!out_ns &&
+        (r = strv_addf(&c->s->warnings, &c->s->nwarnings,
+                       "%s:%d: %s: no metadata.namespace (SPO 0.9 and later keep profiles "
+                       "cluster-wide, as operator/%s.json for pods of every namespace): the "
+                       "policy is written without one, so kubectl apply puts it in its current "
+                       "namespace, and a kscmp policy serves the pods of its own namespace only; "
+                       "import it with -n NAMESPACE for each namespace whose pods use it",
+                       c->file, p->line, who, name)) < 0)
+        return r;
     c->who = NULL;
     return set_push(c->s, TAKE_PTR(p), err);
 }
@@ -1608,6 +1638,71 @@ static void put_comment(FILE *f, const char *text)
     fputc('\n', f);
 }
 
+static bool names_syscall(const struct ient *ents, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ents[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+/* The container start-up syscalls (docs/policies.md) that the profile leaves to a default
+ * that refuses them: the agent allows them where no policy names them, which the source did
+ * not. Said in a comment and a warning, so that the difference is seen (the long set, that of
+ * Kubernetes' default; naming one in a Block rule keeps it refused). */
+static int note_startup(struct import_set *s, const struct iprof *p, const struct ient *ents,
+                        size_t n, struct iprof *const *chain, size_t nchain, FILE *f)
+{
+    const struct import_opts *o = &s->o;
+    if (p->dflt.action == ACT_ALLOW || p->dflt.action == ACT_LOG || !o->db)
+        return 0;
+    char list[1024] = "";
+    size_t len = 0, count = 0, ne;
+    const struct startup_entry *se = startup_entries(&ne);
+    for (size_t k = 0; k < ne; k++) {
+        const char *name =
+            startup_step(&se[k], STARTUP_LONG) ? startup_name(&se[k], o->arch, o->db) : NULL;
+        bool named = !name || names_syscall(ents, n, name);
+        for (size_t c = 0; !named && c < nchain; c++)
+            named = names_syscall(chain[c]->ents, chain[c]->nents, name);
+        if (named)
+            continue;
+        count++;
+        if (len < sizeof(list))
+            len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", len ? ", " : "", name);
+    }
+    if (!count)
+        return 0;
+    char line[MAX_NOTE];
+    snprintf(line, sizeof(line),
+             " The agent allows the %zu container start-up syscalls this profile leaves to its "
+             "default (%s), as the runtime makes them after loading the profile; name one in a "
+             "Block rule to keep it refused (the container may then not start):",
+             count, action_oci_name((enum action)p->dflt.action));
+    put_comment(f, line);
+    /* The names, a comment line of at most MAX_NOTE characters at a time. */
+    for (const char *at = list; *at;) {
+        size_t take = strlen(at);
+        if (take >= MAX_NOTE - 8) {
+            take = MAX_NOTE - 8;
+            while (take > 0 && at[take] != ' ')
+                take--;
+            if (take == 0)
+                take = MAX_NOTE - 8;
+        }
+        snprintf(line, sizeof(line), "   %.*s", (int)take, at);
+        put_comment(f, line);
+        at += take;
+        at += strspn(at, " ");
+    }
+    return strv_addf(&s->warnings, &s->nwarnings,
+                     "%s:%d: %s: the agent allows %zu container start-up syscalls the profile "
+                     "refused by its default (%s; listed in the output's comment): name them in "
+                     "a Block rule to keep them refused (docs/policies.md)",
+                     p->file, p->line > 0 ? p->line : 1, p->who, count,
+                     action_oci_name((enum action)p->dflt.action));
+}
+
 static int render_one(struct import_set *s, struct iprof *p, FILE *f, struct kerr *err)
 {
     const struct import_opts *o = &s->o;
@@ -1618,18 +1713,21 @@ static int render_one(struct import_set *s, struct iprof *p, FILE *f, struct ker
         return r;
     if (p->disabled_line)
         return kerr_set(err, -EINVAL,
-                        "%s:%d: %s: spec.disabled: a disabled profile is not imported: kscmp has "
-                        "no disabled policies (leave the object out, pick others with --name, or "
-                        "set disabled: false)",
-                        p->file, p->disabled_line, p->who);
+                        "%s:%d: %s: %s: a disabled profile is not imported: kscmp has no "
+                        "disabled policies (leave the object out, pick others with --name, or "
+                        "set %s)",
+                        p->file, p->disabled_line, p->who,
+                        p->disabled_by_state ? "spec.state" : "spec.disabled",
+                        p->disabled_by_state ? "state: Enabled" : "disabled: false");
     for (size_t k = 0; k < nchain; k++)
         if (chain[k]->disabled_line)
             return kerr_set(err, -EINVAL,
                             "%s:%d: %s: spec.baseProfileName: its base %s is disabled (%s:%d): "
-                            "kscmp imports no disabled profile's rules (set disabled: false "
-                            "there, or drop the base)",
+                            "kscmp imports no disabled profile's rules (set %s there, or drop "
+                            "the base)",
                             p->file, p->base_line, p->who, chain[k]->who, chain[k]->file,
-                            chain[k]->disabled_line);
+                            chain[k]->disabled_line,
+                            chain[k]->disabled_by_state ? "state: Enabled" : "disabled: false");
     bool extends = nchain > 0 && chain[0]->selected && !o->inline_bases;
     _cleanup_free_ struct ient *ents = NULL;
     size_t n = 0, from_bases = 0;
@@ -1709,6 +1807,8 @@ static int render_one(struct import_set *s, struct iprof *p, FILE *f, struct ker
     }
     if (n > 1)
         qsort(ents, n, sizeof(*ents), cmp_ient);
+    if ((r = note_startup(s, p, ents, n, chain, nchain, f)) < 0)
+        return r;
 
     fputs("apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata:\n", f);
     put_name(f, "  name", p->name);

@@ -247,6 +247,14 @@ def malformed():
         ("spo twice", spo + "---\n" + spo, ["SeccompPolicy ns/p", "both become"]),
         ("other kind", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", ["ConfigMap"]),
         ("spo bad name", spo.replace("name: p", "name: P_1"), ["metadata.name", "P_1"]),
+        # SPO 1.0: spec.state in place of spec.disabled
+        ("spo 1.0 state Disabled", spo.replace("v1beta1", "v1") + "  state: Disabled\n",
+         [":6:", "SeccompProfile ns/p", "spec.state", "set state: Enabled"]),
+        ("spo 1.0 state not known", spo.replace("v1beta1", "v1") + "  state: Paused\n",
+         [":6:", "spec.state", "\"Paused\" is not Enabled or Disabled"]),
+        ("spo 1.0 disabled base", spo.replace("v1beta1", "v1") + "  baseProfileName: old\n---\n" +
+         spo.replace("v1beta1", "v1").replace("name: p", "name: old") + "  state: Disabled\n",
+         ["spec.baseProfileName", "ns/old is disabled", "set state: Enabled there"]),
     ]
     for label, text, want in spo_cases:
         expect_error(label, text, want, name="bad.yaml")
@@ -282,6 +290,63 @@ def malformed():
     expect_error("spo disabled base", spo + "  baseProfileName: old\n---\n" + disabled,
                  [":6:", "SeccompProfile ns/p", "spec.baseProfileName", "ns/old is disabled"],
                  args=["--name", "p"], name="bad.yaml")
+
+
+def spo_1_0():
+    """SPO 0.9 and later: profiles cluster-wide (no metadata.namespace), spec.state (1.0),
+    apiVersion v1 (1.0), SCMP_ARCH_NATIVE in architectures."""
+    cluster = ("apiVersion: security-profiles-operator.x-k8s.io/v1\nkind: SeccompProfile\n"
+               "metadata:\n  name: web\n  annotations: {description: blocks mkdir}\n"
+               "spec:\n  state: Enabled\n  defaultAction: SCMP_ACT_ALLOW\n"
+               "  architectures: [SCMP_ARCH_NATIVE]\n"
+               "  syscalls:\n  - {names: [mkdir, mkdirat], action: SCMP_ACT_ERRNO}\n")
+    path = os.path.join(TMP, "spo-1.0.yaml")
+    open(path, "w").write(cluster)
+    p = run([KSCMP, "import", "--kernel", "6.1", "--arch", "x86_64", "-f", path, "-n", "shop"])
+    docs = [d for d in yaml.safe_load_all(p.stdout) if d] if p.returncode == 0 else []
+    spec = docs[0].get("spec", {}) if docs else {}
+    if (p.returncode == 0 and len(docs) == 1 and
+            docs[0]["metadata"] == {"name": "web", "namespace": "shop"} and
+            spec.get("seccomp", {}).get("arch") == ["x86_64"] and "mkdirat" in p.stdout and
+            "warning" not in p.stderr):
+        ok("spo 1.0 (v1, cluster-wide, state: Enabled, SCMP_ARCH_NATIVE) with -n: imported into "
+           "the namespace, the native architecture the one imported for")
+    else:
+        bad("spo 1.0 with -n", f"exit {p.returncode}: {p.stderr}{p.stdout}")
+    p = run([KSCMP, "import", "--kernel", "6.1", "-f", path])
+    if (p.returncode == 0 and f"{path}:1: SeccompProfile web: no metadata.namespace" in p.stderr and
+            "-n NAMESPACE for each namespace whose pods use it" in p.stderr and
+            "namespace:" not in p.stdout):
+        ok("spo 1.0 without -n: imported without a namespace, and a warning says what that means")
+    else:
+        bad("spo 1.0 without -n: a warning", f"exit {p.returncode}: {p.stderr}")
+
+
+def startup_note():
+    """An allow-list leaves the container start-up syscalls to a default that refuses them;
+    the agent allows them (docs/policies.md): the import says which, in a comment and a
+    warning, and one the profile names itself is not among them."""
+    hello = ("apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\n"
+             "metadata: {name: hello, namespace: demo}\nspec:\n  defaultAction: SCMP_ACT_ERRNO\n"
+             "  architectures: [SCMP_ARCH_X86_64]\n  syscalls:\n"
+             "  - {action: SCMP_ACT_ALLOW, names: [read, write, exit_group, execve]}\n"
+             "  - {action: SCMP_ACT_ERRNO, names: [setresuid]}\n")
+    path = os.path.join(TMP, "hello.yaml")
+    open(path, "w").write(hello)
+    p = run([KSCMP, "import", "--kernel", "6.1", "--arch", "x86_64", "-f", path])
+    comment = " ".join(ln.lstrip("# ") for ln in p.stdout.splitlines() if ln.startswith("#"))
+    if (p.returncode == 0 and "container start-up syscalls the profile refused by its default "
+            "(SCMP_ACT_ERRNO" in p.stderr and "capset," in comment and " setuid," in comment and
+            "setresuid" not in comment and "execve" not in comment):
+        ok("import: the start-up syscalls the agent allows and the profile refused, said")
+    else:
+        bad("import: start-up note", f"exit {p.returncode}: {p.stderr}{comment}")
+    open(path, "w").write(hello.replace("SCMP_ACT_ERRNO\n  arch", "SCMP_ACT_LOG\n  arch"))
+    p = run([KSCMP, "import", "--kernel", "6.1", "--arch", "x86_64", "-f", path])
+    if p.returncode == 0 and "start-up" not in p.stderr + p.stdout:
+        ok("import: no start-up note where the default allows (SCMP_ACT_LOG)")
+    else:
+        bad("import: no start-up note for a LOG default", f"exit {p.returncode}: {p.stderr}")
 
 
 def determinism_and_cli():
@@ -372,6 +437,8 @@ def main():
         return R.finish()
     edge_cases()
     malformed()
+    spo_1_0()
+    startup_note()
     determinism_and_cli()
     outside_profiles()
     return R.finish()
