@@ -1680,15 +1680,16 @@ static int note_startup(struct import_set *s, const struct iprof *p, const struc
              "Block rule to keep it refused (the container may then not start):",
              count, action_oci_name((enum action)p->dflt.action));
     put_comment(f, line);
-    /* The names, a comment line of at most MAX_NOTE characters at a time. */
+    /* The names, a comment line of at most NAMES_LINE characters at a time. */
+    enum { NAMES_LINE = 86 };
     for (const char *at = list; *at;) {
         size_t take = strlen(at);
-        if (take >= MAX_NOTE - 8) {
-            take = MAX_NOTE - 8;
+        if (take > NAMES_LINE) {
+            take = NAMES_LINE;
             while (take > 0 && at[take] != ' ')
                 take--;
             if (take == 0)
-                take = MAX_NOTE - 8;
+                take = NAMES_LINE;
         }
         snprintf(line, sizeof(line), "   %.*s", (int)take, at);
         put_comment(f, line);

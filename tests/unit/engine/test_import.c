@@ -147,8 +147,8 @@ static void test_malformed_oci(void **state)
         {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": [\"SECCOMP_FILTER_FLAG_TSYNC\"]}",
          {"flags", "SECCOMP_FILTER_FLAG_TSYNC", NULL}},
         {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": \"x\"}", {"flags", "a list", NULL}},
-        {"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [\"SCMP_ARCH_NATIVE\"]}",
-         {"architectures[0]", "SCMP_ARCH_NATIVE", NULL}},
+        {"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [\"SCMP_ARCH_NATIVE_\"]}",
+         {"architectures[0]", "SCMP_ARCH_NATIVE_", NULL}},
         {"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [7]}",
          {"architectures[0]", "a string", NULL}},
         {"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"archMap\": [{\"architecture\": "
@@ -303,9 +303,9 @@ static void test_malformed_spo(void **state)
         {"apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\n"
          "metadata: {name: p, namespace: Bad_NS}\nspec: {defaultAction: SCMP_ACT_ERRNO}\n",
          {"metadata.namespace", "Bad_NS", NULL}},
-        {"apiVersion: security-profiles-operator.x-k8s.io/v1\nkind: SeccompProfile\n"
+        {"apiVersion: security-profiles-operator.x-k8s.io/v2\nkind: SeccompProfile\n"
          "metadata: {name: p}\nspec: {defaultAction: SCMP_ACT_ERRNO}\n",
-         {"apiVersion", "v1\"", NULL}},
+         {"apiVersion", "v2\"", NULL}},
         {"apiVersion: security-profiles-operator.x-k8s.io/v1alpha1\nkind: ProfileRecording\n"
          "metadata: {name: r}\n",
          {"ProfileRecording", NULL}},
@@ -704,8 +704,11 @@ static void test_advisor(void **state)
     expect_has(&res, "name: sidecar\n");
     expect_has(&res, "syscalls: [read, write]");
     expect_has(&res, "not known to libseccomp test");
-    assert_int_equal(res.nwarnings, 1);
+    /* The unknown name, then each profile's start-up syscalls its default refuses. */
+    assert_int_equal(res.nwarnings, 3);
     assert_non_null(strstr(res.warnings[0], "syscall_1f4"));
+    assert_non_null(strstr(res.warnings[1], "the agent allows"));
+    expect_has(&res, "container start-up syscalls this profile leaves to its default");
     expect_valid_manifest(res.yaml, 2);
     result_clear(&res);
 
