@@ -1846,6 +1846,10 @@ static int render_one(struct import_set *s, struct iprof *p, FILE *f, struct ker
             fputs("  rules:\n", f);
         const char *ind = first ? "    " : "      ";
         put_verdict(f, first ? "    " : "    - ", ind, ents[i].v);
+        /* arch on every block, as on the first: a block without it would read as having the
+         * node's own architectures (validate warns of that), which it does not. */
+        if (!first)
+            put_flow(f, ind, "arch", arches, na, 8);
         put_flow(f, ind, "syscalls", names, cnt, first ? 6 : 8);
         if (ents[i].nargs) {
             fprintf(f, "%sargs:\n", ind);

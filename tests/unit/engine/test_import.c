@@ -396,7 +396,7 @@ static void test_docker_resolution(void **state)
     import_one(docker_like, &res);
     expect_has(&res, "arch: [x86_64, x86, x32]");
     expect_has(&res, "syscalls: [arch_prctl, chroot, ptrace, read, write]");
-    expect_has(&res, "errno: ENOSYS\n      syscalls: [clone3]");
+    expect_has(&res, "errno: ENOSYS\n      arch: [x86_64, x86, x32]\n      syscalls: [clone3]");
     expect_lacks_rule(&res, "mount");
     expect_has(&res, "# syscalls[3] (mount) left out: its includes/excludes do not match this "
                      "container");
@@ -471,16 +471,18 @@ static void test_output_shape(void **state)
     expect_has(&res, "left out, not on x86_64: s390_runtime_instr");
     expect_has(&res, "  defaultAction: Allow\n");
     /* One block per verdict, least restrictive first; mount keeps its most restrictive. */
-    const char *order[] = {"    action: SCMP_ACT_TRACE\n    syscalls: [acct]",
-                           "action: Block\n      syscalls: [bpf]",
-                           "action: Block\n      errno: EACCES\n      syscalls: [mount, umount2]",
-                           "action: Block\n      errno: 2000\n      syscalls: [getpid]",
-                           "action: SCMP_ACT_KILL_THREAD\n      syscalls: [ptrace]",
-                           "action: Kill\n      syscalls: [kexec_load]",
-                           "syscalls: [mprotect]\n      args:\n        - {index: 2, value: 4, "
-                           "valueTwo: 4, op: MASKED_EQ}",
-                           "syscalls: [personality]\n      args:\n        - {index: 0, value: "
-                           "8, op: NE}"};
+    const char *order[] = {
+        "    action: SCMP_ACT_TRACE\n    syscalls: [acct]",
+        "action: Block\n      arch: [x86_64]\n      syscalls: [bpf]",
+        "action: Block\n      errno: EACCES\n      arch: [x86_64]\n      syscalls: [mount, "
+        "umount2]",
+        "action: Block\n      errno: 2000\n      arch: [x86_64]\n      syscalls: [getpid]",
+        "action: SCMP_ACT_KILL_THREAD\n      arch: [x86_64]\n      syscalls: [ptrace]",
+        "action: Kill\n      arch: [x86_64]\n      syscalls: [kexec_load]",
+        "syscalls: [mprotect]\n      args:\n        - {index: 2, value: 4, "
+        "valueTwo: 4, op: MASKED_EQ}",
+        "syscalls: [personality]\n      args:\n        - {index: 0, value: "
+        "8, op: NE}"};
     const char *at = res.yaml;
     for (size_t i = 0; i < ELEMENTSOF(order); i++) {
         const char *p = strstr(at, order[i]);
@@ -631,7 +633,7 @@ static void test_spo_bases(void **state)
     expect_has(&res, "base profile mid");
     expect_has(&res, "base profile base");
     expect_has(&res, "syscalls: [openat, read, write]");
-    expect_has(&res, "errno: EACCES\n      syscalls: [mkdir]");
+    expect_has(&res, "errno: EACCES\n      arch: [x86_64]\n      syscalls: [mkdir]");
     expect_valid_manifest(res.yaml, 1);
     result_clear(&res);
 
