@@ -1030,12 +1030,16 @@ static int add_spo(struct pctx *c, const struct ynode *doc, struct kerr *err)
     if ((r = get_string(c, nn, "metadata.name", &name)) < 0)
         return r;
     if (!dns_subdomain_valid(name))
-        return fail(c, nn, "metadata.name", "\"%.100s\" is not a DNS-1123 subdomain", name);
+        return fail(c, nn, "metadata.name", "\"%.100s%s\" is not a DNS-1123 subdomain%s", name,
+                    strlen(name) > 100 ? "..." : "",
+                    strlen(name) > DNS_SUBDOMAIN_MAX ? " (more than 253 characters)" : "");
     if (!ynode_is_null(ns)) {
         if ((r = get_string(c, ns, "metadata.namespace", &nsname)) < 0)
             return r;
         if (!dns_label_valid(nsname))
-            return fail(c, ns, "metadata.namespace", "\"%.100s\" is not a DNS-1123 label", nsname);
+            return fail(c, ns, "metadata.namespace", "\"%.100s%s\" is not a DNS-1123 label%s",
+                        nsname, strlen(nsname) > 100 ? "..." : "",
+                        strlen(nsname) > NAMESPACE_MAX ? " (more than 63 characters)" : "");
     }
     char who[400];
     snprintf(who, sizeof(who), "SeccompProfile %s%s%s", nsname ? nsname : "", nsname ? "/" : "",
@@ -1514,11 +1518,27 @@ static int base_chain(struct import_set *s, struct iprof *p, struct iprof **chai
     size_t n = 0;
     for (struct iprof *cur = p; cur->base;) {
         struct iprof *b = find_spo(s, cur->spo_ns, cur->base);
-        if (!b)
+        if (!b) {
+            /* One of that name elsewhere: SPO looks a base up in the profile's own namespace
+             * (cluster-wide profiles, SPO 0.9 on, among those without one). */
+            const struct iprof *other = NULL;
+            for (size_t i = 0; i < s->n && !other; i++)
+                if (s->v[i]->src == SRC_SPO && strcmp(s->v[i]->spo_name, cur->base) == 0)
+                    other = s->v[i];
+            if (other)
+                return kerr_set(err, -EINVAL,
+                                "%s:%d: %s: spec.baseProfileName: base profile \"%s\" is not in "
+                                "%s%s: the one given is %s (%s:%d), and a base is looked up "
+                                "where its profile is",
+                                cur->file, cur->base_line, cur->who, cur->base,
+                                cur->spo_ns ? "namespace " : "the profiles without a namespace",
+                                cur->spo_ns ? cur->spo_ns : "", other->who, other->file,
+                                other->line);
             return kerr_set(err, -EINVAL,
                             "%s:%d: %s: spec.baseProfileName: base profile \"%s\" is not in the "
                             "given files (give its file with -f too)",
                             cur->file, cur->base_line, cur->who, cur->base);
+        }
         if (b == p || n + 2 > IMPORT_MAX_DEPTH)
             return kerr_set(err, -ELOOP,
                             "%s:%d: %s: spec.baseProfileName: %s (a chain of more than %d)",

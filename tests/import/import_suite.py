@@ -236,6 +236,10 @@ def malformed():
          ["spec.baseProfileName", "oci://"]),
         ("spo missing base", spo + "  baseProfileName: nowhere\n",
          ["spec.baseProfileName", "nowhere", "not in the given files"]),
+        ("spo base in another namespace", spo + "  baseProfileName: q\n---\n" +
+         spo.replace("name: p, namespace: ns", "name: q, namespace: other"),
+         ["spec.baseProfileName", "\"q\" is not in namespace ns", "SeccompProfile other/q",
+          "looked up where its profile is"]),
         ("spo base cycle", spo + "  baseProfileName: q\n---\n" +
          spo.replace("name: p", "name: q") + "  baseProfileName: p\n", ["cycle"]),
         ("spo unknown spec field", spo + "  seccompFlags: 1\n", ["spec.seccompFlags"]),
@@ -247,6 +251,8 @@ def malformed():
         ("spo twice", spo + "---\n" + spo, ["SeccompPolicy ns/p", "both become"]),
         ("other kind", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", ["ConfigMap"]),
         ("spo bad name", spo.replace("name: p", "name: P_1"), ["metadata.name", "P_1"]),
+        ("spo name too long", spo.replace("name: p,", "name: " + "a" * 300 + ","),
+         ["metadata.name", "a" * 100 + "...\" is not a DNS-1123 subdomain (more than 253 characters)"]),
         # SPO 1.0: spec.state in place of spec.disabled
         ("spo 1.0 state Disabled", spo.replace("v1beta1", "v1") + "  state: Disabled\n",
          [":6:", "SeccompProfile ns/p", "spec.state", "set state: Enabled"]),
