@@ -1126,14 +1126,46 @@ int profile_merge_opts(const struct cprof *const *in, size_t n, const struct mer
  * disjoint. Where the merged meaning cannot be written so, the stricter choice is made: the
  * profile may deny a little more than owed, never less. */
 
+/* Whether no value satisfies both comparisons a and b of one argument (false when unsure):
+ * two intervals (EQ, LT, LE, GT, GE) that do not meet; two MASKED_EQ that want another value
+ * of a bit both masks hold; EQ x against a MASKED_EQ x does not match, or against NE x. */
+static bool args_disjoint(const struct sys_arg *a, const struct sys_arg *b)
+{
+    if (a->index != b->index)
+        return false;
+    uint64_t al, ah, bl, bh;
+    if (arg_interval(a, &al, &ah) && arg_interval(b, &bl, &bh))
+        return al > ah || bl > bh || ah < bl || bh < al;
+    if (a->op == OP_MASKED_EQ && b->op == OP_MASKED_EQ)
+        return ((a->value_two ^ b->value_two) & a->value & b->value) != 0;
+    if (b->op == OP_EQ) {
+        const struct sys_arg *t = a;
+        a = b;
+        b = t;
+    }
+    if (a->op == OP_EQ && (b->op == OP_MASKED_EQ || b->op == OP_NE))
+        return !arg_holds(b, a->value);
+    return false;
+}
+
+/* Whether no call matches both conditional rules x and y: one argument they both compare
+ * where their comparisons cannot both hold. */
+static bool conds_pair_disjoint(const struct ccond *x, const struct ccond *y)
+{
+    for (size_t i = 0; i < x->nargs; i++)
+        for (size_t k = 0; k < y->nargs; k++)
+            if (args_disjoint(&x->args[i], &y->args[k]))
+                return true;
+    return false;
+}
+
+/* Whether the conditions of one syscall with different actions never match one call: then
+ * the order libseccomp lays them out in cannot matter, and each keeps its own action. */
 static bool conds_disjoint(const struct ccond *c, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (c[i].nargs != 1 || c[i].args[0].op != OP_EQ || c[i].args[0].index != c[0].args[0].index)
-            return false;
-    for (size_t i = 0; i < n; i++)
         for (size_t k = i + 1; k < n; k++)
-            if (c[i].args[0].value == c[k].args[0].value)
+            if (!verdict_eq(c[i].v, c[k].v) && !conds_pair_disjoint(&c[i], &c[k]))
                 return false;
     return true;
 }
@@ -1168,14 +1200,21 @@ static bool complement(const struct ccond *c, struct sys_arg *ret)
     }
 }
 
-/* Whether conditional rule c can never hold: a MASKED_EQ whose value (valueTwo) has bits
- * outside its mask. libseccomp compares the masked bits only ((arg & mask) == (value & mask)),
- * so rendered as it is, such a rule would match calls it never should. */
+/* Whether conditional rule c can never hold: a comparison no value passes, or a MASKED_EQ whose
+ * value (valueTwo) has bits outside its mask. libseccomp compares the masked bits only ((arg &
+ * mask) == (value & mask)), so rendered as it is, such a rule would match calls it never
+ * should. */
 static bool cond_never_holds(const struct ccond *c)
 {
-    for (size_t k = 0; k < c->nargs; k++)
+    for (size_t k = 0; k < c->nargs; k++) {
+        uint64_t lo, hi;
         if (c->args[k].op == OP_MASKED_EQ && (c->args[k].value_two & ~c->args[k].value))
             return true;
+        /* LT 0, GT 2^64-1: no value (left out too: disjoint from every rule, they would keep
+         * their action beside the others' and mean nothing). */
+        if (arg_interval(&c->args[k], &lo, &hi) && lo > hi)
+            return true;
+    }
     return false;
 }
 
@@ -1474,9 +1513,12 @@ int profile_lower(const struct cprof *in_all, struct cprof **ret)
                 size_t raised = 0;
                 for (size_t k = 0; k < nc; k++)
                     raised += !verdict_eq(cmax, in->dflt) && !cond_subsumed(c, v, nc, k);
+                /* Or as many as the conditions themselves: raising them to the default takes
+                 * none, and would lose every looser piece (Allow when arg0 == 0 beside Block
+                 * when arg0 > 5, under a Block default, left personality(0) refused). */
                 bool done;
-                if (split_intervals(out, &ccap, &ecap, c, nc, e, in->dflt, in->dflt_origin, raised,
-                                    &done) < 0)
+                if (split_intervals(out, &ccap, &ecap, c, nc, e, in->dflt, in->dflt_origin,
+                                    raised > nc ? raised : nc, &done) < 0)
                     return -ENOMEM;
                 if (done)
                     continue;

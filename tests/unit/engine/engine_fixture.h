@@ -132,6 +132,48 @@ static inline bool rule_interval(json_t *arg, uint64_t *lo, uint64_t *hi)
     return true;
 }
 
+/* Whether no value of one argument satisfies both rendered comparisons x and y (false when
+ * unsure): intervals that do not meet, two MASKED_EQ wanting another value of a bit both
+ * masks hold, EQ v against a MASKED_EQ v does not match or against NE v. */
+static inline bool rule_args_disjoint(json_t *x, json_t *y)
+{
+    if (!json_equal(json_object_get(x, "index"), json_object_get(y, "index")))
+        return false;
+    uint64_t xl, xh, yl, yh;
+    if (rule_interval(x, &xl, &xh) && rule_interval(y, &yl, &yh))
+        return xh < yl || yh < xl || xl > xh || yl > yh;
+    const char *ox = json_string_value(json_object_get(x, "op"));
+    const char *oy = json_string_value(json_object_get(y, "op"));
+    if (!ox || !oy)
+        return false;
+    uint64_t vx = (uint64_t)json_integer_value(json_object_get(x, "value"));
+    uint64_t wx = (uint64_t)json_integer_value(json_object_get(x, "valueTwo"));
+    uint64_t vy = (uint64_t)json_integer_value(json_object_get(y, "value"));
+    uint64_t wy = (uint64_t)json_integer_value(json_object_get(y, "valueTwo"));
+    bool mx = strcmp(ox, "SCMP_CMP_MASKED_EQ") == 0, my = strcmp(oy, "SCMP_CMP_MASKED_EQ") == 0;
+    if (mx && my)
+        return ((wx ^ wy) & vx & vy) != 0;
+    if (strcmp(oy, "SCMP_CMP_EQ") == 0 && my == false && mx)
+        return (vy & vx) != wx;
+    if (strcmp(ox, "SCMP_CMP_EQ") == 0 && my)
+        return (vx & vy) != wy;
+    if ((strcmp(ox, "SCMP_CMP_EQ") == 0 && strcmp(oy, "SCMP_CMP_NE") == 0) ||
+        (strcmp(ox, "SCMP_CMP_NE") == 0 && strcmp(oy, "SCMP_CMP_EQ") == 0))
+        return vx == vy;
+    return false;
+}
+
+/* Whether no call matches both rendered conditional rules a and b. */
+static inline bool rules_disjoint(json_t *a, json_t *b)
+{
+    json_t *aa = json_object_get(a, "args"), *bb = json_object_get(b, "args");
+    for (size_t i = 0; i < json_array_size(aa); i++)
+        for (size_t k = 0; k < json_array_size(bb); k++)
+            if (rule_args_disjoint(json_array_get(aa, i), json_array_get(bb, k)))
+                return true;
+    return false;
+}
+
 /* A rule's action with its errno, "SCMP_ACT_ERRNO/13", into a static buffer of two. */
 static inline const char *rule_act_str(json_t *rule)
 {
@@ -212,8 +254,8 @@ static inline void check_invariants(json_t *root)
         }
     }
     /* What libseccomp enforces as written (profile_lower): a syscall has one unconditional
-     * rule or only conditional ones, and these share one action, or are disjoint (EQ on one
-     * argument with distinct values), or are one condition and its complement. */
+     * rule or only conditional ones, and these share one action, or those of different actions
+     * match no call in common, or are one condition and its complement. */
     json_t *conds = json_object(); /* name -> array of its conditional rules */
     json_array_foreach(rules, i, rule)
     {
@@ -230,18 +272,16 @@ static inline void check_invariants(json_t *root)
     json_object_foreach(conds, k, v2)
     {
         size_t n = json_array_size(v2);
+        /* Disjoint: every two rules of different actions match no call in common. */
         bool one_action = true, disjoint = true;
         for (size_t a = 0; a < n; a++) {
-            json_t *ra = json_array_get(v2, a), *aa = json_object_get(ra, "args");
-            json_t *a0 = json_array_get(aa, 0);
+            json_t *ra = json_array_get(v2, a);
             one_action &= strcmp(rule_act_str(ra), rule_act_str(json_array_get(v2, 0))) == 0;
-            uint64_t alo, ahi;
-            disjoint &= json_array_size(aa) == 1 && rule_interval(a0, &alo, &ahi);
             for (size_t b = 0; disjoint && b < a; b++) {
-                json_t *b0 = json_array_get(json_object_get(json_array_get(v2, b), "args"), 0);
-                uint64_t blo, bhi;
-                disjoint = json_equal(json_object_get(a0, "index"), json_object_get(b0, "index")) &&
-                           rule_interval(b0, &blo, &bhi) && (ahi < blo || bhi < alo);
+                json_t *rb = json_array_get(v2, b);
+                char act_a[64];
+                snprintf(act_a, sizeof(act_a), "%s", rule_act_str(ra));
+                disjoint = strcmp(act_a, rule_act_str(rb)) == 0 || rules_disjoint(ra, rb);
             }
         }
         bool complement = false;
@@ -261,8 +301,12 @@ static inline void check_invariants(json_t *root)
                           json_equal(json_object_get(a0, "index"), json_object_get(b0, "index")) &&
                           json_equal(json_object_get(a0, "value"), json_object_get(b0, "value"));
         }
-        if (!one_action && !disjoint && !complement)
-            fail_msg("the conditional rules of %s overlap with different actions", k);
+        if (!one_action && !disjoint && !complement) {
+            char *dump = json_dumps(v2, JSON_COMPACT);
+            fail_msg("the conditional rules of %s overlap with different actions: %s", k,
+                     dump ? dump : "?");
+            free(dump);
+        }
     }
     json_decref(conds);
     json_decref(uncond);

@@ -387,6 +387,106 @@ static void test_overlapping_intervals_are_cut(void **state)
     cprof_free(out);
 }
 
+/* What the tenant trial found: Allow when arg0 == 0 beside Block when arg0 > 5, under a Block
+ * default (an allow-list merged with a block-list), lost the Allow: the two were not seen as
+ * disjoint, and raising both to the strictest gave the default. The Allow stays, alone. */
+static void test_disjoint_intervals_keep_a_looser_piece(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    uint32_t s = sys(f, "personality");
+    add_cond(f->p, s, ALLOW, 0, OP_EQ, 0);
+    add_cond(f->p, s, ERRNO, 0, OP_GT, 5);
+    struct cprof *out = lower(f->p);
+    size_t ne, nc;
+    rules_of(out, s, &ne, &nc);
+    assert_int_equal(ne + nc, 1);
+    assert_true(verdict_eq(out->conds[0].v, ALLOW) && out->conds[0].args[0].op == OP_EQ &&
+                out->conds[0].args[0].value == 0);
+    cprof_free(out);
+}
+
+/* Overlapping intervals under a default equal to the strictest: the pieces are cut (Allow
+ * below 6 stays), not all raised to the default. */
+static void test_overlap_raised_to_the_default_is_cut(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    uint32_t s = sys(f, "personality");
+    add_cond(f->p, s, ALLOW, 0, OP_LT, 10);
+    add_cond(f->p, s, ERRNO, 0, OP_GT, 5);
+    struct cprof *out = lower(f->p);
+    size_t ne, nc;
+    rules_of(out, s, &ne, &nc);
+    assert_int_equal(ne + nc, 1);
+    assert_true(verdict_eq(out->conds[0].v, ALLOW));
+    /* [0, 5]: written as LE 5 (or LT 6) */
+    const struct sys_arg *a = &out->conds[0].args[0];
+    assert_true((a->op == OP_LE && a->value == 5) || (a->op == OP_LT && a->value == 6));
+    cprof_free(out);
+}
+
+/* Two MASKED_EQ that want another value of a bit both masks hold never match one call:
+ * runtime/default's clone (no namespace flag) beside a guardrail's Kill of CLONE_NEWUSER keeps
+ * both, each with its action (the guardrail had taken all of clone). So do EQ against a
+ * MASKED_EQ it fails, and a rule on two arguments disjoint from another on one of them. */
+static void test_masked_and_multi_argument_disjoint(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    uint32_t s = sys(f, "clone"), t = sys(f, "socket");
+    f->p->conds = realloc(f->p->conds, 4 * sizeof(*f->p->conds));
+    f->p->conds[0] = (struct ccond){.sys = s, .v = ALLOW, .nargs = 1};
+    f->p->conds[0].args[0] =
+        (struct sys_arg){.index = 0, .op = OP_MASKED_EQ, .value = 0x7E020000, .value_two = 0};
+    f->p->conds[1] = (struct ccond){.sys = s, .v = KILL, .nargs = 1};
+    f->p->conds[1].args[0] = (struct sys_arg){
+        .index = 0, .op = OP_MASKED_EQ, .value = 0x10000000, .value_two = 0x10000000};
+    /* socket: Allow family 1 and type 1; Kill family 2 */
+    f->p->conds[2] = (struct ccond){.sys = t, .v = ALLOW, .nargs = 2};
+    f->p->conds[2].args[0] = (struct sys_arg){.index = 0, .op = OP_EQ, .value = 1};
+    f->p->conds[2].args[1] = (struct sys_arg){.index = 1, .op = OP_EQ, .value = 1};
+    f->p->conds[3] = (struct ccond){.sys = t, .v = KILL, .nargs = 1};
+    f->p->conds[3].args[0] = (struct sys_arg){.index = 0, .op = OP_EQ, .value = 2};
+    f->p->nconds = 4;
+    struct cprof *out = lower(f->p);
+    assert_int_equal(out->nents, 0);
+    assert_int_equal(out->nconds, 4);
+    /* Each input rule is there with its own action (the output is sorted its own way). */
+    for (size_t i = 0; i < 4; i++) {
+        bool found = false;
+        for (size_t k = 0; k < out->nconds; k++)
+            found |= out->conds[k].sys == f->p->conds[i].sys &&
+                     sys_args_cmp(out->conds[k].args, out->conds[k].nargs, f->p->conds[i].args,
+                                  f->p->conds[i].nargs) == 0 &&
+                     verdict_eq(out->conds[k].v, f->p->conds[i].v);
+        assert_true(found);
+    }
+    cprof_free(out);
+    /* A MASKED_EQ that overlaps (both bits free to be set) is raised: Kill for both. */
+    f->p->conds[1].args[0].value = 0x80000000;
+    f->p->conds[1].args[0].value_two = 0x80000000;
+    out = lower(f->p);
+    for (size_t i = 0; i < out->nconds; i++)
+        if (out->conds[i].sys == s)
+            assert_true(verdict_eq(out->conds[i].v, KILL));
+    cprof_free(out);
+}
+
+/* A comparison no value passes (LT 0) makes a rule that applies to no call: left out. */
+static void test_empty_interval_is_left_out(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ALLOW);
+    uint32_t s = sys(f, "ptrace");
+    add_cond(f->p, s, KILL, 0, OP_LT, 0);
+    add_cond(f->p, s, LOG, 0, OP_GT, 1);
+    struct cprof *out = lower(f->p);
+    assert_int_equal(out->nconds, 1);
+    assert_true(verdict_eq(out->conds[0].v, LOG));
+    cprof_free(out);
+}
+
 static void test_conditions_equal_to_the_default_vanish(void **state)
 {
     struct fix *f = *state;
@@ -458,6 +558,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_conditions_equal_to_the_default_vanish, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_overlapping_intervals_are_cut, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_disjoint_intervals_keep_a_looser_piece, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_overlap_raised_to_the_default_is_cut, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_masked_and_multi_argument_disjoint, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_interval_is_left_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_render_never_mixes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_masked_eq_that_never_holds_is_left_out, setup,
                                         teardown),
