@@ -386,8 +386,13 @@ struct compile_ctx {
     struct compile_notes *notes;
     struct kerr *err;
     char id[300];
-    char oid[320]; /* how origins name the policy: its id, "ceiling ID" for a guardrail */
+    char oid[320];  /* how origins name the policy: its id, "ceiling ID" for a guardrail */
+    size_t dropped; /* syscalls dropped for not existing on the architectures */
 };
+
+/* Syscalls that do not exist on the policy's architectures named one warning each; the others
+ * counted in one more (a policy of 262,144 such names logged as many lines at each edit). */
+#define DROPPED_NAMED 5
 
 static int add_own(struct compile_ctx *c, uint32_t sys, const struct block *b, int origin)
 {
@@ -467,6 +472,8 @@ static int compile_block(struct compile_ctx *c, const struct block *b)
             return r;
         if (!(sysdb_arches(c->db, sys) & c->arches)) {
             char names[128];
+            if (c->dropped++ >= DROPPED_NAMED)
+                continue;
             r = strv_addf(&c->notes->warnings, &c->notes->nwarnings,
                           "%s%s %s: %s.syscalls[%zu]: syscall \"%s\" does not exist on %s: "
                           "dropped",
@@ -657,6 +664,16 @@ int profile_compile(const struct policy *p, const struct cprof *parent, archmask
         int r = compile_block(&c, &p->blocks[i]);
         if (r < 0)
             return r;
+    }
+    if (c.dropped > DROPPED_NAMED) {
+        char where[300], names[128];
+        if (strv_addf(&notes->warnings, &notes->nwarnings,
+                      "%s%s %s: %zu more syscalls that do not exist on %s: dropped (the first %d "
+                      "are named above)",
+                      loc(p, p->line, where, sizeof(where)), policy_kind_name(p->kind), c.id,
+                      c.dropped - DROPPED_NAMED, arch_mask_names(c.arches, names, sizeof(names)),
+                      DROPPED_NAMED) < 0)
+            return -ENOMEM;
     }
     normalize(own, true);
 

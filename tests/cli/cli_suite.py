@@ -451,6 +451,20 @@ def test_arch(d):
           p.stdout + p.stderr)
 
 
+def test_dropped_names_bounded(d):
+    """The hostile-tenant trial: a policy of many names that do not exist on the node's
+    architectures gave one warning (and one agent log line) per name at each edit; the first
+    few are named, the others counted in one line."""
+    names = ", ".join(["recv", "send", "set_tls", "swapcontext"] * 10)
+    body = "  rules:\n" + "".join(f"  - {{syscalls: [{names}], action: Block}}\n" for _ in range(3))
+    p = kscmp("validate", "-f", write(d, "dropped.yaml", policy("l", body)), "--arch", "x86_64")
+    lines = [ln for ln in p.stderr.splitlines() if "warning" in ln]
+    check(p.returncode == 0 and len(lines) == 6 and sum("does not exist on" in ln for ln in lines) == 5
+          and "115 more syscalls that do not exist on x86_64, x86, x32: dropped (the first 5 are "
+          "named above)" in lines[-1], "120 names that do not exist: 5 warnings and one count",
+          p.stderr[-1500:])
+
+
 def test_ceiling(d):
     """Issue 15 item 7."""
     pods = write(d, "pods-ceiling.yaml", pod("web-1", "kscmp/demo/web.json"))
@@ -1263,7 +1277,7 @@ def main():
         return R.finish()
     with tempfile.TemporaryDirectory(prefix="kscmp-cli-") as d:
         for t in (test_chain, test_tree_runtime_default, test_validate_dir, test_empty,
-                  test_usage, test_termination_message, test_messages, test_arch, test_ceiling, test_name_length,
+                  test_usage, test_termination_message, test_messages, test_arch, test_dropped_names_bounded, test_ceiling, test_name_length,
                   test_startup, test_proof, test_unrelated_invalid, test_json_syntax,
                   test_unreachable, test_duplicate_key, test_full_output,
                   test_namespace_unknown, test_file_given_twice, test_import_checked,
