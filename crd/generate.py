@@ -80,6 +80,10 @@ BOUNDS = {
              "groups are expanded"),
     "MAX_EXTENDS_DEPTH": (32, "policies in an extends chain, the policy itself included "
                               "(runtime/default does not count)"),
+    # what the agent keeps of each policy grows with its names: a policy at the block bounds
+    # (256 x 1024) held about 2 MiB of every agent's memory
+    "MAX_POLICY_NAMES": (
+        4096, "names in the syscalls and groups of all blocks of one policy together"),
     # what a compiled profile may hold: checked when it is rendered, before libseccomp
     "MAX_PROFILE_RULES": (
         1024, "rules of a compiled profile (after merge, inheritance and the start-up set): "
@@ -859,7 +863,8 @@ def render_reference():
         "| bound | value | what it bounds | checked by |",
         "|---|---|---|---|",
     ]
-    agent_only = {"MAX_CONDITIONS_PER_SYSCALL", "MAX_CONDITIONS", "MAX_EXTENDS_DEPTH"}
+    agent_only = {"MAX_CONDITIONS_PER_SYSCALL", "MAX_CONDITIONS", "MAX_EXTENDS_DEPTH",
+                  "MAX_POLICY_NAMES"}
     profile = {"MAX_PROFILE_RULES", "MAX_PROFILE_CONDITIONS", "MAX_PROFILE_BYTES"}
     for name, (value, what) in BOUNDS.items():
         by = ("the agent, when it compiles a profile" if name in profile else

@@ -22,7 +22,8 @@ struct dctx {
     const char *file;
     char who[320]; /* "SeccompPolicy demo/web" */
     struct kerr *err;
-    bool policy; /* decoding a policy: its paths are those keys_at() knows */
+    bool policy;  /* decoding a policy: its paths are those keys_at() knows */
+    size_t names; /* in the syscalls and groups of the blocks decoded so far */
 };
 
 /* fail() with the message's arguments in ap. */
@@ -603,6 +604,15 @@ static int decode_names(struct dctx *c, const struct ynode *n, const char *field
                       groups ? "groups" : "syscalls");
     if (r < 0)
         return r;
+    /* What an agent keeps of a policy grows with its names: bounded for the whole policy. */
+    if (c->names + n->n > SCHEMA_MAX_POLICY_NAMES) {
+        size_t at = SCHEMA_MAX_POLICY_NAMES - c->names;
+        return fail_item(c, n->items[at], field, at,
+                         "more than %d names in the policy (the syscalls and groups of all its "
+                         "blocks together; an architecture has about 500 syscalls)",
+                         SCHEMA_MAX_POLICY_NAMES);
+    }
+    c->names += n->n;
     size_t bytes = 0;
     for (size_t i = 0; i < n->n; i++) {
         const struct ynode *it = n->items[i];

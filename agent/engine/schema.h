@@ -56,6 +56,8 @@
 #define SCHEMA_MAX_CONDITIONS 128
 /* Policies in an extends chain, the policy itself included (runtime/default does not count). */
 #define SCHEMA_MAX_EXTENDS_DEPTH 32
+/* Names in the syscalls and groups of all blocks of one policy together. */
+#define SCHEMA_MAX_POLICY_NAMES 4096
 /* Rules of a compiled profile (after merge, inheritance and the start-up set): each syscall
  * whose action is not the default action counts one, each conditional rule one. */
 #define SCHEMA_MAX_PROFILE_RULES 1024

@@ -844,6 +844,21 @@ def test_over_bounds(d):
           "compile: a profile past its bounds says why", p.stderr)
 
 
+def test_policy_names_bound(d):
+    """The hostile-tenant trial: a policy at the block bounds (256 x 1024 names) cost every agent
+    about 2 MiB; the names of a whole policy are bounded (4096), the one past it named."""
+    names = ", ".join(["read"] * 1024)
+    body = "  rules:\n" + "".join(f"  - {{syscalls: [{names}], action: Block}}\n" for _ in range(4))
+    p = kscmp("validate", "-f", write(d, "names-4096.yaml", policy("big", body)))
+    check(p.returncode == 0 and "valid     SeccompPolicy demo/big" in p.stdout,
+          "4096 names in a policy: valid", p.stdout + p.stderr[-500:])
+    f = write(d, "names-4097.yaml", policy("big", body + "  - {groups: ['@clock'], action: Block}\n"))
+    p = kscmp("validate", "-f", f)
+    check(p.returncode == 1 and f"{f}:10: SeccompPolicy demo/big: spec.rules[4].groups[0]: more "
+          "than 4096 names in the policy (the syscalls and groups of all its blocks together" in p.stderr,
+          "4097 names in a policy: invalid, the name past the bound named", p.stderr[-500:])
+
+
 def test_full_output(d):
     """What a command prints must reach stdout: a profile cut short by a full disk is no
     success (exit 1, the reason on stderr)."""
@@ -1281,7 +1296,7 @@ def main():
                   test_startup, test_proof, test_unrelated_invalid, test_json_syntax,
                   test_unreachable, test_duplicate_key, test_full_output,
                   test_namespace_unknown, test_file_given_twice, test_import_checked,
-                  test_over_bounds,
+                  test_over_bounds, test_policy_names_bound,
                   test_folder_named_like_a_manifest, test_double_typo, test_list_kinds,
                   test_refused_hint, test_warnings_of_others, test_parent_hints,
                   test_pod_typos, test_yaml_typos, test_name_typos, test_unnamed_profile):
