@@ -562,6 +562,7 @@ def scenario_status_trial(E, agent):
     check(p.returncode == 0, "explain pod as that namespace owner", p.stderr)
 
 
+AGENTS_NS = "agents-check"
 AGENT_LABELS = {"app.kubernetes.io/part-of": "kscmp", "app.kubernetes.io/component": "agent"}
 
 
@@ -571,12 +572,14 @@ def scenario_agents(E, agent):
     status (the agent writes why it refused to start as its termination message). No
     controller-manager runs here: the DaemonSet's and the pod's status are written as the
     controllers and the kubelet would, and the API server checks them."""
-    p, j = status_json(E, "-n", NS)
+    # A namespace of nothing: what status says is about the agents alone.
+    E.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": AGENTS_NS}})
+    p, j = status_json(E, "-n", AGENTS_NS)
     check(p.returncode == 0 and j.get("agents", {}).get("daemonSets") == [] and
           not j["agents"].get("notReady"),
           "status with no kscmp DaemonSet: no agent problem, nothing listed",
           f"exit {p.returncode}: {p.stdout[-800:]}{p.stderr}")
-    p = E.kscmp("status", "-n", NS)
+    p = E.kscmp("status", "-n", AGENTS_NS)
     check("Agents: no DaemonSet labelled app.kubernetes.io/part-of=kscmp,"
           "app.kubernetes.io/component=agent" in p.stdout, "status text: no DaemonSet, said",
           p.stdout[-800:])
@@ -616,7 +619,7 @@ def scenario_agents(E, agent):
                            "state": {"waiting": {"reason": "CrashLoopBackOff"}},
                            "lastState": {"terminated": {"exitCode": 1, "reason": "Error",
                                                         "message": refusal}}}]}}))
-    p, j = status_json(E, "-n", NS)
+    p, j = status_json(E, "-n", AGENTS_NS)
     nr = j.get("agents", {}).get("notReady", [])
     why = nr[0].get("why", "") if nr else ""
     check(p.returncode == 1 and j.get("problems") == 1 and len(nr) == 1 and
@@ -626,13 +629,13 @@ def scenario_agents(E, agent):
                                                                           "of its own) ..."),
           "status: an agent in CrashLoopBackOff is a problem, with its node, restarts and the "
           "first line of its termination message", f"exit {p.returncode}: {nr} {p.stderr}")
-    p = E.kscmp("status", "-n", NS)
+    p = E.kscmp("status", "-n", AGENTS_NS)
     check(p.returncode == 1 and "Agents: DaemonSet kscmp-system/kscmp-t, 0 of 1 Ready" in p.stdout
           and "kscmp-system/kscmp-t-x1 on node node-a: CrashLoopBackOff" in p.stdout and
           "1 agent not Ready." in p.stdout,
           "status text: the agent not Ready, where and why", p.stdout[-1500:])
     t0 = time.time()
-    p = E.kscmp("status", "-n", NS, "--wait=2s")
+    p = E.kscmp("status", "-n", AGENTS_NS, "--wait=2s")
     check(p.returncode == 1 and time.time() - t0 >= 2 and
           "1 agent still not Ready after 2s" in p.stderr,
           "status --wait=2s waits for the agents too", f"exit {p.returncode}: {p.stderr}")
@@ -646,12 +649,93 @@ def scenario_agents(E, agent):
     E.c.kubectl_ok("patch", "pod", "-n", "kscmp-system", "kscmp-t-x1", "--subresource=status",
                    "--type=merge", "-p", json.dumps({"status": {"conditions": [
                        {"type": "Ready", "status": "True"}]}}))
-    p = E.kscmp("status", "-n", NS)
+    p = E.kscmp("status", "-n", AGENTS_NS)
     check(p.returncode == 0 and "Agents: DaemonSet kscmp-system/kscmp-t, 1 of 1 Ready" in p.stdout
           and "not Ready" not in p.stdout, "status once the agent is Ready: exit 0",
           f"exit {p.returncode}: {p.stdout[-1200:]}{p.stderr}")
     E.c.kubectl_ok("delete", "-n", "kscmp-system", "daemonset/kscmp-t", "pod/kscmp-t-x1",
                    "--wait=false")
+
+
+def scenario_require_profiles(E):
+    """docs/access.md's ValidatingAdmissionPolicy that makes a namespace's pods use kscmp files
+    (a guardrail binds only those; the hostile-tenant trial's DOC 4), as the API server runs
+    it: Unconfined, RuntimeDefault, none, another namespace's file or another folder refused
+    for any container (init and ephemeral ones too); every container under a kscmp file of its
+    namespace, by its own setting or the pod's, let in; other namespaces untouched."""
+    ns = "req"
+    E.apply({"apiVersion": "v1", "kind": "Namespace",
+             "metadata": {"name": ns, "labels": {"kscmp.io/profiles": "required"}}})
+    E.c.kubectl_ok("apply", "-f", "-", input=docs_access_yaml("name: kscmp-require-profiles"))
+
+    def sc(ref=None, kind="Localhost"):
+        if kind != "Localhost":
+            return {"seccompProfile": {"type": kind}}
+        return {"seccompProfile": {"type": "Localhost", "localhostProfile": ref}}
+
+    def pod_obj(name, pod_sc=None, ctrs=(("main", None),), init=(), pns=ns):
+        spec = {"nodeName": "node-a", "containers": [
+            dict({"name": n, "image": "registry.invalid/x:1"}, **({"securityContext": c} if c else {}))
+            for n, c in ctrs]}
+        if init:
+            spec["initContainers"] = [dict({"name": n, "image": "registry.invalid/x:1"},
+                                           **({"securityContext": c} if c else {})) for n, c in init]
+        if pod_sc:
+            spec["securityContext"] = pod_sc
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": pns},
+                "spec": spec}
+
+    def create(obj):
+        return E.c.kubectl("create", "-f", "-", input=json.dumps(obj))
+
+    good = sc(f"kscmp/{ns}/web.json")
+    # The binding takes effect a moment after it is created.
+    wait_until(lambda: create(pod_obj("probe", sc(kind="Unconfined"))).returncode != 0, T,
+               "kscmp-require-profiles in force")
+    refused = {
+        "unconfined": pod_obj("u", sc(kind="Unconfined")),
+        "runtime-default": pod_obj("rd", sc(kind="RuntimeDefault")),
+        "none": pod_obj("none"),
+        "other namespace's file": pod_obj("o", sc("kscmp/demo/web.json")),
+        "another folder": pod_obj("f", sc("profiles/audit.json")),
+        "one container of its own": pod_obj("m", good, ctrs=(("main", None),
+                                                              ("side", sc(kind="Unconfined")))),
+        "an init container": pod_obj("i", good, init=(("setup", sc(kind="RuntimeDefault")),)),
+    }
+    for what, obj in refused.items():
+        p = create(obj)
+        check(p.returncode != 0 and "kscmp: this namespace requires a kscmp profile for every "
+              "container" in p.stderr and f"localhostProfile: kscmp/{ns}/NAME.json" in p.stderr,
+              f"require-profiles: {what} refused, the container named", p.stderr[-600:])
+    p = create(refused["one container of its own"])
+    check("; side would run without one" in p.stderr, "require-profiles: the container named",
+          p.stderr[-400:])
+    for what, obj in {"the pod's setting": pod_obj("ok1", good),
+                      "each container's own": pod_obj("ok2", None, ctrs=(("main", good),),
+                                                      init=(("setup", sc(f"kscmp/{ns}/init.json")),)),
+                      "the pod's, one container another kscmp file": pod_obj(
+                          "ok3", good, ctrs=(("main", None), ("side", sc(f"kscmp/{ns}/side.json"))))}.items():
+        p = create(obj)
+        check(p.returncode == 0, f"require-profiles: {what} let in", p.stderr[-600:])
+    # An ephemeral container (kubectl debug) without a kscmp file is refused on a pod whose
+    # own setting is not one of the namespace's... and let in under the pod's.
+    dbg = {"name": "dbg", "image": "registry.invalid/x:1", "securityContext": sc(kind="Unconfined")}
+    pod = E.c.get_ok(f"/api/v1/namespaces/{ns}/pods/ok1")
+    pod["spec"]["ephemeralContainers"] = [dbg]
+    p = E.c.kubectl("replace", "--raw", f"/api/v1/namespaces/{ns}/pods/ok1/ephemeralcontainers",
+                    "-f", "-", input=json.dumps(pod))
+    check(p.returncode != 0 and "dbg would run without one" in p.stderr,
+          "require-profiles: an Unconfined ephemeral container refused", p.stderr[-600:])
+    del dbg["securityContext"]
+    p = E.c.kubectl("replace", "--raw", f"/api/v1/namespaces/{ns}/pods/ok1/ephemeralcontainers",
+                    "-f", "-", input=json.dumps(pod))
+    check(p.returncode == 0, "require-profiles: an ephemeral container under the pod's kscmp file "
+          "let in", p.stderr[-600:])
+    # A namespace without the label is not bound.
+    p = create(pod_obj("free", sc(kind="Unconfined"), pns=NS))
+    check(p.returncode == 0, "require-profiles: a namespace without the label is not bound",
+          p.stderr[-400:])
+    E.c.kubectl("delete", "pod", "-n", NS, "free", "--wait=false")
 
 
 def main():
@@ -685,6 +769,7 @@ def main():
         scenario(E, agent)
         scenario_status_trial(E, agent)
         scenario_agents(E, agent)
+        scenario_require_profiles(E)
     except Exception as e:  # noqa: BLE001
         bad("unexpected error", f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=6)}")
         if agent:
