@@ -1372,8 +1372,9 @@ static size_t pending_count(struct world *w)
 #define AGENT_SELECTOR_TEXT "app.kubernetes.io/part-of=kscmp,app.kubernetes.io/component=agent"
 #define AGENT_SELECTOR                                                                             \
     "labelSelector=app.kubernetes.io%2Fpart-of%3Dkscmp%2Capp.kubernetes.io%2Fcomponent%3Dagent"
-#define MAX_AGENT_SETS 64     /* DaemonSets reported */
-#define MAX_AGENT_PODS 100000 /* agent pods read, one per node */
+#define MAX_AGENT_SETS 64         /* DaemonSets reported */
+#define MAX_AGENT_PODS 100000     /* agent pods read, one per node */
+#define MAX_AGENT_PODS_LISTED 256 /* of those not Ready, listed (all are counted) */
 
 static int collect_agent_set(json_t *item, void *userdata)
 {
@@ -1401,7 +1402,7 @@ static int collect_agent_pod(json_t *item, void *userdata)
     json_t *set = NULL, *x;
     size_t i;
     json_array_foreach(c->sets, i, x) if (owner && strcmp(str_at(x, "uid"), owner) == 0) set = x;
-    if (!set || agent_pod_ready(item) || json_array_size(c->not_ready) >= MAX_AGENT_SETS * 4)
+    if (!set || agent_pod_ready(item) || json_array_size(c->not_ready) >= MAX_AGENT_PODS_LISTED)
         return 0; /* not one of the DaemonSets' pods, or Ready */
     char why[AGENT_WHY_QUOTE + 200];
     agent_pod_why(item, why, sizeof(why));
@@ -1422,7 +1423,7 @@ static int read_agents(struct world *w, json_t *agents, struct kerr *err)
     if (!sets || !not_ready || json_object_set_new(agents, "daemonSets", sets) < 0 ||
         json_object_set_new(agents, "notReady", not_ready) < 0)
         return -ENOMEM;
-    int r = kube_fetch_list(w->f, "/apis/apps/v1/daemonsets?" AGENT_SELECTOR, MAX_AGENT_SETS * 4,
+    int r = kube_fetch_list(w->f, "/apis/apps/v1/daemonsets?" AGENT_SELECTOR, MAX_LIST,
                             collect_agent_set, sets, err);
     if (r == -EACCES || r == -EPERM) {
         json_object_set_new(agents, "unreadable", json_string(err->msg));
