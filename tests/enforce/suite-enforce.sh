@@ -48,6 +48,25 @@ spec:
   selector: {matchLabels: {app: merged}}
   seccomp: {syscalls: [$base], action: Allow}
   rules: [{syscalls: [mkdir, mkdirat], action: Block}]
+---
+# 4. Conditions of two policies that never match one call keep their own actions: an
+#    allow-list allows personality(0) (busybox linux64), a block-list blocks personality
+#    when arg 0 > 5 (linux32: PER_LINUX32 = 8): linux64 works, linux32 gets EPERM (the
+#    merge once dropped the allow with the block, and linux64 failed too).
+apiVersion: kscmp.io/v1
+kind: SeccompPolicy
+metadata: {name: cond-allow, namespace: demo}
+spec:
+  selector: {matchLabels: {app: cond}}
+  seccomp: {syscalls: [$base], action: Allow}
+  rules: [{syscalls: [personality], action: Allow, args: [{index: 0, value: 0, op: EQ}]}]
+---
+apiVersion: kscmp.io/v1
+kind: SeccompPolicy
+metadata: {name: cond-block, namespace: demo}
+spec:
+  selector: {matchLabels: {app: cond}}
+  rules: [{syscalls: [personality], action: Block, args: [{index: 0, value: 5, op: GT}]}]
 YAML
 pod() { # name profile labels
     cat <<YAML
@@ -60,7 +79,7 @@ spec:
   containers: [{name: c, image: busybox}]
 YAML
 }
-{ pod p1 hardened x; pod p2 eacces x; pod p3 merged merged; } >"$tmp/dir/pods.yaml"
+{ pod p1 hardened x; pod p2 eacces x; pod p3 merged merged; pod p4 cond cond; } >"$tmp/dir/pods.yaml"
 if build/kscmp agent --local "$tmp/dir" --kubelet-root "$tmp/root" --metrics-addr off --once 2>"$tmp/agent.log"; then
     pass=$((pass + 1)); echo "ok   the agent wrote the profiles"
 else
@@ -85,6 +104,7 @@ run() { # title, runc-enforce args...
 run "runtime/default + Block mkdir" "$P/hardened.json" --allow true --allow 'echo ok' --allow 'ls /' --deny 'mkdir /tmp/x'
 run "Block mkdir with EACCES" "$P/eacces.json" --allow true --deny 'mkdir /tmp/x' --message 'Permission denied'
 run "merged allow-lists, deny wins" "$P/merged.json" --allow true --allow 'echo ok' --deny 'mkdir /tmp/x' --deny 'rmdir /tmp'
+run "disjoint conditions of two policies" "$P/cond.json" --allow true --allow 'linux64 true' --deny 'linux32 true' --no-new-privileges false
 # Every profile examples/ and the README's first policy produce, under runc and crun, for
 # containers that may gain privileges and for allowPrivilegeEscalation: false.
 out=$(python3 tests/enforce/examples.py build/kscmp --jobs 2 2>&1)
