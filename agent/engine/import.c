@@ -1428,9 +1428,9 @@ static int check_names(struct import_set *s, struct iprof *p, struct kerr *err)
                           s->o.libseccomp_version ? s->o.libseccomp_version : "", names);
             if (r == 0)
                 r = strv_addf(&s->warnings, &s->nwarnings,
-                              "%s: %s: left out syscalls libseccomp %s does not know (the "
+                              "%s:%d: %s: left out syscalls libseccomp %s does not know (the "
                               "default, more restrictive, applies):%s",
-                              p->file, p->who,
+                              p->file, p->line > 0 ? p->line : 1, p->who,
                               s->o.libseccomp_version ? s->o.libseccomp_version : "", names);
         } else {
             r = strv_addf(&p->notes, &p->nnotes, "left out, not on %s:%s", an, names);
