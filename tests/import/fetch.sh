@@ -3,7 +3,8 @@
 # are other projects' files: never committed here) through the Go module proxy, and cached.
 #
 #   MOBY_PROFILES   github.com/moby/profiles/seccomp: Docker's default profile (default.json)
-#   SPO             sigs.k8s.io/security-profiles-operator: its examples/*.yaml
+#   SPO, SPO_1      sigs.k8s.io/security-profiles-operator: its examples/*.yaml, of 0.8
+#                   (namespaced profiles, v1beta1) and of 1.0 (cluster-wide, v1, spec.state)
 #
 # Cache: ${KSCMP_E2E_CACHE:-~/.cache/kscmp-e2e}/import/<module>@<version>/, outside the repo.
 # A second run copies nothing and needs neither Go nor the network.
@@ -14,6 +15,7 @@ set -euo pipefail
 
 MOBY_PROFILES=github.com/moby/profiles/seccomp@v0.3.0
 SPO=sigs.k8s.io/security-profiles-operator@v0.8.4
+SPO_1=sigs.k8s.io/security-profiles-operator@v1.0.0
 
 CACHE=${KSCMP_E2E_CACHE:-$HOME/.cache/kscmp-e2e}/import
 say() { printf 'fetch.sh: %s\n' "$*" >&2; }
@@ -64,4 +66,5 @@ exec 9>"$CACHE/.lock"
 flock 9
 fetch "$MOBY_PROFILES" default.json
 fetch "$SPO" 'examples/*.yaml'
+fetch "$SPO_1" 'examples/*.yaml'
 echo "$CACHE"
