@@ -837,6 +837,8 @@ static char *cluster_only_note(struct world *w, const char *ns, const char *name
     return note;
 }
 
+static int read_agents(struct world *w, json_t *agents, struct kerr *err);
+
 int cli_cluster_explain(int argc, char **argv)
 {
     struct copts o = {0};
@@ -1064,6 +1066,27 @@ int cli_cluster_explain(int argc, char **argv)
         return EXIT_INVALID;
     fprintf(t, "Pod %s/%s on node %s (%s, %s)\n", ns, o.pod, node_name ? node_name : "(none yet)",
             arch_get((size_t)arch)->name, arch_note);
+    /* The node's agent, when its pod is known not to be Ready: then the node's file is not
+     * kept up to date, whatever follows says. Quiet when the agents cannot be read. */
+    if (node_name) {
+        _cleanup_(json_decrefp) json_t *agents = json_object();
+        struct kerr aerr = {0};
+        if (agents && read_agents(&w, agents, &aerr) > 0) {
+            size_t k;
+            json_t *a;
+            json_array_foreach(json_object_get(agents, "notReady"), k, a)
+            {
+                if (strcmp(str_at(a, "node"), node_name) != 0)
+                    continue;
+                fprintf(t,
+                        "  The kscmp agent of this node is not Ready (%s/%s: %s): the node's "
+                        "files are not kept up to date meanwhile; below is what it would write.\n",
+                        str_at(a, "namespace"), str_at(a, "name"), str_at(a, "why"));
+                json_object_set_new(out, "agentNotReady", json_incref(a));
+                break;
+            }
+        }
+    }
     fprintf(t, "\nContainers:\n");
     for (size_t i = 0; i < cs.n; i++) {
         struct ctr *x = &cs.v[i];

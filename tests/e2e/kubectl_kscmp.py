@@ -634,6 +634,14 @@ def scenario_agents(E, agent):
           and "kscmp-system/kscmp-t-x1 on node node-a: CrashLoopBackOff" in p.stdout and
           "1 agent not Ready." in p.stdout,
           "status text: the agent not Ready, where and why", p.stdout[-1500:])
+    # explain pod of a pod on that node says its agent is not Ready, first.
+    p = E.kscmp("explain", "pod", "web-1", "-n", NS)
+    check(p.returncode == 0 and "The kscmp agent of this node is not Ready (kscmp-system/"
+          "kscmp-t-x1: CrashLoopBackOff" in p.stdout.split("Containers:")[0],
+          "explain pod: the node's agent not Ready, said before the rest", p.stdout[:1200])
+    p, j = explain_json(E, "web-1", "-n", NS)
+    check(j.get("agentNotReady", {}).get("node") == "node-a",
+          "explain pod -o json: agentNotReady", p.stdout[:800])
     t0 = time.time()
     p = E.kscmp("status", "-n", AGENTS_NS, "--wait=2s")
     check(p.returncode == 1 and time.time() - t0 >= 2 and
@@ -649,6 +657,9 @@ def scenario_agents(E, agent):
     E.c.kubectl_ok("patch", "pod", "-n", "kscmp-system", "kscmp-t-x1", "--subresource=status",
                    "--type=merge", "-p", json.dumps({"status": {"conditions": [
                        {"type": "Ready", "status": "True"}]}}))
+    p = E.kscmp("explain", "pod", "web-1", "-n", NS)
+    check(p.returncode == 0 and "agent of this node is not Ready" not in p.stdout,
+          "explain pod once the agent is Ready: nothing said of it", p.stdout[:800])
     p = E.kscmp("status", "-n", AGENTS_NS)
     check(p.returncode == 0 and "Agents: DaemonSet kscmp-system/kscmp-t, 1 of 1 Ready" in p.stdout
           and "not Ready" not in p.stdout, "status once the agent is Ready: exit 0",
