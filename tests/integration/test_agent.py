@@ -10,10 +10,10 @@ build/tools/seccomp_load exists, loaded into the kernel.
 Ends with one line `N passed, N failed` (skipped tests count in neither; a line before it
 says how many were skipped and why).
 """
+import ctypes
 import errno
 import os
 import re
-import ctypes
 import select
 import shutil
 import signal
@@ -1617,8 +1617,14 @@ spec:
         for name in ("seccomp", "seccomp/kscmp"):
             live = os.path.join(self.root, name)
             bak = live + ".bak"
-            subprocess.run(["sh", "-c", 'mv "$1" "$2" && cp -a "$2" "$1"', "sh", live, bak],
-                           check=True)
+            # The copy put in place in one step (renameat2 RENAME_EXCHANGE), the old folder
+            # then moved to .bak: as mv and cp -a, without the instant in which the path leads
+            # nowhere (the agent made the folder again then, and cp -a failed on it).
+            subprocess.run(["cp", "-a", live, live + ".new"], check=True)
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.renameat2(-100, live.encode(), -100, (live + ".new").encode(), 2) != 0:
+                raise OSError(ctypes.get_errno(), "renameat2 RENAME_EXCHANGE " + live)
+            os.rename(live + ".new", bak)
             time.sleep(0.3)
             backup = os.path.join(bak, "kscmp" if name == "seccomp" else "", "demo", "web.json")
             with open(backup, "r+b") as f:
