@@ -1424,7 +1424,11 @@ static int collect_agent_pod(json_t *item, void *userdata)
     const char *owner = agent_pod_daemonset_uid(item);
     json_t *set = NULL, *x;
     size_t i;
-    json_array_foreach(c->sets, i, x) if (owner && strcmp(str_at(x, "uid"), owner) == 0) set = x;
+    json_array_foreach(c->sets, i, x)
+    {
+        if (owner && strcmp(str_at(x, "uid"), owner) == 0)
+            set = x;
+    }
     if (!set || agent_pod_ready(item) || json_array_size(c->not_ready) >= MAX_AGENT_PODS_LISTED)
         return 0; /* not one of the DaemonSets' pods, or Ready */
     char why[AGENT_WHY_QUOTE + 200];
@@ -1465,7 +1469,7 @@ static int read_agents(struct world *w, json_t *agents, struct kerr *err)
                          json_integer_value(json_object_get(set, "ready"));
         if (gap <= 0)
             continue;
-        missing += gap;
+        missing += gap < INT_MAX ? (long)gap : INT_MAX; /* int32 counts, from outside */
         /* Once per namespace: the pods of every DaemonSet of it come in one list. */
         bool listed = false;
         for (size_t k = 0; k < i; k++) {
