@@ -231,6 +231,7 @@ struct pctx {
     const char *who;
     struct kerr *err;
     bool docker;     /* Docker's extensions are allowed (not in SPO objects) */
+    bool v1alpha1;   /* an SPO object of v1alpha1, whose errnoRet was a string */
     const char *pre; /* "spec." in SPO objects, else "" */
 };
 
@@ -366,8 +367,11 @@ static int parse_errno_ret(struct pctx *c, const struct ynode *n, const char *fi
     if (ynode_is_null(n))
         return 0;
     uint64_t e;
-    int r = get_u64(c, n, field, &e);
-    if (r < 0)
+    int r;
+    if (c->v1alpha1 && ynode_is_str(n) && n->str[0] >= '0' && n->str[0] <= '9' &&
+        strspn(n->str, "0123456789") == strlen(n->str) && strlen(n->str) <= 5)
+        e = strtoull(n->str, NULL, 10); /* SPO v1alpha1: errnoRet: "38" */
+    else if ((r = get_u64(c, n, field, &e)) < 0)
         return r;
     if (v->action == ACT_TRACE) {
         if (e != 1)
@@ -961,6 +965,7 @@ static int add_oci(struct pctx *c, const struct ynode *doc, const char *containe
         snprintf(who, sizeof(who), "OCI profile");
     c->who = who;
     c->docker = true;
+    c->v1alpha1 = false;
     static const char *const keys[] = {"defaultAction", "defaultErrnoRet",  "architectures",
                                        "archMap",       "syscalls",         "flags",
                                        "listenerPath",  "listenerMetadata", NULL};
@@ -1014,6 +1019,7 @@ static int add_spo(struct pctx *c, const struct ynode *doc, struct kerr *err)
                     api->str);
     if (!(p->api = strdup(api->str)))
         return -ENOMEM;
+    c->v1alpha1 = strcmp(api->str, SPO_GROUP "v1alpha1") == 0;
     static const char *const top[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
     int r = check_keys(c, doc, NULL, top, NULL);
     if (r < 0)

@@ -329,6 +329,22 @@ def spo_1_0():
         bad("spo 1.0 without -n: a warning", f"exit {p.returncode}: {p.stderr}")
 
 
+def spo_v1alpha1_errno():
+    """SPO's v1alpha1 wrote errnoRet as a string ("38"): read there, refused in later versions."""
+    old = ("apiVersion: security-profiles-operator.x-k8s.io/v1alpha1\nkind: SeccompProfile\n"
+           "metadata: {name: old, namespace: demo}\nspec:\n  defaultAction: SCMP_ACT_ALLOW\n"
+           "  syscalls:\n  - {action: SCMP_ACT_ERRNO, errnoRet: \"38\", names: [mkdir]}\n")
+    path = os.path.join(TMP, "v1alpha1.yaml")
+    open(path, "w").write(old)
+    p = run([KSCMP, "import", "--kernel", "6.1", "--arch", "x86_64", "-f", path])
+    if p.returncode == 0 and "errno: ENOSYS" in p.stdout:
+        ok("spo v1alpha1: errnoRet \"38\" read as 38 (ENOSYS)")
+    else:
+        bad("spo v1alpha1 errnoRet string", f"exit {p.returncode}: {p.stderr}{p.stdout}")
+    expect_error("spo v1beta1 errnoRet string", old.replace("v1alpha1", "v1beta1"),
+                 ["spec.syscalls[0].errnoRet", "must be a whole number"], name="bad.yaml")
+
+
 def startup_note():
     """An allow-list leaves the container start-up syscalls to a default that refuses them;
     the agent allows them (docs/policies.md): the import says which, in a comment and a
@@ -465,6 +481,7 @@ def main():
     malformed()
     spo_1_0()
     startup_note()
+    spo_v1alpha1_errno()
     quiet_validate()
     determinism_and_cli()
     outside_profiles()
