@@ -147,6 +147,9 @@ int kube_fetch_json(struct kube_fetch *f, const char *path, json_t **ret, struct
         status_message(body, msg, sizeof(msg));
         return kerr_set(err, -EACCES, "%s: %s (HTTP %ld)", path, msg, a.status);
     }
+    if (a.status == 413)
+        return kerr_set(err, -EFBIG, "%s: the answer is larger than %u bytes", path,
+                        KUBE_MAX_BODY);
     if (a.status < 200 || a.status >= 300) {
         status_message(body, msg, sizeof(msg));
         return kerr_set(err, -EIO, "%s: HTTP %ld: %s", path, a.status, msg);
@@ -164,16 +167,24 @@ int kube_fetch_list(struct kube_fetch *f, const char *path, size_t max_items,
 {
     _cleanup_free_ char *cont = NULL;
     size_t seen = 0;
+    int limit = FETCH_PAGE;
     for (;;) {
         _cleanup_free_ char *page = NULL;
         _cleanup_free_ char *esc = cont ? kube_escape(cont) : NULL;
         if (cont && !esc)
             return -ENOMEM;
-        if (asprintf(&page, "%s%slimit=%d%s%s", path, strchr(path, '?') ? "&" : "?", FETCH_PAGE,
+        if (asprintf(&page, "%s%slimit=%d%s%s", path, strchr(path, '?') ? "&" : "?", limit,
                      esc ? "&continue=" : "", esc ? esc : "") < 0)
             return -ENOMEM;
         json_t *j = NULL;
         int r = kube_fetch_json(f, page, &j, err);
+        if (r == -EFBIG && limit > 1) {
+            /* A page of large objects (policies up to the API server's ~1.5 MB each) larger
+             * than an answer may be: smaller pages from where the list is, as the agents do. */
+            limit /= 2;
+            *err = (struct kerr){0};
+            continue;
+        }
         if (r < 0)
             return r;
         json_t *items = json_object_get(j, "items");
