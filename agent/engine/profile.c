@@ -1217,6 +1217,44 @@ static bool complement(const struct ccond *c, struct sys_arg *ret)
     }
 }
 
+/* The calls conditional rule c does not match, as rules of one comparison each whose union they
+ * are: a call fails c when it fails one of its comparisons, and a comparison fails where its
+ * complement() holds, or, for a MASKED_EQ (mask m, value v), where one bit b of m differs from
+ * v's: MASKED_EQ (b, ~v & b). Comparisons no value fails (GE 0) give none. At most max pieces
+ * into out (*n of them); false when more would be needed. */
+#define COMPLEMENT_PIECES 8 /* rules a condition's complement may take (Docker's clone mask: 7) */
+static bool complement_pieces(const struct ccond *c, struct sys_arg *out, size_t max, size_t *n)
+{
+    *n = 0;
+    for (size_t k = 0; k < c->nargs; k++) {
+        const struct sys_arg *a = &c->args[k];
+        struct sys_arg comp;
+        uint64_t lo, hi;
+        if (a->op == OP_MASKED_EQ) {
+            for (unsigned bit = 0; bit < 64; bit++) {
+                uint64_t b = UINT64_C(1) << bit;
+                if (!(a->value & b))
+                    continue;
+                if (*n == max)
+                    return false;
+                out[(*n)++] = (struct sys_arg){.index = a->index,
+                                               .op = OP_MASKED_EQ,
+                                               .value = b,
+                                               .value_two = ~a->value_two & b};
+            }
+        } else if (complement(&(struct ccond){.nargs = 1, .args = {*a}}, &comp)) {
+            if (arg_interval(&comp, &lo, &hi) && lo > hi)
+                continue; /* a comparison every value passes */
+            if (*n == max)
+                return false;
+            out[(*n)++] = comp;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Whether conditional rule c can never hold: a comparison no value passes, or a MASKED_EQ whose
  * value (valueTwo) has bits outside its mask. libseccomp compares the masked bits only ((arg &
  * mask) == (value & mask)), so rendered as it is, such a rule would match calls it never
@@ -1553,7 +1591,8 @@ int profile_lower(const struct cprof *in_all, struct cprof **ret)
             }
             continue;
         }
-        struct sys_arg comp;
+        struct sys_arg comp, pieces[COMPLEMENT_PIECES];
+        size_t npieces;
         if (widen_only) {
             /* The conditions only loosen E: without them the syscall gets E, stricter. */
             if (push_ent(out, &ecap, (struct centry){sys, E, eo}) < 0)
@@ -1564,6 +1603,18 @@ int profile_lower(const struct cprof *in_all, struct cprof **ret)
             other.args[0] = comp;
             if (push_cond(out, &ccap, &c[0]) < 0 || push_cond(out, &ccap, &other) < 0)
                 return -ENOMEM;
+        } else if (nc == 1 && complement_pieces(&c[0], pieces, COMPLEMENT_PIECES, &npieces)) {
+            /* Exactly too: the condition with its action, the calls it does not match with E,
+             * in a few rules of one comparison each (a guardrail's Block of clone with
+             * CLONE_NEWUSER, MASKED_EQ, beside an allow-list's clone took all of clone). */
+            if (!verdict_eq(c[0].v, in->dflt) && push_cond(out, &ccap, &c[0]) < 0)
+                return -ENOMEM;
+            for (size_t k = 0; k < npieces; k++) {
+                struct ccond other = {.sys = sys, .v = E, .origin = eo, .nargs = 1};
+                other.args[0] = pieces[k];
+                if (push_cond(out, &ccap, &other) < 0)
+                    return -ENOMEM;
+            }
         } else {
             /* Not expressible: the strictest action for every call of the syscall. */
             struct verdict strictest = verdict_max(E, cmax);

@@ -148,8 +148,7 @@ int kube_fetch_json(struct kube_fetch *f, const char *path, json_t **ret, struct
         return kerr_set(err, -EACCES, "%s: %s (HTTP %ld)", path, msg, a.status);
     }
     if (a.status == 413)
-        return kerr_set(err, -EFBIG, "%s: the answer is larger than %u bytes", path,
-                        KUBE_MAX_BODY);
+        return kerr_set(err, -EFBIG, "%s: the answer is larger than %u bytes", path, KUBE_MAX_BODY);
     if (a.status < 200 || a.status >= 300) {
         status_message(body, msg, sizeof(msg));
         return kerr_set(err, -EIO, "%s: HTTP %ld: %s", path, a.status, msg);

@@ -717,6 +717,8 @@ def scenario_require_profiles(E):
         "one container of its own": pod_obj("m", good, ctrs=(("main", None),
                                                               ("side", sc(kind="Unconfined")))),
         "an init container": pod_obj("i", good, init=(("setup", sc(kind="RuntimeDefault")),)),
+        "a privileged container on a kscmp file": pod_obj(
+            "pr", good, ctrs=(("main", dict(sc(f"kscmp/{ns}/web.json"), privileged=True)),)),
     }
     for what, obj in refused.items():
         p = create(obj)

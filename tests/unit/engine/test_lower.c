@@ -273,7 +273,9 @@ static void test_inexpressible_tightening_blocks_the_syscall(void **state)
     f->p = new_prof(ERRNO);
     uint32_t s = sys(f, "clone");
     add_ent(f->p, s, ALLOW);
-    add_cond(f->p, s, KILL, 0, OP_MASKED_EQ, 0x10000000); /* no MASKED_NE to complement it */
+    /* No MASKED_NE to complement it, and its mask of 16 bits would take 16 rules of one bit
+     * each, more than a complement may (one bit: test_tightening_condition_complement_in_pieces) */
+    add_cond(f->p, s, KILL, 0, OP_MASKED_EQ, 0xffff);
     struct cprof *out = lower(f->p);
     size_t ne, nc;
     rules_of(out, s, &ne, &nc);
@@ -473,6 +475,77 @@ static void test_masked_and_multi_argument_disjoint(void **state)
     cprof_free(out);
 }
 
+/* The live trial: a guardrail's Block of clone when CLONE_NEWUSER is set (MASKED_EQ), beside
+ * an allow-list's unconditional Allow of clone, took all of clone: the complement of a MASKED_EQ
+ * is no one comparison. It is a few: one MASKED_EQ per bit of the mask, wanting the other value.
+ * So is that of a rule on two arguments (either one fails). */
+static void test_tightening_condition_complement_in_pieces(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    uint32_t s = sys(f, "clone"), t = sys(f, "socket"), u = sys(f, "personality");
+    add_ent(f->p, s, ALLOW);
+    f->p->conds = realloc(f->p->conds, 3 * sizeof(*f->p->conds));
+    f->p->conds[0] = (struct ccond){.sys = s, .v = ERRNO, .nargs = 1};
+    f->p->conds[0].args[0] = (struct sys_arg){
+        .index = 0, .op = OP_MASKED_EQ, .value = 0x10000000, .value_two = 0x10000000};
+    add_ent(f->p, t, ALLOW);
+    f->p->conds[1] = (struct ccond){.sys = t, .v = KILL, .nargs = 1};
+    f->p->conds[1].args[0] =
+        (struct sys_arg){.index = 0, .op = OP_MASKED_EQ, .value = 0x3, .value_two = 0x1};
+    add_ent(f->p, u, ALLOW);
+    f->p->conds[2] = (struct ccond){.sys = u, .v = KILL, .nargs = 2};
+    f->p->conds[2].args[0] = (struct sys_arg){.index = 0, .op = OP_EQ, .value = 1};
+    f->p->conds[2].args[1] = (struct sys_arg){.index = 1, .op = OP_GE, .value = 2};
+    f->p->nconds = 3;
+    struct cprof *out = lower(f->p);
+    size_t ne, nc;
+    /* clone: Allow where the bit is clear, the default (Block) where it is set. */
+    rules_of(out, s, &ne, &nc);
+    assert_int_equal(ne, 0);
+    assert_int_equal(nc, 1);
+    /* socket: Kill where (a0 & 3) == 1, Allow where bit 0 is clear or bit 1 is set. */
+    rules_of(out, t, &ne, &nc);
+    assert_int_equal(ne, 0);
+    assert_int_equal(nc, 3);
+    /* personality: Kill where a0 == 1 and a1 >= 2, Allow where a0 != 1 or a1 < 2. */
+    rules_of(out, u, &ne, &nc);
+    assert_int_equal(ne, 0);
+    assert_int_equal(nc, 3);
+    /* What each call gets, by evaluating the lowered rules (deny wins among those that hold). */
+    struct {
+        uint32_t sys;
+        uint64_t a0, a1;
+        struct verdict want;
+    } calls[] = {
+        {s, 0, 0, ALLOW},          {s, 0x10000000, 0, ERRNO}, {s, 0x7E020000, 0, ERRNO},
+        {s, 0x00020000, 0, ALLOW}, {t, 1, 0, KILL},           {t, 5, 0, KILL},
+        {t, 0, 0, ALLOW},          {t, 3, 0, ALLOW},          {t, 2, 0, ALLOW},
+        {u, 1, 2, KILL},           {u, 1, 1, ALLOW},          {u, 0, 9, ALLOW},
+    };
+    for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+        struct verdict got = out->dflt;
+        bool any = false;
+        for (size_t k = 0; k < out->nconds; k++) {
+            const struct ccond *c = &out->conds[k];
+            if (c->sys != calls[i].sys)
+                continue;
+            bool holds = true;
+            for (size_t a = 0; a < c->nargs; a++) {
+                uint64_t v = c->args[a].index == 0 ? calls[i].a0 : calls[i].a1;
+                holds &= op_holds((enum cmp_op)c->args[a].op, c->args[a].value,
+                                  c->args[a].value_two, v) == 1;
+            }
+            if (holds && (!any || verdict_cmp(c->v, got) > 0)) {
+                got = c->v;
+                any = true;
+            }
+        }
+        assert_true(verdict_eq(got, calls[i].want));
+    }
+    cprof_free(out);
+}
+
 /* A comparison no value passes (LT 0) makes a rule that applies to no call: left out. */
 static void test_empty_interval_is_left_out(void **state)
 {
@@ -563,6 +636,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_overlap_raised_to_the_default_is_cut, setup, teardown),
         cmocka_unit_test_setup_teardown(test_masked_and_multi_argument_disjoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_interval_is_left_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tightening_condition_complement_in_pieces, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_render_never_mixes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_masked_eq_that_never_holds_is_left_out, setup,
                                         teardown),
