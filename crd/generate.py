@@ -863,11 +863,12 @@ def render_reference():
         "| bound | value | what it bounds | checked by |",
         "|---|---|---|---|",
     ]
-    agent_only = {"MAX_CONDITIONS_PER_SYSCALL", "MAX_CONDITIONS", "MAX_EXTENDS_DEPTH",
-                  "MAX_POLICY_NAMES"}
+    agent_only = {"MAX_CONDITIONS_PER_SYSCALL", "MAX_CONDITIONS", "MAX_EXTENDS_DEPTH"}
     profile = {"MAX_PROFILE_RULES", "MAX_PROFILE_CONDITIONS", "MAX_PROFILE_BYTES"}
     for name, (value, what) in BOUNDS.items():
         by = ("the agent, when it compiles a profile" if name in profile else
+              "the agent and `kscmp validate` (the schema bounds each block's lists, not their "
+              "sum)" if name == "MAX_POLICY_NAMES" else
               "the agent and `kscmp validate` (the schema cannot count group members or "
               "follow extends)" if name in agent_only else "the API server and the agent")
         out.append("| `%s` | %d | %s | %s |" % (name, value, md_escape(what), by))
