@@ -2065,7 +2065,7 @@ spec:
         it) and moves its policy to another key; ..data moves again during the read. The key
         is gone in the version read (its objects go in that pass), so the policy is never
         seen in both keys (a false "defined in two files")."""
-        filler = many_policies(4000)
+        filler = many_policies(8000)  # a read long enough to update the volume during it
         moving = block_rule("moving", "statx")
         cm, files = self.volume_of_local()
         files["00-big.yaml"] = "---\n".join([filler, block_rule("early", "getcwd")])
@@ -2078,7 +2078,9 @@ spec:
         files["00-big.yaml"] = "---\n".join([filler, block_rule("early", "uname")])
         files["zz-y.yaml"] = "---\n".join([block_rule("late", "chdir"), moving])
         atomic_volume_write(cm, files, keep_links=True)
-        a.wait_log(r"every file read again", mark)  # the update's read has begun
+        end = time.monotonic() + 10  # the update's read has begun: update again at once
+        while "every file read again" not in a.log_since(mark) and time.monotonic() < end:
+            time.sleep(0.001)
         atomic_volume_write(cm, files, keep_links=True)  # the same content: ..data moves
         a.wait_log(r"\.\.data moved while the folder was read", mark)
         self.wait_bytes("demo/web.json", self.expected("demo/web.json", files))
