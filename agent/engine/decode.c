@@ -547,7 +547,6 @@ static int decode_selector(struct dctx *c, const struct ynode *n, const char *fi
     return 0;
 }
 
-/* 1 to SCHEMA_MAX_NAME_LEN lower-case letters, digits and underscores. */
 /* The syscall that name most likely misspells among those the groups hold (a few hundred,
  * looked at without libseccomp: cheap on a path any file may take, once per such name), or
  * NULL. */
@@ -564,6 +563,7 @@ static const char *group_member_nearest(const char *name)
     return near.best;
 }
 
+/* 1 to SCHEMA_MAX_NAME_LEN lower-case letters, digits and underscores. */
 static bool syscall_name_valid(const char *s)
 {
     size_t len = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_");

@@ -1683,12 +1683,12 @@ static int note_startup(struct import_set *s, const struct iprof *p, const struc
     if (p->dflt.action == ACT_ALLOW || p->dflt.action == ACT_LOG || !o->db)
         return 0;
     char list[1024] = "";
-    size_t len = 0, count = 0, ne;
-    const struct startup_entry *se = startup_entries(&ne);
-    for (size_t k = 0; k < ne; k++) {
-        const char *name =
-            startup_step(&se[k], STARTUP_LONG) ? startup_name(&se[k], o->arch, o->db) : NULL;
-        bool named = !name || names_syscall(ents, n, name);
+    size_t len = 0, count = 0;
+    struct startup_set set;
+    startup_set_init(&set, STARTUP_LONG, o->arch, o->db);
+    for (size_t k = 0; k < set.n; k++) {
+        const char *name = set.member[k].name;
+        bool named = names_syscall(ents, n, name);
         for (size_t c = 0; !named && c < nchain; c++)
             named = names_syscall(chain[c]->ents, chain[c]->nents, name);
         if (named)
