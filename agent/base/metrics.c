@@ -44,6 +44,11 @@ static const struct {
     [M_API_ERRORS] = {"kscmp_api_errors_total", "Failed requests to the API server."},
     [M_API_REQUESTS] = {"kscmp_api_requests_total", "Requests to the API server."},
     [M_EVENTS_SENT] = {"kscmp_events_total", "Events recorded on pods."},
+    [M_EVENTS_DEFERRED] = {"kscmp_events_deferred_total",
+                           "Events on pods that waited for their pod's budget (25 at once, then "
+                           "one a minute)."},
+    [M_EVENTS_DROPPED] = {"kscmp_events_dropped_total",
+                          "Events on pods not posted: more than 100 were waiting on one pod."},
     [M_STATUS_PATCHES] = {"kscmp_status_patches_total",
                           "Status patches written (policies and SeccompRecordings)."},
     [M_STATUS_CONFLICTS] = {"kscmp_status_conflicts_total",

@@ -30,6 +30,8 @@ enum metric_counter {
     M_API_ERRORS,
     M_API_REQUESTS,
     M_EVENTS_SENT,
+    M_EVENTS_DEFERRED,
+    M_EVENTS_DROPPED,
     M_STATUS_PATCHES,
     M_STATUS_CONFLICTS, /* status patches refused with 409: another node wrote first */
     M__COUNTERS

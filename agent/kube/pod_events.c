@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/names.h"
 #include "kube/json_prune.h"
+#include "node/event_budget.h"
 
 /* An Event the API server refused for a reason that may pass: posted again later while its
  * pod is known. */
@@ -26,6 +27,8 @@ struct pod_events {
     struct metrics *m;
     char *node;
     struct event_dedup sent;
+    struct event_budget budget; /* per pod: struct event_wait items */
+    struct evtimer *budget_timer;
     struct event_retry *retries;
     struct evtimer *retry_timer;
     unsigned failures; /* retry rounds of refused Events in a row (backoff) */
@@ -40,7 +43,30 @@ static void event_retry_free(struct event_retry *er)
     free(er);
 }
 
+/* An Event that waits for a token of its pod's budget. */
+struct event_wait {
+    char *key, *path, *body; /* as post() made them */
+    char *ns, *name, *uid, *reason, *message;
+};
+
+static void event_wait_free(void *p)
+{
+    struct event_wait *w = p;
+    if (!w)
+        return;
+    free(w->key);
+    free(w->path);
+    free(w->body);
+    free(w->ns);
+    free(w->name);
+    free(w->uid);
+    free(w->reason);
+    free(w->message);
+    free(w);
+}
+
 static void on_retry_timer(struct evtimer *timer, void *userdata);
+static void on_budget_timer(struct evtimer *timer, void *userdata);
 
 int pod_events_new(const struct kube_transport *t, struct evloop *l, struct metrics *m,
                    const char *node, struct pod_events **ret)
@@ -50,9 +76,12 @@ int pod_events_new(const struct kube_transport *t, struct evloop *l, struct metr
         return -ENOMEM;
     *pe = (struct pod_events){.t = t, .l = l, .m = m};
     event_dedup_init(&pe->sent);
+    event_budget_init(&pe->budget, event_wait_free);
     int q = (pe->node = strdup(node)) ? 0 : -ENOMEM;
     if (q == 0)
         q = evtimer_new(l, on_retry_timer, pe, &pe->retry_timer);
+    if (q == 0)
+        q = evtimer_new(l, on_budget_timer, pe, &pe->budget_timer);
     if (q < 0) {
         pod_events_free(pe);
         return q;
@@ -71,6 +100,8 @@ void pod_events_free(struct pod_events *pe)
         event_retry_free(er);
     }
     evtimer_free(pe->retry_timer);
+    evtimer_free(pe->budget_timer);
+    event_budget_clear(&pe->budget);
     event_dedup_clear(&pe->sent);
     free(pe->node);
     free(pe);
@@ -79,6 +110,8 @@ void pod_events_free(struct pod_events *pe)
 void pod_events_forget(struct pod_events *pe, const char *uid)
 {
     event_dedup_forget_pod(&pe->sent, uid);
+    if (uid)
+        event_budget_forget(&pe->budget, uid);
 }
 
 struct event_ctx {
@@ -251,23 +284,23 @@ static void on_lookup_done(long status, const char *body, size_t len, const char
 
 /* Looks for the same Event posted before by this node (an agent restarted: it bumps it rather
  * than posting it again), then posts or bumps it. */
-static int lookup_then_send(struct pod_events *pe, const char *key, const struct pod *pod,
+static int lookup_then_send(struct pod_events *pe, const char *key, const char *ns, const char *uid,
                             const char *reason, const char *message, const char *path,
                             const char *body)
 {
     struct event_ctx *c = calloc(1, sizeof(*c));
     if (!c || !(c->key = strdup(key)) || !(c->method = strdup("POST")) ||
-        !(c->path = strdup(path)) || !(c->body = strdup(body)) || !(c->ns = strdup(pod->ns)) ||
-        !(c->uid = strdup(pod->uid)) || !(c->message = strdup(message))) {
+        !(c->path = strdup(path)) || !(c->body = strdup(body)) || !(c->ns = strdup(ns)) ||
+        !(c->uid = strdup(uid)) || !(c->message = strdup(message))) {
         if (c)
             event_ctx_free(c);
         return -ENOMEM;
     }
     c->pe = pe;
     _cleanup_free_ char *sel = NULL, *esc = NULL, *lpath = NULL;
-    if (asprintf(&sel, "involvedObject.uid=%s,reason=%s", pod->uid, reason) < 0 ||
+    if (asprintf(&sel, "involvedObject.uid=%s,reason=%s", uid, reason) < 0 ||
         !(esc = kube_escape(sel)) ||
-        asprintf(&lpath, "/api/v1/namespaces/%s/events?fieldSelector=%s", pod->ns, esc) < 0) {
+        asprintf(&lpath, "/api/v1/namespaces/%s/events?fieldSelector=%s", ns, esc) < 0) {
         event_ctx_free(c);
         return -ENOMEM;
     }
@@ -280,6 +313,10 @@ static int lookup_then_send(struct pod_events *pe, const char *key, const struct
 
 static int post(struct pod_events *pe, const struct pod *pod, const char *type, const char *reason,
                 const char *message, const struct event_note *notes, size_t nnotes);
+static int send_now(struct pod_events *pe, const char *key, const char *ns, const char *uid,
+                    const char *reason, const char *message, const char *path, const char *body);
+static int defer(struct pod_events *pe, const char *bkey, const struct pod *pod, const char *key,
+                 const char *reason, const char *message, const char *path, const char *body);
 
 int pod_events_post(struct pod_events *pe, const struct pod *pod, const char *reason,
                     const char *message)
@@ -342,9 +379,88 @@ static int post(struct pod_events *pe, const struct pod *pod, const char *type, 
     _cleanup_free_ char *path = NULL;
     if (!body || asprintf(&path, "/api/v1/namespaces/%s/events", pod->ns) < 0)
         return -ENOMEM;
-    int r = pod->uid && *pod->uid ? lookup_then_send(pe, key, pod, reason, message, path, body)
-                                  : send_event(pe, key, "POST", path, body);
+    /* The pod's budget: past it, the Event waits (budget_key() as event_key() names the pod). */
+    _cleanup_free_ char *bkey = NULL;
+    if (pod->uid ? !(bkey = strdup(pod->uid)) : asprintf(&bkey, "%s/%s", pod->ns, pod->name) < 0)
+        return -ENOMEM;
+    int t = event_budget_take(&pe->budget, bkey, now_ms());
+    if (t == 0)
+        return defer(pe, bkey, pod, key, reason, message, path, body);
+    int r = t < 0 ? t : send_now(pe, key, pod->ns, pod->uid, reason, message, path, body);
     if (r < 0)
         event_dedup_remove(&pe->sent, key); /* try again next time */
     return 0;
+}
+
+/* Sends an Event made by post(): looked up first when the pod has a uid (an agent restarted
+ * bumps the Event it posted before). */
+static int send_now(struct pod_events *pe, const char *key, const char *ns, const char *uid,
+                    const char *reason, const char *message, const char *path, const char *body)
+{
+    return uid && *uid ? lookup_then_send(pe, key, ns, uid, reason, message, path, body)
+                       : send_event(pe, key, "POST", path, body);
+}
+
+static void arm_budget_timer(struct pod_events *pe)
+{
+    uint64_t due = event_budget_next_due(&pe->budget);
+    if (due == UINT64_MAX) {
+        evtimer_cancel(pe->budget_timer);
+        return;
+    }
+    uint64_t now = now_ms();
+    evtimer_arm(pe->budget_timer, due > now ? due - now : 0);
+}
+
+/* Keeps an Event made by post() until its pod's budget has a token; the key stays told (the
+ * same Event is not made again meanwhile). */
+static int defer(struct pod_events *pe, const char *bkey, const struct pod *pod, const char *key,
+                 const char *reason, const char *message, const char *path, const char *body)
+{
+    struct event_wait *w = calloc(1, sizeof(*w));
+    if (!w || !(w->key = strdup(key)) || !(w->path = strdup(path)) || !(w->body = strdup(body)) ||
+        !(w->ns = strdup(pod->ns)) || !(w->name = strdup(pod->name)) ||
+        (pod->uid && !(w->uid = strdup(pod->uid))) || !(w->reason = strdup(reason)) ||
+        !(w->message = strdup(message))) {
+        event_wait_free(w);
+        event_dedup_remove(&pe->sent, key);
+        return -ENOMEM;
+    }
+    int first = 0;
+    int q = event_budget_defer(&pe->budget, bkey, w, &first);
+    if (q < 0) {
+        event_dedup_remove(&pe->sent, key);
+        return q;
+    }
+    if (q == 0) {
+        metrics_add(pe->m, M_EVENTS_DROPPED, 1);
+        size_t dropped = event_budget_dropped(&pe->budget, bkey);
+        /* Said at the first and then at every hundredth: the log stays bounded too. */
+        if (dropped % 100 == 1)
+            log_warning("pod %s/%s: %zu Event(s) not posted: more than %d were waiting for the "
+                        "pod's budget; `kubectl kscmp explain pod -n %s %s` tells every cause",
+                        pod->ns, pod->name, dropped, EVENT_PENDING_MAX, pod->ns, pod->name);
+        return 0;
+    }
+    metrics_add(pe->m, M_EVENTS_DEFERRED, 1);
+    if (first)
+        log_warning("pod %s/%s: more than %d Events at once: the rest are posted one a minute, "
+                    "in order (`kubectl kscmp explain pod -n %s %s` tells every cause now)",
+                    pod->ns, pod->name, EVENT_BURST, pod->ns, pod->name);
+    arm_budget_timer(pe);
+    return 0;
+}
+
+static void on_budget_timer(struct evtimer *timer, void *userdata)
+{
+    struct pod_events *pe = userdata;
+    struct event_wait *w;
+    while ((w = event_budget_pop_due(&pe->budget, now_ms(), NULL))) {
+        /* Not when its pod went away meanwhile (its items went with it) or was forgotten. */
+        if (event_dedup_has(&pe->sent, w->key) &&
+            send_now(pe, w->key, w->ns, w->uid, w->reason, w->message, w->path, w->body) < 0)
+            event_dedup_remove(&pe->sent, w->key);
+        event_wait_free(w);
+    }
+    arm_budget_timer(pe);
 }

@@ -700,6 +700,33 @@ def s_other_nodes(E):
     r.step("other nodes: pods deleted -> file removed", E.wait_absent, a, f"{ns}/y.json")
 
 
+def s_event_budget(E):
+    """A pod whose 30 containers each name a refused file: 25 Events at once (the pod's budget),
+    the other five wait (one a minute), counted and said once in the log."""
+    r, a, ns = E.r, E.a, "e2e-budget"
+    n = 30
+    p = pod(ns, "many")
+    p["spec"]["containers"] = [
+        {"name": f"c{i:02d}", "image": "registry.invalid/kscmp-e2e:1",
+         "securityContext": {"seccompProfile": {"type": "Localhost",
+                                                "localhostProfile": f"kscmp/e2e-elsewhere/p{i:02d}.json"}}}
+        for i in range(n)]
+    deferred0 = a.metric("kscmp_events_deferred_total") or 0
+    E.apply(namespace(ns), p)
+    r.step(f"event budget: {n} refused references -> 25 ProfileRefused Events on the pod", wait_until,
+           lambda: len(E.c.events(ns, "many", "ProfileRefused")) >= 25, T, "25 Events")
+    r.step("event budget: the other 5 wait (kscmp_events_deferred_total +5)", wait_until,
+           lambda: (a.metric("kscmp_events_deferred_total") or 0) - deferred0 == n - 25, T, "the counter")
+    time.sleep(2)
+    evs = E.c.events(ns, "many", "ProfileRefused")
+    r.check(len(evs) == 25, "event budget: no more than 25 Events posted at once",
+            len(evs))
+    said = [ln for ln in a.log_text().splitlines()
+            if f"pod {ns}/many: more than 25 Events at once" in ln]
+    r.check(len(said) == 1, "event budget: the agent says once that it defers the rest", said)
+    E.delete(p)
+
+
 def s_status_readback(E):
     """Status and Events read back with kubectl; no status patch when nothing changed."""
     r, a, ns = E.r, E.a, "e2e-idle"
@@ -1441,7 +1468,7 @@ def s_event_restart(E):
 SCENARIOS = [
     ("start", s_start), ("vectors", s_vectors), ("lifecycle", s_lifecycle),
     ("namespace-labels", s_namespace_labels), ("invalid", s_invalid_then_fixed), ("conflict", s_conflict),
-    ("other-nodes", s_other_nodes), ("status", s_status_readback), ("stale", s_stale),
+    ("other-nodes", s_other_nodes), ("event-budget", s_event_budget), ("status", s_status_readback), ("stale", s_stale),
     ("status-herd", s_status_herd), ("retry", s_write_retry), ("token", s_token_rotation),
     ("restart", s_restart_churn), ("crd-404", s_crd_404), ("event-restart", s_event_restart),
     ("kill", s_kill_restart), ("paging", s_paging),
