@@ -135,6 +135,9 @@ const char *import_caps_text(capmask_t m, char *buf, size_t len)
 struct ient {
     const char *name; /* points into the profile's name pool */
     int line;
+    /* Where: <pre>syscalls[sc].names[nm], or <pre>syscalls[sc].name when nm is -1 (Docker). */
+    const char *pre;
+    int32_t sc, nm;
     struct verdict v;
     uint8_t nargs;
     struct sys_arg args[6];
@@ -406,7 +409,7 @@ static bool syscall_name_ok(const char *s)
 
 /* Adds one entry per name; names are copied into the profile's pool. */
 static int add_entry(struct pctx *c, struct iprof *p, const struct ynode *name_node,
-                     const struct ient *proto)
+                     const struct ient *proto, size_t sc, long nm)
 {
     if (p->nents >= IMPORT_MAX_RULES)
         return fail(c, name_node, "syscalls", "more than %d syscall entries in one profile",
@@ -428,6 +431,9 @@ static int add_entry(struct pctx *c, struct iprof *p, const struct ynode *name_n
     struct ient e = *proto;
     e.name = p->pool[p->npool++];
     e.line = name_node->line;
+    e.pre = c->pre ? c->pre : "";
+    e.sc = (int32_t)sc;
+    e.nm = (int32_t)nm;
     p->ents[p->nents++] = e;
     return 0;
 }
@@ -692,7 +698,7 @@ static int parse_syscall(struct pctx *c, struct iprof *p, const struct ynode *sc
             return fail(c, it, sub, "must be a string, not %s", ynode_kind_name(it));
         if (!syscall_name_ok(it->str))
             return fail(c, it, sub, "\"%.64s\" is not a syscall name", it->str);
-        if (keep && (r = add_entry(c, p, it, &e)) < 0)
+        if (keep && (r = add_entry(c, p, it, &e, idx, names ? (long)i : -1)) < 0)
             return r;
     }
     /* Docker leaves the entry out for this container; said, since a runtime that reads the
@@ -1370,6 +1376,19 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Unknown names warned about one by one, with their line and field; the rest are counted. */
+#define UNKNOWN_SAID 5
+
+/* The field of an entry's name, as the input has it ("spec.syscalls[0].names[1]"). */
+static void ient_field(const struct ient *e, char *out, size_t size)
+{
+    if (e->nm < 0)
+        snprintf(out, size, "%ssyscalls[%d].name", e->pre ? e->pre : "", (int)e->sc);
+    else
+        snprintf(out, size, "%ssyscalls[%d].names[%d]", e->pre ? e->pre : "", (int)e->sc,
+                 (int)e->nm);
+}
+
 /* Drops names libseccomp does not know where that is stricter, and names that do not exist
  * on the profile's architectures (the engine would drop them too); errors otherwise. */
 static int check_names(struct import_set *s, struct iprof *p, struct kerr *err)
@@ -1388,14 +1407,25 @@ static int check_names(struct import_set *s, struct iprof *p, struct kerr *err)
         uint32_t id;
         int r = sysdb_lookup(s->o.db, e->name, &id);
         if (r == -ENOENT) {
+            char where[96];
+            ient_field(e, where, sizeof(where));
             if (verdict_cmp(e->v, p->dflt) > 0)
-                return kerr_set(err, -EINVAL,
-                                "%s:%d: %s: syscall \"%s\" is not known to libseccomp %s here, and "
-                                "leaving it out would let the default (%s) apply, which is less "
-                                "restrictive than %s",
-                                p->file, e->line, p->who, e->name,
-                                s->o.libseccomp_version ? s->o.libseccomp_version : "",
-                                action_oci_name(p->dflt.action), action_oci_name(e->v.action));
+                return kerr_set(
+                    err, -EINVAL,
+                    "%s:%d: %s: %s: syscall \"%s\" is not known to libseccomp %s here, "
+                    "and leaving it out would let the default (%s) apply, which is less "
+                    "restrictive than %s",
+                    p->file, e->line, p->who, where, e->name,
+                    s->o.libseccomp_version ? s->o.libseccomp_version : "",
+                    action_oci_name(p->dflt.action), action_oci_name(e->v.action));
+            /* Said one by one, with line and field, for the first few (then counted). */
+            if (nunknown < UNKNOWN_SAID &&
+                (r = strv_addf(&s->warnings, &s->nwarnings,
+                               "%s:%d: %s: %s: syscall \"%s\" is not known to libseccomp %s "
+                               "here: left out (the default, more restrictive, applies)",
+                               p->file, e->line, p->who, where, e->name,
+                               s->o.libseccomp_version ? s->o.libseccomp_version : "")) < 0)
+                return r;
             unknown[nunknown++] = e->name;
             continue;
         }
@@ -1432,12 +1462,12 @@ static int check_names(struct import_set *s, struct iprof *p, struct kerr *err)
                           "left out, not known to libseccomp %s (the default applies, which is "
                           "more restrictive):%s",
                           s->o.libseccomp_version ? s->o.libseccomp_version : "", names);
-            if (r == 0)
+            if (r == 0 && counts[k] > UNKNOWN_SAID)
                 r = strv_addf(&s->warnings, &s->nwarnings,
-                              "%s:%d: %s: left out syscalls libseccomp %s does not know (the "
-                              "default, more restrictive, applies):%s",
-                              p->file, p->line > 0 ? p->line : 1, p->who,
-                              s->o.libseccomp_version ? s->o.libseccomp_version : "", names);
+                              "%s:%d: %s: %zu more syscall name(s) libseccomp %s does not know "
+                              "left out (the output's comment lists them all)",
+                              p->file, p->line > 0 ? p->line : 1, p->who, counts[k] - UNKNOWN_SAID,
+                              s->o.libseccomp_version ? s->o.libseccomp_version : "");
         } else {
             r = strv_addf(&p->notes, &p->nnotes, "left out, not on %s:%s", an, names);
         }

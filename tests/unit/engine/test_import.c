@@ -279,6 +279,11 @@ static void test_malformed_spo(void **state)
         {SPO_HEAD "spec: {defaultAction: SCMP_ACT_ERRNO, baseProfileName: gone}\n",
          {"f0.yaml:4:", "spec.baseProfileName", "\"gone\"", NULL}},
         {SPO_HEAD "spec: {defaultAction: SCMP_ACT_ERRNO, baseProfileName: p}\n", {"cycle", NULL}},
+        /* An unknown name where leaving it out would be looser: its line and field. */
+        {SPO_HEAD "spec:\n  defaultAction: SCMP_ACT_ALLOW\n  syscalls:\n"
+                  "  - names: [read]\n    action: SCMP_ACT_ERRNO\n"
+                  "  - names: [mount, mountt]\n    action: SCMP_ACT_ERRNO\n",
+         {"f0.yaml:9:", "spec.syscalls[1].names[1]: syscall \"mountt\"", "not known", NULL}},
         {SPO_HEAD "spec: {defaultAction: SCMP_ACT_ERRNO, archMap: []}\n",
          {"spec.archMap", "unknown field", NULL}},
         {SPO_HEAD "spec:\n  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n"
@@ -692,6 +697,26 @@ static void test_spo_chain_bound(void **state)
     }
 }
 
+/* Unknown names left out: the first five warned about one by one, the rest counted; the
+ * output's comment lists them all. */
+static void test_unknown_names_counted(void **state)
+{
+    const char *text = "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": "
+                       "[\"read\", \"nope_a\", \"nope_b\", \"nope_c\", \"nope_d\", \"nope_e\", "
+                       "\"nope_f\", \"nope_g\"], \"action\": \"SCMP_ACT_ALLOW\"}]}";
+    struct result res;
+    import_one(text, &res);
+    size_t one_by_one = 0, counted = 0;
+    for (size_t i = 0; i < res.nwarnings; i++) {
+        one_by_one += strstr(res.warnings[i], ": syscalls[0].names[") != NULL;
+        counted += strstr(res.warnings[i], "2 more syscall name(s)") != NULL;
+    }
+    assert_int_equal(one_by_one, 5);
+    assert_int_equal(counted, 1);
+    expect_has(&res, "nope_a nope_b nope_c nope_d nope_e nope_f nope_g");
+    result_clear(&res);
+}
+
 static void test_advisor(void **state)
 {
     const char *text =
@@ -709,6 +734,9 @@ static void test_advisor(void **state)
     /* The unknown name, then each profile's start-up syscalls its default refuses. */
     assert_int_equal(res.nwarnings, 3);
     assert_non_null(strstr(res.warnings[0], "syscall_1f4"));
+    /* Named with its line and field. */
+    assert_non_null(strstr(res.warnings[0], "f0.yaml:6: "));
+    assert_non_null(strstr(res.warnings[0], ": syscalls[0].names[1]: syscall \"syscall_1f4\""));
     assert_non_null(strstr(res.warnings[1], "the agent allows"));
     expect_has(&res, "container start-up syscalls this profile leaves to its default");
     expect_valid_manifest(res.yaml, 2);
@@ -756,6 +784,7 @@ int main(void)
         cmocka_unit_test(test_spo_bases),
         cmocka_unit_test(test_spo_chain_bound),
         cmocka_unit_test(test_advisor),
+        cmocka_unit_test(test_unknown_names_counted),
         cmocka_unit_test(test_advisor_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
