@@ -1386,6 +1386,192 @@ static bool interval_arg(uint8_t index, uint64_t lo, uint64_t hi, struct sys_arg
     return true;
 }
 
+/* A conjunction of comparisons, at most one per argument: the calls a rule matches. */
+struct cube {
+    uint8_t n;
+    struct sys_arg a[6];
+};
+
+/* Rules one syscall's complement_product() may write for the calls none of its conditions
+ * matches. */
+#define PRODUCT_RULES 16
+
+/* The values comparisons x and y of one argument both hold for, as one comparison into *ret: 1;
+ * 0 when there is none; -1 when one comparison cannot say them (or it is not known). */
+static int arg_and(const struct sys_arg *x, const struct sys_arg *y, struct sys_arg *ret)
+{
+    if (arg_within(x, y)) {
+        *ret = *x;
+        return 1;
+    }
+    if (arg_within(y, x)) {
+        *ret = *y;
+        return 1;
+    }
+    if (args_disjoint(x, y))
+        return 0;
+    uint64_t xl, xh, yl, yh;
+    bool xi = arg_interval(x, &xl, &xh), yi = arg_interval(y, &yl, &yh);
+    if (xi && yi) {
+        uint64_t lo = xl > yl ? xl : yl, hi = xh < yh ? xh : yh;
+        if (lo > hi)
+            return 0;
+        return interval_arg(x->index, lo, hi, ret) ? 1 : -1;
+    }
+    if (x->op == OP_MASKED_EQ && y->op == OP_MASKED_EQ) {
+        /* They agree on the bits both masks hold (not disjoint): both masks, both values. */
+        *ret = (struct sys_arg){.index = x->index,
+                                .op = OP_MASKED_EQ,
+                                .value = x->value | y->value,
+                                .value_two = (x->value_two & x->value) | (y->value_two & y->value)};
+        return 1;
+    }
+    /* NE at an end of an interval: the interval one shorter. */
+    if (y->op == OP_NE && xi) {
+        const struct sys_arg *t = x;
+        x = y;
+        y = t;
+        yl = xl;
+        yh = xh;
+        yi = true;
+    }
+    if (x->op == OP_NE && yi) {
+        if (x->value == yl && yl < yh)
+            return interval_arg(x->index, yl + 1, yh, ret) ? 1 : -1;
+        if (x->value == yh && yl < yh)
+            return interval_arg(x->index, yl, yh - 1, ret) ? 1 : -1;
+    }
+    return -1;
+}
+
+/* q and comparison p: 1 (q narrowed), 0 when no call holds both, -1 when not writable. */
+static int cube_add(struct cube *q, const struct sys_arg *p)
+{
+    for (size_t k = 0; k < q->n; k++)
+        if (q->a[k].index == p->index) {
+            struct sys_arg t;
+            int r = arg_and(&q->a[k], p, &t);
+            if (r == 1)
+                q->a[k] = t;
+            return r;
+        }
+    if (q->n == ELEMENTSOF(q->a))
+        return -1;
+    q->a[q->n++] = *p;
+    return 1;
+}
+
+/* The calls conditional rule c does not match, as disjoint cubes: for each comparison k, the
+ * calls that hold the comparisons before it and fail k; a MASKED_EQ fails bit by bit (the bits
+ * before as it wants them, this one not). At most max cubes into out (*n); false when more
+ * would be needed or one cannot be written. */
+static bool complement_cubes(const struct ccond *c, struct cube *out, size_t max, size_t *n)
+{
+    *n = 0;
+    struct cube prefix = {0};
+    for (size_t k = 0; k < c->nargs; k++) {
+        const struct sys_arg *a = &c->args[k];
+        struct sys_arg fail[64];
+        size_t nfail = 0;
+        if (a->op == OP_MASKED_EQ) {
+            uint64_t seen = 0;
+            for (unsigned bit = 0; bit < 64; bit++) {
+                uint64_t b = UINT64_C(1) << bit;
+                if (!(a->value & b))
+                    continue;
+                fail[nfail++] =
+                    (struct sys_arg){.index = a->index,
+                                     .op = OP_MASKED_EQ,
+                                     .value = seen | b,
+                                     .value_two = (a->value_two & seen) | (~a->value_two & b)};
+                seen |= b;
+            }
+        } else {
+            uint64_t lo, hi;
+            if (!complement(&(struct ccond){.nargs = 1, .args = {*a}}, &fail[0]))
+                return false;
+            nfail = !(arg_interval(&fail[0], &lo, &hi) && lo > hi); /* GE 0 fails for none */
+        }
+        for (size_t i = 0; i < nfail; i++) {
+            struct cube q = prefix;
+            int r = cube_add(&q, &fail[i]);
+            if (r < 0)
+                return false;
+            if (r == 0)
+                continue;
+            if (*n == max)
+                return false;
+            out[(*n)++] = q;
+        }
+        int r = cube_add(&prefix, a);
+        if (r < 0)
+            return false;
+        if (r == 0)
+            break; /* no call holds the comparisons so far: none fails a later one */
+    }
+    return true;
+}
+
+/* A syscall with an unconditional action E (not the default) and nc conditions of stricter
+ * actions (their own, or, where raise says they overlap, the strictest of them, cmax, from
+ * cmax_origin; vk and ok take the actions and origins, nc each), written exactly: each
+ * condition with its action, and the calls none matches with E, in at most PRODUCT_RULES rules
+ * (the product of the conditions' complement_cubes(), each disjoint from every condition).
+ * 1 when written, 0 when it cannot be (out unchanged), -ENOMEM. Allow clone beside two
+ * guardrails' Blocks of clone (one CLONE_NEWUSER, one CLONE_NEWNET) took all of clone. */
+static int complement_product(struct cprof *out, size_t *ccap, const struct ccond *c, size_t nc,
+                              bool raise, struct verdict cmax, uint16_t cmax_origin,
+                              struct verdict *vk, uint16_t *ok, struct verdict E, uint16_t eo,
+                              struct verdict dflt)
+{
+    for (size_t k = 0; k < nc; k++) {
+        if (c[k].nargs != 1 || c[k].args[0].index != c[0].args[0].index)
+            return 0;
+        vk[k] = raise ? cmax : c[k].v;
+        ok[k] = raise ? cmax_origin : c[k].origin;
+    }
+    struct cube acc[PRODUCT_RULES], next[PRODUCT_RULES], pieces[COMPLEMENT_PIECES];
+    size_t nacc = 1;
+    acc[0] = (struct cube){0};
+    for (size_t i = 0; i < nc && nacc; i++) {
+        size_t np, nn = 0;
+        if (!complement_cubes(&c[i], pieces, COMPLEMENT_PIECES, &np))
+            return 0;
+        for (size_t a = 0; a < nacc; a++)
+            for (size_t p = 0; p < np; p++) {
+                struct cube q = acc[a];
+                int r = 1;
+                for (size_t k = 0; k < pieces[p].n && r == 1; k++)
+                    r = cube_add(&q, &pieces[p].a[k]);
+                if (r < 0)
+                    return 0;
+                if (r == 0)
+                    continue;
+                if (nn == PRODUCT_RULES)
+                    return 0;
+                next[nn++] = q;
+            }
+        memcpy(acc, next, nn * sizeof(*acc));
+        nacc = nn;
+    }
+    for (size_t k = 0; k < nc; k++) {
+        if (verdict_eq(vk[k], dflt) || cond_subsumed(c, vk, nc, k))
+            continue;
+        struct ccond cc = c[k];
+        cc.v = vk[k];
+        cc.origin = ok[k];
+        if (push_cond(out, ccap, &cc) < 0)
+            return -ENOMEM;
+    }
+    for (size_t a = 0; a < nacc; a++) {
+        struct ccond o = {.sys = c[0].sys, .v = E, .origin = eo, .nargs = acc[a].n};
+        memcpy(o.args, acc[a].a, acc[a].n * sizeof(*o.args));
+        if (push_cond(out, ccap, &o) < 0)
+            return -ENOMEM;
+    }
+    return 1;
+}
+
 /* The nc conditions of one syscall, when all compare one argument and each holds for one
  * interval of it (EQ, LT, LE, GT, GE), rewritten exactly: the argument's values cut where a
  * condition starts or ends, each piece given what the profile means there (the strictest
@@ -1482,7 +1668,34 @@ static int split_intervals(struct cprof *out, size_t *ccap, size_t *ecap, const 
     return 0;
 }
 
-int profile_lower(const struct cprof *in_all, struct cprof **ret)
+/* The syscalls lower() gives one action for every call though their conditions mean less. */
+struct inexact {
+    uint32_t *sys;
+    size_t n, cap;
+};
+
+static int lower(const struct cprof *in_all, struct cprof **ret, struct inexact *inexact);
+
+int profile_lower(const struct cprof *in, struct cprof **ret)
+{
+    return lower(in, ret, NULL);
+}
+
+int profile_inexact(const struct cprof *in, uint32_t **ret_sys, size_t *ret_n)
+{
+    struct inexact x = {0};
+    _cleanup_(cprof_freep) struct cprof *out = NULL;
+    int r = lower(in, &out, &x);
+    if (r < 0) {
+        free(x.sys);
+        return r;
+    }
+    *ret_sys = x.sys;
+    *ret_n = x.n;
+    return 0;
+}
+
+static int lower(const struct cprof *in_all, struct cprof **ret, struct inexact *inexact)
 {
     /* Conditional rules that never hold apply to no call: left out, so that they neither
      * reach libseccomp nor raise the others. */
@@ -1520,7 +1733,8 @@ int profile_lower(const struct cprof *in_all, struct cprof **ret)
     /* The actions the conditions of one syscall take, for cond_subsumed(): one buffer for
      * the largest syscall's. */
     _cleanup_free_ struct verdict *v = malloc((in->nconds ? in->nconds : 1) * sizeof(*v));
-    if (!v)
+    _cleanup_free_ uint16_t *vo = malloc((in->nconds ? in->nconds : 1) * sizeof(*vo));
+    if (!v || !vo)
         return -ENOMEM;
     size_t ecap = 0, ccap = 0;
     /* Every syscall named, in id order: walk ents and conds together. */
@@ -1593,6 +1807,7 @@ int profile_lower(const struct cprof *in_all, struct cprof **ret)
         }
         struct sys_arg comp, pieces[COMPLEMENT_PIECES];
         size_t npieces;
+        int q;
         if (widen_only) {
             /* The conditions only loosen E: without them the syscall gets E, stricter. */
             if (push_ent(out, &ecap, (struct centry){sys, E, eo}) < 0)
@@ -1615,12 +1830,36 @@ int profile_lower(const struct cprof *in_all, struct cprof **ret)
                 if (push_cond(out, &ccap, &other) < 0)
                     return -ENOMEM;
             }
-        } else {
-            /* Not expressible: the strictest action for every call of the syscall. */
-            struct verdict strictest = verdict_max(E, cmax);
-            uint16_t o = verdict_eq(strictest, E) ? eo : cmax_origin;
-            if (push_ent(out, &ecap, (struct centry){sys, strictest, o}) < 0)
+        } else if (nc > 1 && (q = complement_product(out, &ccap, c, nc, raise, cmax, cmax_origin, v,
+                                                     vo, E, eo, in->dflt)) != 0) {
+            /* Exactly too, in more rules: the calls no condition matches get E. */
+            if (q < 0)
                 return -ENOMEM;
+        } else {
+            /* Not expressible: the strictest action for every call of the syscall (cmax: not
+             * widen_only), its origin saying so for explain. */
+            char *text = NULL;
+            if (asprintf(&text,
+                         "%s, for every call (its conditions cannot be written as seccomp rules "
+                         "beside %s: stricter than the policies say)",
+                         cmax_origin < in->norigins ? in->origins[cmax_origin] : "?",
+                         eo < in->norigins ? in->origins[eo] : "?") < 0)
+                return -ENOMEM;
+            int o = origin_add(out, text);
+            free(text);
+            if (o < 0 || push_ent(out, &ecap, (struct centry){sys, cmax, (uint16_t)o}) < 0)
+                return -ENOMEM;
+            if (inexact) {
+                if (inexact->n == inexact->cap) {
+                    size_t nc2 = inexact->cap ? inexact->cap * 2 : 8;
+                    uint32_t *nv = realloc(inexact->sys, nc2 * sizeof(*nv));
+                    if (!nv)
+                        return -ENOMEM;
+                    inexact->sys = nv;
+                    inexact->cap = nc2;
+                }
+                inexact->sys[inexact->n++] = sys;
+            }
         }
     }
     normalize(out, false);

@@ -126,6 +126,12 @@ int profile_add_unnamed(struct cprof *p, const struct cadd *adds, size_t n, stru
  * result is stricter, never looser. profile_render and profile_explain lower first. */
 int profile_lower(const struct cprof *in, struct cprof **ret);
 
+/* The syscalls (ids, in id order; *ret_sys freed by the caller, NULL when none) that
+ * profile_lower() gives one action for every call, stricter than their conditions mean: an
+ * unconditional rule beside stricter conditions whose complement cannot be written (explain
+ * names them in the origin too). -ENOMEM. */
+int profile_inexact(const struct cprof *in, uint32_t **ret_sys, size_t *ret_n);
+
 /* The deterministic OCI LinuxSeccomp JSON (names sorted, blocks in a fixed order, ends with
  * a newline). The caller frees *ret_json. -ERANGE for an argument value over 2^63-1, which
  * JSON integers here cannot hold (the decoder refuses such values). */

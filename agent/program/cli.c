@@ -786,6 +786,8 @@ struct file_out {
     size_t len;
     char *explain;
     struct sysdb *db;
+    const struct sysdb *names; /* for the inexact warning */
+    char *inexact;             /* FILE_WRITE: the syscalls stricter than said, or NULL */
     enum file_action action;
     char *why;   /* when not FILE_WRITE */
     char **told; /* the invalid policies' messages already printed */
@@ -807,6 +809,26 @@ static void file_out_clear(struct file_out *o)
     free(o->pods);
     o->pods = NULL;
     o->npods = 0;
+    free(o->inexact);
+    o->inexact = NULL;
+}
+
+/* The syscalls the profile gives one action for every call, stricter than their policies'
+ * conditions mean ("clone personality"), into *ret (NULL when none). */
+static int inexact_names(const struct cprof *p, const struct sysdb *db, char **ret)
+{
+    _cleanup_free_ uint32_t *sys = NULL;
+    size_t n = 0;
+    int r = profile_inexact(p, &sys, &n);
+    if (r < 0 || n == 0)
+        return r;
+    size_t len = 0;
+    FILE *f = open_memstream(ret, &len);
+    if (!f)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s%s", i ? " " : "", sysdb_name(db, sys[i]));
+    return fclose(f) == 0 ? 0 : -ENOMEM;
 }
 
 static int cli_on_file(const struct file_result *r, void *userdata)
@@ -826,6 +848,9 @@ static int cli_on_file(const struct file_result *r, void *userdata)
         o->len = r->len;
         if (!o->json)
             return -ENOMEM;
+        int q = o->names ? inexact_names(r->prof, o->names, &o->inexact) : 0;
+        if (q < 0)
+            return q;
         if (o->db)
             return profile_explain(r->prof, o->db, &o->explain);
     }
@@ -1089,13 +1114,21 @@ static int compile_or_explain(int argc, char **argv, bool explain, struct held_l
         fprintf(stderr, "\npick one with --profile\n");
         return EXIT_USAGE;
     }
-    struct file_out fo = {.cmd = cmd, .db = explain ? engine_sysdb(e) : NULL};
+    struct file_out fo = {
+        .cmd = cmd, .db = explain ? engine_sysdb(e) : NULL, .names = engine_sysdb(e)};
     struct sync_ops ops = {.file = cli_on_file, .event = cli_on_event, .userdata = &fo};
     r = engine_compute_file(e, rel, &ops);
     if (r >= 0)
         held_log_know_file(e, held, &fo, rel);
     if (r >= 0 && fo.action == FILE_WRITE && !fo.failed)
         note_unnamed(e, &fo, rel);
+    if (r >= 0 && fo.action == FILE_WRITE && !fo.failed && fo.inexact)
+        fprintf(stderr,
+                "kscmp: warning: kscmp/%s: %s: the policies' conditions for %s cannot be written "
+                "as seccomp rules beside an unconditional rule of another action: every call "
+                "gets the strictest action, more than the policies say (`kscmp explain` names "
+                "the rules; docs/policies.md, \"Several policies\")\n",
+                rel, fo.inexact, strchr(fo.inexact, ' ') ? "them" : "it");
     file_out_clear(&fo);
     if (r == -ENOENT) {
         fprintf(stderr, "kscmp: error: no pod in %s references kscmp/%s\n", pod_file, rel);

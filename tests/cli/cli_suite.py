@@ -465,6 +465,39 @@ def test_dropped_names_bounded(d):
           p.stderr[-1500:])
 
 
+def test_inexact_said(d):
+    """Conditions on two arguments beside an unconditional Allow cannot be written exactly:
+    every call of the syscall is blocked, and compile says so (it said nothing, and explain
+    gave the block to a rule that blocks only some calls); on one argument it is exact."""
+    a = policy("a", "  defaultAction: Block\n  selector: {}\n"
+                    "  seccomp: {syscalls: [personality, read, write, exit_group], action: Allow}\n")
+    two = policy("b", "  selector: {}\n  rules:\n"
+                      "  - {syscalls: [personality], action: Block, args: [{index: 0, op: GT, value: 5}]}\n"
+                      "  - {syscalls: [personality], action: Block, args: [{index: 1, op: EQ, value: 3}]}\n")
+    one = policy("b", "  selector: {}\n  rules:\n"
+                      "  - {syscalls: [personality], action: Block, args: [{index: 0, op: MASKED_EQ, value: 8, valueTwo: 8}]}\n"
+                      "  - {syscalls: [personality], action: Block, args: [{index: 0, op: MASKED_EQ, value: 16, valueTwo: 16}]}\n")
+    pods = write(d, "inexact-pod.yaml", pod("web", "kscmp/demo/web.json"))
+    p = kscmp("compile", "-f", write(d, "inexact-two.yaml", a, two), "--pod", pods, "--startup-syscalls", "none")
+    prof = json.loads(p.stdout) if p.returncode == 0 else {}
+    check(p.returncode == 0 and effective(prof, "personality") == "SCMP_ACT_ERRNO" and
+          "kscmp: warning: kscmp/demo/web.json: personality: the policies' conditions for it cannot be "
+          "written as seccomp rules" in p.stderr,
+          "conditions on two arguments: every personality call blocked, and compile says so", p.stderr[-1500:])
+    p = kscmp("explain", "-f", write(d, "inexact-two.yaml", a, two), "--pod", pods, "--startup-syscalls", "none")
+    check(p.returncode == 0 and any(ln.startswith("personality") and "for every call" in ln
+                                    for ln in p.stdout.splitlines()),
+          "explain says the block is for every call", p.stdout[-1500:])
+    p = kscmp("compile", "-f", write(d, "inexact-one.yaml", a, one), "--pod", pods, "--startup-syscalls", "none")
+    prof = json.loads(p.stdout) if p.returncode == 0 else {}
+    allow = [r for r in prof.get("syscalls", []) if "personality" in r["names"]]
+    check(p.returncode == 0 and "cannot be written" not in p.stderr and len(allow) == 1 and
+          allow[0]["action"] == "SCMP_ACT_ALLOW" and
+          [(x["op"], x["value"], x["valueTwo"]) for x in allow[0]["args"]] == [("SCMP_CMP_MASKED_EQ", 24, 0)],
+          "two conditions on one argument: allowed when both bits are clear, no warning",
+          p.stdout[-1500:] + p.stderr[-800:])
+
+
 def test_ceiling(d):
     """Issue 15 item 7."""
     pods = write(d, "pods-ceiling.yaml", pod("web-1", "kscmp/demo/web.json"))
@@ -1292,7 +1325,7 @@ def main():
         return R.finish()
     with tempfile.TemporaryDirectory(prefix="kscmp-cli-") as d:
         for t in (test_chain, test_tree_runtime_default, test_validate_dir, test_empty,
-                  test_usage, test_termination_message, test_messages, test_arch, test_dropped_names_bounded, test_ceiling, test_name_length,
+                  test_usage, test_termination_message, test_messages, test_arch, test_dropped_names_bounded, test_inexact_said, test_ceiling, test_name_length,
                   test_startup, test_proof, test_unrelated_invalid, test_json_syntax,
                   test_unreachable, test_duplicate_key, test_full_output,
                   test_namespace_unknown, test_file_given_twice, test_import_checked,

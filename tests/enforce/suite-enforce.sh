@@ -67,6 +67,31 @@ metadata: {name: cond-block, namespace: demo}
 spec:
   selector: {matchLabels: {app: cond}}
   rules: [{syscalls: [personality], action: Block, args: [{index: 0, value: 5, op: GT}]}]
+---
+# 5. Two block-lists' conditions on one argument beside an allow-list's unconditional Allow:
+#    personality is blocked with bit 3 set (linux32: PER_LINUX32 = 8) or bit 17; the calls with
+#    both clear stay allowed in one rule (linux64: personality(0)). Every personality call was
+#    blocked, and linux64 failed.
+apiVersion: kscmp.io/v1
+kind: SeccompPolicy
+metadata: {name: two-allow, namespace: demo}
+spec:
+  selector: {matchLabels: {app: two}}
+  seccomp: {syscalls: [$base, personality], action: Allow}
+---
+apiVersion: kscmp.io/v1
+kind: SeccompPolicy
+metadata: {name: two-block-a, namespace: demo}
+spec:
+  selector: {matchLabels: {app: two}}
+  rules: [{syscalls: [personality], action: Block, args: [{index: 0, value: 8, valueTwo: 8, op: MASKED_EQ}]}]
+---
+apiVersion: kscmp.io/v1
+kind: SeccompPolicy
+metadata: {name: two-block-b, namespace: demo}
+spec:
+  selector: {matchLabels: {app: two}}
+  rules: [{syscalls: [personality], action: Block, args: [{index: 0, value: 0x20000, valueTwo: 0x20000, op: MASKED_EQ}]}]
 YAML
 pod() { # name profile labels
     cat <<YAML
@@ -79,7 +104,7 @@ spec:
   containers: [{name: c, image: busybox}]
 YAML
 }
-{ pod p1 hardened x; pod p2 eacces x; pod p3 merged merged; pod p4 cond cond; } >"$tmp/dir/pods.yaml"
+{ pod p1 hardened x; pod p2 eacces x; pod p3 merged merged; pod p4 cond cond; pod p5 two two; } >"$tmp/dir/pods.yaml"
 if build/kscmp agent --local "$tmp/dir" --kubelet-root "$tmp/root" --metrics-addr off --once 2>"$tmp/agent.log"; then
     pass=$((pass + 1)); echo "ok   the agent wrote the profiles"
 else
@@ -105,6 +130,7 @@ run "runtime/default + Block mkdir" "$P/hardened.json" --allow true --allow 'ech
 run "Block mkdir with EACCES" "$P/eacces.json" --allow true --deny 'mkdir /tmp/x' --message 'Permission denied'
 run "merged allow-lists, deny wins" "$P/merged.json" --allow true --allow 'echo ok' --deny 'mkdir /tmp/x' --deny 'rmdir /tmp'
 run "disjoint conditions of two policies" "$P/cond.json" --allow true --allow 'linux64 true' --deny 'linux32 true' --no-new-privileges false
+run "two conditions beside an unconditional Allow" "$P/two.json" --allow true --allow 'linux64 true' --deny 'linux32 true' --no-new-privileges false
 # Every profile examples/ and the README's first policy produce, under runc and crun, for
 # containers that may gain privileges and for allowPrivilegeEscalation: false.
 out=$(python3 tests/enforce/examples.py build/kscmp --jobs 2 2>&1)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cleanup.h"
 #include "engine/arch.h"
 #include "engine/profile.h"
 
@@ -546,6 +547,119 @@ static void test_tightening_condition_complement_in_pieces(void **state)
     cprof_free(out);
 }
 
+/* What the lowered profile gives syscall s for arguments a0, a1 (the others 0): its one
+ * unconditional rule, else the strictest of its conditional rules that hold, else the default. */
+static struct verdict eval2(const struct cprof *p, uint32_t s, uint64_t a0, uint64_t a1)
+{
+    for (size_t i = 0; i < p->nents; i++)
+        if (p->ents[i].sys == s)
+            return p->ents[i].v;
+    struct verdict got = p->dflt;
+    bool any = false;
+    for (size_t k = 0; k < p->nconds; k++) {
+        const struct ccond *c = &p->conds[k];
+        if (c->sys != s)
+            continue;
+        bool holds = true;
+        for (size_t a = 0; a < c->nargs; a++) {
+            uint64_t v = c->args[a].index == 0 ? a0 : c->args[a].index == 1 ? a1 : 0;
+            holds &= op_holds((enum cmp_op)c->args[a].op, c->args[a].value, c->args[a].value_two,
+                              v) == 1;
+        }
+        if (holds && (!any || verdict_cmp(c->v, got) > 0)) {
+            got = c->v;
+            any = true;
+        }
+    }
+    return got;
+}
+
+/* Several conditions stricter than the unconditional rule, all on one argument (two guardrails
+ * that block clone with CLONE_NEWUSER and with CLONE_NEWNET, beside an allow-list's clone):
+ * written exactly, the calls none matches in one rule (both bits clear); it took all of clone.
+ * Where they overlap (both bits set) the strictest of their actions, as documented. */
+static void test_several_tightening_conditions_on_one_argument(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    uint32_t s = sys(f, "clone"), t = sys(f, "personality");
+    add_ent(f->p, s, ALLOW);
+    f->p->conds = realloc(f->p->conds, 4 * sizeof(*f->p->conds));
+    f->p->conds[0] = (struct ccond){.sys = s, .v = KILL, .nargs = 1};
+    f->p->conds[0].args[0] = (struct sys_arg){
+        .index = 0, .op = OP_MASKED_EQ, .value = 0x10000000, .value_two = 0x10000000};
+    f->p->conds[1] = (struct ccond){.sys = s, .v = LOG, .nargs = 1};
+    f->p->conds[1].args[0] = (struct sys_arg){
+        .index = 0, .op = OP_MASKED_EQ, .value = 0x40000000, .value_two = 0x40000000};
+    /* personality: Kill below 2 and from 1000: the rest, [2, 1000), is no one comparison. */
+    add_ent(f->p, t, ALLOW);
+    f->p->conds[2] = (struct ccond){.sys = t, .v = KILL, .nargs = 1};
+    f->p->conds[2].args[0] = (struct sys_arg){.index = 0, .op = OP_LT, .value = 2};
+    f->p->conds[3] = (struct ccond){.sys = t, .v = KILL, .nargs = 1};
+    f->p->conds[3].args[0] = (struct sys_arg){.index = 0, .op = OP_GE, .value = 1000};
+    f->p->nconds = 4;
+    struct cprof *out = lower(f->p);
+    size_t ne, nc;
+    rules_of(out, s, &ne, &nc);
+    assert_int_equal(ne, 0);
+    assert_int_equal(nc, 3); /* Kill, Kill (raised from Log: they overlap), Allow */
+    static const uint64_t flags[] = {0,          0x11,       0x10000000, 0x40000000,
+                                     0x50000000, 0x7E020000, 0x00020000, 0xffffffffffffffff};
+    for (size_t i = 0; i < ELEMENTSOF(flags); i++) {
+        bool user = flags[i] & 0x10000000, net = flags[i] & 0x40000000;
+        struct verdict want = user || net ? KILL : ALLOW;
+        assert_true(verdict_eq(eval2(out, s, flags[i], 0), want));
+    }
+    /* personality: its complement [2, 1000) is one comparison short: every call killed. */
+    rules_of(out, t, &ne, &nc);
+    assert_int_equal(ne, 1);
+    assert_int_equal(nc, 0);
+    assert_true(verdict_eq(eval2(out, t, 500, 0), KILL));
+    uint32_t *which = NULL;
+    size_t n = 0;
+    assert_int_equal(profile_inexact(f->p, &which, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(which[0], t);
+    free(which);
+    cprof_free(out);
+}
+
+/* Conditions on two arguments beside an unconditional rule: libseccomp builds wrong programs
+ * for rules that mix them, so every call gets the strictest; profile_inexact() names the
+ * syscall, and the origin says so for explain. */
+static void test_tightening_on_two_arguments_is_said(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    uint32_t t = sys(f, "personality"), r = sys(f, "read");
+    add_ent(f->p, t, ALLOW);
+    add_cond(f->p, t, ERRNO, 0, OP_GT, 5);
+    add_cond(f->p, t, ERRNO, 1, OP_EQ, 3);
+    add_ent(f->p, r, ALLOW);
+    struct cprof *out = lower(f->p);
+    assert_true(verdict_eq(eval2(out, t, 0, 0), ERRNO));
+    bool said = false;
+    for (size_t i = 0; i < out->nents; i++)
+        if (out->ents[i].sys == t)
+            said = strstr(out->origins[out->ents[i].origin], "for every call") != NULL;
+    assert_true(said);
+    uint32_t *which = NULL;
+    size_t n = 0;
+    assert_int_equal(profile_inexact(f->p, &which, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(which[0], t);
+    free(which);
+    cprof_free(out);
+    /* Exact profiles name none. */
+    struct cprof *q = new_prof(ERRNO);
+    add_ent(q, r, ALLOW);
+    add_cond(q, t, ALLOW, 0, OP_EQ, 0);
+    assert_int_equal(profile_inexact(q, &which, &n), 0);
+    assert_int_equal(n, 0);
+    assert_null(which);
+    cprof_free(q);
+}
+
 /* A comparison no value passes (LT 0) makes a rule that applies to no call: left out. */
 static void test_empty_interval_is_left_out(void **state)
 {
@@ -639,6 +753,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tightening_condition_complement_in_pieces, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_render_never_mixes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_several_tightening_conditions_on_one_argument, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_tightening_on_two_arguments_is_said, setup, teardown),
         cmocka_unit_test_setup_teardown(test_masked_eq_that_never_holds_is_left_out, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_subsumed_conditions_are_left_out, setup, teardown),
