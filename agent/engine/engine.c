@@ -1861,6 +1861,21 @@ static bool startup_exempt(uint32_t sys, void *userdata)
     return startup_set_has(startup_set(x->e, x->mode), sys);
 }
 
+/* The syscalls of a ProfileStricter Event: the first INEXACT_NAMED by name, the rest counted. */
+#define INEXACT_NAMED 5
+static int inexact_text(struct engine *e, const uint32_t *sys, size_t n, char **ret)
+{
+    size_t len = 0;
+    FILE *f = open_memstream(ret, &len);
+    if (!f)
+        return -ENOMEM;
+    for (size_t i = 0; i < n && i < INEXACT_NAMED; i++)
+        fprintf(f, "%s%s", i ? ", " : "", sysdb_name(e->db, sys[i]));
+    if (n > INEXACT_NAMED)
+        fprintf(f, " and %zu more", n - INEXACT_NAMED);
+    return fclose(f) == 0 ? 0 : -ENOMEM;
+}
+
 /* The message of ProfileBlocksStartup (and of compile's and validate's warning) when p
  * blocks start-up syscalls of mode m; *ret stays NULL when it blocks none. */
 static int startup_warning(struct engine *e, const struct cprof *p, enum startup_mode m, char **ret)
@@ -1970,6 +1985,10 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
     _cleanup_free_ struct cprof **merged = calloc(npods, sizeof(*merged));
     _cleanup_free_ char **json = calloc(npods, sizeof(*json));
     _cleanup_free_ size_t *jlen = calloc(npods, sizeof(*jlen));
+    /* The syscalls the written profile gives one action for every call, stricter than their
+     * conditions mean (profile_inexact()): of merged[0], then of the intersection. */
+    _cleanup_free_ uint32_t *inexact = NULL;
+    size_t ninexact = 0;
     _cleanup_free_ const struct pod **mpod = calloc(npods, sizeof(*mpod)); /* merged[i]'s pod */
     if (!merged || !json || !jlen || !mpod)
         return -ENOMEM;
@@ -2114,7 +2133,10 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                 if (r >= 0 && e->startup)
                     r = startup_apply_set(merged[nmerged], startup_set(e, mode));
                 struct kerr big = {0};
-                if (r >= 0)
+                if (r >= 0 && nmerged == 0)
+                    r = profile_render_noted(merged[nmerged], e->db, &json[nmerged], &jlen[nmerged],
+                                             &big, &inexact, &ninexact);
+                else if (r >= 0)
                     r = profile_render_bounded(merged[nmerged], e->db, &json[nmerged],
                                                &jlen[nmerged], &big);
                 if (r == -E2BIG) {
@@ -2205,8 +2227,12 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                 res.prof = inter;
                 bool none = r >= 0 && inter->arches == 0;
                 struct kerr big = {0};
+                free(inexact);
+                inexact = NULL;
+                ninexact = 0;
                 if (r >= 0 && !none)
-                    r = profile_render_bounded(inter, e->db, &final, &final_len, &big);
+                    r = profile_render_noted(inter, e->db, &final, &final_len, &big, &inexact,
+                                             &ninexact);
                 if (r == -E2BIG) {
                     r = 0;
                     for (size_t i = 0; r >= 0 && i < npods; i++)
@@ -2250,6 +2276,16 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                 r = startup_warning(e, res.prof, mode, &warning);
             for (size_t i = 0; r >= 0 && warning && i < npods; i++)
                 r = emit(ops, pods[i]->pod, "ProfileBlocksStartup", "kscmp/%s: %s", rel, warning);
+            _cleanup_free_ char *names = NULL;
+            if (r >= 0 && res.action == FILE_WRITE && ninexact)
+                r = inexact_text(e, inexact, ninexact, &names);
+            for (size_t i = 0; r >= 0 && names && i < npods; i++)
+                r = emit(ops, pods[i]->pod, "ProfileStricter",
+                         "kscmp/%s: %s: the policies' conditions cannot be written as seccomp "
+                         "rules beside an unconditional rule of another action: every call gets "
+                         "the strictest action, more than the policies say (`kubectl kscmp "
+                         "explain pod` names the rules)",
+                         rel, names);
         }
     }
     for (size_t i = 0; r >= 0 && res.action == FILE_WRITE && i < nconly; i++) {

@@ -212,7 +212,7 @@ struct file_result {
 struct engine_event {
     const struct pod *pod;
     const char *reason; /* ProfileRefused, NoPolicy, PolicyInvalid, ProfileConflict,
-                         * ProfileBlocksStartup, ClusterPoliciesOnly */
+                         * ProfileBlocksStartup, ProfileStricter, ClusterPoliciesOnly */
     const char *message;
     const char *cause; /* the reason alone, without what the agent does about it: PolicyInvalid:
                         * the invalid policy's own message; NoPolicy: why none contributes;

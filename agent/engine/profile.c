@@ -2130,13 +2130,37 @@ int profile_render(const struct cprof *in, const struct sysdb *db, char **ret_js
     return profile_render_bounded(in, db, ret_json, ret_len, NULL);
 }
 
+static int render(const struct cprof *in, const struct sysdb *db, char **ret_json, size_t *ret_len,
+                  struct kerr *err, struct inexact *inexact);
+
 int profile_render_bounded(const struct cprof *in, const struct sysdb *db, char **ret_json,
                            size_t *ret_len, struct kerr *err)
+{
+    return render(in, db, ret_json, ret_len, err, NULL);
+}
+
+int profile_render_noted(const struct cprof *in, const struct sysdb *db, char **ret_json,
+                         size_t *ret_len, struct kerr *err, uint32_t **ret_inexact,
+                         size_t *ret_ninexact)
+{
+    struct inexact x = {0};
+    int r = render(in, db, ret_json, ret_len, err, &x);
+    if (r < 0) {
+        free(x.sys);
+        return r;
+    }
+    *ret_inexact = x.sys;
+    *ret_ninexact = x.n;
+    return 0;
+}
+
+static int render(const struct cprof *in, const struct sysdb *db, char **ret_json, size_t *ret_len,
+                  struct kerr *err, struct inexact *inexact)
 {
     /* What the runtime can enforce: libseccomp lets an unconditional rule swallow the
      * conditional ones of the same syscall (profile.h: render lowers first). */
     _cleanup_(cprof_freep) struct cprof *p = NULL;
-    int r = profile_lower(in, &p);
+    int r = lower(in, &p, inexact);
     if (r < 0)
         return r;
     if ((r = profile_check_bounds(p, err)) < 0)

@@ -144,6 +144,12 @@ int profile_render(const struct cprof *p, const struct sysdb *db, char **ret_jso
 int profile_render_bounded(const struct cprof *p, const struct sysdb *db, char **ret_json,
                            size_t *ret_len, struct kerr *err);
 
+/* profile_render_bounded(), and the syscalls profile_inexact() would name (*ret_inexact freed by
+ * the caller; NULL and 0 when none), from the same lowering. */
+int profile_render_noted(const struct cprof *in, const struct sysdb *db, char **ret_json,
+                         size_t *ret_len, struct kerr *err, uint32_t **ret_inexact,
+                         size_t *ret_ninexact);
+
 /* The rules and argument conditions bounds alone, on a profile as render hands it to the
  * runtime (lowered): 0, or -E2BIG and why. */
 int profile_check_bounds(const struct cprof *p, struct kerr *err);

@@ -886,6 +886,8 @@ static int cli_on_event(const struct engine_event *ev, void *userdata)
         o->cluster_only += strcmp(ev->reason, "ClusterPoliciesOnly") == 0;
         return 0; /* note_unnamed() says it */
     }
+    if (strcmp(ev->reason, "ProfileStricter") == 0)
+        return 0; /* said once for the file, not per pod (compile_or_explain) */
     bool warning = strcmp(ev->reason, "ProfileConflict") == 0 ||
                    strcmp(ev->reason, "ProfileBlocksStartup") == 0;
     if (!warning)

@@ -53,9 +53,10 @@ static const char *const status_help =
     "                            [--kubeconfig FILE] [--context NAME]\n\n"
     "Lists the policies that are not Ready and why, and the pods with kscmp Warning Events\n"
     "(NoPolicy, PolicyInvalid, ProfileRefused, NamespaceUnknown, ProfileConflict,\n"
-    "ProfileStale, ProfileBlocksStartup) that still hold, and the agents not Ready (kscmp's\n"
-    "DaemonSets, labelled app.kubernetes.io/part-of=kscmp, app.kubernetes.io/component=agent,\n"
-    "with why each pod is not); exits 1 if there are any, so it can gate CI.\n"
+    "ProfileStale, ProfileBlocksStartup, ProfileStricter) that still hold, and the agents not\n"
+    "Ready (kscmp's DaemonSets, labelled app.kubernetes.io/part-of=kscmp,\n"
+    "app.kubernetes.io/component=agent, with why each pod is not); exits 1 if there are any,\n"
+    "so it can gate CI.\n"
     "ClusterSeccompPolicies are always included; when they cannot be read (a namespace\n"
     "owner's Role), the report says so and covers the namespace alone. A namespace that does\n"
     "not exist is an error. Nothing is changed.\n\n"
@@ -1787,7 +1788,8 @@ int cli_cluster_status(int argc, char **argv)
                 }
             } else if (strcmp(reason, "NoPolicy") == 0 || strcmp(reason, "PolicyInvalid") == 0 ||
                        strcmp(reason, "ProfileRefused") == 0 ||
-                       strcmp(reason, "NamespaceUnknown") == 0) {
+                       strcmp(reason, "NamespaceUnknown") == 0 ||
+                       strcmp(reason, "ProfileStricter") == 0) {
                 /* Without the Namespace's labels or the policies of a kind that could not be
                  * listed (the cluster's, or KubeArmor's), what is owed is not known: the Event
                  * counts. */

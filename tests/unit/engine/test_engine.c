@@ -985,6 +985,49 @@ static void test_shared_file_conflict(void **state)
 }
 
 /* A deleted pod's file is reported removed once, then forgotten. */
+/* A profile stricter than its policies say (conditions on two arguments beside an
+ * unconditional Allow: every personality call blocked) is written, and its pods told why:
+ * ProfileStricter, naming the syscall; a policy set that lowers exactly tells nothing. */
+static void test_stricter_profile_is_told(void **state)
+{
+    struct engine *e = engine_for(
+        "x86_64",
+        OBJS(POL("web", "  defaultAction: Block\n  selector: {}\n"
+                        "  seccomp: {syscalls: [personality, read], action: Allow}\n"),
+             POL("b", "  selector: {}\n  rules:\n"
+                      "  - {syscalls: [personality], action: Block, args: [{index: 0, op: GT, "
+                      "value: 5}]}\n"
+                      "  - {syscalls: [personality], action: Block, args: [{index: 1, op: EQ, "
+                      "value: 3}]}\n"),
+             POD("demo", "p", "{app: x}", "kscmp/demo/web.json"),
+             POD("demo", "q", "{app: other}", "kscmp/demo/web.json")));
+    engine_set_startup(e, false);
+    struct rec r = {0};
+    sync_rec(e, &r);
+    want_file(&r, "demo/web.json", FILE_WRITE);
+    assert_int_equal(events_of(&r, "demo/p", "ProfileStricter"), 1);
+    assert_int_equal(events_of(&r, "demo/q", "ProfileStricter"), 1);
+    const struct revent *ev = event_of(&r, "demo/p", "ProfileStricter");
+    assert_non_null(strstr(ev->message, "kscmp/demo/web.json: personality: "));
+    /* The conditions on one argument instead: exact, nothing told. */
+    load(e, OBJS(POL("b", "  selector: {}\n  rules:\n"
+                          "  - {syscalls: [personality], action: Block, args: [{index: 0, op: GT, "
+                          "value: 5}]}\n"
+                          "  - {syscalls: [personality], action: Block, args: [{index: 0, op: EQ, "
+                          "value: 5}]}\n")));
+    sync_rec(e, &r);
+    json_t *root = written(&r, "demo/web.json");
+    assert_non_null(root);
+    assert_string_equal(eval1(root, "personality", 0).s, "ALLOW");
+    assert_string_equal(eval1(root, "personality", 4).s, "ALLOW");
+    assert_string_equal(eval1(root, "personality", 5).s, "ERRNO(1)");
+    assert_string_equal(eval1(root, "personality", 8).s, "ERRNO(1)");
+    json_decref(root);
+    assert_int_equal(events_of(&r, "demo/p", "ProfileStricter"), 0);
+    rec_clear(&r);
+    engine_free(e);
+}
+
 static void test_pod_deleted(void **state)
 {
     (void)state;
@@ -2498,6 +2541,7 @@ int main(void)
         cmocka_unit_test(test_f1d_missing_parent_typo),
         cmocka_unit_test(test_f2_defined_twice_takes_neither),
         cmocka_unit_test(test_shared_file_conflict),
+        cmocka_unit_test(test_stricter_profile_is_told),
         cmocka_unit_test(test_pod_deleted),
         cmocka_unit_test(test_incremental_scope),
         cmocka_unit_test(test_incremental_parents_and_selectors),
