@@ -727,6 +727,26 @@ def s_event_budget(E):
     E.delete(p)
 
 
+def s_stricter(E):
+    """Conditions on two arguments beside an unconditional Allow cannot be written exactly: the
+    file blocks every personality call, and the pod is told (ProfileStricter)."""
+    r, a, ns = E.r, E.a, "e2e-stricter"
+    rel = f"{ns}/web.json"
+    E.apply(namespace(ns), policy(ns, "web", ["personality", "read"], default="Block", selector={}),
+            policy(ns, "b", selector={}, rules=[
+                {"syscalls": ["personality"], "action": "Block", "args": [{"index": 0, "op": "GT", "value": 5}]},
+                {"syscalls": ["personality"], "action": "Block", "args": [{"index": 1, "op": "EQ", "value": 3}]}]),
+            pod(ns, "p", f"kscmp/{rel}"))
+    r.step("stricter: file written, every personality call blocked", E.wait_profile, a, rel,
+           exp(["read"], ["personality"], exact=False))
+    ev = r.step("stricter: a ProfileStricter Event on the pod names personality", E.wait_event, ns, "p",
+                "ProfileStricter", "personality")
+    r.check(f"kscmp/{rel}: personality: " in ev.get("message", ""), "stricter: the message names the file",
+            ev.get("message"))
+    E.delete(pod(ns, "p"))
+    r.step("stricter: pod deleted -> file removed", E.wait_absent, a, rel)
+
+
 def s_status_readback(E):
     """Status and Events read back with kubectl; no status patch when nothing changed."""
     r, a, ns = E.r, E.a, "e2e-idle"
@@ -1468,7 +1488,7 @@ def s_event_restart(E):
 SCENARIOS = [
     ("start", s_start), ("vectors", s_vectors), ("lifecycle", s_lifecycle),
     ("namespace-labels", s_namespace_labels), ("invalid", s_invalid_then_fixed), ("conflict", s_conflict),
-    ("other-nodes", s_other_nodes), ("event-budget", s_event_budget), ("status", s_status_readback), ("stale", s_stale),
+    ("other-nodes", s_other_nodes), ("event-budget", s_event_budget), ("stricter", s_stricter), ("status", s_status_readback), ("stale", s_stale),
     ("status-herd", s_status_herd), ("retry", s_write_retry), ("token", s_token_rotation),
     ("restart", s_restart_churn), ("crd-404", s_crd_404), ("event-restart", s_event_restart),
     ("kill", s_kill_restart), ("paging", s_paging),
