@@ -1863,14 +1863,23 @@ static bool startup_exempt(uint32_t sys, void *userdata)
 
 /* The syscalls of a ProfileStricter Event: the first INEXACT_NAMED by name, the rest counted. */
 #define INEXACT_NAMED 5
+static int cmp_str(const void *a, const void *b);
 static int inexact_text(struct engine *e, const uint32_t *sys, size_t n, char **ret)
 {
+    /* In name order: ids depend on the order names were first seen, and the message must
+     * not (an incremental engine tells what a fresh one does). */
+    _cleanup_free_ const char **names = calloc(n, sizeof(*names));
+    if (!names)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        names[i] = sysdb_name(e->db, sys[i]);
+    qsort(names, n, sizeof(*names), cmp_str);
     size_t len = 0;
     FILE *f = open_memstream(ret, &len);
     if (!f)
         return -ENOMEM;
     for (size_t i = 0; i < n && i < INEXACT_NAMED; i++)
-        fprintf(f, "%s%s", i ? ", " : "", sysdb_name(e->db, sys[i]));
+        fprintf(f, "%s%s", i ? ", " : "", names[i]);
     if (n > INEXACT_NAMED)
         fprintf(f, " and %zu more", n - INEXACT_NAMED);
     return fclose(f) == 0 ? 0 : -ENOMEM;

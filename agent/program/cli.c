@@ -822,12 +822,18 @@ static int inexact_names(const struct cprof *p, const struct sysdb *db, char **r
     int r = profile_inexact(p, &sys, &n);
     if (r < 0 || n == 0)
         return r;
+    _cleanup_free_ const char **names = calloc(n, sizeof(*names));
+    if (!names)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        names[i] = sysdb_name(db, sys[i]);
+    qsort(names, n, sizeof(*names), cmp_strp);
     size_t len = 0;
     FILE *f = open_memstream(ret, &len);
     if (!f)
         return -ENOMEM;
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "%s%s", i ? " " : "", sysdb_name(db, sys[i]));
+        fprintf(f, "%s%s", i ? " " : "", names[i]);
     return fclose(f) == 0 ? 0 : -ENOMEM;
 }
 
