@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "engine/engine.h"
 #include "kube/agent_pods.h"
 #include "kube/client.h"
+#include "kube/daemon_nodes.h"
 #include "kube/fetch.h"
 #include "kube/stale_pods.h"
 #include "program/cli.h"
@@ -55,8 +57,11 @@ static const char *const status_help =
     "(NoPolicy, PolicyInvalid, ProfileRefused, NamespaceUnknown, ProfileConflict,\n"
     "ProfileStale, ProfileBlocksStartup, ProfileStricter) that still hold, and the agents not\n"
     "Ready (kscmp's DaemonSets, labelled app.kubernetes.io/part-of=kscmp,\n"
-    "app.kubernetes.io/component=agent, with why each pod is not); exits 1 if there are any,\n"
-    "so it can gate CI.\n"
+    "app.kubernetes.io/component=agent, with why each pod is not), the nodes without a kscmp\n"
+    "agent pod (and why: a taint the DaemonSet does not tolerate, its nodeSelector or node\n"
+    "affinity, the node NotReady) and the pods there that use a kscmp file (they cannot\n"
+    "start); exits 1 if there are any problems (a node without an agent is one only when such\n"
+    "a pod is bound to it), so it can gate CI.\n"
     "ClusterSeccompPolicies are always included; when they cannot be read (a namespace\n"
     "owner's Role), the report says so and covers the namespace alone. A namespace that does\n"
     "not exist is an error. Nothing is changed.\n\n"
@@ -838,7 +843,8 @@ static char *cluster_only_note(struct world *w, const char *ns, const char *name
     return note;
 }
 
-static int read_agents(struct world *w, json_t *agents, struct kerr *err);
+static int explain_agent(struct world *w, const char *node_name, json_t *node, FILE *t,
+                         json_t *out);
 
 int cli_cluster_explain(int argc, char **argv)
 {
@@ -1067,27 +1073,11 @@ int cli_cluster_explain(int argc, char **argv)
         return EXIT_INVALID;
     fprintf(t, "Pod %s/%s on node %s (%s, %s)\n", ns, o.pod, node_name ? node_name : "(none yet)",
             arch_get((size_t)arch)->name, arch_note);
-    /* The node's agent, when its pod is known not to be Ready: then the node's file is not
-     * kept up to date, whatever follows says. Quiet when the agents cannot be read. */
-    if (node_name) {
-        _cleanup_(json_decrefp) json_t *agents = json_object();
-        struct kerr aerr = {0};
-        if (agents && read_agents(&w, agents, &aerr) > 0) {
-            size_t k;
-            json_t *a;
-            json_array_foreach(json_object_get(agents, "notReady"), k, a)
-            {
-                if (strcmp(str_at(a, "node"), node_name) != 0)
-                    continue;
-                fprintf(t,
-                        "  The kscmp agent of this node is not Ready (%s/%s: %s): the node's "
-                        "files are not kept up to date meanwhile; below is what it would write.\n",
-                        str_at(a, "namespace"), str_at(a, "name"), str_at(a, "why"));
-                json_object_set_new(out, "agentNotReady", json_incref(a));
-                break;
-            }
-        }
-    }
+    /* The node's agent, when it has none or its pod is known not to be Ready: then the
+     * node's files are not written or not kept up to date, whatever follows says. Quiet when
+     * the agents cannot be read. */
+    if (node_name && (r = explain_agent(&w, node_name, node, t, out)) < 0)
+        return EXIT_INVALID;
     fprintf(t, "\nContainers:\n");
     for (size_t i = 0; i < cs.n; i++) {
         struct ctr *x = &cs.v[i];
@@ -1400,23 +1390,57 @@ static size_t pending_count(struct world *w)
 #define MAX_AGENT_PODS 100000     /* agent pods read, one per node */
 #define MAX_AGENT_PODS_LISTED 256 /* of those not Ready, listed (all are counted) */
 
+/* What read_agents() reads besides the report's "agents", for the nodes that have none. */
+struct agent_scan {
+    const char *node; /* read the agent pods of this node alone (explain pod); NULL: all */
+    json_t *specs;    /* the pod template spec of each DaemonSet of "daemonSets", in order */
+    json_t *nodes;    /* node name -> true: a node with an agent pod of one of them */
+    char *unread;     /* why some agent pods could not be listed (NULL: every one was) */
+};
+
+static void agent_scan_free(struct agent_scan *s)
+{
+    json_decref(s->specs);
+    json_decref(s->nodes);
+    free(s->unread);
+    *s = (struct agent_scan){0};
+}
+
+static int agent_scan_init(struct agent_scan *s, const char *node)
+{
+    *s = (struct agent_scan){.node = node, .specs = json_array(), .nodes = json_object()};
+    return s->specs && s->nodes ? 0 : -ENOMEM;
+}
+
+struct agent_sets {
+    json_t *sets;  /* the DaemonSets read: {namespace, name, uid, desired, ready} */
+    json_t *specs; /* and their pod template specs (NULL: not kept) */
+};
+
 static int collect_agent_set(json_t *item, void *userdata)
 {
-    json_t *sets = userdata;
+    struct agent_sets *c = userdata;
     json_t *md = json_object_get(item, "metadata"), *st = json_object_get(item, "status");
     const char *ns = str_at(md, "namespace"), *name = str_at(md, "name");
-    if (!dns_label_valid(ns) || json_array_size(sets) >= MAX_AGENT_SETS)
+    if (!dns_label_valid(ns) || json_array_size(c->sets) >= MAX_AGENT_SETS)
         return 0; /* its namespace goes into a request path: a valid one only */
     json_int_t desired = json_integer_value(json_object_get(st, "desiredNumberScheduled"));
     json_int_t ready = json_integer_value(json_object_get(st, "numberReady"));
-    return json_array_append_new(sets, json_pack("{s:s, s:s, s:s, s:I, s:I}", "namespace", ns,
-                                                 "name", name, "uid", str_at(md, "uid"), "desired",
-                                                 desired, "ready", ready));
+    if (c->specs) {
+        json_t *spec =
+            json_object_get(json_object_get(json_object_get(item, "spec"), "template"), "spec");
+        if (json_array_append_new(c->specs, spec ? json_incref(spec) : json_null()) < 0)
+            return -ENOMEM;
+    }
+    return json_array_append_new(c->sets, json_pack("{s:s, s:s, s:s, s:I, s:I}", "namespace", ns,
+                                                    "name", name, "uid", str_at(md, "uid"),
+                                                    "desired", desired, "ready", ready));
 }
 
 struct agent_pods {
     json_t *sets;      /* the DaemonSets read */
     json_t *not_ready; /* every agent pod not Ready: {namespace, name, node, daemonSet, why} */
+    json_t *nodes;     /* node name -> true, for every agent pod (NULL: not asked) */
 };
 
 static int collect_agent_pod(json_t *item, void *userdata)
@@ -1430,12 +1454,16 @@ static int collect_agent_pod(json_t *item, void *userdata)
         if (owner && strcmp(str_at(x, "uid"), owner) == 0)
             set = x;
     }
-    if (!set || agent_pod_ready(item) || json_array_size(c->not_ready) >= MAX_AGENT_PODS_LISTED)
-        return 0; /* not one of the DaemonSets' pods, or Ready */
+    if (!set)
+        return 0; /* not one of the DaemonSets' pods */
+    const char *node = str_at(json_object_get(item, "spec"), "nodeName");
+    if (c->nodes && *node && json_object_set_new(c->nodes, node, json_true()) < 0)
+        return -ENOMEM;
+    if (agent_pod_ready(item) || json_array_size(c->not_ready) >= MAX_AGENT_PODS_LISTED)
+        return 0;
     char why[AGENT_WHY_QUOTE + 200];
     agent_pod_why(item, why, sizeof(why));
     json_t *md = json_object_get(item, "metadata");
-    const char *node = str_at(json_object_get(item, "spec"), "nodeName");
     return json_array_append_new(
         c->not_ready, json_pack("{s:s, s:s, s:s, s:s, s:s}", "namespace", str_at(md, "namespace"),
                                 "name", str_at(md, "name"), "node", *node ? node : "(none)",
@@ -1444,15 +1472,18 @@ static int collect_agent_pod(json_t *item, void *userdata)
 
 /* Reads kscmp's agent DaemonSets into agents {daemonSets, notReady} and returns how many
  * agents are missing (desired less Ready, or the pods found not Ready if more); -EACCES when
- * DaemonSets cannot be listed (agents then holds "unreadable", the server's words). */
-static int read_agents(struct world *w, json_t *agents, struct kerr *err)
+ * DaemonSets cannot be listed (agents then holds "unreadable", the server's words). The agent
+ * pods are read where a DaemonSet has fewer Ready than desired; with scan, everywhere (of
+ * scan->node alone if set), and scan says which nodes have one. */
+static int read_agents(struct world *w, json_t *agents, struct agent_scan *scan, struct kerr *err)
 {
     json_t *sets = json_array(), *not_ready = json_array();
     if (!sets || !not_ready || json_object_set_new(agents, "daemonSets", sets) < 0 ||
         json_object_set_new(agents, "notReady", not_ready) < 0)
         return -ENOMEM;
+    struct agent_sets as = {sets, scan ? scan->specs : NULL};
     int r = kube_fetch_list(w->f, "/apis/apps/v1/daemonsets?" AGENT_SELECTOR, MAX_LIST,
-                            collect_agent_set, sets, err);
+                            collect_agent_set, &as, err);
     if (r == -EACCES || r == -EPERM) {
         json_object_set_new(agents, "unreadable", json_string(err->msg));
         *err = (struct kerr){0};
@@ -1460,33 +1491,41 @@ static int read_agents(struct world *w, json_t *agents, struct kerr *err)
     }
     if (r < 0)
         return r;
+    _cleanup_free_ char *node_sel = NULL;
+    if (scan && scan->node) {
+        _cleanup_free_ char *esc = kube_escape(scan->node);
+        if (!esc || asprintf(&node_sel, "&fieldSelector=spec.nodeName%%3D%s", esc) < 0)
+            return -ENOMEM;
+    }
     long missing = 0;
     size_t i;
     json_t *set;
-    struct agent_pods c = {sets, not_ready};
+    struct agent_pods c = {sets, not_ready, scan ? scan->nodes : NULL};
+    _cleanup_(json_decrefp) json_t *listed = json_object(); /* namespaces whose pods were */
+    if (!listed)
+        return -ENOMEM;
     json_array_foreach(sets, i, set)
     {
         json_int_t gap = json_integer_value(json_object_get(set, "desired")) -
                          json_integer_value(json_object_get(set, "ready"));
-        if (gap <= 0)
-            continue;
-        missing += gap < INT_MAX ? (long)gap : INT_MAX; /* int32 counts, from outside */
+        if (gap > 0)
+            missing += gap < INT_MAX ? (long)gap : INT_MAX; /* int32 counts, from outside */
         /* Once per namespace: the pods of every DaemonSet of it come in one list. */
-        bool listed = false;
-        for (size_t k = 0; k < i; k++) {
-            json_t *o = json_array_get(sets, k);
-            listed |= strcmp(str_at(o, "namespace"), str_at(set, "namespace")) == 0 &&
-                      json_integer_value(json_object_get(o, "desired")) >
-                          json_integer_value(json_object_get(o, "ready"));
-        }
-        if (listed)
+        const char *ns = str_at(set, "namespace");
+        if ((gap <= 0 && !scan) || json_object_get(listed, ns))
             continue;
+        if (json_object_set_new(listed, ns, json_true()) < 0)
+            return -ENOMEM;
         _cleanup_free_ char *path = NULL;
-        if (asprintf(&path, "/api/v1/namespaces/%s/pods?%s", str_at(set, "namespace"),
-                     AGENT_SELECTOR) < 0)
+        if (asprintf(&path, "/api/v1/namespaces/%s/pods?%s%s", ns, AGENT_SELECTOR,
+                     node_sel ? node_sel : "") < 0)
             return -ENOMEM;
         r = kube_fetch_list(w->f, path, MAX_AGENT_PODS, collect_agent_pod, &c, err);
-        if (r == -EACCES || r == -EPERM) {
+        if (r == -ENOMEM)
+            return r;
+        if (r < 0 && scan && !scan->unread && !(scan->unread = strdup(err->msg)))
+            return -ENOMEM;
+        if (r == -EACCES || r == -EPERM || (r < 0 && scan)) {
             *err = (struct kerr){0}; /* the DaemonSet's counts still tell */
             continue;
         }
@@ -1498,8 +1537,303 @@ static int read_agents(struct world *w, json_t *agents, struct kerr *err)
     return missing > INT_MAX ? INT_MAX : (int)missing;
 }
 
-/* The text report's lines on the agents (read_agents()). */
-static void print_agents(json_t *agents)
+/* Appends to out (size > 0; NUL-terminated, "..." at its end when cut). */
+__attribute__((format(printf, 3, 4))) static void append(char *out, size_t size, const char *fmt,
+                                                         ...)
+{
+    size_t n = strnlen(out, size);
+    if (n + 1 >= size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(out + n, size - n, fmt, ap);
+    va_end(ap);
+    if (k > 0 && (size_t)k >= size - n && size > 4)
+        memcpy(out + size - 4, "...", 4);
+}
+
+/* Why node (a Node object; NULL: it could not be read) has no agent pod of the DaemonSets
+ * read (sets, their pod specs specs), into out: what keeps each of them off it when every one
+ * is kept off, else "no agent pod there"; and whether the node is not Ready. */
+static void agentless_why(json_t *sets, json_t *specs, json_t *node, char *out, size_t size)
+{
+    out[0] = '\0';
+    size_t i, kept_off = 0;
+    json_t *set;
+    char one[1024];
+    json_array_foreach(sets, i, set)
+    {
+        char id[300];
+        snprintf(id, sizeof(id), "%s/%s", str_at(set, "namespace"), str_at(set, "name"));
+        if (node && daemon_keeps_off(json_array_get(specs, i), node, id, one, sizeof(one))) {
+            append(out, size, "%s%s", kept_off ? "; " : "", one);
+            kept_off++;
+        }
+    }
+    if (!kept_off || kept_off < json_array_size(sets)) {
+        out[0] = '\0';
+        append(out, size, "no agent pod there");
+    }
+    const char *nr = node ? node_not_ready(node) : NULL;
+    if (nr)
+        append(out, size, "; %s", nr);
+}
+
+/* What explain pod says first of the agent of node node_name (its Node object node, NULL
+ * when it could not be read): none there (out's agentMissing), or its pod not Ready
+ * (agentNotReady). Nothing when the agents cannot be read. */
+static int explain_agent(struct world *w, const char *node_name, json_t *node, FILE *t, json_t *out)
+{
+    _cleanup_(json_decrefp) json_t *agents = json_object();
+    _cleanup_(agent_scan_free) struct agent_scan scan = {0};
+    struct kerr aerr = {0};
+    if (!agents || agent_scan_init(&scan, node_name) < 0)
+        return -ENOMEM;
+    int r = read_agents(w, agents, &scan, &aerr);
+    if (r == -ENOMEM)
+        return r;
+    json_t *sets = json_object_get(agents, "daemonSets");
+    if (r >= 0 && json_array_size(sets) && !scan.unread &&
+        !json_object_get(scan.nodes, node_name)) {
+        char why[2048];
+        agentless_why(sets, scan.specs, node, why, sizeof(why));
+        fprintf(t,
+                "  No kscmp agent runs on this node (%s): no kscmp file is written there, so a "
+                "container that uses one cannot start; below is what an agent would write.\n",
+                why);
+        return json_object_set_new(out, "agentMissing",
+                                   json_pack("{s:s, s:s}", "node", node_name, "why", why));
+    }
+    if (r <= 0)
+        return 0;
+    size_t k;
+    json_t *a;
+    json_array_foreach(json_object_get(agents, "notReady"), k, a)
+    {
+        if (strcmp(str_at(a, "node"), node_name) != 0)
+            continue;
+        fprintf(t,
+                "  The kscmp agent of this node is not Ready (%s/%s: %s): the node's "
+                "files are not kept up to date meanwhile; below is what it would write.\n",
+                str_at(a, "namespace"), str_at(a, "name"), str_at(a, "why"));
+        return json_object_set_new(out, "agentNotReady", json_incref(a));
+    }
+    return 0;
+}
+
+/* The nodes without an agent (compare_nodes()). */
+#define MAX_NODES 20000               /* Nodes read (Kubernetes supports 5,000 a cluster) */
+#define MAX_AGENTLESS_LISTED 256      /* nodes without an agent, listed (all are counted) */
+#define MAX_AGENTLESS_LOOKED_AT 50    /* of those, the nodes whose pods are read */
+#define MAX_NODE_PODS 10000           /* pods of one node read */
+#define MAX_AGENTLESS_PODS_LISTED 256 /* pods on them that use a kscmp file, listed */
+
+struct node_cmp {
+    json_t *sets, *specs; /* the DaemonSets read, and their pod specs */
+    json_t *agent_nodes;  /* node name -> true: a node with an agent pod */
+    json_t *agentless;    /* [{node, why, ready}] */
+    size_t nodes, nagentless;
+};
+
+static int collect_node(json_t *item, void *userdata)
+{
+    struct node_cmp *c = userdata;
+    const char *name = str_at(json_object_get(item, "metadata"), "name");
+    if (!dns_subdomain_valid(name))
+        return 0; /* it goes into a request path */
+    c->nodes++;
+    if (json_object_get(c->agent_nodes, name))
+        return 0;
+    if (c->nagentless++ >= MAX_AGENTLESS_LISTED)
+        return 0;
+    char why[2048];
+    agentless_why(c->sets, c->specs, item, why, sizeof(why));
+    return json_array_append_new(c->agentless, json_pack("{s:s, s:s, s:b}", "node", name, "why",
+                                                         why, "ready", !node_not_ready(item)));
+}
+
+/* The pods of one node without an agent that use a kscmp file (in the status's scope). */
+struct node_pods_cmp {
+    json_t *node; /* its entry of nodesWithoutAgent */
+    json_t *pods; /* podsWithoutAgent: [{namespace, name, node, file, why}] */
+    size_t npods; /* all of them, listed or not */
+    size_t here;  /* those of this node */
+};
+
+static int collect_agentless_pod(json_t *item, void *userdata)
+{
+    struct node_pods_cmp *c = userdata;
+    const char *phase = str_at(json_object_get(item, "status"), "phase");
+    if (strcmp(phase, "Succeeded") == 0 || strcmp(phase, "Failed") == 0)
+        return 0; /* done: it needs no file any more */
+    struct object o = {0};
+    struct kerr err = {0};
+    int r = decode_api(item, "v1", "Pod", &o, &err);
+    if (r < 0 || o.type != OBJ_POD) {
+        object_clear(&o);
+        return r == -ENOMEM ? r : 0; /* what cannot be read cannot be said */
+    }
+    _cleanup_free_ char *rel = NULL;
+    for (size_t i = 0; i < o.pod->nrefs && !rel; i++) {
+        char *x = NULL;
+        if (engine_classify_ref(o.pod->ns, o.pod->refs[i], &x, NULL) == 0)
+            rel = x;
+        else
+            free(x);
+    }
+    r = 0;
+    if (rel) {
+        c->npods++;
+        c->here++;
+        if (json_array_size(c->pods) < MAX_AGENTLESS_PODS_LISTED) {
+            const char *node = str_at(c->node, "node");
+            bool running = strcmp(phase, "Running") == 0;
+            _cleanup_free_ char *file = NULL, *why = NULL;
+            json_t *p = NULL;
+            if (asprintf(&file, "kscmp/%s", rel) < 0 ||
+                asprintf(&why, "%s: no kscmp agent on node %s (%s)",
+                         running ? "running, but its file there is not kept up to date"
+                                 : "cannot start",
+                         node, str_at(c->node, "why")) < 0 ||
+                !(p = json_pack("{s:s, s:s, s:s, s:s, s:s}", "namespace", o.pod->ns, "name",
+                                o.pod->name, "node", node, "file", file, "why", why)) ||
+                json_array_append_new(c->pods, p) < 0)
+                r = -ENOMEM;
+        }
+    }
+    object_clear(&o);
+    return r;
+}
+
+/* Compares the nodes with the agent pods read (scan): agents gets nodesWithoutAgent
+ * [{node, why, ready, kscmpPods}] (how many there are: nodesWithoutAgentCount, of nodes) and
+ * podsWithoutAgent, the pods of scope ns (NULL: all) on the first MAX_AGENTLESS_LOOKED_AT of
+ * them that use a kscmp file (all of them: podsWithoutAgentCount; the nodes not looked at:
+ * nodesNotLookedAt). Returns how many such pods there are. When the Nodes or some agent pods
+ * cannot be listed, agents says so (nodesUnreadable) and nothing is compared. */
+static int compare_nodes(struct world *w, json_t *agents, struct agent_scan *scan, const char *ns,
+                         struct kerr *err)
+{
+    json_t *sets = json_object_get(agents, "daemonSets");
+    if (json_object_get(agents, "unreadable") || !json_array_size(sets))
+        return 0; /* no kscmp DaemonSet read: agents run some other way, or are not known */
+    if (scan->unread)
+        return json_object_set_new(
+                   agents, "nodesUnreadable",
+                   json_sprintf("the agent pods cannot be listed: %s", scan->unread)) < 0
+                   ? -ENOMEM
+                   : 0;
+    struct node_cmp c = {sets, scan->specs, scan->nodes, json_array(), 0, 0};
+    if (!c.agentless || json_object_set_new(agents, "nodesWithoutAgent", c.agentless) < 0)
+        return -ENOMEM;
+    int r = kube_fetch_list(w->f, "/api/v1/nodes", MAX_NODES, collect_node, &c, err);
+    if (r == -EACCES || r == -EPERM || r == -E2BIG) {
+        json_object_del(agents, "nodesWithoutAgent");
+        json_object_set_new(agents, "nodesUnreadable", json_string(err->msg));
+        *err = (struct kerr){0};
+        return 0;
+    }
+    if (r < 0)
+        return r;
+    json_t *pods = json_array();
+    if (!pods || json_object_set_new(agents, "podsWithoutAgent", pods) < 0)
+        return -ENOMEM;
+    json_object_set_new(agents, "nodes", json_integer((json_int_t)c.nodes));
+    json_object_set_new(agents, "nodesWithoutAgentCount", json_integer((json_int_t)c.nagentless));
+    size_t looked = 0, i;
+    json_t *node;
+    struct node_pods_cmp pc = {NULL, pods, 0, 0};
+    json_array_foreach(c.agentless, i, node)
+    {
+        if (looked >= MAX_AGENTLESS_LOOKED_AT)
+            break;
+        _cleanup_free_ char *esc = kube_escape(str_at(node, "node"));
+        _cleanup_free_ char *path = NULL;
+        if (!esc ||
+            (ns ? asprintf(&path, "/api/v1/namespaces/%s/pods?fieldSelector=spec.nodeName%%3D%s",
+                           ns, esc)
+                : asprintf(&path, "/api/v1/pods?fieldSelector=spec.nodeName%%3D%s", esc)) < 0)
+            return -ENOMEM;
+        pc.node = node;
+        pc.here = 0;
+        r = kube_fetch_list(w->f, path, MAX_NODE_PODS, collect_agentless_pod, &pc, err);
+        if (r == -ENOMEM)
+            return r;
+        if (r < 0) {
+            json_object_set_new(agents, "podsUnreadable", json_string(err->msg));
+            *err = (struct kerr){0};
+            break;
+        }
+        looked++;
+        json_object_set_new(node, "kscmpPods", json_integer((json_int_t)pc.here));
+    }
+    json_object_set_new(agents, "nodesNotLookedAt",
+                        json_integer((json_int_t)(c.nagentless - looked)));
+    json_object_set_new(agents, "podsWithoutAgentCount", json_integer((json_int_t)pc.npods));
+    return pc.npods > INT_MAX ? INT_MAX : (int)pc.npods;
+}
+
+/* The text report's lines on the nodes without an agent and their pods (compare_nodes()). */
+static void print_agentless(json_t *agents, const char *scope)
+{
+    if (json_object_get(agents, "nodesUnreadable")) {
+        printf("Nodes: not compared with the agents (%s)\n", str_at(agents, "nodesUnreadable"));
+        return;
+    }
+    json_t *nodes = json_object_get(agents, "nodesWithoutAgent");
+    json_int_t count = json_integer_value(json_object_get(agents, "nodesWithoutAgentCount"));
+    if (!json_is_array(nodes))
+        return;
+    if (!count) {
+        printf("Nodes: %lld, each with a kscmp agent pod\n",
+               (long long)json_integer_value(json_object_get(agents, "nodes")));
+        return;
+    }
+    printf("\nNodes without a kscmp agent (%lld of %lld; pods there cannot use kscmp files):\n",
+           (long long)count, (long long)json_integer_value(json_object_get(agents, "nodes")));
+    size_t i;
+    json_t *n;
+    json_array_foreach(nodes, i, n)
+    {
+        json_t *kp = json_object_get(n, "kscmpPods");
+        json_int_t here = json_integer_value(kp);
+        printf("  %s: %s", str_at(n, "node"), str_at(n, "why"));
+        if (!json_is_integer(kp))
+            printf("\n");
+        else if (here)
+            printf("; %lld pod%s of %s there use%s a kscmp file (below)\n", (long long)here,
+                   here == 1 ? "" : "s", scope, here == 1 ? "s" : "");
+        else
+            printf("; no pod of %s there uses a kscmp file (not a problem: kscmp may be kept off "
+                   "a node on purpose)\n",
+                   scope);
+    }
+    if (count > (json_int_t)json_array_size(nodes))
+        printf("  ... and %lld more\n", (long long)(count - (json_int_t)json_array_size(nodes)));
+    json_int_t not_looked = json_integer_value(json_object_get(agents, "nodesNotLookedAt"));
+    if (json_object_get(agents, "podsUnreadable"))
+        printf("  The pods of %lld of them could not be listed: %s\n", (long long)not_looked,
+               str_at(agents, "podsUnreadable"));
+    else if (not_looked)
+        printf("  The pods of %lld of them were not looked at (at most %d nodes' are)\n",
+               (long long)not_looked, MAX_AGENTLESS_LOOKED_AT);
+    json_t *pods = json_object_get(agents, "podsWithoutAgent");
+    if (!json_array_size(pods))
+        return;
+    printf("\nPods on a node without a kscmp agent:\n");
+    json_array_foreach(pods, i, n)
+    {
+        printf("  %s/%s (%s): %s\n", str_at(n, "namespace"), str_at(n, "name"), str_at(n, "file"),
+               str_at(n, "why"));
+    }
+    json_int_t all = json_integer_value(json_object_get(agents, "podsWithoutAgentCount"));
+    if (all > (json_int_t)json_array_size(pods))
+        printf("  ... and %lld more\n", (long long)(all - (json_int_t)json_array_size(pods)));
+}
+
+/* The text report's lines on the agents (read_agents(), compare_nodes()); scope: the
+ * namespace's name, or "any namespace". */
+static void print_agents(json_t *agents, const char *scope)
 {
     json_t *sets = json_object_get(agents, "daemonSets");
     if (json_object_get(agents, "unreadable")) {
@@ -1521,14 +1855,15 @@ static void print_agents(json_t *agents)
                (long long)json_integer_value(json_object_get(set, "desired")));
     }
     json_t *not_ready = json_object_get(agents, "notReady");
-    if (!json_array_size(not_ready))
-        return;
-    printf("\nAgents not Ready (their nodes' files are not kept up to date):\n");
-    json_array_foreach(not_ready, i, set)
-    {
-        printf("  %s/%s on node %s: %s\n", str_at(set, "namespace"), str_at(set, "name"),
-               str_at(set, "node"), str_at(set, "why"));
+    if (json_array_size(not_ready)) {
+        printf("\nAgents not Ready (their nodes' files are not kept up to date):\n");
+        json_array_foreach(not_ready, i, set)
+        {
+            printf("  %s/%s on node %s: %s\n", str_at(set, "namespace"), str_at(set, "name"),
+                   str_at(set, "node"), str_at(set, "why"));
+        }
     }
+    print_agentless(agents, scope);
 }
 
 /* Whether Namespace ns exists: 1, 0, or a negative errno (-EACCES: not ours to read). */
@@ -1604,6 +1939,7 @@ int cli_cluster_status(int argc, char **argv)
     struct kerr err = {0};
     _cleanup_(world_free) struct world w = {0};
     _cleanup_(json_decrefp) json_t *agents = NULL; /* read_agents() */
+    _cleanup_(agent_scan_free) struct agent_scan scan = {0};
     int missing = 0;
     const char *ns = NULL;
     struct timespec start;
@@ -1637,7 +1973,12 @@ int cli_cluster_status(int argc, char **argv)
         json_decref(agents);
         if (!(agents = json_object()))
             return EXIT_INVALID;
-        if ((missing = read_agents(&w, agents, &err)) < 0 && missing != -EACCES) {
+        /* The nodes are compared once, after any waiting: the agent pods of every node. */
+        agent_scan_free(&scan);
+        if ((r = agent_scan_init(&scan, NULL)) < 0)
+            return EXIT_INVALID;
+        if ((missing = read_agents(&w, agents, o.wait_s ? NULL : &scan, &err)) < 0 &&
+            missing != -EACCES) {
             fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-missing));
             return EXIT_INVALID;
         }
@@ -1659,6 +2000,20 @@ int cli_cluster_status(int argc, char **argv)
         }
         world_empty(&w);
         sleep(1);
+    }
+    if (o.wait_s) {
+        json_decref(agents);
+        if (!(agents = json_object()))
+            return EXIT_INVALID;
+        if ((missing = read_agents(&w, agents, &scan, &err)) < 0 && missing != -EACCES) {
+            fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-missing));
+            return EXIT_INVALID;
+        }
+    }
+    int agentless_pods = compare_nodes(&w, agents, &scan, ns, &err);
+    if (agentless_pods < 0) {
+        fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-agentless_pods));
+        return EXIT_INVALID;
     }
     /* Some kind could not be listed: what its policies owe the pods is not known. */
     bool cluster_unread = false, any_unread = json_array_size(w.unreadable) > 0;
@@ -1805,7 +2160,8 @@ int cli_cluster_status(int argc, char **argv)
         json_array_append(jpods, p);
     }
     size_t agents_missing = missing > 0 ? (size_t)missing : 0;
-    size_t problems = json_array_size(not_ready) + pods_with_problems + agents_missing;
+    size_t problems =
+        json_array_size(not_ready) + pods_with_problems + agents_missing + (size_t)agentless_pods;
     json_object_set_new(out, "agents", json_incref(agents));
     json_object_set_new(out, "problems", json_integer((json_int_t)problems));
 
@@ -1819,7 +2175,10 @@ int cli_cluster_status(int argc, char **argv)
         printf("Scope: %s (and every ClusterSeccompPolicy%s); %zu policies read\n",
                ns ? ns : "all namespaces", cluster_unread ? ", but they could not be read" : "",
                json_array_size(w.policies));
-        print_agents(agents);
+        _cleanup_free_ char *scope = NULL;
+        if (asprintf(&scope, "%s%s", ns ? "namespace " : "any namespace", ns ? ns : "") < 0)
+            return EXIT_INVALID;
+        print_agents(agents, scope);
         json_array_foreach(w.unreadable, i, rec)
         {
             if (strcmp(str_at(rec, "kind"), "ClusterSeccompPolicy") == 0)
@@ -1883,18 +2242,18 @@ int cli_cluster_status(int argc, char **argv)
         else if (problems == 0)
             printf(
                 "\nOK: every policy is Ready and no pod has a kscmp warning that still holds.\n");
-        else if (agents_missing)
-            printf("\n%zu problem%s: %zu polic%s not Ready, %u pod%s with kscmp warnings, %zu "
-                   "agent%s not Ready.\n",
-                   problems, problems == 1 ? "" : "s", json_array_size(not_ready),
-                   json_array_size(not_ready) == 1 ? "y" : "ies", pods_with_problems,
-                   pods_with_problems == 1 ? "" : "s", agents_missing,
-                   agents_missing == 1 ? "" : "s");
-        else
-            printf("\n%zu problem%s: %zu polic%s not Ready, %u pod%s with kscmp warnings.\n",
-                   problems, problems == 1 ? "" : "s", json_array_size(not_ready),
+        else {
+            printf("\n%zu problem%s: %zu polic%s not Ready, %u pod%s with kscmp warnings", problems,
+                   problems == 1 ? "" : "s", json_array_size(not_ready),
                    json_array_size(not_ready) == 1 ? "y" : "ies", pods_with_problems,
                    pods_with_problems == 1 ? "" : "s");
+            if (agents_missing)
+                printf(", %zu agent%s not Ready", agents_missing, agents_missing == 1 ? "" : "s");
+            if (agentless_pods)
+                printf(", %d pod%s on a node without a kscmp agent", agentless_pods,
+                       agentless_pods == 1 ? "" : "s");
+            printf(".\n");
+        }
     }
     return problems ? EXIT_INVALID : 0;
 }

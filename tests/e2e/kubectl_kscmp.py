@@ -668,6 +668,166 @@ def scenario_agents(E, agent):
                    "--wait=false")
 
 
+NODES_NS = "nodes-check"
+
+
+def scenario_nodes(E):
+    """status and explain pod on the nodes that have no kscmp agent: a DaemonSet that
+    tolerates no taint and selects kubernetes.io/os=linux, its agent pod on node-a; node-b
+    tainted dedicated=gpu:NoSchedule with a pod bound to it that uses a kscmp file (a
+    problem: it cannot start), node-c NotReady and of another OS with no such pod (said, not a
+    problem). The Nodes are API objects alone (no kubelet), their Ready condition written
+    through the status subresource."""
+    E.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NODES_NS}})
+    sel = {"app.kubernetes.io/name": "kscmp-n"}
+    labels = dict(sel, **AGENT_LABELS)
+    E.apply({"apiVersion": "apps/v1", "kind": "DaemonSet",
+             "metadata": {"name": "kscmp-n", "namespace": "kscmp-system", "labels": labels},
+             "spec": {"selector": {"matchLabels": sel}, "template": {
+                 "metadata": {"labels": labels},
+                 "spec": {"nodeSelector": {"kubernetes.io/os": "linux"},
+                          "containers": [{"name": "agent", "image": "registry.invalid/x:1"}]}}}})
+    ds = E.c.get_ok("/apis/apps/v1/namespaces/kscmp-system/daemonsets/kscmp-n")
+    E.c.kubectl_ok("patch", "daemonset", "-n", "kscmp-system", "kscmp-n", "--subresource=status",
+                   "--type=merge", "-p", json.dumps({"status": {
+                       "desiredNumberScheduled": 1, "currentNumberScheduled": 1,
+                       "numberMisscheduled": 0, "numberReady": 1, "numberAvailable": 1,
+                       "updatedNumberScheduled": 1}}))
+    E.apply({"apiVersion": "v1", "kind": "Pod",
+             "metadata": {"name": "kscmp-n-a", "namespace": "kscmp-system", "labels": labels,
+                          "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet",
+                                               "name": "kscmp-n", "uid": ds["metadata"]["uid"],
+                                               "controller": True}]},
+             "spec": {"nodeName": "node-a",
+                      "containers": [{"name": "agent", "image": "registry.invalid/x:1"}]}})
+    E.c.kubectl_ok("patch", "pod", "-n", "kscmp-system", "kscmp-n-a", "--subresource=status",
+                   "--type=merge", "-p", json.dumps({"status": {
+                       "phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}}))
+    for name, os_label, taints, ready in (("node-b", "linux", [{"key": "dedicated", "value": "gpu",
+                                                                "effect": "NoSchedule"},
+                                                               {"key": "soft", "effect":
+                                                                "PreferNoSchedule"}], "True"),
+                                          ("node-c", "windows", [], "False")):
+        E.c.kubectl_ok("create", "-f", "-", input=json.dumps({
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": name, "labels": {"kubernetes.io/os": os_label}},
+            "spec": {"taints": taints, "unschedulable": name == "node-b"}}))
+        E.c.kubectl_ok("patch", "node", name, "--subresource=status", "--type=merge", "-p",
+                       json.dumps({"status": {"conditions": [{
+                           "type": "Ready", "status": ready, "reason": "Test",
+                           "lastHeartbeatTime": rfc3339(time.time()),
+                           "lastTransitionTime": rfc3339(time.time())}]}}))
+    # The API server taints a new Node node.kubernetes.io/not-ready:NoSchedule; the node
+    # lifecycle controller (not run here) takes it off a Ready one. A DaemonSet's pods do not
+    # tolerate it (node-c keeps it: said there).
+    E.c.kubectl("taint", "node", "node-b", "node.kubernetes.io/not-ready:NoSchedule-")
+
+    def bound_pod(name, node, profile):
+        return {"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": name, "namespace": NODES_NS},
+                "spec": {"nodeName": node, "securityContext": {"seccompProfile": profile},
+                         "containers": [{"name": "main", "image": "registry.invalid/x:1"}]}}
+    E.apply(bound_pod("gpu-1", "node-b", {"type": "Localhost",
+                                          "localhostProfile": f"kscmp/{NODES_NS}/train.json"}),
+            bound_pod("win-1", "node-c", {"type": "RuntimeDefault"}))
+    taint_why = "taint dedicated=gpu:NoSchedule not tolerated by DaemonSet kscmp-system/kscmp-n"
+    sel_why = ("not selected by the nodeSelector of DaemonSet kscmp-system/kscmp-n "
+               "(kubernetes.io/os=linux; the node has kubernetes.io/os=windows); node NotReady")
+    p, j = status_json(E, "-n", NODES_NS)
+    a = j.get("agents", {})
+    nodes = {x.get("node"): x for x in a.get("nodesWithoutAgent", [])}
+    pods = a.get("podsWithoutAgent", [])
+    check(p.returncode == 1 and j.get("problems") == 1 and sorted(nodes) == ["node-b", "node-c"] and
+          nodes["node-b"].get("why") == taint_why and nodes["node-b"].get("kscmpPods") == 1 and
+          nodes["node-b"].get("ready") is True and nodes["node-c"].get("why", "").endswith(sel_why) and
+          nodes["node-c"].get("kscmpPods") == 0 and nodes["node-c"].get("ready") is False and
+          a.get("nodes") == 3 and a.get("nodesWithoutAgentCount") == 2 and
+          a.get("podsWithoutAgentCount") == 1 and len(pods) == 1 and
+          pods[0].get("name") == "gpu-1" and pods[0].get("node") == "node-b" and
+          pods[0].get("file") == f"kscmp/{NODES_NS}/train.json" and
+          pods[0].get("why") == f"cannot start: no kscmp agent on node node-b ({taint_why})" and
+          not a.get("notReady"),
+          "status -o json: the nodes without an agent and why (taint, nodeSelector, NotReady); "
+          "the pod bound to one that uses a kscmp file is the one problem",
+          f"exit {p.returncode}: {json.dumps(a)[:1500]} {p.stderr}")
+    check([x.get("name") for x in a.get("daemonSets", [])] == ["kscmp-n"] and
+          set(a["daemonSets"][0]) >= {"namespace", "name", "desired", "ready"} and
+          {"scope", "policies", "notReady", "detached", "unreadable", "pods", "agents",
+           "problems"} <= set(j), "status -o json: the keys it had are kept", json.dumps(j)[:800])
+    p = E.kscmp("status", "-n", NODES_NS)
+    out = p.stdout
+    check(p.returncode == 1 and "Agents: DaemonSet kscmp-system/kscmp-n, 1 of 1 Ready" in out and
+          "Nodes without a kscmp agent (2 of 3" in out and
+          f"  node-b: {taint_why}; 1 pod of namespace {NODES_NS} there uses a kscmp file" in out and
+          f"{sel_why}; no pod of namespace {NODES_NS} there uses a kscmp file "
+          "(not a problem" in out.split("  node-c: ")[-1] and
+          f"  {NODES_NS}/gpu-1 (kscmp/{NODES_NS}/train.json): cannot start: no kscmp agent on "
+          f"node node-b ({taint_why})" in out and
+          "1 problem: 0 policies not Ready, 0 pods with kscmp warnings, 1 pod on a node without "
+          "a kscmp agent." in out,
+          "status text: the nodes without an agent, why, and the pod that cannot start",
+          f"exit {p.returncode}: {out[-2000:]}{p.stderr}")
+    p, j = status_json(E, "-A")
+    check(p.returncode == 1 and [x.get("name") for x in j.get("agents", {}).get(
+          "podsWithoutAgent", [])] == ["gpu-1"], "status -A: the same pod, of any namespace",
+          f"exit {p.returncode}: {json.dumps(j.get('agents'))[:1200]}")
+    # explain pod says first that the pod's node has no agent, and why
+    p = E.kscmp("explain", "pod", "gpu-1", "-n", NODES_NS)
+    check(p.returncode == 0 and f"No kscmp agent runs on this node ({taint_why})" in
+          p.stdout.split("Containers:")[0],
+          "explain pod: no agent on the pod's node, said first with why", p.stdout[:1200] + p.stderr)
+    p, j = explain_json(E, "gpu-1", "-n", NODES_NS)
+    check(j.get("agentMissing") == {"node": "node-b", "why": taint_why} and
+          "agentNotReady" not in j, "explain pod -o json: agentMissing", p.stdout[:800] + p.stderr)
+    p = E.kscmp("explain", "pod", "web-1", "-n", NS)
+    check(p.returncode == 0 and "No kscmp agent" not in p.stdout and
+          "agent of this node is not Ready" not in p.stdout,
+          "explain pod on the node with a Ready agent pod: nothing said of the agent",
+          p.stdout[:800] + p.stderr)
+    # The DaemonSet tolerates the taint: node-b's pod is still without an agent (no pod yet)
+    E.c.kubectl_ok("patch", "daemonset", "-n", "kscmp-system", "kscmp-n", "--type=json", "-p",
+                   json.dumps([{"op": "add", "path": "/spec/template/spec/tolerations",
+                                "value": [{"key": "dedicated", "operator": "Exists"}]}]))
+    p, j = status_json(E, "-n", NODES_NS)
+    nodes = {x.get("node"): x for x in j.get("agents", {}).get("nodesWithoutAgent", [])}
+    check(p.returncode == 1 and nodes.get("node-b", {}).get("why") == "no agent pod there",
+          "status: a node the DaemonSet would run on, but without its pod: no agent pod there",
+          json.dumps(nodes)[:800])
+    # Who may list DaemonSets but not Nodes is told, quietly; the rest is reported.
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": "kscmp-no-nodes"},
+            "rules": [{"apiGroups": ["kscmp.io"], "resources": ["seccomppolicies",
+                                                               "clusterseccomppolicies"],
+                       "verbs": ["get", "list"]},
+                      {"apiGroups": [""], "resources": ["pods", "namespaces", "events"],
+                       "verbs": ["get", "list"]},
+                      {"apiGroups": ["apps"], "resources": ["daemonsets"], "verbs": ["get", "list"]}]}
+    E.apply(role)
+    E.c.kubectl_ok("create", "serviceaccount", "-n", "readers", "no-nodes")
+    E.c.kubectl_ok("create", "clusterrolebinding", "kscmp-no-nodes", "--clusterrole=kscmp-no-nodes",
+                   "--serviceaccount=readers:no-nodes")
+    kc = os.path.join(E.scratch, "no-nodes.kubeconfig")
+    E.c.sa_kubeconfig("readers", "no-nodes", kc, "2h")
+    wait_until(lambda: E.c.kubectl("auth", "can-i", "list", "daemonsets.apps", "--as",
+                                   "system:serviceaccount:readers:no-nodes").returncode == 0,
+               T, "the no-nodes reader's RBAC")
+    p, j = status_json(E, "-n", NODES_NS, kubeconfig=kc)
+    a = j.get("agents", {})
+    check(p.returncode == 0 and "nodes" in a.get("nodesUnreadable", "") and
+          "nodesWithoutAgent" not in a and j.get("problems") == 0,
+          "status without the right to list Nodes: said, not a problem",
+          f"exit {p.returncode}: {json.dumps(a)[:800]} {p.stderr}")
+    p = E.kscmp("status", "-n", NODES_NS, kubeconfig=kc)
+    check("Nodes: not compared with the agents (" in p.stdout and p.stdout.count("Nodes:") == 1,
+          "status text without the right to list Nodes: one line says so", p.stdout[-800:])
+    # No kubelet runs here to finish a graceful deletion of the pods.
+    E.c.kubectl_ok("delete", "-n", "kscmp-system", "daemonset/kscmp-n", "--wait=false")
+    E.c.kubectl_ok("delete", "-n", "kscmp-system", "pod/kscmp-n-a", "--grace-period=0", "--force")
+    E.c.kubectl_ok("delete", "-n", NODES_NS, "pod/gpu-1", "pod/win-1", "--grace-period=0",
+                   "--force")
+    E.c.kubectl_ok("delete", "node", "node-b", "node-c", "--wait=false")
+
+
 def scenario_require_profiles(E):
     """docs/access.md's ValidatingAdmissionPolicy that makes a namespace's pods use kscmp files
     (a guardrail binds only those; the hostile-tenant trial's DOC 4), as the API server runs
@@ -811,6 +971,7 @@ def main():
         scenario(E, agent)
         scenario_status_trial(E, agent)
         scenario_agents(E, agent)
+        scenario_nodes(E)
         scenario_require_profiles(E)
         scenario_large_lists(E)
     except Exception as e:  # noqa: BLE001
