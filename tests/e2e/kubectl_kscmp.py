@@ -771,6 +771,11 @@ def scenario_nodes(E):
     check(p.returncode == 1 and [x.get("name") for x in j.get("agents", {}).get(
           "podsWithoutAgent", [])] == ["gpu-1"], "status -A: the same pod, of any namespace",
           f"exit {p.returncode}: {json.dumps(j.get('agents'))[:1200]}")
+    p, j = status_json(E, "-n", NODES_NS, "--wait=5s")
+    check(p.returncode == 1 and j.get("problems") == 1 and [x.get("name") for x in j.get(
+          "agents", {}).get("podsWithoutAgent", [])] == ["gpu-1"],
+          "status --wait: the nodes compared once the wait is over",
+          f"exit {p.returncode}: {json.dumps(j.get('agents'))[:1200]} {p.stderr}")
     # explain pod says first that the pod's node has no agent, and why
     p = E.kscmp("explain", "pod", "gpu-1", "-n", NODES_NS)
     check(p.returncode == 0 and f"No kscmp agent runs on this node ({taint_why})" in
