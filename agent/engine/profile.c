@@ -2,6 +2,7 @@
 #include "engine/profile.h"
 
 #include <errno.h>
+#include <seccomp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1512,23 +1513,62 @@ static bool complement_cubes(const struct ccond *c, struct cube *out, size_t max
     return true;
 }
 
+/* Where complement_product() may write rules: nowhere (the syscall is one that a 32-bit x86,
+ * ppc, s390 or MIPS o32 profile reaches through socketcall or ipc, where libseccomp 2.5.4 drops
+ * argument conditions and refuses rules of two actions: EEXIST), with values of 32 bits only
+ * (a 32-bit architecture, x32 or MIPS n32 in the profile: libseccomp compares the low halves,
+ * and the proof refuses a wider value there), or anywhere. */
+enum product_shape { PRODUCT_NONE, PRODUCT_NARROW, PRODUCT_ANY };
+
+static enum product_shape product_safe(const struct sysdb *db, uint32_t sys, archmask_t arches)
+{
+    const char *name = sysdb_name(db, sys);
+    enum product_shape shape = PRODUCT_ANY;
+    for (size_t i = 0; i < arch_count(); i++) {
+        if (!(arches & (UINT32_C(1) << i)))
+            continue;
+        uint32_t token = arch_get(i)->token;
+        /* libseccomp numbers a multiplexed call -101 (socket) to -224 (shmctl). */
+        int nr = seccomp_syscall_resolve_name_arch(token, name);
+        if (nr <= -101 && nr > -1000)
+            return PRODUCT_NONE;
+        if (!(token & __AUDIT_ARCH_64BIT) || token == SCMP_ARCH_X32 ||
+            token == SCMP_ARCH_MIPS64N32 || token == SCMP_ARCH_MIPSEL64N32)
+            shape = PRODUCT_NARROW;
+    }
+    return shape;
+}
+
+/* Whether comparison a says only values of 32 bits (its value and mask). */
+static bool arg_narrow(const struct sys_arg *a)
+{
+    return a->value <= UINT32_MAX && a->value_two <= UINT32_MAX;
+}
+
 /* A syscall with an unconditional action E (not the default) and nc conditions of stricter
  * actions (their own, or, where raise says they overlap, the strictest of them, cmax, from
  * cmax_origin; vk and ok take the actions and origins, nc each), written exactly: each
  * condition with its action, and the calls none matches with E, in at most PRODUCT_RULES rules
  * (the product of the conditions' complement_cubes(), each disjoint from every condition).
- * 1 when written, 0 when it cannot be (out unchanged), -ENOMEM. Allow clone beside two
- * guardrails' Blocks of clone (one CLONE_NEWUSER, one CLONE_NEWNET) took all of clone. */
+ * 1 when written, 2 when the conditions match every call with one action (nothing written: one
+ * unconditional rule of it says them), 0 when it cannot be (out unchanged), -ENOMEM. Allow clone
+ * beside two guardrails' Blocks of clone (one CLONE_NEWUSER, one CLONE_NEWNET) took all of clone.
+ */
 static int complement_product(struct cprof *out, size_t *ccap, const struct ccond *c, size_t nc,
                               bool raise, struct verdict cmax, uint16_t cmax_origin,
                               struct verdict *vk, uint16_t *ok, struct verdict E, uint16_t eo,
-                              struct verdict dflt)
+                              struct verdict dflt, enum product_shape shape)
 {
+    bool one_action = true;
     for (size_t k = 0; k < nc; k++) {
+        /* One argument; every condition stricter than E (a looser one would widen it). */
         if (c[k].nargs != 1 || c[k].args[0].index != c[0].args[0].index)
             return 0;
         vk[k] = raise ? cmax : c[k].v;
         ok[k] = raise ? cmax_origin : c[k].origin;
+        if (verdict_cmp(vk[k], E) <= 0)
+            return 0;
+        one_action &= verdict_eq(vk[k], vk[0]);
     }
     struct cube acc[PRODUCT_RULES], next[PRODUCT_RULES], pieces[COMPLEMENT_PIECES];
     size_t nacc = 1;
@@ -1554,6 +1594,27 @@ static int complement_product(struct cprof *out, size_t *ccap, const struct ccon
         memcpy(acc, next, nn * sizeof(*acc));
         nacc = nn;
     }
+    /* The conditions match every call: with one action, one unconditional rule says them
+     * exactly (2: the caller writes it). */
+    if (nacc == 0)
+        return one_action ? 2 : 0;
+    /* Rules libseccomp builds right on every architecture of the profile: not a multiplexed
+     * call, values of 32 bits where the profile has a 32-bit architecture, and no two
+     * overlapping ranges (libseccomp 2.5.4 loses one of them; MASKED_EQ ones are no range). */
+    if (shape == PRODUCT_NONE)
+        return 0;
+    for (size_t k = 0; k < nc; k++) {
+        if (shape == PRODUCT_NARROW && !arg_narrow(&c[k].args[0]))
+            return 0;
+        for (size_t j = k + 1; j < nc; j++)
+            if (!conds_pair_disjoint(&c[k], &c[j]) &&
+                (c[k].args[0].op != OP_MASKED_EQ || c[j].args[0].op != OP_MASKED_EQ))
+                return 0;
+    }
+    for (size_t a = 0; a < nacc && shape == PRODUCT_NARROW; a++)
+        for (size_t k = 0; k < acc[a].n; k++)
+            if (!arg_narrow(&acc[a].a[k]))
+                return 0;
     for (size_t k = 0; k < nc; k++) {
         if (verdict_eq(vk[k], dflt) || cond_subsumed(c, vk, nc, k))
             continue;
@@ -1674,18 +1735,50 @@ struct inexact {
     size_t n, cap;
 };
 
-static int lower(const struct cprof *in_all, struct cprof **ret, struct inexact *inexact);
+/* How lower() goes: db names the syscalls (for the shapes libseccomp builds wrong, which
+ * complement_product() keeps away from; NULL: no product); product false: none at all (a
+ * profile over kscmp's bounds with them is lowered again without); used is set when one was
+ * written. */
+struct lower_opts {
+    const struct sysdb *db;
+    bool product;
+    bool used;
+    struct inexact *inexact;
+};
 
-int profile_lower(const struct cprof *in, struct cprof **ret)
+static int lower(const struct cprof *in_all, struct cprof **ret, struct lower_opts *lo);
+
+/* lower() as render() does it: with complement_product() unless that takes the profile over
+ * kscmp's bounds. */
+static int lower_bounded(const struct cprof *in, const struct sysdb *db, struct cprof **ret,
+                         struct inexact *inexact)
 {
-    return lower(in, ret, NULL);
+    struct lower_opts lo = {.db = db, .product = true, .inexact = inexact};
+    int r = lower(in, ret, &lo);
+    if (r < 0 || !lo.used || profile_check_bounds(*ret, NULL) != -E2BIG)
+        return r;
+    /* The exact rules took it over the bounds: stricter, as before them, rather than refused. */
+    cprof_free(*ret);
+    *ret = NULL;
+    if (inexact) {
+        free(inexact->sys);
+        *inexact = (struct inexact){0};
+    }
+    lo = (struct lower_opts){.db = db, .inexact = inexact};
+    return lower(in, ret, &lo);
 }
 
-int profile_inexact(const struct cprof *in, uint32_t **ret_sys, size_t *ret_n)
+int profile_lower(const struct cprof *in, const struct sysdb *db, struct cprof **ret)
+{
+    return lower_bounded(in, db, ret, NULL);
+}
+
+int profile_inexact(const struct cprof *in, const struct sysdb *db, uint32_t **ret_sys,
+                    size_t *ret_n)
 {
     struct inexact x = {0};
     _cleanup_(cprof_freep) struct cprof *out = NULL;
-    int r = lower(in, &out, &x);
+    int r = lower_bounded(in, db, &out, &x);
     if (r < 0) {
         free(x.sys);
         return r;
@@ -1695,8 +1788,9 @@ int profile_inexact(const struct cprof *in, uint32_t **ret_sys, size_t *ret_n)
     return 0;
 }
 
-static int lower(const struct cprof *in_all, struct cprof **ret, struct inexact *inexact)
+static int lower(const struct cprof *in_all, struct cprof **ret, struct lower_opts *lo)
 {
+    struct inexact *inexact = lo->inexact;
     /* Conditional rules that never hold apply to no call: left out, so that they neither
      * reach libseccomp nor raise the others. */
     const struct cprof *in = in_all;
@@ -1830,11 +1924,16 @@ static int lower(const struct cprof *in_all, struct cprof **ret, struct inexact 
                 if (push_cond(out, &ccap, &other) < 0)
                     return -ENOMEM;
             }
-        } else if (nc > 1 && (q = complement_product(out, &ccap, c, nc, raise, cmax, cmax_origin, v,
-                                                     vo, E, eo, in->dflt)) != 0) {
-            /* Exactly too, in more rules: the calls no condition matches get E. */
-            if (q < 0)
+        } else if (nc > 1 && lo->product && lo->db &&
+                   (q = complement_product(out, &ccap, c, nc, raise, cmax, cmax_origin, v, vo, E,
+                                           eo, in->dflt, product_safe(lo->db, sys, in->arches))) !=
+                       0) {
+            /* Exactly too, in more rules: the calls no condition matches get E; or in one
+             * (2): the conditions match every call, with one action. */
+            if (q < 0 ||
+                (q == 2 && push_ent(out, &ecap, (struct centry){sys, cmax, cmax_origin}) < 0))
                 return -ENOMEM;
+            lo->used |= q == 1;
         } else {
             /* Not expressible: the strictest action for every call of the syscall (cmax: not
              * widen_only), its origin saying so for explain. */
@@ -2160,7 +2259,7 @@ static int render(const struct cprof *in, const struct sysdb *db, char **ret_jso
     /* What the runtime can enforce: libseccomp lets an unconditional rule swallow the
      * conditional ones of the same syscall (profile.h: render lowers first). */
     _cleanup_(cprof_freep) struct cprof *p = NULL;
-    int r = lower(in, &p, inexact);
+    int r = lower_bounded(in, db, &p, inexact);
     if (r < 0)
         return r;
     if ((r = profile_check_bounds(p, err)) < 0)
@@ -2278,7 +2377,7 @@ static void verdict_text(struct verdict v, char *buf, size_t len)
 int profile_explain(const struct cprof *in, const struct sysdb *db, char **ret_text)
 {
     _cleanup_(cprof_freep) struct cprof *p = NULL;
-    int r = profile_lower(in, &p);
+    int r = lower_bounded(in, db, &p, NULL);
     if (r < 0)
         return r;
     char *buf = NULL;

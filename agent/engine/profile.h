@@ -123,14 +123,18 @@ int profile_add_unnamed(struct cprof *p, const struct cadd *adds, size_t n, stru
 /* What a runtime can enforce: for each syscall either one unconditional rule or only
  * conditional rules that share one action or are disjoint (libseccomp does not pick the most
  * restrictive of several matching rules). Where the meaning cannot be kept exactly, the
- * result is stricter, never looser. profile_render and profile_explain lower first. */
-int profile_lower(const struct cprof *in, struct cprof **ret);
+ * result is stricter, never looser. profile_render and profile_explain lower first, as this
+ * does. db names the syscalls, to keep away from shapes libseccomp builds wrong on the
+ * profile's architectures (NULL: the conditions that tighten an unconditional rule are never
+ * written as several rules). */
+int profile_lower(const struct cprof *in, const struct sysdb *db, struct cprof **ret);
 
 /* The syscalls (ids, in id order; *ret_sys freed by the caller, NULL when none) that
  * profile_lower() gives one action for every call, stricter than their conditions mean: an
  * unconditional rule beside stricter conditions whose complement cannot be written (explain
  * names them in the origin too). -ENOMEM. */
-int profile_inexact(const struct cprof *in, uint32_t **ret_sys, size_t *ret_n);
+int profile_inexact(const struct cprof *in, const struct sysdb *db, uint32_t **ret_sys,
+                    size_t *ret_n);
 
 /* The deterministic OCI LinuxSeccomp JSON (names sorted, blocks in a fixed order, ends with
  * a newline). The caller frees *ret_json. -ERANGE for an argument value over 2^63-1, which

@@ -819,7 +819,7 @@ static int inexact_names(const struct cprof *p, const struct sysdb *db, char **r
 {
     _cleanup_free_ uint32_t *sys = NULL;
     size_t n = 0;
-    int r = profile_inexact(p, &sys, &n);
+    int r = profile_inexact(p, db, &sys, &n);
     if (r < 0 || n == 0)
         return r;
     _cleanup_free_ const char **names = calloc(n, sizeof(*names));

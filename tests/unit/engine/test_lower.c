@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,10 +62,14 @@ static void add_cond(struct cprof *p, uint32_t s, struct verdict v, uint8_t inde
     p->conds[p->nconds++] = c;
 }
 
+/* The db of the test running (setup()), for profile_lower(). */
+static const struct sysdb *lower_db;
+
 static int setup(void **state)
 {
     struct fix *f = calloc(1, sizeof(*f));
     assert_int_equal(sysdb_new(&f->db), 0);
+    lower_db = f->db;
     *state = f;
     return 0;
 }
@@ -91,7 +96,7 @@ static void rules_of(const struct cprof *p, uint32_t s, size_t *nents, size_t *n
 static struct cprof *lower(struct cprof *in)
 {
     struct cprof *out = NULL;
-    assert_int_equal(profile_lower(in, &out), 0);
+    assert_int_equal(profile_lower(in, lower_db, &out), 0);
     /* The invariant: no syscall has both kinds of rule, unless its one rule is the default's. */
     for (size_t i = 0; i < out->nents; i++)
         for (size_t k = 0; k < out->nconds; k++)
@@ -617,7 +622,7 @@ static void test_several_tightening_conditions_on_one_argument(void **state)
     assert_true(verdict_eq(eval2(out, t, 500, 0), KILL));
     uint32_t *which = NULL;
     size_t n = 0;
-    assert_int_equal(profile_inexact(f->p, &which, &n), 0);
+    assert_int_equal(profile_inexact(f->p, f->db, &which, &n), 0);
     assert_int_equal(n, 1);
     assert_int_equal(which[0], t);
     free(which);
@@ -645,7 +650,7 @@ static void test_tightening_on_two_arguments_is_said(void **state)
     assert_true(said);
     uint32_t *which = NULL;
     size_t n = 0;
-    assert_int_equal(profile_inexact(f->p, &which, &n), 0);
+    assert_int_equal(profile_inexact(f->p, f->db, &which, &n), 0);
     assert_int_equal(n, 1);
     assert_int_equal(which[0], t);
     free(which);
@@ -654,10 +659,129 @@ static void test_tightening_on_two_arguments_is_said(void **state)
     struct cprof *q = new_prof(ERRNO);
     add_ent(q, r, ALLOW);
     add_cond(q, t, ALLOW, 0, OP_EQ, 0);
-    assert_int_equal(profile_inexact(q, &which, &n), 0);
+    assert_int_equal(profile_inexact(q, f->db, &which, &n), 0);
     assert_int_equal(n, 0);
     assert_null(which);
     cprof_free(q);
+}
+
+/* Where libseccomp would build the product wrong, the old stricter rule stays: a value over 32
+ * bits with x86 in the profile, a call x86 multiplexes (socket); conditions that match every
+ * call with one action are one rule, and exact (not named by profile_inexact()). */
+static void test_product_kept_from_what_libseccomp_builds_wrong(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    f->p->arches = (1u << arch_parse("x86_64")) | (1u << arch_parse("x86"));
+    uint32_t s = sys(f, "personality"), t = sys(f, "socket"), u = sys(f, "clone");
+    add_ent(f->p, s, ALLOW);
+    f->p->conds = realloc(f->p->conds, 6 * sizeof(*f->p->conds));
+    f->p->conds[0] = (struct ccond){.sys = s, .v = KILL, .nargs = 1};
+    f->p->conds[0].args[0] = (struct sys_arg){
+        .index = 0, .op = OP_MASKED_EQ, .value = 0x100000000, .value_two = 0x100000000};
+    f->p->conds[1] = (struct ccond){.sys = s, .v = KILL, .nargs = 1};
+    f->p->conds[1].args[0] =
+        (struct sys_arg){.index = 0, .op = OP_MASKED_EQ, .value = 1, .value_two = 1};
+    add_ent(f->p, t, ALLOW);
+    f->p->conds[2] = (struct ccond){.sys = t, .v = KILL, .nargs = 1};
+    f->p->conds[2].args[0] =
+        (struct sys_arg){.index = 0, .op = OP_MASKED_EQ, .value = 2, .value_two = 2};
+    f->p->conds[3] = (struct ccond){.sys = t, .v = KILL, .nargs = 1};
+    f->p->conds[3].args[0] =
+        (struct sys_arg){.index = 0, .op = OP_MASKED_EQ, .value = 1, .value_two = 1};
+    /* clone: arg0 < 10 or arg0 > 5: every call, one action. */
+    add_ent(f->p, u, ALLOW);
+    f->p->conds[4] = (struct ccond){.sys = u, .v = KILL, .nargs = 1};
+    f->p->conds[4].args[0] = (struct sys_arg){.index = 0, .op = OP_LT, .value = 10};
+    f->p->conds[5] = (struct ccond){.sys = u, .v = KILL, .nargs = 1};
+    f->p->conds[5].args[0] = (struct sys_arg){.index = 0, .op = OP_GT, .value = 5};
+    f->p->nconds = 6;
+    struct cprof *out = lower(f->p);
+    size_t ne, nc;
+    for (int k = 0; k < 3; k++) {
+        uint32_t x = k == 0 ? s : k == 1 ? t : u;
+        rules_of(out, x, &ne, &nc);
+        assert_int_equal(ne, 1);
+        assert_int_equal(nc, 0);
+        assert_true(verdict_eq(eval2(out, x, 0, 0), KILL));
+    }
+    uint32_t *which = NULL;
+    size_t n = 0;
+    assert_int_equal(profile_inexact(f->p, f->db, &which, &n), 0);
+    assert_int_equal(n, 2); /* personality and socket; clone's one rule is exact */
+    for (size_t i = 0; i < n; i++)
+        assert_true(which[i] == s || which[i] == t);
+    free(which);
+    cprof_free(out);
+    /* x86_64 alone: personality is written exactly (64-bit values are compared whole), and
+     * so is socket (not multiplexed there). */
+    f->p->arches = 1u << arch_parse("x86_64");
+    out = lower(f->p);
+    rules_of(out, s, &ne, &nc);
+    assert_int_equal(ne, 0);
+    assert_true(verdict_eq(eval2(out, s, 0, 0), ALLOW));
+    assert_true(verdict_eq(eval2(out, s, 0x100000000, 0), KILL));
+    rules_of(out, t, &ne, &nc);
+    assert_int_equal(ne, 0);
+    assert_true(verdict_eq(eval2(out, t, 4, 0), ALLOW));
+    cprof_free(out);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The exact rules take more conditions than the stricter single ones: a profile they would take
+ * over kscmp's bounds is rendered without them (stricter, as before), not refused. */
+static void test_product_over_the_bounds_falls_back(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    /* 80 syscalls of x86_64, in id order. */
+    uint32_t ids[80];
+    size_t nsys = 0;
+    for (int nr = 0; nr < 400 && nsys < 80; nr++) {
+        char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
+        if (name && sysdb_lookup(f->db, name, &ids[nsys]) == 0)
+            nsys++;
+        free(name);
+    }
+    assert_int_equal(nsys, 80);
+    qsort(ids, nsys, sizeof(*ids), cmp_u32);
+    for (size_t i = 0; i < nsys; i++) {
+        uint32_t id = ids[i];
+        add_ent(f->p, id, ALLOW);
+        for (int b = 0; b < 3; b++) {
+            f->p->conds = realloc(f->p->conds, (f->p->nconds + 1) * sizeof(*f->p->conds));
+            struct ccond c = {.sys = id, .v = KILL, .nargs = 1};
+            c.args[0] = (struct sys_arg){
+                .index = 0, .op = OP_MASKED_EQ, .value = 1u << b, .value_two = 1u << b};
+            f->p->conds[f->p->nconds++] = c;
+        }
+    }
+    /* 80 x (3 conditions + 1 for the rest) = 320 conditions, over the 256 a profile may hold;
+     * 80 x 1 rule without them. */
+    char *json = NULL;
+    size_t len = 0;
+    assert_int_equal(profile_render(f->p, f->db, &json, &len), 0);
+    assert_null(strstr(json, "SCMP_CMP_MASKED_EQ"));
+    free(json);
+    uint32_t *which = NULL;
+    size_t n = 0;
+    assert_int_equal(profile_inexact(f->p, f->db, &which, &n), 0);
+    assert_int_equal(n, nsys);
+    free(which);
+    /* With fewer syscalls they fit, and are exact. */
+    f->p->nconds = 3 * 10;
+    f->p->nents = 10;
+    assert_int_equal(profile_render(f->p, f->db, &json, &len), 0);
+    assert_non_null(strstr(json, "SCMP_CMP_MASKED_EQ"));
+    free(json);
+    assert_int_equal(profile_inexact(f->p, f->db, &which, &n), 0);
+    assert_int_equal(n, 0);
+    free(which);
 }
 
 /* A comparison no value passes (LT 0) makes a rule that applies to no call: left out. */
@@ -756,6 +880,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_several_tightening_conditions_on_one_argument, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_tightening_on_two_arguments_is_said, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_product_kept_from_what_libseccomp_builds_wrong, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_product_over_the_bounds_falls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_masked_eq_that_never_holds_is_left_out, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_subsumed_conditions_are_left_out, setup, teardown),
