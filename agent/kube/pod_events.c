@@ -381,7 +381,8 @@ static int post(struct pod_events *pe, const struct pod *pod, const char *type, 
         return -ENOMEM;
     /* The pod's budget: past it, the Event waits (budget_key() as event_key() names the pod). */
     _cleanup_free_ char *bkey = NULL;
-    if (pod->uid ? !(bkey = strdup(pod->uid)) : asprintf(&bkey, "%s/%s", pod->ns, pod->name) < 0)
+    if (pod->uid && *pod->uid ? !(bkey = strdup(pod->uid))
+                              : asprintf(&bkey, "%s/%s", pod->ns, pod->name) < 0)
         return -ENOMEM;
     int t = event_budget_take(&pe->budget, bkey, now_ms());
     if (t == 0)
@@ -433,6 +434,8 @@ static int defer(struct pod_events *pe, const char *bkey, const struct pod *pod,
         return q;
     }
     if (q == 0) {
+        /* Not told: the same Event may be made again later, and wait then if there is room. */
+        event_dedup_remove(&pe->sent, key);
         metrics_add(pe->m, M_EVENTS_DROPPED, 1);
         size_t dropped = event_budget_dropped(&pe->budget, bkey);
         /* Said at the first and then at every hundredth: the log stays bounded too. */

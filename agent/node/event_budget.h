@@ -1,7 +1,8 @@
 /* event_budget.h - how many Events one pod may have posted at once, and the rest kept for later.
  *
- * Owns: a token bucket per pod (EVENT_BURST Events at once, then one per EVENT_REFILL_MS, as
- * the kubelet's own Event recorder limits each object) and, per pod, the Events that found no
+ * Owns: a token bucket per pod (EVENT_BURST Events at once, then one per EVENT_REFILL_MS; the
+ * kubelet's own Event recorder limits each object so too, more tightly) and, per pod, the Events
+ * that found no
  * token: kept in order (at most EVENT_PENDING_MAX a pod; more are dropped and counted) and
  * handed back as tokens come. A pod with many containers that each name a refused file makes
  * as many causes: without a bound, each is two requests to the API server at once. Pure: the
