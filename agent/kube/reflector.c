@@ -34,15 +34,24 @@ struct reflector {
     bool absent;    /* the kind is not served (CRD not installed) */
     bool in_list;   /* a list is in progress (else a watch, or waiting) */
     bool said_kept; /* told once per streak that a 404 keeps what is known */
+    bool look;      /* the list in progress is the minute's look for a kind not served: not
+                       counted as a list unless it finds the kind */
 };
 
 static void start_list(struct reflector *r);
+static void request_page(struct reflector *r);
 static void start_watch(struct reflector *r);
 
 static void on_timer(struct evtimer *timer, void *userdata)
 {
     struct reflector *r = userdata;
-    if (r->in_list || !r->rv)
+    if (r->absent) {
+        /* The look, every minute, for an optional kind not served: not a list of what is
+         * known (there is nothing), so not counted as one until it is served again. */
+        hmap_clear(&r->listed, NULL);
+        r->look = true;
+        request_page(r);
+    } else if (r->in_list || !r->rv)
         start_list(r);
     else
         start_watch(r);
@@ -386,7 +395,7 @@ static void on_list_done(long status, const char *body, size_t len, const char *
         r->page /= 2;
         log_warning("%s: a list page is larger than %u bytes: %u objects per page from now on",
                     r->kind->resource, KUBE_MAX_BODY, r->page);
-        start_list(r);
+        request_page(r); /* the same list: not a relist */
         return;
     }
     if (status == 410 && r->cont) {
@@ -420,6 +429,9 @@ static void on_list_done(long status, const char *body, size_t len, const char *
     }
     if (r->absent)
         log_info("%s: now served by the API server", r->kind->resource);
+    if (r->look)
+        metrics_add(r->m, M_WATCH_RELISTS, 1); /* the look found it: it is its first list */
+    r->look = false;
     r->absent = false;
     r->said_kept = false;
     bool changed = false;
@@ -447,7 +459,7 @@ static void on_list_done(long status, const char *body, size_t len, const char *
         json_decref(j);
         if (changed)
             r->ops.changed(r, r->userdata);
-        start_list(r);
+        request_page(r);
         return;
     }
     free(r->cont);
@@ -469,12 +481,23 @@ static void on_list_done(long status, const char *body, size_t len, const char *
     start_watch(r);
 }
 
+/* A list from its first page (the start, 410 Gone, a failed list tried again, SIGHUP): what
+ * kscmp_watch_relists_total counts. A list that goes on (its next page, or the same page in
+ * smaller pages) is request_page() alone. */
 static void start_list(struct reflector *r)
 {
     if (!r->cont) {
         hmap_clear(&r->listed, NULL);
         metrics_add(r->m, M_WATCH_RELISTS, 1);
     }
+    r->look = false;
+    request_page(r);
+}
+
+/* Asks for the page the list is at: the first (r->cont NULL) or the one r->cont names, of
+ * r->page objects. */
+static void request_page(struct reflector *r)
+{
     r->in_list = true;
     _cleanup_free_ char *cont = r->cont ? kube_escape(r->cont) : NULL;
     _cleanup_free_ char *path = NULL;

@@ -334,6 +334,44 @@ static void test_paging(void **state)
     assert_true(path_has(live(&e->fake), "resourceVersion=8"));
 }
 
+/* A page larger than an answer may be (the client's 413) is asked for again in smaller pages,
+ * from where the list is (a later page keeps its continue token): the same list, counted once
+ * in kscmp_watch_relists_total however many times its page size is halved. The next list
+ * starts with full pages again, and counts. */
+static void test_page_too_large_is_one_list(void **state)
+{
+    struct env *e = *state;
+    reflector_list(e->r);
+    assert_int_equal(metrics_get(e->m, M_WATCH_RELISTS), 1);
+    assert_true(path_has(live(&e->fake), "widgets?limit=500&"));
+    answer(live(&e->fake), 413, NULL);
+    struct kube_req *q = live(&e->fake);
+    assert_false(q->stream);
+    assert_true(path_has(q, "widgets?limit=250&"));
+    assert_false(path_has(q, "continue"));
+    answer(q, 413, NULL);
+    assert_true(path_has(live(&e->fake), "widgets?limit=125&"));
+    answer_page(e, "a/one@1", "7", "more");
+    answer(live(&e->fake), 413, NULL);
+    q = live(&e->fake);
+    assert_true(path_has(q, "widgets?limit=62&continue=more"));
+    answer_page(e, "a/two@2", "8", NULL);
+    assert_true(reflector_synced(e->r));
+    assert_int_equal(reflector_records(e->r)->n, 2);
+    assert_int_equal(e->owner.listed, 1);
+    assert_int_equal(metrics_get(e->m, M_WATCH_RELISTS), 1);
+    assert_int_equal(metrics_get(e->m, M_WATCH_RESTARTS), 0);
+    assert_true(live(&e->fake)->stream);
+    /* 410 Gone: a new list, from full pages. */
+    answer(live(&e->fake), 410, NULL);
+    wait_new_request(e);
+    q = live(&e->fake);
+    assert_false(q->stream);
+    assert_true(path_has(q, "widgets?limit=500&"));
+    assert_int_equal(metrics_get(e->m, M_WATCH_RELISTS), 2);
+    assert_int_equal(metrics_get(e->m, M_WATCH_RESTARTS), 1);
+}
+
 /* A bookmark moves the version a watch resumes from, and applies nothing; a watch the server
  * ends (its timeout) resumes at once from the last version, without a list. */
 static void test_bookmark_and_resume(void **state)
@@ -502,6 +540,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_list_then_watch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_page_too_large_is_one_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bookmark_and_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_410_relists, setup, teardown),
         cmocka_unit_test_setup_teardown(test_410_after_failures_is_prompt, setup, teardown),
