@@ -29,13 +29,16 @@ struct reflector {
     struct kube_req *req;
     struct evtimer *timer; /* the next list or watch, after a failure or a 404 */
     unsigned failures;
-    unsigned page;  /* objects per list page */
-    bool synced;    /* the first complete list is in */
-    bool absent;    /* the kind is not served (CRD not installed) */
-    bool in_list;   /* a list is in progress (else a watch, or waiting) */
-    bool said_kept; /* told once per streak that a 404 keeps what is known */
-    bool look;      /* the list in progress is the minute's look for a kind not served: not
-                       counted as a list unless it finds the kind */
+    unsigned page;       /* objects per list page: the next page asked */
+    unsigned start_page; /* the first page of the next list */
+    unsigned list_min;   /* the smallest page of the list in progress */
+    bool shrunk;         /* the list in progress had a page over KUBE_MAX_BODY */
+    bool synced;         /* the first complete list is in */
+    bool absent;         /* the kind is not served (CRD not installed) */
+    bool in_list;        /* a list is in progress (else a watch, or waiting) */
+    bool said_kept;      /* told once per streak that a 404 keeps what is known */
+    bool look;           /* the list in progress is the minute's look for a kind not served: not
+                            counted as a list unless it finds the kind */
 };
 
 static void start_list(struct reflector *r);
@@ -50,6 +53,8 @@ static void on_timer(struct evtimer *timer, void *userdata)
          * known (there is nothing), so not counted as one until it is served again. */
         hmap_clear(&r->listed, NULL);
         r->look = true;
+        r->page = r->list_min = r->start_page;
+        r->shrunk = false;
         request_page(r);
     } else if (r->in_list || !r->rv)
         start_list(r);
@@ -70,7 +75,8 @@ int reflector_new(const struct kube_transport *t, struct evloop *l, struct metri
                             .kind = kind,
                             .ops = *ops,
                             .userdata = userdata,
-                            .page = kind->page ? kind->page : LIST_PAGE};
+                            .page = kind->page ? kind->page : LIST_PAGE,
+                            .start_page = kind->page ? kind->page : LIST_PAGE};
     hmap_init(&r->records);
     hmap_init(&r->listed);
     int q = -ENOMEM;
@@ -393,7 +399,10 @@ static void on_list_done(long status, const char *body, size_t len, const char *
     if (status == 413 && r->page > 1) {
         /* The page does not fit in an answer: smaller pages, from where the list is. */
         r->page /= 2;
-        log_warning("%s: a list page is larger than %u bytes: %u objects per page from now on",
+        r->shrunk = true;
+        if (r->page < r->list_min)
+            r->list_min = r->page;
+        log_warning("%s: a list page is larger than %u bytes: %u objects per page from here",
                     r->kind->resource, KUBE_MAX_BODY, r->page);
         request_page(r); /* the same list: not a relist */
         return;
@@ -453,18 +462,26 @@ static void on_list_done(long status, const char *body, size_t len, const char *
     }
     json_t *meta = json_object_get(j, "metadata");
     const char *cont = json_string_value(json_object_get(meta, "continue"));
+    unsigned full = r->kind->page ? r->kind->page : LIST_PAGE;
     if (cont && *cont) {
         free(r->cont);
         r->cont = strdup(cont);
         json_decref(j);
         if (changed)
             r->ops.changed(r, r->userdata);
+        /* Past a part of large objects, pages grow back (doubling) where they are small. */
+        if (len < KUBE_MAX_BODY / 4 && r->page < full)
+            r->page = r->page * 2 < full ? r->page * 2 : full;
         request_page(r);
         return;
     }
     free(r->cont);
     r->cont = NULL;
-    r->page = r->kind->page ? r->kind->page : LIST_PAGE;
+    /* The next list starts with the page that fitted this one (a relist, as after each 410, would
+     * read and throw away the same answers over KUBE_MAX_BODY again, on every node), or, when
+     * none was too large, twice the last start, back to full pages. */
+    r->start_page = r->shrunk ? r->list_min : r->start_page * 2 < full ? r->start_page * 2 : full;
+    r->page = r->start_page;
     free(r->rv);
     r->rv = json_string_value(json_object_get(meta, "resourceVersion"))
                 ? strdup(json_string_value(json_object_get(meta, "resourceVersion")))
@@ -489,6 +506,8 @@ static void start_list(struct reflector *r)
     if (!r->cont) {
         hmap_clear(&r->listed, NULL);
         metrics_add(r->m, M_WATCH_RELISTS, 1);
+        r->page = r->list_min = r->start_page;
+        r->shrunk = false;
     }
     r->look = false;
     request_page(r);

@@ -31,8 +31,10 @@ struct reflector_kind {
     const char *kind;              /* likewise; "Pod", "SeccompPolicy" */
     bool optional;                 /* its CRD may not be installed: a 404 while the API server is
                                       ready means no objects (else 404 is waited out) */
-    unsigned page;                 /* objects per list page at first (0: 500); halved when a page
-                                      does not fit in the size a list answer may have */
+    unsigned page;                 /* objects per list page at most (0: 500); halved when a page
+                                      does not fit in the size a list answer may have, doubled
+                                      after a small one; a list starts with the page that fitted
+                                      the last one */
     const struct prune_rule *keep; /* what of an object is kept (json_prune.h; NULL: all) */
 };
 

@@ -352,7 +352,13 @@ static void test_page_too_large_is_one_list(void **state)
     answer(q, 413, NULL);
     assert_true(path_has(live(&e->fake), "widgets?limit=125&"));
     answer_page(e, "a/one@1", "7", "more");
-    answer(live(&e->fake), 413, NULL);
+    /* A small page: the next one twice as large, then halved again where it is too large. */
+    q = live(&e->fake);
+    assert_true(path_has(q, "widgets?limit=250&continue=more"));
+    answer(q, 413, NULL);
+    q = live(&e->fake);
+    assert_true(path_has(q, "widgets?limit=125&continue=more"));
+    answer(q, 413, NULL);
     q = live(&e->fake);
     assert_true(path_has(q, "widgets?limit=62&continue=more"));
     answer_page(e, "a/two@2", "8", NULL);
@@ -362,14 +368,29 @@ static void test_page_too_large_is_one_list(void **state)
     assert_int_equal(metrics_get(e->m, M_WATCH_RELISTS), 1);
     assert_int_equal(metrics_get(e->m, M_WATCH_RESTARTS), 0);
     assert_true(live(&e->fake)->stream);
-    /* 410 Gone: a new list, from full pages. */
+    /* 410 Gone: a new list, from the page that fitted (not 500 again, read and thrown away on
+     * every node at every relist). */
     answer(live(&e->fake), 410, NULL);
     wait_new_request(e);
     q = live(&e->fake);
     assert_false(q->stream);
-    assert_true(path_has(q, "widgets?limit=500&"));
+    assert_true(path_has(q, "widgets?limit=62&"));
     assert_int_equal(metrics_get(e->m, M_WATCH_RELISTS), 2);
     assert_int_equal(metrics_get(e->m, M_WATCH_RESTARTS), 1);
+    /* A list with no page too large: the next starts twice as large, back to full pages. */
+    answer_page(e, "a/two@2", "9", NULL);
+    static const unsigned wants[] = {124, 248, 496, 500, 500};
+    for (size_t i = 0; i < sizeof(wants) / sizeof(wants[0]); i++) {
+        unsigned want = wants[i];
+        answer(live(&e->fake), 410, NULL);
+        wait_new_request(e);
+        q = live(&e->fake);
+        char lim[32];
+        snprintf(lim, sizeof(lim), "widgets?limit=%u&", want);
+        if (!path_has(q, lim))
+            fail_msg("a relist after a list that fitted: want %s", lim);
+        answer_page(e, "a/two@2", "10", NULL);
+    }
 }
 
 /* A bookmark moves the version a watch resumes from, and applies nothing; a watch the server
