@@ -294,6 +294,14 @@ static void on_watch_done(long status, const char *body, size_t len, const char 
         start_watch(r); /* the server's timeout ended it: go on from the last version */
         return;
     }
+    if (status == 404 && r->kind->optional && r->records.n == 0) {
+        /* An optional kind that holds nothing, no longer served (its CRD deleted, or the API
+         * server starting): a list tells which, as at the start (not_served(): looked for once
+         * a minute, quietly). Watching again would get 404, with a warning, for good. A kind
+         * that holds objects watches again (they are kept either way). */
+        retry_later(r, true, "watch ended: HTTP 404 (the kind is not served)");
+        return;
+    }
     char why[256];
     snprintf(why, sizeof(why), "watch ended: %s%s%ld%s", error ? error : "",
              error ? ", HTTP " : "HTTP ", status,

@@ -538,6 +538,17 @@ static void test_not_served(void **state)
     answer_page(e, "", "9", NULL); /* the kind is served and empty: now it goes */
     assert_int_equal(reflector_records(e->r)->n, 0);
     assert_string_equal(e->owner.log, "+a/one -a/one ");
+    /* The CRD deleted while watched: the watch's 404 leads to a list (a watch would get 404 for
+     * good), and the list's 404 to the API server's readiness: not installed. */
+    q = live(&e->fake);
+    assert_true(q->stream);
+    answer(q, 404, NULL);
+    wait_new_request(e);
+    q = live(&e->fake);
+    assert_false(q->stream);
+    assert_true(path_has(q, "widgets?limit="));
+    answer(q, 404, NULL);
+    assert_string_equal(live(&e->fake)->path, "/readyz");
 }
 
 /* Listing again (SIGHUP) cancels the watch in flight and starts from the first page. */
