@@ -2,10 +2,11 @@
 #include "kube/daemon_nodes.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "base/line.h"
 
 /* The string under key, or "" when it is missing or not a string. */
 static const char *str_at(json_t *obj, const char *key)
@@ -197,59 +198,37 @@ bool node_affinity_matches(json_t *affinity, json_t *node)
     return false;
 }
 
-/* A line in a buffer that may be too small: n counts what would have been written. */
-struct line {
-    char *out;
-    size_t size, n;
-};
-
-__attribute__((format(printf, 2, 3))) static void add(struct line *l, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(l->n < l->size ? l->out + l->n : NULL, l->n < l->size ? l->size - l->n : 0,
-                      fmt, ap);
-    va_end(ap);
-    if (k > 0)
-        l->n += (size_t)k;
-}
-
 bool daemon_keeps_off(json_t *pod_spec, json_t *node, const char *daemonset, char *why, size_t size)
 {
     if (!size)
         return false;
-    struct line l = {why, size, 0};
+    struct line l = line_init(why, size);
     why[0] = '\0';
     size_t more = 0;
     json_t *taint = daemon_untolerated_taint(pod_spec, node, &more);
     if (taint) {
         const char *value = str_at(taint, "value");
-        add(&l, "taint %s%s%s:%s not tolerated by DaemonSet %s", str_at(taint, "key"),
-            *value ? "=" : "", value, str_at(taint, "effect"), daemonset);
+        line_add(&l, "taint %s%s%s:%s not tolerated by DaemonSet %s", str_at(taint, "key"),
+                 *value ? "=" : "", value, str_at(taint, "effect"), daemonset);
         if (more)
-            add(&l, " (nor %zu other taint%s)", more, more == 1 ? "" : "s");
+            line_add(&l, " (nor %zu other taint%s)", more, more == 1 ? "" : "s");
     }
     json_t *labels = json_object_get(json_object_get(node, "metadata"), "labels");
     json_t *sel = json_object_get(pod_spec, "nodeSelector");
     const char *key = NULL;
     if (!node_selector_matches(sel, labels, &key)) {
         const char *have = json_string_value(json_object_get(labels, key));
-        add(&l, "%snot selected by the nodeSelector of DaemonSet %s (%s=%s; the node ",
-            l.n ? "; " : "", daemonset, key, json_string_value(json_object_get(sel, key)));
+        line_add(&l, "%snot selected by the nodeSelector of DaemonSet %s (%s=%s; the node ",
+                 l.n ? "; " : "", daemonset, key, json_string_value(json_object_get(sel, key)));
         if (have)
-            add(&l, "has %s=%s)", key, have);
+            line_add(&l, "has %s=%s)", key, have);
         else
-            add(&l, "has no label %s)", key);
+            line_add(&l, "has no label %s)", key);
     }
     if (!node_affinity_matches(json_object_get(pod_spec, "affinity"), node))
-        add(&l, "%snot selected by the required node affinity of DaemonSet %s", l.n ? "; " : "",
-            daemonset);
-    if (l.n >= size) {
-        if (size > 4)
-            memcpy(why + size - 4, "...", 4);
-        else
-            why[size - 1] = '\0';
-    }
+        line_add(&l, "%snot selected by the required node affinity of DaemonSet %s",
+                 l.n ? "; " : "", daemonset);
+    line_end(&l);
     return l.n > 0;
 }
 
