@@ -2291,9 +2291,10 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
             for (size_t i = 0; r >= 0 && names && i < npods; i++)
                 r = emit(ops, pods[i]->pod, "ProfileStricter",
                          "kscmp/%s: %s: the policies' conditions cannot be written as seccomp "
-                         "rules beside an unconditional rule of another action: every call gets "
-                         "the strictest action, more than the policies say (`kubectl kscmp "
-                         "explain pod` names the rules)",
+                         "rules exactly (they overlap rules of another action on arguments "
+                         "seccomp cannot cut apart, or stand beside an unconditional rule of "
+                         "another action): calls they allow get the strictest action, more than "
+                         "the policies say (`kubectl kscmp explain pod` names the rules)",
                          rel, names);
         }
     }

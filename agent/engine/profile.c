@@ -1788,6 +1788,45 @@ int profile_inexact(const struct cprof *in, const struct sysdb *db, uint32_t **r
     return 0;
 }
 
+/* A syscall lowered stricter than its rules mean: named for profile_inexact(), and the origin
+ * text of what it gets (rule origin, said beside other) says so for explain; its index into
+ * out's origins, or -ENOMEM. raised: the conditions overlap others of another action (the
+ * calls any of them matches get the strictest); else they cannot be said beside an
+ * unconditional rule (every call of the syscall gets it). */
+static int inexact_mark(struct cprof *out, const struct cprof *in, struct inexact *inexact,
+                        uint32_t sys, uint16_t origin, uint16_t other, bool raised)
+{
+    char *text = NULL;
+    const char *o = origin < in->norigins ? in->origins[origin] : "?";
+    const char *b = other < in->norigins ? in->origins[other] : "?";
+    int r = raised
+                ? asprintf(&text,
+                           "%s, for every call its conditions or those of %s match (they overlap "
+                           "on arguments seccomp rules cannot cut apart: stricter than the "
+                           "policies say)",
+                           o, b)
+                : asprintf(&text,
+                           "%s, for every call (its conditions cannot be written as seccomp "
+                           "rules beside %s: stricter than the policies say)",
+                           o, b);
+    if (r < 0)
+        return -ENOMEM;
+    r = origin_add(out, text);
+    free(text);
+    if (r < 0 || !inexact)
+        return r;
+    if (inexact->n == inexact->cap) {
+        size_t cap = inexact->cap ? inexact->cap * 2 : 8;
+        uint32_t *nv = realloc(inexact->sys, cap * sizeof(*nv));
+        if (!nv)
+            return -ENOMEM;
+        inexact->sys = nv;
+        inexact->cap = cap;
+    }
+    inexact->sys[inexact->n++] = sys;
+    return r;
+}
+
 static int lower(const struct cprof *in_all, struct cprof **ret, struct lower_opts *lo)
 {
     struct inexact *inexact = lo->inexact;
@@ -1886,11 +1925,24 @@ static int lower(const struct cprof *in_all, struct cprof **ret, struct lower_op
                 if (done)
                     continue;
             }
+            /* Raised: the looser conditions lose their action, said (ProfileStricter, explain);
+             * all raised to the default leave no rule: one of the default says it for explain
+             * (no rule is rendered for it). */
+            int ro = cmax_origin;
+            for (size_t k = 0; raise && k < nc && ro == cmax_origin; k++)
+                if (!verdict_eq(c[k].v, cmax) &&
+                    (ro = inexact_mark(out, in, inexact, sys, cmax_origin, c[k].origin, true)) < 0)
+                    return -ENOMEM;
+            if (raise && verdict_eq(cmax, in->dflt)) {
+                if (push_ent(out, &ecap, (struct centry){sys, in->dflt, (uint16_t)ro}) < 0)
+                    return -ENOMEM;
+                continue;
+            }
             for (size_t k = 0; k < nc; k++) {
                 struct ccond cc = c[k];
                 if (raise) {
                     cc.v = cmax;
-                    cc.origin = cmax_origin;
+                    cc.origin = (uint16_t)ro;
                 }
                 if (verdict_eq(cc.v, in->dflt) || cond_subsumed(c, v, nc, k))
                     continue;
@@ -1937,28 +1989,9 @@ static int lower(const struct cprof *in_all, struct cprof **ret, struct lower_op
         } else {
             /* Not expressible: the strictest action for every call of the syscall (cmax: not
              * widen_only), its origin saying so for explain. */
-            char *text = NULL;
-            if (asprintf(&text,
-                         "%s, for every call (its conditions cannot be written as seccomp rules "
-                         "beside %s: stricter than the policies say)",
-                         cmax_origin < in->norigins ? in->origins[cmax_origin] : "?",
-                         eo < in->norigins ? in->origins[eo] : "?") < 0)
-                return -ENOMEM;
-            int o = origin_add(out, text);
-            free(text);
+            int o = inexact_mark(out, in, inexact, sys, cmax_origin, eo, false);
             if (o < 0 || push_ent(out, &ecap, (struct centry){sys, cmax, (uint16_t)o}) < 0)
                 return -ENOMEM;
-            if (inexact) {
-                if (inexact->n == inexact->cap) {
-                    size_t nc2 = inexact->cap ? inexact->cap * 2 : 8;
-                    uint32_t *nv = realloc(inexact->sys, nc2 * sizeof(*nv));
-                    if (!nv)
-                        return -ENOMEM;
-                    inexact->sys = nv;
-                    inexact->cap = nc2;
-                }
-                inexact->sys[inexact->n++] = sys;
-            }
         }
     }
     normalize(out, false);

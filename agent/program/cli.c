@@ -1133,9 +1133,10 @@ static int compile_or_explain(int argc, char **argv, bool explain, struct held_l
     if (r >= 0 && fo.action == FILE_WRITE && !fo.failed && fo.inexact)
         fprintf(stderr,
                 "kscmp: warning: kscmp/%s: %s: the policies' conditions for %s cannot be written "
-                "as seccomp rules beside an unconditional rule of another action: every call "
-                "gets the strictest action, more than the policies say (`kscmp explain` names "
-                "the rules; docs/policies.md, \"Several policies\")\n",
+                "as seccomp rules exactly (they overlap rules of another action on arguments "
+                "seccomp cannot cut apart, or stand beside an unconditional rule of another "
+                "action): calls they allow get the strictest action, more than the policies say "
+                "(`kscmp explain` names the rules; docs/policies.md, \"Several policies\")\n",
                 rel, fo.inexact, strchr(fo.inexact, ' ') ? "them" : "it");
     file_out_clear(&fo);
     if (r == -ENOENT) {

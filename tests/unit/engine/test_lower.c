@@ -784,6 +784,44 @@ static void test_product_over_the_bounds_falls_back(void **state)
     free(which);
 }
 
+/* Conditions of two actions that overlap on other arguments, under a default they are raised to
+ * (runtime/default's Allow of personality(0) beside a Block when arg 1 == 3): every one of them
+ * gets the default, personality(0) too, and that is said (profile_inexact(), explain's origin);
+ * the rendered profile holds no personality rule. */
+static void test_raised_to_the_default_is_said(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    uint32_t t = sys(f, "personality");
+    add_cond(f->p, t, ALLOW, 0, OP_EQ, 0);
+    add_cond(f->p, t, ERRNO, 1, OP_EQ, 3);
+    struct cprof *out = lower(f->p);
+    assert_true(verdict_eq(eval2(out, t, 0, 0), ERRNO));
+    bool said = false;
+    for (size_t i = 0; i < out->nents; i++)
+        if (out->ents[i].sys == t)
+            said =
+                strstr(out->origins[out->ents[i].origin], "for every call its conditions") != NULL;
+    assert_true(said);
+    cprof_free(out);
+    uint32_t *which = NULL;
+    size_t n = 0;
+    assert_int_equal(profile_inexact(f->p, f->db, &which, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(which[0], t);
+    free(which);
+    char *json = NULL;
+    size_t len = 0;
+    assert_int_equal(profile_render(f->p, f->db, &json, &len), 0);
+    assert_null(strstr(json, "personality"));
+    free(json);
+    /* Disjoint conditions (both on arg 0) keep their actions: nothing said. */
+    f->p->conds[1].args[0].index = 0;
+    assert_int_equal(profile_inexact(f->p, f->db, &which, &n), 0);
+    assert_int_equal(n, 0);
+    free(which);
+}
+
 /* A comparison no value passes (LT 0) makes a rule that applies to no call: left out. */
 static void test_empty_interval_is_left_out(void **state)
 {
@@ -883,6 +921,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_product_kept_from_what_libseccomp_builds_wrong, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_product_over_the_bounds_falls_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_raised_to_the_default_is_said, setup, teardown),
         cmocka_unit_test_setup_teardown(test_masked_eq_that_never_holds_is_left_out, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_subsumed_conditions_are_left_out, setup, teardown),
