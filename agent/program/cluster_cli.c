@@ -916,7 +916,10 @@ int cli_cluster_explain(int argc, char **argv)
                 engine_set_startup(w.e, !o.startup_none);
                 arch = na;
             }
-            arch_note = na >= 0 ? "the node's" : arch_note;
+            arch_note = na >= 0 ? "the node's"
+                        : a     ? "this machine's: the node's architecture is not one kscmp knows"
+                                : "this machine's: the node reports no architecture (no kubelet "
+                                  "has reported its status)";
         }
     } else {
         arch_note = "this machine's: the pod is not on a node yet";
