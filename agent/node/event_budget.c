@@ -84,11 +84,12 @@ int event_budget_take(struct event_budget *b, const char *pod, uint64_t now_ms)
 int event_budget_defer(struct event_budget *b, const char *pod, void *item, int *ret_first)
 {
     struct budget_pod *p = hmap_get_or_new(&b->pods, pod, sizeof(*p));
-    struct pending *q = p && p->n < EVENT_PENDING_MAX ? malloc(sizeof(*q)) : NULL;
+    bool room = p && p->n < EVENT_PENDING_MAX && b->npending < EVENT_PENDING_NODE_MAX;
+    struct pending *q = room ? malloc(sizeof(*q)) : NULL;
     if (!q) {
         if (b->free_item)
             b->free_item(item);
-        if (!p || p->n < EVENT_PENDING_MAX)
+        if (!p || room)
             return -ENOMEM;
         p->dropped++;
         return 0;

@@ -19,6 +19,8 @@
 #define EVENT_BURST 25
 #define EVENT_REFILL_MS 60000u
 #define EVENT_PENDING_MAX 100
+/* Events waiting, all pods of the node together (each a few hundred bytes). */
+#define EVENT_PENDING_NODE_MAX 10000
 
 struct event_budget {
     struct hmap pods; /* pod key (its uid) -> struct budget_pod */
@@ -36,8 +38,9 @@ void event_budget_clear(struct event_budget *b);
 int event_budget_take(struct event_budget *b, const char *pod, uint64_t now_ms);
 
 /* Keeps item until a token of pod comes: 1 kept; 0 when pod already has EVENT_PENDING_MAX
- * waiting (item freed and counted as dropped); -ENOMEM (item freed). *ret_first (may be NULL) is
- * set to 1 when pod had none waiting (the caller says that it defers once a burst), else 0. */
+ * waiting, or the node EVENT_PENDING_NODE_MAX (item freed and counted as dropped); -ENOMEM (item
+ * freed). *ret_first (may be NULL) is set to 1 when pod had none waiting (the caller says that it
+ * defers once a burst), else 0. */
 int event_budget_defer(struct event_budget *b, const char *pod, void *item, int *ret_first);
 
 /* The earliest time at which a kept item can go, or UINT64_MAX when none is kept. */

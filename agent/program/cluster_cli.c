@@ -1265,7 +1265,10 @@ int cli_cluster_explain(int argc, char **argv)
         fprintf(t, "\nEvents from kscmp: none\n");
     }
     if (json_array_size(now)) {
-        fprintf(t, "\nWhat the agent on the node says about it now:\n");
+        fprintf(t, "\n%s\n",
+                json_object_get(out, "agentMissing")
+                    ? "What an agent on the node would say about it now (none runs there):"
+                    : "What the agent on the node says about it now:");
         size_t k;
         json_t *ev;
         json_array_foreach(now, k, ev)

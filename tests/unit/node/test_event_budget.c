@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,6 +129,27 @@ static void test_pending_bound_and_forget(void **state)
     assert_int_equal(nfreed, 2 + EVENT_PENDING_MAX + 3);
 }
 
+/* The node's pods together keep at most EVENT_PENDING_NODE_MAX waiting. */
+static void test_node_bound(void **state)
+{
+    struct event_budget b;
+    event_budget_init(&b, free_item);
+    nfreed = 0;
+    size_t kept = 0, pods = EVENT_PENDING_NODE_MAX / EVENT_PENDING_MAX + 2;
+    for (size_t i = 0; i < pods; i++) {
+        char pod[32];
+        snprintf(pod, sizeof(pod), "u-%zu", i);
+        for (int k = 0; k < EVENT_BURST; k++)
+            assert_int_equal(event_budget_take(&b, pod, 0), 1);
+        for (int k = 0; k < EVENT_PENDING_MAX; k++)
+            kept += event_budget_defer(&b, pod, item(k), NULL) == 1;
+    }
+    assert_int_equal(kept, EVENT_PENDING_NODE_MAX);
+    assert_int_equal(b.npending, EVENT_PENDING_NODE_MAX);
+    assert_int_equal(nfreed, pods * EVENT_PENDING_MAX - EVENT_PENDING_NODE_MAX);
+    event_budget_clear(&b);
+}
+
 /* Random takes, defers, pops and forgets over three pods, time going forward: no pod sends more
  * than EVENT_BURST + elapsed / EVENT_REFILL_MS Events, each pod's waiting Events go in order,
  * and every item is handed back or freed exactly once. */
@@ -202,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_burst_then_one_per_refill),
         cmocka_unit_test(test_refill_is_capped_and_clock_safe),
         cmocka_unit_test(test_pending_bound_and_forget),
+        cmocka_unit_test(test_node_bound),
         cmocka_unit_test(test_random_against_bounds),
     };
     return cmocka_run_group_tests_name("event_budget", tests, NULL, NULL);
