@@ -1387,6 +1387,40 @@ static bool interval_arg(uint8_t index, uint64_t lo, uint64_t hi, struct sys_arg
     return true;
 }
 
+/* [lo, hi], within 32 bits, as comparisons of the argument's low half: aligned blocks, each of
+ * 2^k values from a multiple of 2^k, one MASKED_EQ of the low half's bits above k (one value:
+ * EQ). At most max into out (*n); false when more would be needed. A block holds too for every
+ * value above 2^32 - 1 whose low half lies in it: exact only where those values get the block's
+ * action anyway. (A mask of all 64 bits would not hold them, but it is over 2^63 - 1, which a
+ * profile cannot hold.) Used where [lo, hi] is no one comparison: block socket families 17 and
+ * 38 beside an Allow of socket leaves [18, 37] allowed: 18-19, 20-23, 24-31, 32-35, 36-37. */
+static bool low_blocks(uint8_t index, uint64_t lo, uint64_t hi, struct sys_arg *out, size_t max,
+                       size_t *n)
+{
+    *n = 0;
+    if (lo > hi || hi > UINT32_MAX)
+        return false;
+    for (;;) {
+        unsigned k = lo ? (unsigned)__builtin_ctzll(lo) : 32;
+        if (k > 32)
+            k = 32;
+        while (k && lo + ((UINT64_C(1) << k) - 1) > hi)
+            k--;
+        if (*n == max)
+            return false;
+        out[*n] = k ? (struct sys_arg){.index = index,
+                                       .op = OP_MASKED_EQ,
+                                       .value = UINT32_MAX & ~((UINT64_C(1) << k) - 1),
+                                       .value_two = lo}
+                    : (struct sys_arg){.index = index, .op = OP_EQ, .value = lo};
+        (*n)++;
+        uint64_t last = lo + ((UINT64_C(1) << k) - 1);
+        if (last >= hi)
+            return true;
+        lo = last + 1;
+    }
+}
+
 /* A conjunction of comparisons, at most one per argument: the calls a rule matches. */
 struct cube {
     uint8_t n;
@@ -1545,6 +1579,60 @@ static bool arg_narrow(const struct sys_arg *a)
     return a->value <= UINT32_MAX && a->value_two <= UINT32_MAX;
 }
 
+/* The calls none of nc conditions matches, when each is one interval of one argument (EQ, LT,
+ * LE, GT, GE): the gaps between the intervals, each one comparison where one says it, else its
+ * low_blocks() where no condition holds above 2^32 - 1 (then the gap at the top holds every
+ * value there, and the blocks' values above it get the gap's action too). At most max one-
+ * comparison cubes into out (*n). 1 when written; 0 when a condition is no interval; -1 when
+ * the gaps cannot be written so. */
+static int interval_gaps(const struct ccond *c, size_t nc, struct cube *out, size_t max, size_t *n)
+{
+    uint64_t lo[64], hi[64];
+    size_t order[64];
+    bool low = true;
+    if (nc > ELEMENTSOF(lo))
+        return -1; /* bounded work */
+    for (size_t k = 0; k < nc; k++) {
+        if (c[k].nargs != 1 || !arg_interval(&c[k].args[0], &lo[k], &hi[k]))
+            return 0;
+        low &= hi[k] <= UINT32_MAX;
+        size_t j = k; /* insertion by lo */
+        while (j && lo[order[j - 1]] > lo[k]) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = k;
+    }
+    *n = 0;
+    uint8_t index = c[0].args[0].index;
+    uint64_t at = 0;  /* the lowest value no interval before holds */
+    bool top = false; /* an interval holds up to 2^64 - 1 */
+    for (size_t i = 0; i <= nc && !top; i++) {
+        uint64_t glo = at, ghi;
+        if (i < nc) {
+            size_t k = order[i];
+            top = hi[k] == UINT64_MAX;
+            if (hi[k] + 1 > at)
+                at = hi[k] + 1;
+            if (lo[k] <= glo)
+                continue;
+            ghi = lo[k] - 1;
+        } else {
+            ghi = UINT64_MAX;
+        }
+        struct sys_arg a[PRODUCT_RULES];
+        size_t na = 1;
+        if (!interval_arg(index, glo, ghi, &a[0]) &&
+            !(low && low_blocks(index, glo, ghi, a, max - *n, &na)))
+            return -1;
+        if (na > max - *n)
+            return -1;
+        for (size_t b = 0; b < na; b++)
+            out[(*n)++] = (struct cube){.n = 1, .a = {a[b]}};
+    }
+    return 1;
+}
+
 /* A syscall with an unconditional action E (not the default) and nc conditions of stricter
  * actions (their own, or, where raise says they overlap, the strictest of them, cmax, from
  * cmax_origin; vk and ok take the actions and origins, nc each), written exactly: each
@@ -1573,7 +1661,11 @@ static int complement_product(struct cprof *out, size_t *ccap, const struct ccon
     struct cube acc[PRODUCT_RULES], next[PRODUCT_RULES], pieces[COMPLEMENT_PIECES];
     size_t nacc = 1;
     acc[0] = (struct cube){0};
-    for (size_t i = 0; i < nc && nacc; i++) {
+    /* Intervals: their gaps (the product below cannot write a gap between two of them). */
+    int gaps = interval_gaps(c, nc, acc, PRODUCT_RULES, &nacc);
+    if (gaps < 0)
+        return 0;
+    for (size_t i = 0; i < nc && nacc && !gaps; i++) {
         size_t np, nn = 0;
         if (!complement_cubes(&c[i], pieces, COMPLEMENT_PIECES, &np))
             return 0;
@@ -1702,27 +1794,41 @@ static int split_intervals(struct cprof *out, size_t *ccap, size_t *ecap, const 
     bool wide = false;
     for (size_t k = 0; k < nc; k++)
         wide |= c[k].args[0].value > UINT32_MAX;
+    /* Each piece not the default's in one comparison, or, in the low 32 bits, in low_blocks()
+     * where the piece above 2^32 - 1 has the same action (it holds every value a block holds
+     * there too). */
+    const struct piece *top = &pc[np - 1];
+    bool blocks = top->lo <= (UINT64_C(1) << 32);
     struct sys_arg a[129];
-    for (size_t i = 0; i < np; i++)
-        if (!verdict_eq(pc[i].v, dflt) &&
-            (!interval_arg(c[0].args[0].index, pc[i].lo, pc[i].hi, &a[i]) ||
-             (!wide && a[i].value > UINT32_MAX)))
+    size_t of[129], rules = 0;
+    if (max_rules > ELEMENTSOF(a))
+        max_rules = ELEMENTSOF(a);
+    for (size_t i = 0; i < np; i++) {
+        if (verdict_eq(pc[i].v, dflt))
+            continue;
+        size_t n = 1;
+        if (rules == max_rules)
             return 0;
-    size_t rules = 0;
-    for (size_t i = 0; i < np; i++)
-        rules += !verdict_eq(pc[i].v, dflt);
-    if (rules > max_rules)
-        return 0;
+        if (interval_arg(c[0].args[0].index, pc[i].lo, pc[i].hi, &a[rules])) {
+            if (!wide && a[rules].value > UINT32_MAX)
+                return 0;
+        } else if (!blocks || !verdict_eq(top->v, pc[i].v) ||
+                   !low_blocks(c[0].args[0].index, pc[i].lo, pc[i].hi, &a[rules], max_rules - rules,
+                               &n)) {
+            return 0;
+        }
+        for (size_t k = 0; k < n; k++)
+            of[rules++] = i;
+    }
     *done = true;
     if (np == 1) /* one action for every value */
         return verdict_eq(pc[0].v, dflt)
                    ? 0
                    : push_ent(out, ecap, (struct centry){c[0].sys, pc[0].v, pc[0].origin});
-    for (size_t i = 0; i < np; i++) {
-        if (verdict_eq(pc[i].v, dflt))
-            continue;
-        struct ccond cc = {.sys = c[0].sys, .v = pc[i].v, .origin = pc[i].origin, .nargs = 1};
-        cc.args[0] = a[i];
+    for (size_t r = 0; r < rules; r++) {
+        const struct piece *q = &pc[of[r]];
+        struct ccond cc = {.sys = c[0].sys, .v = q->v, .origin = q->origin, .nargs = 1};
+        cc.args[0] = a[r];
         if (push_cond(out, ccap, &cc) < 0)
             return -ENOMEM;
     }
@@ -1922,6 +2028,15 @@ static int lower(const struct cprof *in_all, struct cprof **ret, struct lower_op
                 if (split_intervals(out, &ccap, &ecap, c, nc, e, in->dflt, in->dflt_origin,
                                     raised > nc ? raised : nc, &done) < 0)
                     return -ENOMEM;
+                /* Or in more, as complement_product() may: lowered again without them where
+                 * that takes the profile over the bounds. */
+                if (!done && lo->product && lo->db &&
+                    product_safe(lo->db, sys, in->arches) != PRODUCT_NONE) {
+                    if (split_intervals(out, &ccap, &ecap, c, nc, e, in->dflt, in->dflt_origin,
+                                        PRODUCT_RULES, &done) < 0)
+                        return -ENOMEM;
+                    lo->used |= done;
+                }
                 if (done)
                     continue;
             }

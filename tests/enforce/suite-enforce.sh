@@ -92,6 +92,27 @@ metadata: {name: two-block-b, namespace: demo}
 spec:
   selector: {matchLabels: {app: two}}
   rules: [{syscalls: [personality], action: Block, args: [{index: 0, value: 0x20000, valueTwo: 0x20000, op: MASKED_EQ}]}]
+---
+# 6. Guardrails that block single values beside an allow-list's Allow, with gaps between them
+#    that are no one comparison: personality blocked at 0 (linux64), 5 and 16; [6, 15] stays
+#    allowed, written as the blocks 6-7 and 8-15 of the low 32 bits (linux32: PER_LINUX32 = 8).
+#    Every personality call was blocked, linux32 too.
+apiVersion: kscmp.io/v1
+kind: SeccompPolicy
+metadata: {name: gap-allow, namespace: demo}
+spec:
+  selector: {matchLabels: {app: gap}}
+  seccomp: {syscalls: [$base, personality], action: Allow}
+---
+apiVersion: kscmp.io/v1
+kind: SeccompPolicy
+metadata: {name: gap-block, namespace: demo}
+spec:
+  selector: {matchLabels: {app: gap}}
+  rules:
+  - {syscalls: [personality], action: Block, args: [{index: 0, value: 0, op: EQ}]}
+  - {syscalls: [personality], action: Block, args: [{index: 0, value: 5, op: EQ}]}
+  - {syscalls: [personality], action: Block, args: [{index: 0, value: 16, op: EQ}]}
 YAML
 pod() { # name profile labels
     cat <<YAML
@@ -104,7 +125,7 @@ spec:
   containers: [{name: c, image: busybox}]
 YAML
 }
-{ pod p1 hardened x; pod p2 eacces x; pod p3 merged merged; pod p4 cond cond; pod p5 two two; } >"$tmp/dir/pods.yaml"
+{ pod p1 hardened x; pod p2 eacces x; pod p3 merged merged; pod p4 cond cond; pod p5 two two; pod p6 gap gap; } >"$tmp/dir/pods.yaml"
 if build/kscmp agent --local "$tmp/dir" --kubelet-root "$tmp/root" --metrics-addr off --once 2>"$tmp/agent.log"; then
     pass=$((pass + 1)); echo "ok   the agent wrote the profiles"
 else
@@ -131,6 +152,12 @@ run "Block mkdir with EACCES" "$P/eacces.json" --allow true --deny 'mkdir /tmp/x
 run "merged allow-lists, deny wins" "$P/merged.json" --allow true --allow 'echo ok' --deny 'mkdir /tmp/x' --deny 'rmdir /tmp'
 run "disjoint conditions of two policies" "$P/cond.json" --allow true --allow 'linux64 true' --deny 'linux32 true' --no-new-privileges false
 run "two conditions beside an unconditional Allow" "$P/two.json" --allow true --allow 'linux64 true' --deny 'linux32 true' --no-new-privileges false
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if any(a["op"]=="SCMP_CMP_MASKED_EQ" and a["valueTwo"]==8 and a["value"]==0xfffffff8 for s in d["syscalls"] for a in s.get("args",[])) else 1)' "$P/gap.json"; then
+    pass=$((pass + 1)); echo "ok   the gap 8-15 is one rule of the low 32 bits"
+else
+    fail=$((fail + 1)); echo "FAIL gap.json has no rule for 8-15: $(grep -c personality "$P/gap.json" 2>&1)"
+fi
+run "gaps between guardrails beside an unconditional Allow" "$P/gap.json" --allow true --allow 'linux32 true' --deny 'linux64 true' --no-new-privileges false
 # Every profile examples/ and the README's first policy produce, under runc and crun, for
 # containers that may gain privileges and for allowPrivilegeEscalation: false.
 out=$(python3 tests/enforce/examples.py build/kscmp --jobs 2 2>&1)

@@ -132,9 +132,43 @@ static inline bool rule_interval(json_t *arg, uint64_t *lo, uint64_t *hi)
     return true;
 }
 
+/* The smallest value at or above lo whose bits under mask are want's (want within mask), into
+ * *ret; false when there is none. The values (v & mask) == want are want with any bits outside
+ * mask, ordered as those bits are: follow lo from the top while the bits mask fixes agree with
+ * lo's; the first that does not either lies above lo's (the rest of the free bits 0) or below
+ * it, and then the lowest free bit passed where lo has 0 is set instead. */
+static inline bool masked_next(uint64_t mask, uint64_t want, uint64_t lo, uint64_t *ret)
+{
+    if (want & ~mask)
+        return false;
+    int up = -1; /* the lowest free bit passed where lo has 0 */
+    for (int i = 63; i >= 0; i--) {
+        uint64_t b = UINT64_C(1) << i, above = ~((b << 1) - 1);
+        if (!(mask & b)) {
+            if (!(lo & b))
+                up = i;
+            continue;
+        }
+        if ((want & b) == (lo & b))
+            continue;
+        if (want & b) {
+            *ret = (lo & above) | b | (want & (b - 1));
+            return true;
+        }
+        if (up < 0)
+            return false;
+        uint64_t ub = UINT64_C(1) << up;
+        *ret = (lo & ~((ub << 1) - 1)) | ub | (want & (ub - 1));
+        return true;
+    }
+    *ret = lo;
+    return true;
+}
+
 /* Whether no value of one argument satisfies both rendered comparisons x and y (false when
  * unsure): intervals that do not meet, two MASKED_EQ wanting another value of a bit both
- * masks hold, EQ v against a MASKED_EQ v does not match or against NE v. */
+ * masks hold, a MASKED_EQ none of whose values lies in the other's interval, EQ v against a
+ * MASKED_EQ v does not match or against NE v. */
 static inline bool rule_args_disjoint(json_t *x, json_t *y)
 {
     if (!json_equal(json_object_get(x, "index"), json_object_get(y, "index")))
@@ -153,6 +187,11 @@ static inline bool rule_args_disjoint(json_t *x, json_t *y)
     bool mx = strcmp(ox, "SCMP_CMP_MASKED_EQ") == 0, my = strcmp(oy, "SCMP_CMP_MASKED_EQ") == 0;
     if (mx && my)
         return ((wx ^ wy) & vx & vy) != 0;
+    uint64_t next;
+    if (mx && rule_interval(y, &yl, &yh))
+        return yl > yh || !masked_next(vx, wx, yl, &next) || next > yh;
+    if (my && rule_interval(x, &xl, &xh))
+        return xl > xh || !masked_next(vy, wy, xl, &next) || next > xh;
     if (strcmp(oy, "SCMP_CMP_EQ") == 0 && my == false && mx)
         return (vy & vx) != wx;
     if (strcmp(ox, "SCMP_CMP_EQ") == 0 && my)

@@ -579,6 +579,25 @@ static struct verdict eval2(const struct cprof *p, uint32_t s, uint64_t a0, uint
     return got;
 }
 
+/* What profile_inexact() names for p: the nwant syscalls of want, in any order. */
+static void assert_inexact(const struct cprof *p, const struct sysdb *db, const uint32_t *want,
+                           size_t nwant)
+{
+    uint32_t *which = NULL;
+    size_t n = 0;
+    assert_int_equal(profile_inexact(p, db, &which, &n), 0);
+    assert_int_equal(n, nwant);
+    for (size_t i = 0; i < n; i++) {
+        bool found = false;
+        for (size_t k = 0; k < nwant && !found; k++)
+            found = which[i] == want[k];
+        assert_true(found);
+    }
+    if (!n)
+        assert_null(which);
+    free(which);
+}
+
 /* Several conditions stricter than the unconditional rule, all on one argument (two guardrails
  * that block clone with CLONE_NEWUSER and with CLONE_NEWNET, beside an allow-list's clone):
  * written exactly, the calls none matches in one rule (both bits clear); it took all of clone.
@@ -620,12 +639,7 @@ static void test_several_tightening_conditions_on_one_argument(void **state)
     assert_int_equal(ne, 1);
     assert_int_equal(nc, 0);
     assert_true(verdict_eq(eval2(out, t, 500, 0), KILL));
-    uint32_t *which = NULL;
-    size_t n = 0;
-    assert_int_equal(profile_inexact(f->p, f->db, &which, &n), 0);
-    assert_int_equal(n, 1);
-    assert_int_equal(which[0], t);
-    free(which);
+    assert_inexact(f->p, f->db, &t, 1);
     cprof_free(out);
 }
 
@@ -648,20 +662,13 @@ static void test_tightening_on_two_arguments_is_said(void **state)
         if (out->ents[i].sys == t)
             said = strstr(out->origins[out->ents[i].origin], "for every call") != NULL;
     assert_true(said);
-    uint32_t *which = NULL;
-    size_t n = 0;
-    assert_int_equal(profile_inexact(f->p, f->db, &which, &n), 0);
-    assert_int_equal(n, 1);
-    assert_int_equal(which[0], t);
-    free(which);
+    assert_inexact(f->p, f->db, &t, 1);
     cprof_free(out);
     /* Exact profiles name none. */
     struct cprof *q = new_prof(ERRNO);
     add_ent(q, r, ALLOW);
     add_cond(q, t, ALLOW, 0, OP_EQ, 0);
-    assert_int_equal(profile_inexact(q, f->db, &which, &n), 0);
-    assert_int_equal(n, 0);
-    assert_null(which);
+    assert_inexact(q, f->db, NULL, 0);
     cprof_free(q);
 }
 
@@ -705,13 +712,7 @@ static void test_product_kept_from_what_libseccomp_builds_wrong(void **state)
         assert_int_equal(nc, 0);
         assert_true(verdict_eq(eval2(out, x, 0, 0), KILL));
     }
-    uint32_t *which = NULL;
-    size_t n = 0;
-    assert_int_equal(profile_inexact(f->p, f->db, &which, &n), 0);
-    assert_int_equal(n, 2); /* personality and socket; clone's one rule is exact */
-    for (size_t i = 0; i < n; i++)
-        assert_true(which[i] == s || which[i] == t);
-    free(which);
+    assert_inexact(f->p, f->db, (uint32_t[]){s, t}, 2); /* clone's one rule is exact */
     cprof_free(out);
     /* x86_64 alone: personality is written exactly (64-bit values are compared whole), and
      * so is socket (not multiplexed there). */
@@ -724,6 +725,124 @@ static void test_product_kept_from_what_libseccomp_builds_wrong(void **state)
     rules_of(out, t, &ne, &nc);
     assert_int_equal(ne, 0);
     assert_true(verdict_eq(eval2(out, t, 4, 0), ALLOW));
+    cprof_free(out);
+}
+
+/* What profile p (before lowering) means for syscall s with argument 0 or 1 at v (the other 0):
+ * the strictest of its conditions that hold, else its unconditional rule, else the default. */
+static struct verdict meant_at(const struct cprof *p, uint32_t s, uint64_t a0, uint64_t a1)
+{
+    struct verdict got = p->dflt;
+    for (size_t i = 0; i < p->nents; i++)
+        if (p->ents[i].sys == s)
+            got = p->ents[i].v;
+    bool any = false;
+    for (size_t k = 0; k < p->nconds; k++) {
+        const struct ccond *c = &p->conds[k];
+        if (c->sys != s)
+            continue;
+        const struct sys_arg *a = &c->args[0];
+        if (op_holds((enum cmp_op)a->op, a->value, a->value_two, a->index ? a1 : a0) == 1 &&
+            (!any || verdict_cmp(c->v, got) > 0)) {
+            got = c->v;
+            any = true;
+        }
+    }
+    return got;
+}
+
+/* Values around each of vals (v - 2 .. v + 2), with the high half clear and set: where
+ * low_blocks() rules begin and end, and the values above 32 bits they hold too. */
+static void assert_exact_around(const struct cprof *in, const struct cprof *out, uint32_t s,
+                                uint8_t index, const uint64_t *vals, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (uint64_t d = 0; d < 5; d++)
+            for (int high = 0; high < 3; high++) {
+                uint64_t v = vals[i] + d - 2;
+                v |= high == 1   ? UINT64_C(0x100000000)
+                     : high == 2 ? UINT64_C(0x8000000000000000)
+                                 : 0;
+                uint64_t a0 = index ? 0 : v, a1 = index ? v : 0;
+                if (!verdict_eq(eval2(out, s, a0, a1), meant_at(in, s, a0, a1)))
+                    fail_msg("value %#llx: lowered %d, meant %d", (unsigned long long)v,
+                             eval2(out, s, a0, a1).action, meant_at(in, s, a0, a1).action);
+            }
+}
+
+/* Two guardrails that block single values of one argument beside an allow-list's Allow of the
+ * syscall (ioctl TIOCSTI 0x5412 and TIOCLINUX 0x541c): the gap between them is no one
+ * comparison; it is written as aligned blocks of the low 32 bits (0x5413, 0x5414-0x5417,
+ * 0x5418-0x541b), exact because no condition holds above 2^32 - 1, where the blocks hold too
+ * and the gap above them allows. It took all of ioctl. Not where a condition reaches above
+ * 2^32 - 1: then the blocks would allow what it blocks, and the stricter rule stays. */
+static void test_gap_between_guardrails_in_blocks(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    uint32_t s = sys(f, "ioctl"), t = sys(f, "personality");
+    add_ent(f->p, s, ALLOW);
+    add_cond(f->p, s, KILL, 1, OP_EQ, 0x5412);
+    add_cond(f->p, s, KILL, 1, OP_EQ, 0x541c);
+    add_ent(f->p, t, ALLOW);
+    add_cond(f->p, t, KILL, 0, OP_EQ, 3);
+    add_cond(f->p, t, KILL, 0, OP_EQ, 0x100000005);
+    /* mkdir: the gap [4, 9] is within 32 bits, but a condition holds above them. */
+    uint32_t m = sys(f, "mkdir");
+    add_ent(f->p, m, ALLOW);
+    add_cond(f->p, m, KILL, 1, OP_EQ, 3);
+    add_cond(f->p, m, KILL, 1, OP_EQ, 10);
+    add_cond(f->p, m, KILL, 1, OP_GE, 0x100000000);
+    struct cprof *out = lower(f->p);
+    size_t ne, nc;
+    rules_of(out, s, &ne, &nc);
+    assert_int_equal(ne, 0);
+    assert_int_equal(nc, 2 + 5); /* Kill, Kill; LE 0x5411, 3 blocks, GT 0x541c */
+    assert_exact_around(f->p, out, s, 1, (uint64_t[]){0, 0x5412, 0x5413, 0x5417, 0x5418, 0x541c},
+                        6);
+    for (uint64_t v = 0x5400; v < 0x5430; v++) /* every value of the gap and around it */
+        assert_true(verdict_eq(eval2(out, s, 0, v), meant_at(f->p, s, 0, v)));
+    rules_of(out, t, &ne, &nc);
+    assert_int_equal(ne, 1);
+    assert_true(verdict_eq(eval2(out, t, 4, 0), KILL));
+    rules_of(out, m, &ne, &nc);
+    assert_int_equal(ne, 1);
+    assert_inexact(f->p, f->db, (uint32_t[]){t, m}, 2);
+    cprof_free(out);
+    /* With x86 and x32 in the profile too: the blocks are of 32 bits, written the same. */
+    f->p->arches =
+        (1u << arch_parse("x86_64")) | (1u << arch_parse("x86")) | (1u << arch_parse("x32"));
+    out = lower(f->p);
+    rules_of(out, s, &ne, &nc);
+    assert_int_equal(nc, 7);
+    cprof_free(out);
+}
+
+/* Overlapping conditions of two actions with no unconditional rule, cut into pieces: a piece in
+ * the middle is written as low_blocks() where the piece above 2^32 - 1 has its action (Allow
+ * personality when arg 0 > 1, Kill it when 5 and when 9: [2, 4] and [6, 8] allowed); where that
+ * piece has another action (Allow when arg 0 <= 10 and Kill when 3: above 10 the default), the
+ * blocks would hold for values it does not allow, and the stricter choice stays, said. */
+static void test_cut_piece_in_the_middle_in_blocks(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    uint32_t t = sys(f, "personality");
+    add_cond(f->p, t, ALLOW, 0, OP_GT, 1);
+    add_cond(f->p, t, KILL, 0, OP_EQ, 5);
+    add_cond(f->p, t, KILL, 0, OP_EQ, 9);
+    struct cprof *out = lower(f->p);
+    for (uint64_t v = 0; v < 16; v++)
+        assert_true(verdict_eq(eval2(out, t, v, 0), meant_at(f->p, t, v, 0)));
+    assert_exact_around(f->p, out, t, 0, (uint64_t[]){2, 5, 9}, 3);
+    assert_inexact(f->p, f->db, NULL, 0);
+    cprof_free(out);
+    f->p->conds[0].args[0] = (struct sys_arg){.index = 0, .op = OP_LE, .value = 10};
+    f->p->nconds = 2;
+    f->p->conds[1].args[0].value = 3;
+    out = lower(f->p);
+    assert_true(verdict_eq(eval2(out, t, 0, 0), KILL)); /* stricter than meant (Allow) */
+    assert_inexact(f->p, f->db, &t, 1);
     cprof_free(out);
 }
 
@@ -768,20 +887,14 @@ static void test_product_over_the_bounds_falls_back(void **state)
     assert_int_equal(profile_render(f->p, f->db, &json, &len), 0);
     assert_null(strstr(json, "SCMP_CMP_MASKED_EQ"));
     free(json);
-    uint32_t *which = NULL;
-    size_t n = 0;
-    assert_int_equal(profile_inexact(f->p, f->db, &which, &n), 0);
-    assert_int_equal(n, nsys);
-    free(which);
+    assert_inexact(f->p, f->db, ids, nsys);
     /* With fewer syscalls they fit, and are exact. */
     f->p->nconds = 3 * 10;
     f->p->nents = 10;
     assert_int_equal(profile_render(f->p, f->db, &json, &len), 0);
     assert_non_null(strstr(json, "SCMP_CMP_MASKED_EQ"));
     free(json);
-    assert_int_equal(profile_inexact(f->p, f->db, &which, &n), 0);
-    assert_int_equal(n, 0);
-    free(which);
+    assert_inexact(f->p, f->db, NULL, 0);
 }
 
 /* Conditions of two actions that overlap on other arguments, under a default they are raised to
@@ -804,12 +917,7 @@ static void test_raised_to_the_default_is_said(void **state)
                 strstr(out->origins[out->ents[i].origin], "for every call its conditions") != NULL;
     assert_true(said);
     cprof_free(out);
-    uint32_t *which = NULL;
-    size_t n = 0;
-    assert_int_equal(profile_inexact(f->p, f->db, &which, &n), 0);
-    assert_int_equal(n, 1);
-    assert_int_equal(which[0], t);
-    free(which);
+    assert_inexact(f->p, f->db, &t, 1);
     char *json = NULL;
     size_t len = 0;
     assert_int_equal(profile_render(f->p, f->db, &json, &len), 0);
@@ -817,9 +925,7 @@ static void test_raised_to_the_default_is_said(void **state)
     free(json);
     /* Disjoint conditions (both on arg 0) keep their actions: nothing said. */
     f->p->conds[1].args[0].index = 0;
-    assert_int_equal(profile_inexact(f->p, f->db, &which, &n), 0);
-    assert_int_equal(n, 0);
-    free(which);
+    assert_inexact(f->p, f->db, NULL, 0);
 }
 
 /* A comparison no value passes (LT 0) makes a rule that applies to no call: left out. */
@@ -922,6 +1028,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_product_over_the_bounds_falls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_raised_to_the_default_is_said, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gap_between_guardrails_in_blocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cut_piece_in_the_middle_in_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_masked_eq_that_never_holds_is_left_out, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_subsumed_conditions_are_left_out, setup, teardown),

@@ -933,6 +933,43 @@ static void test_differing_conditional_rules(void **state)
 
 /* A stricter conditional rule next to an unconditional one: written so that libseccomp
  * enforces both (it lets an unconditional rule swallow the conditional ones of a syscall). */
+/* The fixture's masked_next(), which the invariant check's disjointness of a MASKED_EQ and a
+ * range rests on, against a search of the values of 8 bits: in the low byte (the bits above it
+ * free: past 255, 256 with want's bits) and in the top one (none past it). */
+static void test_fixture_masked_next(void **state)
+{
+    (void)state;
+    for (int shift = 0; shift <= 56; shift += 56)
+        for (unsigned mask = 0; mask < 256; mask += 3)
+            for (unsigned want = 0; want < 256; want++) {
+                if (want & ~mask)
+                    continue;
+                for (unsigned lo = 0; lo < 256; lo += 5) {
+                    uint64_t m = (uint64_t)mask << shift, w = (uint64_t)want << shift,
+                             l = (uint64_t)lo << shift, got = 0, brute = 0;
+                    bool found = false;
+                    for (unsigned v = lo; v < 256 && !found; v++)
+                        if ((v & mask) == want) {
+                            found = true;
+                            brute = (uint64_t)v << shift;
+                        }
+                    if (!found && !shift) { /* above 8 bits: bit 8 set, the rest want's */
+                        found = true;
+                        brute = 0x100 | want;
+                    }
+                    bool r = masked_next(m, w, l, &got);
+                    assert_int_equal(r, found);
+                    if (found)
+                        assert_int_equal(got, brute);
+                }
+            }
+    uint64_t got;
+    assert_true(masked_next(0xfffffff8, 8, 0x100000000, &got));
+    assert_int_equal(got, 0x100000008);
+    assert_false(masked_next(UINT64_MAX, 5, 6, &got));
+    assert_false(masked_next(1, 2, 0, &got)); /* want outside the mask: no value */
+}
+
 static void test_render_enforceable(void **state)
 {
     (void)state;
@@ -1608,6 +1645,7 @@ int main(void)
         cmocka_unit_test(test_add_unnamed_batch),
         cmocka_unit_test(test_sysdb_rank),
         cmocka_unit_test(test_render_enforceable),
+        cmocka_unit_test(test_fixture_masked_next),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
