@@ -79,6 +79,22 @@ const char *arch_token_text(uint32_t token, char *buf, size_t len)
     return buf;
 }
 
+bool arch_nr_multiplexed(int nr)
+{
+    return nr <= -101 && nr > -1000;
+}
+
+bool arch_token_wide(uint32_t token)
+{
+    return (token & __AUDIT_ARCH_64BIT) && token != SCMP_ARCH_MIPS64N32 &&
+           token != SCMP_ARCH_MIPSEL64N32;
+}
+
+bool arch_token_low_halves(uint32_t token)
+{
+    return token == SCMP_ARCH_X32 || token == SCMP_ARCH_MIPS64N32 || token == SCMP_ARCH_MIPSEL64N32;
+}
+
 archmask_t arch_with_compat(int index)
 {
     if (index < 0 || (size_t)index >= ELEMENTSOF(arches))

@@ -36,6 +36,21 @@ int arch_by_token(uint32_t token);
  * 0x12345678" for one the table lacks; returns buf. */
 const char *arch_token_text(uint32_t token, char *buf, size_t len);
 
+/* Whether a number libseccomp gives a syscall on an architecture (seccomp_syscall_resolve_name_
+ * arch()) is one of a call it multiplexes there, through socketcall or ipc: -101 (socket) to
+ * -224 (shmctl), on x86, ppc, ppc64, s390, s390x and MIPS o32. A call an architecture lacks gets
+ * -10001 and below. */
+bool arch_nr_multiplexed(int nr);
+
+/* Whether libseccomp compares whole 64-bit arguments on an architecture (a libseccomp token).
+ * Not on the 32-bit ones, and not on x32 or MIPS n32 either: their calls pass 64-bit registers,
+ * but libseccomp numbers them as 32-bit architectures (x32's token has no 64-bit bit; n32's
+ * has) and compares the low halves only. */
+bool arch_token_wide(uint32_t token);
+
+/* x32 and MIPS n32: 64-bit registers compared by their low halves. */
+bool arch_token_low_halves(uint32_t token);
+
 /* The mask of an architecture and its compat ones (x86_64 -> x86_64|x86|x32). */
 archmask_t arch_with_compat(int index);
 

@@ -16,10 +16,6 @@
 #define DATA_LEN 64u     /* sizeof(struct seccomp_data) */
 #define SCRATCH_WORDS 16 /* BPF_MEMWORDS */
 #define X32_NR_BASE 0x40000000
-/* libseccomp numbers the calls an architecture multiplexes -101 (socket) to -224 (shmctl); a
- * call an architecture lacks gets -10001 and below. */
-#define MUX_PNR_FIRST (-101)
-#define MUX_PNR_END (-1000)
 #define UNNAMED_MAX 4096 /* syscall numbers above the first run for the default */
 /* The direct numbers of the calls libseccomp 2.5.4 multiplexes (on x86, ppc, ppc64, s390,
  * s390x and MIPS o32) are at most 402 above the architecture's first (x86 337-402, ppc
@@ -189,22 +185,6 @@ static void action_text(uint32_t v, char *buf, size_t len)
     default:
         snprintf(buf, len, "0x%08" PRIx32, v);
     }
-}
-
-/* Whether libseccomp compares whole 64-bit arguments on an architecture. Not on the 32-bit
- * ones, and not on x32 or MIPS n32 either: their calls pass 64-bit registers, but libseccomp
- * numbers them as 32-bit architectures (x32's token has no 64-bit bit; n32's has) and compares
- * the low halves only. */
-static bool arch_wide(uint32_t arch)
-{
-    return (arch & __AUDIT_ARCH_64BIT) && arch != SCMP_ARCH_MIPS64N32 &&
-           arch != SCMP_ARCH_MIPSEL64N32;
-}
-
-/* x32 and n32: 64-bit registers compared by their low halves. */
-static bool arch_low_halves(uint32_t arch)
-{
-    return arch == SCMP_ARCH_X32 || arch == SCMP_ARCH_MIPS64N32 || arch == SCMP_ARCH_MIPSEL64N32;
 }
 
 /* The architecture the kernel reports a call of arch as: x32 calls come as x86_64 ones with
@@ -1052,7 +1032,7 @@ static int check_arch(const struct bpf_model *m, uint32_t arch, struct leafctx *
         if (nr >= 0) {
             named[count++] = (struct named){nr, i};
             top = nr > top ? nr : top;
-        } else if (nr <= MUX_PNR_FIRST && nr > MUX_PNR_END) {
+        } else if (arch_nr_multiplexed(nr)) {
             idx[multiplexed++] = i; /* idx is free until the groups below */
         }
     }
@@ -1112,9 +1092,9 @@ static int check_arch(const struct bpf_model *m, uint32_t arch, struct leafctx *
             .rules = idx,
             .nrules = j - i,
             .arch = arch,
-            .wide = arch_wide(arch),
+            .wide = arch_token_wide(arch),
         };
-        int r = arch_low_halves(arch) ? low_halves_wide_value(&g, err) : 0;
+        int r = arch_token_low_halves(arch) ? low_halves_wide_value(&g, err) : 0;
         if (r == 0 && allowed_always(&g))
             lc->st->allowed++;
         else if (r == 0)
@@ -1127,7 +1107,7 @@ static int check_arch(const struct bpf_model *m, uint32_t arch, struct leafctx *
      * default action. A run of them is walked at once (its paths for any arguments); when a
      * path of the run is looser than the default, or the walk cannot tell, each number is run
      * alone, which finds it and says so. */
-    struct group none = {.m = m, .arch = arch, .wide = arch_wide(arch)};
+    struct group none = {.m = m, .arch = arch, .wide = arch_token_wide(arch)};
     uint64_t zero[NARGS] = {0};
     size_t k = 0;
     for (int nr = base; nr <= top + 1;) {

@@ -1562,12 +1562,9 @@ static enum product_shape product_safe(const struct sysdb *db, uint32_t sys, arc
         if (!(arches & (UINT32_C(1) << i)))
             continue;
         uint32_t token = arch_get(i)->token;
-        /* libseccomp numbers a multiplexed call -101 (socket) to -224 (shmctl). */
-        int nr = seccomp_syscall_resolve_name_arch(token, name);
-        if (nr <= -101 && nr > -1000)
+        if (arch_nr_multiplexed(seccomp_syscall_resolve_name_arch(token, name)))
             return PRODUCT_NONE;
-        if (!(token & __AUDIT_ARCH_64BIT) || token == SCMP_ARCH_X32 ||
-            token == SCMP_ARCH_MIPS64N32 || token == SCMP_ARCH_MIPSEL64N32)
+        if (!arch_token_wide(token))
             shape = PRODUCT_NARROW;
     }
     return shape;

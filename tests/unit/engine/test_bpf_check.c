@@ -19,6 +19,7 @@
 
 #include "base/cleanup.h"
 #include "engine/bpf_check.h"
+#include "engine/arch.h"
 #include "engine/bpf_paths.h"
 #include "engine/proof.h"
 
@@ -617,6 +618,31 @@ static void test_paths_range(void **state)
     bpf_walk_free(&w);
 }
 
+/* What the proof and the renderer ask of an architecture: a call libseccomp multiplexes there
+ * (socket through socketcall on x86, not on x86_64; a call an architecture lacks is not), and
+ * whether arguments are compared whole (x86_64, aarch64) or by their low halves (x86, arm; x32
+ * and MIPS n32, whose 64-bit registers libseccomp compares by the low halves). */
+static void test_arch_shapes(void **state)
+{
+    (void)state;
+    assert_true(arch_nr_multiplexed(seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, "socket")));
+    assert_true(arch_nr_multiplexed(seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, "shmctl")));
+    assert_false(
+        arch_nr_multiplexed(seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, "socket")));
+    assert_false(arch_nr_multiplexed(seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, "read")));
+    assert_false(arch_nr_multiplexed(seccomp_syscall_resolve_name_arch(SCMP_ARCH_AARCH64, "open")));
+    assert_true(arch_token_wide(SCMP_ARCH_X86_64));
+    assert_true(arch_token_wide(SCMP_ARCH_AARCH64));
+    assert_false(arch_token_wide(SCMP_ARCH_X86));
+    assert_false(arch_token_wide(SCMP_ARCH_ARM));
+    assert_false(arch_token_wide(SCMP_ARCH_X32));
+    assert_false(arch_token_wide(SCMP_ARCH_MIPS64N32));
+    assert_true(arch_token_low_halves(SCMP_ARCH_X32));
+    assert_true(arch_token_low_halves(SCMP_ARCH_MIPSEL64N32));
+    assert_false(arch_token_low_halves(SCMP_ARCH_X86));
+    assert_false(arch_token_low_halves(SCMP_ARCH_X86_64));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -625,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_default_checked), cmocka_unit_test(test_paths),
         cmocka_unit_test(test_search_cut),      cmocka_unit_test(test_numbers_checked),
         cmocka_unit_test(test_paths_range),     cmocka_unit_test(test_allowed_always),
+        cmocka_unit_test(test_arch_shapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
