@@ -2553,9 +2553,15 @@ int profile_explain(const struct cprof *in, const struct sysdb *db, char **ret_t
         const struct ccond *c = &p->conds[i];
         verdict_text(c->v, vt, sizeof(vt));
         fprintf(f, "%-24s %-28s %s   when", sysdb_name(db, c->sys), vt, p->origins[c->origin]);
-        for (unsigned k = 0; k < c->nargs; k++)
-            fprintf(f, "%s arg%u %s %llu", k ? " and" : "", c->args[k].index,
-                    op_oci_name(c->args[k].op) + 9, (unsigned long long)c->args[k].value);
+        for (unsigned k = 0; k < c->nargs; k++) {
+            const struct sys_arg *a = &c->args[k];
+            if (a->op == OP_MASKED_EQ) /* the mask and the value: several differ by it alone */
+                fprintf(f, "%s arg%u MASKED_EQ %#llx %#llx", k ? " and" : "", a->index,
+                        (unsigned long long)a->value, (unsigned long long)a->value_two);
+            else
+                fprintf(f, "%s arg%u %s %llu", k ? " and" : "", a->index, op_oci_name(a->op) + 9,
+                        (unsigned long long)a->value);
+        }
         fputc('\n', f);
     }
     if (fclose(f) != 0) {

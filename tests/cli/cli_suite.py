@@ -504,6 +504,29 @@ def test_inexact_said(d):
           [(x["op"], x["value"], x["valueTwo"]) for x in allow[0]["args"]] == [("SCMP_CMP_MASKED_EQ", 24, 0)],
           "two conditions on one argument: allowed when both bits are clear, no warning",
           p.stdout[-1500:] + p.stderr[-800:])
+    # Guardrails that block two ioctl requests beside an allow-list's ioctl: the gap between them
+    # is no one comparison; it is written in aligned blocks of the low 32 bits (it blocked all of
+    # ioctl), and explain shows each block's mask and value.
+    a2 = policy("a", "  defaultAction: Block\n  selector: {}\n"
+                     "  seccomp: {syscalls: [ioctl, read, write, exit_group], action: Allow}\n")
+    gaps = policy("b", "  selector: {}\n  rules:\n"
+                       "  - {syscalls: [ioctl], action: Block, args: [{index: 1, op: EQ, value: 0x5412}]}\n"
+                       "  - {syscalls: [ioctl], action: Block, args: [{index: 1, op: EQ, value: 0x541c}]}\n")
+    path = write(d, "inexact-gaps.yaml", a2, gaps)
+    p = kscmp("compile", "-f", path, "--pod", pods, "--startup-syscalls", "none")
+    prof = json.loads(p.stdout) if p.returncode == 0 else {}
+    rules = sorted((x["op"], x["value"], x["valueTwo"]) for r in prof.get("syscalls", [])
+                   if "ioctl" in r["names"] and r["action"] == "SCMP_ACT_ALLOW" for x in r["args"])
+    check(p.returncode == 0 and "cannot be written" not in p.stderr and rules == sorted([
+              ("SCMP_CMP_LE", 0x5411, 0), ("SCMP_CMP_EQ", 0x5413, 0),
+              ("SCMP_CMP_MASKED_EQ", 0xfffffffc, 0x5414), ("SCMP_CMP_MASKED_EQ", 0xfffffffc, 0x5418),
+              ("SCMP_CMP_GT", 0x541c, 0)]),
+          "a gap between two blocked ioctl requests: allowed in aligned blocks, no warning",
+          p.stdout[-1500:] + p.stderr[-800:])
+    p = kscmp("explain", "-f", path, "--pod", pods, "--startup-syscalls", "none")
+    check(p.returncode == 0 and any(ln.startswith("ioctl") and ln.endswith("when arg1 MASKED_EQ 0xfffffffc 0x5418")
+                                    for ln in p.stdout.splitlines()),
+          "explain shows a MASKED_EQ's mask and value", p.stdout[-1500:])
 
 
 def test_ceiling(d):
