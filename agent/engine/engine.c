@@ -2279,6 +2279,8 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                 res.json = final;
                 res.len = final_len;
                 res.recording = rec != NULL;
+                res.inexact = inexact;
+                res.ninexact = ninexact;
             }
             _cleanup_free_ char *warning = NULL;
             if (r >= 0 && e->startup && res.action == FILE_WRITE)

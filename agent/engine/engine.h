@@ -200,6 +200,11 @@ struct file_result {
     const struct pod *const *pods; /* the pods that reference the file */
     size_t npods;
     bool recording; /* FILE_WRITE: a recording profile (every pod is under a recording) */
+    /* FILE_WRITE: the syscalls (ids of engine_sysdb(), in id order; NULL and 0 when none) the
+     * profile gives one action for every call, stricter than their conditions mean: those
+     * ProfileStricter names (profile_inexact(), from the lowering that rendered json). */
+    const uint32_t *inexact;
+    size_t ninexact;
 };
 
 /* The words of a PolicyInvalid Event whose policy has been invalid since before the agent

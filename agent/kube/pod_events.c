@@ -27,7 +27,7 @@ struct pod_events {
     struct metrics *m;
     char *node;
     struct event_dedup sent;
-    struct event_budget budget; /* per pod: struct event_wait items */
+    struct event_budget budget; /* per pod: struct event_ctx items (made by post()) */
     struct evtimer *budget_timer;
     struct event_retry *retries;
     struct evtimer *retry_timer;
@@ -43,26 +43,33 @@ static void event_retry_free(struct event_retry *er)
     free(er);
 }
 
-/* An Event that waits for a token of its pod's budget. */
-struct event_wait {
-    char *key, *path, *body; /* as post() made them */
-    char *ns, *name, *uid, *reason, *message;
+/* An Event on its way. post() makes one (a POST), which waits for a token of its pod's budget
+ * or is sent at once, looked up first when the pod has a uid; a send makes one of its own for
+ * the request in flight (retried from it when the server refused it). */
+struct event_ctx {
+    struct pod_events *pe;
+    char *key, *method, *path, *body;
+    /* post()'s (NULL in a send's): the lookup of the Event (list by involvedObject and reason)
+     * matches uid and message, and ns goes into the path of the PATCH of one found. uid is NULL
+     * for a pod without one (not looked up). */
+    char *ns, *uid, *reason, *message;
 };
 
-static void event_wait_free(void *p)
+/* Frees c (void *: also the budget's free function of the Events that wait). */
+static void event_ctx_free(void *p)
 {
-    struct event_wait *w = p;
-    if (!w)
+    struct event_ctx *c = p;
+    if (!c)
         return;
-    free(w->key);
-    free(w->path);
-    free(w->body);
-    free(w->ns);
-    free(w->name);
-    free(w->uid);
-    free(w->reason);
-    free(w->message);
-    free(w);
+    free(c->key);
+    free(c->method);
+    free(c->path);
+    free(c->body);
+    free(c->ns);
+    free(c->uid);
+    free(c->reason);
+    free(c->message);
+    free(c);
 }
 
 static void on_retry_timer(struct evtimer *timer, void *userdata);
@@ -76,7 +83,7 @@ int pod_events_new(const struct kube_transport *t, struct evloop *l, struct metr
         return -ENOMEM;
     *pe = (struct pod_events){.t = t, .l = l, .m = m};
     event_dedup_init(&pe->sent);
-    event_budget_init(&pe->budget, event_wait_free);
+    event_budget_init(&pe->budget, event_ctx_free);
     int q = (pe->node = strdup(node)) ? 0 : -ENOMEM;
     if (q == 0)
         q = evtimer_new(l, on_retry_timer, pe, &pe->retry_timer);
@@ -114,25 +121,6 @@ void pod_events_forget(struct pod_events *pe, const char *uid)
         event_budget_forget(&pe->budget, uid);
 }
 
-struct event_ctx {
-    struct pod_events *pe;
-    char *key, *method, *path, *body;
-    /* A lookup of the Event first (list by involvedObject and reason): */
-    char *ns, *uid, *message; /* what to match */
-};
-
-static void event_ctx_free(struct event_ctx *c)
-{
-    free(c->key);
-    free(c->method);
-    free(c->path);
-    free(c->body);
-    free(c->ns);
-    free(c->uid);
-    free(c->message);
-    free(c);
-}
-
 static void on_event_done(long status, const char *body, size_t len, const char *error,
                           void *userdata);
 
@@ -143,8 +131,7 @@ static int send_event(struct pod_events *pe, const char *key, const char *method
     struct event_ctx *c = calloc(1, sizeof(*c));
     if (!c || !(c->key = strdup(key)) || !(c->method = strdup(method)) ||
         !(c->path = strdup(path)) || !(c->body = strdup(body))) {
-        if (c)
-            event_ctx_free(c);
+        event_ctx_free(c);
         return -ENOMEM;
     }
     c->pe = pe;
@@ -283,40 +270,25 @@ static void on_lookup_done(long status, const char *body, size_t len, const char
 }
 
 /* Looks for the same Event posted before by this node (an agent restarted: it bumps it rather
- * than posting it again), then posts or bumps it. */
-static int lookup_then_send(struct pod_events *pe, const char *key, const char *ns, const char *uid,
-                            const char *reason, const char *message, const char *path,
-                            const char *body)
+ * than posting it again), then posts or bumps it. c (made by post()) is the lookup's once it
+ * started; when it cannot start, c stays the caller's. */
+static int lookup_then_send(struct event_ctx *c)
 {
-    struct event_ctx *c = calloc(1, sizeof(*c));
-    if (!c || !(c->key = strdup(key)) || !(c->method = strdup("POST")) ||
-        !(c->path = strdup(path)) || !(c->body = strdup(body)) || !(c->ns = strdup(ns)) ||
-        !(c->uid = strdup(uid)) || !(c->message = strdup(message))) {
-        if (c)
-            event_ctx_free(c);
-        return -ENOMEM;
-    }
-    c->pe = pe;
+    struct pod_events *pe = c->pe;
     _cleanup_free_ char *sel = NULL, *esc = NULL, *lpath = NULL;
-    if (asprintf(&sel, "involvedObject.uid=%s,reason=%s", uid, reason) < 0 ||
+    if (asprintf(&sel, "involvedObject.uid=%s,reason=%s", c->uid, c->reason) < 0 ||
         !(esc = kube_escape(sel)) ||
-        asprintf(&lpath, "/api/v1/namespaces/%s/events?fieldSelector=%s", ns, esc) < 0) {
-        event_ctx_free(c);
+        asprintf(&lpath, "/api/v1/namespaces/%s/events?fieldSelector=%s", c->ns, esc) < 0)
         return -ENOMEM;
-    }
     struct kube_req_ops ops = {.done = on_lookup_done, .userdata = c};
-    int r = pe->t->request(pe->t->impl, "GET", lpath, NULL, NULL, false, &ops, NULL);
-    if (r < 0)
-        event_ctx_free(c);
-    return r;
+    return pe->t->request(pe->t->impl, "GET", lpath, NULL, NULL, false, &ops, NULL);
 }
 
 static int post(struct pod_events *pe, const struct pod *pod, const char *type, const char *reason,
                 const char *message, const struct event_note *notes, size_t nnotes);
-static int send_now(struct pod_events *pe, const char *key, const char *ns, const char *uid,
-                    const char *reason, const char *message, const char *path, const char *body);
+static void send_now(struct event_ctx *c);
 static int defer(struct pod_events *pe, const char *bkey, const struct pod *pod, const char *key,
-                 const char *reason, const char *message, const char *path, const char *body);
+                 struct event_ctx *c);
 
 int pod_events_post(struct pod_events *pe, const struct pod *pod, const char *reason,
                     const char *message)
@@ -385,21 +357,39 @@ static int post(struct pod_events *pe, const struct pod *pod, const char *type, 
                               : asprintf(&bkey, "%s/%s", pod->ns, pod->name) < 0)
         return -ENOMEM;
     int t = event_budget_take(&pe->budget, bkey, now_ms());
-    if (t == 0)
-        return defer(pe, bkey, pod, key, reason, message, path, body);
-    int r = t < 0 ? t : send_now(pe, key, pod->ns, pod->uid, reason, message, path, body);
-    if (r < 0)
+    if (t < 0) {
         event_dedup_remove(&pe->sent, key); /* try again next time */
+        return 0;
+    }
+    struct event_ctx *c = calloc(1, sizeof(*c));
+    if (!c || !(c->key = strdup(key)) || !(c->method = strdup("POST")) ||
+        !(c->ns = strdup(pod->ns)) || (pod->uid && !(c->uid = strdup(pod->uid))) ||
+        !(c->reason = strdup(reason)) || !(c->message = strdup(message))) {
+        event_ctx_free(c);
+        event_dedup_remove(&pe->sent, key); /* try again next time */
+        return t == 0 ? -ENOMEM : 0;        /* as one not kept fails (defer()), not one not sent */
+    }
+    c->pe = pe;
+    c->path = TAKE_PTR(path);
+    c->body = TAKE_PTR(body);
+    if (t == 0)
+        return defer(pe, bkey, pod, key, c);
+    send_now(c);
     return 0;
 }
 
-/* Sends an Event made by post(): looked up first when the pod has a uid (an agent restarted
- * bumps the Event it posted before). */
-static int send_now(struct pod_events *pe, const char *key, const char *ns, const char *uid,
-                    const char *reason, const char *message, const char *path, const char *body)
+/* Sends an Event made by post(), taking c: looked up first when the pod has a uid (an agent
+ * restarted bumps the Event it posted before). One that cannot be sent is no longer told (the
+ * same may be made again). */
+static void send_now(struct event_ctx *c)
 {
-    return uid && *uid ? lookup_then_send(pe, key, ns, uid, reason, message, path, body)
-                       : send_event(pe, key, "POST", path, body);
+    struct pod_events *pe = c->pe;
+    bool lookup = c->uid && *c->uid;
+    int r = lookup ? lookup_then_send(c) : send_event(pe, c->key, "POST", c->path, c->body);
+    if (r < 0)
+        event_dedup_remove(&pe->sent, c->key); /* try again next time */
+    if (r < 0 || !lookup)
+        event_ctx_free(c);
 }
 
 static void arm_budget_timer(struct pod_events *pe)
@@ -413,22 +403,14 @@ static void arm_budget_timer(struct pod_events *pe)
     evtimer_arm(pe->budget_timer, due > now ? due - now : 0);
 }
 
-/* Keeps an Event made by post() until its pod's budget has a token; the key stays told (the
- * same Event is not made again meanwhile). */
+/* Keeps c (an Event made by post(), taken) until its pod's budget has a token; the key stays
+ * told (the same Event is not made again meanwhile). key: c's, as the caller's own copy (the
+ * budget frees c when it cannot keep it). */
 static int defer(struct pod_events *pe, const char *bkey, const struct pod *pod, const char *key,
-                 const char *reason, const char *message, const char *path, const char *body)
+                 struct event_ctx *c)
 {
-    struct event_wait *w = calloc(1, sizeof(*w));
-    if (!w || !(w->key = strdup(key)) || !(w->path = strdup(path)) || !(w->body = strdup(body)) ||
-        !(w->ns = strdup(pod->ns)) || !(w->name = strdup(pod->name)) ||
-        (pod->uid && !(w->uid = strdup(pod->uid))) || !(w->reason = strdup(reason)) ||
-        !(w->message = strdup(message))) {
-        event_wait_free(w);
-        event_dedup_remove(&pe->sent, key);
-        return -ENOMEM;
-    }
     int first = 0;
-    int q = event_budget_defer(&pe->budget, bkey, w, &first);
+    int q = event_budget_defer(&pe->budget, bkey, c, &first);
     if (q < 0) {
         event_dedup_remove(&pe->sent, key);
         return q;
@@ -457,13 +439,13 @@ static int defer(struct pod_events *pe, const char *bkey, const struct pod *pod,
 static void on_budget_timer(struct evtimer *timer, void *userdata)
 {
     struct pod_events *pe = userdata;
-    struct event_wait *w;
-    while ((w = event_budget_pop_due(&pe->budget, now_ms(), NULL))) {
+    struct event_ctx *c;
+    while ((c = event_budget_pop_due(&pe->budget, now_ms(), NULL))) {
         /* Not when its pod went away meanwhile (its items went with it) or was forgotten. */
-        if (event_dedup_has(&pe->sent, w->key) &&
-            send_now(pe, w->key, w->ns, w->uid, w->reason, w->message, w->path, w->body) < 0)
-            event_dedup_remove(&pe->sent, w->key);
-        event_wait_free(w);
+        if (event_dedup_has(&pe->sent, c->key))
+            send_now(c);
+        else
+            event_ctx_free(c);
     }
     arm_budget_timer(pe);
 }

@@ -813,15 +813,12 @@ static void file_out_clear(struct file_out *o)
     o->inexact = NULL;
 }
 
-/* The syscalls the profile gives one action for every call, stricter than their policies'
- * conditions mean ("clone personality"), into *ret (NULL when none). */
-static int inexact_names(const struct cprof *p, const struct sysdb *db, char **ret)
+/* The names of syscalls sys[0..n) of db, sorted and joined by spaces ("clone personality"), into
+ * *ret (NULL when none): a file result's inexact ones, for compile's warning. */
+static int inexact_names(const uint32_t *sys, size_t n, const struct sysdb *db, char **ret)
 {
-    _cleanup_free_ uint32_t *sys = NULL;
-    size_t n = 0;
-    int r = profile_inexact(p, db, &sys, &n);
-    if (r < 0 || n == 0)
-        return r;
+    if (n == 0)
+        return 0;
     _cleanup_free_ const char **names = calloc(n, sizeof(*names));
     if (!names)
         return -ENOMEM;
@@ -854,7 +851,7 @@ static int cli_on_file(const struct file_result *r, void *userdata)
         o->len = r->len;
         if (!o->json)
             return -ENOMEM;
-        int q = o->names ? inexact_names(r->prof, o->names, &o->inexact) : 0;
+        int q = o->names ? inexact_names(r->inexact, r->ninexact, o->names, &o->inexact) : 0;
         if (q < 0)
             return q;
         if (o->db)

@@ -25,6 +25,8 @@ struct rfile {
     size_t len;
     char *why;
     size_t npods;
+    uint32_t *inexact; /* FILE_WRITE: the file result's, copied */
+    size_t ninexact;
 };
 
 struct revent {
@@ -39,6 +41,9 @@ struct rec {
     size_t nf;
     struct revent *ev;
     size_t nev;
+    /* When set, the engine's: each written file's inexact syscalls are checked against what
+     * profile_inexact() finds in its profile. */
+    const struct sysdb *db;
 };
 
 static void rec_clear(struct rec *r)
@@ -47,6 +52,7 @@ static void rec_clear(struct rec *r)
         free(r->f[i].rel);
         free(r->f[i].json);
         free(r->f[i].why);
+        free(r->f[i].inexact);
     }
     for (size_t i = 0; i < r->nev; i++) {
         free(r->ev[i].pod);
@@ -72,9 +78,25 @@ static int rec_file_cb(const struct file_result *res, void *userdata)
         f->json = strndup(res->json, res->len);
         f->len = res->len;
         json_decref(parse_profile(f->json, f->len)); /* the invariants of every profile */
+        if (r->db) {
+            _cleanup_free_ uint32_t *sys = NULL;
+            size_t n = 0;
+            assert_int_equal(profile_inexact(res->prof, r->db, &sys, &n), 0);
+            assert_int_equal(res->ninexact, n);
+            if (n)
+                assert_memory_equal(res->inexact, sys, n * sizeof(*sys));
+        }
+        if (res->ninexact) {
+            f->inexact = malloc(res->ninexact * sizeof(*f->inexact));
+            assert_non_null(f->inexact);
+            memcpy(f->inexact, res->inexact, res->ninexact * sizeof(*f->inexact));
+            f->ninexact = res->ninexact;
+        }
     } else {
         assert_non_null(res->why);
         f->why = strdup(res->why);
+        assert_null(res->inexact);
+        assert_int_equal(res->ninexact, 0);
     }
     for (size_t i = 0; i < res->npods; i++)
         assert_non_null(res->pods[i]);
@@ -104,6 +126,7 @@ static int rec_event_cb(const struct engine_event *ev, void *userdata)
 static void sync_rec(struct engine *e, struct rec *r)
 {
     rec_clear(r);
+    r->db = engine_sysdb(e);
     struct sync_ops ops = {rec_file_cb, rec_event_cb, r};
     assert_int_equal(engine_sync(e, &ops), 0);
     /* A sync reports each file at most once, in sorted order. */
@@ -525,7 +548,7 @@ static void test_contributions_table(void **state)
         for (size_t k = 0; k < r.nf; k++) {
             if (r.f[k].action == FILE_REMOVE)
                 continue;
-            struct rec one = {0};
+            struct rec one = {.db = engine_sysdb(e)};
             struct sync_ops ops = {rec_file_cb, rec_event_cb, &one};
             assert_int_equal(engine_compute_file(e, r.f[k].rel, &ops), 0);
             assert_int_equal(one.nf, 1);
@@ -1004,11 +1027,14 @@ static void test_stricter_profile_is_told(void **state)
     engine_set_startup(e, false);
     struct rec r = {0};
     sync_rec(e, &r);
-    want_file(&r, "demo/web.json", FILE_WRITE);
+    const struct rfile *f = want_file(&r, "demo/web.json", FILE_WRITE);
     assert_int_equal(events_of(&r, "demo/p", "ProfileStricter"), 1);
     assert_int_equal(events_of(&r, "demo/q", "ProfileStricter"), 1);
     const struct revent *ev = event_of(&r, "demo/p", "ProfileStricter");
     assert_non_null(strstr(ev->message, "kscmp/demo/web.json: personality: "));
+    /* The file result carries the syscall too (compile's warning names it from there). */
+    assert_int_equal(f->ninexact, 1);
+    assert_string_equal(sysdb_name(engine_sysdb(e), f->inexact[0]), "personality");
     /* The conditions on one argument instead: exact, nothing told. */
     load(e, OBJS(POL("b", "  selector: {}\n  rules:\n"
                           "  - {syscalls: [personality], action: Block, args: [{index: 0, op: GT, "
@@ -1024,6 +1050,7 @@ static void test_stricter_profile_is_told(void **state)
     assert_string_equal(eval1(root, "personality", 8).s, "ERRNO(1)");
     json_decref(root);
     assert_int_equal(events_of(&r, "demo/p", "ProfileStricter"), 0);
+    assert_int_equal(want_file(&r, "demo/web.json", FILE_WRITE)->ninexact, 0);
     rec_clear(&r);
     engine_free(e);
 }
