@@ -1995,7 +1995,11 @@ int cli_cluster_status(int argc, char **argv)
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (!pending && missing <= 0)
             break;
-        if (now.tv_sec - start.tv_sec >= o.wait_s) {
+        /* In milliseconds: whole seconds ended a --wait=2s after 1.1 s when it started late in
+         * a second. */
+        int64_t waited_ms = (int64_t)(now.tv_sec - start.tv_sec) * 1000 +
+                            (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (waited_ms >= (int64_t)o.wait_s * 1000) {
             if (pending)
                 fprintf(stderr, "kscmp: warning: --wait: %zu polic%s still Pending after %lds\n",
                         pending, pending == 1 ? "y" : "ies", o.wait_s);
@@ -2005,7 +2009,11 @@ int cli_cluster_status(int argc, char **argv)
             break;
         }
         world_empty(&w);
-        sleep(1);
+        int64_t left_ms = (int64_t)o.wait_s * 1000 - waited_ms;
+        struct timespec nap = {.tv_sec = left_ms >= 1000, .tv_nsec = 0};
+        if (left_ms < 1000)
+            nap.tv_nsec = (long)left_ms * 1000000;
+        nanosleep(&nap, NULL);
     }
     if (o.wait_s) {
         json_decref(agents);
