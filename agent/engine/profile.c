@@ -1588,7 +1588,7 @@ static int interval_gaps(const struct ccond *c, size_t nc, struct cube *out, siz
     size_t order[64];
     bool low = true;
     if (nc > ELEMENTSOF(lo))
-        return -1; /* bounded work */
+        return 0; /* bounded work: the product's */
     for (size_t k = 0; k < nc; k++) {
         if (c[k].nargs != 1 || !arg_interval(&c[k].args[0], &lo[k], &hi[k]))
             return 0;
@@ -1627,6 +1627,12 @@ static int interval_gaps(const struct ccond *c, size_t nc, struct cube *out, siz
         for (size_t b = 0; b < na; b++)
             out[(*n)++] = (struct cube){.n = 1, .a = {a[b]}};
     }
+    /* Several gaps with a value above 2^32 - 1 (LE 0xfffffffd, EQ 0xffffffff, GT 0x100000000):
+     * libseccomp 2.5.4 builds such rules looser than written, even of one action, and the
+     * proof refuses the profile. */
+    for (size_t i = 0; i<*n && * n> 1; i++)
+        if (!arg_narrow(&out[i].a[0]))
+            return -1;
     return 1;
 }
 
@@ -1660,8 +1666,11 @@ static int complement_product(struct cprof *out, size_t *ccap, const struct ccon
     acc[0] = (struct cube){0};
     /* Intervals: their gaps (the product below cannot write a gap between two of them). */
     int gaps = interval_gaps(c, nc, acc, PRODUCT_RULES, &nacc);
-    if (gaps < 0)
-        return 0;
+    if (gaps < 0) { /* not so: the product, as before the gaps */
+        gaps = 0;
+        nacc = 1;
+        acc[0] = (struct cube){0};
+    }
     for (size_t i = 0; i < nc && nacc && !gaps; i++) {
         size_t np, nn = 0;
         if (!complement_cubes(&c[i], pieces, COMPLEMENT_PIECES, &np))
@@ -1729,12 +1738,16 @@ static int complement_product(struct cprof *out, size_t *ccap, const struct ccon
  * default; e's action, or the default, where none holds), and the neighbouring pieces of one
  * action joined. Pushed to out when each piece whose action is not the default is one comparison
  * and they are at most max_rules (what the caller's other choice would take); *done false (out
- * unchanged) when not. Overlapping conditions with two actions are otherwise
+ * unchanged) when not. A piece in the middle that is no one comparison is written as its
+ * low_blocks() where the piece above 2^32 - 1 has its action and shape is not PRODUCT_NONE;
+ * narrow_only: every comparison within 32 bits, or not done. Overlapping conditions with two
+ * actions are otherwise
  * all given the strictest (Kill when arg0 > 5 over Allow when arg0 < 10 killed personality(0)
  * too, which no policy asked). */
 static int split_intervals(struct cprof *out, size_t *ccap, size_t *ecap, const struct ccond *c,
                            size_t nc, const struct centry *e, struct verdict dflt,
-                           uint16_t dflt_origin, size_t max_rules, bool *done)
+                           uint16_t dflt_origin, size_t max_rules, enum product_shape shape,
+                           bool narrow_only, bool *done)
 {
     *done = false;
     if (nc > 64)
@@ -1795,7 +1808,7 @@ static int split_intervals(struct cprof *out, size_t *ccap, size_t *ecap, const 
      * where the piece above 2^32 - 1 has the same action (it holds every value a block holds
      * there too). */
     const struct piece *top = &pc[np - 1];
-    bool blocks = top->lo <= (UINT64_C(1) << 32);
+    bool blocks = top->lo <= (UINT64_C(1) << 32) && shape != PRODUCT_NONE;
     struct sys_arg a[129];
     size_t of[129], rules = 0;
     if (max_rules > ELEMENTSOF(a))
@@ -1814,6 +1827,9 @@ static int split_intervals(struct cprof *out, size_t *ccap, size_t *ecap, const 
                                &n)) {
             return 0;
         }
+        for (size_t k = 0; k < n; k++)
+            if (narrow_only && !arg_narrow(&a[rules + k]))
+                return 0;
         for (size_t k = 0; k < n; k++)
             of[rules++] = i;
     }
@@ -2022,15 +2038,18 @@ static int lower(const struct cprof *in_all, struct cprof **ret, struct lower_op
                  * none, and would lose every looser piece (Allow when arg0 == 0 beside Block
                  * when arg0 > 5, under a Block default, left personality(0) refused). */
                 bool done;
+                enum product_shape shape =
+                    lo->db ? product_safe(lo->db, sys, in->arches) : PRODUCT_NONE;
                 if (split_intervals(out, &ccap, &ecap, c, nc, e, in->dflt, in->dflt_origin,
-                                    raised > nc ? raised : nc, &done) < 0)
+                                    raised > nc ? raised : nc, shape, false, &done) < 0)
                     return -ENOMEM;
-                /* Or in more, as complement_product() may: lowered again without them where
-                 * that takes the profile over the bounds. */
-                if (!done && lo->product && lo->db &&
-                    product_safe(lo->db, sys, in->arches) != PRODUCT_NONE) {
+                /* Or in more, as complement_product() may, of values within 32 bits only
+                 * (libseccomp 2.5.4 builds several ranges of two actions around 2^32 looser
+                 * than written): lowered again without them where that takes the profile over
+                 * the bounds. */
+                if (!done && lo->product && shape != PRODUCT_NONE) {
                     if (split_intervals(out, &ccap, &ecap, c, nc, e, in->dflt, in->dflt_origin,
-                                        PRODUCT_RULES, &done) < 0)
+                                        PRODUCT_RULES, shape, true, &done) < 0)
                         return -ENOMEM;
                     lo->used |= done;
                 }
@@ -2064,7 +2083,7 @@ static int lower(const struct cprof *in_all, struct cprof **ret, struct lower_op
             continue;
         }
         struct sys_arg comp, pieces[COMPLEMENT_PIECES];
-        size_t npieces;
+        size_t npieces, first = out->nconds; /* this syscall's conditional rules from here */
         int q;
         if (widen_only) {
             /* The conditions only loosen E: without them the syscall gets E, stricter. */
@@ -2093,9 +2112,19 @@ static int lower(const struct cprof *in_all, struct cprof **ret, struct lower_op
                                            eo, in->dflt, product_safe(lo->db, sys, in->arches))) !=
                        0) {
             /* Exactly too, in more rules: the calls no condition matches get E; or in one
-             * (2): the conditions match every call, with one action. */
-            if (q < 0 ||
-                (q == 2 && push_ent(out, &ecap, (struct centry){sys, cmax, cmax_origin}) < 0))
+             * (2): the conditions match every call, with one action. Conditions that overlap
+             * others of another action got the strictest (raise): said, as below. */
+            if (q < 0)
+                return -ENOMEM;
+            int ro = cmax_origin;
+            for (size_t k = 0; raise && k < nc && ro == cmax_origin; k++)
+                if (!verdict_eq(c[k].v, cmax) &&
+                    (ro = inexact_mark(out, in, inexact, sys, cmax_origin, c[k].origin, true)) < 0)
+                    return -ENOMEM;
+            for (size_t k = first; k < out->nconds; k++)
+                if (out->conds[k].origin == cmax_origin && verdict_eq(out->conds[k].v, cmax))
+                    out->conds[k].origin = (uint16_t)ro;
+            if (q == 2 && push_ent(out, &ecap, (struct centry){sys, cmax, (uint16_t)ro}) < 0)
                 return -ENOMEM;
             lo->used |= q == 1;
         } else {

@@ -1997,8 +1997,8 @@ int cli_cluster_status(int argc, char **argv)
             break;
         /* In milliseconds: whole seconds ended a --wait=2s after 1.1 s when it started late in
          * a second. */
-        int64_t waited_ms = (int64_t)(now.tv_sec - start.tv_sec) * 1000 +
-                            (now.tv_nsec - start.tv_nsec) / 1000000;
+        int64_t waited_ms =
+            (int64_t)(now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
         if (waited_ms >= (int64_t)o.wait_s * 1000) {
             if (pending)
                 fprintf(stderr, "kscmp: warning: --wait: %zu polic%s still Pending after %lds\n",
