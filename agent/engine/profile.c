@@ -1319,6 +1319,9 @@ static bool arg_within(const struct sys_arg *x, const struct sys_arg *y)
         return true;
     if (x->op == OP_EQ)
         return arg_holds(y, x->value);
+    /* Two MASKED_EQ: x fixes every bit y does, to y's values. */
+    if (x->op == OP_MASKED_EQ && y->op == OP_MASKED_EQ)
+        return !(y->value & ~x->value) && (x->value_two & y->value) == y->value_two;
     uint64_t xl, xh, yl, yh;
     if (!arg_interval(x, &xl, &xh))
         return false;
@@ -1907,6 +1910,22 @@ int profile_inexact(const struct cprof *in, const struct sysdb *db, uint32_t **r
     return 0;
 }
 
+/* When the conditions of one syscall are all given their strictest action, cmax: the first of
+ * another action that holds for a call no condition of cmax holds for (stricter than it means
+ * there), or nc when none does (each lies within one of cmax, where deny wins gives cmax
+ * anyway: nothing to say). */
+static size_t raised_stricter(const struct ccond *c, size_t nc, struct verdict cmax)
+{
+    for (size_t k = 0; k < nc; k++) {
+        bool within = verdict_eq(c[k].v, cmax);
+        for (size_t j = 0; j < nc && !within; j++)
+            within = verdict_eq(c[j].v, cmax) && cond_within(&c[k], &c[j]);
+        if (!within)
+            return k;
+    }
+    return nc;
+}
+
 /* A syscall lowered stricter than its rules mean: named for profile_inexact(), and the origin
  * text of what it gets (rule origin, said beside other) says so for explain; its index into
  * out's origins, or -ENOMEM. raised: the conditions overlap others of another action (the
@@ -2060,10 +2079,10 @@ static int lower(const struct cprof *in_all, struct cprof **ret, struct lower_op
              * all raised to the default leave no rule: one of the default says it for explain
              * (no rule is rendered for it). */
             int ro = cmax_origin;
-            for (size_t k = 0; raise && k < nc && ro == cmax_origin; k++)
-                if (!verdict_eq(c[k].v, cmax) &&
-                    (ro = inexact_mark(out, in, inexact, sys, cmax_origin, c[k].origin, true)) < 0)
-                    return -ENOMEM;
+            size_t rk = raise ? raised_stricter(c, nc, cmax) : nc;
+            if (rk < nc &&
+                (ro = inexact_mark(out, in, inexact, sys, cmax_origin, c[rk].origin, true)) < 0)
+                return -ENOMEM;
             if (raise && verdict_eq(cmax, in->dflt)) {
                 if (push_ent(out, &ecap, (struct centry){sys, in->dflt, (uint16_t)ro}) < 0)
                     return -ENOMEM;
@@ -2117,10 +2136,10 @@ static int lower(const struct cprof *in_all, struct cprof **ret, struct lower_op
             if (q < 0)
                 return -ENOMEM;
             int ro = cmax_origin;
-            for (size_t k = 0; raise && k < nc && ro == cmax_origin; k++)
-                if (!verdict_eq(c[k].v, cmax) &&
-                    (ro = inexact_mark(out, in, inexact, sys, cmax_origin, c[k].origin, true)) < 0)
-                    return -ENOMEM;
+            size_t rk = raise ? raised_stricter(c, nc, cmax) : nc;
+            if (rk < nc &&
+                (ro = inexact_mark(out, in, inexact, sys, cmax_origin, c[rk].origin, true)) < 0)
+                return -ENOMEM;
             for (size_t k = first; k < out->nconds; k++)
                 if (out->conds[k].origin == cmax_origin && verdict_eq(out->conds[k].v, cmax))
                     out->conds[k].origin = (uint16_t)ro;

@@ -853,6 +853,49 @@ static void test_cut_piece_in_the_middle_in_blocks(void **state)
     cprof_free(out);
 }
 
+/* Conditions raised to the strictest where they overlap: not said when each of another action
+ * lies within one of the strictest (Log when arg 0 == 16 inside Kill when arg 0's low nibble is
+ * 0: deny wins gives 16 the Kill anyway); said when one reaches past it (Log when == 17). */
+static void test_raised_within_the_strictest_is_not_said(void **state)
+{
+    struct fix *f = *state;
+    f->p = new_prof(ERRNO);
+    uint32_t t = sys(f, "personality");
+    f->p->conds = realloc(f->p->conds, 2 * sizeof(*f->p->conds));
+    f->p->conds[0] = (struct ccond){.sys = t, .v = KILL, .nargs = 1};
+    f->p->conds[0].args[0] =
+        (struct sys_arg){.index = 0, .op = OP_MASKED_EQ, .value = 0xf, .value_two = 0};
+    f->p->conds[1] = (struct ccond){.sys = t, .v = LOG, .nargs = 1};
+    f->p->conds[1].args[0] = (struct sys_arg){.index = 0, .op = OP_EQ, .value = 16};
+    f->p->nconds = 2;
+    struct cprof *out = lower(f->p);
+    assert_true(verdict_eq(eval2(out, t, 16, 0), KILL));
+    assert_true(verdict_eq(eval2(out, t, 17, 0), ERRNO));
+    assert_inexact(f->p, f->db, NULL, 0);
+    cprof_free(out);
+    f->p->conds[1].args[0].value = 17; /* disjoint now: each keeps its action, nothing said */
+    assert_inexact(f->p, f->db, NULL, 0);
+    /* Beside an unconditional Allow (the product's path): Log when arg 0's low 3 bits are 0
+     * lies within Kill when its low 2 bits are. */
+    add_ent(f->p, t, ALLOW);
+    f->p->conds[0].args[0] =
+        (struct sys_arg){.index = 0, .op = OP_MASKED_EQ, .value = 0x3, .value_two = 0};
+    f->p->conds[1].args[0] =
+        (struct sys_arg){.index = 0, .op = OP_MASKED_EQ, .value = 0x7, .value_two = 0};
+    out = lower(f->p);
+    assert_true(verdict_eq(eval2(out, t, 8, 0), KILL));
+    assert_true(verdict_eq(eval2(out, t, 4, 0), KILL));
+    assert_true(verdict_eq(eval2(out, t, 1, 0), ALLOW));
+    assert_inexact(f->p, f->db, NULL, 0);
+    cprof_free(out);
+    /* Log when bit 2 is clear reaches past the Kill (arg 0 = 1): raised, said. */
+    f->p->conds[1].args[0].value = 0x4;
+    out = lower(f->p);
+    assert_true(verdict_eq(eval2(out, t, 1, 0), KILL));
+    assert_inexact(f->p, f->db, &t, 1);
+    cprof_free(out);
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -1036,6 +1079,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_product_over_the_bounds_falls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_raised_to_the_default_is_said, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gap_between_guardrails_in_blocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_raised_within_the_strictest_is_not_said, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_cut_piece_in_the_middle_in_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_masked_eq_that_never_holds_is_left_out, setup,
                                         teardown),
