@@ -12,7 +12,9 @@ Prints one line per check and closes with 'N passed, N failed'.
 import json, os, re, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-KSCMP = os.environ.get("KSCMP_BIN") or os.path.join(ROOT, "build", "kscmp")
+# The binary: the first argument, else $KSCMP_BIN, else build/kscmp of this checkout.
+KSCMP = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else \
+    os.environ.get("KSCMP_BIN") or os.path.join(ROOT, "build", "kscmp")
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 from report import Report  # noqa: E402
 
@@ -529,73 +531,31 @@ def test_inexact_said(d):
           "explain shows a MASKED_EQ's mask and value", p.stdout[-1500:])
     # The review of the gaps (review-46): each of these was refused by the proof or stricter and
     # not said; each is now the stricter rule, written and said, as before the gaps.
-    path = write(d, "gaps-review-1.yaml", """apiVersion: kscmp.io/v1
-kind: SeccompPolicy
-metadata: {name: allow, namespace: demo}
-spec:
-  selector: {}
-  seccomp: {syscalls: [personality, read, write, exit_group], action: Allow}
----
-apiVersion: kscmp.io/v1
-kind: SeccompPolicy
-metadata: {name: g1, namespace: demo}
-spec:
-  selector: {}
-  rules:
-  - {syscalls: [personality], action: Block, args: [{index: 0, op: LE, value: 8}]}
-  - {syscalls: [personality], action: Block, args: [{index: 0, op: EQ, value: 0x100000002}]}
-  - {syscalls: [personality], action: Kill, args: [{index: 0, op: GT, value: 8}]}
-""")
-    p = kscmp("compile", "-f", path, "--pod", pods, "--startup-syscalls", "none")
-    check(p.returncode == 0 and "kscmp/demo/web.json: personality: the policies' conditions for it cannot be "
-          "written as seccomp rules" in p.stderr,
-          "conditions that cover every value, raised to the strictest: said (it was not)", p.stdout[-800:] + p.stderr[-1500:])
-    path = write(d, "gaps-review-2.yaml", """apiVersion: kscmp.io/v1
-kind: SeccompPolicy
-metadata: {name: g2, namespace: demo}
-spec:
-  selector: {}
-  rules:
-  - {syscalls: [socket], action: Block, args: [{index: 0, op: GE, value: 24}]}
-  - {syscalls: [socket], action: Kill, args: [{index: 0, op: EQ, value: 32}]}
-  - {syscalls: [socket], action: Audit, args: [{index: 0, op: GE, value: 30}]}
-""")
-    p = kscmp("compile", "-f", path, "--pod", pods, "--startup-syscalls", "none")
-    check(p.returncode == 0 and "kscmp/demo/web.json: socket: the policies' conditions for it cannot be "
-          "written as seccomp rules" in p.stderr,
-          "pieces of three actions on socket, which x86 multiplexes: not written as blocks (libseccomp refused them, EEXIST)", p.stdout[-800:] + p.stderr[-1500:])
-    path = write(d, "gaps-review-3.yaml", """apiVersion: kscmp.io/v1
-kind: SeccompPolicy
-metadata: {name: g3, namespace: demo}
-spec:
-  selector: {}
-  defaultAction: Block
-  rules:
-  - {syscalls: [read, write, exit_group], action: Allow, arch: [x86_64]}
-  - {syscalls: [personality], action: Audit, args: [{index: 0, op: LT, value: 38}]}
-  - {syscalls: [personality], action: Audit, args: [{index: 0, op: EQ, value: 0x80000000}]}
-  - {syscalls: [personality], action: Audit, args: [{index: 0, op: GE, value: 0x10000000000}]}
-  - {syscalls: [personality], action: Kill, args: [{index: 0, op: EQ, value: 36}]}
-""")
-    p = kscmp("compile", "-f", path, "--pod", pods, "--startup-syscalls", "none")
-    check(p.returncode == 0 and "kscmp/demo/web.json: personality: the policies' conditions for it cannot be "
-          "written as seccomp rules" in p.stderr,
-          "several ranges of two actions around 2^32: not written in more rules (libseccomp built them looser; the proof refused)", p.stdout[-800:] + p.stderr[-1500:])
-    path = write(d, "gaps-review-4.yaml", """apiVersion: kscmp.io/v1
-kind: SeccompPolicy
-metadata: {name: g4, namespace: demo}
-spec:
-  selector: {}
-  defaultAction: Kill
-  rules:
-  - {syscalls: [personality, read, write, exit_group], action: Allow, arch: [x86_64]}
-  - {syscalls: [personality], action: Kill, args: [{index: 0, op: EQ, value: 0xfffffffe}]}
-  - {syscalls: [personality], action: Audit, args: [{index: 0, op: EQ, value: 0x100000000}]}
-""")
-    p = kscmp("compile", "-f", path, "--pod", pods, "--startup-syscalls", "none")
-    check(p.returncode == 0 and "kscmp/demo/web.json: personality: the policies' conditions for it cannot be "
-          "written as seccomp rules" in p.stderr,
-          "several gaps with a value above 2^32 - 1: not written (libseccomp built them looser; the proof refused)", p.stdout[-800:] + p.stderr[-1500:])
+    def rule(sc, action, op, value):
+        return f"  - {{syscalls: [{sc}], action: {action}, args: [{{index: 0, op: {op}, value: {value}}}]}}\n"
+    x86_64 = "  defaultAction: Block\n  selector: {}\n  rules:\n" \
+             "  - {syscalls: [read, write, exit_group], action: Allow, arch: [x86_64]}\n"
+    for i, (docs, sc, what) in enumerate([
+            ([policy("allow", "  selector: {}\n  seccomp: {syscalls: [personality, read, write, exit_group], action: Allow}\n"),
+              policy("g1", "  selector: {}\n  rules:\n" + rule("personality", "Block", "LE", 8) +
+                     rule("personality", "Block", "EQ", "0x100000002") + rule("personality", "Kill", "GT", 8))],
+             "personality", "conditions that cover every value, raised to the strictest: said (it was not)"),
+            ([policy("g2", "  selector: {}\n  rules:\n" + rule("socket", "Block", "GE", 24) +
+                     rule("socket", "Kill", "EQ", 32) + rule("socket", "Audit", "GE", 30))],
+             "socket", "pieces of three actions on socket, which x86 multiplexes: not written as blocks "
+                       "(libseccomp refused them, EEXIST)"),
+            ([policy("g3", x86_64 + rule("personality", "Audit", "LT", 38) + rule("personality", "Audit", "EQ", "0x80000000") +
+                     rule("personality", "Audit", "GE", "0x10000000000") + rule("personality", "Kill", "EQ", 36))],
+             "personality", "several ranges of two actions around 2^32: not written in more rules (libseccomp "
+                            "built them looser; the proof refused)"),
+            ([policy("g4", x86_64.replace("Block", "Kill").replace("[read,", "[personality, read,") +
+                     rule("personality", "Kill", "EQ", "0xfffffffe") + rule("personality", "Audit", "EQ", "0x100000000"))],
+             "personality", "several gaps with a value above 2^32 - 1: not written (libseccomp built them "
+                            "looser; the proof refused)")]):
+        p = kscmp("compile", "-f", write(d, f"gaps-review-{i + 1}.yaml", *docs), "--pod", pods,
+                  "--startup-syscalls", "none")
+        check(p.returncode == 0 and f"kscmp/demo/web.json: {sc}: the policies' conditions for it cannot be "
+              "written as seccomp rules" in p.stderr, what, p.stdout[-800:] + p.stderr[-1500:])
 
 
 def test_ceiling(d):
