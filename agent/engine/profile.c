@@ -1395,8 +1395,9 @@ static bool interval_arg(uint8_t index, uint64_t lo, uint64_t hi, struct sys_arg
  * EQ). At most max into out (*n); false when more would be needed. A block holds too for every
  * value above 2^32 - 1 whose low half lies in it: exact only where those values get the block's
  * action anyway. (A mask of all 64 bits would not hold them, but it is over 2^63 - 1, which a
- * profile cannot hold.) Used where [lo, hi] is no one comparison: block socket families 17 and
- * 38 beside an Allow of socket leaves [18, 37] allowed: 18-19, 20-23, 24-31, 32-35, 36-37. */
+ * profile cannot hold.) Used where [lo, hi] is no one comparison: blocks of ioctl requests
+ * 0x5412 and 0x541c beside an Allow of ioctl leave [0x5413, 0x541b] allowed: 0x5413,
+ * 0x5414-0x5417, 0x5418-0x541b. */
 static bool low_blocks(uint8_t index, uint64_t lo, uint64_t hi, struct sys_arg *out, size_t max,
                        size_t *n)
 {
@@ -1633,10 +1634,10 @@ static int interval_gaps(const struct ccond *c, size_t nc, struct cube *out, siz
     /* Several gaps with a value above 2^32 - 1 (LE 0xfffffffd, EQ 0xffffffff, GT 0x100000000):
      * libseccomp 2.5.4 builds such rules looser than written, even of one action, and the
      * proof refuses the profile. */
-    for (size_t i = 0; i<*n && * n> 1; i++)
-        if (!arg_narrow(&out[i].a[0]))
-            return -1;
-    return 1;
+    size_t wide = 0;
+    for (size_t i = 0; i < *n; i++)
+        wide += !arg_narrow(&out[i].a[0]);
+    return wide && *n > 1 ? -1 : 1;
 }
 
 /* A syscall with an unconditional action E (not the default) and nc conditions of stricter
