@@ -1911,6 +1911,42 @@ int profile_inexact(const struct cprof *in, const struct sysdb *db, uint32_t **r
     return 0;
 }
 
+/* Whether condition k, one interval of one argument, lies within the union of the intervals of
+ * that argument the conditions of action cmax hold for (Errno when arg 0 > 10 inside Kill when
+ * arg 0 <= 28 and Kill when >= 23). At most 64 of them looked at (bounded work; false past). */
+static bool interval_covered(const struct ccond *c, size_t nc, size_t k, struct verdict cmax)
+{
+    uint64_t lo, hi, l[64], h[64];
+    size_t n = 0;
+    if (c[k].nargs != 1 || !arg_interval(&c[k].args[0], &lo, &hi))
+        return false;
+    for (size_t j = 0; j < nc; j++) {
+        uint64_t a, b;
+        if (!verdict_eq(c[j].v, cmax) || c[j].nargs != 1 ||
+            c[j].args[0].index != c[k].args[0].index || !arg_interval(&c[j].args[0], &a, &b) ||
+            a > b)
+            continue;
+        if (n == ELEMENTSOF(l))
+            return false;
+        size_t i = n++; /* insertion by start */
+        while (i && l[i - 1] > a) {
+            l[i] = l[i - 1];
+            h[i] = h[i - 1];
+            i--;
+        }
+        l[i] = a;
+        h[i] = b;
+    }
+    uint64_t at = lo; /* the lowest value of [lo, hi] not yet covered */
+    for (size_t i = 0; i < n && l[i] <= at; i++) {
+        if (h[i] >= hi)
+            return true;
+        if (h[i] + 1 > at)
+            at = h[i] + 1;
+    }
+    return false;
+}
+
 /* When the conditions of one syscall are all given their strictest action, cmax: the first of
  * another action that holds for a call no condition of cmax holds for (stricter than it means
  * there), or nc when none does (each lies within one of cmax, where deny wins gives cmax
@@ -1921,7 +1957,7 @@ static size_t raised_stricter(const struct ccond *c, size_t nc, struct verdict c
         bool within = verdict_eq(c[k].v, cmax);
         for (size_t j = 0; j < nc && !within; j++)
             within = verdict_eq(c[j].v, cmax) && cond_within(&c[k], &c[j]);
-        if (!within)
+        if (!within && !interval_covered(c, nc, k, cmax))
             return k;
     }
     return nc;

@@ -888,8 +888,27 @@ static void test_raised_within_the_strictest_is_not_said(void **state)
     assert_true(verdict_eq(eval2(out, t, 1, 0), ALLOW));
     assert_inexact(f->p, f->db, NULL, 0);
     cprof_free(out);
+    /* Log when arg 0 > 10 lies within no one Kill but within two together (arg 0 <= 28, >= 23):
+     * every call is killed, as deny wins says: one rule, nothing said. */
+    f->p->conds = realloc(f->p->conds, 3 * sizeof(*f->p->conds));
+    f->p->conds[0].args[0] = (struct sys_arg){.index = 0, .op = OP_LE, .value = 28};
+    f->p->conds[1].args[0] = (struct sys_arg){.index = 0, .op = OP_GT, .value = 10};
+    f->p->conds[2] = (struct ccond){.sys = t, .v = KILL, .nargs = 1};
+    f->p->conds[2].args[0] = (struct sys_arg){.index = 0, .op = OP_GE, .value = 23};
+    f->p->nconds = 3;
+    out = lower(f->p);
+    assert_true(verdict_eq(eval2(out, t, 5, 0), KILL));
+    assert_true(verdict_eq(eval2(out, t, 100, 0), KILL));
+    assert_inexact(f->p, f->db, NULL, 0);
+    cprof_free(out);
+    f->p->conds[2].args[0].value = 30; /* (28, 30) only Log's: said */
+    assert_inexact(f->p, f->db, &t, 1);
+    f->p->nconds = 2;
+    f->p->conds[0].args[0] =
+        (struct sys_arg){.index = 0, .op = OP_MASKED_EQ, .value = 0x3, .value_two = 0};
     /* Log when bit 2 is clear reaches past the Kill (arg 0 = 1): raised, said. */
-    f->p->conds[1].args[0].value = 0x4;
+    f->p->conds[1].args[0] =
+        (struct sys_arg){.index = 0, .op = OP_MASKED_EQ, .value = 0x4, .value_two = 0};
     out = lower(f->p);
     assert_true(verdict_eq(eval2(out, t, 1, 0), KILL));
     assert_inexact(f->p, f->db, &t, 1);
