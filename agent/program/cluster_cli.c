@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/evloop.h"
 #include "base/names.h"
 #include "base/spell.h"
 #include "engine/decode.h"
@@ -1948,8 +1949,9 @@ int cli_cluster_status(int argc, char **argv)
     _cleanup_(agent_scan_free) struct agent_scan scan = {0};
     int missing = 0;
     const char *ns = NULL;
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    /* Counted in milliseconds: whole seconds ended a --wait=2s after 1.1 s when it started late
+     * in a second. */
+    uint64_t deadline_ms = now_ms() + (uint64_t)o.wait_s * 1000;
     for (bool first = true;; first = false) {
         /* --wait reads the policies again each second over the same connection. */
         if ((r = first ? world_open(&w, &o, arch_native(), &err)
@@ -1991,15 +1993,10 @@ int cli_cluster_status(int argc, char **argv)
         if (!o.wait_s)
             break;
         size_t pending = pending_count(&w);
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
         if (!pending && missing <= 0)
             break;
-        /* In milliseconds: whole seconds ended a --wait=2s after 1.1 s when it started late in
-         * a second. */
-        int64_t waited_ms =
-            (int64_t)(now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-        if (waited_ms >= (int64_t)o.wait_s * 1000) {
+        uint64_t now = now_ms();
+        if (now >= deadline_ms) {
             if (pending)
                 fprintf(stderr, "kscmp: warning: --wait: %zu polic%s still Pending after %lds\n",
                         pending, pending == 1 ? "y" : "ies", o.wait_s);
@@ -2009,11 +2006,10 @@ int cli_cluster_status(int argc, char **argv)
             break;
         }
         world_empty(&w);
-        int64_t left_ms = (int64_t)o.wait_s * 1000 - waited_ms;
-        struct timespec nap = {.tv_sec = left_ms >= 1000, .tv_nsec = 0};
-        if (left_ms < 1000)
-            nap.tv_nsec = (long)left_ms * 1000000;
-        nanosleep(&nap, NULL);
+        uint64_t nap_ms = deadline_ms - now < 1000 ? deadline_ms - now : 1000;
+        nanosleep(
+            &(struct timespec){.tv_sec = nap_ms / 1000, .tv_nsec = (long)(nap_ms % 1000) * 1000000},
+            NULL);
     }
     if (o.wait_s) {
         json_decref(agents);
