@@ -1274,6 +1274,22 @@ static bool cond_never_holds(const struct ccond *c)
     return false;
 }
 
+/* One interval of an argument's values, [lo, hi]. */
+struct span {
+    uint64_t lo, hi;
+};
+
+/* Inserts [lo, hi] into the n spans of s, kept in order of their starts (s has room for n + 1;
+ * the callers bound n to 64, so insertion is the simplest sort). */
+static void span_insert(struct span *s, size_t n, uint64_t lo, uint64_t hi)
+{
+    while (n && s[n - 1].lo > lo) {
+        s[n] = s[n - 1];
+        n--;
+    }
+    s[n] = (struct span){lo, hi};
+}
+
 /* The calls one comparison holds for, as an interval [*lo, *hi] (empty when *lo > *hi);
  * false for NE and MASKED_EQ, which are no interval. */
 static bool arg_interval(const struct sys_arg *a, uint64_t *lo, uint64_t *hi)
@@ -1588,21 +1604,16 @@ static bool arg_narrow(const struct sys_arg *a)
  * the gaps cannot be written so. */
 static int interval_gaps(const struct ccond *c, size_t nc, struct cube *out, size_t max, size_t *n)
 {
-    uint64_t lo[64], hi[64];
-    size_t order[64];
+    struct span s[64];
     bool low = true;
-    if (nc > ELEMENTSOF(lo))
+    if (nc > ELEMENTSOF(s))
         return 0; /* bounded work: the product's */
     for (size_t k = 0; k < nc; k++) {
-        if (c[k].nargs != 1 || !arg_interval(&c[k].args[0], &lo[k], &hi[k]))
+        uint64_t lo, hi;
+        if (c[k].nargs != 1 || !arg_interval(&c[k].args[0], &lo, &hi))
             return 0;
-        low &= hi[k] <= UINT32_MAX;
-        size_t j = k; /* insertion by lo */
-        while (j && lo[order[j - 1]] > lo[k]) {
-            order[j] = order[j - 1];
-            j--;
-        }
-        order[j] = k;
+        low &= hi <= UINT32_MAX;
+        span_insert(s, k, lo, hi);
     }
     *n = 0;
     uint8_t index = c[0].args[0].index;
@@ -1611,13 +1622,12 @@ static int interval_gaps(const struct ccond *c, size_t nc, struct cube *out, siz
     for (size_t i = 0; i <= nc && !top; i++) {
         uint64_t glo = at, ghi;
         if (i < nc) {
-            size_t k = order[i];
-            top = hi[k] == UINT64_MAX;
-            if (hi[k] + 1 > at)
-                at = hi[k] + 1;
-            if (lo[k] <= glo)
+            top = s[i].hi == UINT64_MAX;
+            if (s[i].hi + 1 > at)
+                at = s[i].hi + 1;
+            if (s[i].lo <= glo)
                 continue;
-            ghi = lo[k] - 1;
+            ghi = s[i].lo - 1;
         } else {
             ghi = UINT64_MAX;
         }
@@ -1916,7 +1926,8 @@ int profile_inexact(const struct cprof *in, const struct sysdb *db, uint32_t **r
  * arg 0 <= 28 and Kill when >= 23). At most 64 of them looked at (bounded work; false past). */
 static bool interval_covered(const struct ccond *c, size_t nc, size_t k, struct verdict cmax)
 {
-    uint64_t lo, hi, l[64], h[64];
+    uint64_t lo, hi;
+    struct span s[64];
     size_t n = 0;
     if (c[k].nargs != 1 || !arg_interval(&c[k].args[0], &lo, &hi))
         return false;
@@ -1926,23 +1937,16 @@ static bool interval_covered(const struct ccond *c, size_t nc, size_t k, struct 
             c[j].args[0].index != c[k].args[0].index || !arg_interval(&c[j].args[0], &a, &b) ||
             a > b)
             continue;
-        if (n == ELEMENTSOF(l))
+        if (n == ELEMENTSOF(s))
             return false;
-        size_t i = n++; /* insertion by start */
-        while (i && l[i - 1] > a) {
-            l[i] = l[i - 1];
-            h[i] = h[i - 1];
-            i--;
-        }
-        l[i] = a;
-        h[i] = b;
+        span_insert(s, n++, a, b);
     }
     uint64_t at = lo; /* the lowest value of [lo, hi] not yet covered */
-    for (size_t i = 0; i < n && l[i] <= at; i++) {
-        if (h[i] >= hi)
+    for (size_t i = 0; i < n && s[i].lo <= at; i++) {
+        if (s[i].hi >= hi)
             return true;
-        if (h[i] + 1 > at)
-            at = h[i] + 1;
+        if (s[i].hi + 1 > at)
+            at = s[i].hi + 1;
     }
     return false;
 }

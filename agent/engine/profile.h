@@ -132,7 +132,8 @@ int profile_lower(const struct cprof *in, const struct sysdb *db, struct cprof *
 /* The syscalls (ids, in id order; *ret_sys freed by the caller, NULL when none) that
  * profile_lower() gives one action for every call, stricter than their conditions mean: an
  * unconditional rule beside stricter conditions whose complement cannot be written (explain
- * names them in the origin too). -ENOMEM. */
+ * names them in the origin too). -ENOMEM. The agent takes them from profile_render_noted(), in
+ * the one lowering it renders from; this answer of its own lets the tests check that one. */
 int profile_inexact(const struct cprof *in, const struct sysdb *db, uint32_t **ret_sys,
                     size_t *ret_n);
 

@@ -62,6 +62,26 @@ static void add_cond(struct cprof *p, uint32_t s, struct verdict v, uint8_t inde
     p->conds[p->nconds++] = c;
 }
 
+/* A MASKED_EQ comparison of argument index: its bits in mask equal value. */
+static struct sys_arg masked(uint8_t index, uint64_t mask, uint64_t value)
+{
+    return (struct sys_arg){.index = index, .op = OP_MASKED_EQ, .value = mask, .value_two = value};
+}
+
+static void add_masked(struct cprof *p, uint32_t s, struct verdict v, uint8_t index, uint64_t mask,
+                       uint64_t value)
+{
+    add_cond(p, s, v, index, OP_MASKED_EQ, mask);
+    p->conds[p->nconds - 1].args[0] = masked(index, mask, value);
+}
+
+/* Adds a comparison of argument index to the last condition added (a rule on two arguments). */
+static void add_arg(struct cprof *p, uint8_t index, enum cmp_op op, uint64_t value)
+{
+    struct ccond *c = &p->conds[p->nconds - 1];
+    c->args[c->nargs++] = (struct sys_arg){.index = index, .op = (uint8_t)op, .value = value};
+}
+
 /* The db of the test running (setup()), for profile_lower(). */
 static const struct sysdb *lower_db;
 
@@ -113,12 +133,9 @@ static void test_masked_eq_that_never_holds_is_left_out(void **state)
     struct fix *f = *state;
     f->p = new_prof(ERRNO);
     uint32_t s = sys(f, "clone"), t = sys(f, "personality");
-    add_cond(f->p, s, ALLOW, 0, OP_MASKED_EQ, 0xff);
-    f->p->conds[f->p->nconds - 1].args[0].value_two = 0x100;
-    add_cond(f->p, t, ALLOW, 0, OP_MASKED_EQ, 0xff);
-    f->p->conds[f->p->nconds - 1].args[0].value_two = 0x08;
-    add_cond(f->p, t, KILL, 1, OP_MASKED_EQ, 0x0f);
-    f->p->conds[f->p->nconds - 1].args[0].value_two = 0x10;
+    add_masked(f->p, s, ALLOW, 0, 0xff, 0x100);
+    add_masked(f->p, t, ALLOW, 0, 0xff, 0x08);
+    add_masked(f->p, t, KILL, 1, 0x0f, 0x10);
     struct cprof *out = lower(f->p);
     size_t ne, nc;
     rules_of(out, s, &ne, &nc);
@@ -281,7 +298,7 @@ static void test_inexpressible_tightening_blocks_the_syscall(void **state)
     add_ent(f->p, s, ALLOW);
     /* No MASKED_NE to complement it, and its mask of 16 bits would take 16 rules of one bit
      * each, more than a complement may (one bit: test_tightening_condition_complement_in_pieces) */
-    add_cond(f->p, s, KILL, 0, OP_MASKED_EQ, 0xffff);
+    add_masked(f->p, s, KILL, 0, 0xffff, 0);
     struct cprof *out = lower(f->p);
     size_t ne, nc;
     rules_of(out, s, &ne, &nc);
@@ -443,20 +460,12 @@ static void test_masked_and_multi_argument_disjoint(void **state)
     struct fix *f = *state;
     f->p = new_prof(ERRNO);
     uint32_t s = sys(f, "clone"), t = sys(f, "socket");
-    f->p->conds = realloc(f->p->conds, 4 * sizeof(*f->p->conds));
-    f->p->conds[0] = (struct ccond){.sys = s, .v = ALLOW, .nargs = 1};
-    f->p->conds[0].args[0] =
-        (struct sys_arg){.index = 0, .op = OP_MASKED_EQ, .value = 0x7E020000, .value_two = 0};
-    f->p->conds[1] = (struct ccond){.sys = s, .v = KILL, .nargs = 1};
-    f->p->conds[1].args[0] = (struct sys_arg){
-        .index = 0, .op = OP_MASKED_EQ, .value = 0x10000000, .value_two = 0x10000000};
+    add_masked(f->p, s, ALLOW, 0, 0x7E020000, 0);
+    add_masked(f->p, s, KILL, 0, 0x10000000, 0x10000000);
     /* socket: Allow family 1 and type 1; Kill family 2 */
-    f->p->conds[2] = (struct ccond){.sys = t, .v = ALLOW, .nargs = 2};
-    f->p->conds[2].args[0] = (struct sys_arg){.index = 0, .op = OP_EQ, .value = 1};
-    f->p->conds[2].args[1] = (struct sys_arg){.index = 1, .op = OP_EQ, .value = 1};
-    f->p->conds[3] = (struct ccond){.sys = t, .v = KILL, .nargs = 1};
-    f->p->conds[3].args[0] = (struct sys_arg){.index = 0, .op = OP_EQ, .value = 2};
-    f->p->nconds = 4;
+    add_cond(f->p, t, ALLOW, 0, OP_EQ, 1);
+    add_arg(f->p, 1, OP_EQ, 1);
+    add_cond(f->p, t, KILL, 0, OP_EQ, 2);
     struct cprof *out = lower(f->p);
     assert_int_equal(out->nents, 0);
     assert_int_equal(out->nconds, 4);
@@ -472,8 +481,7 @@ static void test_masked_and_multi_argument_disjoint(void **state)
     }
     cprof_free(out);
     /* A MASKED_EQ that overlaps (both bits free to be set) is raised: Kill for both. */
-    f->p->conds[1].args[0].value = 0x80000000;
-    f->p->conds[1].args[0].value_two = 0x80000000;
+    f->p->conds[1].args[0] = masked(0, 0x80000000, 0x80000000);
     out = lower(f->p);
     for (size_t i = 0; i < out->nconds; i++)
         if (out->conds[i].sys == s)
@@ -491,19 +499,12 @@ static void test_tightening_condition_complement_in_pieces(void **state)
     f->p = new_prof(ERRNO);
     uint32_t s = sys(f, "clone"), t = sys(f, "socket"), u = sys(f, "personality");
     add_ent(f->p, s, ALLOW);
-    f->p->conds = realloc(f->p->conds, 3 * sizeof(*f->p->conds));
-    f->p->conds[0] = (struct ccond){.sys = s, .v = ERRNO, .nargs = 1};
-    f->p->conds[0].args[0] = (struct sys_arg){
-        .index = 0, .op = OP_MASKED_EQ, .value = 0x10000000, .value_two = 0x10000000};
+    add_masked(f->p, s, ERRNO, 0, 0x10000000, 0x10000000);
     add_ent(f->p, t, ALLOW);
-    f->p->conds[1] = (struct ccond){.sys = t, .v = KILL, .nargs = 1};
-    f->p->conds[1].args[0] =
-        (struct sys_arg){.index = 0, .op = OP_MASKED_EQ, .value = 0x3, .value_two = 0x1};
+    add_masked(f->p, t, KILL, 0, 0x3, 0x1);
     add_ent(f->p, u, ALLOW);
-    f->p->conds[2] = (struct ccond){.sys = u, .v = KILL, .nargs = 2};
-    f->p->conds[2].args[0] = (struct sys_arg){.index = 0, .op = OP_EQ, .value = 1};
-    f->p->conds[2].args[1] = (struct sys_arg){.index = 1, .op = OP_GE, .value = 2};
-    f->p->nconds = 3;
+    add_cond(f->p, u, KILL, 0, OP_EQ, 1);
+    add_arg(f->p, 1, OP_GE, 2);
     struct cprof *out = lower(f->p);
     size_t ne, nc;
     /* clone: Allow where the bit is clear, the default (Block) where it is set. */
@@ -608,20 +609,12 @@ static void test_several_tightening_conditions_on_one_argument(void **state)
     f->p = new_prof(ERRNO);
     uint32_t s = sys(f, "clone"), t = sys(f, "personality");
     add_ent(f->p, s, ALLOW);
-    f->p->conds = realloc(f->p->conds, 4 * sizeof(*f->p->conds));
-    f->p->conds[0] = (struct ccond){.sys = s, .v = KILL, .nargs = 1};
-    f->p->conds[0].args[0] = (struct sys_arg){
-        .index = 0, .op = OP_MASKED_EQ, .value = 0x10000000, .value_two = 0x10000000};
-    f->p->conds[1] = (struct ccond){.sys = s, .v = LOG, .nargs = 1};
-    f->p->conds[1].args[0] = (struct sys_arg){
-        .index = 0, .op = OP_MASKED_EQ, .value = 0x40000000, .value_two = 0x40000000};
+    add_masked(f->p, s, KILL, 0, 0x10000000, 0x10000000);
+    add_masked(f->p, s, LOG, 0, 0x40000000, 0x40000000);
     /* personality: Kill below 2 and from 1000: the rest, [2, 1000), is no one comparison. */
     add_ent(f->p, t, ALLOW);
-    f->p->conds[2] = (struct ccond){.sys = t, .v = KILL, .nargs = 1};
-    f->p->conds[2].args[0] = (struct sys_arg){.index = 0, .op = OP_LT, .value = 2};
-    f->p->conds[3] = (struct ccond){.sys = t, .v = KILL, .nargs = 1};
-    f->p->conds[3].args[0] = (struct sys_arg){.index = 0, .op = OP_GE, .value = 1000};
-    f->p->nconds = 4;
+    add_cond(f->p, t, KILL, 0, OP_LT, 2);
+    add_cond(f->p, t, KILL, 0, OP_GE, 1000);
     struct cprof *out = lower(f->p);
     size_t ne, nc;
     rules_of(out, s, &ne, &nc);
@@ -689,27 +682,15 @@ static void test_product_kept_from_what_libseccomp_builds_wrong(void **state)
     f->p->arches = (1u << arch_parse("x86_64")) | (1u << arch_parse("x86"));
     uint32_t s = sys(f, "personality"), t = sys(f, "socket"), u = sys(f, "clone");
     add_ent(f->p, s, ALLOW);
-    f->p->conds = realloc(f->p->conds, 6 * sizeof(*f->p->conds));
-    f->p->conds[0] = (struct ccond){.sys = s, .v = KILL, .nargs = 1};
-    f->p->conds[0].args[0] = (struct sys_arg){
-        .index = 0, .op = OP_MASKED_EQ, .value = 0x100000000, .value_two = 0x100000000};
-    f->p->conds[1] = (struct ccond){.sys = s, .v = KILL, .nargs = 1};
-    f->p->conds[1].args[0] =
-        (struct sys_arg){.index = 0, .op = OP_MASKED_EQ, .value = 1, .value_two = 1};
+    add_masked(f->p, s, KILL, 0, 0x100000000, 0x100000000);
+    add_masked(f->p, s, KILL, 0, 1, 1);
     add_ent(f->p, t, ALLOW);
-    f->p->conds[2] = (struct ccond){.sys = t, .v = KILL, .nargs = 1};
-    f->p->conds[2].args[0] =
-        (struct sys_arg){.index = 0, .op = OP_MASKED_EQ, .value = 2, .value_two = 2};
-    f->p->conds[3] = (struct ccond){.sys = t, .v = KILL, .nargs = 1};
-    f->p->conds[3].args[0] =
-        (struct sys_arg){.index = 0, .op = OP_MASKED_EQ, .value = 1, .value_two = 1};
+    add_masked(f->p, t, KILL, 0, 2, 2);
+    add_masked(f->p, t, KILL, 0, 1, 1);
     /* clone: arg0 < 10 or arg0 > 5: every call, one action. */
     add_ent(f->p, u, ALLOW);
-    f->p->conds[4] = (struct ccond){.sys = u, .v = KILL, .nargs = 1};
-    f->p->conds[4].args[0] = (struct sys_arg){.index = 0, .op = OP_LT, .value = 10};
-    f->p->conds[5] = (struct ccond){.sys = u, .v = KILL, .nargs = 1};
-    f->p->conds[5].args[0] = (struct sys_arg){.index = 0, .op = OP_GT, .value = 5};
-    f->p->nconds = 6;
+    add_cond(f->p, u, KILL, 0, OP_LT, 10);
+    add_cond(f->p, u, KILL, 0, OP_GT, 5);
     struct cprof *out = lower(f->p);
     size_t ne, nc;
     for (int k = 0; k < 3; k++) {
@@ -861,13 +842,8 @@ static void test_raised_within_the_strictest_is_not_said(void **state)
     struct fix *f = *state;
     f->p = new_prof(ERRNO);
     uint32_t t = sys(f, "personality");
-    f->p->conds = realloc(f->p->conds, 2 * sizeof(*f->p->conds));
-    f->p->conds[0] = (struct ccond){.sys = t, .v = KILL, .nargs = 1};
-    f->p->conds[0].args[0] =
-        (struct sys_arg){.index = 0, .op = OP_MASKED_EQ, .value = 0xf, .value_two = 0};
-    f->p->conds[1] = (struct ccond){.sys = t, .v = LOG, .nargs = 1};
-    f->p->conds[1].args[0] = (struct sys_arg){.index = 0, .op = OP_EQ, .value = 16};
-    f->p->nconds = 2;
+    add_masked(f->p, t, KILL, 0, 0xf, 0);
+    add_cond(f->p, t, LOG, 0, OP_EQ, 16);
     struct cprof *out = lower(f->p);
     assert_true(verdict_eq(eval2(out, t, 16, 0), KILL));
     assert_true(verdict_eq(eval2(out, t, 17, 0), ERRNO));
@@ -878,10 +854,8 @@ static void test_raised_within_the_strictest_is_not_said(void **state)
     /* Beside an unconditional Allow (the product's path): Log when arg 0's low 3 bits are 0
      * lies within Kill when its low 2 bits are. */
     add_ent(f->p, t, ALLOW);
-    f->p->conds[0].args[0] =
-        (struct sys_arg){.index = 0, .op = OP_MASKED_EQ, .value = 0x3, .value_two = 0};
-    f->p->conds[1].args[0] =
-        (struct sys_arg){.index = 0, .op = OP_MASKED_EQ, .value = 0x7, .value_two = 0};
+    f->p->conds[0].args[0] = masked(0, 0x3, 0);
+    f->p->conds[1].args[0] = masked(0, 0x7, 0);
     out = lower(f->p);
     assert_true(verdict_eq(eval2(out, t, 8, 0), KILL));
     assert_true(verdict_eq(eval2(out, t, 4, 0), KILL));
@@ -890,12 +864,9 @@ static void test_raised_within_the_strictest_is_not_said(void **state)
     cprof_free(out);
     /* Log when arg 0 > 10 lies within no one Kill but within two together (arg 0 <= 28, >= 23):
      * every call is killed, as deny wins says: one rule, nothing said. */
-    f->p->conds = realloc(f->p->conds, 3 * sizeof(*f->p->conds));
     f->p->conds[0].args[0] = (struct sys_arg){.index = 0, .op = OP_LE, .value = 28};
     f->p->conds[1].args[0] = (struct sys_arg){.index = 0, .op = OP_GT, .value = 10};
-    f->p->conds[2] = (struct ccond){.sys = t, .v = KILL, .nargs = 1};
-    f->p->conds[2].args[0] = (struct sys_arg){.index = 0, .op = OP_GE, .value = 23};
-    f->p->nconds = 3;
+    add_cond(f->p, t, KILL, 0, OP_GE, 23);
     out = lower(f->p);
     assert_true(verdict_eq(eval2(out, t, 5, 0), KILL));
     assert_true(verdict_eq(eval2(out, t, 100, 0), KILL));
@@ -904,11 +875,9 @@ static void test_raised_within_the_strictest_is_not_said(void **state)
     f->p->conds[2].args[0].value = 30; /* (28, 30) only Log's: said */
     assert_inexact(f->p, f->db, &t, 1);
     f->p->nconds = 2;
-    f->p->conds[0].args[0] =
-        (struct sys_arg){.index = 0, .op = OP_MASKED_EQ, .value = 0x3, .value_two = 0};
+    f->p->conds[0].args[0] = masked(0, 0x3, 0);
     /* Log when bit 2 is clear reaches past the Kill (arg 0 = 1): raised, said. */
-    f->p->conds[1].args[0] =
-        (struct sys_arg){.index = 0, .op = OP_MASKED_EQ, .value = 0x4, .value_two = 0};
+    f->p->conds[1].args[0] = masked(0, 0x4, 0);
     out = lower(f->p);
     assert_true(verdict_eq(eval2(out, t, 1, 0), KILL));
     assert_inexact(f->p, f->db, &t, 1);
@@ -941,13 +910,8 @@ static void test_product_over_the_bounds_falls_back(void **state)
     for (size_t i = 0; i < nsys; i++) {
         uint32_t id = ids[i];
         add_ent(f->p, id, ALLOW);
-        for (int b = 0; b < 3; b++) {
-            f->p->conds = realloc(f->p->conds, (f->p->nconds + 1) * sizeof(*f->p->conds));
-            struct ccond c = {.sys = id, .v = KILL, .nargs = 1};
-            c.args[0] = (struct sys_arg){
-                .index = 0, .op = OP_MASKED_EQ, .value = 1u << b, .value_two = 1u << b};
-            f->p->conds[f->p->nconds++] = c;
-        }
+        for (int b = 0; b < 3; b++)
+            add_masked(f->p, id, KILL, 0, 1u << b, 1u << b);
     }
     /* 80 x (3 conditions + 1 for the rest) = 320 conditions, over the 256 a profile may hold;
      * 80 x 1 rule without them. */
