@@ -48,72 +48,43 @@ spec:
   selector: {matchLabels: {app: merged}}
   seccomp: {syscalls: [$base], action: Allow}
   rules: [{syscalls: [mkdir, mkdirat], action: Block}]
----
-# 4. Conditions of two policies that never match one call keep their own actions: an
-#    allow-list allows personality(0) (busybox linux64), a block-list blocks personality
-#    when arg 0 > 5 (linux32: PER_LINUX32 = 8): linux64 works, linux32 gets EPERM (the
-#    merge once dropped the allow with the block, and linux64 failed too).
-apiVersion: kscmp.io/v1
-kind: SeccompPolicy
-metadata: {name: cond-allow, namespace: demo}
-spec:
-  selector: {matchLabels: {app: cond}}
-  seccomp: {syscalls: [$base], action: Allow}
-  rules: [{syscalls: [personality], action: Allow, args: [{index: 0, value: 0, op: EQ}]}]
----
-apiVersion: kscmp.io/v1
-kind: SeccompPolicy
-metadata: {name: cond-block, namespace: demo}
-spec:
-  selector: {matchLabels: {app: cond}}
-  rules: [{syscalls: [personality], action: Block, args: [{index: 0, value: 5, op: GT}]}]
----
-# 5. Two block-lists' conditions on one argument beside an allow-list's unconditional Allow:
-#    personality is blocked with bit 3 set (linux32: PER_LINUX32 = 8) or bit 17; the calls with
-#    both clear stay allowed in one rule (linux64: personality(0)). Every personality call was
-#    blocked, and linux64 failed.
-apiVersion: kscmp.io/v1
-kind: SeccompPolicy
-metadata: {name: two-allow, namespace: demo}
-spec:
-  selector: {matchLabels: {app: two}}
-  seccomp: {syscalls: [$base, personality], action: Allow}
----
-apiVersion: kscmp.io/v1
-kind: SeccompPolicy
-metadata: {name: two-block-a, namespace: demo}
-spec:
-  selector: {matchLabels: {app: two}}
-  rules: [{syscalls: [personality], action: Block, args: [{index: 0, value: 8, valueTwo: 8, op: MASKED_EQ}]}]
----
-apiVersion: kscmp.io/v1
-kind: SeccompPolicy
-metadata: {name: two-block-b, namespace: demo}
-spec:
-  selector: {matchLabels: {app: two}}
-  rules: [{syscalls: [personality], action: Block, args: [{index: 0, value: 0x20000, valueTwo: 0x20000, op: MASKED_EQ}]}]
----
-# 6. Guardrails that block single values beside an allow-list's Allow, with gaps between them
-#    that are no one comparison: personality blocked at 0 (linux64), 5 and 16; [6, 15] stays
-#    allowed, written as the blocks 6-7 and 8-15 of the low 32 bits (linux32: PER_LINUX32 = 8).
-#    Every personality call was blocked, linux32 too.
-apiVersion: kscmp.io/v1
-kind: SeccompPolicy
-metadata: {name: gap-allow, namespace: demo}
-spec:
-  selector: {matchLabels: {app: gap}}
-  seccomp: {syscalls: [$base, personality], action: Allow}
----
-apiVersion: kscmp.io/v1
-kind: SeccompPolicy
-metadata: {name: gap-block, namespace: demo}
-spec:
-  selector: {matchLabels: {app: gap}}
-  rules:
-  - {syscalls: [personality], action: Block, args: [{index: 0, value: 0, op: EQ}]}
-  - {syscalls: [personality], action: Block, args: [{index: 0, value: 5, op: EQ}]}
-  - {syscalls: [personality], action: Block, args: [{index: 0, value: 16, op: EQ}]}
 YAML
+policy() { # name, app (the pods it selects), spec lines after the selector
+    printf -- '---\napiVersion: kscmp.io/v1\nkind: SeccompPolicy\n'
+    printf 'metadata: {name: %s, namespace: demo}\nspec:\n  selector: {matchLabels: {app: %s}}\n%s\n' "$1" "$2" "$3"
+}
+allow_all="  seccomp: {syscalls: [$base, personality], action: Allow}"
+block() { # the personality rule of a Block when arg 0 says args (index 0)
+    echo "  - {syscalls: [personality], action: Block, args: [{index: 0, $1}]}"
+}
+{
+    # 4. Conditions of two policies that never match one call keep their own actions: an
+    #    allow-list allows personality(0) (busybox linux64), a block-list blocks personality
+    #    when arg 0 > 5 (linux32: PER_LINUX32 = 8): linux64 works, linux32 gets EPERM (the
+    #    merge once dropped the allow with the block, and linux64 failed too).
+    policy cond-allow cond "  seccomp: {syscalls: [$base], action: Allow}
+  rules: [{syscalls: [personality], action: Allow, args: [{index: 0, value: 0, op: EQ}]}]"
+    policy cond-block cond "  rules:
+$(block 'value: 5, op: GT')"
+    # 5. Two block-lists' conditions on one argument beside an allow-list's unconditional
+    #    Allow: personality is blocked with bit 3 set (linux32: PER_LINUX32 = 8) or bit 17; the
+    #    calls with both clear stay allowed in one rule (linux64: personality(0)). Every
+    #    personality call was blocked, and linux64 failed.
+    policy two-allow two "$allow_all"
+    policy two-block-a two "  rules:
+$(block 'value: 8, valueTwo: 8, op: MASKED_EQ')"
+    policy two-block-b two "  rules:
+$(block 'value: 0x20000, valueTwo: 0x20000, op: MASKED_EQ')"
+    # 6. Guardrails that block single values beside an allow-list's Allow, with gaps between
+    #    them that are no one comparison: personality blocked at 0 (linux64), 5 and 16; [6, 15]
+    #    stays allowed, written as the blocks 6-7 and 8-15 of the low 32 bits (linux32:
+    #    PER_LINUX32 = 8). Every personality call was blocked, linux32 too.
+    policy gap-allow gap "$allow_all"
+    policy gap-block gap "  rules:
+$(block 'value: 0, op: EQ')
+$(block 'value: 5, op: EQ')
+$(block 'value: 16, op: EQ')"
+} >>"$tmp/dir/policies.yaml"
 pod() { # name profile labels
     cat <<YAML
 ---
