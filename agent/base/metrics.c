@@ -49,6 +49,9 @@ static const struct {
                            "one a minute)."},
     [M_EVENTS_DROPPED] = {"kscmp_events_dropped_total",
                           "Events on pods not posted: more than 100 were waiting on one pod."},
+    [M_EVENTS_WITHDRAWN] = {"kscmp_events_withdrawn_total",
+                            "Events on pods not posted: their cause ended while they waited for "
+                            "their pod's budget."},
     [M_STATUS_PATCHES] = {"kscmp_status_patches_total",
                           "Status patches written (policies and SeccompRecordings)."},
     [M_STATUS_CONFLICTS] = {"kscmp_status_conflicts_total",

@@ -32,6 +32,7 @@ enum metric_counter {
     M_EVENTS_SENT,
     M_EVENTS_DEFERRED,
     M_EVENTS_DROPPED,
+    M_EVENTS_WITHDRAWN, /* waited for the budget, and their cause ended meanwhile */
     M_STATUS_PATCHES,
     M_STATUS_CONFLICTS, /* status patches refused with 409: another node wrote first */
     M__COUNTERS

@@ -2417,6 +2417,48 @@ int engine_compute_file(struct engine *e, const char *rel, const struct sync_ops
     return compute_file(e, rel, ops);
 }
 
+struct event_match {
+    const struct pod *pod;
+    const char *reason, *message;
+    bool found;
+};
+
+static int match_event(const struct engine_event *ev, void *userdata)
+{
+    struct event_match *m = userdata;
+    m->found |= strcmp(ev->pod->ns, m->pod->ns) == 0 && strcmp(ev->pod->name, m->pod->name) == 0 &&
+                strcmp(ev->reason, m->reason) == 0 && strcmp(ev->message, m->message) == 0;
+    return 0;
+}
+
+int engine_pod_event_now(struct engine *e, const char *ns, const char *name, const char *reason,
+                         const char *message)
+{
+    _cleanup_free_ char *key = NULL;
+    if (asprintf(&key, "%s/%s", ns, name) < 0)
+        return -ENOMEM;
+    struct podstate *ps = hmap_get(&e->pods, key);
+    if (!ps)
+        return 0;
+    for (size_t i = 0; i < ps->nrefused; i++)
+        if (strcmp(reason, "ProfileRefused") == 0 && strcmp(message, ps->refused[i]) == 0)
+            return 1;
+    struct event_match m = {.pod = ps->pod, .reason = reason, .message = message};
+    struct sync_ops ops = {.event = match_event, .userdata = &m};
+    /* The files the message names first (where their Events come from), then the others. */
+    for (int pass = 0; pass < 2 && !m.found; pass++)
+        for (size_t i = 0; i < ps->nrels && !m.found; i++) {
+            const char *at = strstr(message, ps->rels[i]);
+            bool named = at && at - message >= 6 && strncmp(at - 6, "kscmp/", 6) == 0;
+            if (named != (pass == 0) || !hmap_get(&e->files, ps->rels[i]))
+                continue;
+            int r = compute_file(e, ps->rels[i], &ops);
+            if (r < 0)
+                return r;
+        }
+    return m.found;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);

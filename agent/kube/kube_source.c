@@ -305,6 +305,26 @@ static void on_listed(struct reflector *r, void *userdata)
     malloc_trim(0); /* the list pages and their trees are freed: give the pages back */
 }
 
+/* Whether an Event that waited for its pod's budget is still owed. The engine's reasons are
+ * asked of the engine; a ProfileRefused it does not make may be the node's (a proof, a write:
+ * not known here) and goes, as a ProfileStale does. */
+static int event_owed(const char *ns, const char *name, const char *reason, const char *message,
+                      void *userdata)
+{
+    static const char *const engine_only[] = {
+        "NoPolicy",        "PolicyInvalid",       "ProfileConflict",  "ProfileBlocksStartup",
+        "ProfileStricter", "ClusterPoliciesOnly", "NamespaceUnknown",
+    };
+    struct kubesrc *src = userdata;
+    bool engine_alone = false;
+    for (size_t i = 0; i < ELEMENTSOF(engine_only) && !engine_alone; i++)
+        engine_alone = strcmp(reason, engine_only[i]) == 0;
+    if (!engine_alone && strcmp(reason, "ProfileRefused") != 0)
+        return -EOPNOTSUPP;
+    int r = engine_pod_event_now(src->e, ns, name, reason, message);
+    return r == 0 && !engine_alone ? -EOPNOTSUPP : r;
+}
+
 int kubesrc_new(struct kube *k, struct engine *e, struct evloop *l, struct metrics *m,
                 struct reconciler *rec, struct store *s, const char *node, struct kubesrc **ret)
 {
@@ -337,6 +357,8 @@ int kubesrc_new(struct kube *k, struct engine *e, struct evloop *l, struct metri
     }
     if (q == 0)
         q = pod_events_new(&src->t, l, m, node, &src->events);
+    if (q == 0)
+        pod_events_set_owed(src->events, event_owed, src);
     if (q == 0)
         q = stale_pods_new(&src->stale);
     if (q == 0)

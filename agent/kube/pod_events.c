@@ -32,6 +32,8 @@ struct pod_events {
     struct event_retry *retries;
     struct evtimer *retry_timer;
     unsigned failures; /* retry rounds of refused Events in a row (backoff) */
+    pod_events_owed_fn owed;
+    void *owed_userdata;
 };
 
 static void event_retry_free(struct event_retry *er)
@@ -51,8 +53,8 @@ struct event_ctx {
     char *key, *method, *path, *body;
     /* post()'s (NULL in a send's): the lookup of the Event (list by involvedObject and reason)
      * matches uid and message, and ns goes into the path of the PATCH of one found. uid is NULL
-     * for a pod without one (not looked up). */
-    char *ns, *uid, *reason, *message;
+     * for a pod without one (not looked up). name: the pod's, for pod_events_owed_fn. */
+    char *ns, *name, *uid, *reason, *message;
 };
 
 /* Frees c (void *: also the budget's free function of the Events that wait). */
@@ -66,6 +68,7 @@ static void event_ctx_free(void *p)
     free(c->path);
     free(c->body);
     free(c->ns);
+    free(c->name);
     free(c->uid);
     free(c->reason);
     free(c->message);
@@ -112,6 +115,12 @@ void pod_events_free(struct pod_events *pe)
     event_dedup_clear(&pe->sent);
     free(pe->node);
     free(pe);
+}
+
+void pod_events_set_owed(struct pod_events *pe, pod_events_owed_fn owed, void *userdata)
+{
+    pe->owed = owed;
+    pe->owed_userdata = userdata;
 }
 
 void pod_events_forget(struct pod_events *pe, const char *uid)
@@ -363,8 +372,9 @@ static int post(struct pod_events *pe, const struct pod *pod, const char *type, 
     }
     struct event_ctx *c = calloc(1, sizeof(*c));
     if (!c || !(c->key = strdup(key)) || !(c->method = strdup("POST")) ||
-        !(c->ns = strdup(pod->ns)) || (pod->uid && !(c->uid = strdup(pod->uid))) ||
-        !(c->reason = strdup(reason)) || !(c->message = strdup(message))) {
+        !(c->ns = strdup(pod->ns)) || !(c->name = strdup(pod->name)) ||
+        (pod->uid && !(c->uid = strdup(pod->uid))) || !(c->reason = strdup(reason)) ||
+        !(c->message = strdup(message))) {
         event_ctx_free(c);
         event_dedup_remove(&pe->sent, key); /* try again next time */
         return t == 0 ? -ENOMEM : 0;        /* as one not kept fails (defer()), not one not sent */
@@ -440,12 +450,24 @@ static void on_budget_timer(struct evtimer *timer, void *userdata)
 {
     struct pod_events *pe = userdata;
     struct event_ctx *c;
-    while ((c = event_budget_pop_due(&pe->budget, now_ms(), NULL))) {
-        /* Not when its pod went away meanwhile (its items went with it) or was forgotten. */
-        if (event_dedup_has(&pe->sent, c->key))
-            send_now(c);
-        else
+    const char *bkey;
+    while ((c = event_budget_pop_due(&pe->budget, now_ms(), &bkey))) {
+        /* Not when its pod went away meanwhile (its items went with it) or was forgotten, nor
+         * when its cause ended while it waited. */
+        if (!event_dedup_has(&pe->sent, c->key)) {
             event_ctx_free(c);
+        } else if (pe->owed &&
+                   pe->owed(c->ns, c->name, c->reason, c->message, pe->owed_userdata) == 0) {
+            log_info("pod %s/%s: a %s Event that waited for the pod's budget is not posted: its "
+                     "cause has ended (%.200s)",
+                     c->ns, c->name, c->reason, c->message);
+            metrics_add(pe->m, M_EVENTS_WITHDRAWN, 1);
+            event_budget_refund(&pe->budget, bkey); /* the next need not wait for it */
+            event_dedup_remove(&pe->sent, c->key);  /* told again if it comes back */
+            event_ctx_free(c);
+        } else {
+            send_now(c);
+        }
     }
     arm_budget_timer(pe);
 }

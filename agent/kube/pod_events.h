@@ -50,6 +50,16 @@ struct event_note {
 int pod_events_post_noted(struct pod_events *pe, const struct pod *pod, const char *reason,
                           const char *message, const struct event_note *notes, size_t nnotes);
 
+/* Whether the cause of an Event is still there, asked when one that waited for its pod's budget
+ * is about to go (it may have waited many minutes): 1 yes, 0 no (the pod ns/name no longer gets
+ * it: the Event is withdrawn, not posted, and one made again later is posted), or a negative
+ * errno when it cannot be told (the Event goes). */
+typedef int (*pod_events_owed_fn)(const char *ns, const char *name, const char *reason,
+                                  const char *message, void *userdata);
+
+/* Without it (the default), every Event that waited goes. */
+void pod_events_set_owed(struct pod_events *pe, pod_events_owed_fn owed, void *userdata);
+
 /* The pod of this uid is gone: its Events are forgotten (and not retried). */
 void pod_events_forget(struct pod_events *pe, const char *uid);
 

@@ -152,6 +152,13 @@ void *event_budget_pop_due(struct event_budget *b, uint64_t now_ms, const char *
     return NULL;
 }
 
+void event_budget_refund(struct event_budget *b, const char *pod)
+{
+    struct budget_pod *p = hmap_get(&b->pods, pod);
+    if (p && p->init && p->tokens < EVENT_BURST)
+        p->tokens++;
+}
+
 size_t event_budget_dropped(const struct event_budget *b, const char *pod)
 {
     const struct budget_pod *p = hmap_get(&b->pods, pod);

@@ -51,6 +51,10 @@ uint64_t event_budget_next_due(const struct event_budget *b);
  * pod is forgotten). */
 void *event_budget_pop_due(struct event_budget *b, uint64_t now_ms, const char **ret_pod);
 
+/* Gives back the token an item popped took, when the caller did not post it after all (its
+ * cause ended while it waited): the next of the pod's items need not wait for it. */
+void event_budget_refund(struct event_budget *b, const char *pod);
+
 /* Items of pod dropped so far (over EVENT_PENDING_MAX). */
 size_t event_budget_dropped(const struct event_budget *b, const char *pod);
 

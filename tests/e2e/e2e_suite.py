@@ -701,29 +701,59 @@ def s_other_nodes(E):
 
 
 def s_event_budget(E):
-    """A pod whose 30 containers each name a refused file: 25 Events at once (the pod's budget),
-    the other five wait (one a minute), counted and said once in the log."""
+    """A pod whose 30 containers each have a cause: 25 name a refused file (another namespace's),
+    5 a file of the pod's namespace without a policy. 25 Events at once (the pod's budget), the
+    other five wait (one a minute), counted and said once in the log. Two of the waiting five
+    then lose their cause (their policies appear): s_event_budget_later sees them withdrawn."""
     r, a, ns = E.r, E.a, "e2e-budget"
     n = 30
     p = pod(ns, "many")
+    refs = [f"kscmp/e2e-elsewhere/p{i:02d}.json" if i < 25 else f"kscmp/{ns}/p{i:02d}.json"
+            for i in range(n)]
     p["spec"]["containers"] = [
         {"name": f"c{i:02d}", "image": "registry.invalid/kscmp-e2e:1",
-         "securityContext": {"seccompProfile": {"type": "Localhost",
-                                                "localhostProfile": f"kscmp/e2e-elsewhere/p{i:02d}.json"}}}
+         "securityContext": {"seccompProfile": {"type": "Localhost", "localhostProfile": refs[i]}}}
         for i in range(n)]
     deferred0 = a.metric("kscmp_events_deferred_total") or 0
     E.apply(namespace(ns), p)
-    r.step(f"event budget: {n} refused references -> 25 ProfileRefused Events on the pod", wait_until,
+    r.step("event budget: 25 refused references -> 25 ProfileRefused Events on the pod", wait_until,
            lambda: len(E.c.events(ns, "many", "ProfileRefused")) >= 25, T, "25 Events")
-    r.step("event budget: the other 5 wait (kscmp_events_deferred_total +5)", wait_until,
+    r.step("event budget: the other 5 (NoPolicy) wait (kscmp_events_deferred_total +5)", wait_until,
            lambda: (a.metric("kscmp_events_deferred_total") or 0) - deferred0 == n - 25, T, "the counter")
     time.sleep(2)
-    evs = E.c.events(ns, "many", "ProfileRefused")
+    evs = E.c.events(ns, "many")
     r.check(len(evs) == 25, "event budget: no more than 25 Events posted at once",
             len(evs))
     said = [ln for ln in a.log_text().splitlines()
             if f"pod {ns}/many: more than 25 Events at once" in ln]
     r.check(len(said) == 1, "event budget: the agent says once that it defers the rest", said)
+    E.budget_withdrawn0 = a.metric("kscmp_events_withdrawn_total") or 0
+    E.apply(policy(ns, "p25", extends="runtime/default"), policy(ns, "p26", extends="runtime/default"))
+    r.step("event budget: p25 and p26 written (their policies appeared)", wait_until,
+           lambda: all(a.read(f"{ns}/p{i}.json") is not None for i in (25, 26)), T, "the files")
+    E.budget_pod = p
+
+
+def s_event_budget_later(E):
+    """The pod's next token (a minute after its burst): the Events of p25 and p26, whose cause
+    ended while they waited, are withdrawn (not posted; kscmp_events_withdrawn_total +2) and
+    give their tokens back, so p27's goes in the same minute."""
+    r, a, ns = E.r, E.a, "e2e-budget"
+    p = getattr(E, "budget_pod", None)
+    if p is None:
+        return
+    r.step("event budget: the two waiting Events whose cause ended are withdrawn", wait_until,
+           lambda: (a.metric("kscmp_events_withdrawn_total") or 0) - E.budget_withdrawn0 >= 2, 100,
+           "kscmp_events_withdrawn_total +2")
+    r.step("event budget: the next waiting one (p27) goes at once in their place", wait_until,
+           lambda: any("p27.json" in e.get("message", "") for e in E.c.events(ns, "many", "NoPolicy")),
+           T, "the NoPolicy Event of p27")
+    told = [e.get("message", "") for e in E.c.events(ns, "many", "NoPolicy")]
+    r.check(not any("p25.json" in m or "p26.json" in m for m in told),
+            "event budget: no Event posted for p25 or p26", told)
+    said = [ln for ln in a.log_text().splitlines()
+            if f"pod {ns}/many: a NoPolicy Event that waited" in ln]
+    r.check(len(said) == 2, "event budget: the agent says each withdrawal", said)
     E.delete(p)
 
 
@@ -1490,7 +1520,7 @@ SCENARIOS = [
     ("namespace-labels", s_namespace_labels), ("invalid", s_invalid_then_fixed), ("conflict", s_conflict),
     ("other-nodes", s_other_nodes), ("event-budget", s_event_budget), ("stricter", s_stricter), ("status", s_status_readback), ("stale", s_stale),
     ("status-herd", s_status_herd), ("retry", s_write_retry), ("token", s_token_rotation),
-    ("restart", s_restart_churn), ("crd-404", s_crd_404), ("event-restart", s_event_restart),
+    ("event-budget-later", s_event_budget_later), ("restart", s_restart_churn), ("crd-404", s_crd_404), ("event-restart", s_event_restart),
     ("kill", s_kill_restart), ("paging", s_paging),
     ("compaction", s_compaction), ("final", s_final),
 ]

@@ -23,6 +23,11 @@
 #   conflict          a child that loosens its parent: reason Conflict, conflicts [mkdir]; the
 #                     parent changed or deleted (child Invalid, file kept); a cluster parent
 #   other-nodes       pods of node-b and unscheduled pods: no file, no Event
+#   event-budget      a pod with 30 causes: 25 Events at once, 5 wait for its budget; two of
+#                     those five then lose their cause (their policies appear)
+#   event-budget-later  its next token: those two withdrawn (not posted, counted, said), the
+#                     next waiting one posted in their place (runs before restart: a restarted
+#                     agent starts a new budget)
 #   status            status/Events with kubectl; no status patch, no Event, no rewrite while idle
 #   stale             ProfileStale Event and kscmp_pods_stale_profiles from containerStatuses;
 #                     every stale container of a file named in one Event (annotations too), a

@@ -589,6 +589,40 @@ static void test_no_policy(void **state)
     engine_free(e);
 }
 
+/* engine_pod_event_now(): an Event a sync gave is still owed while its cause lasts (a
+ * reference refused, a file without a policy), and no longer once it ended (the policy
+ * appears), with nothing computed for sync to report meanwhile; another message, another
+ * pod or one not known is owed nothing. */
+static void test_pod_event_now(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct engine *e =
+        engine_for("x86_64", OBJS(POD("demo", "p", "{app: x}", "kscmp/demo/none.json"),
+                                  POD("demo", "q", "{app: z}", "kscmp/other/web.json")));
+    sync_rec(e, &r);
+    char *nopolicy = strdup(event_of(&r, "demo/p", "NoPolicy")->message);
+    char *refused = strdup(event_of(&r, "demo/q", "ProfileRefused")->message);
+    assert_true(nopolicy && refused);
+    assert_int_equal(engine_pod_event_now(e, "demo", "p", "NoPolicy", nopolicy), 1);
+    assert_int_equal(engine_pod_event_now(e, "demo", "q", "ProfileRefused", refused), 1);
+    assert_int_equal(engine_pod_event_now(e, "demo", "p", "NoPolicy", "another message"), 0);
+    assert_int_equal(engine_pod_event_now(e, "demo", "p", "ProfileRefused", nopolicy), 0);
+    assert_int_equal(engine_pod_event_now(e, "demo", "q", "NoPolicy", nopolicy), 0);
+    assert_int_equal(engine_pod_event_now(e, "demo", "nobody", "NoPolicy", nopolicy), 0);
+    /* The cause ends: no longer owed; the next sync writes the file (it was not computed for
+     * sync by the question). */
+    load(e, OBJS(POL("none", "  seccomp: {syscalls: [read], action: Allow}\n")));
+    assert_int_equal(engine_pod_event_now(e, "demo", "p", "NoPolicy", nopolicy), 0);
+    assert_int_equal(engine_pod_event_now(e, "demo", "q", "ProfileRefused", refused), 1);
+    sync_rec(e, &r);
+    want_file(&r, "demo/none.json", FILE_WRITE);
+    free(nopolicy);
+    free(refused);
+    rec_clear(&r);
+    engine_free(e);
+}
+
 /* A file that ClusterSeccompPolicies alone make is written, and its pod told so by a Normal
  * Event (a misspelt localhostProfile, a deleted policy), until a SeccompPolicy of its own
  * contributes. */
@@ -2556,6 +2590,7 @@ int main(void)
         cmocka_unit_test(test_policy_tag),
         cmocka_unit_test(test_contributions_table),
         cmocka_unit_test(test_no_policy),
+        cmocka_unit_test(test_pod_event_now),
         cmocka_unit_test(test_cluster_policies_only),
         cmocka_unit_test(test_refused_references),
         cmocka_unit_test(test_invalid_policy_keeps_file),

@@ -410,6 +410,58 @@ static void test_waiting_events_dropped_and_freed(void **state)
     events_teardown(&x);
 }
 
+/* Says that "m26" and "m28" are no longer owed, and cannot tell for "m29". */
+static int owed_but_two(const char *ns, const char *name, const char *reason, const char *message,
+                        void *userdata)
+{
+    int *asked = userdata;
+    (*asked)++;
+    assert_string_equal(ns, "demo");
+    assert_string_equal(name, "many");
+    assert_string_equal(reason, "ProfileRefused");
+    if (strcmp(message, "m29") == 0)
+        return -ENOMEM;
+    return strcmp(message, "m26") != 0 && strcmp(message, "m28") != 0;
+}
+
+/* An Event whose cause ended while it waited for its pod's budget is withdrawn: not posted,
+ * counted, its token given back (the next one goes in its place), and no longer told (made
+ * again later, it is posted); one the callback cannot tell about goes. Events posted at once
+ * are not asked about. */
+static void test_waiting_events_withdrawn(void **state)
+{
+    struct events_fixture x;
+    events_setup(&x);
+    int asked = 0;
+    pod_events_set_owed(x.pe, owed_but_two, &asked);
+    struct pod pod = {.ns = "demo", .name = "many", .uid = "u-many"};
+    assert_int_equal(post_quietly(x.pe, &pod, 0, 31), 0);
+    drain(&x.f);
+    assert_int_equal(asked, 0);
+    size_t n0 = x.f.n;
+    /* Three minutes on: three tokens (m31, posted then, waits and arms the timer on the moved
+     * clock). m25, m27 and m29 go; m26 and m28 are withdrawn and give theirs back. */
+    skew_ms += 3 * EVENT_REFILL_MS;
+    assert_int_equal(post_quietly(x.pe, &pod, 31, 32), 0);
+    run_for(x.l, 100);
+    drain(&x.f);
+    _cleanup_free_ char *later = posted(&x.f, n0);
+    assert_string_equal(later, "m25 m27 m29");
+    assert_int_equal(asked, 5);
+    assert_int_equal(metrics_get(x.m, M_EVENTS_WITHDRAWN), 2);
+    /* m26 made again is a new Event (not told): it waits behind m30 and m31, and goes. */
+    size_t n1 = x.f.n;
+    skew_ms += 3 * EVENT_REFILL_MS;
+    pod_events_set_owed(x.pe, NULL, NULL);
+    assert_int_equal(post_quietly(x.pe, &pod, 26, 27), 0);
+    assert_int_equal(metrics_get(x.m, M_EVENTS_DEFERRED), 32 - EVENT_BURST + 1);
+    run_for(x.l, 100);
+    drain(&x.f);
+    _cleanup_free_ char *again = posted(&x.f, n1);
+    assert_string_equal(again, "m30 m31 m26");
+    events_teardown(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_counts),
         cmocka_unit_test(test_waiting_events_go_in_order),
         cmocka_unit_test(test_waiting_events_dropped_and_freed),
+        cmocka_unit_test(test_waiting_events_withdrawn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -97,6 +97,35 @@ static void test_refill_is_capped_and_clock_safe(void **state)
     event_budget_clear(&b);
 }
 
+/* A token given back (an item popped and not posted) lets the next item go at once; never
+ * more than EVENT_BURST, and nothing for a pod not known. */
+static void test_refund(void **state)
+{
+    struct event_budget b;
+    event_budget_init(&b, free_item);
+    const uint64_t t0 = 7000;
+    for (int i = 0; i < EVENT_BURST; i++)
+        assert_int_equal(event_budget_take(&b, "u-1", t0), 1);
+    assert_int_equal(event_budget_defer(&b, "u-1", item(1), NULL), 1);
+    assert_int_equal(event_budget_defer(&b, "u-1", item(2), NULL), 1);
+    assert_int_equal(pop(&b, t0 + EVENT_REFILL_MS, "u-1"), 1);
+    assert_int_equal(pop(&b, t0 + EVENT_REFILL_MS, NULL), -1);
+    event_budget_refund(&b, "u-1");
+    assert_int_equal(event_budget_next_due(&b), t0 + EVENT_REFILL_MS);
+    assert_int_equal(pop(&b, t0 + EVENT_REFILL_MS, "u-1"), 2);
+    event_budget_refund(&b, "nobody");
+    assert_null(event_budget_pop_due(&b, t0 + EVENT_REFILL_MS, NULL));
+    /* Full: a refund adds nothing past EVENT_BURST. */
+    uint64_t later = t0 + 1000 * (uint64_t)EVENT_REFILL_MS;
+    assert_int_equal(event_budget_take(&b, "u-2", later), 1);
+    event_budget_refund(&b, "u-2");
+    event_budget_refund(&b, "u-2");
+    for (int i = 0; i < EVENT_BURST; i++)
+        assert_int_equal(event_budget_take(&b, "u-2", later), 1);
+    assert_int_equal(event_budget_take(&b, "u-2", later), 0);
+    event_budget_clear(&b);
+}
+
 static void test_pending_bound_and_forget(void **state)
 {
     struct event_budget b;
@@ -223,6 +252,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_burst_then_one_per_refill),
         cmocka_unit_test(test_refill_is_capped_and_clock_safe),
+        cmocka_unit_test(test_refund),
         cmocka_unit_test(test_pending_bound_and_forget),
         cmocka_unit_test(test_node_bound),
         cmocka_unit_test(test_random_against_bounds),
