@@ -2431,6 +2431,15 @@ static int match_event(const struct engine_event *ev, void *userdata)
     return 0;
 }
 
+/* Whether message names the file rel as "kscmp/REL". */
+static bool names_file(const char *message, const char *rel)
+{
+    for (const char *at = strstr(message, rel); at; at = strstr(at + 1, rel))
+        if (at - message >= 6 && strncmp(at - 6, "kscmp/", 6) == 0)
+            return true;
+    return false;
+}
+
 int engine_pod_event_now(struct engine *e, const char *ns, const char *name, const char *reason,
                          const char *message)
 {
@@ -2445,17 +2454,19 @@ int engine_pod_event_now(struct engine *e, const char *ns, const char *name, con
             return 1;
     struct event_match m = {.pod = ps->pod, .reason = reason, .message = message};
     struct sync_ops ops = {.event = match_event, .userdata = &m};
-    /* The files the message names first (where their Events come from), then the others. */
-    for (int pass = 0; pass < 2 && !m.found; pass++)
-        for (size_t i = 0; i < ps->nrels && !m.found; i++) {
-            const char *at = strstr(message, ps->rels[i]);
-            bool named = at && at - message >= 6 && strncmp(at - 6, "kscmp/", 6) == 0;
-            if (named != (pass == 0) || !hmap_get(&e->files, ps->rels[i]))
-                continue;
-            int r = compute_file(e, ps->rels[i], &ops);
-            if (r < 0)
-                return r;
-        }
+    /* Only the files the message names when it names some (compute_file() tells a pod of the
+     * file it computes, and names that one: one compile, not one per file of the pod); every
+     * file of the pod when it names none. */
+    bool any = false;
+    for (size_t i = 0; i < ps->nrels && !any; i++)
+        any = names_file(message, ps->rels[i]);
+    for (size_t i = 0; i < ps->nrels && !m.found; i++) {
+        if ((any && !names_file(message, ps->rels[i])) || !hmap_get(&e->files, ps->rels[i]))
+            continue;
+        int r = compute_file(e, ps->rels[i], &ops);
+        if (r < 0)
+            return r;
+    }
     return m.found;
 }
 

@@ -462,6 +462,34 @@ static void test_waiting_events_withdrawn(void **state)
     events_teardown(&x);
 }
 
+static int never_owed(const char *ns, const char *name, const char *reason, const char *message,
+                      void *userdata)
+{
+    (*(int *)userdata)++;
+    return 0;
+}
+
+/* Sixty waiting Events whose causes all ended: a run of the timer asks about a bounded number
+ * (each question may compile a profile), and the next runs go on until none waits. */
+static void test_withdrawals_go_on_past_a_run(void **state)
+{
+    struct events_fixture x;
+    events_setup(&x);
+    int asked = 0;
+    pod_events_set_owed(x.pe, never_owed, &asked);
+    struct pod pod = {.ns = "demo", .name = "many", .uid = "u-many"};
+    assert_int_equal(post_quietly(x.pe, &pod, 0, EVENT_BURST + 60), 0);
+    drain(&x.f);
+    size_t n0 = x.f.n;
+    skew_ms += EVENT_REFILL_MS;
+    assert_int_equal(post_quietly(x.pe, &pod, 90, 91), 0); /* arms the timer on the moved clock */
+    run_for(x.l, 200);
+    assert_int_equal(asked, 61);
+    assert_int_equal(metrics_get(x.m, M_EVENTS_WITHDRAWN), 61);
+    assert_int_equal(x.f.n, n0);
+    events_teardown(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -472,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_waiting_events_go_in_order),
         cmocka_unit_test(test_waiting_events_dropped_and_freed),
         cmocka_unit_test(test_waiting_events_withdrawn),
+        cmocka_unit_test(test_withdrawals_go_on_past_a_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
