@@ -213,8 +213,13 @@ static int on_apply(struct reflector *r, const char *key, json_t *obj, void **re
         break;
     }
     object_clear(&o);
-    if (q == -ENOMEM)
+    if (q == -ENOMEM) {
+        /* Not in the engine: the object is applied again (the list or the watch is tried
+         * again), and must then be decoded and put, not taken for a status-only change of what
+         * this record says was put. */
+        rec->generation = 0;
         return q;
+    }
     if (q < 0)
         log_error("%s %s: %s", kinds[idx].kind, key, strerror(-q));
     return 1;

@@ -12,6 +12,11 @@
 #include "kube/watch_stream.h"
 
 #define LIST_PAGE 500
+/* A watch that the server ends (2xx, or 410 Gone) sooner than this after it started, having
+ * delivered nothing, is a quick end: the first of a streak is followed at once (a watch that
+ * timed out, history compacted), the next ones with backoff, so that a server or a proxy that
+ * ends every watch at once is not asked again in a tight loop. */
+#define WATCH_QUICK_MS 10000
 
 struct reflector {
     const struct kube_transport *t;
@@ -29,6 +34,9 @@ struct reflector {
     struct kube_req *req;
     struct evtimer *timer; /* the next list or watch, after a failure or a 404 */
     unsigned failures;
+    unsigned quick;      /* watches in a row that ended quickly (WATCH_QUICK_MS) */
+    uint64_t watch_ms;   /* when the watch in flight started (now_ms()) */
+    bool moved;          /* the watch in flight delivered an event or a bookmark */
     unsigned page;       /* objects per list page: the next page asked */
     unsigned start_page; /* the first page of the next list */
     unsigned list_min;   /* the smallest page of the list in progress */
@@ -266,6 +274,8 @@ static int on_watch_line(const char *line, size_t len, void *userdata)
         break;
     }
     }
+    if (ev.type != WATCH_ERROR)
+        r->moved = true;
     if (rv && ev.type != WATCH_ERROR) {
         free(r->rv);
         r->rv = strdup(rv);
@@ -282,14 +292,31 @@ static void on_watch_done(long status, const char *body, size_t len, const char 
     struct reflector *r = userdata;
     r->req = NULL;
     metrics_add(r->m, M_WATCH_RESTARTS, 1);
+    bool normal = status == 410 || !r->rv || (status >= 200 && status < 300 && !error);
+    if (!normal)
+        r->quick = 0;
+    else if (!r->moved && now_ms() - r->watch_ms < WATCH_QUICK_MS)
+        r->quick++;
+    else
+        r->quick = 1;
     if (status == 410 || !r->rv) {
         /* Normal (the API server kept no history that old, or restarted): listed again soon,
-         * not after the backoff earlier failures built up (a 404 while a CRD was away). */
-        r->failures = 0;
+         * not after the backoff earlier failures built up (a 404 while a CRD was away); with
+         * backoff only when watches keep expiring as soon as they start. */
+        r->failures = r->quick - 1;
         retry_later(r, true, "watch expired (410 Gone)");
         return;
     }
     if (status >= 200 && status < 300 && !error) {
+        if (r->quick > 1) {
+            /* Ended again as soon as it started, with nothing: not a timeout. */
+            char why[128];
+            r->failures = r->quick - 2;
+            snprintf(why, sizeof(why), "the watch ended as soon as it started (%u times in a row)",
+                     r->quick);
+            retry_later(r, false, why);
+            return;
+        }
         r->failures = 0;
         start_watch(r); /* the server's timeout ended it: go on from the last version */
         return;
@@ -327,6 +354,8 @@ static void start_watch(struct reflector *r)
         return;
     }
     struct kube_req_ops ops = {.line = on_watch_line, .done = on_watch_done, .userdata = r};
+    r->watch_ms = now_ms();
+    r->moved = false;
     int q = r->t->request(r->t->impl, "GET", path, NULL, NULL, true, &ops, &r->req);
     if (q < 0) {
         char why[128];

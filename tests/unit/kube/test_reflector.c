@@ -382,6 +382,8 @@ static void test_page_too_large_is_one_list(void **state)
     static const unsigned wants[] = {124, 248, 496, 500, 500};
     for (size_t i = 0; i < sizeof(wants) / sizeof(wants[0]); i++) {
         unsigned want = wants[i];
+        /* Watches that ran (a bookmark) before they expired: each relist at once. */
+        assert_int_equal(feed(e, "BOOKMARK", "a", "x", "10"), 0);
         answer(live(&e->fake), 410, NULL);
         wait_new_request(e);
         q = live(&e->fake);
@@ -567,6 +569,60 @@ static void test_relist_cancels(void **state)
     assert_false(path_has(q, "continue"));
 }
 
+/* A watch the server ends as soon as it started, with nothing in it, again and again (a server
+ * going away, a proxy that closes streams): the first is followed at once, the next ones with
+ * backoff, said in the log; a watch that delivered something ends the streak. */
+static void test_quick_watch_ends_back_off(void **state)
+{
+    struct env *e = *state;
+    reflector_list(e->r);
+    answer_page(e, "a/one@1", "10", NULL);
+    size_t n = e->fake.n;
+    answer(live(&e->fake), 200, NULL);
+    assert_int_equal(e->fake.n, n + 1); /* the first: at once */
+    for (int i = 0; i < 3; i++) {
+        n = e->fake.n;
+        uint64_t t0 = now_ms();
+        answer(live(&e->fake), 200, NULL);
+        assert_int_equal(e->fake.n, n); /* not at once */
+        wait_new_request(e);
+        uint64_t took = now_ms() - t0;
+        if (took < (50u << i))
+            fail_msg("quick end %d: watched again after %llu ms", i + 2, (unsigned long long)took);
+        assert_true(live(&e->fake)->stream);
+        assert_true(path_has(live(&e->fake), "resourceVersion=10"));
+    }
+    /* A watch that delivered something and then ended: at once again. */
+    assert_int_equal(feed(e, "ADDED", "a", "two", "11"), 0);
+    n = e->fake.n;
+    answer(live(&e->fake), 200, NULL);
+    assert_int_equal(e->fake.n, n + 1);
+    assert_true(path_has(live(&e->fake), "resourceVersion=11"));
+}
+
+/* A watch answered 410 as soon as every list is in: the relists back off (a full list each
+ * time) rather than following each other every 200 ms for good. */
+static void test_quick_410_relists_back_off(void **state)
+{
+    struct env *e = *state;
+    reflector_list(e->r);
+    answer_page(e, "a/one@1", "10", NULL);
+    uint64_t took[4];
+    for (int i = 0; i < 4; i++) {
+        uint64_t t0 = now_ms();
+        answer(live(&e->fake), 410, NULL);
+        wait_new_request(e);
+        took[i] = now_ms() - t0;
+        assert_false(live(&e->fake)->stream);
+        answer_page(e, "a/one@1", "10", NULL);
+    }
+    if (took[0] >= 1000)
+        fail_msg("the first 410: listed again after %llu ms", (unsigned long long)took[0]);
+    if (took[3] < 700) /* backoff_jitter_ms(4, 200, ...): 800 to 1600 ms */
+        fail_msg("the fourth 410 in a row: listed again after %llu ms",
+                 (unsigned long long)took[3]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -580,6 +636,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_served, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relist_cancels, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quick_watch_ends_back_off, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quick_410_relists_back_off, setup, teardown),
     };
     return cmocka_run_group_tests_name("reflector", tests, NULL, NULL);
 }
