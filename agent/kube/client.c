@@ -40,7 +40,7 @@ struct kube_req {
     struct linebuf lines;
     bool too_large;   /* the answer went over MAX_BODY: given up */
     uint64_t last_ms; /* a watch: when it was sent or its last bytes came (now_ms()) */
-    char why[128];    /* why we gave up on the answer (curl then says only "write error") */
+    char why[400];    /* why we gave up on the answer (curl then says only "write error") */
     char errbuf[CURL_ERROR_SIZE];
     struct kube_req *next;
 };
@@ -112,16 +112,23 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata)
         if (held > BIG_ANSWER && r->lines.cap < held)
             malloc_trim(0); /* a large watch event is done with: give the memory back */
         if (q < 0) {
-            if (q == -E2BIG)
-                snprintf(r->why, sizeof(r->why), "a watch event is larger than %u bytes",
-                         WATCH_MAX_LINE);
+            if (q == -E2BIG) {
+                char id[320];
+                kube_object_id(r->lines.head, r->lines.head_len, "\"object\":", id, sizeof(id));
+                snprintf(r->why, sizeof(r->why), "a watch event%s%s%s is larger than %u bytes",
+                         *id ? " (of " : "", id, *id ? ")" : "", WATCH_MAX_LINE);
+            }
             return 0; /* aborts the transfer */
         }
         return n;
     }
     if (r->len + n > MAX_BODY) {
+        /* Named by its first object, which is the one in a page of one. */
+        char id[320];
+        kube_object_id(r->buf ? r->buf : data, r->buf ? r->len : n, "\"items\":[", id, sizeof(id));
         r->too_large = true;
-        snprintf(r->why, sizeof(r->why), "the answer is larger than %u bytes", MAX_BODY);
+        snprintf(r->why, sizeof(r->why), "the answer%s%s%s is larger than %u bytes",
+                 *id ? " (its first object: " : "", id, *id ? ")" : "", MAX_BODY);
         return 0; /* aborts the transfer */
     }
     if (r->len + n + 1 > r->cap) {
@@ -374,6 +381,8 @@ static void check_done(struct kube *k)
         if (r->too_large) {
             status = 413; /* nothing of the answer is kept (client.h) */
             r->len = 0;
+            if (r->buf)
+                r->buf[0] = '\0'; /* not even in a message */
         }
         finish_req(k, r, status, error);
     }

@@ -453,8 +453,8 @@ static void on_list_done(long status, const char *body, size_t len, const char *
     }
     if (status < 200 || status >= 300 || error) {
         char why[512];
-        snprintf(why, sizeof(why), "list failed: %s%sHTTP %ld %.200s", error ? error : "",
-                 error ? ", " : "", status, body ? body : "");
+        snprintf(why, sizeof(why), "list failed: %s%sHTTP %ld%s%.200s", error ? error : "",
+                 error ? ", " : "", status, body && *body ? " " : "", body ? body : "");
         retry_later(r, true, why);
         return;
     }

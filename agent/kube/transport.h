@@ -11,8 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The largest answer kept (a list page; watch lines have their own limit, watch_stream.h). */
-#define KUBE_MAX_BODY (8u * 1024 * 1024)
+/* The largest answer kept (a list page; watch lines have their own limit, watch_stream.h): one
+ * Pod's JSON can be ~6x its size in etcd (watch_stream.h), so a page of one must fit. */
+#define KUBE_MAX_BODY (16u * 1024 * 1024)
 
 struct kube_req;
 

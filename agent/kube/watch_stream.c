@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +19,10 @@ int linebuf_feed(struct linebuf *b, const char *data, size_t n,
         const char *nl = memchr(data, '\n', n);
         size_t take = nl ? (size_t)(nl - data) : n;
         if (b->len + take > max) {
+            const char *from = b->len ? b->buf : data;
+            size_t have = b->len ? b->len : take;
+            b->head_len = have < LINEBUF_HEAD ? have : LINEBUF_HEAD;
+            memcpy(b->head, from, b->head_len);
             linebuf_clear(b);
             return -E2BIG;
         }
@@ -127,4 +133,53 @@ int watch_error_code(const json_t *status)
 const char *json_resource_version(const json_t *obj)
 {
     return json_string_value(json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
+}
+
+/* The JSON string value of key ("\"name\":\"") in [p, end), as the characters of a
+ * Kubernetes name (DNS-1123: a-z, 0-9, '-', '.'), into out; false when absent or not such. */
+static bool meta_string(const char *p, const char *end, const char *key, char *out, size_t size)
+{
+    size_t klen = strlen(key);
+    for (; p + klen <= end; p++) {
+        if (memcmp(p, key, klen) != 0)
+            continue;
+        const char *v = p + klen;
+        size_t n = 0;
+        while (v + n < end && n + 1 < size && n < 253 &&
+               ((v[n] >= 'a' && v[n] <= 'z') || (v[n] >= '0' && v[n] <= '9') || v[n] == '-' ||
+                v[n] == '.'))
+            n++;
+        if (n == 0 || v + n >= end || v[n] != '"')
+            return false;
+        memcpy(out, v, n);
+        out[n] = '\0';
+        return true;
+    }
+    return false;
+}
+
+void kube_object_id(const char *text, size_t n, const char *mark, char *out, size_t size)
+{
+    static const char meta[] = "\"metadata\":{";
+    if (size == 0)
+        return;
+    out[0] = '\0';
+    const char *end = text + n;
+    const char *p = memmem(text, n, mark, strlen(mark));
+    p = p ? memmem(p, (size_t)(end - p), meta, sizeof(meta) - 1) : NULL;
+    if (!p)
+        return;
+    p += sizeof(meta) - 1;
+    /* Only metadata's own keys: up to its first nested object or array (labels,
+     * ownerReferences, ...), whose "name" keys are not the object's. */
+    const char *stop = p;
+    while (stop < end && *stop != '{' && *stop != '[' && *stop != '}')
+        stop++;
+    char name[254], ns[64];
+    if (!meta_string(p, stop, "\"name\":\"", name, sizeof(name)))
+        return;
+    if (meta_string(p, stop, "\"namespace\":\"", ns, sizeof(ns)))
+        snprintf(out, size, "%s/%s", ns, name);
+    else if (stop < end) /* metadata's own keys all seen: an object of no namespace */
+        snprintf(out, size, "%s", name);
 }

@@ -36,6 +36,13 @@ KINDS = {
 }
 
 
+def dumps(obj, **kw):
+    """JSON as the API server writes it: Go's encoding/json writes '<', '>' and '&' as six-byte
+    escapes (they stand only inside strings, so replacing them keeps the document)."""
+    return (json.dumps(obj, **kw).replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("&", "\\u0026"))
+
+
 def make_cert(d):
     """A CA and a server certificate for 127.0.0.1 in d; returns (ca, cert, key) paths."""
     ca_key, ca = os.path.join(d, "ca.key"), os.path.join(d, "ca.crt")
@@ -86,7 +93,7 @@ class FakeAPI:
 
     def _event(self, resource, typ, obj):
         self.history.append((int(obj["metadata"]["resourceVersion"]), resource, typ, obj))
-        line = json.dumps({"type": typ, "object": obj}, separators=(",", ":")) + "\n"
+        line = dumps({"type": typ, "object": obj}, separators=(",", ":")) + "\n"
         for w in list(self.watchers):
             if w.resource == resource and self._matches(obj, w.query):
                 with w.cond:
@@ -254,7 +261,7 @@ current-context: fake
             self.server.server_close()
 
     def _reply(self, h, status, body, ctype="application/json"):
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        data = body if isinstance(body, bytes) else dumps(body).encode()
         h.send_response(status)
         h.send_header("Content-Type", ctype)
         h.send_header("Content-Length", str(len(data)))
@@ -349,7 +356,7 @@ current-context: fake
         if limit and start + limit < len(items):
             meta["continue"] = str(start + limit)
         api, av, kind, _ = KINDS[res]
-        data = json.dumps({"kind": kind + "List", "apiVersion": av, "metadata": meta,
+        data = dumps({"kind": kind + "List", "apiVersion": av, "metadata": meta,
                            "items": page}, separators=(",", ":")).encode()
         self._reply(h, 200, data)
 
@@ -361,7 +368,7 @@ current-context: fake
         timeout = float(query.get("timeoutSeconds", ["300"])[0])
         w = Watcher(res, query)
         with self.lock:
-            backlog = [json.dumps({"type": t, "object": o}, separators=(",", ":")) + "\n"
+            backlog = [dumps({"type": t, "object": o}, separators=(",", ":")) + "\n"
                        for rv, r, t, o in self.history
                        if r == res and rv > since and self._matches(o, query)]
             w.events.extend(backlog)
@@ -376,7 +383,7 @@ current-context: fake
             h.wfile.flush()
         try:
             if f and f["mode"] == "gone":
-                chunk(json.dumps({"type": "ERROR", "object": {
+                chunk(dumps({"type": "ERROR", "object": {
                     "kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 410,
                     "reason": "Expired", "message": "too old resource version"}}).encode() + b"\n")
                 w.closed = True
@@ -387,7 +394,7 @@ current-context: fake
                     "resourceVersion": str(self.rv), "annotations": {"x": "y" * size}},
                     "spec": {"nodeName": query.get("fieldSelector", ["="])[0].split("=")[-1],
                              "containers": [{"name": "c"}]}}
-                line = json.dumps({"type": "ADDED", "object": pod}).encode() + b"\n"
+                line = dumps({"type": "ADDED", "object": pod}).encode() + b"\n"
                 for i in range(0, len(line), 1 << 20):
                     chunk(line[i:i + (1 << 20)])
             deadline = time.monotonic() + timeout

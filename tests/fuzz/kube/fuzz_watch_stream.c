@@ -6,7 +6,9 @@
  * Invariants checked: every line is non-empty, holds no '\n', does not end in '\r' and fits the
  * maximum; pending bytes never pass the maximum; when neither run saw -E2BIG the chunked run
  * yields exactly the lines of a single feed of the whole stream; a decoded event has a known type
- * and an object, a failed one says why; everything is freed (ASan leak detection).
+ * and an object, a failed one says why; everything is freed (ASan leak detection). The name
+ * kube_object_id() reads from a line, from the start a refused line leaves in head and from the
+ * whole stream cut anywhere is "NAME" or "NS/NAME" of name characters, within its buffer.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -44,6 +46,31 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
     return h;
 }
 
+/* kube_object_id() on the first n bytes of text, with both marks and a small and a large
+ * buffer: what it writes is a Kubernetes name, or a namespace, '/' and a name, or "". */
+static void check_object_id(const char *text, size_t n)
+{
+    static const char *const marks[] = {"\"object\":", "\"items\":["};
+    static const size_t sizes[] = {1, 8, 320};
+    for (size_t m = 0; m < 2; m++)
+        for (size_t k = 0; k < 3; k++) {
+            char out[320];
+            memset(out, 'X', sizeof(out));
+            kube_object_id(text, n, marks[m], out, sizes[k]);
+            size_t len = strnlen(out, sizes[k]);
+            check(len < sizes[k], "the id is terminated within its buffer");
+            size_t slashes = 0;
+            for (size_t i = 0; i < len; i++) {
+                char c = out[i];
+                slashes += c == '/';
+                check((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+                          c == '/',
+                      "the id holds name characters");
+            }
+            check(slashes <= 1, "at most a namespace and a name");
+        }
+}
+
 static int on_line(const char *line, size_t len, void *userdata)
 {
     struct seen *s = userdata;
@@ -55,6 +82,7 @@ static int on_line(const char *line, size_t len, void *userdata)
     s->hash = fnv1a(fnv1a(s->hash, &len, sizeof(len)), line, len);
     if (!s->decode)
         return 0;
+    check_object_id(line, len);
 
     struct watch_event ev;
     struct kerr err = {0};
@@ -104,10 +132,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (r == -E2BIG) {
             chunked_big = true;
             check(linebuf_pending(&lb) == 0, "-E2BIG empties the buffer");
+            check(lb.head_len > 0 && lb.head_len <= LINEBUF_HEAD, "-E2BIG keeps the line's start");
+            check_object_id(lb.head, lb.head_len);
         }
         check(linebuf_pending(&lb) <= FUZZ_MAX_LINE, "pending bytes stay under the maximum");
         off += c;
     }
+    check_object_id(stream, n);
     size_t chunked_pending = linebuf_pending(&lb);
     linebuf_clear(&lb);
     check(linebuf_pending(&lb) == 0, "clear empties the buffer");

@@ -319,6 +319,81 @@ static void test_line_too_long(void **state)
     lines_free(&got);
 }
 
+/* A line refused for its size leaves its start in head, from which kube_object_id() names
+ * the object: in one feed, and grown over several. */
+static void test_too_long_names_its_object(void **state)
+{
+    struct linebuf lb = {.max = 64};
+    struct lines got = {0};
+    char line[200];
+    int n = snprintf(line, sizeof(line),
+                     "{\"type\":\"ADDED\",\"object\":{\"kind\":\"Pod\",\"metadata\":{\"name\":"
+                     "\"huge\",\"namespace\":\"demo\",\"labels\":{\"name\":\"x\"}},%s}\n",
+                     "\"spec\":\"\\u003c\\u003c\\u003c\\u003c\\u003c\\u003c\\u003c\"");
+    assert_true(n > 64 && n < (int)sizeof(line));
+    char id[64];
+    assert_int_equal(linebuf_feed(&lb, line, (size_t)n, collect, &got), -E2BIG);
+    assert_int_equal(lb.head_len, (size_t)n - 1); /* the line without its newline */
+    kube_object_id(lb.head, lb.head_len, "\"object\":", id, sizeof(id));
+    assert_string_equal(id, "demo/huge");
+    assert_int_equal(linebuf_feed(&lb, line, 40, collect, &got), 0);
+    assert_int_equal(linebuf_feed(&lb, line + 40, (size_t)n - 40, collect, &got), -E2BIG);
+    assert_int_equal(lb.head_len, 40);
+    kube_object_id(lb.head, lb.head_len, "\"object\":", id, sizeof(id));
+    assert_string_equal(id, ""); /* cut before the name */
+    lb.max = 100;
+    assert_int_equal(linebuf_feed(&lb, line, 100, collect, &got), 0);
+    assert_int_equal(linebuf_feed(&lb, line + 100, (size_t)n - 100, collect, &got), -E2BIG);
+    assert_int_equal(lb.head_len, 100);
+    kube_object_id(lb.head, lb.head_len, "\"object\":", id, sizeof(id));
+    assert_string_equal(id, "demo/huge");
+    /* Cut after the name, before the namespace: not taken for an object of no namespace. */
+    kube_object_id(lb.head, 66, "\"object\":", id, sizeof(id));
+    assert_string_equal(id, "");
+    assert_int_equal(got.n, 0);
+    linebuf_clear(&lb);
+    lines_free(&got);
+}
+
+/* kube_object_id(): the first object's own name and namespace, never a nested "name" (labels,
+ * ownerReferences) nor one past the bytes given; a list's first item; an object without a
+ * namespace; text that does not say. */
+static void test_object_id(void **state)
+{
+    static const struct {
+        const char *text, *mark, *want;
+    } rows[] = {
+        {"{\"type\":\"MODIFIED\",\"object\":{\"metadata\":{\"name\":\"a\",\"namespace\":\"ns\"}}}",
+         "\"object\":", "ns/a"},
+        {"{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":\"9\"},\"items\":[{\"metadata\":"
+         "{\"name\":\"p-1\",\"generateName\":\"p-\",\"namespace\":\"team.b\"}}]}",
+         "\"items\":[", "team.b/p-1"},
+        {"{\"object\":{\"metadata\":{\"name\":\"cluster-wide\",\"uid\":\"1\"}}}",
+         "\"object\":", "cluster-wide"},
+        {"{\"object\":{\"metadata\":{\"name\":\"no-end-seen\",\"uid\":\"1\"", "\"object\":", ""},
+        {"{\"object\":{\"metadata\":{\"labels\":{\"name\":\"evil\"},\"name\":\"real\"}}}",
+         "\"object\":", ""},
+        {"{\"object\":{\"metadata\":{\"name\":\"UPPER\"}}}", "\"object\":", ""},
+        {"{\"object\":{\"metadata\":{\"name\":\"a\\u003cb\"}}}", "\"object\":", ""},
+        {"{\"object\":{\"metadata\":{\"name\":\"cut", "\"object\":", ""},
+        {"{\"metadata\":{\"name\":\"outer\"},\"object\":1}", "\"object\":", ""},
+        {"", "\"object\":", ""},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char id[64];
+        kube_object_id(rows[i].text, strlen(rows[i].text), rows[i].mark, id, sizeof(id));
+        if (strcmp(id, rows[i].want) != 0)
+            fail_msg("row %zu: \"%s\", want \"%s\"", i, id, rows[i].want);
+    }
+    /* Not past n: the name is cut at n ("ab" of "abc" is no whole value). */
+    const char *t = "{\"object\":{\"metadata\":{\"name\":\"abc\"}}}";
+    char id[64];
+    kube_object_id(t, strlen(t) - 5, "\"object\":", id, sizeof(id));
+    assert_string_equal(id, "");
+    kube_object_id(t, strlen(t), "\"object\":", id, 3);
+    assert_string_equal(id, "ab"); /* truncated to the buffer */
+}
+
 /* max 0 means WATCH_MAX_LINE (32 MiB): a 1 MiB line passes, one over the limit does not. */
 static void test_default_max(void **state)
 {
@@ -598,6 +673,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_feed_whole),
+        cmocka_unit_test(test_too_long_names_its_object),
+        cmocka_unit_test(test_object_id),
         cmocka_unit_test(test_feed_one_byte_chunks),
         cmocka_unit_test(test_feed_split_crlf),
         cmocka_unit_test(test_feed_random_chunks),
