@@ -20,6 +20,9 @@
  * event to handle): a file someone changed is put back at once on an idle agent, and within
  * this while changes keep coming. */
 #define VERIFY_MAX_WAIT_MS 100
+/* While a folder cannot be watched (the inotify watch limit reached): how often the watches are
+ * tried again, with a check of every file, since no event tells of a change there. */
+#define REWATCH_MS 10000
 /* Group commit (batch_add()): while at least GATHER_PENDING more proofs are on their way (a
  * start, a new node), a batch waits up to GATHER_MS from its first file, or until it holds
  * GATHER_FILES, so that the files of one folder share its fsync. */
@@ -88,6 +91,11 @@ struct reconciler {
     struct hmap verify; /* rels to check against the disk */
     bool verify_all;
     bool rewatch; /* the tree may have changed: watch_tree() once the events read are handled */
+    /* A folder could not be watched (said once): every file is checked and the watches tried
+     * again every REWATCH_MS until each one is there. */
+    struct evtimer *rewatch_timer;
+    bool unwatched;
+    unsigned watch_failures; /* watches that could not be added, ever */
     /* Moves counted in wants (own_moves) before the last time the events could have been
      * lost (an overflow, a watch gone) belong to an older epoch and count for nothing. */
     unsigned own_epoch;
@@ -118,6 +126,7 @@ static void want_free(void *v)
 static void on_retry(struct evtimer *timer, void *userdata);
 static void on_verify(struct evtimer *timer, void *userdata);
 static void on_flush(struct evtimer *timer, void *userdata);
+static void on_rewatch(struct evtimer *timer, void *userdata);
 static void on_proven(const char *rel, int verdict, const char *why, const char *bytes, size_t len,
                       void *userdata);
 
@@ -136,6 +145,8 @@ int reconciler_new(struct engine *e, struct store *s, struct metrics *m, struct 
             q = evtimer_new(l, on_verify, r, &r->verify_timer);
         if (q == 0)
             q = evtimer_new(l, on_flush, r, &r->flush_timer);
+        if (q == 0)
+            q = evtimer_new(l, on_rewatch, r, &r->rewatch_timer);
         if (q < 0) {
             reconciler_free(r);
             return q;
@@ -160,6 +171,7 @@ void reconciler_free(struct reconciler *r)
     evtimer_free(r->retry_timer);
     evtimer_free(r->verify_timer);
     evtimer_free(r->flush_timer);
+    evtimer_free(r->rewatch_timer);
     strv_free(r->batch, r->nbatch);
     if (r->ifd >= 0) {
         if (r->l)
@@ -985,6 +997,26 @@ static void drop_wdir(struct reconciler *r, size_t i)
     r->wdirs[i] = r->wdirs[--r->nwdirs];
 }
 
+/* A folder at path is there but could not be watched (error: an errno): changes made there
+ * would go unseen, so this is said (once, until every folder is watched again) and every file
+ * is checked every REWATCH_MS, when the watches are tried again. */
+static void watch_failed(struct reconciler *r, const char *path, int error)
+{
+    r->watch_failures++;
+    if (!r->unwatched)
+        log_warning("%s: cannot watch it: %s%s: a change someone makes to the profiles there is "
+                    "not seen at once; every file is checked, and the watch tried again, every "
+                    "%d s until it is there",
+                    path, strerror(error),
+                    error == ENOSPC ? " (the inotify watch limit is reached: "
+                                      "fs.inotify.max_user_watches)"
+                                    : "",
+                    REWATCH_MS / 1000);
+    r->unwatched = true;
+    if (r->rewatch_timer && !evtimer_armed(r->rewatch_timer))
+        evtimer_arm(r->rewatch_timer, REWATCH_MS);
+}
+
 /* Watches the folder of kind (WDIR_NS: of namespace ns) at its path now; true when no watch
  * was on that folder yet (one made, moved in, or put in the place of another). */
 static bool add_wdir(struct reconciler *r, enum wdir_kind kind, const char *ns)
@@ -1007,8 +1039,12 @@ static bool add_wdir(struct reconciler *r, enum wdir_kind kind, const char *ns)
                                   IN_ATTRIB | IN_CREATE
                             : IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM;
     int wd = inotify_add_watch(r->ifd, path, mask);
-    if (wd < 0)
+    if (wd < 0) {
+        /* A folder not there (yet) is no failure: its making is an event of its parent's. */
+        if (errno != ENOENT && errno != ENOTDIR)
+            watch_failed(r, path, errno);
         return false;
+    }
     _cleanup_free_ char *name = kind == WDIR_NS ? strdup(ns) : NULL;
     if (kind == WDIR_NS && !name) {
         inotify_rm_watch(r->ifd, wd);
@@ -1062,6 +1098,7 @@ static void watch_tree(struct reconciler *r)
 {
     if (r->ifd < 0)
         return;
+    unsigned failures = r->watch_failures;
     for (size_t i = 0; i < r->nwdirs; i++)
         r->wdirs[i].found = false;
     add_wdir(r, WDIR_SECCOMP, NULL);
@@ -1073,6 +1110,11 @@ static void watch_tree(struct reconciler *r)
             inotify_rm_watch(r->ifd, r->wdirs[i].wd); /* its IN_IGNORED finds no watch */
             drop_wdir(r, i);
         }
+    if (r->unwatched && listed && r->watch_failures == failures) {
+        r->unwatched = false;
+        evtimer_cancel(r->rewatch_timer);
+        log_info("every folder below %s is watched again", store_path(r->s));
+    }
     if (r->l && (r->verify_all || r->verify.n) && !evtimer_armed(r->verify_timer))
         evtimer_arm_idle(r->verify_timer, VERIFY_MAX_WAIT_MS);
 }
@@ -1151,6 +1193,13 @@ static void on_verify(struct evtimer *timer, void *userdata)
     if (all)
         watch_tree(r);
     update_gauge(r);
+}
+
+static void on_rewatch(struct evtimer *timer, void *userdata)
+{
+    struct reconciler *r = userdata;
+    /* Should a watch still fail, watch_failed() arms the timer again. */
+    reconciler_check_all(r);
 }
 
 void reconciler_check_all(struct reconciler *r)

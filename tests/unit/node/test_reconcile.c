@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1376,6 +1377,63 @@ static void test_incremental_with_loop_equals_fresh(void **state)
     fix_remove(&fresh);
 }
 
+/* Writes text to the file at path (a /proc file): true when it could. */
+static bool write_text(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+    return close(fd) == 0 && ok;
+}
+
+/* A namespace folder that cannot be watched (the inotify watch limit reached) is said, its
+ * files are checked every 10 s all the same, and the watch is tried again until it is there:
+ * a profile someone loosened there stayed loose, with nothing said. The limit is the one of a
+ * user namespace of this process's own (Linux 5.11), left raised again: this test runs last. */
+static void test_unwatched_folder_checked(void **state)
+{
+    char uid_map[32], gid_map[32];
+    snprintf(uid_map, sizeof(uid_map), "0 %u 1", (unsigned)getuid());
+    snprintf(gid_map, sizeof(gid_map), "0 %u 1", (unsigned)getgid());
+    if (unshare(CLONE_NEWUSER) < 0 || !write_text("/proc/self/setgroups", "deny") ||
+        !write_text("/proc/self/uid_map", uid_map) || !write_text("/proc/self/gid_map", gid_map) ||
+        !write_text("/proc/sys/user/max_inotify_watches", "2")) {
+        print_message("skipped: no user namespace of its own with an inotify watch limit\n");
+        skip();
+    }
+    struct fix f = {0};
+    fix_open(&f, true);
+    struct logcap cap;
+    log_begin(&cap, &f);
+    web_first_version(&f); /* seccomp and kscmp are watched, demo is not */
+    _cleanup_free_ char *good = disk(&f, "demo/web.json");
+    assert_non_null(good);
+    FILE *fp = fopen(path_of(&f, "demo/web.json"), "w");
+    assert_non_null(fp);
+    fputs(OPEN_PROFILE, fp);
+    assert_int_equal(fclose(fp), 0);
+    wait_healed(&f, good);
+    assert_true(write_text("/proc/sys/user/max_inotify_watches", "2147483647"));
+    run_loop(&f, false, 12000); /* the next try adds the watch */
+    const char *log = log_end(&cap);
+    assert_int_equal(count_of(log, "/seccomp/kscmp/demo: cannot watch it: No space left on device "
+                                   "(the inotify watch limit is reached"),
+                     1);
+    assert_non_null(strstr(log, "kscmp/demo/web.json was changed behind the agent's back"));
+    assert_non_null(strstr(log, "/seccomp/kscmp is watched again"));
+    /* Watched now: a change is put back at once. */
+    fp = fopen(path_of(&f, "demo/web.json"), "w");
+    assert_non_null(fp);
+    fputs(OPEN_PROFILE, fp);
+    assert_int_equal(fclose(fp), 0);
+    uint64_t start = now_ms();
+    wait_healed(&f, good);
+    assert_true(now_ms() - start < 5000);
+    fix_close(&f);
+    fix_remove(&f);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], PROVER_WORKER_COMMAND) == 0)
@@ -1403,6 +1461,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_store_folders_swapped),
         cmocka_unit_test(test_many_own_writes_not_read_back),
         cmocka_unit_test(test_incremental_with_loop_equals_fresh),
+        cmocka_unit_test(test_unwatched_folder_checked), /* last: a user namespace of its own */
     };
     return cmocka_run_group_tests_name("reconcile", tests, NULL, NULL);
 }
