@@ -1326,9 +1326,17 @@ static void on_inotify(struct evloop *l, int fd, uint32_t events, void *userdata
 int reconciler_start(struct reconciler *r, struct kerr *err)
 {
     unsigned removed = 0;
-    int q = store_clean_temporaries(r->s, &removed, err);
+    struct kerr cerr = {0};
+    int q = store_clean_temporaries(r->s, &removed, &cerr);
+    if (q == -EROFS || q == -EACCES || q == -EPERM) {
+        /* A temporary of a crash that cannot be removed (the file system went read-only after
+         * it, as ext4 does on an error): it is no profile's name, and no file can be written
+         * either; the agent starts, keeps what is there and retries its writes. */
+        log_warning("%s: left there (the next start removes it)", cerr.msg);
+        q = 0;
+    }
     if (q < 0)
-        return q;
+        return kerr_set(err, q, "%s", cerr.msg);
     if (removed)
         log_info("removed %u temporary file(s) left by an interrupted write", removed);
     q = store_list(r->s, load_one, r, err);

@@ -3,7 +3,10 @@
  * Symbolic links: the configured kubelet root is resolved like the kubelet resolves it, so
  * links in any of its components (/var -> /data/var, or /var/lib/kubelet itself a link) are
  * followed: the admin chose that path. Everything the store owns below it (seccomp/, kscmp/,
- * the namespace folders) is opened with O_NOFOLLOW, and a link there is refused with -ELOOP.
+ * the namespace folders) is opened with O_NOFOLLOW, and a link there is refused with -ELOOP;
+ * a link in place of a folder of its own (kscmp/, a namespace folder) is removed (the link
+ * itself, never what it points to; made again as a folder when one is wanted): the kubelet
+ * would read profiles through it that the agent never wrote.
  * A link (or any other non-folder) planted at a profile's own name is never opened: the new
  * file is renamed over it, which replaces the link itself and leaves its target untouched;
  * store_list() reports it as a stray, and store_remove() removes the link itself. A folder at
@@ -223,15 +226,41 @@ static int dir_open_error(int dirfd, const char *parent_path, const char *name, 
     return kerr_set(err, -error, "%s/%s: open: %s", parent_path, name, strerror(error));
 }
 
+/* Removes the symbolic link name below dirfd (the link itself; unlinkat() never follows one),
+ * when that is what is there: 1 removed, 0 not a link, or a negative errno and why. */
+static int drop_link(int dirfd, const char *parent_path, const char *name, struct kerr *err)
+{
+    struct stat st;
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode))
+        return 0;
+    if (unlinkat(dirfd, name, 0) < 0)
+        return kerr_set(err, -errno, "%s/%s: is a symbolic link, and removing it failed: %s",
+                        parent_path, name, strerror(errno));
+    if (fsync(dirfd) < 0)
+        return kerr_set(err, -errno, "%s: fsync: %s", parent_path, strerror(errno));
+    log_warning("%s/%s was a symbolic link in place of kscmp's folder (the kubelet would read "
+                "profiles through it): removed, not what it pointed to",
+                parent_path, name);
+    return 1;
+}
+
 /* Opens the folder name below dirfd without following a link, creating it (mode 0755,
- * regardless of umask, and made durable in dirfd) when create is set and it is missing. */
-static int dir_open_child(int dirfd, const char *parent_path, const char *name, bool create,
-                          int *ret_fd, struct kerr *err)
+ * regardless of umask, and made durable in dirfd) when create is set and it is missing. ours:
+ * a folder of kscmp's own, where a link in its place is removed (then missing). */
+static int dir_open_child(int dirfd, const char *parent_path, const char *name, bool ours,
+                          bool create, int *ret_fd, struct kerr *err)
 {
     const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
     bool created = false;
 
     _cleanup_close_ int fd = openat(dirfd, name, flags);
+    if (fd < 0 && ours && (errno == ELOOP || errno == ENOTDIR)) {
+        int saved = errno;
+        int q = drop_link(dirfd, parent_path, name, err);
+        if (q < 0)
+            return q;
+        errno = q ? ENOENT : saved; /* the link gone, the folder is missing */
+    }
     if (fd < 0 && errno == ENOENT && create) {
         if (mkdirat(dirfd, name, 0755) == 0)
             created = true;
@@ -258,12 +287,12 @@ static int kscmp_open(struct store *s, bool create, int *ret_fd, struct kerr *er
 {
     _cleanup_close_ int seccomp_fd = -1;
     _cleanup_close_ int kscmp_fd = -1;
-    int r = dir_open_child(s->root_fd, s->root_path, "seccomp", create, &seccomp_fd, err);
+    int r = dir_open_child(s->root_fd, s->root_path, "seccomp", false, create, &seccomp_fd, err);
     if (r < 0)
         return r;
     char seccomp_path[PATH_MAX];
     snprintf(seccomp_path, sizeof(seccomp_path), "%s/seccomp", s->root_path);
-    r = dir_open_child(seccomp_fd, seccomp_path, "kscmp", create, &kscmp_fd, err);
+    r = dir_open_child(seccomp_fd, seccomp_path, "kscmp", true, create, &kscmp_fd, err);
     if (r < 0)
         return r;
     *ret_fd = TAKE_FD(kscmp_fd);
@@ -274,7 +303,7 @@ static int kscmp_open(struct store *s, bool create, int *ret_fd, struct kerr *er
 static int namespace_open(struct store *s, int kscmp_fd, const char *ns, bool create, int *ret_fd,
                           struct kerr *err)
 {
-    return dir_open_child(kscmp_fd, s->path, ns, create, ret_fd, err);
+    return dir_open_child(kscmp_fd, s->path, ns, true, create, ret_fd, err);
 }
 
 /* seccomp/kscmp/<ns> below the root in one openat2() that refuses a symbolic link in any

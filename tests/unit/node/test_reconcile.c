@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../engine/engine_fixture.h"
@@ -1434,6 +1436,67 @@ static void test_unwatched_folder_checked(void **state)
     fix_remove(&f);
 }
 
+/* In a mount namespace of its own (a child process): a temporary of a crash on a file system
+ * that is read-only now. 0 when the reconciler starts all the same and leaves it; 77 when no
+ * tmpfs can be mounted here. */
+static int child_start_read_only(const char *dir)
+{
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+        mount("tmpfs", dir, "tmpfs", 0, "size=64k,mode=0755") < 0)
+        return 77;
+    char tmp[256];
+    snprintf(tmp, sizeof(tmp), "%s/seccomp/kscmp/demo/.web.json.kscmp-tmp-abcdef", dir);
+    char folder[256];
+    snprintf(folder, sizeof(folder), "%s/seccomp", dir);
+    if (mkdir(folder, 0755) < 0 || strcat(folder, "/kscmp") == NULL || mkdir(folder, 0755) < 0 ||
+        strcat(folder, "/demo") == NULL || mkdir(folder, 0755) < 0)
+        return 2;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 || write(fd, "{", 1) != 1 || close(fd) < 0)
+        return 2;
+    if (mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0)
+        return 77;
+    struct engine *e = NULL;
+    struct metrics *m = NULL;
+    struct store *s = NULL;
+    struct reconciler *r = NULL;
+    struct kerr err = {0};
+    struct prover_opts proof = {.workers = 1, .memory_mib = PROVER_NO_LIMIT};
+    if (engine_new(arch_parse("x86_64"), &e) < 0 || metrics_new(&m) < 0 ||
+        store_open(dir, &s, &err) < 0 || reconciler_new(e, s, m, NULL, &proof, &r, &err) < 0)
+        return 3;
+    int rc = reconciler_start(r, &err) < 0 ? 4 : access(tmp, F_OK) < 0 ? 5 : 0;
+    if (rc)
+        fprintf(stderr, "reconciler_start: %s\n", err.msg);
+    reconciler_free(r);
+    store_close(s);
+    metrics_free(m);
+    engine_free(e);
+    return rc;
+}
+
+/* The trial: a crash, then ext4 remounted read-only, left a temporary the agent could not
+ * remove, and the agent would not start (exit 1) where the same file system without it gives
+ * an agent that keeps the files there and retries. */
+static void test_start_with_temporary_on_read_only(void **state)
+{
+    char dir[] = "/tmp/kscmp-test-reconcile-ro-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(child_start_read_only(dir));
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    rmdir(dir);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77) {
+        print_message("skipped: cannot mount a tmpfs here\n");
+        skip();
+    }
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], PROVER_WORKER_COMMAND) == 0)
@@ -1461,6 +1524,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_store_folders_swapped),
         cmocka_unit_test(test_many_own_writes_not_read_back),
         cmocka_unit_test(test_incremental_with_loop_equals_fresh),
+        cmocka_unit_test(test_start_with_temporary_on_read_only),
         cmocka_unit_test(test_unwatched_folder_checked), /* last: a user namespace of its own */
     };
     return cmocka_run_group_tests_name("reconcile", tests, NULL, NULL);

@@ -691,25 +691,34 @@ static void test_link_as_seccomp_refused(void **state)
     assert_int_equal(count_entries(f->outside), 0);
 }
 
-static void test_link_as_kscmp_refused(void **state)
+/* A link in place of kscmp/ (the kubelet would read profiles through it): the link itself is
+ * removed and the folder made; what it pointed to is untouched, and a dangling link's target
+ * is not created. */
+static void test_link_as_kscmp_removed(void **state)
 {
     struct fixture *f = *state;
     assert_int_equal(mkdir(at(f, "seccomp"), 0755), 0);
     assert_int_equal(symlink(f->outside, at(f, "seccomp/kscmp")), 0);
-    struct kerr err = {0};
-    struct store *s = NULL;
-    assert_int_equal(store_open(f->root, &s, &err), -ELOOP);
-    assert_null(s);
-    assert_non_null(strstr(err.msg, "/seccomp/kscmp: is a symbolic link"));
+    struct store *s = open_ok(f);
+    struct stat st;
+    assert_int_equal(lstat(at(f, "seccomp/kscmp"), &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
     assert_int_equal(count_entries(f->outside), 0);
+    write_ok(s, "demo/web.json", "v1", true);
+    assert_int_equal(count_entries(f->outside), 0);
+    store_close(s);
 
-    /* A dangling link is refused too, and nothing is created at its target. */
     char target[PATH_MAX];
     snprintf(target, sizeof(target), "%s/made", f->outside);
-    assert_int_equal(unlink(at(f, "seccomp/kscmp")), 0);
+    assert_int_equal(unlink(at(f, "seccomp/kscmp/demo/web.json")), 0);
+    assert_int_equal(rmdir(at(f, "seccomp/kscmp/demo")), 0);
+    assert_int_equal(rmdir(at(f, "seccomp/kscmp")), 0);
     assert_int_equal(symlink(target, at(f, "seccomp/kscmp")), 0);
-    assert_int_equal(store_open(f->root, &s, &err), -ELOOP);
+    s = open_ok(f);
+    assert_int_equal(lstat(at(f, "seccomp/kscmp"), &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
     assert_int_equal(count_entries(f->outside), 0);
+    store_close(s);
 }
 
 /* seccomp/ swapped for a link after store_open(): later calls walk again and refuse it. */
@@ -759,35 +768,39 @@ static void test_folders_recreated(void **state)
     store_close(s);
 }
 
-static void test_link_as_namespace_refused(void **state)
+/* A link in place of a namespace folder: removed (the link itself) on the next write, read
+ * or removal, and the folder made again for a write; what it pointed to keeps its one file. */
+static void test_link_as_namespace_removed(void **state)
 {
     struct fixture *f = *state;
     struct store *s = open_ok(f);
-    assert_int_equal(symlink(f->outside, at(f, "seccomp/kscmp/demo")), 0);
     write_file(at(f, "../outside/web.json"), "outside");
+    struct stat st;
 
-    struct kerr err = {0};
-    bool changed = false;
-    assert_int_equal(store_write(s, "demo/web.json", "mine", 4, &changed, &err), -ELOOP);
-    char want[PATH_MAX];
-    snprintf(want, sizeof(want), "%s/demo: is a symbolic link; refusing to follow it",
-             store_path(s));
-    assert_string_equal(err.msg, want);
-    assert_false(changed);
-    assert_int_equal(store_write(s, "demo/other.json", "mine", 4, NULL, &err), -ELOOP);
-
+    assert_int_equal(symlink(f->outside, at(f, "seccomp/kscmp/demo")), 0);
     char *data = NULL;
-    assert_int_equal(store_read(s, "demo/web.json", &data, NULL, &err), -ELOOP);
+    struct kerr err = {0};
+    assert_int_equal(store_read(s, "demo/web.json", &data, NULL, &err), -ENOENT);
     assert_null(data);
-    assert_int_equal(store_remove(s, "demo/web.json", NULL, &err), -ELOOP);
+    assert_int_equal(lstat(at(f, "seccomp/kscmp/demo"), &st), -1);
+
+    assert_int_equal(symlink(f->outside, at(f, "seccomp/kscmp/demo")), 0);
+    assert_int_equal(store_remove(s, "demo/web.json", NULL, &err), 0);
+    assert_int_equal(lstat(at(f, "seccomp/kscmp/demo"), &st), -1);
+
+    assert_int_equal(symlink(f->outside, at(f, "seccomp/kscmp/demo")), 0);
+    bool changed = false;
+    assert_int_equal(store_write(s, "demo/web.json", "mine", 4, &changed, &err), 0);
+    assert_true(changed);
+    assert_int_equal(lstat(at(f, "seccomp/kscmp/demo"), &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    _cleanup_free_ char *mine = slurp(at(f, "seccomp/kscmp/demo/web.json"));
+    assert_string_equal(mine, "mine");
 
     /* Outside untouched: the one file, same bytes, no temporaries. */
     assert_int_equal(count_entries(f->outside), 1);
     _cleanup_free_ char *got = slurp(at(f, "../outside/web.json"));
     assert_string_equal(got, "outside");
-    struct stat st;
-    assert_int_equal(lstat(at(f, "seccomp/kscmp/demo"), &st), 0);
-    assert_true(S_ISLNK(st.st_mode));
     store_close(s);
 }
 
@@ -1177,9 +1190,13 @@ static void test_kind_of(void **state)
     assert_int_equal(store_kind_of(s, "demo/d.json", &k, &err), 0);
     assert_int_equal(k, STORE_FOLDER);
     assert_false(store_kind_stray(k));
-    /* A namespace folder that is a link, and a name that is not a profile's: errors. */
+    /* A namespace folder that is a link: the link removed, the file absent; a name that is not
+     * a profile's: an error. */
     assert_int_equal(symlink(f->outside, at(f, "seccomp/kscmp/other")), 0);
-    assert_int_equal(store_kind_of(s, "other/web.json", &k, &err), -ELOOP);
+    assert_int_equal(store_kind_of(s, "other/web.json", &k, &err), 0);
+    assert_int_equal(k, STORE_ABSENT);
+    struct stat st;
+    assert_int_equal(lstat(at(f, "seccomp/kscmp/other"), &st), -1);
     assert_int_equal(store_kind_of(s, "demo/../web.json", &k, &err), -EINVAL);
     store_close(s);
 }
@@ -1258,8 +1275,9 @@ static int count_fds(void)
 
 /* store_write_many(): each item as store_write() would have it (written, unchanged,
  * refused), files in several folders and more than one chunk of them (a folder opened once
- * per chunk serves its other files: none is left open, and two files under a refused folder
- * are both refused), no temporary left, and the tick called between the waits. */
+ * per chunk serves its other files: none is left open; a link in place of a folder is
+ * replaced by the folder, which then serves both of its files), no temporary left, and the
+ * tick called between the waits. */
 static unsigned ticks;
 
 static void count_tick(void *userdata)
@@ -1289,7 +1307,7 @@ static void test_write_many(void **state)
     ticks = 0;
     struct store_tick tick = {.fn = count_tick, .userdata = &ticks};
     int fds = count_fds();
-    assert_int_equal(store_write_many(s, items, N + 4, &tick), 3);
+    assert_int_equal(store_write_many(s, items, N + 4, &tick), 1);
     assert_int_equal(count_fds(), fds);
 
     for (unsigned i = 0; i < N; i++) {
@@ -1304,12 +1322,12 @@ static void test_write_many(void **state)
     }
     assert_int_equal(items[N].r, 0);
     assert_false(items[N].changed);
-    assert_int_equal(items[N + 1].r, -ELOOP);
-    assert_false(items[N + 1].changed);
-    assert_non_null(strstr(items[N + 1].err.msg, "is a symbolic link"));
+    /* The link in place of the folder "linked" removed, the folder made, both files in it. */
+    assert_int_equal(items[N + 1].r, 0);
+    assert_true(items[N + 1].changed);
     assert_int_equal(items[N + 2].r, -EINVAL);
-    assert_int_equal(items[N + 3].r, -ELOOP);
-    assert_non_null(strstr(items[N + 3].err.msg, "is a symbolic link"));
+    assert_int_equal(items[N + 3].r, 0);
+    assert_int_equal(count_entries(at(f, "seccomp/kscmp/linked")), 2);
     /* Three folders of 25 files, nothing else in them (no temporary), nothing outside. */
     for (unsigned k = 0; k < 3; k++) {
         char path[PATH_MAX];
@@ -1620,9 +1638,11 @@ static int child_without_openat2(const struct fixture *f, int error)
                 memcmp(data, "v2", 2) != 0))
         rc = 14;
     free(data);
+    struct stat st;
     if (!rc && (symlink(f->outside, at(f, "seccomp/kscmp/linked")) < 0 ||
-                store_write(s, "linked/web.json", "v1", 2, NULL, &err) != -ELOOP ||
-                !strstr(err.msg, "linked: is a symbolic link")))
+                store_write(s, "linked/web.json", "v1", 2, NULL, &err) < 0 ||
+                lstat(at(f, "seccomp/kscmp/linked"), &st) < 0 || !S_ISDIR(st.st_mode) ||
+                count_entries(f->outside) != 0))
         rc = 15;
     store_close(s);
     return rc;
@@ -1647,7 +1667,8 @@ static void test_without_openat2(void **state)
         _cleanup_free_ char *got = slurp(at(f, "seccomp/kscmp/fresh/web.json"));
         assert_string_equal(got, "v1");
         assert_int_equal(count_entries(f->outside), 0);
-        unlink(at(f, "seccomp/kscmp/linked"));
+        assert_int_equal(unlink(at(f, "seccomp/kscmp/linked/web.json")), 0);
+        assert_int_equal(rmdir(at(f, "seccomp/kscmp/linked")), 0);
     }
 }
 
@@ -1671,10 +1692,10 @@ int main(void)
         cmocka_unit_test(test_rel_valid_table),
         cmocka_unit_test_setup_teardown(test_write_invalid_rel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_as_seccomp_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_link_as_kscmp_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_link_as_kscmp_removed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_swapped_in_after_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_folders_recreated, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_link_as_namespace_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_link_as_namespace_removed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_as_file_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_folder_as_file_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check, setup, teardown),
