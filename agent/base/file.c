@@ -129,3 +129,16 @@ int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len, str
         return kerr_set(err, -errno, "%s: %s", path, strerror(errno));
     return read_fd_all(fd, path, max, ret, ret_len, err);
 }
+
+const char *inotify_limit_hint(int error)
+{
+    switch (error) {
+    case ENOSPC:
+        return " (the inotify watch limit is reached: raise fs.inotify.max_user_watches)";
+    case EMFILE:
+        return " (the inotify instance limit, fs.inotify.max_user_instances, or the open-file "
+               "limit is reached)";
+    default:
+        return "";
+    }
+}

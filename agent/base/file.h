@@ -28,4 +28,9 @@ int read_fd_all(int fd, const char *path, size_t max, char **ret, size_t *ret_le
 int dir_list(const char *dir, bool (*want)(const char *name), bool with_dir, char ***ret_names,
              size_t *ret_n, struct stat *ret_st);
 
+/* What a failed inotify_init1() or inotify_add_watch() errno means on a node, to follow its
+ * strerror() in a message: " (the inotify watch limit ...)" for ENOSPC, " (...instance
+ * limit...)" for EMFILE, else "". */
+const char *inotify_limit_hint(int error);
+
 #endif

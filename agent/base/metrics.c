@@ -69,6 +69,10 @@ static const struct {
     [G_POLICIES_INVALID] = {"kscmp_policies", NULL, "{condition=\"Invalid\"}"},
     [G_POLICIES_CONFLICT] = {"kscmp_policies", NULL, "{condition=\"Conflict\"}"},
     [G_READY] = {"kscmp_ready", "1 once the first complete set of profiles is on disk.", ""},
+    [G_PROFILES_FAILING] = {"kscmp_profiles_failing",
+                            "Profile files not as owed: their last write or removal failed (a "
+                            "full disk, a read-only folder), retried with backoff.",
+                            ""},
 };
 
 struct metrics {

@@ -45,6 +45,7 @@ enum metric_gauge {
     G_POLICIES_INVALID,
     G_POLICIES_CONFLICT,
     G_READY,
+    G_PROFILES_FAILING, /* files whose last write or removal failed, waiting for a retry */
     G__GAUGES
 };
 

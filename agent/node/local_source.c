@@ -2268,13 +2268,14 @@ int localsrc_new(const char *dir, struct engine *e, struct evloop *l, struct met
     if (l) {
         s->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (s->ifd < 0) {
-            int r = kerr_set(err, -errno, "inotify_init1: %s", strerror(errno));
+            int r = kerr_set(err, -errno, "inotify_init1: %s%s", strerror(errno),
+                             inotify_limit_hint(errno));
             localsrc_free(s);
             return r;
         }
         int r = watch_folder(s);
         if (r < 0) {
-            kerr_set(err, r, "--local %s: %s", dir, strerror(-r));
+            kerr_set(err, r, "--local %s: %s%s", dir, strerror(-r), inotify_limit_hint(-r));
             localsrc_free(s);
             return r;
         }

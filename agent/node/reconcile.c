@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/file.h"
 #include "base/hash.h"
 #include "base/hmap.h"
 #include "base/names.h"
@@ -199,11 +200,15 @@ static struct want *want_get(struct reconciler *r, const char *rel)
 
 static void update_gauge(struct reconciler *r)
 {
-    size_t n = 0;
+    size_t n = 0, failing = 0;
     struct hmap_iter it;
-    for (struct hmap_entry *h = hmap_first(&r->wants, &it); h; h = hmap_next(&r->wants, &it))
-        n += ((struct want *)h->value)->present;
+    for (struct hmap_entry *h = hmap_first(&r->wants, &it); h; h = hmap_next(&r->wants, &it)) {
+        const struct want *w = h->value;
+        n += w->present;
+        failing += w->pending;
+    }
     metrics_set(r->m, G_PROFILES, (double)n);
+    metrics_set(r->m, G_PROFILES_FAILING, (double)failing);
     if (r->initial_done && !r->ready && !r->lost && reconciler_pending(r) == 0) {
         r->ready = true;
         /* --once (no loop) says it at its end, when the run passes as a whole. */
@@ -1007,11 +1012,7 @@ static void watch_failed(struct reconciler *r, const char *path, int error)
         log_warning("%s: cannot watch it: %s%s: a change someone makes to the profiles there is "
                     "not seen at once; every file is checked, and the watch tried again, every "
                     "%d s until it is there",
-                    path, strerror(error),
-                    error == ENOSPC ? " (the inotify watch limit is reached: "
-                                      "fs.inotify.max_user_watches)"
-                                    : "",
-                    REWATCH_MS / 1000);
+                    path, strerror(error), inotify_limit_hint(error), REWATCH_MS / 1000);
     r->unwatched = true;
     if (r->rewatch_timer && !evtimer_armed(r->rewatch_timer))
         evtimer_arm(r->rewatch_timer, REWATCH_MS);
@@ -1346,7 +1347,8 @@ int reconciler_start(struct reconciler *r, struct kerr *err)
     if (r->l) {
         r->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (r->ifd < 0)
-            return kerr_set(err, -errno, "inotify_init1: %s", strerror(errno));
+            return kerr_set(err, -errno, "inotify_init1: %s%s", strerror(errno),
+                            inotify_limit_hint(errno));
         q = evloop_add_fd(r->l, r->ifd, EPOLLIN, on_inotify, r);
         if (q < 0)
             return kerr_set(err, q, "watching %s: %s", store_path(r->s), strerror(-q));

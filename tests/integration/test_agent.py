@@ -585,12 +585,16 @@ spec:
                      "kscmp_profile_write_errors_total to grow")
         a.wait_log(r"No space left on device", mark)
         a.wait_log(r"will try again in \d+ ms \(attempt 2\)", mark)  # retried, backing off
+        # After the first ready /readyz stays 200: the gauge tells that a file is not as owed.
+        self.assertEqual(a.get("/readyz")[0], 200)
+        self.assertEqual(a.metric("kscmp_profiles_failing"), 1)
         self.assertEqual(self.read("demo/web.json"), old)
         self.assertEqual(H.temporaries(self.root), [])
         self.assertTrue(a.alive())
         os.unlink(filler)
         self.wait_bytes("demo/web.json", new, timeout=20)
         self.assert_converged(ALL_FILES)
+        H.wait_until(lambda: a.metric("kscmp_profiles_failing") == 0, 5, "the gauge back to 0")
         a.stop()
 
     def test_11_broken_yaml(self):
@@ -786,7 +790,7 @@ spec:
                      "kscmp_profile_write_errors_total", "kscmp_reconciles_total",
                      "kscmp_reconcile_errors_total", "kscmp_watch_restarts_total",
                      "kscmp_watch_relists_total", "kscmp_pods_stale_profiles",
-                     "kscmp_profiles", "kscmp_ready",
+                     "kscmp_profiles", "kscmp_ready", "kscmp_profiles_failing",
                      "kscmp_profile_write_latency_seconds_count"):
             self.assertIn(name, m, name)
         for cond in ("Valid", "Invalid", "Conflict"):
@@ -794,6 +798,7 @@ spec:
         self.assertGreaterEqual(m["kscmp_profiles_written_total"], 3)
         self.assertEqual(m["kscmp_profiles"], 3)
         self.assertEqual(m["kscmp_ready"], 1)
+        self.assertEqual(m["kscmp_profiles_failing"], 0)
         self.assertGreaterEqual(m["kscmp_profile_write_latency_seconds_count"], 3)
         self.assertEqual(m["kscmp_profile_write_errors_total"], 0)
         buckets, _, count = H.histogram(m, "kscmp_profile_write_latency_seconds")

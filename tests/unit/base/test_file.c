@@ -123,12 +123,22 @@ static void test_refusals(void **state)
     }
 }
 
+/* The hint that follows strerror() of a failed inotify call: the limit to raise. */
+static void test_inotify_limit_hint(void **state)
+{
+    assert_non_null(strstr(inotify_limit_hint(ENOSPC), "fs.inotify.max_user_watches"));
+    assert_non_null(strstr(inotify_limit_hint(EMFILE), "fs.inotify.max_user_instances"));
+    assert_string_equal(inotify_limit_hint(ENOENT), "");
+    assert_string_equal(inotify_limit_hint(0), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fifo_without_writer),
         cmocka_unit_test(test_fifo_with_writer),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_inotify_limit_hint),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
