@@ -15,6 +15,8 @@
 
 #define FETCH_DEADLINE_MS 60000 /* one request, connection included */
 #define FETCH_PAGE 500
+/* The most pages one list is followed for (5M objects at full pages). */
+#define FETCH_MAX_PAGES 10000
 
 struct kube_fetch {
     struct evloop *l;
@@ -165,9 +167,13 @@ int kube_fetch_list(struct kube_fetch *f, const char *path, size_t max_items,
                     int (*cb)(json_t *item, void *userdata), void *userdata, struct kerr *err)
 {
     _cleanup_free_ char *cont = NULL;
-    size_t seen = 0;
+    size_t seen = 0, pages = 0;
     int limit = FETCH_PAGE;
     for (;;) {
+        /* A server that answers with pages forever (empty, each with a token) is not followed
+         * for good: a list may have pages of no item (a field selector), not this many. */
+        if (++pages > FETCH_MAX_PAGES)
+            return kerr_set(err, -E2BIG, "%s: more than %d pages", path, FETCH_MAX_PAGES);
         _cleanup_free_ char *page = NULL;
         _cleanup_free_ char *esc = cont ? kube_escape(cont) : NULL;
         if (cont && !esc)
@@ -201,11 +207,17 @@ int kube_fetch_list(struct kube_fetch *f, const char *path, size_t max_items,
         }
         const char *next =
             json_string_value(json_object_get(json_object_get(j, "metadata"), "continue"));
+        bool same = next && cont && strcmp(next, cont) == 0;
         free(cont);
         cont = next && *next ? strdup(next) : NULL;
         json_decref(j);
         if (r < 0)
             return r;
+        if (same)
+            return kerr_set(err, -EPROTO, "%s: the API server gave the same continue token twice",
+                            path);
+        if (next && *next && !cont)
+            return -ENOMEM;
         if (!cont)
             return 0;
     }

@@ -210,13 +210,14 @@ static bool not_in(const char *key, void *value, void *keep)
     return !keep || !hmap_get(keep, key);
 }
 
-/* Removes every key that keep does not hold (all of them when keep is NULL). */
-static bool remove_keys_unless(struct reflector *r, const struct hmap *keep)
+/* Removes every key that keep does not hold (all of them when keep is NULL): 1 when one was,
+ * 0 when none, -ENOMEM when they could not be listed (none removed). */
+static int remove_keys_unless(struct reflector *r, const struct hmap *keep)
 {
     char **gone = NULL;
     size_t n = 0;
     if (hmap_keys(&r->records, not_in, (void *)keep, &gone, &n) < 0)
-        return false;
+        return -ENOMEM;
     bool changed = false;
     for (size_t i = 0; i < n; i++)
         changed |= remove_key(r, gone[i]);
@@ -252,8 +253,19 @@ static int on_watch_line(const char *line, size_t len, void *userdata)
         q = 0;
         break;
     case WATCH_DELETED: {
+        if (!json_string_value(json_object_get(json_object_get(ev.object, "metadata"), "name"))) {
+            log_warning("%s: a deletion without metadata.name: ignored", r->kind->resource);
+            break;
+        }
         _cleanup_free_ char *key = object_key(ev.object);
-        changed = key && remove_key(r, key);
+        if (!key) {
+            /* Not missed: the watch starts again from the version before this event. */
+            log_warning("%s watch: a deletion could not be taken in: %s", r->kind->resource,
+                        strerror(ENOMEM));
+            json_decref(ev.object);
+            return -ENOMEM;
+        }
+        changed = remove_key(r, key);
         break;
     }
     case WATCH_BOOKMARK:
@@ -501,11 +513,28 @@ static void on_list_done(long status, const char *body, size_t len, const char *
     const char *cont = json_string_value(json_object_get(meta, "continue"));
     unsigned full = r->kind->page ? r->kind->page : LIST_PAGE;
     if (cont && *cont) {
+        if (r->cont && strcmp(r->cont, cont) == 0) {
+            /* The page asked for again and again (a broken server or proxy): not followed in
+             * a tight loop; a new list, with backoff. */
+            json_decref(j);
+            free(r->cont);
+            r->cont = NULL;
+            if (changed)
+                r->ops.changed(r, r->userdata);
+            retry_later(r, true, "the API server gave the same continue token twice");
+            return;
+        }
         free(r->cont);
         r->cont = strdup(cont);
         json_decref(j);
         if (changed)
             r->ops.changed(r, r->userdata);
+        if (!r->cont) {
+            /* Not from page one again within this list: its first pages are of another
+             * snapshot, and an object deleted in between would stay. A new list. */
+            retry_later(r, true, "out of memory for the list's continue token");
+            return;
+        }
         /* Past a part of large objects, pages grow back (doubling) where they are small. */
         if (len < KUBE_MAX_BODY / 4 && r->page < full)
             r->page = r->page * 2 < full ? r->page * 2 : full;
@@ -525,8 +554,16 @@ static void on_list_done(long status, const char *body, size_t len, const char *
                 : NULL;
     json_decref(j);
     /* What the list no longer holds was deleted while we were not watching. */
-    changed |= remove_keys_unless(r, &r->listed);
+    int gone = remove_keys_unless(r, &r->listed);
     hmap_clear(&r->listed, NULL);
+    if (gone < 0) {
+        /* Not a list that succeeded: an object it no longer holds would stay. */
+        if (changed)
+            r->ops.changed(r, r->userdata);
+        retry_later(r, true, "out of memory while removing what the list no longer holds");
+        return;
+    }
+    changed |= gone > 0;
     r->failures = 0;
     r->synced = true;
     if (changed)

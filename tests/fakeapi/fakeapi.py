@@ -139,7 +139,8 @@ class FakeAPI:
 
     def fault(self, resource, verb, mode, count=None, **kw):
         """Makes the next `count` (None: every) list, watch or patch of resource misbehave:
-        mode "status" (kw status=404), "garbage", "slow" (kw seconds), "line" (a watch event
+        mode "status" (kw status=404), "garbage", "endless" (a list of empty pages, each with
+        the same continue token), "slow" (kw seconds), "line" (a watch event
         line of kw size bytes), "gone" (a watch that answers an ERROR 410 event), "mute" (a
         watch that answers 200 and then sends nothing, its events dropped, until it times out
         or the client leaves)."""
@@ -344,6 +345,11 @@ current-context: fake
             return self._status(h, f.get("status", 500), "injected fault")
         elif f and f["mode"] == "garbage":
             return self._reply(h, 200, b"{\"kind\": \"List\", \"items\": [{\"garbage", "application/json")
+        elif f and f["mode"] == "endless":
+            # A page of nothing with a continue token, ever the same (a broken server or proxy).
+            api, av, kind, _ = KINDS[res]
+            return self._reply(h, 200, dumps({"kind": kind + "List", "apiVersion": av, "metadata": {
+                "resourceVersion": str(self.rv), "continue": "again"}, "items": []}).encode())
         with self.lock:
             items = [o for k, o in sorted(self.objects[res].items())
                      if (ns is None or o["metadata"].get("namespace") == ns)

@@ -547,6 +547,25 @@ class FakeApiTest(unittest.TestCase):
         a.wait_log(r"a watch event \(of demo/over\) is larger than 16777216 bytes", mark,
                    timeout=30)
 
+    def test_14_cli_list_does_not_loop(self):
+        """A server whose list never ends (empty pages, each with the same continue token):
+        `kscmp status` stops at once and says so, exit 1 (it asked for pages forever)."""
+        self.api.fault("seccomppolicies", "list", "endless")
+        p = subprocess.run([H.KSCMP, "status", "-A", "--kubeconfig", self.kubeconfig],
+                           capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("the same continue token twice", p.stderr)
+        self.assertLess(self.api.count("GET", "/apis/kscmp.io/v1/seccomppolicies"), 5)
+        # The agent neither: a new list each time, with backoff, said.
+        a = self.agent(wait_ready=False)
+        a.wait_log(r"seccomppolicies: the API server gave the same continue token twice", 0,
+                   timeout=20)
+        time.sleep(2)
+        self.assertLess(self.api.count("GET", "/apis/kscmp.io/v1/seccomppolicies"), 40)
+        self.api.clear_fault("seccomppolicies", "list")
+        H.wait_until(a.ready, 60, "/readyz 200")
+
 
 def main():
     if not os.access(H.KSCMP, os.X_OK):
