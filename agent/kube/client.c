@@ -117,6 +117,11 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata)
                 kube_object_id(r->lines.head, r->lines.head_len, "\"object\":", id, sizeof(id));
                 snprintf(r->why, sizeof(r->why), "a watch event%s%s%s is larger than %u bytes",
                          *id ? " (of " : "", id, *id ? ")" : "", WATCH_MAX_LINE);
+            } else {
+                /* The line's reader ended it (it said why): not libcurl's "write error". */
+                snprintf(r->why, sizeof(r->why), "%s",
+                         q == -EPIPE ? "the API server sent an ERROR event"
+                                     : "a watch event was not taken in");
             }
             return 0; /* aborts the transfer */
         }
