@@ -29,6 +29,7 @@
 #include <string.h>
 #include <linux/openat2.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
@@ -906,13 +907,26 @@ void store_note_change(struct store *s)
     s->serial++;
 }
 
+/* Files a chunk may hold under the open-file limit now: up to three descriptors each (folder,
+ * temporary, the version replaced), with room for the ~64 the agent holds besides. Under a low
+ * `ulimit -n` a full chunk failed with EMFILE, a line logged per file, at every retry. */
+static size_t write_chunk_size(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur >= 64 + 3 * WRITE_CHUNK)
+        return WRITE_CHUNK;
+    return rl.rlim_cur > 64 + 3 ? (size_t)(rl.rlim_cur - 64) / 3 : 1;
+}
+
 size_t store_write_many(struct store *s, struct store_item *items, size_t n,
                         const struct store_tick *tick)
 {
     size_t failed = 0;
     bool moved = false;
-    for (size_t i = 0; i < n; i += WRITE_CHUNK)
-        write_chunk(s, items + i, n - i < WRITE_CHUNK ? n - i : WRITE_CHUNK, tick);
+    size_t chunk = write_chunk_size();
+    for (size_t i = 0; i < n; i += chunk)
+        write_chunk(s, items + i, n - i < chunk ? n - i : chunk, tick);
     for (size_t i = 0; i < n; i++) {
         failed += items[i].r < 0;
         moved |= items[i].r < 0 || items[i].changed;

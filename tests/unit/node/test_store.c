@@ -29,6 +29,7 @@
 #include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1261,6 +1262,52 @@ static void test_clean_temporaries(void **state)
     store_close(s);
 }
 
+/* Under a low open-file limit (ulimit -n 40, in a child): store_write_many() takes fewer files
+ * at a time, and every file is written; a chunk of 32 files held up to 96 descriptors, and
+ * each file past the limit failed with EMFILE. 0, or which step failed. */
+static int child_write_many_low_limit(struct fixture *f)
+{
+    struct rlimit rl = {.rlim_cur = 40, .rlim_max = 40};
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return 10;
+    struct kerr err = {0};
+    struct store *s = NULL;
+    if (store_open(f->root, &s, &err) < 0)
+        return 11;
+    enum { N = 64 };
+    struct store_item items[N];
+    char rels[N][32];
+    for (unsigned i = 0; i < N; i++) {
+        snprintf(rels[i], sizeof(rels[i]), "ns-%u/f-%u.json", i % 4, i);
+        items[i] = (struct store_item){.rel = rels[i], .data = "{}", .len = 2};
+    }
+    size_t failed = store_write_many(s, items, N, NULL);
+    /* ... and again, each file replacing a version (one more descriptor each). */
+    for (unsigned i = 0; i < N; i++)
+        items[i] = (struct store_item){.rel = rels[i], .data = "{ }", .len = 3};
+    failed += store_write_many(s, items, N, NULL);
+    store_close(s);
+    return failed ? 12 : 0;
+}
+
+static void test_write_many_low_fd_limit(void **state)
+{
+    struct fixture *f = *state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(child_write_many_low_limit(f));
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    for (unsigned k = 0; k < 4; k++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/seccomp/kscmp/ns-%u", f->root, k);
+        assert_int_equal(count_entries(path), 16);
+    }
+}
+
 /* Open descriptors of this process (those of /proc/self/fd, less the one reading it). */
 static int count_fds(void)
 {
@@ -1708,6 +1755,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list_remove_in_callback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clean_temporaries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_many, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_many_low_fd_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replaced_version_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
