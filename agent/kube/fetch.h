@@ -16,8 +16,8 @@
 struct kube_fetch;
 
 /* kubeconfig: a file, or NULL for $KUBECONFIG (its first file: several are not merged),
- * ~/.kube/config, then in-cluster; context: one
- * of the kubeconfig's, or NULL for its current-context. */
+ * ~/.kube/config, then in-cluster; context: one of the kubeconfig's, or NULL for its
+ * current-context. */
 int kube_fetch_new(const char *kubeconfig, const char *context, struct kube_fetch **ret,
                    struct kerr *err);
 void kube_fetch_free(struct kube_fetch *f);
