@@ -232,7 +232,11 @@ static int on_watch_line(const char *line, size_t len, void *userdata)
     struct watch_event ev;
     int dq = watch_event_decode(line, len, r->kind->keep, &ev, &err);
     if (dq < 0) {
-        log_warning("%s watch: %s", r->kind->resource, dq == -ENOMEM ? strerror(ENOMEM) : err.msg);
+        char id[320];
+        kube_object_id(line, len, "\"object\":", id, sizeof(id));
+        log_warning("%s watch: %s%s%s%s", r->kind->resource,
+                    dq == -ENOMEM ? strerror(ENOMEM) : err.msg, *id ? " (the event of " : "", id,
+                    *id ? ")" : "");
         return dq; /* restart the watch from the version before this event */
     }
     bool changed = false;
