@@ -2278,7 +2278,6 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                 res.action = FILE_WRITE;
                 res.json = final;
                 res.len = final_len;
-                res.recording = rec != NULL;
                 res.inexact = inexact;
                 res.ninexact = ninexact;
             }
@@ -2319,6 +2318,7 @@ static int compute_file(struct engine *e, const char *rel, const struct sync_ops
                        rel, policy_kind_name(s->p->kind), policy_id(s->p, id, sizeof(id)),
                        s->error ? s->error : "?");
     }
+    res.recording = rec != NULL; /* FILE_KEEP too: what is kept may be a recording profile */
     if (r >= 0 && ops->file)
         r = ops->file(&res, ops->userdata);
     for (size_t i = 0; i < nmerged; i++) {

@@ -199,7 +199,8 @@ struct file_result {
     const char *why;               /* FILE_KEEP, FILE_REMOVE: why */
     const struct pod *const *pods; /* the pods that reference the file */
     size_t npods;
-    bool recording; /* FILE_WRITE: a recording profile (every pod is under a recording) */
+    bool recording; /* FILE_WRITE: a recording profile; FILE_KEEP: every pod is under a recording
+                     * (what is kept may be one) */
     /* FILE_WRITE: the syscalls (ids of engine_sysdb(), in id order; NULL and 0 when none) the
      * profile gives one action for every call, stricter than their conditions mean: those
      * ProfileStricter names (profile_inexact(), from the lowering that rendered json). */

@@ -168,22 +168,31 @@ int recorded_add_number(struct recorded *r, int arch, uint32_t nr)
 int recorded_merge(struct recorded *dst, const struct recorded *src)
 {
     int added = 0;
+    bool full = false; /* a list is full: what fits of the rest is still added */
     for (size_t a = 0; a < arch_count(); a++) {
         const struct recorded_arch *s = &src->arch[a];
         for (size_t i = 0; i < s->nnames; i++) {
             int r = recorded_add_name(dst, (int)a, s->names[i]);
+            if (r == -E2BIG) {
+                full = true;
+                continue;
+            }
             if (r < 0)
                 return r;
             added += r;
         }
         for (size_t i = 0; i < s->nunknown; i++) {
             int r = add_unknown(&dst->arch[a], s->unknown[i]);
+            if (r == -E2BIG) {
+                full = true;
+                continue;
+            }
             if (r < 0)
                 return r;
             added += r;
         }
     }
-    return added;
+    return full ? -E2BIG : added;
 }
 
 archmask_t recorded_arches(const struct recorded *r)

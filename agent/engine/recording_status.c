@@ -215,6 +215,7 @@ int recording_status_merge(const json_t *server, const struct recording_contribu
     json_array_clear(nodes);
     int64_t pods = 0, nodes_seen = 0, active = 0;
     char *missed = NULL;
+    size_t missed_len = 0, missed_left = 0; /* nodes whose note did not fit */
     for (i = 0; i < n; i++) {
         json_int_t p = json_integer_value(json_object_get(v[i], "pods"));
         pods += p;
@@ -222,16 +223,31 @@ int recording_status_merge(const json_t *server, const struct recording_contribu
         active += (int64_t)json_array_size(json_object_get(v[i], "active"));
         const char *m = json_string_value(json_object_get(v[i], "missed"));
         if (m && *m) {
+            const char *name = json_string_value(json_object_get(v[i], "name"));
             char *line = NULL;
-            if (asprintf(&line, "%s%s%s: %s", missed ? missed : "", missed ? "; " : "",
-                         json_string_value(json_object_get(v[i], "name")), m) >= 0) {
+            /* The condition's message has a bound (the CRD's): the notes that do not fit are
+             * counted, each is in its node's entry. */
+            if (missed_len + strlen(name) + strlen(m) + 4 > RECORDING_MAX_MESSAGE - 128)
+                missed_left++;
+            else if (asprintf(&line, "%s%s%s: %s", missed ? missed : "", missed ? "; " : "", name,
+                              m) >= 0) {
                 free(missed);
                 missed = line;
+                missed_len = strlen(line);
             }
         }
         json_array_append_new(nodes, v[i]);
     }
     free(v);
+    if (missed_left) {
+        char *line = NULL;
+        if (asprintf(&line, "%s%s%zu more node%s: see their entries in nodes[].missed",
+                     missed ? missed : "", missed ? "; and " : "", missed_left,
+                     missed_left == 1 ? "" : "s") >= 0) {
+            free(missed);
+            missed = line;
+        }
+    }
 
     /* The conditions, which every node computes alike from the merged entries. */
     char msg[512];

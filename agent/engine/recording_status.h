@@ -24,6 +24,8 @@
 #define RECORDING_MAX_NODES 5000
 /* At most this many active pods listed per node. */
 #define RECORDING_MAX_ACTIVE 1024
+/* The longest condition message (the CRD's maxLength: the API server refuses a longer one). */
+#define RECORDING_MAX_MESSAGE 32768
 
 /* A SeccompRecording as the API server gives it. */
 struct recording_spec {

@@ -42,6 +42,7 @@ struct rec {
     char *sticky; /* what may be missing for good (a restart without pins, a full map) */
     char *now;    /* what is missing while it lasts (shared file, pods started before) */
     bool registered;
+    char *registered_policy; /* the policy it is put into the engine for (spec.policy may change) */
     int64_t registered_generation;
     bool queued, inflight;
     unsigned failures;
@@ -67,8 +68,9 @@ struct recordings {
     struct evtimer *list_deadline; /* the first sync waits this long for the recordings */
     bool list_late;                /* ... and then goes on without them */
     unsigned inflight;
-    bool unpersisted; /* a collect added what is not written yet */
-    bool stop_wanted; /* nothing to record: stop the recorder once all is written */
+    bool unpersisted;  /* a collect added what is not written yet */
+    bool stop_wanted;  /* nothing to record: stop the recorder once all is written */
+    bool adopt_failed; /* a recorder left pinned could not be taken over (said once) */
 };
 
 static void now_rfc3339(char *buf, size_t len)
@@ -104,6 +106,7 @@ static void rec_free(void *v)
     free(r->since);
     free(r->sticky);
     free(r->now);
+    free(r->registered_policy);
     free(r);
 }
 
@@ -162,6 +165,18 @@ static void adopt_server_entry(struct recordings *rs, struct rec *r)
         add_note(&r->sticky, missed);
 }
 
+/* Takes r out of the engine: its file is its policies' again. By the policy it was put for,
+ * which spec.policy may no longer name. */
+static void unregister(struct recordings *rs, struct rec *r)
+{
+    if (!r->registered)
+        return;
+    engine_delete_recording(rs->e, r->spec.ns, r->registered_policy);
+    r->registered = false;
+    free(r->registered_policy);
+    r->registered_policy = NULL;
+}
+
 /* ---- the reflector ----------------------------------------------------------------------- */
 
 /* 1 when the recording changed, 0 when not (or ignored), -ENOMEM: the reflector tries again. */
@@ -184,8 +199,7 @@ static int on_apply(struct reflector *refl, const char *key, json_t *obj, void *
     if (r && strcmp(r->spec.uid, spec.uid) != 0) {
         /* Deleted and made again under the same name: a new recording. */
         hmap_remove(&rs->by_uid, r->spec.uid);
-        if (r->registered)
-            engine_delete_recording(rs->e, r->spec.ns, r->spec.policy);
+        unregister(rs, r);
         rec_free(r);
         r = *record = NULL;
     }
@@ -225,8 +239,7 @@ static void on_remove(struct reflector *refl, const char *key, void *record, voi
     struct recordings *rs = userdata;
     struct rec *r = record;
     hmap_remove(&rs->by_uid, r->spec.uid);
-    if (r->registered)
-        engine_delete_recording(rs->e, r->spec.ns, r->spec.policy);
+    unregister(rs, r);
     rec_free(r);
 }
 
@@ -475,6 +488,15 @@ void recordings_update(struct recordings *rs)
                 log_error("recorder: cannot record on this node: %s", err.msg);
             snprintf(rs->recorder_error, sizeof(rs->recorder_error), "%s", err.msg);
         }
+        /* Nothing to record, the recordings listed: a program an earlier agent left pinned
+         * (its recordings deleted while no agent ran) is taken over, read, and stopped. */
+        if (plan.n == 0 && can && reflector_synced(rs->refl)) {
+            struct kerr aerr = {0};
+            int q = recorder_adopt(rs->recorder, &aerr);
+            if (q < 0 && !rs->adopt_failed)
+                log_warning("recorder: cannot take over the one left pinned: %s", aerr.msg);
+            rs->adopt_failed = q < 0;
+        }
         bool active = recorder_active(rs->recorder);
         if (active && !rs->was_active)
             note_start(rs);
@@ -486,6 +508,9 @@ void recordings_update(struct recordings *rs)
     free(plan.pods);
     char now[32];
     now_rfc3339(now, sizeof(now));
+    /* Out of the engine first (conflict, invalid, nothing to record here, the recorder failed,
+     * or spec.policy names another policy now), then in: two recordings that trade a policy
+     * must not take each other's out (the engine knows one recording per file). */
     for (struct hmap_entry *h = hmap_first(all, &it); h; h = hmap_next(all, &it)) {
         struct rec *r = h->value;
         bool want = r->state == RECORDING_VALID && r->nactive > 0 && can;
@@ -494,10 +519,19 @@ void recordings_update(struct recordings *rs)
             snprintf(note, sizeof(note), "cannot record on this node: %s", rs->recorder_error);
             add_note(&r->now, note);
         }
+        if (r->registered && (!want || strcmp(r->registered_policy, r->spec.policy) != 0))
+            unregister(rs, r);
+    }
+    for (struct hmap_entry *h = hmap_first(all, &it); h; h = hmap_next(all, &it)) {
+        struct rec *r = h->value;
+        bool want = r->state == RECORDING_VALID && r->nactive > 0 && can;
         if (want && (!r->registered || r->registered_generation != r->spec.generation)) {
             struct selector sel;
-            if (selector_dup(&r->spec.selector, &sel) == 0 &&
+            char *policy = strdup(r->spec.policy);
+            if (policy && selector_dup(&r->spec.selector, &sel) == 0 &&
                 engine_put_recording(rs->e, r->spec.ns, r->spec.policy, r->spec.name, &sel) == 0) {
+                free(r->registered_policy);
+                r->registered_policy = policy;
                 r->registered = true;
                 r->registered_generation = r->spec.generation;
                 if (!r->since)
@@ -505,12 +539,10 @@ void recordings_update(struct recordings *rs)
                 log_info("SeccompRecording %s/%s: recording %zu pod%s of policy %s", r->spec.ns,
                          r->spec.name, r->nactive, r->nactive == 1 ? "" : "s", r->spec.policy);
             } else {
-                selector_free(&sel);
+                free(policy);
+                if (policy)
+                    selector_free(&sel);
             }
-        } else if (!want && r->registered) {
-            /* Conflict, invalid, nothing to record here, or the recorder failed. */
-            engine_delete_recording(rs->e, r->spec.ns, r->spec.policy);
-            r->registered = false;
         }
         write_later(rs, r, false);
     }
@@ -525,7 +557,13 @@ static int on_seen(const struct recorder_seen *s, void *userdata)
     if (!r)
         return 0; /* its recording is gone */
     int added = recorded_merge(r->seen, s->calls);
-    if (added < 0 && added != -E2BIG)
+    if (added == -E2BIG) {
+        /* Everything else was added: written (only what changes is), and said. */
+        add_note(&r->sticky, "more distinct syscalls were seen than a status holds (1024 names "
+                             "and 256 unknown numbers per architecture): some are not listed");
+        added = 1;
+    }
+    if (added < 0)
         return added;
     if (!hmap_get(&r->counted, s->pod_uid)) {
         hmap_put(&r->counted, s->pod_uid, (void *)1, NULL);

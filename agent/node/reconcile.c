@@ -60,6 +60,10 @@ struct want {
      * own_epoch, when its folder was watched): the loop does not read those files back. */
     unsigned own_moves;
     unsigned own_epoch;
+    /* present: its bytes are a recording profile (file_result.recording), which blocks almost
+     * nothing: never kept for pods no recording covers. recording_wanted: what the engine
+     * asked last is one (the bytes proven and written next). */
+    bool recording, recording_wanted;
 };
 
 /* The folders watched, all by their paths: <root>/seccomp (itself, and its entry kscmp), the
@@ -374,6 +378,8 @@ static int write_done(struct reconciler *r, struct want *w, const char *rel, con
     w->json = copy;
     w->len = len;
     w->present = true;
+    if (!why) /* the engine's latest bytes (a restore puts back the bytes written before) */
+        w->recording = w->recording_wanted;
     w->pending = false;
     w->attempts = 0;
     free(w->pending_json);
@@ -679,11 +685,31 @@ static void on_flush(struct evtimer *timer, void *userdata)
     flush(userdata);
 }
 
+/* A file that holds a recording profile while what the engine wants now is not one (its
+ * recording ended or no longer covers every pod of the file), and the new bytes cannot be
+ * written (kept: an invalid policy, unknown Namespace labels, over the bounds; or refused by
+ * the proof): removed, not kept as it is (fail closed: new containers do not start rather
+ * than start under a profile that blocks almost nothing). True when removed. */
+static bool drop_recording_profile(struct reconciler *r, struct want *w, const char *rel,
+                                   const char *why)
+{
+    if (!w || !w->present || !w->recording || w->recording_wanted)
+        return false;
+    log_warning("kscmp/%s: removed, not kept as it was (%s): it holds a recording profile, and "
+                "no recording covers its pods now",
+                rel, why);
+    stop_proving(r, w, rel);
+    do_remove(r, rel, "a recording profile, not kept once its recording no longer covers it");
+    return true;
+}
+
 static int on_file(const struct file_result *res, void *userdata)
 {
     struct reconciler *r = userdata;
     struct want *w = hmap_get(&r->wants, res->rel);
     unbatch(w); /* what the engine says now replaces what waits */
+    if (w && res->action != FILE_REMOVE)
+        w->recording_wanted = res->recording;
     switch (res->action) {
     case FILE_WRITE: {
         if (w && w->present && !w->pending && w->len == res->len &&
@@ -703,10 +729,14 @@ static int on_file(const struct file_result *res, void *userdata)
             _cleanup_free_ char *msg = proof_message(res->rel, why);
             if (msg)
                 tell_refused(r, res->pods, res->npods, msg);
+            drop_recording_profile(r, w, res->rel, "its new profile is refused");
             break;
         }
-        if (!w && !(w = want_get(r, res->rel)))
-            return -ENOMEM;
+        if (!w) {
+            if (!(w = want_get(r, res->rel)))
+                return -ENOMEM;
+            w->recording_wanted = res->recording;
+        }
         if (v == 1) {
             /* Proven before: written with the batch, at the end of this sync. */
             stop_proving(r, w, res->rel);
@@ -733,6 +763,7 @@ static int on_file(const struct file_result *res, void *userdata)
             _cleanup_free_ char *msg = proof_message(res->rel, big);
             if (msg)
                 tell_refused(r, res->pods, res->npods, msg);
+            drop_recording_profile(r, w, res->rel, "its new profile is refused");
             break;
         }
         w->event_us = r->event_us;
@@ -749,6 +780,8 @@ static int on_file(const struct file_result *res, void *userdata)
         break;
     }
     case FILE_KEEP: {
+        if (drop_recording_profile(r, w, res->rel, res->why))
+            break;
         stop_proving(r, w, res->rel);
         if (!w) { /* never had one: it stays absent */
             if (!(w = want_get(r, res->rel)))
@@ -778,6 +811,10 @@ static void take_verdict(struct reconciler *r, struct want *w, const char *rel, 
         _cleanup_free_ char *msg = proof_message(rel, why);
         if (msg)
             tell_refused_now(r, rel, msg);
+        if (drop_recording_profile(r, w, rel, "its new profile is refused")) {
+            update_gauge(r); /* w is gone */
+            return;
+        }
     } else {
         /* Written with the other verdicts of this bunch (flush). */
         int q = batch_add(r, w, rel, bytes, len, w->event_us, true);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "node/pod_cgroups.h"
 
@@ -228,6 +229,23 @@ int recorder_set_pods(struct recorder *r, const struct recorder_pod *pods, size_
             pod_cgroups_foreach(r->cgroups, note_tracked, r);
     }
     return 0;
+}
+
+int recorder_adopt(struct recorder *r, struct kerr *err)
+{
+    if (r->bpf || !r->pin_dir)
+        return 0;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/link", r->pin_dir);
+    if (access(path, F_OK) < 0)
+        return 0;
+    int e = start(r, err);
+    if (e < 0) {
+        bpf_recorder_close(r->bpf); /* the pins stay, for a later try */
+        r->bpf = NULL;
+        return e;
+    }
+    return 1;
 }
 
 void recorder_stop(struct recorder *r)

@@ -49,6 +49,12 @@ struct recorder_pod {
 int recorder_set_pods(struct recorder *r, const struct recorder_pod *pods, size_t n,
                       const char *const *others, size_t nothers, struct kerr *err);
 
+/* With nothing to record: takes over a program an earlier agent left pinned (it records every
+ * pod of the node while it runs), so that what it holds is collected and it is then stopped
+ * (recorder_stop). 1 when taken over, 0 when there was none (or it runs already), or a
+ * negative errno (err says why; the pins stay). */
+int recorder_adopt(struct recorder *r, struct kerr *err);
+
 /* Detaches the program and removes its pins: what it held and was not collected is lost. */
 void recorder_stop(struct recorder *r);
 

@@ -18,7 +18,9 @@ mid-recording, a file shared with a pod not selected), an agent SIGKILLed while 
 keeps calling (pinned: nothing missed) and one without pins (the status says what may be
 missing), a node whose status write is based on what it read before another writer changed
 the status (its merge patch carries that resourceVersion: refused with 409, it reads again and
-merges again, nothing lost), the recording deleted (files back to the policy). Prints
+merges again, nothing lost), a recording's spec.policy changed (the file it named before is
+its policy's again), the recording deleted while an agent was down (files back to the policy,
+the recorder that agent left pinned taken over and stopped). Prints
 'ok'/'FAIL' lines and closes with 'N passed, N failed'.
 """
 import argparse, json, os, shutil, socket, subprocess, sys, tempfile, threading, time, traceback
@@ -549,10 +551,36 @@ def scenario(E, nodes):
 
     stale_write(E, nodes)
 
-    # The policy applied, the recordings deleted: the files are the policy's again.
+    # A recording whose spec.policy is changed: the file of the policy it named before is
+    # given back to its policies (it was left a recording profile for good).
+    E.apply(recording_obj("mover", "other", {"matchLabels": {"app": "other"}}))
+    try:
+        wait_until(lambda: is_recording_profile(profile(a.agent, f"{NS}/other.json")), T,
+                   "other.json a recording profile")
+        c.kubectl_ok("patch", "seccomprecording", "-n", NS, "mover", "--type=merge", "-p",
+                     json.dumps({"spec": {"policy": "elsewhere"}}))
+        wait_until(lambda: a.agent.read(f"{NS}/other.json") == other_before, T,
+                   "other.json back to its policy")
+        ok("a recording's spec.policy changed: the file it recorded before is its policy's again")
+    except AssertionError as e:
+        bad("a recording's spec.policy changed", e)
+    c.kubectl_ok("delete", "seccomprecording", "-n", NS, "mover")
+
+    # The policy applied, the recordings deleted (node-a's agent down meanwhile): the files
+    # are the policy's again, and node-a's pinned recorder is taken over and stopped.
+    a.agent.kill()
     c.kubectl_ok("apply", "-f", show_yaml)
     for name in ("web-rec", "web-rec2", "nomatch", "api-rec"):
         c.kubectl_ok("delete", "seccomprecording", "-n", NS, name)
+    a.agent.start()
+    a.agent.wait_ready(T)
+    try:
+        wait_until(lambda: not os.path.exists(os.path.join(a.pin, "link")), T,
+                   "node-a's pinned recorder stopped")
+        ok("recordings deleted while node-a's agent was down: its next agent stops the "
+           "recorder left pinned (nothing left to record)")
+    except AssertionError as e:
+        bad("the recorder left pinned", f"{e}: {a.agent.log_tail()}")
 
     def policy_file():
         p = profile(a.agent, f"{NS}/web.json")

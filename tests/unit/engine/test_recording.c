@@ -113,6 +113,29 @@ static void test_bounds(void **state)
     assert_int_equal(recorded_add_number(r, a, 99999), -E2BIG);
 }
 
+/* A full list does not stop a merge: a container whose unknown numbers fill x86_64's list
+ * still brings its 32-bit calls and its other x86_64 names (each container's share is capped
+ * alone, so only the union of several overflows). */
+static void test_merge_past_full(void **state)
+{
+    _cleanup_(recorded_freep) struct recorded *dst = new_rec();
+    _cleanup_(recorded_freep) struct recorded *src = new_rec();
+    int x64 = arch("x86_64"), x86 = arch("x86");
+    for (uint32_t i = 0; i < RECORDED_MAX_UNKNOWN; i++)
+        assert_int_equal(recorded_add_number(dst, x64, 100000 + i), 1);
+    assert_int_equal(recorded_add_number(src, x64, 99999), 1); /* no room in dst */
+    assert_int_equal(recorded_add_number(src, x64, 0), 1);     /* read */
+    assert_int_equal(recorded_add_number(src, x86, 1), 1);     /* exit */
+    assert_int_equal(recorded_merge(dst, src), -E2BIG);
+    size_t n;
+    const char *const *names = recorded_names(dst, x86, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(names[0], "exit");
+    names = recorded_names(dst, x64, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(names[0], "read");
+}
+
 /* A pseudo-random recording over a few architectures. */
 static struct recorded *random_rec(unsigned *seed)
 {
@@ -372,11 +395,12 @@ static void test_render_quotes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_arch_of),        cmocka_unit_test(test_numbers_to_names),
-        cmocka_unit_test(test_names_refused),  cmocka_unit_test(test_bounds),
-        cmocka_unit_test(test_merge_is_union), cmocka_unit_test(test_json_round_trip),
-        cmocka_unit_test(test_json_malformed), cmocka_unit_test(test_render_decodes),
-        cmocka_unit_test(test_render_empty),   cmocka_unit_test(test_render_quotes),
+        cmocka_unit_test(test_arch_of),         cmocka_unit_test(test_numbers_to_names),
+        cmocka_unit_test(test_names_refused),   cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_merge_past_full), cmocka_unit_test(test_merge_is_union),
+        cmocka_unit_test(test_json_round_trip), cmocka_unit_test(test_json_malformed),
+        cmocka_unit_test(test_render_decodes),  cmocka_unit_test(test_render_empty),
+        cmocka_unit_test(test_render_quotes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -207,6 +207,37 @@ static void test_conditions_follow_entries(void **state)
     json_decref(st);
 }
 
+/* Many nodes that each say what they may have missed (4096 characters each, the CRD's bound
+ * of an entry's note): the Complete message stays within the CRD's 32768 (a longer one makes
+ * the API server refuse every node's status write, 422), and says how many did not fit. */
+static void test_complete_message_bounded(void **state)
+{
+    json_t *server = json_pack("{s:[]}", "nodes");
+    char note[4001];
+    memset(note, 'm', sizeof(note) - 1);
+    note[sizeof(note) - 1] = '\0';
+    for (int i = 0; i < 20; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "node-%02d", i);
+        json_array_append_new(
+            json_object_get(server, "nodes"),
+            json_pack("{s:s, s:i, s:[], s:s}", "name", name, "pods", 1, "active", "missed", note));
+    }
+    const char *active[] = {"web-1"};
+    struct recording_contribution c = {
+        .node = "n1", .has_entry = true, .pods = 1, .active = active, .nactive = 1};
+    bool changed;
+    json_t *st = merge(server, &c, NOW, &changed);
+    const char *msg = cond(st, "Complete", "message");
+    assert_non_null(msg);
+    assert_true(strlen(msg) <= RECORDING_MAX_MESSAGE);
+    assert_non_null(strstr(msg, "node-00: mmm"));
+    assert_non_null(strstr(msg, "more nodes: see their entries"));
+    assert_string_equal(cond(st, "Complete", "status"), "False");
+    json_decref(st);
+    json_decref(server);
+}
+
 /* A spec the agent cannot use (the CRD's schema refuses these, an older CRD or none may not):
  * decoded all the same, with an error naming the recording and the field, for the Invalid
  * condition; an unreadable identity is refused. */
@@ -294,9 +325,12 @@ static void test_malformed_server(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_first_contribution),        cmocka_unit_test(test_union_any_order),
-        cmocka_unit_test(test_conditions_follow_entries), cmocka_unit_test(test_spec_decode_bad),
+        cmocka_unit_test(test_first_contribution),
+        cmocka_unit_test(test_union_any_order),
+        cmocka_unit_test(test_conditions_follow_entries),
+        cmocka_unit_test(test_spec_decode_bad),
         cmocka_unit_test(test_malformed_server),
+        cmocka_unit_test(test_complete_message_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

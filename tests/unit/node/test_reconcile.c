@@ -240,6 +240,49 @@ static void test_invalid_keeps_last_good(void **state)
     fix_remove(&f);
 }
 
+/* A recording profile (allow all) never outlives its recording. Recorded before the policy
+ * exists (README: the policy need not exist yet), then the policy applied, invalid from the
+ * start (no good version to fall back on), and the recording deleted: the file is not "kept
+ * as it was" (that is the recording profile) but removed. Nor is it kept for a pod the
+ * recording does not select. */
+static void test_recording_profile_not_kept(void **state)
+{
+    for (int intruder = 0; intruder < 2; intruder++) {
+        struct fix f = {0};
+        fix_open(&f, false);
+        load_text(f.e, WEB_POD);
+        struct selector sel = {.present = true};
+        sel.match.v = calloc(1, sizeof(*sel.match.v));
+        assert_non_null(sel.match.v);
+        sel.match.v[0].key = strdup("app");
+        sel.match.v[0].value = strdup("web");
+        sel.match.n = 1;
+        assert_int_equal(engine_put_recording(f.e, "demo", "web", "rec", &sel), 0);
+        assert_int_equal(reconciler_sync(f.r, 0), 0);
+        _cleanup_free_ char *rec = disk(&f, "demo/web.json");
+        assert_non_null(rec);
+        assert_non_null(strstr(rec, "SCMP_ACT_ALLOW"));
+        load_text(f.e, POL("web", "  extends: missing\n"
+                                  "  seccomp: {syscalls: [read, write], action: Allow}\n"));
+        assert_int_equal(reconciler_sync(f.r, 0), 0);
+        _cleanup_free_ char *held = disk(&f, "demo/web.json"); /* still recorded: kept */
+        assert_non_null(held);
+        assert_string_equal(held, rec);
+        if (intruder) /* a pod the recording does not select comes */
+            load_text(f.e, POD("demo", "intruder", "{app: other}", "kscmp/demo/web.json"));
+        else /* the recording goes */
+            assert_int_equal(engine_delete_recording(f.e, "demo", "web"), 0);
+        assert_int_equal(reconciler_sync(f.r, 0), 0);
+        _cleanup_free_ char *after = disk(&f, "demo/web.json");
+        assert_null(after);
+        assert_int_equal(reconciler_sync(f.r, 0), 0); /* and it stays absent */
+        _cleanup_free_ char *again = disk(&f, "demo/web.json");
+        assert_null(again);
+        fix_close(&f);
+        fix_remove(&f);
+    }
+}
+
 /* A kubelet root made for f (not opened) holding rel with bytes: what an earlier run left. */
 static void fix_dir_with(struct fix *f, const char *rel, const char *bytes)
 {
@@ -1505,6 +1548,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_sync_writes_once),
         cmocka_unit_test(test_new_profile_digested_once),
         cmocka_unit_test(test_invalid_keeps_last_good),
+        cmocka_unit_test(test_recording_profile_not_kept),
         cmocka_unit_test(test_gc_and_refusals),
         cmocka_unit_test(test_start_puts_back_mode_and_owner),
         cmocka_unit_test(test_remove_only_what_is_there),
