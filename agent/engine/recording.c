@@ -20,6 +20,7 @@ struct recorded_arch {
 
 struct recorded {
     struct recorded_arch *arch; /* arch_count() of them */
+    bool truncated;             /* an add found its list full (-E2BIG): something is missing */
 };
 
 int recorded_new(struct recorded **ret)
@@ -102,8 +103,10 @@ int recorded_add_name(struct recorded *r, int arch, const char *name)
     size_t at = name_slot(ra, name, &found);
     if (found)
         return 0;
-    if (ra->nnames >= RECORDED_MAX_NAMES)
+    if (ra->nnames >= RECORDED_MAX_NAMES) {
+        r->truncated = true;
         return -E2BIG;
+    }
     if (ra->nnames == ra->capnames) {
         size_t cap = ra->capnames ? ra->capnames * 2 : 64;
         char **v = realloc(ra->names, cap * sizeof(*v));
@@ -158,8 +161,11 @@ int recorded_add_number(struct recorded *r, int arch, uint32_t nr)
         nr &= ~RECORDED_X32_BIT;
     /* libseccomp takes numbers as int; the ones above INT_MAX have no name anywhere. */
     char *name = nr <= INT32_MAX ? seccomp_syscall_resolve_num_arch(ai->token, (int)nr) : NULL;
-    if (!name)
-        return add_unknown(&r->arch[arch], nr);
+    if (!name) {
+        int ret = add_unknown(&r->arch[arch], nr);
+        r->truncated |= ret == -E2BIG;
+        return ret;
+    }
     int ret = recorded_add_name(r, arch, name);
     free(name);
     return ret;
@@ -168,7 +174,8 @@ int recorded_add_number(struct recorded *r, int arch, uint32_t nr)
 int recorded_merge(struct recorded *dst, const struct recorded *src)
 {
     int added = 0;
-    bool full = false; /* a list is full: what fits of the rest is still added */
+    /* A list is full, or src missed some itself: what fits of the rest is still added. */
+    bool full = src->truncated;
     for (size_t a = 0; a < arch_count(); a++) {
         const struct recorded_arch *s = &src->arch[a];
         for (size_t i = 0; i < s->nnames; i++) {
@@ -192,6 +199,7 @@ int recorded_merge(struct recorded *dst, const struct recorded *src)
             added += r;
         }
     }
+    dst->truncated |= full; /* what src missed, dst misses too */
     return full ? -E2BIG : added;
 }
 

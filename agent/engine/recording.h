@@ -50,8 +50,9 @@ int recorded_add_number(struct recorded *r, int arch, uint32_t nr);
 int recorded_add_name(struct recorded *r, int arch, const char *name);
 
 /* Adds everything src holds to dst. Returns how many entries were new (0: dst already held
- * all of src), -E2BIG when a list of dst is full (dst then holds everything else of src), or
- * another negative errno (dst then holds part of src). */
+ * all of src), -E2BIG when a list of dst is full or src itself missed some (an add to it found
+ * its list full; dst then holds everything else of src), or another negative errno (dst then
+ * holds part of src). */
 int recorded_merge(struct recorded *dst, const struct recorded *src);
 
 /* The architectures with at least one name or number. */

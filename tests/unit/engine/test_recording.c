@@ -136,6 +136,29 @@ static void test_merge_past_full(void **state)
     assert_string_equal(names[0], "read");
 }
 
+/* One container's own list full (a program calling over 256 unknown numbers): what it missed is
+ * not lost without a word: a merge of it says -E2BIG (the caller notes it in the status), even
+ * into an empty recording, and brings everything it holds. */
+static void test_merge_of_a_truncated_source(void **state)
+{
+    _cleanup_(recorded_freep) struct recorded *dst = new_rec();
+    _cleanup_(recorded_freep) struct recorded *src = new_rec();
+    int x64 = arch("x86_64");
+    for (uint32_t i = 0; i < RECORDED_MAX_UNKNOWN; i++)
+        assert_int_equal(recorded_add_number(src, x64, 100000 + i), 1);
+    assert_int_equal(recorded_add_number(src, x64, 0), 1);
+    assert_int_equal(recorded_merge(dst, src), RECORDED_MAX_UNKNOWN + 1); /* nothing missed */
+    assert_int_equal(recorded_add_number(src, x64, 99999), -E2BIG);       /* missed */
+    _cleanup_(recorded_freep) struct recorded *fresh = new_rec();
+    assert_int_equal(recorded_merge(fresh, src), -E2BIG);
+    size_t n;
+    recorded_names(fresh, x64, &n);
+    assert_int_equal(n, 1);
+    /* And the recording that took it says so at its next merge too. */
+    _cleanup_(recorded_freep) struct recorded *later = new_rec();
+    assert_int_equal(recorded_merge(later, fresh), -E2BIG);
+}
+
 /* A pseudo-random recording over a few architectures. */
 static struct recorded *random_rec(unsigned *seed)
 {
@@ -395,11 +418,17 @@ static void test_render_quotes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_arch_of),         cmocka_unit_test(test_numbers_to_names),
-        cmocka_unit_test(test_names_refused),   cmocka_unit_test(test_bounds),
-        cmocka_unit_test(test_merge_past_full), cmocka_unit_test(test_merge_is_union),
-        cmocka_unit_test(test_json_round_trip), cmocka_unit_test(test_json_malformed),
-        cmocka_unit_test(test_render_decodes),  cmocka_unit_test(test_render_empty),
+        cmocka_unit_test(test_arch_of),
+        cmocka_unit_test(test_numbers_to_names),
+        cmocka_unit_test(test_names_refused),
+        cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_merge_past_full),
+        cmocka_unit_test(test_merge_is_union),
+        cmocka_unit_test(test_merge_of_a_truncated_source),
+        cmocka_unit_test(test_json_round_trip),
+        cmocka_unit_test(test_json_malformed),
+        cmocka_unit_test(test_render_decodes),
+        cmocka_unit_test(test_render_empty),
         cmocka_unit_test(test_render_quotes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
