@@ -64,6 +64,7 @@ struct want {
      * nothing: never kept for pods no recording covers. recording_wanted: what the engine
      * asked last is one (the bytes proven and written next). */
     bool recording, recording_wanted;
+    bool marked; /* the store's recording mark is (or may be) there (store_set_recording_mark) */
 };
 
 /* The folders watched, all by their paths: <root>/seccomp (itself, and its entry kscmp), the
@@ -380,6 +381,15 @@ static int write_done(struct reconciler *r, struct want *w, const char *rel, con
     w->present = true;
     if (!why) /* the engine's latest bytes (a restore puts back the bytes written before) */
         w->recording = w->recording_wanted;
+    if (!w->recording && w->marked) {
+        /* Not a recording profile any more: its mark goes (a mark left is only stricter: a
+         * file kept at a start is then removed rather than kept). */
+        struct kerr merr = {0};
+        if (store_set_recording_mark(r->s, rel, false, &merr) == 0)
+            w->marked = false;
+        else
+            log_warning("%s", merr.msg);
+    }
     w->pending = false;
     w->attempts = 0;
     free(w->pending_json);
@@ -401,12 +411,27 @@ static int write_done(struct reconciler *r, struct want *w, const char *rel, con
 
 /* Writes bytes to rel; on success w records them. A permanent error is not retried (it holds
  * no readiness back): the caller tells the pods (tell_refused). */
+/* Before bytes that are a recording profile (what the engine wants, or for a restore what was
+ * written) go to rel: the store's mark that says so across a restart, made durable first. 0,
+ * or why not (the bytes are then not written: retried as a failed write). */
+static int mark_before_write(struct reconciler *r, struct want *w, const char *rel, const char *why,
+                             struct kerr *err)
+{
+    if (!(why ? w->recording : w->recording_wanted) || w->marked)
+        return 0;
+    int q = store_set_recording_mark(r->s, rel, true, err);
+    w->marked = q == 0;
+    return q;
+}
+
 static int do_write(struct reconciler *r, struct want *w, const char *rel, const char *json,
                     size_t len, uint64_t event_us, const char *why)
 {
     struct kerr err = {0};
     bool changed = false;
-    int q = store_write(r->s, rel, json, len, &changed, &err);
+    int q = mark_before_write(r, w, rel, why, &err);
+    if (q == 0)
+        q = store_write(r->s, rel, json, len, &changed, &err);
     return write_done(r, w, rel, json, len, event_us, why, q, changed, &err, NULL);
 }
 
@@ -651,9 +676,19 @@ static void flush(struct reconciler *r)
         size_t k = 0;
         for (; i < n && k < cap; i++) {
             struct want *w = hmap_get(&r->wants, rels[i]);
-            if (w && w->batched) /* else superseded */
-                items[k++] =
-                    (struct store_item){.rel = rels[i], .data = w->batch_json, .len = w->batch_len};
+            if (!w || !w->batched) /* superseded */
+                continue;
+            struct kerr merr = {0};
+            int mq = mark_before_write(r, w, rels[i], NULL, &merr);
+            if (mq < 0) { /* not written: a failed write (retried) */
+                _cleanup_free_ char *json = TAKE_PTR(w->batch_json);
+                w->batched = false;
+                write_done(r, w, rels[i], json, w->batch_len, w->batch_event_us, NULL, mq, false,
+                           &merr, &json);
+                continue;
+            }
+            items[k++] =
+                (struct store_item){.rel = rels[i], .data = w->batch_json, .len = w->batch_len};
         }
         if (k)
             store_write_many(r->s, items, k, &tick);
@@ -1029,6 +1064,9 @@ static int load_one(const char *rel, enum store_kind kind, void *userdata)
     w->json = data;
     w->len = len;
     w->present = true;
+    /* A recording profile written before (its mark): not kept as it is should no recording
+     * cover it now (drop_recording_profile()). */
+    w->recording = w->marked = store_recording_mark(r->s, rel);
     return 0;
 }
 

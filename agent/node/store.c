@@ -38,6 +38,7 @@
 
 #include "base/log.h"
 #include "base/cleanup.h"
+#include "base/hash.h"
 #include "base/hmap.h"
 #include "base/names.h"
 #include "node/reaper.h"
@@ -48,6 +49,8 @@
 #define JSON_SUFFIX ".json"
 #define JSON_SUFFIX_LEN 5
 #define TMP_MARK ".kscmp-tmp-"
+/* The end of the name of a file's recording mark (store_set_recording_mark()). */
+#define MARK_SUFFIX ".kscmp-rec"
 #define TMP_MARK_LEN 11
 #define TMP_RANDOM_LEN 6
 
@@ -1025,6 +1028,60 @@ static enum store_kind kind_of_mode(mode_t mode)
     return S_ISLNK(mode) ? STORE_LINK : STORE_SPECIAL;
 }
 
+/* The name of file's recording mark in its folder: ".FILE.kscmp-rec", or, where that would not
+ * fit in a directory entry, the file's first 200 bytes and a hash of the whole name. */
+static void mark_name(const char *file, char *out, size_t size)
+{
+    if (strlen(file) + 1 + strlen(MARK_SUFFIX) <= NAME_MAX)
+        snprintf(out, size, ".%s%s", file, MARK_SUFFIX);
+    else
+        snprintf(out, size, ".%.200s-%016llx%s", file, (unsigned long long)fnv1a64_str(file),
+                 MARK_SUFFIX);
+}
+
+int store_set_recording_mark(struct store *s, const char *rel, bool on, struct kerr *err)
+{
+    struct ns_name n;
+    if (rel_parse(rel, &n) < 0)
+        return kerr_set(err, -EINVAL, "%s: not a NAMESPACE/NAME.json profile name",
+                        rel ? rel : "(null)");
+    _cleanup_close_ int nsfd = -1;
+    int r = ns_folder_open(s, n.ns, on, &nsfd, err);
+    if (r == -ENOENT && !on)
+        return 0;
+    if (r < 0)
+        return r;
+    char name[NAME_MAX + 1];
+    mark_name(n.name, name, sizeof(name));
+    if (on) {
+        int fd = openat(nsfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return kerr_set(err, -errno, "%s/%s/%s: create: %s", s->path, n.ns, name,
+                            strerror(errno));
+        close(fd);
+    } else if (unlinkat(nsfd, name, 0) < 0) {
+        if (errno == ENOENT)
+            return 0;
+        return kerr_set(err, -errno, "%s/%s/%s: unlink: %s", s->path, n.ns, name, strerror(errno));
+    }
+    if (fsync(nsfd) < 0)
+        return kerr_set(err, -errno, "%s/%s: fsync: %s", s->path, n.ns, strerror(errno));
+    return 0;
+}
+
+bool store_recording_mark(struct store *s, const char *rel)
+{
+    struct ns_name n;
+    struct kerr err = {0};
+    _cleanup_close_ int nsfd = -1;
+    if (rel_parse(rel, &n) < 0 || ns_folder_open(s, n.ns, false, &nsfd, &err) < 0)
+        return false;
+    char name[NAME_MAX + 1];
+    mark_name(n.name, name, sizeof(name));
+    struct stat st;
+    return fstatat(nsfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 int store_kind_of(struct store *s, const char *rel, enum store_kind *ret_kind, struct kerr *err)
 {
     struct ns_name n;
@@ -1144,8 +1201,11 @@ static int remove_rel(struct store *s, const char *rel, bool *ret_removed, struc
     int q = fstatat(nsfd, file, &st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
     if (q == -ENOENT) {
         /* Nothing to remove, so nothing to say: should someone have removed the file, its
-         * folder goes once empty if it can (on a read-only file system an unlink of nothing
-         * fails too). */
+         * mark goes, and its folder once empty if it can (on a read-only file system an
+         * unlink of nothing fails too). */
+        char mark[NAME_MAX + 1];
+        mark_name(file, mark, sizeof(mark));
+        (void)unlinkat(nsfd, mark, 0);
         if (unlinkat(kscmp_fd, ns, AT_REMOVEDIR) == 0)
             (void)fsync(kscmp_fd);
         return 0;
@@ -1156,8 +1216,13 @@ static int remove_rel(struct store *s, const char *rel, bool *ret_removed, struc
     if (unlinkat(nsfd, file, 0) < 0) {
         if (errno != ENOENT)
             return kerr_set(err, -errno, "%s/%s: unlink: %s", s->path, rel, strerror(errno));
-    } else if ((*ret_removed = true), fsync(nsfd) < 0) {
-        return kerr_set(err, -errno, "%s/%s: fsync: %s", s->path, ns, strerror(errno));
+    } else {
+        *ret_removed = true;
+        char mark[NAME_MAX + 1]; /* its recording mark goes with it, after it */
+        mark_name(file, mark, sizeof(mark));
+        (void)unlinkat(nsfd, mark, 0);
+        if (fsync(nsfd) < 0)
+            return kerr_set(err, -errno, "%s/%s: fsync: %s", s->path, ns, strerror(errno));
     }
 
     /* The namespace folder goes once empty; still holding other files is the usual case. */

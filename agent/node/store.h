@@ -207,4 +207,15 @@ int store_clean_temporaries(struct store *s, unsigned *ret_removed, struct kerr 
 /* True when rel is a well-formed "NAMESPACE/NAME.json". */
 bool store_rel_valid(const char *rel);
 
+/* A mark beside the file rel that its bytes are a recording profile (README: recording), which
+ * allows almost everything: across a restart it tells the reconciler that a file it would keep
+ * as it is must not be kept (nothing in the bytes tells). The mark is ".NAME.json.kscmp-rec"
+ * in the file's folder, a name no pod can reference; it goes with the file (store_remove()).
+ * on: made, and durable, before such bytes are written (the folder made if missing); off:
+ * removed once other bytes are. 0 or a negative errno (err says why). */
+int store_set_recording_mark(struct store *s, const char *rel, bool on, struct kerr *err);
+
+/* Whether the file rel has that mark (false when it cannot be told). */
+bool store_recording_mark(struct store *s, const char *rel);
+
 #endif

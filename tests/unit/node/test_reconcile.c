@@ -283,6 +283,77 @@ static void test_recording_profile_not_kept(void **state)
     }
 }
 
+/* The same across a restart (review-rec BUG 2's open half): a recording profile written, the
+ * agent stopped, the recording deleted meanwhile, and the policy invalid from the start: the
+ * next agent's first sync keeps the file as it is, and only the store's mark tells that it is
+ * a recording profile. Removed; a profile that is not one is kept (no mark), and the mark goes
+ * once the policies' profile replaces a recording profile. */
+static void test_recording_profile_not_kept_across_a_restart(void **state)
+{
+    struct fix f = {0};
+    fix_open(&f, false);
+    load_text(f.e, WEB_POD);
+    struct selector sel = {.present = true};
+    sel.match.v = calloc(1, sizeof(*sel.match.v));
+    assert_non_null(sel.match.v);
+    sel.match.v[0].key = strdup("app");
+    sel.match.v[0].value = strdup("web");
+    sel.match.n = 1;
+    assert_int_equal(engine_put_recording(f.e, "demo", "web", "rec", &sel), 0);
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    assert_true(store_recording_mark(f.s, "demo/web.json"));
+    fix_close(&f);
+
+    /* The next start: no recording, the policy invalid (its parent missing): kept as it was
+     * would be the recording profile. */
+    fix_open(&f, false);
+    load_text(f.e, WEB_POD);
+    load_text(f.e, POL("web", "  extends: missing\n"
+                              "  seccomp: {syscalls: [read, write], action: Allow}\n"));
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    _cleanup_free_ char *after = disk(&f, "demo/web.json");
+    assert_null(after);
+    assert_false(store_recording_mark(f.s, "demo/web.json"));
+    fix_close(&f);
+
+    /* A profile of the policies (no mark) kept as it is across a restart: stays. */
+    fix_open(&f, false);
+    load_text(f.e, WEB_POD);
+    load_text(f.e, POL("web", "  seccomp: {syscalls: [read, write], action: Allow}\n"));
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    _cleanup_free_ char *good = disk(&f, "demo/web.json");
+    assert_non_null(good);
+    fix_close(&f);
+    fix_open(&f, false);
+    load_text(f.e, WEB_POD);
+    load_text(f.e, POL("web", "  extends: missing\n"
+                              "  seccomp: {syscalls: [read, write], action: Allow}\n"));
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    _cleanup_free_ char *kept = disk(&f, "demo/web.json");
+    assert_non_null(kept);
+    assert_string_equal(kept, good);
+
+    /* Recorded, then the policies' profile again: the mark goes with the recording profile. */
+    load_text(f.e, POL("web", "  seccomp: {syscalls: [read, write], action: Allow}\n"));
+    struct selector sel2 = {.present = true};
+    sel2.match.v = calloc(1, sizeof(*sel2.match.v));
+    assert_non_null(sel2.match.v);
+    sel2.match.v[0].key = strdup("app");
+    sel2.match.v[0].value = strdup("web");
+    sel2.match.n = 1;
+    assert_int_equal(engine_put_recording(f.e, "demo", "web", "rec", &sel2), 0);
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    assert_true(store_recording_mark(f.s, "demo/web.json"));
+    assert_int_equal(engine_delete_recording(f.e, "demo", "web"), 0);
+    assert_int_equal(reconciler_sync(f.r, 0), 0);
+    _cleanup_free_ char *back = disk(&f, "demo/web.json");
+    assert_non_null(back);
+    assert_string_equal(back, good);
+    assert_false(store_recording_mark(f.s, "demo/web.json"));
+    fix_close(&f);
+    fix_remove(&f);
+}
+
 /* A kubelet root made for f (not opened) holding rel with bytes: what an earlier run left. */
 static void fix_dir_with(struct fix *f, const char *rel, const char *bytes)
 {
@@ -1549,6 +1620,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_new_profile_digested_once),
         cmocka_unit_test(test_invalid_keeps_last_good),
         cmocka_unit_test(test_recording_profile_not_kept),
+        cmocka_unit_test(test_recording_profile_not_kept_across_a_restart),
         cmocka_unit_test(test_gc_and_refusals),
         cmocka_unit_test(test_start_puts_back_mode_and_owner),
         cmocka_unit_test(test_remove_only_what_is_there),

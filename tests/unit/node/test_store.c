@@ -1308,6 +1308,58 @@ static void test_write_many_low_fd_limit(void **state)
     }
 }
 
+static int count_one(const char *rel, enum store_kind kind, void *userdata)
+{
+    (*(unsigned *)userdata)++;
+    return 0;
+}
+
+/* The recording mark: made (its folder too) and seen, ignored by store_list() (no profile's
+ * name), gone with its file, and then the folder goes; removed alone; a name too long for
+ * ".NAME.kscmp-rec" gets a shortened one. */
+static void test_recording_mark(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = open_ok(f);
+    struct kerr err = {0};
+    assert_false(store_recording_mark(s, "demo/web.json"));
+    assert_int_equal(store_set_recording_mark(s, "demo/web.json", false, &err), 0); /* none */
+    assert_int_equal(store_set_recording_mark(s, "demo/web.json", true, &err), 0);
+    assert_true(store_recording_mark(s, "demo/web.json"));
+    struct stat st;
+    assert_int_equal(stat(at(f, "seccomp/kscmp/demo/.web.json.kscmp-rec"), &st), 0);
+    write_ok(s, "demo/web.json", "{}", true);
+    unsigned n = 0;
+    assert_int_equal(store_list(s, count_one, &n, &err), 0);
+    assert_int_equal(n, 1);
+    bool removed = false;
+    assert_int_equal(store_remove(s, "demo/web.json", &removed, &err), 0);
+    assert_true(removed);
+    assert_false(store_recording_mark(s, "demo/web.json"));
+    assert_int_equal(stat(at(f, "seccomp/kscmp/demo"), &st), -1); /* the folder went too */
+
+    write_ok(s, "demo/web.json", "{}", true);
+    assert_int_equal(store_set_recording_mark(s, "demo/web.json", true, &err), 0);
+    assert_int_equal(store_set_recording_mark(s, "demo/web.json", true, &err), 0); /* again */
+    assert_int_equal(store_set_recording_mark(s, "demo/web.json", false, &err), 0);
+    assert_false(store_recording_mark(s, "demo/web.json"));
+    _cleanup_free_ char *got = slurp(at(f, "seccomp/kscmp/demo/web.json"));
+    assert_string_equal(got, "{}");
+
+    char rel[300];
+    memset(rel, 0, sizeof(rel));
+    strcpy(rel, "demo/");
+    memset(rel + 5, 'a', 250);
+    strcpy(rel + 255, ".json");
+    assert_int_equal(store_set_recording_mark(s, rel, true, &err), 0);
+    assert_true(store_recording_mark(s, rel));
+    assert_false(store_recording_mark(s, "demo/web.json"));
+    assert_int_equal(store_set_recording_mark(s, rel, false, &err), 0);
+    assert_false(store_recording_mark(s, rel));
+    assert_int_equal(store_set_recording_mark(s, "../web.json", true, &err), -EINVAL);
+    store_close(s);
+}
+
 /* Open descriptors of this process (those of /proc/self/fd, less the one reading it). */
 static int count_fds(void)
 {
@@ -1756,6 +1808,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_clean_temporaries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_many, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_many_low_fd_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recording_mark, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replaced_version_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
