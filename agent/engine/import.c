@@ -1848,8 +1848,10 @@ static int render_one(struct import_set *s, struct iprof *p, FILE *f, struct ker
             if (cmp_ient(&ents[w - 1], &ents[i]) == 0)
                 continue;
             if (ents[i].nargs == 0 && ents[w - 1].nargs == 0) {
-                /* Both unconditional: sorted by verdict, the later is more restrictive. */
-                ents[w - 1] = ents[i];
+                /* Both unconditional: the more restrictive (verdict_cmp: of two errnos the
+                 * lower, which the sort order puts first). */
+                if (verdict_cmp(ents[i].v, ents[w - 1].v) > 0)
+                    ents[w - 1] = ents[i];
                 continue;
             }
         }

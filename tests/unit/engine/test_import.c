@@ -505,6 +505,28 @@ static void test_output_shape(void **state)
     result_clear(&res);
 }
 
+/* One syscall in two unconditional entries with errnos: the more restrictive (the lower, as
+ * verdict_cmp ranks them; libseccomp keeps the first of the input, EPERM here), never the
+ * higher whatever the input's order. */
+static void test_duplicate_errnos_keep_the_lower(void **state)
+{
+    static const char *const texts[] = {
+        "{\"defaultAction\": \"SCMP_ACT_KILL_PROCESS\", \"syscalls\": ["
+        "{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ERRNO\"},"
+        "{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38}]}",
+        "{\"defaultAction\": \"SCMP_ACT_KILL_PROCESS\", \"syscalls\": ["
+        "{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38},"
+        "{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ERRNO\"}]}",
+    };
+    for (size_t i = 0; i < ELEMENTSOF(texts); i++) {
+        struct result res;
+        import_one(texts[i], &res);
+        expect_has(&res, "    action: Block\n    syscalls: [personality]\n");
+        expect_lacks(&res, "ENOSYS");
+        result_clear(&res);
+    }
+}
+
 /* Everything import writes is a manifest kscmp decodes, validates and compiles. */
 struct loaded {
     struct engine *e;
@@ -779,6 +801,7 @@ int main(void)
         cmocka_unit_test(test_docker_resolution),
         cmocka_unit_test(test_caps),
         cmocka_unit_test(test_output_shape),
+        cmocka_unit_test(test_duplicate_errnos_keep_the_lower),
         cmocka_unit_test(test_names_quoted_when_needed),
         cmocka_unit_test(test_masked_eq_outside_the_mask),
         cmocka_unit_test(test_spo_bases),
