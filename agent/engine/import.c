@@ -814,6 +814,11 @@ static int parse_profile_body(struct pctx *c, struct iprof *p, const struct ynod
         return r;
     if (archs && (r = parse_arch_list(c, archs, path, &p->arches)) < 0)
         return r;
+    /* runc and crun filter the node's own architecture whatever the list says (libseccomp's
+     * filter starts with it): its rules are enforced there too, and kept (review-imp BUG 2: a
+     * list without it lost the rules of syscalls only it has). */
+    if (p->arches)
+        p->arches |= 1u << c->s->o.arch;
     if (c->docker && (r = get_list(c, m, "archMap", "archMap", &amap)) < 0)
         return r;
     if (amap && amap->n && archs && archs->n)

@@ -508,6 +508,22 @@ static void test_output_shape(void **state)
 /* One syscall in two unconditional entries with errnos: the more restrictive (the lower, as
  * verdict_cmp ranks them; libseccomp keeps the first of the input, EPERM here), never the
  * higher whatever the input's order. */
+/* review-imp BUG 2: a list of architectures without the node's own (x86_64 here). runc and crun
+ * filter the node's architecture whatever the list says, so a rule of a syscall only it has
+ * (kexec_file_load is not on x86) is enforced there: kept, and x86_64 in the policy's arch. */
+static void test_architectures_without_the_node_s_own(void **state)
+{
+    struct result res;
+    import_one("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_X86\"], "
+               "\"syscalls\": [{\"names\": [\"kexec_file_load\", \"mkdir\"], "
+               "\"action\": \"SCMP_ACT_ERRNO\"}]}",
+               &res);
+    expect_has(&res, "    arch: [x86_64, x86]\n");
+    expect_has(&res, "    syscalls: [kexec_file_load, mkdir]\n");
+    expect_lacks(&res, "left out");
+    result_clear(&res);
+}
+
 static void test_duplicate_errnos_keep_the_lower(void **state)
 {
     static const char *const texts[] = {
@@ -802,6 +818,7 @@ int main(void)
         cmocka_unit_test(test_caps),
         cmocka_unit_test(test_output_shape),
         cmocka_unit_test(test_duplicate_errnos_keep_the_lower),
+        cmocka_unit_test(test_architectures_without_the_node_s_own),
         cmocka_unit_test(test_names_quoted_when_needed),
         cmocka_unit_test(test_masked_eq_outside_the_mask),
         cmocka_unit_test(test_spo_bases),
