@@ -524,6 +524,27 @@ static void test_architectures_without_the_node_s_own(void **state)
     result_clear(&res);
 }
 
+/* An entry Docker leaves out for this container (includes/excludes) that is stricter than the
+ * default is said on stderr, not only in a comment: the same file read by containerd or runc
+ * applies it. One looser than the default is only commented. */
+static void test_left_out_stricter_entry_is_said(void **state)
+{
+    struct result res;
+    import_one("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+               "{\"names\": [\"bpf\"], \"action\": \"SCMP_ACT_ERRNO\", "
+               "\"includes\": {\"minKernel\": \"99.0\"}},"
+               "{\"names\": [\"ptrace\"], \"action\": \"SCMP_ACT_ALLOW\", "
+               "\"includes\": {\"minKernel\": \"99.0\"}},"
+               "{\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_ERRNO\"}]}",
+               &res);
+    expect_has(&res, "syscalls[0] (bpf) left out");
+    expect_has(&res, "syscalls[1] (ptrace) left out");
+    assert_int_equal(res.nwarnings, 1);
+    assert_non_null(strstr(res.warnings[0], "syscalls[0] (bpf, SCMP_ACT_ERRNO) left out"));
+    assert_non_null(strstr(res.warnings[0], "(containerd, runc) applies it"));
+    result_clear(&res);
+}
+
 static void test_duplicate_errnos_keep_the_lower(void **state)
 {
     static const char *const texts[] = {
@@ -818,6 +839,7 @@ int main(void)
         cmocka_unit_test(test_caps),
         cmocka_unit_test(test_output_shape),
         cmocka_unit_test(test_duplicate_errnos_keep_the_lower),
+        cmocka_unit_test(test_left_out_stricter_entry_is_said),
         cmocka_unit_test(test_architectures_without_the_node_s_own),
         cmocka_unit_test(test_names_quoted_when_needed),
         cmocka_unit_test(test_masked_eq_outside_the_mask),
