@@ -240,6 +240,18 @@ static void test_invalid_keeps_last_good(void **state)
     fix_remove(&f);
 }
 
+/* A SeccompRecording "rec" of policy demo/web put into f's engine, selecting app=web. */
+static void record_web(struct fix *f)
+{
+    struct selector sel = {.present = true};
+    sel.match.v = calloc(1, sizeof(*sel.match.v));
+    assert_non_null(sel.match.v);
+    sel.match.v[0].key = strdup("app");
+    sel.match.v[0].value = strdup("web");
+    sel.match.n = 1;
+    assert_int_equal(engine_put_recording(f->e, "demo", "web", "rec", &sel), 0);
+}
+
 /* A recording profile (allow all) never outlives its recording. Recorded before the policy
  * exists (README: the policy need not exist yet), then the policy applied, invalid from the
  * start (no good version to fall back on), and the recording deleted: the file is not "kept
@@ -251,13 +263,7 @@ static void test_recording_profile_not_kept(void **state)
         struct fix f = {0};
         fix_open(&f, false);
         load_text(f.e, WEB_POD);
-        struct selector sel = {.present = true};
-        sel.match.v = calloc(1, sizeof(*sel.match.v));
-        assert_non_null(sel.match.v);
-        sel.match.v[0].key = strdup("app");
-        sel.match.v[0].value = strdup("web");
-        sel.match.n = 1;
-        assert_int_equal(engine_put_recording(f.e, "demo", "web", "rec", &sel), 0);
+        record_web(&f);
         assert_int_equal(reconciler_sync(f.r, 0), 0);
         _cleanup_free_ char *rec = disk(&f, "demo/web.json");
         assert_non_null(rec);
@@ -293,13 +299,7 @@ static void test_recording_profile_not_kept_across_a_restart(void **state)
     struct fix f = {0};
     fix_open(&f, false);
     load_text(f.e, WEB_POD);
-    struct selector sel = {.present = true};
-    sel.match.v = calloc(1, sizeof(*sel.match.v));
-    assert_non_null(sel.match.v);
-    sel.match.v[0].key = strdup("app");
-    sel.match.v[0].value = strdup("web");
-    sel.match.n = 1;
-    assert_int_equal(engine_put_recording(f.e, "demo", "web", "rec", &sel), 0);
+    record_web(&f);
     assert_int_equal(reconciler_sync(f.r, 0), 0);
     assert_true(store_recording_mark(f.s, "demo/web.json"));
     fix_close(&f);
@@ -335,13 +335,7 @@ static void test_recording_profile_not_kept_across_a_restart(void **state)
 
     /* Recorded, then the policies' profile again: the mark goes with the recording profile. */
     load_text(f.e, POL("web", "  seccomp: {syscalls: [read, write], action: Allow}\n"));
-    struct selector sel2 = {.present = true};
-    sel2.match.v = calloc(1, sizeof(*sel2.match.v));
-    assert_non_null(sel2.match.v);
-    sel2.match.v[0].key = strdup("app");
-    sel2.match.v[0].value = strdup("web");
-    sel2.match.n = 1;
-    assert_int_equal(engine_put_recording(f.e, "demo", "web", "rec", &sel2), 0);
+    record_web(&f);
     assert_int_equal(reconciler_sync(f.r, 0), 0);
     assert_true(store_recording_mark(f.s, "demo/web.json"));
     assert_int_equal(engine_delete_recording(f.e, "demo", "web"), 0);
