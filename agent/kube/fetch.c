@@ -207,16 +207,18 @@ int kube_fetch_list(struct kube_fetch *f, const char *path, size_t max_items,
         }
         const char *next =
             json_string_value(json_object_get(json_object_get(j, "metadata"), "continue"));
+        /* next lives in j: read before j goes. */
         bool same = next && cont && strcmp(next, cont) == 0;
+        bool more = next && *next;
         free(cont);
-        cont = next && *next ? strdup(next) : NULL;
+        cont = more ? strdup(next) : NULL;
         json_decref(j);
         if (r < 0)
             return r;
         if (same)
             return kerr_set(err, -EPROTO, "%s: the API server gave the same continue token twice",
                             path);
-        if (next && *next && !cont)
+        if (more && !cont)
             return -ENOMEM;
         if (!cont)
             return 0;
