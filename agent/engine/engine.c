@@ -1730,6 +1730,20 @@ int engine_contributors(struct engine *e, const struct pod *pod, const char *nam
     return 0;
 }
 
+/* Every reason the engine gives an Event (the unit tests check each Event against it). */
+static const char *const engine_reasons[] = {
+    "NoPolicy",        "PolicyInvalid",       "ProfileConflict",  "ProfileBlocksStartup",
+    "ProfileStricter", "ClusterPoliciesOnly", "NamespaceUnknown", "ProfileRefused",
+};
+
+bool engine_gives_reason(const char *reason)
+{
+    for (size_t i = 0; i < ELEMENTSOF(engine_reasons); i++)
+        if (strcmp(reason, engine_reasons[i]) == 0)
+            return true;
+    return false;
+}
+
 /* Hands the pod's Event to ops: the message formatted, the cause (or NULL) as given; normal:
  * of type Normal (engine_event.normal). */
 static int vemit(const struct sync_ops *ops, const struct pod *pod, const char *reason,
@@ -2443,12 +2457,16 @@ static bool names_file(const char *message, const char *rel)
 int engine_pod_event_now(struct engine *e, const char *ns, const char *name, const char *reason,
                          const char *message)
 {
+    if (!engine_gives_reason(reason))
+        return -EOPNOTSUPP;
+    /* A ProfileRefused the engine does not find may be the node's (a proof, a write). */
+    int none = strcmp(reason, "ProfileRefused") == 0 ? -EOPNOTSUPP : 0;
     _cleanup_free_ char *key = NULL;
     if (asprintf(&key, "%s/%s", ns, name) < 0)
         return -ENOMEM;
     struct podstate *ps = hmap_get(&e->pods, key);
     if (!ps)
-        return 0;
+        return none;
     for (size_t i = 0; i < ps->nrefused; i++)
         if (strcmp(reason, "ProfileRefused") == 0 && strcmp(message, ps->refused[i]) == 0)
             return 1;
@@ -2467,7 +2485,7 @@ int engine_pod_event_now(struct engine *e, const char *ns, const char *name, con
         if (r < 0)
             return r;
     }
-    return m.found;
+    return m.found ? 1 : none;
 }
 
 static int cmp_str(const void *a, const void *b)

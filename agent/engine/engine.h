@@ -248,11 +248,15 @@ void engine_touch_all(struct engine *e);
 int engine_compute_file(struct engine *e, const char *rel, const struct sync_ops *ops);
 
 /* Whether a sync would give pod ns/name the Event reason/message now: its references refused
- * and its files computed afresh (without changing what sync will report). 1 yes, 0 no (the
- * pod is not known), -ENOMEM. The node agent's own ProfileRefused Events (a proof's refusal, a
- * failed write) are not the engine's: it answers 0 for them. */
+ * and its files computed afresh (without changing what sync will report). 1 yes, 0 no (also
+ * when the pod is not known), -ENOMEM. -EOPNOTSUPP: not the engine's to say, a reason it never
+ * gives, or a ProfileRefused it would not give (the node agent's own: a proof's refusal, a
+ * failed write). */
 int engine_pod_event_now(struct engine *e, const char *ns, const char *name, const char *reason,
                          const char *message);
+
+/* Whether reason is one the engine gives Events (engine_pod_event_now() answers for these). */
+bool engine_gives_reason(const char *reason);
 
 /* The files the pods reference now, sorted; the caller frees the array, not the strings. */
 int engine_list_files(const struct engine *e, const char ***ret, size_t *ret_n);

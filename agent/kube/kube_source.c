@@ -310,24 +310,13 @@ static void on_listed(struct reflector *r, void *userdata)
     malloc_trim(0); /* the list pages and their trees are freed: give the pages back */
 }
 
-/* Whether an Event that waited for its pod's budget is still owed. The engine's reasons are
- * asked of the engine; a ProfileRefused it does not make may be the node's (a proof, a write:
- * not known here) and goes, as a ProfileStale does. */
+/* Whether an Event that waited for its pod's budget is still owed: the engine answers for its
+ * own reasons; another (a ProfileStale, the node's ProfileRefused) is -EOPNOTSUPP and goes. */
 static int event_owed(const char *ns, const char *name, const char *reason, const char *message,
                       void *userdata)
 {
-    static const char *const engine_only[] = {
-        "NoPolicy",        "PolicyInvalid",       "ProfileConflict",  "ProfileBlocksStartup",
-        "ProfileStricter", "ClusterPoliciesOnly", "NamespaceUnknown",
-    };
     struct kubesrc *src = userdata;
-    bool engine_alone = false;
-    for (size_t i = 0; i < ELEMENTSOF(engine_only) && !engine_alone; i++)
-        engine_alone = strcmp(reason, engine_only[i]) == 0;
-    if (!engine_alone && strcmp(reason, "ProfileRefused") != 0)
-        return -EOPNOTSUPP;
-    int r = engine_pod_event_now(src->e, ns, name, reason, message);
-    return r == 0 && !engine_alone ? -EOPNOTSUPP : r;
+    return engine_pod_event_now(src->e, ns, name, reason, message);
 }
 
 int kubesrc_new(struct kube *k, struct engine *e, struct evloop *l, struct metrics *m,

@@ -112,6 +112,8 @@ static int rec_event_cb(const struct engine_event *ev, void *userdata)
     struct revent *e = &r->ev[r->nev++];
     assert_non_null(ev->pod);
     assert_non_null(ev->message);
+    /* engine_pod_event_now() answers only for the reasons listed. */
+    assert_true(engine_gives_reason(ev->reason));
     if (asprintf(&e->pod, "%s/%s", ev->pod->ns, ev->pod->name) < 0)
         fail();
     e->reason = strdup(ev->reason);
@@ -607,9 +609,14 @@ static void test_pod_event_now(void **state)
     assert_int_equal(engine_pod_event_now(e, "demo", "p", "NoPolicy", nopolicy), 1);
     assert_int_equal(engine_pod_event_now(e, "demo", "q", "ProfileRefused", refused), 1);
     assert_int_equal(engine_pod_event_now(e, "demo", "p", "NoPolicy", "another message"), 0);
-    assert_int_equal(engine_pod_event_now(e, "demo", "p", "ProfileRefused", nopolicy), 0);
     assert_int_equal(engine_pod_event_now(e, "demo", "q", "NoPolicy", nopolicy), 0);
     assert_int_equal(engine_pod_event_now(e, "demo", "nobody", "NoPolicy", nopolicy), 0);
+    /* Not the engine's to say: a reason it never gives, a ProfileRefused it would not give
+     * (a proof's, a write's), known pod or not. */
+    assert_int_equal(engine_pod_event_now(e, "demo", "p", "ProfileRefused", nopolicy), -EOPNOTSUPP);
+    assert_int_equal(engine_pod_event_now(e, "demo", "nobody", "ProfileRefused", refused),
+                     -EOPNOTSUPP);
+    assert_int_equal(engine_pod_event_now(e, "demo", "p", "ProfileStale", nopolicy), -EOPNOTSUPP);
     /* The cause ends: no longer owed; the next sync writes the file (it was not computed for
      * sync by the question). */
     load(e, OBJS(POL("none", "  seccomp: {syscalls: [read], action: Allow}\n")));

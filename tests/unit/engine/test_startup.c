@@ -54,6 +54,7 @@ static int srec_event(const struct engine_event *ev, void *userdata)
 {
     struct srec *r = userdata;
     assert_true(r->nev < ARRAY_SIZE(r->ev));
+    assert_true(engine_gives_reason(ev->reason));
     if (asprintf(&r->ev[r->nev++], "%s/%s %s: %s", ev->pod->ns, ev->pod->name, ev->reason,
                  ev->message) < 0)
         fail();
