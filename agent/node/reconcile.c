@@ -1036,7 +1036,7 @@ static void schedule_retry(struct reconciler *r)
     evtimer_arm(r->retry_timer, next > now ? next - now : 0);
 }
 
-static int load_one(const char *rel, enum store_kind kind, void *userdata)
+static int load_one(const char *rel, enum store_kind kind, bool marked, void *userdata)
 {
     struct reconciler *r = userdata;
     if (kind != STORE_FILE) {
@@ -1066,7 +1066,7 @@ static int load_one(const char *rel, enum store_kind kind, void *userdata)
     w->present = true;
     /* A recording profile written before (its mark): not kept as it is should no recording
      * cover it now (drop_recording_profile()). */
-    w->recording = w->marked = store_recording_mark(r->s, rel);
+    w->recording = w->marked = marked;
     return 0;
 }
 
@@ -1415,7 +1415,7 @@ int reconciler_start(struct reconciler *r, struct kerr *err)
         return kerr_set(err, q, "%s", cerr.msg);
     if (removed)
         log_info("removed %u temporary file(s) left by an interrupted write", removed);
-    q = store_list(r->s, load_one, r, err);
+    q = store_list_marked(r->s, load_one, r, err);
     if (q < 0)
         return q;
     log_info("%zu profile(s) on disk below %s", r->wants.n, store_path(r->s));

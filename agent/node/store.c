@@ -1039,6 +1039,14 @@ static void mark_name(const char *file, char *out, size_t size)
                  MARK_SUFFIX);
 }
 
+/* Removes file's recording mark from the folder nsfd, if there: best effort. */
+static void drop_mark(int nsfd, const char *file)
+{
+    char mark[NAME_MAX + 1];
+    mark_name(file, mark, sizeof(mark));
+    (void)unlinkat(nsfd, mark, 0);
+}
+
 int store_set_recording_mark(struct store *s, const char *rel, bool on, struct kerr *err)
 {
     struct ns_name n;
@@ -1203,9 +1211,7 @@ static int remove_rel(struct store *s, const char *rel, bool *ret_removed, struc
         /* Nothing to remove, so nothing to say: should someone have removed the file, its
          * mark goes, and its folder once empty if it can (on a read-only file system an
          * unlink of nothing fails too). */
-        char mark[NAME_MAX + 1];
-        mark_name(file, mark, sizeof(mark));
-        (void)unlinkat(nsfd, mark, 0);
+        drop_mark(nsfd, file);
         if (unlinkat(kscmp_fd, ns, AT_REMOVEDIR) == 0)
             (void)fsync(kscmp_fd);
         return 0;
@@ -1218,9 +1224,7 @@ static int remove_rel(struct store *s, const char *rel, bool *ret_removed, struc
             return kerr_set(err, -errno, "%s/%s: unlink: %s", s->path, rel, strerror(errno));
     } else {
         *ret_removed = true;
-        char mark[NAME_MAX + 1]; /* its recording mark goes with it, after it */
-        mark_name(file, mark, sizeof(mark));
-        (void)unlinkat(nsfd, mark, 0);
+        drop_mark(nsfd, file); /* its recording mark goes with it, after it */
         if (fsync(nsfd) < 0)
             return kerr_set(err, -errno, "%s/%s: fsync: %s", s->path, ns, strerror(errno));
     }
@@ -1295,6 +1299,7 @@ static int kscmp_dir_open(struct store *s, DIR **ret_dir, struct kerr *err)
 struct rel_item {
     char *rel;
     enum store_kind kind;
+    bool marked; /* a file with its recording mark beside it */
 };
 
 struct rel_list {
@@ -1325,8 +1330,64 @@ static int rel_list_add(struct rel_list *l, const char *ns, const char *file, en
         rel = NULL;
     if (!rel)
         return -ENOMEM;
-    l->items[l->n++] = (struct rel_item){rel, kind};
+    l->items[l->n++] = (struct rel_item){rel, kind, false};
     return 0;
+}
+
+struct name_list {
+    char **v;
+    size_t n, cap;
+};
+
+static void name_list_free(struct name_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+}
+
+static int name_list_add(struct name_list *l, const char *name)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        char **v = realloc(l->v, cap * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    if (!(l->v[l->n] = strdup(name)))
+        return -ENOMEM;
+    l->n++;
+    return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Marks the items l->items[from..] (files of one folder, relative "NS/FILE") whose recording
+ * mark is among the n names of marks (sorted here). */
+static void rel_list_set_marks(struct rel_list *l, size_t from, char **marks, size_t n)
+{
+    if (n == 0)
+        return;
+    qsort(marks, n, sizeof(*marks), cmp_name);
+    for (size_t i = from; i < l->n; i++) {
+        char mark[NAME_MAX + 1];
+        const char *file = strchr(l->items[i].rel, '/') + 1;
+        mark_name(file, mark, sizeof(mark));
+        const char *key = mark;
+        l->items[i].marked = bsearch(&key, marks, n, sizeof(*marks), cmp_name) != NULL;
+    }
+}
+
+/* Whether name is a recording mark's (".NAME.kscmp-rec"). */
+static bool is_mark(const char *name)
+{
+    size_t len = strlen(name), suffix = strlen(MARK_SUFFIX);
+    return name[0] == '.' && len > suffix + 1 && strcmp(name + len - suffix, MARK_SUFFIX) == 0;
 }
 
 static int rel_item_cmp(const void *a, const void *b)
@@ -1335,9 +1396,10 @@ static int rel_item_cmp(const void *a, const void *b)
 }
 
 /* Appends the namespace folders below kscmp to l, and with files the entries at a profile's
- * name in them that are not folders; only_ns (may be NULL): of that namespace only. */
-static int rel_list_collect(struct store *s, struct rel_list *l, bool files, const char *only_ns,
-                            struct kerr *err)
+ * name in them that are not folders (with_marks: each file's recording mark told);
+ * only_ns (may be NULL): of that namespace only. */
+static int rel_list_collect(struct store *s, struct rel_list *l, bool files, bool with_marks,
+                            const char *only_ns, struct kerr *err)
 {
     _cleanup_closedir_ DIR *d = NULL;
     int r = kscmp_dir_open(s, &d, err);
@@ -1360,8 +1422,15 @@ static int rel_list_collect(struct store *s, struct rel_list *l, bool files, con
                 return kerr_set(err, -ENOMEM, "%s: out of memory", s->path);
             continue;
         }
+        size_t from = l->n;
+        _cleanup_(name_list_free) struct name_list marks = {0}; /* with_marks: those here */
         struct dirent *fe;
         while ((errno = 0, fe = readdir(sub))) {
+            if (with_marks && is_mark(fe->d_name)) {
+                if (name_list_add(&marks, fe->d_name) < 0)
+                    return kerr_set(err, -ENOMEM, "%s: out of memory", s->path);
+                continue;
+            }
             if (!file_valid(fe->d_name))
                 continue;
             struct stat st;
@@ -1373,6 +1442,7 @@ static int rel_list_collect(struct store *s, struct rel_list *l, bool files, con
         }
         if (errno != 0)
             return kerr_set(err, -errno, "%s/%s: readdir: %s", s->path, ns, strerror(errno));
+        rel_list_set_marks(l, from, marks.v, marks.n);
     }
     if (errno != 0)
         return kerr_set(err, -errno, "%s: readdir: %s", s->path, strerror(errno));
@@ -1380,10 +1450,10 @@ static int rel_list_collect(struct store *s, struct rel_list *l, bool files, con
 }
 
 /* What rel_list_collect() finds, sorted. */
-static int rel_list_sorted(struct store *s, struct rel_list *l, bool files, const char *only_ns,
-                           struct kerr *err)
+static int rel_list_sorted(struct store *s, struct rel_list *l, bool files, bool with_marks,
+                           const char *only_ns, struct kerr *err)
 {
-    int r = rel_list_collect(s, l, files, only_ns, err);
+    int r = rel_list_collect(s, l, files, with_marks, only_ns, err);
     if (r < 0)
         return r;
     if (l->n > 1)
@@ -1396,9 +1466,20 @@ int store_list_in(struct store *s, const char *ns,
                   struct kerr *err)
 {
     _cleanup_(rel_list_free) struct rel_list l = {0};
-    int r = rel_list_sorted(s, &l, true, ns, err);
+    int r = rel_list_sorted(s, &l, true, false, ns, err);
     for (size_t i = 0; r == 0 && i < l.n; i++)
         r = cb(l.items[i].rel, l.items[i].kind, userdata);
+    return r;
+}
+
+int store_list_marked(struct store *s,
+                      int (*cb)(const char *rel, enum store_kind kind, bool marked, void *userdata),
+                      void *userdata, struct kerr *err)
+{
+    _cleanup_(rel_list_free) struct rel_list l = {0};
+    int r = rel_list_sorted(s, &l, true, true, NULL, err);
+    for (size_t i = 0; r == 0 && i < l.n; i++)
+        r = cb(l.items[i].rel, l.items[i].kind, l.items[i].marked, userdata);
     return r;
 }
 
@@ -1412,7 +1493,7 @@ int store_list_namespaces(struct store *s, int (*cb)(const char *ns, void *userd
                           void *userdata, struct kerr *err)
 {
     _cleanup_(rel_list_free) struct rel_list l = {0};
-    int r = rel_list_sorted(s, &l, false, NULL, err);
+    int r = rel_list_sorted(s, &l, false, false, NULL, err);
     for (size_t i = 0; r == 0 && i < l.n; i++)
         r = cb(l.items[i].rel, userdata);
     return r;

@@ -196,6 +196,12 @@ int store_list_in(struct store *s, const char *ns,
                   int (*cb)(const char *rel, enum store_kind kind, void *userdata), void *userdata,
                   struct kerr *err);
 
+/* store_list(), each file told with whether its recording mark (store_recording_mark()) is
+ * beside it: one walk of the folders, not a look per file. */
+int store_list_marked(struct store *s,
+                      int (*cb)(const char *rel, enum store_kind kind, bool marked, void *userdata),
+                      void *userdata, struct kerr *err);
+
 /* Calls cb for every namespace folder (a real folder with a namespace's name) below
  * seccomp/kscmp, whatever it holds. Stops at the first non-zero cb result. */
 int store_list_namespaces(struct store *s, int (*cb)(const char *ns, void *userdata),

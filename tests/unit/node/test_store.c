@@ -1314,6 +1314,22 @@ static int count_one(const char *rel, enum store_kind kind, void *userdata)
     return 0;
 }
 
+struct marked_seen {
+    char *rel[8];
+    bool marked[8];
+    size_t n;
+};
+
+static int collect_marked(const char *rel, enum store_kind kind, bool marked, void *userdata)
+{
+    struct marked_seen *m = userdata;
+    assert_int_equal(kind, STORE_FILE);
+    assert_true(m->n < 8);
+    m->rel[m->n] = strdup(rel);
+    m->marked[m->n++] = marked;
+    return 0;
+}
+
 /* The recording mark: made (its folder too) and seen, ignored by store_list() (no profile's
  * name), gone with its file, and then the folder goes; removed alone; a name too long for
  * ".NAME.kscmp-rec" gets a shortened one. */
@@ -1354,6 +1370,23 @@ static void test_recording_mark(void **state)
     assert_int_equal(store_set_recording_mark(s, rel, true, &err), 0);
     assert_true(store_recording_mark(s, rel));
     assert_false(store_recording_mark(s, "demo/web.json"));
+    /* store_list_marked() tells the same from one walk: the long name marked (its file
+     * written), web.json not; a mark whose file is gone lists nothing. */
+    write_ok(s, rel, "{}", true);
+    write_ok(s, "demo/zz.json", "{}", true);
+    assert_int_equal(store_set_recording_mark(s, "demo/zz.json", true, &err), 0);
+    assert_int_equal(store_set_recording_mark(s, "demo/gone.json", true, &err), 0);
+    struct marked_seen seen = {0};
+    assert_int_equal(store_list_marked(s, collect_marked, &seen, &err), 0);
+    assert_int_equal(seen.n, 3);
+    assert_string_equal(seen.rel[0], rel);
+    assert_true(seen.marked[0]);
+    assert_string_equal(seen.rel[1], "demo/web.json");
+    assert_false(seen.marked[1]);
+    assert_string_equal(seen.rel[2], "demo/zz.json");
+    assert_true(seen.marked[2]);
+    for (size_t i = 0; i < seen.n; i++)
+        free(seen.rel[i]);
     assert_int_equal(store_set_recording_mark(s, rel, false, &err), 0);
     assert_false(store_recording_mark(s, rel));
     assert_int_equal(store_set_recording_mark(s, "../web.json", true, &err), -EINVAL);
