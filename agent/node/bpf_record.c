@@ -497,10 +497,10 @@ int bpf_recorder_owner(struct bpf_recorder *r, uint64_t cgroup, char *ret_record
     return 0;
 }
 
-void bpf_recorder_prune_owners(struct bpf_recorder *r,
-                               bool (*keep)(uint64_t cgroup, void *userdata), void *userdata)
+/* Deletes the entries of the map fd (keyed by cgroup id) keep() does not want: at most 256 a
+ * call (the rest at the next). */
+static void prune_map(int fd, bool (*keep)(uint64_t cgroup, void *userdata), void *userdata)
 {
-    int fd = r->fds[M_OWNERS];
     uint64_t key, prev = 0, drop[256];
     size_t ndrop = 0;
     bool first = true;
@@ -514,6 +514,18 @@ void bpf_recorder_prune_owners(struct bpf_recorder *r,
     }
     for (size_t i = 0; i < ndrop; i++)
         bpf_map_delete_elem(fd, &drop[i]);
+}
+
+void bpf_recorder_prune_owners(struct bpf_recorder *r,
+                               bool (*keep)(uint64_t cgroup, void *userdata), void *userdata)
+{
+    prune_map(r->fds[M_OWNERS], keep, userdata);
+}
+
+void bpf_recorder_prune_ignored(struct bpf_recorder *r,
+                                bool (*keep)(uint64_t cgroup, void *userdata), void *userdata)
+{
+    prune_map(r->fds[M_IGNORED], keep, userdata);
 }
 
 void bpf_recorder_forget_old(struct bpf_recorder *r, uint64_t cgroup)

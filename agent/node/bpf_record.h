@@ -88,6 +88,11 @@ int bpf_recorder_forget(struct bpf_recorder *r, uint64_t cgroup, bool ignore);
 void bpf_recorder_prune_owners(struct bpf_recorder *r,
                                bool (*keep)(uint64_t cgroup, void *userdata), void *userdata);
 
+/* Stops ignoring the cgroups keep() says are no longer wanted (the ignored map is bounded:
+ * full, containers of pods not recorded would take room in the pods map again). */
+void bpf_recorder_prune_ignored(struct bpf_recorder *r,
+                                bool (*keep)(uint64_t cgroup, void *userdata), void *userdata);
+
 /* Forgets what a replaced program gathered for a container (ours keeps its own entry). */
 void bpf_recorder_forget_old(struct bpf_recorder *r, uint64_t cgroup);
 

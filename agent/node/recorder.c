@@ -343,6 +343,15 @@ static int reference(struct collect *c, uint64_t a, uint64_t b)
     return 0;
 }
 
+/* A container is ignored while its cgroup exists: one gone will not run again (a cgroup id is
+ * not reused while the system runs). */
+static bool ignored_wanted(uint64_t cgroup, void *userdata)
+{
+    struct collect *c = userdata;
+    const char *uid, *name;
+    return pod_cgroups_container(c->r->cgroups, cgroup, &uid, &name) == 0;
+}
+
 /* An owner note is kept while its cgroup exists or an entry still needs it. */
 static bool owner_wanted(uint64_t cgroup, void *userdata)
 {
@@ -458,6 +467,7 @@ int recorder_collect(struct recorder *r, int (*cb)(const struct recorder_seen *s
     if (e == 0) {
         qsort(c.referenced, c.nreferenced, sizeof(uint64_t), cmp_u64);
         bpf_recorder_prune_owners(r->bpf, owner_wanted, &c);
+        bpf_recorder_prune_ignored(r->bpf, ignored_wanted, &c);
     }
     free(c.referenced);
     if (e == 0) {

@@ -170,6 +170,14 @@ def scenario(tree, tmp, pins):
     check(not any(pod == u["other"] for _, pod in s) and
           not any("sync" in e.get("x86_64", ()) for e in s.values()),
           "a pod that is not recorded: nothing of it reported (sync)", s)
+    ign = p.cmd("ignored")
+    check(ign == ["ignored 1"], "the container of a pod that is not recorded is ignored", ign)
+    # Its container gone, it is ignored no longer (the map is bounded: a busy node's containers
+    # that come and go would fill it, and then take room in the map of recorded ones).
+    os.rmdir(cg["other"])
+    p.cmd("collect")
+    ign = p.cmd("ignored")
+    check(ign == ["ignored 0"], "a gone container is no longer ignored", ign)
 
     a32 = assemble(tmp, "a32", open(os.path.join(ROOT, "tests", "record", "arch32.S")).read(), m32=True)
     odd = assemble(tmp, "odd", ODD)

@@ -137,6 +137,23 @@ int main(int argc, char **argv)
             }
             if (fd >= 0)
                 close(fd);
+        } else if (strcmp(a, "ignored") == 0) {
+            /* How many cgroups the pinned program ignores. */
+            char path[4096];
+            snprintf(path, sizeof(path), "%s/ignored", o.pin_dir ? o.pin_dir : "");
+            int fd = bpf_obj_get(path);
+            if (fd < 0) {
+                printf("error %s: %s\n", path, strerror(errno));
+            } else {
+                uint64_t key, prev = 0;
+                unsigned n = 0;
+                while (n < 1000000 && bpf_map_get_next_key(fd, n ? &prev : NULL, &key) == 0) {
+                    prev = key;
+                    n++;
+                }
+                printf("ignored %u\n", n);
+                close(fd);
+            }
         } else if (strcmp(a, "close") == 0) {
             break;
         } else if (strcmp(a, "destroy") == 0) {
