@@ -38,8 +38,10 @@ struct recorder {
     size_t nanchors;
     struct former *former; /* pods recorded until lately */
     size_t nformer;
-    uint64_t *reported_gone; /* gone containers the last collect reported */
+    uint64_t *reported_gone; /* gone containers the last collect reported, sorted */
     size_t nreported_gone;
+    uint64_t *unowned_gone; /* gone containers nobody owned at the last collect, sorted */
+    size_t nunowned_gone;
 };
 
 static int cmp_tracked(const void *a, const void *b)
@@ -116,6 +118,7 @@ void recorder_free(struct recorder *r)
     free(r->pods);
     free(r->others);
     free(r->reported_gone);
+    free(r->unowned_gone);
     free(r->former);
     free(r);
 }
@@ -254,6 +257,7 @@ void recorder_stop(struct recorder *r)
     r->bpf = NULL;
     r->nanchors = 0;
     r->nreported_gone = 0;
+    r->nunowned_gone = 0;
 }
 
 bool recorder_active(const struct recorder *r)
@@ -293,6 +297,8 @@ struct collect {
     bool persisted;
     uint64_t *gone; /* gone containers reported now */
     size_t ngone, capgone;
+    uint64_t *unowned; /* gone containers nobody owns now */
+    size_t nunowned, capunowned;
     int (*cb)(const struct recorder_seen *s, void *userdata);
     void *userdata;
     uint64_t *forget; /* containers to forget once the walk is over */
@@ -326,6 +332,25 @@ static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
+}
+
+static int u64_push(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 32;
+        uint64_t *nv = realloc(*v, ncap * sizeof(*nv));
+        if (!nv)
+            return -ENOMEM;
+        *v = nv;
+        *cap = ncap;
+    }
+    (*v)[(*n)++] = x;
+    return 0;
+}
+
+static bool u64_in(const uint64_t *v, size_t n, uint64_t x)
+{
+    return n && bsearch(&x, v, n, sizeof(*v), cmp_u64);
 }
 
 static int reference(struct collect *c, uint64_t a, uint64_t b)
@@ -404,11 +429,8 @@ static int collect_entry(const struct bpf_recorder_entry *e, void *userdata)
     int ref = reference(c, e->cgroup, e->pod);
     if (ref < 0)
         return ref;
-    if (gone && c->persisted) {
-        for (size_t i = 0; i < r->nreported_gone; i++)
-            if (r->reported_gone[i] == e->cgroup)
-                return later_forget(c, e->cgroup, FORGET); /* reported, and now durable */
-    }
+    if (gone && c->persisted && u64_in(r->reported_gone, r->nreported_gone, e->cgroup))
+        return later_forget(c, e->cgroup, FORGET); /* reported, and now durable */
     if (recording_uid) {
         struct recorder_seen s = {.recording_uid = recording_uid,
                                   .pod_uid = pod_uid,
@@ -423,20 +445,16 @@ static int collect_entry(const struct bpf_recorder_entry *e, void *userdata)
      * pod that is not recorded: forget it and ignore it from now on. What a replaced program
      * gathered for a recorded one was reported: ours goes on. A pod the agent does not know
      * yet: keep it. */
-    if (gone && !recording_uid)
-        return later_forget(c, e->cgroup, FORGET); /* nobody to give it to */
-    if (gone) {
-        if (c->ngone == c->capgone) {
-            size_t cap = c->capgone ? c->capgone * 2 : 32;
-            uint64_t *v = realloc(c->gone, cap * sizeof(*v));
-            if (!v)
-                return -ENOMEM;
-            c->gone = v;
-            c->capgone = cap;
-        }
-        c->gone[c->ngone++] = e->cgroup;
-        return 0;
+    if (gone && !recording_uid) {
+        /* Nobody to give it to, twice in a row: forgotten. Once only, it may be a container
+         * made after this collect's scan of the cgroups, of a pod the agent is about to learn
+         * of (its first calls, the runtime's and the loader's, would go). */
+        if (u64_in(r->unowned_gone, r->nunowned_gone, e->cgroup))
+            return later_forget(c, e->cgroup, FORGET);
+        return u64_push(&c->unowned, &c->nunowned, &c->capunowned, e->cgroup);
     }
+    if (gone)
+        return u64_push(&c->gone, &c->ngone, &c->capgone, e->cgroup);
     if (recording_uid && e->from_old)
         return later_forget(c, e->cgroup, FORGET_OLD);
     if (!recording_uid && is_other(r, pod_uid))
@@ -471,11 +489,17 @@ int recorder_collect(struct recorder *r, int (*cb)(const struct recorder_seen *s
     }
     free(c.referenced);
     if (e == 0) {
+        qsort(c.gone, c.ngone, sizeof(uint64_t), cmp_u64);
+        qsort(c.unowned, c.nunowned, sizeof(uint64_t), cmp_u64);
         free(r->reported_gone);
         r->reported_gone = c.gone;
         r->nreported_gone = c.ngone;
+        free(r->unowned_gone);
+        r->unowned_gone = c.unowned;
+        r->nunowned_gone = c.nunowned;
     } else {
         free(c.gone);
+        free(c.unowned);
     }
     if (e < 0)
         return kerr_set(err, e, "reading the recorder's maps: %s", strerror(-e));

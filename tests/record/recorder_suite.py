@@ -234,6 +234,25 @@ def scenario(tree, tmp, pins):
           "attributed (the program kept its cgroup's name)", s)
     p.cmd("collect persisted")
 
+    # A container that ran and went before the agent knew its pod (an init container, or one
+    # made after a collect's scan of the cgroups): kept for one more collect, so that once the
+    # pod is known its calls are still attributed.
+    u["new"] = str(uuid.uuid4())
+    quick = tree.container(u["new"], "burstable", "init")
+    tree.run(quick, BUSYBOX, "uptime")
+    os.rmdir(quick)
+    s = seen(p.cmd("collect"), gone=True)
+    check(not any(pod == u["new"] for _, pod in s), "a gone container of a pod not known: not reported", s)
+    p.cmd(f"track {u['burst']} rec-burst")
+    p.cmd(f"track {u['new']} rec-new")
+    p.cmd("apply")
+    s = seen(p.cmd("collect"), gone=True)
+    check("sysinfo" in s.get(("rec-new", u["new"]), {}).get("x86_64", ()),
+          "its pod known at the next collect: its calls attributed to it (sysinfo)", s)
+    p.cmd("collect persisted")
+    p.cmd(f"track {u['burst']} rec-burst")
+    p.cmd("apply")
+
     # The agent goes; the pinned program keeps recording; the next agent takes it over.
     p.close()
     tree.run(cg["burst"], BUSYBOX, "chmod", "644", "/dev/null")
