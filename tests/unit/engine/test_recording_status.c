@@ -322,6 +322,52 @@ static void test_malformed_server(void **state)
     }
 }
 
+/* The server's entries: the first of each name kept (a repeat dropped), ours replaced, and at
+ * most RECORDING_MAX_NODES, the first in the server's order; the result sorted by name. */
+static void test_server_entries_repeats_and_cap(void **state)
+{
+    (void)state;
+    json_t *list = json_array();
+    /* n5001..n0 (reversed), each twice (the second says pods 9), ours (n1) among them. */
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = RECORDING_MAX_NODES + 1; k >= 0; k--) {
+            char name[16];
+            snprintf(name, sizeof(name), "n%d", k);
+            json_array_append_new(
+                list, json_pack("{s:s, s:i, s:[]}", "name", name, "pods", pass ? 9 : 1, "active"));
+        }
+    json_t *server = json_pack("{s:o}", "nodes", list);
+    const char *active[] = {"web-1"};
+    struct recording_contribution c = {
+        .node = "n1", .has_entry = true, .pods = 2, .active = active, .nactive = 1};
+    bool changed;
+    json_t *out = merge(server, &c, NOW, &changed);
+    json_t *nodes = json_object_get(out, "nodes");
+    /* 5,001 others (n0..n5001 less n1): the first 5,000 in the server's order are n5001..n2,
+     * n0 is left out; and ours. */
+    assert_int_equal(json_array_size(nodes), RECORDING_MAX_NODES + 1);
+    const char *prev = "";
+    bool saw_n0 = false, saw_mine = false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(nodes, i, e)
+    {
+        const char *name = json_string_value(json_object_get(e, "name"));
+        assert_true(strcmp(prev, name) < 0); /* sorted, no repeat */
+        prev = name;
+        saw_n0 |= strcmp(name, "n0") == 0;
+        if (strcmp(name, "n1") == 0) {
+            saw_mine = true;
+            assert_int_equal(json_integer_value(json_object_get(e, "pods")), 2);
+        } else {
+            assert_int_equal(json_integer_value(json_object_get(e, "pods")), 1); /* the first */
+        }
+    }
+    assert_true(!saw_n0 && saw_mine);
+    json_decref(out);
+    json_decref(server);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_spec_decode_bad),
         cmocka_unit_test(test_malformed_server),
         cmocka_unit_test(test_complete_message_bounded),
+        cmocka_unit_test(test_server_entries_repeats_and_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
