@@ -826,8 +826,14 @@ static int parse_profile_body(struct pctx *c, struct iprof *p, const struct ynod
     /* runc and crun filter the node's own architecture whatever the list says (libseccomp's
      * filter starts with it): its rules are enforced there too, and kept (review-imp BUG 2: a
      * list without it lost the rules of syscalls only it has). */
-    if (p->arches)
+    if (p->arches && !(p->arches & (1u << c->s->o.arch))) {
         p->arches |= 1u << c->s->o.arch;
+        if ((r = strv_addf(&p->notes, &p->nnotes,
+                           "%s: %s added: a runtime filters the node's own architecture whatever "
+                           "the list says (--arch)",
+                           path, arch_get((size_t)c->s->o.arch)->name)) < 0)
+            return r;
+    }
     if (c->docker && (r = get_list(c, m, "archMap", "archMap", &amap)) < 0)
         return r;
     if (amap && amap->n && archs && archs->n)

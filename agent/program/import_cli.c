@@ -29,7 +29,7 @@ static const char *const import_help =
     "policy) that compile to the same profile:\n"
     "  - OCI/Docker seccomp JSON, Docker's default profile included: archMap, includes and\n"
     "    excludes are resolved for one container (--arch, --kernel, --cap-add, --cap-drop);\n"
-    "  - Security Profiles Operator SeccompProfile objects (v1beta1, v1alpha1; Lists too),\n"
+    "  - Security Profiles Operator SeccompProfile objects (v1, v1beta1, v1alpha1; Lists too),\n"
     "    one policy per object, names and namespaces kept; baseProfileName becomes extends\n"
     "    (with --name or --inline-bases: the base's rules inlined); the base's own file must\n"
     "    be given too;\n"

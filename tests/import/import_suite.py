@@ -345,6 +345,26 @@ def spo_v1alpha1_errno():
                  ["spec.syscalls[0].errnoRet", "must be a whole number"], name="bad.yaml")
 
 
+def node_arch_note():
+    """A list of architectures without the node's own: it is added (a runtime filters it
+    whatever the list says), and a comment says so; none when the list has it."""
+    path = os.path.join(TMP, "x86only.json")
+    open(path, "w").write('{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86"],'
+                          ' "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]}')
+    p = run([KSCMP, "import", "--kernel", "6.1", "--arch", "x86_64", "-f", path])
+    docs = [d for d in yaml.safe_load_all(p.stdout) if d] if p.returncode == 0 else []
+    arch = docs[0].get("spec", {}).get("seccomp", {}).get("arch") if docs else None
+    R.check(p.returncode == 0 and arch == ["x86_64", "x86"] and
+          "# architectures: x86_64 added" in p.stdout,
+          "architectures without the node's own: x86_64 added, and said in a comment",
+          f"exit {p.returncode}: {arch} {p.stderr}{p.stdout[:600]}")
+    open(path, "w").write('{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"],'
+                          ' "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]}')
+    p = run([KSCMP, "import", "--kernel", "6.1", "--arch", "x86_64", "-f", path])
+    R.check(p.returncode == 0 and "added:" not in p.stdout,
+          "architectures with the node's own: no such comment", f"exit {p.returncode}: {p.stdout[:600]}")
+
+
 def startup_note():
     """An allow-list leaves the container start-up syscalls to a default that refuses them;
     the agent allows them (docs/policies.md): the import says which, in a comment and a
@@ -482,6 +502,7 @@ def main():
     spo_1_0()
     startup_note()
     spo_v1alpha1_errno()
+    node_arch_note()
     quiet_validate()
     determinism_and_cli()
     outside_profiles()
