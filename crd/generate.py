@@ -378,7 +378,8 @@ def policy_spec(cluster):
         "description": (
             "A single parent: ClusterSeccompPolicy/NAME or runtime/default (the container "
             "runtime's default profile)" if cluster else
-            "A single parent: the name of a SeccompPolicy in this namespace, "
+            "A single parent: the name of a SeccompPolicy or KubeArmorSeccompPolicy in this "
+            "namespace (a name both kinds have is ambiguous: the child is invalid), "
             "ClusterSeccompPolicy/NAME, or runtime/default (the container runtime's default "
             "profile)") + ". The child's rules replace the parent's for the syscalls they name; "
         "a chain holds at most %d policies." % B("MAX_EXTENDS_DEPTH"),
@@ -419,7 +420,9 @@ STATUS = {
         "observedGeneration": {"type": "integer", "format": "int64", "minimum": 0,
                                "description": "The metadata.generation this status is about."},
         "message": {"type": "string", "maxLength": 32768,
-                    "description": "Why the policy is invalid or detached, in words."},
+                    "description": "What the agent says of the policy, in words: compiled (with a "
+                                   "warning when there is one), or why it is invalid or "
+                                   "detached."},
         "conflicts": {
             "type": "array",
             "description": "What this policy loosens against its parent (the policy is then "

@@ -47,8 +47,9 @@ static const struct {
     [M_EVENTS_DEFERRED] = {"kscmp_events_deferred_total",
                            "Events on pods that waited for their pod's budget (25 at once, then "
                            "one a minute)."},
-    [M_EVENTS_DROPPED] = {"kscmp_events_dropped_total",
-                          "Events on pods not posted: more than 100 were waiting on one pod."},
+    [M_EVENTS_DROPPED] =
+        {"kscmp_events_dropped_total",
+         "Events on pods not posted: 100 were waiting on the pod, or 10000 on the node."},
     [M_EVENTS_WITHDRAWN] = {"kscmp_events_withdrawn_total",
                             "Events on pods not posted: their cause ended while they waited for "
                             "their pod's budget."},

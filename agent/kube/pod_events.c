@@ -433,10 +433,16 @@ static int defer(struct pod_events *pe, const char *bkey, const struct pod *pod,
         metrics_add(pe->m, M_EVENTS_DROPPED, 1);
         size_t dropped = event_budget_dropped(&pe->budget, bkey);
         /* Said at the first and then at every hundredth: the log stays bounded too. */
-        if (dropped % 100 == 1)
-            log_warning("pod %s/%s: %zu Event(s) not posted: more than %d were waiting for the "
-                        "pod's budget; `kubectl kscmp explain pod -n %s %s` tells every cause",
-                        pod->ns, pod->name, dropped, EVENT_PENDING_MAX, pod->ns, pod->name);
+        if (dropped % 100 == 1) {
+            char why[96];
+            if (event_budget_node_full(&pe->budget))
+                snprintf(why, sizeof(why), "%d Events of the node's pods", EVENT_PENDING_NODE_MAX);
+            else
+                snprintf(why, sizeof(why), "%d Events of this pod", EVENT_PENDING_MAX);
+            log_warning("pod %s/%s: %zu Event(s) not posted: %s were waiting for their pod's "
+                        "budget; `kubectl kscmp explain pod -n %s %s` tells every cause",
+                        pod->ns, pod->name, dropped, why, pod->ns, pod->name);
+        }
         return 0;
     }
     metrics_add(pe->m, M_EVENTS_DEFERRED, 1);

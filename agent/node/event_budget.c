@@ -81,6 +81,11 @@ int event_budget_take(struct event_budget *b, const char *pod, uint64_t now_ms)
     return 1;
 }
 
+bool event_budget_node_full(const struct event_budget *b)
+{
+    return b->npending >= EVENT_PENDING_NODE_MAX;
+}
+
 int event_budget_defer(struct event_budget *b, const char *pod, void *item, int *ret_first)
 {
     struct budget_pod *p = hmap_get_or_new(&b->pods, pod, sizeof(*p));

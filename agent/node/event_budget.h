@@ -11,6 +11,7 @@
 #ifndef KSCMP_EVENT_BUDGET_H
 #define KSCMP_EVENT_BUDGET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,7 +56,11 @@ void *event_budget_pop_due(struct event_budget *b, uint64_t now_ms, const char *
  * cause ended while it waited): the next of the pod's items need not wait for it. */
 void event_budget_refund(struct event_budget *b, const char *pod);
 
-/* Items of pod dropped so far (over EVENT_PENDING_MAX). */
+/* Whether the node has EVENT_PENDING_NODE_MAX items waiting (event_budget_defer() keeps no
+ * more, of any pod). */
+bool event_budget_node_full(const struct event_budget *b);
+
+/* Items of pod dropped so far (over EVENT_PENDING_MAX, or the node's cap). */
 size_t event_budget_dropped(const struct event_budget *b, const char *pod);
 
 /* The pod is gone: its items are freed and its state forgotten. */

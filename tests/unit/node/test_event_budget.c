@@ -166,6 +166,7 @@ static void test_node_bound(void **state)
     nfreed = 0;
     size_t kept = 0, pods = EVENT_PENDING_NODE_MAX / EVENT_PENDING_MAX + 2;
     for (size_t i = 0; i < pods; i++) {
+        assert_int_equal(event_budget_node_full(&b), kept == EVENT_PENDING_NODE_MAX);
         char pod[32];
         snprintf(pod, sizeof(pod), "u-%zu", i);
         for (int k = 0; k < EVENT_BURST; k++)
@@ -174,6 +175,7 @@ static void test_node_bound(void **state)
             kept += event_budget_defer(&b, pod, item(k), NULL) == 1;
     }
     assert_int_equal(kept, EVENT_PENDING_NODE_MAX);
+    assert_true(event_budget_node_full(&b));
     assert_int_equal(b.npending, EVENT_PENDING_NODE_MAX);
     assert_int_equal(nfreed, pods * EVENT_PENDING_MAX - EVENT_PENDING_NODE_MAX);
     event_budget_clear(&b);
