@@ -387,6 +387,12 @@ int kubesrc_enable_recordings(struct kubesrc *src, const char *node,
                           &src->recordings);
 }
 
+void kubesrc_skip_kubearmor(struct kubesrc *src)
+{
+    reflector_turn_off(src->r[R_KUBEARMOR]);
+    log_info("kubearmorseccomppolicies: not read (--kubearmor-policies=off)");
+}
+
 int kubesrc_start(struct kubesrc *src)
 {
     srand((unsigned)now_us());

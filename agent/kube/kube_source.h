@@ -35,6 +35,10 @@ int kubesrc_enable_recordings(struct kubesrc *src, const char *node,
 /* Starts the lists; once every kind is listed, the first complete sync runs. */
 int kubesrc_start(struct kubesrc *src);
 
+/* Leaves KubeArmorSeccompPolicy objects alone (another product owns the kind): never read, so
+ * no policy and no status of them (before kubesrc_start). */
+void kubesrc_skip_kubearmor(struct kubesrc *src);
+
 /* The Events sink for the reconciler (Events on pods, through the API). */
 int kubesrc_event(const struct engine_event *ev, void *userdata);
 

@@ -43,6 +43,7 @@ struct reflector {
     bool shrunk;         /* the list in progress had a page over KUBE_MAX_BODY */
     bool synced;         /* the first complete list is in */
     bool absent;         /* the kind is not served (CRD not installed) */
+    bool off;            /* not asked for at all (reflector_turn_off()) */
     bool in_list;        /* a list is in progress (else a watch, or waiting) */
     bool said_kept;      /* told once per streak that a 404 keeps what is known */
     bool look;           /* the list in progress is the minute's look for a kind not served: not
@@ -613,8 +614,19 @@ static void request_page(struct reflector *r)
     }
 }
 
+void reflector_turn_off(struct reflector *r)
+{
+    r->t->cancel(r->t->impl, r->req);
+    r->req = NULL;
+    evtimer_cancel(r->timer);
+    r->off = true;
+    r->synced = true;
+}
+
 void reflector_list(struct reflector *r)
 {
+    if (r->off)
+        return;
     r->t->cancel(r->t->impl, r->req);
     r->req = NULL;
     /* A retry or a look for a kind not served may be due: this list takes its place. */

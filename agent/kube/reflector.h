@@ -65,8 +65,11 @@ int reflector_new(const struct kube_transport *t, struct evloop *l, struct metri
 /* Frees every record with ops->free_record; cancels the request in flight. */
 void reflector_free(struct reflector *r);
 
-/* Starts a list (again, from the first page: SIGHUP). */
+/* Starts a list (again, from the first page: SIGHUP); nothing once turned off. */
 void reflector_list(struct reflector *r);
+
+/* The kind is never asked for: synced, holding nothing (before the first list). */
+void reflector_turn_off(struct reflector *r);
 
 const struct reflector_kind *reflector_kind(const struct reflector *r);
 /* True once a first complete list is in (or the kind is not served). */

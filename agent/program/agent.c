@@ -72,7 +72,8 @@ static const char *const agent_help =
     "Usage: kscmp agent [--local DIR] [--kubelet-root DIR] [--metrics-addr ADDR]\n"
     "                   [--node-name NAME] [--kubeconfig FILE] [--log-format text|json]\n"
     "                   [--arch ARCH] [--once] [--startup-syscalls auto|none]\n"
-    "                   [--node-taint on|off] [--proof-workers N] [--proof-cpu-seconds N]\n"
+    "                   [--node-taint on|off] [--kubearmor-policies on|off]\n"
+    "                   [--proof-workers N] [--proof-cpu-seconds N]\n"
     "                   [--proof-memory MIB] [--stall-timeout S]\n"
     "                   [--recording [--cgroup-root DIR] [--kubepods-cgroup P]\n"
     "                    [--bpf-pin-dir DIR] [--record-interval S]]\n\n"
@@ -101,6 +102,10 @@ static const char *const agent_help =
     "                       profiles are on disk, and put it back on SIGTERM unless this\n"
     "                       agent's pod ($POD_NAMESPACE/$POD_NAME) is being deleted (default "
     "on)\n"
+    "  --kubearmor-policies on|off\n"
+    "                       read KubeArmorSeccompPolicy objects as policies, where their CRD\n"
+    "                       is installed (default on); off where another product owns that\n"
+    "                       kind: never read, no status written to them\n"
     "  --proof-workers N    processes that prove profiles with libseccomp (default 2, 1 on one\n"
     "                       CPU)\n"
     "  --proof-cpu-seconds N  CPU time one proof may use (default 10; its wall-clock deadline\n"
@@ -621,6 +626,7 @@ int agent_main(int argc, char **argv)
         {"once", no_argument, NULL, 'o'},
         {"startup-syscalls", required_argument, NULL, 'S'},
         {"node-taint", required_argument, NULL, 't'},
+        {"kubearmor-policies", required_argument, NULL, 'A'},
         {"proof-workers", required_argument, NULL, 'W'},
         {"proof-cpu-seconds", required_argument, NULL, 'C'},
         {"proof-memory", required_argument, NULL, 'M'},
@@ -639,7 +645,7 @@ int agent_main(int argc, char **argv)
     if (!root || !*root)
         root = "/var/lib/kubelet";
     int arch = -1, opt;
-    bool once = false, startup = true, taint = true, recording = false;
+    bool once = false, startup = true, taint = true, recording = false, kubearmor = true;
     struct prover_opts proof = {0};
     uint64_t stall_ms = 30000;
     struct recordings_opts ro = {
@@ -693,6 +699,12 @@ int agent_main(int argc, char **argv)
                 return usage_refused("--node-taint is on or off, not \"%s\"", optarg);
             }
             taint = strcmp(optarg, "on") == 0;
+            break;
+        case 'A':
+            if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0) {
+                return usage_refused("--kubearmor-policies is on or off, not \"%s\"", optarg);
+            }
+            kubearmor = strcmp(optarg, "on") == 0;
             break;
         case 'W':
         case 'C':
@@ -768,6 +780,9 @@ int agent_main(int argc, char **argv)
                              "the downward API), or use --local DIR");
     if (local && recording)
         return usage_refused("--recording needs the API server (SeccompRecordings), not --local");
+    if (local && !kubearmor)
+        return usage_refused("--kubearmor-policies is about the API server's objects, not --local "
+                             "(leave the KubeArmorSeccompPolicy documents out of DIR)");
     /* --local reads no object from an API server and sends it nothing (no Event, no status),
      * --once included: a kubeconfig given would be ignored. */
     if (local && kubeconfig)
@@ -864,6 +879,8 @@ int agent_main(int argc, char **argv)
             r = kube_new(cfg, a.l, a.m, &a.kube, &err);
         if (r == 0)
             r = kubesrc_new(a.kube, a.e, a.l, a.m, a.rec, a.store, node, &a.ksrc);
+        if (r == 0 && !kubearmor)
+            kubesrc_skip_kubearmor(a.ksrc);
         if (r == 0 && recording)
             r = kubesrc_enable_recordings(a.ksrc, node, &ro);
         if (r < 0) {

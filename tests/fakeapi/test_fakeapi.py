@@ -261,6 +261,33 @@ class FakeApiTest(unittest.TestCase):
         H.wait_until(a.ready, 30, "/readyz 200")
         self.assertEqual(self.blocked("demo/web.json"), {"mkdir"})
 
+    def test_15_kubearmor_policies_off(self):
+        """--kubearmor-policies=off (the chart's crds.kubearmorCompat: false, where another
+        product owns the kind): its objects are never asked for, so they neither shape a
+        profile nor get a status; the agent is ready without them."""
+        self.api.put("seccomppolicies", policy("demo", "web", WEB))
+        self.api.put("kubearmorseccomppolicies",
+                     policy("demo", "theirs", {"selector": {"matchLabels": {"app": "web"}},
+                                               "seccomp": {"syscalls": ["chmod"],
+                                                           "action": "Block"}}))
+        self.api.put("pods", pod("demo", "web-1", "kscmp/demo/web.json", {"app": "web"}))
+        a = self.agent(extra=["--kubearmor-policies=off"])
+        H.wait_until(lambda: self.read("demo/web.json"), 20, "web.json")
+        self.assertEqual(self.blocked("demo/web.json"), {"mkdir"})
+        a.wait_log(r"kubearmorseccomppolicies: not read \(--kubearmor-policies=off\)")
+        self.assertEqual(self.api.count("GET", "/apis/security.kubearmor.com"), 0)
+        self.assertEqual(self.api.count("PATCH", "/apis/security.kubearmor.com"), 0)
+        # SIGHUP lists every kind again: still not this one.
+        a.proc.send_signal(signal.SIGHUP)
+        a.wait_log(r"SIGHUP")
+        time.sleep(0.5)
+        self.assertEqual(self.api.count("GET", "/apis/security.kubearmor.com"), 0)
+        # On (the default), the same objects count.
+        a.stop()
+        self.agent()
+        H.wait_until(lambda: self.blocked("demo/web.json") == {"mkdir", "chmod"}, 20,
+                     "chmod blocked by the KubeArmor policy")
+
     # -- issue 9 item 10: no kind is left unwatched ------------------------------------------------
 
     def test_04_failures_are_retried(self):

@@ -646,6 +646,14 @@ def check_chart_render():
                    if o and o["kind"] == "CustomResourceDefinition")
     check("chart: crds.kubearmorCompat=false leaves out only the compatibility CRD", rc == 0 and
           names == ["clusterseccomppolicies.kscmp.io", "seccomppolicies.kscmp.io"], str(names))
+    objs = [o for o in yaml.safe_load_all(out) if o]
+    args = [a for o in objs if o["kind"] == "DaemonSet"
+            for c in o["spec"]["template"]["spec"]["containers"] for a in c.get("args", [])]
+    ka_rules = [r for o in objs if o["kind"] == "ClusterRole" for r in o.get("rules", [])
+                if "security.kubearmor.com" in r.get("apiGroups", [])]
+    check("chart: crds.kubearmorCompat=false: the agent does not read those objects "
+          "(--kubearmor-policies=off) and has no right to", "--kubearmor-policies=off" in args
+          and not ka_rules, f"{args} {ka_rules}")
     rc, out, err = helm_template(helm, "--set", "crds.install=false")
     check("chart: crds.install=false renders no CRD", rc == 0 and not any(
         o and o["kind"] == "CustomResourceDefinition" for o in yaml.safe_load_all(out)))
