@@ -34,6 +34,10 @@ struct startup_entry {
                              * under runc or crun; else why it stays all the same */
 };
 
+/* Why e stays in the set of mode though no test here shows a start failing without it, or NULL
+ * when a test does. */
+const char *startup_stays(const struct startup_entry *e, enum startup_mode m);
+
 /* Every entry, in table order; *ret_n is set to their count. */
 const struct startup_entry *startup_entries(size_t *ret_n);
 

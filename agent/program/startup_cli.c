@@ -32,8 +32,8 @@ static void set_json(json_t *root, const char *key, enum startup_mode m, int arc
         if (!name || !step)
             continue;
         json_t *o = json_pack("{s:s, s:s}", "name", name, "step", step);
-        if (v[i].stays)
-            json_object_set_new(o, "stays", json_string(v[i].stays));
+        if (startup_stays(&v[i], m))
+            json_object_set_new(o, "stays", json_string(startup_stays(&v[i], m)));
         json_array_append_new(a, o);
     }
     json_object_set_new(root, key, a);
@@ -51,7 +51,7 @@ static void set_text(enum startup_mode m, int arch, struct sysdb *db)
     for (size_t i = 0; i < n; i++) {
         const char *name = startup_name(&v[i], arch, db), *step = startup_step(&v[i], m);
         if (name && step)
-            printf("  %-16s %s%s\n", name, step, v[i].stays ? " (*)" : "");
+            printf("  %-16s %s%s\n", name, step, startup_stays(&v[i], m) ? " (*)" : "");
     }
 }
 
@@ -133,6 +133,10 @@ int cli_startup(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         if (v[i].stays && startup_name(&v[i], arch, db))
             printf("  %-16s %s\n", startup_name(&v[i], arch, db), v[i].stays);
+    for (size_t i = 0; i < n; i++)
+        if (!v[i].stays && startup_stays(&v[i], STARTUP_SHORT) && startup_name(&v[i], arch, db))
+            printf("  %-16s (short set) %s\n", startup_name(&v[i], arch, db),
+                   startup_stays(&v[i], STARTUP_SHORT));
     sysdb_free(db);
     return 0;
 }

@@ -18,6 +18,11 @@ crun 1.8 refuses the "hybrid" cgroup layout (a cgroup2 with controllers at
 /sys/fs/cgroup/unified beside the v1 controllers); on such a machine crun runs in a private
 mount namespace where that cgroup2 mount is detached, i.e. as on a pure cgroup v1 host. The
 cgroup set-up happens before the container's init and does not change its system calls.
+
+The runtime runs with a soft limit of open files below its hard one (1024, as systemd gives a
+service that sets none: containerd 2.x's unit no longer sets LimitNOFILE, and containerd's CRI
+drops the OCI rlimits, so containers inherit the runtime's). runc 1.2 and later, built with
+Go 1.21 or later, then put back that soft limit with prlimit64 after loading the filter.
 Needs root, python3 and busybox-static; runtimes that are missing are reported by
 available().
 """
@@ -25,6 +30,7 @@ import ctypes
 import itertools
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -149,6 +155,15 @@ _ids_lock = threading.Lock()
 def _next_id():
     with _ids_lock:
         return f"kscmp-{os.getpid()}-{next(_ids)}"
+
+
+def _runtime_nofile():
+    """The soft limit of open files runtimes run with: 1024 below the hard one (or half the
+    hard one where that is 1024 or less), so that soft < hard as on a containerd 2.x node."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard == resource.RLIM_INFINITY or hard > 1024:
+        return 1024, hard
+    return max(hard // 2, 16), hard
 
 
 def _become_subreaper():
@@ -307,7 +322,9 @@ class Runner:
         pidfile = os.path.join(bundle, f"{stage}.pid")
         args = [pidfile if a == "@PID" else a for a in args]
         out_r, out_w = os.pipe()
-        cmd = self._cmd(runtime, *args)
+        soft, hard = _runtime_nofile()
+        hard_text = "unlimited" if hard == resource.RLIM_INFINITY else str(hard)
+        cmd = ["prlimit", f"--nofile={soft}:{hard_text}", "--"] + self._cmd(runtime, *args)
         if strace:
             cmd = ["strace", "-f", "-qq", "-s", "128", "-o", os.path.abspath(strace)] + cmd
         with open(os.devnull, "rb") as devnull:
