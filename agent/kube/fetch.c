@@ -193,6 +193,16 @@ int kube_fetch_list(struct kube_fetch *f, const char *path, size_t max_items,
         if (r < 0)
             return r;
         json_t *items = json_object_get(j, "items");
+        if (!json_is_array(items)) {
+            /* Not read as an empty list (a Status sent with 200 by a proxy, {}): a list that
+             * could not be read must not look like one without objects. */
+            const char *kind = json_string_value(json_object_get(j, "kind"));
+            const char *msg = json_string_value(json_object_get(j, "message"));
+            r = kerr_set(err, -EPROTO, "%s: the answer is not a list (kind %s%s%s, no items array)",
+                         path, kind ? kind : "not given", msg ? ": " : "", msg ? msg : "");
+            json_decref(j);
+            return r;
+        }
         size_t i;
         json_t *it;
         r = 0;

@@ -345,6 +345,11 @@ current-context: fake
             return self._status(h, f.get("status", 500), "injected fault")
         elif f and f["mode"] == "garbage":
             return self._reply(h, 200, b"{\"kind\": \"List\", \"items\": [{\"garbage", "application/json")
+        elif f and f["mode"] == "status200":
+            # A Status with 200 (a proxy, an aggregated API): not a list.
+            return self._reply(h, 200, dumps({"kind": "Status", "apiVersion": "v1",
+                                              "status": "Failure", "code": 500,
+                                              "message": "etcdserver: request timed out"}).encode())
         elif f and f["mode"] == "endless":
             # A page of nothing with a continue token, ever the same (a broken server or proxy).
             api, av, kind, _ = KINDS[res]

@@ -593,6 +593,18 @@ class FakeApiTest(unittest.TestCase):
         self.api.clear_fault("seccomppolicies", "list")
         H.wait_until(a.ready, 60, "/readyz 200")
 
+    def test_16_cli_not_a_list_is_no_ok(self):
+        """A list answered with HTTP 200 and no items array (a Status from a proxy): `kscmp
+        status` fails, naming the path and the server's words, never "OK" with nothing read."""
+        self.api.put("seccomppolicies", policy("demo", "web", {"extends": "missing"}))
+        self.api.fault("seccomppolicies", "list", "status200")
+        p = subprocess.run([H.KSCMP, "status", "-A", "--kubeconfig", self.kubeconfig],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertNotIn("OK:", p.stdout)
+        self.assertIn("/apis/kscmp.io/v1/seccomppolicies: the answer is not a list (kind Status: "
+                      "etcdserver: request timed out", p.stderr)
+
 
 def main():
     if not os.access(H.KSCMP, os.X_OK):
