@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/openat2.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -66,6 +67,7 @@ struct store {
     uint64_t serial;       /* store_serial() */
     struct hmap versions;  /* rel -> struct version_log (store_versions()) */
     size_t gone;           /* the logs there whose last version is STORE_VERSION_ABSENT */
+    int lock_fd;           /* seccomp/kscmp, flock()ed by store_lock(); -1 */
 };
 
 /* What the store remembers of one file (store_versions()). */
@@ -424,6 +426,7 @@ int store_open(const char *kubelet_root, struct store **ret, struct kerr *err)
     if (!s)
         return kerr_set(err, -ENOMEM, "%s: out of memory", kubelet_root);
     s->root_fd = -1;
+    s->lock_fd = -1;
     hmap_init(&s->versions);
 
     _cleanup_close_ int root_fd = -1;
@@ -457,6 +460,37 @@ int store_open(const char *kubelet_root, struct store **ret, struct kerr *err)
     return 0;
 }
 
+int store_lock(struct store *s, unsigned wait_ms, struct kerr *err)
+{
+    if (s->lock_fd >= 0)
+        return 0;
+    _cleanup_close_ int fd = -1;
+    int r = kscmp_open(s, true, &fd, err);
+    if (r < 0)
+        return r;
+    bool told = false;
+    for (unsigned waited = 0;; waited += 100) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            break;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            return kerr_set(err, -errno, "%s: flock: %s", s->path, strerror(errno));
+        if (waited >= wait_ms)
+            return kerr_set(err, -EBUSY,
+                            "%s: another kscmp agent writes there (it holds the folder's lock): "
+                            "one agent per kubelet root, or they undo each other's files",
+                            s->path);
+        if (!told)
+            log_warning("%s: another kscmp agent holds the folder's lock (one stopping?): "
+                        "waiting up to %u s for it",
+                        s->path, wait_ms / 1000);
+        told = true;
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    s->lock_fd = TAKE_FD(fd);
+    return 0;
+}
+
 void store_close(struct store *s)
 {
     if (!s)
@@ -464,6 +498,8 @@ void store_close(struct store *s)
     reaper_free(s->reaper);
     if (s->root_fd >= 0)
         close(s->root_fd);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd); /* the lock goes with it */
     free(s->root_path);
     free(s->path);
     hmap_clear(&s->versions, free);

@@ -43,6 +43,11 @@ struct store;
 /* Opens (creating seccomp/ and seccomp/kscmp/ when missing, mode 0755) the store below
  * kubelet_root. Fails if any component of the path is a symbolic link. */
 int store_open(const char *kubelet_root, struct store **ret, struct kerr *err);
+/* Takes the lock of seccomp/kscmp (flock on the folder, released when the store is closed or
+ * the process ends): one agent per kubelet root. Another holder is waited for up to wait_ms
+ * (one stopping while the next starts), then -EBUSY (err says why). */
+int store_lock(struct store *s, unsigned wait_ms, struct kerr *err);
+
 void store_close(struct store *s);
 
 /* From now on, the version of a file that a write replaces is held open across the rename

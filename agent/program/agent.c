@@ -65,6 +65,9 @@ struct agent {
     struct evtimer *place_timer;
 };
 
+/* How long a starting agent waits for another that holds the store's lock (one stopping). */
+#define STORE_LOCK_WAIT_MS 20000
+
 /* How often the agent checks that its folder is still the one the kubelet reads (ms). */
 #define PLACE_CHECK_MS 2000
 
@@ -831,6 +834,13 @@ int agent_main(int argc, char **argv)
     /* Before the store is opened: its folders cannot be made in a removed one. */
     r = place_start(&a, root, &err);
     if (r == 0 && store_open(root, &a.store, &err) < 0) {
+        start_refused("--kubelet-root: %s", err.msg);
+        agent_free(&a);
+        return EXIT_INVALID;
+    }
+    /* Before anything is written or cleaned there (the start removes temporary files: another
+     * agent's in-flight ones). */
+    if (r == 0 && store_lock(a.store, STORE_LOCK_WAIT_MS, &err) < 0) {
         start_refused("--kubelet-root: %s", err.msg);
         agent_free(&a);
         return EXIT_INVALID;

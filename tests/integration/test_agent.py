@@ -491,6 +491,30 @@ spec:
         self.agent()
         self.assert_converged({"demo/web.json", "demo/new.json", "other/db.json"})
 
+    def test_07b_one_agent_per_root(self):
+        """A second agent on the same kubelet root waits for the first one's lock (two would
+        undo each other's files without end, and a starting one removed the other's temporary
+        files): once the first stops, the second takes over."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        logp = os.path.join(self.tmp, "second.log")
+        with open(logp, "wb") as log:
+            b = subprocess.Popen([H.KSCMP, "agent", "--local", self.local, "--kubelet-root",
+                                  self.root, "--once", "--metrics-addr", "off"],
+                                 stdout=log, stderr=log)
+        try:
+            H.wait_until(lambda: b"holds the folder's lock" in open(logp, "rb").read(), 10,
+                         "the second agent to wait for the lock")
+            time.sleep(0.5)
+            self.assertIsNone(b.poll(), "the second agent did not wait")
+            self.assertEqual(a.stop(), 0)
+            self.assertEqual(b.wait(30), 0, open(logp, "rb").read().decode(errors="replace"))
+        finally:
+            if b.poll() is None:
+                b.kill()
+                b.wait()
+        self.assert_converged(ALL_FILES)
+
     def test_08_symlink_namespace_removed(self):
         """A link planted as seccomp/kscmp/NS (the kubelet would read profiles through it) is
         never followed: the link itself is removed, said, and the folder made again with its

@@ -1333,6 +1333,23 @@ static int collect_marked(const char *rel, enum store_kind kind, bool marked, vo
 /* The recording mark: made (its folder too) and seen, ignored by store_list() (no profile's
  * name), gone with its file, and then the folder goes; removed alone; a name too long for
  * ".NAME.kscmp-rec" gets a shortened one. */
+/* store_lock(): one holder per kubelet root; another waits, then -EBUSY naming the folder;
+ * the lock goes with its store. */
+static void test_lock(void **state)
+{
+    struct fixture *f = *state;
+    struct store *a = open_ok(f), *b = open_ok(f);
+    struct kerr err = {0};
+    assert_int_equal(store_lock(a, 0, &err), 0);
+    assert_int_equal(store_lock(a, 0, &err), 0); /* again: held already */
+    assert_int_equal(store_lock(b, 300, &err), -EBUSY);
+    assert_non_null(strstr(err.msg, "seccomp/kscmp: another kscmp agent writes there"));
+    store_close(a);
+    kerr_clear(&err);
+    assert_int_equal(store_lock(b, 0, &err), 0);
+    store_close(b);
+}
+
 static void test_recording_mark(void **state)
 {
     struct fixture *f = *state;
@@ -1842,6 +1859,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_write_many, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_many_low_fd_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recording_mark, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replaced_version_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
