@@ -169,12 +169,22 @@ static struct conn *take_slot(struct http_server *s, const struct sockaddr *peer
             if (mine_doomed == 0)
                 conn_doom(victim_of(s, peer));
         } else if (doomed == 0) {
-            size_t top = 0;
-            for (size_t j = 1; j < MAX_CONNS; j++)
-                if (counts[j] > counts[top])
-                    top = j;
-            if (counts[top] > 0)
-                conn_doom(victim_of(s, (const struct sockaddr *)&s->conns[top].peer));
+            /* Of the peers that hold the most, the connection that gives way first: on a tie
+             * (a flood from many addresses, one each) not the newest, which may be a probe
+             * accepted before its request came. */
+            unsigned most = 0;
+            for (size_t j = 0; j < MAX_CONNS; j++)
+                most = counts[j] > most ? counts[j] : most;
+            struct conn *v = NULL;
+            for (size_t j = 0; most && j < MAX_CONNS; j++) {
+                struct conn *c = counts[j] == most
+                                     ? victim_of(s, (const struct sockaddr *)&s->conns[j].peer)
+                                     : NULL;
+                if (c && (!v || evict_before(c, v)))
+                    v = c;
+            }
+            if (v)
+                conn_doom(v);
         }
         MHD_run(s->d); /* reads the ends of the doomed: closed, and their slots free */
     }

@@ -1274,6 +1274,37 @@ spec:
               file=sys.stderr)
         self.assertTrue(a.alive())
 
+    def test_26b_probe_not_evicted_by_a_wide_flood(self):
+        """Every slot (64) taken by a flood from as many addresses, one connection each: a probe
+        accepted before its request came is not the one closed for the next flood connection
+        (the tie went to the newest), the oldest is; the probe is answered."""
+        a = self.agent()
+        flood = []
+        try:
+            for i in range(64):
+                flood.append(socket.create_connection(("127.0.0.1", a.port), timeout=5,
+                                                      source_address=(f"127.0.1.{i + 1}", 0)))
+            time.sleep(0.3)
+            probe = socket.create_connection(("127.0.0.1", a.port), timeout=5,
+                                             source_address=("127.0.2.1", 0))
+            flood.append(probe)
+            time.sleep(0.3)  # accepted (an older flood connection made room), nothing sent yet
+            flood.append(socket.create_connection(("127.0.0.1", a.port), timeout=5,
+                                                  source_address=("127.0.3.1", 0)))
+            time.sleep(0.3)
+            probe.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            got = b""
+            while True:
+                chunk = probe.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+            self.assertTrue(got.startswith(b"HTTP/1.1 200"), f"the probe got {got[:200]!r}")
+        finally:
+            for s in flood:
+                s.close()
+        self.assertTrue(a.alive())
+
     def test_27_stalled_loop_fails_liveness(self):
         """/healthz fails when the event loop does not turn (its thread stopped by ptrace, as
         if stuck in a computation) for longer than --stall-timeout, while /readyz and
