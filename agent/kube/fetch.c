@@ -132,8 +132,8 @@ int kube_fetch_json(struct kube_fetch *f, const char *path, json_t **ret, struct
     r = evloop_run(f->l);
     if (!a.done) {
         kube_cancel(req);
-        return kerr_set(err, -ETIMEDOUT, "%s%s: no answer in %d s", kube_server(f->k), path,
-                        FETCH_DEADLINE_MS / 1000);
+        return kerr_set(err, -ETIMEDOUT, "%s%s: no complete answer in %d s", kube_server(f->k),
+                        path, FETCH_DEADLINE_MS / 1000);
     }
     _cleanup_free_ char *body = a.body;
     _cleanup_free_ char *error = a.error;
@@ -155,6 +155,11 @@ int kube_fetch_json(struct kube_fetch *f, const char *path, json_t **ret, struct
         status_message(body, msg, sizeof(msg));
         return kerr_set(err, -EIO, "%s: HTTP %ld: %s", path, a.status, msg);
     }
+    /* The head came, then the transfer failed (the connection cut): not the server's JSON
+     * at fault, and what was read is not taken, even when it reads as JSON. */
+    if (error)
+        return kerr_set(err, -EIO, "%s%s: the answer was cut short: %s (HTTP %ld, %zu bytes read)",
+                        kube_server(f->k), path, error, a.status, a.len);
     json_error_t jerr;
     json_t *j = json_loadb(body ? body : "", a.len, 0, &jerr);
     if (!j)

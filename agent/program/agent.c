@@ -665,7 +665,9 @@ int agent_main(int argc, char **argv)
             break;
         case 'm': {
             struct kerr aerr = {0};
-            if (strcmp(optarg, "off") != 0 && *optarg && http_addr_check(optarg, &aerr) < 0) {
+            if (!*optarg)
+                return usage_refused("--metrics-addr: empty; \"off\" turns the endpoint off");
+            if (strcmp(optarg, "off") != 0 && http_addr_check(optarg, &aerr) < 0) {
                 return usage_refused("%s", aerr.msg);
             }
             metrics_addr = optarg;

@@ -237,7 +237,9 @@ static enum MHD_Result reply(struct MHD_Connection *mc, unsigned status, const c
     }
     if (MHD_add_response_header(r, "Content-Type", type) != MHD_YES ||
         MHD_add_response_header(r, "Cache-Control", "no-store") != MHD_YES ||
-        MHD_add_response_header(r, "Connection", "close") != MHD_YES) {
+        MHD_add_response_header(r, "Connection", "close") != MHD_YES ||
+        (status == MHD_HTTP_METHOD_NOT_ALLOWED &&
+         MHD_add_response_header(r, "Allow", "GET, HEAD") != MHD_YES)) {
         MHD_destroy_response(r);
         return MHD_NO;
     }

@@ -304,6 +304,11 @@ def test_termination_message(d):
                        (["--proof"], "kscmp agent: ambiguous option '--proof'"),
                        (["--local=/d", "-xh"], "kscmp agent: unrecognized option '-x'"),
                        (["--node-taint", "maybe"], "kscmp agent: --node-taint is on or off, not \"maybe\""),
+                       (["--metrics-addr="], "kscmp agent: --metrics-addr: empty; \"off\" turns the endpoint off"),
+                       (["--kubearmor-policies", "no"],
+                        "kscmp agent: --kubearmor-policies is on or off, not \"no\""),
+                       (["--local", "/d", "--kubearmor-policies", "off"],
+                        "kscmp agent: --kubearmor-policies is about the API server's objects"),
                        (["--once"], "kscmp agent: --once works with --local only"),
                        (["extra"], "kscmp agent: unexpected argument \"extra\"")]:
         with open(term, "w") as f:

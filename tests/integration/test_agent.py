@@ -1305,6 +1305,26 @@ spec:
                 s.close()
         self.assertTrue(a.alive())
 
+    def test_26c_other_methods(self):
+        """A method other than GET and HEAD: 405 with the Allow header (RFC 9110 15.5.6)."""
+        a = self.agent()
+        for method in ("POST", "PUT", "DELETE", "OPTIONS"):
+            s = socket.create_connection(("127.0.0.1", a.port), timeout=5)
+            try:
+                s.sendall(f"{method} /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+                          .encode())
+                got = b""
+                while b"\r\n\r\n" not in got:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    got += chunk
+            finally:
+                s.close()
+            head = got.split(b"\r\n\r\n")[0].decode(errors="replace")
+            self.assertTrue(head.startswith("HTTP/1.1 405"), f"{method}: {head!r}")
+            self.assertIn("\r\nAllow: GET, HEAD", head, f"{method}: {head!r}")
+
     def test_27_stalled_loop_fails_liveness(self):
         """/healthz fails when the event loop does not turn (its thread stopped by ptrace, as
         if stuck in a computation) for longer than --stall-timeout, while /readyz and
