@@ -212,6 +212,80 @@ static const char *str_at(json_t *obj, const char *key)
     return v ? v : "";
 }
 
+/* The longest string from the cluster (an Event's message, a policy's) printed as text. */
+#define TEXT_MAX 2000
+
+/* s as it may go to a terminal, or NULL when it may as it is (or out of memory): a control
+ * character (a C0 one, DEL, a C1 one in UTF-8) written \xNN or \n (an Event's message could
+ * move the cursor, erase its line and print "OK" in its place), cut past TEXT_MAX bytes. */
+static char *text_visible(const char *s)
+{
+    size_t len = strlen(s), bad = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bad += (c < 0x20 && c != '\t') || c == 0x7f ||
+               (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+                (unsigned char)s[i + 1] <= 0x9f);
+    }
+    if (!bad && len <= TEXT_MAX)
+        return NULL;
+    char *out = malloc(TEXT_MAX * 4 + 64), *w = out;
+    if (!out)
+        return NULL;
+    size_t i = 0;
+    for (; i < len && (size_t)(w - out) < TEXT_MAX; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\n') {
+            w += sprintf(w, "\\n");
+        } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            w += sprintf(w, "\\x%02x", c);
+        } else if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+                   (unsigned char)s[i + 1] <= 0x9f) {
+            w += sprintf(w, "\\x%02x", (unsigned char)s[++i]);
+        } else {
+            *w++ = (char)c;
+        }
+    }
+    if (i < len)
+        w += sprintf(w, "... (%zu bytes more)", len - i);
+    *w = '\0';
+    return out;
+}
+
+/* Every string in root (its members' too) made text_visible(), for text output only: -o json
+ * prints them exact, escaped by JSON. */
+static void text_safe(json_t *root)
+{
+    json_t **stack = NULL;
+    size_t n = 0, cap = 0;
+    for (json_t *v = root; v; v = n ? stack[--n] : NULL) {
+        if (json_is_string(v)) {
+            _cleanup_free_ char *t = text_visible(json_string_value(v));
+            if (t)
+                json_string_set(v, t);
+            continue;
+        }
+        size_t need = json_is_array(v) ? json_array_size(v) : json_object_size(v);
+        if (n + need > cap) {
+            size_t ncap = (n + need) * 2 + 16;
+            json_t **s = realloc(stack, ncap * sizeof(*s));
+            if (!s)
+                break; /* out of memory: what is left prints as it is */
+            stack = s;
+            cap = ncap;
+        }
+        size_t i;
+        json_t *x;
+        const char *key;
+        if (json_is_array(v)) {
+            json_array_foreach(v, i, x) stack[n++] = x;
+        } else if (json_is_object(v)) {
+            json_object_foreach(v, key, x) stack[n++] = x;
+        }
+    }
+    free(stack);
+}
+
 /* Decodes an API object (kind and apiVersion filled in for list items). */
 static int decode_api(json_t *obj, const char *api, const char *kind, struct object *ret,
                       struct kerr *err)
@@ -1119,9 +1193,10 @@ int cli_cluster_explain(int argc, char **argv)
             fprintf(t, "%s (not a kscmp profile)", what);
         if (x->started)
             fprintf(t, ", running since %s", started);
-        if (stale)
-            fprintf(t, ", STALE: %s", str_at(stale_ev, "message"));
-        else if (x->rel && x->started)
+        if (stale) {
+            _cleanup_free_ char *shown = text_visible(str_at(stale_ev, "message"));
+            fprintf(t, ", STALE: %s", shown ? shown : str_at(stale_ev, "message"));
+        } else if (x->rel && x->started)
             fprintf(t, ", not stale");
         fputc('\n', t);
     }
@@ -1254,6 +1329,10 @@ int cli_cluster_explain(int argc, char **argv)
     /* What the agent said (Events) and what it would say now. */
     json_object_set_new(out, "events", json_incref(events));
     json_object_set_new(out, "expectedEvents", json_incref(now));
+    if (strcmp(o.output, "json") != 0) {
+        text_safe(events);
+        text_safe(now);
+    }
     if (json_array_size(events)) {
         fprintf(t, "\nEvents from kscmp (newest first):\n");
         size_t k;
@@ -2183,6 +2262,11 @@ int cli_cluster_status(int argc, char **argv)
         puts(s);
         free(s);
     } else {
+        text_safe(w.unreadable);
+        text_safe(not_ready);
+        text_safe(detached);
+        text_safe(jpods);
+        text_safe(agents);
         printf("Scope: %s (and every ClusterSeccompPolicy%s); %zu policies read\n",
                ns ? ns : "all namespaces", cluster_unread ? ", but they could not be read" : "",
                json_array_size(w.policies));

@@ -29,6 +29,7 @@ KINDS = {
     "pods": ("/api/v1", "v1", "Pod", True),
     "events": ("/api/v1", "v1", "Event", True),
     "nodes": ("/api/v1", "v1", "Node", False),
+    "daemonsets": ("/apis/apps/v1", "apps/v1", "DaemonSet", True),
     "seccomppolicies": ("/apis/kscmp.io/v1", "kscmp.io/v1", "SeccompPolicy", True),
     "clusterseccomppolicies": ("/apis/kscmp.io/v1", "kscmp.io/v1", "ClusterSeccompPolicy", False),
     "kubearmorseccomppolicies": ("/apis/security.kubearmor.com/v1", "security.kubearmor.com/v1",

@@ -605,6 +605,29 @@ class FakeApiTest(unittest.TestCase):
         self.assertIn("/apis/kscmp.io/v1/seccomppolicies: the answer is not a list (kind Status: "
                       "etcdserver: request timed out", p.stderr)
 
+    def test_17_cli_text_shows_control_characters(self):
+        """Strings from the cluster (a policy's status message here; Events' alike) go to a
+        terminal with their control characters shown, not acted on: an ESC sequence and a CR
+        could erase the line and print "OK" in its place. -o json keeps them exact."""
+        pol = policy("demo", "web2", WEB)
+        pol["metadata"]["generation"] = 1
+        pol["status"] = {"observedGeneration": 1, "conditions": [
+            {"type": "Ready", "status": "False", "reason": "Invalid",
+             "message": "bad\u001b[2K\rOK: all fine" + "x" * 5000,
+             "lastTransitionTime": "2026-12-07T00:00:00Z", "observedGeneration": 1}]}
+        self.api.put("seccomppolicies", pol)
+        p = subprocess.run([H.KSCMP, "status", "-A", "--kubeconfig", self.kubeconfig],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertNotIn("\u001b", p.stdout)
+        self.assertNotIn("\r", p.stdout)
+        self.assertIn("bad\\x1b[2K\\x0dOK: all fine", p.stdout)
+        self.assertIn("(3", p.stdout)  # "... (3015 bytes more)": a long message is cut
+        p = subprocess.run([H.KSCMP, "status", "-A", "-o", "json", "--kubeconfig",
+                            self.kubeconfig], capture_output=True, text=True, timeout=30)
+        self.assertTrue(json.loads(p.stdout)["notReady"][0]["message"].startswith(
+            "bad\u001b[2K\rOK: all fine"), p.stdout[:300])
+
 
 def main():
     if not os.access(H.KSCMP, os.X_OK):
