@@ -43,6 +43,8 @@
 
 #define MAX_CONNS 64
 #define PER_PEER_MAX 8
+/* How long accepting pauses when the process is out of descriptors (ms). */
+#define ACCEPT_PAUSE_MS 100
 #define HEAD_TIMEOUT_MS 2000
 #define WRITE_TIMEOUT_MS 10000
 /* libmicrohttpd's memory for one connection (request head, answer headers): a larger head is
@@ -293,14 +295,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 
 /* Accepts what waits (at most MAX_CONNS at a time, so that the deadlines are kept under a
  * flood too), each connection handed to libmicrohttpd and processed at once. */
-static void accept_all(struct http_server *s)
+/* Accepts what waits; false when accept4() ran out of descriptors or memory (the listening
+ * socket, level-triggered, would wake the loop at once again: the caller pauses it). */
+static bool accept_all(struct http_server *s)
 {
     for (size_t k = 0; k < MAX_CONNS; k++) {
         struct sockaddr_storage peer = {0};
         socklen_t plen = sizeof(peer);
         int fd = accept4(s->lfd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
-            return; /* EAGAIN, or out of descriptors: the backlog waits */
+            return !(errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM);
         struct conn *c = take_slot(s, (struct sockaddr *)&peer);
         if (!c) {
             close(fd);
@@ -321,6 +325,7 @@ static void accept_all(struct http_server *s)
         s->adding = NULL;
         MHD_run(s->d); /* a probe's request is there already: answered now */
     }
+    return true;
 }
 
 /* Shuts down the connections past their deadline; the time until the next one (-1: none). */
@@ -347,6 +352,7 @@ static int enforce_deadlines(struct http_server *s)
 static void *serve(void *userdata)
 {
     struct http_server *s = userdata;
+    uint64_t resume_ms = 0; /* accepting paused until then (out of descriptors); 0: not */
     for (;;) {
         MHD_run(s->d);
         int timeout = enforce_deadlines(s);
@@ -354,6 +360,18 @@ static void *serve(void *userdata)
         if (MHD_get_timeout(s->d, &mhd_ms) == MHD_YES &&
             (timeout < 0 || mhd_ms < (MHD_UNSIGNED_LONG_LONG)timeout))
             timeout = mhd_ms > 60000 ? 60000 : (int)mhd_ms;
+        if (resume_ms) {
+            uint64_t now = mono_ms();
+            if (now >= resume_ms) {
+                struct epoll_event lev = {.events = EPOLLIN, .data.ptr = &s->lfd};
+                if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lfd, &lev) == 0)
+                    resume_ms = 0;
+                else
+                    resume_ms = now + ACCEPT_PAUSE_MS;
+            }
+            if (resume_ms && (timeout < 0 || resume_ms - now < (uint64_t)timeout))
+                timeout = (int)(resume_ms > now ? resume_ms - now : 0);
+        }
         struct epoll_event evs[4];
         int n = epoll_wait(s->epfd, evs, 4, timeout);
         if (n < 0 && errno != EINTR)
@@ -361,8 +379,9 @@ static void *serve(void *userdata)
         for (int i = 0; i < n; i++) {
             if (evs[i].data.ptr == &s->stopfd)
                 return NULL;
-            if (evs[i].data.ptr == &s->lfd)
-                accept_all(s);
+            if (evs[i].data.ptr == &s->lfd && !resume_ms && !accept_all(s) &&
+                epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->lfd, NULL) == 0)
+                resume_ms = mono_ms() + ACCEPT_PAUSE_MS; /* not a busy loop meanwhile */
         }
     }
 }

@@ -1325,6 +1325,32 @@ spec:
             self.assertTrue(head.startswith("HTTP/1.1 405"), f"{method}: {head!r}")
             self.assertIn("\r\nAllow: GET, HEAD", head, f"{method}: {head!r}")
 
+    def test_26d_out_of_descriptors_no_busy_loop(self):
+        """Out of descriptors (a limit of 28), with connections waiting: accepting pauses
+        instead of spinning (accept4 failed with EMFILE at once, forever: a core busy), and a
+        probe is answered once a slot and a descriptor come free."""
+        a = self.agent(prefix=["prlimit", "--nofile=28:28", "--"])
+        socks = []
+        try:
+            for i in range(30):
+                s = socket.socket()
+                s.bind((f"127.0.5.{i + 2}", 0))
+                s.settimeout(5)
+                s.connect(("127.0.0.1", a.port))
+                socks.append(s)
+            time.sleep(0.5)
+            with open(f"/proc/{a.pid}/stat") as f:
+                before = sum(int(x) for x in f.read().rsplit(")", 1)[1].split()[11:13])
+            time.sleep(2)
+            with open(f"/proc/{a.pid}/stat") as f:
+                after = sum(int(x) for x in f.read().rsplit(")", 1)[1].split()[11:13])
+            # A busy loop is ~200 ticks in 2 s; idle is ~0.
+            self.assertLess(after - before, 50, f"{after - before} ticks of CPU in 2 s")
+        finally:
+            for s in socks:
+                s.close()
+        H.wait_until(lambda: a.get("/healthz")[0] == 200, 15, "/healthz 200 afterwards")
+
     def test_27_stalled_loop_fails_liveness(self):
         """/healthz fails when the event loop does not turn (its thread stopped by ptrace, as
         if stuck in a computation) for longer than --stall-timeout, while /readyz and
