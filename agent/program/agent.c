@@ -802,12 +802,16 @@ int agent_main(int argc, char **argv)
     mallopt(M_TRIM_THRESHOLD, 512 * 1024);
     mallopt(M_TOP_PAD, 128 * 1024);
 
-    /* Blocked before any thread starts (the HTTP endpoint's), so only signalfd sees them. */
+    /* Blocked before any thread starts (the HTTP endpoint's), so only signalfd sees them. With
+     * --once no loop reads them: SIGTERM and SIGINT keep their default action and end the run
+     * at once (a file is renamed into place whole or not at all), rather than going unheard. */
     sigset_t mask;
     sigemptyset(&mask);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGHUP);
+    if (!once) {
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+    }
     sigaddset(&mask, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &mask, NULL);
     sigdelset(&mask, SIGPIPE);

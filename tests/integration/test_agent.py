@@ -515,6 +515,33 @@ spec:
                 b.wait()
         self.assert_converged(ALL_FILES)
 
+    def test_07c_once_stops_on_sigterm(self):
+        """--once has no loop to read signals: SIGTERM ends it by the signal (it went unheard
+        and the run ended 0 as if it had passed); no file is left partial."""
+        big = os.path.join(self.tmp, "big")
+        os.makedirs(big)
+        docs = ["apiVersion: v1\nkind: Namespace\nmetadata: {name: big}\n"]
+        for i in range(3000):
+            docs.append(f"apiVersion: kscmp.io/v1\nkind: SeccompPolicy\nmetadata: {{name: p{i}, "
+                        f"namespace: big}}\nspec:\n  seccomp: {{syscalls: [read, write], "
+                        f"action: Allow}}\n")
+            docs.append(f"apiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, namespace: big}}\n"
+                        f"spec:\n  securityContext: {{seccompProfile: {{type: Localhost, "
+                        f"localhostProfile: kscmp/big/p{i}.json}}}}\n  containers: [{{name: c}}]\n")
+        with open(os.path.join(big, "a.yaml"), "w") as f:
+            f.write("---\n".join(docs))
+        logp = os.path.join(self.tmp, "once.log")
+        with open(logp, "wb") as log:
+            p = subprocess.Popen([H.KSCMP, "agent", "--local", big, "--kubelet-root", self.root,
+                                  "--once", "--metrics-addr", "off"], stdout=log, stderr=log)
+        H.wait_until(lambda: b"object(s)" in open(logp, "rb").read(), 20, "the manifests read")
+        p.send_signal(signal.SIGTERM)
+        rc = p.wait(30)
+        self.assertEqual(rc, -signal.SIGTERM, open(logp, "rb").read()[-2000:])
+        self.assertNotIn(b"ready: the first complete set", open(logp, "rb").read())
+        for rel, data in H.profiles_on_disk(self.root).items():
+            self.assertTrue(H.is_json(data), rel)
+
     def test_08_symlink_namespace_removed(self):
         """A link planted as seccomp/kscmp/NS (the kubelet would read profiles through it) is
         never followed: the link itself is removed, said, and the folder made again with its
