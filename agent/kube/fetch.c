@@ -17,12 +17,22 @@
 #define FETCH_PAGE 500
 /* The most pages one list is followed for (5M objects at full pages). */
 #define FETCH_MAX_PAGES 10000
+/* Pages in a row that hold no item yet carry a continue token: a server that pages for good. */
+#define FETCH_MAX_EMPTY_PAGES 100
 
 struct kube_fetch {
     struct evloop *l;
     struct kube *k;
     char *ns;
+    uint64_t deadline_ms; /* now_ms() past which nothing more is asked; 0: none */
+    unsigned deadline_s;  /* the time given, for messages */
 };
+
+void kube_fetch_set_deadline(struct kube_fetch *f, unsigned seconds)
+{
+    f->deadline_ms = seconds ? now_ms() + (uint64_t)seconds * 1000u : 0;
+    f->deadline_s = seconds;
+}
 
 int kube_fetch_new(const char *kubeconfig, const char *context, struct kube_fetch **ret,
                    struct kerr *err)
@@ -120,6 +130,15 @@ static void status_message(const char *body, char *buf, size_t len)
 int kube_fetch_json(struct kube_fetch *f, const char *path, json_t **ret, struct kerr *err)
 {
     struct answer a = {.f = f};
+    uint64_t left_ms = FETCH_DEADLINE_MS;
+    if (f->deadline_ms) {
+        uint64_t now = now_ms();
+        if (now >= f->deadline_ms)
+            return kerr_set(err, -ETIMEDOUT,
+                            "%s: not asked: the command's time is up (%u s; --timeout)", path,
+                            f->deadline_s);
+        left_ms = f->deadline_ms - now < left_ms ? f->deadline_ms - now : left_ms;
+    }
     _cleanup_(evtimer_freep) struct evtimer *deadline = NULL;
     int r = evtimer_new(f->l, on_deadline, &a, &deadline);
     if (r < 0)
@@ -128,10 +147,15 @@ int kube_fetch_json(struct kube_fetch *f, const char *path, json_t **ret, struct
     struct kube_req_ops ops = {.done = on_done, .userdata = &a};
     if ((r = kube_request(f->k, "GET", path, NULL, NULL, false, &ops, &req)) < 0)
         return kerr_set(err, r, "GET %s: %s", path, strerror(-r));
-    evtimer_arm(deadline, FETCH_DEADLINE_MS);
+    evtimer_arm(deadline, left_ms);
     r = evloop_run(f->l);
     if (!a.done) {
         kube_cancel(req);
+        if (left_ms < FETCH_DEADLINE_MS)
+            return kerr_set(err, -ETIMEDOUT,
+                            "%s%s: no complete answer when the command's time was up (%u s; "
+                            "--timeout)",
+                            kube_server(f->k), path, f->deadline_s);
         return kerr_set(err, -ETIMEDOUT, "%s%s: no complete answer in %d s", kube_server(f->k),
                         path, FETCH_DEADLINE_MS / 1000);
     }
@@ -172,7 +196,7 @@ int kube_fetch_list(struct kube_fetch *f, const char *path, size_t max_items,
                     int (*cb)(json_t *item, void *userdata), void *userdata, struct kerr *err)
 {
     _cleanup_free_ char *cont = NULL;
-    size_t seen = 0, pages = 0;
+    size_t seen = 0, pages = 0, empty = 0;
     int limit = FETCH_PAGE;
     for (;;) {
         /* A server that answers with pages forever (empty, each with a token) is not followed
@@ -224,6 +248,8 @@ int kube_fetch_list(struct kube_fetch *f, const char *path, size_t max_items,
             json_string_value(json_object_get(json_object_get(j, "metadata"), "continue"));
         /* next lives in j: read before j goes. */
         bool same = next && cont && strcmp(next, cont) == 0;
+        /* A field selector may leave pages empty, not this many in a row. */
+        empty = json_array_size(items) ? 0 : empty + 1;
         bool more = next && *next;
         free(cont);
         cont = more ? strdup(next) : NULL;
@@ -233,6 +259,11 @@ int kube_fetch_list(struct kube_fetch *f, const char *path, size_t max_items,
         if (same)
             return kerr_set(err, -EPROTO, "%s: the API server gave the same continue token twice",
                             path);
+        if (next && *next && empty >= FETCH_MAX_EMPTY_PAGES)
+            return kerr_set(err, -EPROTO,
+                            "%s: %d pages in a row without an item, each with a "
+                            "continue token",
+                            path, FETCH_MAX_EMPTY_PAGES);
         if (more && !cont)
             return -ENOMEM;
         if (!cont)

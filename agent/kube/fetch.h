@@ -22,6 +22,11 @@ int kube_fetch_new(const char *kubeconfig, const char *context, struct kube_fetc
                    struct kerr *err);
 void kube_fetch_free(struct kube_fetch *f);
 
+/* No request is made past seconds from now, and one in flight then is given up (0: none; each
+ * request still has its own 60 s): a server that answers slowly, or pages for good, cannot
+ * keep a command running for hours. */
+void kube_fetch_set_deadline(struct kube_fetch *f, unsigned seconds);
+
 /* The namespace of the kubeconfig's context (or the pod's own in a cluster), or NULL. */
 const char *kube_fetch_namespace(const struct kube_fetch *f);
 

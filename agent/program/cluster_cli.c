@@ -49,11 +49,13 @@ static const char *const explain_help =
     "      --startup-syscalls auto|none\n"
     "                       the agent's --startup-syscalls (the chart's startupSyscalls):\n"
     "                       auto (default) or none; the profile and the Events it would post\n"
-    "                       are those of an agent run so\n";
+    "                       are those of an agent run so\n"
+    "      --timeout DUR    give up (exit 1) when the cluster has not answered everything\n"
+    "                       asked within DUR (default 2m; N, Ns, Nm, Nh)\n";
 
 static const char *const status_help =
     "Usage: kubectl kscmp status [-A | -n NAMESPACE] [--wait[=DURATION]] [-o text|json]\n"
-    "                            [--kubeconfig FILE] [--context NAME]\n\n"
+    "                            [--kubeconfig FILE] [--context NAME] [--timeout DURATION]\n\n"
     "Lists the policies that are not Ready and why, and the pods with kscmp Warning Events\n"
     "(NoPolicy, PolicyInvalid, ProfileRefused, NamespaceUnknown, ProfileStricter while the\n"
     "policies still cause them, ProfileStale while its container has not restarted;\n"
@@ -79,9 +81,12 @@ static const char *const status_help =
     "                       Pending or not Ready counts)\n"
     "  -o, --output FMT     text (default) or json\n"
     "      --kubeconfig F   default: $KUBECONFIG, ~/.kube/config, then the pod's service account\n"
-    "      --context NAME   a context of the kubeconfig (default: its current-context)\n";
+    "      --context NAME   a context of the kubeconfig (default: its current-context)\n"
+    "      --timeout DUR    give up (exit 1) when the cluster has not answered everything\n"
+    "                       asked within DUR, --wait's time added (default 2m; N, Ns, Nm, Nh)\n";
 
 #define WAIT_DEFAULT_S 60
+#define TIMEOUT_DEFAULT_S 120
 #define WAIT_MAX_S (24 * 3600)
 
 struct copts {
@@ -92,7 +97,8 @@ struct copts {
     bool all;
     bool startup_none; /* explain: --startup-syscalls none */
     const char *pod;
-    long wait_s; /* --wait: at most this long; 0: no waiting */
+    long wait_s;    /* --wait: at most this long; 0: no waiting */
+    long timeout_s; /* --timeout: the whole command, --wait's time added */
 };
 
 /* A --wait duration: N, Ns, Nm or Nh, above 0 and at most a day; -1 when it is not one. */
@@ -129,6 +135,7 @@ static int parse_copts(const char *cmd, const char *help, bool explain, int argc
         {"all-namespaces", no_argument, NULL, 'A'},
         {"startup-syscalls", required_argument, NULL, 'S'},
         {"wait", optional_argument, NULL, 'w'},
+        {"timeout", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -170,6 +177,13 @@ static int parse_copts(const char *cmd, const char *help, bool explain, int argc
             o->wait_s = optarg ? parse_wait(optarg) : WAIT_DEFAULT_S;
             if (o->wait_s < 0)
                 return cusage(cmd, "--wait=%s: want a duration such as 30s, 2m or 1h (at most 24h)",
+                              optarg);
+            break;
+        case 'T':
+            o->timeout_s = parse_wait(optarg);
+            if (o->timeout_s < 0)
+                return cusage(cmd,
+                              "--timeout %s: want a duration such as 30s, 2m or 1h (at most 24h)",
                               optarg);
             break;
         case 'h':
@@ -451,6 +465,8 @@ static int world_open(struct world *w, const struct copts *o, int arch, struct k
     int r = kube_fetch_new(o->kubeconfig, o->context, &w->f, err);
     if (r < 0)
         return r;
+    kube_fetch_set_deadline(
+        w->f, (unsigned)((o->timeout_s ? o->timeout_s : TIMEOUT_DEFAULT_S) + o->wait_s));
     return world_fill(w, arch, err);
 }
 

@@ -351,6 +351,12 @@ current-context: fake
             return self._reply(h, 200, dumps({"kind": "Status", "apiVersion": "v1",
                                               "status": "Failure", "code": 500,
                                               "message": "etcdserver: request timed out"}).encode())
+        elif f and f["mode"] == "newtoken":
+            # A page of nothing with a new continue token each time (a server that pages for good).
+            api, av, kind, _ = KINDS[res]
+            tok = str(int(query.get("continue", ["0"])[0] or 0) + 1)
+            return self._reply(h, 200, dumps({"kind": kind + "List", "apiVersion": av, "metadata": {
+                "resourceVersion": str(self.rv), "continue": tok}, "items": []}).encode())
         elif f and f["mode"] == "endless":
             # A page of nothing with a continue token, ever the same (a broken server or proxy).
             api, av, kind, _ = KINDS[res]

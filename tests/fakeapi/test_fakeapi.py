@@ -605,6 +605,24 @@ class FakeApiTest(unittest.TestCase):
         self.assertIn("/apis/kscmp.io/v1/seccomppolicies: the answer is not a list (kind Status: "
                       "etcdserver: request timed out", p.stderr)
 
+    def test_16b_cli_gives_up_in_time(self):
+        """A server that pages for good (empty pages, a new token each) is given up after 100
+        such pages; one that answers slowly, when --timeout runs out (exit 1, said), not after
+        each request's 60 s."""
+        self.api.fault("seccomppolicies", "list", "newtoken")
+        p = subprocess.run([H.KSCMP, "status", "-A", "--kubeconfig", self.kubeconfig],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("100 pages in a row without an item", p.stderr)
+        self.api.clear_fault()
+        self.api.fault("seccomppolicies", "list", "slow", seconds=20)
+        t0 = time.monotonic()
+        p = subprocess.run([H.KSCMP, "status", "-A", "--timeout", "2s", "--kubeconfig",
+                            self.kubeconfig], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("when the command's time was up (2 s; --timeout)", p.stderr)
+        self.assertLess(time.monotonic() - t0, 15)
+
     def test_17_cli_text_shows_control_characters(self):
         """Strings from the cluster (a policy's status message here; Events' alike) go to a
         terminal with their control characters shown, not acted on: an ESC sequence and a CR
