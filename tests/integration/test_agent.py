@@ -230,10 +230,11 @@ class AgentTest(unittest.TestCase):
         self.agents.append(a)
         return a.start(wait_ready=wait_ready)
 
-    def once(self, local, prefix=[], cwd=None):
-        """(exit status, output) of `kscmp agent --local LOCAL --once` on this kubelet root."""
+    def once(self, local, prefix=[], cwd=None, root=None):
+        """(exit status, output) of `kscmp agent --local LOCAL --once` on this kubelet root (or
+        root: one agent holds a root at a time)."""
         p = subprocess.run(list(prefix) + [H.KSCMP, "agent", "--local", local, "--kubelet-root",
-                                     self.root, "--once", "--metrics-addr", "off"],
+                                     root or self.root, "--once", "--metrics-addr", "off"],
                            capture_output=True, timeout=120, cwd=cwd or self.tmp)
         return p.returncode, (p.stdout + p.stderr).decode(errors="replace")
 
@@ -2225,8 +2226,10 @@ spec:
         a.wait_log(r"error\s+\S+/30-cluster\.yaml: a symbolic link to a file that does not "
                    r"exist: keeping what it held before", mark)
         self.assertEqual(self.read("demo/web.json"), good)
-        # Not a file that went: --once fails, as for a file it cannot read.
-        rc, out = self.once(self.local)
+        # Not a file that went: --once fails, as for a file it cannot read (on a root of its
+        # own: the running agent holds this one).
+        os.makedirs(os.path.join(self.tmp, "once-root"))
+        rc, out = self.once(self.local, root=os.path.join(self.tmp, "once-root"))
         self.assertEqual(rc, 1, out)
         self.assertRegex(out, r"30-cluster\.yaml: a symbolic link to a file that does not exist: "
                               r"nothing of it is used yet")
