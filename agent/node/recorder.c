@@ -483,14 +483,17 @@ int recorder_collect(struct recorder *r, int (*cb)(const struct recorder_seen *s
     free(c.forget);
     free(c.how);
     if (e == 0) {
-        qsort(c.referenced, c.nreferenced, sizeof(uint64_t), cmp_u64);
+        if (c.nreferenced > 1)
+            qsort(c.referenced, c.nreferenced, sizeof(uint64_t), cmp_u64);
         bpf_recorder_prune_owners(r->bpf, owner_wanted, &c);
         bpf_recorder_prune_ignored(r->bpf, ignored_wanted, &c);
     }
     free(c.referenced);
     if (e == 0) {
-        qsort(c.gone, c.ngone, sizeof(uint64_t), cmp_u64);
-        qsort(c.unowned, c.nunowned, sizeof(uint64_t), cmp_u64);
+        if (c.ngone > 1) /* qsort() of no array (NULL) is undefined */
+            qsort(c.gone, c.ngone, sizeof(uint64_t), cmp_u64);
+        if (c.nunowned > 1)
+            qsort(c.unowned, c.nunowned, sizeof(uint64_t), cmp_u64);
         free(r->reported_gone);
         r->reported_gone = c.gone;
         r->nreported_gone = c.ngone;
