@@ -491,6 +491,35 @@ int store_lock(struct store *s, unsigned wait_ms, struct kerr *err)
     return 0;
 }
 
+/* The holder of the folder's lock, from /proc/locks (its flock() line with the folder's device
+ * and inode): its pid as this process's pid namespace sees it, or 0 when it cannot be told (a
+ * holder in another pid namespace is not listed there; no /proc). */
+long store_lock_holder(struct store *s)
+{
+    _cleanup_close_ int fd = -1;
+    struct kerr err = {0};
+    struct stat st;
+    if (kscmp_open(s, false, &fd, &err) < 0 || fstat(fd, &st) < 0)
+        return 0;
+    FILE *f = fopen("/proc/locks", "re");
+    if (!f)
+        return 0;
+    char line[256];
+    long holder = 0;
+    while (!holder && fgets(line, sizeof(line), f)) {
+        long pid;
+        unsigned maj, min;
+        unsigned long ino;
+        /* "1: FLOCK  ADVISORY  WRITE 3453 fd:01:1312366 0 EOF"; a waiter's line has "->"
+         * before FLOCK and does not match. */
+        if (sscanf(line, "%*d: FLOCK %*s WRITE %ld %x:%x:%lu", &pid, &maj, &min, &ino) == 4 &&
+            maj == major(st.st_dev) && min == minor(st.st_dev) && ino == st.st_ino && pid > 0)
+            holder = pid;
+    }
+    fclose(f);
+    return holder;
+}
+
 void store_close(struct store *s)
 {
     if (!s)

@@ -48,6 +48,10 @@ int store_open(const char *kubelet_root, struct store **ret, struct kerr *err);
  * (one stopping while the next starts), then -EBUSY (err says why). */
 int store_lock(struct store *s, unsigned wait_ms, struct kerr *err);
 
+/* The pid of the process that holds the lock of seccomp/kscmp (from /proc/locks), or 0 when
+ * it cannot be told (none, or one in another pid namespace). For logs. */
+long store_lock_holder(struct store *s);
+
 void store_close(struct store *s);
 
 /* From now on, the version of a file that a write replaces is held open across the rename

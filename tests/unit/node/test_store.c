@@ -1334,17 +1334,23 @@ static int collect_marked(const char *rel, enum store_kind kind, bool marked, vo
  * name), gone with its file, and then the folder goes; removed alone; a name too long for
  * ".NAME.kscmp-rec" gets a shortened one. */
 /* store_lock(): one holder per kubelet root; another waits, then -EBUSY naming the folder;
- * the lock goes with its store. */
+ * the lock goes with its store. store_lock_holder() names the holder's pid (the standby
+ * agent's log says it): none before, this process while a holds it (two open folders of one
+ * process conflict as two processes do). */
 static void test_lock(void **state)
 {
     struct fixture *f = *state;
     struct store *a = open_ok(f), *b = open_ok(f);
     struct kerr err = {0};
+    assert_int_equal(store_lock_holder(b), 0);
     assert_int_equal(store_lock(a, 0, &err), 0);
     assert_int_equal(store_lock(a, 0, &err), 0); /* again: held already */
     assert_int_equal(store_lock(b, 300, &err), -EBUSY);
     assert_non_null(strstr(err.msg, "seccomp/kscmp: another kscmp agent writes there"));
+    if (access("/proc/locks", R_OK) == 0)
+        assert_int_equal(store_lock_holder(b), (long)getpid());
     store_close(a);
+    assert_int_equal(store_lock_holder(b), 0);
     kerr_clear(&err);
     assert_int_equal(store_lock(b, 0, &err), 0);
     store_close(b);
