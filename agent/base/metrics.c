@@ -74,6 +74,10 @@ static const struct {
                             "Profile files not as owed: their last write or removal failed (a "
                             "full disk, a read-only folder), retried with backoff.",
                             ""},
+    [G_STANDBY] = {"kscmp_standby",
+                   "1 while another agent holds the kubelet root's lock: this one writes nothing "
+                   "and takes over when that one stops.",
+                   ""},
 };
 
 struct metrics {
@@ -189,12 +193,22 @@ char *metrics_render(struct metrics *m)
     return buf;
 }
 
-bool metrics_ready(struct metrics *m)
+static bool gauge_positive(struct metrics *m, enum metric_gauge g)
 {
     pthread_mutex_lock(&m->lock);
-    bool ready = m->gauges[G_READY] > 0;
+    bool set = m->gauges[g] > 0;
     pthread_mutex_unlock(&m->lock);
-    return ready;
+    return set;
+}
+
+bool metrics_ready(struct metrics *m)
+{
+    return gauge_positive(m, G_READY);
+}
+
+bool metrics_standby(struct metrics *m)
+{
+    return gauge_positive(m, G_STANDBY);
 }
 
 void metrics_heartbeat(struct metrics *m)

@@ -46,6 +46,7 @@ enum metric_gauge {
     G_POLICIES_CONFLICT,
     G_READY,
     G_PROFILES_FAILING, /* files whose last write or removal failed, waiting for a retry */
+    G_STANDBY,          /* 1 while another agent holds the kubelet root's lock (program/agent.c) */
     G__GAUGES
 };
 
@@ -65,6 +66,10 @@ char *metrics_render(struct metrics *m);
 
 /* True once the agent has set G_READY. */
 bool metrics_ready(struct metrics *m);
+/* True while the agent has G_STANDBY set: it waits for another agent's lock on the kubelet
+ * root and writes nothing (/readyz says so, and answers 200: a DaemonSet's surge rollout
+ * deletes the old pod, whose agent holds the lock, only once the new one is Ready). */
+bool metrics_standby(struct metrics *m);
 
 /* The event loop's heartbeat: the loop calls metrics_heartbeat() every second; the health
  * endpoint asks how old the last one is (milliseconds; from metrics_new() on). */

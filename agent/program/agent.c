@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <malloc.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -65,8 +66,30 @@ struct agent {
     struct evtimer *place_timer;
 };
 
-/* How long a starting agent waits for another that holds the store's lock (one stopping). */
+/* How long `--once` waits for another agent that holds the store's lock (one stopping) before
+ * it gives up; an agent that keeps running stands by instead (standby()). */
 #define STORE_LOCK_WAIT_MS 20000
+/* A standby agent: how often it tries the lock again (the takeover's delay at most), and how
+ * often it says again that it stands by (two agents on one root by mistake must not go
+ * unnoticed). */
+#define STANDBY_POLL_MS 100
+#define STANDBY_REMIND_MS (5 * 60 * 1000)
+
+/* The reminder's interval: STANDBY_REMIND_MS, or $KSCMP_STANDBY_REMIND_SECONDS (1 to 3600,
+ * for tests). */
+static uint64_t standby_remind_ms(void)
+{
+    const char *v = getenv("KSCMP_STANDBY_REMIND_SECONDS");
+    if (!v)
+        return STANDBY_REMIND_MS;
+    char *end;
+    unsigned long s = strtoul(v, &end, 10);
+    if (*v && !*end && s >= 1 && s <= 3600)
+        return (uint64_t)s * 1000;
+    log_warning("KSCMP_STANDBY_REMIND_SECONDS=\"%s\" is not 1 to 3600: %u s", v,
+                STANDBY_REMIND_MS / 1000);
+    return STANDBY_REMIND_MS;
+}
 
 /* How often the agent checks that its folder is still the one the kubelet reads (ms). */
 #define PLACE_CHECK_MS 2000
@@ -125,7 +148,10 @@ static const char *const agent_help =
     "                       (default /sys/fs/bpf/kscmp; \"off\": not pinned)\n"
     "  --record-interval S  seconds between reads of what was recorded (default 5)\n\n"
     "Signals: SIGTERM/SIGINT finish the write in progress and exit 0; SIGHUP reads everything\n"
-    "again, proves the profiles refused before again, and checks every profile file on disk.\n";
+    "again, proves the profiles refused before again, and checks every profile file on disk.\n\n"
+    "One agent per kubelet root: one that finds another holding it stands by (writing\n"
+    "nothing; /readyz 200 \"standby\", kscmp_standby 1) and takes over once that one exits;\n"
+    "--once waits up to 20 s for it, then exits 1.\n";
 
 /* Pod Events, deduplicated (one per pod, reason and cause); in --local mode they are logged. */
 static int on_event(const struct engine_event *ev, void *userdata)
@@ -616,6 +642,78 @@ static int place_start(struct agent *a, const char *root, struct kerr *err)
     return 0;
 }
 
+/* " (pid N)" when the holder of the store's lock can be told, else "". */
+static void holder_text(struct agent *a, char *buf, size_t size)
+{
+    long pid = store_lock_holder(a->store);
+    if (pid > 0)
+        snprintf(buf, size, " (pid %ld)", pid);
+    else
+        buf[0] = '\0';
+}
+
+/* Another agent holds the store's lock: wait for it without a deadline, writing nothing. A
+ * DaemonSet's surge rollout starts the new pod while the old one runs and deletes the old one
+ * only once the new one is Ready: so the endpoint answers /readyz 200 meanwhile (its body says
+ * "standby", kscmp_standby is 1), the lock is tried every STANDBY_POLL_MS, and the log says
+ * again every STANDBY_REMIND_MS that it stands by (two agents on one root by mistake stand by
+ * forever, and must be seen). The heartbeat goes on (/healthz). Returns 0 once the lock is
+ * taken, 1 when SIGTERM or SIGINT came first (nothing was written: exit 0), or a negative
+ * errno (err says why). */
+static int standby(struct agent *a, struct kerr *err)
+{
+    char holder[40];
+    holder_text(a, holder, sizeof(holder));
+    /* An info: a surge rollout does this every time. The reminders are warnings. */
+    log_info("%s: another kscmp agent holds the folder's lock%s: standing by until it stops, "
+             "then taking over. Meanwhile nothing is written, /readyz answers 200 \"standby\" "
+             "(so that a rollout with maxSurge deletes the old pod) and kscmp_standby is 1. "
+             "If this lasts, two agents run on this kubelet root (two releases or DaemonSets, "
+             "an agent left running by hand)",
+             store_path(a->store), holder);
+    metrics_set(a->m, G_STANDBY, 1);
+    uint64_t every_us = standby_remind_ms() * 1000;
+    uint64_t start = now_us(), remind = start + every_us;
+    for (;;) {
+        metrics_heartbeat(a->m);
+        struct pollfd pfd = {.fd = a->sigfd, .events = POLLIN};
+        if (poll(&pfd, 1, STANDBY_POLL_MS) < 0 && errno != EINTR)
+            return kerr_set(err, -errno, "poll: %s", strerror(errno));
+        struct signalfd_siginfo si;
+        while (read(a->sigfd, &si, sizeof(si)) == sizeof(si)) {
+            const char *name = si.ssi_signo == SIGTERM  ? "SIGTERM"
+                               : si.ssi_signo == SIGINT ? "SIGINT"
+                                                        : NULL;
+            if (name) {
+                log_info("%s: stopping (standing by: nothing was written)", name);
+                return 1;
+            }
+            log_info("SIGHUP: standing by: nothing to read again before the lock is taken");
+        }
+        int r = store_lock(a->store, 0, err);
+        if (r == 0)
+            break;
+        if (r != -EBUSY)
+            return r;
+        kerr_clear(err);
+        uint64_t now = now_us();
+        if (now >= remind) {
+            holder_text(a, holder, sizeof(holder));
+            unsigned long long secs = (now - start) / 1000000;
+            log_warning("%s: still standing by after %llu %s: another kscmp agent holds the "
+                        "folder's lock%s. Two agents on one kubelet root (two releases or "
+                        "DaemonSets, an agent left running by hand)? Only one of them writes",
+                        store_path(a->store), secs < 120 ? secs : secs / 60,
+                        secs < 120 ? "s" : "min", holder);
+            remind = now + every_us;
+        }
+    }
+    metrics_set(a->m, G_STANDBY, 0);
+    log_info("%s: the lock is free after %.1f s standing by: taking over", store_path(a->store),
+             (double)(now_us() - start) / 1e6);
+    return 0;
+}
+
 int agent_main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -845,21 +943,24 @@ int agent_main(int argc, char **argv)
         return EXIT_INVALID;
     }
     /* Before anything is written or cleaned there (the start removes temporary files: another
-     * agent's in-flight ones). */
-    if (r == 0 && store_lock(a.store, STORE_LOCK_WAIT_MS, &err) < 0) {
-        start_refused("--kubelet-root: %s", err.msg);
-        agent_free(&a);
-        return EXIT_INVALID;
+     * agent's in-flight ones). --once waits a while for another holder (one stopping), then
+     * fails: a gate must end. An agent that keeps running stands by instead, below. */
+    bool held = false; /* by another agent: stand by */
+    if (r == 0) {
+        int lr = store_lock(a.store, once ? STORE_LOCK_WAIT_MS : 0, &err);
+        held = lr == -EBUSY && !once;
+        if (lr < 0 && !held) {
+            start_refused("--kubelet-root: %s", err.msg);
+            agent_free(&a);
+            return EXIT_INVALID;
+        }
+        kerr_clear(&err);
     }
-    if (r == 0 && !once)
-        r = evtimer_new(a.l, on_place_check, &a, &a.place_timer);
     if (r < 0) {
         start_refused("--kubelet-root %s: %s", root, err.msg[0] ? err.msg : strerror(-r));
         agent_free(&a);
         return EXIT_INVALID;
     }
-    if (a.place_timer)
-        evtimer_arm(a.place_timer, PLACE_CHECK_MS);
     /* Served once the flags before it are known to be good: an agent that stops at one
      * never said that it serves. */
     if (strcmp(metrics_addr, "off") != 0 && *metrics_addr) {
@@ -870,15 +971,32 @@ int agent_main(int argc, char **argv)
         }
         log_info("serving /metrics, /healthz and /readyz on port %u", http_port(a.http));
     }
-    r = once ? 0 : store_start_reaper(a.store);
-    if (r < 0) /* slower, not weaker: replaced files are then closed inline */
-        log_warning("cannot start the thread that closes replaced files: %s", strerror(-r));
     a.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     if (a.sigfd < 0 || evloop_add_fd(a.l, a.sigfd, EPOLLIN, on_signal, &a) < 0) {
         start_refused("signalfd: %s", strerror(errno));
         agent_free(&a);
         return EXIT_INVALID;
     }
+    if (held) {
+        r = standby(&a, &err);
+        if (r != 0) {
+            if (r < 0)
+                start_refused("--kubelet-root %s: %s", root, err.msg);
+            agent_free(&a);
+            return r < 0 ? EXIT_INVALID : 0;
+        }
+    }
+    r = once ? 0 : evtimer_new(a.l, on_place_check, &a, &a.place_timer);
+    if (r < 0) {
+        start_refused("cannot start: %s", strerror(-r));
+        agent_free(&a);
+        return EXIT_INVALID;
+    }
+    if (a.place_timer)
+        evtimer_arm(a.place_timer, PLACE_CHECK_MS);
+    r = once ? 0 : store_start_reaper(a.store);
+    if (r < 0) /* slower, not weaker: replaced files are then closed inline */
+        log_warning("cannot start the thread that closes replaced files: %s", strerror(-r));
     r = reconciler_new(a.e, a.store, a.m, once ? NULL : a.l, &proof, &a.rec, &err);
     a.local_dir = local;
     if (r == 0 && local)

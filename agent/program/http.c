@@ -279,6 +279,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
     if (strcmp(url, "/readyz") == 0) {
         if (metrics_ready(s->m))
             return reply(mc, MHD_HTTP_OK, "text/plain", (char *)"ready\n", false);
+        /* Ready to the kubelet, so that a DaemonSet's surge rollout goes on and deletes the
+         * old pod (whose agent holds the lock); the body and kscmp_standby say what it is. */
+        if (metrics_standby(s->m))
+            return reply(mc, MHD_HTTP_OK, "text/plain",
+                         (char *)"standby: another kscmp agent holds the kubelet root's lock; "
+                                 "this one writes nothing and takes over when it stops\n",
+                         false);
         return reply(mc, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
                      (char *)"not ready: the first complete set of profiles is not on disk yet\n",
                      false);

@@ -1,8 +1,9 @@
 /* http.h - the agent's HTTP endpoint.
  *
  * Owns: serving /metrics (the Prometheus text of base/metrics.h), /healthz and /readyz
- * (ready once the first complete set of profiles is on disk) with libmicrohttpd on a thread
- * of its own, and the protections libmicrohttpd lacks, so that no client can keep the probes
+ * (ready once the first complete set of profiles is on disk, and 200 with a body that says
+ * "standby" while the agent waits for another's lock on the kubelet root) with libmicrohttpd on a
+ * thread of its own, and the protections libmicrohttpd lacks, so that no client can keep the probes
  * from answering: each connection must send its whole request head within 2 s of being
  * accepted and read its answer within 10 s, a peer holds at most 8 connections (one of its
  * own gives way to a new one), and when 64 are open the peer holding the most gives one up.

@@ -185,10 +185,12 @@ def histogram_quantile(buckets, q):
 class Agent:
     """One `kscmp agent --local DIR --kubelet-root ROOT` process, its log in a file."""
 
-    def __init__(self, local, root, logpath, extra=(), prefix=()):
-        """prefix: a command the agent runs under (e.g. setpriv to drop to another user)."""
+    def __init__(self, local, root, logpath, extra=(), prefix=(), env=None):
+        """prefix: a command the agent runs under (e.g. setpriv to drop to another user);
+        env: variables set for it on top of this process's."""
         self.local, self.root, self.logpath, self.extra = local, root, logpath, list(extra)
         self.prefix = list(prefix)
+        self.env = dict(os.environ, **env) if env else None
         self.proc = None
         self.port = None
 
@@ -202,7 +204,7 @@ class Agent:
             self.proc = subprocess.Popen(
                 self.prefix + [KSCMP, "agent", "--local", self.local, "--kubelet-root", self.root,
                  "--metrics-addr", f"127.0.0.1:{self.port}"] + self.extra,
-                stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+                stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=self.env)
             log.close()
             # Up once /healthz answers (or it exited: a port taken since free_port()).
             wait_until(lambda: self.proc.poll() is not None or self.get("/healthz")[0] == 200,
