@@ -529,6 +529,16 @@ def check_chart_files():
         "a port out of range": {"metrics": {"port": 70000}},
         "pullPolicy sometimes": {"image": {"repository": "x", "pullPolicy": "Sometimes"}},
         "a CAP_ prefixed capability": {"extraCapabilities": ["CAP_DAC_OVERRIDE"]},
+        # Kubernetes refuses a DaemonSet whose maxUnavailable and maxSurge are both 0
+        # (maxSurge defaults to 0).
+        "maxSurge 0 and maxUnavailable 0": {"updateStrategy": {
+            "type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 0}}},
+        "maxSurge 0% and maxUnavailable 0%": {"updateStrategy": {
+            "type": "RollingUpdate", "rollingUpdate": {"maxSurge": "0%", "maxUnavailable": "0%"}}},
+        "maxUnavailable 0 alone": {"updateStrategy": {
+            "type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0}}},
+        "maxSurge one": {"updateStrategy": {
+            "type": "RollingUpdate", "rollingUpdate": {"maxSurge": "one"}}},
     }
     for what, over in bad.items():
         vals = copy.deepcopy(values)
@@ -541,6 +551,12 @@ def check_chart_files():
         "DAC_OVERRIDE": {"extraCapabilities": ["DAC_OVERRIDE"]},
         "maxUnavailable 1": {"updateStrategy": {"type": "RollingUpdate",
                                                 "rollingUpdate": {"maxUnavailable": 1}}},
+        # A surge: the new agent stands by until the old one exits (docs/agent.md).
+        "maxSurge 1 and maxUnavailable 0": {"updateStrategy": {
+            "type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}},
+        "maxSurge 10% with maxUnavailable 10%": {"updateStrategy": {
+            "type": "RollingUpdate", "rollingUpdate": {"maxSurge": "10%",
+                                                       "maxUnavailable": "10%"}}},
     }
     for what, over in good.items():
         vals = copy.deepcopy(values)
@@ -703,6 +719,16 @@ def check_chart_render():
               err[-300:])
     rc, out, err = helm_template(helm, "--set", "kubeletroot=/x")
     check("chart: helm refuses a misspelt value (values.schema.json)", rc != 0)
+    # A surge rollout (trial-live48 1b): the new agent stands by until the old one exits.
+    rc, out, err = helm_template(helm, "--set", "updateStrategy.rollingUpdate.maxSurge=1",
+                                 "--set", "updateStrategy.rollingUpdate.maxUnavailable=0")
+    ok = rc == 0
+    if ok:
+        ds = [o for o in yaml.safe_load_all(out) if o and o["kind"] == "DaemonSet"][0]
+        ok = ds["spec"]["updateStrategy"]["rollingUpdate"] == {"maxSurge": 1, "maxUnavailable": 0}
+    check("chart: updateStrategy maxSurge 1, maxUnavailable 0 renders", ok, err[-300:])
+    rc, out, err = helm_template(helm, "--set", "updateStrategy.rollingUpdate.maxUnavailable=0")
+    check("chart: helm refuses maxUnavailable 0 without maxSurge (both 0)", rc != 0, out[-200:])
     check_chart_recording(helm)
 
 
