@@ -266,38 +266,67 @@ static char *text_visible(const char *s)
     return out;
 }
 
-/* Every string in root (its members' too) made text_visible(), for text output only: -o json
- * prints them exact, escaped by JSON. */
-static void text_safe(json_t *root)
+/* The one way text output goes out: fprintf() of fmt, each %s argument written as
+ * text_visible() makes it (any of them may come from the cluster: a name, a message, the API
+ * server's words), so that no line forgets to. -o json prints them exact, escaped by JSON.
+ * Conversions: %%, %c, %s, and d i u x with no length, l, ll or z; flags, width and precision
+ * in digits. Another one (a mistake here) is written as it is and ends the line's arguments. */
+__attribute__((format(printf, 2, 3))) static void tprintf(FILE *f, const char *fmt, ...)
 {
-    json_t **stack = NULL;
-    size_t n = 0, cap = 0;
-    for (json_t *v = root; v; v = n ? stack[--n] : NULL) {
-        if (json_is_string(v)) {
-            _cleanup_free_ char *t = text_visible(json_string_value(v));
-            if (t)
-                json_string_set(v, t);
-            continue;
+    va_list ap;
+    va_start(ap, fmt);
+    for (const char *p = fmt; *p;) {
+        size_t lit = strcspn(p, "%");
+        fwrite(p, 1, lit, f);
+        p += lit;
+        if (!*p)
+            break;
+        size_t n = 1 + strspn(p + 1, "-+ #0");
+        n += strspn(p + n, "0123456789");
+        if (p[n] == '.')
+            n += 1 + strspn(p + n + 1, "0123456789");
+        size_t mod = n;
+        n += strspn(p + n, "lz");
+        char spec[32];
+        if (n + 1 >= sizeof(spec) || !p[n] || n - mod > 2) {
+            fputs(p, f);
+            break;
         }
-        size_t need = json_is_array(v) ? json_array_size(v) : json_object_size(v);
-        if (n + need > cap) {
-            size_t ncap = (n + need) * 2 + 16;
-            json_t **s = realloc(stack, ncap * sizeof(*s));
-            if (!s)
-                break; /* out of memory: what is left prints as it is */
-            stack = s;
-            cap = ncap;
-        }
-        size_t i;
-        json_t *x;
-        const char *key;
-        if (json_is_array(v)) {
-            json_array_foreach(v, i, x) stack[n++] = x;
-        } else if (json_is_object(v)) {
-            json_object_foreach(v, key, x) stack[n++] = x;
+        memcpy(spec, p, n + 1);
+        spec[n + 1] = '\0';
+        const char *len = spec + mod;
+        size_t nlen = n - mod;
+        char conv = p[n];
+        p += n + 1;
+        bool sign = conv == 'd' || conv == 'i';
+        if (conv == '%' && n == 1) {
+            fputc('%', f);
+        } else if (conv == 's' && !nlen) {
+            const char *s = va_arg(ap, const char *);
+            _cleanup_free_ char *shown = s ? text_visible(s) : NULL;
+            fprintf(f, spec, shown ? shown : s ? s : "(null)");
+        } else if (conv == 'c' && !nlen) {
+            fprintf(f, spec, va_arg(ap, int));
+        } else if (!sign && conv != 'u' && conv != 'x') {
+            fputs(spec, f);
+            fputs(p, f);
+            break;
+        } else if (!nlen) {
+            sign ? fprintf(f, spec, va_arg(ap, int)) : fprintf(f, spec, va_arg(ap, unsigned));
+        } else if (nlen == 1 && *len == 'l') {
+            sign ? fprintf(f, spec, va_arg(ap, long)) : fprintf(f, spec, va_arg(ap, unsigned long));
+        } else if (nlen == 2 && len[0] == 'l' && len[1] == 'l') {
+            sign ? fprintf(f, spec, va_arg(ap, long long))
+                 : fprintf(f, spec, va_arg(ap, unsigned long long));
+        } else if (nlen == 1 && *len == 'z') {
+            sign ? fprintf(f, spec, va_arg(ap, ssize_t)) : fprintf(f, spec, va_arg(ap, size_t));
+        } else {
+            fputs(spec, f);
+            fputs(p, f);
+            break;
         }
     }
-    free(stack);
+    va_end(ap);
 }
 
 /* Decodes an API object (kind and apiVersion filled in for list items). */
@@ -345,7 +374,7 @@ static int put_policy(json_t *item, void *userdata)
         /* The agents skip what they cannot decode at all; so does the report, saying so. */
         const char *name =
             json_string_value(json_object_get(json_object_get(item, "metadata"), "name"));
-        fprintf(stderr, "kscmp: warning: %s %s: cannot be read: %s\n", c->kind, name ? name : "?",
+        tprintf(stderr, "kscmp: warning: %s %s: cannot be read: %s\n", c->kind, name ? name : "?",
                 err.msg);
         object_clear(&o);
         return r == -ENOMEM ? r : 0;
@@ -948,7 +977,7 @@ int cli_cluster_explain(int argc, char **argv)
     _cleanup_(world_free) struct world w = {0};
     int arch = arch_native();
     if ((r = world_open(&w, &o, arch, &err)) < 0) {
-        fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
+        tprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
         return EXIT_INVALID;
     }
     engine_set_startup(w.e, !o.startup_none); /* as the agent was started */
@@ -976,10 +1005,10 @@ int cli_cluster_explain(int argc, char **argv)
         if (r == -ENOENT) {
             _cleanup_(json_decrefp) json_t *names = json_array();
             const char *near = names ? nearest_pod(&w, ns, o.pod, names) : NULL;
-            fprintf(stderr, "kscmp: error: no pod %s in namespace %s%s%s%s\n", o.pod, ns,
+            tprintf(stderr, "kscmp: error: no pod %s in namespace %s%s%s%s\n", o.pod, ns,
                     near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
         } else
-            fprintf(stderr, "kscmp: error: %s\n", err.msg);
+            tprintf(stderr, "kscmp: error: %s\n", err.msg);
         return EXIT_INVALID;
     }
     json_t *spec = json_object_get(pod_json, "spec");
@@ -1017,7 +1046,7 @@ int cli_cluster_explain(int argc, char **argv)
         arch_note = "this machine's: the pod is not on a node yet";
     }
     if ((r = load_policies(&w, ns, &err)) < 0 || (r = put_namespace(&w, ns, &err)) < 0) {
-        fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
+        tprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
         return EXIT_INVALID;
     }
     /* The other pods of the node that share a file change what it holds (section 2). */
@@ -1030,7 +1059,7 @@ int cli_cluster_explain(int argc, char **argv)
         struct kerr perr = {0};
         struct node_pods np = {w.e, node_pods};
         if (kube_fetch_list(w.f, ppath, MAX_LIST, pods_on_node, &np, &perr) < 0)
-            fprintf(stderr,
+            tprintf(stderr,
                     "kscmp: warning: the other pods of node %s cannot be listed (%s): "
                     "a file they share is shown for this pod alone\n",
                     node_name, perr.msg);
@@ -1039,7 +1068,7 @@ int cli_cluster_explain(int argc, char **argv)
     r = copy ? decode_api(copy, "v1", "Pod", &pod_obj, &err) : -ENOMEM;
     json_decref(copy);
     if (r < 0 || pod_obj.type != OBJ_POD) {
-        fprintf(stderr, "kscmp: error: pod %s/%s: %s\n", ns, o.pod, err.msg);
+        tprintf(stderr, "kscmp: error: pod %s/%s: %s\n", ns, o.pod, err.msg);
         return EXIT_INVALID;
     }
     const struct pod *pod = pod_obj.pod;
@@ -1058,7 +1087,7 @@ int cli_cluster_explain(int argc, char **argv)
     if (!pod_copy || engine_put_pod(w.e, pod_copy) < 0)
         return EXIT_INVALID;
     if ((r = pod_events(&w, ns, o.pod, uid, &events, &err)) < 0) {
-        fprintf(stderr, "kscmp: warning: the pod's Events cannot be read: %s\n", err.msg);
+        tprintf(stderr, "kscmp: warning: the pod's Events cannot be read: %s\n", err.msg);
         events = json_array();
     }
     /* What the agent holds depends on whether it saw the policies invalid now ever compile:
@@ -1069,7 +1098,7 @@ int cli_cluster_explain(int argc, char **argv)
     kerr_clear(&err); /* an earlier warning's words are not this one's */
     if ((r = engine_as_started_now(&w, arch, !o.startup_none, ns, node_pods, pod_json, &restarted,
                                    &err)) < 0)
-        fprintf(stderr, "kscmp: warning: what an agent started now would hold is not shown: %s\n",
+        tprintf(stderr, "kscmp: warning: what an agent started now would hold is not shown: %s\n",
                 err.msg[0] ? err.msg : strerror(-r));
 
     /* Containers and their profiles: the container's setting wins over the pod's. */
@@ -1166,14 +1195,14 @@ int cli_cluster_explain(int argc, char **argv)
     t = open_memstream(&text, &text_len);
     if (!t)
         return EXIT_INVALID;
-    fprintf(t, "Pod %s/%s on node %s (%s, %s)\n", ns, o.pod, node_name ? node_name : "(none yet)",
+    tprintf(t, "Pod %s/%s on node %s (%s, %s)\n", ns, o.pod, node_name ? node_name : "(none yet)",
             arch_get((size_t)arch)->name, arch_note);
     /* The node's agent, when it has none or its pod is known not to be Ready: then the
      * node's files are not written or not kept up to date, whatever follows says. Quiet when
      * the agents cannot be read. */
     if (node_name && (r = explain_agent(&w, node_name, node, t, out)) < 0)
         return EXIT_INVALID;
-    fprintf(t, "\nContainers:\n");
+    tprintf(t, "\nContainers:\n");
     for (size_t i = 0; i < cs.n; i++) {
         struct ctr *x = &cs.v[i];
         bool stale = false;
@@ -1198,22 +1227,21 @@ int cli_cluster_explain(int argc, char **argv)
                              "type", x->type, "seccompProfile", x->profile_type, "localhostProfile",
                              x->ref, "startedAt", x->started ? started : NULL, "kscmp",
                              x->rel != NULL, "refused", x->refused, "stale", stale));
-        fprintf(t, "  %-24s %-10s ", x->name, x->type);
+        tprintf(t, "  %-24s %-10s ", x->name, x->type);
         if (x->rel)
-            fprintf(t, "kscmp/%s", x->rel);
+            tprintf(t, "kscmp/%s", x->rel);
         else if (x->refused || (x->ref && strncmp(x->ref, "kscmp/", 6) == 0))
-            fprintf(t, "%s (refused: another namespace's folder or not a valid name)", x->ref);
+            tprintf(t, "%s (refused: another namespace's folder or not a valid name)", x->ref);
         else if (x->ref)
-            fprintf(t, "%s: %s (not a kscmp profile)", what, x->ref);
+            tprintf(t, "%s: %s (not a kscmp profile)", what, x->ref);
         else
-            fprintf(t, "%s (not a kscmp profile)", what);
+            tprintf(t, "%s (not a kscmp profile)", what);
         if (x->started)
-            fprintf(t, ", running since %s", started);
-        if (stale) {
-            _cleanup_free_ char *shown = text_visible(str_at(stale_ev, "message"));
-            fprintf(t, ", STALE: %s", shown ? shown : str_at(stale_ev, "message"));
-        } else if (x->rel && x->started)
-            fprintf(t, ", not stale");
+            tprintf(t, ", running since %s", started);
+        if (stale)
+            tprintf(t, ", STALE: %s", str_at(stale_ev, "message"));
+        else if (x->rel && x->started)
+            tprintf(t, ", not stale");
         fputc('\n', t);
     }
     for (size_t i = 0; i < fv.n; i++) {
@@ -1229,9 +1257,9 @@ int cli_cluster_explain(int argc, char **argv)
         json_t *jf = json_object(), *jc = json_array();
         json_object_set_new(jf, "file", json_sprintf("kscmp/%s", v->rel));
         json_object_set_new(jf, "contributors", jc);
-        fprintf(t, "\nkscmp/%s\n  Contributing policies:\n", v->rel);
+        tprintf(t, "\nkscmp/%s\n  Contributing policies:\n", v->rel);
         if (ncv == 0)
-            fprintf(t, "    none: there is no SeccompPolicy %s/%s and no policy selects the pod\n",
+            tprintf(t, "    none: there is no SeccompPolicy %s/%s and no policy selects the pod\n",
                     ns, name);
         bool pending = false;
         for (size_t k = 0; k < ncv; k++) {
@@ -1249,7 +1277,7 @@ int cli_cluster_explain(int argc, char **argv)
                                                 reason, "message", message));
             bool ok = strcmp(ready, "True") == 0;
             pending |= strcmp(ready, "Pending") == 0;
-            fprintf(t, "    %-22s %-24s %s%s\n      Ready %s%s%s%s%s%s\n",
+            tprintf(t, "    %-22s %-24s %s%s\n      Ready %s%s%s%s%s%s\n",
                     policy_kind_name(p->kind), id, why_text(cv[k].why),
                     p->ceiling ? "; a ceiling: it has a say on every syscall" : "", ready,
                     reason ? " (" : "", reason ? reason : "", message && !ok ? ": " : "",
@@ -1266,7 +1294,7 @@ int cli_cluster_explain(int argc, char **argv)
             _cleanup_free_ char *note = cluster_only_note(&w, ns, name, v->rel);
             if (!note)
                 return EXIT_INVALID;
-            fprintf(t, "  Note: %s\n", note);
+            tprintf(t, "  Note: %s\n", note);
             json_object_set_new(jf, "note", json_string(note));
         }
         /* What the node's file holds, as the policies' status and the Events tell it. */
@@ -1304,15 +1332,15 @@ int cli_cluster_explain(int argc, char **argv)
         if (v->why && !v->held)
             json_object_set_new(jf, "why", json_string(v->why));
         if (v->held)
-            fprintf(t,
+            tprintf(t,
                     "  On the node: %s: %s invalid since before the agent started: which pods it "
                     "selected before is not known to the agent, so it takes it to select any pod "
                     "of its scope (its PolicyInvalid Event on this pod says so)\n",
                     state, held_ids);
         else
-            fprintf(t, "  On the node: %s%s%s\n", state, v->why ? ": " : "", v->why ? v->why : "");
+            tprintf(t, "  On the node: %s%s%s\n", state, v->why ? ": " : "", v->why ? v->why : "");
         if (held_ids && !v->held)
-            fprintf(t,
+            tprintf(t,
                     "  Unless the agent started while %s was invalid: then it keeps the file as "
                     "it was (which pods that policy selected before is not known to it) and says "
                     "so in a PolicyInvalid Event on this pod\n",
@@ -1345,24 +1373,20 @@ int cli_cluster_explain(int argc, char **argv)
     /* What the agent said (Events) and what it would say now. */
     json_object_set_new(out, "events", json_incref(events));
     json_object_set_new(out, "expectedEvents", json_incref(now));
-    if (strcmp(o.output, "json") != 0) {
-        text_safe(events);
-        text_safe(now);
-    }
     if (json_array_size(events)) {
-        fprintf(t, "\nEvents from kscmp (newest first):\n");
+        tprintf(t, "\nEvents from kscmp (newest first):\n");
         size_t k;
         json_t *ev;
         json_array_foreach(events, k, ev)
         {
-            fprintf(t, "  %s  %-20s %s\n", event_time(ev), str_at(ev, "reason"),
+            tprintf(t, "  %s  %-20s %s\n", event_time(ev), str_at(ev, "reason"),
                     str_at(ev, "message"));
         }
     } else {
-        fprintf(t, "\nEvents from kscmp: none\n");
+        tprintf(t, "\nEvents from kscmp: none\n");
     }
     if (json_array_size(now)) {
-        fprintf(t, "\n%s\n",
+        tprintf(t, "\n%s\n",
                 json_object_get(out, "agentMissing")
                     ? "What an agent on the node would say about it now (none runs there):"
                     : "What the agent on the node says about it now:");
@@ -1370,14 +1394,14 @@ int cli_cluster_explain(int argc, char **argv)
         json_t *ev;
         json_array_foreach(now, k, ev)
         {
-            fprintf(t, "  %-20s %s\n", str_at(ev, "reason"), str_at(ev, "message"));
+            tprintf(t, "  %-20s %s\n", str_at(ev, "reason"), str_at(ev, "message"));
         }
     }
     for (size_t i = 0; i < fv.n; i++) {
         struct file_view *v = &fv.v[i];
         if (!v->explain)
             continue;
-        fprintf(t, "\nProfile kscmp/%s (each syscall's action and where it comes from)%s:\n",
+        tprintf(t, "\nProfile kscmp/%s (each syscall's action and where it comes from)%s:\n",
                 v->rel, v->held ? ", once the policy that holds it is fixed" : "");
         fputs(v->explain, t);
     }
@@ -1700,7 +1724,7 @@ static int explain_agent(struct world *w, const char *node_name, json_t *node, F
         !json_object_get(scan.nodes, node_name)) {
         char why[2048];
         agentless_why(sets, scan.specs, node, why, sizeof(why));
-        fprintf(t,
+        tprintf(t,
                 "  No kscmp agent runs on this node (%s): no kscmp file is written there, so a "
                 "container that uses one cannot start; below is what an agent would write.\n",
                 why);
@@ -1715,7 +1739,7 @@ static int explain_agent(struct world *w, const char *node_name, json_t *node, F
     {
         if (strcmp(str_at(a, "node"), node_name) != 0)
             continue;
-        fprintf(t,
+        tprintf(t,
                 "  The kscmp agent of this node is not Ready (%s/%s: %s): the node's "
                 "files are not kept up to date meanwhile; below is what it would write.\n",
                 str_at(a, "namespace"), str_at(a, "name"), str_at(a, "why"));
@@ -1880,7 +1904,8 @@ static int compare_nodes(struct world *w, json_t *agents, struct agent_scan *sca
 static void print_agentless(json_t *agents, const char *scope)
 {
     if (json_object_get(agents, "nodesUnreadable")) {
-        printf("Nodes: not compared with the agents (%s)\n", str_at(agents, "nodesUnreadable"));
+        tprintf(stdout, "Nodes: not compared with the agents (%s)\n",
+                str_at(agents, "nodesUnreadable"));
         return;
     }
     json_t *nodes = json_object_get(agents, "nodesWithoutAgent");
@@ -1888,50 +1913,54 @@ static void print_agentless(json_t *agents, const char *scope)
     if (!json_is_array(nodes))
         return;
     if (!count) {
-        printf("Nodes: %lld, each with a kscmp agent pod\n",
-               (long long)json_integer_value(json_object_get(agents, "nodes")));
+        tprintf(stdout, "Nodes: %lld, each with a kscmp agent pod\n",
+                (long long)json_integer_value(json_object_get(agents, "nodes")));
         return;
     }
-    printf("\nNodes without a kscmp agent (%lld of %lld; pods there cannot use kscmp files):\n",
-           (long long)count, (long long)json_integer_value(json_object_get(agents, "nodes")));
+    tprintf(stdout,
+            "\nNodes without a kscmp agent (%lld of %lld; pods there cannot use kscmp files):\n",
+            (long long)count, (long long)json_integer_value(json_object_get(agents, "nodes")));
     size_t i;
     json_t *n;
     json_array_foreach(nodes, i, n)
     {
         json_t *kp = json_object_get(n, "kscmpPods");
         json_int_t here = json_integer_value(kp);
-        printf("  %s: %s", str_at(n, "node"), str_at(n, "why"));
+        tprintf(stdout, "  %s: %s", str_at(n, "node"), str_at(n, "why"));
         if (!json_is_integer(kp))
-            printf("\n");
+            tprintf(stdout, "\n");
         else if (here)
-            printf("; %lld pod%s of %s there use%s a kscmp file (below)\n", (long long)here,
-                   here == 1 ? "" : "s", scope, here == 1 ? "s" : "");
+            tprintf(stdout, "; %lld pod%s of %s there use%s a kscmp file (below)\n",
+                    (long long)here, here == 1 ? "" : "s", scope, here == 1 ? "s" : "");
         else
-            printf("; no pod of %s there uses a kscmp file (not a problem: kscmp may be kept off "
-                   "a node on purpose)\n",
-                   scope);
+            tprintf(stdout,
+                    "; no pod of %s there uses a kscmp file (not a problem: kscmp may be kept off "
+                    "a node on purpose)\n",
+                    scope);
     }
     if (count > (json_int_t)json_array_size(nodes))
-        printf("  ... and %lld more\n", (long long)(count - (json_int_t)json_array_size(nodes)));
+        tprintf(stdout, "  ... and %lld more\n",
+                (long long)(count - (json_int_t)json_array_size(nodes)));
     json_int_t not_looked = json_integer_value(json_object_get(agents, "nodesNotLookedAt"));
     if (json_object_get(agents, "podsUnreadable"))
-        printf("  The pods of %lld of them could not be listed: %s\n", (long long)not_looked,
-               str_at(agents, "podsUnreadable"));
+        tprintf(stdout, "  The pods of %lld of them could not be listed: %s\n",
+                (long long)not_looked, str_at(agents, "podsUnreadable"));
     else if (not_looked)
-        printf("  The pods of %lld of them were not looked at (at most %d nodes' are)\n",
-               (long long)not_looked, MAX_AGENTLESS_LOOKED_AT);
+        tprintf(stdout, "  The pods of %lld of them were not looked at (at most %d nodes' are)\n",
+                (long long)not_looked, MAX_AGENTLESS_LOOKED_AT);
     json_t *pods = json_object_get(agents, "podsWithoutAgent");
     if (!json_array_size(pods))
         return;
-    printf("\nPods on a node without a kscmp agent:\n");
+    tprintf(stdout, "\nPods on a node without a kscmp agent:\n");
     json_array_foreach(pods, i, n)
     {
-        printf("  %s/%s (%s): %s\n", str_at(n, "namespace"), str_at(n, "name"), str_at(n, "file"),
-               str_at(n, "why"));
+        tprintf(stdout, "  %s/%s (%s): %s\n", str_at(n, "namespace"), str_at(n, "name"),
+                str_at(n, "file"), str_at(n, "why"));
     }
     json_int_t all = json_integer_value(json_object_get(agents, "podsWithoutAgentCount"));
     if (all > (json_int_t)json_array_size(pods))
-        printf("  ... and %lld more\n", (long long)(all - (json_int_t)json_array_size(pods)));
+        tprintf(stdout, "  ... and %lld more\n",
+                (long long)(all - (json_int_t)json_array_size(pods)));
 }
 
 /* The text report's lines on the agents (read_agents(), compare_nodes()); scope: the
@@ -1940,30 +1969,30 @@ static void print_agents(json_t *agents, const char *scope)
 {
     json_t *sets = json_object_get(agents, "daemonSets");
     if (json_object_get(agents, "unreadable")) {
-        printf("Agents: not read (DaemonSets cannot be listed: %s)\n",
-               str_at(agents, "unreadable"));
+        tprintf(stdout, "Agents: not read (DaemonSets cannot be listed: %s)\n",
+                str_at(agents, "unreadable"));
         return;
     }
     if (!json_array_size(sets)) {
-        printf("Agents: no DaemonSet labelled %s (the chart's and deploy/'s are)\n",
-               AGENT_SELECTOR_TEXT);
+        tprintf(stdout, "Agents: no DaemonSet labelled %s (the chart's and deploy/'s are)\n",
+                AGENT_SELECTOR_TEXT);
         return;
     }
     size_t i;
     json_t *set;
     json_array_foreach(sets, i, set)
     {
-        printf("Agents: DaemonSet %s/%s, %lld of %lld Ready\n", str_at(set, "namespace"),
-               str_at(set, "name"), (long long)json_integer_value(json_object_get(set, "ready")),
-               (long long)json_integer_value(json_object_get(set, "desired")));
+        tprintf(stdout, "Agents: DaemonSet %s/%s, %lld of %lld Ready\n", str_at(set, "namespace"),
+                str_at(set, "name"), (long long)json_integer_value(json_object_get(set, "ready")),
+                (long long)json_integer_value(json_object_get(set, "desired")));
     }
     json_t *not_ready = json_object_get(agents, "notReady");
     if (json_array_size(not_ready)) {
-        printf("\nAgents not Ready (their nodes' files are not kept up to date):\n");
+        tprintf(stdout, "\nAgents not Ready (their nodes' files are not kept up to date):\n");
         json_array_foreach(not_ready, i, set)
         {
-            printf("  %s/%s on node %s: %s\n", str_at(set, "namespace"), str_at(set, "name"),
-                   str_at(set, "node"), str_at(set, "why"));
+            tprintf(stdout, "  %s/%s on node %s: %s\n", str_at(set, "namespace"),
+                    str_at(set, "name"), str_at(set, "node"), str_at(set, "why"));
         }
     }
     print_agentless(agents, scope);
@@ -2052,7 +2081,7 @@ int cli_cluster_status(int argc, char **argv)
         /* --wait reads the policies again each second over the same connection. */
         if ((r = first ? world_open(&w, &o, arch_native(), &err)
                        : world_fill(&w, arch_native(), &err)) < 0) {
-            fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
+            tprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
             return EXIT_INVALID;
         }
         w.partial_ok = true;
@@ -2064,14 +2093,14 @@ int cli_cluster_status(int argc, char **argv)
          * namespace owner may not read Namespaces (HTTP 403): then it is not known. */
         if (first && ns && (r = namespace_exists(&w, ns, &err)) <= 0 && r != -EACCES) {
             if (r == 0)
-                fprintf(stderr, "kscmp: error: namespace %s does not exist\n", ns);
+                tprintf(stderr, "kscmp: error: namespace %s does not exist\n", ns);
             else
-                fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
+                tprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
             return EXIT_INVALID;
         }
         err = (struct kerr){0};
         if ((r = load_policies(&w, ns, &err)) < 0) {
-            fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
+            tprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
             return EXIT_INVALID;
         }
         json_decref(agents);
@@ -2083,7 +2112,7 @@ int cli_cluster_status(int argc, char **argv)
             return EXIT_INVALID;
         if ((missing = read_agents(&w, agents, o.wait_s ? NULL : &scan, &err)) < 0 &&
             missing != -EACCES) {
-            fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-missing));
+            tprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-missing));
             return EXIT_INVALID;
         }
         if (!o.wait_s)
@@ -2094,10 +2123,10 @@ int cli_cluster_status(int argc, char **argv)
         uint64_t now = now_ms();
         if (now >= deadline_ms) {
             if (pending)
-                fprintf(stderr, "kscmp: warning: --wait: %zu polic%s still Pending after %lds\n",
+                tprintf(stderr, "kscmp: warning: --wait: %zu polic%s still Pending after %lds\n",
                         pending, pending == 1 ? "y" : "ies", o.wait_s);
             if (missing > 0)
-                fprintf(stderr, "kscmp: warning: --wait: %d agent%s still not Ready after %lds\n",
+                tprintf(stderr, "kscmp: warning: --wait: %d agent%s still not Ready after %lds\n",
                         missing, missing == 1 ? "" : "s", o.wait_s);
             break;
         }
@@ -2112,13 +2141,13 @@ int cli_cluster_status(int argc, char **argv)
         if (!(agents = json_object()))
             return EXIT_INVALID;
         if ((missing = read_agents(&w, agents, &scan, &err)) < 0 && missing != -EACCES) {
-            fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-missing));
+            tprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-missing));
             return EXIT_INVALID;
         }
     }
     int agentless_pods = compare_nodes(&w, agents, &scan, ns, &err);
     if (agentless_pods < 0) {
-        fprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-agentless_pods));
+        tprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-agentless_pods));
         return EXIT_INVALID;
     }
     /* Some kind could not be listed: what its policies owe the pods is not known. */
@@ -2128,7 +2157,7 @@ int cli_cluster_status(int argc, char **argv)
     json_array_foreach(w.unreadable, i, rec)
     {
         cluster_unread |= strcmp(str_at(rec, "kind"), "ClusterSeccompPolicy") == 0;
-        fprintf(stderr, "kscmp: warning: %s cannot be listed: %s\n", str_at(rec, "kind"),
+        tprintf(stderr, "kscmp: warning: %s cannot be listed: %s\n", str_at(rec, "kind"),
                 str_at(rec, "message"));
     }
     _cleanup_(json_decrefp) json_t *out = json_object();
@@ -2165,7 +2194,7 @@ int cli_cluster_status(int argc, char **argv)
         return EXIT_INVALID;
     r = kube_fetch_list(w.f, epath, MAX_LIST, collect_warning, &sc, &err);
     if (r < 0) {
-        fprintf(stderr, "kscmp: error: %s\n", err.msg);
+        tprintf(stderr, "kscmp: error: %s\n", err.msg);
         return EXIT_INVALID;
     }
     /* Which pods still exist, and what the policies owe them now. */
@@ -2204,7 +2233,7 @@ int cli_cluster_status(int argc, char **argv)
             struct kerr nerr = {0};
             bool read = put_namespace(&w, pns, &nerr) >= 0;
             if (!read)
-                fprintf(stderr,
+                tprintf(stderr,
                         "kscmp: warning: Namespace %s cannot be read: %s (its pods' Events are "
                         "counted as they are)\n",
                         pns, nerr.msg);
@@ -2278,14 +2307,9 @@ int cli_cluster_status(int argc, char **argv)
         puts(s);
         free(s);
     } else {
-        text_safe(w.unreadable);
-        text_safe(not_ready);
-        text_safe(detached);
-        text_safe(jpods);
-        text_safe(agents);
-        printf("Scope: %s (and every ClusterSeccompPolicy%s); %zu policies read\n",
-               ns ? ns : "all namespaces", cluster_unread ? ", but they could not be read" : "",
-               json_array_size(w.policies));
+        tprintf(stdout, "Scope: %s (and every ClusterSeccompPolicy%s); %zu policies read\n",
+                ns ? ns : "all namespaces", cluster_unread ? ", but they could not be read" : "",
+                json_array_size(w.policies));
         _cleanup_free_ char *scope = NULL;
         if (asprintf(&scope, "%s%s", ns ? "namespace " : "any namespace", ns ? ns : "") < 0)
             return EXIT_INVALID;
@@ -2293,77 +2317,82 @@ int cli_cluster_status(int argc, char **argv)
         json_array_foreach(w.unreadable, i, rec)
         {
             if (strcmp(str_at(rec, "kind"), "ClusterSeccompPolicy") == 0)
-                printf("\nClusterSeccompPolicies could not be read: %s\n"
-                       "  They are left out: one that is not Ready is not listed, and a pod's\n"
-                       "  NoPolicy or PolicyInvalid Event counts as it is (what the policies owe\n"
-                       "  it now is not known). To read them, grant get and list on\n"
-                       "  clusterseccomppolicies (kscmp.io): docs/access.md has a ClusterRole\n"
-                       "  for namespace owners.\n",
-                       str_at(rec, "message"));
+                tprintf(stdout,
+                        "\nClusterSeccompPolicies could not be read: %s\n"
+                        "  They are left out: one that is not Ready is not listed, and a pod's\n"
+                        "  NoPolicy or PolicyInvalid Event counts as it is (what the policies owe\n"
+                        "  it now is not known). To read them, grant get and list on\n"
+                        "  clusterseccomppolicies (kscmp.io): docs/access.md has a ClusterRole\n"
+                        "  for namespace owners.\n",
+                        str_at(rec, "message"));
             else
-                printf("\nKubeArmorSeccompPolicies could not be read: %s\n"
-                       "  They are left out: one that is not Ready is not listed, and what they\n"
-                       "  give a pod is not known. To read them, grant get and list on\n"
-                       "  kubearmorseccomppolicies (security.kubearmor.com): docs/access.md has\n"
-                       "  a Role for namespace owners.\n",
-                       str_at(rec, "message"));
+                tprintf(stdout,
+                        "\nKubeArmorSeccompPolicies could not be read: %s\n"
+                        "  They are left out: one that is not Ready is not listed, and what they\n"
+                        "  give a pod is not known. To read them, grant get and list on\n"
+                        "  kubearmorseccomppolicies (security.kubearmor.com): docs/access.md has\n"
+                        "  a Role for namespace owners.\n",
+                        str_at(rec, "message"));
         }
         if (json_array_size(not_ready)) {
-            printf("\nPolicies not Ready:\n");
+            tprintf(stdout, "\nPolicies not Ready:\n");
             json_array_foreach(not_ready, i, rec)
             {
                 const char *pns = json_string_value(json_object_get(rec, "namespace"));
-                printf("  %-22s %s%s%s  %s: %s\n", str_at(rec, "kind"), pns ? pns : "",
-                       pns ? "/" : "", str_at(rec, "name"), str_at(rec, "reason"),
-                       str_at(rec, "message"));
+                tprintf(stdout, "  %-22s %s%s%s  %s: %s\n", str_at(rec, "kind"), pns ? pns : "",
+                        pns ? "/" : "", str_at(rec, "name"), str_at(rec, "reason"),
+                        str_at(rec, "message"));
             }
         }
         if (json_array_size(detached)) {
-            printf("\nDetached from their parent (Ready; they loosen what it sets):\n");
+            tprintf(stdout, "\nDetached from their parent (Ready; they loosen what it sets):\n");
             json_array_foreach(detached, i, rec)
             {
                 const char *pns = json_string_value(json_object_get(rec, "namespace"));
-                printf("  %-22s %s%s%s  %s\n", str_at(rec, "kind"), pns ? pns : "", pns ? "/" : "",
-                       str_at(rec, "name"), str_at(rec, "message"));
+                tprintf(stdout, "  %-22s %s%s%s  %s\n", str_at(rec, "kind"), pns ? pns : "",
+                        pns ? "/" : "", str_at(rec, "name"), str_at(rec, "message"));
             }
         }
         if (json_array_size(jpods)) {
-            printf("\nPods with kscmp Warning Events:\n");
+            tprintf(stdout, "\nPods with kscmp Warning Events:\n");
             json_array_foreach(jpods, k, p)
             {
-                printf("  %s/%s%s\n", str_at(p, "namespace"), str_at(p, "name"),
-                       json_is_true(json_object_get(p, "current")) ? "" : " (all resolved)");
+                tprintf(stdout, "  %s/%s%s\n", str_at(p, "namespace"), str_at(p, "name"),
+                        json_is_true(json_object_get(p, "current")) ? "" : " (all resolved)");
                 size_t e;
                 json_t *ev;
                 json_array_foreach(json_object_get(p, "events"), e, ev)
                 {
-                    printf("    %-20s %s%s\n      %s\n", str_at(ev, "reason"),
-                           str_at(ev, "lastTimestamp"),
-                           json_is_true(json_object_get(ev, "current")) ? ""
-                           : strcmp(str_at(ev, "reason"), "ProfileStale") == 0
-                               ? " (resolved since: the containers restarted)"
-                               : " (resolved since: the policies no longer cause it)",
-                           str_at(ev, "message"));
+                    tprintf(stdout, "    %-20s %s%s\n      %s\n", str_at(ev, "reason"),
+                            str_at(ev, "lastTimestamp"),
+                            json_is_true(json_object_get(ev, "current")) ? ""
+                            : strcmp(str_at(ev, "reason"), "ProfileStale") == 0
+                                ? " (resolved since: the containers restarted)"
+                                : " (resolved since: the policies no longer cause it)",
+                            str_at(ev, "message"));
                 }
             }
         }
         if (problems == 0 && json_array_size(w.unreadable))
-            printf("\nOK as far as could be read: every policy read is Ready and no pod has a "
-                   "kscmp\nwarning that still holds.\n");
+            tprintf(stdout,
+                    "\nOK as far as could be read: every policy read is Ready and no pod has a "
+                    "kscmp\nwarning that still holds.\n");
         else if (problems == 0)
-            printf(
+            tprintf(
+                stdout,
                 "\nOK: every policy is Ready and no pod has a kscmp warning that still holds.\n");
         else {
-            printf("\n%zu problem%s: %zu polic%s not Ready, %u pod%s with kscmp warnings", problems,
-                   problems == 1 ? "" : "s", json_array_size(not_ready),
-                   json_array_size(not_ready) == 1 ? "y" : "ies", pods_with_problems,
-                   pods_with_problems == 1 ? "" : "s");
+            tprintf(stdout, "\n%zu problem%s: %zu polic%s not Ready, %u pod%s with kscmp warnings",
+                    problems, problems == 1 ? "" : "s", json_array_size(not_ready),
+                    json_array_size(not_ready) == 1 ? "y" : "ies", pods_with_problems,
+                    pods_with_problems == 1 ? "" : "s");
             if (agents_missing)
-                printf(", %zu agent%s not Ready", agents_missing, agents_missing == 1 ? "" : "s");
+                tprintf(stdout, ", %zu agent%s not Ready", agents_missing,
+                        agents_missing == 1 ? "" : "s");
             if (agentless_pods)
-                printf(", %d pod%s on a node without a kscmp agent", agentless_pods,
-                       agentless_pods == 1 ? "" : "s");
-            printf(".\n");
+                tprintf(stdout, ", %d pod%s on a node without a kscmp agent", agentless_pods,
+                        agentless_pods == 1 ? "" : "s");
+            tprintf(stdout, ".\n");
         }
     }
     return problems ? EXIT_INVALID : 0;

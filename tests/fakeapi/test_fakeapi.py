@@ -646,6 +646,35 @@ class FakeApiTest(unittest.TestCase):
         self.assertTrue(json.loads(p.stdout)["notReady"][0]["message"].startswith(
             "bad\u001b[2K\rOK: all fine"), p.stdout[:300])
 
+    def cli(self, *args):
+        return subprocess.run([H.KSCMP] + list(args) + ["--kubeconfig", self.kubeconfig],
+                              capture_output=True, text=True, timeout=60)
+
+    def test_19_cli_explain_text_shows_control_characters(self):
+        """explain pod writes what comes from the cluster with its control characters shown,
+        as status does: a contributing policy's status message and a container's
+        localhostProfile were written as they were."""
+        pol = policy("demo", "web", WEB)
+        pol["metadata"]["generation"] = 1
+        pol["status"] = {"observedGeneration": 1, "conditions": [
+            {"type": "Ready", "status": "False", "reason": "Invalid",
+             "message": "bad\u001b[2K\rOK: all fine",
+             "lastTransitionTime": "2026-12-07T00:00:00Z", "observedGeneration": 1}]}
+        self.api.put("seccomppolicies", pol)
+        p = pod("demo", "web-1", "kscmp/demo/web.json")
+        p["spec"]["containers"].append({"name": "side", "image": "busybox", "securityContext": {
+            "seccompProfile": {"type": "Localhost", "localhostProfile": "x\u001b[1Ay.json"}}})
+        self.api.put("pods", p)
+        r = self.cli("explain", "pod", "web-1", "-n", "demo")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertNotIn("\u001b", r.stdout)
+        self.assertNotIn("\r", r.stdout)
+        self.assertIn("(Invalid: bad\\x1b[2K\\x0dOK: all fine)", r.stdout)
+        self.assertIn("Localhost: x\\x1b[1Ay.json (not a kscmp profile)", r.stdout)
+        j = json.loads(self.cli("explain", "pod", "web-1", "-n", "demo", "-o", "json").stdout)
+        self.assertEqual(j["files"][0]["contributors"][0]["message"],
+                         "bad\u001b[2K\rOK: all fine")
+
 
 def main():
     if not os.access(H.KSCMP, os.X_OK):
