@@ -33,9 +33,19 @@
 #define MAX_LIST 100000 /* objects of one kind that the commands read */
 #define MAX_PODS_CHECKED 2000
 
+/* Both commands read KubeArmorSeccompPolicies only when the agents do (kubearmor_setting()). */
+#define KUBEARMOR_HELP                                                                             \
+    "      --kubearmor-policies auto|on|off\n"                                                     \
+    "                       whether the agents read KubeArmorSeccompPolicies (their\n"             \
+    "                       --kubearmor-policies; the chart's crds.kubearmorCompat): auto\n"       \
+    "                       (default) as kscmp's DaemonSets run them (left out when every one\n"   \
+    "                       has --kubearmor-policies=off; read, as said, when they cannot be\n"    \
+    "                       listed); on or off when they cannot be read\n"
+
 static const char *const explain_help =
     "Usage: kubectl kscmp explain pod NAME [-n NAMESPACE] [-o text|json] [--kubeconfig FILE]\n"
-    "                                  [--context NAME] [--startup-syscalls auto|none]\n\n"
+    "                                  [--context NAME] [--startup-syscalls auto|none]\n"
+    "                                  [--kubearmor-policies auto|on|off] [--timeout DUR]\n\n"
     "Reads the cluster (nothing is changed) and tells, for each container of the pod, which\n"
     "profile file it uses, the policies that contribute to that file and why (named after the\n"
     "file, selector, cluster policy), the profile they compile to on the pod's node, the\n"
@@ -49,13 +59,14 @@ static const char *const explain_help =
     "      --startup-syscalls auto|none\n"
     "                       the agent's --startup-syscalls (the chart's startupSyscalls):\n"
     "                       auto (default) or none; the profile and the Events it would post\n"
-    "                       are those of an agent run so\n"
+    "                       are those of an agent run so\n" KUBEARMOR_HELP
     "      --timeout DUR    give up (exit 1) when the cluster has not answered everything\n"
     "                       asked within DUR (default 2m; N, Ns, Nm, Nh)\n";
 
 static const char *const status_help =
     "Usage: kubectl kscmp status [-A | -n NAMESPACE] [--wait[=DURATION]] [-o text|json]\n"
-    "                            [--kubeconfig FILE] [--context NAME] [--timeout DURATION]\n\n"
+    "                            [--kubeconfig FILE] [--context NAME] [--timeout DURATION]\n"
+    "                            [--kubearmor-policies auto|on|off]\n\n"
     "Lists the policies that are not Ready and why, and the pods with kscmp Warning Events\n"
     "(NoPolicy, PolicyInvalid, ProfileRefused, NamespaceUnknown, ProfileStricter while the\n"
     "policies still cause them, ProfileStale while its container has not restarted;\n"
@@ -81,7 +92,8 @@ static const char *const status_help =
     "                       Pending or not Ready counts)\n"
     "  -o, --output FMT     text (default) or json\n"
     "      --kubeconfig F   default: $KUBECONFIG, ~/.kube/config, then the pod's service account\n"
-    "      --context NAME   a context of the kubeconfig (default: its current-context)\n"
+    "      --context NAME   a context of the kubeconfig (default: its "
+    "current-context)\n" KUBEARMOR_HELP
     "      --timeout DUR    give up (exit 1) when the cluster has not answered everything\n"
     "                       asked within DUR, --wait's time added (default 2m; N, Ns, Nm, Nh)\n";
 
@@ -99,6 +111,7 @@ struct copts {
     const char *pod;
     long wait_s;    /* --wait: at most this long; 0: no waiting */
     long timeout_s; /* --timeout: the whole command, --wait's time added */
+    int kubearmor;  /* --kubearmor-policies: 1 on, 0 off, -1 auto (as the agents' DaemonSets) */
 };
 
 /* A --wait duration: N, Ns, Nm or Nh, above 0 and at most a day; -1 when it is not one. */
@@ -136,11 +149,13 @@ static int parse_copts(const char *cmd, const char *help, bool explain, int argc
         {"startup-syscalls", required_argument, NULL, 'S'},
         {"wait", optional_argument, NULL, 'w'},
         {"timeout", required_argument, NULL, 'T'},
+        {"kubearmor-policies", required_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int opt;
     optind = 1;
+    o->kubearmor = -1;
     while ((opt = getopt_long(argc, argv, explain ? "n:o:h" : "n:o:Ah", opts, NULL)) != -1) {
         switch (opt) {
         case 'n':
@@ -185,6 +200,12 @@ static int parse_copts(const char *cmd, const char *help, bool explain, int argc
                 return cusage(cmd,
                               "--timeout %s: want a duration such as 30s, 2m or 1h (at most 24h)",
                               optarg);
+            break;
+        case 'K':
+            if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0 &&
+                strcmp(optarg, "auto") != 0)
+                return cusage(cmd, "--kubearmor-policies \"%s\": want on, off or auto", optarg);
+            o->kubearmor = strcmp(optarg, "auto") == 0 ? -1 : strcmp(optarg, "on") == 0;
             break;
         case 'h':
             fputs(help, stdout);
@@ -352,6 +373,11 @@ struct world {
     struct engine *e;
     json_t *policies; /* [{kind, namespace, name, object}] */
     bool kubearmor;   /* the KubeArmor compatibility CRD is served */
+    /* The agents do not read KubeArmorSeccompPolicies (--kubearmor-policies=off): nor do the
+     * commands. What was taken and why: kubearmor_policies {read, from, note}
+     * (kubearmor_setting()). Both kept while --wait reads again. */
+    bool kubearmor_off;
+    json_t *kubearmor_policies;
     /* Set by status: a kind other than SeccompPolicy that the API server refuses to list
      * (HTTP 401/403) is left out and noted in unreadable ([{kind, message}]), not an error. */
     bool partial_ok;
@@ -408,6 +434,8 @@ static int load_policies(struct world *w, const char *ns, struct kerr *err)
          "kubearmorseccomppolicies", true, true},
     };
     for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+        if (kinds[i].optional && w->kubearmor_off)
+            continue; /* as the agents: another product's objects */
         _cleanup_free_ char *path = NULL;
         int r =
             kinds[i].namespaced && ns
@@ -471,6 +499,7 @@ static void world_empty(struct world *w)
 static void world_free(struct world *w)
 {
     world_empty(w);
+    json_decref(w->kubearmor_policies);
     kube_fetch_free(w->f);
 }
 
@@ -966,6 +995,8 @@ static char *cluster_only_note(struct world *w, const char *ns, const char *name
 
 static int explain_agent(struct world *w, const char *node_name, json_t *node, FILE *t,
                          json_t *out);
+static int kubearmor_setting(struct world *w, int flag, struct kerr *err);
+static const char *kubearmor_note(const struct world *w);
 
 int cli_cluster_explain(int argc, char **argv)
 {
@@ -1045,7 +1076,8 @@ int cli_cluster_explain(int argc, char **argv)
     } else {
         arch_note = "this machine's: the pod is not on a node yet";
     }
-    if ((r = load_policies(&w, ns, &err)) < 0 || (r = put_namespace(&w, ns, &err)) < 0) {
+    if ((r = kubearmor_setting(&w, o.kubearmor, &err)) < 0 ||
+        (r = load_policies(&w, ns, &err)) < 0 || (r = put_namespace(&w, ns, &err)) < 0) {
         tprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
         return EXIT_INVALID;
     }
@@ -1202,6 +1234,9 @@ int cli_cluster_explain(int argc, char **argv)
      * the agents cannot be read. */
     if (node_name && (r = explain_agent(&w, node_name, node, t, out)) < 0)
         return EXIT_INVALID;
+    if (kubearmor_note(&w))
+        tprintf(t, "  KubeArmorSeccompPolicies: %s\n", kubearmor_note(&w));
+    json_object_set_new(out, "kubearmorPolicies", json_incref(w.kubearmor_policies));
     tprintf(t, "\nContainers:\n");
     for (size_t i = 0; i < cs.n; i++) {
         struct ctr *x = &cs.v[i];
@@ -1516,6 +1551,131 @@ static size_t pending_count(struct world *w)
 #define MAX_AGENT_SETS 64         /* DaemonSets reported */
 #define MAX_AGENT_PODS 100000     /* agent pods read, one per node */
 #define MAX_AGENT_PODS_LISTED 256 /* of those not Ready, listed (all are counted) */
+
+#define KUBEARMOR_OPT "kubearmor-policies"
+
+/* The value a container's command and args give the agent's --kubearmor-policies: the last
+ * one, as the agent's getopt_long() reads it (=VALUE or the next argument; an unambiguous
+ * abbreviation, from --kubea on), options after a "--" not counted; NULL when none does. */
+static const char *kubearmor_arg(json_t *ctr)
+{
+    json_t *command = json_object_get(ctr, "command"), *args = json_object_get(ctr, "args");
+    size_t ncommand = json_array_size(command), n = ncommand + json_array_size(args);
+    const char *val = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *a = json_string_value(i < ncommand ? json_array_get(command, i)
+                                                       : json_array_get(args, i - ncommand));
+        if (!a || strncmp(a, "--", 2) != 0)
+            continue;
+        if (!a[2])
+            break;
+        size_t len = strcspn(a + 2, "=");
+        if (len < strlen("kubea") || len > strlen(KUBEARMOR_OPT) ||
+            strncmp(a + 2, KUBEARMOR_OPT, len) != 0)
+            continue;
+        if (a[2 + len] == '=')
+            val = a + 3 + len;
+        else if (++i < n)
+            val = json_string_value(i < ncommand ? json_array_get(command, i)
+                                                 : json_array_get(args, i - ncommand));
+    }
+    return val;
+}
+
+/* kscmp's DaemonSets ("NS/NAME") whose agents read KubeArmorSeccompPolicies, and not. */
+struct kubearmor_sets {
+    json_t *on, *off;
+};
+
+static int collect_kubearmor_set(json_t *item, void *userdata)
+{
+    struct kubearmor_sets *c = userdata;
+    if (json_array_size(c->on) + json_array_size(c->off) >= MAX_AGENT_SETS)
+        return 0;
+    json_t *spec =
+        json_object_get(json_object_get(json_object_get(item, "spec"), "template"), "spec");
+    bool off = false;
+    size_t i;
+    json_t *ctr;
+    json_array_foreach(json_object_get(spec, "containers"), i, ctr)
+    {
+        const char *v = kubearmor_arg(ctr);
+        off |= v && strcmp(v, "off") == 0;
+    }
+    json_t *md = json_object_get(item, "metadata");
+    return json_array_append_new(
+        off ? c->off : c->on, json_sprintf("%s/%s", str_at(md, "namespace"), str_at(md, "name")));
+}
+
+/* Whether the commands read KubeArmorSeccompPolicies: as --kubearmor-policies says (flag 1
+ * on, 0 off), else (-1) as the agents do: not when every kscmp DaemonSet runs them with
+ * --kubearmor-policies=off; else (one of them reads them, or there is no DaemonSet or they
+ * cannot be listed) as the agent's default, read. Sets w->kubearmor_off and
+ * w->kubearmor_policies {read, from: "flag", "daemonSets" or "default", note}. */
+static int kubearmor_setting(struct world *w, int flag, struct kerr *err)
+{
+    _cleanup_(json_decrefp) json_t *on = json_array();
+    _cleanup_(json_decrefp) json_t *off = json_array();
+    _cleanup_free_ char *note = NULL, *on_ids = NULL, *off_ids = NULL;
+    const char *from = flag >= 0 ? "flag" : "daemonSets";
+    bool read = flag != 0;
+    int r = 0;
+    if (!on || !off)
+        return -ENOMEM;
+    if (flag == 0) {
+        r = asprintf(&note, "not read, as the agents do not read them (--kubearmor-policies=off)");
+    } else if (flag < 0) {
+        struct kubearmor_sets c = {on, off};
+        r = kube_fetch_list(w->f, "/apis/apps/v1/daemonsets?" AGENT_SELECTOR, MAX_LIST,
+                            collect_kubearmor_set, &c, err);
+        if (r == -EACCES || r == -EPERM) {
+            from = "default";
+            r = asprintf(&note,
+                         "read, as the agents do by default: kscmp's DaemonSets cannot be listed "
+                         "(%s) to tell whether they run with --kubearmor-policies=off (if they "
+                         "do, run this with --kubearmor-policies=off)",
+                         err->msg);
+            *err = (struct kerr){0};
+        } else if (r < 0) {
+            return r;
+        } else if (!json_array_size(on) && !json_array_size(off)) {
+            from = "default";
+            r = asprintf(&note,
+                         "read, as the agents do by default (no DaemonSet labelled %s tells "
+                         "otherwise; if the agents run with --kubearmor-policies=off, run this "
+                         "with --kubearmor-policies=off)",
+                         AGENT_SELECTOR_TEXT);
+        } else if (!(off_ids = join_ids(off)) || !(on_ids = join_ids(on))) {
+            return -ENOMEM;
+        } else if (!json_array_size(on)) {
+            read = false;
+            r = asprintf(&note,
+                         "not read, as the agents do not read them (DaemonSet %s: "
+                         "--kubearmor-policies=off)",
+                         off_ids);
+        } else if (json_array_size(off)) {
+            r = asprintf(&note,
+                         "read, as the agents of DaemonSet %s do (those of %s run with "
+                         "--kubearmor-policies=off: on their nodes these objects count for "
+                         "nothing)",
+                         on_ids, off_ids);
+        }
+    }
+    if (r < 0)
+        return -ENOMEM;
+    w->kubearmor_off = !read;
+    json_decref(w->kubearmor_policies);
+    w->kubearmor_policies = json_pack("{s:b, s:s, s:s?}", "read", read, "from", from, "note", note);
+    return w->kubearmor_policies ? 0 : -ENOMEM;
+}
+
+/* What the text output says of KubeArmorSeccompPolicies, or NULL: that they are left out;
+ * or, while the kind is served, what was taken for the agents when it is not sure. */
+static const char *kubearmor_note(const struct world *w)
+{
+    const char *note = json_string_value(json_object_get(w->kubearmor_policies, "note"));
+    return w->kubearmor_off || w->kubearmor ? note : NULL;
+}
 
 /* What read_agents() reads besides the report's "agents", for the nodes that have none. */
 struct agent_scan {
@@ -2099,7 +2259,8 @@ int cli_cluster_status(int argc, char **argv)
             return EXIT_INVALID;
         }
         err = (struct kerr){0};
-        if ((r = load_policies(&w, ns, &err)) < 0) {
+        if ((first && (r = kubearmor_setting(&w, o.kubearmor, &err)) < 0) ||
+            (r = load_policies(&w, ns, &err)) < 0) {
             tprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-r));
             return EXIT_INVALID;
         }
@@ -2167,6 +2328,7 @@ int cli_cluster_status(int argc, char **argv)
     json_object_set_new(out, "notReady", not_ready);
     json_object_set_new(out, "detached", detached);
     json_object_set_new(out, "unreadable", json_incref(w.unreadable));
+    json_object_set_new(out, "kubearmorPolicies", json_incref(w.kubearmor_policies));
     json_array_foreach(w.policies, i, rec)
     {
         const char *reason = NULL, *message = NULL;
@@ -2310,6 +2472,8 @@ int cli_cluster_status(int argc, char **argv)
         tprintf(stdout, "Scope: %s (and every ClusterSeccompPolicy%s); %zu policies read\n",
                 ns ? ns : "all namespaces", cluster_unread ? ", but they could not be read" : "",
                 json_array_size(w.policies));
+        if (kubearmor_note(&w))
+            tprintf(stdout, "KubeArmorSeccompPolicies: %s\n", kubearmor_note(&w));
         _cleanup_free_ char *scope = NULL;
         if (asprintf(&scope, "%s%s", ns ? "namespace " : "any namespace", ns ? ns : "") < 0)
             return EXIT_INVALID;

@@ -11,7 +11,7 @@ lines and closes with 'N passed, N failed'.
 import argparse, json, os, shutil, subprocess, sys, tempfile, time, traceback
 
 sys.dont_write_bytecode = True
-from kube_e2e import Cluster, Agent, policy, wait_until, KSCMP, REPO  # noqa: E402
+from kube_e2e import Cluster, Agent, policy, policy_path, wait_until, KSCMP, REPO  # noqa: E402
 sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
 from report import Report  # noqa: E402
 
@@ -837,6 +837,81 @@ def scenario_nodes(E):
     E.c.kubectl_ok("delete", "node", "node-b", "node-c", "--wait=false")
 
 
+KA_NS = "ka-off"
+
+
+def scenario_kubearmor_off(E):
+    """trial-live48 BUG 2: with the agents' DaemonSet run with --kubearmor-policies=off (the
+    chart's crds.kubearmorCompat: false), status and explain pod leave KubeArmorSeccompPolicies
+    out, as the agents do, and say so; with the flag gone they count again; the command's own
+    --kubearmor-policies overrides. The agent here reads them (it is not the DaemonSet's): an
+    invalid one gets its Ready False, which counts only when the agents read the kind."""
+    E.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": KA_NS}},
+            policy(KA_NS, "ka", ["read"]),
+            policy(KA_NS, "theirs", ["chmod"], kind="KubeArmorSeccompPolicy",
+                   selector={"matchLabels": {"app": "ka"}}, extends="missing"),
+            {"apiVersion": "v1", "kind": "Pod",  # on no node: no agent is owed there
+             "metadata": {"name": "ka-1", "namespace": KA_NS, "labels": {"app": "ka"}},
+             "spec": {"securityContext": {"seccompProfile": {
+                 "type": "Localhost", "localhostProfile": f"kscmp/{KA_NS}/ka.json"}},
+                 "containers": [{"name": "main", "image": "registry.invalid/x:1"}]}})
+
+    def ready_of(kind, name):
+        obj = E.c.get_ok(policy_path(kind, KA_NS, name))
+        st = [c.get("status") for c in (obj.get("status") or {}).get("conditions") or []
+              if c.get("type") == "Ready" and
+              c.get("observedGeneration") == obj["metadata"].get("generation")]
+        return st == [("True" if kind == "SeccompPolicy" else "False")]
+    wait_until(lambda: ready_of("SeccompPolicy", "ka") and
+               ready_of("KubeArmorSeccompPolicy", "theirs"), T, "the agent's Ready statuses")
+
+    def daemonset(args):
+        sel = {"app.kubernetes.io/name": "kscmp-ka"}
+        E.apply({"apiVersion": "apps/v1", "kind": "DaemonSet",
+                 "metadata": {"name": "kscmp-ka", "namespace": "kscmp-system",
+                              "labels": dict(sel, **AGENT_LABELS)},
+                 "spec": {"selector": {"matchLabels": sel}, "template": {
+                     "metadata": {"labels": dict(sel, **AGENT_LABELS)},
+                     "spec": {"containers": [{"name": "agent", "image": "registry.invalid/x:1",
+                                              "args": args}]}}}})
+
+    def left_out(what, *flags):
+        p, j = status_json(E, "-n", KA_NS, *flags)
+        check(p.returncode == 0 and j.get("problems") == 0 and j.get("notReady") == [] and
+              j.get("kubearmorPolicies", {}).get("read") is False,
+              f"status -o json, {what}: KubeArmorSeccompPolicies left out, no problem",
+              f"exit {p.returncode}: {p.stdout[-1200:]}{p.stderr}")
+        p = E.kscmp("status", "-n", KA_NS, *flags)
+        check(p.returncode == 0 and "KubeArmorSeccompPolicies: not read, as the agents do not "
+              "read them" in p.stdout and "theirs" not in p.stdout,
+              f"status, {what}: said, exit 0", f"exit {p.returncode}: {p.stdout}{p.stderr}")
+        p = E.kscmp("explain", "pod", "ka-1", "-n", KA_NS, *flags)
+        check(p.returncode == 0 and "theirs" not in p.stdout and
+              "KubeArmorSeccompPolicies: not read" in p.stdout and
+              "every contributor is Ready" in p.stdout,
+              f"explain pod, {what}: the KubeArmor policy does not contribute",
+              f"exit {p.returncode}: {p.stdout[:1500]}{p.stderr}")
+
+    def counted(what, *flags):
+        p, j = status_json(E, "-n", KA_NS, *flags)
+        nr = [(x.get("kind"), x.get("name"), x.get("reason")) for x in j.get("notReady", [])]
+        check(p.returncode == 1 and nr == [("KubeArmorSeccompPolicy", "theirs", "Invalid")],
+              f"status, {what}: the KubeArmor policy counts", f"exit {p.returncode}: {nr} "
+              f"{p.stderr}")
+        p = E.kscmp("explain", "pod", "ka-1", "-n", KA_NS, *flags)
+        check(p.returncode == 0 and f"KubeArmorSeccompPolicy {KA_NS}/theirs" in p.stdout,
+              f"explain pod, {what}: the KubeArmor policy contributes", p.stdout[:1500])
+
+    daemonset(["agent", "--kubelet-root=/var/lib/kubelet", "--kubearmor-policies=off"])
+    left_out("the DaemonSet's agents run with --kubearmor-policies=off")
+    counted("--kubearmor-policies=on given", "--kubearmor-policies=on")
+    daemonset(["agent", "--kubelet-root=/var/lib/kubelet"])
+    counted("the DaemonSet's agents read them (the default)")
+    left_out("--kubearmor-policies=off given", "--kubearmor-policies=off")
+    E.c.kubectl_ok("delete", "-n", "kscmp-system", "daemonset/kscmp-ka", "--wait=false")
+    E.c.kubectl_ok("delete", "namespace", KA_NS, "--wait=false")
+
+
 def scenario_require_profiles(E):
     """docs/access.md's ValidatingAdmissionPolicy that makes a namespace's pods use kscmp files
     (a guardrail binds only those; the hostile-tenant trial's DOC 4), as the API server runs
@@ -981,6 +1056,7 @@ def main():
         scenario_status_trial(E, agent)
         scenario_agents(E, agent)
         scenario_nodes(E)
+        scenario_kubearmor_off(E)
         scenario_require_profiles(E)
         scenario_large_lists(E)
     except Exception as e:  # noqa: BLE001

@@ -646,9 +646,153 @@ class FakeApiTest(unittest.TestCase):
         self.assertTrue(json.loads(p.stdout)["notReady"][0]["message"].startswith(
             "bad\u001b[2K\rOK: all fine"), p.stdout[:300])
 
+    # -- trial-live48 BUG 2: the CLI reads KubeArmor objects only when the agents do ----------
+
     def cli(self, *args):
         return subprocess.run([H.KSCMP] + list(args) + ["--kubeconfig", self.kubeconfig],
                               capture_output=True, text=True, timeout=60)
+
+    def kubearmor_world(self):
+        """Another product's KubeArmorSeccompPolicy (no agent ever reports on it: Pending) that
+        selects demo/web-1, beside a kscmp policy the agent has made Ready."""
+        web = policy("demo", "web", WEB)
+        web["metadata"]["generation"] = 1
+        web["status"] = {"observedGeneration": 1, "conditions": [
+            {"type": "Ready", "status": "True", "reason": "Compiled", "message": "ok",
+             "lastTransitionTime": "2026-12-07T00:00:00Z", "observedGeneration": 1}]}
+        self.api.put("seccomppolicies", web)
+        self.api.put("kubearmorseccomppolicies",
+                     policy("demo", "theirs", {"selector": {"matchLabels": {"app": "web"}},
+                                               "seccomp": {"syscalls": ["chmod"],
+                                                           "action": "Block"}}))
+        self.api.put("pods", pod("demo", "web-1", "kscmp/demo/web.json", {"app": "web"}))
+
+    def agent_set(self, name, args, command=None):
+        ctr = {"name": "agent", "image": "registry.invalid/kscmp:1", "args": args}
+        if command:
+            ctr["command"] = command
+        self.api.put("daemonsets", {
+            "metadata": {"name": name, "namespace": "kscmp-system", "uid": "uid-" + name,
+                         "labels": {"app.kubernetes.io/part-of": "kscmp",
+                                    "app.kubernetes.io/component": "agent"}},
+            "spec": {"template": {"spec": {"containers": [ctr]}}},
+            "status": {"desiredNumberScheduled": 0, "numberReady": 0}})
+
+    def assert_kubearmor_counted(self, why, *flags):
+        p = self.cli("status", "-n", "demo", *flags)
+        self.assertEqual(p.returncode, 1, why + ": " + p.stdout + p.stderr)
+        self.assertIn("KubeArmorSeccompPolicy demo/theirs  Pending: no agent has reported", p.stdout,
+                      why)
+        j = json.loads(self.cli("status", "-n", "demo", "-o", "json", *flags).stdout)
+        self.assertEqual([x["name"] for x in j["notReady"]], ["theirs"], why)
+        self.assertTrue(j["kubearmorPolicies"]["read"], why)
+        p = self.cli("explain", "pod", "web-1", "-n", "demo", *flags)
+        self.assertEqual(p.returncode, 0, why + ": " + p.stdout + p.stderr)
+        self.assertIn("KubeArmorSeccompPolicy demo/theirs", p.stdout, why)
+        j = json.loads(self.cli("explain", "pod", "web-1", "-n", "demo", "-o", "json",
+                                *flags).stdout)
+        self.assertEqual(sorted(c["kind"] for c in j["files"][0]["contributors"]),
+                         ["KubeArmorSeccompPolicy", "SeccompPolicy"], why)
+        self.assertIn("chmod", json.dumps(j["files"][0]["profile"]), why)
+        return p
+
+    def assert_kubearmor_left_out(self, why, *flags):
+        before = self.api.count("GET", "/apis/security.kubearmor.com")
+        p = self.cli("status", "-n", "demo", *flags)
+        self.assertEqual(p.returncode, 0, why + ": " + p.stdout + p.stderr)
+        self.assertNotIn("demo/theirs", p.stdout, why)
+        self.assertIn("KubeArmorSeccompPolicies: not read, as the agents do not read them (",
+                      p.stdout, why)
+        self.assertIn("OK: every policy is Ready", p.stdout, why)
+        j = json.loads(self.cli("status", "-n", "demo", "-o", "json", *flags).stdout)
+        self.assertEqual((j["problems"], j["notReady"], j["kubearmorPolicies"]["read"]),
+                         (0, [], False), why)
+        p = self.cli("explain", "pod", "web-1", "-n", "demo", *flags)
+        self.assertEqual(p.returncode, 0, why + ": " + p.stdout + p.stderr)
+        self.assertNotIn("theirs", p.stdout, why)
+        self.assertIn("KubeArmorSeccompPolicies: not read", p.stdout, why)
+        self.assertIn("On the node: the merge of the policies above (every contributor is Ready)",
+                      p.stdout, why)
+        j = json.loads(self.cli("explain", "pod", "web-1", "-n", "demo", "-o", "json",
+                                *flags).stdout)
+        self.assertEqual([c["kind"] for c in j["files"][0]["contributors"]], ["SeccompPolicy"],
+                         why)
+        self.assertNotIn("chmod", json.dumps(j["files"][0]["profile"]), why)
+        # Not even asked for: a namespace owner without the right to them is not refused.
+        self.assertEqual(self.api.count("GET", "/apis/security.kubearmor.com"), before, why)
+        return p
+
+    def test_18_cli_kubearmor_policies_off(self):
+        """trial-live48 BUG 2: with the agents run with --kubearmor-policies=off (the chart's
+        crds.kubearmorCompat: false), status and explain pod leave KubeArmorSeccompPolicies
+        out (another product's objects, which no agent reports on) instead of counting them as
+        Pending problems that never clear and as contributors to the pod's file."""
+        self.kubearmor_world()
+        # No DaemonSet: the agents' default (read), said while the kind is served.
+        p = self.assert_kubearmor_counted("no DaemonSet")
+        self.assertIn("KubeArmorSeccompPolicies: read, as the agents do by default (no "
+                      "DaemonSet labelled", p.stdout)
+        # The chart's DaemonSet without the flag (compat on): read, nothing to say.
+        self.agent_set("kscmp", ["agent", "--kubelet-root=/var/lib/kubelet"])
+        p = self.assert_kubearmor_counted("DaemonSet without the flag")
+        self.assertNotIn("KubeArmorSeccompPolicies:", p.stdout)
+        self.agent_set("kscmp", ["agent", "--kubearmor-policies=on"])
+        self.assert_kubearmor_counted("DaemonSet with --kubearmor-policies=on")
+        # The chart's DaemonSet with crds.kubearmorCompat: false.
+        self.agent_set("kscmp", ["agent", "--kubelet-root=/var/lib/kubelet",
+                                 "--kubearmor-policies=off", "--proof-workers=2"])
+        p = self.assert_kubearmor_left_out("DaemonSet with --kubearmor-policies=off")
+        self.assertIn("(DaemonSet kscmp-system/kscmp: --kubearmor-policies=off)", p.stdout)
+        j = json.loads(self.cli("status", "-n", "demo", "-o", "json").stdout)
+        self.assertEqual(j["kubearmorPolicies"]["from"], "daemonSets")
+        # Written as the agent's getopt reads it too: the next argument, an abbreviation, the
+        # last one winning; after "--" it is no option.
+        self.agent_set("kscmp", ["--kubearmor", "off"], command=["kscmp", "agent"])
+        self.assert_kubearmor_left_out("--kubearmor off, in command and args")
+        self.agent_set("kscmp", ["agent", "--kubearmor-policies=on", "--kubearmor-pol=off"])
+        self.assert_kubearmor_left_out("the last one: off")
+        self.agent_set("kscmp", ["agent", "--kubearmor-policies=off", "--kubearmor-policies", "on"])
+        self.assert_kubearmor_counted("the last one: on")
+        self.agent_set("kscmp", ["agent", "--", "--kubearmor-policies=off"])
+        self.assert_kubearmor_counted("after --")
+        # The flag overrides the DaemonSets, either way.
+        self.agent_set("kscmp", ["agent", "--kubearmor-policies=off"])
+        self.assert_kubearmor_counted("--kubearmor-policies=on given", "--kubearmor-policies=on")
+        p = self.cli("status", "-n", "demo", "--kubearmor-policies", "on", "-o", "json")
+        self.assertEqual(json.loads(p.stdout)["kubearmorPolicies"]["from"], "flag")
+        # One DaemonSet off, another on: some agents read them, so they count; said.
+        self.agent_set("kscmp-gpu", ["agent"])
+        p = self.assert_kubearmor_counted("mixed DaemonSets")
+        self.assertIn("KubeArmorSeccompPolicies: read, as the agents of DaemonSet "
+                      "kscmp-system/kscmp-gpu do (those of kscmp-system/kscmp run with "
+                      "--kubearmor-policies=off", p.stdout)
+        self.api.delete("daemonsets", "kscmp-system/kscmp-gpu")
+        self.api.delete("daemonsets", "kscmp-system/kscmp")
+        self.assert_kubearmor_left_out("no DaemonSet, --kubearmor-policies=off given",
+                                       "--kubearmor-policies=off")
+        p = self.cli("status", "-n", "demo", "--kubearmor-policies=maybe")
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("--kubearmor-policies \"maybe\": want on, off or auto", p.stderr)
+
+    def test_18b_cli_kubearmor_daemonsets_unreadable(self):
+        """DaemonSets that cannot be listed (HTTP 403, a namespace owner): the agents' default
+        is taken (KubeArmor objects count, as before) and the output says why and how to say
+        otherwise; --kubearmor-policies=off then leaves them out."""
+        self.kubearmor_world()
+        self.agent_set("kscmp", ["agent", "--kubearmor-policies=off"])
+        self.api.fault("daemonsets", "list", "status", status=403,
+                       message="daemonsets.apps is forbidden: User \"owner\" cannot list")
+        p = self.assert_kubearmor_counted("DaemonSets unreadable")
+        self.assertIn("KubeArmorSeccompPolicies: read, as the agents do by default: kscmp's "
+                      "DaemonSets cannot be listed (", p.stdout)
+        self.assertIn("(if they do, run this with --kubearmor-policies=off)", p.stdout)
+        p = self.cli("status", "-n", "demo")
+        self.assertIn("KubeArmorSeccompPolicies: read, as the agents do by default: kscmp's "
+                      "DaemonSets cannot be listed (", p.stdout)
+        j = json.loads(self.cli("status", "-n", "demo", "-o", "json").stdout)
+        self.assertEqual(j["kubearmorPolicies"]["from"], "default")
+        self.assert_kubearmor_left_out("DaemonSets unreadable, --kubearmor-policies=off",
+                                       "--kubearmor-policies=off")
 
     def test_19_cli_explain_text_shows_control_characters(self):
         """explain pod writes what comes from the cluster with its control characters shown,
