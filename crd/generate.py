@@ -564,7 +564,9 @@ RECORDING_STATUS = {
                                        "recorded, else False (NoPods, Conflict or Invalid). "
                                        "Complete: True (reason Complete), or False "
                                        "(MayHaveMissed: a node may have missed calls; see "
-                                       "nodes[].missed)."),
+                                       "nodes[].missed; TooLarge: the status could not hold "
+                                       "all that was recorded, the message names the field, "
+                                       "and it stays so)."),
         "syscalls": {
             "type": "object",
             "description": "The syscalls seen, by architecture (x86_64, x86, aarch64, ...), "
@@ -601,8 +603,14 @@ RECORDING_STATUS = {
                     "pods": {"type": "integer", "format": "int64", "minimum": 0,
                              "description": "Pods recorded on this node."},
                     "active": {"type": "array", "maxItems": 1024,
-                               "description": "The pods being recorded on it now.",
+                               "description": "The pods being recorded on it now (the first "
+                                              "ones by name when the status is at its size "
+                                              "bound, or past 1024: activeCount says how many "
+                                              "there are).",
                                "items": {"type": "string", "maxLength": 253}},
+                    "activeCount": {"type": "integer", "format": "int64", "minimum": 0,
+                                    "description": "How many pods are being recorded on it "
+                                                   "now, when active lists only some."},
                     "lastUpdate": {"type": "string", "format": "date-time",
                                    "description": "When this node's agent last changed "
                                                   "this entry."},
@@ -610,7 +618,9 @@ RECORDING_STATUS = {
                               "description": "When recording began on this node: containers "
                                              "that started before ran under their old profile."},
                     "missed": {"type": "string", "maxLength": 4096,
-                               "description": "What this node's recording may lack, and why."},
+                               "description": "What this node's recording may lack, and why "
+                                              "(cut short, and saying so, when the status "
+                                              "is at its size bound)."},
                 },
             },
         },

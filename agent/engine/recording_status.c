@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,8 @@ static json_t *node_entry(const struct recording_contribution *c)
     for (size_t i = 0; i < c->nactive && i < RECORDING_MAX_ACTIVE; i++)
         json_array_append_new(active, json_string(c->active[i]));
     json_object_set_new(e, "active", active);
+    if (c->nactive > RECORDING_MAX_ACTIVE)
+        json_object_set_new(e, "activeCount", json_integer((json_int_t)c->nactive));
     if (c->missed && *c->missed)
         json_object_set_new(e, "missed", json_string(c->missed));
     if (c->since && *c->since)
@@ -85,9 +88,12 @@ static bool entry_ok(const json_t *e)
 {
     const char *name = json_string_value(json_object_get(e, "name"));
     json_t *pods = json_object_get(e, "pods"), *active = json_object_get(e, "active");
+    json_t *count = json_object_get(e, "activeCount"), *missed = json_object_get(e, "missed");
     return json_is_object(e) && name && *name && strlen(name) <= 253 &&
            (!pods || (json_is_integer(pods) && json_integer_value(pods) >= 0)) &&
-           (!active || json_is_array(active));
+           (!active || json_is_array(active)) &&
+           (!count || (json_is_integer(count) && json_integer_value(count) >= 0)) &&
+           (!missed || json_is_string(missed));
 }
 
 /* The condition of type with status, reason and message; its lastTransitionTime stays the
@@ -172,6 +178,283 @@ static int other_entries(const json_t *list, const char *mine, json_t *out, cons
     return r;
 }
 
+/* ---- the size bound ---------------------------------------------------------------------- */
+
+#define NAME_COST 256     /* an active name at most: 253 characters, quotes and a comma */
+#define LIST_KEY_COST 12  /* ,"active":[] */
+#define COUNT_KEY_COST 26 /* ,"activeCount":NNNNNNNNNN */
+#define NOTE_KEY_COST 12  /* ,"missed":"" */
+#define NOTE_MAX_LEN 4096 /* the CRD's maxLength of nodes[].missed */
+#define SHORT_LEN (sizeof(RECORDING_SHORTENED) - 1)
+/* The conditions (two messages at their bound), the counters and the keys. */
+#define FIXED_COST (2 * RECORDING_MAX_MESSAGE + 2048)
+
+/* What a status could not hold (sticky: once lost, the recording cannot be complete). */
+enum {
+    LOST_UNKNOWN = 1,  /* some of status.unknownSyscalls */
+    LOST_SYSCALLS = 2, /* some of status.syscalls */
+    LOST_NODES = 4,    /* node entries, and the notes of what they missed */
+};
+static const char *const lost_fields[] = {"status.unknownSyscalls", "status.syscalls",
+                                          "status.nodes"};
+
+/* The flags a server's Complete condition of reason TooLarge names. */
+static unsigned lost_of(const json_t *server)
+{
+    unsigned lost = 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(server, "conditions"), i, c)
+    {
+        const char *t = json_string_value(json_object_get(c, "type"));
+        const char *reason = json_string_value(json_object_get(c, "reason"));
+        const char *msg = json_string_value(json_object_get(c, "message"));
+        if (!t || !reason || !msg || strcmp(t, "Complete") != 0 || strcmp(reason, "TooLarge") != 0)
+            continue;
+        for (size_t f = 0; f < sizeof(lost_fields) / sizeof(*lost_fields); f++)
+            if (strstr(msg, lost_fields[f]))
+                lost |= 1u << f;
+    }
+    return lost;
+}
+
+/* The Complete condition's message for lost (a function of the flags alone: every node writes
+ * the same). */
+static char *lost_message(unsigned lost)
+{
+    char fields[128] = "";
+    for (size_t f = 0; f < sizeof(lost_fields) / sizeof(*lost_fields); f++)
+        if (lost & (1u << f)) {
+            size_t l = strlen(fields);
+            snprintf(fields + l, sizeof(fields) - l, "%s%s", l ? ", " : "", lost_fields[f]);
+        }
+    char *msg = NULL;
+    if (asprintf(&msg,
+                 "the status could not hold everything the nodes recorded (at most %d bytes, "
+                 "and %d syscall names per architecture): %s left out: calls seen may be "
+                 "missing, so this recording cannot be complete (record fewer pods or nodes: "
+                 "narrow spec.selector, and record again)",
+                 RECORDING_MAX_STATUS_BYTES, RECORDED_MAX_NAMES, fields) < 0)
+        return NULL;
+    return msg;
+}
+
+static size_t json_size(const json_t *j)
+{
+    return j ? json_dumpb(j, NULL, 0, JSON_COMPACT) : 0;
+}
+
+/* The pods an entry says are recorded now: activeCount when its list was shortened. */
+static size_t entry_active(const json_t *e)
+{
+    size_t n = json_array_size(json_object_get(e, "active"));
+    json_int_t c = json_integer_value(json_object_get(e, "activeCount"));
+    return c > 0 && (size_t)c > n ? (size_t)c : n;
+}
+
+/* What the bound needs to know of one node entry. The costs are functions of what trimming
+ * keeps (a name left out of a list costs its most, a shortened note too), so that a trimmed
+ * status trims to itself: no node sees a change to write in what another node trimmed. */
+struct fit_entry {
+    size_t base;    /* the entry without active, activeCount and missed, and its reserve */
+    size_t count;   /* entry_active() */
+    size_t nlisted; /* names in its active list */
+    size_t *names;  /* names[j]: the cost of its first j names (nlisted + 1 of them) */
+    size_t note;    /* the length of missed (0: none) */
+    bool shortened; /* missed ends in RECORDING_SHORTENED */
+};
+
+static size_t names_cost(const struct fit_entry *f, size_t k)
+{
+    size_t listed = k < f->nlisted ? k : f->nlisted;
+    size_t more = (k < f->count ? k : f->count) - listed;
+    return f->names[listed] + more * NAME_COST;
+}
+
+/* A note's bytes when notes are cut to m bytes and RECORDING_SHORTENED (SIZE_MAX: as they
+ * are); one shortened before counts as cut from the longest note. */
+static size_t note_cost(const struct fit_entry *f, size_t m)
+{
+    size_t len = f->shortened ? NOTE_MAX_LEN : f->note;
+    return m == SIZE_MAX || len <= m + SHORT_LEN ? len : m + SHORT_LEN;
+}
+
+/* The status's size with active lists of at most k names and notes of at most m bytes
+ * (SIZE_MAX: notes as they are, a shortened one at its most). */
+static size_t fit_cost(const struct fit_entry *f, size_t n, size_t fixed, size_t k, size_t m)
+{
+    size_t total = fixed;
+    for (size_t i = 0; i < n; i++) {
+        total += f[i].base + names_cost(&f[i], k);
+        total += note_cost(&f[i], m);
+    }
+    return total;
+}
+
+/* The largest x of [0, hi] at which the status fits (x: the names per list, or with notes, the
+ * bytes per note and no names), or SIZE_MAX when none does. The cost grows with x. */
+static size_t fit_largest(const struct fit_entry *f, size_t n, size_t fixed, bool notes, size_t hi)
+{
+    size_t lo = 0, best = SIZE_MAX;
+    while (lo <= hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        size_t cost = notes ? fit_cost(f, n, fixed, 0, mid) : fit_cost(f, n, fixed, mid, SIZE_MAX);
+        if (cost > RECORDING_MAX_STATUS_BYTES) {
+            if (mid == 0)
+                break;
+            hi = mid - 1;
+        } else {
+            best = mid;
+            lo = mid + 1;
+        }
+    }
+    return best;
+}
+
+/* The entry e with its list cut to k names and its note to m bytes; e itself when it stays. */
+static json_t *entry_trimmed(json_t *e, const struct fit_entry *f, size_t k, size_t m)
+{
+    bool cut_list = f->nlisted > k, cut_note = m != SIZE_MAX && f->note > m + SHORT_LEN;
+    if (!cut_list && !cut_note)
+        return json_incref(e);
+    json_t *t = json_copy(e);
+    if (!t)
+        return NULL;
+    if (cut_list) {
+        json_t *list = json_array();
+        for (size_t j = 0; list && j < k; j++)
+            json_array_append(list, json_array_get(json_object_get(e, "active"), j));
+        json_object_set_new(t, "active", list);
+        json_object_set_new(t, "activeCount", json_integer((json_int_t)f->count));
+    }
+    if (cut_note) {
+        const char *note = json_string_value(json_object_get(e, "missed"));
+        size_t keep = m;
+        while (keep > 0 && ((unsigned char)note[keep] & 0xC0) == 0x80)
+            keep--; /* not inside a UTF-8 sequence */
+        char *s = NULL;
+        if (asprintf(&s, "%.*s%s", (int)keep, note, RECORDING_SHORTENED) < 0) {
+            json_decref(t);
+            return NULL;
+        }
+        json_object_set_new(t, "missed", json_string(s));
+        free(s);
+    }
+    return t;
+}
+
+/* Trims nodes (sorted by name), *sys and *unk to RECORDING_MAX_STATUS_BYTES: the active lists
+ * to one number of names, then the missed notes to one length (a shortened note still says
+ * that calls may be missing), then the node entries past those that fit in name order, and
+ * before all that, when the syscalls alone do not fit, the unknown numbers and then the
+ * architectures last in name order. The last two lose what the recording holds: *ret_lost
+ * gets the LOST_ flags of what was left out. */
+static int fit_status(json_t *nodes, json_t **sys, json_t **unk, unsigned *ret_lost)
+{
+    unsigned lost = 0;
+    size_t fixed = json_size(*sys) + json_size(*unk) + FIXED_COST;
+    if (fixed > RECORDING_MAX_STATUS_BYTES && *unk) {
+        json_decref(*unk);
+        *unk = NULL;
+        fixed = json_size(*sys) + FIXED_COST;
+        lost |= LOST_UNKNOWN;
+    }
+    while (fixed > RECORDING_MAX_STATUS_BYTES && json_object_size(*sys)) {
+        const char *last = NULL, *key;
+        json_t *v;
+        json_object_foreach(*sys, key, v)
+        {
+            if (!last || strcmp(key, last) > 0)
+                last = key;
+        }
+        json_object_del(*sys, last);
+        fixed = json_size(*sys) + FIXED_COST;
+        lost |= LOST_SYSCALLS;
+    }
+
+    size_t n = json_array_size(nodes), total_names = 0;
+    for (size_t i = 0; i < n; i++)
+        total_names += json_array_size(json_object_get(json_array_get(nodes, i), "active")) + 1;
+    struct fit_entry *f = calloc(n + 1, sizeof(*f));
+    size_t *costs = calloc(total_names + 1, sizeof(*costs));
+    if (!f || !costs) {
+        free(f);
+        free(costs);
+        return -ENOMEM;
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(nodes, i), *list = json_object_get(e, "active");
+        json_t *bare = json_copy(e);
+        if (!bare) {
+            free(f);
+            free(costs);
+            return -ENOMEM;
+        }
+        json_object_del(bare, "active");
+        json_object_del(bare, "activeCount");
+        json_object_del(bare, "missed");
+        const char *note = json_string_value(json_object_get(e, "missed"));
+        f[i].base = json_size(bare) + 1 + RECORDING_ENTRY_RESERVE + (list ? LIST_KEY_COST : 0) +
+                    (note ? NOTE_KEY_COST : 0) + (entry_active(e) ? COUNT_KEY_COST : 0) +
+                    strlen(json_string_value(json_object_get(e, "name")));
+        json_decref(bare);
+        f[i].count = entry_active(e);
+        f[i].nlisted = json_array_size(list);
+        f[i].names = costs + at;
+        for (size_t j = 0; j < f[i].nlisted; j++)
+            f[i].names[j + 1] = f[i].names[j] + json_string_length(json_array_get(list, j)) + 3;
+        at += f[i].nlisted + 1;
+        f[i].note = note ? strlen(note) : 0;
+        f[i].shortened = note && f[i].note >= SHORT_LEN &&
+                         strcmp(note + f[i].note - SHORT_LEN, RECORDING_SHORTENED) == 0;
+    }
+    size_t k = RECORDING_MAX_ACTIVE, m = SIZE_MAX, keep = n;
+    if (fit_cost(f, n, fixed, k, SIZE_MAX) > RECORDING_MAX_STATUS_BYTES) {
+        k = fit_largest(f, n, fixed, false, RECORDING_MAX_ACTIVE);
+        if (k == SIZE_MAX) {
+            k = 0;
+            m = fit_largest(f, n, fixed, true, NOTE_MAX_LEN - SHORT_LEN);
+            if (m == SIZE_MAX) {
+                m = 0;
+                size_t total = fixed;
+                for (keep = 0; keep < n; keep++) {
+                    total += f[keep].base + note_cost(&f[keep], 0);
+                    if (total > RECORDING_MAX_STATUS_BYTES)
+                        break;
+                }
+            }
+        }
+    }
+    int r = 0;
+    for (size_t i = 0; i < keep && r == 0; i++) {
+        json_t *t = entry_trimmed(json_array_get(nodes, i), &f[i], k, m);
+        r = t && json_array_set_new(nodes, i, t) == 0 ? 0 : -ENOMEM;
+    }
+    free(f);
+    free(costs);
+    if (r < 0)
+        return r;
+    /* The costs above are the most a name can take, but a note's bytes as they are: one that
+     * JSON escapes takes more. What still does not fit goes, last first. */
+    size_t total = fixed + json_size(nodes);
+    for (size_t i = 0; i < keep; i++)
+        total += strlen(json_string_value(json_object_get(json_array_get(nodes, i), "name"))) +
+                 RECORDING_ENTRY_RESERVE;
+    while (keep > 0 && total > RECORDING_MAX_STATUS_BYTES) {
+        json_t *e = json_array_get(nodes, --keep);
+        total -= json_size(e) + 1 + strlen(json_string_value(json_object_get(e, "name"))) +
+                 RECORDING_ENTRY_RESERVE;
+    }
+    if (keep < n) {
+        lost |= LOST_NODES;
+        while (json_array_size(nodes) > keep)
+            json_array_remove(nodes, json_array_size(nodes) - 1);
+    }
+    *ret_lost = lost;
+    return 0;
+}
+
 int recording_status_merge(const json_t *server, const struct recording_contribution *c,
                            enum recording_state state, const char *state_message,
                            int64_t generation, const char *now, json_t **ret, bool *ret_changed,
@@ -195,10 +478,12 @@ int recording_status_merge(const json_t *server, const struct recording_contribu
             return r;
         }
     }
+    /* What an earlier merge could not hold stays said: it is not in the status any more. */
+    unsigned lost = lost_of(server);
     if (c && c->seen) {
         int r = recorded_merge(all, c->seen);
         if (r == -E2BIG)
-            warn(&w, "%s", "more syscalls than a status holds: some are left out");
+            lost |= LOST_SYSCALLS;
         else if (r < 0) {
             free(w);
             return r;
@@ -237,13 +522,10 @@ int recording_status_merge(const json_t *server, const struct recording_contribu
             free(w);
             return -ENOMEM;
         }
-        if (entry_same(mine, old_mine)) {
-            json_decref(mine);
-            json_array_append(nodes, (json_t *)old_mine);
-        } else {
-            json_object_set_new(mine, "lastUpdate", json_string(now));
-            json_array_append_new(nodes, mine);
-        }
+        /* With its lastUpdate (as written) while the status is fitted to its bound; the old
+         * one again after if the entry, trimmed, says what the server's says. */
+        json_object_set_new(mine, "lastUpdate", json_string(now));
+        json_array_append_new(nodes, mine);
     } else if (old_mine) {
         json_array_append(nodes, (json_t *)old_mine);
     }
@@ -260,6 +542,27 @@ int recording_status_merge(const json_t *server, const struct recording_contribu
         v[i] = json_incref(json_array_get(nodes, i));
     qsort(v, n, sizeof(*v), cmp_entry);
     json_array_clear(nodes);
+    for (i = 0; i < n; i++)
+        json_array_append_new(nodes, v[i]);
+    unsigned cut = 0;
+    r = fit_status(nodes, &sys, &unk, &cut);
+    if (r < 0) {
+        free(v);
+        json_decref(sys);
+        json_decref(unk);
+        free(w);
+        return r;
+    }
+    lost |= cut;
+    n = json_array_size(nodes);
+    for (i = 0; i < n; i++) {
+        json_t *e = json_array_get(nodes, i);
+        const char *name = json_string_value(json_object_get(e, "name"));
+        if (c && c->has_entry && strcmp(name, c->node) == 0 && entry_same(e, old_mine))
+            json_array_set(nodes, i, (json_t *)old_mine);
+        v[i] = json_incref(json_array_get(nodes, i));
+    }
+    json_array_clear(nodes);
     int64_t pods = 0, nodes_seen = 0, active = 0;
     char *missed = NULL;
     size_t missed_len = 0, missed_left = 0; /* nodes whose note did not fit */
@@ -267,7 +570,7 @@ int recording_status_merge(const json_t *server, const struct recording_contribu
         json_int_t p = json_integer_value(json_object_get(v[i], "pods"));
         pods += p;
         nodes_seen += p > 0;
-        active += (int64_t)json_array_size(json_object_get(v[i], "active"));
+        active += (int64_t)entry_active(v[i]);
         const char *m = json_string_value(json_object_get(v[i], "missed"));
         if (m && *m) {
             const char *name = json_string_value(json_object_get(v[i], "name"));
@@ -316,10 +619,14 @@ int recording_status_merge(const json_t *server, const struct recording_contribu
                  (long long)pods);
         recording = condition(server, "Recording", false, "NoPods", msg, generation, now);
     }
+    /* Fail closed: what the status could not hold outweighs what a node says it missed. */
+    char *lost_msg = lost ? lost_message(lost) : NULL;
     json_t *complete =
-        missed ? condition(server, "Complete", false, "MayHaveMissed", missed, generation, now)
-               : condition(server, "Complete", true, "Complete",
-                           "no node knows of calls it may have missed", generation, now);
+        lost_msg ? condition(server, "Complete", false, "TooLarge", lost_msg, generation, now)
+        : missed ? condition(server, "Complete", false, "MayHaveMissed", missed, generation, now)
+                 : condition(server, "Complete", true, "Complete",
+                             "no node knows of calls it may have missed", generation, now);
+    free(lost_msg);
     free(missed);
     json_t *conds = json_array();
     if (!recording || !complete || !conds) {

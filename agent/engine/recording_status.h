@@ -26,6 +26,16 @@
 #define RECORDING_MAX_ACTIVE 1024
 /* The longest condition message (the CRD's maxLength: the API server refuses a longer one). */
 #define RECORDING_MAX_MESSAGE 32768
+/* The most a status may take, serialized (compact JSON), with RECORDING_ENTRY_RESERVE bytes
+ * and the node's name counted once more per node entry for the API server's managedFields.
+ * etcd refuses an object over 1.5 MiB (its --max-request-bytes): the other 0.5 MiB are left
+ * for the metadata, the spec and the rest of managedFields. Past it the status is trimmed
+ * (recording_status_merge): active lists first, then missed notes, then node entries, and
+ * last the syscalls, the last two saying so in the Complete condition (reason TooLarge). */
+#define RECORDING_MAX_STATUS_BYTES (1024 * 1024)
+#define RECORDING_ENTRY_RESERVE 128
+/* What a shortened missed note ends with. */
+#define RECORDING_SHORTENED " [shortened: the status is at its size bound]"
 
 /* A SeccompRecording as the API server gives it. */
 struct recording_spec {
@@ -63,11 +73,12 @@ struct recording_contribution {
     const char *since;  /* RFC 3339: when recording began on the node, or NULL */
 };
 
-/* The status after adding c (and the verdict every node computes) to server (the status the
- * server holds, NULL when none): *ret is a new reference, *ret_changed tells whether it
- * differs from server (only then is it written; the node's lastUpdate moves only then). now is
- * the RFC 3339 time for lastUpdate and lastTransitionTime. A malformed part of server is
- * dropped and named in *ret_warning (a new string, or NULL). */
+/* The status after adding c (trimmed to RECORDING_MAX_STATUS_BYTES: every node trims alike, so
+ * a trimmed status merged again with the same contributions is the same status) (and the verdict
+ * every node computes) to server (the status the server holds, NULL when none): *ret is a new
+ * reference, *ret_changed tells whether it differs from server (only then is it written; the node's
+ * lastUpdate moves only then). now is the RFC 3339 time for lastUpdate and lastTransitionTime. A
+ * malformed part of server is dropped and named in *ret_warning (a new string, or NULL). */
 int recording_status_merge(const json_t *server, const struct recording_contribution *c,
                            enum recording_state state, const char *state_message,
                            int64_t generation, const char *now, json_t **ret, bool *ret_changed,

@@ -368,6 +368,189 @@ static void test_server_entries_repeats_and_cap(void **state)
     json_decref(server);
 }
 
+/* What the API server and etcd are asked to hold for st: its bytes, and per node entry its
+ * name and a reserve once more (managedFields). */
+static size_t stored_size(const json_t *st)
+{
+    size_t n = json_dumpb(st, NULL, 0, JSON_COMPACT), i;
+    json_t *e;
+    json_array_foreach(json_object_get(st, "nodes"), i, e)
+    {
+        n += strlen(json_string_value(json_object_get(e, "name"))) + RECORDING_ENTRY_RESERVE;
+    }
+    return n;
+}
+
+/* nnodes entries named node-NNNNN (padded to name_len), each with nactive pods of 60
+ * characters and a note of note_len bytes (0: none). */
+static json_t *big_server(size_t nnodes, size_t nactive, size_t note_len, size_t name_len)
+{
+    json_t *server = json_pack("{s:[]}", "nodes");
+    char *note = calloc(note_len + 1, 1);
+    memset(note, 'm', note_len);
+    for (size_t i = 0; i < nnodes; i++) {
+        char name[254];
+        snprintf(name, sizeof(name), "node-%05zu%s", i, "");
+        size_t l = strlen(name);
+        while (l < name_len && l < sizeof(name) - 1)
+            name[l++] = 'x';
+        name[l] = '\0';
+        json_t *active = json_array();
+        for (size_t j = 0; j < nactive; j++) {
+            char pod[64];
+            snprintf(pod, sizeof(pod), "pod-%05zu-%03zu-%049d", i, j, 0);
+            json_array_append_new(active, json_string(pod));
+        }
+        json_t *e = json_pack("{s:s, s:i, s:o, s:s}", "name", name, "pods", (int)nactive, "active",
+                              active, "lastUpdate", NOW);
+        if (note_len)
+            json_object_set_new(e, "missed", json_string(note));
+        json_array_append_new(json_object_get(server, "nodes"), e);
+    }
+    free(note);
+    return server;
+}
+
+/* Merging st again with what node idx of the full status (before trimming) says, changes
+ * nothing: no node trims what another trimmed into a status of its own (no writes back and
+ * forth). */
+static void assert_stable(const json_t *st, const json_t *full, size_t idx)
+{
+    json_t *e = json_array_get(json_object_get(full, "nodes"), idx);
+    assert_non_null(e);
+    size_t nactive = json_array_size(json_object_get(e, "active"));
+    const char **active = calloc(nactive + 1, sizeof(*active));
+    for (size_t j = 0; j < nactive; j++)
+        active[j] = json_string_value(json_array_get(json_object_get(e, "active"), j));
+    struct recording_contribution c = {
+        .node = json_string_value(json_object_get(e, "name")),
+        .has_entry = true,
+        .pods = json_integer_value(json_object_get(e, "pods")),
+        .active = active,
+        .nactive = nactive,
+        .missed = json_string_value(json_object_get(e, "missed")),
+    };
+    bool changed = true;
+    json_t *again = merge(st, &c, LATER, &changed);
+    assert_false(changed);
+    json_decref(again);
+    free(active);
+}
+
+/* Many nodes' active lists past the bound: the lists are cut to one length first (how many
+ * there are stays, in activeCount and in the Recording condition), the notes and every entry
+ * stay, and the status is under the bound. */
+static void test_bound_trims_active_first(void **state)
+{
+    json_t *server = big_server(2000, 100, 100, 0);
+    assert_true(stored_size(server) > RECORDING_MAX_STATUS_BYTES);
+    const char *active[] = {"web-1"};
+    struct recording_contribution c = {.node = "node-00007",
+                                       .has_entry = true,
+                                       .pods = 1,
+                                       .active = active,
+                                       .nactive = 1,
+                                       .missed = "a note"};
+    bool changed;
+    json_t *st = merge(server, &c, NOW, &changed);
+    assert_true(changed);
+    assert_true(stored_size(st) <= RECORDING_MAX_STATUS_BYTES);
+    json_t *nodes = json_object_get(st, "nodes");
+    assert_int_equal(json_array_size(nodes), 2000);
+    json_t *e0 = json_array_get(nodes, 0);
+    size_t listed = json_array_size(json_object_get(e0, "active"));
+    assert_true(listed < 100);
+    assert_int_equal(json_integer_value(json_object_get(e0, "activeCount")), 100);
+    assert_int_equal(strlen(json_string_value(json_object_get(e0, "missed"))), 100);
+    for (size_t i = 1; i < 2000; i++)
+        if (i != 7)
+            assert_int_equal(json_array_size(json_object_get(json_array_get(nodes, i), "active")),
+                             listed);
+    assert_non_null(strstr(cond(st, "Recording", "message"), "199901 pods being recorded"));
+    assert_string_equal(cond(st, "Complete", "reason"), "MayHaveMissed");
+    assert_stable(st, server, 8);
+    assert_stable(st, server, 1999);
+    json_decref(st);
+    json_decref(server);
+}
+
+/* Notes too many for the bound once no pod is listed: each is cut to one length and says so;
+ * it still says that calls may be missing (Complete stays False), every entry stays. */
+static void test_bound_trims_notes_next(void **state)
+{
+    json_t *server = big_server(1500, 3, 4000, 0);
+    assert_true(stored_size(server) > RECORDING_MAX_STATUS_BYTES);
+    struct recording_contribution c = {.node = "node-00003", .has_entry = true, .pods = 1};
+    bool changed;
+    json_t *st = merge(server, &c, NOW, &changed);
+    assert_true(stored_size(st) <= RECORDING_MAX_STATUS_BYTES);
+    json_t *nodes = json_object_get(st, "nodes");
+    assert_int_equal(json_array_size(nodes), 1500);
+    json_t *e0 = json_array_get(nodes, 0);
+    assert_int_equal(json_array_size(json_object_get(e0, "active")), 0);
+    assert_int_equal(json_integer_value(json_object_get(e0, "activeCount")), 3);
+    const char *note = json_string_value(json_object_get(e0, "missed"));
+    assert_true(strlen(note) < 4000);
+    assert_non_null(strstr(note, RECORDING_SHORTENED));
+    assert_string_equal(cond(st, "Complete", "status"), "False");
+    assert_string_equal(cond(st, "Complete", "reason"), "MayHaveMissed");
+    assert_stable(st, server, 1);
+    json_decref(st);
+    json_decref(server);
+}
+
+/* Entries that cannot fit even bare: the last ones by name are left out, and Complete says
+ * so (reason TooLarge, naming status.nodes), for good: a merge that fits again does not
+ * make it complete. */
+static void test_bound_drops_entries_not_complete(void **state)
+{
+    json_t *server = big_server(5000, 0, 0, 200);
+    struct recording_contribution c = {.node = "node-00002x", .has_entry = true, .pods = 1};
+    bool changed;
+    json_t *st = merge(server, &c, NOW, &changed);
+    assert_true(stored_size(st) <= RECORDING_MAX_STATUS_BYTES);
+    size_t kept = json_array_size(json_object_get(st, "nodes"));
+    assert_true(kept > 100 && kept < 5000);
+    assert_string_equal(cond(st, "Complete", "status"), "False");
+    assert_string_equal(cond(st, "Complete", "reason"), "TooLarge");
+    assert_non_null(strstr(cond(st, "Complete", "message"), "status.nodes"));
+    assert_stable(st, server, 1);
+    /* The entries gone (say, the nodes deleted), the status small again: still not complete. */
+    json_object_set_new(st, "nodes", json_array());
+    json_t *small = merge(st, &c, LATER, &changed);
+    assert_string_equal(cond(small, "Complete", "reason"), "TooLarge");
+    json_decref(small);
+    json_decref(st);
+    json_decref(server);
+}
+
+/* More distinct names on an architecture than a status holds: never Complete. */
+static void test_syscalls_full_not_complete(void **state)
+{
+    json_t *names = json_array();
+    for (int i = 0; i < 1024; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "call_%04d", i);
+        json_array_append_new(names, json_string(name));
+    }
+    json_t *server = json_pack("{s:{s:o}}", "syscalls", "x86_64", names);
+    struct recorded *seen = rec_of("x86_64", (const char *[]){"zzz_new", NULL});
+    struct recording_contribution c = {.node = "n1", .has_entry = true, .seen = seen, .pods = 1};
+    json_t *st = NULL;
+    char *warning = NULL;
+    bool changed;
+    assert_int_equal(
+        recording_status_merge(server, &c, RECORDING_VALID, NULL, 3, NOW, &st, &changed, &warning),
+        0);
+    free(warning);
+    assert_string_equal(cond(st, "Complete", "status"), "False");
+    assert_string_equal(cond(st, "Complete", "reason"), "TooLarge");
+    assert_non_null(strstr(cond(st, "Complete", "message"), "status.syscalls"));
+    json_decref(st);
+    json_decref(server);
+    recorded_free(seen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +561,10 @@ int main(void)
         cmocka_unit_test(test_malformed_server),
         cmocka_unit_test(test_complete_message_bounded),
         cmocka_unit_test(test_server_entries_repeats_and_cap),
+        cmocka_unit_test(test_bound_trims_active_first),
+        cmocka_unit_test(test_bound_trims_notes_next),
+        cmocka_unit_test(test_bound_drops_entries_not_complete),
+        cmocka_unit_test(test_syscalls_full_not_complete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
