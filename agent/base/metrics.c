@@ -57,6 +57,9 @@ static const struct {
                           "Status patches written (policies and SeccompRecordings)."},
     [M_STATUS_CONFLICTS] = {"kscmp_status_conflicts_total",
                             "Policy status patches refused (409): another node wrote first."},
+    [M_STATUS_REFUSED] = {"kscmp_status_refused_total",
+                          "SeccompRecording status patches refused with 400 or 422: not sent "
+                          "again until what they say changes, or an hour passes."},
 };
 
 static const struct {

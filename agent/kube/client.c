@@ -4,9 +4,11 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <malloc.h>
 #include <libgen.h>
 #include <openssl/ssl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -618,4 +620,12 @@ struct kube_transport kube_transport(struct kube *k)
 const char *kube_server(const struct kube *k)
 {
     return k->cfg->server;
+}
+
+void kube_status_message(const char *body, char *buf, size_t len)
+{
+    json_t *j = body ? json_loads(body, 0, NULL) : NULL;
+    const char *m = json_string_value(json_object_get(j, "message"));
+    snprintf(buf, len, "%.300s", m ? m : body ? body : "");
+    json_decref(j);
 }

@@ -30,6 +30,10 @@ int kube_request(struct kube *k, const char *method, const char *path, const cha
                  const char *body, bool stream, const struct kube_req_ops *ops,
                  struct kube_req **ret);
 
+/* The "message" of a Kubernetes Status body (NUL-terminated, or NULL), else the body's start:
+ * at most 300 bytes of it into buf. */
+void kube_status_message(const char *body, char *buf, size_t len);
+
 /* Stops a request; done() will not be called. */
 void kube_cancel(struct kube_req *r);
 

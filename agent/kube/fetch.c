@@ -118,15 +118,6 @@ static void on_deadline(struct evtimer *t, void *userdata)
     evloop_quit(a->f->l, -ETIMEDOUT);
 }
 
-/* The "message" of a Kubernetes Status body, or the body's start. */
-static void status_message(const char *body, char *buf, size_t len)
-{
-    json_t *j = body ? json_loads(body, 0, NULL) : NULL;
-    const char *m = json_string_value(json_object_get(j, "message"));
-    snprintf(buf, len, "%.300s", m ? m : body ? body : "");
-    json_decref(j);
-}
-
 int kube_fetch_json(struct kube_fetch *f, const char *path, json_t **ret, struct kerr *err)
 {
     struct answer a = {.f = f};
@@ -166,17 +157,17 @@ int kube_fetch_json(struct kube_fetch *f, const char *path, json_t **ret, struct
         return kerr_set(err, -EIO, "%s%s: %s", kube_server(f->k), path,
                         error ? error : "no answer");
     if (a.status == 404) {
-        status_message(body, msg, sizeof(msg));
+        kube_status_message(body, msg, sizeof(msg));
         return kerr_set(err, -ENOENT, "%s: %s", path, msg);
     }
     if (a.status == 401 || a.status == 403) {
-        status_message(body, msg, sizeof(msg));
+        kube_status_message(body, msg, sizeof(msg));
         return kerr_set(err, -EACCES, "%s: %s (HTTP %ld)", path, msg, a.status);
     }
     if (a.status == 413)
         return kerr_set(err, -EFBIG, "%s: the answer is larger than %u bytes", path, KUBE_MAX_BODY);
     if (a.status < 200 || a.status >= 300) {
-        status_message(body, msg, sizeof(msg));
+        kube_status_message(body, msg, sizeof(msg));
         return kerr_set(err, -EIO, "%s: HTTP %ld: %s", path, a.status, msg);
     }
     /* The head came, then the transfer failed (the connection cut): not the server's JSON

@@ -19,6 +19,10 @@
 #define WRITE_JITTER_MAX_MS 2000
 #define WRITE_MAX_INFLIGHT 8
 #define NOTE_MAX 4096
+/* A status patch refused with 400 or 422 is not sent again with the same content (the same
+ * bytes are refused again) before this long: only once what it says changes (new syscalls, a
+ * node's entry, another node's write), or in case the server changed (a new CRD). */
+#define REFUSED_RETRY_MS (3600 * 1000)
 /* How long the first sync waits for the recordings' list. */
 #define RECORDINGS_LIST_DEADLINE_S 10
 
@@ -46,6 +50,10 @@ struct rec {
     int64_t registered_generation;
     bool queued, inflight;
     unsigned failures;
+    json_t *refused;     /* the status last refused with 400 or 422 (timestamps out), or NULL */
+    json_t *sending;     /* the status in flight, the same way */
+    uint64_t refused_at; /* when (now_ms) */
+    char *refused_msg;   /* what the server said (logged once) */
 };
 
 struct recordings {
@@ -107,6 +115,9 @@ static void rec_free(void *v)
     free(r->sticky);
     free(r->now);
     free(r->registered_policy);
+    json_decref(r->refused);
+    json_decref(r->sending);
+    free(r->refused_msg);
     free(r);
 }
 
@@ -623,6 +634,18 @@ static void on_collect_timer(struct evtimer *t, void *userdata)
             rs->was_active = false;
         }
     }
+    /* A refused status, unchanged for REFUSED_RETRY_MS: sent again once. */
+    const struct hmap *all = reflector_records(rs->refl);
+    struct hmap_iter it;
+    uint64_t now = now_ms();
+    for (struct hmap_entry *h = hmap_first(all, &it); h; h = hmap_next(all, &it)) {
+        struct rec *r = h->value;
+        if (r->refused && !r->queued && !r->inflight && now - r->refused_at >= REFUSED_RETRY_MS) {
+            json_decref(r->refused);
+            r->refused = NULL;
+            write_later(rs, r, false);
+        }
+    }
     evtimer_arm(t, rs->o.collect_ms);
 }
 
@@ -674,6 +697,10 @@ static void on_write_done(long status, const char *body, size_t len, const char 
             take_object(r, body, len);
             if (!c->get) {
                 r->failures = 0;
+                json_decref(r->refused);
+                r->refused = NULL;
+                free(r->refused_msg);
+                r->refused_msg = NULL;
                 metrics_add(rs->m, M_STATUS_PATCHES, 1);
             } else {
                 write_later(rs, r, true); /* merge again from what the server holds now */
@@ -697,6 +724,22 @@ static void on_write_done(long status, const char *body, size_t len, const char 
                 free(g);
                 write_later(rs, r, false);
             }
+        } else if ((status == 400 || status == 422) && !c->get) {
+            /* The same bytes would be refused again: said once, not sent again until what
+             * they say changes (write_one) or REFUSED_RETRY_MS pass. */
+            char msg[320];
+            kube_status_message(body, msg, sizeof(msg));
+            metrics_add(rs->m, M_STATUS_REFUSED, 1);
+            if (!r->refused_msg || strcmp(r->refused_msg, msg) != 0)
+                log_warning("status of SeccompRecording %s: the API server refused it (HTTP %ld): "
+                            "%s; not sent again until it changes (or in an hour)",
+                            r->key, status, msg);
+            free(r->refused_msg);
+            r->refused_msg = strdup(msg);
+            json_decref(r->refused);
+            r->refused = json_incref(r->sending);
+            r->refused_at = now_ms();
+            r->failures = 0;
         } else if (status != 404) {
             log_warning("status of SeccompRecording %s: %s failed: %s HTTP %ld %.200s", r->key,
                         c->get ? "read" : "patch", error ? error : "", status, body ? body : "");
@@ -708,6 +751,23 @@ static void on_write_done(long status, const char *body, size_t len, const char 
     free(c->uid);
     free(c);
     flush(rs);
+}
+
+/* A status without its times (lastUpdate, lastTransitionTime): what it says. */
+static json_t *status_content(const json_t *status)
+{
+    json_t *c = json_deep_copy(status);
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(c, "nodes"), i, e)
+    {
+        json_object_del(e, "lastUpdate");
+    }
+    json_array_foreach(json_object_get(c, "conditions"), i, e)
+    {
+        json_object_del(e, "lastTransitionTime");
+    }
+    return c;
 }
 
 /* Merges this node's share into what the server holds; writes it when it adds anything. */
@@ -744,6 +804,16 @@ static void write_one(struct recordings *rs, struct rec *r)
         json_decref(merged);
         return;
     }
+    /* What the server refused, unchanged: not sent again before REFUSED_RETRY_MS. */
+    json_t *content = status_content(merged);
+    if (r->refused && content && json_equal(content, r->refused) &&
+        now_ms() - r->refused_at < REFUSED_RETRY_MS) {
+        json_decref(content);
+        json_decref(merged);
+        return;
+    }
+    json_decref(r->sending);
+    r->sending = content;
     json_t *patch =
         json_pack("{s:{s:s?}, s:o}", "metadata", "resourceVersion", r->rv, "status", merged);
     _cleanup_free_ char *body = patch ? json_dumps(patch, JSON_COMPACT) : NULL;

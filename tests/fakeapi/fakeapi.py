@@ -34,6 +34,7 @@ KINDS = {
     "clusterseccomppolicies": ("/apis/kscmp.io/v1", "kscmp.io/v1", "ClusterSeccompPolicy", False),
     "kubearmorseccomppolicies": ("/apis/security.kubearmor.com/v1", "security.kubearmor.com/v1",
                                  "KubeArmorSeccompPolicy", True),
+    "seccomprecordings": ("/apis/kscmp.io/v1", "kscmp.io/v1", "SeccompRecording", True),
 }
 
 
@@ -112,7 +113,7 @@ class FakeAPI:
             k = self.key(obj)
             old = self.objects[resource].get(k)
             meta.setdefault("uid", old["metadata"]["uid"] if old else str(uuid.uuid4()))
-            if resource.endswith("policies"):
+            if resource.endswith("policies") or resource.endswith("recordings"):
                 gen = old["metadata"].get("generation", 1) if old else 0
                 if not old or old.get("spec") != obj.get("spec"):
                     gen += 1

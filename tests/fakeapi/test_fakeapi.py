@@ -819,6 +819,44 @@ class FakeApiTest(unittest.TestCase):
         self.assertEqual(j["files"][0]["contributors"][0]["message"],
                          "bad\u001b[2K\rOK: all fine")
 
+    # -- a recording's status the API server refuses (400, 422) ---------------------------------
+
+    def recording_patches(self):
+        return self.api.count("PATCH", "/apis/kscmp.io/v1/namespaces/demo/seccomprecordings/rec/status")
+
+    def test_20_refused_recording_status_not_resent(self):
+        """A 422 on a SeccompRecording's status patch: the same bytes would be refused again, so
+        it is said once (naming the recording and the server's message), counted, and not sent
+        again until what the status says changes; then it is sent once more."""
+        self.api.fault("seccomprecordings", "patch", "status", status=422,
+                       message="status.nodes: Too many: 5001: must have at most 5000 items")
+        rec = {"metadata": {"namespace": "demo", "name": "rec"}, "spec": {"policy": "Not_A_Name"}}
+        self.api.put("seccomprecordings", rec)
+        a = self.agent(extra=("--recording",))
+        H.wait_until(lambda: self.recording_patches() >= 1, 30, "the first status patch")
+        time.sleep(8)  # the old code sent it again after 1, 2 and 4 s
+        self.assertEqual(self.recording_patches(), 1)
+        log = a.log()
+        self.assertEqual(log.count("SeccompRecording demo/rec: the API server refused it (HTTP 422)"),
+                         1, log[-3000:])
+        self.assertIn("must have at most 5000 items", log)
+        self.assertEqual(a.metric("kscmp_status_refused_total"), 1)
+        # What it says changes (another invalid policy name): sent once more, refused again,
+        # not said again (same message).
+        rec["spec"]["policy"] = "Still_Not"
+        self.api.put("seccomprecordings", rec)
+        H.wait_until(lambda: self.recording_patches() >= 2, 30, "a patch of the new content")
+        time.sleep(5)
+        self.assertEqual(self.recording_patches(), 2)
+        self.assertEqual(a.log().count("the API server refused it"), 1)
+        # The server takes it again: written.
+        self.api.clear_fault("seccomprecordings", "patch")
+        rec["spec"]["policy"] = "Third_Bad"
+        self.api.put("seccomprecordings", rec)
+        H.wait_until(lambda: "Third_Bad" in json.dumps(
+            self.api.get("seccomprecordings", "demo/rec").get("status") or {}), 30,
+            "the status written once the server takes it")
+
 
 def main():
     if not os.access(H.KSCMP, os.X_OK):
