@@ -53,6 +53,7 @@ struct rec {
     json_t *refused;     /* the status last refused with 400 or 422 (timestamps out), or NULL */
     json_t *sending;     /* the status in flight, the same way */
     uint64_t refused_at; /* when (now_ms) */
+    uint64_t retry_at;   /* after a failed write: not written again before (now_ms) */
     char *refused_msg;   /* what the server said (logged once) */
 };
 
@@ -697,6 +698,7 @@ static void on_write_done(long status, const char *body, size_t len, const char 
             take_object(r, body, len);
             if (!c->get) {
                 r->failures = 0;
+                r->retry_at = 0;
                 json_decref(r->refused);
                 r->refused = NULL;
                 free(r->refused_msg);
@@ -745,7 +747,9 @@ static void on_write_done(long status, const char *body, size_t len, const char 
                         c->get ? "read" : "patch", error ? error : "", status, body ? body : "");
             r->failures++;
             r->queued = true;
-            evtimer_arm(rs->write_timer, backoff_jitter_ms(r->failures, 1000, 30000));
+            uint64_t wait = backoff_jitter_ms(r->failures, 1000, 30000);
+            r->retry_at = now_ms() + wait; /* flush() below, and others, wait for it */
+            evtimer_arm(rs->write_timer, wait);
         }
     }
     free(c->uid);
@@ -844,15 +848,24 @@ static void flush(struct recordings *rs)
 {
     const struct hmap *all = reflector_records(rs->refl);
     struct hmap_iter it;
+    uint64_t now = now_ms(), wait = 0;
     for (struct hmap_entry *h = hmap_first(all, &it); h; h = hmap_next(all, &it)) {
         struct rec *r = h->value;
         if (!r->queued || r->inflight)
             continue;
+        if (r->retry_at > now) {
+            /* Its backoff after a failure runs: later (a write that completes flushes too). */
+            if (!wait || r->retry_at - now < wait)
+                wait = r->retry_at - now;
+            continue;
+        }
         if (rs->inflight >= WRITE_MAX_INFLIGHT)
             return; /* the rest go when a write in flight completes */
         r->queued = false;
         write_one(rs, r);
     }
+    if (wait && !evtimer_armed(rs->write_timer))
+        evtimer_arm(rs->write_timer, wait);
 }
 
 static void on_write_timer(struct evtimer *t, void *userdata)

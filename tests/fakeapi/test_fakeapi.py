@@ -824,6 +824,21 @@ class FakeApiTest(unittest.TestCase):
     def recording_patches(self):
         return self.api.count("PATCH", "/apis/kscmp.io/v1/namespaces/demo/seccomprecordings/rec/status")
 
+    def test_20b_failed_recording_status_backs_off(self):
+        """A 500 on a SeccompRecording's status patch is tried again, after a backoff that
+        grows (1, 2, 4 s ...), not at once in a loop; once the server answers, it is written."""
+        self.api.fault("seccomprecordings", "patch", "status", status=500)
+        rec = {"metadata": {"namespace": "demo", "name": "rec"}, "spec": {"policy": "Not_A_Name"}}
+        self.api.put("seccomprecordings", rec)
+        self.agent(extra=("--recording",))
+        H.wait_until(lambda: self.recording_patches() >= 1, 30, "the first status patch")
+        time.sleep(6)
+        self.assertIn(self.recording_patches(), range(2, 6))
+        self.api.clear_fault("seccomprecordings", "patch")
+        H.wait_until(lambda: "Not_A_Name" in json.dumps(
+            self.api.get("seccomprecordings", "demo/rec").get("status") or {}), 60,
+            "the status written once the server answers")
+
     def test_20_refused_recording_status_not_resent(self):
         """A 422 on a SeccompRecording's status patch: the same bytes would be refused again, so
         it is said once (naming the recording and the server's message), counted, and not sent
