@@ -302,37 +302,13 @@ struct collect {
     int (*cb)(const struct recorder_seen *s, void *userdata);
     void *userdata;
     uint64_t *forget; /* containers to forget once the walk is over */
-    int *how;         /* FORGET_* */
     size_t nforget, capforget;
+    uint64_t *how; /* FORGET_*, one per forget */
+    size_t nhow, caphow;
     int err;
 };
 
 enum { FORGET, FORGET_AND_IGNORE, FORGET_OLD };
-
-static int later_forget(struct collect *c, uint64_t cgroup, int how)
-{
-    if (c->nforget == c->capforget) {
-        size_t cap = c->capforget ? c->capforget * 2 : 32;
-        uint64_t *f = realloc(c->forget, cap * sizeof(*f));
-        if (!f)
-            return -ENOMEM;
-        c->forget = f;
-        int *g = realloc(c->how, cap * sizeof(*g));
-        if (!g)
-            return -ENOMEM;
-        c->how = g;
-        c->capforget = cap;
-    }
-    c->forget[c->nforget] = cgroup;
-    c->how[c->nforget++] = how;
-    return 0;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 static int u64_push(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 {
@@ -348,6 +324,21 @@ static int u64_push(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
     return 0;
 }
 
+/* forget[i] goes with how[i]: both are pushed, or neither. */
+static int later_forget(struct collect *c, uint64_t cgroup, int how)
+{
+    int q = u64_push(&c->forget, &c->nforget, &c->capforget, cgroup);
+    if (q == 0 && (q = u64_push(&c->how, &c->nhow, &c->caphow, (uint64_t)how)) < 0)
+        c->nforget--;
+    return q;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static bool u64_in(const uint64_t *v, size_t n, uint64_t x)
 {
     return n && bsearch(&x, v, n, sizeof(*v), cmp_u64);
@@ -355,17 +346,8 @@ static bool u64_in(const uint64_t *v, size_t n, uint64_t x)
 
 static int reference(struct collect *c, uint64_t a, uint64_t b)
 {
-    if (c->nreferenced + 2 > c->capreferenced) {
-        size_t cap = c->capreferenced ? c->capreferenced * 2 : 64;
-        uint64_t *v = realloc(c->referenced, cap * sizeof(*v));
-        if (!v)
-            return -ENOMEM;
-        c->referenced = v;
-        c->capreferenced = cap;
-    }
-    c->referenced[c->nreferenced++] = a;
-    c->referenced[c->nreferenced++] = b;
-    return 0;
+    int q = u64_push(&c->referenced, &c->nreferenced, &c->capreferenced, a);
+    return q < 0 ? q : u64_push(&c->referenced, &c->nreferenced, &c->capreferenced, b);
 }
 
 /* A container is ignored while its cgroup exists: one gone will not run again (a cgroup id is

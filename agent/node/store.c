@@ -42,6 +42,7 @@
 #include "base/hash.h"
 #include "base/hmap.h"
 #include "base/names.h"
+#include "base/strv.h"
 #include "node/reaper.h"
 
 /* Profiles are a few KiB; anything past this is not ours. */
@@ -1399,34 +1400,6 @@ static int rel_list_add(struct rel_list *l, const char *ns, const char *file, en
     return 0;
 }
 
-struct name_list {
-    char **v;
-    size_t n, cap;
-};
-
-static void name_list_free(struct name_list *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-}
-
-static int name_list_add(struct name_list *l, const char *name)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        char **v = realloc(l->v, cap * sizeof(*v));
-        if (!v)
-            return -ENOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
-    if (!(l->v[l->n] = strdup(name)))
-        return -ENOMEM;
-    l->n++;
-    return 0;
-}
-
 static int cmp_name(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -1434,6 +1407,17 @@ static int cmp_name(const void *a, const void *b)
 
 /* Marks the items l->items[from..] (files of one folder, relative "NS/FILE") whose recording
  * mark is among the n names of marks (sorted here). */
+/* A strv that frees itself (_cleanup_). */
+struct mark_list {
+    char **v;
+    size_t n;
+};
+
+static void mark_list_free(struct mark_list *l)
+{
+    strv_free(l->v, l->n);
+}
+
 static void rel_list_set_marks(struct rel_list *l, size_t from, char **marks, size_t n)
 {
     if (n == 0)
@@ -1488,11 +1472,11 @@ static int rel_list_collect(struct store *s, struct rel_list *l, bool files, boo
             continue;
         }
         size_t from = l->n;
-        _cleanup_(name_list_free) struct name_list marks = {0}; /* with_marks: those here */
+        _cleanup_(mark_list_free) struct mark_list marks = {0}; /* with_marks: those here */
         struct dirent *fe;
         while ((errno = 0, fe = readdir(sub))) {
             if (with_marks && is_mark(fe->d_name)) {
-                if (name_list_add(&marks, fe->d_name) < 0)
+                if (strv_addf(&marks.v, &marks.n, "%s", fe->d_name) < 0)
                     return kerr_set(err, -ENOMEM, "%s: out of memory", s->path);
                 continue;
             }
