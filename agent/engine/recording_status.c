@@ -96,6 +96,20 @@ static bool entry_ok(const json_t *e)
            (!missed || json_is_string(missed));
 }
 
+/* The server's condition of type, or NULL. */
+static const json_t *server_condition(const json_t *server, const char *type)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(server, "conditions"), i, c)
+    {
+        const char *t = json_string_value(json_object_get(c, "type"));
+        if (t && strcmp(t, type) == 0)
+            return c;
+    }
+    return NULL;
+}
+
 /* The condition of type with status, reason and message; its lastTransitionTime stays the
  * server's when the server's condition of that type has the same status, else now. */
 static json_t *condition(const json_t *server, const char *type, bool status, const char *reason,
@@ -103,16 +117,11 @@ static json_t *condition(const json_t *server, const char *type, bool status, co
 {
     const char *st = status ? "True" : "False";
     const char *since = now;
-    size_t i;
-    json_t *c;
-    json_array_foreach(json_object_get(server, "conditions"), i, c)
-    {
-        const char *t = json_string_value(json_object_get(c, "type"));
-        const char *s = json_string_value(json_object_get(c, "status"));
-        const char *ltt = json_string_value(json_object_get(c, "lastTransitionTime"));
-        if (t && s && ltt && strcmp(t, type) == 0 && strcmp(s, st) == 0)
-            since = ltt;
-    }
+    const json_t *c = server_condition(server, type);
+    const char *s = json_string_value(json_object_get(c, "status"));
+    const char *ltt = json_string_value(json_object_get(c, "lastTransitionTime"));
+    if (s && ltt && strcmp(s, st) == 0)
+        since = ltt;
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "type", type, "status", st, "reason", reason,
                      "message", message, "lastTransitionTime", since, "observedGeneration",
                      (json_int_t)generation);
@@ -202,19 +211,14 @@ static const char *const lost_fields[] = {"status.unknownSyscalls", "status.sysc
 static unsigned lost_of(const json_t *server)
 {
     unsigned lost = 0;
-    size_t i;
-    json_t *c;
-    json_array_foreach(json_object_get(server, "conditions"), i, c)
-    {
-        const char *t = json_string_value(json_object_get(c, "type"));
-        const char *reason = json_string_value(json_object_get(c, "reason"));
-        const char *msg = json_string_value(json_object_get(c, "message"));
-        if (!t || !reason || !msg || strcmp(t, "Complete") != 0 || strcmp(reason, "TooLarge") != 0)
-            continue;
-        for (size_t f = 0; f < sizeof(lost_fields) / sizeof(*lost_fields); f++)
-            if (strstr(msg, lost_fields[f]))
-                lost |= 1u << f;
-    }
+    const json_t *c = server_condition(server, "Complete");
+    const char *reason = json_string_value(json_object_get(c, "reason"));
+    const char *msg = json_string_value(json_object_get(c, "message"));
+    if (!reason || !msg || strcmp(reason, "TooLarge") != 0)
+        return 0;
+    for (size_t f = 0; f < sizeof(lost_fields) / sizeof(*lost_fields); f++)
+        if (strstr(msg, lost_fields[f]))
+            lost |= 1u << f;
     return lost;
 }
 
