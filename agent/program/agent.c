@@ -714,6 +714,47 @@ static int standby(struct agent *a, struct kerr *err)
     return 0;
 }
 
+/* Once everything that can be checked without the kubelet root's lock was (the flags, the
+ * kubeconfig and the client, the recorder's set-up, the node's name): serves the endpoint and,
+ * when another agent holds the lock (held), stands by until it is free. A standby agent is
+ * Ready, so that a surge rollout deletes the old pod: that must not happen for one that would
+ * then fail to start (a bad --kubeconfig in an upgrade would leave the node without an agent),
+ * and its first /readyz already says standby (none answered 503 first). Then the place check
+ * and the thread that closes replaced files start. -1 to go on, else the exit status (the agent
+ * freed). */
+static int go_live(struct agent *a, bool held, const char *metrics_addr, uint64_t stall_ms,
+                   const char *root)
+{
+    struct kerr err = {0};
+    if (held)
+        metrics_set(a->m, G_STANDBY, 1);
+    /* Served once the flags before it are known to be good: an agent that stops at one
+     * never said that it serves. */
+    if (strcmp(metrics_addr, "off") != 0 && *metrics_addr) {
+        if (http_serve(a->m, metrics_addr, stall_ms, &a->http, &err) < 0) {
+            start_refused("%s", err.msg);
+            agent_free(a);
+            return EXIT_INVALID;
+        }
+        log_info("serving /metrics, /healthz and /readyz on port %u", http_port(a->http));
+    }
+    if (held) {
+        int r = standby(a, &err);
+        if (r != 0) {
+            if (r < 0)
+                start_refused("--kubelet-root %s: %s", root, err.msg);
+            agent_free(a);
+            return r < 0 ? EXIT_INVALID : 0;
+        }
+    }
+    if (a->place_timer)
+        evtimer_arm(a->place_timer, PLACE_CHECK_MS);
+    int r = a->once ? 0 : store_start_reaper(a->store);
+    if (r < 0) /* slower, not weaker: replaced files are then closed inline */
+        log_warning("cannot start the thread that closes replaced files: %s", strerror(-r));
+    return -1;
+}
+
 int agent_main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -961,30 +1002,11 @@ int agent_main(int argc, char **argv)
         agent_free(&a);
         return EXIT_INVALID;
     }
-    /* Served once the flags before it are known to be good: an agent that stops at one
-     * never said that it serves. */
-    if (strcmp(metrics_addr, "off") != 0 && *metrics_addr) {
-        if (http_serve(a.m, metrics_addr, stall_ms, &a.http, &err) < 0) {
-            start_refused("%s", err.msg);
-            agent_free(&a);
-            return EXIT_INVALID;
-        }
-        log_info("serving /metrics, /healthz and /readyz on port %u", http_port(a.http));
-    }
     a.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     if (a.sigfd < 0 || evloop_add_fd(a.l, a.sigfd, EPOLLIN, on_signal, &a) < 0) {
         start_refused("signalfd: %s", strerror(errno));
         agent_free(&a);
         return EXIT_INVALID;
-    }
-    if (held) {
-        r = standby(&a, &err);
-        if (r != 0) {
-            if (r < 0)
-                start_refused("--kubelet-root %s: %s", root, err.msg);
-            agent_free(&a);
-            return r < 0 ? EXIT_INVALID : 0;
-        }
     }
     r = once ? 0 : evtimer_new(a.l, on_place_check, &a, &a.place_timer);
     if (r < 0) {
@@ -992,11 +1014,6 @@ int agent_main(int argc, char **argv)
         agent_free(&a);
         return EXIT_INVALID;
     }
-    if (a.place_timer)
-        evtimer_arm(a.place_timer, PLACE_CHECK_MS);
-    r = once ? 0 : store_start_reaper(a.store);
-    if (r < 0) /* slower, not weaker: replaced files are then closed inline */
-        log_warning("cannot start the thread that closes replaced files: %s", strerror(-r));
     r = reconciler_new(a.e, a.store, a.m, once ? NULL : a.l, &proof, &a.rec, &err);
     a.local_dir = local;
     if (r == 0 && local)
@@ -1037,6 +1054,8 @@ int agent_main(int argc, char **argv)
             agent_free(&a);
             return EXIT_INVALID;
         }
+        if ((r = go_live(&a, held, metrics_addr, stall_ms, root)) != -1)
+            return r;
         reconciler_set_event_sink(a.rec, kubesrc_event, a.ksrc);
         log_info("kscmp agent: node %s, API server %s, profiles below %s", node,
                  kube_server(a.kube), store_path(a.store));
@@ -1052,6 +1071,8 @@ int agent_main(int argc, char **argv)
         agent_free(&a);
         return r < 0 ? EXIT_INVALID : r;
     }
+    if ((r = go_live(&a, held, metrics_addr, stall_ms, root)) != -1)
+        return r;
     reconciler_set_event_sink(a.rec, on_event, &a);
     log_info("kscmp agent: local source %s, profiles below %s", local, store_path(a.store));
     if (reconciler_start(a.rec, &err) < 0) {

@@ -587,6 +587,26 @@ spec:
         self.assert_converged(ALL_FILES)  # the planted temporary is gone: the start cleans
         self.assertEqual(b.stop(), 0)
 
+    def test_07e_no_standby_for_an_agent_that_cannot_start(self):
+        """A standby agent is Ready, so a surge rollout deletes the old pod, whose agent holds
+        the lock: one that would fail once it took over must fail first. A --kubeconfig that
+        does not exist (an upgrade's bad argument) stood by as Ready, the old pod was deleted,
+        and the node was left without an agent (trial-live49 BUG 1): now it is refused at
+        once, the lock still held by the other agent, and nothing is written."""
+        a = self.agent()
+        self.assert_converged(ALL_FILES)
+        state = self.disk_state()
+        p = subprocess.run([H.KSCMP, "agent", "--kubeconfig", os.path.join(self.tmp, "none"),
+                            "--node-name", "node-1", "--kubelet-root", self.root,
+                            "--metrics-addr", "127.0.0.1:0"],
+                           capture_output=True, text=True, timeout=15)
+        self.assertEqual(p.returncode, 1, p.stderr[-2000:])
+        self.assertIn("kubeconfig: " + os.path.join(self.tmp, "none"), p.stderr)
+        self.assertNotIn("standing by", p.stderr)
+        self.assertEqual(self.disk_state(), state)
+        self.assertTrue(a.alive())
+        self.assertEqual(a.get("/readyz"), (200, "ready\n"))
+
     def test_07c_once_stops_on_sigterm(self):
         """--once has no loop to read signals: SIGTERM ends it by the signal (it went unheard
         and the run ended 0 as if it had passed); no file is left partial."""
