@@ -793,6 +793,51 @@ def s_rollout(N):
     r.soft(not w.changes and w.samples > 50,
            f"rollout: no profile file disappeared or changed ({w.samples} samples of {len(w.base)} files)",
            str(w.changes[:10]))
+    surge_rollout(N, ns)
+
+
+def mkdir_errno(N, rel):
+    """The errnoRet of mkdir in a profile file (None: no file, no rule)."""
+    data = N.read_profile(rel)
+    for s in json.loads(data or b"{}").get("syscalls") or []:
+        if "mkdir" in s.get("names", []):
+            return s.get("errnoRet")
+    return None
+
+
+def surge_rollout(N, ns):
+    """maxSurge 1 / maxUnavailable 0: the new agent is Ready as a standby while the old one runs
+    (it held the kubelet root's lock), takes over once the old pod is deleted, and writes a
+    policy change made at that moment (trial-live48 BUG 1: this rollout deadlocked)."""
+    r = N.r
+
+    def strategy(surge, unavailable):
+        N.k_ok("-n", "kscmp-system", "patch", "daemonset", "kscmp", "--type=merge", "-p", json.dumps(
+            {"spec": {"updateStrategy": {"rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable}}}}))
+
+    rel = f"{ns}/p.json"
+    old = N.agent_pod()["metadata"]["name"]
+    strategy(1, 0)
+    try:
+        N.k_ok("-n", "kscmp-system", "rollout", "restart", "daemonset/kscmp")
+        # The controller deletes the old pod only once the new one is Ready (a standby).
+        r.step("surge: the old agent's pod is deleted (the new one is Ready, standing by)", wait_until,
+               lambda: (N.pod("kscmp-system", old) or {"metadata": {"deletionTimestamp": "gone"}})
+               ["metadata"].get("deletionTimestamp"), 60, f"{old} to be deleted")
+        N.apply(policy(ns, "p", block_mkdir("EROFS")))  # while the new agent takes over
+        r.step("surge: kubectl rollout status completes", N.k_ok, "-n", "kscmp-system", "rollout", "status",
+               "daemonset/kscmp", "--timeout=60s", timeout=80)
+        new = N.agent_pod()
+        name = new["metadata"]["name"]
+        log = N.logs("kscmp-system", name, container="agent")
+        restarts = (container_status(new, "agent") or {}).get("restartCount")
+        r.soft(name != old and restarts == 0 and "standing by" in log and "taking over" in log,
+               "surge: the new agent stood by, then took over, with 0 restarts",
+               f"{name} restarts {restarts}; log: {log[-1500:]}")
+        r.step("surge: the change made during the takeover is on disk (mkdir errnoRet 30)", wait_until,
+               lambda: mkdir_errno(N, rel) == 30 or (False, f"errnoRet {mkdir_errno(N, rel)}"), 30, rel)
+    finally:
+        strategy(0, "10%")
 
 
 def s_node_guard(N):
