@@ -12,6 +12,7 @@
 #include "base/hmap.h"
 #include "base/log.h"
 #include "engine/recording_status.h"
+#include "kube/status_retry.h"
 
 /* Status writes wait a random 0.2-2 s and compare again with what the watch delivered (as the
  * policies' status does), at most a few at a time. */
@@ -19,10 +20,6 @@
 #define WRITE_JITTER_MAX_MS 2000
 #define WRITE_MAX_INFLIGHT 8
 #define NOTE_MAX 4096
-/* A status patch refused with 400 or 422 is not sent again with the same content (the same
- * bytes are refused again) before this long: only once what it says changes (new syscalls, a
- * node's entry, another node's write), or in case the server changed (a new CRD). */
-#define REFUSED_RETRY_MS (3600 * 1000)
 /* How long the first sync waits for the recordings' list. */
 #define RECORDINGS_LIST_DEADLINE_S 10
 
@@ -49,12 +46,12 @@ struct rec {
     char *registered_policy; /* the policy it is put into the engine for (spec.policy may change) */
     int64_t registered_generation;
     bool queued, inflight;
-    unsigned failures;
-    json_t *refused;     /* the status last refused with 400 or 422 (timestamps out), or NULL */
-    json_t *sending;     /* the status in flight, the same way */
-    uint64_t refused_at; /* when (now_ms) */
-    uint64_t retry_at;   /* after a failed write: not written again before (now_ms) */
-    char *refused_msg;   /* what the server said (logged once) */
+    /* A status refused with 400 or 422 is not sent again with the same content before it
+     * changes (new syscalls, a node's entry, another node's write) or an hour passes; other
+     * failures are retried with backoff (status_retry.h). */
+    struct status_retry retry;
+    json_t *sending;   /* the status in flight (status_content()) */
+    uint64_t retry_at; /* after a failed write: not written again before (now_ms) */
 };
 
 struct recordings {
@@ -116,9 +113,8 @@ static void rec_free(void *v)
     free(r->sticky);
     free(r->now);
     free(r->registered_policy);
-    json_decref(r->refused);
+    status_retry_reset(&r->retry);
     json_decref(r->sending);
-    free(r->refused_msg);
     free(r);
 }
 
@@ -635,15 +631,16 @@ static void on_collect_timer(struct evtimer *t, void *userdata)
             rs->was_active = false;
         }
     }
-    /* A refused status, unchanged for REFUSED_RETRY_MS: sent again once. */
+    /* A refused status, unchanged for STATUS_REFUSED_RETRY_MS: sent again once. */
     const struct hmap *all = reflector_records(rs->refl);
     struct hmap_iter it;
     uint64_t now = now_ms();
     for (struct hmap_entry *h = hmap_first(all, &it); h; h = hmap_next(all, &it)) {
         struct rec *r = h->value;
-        if (r->refused && !r->queued && !r->inflight && now - r->refused_at >= REFUSED_RETRY_MS) {
-            json_decref(r->refused);
-            r->refused = NULL;
+        uint64_t until = status_retry_until(&r->retry);
+        if (until && !r->queued && !r->inflight && now >= until) {
+            json_decref(r->retry.refused);
+            r->retry.refused = NULL;
             write_later(rs, r, false);
         }
     }
@@ -697,12 +694,8 @@ static void on_write_done(long status, const char *body, size_t len, const char 
         if (status >= 200 && status < 300) {
             take_object(r, body, len);
             if (!c->get) {
-                r->failures = 0;
                 r->retry_at = 0;
-                json_decref(r->refused);
-                r->refused = NULL;
-                free(r->refused_msg);
-                r->refused_msg = NULL;
+                status_retry_reset(&r->retry);
                 metrics_add(rs->m, M_STATUS_PATCHES, 1);
             } else {
                 write_later(rs, r, true); /* merge again from what the server holds now */
@@ -728,26 +721,14 @@ static void on_write_done(long status, const char *body, size_t len, const char 
             }
         } else if ((status == 400 || status == 422) && !c->get) {
             /* The same bytes would be refused again: said once, not sent again until what
-             * they say changes (write_one) or REFUSED_RETRY_MS pass. */
-            char msg[320];
-            kube_status_message(body, msg, sizeof(msg));
-            metrics_add(rs->m, M_STATUS_REFUSED, 1);
-            if (!r->refused_msg || strcmp(r->refused_msg, msg) != 0)
-                log_warning("status of SeccompRecording %s: the API server refused it (HTTP %ld): "
-                            "%s; not sent again until it changes (or in an hour)",
-                            r->key, status, msg);
-            free(r->refused_msg);
-            r->refused_msg = strdup(msg);
-            json_decref(r->refused);
-            r->refused = json_incref(r->sending);
-            r->refused_at = now_ms();
-            r->failures = 0;
+             * they say changes (write_one) or STATUS_REFUSED_RETRY_MS pass. */
+            status_retry_refused(&r->retry, rs->m, recording_kind.kind, r->key, status, body,
+                                 r->sending, now_ms());
         } else if (status != 404) {
-            log_warning("status of SeccompRecording %s: %s failed: %s HTTP %ld %.200s", r->key,
-                        c->get ? "read" : "patch", error ? error : "", status, body ? body : "");
-            r->failures++;
             r->queued = true;
-            uint64_t wait = backoff_jitter_ms(r->failures, 1000, 30000);
+            uint64_t wait =
+                status_retry_failed(&r->retry, recording_kind.kind, r->key,
+                                    c->get ? "read" : "patch", status, error, body, now_ms(), NULL);
             r->retry_at = now_ms() + wait; /* flush() below, and others, wait for it */
             evtimer_arm(rs->write_timer, wait);
         }
@@ -755,23 +736,6 @@ static void on_write_done(long status, const char *body, size_t len, const char 
     free(c->uid);
     free(c);
     flush(rs);
-}
-
-/* A status without its times (lastUpdate, lastTransitionTime): what it says. */
-static json_t *status_content(const json_t *status)
-{
-    json_t *c = json_deep_copy(status);
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(c, "nodes"), i, e)
-    {
-        json_object_del(e, "lastUpdate");
-    }
-    json_array_foreach(json_object_get(c, "conditions"), i, e)
-    {
-        json_object_del(e, "lastTransitionTime");
-    }
-    return c;
 }
 
 /* Merges this node's share into what the server holds; writes it when it adds anything. */
@@ -808,10 +772,9 @@ static void write_one(struct recordings *rs, struct rec *r)
         json_decref(merged);
         return;
     }
-    /* What the server refused, unchanged: not sent again before REFUSED_RETRY_MS. */
+    /* What the server refused, unchanged: not sent again before STATUS_REFUSED_RETRY_MS. */
     json_t *content = status_content(merged);
-    if (r->refused && content && json_equal(content, r->refused) &&
-        now_ms() - r->refused_at < REFUSED_RETRY_MS) {
+    if (status_retry_held(&r->retry, content, now_ms())) {
         json_decref(content);
         json_decref(merged);
         return;
