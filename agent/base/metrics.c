@@ -58,8 +58,8 @@ static const struct {
     [M_STATUS_CONFLICTS] = {"kscmp_status_conflicts_total",
                             "Policy status patches refused (409): another node wrote first."},
     [M_STATUS_REFUSED] = {"kscmp_status_refused_total",
-                          "SeccompRecording status patches refused with 400 or 422: not sent "
-                          "again until what they say changes, or an hour passes."},
+                          "Status patches (policies and SeccompRecordings) refused with 400 or "
+                          "422: not sent again until what they say changes, or an hour passes."},
 };
 
 static const struct {

@@ -35,7 +35,7 @@ enum metric_counter {
     M_EVENTS_WITHDRAWN, /* waited for the budget, and their cause ended meanwhile */
     M_STATUS_PATCHES,
     M_STATUS_CONFLICTS, /* status patches refused with 409: another node wrote first */
-    M_STATUS_REFUSED,   /* recording status patches refused with 400 or 422 */
+    M_STATUS_REFUSED,   /* status patches refused with 400 or 422 */
     M__COUNTERS
 };
 

@@ -3,8 +3,8 @@
  * Owns: the record a reflector holds per object for the Kubernetes source: the generation
  * and uid (a policy whose generation and uid are unchanged moved only its status or
  * metadata: nothing to compile), and for policies the status the server holds, the
- * resourceVersion it was read at (a status patch is conditional on it) and the condition last
- * computed for it (policy_status.h).
+ * resourceVersion it was read at (a status patch is conditional on it), the condition last
+ * computed for it and what its failed status patches leave (policy_status.h).
  */
 #ifndef KSCMP_OBJECT_RECORD_H
 #define KSCMP_OBJECT_RECORD_H
@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "kube/status_retry.h"
 
 enum policy_condition {
     COND_UNKNOWN = -1, /* not computed since the policy last changed */
@@ -28,6 +30,7 @@ struct object_record {
     json_t *status;                  /* policies: the status the server holds, as far as known */
     char *rv;                        /* policies: the resourceVersion that status was read at */
     enum policy_condition condition; /* policies */
+    struct status_retry *retry;      /* policies: after a failed status patch, else NULL */
 };
 
 /* Sets rec->rv to a copy of rv (NULL: none; out of memory: none, so the next status patch is
@@ -47,6 +50,9 @@ static inline void object_record_free(void *v)
     free(rec->uid);
     free(rec->rv);
     json_decref(rec->status);
+    if (rec->retry)
+        status_retry_reset(rec->retry);
+    free(rec->retry);
     free(rec);
 }
 

@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/names.h"
 #include "kube/object_record.h"
+#include "kube/status_retry.h"
 
 /* Status writes. Every node computes the same status, so a node does not write it at once:
  * each queued policy gets a delay of its own, and when it is due the node compares again with
@@ -56,8 +57,7 @@ struct policy_status {
     size_t unsettled;
     struct hmap pending[PK__MAX]; /* per kind: key -> when to compare and write (now_ms()) */
     unsigned inflight;
-    uint64_t rng;      /* xorshift64 state, seeded from getrandom(): nodes draw unlike delays */
-    unsigned failures; /* retry rounds of refused patches in a row (backoff) */
+    uint64_t rng; /* xorshift64 state, seeded from getrandom(): nodes draw unlike delays */
     struct evtimer *timer;
 };
 
@@ -241,10 +241,21 @@ static void queue_at(struct policy_status *ps, enum policy_kind kind, const char
     schedule(ps);
 }
 
+/* A policy whose last patch failed (403, 429, 5xx, no answer) keeps the time its backoff set:
+ * a sync (any pod's change re-walks the ClusterSeccompPolicies) does not bring it sooner. */
 static void queue(struct policy_status *ps, enum policy_kind kind, const char *key,
-                  unsigned stretch)
+                  const struct object_record *rec, unsigned stretch)
 {
-    queue_at(ps, kind, key, now_ms() + stagger_ms(ps, stretch), true);
+    queue_at(ps, kind, key, now_ms() + stagger_ms(ps, stretch),
+             !rec->retry || !rec->retry->failures);
+}
+
+/* The policy's record of its failed patches, made on the first one (NULL: out of memory). */
+static struct status_retry *retry_of(struct object_record *rec)
+{
+    if (!rec->retry)
+        rec->retry = calloc(1, sizeof(*rec->retry));
+    return rec->retry;
 }
 
 static void on_patch_done(long status, const char *body, size_t len, const char *error,
@@ -253,11 +264,16 @@ static void on_patch_done(long status, const char *body, size_t len, const char 
     struct patch_ctx *c = userdata;
     struct policy_status *ps = c->ps;
     ps->inflight--;
+    struct object_record *rec = reflector_record(ps->policies[c->kind], c->key);
+    const char *kind = reflector_kind(ps->policies[c->kind])->kind;
+    uint64_t now = now_ms();
     if (status >= 200 && status < 300) {
-        ps->failures = 0;
         metrics_add(ps->m, M_STATUS_PATCHES, 1);
-        struct object_record *rec = reflector_record(ps->policies[c->kind], c->key);
         if (rec) {
+            if (rec->retry)
+                status_retry_reset(rec->retry);
+            free(rec->retry);
+            rec->retry = NULL;
             json_decref(rec->status);
             rec->status = json_incref(c->status);
             json_t *obj = body ? json_loadb(body, len, 0, NULL) : NULL;
@@ -272,15 +288,23 @@ static void on_patch_done(long status, const char *body, size_t len, const char 
          * brought it (a node that lost does not write the same status again). */
         metrics_add(ps->m, M_STATUS_CONFLICTS, 1);
         queue_at(ps, c->kind, c->key, now_ms() + stagger_ms(ps, 1), false);
-    } else if (status != 404) {
-        log_warning("status of %s %s: patch failed: %s HTTP %ld %.200s",
-                    reflector_kind(ps->policies[c->kind])->kind, c->key, error ? error : "", status,
-                    body ? body : "");
-        /* The server still holds the old status: write it again later, with backoff (1 s
-         * doubling to 30 s, with jitter), unless it is queued again sooner. */
-        ps->failures++;
-        queue_at(ps, c->kind, c->key, now_ms() + backoff_jitter_ms(ps->failures, 1000, 30000),
-                 false);
+    } else if ((status == 400 || status == 422) && rec && retry_of(rec)) {
+        /* The API server (or a webhook) will not take this status: the same bytes would be
+         * refused again. Said once, not sent again before it changes (status_to_write) or
+         * STATUS_REFUSED_RETRY_MS pass (queued for then, unless a change is queued sooner). */
+        json_t *content = status_content(c->status);
+        status_retry_refused(rec->retry, ps->m, kind, c->key, status, body, content, now);
+        json_decref(content);
+        queue_at(ps, c->kind, c->key, status_retry_until(rec->retry), false);
+    } else if (status != 404 && rec) {
+        /* The server still holds the old status: write it again later, with this policy's
+         * backoff (1 s doubling to 30 s, with jitter; out of memory for it: 30 s), unless it is
+         * queued again sooner. */
+        struct status_retry *r = retry_of(rec);
+        uint64_t wait =
+            r ? status_retry_failed(r, kind, c->key, "patch", status, error, body, now, NULL)
+              : STATUS_BACKOFF_MAX_MS;
+        queue_at(ps, c->kind, c->key, now + wait, false);
     }
     schedule(ps);
     json_decref(c->status);
@@ -289,7 +313,8 @@ static void on_patch_done(long status, const char *body, size_t len, const char 
 }
 
 /* The status the policy should have, when it differs from what the server holds; NULL when
- * they agree (or the policy is gone). Sets rec->condition. */
+ * they agree, when the server refused it (400, 422) less than STATUS_REFUSED_RETRY_MS ago, or
+ * when the policy is gone. Sets rec->condition. */
 static json_t *status_to_write(struct policy_status *ps, enum policy_kind kind, const char *key,
                                struct object_record *rec)
 {
@@ -303,7 +328,9 @@ static json_t *status_to_write(struct policy_status *ps, enum policy_kind kind, 
     if (!want)
         return NULL;
     rec->condition = cond;
-    if (status_equal(rec->status, want)) {
+    /* Nothing to write; or what the server refused (400, 422), unchanged, before
+     * STATUS_REFUSED_RETRY_MS (want has no lastTransitionTime yet: what status_content keeps). */
+    if (status_equal(rec->status, want) || status_retry_held(rec->retry, want, now_ms())) {
         json_decref(want);
         return NULL;
     }
@@ -404,6 +431,8 @@ static void flush(struct policy_status *ps)
             json_t *want = rec ? status_to_write(ps, kind, key, rec) : NULL;
             if (want)
                 send_status(ps, kind, key, rec, want);
+            else if (rec && status_retry_until(rec->retry) > now_ms()) /* refused: try then */
+                queue_at(ps, kind, key, status_retry_until(rec->retry) + STATUS_TICK_MS, true);
         }
     }
     schedule(ps);
@@ -412,6 +441,7 @@ static void flush(struct policy_status *ps)
 struct to_queue {
     enum policy_kind kind;
     const char *key; /* the reflector record's key: stable while this runs */
+    const struct object_record *rec;
 };
 
 void policy_status_update(struct policy_status *ps)
@@ -449,9 +479,9 @@ void policy_status_update(struct policy_status *ps)
                     }
                 }
                 if (want && nq < cap)
-                    q[nq++] = (struct to_queue){kind, h->key};
+                    q[nq++] = (struct to_queue){kind, h->key, rec};
                 else if (want) /* out of memory for the list: queue it unstretched */
-                    queue(ps, kind, h->key, 1);
+                    queue(ps, kind, h->key, rec, 1);
                 json_decref(want);
             }
             if (rec->condition != COND_UNKNOWN)
@@ -471,7 +501,7 @@ void policy_status_update(struct policy_status *ps)
     if (stretch > STATUS_STRETCH_MAX)
         stretch = STATUS_STRETCH_MAX;
     for (size_t i = 0; i < nq; i++)
-        queue(ps, q[i].kind, q[i].key, (unsigned)stretch);
+        queue(ps, q[i].kind, q[i].key, q[i].rec, (unsigned)stretch);
     free(q);
     ps->all = false;
     hmap_clear(&ps->dirty, NULL);

@@ -4,8 +4,9 @@
  * the syscalls that loosen the parent; observedGeneration; lastTransitionTime moving only
  * when Ready's status does), the merge-patch on /status only when it differs from what the
  * server holds, staggered so that a thousand nodes computing the same status do not all
- * write it, at most a few patches in flight, retries with backoff, and the gauges of
- * valid, invalid and conflicting policies.
+ * write it, at most a few patches in flight, retries with a backoff per policy (a status
+ * refused with 400 or 422 not sent again before it changes: status_retry.h), and the gauges
+ * of valid, invalid and conflicting policies.
  */
 #ifndef KSCMP_POLICY_STATUS_H
 #define KSCMP_POLICY_STATUS_H

@@ -145,7 +145,7 @@ class FakeAPI:
         the same continue token), "slow" (kw seconds), "line" (a watch event
         line of kw size bytes), "gone" (a watch that answers an ERROR 410 event), "mute" (a
         watch that answers 200 and then sends nothing, its events dropped, until it times out
-        or the client leaves)."""
+        or the client leaves). A patch's fault with kw name="ns/name" hits that object only."""
         with self.lock:
             self.faults[(resource, verb)] = dict(mode=mode, count=count, **kw)
 
@@ -168,10 +168,10 @@ class FakeAPI:
         with self.lock:
             return sum(1 for m, p in self.requests if m == method and p.startswith(prefix))
 
-    def _take_fault(self, resource, verb):
+    def _take_fault(self, resource, verb, key=None):
         with self.lock:
             f = self.faults.get((resource, verb))
-            if not f:
+            if not f or f.get("name", key) != key:
                 return None
             if f["count"] is not None:
                 f["count"] -= 1
@@ -320,10 +320,10 @@ current-context: fake
             meta["namespace"] = ns
             return self._reply(h, 201, self.put("events", ev))
         if method == "PATCH" and name:
-            f = self._take_fault(res, "patch")
+            key = f"{ns}/{name}" if ns else name
+            f = self._take_fault(res, "patch", key)
             if f and f["mode"] == "status":
                 return self._status(h, f.get("status", 500), f.get("message", "refused"))
-            key = f"{ns}/{name}" if ns else name
             with self.lock:
                 obj = self.get(res, key)
                 if obj is None:

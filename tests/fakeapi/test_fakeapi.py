@@ -872,6 +872,90 @@ class FakeApiTest(unittest.TestCase):
             self.api.get("seccomprecordings", "demo/rec").get("status") or {}), 30,
             "the status written once the server takes it")
 
+    # -- a policy's status the API server refuses (400, 422) or fails (500) ---------------------
+
+    def policy_patches(self, key, resource="seccomppolicies"):
+        ns, _, name = key.rpartition("/")
+        where = f"namespaces/{ns}/" if ns else ""
+        return self.api.count("PATCH", f"/apis/kscmp.io/v1/{where}{resource}/{name}/status")
+
+    def observed(self, key, resource="seccomppolicies"):
+        o = self.api.get(resource, key) or {}
+        return (o.get("status") or {}).get("observedGeneration") == o["metadata"].get("generation")
+
+    def test_21_refused_policy_status_not_resent(self):
+        """A 422 on one policy's status patch (a webhook refusing it): the same bytes would be
+        refused again, so it is said once (naming the policy and the server's message), counted,
+        and not sent again until the status changes; the other policies' statuses are written
+        meanwhile; once the server takes it, it is written."""
+        why = "admission webhook \"status.example.com\" denied the request: no"
+        self.api.fault("seccomppolicies", "patch", "status", status=422, message=why,
+                       name="demo/bad")
+        bad = policy("demo", "bad", {"rules": [{"syscalls": ["mkdir"], "action": "Block"}]})
+        self.api.put("seccomppolicies", bad)
+        self.api.put("seccomppolicies", policy("demo", "good", WEB))
+        a = self.agent()
+        H.wait_until(lambda: self.policy_patches("demo/bad") >= 1, 30, "the first status patch")
+        H.wait_until(lambda: self.observed("demo/good"), 15, "the other policy's status")
+        time.sleep(8)  # the old code sent it again after 1, 2 and 4 s
+        self.assertEqual(self.policy_patches("demo/bad"), 1)
+        log = a.log()
+        self.assertEqual(log.count("status of SeccompPolicy demo/bad: the API server refused it "
+                                   "(HTTP 422): " + why), 1, log[-3000:])
+        self.assertEqual(a.metric("kscmp_status_refused_total"), 1)
+        # The other policy changes: its status is written at once, as ever.
+        self.api.put("seccomppolicies", policy("demo", "good", {"rules": [
+            {"syscalls": ["rmdir"], "action": "Block"}]}))
+        H.wait_until(lambda: self.observed("demo/good"), 15, "the other policy's new status")
+        # What the refused status says changes (its generation): sent once more, refused again,
+        # not said again (same message).
+        bad["spec"]["rules"][0]["syscalls"] = ["rmdir"]
+        self.api.put("seccomppolicies", bad)
+        H.wait_until(lambda: self.policy_patches("demo/bad") >= 2, 30, "a patch of the new status")
+        time.sleep(6)
+        self.assertEqual(self.policy_patches("demo/bad"), 2)
+        self.assertEqual(a.log().count("the API server refused it"), 1)
+        self.assertEqual(a.metric("kscmp_status_refused_total"), 2)
+        # The server takes it again: written at the next change.
+        self.api.clear_fault("seccomppolicies", "patch")
+        bad["spec"]["rules"][0]["syscalls"] = ["unlink"]
+        self.api.put("seccomppolicies", bad)
+        H.wait_until(lambda: self.observed("demo/bad"), 30, "the status written once the server "
+                     "takes it")
+
+    def test_21b_failed_policy_status_backs_off_per_policy(self):
+        """A 500 on one policy's status patch is tried again with a backoff of its own (1, 2,
+        4 s ...: a few patches, not a loop), said in the log once (not at every try); another
+        policy's patch that fails once meanwhile is tried again after its own first backoff (1 s),
+        not after the first one's (the old code shared one count); once the server answers, the
+        first is written."""
+        self.api.fault("clusterseccomppolicies", "patch", "status", status=500,
+                       message="etcdserver: request timed out", name="cbad")
+        self.api.put("clusterseccomppolicies", cluster_policy("cbad", BASELINE))
+        a = self.agent()
+        H.wait_until(lambda: self.policy_patches("cbad", "clusterseccomppolicies") >= 1, 30,
+                     "the first status patch")
+        t0 = time.monotonic()
+        H.wait_until(lambda: self.policy_patches("cbad", "clusterseccomppolicies") >= 4, 30,
+                     "the failed patch tried again")
+        self.assertGreater(time.monotonic() - t0, 2.5)  # 0.5-1, 1-2, 2-4 s: not a loop
+        log = a.log()
+        self.assertEqual(log.count("status of ClusterSeccompPolicy cbad:"), 1, log[-3000:])
+        self.assertIn("status of ClusterSeccompPolicy cbad: patch failed: HTTP 500: etcdserver: "
+                      "request timed out; retried with backoff (said again at most every 10 "
+                      "minutes while it fails)", log)
+        # Another policy's patch fails once: tried again after its own backoff (the old code
+        # waited 8-16 s here, the first policy's fourth).
+        self.api.fault("seccomppolicies", "patch", "status", status=500, count=1, name="demo/good")
+        self.api.put("seccomppolicies", policy("demo", "good", WEB))
+        H.wait_until(lambda: self.policy_patches("demo/good") >= 1, 30, "its first patch")
+        t1 = time.monotonic()
+        H.wait_until(lambda: self.observed("demo/good"), 30, "its status written")
+        self.assertLess(time.monotonic() - t1, 4)
+        self.api.clear_fault("clusterseccomppolicies", "patch")
+        H.wait_until(lambda: self.observed("cbad", "clusterseccomppolicies"), 40,
+                     "the status written once the server answers")
+
 
 def main():
     if not os.access(H.KSCMP, os.X_OK):
