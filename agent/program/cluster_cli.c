@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +73,9 @@ static const char *const status_help =
     "policies still cause them, ProfileStale while its container has not restarted;\n"
     "ProfileConflict and ProfileBlocksStartup while the Event exists), and the agents not\n"
     "Ready (kscmp's DaemonSets, labelled app.kubernetes.io/part-of=kscmp,\n"
-    "app.kubernetes.io/component=agent, with why each pod is not), the nodes without a kscmp\n"
+    "app.kubernetes.io/component=agent, with why each pod is not; a node's agent is its Ready\n"
+    "pod, and a node with several agent pods is listed: one DaemonSet's, a rollout, or two\n"
+    "DaemonSets', a problem: one stands by for good), the nodes without a kscmp\n"
     "agent pod (and why: a taint the DaemonSet does not tolerate, its nodeSelector or node\n"
     "affinity, the node NotReady) and the pods there that use a kscmp file (they cannot\n"
     "start); exits 1 if there are any problems (a node without an agent is one only when such\n"
@@ -87,7 +90,8 @@ static const char *const status_help =
     "  -A, --all-namespaces every namespace\n"
     "  -n, --namespace NS   one namespace (default: the kubeconfig context's, or default)\n"
     "      --wait[=DUR]     first wait until no policy read is Pending (no agent has reported\n"
-    "                       on its current version yet) and every agent is Ready, at most DUR\n"
+    "                       on its current version yet) and every agent pod is Ready (a surge\n"
+    "                       rollout's new one too), at most DUR\n"
     "                       (default 60s; N, Ns, Nm, Nh); then report as usual (what is still\n"
     "                       Pending or not Ready counts)\n"
     "  -o, --output FMT     text (default) or json\n"
@@ -1681,7 +1685,7 @@ static const char *kubearmor_note(const struct world *w)
 struct agent_scan {
     const char *node; /* read the agent pods of this node alone (explain pod); NULL: all */
     json_t *specs;    /* the pod template spec of each DaemonSet of "daemonSets", in order */
-    json_t *nodes;    /* node name -> true: a node with an agent pod of one of them */
+    json_t *nodes;    /* node name -> its agent pods of them (collect_agent_pod()) */
     char *unread;     /* why some agent pods could not be listed (NULL: every one was) */
 };
 
@@ -1724,51 +1728,256 @@ static int collect_agent_set(json_t *item, void *userdata)
                                                     "desired", desired, "ready", ready));
 }
 
+#define MAX_NODE_PODS_KEPT 4   /* agent pods of one node kept for the report (all are counted) */
+#define MAX_AGENT_WHYS 1024    /* agent pods not Ready whose why is kept */
+#define MAX_SEVERAL_LISTED 256 /* nodes with several agent pods, listed (all are counted) */
+_Static_assert(MAX_AGENT_SETS <= 64, "a node's DaemonSets are bits of a uint64_t");
+
 struct agent_pods {
-    json_t *sets;      /* the DaemonSets read */
-    json_t *not_ready; /* every agent pod not Ready: {namespace, name, node, daemonSet, why} */
-    json_t *nodes;     /* node name -> true, for every agent pod (NULL: not asked) */
+    json_t *sets;          /* the DaemonSets read */
+    json_t *not_ready;     /* the agent pods not Ready that are on no node yet (then each node's) */
+    json_t *nodes;         /* node name -> {n, present, ready, pods} (agent_scan) */
+    size_t not_ready_pods; /* every agent pod not Ready */
+    size_t not_ready_off;  /* of them, those on no node yet */
+    size_t whys;           /* the whys of not Ready pods kept */
 };
+
+/* Whether agent pod a (of collect_agent_pod()) is a node's agent before b: Ready first, then
+ * the one started last. */
+static bool agent_pod_first(json_t *a, json_t *b)
+{
+    bool ra = json_is_true(json_object_get(a, "ready")),
+         rb = json_is_true(json_object_get(b, "ready"));
+    if (ra != rb)
+        return ra;
+    return json_integer_value(json_object_get(a, "started")) >
+           json_integer_value(json_object_get(b, "started"));
+}
+
+/* The entry of the node's agent pods: the newest Ready one, else the newest. */
+static json_t *node_agent(json_t *pods)
+{
+    json_t *best = NULL, *p;
+    size_t i;
+    json_array_foreach(pods, i, p)
+    {
+        if (!best || agent_pod_first(p, best))
+            best = p;
+    }
+    return best;
+}
+
+/* A pod's entry as the report gives it: {namespace, name, node, daemonSet, why} for one not
+ * Ready (notReady), {namespace, name, daemonSet, ready, why?} in a node's list. */
+static json_t *agent_pod_public(json_t *p, bool not_ready_entry)
+{
+    if (not_ready_entry)
+        return json_pack("{s:O, s:O, s:O, s:O, s:O}", "namespace", json_object_get(p, "namespace"),
+                         "name", json_object_get(p, "name"), "node", json_object_get(p, "node"),
+                         "daemonSet", json_object_get(p, "daemonSet"), "why",
+                         json_object_get(p, "why"));
+    return json_pack("{s:O, s:O, s:O, s:O, s:O*}", "namespace", json_object_get(p, "namespace"),
+                     "name", json_object_get(p, "name"), "daemonSet",
+                     json_object_get(p, "daemonSet"), "ready", json_object_get(p, "ready"), "why",
+                     json_object_get(p, "why"));
+}
+
+/* Sets key of obj (an integer) to value. */
+static int set_int(json_t *obj, const char *key, json_int_t value)
+{
+    return json_object_set_new(obj, key, json_integer(value));
+}
 
 static int collect_agent_pod(json_t *item, void *userdata)
 {
     struct agent_pods *c = userdata;
     const char *owner = agent_pod_daemonset_uid(item);
     json_t *set = NULL, *x;
-    size_t i;
+    size_t i, si = 0;
     json_array_foreach(c->sets, i, x)
     {
-        if (owner && strcmp(str_at(x, "uid"), owner) == 0)
+        if (owner && strcmp(str_at(x, "uid"), owner) == 0) {
             set = x;
+            si = i;
+        }
     }
     if (!set)
         return 0; /* not one of the DaemonSets' pods */
+    json_t *md = json_object_get(item, "metadata"), *st = json_object_get(item, "status");
     const char *node = str_at(json_object_get(item, "spec"), "nodeName");
-    if (c->nodes && *node && json_object_set_new(c->nodes, node, json_true()) < 0)
+    bool ready = agent_pod_ready(item);
+    char why[AGENT_WHY_QUOTE + 200] = "";
+    if (!ready) {
+        c->not_ready_pods++;
+        if (c->whys++ < MAX_AGENT_WHYS)
+            agent_pod_why(item, why, sizeof(why));
+        else
+            snprintf(why, sizeof(why), "not Ready (not read: more than %d agent pods are not)",
+                     MAX_AGENT_WHYS);
+    }
+    int64_t started = parse_ts(str_at(st, "startTime"));
+    if (!started)
+        started = parse_ts(str_at(md, "creationTimestamp"));
+    _cleanup_(json_decrefp) json_t *p = json_pack(
+        "{s:s, s:s, s:s, s:s, s:b, s:I, s:s?}", "namespace", str_at(md, "namespace"), "name",
+        str_at(md, "name"), "node", *node ? node : "(none)", "daemonSet", str_at(set, "name"),
+        "ready", ready, "started", (json_int_t)started, "why", ready ? NULL : why);
+    if (!p)
         return -ENOMEM;
-    if (agent_pod_ready(item) || json_array_size(c->not_ready) >= MAX_AGENT_PODS_LISTED)
-        return 0;
-    char why[AGENT_WHY_QUOTE + 200];
-    agent_pod_why(item, why, sizeof(why));
-    json_t *md = json_object_get(item, "metadata");
-    return json_array_append_new(
-        c->not_ready, json_pack("{s:s, s:s, s:s, s:s, s:s}", "namespace", str_at(md, "namespace"),
-                                "name", str_at(md, "name"), "node", *node ? node : "(none)",
-                                "daemonSet", str_at(set, "name"), "why", why));
+    if (!*node) { /* not scheduled yet: the agent of no node, counted alone */
+        if (ready)
+            return 0;
+        c->not_ready_off++;
+        return json_array_size(c->not_ready) < MAX_AGENT_PODS_LISTED
+                   ? json_array_append_new(c->not_ready, agent_pod_public(p, true))
+                   : 0;
+    }
+    json_t *rec = json_object_get(c->nodes, node);
+    if (!rec &&
+        (json_object_set_new(c->nodes, node,
+                             json_pack("{s:I, s:I, s:I, s:[]}", "n", (json_int_t)0, "present",
+                                       (json_int_t)0, "ready", (json_int_t)0, "pods")) < 0 ||
+         !(rec = json_object_get(c->nodes, node))))
+        return -ENOMEM;
+    uint64_t bit = UINT64_C(1) << si;
+    uint64_t present = (uint64_t)json_integer_value(json_object_get(rec, "present")) | bit;
+    uint64_t ready_sets = (uint64_t)json_integer_value(json_object_get(rec, "ready"));
+    if (set_int(rec, "n", json_integer_value(json_object_get(rec, "n")) + 1) < 0 ||
+        set_int(rec, "present", (json_int_t)present) < 0 ||
+        set_int(rec, "ready", (json_int_t)(ready_sets | (ready ? bit : 0))) < 0)
+        return -ENOMEM;
+    /* The first few are kept, and the node's agent among them. */
+    json_t *pods = json_object_get(rec, "pods");
+    if (json_array_size(pods) < MAX_NODE_PODS_KEPT)
+        return json_array_append(pods, p);
+    size_t worst = 0;
+    json_array_foreach(pods, i, x)
+    {
+        if (agent_pod_first(json_array_get(pods, worst), x))
+            worst = i;
+    }
+    return agent_pod_first(p, json_array_get(pods, worst)) ? json_array_set(pods, worst, p) : 0;
 }
 
-/* Reads kscmp's agent DaemonSets into agents {daemonSets, notReady} and returns how many
- * agents are missing (desired less Ready, or the pods found not Ready if more); -EACCES when
- * DaemonSets cannot be listed (agents then holds "unreadable", the server's words). The agent
- * pods are read where a DaemonSet has fewer Ready than desired; with scan, everywhere (of
- * scan->node alone if set), and scan says which nodes have one. */
+/* What the report says of node name with several agent pods (rec, of collect_agent_pod()):
+ * {node, pods, daemonSets, problem, message, agents}; problem: of several DaemonSets. */
+static json_t *several_entry(json_t *sets, const char *name, json_t *rec)
+{
+    uint64_t present = (uint64_t)json_integer_value(json_object_get(rec, "present"));
+    json_int_t n = json_integer_value(json_object_get(rec, "n"));
+    _cleanup_(json_decrefp) json_t *ids = json_array();
+    _cleanup_(json_decrefp) json_t *agents = json_array();
+    if (!ids || !agents)
+        return NULL;
+    size_t i;
+    json_t *x;
+    json_array_foreach(sets, i, x)
+    {
+        if ((present >> i) & 1 &&
+            json_array_append_new(
+                ids, json_sprintf("%s/%s", str_at(x, "namespace"), str_at(x, "name"))) < 0)
+            return NULL;
+    }
+    json_array_foreach(json_object_get(rec, "pods"), i, x)
+    {
+        if (json_array_append_new(agents, agent_pod_public(x, false)) < 0)
+            return NULL;
+    }
+    size_t k = json_array_size(ids);
+    _cleanup_free_ char *list = join_ids(ids), *msg = NULL;
+    char count[32];
+    snprintf(count, sizeof(count), "%zu", k);
+    int r;
+    if (!list)
+        return NULL;
+    if (k > 1)
+        r = asprintf(&msg,
+                     "node %s has agents of %s DaemonSets (%s): only one writes, the other%s "
+                     "stand%s by for good (%s releases?)",
+                     name, k == 2 ? "two" : count, list, k == 2 ? "" : "s", k == 2 ? "s" : "",
+                     k == 2 ? "two" : "several");
+    else if (json_integer_value(json_object_get(rec, "ready")))
+        r = asprintf(&msg,
+                     "a rollout is in progress on this node: %lld agent pods (one writes, the "
+                     "others stand by or start)",
+                     (long long)n);
+    else
+        r = asprintf(&msg,
+                     "a rollout is in progress on this node: %lld agent pods, none of them "
+                     "Ready (the node's files are not kept up to date meanwhile)",
+                     (long long)n);
+    if (r < 0)
+        return NULL;
+    return json_pack("{s:s, s:I, s:O, s:b, s:s, s:O}", "node", name, "pods", n, "daemonSets", ids,
+                     "problem", k > 1, "message", msg, "agents", agents);
+}
+
+/* Judges each node by its agent pods (c): the node's agent is its newest Ready pod, else its
+ * newest (notReady gets it); a node with several pods goes to nodesWithSeveral. Returns how
+ * many agents are missing: the nodes whose agent is not Ready and the pods on no node, or
+ * what the DaemonSets' counts say if more (their nodes without a Ready pod, less those
+ * where a pod of another of them is Ready). */
+static long judge_nodes(json_t *agents, struct agent_pods *c)
+{
+    json_t *several = json_array();
+    if (!several || json_object_set_new(agents, "nodesWithSeveral", several) < 0)
+        return -ENOMEM;
+    long excused[MAX_AGENT_SETS] = {0};
+    size_t nodes_not_ready = 0, nseveral = 0, nsets_problem = 0;
+    const char *name;
+    json_t *rec;
+    json_object_foreach(c->nodes, name, rec)
+    {
+        uint64_t present = (uint64_t)json_integer_value(json_object_get(rec, "present"));
+        uint64_t ready = (uint64_t)json_integer_value(json_object_get(rec, "ready"));
+        if (!ready) {
+            nodes_not_ready++;
+            if (json_array_size(c->not_ready) < MAX_AGENT_PODS_LISTED &&
+                json_array_append_new(
+                    c->not_ready,
+                    agent_pod_public(node_agent(json_object_get(rec, "pods")), true)) < 0)
+                return -ENOMEM;
+        }
+        for (size_t i = 0; ready && i < MAX_AGENT_SETS; i++)
+            excused[i] += (present & ~ready) >> i & 1;
+        if (json_integer_value(json_object_get(rec, "n")) < 2)
+            continue;
+        nseveral++;
+        nsets_problem += (present & (present - 1)) != 0;
+        if (json_array_size(several) < MAX_SEVERAL_LISTED &&
+            json_array_append_new(several, several_entry(c->sets, name, rec)) < 0)
+            return -ENOMEM;
+    }
+    long missing = 0;
+    size_t i;
+    json_t *set;
+    json_array_foreach(c->sets, i, set)
+    {
+        json_int_t gap = json_integer_value(json_object_get(set, "desired")) -
+                         json_integer_value(json_object_get(set, "ready")) - excused[i];
+        if (gap > 0)
+            missing += gap < INT_MAX ? (long)gap : INT_MAX; /* int32 counts, from outside */
+    }
+    if (set_int(agents, "nodesWithSeveralCount", (json_int_t)nseveral) < 0 ||
+        set_int(agents, "nodesWithSeveralDaemonSets", (json_int_t)nsets_problem) < 0 ||
+        set_int(agents, "podsNotReady", (json_int_t)c->not_ready_pods) < 0)
+        return -ENOMEM;
+    long judged = (long)(nodes_not_ready + c->not_ready_off);
+    return judged > missing ? judged : missing;
+}
+
+/* Reads kscmp's agent DaemonSets into agents {daemonSets, notReady, nodesWithSeveral,
+ * nodesWithSeveralCount, nodesWithSeveralDaemonSets, podsNotReady} and returns how many
+ * agents are missing (judge_nodes()); -EACCES when DaemonSets cannot be listed (agents then
+ * holds "unreadable", the server's words). Their pods are read everywhere (of scan->node
+ * alone if set), and scan says which nodes have one. */
 static int read_agents(struct world *w, json_t *agents, struct agent_scan *scan, struct kerr *err)
 {
     json_t *sets = json_array(), *not_ready = json_array();
     if (!sets || !not_ready || json_object_set_new(agents, "daemonSets", sets) < 0 ||
         json_object_set_new(agents, "notReady", not_ready) < 0)
         return -ENOMEM;
-    struct agent_sets as = {sets, scan ? scan->specs : NULL};
+    struct agent_sets as = {sets, scan->specs};
     int r = kube_fetch_list(w->f, "/apis/apps/v1/daemonsets?" AGENT_SELECTOR, MAX_LIST,
                             collect_agent_set, &as, err);
     if (r == -EACCES || r == -EPERM) {
@@ -1779,27 +1988,22 @@ static int read_agents(struct world *w, json_t *agents, struct agent_scan *scan,
     if (r < 0)
         return r;
     _cleanup_free_ char *node_sel = NULL;
-    if (scan && scan->node) {
+    if (scan->node) {
         _cleanup_free_ char *esc = kube_escape(scan->node);
         if (!esc || asprintf(&node_sel, "&fieldSelector=spec.nodeName%%3D%s", esc) < 0)
             return -ENOMEM;
     }
-    long missing = 0;
     size_t i;
     json_t *set;
-    struct agent_pods c = {sets, not_ready, scan ? scan->nodes : NULL};
+    struct agent_pods c = {.sets = sets, .not_ready = not_ready, .nodes = scan->nodes};
     _cleanup_(json_decrefp) json_t *listed = json_object(); /* namespaces whose pods were */
     if (!listed)
         return -ENOMEM;
     json_array_foreach(sets, i, set)
     {
-        json_int_t gap = json_integer_value(json_object_get(set, "desired")) -
-                         json_integer_value(json_object_get(set, "ready"));
-        if (gap > 0)
-            missing += gap < INT_MAX ? (long)gap : INT_MAX; /* int32 counts, from outside */
         /* Once per namespace: the pods of every DaemonSet of it come in one list. */
         const char *ns = str_at(set, "namespace");
-        if ((gap <= 0 && !scan) || json_object_get(listed, ns))
+        if (json_object_get(listed, ns))
             continue;
         if (json_object_set_new(listed, ns, json_true()) < 0)
             return -ENOMEM;
@@ -1810,17 +2014,15 @@ static int read_agents(struct world *w, json_t *agents, struct agent_scan *scan,
         r = kube_fetch_list(w->f, path, MAX_AGENT_PODS, collect_agent_pod, &c, err);
         if (r == -ENOMEM)
             return r;
-        if (r < 0 && scan && !scan->unread && !(scan->unread = strdup(err->msg)))
-            return -ENOMEM;
-        if (r == -EACCES || r == -EPERM || (r < 0 && scan)) {
+        if (r < 0) {
+            if (!scan->unread && !(scan->unread = strdup(err->msg)))
+                return -ENOMEM;
             *err = (struct kerr){0}; /* the DaemonSet's counts still tell */
-            continue;
         }
-        if (r < 0)
-            return r;
     }
-    if ((long)json_array_size(not_ready) > missing)
-        missing = (long)json_array_size(not_ready);
+    long missing = judge_nodes(agents, &c);
+    if (missing < 0)
+        return (int)missing;
     return missing > INT_MAX ? INT_MAX : (int)missing;
 }
 
@@ -1866,9 +2068,35 @@ static void agentless_why(json_t *sets, json_t *specs, json_t *node, char *out, 
         append(out, size, "; %s", nr);
 }
 
+/* Writes what the report says of a node with several agent pods (entry, of several_entry())
+ * to t, each line after indent. */
+static void print_several(FILE *t, json_t *entry, const char *indent)
+{
+    if (json_is_true(json_object_get(entry, "problem")))
+        tprintf(t, "%s%s\n", indent, str_at(entry, "message"));
+    else
+        tprintf(t, "%snode %s: %s\n", indent, str_at(entry, "node"), str_at(entry, "message"));
+    size_t i;
+    json_t *p;
+    json_t *agents = json_object_get(entry, "agents");
+    json_array_foreach(agents, i, p)
+    {
+        bool ready = json_is_true(json_object_get(p, "ready"));
+        tprintf(t, "%s  %s/%s (DaemonSet %s): %s%s\n", indent, str_at(p, "namespace"),
+                str_at(p, "name"), str_at(p, "daemonSet"),
+                ready ? "Ready" : "not Ready: ", ready ? "" : str_at(p, "why"));
+    }
+    json_int_t n = json_integer_value(json_object_get(entry, "pods"));
+    if (n > (json_int_t)json_array_size(agents))
+        tprintf(t, "%s  ... and %lld more\n", indent,
+                (long long)(n - (json_int_t)json_array_size(agents)));
+}
+
 /* What explain pod says first of the agent of node node_name (its Node object node, NULL
  * when it could not be read): none there (out's agentMissing), or its pod not Ready
- * (agentNotReady). Nothing when the agents cannot be read. */
+ * (agentNotReady: the newest of its pods when none is Ready), and its pods when there are
+ * several (agentsOnNode: a rollout, or agents of several DaemonSets). Nothing when the
+ * agents cannot be read. */
 static int explain_agent(struct world *w, const char *node_name, json_t *node, FILE *t, json_t *out)
 {
     _cleanup_(json_decrefp) json_t *agents = json_object();
@@ -1891,8 +2119,6 @@ static int explain_agent(struct world *w, const char *node_name, json_t *node, F
         return json_object_set_new(out, "agentMissing",
                                    json_pack("{s:s, s:s}", "node", node_name, "why", why));
     }
-    if (r <= 0)
-        return 0;
     size_t k;
     json_t *a;
     json_array_foreach(json_object_get(agents, "notReady"), k, a)
@@ -1903,7 +2129,16 @@ static int explain_agent(struct world *w, const char *node_name, json_t *node, F
                 "  The kscmp agent of this node is not Ready (%s/%s: %s): the node's "
                 "files are not kept up to date meanwhile; below is what it would write.\n",
                 str_at(a, "namespace"), str_at(a, "name"), str_at(a, "why"));
-        return json_object_set_new(out, "agentNotReady", json_incref(a));
+        if (json_object_set_new(out, "agentNotReady", json_incref(a)) < 0)
+            return -ENOMEM;
+        break;
+    }
+    json_array_foreach(json_object_get(agents, "nodesWithSeveral"), k, a)
+    {
+        if (strcmp(str_at(a, "node"), node_name) != 0)
+            continue;
+        print_several(t, a, "  ");
+        return json_object_set_new(out, "agentsOnNode", json_incref(a));
     }
     return 0;
 }
@@ -2155,6 +2390,18 @@ static void print_agents(json_t *agents, const char *scope)
                     str_at(set, "name"), str_at(set, "node"), str_at(set, "why"));
         }
     }
+    json_t *several = json_object_get(agents, "nodesWithSeveral");
+    if (json_array_size(several)) {
+        tprintf(stdout, "\nNodes with several kscmp agent pods:\n");
+        json_array_foreach(several, i, set)
+        {
+            print_several(stdout, set, "  ");
+        }
+        json_int_t all = json_integer_value(json_object_get(agents, "nodesWithSeveralCount"));
+        if (all > (json_int_t)json_array_size(several))
+            tprintf(stdout, "  ... and %lld more nodes\n",
+                    (long long)(all - (json_int_t)json_array_size(several)));
+    }
     print_agentless(agents, scope);
 }
 
@@ -2267,19 +2514,21 @@ int cli_cluster_status(int argc, char **argv)
         json_decref(agents);
         if (!(agents = json_object()))
             return EXIT_INVALID;
-        /* The nodes are compared once, after any waiting: the agent pods of every node. */
+        /* The agent pods of every node, judged as the report does; --wait waits for each of
+         * them, a surge rollout's new pod too. The nodes are compared once, after any
+         * waiting. */
         agent_scan_free(&scan);
         if ((r = agent_scan_init(&scan, NULL)) < 0)
             return EXIT_INVALID;
-        if ((missing = read_agents(&w, agents, o.wait_s ? NULL : &scan, &err)) < 0 &&
-            missing != -EACCES) {
+        if ((missing = read_agents(&w, agents, &scan, &err)) < 0 && missing != -EACCES) {
             tprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-missing));
             return EXIT_INVALID;
         }
         if (!o.wait_s)
             break;
         size_t pending = pending_count(&w);
-        if (!pending && missing <= 0)
+        json_int_t pods_not_ready = json_integer_value(json_object_get(agents, "podsNotReady"));
+        if (!pending && missing <= 0 && pods_not_ready <= 0)
             break;
         uint64_t now = now_ms();
         if (now >= deadline_ms) {
@@ -2289,6 +2538,12 @@ int cli_cluster_status(int argc, char **argv)
             if (missing > 0)
                 tprintf(stderr, "kscmp: warning: --wait: %d agent%s still not Ready after %lds\n",
                         missing, missing == 1 ? "" : "s", o.wait_s);
+            else if (pods_not_ready > 0)
+                tprintf(stderr,
+                        "kscmp: warning: --wait: %lld agent pod%s still not Ready after %lds, "
+                        "beside a Ready one on %s node (a rollout in progress)\n",
+                        (long long)pods_not_ready, pods_not_ready == 1 ? "" : "s", o.wait_s,
+                        pods_not_ready == 1 ? "its" : "their");
             break;
         }
         world_empty(&w);
@@ -2296,15 +2551,6 @@ int cli_cluster_status(int argc, char **argv)
         nanosleep(
             &(struct timespec){.tv_sec = nap_ms / 1000, .tv_nsec = (long)(nap_ms % 1000) * 1000000},
             NULL);
-    }
-    if (o.wait_s) {
-        json_decref(agents);
-        if (!(agents = json_object()))
-            return EXIT_INVALID;
-        if ((missing = read_agents(&w, agents, &scan, &err)) < 0 && missing != -EACCES) {
-            tprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-missing));
-            return EXIT_INVALID;
-        }
     }
     int agentless_pods = compare_nodes(&w, agents, &scan, ns, &err);
     if (agentless_pods < 0) {
@@ -2457,8 +2703,9 @@ int cli_cluster_status(int argc, char **argv)
         json_array_append(jpods, p);
     }
     size_t agents_missing = missing > 0 ? (size_t)missing : 0;
-    size_t problems =
-        json_array_size(not_ready) + pods_with_problems + agents_missing + (size_t)agentless_pods;
+    json_int_t two_sets = json_integer_value(json_object_get(agents, "nodesWithSeveralDaemonSets"));
+    size_t problems = json_array_size(not_ready) + pods_with_problems + agents_missing +
+                      (size_t)agentless_pods + (size_t)(two_sets > 0 ? two_sets : 0);
     json_object_set_new(out, "agents", json_incref(agents));
     json_object_set_new(out, "problems", json_integer((json_int_t)problems));
 
@@ -2556,6 +2803,9 @@ int cli_cluster_status(int argc, char **argv)
             if (agentless_pods)
                 tprintf(stdout, ", %d pod%s on a node without a kscmp agent", agentless_pods,
                         agentless_pods == 1 ? "" : "s");
+            if (two_sets > 0)
+                tprintf(stdout, ", %lld node%s with agents of several DaemonSets",
+                        (long long)two_sets, two_sets == 1 ? "" : "s");
             tprintf(stdout, ".\n");
         }
     }

@@ -956,6 +956,170 @@ class FakeApiTest(unittest.TestCase):
         H.wait_until(lambda: self.observed("cbad", "clusterseccomppolicies"), 40,
                      "the status written once the server answers")
 
+    # -- trial-live48 ROUGH 1 and 2: several agent pods on one node ------------------------------
+
+    def agent_world(self, sets=(("kscmp-system", "kscmp"),)):
+        """Node node-a (Ready), the kscmp DaemonSets sets (1 of 1 Ready each), and demo/web-1
+        on node-a using a kscmp file."""
+        self.api.put("nodes", {"metadata": {"name": NODE}, "status": {"conditions": [
+            {"type": "Ready", "status": "True"}]}})
+        web = policy("demo", "web", WEB)
+        web["metadata"]["generation"] = 1
+        web["status"] = {"observedGeneration": 1, "conditions": [
+            {"type": "Ready", "status": "True", "reason": "Compiled", "message": "ok",
+             "lastTransitionTime": "2026-12-07T00:00:00Z", "observedGeneration": 1}]}
+        self.api.put("seccomppolicies", web)
+        self.api.put("pods", pod("demo", "web-1", "kscmp/demo/web.json"))
+        for namespace, name in sets:
+            self.api.put("daemonsets", {
+                "metadata": {"name": name, "namespace": namespace,
+                             "uid": f"uid-{namespace}-{name}",
+                             "labels": {"app.kubernetes.io/part-of": "kscmp",
+                                        "app.kubernetes.io/component": "agent"}},
+                "spec": {"template": {"spec": {"containers": [
+                    {"name": "agent", "image": "registry.invalid/kscmp:1", "args": ["agent"]}]}}},
+                "status": {"desiredNumberScheduled": 1, "numberReady": 1}})
+
+    def agent_pod(self, namespace, name, ds, ready, started):
+        """An agent pod of DaemonSet namespace/ds on node-a, started at started (hh:mm); one
+        not Ready crash-loops, saying why."""
+        status = {"phase": "Running", "startTime": f"2026-12-07T{started}:00Z",
+                  "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
+                  "containerStatuses": [{"name": "agent", "ready": ready, "restartCount":
+                                         0 if ready else 2, "state": {"running": {}} if ready
+                                         else {"waiting": {"reason": "CrashLoopBackOff"}},
+                                         "lastState": {} if ready else {"terminated": {
+                                             "exitCode": 1, "reason": "Error",
+                                             "message": "kscmp: error: it broke"}}}]}
+        self.api.put("pods", {
+            "metadata": {"name": name, "namespace": namespace,
+                         "labels": {"app.kubernetes.io/part-of": "kscmp",
+                                    "app.kubernetes.io/component": "agent"},
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet",
+                                              "name": ds, "uid": f"uid-{namespace}-{ds}",
+                                              "controller": True}]},
+            "spec": {"nodeName": NODE, "containers": [{"name": "agent", "image": "x"}]},
+            "status": status})
+
+    def test_22_cli_agents_of_a_rollout(self):
+        """trial-live48 ROUGH 1: during a surge rollout node-a has two agent pods of one
+        DaemonSet, the old one Ready and the new one not: the node's agent is the Ready one,
+        so neither status nor explain pod says the node's agent is not Ready; both say a
+        rollout is in progress (not a problem). With none Ready, the newest is the node's
+        agent."""
+        self.agent_world()
+        self.agent_pod("kscmp-system", "kscmp-old", "kscmp", True, "08:00")
+        self.agent_pod("kscmp-system", "kscmp-new", "kscmp", False, "08:10")
+        rollout = ("node node-a: a rollout is in progress on this node: 2 agent pods (one "
+                   "writes, the others stand by or start)")
+        p = self.cli("status", "-A")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertNotIn("Agents not Ready", p.stdout)
+        self.assertIn("Nodes with several kscmp agent pods:\n  " + rollout + "\n", p.stdout)
+        self.assertIn("    kscmp-system/kscmp-new (DaemonSet kscmp): not Ready: CrashLoopBackOff, "
+                      "restarted 2 times; last exit status 1 (Error): kscmp: error: it broke",
+                      p.stdout)
+        self.assertIn("    kscmp-system/kscmp-old (DaemonSet kscmp): Ready\n", p.stdout)
+        self.assertIn("OK: every policy is Ready", p.stdout)
+        j = json.loads(self.cli("status", "-A", "-o", "json").stdout)
+        a = j["agents"]
+        self.assertEqual((j["problems"], a["notReady"], a["podsNotReady"],
+                          a["nodesWithSeveralCount"], a["nodesWithSeveralDaemonSets"]),
+                         (0, [], 1, 1, 0))
+        several = a["nodesWithSeveral"][0]
+        self.assertEqual((several["node"], several["pods"], several["daemonSets"],
+                          several["problem"]), (NODE, 2, ["kscmp-system/kscmp"], False))
+        self.assertEqual(sorted((x["name"], x["ready"]) for x in several["agents"]),
+                         [("kscmp-new", False), ("kscmp-old", True)])
+        p = self.cli("explain", "pod", "web-1", "-n", "demo")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        head = p.stdout.split("Containers:")[0]
+        self.assertNotIn("not Ready (", head)
+        self.assertIn("  " + rollout + "\n", head)
+        j = json.loads(self.cli("explain", "pod", "web-1", "-n", "demo", "-o", "json").stdout)
+        self.assertNotIn("agentNotReady", j)
+        self.assertEqual(j["agentsOnNode"]["node"], NODE)
+        # Neither Ready: the newest is the node's agent, not Ready; one problem.
+        self.agent_pod("kscmp-system", "kscmp-old", "kscmp", False, "08:00")
+        self.api.put("daemonsets", dict(self.api.get("daemonsets", "kscmp-system/kscmp"),
+                                        status={"desiredNumberScheduled": 1, "numberReady": 0}))
+        j = json.loads(self.cli("status", "-A", "-o", "json").stdout)
+        self.assertEqual((j["problems"], [x["name"] for x in j["agents"]["notReady"]]),
+                         (1, ["kscmp-new"]))
+        self.assertIn("none of them Ready", j["agents"]["nodesWithSeveral"][0]["message"])
+        p = self.cli("explain", "pod", "web-1", "-n", "demo")
+        self.assertIn("The kscmp agent of this node is not Ready (kscmp-system/kscmp-new: ",
+                      p.stdout)
+
+    def test_23_cli_agents_of_two_daemonsets(self):
+        """Two kscmp DaemonSets (two Helm releases) with an agent pod each on node-a: one
+        writes, the other stands by for good. status says so as a problem (exit 1), explain
+        pod says it too; the standby's pod not Ready is not an agent missing besides."""
+        self.agent_world((("kscmp-system", "kscmp"), ("kscmp-two", "kscmp")))
+        self.agent_pod("kscmp-system", "kscmp-a", "kscmp", True, "08:00")
+        self.agent_pod("kscmp-two", "kscmp-b", "kscmp", True, "08:10")
+        line = ("node node-a has agents of two DaemonSets (kscmp-system/kscmp, kscmp-two/kscmp): "
+                "only one writes, the other stands by for good (two releases?)")
+        p = self.cli("status", "-A")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("Nodes with several kscmp agent pods:\n  " + line + "\n", p.stdout)
+        self.assertIn("1 problem: 0 policies not Ready, 0 pods with kscmp warnings, 1 node with "
+                      "agents of several DaemonSets.", p.stdout)
+        j = json.loads(self.cli("status", "-A", "-o", "json").stdout)
+        a = j["agents"]
+        self.assertEqual((j["problems"], a["nodesWithSeveralDaemonSets"], a["notReady"]),
+                         (1, 1, []))
+        self.assertEqual((a["nodesWithSeveral"][0]["problem"], a["nodesWithSeveral"][0]["message"]),
+                         (True, line))
+        p = self.cli("explain", "pod", "web-1", "-n", "demo")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("  " + line + "\n", p.stdout.split("Containers:")[0])
+        j = json.loads(self.cli("explain", "pod", "web-1", "-n", "demo", "-o", "json").stdout)
+        self.assertTrue(j["agentsOnNode"]["problem"])
+        # The second release's agent crash-looping instead (its DaemonSet 0 of 1 Ready): the
+        # node is served all the same; the two DaemonSets stay the one problem.
+        self.agent_pod("kscmp-two", "kscmp-b", "kscmp", False, "08:10")
+        self.api.put("daemonsets", dict(self.api.get("daemonsets", "kscmp-two/kscmp"),
+                                        status={"desiredNumberScheduled": 1, "numberReady": 0}))
+        p = self.cli("status", "-A")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertNotIn("Agents not Ready", p.stdout)
+        self.assertIn("\n1 problem: ", p.stdout)
+        self.assertNotIn("agent not Ready", p.stdout)
+
+    def test_24_cli_wait_for_every_agent_pod(self):
+        """trial-live48 ROUGH 2: status --wait waits for the agent pods the report lists, a
+        surge rollout's new pod too (the DaemonSet's counts say 1 of 1 Ready all along): until
+        its time is up, then says so and reports what it waited for; or until the pod is
+        Ready."""
+        self.agent_world()
+        self.agent_pod("kscmp-system", "kscmp-old", "kscmp", True, "08:00")
+        self.agent_pod("kscmp-system", "kscmp-new", "kscmp", False, "08:10")
+        t0 = time.monotonic()
+        p = self.cli("status", "-A", "--wait=3s", "-o", "json")
+        waited = time.monotonic() - t0
+        self.assertGreaterEqual(waited, 3, p.stderr)
+        self.assertIn("--wait: 1 agent pod still not Ready after 3s, beside a Ready one on its "
+                      "node (a rollout in progress)", p.stderr)
+        j = json.loads(p.stdout)
+        self.assertEqual((p.returncode, j["agents"]["podsNotReady"]), (0, 1), p.stderr)
+        self.assertEqual([(x["name"], x["ready"]) for x in j["agents"]["nodesWithSeveral"][0][
+            "agents"] if not x["ready"]], [("kscmp-new", False)])
+        # The new pod gets Ready (it stands by) while --wait waits: it returns then.
+        t0 = time.monotonic()
+        bg = subprocess.Popen([H.KSCMP, "status", "-A", "--wait=30s", "-o", "json",
+                               "--kubeconfig", self.kubeconfig], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+        time.sleep(2)
+        self.assertIsNone(bg.poll(), "--wait returned while an agent pod was not Ready")
+        self.agent_pod("kscmp-system", "kscmp-new", "kscmp", True, "08:10")
+        out, errs = bg.communicate(timeout=30)
+        self.assertLess(time.monotonic() - t0, 15, errs)
+        j = json.loads(out)
+        self.assertEqual((bg.returncode, j["problems"], j["agents"]["podsNotReady"]), (0, 0, 0),
+                         errs)
+        self.assertNotIn("warning", errs)
+
 
 def main():
     if not os.access(H.KSCMP, os.X_OK):
