@@ -47,6 +47,16 @@ def policy(namespace, name, spec):
     return {"metadata": {"name": name, "namespace": namespace}, "spec": spec}
 
 
+def ready_policy(namespace, name, spec):
+    """A policy whose status an agent has made Ready."""
+    pol = policy(namespace, name, spec)
+    pol["metadata"]["generation"] = 1
+    pol["status"] = {"observedGeneration": 1, "conditions": [
+        {"type": "Ready", "status": "True", "reason": "Compiled", "message": "ok",
+         "lastTransitionTime": "2026-12-07T00:00:00Z", "observedGeneration": 1}]}
+    return pol
+
+
 def cluster_policy(name, spec):
     return {"metadata": {"name": name}, "spec": spec}
 
@@ -655,28 +665,24 @@ class FakeApiTest(unittest.TestCase):
     def kubearmor_world(self):
         """Another product's KubeArmorSeccompPolicy (no agent ever reports on it: Pending) that
         selects demo/web-1, beside a kscmp policy the agent has made Ready."""
-        web = policy("demo", "web", WEB)
-        web["metadata"]["generation"] = 1
-        web["status"] = {"observedGeneration": 1, "conditions": [
-            {"type": "Ready", "status": "True", "reason": "Compiled", "message": "ok",
-             "lastTransitionTime": "2026-12-07T00:00:00Z", "observedGeneration": 1}]}
-        self.api.put("seccomppolicies", web)
+        self.api.put("seccomppolicies", ready_policy("demo", "web", WEB))
         self.api.put("kubearmorseccomppolicies",
                      policy("demo", "theirs", {"selector": {"matchLabels": {"app": "web"}},
                                                "seccomp": {"syscalls": ["chmod"],
                                                            "action": "Block"}}))
         self.api.put("pods", pod("demo", "web-1", "kscmp/demo/web.json", {"app": "web"}))
 
-    def agent_set(self, name, args, command=None):
+    def agent_set(self, name, args, command=None, namespace="kscmp-system", ready=0):
+        """kscmp DaemonSet namespace/name (uid uid-NAMESPACE-NAME), ready of as many nodes."""
         ctr = {"name": "agent", "image": "registry.invalid/kscmp:1", "args": args}
         if command:
             ctr["command"] = command
         self.api.put("daemonsets", {
-            "metadata": {"name": name, "namespace": "kscmp-system", "uid": "uid-" + name,
+            "metadata": {"name": name, "namespace": namespace, "uid": f"uid-{namespace}-{name}",
                          "labels": {"app.kubernetes.io/part-of": "kscmp",
                                     "app.kubernetes.io/component": "agent"}},
             "spec": {"template": {"spec": {"containers": [ctr]}}},
-            "status": {"desiredNumberScheduled": 0, "numberReady": 0}})
+            "status": {"desiredNumberScheduled": ready, "numberReady": ready}})
 
     def assert_kubearmor_counted(self, why, *flags):
         p = self.cli("status", "-n", "demo", *flags)
@@ -958,27 +964,21 @@ class FakeApiTest(unittest.TestCase):
 
     # -- trial-live48 ROUGH 1 and 2: several agent pods on one node ------------------------------
 
-    def agent_world(self, sets=(("kscmp-system", "kscmp"),)):
-        """Node node-a (Ready), the kscmp DaemonSets sets (1 of 1 Ready each), and demo/web-1
-        on node-a using a kscmp file."""
+    # A surge rollout on node-a: the old agent pod Ready, the new one not.
+    ROLLOUT = (("kscmp-system", "kscmp-old", "kscmp", True, "08:00"),
+               ("kscmp-system", "kscmp-new", "kscmp", False, "08:10"))
+
+    def agent_world(self, pods, sets=(("kscmp-system", "kscmp"),)):
+        """Node node-a (Ready), the kscmp DaemonSets sets (1 of 1 Ready each), their agent
+        pods pods (agent_pod()'s arguments) and demo/web-1 on node-a using a kscmp file."""
         self.api.put("nodes", {"metadata": {"name": NODE}, "status": {"conditions": [
             {"type": "Ready", "status": "True"}]}})
-        web = policy("demo", "web", WEB)
-        web["metadata"]["generation"] = 1
-        web["status"] = {"observedGeneration": 1, "conditions": [
-            {"type": "Ready", "status": "True", "reason": "Compiled", "message": "ok",
-             "lastTransitionTime": "2026-12-07T00:00:00Z", "observedGeneration": 1}]}
-        self.api.put("seccomppolicies", web)
+        self.api.put("seccomppolicies", ready_policy("demo", "web", WEB))
         self.api.put("pods", pod("demo", "web-1", "kscmp/demo/web.json"))
         for namespace, name in sets:
-            self.api.put("daemonsets", {
-                "metadata": {"name": name, "namespace": namespace,
-                             "uid": f"uid-{namespace}-{name}",
-                             "labels": {"app.kubernetes.io/part-of": "kscmp",
-                                        "app.kubernetes.io/component": "agent"}},
-                "spec": {"template": {"spec": {"containers": [
-                    {"name": "agent", "image": "registry.invalid/kscmp:1", "args": ["agent"]}]}}},
-                "status": {"desiredNumberScheduled": 1, "numberReady": 1}})
+            self.agent_set(name, ["agent"], namespace=namespace, ready=1)
+        for args in pods:
+            self.agent_pod(*args)
 
     def agent_pod(self, namespace, name, ds, ready, started):
         """An agent pod of DaemonSet namespace/ds on node-a, started at started (hh:mm); one
@@ -1007,9 +1007,7 @@ class FakeApiTest(unittest.TestCase):
         so neither status nor explain pod says the node's agent is not Ready; both say a
         rollout is in progress (not a problem). With none Ready, the newest is the node's
         agent."""
-        self.agent_world()
-        self.agent_pod("kscmp-system", "kscmp-old", "kscmp", True, "08:00")
-        self.agent_pod("kscmp-system", "kscmp-new", "kscmp", False, "08:10")
+        self.agent_world(self.ROLLOUT)
         rollout = ("node node-a: a rollout is in progress on this node: 2 agent pods (one "
                    "writes, the others stand by or start)")
         p = self.cli("status", "-A")
@@ -1055,9 +1053,9 @@ class FakeApiTest(unittest.TestCase):
         """Two kscmp DaemonSets (two Helm releases) with an agent pod each on node-a: one
         writes, the other stands by for good. status says so as a problem (exit 1), explain
         pod says it too; the standby's pod not Ready is not an agent missing besides."""
-        self.agent_world((("kscmp-system", "kscmp"), ("kscmp-two", "kscmp")))
-        self.agent_pod("kscmp-system", "kscmp-a", "kscmp", True, "08:00")
-        self.agent_pod("kscmp-two", "kscmp-b", "kscmp", True, "08:10")
+        self.agent_world((("kscmp-system", "kscmp-a", "kscmp", True, "08:00"),
+                          ("kscmp-two", "kscmp-b", "kscmp", True, "08:10")),
+                         (("kscmp-system", "kscmp"), ("kscmp-two", "kscmp")))
         line = ("node node-a has agents of two DaemonSets (kscmp-system/kscmp, kscmp-two/kscmp): "
                 "only one writes, the other stands by for good (two releases?)")
         p = self.cli("status", "-A")
@@ -1092,9 +1090,7 @@ class FakeApiTest(unittest.TestCase):
         surge rollout's new pod too (the DaemonSet's counts say 1 of 1 Ready all along): until
         its time is up, then says so and reports what it waited for; or until the pod is
         Ready."""
-        self.agent_world()
-        self.agent_pod("kscmp-system", "kscmp-old", "kscmp", True, "08:00")
-        self.agent_pod("kscmp-system", "kscmp-new", "kscmp", False, "08:10")
+        self.agent_world(self.ROLLOUT)
         t0 = time.monotonic()
         p = self.cli("status", "-A", "--wait=3s", "-o", "json")
         waited = time.monotonic() - t0
