@@ -91,6 +91,7 @@ struct metrics {
     double hist_sum;
     uint64_t hist_count;
     uint64_t heartbeat_ms;
+    char standby_problem[512]; /* metrics_set_standby_problem(); "" when none */
 };
 
 static uint64_t mono_ms(void)
@@ -209,9 +210,21 @@ bool metrics_ready(struct metrics *m)
     return gauge_positive(m, G_READY);
 }
 
-bool metrics_standby(struct metrics *m)
+bool metrics_standby(struct metrics *m, char *why, size_t size)
 {
-    return gauge_positive(m, G_STANDBY);
+    pthread_mutex_lock(&m->lock);
+    bool set = m->gauges[G_STANDBY] > 0;
+    if (size)
+        snprintf(why, size, "%s", m->standby_problem);
+    pthread_mutex_unlock(&m->lock);
+    return set;
+}
+
+void metrics_set_standby_problem(struct metrics *m, const char *why)
+{
+    pthread_mutex_lock(&m->lock);
+    snprintf(m->standby_problem, sizeof(m->standby_problem), "%s", why ? why : "");
+    pthread_mutex_unlock(&m->lock);
 }
 
 void metrics_heartbeat(struct metrics *m)

@@ -8,6 +8,7 @@
 #define KSCMP_METRICS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/error.h"
@@ -70,7 +71,11 @@ bool metrics_ready(struct metrics *m);
 /* True while the agent has G_STANDBY set: it waits for another agent's lock on the kubelet
  * root and writes nothing (/readyz says so, and answers 200: a DaemonSet's surge rollout
  * deletes the old pod, whose agent holds the lock, only once the new one is Ready). */
-bool metrics_standby(struct metrics *m);
+bool metrics_standby(struct metrics *m, char *why, size_t size);
+/* While standing by: why this agent is not fit to take over yet (its check of the API server
+ * failed; why is written into the standby's /readyz 503 "standby: not ready: ..."), or NULL
+ * once it is. metrics_standby() copies it into why (size bytes; "" when none). */
+void metrics_set_standby_problem(struct metrics *m, const char *why);
 
 /* The event loop's heartbeat: the loop calls metrics_heartbeat() every second; the health
  * endpoint asks how old the last one is (milliseconds; from metrics_new() on). */

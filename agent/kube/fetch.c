@@ -54,6 +54,11 @@ int kube_fetch_new(const char *kubeconfig, const char *context, struct kube_fetc
     int r = kube_config_load_context(path, context, &cfg, err);
     if (r < 0)
         return r;
+    return kube_fetch_new_config(cfg, ret, err);
+}
+
+int kube_fetch_new_config(struct kube_config *cfg, struct kube_fetch **ret, struct kerr *err)
+{
     struct kube_fetch *f = calloc(1, sizeof(*f));
     if (!f) {
         kube_config_free(cfg);
@@ -64,7 +69,8 @@ int kube_fetch_new(const char *kubeconfig, const char *context, struct kube_fetc
         free(f);
         return -ENOMEM;
     }
-    if ((r = evloop_new(&f->l)) < 0) {
+    int r = evloop_new(&f->l);
+    if (r < 0) {
         kube_config_free(cfg);
         kube_fetch_free(f);
         return r;
@@ -75,6 +81,16 @@ int kube_fetch_new(const char *kubeconfig, const char *context, struct kube_fetc
     }
     *ret = f;
     return 0;
+}
+
+static void on_stop_fd(struct evloop *l, int fd, uint32_t events, void *userdata)
+{
+    evloop_quit(l, -EINTR);
+}
+
+int kube_fetch_stop_on(struct kube_fetch *f, int fd)
+{
+    return evloop_add_fd(f->l, fd, EPOLLIN, on_stop_fd, f);
 }
 
 void kube_fetch_free(struct kube_fetch *f)
@@ -142,6 +158,8 @@ int kube_fetch_json(struct kube_fetch *f, const char *path, json_t **ret, struct
     r = evloop_run(f->l);
     if (!a.done) {
         kube_cancel(req);
+        if (r == -EINTR)
+            return kerr_set(err, -EINTR, "%s%s: given up: a signal came", kube_server(f->k), path);
         if (left_ms < FETCH_DEADLINE_MS)
             return kerr_set(err, -ETIMEDOUT,
                             "%s%s: no complete answer when the command's time was up (%u s; "

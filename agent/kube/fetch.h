@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "base/error.h"
+#include "kube/kubeconfig.h"
 
 struct kube_fetch;
 
@@ -20,7 +21,15 @@ struct kube_fetch;
  * current-context. */
 int kube_fetch_new(const char *kubeconfig, const char *context, struct kube_fetch **ret,
                    struct kerr *err);
+/* The same from a configuration already loaded (taken over, freed on failure too): the
+ * agent's, as kube_config_load() resolves it (in-cluster first), for its standby's check. */
+int kube_fetch_new_config(struct kube_config *cfg, struct kube_fetch **ret, struct kerr *err);
 void kube_fetch_free(struct kube_fetch *f);
+
+/* A request that waits gives up when fd becomes readable (the agent's signalfd, not read
+ * here): kube_fetch_json() then returns -EINTR, so that a signal is not kept waiting for the
+ * server. */
+int kube_fetch_stop_on(struct kube_fetch *f, int fd);
 
 /* No request is made past seconds from now, and one in flight then is given up (0: none; each
  * request still has its own 60 s): a server that answers slowly, or pages for good, cannot

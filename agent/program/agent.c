@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
@@ -20,6 +21,7 @@
 #include "engine/engine.h"
 #include "base/evloop.h"
 #include "kube/client.h"
+#include "kube/fetch.h"
 #include "kube/kube_source.h"
 #include "node/event_dedup.h"
 #include "kube/recordings.h"
@@ -64,6 +66,12 @@ struct agent {
     int seccomp_fd; /* the seccomp folder when it is a mount itself (O_PATH), else -1 */
     bool mount_unread_told;
     struct evtimer *place_timer;
+    const char *kubeconfig; /* --kubeconfig, or NULL (kube_config_load() resolves it) */
+    /* A standby's check of the API server (preflight()): its client until it passed, whether
+     * it did, when it is asked again and when a failure was last logged (0: never). */
+    struct kube_fetch *preflight;
+    bool preflight_ok;
+    uint64_t preflight_next_us, preflight_told_us;
 };
 
 /* How long `--once` waits for another agent that holds the store's lock (one stopping) before
@@ -74,6 +82,12 @@ struct agent {
  * unnoticed). */
 #define STANDBY_POLL_MS 100
 #define STANDBY_REMIND_MS (5 * 60 * 1000)
+/* A standby's check of the API server (preflight()): what it asks, how often while it fails,
+ * the time one try may take (signals wait no longer), and how often a failure is logged. */
+#define PREFLIGHT_PATH "/apis/kscmp.io/v1/seccomppolicies?limit=1"
+#define PREFLIGHT_EVERY_MS 5000
+#define PREFLIGHT_DEADLINE_S 10
+#define PREFLIGHT_LOG_EVERY_US (60ull * 1000000)
 
 /* The reminder's interval: STANDBY_REMIND_MS, or $KSCMP_STANDBY_REMIND_SECONDS (1 to 3600,
  * for tests). */
@@ -151,6 +165,8 @@ static const char *const agent_help =
     "again, proves the profiles refused before again, and checks every profile file on disk.\n\n"
     "One agent per kubelet root: one that finds another holding it stands by (writing\n"
     "nothing; /readyz 200 \"standby\", kscmp_standby 1) and takes over once that one exits;\n"
+    "against an API server, /readyz answers 503 \"standby: not ready: ...\" until a list of\n"
+    "SeccompPolicies with this agent's configuration passes (asked every 5 s).\n"
     "--once waits up to 20 s for it, then exits 1.\n";
 
 /* Pod Events, deduplicated (one per pod, reason and cause); in --local mode they are logged. */
@@ -358,6 +374,7 @@ static void agent_free(struct agent *a)
     evtimer_free(a->heartbeat);
     kubesrc_free(a->ksrc);
     kube_free(a->kube);
+    kube_fetch_free(a->preflight);
     localsrc_free(a->local);
     reconciler_free(a->rec);
     if (a->sigfd >= 0)
@@ -652,25 +669,92 @@ static void holder_text(struct agent *a, char *buf, size_t size)
         buf[0] = '\0';
 }
 
-/* Another agent holds the store's lock: wait for it without a deadline, writing nothing. A
- * DaemonSet's surge rollout starts the new pod while the old one runs and deletes the old one
- * only once the new one is Ready: so the endpoint answers /readyz 200 meanwhile (its body says
- * "standby", kscmp_standby is 1), the lock is tried every STANDBY_POLL_MS, and the log says
- * again every STANDBY_REMIND_MS that it stands by (two agents on one root by mistake stand by
- * forever, and must be seen). The heartbeat goes on (/healthz). Returns 0 once the lock is
- * taken, 1 when SIGTERM or SIGINT came first (nothing was written: exit 0), or a negative
- * errno (err says why). */
-static int standby(struct agent *a, struct kerr *err)
+/* What only the API server can tell a standby before it takes over, asked as the agent will
+ * ask it: that the server answers, takes the agent's credentials, lets it list SeccompPolicies
+ * in all namespaces (RBAC) and serves them (the CRDs installed). One read-only list of one
+ * item, with the agent's kubeconfig as kube_config_load() resolves it, on a client of its own
+ * (kube_fetch: the agent's loop must not turn while it stands by), at most PREFLIGHT_DEADLINE_S
+ * and given up at a signal. Until it passes, /readyz answers 503 "standby: not ready: ..." so
+ * that a surge rollout waits, the old agent still working, and the log says why at the first
+ * failure, then at most every minute. 0 once passed; -EINTR when a signal came (the caller
+ * reads it); else a negative errno, asked again PREFLIGHT_EVERY_MS later. */
+static int preflight(struct agent *a)
 {
-    char holder[40];
-    holder_text(a, holder, sizeof(holder));
-    /* An info: a surge rollout does this every time. The reminders are warnings. */
+    struct kerr err = {0};
+    int r = 0;
+    if (!a->preflight) {
+        struct kube_config *cfg = NULL;
+        r = kube_config_load(a->kubeconfig, &cfg, &err);
+        if (r == 0)
+            r = kube_fetch_new_config(cfg, &a->preflight, &err);
+        if (r == 0 && (r = kube_fetch_stop_on(a->preflight, a->sigfd)) < 0)
+            kerr_set(&err, r, "signalfd: %s", strerror(-r));
+    }
+    json_t *j = NULL;
+    if (r == 0) {
+        kube_fetch_set_deadline(a->preflight, PREFLIGHT_DEADLINE_S);
+        r = kube_fetch_json(a->preflight, PREFLIGHT_PATH, &j, &err);
+    }
+    if (r == -ETIMEDOUT) /* fetch.c's words name the command line's --timeout */
+        kerr_set(&err, r, "%s: no complete answer in %d s", PREFLIGHT_PATH, PREFLIGHT_DEADLINE_S);
+    if (r == 0 && !json_is_array(json_object_get(j, "items")))
+        r = kerr_set(&err, -EPROTO, "%s: the answer is not a list", PREFLIGHT_PATH);
+    json_decref(j);
+    if (r == -EINTR)
+        return r;
+    uint64_t now = now_us();
+    if (r == 0) {
+        a->preflight_ok = true;
+        metrics_set_standby_problem(a->m, NULL);
+        kube_fetch_free(a->preflight);
+        a->preflight = NULL;
+        return 0;
+    }
+    char why[400];
+    snprintf(why, sizeof(why), "listing SeccompPolicies as this agent will failed: %s",
+             err.msg[0] ? err.msg : strerror(-r));
+    metrics_set_standby_problem(a->m, why);
+    if (!a->preflight_told_us || now - a->preflight_told_us >= PREFLIGHT_LOG_EVERY_US) {
+        log_warning("%s: another kscmp agent holds the folder's lock: standing by, not ready to "
+                    "take over: %s. /readyz answers 503 \"standby: not ready\" meanwhile (a "
+                    "rollout does not remove the working agent for this one); asked again every "
+                    "%d s",
+                    store_path(a->store), why, PREFLIGHT_EVERY_MS / 1000);
+        a->preflight_told_us = now;
+    }
+    a->preflight_next_us = now + PREFLIGHT_EVERY_MS * 1000ull;
+    return r;
+}
+
+/* The standby's line: an info, as a surge rollout does this every time (the reminders are
+ * warnings). */
+static void log_standing_by(struct agent *a, const char *holder)
+{
     log_info("%s: another kscmp agent holds the folder's lock%s: standing by until it stops, "
              "then taking over. Meanwhile nothing is written, /readyz answers 200 \"standby\" "
              "(so that a rollout with maxSurge deletes the old pod) and kscmp_standby is 1. "
              "If this lasts, two agents run on this kubelet root (two releases or DaemonSets, "
              "an agent left running by hand)",
              store_path(a->store), holder);
+}
+
+/* Another agent holds the store's lock: wait for it without a deadline, writing nothing. A
+ * DaemonSet's surge rollout starts the new pod while the old one runs and deletes the old one
+ * only once the new one is Ready: so the endpoint answers /readyz 200 meanwhile (its body says
+ * "standby", kscmp_standby is 1), once the API server accepts the agent (preflight(), asked
+ * again every PREFLIGHT_EVERY_MS until it does), the lock is tried every STANDBY_POLL_MS, and
+ * the log says again every STANDBY_REMIND_MS that it stands by (two agents on one root by
+ * mistake stand by forever, and must be seen). The heartbeat goes on (/healthz). A lock freed
+ * while the check still fails is taken all the same: the old agent is gone, and the start
+ * tells what the server refuses. Returns 0 once the lock is taken, 1 when SIGTERM or SIGINT
+ * came first (nothing was written: exit 0), or a negative errno (err says why). */
+static int standby(struct agent *a, struct kerr *err)
+{
+    char holder[40];
+    holder_text(a, holder, sizeof(holder));
+    bool check = !a->local_dir; /* against an API server */
+    if (!check || a->preflight_ok)
+        log_standing_by(a, holder);
     metrics_set(a->m, G_STANDBY, 1);
     uint64_t every_us = standby_remind_ms() * 1000;
     uint64_t start = now_us(), remind = start + every_us;
@@ -697,6 +781,15 @@ static int standby(struct agent *a, struct kerr *err)
             return r;
         kerr_clear(err);
         uint64_t now = now_us();
+        if (check && !a->preflight_ok && now >= a->preflight_next_us) {
+            if (preflight(a) == 0) {
+                log_info("%s: the API server accepts this agent now (%s)", store_path(a->store),
+                         PREFLIGHT_PATH);
+                holder_text(a, holder, sizeof(holder));
+                log_standing_by(a, holder);
+            }
+            now = now_us();
+        }
         if (now >= remind) {
             holder_text(a, holder, sizeof(holder));
             unsigned long long secs = (now - start) / 1000000;
@@ -709,8 +802,21 @@ static int standby(struct agent *a, struct kerr *err)
         }
     }
     metrics_set(a->m, G_STANDBY, 0);
-    log_info("%s: the lock is free after %.1f s standing by: taking over", store_path(a->store),
-             (double)(now_us() - start) / 1e6);
+    double secs = (double)(now_us() - start) / 1e6;
+    if (check && !a->preflight_ok) {
+        char why[520];
+        metrics_standby(a->m, why, sizeof(why));
+        log_warning("%s: the lock is free after %.1f s standing by: taking over, although the "
+                    "API server did not accept this agent (%s): the old agent is gone, and the "
+                    "start says what is refused",
+                    store_path(a->store), secs, why);
+    } else {
+        log_info("%s: the lock is free after %.1f s standing by: taking over", store_path(a->store),
+                 secs);
+    }
+    metrics_set_standby_problem(a->m, NULL);
+    kube_fetch_free(a->preflight);
+    a->preflight = NULL;
     return 0;
 }
 
@@ -726,8 +832,14 @@ static int go_live(struct agent *a, bool held, const char *metrics_addr, uint64_
                    const char *root)
 {
     struct kerr err = {0};
-    if (held)
+    if (held) {
         metrics_set(a->m, G_STANDBY, 1);
+        /* Asked before /readyz is served: its first answer already says how that went. */
+        if (!a->local_dir) {
+            metrics_set_standby_problem(a->m, "the API server not asked yet");
+            preflight(a);
+        }
+    }
     /* Served once the flags before it are known to be good: an agent that stops at one
      * never said that it serves. */
     if (strcmp(metrics_addr, "off") != 0 && *metrics_addr) {
@@ -1024,6 +1136,7 @@ int agent_main(int argc, char **argv)
         return EXIT_INVALID;
     }
     if (!local) {
+        a.kubeconfig = kubeconfig;
         struct kube_config *cfg = NULL;
         r = kube_config_load(kubeconfig, &cfg, &err);
         if (r == 0)

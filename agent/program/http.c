@@ -280,8 +280,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
         if (metrics_ready(s->m))
             return reply(mc, MHD_HTTP_OK, "text/plain", (char *)"ready\n", false);
         /* Ready to the kubelet, so that a DaemonSet's surge rollout goes on and deletes the
-         * old pod (whose agent holds the lock); the body and kscmp_standby say what it is. */
-        if (metrics_standby(s->m))
+         * old pod (whose agent holds the lock); the body and kscmp_standby say what it is.
+         * Not while the standby's check of the API server fails: that rollout then waits,
+         * the old agent still working. */
+        char why[520];
+        bool standby = metrics_standby(s->m, why, sizeof(why));
+        if (standby && why[0]) {
+            char msg[560];
+            snprintf(msg, sizeof(msg), "standby: not ready: %s\n", why);
+            return reply(mc, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", msg, false);
+        }
+        if (standby)
             return reply(mc, MHD_HTTP_OK, "text/plain",
                          (char *)"standby: another kscmp agent holds the kubelet root's lock; "
                                  "this one writes nothing and takes over when it stops\n",

@@ -1117,6 +1117,115 @@ class FakeApiTest(unittest.TestCase):
         self.assertNotIn("warning", errs)
 
 
+    # -- the standby's check of the API server (trial-live49 BUG 1's rest) ----------------------
+
+    PREFLIGHT = "/apis/kscmp.io/v1/seccomppolicies?limit=1"
+
+    def preflights(self):
+        with self.api.lock:
+            return sum(1 for m, p in self.api.requests if m == "GET" and p == self.PREFLIGHT)
+
+    def standby_refused(self):
+        """Agent A runs and holds the kubelet root; then the policies' list is refused with 403
+        (A, listed already, keeps watching) and agent B starts on the same root. Returns
+        (a, b) once B answers /readyz 503 "standby: not ready" and logged why."""
+        self.api.put("seccomppolicies", policy("demo", "web", WEB))
+        self.api.put("pods", pod("demo", "web-1", "kscmp/demo/web.json"))
+        a = self.agent()
+        H.wait_until(lambda: "mkdir" in (self.blocked("demo/web.json") or ()), 20, "web.json")
+        self.api.fault("seccomppolicies", "list", "status", status=403)
+        b = KubeAgent(self.kubeconfig, self.root, os.path.join(self.tmp, "standby.log"))
+        self.agents.append(b)
+        b.start()
+        # Asked before /readyz is served: its first answer is already the 503.
+        status, body = b.get("/readyz")
+        self.assertEqual(status, 503, body)
+        self.assertRegex(body, r"^standby: not ready: listing SeccompPolicies as this agent "
+                               r"will failed: /apis/kscmp.io/v1/seccomppolicies\?limit=1: "
+                               r"injected fault \(HTTP 403\)\n$")
+        b.wait_log(r"warning\s+\S+/seccomp/kscmp: another kscmp agent holds the folder's lock: "
+                   r"standing by, not ready to take over: listing SeccompPolicies .*HTTP 403\)\. "
+                   r"/readyz answers 503")
+        self.assertEqual(b.metric("kscmp_standby"), 1.0)
+        self.assertTrue(a.ready())
+        return a, b
+
+    def test_25_standby_not_ready_while_the_api_server_refuses(self):
+        """A standby is Ready so that a surge rollout deletes the old pod: one whose API server
+        refuses it (credentials, RBAC, CRDs missing) was Ready all the same, the rollout
+        removed the working agent, and the refusal showed only after the takeover. Now the
+        standby lists SeccompPolicies first, as the agent will: while that fails /readyz
+        answers 503 "standby: not ready: ..." (the rollout waits), asked again every 5 s,
+        logged at the first failure only (then once a minute); once it passes, 200 standby;
+        and when the other agent stops, it takes over and writes."""
+        a, b = self.standby_refused()
+        H.wait_until(lambda: self.preflights() >= 3, 20, "the check asked again")
+        self.assertEqual(b.get("/readyz")[0], 503)
+        self.assertEqual(b.log().count("not ready to take over"), 1, b.log()[-2000:])
+        self.assertNotIn("standing by until it stops", b.log())
+        self.api.clear_fault("seccomppolicies", "list")
+        H.wait_until(lambda: b.get("/readyz")[0] == 200, 15, "/readyz 200 standby")
+        self.assertTrue(b.get("/readyz")[1].startswith("standby: another kscmp agent holds"))
+        b.wait_log(r"info\s+\S+: the API server accepts this agent now")
+        b.wait_log(r"info\s+\S+: another kscmp agent holds the folder's lock.*: standing by "
+                   r"until it stops")
+        asked = self.preflights()
+        time.sleep(6)
+        self.assertEqual(self.preflights(), asked, "asked again after it passed")
+        self.assertEqual(b.metric("kscmp_profiles_written_total"), 0.0)
+        mark = b.log_mark()
+        self.assertEqual(a.stop(), 0)
+        self.api.put("seccomppolicies", policy("demo", "web", {"rules": [
+            {"syscalls": ["mkdir", "chdir"], "action": "Block"}]}))
+        H.wait_until(lambda: "chdir" in (self.blocked("demo/web.json") or ()), 20,
+                     "the change written by the agent that stood by")
+        b.wait_log(r"info\s+\S+: the lock is free after [\d.]+ s standing by: taking over\n",
+                   mark)
+        H.wait_until(b.ready, 20, "/readyz 200")
+        self.assertEqual(b.get("/readyz"), (200, "ready\n"))
+
+    def test_26_standby_takes_over_a_free_lock_though_refused(self):
+        """The lock freed while the standby's check still fails: the old agent is gone, so it
+        takes over anyway and says so; its start then meets the 403 as any start does (not
+        ready, retried), and once the list is allowed it writes."""
+        a, b = self.standby_refused()
+        mark = b.log_mark()
+        self.assertEqual(a.stop(), 0)
+        b.wait_log(r"warning\s+\S+: the lock is free after [\d.]+ s standing by: taking over, "
+                   r"although the API server did not accept this agent \(listing "
+                   r"SeccompPolicies .*HTTP 403\)", mark)
+        self.assertTrue(b.proc.poll() is None, b.log()[-2000:])
+        status, body = b.get("/readyz")
+        self.assertEqual(status, 503, body)
+        self.assertFalse(body.startswith("standby"), body)
+        self.assertEqual(b.metric("kscmp_standby"), 0.0)
+        self.api.put("seccomppolicies", policy("demo", "web", {"rules": [
+            {"syscalls": ["mkdir", "chdir"], "action": "Block"}]}))
+        self.api.clear_fault("seccomppolicies", "list")
+        H.wait_until(lambda: "chdir" in (self.blocked("demo/web.json") or ()), 30,
+                     "the change written by the agent that took over")
+        H.wait_until(b.ready, 20, "/readyz 200")
+
+
+    def test_27_standby_check_bounded_and_stopped_by_sigterm(self):
+        """The check runs while the standby's loop does not (it reads no signal meanwhile): a
+        server that does not answer is given up after 10 s (/readyz says so), and SIGTERM during
+        a check stops the agent at once, not when the server answers."""
+        a, b = self.standby_refused()
+        self.api.fault("seccomppolicies", "list", "slow", seconds=25)
+        H.wait_until(lambda: "no complete answer in 10 s" in b.get("/readyz")[1], 25,
+                     "/readyz: the check given up")
+        asked = self.preflights()
+        H.wait_until(lambda: self.preflights() > asked, 10, "the check asked again")
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        b.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(b.proc.wait(10), 0)
+        self.assertLess(time.monotonic() - t0, 2)
+        self.assertIn("SIGTERM: stopping (standing by: nothing was written)", b.log())
+        self.assertTrue(a.ready())
+
+
 def main():
     if not os.access(H.KSCMP, os.X_OK):
         print(f"{H.KSCMP} is missing: run `make build/kscmp` first", file=sys.stderr)
