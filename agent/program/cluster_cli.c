@@ -2541,7 +2541,8 @@ int cli_cluster_status(int argc, char **argv)
             else if (pods_not_ready > 0)
                 tprintf(stderr,
                         "kscmp: warning: --wait: %lld agent pod%s still not Ready after %lds, "
-                        "beside a Ready one on %s node (a rollout in progress)\n",
+                        "beside a Ready one on %s node (a rollout in progress, or a second "
+                        "DaemonSet's agent: see Nodes with several kscmp agent pods)\n",
                         (long long)pods_not_ready, pods_not_ready == 1 ? "" : "s", o.wait_s,
                         pods_not_ready == 1 ? "its" : "their");
             break;

@@ -1096,7 +1096,8 @@ class FakeApiTest(unittest.TestCase):
         waited = time.monotonic() - t0
         self.assertGreaterEqual(waited, 3, p.stderr)
         self.assertIn("--wait: 1 agent pod still not Ready after 3s, beside a Ready one on its "
-                      "node (a rollout in progress)", p.stderr)
+                      "node (a rollout in progress, or a second DaemonSet's agent: see Nodes "
+                      "with several kscmp agent pods)", p.stderr)
         j = json.loads(p.stdout)
         self.assertEqual((p.returncode, j["agents"]["podsNotReady"]), (0, 1), p.stderr)
         self.assertEqual([(x["name"], x["ready"]) for x in j["agents"]["nodesWithSeveral"][0][
