@@ -71,6 +71,7 @@ struct agent {
      * it did, when it is asked again and when a failure was last logged (0: never). */
     struct kube_fetch *preflight;
     bool preflight_ok;
+    uint64_t stall_ms; /* --stall-timeout: a preflight takes at most half of it */
     uint64_t preflight_next_us, preflight_told_us;
 };
 
@@ -691,13 +692,18 @@ static int preflight(struct agent *a)
         if (r == 0 && (r = kube_fetch_stop_on(a->preflight, a->sigfd)) < 0)
             kerr_set(&err, r, "signalfd: %s", strerror(-r));
     }
+    /* The heartbeat does not beat while it waits: half of --stall-timeout at most, so that
+     * /healthz does not fail meanwhile. */
+    unsigned deadline_s = PREFLIGHT_DEADLINE_S;
+    if (a->stall_ms && a->stall_ms / 2000 < deadline_s)
+        deadline_s = a->stall_ms >= 2000 ? (unsigned)(a->stall_ms / 2000) : 1;
     json_t *j = NULL;
     if (r == 0) {
-        kube_fetch_set_deadline(a->preflight, PREFLIGHT_DEADLINE_S);
+        kube_fetch_set_deadline(a->preflight, deadline_s);
         r = kube_fetch_json(a->preflight, PREFLIGHT_PATH, &j, &err);
     }
     if (r == -ETIMEDOUT) /* fetch.c's words name the command line's --timeout */
-        kerr_set(&err, r, "%s: no complete answer in %d s", PREFLIGHT_PATH, PREFLIGHT_DEADLINE_S);
+        kerr_set(&err, r, "%s: no complete answer in %u s", PREFLIGHT_PATH, deadline_s);
     if (r == 0 && !json_is_array(json_object_get(j, "items")))
         r = kerr_set(&err, -EPROTO, "%s: the answer is not a list", PREFLIGHT_PATH);
     json_decref(j);
@@ -833,6 +839,7 @@ static int go_live(struct agent *a, bool held, const char *metrics_addr, uint64_
                    const char *root)
 {
     struct kerr err = {0};
+    a->stall_ms = stall_ms;
     if (held) {
         metrics_set(a->m, G_STANDBY, 1);
         /* Asked before /readyz is served: its first answer already says how that went. */

@@ -1126,7 +1126,7 @@ class FakeApiTest(unittest.TestCase):
         with self.api.lock:
             return sum(1 for m, p in self.api.requests if m == "GET" and p == self.PREFLIGHT)
 
-    def standby_refused(self):
+    def standby_refused(self, extra=()):
         """Agent A runs and holds the kubelet root; then the policies' list is refused with 403
         (A, listed already, keeps watching) and agent B starts on the same root. Returns
         (a, b) once B answers /readyz 503 "standby: not ready" and logged why."""
@@ -1135,7 +1135,8 @@ class FakeApiTest(unittest.TestCase):
         a = self.agent()
         H.wait_until(lambda: "mkdir" in (self.blocked("demo/web.json") or ()), 20, "web.json")
         self.api.fault("seccomppolicies", "list", "status", status=403)
-        b = KubeAgent(self.kubeconfig, self.root, os.path.join(self.tmp, "standby.log"))
+        b = KubeAgent(self.kubeconfig, self.root, os.path.join(self.tmp, "standby.log"),
+                      extra=extra)
         self.agents.append(b)
         b.start()
         # Asked before /readyz is served: its first answer is already the 503.
@@ -1224,6 +1225,20 @@ class FakeApiTest(unittest.TestCase):
         self.assertEqual(b.proc.wait(10), 0)
         self.assertLess(time.monotonic() - t0, 2)
         self.assertIn("SIGTERM: stopping (standing by: nothing was written)", b.log())
+        self.assertTrue(a.ready())
+
+    def test_27b_standby_check_within_half_the_stall_timeout(self):
+        """The heartbeat does not beat while the check waits: with --stall-timeout 4 a server
+        that does not answer is given up after 2 s, and /healthz stays 200 throughout (with
+        the 10 s deadline it failed after 4 s)."""
+        a, b = self.standby_refused(extra=("--stall-timeout", "4"))
+        self.api.fault("seccomppolicies", "list", "slow", seconds=25)
+        H.wait_until(lambda: "no complete answer in 2 s" in b.get("/readyz")[1], 25,
+                     "/readyz: the check given up after 2 s")
+        end = time.monotonic() + 8
+        while time.monotonic() < end:
+            self.assertEqual(b.get("/healthz")[0], 200)
+            time.sleep(0.25)
         self.assertTrue(a.ready())
 
 
