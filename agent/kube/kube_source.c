@@ -140,6 +140,20 @@ static enum policy_kind policy_kind_of(int idx)
     return idx == R_CLUSTER_POLICIES ? PK_CLUSTER : idx == R_KUBEARMOR ? PK_KUBEARMOR : PK_POLICY;
 }
 
+/* Whether a policy's status holds a condition of type Ready (the one the agents write). */
+static bool has_ready_condition(json_t *status)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(status, "conditions"), i, c)
+    {
+        const char *type = json_string_value(json_object_get(c, "type"));
+        if (type && strcmp(type, "Ready") == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Puts one object from a list or a watch into the engine: 1 when it changed, 0 when not (or
  * when it is ignored: it cannot be decoded), -ENOMEM when it could not be taken in. */
 static int on_apply(struct reflector *r, const char *key, json_t *obj, void **record,
@@ -162,6 +176,17 @@ static int on_apply(struct reflector *r, const char *key, json_t *obj, void **re
         json_decref(rec->status);
         rec->status = copy;
         object_record_set_rv(rec, json_string_value(json_object_get(meta, "resourceVersion")));
+        /* Someone removed the status (or its Ready condition): written again, as after a
+         * change (the agents' herd logic lets one of them write it). Another status an agent
+         * wrote is left alone: agents of two versions could otherwise overwrite each other's
+         * for good. */
+        if (!has_ready_condition(copy)) {
+            struct ns_name n;
+            if (ns_name_split(key, &n) == 0)
+                policy_status_mark(src->status, policy_kind_of(idx), ns_name_ns(&n));
+            if (src->initial_done)
+                evtimer_arm(src->sync_timer, 0);
+        }
         return 0;
     }
     struct ynode *doc = NULL;

@@ -184,6 +184,7 @@ struct patch_ctx {
     enum policy_kind kind;
     char *key;
     json_t *status;
+    char *sent_rv; /* the record's resourceVersion when the patch was sent (NULL: none) */
 };
 
 static void flush(struct policy_status *ps);
@@ -274,14 +275,21 @@ static void on_patch_done(long status, const char *body, size_t len, const char 
                 status_retry_reset(rec->retry);
             free(rec->retry);
             rec->retry = NULL;
-            json_decref(rec->status);
-            rec->status = json_incref(c->status);
-            json_t *obj = body ? json_loadb(body, len, 0, NULL) : NULL;
-            const char *rv = json_string_value(
-                json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
-            if (rv)
-                object_record_set_rv(rec, rv);
-            json_decref(obj);
+            /* What the server holds now, unless the watch brought a later version of the
+             * policy meanwhile (its event can come before this answer): then the record is
+             * newer than what this answer says, and is kept (a status removed right after this
+             * write was taken back by it, and never written again). */
+            bool unchanged = !c->sent_rv ? !rec->rv : rec->rv && strcmp(rec->rv, c->sent_rv) == 0;
+            if (unchanged) {
+                json_decref(rec->status);
+                rec->status = json_incref(c->status);
+                json_t *obj = body ? json_loadb(body, len, 0, NULL) : NULL;
+                const char *rv = json_string_value(
+                    json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
+                if (rv)
+                    object_record_set_rv(rec, rv);
+                json_decref(obj);
+            }
         }
     } else if (status == 409) {
         /* Another write came first: compare again after a new delay, by when the watch has
@@ -308,6 +316,7 @@ static void on_patch_done(long status, const char *body, size_t len, const char 
     }
     schedule(ps);
     json_decref(c->status);
+    free(c->sent_rv);
     free(c->key);
     free(c);
 }
@@ -374,7 +383,9 @@ static void send_status(struct policy_status *ps, enum policy_kind kind, const c
         return;
     }
     struct patch_ctx *c = calloc(1, sizeof(*c));
-    if (!c || !body || !(c->key = strdup(key))) {
+    if (!c || !body || !(c->key = strdup(key)) || (rec->rv && !(c->sent_rv = strdup(rec->rv)))) {
+        if (c)
+            free(c->key);
         free(c);
         json_decref(want);
         return;
@@ -386,6 +397,7 @@ static void send_status(struct policy_status *ps, enum policy_kind kind, const c
     if (ps->t->request(ps->t->impl, "PATCH", path, "application/merge-patch+json", body, false,
                        &ops, NULL) < 0) {
         json_decref(want);
+        free(c->sent_rv);
         free(c->key);
         free(c);
         return;

@@ -1241,6 +1241,30 @@ class FakeApiTest(unittest.TestCase):
             time.sleep(0.25)
         self.assertTrue(a.ready())
 
+    def test_28_removed_status_written_again(self):
+        """Someone removes a policy's status (`kubectl patch --subresource=status -p
+        '{"status": null}'`, the chart README's advice for KubeArmor objects): the running
+        agent writes it again at once (it waited for some later change or a restart, and
+        `kubectl kscmp status` said Pending meanwhile: trial-live49b R3). A status of another
+        agent, with its Ready condition, is left alone (agents of two versions would
+        overwrite each other's for good)."""
+        self.api.put("seccomppolicies", policy("demo", "web", WEB))
+        a = self.agent()
+        H.wait_until(lambda: self.observed("demo/web"), 20, "the status written")
+        patches = self.policy_patches("demo/web")
+        o = self.api.get("seccomppolicies", "demo/web")
+        del o["status"]
+        self.api.put("seccomppolicies", o)  # same spec: the generation stays
+        H.wait_until(lambda: self.observed("demo/web"), 15, "the status written again")
+        self.assertEqual(self.policy_patches("demo/web"), patches + 1)
+        # Another agent's status with a Ready condition (say, of another version): kept.
+        o = self.api.get("seccomppolicies", "demo/web")
+        o["status"]["conditions"][0]["message"] = "written by another agent"
+        self.api.put("seccomppolicies", o)
+        time.sleep(5)
+        self.assertEqual(self.policy_patches("demo/web"), patches + 1)
+        self.assertTrue(a.ready())
+
 
 def main():
     if not os.access(H.KSCMP, os.X_OK):
