@@ -1027,7 +1027,9 @@ static int check_arch(const struct bpf_model *m, uint32_t arch, struct leafctx *
     size_t count = 0, multiplexed = 0;
     int base = nr_base(arch), top = base;
     for (size_t i = 0; i < m->nrules; i++) {
-        int nr = seccomp_syscall_resolve_name_arch(arch, m->rules[i].name);
+        const struct bpf_rule *rule = &m->rules[i];
+        int nr = rule->memo ? nr_memo_entry_resolve(rule->memo, arch, rule->name)
+                            : nr_memo_resolve(m->memo, arch, rule->name);
         /* Negative: not on this architecture, or reached through a multiplexer. */
         if (nr >= 0) {
             named[count++] = (struct named){nr, i};
@@ -1044,8 +1046,8 @@ static int check_arch(const struct bpf_model *m, uint32_t arch, struct leafctx *
          * conditions, which it cannot see) and to the syscall's own number where the
          * architecture has one (socket is 359 on x86), with its conditions: those numbers are
          * checked as the rule's, the multiplexers not at all. */
-        mux[0] = seccomp_syscall_resolve_name_arch(arch, "socketcall");
-        mux[1] = seccomp_syscall_resolve_name_arch(arch, "ipc");
+        mux[0] = nr_memo_resolve(m->memo, arch, "socketcall");
+        mux[1] = nr_memo_resolve(m->memo, arch, "ipc");
         /* Up to MUX_SCAN_TOP even when no rule names a number that high: a profile of read
          * and socket has its socket rule at 359. */
         int scan_top = top > base + MUX_SCAN_TOP ? top : base + MUX_SCAN_TOP;

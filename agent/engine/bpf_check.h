@@ -55,6 +55,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "engine/nr_memo.h"
 
 #define BPF_CHECK_GRID_MAX 4096
 #define BPF_CHECK_ARCH_MAX 16
@@ -64,6 +65,7 @@
  * argument twice becomes one rule per comparison, as runc and crun add it. */
 struct bpf_rule {
     const char *name;
+    struct nr_memo_entry *memo; /* its name's numbers (engine/nr_memo.h), or NULL */
     uint32_t action;
     unsigned ncmp;
     struct scmp_arg_cmp cmp[6];
@@ -76,6 +78,8 @@ struct bpf_model {
     size_t narches;
     struct bpf_rule *rules; /* owned (free()) */
     size_t nrules, cap;
+    struct nr_memo *memo; /* the caller's: names resolved (engine/nr_memo.h); NULL: asked each
+                           * time */
 };
 
 /* The 64 bytes of struct seccomp_data, as values: the interpreter lays them out in the

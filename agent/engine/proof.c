@@ -319,8 +319,8 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const struct s
 }
 
 /* Appends the rules a runtime adds for name to model: one, or one per comparison when split. */
-static int model_add(struct bpf_model *model, const char *name, uint32_t action,
-                     const struct scmp_arg_cmp *cmp, size_t n, bool split)
+static int model_add(struct bpf_model *model, const char *name, struct nr_memo_entry *memo,
+                     uint32_t action, const struct scmp_arg_cmp *cmp, size_t n, bool split)
 {
     size_t add = split ? n : 1;
     if (model->nrules + add > model->cap) {
@@ -335,7 +335,7 @@ static int model_add(struct bpf_model *model, const char *name, uint32_t action,
     }
     for (size_t k = 0; k < add; k++) {
         struct bpf_rule *r = &model->rules[model->nrules++];
-        *r = (struct bpf_rule){.name = name, .action = action};
+        *r = (struct bpf_rule){.name = name, .memo = memo, .action = action};
         if (split) {
             r->cmp[0] = cmp[k];
             r->ncmp = 1;
@@ -389,13 +389,14 @@ static int add_syscall_block(scmp_filter_ctx ctx, uint32_t default_action, json_
         if (!json_is_string(v))
             return kerr_set(err, -EINVAL, "%s.names[%zu]: must be a string", path, i);
         const char *name = json_string_value(v);
-        int nr = seccomp_syscall_resolve_name(name);
+        struct nr_memo_entry *memo = model ? nr_memo_entry(model->memo, name) : NULL;
+        int nr = nr_memo_entry_resolve(memo, SCMP_ARCH_NATIVE, name);
         if (nr == __NR_SCMP_ERROR)
             return kerr_set(err, -EINVAL, "%s.names[%zu]: unknown syscall \"%s\"", path, i, name);
         /* The check counts a rule with the default action too: the profile says it, the
          * runtime leaves it out, and the program must not be looser for that. */
         if (model) {
-            r = model_add(model, name, action, cmp, n, split);
+            r = model_add(model, name, memo, action, cmp, n, split);
             if (r < 0)
                 return kerr_set(err, r, "%s: out of memory", path);
         }
@@ -603,10 +604,10 @@ int proof_profile(const char *json, size_t len, struct kerr *err)
     return proof_profile_node(json, len, 0, err);
 }
 
-int proof_profile_keep(const char *json, size_t len, uint32_t node_arch, struct proof_keep *keep,
-                       struct kerr *err)
+int proof_profile_keep(const char *json, size_t len, uint32_t node_arch, struct nr_memo *memo,
+                       struct proof_keep *keep, struct kerr *err)
 {
-    struct bpf_model model = {0};
+    struct bpf_model model = {.memo = memo};
     *keep = (struct proof_keep){0};
     int r = build(json, len, node_arch, &keep->ctx, &model, &keep->root, err);
     if (r == 0)
@@ -625,7 +626,7 @@ void proof_keep_free(struct proof_keep *keep)
 int proof_profile_node(const char *json, size_t len, uint32_t node_arch, struct kerr *err)
 {
     struct proof_keep keep;
-    int r = proof_profile_keep(json, len, node_arch, &keep, err);
+    int r = proof_profile_keep(json, len, node_arch, NULL, &keep, err);
     proof_keep_free(&keep);
     return r;
 }

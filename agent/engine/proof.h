@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "base/error.h"
+#include "engine/nr_memo.h"
 
 /* 0 when libseccomp accepts the profile and its program is never looser than it; else a
  * negative errno and err says why (naming the syscalls[] index and field, or the syscall,
@@ -40,9 +41,10 @@ struct proof_keep {
  * allocator that takes them all back at once (a proof worker's region, node/proof_arena.h),
  * drops it, which spares the walk that frees libseccomp's rule database one block at a time
  * (2.3% of a proof's instructions under callgrind, 3-4% of a proof worker's time with
- * bench_agent.py's 250 profiles). */
-int proof_profile_keep(const char *json, size_t len, uint32_t node_arch, struct proof_keep *keep,
-                       struct kerr *err);
+ * bench_agent.py's 250 profiles). memo (NULL: none) remembers the syscall numbers libseccomp
+ * gives the profile's names, for the next proofs (engine/nr_memo.h). */
+int proof_profile_keep(const char *json, size_t len, uint32_t node_arch, struct nr_memo *memo,
+                       struct proof_keep *keep, struct kerr *err);
 void proof_keep_free(struct proof_keep *keep);
 
 /* Decodes the profile and builds its filter as proof_profile() does, without generating

@@ -245,6 +245,10 @@ int prover_worker_main(int argc, char **argv)
     if (write_full(1, &hello, sizeof(hello)) < 0)
         return 1;
     rlim_t cpu_limit = 0;
+    /* The numbers libseccomp gives syscall names, kept from one proof to the next (a proof
+     * asks ~1,500 of them, the same ones): outside the region, which each proof resets.
+     * Without memory for it, every proof asks libseccomp. */
+    _cleanup_(nr_memo_freep) struct nr_memo *memo = nr_memo_new();
     for (;;) {
         struct req_hdr h;
         int r = read_full(0, &h, sizeof(h));
@@ -263,7 +267,7 @@ int prover_worker_main(int argc, char **argv)
         struct proof_arena_stats before, after;
         struct proof_keep keep;
         proof_arena_stats(&before);
-        int code = proof_profile_keep(buf, h.len, 0, &keep, &err);
+        int code = proof_profile_keep(buf, h.len, 0, memo, &keep, &err);
         proof_arena_stats(&after);
         /* What the proof built goes with the reset when all of it is in the region; else
          * (a block from the C library) it is freed first, block by block. */

@@ -46,12 +46,27 @@ static char *dq(const char *s)
     return out;
 }
 
-/* proof_profile() and proof_build() on a single-quoted profile. */
+/* One memory of syscall numbers for every case, as a proof worker keeps one for every profile
+ * it proves (engine/nr_memo.h): most answers come from it. */
+static struct nr_memo *shared_memo;
+
+/* proof_profile() on a single-quoted profile; and the same proof with the shared memory of
+ * syscall numbers, which must come to the same verdict and message. */
 static int profile_sq(const char *sq, struct kerr *err)
 {
     char *json = dq(sq);
     int r = proof_profile(json, strlen(json), err);
+    struct kerr merr = {0};
+    struct proof_keep keep;
+    if (!shared_memo)
+        shared_memo = nr_memo_new();
+    assert_non_null(shared_memo);
+    int mr = proof_profile_keep(json, strlen(json), 0, shared_memo, &keep, &merr);
+    proof_keep_free(&keep);
     free(json);
+    if (mr != r || (err && strcmp(merr.msg, err->msg) != 0))
+        fail_msg("with the memory of syscall numbers: %d \"%s\", without: %d \"%s\"", mr, merr.msg,
+                 r, err ? err->msg : "");
     return r;
 }
 

@@ -481,7 +481,7 @@ static void test_proofs_same(void **state)
             struct proof_keep keep;
             struct kerr err = {0};
             proof_arena_stats(&before);
-            int code = proof_profile_keep(profiles[i], strlen(profiles[i]), 0, &keep, &err);
+            int code = proof_profile_keep(profiles[i], strlen(profiles[i]), 0, NULL, &keep, &err);
             proof_arena_stats(&after);
             bool drop = proof_arena_took_all(&before, &after);
 #ifdef PATCHED_SECCOMP
