@@ -164,6 +164,19 @@ void *proof_arena_malloc(size_t size)
 {
     if (injected_failure())
         return NULL;
+    /* What take() does for a block that fits the pages already writable, the usual case (a
+     * proof makes ~10,000 allocations, most of a few dozen bytes), without its checks for
+     * the others: 4% of a proof's instructions. */
+    if (A.base && size - 1 < COMMIT_STEP) {
+        size_t cap = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+        if ((size_t)(A.committed - A.cur) >= sizeof(struct blk) + cap + REDZONE) {
+            struct blk *b = (struct blk *)A.cur;
+            hdr_set(b, cap, size);
+            UNPOISON(b + 1, size);
+            A.cur = (char *)(b + 1) + cap + REDZONE;
+            return b + 1;
+        }
+    }
     return arena_malloc(size);
 }
 
