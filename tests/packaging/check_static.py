@@ -717,6 +717,16 @@ def check_chart_render():
             ok = [x for x in args if x.startswith("--startup-syscalls")] == want
         check(f"chart: startupSyscalls={value} gives the agent {want or 'no flag (auto)'}", ok,
               err[-300:])
+    # helm's --set 'extraArgs={}' is a list of one empty string (trial-live49b): no argument.
+    rc, out, err = helm_template(helm, "--set", "extraArgs={}")
+    ok = rc == 0
+    if ok:
+        ds = [o for o in yaml.safe_load_all(out) if o and o["kind"] == "DaemonSet"][0]
+        ok = ds["spec"]["template"]["spec"]["containers"][0]["args"] == [
+            "agent", "--kubelet-root=/var/lib/kubelet"]
+    check("chart: --set 'extraArgs={}' clears the extra arguments", ok, err[-300:] + out[-300:])
+    rc, out, err = helm_template(helm, "--set", "extraArgs={-v}")
+    check("chart: an extraArgs item that is not a flag is refused", rc != 0)
     rc, out, err = helm_template(helm, "--set", "kubeletroot=/x")
     check("chart: helm refuses a misspelt value (values.schema.json)", rc != 0)
     # A surge rollout (trial-live48 1b): the new agent stands by until the old one exits.
