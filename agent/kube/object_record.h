@@ -50,9 +50,7 @@ static inline void object_record_free(void *v)
     free(rec->uid);
     free(rec->rv);
     json_decref(rec->status);
-    if (rec->retry)
-        status_retry_reset(rec->retry);
-    free(rec->retry);
+    status_retry_free(&rec->retry);
     free(rec);
 }
 

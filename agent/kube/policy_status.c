@@ -271,10 +271,7 @@ static void on_patch_done(long status, const char *body, size_t len, const char 
     if (status >= 200 && status < 300) {
         metrics_add(ps->m, M_STATUS_PATCHES, 1);
         if (rec) {
-            if (rec->retry)
-                status_retry_reset(rec->retry);
-            free(rec->retry);
-            rec->retry = NULL;
+            status_retry_free(&rec->retry);
             /* What the server holds now, unless the watch brought a later version of the
              * policy meanwhile (its event can come before this answer): then the record is
              * newer than what this answer says, and is kept (a status removed right after this

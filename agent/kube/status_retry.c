@@ -94,3 +94,12 @@ void status_retry_reset(struct status_retry *s)
     free(s->refused_msg);
     *s = (struct status_retry){0};
 }
+
+void status_retry_free(struct status_retry **s)
+{
+    if (!*s)
+        return;
+    status_retry_reset(*s);
+    free(*s);
+    *s = NULL;
+}

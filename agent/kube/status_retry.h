@@ -64,5 +64,8 @@ uint64_t status_retry_failed(struct status_retry *s, const char *kind, const cha
 /* A write succeeded (or the object goes): forgets the refusal and the failures, freeing what s
  * holds (not s itself). */
 void status_retry_reset(struct status_retry *s);
+/* The same for one allocated on its own (object_record.retry): resets and frees *s, and sets
+ * it to NULL. *s may be NULL. */
+void status_retry_free(struct status_retry **s);
 
 #endif

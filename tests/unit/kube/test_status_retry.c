@@ -129,12 +129,34 @@ static void test_failures_back_off_and_log_rarely(void **state)
     status_retry_reset(&s);
 }
 
+/* status_retry_free: what a record's retry holds is freed (ASan would say a leak) and the
+ * pointer is NULL after; NULL is fine. */
+static void test_free_allocated(void **state)
+{
+    struct status_retry *s = NULL;
+    status_retry_free(&s);
+    assert_null(s);
+    s = calloc(1, sizeof(*s));
+    assert_non_null(s);
+    struct metrics *m = NULL;
+    assert_int_equal(metrics_new(&m), 0);
+    json_t *c = json_object();
+    assert_true(status_retry_refused(s, m, "SeccompPolicy", "demo/p", 422, NULL, c, 1000));
+    assert_non_null(s->refused);
+    status_retry_free(&s);
+    assert_null(s);
+    status_retry_free(&s);
+    json_decref(c);
+    metrics_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_content_without_times),
         cmocka_unit_test(test_refused_held_an_hour),
         cmocka_unit_test(test_failures_back_off_and_log_rarely),
+        cmocka_unit_test(test_free_allocated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
