@@ -134,17 +134,20 @@ static void on_deadline(struct evtimer *t, void *userdata)
     evloop_quit(a->f->l, -ETIMEDOUT);
 }
 
-int kube_fetch_json(struct kube_fetch *f, const char *path, json_t **ret, struct kerr *err)
+int kube_fetch_raw(struct kube_fetch *f, const char *path, unsigned timeout_ms, long *status,
+                   char **body, size_t *len, struct kerr *err)
 {
     struct answer a = {.f = f};
-    uint64_t left_ms = FETCH_DEADLINE_MS;
+    uint64_t left_ms = timeout_ms;
+    bool command_deadline = false;
     if (f->deadline_ms) {
         uint64_t now = now_ms();
         if (now >= f->deadline_ms)
             return kerr_set(err, -ETIMEDOUT,
                             "%s: not asked: the command's time is up (%u s; --timeout)", path,
                             f->deadline_s);
-        left_ms = f->deadline_ms - now < left_ms ? f->deadline_ms - now : left_ms;
+        command_deadline = f->deadline_ms - now < left_ms;
+        left_ms = command_deadline ? f->deadline_ms - now : left_ms;
     }
     _cleanup_(evtimer_freep) struct evtimer *deadline = NULL;
     int r = evtimer_new(f->l, on_deadline, &a, &deadline);
@@ -160,41 +163,61 @@ int kube_fetch_json(struct kube_fetch *f, const char *path, json_t **ret, struct
         kube_cancel(req);
         if (r == -EINTR)
             return kerr_set(err, -EINTR, "%s%s: given up: a signal came", kube_server(f->k), path);
-        if (left_ms < FETCH_DEADLINE_MS)
+        if (command_deadline)
             return kerr_set(err, -ETIMEDOUT,
                             "%s%s: no complete answer when the command's time was up (%u s; "
                             "--timeout)",
                             kube_server(f->k), path, f->deadline_s);
-        return kerr_set(err, -ETIMEDOUT, "%s%s: no complete answer in %d s", kube_server(f->k),
-                        path, FETCH_DEADLINE_MS / 1000);
+        return kerr_set(err, -ETIMEDOUT, "%s%s: no complete answer in %.3g s", kube_server(f->k),
+                        path, timeout_ms / 1000.0);
     }
-    _cleanup_free_ char *body = a.body;
     _cleanup_free_ char *error = a.error;
+    if (a.status == 0 || (error && a.status >= 200 && a.status < 300)) {
+        /* No answer; or the head came, then the transfer failed (the connection cut): not
+         * the server's JSON at fault, and what was read is not taken, even when it reads as
+         * JSON. */
+        r = a.status == 0 ? kerr_set(err, -EIO, "%s%s: %s", kube_server(f->k), path,
+                                     error ? error : "no answer")
+                          : kerr_set(err, -EIO,
+                                     "%s%s: the answer was cut short: %s (HTTP %ld, %zu bytes "
+                                     "read)",
+                                     kube_server(f->k), path, error, a.status, a.len);
+        free(a.body);
+        return r;
+    }
+    if (!a.body && !(a.body = strdup("")))
+        return -ENOMEM;
+    *status = a.status;
+    *body = a.body;
+    *len = strlen(a.body);
+    return 0;
+}
+
+int kube_fetch_json(struct kube_fetch *f, const char *path, json_t **ret, struct kerr *err)
+{
+    long status = 0;
+    size_t len = 0;
+    _cleanup_free_ char *body = NULL;
+    int r = kube_fetch_raw(f, path, FETCH_DEADLINE_MS, &status, &body, &len, err);
+    if (r < 0)
+        return r;
     char msg[400];
-    if (a.status == 0)
-        return kerr_set(err, -EIO, "%s%s: %s", kube_server(f->k), path,
-                        error ? error : "no answer");
-    if (a.status == 404) {
+    if (status == 404) {
         kube_status_message(body, msg, sizeof(msg));
         return kerr_set(err, -ENOENT, "%s: %s", path, msg);
     }
-    if (a.status == 401 || a.status == 403) {
+    if (status == 401 || status == 403) {
         kube_status_message(body, msg, sizeof(msg));
-        return kerr_set(err, -EACCES, "%s: %s (HTTP %ld)", path, msg, a.status);
+        return kerr_set(err, -EACCES, "%s: %s (HTTP %ld)", path, msg, status);
     }
-    if (a.status == 413)
+    if (status == 413)
         return kerr_set(err, -EFBIG, "%s: the answer is larger than %u bytes", path, KUBE_MAX_BODY);
-    if (a.status < 200 || a.status >= 300) {
+    if (status < 200 || status >= 300) {
         kube_status_message(body, msg, sizeof(msg));
-        return kerr_set(err, -EIO, "%s: HTTP %ld: %s", path, a.status, msg);
+        return kerr_set(err, -EIO, "%s: HTTP %ld: %s", path, status, msg);
     }
-    /* The head came, then the transfer failed (the connection cut): not the server's JSON
-     * at fault, and what was read is not taken, even when it reads as JSON. */
-    if (error)
-        return kerr_set(err, -EIO, "%s%s: the answer was cut short: %s (HTTP %ld, %zu bytes read)",
-                        kube_server(f->k), path, error, a.status, a.len);
     json_error_t jerr;
-    json_t *j = json_loadb(body ? body : "", a.len, 0, &jerr);
+    json_t *j = json_loadb(body, len, 0, &jerr);
     if (!j)
         return kerr_set(err, -EBADMSG, "%s: the answer is not JSON: %s", path, jerr.text);
     *ret = j;

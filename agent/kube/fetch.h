@@ -44,6 +44,13 @@ const char *kube_fetch_namespace(const struct kube_fetch *f);
  * the path and the server's message. */
 int kube_fetch_json(struct kube_fetch *f, const char *path, json_t **ret, struct kerr *err);
 
+/* GETs path, waiting at most timeout_ms (and not past the deadline), and gives whatever the
+ * server answered: 0 with *status and *body (NUL-terminated, *len bytes; the caller frees
+ * it), whatever the status; a negative errno when there was no complete answer (no
+ * connection, timeout, the transfer cut short), err saying why. */
+int kube_fetch_raw(struct kube_fetch *f, const char *path, unsigned timeout_ms, long *status,
+                   char **body, size_t *len, struct kerr *err);
+
 /* Lists path (a collection, query allowed) page by page and calls cb for every item; a
  * negative cb result stops. -ENOENT on 404 (an API the cluster does not serve). At most
  * max_items items (-E2BIG past it). */

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "kube/agent_pods.h"
@@ -103,13 +104,105 @@ static void test_cut(void **state)
     json_decref(j);
 }
 
+/* Where a pod's /readyz is: only for a running agent container with an IP and a node; the
+ * port named metrics, else the readiness probe's (a number or a name), never out of range. */
+static void port_is(const char *spec, const char *status, int want)
+{
+    char text[2000];
+    snprintf(text, sizeof(text), "{\"spec\":%s,\"status\":%s}", spec, status);
+    json_t *j = load(text);
+    assert_int_equal(agent_pod_readyz_port(j), want);
+    json_decref(j);
+}
+
+#define RUNNING                                                                                    \
+    "{\"podIP\":\"10.0.0.7\",\"containerStatuses\":[{\"name\":\"agent\",\"state\":{\"running\":{}" \
+    "}}]}"
+
+static void test_readyz_port(void **state)
+{
+    const char *spec =
+        "{\"nodeName\":\"n\",\"containers\":[{\"name\":\"side\",\"ports\":[{\"name\":"
+        "\"metrics\",\"containerPort\":1}]},{\"name\":\"agent\",\"ports\":[{\"name\":"
+        "\"http\",\"containerPort\":80},{\"name\":\"metrics\",\"containerPort\":9750}]}]}";
+    port_is(spec, RUNNING, 9750);
+    /* Not running, no IP, no node: none. */
+    port_is(spec,
+            "{\"podIP\":\"10.0.0.7\",\"containerStatuses\":[{\"name\":\"agent\",\"state\":"
+            "{\"waiting\":{}}}]}",
+            0);
+    port_is(spec, "{\"containerStatuses\":[{\"name\":\"agent\",\"state\":{\"running\":{}}}]}", 0);
+    port_is("{\"containers\":[{\"name\":\"agent\",\"ports\":[{\"name\":\"metrics\","
+            "\"containerPort\":9750}]}]}",
+            RUNNING, 0);
+    /* The readiness probe's port: by name, by number. */
+    port_is("{\"nodeName\":\"n\",\"containers\":[{\"name\":\"agent\",\"ports\":[{\"name\":\"web\","
+            "\"containerPort\":8080}],\"readinessProbe\":{\"httpGet\":{\"port\":\"web\"}}}]}",
+            RUNNING, 8080);
+    port_is("{\"nodeName\":\"n\",\"containers\":[{\"name\":\"agent\",\"readinessProbe\":"
+            "{\"httpGet\":{\"port\":9999}}}]}",
+            RUNNING, 9999);
+    port_is("{\"nodeName\":\"n\",\"containers\":[{\"name\":\"agent\",\"readinessProbe\":"
+            "{\"httpGet\":{\"port\":\"nope\"}}}]}",
+            RUNNING, 0);
+    port_is("{\"nodeName\":\"n\",\"containers\":[{\"name\":\"agent\",\"ports\":[{\"name\":"
+            "\"metrics\",\"containerPort\":70000}]}]}",
+            RUNNING, 0);
+    port_is("{\"nodeName\":7,\"containers\":{}}", "[]", 0);
+}
+
+static void answer_is(long code, const char *body, size_t len, bool agents, const char *want)
+{
+    char out[AGENT_WHY_QUOTE + 100];
+    assert_int_equal(agent_readyz_answer(code, body, len, out, sizeof(out)), agents);
+    assert_string_equal(out, want);
+    json_t *j = json_string(out); /* valid UTF-8 always */
+    assert_non_null(j);
+    json_decref(j);
+}
+
+static void test_readyz_answer(void **state)
+{
+    const char *standby = "standby: not ready: listing failed (HTTP 403)\n";
+    answer_is(503, standby, strlen(standby), true, "standby: not ready: listing failed (HTTP 403)");
+    answer_is(503, "a\r\nb\n", 5, true, "a ...");
+    answer_is(503, "", 0, true, "(an empty answer)");
+    answer_is(503, NULL, 0, true, "(an empty answer)");
+    /* Control characters are kept (the CLI's text output escapes them); bytes that are not
+     * UTF-8 are written \xNN; a character is not cut. */
+    answer_is(503, "\x1b[2Kok\xff\xc3(\xe2\x82\xac\0z", 14, true,
+              "\x1b[2Kok\\xff\\xc3(\xe2\x82\xac\\x00z");
+    char big[AGENT_WHY_QUOTE + 10];
+    memset(big, 'x', sizeof(big));
+    memcpy(big + AGENT_WHY_QUOTE - 1, "\xe2\x82\xac", 3);
+    char want[AGENT_WHY_QUOTE + 10];
+    memset(want, 'x', AGENT_WHY_QUOTE - 1);
+    strcpy(want + AGENT_WHY_QUOTE - 1, " ...");
+    answer_is(503, big, sizeof(big), true, want);
+    /* Bytes that are not UTF-8 take four each: the line ends where the buffer does, whole. */
+    memset(big, 0xff, sizeof(big));
+    char small[64];
+    assert_true(agent_readyz_answer(503, big, sizeof(big), small, sizeof(small)));
+    assert_string_equal(small, "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff ...");
+    char status[200];
+    snprintf(status, sizeof(status), "{\"kind\":\"Status\",\"message\":\"%s\"}",
+             "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz");
+    assert_false(agent_readyz_answer(503, status, strlen(status), small, sizeof(small)));
+    assert_string_equal(small, "abcdefghijklmnopqrstuvwxyzabcdefghijklmn ... (HTTP 503)");
+    /* The API server's Status: not the agent's words. */
+    const char *st =
+        "{\"kind\":\"Status\",\"message\":\"pods \\\"a\\\" is forbidden\",\"code\":403}";
+    answer_is(403, st, strlen(st), false, "pods \"a\" is forbidden (HTTP 403)");
+    answer_is(503, "{\"kind\":\"Status\"}", 17, false, "(HTTP 503)");
+    answer_is(503, "{\"kind\":\"other\"}", 16, true, "{\"kind\":\"other\"}");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_crashloop),
-        cmocka_unit_test(test_not_started),
-        cmocka_unit_test(test_wrong_types),
-        cmocka_unit_test(test_cut),
+        cmocka_unit_test(test_crashloop),   cmocka_unit_test(test_not_started),
+        cmocka_unit_test(test_wrong_types), cmocka_unit_test(test_cut),
+        cmocka_unit_test(test_readyz_port), cmocka_unit_test(test_readyz_answer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
