@@ -43,10 +43,19 @@
     "                       has --kubearmor-policies=off; read, as said, when they cannot be\n"    \
     "                       listed); on or off when they cannot be read\n"
 
+/* Both commands ask an agent pod that runs but is not Ready for its /readyz. */
+#define READYZ_HELP                                                                                \
+    "      --agent-readyz on|off\n"                                                                \
+    "                       on (default): ask each agent pod that runs but is not Ready for\n"     \
+    "                       the first line of its /readyz, through the API server's pod proxy\n"   \
+    "                       (get on pods/proxy; at most 20 pods, 3 s each, 10 s in all), and\n"    \
+    "                       show it with why the pod is not Ready; off: not asked\n"
+
 static const char *const explain_help =
     "Usage: kubectl kscmp explain pod NAME [-n NAMESPACE] [-o text|json] [--kubeconfig FILE]\n"
     "                                  [--context NAME] [--startup-syscalls auto|none]\n"
-    "                                  [--kubearmor-policies auto|on|off] [--timeout DUR]\n\n"
+    "                                  [--kubearmor-policies auto|on|off] [--timeout DUR]\n"
+    "                                  [--agent-readyz on|off]\n\n"
     "Reads the cluster (nothing is changed) and tells, for each container of the pod, which\n"
     "profile file it uses, the policies that contribute to that file and why (named after the\n"
     "file, selector, cluster policy), the profile they compile to on the pod's node, the\n"
@@ -60,14 +69,14 @@ static const char *const explain_help =
     "      --startup-syscalls auto|none\n"
     "                       the agent's --startup-syscalls (the chart's startupSyscalls):\n"
     "                       auto (default) or none; the profile and the Events it would post\n"
-    "                       are those of an agent run so\n" KUBEARMOR_HELP
+    "                       are those of an agent run so\n" KUBEARMOR_HELP READYZ_HELP
     "      --timeout DUR    give up (exit 1) when the cluster has not answered everything\n"
     "                       asked within DUR (default 2m; N, Ns, Nm, Nh)\n";
 
 static const char *const status_help =
     "Usage: kubectl kscmp status [-A | -n NAMESPACE] [--wait[=DURATION]] [-o text|json]\n"
     "                            [--kubeconfig FILE] [--context NAME] [--timeout DURATION]\n"
-    "                            [--kubearmor-policies auto|on|off]\n\n"
+    "                            [--kubearmor-policies auto|on|off] [--agent-readyz on|off]\n\n"
     "Lists the policies that are not Ready and why, and the pods with kscmp Warning Events\n"
     "(NoPolicy, PolicyInvalid, ProfileRefused, NamespaceUnknown, ProfileStricter while the\n"
     "policies still cause them, ProfileStale while its container has not restarted;\n"
@@ -97,7 +106,7 @@ static const char *const status_help =
     "  -o, --output FMT     text (default) or json\n"
     "      --kubeconfig F   default: $KUBECONFIG, ~/.kube/config, then the pod's service account\n"
     "      --context NAME   a context of the kubeconfig (default: its "
-    "current-context)\n" KUBEARMOR_HELP
+    "current-context)\n" KUBEARMOR_HELP READYZ_HELP
     "      --timeout DUR    give up (exit 1) when the cluster has not answered everything\n"
     "                       asked within DUR, --wait's time added (default 2m; N, Ns, Nm, Nh)\n";
 
@@ -116,6 +125,7 @@ struct copts {
     long wait_s;    /* --wait: at most this long; 0: no waiting */
     long timeout_s; /* --timeout: the whole command, --wait's time added */
     int kubearmor;  /* --kubearmor-policies: 1 on, 0 off, -1 auto (as the agents' DaemonSets) */
+    bool no_readyz; /* --agent-readyz off */
 };
 
 /* A --wait duration: N, Ns, Nm or Nh, above 0 and at most a day; -1 when it is not one. */
@@ -154,6 +164,7 @@ static int parse_copts(const char *cmd, const char *help, bool explain, int argc
         {"wait", optional_argument, NULL, 'w'},
         {"timeout", required_argument, NULL, 'T'},
         {"kubearmor-policies", required_argument, NULL, 'K'},
+        {"agent-readyz", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -210,6 +221,11 @@ static int parse_copts(const char *cmd, const char *help, bool explain, int argc
                 strcmp(optarg, "auto") != 0)
                 return cusage(cmd, "--kubearmor-policies \"%s\": want on, off or auto", optarg);
             o->kubearmor = strcmp(optarg, "auto") == 0 ? -1 : strcmp(optarg, "on") == 0;
+            break;
+        case 'R':
+            if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0)
+                return cusage(cmd, "--agent-readyz \"%s\": want on or off", optarg);
+            o->no_readyz = strcmp(optarg, "off") == 0;
             break;
         case 'h':
             fputs(help, stdout);
@@ -997,7 +1013,7 @@ static char *cluster_only_note(struct world *w, const char *ns, const char *name
     return note;
 }
 
-static int explain_agent(struct world *w, const char *node_name, json_t *node, FILE *t,
+static int explain_agent(struct world *w, const char *node_name, json_t *node, bool readyz, FILE *t,
                          json_t *out);
 static int kubearmor_setting(struct world *w, int flag, struct kerr *err);
 static const char *kubearmor_note(const struct world *w);
@@ -1236,7 +1252,7 @@ int cli_cluster_explain(int argc, char **argv)
     /* The node's agent, when it has none or its pod is known not to be Ready: then the
      * node's files are not written or not kept up to date, whatever follows says. Quiet when
      * the agents cannot be read. */
-    if (node_name && (r = explain_agent(&w, node_name, node, t, out)) < 0)
+    if (node_name && (r = explain_agent(&w, node_name, node, !o.no_readyz, t, out)) < 0)
         return EXIT_INVALID;
     if (kubearmor_note(&w))
         tprintf(t, "  KubeArmorSeccompPolicies: %s\n", kubearmor_note(&w));
@@ -1687,20 +1703,23 @@ struct agent_scan {
     json_t *specs;    /* the pod template spec of each DaemonSet of "daemonSets", in order */
     json_t *nodes;    /* node name -> its agent pods of them (collect_agent_pod()) */
     char *unread;     /* why some agent pods could not be listed (NULL: every one was) */
+    json_t *probe;    /* "ns/name" -> the /readyz port of an agent pod that runs, not Ready */
 };
 
 static void agent_scan_free(struct agent_scan *s)
 {
     json_decref(s->specs);
     json_decref(s->nodes);
+    json_decref(s->probe);
     free(s->unread);
     *s = (struct agent_scan){0};
 }
 
 static int agent_scan_init(struct agent_scan *s, const char *node)
 {
-    *s = (struct agent_scan){.node = node, .specs = json_array(), .nodes = json_object()};
-    return s->specs && s->nodes ? 0 : -ENOMEM;
+    *s = (struct agent_scan){
+        .node = node, .specs = json_array(), .nodes = json_object(), .probe = json_object()};
+    return s->specs && s->nodes && s->probe ? 0 : -ENOMEM;
 }
 
 struct agent_sets {
@@ -1740,6 +1759,7 @@ struct agent_pods {
     size_t not_ready_pods; /* every agent pod not Ready */
     size_t not_ready_off;  /* of them, those on no node yet */
     size_t whys;           /* the whys of not Ready pods kept */
+    json_t *probe;         /* agent_scan's */
 };
 
 /* Whether agent pod a (of collect_agent_pod()) is a node's agent before b: Ready first, then
@@ -1809,9 +1829,17 @@ static int collect_agent_pod(json_t *item, void *userdata)
     char why[AGENT_WHY_QUOTE + 200] = "";
     if (!ready) {
         c->not_ready_pods++;
-        if (c->whys++ < MAX_AGENT_WHYS)
+        if (c->whys++ < MAX_AGENT_WHYS) {
             agent_pod_why(item, why, sizeof(why));
-        else
+            int port = agent_pod_readyz_port(item);
+            const char *pns = str_at(md, "namespace"), *pname = str_at(md, "name");
+            char key[600];
+            /* They go into a request path: valid names only. */
+            if (port && dns_label_valid(pns) && dns_subdomain_valid(pname) &&
+                (size_t)snprintf(key, sizeof(key), "%s/%s", pns, pname) < sizeof(key) &&
+                json_object_set_new(c->probe, key, json_integer(port)) < 0)
+                return -ENOMEM;
+        } else
             snprintf(why, sizeof(why), "not Ready (not read: more than %d agent pods are not)",
                      MAX_AGENT_WHYS);
     }
@@ -1995,7 +2023,8 @@ static int read_agents(struct world *w, json_t *agents, struct agent_scan *scan,
     }
     size_t i;
     json_t *set;
-    struct agent_pods c = {.sets = sets, .not_ready = not_ready, .nodes = scan->nodes};
+    struct agent_pods c = {
+        .sets = sets, .not_ready = not_ready, .nodes = scan->nodes, .probe = scan->probe};
     _cleanup_(json_decrefp) json_t *listed = json_object(); /* namespaces whose pods were */
     if (!listed)
         return -ENOMEM;
@@ -2024,6 +2053,121 @@ static int read_agents(struct world *w, json_t *agents, struct agent_scan *scan,
     if (missing < 0)
         return (int)missing;
     return missing > INT_MAX ? INT_MAX : (int)missing;
+}
+
+/* Agent pods that run but are not Ready are asked for their /readyz (ask_readyz()). */
+#define MAX_READYZ_ASKED 20    /* pods asked, at most (then "N more not asked") */
+#define READYZ_TIMEOUT_MS 3000 /* one request */
+#define READYZ_TOTAL_MS 10000  /* all of them */
+
+/* What the entries of pod key (ns/name) get: its /readyz {code, answer} or {error}, and its
+ * why with it. */
+static json_t *readyz_result(struct world *w, const char *key, int port, json_t *entry, bool *stop,
+                             bool *told)
+{
+    const char *slash = strchr(key, '/');
+    _cleanup_free_ char *path = NULL;
+    if (!slash || asprintf(&path, "/api/v1/namespaces/%.*s/pods/%s:%d/proxy/readyz",
+                           (int)(slash - key), key, slash + 1, port) < 0)
+        return NULL;
+    long code = 0;
+    size_t len = 0;
+    _cleanup_free_ char *body = NULL;
+    struct kerr err = {0};
+    char line[AGENT_WHY_QUOTE + 100];
+    bool agents = false;
+    int r = kube_fetch_raw(w->f, path, READYZ_TIMEOUT_MS, &code, &body, &len, &err);
+    if (r < 0)
+        snprintf(line, sizeof(line), "%s%s", err.msg,
+                 r == -ETIMEDOUT ? " (a NetworkPolicy that keeps the API server from the "
+                                   "agent's port?)"
+                                 : "");
+    else
+        agents = agent_readyz_answer(code, body, len, line, sizeof(line));
+    /* No right to pods/proxy, or no answer in time (a NetworkPolicy that drops what the API
+     * server sends there): the other pods' would fail the same. */
+    *stop |= r == -ETIMEDOUT || r == -EINTR || (!agents && (code == 401 || code == 403));
+    const char *why = str_at(entry, "why");
+    _cleanup_free_ char *new_why = NULL;
+    if (agents)
+        r = strcmp(why, "running, not ready yet") == 0
+                ? asprintf(&new_why, "running, its /readyz answers %ld: %s", code, line)
+                : asprintf(&new_why, "%s; its /readyz answers %ld: %s", why, code, line);
+    else if (!*told)
+        r = asprintf(&new_why, "%s (its /readyz could not be read: %s)", why, line);
+    else
+        r = asprintf(&new_why, "%s", why);
+    if (r < 0)
+        return NULL;
+    *told |= !agents;
+    return agents ? json_pack("{s:{s:I, s:s}, s:s}", "readyz", "code", (json_int_t)code, "answer",
+                              line, "why", new_why)
+                  : json_pack("{s:{s:s}, s:s}", "readyz", "error", line, "why", new_why);
+}
+
+/* Asks each agent pod of the report's entries (agents' notReady, and nodesWithSeveral's pods)
+ * that runs but is not Ready (scan->probe) for its /readyz through the API server's pod
+ * proxy, once each: MAX_READYZ_ASKED of them at most, in READYZ_TOTAL_MS; sets each entry's
+ * readyz and adds what it answered to its why. A failure is said once, in the first pod's
+ * why, and as agents' readyzUnread; after a 401 or 403, or a request that timed out, nothing
+ * more is asked. Counts the pods left out in agents' readyzNotAsked. Never fails the command
+ * (but for memory). */
+static int ask_readyz(struct world *w, json_t *agents, struct agent_scan *scan)
+{
+    _cleanup_(json_decrefp) json_t *entries = json_array(), *done = json_object();
+    if (!entries || !done)
+        return -ENOMEM;
+    size_t i, k;
+    json_t *x, *y;
+    json_array_foreach(json_object_get(agents, "notReady"), i, x)
+    {
+        if (json_array_append(entries, x) < 0)
+            return -ENOMEM;
+    }
+    json_array_foreach(json_object_get(agents, "nodesWithSeveral"), i, x)
+    {
+        json_array_foreach(json_object_get(x, "agents"), k, y)
+        {
+            if (!json_is_true(json_object_get(y, "ready")) && json_array_append(entries, y) < 0)
+                return -ENOMEM;
+        }
+    }
+    uint64_t until = now_ms() + READYZ_TOTAL_MS;
+    size_t asked = 0, not_asked = 0;
+    bool stop = false, told = false;
+    json_t *unread = NULL;
+    json_array_foreach(entries, i, x)
+    {
+        char key[600];
+        snprintf(key, sizeof(key), "%s/%s", str_at(x, "namespace"), str_at(x, "name"));
+        json_t *port = json_object_get(scan->probe, key);
+        if (!port)
+            continue; /* not running (its why says what it does), or not read */
+        json_t *res = json_object_get(done, key);
+        if (!res) {
+            if (stop || asked >= MAX_READYZ_ASKED || now_ms() >= until) {
+                not_asked++;
+                res = json_null();
+            } else {
+                asked++;
+                res = readyz_result(w, key, (int)json_integer_value(port), x, &stop, &told);
+                if (!res)
+                    return -ENOMEM;
+                json_t *err = json_object_get(json_object_get(res, "readyz"), "error");
+                if (err && !unread)
+                    unread = err;
+            }
+            if (json_object_set_new(done, key, res) < 0)
+                return -ENOMEM;
+        }
+        if (json_is_object(res) && json_object_update(x, res) < 0)
+            return -ENOMEM;
+    }
+    return json_object_set_new(agents, "readyzUnread", unread ? json_incref(unread) : json_null()) <
+                       0 ||
+                   set_int(agents, "readyzNotAsked", (json_int_t)not_asked) < 0
+               ? -ENOMEM
+               : 0;
 }
 
 /* Appends to out (size > 0; NUL-terminated, "..." at its end when cut). */
@@ -2097,7 +2241,8 @@ static void print_several(FILE *t, json_t *entry, const char *indent)
  * (agentNotReady: the newest of its pods when none is Ready), and its pods when there are
  * several (agentsOnNode: a rollout, or agents of several DaemonSets). Nothing when the
  * agents cannot be read. */
-static int explain_agent(struct world *w, const char *node_name, json_t *node, FILE *t, json_t *out)
+static int explain_agent(struct world *w, const char *node_name, json_t *node, bool readyz, FILE *t,
+                         json_t *out)
 {
     _cleanup_(json_decrefp) json_t *agents = json_object();
     _cleanup_(agent_scan_free) struct agent_scan scan = {0};
@@ -2107,6 +2252,8 @@ static int explain_agent(struct world *w, const char *node_name, json_t *node, F
     int r = read_agents(w, agents, &scan, &aerr);
     if (r == -ENOMEM)
         return r;
+    if (r >= 0 && readyz && ask_readyz(w, agents, &scan) < 0)
+        return -ENOMEM;
     json_t *sets = json_object_get(agents, "daemonSets");
     if (r >= 0 && json_array_size(sets) && !scan.unread &&
         !json_object_get(scan.nodes, node_name)) {
@@ -2402,6 +2549,10 @@ static void print_agents(json_t *agents, const char *scope)
             tprintf(stdout, "  ... and %lld more nodes\n",
                     (long long)(all - (json_int_t)json_array_size(several)));
     }
+    json_int_t not_asked = json_integer_value(json_object_get(agents, "readyzNotAsked"));
+    if (not_asked > 0)
+        tprintf(stdout, "  (%lld more agent pod%s not Ready: %s /readyz not asked)\n",
+                (long long)not_asked, not_asked == 1 ? "" : "s", not_asked == 1 ? "its" : "their");
     print_agentless(agents, scope);
 }
 
@@ -2553,6 +2704,9 @@ int cli_cluster_status(int argc, char **argv)
             &(struct timespec){.tv_sec = nap_ms / 1000, .tv_nsec = (long)(nap_ms % 1000) * 1000000},
             NULL);
     }
+    /* Once, after any waiting: why the agent pods that run are not Ready. */
+    if (!o.no_readyz && missing != -EACCES && ask_readyz(&w, agents, &scan) < 0)
+        return EXIT_INVALID;
     int agentless_pods = compare_nodes(&w, agents, &scan, ns, &err);
     if (agentless_pods < 0) {
         tprintf(stderr, "kscmp: error: %s\n", err.msg[0] ? err.msg : strerror(-agentless_pods));

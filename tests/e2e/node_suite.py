@@ -836,8 +836,57 @@ def surge_rollout(N, ns):
                f"{name} restarts {restarts}; log: {log[-1500:]}")
         r.step("surge: the change made during the takeover is on disk (mkdir errnoRet 30)", wait_until,
                lambda: mkdir_errno(N, rel) == 30 or (False, f"errnoRet {mkdir_errno(N, rel)}"), 30, rel)
+        surge_standby_refused(N)
     finally:
         strategy(0, "10%")
+
+
+def surge_standby_refused(N):
+    """trial-live49b ROUGH R1: a surge rollout's new agent whose check of the API server fails
+    (its ServiceAccount has no rights) runs, not Ready, its /readyz 503 "standby: not ready:
+    ... (HTTP 403)"; kubectl kscmp status shows that line (read through the API server's pod
+    proxy) beside the pod. The old agent keeps the node; the rights back, the rollout ends."""
+    r = N.r
+    sa = "kscmp-e2e-nopriv"
+    N.apply({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": sa, "namespace": "kscmp-system"}})
+    old = N.agent_pod()["metadata"]["name"]
+
+    def use(account):
+        N.k_ok("-n", "kscmp-system", "patch", "daemonset", "kscmp", "--type=merge", "-p", json.dumps(
+            {"spec": {"template": {"spec": {"serviceAccountName": account}}}}))
+
+    def standby():
+        for p in N.agent_pods():
+            if p["metadata"]["name"] == old or pod_ready(p) or not (p.get("status") or {}).get("podIP"):
+                continue
+            try:
+                st, body = N.agent_get("/readyz", p)
+            except OSError as e:
+                return (False, f"{p['metadata']['name']}: {e}")
+            if st == 503 and body.startswith("standby: not ready: ") and "(HTTP 403)" in body:
+                return p, body.splitlines()[0]
+            return (False, f"{p['metadata']['name']}: {st} {body[:200]}")
+        return (False, "no new agent pod running yet")
+
+    use(sa)
+    try:
+        pod, line = r.step("surge, no rights: the new agent runs, /readyz 503 \"standby: not ready: ... "
+                           "(HTTP 403)\"", wait_until, standby, 90, "the new agent pod to stand by, not ready")
+        name = pod["metadata"]["name"]
+        p = subprocess.run([os.path.join(REPO, "build", "kscmp"), "status", "-A"], capture_output=True,
+                           text=True, timeout=120, env=dict(os.environ, KUBECONFIG=N.env["KUBECONFIG"]))
+        want = f"kscmp-system/{name} (DaemonSet kscmp): not Ready: running, its /readyz answers 503: {line}"
+        r.soft(want in p.stdout, "surge, no rights: kubectl kscmp status shows the new pod's /readyz line",
+               f"want {want!r}; exit {p.returncode}: {p.stdout[-1500:]} {p.stderr[-300:]}")
+        _, a = agents_status(N)
+        got = [x.get("readyz") for s in a.get("nodesWithSeveral") or [] for x in s.get("agents") or []
+               if x.get("name") == name]
+        r.soft(got == [{"code": 503, "answer": line}], "surge, no rights: -o json has it as readyz", str(a)[-1500:])
+    finally:
+        use("kscmp")
+        r.step("surge, no rights: rights back, kubectl rollout status completes", N.k_ok, "-n", "kscmp-system",
+               "rollout", "status", "daemonset/kscmp", "--timeout=90s", timeout=110)
+        N.k("-n", "kscmp-system", "delete", "serviceaccount", sa, "--wait=false")
 
 
 def s_node_guard(N):

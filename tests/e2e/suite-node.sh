@@ -29,7 +29,9 @@
 #                (admission policy off) a cross-namespace reference: the pod waits in
 #                CreateContainerError beside kscmp's Warning Event, and never runs
 #   rollout      the agent's pod deleted, then `kubectl rollout restart`, while pods start: no
-#                profile file disappears or changes, every pod starts
+#                profile file disappears or changes, every pod starts; a surge rollout (the new
+#                agent stands by, takes over); one whose new agent has no rights: it runs, not
+#                Ready, and `kubectl kscmp status` shows its /readyz line (via the pod proxy)
 #   node-guard   the agent's own token (bound to its pod) may add and remove the taint
 #                kscmp.io/agent-not-ready on its Node, and nothing else: no label, no cordon,
 #                no taint on another Node (RBAC + the ValidatingAdmissionPolicy of deploy/)

@@ -6,8 +6,9 @@ the next list, a 500, a body that is not JSON, a slow answer, a watch that ends 
 closely enough for `kscmp agent`: HTTPS (its own CA, written into a kubeconfig with a bearer
 token), paged lists (limit/continue), watches from a resourceVersion with the events since
 then (chunked HTTP/1.1, one JSON event per line), the pods field selector spec.nodeName,
-merge-patches of policy status, Events (create, list by field selector, merge-patch), and
-/readyz. Python 3 standard library and the openssl command.
+merge-patches of policy status, Events (create, list by field selector, merge-patch),
+/readyz, and the pod proxy to a pod's /readyz (GET .../pods/NAME:PORT/proxy/readyz: what
+readyz_of says the pod answers on that port; as the API server, a port number only). Python 3 standard library and the openssl command.
 
 The real API server is tested in tests/e2e; this one only adds the faults.
 """
@@ -83,6 +84,8 @@ class FakeAPI:
         self.requests = []                       # (method, path) in order
         self.faults = {}    # (resource, "list"|"watch") -> dict(mode=..., count=N or None)
         self.readyz = 200
+        # "ns/name" -> (port, code, body bytes): what the pod answers on GET :port/readyz
+        self.readyz_of = {}
         self.token = "fake-token-" + uuid.uuid4().hex
         self.server = None
 
@@ -273,7 +276,8 @@ current-context: fake
 
     def _status(self, h, code, message):
         reason = {404: "NotFound", 410: "Expired", 500: "InternalError", 409: "Conflict",
-                  401: "Unauthorized", 400: "BadRequest"}.get(code, "Unknown")
+                  401: "Unauthorized", 400: "BadRequest", 403: "Forbidden",
+                  503: "ServiceUnavailable"}.get(code, "Unknown")
         self._reply(h, code, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
                               "message": message, "reason": reason, "code": code})
 
@@ -309,6 +313,8 @@ current-context: fake
         if not route:
             return self._status(h, 404, "the server could not find the requested resource")
         res, ns, name, sub = route
+        if method == "GET" and res == "pods" and sub == "proxy":
+            return self._proxy(h, ns, name, u.path)
         if method == "GET" and name is None:
             if query.get("watch", ["0"])[0] in ("1", "true"):
                 return self._watch(h, res, ns, query)
@@ -338,6 +344,30 @@ current-context: fake
             o = self.get(res, f"{ns}/{name}" if ns else name)
             return self._reply(h, 200, o) if o else self._status(h, 404, "not found")
         return self._status(h, 405, "not supported by the fake")
+
+    def _proxy(self, h, ns, name_port, path):
+        """The pod proxy to a pod's /readyz: faults (resource "pods", verb "proxy": "status",
+        "slow"), else what readyz_of says; a port that is not a number is refused (400), as
+        the API server does (it dials PODIP:PORT); a pod that does not answer there is a 503
+        Status, as the API server's "error trying to reach service"."""
+        name, _, port = name_port.partition(":")
+        key = f"{ns}/{name}"
+        f = self._take_fault("pods", "proxy", key)
+        if f and f["mode"] == "slow":
+            time.sleep(f.get("seconds", 5))
+        elif f and f["mode"] == "status":
+            return self._status(h, f.get("status", 500), f.get("message", "refused"))
+        pod = self.get("pods", key)
+        if pod is None:
+            return self._status(h, 404, f'pods "{name}" not found')
+        if not port.isdigit():
+            return self._status(h, 400, "address not allowed")
+        ip = (pod.get("status") or {}).get("podIP", "")
+        want = self.readyz_of.get(key)
+        if not path.endswith("/proxy/readyz") or not want or str(want[0]) != port:
+            return self._status(h, 503, f"error trying to reach service: dial tcp {ip}:{port}: "
+                                        "connect: connection refused")
+        return self._reply(h, want[1], want[2], "text/plain")
 
     def _list(self, h, res, ns, query):
         f = self._take_fault(res, "list")

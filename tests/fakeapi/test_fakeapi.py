@@ -1118,6 +1118,190 @@ class FakeApiTest(unittest.TestCase):
         self.assertNotIn("warning", errs)
 
 
+    # -- trial-live49b ROUGH R1: why an agent pod that runs is not Ready (its /readyz) -----------
+
+    STANDBY_503 = (b"standby: not ready: listing SeccompPolicies as this agent will failed: "
+                   b"/apis/kscmp.io/v1/seccomppolicies?limit=1: seccomppolicies.kscmp.io is "
+                   b"forbidden (HTTP 403)\n")
+
+    def running_agent_pod(self, name, node=NODE, ip="10.0.0.9", ports=None, ds="kscmp",
+                          started="08:10"):
+        """An agent pod of DaemonSet kscmp-system/ds on node that runs and is not Ready (as a
+        standby whose check fails, or an agent not synced yet); its container's ports ports
+        (default: metrics 9750, as the chart's)."""
+        ctr = {"name": "agent", "image": "x",
+               "ports": ports if ports is not None else [
+                   {"name": "metrics", "containerPort": 9750, "protocol": "TCP"}],
+               "readinessProbe": {"httpGet": {"path": "/readyz", "port": "metrics"}}}
+        self.api.put("pods", {
+            "metadata": {"name": name, "namespace": "kscmp-system",
+                         "labels": {"app.kubernetes.io/part-of": "kscmp",
+                                    "app.kubernetes.io/component": "agent"},
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet",
+                                              "name": ds, "uid": f"uid-kscmp-system-{ds}",
+                                              "controller": True}]},
+            "spec": {"nodeName": node, "containers": [
+                {"name": "init-like-sidecar", "image": "y",
+                 "ports": [{"name": "metrics", "containerPort": 1}]}, ctr]},
+            "status": {"phase": "Running", "podIP": ip,
+                       "startTime": f"2026-12-07T{started}:00Z",
+                       "conditions": [{"type": "Ready", "status": "False"}],
+                       "containerStatuses": [{"name": "agent", "ready": False, "restartCount": 0,
+                                              "state": {"running": {}}}]}})
+
+    def proxied(self):
+        with self.api.lock:
+            return [p for m, p in self.api.requests if m == "GET" and "/proxy/" in p]
+
+    def test_30_cli_readyz_of_a_standby(self):
+        """trial-live49b ROUGH R1: a surge rollout's new agent pod runs, not Ready, because its
+        standby's check of the API server fails: status and explain pod show the first line
+        of its /readyz (read through the API server's pod proxy, on the number of its port
+        named metrics), -o json has it as readyz; --agent-readyz=off asks nothing. A pod that
+        does not run (crash-looping) is not asked."""
+        self.agent_world((("kscmp-system", "kscmp-old", "kscmp", True, "08:00"),))
+        self.running_agent_pod("kscmp-new")
+        self.api.readyz_of["kscmp-system/kscmp-new"] = (9750, 503, self.STANDBY_503)
+        line = self.STANDBY_503.decode().rstrip("\n")
+        p = self.cli("status", "-A")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("    kscmp-system/kscmp-new (DaemonSet kscmp): not Ready: running, its "
+                      "/readyz answers 503: " + line + "\n", p.stdout)
+        self.assertEqual(self.proxied(),
+                         ["/api/v1/namespaces/kscmp-system/pods/kscmp-new:9750/proxy/readyz"])
+        self.assertNotIn("could not be read", p.stdout)
+        j = json.loads(self.cli("status", "-A", "-o", "json").stdout)
+        a = j["agents"]
+        new = [x for x in a["nodesWithSeveral"][0]["agents"] if x["name"] == "kscmp-new"][0]
+        self.assertEqual(new["readyz"], {"code": 503, "answer": line})
+        self.assertIn(line, new["why"])
+        self.assertEqual((a["readyzUnread"], a["readyzNotAsked"]), (None, 0))
+        p = self.cli("explain", "pod", "web-1", "-n", "demo")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("  kscmp-system/kscmp-new (DaemonSet kscmp): not Ready: running, its "
+                      "/readyz answers 503: " + line + "\n", p.stdout.split("Containers:")[0])
+        j = json.loads(self.cli("explain", "pod", "web-1", "-n", "demo", "-o", "json").stdout)
+        self.assertEqual([x.get("readyz") for x in j["agentsOnNode"]["agents"]
+                          if x["name"] == "kscmp-new"], [{"code": 503, "answer": line}])
+        # Off: not asked, the pod's state alone.
+        n = len(self.proxied())
+        p = self.cli("status", "-A", "--agent-readyz=off")
+        self.assertIn("(DaemonSet kscmp): not Ready: running, not ready yet\n", p.stdout)
+        j = json.loads(self.cli("status", "-A", "--agent-readyz", "off", "-o", "json").stdout)
+        self.assertNotIn("readyzNotAsked", j["agents"])
+        p = self.cli("explain", "pod", "web-1", "-n", "demo", "--agent-readyz=off")
+        self.assertIn("not Ready: running, not ready yet\n", p.stdout)
+        self.assertEqual(len(self.proxied()), n)
+        p = self.cli("status", "-A", "--agent-readyz=maybe")
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn('--agent-readyz "maybe": want on or off', p.stderr)
+        # Crash-looping: its why is its exit, nothing is asked.
+        self.agent_pod("kscmp-system", "kscmp-new", "kscmp", False, "08:10")
+        p = self.cli("status", "-A")
+        self.assertIn("not Ready: CrashLoopBackOff", p.stdout)
+        self.assertEqual(len(self.proxied()), n)
+
+    def test_30b_cli_readyz_unread_said_once(self):
+        """No right to pods/proxy (403): said once in the report, nothing more asked (counted
+        as not asked), and not an error by itself (exit 0: a rollout is no problem). Another
+        failure (the pod does not answer on that port: the API server's 503 Status, not the
+        agent's words): said once too, each pod asked."""
+        self.agent_world((("kscmp-system", "kscmp-old", "kscmp", True, "08:00"),))
+        self.running_agent_pod("kscmp-new1", started="08:10")
+        self.running_agent_pod("kscmp-new2", started="08:11")
+        for name in ("kscmp-new1", "kscmp-new2"):
+            self.api.readyz_of["kscmp-system/" + name] = (9750, 503, self.STANDBY_503)
+        forbidden = ('pods "kscmp-new2" is forbidden: User "owner" cannot get resource '
+                     '"pods/proxy" in API group "" in the namespace "kscmp-system"')
+        self.api.fault("pods", "proxy", "status", status=403, message=forbidden)
+        p = self.cli("status", "-A")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        said = f"(its /readyz could not be read: {forbidden} (HTTP 403))"
+        self.assertEqual(p.stdout.count("could not be read"), 1, p.stdout)
+        self.assertIn(said, p.stdout)
+        self.assertEqual(p.stdout.count("not Ready: running, not ready yet"), 2, p.stdout)
+        self.assertEqual(len(self.proxied()), 1)
+        self.assertIn("  (1 more agent pod not Ready: its /readyz not asked)\n", p.stdout)
+        j = json.loads(self.cli("status", "-A", "-o", "json").stdout)
+        self.assertEqual(j["agents"]["readyzUnread"], f"{forbidden} (HTTP 403)")
+        self.assertEqual(j["agents"]["readyzNotAsked"], 1)
+        # The pods do not answer on 9750 (their agents listen elsewhere): both asked, said once.
+        self.api.clear_fault("pods", "proxy")
+        for name in ("kscmp-new1", "kscmp-new2"):
+            self.api.readyz_of["kscmp-system/" + name] = (9751, 503, self.STANDBY_503)
+        n = len(self.proxied())
+        p = self.cli("status", "-A")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(p.stdout.count("could not be read"), 1, p.stdout)
+        self.assertIn("(its /readyz could not be read: error trying to reach service: dial tcp "
+                      "10.0.0.9:9750: connect: connection refused (HTTP 503))", p.stdout)
+        self.assertNotIn("standby: not ready", p.stdout)
+        self.assertEqual(len(self.proxied()), n + 2)
+        self.assertNotIn("not asked", p.stdout)
+
+    def test_30c_cli_readyz_control_characters_escaped(self):
+        """What a pod's /readyz says is outside input: its control characters are shown
+        escaped in text (as every other string from the cluster), exact in -o json; only its
+        first line, bounded."""
+        self.agent_world(())
+        self.running_agent_pod("kscmp-a")
+        body = b"not ready: \x1b[2K\x1b[1AOK\x07 " + b"y" * 600 + b"\nsecond line\n"
+        self.api.readyz_of["kscmp-system/kscmp-a"] = (9750, 503, body)
+        p = self.cli("status", "-A")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertNotIn("\x1b", p.stdout)
+        self.assertNotIn("\x07", p.stdout)
+        self.assertIn("  kscmp-system/kscmp-a on node node-a: running, its /readyz answers 503: "
+                      "not ready: \\x1b[2K\\x1b[1AOK\\x07 yyy", p.stdout)
+        self.assertNotIn("second line", p.stdout)
+        j = json.loads(self.cli("status", "-A", "-o", "json").stdout)
+        answer = j["agents"]["notReady"][0]["readyz"]["answer"]
+        self.assertTrue(answer.startswith("not ready: \x1b[2K\x1b[1AOK\x07 yyy"), answer)
+        self.assertTrue(answer.endswith("y ..."), answer)
+        self.assertLess(len(answer), 420)
+
+    def test_30d_cli_readyz_bounded(self):
+        """At most 20 pods are asked, the rest counted ("N more ... not asked"); answers that
+        take long: none asked after 10 s in all; a proxy that does not answer (a NetworkPolicy
+        that drops the API server's packets): given up after 3 s, said once, and no more
+        asked."""
+        self.agent_world(())
+        for i in range(25):
+            node = f"node-{i:02d}"
+            self.api.put("nodes", {"metadata": {"name": node}, "status": {"conditions": [
+                {"type": "Ready", "status": "True"}]}})
+            self.running_agent_pod(f"kscmp-{i:02d}", node=node, ip=f"10.0.1.{i + 1}")
+            self.api.readyz_of[f"kscmp-system/kscmp-{i:02d}"] = (9750, 503, b"not ready: x\n")
+        p = self.cli("status", "-A")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertEqual(len(self.proxied()), 20)
+        self.assertEqual(p.stdout.count("its /readyz answers 503: not ready: x"), 20, p.stdout)
+        self.assertIn("  (5 more agent pods not Ready: their /readyz not asked)\n", p.stdout)
+        j = json.loads(self.cli("status", "-A", "-o", "json").stdout)
+        self.assertEqual(j["agents"]["readyzNotAsked"], 5)
+        # Each answer after 1.9 s: those asked in the first 10 s only.
+        self.api.fault("pods", "proxy", "slow", seconds=1.9)
+        n = len(self.proxied())
+        p = self.cli("status", "-A")
+        asked = len(self.proxied()) - n
+        self.assertIn(asked, (5, 6), p.stdout)
+        self.assertEqual(p.stdout.count("its /readyz answers 503: not ready: x"), asked, p.stdout)
+        self.assertIn(f"  ({25 - asked} more agent pods not Ready: their /readyz not asked)\n",
+                      p.stdout)
+        # No answer: the first request given up after 3 s, said once, no other asked.
+        self.api.fault("pods", "proxy", "slow", seconds=6)
+        n = len(self.proxied())
+        t0 = time.monotonic()
+        p = self.cli("status", "-A")
+        took = time.monotonic() - t0
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertLess(took, 8, p.stdout)
+        self.assertEqual(len(self.proxied()) - n, 1)
+        self.assertEqual(p.stdout.count("could not be read"), 1, p.stdout)
+        self.assertIn("no complete answer in 3 s (a NetworkPolicy that keeps the API server "
+                      "from the agent's port?))", p.stdout)
+        self.assertIn("  (24 more agent pods not Ready: their /readyz not asked)\n", p.stdout)
+
     # -- the standby's check of the API server (trial-live49 BUG 1's rest) ----------------------
 
     PREFLIGHT = "/apis/kscmp.io/v1/seccomppolicies?limit=1"
