@@ -91,7 +91,8 @@ struct metrics {
     double hist_sum;
     uint64_t hist_count;
     uint64_t heartbeat_ms;
-    char standby_problem[512]; /* metrics_set_standby_problem(); "" when none */
+    char standby_problem[METRICS_STANDBY_PROBLEM_MAX]; /* metrics_set_standby_problem(); "" when
+                                                          none */
 };
 
 static uint64_t mono_ms(void)

@@ -76,6 +76,9 @@ bool metrics_standby(struct metrics *m, char *why, size_t size);
  * failed; why is written into the standby's /readyz 503 "standby: not ready: ..."), or NULL
  * once it is. metrics_standby() copies it into why (size bytes; "" when none). */
 void metrics_set_standby_problem(struct metrics *m, const char *why);
+/* The longest problem kept (longer ones are cut), its NUL included: a list of rights that the
+ * API server refuses fits. */
+#define METRICS_STANDBY_PROBLEM_MAX 1280
 
 /* The event loop's heartbeat: the loop calls metrics_heartbeat() every second; the health
  * endpoint asks how old the last one is (milliseconds; from metrics_new() on). */

@@ -622,6 +622,11 @@ const char *kube_server(const struct kube *k)
     return k->cfg->server;
 }
 
+const struct kube_config *kube_config_of(const struct kube *k)
+{
+    return k->cfg;
+}
+
 void kube_status_message(const char *body, char *buf, size_t len)
 {
     json_t *j = body ? json_loads(body, 0, NULL) : NULL;

@@ -39,6 +39,9 @@ void kube_cancel(struct kube_req *r);
 
 const char *kube_server(const struct kube *k);
 
+/* The configuration k was made with (kube_config_dup() it to make another client). */
+const struct kube_config *kube_config_of(const struct kube *k);
+
 /* k as a transport (transport.h): what kube_source gives its reflectors, status writes and
  * Events. */
 struct kube_transport kube_transport(struct kube *k);

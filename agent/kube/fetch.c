@@ -110,6 +110,8 @@ const char *kube_fetch_namespace(const struct kube_fetch *f)
 
 struct answer {
     struct kube_fetch *f;
+    size_t *pending; /* answers still to come: the loop stops at 0 */
+    struct kube_req *req;
     bool done;
     long status;
     char *body;
@@ -125,19 +127,25 @@ static void on_done(long status, const char *body, size_t len, const char *error
     a->body = body ? strndup(body, len) : NULL;
     a->len = len;
     a->error = error ? strdup(error) : NULL;
-    evloop_quit(a->f->l, 0);
+    if (--*a->pending == 0)
+        evloop_quit(a->f->l, 0);
 }
 
 static void on_deadline(struct evtimer *t, void *userdata)
 {
-    struct answer *a = userdata;
-    evloop_quit(a->f->l, -ETIMEDOUT);
+    struct kube_fetch *f = userdata;
+    evloop_quit(f->l, -ETIMEDOUT);
 }
 
-int kube_fetch_raw(struct kube_fetch *f, const char *path, unsigned timeout_ms, long *status,
-                   char **body, size_t *len, struct kerr *err)
+/* Sends the n requests (method to path; body i when bodies) at once and runs the loop until
+ * every answer came, timeout_ms (or the command's deadline, if sooner) passed or the stop fd
+ * became readable. 0 once all came (each answer's status still to be read); else a negative
+ * errno with err, every request given up. The answers' body and error are the caller's to
+ * free. */
+static int run_requests(struct kube_fetch *f, const char *method, const char *path,
+                        const char *const *bodies, size_t n, unsigned timeout_ms,
+                        struct answer *ans, struct kerr *err)
 {
-    struct answer a = {.f = f};
     uint64_t left_ms = timeout_ms;
     bool command_deadline = false;
     if (f->deadline_ms) {
@@ -150,41 +158,68 @@ int kube_fetch_raw(struct kube_fetch *f, const char *path, unsigned timeout_ms, 
         left_ms = command_deadline ? f->deadline_ms - now : left_ms;
     }
     _cleanup_(evtimer_freep) struct evtimer *deadline = NULL;
-    int r = evtimer_new(f->l, on_deadline, &a, &deadline);
+    int r = evtimer_new(f->l, on_deadline, f, &deadline);
     if (r < 0)
         return r;
-    struct kube_req *req = NULL;
-    struct kube_req_ops ops = {.done = on_done, .userdata = &a};
-    if ((r = kube_request(f->k, "GET", path, NULL, NULL, false, &ops, &req)) < 0)
-        return kerr_set(err, r, "GET %s: %s", path, strerror(-r));
-    evtimer_arm(deadline, left_ms);
-    r = evloop_run(f->l);
-    if (!a.done) {
-        kube_cancel(req);
-        if (r == -EINTR)
-            return kerr_set(err, -EINTR, "%s%s: given up: a signal came", kube_server(f->k), path);
-        if (command_deadline)
-            return kerr_set(err, -ETIMEDOUT,
-                            "%s%s: no complete answer when the command's time was up (%u s; "
-                            "--timeout)",
-                            kube_server(f->k), path, f->deadline_s);
-        return kerr_set(err, -ETIMEDOUT, "%s%s: no complete answer in %.3g s", kube_server(f->k),
-                        path, timeout_ms / 1000.0);
+    size_t pending = n, sent = 0;
+    for (; sent < n; sent++) {
+        ans[sent] = (struct answer){.f = f, .pending = &pending};
+        struct kube_req_ops ops = {.done = on_done, .userdata = &ans[sent]};
+        if ((r = kube_request(f->k, method, path, bodies ? "application/json" : NULL,
+                              bodies ? bodies[sent] : NULL, false, &ops, &ans[sent].req)) < 0)
+            break;
     }
-    _cleanup_free_ char *error = a.error;
-    if (a.status == 0 || (error && a.status >= 200 && a.status < 300)) {
+    if (r == 0) {
+        evtimer_arm(deadline, left_ms);
+        r = evloop_run(f->l);
+        if (r == 0 && pending == 0)
+            return 0;
+    }
+    for (size_t i = 0; i < sent; i++)
+        if (!ans[i].done)
+            kube_cancel(ans[i].req);
+    if (sent < n)
+        return kerr_set(err, r, "%s %s: %s", method, path, strerror(-r));
+    if (r == -EINTR)
+        return kerr_set(err, -EINTR, "%s%s: given up: a signal came", kube_server(f->k), path);
+    if (command_deadline)
+        return kerr_set(err, -ETIMEDOUT,
+                        "%s%s: no complete answer when the command's time was up (%u s; "
+                        "--timeout)",
+                        kube_server(f->k), path, f->deadline_s);
+    return kerr_set(err, -ETIMEDOUT, "%s%s: no complete answer in %.3g s", kube_server(f->k), path,
+                    timeout_ms / 1000.0);
+}
+
+static void answers_clear(struct answer *ans, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(ans[i].body);
+        free(ans[i].error);
+    }
+}
+
+int kube_fetch_raw(struct kube_fetch *f, const char *path, unsigned timeout_ms, long *status,
+                   char **body, size_t *len, struct kerr *err)
+{
+    struct answer a = {0};
+    int r = run_requests(f, "GET", path, NULL, 1, timeout_ms, &a, err);
+    if (r < 0)
+        return r;
+    if (a.status == 0 || (a.error && a.status >= 200 && a.status < 300)) {
         /* No answer; or the head came, then the transfer failed (the connection cut): not
          * the server's JSON at fault, and what was read is not taken, even when it reads as
          * JSON. */
         r = a.status == 0 ? kerr_set(err, -EIO, "%s%s: %s", kube_server(f->k), path,
-                                     error ? error : "no answer")
+                                     a.error ? a.error : "no answer")
                           : kerr_set(err, -EIO,
                                      "%s%s: the answer was cut short: %s (HTTP %ld, %zu bytes "
                                      "read)",
-                                     kube_server(f->k), path, error, a.status, a.len);
-        free(a.body);
+                                     kube_server(f->k), path, a.error, a.status, a.len);
+        answers_clear(&a, 1);
         return r;
     }
+    free(a.error);
     if (!a.body && !(a.body = strdup("")))
         return -ENOMEM;
     *status = a.status;
@@ -193,35 +228,69 @@ int kube_fetch_raw(struct kube_fetch *f, const char *path, unsigned timeout_ms, 
     return 0;
 }
 
-int kube_fetch_json(struct kube_fetch *f, const char *path, json_t **ret, struct kerr *err)
+/* One answer that came, as kube_fetch_json() tells it. */
+static int read_answer(struct kube_fetch *f, const char *path, const struct answer *a, json_t **ret,
+                       struct kerr *err)
 {
-    long status = 0;
-    size_t len = 0;
-    _cleanup_free_ char *body = NULL;
-    int r = kube_fetch_raw(f, path, FETCH_DEADLINE_MS, &status, &body, &len, err);
-    if (r < 0)
-        return r;
     char msg[400];
-    if (status == 404) {
-        kube_status_message(body, msg, sizeof(msg));
+    if (a->status == 0)
+        return kerr_set(err, -EIO, "%s%s: %s", kube_server(f->k), path,
+                        a->error ? a->error : "no answer");
+    if (a->status == 404) {
+        kube_status_message(a->body, msg, sizeof(msg));
         return kerr_set(err, -ENOENT, "%s: %s", path, msg);
     }
-    if (status == 401 || status == 403) {
-        kube_status_message(body, msg, sizeof(msg));
-        return kerr_set(err, -EACCES, "%s: %s (HTTP %ld)", path, msg, status);
+    if (a->status == 401 || a->status == 403) {
+        kube_status_message(a->body, msg, sizeof(msg));
+        return kerr_set(err, -EACCES, "%s: %s (HTTP %ld)", path, msg, a->status);
     }
-    if (status == 413)
+    if (a->status == 413)
         return kerr_set(err, -EFBIG, "%s: the answer is larger than %u bytes", path, KUBE_MAX_BODY);
-    if (status < 200 || status >= 300) {
-        kube_status_message(body, msg, sizeof(msg));
-        return kerr_set(err, -EIO, "%s: HTTP %ld: %s", path, status, msg);
+    if (a->status < 200 || a->status >= 300) {
+        kube_status_message(a->body, msg, sizeof(msg));
+        return kerr_set(err, -EIO, "%s: HTTP %ld: %s", path, a->status, msg);
     }
+    /* The head came, then the transfer failed (the connection cut): not the server's JSON
+     * at fault, and what was read is not taken, even when it reads as JSON. */
+    if (a->error)
+        return kerr_set(err, -EIO, "%s%s: the answer was cut short: %s (HTTP %ld, %zu bytes read)",
+                        kube_server(f->k), path, a->error, a->status, a->len);
     json_error_t jerr;
-    json_t *j = json_loadb(body, len, 0, &jerr);
+    json_t *j = json_loadb(a->body ? a->body : "", a->len, 0, &jerr);
     if (!j)
         return kerr_set(err, -EBADMSG, "%s: the answer is not JSON: %s", path, jerr.text);
     *ret = j;
     return 0;
+}
+
+int kube_fetch_json(struct kube_fetch *f, const char *path, json_t **ret, struct kerr *err)
+{
+    struct answer a = {0};
+    int r = run_requests(f, "GET", path, NULL, 1, FETCH_DEADLINE_MS, &a, err);
+    if (r == 0)
+        r = read_answer(f, path, &a, ret, err);
+    answers_clear(&a, 1);
+    return r;
+}
+
+int kube_fetch_post_all(struct kube_fetch *f, const char *path, const char *const *bodies, size_t n,
+                        json_t **rets, struct kerr *err)
+{
+    if (n == 0 || n > KUBE_FETCH_MAX_POSTS)
+        return kerr_set(err, -EINVAL, "POST %s: %zu requests at once (1 to %d)", path, n,
+                        KUBE_FETCH_MAX_POSTS);
+    struct answer ans[KUBE_FETCH_MAX_POSTS] = {0};
+    int r = run_requests(f, "POST", path, bodies, n, FETCH_DEADLINE_MS, ans, err);
+    size_t got = 0;
+    while (r == 0 && got < n && (r = read_answer(f, path, &ans[got], &rets[got], err)) == 0)
+        got++;
+    if (r < 0) /* all or none */
+        for (size_t i = 0; i < got; i++) {
+            json_decref(rets[i]);
+            rets[i] = NULL;
+        }
+    answers_clear(ans, n);
+    return r;
 }
 
 int kube_fetch_list(struct kube_fetch *f, const char *path, size_t max_items,

@@ -3,7 +3,7 @@
  * Owns: running the agent's client (client.h: same kubeconfig handling, TLS always verified,
  * token re-read after a 401) on a private event loop until one GET is answered, with an
  * overall deadline; and paginated lists (limit/continue) handed over item by item. Nothing
- * here writes to the cluster.
+ * here writes to the cluster: its only POSTs are reviews, which store nothing.
  */
 #ifndef KSCMP_FETCH_H
 #define KSCMP_FETCH_H
@@ -50,6 +50,17 @@ int kube_fetch_json(struct kube_fetch *f, const char *path, json_t **ret, struct
  * connection, timeout, the transfer cut short), err saying why. */
 int kube_fetch_raw(struct kube_fetch *f, const char *path, unsigned timeout_ms, long *status,
                    char **body, size_t *len, struct kerr *err);
+
+/* The most requests kube_fetch_post_all() sends at once. */
+#define KUBE_FETCH_MAX_POSTS 32
+
+/* POSTs each of bodies[0..n) (JSON; n from 1 to KUBE_FETCH_MAX_POSTS) to path, all at once,
+ * and waits for every answer (the deadline and the stop fd as kube_fetch_json()): 0 with
+ * rets[i] the decoded answer to bodies[i]; else the first failure in the order of bodies, as
+ * kube_fetch_json() tells it, and no rets[] set. Such a POST creates nothing that stays: it
+ * is for reviews (SelfSubjectAccessReviews), whose answer is all there is. */
+int kube_fetch_post_all(struct kube_fetch *f, const char *path, const char *const *bodies, size_t n,
+                        json_t **rets, struct kerr *err);
 
 /* Lists path (a collection, query allowed) page by page and calls cb for every item; a
  * negative cb result stops. -ENOENT on 404 (an API the cluster does not serve). At most

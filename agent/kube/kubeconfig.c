@@ -35,6 +35,22 @@ void kube_config_free(struct kube_config *c)
     free(c);
 }
 
+struct kube_config *kube_config_dup(const struct kube_config *c)
+{
+    _cleanup_(kube_config_freep) struct kube_config *d = calloc(1, sizeof(*d));
+    if (!d)
+        return NULL;
+    const char *const from[] = {c->server,   c->ca_file,  c->ca_data, c->cert_file,  c->cert_data,
+                                c->key_file, c->key_data, c->token,   c->token_file, c->namespace};
+    char **const to[] = {&d->server,   &d->ca_file,  &d->ca_data, &d->cert_file,  &d->cert_data,
+                         &d->key_file, &d->key_data, &d->token,   &d->token_file, &d->namespace};
+    _Static_assert(sizeof(from) / sizeof(*from) == sizeof(to) / sizeof(*to), "every field");
+    for (size_t i = 0; i < sizeof(from) / sizeof(*from); i++)
+        if (from[i] && !(*to[i] = strdup(from[i])))
+            return NULL;
+    return TAKE_PTR(d);
+}
+
 static const char *str_of(const struct ynode *n)
 {
     return n && n->kind == YN_SCALAR && n->stype == YS_STR ? n->str : NULL;

@@ -30,6 +30,9 @@ struct kube_config {
 void kube_config_free(struct kube_config *c);
 DEFINE_CLEANUP_FUNC(struct kube_config, kube_config_free)
 
+/* A copy of c (every string duplicated), or NULL when out of memory. */
+struct kube_config *kube_config_dup(const struct kube_config *c);
+
 /* Decodes a kubeconfig document (YAML or JSON). base_dir resolves relative file paths.
  * context: NULL for current-context. */
 int kubeconfig_parse(const char *buf, size_t len, const char *name, const char *base_dir,

@@ -20,6 +20,7 @@
 #include "program/cli.h"
 #include "engine/engine.h"
 #include "base/evloop.h"
+#include "kube/access_review.h"
 #include "kube/client.h"
 #include "kube/fetch.h"
 #include "kube/kube_source.h"
@@ -66,11 +67,12 @@ struct agent {
     int seccomp_fd; /* the seccomp folder when it is a mount itself (O_PATH), else -1 */
     bool mount_unread_told;
     struct evtimer *place_timer;
-    const char *kubeconfig; /* --kubeconfig, or NULL (kube_config_load() resolves it) */
     /* A standby's check of the API server (preflight()): its client until it passed, whether
-     * it did, when it is asked again and when a failure was last logged (0: never). */
+     * it did, when it is asked again and when a failure was last logged (0: never); the rights
+     * it asks for (the flags' and the node's). */
     struct kube_fetch *preflight;
     bool preflight_ok;
+    struct access_needs needs;
     uint64_t stall_ms; /* --stall-timeout: a preflight takes at most half of it */
     uint64_t preflight_next_us, preflight_told_us;
 };
@@ -168,7 +170,8 @@ static const char *const agent_help =
     "One agent per kubelet root: one that finds another holding it stands by (writing\n"
     "nothing; /readyz 200 \"standby\", kscmp_standby 1) and takes over once that one exits;\n"
     "against an API server, /readyz answers 503 \"standby: not ready: ...\" until a list of\n"
-    "SeccompPolicies with this agent's configuration passes (asked every 5 s).\n"
+    "SeccompPolicies with this agent's configuration passes and the server grants every\n"
+    "right these flags need (SelfSubjectAccessReviews; asked every 5 s).\n"
     "--once waits up to 20 s for it, then exits 1.\n";
 
 /* Pod Events, deduplicated (one per pod, reason and cause); in --local mode they are logged. */
@@ -673,11 +676,17 @@ static void holder_text(struct agent *a, char *buf, size_t size)
 
 /* What only the API server can tell a standby before it takes over, asked as the agent will
  * ask it: that the server answers, takes the agent's credentials, lets it list SeccompPolicies
- * in all namespaces (RBAC) and serves them (the CRDs installed). One read-only list of one
- * item, with the agent's kubeconfig as kube_config_load() resolves it, on a client of its own
- * (kube_fetch: the agent's loop must not turn while it stands by), at most PREFLIGHT_DEADLINE_S
- * and given up at a signal. Until it passes, /readyz answers 503 "standby: not ready: ..." so
- * that a surge rollout waits, the old agent still working, and the log says why at the first
+ * in all namespaces (RBAC) and serves them (the CRDs installed); then, once that list passed,
+ * that it grants every other right this agent's flags need (access_review.h: one
+ * SelfSubjectAccessReview each, sent at once). A server that does not serve the reviews
+ * (404: authorization.k8s.io turned off, which no cluster this runs on should do) does not
+ * block: it is told once, and the list alone is the check, as before the reviews; an admin
+ * would not expect a rollout to wait for good on a check the cluster cannot answer. Any other
+ * failure of the reviews (403, 5xx, no answer) blocks as the list's does. On a client of its
+ * own (kube_fetch: the agent's loop must not turn while it stands by) made from a copy of the
+ * agent's configuration (loaded once), the whole check within PREFLIGHT_DEADLINE_S and given
+ * up at a signal. Until it passes, /readyz answers 503 "standby: not ready: ..." so that a
+ * surge rollout waits, the old agent still working, and the log says why at the first
  * failure, then at most every minute. 0 once passed; -EINTR when a signal came (the caller
  * reads it); else a negative errno, asked again PREFLIGHT_EVERY_MS later. */
 static int preflight(struct agent *a)
@@ -685,15 +694,13 @@ static int preflight(struct agent *a)
     struct kerr err = {0};
     int r = 0;
     if (!a->preflight) {
-        struct kube_config *cfg = NULL;
-        r = kube_config_load(a->kubeconfig, &cfg, &err);
-        if (r == 0)
-            r = kube_fetch_new_config(cfg, &a->preflight, &err);
+        struct kube_config *cfg = kube_config_dup(kube_config_of(a->kube));
+        r = cfg ? kube_fetch_new_config(cfg, &a->preflight, &err) : -ENOMEM;
         if (r == 0 && (r = kube_fetch_stop_on(a->preflight, a->sigfd)) < 0)
             kerr_set(&err, r, "signalfd: %s", strerror(-r));
     }
     /* The heartbeat does not beat while it waits: half of --stall-timeout at most, so that
-     * /healthz does not fail meanwhile. */
+     * /healthz does not fail meanwhile. The list and the reviews share it. */
     unsigned deadline_s = PREFLIGHT_DEADLINE_S;
     if (a->stall_ms && a->stall_ms / 2000 < deadline_s)
         deadline_s = a->stall_ms >= 2000 ? (unsigned)(a->stall_ms / 2000) : 1;
@@ -707,6 +714,22 @@ static int preflight(struct agent *a)
     if (r == 0 && !json_is_array(json_object_get(j, "items")))
         r = kerr_set(&err, -EPROTO, "%s: the answer is not a list", PREFLIGHT_PATH);
     json_decref(j);
+    const char *what = "listing SeccompPolicies as this agent will failed";
+    if (r == 0) {
+        r = access_check(a->preflight, &a->needs, &err);
+        what = r == -EACCES ? "the API server denies this agent rights it needs (RBAC)"
+                            : "asking the API server for this agent's rights failed";
+        if (r == -ETIMEDOUT)
+            kerr_set(&err, r, "%s: no complete answer in %u s (with the list before them)",
+                     ACCESS_REVIEWS_PATH, deadline_s);
+        if (r == -ENOENT) {
+            log_warning("%s: the API server does not serve SelfSubjectAccessReviews (%s): this "
+                        "agent's rights other than listing SeccompPolicies are not checked "
+                        "before it takes over",
+                        store_path(a->store), err.msg);
+            r = 0;
+        }
+    }
     if (r == -EINTR)
         return r;
     uint64_t now = now_us();
@@ -717,9 +740,8 @@ static int preflight(struct agent *a)
         a->preflight = NULL;
         return 0;
     }
-    char why[400];
-    snprintf(why, sizeof(why), "listing SeccompPolicies as this agent will failed: %s",
-             err.msg[0] ? err.msg : strerror(-r));
+    char why[METRICS_STANDBY_PROBLEM_MAX];
+    snprintf(why, sizeof(why), "%s: %s", what, err.msg[0] ? err.msg : strerror(-r));
     metrics_set_standby_problem(a->m, why);
     if (!a->preflight_told_us || now - a->preflight_told_us >= PREFLIGHT_LOG_EVERY_US) {
         log_warning("%s: another kscmp agent holds the folder's lock: standing by, not ready to "
@@ -762,7 +784,6 @@ static int standby(struct agent *a, struct kerr *err)
     bool check = !a->local_dir; /* against an API server */
     if (!check || a->preflight_ok)
         log_standing_by(a, holder);
-    metrics_set(a->m, G_STANDBY, 1);
     uint64_t every_us = standby_remind_ms() * 1000;
     uint64_t start = now_us(), remind = start + every_us;
     for (;;) {
@@ -790,8 +811,9 @@ static int standby(struct agent *a, struct kerr *err)
         uint64_t now = now_us();
         if (check && !a->preflight_ok && now >= a->preflight_next_us) {
             if (preflight(a) == 0) {
-                log_info("%s: the API server accepts this agent now (%s)", store_path(a->store),
-                         PREFLIGHT_PATH);
+                log_info("%s: the API server accepts this agent now (its list of "
+                         "SeccompPolicies, its rights)",
+                         store_path(a->store));
                 holder_text(a, holder, sizeof(holder));
                 log_standing_by(a, holder);
             }
@@ -811,7 +833,7 @@ static int standby(struct agent *a, struct kerr *err)
     metrics_set(a->m, G_STANDBY, 0);
     double secs = (double)(now_us() - start) / 1e6;
     if (check && !a->preflight_ok) {
-        char why[520];
+        char why[METRICS_STANDBY_PROBLEM_MAX];
         metrics_standby(a->m, why, sizeof(why));
         log_warning("%s: the lock is free after %.1f s standing by: taking over, although the "
                     "API server did not accept this agent (%s): the old agent is gone, and the "
@@ -841,6 +863,8 @@ static int go_live(struct agent *a, bool held, const char *metrics_addr, uint64_
     struct kerr err = {0};
     a->stall_ms = stall_ms;
     if (held) {
+        /* Set before /readyz is served (its first answer says standby), and kept while
+         * standby() waits. */
         metrics_set(a->m, G_STANDBY, 1);
         /* Asked before /readyz is served: its first answer already says how that went. */
         if (!a->local_dir) {
@@ -1144,7 +1168,12 @@ int agent_main(int argc, char **argv)
         return EXIT_INVALID;
     }
     if (!local) {
-        a.kubeconfig = kubeconfig;
+        a.needs = (struct access_needs){.kubearmor = kubearmor,
+                                        .taint = taint,
+                                        .recording = recording,
+                                        .node = node,
+                                        .pod_ns = getenv("POD_NAMESPACE"),
+                                        .pod_name = getenv("POD_NAME")};
         struct kube_config *cfg = NULL;
         r = kube_config_load(kubeconfig, &cfg, &err);
         if (r == 0)

@@ -283,10 +283,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
          * old pod (whose agent holds the lock); the body and kscmp_standby say what it is.
          * Not while the standby's check of the API server fails: that rollout then waits,
          * the old agent still working. */
-        char why[520];
+        char why[METRICS_STANDBY_PROBLEM_MAX];
         bool standby = metrics_standby(s->m, why, sizeof(why));
         if (standby && why[0]) {
-            char msg[560];
+            char msg[METRICS_STANDBY_PROBLEM_MAX + 32];
             snprintf(msg, sizeof(msg), "standby: not ready: %s\n", why);
             return reply(mc, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", msg, false);
         }

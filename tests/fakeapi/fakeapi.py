@@ -7,8 +7,10 @@ closely enough for `kscmp agent`: HTTPS (its own CA, written into a kubeconfig w
 token), paged lists (limit/continue), watches from a resourceVersion with the events since
 then (chunked HTTP/1.1, one JSON event per line), the pods field selector spec.nodeName,
 merge-patches of policy status, Events (create, list by field selector, merge-patch),
-/readyz, and the pod proxy to a pod's /readyz (GET .../pods/NAME:PORT/proxy/readyz: what
-readyz_of says the pod answers on that port; as the API server, a port number only). Python 3 standard library and the openssl command.
+SelfSubjectAccessReviews (every right allowed but those in `denied`), /readyz, and the pod
+proxy to a pod's /readyz (GET .../pods/NAME:PORT/proxy/readyz: what readyz_of says the pod
+answers on that port; as the API server, a port number only). Python 3 standard library and
+the openssl command.
 
 The real API server is tested in tests/e2e; this one only adds the faults.
 """
@@ -37,6 +39,8 @@ KINDS = {
                                  "KubeArmorSeccompPolicy", True),
     "seccomprecordings": ("/apis/kscmp.io/v1", "kscmp.io/v1", "SeccompRecording", True),
 }
+
+SSAR_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 
 
 def dumps(obj, **kw):
@@ -86,6 +90,11 @@ class FakeAPI:
         self.readyz = 200
         # "ns/name" -> (port, code, body bytes): what the pod answers on GET :port/readyz
         self.readyz_of = {}
+        # SelfSubjectAccessReviews: the rights refused, as (verb, group, resource, subresource)
+        # with "" for the core group and for no subresource; and every review's
+        # resourceAttributes as asked, in order.
+        self.denied = set()
+        self.reviews = []
         self.token = "fake-token-" + uuid.uuid4().hex
         self.server = None
 
@@ -309,6 +318,8 @@ current-context: fake
                                "text/plain")
         if h.headers.get("Authorization") != "Bearer " + self.token:
             return self._status(h, 401, "Unauthorized")
+        if u.path == SSAR_PATH and method == "POST":
+            return self._review(h, body)
         route = self._route(u.path)
         if not route:
             return self._status(h, 404, "the server could not find the requested resource")
@@ -368,6 +379,24 @@ current-context: fake
             return self._status(h, 503, f"error trying to reach service: dial tcp {ip}:{port}: "
                                         "connect: connection refused")
         return self._reply(h, want[1], want[2], "text/plain")
+
+    def _review(self, h, body):
+        """A SelfSubjectAccessReview: allowed unless its right is in self.denied; a fault
+        ("selfsubjectaccessreviews", "create") answers instead (mode "status", kw status)."""
+        f = self._take_fault("selfsubjectaccessreviews", "create")
+        if f and f["mode"] == "status":
+            return self._status(h, f.get("status", 500), "injected fault")
+        review = json.loads(body)
+        attrs = review.get("spec", {}).get("resourceAttributes", {})
+        right = (attrs.get("verb", ""), attrs.get("group", ""), attrs.get("resource", ""),
+                 attrs.get("subresource", ""))
+        with self.lock:
+            self.reviews.append(attrs)
+            allowed = right not in self.denied
+        review["status"] = {"allowed": allowed}
+        if not allowed:
+            review["status"]["reason"] = "no RBAC policy matched"
+        return self._reply(h, 201, review)
 
     def _list(self, h, res, ns, query):
         f = self._take_fault(res, "list")

@@ -1425,6 +1425,117 @@ class FakeApiTest(unittest.TestCase):
             time.sleep(0.25)
         self.assertTrue(a.ready())
 
+    # -- the standby's rights (SelfSubjectAccessReviews) ---------------------------------------
+
+    def standby_pair(self, extra=()):
+        """Agent A runs and holds the kubelet root; agent B (extra flags) starts on the same
+        root and stands by. Returns (a, b)."""
+        self.api.put("seccomppolicies", policy("demo", "web", WEB))
+        self.api.put("pods", pod("demo", "web-1", "kscmp/demo/web.json"))
+        a = self.agent()
+        H.wait_until(lambda: "mkdir" in (self.blocked("demo/web.json") or ()), 20, "web.json")
+        b = KubeAgent(self.kubeconfig, self.root, os.path.join(self.tmp, "standby.log"),
+                      extra=extra)
+        self.agents.append(b)
+        b.start()
+        return a, b
+
+    def reviewed(self):
+        with self.api.lock:
+            return [(r.get("verb"), r.get("group"), r.get("resource") +
+                     ("/" + r["subresource"] if r.get("subresource") else ""),
+                     r.get("namespace"), r.get("name")) for r in self.api.reviews]
+
+    def test_29_standby_not_ready_while_a_right_is_missing(self):
+        """An upgrade whose ServiceAccount keeps `list seccomppolicies` but loses another right
+        went Ready all the same and replaced the working agent. Now the standby asks the API
+        server for every right its flags need (SelfSubjectAccessReviews, all at once): with
+        the taint on and `patch nodes` denied, /readyz answers 503 naming it (logged once),
+        and 200 once the right is granted."""
+        self.api.denied = {("patch", "", "nodes", ""), ("create", "", "events", "")}
+        a, b = self.standby_pair(extra=("--node-taint", "on"))
+        status, body = b.get("/readyz")
+        self.assertEqual((status, body), (503, "standby: not ready: the API server denies this "
+                                               "agent rights it needs (RBAC): create events "
+                                               "(core), patch nodes (core)\n"))
+        b.wait_log(r"warning\s+\S+/seccomp/kscmp: another kscmp agent holds the folder's lock: "
+                   r"standing by, not ready to take over: the API server denies this agent "
+                   r"rights it needs \(RBAC\): create events \(core\), patch nodes \(core\)\. "
+                   r"/readyz answers 503")
+        asked = self.reviewed()
+        self.assertIn(("patch", "", "nodes", None, NODE), asked)
+        self.assertIn(("patch", "kscmp.io", "seccomppolicies/status", None, None), asked)
+        self.assertIn(("watch", "security.kubearmor.com", "kubearmorseccomppolicies", None,
+                       None), asked)
+        self.assertNotIn("seccomprecordings", " ".join(x[2] for x in asked))
+        self.api.denied = {("patch", "", "nodes", "")}
+        H.wait_until(lambda: b.get("/readyz")[1].endswith("(RBAC): patch nodes (core)\n"), 15,
+                     "only patch nodes missing")
+        self.assertEqual(b.get("/readyz")[0], 503)
+        self.assertEqual(b.log().count("not ready to take over"), 1, b.log()[-2000:])
+        self.api.denied = set()
+        H.wait_until(lambda: b.get("/readyz")[0] == 200, 15, "/readyz 200 standby")
+        self.assertTrue(b.get("/readyz")[1].startswith("standby: another kscmp agent holds"))
+        b.wait_log(r"info\s+\S+: the API server accepts this agent now")
+        n = len(self.reviewed())
+        time.sleep(6)
+        self.assertEqual(len(self.reviewed()), n, "asked again after it passed")
+        self.assertTrue(a.ready())
+
+    def test_29b_standby_rights_its_flags_do_not_need_do_not_block(self):
+        """Rights the configuration does not use are not asked for: with --node-taint off and
+        --kubearmor-policies off, Nodes and KubeArmorSeccompPolicies denied do not keep the
+        standby from Ready (its first /readyz already 200)."""
+        self.api.denied = {("patch", "", "nodes", ""), ("get", "", "nodes", ""),
+                           ("list", "security.kubearmor.com", "kubearmorseccomppolicies", ""),
+                           ("watch", "security.kubearmor.com", "kubearmorseccomppolicies", ""),
+                           ("get", "kscmp.io", "seccomprecordings", "")}
+        a, b = self.standby_pair(extra=("--kubearmor-policies", "off"))
+        self.assertTrue(b.get("/readyz")[1].startswith("standby: another kscmp agent holds"),
+                        b.get("/readyz"))
+        asked = self.reviewed()
+        self.assertIn(("create", "", "events", None, None), asked)
+        self.assertIn(("watch", "", "pods", None, None), asked)
+        for res in ("nodes", "kubearmorseccomppolicies", "seccomprecordings"):
+            self.assertNotIn(res, [x[2].split("/")[0] for x in asked])
+        self.assertTrue(a.ready())
+
+    def test_29c_standby_not_ready_while_the_reviews_fail(self):
+        """The reviews answered 500 (or 403: system:basic-user taken away) keep the standby not
+        ready, as a failed list does, naming the failure; once they are answered it is Ready.
+        A server that does not serve them (404) is told and does not block."""
+        self.api.fault("selfsubjectaccessreviews", "create", "status", status=500)
+        a, b = self.standby_pair()
+        status, body = b.get("/readyz")
+        self.assertEqual(status, 503, body)
+        self.assertRegex(body, r"^standby: not ready: asking the API server for this agent's "
+                               r"rights failed: /apis/authorization.k8s.io/v1/"
+                               r"selfsubjectaccessreviews: HTTP 500: injected fault\n$")
+        self.api.fault("selfsubjectaccessreviews", "create", "status", status=403)
+        H.wait_until(lambda: "injected fault (HTTP 403)" in b.get("/readyz")[1], 15,
+                     "the 403 told")
+        self.assertEqual(b.get("/readyz")[0], 503)
+        self.api.fault("selfsubjectaccessreviews", "create", "status", status=404)
+        H.wait_until(lambda: b.get("/readyz")[0] == 200, 15, "/readyz 200 standby")
+        b.wait_log(r"warning\s+\S+: the API server does not serve SelfSubjectAccessReviews "
+                   r"\(.*injected fault\): this agent's rights other than listing "
+                   r"SeccompPolicies are not checked before it takes over")
+        self.assertTrue(a.ready())
+
+    def test_29d_standby_asks_only_what_deploy_rbac_grants(self):
+        """Every right the standby asks for with the taint and KubeArmor on is granted by
+        deploy/02-rbac.yaml (else a standby installed from it would never be Ready)."""
+        import yaml  # noqa: PLC0415 (only this test needs it)
+        with open(os.path.join(HERE, "..", "..", "deploy", "02-rbac.yaml")) as f:
+            role = [d for d in yaml.safe_load_all(f) if d and d["kind"] == "ClusterRole"][0]
+        granted = {(v, g, r) for rule in role["rules"] for v in rule["verbs"]
+                   for g in rule["apiGroups"] for r in rule["resources"]}
+        a, b = self.standby_pair(extra=("--node-taint", "on"))
+        asked = {(v, g, r) for v, g, r, _ns, _name in self.reviewed()}
+        self.assertGreaterEqual(len(asked), 17, asked)
+        self.assertEqual(asked - granted, set())
+        self.assertTrue(b.ready())
+
     def test_28_removed_status_written_again(self):
         """Someone removes a policy's status (`kubectl patch --subresource=status -p
         '{"status": null}'`, the chart README's advice for KubeArmor objects): the running
