@@ -1117,6 +1117,53 @@ def s_write_retry(E):
 ROT = ["close", "getpid", "gettid", "dup", "dup2", "pipe", "uname", "umask", "sync", "chdir", "fsync"]
 
 
+def s_standby_rights(E):
+    """A surge rollout's new agent whose ServiceAccount lost one right (here `patch nodes`,
+    which the taint needs) but can still list SeccompPolicies: it stands by not Ready
+    (/readyz 503 naming the right, from the API server's SelfSubjectAccessReviews and the
+    real RBAC), and goes Ready once the right is given back; the working agent never stops."""
+    r, a = E.r, E.a
+    st, role = E.c.get("/apis/rbac.authorization.k8s.io/v1/clusterroles/kscmp-agent")
+    require(st == 200, f"GET clusterrole: {st}")
+    for rule in role["rules"]:
+        if "nodes" in rule.get("resources", []):
+            rule["verbs"] = [v for v in rule["verbs"] if v != "patch"]
+    E.outage_begin()  # a refused taint patch of the running agent meanwhile is on purpose
+    st, obj = E.c.api("PUT", "/apis/rbac.authorization.k8s.io/v1/clusterroles/kscmp-agent", role)
+    require(st == 200, f"PUT clusterrole: {st} {obj}")
+    b = None
+    want = ("standby: not ready: the API server denies this agent rights it needs (RBAC): "
+            "patch nodes (core)\n")
+    try:
+        r.step("standby-rights: RBAC without patch nodes is in force", wait_until,
+               lambda: not can_i(E, "patch", "nodes") and can_i(E, "get", "nodes"), T,
+               "RBAC to apply")
+        b = E.start_agent("node-a-standby", E.kc_file, "node-a", E.root,
+                          extra=["--startup-syscalls", "none"])
+
+        def readyz():
+            try:
+                return b._get("/readyz")
+            except OSError:
+                return None, ""
+        r.step("standby-rights: the standby answers /readyz 503 naming patch nodes (core)",
+               wait_until, lambda: readyz() == (503, want), T, "/readyz 503 naming the right")
+        r.check(a.ready(), "standby-rights: the working agent stays ready", a.log_tail())
+    finally:
+        E.c.kubectl_ok("apply", "-f", os.path.join(REPO, "deploy", "02-rbac.yaml"))
+    r.step("standby-rights: RBAC restored", wait_until, lambda: can_i(E, "patch", "nodes"), T,
+           "RBAC to apply")
+    E.outage_end()
+    r.step("standby-rights: the standby is Ready (200 standby) once the right is back",
+           wait_until, lambda: readyz()[0] == 200 and readyz()[1].startswith("standby: another"),
+           T, "/readyz 200 standby")
+    r.check("not ready to take over: the API server denies this agent rights" in b.log_text(),
+            "standby-rights: its log said which right was missing", b.log_tail())
+    rc = b.stop()
+    r.check(rc == 0, "standby-rights: the standby stops on SIGTERM with exit 0", f"exit {rc}")
+    r.check(a.ready(), "standby-rights: the working agent is still ready", a.log_tail())
+
+
 def s_restart_churn(E):
     r, a, ns = E.r, E.a, "e2e-churn"
     n = 12
@@ -1519,7 +1566,8 @@ SCENARIOS = [
     ("start", s_start), ("vectors", s_vectors), ("lifecycle", s_lifecycle),
     ("namespace-labels", s_namespace_labels), ("invalid", s_invalid_then_fixed), ("conflict", s_conflict),
     ("other-nodes", s_other_nodes), ("event-budget", s_event_budget), ("stricter", s_stricter), ("status", s_status_readback), ("stale", s_stale),
-    ("status-herd", s_status_herd), ("retry", s_write_retry), ("token", s_token_rotation),
+    ("status-herd", s_status_herd), ("retry", s_write_retry), ("standby-rights", s_standby_rights),
+    ("token", s_token_rotation),
     ("event-budget-later", s_event_budget_later), ("restart", s_restart_churn), ("crd-404", s_crd_404), ("event-restart", s_event_restart),
     ("kill", s_kill_restart), ("paging", s_paging),
     ("compaction", s_compaction), ("final", s_final),

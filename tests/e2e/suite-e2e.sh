@@ -36,6 +36,9 @@
 #   status-herd       three agents (nodes), five changes: about one status write per change,
 #                     not one per node
 #   retry             status patch and Event refused (RBAC taken away, 403), then sent again
+#   standby-rights    a second agent on node-a's root while the ClusterRole lacks patch nodes:
+#                     it stands by with /readyz 503 naming that right (SelfSubjectAccessReviews),
+#                     200 standby once the right is back; the working agent stays ready
 #   token             token rotation: file swapped (inotify), and changed unseen + revoked (401)
 #   restart           API server restarted (stop-apiserver + start-apiserver) during policy
 #                     churn: 410, relist, converge
