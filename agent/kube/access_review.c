@@ -10,41 +10,33 @@
 
 enum when { ALWAYS, KUBEARMOR, TAINT, TAINT_OWN_POD, RECORDING };
 
-/* What the agent does with each resource (the request that needs it in brackets). */
+/* What the agent does with each resource (at most 3 verbs a row). */
 static const struct {
     enum when when;
-    const char *verb, *group, *resource, *subresource;
+    const char *verbs[3], *group, *resource, *subresource;
 } table[] = {
     /* The policies: watched (their list is the standby's own check), status merge-patched. */
-    {ALWAYS, "watch", "kscmp.io", "seccomppolicies", NULL},
-    {ALWAYS, "patch", "kscmp.io", "seccomppolicies", "status"},
-    {ALWAYS, "list", "kscmp.io", "clusterseccomppolicies", NULL},
-    {ALWAYS, "watch", "kscmp.io", "clusterseccomppolicies", NULL},
-    {ALWAYS, "patch", "kscmp.io", "clusterseccomppolicies", "status"},
-    {KUBEARMOR, "list", "security.kubearmor.com", "kubearmorseccomppolicies", NULL},
-    {KUBEARMOR, "watch", "security.kubearmor.com", "kubearmorseccomppolicies", NULL},
-    {KUBEARMOR, "patch", "security.kubearmor.com", "kubearmorseccomppolicies", "status"},
+    {ALWAYS, {"watch"}, "kscmp.io", "seccomppolicies", NULL},
+    {ALWAYS, {"patch"}, "kscmp.io", "seccomppolicies", "status"},
+    {ALWAYS, {"list", "watch"}, "kscmp.io", "clusterseccomppolicies", NULL},
+    {ALWAYS, {"patch"}, "kscmp.io", "clusterseccomppolicies", "status"},
+    {KUBEARMOR, {"list", "watch"}, "security.kubearmor.com", "kubearmorseccomppolicies", NULL},
+    {KUBEARMOR, {"patch"}, "security.kubearmor.com", "kubearmorseccomppolicies", "status"},
     /* namespaceSelector; the node's pods (a field selector, which RBAC does not see). */
-    {ALWAYS, "list", "", "namespaces", NULL},
-    {ALWAYS, "watch", "", "namespaces", NULL},
-    {ALWAYS, "list", "", "pods", NULL},
-    {ALWAYS, "watch", "", "pods", NULL},
+    {ALWAYS, {"list", "watch"}, "", "namespaces", NULL},
+    {ALWAYS, {"list", "watch"}, "", "pods", NULL},
     /* Events on pods: posted, counted up, and after a restart found again. */
-    {ALWAYS, "create", "", "events", NULL},
-    {ALWAYS, "patch", "", "events", NULL},
-    {ALWAYS, "list", "", "events", NULL},
+    {ALWAYS, {"create", "patch", "list"}, "", "events", NULL},
     /* The taint on its own Node; at SIGTERM its own pod read (is the node going down?). */
-    {TAINT, "get", "", "nodes", NULL},
-    {TAINT, "patch", "", "nodes", NULL},
-    {TAINT_OWN_POD, "get", "", "pods", NULL},
+    {TAINT, {"get", "patch"}, "", "nodes", NULL},
+    {TAINT_OWN_POD, {"get"}, "", "pods", NULL},
     /* The recorder: recordings watched, read again after a conflict, status merge-patched. */
-    {RECORDING, "list", "kscmp.io", "seccomprecordings", NULL},
-    {RECORDING, "watch", "kscmp.io", "seccomprecordings", NULL},
-    {RECORDING, "get", "kscmp.io", "seccomprecordings", NULL},
-    {RECORDING, "patch", "kscmp.io", "seccomprecordings", "status"},
+    {RECORDING, {"list", "watch", "get"}, "kscmp.io", "seccomprecordings", NULL},
+    {RECORDING, {"patch"}, "kscmp.io", "seccomprecordings", "status"},
 };
 
-_Static_assert(sizeof(table) / sizeof(*table) <= ACCESS_MAX_RIGHTS, "ACCESS_MAX_RIGHTS");
+_Static_assert(sizeof(table) / sizeof(*table) * 3 <= ACCESS_MAX_RIGHTS, "ACCESS_MAX_RIGHTS");
+_Static_assert(ACCESS_MAX_RIGHTS <= KUBE_FETCH_MAX_POSTS, "all sent at once");
 
 size_t access_rights(const struct access_needs *n, struct access_right *out)
 {
@@ -55,15 +47,17 @@ size_t access_rights(const struct access_needs *n, struct access_right *out)
         if ((w == KUBEARMOR && !n->kubearmor) || (w == TAINT && !n->taint) ||
             (w == TAINT_OWN_POD && !own_pod) || (w == RECORDING && !n->recording))
             continue;
-        struct access_right r = {table[i].verb,        table[i].group, table[i].resource,
-                                 table[i].subresource, NULL,           NULL};
         /* Asked as the agent will ask: its Node, its pod by name (a grant limited to them
          * by resourceNames is enough). */
-        if (w == TAINT)
-            r.name = n->node;
-        else if (w == TAINT_OWN_POD)
-            r.ns = n->pod_ns, r.name = n->pod_name;
-        out[count++] = r;
+        const char *ns = w == TAINT_OWN_POD ? n->pod_ns : NULL;
+        const char *name = w == TAINT ? n->node : w == TAINT_OWN_POD ? n->pod_name : NULL;
+        for (size_t v = 0; v < 3 && table[i].verbs[v]; v++)
+            out[count++] = (struct access_right){table[i].verbs[v],
+                                                 table[i].group,
+                                                 table[i].resource,
+                                                 table[i].subresource,
+                                                 ns,
+                                                 name};
     }
     return count;
 }

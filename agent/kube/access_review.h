@@ -33,7 +33,7 @@ struct access_right {
     const char *verb, *group, *resource, *subresource, *ns, *name;
 };
 
-#define ACCESS_MAX_RIGHTS 32
+#define ACCESS_MAX_RIGHTS 48
 #define ACCESS_REVIEWS_PATH "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 
 /* The rights n needs into out (ACCESS_MAX_RIGHTS room); returns how many. Not among them:

@@ -52,7 +52,7 @@ int kube_fetch_raw(struct kube_fetch *f, const char *path, unsigned timeout_ms, 
                    char **body, size_t *len, struct kerr *err);
 
 /* The most requests kube_fetch_post_all() sends at once. */
-#define KUBE_FETCH_MAX_POSTS 32
+#define KUBE_FETCH_MAX_POSTS 48
 
 /* POSTs each of bodies[0..n) (JSON; n from 1 to KUBE_FETCH_MAX_POSTS) to path, all at once,
  * and waits for every answer (the deadline and the stop fd as kube_fetch_json()): 0 with
