@@ -12,13 +12,12 @@ struct nr_memo_entry {
     uint8_t narch;
     uint32_t arch[NR_MEMO_ARCHES];
     int32_t nr[NR_MEMO_ARCHES];
-    uint64_t *hits; /* the memo's counter */
+    uint32_t hits; /* answers given from memory */
 };
 
 struct nr_memo {
     struct nr_memo_entry *slots; /* NR_MEMO_SLOTS, open addressing, linear probing */
     size_t count;
-    uint64_t hits;
 };
 
 struct nr_memo *nr_memo_new(void)
@@ -69,9 +68,17 @@ struct nr_memo_entry *nr_memo_entry(struct nr_memo *m, const char *name)
     }
     if (m->count >= NR_MEMO_MAX)
         return NULL;
+    /* A name libseccomp does not know at all is not kept (its native lookup is the one that
+     * says so: a native "unknown" is __NR_SCMP_ERROR, a call the architecture lacks a
+     * negative pseudo number). Its answer is kept for the native token. */
+    int native = seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, name);
+    if (native == __NR_SCMP_ERROR)
+        return NULL;
     struct nr_memo_entry *e = &m->slots[i];
     memcpy(e->name, name, len); /* the rest stays 0 (calloc) */
-    e->hits = &m->hits;
+    e->arch[0] = SCMP_ARCH_NATIVE;
+    e->nr[0] = native;
+    e->narch = 1;
     m->count++;
     return e;
 }
@@ -82,7 +89,7 @@ int nr_memo_entry_resolve(struct nr_memo_entry *e, uint32_t arch, const char *na
         return seccomp_syscall_resolve_name_arch(arch, name);
     for (unsigned a = 0; a < e->narch; a++)
         if (e->arch[a] == arch) {
-            (*e->hits)++;
+            e->hits++;
             return e->nr[a];
         }
     int nr = seccomp_syscall_resolve_name_arch(arch, e->name);
@@ -105,5 +112,8 @@ size_t nr_memo_count(const struct nr_memo *m)
 
 uint64_t nr_memo_hits(const struct nr_memo *m)
 {
-    return m ? m->hits : 0;
+    uint64_t hits = 0;
+    for (size_t i = 0; m && i < NR_MEMO_SLOTS; i++)
+        hits += m->slots[i].hits;
+    return hits;
 }

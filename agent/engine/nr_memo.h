@@ -10,9 +10,10 @@
  * An entry per name holds its numbers on up to NR_MEMO_ARCHES architectures: a caller that
  * found a name's entry once asks it for each architecture without looking the name up again.
  *
- * Bounded: a fixed table of NR_MEMO_SLOTS allocated once, filled to NR_MEMO_MAX names; past
- * that, for a name of NR_MEMO_NAME_MAX bytes or more, and for architectures past an entry's
- * NR_MEMO_ARCHES, libseccomp is asked every time.
+ * Bounded: a fixed table of NR_MEMO_SLOTS (~96 KiB) allocated once, filled to NR_MEMO_MAX
+ * names; it keeps only names libseccomp knows (its table has ~480), so that profiles refused
+ * for unknown names do not fill it. For another name, one of NR_MEMO_NAME_MAX bytes or more,
+ * and architectures past an entry's NR_MEMO_ARCHES, libseccomp is asked every time.
  */
 #ifndef KSCMP_NR_MEMO_H
 #define KSCMP_NR_MEMO_H
@@ -22,8 +23,8 @@
 
 #include "base/cleanup.h"
 
-#define NR_MEMO_SLOTS 2048
-#define NR_MEMO_MAX 1536
+#define NR_MEMO_SLOTS 1024
+#define NR_MEMO_MAX 768
 #define NR_MEMO_NAME_MAX 40 /* libseccomp 2.5.4's longest: sched_rr_get_interval_time64, 28 */
 #define NR_MEMO_ARCHES 6    /* a profile's 3 (x86_64, x86, x32) and the native token 0 */
 
@@ -38,8 +39,8 @@ DEFINE_CLEANUP_FUNC(struct nr_memo, nr_memo_free)
 /* seccomp_syscall_resolve_name_arch(arch, name), remembered in m (NULL: asked each time). */
 int nr_memo_resolve(struct nr_memo *m, uint32_t arch, const char *name);
 
-/* m's entry for name, made if need be; NULL when m is NULL or full, or the name too long.
- * Valid until nr_memo_free(m). */
+/* m's entry for name, made if need be; NULL when m is NULL or full, the name too long, or
+ * one libseccomp does not know on this machine's architecture. Valid until nr_memo_free(m). */
 struct nr_memo_entry *nr_memo_entry(struct nr_memo *m, const char *name);
 
 /* The same as nr_memo_resolve(m, arch, name) for the entry of name (e may be NULL: then
