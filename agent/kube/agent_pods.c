@@ -211,9 +211,11 @@ bool agent_readyz_answer(long code, const char *body, size_t len, char *out, siz
     if (!body)
         len = 0;
     /* The API server's own answer (it could not reach the pod, or refused the caller) is a
-     * Status object; the agent's is plain text. */
+     * Status object of v1 whose status is Failure; the agent's is plain text. (A pod could
+     * send such an object too: the shape is all that tells them apart.) */
     json_t *j = len && body[0] == '{' ? json_loadb(body, len, 0, NULL) : NULL;
-    if (j && strcmp(str_at(j, "kind"), "Status") == 0) {
+    if (j && strcmp(str_at(j, "kind"), "Status") == 0 &&
+        strcmp(str_at(j, "apiVersion"), "v1") == 0 && strcmp(str_at(j, "status"), "Failure") == 0) {
         const char *msg = str_at(j, "message");
         size_t n = strlen(msg);
         bool cut = add_utf8(&l, (const unsigned char *)msg, n, AGENT_WHY_QUOTE) < n;

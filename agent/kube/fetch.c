@@ -103,6 +103,14 @@ void kube_fetch_free(struct kube_fetch *f)
     free(f);
 }
 
+uint64_t kube_fetch_left_ms(const struct kube_fetch *f)
+{
+    if (!f->deadline_ms)
+        return UINT64_MAX;
+    uint64_t now = now_ms();
+    return now < f->deadline_ms ? f->deadline_ms - now : 0;
+}
+
 const char *kube_fetch_namespace(const struct kube_fetch *f)
 {
     return f->ns;
@@ -124,7 +132,12 @@ static void on_done(long status, const char *body, size_t len, const char *error
     struct answer *a = userdata;
     a->done = true;
     a->status = status;
-    a->body = body ? strndup(body, len) : NULL;
+    /* The body as it came, NUL bytes too (its length is len), and NUL-terminated. */
+    a->body = body ? malloc(len + 1) : NULL;
+    if (a->body) {
+        memcpy(a->body, body, len);
+        a->body[len] = '\0';
+    }
     a->len = len;
     a->error = error ? strdup(error) : NULL;
     if (--*a->pending == 0)
@@ -206,25 +219,27 @@ int kube_fetch_raw(struct kube_fetch *f, const char *path, unsigned timeout_ms, 
     int r = run_requests(f, "GET", path, NULL, 1, timeout_ms, &a, err);
     if (r < 0)
         return r;
-    if (a.status == 0 || (a.error && a.status >= 200 && a.status < 300)) {
-        /* No answer; or the head came, then the transfer failed (the connection cut): not
-         * the server's JSON at fault, and what was read is not taken, even when it reads as
-         * JSON. */
-        r = a.status == 0 ? kerr_set(err, -EIO, "%s%s: %s", kube_server(f->k), path,
-                                     a.error ? a.error : "no answer")
-                          : kerr_set(err, -EIO,
-                                     "%s%s: the answer was cut short: %s (HTTP %ld, %zu bytes "
-                                     "read)",
-                                     kube_server(f->k), path, a.error, a.status, a.len);
+    if (a.status == 0 || a.error) {
+        /* No answer; or the head came, then the transfer failed (the connection cut, or the
+         * answer larger than KUBE_MAX_BODY: the transport's 413): what was read is not taken,
+         * whatever its status. */
+        if (a.status == 0)
+            r = kerr_set(err, -EIO, "%s%s: %s", kube_server(f->k), path,
+                         a.error ? a.error : "no answer");
+        else if (a.status == 413)
+            r = kerr_set(err, -EFBIG, "%s%s: the answer is larger than %u bytes", kube_server(f->k),
+                         path, KUBE_MAX_BODY);
+        else
+            r = kerr_set(err, -EIO, "%s%s: the answer was cut short: %s (HTTP %ld, %zu bytes read)",
+                         kube_server(f->k), path, a.error, a.status, a.len);
         answers_clear(&a, 1);
         return r;
     }
-    free(a.error);
     if (!a.body && !(a.body = strdup("")))
         return -ENOMEM;
     *status = a.status;
     *body = a.body;
-    *len = strlen(a.body);
+    *len = a.len;
     return 0;
 }
 

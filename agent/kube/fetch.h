@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/error.h"
 #include "kube/kubeconfig.h"
@@ -39,15 +40,20 @@ void kube_fetch_set_deadline(struct kube_fetch *f, unsigned seconds);
 /* The namespace of the kubeconfig's context (or the pod's own in a cluster), or NULL. */
 const char *kube_fetch_namespace(const struct kube_fetch *f);
 
+/* Milliseconds left before the command's deadline (kube_fetch_set_deadline()); UINT64_MAX
+ * without one. */
+uint64_t kube_fetch_left_ms(const struct kube_fetch *f);
+
 /* GETs path and decodes the JSON answer. 0 with *ret set; -ENOENT on 404 (err says what was
  * missing); other failures (403, 5xx, no answer, not JSON) a negative errno with err naming
  * the path and the server's message. */
 int kube_fetch_json(struct kube_fetch *f, const char *path, json_t **ret, struct kerr *err);
 
 /* GETs path, waiting at most timeout_ms (and not past the deadline), and gives whatever the
- * server answered: 0 with *status and *body (NUL-terminated, *len bytes; the caller frees
- * it), whatever the status; a negative errno when there was no complete answer (no
- * connection, timeout, the transfer cut short), err saying why. */
+ * server answered: 0 with *status and *body (*len bytes as they came, NUL bytes too, then a
+ * NUL; the caller frees it), whatever the status; a negative errno when there was no complete
+ * answer (no connection, timeout, the transfer cut short; -EFBIG: larger than
+ * KUBE_MAX_BODY), err saying why. */
 int kube_fetch_raw(struct kube_fetch *f, const char *path, unsigned timeout_ms, long *status,
                    char **body, size_t *len, struct kerr *err);
 

@@ -2059,11 +2059,12 @@ static int read_agents(struct world *w, json_t *agents, struct agent_scan *scan,
 #define MAX_READYZ_ASKED 20    /* pods asked, at most (then "N more not asked") */
 #define READYZ_TIMEOUT_MS 3000 /* one request */
 #define READYZ_TOTAL_MS 10000  /* all of them */
+#define READYZ_MIN_MS 200      /* less time than this left: not asked */
 
 /* What the entries of pod key (ns/name) get: its /readyz {code, answer} or {error}, and its
  * why with it. */
-static json_t *readyz_result(struct world *w, const char *key, int port, json_t *entry, bool *stop,
-                             bool *told)
+static json_t *readyz_result(struct world *w, const char *key, int port, unsigned timeout_ms,
+                             json_t *entry, bool *stop, bool *told)
 {
     const char *slash = strchr(key, '/');
     _cleanup_free_ char *path = NULL;
@@ -2076,12 +2077,12 @@ static json_t *readyz_result(struct world *w, const char *key, int port, json_t 
     struct kerr err = {0};
     char line[AGENT_WHY_QUOTE + 100];
     bool agents = false;
-    int r = kube_fetch_raw(w->f, path, READYZ_TIMEOUT_MS, &code, &body, &len, &err);
+    int r = kube_fetch_raw(w->f, path, timeout_ms, &code, &body, &len, &err);
     if (r < 0)
         snprintf(line, sizeof(line), "%s%s", err.msg,
-                 r == -ETIMEDOUT ? " (a NetworkPolicy that keeps the API server from the "
-                                   "agent's port?)"
-                                 : "");
+                 r == -ETIMEDOUT && timeout_ms == READYZ_TIMEOUT_MS
+                     ? " (a NetworkPolicy that keeps the API server from the agent's port?)"
+                     : "");
     else
         agents = agent_readyz_answer(code, body, len, line, sizeof(line));
     /* No right to pods/proxy, or no answer in time (a NetworkPolicy that drops what the API
@@ -2107,7 +2108,9 @@ static json_t *readyz_result(struct world *w, const char *key, int port, json_t 
 
 /* Asks each agent pod of the report's entries (agents' notReady, and nodesWithSeveral's pods)
  * that runs but is not Ready (scan->probe) for its /readyz through the API server's pod
- * proxy, once each: MAX_READYZ_ASKED of them at most, in READYZ_TOTAL_MS; sets each entry's
+ * proxy, once each: MAX_READYZ_ASKED of them at most, all within READYZ_TOTAL_MS and half of
+ * what is left of the command's --timeout (the report's own requests keep the rest); sets each
+ * entry's
  * readyz and adds what it answered to its why. A failure is said once, in the first pod's
  * why, and as agents' readyzUnread; after a 401 or 403, or a request that timed out, nothing
  * more is asked. Counts the pods left out in agents' readyzNotAsked. Never fails the command
@@ -2145,12 +2148,17 @@ static int ask_readyz(struct world *w, json_t *agents, struct agent_scan *scan)
             continue; /* not running (its why says what it does), or not read */
         json_t *res = json_object_get(done, key);
         if (!res) {
-            if (stop || asked >= MAX_READYZ_ASKED || now_ms() >= until) {
+            uint64_t now = now_ms(), left = now < until ? until - now : 0;
+            uint64_t command_left = kube_fetch_left_ms(w->f) / 2;
+            left = command_left < left ? command_left : left;
+            if (stop || asked >= MAX_READYZ_ASKED || left < READYZ_MIN_MS) {
                 not_asked++;
                 res = json_null();
             } else {
                 asked++;
-                res = readyz_result(w, key, (int)json_integer_value(port), x, &stop, &told);
+                unsigned timeout = left < READYZ_TIMEOUT_MS ? (unsigned)left : READYZ_TIMEOUT_MS;
+                res =
+                    readyz_result(w, key, (int)json_integer_value(port), timeout, x, &stop, &told);
                 if (!res)
                     return -ENOMEM;
                 json_t *err = json_object_get(json_object_get(res, "readyz"), "error");

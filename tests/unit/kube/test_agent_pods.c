@@ -185,15 +185,22 @@ static void test_readyz_answer(void **state)
     assert_true(agent_readyz_answer(503, big, sizeof(big), small, sizeof(small)));
     assert_string_equal(small, "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff ...");
     char status[200];
-    snprintf(status, sizeof(status), "{\"kind\":\"Status\",\"message\":\"%s\"}",
+    snprintf(status, sizeof(status),
+             "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+             "\"message\":\"%s\"}",
              "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz");
     assert_false(agent_readyz_answer(503, status, strlen(status), small, sizeof(small)));
     assert_string_equal(small, "abcdefghijklmnopqrstuvwxyzabcdefghijklmn ... (HTTP 503)");
     /* The API server's Status: not the agent's words. */
-    const char *st =
-        "{\"kind\":\"Status\",\"message\":\"pods \\\"a\\\" is forbidden\",\"code\":403}";
+    const char *st = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                     "\"message\":\"pods \\\"a\\\" is forbidden\",\"code\":403}";
     answer_is(403, st, strlen(st), false, "pods \"a\" is forbidden (HTTP 403)");
-    answer_is(503, "{\"kind\":\"Status\"}", 17, false, "(HTTP 503)");
+    const char *bare = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\"}";
+    answer_is(503, bare, strlen(bare), false, "(HTTP 503)");
+    /* Not the API server's shape (review finding 5: a pod's own JSON): the agent's words. */
+    answer_is(403, "{\"kind\":\"Status\"}", 17, true, "{\"kind\":\"Status\"}");
+    const char *ok = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Success\"}";
+    answer_is(403, ok, strlen(ok), true, ok);
     answer_is(503, "{\"kind\":\"other\"}", 16, true, "{\"kind\":\"other\"}");
 }
 
