@@ -138,7 +138,7 @@ int access_check(struct kube_fetch *f, const struct access_needs *n, struct kerr
     if (r == 0 && denied) {
         if (untold)
             snprintf(missing + used, sizeof(missing) - used, " and %zu more", untold);
-        r = kerr_set(err, -EACCES, "%s", missing);
+        r = kerr_set(err, -EPERM, "%s", missing);
     }
     return r;
 }

@@ -53,9 +53,10 @@ int access_review_allowed(const json_t *answer, struct kerr *err);
 void access_right_text(const struct access_right *r, char *buf, size_t size);
 
 /* Asks for every right n needs at once on f (its deadline and stop fd apply): 0 when all are
- * granted; -EACCES when some are not, err naming each ("VERB RESOURCE (GROUP), ..."); the
+ * granted; -EPERM when some are not, err naming each ("VERB RESOURCE (GROUP), ..."); the
  * failure as kube_fetch_post_all() tells it otherwise (-ENOENT: the server does not serve
- * the reviews, 404); -EPROTO for an answer that is not a review's. */
+ * the reviews, 404; -EACCES: it refuses them, 401/403); -EPROTO for an answer that is not a
+ * review's. */
 int access_check(struct kube_fetch *f, const struct access_needs *n, struct kerr *err);
 
 #endif

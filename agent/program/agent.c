@@ -717,8 +717,10 @@ static int preflight(struct agent *a)
     const char *what = "listing SeccompPolicies as this agent will failed";
     if (r == 0) {
         r = access_check(a->preflight, &a->needs, &err);
-        what = r == -EACCES ? "the API server denies this agent rights it needs (RBAC)"
-                            : "asking the API server for this agent's rights failed";
+        /* -EPERM: rights refused; a 401 or 403 on the reviews themselves (-EACCES) is a
+         * failure to ask, as a 5xx is. */
+        what = r == -EPERM ? "the API server denies this agent rights it needs (RBAC)"
+                           : "asking the API server for this agent's rights failed";
         if (r == -ETIMEDOUT)
             kerr_set(&err, r, "%s: no complete answer in %u s (with the list before them)",
                      ACCESS_REVIEWS_PATH, deadline_s);

@@ -1556,7 +1556,12 @@ class FakeApiTest(unittest.TestCase):
         self.api.fault("selfsubjectaccessreviews", "create", "status", status=403)
         H.wait_until(lambda: "injected fault (HTTP 403)" in b.get("/readyz")[1], 15,
                      "the 403 told")
-        self.assertEqual(b.get("/readyz")[0], 503)
+        status, body = b.get("/readyz")
+        self.assertEqual(status, 503)
+        # Told as a failure to ask, not as rights refused (a docs review: it said RBAC).
+        self.assertRegex(body, r"^standby: not ready: asking the API server for this agent's "
+                               r"rights failed: /apis/authorization.k8s.io/v1/"
+                               r"selfsubjectaccessreviews: injected fault \(HTTP 403\)\n$")
         self.api.fault("selfsubjectaccessreviews", "create", "status", status=404)
         H.wait_until(lambda: b.get("/readyz")[0] == 200, 15, "/readyz 200 standby")
         b.wait_log(r"warning\s+\S+: the API server does not serve SelfSubjectAccessReviews "
