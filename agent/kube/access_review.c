@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/cleanup.h"
+#include "base/names.h"
 
 enum when { ALWAYS, KUBEARMOR, TAINT, TAINT_OWN_POD, RECORDING };
 
@@ -40,7 +41,9 @@ _Static_assert(ACCESS_MAX_RIGHTS <= KUBE_FETCH_MAX_POSTS, "all sent at once");
 
 size_t access_rights(const struct access_needs *n, struct access_right *out)
 {
-    bool own_pod = n->taint && n->pod_ns && *n->pod_ns && n->pod_name && *n->pod_name;
+    /* Its own pod is read only when its names are ones node_taint.c puts in a path. */
+    bool own_pod = n->taint && n->pod_ns && dns_subdomain_valid(n->pod_ns) && n->pod_name &&
+                   dns_subdomain_valid(n->pod_name);
     size_t count = 0;
     for (size_t i = 0; i < sizeof(table) / sizeof(*table); i++) {
         enum when w = table[i].when;

@@ -125,6 +125,7 @@ struct answer {
     char *body;
     size_t len;
     char *error;
+    bool oom; /* the body or the error could not be copied */
 };
 
 static void on_done(long status, const char *body, size_t len, const char *error, void *userdata)
@@ -138,8 +139,9 @@ static void on_done(long status, const char *body, size_t len, const char *error
         memcpy(a->body, body, len);
         a->body[len] = '\0';
     }
-    a->len = len;
+    a->len = a->body ? len : 0;
     a->error = error ? strdup(error) : NULL;
+    a->oom = (body && !a->body) || (error && !a->error);
     if (--*a->pending == 0)
         evloop_quit(a->f->l, 0);
 }
@@ -219,6 +221,11 @@ int kube_fetch_raw(struct kube_fetch *f, const char *path, unsigned timeout_ms, 
     int r = run_requests(f, "GET", path, NULL, 1, timeout_ms, &a, err);
     if (r < 0)
         return r;
+    if (a.oom) {
+        answers_clear(&a, 1);
+        return kerr_set(err, -ENOMEM, "%s%s: out of memory for the answer", kube_server(f->k),
+                        path);
+    }
     if (a.status == 0 || a.error) {
         /* No answer; or the head came, then the transfer failed (the connection cut, or the
          * answer larger than KUBE_MAX_BODY: the transport's 413): what was read is not taken,
@@ -248,6 +255,9 @@ static int read_answer(struct kube_fetch *f, const char *path, const struct answ
                        struct kerr *err)
 {
     char msg[400];
+    if (a->oom)
+        return kerr_set(err, -ENOMEM, "%s%s: out of memory for the answer", kube_server(f->k),
+                        path);
     if (a->status == 0)
         return kerr_set(err, -EIO, "%s%s: %s", kube_server(f->k), path,
                         a->error ? a->error : "no answer");
@@ -295,16 +305,24 @@ int kube_fetch_post_all(struct kube_fetch *f, const char *path, const char *cons
         return kerr_set(err, -EINVAL, "POST %s: %zu requests at once (1 to %d)", path, n,
                         KUBE_FETCH_MAX_POSTS);
     struct answer ans[KUBE_FETCH_MAX_POSTS] = {0};
-    int r = run_requests(f, "POST", path, bodies, n, FETCH_DEADLINE_MS, ans, err);
-    size_t got = 0;
-    while (r == 0 && got < n && (r = read_answer(f, path, &ans[got], &rets[got], err)) == 0)
-        got++;
+    /* KUBE_FETCH_POST_WINDOW at a time: each in flight is a connection of its own (HTTP/1.1),
+     * and a standby that fails its check asks again every few seconds, on every node of a
+     * surge. The deadline (kube_fetch_set_deadline()) is the whole's. */
+    int r = 0;
+    size_t asked = 0, got = 0;
+    while (r == 0 && asked < n) {
+        size_t k = n - asked < KUBE_FETCH_POST_WINDOW ? n - asked : KUBE_FETCH_POST_WINDOW;
+        r = run_requests(f, "POST", path, bodies + asked, k, FETCH_DEADLINE_MS, ans + asked, err);
+        asked += k;
+        while (r == 0 && got < asked && (r = read_answer(f, path, &ans[got], &rets[got], err)) == 0)
+            got++;
+    }
     if (r < 0) /* all or none */
         for (size_t i = 0; i < got; i++) {
             json_decref(rets[i]);
             rets[i] = NULL;
         }
-    answers_clear(ans, n);
+    answers_clear(ans, asked);
     return r;
 }
 

@@ -57,14 +57,15 @@ int kube_fetch_json(struct kube_fetch *f, const char *path, json_t **ret, struct
 int kube_fetch_raw(struct kube_fetch *f, const char *path, unsigned timeout_ms, long *status,
                    char **body, size_t *len, struct kerr *err);
 
-/* The most requests kube_fetch_post_all() sends at once. */
+/* The most requests kube_fetch_post_all() takes, and sends at once. */
 #define KUBE_FETCH_MAX_POSTS 48
+#define KUBE_FETCH_POST_WINDOW 6
 
-/* POSTs each of bodies[0..n) (JSON; n from 1 to KUBE_FETCH_MAX_POSTS) to path, all at once,
- * and waits for every answer (the deadline and the stop fd as kube_fetch_json()): 0 with
- * rets[i] the decoded answer to bodies[i]; else the first failure in the order of bodies, as
- * kube_fetch_json() tells it, and no rets[] set. Such a POST creates nothing that stays: it
- * is for reviews (SelfSubjectAccessReviews), whose answer is all there is. */
+/* POSTs each of bodies[0..n) (JSON; n from 1 to KUBE_FETCH_MAX_POSTS) to path,
+ * KUBE_FETCH_POST_WINDOW at a time, and waits for every answer (the deadline and the stop fd as
+ * kube_fetch_json()): 0 with rets[i] the decoded answer to bodies[i]; else the first failure in the
+ * order of bodies, as kube_fetch_json() tells it, and no rets[] set. Such a POST creates nothing
+ * that stays: it is for reviews (SelfSubjectAccessReviews), whose answer is all there is. */
 int kube_fetch_post_all(struct kube_fetch *f, const char *path, const char *const *bodies, size_t n,
                         json_t **rets, struct kerr *err);
 

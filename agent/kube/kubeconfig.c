@@ -26,6 +26,9 @@ void kube_config_free(struct kube_config *c)
     free(c->cert_file);
     free(c->cert_data);
     free(c->key_file);
+    /* Secrets are wiped before they go back to the heap: the private key and the token. */
+    if (c->key_data)
+        explicit_bzero(c->key_data, strlen(c->key_data));
     free(c->key_data);
     if (c->token)
         explicit_bzero(c->token, strlen(c->token));
@@ -45,6 +48,8 @@ struct kube_config *kube_config_dup(const struct kube_config *c)
     char **const to[] = {&d->server,   &d->ca_file,  &d->ca_data, &d->cert_file,  &d->cert_data,
                          &d->key_file, &d->key_data, &d->token,   &d->token_file, &d->namespace};
     _Static_assert(sizeof(from) / sizeof(*from) == sizeof(to) / sizeof(*to), "every field");
+    _Static_assert(sizeof(struct kube_config) == sizeof(from) / sizeof(*from) * sizeof(char *),
+                   "a field of struct kube_config that the copy does not name");
     for (size_t i = 0; i < sizeof(from) / sizeof(*from); i++)
         if (from[i] && !(*to[i] = strdup(from[i])))
             return NULL;

@@ -9,6 +9,7 @@
 
 #include "base/cleanup.h"
 #include "base/log.h"
+#include "base/names.h"
 
 int node_taint_patch(const char *node_json, size_t len, bool add, char **ret_patch,
                      struct kerr *err)
@@ -88,14 +89,11 @@ struct node_taint {
     void *done_userdata;
 };
 
+/* A name the agent puts in a request path: a DNS-1123 subdomain, as a Node's, a pod's and a
+ * namespace's are (access_review.c asks for its own pod under the same test). */
 static bool dns_name(const char *s)
 {
-    if (!s || !*s || strlen(s) > 253)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '.'))
-            return false;
-    return true;
+    return s && dns_subdomain_valid(s);
 }
 
 static void get_node(struct node_taint *t);

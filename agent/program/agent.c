@@ -821,6 +821,17 @@ static int standby(struct agent *a, struct kerr *err)
             }
             now = now_us();
         }
+        if (now >= remind && check && a->preflight_ok) {
+            /* Asked again at each reminder: a standby that stands by long (a paused rollout,
+             * two DaemonSets) is not Ready on a right it lost since (a review found a passed
+             * check was never asked again). A failure makes /readyz 503 and is asked again
+             * every PREFLIGHT_EVERY_MS, as at the start. */
+            a->preflight_ok = false;
+            a->preflight_told_us = 0;
+            if (preflight(a) == -EINTR)
+                a->preflight_next_us = 0;
+            now = now_us();
+        }
         if (now >= remind) {
             holder_text(a, holder, sizeof(holder));
             unsigned long long secs = (now - start) / 1000000;

@@ -95,6 +95,7 @@ class FakeAPI:
         # resourceAttributes as asked, in order.
         self.denied = set()
         self.reviews = []
+        self.reviews_now = self.reviews_most = 0
         self.token = "fake-token-" + uuid.uuid4().hex
         self.server = None
 
@@ -382,10 +383,18 @@ current-context: fake
 
     def _review(self, h, body):
         """A SelfSubjectAccessReview: allowed unless its right is in self.denied; a fault
-        ("selfsubjectaccessreviews", "create") answers instead (mode "status", kw status)."""
+        ("selfsubjectaccessreviews", "create") answers instead (mode "status", kw status) or
+        later (mode "slow", kw seconds). reviews_most counts the most answered at once."""
         f = self._take_fault("selfsubjectaccessreviews", "create")
         if f and f["mode"] == "status":
             return self._status(h, f.get("status", 500), "injected fault")
+        if f and f["mode"] == "slow":
+            with self.lock:
+                self.reviews_now += 1
+                self.reviews_most = max(self.reviews_most, self.reviews_now)
+            time.sleep(f.get("seconds", 1))
+            with self.lock:
+                self.reviews_now -= 1
         review = json.loads(body)
         attrs = review.get("spec", {}).get("resourceAttributes", {})
         right = (attrs.get("verb", ""), attrs.get("group", ""), attrs.get("resource", ""),

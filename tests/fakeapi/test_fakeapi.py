@@ -1469,15 +1469,15 @@ class FakeApiTest(unittest.TestCase):
 
     # -- the standby's rights (SelfSubjectAccessReviews) ---------------------------------------
 
-    def standby_pair(self, extra=()):
-        """Agent A runs and holds the kubelet root; agent B (extra flags) starts on the same
-        root and stands by. Returns (a, b)."""
+    def standby_pair(self, extra=(), env=None):
+        """Agent A runs and holds the kubelet root; agent B (extra flags, env) starts on the
+        same root and stands by. Returns (a, b)."""
         self.api.put("seccomppolicies", policy("demo", "web", WEB))
         self.api.put("pods", pod("demo", "web-1", "kscmp/demo/web.json"))
         a = self.agent()
         H.wait_until(lambda: "mkdir" in (self.blocked("demo/web.json") or ()), 20, "web.json")
         b = KubeAgent(self.kubeconfig, self.root, os.path.join(self.tmp, "standby.log"),
-                      extra=extra)
+                      extra=extra, env=env)
         self.agents.append(b)
         b.start()
         return a, b
@@ -1523,6 +1523,34 @@ class FakeApiTest(unittest.TestCase):
         time.sleep(6)
         self.assertEqual(len(self.reviewed()), n, "asked again after it passed")
         self.assertTrue(a.ready())
+
+    def test_29e_standby_checked_again_at_its_reminders(self):
+        """A standby that passed was never asked again (a review): one that stays (a paused
+        rollout, two DaemonSets) kept answering 200 after its ServiceAccount lost a right. It
+        is asked again at each reminder (KSCMP_STANDBY_REMIND_SECONDS, 5 min by default): a
+        right lost since makes it 503 naming it, and 200 again once granted."""
+        a, b = self.standby_pair(env={"KSCMP_STANDBY_REMIND_SECONDS": "2"})
+        self.assertEqual(b.get("/readyz")[0], 200, b.get("/readyz"))
+        n = len(self.reviewed())
+        self.api.denied = {("patch", "kscmp.io", "seccomppolicies", "status")}
+        H.wait_until(lambda: b.get("/readyz")[0] == 503, 10, "503 after a reminder")
+        self.assertGreater(len(self.reviewed()), n)
+        self.assertEqual(b.get("/readyz")[1], "standby: not ready: the API server denies this "
+                                              "agent rights it needs (RBAC): patch "
+                                              "seccomppolicies/status (kscmp.io)\n")
+        b.wait_log(r"warning\s+\S+/seccomp/kscmp: another kscmp agent holds the folder's lock: "
+                   r"standing by, not ready to take over: the API server denies this agent "
+                   r"rights it needs \(RBAC\): patch seccomppolicies/status \(kscmp.io\)")
+        self.api.denied = set()
+        H.wait_until(lambda: b.get("/readyz")[0] == 200, 15, "/readyz 200 again")
+        self.assertTrue(a.ready())
+        # Six at a time at most (the review: each in flight is a connection of its own, asked
+        # again every 5 s on every node of a surge while it fails).
+        self.api.fault("selfsubjectaccessreviews", "create", "slow", seconds=0.3)
+        n = len(self.reviewed())
+        H.wait_until(lambda: len(self.reviewed()) >= n + 12, 20, "a check again, slowly")
+        self.assertLessEqual(self.api.reviews_most, 6)
+        self.assertGreaterEqual(self.api.reviews_most, 2)
 
     def test_29b_standby_rights_its_flags_do_not_need_do_not_block(self):
         """Rights the configuration does not use are not asked for: with --node-taint off and

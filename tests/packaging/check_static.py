@@ -354,6 +354,9 @@ AGENT_RULES = {
     ("", "events", "list"), ("", "events", "create"), ("", "events", "patch"),
     # the taint kscmp.io/agent-not-ready on its own Node (narrowed by the node policy)
     ("", "nodes", "get"), ("", "nodes", "patch"),
+    # a standby asks for its own rights (kube/access_review.c): not only through
+    # system:basic-user, which a cluster may have taken away
+    ("authorization.k8s.io", "selfsubjectaccessreviews", "create"),
 }
 
 

@@ -76,6 +76,11 @@ static void test_rights_by_flags(void **state)
     n.pod_name = "";
     _cleanup_free_ char *no_pod = rights_text(&n);
     assert_string_equal(no_pod, taint);
+    /* A name node_taint.c would not put in a path: its pod is not read, nor asked for (a
+     * review found the two tests apart). */
+    n.pod_name = "Kscmp_X";
+    _cleanup_free_ char *bad_pod = rights_text(&n);
+    assert_string_equal(bad_pod, taint);
     n.pod_name = "kscmp-x1";
     _cleanup_free_ char *pod = rights_text(&n);
     assert_string_equal(pod, BASE_RIGHTS KUBEARMOR_RIGHTS CORE_RIGHTS
