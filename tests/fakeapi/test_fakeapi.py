@@ -1260,18 +1260,23 @@ class FakeApiTest(unittest.TestCase):
         self.assertTrue(answer.endswith("y ..."), answer)
         self.assertLess(len(answer), 420)
 
-    def test_30d_cli_readyz_bounded(self):
-        """At most 20 pods are asked, the rest counted ("N more ... not asked"); answers that
-        take long: none asked after 10 s in all; a proxy that does not answer (a NetworkPolicy
-        that drops the API server's packets): given up after 3 s, said once, and no more
-        asked."""
+    def standby_agents(self, n):
+        """agent_world() with n nodes (Ready), each with an agent pod that runs, not Ready,
+        whose /readyz answers 503 "not ready: x"."""
         self.agent_world(())
-        for i in range(25):
+        for i in range(n):
             node = f"node-{i:02d}"
             self.api.put("nodes", {"metadata": {"name": node}, "status": {"conditions": [
                 {"type": "Ready", "status": "True"}]}})
             self.running_agent_pod(f"kscmp-{i:02d}", node=node, ip=f"10.0.1.{i + 1}")
             self.api.readyz_of[f"kscmp-system/kscmp-{i:02d}"] = (9750, 503, b"not ready: x\n")
+
+    def test_30d_cli_readyz_bounded(self):
+        """At most 20 pods are asked, the rest counted ("N more ... not asked"); answers that
+        take long: none asked after 10 s in all; a proxy that does not answer (a NetworkPolicy
+        that drops the API server's packets): given up after 3 s, said once, and no more
+        asked."""
+        self.standby_agents(25)
         p = self.cli("status", "-A")
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
         self.assertEqual(len(self.proxied()), 20)
@@ -1314,13 +1319,7 @@ class FakeApiTest(unittest.TestCase):
         up"); (3) an answer larger than the client takes is a failure said as such (it was
         shown as the agent's "413: (an empty answer)"); (4) a NUL byte of an answer is shown,
         not the end of it."""
-        self.agent_world(())
-        for i in range(10):
-            node = f"node-{i:02d}"
-            self.api.put("nodes", {"metadata": {"name": node}, "status": {"conditions": [
-                {"type": "Ready", "status": "True"}]}})
-            self.running_agent_pod(f"kscmp-{i:02d}", node=node, ip=f"10.0.1.{i + 1}")
-            self.api.readyz_of[f"kscmp-system/kscmp-{i:02d}"] = (9750, 503, b"not ready: x\n")
+        self.standby_agents(10)
         self.api.fault("pods", "proxy", "slow", seconds=2.9)
         t0 = time.monotonic()
         p = self.cli("status", "-A", "--timeout", "8s")
