@@ -206,6 +206,20 @@ static int run_requests(struct kube_fetch *f, const char *method, const char *pa
                     timeout_ms / 1000.0);
 }
 
+/* The failures both readers of an answer tell alike: its copy failed for want of memory, or
+ * no answer came (status 0). 0 when neither. */
+static int answer_missing(struct kube_fetch *f, const char *path, const struct answer *a,
+                          struct kerr *err)
+{
+    if (a->oom)
+        return kerr_set(err, -ENOMEM, "%s%s: out of memory for the answer", kube_server(f->k),
+                        path);
+    if (a->status == 0)
+        return kerr_set(err, -EIO, "%s%s: %s", kube_server(f->k), path,
+                        a->error ? a->error : "no answer");
+    return 0;
+}
+
 static void answers_clear(struct answer *ans, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -221,24 +235,16 @@ int kube_fetch_raw(struct kube_fetch *f, const char *path, unsigned timeout_ms, 
     int r = run_requests(f, "GET", path, NULL, 1, timeout_ms, &a, err);
     if (r < 0)
         return r;
-    if (a.oom) {
-        answers_clear(&a, 1);
-        return kerr_set(err, -ENOMEM, "%s%s: out of memory for the answer", kube_server(f->k),
-                        path);
-    }
-    if (a.status == 0 || a.error) {
-        /* No answer; or the head came, then the transfer failed (the connection cut, or the
-         * answer larger than KUBE_MAX_BODY: the transport's 413): what was read is not taken,
-         * whatever its status. */
-        if (a.status == 0)
-            r = kerr_set(err, -EIO, "%s%s: %s", kube_server(f->k), path,
-                         a.error ? a.error : "no answer");
-        else if (a.status == 413)
-            r = kerr_set(err, -EFBIG, "%s%s: the answer is larger than %u bytes", kube_server(f->k),
-                         path, KUBE_MAX_BODY);
-        else
-            r = kerr_set(err, -EIO, "%s%s: the answer was cut short: %s (HTTP %ld, %zu bytes read)",
-                         kube_server(f->k), path, a.error, a.status, a.len);
+    /* The head came, then the transfer failed (the connection cut, or the answer larger than
+     * KUBE_MAX_BODY: the transport's 413): what was read is not taken, whatever its status. */
+    if ((r = answer_missing(f, path, &a, err)) == 0 && a.error)
+        r = a.status == 413
+                ? kerr_set(err, -EFBIG, "%s%s: the answer is larger than %u bytes",
+                           kube_server(f->k), path, KUBE_MAX_BODY)
+                : kerr_set(err, -EIO,
+                           "%s%s: the answer was cut short: %s (HTTP %ld, %zu bytes read)",
+                           kube_server(f->k), path, a.error, a.status, a.len);
+    if (r < 0) {
         answers_clear(&a, 1);
         return r;
     }
@@ -255,12 +261,9 @@ static int read_answer(struct kube_fetch *f, const char *path, const struct answ
                        struct kerr *err)
 {
     char msg[400];
-    if (a->oom)
-        return kerr_set(err, -ENOMEM, "%s%s: out of memory for the answer", kube_server(f->k),
-                        path);
-    if (a->status == 0)
-        return kerr_set(err, -EIO, "%s%s: %s", kube_server(f->k), path,
-                        a->error ? a->error : "no answer");
+    int r = answer_missing(f, path, a, err);
+    if (r < 0)
+        return r;
     if (a->status == 404) {
         kube_status_message(a->body, msg, sizeof(msg));
         return kerr_set(err, -ENOENT, "%s: %s", path, msg);

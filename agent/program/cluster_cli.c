@@ -2110,11 +2110,10 @@ static json_t *readyz_result(struct world *w, const char *key, int port, unsigne
  * that runs but is not Ready (scan->probe) for its /readyz through the API server's pod
  * proxy, once each: MAX_READYZ_ASKED of them at most, all within READYZ_TOTAL_MS and half of
  * what is left of the command's --timeout (the report's own requests keep the rest); sets each
- * entry's
- * readyz and adds what it answered to its why. A failure is said once, in the first pod's
- * why, and as agents' readyzUnread; after a 401 or 403, or a request that timed out, nothing
- * more is asked. Counts the pods left out in agents' readyzNotAsked. Never fails the command
- * (but for memory). */
+ * entry's readyz and adds what it answered to its why. A failure is said once, in the first
+ * pod's why, and as agents' readyzUnread; after a 401 or 403, a request that timed out or a
+ * signal, nothing more is asked. Counts the pods left out in agents' readyzNotAsked. Never fails
+ * the command (but for memory). */
 static int ask_readyz(struct world *w, json_t *agents, struct agent_scan *scan)
 {
     _cleanup_(json_decrefp) json_t *entries = json_array(), *done = json_object();
